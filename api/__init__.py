@@ -1,0 +1,1 @@
+"""GraphQL API, auth and CLI: the top layer."""

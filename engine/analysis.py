@@ -1,0 +1,105 @@
+"""What the engine returns: sessions with phases, and lineage edges — plain data, JSON-ready.
+
+The shape is the ``analyze`` output of ``shared/docs/generation-records.md``. Invariants:
+
+- every record with a ``created_at`` belongs to exactly one session; records without one are listed
+  in ``Analysis.unclustered`` and nowhere else;
+- ``asset_ids`` inside a session (and inside each phase) are in stream order (time, then the tool's
+  file counter, then file name), and the phases of a session partition its assets;
+- lineage is a forest: a child has at most one parent, and parent and child share a session.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class Intent(enum.StrEnum):
+    EXPLORATION = "exploration"
+    REFINEMENT = "refinement"
+    OPTIMIZATION = "optimization"
+    CONVERGENT_SELECTION = "convergent_selection"
+
+
+class LineageKind(enum.StrEnum):
+    UPSCALE = "upscale"
+    IMG2IMG = "img2img"
+    INPAINT = "inpaint"
+    VARIATION = "variation"
+    REMIX = "remix"
+    REROLL = "reroll"
+    PROMPT_EDIT = "prompt_edit"
+    PARAM_SWEEP = "param_sweep"
+
+
+@dataclass(slots=True)
+class PhaseResult:
+    intent: Intent
+    label: str
+    asset_ids: list[str]
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SessionResult:
+    """One creative session. ``id`` is derived from the first member, so it is stable while the
+    session keeps its first asset; the catalog maps it onto persisted identities by membership."""
+
+    id: str
+    user: str | None
+    tool: str
+    started_at: datetime
+    ended_at: datetime
+    label: str
+    intent: Intent
+    asset_ids: list[str]
+    phases: list[PhaseResult] = field(default_factory=list)
+    confidence: float = 1.0
+    """Confidence (0–1) that the boundary opening this session is a real break."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineageEdge:
+    parent: str
+    child: str
+    kind: LineageKind
+    confidence: float
+
+
+@dataclass(slots=True)
+class Analysis:
+    sessions: list[SessionResult]
+    lineage: list[LineageEdge]
+    unclustered: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``atelier analyze --json`` document."""
+        return {
+            "sessions": [
+                {
+                    "id": s.id,
+                    "user": s.user,
+                    "tool": s.tool,
+                    "started_at": s.started_at.isoformat(),
+                    "ended_at": s.ended_at.isoformat(),
+                    "label": s.label,
+                    "intent": str(s.intent),
+                    "confidence": round(s.confidence, 4),
+                    "asset_ids": list(s.asset_ids),
+                    "phases": [
+                        {"intent": str(p.intent), "label": p.label, "asset_ids": list(p.asset_ids)}
+                        | ({"detail": p.detail} if p.detail else {})
+                        for p in s.phases
+                    ],
+                }
+                for s in self.sessions
+            ],
+            "lineage": [
+                {"parent": e.parent, "child": e.child, "kind": str(e.kind), "confidence": round(e.confidence, 4)}
+                for e in self.lineage
+            ],
+            "unclustered": list(self.unclustered),
+        }

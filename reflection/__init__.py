@@ -1,0 +1,1 @@
+"""The Museum Curator: AI reflections on sessions. Filled by the reflections issue."""
