@@ -1,0 +1,246 @@
+"""SQLAlchemy models: the catalog's tables, designed for the whole mission.
+
+Identity and ownership:
+- Every row that holds an artist's data carries ``user_id``; repositories always filter by it, so no
+  query path can return another user's rows.
+- ``assets.record_id`` is the interchange id (the content SHA-256 for image files), unique per user:
+  re-importing the same bytes adds nothing.
+- Each clustered asset belongs to at most one session (``assets.session_id``) and one phase of it;
+  assets without a usable time have no session and are never clustered.
+- Sessions keep their UUID across re-clustering while their membership mostly survives
+  (see :mod:`catalog.reclustering`); ``label_pinned`` marks an artist's own label, never overwritten.
+- Lineage is a forest: ``lineage_edges.child_asset_id`` is unique.
+- Corrections are kept twice on purpose: ``corrections`` is the artist's history (what they did),
+  ``session_constraints`` the must-link / cannot-link pairs every re-clustering honours.
+
+Units: times are ``timestamptz``; sizes in pixels; ``file_size_bytes`` in bytes; ``threshold_offset``
+is in the engine's boundary-score units (see ``engine.calibration``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+PROMPT_EMBEDDING_DIMENSIONS = 384
+"""all-MiniLM-L6-v2."""
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONB, datetime: DateTime(timezone=True)}
+
+
+def _uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+
+
+def _created_at() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    created_at: Mapped[datetime] = _created_at()
+
+
+class ApiToken(Base):
+    """Only a SHA-256 of the secret is stored; ``prefix`` (shown to the user) identifies the token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
+    created_at: Mapped[datetime] = _created_at()
+    last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class PromptEmbedding(Base):
+    """One embedding per unique prompt text (keyed by its SHA-256), shared by every asset using it."""
+
+    __tablename__ = "prompt_embeddings"
+
+    prompt_sha256: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    model: Mapped[str] = mapped_column(String(200))
+    embedding: Mapped[Any] = mapped_column(Vector(PROMPT_EMBEDDING_DIMENSIONS))
+    created_at: Mapped[datetime] = _created_at()
+
+
+class Asset(Base):
+    __tablename__ = "assets"
+    __table_args__ = (
+        UniqueConstraint("user_id", "record_id", name="uq_assets_user_record"),
+        Index("ix_assets_user_stream", "user_id", "created_at", "file_counter", "file_name", "id"),
+        Index("ix_assets_session_stream", "session_id", "created_at", "file_counter", "file_name", "id"),
+        Index("ix_assets_user_content", "user_id", "content_sha256"),
+        Index("ix_assets_user_job", "user_id", "job_id"),
+        Index("ix_assets_user_file_name", "user_id", "file_name"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    record_id: Mapped[str] = mapped_column(String(200))
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    tool: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime | None]
+    created_at_source: Mapped[str | None] = mapped_column(String(80))
+    created_at_precision: Mapped[str | None] = mapped_column(String(12))
+    file_counter: Mapped[int | None] = mapped_column(BigInteger)
+    prompt: Mapped[str | None] = mapped_column(Text)
+    prompt_sha256: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    negative_prompt: Mapped[str | None] = mapped_column(Text)
+    seed: Mapped[Decimal | None] = mapped_column(Numeric(20, 0))
+    """Numeric, not bigint: ComfyUI seeds reach 2**64 - 1."""
+    cfg_scale: Mapped[float | None] = mapped_column(Float)
+    steps: Mapped[int | None] = mapped_column(Integer)
+    sampler: Mapped[str | None] = mapped_column(String(120))
+    scheduler: Mapped[str | None] = mapped_column(String(120))
+    model: Mapped[str | None] = mapped_column(Text)
+    loras: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    denoise: Mapped[float | None] = mapped_column(Float)
+    source_image: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(200))
+    parent_job_id: Mapped[str | None] = mapped_column(String(200))
+    file_name: Mapped[str | None] = mapped_column(Text)
+    workflow_hash: Mapped[str | None] = mapped_column(String(64))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    file_path: Mapped[str | None] = mapped_column(Text)
+    file_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    image_format: Mapped[str | None] = mapped_column(String(8))
+    pixel_width: Mapped[int | None] = mapped_column(Integer)
+    pixel_height: Mapped[int | None] = mapped_column(Integer)
+    edited: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
+    """Content address of the WEBP thumbnail under ``ATELIER_HOME/thumbnails``; null until made."""
+    visual_embedding: Mapped[Any | None] = mapped_column(Vector())
+    visual_model: Mapped[str | None] = mapped_column(String(120))
+    session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
+    phase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("phases.id", ondelete="SET NULL"))
+    imported_at: Mapped[datetime] = _created_at()
+
+
+class Session(Base):
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_user_started", "user_id", "started_at", "id"),)
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    tool: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(Text)
+    label_pinned: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    intent: Mapped[str] = mapped_column(String(40))
+    confidence: Mapped[float] = mapped_column(Float)
+    """Confidence (0–1) that the boundary opening this session is a real break."""
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    asset_count: Mapped[int] = mapped_column(Integer)
+    first_asset_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _created_at()
+
+
+class Phase(Base):
+    __tablename__ = "phases"
+    __table_args__ = (UniqueConstraint("session_id", "ordinal", name="uq_phases_session_ordinal"),)
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    intent: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    asset_count: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class LineageEdge(Base):
+    __tablename__ = "lineage_edges"
+    __table_args__ = (
+        UniqueConstraint("child_asset_id", name="uq_lineage_one_parent"),
+        Index("ix_lineage_parent", "parent_asset_id"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    parent_asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    child_asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    confidence: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = _created_at()
+
+
+class Correction(Base):
+    """An artist's edit, as they made it (merge, split, move, relabel), kept as history."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    boundary_score: Mapped[float | None] = mapped_column(Float)
+    """The engine's score at the corrected boundary when it was made (teaches the offset)."""
+    created_at: Mapped[datetime] = _created_at()
+
+
+class SessionConstraint(Base):
+    """``must_link``: the two assets stay in one session; ``cannot_link``: they never share one."""
+
+    __tablename__ = "session_constraints"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "asset_a_id", "asset_b_id", name="uq_constraint_pair"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    asset_a_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    asset_b_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    correction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("corrections.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _created_at()
+
+
+class UserCalibration(Base):
+    """The learned per-user threshold offset (bounded; shrunk toward 0 while corrections are few)."""
+
+    __tablename__ = "user_calibrations"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    threshold_offset: Mapped[float] = mapped_column(Float, server_default=text("0"))
+    correction_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    updated_at: Mapped[datetime] = _created_at()

