@@ -1,0 +1,66 @@
+"""SQL for users and API tokens. Callers pass the session and commit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.models import ApiToken, User
+
+
+async def insert_user(session: AsyncSession, *, handle: str, display_name: str | None, timezone: str) -> User:
+    user = User(handle=handle, display_name=display_name, timezone=timezone)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def user_by_handle(session: AsyncSession, handle: str) -> User | None:
+    return await session.scalar(select(User).where(User.handle == handle))
+
+
+async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def insert_token(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    name: str,
+    prefix: str,
+    secret_sha256: bytes,
+    scopes: list[str],
+    expires_at: datetime | None,
+) -> ApiToken:
+    token = ApiToken(
+        user_id=user_id, name=name, prefix=prefix, secret_sha256=secret_sha256, scopes=scopes, expires_at=expires_at
+    )
+    session.add(token)
+    await session.flush()
+    return token
+
+
+async def token_with_user_by_prefix(session: AsyncSession, prefix: str) -> tuple[ApiToken, User] | None:
+    row = (
+        await session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.prefix == prefix))
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def mark_token_used(session: AsyncSession, token_id: uuid.UUID, when: datetime) -> None:
+    await session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=when))
+
+
+async def revoke_token(session: AsyncSession, *, prefix: str, when: datetime) -> bool:
+    result = await session.execute(
+        update(ApiToken).where(ApiToken.prefix == prefix, ApiToken.revoked_at.is_(None)).values(revoked_at=when)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def tokens_of_user(session: AsyncSession, user_id: uuid.UUID) -> list[ApiToken]:
+    return list(await session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at)))
