@@ -1,0 +1,119 @@
+"""Metadata readers: image bytes -> :class:`~engine.metadata.result.ImageReadResult`.
+
+Public entry points: :func:`read_image`, :func:`read_image_bytes`, :func:`walk_metadata_segments`.
+Invariants: prompts are the tool's text minus surrounding whitespace; the container is sniffed
+from magic bytes (never the extension); pixels are never decoded except by the bounded stealth (alpha LSB) reader for alpha PNGs with no other metadata;
+the only exception raised for a bad file is :class:`UnreadableImage`; malformed metadata inside a
+valid image degrades to what can be read, with notes in ``record.extra["metadata_errors"]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+from engine.metadata.container import read_container, walk_metadata_segments
+from engine.metadata.dispatch import read_tool
+from engine.metadata.editors import detect_editor
+from engine.metadata.raw import RawMetadata
+from engine.metadata.reading import ToolReading
+from engine.metadata.result import ImageReadResult, UnreadableImage
+from engine.metadata.timestamps import file_counter, resolve_created_at
+
+__all__ = [
+    "ImageReadResult",
+    "UnreadableImage",
+    "read_image",
+    "read_image_bytes",
+    "walk_metadata_segments",
+]
+
+MAX_FILE_BYTES = 1024 * 1024 * 1024
+"""Files larger than 1 GiB are refused as unreadable rather than read into memory."""
+
+
+def read_image(path: Path, *, local_tz: tzinfo | None = None) -> ImageReadResult:
+    """Read one image file (bytes read once; mtime from the same open file's ``fstat``)."""
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise UnreadableImage(path, "not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                raise UnreadableImage(path, f"file too large ({info.st_size} bytes)")
+            data = handle.read()
+    except UnreadableImage:
+        raise
+    except FileNotFoundError:
+        raise UnreadableImage(path, "file not found") from None
+    except PermissionError:
+        raise UnreadableImage(path, "permission denied") from None
+    except IsADirectoryError:
+        raise UnreadableImage(path, "is a directory") from None
+    except OSError as exc:
+        raise UnreadableImage(path, f"cannot read file ({exc.strerror or type(exc).__name__})") from None
+    mtime = datetime.fromtimestamp(info.st_mtime, UTC)
+    return read_image_bytes(
+        data, file_name=Path(path).name, mtime=mtime, local_tz=local_tz, path_for_errors=str(path)
+    )
+
+
+def read_image_bytes(
+    data: bytes,
+    *,
+    file_name: str,
+    mtime: datetime | None,
+    local_tz: tzinfo | None = None,
+    path_for_errors: str | None = None,
+) -> ImageReadResult:
+    """Read an image held in memory. ``mtime`` should be aware (a naive one is taken as ``local_tz``)."""
+    path = path_for_errors or file_name
+    tz = local_tz or UTC
+    raw = read_container(data, path)
+    reading = read_tool(raw)
+    if not reading.record.tool or reading.record.tool == "unknown":
+        stealth_reading = _try_stealth(raw, data)
+        if stealth_reading is not None:
+            reading = stealth_reading
+    digest = hashlib.sha256(data).hexdigest()
+    record = reading.record
+    record.prompt = _clean_prompt(record.prompt)
+    record.negative_prompt = _clean_prompt(record.negative_prompt)
+    record.id = digest
+    record.file_name = file_name
+    resolved = resolve_created_at(reading.time, raw.exif, file_name, mtime, tz)
+    record.created_at = resolved.value
+    record.created_at_source = resolved.source
+    record.created_at_precision = resolved.precision
+    counter = file_counter(file_name)
+    if counter is not None:
+        record.extra["file_counter"] = counter
+    editor = detect_editor(raw)
+    if editor is not None:
+        record.extra["editor"] = editor
+    return ImageReadResult(
+        record=record,
+        content_sha256=digest,
+        image_format=raw.image_format,
+        file_size=len(data),
+        pixel_width=raw.pixel_width,
+        pixel_height=raw.pixel_height,
+        edited=editor is not None,
+    )
+
+
+def _clean_prompt(text: str | None) -> str | None:
+    """Prompts keep their exact text minus surrounding whitespace; an all-blank prompt is ``None``."""
+    if text is None:
+        return None
+    stripped = text.strip()
+    return stripped or None
+
+
+def _try_stealth(raw: RawMetadata, data: bytes) -> ToolReading | None:
+    """Placeholder until the stealth reader lands: nothing is read from pixels yet."""
+    del raw, data
+    return None

@@ -1,0 +1,176 @@
+"""The A1111 family: infotext in PNG ``parameters`` or EXIF ``UserComment``.
+
+Tool ids from markers in the parameter line (checked in this order):
+
+- ``civitai``: ``Civitai resources`` / ``Civitai metadata`` / ``Created Date`` keys, or an ``urn:air:``
+  resource; also Civitai LoRA-trainer samples (``Model: <model-version-id>.safetensors``, no seed).
+- ``sdnext``: ``App: SD.Next``.
+- ``forge``: ``Version: f2.…`` (Forge 2), ``f0.…`` (early Forge), ``classic`` / ``neo…`` (Forge
+  Classic / Neo forks). ``reforge``: ``Version: f1.…`` (reForge numbers itself f1).
+- ``yodayo``: Yodayo/Moescape write ``NGMS`` and a UUID as ``Model``.
+- ``comfyui``: ComfyUI save nodes that write infotext: ``Version: ComfyUI``, ``Lora_0 Model name``
+  keys (SaveImageWithMetaData), or no ``Version`` with a ComfyUI sampler id (``euler_ancestral``).
+- ``a1111`` otherwise.
+
+Only ``Created Date`` (Civitai, UTC) is a generation time; ``Time taken`` is a duration and stays in
+``extra``. ``width``/``height`` are the generation ``Size`` (before any hires upscale); the hires
+factor is in ``extra["hires_upscale"]`` and the real pixel size in ``ImageReadResult``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from engine.metadata.infotext import Infotext, looks_like_infotext, parse_infotext
+from engine.metadata.jsontext import JsonRefused, loads_bounded
+from engine.metadata.loras import dedupe, inline_loras
+from engine.metadata.raw import RawMetadata
+from engine.metadata.reading import ToolReading, ToolTime, note_error
+from engine.metadata.timestamps import parse_utc_offset
+from engine.metadata.values import as_float, as_int
+from engine.records import LoraRef, TimePrecision
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_SIZE = re.compile(r"^\s*(\d{1,6})\s*x\s*(\d{1,6})\s*$")
+_COMFY_SAMPLER = re.compile(r"^[a-z0-9_]+$")
+_TRAINER_MODEL = re.compile(r"^\d+\.safetensors$")
+_ISO_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$")
+
+
+def infotext_source(raw: RawMetadata) -> str | None:
+    """The infotext in this file, if any: PNG ``parameters`` first, then EXIF ``UserComment``."""
+    for text in (raw.texts.get("parameters"), raw.exif.get("UserComment")):
+        if isinstance(text, str) and looks_like_infotext(text) and not text.lstrip().startswith("{"):
+            return text
+    return None
+
+
+def read(raw: RawMetadata) -> ToolReading | None:
+    text = infotext_source(raw)
+    if text is None:
+        return None
+    return reading_from_infotext(text, raw)
+
+
+def reading_from_infotext(text: str, raw: RawMetadata | None = None) -> ToolReading:
+    """Fill a reading from infotext; the tool id comes from the markers (module docstring)."""
+    info = parse_infotext(text)
+    params = info.params
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = family_tool(info, text, raw)
+    rec.prompt = info.prompt
+    rec.negative_prompt = info.negative_prompt
+    rec.steps = as_int(params.get("Steps"))
+    rec.sampler = params.get("Sampler") or None
+    rec.scheduler = params.get("Schedule type") or None
+    rec.cfg_scale = as_float(params.get("CFG scale", params.get("CFG Scale")))
+    rec.seed = as_int(params.get("Seed"))
+    rec.model = params.get("Model") or None
+    rec.denoise = as_float(params.get("Denoising strength"))
+    size = _SIZE.match(params.get("Size", ""))
+    if size:
+        rec.width, rec.height = int(size.group(1)), int(size.group(2))
+    rec.loras = dedupe(inline_loras(info.prompt) + _keyed_loras(params))
+    rec.extra["parameters"] = dict(params)
+    hires = as_float(params.get("Hires upscale", params.get("Hires scale")))
+    if hires is not None:
+        rec.extra["hires_upscale"] = hires
+    variation = as_int(params.get("Variation seed"))
+    if variation is not None:
+        rec.extra["variation_seed"] = variation
+    if "Civitai resources" in params:
+        _civitai_resources(reading, params["Civitai resources"])
+    created = params.get("Created Date")
+    if created:
+        parsed = parse_iso_time(created)
+        if parsed is None:
+            note_error(reading, f"unparseable Created Date {created[:40]!r}")
+        else:
+            reading.time = ToolTime(parsed[0], "Created Date", parsed[1])
+    return reading
+
+
+def family_tool(info: Infotext, text: str, raw: RawMetadata | None) -> str:
+    params = info.params
+    if (
+        "Civitai resources" in params
+        or "Civitai metadata" in params
+        or "Created Date" in params
+        or "urn:air:" in text
+    ):
+        return "civitai"
+    model = params.get("Model", "")
+    if _TRAINER_MODEL.match(model) and "Seed" not in params and "Version" not in params:
+        return "civitai"
+    if params.get("App") == "SD.Next":
+        return "sdnext"
+    version = params.get("Version", "")
+    if version.startswith(("f2.", "f0.")) or version == "classic" or version.startswith("neo"):
+        return "forge"
+    if version.startswith("f1."):
+        return "reforge"
+    if "NGMS" in params or UUID.match(model):
+        return "yodayo"
+    if version == "ComfyUI" or "Lora_0 Model name" in params:
+        return "comfyui"
+    if not version and _COMFY_SAMPLER.match(params.get("Sampler", "")):
+        return "comfyui"
+    return "a1111"
+
+
+def _keyed_loras(params: dict[str, str]) -> list[LoraRef]:
+    """SaveImageWithMetaData's ``Lora_<n> Model name`` / ``Lora_<n> Strength model`` pairs."""
+    out: list[LoraRef] = []
+    for index in range(64):
+        name = params.get(f"Lora_{index} Model name")
+        if name is None:
+            break
+        out.append(LoraRef(name, as_float(params.get(f"Lora_{index} Strength model"))))
+    return out
+
+
+def _civitai_resources(reading: ToolReading, value: str) -> None:
+    try:
+        resources: Any = loads_bounded(value)
+    except JsonRefused as exc:
+        note_error(reading, f"Civitai resources: {exc}")
+        return
+    if not isinstance(resources, list):
+        return
+    reading.record.extra["civitai_resources"] = resources
+    loras = list(reading.record.loras)
+    for item in resources:
+        if not isinstance(item, dict):
+            continue
+        kind = str(item.get("type", "")).lower()
+        name = item.get("modelName") or item.get("name")
+        if kind == "checkpoint" and reading.record.model is None and isinstance(name, str):
+            reading.record.model = name
+        elif kind in ("lora", "lycoris", "locon") and isinstance(name, str):
+            loras.append(LoraRef(name, as_float(item.get("weight"))))
+    reading.record.loras = dedupe(loras)
+
+
+def parse_iso_time(text: str) -> tuple[datetime, TimePrecision] | None:
+    """ISO 8601 with any number of fraction digits (Civitai writes 7) and optional ``Z``/offset."""
+    match = _ISO_UTC.match(text.strip())
+    if match is None:
+        return None
+    base, fraction, zone = match.groups()
+    try:
+        value = datetime.fromisoformat(base)
+    except ValueError:
+        return None
+    precision = TimePrecision.SECOND
+    if fraction:
+        value = value.replace(microsecond=int(fraction[:6].ljust(6, "0")))
+        precision = TimePrecision.MILLISECOND
+    if zone:
+        offset = parse_utc_offset(zone)
+        if offset is None:
+            return None
+        value = value.replace(tzinfo=offset)
+    return value, precision

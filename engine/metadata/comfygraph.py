@@ -1,0 +1,433 @@
+"""Walking a ComfyUI API graph (the ``prompt`` JSON): samplers back to prompts, model, LoRAs and size.
+
+The graph maps node ids to ``{"class_type": str, "inputs": {...}}``; an input is a literal or a link
+``[node_id, output_index]``. Every walk carries a visited set and a step budget, so cyclic links and
+pathological graphs end quickly with what was found. Nothing here raises on odd shapes: a missing or
+mistyped value is just not found.
+
+Primary sampler: among the sampler nodes whose latent input does not come (transitively) from
+another sampler — the first pass — the one with the smallest node id (numeric ids sort numerically).
+Its seed/steps/cfg/sampler/scheduler/denoise/prompts/model/size fill the record; all samplers are
+listed in ``extra["samplers"]`` in the same order. ``width``/``height`` are the first pass's latent
+size. ``workflow_hash`` hashes node class types and typed links, never ids or values, so the same
+workflow with different prompts or seeds hashes the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.metadata.limits import MAX_GRAPH_NODES
+from engine.metadata.values import as_float, as_int
+from engine.records import LoraRef
+
+Graph = dict[str, dict[str, Any]]
+
+_WALK_BUDGET = 400
+"""Most nodes any single backward walk visits."""
+
+KNOWN_SAMPLERS = frozenset(
+    {
+        "KSampler",
+        "KSamplerAdvanced",
+        "SamplerCustom",
+        "SamplerCustomAdvanced",
+        "KSampler (Efficient)",
+        "KSampler Adv. (Efficient)",
+        "KSamplerSDXL (Eff.)",
+        "KSampler //Inspire",
+        "KSamplerAdvanced //Inspire",
+        "ImpactKSamplerBasicPipe",
+        "ImpactKSamplerAdvancedBasicPipe",
+        "SamplerCustomAdvanced //Inspire",
+    }
+)
+_TEXT_KEYS = (
+    "populated_text",
+    "text",
+    "text_g",
+    "t5xxl",
+    "t5",
+    "clip_l",
+    "text_l",
+    "prompt",
+    "string",
+    "value",
+    "wildcard_text",
+)
+_ROLE_TEXT_KEYS = {
+    "positive": ("positive", "text_positive", "positive_prompt"),
+    "negative": ("negative", "text_negative", "negative_prompt"),
+}
+_NOT_CONDITIONING = frozenset(
+    {
+        "clip",
+        "model",
+        "vae",
+        "image",
+        "images",
+        "mask",
+        "control_net",
+        "clip_vision",
+        "pixels",
+        "samples",
+        "latent_image",
+        "style_model",
+        "upscale_model",
+    }
+)
+_CHECKPOINT_KEYS = ("ckpt_name", "unet_name", "base_ckpt_name", "gguf_name", "model_name", "model_path")
+_SCALAR_KEYS = ("value", "int", "float", "number", "seed", "noise_seed", "Value", "INT", "FLOAT")
+_STRING_KEYS = ("string", "text", "value", "prompt", "String", "Text", "STRING", "result")
+
+
+def is_link(value: Any, graph: Graph) -> bool:
+    """A ``[node_id, output_index]`` pair pointing at a node of this graph."""
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[1], int)
+        and not isinstance(value[1], bool)
+        and isinstance(value[0], str | int)
+        and not isinstance(value[0], bool)
+        and str(value[0]) in graph
+    )
+
+
+def normalise_graph(document: Any) -> Graph | None:
+    """The node dict of an API graph (``{"prompt": {...}}`` wrappers accepted), or ``None``."""
+    if isinstance(document, dict) and "prompt" in document and isinstance(document["prompt"], dict):
+        document = document["prompt"]
+    if not isinstance(document, dict) or not document or len(document) > MAX_GRAPH_NODES:
+        return None
+    graph: Graph = {}
+    for node_id, node in document.items():
+        if isinstance(node, dict) and isinstance(node.get("class_type"), str):
+            inputs = node.get("inputs")
+            graph[str(node_id)] = {
+                "class_type": node["class_type"],
+                "inputs": inputs if isinstance(inputs, dict) else {},
+            }
+    return graph or None
+
+
+@dataclass(slots=True)
+class SamplerInfo:
+    node_id: str
+    class_type: str
+    seed: int | None = None
+    steps: int | None = None
+    cfg: float | None = None
+    sampler: str | None = None
+    scheduler: str | None = None
+    denoise: float | None = None
+    positive: str | None = None
+    negative: str | None = None
+    model: str | None = None
+    loras: list[LoraRef] = field(default_factory=list)
+    width: int | None = None
+    height: int | None = None
+    source_image: str | None = None
+    upstream_sampler: str | None = None
+    guidance: float | None = None
+
+    def as_extra(self) -> dict[str, Any]:
+        return {
+            "node_id": self.node_id,
+            "class_type": self.class_type,
+            "seed": self.seed,
+            "steps": self.steps,
+            "cfg": self.cfg,
+            "sampler": self.sampler,
+            "scheduler": self.scheduler,
+            "denoise": self.denoise,
+            "model": self.model,
+            "width": self.width,
+            "height": self.height,
+            "upstream_sampler": self.upstream_sampler,
+        }
+
+
+@dataclass(slots=True)
+class GraphSummary:
+    samplers: list[SamplerInfo]
+    load_images: list[str]
+    workflow_hash: str
+
+
+def _node_sort_key(node_id: str) -> tuple[int, int, str]:
+    return (0, int(node_id), "") if node_id.isdigit() else (1, 0, node_id)
+
+
+class _Walker:
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def node(self, link: Any) -> tuple[str, dict[str, Any]] | None:
+        if is_link(link, self.graph):
+            node_id = str(link[0])
+            return node_id, self.graph[node_id]
+        return None
+
+    # -- scalars and strings -------------------------------------------------------------------
+    def scalar(self, value: Any, keys: tuple[str, ...] = _SCALAR_KEYS) -> Any:
+        """A literal, or the literal a link chain of primitive nodes ends in."""
+        seen: set[str] = set()
+        while is_link(value, self.graph):
+            node_id = str(value[0])
+            if node_id in seen or len(seen) > _WALK_BUDGET:
+                return None
+            seen.add(node_id)
+            inputs = self.graph[node_id]["inputs"]
+            value = next((inputs[key] for key in keys if key in inputs), None)
+        return value
+
+    def string(self, value: Any) -> str | None:
+        """A string literal, or the string a chain of primitive/string nodes ends in."""
+        seen: set[str] = set()
+        pending = [value]
+        while pending and len(seen) <= _WALK_BUDGET:
+            current = pending.pop(0)
+            if isinstance(current, str):
+                return current
+            found = self.node(current)
+            if found is None or found[0] in seen:
+                continue
+            seen.add(found[0])
+            inputs = found[1]["inputs"]
+            for key in _STRING_KEYS:
+                if key in inputs:
+                    pending.append(inputs[key])
+            pending.extend(
+                v for k, v in sorted(inputs.items()) if k not in _STRING_KEYS and is_link(v, self.graph)
+            )
+        return None
+
+    # -- conditioning back to text ---------------------------------------------------------------
+    def text(self, link: Any, role: str) -> str | None:
+        """Follow a conditioning link back to the first text encoder and return its text."""
+        seen: set[str] = set()
+        pending = [link]
+        while pending and len(seen) <= _WALK_BUDGET:
+            found = self.node(pending.pop(0))
+            if found is None or found[0] in seen:
+                continue
+            node_id, node = found
+            seen.add(node_id)
+            inputs = node["inputs"]
+            lowered = {key.lower(): value for key, value in inputs.items()}
+            for key in _ROLE_TEXT_KEYS[role]:
+                if isinstance(lowered.get(key), str):
+                    return str(lowered[key])
+            for key in _TEXT_KEYS:
+                if key in lowered:
+                    value = lowered[key]
+                    text = (
+                        value
+                        if isinstance(value, str)
+                        else self.string(value)
+                        if is_link(value, self.graph)
+                        else None
+                    )
+                    if text is not None and text.strip():
+                        return text
+            pending.extend(self._conditioning_inputs(inputs, role))
+        return None
+
+    def _conditioning_inputs(self, inputs: dict[str, Any], role: str) -> list[Any]:
+        if role in inputs and is_link(inputs[role], self.graph):
+            return [inputs[role]]
+        ordered = sorted(inputs.items(), key=lambda item: (not item[0].startswith("conditioning"), item[0]))
+        return [
+            value for key, value in ordered if key not in _NOT_CONDITIONING and is_link(value, self.graph)
+        ]
+
+    # -- model back to the checkpoint -------------------------------------------------------------
+    def model(self, link: Any) -> tuple[str | None, list[LoraRef]]:
+        loras: list[LoraRef] = []
+        seen: set[str] = set()
+        current = link
+        while len(seen) <= _WALK_BUDGET:
+            found = self.node(current)
+            if found is None or found[0] in seen:
+                break
+            node_id, node = found
+            seen.add(node_id)
+            inputs = node["inputs"]
+            loras.extend(_node_loras(inputs))
+            for key in _CHECKPOINT_KEYS:
+                if isinstance(inputs.get(key), str) and "lora" not in node["class_type"].lower():
+                    return inputs[key], loras[::-1]
+            current = next(
+                (
+                    value
+                    for key, value in sorted(inputs.items(), key=lambda kv: kv[0] != "model")
+                    if key.startswith("model") and is_link(value, self.graph)
+                ),
+                None,
+            )
+            if current is None:
+                break
+        return None, loras[::-1]
+
+    # -- latent back to the size ------------------------------------------------------------------
+    def latent(self, link: Any, samplers: set[str]) -> tuple[int | None, int | None, str | None, str | None]:
+        """``(width, height, upstream_sampler_id, source_image)`` for a latent input."""
+        seen: set[str] = set()
+        pending = [link]
+        width = height = None
+        upstream = source = None
+        while pending and len(seen) <= _WALK_BUDGET:
+            found = self.node(pending.pop(0))
+            if found is None or found[0] in seen:
+                continue
+            node_id, node = found
+            seen.add(node_id)
+            if node_id in samplers:
+                upstream = upstream or node_id
+                continue
+            inputs = node["inputs"]
+            if width is None and "width" in inputs and "height" in inputs:
+                width, height = as_int(self.scalar(inputs["width"])), as_int(self.scalar(inputs["height"]))
+            if (
+                source is None
+                and node["class_type"].startswith("LoadImage")
+                and isinstance(inputs.get("image"), str)
+            ):
+                source = inputs["image"]
+            pending.extend(
+                value
+                for key, value in sorted(inputs.items())
+                if key in ("samples", "latent", "latent_image", "pixels", "image", "images", "latents")
+                and is_link(value, self.graph)
+            )
+        return width, height, upstream, source
+
+
+def _node_loras(inputs: dict[str, Any]) -> list[LoraRef]:
+    out: list[LoraRef] = []
+    name = inputs.get("lora_name")
+    if isinstance(name, str) and name and name.lower() != "none":
+        out.append(
+            LoraRef(
+                name,
+                as_float(
+                    inputs.get("strength_model", inputs.get("lora_model_strength", inputs.get("strength")))
+                ),
+            )
+        )
+    for key in sorted(inputs):
+        value = inputs[key]
+        if key.startswith("lora_") and isinstance(value, dict) and value.get("on") is True:
+            lora = value.get("lora")
+            if isinstance(lora, str) and lora.lower() != "none":
+                out.append(LoraRef(lora, as_float(value.get("strength"))))
+    return out[::-1]
+
+
+def is_sampler(node: dict[str, Any]) -> bool:
+    """Known sampler classes, or any ``*Sampler*`` node with a latent input and a step/seed input."""
+    class_type = node["class_type"]
+    if class_type in KNOWN_SAMPLERS:
+        return True
+    inputs = node["inputs"]
+    return (
+        "sampler" in class_type.lower()
+        and ("latent_image" in inputs or "latent" in inputs)
+        and any(key in inputs for key in ("steps", "sigmas", "seed", "noise_seed", "noise"))
+    )
+
+
+def summarise(graph: Graph) -> GraphSummary:
+    walker = _Walker(graph)
+    sampler_ids = sorted((nid for nid, node in graph.items() if is_sampler(node)), key=_node_sort_key)
+    sampler_set = set(sampler_ids)
+    samplers = [_sampler_info(walker, nid, graph[nid], sampler_set) for nid in sampler_ids]
+    roots = [info for info in samplers if info.upstream_sampler is None]
+    ordered = roots + [info for info in samplers if info.upstream_sampler is not None]
+    load_images = [
+        graph[nid]["inputs"]["image"]
+        for nid in sorted(graph, key=_node_sort_key)
+        if graph[nid]["class_type"].startswith("LoadImage")
+        and isinstance(graph[nid]["inputs"].get("image"), str)
+    ]
+    return GraphSummary(ordered, load_images, workflow_hash(graph))
+
+
+def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers: set[str]) -> SamplerInfo:
+    inputs = node["inputs"]
+    info = SamplerInfo(node_id, node["class_type"])
+    info.seed = as_int(walker.scalar(inputs.get("seed", inputs.get("noise_seed"))))
+    info.steps = as_int(walker.scalar(inputs.get("steps")))
+    info.cfg = as_float(walker.scalar(inputs.get("cfg")))
+    info.sampler = _as_name(walker.scalar(inputs.get("sampler_name"), ("sampler_name", "value")))
+    info.scheduler = _as_name(walker.scalar(inputs.get("scheduler"), ("scheduler", "value")))
+    info.denoise = as_float(walker.scalar(inputs.get("denoise")))
+    positive, negative, model = inputs.get("positive"), inputs.get("negative"), inputs.get("model")
+    # SamplerCustomAdvanced: noise / guider / sampler / sigmas are links to helper nodes.
+    noise = walker.node(inputs.get("noise"))
+    if noise is not None and info.seed is None:
+        info.seed = as_int(
+            walker.scalar(noise[1]["inputs"].get("noise_seed", noise[1]["inputs"].get("seed")))
+        )
+    select = walker.node(inputs.get("sampler"))
+    if select is not None and info.sampler is None:
+        info.sampler = _as_name(walker.scalar(select[1]["inputs"].get("sampler_name")))
+    sigmas = walker.node(inputs.get("sigmas"))
+    if sigmas is not None:
+        sig_inputs = sigmas[1]["inputs"]
+        info.steps = info.steps if info.steps is not None else as_int(walker.scalar(sig_inputs.get("steps")))
+        info.scheduler = info.scheduler or _as_name(walker.scalar(sig_inputs.get("scheduler")))
+        info.denoise = (
+            info.denoise if info.denoise is not None else as_float(walker.scalar(sig_inputs.get("denoise")))
+        )
+        model = model if model is not None else sig_inputs.get("model")
+    guider = walker.node(inputs.get("guider"))
+    if guider is not None:
+        g_inputs = guider[1]["inputs"]
+        info.cfg = info.cfg if info.cfg is not None else as_float(walker.scalar(g_inputs.get("cfg")))
+        positive = (
+            positive if positive is not None else g_inputs.get("positive", g_inputs.get("conditioning"))
+        )
+        negative = negative if negative is not None else g_inputs.get("negative")
+        model = g_inputs.get("model", model)
+    if positive is not None:
+        info.positive = walker.text(positive, "positive")
+        info.guidance = _flux_guidance(walker, positive)
+    if negative is not None:
+        info.negative = walker.text(negative, "negative")
+    if model is not None:
+        info.model, info.loras = walker.model(model)
+    latent = inputs.get("latent_image", inputs.get("latent"))
+    if latent is not None:
+        info.width, info.height, info.upstream_sampler, info.source_image = walker.latent(
+            latent, samplers - {node_id}
+        )
+    return info
+
+
+def _flux_guidance(walker: _Walker, link: Any) -> float | None:
+    found = walker.node(link)
+    if found is not None and found[1]["class_type"] == "FluxGuidance":
+        return as_float(walker.scalar(found[1]["inputs"].get("guidance")))
+    return None
+
+
+def _as_name(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def workflow_hash(graph: Graph) -> str:
+    """SHA-256 (32 hex chars) of the sorted node class types and typed links; ids and values ignored."""
+    classes = sorted(node["class_type"] for node in graph.values())
+    edges: list[str] = []
+    for node in graph.values():
+        for key, value in node["inputs"].items():
+            if is_link(value, graph):
+                source = graph[str(value[0])]["class_type"]
+                edges.append(f"{source}#{value[1]}->{node['class_type']}.{key}")
+    edges.sort()
+    digest = hashlib.sha256("\n".join([*classes, "--", *edges]).encode("utf-8", errors="replace"))
+    return digest.hexdigest()[:32]

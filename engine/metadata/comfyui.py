@@ -1,0 +1,107 @@
+"""ComfyUI: the API graph (``prompt``) and UI graph (``workflow``), in PNG text or in EXIF.
+
+Where the graph can be:
+
+- PNG ``tEXt prompt`` / ``workflow`` (core SaveImage and most save nodes);
+- EXIF ``UserComment`` holding ``{"prompt": {...}, "workflow": {...}}`` or a bare API graph
+  (SaveImagePlus, Civitai's generator);
+- EXIF ``Make`` = ``Prompt: {...}`` and ``ImageDescription`` = ``Workflow: {...}`` (save-image-
+  extended); ``Model``/``ImageDescription`` may hold the bare JSON too.
+
+Infotext written by ComfyUI save nodes is read by :mod:`engine.metadata.a1111` (same text format).
+A graph that is present but malformed gives a ``comfyui`` record with ``extra["metadata_errors"]``.
+No time is ever read from a graph (ComfyUI writes none into the image).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.metadata.comfygraph import GraphSummary, normalise_graph, summarise
+from engine.metadata.jsontext import JsonRefused, loads_bounded
+from engine.metadata.loras import dedupe
+from engine.metadata.raw import RawMetadata
+from engine.metadata.reading import ToolReading, note_error
+
+_EXIF_GRAPH_FIELDS = ("UserComment", "Make", "Model", "ImageDescription", "Software")
+_LABELS = ("prompt:", "workflow:")
+
+
+def find_graph_texts(raw: RawMetadata) -> tuple[str | None, str | None]:
+    """``(api_graph_json, ui_workflow_json)`` as text, from PNG text chunks or EXIF fields."""
+    prompt = raw.texts.get("prompt")
+    workflow = raw.texts.get("workflow")
+    if prompt is not None or workflow is not None:
+        return prompt, workflow
+    for name in _EXIF_GRAPH_FIELDS:
+        value = raw.exif.get(name)
+        if not isinstance(value, str):
+            continue
+        text = value.strip()
+        lowered = text[:10].lower()
+        if lowered.startswith("prompt:"):
+            prompt = prompt or text[7:]
+        elif lowered.startswith("workflow:"):
+            workflow = workflow or text[9:]
+        elif text.startswith("{") and ('"class_type"' in text or '"prompt"' in text):
+            prompt = prompt or text
+        elif text.startswith("{") and '"nodes"' in text and '"links"' in text:
+            workflow = workflow or text
+    return prompt, workflow
+
+
+def looks_like_comfyui(raw: RawMetadata) -> bool:
+    prompt, workflow = find_graph_texts(raw)
+    return prompt is not None or workflow is not None
+
+
+def read(raw: RawMetadata, tool: str = "comfyui") -> ToolReading | None:
+    prompt_text, workflow_text = find_graph_texts(raw)
+    if prompt_text is None and workflow_text is None:
+        return None
+    reading = ToolReading()
+    reading.record.tool = tool
+    if prompt_text is None:
+        reading.record.extra["workflow_only"] = True
+        note_error(reading, "comfyui: UI workflow without an API graph; parameters not read")
+        return reading
+    try:
+        document: Any = loads_bounded(prompt_text)
+    except JsonRefused as exc:
+        note_error(reading, f"comfyui prompt: {exc}")
+        return reading
+    if isinstance(document, dict) and isinstance(document.get("workflow"), dict) and workflow_text is None:
+        workflow_text = "embedded"
+    graph = normalise_graph(document)
+    if graph is None:
+        note_error(reading, "comfyui prompt: no nodes with a class_type")
+        return reading
+    fill_from_graph(reading, summarise(graph))
+    return reading
+
+
+def fill_from_graph(reading: ToolReading, summary: GraphSummary) -> None:
+    """Copy the primary sampler's values into the record and list every sampler in ``extra``."""
+    rec = reading.record
+    rec.workflow_hash = summary.workflow_hash
+    rec.extra["samplers"] = [info.as_extra() for info in summary.samplers]
+    if summary.load_images:
+        rec.extra["load_images"] = list(summary.load_images)
+    if not summary.samplers:
+        rec.source_image = summary.load_images[0] if summary.load_images else None
+        return
+    primary = summary.samplers[0]
+    rec.prompt = primary.positive
+    rec.negative_prompt = primary.negative
+    rec.seed = primary.seed
+    rec.steps = primary.steps
+    rec.cfg_scale = primary.cfg
+    rec.sampler = primary.sampler
+    rec.scheduler = primary.scheduler
+    rec.denoise = primary.denoise
+    rec.model = primary.model
+    rec.loras = dedupe(primary.loras)
+    rec.width, rec.height = primary.width, primary.height
+    if primary.guidance is not None:
+        rec.extra["guidance"] = primary.guidance
+    rec.source_image = primary.source_image or (summary.load_images[0] if summary.load_images else None)

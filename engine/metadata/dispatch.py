@@ -1,0 +1,67 @@
+"""Which tool reader handles a file: tool-specific markers first, generic formats last.
+
+Order matters because several tools embed ComfyUI graphs or A1111-style infotext: SwarmUI,
+StabilityMatrix, TensorArt, NovelAI, InvokeAI, Fooocus, Draw Things, Midjourney and the C2PA tools
+are checked before the A1111 infotext family, which is checked before a bare ComfyUI graph. A file
+no reader claims is ``unknown`` with its texts/EXIF/XMP in ``extra``.
+
+A reader that raises anything is a bug; as a last line of defence the exception is caught here and
+recorded as ``extra["metadata_errors"] = ["reader bug in <name>: …"]`` with the file still
+imported as ``unknown`` (the fuzz tests assert this never happens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engine.metadata import a1111, comfyui
+from engine.metadata.raw import RawMetadata
+from engine.metadata.reading import ToolReading, note_error
+
+Reader = Callable[[RawMetadata], ToolReading | None]
+
+READERS: tuple[tuple[str, Reader], ...] = (
+    ("a1111", a1111.read),
+    ("comfyui", comfyui.read),
+)
+
+CONSUMED_TEXT_KEYS = frozenset({"parameters", "prompt", "workflow"})
+"""PNG text keys whose content a reader turns into record fields (not repeated in ``extra``)."""
+
+
+def read_tool(raw: RawMetadata) -> ToolReading:
+    """Run the readers in order; the first that claims the file wins."""
+    for name, reader in READERS:
+        try:
+            reading = reader(raw)
+        except Exception as exc:  # a reader bug must not lose the file; see module docstring
+            reading = ToolReading()
+            note_error(reading, f"reader bug in {name}: {type(exc).__name__}: {str(exc)[:120]}")
+            _attach_raw(reading, raw, consumed=frozenset())
+            return reading
+        if reading is not None:
+            _attach_raw(reading, raw, CONSUMED_TEXT_KEYS)
+            return reading
+    reading = ToolReading()
+    _attach_raw(reading, raw, consumed=frozenset())
+    return reading
+
+
+def _attach_raw(reading: ToolReading, raw: RawMetadata, consumed: frozenset[str]) -> None:
+    extra: dict[str, Any] = reading.record.extra
+    texts = {
+        key: value for key, value in raw.texts.items() if key not in consumed and not key.startswith("jpeg:")
+    }
+    if texts:
+        extra.setdefault("texts", texts)
+    if raw.exif:
+        extra.setdefault("exif", dict(raw.exif))
+    if raw.xmp and "xmp" not in extra:
+        extra["xmp"] = raw.xmp
+    if raw.comments:
+        extra.setdefault("comments", list(raw.comments))
+    if raw.editor_time:
+        extra.setdefault("png_time", raw.editor_time)
+    for message in raw.errors:
+        note_error(reading, message)

@@ -1,0 +1,36 @@
+"""What a tool reader hands back: a partly filled record plus the tool's own time, if any.
+
+A tool reader (``comfyui``, ``a1111``, …) never sets ``record.id``, ``file_name`` or ``created_at``:
+``read_image_bytes`` does, after ranking time sources (``timestamps``). ``ToolTime.value`` is naive
+when the tool wrote a wall-clock time without an offset; it is localised later with ``local_tz``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.records import GenerationRecord, TimePrecision
+
+
+@dataclass(frozen=True, slots=True)
+class ToolTime:
+    """A generation time written by the tool itself (never a duration, never an editor's time)."""
+
+    value: datetime
+    field: str
+    """Where it was read, e.g. ``Created Date``; becomes ``created_at_source = "metadata:<field>"``."""
+    precision: TimePrecision
+
+
+@dataclass(slots=True)
+class ToolReading:
+    record: GenerationRecord = field(default_factory=lambda: GenerationRecord(id=""))
+    time: ToolTime | None = None
+
+
+def note_error(reading: ToolReading, message: str) -> None:
+    """Record a malformed-metadata note in ``extra["metadata_errors"]`` (the read still succeeds)."""
+    errors = reading.record.extra.setdefault("metadata_errors", [])
+    if isinstance(errors, list) and message not in errors:
+        errors.append(message)

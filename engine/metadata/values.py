@@ -1,0 +1,60 @@
+"""Lenient conversion of metadata values (strings, numbers, JSON scalars) to record field types.
+
+Every function returns ``None`` instead of raising when the value does not fit; booleans are never
+taken as numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def as_int(value: Any) -> int | None:
+    """An integer from an int, an integral float or a decimal string (``"30"``, ``"30.0"``)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 40:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            number = as_float(text)
+            return int(number) if number is not None and number.is_integer() else None
+    return None
+
+
+def as_float(value: Any) -> float | None:
+    """A finite float from a number or a numeric string."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 40:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def as_text(value: Any) -> str | None:
+    """A non-empty string, or ``None``; numbers are formatted, containers are not text."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return str(value)
+    return None

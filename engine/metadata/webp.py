@@ -1,0 +1,65 @@
+"""WEBP (RIFF) chunk walk: size from ``VP8X``/``VP8 ``/``VP8L``, metadata from ``EXIF`` and ``XMP ``.
+
+Pixels are never decoded. A RIFF whose first image chunk is missing or malformed is unreadable; a
+chunk running past the end after that ends the walk with a note in ``errors``.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+
+from engine.metadata.exif import parse_exif
+from engine.metadata.raw import RawMetadata
+from engine.metadata.result import UnreadableImage
+
+
+def iter_webp_chunks(data: bytes, errors: list[str] | None = None) -> Iterator[tuple[bytes, int, int]]:
+    """Yield ``(fourcc, body_start, body_end)`` for each complete chunk after the RIFF header."""
+    pos = 12
+    end = len(data)
+    while pos + 8 <= end:
+        fourcc = data[pos : pos + 4]
+        (length,) = struct.unpack_from("<I", data, pos + 4)
+        body_end = pos + 8 + length
+        if body_end > end:
+            if errors is not None:
+                errors.append(f"webp: chunk {fourcc!r} declares {length} bytes past end of file")
+            return
+        yield fourcc, pos + 8, body_end
+        pos = body_end + (length & 1)
+
+
+def read_webp(data: bytes, path: str) -> RawMetadata:
+    """Walk a WEBP's RIFF chunks into a :class:`RawMetadata`."""
+    raw = RawMetadata("webp")
+    for fourcc, start, stop in iter_webp_chunks(data, raw.errors):
+        body = data[start:stop]
+        if fourcc == b"VP8X" and len(body) >= 10:
+            raw.pixel_width = 1 + int.from_bytes(body[4:7], "little")
+            raw.pixel_height = 1 + int.from_bytes(body[7:10], "little")
+        elif fourcc == b"VP8 " and raw.pixel_width is None and len(body) >= 10:
+            if body[3:6] == b"\x9d\x01\x2a":
+                width, height = struct.unpack_from("<HH", body, 6)
+                raw.pixel_width, raw.pixel_height = width & 0x3FFF, height & 0x3FFF
+        elif fourcc == b"VP8L" and raw.pixel_width is None and len(body) >= 5 and body[0] == 0x2F:
+            bits = int.from_bytes(body[1:5], "little")
+            raw.pixel_width = (bits & 0x3FFF) + 1
+            raw.pixel_height = ((bits >> 14) & 0x3FFF) + 1
+        elif fourcc == b"EXIF" and not raw.exif:
+            raw.exif = parse_exif(body, raw.errors)
+        elif fourcc == b"XMP " and raw.xmp is None:
+            raw.xmp = body.decode("utf-8", errors="replace")
+    if raw.pixel_width is None:
+        raise UnreadableImage(path, "truncated or invalid WEBP: no VP8/VP8L/VP8X image header")
+    return raw
+
+
+def webp_segments(data: bytes) -> list[tuple[str, bytes]]:
+    """Every RIFF chunk as ``(fourcc, body)``; image-data chunks are listed with an empty body."""
+    out: list[tuple[str, bytes]] = []
+    for fourcc, start, stop in iter_webp_chunks(data):
+        name = fourcc.decode("latin-1")
+        pixel_data = fourcc in (b"VP8 ", b"VP8L", b"ALPH", b"ANMF")
+        out.append((name, b"" if pixel_data else data[start:stop]))
+    return out
