@@ -1,10 +1,15 @@
 """Metadata readers: image bytes -> :class:`~engine.metadata.result.ImageReadResult`.
 
 Public entry points: :func:`read_image`, :func:`read_image_bytes`, :func:`walk_metadata_segments`.
-Invariants: prompts are the tool's text minus surrounding whitespace; the container is sniffed
-from magic bytes (never the extension); pixels are never decoded except by the bounded stealth (alpha LSB) reader for alpha PNGs with no other metadata;
-the only exception raised for a bad file is :class:`UnreadableImage`; malformed metadata inside a
-valid image degrades to what can be read, with notes in ``record.extra["metadata_errors"]``.
+
+Invariants:
+
+- the container is sniffed from magic bytes, never from the extension;
+- pixels are never decoded, except by the bounded stealth (alpha LSB) reader, and only for PNGs
+  with an alpha channel and no other metadata;
+- the only exception raised for a bad file is :class:`UnreadableImage`; malformed metadata inside a
+  valid image degrades to what can be read, with notes in ``record.extra["metadata_errors"]``;
+- prompts are the tool's text minus surrounding whitespace; ``record.id`` is the content SHA-256.
 """
 
 from __future__ import annotations
