@@ -74,6 +74,11 @@ class Analysis:
     sessions: list[SessionResult]
     lineage: list[LineageEdge]
     unclustered: list[str] = field(default_factory=list)
+    boundary_margins: dict[str, float] = field(default_factory=dict)
+    """Boundary score of the gap before each clustered asset, as score − threshold *before* the user's
+    learned offset (+inf where forced: tool switch, long pause, new day); absent for the first asset of
+    a user's stream. The catalog stores it with a merge/split correction to learn the offset
+    (``engine.calibration``). Not part of ``to_json``."""
 
     def to_json(self) -> dict[str, Any]:
         """The ``atelier analyze --json`` document."""

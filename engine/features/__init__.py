@@ -1,0 +1,1 @@
+"""Prompt and image features for the session engine: lexical tokens, embeddings, visual descriptors."""

@@ -1,0 +1,1 @@
+"""Session segmentation and per-session inference (phases, labels, lineage) over the record stream."""

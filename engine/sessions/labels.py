@@ -1,0 +1,189 @@
+"""Descriptive labels for sessions and phases, built from the prompts' key phrases — no LLM.
+
+A *concept* is the best key phrase of a group of records: key phrases (comma-separated prompt chunks,
+boilerplate removed; :func:`engine.features.prompt_text.key_phrases`) are counted once per record,
+near-duplicate phrases ("cyberpunk city", "cyberpunk cityscape at night") are clustered by shared
+content words and pooled, and the cluster with the highest support × specificity names the concept.
+When prompt embeddings exist, each record's phrases are weighted by how central its prompt is to the
+group (cosine to the group's mean embedding), so the concept follows the semantic core of the group.
+
+Label shapes (descriptive, never judgemental):
+  exploration   "Cyberpunk Cityscape Exploration (45 min, 18 images)"
+  refinement    "Neon portrait refinement — 15 seed variations"
+  optimization  "Optimized: CFG 5→12 for mountain landscape"
+  convergent    "Cyberpunk cityscape: exploration → refinement (45 min, 18 images)"
+Without prompts the tool names the group: "ComfyUI session (12 min, 8 images)".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+import numpy as np
+
+from engine.analysis import Intent
+from engine.features.prompt_text import BOILERPLATE, key_phrases, prompt_token_weights
+
+TOOL_DISPLAY_NAMES: dict[str, str] = {
+    "comfyui": "ComfyUI",
+    "a1111": "AUTOMATIC1111",
+    "invokeai": "InvokeAI",
+    "novelai": "NovelAI",
+    "swarmui": "SwarmUI",
+    "sdnext": "SD.Next",
+    "dalle": "DALL·E",
+    "chatgpt": "ChatGPT",
+    "midjourney": "Midjourney",
+    "unknown": "Untitled",
+}
+
+
+def concept_of(
+    prompts: Sequence[str | None], prompt_embeddings: Mapping[str, np.ndarray] | None = None
+) -> str | None:
+    """The dominant concept phrase of a group of prompts (one entry per record), or None."""
+    present = [p for p in prompts if p]
+    if not present:
+        return None
+    record_weights = _centrality_weights(present, prompt_embeddings)
+    support: dict[str, float] = {}
+    first_seen: dict[str, int] = {}
+    for prompt, weight in zip(present, record_weights, strict=True):
+        for position, phrase in enumerate(key_phrases(prompt)):
+            # Earlier chunks usually carry the subject; later ones style. A gentle positional decay.
+            support[phrase] = support.get(phrase, 0.0) + weight / (1.0 + 0.15 * position)
+            first_seen.setdefault(phrase, len(first_seen))
+    if not support:
+        return None
+    clusters = _cluster_phrases(sorted(support, key=lambda p: (-support[p], first_seen[p])))
+    best_phrase = None
+    best_score = -1.0
+    for members in clusters:
+        pooled = sum(support[p] for p in members)
+        representative = members[0]
+        score = pooled * _specificity(representative)
+        if score > best_score:
+            best_score, best_phrase = score, representative
+    return best_phrase
+
+
+def _centrality_weights(prompts: Sequence[str], embeddings: Mapping[str, np.ndarray] | None) -> list[float]:
+    if not embeddings:
+        return [1.0] * len(prompts)
+    vectors = [embeddings.get(p) for p in prompts]
+    known = [v for v in vectors if v is not None]
+    if len(known) < 2:
+        return [1.0] * len(prompts)
+    mean = np.mean(np.stack(known), axis=0)
+    mean_norm = float(np.linalg.norm(mean)) or 1.0
+    weights = []
+    for vector in vectors:
+        if vector is None:
+            weights.append(0.5)
+        else:
+            cosine = float(np.dot(vector, mean)) / ((float(np.linalg.norm(vector)) or 1.0) * mean_norm)
+            weights.append(max(0.05, cosine))
+    return weights
+
+
+def _specificity(phrase: str) -> float:
+    words = phrase.split()
+    content = [w for w in words if w not in BOILERPLATE]
+    if not content:
+        return 0.1
+    length_bonus = {1: 0.8, 2: 1.0, 3: 1.05, 4: 1.0, 5: 0.9}.get(len(words), 0.8)
+    return length_bonus * len(content) / len(words)
+
+
+def _cluster_phrases(phrases_by_support: Sequence[str]) -> list[list[str]]:
+    """Greedy clustering: a phrase joins the first cluster whose representative shares ≥ half of the
+    content words of the shorter of the two; otherwise it starts a new cluster."""
+    clusters: list[tuple[set[str], list[str]]] = []
+    for phrase in phrases_by_support:
+        words = set(prompt_token_weights(phrase))
+        for representative_words, members in clusters:
+            smaller = min(len(words), len(representative_words)) or 1
+            if len(words & representative_words) * 2 >= smaller and words & representative_words:
+                members.append(phrase)
+                break
+        else:
+            clusters.append((words, [phrase]))
+    return [members for _, members in clusters]
+
+
+def format_duration(duration: timedelta) -> str:
+    minutes = round(duration.total_seconds() / 60.0)
+    if minutes < 1:
+        return "< 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _count(images: int) -> str:
+    return "1 image" if images == 1 else f"{images} images"
+
+
+def _title(text: str) -> str:
+    return " ".join(word[:1].upper() + word[1:] for word in text.split())
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def tool_display_name(tool: str) -> str:
+    return TOOL_DISPLAY_NAMES.get(tool, tool[:1].upper() + tool[1:])
+
+
+def session_label(
+    *,
+    concept: str | None,
+    tool: str,
+    intent: Intent,
+    image_count: int,
+    duration: timedelta | None,
+    distinct_seeds: int,
+    optimized_parameter: str | None = None,
+) -> str:
+    """The session's label; ``duration`` is None when times are day-precision only."""
+    extent = (
+        _count(image_count) if duration is None else f"{format_duration(duration)}, {_count(image_count)}"
+    )
+    if concept is None:
+        return f"{tool_display_name(tool)} session ({extent})"
+    if intent is Intent.OPTIMIZATION and optimized_parameter:
+        return f"Optimized: {optimized_parameter} for {concept}"
+    if intent is Intent.REFINEMENT and image_count > 1:
+        return f"{_sentence(concept)} refinement — {_variations(image_count, distinct_seeds)}"
+    if intent is Intent.CONVERGENT_SELECTION:
+        return f"{_sentence(concept)}: exploration → refinement ({extent})"
+    if image_count == 1:
+        return f"{_title(concept)} ({extent})"
+    return f"{_title(concept)} Exploration ({extent})"
+
+
+def phase_label(
+    *,
+    concept: str | None,
+    intent: Intent,
+    image_count: int,
+    distinct_seeds: int,
+    optimized_parameter: str | None,
+) -> str:
+    subject = concept or "untitled"
+    if intent is Intent.OPTIMIZATION and optimized_parameter:
+        return f"Optimized: {optimized_parameter} for {subject}"
+    if intent is Intent.REFINEMENT:
+        return f"{_sentence(subject)} refinement — {_variations(image_count, distinct_seeds)}"
+    return f"{_sentence(subject)} exploration — {_count(image_count)}"
+
+
+def _variations(image_count: int, distinct_seeds: int) -> str:
+    if distinct_seeds <= 1:
+        return f"{image_count} variations"
+    if distinct_seeds == image_count:
+        return f"{image_count} seed variations"
+    return f"{image_count} variations across {distinct_seeds} seeds"

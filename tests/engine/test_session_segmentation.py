@@ -1,0 +1,166 @@
+"""Session segmentation: adaptive time, batches, tool switch, parameter discontinuity, users, precision."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+from session_record_factory import T0, paced, record
+
+from engine.analysis import Analysis
+from engine.records import GenerationRecord, TimePrecision
+from engine.session_analysis import analyze_records
+from engine.sessions.temporal_signal import TemporalSettings, temporal_signal
+
+NEON = "neon alley at night, cinematic photo, rain reflections"
+MOUNTAIN = "snowy mountain landscape at dawn, oil painting"
+PORTRAIT = "portrait of an old fisherman, charcoal sketch"
+
+
+def _memberships(analysis: Analysis) -> list[list[str]]:
+    return [session.asset_ids for session in analysis.sessions]
+
+
+def _evidence_after(pace_minutes: float, gap_minutes: float) -> float:
+    times = [i * pace_minutes * 60.0 for i in range(12)]
+    times.append(times[-1] + gap_minutes * 60.0)
+    times.extend(times[-1] + (i + 1) * pace_minutes * 60.0 for i in range(8))
+    count = len(times)
+    signal = temporal_signal(
+        np.array(times),
+        np.ones(count),
+        np.zeros(count, dtype=np.int64),
+        np.zeros(count, dtype=bool),
+        TemporalSettings(),
+    )
+    return float(signal.evidence[12])
+
+
+def test_a_gap_is_judged_against_the_local_pace() -> None:
+    assert (
+        _evidence_after(pace_minutes=1, gap_minutes=20)
+        > _evidence_after(pace_minutes=10, gap_minutes=20) + 2.0
+    )
+    assert _evidence_after(pace_minutes=10, gap_minutes=20) < 2.0
+
+
+def test_batches_are_one_step_not_several() -> None:
+    """Four images per second every minute: the pace is a minute, not ~0 s, so a 3-minute gap is ordinary-ish
+    and a batch row carries no break evidence."""
+    times: list[float] = []
+    for step in range(12):
+        times.extend([step * 60.0] * 4)
+    count = len(times)
+    signal = temporal_signal(
+        np.array(times),
+        np.ones(count),
+        np.zeros(count, dtype=np.int64),
+        np.zeros(count, dtype=bool),
+        TemporalSettings(),
+    )
+    assert signal.is_batch.sum() == 12 * 3
+    step_rows = np.flatnonzero(~signal.is_batch)[1:]
+    assert np.allclose(signal.local_pace_seconds[step_rows], 60.0, rtol=0.2)
+
+
+def test_new_context_after_a_pause_splits_and_same_context_after_a_pause_does_not() -> None:
+    records = [
+        *paced("a", 0, 10, 1, NEON),
+        *paced("b", 9 + 25, 10, 1, NEON),  # 25-minute pause, same context
+        *paced("c", 43 + 20, 10, 1, MOUNTAIN),  # 20-minute pause, new context
+    ]
+    sessions = _memberships(analyze_records(records))
+    assert len(sessions) == 2
+    assert sessions[0][0] == "a000" and sessions[0][-1] == "b009"
+    assert sessions[1][0] == "c000"
+
+
+def test_tool_switch_is_always_a_boundary() -> None:
+    records = [*paced("a", 0, 5, 1, NEON), *paced("b", 4.1, 5, 1, NEON, tool="a1111")]
+    analysis = analyze_records(records)
+    assert _memberships(analysis) == [[f"a{i:03d}" for i in range(5)], [f"b{i:03d}" for i in range(5)]]
+    assert analysis.sessions[1].confidence == 1.0
+    assert [s.tool for s in analysis.sessions] == ["comfyui", "a1111"]
+
+
+def test_model_change_splits_even_after_a_short_gap() -> None:
+    records = [*paced("a", 0, 6, 1, NEON), *paced("b", 6, 6, 1, PORTRAIT, model="flux_dev")]
+    assert len(analyze_records(records).sessions) == 2
+
+
+def test_seed_changes_at_the_usual_pace_never_split() -> None:
+    records = list(paced("a", 0, 40, 1.5, NEON))
+    assert len(analyze_records(records).sessions) == 1
+
+
+def test_users_are_clustered_separately_even_when_interleaved() -> None:
+    ada = list(paced("a", 0, 8, 1, NEON, user="ada"))
+    bob = list(paced("b", 0.5, 8, 1, NEON, user="bob"))
+    analysis = analyze_records([*ada, *bob])
+    assert {s.user for s in analysis.sessions} == {"ada", "bob"}
+    assert sorted(map(len, _memberships(analysis))) == [8, 8]
+
+
+def test_records_without_time_are_unclustered_and_nowhere_else() -> None:
+    undated = GenerationRecord(id="undated", tool="comfyui", prompt=NEON)
+    analysis = analyze_records([*paced("a", 0, 3, 1, NEON), undated])
+    assert analysis.unclustered == ["undated"]
+    assert all("undated" not in s.asset_ids for s in analysis.sessions)
+
+
+def test_ties_are_ordered_by_file_counter_then_name() -> None:
+    same_time = [
+        record("z", 0, NEON, extra={"file_counter": 2}),
+        record("y", 0, NEON, extra={"file_counter": 1}),
+        record("b", 1, NEON, file_name="img_b.png"),
+        record("a", 1, NEON, file_name="img_c.png"),
+        record("c", 1, NEON, file_name="img_a.png"),
+    ]
+    analysis = analyze_records(same_time)
+    assert _memberships(analysis) == [["y", "z", "c", "b", "a"]]
+
+
+def test_day_precision_records_are_never_mixed_with_timed_ones() -> None:
+    day_one = T0.replace(hour=0)
+    timed = list(paced("t", 0, 4, 1, NEON))
+    dated = [
+        GenerationRecord(
+            id=f"d{i}",
+            tool="comfyui",
+            user="ada",
+            prompt=NEON,
+            created_at=day_one + timedelta(days=i // 3),
+            created_at_precision=TimePrecision.DAY,
+            file_name=f"{i:05d}.png",
+        )
+        for i in range(6)
+    ]
+    analysis = analyze_records([*dated, *timed])
+    assert _memberships(analysis) == [
+        ["t000", "t001", "t002", "t003"],
+        ["d0", "d1", "d2"],
+        ["d3", "d4", "d5"],
+    ]
+    assert "min" not in analysis.sessions[1].label
+
+
+def test_session_ids_are_deterministic_and_survive_appending_later_records() -> None:
+    first = analyze_records(list(paced("a", 0, 5, 1, NEON)))
+    again = analyze_records(list(paced("a", 0, 5, 1, NEON)))
+    extended = analyze_records([*paced("a", 0, 5, 1, NEON), *paced("b", 5, 3, 1, NEON)])
+    assert first.sessions[0].id == again.sessions[0].id == extended.sessions[0].id
+
+
+def test_input_order_does_not_matter() -> None:
+    records = [*paced("a", 0, 10, 1, NEON), *paced("b", 40, 10, 1, MOUNTAIN), *paced("c", 41, 5, 2, PORTRAIT)]
+    forward = analyze_records(records).to_json()
+    backward = analyze_records(list(reversed(records))).to_json()
+    assert forward == backward
+
+
+def test_boundary_margins_cover_every_gap_and_are_infinite_when_forced() -> None:
+    records = [*paced("a", 0, 3, 1, NEON), *paced("b", 3, 2, 1, NEON, tool="forge")]
+    margins = analyze_records(records).boundary_margins
+    assert set(margins) == {"a001", "a002", "b000", "b001"}
+    assert margins["b000"] == float("inf")
+    assert margins["a001"] < 0
