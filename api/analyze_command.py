@@ -1,0 +1,47 @@
+"""``atelier analyze``: the engine alone on files, folders or JSONL — no database, no services.
+
+Images are read with the metadata readers (record id = content hash); JSONL lines are parsed with
+the record codec. Duplicate record ids (the same image twice) are analysed once. Problems (corrupt
+files, bad lines) are returned as strings with path and reason; they never stop the analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from catalog.importing.discovery import FileKind, discover
+from catalog.importing.file_reading import FileProblem, MetadataReader
+from engine.analysis import Analysis
+from engine.record_codec import RecordLineError, read_records_jsonl
+from engine.records import GenerationRecord
+from engine.session_analysis import analyze_records
+
+
+def collect_records(paths: Iterable[Path], *, timezone: str) -> tuple[list[GenerationRecord], list[str]]:
+    records: dict[str, GenerationRecord] = {}
+    problems: list[str] = []
+    found = list(discover(paths))
+    images = [item.path for item in found if item.kind is FileKind.IMAGE]
+    with MetadataReader(len(images)) as reader:
+        for _path, outcome in reader.read(images, timezone):
+            if isinstance(outcome, FileProblem):
+                problems.append(f"{outcome.path}: {outcome.reason}")
+            else:
+                records.setdefault(outcome.record.id, outcome.record)
+    for item in found:
+        if item.kind is FileKind.RECORDS:
+            for line in read_records_jsonl(item.path, local_tz=ZoneInfo(timezone)):
+                if isinstance(line, RecordLineError):
+                    problems.append(f"{item.path}:{line.line_number}: {line.message}")
+                else:
+                    records.setdefault(line.id, line)
+        elif item.kind is FileKind.MISSING:
+            problems.append(f"{item.path}: no such file or folder")
+    return list(records.values()), problems
+
+
+def analyze_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> tuple[Analysis, list[str]]:
+    records, problems = collect_records(paths, timezone=timezone)
+    return analyze_records(records), problems

@@ -1,0 +1,144 @@
+"""The Starlette application: ``/graphql`` (GraphiQL in debug), signed ``/thumbnails``, ``/healthz``.
+
+The app owns one database engine for its lifetime (created on start-up, disposed on shut-down); it
+starts no embedded servers itself — ``atelier serve`` resolves the URLs first and passes them in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from api.context import RequestContext
+from api.graphql.schema import build_schema
+from api.thumbnail_urls import ThumbnailSigner
+from catalog.accounts.service import AuthenticatedPrincipal, authenticate
+from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
+from catalog.sessions.queries import user_owns_thumbnail
+from catalog.settings import AtelierSettings
+from catalog.thumbnails import ThumbnailError, thumbnail_path
+
+
+def load_or_create_secret(settings: AtelierSettings) -> bytes:
+    """``ATELIER_SECRET_KEY`` when set, else a random key kept in ``ATELIER_HOME/secret.key``."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = settings.home / "secret.key"
+    if not path.exists():
+        settings.home.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+async def principal_from_request(factory: SessionFactory, request: Request) -> AuthenticatedPrincipal | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    async with unit_of_work(factory) as db:
+        return await authenticate(db, token.strip())
+
+
+class AtelierGraphQL(GraphQL[RequestContext, None]):
+    def __init__(self, state: AppState, *, debug: bool, graphiql: bool) -> None:
+        super().__init__(build_schema(debug=debug), graphql_ide="graphiql" if graphiql else None)
+        self._state = state
+
+    async def get_context(self, request: Any, response: Any) -> RequestContext:
+        factory = self._state.session_factory
+        return RequestContext(
+            session_factory=factory,
+            principal=await principal_from_request(factory, request),
+            thumbnail_signer=self._state.signer,
+        )
+
+
+class AppState:
+    """What the app holds for its lifetime; filled in by the lifespan."""
+
+    def __init__(self, settings: AtelierSettings) -> None:
+        self.settings = settings
+        self.signer = ThumbnailSigner(load_or_create_secret(settings))
+        self._factory: SessionFactory | None = None
+
+    @property
+    def session_factory(self) -> SessionFactory:
+        if self._factory is None:
+            raise RuntimeError("the app is not started (lifespan has not run)")
+        return self._factory
+
+    @session_factory.setter
+    def session_factory(self, factory: SessionFactory) -> None:
+        self._factory = factory
+
+
+def create_app(settings: AtelierSettings) -> Starlette:
+    if not settings.database_url:
+        raise ValueError("create_app needs settings.database_url (atelier serve resolves it)")
+    state = AppState(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = create_database_engine(settings.database_url or "")
+        state.session_factory = create_session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    async def thumbnail(request: Request) -> Response:
+        sha = request.path_params["sha"]
+        try:
+            path = thumbnail_path(settings.thumbnails_dir, sha)
+        except ThumbnailError:
+            return JSONResponse({"error": "not a thumbnail address"}, status_code=404)
+        if not await _may_read_thumbnail(state, request, sha):
+            return JSONResponse(
+                {"error": "authentication required: a signed URL from the API or a Bearer token"},
+                status_code=401,
+            )
+        if not path.exists():
+            return JSONResponse({"error": "thumbnail not found"}, status_code=404)
+        return FileResponse(path, media_type="image/webp", headers={"Cache-Control": "private, max-age=3600"})
+
+    async def healthz(request: Request) -> Response:
+        async with state.session_factory() as db:
+            await db.execute(text("SELECT 1"))
+        return JSONResponse({"status": "ok"})
+
+    graphql_app = AtelierGraphQL(state, debug=settings.debug, graphiql=settings.graphiql)
+    return Starlette(
+        debug=settings.debug,
+        lifespan=lifespan,
+        routes=[
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Route("/thumbnails/{sha}.webp", thumbnail, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+    )
+
+
+async def _may_read_thumbnail(state: AppState, request: Request, sha: str) -> bool:
+    query = request.query_params
+    if {"u", "e", "s"} <= set(query):
+        try:
+            user_id, expires = uuid.UUID(query["u"]), int(query["e"])
+        except ValueError:
+            return False
+        return state.signer.verify(user_id, sha, expires, query["s"])
+    principal = await principal_from_request(state.session_factory, request)
+    if principal is None:
+        return False
+    async with state.session_factory() as db:
+        return await user_owns_thumbnail(db, principal.user_id, sha)

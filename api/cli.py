@@ -1,0 +1,263 @@
+"""The ``atelier`` command line (typer). Each command is one unit of work and commits once.
+
+Without ``DATABASE_URL`` / ``REDIS_URL`` the embedded servers under ``ATELIER_HOME`` are used and
+stopped again when the command ends (``serve`` keeps them for its lifetime).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from api.runtime import exit_on_sigterm, running_services
+from catalog.accounts import service as accounts
+from catalog.accounts.token_format import ALL_SCOPES, UnknownScope
+from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
+from catalog.settings import AtelierSettings, load_settings
+
+app = typer.Typer(
+    help="Atelier: AI-generated images, organised into creative sessions.", no_args_is_help=True
+)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+console = Console(stderr=True)
+DEFAULT_USER = "artist"
+T = TypeVar("T")
+
+
+def _run_with_database(work: Callable[[SessionFactory, AtelierSettings], Awaitable[T]]) -> T:
+    """Start services, run ``work`` with a session factory, stop services."""
+    exit_on_sigterm()
+    with running_services(load_settings()) as settings:
+
+        async def main() -> T:
+            engine = create_database_engine(settings.database_url or "", pool_size=4)
+            try:
+                return await work(create_session_factory(engine), settings)
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(main())
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database schema to the latest revision."""
+    exit_on_sigterm()
+    with running_services(load_settings(), migrate=True):
+        console.print("[green]database is at the latest revision[/green]")
+
+
+@user_app.command("create")
+def user_create(
+    handle: str,
+    display_name: Annotated[str | None, typer.Option(help="Name shown in apps")] = None,
+    timezone: Annotated[str, typer.Option(help="IANA zone for naive tool times")] = "UTC",
+) -> None:
+    """Create a user."""
+
+    async def work(factory: SessionFactory, settings: AtelierSettings) -> None:
+        async with unit_of_work(factory) as session:
+            user = await accounts.create_user(session, handle, display_name=display_name, timezone=timezone)
+        console.print(f"created user [bold]{user.handle}[/bold]")
+
+    _guard(lambda: _run_with_database(work))
+
+
+@token_app.command("create")
+def token_create(
+    handle: str,
+    name: Annotated[str, typer.Option(help="What the token is for")] = "personal token",
+    scope: Annotated[
+        list[str] | None, typer.Option(help=f"Repeatable; default all: {', '.join(ALL_SCOPES)}")
+    ] = None,
+    expires_days: Annotated[int | None, typer.Option(help="Expire after this many days")] = None,
+) -> None:
+    """Create an API token for a user; the token is printed once (to stdout)."""
+
+    async def work(factory: SessionFactory, settings: AtelierSettings) -> accounts.IssuedToken:
+        async with unit_of_work(factory) as session:
+            return await accounts.issue_token(
+                session,
+                handle,
+                name=name,
+                scopes=scope or None,
+                expires_in=timedelta(days=expires_days) if expires_days else None,
+            )
+
+    issued = _guard(lambda: _run_with_database(work))
+    console.print(
+        f"token [bold]{issued.prefix}[/bold] for {issued.user_handle}, scopes: {', '.join(issued.scopes)}"
+    )
+    print(issued.plaintext)
+
+
+@token_app.command("revoke")
+def token_revoke(prefix: str) -> None:
+    """Revoke a token by its prefix (the part after ``atl_``)."""
+
+    async def work(factory: SessionFactory, settings: AtelierSettings) -> bool:
+        async with unit_of_work(factory) as session:
+            return await accounts.revoke_token(session, prefix)
+
+    if not _guard(lambda: _run_with_database(work)):
+        _fail(f"no active token with prefix {prefix!r}")
+    console.print(f"revoked {prefix}")
+
+
+@app.command("import")
+def import_command(
+    paths: Annotated[list[Path], typer.Argument(help="Folders, image files or .jsonl record files")],
+    user: Annotated[
+        str, typer.Option(help="Owner of the imported images (created if missing)")
+    ] = DEFAULT_USER,
+    thumbnails: Annotated[bool, typer.Option(help="Make thumbnails")] = True,
+) -> None:
+    """Import images and generation records, then re-cluster the affected sessions."""
+    from catalog.importing.service import import_paths
+
+    async def work(factory: SessionFactory, settings: AtelierSettings) -> None:
+        columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("import", total=None)
+            report = await import_paths(
+                factory,
+                settings,
+                user_handle=user,
+                paths=paths,
+                progress=lambda n: progress.update(task, advance=n),
+                make_thumbnails=thumbnails,
+            )
+        for problem in report.problems:
+            console.print(f"[yellow]skipped[/yellow] {problem.path}: {problem.reason}")
+        console.print(
+            f"[green]{report.imported} images and {report.records_imported} records imported[/green], "
+            f"{report.already_known} already known, {len(report.problems)} problems, "
+            f"{len(report.skipped)} other files ignored; {report.sessions_touched} sessions updated"
+        )
+
+    _guard(lambda: _run_with_database(work))
+
+
+@app.command()
+def analyze(
+    paths: Annotated[list[Path], typer.Argument(help="Folders, image files or .jsonl record files")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the analysis JSON")] = False,
+    timezone: Annotated[str, typer.Option(help="IANA zone for naive times")] = "UTC",
+) -> None:
+    """Run the session engine on files, with no database."""
+    from api.analyze_command import analyze_paths
+
+    analysis, problems = analyze_paths(paths, timezone=timezone)
+    for problem in problems:
+        console.print(f"[yellow]skipped[/yellow] {problem}")
+    if as_json:
+        json.dump(analysis.to_json(), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    table = Table("started", "tool", "images", "intent", "label")
+    for session in analysis.sessions:
+        table.add_row(
+            session.started_at.strftime("%Y-%m-%d %H:%M"),
+            session.tool,
+            str(len(session.asset_ids)),
+            str(session.intent),
+            session.label,
+        )
+    Console().print(table)
+    if analysis.unclustered:
+        console.print(f"{len(analysis.unclustered)} records without a usable time were not clustered")
+
+
+@app.command()
+def recluster(user: Annotated[str, typer.Option(help="Whose library")] = DEFAULT_USER) -> None:
+    """Re-cluster a user's whole library (corrections and pinned labels are kept)."""
+    from catalog.accounts.repository import user_by_handle
+    from catalog.sessions.reclustering import recluster_user
+
+    async def work(factory: SessionFactory, settings: AtelierSettings) -> None:
+        async with unit_of_work(factory) as session:
+            owner = await user_by_handle(session, user)
+            if owner is None:
+                _fail(f"no user named {user!r}")
+            summary = await recluster_user(session, owner.id)
+        console.print(
+            f"{summary.sessions_written} sessions over {summary.assets_considered} images "
+            f"({summary.sessions_created} new, {summary.sessions_deleted} removed)"
+        )
+
+    _guard(lambda: _run_with_database(work))
+
+
+@app.command()
+def demo(
+    user: Annotated[str, typer.Option(help="Owner of the demo library")] = DEFAULT_USER,
+    target: Annotated[Path | None, typer.Option(help="Where to write the images")] = None,
+) -> None:
+    """Write the bundled demo library (~300 real PNGs) and import it."""
+    from catalog.demo_library import write_demo_library
+    from catalog.importing.service import import_paths
+
+    async def work(factory: SessionFactory, settings: AtelierSettings) -> None:
+        folder = target or settings.home / "demo-library"
+        library = write_demo_library(folder)
+        report = await import_paths(factory, settings, user_handle=user, paths=[folder])
+        console.print(
+            f"demo library: {library.file_count} images in {folder}; imported {report.imported} "
+            f"({report.already_known} already known) into {len(library.sessions)} expected sessions"
+        )
+
+    _guard(lambda: _run_with_database(work))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (default ATELIER_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default ATELIER_PORT)")] = None,
+    with_demo: Annotated[
+        bool, typer.Option(help="Import the demo library first if the user has none")
+    ] = False,
+) -> None:
+    """Serve the GraphQL API (and, by default, the background worker)."""
+    from api.serve_command import serve_forever
+
+    _guard(lambda: serve_forever(load_settings(), host=host, port=port, with_demo=with_demo))
+
+
+@app.command()
+def worker() -> None:
+    """Run the background worker alone (thumbnails, re-clustering, reflections)."""
+    from api.worker import run_worker
+
+    exit_on_sigterm()
+    with running_services(load_settings()) as settings:
+        run_worker(settings)
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code=1)
+
+
+def _guard(action: Callable[[], T]) -> T:
+    """Turn expected, user-caused failures into one clear line and exit code 1."""
+    from catalog.embedded_servers import EmbeddedServerError, ServeAlreadyRunning
+
+    try:
+        return action()
+    except (accounts.AccountError, UnknownScope, ServeAlreadyRunning, EmbeddedServerError) as error:
+        _fail(str(error))
+        raise  # unreachable: _fail exits

@@ -1,0 +1,59 @@
+"""Per-request GraphQL context: who is asking, and per-request DataLoaders.
+
+Invariants: DataLoaders are created per request (never shared across users); each loader batch and
+each resolver opens its own short ``AsyncSession`` from the factory, so concurrently resolved fields
+never share one session.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from strawberry.dataloader import DataLoader
+
+from api.thumbnail_urls import ThumbnailSigner
+from catalog.accounts.service import AuthenticatedPrincipal
+from catalog.database import SessionFactory
+from catalog.models import Asset, LineageEdge, Phase
+from catalog.sessions import queries
+
+SESSION_THUMBNAILS_MAX = 9
+
+
+@dataclass
+class RequestContext:
+    session_factory: SessionFactory
+    principal: AuthenticatedPrincipal | None
+    thumbnail_signer: ThumbnailSigner
+    session_thumbnails: DataLoader[uuid.UUID, list[Asset]] = field(init=False)
+    session_phases: DataLoader[uuid.UUID, list[Phase]] = field(init=False)
+    asset_parents: DataLoader[uuid.UUID, LineageEdge | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.session_thumbnails = DataLoader(load_fn=self._load_thumbnails)
+        self.session_phases = DataLoader(load_fn=self._load_phases)
+        self.asset_parents = DataLoader(load_fn=self._load_parents)
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        if self.principal is None:  # permission classes run first; this is a programming error
+            raise PermissionError("no authenticated user in this request")
+        return self.principal.user_id
+
+    async def _load_thumbnails(self, session_ids: list[uuid.UUID]) -> list[list[Asset]]:
+        async with self.session_factory() as db:
+            found = await queries.thumbnails_of_sessions(
+                db, self.user_id, session_ids, SESSION_THUMBNAILS_MAX
+            )
+        return [found[session_id] for session_id in session_ids]
+
+    async def _load_phases(self, session_ids: list[uuid.UUID]) -> list[list[Phase]]:
+        async with self.session_factory() as db:
+            found = await queries.phases_of_sessions(db, self.user_id, session_ids)
+        return [found[session_id] for session_id in session_ids]
+
+    async def _load_parents(self, asset_ids: list[uuid.UUID]) -> list[LineageEdge | None]:
+        async with self.session_factory() as db:
+            found = await queries.parents_of_assets(db, self.user_id, asset_ids)
+        return [found.get(asset_id) for asset_id in asset_ids]

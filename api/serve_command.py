@@ -1,0 +1,114 @@
+"""``atelier serve``: API (uvicorn) and, by default, the worker in one process.
+
+Start-up: take the home's serve lock (a second ``serve`` on the same home is refused with a clear
+message), start the embedded servers the settings leave unset, migrate, optionally import the demo
+library, then serve until SIGINT/SIGTERM; uvicorn handles both, after which the worker is closed and
+the servers are stopped. A thumbnail backfill job is queued at start-up so assets imported with
+``--no-thumbnails`` (or interrupted imports) get theirs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+
+import uvicorn
+from arq import create_pool
+from rich.console import Console
+from rich.panel import Panel
+
+from api.app import create_app
+from api.runtime import exit_on_sigterm, running_services
+from api.worker import build_worker, redis_settings
+from catalog.accounts import service as accounts
+from catalog.accounts.repository import user_by_handle
+from catalog.database import create_database_engine, create_session_factory, unit_of_work
+from catalog.embedded_servers import hold_serve_lock
+from catalog.settings import AtelierSettings
+
+DEMO_USER = "artist"
+console = Console(stderr=True)
+
+EXAMPLE_QUERY = "{ viewer { sessions(first: 5) { edges { node { label assetCount startedAt tool } } } } }"
+
+
+def serve_forever(settings: AtelierSettings, *, host: str | None, port: int | None, with_demo: bool) -> None:
+    # uvicorn captures SIGINT/SIGTERM while serving and re-raises them afterwards with the handler it
+    # found installed: ours turns that into SystemExit, so the finally blocks below stop the servers.
+    exit_on_sigterm()
+    lock = hold_serve_lock(settings.home)
+    try:
+        with running_services(settings) as resolved:
+            token = asyncio.run(_prepare_demo(resolved)) if with_demo else None
+            asyncio.run(_serve(resolved, host or resolved.host, port or resolved.port, token))
+    finally:
+        lock.release()
+
+
+async def _prepare_demo(settings: AtelierSettings) -> str:
+    """Import the demo library once and return a token for the demo user (made once, kept on disk)."""
+    from catalog.demo_library import write_demo_library
+    from catalog.importing.service import import_paths
+
+    engine = create_database_engine(settings.database_url or "", pool_size=4)
+    factory = create_session_factory(engine)
+    token_file = settings.home / "demo-token"
+    try:
+        async with factory() as session:
+            has_user = await user_by_handle(session, DEMO_USER) is not None
+        if not has_user or not token_file.exists():
+            folder = settings.home / "demo-library"
+            write_demo_library(folder)
+            report = await import_paths(factory, settings, user_handle=DEMO_USER, paths=[folder])
+            console.print(
+                f"demo library imported: {report.imported} images, {report.sessions_touched} sessions"
+            )
+            async with unit_of_work(factory) as session:
+                issued = await accounts.issue_token(session, DEMO_USER, name="demo token (make run)")
+            token_file.write_text(issued.plaintext + "\n")
+            os.chmod(token_file, 0o600)
+        return token_file.read_text().strip()
+    finally:
+        await engine.dispose()
+
+
+async def _serve(settings: AtelierSettings, host: str, port: int, token: str | None) -> None:
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on"))
+    worker = build_worker(settings) if settings.embed_worker else None
+    worker_task = asyncio.create_task(worker.async_run()) if worker is not None else None
+    if worker is not None:
+        pool = await create_pool(redis_settings(settings))
+        await pool.enqueue_job("backfill_thumbnails", _job_id="backfill_thumbnails:startup")
+        await pool.aclose()
+    _print_banner(host, port, token)
+    try:
+        await server.serve()
+    finally:
+        if worker is not None and worker_task is not None:
+            worker_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker_task
+            await worker.close()
+
+
+def _print_banner(host: str, port: int, token: str | None) -> None:
+    base = f"http://{host}:{port}"
+    lines = [f"GraphQL API: [bold]{base}/graphql[/bold] (GraphiQL in a browser)"]
+    if token is not None:
+        lines += [
+            "",
+            f"Demo token:  [bold]{token}[/bold]",
+            "",
+            "Try it:",
+            f"curl -s {base}/graphql -H 'Authorization: Bearer {token}' \\",
+            "  -H 'Content-Type: application/json' \\",
+            f'  -d \'{{"query": "{EXAMPLE_QUERY}"}}\'',
+        ]
+    console.print(
+        Panel("\n".join(lines[:1] + (lines[1:3] if token else [])), title="Atelier is ready", expand=False)
+    )
+    if token is not None:
+        # plain print, not the panel: the command must survive copy and paste without wrapping
+        print("\n".join(lines[3:]), flush=True)

@@ -1,0 +1,58 @@
+"""The arq worker: job functions from the lower layers, wired to a database and settings.
+
+``worker_settings`` builds arq's settings class for the resolved Redis URL; the same definition
+serves ``atelier worker`` (a process of its own) and ``atelier serve`` (in-process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from arq.connections import RedisSettings
+from arq.worker import Worker
+
+from catalog.database import create_database_engine, create_session_factory
+from catalog.settings import AtelierSettings
+from catalog.tasks import backfill_thumbnails, recluster_user_job
+
+JOB_FUNCTIONS = (backfill_thumbnails, recluster_user_job)
+
+
+def redis_settings(settings: AtelierSettings) -> RedisSettings:
+    if not settings.redis_url:
+        raise ValueError("the worker needs a Redis URL (atelier resolves the embedded one)")
+    return RedisSettings.from_dsn(settings.redis_url)
+
+
+def build_worker(settings: AtelierSettings) -> Worker:
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        engine = create_database_engine(settings.database_url or "", pool_size=4)
+        ctx["engine"] = engine
+        ctx["session_factory"] = create_session_factory(engine)
+        ctx["settings"] = settings
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        await ctx["engine"].dispose()
+
+    return Worker(
+        functions=list(JOB_FUNCTIONS),
+        redis_settings=redis_settings(settings),
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        handle_signals=False,
+        max_jobs=4,
+        job_timeout=3600,
+    )
+
+
+def run_worker(settings: AtelierSettings) -> None:
+    worker = build_worker(settings)
+
+    async def main() -> None:
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
+
+    asyncio.run(main())

@@ -1,0 +1,150 @@
+"""Generation records ⇄ ``assets`` rows.
+
+Invariants: every value written is acceptable to PostgreSQL — NUL characters are stripped from text
+(PostgreSQL text cannot hold them) and ``extra`` is made JSON-safe (bytes become hex, unknown objects
+their ``str``). Asset rows are turned back into records with ``id`` = the asset's UUID, so the engine's
+output refers to catalog rows directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from engine.records import GenerationRecord, LoraRef, TimePrecision
+
+ASSET_RECORD_COLUMNS = (
+    "tool",
+    "created_at",
+    "created_at_source",
+    "created_at_precision",
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "cfg_scale",
+    "steps",
+    "sampler",
+    "scheduler",
+    "model",
+    "loras",
+    "width",
+    "height",
+    "denoise",
+    "source_image",
+    "job_id",
+    "parent_job_id",
+    "file_name",
+    "workflow_hash",
+    "extra",
+    "file_counter",
+)
+
+_MAX_DEPTH = 40
+
+
+def prompt_digest(prompt: str | None) -> bytes | None:
+    return None if not prompt else hashlib.sha256(prompt.encode()).digest()
+
+
+def record_to_row(record: GenerationRecord, *, user_id: uuid.UUID) -> dict[str, Any]:
+    prompt = clean_text(record.prompt)
+    counter = record.extra.get("file_counter")
+    return {
+        "user_id": user_id,
+        "record_id": clean_text(record.id),
+        "tool": clean_text(record.tool) or "unknown",
+        "created_at": record.created_at,
+        "created_at_source": clean_text(record.created_at_source),
+        "created_at_precision": str(record.created_at_precision) if record.created_at_precision else None,
+        "prompt": prompt,
+        "prompt_sha256": prompt_digest(prompt),
+        "negative_prompt": clean_text(record.negative_prompt),
+        "seed": Decimal(record.seed) if record.seed is not None and abs(record.seed) < 10**20 else None,
+        "cfg_scale": _finite(record.cfg_scale),
+        "steps": _int32(record.steps),
+        "sampler": clean_text(record.sampler),
+        "scheduler": clean_text(record.scheduler),
+        "model": clean_text(record.model),
+        "loras": [{"name": clean_text(lora.name), "weight": _finite(lora.weight)} for lora in record.loras],
+        "width": _int32(record.width),
+        "height": _int32(record.height),
+        "denoise": _finite(record.denoise),
+        "source_image": clean_text(record.source_image),
+        "job_id": clean_text(record.job_id),
+        "parent_job_id": clean_text(record.parent_job_id),
+        "file_name": clean_text(record.file_name),
+        "workflow_hash": clean_text(record.workflow_hash),
+        "extra": json_safe(record.extra),
+        "file_counter": counter if isinstance(counter, int) and abs(counter) < 2**62 else None,
+    }
+
+
+def row_to_record(row: Any, *, user: str | None = None) -> GenerationRecord:
+    """An asset row (ORM object or mapping with the record columns and ``id``) as an engine record."""
+    get = row.__getitem__ if isinstance(row, dict) else lambda name: getattr(row, name)
+    extra = dict(get("extra") or {})
+    if get("file_counter") is not None:
+        extra["file_counter"] = get("file_counter")
+    seed = get("seed")
+    precision = get("created_at_precision")
+    return GenerationRecord(
+        id=str(get("id")),
+        tool=get("tool"),
+        created_at=get("created_at"),
+        created_at_source=get("created_at_source"),
+        created_at_precision=TimePrecision(precision) if precision else None,
+        user=user,
+        prompt=get("prompt"),
+        negative_prompt=get("negative_prompt"),
+        seed=int(seed) if seed is not None else None,
+        cfg_scale=get("cfg_scale"),
+        steps=get("steps"),
+        sampler=get("sampler"),
+        scheduler=get("scheduler"),
+        model=get("model"),
+        loras=tuple(LoraRef(item["name"], item.get("weight")) for item in get("loras") or ()),
+        width=get("width"),
+        height=get("height"),
+        denoise=get("denoise"),
+        source_image=get("source_image"),
+        job_id=get("job_id"),
+        parent_job_id=get("parent_job_id"),
+        file_name=get("file_name"),
+        workflow_hash=get("workflow_hash"),
+        extra=extra,
+    )
+
+
+def clean_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.replace("\x00", "") if "\x00" in value else value
+
+
+def json_safe(value: Any, depth: int = 0) -> Any:
+    if depth > _MAX_DEPTH:
+        return "…(nested too deeply)"
+    if isinstance(value, str):
+        return clean_text(value)
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, bytes | bytearray):
+        return bytes(value[:4096]).hex()
+    if isinstance(value, dict):
+        return {str(clean_text(str(key))): json_safe(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [json_safe(item, depth + 1) for item in value]
+    return clean_text(str(value))
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _int32(value: int | None) -> int | None:
+    return value if value is not None and -(2**31) <= value < 2**31 else None

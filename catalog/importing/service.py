@@ -1,0 +1,244 @@
+"""``import_paths``: folders, image files and JSON-lines record files into a user's catalog.
+
+Unit of work: this is a job, not a service called inside someone else's transaction — it commits
+once per batch (``import_batch_size`` files), so an interrupted import keeps every batch already
+stored, and re-running it adds only what is missing (records are keyed by content hash per user).
+Per-file problems (corrupt image, bad JSONL line) are collected in the report with path and reason;
+they never abort the import. After the records are in, the affected span of each user's stream is
+re-clustered, then thumbnails are made (pixels are decoded only there, never on the metadata path).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from catalog.accounts.service import get_or_create_user
+from catalog.assets.repository import insert_new_assets, set_thumbnails
+from catalog.database import SessionFactory, unit_of_work
+from catalog.importing.asset_rows import clean_text, record_to_row
+from catalog.importing.discovery import FileKind, FoundFile, discover
+from catalog.importing.file_reading import FileProblem, MetadataReader
+from catalog.sessions.reclustering import ReclusterSummary, recluster_span
+from catalog.settings import AtelierSettings
+from catalog.thumbnails import ThumbnailError, make_thumbnail
+from engine.metadata.result import ImageReadResult
+from engine.record_codec import RecordLineError, read_records_jsonl
+from engine.records import GenerationRecord
+
+ProgressCallback = Callable[[int], None]
+"""Called with the number of files just processed."""
+
+
+@dataclass(slots=True)
+class ImportReport:
+    files_seen: int = 0
+    imported: int = 0
+    already_known: int = 0
+    records_imported: int = 0
+    problems: list[FileProblem] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    thumbnails_made: int = 0
+    reclustering: list[ReclusterSummary] = field(default_factory=list)
+
+    @property
+    def sessions_touched(self) -> int:
+        return sum(summary.sessions_written for summary in self.reclustering)
+
+
+@dataclass(slots=True)
+class _PendingAsset:
+    row: dict[str, Any]
+    source_path: Path | None
+
+
+@dataclass(slots=True)
+class _UserBatches:
+    """New assets per user id, with the time span they cover (for re-clustering)."""
+
+    new_asset_ids: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=lambda: defaultdict(list))
+    thumbnail_sources: dict[uuid.UUID, dict[uuid.UUID, Path]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+
+
+async def import_paths(
+    factory: SessionFactory,
+    settings: AtelierSettings,
+    *,
+    user_handle: str,
+    paths: Iterable[Path],
+    progress: ProgressCallback | None = None,
+    honour_record_users: bool = True,
+    make_thumbnails: bool = True,
+) -> ImportReport:
+    """Import ``paths`` for ``user_handle`` (created if missing). JSONL records naming another
+    ``user`` go to that user when ``honour_record_users`` (the local CLI), else to ``user_handle``."""
+    report = ImportReport()
+    found = list(discover(paths))
+    report.files_seen = len(found)
+    async with unit_of_work(factory) as session:
+        owner = await get_or_create_user(session, user_handle, timezone=settings.timezone)
+        owner_id, owner_timezone = owner.id, owner.timezone
+    batches = _UserBatches()
+
+    images = [item.path for item in found if item.kind is FileKind.IMAGE]
+    for item in found:
+        if item.kind is FileKind.SKIPPED:
+            report.skipped.append(str(item.path))
+        elif item.kind is FileKind.MISSING:
+            report.problems.append(FileProblem(str(item.path), "no such file or folder"))
+        if item.kind in (FileKind.SKIPPED, FileKind.MISSING):
+            _advance(progress, 1)
+
+    with MetadataReader(len(images)) as reader:
+        pending: list[_PendingAsset] = []
+        for path, outcome in reader.read(images, owner_timezone):
+            if isinstance(outcome, FileProblem):
+                report.problems.append(outcome)
+                _advance(progress, 1)
+            else:
+                pending.append(_pending_from_image(outcome, owner_id, path))
+            if len(pending) >= settings.import_batch_size:
+                await _store(factory, pending, owner_id, report, batches)
+                _advance(progress, len(pending))
+                pending = []
+        await _store(factory, pending, owner_id, report, batches)
+        _advance(progress, len(pending))
+
+    for item in found:
+        if item.kind is FileKind.RECORDS:
+            await _import_records_file(
+                factory, item, settings, owner_id, owner_timezone, honour_record_users, report, batches
+            )
+            _advance(progress, 1)
+
+    for user_id, asset_ids in batches.new_asset_ids.items():
+        async with unit_of_work(factory) as session:
+            report.reclustering.append(await recluster_span(session, user_id, asset_ids))
+
+    if make_thumbnails:
+        for user_id, sources in batches.thumbnail_sources.items():
+            report.thumbnails_made += await _make_thumbnails(factory, settings, user_id, sources, report)
+    report.problems.sort(key=lambda problem: problem.path)
+    return report
+
+
+def _pending_from_image(result: ImageReadResult, user_id: uuid.UUID, path: Path) -> _PendingAsset:
+    row = record_to_row(result.record, user_id=user_id)
+    row.update(
+        content_sha256=result.content_sha256,
+        file_path=clean_text(str(path.resolve())),
+        file_size_bytes=result.file_size,
+        image_format=result.image_format,
+        pixel_width=result.pixel_width,
+        pixel_height=result.pixel_height,
+        edited=result.edited,
+    )
+    return _PendingAsset(row=row, source_path=path)
+
+
+async def _store(
+    factory: SessionFactory,
+    pending: Sequence[_PendingAsset],
+    user_id: uuid.UUID,
+    report: ImportReport,
+    batches: _UserBatches,
+) -> None:
+    if not pending:
+        return
+    unique: dict[str, _PendingAsset] = {}
+    for item in pending:
+        unique.setdefault(item.row["record_id"], item)
+    async with unit_of_work(factory) as session:
+        inserted = await insert_new_assets(session, [item.row for item in unique.values()])
+    from_files = pending[0].source_path is not None
+    report.imported += len(inserted) if from_files else 0
+    report.records_imported += 0 if from_files else len(inserted)
+    report.already_known += len(pending) - len(inserted)
+    for record_id, asset_id in inserted.items():
+        item = unique[record_id]
+        batches.new_asset_ids[user_id].append(asset_id)
+        if item.source_path is not None:
+            batches.thumbnail_sources[user_id][asset_id] = item.source_path
+
+
+async def _import_records_file(
+    factory: SessionFactory,
+    item: FoundFile,
+    settings: AtelierSettings,
+    owner_id: uuid.UUID,
+    owner_timezone: str,
+    honour_record_users: bool,
+    report: ImportReport,
+    batches: _UserBatches,
+) -> None:
+    user_ids: dict[str | None, uuid.UUID] = {None: owner_id}
+    pending: dict[uuid.UUID, list[_PendingAsset]] = defaultdict(list)
+    try:
+        outcomes = list(read_records_jsonl(item.path, local_tz=ZoneInfo(owner_timezone)))
+    except OSError as error:
+        report.problems.append(FileProblem(str(item.path), f"cannot read ({error.strerror or error})"))
+        return
+    for outcome in outcomes:
+        if isinstance(outcome, RecordLineError):
+            report.problems.append(FileProblem(f"{item.path}:{outcome.line_number}", outcome.message))
+            continue
+        handle = outcome.user if honour_record_users else None
+        if handle not in user_ids:
+            async with unit_of_work(factory) as session:
+                user_ids[handle] = (
+                    await get_or_create_user(session, str(handle), timezone=owner_timezone)
+                ).id
+        user_id = user_ids[handle]
+        pending[user_id].append(
+            _PendingAsset(row=record_to_row(_without_user(outcome), user_id=user_id), source_path=None)
+        )
+    for user_id, rows in pending.items():
+        for start in range(0, len(rows), settings.import_batch_size):
+            await _store(factory, rows[start : start + settings.import_batch_size], user_id, report, batches)
+
+
+def _without_user(record: GenerationRecord) -> GenerationRecord:
+    record.user = None
+    return record
+
+
+async def _make_thumbnails(
+    factory: SessionFactory,
+    settings: AtelierSettings,
+    user_id: uuid.UUID,
+    sources: dict[uuid.UUID, Path],
+    report: ImportReport,
+) -> int:
+    def render(item: tuple[uuid.UUID, Path]) -> tuple[uuid.UUID, str | None, str | None]:
+        asset_id, path = item
+        try:
+            return (
+                asset_id,
+                make_thumbnail(path, settings.thumbnails_dir, size_px=settings.thumbnail_size_px),
+                None,
+            )
+        except ThumbnailError as error:
+            return asset_id, None, str(error)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(render, sources.items()))
+    made = {asset_id: sha for asset_id, sha, _ in outcomes if sha is not None}
+    for asset_id, _, problem in outcomes:
+        if problem is not None:
+            report.problems.append(FileProblem(str(sources[asset_id]), problem))
+    async with unit_of_work(factory) as session:
+        await set_thumbnails(session, user_id, made)
+    return len(made)
+
+
+def _advance(progress: ProgressCallback | None, count: int) -> None:
+    if progress is not None and count:
+        progress(count)

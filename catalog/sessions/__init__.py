@@ -1,0 +1,1 @@
+"""Sessions: persisted clustering results, re-clustering, and the artist's corrections."""

@@ -1,0 +1,152 @@
+"""Read queries behind the API: keyset pages of sessions and assets, batched thumbnails and phases.
+
+Every function takes the owner's ``user_id`` and filters by it, so a caller cannot read another
+user's rows even with a guessed id. Pages fetch ``limit + 1`` rows so the caller learns whether a next
+page exists without a count query.
+
+Orders (stable, unique thanks to the id tie-break):
+- sessions: newest first — ``(started_at DESC, id DESC)``;
+- a session's assets: stream order — ``(created_at, file_counter, file_name, id)``, nulls first for
+  the counter and the name (``coalesce`` keeps the keyset comparison a plain row comparison).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.models import Asset, LineageEdge, Phase, Session
+
+_NO_COUNTER = -(2**62)
+_counter_key = func.coalesce(Asset.file_counter, _NO_COUNTER)
+_name_key = func.coalesce(Asset.file_name, "")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKey:
+    started_at: datetime
+    id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class AssetKey:
+    created_at: datetime
+    file_counter: int
+    file_name: str
+    id: uuid.UUID
+
+
+def session_key(row: Session) -> SessionKey:
+    return SessionKey(row.started_at, row.id)
+
+
+def asset_key(row: Asset) -> AssetKey:
+    assert row.created_at is not None, "only clustered (timed) assets are paged in stream order"
+    counter = row.file_counter if row.file_counter is not None else _NO_COUNTER
+    return AssetKey(row.created_at, counter, row.file_name or "", row.id)
+
+
+async def session_page(
+    session: AsyncSession, user_id: uuid.UUID, *, limit: int, after: SessionKey | None
+) -> list[Session]:
+    statement = select(Session).where(Session.user_id == user_id)
+    if after is not None:
+        statement = statement.where(
+            tuple_(Session.started_at, Session.id) < tuple_(after.started_at, after.id)
+        )
+    statement = statement.order_by(Session.started_at.desc(), Session.id.desc()).limit(limit + 1)
+    return list(await session.scalars(statement))
+
+
+async def session_by_id(session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID) -> Session | None:
+    return await session.scalar(select(Session).where(Session.user_id == user_id, Session.id == session_id))
+
+
+async def session_count(session: AsyncSession, user_id: uuid.UUID) -> int:
+    return int(await session.scalar(select(func.count()).where(Session.user_id == user_id)) or 0)
+
+
+async def asset_page(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, *, limit: int, after: AssetKey | None
+) -> list[Asset]:
+    statement = select(Asset).where(Asset.user_id == user_id, Asset.session_id == session_id)
+    if after is not None:
+        statement = statement.where(
+            tuple_(Asset.created_at, _counter_key, _name_key, Asset.id)
+            > tuple_(after.created_at, after.file_counter, after.file_name, after.id)
+        )
+    statement = statement.order_by(Asset.created_at, _counter_key, _name_key, Asset.id).limit(limit + 1)
+    return list(await session.scalars(statement))
+
+
+async def thumbnails_of_sessions(
+    session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID], per_session: int
+) -> dict[uuid.UUID, list[Asset]]:
+    """The first ``per_session`` assets with a thumbnail of each session, in stream order (one query)."""
+    found: dict[uuid.UUID, list[Asset]] = {session_id: [] for session_id in session_ids}
+    if not session_ids:
+        return found
+    position = (
+        func.row_number()
+        .over(partition_by=Asset.session_id, order_by=(Asset.created_at, _counter_key, _name_key, Asset.id))
+        .label("position")
+    )
+    ranked = (
+        select(Asset.id, position)
+        .where(
+            Asset.user_id == user_id,
+            Asset.session_id.in_(list(session_ids)),
+            Asset.thumbnail_sha256.is_not(None),
+        )
+        .subquery()
+    )
+    statement = (
+        select(Asset)
+        .join(ranked, ranked.c.id == Asset.id)
+        .where(ranked.c.position <= per_session)
+        .order_by(Asset.session_id, ranked.c.position)
+    )
+    for asset in await session.scalars(statement):
+        assert asset.session_id is not None
+        found[asset.session_id].append(asset)
+    return found
+
+
+async def phases_of_sessions(
+    session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Phase]]:
+    found: dict[uuid.UUID, list[Phase]] = {session_id: [] for session_id in session_ids}
+    if not session_ids:
+        return found
+    statement = (
+        select(Phase)
+        .join(Session, Session.id == Phase.session_id)
+        .where(Session.user_id == user_id, Phase.session_id.in_(list(session_ids)))
+        .order_by(Phase.session_id, Phase.ordinal)
+    )
+    for phase in await session.scalars(statement):
+        found[phase.session_id].append(phase)
+    return found
+
+
+async def parents_of_assets(
+    session: AsyncSession, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, LineageEdge]:
+    if not asset_ids:
+        return {}
+    statement = select(LineageEdge).where(
+        LineageEdge.user_id == user_id, LineageEdge.child_asset_id.in_(list(asset_ids))
+    )
+    return {edge.child_asset_id: edge for edge in await session.scalars(statement)}
+
+
+async def user_owns_thumbnail(session: AsyncSession, user_id: uuid.UUID, thumbnail_sha256: str) -> bool:
+    statement = (
+        select(Asset.id).where(Asset.user_id == user_id, Asset.thumbnail_sha256 == thumbnail_sha256).limit(1)
+    )
+    return await session.scalar(statement) is not None

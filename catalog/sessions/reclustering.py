@@ -1,0 +1,207 @@
+"""Re-clustering a user's stream and persisting the result while keeping session identity.
+
+Span: after an import only the span around the new records is re-clustered — from the start of the
+session holding the nearest older asset to the end of the session holding the nearest newer one —
+so 100 new images in a 500k-asset library touch a handful of sessions. ``recluster_user`` does the
+whole stream (the ``atelier recluster`` command).
+
+Identity: each session the engine returns is matched to the stored session it shares most assets
+with (greedy, largest overlap first, each stored session used once); a match keeps its UUID, its
+``created_at`` and, when pinned, the artist's label. Unmatched stored sessions in the span are
+deleted; unmatched new ones get a fresh UUID. Sessions outside the span are never touched.
+
+Constraints: the artist's must-link / cannot-link pairs among the span's assets and the user's
+learned threshold offset are passed to the engine on every run, so corrections survive.
+
+Transactions: runs inside the caller's session and never commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.assets.repository import all_timed_assets, assets_by_ids, assets_in_time_window, neighbour_times
+from catalog.importing.asset_rows import row_to_record
+from catalog.models import Asset, Phase, Session
+from catalog.sessions import repository
+from engine.analysis import Analysis, SessionResult
+from engine.session_analysis import SessionConstraints, analyze_records
+
+
+@dataclass(frozen=True, slots=True)
+class ReclusterSummary:
+    user_id: uuid.UUID
+    assets_considered: int
+    sessions_written: int
+    sessions_created: int
+    sessions_deleted: int
+
+
+async def recluster_span(
+    session: AsyncSession, user_id: uuid.UUID, new_asset_ids: list[uuid.UUID]
+) -> ReclusterSummary:
+    """Re-cluster the part of the stream that ``new_asset_ids`` can affect."""
+    new_times = [
+        asset.created_at
+        for asset in await assets_by_ids(session, user_id, new_asset_ids)
+        if asset.created_at is not None
+    ]
+    if not new_times:
+        return ReclusterSummary(user_id, 0, 0, 0, 0)
+    start, end = min(new_times), max(new_times)
+    before, after = await neighbour_times(session, user_id, start, end)
+    if before is not None:
+        start = await _session_start_at(session, user_id, before) or before
+    if after is not None:
+        end = await _session_end_at(session, user_id, after) or after
+    for stored in await repository.sessions_overlapping(session, user_id, start, end):
+        start, end = min(start, stored.started_at), max(end, stored.ended_at)
+    assets = await assets_in_time_window(session, user_id, start, end)
+    return await _recluster_assets(session, user_id, assets)
+
+
+async def recluster_user(session: AsyncSession, user_id: uuid.UUID) -> ReclusterSummary:
+    """Re-cluster the user's whole stream (corrections and pinned labels still hold)."""
+    return await _recluster_assets(session, user_id, await all_timed_assets(session, user_id))
+
+
+async def _recluster_assets(
+    session: AsyncSession, user_id: uuid.UUID, assets: list[Asset]
+) -> ReclusterSummary:
+    if not assets:
+        return ReclusterSummary(user_id, 0, 0, 0, 0)
+    by_id = {asset.id: asset for asset in assets}
+    constraints = await _constraints(session, user_id, list(by_id))
+    analysis = analyze_records(
+        [row_to_record(asset) for asset in assets],
+        constraints=constraints,
+        threshold_offset=await repository.threshold_offset(session, user_id),
+    )
+    stored_ids = sorted({asset.session_id for asset in assets if asset.session_id is not None})
+    stored_members = await repository.members_of(session, stored_ids)
+    stored_sessions = {s.id: s for s in await repository.sessions_by_ids(session, user_id, stored_ids)}
+    identities = match_identities(analysis, stored_members)
+
+    await repository.delete_phases_of(session, stored_ids)
+    created = 0
+    now = datetime.now(UTC)
+    asset_ids: list[uuid.UUID] = []
+    session_ids: list[uuid.UUID | None] = []
+    phase_ids: list[uuid.UUID | None] = []
+    for result in analysis.sessions:
+        session_id = identities.get(result.id)
+        row = stored_sessions.get(session_id) if session_id is not None else None
+        if row is None:
+            row = Session(id=uuid.uuid4(), user_id=user_id, created_at=now)
+            session.add(row)
+            created += 1
+        _fill_session(row, result, by_id, now)
+        await session.flush()
+        for ordinal, phase_result in enumerate(result.phases or []):
+            phase = Phase(
+                id=uuid.uuid4(),
+                session_id=row.id,
+                ordinal=ordinal,
+                intent=str(phase_result.intent),
+                label=phase_result.label,
+                started_at=by_id[uuid.UUID(phase_result.asset_ids[0])].created_at,
+                ended_at=by_id[uuid.UUID(phase_result.asset_ids[-1])].created_at,
+                asset_count=len(phase_result.asset_ids),
+                detail=phase_result.detail,
+            )
+            session.add(phase)
+            for member in phase_result.asset_ids:
+                asset_ids.append(uuid.UUID(member))
+                session_ids.append(row.id)
+                phase_ids.append(phase.id)
+        phased = {member for phase_result in result.phases for member in phase_result.asset_ids}
+        for member in result.asset_ids:
+            if member not in phased:
+                asset_ids.append(uuid.UUID(member))
+                session_ids.append(row.id)
+                phase_ids.append(None)
+    await session.flush()
+    await repository.assign_assets(session, user_id, asset_ids, session_ids, phase_ids)
+    kept = set(identities.values())
+    obsolete = [session_id for session_id in stored_ids if session_id not in kept]
+    await repository.delete_sessions(session, user_id, obsolete)
+    await repository.replace_lineage_for_children(
+        session,
+        user_id,
+        list(by_id),
+        [
+            {
+                "id": uuid.uuid4(),
+                "user_id": user_id,
+                "parent_asset_id": uuid.UUID(edge.parent),
+                "child_asset_id": uuid.UUID(edge.child),
+                "kind": str(edge.kind),
+                "confidence": edge.confidence,
+            }
+            for edge in analysis.lineage
+        ],
+    )
+    return ReclusterSummary(user_id, len(assets), len(analysis.sessions), created, len(obsolete))
+
+
+def match_identities(
+    analysis: Analysis, stored_members: dict[uuid.UUID, set[uuid.UUID]]
+) -> dict[str, uuid.UUID]:
+    """Engine session id → stored session UUID, by largest shared membership (each used once)."""
+    candidates: list[tuple[int, str, uuid.UUID]] = []
+    owner = {asset_id: session_id for session_id, members in stored_members.items() for asset_id in members}
+    for result in analysis.sessions:
+        overlaps: dict[uuid.UUID, int] = {}
+        for member in result.asset_ids:
+            stored = owner.get(uuid.UUID(member))
+            if stored is not None:
+                overlaps[stored] = overlaps.get(stored, 0) + 1
+        candidates.extend((count, result.id, stored) for stored, count in overlaps.items())
+    candidates.sort(key=lambda item: (-item[0], item[1], str(item[2])))
+    matched: dict[str, uuid.UUID] = {}
+    used: set[uuid.UUID] = set()
+    for _, result_id, stored in candidates:
+        if result_id not in matched and stored not in used:
+            matched[result_id] = stored
+            used.add(stored)
+    return matched
+
+
+def _fill_session(row: Session, result: SessionResult, by_id: dict[uuid.UUID, Asset], now: datetime) -> None:
+    row.tool = result.tool
+    if not row.label_pinned:
+        row.label = result.label
+    row.intent = str(result.intent)
+    row.confidence = float(result.confidence)
+    row.started_at = result.started_at
+    row.ended_at = result.ended_at
+    row.asset_count = len(result.asset_ids)
+    row.first_asset_id = by_id[uuid.UUID(result.asset_ids[0])].id
+    row.updated_at = now
+
+
+async def _constraints(
+    session: AsyncSession, user_id: uuid.UUID, asset_ids: list[uuid.UUID]
+) -> SessionConstraints:
+    in_span = set(asset_ids)
+    must_link: list[tuple[str, str]] = []
+    cannot_link: list[tuple[str, str]] = []
+    for constraint in await repository.constraints_touching(session, user_id, asset_ids):
+        if constraint.asset_a_id in in_span and constraint.asset_b_id in in_span:
+            pair = (str(constraint.asset_a_id), str(constraint.asset_b_id))
+            (must_link if constraint.kind == "must_link" else cannot_link).append(pair)
+    return SessionConstraints(must_link=tuple(must_link), cannot_link=tuple(cannot_link))
+
+
+async def _session_start_at(session: AsyncSession, user_id: uuid.UUID, when: datetime) -> datetime | None:
+    stored = await repository.session_of_asset_at(session, user_id, when)
+    return stored.started_at if stored is not None else None
+
+
+async def _session_end_at(session: AsyncSession, user_id: uuid.UUID, when: datetime) -> datetime | None:
+    stored = await repository.session_of_asset_at(session, user_id, when)
+    return stored.ended_at if stored is not None else None

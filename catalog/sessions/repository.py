@@ -1,0 +1,142 @@
+"""SQL for sessions, phases, lineage edges, constraints and calibration. Always scoped by user."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ARRAY, bindparam, delete, or_, select, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.models import Asset, LineageEdge, Phase, Session, SessionConstraint, UserCalibration
+
+_UUID_ARRAY = ARRAY(UUID(as_uuid=True))
+
+
+async def sessions_overlapping(
+    session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
+) -> list[Session]:
+    return list(
+        await session.scalars(
+            select(Session)
+            .where(Session.user_id == user_id, Session.started_at <= end, Session.ended_at >= start)
+            .order_by(Session.started_at)
+        )
+    )
+
+
+async def session_of_asset_at(session: AsyncSession, user_id: uuid.UUID, when: datetime) -> Session | None:
+    return await session.scalar(
+        select(Session)
+        .join(Asset, Asset.session_id == Session.id)
+        .where(Asset.user_id == user_id, Asset.created_at == when)
+        .limit(1)
+    )
+
+
+async def members_of(
+    session: AsyncSession, session_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    members: dict[uuid.UUID, set[uuid.UUID]] = {session_id: set() for session_id in session_ids}
+    if session_ids:
+        rows = await session.execute(
+            select(Asset.session_id, Asset.id).where(Asset.session_id.in_(list(session_ids)))
+        )
+        for session_id, asset_id in rows.all():
+            members[session_id].add(asset_id)
+    return members
+
+
+async def assign_assets(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    asset_ids: Sequence[uuid.UUID],
+    session_ids: Sequence[uuid.UUID | None],
+    phase_ids: Sequence[uuid.UUID | None],
+) -> None:
+    """Set ``session_id`` / ``phase_id`` for many assets in one statement."""
+    if not asset_ids:
+        return
+    statement = text(
+        """
+        UPDATE assets SET session_id = v.session_id, phase_id = v.phase_id
+        FROM unnest(:asset_ids, :session_ids, :phase_ids) AS v(asset_id, session_id, phase_id)
+        WHERE assets.id = v.asset_id AND assets.user_id = :user_id
+        """
+    ).bindparams(
+        bindparam("asset_ids", type_=_UUID_ARRAY),
+        bindparam("session_ids", type_=_UUID_ARRAY),
+        bindparam("phase_ids", type_=_UUID_ARRAY),
+    )
+    await session.execute(
+        statement,
+        {
+            "asset_ids": list(asset_ids),
+            "session_ids": list(session_ids),
+            "phase_ids": list(phase_ids),
+            "user_id": user_id,
+        },
+    )
+
+
+async def delete_sessions(
+    session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID]
+) -> None:
+    if session_ids:
+        await session.execute(
+            delete(Session).where(Session.user_id == user_id, Session.id.in_(list(session_ids)))
+        )
+
+
+async def delete_phases_of(session: AsyncSession, session_ids: Sequence[uuid.UUID]) -> None:
+    if session_ids:
+        await session.execute(delete(Phase).where(Phase.session_id.in_(list(session_ids))))
+
+
+async def replace_lineage_for_children(
+    session: AsyncSession, user_id: uuid.UUID, child_ids: Sequence[uuid.UUID], edges: Sequence[dict[str, Any]]
+) -> None:
+    if child_ids:
+        await session.execute(
+            delete(LineageEdge).where(
+                LineageEdge.user_id == user_id, LineageEdge.child_asset_id.in_(list(child_ids))
+            )
+        )
+    if edges:
+        await session.execute(LineageEdge.__table__.insert(), list(edges))
+
+
+async def constraints_touching(
+    session: AsyncSession, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]
+) -> list[SessionConstraint]:
+    if not asset_ids:
+        return []
+    ids = list(asset_ids)
+    return list(
+        await session.scalars(
+            select(SessionConstraint).where(
+                SessionConstraint.user_id == user_id,
+                or_(SessionConstraint.asset_a_id.in_(ids), SessionConstraint.asset_b_id.in_(ids)),
+            )
+        )
+    )
+
+
+async def threshold_offset(session: AsyncSession, user_id: uuid.UUID) -> float:
+    calibration = await session.get(UserCalibration, user_id)
+    return calibration.threshold_offset if calibration is not None else 0.0
+
+
+async def sessions_by_ids(
+    session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID]
+) -> list[Session]:
+    if not session_ids:
+        return []
+    return list(
+        await session.scalars(
+            select(Session).where(Session.user_id == user_id, Session.id.in_(list(session_ids)))
+        )
+    )

@@ -1,0 +1,65 @@
+"""WEBP thumbnails, 256 px on the long side, content-addressed on disk.
+
+Layout: ``<thumbnails_dir>/<sha[:2]>/<sha>.webp`` where ``sha`` is the SHA-256 of the thumbnail
+bytes, so identical thumbnails are stored once and a path never changes meaning. Writes go to a
+temporary file first and are renamed into place, so a reader never sees half a file.
+This module decodes pixels; it is never on the metadata path (imports call it after the records
+are stored).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+Image.MAX_IMAGE_PIXELS = 200_000_000  # well above real generations; refuses decompression bombs
+_SHA_HEX_LENGTH = 64
+
+
+class ThumbnailError(ValueError):
+    pass
+
+
+def render_thumbnail(source: Path, *, size_px: int = 256) -> bytes:
+    """WEBP bytes of ``source`` scaled to ``size_px`` on its long side (never upscaled)."""
+    try:
+        with Image.open(source) as image:
+            image.draft("RGB", (size_px, size_px))  # JPEG: decode at reduced scale
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
+            if image.mode not in ("RGB", "RGBA"):
+                image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+            buffer = io.BytesIO()
+            image.save(buffer, format="WEBP", quality=80, method=4)
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
+        raise ThumbnailError(f"{source}: cannot render a thumbnail ({error})") from error
+    return buffer.getvalue()
+
+
+def thumbnail_path(thumbnails_dir: Path, sha256_hex: str) -> Path:
+    if len(sha256_hex) != _SHA_HEX_LENGTH or any(c not in "0123456789abcdef" for c in sha256_hex):
+        raise ThumbnailError(f"not a thumbnail address: {sha256_hex!r}")
+    return thumbnails_dir / sha256_hex[:2] / f"{sha256_hex}.webp"
+
+
+def store_thumbnail(thumbnails_dir: Path, webp: bytes) -> str:
+    """Store ``webp`` under its content address (idempotent) and return the address."""
+    sha = hashlib.sha256(webp).hexdigest()
+    target = thumbnail_path(thumbnails_dir, sha)
+    if target.exists():
+        return sha
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    with os.fdopen(handle, "wb") as out:
+        out.write(webp)
+    os.replace(temporary, target)
+    return sha
+
+
+def make_thumbnail(source: Path, thumbnails_dir: Path, *, size_px: int = 256) -> str:
+    return store_thumbnail(thumbnails_dir, render_thumbnail(source, size_px=size_px))
