@@ -20,13 +20,15 @@ import stat
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+from engine.metadata import stealth
 from engine.metadata.container import read_container, walk_metadata_segments
 from engine.metadata.dispatch import read_tool
 from engine.metadata.editors import detect_editor
 from engine.metadata.raw import RawMetadata
-from engine.metadata.reading import ToolReading
+from engine.metadata.reading import ToolReading, note_error
 from engine.metadata.result import ImageReadResult, UnreadableImage
 from engine.metadata.timestamps import file_counter, resolve_created_at
+from engine.records import UNKNOWN_TOOL
 
 __all__ = [
     "ImageReadResult",
@@ -79,10 +81,13 @@ def read_image_bytes(
     tz = local_tz or UTC
     raw = read_container(data, path)
     reading = read_tool(raw)
-    if not reading.record.tool or reading.record.tool == "unknown":
+    if reading.record.tool == UNKNOWN_TOOL:
         stealth_reading = _try_stealth(raw, data)
         if stealth_reading is not None:
             reading = stealth_reading
+        elif raw.errors:
+            for message in raw.errors:
+                note_error(reading, message)
     digest = hashlib.sha256(data).hexdigest()
     record = reading.record
     record.prompt = _clean_prompt(record.prompt)
@@ -119,6 +124,11 @@ def _clean_prompt(text: str | None) -> str | None:
 
 
 def _try_stealth(raw: RawMetadata, data: bytes) -> ToolReading | None:
-    """Placeholder until the stealth reader lands: nothing is read from pixels yet."""
-    del raw, data
-    return None
+    """Alpha-LSB stealth data, only for alpha PNGs with no other metadata (see ``stealth``)."""
+    if raw.image_format != "png" or not raw.has_alpha or raw.has_metadata:
+        return None
+    reading = stealth.read(data, raw)
+    if reading is not None:
+        for message in raw.errors:
+            note_error(reading, message)
+    return reading

@@ -9,7 +9,8 @@ Tool ids from markers in the parameter line (checked in this order):
   Classic / Neo forks). ``reforge``: ``Version: f1.…`` (reForge numbers itself f1).
 - ``yodayo``: Yodayo/Moescape write ``NGMS`` and a UUID as ``Model``.
 - ``comfyui``: ComfyUI save nodes that write infotext: ``Version: ComfyUI``, ``Lora_0 Model name``
-  keys (SaveImageWithMetaData), or no ``Version`` with a ComfyUI sampler id (``euler_ancestral``).
+  keys (SaveImageWithMetaData), or no ``Version`` with a ComfyUI sampler id (``euler_ancestral``)
+  or a ``Model`` that is a file name (``….safetensors``; A1111 writes the bare model title).
 - ``a1111`` otherwise.
 
 Only ``Created Date`` (Civitai, UTC) is a generation time; ``Time taken`` is a duration and stays in
@@ -36,6 +37,7 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _SIZE = re.compile(r"^\s*(\d{1,6})\s*x\s*(\d{1,6})\s*$")
 _COMFY_SAMPLER = re.compile(r"^[a-z0-9_]+$")
 _TRAINER_MODEL = re.compile(r"^\d+\.safetensors$")
+_MODEL_FILE = re.compile(r"\.(?:safetensors|ckpt|pt|pth|gguf|sft|bin)$", re.IGNORECASE)
 _ISO_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$")
 
 
@@ -116,7 +118,7 @@ def family_tool(info: Infotext, text: str, raw: RawMetadata | None) -> str:
         return "yodayo"
     if version == "ComfyUI" or "Lora_0 Model name" in params:
         return "comfyui"
-    if not version and _COMFY_SAMPLER.match(params.get("Sampler", "")):
+    if not version and (_COMFY_SAMPLER.match(params.get("Sampler", "")) or _MODEL_FILE.search(model)):
         return "comfyui"
     return "a1111"
 

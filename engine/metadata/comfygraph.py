@@ -49,7 +49,6 @@ _TEXT_KEYS = (
     "text",
     "text_g",
     "t5xxl",
-    "t5",
     "clip_l",
     "text_l",
     "prompt",
@@ -80,7 +79,23 @@ _NOT_CONDITIONING = frozenset(
 )
 _CHECKPOINT_KEYS = ("ckpt_name", "unet_name", "base_ckpt_name", "gguf_name", "model_name", "model_path")
 _SCALAR_KEYS = ("value", "int", "float", "number", "seed", "noise_seed", "Value", "INT", "FLOAT")
-_STRING_KEYS = ("string", "text", "value", "prompt", "String", "Text", "STRING", "result")
+_STRING_KEYS = (
+    "populated_text",
+    "string",
+    "text",
+    "value",
+    "prompt",
+    "String",
+    "Text",
+    "STRING",
+    "result",
+    "wildcard_text",
+)
+_PASS_THROUGH_KEYS = ("source", "input", "anything", "any", "in", "text_input")
+_GENERATOR_MARKERS = ("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", "florence", "joycaption")
+"""Class-name fragments of nodes that *generate* text (their output is not stored in the graph)."""
+_GENERATOR_INPUTS = ("prompt", "tags", "text", "nl_prompt", "user_prompt")
+_ZERO_CONDITIONING = frozenset({"ConditioningZeroOut"})
 
 
 def is_link(value: Any, graph: Graph) -> bool:
@@ -155,6 +170,8 @@ class GraphSummary:
     samplers: list[SamplerInfo]
     load_images: list[str]
     workflow_hash: str
+    generated_prompts: list[tuple[str, str | None]] = field(default_factory=list)
+    """Text-generator nodes met on the prompt paths: ``(class_type, request_text)``."""
 
 
 def _node_sort_key(node_id: str) -> tuple[int, int, str]:
@@ -164,6 +181,8 @@ def _node_sort_key(node_id: str) -> tuple[int, int, str]:
 class _Walker:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
+        self.generated: list[tuple[str, str | None]] = []
+        """``(class_type, request_text)`` of text-generator nodes met while resolving prompts."""
 
     def node(self, link: Any) -> tuple[str, dict[str, Any]] | None:
         if is_link(link, self.graph):
@@ -185,55 +204,104 @@ class _Walker:
         return value
 
     def string(self, value: Any) -> str | None:
-        """A string literal, or the string a chain of primitive/string nodes ends in."""
-        seen: set[str] = set()
-        pending = [value]
-        while pending and len(seen) <= _WALK_BUDGET:
-            current = pending.pop(0)
-            if isinstance(current, str):
-                return current
-            found = self.node(current)
-            if found is None or found[0] in seen:
-                continue
-            seen.add(found[0])
-            inputs = found[1]["inputs"]
-            for key in _STRING_KEYS:
-                if key in inputs:
-                    pending.append(inputs[key])
-            pending.extend(
-                v for k, v in sorted(inputs.items()) if k not in _STRING_KEYS and is_link(v, self.graph)
+        """A string literal, or the string a chain of primitive/string nodes ends in.
+
+        Switch nodes follow their selected branch, concatenation nodes join their resolvable parts
+        with their delimiter, and text *generators* (LLM prompt expanders, TIPO, …) end the walk
+        with ``None`` because their output is not in the file; their request text is remembered
+        in :attr:`generated`.
+        """
+        return self._string(value, set())
+
+    def _string(self, value: Any, seen: set[str]) -> str | None:
+        if isinstance(value, str):
+            return value
+        found = self.node(value)
+        if found is None or found[0] in seen or len(seen) > _WALK_BUDGET:
+            return None
+        node_id, node = found
+        seen.add(node_id)
+        inputs = node["inputs"]
+        class_type = node["class_type"]
+        branch = self.switch_branch(inputs)
+        if branch is not None:
+            return self._string(branch, seen)
+        lowered_class = class_type.lower()
+        if any(marker in lowered_class for marker in _GENERATOR_MARKERS):
+            request = next(
+                (self._string(inputs[key], seen) for key in _GENERATOR_INPUTS if key in inputs), None
             )
+            self.generated.append((class_type, request))
+            return None
+        if "concat" in lowered_class or "join" in lowered_class:
+            delimiter = next(
+                (inputs[key] for key in ("delimiter", "separator") if isinstance(inputs.get(key), str)), ""
+            )
+            parts = [
+                self._string(inputs[key], seen)
+                for key in sorted(inputs)
+                if key.startswith(("string", "text")) and key not in ("delimiter", "separator")
+            ]
+            joined = str(delimiter).join(part for part in parts if part)
+            return joined or None
+        for key in _STRING_KEYS:
+            if key in inputs:
+                text = self._string(inputs[key], seen)
+                if text is not None:
+                    return text
+        for key in _PASS_THROUGH_KEYS:
+            if key in inputs and is_link(inputs[key], self.graph):
+                return self._string(inputs[key], seen)
         return None
+
+    def switch_branch(self, inputs: dict[str, Any]) -> Any:
+        """The selected input of a switch node (``on_true``/``on_false``), else ``None``."""
+        if "on_true" not in inputs or "on_false" not in inputs:
+            return None
+        selector = next(
+            (inputs[key] for key in ("switch", "boolean", "select", "condition") if key in inputs), None
+        )
+        chosen = self.scalar(selector, ("value", "boolean", "switch"))
+        return inputs["on_true"] if chosen is True else inputs["on_false"]
 
     # -- conditioning back to text ---------------------------------------------------------------
     def text(self, link: Any, role: str) -> str | None:
         """Follow a conditioning link back to the first text encoder and return its text."""
         seen: set[str] = set()
-        pending = [link]
+        pending: list[tuple[Any, str]] = [(link, role)]
         while pending and len(seen) <= _WALK_BUDGET:
-            found = self.node(pending.pop(0))
+            current, current_role = pending.pop(0)
+            found = self.node(current)
             if found is None or found[0] in seen:
                 continue
             node_id, node = found
             seen.add(node_id)
+            if node["class_type"] in _ZERO_CONDITIONING:
+                continue
             inputs = node["inputs"]
+            if is_link(inputs.get("positive"), self.graph) and is_link(inputs.get("negative"), self.graph):
+                # Nodes like ControlNetApplyAdvanced: output 0 carries positive, output 1 negative.
+                current_role = "negative" if current[1] == 1 else "positive"
             lowered = {key.lower(): value for key, value in inputs.items()}
-            for key in _ROLE_TEXT_KEYS[role]:
+            for key in _ROLE_TEXT_KEYS[current_role]:
                 if isinstance(lowered.get(key), str):
                     return str(lowered[key])
+            has_text_input = False
             for key in _TEXT_KEYS:
                 if key in lowered:
                     value = lowered[key]
-                    text = (
-                        value
-                        if isinstance(value, str)
-                        else self.string(value)
-                        if is_link(value, self.graph)
-                        else None
-                    )
-                    if text is not None and text.strip():
+                    if isinstance(value, str) or is_link(value, self.graph):
+                        has_text_input = True
+                    text = self.string(value) if is_link(value, self.graph) else value
+                    if isinstance(text, str) and text.strip():
                         return text
-            pending.extend(self._conditioning_inputs(inputs, role))
+            if has_text_input:
+                continue
+            branch = self.switch_branch(inputs)
+            if branch is not None:
+                pending.append((branch, current_role))
+                continue
+            pending.extend((value, current_role) for value in self._conditioning_inputs(inputs, current_role))
         return None
 
     def _conditioning_inputs(self, inputs: dict[str, Any], role: str) -> list[Any]:
@@ -241,11 +309,14 @@ class _Walker:
             return [inputs[role]]
         ordered = sorted(inputs.items(), key=lambda item: (not item[0].startswith("conditioning"), item[0]))
         return [
-            value for key, value in ordered if key not in _NOT_CONDITIONING and is_link(value, self.graph)
+            value
+            for key, value in ordered
+            if key.lower() not in _NOT_CONDITIONING and is_link(value, self.graph)
         ]
 
     # -- model back to the checkpoint -------------------------------------------------------------
     def model(self, link: Any) -> tuple[str | None, list[LoraRef]]:
+        """Follow a model link through LoRA loaders/patches to the checkpoint (first model input)."""
         loras: list[LoraRef] = []
         seen: set[str] = set()
         current = link
@@ -257,17 +328,15 @@ class _Walker:
             seen.add(node_id)
             inputs = node["inputs"]
             loras.extend(_node_loras(inputs))
-            for key in _CHECKPOINT_KEYS:
-                if isinstance(inputs.get(key), str) and "lora" not in node["class_type"].lower():
-                    return inputs[key], loras[::-1]
-            current = next(
-                (
-                    value
-                    for key, value in sorted(inputs.items(), key=lambda kv: kv[0] != "model")
-                    if key.startswith("model") and is_link(value, self.graph)
-                ),
-                None,
-            )
+            if "lora" not in node["class_type"].lower():
+                for key in _CHECKPOINT_KEYS:
+                    if isinstance(inputs.get(key), str):
+                        return inputs[key], loras[::-1]
+            current = self.switch_branch(inputs)
+            if current is None:
+                current = next(
+                    (value for key, value in _model_inputs(inputs) if is_link(value, self.graph)), None
+                )
             if current is None:
                 break
         return None, loras[::-1]
@@ -304,6 +373,13 @@ class _Walker:
                 and is_link(value, self.graph)
             )
         return width, height, upstream, source
+
+
+def _model_inputs(inputs: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Inputs that carry a model, ``model`` first (``model1`` of merges, ``opt_model``, …)."""
+    keys = [key for key in inputs if "model" in key.lower() and "upscale" not in key.lower()]
+    keys.sort(key=lambda key: (key != "model", key))
+    return [(key, inputs[key]) for key in keys]
 
 
 def _node_loras(inputs: dict[str, Any]) -> list[LoraRef]:
@@ -353,7 +429,7 @@ def summarise(graph: Graph) -> GraphSummary:
         if graph[nid]["class_type"].startswith("LoadImage")
         and isinstance(graph[nid]["inputs"].get("image"), str)
     ]
-    return GraphSummary(ordered, load_images, workflow_hash(graph))
+    return GraphSummary(ordered, load_images, workflow_hash(graph), list(walker.generated))
 
 
 def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers: set[str]) -> SamplerInfo:

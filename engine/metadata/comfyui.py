@@ -8,7 +8,9 @@ Where the graph can be:
 - EXIF ``Make`` = ``Prompt: {...}`` and ``ImageDescription`` = ``Workflow: {...}`` (save-image-
   extended); ``Model``/``ImageDescription`` may hold the bare JSON too.
 
-Infotext written by ComfyUI save nodes is read by :mod:`engine.metadata.a1111` (same text format).
+Civitai's on-site generator writes ComfyUI graphs whose resources are ``urn:air:`` ids (node ids
+``resource-stack…``): those records get ``tool="civitai"``. Infotext written by ComfyUI save
+nodes is read by :mod:`engine.metadata.a1111` (same text format).
 A graph that is present but malformed gives a ``comfyui`` record with ``extra["metadata_errors"]``.
 No time is ever read from a graph (ComfyUI writes none into the image).
 """
@@ -72,6 +74,8 @@ def read(raw: RawMetadata, tool: str = "comfyui") -> ToolReading | None:
         return reading
     if isinstance(document, dict) and isinstance(document.get("workflow"), dict) and workflow_text is None:
         workflow_text = "embedded"
+    if tool == "comfyui" and ("urn:air:" in prompt_text or '"resource-stack' in prompt_text):
+        reading.record.tool = "civitai"
     graph = normalise_graph(document)
     if graph is None:
         note_error(reading, "comfyui prompt: no nodes with a class_type")
@@ -87,6 +91,11 @@ def fill_from_graph(reading: ToolReading, summary: GraphSummary) -> None:
     rec.extra["samplers"] = [info.as_extra() for info in summary.samplers]
     if summary.load_images:
         rec.extra["load_images"] = list(summary.load_images)
+    if summary.generated_prompts:
+        rec.extra["prompt_generators"] = [
+            {"class_type": class_type, "request": request}
+            for class_type, request in summary.generated_prompts
+        ]
     if not summary.samplers:
         rec.source_image = summary.load_images[0] if summary.load_images else None
         return

@@ -15,24 +15,53 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine.metadata import a1111, comfyui
+from engine.metadata import (
+    a1111,
+    c2pa,
+    civitai,
+    comfyui,
+    drawthings,
+    fooocus,
+    huggingface,
+    invokeai,
+    midjourney,
+    novelai,
+    stabilitymatrix,
+    swarmui,
+    tensorart,
+)
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, note_error
 
 Reader = Callable[[RawMetadata], ToolReading | None]
 
-READERS: tuple[tuple[str, Reader], ...] = (
-    ("a1111", a1111.read),
-    ("comfyui", comfyui.read),
-)
+_NOVELAI_KEYS = frozenset({"Title", "Description", "Software", "Source", "Generation time", "Comment"})
 
-CONSUMED_TEXT_KEYS = frozenset({"parameters", "prompt", "workflow"})
-"""PNG text keys whose content a reader turns into record fields (not repeated in ``extra``)."""
+READERS: tuple[tuple[str, Reader, frozenset[str]], ...] = (
+    ("swarmui", swarmui.read, frozenset({"parameters", "prompt", "workflow"})),
+    (
+        "stabilitymatrix",
+        stabilitymatrix.read,
+        frozenset({"parameters", "parameters-json", "smproj", "prompt", "workflow"}),
+    ),
+    ("tensorart", tensorart.read, frozenset({"generation_data", "prompt", "workflow"})),
+    ("novelai", novelai.read, _NOVELAI_KEYS),
+    ("invokeai", invokeai.read, frozenset({"invokeai_metadata", "invokeai_graph", "sd-metadata", "Dream"})),
+    ("fooocus", fooocus.read, frozenset({"parameters", "fooocus_scheme"})),
+    ("huggingface", huggingface.read, frozenset({"parameters"})),
+    ("drawthings", drawthings.read, frozenset()),
+    ("midjourney", midjourney.read, frozenset({"Description", "Author", "Creation Time"})),
+    ("a1111", a1111.read, frozenset({"parameters"})),
+    ("comfyui", comfyui.read, frozenset({"prompt", "workflow"})),
+    ("c2pa", c2pa.read, frozenset()),
+    ("civitai", civitai.read, frozenset()),
+)
+"""``(name, reader, PNG text keys the reader turns into fields)`` in detection order."""
 
 
 def read_tool(raw: RawMetadata) -> ToolReading:
     """Run the readers in order; the first that claims the file wins."""
-    for name, reader in READERS:
+    for name, reader, consumed in READERS:
         try:
             reading = reader(raw)
         except Exception as exc:  # a reader bug must not lose the file; see module docstring
@@ -41,7 +70,7 @@ def read_tool(raw: RawMetadata) -> ToolReading:
             _attach_raw(reading, raw, consumed=frozenset())
             return reading
         if reading is not None:
-            _attach_raw(reading, raw, CONSUMED_TEXT_KEYS)
+            _attach_raw(reading, raw, consumed)
             return reading
     reading = ToolReading()
     _attach_raw(reading, raw, consumed=frozenset())

@@ -38,7 +38,7 @@ def _depth_ok(text: str, limit: int) -> bool:
 
 def loads_bounded(text: str, limit: int = MAX_JSON_DEPTH) -> Any:
     """``json.loads`` that raises only :class:`JsonRefused` (bad JSON or too deep)."""
-    stripped = text.strip().lstrip("\ufeff")
+    stripped = text.strip(" \t\r\n\x00").lstrip("\ufeff")
     if not stripped or stripped[0] not in "[{":
         raise JsonRefused("not a JSON object or array")
     # Fast path: count brackets only when there are many of them.

@@ -1,0 +1,106 @@
+"""C2PA provenance (PNG ``caBX``, JPEG APP11 JUMBF): DALL·E / Designer, ChatGPT, Gemini.
+
+A documented byte-level scan of the manifest store (see :mod:`engine.metadata.cbor_scan`), not a
+validating C2PA parser: signatures are not verified. Read:
+
+- ``claim_generator`` (v1 claims) and ``claim_generator_info.name`` (v2 claims);
+- the ``c2pa.actions`` entries: ``action``, ``softwareAgent`` (text or ``{name, version}``), ``when``;
+- the signature time: the RFC 3161 ``genTime`` (DER GeneralizedTime) of the time-stamp token in the
+  *active* manifest (the last ``tstTokens`` in the store). OCSP ``producedAt``/``thisUpdate``/
+  ``nextUpdate`` and certificate validity dates are never used: they are cached revocation data
+  and certificate lifetimes, not the signing moment.
+
+Times: Designer/DALL·E ``when`` is to the second and is used as is. ChatGPT truncates ``when`` to the
+day, so its precise signature time is used, falling back to the day (combined with mtime by
+:mod:`engine.metadata.timestamps`). Gemini has no ``when``: the signature time is used.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from engine.metadata.a1111 import parse_iso_time
+from engine.metadata.cbor_scan import name_after_key, texts_after_key
+from engine.metadata.raw import RawMetadata
+from engine.metadata.reading import ToolReading, ToolTime
+from engine.records import TimePrecision
+
+_GENERALIZED_TIME = re.compile(rb"\x18([\x0f-\x1a])(\d{14}(?:\.\d{1,6})?Z)")
+
+
+def _tool_for(generators: list[str], agents: list[str]) -> str | None:
+    joined = " ".join(generators + agents).lower()
+    if "microsoft" in joined or "designer" in joined or "bing" in joined or "dall" in joined:
+        return "dalle"
+    if "openai" in joined or "gpt-image" in joined or "chatgpt" in joined:
+        return "chatgpt"
+    if "google" in joined or "gemini" in joined:
+        return "gemini"
+    return None
+
+
+def signature_time(store: bytes) -> tuple[datetime, TimePrecision] | None:
+    """``genTime`` of the active manifest's time-stamp token (UTC), or ``None``."""
+    anchor = store.rfind(b"tstTokens")
+    if anchor < 0:
+        return None
+    match = _GENERALIZED_TIME.search(store, anchor, anchor + 4096)
+    if match is None:
+        return None
+    text = match.group(2).decode("ascii")
+    base, _, fraction = text.rstrip("Z").partition(".")
+    try:
+        value = datetime.strptime(base, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    if fraction:
+        return value.replace(microsecond=int(fraction.ljust(6, "0"))), TimePrecision.MILLISECOND
+    return value, TimePrecision.SECOND
+
+
+def read(raw: RawMetadata) -> ToolReading | None:
+    store = raw.c2pa
+    if not store:
+        return None
+    generators = [text for _, text in texts_after_key(store, "claim_generator")]
+    generators += [text for _, text in name_after_key(store, "claim_generator_info")]
+    agents = [text for _, text in texts_after_key(store, "softwareAgent")]
+    agents += [text for _, text in name_after_key(store, "softwareAgent")]
+    tool = _tool_for(generators, agents)
+    if tool is None:
+        return None
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = tool
+    actions = [text for _, text in texts_after_key(store, "action")]
+    whens = [text for _, text in texts_after_key(store, "when")]
+    info: dict[str, Any] = {
+        "claim_generators": generators,
+        "software_agents": agents,
+        "actions": actions,
+        "when": whens,
+    }
+    signed = signature_time(store)
+    if signed is not None:
+        info["signature_time"] = signed[0].isoformat()
+    rec.extra["c2pa"] = info
+    if tool == "chatgpt":
+        versions = [text for _, text in texts_after_key(store, "version")]
+        if agents:
+            rec.model = f"{agents[0]} {versions[0]}" if versions else agents[0]
+    reading.time = _pick_time(tool, whens, signed)
+    return reading
+
+
+def _pick_time(tool: str, whens: list[str], signed: tuple[datetime, TimePrecision] | None) -> ToolTime | None:
+    when = parse_iso_time(whens[0]) if whens else None
+    day_only = when is not None and when[0].time() == datetime.min.time()
+    if when is not None and not day_only:
+        return ToolTime(when[0], "c2pa.actions.when", when[1])
+    if signed is not None:
+        return ToolTime(signed[0], "c2pa.signature.time", signed[1])
+    if when is not None:
+        return ToolTime(when[0], "c2pa.actions.when", TimePrecision.DAY)
+    return None

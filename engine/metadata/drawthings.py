@@ -1,0 +1,60 @@
+"""Draw Things: XMP ``xmp:CreatorTool`` = "Draw Things", ``exif:UserComment`` = JSON
+(``c`` prompt, ``uc`` negative, ``seed``, ``scale``, ``steps``, ``sampler``, ``model``, ``size``,
+``lora`` [{file|model, weight}], ``strength``), ``dc:description`` = A1111-like text.
+
+``profile.duration`` is a duration (kept in ``extra``). Draw Things writes no date.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.metadata import a1111
+from engine.metadata.jsontext import try_json_object
+from engine.metadata.loras import dedupe
+from engine.metadata.raw import RawMetadata
+from engine.metadata.reading import ToolReading
+from engine.metadata.values import as_float, as_int, as_text
+from engine.metadata.xmp import xmp_value
+from engine.records import LoraRef
+
+_SIZE = re.compile(r"^\s*(\d{1,6})\s*x\s*(\d{1,6})\s*$")
+
+
+def read(raw: RawMetadata) -> ToolReading | None:
+    creator = xmp_value(raw.xmp, "xmp:CreatorTool")
+    if creator is None or not creator.startswith("Draw Things"):
+        return None
+    doc = try_json_object(xmp_value(raw.xmp, "exif:UserComment"))
+    if doc is None:
+        description = xmp_value(raw.xmp, "dc:description")
+        reading = a1111.reading_from_infotext(description) if description else ToolReading()
+        reading.record.tool = "drawthings"
+        return reading
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = "drawthings"
+    rec.prompt = as_text(doc.get("c"))
+    rec.negative_prompt = as_text(doc.get("uc"))
+    rec.seed = as_int(doc.get("seed"))
+    rec.cfg_scale = as_float(doc.get("scale"))
+    rec.steps = as_int(doc.get("steps"))
+    rec.sampler = as_text(doc.get("sampler"))
+    rec.model = as_text(doc.get("model"))
+    strength = as_float(doc.get("strength"))
+    rec.denoise = strength if strength is not None and strength < 1.0 else None
+    size = _SIZE.match(str(doc.get("size", "")))
+    if size:
+        rec.width, rec.height = int(size.group(1)), int(size.group(2))
+    loras: list[LoraRef] = []
+    for item in doc.get("lora") or []:
+        if isinstance(item, dict):
+            name = as_text(item.get("file")) or as_text(item.get("model"))
+            if name:
+                loras.append(LoraRef(name, as_float(item.get("weight"))))
+    rec.loras = dedupe(loras)
+    rec.extra["drawthings"] = {key: value for key, value in doc.items() if key != "profile"}
+    profile = doc.get("profile")
+    if isinstance(profile, dict) and as_float(profile.get("duration")) is not None:
+        rec.extra["generation_duration_seconds"] = as_float(profile.get("duration"))
+    return reading

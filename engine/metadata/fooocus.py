@@ -1,0 +1,98 @@
+"""Fooocus and RuinedFooocus: JSON in PNG ``parameters``.
+
+- Fooocus: ``fooocus_scheme`` text chunk; scheme ``fooocus`` is JSON (``prompt``, ``negative_prompt``,
+  ``base_model``, ``resolution`` "(w, h)", ``guidance_scale``, ``loras`` [[name, weight]], …); scheme
+  ``a1111`` is infotext (read by the A1111 parser, tool kept ``fooocus``).
+- RuinedFooocus: JSON with ``"software": "RuinedFooocus"`` (``Prompt``, ``Negative``, ``cfg``, …).
+
+Neither writes a time into the image.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from engine.metadata import a1111
+from engine.metadata.jsontext import try_json_object
+from engine.metadata.loras import dedupe
+from engine.metadata.raw import RawMetadata
+from engine.metadata.reading import ToolReading, note_error
+from engine.metadata.values import as_float, as_int, as_text
+from engine.records import LoraRef
+
+_RESOLUTION = re.compile(r"^\(?\s*(\d{1,6})\s*[,x×]\s*(\d{1,6})\s*\)?$")
+
+
+def read(raw: RawMetadata) -> ToolReading | None:
+    text = raw.texts.get("parameters")
+    scheme = raw.texts.get("fooocus_scheme")
+    if text is None:
+        return None
+    document = try_json_object(text) if text.lstrip().startswith("{") else None
+    if document is not None and str(document.get("software", "")).lower() == "ruinedfooocus":
+        return _ruined(document)
+    json_scheme = document is not None and document.get("metadata_scheme") == "fooocus"
+    text_scheme = document is None and "Version: Fooocus" in text
+    if scheme is None and not json_scheme and not text_scheme:
+        return None
+    if document is None:
+        reading = a1111.reading_from_infotext(text)
+        reading.record.tool = "fooocus"
+        if text.lstrip().startswith("{"):
+            note_error(reading, "fooocus: parameters JSON is invalid")
+        return reading
+    return _fooocus(document)
+
+
+def _resolution(value: Any) -> tuple[int | None, int | None]:
+    match = _RESOLUTION.match(str(value).strip()) if value is not None else None
+    return (int(match.group(1)), int(match.group(2))) if match else (None, None)
+
+
+def _fooocus(doc: dict[str, Any]) -> ToolReading:
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = "fooocus"
+    rec.prompt = as_text(doc.get("prompt"))
+    rec.negative_prompt = as_text(doc.get("negative_prompt"))
+    rec.steps = as_int(doc.get("steps"))
+    rec.cfg_scale = as_float(doc.get("guidance_scale"))
+    rec.seed = as_int(doc.get("seed"))
+    rec.sampler = as_text(doc.get("sampler"))
+    rec.scheduler = as_text(doc.get("scheduler"))
+    rec.model = as_text(doc.get("base_model"))
+    rec.width, rec.height = _resolution(doc.get("resolution"))
+    loras: list[LoraRef] = []
+    for item in doc.get("loras") or []:
+        if isinstance(item, list | tuple) and item and isinstance(item[0], str):
+            loras.append(LoraRef(item[0], as_float(item[1]) if len(item) > 1 else None))
+    rec.loras = dedupe(loras)
+    rec.extra["fooocus"] = doc
+    return reading
+
+
+def _ruined(doc: dict[str, Any]) -> ToolReading:
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = "ruinedfooocus"
+    rec.prompt = as_text(doc.get("Prompt"))
+    rec.negative_prompt = as_text(doc.get("Negative"))
+    rec.steps = as_int(doc.get("steps"))
+    rec.cfg_scale = as_float(doc.get("cfg"))
+    rec.width = as_int(doc.get("width"))
+    rec.height = as_int(doc.get("height"))
+    rec.seed = as_int(doc.get("seed"))
+    rec.sampler = as_text(doc.get("sampler_name"))
+    rec.scheduler = as_text(doc.get("scheduler"))
+    rec.model = as_text(doc.get("base_model_name"))
+    rec.denoise = as_float(doc.get("denoise"))
+    loras: list[LoraRef] = []
+    for item in doc.get("loras") or []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            loras.append(LoraRef(item["name"], as_float(item.get("weight"))))
+        elif isinstance(item, list | tuple) and item and isinstance(item[0], str):
+            loras.append(LoraRef(item[0], as_float(item[1]) if len(item) > 1 else None))
+    rec.loras = dedupe(loras)
+    rec.extra["ruinedfooocus"] = doc
+    return reading

@@ -1,0 +1,154 @@
+"""InvokeAI, all three generations of its PNG metadata.
+
+- v3+: ``invokeai_metadata`` JSON (``positive_prompt``, ``negative_prompt``, ``model.name``, …);
+- v2: ``sd-metadata`` JSON (``image.prompt`` list, ``model_weights``, ``sampler``, …);
+- v1/v2: ``Dream`` text: ``"prompt [negative]" -s steps -S seed -W w -H h -C cfg -A sampler``.
+
+In v1/v2 prompts, ``[bracketed]`` parts are the negative prompt (InvokeAI's syntax): the record's
+prompt is the text without them, the negative prompt their contents joined by ``", "``.
+InvokeAI writes no time into the image (its database has ``created_at``).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Any
+
+from engine.metadata.jsontext import try_json_object
+from engine.metadata.loras import dedupe
+from engine.metadata.raw import RawMetadata
+from engine.metadata.reading import ToolReading, note_error
+from engine.metadata.values import as_float, as_int, as_text
+from engine.records import LoraRef
+
+_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+_DREAM_FLAGS = {
+    "-s": "steps",
+    "-S": "seed",
+    "-W": "width",
+    "-H": "height",
+    "-C": "cfg_scale",
+    "-A": "sampler",
+}
+
+
+def read(raw: RawMetadata) -> ToolReading | None:
+    texts = raw.texts
+    if "invokeai_metadata" in texts:
+        return _from_v3(texts["invokeai_metadata"])
+    if "sd-metadata" in texts:
+        return _from_v2(texts["sd-metadata"], texts.get("Dream"))
+    if "Dream" in texts:
+        return _from_dream(texts["Dream"])
+    return None
+
+
+def split_negative(prompt: str) -> tuple[str, str | None]:
+    """``"a cat [blurry, text]"`` → ``("a cat", "blurry, text")``."""
+    negatives = [part.strip() for part in _BRACKETS.findall(prompt) if part.strip()]
+    positive = _BRACKETS.sub("", prompt).strip()
+    return positive, ", ".join(negatives) if negatives else None
+
+
+def _from_v3(text: str) -> ToolReading:
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = "invokeai"
+    meta = try_json_object(text)
+    if meta is None:
+        note_error(reading, "invokeai_metadata is not a JSON object")
+        return reading
+    rec.prompt = as_text(meta.get("positive_prompt"))
+    rec.negative_prompt = as_text(meta.get("negative_prompt"))
+    rec.width = as_int(meta.get("width"))
+    rec.height = as_int(meta.get("height"))
+    rec.seed = as_int(meta.get("seed"))
+    rec.cfg_scale = as_float(meta.get("cfg_scale"))
+    rec.steps = as_int(meta.get("steps"))
+    rec.sampler = as_text(meta.get("scheduler"))
+    rec.denoise = as_float(meta.get("strength"))
+    model = meta.get("model")
+    if isinstance(model, dict):
+        rec.model = as_text(model.get("name")) or as_text(model.get("model_name"))
+    else:
+        rec.model = as_text(model)
+    rec.loras = dedupe([ref for ref in (_v3_lora(item) for item in _as_list(meta.get("loras"))) if ref])
+    init = meta.get("init_image")
+    if isinstance(init, str):
+        rec.source_image = init
+    rec.extra["invokeai_metadata"] = meta
+    return reading
+
+
+def _v3_lora(item: Any) -> LoraRef | None:
+    if not isinstance(item, dict):
+        return None
+    model = item.get("model") or item.get("lora")
+    name = None
+    if isinstance(model, dict):
+        name = as_text(model.get("name")) or as_text(model.get("model_name"))
+    return LoraRef(name, as_float(item.get("weight"))) if name else None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _from_v2(text: str, dream: str | None) -> ToolReading:
+    meta = try_json_object(text)
+    if meta is None:
+        reading = _from_dream(dream) if dream else ToolReading()
+        reading.record.tool = "invokeai"
+        note_error(reading, "sd-metadata is not a JSON object")
+        return reading
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = "invokeai"
+    image_value = meta.get("image")
+    image: dict[str, Any] = image_value if isinstance(image_value, dict) else {}
+    prompt = image.get("prompt")
+    if isinstance(prompt, list):
+        parts = [str(item.get("prompt", "")) for item in prompt if isinstance(item, dict)]
+        prompt = " ".join(part for part in parts if part)
+    if isinstance(prompt, str):
+        rec.prompt, rec.negative_prompt = split_negative(prompt)
+    rec.steps = as_int(image.get("steps"))
+    rec.cfg_scale = as_float(image.get("cfg_scale"))
+    rec.seed = as_int(image.get("seed"))
+    rec.width = as_int(image.get("width"))
+    rec.height = as_int(image.get("height"))
+    rec.sampler = as_text(image.get("sampler"))
+    rec.denoise = as_float(image.get("strength"))
+    rec.model = as_text(meta.get("model_weights"))
+    init = image.get("init_image_path")
+    if isinstance(init, str):
+        rec.source_image = init
+    rec.extra["sd_metadata"] = meta
+    return reading
+
+
+def _from_dream(text: str) -> ToolReading:
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = "invokeai"
+    try:
+        tokens = shlex.split(text)
+    except ValueError:
+        note_error(reading, "invokeai: Dream text could not be tokenised")
+        tokens = text.split()
+    if not tokens:
+        return reading
+    rec.prompt, rec.negative_prompt = split_negative(tokens[0])
+    values: dict[str, str] = {}
+    for index, token in enumerate(tokens[1:-1], start=1):
+        if token in _DREAM_FLAGS:
+            values[_DREAM_FLAGS[token]] = tokens[index + 1]
+    rec.steps = as_int(values.get("steps"))
+    rec.seed = as_int(values.get("seed"))
+    rec.width = as_int(values.get("width"))
+    rec.height = as_int(values.get("height"))
+    rec.cfg_scale = as_float(values.get("cfg_scale"))
+    rec.sampler = values.get("sampler")
+    rec.extra["dream"] = text
+    return reading

@@ -1,0 +1,77 @@
+"""Midjourney web downloads: PNG text ``Creation Time``, ``Author`` (user id), ``Description``
+(prompt + `` Job ID: <uuid>``), XMP ``iptcExt:DigImageGUID`` (the job id).
+
+``Creation Time`` is the generation time (exiftool shows ``2025:06:30 08:28:07+00:00``; ISO 8601
+and RFC 1123 forms are accepted too), at second precision. The prompt keeps Midjourney's
+``--parameters``; they are also split into ``extra["mj_params"]``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+from engine.metadata.a1111 import parse_iso_time
+from engine.metadata.raw import RawMetadata
+from engine.metadata.reading import ToolReading, ToolTime, note_error
+from engine.metadata.timestamps import parse_utc_offset
+from engine.metadata.xmp import xmp_value
+from engine.records import TimePrecision
+
+_JOB_ID = re.compile(r"\s*Job ID:\s*([0-9a-fA-F-]{36})\s*$")
+_EXIF_STYLE = re.compile(r"^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(Z|[+-]\d{2}:?\d{2})?$")
+_MJ_PARAM = re.compile(r"--(\w+)(?:\s+([^-\s][^\s]*))?")
+
+
+def read(raw: RawMetadata) -> ToolReading | None:
+    description = raw.texts.get("Description", "")
+    job = _JOB_ID.search(description)
+    guid = xmp_value(raw.xmp, "iptcExt:DigImageGUID") or xmp_value(raw.xmp, "Iptc4xmpExt:DigImageGUID")
+    if job is None and not (guid and "Author" in raw.texts):
+        return None
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = "midjourney"
+    rec.prompt = description[: job.start()] if job else description or None
+    rec.job_id = job.group(1) if job else guid
+    rec.user = raw.texts.get("Author") or None
+    if rec.prompt:
+        params = {name: value or True for name, value in _MJ_PARAM.findall(rec.prompt)}
+        if params:
+            rec.extra["mj_params"] = params
+            version = params.get("v") or params.get("version")
+            if isinstance(version, str):
+                rec.model = f"v{version}"
+    created = raw.texts.get("Creation Time")
+    if created:
+        parsed = parse_creation_time(created)
+        if parsed is None:
+            note_error(reading, f"midjourney: unparseable Creation Time {created[:40]!r}")
+        else:
+            reading.time = ToolTime(parsed, "Creation Time", TimePrecision.SECOND)
+    return reading
+
+
+def parse_creation_time(text: str) -> datetime | None:
+    text = text.strip()
+    match = _EXIF_STYLE.match(text)
+    if match:
+        year, month, day, hour, minute, second, zone = match.groups()
+        try:
+            value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+        except ValueError:
+            return None
+        if zone:
+            offset = parse_utc_offset(zone)
+            if offset is None:
+                return None
+            value = value.replace(tzinfo=offset)
+        return value
+    iso = parse_iso_time(text)
+    if iso is not None:
+        return iso[0]
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None

@@ -1,0 +1,75 @@
+"""SwarmUI: JSON with ``sui_image_params`` in PNG ``parameters`` or EXIF ``UserComment``.
+
+Time: ``sui_extra_data.date`` (older versions: ``sui_image_params.date``) is a DATE ONLY
+(``yyyy-MM-dd``), read at day precision and combined with the mtime by ``timestamps``.
+``generation_time`` / ``prep_time`` are durations and are kept in ``extra`` only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine.metadata.jsontext import try_json_object
+from engine.metadata.loras import dedupe
+from engine.metadata.raw import RawMetadata
+from engine.metadata.reading import ToolReading, ToolTime, note_error
+from engine.metadata.values import as_float, as_int, as_text
+from engine.records import LoraRef, TimePrecision
+
+
+def find_document(raw: RawMetadata) -> dict[str, Any] | None:
+    for text in (raw.texts.get("parameters"), raw.exif.get("UserComment")):
+        if isinstance(text, str) and "sui_image_params" in text:
+            document = try_json_object(text)
+            if document is not None and isinstance(document.get("sui_image_params"), dict):
+                return document
+    return None
+
+
+def read(raw: RawMetadata) -> ToolReading | None:
+    document = find_document(raw)
+    if document is None:
+        return None
+    params: dict[str, Any] = document["sui_image_params"]
+    extra_data = document.get("sui_extra_data")
+    extra_data = extra_data if isinstance(extra_data, dict) else {}
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = "swarmui"
+    rec.prompt = as_text(params.get("prompt"))
+    rec.negative_prompt = as_text(params.get("negativeprompt"))
+    rec.model = as_text(params.get("model"))
+    rec.seed = as_int(params.get("seed"))
+    rec.steps = as_int(params.get("steps"))
+    rec.cfg_scale = as_float(params.get("cfgscale"))
+    rec.width = as_int(params.get("width"))
+    rec.height = as_int(params.get("height"))
+    rec.sampler = as_text(params.get("sampler"))
+    rec.scheduler = as_text(params.get("scheduler"))
+    rec.denoise = as_float(params.get("initimagecreativity"))
+    names = params.get("loras")
+    weights = params.get("loraweights")
+    if isinstance(names, list):
+        weight_list = weights if isinstance(weights, list) else []
+        rec.loras = dedupe(
+            [
+                LoraRef(str(name), as_float(weight_list[index]) if index < len(weight_list) else None)
+                for index, name in enumerate(names)
+                if isinstance(name, str)
+            ]
+        )
+    rec.extra["sui_image_params"] = params
+    rec.extra["sui_extra_data"] = extra_data
+    if "sui_models" in document:
+        rec.extra["sui_models"] = document["sui_models"]
+    date_text = extra_data.get("date", params.get("date"))
+    if isinstance(date_text, str):
+        try:
+            day = datetime.strptime(date_text.strip()[:10], "%Y-%m-%d")
+        except ValueError:
+            note_error(reading, f"swarmui: unparseable date {date_text[:30]!r}")
+        else:
+            field = "sui_extra_data.date" if "date" in extra_data else "sui_image_params.date"
+            reading.time = ToolTime(day, field, TimePrecision.DAY)
+    return reading
