@@ -84,8 +84,10 @@ class DemoSession:
 class DemoImage:
     """The ground truth of one file, with values spelled the way the tool writes them.
 
-    ``width``/``height`` are the generation size written in the metadata (``None`` for a pure
-    upscale, which has no latent size); ``upscale_factor`` multiplies it (hires fix, upscalers).
+    ``width``/``height`` are the generation size (``EmptyLatentImage`` / ``Size:``); for ComfyUI
+    img2img it is the input image's size, which the graph itself does not state, and ``None`` for
+    (model) upscales, which have no latent size. ``upscale_factor`` multiplies it (hires fix,
+    upscalers).
     ``seed``/``cfg_scale``/``steps``/``sampler``/``scheduler`` belong to the first (base) sampling
     pass; ``denoise`` is the img2img strength or the hires pass's denoise. ``source_image`` is the
     base name of the input image (``LoadImage`` / the hires-fixed original), which may lie in an
