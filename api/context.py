@@ -27,12 +27,15 @@ class RequestContext:
     principal: AuthenticatedPrincipal | None
     thumbnail_signer: ThumbnailSigner
     session_thumbnails: DataLoader[uuid.UUID, list[Asset]] = field(init=False)
+    session_first_assets: DataLoader[tuple[uuid.UUID, int], list[Asset]] = field(init=False)
+    """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""
     session_phases: DataLoader[uuid.UUID, list[Phase]] = field(init=False)
     asset_parents: DataLoader[uuid.UUID, LineageEdge | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.session_thumbnails = DataLoader(load_fn=self._load_thumbnails)
         self.session_phases = DataLoader(load_fn=self._load_phases)
+        self.session_first_assets = DataLoader(load_fn=self._load_first_assets)
         self.asset_parents = DataLoader(load_fn=self._load_parents)
 
     @property
@@ -47,6 +50,17 @@ class RequestContext:
                 db, self.user_id, session_ids, SESSION_THUMBNAILS_MAX
             )
         return [found[session_id] for session_id in session_ids]
+
+    async def _load_first_assets(self, keys: list[tuple[uuid.UUID, int]]) -> list[list[Asset]]:
+        by_limit: dict[int, list[uuid.UUID]] = {}
+        for session_id, limit in keys:
+            by_limit.setdefault(limit, []).append(session_id)
+        found: dict[tuple[uuid.UUID, int], list[Asset]] = {}
+        async with self.session_factory() as db:
+            for limit, session_ids in by_limit.items():
+                pages = await queries.first_assets_of_sessions(db, self.user_id, session_ids, limit)
+                found.update({(session_id, limit): rows for session_id, rows in pages.items()})
+        return [found[key] for key in keys]
 
     async def _load_phases(self, session_ids: list[uuid.UUID]) -> list[list[Phase]]:
         async with self.session_factory() as db:

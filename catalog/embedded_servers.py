@@ -59,6 +59,18 @@ class EmbeddedServers:
 
     def start(self) -> ServiceUrls:
         home = self._settings.home
+        missing = [
+            name
+            for name, url in (
+                ("DATABASE_URL", self._settings.database_url),
+                ("REDIS_URL", self._settings.redis_url),
+            )
+            if not url
+        ]
+        if self._settings.require_services and missing:
+            raise EmbeddedServerError(
+                f"{' and '.join(missing)} must be set: ATELIER_REQUIRE_SERVICES forbids the embedded servers"
+            )
         home.mkdir(parents=True, exist_ok=True)
         database_url = self._settings.database_url or self._start_postgres()
         redis_url = self._settings.redis_url or self._start_redis()

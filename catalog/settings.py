@@ -37,6 +37,9 @@ class AtelierSettings(BaseSettings):
     openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
 
+    require_services: bool = False
+    """Refuse to start embedded servers: ``DATABASE_URL`` and ``REDIS_URL`` must be set (containers)."""
+
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = "UTC"

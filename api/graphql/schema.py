@@ -7,9 +7,17 @@ else is masked as "Unexpected error." unless ``debug`` is on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
@@ -53,11 +61,12 @@ def _is_unexpected(error: GraphQLError) -> bool:
 
 
 def build_schema(*, debug: bool = False) -> strawberry.Schema:
-    extensions: list = [
-        QueryDepthLimiter(max_depth=12),
-        MaxAliasesLimiter(max_alias_count=30),
-        MaxTokensLimiter(max_token_count=4000),
+    # factories, not instances: strawberry builds fresh extensions for every request
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=12),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: MaxTokensLimiter(max_token_count=4000),
     ]
     if not debug:
-        extensions.append(MaskErrors(should_mask_error=_is_unexpected))
+        extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected))
     return strawberry.Schema(query=Query, extensions=extensions)

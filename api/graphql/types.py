@@ -299,8 +299,11 @@ class Session:
                 )
             except ValueError as error:
                 raise InvalidArgument("malformed cursor; pass an endCursor you received") from error
-        async with info.context.session_factory() as db:
-            rows = await queries.asset_page(db, info.context.user_id, self.row.id, limit=limit, after=key)
+        if key is None:
+            rows = await info.context.session_first_assets.load((self.row.id, limit + 1))
+        else:
+            async with info.context.session_factory() as db:
+                rows = await queries.asset_page(db, info.context.user_id, self.row.id, limit=limit, after=key)
         edges = [
             AssetEdge(node=Asset(row=row), cursor=encode_cursor(*_asset_key_parts(queries.asset_key(row))))
             for row in rows[:limit]

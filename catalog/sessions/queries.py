@@ -88,6 +88,18 @@ async def thumbnails_of_sessions(
     session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID], per_session: int
 ) -> dict[uuid.UUID, list[Asset]]:
     """The first ``per_session`` assets with a thumbnail of each session, in stream order (one query)."""
+    return await first_assets_of_sessions(session, user_id, session_ids, per_session, with_thumbnail=True)
+
+
+async def first_assets_of_sessions(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    session_ids: Sequence[uuid.UUID],
+    per_session: int,
+    *,
+    with_thumbnail: bool = False,
+) -> dict[uuid.UUID, list[Asset]]:
+    """The first ``per_session`` assets of each session in stream order, for many sessions in one query."""
     found: dict[uuid.UUID, list[Asset]] = {session_id: [] for session_id in session_ids}
     if not session_ids:
         return found
@@ -101,7 +113,7 @@ async def thumbnails_of_sessions(
         .where(
             Asset.user_id == user_id,
             Asset.session_id.in_(list(session_ids)),
-            Asset.thumbnail_sha256.is_not(None),
+            Asset.thumbnail_sha256.is_not(None) if with_thumbnail else Asset.id.is_not(None),
         )
         .subquery()
     )

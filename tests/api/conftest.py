@@ -1,0 +1,43 @@
+"""An in-process ASGI client for the real app (lifespan run, real database) and authenticated users."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from api.app import create_app
+from catalog.accounts import service as accounts
+from catalog.database import SessionFactory, unit_of_work
+from catalog.settings import AtelierSettings
+
+
+@dataclass
+class GraphQLClient:
+    http: httpx.AsyncClient
+
+    async def query(self, document: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post("/graphql", json={"query": document, "variables": variables}, headers=headers)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+async def client(settings: AtelierSettings) -> AsyncIterator[GraphQLClient]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
+            yield GraphQLClient(http)
+
+
+async def make_user_with_token(factory: SessionFactory, handle: str, scopes: list[str] | None = None) -> str:
+    async with unit_of_work(factory) as session:
+        await accounts.get_or_create_user(session, handle)
+        issued = await accounts.issue_token(session, handle, scopes=scopes)
+    return issued.plaintext
