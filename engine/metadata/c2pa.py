@@ -5,10 +5,10 @@ validating C2PA parser: signatures are not verified. Read:
 
 - ``claim_generator`` (v1 claims) and ``claim_generator_info.name`` (v2 claims);
 - the ``c2pa.actions`` entries: ``action``, ``softwareAgent`` (text or ``{name, version}``), ``when``;
-- the signature time: the RFC 3161 ``genTime`` (DER GeneralizedTime) of the time-stamp token in the
-  *active* manifest (the last ``tstTokens`` in the store). OCSP ``producedAt``/``thisUpdate``/
-  ``nextUpdate`` and certificate validity dates are never used: they are cached revocation data
-  and certificate lifetimes, not the signing moment.
+- the signature time: the RFC 3161 ``genTime`` (DER GeneralizedTime) of the time-stamp token of
+  the manifest that records the ``c2pa.created`` action (else the active, last manifest). OCSP
+  ``producedAt``/``thisUpdate``/``nextUpdate`` and certificate validity dates are never used: they
+  are cached revocation data and certificate lifetimes, not the signing moment.
 
 Times: Designer/DALL·E ``when`` is to the second and is used as is. ChatGPT truncates ``when`` to the
 day, so its precise signature time is used, falling back to the day (combined with mtime by
@@ -41,16 +41,23 @@ def _tool_for(generators: list[str], agents: list[str]) -> str | None:
     return None
 
 
-def signature_time(store: bytes) -> tuple[datetime, TimePrecision] | None:
-    """``genTime`` of the active manifest's time-stamp token (UTC), or ``None``."""
-    anchor = store.rfind(b"tstTokens")
+def _manifests(store: bytes) -> list[bytes]:
+    """The store split at each manifest box (JUMBF description label ``c2ma``), in order."""
+    starts = [match.start() for match in re.finditer(rb"jumdc2ma", store)]
+    if not starts:
+        return [store]
+    bounds = [*starts[1:], len(store)]
+    return [store[start:end] for start, end in zip(starts, bounds, strict=True)]
+
+
+def _gen_time(segment: bytes) -> tuple[datetime, TimePrecision] | None:
+    anchor = segment.rfind(b"tstTokens")
     if anchor < 0:
         return None
-    match = _GENERALIZED_TIME.search(store, anchor, anchor + 4096)
+    match = _GENERALIZED_TIME.search(segment, anchor, anchor + 4096)
     if match is None:
         return None
-    text = match.group(2).decode("ascii")
-    base, _, fraction = text.rstrip("Z").partition(".")
+    base, _, fraction = match.group(2).decode("ascii").rstrip("Z").partition(".")
     try:
         value = datetime.strptime(base, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError:
@@ -58,6 +65,22 @@ def signature_time(store: bytes) -> tuple[datetime, TimePrecision] | None:
     if fraction:
         return value.replace(microsecond=int(fraction.ljust(6, "0"))), TimePrecision.MILLISECOND
     return value, TimePrecision.SECOND
+
+
+def signature_time(store: bytes) -> tuple[datetime, TimePrecision] | None:
+    """The time-stamp token ``genTime`` (UTC) of the manifest that records ``c2pa.created``.
+
+    When a later manifest only watermarks/converts the image (Gemini signs such a second manifest
+    a second later), the creating manifest's time is the generation time; without a ``c2pa.created``
+    action, the active (last) manifest's time is used.
+    """
+    manifests = _manifests(store)
+    creating = [segment for segment in manifests if b"c2pa.created" in segment]
+    for segment in [*creating, *reversed(manifests)]:
+        found = _gen_time(segment)
+        if found is not None:
+            return found
+    return None
 
 
 def read(raw: RawMetadata) -> ToolReading | None:

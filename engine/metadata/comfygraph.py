@@ -450,7 +450,9 @@ def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers:
         )
     select = walker.node(inputs.get("sampler"))
     if select is not None and info.sampler is None:
-        info.sampler = _as_name(walker.scalar(select[1]["inputs"].get("sampler_name")))
+        # KSamplerSelect names the sampler; dedicated nodes (SamplerDPMPP_SDE, …) are the sampler.
+        named = _as_name(walker.scalar(select[1]["inputs"].get("sampler_name")))
+        info.sampler = named or select[1]["class_type"]
     sigmas = walker.node(inputs.get("sigmas"))
     if sigmas is not None:
         sig_inputs = sigmas[1]["inputs"]

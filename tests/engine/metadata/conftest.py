@@ -1,9 +1,12 @@
 """Shared setup for the metadata reader tests.
 
-Import-path guard: ``tests/`` goes on ``sys.path`` (rootdir conftest, pytest's default "prepend"
-import mode) and ``tests/engine`` has no ``__init__.py``, so ``engine`` can resolve to a namespace
-package made of ``tests/engine`` — and ``engine.metadata`` to this test folder. Before any test
-module here is imported, make sure ``engine`` is the real package of this repository.
+Works under both pytest import modes:
+
+- helper modules of this folder (``metadata_fixture_paths``, ``metadata_png_builder``) are imported
+  by bare name, so this folder is put on ``sys.path`` (their names are prefixed to stay unique);
+- under the "prepend" mode ``tests/`` is on ``sys.path`` and ``tests/engine`` has no
+  ``__init__.py``, so ``engine`` could resolve to a namespace package made of ``tests/engine``:
+  make sure ``engine`` is the real package of this repository before any test module is imported.
 """
 
 from __future__ import annotations
@@ -12,7 +15,11 @@ import importlib.util
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[2]
+
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
 
 
 def _ensure_real_engine_package() -> None:
