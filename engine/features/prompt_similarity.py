@@ -13,7 +13,7 @@ Invariants: symmetric; 1.0 for equal normalised prompts; 0.0 when either prompt 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -75,3 +75,34 @@ class PromptSimilarity:
             value = 0.5 * value + 0.5 * rescaled_cosine(embedding_a, embedding_b)
         self._memo[key] = value
         return value
+
+    def context_similarity(self, prompt: str, context: Sequence[str]) -> float:
+        """How well ``prompt`` fits the recent ``context`` prompts, in [0, 1].
+
+        Lexical part: the larger of the best pairwise similarity and the *containment* of the prompt's
+        weighted tokens in the union of the context's tokens (an exploration recombines recent words).
+        Semantic part (when embeddings exist for the prompt and some context prompt): the best rescaled
+        cosine. Both parts present → their mean.
+        """
+        if not prompt or not context:
+            return 0.0
+        lexical = max(lexical_similarity(prompt, other) for other in context)
+        weights = prompt_token_weights(prompt)
+        total = sum(weights.values())
+        if total > 0:
+            bag: set[str] = set()
+            for other in context:
+                bag.update(prompt_token_weights(other))
+            contained = sum(w for token, w in weights.items() if token in bag) / total
+            lexical = max(lexical, contained)
+        embedding = self._embeddings.get(prompt)
+        if embedding is None:
+            return lexical
+        cosines = [
+            rescaled_cosine(embedding, other_embedding)
+            for other in context
+            if (other_embedding := self._embeddings.get(other)) is not None
+        ]
+        if not cosines:
+            return lexical
+        return 0.5 * lexical + 0.5 * max(cosines)

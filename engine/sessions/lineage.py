@@ -1,10 +1,380 @@
-"""Lineage inside sessions (placeholder: no edges yet)."""
+"""Lineage: which earlier image each image was made from — explicit evidence first, then inference.
+
+Explicit evidence (confidence ≥ 0.9), in this order:
+
+1. ``parent_job_id`` naming another record's ``job_id`` (Midjourney variations / upscales / remixes):
+   kind from ``extra["job_type"]`` when it names a lineage kind, else ``upscale`` (same prompt, larger),
+   ``remix`` (prompt changed) or ``variation``;
+2. ``source_image`` (LoadImage input, img2img / inpaint / upscale source) or an init-image hash in
+   ``extra`` naming another record by id, file name (with or without folders / extension) or job id:
+   ``inpaint`` when ``extra`` mentions a mask / inpainting, ``upscale`` when the size grows at the same
+   aspect ratio, else ``img2img``;
+3. variation-seed fields (``extra["subseed"]`` / ``variation_seed`` with a non-zero strength): the
+   latest earlier record with the same prompt and seed is the parent, kind ``variation``;
+4. a hires pass / upscale without a named source: same prompt and seed as a recent earlier record,
+   same aspect ratio, larger — kind ``upscale``.
+
+Then, inside a session, the most likely earlier parent by prompt and parameters (confidence < 0.9):
+``param_sweep`` (same prompt and seed, one parameter moved: the previous row), ``reroll`` (same
+prompt, new seed: the latest earlier generation of that prompt outside the row's own batch),
+``prompt_edit`` (a small prompt change: the latest row of the most similar recent prompt). Images of
+one batch share their batch's first image's parent. A visual embedding, when present, raises or lowers
+an inferred edge's confidence by how alike the two images are.
+
+Invariants: every child has at most one parent; the parent precedes the child in the session's order
+(so the result is a forest); parent and child are in the same session — explicit evidence naming an
+image of another session is not reported (the contract keeps lineage inside sessions).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
+
+from engine.analysis import LineageEdge, LineageKind
+from engine.features.prompt_similarity import PromptSimilarity
+from engine.records import GenerationRecord
+from engine.sessions.phases import PARAM, RESEED, TWEAK, StepFeatures
+from engine.sessions.record_stream import INIT_IMAGE_KEYS, MISSING_CODE, RecordStream
+
+_KIND_WORDS: dict[str, LineageKind] = {
+    "upscale": LineageKind.UPSCALE,
+    "upsample": LineageKind.UPSCALE,
+    "hires": LineageKind.UPSCALE,
+    "variation": LineageKind.VARIATION,
+    "vary": LineageKind.VARIATION,
+    "remix": LineageKind.REMIX,
+    "inpaint": LineageKind.INPAINT,
+    "img2img": LineageKind.IMG2IMG,
+    "outpaint": LineageKind.INPAINT,
+    "pan": LineageKind.INPAINT,
+    "zoom": LineageKind.INPAINT,
+    "reroll": LineageKind.REROLL,
+}
+_VARIATION_SEED_KEYS = ("subseed", "variation_seed")
+_VARIATION_STRENGTH_KEYS = ("subseed_strength", "variation_seed_strength", "variation_strength")
 
 
 @dataclass(frozen=True, slots=True)
 class LineageSettings:
     min_inferred_confidence: float = 0.5
+    prompt_edit_lookback_prompts: int = 6
+    upscale_lookback_rows: int = 16
+    visual_weight: float = 0.2
+
+
+def _name_keys(name: str) -> list[str]:
+    """Lookup keys of a file reference: as given, basename, basename without extension."""
+    text = name.strip().replace("\\", "/")
+    base = text.rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    return list(dict.fromkeys(k for k in (text, base, stem) if k))
+
+
+def _index_identifiers(stream: RecordStream) -> dict[tuple[int, str], int]:
+    """(user code, identifier) → row, for ids, file names and job ids (first row wins)."""
+    index: dict[tuple[int, str], int] = {}
+    user_codes = stream.user_codes.tolist()
+    for row, record in enumerate(stream.records):
+        user = user_codes[row]
+        keys = [record.id, *(_name_keys(record.file_name) if record.file_name else [])]
+        if record.job_id:
+            keys.append(record.job_id)
+        for key in keys:
+            index.setdefault((user, key), row)
+    return index
+
+
+def _mentions(record: GenerationRecord, words: tuple[str, ...]) -> bool:
+    for key, value in record.extra.items():
+        lowered = key.lower()
+        if any(w in lowered for w in words) and value not in (None, False, "", 0):
+            return True
+    return False
+
+
+def _size_grew(child: GenerationRecord, parent: GenerationRecord) -> bool:
+    if not (child.width and child.height and parent.width and parent.height):
+        return False
+    same_aspect = abs((child.width / child.height) / (parent.width / parent.height) - 1.0) < 0.03
+    return same_aspect and child.width * child.height > parent.width * parent.height * 1.2
+
+
+def _variation_fields(record: GenerationRecord) -> tuple[object, ...]:
+    extra = record.extra
+    return tuple(extra.get(key) for key in _VARIATION_SEED_KEYS) if extra else ()
+
+
+def _same_sampling(child: GenerationRecord, parent: GenerationRecord) -> int:
+    """How many of CFG, steps and sampler the child repeats from the parent."""
+    return (
+        (child.cfg_scale == parent.cfg_scale)
+        + (child.steps == parent.steps)
+        + (child.sampler == parent.sampler)
+    )
+
+
+def _job_kind(child: GenerationRecord, parent: GenerationRecord) -> LineageKind:
+    job_type = str(child.extra.get("job_type") or child.extra.get("type") or "").lower()
+    for word, kind in _KIND_WORDS.items():
+        if word in job_type:
+            return kind
+    if _size_grew(child, parent) and child.prompt == parent.prompt:
+        return LineageKind.UPSCALE
+    if child.prompt and parent.prompt and child.prompt != parent.prompt:
+        return LineageKind.REMIX
+    return LineageKind.VARIATION
+
+
+def _source_kind(child: GenerationRecord, parent: GenerationRecord) -> LineageKind:
+    if _mentions(child, ("mask", "inpaint", "outpaint")):
+        return LineageKind.INPAINT
+    if _size_grew(child, parent):
+        return LineageKind.UPSCALE
+    return LineageKind.IMG2IMG
+
+
+def _variation_seed(record: GenerationRecord) -> bool:
+    extra = record.extra
+    if not extra or not any(extra.get(k) not in (None, "", -1) for k in _VARIATION_SEED_KEYS):
+        return False
+    strengths = [extra.get(k) for k in _VARIATION_STRENGTH_KEYS if k in extra]
+    return not strengths or any(isinstance(s, int | float) and s > 0 for s in strengths)
+
+
+def session_lineage(
+    stream: RecordStream,
+    session_codes: np.ndarray,
+    steps: StepFeatures,
+    is_batch: np.ndarray,
+    similarity: PromptSimilarity,
+    visual_embeddings: Mapping[str, np.ndarray] | None,
+    settings: LineageSettings,
+) -> list[LineageEdge]:
+    """Lineage edges for all sessions of the session-ordered stream, children in stream order."""
+    count = len(stream)
+    parent = np.full(count, -1, dtype=np.int64)
+    kind: list[LineageKind | None] = [None] * count
+    confidence = np.zeros(count)
+    records = stream.records
+
+    # -- explicit evidence ------------------------------------------------------------------------
+    identifiers: dict[tuple[int, str], int] | None = None
+    user_codes = stream.user_codes
+    for row in np.flatnonzero(stream.explicitly_derived).tolist():
+        if identifiers is None:
+            identifiers = _index_identifiers(stream)
+        record = records[row]
+        user = int(user_codes[row])
+        found: int | None = None
+        edge_kind = LineageKind.IMG2IMG
+        if record.parent_job_id:
+            found = identifiers.get((user, record.parent_job_id))
+            if found is not None:
+                edge_kind = _job_kind(record, records[found])
+        if found is None:
+            references = [record.source_image] if record.source_image else []
+            references += [str(record.extra[k]) for k in INIT_IMAGE_KEYS if record.extra.get(k)]
+            for reference in references:
+                for key in _name_keys(reference):
+                    found = identifiers.get((user, key))
+                    if found is not None:
+                        break
+                if found is not None:
+                    edge_kind = _source_kind(record, records[found])
+                    break
+        if found is not None and found < row and session_codes[found] == session_codes[row]:
+            parent[row], kind[row], confidence[row] = found, edge_kind, 0.97
+
+    prompt_codes = stream.prompt_codes
+    seed_codes = stream.seed_codes
+    area = stream.width * stream.height
+    variation_rows = [
+        row
+        for row, record in enumerate(records)
+        if record.extra and any(k in record.extra for k in _VARIATION_SEED_KEYS) and _variation_seed(record)
+    ]
+    for row in variation_rows:
+        if parent[row] >= 0:
+            continue
+        for back in range(row - 1, max(-1, row - settings.upscale_lookback_rows - 1), -1):
+            if session_codes[back] != session_codes[row]:
+                break
+            if (
+                prompt_codes[back] == prompt_codes[row]
+                and seed_codes[back] == seed_codes[row]
+                and not _variation_seed(records[back])
+            ):
+                parent[row], kind[row], confidence[row] = back, LineageKind.VARIATION, 0.92
+                break
+
+    upscale_rows = _hires_candidates(stream, session_codes, parent, settings.upscale_lookback_rows)
+    for row in upscale_rows.tolist():
+        # The latest smaller image with the same prompt and seed; among several (a CFG sweep on one
+        # seed), prefer the same variation seed, then the one whose sampling parameters the hires pass
+        # repeats.
+        best: tuple[int, tuple[bool, int]] | None = None
+        for back in range(row - 1, max(-1, row - settings.upscale_lookback_rows - 1), -1):
+            if session_codes[back] != session_codes[row]:
+                break
+            if (
+                prompt_codes[back] == prompt_codes[row]
+                and seed_codes[back] == seed_codes[row]
+                and area[back] < area[row]
+                and _size_grew(records[row], records[back])
+            ):
+                matching = (
+                    _variation_fields(records[row]) == _variation_fields(records[back]),
+                    _same_sampling(records[row], records[back]),
+                )
+                if best is None or matching > best[1]:
+                    best = (back, matching)
+        if best is not None:
+            parent[row], kind[row], confidence[row] = best[0], LineageKind.UPSCALE, 0.9
+
+    explicit = parent >= 0
+    _infer_within_sessions(
+        stream, session_codes, steps, is_batch, similarity, settings, parent, kind, confidence, explicit
+    )
+    if visual_embeddings:
+        _adjust_with_visual(stream, parent, confidence, explicit, visual_embeddings, settings.visual_weight)
+
+    edges: list[LineageEdge] = []
+    ids = stream.ids
+    keep = (parent >= 0) & (explicit | (confidence >= settings.min_inferred_confidence))
+    for row in np.flatnonzero(keep).tolist():
+        row_kind = kind[row]
+        if row_kind is not None:
+            edges.append(LineageEdge(ids[int(parent[row])], ids[row], row_kind, float(confidence[row])))
+    return edges
+
+
+def _hires_candidates(
+    stream: RecordStream, session_codes: np.ndarray, parent: np.ndarray, window: int
+) -> np.ndarray:
+    """Rows without a parent that repeat a recent row's prompt and seed at a larger area."""
+    count = len(stream)
+    candidate = np.zeros(count, dtype=bool)
+    area = stream.width * stream.height
+    for back in range(1, min(window, count - 1) + 1):
+        with np.errstate(invalid="ignore"):
+            candidate[back:] |= (
+                (session_codes[back:] == session_codes[:-back])
+                & (stream.prompt_codes[back:] == stream.prompt_codes[:-back])
+                & (stream.prompt_codes[back:] != MISSING_CODE)
+                & (stream.seed_codes[back:] == stream.seed_codes[:-back])
+                & (stream.seed_codes[back:] != MISSING_CODE)
+                & (area[back:] > area[:-back] * 1.2)
+            )
+    return np.flatnonzero(candidate & (parent < 0))
+
+
+def _previous_same_prompt(
+    stream: RecordStream, session_codes: np.ndarray, batch_start: np.ndarray
+) -> np.ndarray:
+    """For each row, the last row before its batch with the same prompt in the same session (or -1)."""
+    count = len(stream)
+    rows = np.arange(count)
+    order = np.lexsort((rows, stream.prompt_codes, session_codes))
+    previous_in_order = np.full(count, -1, dtype=np.int64)
+    same = np.zeros(count, dtype=bool)
+    same[1:] = (session_codes[order[1:]] == session_codes[order[:-1]]) & (
+        stream.prompt_codes[order[1:]] == stream.prompt_codes[order[:-1]]
+    )
+    previous_in_order[order[1:][same[1:]]] = order[:-1][same[1:]]
+    # Walk back from each row's batch start: the previous same-prompt row of the batch's first row.
+    result = previous_in_order[batch_start]
+    return np.where(stream.prompt_codes == MISSING_CODE, -1, result)
+
+
+def _infer_within_sessions(
+    stream: RecordStream,
+    session_codes: np.ndarray,
+    steps: StepFeatures,
+    is_batch: np.ndarray,
+    similarity: PromptSimilarity,
+    settings: LineageSettings,
+    parent: np.ndarray,
+    kind: list[LineageKind | None],
+    confidence: np.ndarray,
+    explicit: np.ndarray,
+) -> None:
+    count = len(stream)
+    within_batch = is_batch & ~steps.session_start
+    batch_start = np.arange(count) - _run_offsets(within_batch)
+    observation = steps.observation
+
+    sweep_rows = np.flatnonzero((observation == PARAM) & (parent < 0))
+    parent[sweep_rows] = sweep_rows - 1
+    confidence[sweep_rows] = 0.8
+    for row in sweep_rows.tolist():
+        kind[row] = LineageKind.PARAM_SWEEP
+
+    previous_same = _previous_same_prompt(stream, session_codes, batch_start)
+    reroll_rows = np.flatnonzero((observation == RESEED) & (parent < 0) & (previous_same >= 0))
+    parent[reroll_rows] = previous_same[reroll_rows]
+    confidence[reroll_rows] = 0.6
+    for row in reroll_rows.tolist():
+        kind[row] = LineageKind.REROLL
+
+    prompts = stream.prompts
+    codes = stream.prompt_codes.tolist()
+    for row in np.flatnonzero((observation == TWEAK) & (parent < 0)).tolist():
+        best_row, best_similarity = -1, 0.0
+        seen: set[int] = set()
+        for back in range(row - 1, -1, -1):
+            if (
+                session_codes[back] != session_codes[row]
+                or len(seen) >= settings.prompt_edit_lookback_prompts
+            ):
+                break
+            code = codes[back]
+            if code in seen or code == MISSING_CODE:
+                continue
+            seen.add(code)
+            value = similarity(prompts[codes[row]], prompts[code])
+            if value > best_similarity:
+                best_row, best_similarity = back, value
+        if best_row >= 0:
+            parent[row], kind[row] = best_row, LineageKind.PROMPT_EDIT
+            confidence[row] = 0.3 + 0.5 * best_similarity
+
+    # Images of one batch are siblings: they share the batch's first image's inferred parent.
+    followers = np.flatnonzero(within_batch & (parent < 0))
+    leaders = batch_start[followers]
+    has_parent = (
+        (parent[leaders] >= 0)
+        & ~explicit[leaders]
+        & (stream.prompt_codes[leaders] == stream.prompt_codes[followers])
+    )
+    for row, leader in zip(followers[has_parent].tolist(), leaders[has_parent].tolist(), strict=True):
+        parent[row], kind[row], confidence[row] = parent[leader], kind[leader], confidence[leader]
+
+
+def _run_offsets(continues: np.ndarray) -> np.ndarray:
+    """For a boolean 'continues the previous row's run' array, each row's distance to its run start."""
+    count = len(continues)
+    index = np.arange(count)
+    starts = np.where(continues, 0, index)
+    return index - np.maximum.accumulate(starts)
+
+
+def _adjust_with_visual(
+    stream: RecordStream,
+    parent: np.ndarray,
+    confidence: np.ndarray,
+    explicit: np.ndarray,
+    visual_embeddings: Mapping[str, np.ndarray],
+    weight: float,
+) -> None:
+    ids = stream.ids
+    for row in np.flatnonzero((parent >= 0) & ~explicit).tolist():
+        child_vector = visual_embeddings.get(ids[row])
+        parent_vector = visual_embeddings.get(ids[int(parent[row])])
+        if child_vector is None or parent_vector is None:
+            continue
+        norm = float(np.linalg.norm(child_vector) * np.linalg.norm(parent_vector)) or 1.0
+        cosine = float(np.dot(child_vector, parent_vector)) / norm
+        confidence[row] = min(0.89, max(0.0, confidence[row] + weight * (cosine - 0.5) * 2.0))

@@ -27,7 +27,10 @@ ONE_PROMPT_MISSING_DISSIMILARITY = 0.3
 
 @dataclass(frozen=True, slots=True)
 class ParameterSettings:
-    context_prompts: int = 3
+    context_prompts: int = 5
+    recent_rows: int = 16
+    """Rows looked back for upscale parents and for sizes / workflows used moments ago."""
+    recent_model_rows: int = 6
     seed_weight: float = 0.05
     sampler_weight: float = 0.3
     cfg_weight: float = 0.2
@@ -53,7 +56,7 @@ class ParameterSignal:
     same_prompt: np.ndarray
     same_seed: np.ndarray
     is_upscale_step: np.ndarray
-    """Same prompt and seed, same aspect ratio, larger size than the previous row."""
+    """Same prompt and seed as a recent row, same aspect ratio, larger size (a hires pass / upscale)."""
 
 
 def _changed(codes: np.ndarray, continuing: np.ndarray) -> np.ndarray:
@@ -73,6 +76,48 @@ def _number_changed(values: np.ndarray, continuing: np.ndarray, relative: float 
     with np.errstate(invalid="ignore"):
         changed[1:] = np.abs(values[1:] - values[:-1]) > relative * np.maximum(1.0, np.abs(values[:-1]))
     return changed & continuing
+
+
+def _new_to_recent_rows(codes: np.ndarray, segment_codes: np.ndarray, window_rows: int) -> np.ndarray:
+    """True where a known value differs from the previous row's and appears in none of the previous
+    ``window_rows`` rows of the same segment (returning to a value used moments ago is not a change)."""
+    count = len(codes)
+    changed = np.zeros(count, dtype=bool)
+    if count < 2:
+        return changed
+    changed[1:] = (
+        (codes[1:] != codes[:-1])
+        & (codes[1:] != MISSING_CODE)
+        & (codes[:-1] != MISSING_CODE)
+        & (segment_codes[1:] == segment_codes[:-1])
+    )
+    for back in range(2, min(window_rows, count - 1) + 1):
+        seen_before = (codes[back:] == codes[:-back]) & (segment_codes[back:] == segment_codes[:-back])
+        changed[back:] &= ~seen_before
+    return changed
+
+
+def upscale_of_recent_row(stream: RecordStream, window_rows: int) -> np.ndarray:
+    """True where one of the previous ``window_rows`` rows (same segment) has the same prompt and seed
+    and a smaller size of the same aspect ratio: a hires pass / upscale of that image."""
+    count = len(stream)
+    found = np.zeros(count, dtype=bool)
+    area = stream.width * stream.height
+    with np.errstate(invalid="ignore", divide="ignore"):
+        aspect = stream.width / stream.height
+    prompt, seed, segment = stream.prompt_codes, stream.seed_codes, stream.segment_codes
+    for back in range(1, min(window_rows, count - 1) + 1):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            match = (
+                (segment[back:] == segment[:-back])
+                & (prompt[back:] == prompt[:-back])
+                & (prompt[back:] != MISSING_CODE)
+                & ((seed[back:] == seed[:-back]) | (seed[back:] == MISSING_CODE))
+                & (area[back:] > area[:-back])
+                & (np.abs(aspect[back:] / aspect[:-back] - 1.0) < 0.03)
+            )
+        found[back:] |= match
+    return found
 
 
 def parameter_signal(
@@ -95,28 +140,14 @@ def parameter_signal(
     same_seed &= continuing
 
     size_known = ~np.isnan(stream.width) & ~np.isnan(stream.height)
-    size_changed = np.zeros(count, dtype=bool)
-    larger_same_aspect = np.zeros(count, dtype=bool)
-    if count > 1:
-        both = size_known[1:] & size_known[:-1]
-        size_changed[1:] = both & (
-            (stream.width[1:] != stream.width[:-1]) | (stream.height[1:] != stream.height[:-1])
-        )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            aspect_now = stream.width[1:] / stream.height[1:]
-            aspect_before = stream.width[:-1] / stream.height[:-1]
-            larger_same_aspect[1:] = (
-                both
-                & (stream.width[1:] * stream.height[1:] > stream.width[:-1] * stream.height[:-1])
-                & (np.abs(aspect_now / aspect_before - 1.0) < 0.03)
-            )
-    is_upscale_step = (
-        continuing & same_prompt & larger_same_aspect & (same_seed | (stream.seed_codes == MISSING_CODE))
-    )
-    size_changed &= continuing & ~is_upscale_step
+    is_upscale_step = upscale_of_recent_row(stream, settings.recent_rows)
 
-    model_changed = _changed(stream.model_codes, continuing)
-    workflow_changed = _changed(stream.workflow_codes, continuing)
+    derived = stream.explicitly_derived | is_upscale_step
+    size_codes = np.where(size_known, stream.width * 100_003 + stream.height, -1).astype(np.int64)
+    size_changed = _new_to_recent_rows(size_codes, stream.segment_codes, settings.recent_rows) & ~derived
+    model_changed = _new_to_recent_rows(stream.model_codes, stream.segment_codes, settings.recent_model_rows)
+    workflow_changed = _new_to_recent_rows(stream.workflow_codes, stream.segment_codes, settings.recent_rows)
+    workflow_changed &= ~derived
     major_change = np.maximum.reduce(
         [
             model_changed.astype(float),
@@ -164,41 +195,31 @@ def _prompt_context(
     unchanged[1:] &= codes[1:] == codes[:-1]
     prompt_similarity[unchanged & (codes != MISSING_CODE)] = 1.0
 
-    change_rows = np.flatnonzero(continuing & ~unchanged)
-    segments = stream.segment_codes
-    recent: list[int] = []
-    recent_segment = -1
-    # Walk only the rows where the prompt changes; "recent" holds the last distinct prompts of the segment.
-    run_rows = np.flatnonzero(~unchanged)  # rows that start a prompt run (incl. segment starts)
-    change_set = set(change_rows.tolist())
+    change_rows = set(np.flatnonzero(continuing & ~unchanged).tolist())
     code_list = codes.tolist()
-    segment_list = segments.tolist()
-    for row in run_rows.tolist():
+    segment_list = stream.segment_codes.tolist()
+    recent: list[int] = []  # the last distinct prompts of the segment, oldest first
+    recent_segment = -1
+    # Walk only the rows that start a prompt run (incl. segment starts).
+    for row in np.flatnonzero(~unchanged).tolist():
         code = code_list[row]
-        segment = segment_list[row]
-        if segment != recent_segment:
+        if segment_list[row] != recent_segment:
             recent = []
-            recent_segment = segment
-        if row in change_set:
+            recent_segment = segment_list[row]
+        if row in change_rows:
             previous = code_list[row - 1]
             if code == MISSING_CODE and previous == MISSING_CODE:
-                prompt_similarity[row] = np.nan
+                pass
             elif code == MISSING_CODE or previous == MISSING_CODE:
                 context_dissimilarity[row] = ONE_PROMPT_MISSING_DISSIMILARITY
             else:
-                text = prompts[code]
-                best = similarity(text, prompts[previous])
-                prompt_similarity[row] = best
-                for earlier in recent:
-                    if best >= 0.999:
-                        break
-                    if earlier != previous and earlier != MISSING_CODE:
-                        best = max(best, similarity(text, prompts[earlier]))
-                context_dissimilarity[row] = 1.0 - best
+                prompt_similarity[row] = similarity(prompts[code], prompts[previous])
+                context = [prompts[c] for c in recent if c != MISSING_CODE]
+                context_dissimilarity[row] = 1.0 - similarity.context_similarity(prompts[code], context)
         if code != MISSING_CODE:
             if code in recent:
                 recent.remove(code)
             recent.append(code)
-            if len(recent) > settings.context_prompts + 1:
+            if len(recent) > settings.context_prompts:
                 recent.pop(0)
     return prompt_similarity, context_dissimilarity

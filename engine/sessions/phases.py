@@ -1,18 +1,66 @@
-"""Phases inside a session (placeholder: one phase per session, intent from simple ratios)."""
+"""Phases inside a session — exploration, refinement, optimization — and the session's intent.
+
+Each row is first reduced to one *step observation* relative to the previous row of its session:
+
+- ``NEW``     the prompt changed a lot (similarity < ``tweak_similarity``)           → exploration
+- ``TWEAK``   the prompt changed a little                                            → refinement
+- ``RESEED``  same prompt, new seed                                                  → refinement
+- ``PARAM``   same prompt and seed, a generation parameter moved (CFG, steps, …)    → optimization
+- ``NEUTRAL`` no evidence: the session's first row, a row of the same batch, an exact
+              repeat, or a derived image (upscale / img2img / variation of an earlier one).
+
+A three-state hidden Markov model (sticky transitions) decodes the most likely phase per row with
+Viterbi, so one odd step does not open a phase and batches do not look like refinement. When visual
+embeddings exist for both rows, the cosine of the two images adds evidence (low → exploration,
+high → refinement / optimization; thresholds in :class:`PhaseSettings`, meant for unit-normalised
+CLIP-like or built-in descriptors). Phases shorter than ``min_phase_images`` are absorbed by a neighbour.
+
+An optimization phase names its swept parameter and range (``detail["parameter"]``,
+``detail["parameter_range"]`` such as ``"CFG 5→12"``). The session intent is
+``convergent_selection`` when an exploration phase is followed by a refinement phase whose prompt is
+one of (or close to one of) the explored prompts; otherwise the intent covering most rows.
+
+Invariants: phases partition the session's rows in order; every phase has at least one row.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from engine.analysis import Intent
+from engine.sessions.record_stream import MISSING_CODE, RecordStream
+
+NEUTRAL, NEW, TWEAK, RESEED, PARAM = 0, 1, 2, 3, 4
+_STATES = (Intent.EXPLORATION, Intent.REFINEMENT, Intent.OPTIMIZATION)
+VISUAL_NONE, VISUAL_LOW, VISUAL_MID, VISUAL_HIGH = 0, 1, 2, 3
 
 
 @dataclass(frozen=True, slots=True)
 class PhaseSettings:
+    tweak_similarity: float = 0.55
+    """Prompt similarity from which a prompt change counts as a tweak (refinement), not a new idea."""
+    stay_probability: float = 0.94
     min_phase_images: int = 3
+    visual_low_similarity: float = 0.6
+    visual_high_similarity: float = 0.8
+    convergence_similarity: float = 0.6
+    emission: tuple[tuple[float, float, float, float], ...] = (
+        # P(NEW), P(TWEAK), P(RESEED), P(PARAM) given exploration / refinement / optimization
+        (0.62, 0.12, 0.23, 0.03),
+        (0.06, 0.22, 0.64, 0.08),
+        (0.02, 0.03, 0.05, 0.90),
+    )
+    visual_emission: tuple[tuple[float, float, float], ...] = (
+        # P(low), P(mid), P(high) visual similarity given exploration / refinement / optimization
+        (0.6, 0.3, 0.1),
+        (0.15, 0.4, 0.45),
+        (0.1, 0.3, 0.6),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,32 +75,266 @@ class PhaseSpan:
 
 @dataclass(frozen=True, slots=True)
 class StepFeatures:
-    """Per-row features relative to the previous row of the same session (row 0 of a session: undefined)."""
+    """Per-row observations relative to the previous row of the same session."""
 
     session_start: np.ndarray
+    observation: np.ndarray
+    """One of NEUTRAL, NEW, TWEAK, RESEED, PARAM per row."""
+    visual: np.ndarray
+    """One of VISUAL_NONE, VISUAL_LOW, VISUAL_MID, VISUAL_HIGH per row."""
     same_prompt: np.ndarray
-    same_seed: np.ndarray
     prompt_similarity: np.ndarray
-    is_batch: np.ndarray
 
 
-def session_phases(start: int, end: int, steps: StepFeatures, settings: PhaseSettings) -> list[PhaseSpan]:
+def _changed_number(values: np.ndarray) -> np.ndarray:
+    changed = np.zeros(len(values), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        difference = np.abs(values[1:] - values[:-1]) > 1e-9
+    both_missing = np.isnan(values[1:]) & np.isnan(values[:-1])
+    one_missing = np.isnan(values[1:]) ^ np.isnan(values[:-1])
+    changed[1:] = (difference | one_missing) & ~both_missing
+    return changed
+
+
+def _changed_code(codes: np.ndarray) -> np.ndarray:
+    changed = np.zeros(len(codes), dtype=bool)
+    changed[1:] = codes[1:] != codes[:-1]
+    return changed
+
+
+def step_observations(
+    stream: RecordStream,
+    session_codes: np.ndarray,
+    *,
+    same_prompt: np.ndarray,
+    same_seed: np.ndarray,
+    prompt_similarity: np.ndarray,
+    is_batch: np.ndarray,
+    derived: np.ndarray,
+    visual_embeddings: Mapping[str, np.ndarray] | None,
+    settings: PhaseSettings,
+) -> StepFeatures:
+    """Vectorised step observations for every row of the session-ordered stream."""
+    count = len(stream)
+    session_start = np.ones(count, dtype=bool)
+    session_start[1:] = session_codes[1:] != session_codes[:-1]
+    within = ~session_start
+    same_prompt = same_prompt & within
+    same_seed = same_seed & within
+    parameter_moved = (
+        _changed_number(stream.cfg_scale)
+        | _changed_number(stream.steps)
+        | _changed_number(stream.denoise)
+        | _changed_code(stream.sampler_codes)
+        | _changed_code(stream.lora_codes)
+        | _changed_code(stream.model_codes)
+    )
+    similarity = np.where(within, prompt_similarity, np.nan)
+    observation = np.full(count, NEUTRAL, dtype=np.int8)
+    prompt_changed = within & ~same_prompt & (stream.prompt_codes != MISSING_CODE)
+    with np.errstate(invalid="ignore"):
+        observation[prompt_changed & (similarity >= settings.tweak_similarity)] = TWEAK
+        observation[prompt_changed & ~(similarity >= settings.tweak_similarity)] = NEW
+    observation[same_prompt & ~same_seed] = RESEED
+    observation[same_prompt & same_seed & parameter_moved] = PARAM
+    observation[(is_batch & same_prompt) | derived | session_start] = NEUTRAL
+
+    visual = np.zeros(count, dtype=np.int8)
+    if visual_embeddings:
+        vectors = [visual_embeddings.get(asset_id) for asset_id in stream.ids]
+        for row in np.flatnonzero(within & ~is_batch & ~derived).tolist():
+            current, previous = vectors[row], vectors[row - 1]
+            if current is None or previous is None:
+                continue
+            norm = float(np.linalg.norm(current) * np.linalg.norm(previous)) or 1.0
+            cosine = float(np.dot(current, previous)) / norm
+            if cosine < settings.visual_low_similarity:
+                visual[row] = VISUAL_LOW
+            elif cosine >= settings.visual_high_similarity:
+                visual[row] = VISUAL_HIGH
+            else:
+                visual[row] = VISUAL_MID
+    return StepFeatures(session_start, observation, visual, same_prompt, similarity)
+
+
+def _log_tables(settings: PhaseSettings) -> tuple[list[list[float]], list[list[float]], list[list[float]]]:
+    emission = [[0.0] + [math.log(p) for p in row] for row in settings.emission]
+    visual = [[0.0] + [math.log(p) for p in row] for row in settings.visual_emission]
+    switch = (1.0 - settings.stay_probability) / 2.0
+    transition = [
+        [math.log(settings.stay_probability) if i == j else math.log(switch) for j in range(3)]
+        for i in range(3)
+    ]
+    return emission, visual, transition
+
+
+def decode_phases(observations: list[int], visual: list[int], settings: PhaseSettings) -> list[int]:
+    """Viterbi path of state indices (0 exploration, 1 refinement, 2 optimization) for one session."""
+    emission, visual_emission, transition = _log_tables(settings)
+    initial = [math.log(0.4), math.log(0.4), math.log(0.2)]
+    scores = [initial[s] + emission[s][observations[0]] + visual_emission[s][visual[0]] for s in range(3)]
+    back: list[tuple[int, int, int]] = []
+    for obs, vis in zip(observations[1:], visual[1:], strict=True):
+        pointers = []
+        new_scores = []
+        for state in range(3):
+            best_previous = max(range(3), key=lambda p: scores[p] + transition[p][state])
+            pointers.append(best_previous)
+            new_scores.append(
+                scores[best_previous]
+                + transition[best_previous][state]
+                + emission[state][obs]
+                + visual_emission[state][vis]
+            )
+        back.append((pointers[0], pointers[1], pointers[2]))
+        scores = new_scores
+    state = max(range(3), key=lambda s: scores[s])
+    path = [state]
+    for step_pointers in reversed(back):
+        state = step_pointers[state]
+        path.append(state)
+    path.reverse()
+    return path
+
+
+def _runs(path: list[int]) -> list[tuple[int, int, int]]:
+    """(state, start, end) runs of a path, relative to the session."""
+    runs: list[tuple[int, int, int]] = []
+    start = 0
+    for index in range(1, len(path) + 1):
+        if index == len(path) or path[index] != path[start]:
+            runs.append((path[start], start, index))
+            start = index
+    return runs
+
+
+def _absorb_short_runs(runs: list[tuple[int, int, int]], min_rows: int) -> list[tuple[int, int, int]]:
+    """Merge runs shorter than ``min_rows`` into their longer neighbour (ties: the previous one)."""
+    runs = list(runs)
+    while len(runs) > 1:
+        lengths = [end - start for _, start, end in runs]
+        shortest = min(range(len(runs)), key=lambda i: (lengths[i], i))
+        if lengths[shortest] >= min_rows:
+            break
+        _, start, end = runs[shortest]
+        if shortest == 0:
+            neighbour = 1
+        elif shortest == len(runs) - 1:
+            neighbour = shortest - 1
+        else:
+            neighbour = shortest - 1 if lengths[shortest - 1] >= lengths[shortest + 1] else shortest + 1
+        n_state, n_start, n_end = runs[neighbour]
+        runs[neighbour] = (n_state, min(start, n_start), max(end, n_end))
+        del runs[shortest]
+        merged: list[tuple[int, int, int]] = []
+        for run in runs:
+            if merged and merged[-1][0] == run[0]:
+                merged[-1] = (run[0], merged[-1][1], run[2])
+            else:
+                merged.append(run)
+        runs = merged
+    return runs
+
+
+def session_phases(
+    start: int, end: int, steps: StepFeatures, stream: RecordStream, settings: PhaseSettings
+) -> list[PhaseSpan]:
     count = end - start
-    if count <= 1:
-        return [PhaseSpan(Intent.EXPLORATION, start, end)]
-    same_prompt = steps.same_prompt[start + 1 : end]
-    same_seed = steps.same_seed[start + 1 : end]
-    if float(np.mean(~same_prompt)) > 0.5:
-        intent = Intent.EXPLORATION
-    elif float(np.mean(same_prompt & same_seed)) > 0.5:
-        intent = Intent.OPTIMIZATION
-    else:
-        intent = Intent.REFINEMENT
-    return [PhaseSpan(intent, start, end)]
+    observations = steps.observation[start:end].tolist()
+    if count == 1 or not any(observations):
+        intent = Intent.REFINEMENT if count > 1 else Intent.EXPLORATION
+        return [PhaseSpan(intent, start, end)]
+    path = decode_phases(observations, steps.visual[start:end].tolist(), settings)
+    runs = _absorb_short_runs(_runs(path), settings.min_phase_images)
+    phases: list[PhaseSpan] = []
+    for state, run_start, run_end in runs:
+        intent = _STATES[state]
+        detail: dict[str, Any] = {}
+        if intent is Intent.OPTIMIZATION:
+            detail = _parameter_detail(stream, start + run_start, start + run_end)
+        phases.append(PhaseSpan(intent, start + run_start, start + run_end, detail))
+    return phases
 
 
-def session_intent(phases: list[PhaseSpan]) -> Intent:
+_NUMERIC_PARAMETERS: tuple[tuple[str, str], ...] = (
+    ("cfg_scale", "CFG"),
+    ("steps", "steps"),
+    ("denoise", "denoise"),
+)
+
+
+def _format_number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _parameter_detail(stream: RecordStream, start: int, end: int) -> dict[str, Any]:
+    """The parameter that moves most inside an optimization phase, and its range."""
+    best: tuple[int, dict[str, Any]] | None = None
+    for attribute, display in _NUMERIC_PARAMETERS:
+        values = getattr(stream, attribute)[start:end]
+        known = values[~np.isnan(values)]
+        distinct = len(np.unique(known))
+        if distinct < 2:
+            continue
+        first, last = float(known[0]), float(known[-1])
+        steps = np.diff(known)
+        monotone = bool(np.all(steps >= 0) or np.all(steps <= 0))
+        if monotone:
+            text = f"{display} {_format_number(first)}→{_format_number(last)}"
+        else:
+            text = f"{display} {_format_number(float(known.min()))}–{_format_number(float(known.max()))}"
+        detail = {"parameter": display, "parameter_range": text, "values": [float(v) for v in known.tolist()]}
+        if best is None or distinct > best[0]:
+            best = (distinct, detail)
+    categorical: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+        ("sampler", lambda r: r.sampler),
+        ("model", lambda r: r.model),
+    )
+    for display, getter in categorical:
+        names = [getter(r) for r in stream.records[start:end]]
+        ordered = list(dict.fromkeys(n for n in names if n))
+        if len(ordered) < 2:
+            continue
+        shown = ", ".join(ordered[:3]) + (", …" if len(ordered) > 3 else "")
+        detail = {"parameter": display, "parameter_range": f"{display}: {shown}", "values": ordered}
+        if best is None or len(ordered) > best[0]:
+            best = (len(ordered), detail)
+    return best[1] if best else {}
+
+
+def session_intent(
+    phases: list[PhaseSpan],
+    stream: RecordStream,
+    similarity: Callable[[str, str], float],
+    settings: PhaseSettings,
+) -> Intent:
+    """``convergent_selection`` for exploration → refinement of an explored prompt; else the majority."""
+    for index, phase in enumerate(phases):
+        if phase.intent is not Intent.EXPLORATION:
+            continue
+        explored = {
+            int(c) for c in np.unique(stream.prompt_codes[phase.start : phase.end]) if c != MISSING_CODE
+        }
+        for later in phases[index + 1 :]:
+            if later.intent is not Intent.REFINEMENT:
+                continue
+            refined = _most_common_code(stream.prompt_codes[later.start : later.end])
+            if refined is None:
+                continue
+            if refined in explored or any(
+                similarity(stream.prompts[refined], stream.prompts[code]) >= settings.convergence_similarity
+                for code in explored
+            ):
+                return Intent.CONVERGENT_SELECTION
     sizes: dict[Intent, int] = {}
     for phase in phases:
         sizes[phase.intent] = sizes.get(phase.intent, 0) + phase.end - phase.start
-    return max(sizes, key=lambda intent: sizes[intent])
+    return max(sizes, key=lambda intent: (sizes[intent], -_STATES.index(intent)))
+
+
+def _most_common_code(codes: np.ndarray) -> int | None:
+    known = codes[codes != MISSING_CODE]
+    if not len(known):
+        return None
+    values, counts = np.unique(known, return_counts=True)
+    return int(values[int(np.argmax(counts))])

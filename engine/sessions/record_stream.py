@@ -66,6 +66,8 @@ class RecordStream:
     denoise: np.ndarray
     width: np.ndarray
     height: np.ndarray
+    explicitly_derived: np.ndarray
+    """bool: the record names its input (source image, parent job, init-image hash)."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -107,6 +109,17 @@ def file_counter(record: GenerationRecord) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return None
+
+
+INIT_IMAGE_KEYS = ("init_image_hash", "init_image", "init_image_sha256", "source_image_hash")
+
+
+def has_explicit_parent(record: GenerationRecord) -> bool:
+    """The record names the image it was made from (img2img / upscale / inpaint / parent job)."""
+    if record.source_image or record.parent_job_id:
+        return True
+    extra = record.extra
+    return bool(extra) and any(extra.get(key) for key in INIT_IMAGE_KEYS)
 
 
 def _column(records: Sequence[GenerationRecord], getter: Callable[[GenerationRecord], Any]) -> list[Any]:
@@ -197,6 +210,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         denoise=_floats(_column(records, lambda r: r.denoise)),
         width=_floats(_column(records, lambda r: r.width)),
         height=_floats(_column(records, lambda r: r.height)),
+        explicitly_derived=np.fromiter((has_explicit_parent(r) for r in records), dtype=bool, count=count),
     )
 
 

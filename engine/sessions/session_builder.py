@@ -18,9 +18,16 @@ import numpy as np
 from engine.analysis import Intent, LineageEdge, PhaseResult, SessionResult
 from engine.features.prompt_similarity import PromptSimilarity
 from engine.sessions.labels import concept_of, phase_label, session_label
-from engine.sessions.lineage import LineageSettings
+from engine.sessions.lineage import LineageSettings, session_lineage
 from engine.sessions.parameter_signal import ParameterSignal
-from engine.sessions.phases import PhaseSettings, PhaseSpan, StepFeatures, session_intent, session_phases
+from engine.sessions.phases import (
+    PhaseSettings,
+    PhaseSpan,
+    StepFeatures,
+    session_intent,
+    session_phases,
+    step_observations,
+)
 from engine.sessions.record_stream import MISSING_CODE, RecordStream
 from engine.sessions.temporal_signal import TemporalSignal
 
@@ -48,17 +55,17 @@ def session_id(user: str | None, first_asset_id: str) -> str:
 
 
 def step_features(inputs: SessionInputs) -> StepFeatures:
-    codes = inputs.session_codes
-    session_start = np.ones(len(codes), dtype=bool)
-    session_start[1:] = codes[1:] != codes[:-1]
-    within = ~session_start
-    similarity = np.where(within, inputs.parameters.prompt_similarity, np.nan)
-    return StepFeatures(
-        session_start=session_start,
-        same_prompt=inputs.parameters.same_prompt & within,
-        same_seed=inputs.parameters.same_seed & within,
-        prompt_similarity=similarity,
-        is_batch=inputs.temporal.is_batch & within,
+    parameters = inputs.parameters
+    return step_observations(
+        inputs.stream,
+        inputs.session_codes,
+        same_prompt=parameters.same_prompt,
+        same_seed=parameters.same_seed,
+        prompt_similarity=parameters.prompt_similarity,
+        is_batch=inputs.temporal.is_batch,
+        derived=parameters.is_upscale_step | inputs.stream.explicitly_derived,
+        visual_embeddings=inputs.visual_embeddings,
+        settings=inputs.phase_settings,
     )
 
 
@@ -68,10 +75,18 @@ def build_sessions(inputs: SessionInputs) -> tuple[list[SessionResult], list[Lin
     starts = np.flatnonzero(steps.session_start)
     ends = np.append(starts[1:], len(stream))
     sessions: list[SessionResult] = []
-    lineage: list[LineageEdge] = []
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        phases = session_phases(start, end, steps, inputs.phase_settings)
+        phases = session_phases(start, end, steps, stream, inputs.phase_settings)
         sessions.append(_session_result(inputs, start, end, phases))
+    lineage = session_lineage(
+        stream,
+        inputs.session_codes,
+        steps,
+        inputs.temporal.is_batch,
+        inputs.similarity,
+        inputs.visual_embeddings,
+        inputs.lineage_settings,
+    )
     return sessions, lineage
 
 
@@ -88,7 +103,7 @@ def _session_result(inputs: SessionInputs, start: int, end: int, phases: list[Ph
     started_at, ended_at = min(times), max(times)
     tool_counts = Counter(stream.tool_names[c] for c in stream.tool_codes[start:end].tolist())
     tool = tool_counts.most_common(1)[0][0]  # ties: the tool seen first
-    intent = session_intent(phases)
+    intent = session_intent(phases, stream, inputs.similarity, inputs.phase_settings)
     prompts = [r.prompt for r in records]
     concept = concept_of(prompts, inputs.prompt_embeddings)
     duration: timedelta | None = None if bool(stream.day_precision[start]) else ended_at - started_at

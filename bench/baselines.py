@@ -1,0 +1,67 @@
+"""Baseline session segmenters, computed in the same run as the engine for comparison.
+
+- ``fixed_timeout``: a new session after a gap of more than 30 minutes (per user);
+- ``timeout_and_tool``: the same, plus a new session at every tool switch;
+- ``phototoc``: PhotoTOC's adaptive rule (Platt, Czerwinski & Field, 2003): a boundary at gap i when
+  log(g_i) ≥ K + mean(log g_j for j in i−d … i+d), with d = 10 and K = log(17); gaps in seconds,
+  floored at 1 s.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from itertools import pairwise
+
+from engine.records import GenerationRecord
+
+
+def _sessions_from_boundaries(ordered: Sequence[GenerationRecord], is_boundary: list[bool]) -> dict[str, str]:
+    session_of: dict[str, str] = {}
+    number = -1
+    for record, boundary in zip(ordered, is_boundary, strict=True):
+        number += boundary
+        session_of[record.id] = str(number)
+    return session_of
+
+
+def _gaps(ordered: Sequence[GenerationRecord]) -> list[float | None]:
+    gaps: list[float | None] = [None]
+    for previous, current in pairwise(ordered):
+        if previous.user != current.user or previous.created_at is None or current.created_at is None:
+            gaps.append(None)
+        else:
+            gaps.append((current.created_at - previous.created_at).total_seconds())
+    return gaps
+
+
+def fixed_timeout(ordered: Sequence[GenerationRecord], timeout_seconds: float = 1800.0) -> dict[str, str]:
+    return _sessions_from_boundaries(ordered, [g is None or g > timeout_seconds for g in _gaps(ordered)])
+
+
+def timeout_and_tool(ordered: Sequence[GenerationRecord], timeout_seconds: float = 1800.0) -> dict[str, str]:
+    gaps = _gaps(ordered)
+    boundaries = [
+        g is None or g > timeout_seconds or (i > 0 and ordered[i].tool != ordered[i - 1].tool)
+        for i, g in enumerate(gaps)
+    ]
+    return _sessions_from_boundaries(ordered, boundaries)
+
+
+def phototoc(
+    ordered: Sequence[GenerationRecord], window: int = 10, k: float = math.log(17.0)
+) -> dict[str, str]:
+    gaps = _gaps(ordered)
+    boundaries = [g is None for g in gaps]
+    start = 0
+    while start < len(ordered):
+        end = start + 1
+        while end < len(ordered) and gaps[end] is not None:
+            end += 1
+        logs = [math.log(max(1.0, g)) for g in gaps[start + 1 : end] if g is not None]
+        for offset, value in enumerate(logs):
+            low, high = max(0, offset - window), min(len(logs), offset + window + 1)
+            if value >= k + sum(logs[low:high]) / (high - low):
+                boundaries[start + 1 + offset] = True
+        start = end
+    return _sessions_from_boundaries(ordered, boundaries)

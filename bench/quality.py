@@ -1,0 +1,320 @@
+"""Session-engine quality on simulated histories (with ground truth) and on the real logs.
+
+Reports, beside three baselines computed in the same run (fixed 30-minute timeout; timeout + tool
+switch; PhotoTOC's adaptive log-gap rule): boundary precision / recall / F1, adjusted Rand index,
+per-generation phase accuracy and explicit-lineage precision / recall / F1 — for the engine without
+embeddings, with simulated visual embeddings, and (``--semantic``, default on) with real
+all-MiniLM-L6-v2 prompt embeddings. Then session counts and sizes on ``../shared/fixtures/logs``.
+
+Two simulator seeds are reported: ``--dev-seed`` (the one looked at while developing the engine) and
+``--seed`` (held out). Output: Markdown on stdout, and ``bench/out/quality.md`` / ``quality.json``.
+
+    python -m bench.quality            # or: python bench/quality.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.baselines import fixed_timeout, phototoc, timeout_and_tool
+from bench.metrics import accuracy, adjusted_rand, boundary_set, precision_recall, stream_order
+from bench.simulate import SimulatedLibrary, simulate_library
+from engine.analysis import Analysis
+from engine.records import GenerationRecord, TimePrecision
+from engine.session_analysis import analyze_records
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LOGS_DIR = REPO_ROOT.parent / "shared" / "fixtures" / "logs"
+OUT_DIR = REPO_ROOT / "bench" / "out"
+EXPLICIT_KINDS = {"upscale", "img2img", "inpaint", "variation", "remix"}
+
+
+def _engine_maps(analysis: Analysis) -> tuple[dict[str, str], dict[str, str], set[tuple[str, str]]]:
+    session_of: dict[str, str] = {}
+    phase_of: dict[str, str] = {}
+    for session in analysis.sessions:
+        for asset in session.asset_ids:
+            session_of[asset] = session.id
+        for phase in session.phases:
+            for asset in phase.asset_ids:
+                phase_of[asset] = str(phase.intent)
+    edges = {(e.parent, e.child) for e in analysis.lineage if str(e.kind) in EXPLICIT_KINDS}
+    return session_of, phase_of, edges
+
+
+def _row(
+    name: str,
+    ordered: Sequence[GenerationRecord],
+    library: SimulatedLibrary,
+    session_of: Mapping[str, str],
+    phase_of: Mapping[str, str] | None,
+    edges: set[tuple[str, str]] | None,
+    seconds: float,
+) -> dict[str, Any]:
+    truth_boundaries = boundary_set(ordered, library.session_of)
+    boundaries = precision_recall(boundary_set(ordered, session_of), truth_boundaries)
+    row: dict[str, Any] = {
+        "method": name,
+        "boundary_precision": boundaries.precision,
+        "boundary_recall": boundaries.recall,
+        "boundary_f1": boundaries.f1,
+        "ari": adjusted_rand(ordered, library.session_of, session_of),
+        "sessions": len(set(session_of.values())),
+        "seconds": seconds,
+    }
+    if phase_of is not None:
+        timed_truth = {r.id: library.phase_of[r.id] for r in ordered}
+        row["phase_accuracy"] = accuracy(timed_truth, phase_of)
+    if edges is not None:
+        truth_edges = {(e.parent, e.child) for e in library.explicit_edges}
+        lineage = precision_recall(edges, truth_edges)  # type: ignore[arg-type]
+        row.update(lineage_precision=lineage.precision, lineage_recall=lineage.recall, lineage_f1=lineage.f1)
+    return row
+
+
+def evaluate_simulation(seed: int, artists: int, days: int, semantic: bool) -> list[dict[str, Any]]:
+    library = simulate_library(seed=seed, artists=artists, days=days)
+    ordered = stream_order(library.records)
+    rows: list[dict[str, Any]] = []
+    for name, baseline in (
+        ("baseline: 30-min timeout", fixed_timeout),
+        ("baseline: timeout + tool switch", timeout_and_tool),
+        ("baseline: PhotoTOC log-gap", phototoc),
+    ):
+        started = time.perf_counter()
+        sessions = baseline(ordered)
+        rows.append(_row(name, ordered, library, sessions, None, None, time.perf_counter() - started))
+
+    prompt_embeddings: dict[str, np.ndarray] | None = None
+    if semantic:
+        from engine.features.prompt_embedding import PromptEmbedder
+
+        prompt_embeddings = PromptEmbedder().embed_prompts(r.prompt for r in library.records)
+    configurations: list[tuple[str, Mapping[str, np.ndarray] | None, Mapping[str, np.ndarray] | None]] = [
+        ("engine: lexical only", None, None),
+        ("engine: lexical + visual", None, library.visual),
+    ]
+    if prompt_embeddings is not None:
+        configurations += [
+            ("engine: lexical + semantic", prompt_embeddings, None),
+            ("engine: lexical + semantic + visual", prompt_embeddings, library.visual),
+        ]
+    for name, prompts, visual in configurations:
+        started = time.perf_counter()
+        analysis = analyze_records(library.records, prompt_embeddings=prompts, visual_embeddings=visual)
+        seconds = time.perf_counter() - started
+        session_of, phase_of, edges = _engine_maps(analysis)
+        rows.append(_row(name, ordered, library, session_of, phase_of, edges, seconds))
+    for row in rows:
+        row.update(seed=seed, records=len(ordered), true_sessions=len(set(library.session_of.values())))
+    return rows
+
+
+# -- real logs -----------------------------------------------------------------------------------
+
+
+def krea_records(path: Path) -> list[GenerationRecord]:
+    """The Krea open-prompts CSV: user = Discord channel id from the image URL, time = unix seconds."""
+    records: list[GenerationRecord] = []
+    with path.open(newline="") as handle:
+        for index, row in enumerate(csv.DictReader(handle)):
+            raw = json.loads(row["raw_data"])
+            discord = raw.get("raw_discord_data") or {}
+            uri = discord.get("image_uri") or ""
+            parts = uri.split("/attachments/")
+            channel = parts[1].split("/")[0] if len(parts) > 1 else None
+            timestamp = discord.get("timestamp")
+            records.append(
+                GenerationRecord(
+                    id=f"krea-{index:05d}",
+                    tool="stable-diffusion-discord",
+                    user=channel,
+                    created_at=datetime.fromtimestamp(timestamp, tz=UTC) if timestamp else None,
+                    created_at_precision=TimePrecision.SECOND,
+                    prompt=row["prompt"],
+                    seed=discord.get("seed"),
+                    cfg_scale=discord.get("cfg_scale"),
+                    steps=discord.get("num_step"),
+                    width=discord.get("width"),
+                    height=discord.get("height"),
+                    file_name=uri.rsplit("/", 1)[-1] or None,
+                )
+            )
+    return records
+
+
+def diffusiondb_records(path: Path) -> list[GenerationRecord]:
+    records: list[GenerationRecord] = []
+    with path.open(newline="") as handle:
+        for index, row in enumerate(csv.DictReader(handle)):
+            records.append(
+                GenerationRecord(
+                    id=f"ddb-{index:05d}",
+                    tool="stable-diffusion-discord",
+                    user=row["user_name"],
+                    created_at=datetime.fromisoformat(row["timestamp"]),
+                    created_at_precision=TimePrecision.MINUTE,
+                    prompt=row["prompt"],
+                    seed=int(row["seed"]),
+                    cfg_scale=float(row["cfg"]),
+                    steps=int(row["step"]),
+                    sampler=row["sampler"],
+                    width=int(row["width"]),
+                    height=int(row["height"]),
+                    file_name=row["image_filename"],
+                )
+            )
+    return records
+
+
+def evaluate_real_logs(semantic: bool) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    sources: list[tuple[str, Callable[[Path], list[GenerationRecord]], Path]] = [
+        ("krea_open_prompts_1k", krea_records, LOGS_DIR / "krea_open_prompts_1k.csv"),
+        (
+            "diffusiondb sample (46)",
+            diffusiondb_records,
+            LOGS_DIR / "diffusiondb_2m_part1_sample_first46rows.csv",
+        ),
+    ]
+    embedder = None
+    if semantic:
+        from engine.features.prompt_embedding import PromptEmbedder
+
+        embedder = PromptEmbedder()
+    for name, reader, path in sources:
+        if not path.exists():
+            continue
+        records = reader(path)
+        for label, embeddings in (("lexical", None), ("semantic", embedder)):
+            if label == "semantic" and embeddings is None:
+                continue
+            prompt_embeddings = embeddings.embed_prompts(r.prompt for r in records) if embeddings else None
+            analysis = analyze_records(records, prompt_embeddings=prompt_embeddings)
+            sizes = sorted(len(s.asset_ids) for s in analysis.sessions)
+            intents = Counter(str(s.intent) for s in analysis.sessions)
+            users = len({s.user for s in analysis.sessions})
+            rows.append(
+                {
+                    "log": name,
+                    "features": label,
+                    "records": len(records),
+                    "users": users,
+                    "sessions": len(sizes),
+                    "singletons": sum(1 for s in sizes if s == 1),
+                    "size_median": statistics.median(sizes) if sizes else 0,
+                    "size_mean": round(statistics.fmean(sizes), 2) if sizes else 0,
+                    "size_p90": sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0,
+                    "size_max": sizes[-1] if sizes else 0,
+                    "intents": dict(intents),
+                    "example_labels": [
+                        s.label for s in sorted(analysis.sessions, key=lambda s: -len(s.asset_ids))[:5]
+                    ],
+                    "lineage_edges": len(analysis.lineage),
+                }
+            )
+    return rows
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return "–" if value is None else str(value)
+
+
+def simulation_table(rows: Sequence[dict[str, Any]]) -> str:
+    columns = [
+        "method",
+        "boundary_precision",
+        "boundary_recall",
+        "boundary_f1",
+        "ari",
+        "phase_accuracy",
+        "lineage_precision",
+        "lineage_recall",
+        "lineage_f1",
+        "sessions",
+        "seconds",
+    ]
+    header = "| " + " | ".join(c.replace("_", " ") for c in columns) + " |"
+    lines = [header, "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(row.get(c)) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def real_table(rows: Sequence[dict[str, Any]]) -> str:
+    columns = [
+        "log",
+        "features",
+        "records",
+        "users",
+        "sessions",
+        "singletons",
+        "size_median",
+        "size_mean",
+        "size_p90",
+        "size_max",
+        "lineage_edges",
+        "intents",
+    ]
+    lines = ["| " + " | ".join(c.replace("_", " ") for c in columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(row.get(c)) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Session-engine quality benchmark")
+    parser.add_argument("--seed", type=int, default=2, help="held-out simulator seed")
+    parser.add_argument("--dev-seed", type=int, default=1, help="simulator seed used during development")
+    parser.add_argument("--artists", type=int, default=20)
+    parser.add_argument("--days", type=int, default=21)
+    parser.add_argument("--no-semantic", action="store_true", help="skip all-MiniLM-L6-v2 prompt embeddings")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    semantic = not args.no_semantic
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {"simulation": {}, "real_logs": []}
+    sections: list[str] = []
+    for label, seed in (("held-out", args.seed), ("development", args.dev_seed)):
+        rows = evaluate_simulation(seed, args.artists, args.days, semantic)
+        report["simulation"][f"{label} seed {seed}"] = rows
+        sections.append(
+            f"### Simulated histories — {label} seed {seed} ({rows[0]['records']} records, "
+            f"{rows[0]['true_sessions']} true sessions, {args.artists} artists)\n\n" + simulation_table(rows)
+        )
+    real_rows = evaluate_real_logs(semantic)
+    report["real_logs"] = real_rows
+    sections.append("### Real logs (no ground truth): sessions found\n\n" + real_table(real_rows))
+    for row in real_rows:
+        sections.append(
+            f"- {row['log']} ({row['features']}), largest sessions: " + "; ".join(row["example_labels"])
+        )
+    markdown = "\n\n".join(sections)
+    print(markdown)
+    (OUT_DIR / "quality.md").write_text(markdown + "\n")
+    (OUT_DIR / "quality.json").write_text(json.dumps(report, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
