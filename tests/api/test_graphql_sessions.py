@@ -75,7 +75,9 @@ async def test_demo_library_sessions_match_the_ground_truth(
 async def test_one_user_never_sees_another_users_sessions(
     client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, fixtures_dir: Path
 ) -> None:
-    await import_paths(session_factory, settings, user_handle="ada", paths=[fixtures_dir / "images" / "ComfyUI"])
+    await import_paths(
+        session_factory, settings, user_handle="ada", paths=[fixtures_dir / "images" / "ComfyUI"]
+    )
     ada = await make_user_with_token(session_factory, "ada")
     bob = await make_user_with_token(session_factory, "bob")
 
@@ -99,7 +101,9 @@ async def test_session_assets_page_through_in_stream_order(
     client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
 ) -> None:
     library = write_demo_library(tmp_path / "demo")
-    await import_paths(session_factory, settings, user_handle="artist", paths=[library.root], make_thumbnails=False)
+    await import_paths(
+        session_factory, settings, user_handle="artist", paths=[library.root], make_thumbnails=False
+    )
     token = await make_user_with_token(session_factory, "artist")
     biggest = max(await _all_sessions(client, token), key=lambda node: node["assetCount"])
     document = """
@@ -134,7 +138,9 @@ async def test_bad_cursor_is_a_clear_error(client: GraphQLClient, session_factor
     assert "malformed cursor" in body["errors"][0]["message"]
 
 
-async def test_token_without_read_scope_is_forbidden(client: GraphQLClient, session_factory: SessionFactory) -> None:
+async def test_token_without_read_scope_is_forbidden(
+    client: GraphQLClient, session_factory: SessionFactory
+) -> None:
     token = await make_user_with_token(session_factory, "ada", scopes=["credits:read"])
     body = await client.query(SESSIONS_QUERY, token, first=5)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"

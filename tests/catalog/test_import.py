@@ -95,7 +95,12 @@ async def test_jsonl_records_go_to_their_users_and_bad_lines_are_reported(
 ) -> None:
     path = tmp_path / "log.jsonl"
     lines = [
-        {"id": f"g{i}", "tool": "comfyui", "created_at": f"2026-02-25T20:{i:02d}:00+01:00", "prompt": "neon alley"}
+        {
+            "id": f"g{i}",
+            "tool": "comfyui",
+            "created_at": f"2026-02-25T20:{i:02d}:00+01:00",
+            "prompt": "neon alley",
+        }
         for i in range(5)
     ]
     lines.append({"id": "b1", "user": "bea", "tool": "a1111", "created_at": "2026-02-25T21:00:00Z"})
@@ -109,7 +114,11 @@ async def test_jsonl_records_go_to_their_users_and_bad_lines_are_reported(
     assert [(Path(p.path).name, "'seed'" in p.reason) for p in report.problems] == [("log.jsonl:8", True)]
     async with session_factory() as session:
         owners = dict(
-            (await session.execute(select(User.handle, func.count(Asset.id)).join(Asset).group_by(User.handle))).all()
+            (
+                await session.execute(
+                    select(User.handle, func.count(Asset.id)).join(Asset).group_by(User.handle)
+                )
+            ).all()
         )
         undated = await session.scalar(select(Asset).where(Asset.record_id == "undated"))
     assert owners == {"ada": 6, "bea": 1}

