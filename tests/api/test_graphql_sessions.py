@@ -22,7 +22,9 @@ query Sessions($first: Int!, $after: String) {
     handle
     sessions(first: $first, after: $after) {
       totalCount
-      edges { cursor node { id label startedAt endedAt assetCount tool intent thumbnails(first: 9) { assetId url } } }
+      edges { cursor node {
+        id label startedAt endedAt assetCount tool intent thumbnails(first: 9) { assetId url }
+      } }
       pageInfo { hasNextPage endCursor }
     }
   }
