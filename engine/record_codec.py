@@ -38,7 +38,17 @@ _STRING_FIELDS = (
 _INT_FIELDS = ("seed", "steps", "width", "height")
 _FLOAT_FIELDS = ("cfg_scale", "denoise")
 KNOWN_FIELDS = frozenset(
-    ("id", "tool", "created_at", "created_at_precision", "loras", "extra", *_STRING_FIELDS, *_INT_FIELDS, *_FLOAT_FIELDS)
+    (
+        "id",
+        "tool",
+        "created_at",
+        "created_at_precision",
+        "loras",
+        "extra",
+        *_STRING_FIELDS,
+        *_INT_FIELDS,
+        *_FLOAT_FIELDS,
+    )
 )
 _TIME_OF_DAY = re.compile(r"[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?")
 
@@ -79,7 +89,9 @@ def parse_timestamp(text: str, local_tz: tzinfo) -> tuple[datetime, TimePrecisio
     return value, precision
 
 
-def record_from_json(obj: Any, *, local_tz: tzinfo = UTC, default_user: str | None = None) -> GenerationRecord:
+def record_from_json(
+    obj: Any, *, local_tz: tzinfo = UTC, default_user: str | None = None
+) -> GenerationRecord:
     if not isinstance(obj, dict):
         raise RecordFieldError("(record)", f"expected a JSON object, got {type(obj).__name__}")
     record_id = obj.get("id")
@@ -112,7 +124,9 @@ def record_from_json(obj: Any, *, local_tz: tzinfo = UTC, default_user: str | No
         try:
             precision = TimePrecision(obj["created_at_precision"])
         except ValueError as error:
-            raise RecordFieldError("created_at_precision", f"one of {[p.value for p in TimePrecision]}") from error
+            raise RecordFieldError(
+                "created_at_precision", f"one of {[p.value for p in TimePrecision]}"
+            ) from error
     extra_in = obj.get("extra") or {}
     if not isinstance(extra_in, dict):
         raise RecordFieldError("extra", "must be an object")

@@ -37,7 +37,12 @@ async def insert_token(
     expires_at: datetime | None,
 ) -> ApiToken:
     token = ApiToken(
-        user_id=user_id, name=name, prefix=prefix, secret_sha256=secret_sha256, scopes=scopes, expires_at=expires_at
+        user_id=user_id,
+        name=name,
+        prefix=prefix,
+        secret_sha256=secret_sha256,
+        scopes=scopes,
+        expires_at=expires_at,
     )
     session.add(token)
     await session.flush()
@@ -46,7 +51,9 @@ async def insert_token(
 
 async def token_with_user_by_prefix(session: AsyncSession, prefix: str) -> tuple[ApiToken, User] | None:
     row = (
-        await session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.prefix == prefix))
+        await session.execute(
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.prefix == prefix)
+        )
     ).one_or_none()
     return None if row is None else (row[0], row[1])
 
@@ -57,10 +64,16 @@ async def mark_token_used(session: AsyncSession, token_id: uuid.UUID, when: date
 
 async def revoke_token(session: AsyncSession, *, prefix: str, when: datetime) -> bool:
     result = await session.execute(
-        update(ApiToken).where(ApiToken.prefix == prefix, ApiToken.revoked_at.is_(None)).values(revoked_at=when)
+        update(ApiToken)
+        .where(ApiToken.prefix == prefix, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=when)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def tokens_of_user(session: AsyncSession, user_id: uuid.UUID) -> list[ApiToken]:
-    return list(await session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at)))
+    return list(
+        await session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at)
+        )
+    )

@@ -92,7 +92,10 @@ async def issue_token(
         expires_at=datetime.now(UTC) + expires_in if expires_in else None,
     )
     return IssuedToken(
-        plaintext=new_token.plaintext, prefix=new_token.prefix, scopes=tuple(chosen_scopes), user_handle=user.handle
+        plaintext=new_token.plaintext,
+        prefix=new_token.prefix,
+        scopes=tuple(chosen_scopes),
+        user_handle=user.handle,
     )
 
 
@@ -112,7 +115,11 @@ async def authenticate(session: AsyncSession, plaintext: str) -> AuthenticatedPr
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
         await repository.mark_token_used(session, token.id, now)
     return AuthenticatedPrincipal(
-        user_id=user.id, user_handle=user.handle, timezone=user.timezone, token_id=token.id, scopes=frozenset(token.scopes)
+        user_id=user.id,
+        user_handle=user.handle,
+        timezone=user.timezone,
+        token_id=token.id,
+        scopes=frozenset(token.scopes),
     )
 
 
