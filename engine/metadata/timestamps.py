@@ -19,6 +19,7 @@ returned datetime is timezone-aware.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
@@ -28,9 +29,10 @@ from engine.records import TimePrecision
 _MIN_YEAR = 2000
 _MAX_YEAR = 2100
 
-# 20250321072508, 20250321_072508, 2025-03-21_07-25-08, 2025-03-03T193009.186, 2025-03-03 19:30:09
+# 20250321072508, 20250321_072508, 2025-03-21_07-25-08, 2025-03-03T193009.186, 2025-03-03 19:30:09,
+# "2024-11-02 at 10.15.42" (macOS screenshots)
 _NAME_DATETIME = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d{2})[-_.]?(?P<mo>\d{2})[-_.]?(?P<d>\d{2})[T_\- ]?"
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})[-_.]?(?P<mo>\d{2})[-_.]?(?P<d>\d{2})(?:[T_\- ]| at )?"
     r"(?P<h>\d{2})[-_.:]?(?P<mi>\d{2})[-_.:]?(?P<s>\d{2})(?:[.,](?P<f>\d{1,6}))?(?!\d)"
 )
 _A1111_COUNTER = re.compile(r"(?:^|_)(\d{4,})-\d")
@@ -51,7 +53,7 @@ def localise(value: datetime, local_tz: tzinfo) -> datetime:
     return value.replace(tzinfo=local_tz) if value.tzinfo is None else value
 
 
-def exif_original_time(exif: dict[str, str | int]) -> tuple[datetime, TimePrecision] | None:
+def exif_original_time(exif: Mapping[str, str | int]) -> tuple[datetime, TimePrecision] | None:
     """EXIF ``DateTimeOriginal`` (+ ``OffsetTimeOriginal``, ``SubSecTimeOriginal``); naive without offset."""
     text = exif.get("DateTimeOriginal")
     if not isinstance(text, str):
@@ -126,7 +128,7 @@ def file_counter(file_name: str) -> int | None:
 
 def resolve_created_at(
     tool_time: ToolTime | None,
-    exif: dict[str, str | int],
+    exif: Mapping[str, str | int],
     file_name: str,
     mtime: datetime | None,
     local_tz: tzinfo,
