@@ -33,6 +33,10 @@ def find_graph_texts(raw: RawMetadata) -> tuple[str | None, str | None]:
     """``(api_graph_json, ui_workflow_json)`` as text, from PNG text chunks or EXIF fields."""
     prompt = raw.texts.get("prompt")
     workflow = raw.texts.get("workflow")
+    if prompt is not None and prompt.lstrip()[:1] not in ("{", "["):
+        prompt = None  # a plain-text "prompt" chunk (Easy Diffusion, …) is not a graph
+    if workflow is not None and workflow.lstrip()[:1] not in ("{", "["):
+        workflow = None
     if prompt is not None or workflow is not None:
         return prompt, workflow
     for name in _EXIF_GRAPH_FIELDS:

@@ -1,9 +1,10 @@
 """Which tool reader handles a file: tool-specific markers first, generic formats last.
 
 Order matters because several tools embed ComfyUI graphs or A1111-style infotext: SwarmUI,
-StabilityMatrix, TensorArt, NovelAI, InvokeAI, Fooocus, Draw Things, Midjourney and the C2PA tools
-are checked before the A1111 infotext family, which is checked before a bare ComfyUI graph. A file
-no reader claims is ``unknown`` with its texts/EXIF/XMP in ``extra``.
+StabilityMatrix, TensorArt, NovelAI, InvokeAI, Fooocus, HF Spaces, Draw Things, Midjourney and
+Easy Diffusion are checked before the A1111 infotext family, which is checked before a bare
+ComfyUI graph; C2PA provenance and Civitai's bare EXIF come last. A file no reader claims is
+``unknown`` with its texts/EXIF/XMP in ``extra``.
 
 A reader that raises anything is a bug; as a last line of defence the exception is caught here and
 recorded as ``extra["metadata_errors"] = ["reader bug in <name>: …"]`` with the file still
@@ -21,6 +22,7 @@ from engine.metadata import (
     civitai,
     comfyui,
     drawthings,
+    easydiffusion,
     fooocus,
     huggingface,
     invokeai,
@@ -51,6 +53,7 @@ READERS: tuple[tuple[str, Reader, frozenset[str]], ...] = (
     ("huggingface", huggingface.read, frozenset({"parameters"})),
     ("drawthings", drawthings.read, frozenset()),
     ("midjourney", midjourney.read, frozenset({"Description", "Author", "Creation Time"})),
+    ("easydiffusion", easydiffusion.read, frozenset()),
     ("a1111", a1111.read, frozenset({"parameters"})),
     ("comfyui", comfyui.read, frozenset({"prompt", "workflow"})),
     ("c2pa", c2pa.read, frozenset()),

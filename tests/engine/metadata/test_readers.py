@@ -423,3 +423,48 @@ def test_exif_date_time_original_with_offset_used_for_unknown_jpeg() -> None:
     ).record
     assert rec.created_at == datetime(2024, 7, 1, 9, 30, tzinfo=timezone(timedelta(hours=9)))
     assert rec.created_at_source == "exif:DateTimeOriginal"
+
+
+def test_easy_diffusion_chunks_and_json() -> None:
+    data = build_png(
+        text_chunk("prompt", "a red fox in snow"),
+        text_chunk("negative_prompt", "blurry"),
+        text_chunk("seed", "1234"),
+        text_chunk("use_stable_diffusion_model", "C:\\models\\sd\\dreamshaper_8.safetensors"),
+        text_chunk("sampler_name", "euler_a"),
+        text_chunk("num_inference_steps", "25"),
+        text_chunk("guidance_scale", "7.5"),
+        text_chunk("width", "512"),
+        text_chunk("height", "768"),
+    )
+    rec = read(data).record
+    assert (rec.tool, rec.prompt, rec.negative_prompt, rec.seed) == (
+        "easydiffusion",
+        "a red fox in snow",
+        "blurry",
+        1234,
+    )
+    assert (rec.model, rec.steps, rec.cfg_scale, rec.width, rec.height) == (
+        "dreamshaper_8.safetensors",
+        25,
+        7.5,
+        512,
+        768,
+    )
+    doc = {"Prompt": "a fox", "Seed": 5, "Stable Diffusion model": "sd/x.ckpt", "Steps": 20}
+    rec = read(
+        build_jpeg(jpeg_segment(0xE1, b"Exif\0\0" + tiff_user_comment(json.dumps(doc).encode()))), "x.jpg"
+    ).record
+    assert (rec.tool, rec.prompt, rec.seed, rec.model, rec.steps) == (
+        "easydiffusion",
+        "a fox",
+        5,
+        "x.ckpt",
+        20,
+    )
+
+
+def test_plain_text_prompt_chunk_is_not_a_comfyui_graph() -> None:
+    rec = read(build_png(text_chunk("prompt", "just words"))).record
+    assert rec.tool == "unknown"
+    assert rec.extra["texts"] == {"prompt": "just words"}
