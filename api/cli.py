@@ -192,7 +192,7 @@ def recluster(user: Annotated[str, typer.Option(help="Whose library")] = DEFAULT
         async with unit_of_work(factory) as session:
             owner = await user_by_handle(session, user)
             if owner is None:
-                _fail(f"no user named {user!r}")
+                raise accounts.AccountError(f"no user named {user!r}")
             summary = await recluster_user(session, owner.id)
         console.print(
             f"{summary.sessions_written} sessions over {summary.assets_considered} images "

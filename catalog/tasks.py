@@ -43,6 +43,7 @@ async def backfill_thumbnails(ctx: dict[str, Any], user_id: str | None = None) -
             return made_total
         made: dict[uuid.UUID, dict[uuid.UUID, str]] = {}
         for asset_id, owner_id, file_path in rows:
+            assert file_path is not None  # selected only where the path is set
             try:
                 sha = make_thumbnail(
                     Path(file_path), settings.thumbnails_dir, size_px=settings.thumbnail_size_px

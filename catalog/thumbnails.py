@@ -28,9 +28,9 @@ class ThumbnailError(ValueError):
 def render_thumbnail(source: Path, *, size_px: int = 256) -> bytes:
     """WEBP bytes of ``source`` scaled to ``size_px`` on its long side (never upscaled)."""
     try:
-        with Image.open(source) as image:
-            image.draft("RGB", (size_px, size_px))  # JPEG: decode at reduced scale
-            image = ImageOps.exif_transpose(image)
+        with Image.open(source) as opened:
+            opened.draft("RGB", (size_px, size_px))  # JPEG: decode at reduced scale
+            image: Image.Image = ImageOps.exif_transpose(opened)
             image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
             if image.mode not in ("RGB", "RGBA"):
                 image = image.convert("RGBA" if "A" in image.getbands() else "RGB")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, bindparam, delete, or_, select, text
+from sqlalchemy import ARRAY, bindparam, delete, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,7 +46,8 @@ async def members_of(
             select(Asset.session_id, Asset.id).where(Asset.session_id.in_(list(session_ids)))
         )
         for session_id, asset_id in rows.all():
-            members[session_id].add(asset_id)
+            if session_id is not None:  # the IN filter guarantees it; narrows the type
+                members[session_id].add(asset_id)
     return members
 
 
@@ -106,7 +107,7 @@ async def replace_lineage_for_children(
             )
         )
     if edges:
-        await session.execute(LineageEdge.__table__.insert(), list(edges))
+        await session.execute(insert(LineageEdge), list(edges))
 
 
 async def constraints_touching(
