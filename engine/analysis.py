@@ -103,7 +103,12 @@ class Analysis:
                 for s in self.sessions
             ],
             "lineage": [
-                {"parent": e.parent, "child": e.child, "kind": str(e.kind), "confidence": round(e.confidence, 4)}
+                {
+                    "parent": e.parent,
+                    "child": e.child,
+                    "kind": str(e.kind),
+                    "confidence": round(e.confidence, 4),
+                }
                 for e in self.lineage
             ],
             "unclustered": list(self.unclustered),

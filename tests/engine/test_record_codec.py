@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -59,7 +59,7 @@ def test_naive_time_uses_the_users_zone_and_precision_follows_the_text() -> None
     assert day.created_at_precision is TimePrecision.DAY
     ms = record_from_json({"id": "c", "tool": "a1111", "created_at": "2026-07-01T10:00:00.250Z"})
     assert ms.created_at_precision is TimePrecision.MILLISECOND
-    assert ms.created_at == datetime(2026, 7, 1, 10, 0, 0, 250000, tzinfo=timezone.utc)
+    assert ms.created_at == datetime(2026, 7, 1, 10, 0, 0, 250000, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
