@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, bindparam, delete, insert, or_, select, text
+from sqlalchemy import ARRAY, any_, bindparam, delete, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,12 +115,13 @@ async def constraints_touching(
 ) -> list[SessionConstraint]:
     if not asset_ids:
         return []
-    ids = list(asset_ids)
+    # one array parameter, not one parameter per id: a large span would exceed asyncpg's 32,767
+    ids = bindparam("constraint_asset_ids", list(asset_ids), type_=_UUID_ARRAY)
     return list(
         await session.scalars(
             select(SessionConstraint).where(
                 SessionConstraint.user_id == user_id,
-                or_(SessionConstraint.asset_a_id.in_(ids), SessionConstraint.asset_b_id.in_(ids)),
+                or_(SessionConstraint.asset_a_id == any_(ids), SessionConstraint.asset_b_id == any_(ids)),
             )
         )
     )
