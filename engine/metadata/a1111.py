@@ -77,6 +77,8 @@ def reading_from_infotext(text: str, raw: RawMetadata | None = None) -> ToolRead
         rec.width, rec.height = int(size.group(1)), int(size.group(2))
     rec.loras = dedupe(inline_loras(info.prompt) + _keyed_loras(params))
     rec.extra["parameters"] = dict(params)
+    if info.params_truncated:
+        note_error(reading, "a1111: parameter line longer than 1 MiB; the rest was ignored")
     hires = as_float(params.get("Hires upscale", params.get("Hires scale")))
     if hires is not None:
         rec.extra["hires_upscale"] = hires

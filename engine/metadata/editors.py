@@ -9,11 +9,8 @@ times (PNG ``tIME``, EXIF ``DateTime``, ``date:*``) are edit times, never genera
 
 from __future__ import annotations
 
-import re
-
 from engine.metadata.raw import RawMetadata
-
-_XMP_CREATOR = re.compile(r"CreatorTool(?:>|=\")\s*([^<\"]+)")
+from engine.metadata.xmp import xmp_value
 
 
 def detect_editor(raw: RawMetadata) -> str | None:
@@ -29,14 +26,11 @@ def detect_editor(raw: RawMetadata) -> str | None:
         return "ImageMagick"
     if "Photoshop" in software_text or "jpeg:Photoshop" in raw.texts:
         return "Photoshop"
-    if raw.xmp:
-        match = _XMP_CREATOR.search(raw.xmp)
-        if match:
-            creator = match.group(1)
-            if "Photoshop" in creator:
-                return "Photoshop"
-            if creator.startswith("GIMP"):
-                return "GIMP"
+    creator = xmp_value(raw.xmp, "xmp:CreatorTool") or ""
+    if "Photoshop" in creator:
+        return "Photoshop"
+    if creator.startswith("GIMP"):
+        return "GIMP"
     if raw.editor_time is not None:
         return "unknown editor (PNG tIME)"
     return None

@@ -15,7 +15,7 @@ def inflate_bounded(data: bytes, limit: int = MAX_TEXT_BYTES, *, wbits: int = zl
     """Inflate ``data`` (zlib by default; ``wbits=31`` for gzip) to at most ``limit`` bytes."""
     inflater = zlib.decompressobj(wbits)
     try:
-        out = inflater.decompress(data, limit + 1)
+        out = inflater.decompress(data, max(limit, 0) + 1)
     except zlib.error as exc:
         raise InflateRefused(f"corrupt compressed data ({exc})") from None
     if len(out) > limit:

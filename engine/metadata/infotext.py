@@ -27,41 +27,54 @@ class Infotext:
     prompt: str | None
     negative_prompt: str | None
     params: dict[str, str] = field(default_factory=dict)
+    params_truncated: bool = False
+    """The parameter line was longer than :data:`MAX_PARAMS_LINE_CHARS` and was cut."""
+
+
+_STRUCTURE = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
+MAX_PARAMS_LINE_CHARS = 1024 * 1024
+"""Longest parameter line parsed (real ones are a few kB); the rest is ignored and flagged."""
 
 
 def _scan_quoted(line: str, pos: int) -> int:
     """Index just past the closing quote of the string starting at ``pos`` (or the line end)."""
     index = pos + 1
-    end = len(line)
-    while index < end:
-        char = line[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == '"':
-            return index + 1
-        index += 1
-    return end
+    while True:
+        close = line.find('"', index)
+        if close < 0:
+            return len(line)
+        backslashes = 0
+        before = close - 1
+        while before > pos and line[before] == "\\":
+            backslashes += 1
+            before -= 1
+        if backslashes % 2 == 0:
+            return close + 1
+        index = close + 1
 
 
-def _scan_balanced(line: str, pos: int) -> int | None:
-    """Index just past the bracket closing the JSON value at ``pos``; ``None`` if it never closes."""
-    depth = 0
-    index = pos
-    end = len(line)
-    while index < end:
-        char = line[index]
-        if char == '"':
-            index = _scan_quoted(line, index)
+def _bracket_ends(line: str) -> dict[int, int]:
+    """Opening bracket index -> index just past its closing bracket, brackets in strings ignored.
+
+    One linear pass over the structural characters only, so a line of many unclosed ``[`` costs
+    no more than one scan (a per-value scan would be quadratic).
+    """
+    ends: dict[int, int] = {}
+    stack: list[int] = []
+    in_string = False
+    for match in _STRUCTURE.finditer(line):
+        token = match.group()
+        if token[0] == "\\":
             continue
-        if char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-        index += 1
-    return None
+        if token == '"':
+            in_string = not in_string
+        elif in_string:
+            continue
+        elif token in "[{":
+            stack.append(match.start())
+        elif stack:
+            ends[stack.pop()] = match.end()
+    return ends
 
 
 def parse_params_line(line: str) -> dict[str, str]:
@@ -72,6 +85,7 @@ def parse_params_line(line: str) -> dict[str, str]:
     whose key is not word characters/spaces/``-``/``/`` are skipped.
     """
     params: dict[str, str] = {}
+    bracket_ends: dict[int, int] | None = None
     pos = 0
     end = len(line)
     while pos < end:
@@ -89,7 +103,11 @@ def parse_params_line(line: str) -> dict[str, str]:
             value_end = _scan_quoted(line, pos)
             value = _unquote(line[pos:value_end])
         else:
-            value_end = _scan_balanced(line, pos) if pos < end and line[pos] in "[{" else None
+            value_end = None
+            if pos < end and line[pos] in "[{":
+                if bracket_ends is None:
+                    bracket_ends = _bracket_ends(line)
+                value_end = bracket_ends.get(pos)
             if value_end is None:
                 comma = line.find(",", pos)
                 value_end = end if comma < 0 else comma
@@ -118,12 +136,16 @@ def parse_infotext(text: str) -> Infotext:
     body = text.replace("\r\n", "\n").strip()
     lines = body.split("\n")
     params: dict[str, str] = {}
+    truncated = False
     if lines:
         last = lines[-1]
-        candidate = parse_params_line(last)
+        truncated = len(last) > MAX_PARAMS_LINE_CHARS
+        candidate = parse_params_line(last[:MAX_PARAMS_LINE_CHARS])
         if len(candidate) >= 3:
             params = candidate
             lines = lines[:-1]
+        else:
+            truncated = False
     rest = "\n".join(lines)
     negative: str | None = None
     if rest.startswith(_NEGATIVE):
@@ -136,4 +158,4 @@ def parse_infotext(text: str) -> Infotext:
             prompt_part = rest
     prompt = prompt_part.strip() or None
     negative_prompt = negative.strip() if negative is not None else None
-    return Infotext(prompt, negative_prompt or None, params)
+    return Infotext(prompt, negative_prompt or None, params, truncated)

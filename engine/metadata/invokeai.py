@@ -23,6 +23,8 @@ from engine.metadata.values import as_float, as_int, as_text
 from engine.records import LoraRef
 
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+_MAX_DREAM_CHARS = 64 * 1024
+"""``shlex`` is slow pure Python; real Dream strings are a prompt and a few flags."""
 _DREAM_FLAGS = {
     "-s": "steps",
     "-S": "seed",
@@ -132,6 +134,9 @@ def _from_dream(text: str) -> ToolReading:
     reading = ToolReading()
     rec = reading.record
     rec.tool = "invokeai"
+    if len(text) > _MAX_DREAM_CHARS:
+        note_error(reading, f"invokeai: Dream text longer than {_MAX_DREAM_CHARS} characters was cut")
+        text = text[:_MAX_DREAM_CHARS]
     try:
         tokens = shlex.split(text)
     except ValueError:

@@ -9,6 +9,9 @@ from __future__ import annotations
 MAX_TEXT_BYTES = 8 * 1024 * 1024
 """Largest text value kept, compressed or not (zTXt/iTXt inflate is cut at this size: bomb guard)."""
 
+MAX_INFLATE_TOTAL_BYTES = 32 * 1024 * 1024
+"""Most bytes inflated from all compressed chunks of one file together (many small bombs)."""
+
 MAX_JSON_DEPTH = 64
 """Deepest JSON nesting a tool reader accepts before treating the document as malformed."""
 

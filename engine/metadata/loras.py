@@ -7,7 +7,7 @@ import re
 from engine.metadata.values import as_float
 from engine.records import LoraRef
 
-_INLINE_LORA = re.compile(r"<(?:lora|lyco):([^:>]+)(?::([^:>]*))?(?::[^>]*)?>", re.IGNORECASE)
+_INLINE_LORA = re.compile(r"<(?:lora|lyco):([^:<>]+)(?::([^:<>]*))?(?::[^<>]*)?>", re.IGNORECASE)
 
 
 def inline_loras(prompt: str | None) -> list[LoraRef]:

@@ -19,7 +19,7 @@ from engine.metadata.timestamps import parse_utc_offset
 from engine.metadata.xmp import xmp_value
 from engine.records import TimePrecision
 
-_JOB_ID = re.compile(r"\s*Job ID:\s*([0-9a-fA-F-]{36})\s*$")
+_JOB_ID = re.compile(r"Job ID:[ \t]*([0-9a-fA-F-]{36})\s*$")
 _EXIF_STYLE = re.compile(r"^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(Z|[+-]\d{2}:?\d{2})?$")
 _MJ_PARAM = re.compile(r"--(\w+)(?:\s+([^-\s][^\s]*))?")
 
@@ -33,7 +33,7 @@ def read(raw: RawMetadata) -> ToolReading | None:
     reading = ToolReading()
     rec = reading.record
     rec.tool = "midjourney"
-    rec.prompt = description[: job.start()] if job else description or None
+    rec.prompt = description[: job.start()].rstrip() if job else description or None
     rec.job_id = job.group(1) if job else guid
     rec.user = raw.texts.get("Author") or None
     if rec.prompt:

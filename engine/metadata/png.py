@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from engine.metadata.exif import parse_exif
 from engine.metadata.inflate import InflateRefused, inflate_bounded
-from engine.metadata.limits import MAX_TEXT_BYTES
+from engine.metadata.limits import MAX_INFLATE_TOTAL_BYTES, MAX_TEXT_BYTES
 from engine.metadata.raw import RawMetadata
 from engine.metadata.result import UnreadableImage
 
@@ -58,6 +58,7 @@ def read_png(data: bytes, path: str) -> RawMetadata:
     if width == 0 or height == 0:
         raise UnreadableImage(path, "PNG header declares a zero image size")
     raw = RawMetadata("png", width, height, has_alpha=colour_type in _ALPHA_COLOUR_TYPES)
+    budget = _InflateBudget()
     saw_idat = False
     for ctype, start, stop in iter_png_chunks(data, raw.errors):
         if ctype == b"IDAT":
@@ -65,9 +66,9 @@ def read_png(data: bytes, path: str) -> RawMetadata:
         elif ctype == b"tEXt":
             _read_text(raw, data, start, stop)
         elif ctype == b"zTXt":
-            _read_ztxt(raw, data, start, stop)
+            _read_ztxt(raw, data, start, stop, budget)
         elif ctype == b"iTXt":
-            _read_itxt(raw, data, start, stop)
+            _read_itxt(raw, data, start, stop, budget)
         elif ctype == b"eXIf":
             if not raw.exif:
                 raw.exif = parse_exif(data[start:stop], raw.errors)
@@ -124,21 +125,44 @@ def _decode_latin1_or_utf8(body: bytes) -> str:
         return body.decode("latin-1")
 
 
-def _read_ztxt(raw: RawMetadata, data: bytes, start: int, stop: int) -> None:
+class _InflateBudget:
+    """Bytes still allowed to be inflated for this file (:data:`MAX_INFLATE_TOTAL_BYTES`)."""
+
+    def __init__(self) -> None:
+        self.remaining = MAX_INFLATE_TOTAL_BYTES
+
+    def inflate(self, compressed: bytes) -> bytes:
+        if self.remaining <= 0:
+            raise InflateRefused(f"per-file inflate budget of {MAX_INFLATE_TOTAL_BYTES} bytes used up")
+        limit = min(MAX_TEXT_BYTES, self.remaining)
+        try:
+            out = inflate_bounded(compressed, limit)
+        except InflateRefused:
+            if limit < MAX_TEXT_BYTES:
+                self.remaining = 0
+                raise InflateRefused(
+                    f"per-file inflate budget of {MAX_INFLATE_TOTAL_BYTES} bytes used up"
+                ) from None
+            raise
+        self.remaining -= len(out)
+        return out
+
+
+def _read_ztxt(raw: RawMetadata, data: bytes, start: int, stop: int, budget: _InflateBudget) -> None:
     head = _keyword(data[start : min(stop, start + 80)])
     if head is None or start + head[1] >= stop:
         raw.errors.append("png: zTXt chunk without keyword or method")
         return
     key, offset = head
     try:
-        text = inflate_bounded(data[start + offset + 1 : stop])
+        text = budget.inflate(data[start + offset + 1 : stop])
     except InflateRefused as exc:
         raw.errors.append(f"png: zTXt {key!r} refused: {exc}")
         return
     _store(raw, key, _decode_latin1_or_utf8(text))
 
 
-def _read_itxt(raw: RawMetadata, data: bytes, start: int, stop: int) -> None:
+def _read_itxt(raw: RawMetadata, data: bytes, start: int, stop: int, budget: _InflateBudget) -> None:
     head = _keyword(data[start : min(stop, start + 80)])
     if head is None or start + head[1] + 2 > stop:
         raw.errors.append("png: iTXt chunk without keyword or flags")
@@ -158,7 +182,7 @@ def _read_itxt(raw: RawMetadata, data: bytes, start: int, stop: int) -> None:
     body_start = tkw_end + 1
     if compressed:
         try:
-            body = inflate_bounded(data[body_start:stop])
+            body = budget.inflate(data[body_start:stop])
         except InflateRefused as exc:
             raw.errors.append(f"png: iTXt {key!r} refused: {exc}")
             return

@@ -1,4 +1,4 @@
-"""Light XMP field lookup by pattern (no XML parser: no entity expansion, no network, linear time).
+"""Light XMP field lookup (no XML parser: no entity expansion, no network, linear time).
 
 Finds ``prefix:Name`` either as an attribute (``prefix:Name="…"``) or as an element, taking the
 first ``rdf:li`` when the element holds an ``rdf:Alt``/``rdf:Seq``/``rdf:Bag``. XML character
@@ -8,33 +8,56 @@ references and the five predefined entities are decoded; nothing else is expande
 from __future__ import annotations
 
 import html
-import re
-from functools import lru_cache
 
-_LI = re.compile(r"<rdf:li\b[^>]*>(.*?)</rdf:li>", re.DOTALL)
-
-
-@lru_cache(maxsize=64)
-def _patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    escaped = re.escape(name)
-    attribute = re.compile(rf"\b{escaped}\s*=\s*\"([^\"]*)\"")
-    element = re.compile(rf"<{escaped}\b[^>]*?(?:/>|>(.*?)</{escaped}>)", re.DOTALL)
-    return attribute, element
+_SEPARATORS = frozenset(" \t\r\n/>")
 
 
 def xmp_value(xmp: str | None, name: str) -> str | None:
-    """The text of XMP property ``name`` (e.g. ``xmp:CreatorTool``), or ``None``."""
+    """The text of XMP property ``name`` (e.g. ``xmp:CreatorTool``), or ``None``.
+
+    Uses ``str.find`` only (no backtracking regex), so hostile XMP costs linear time.
+    """
     if not xmp or name not in xmp:
         return None
-    attribute, element = _patterns(name)
-    match = element.search(xmp)
-    if match is not None and match.group(1) is not None:
-        inner = match.group(1)
-        item = _LI.search(inner)
-        text = item.group(1) if item else inner
-        if "<" not in text:
-            return html.unescape(text.strip()) or None
-    match = attribute.search(xmp)
-    if match is not None:
-        return html.unescape(match.group(1)) or None
+    element = _element_text(xmp, name)
+    if element is not None:
+        return element
+    attribute = f"{name}="
+    pos = xmp.find(attribute)
+    while pos >= 0:
+        value_start = pos + len(attribute)
+        if (pos == 0 or xmp[pos - 1] in " \t\r\n") and xmp[value_start : value_start + 1] in ('"', "'"):
+            quote = xmp[value_start]
+            value_end = xmp.find(quote, value_start + 1)
+            if value_end < 0:
+                return None
+            return html.unescape(xmp[value_start + 1 : value_end]) or None
+        pos = xmp.find(attribute, pos + 1)
+    return None
+
+
+def _element_text(xmp: str, name: str) -> str | None:
+    open_tag = f"<{name}"
+    start = xmp.find(open_tag)
+    while start >= 0:
+        after = start + len(open_tag)
+        if xmp[after : after + 1] and xmp[after] in _SEPARATORS:
+            open_end = xmp.find(">", after)
+            if open_end < 0 or xmp[open_end - 1] == "/":
+                return None
+            close = xmp.find(f"</{name}>", open_end)
+            if close < 0:
+                return None
+            inner = xmp[open_end + 1 : close]
+            item = inner.find("<rdf:li")
+            if item >= 0:
+                item_open_end = inner.find(">", item)
+                item_close = inner.find("</rdf:li>", item_open_end)
+                if item_open_end < 0 or item_close < 0:
+                    return None
+                inner = inner[item_open_end + 1 : item_close]
+            if "<" in inner:
+                return None
+            return html.unescape(inner.strip()) or None
+        start = xmp.find(open_tag, after)
     return None

@@ -346,3 +346,36 @@ def test_chmod_000_is_unreadable(tmp_path: Path) -> None:
             read_image(path)
     finally:
         path.chmod(0o644)
+
+
+# -- adversarial text that would make a naive parser quadratic -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [text_chunk("parameters", "p\nSteps: 1, Sampler: a, Seed: 1, " + "k: [, " * 300_000)],
+        [text_chunk("parameters", "p\nSteps: 1, Sampler: a, Seed: 1, " + 'k: "' + "x" * 3_000_000)],
+        [itxt_chunk("XML:com.adobe.xmp", "<xmp:CreatorTool>" * 300_000 + "<rdf:li>" * 100_000)],
+        [text_chunk("Description", " " * 4_000_000 + "Job ID: x"), text_chunk("Author", "u1")],
+        [text_chunk("Dream", '"a cat" ' + "-s 5 " * 1_500_000)],
+        [text_chunk("parameters", "<lora:" * 500_000 + "\nSteps: 1, Sampler: a, Seed: 1")],
+        [text_chunk("prompt", "{" + '"1": {"class_type": "KSampler", "inputs": {}}, ' * 100_000 + '"x": 1}')],
+    ],
+)
+def test_pathological_text_stays_under_a_second(chunks: list[bytes]) -> None:
+    data = build_png(*chunks)
+    started = time.perf_counter()
+    result = read(data)
+    elapsed = time.perf_counter() - started
+    errors_of(result)
+    assert elapsed < 1.0, f"{elapsed:.2f}s"
+
+
+def test_many_small_bombs_share_one_inflate_budget() -> None:
+    bomb = zlib.compress(b"\0" * (MAX_TEXT_BYTES - 16), 9)
+    data = build_png(*(ztxt_chunk(f"k{index}", bomb) for index in range(40)))
+    started = time.perf_counter()
+    result = read(data)
+    assert time.perf_counter() - started < 1.0
+    assert any("budget" in message for message in errors_of(result))
