@@ -22,6 +22,7 @@ from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from api.context import RequestContext
+from api.graphql.mutations import Mutation
 from api.graphql.permissions import HasScope, IsAuthenticated
 from api.graphql.types import InvalidArgument, Session, Viewer, decode_id, encode_id
 from catalog.sessions import queries
@@ -69,4 +70,4 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
     ]
     if not debug:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected))
-    return strawberry.Schema(query=Query, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)

@@ -15,6 +15,13 @@ from catalog.models import Asset
 
 STREAM_ORDER = (Asset.created_at, Asset.file_counter.nulls_first(), Asset.file_name.nulls_first(), Asset.id)
 """The engine's stream order (time, then the tool's file counter, then name) plus the id as tie-break."""
+STREAM_ORDER_REVERSED = (
+    Asset.created_at.desc(),
+    Asset.file_counter.desc().nulls_last(),
+    Asset.file_name.desc().nulls_last(),
+    Asset.id.desc(),
+)
+"""Exactly the reverse of :data:`STREAM_ORDER` (last asset first)."""
 
 
 async def insert_new_assets(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[str, uuid.UUID]:

@@ -162,3 +162,17 @@ async def user_owns_thumbnail(session: AsyncSession, user_id: uuid.UUID, thumbna
         select(Asset.id).where(Asset.user_id == user_id, Asset.thumbnail_sha256 == thumbnail_sha256).limit(1)
     )
     return await session.scalar(statement) is not None
+
+
+async def sessions_in_order(
+    session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID]
+) -> list[Session]:
+    """The given sessions of the user, oldest first."""
+    if not session_ids:
+        return []
+    statement = (
+        select(Session)
+        .where(Session.user_id == user_id, Session.id.in_(list(session_ids)))
+        .order_by(Session.started_at, Session.id)
+    )
+    return list(await session.scalars(statement))

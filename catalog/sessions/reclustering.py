@@ -19,12 +19,19 @@ Transactions: runs inside the caller's session and never commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.assets.repository import all_timed_assets, assets_by_ids, assets_in_time_window, neighbour_times
+from catalog.assets.repository import (
+    all_timed_assets,
+    assets_by_ids,
+    assets_in_time_window,
+    assets_of_sessions,
+    neighbour_times,
+)
 from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset, Phase, Session
 from catalog.sessions import repository
@@ -42,9 +49,19 @@ class ReclusterSummary:
 
 
 async def recluster_span(
-    session: AsyncSession, user_id: uuid.UUID, new_asset_ids: list[uuid.UUID]
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    new_asset_ids: list[uuid.UUID],
+    *,
+    previous_times: Sequence[datetime] = (),
 ) -> ReclusterSummary:
-    """Re-cluster the part of the stream that ``new_asset_ids`` can affect."""
+    """Re-cluster the part of the stream that ``new_asset_ids`` can affect.
+
+    ``previous_times``: where assets whose time changed used to be. Their old sessions must be
+    re-clustered in the same pass (or they would keep a member that left, or be deleted while other
+    members remain), so the span runs from the earliest to the latest of old and new times — one
+    contiguous window, because the engine only sees gaps that really exist in the stream.
+    """
     new_times = [
         asset.created_at
         for asset in await assets_by_ids(session, user_id, new_asset_ids)
@@ -52,7 +69,8 @@ async def recluster_span(
     ]
     if not new_times:
         return ReclusterSummary(user_id, 0, 0, 0, 0)
-    start, end = min(new_times), max(new_times)
+    span_times = [*new_times, *previous_times]
+    start, end = min(span_times), max(span_times)
     before, after = await neighbour_times(session, user_id, start, end)
     if before is not None:
         start = await _session_start_at(session, user_id, before) or before
@@ -74,8 +92,9 @@ async def _recluster_assets(
 ) -> ReclusterSummary:
     if not assets:
         return ReclusterSummary(user_id, 0, 0, 0, 0)
+    assets = await _with_move_anchors(session, user_id, assets)
     by_id = {asset.id: asset for asset in assets}
-    constraints = await _constraints(session, user_id, list(by_id))
+    constraints = await constraints_for(session, user_id, assets)
     analysis = analyze_records(
         [row_to_record(asset) for asset in assets],
         constraints=constraints,
@@ -184,17 +203,58 @@ def _fill_session(row: Session, result: SessionResult, by_id: dict[uuid.UUID, As
     row.updated_at = now
 
 
-async def _constraints(
-    session: AsyncSession, user_id: uuid.UUID, asset_ids: list[uuid.UUID]
-) -> SessionConstraints:
-    in_span = set(asset_ids)
+async def _with_move_anchors(db: AsyncSession, user_id: uuid.UUID, assets: list[Asset]) -> list[Asset]:
+    """Add the sessions of move anchors lying outside the span, so moved assets stay where the artist
+    put them even when a re-clustering span holds the moved asset but not its anchor."""
+    in_span = {asset.id for asset in assets}
+    anchors = [
+        constraint.asset_b_id
+        for constraint in await repository.constraints_touching(db, user_id, list(in_span))
+        if constraint.kind == "move"
+        and constraint.asset_a_id in in_span
+        and constraint.asset_b_id not in in_span
+    ]
+    if not anchors:
+        return assets
+    anchor_sessions = sorted(
+        {
+            asset.session_id
+            for asset in await assets_by_ids(db, user_id, anchors)
+            if asset.session_id is not None
+        }
+    )
+    extra = [
+        asset for asset in await assets_of_sessions(db, user_id, anchor_sessions) if asset.id not in in_span
+    ]
+    return sorted([*assets, *extra], key=_stream_key)
+
+
+def _stream_key(asset: Asset) -> tuple[object, ...]:
+    return (
+        asset.created_at,
+        asset.file_counter if asset.file_counter is not None else -(2**62),
+        asset.file_name or "",
+        str(asset.id),
+    )
+
+
+async def constraints_for(db: AsyncSession, user_id: uuid.UUID, assets: list[Asset]) -> SessionConstraints:
+    """The artist's constraints among ``assets`` (pairs reaching outside them cannot apply here)."""
+    in_span = {asset.id for asset in assets}
     must_link: list[tuple[str, str]] = []
     cannot_link: list[tuple[str, str]] = []
-    for constraint in await repository.constraints_touching(session, user_id, asset_ids):
-        if constraint.asset_a_id in in_span and constraint.asset_b_id in in_span:
-            pair = (str(constraint.asset_a_id), str(constraint.asset_b_id))
-            (must_link if constraint.kind == "must_link" else cannot_link).append(pair)
-    return SessionConstraints(must_link=tuple(must_link), cannot_link=tuple(cannot_link))
+    moved: dict[str, str] = {}
+    for constraint in await repository.constraints_touching(db, user_id, list(in_span)):
+        if constraint.asset_a_id not in in_span or constraint.asset_b_id not in in_span:
+            continue
+        pair = (str(constraint.asset_a_id), str(constraint.asset_b_id))
+        if constraint.kind == "must_link":
+            must_link.append(pair)
+        elif constraint.kind == "cannot_link":
+            cannot_link.append(pair)
+        elif constraint.kind == "move":
+            moved[pair[0]] = pair[1]
+    return SessionConstraints(must_link=tuple(must_link), cannot_link=tuple(cannot_link), moved_assets=moved)
 
 
 async def _session_start_at(session: AsyncSession, user_id: uuid.UUID, when: datetime) -> datetime | None:

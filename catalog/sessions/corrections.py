@@ -1,0 +1,295 @@
+"""The artist's corrections: merge, split, move, relabel — stored as constraints that last.
+
+Each correction is written twice: a ``corrections`` row (what the artist did, with the engine's
+boundary margin at the corrected gap when it applies) and ``session_constraints`` rows that every
+later re-clustering honours:
+
+- merge sessions A < B (adjacent in the stream): ``must_link(last of A, first of B)``;
+- split a session at asset X: ``cannot_link(asset before X, X)``;
+- move assets to session T: ``move(asset → anchor)``, the anchor being T's first asset;
+- relabel: the session's label is pinned (``label_pinned``) and survives re-clustering while the
+  session keeps its identity; relabelling to ``None`` unpins it.
+
+The latest word wins: a split exactly where an earlier merge joined removes that ``must_link`` (and
+vice versa), and a new move of an asset replaces its older move.
+
+Learning: merges and splits carry the boundary margin the engine computed for that gap (score −
+threshold, before the user's offset), and the user's threshold offset is re-learned from all of them
+(``engine.calibration``: bounded, shrunk toward the default while corrections are few).
+
+Transactions: functions take the caller's session and never commit; each ends by re-clustering the
+affected span so the result is visible in the same unit of work.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.assets.repository import STREAM_ORDER, STREAM_ORDER_REVERSED, assets_in_time_window
+from catalog.importing.asset_rows import row_to_record
+from catalog.models import Asset, Correction, Session, SessionConstraint, UserCalibration
+from catalog.sessions import repository
+from catalog.sessions.reclustering import constraints_for, recluster_span
+from engine.calibration import BoundaryCorrection, CorrectionKind, learn_threshold_offset
+from engine.session_analysis import analyze_records
+
+CorrectionAction = Callable[[AsyncSession, uuid.UUID], Awaitable["CorrectionResult"]]
+"""A correction bound to its arguments, run by the caller's unit of work."""
+
+
+class CorrectionError(ValueError):
+    """The correction cannot be applied as asked; the message says why, for the artist."""
+
+
+class NotFound(CorrectionError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionResult:
+    session_ids: list[uuid.UUID]
+    """Sessions holding the corrected assets afterwards, in stream order."""
+    threshold_offset: float
+
+
+async def merge_sessions(
+    db: AsyncSession, user_id: uuid.UUID, session_ids: list[uuid.UUID]
+) -> CorrectionResult:
+    sessions = await _owned_sessions(db, user_id, session_ids)
+    if len(sessions) < 2:
+        raise CorrectionError("choose at least two different sessions to merge")
+    sessions.sort(key=lambda row: (row.started_at, row.id))
+    between = await db.scalar(
+        select(func.count()).where(
+            Session.user_id == user_id,
+            Session.started_at > sessions[0].started_at,
+            Session.started_at < sessions[-1].started_at,
+            Session.id.not_in([row.id for row in sessions]),
+        )
+    )
+    if between:
+        raise CorrectionError("only neighbouring sessions can be merged; include the sessions in between")
+    joins: list[tuple[Asset, Asset]] = []
+    for earlier, later in itertools.pairwise(sessions):
+        joins.append(
+            (await _edge_asset(db, earlier.id, last=True), await _edge_asset(db, later.id, last=False))
+        )
+    margins = await _margins_before(db, user_id, [later for _, later in joins])
+    for earlier_asset, later_asset in joins:
+        await _replace_pair(
+            db, user_id, earlier_asset.id, later_asset.id, kind="must_link", opposite="cannot_link"
+        )
+        await _record(
+            db,
+            user_id,
+            "merge",
+            {
+                "sessions": [str(row.id) for row in sessions],
+                "joined": [str(earlier_asset.id), str(later_asset.id)],
+            },
+            margins.get(later_asset.id),
+        )
+    offset = await _relearn_offset(db, user_id)
+    members = [asset for pair in joins for asset in pair]
+    await recluster_span(db, user_id, [asset.id for asset in members])
+    return CorrectionResult(await _sessions_of(db, [asset.id for asset in members]), offset)
+
+
+async def split_session(
+    db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, at_asset_id: uuid.UUID
+) -> CorrectionResult:
+    (session,) = await _owned_sessions(db, user_id, [session_id])
+    members = list(
+        await db.scalars(select(Asset).where(Asset.session_id == session.id).order_by(*STREAM_ORDER))
+    )
+    position = next((index for index, asset in enumerate(members) if asset.id == at_asset_id), None)
+    if position is None:
+        raise CorrectionError("that image is not in this session")
+    if position == 0:
+        raise CorrectionError("a session cannot be split at its first image")
+    before, at = members[position - 1], members[position]
+    margin = (await _margins_before(db, user_id, [at])).get(at.id)
+    await _replace_pair(db, user_id, before.id, at.id, kind="cannot_link", opposite="must_link")
+    await _record(db, user_id, "split", {"session": str(session.id), "at": str(at.id)}, margin)
+    offset = await _relearn_offset(db, user_id)
+    await recluster_span(db, user_id, [before.id, at.id])
+    return CorrectionResult(await _sessions_of(db, [before.id, at.id]), offset)
+
+
+async def move_assets(
+    db: AsyncSession, user_id: uuid.UUID, asset_ids: list[uuid.UUID], to_session_id: uuid.UUID
+) -> CorrectionResult:
+    (target,) = await _owned_sessions(db, user_id, [to_session_id])
+    assets = list(
+        await db.scalars(
+            select(Asset).where(
+                Asset.user_id == user_id, Asset.id.in_(asset_ids), Asset.created_at.is_not(None)
+            )
+        )
+    )
+    if len(assets) != len(set(asset_ids)) or not assets:
+        raise NotFound(
+            "some of these images do not exist or have no time (undated images are never clustered)"
+        )
+    anchor = await _edge_asset(db, target.id, last=False, excluding=[asset.id for asset in assets])
+    await db.execute(
+        delete(SessionConstraint).where(
+            SessionConstraint.user_id == user_id,
+            SessionConstraint.kind == "move",
+            SessionConstraint.asset_a_id.in_([asset.id for asset in assets]),
+        )
+    )
+    correction = await _record(
+        db, user_id, "move", {"assets": [str(a.id) for a in assets], "to_session": str(target.id)}, None
+    )
+    for asset in assets:
+        db.add(
+            SessionConstraint(
+                user_id=user_id,
+                kind="move",
+                asset_a_id=asset.id,
+                asset_b_id=anchor.id,
+                correction_id=correction.id,
+            )
+        )
+    await db.flush()
+    await recluster_span(db, user_id, [asset.id for asset in assets] + [anchor.id])
+    offset = await repository.threshold_offset(db, user_id)
+    return CorrectionResult(await _sessions_of(db, [anchor.id]), offset)
+
+
+async def relabel_session(
+    db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, label: str | None
+) -> CorrectionResult:
+    (session,) = await _owned_sessions(db, user_id, [session_id])
+    cleaned = " ".join(label.split()) if label is not None else None
+    if cleaned is not None and not 1 <= len(cleaned) <= 200:
+        raise CorrectionError("a label has 1 to 200 characters")
+    await _record(db, user_id, "relabel", {"session": str(session.id), "label": cleaned}, None)
+    session.label_pinned = cleaned is not None
+    if cleaned is not None:
+        session.label = cleaned
+        await db.flush()
+    else:
+        await db.flush()
+        await recluster_span(db, user_id, [session.first_asset_id])  # recomputes the engine's label
+    return CorrectionResult([session.id], await repository.threshold_offset(db, user_id))
+
+
+async def _owned_sessions(
+    db: AsyncSession, user_id: uuid.UUID, session_ids: list[uuid.UUID]
+) -> list[Session]:
+    rows = await repository.sessions_by_ids(db, user_id, list(dict.fromkeys(session_ids)))
+    if len(rows) != len(set(session_ids)):
+        raise NotFound("no such session")
+    return rows
+
+
+async def _edge_asset(
+    db: AsyncSession, session_id: uuid.UUID, *, last: bool, excluding: list[uuid.UUID] | None = None
+) -> Asset:
+    order = STREAM_ORDER_REVERSED if last else STREAM_ORDER
+    statement = select(Asset).where(Asset.session_id == session_id)
+    if excluding:
+        statement = statement.where(Asset.id.not_in(excluding))
+    asset = await db.scalar(statement.order_by(*order).limit(1))
+    if asset is None:
+        raise CorrectionError("that session has no other images to anchor to")
+    return asset
+
+
+async def _margins_before(
+    db: AsyncSession, user_id: uuid.UUID, assets: list[Asset]
+) -> dict[uuid.UUID, float]:
+    """The engine's boundary margin of the gap before each asset, as it stands now (deterministic)."""
+    times = [asset.created_at for asset in assets if asset.created_at is not None]
+    if not times:
+        return {}
+    span = await _context_span(db, user_id, min(times), max(times))
+    analysis = analyze_records(
+        [row_to_record(row) for row in span], constraints=await constraints_for(db, user_id, span)
+    )
+    margins = {}
+    for asset in assets:
+        margin = analysis.boundary_margins.get(str(asset.id))
+        if margin is not None and math.isfinite(margin):
+            margins[asset.id] = margin
+    return margins
+
+
+async def _context_span(db: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime) -> list[Asset]:
+    """The assets of the sessions around ``start``..``end`` (the engine judges gaps by local pace)."""
+    overlapping = await repository.sessions_overlapping(db, user_id, start, end)
+    if overlapping:
+        start = min(start, *(row.started_at for row in overlapping))
+        end = max(end, *(row.ended_at for row in overlapping))
+    return await assets_in_time_window(db, user_id, start, end)
+
+
+async def _replace_pair(
+    db: AsyncSession, user_id: uuid.UUID, first: uuid.UUID, second: uuid.UUID, *, kind: str, opposite: str
+) -> None:
+    same_pair = or_(
+        and_(SessionConstraint.asset_a_id == first, SessionConstraint.asset_b_id == second),
+        and_(SessionConstraint.asset_a_id == second, SessionConstraint.asset_b_id == first),
+    )
+    await db.execute(
+        delete(SessionConstraint).where(
+            SessionConstraint.user_id == user_id, SessionConstraint.kind.in_([kind, opposite]), same_pair
+        )
+    )
+    db.add(SessionConstraint(user_id=user_id, kind=kind, asset_a_id=first, asset_b_id=second))
+    await db.flush()
+
+
+async def _record(
+    db: AsyncSession, user_id: uuid.UUID, kind: str, payload: dict[str, object], margin: float | None
+) -> Correction:
+    correction = Correction(user_id=user_id, kind=kind, payload=payload, boundary_score=margin)
+    db.add(correction)
+    await db.flush()
+    return correction
+
+
+async def _relearn_offset(db: AsyncSession, user_id: uuid.UUID) -> float:
+    rows = (
+        await db.execute(
+            select(Correction.kind, Correction.boundary_score).where(
+                Correction.user_id == user_id,
+                Correction.kind.in_(["merge", "split"]),
+                Correction.boundary_score.is_not(None),
+            )
+        )
+    ).all()
+    corrections = [
+        BoundaryCorrection(CorrectionKind(kind), float(score)) for kind, score in rows if score is not None
+    ]
+    offset = learn_threshold_offset(corrections)
+    calibration = await db.get(UserCalibration, user_id)
+    if calibration is None:
+        calibration = UserCalibration(user_id=user_id)
+        db.add(calibration)
+    calibration.threshold_offset = offset
+    calibration.correction_count = len(corrections)
+    calibration.updated_at = datetime.now(UTC)
+    await db.flush()
+    return offset
+
+
+async def _sessions_of(db: AsyncSession, asset_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    rows = await db.execute(
+        select(Asset.session_id)
+        .where(Asset.id.in_(asset_ids), Asset.session_id.is_not(None))
+        .order_by(*STREAM_ORDER)
+    )
+    return [
+        session_id for session_id in dict.fromkeys(row[0] for row in rows.all()) if session_id is not None
+    ]
