@@ -244,3 +244,35 @@ class UserCalibration(Base):
     threshold_offset: Mapped[float] = mapped_column(Float, server_default=text("0"))
     correction_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     updated_at: Mapped[datetime] = _created_at()
+
+
+class StoredTimeEvidence(Base):
+    """A generation time from a tool's own export (ComfyUI ``/history``, InvokeAI's database, a
+    Midjourney archive), kept so that image files imported later still get it.
+
+    ``key_kind`` is ``file_name`` (matched to ``assets.file_name``) or ``job_id`` (matched to
+    ``assets.job_id``); one row per ``(user, source, key_kind, key)`` — the first export that names a
+    key keeps it (see :mod:`catalog.importing.export_evidence`).
+    """
+
+    __tablename__ = "export_time_evidence"
+    __table_args__ = (
+        UniqueConstraint("user_id", "source", "key_kind", "key", name="uq_export_evidence_key"),
+        Index("ix_export_evidence_lookup", "user_id", "key_kind", "key"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key_kind: Mapped[str] = mapped_column(String(12))
+    key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    """The generation time the export states (timestamptz, UTC)."""
+    source: Mapped[str] = mapped_column(String(80))
+    """``export:comfyui_history`` / ``export:invokeai_db`` / ``export:midjourney_archive``."""
+    precision: Mapped[str] = mapped_column(String(12))
+    time_field: Mapped[str] = mapped_column(String(80))
+    job_id: Mapped[str | None] = mapped_column(String(200))
+    parent_job_id: Mapped[str | None] = mapped_column(String(200))
+    export_location: Mapped[str | None] = mapped_column(Text)
+    """The file path or URL the evidence was imported from (for the user's reference)."""
+    imported_at: Mapped[datetime] = _created_at()
