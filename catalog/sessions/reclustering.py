@@ -13,6 +13,9 @@ deleted; unmatched new ones get a fresh UUID. Sessions outside the span are neve
 Constraints: the artist's must-link / cannot-link pairs among the span's assets and the user's
 learned threshold offset are passed to the engine on every run, so corrections survive.
 
+Features: stored prompt embeddings (pgvector) of the span's prompts are passed along; prompts not
+embedded yet fall back to lexical similarity inside the engine.
+
 Transactions: runs inside the caller's session and never commits.
 """
 
@@ -34,6 +37,7 @@ from catalog.assets.repository import (
 )
 from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset, Phase, Session
+from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
 from engine.analysis import Analysis, SessionResult
 from engine.session_analysis import SessionConstraints, analyze_records
@@ -99,6 +103,7 @@ async def _recluster_assets(
         [row_to_record(asset) for asset in assets],
         constraints=constraints,
         threshold_offset=await repository.threshold_offset(session, user_id),
+        prompt_embeddings=await embeddings_for_assets(session, assets),
     )
     stored_ids = sorted({asset.session_id for asset in assets if asset.session_id is not None})
     stored_members = await repository.members_of(session, stored_ids)
