@@ -35,7 +35,7 @@ async def prompts_without_embedding(session: AsyncSession, *, limit: int) -> lis
         .order_by(Asset.prompt_sha256)
         .limit(limit)
     )
-    return [(sha, prompt) for sha, prompt in (await session.execute(statement)).all() if prompt]
+    return [(sha, prompt) for sha, prompt in (await session.execute(statement)).all() if sha and prompt]
 
 
 async def store_prompt_embeddings(
