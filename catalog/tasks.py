@@ -7,10 +7,15 @@ function of the stored assets and constraints). Each job is its own unit of work
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from arq import create_pool
+from arq.connections import RedisSettings
 from sqlalchemy import select
 
 from catalog.assets.repository import set_thumbnails
@@ -21,6 +26,7 @@ from catalog.settings import AtelierSettings
 from catalog.thumbnails import ThumbnailError, make_thumbnail
 
 THUMBNAIL_BACKFILL_BATCH = 200
+THUMBNAIL_JOB_ASSETS = 200
 
 
 async def backfill_thumbnails(ctx: dict[str, Any], user_id: str | None = None) -> int:
@@ -56,6 +62,61 @@ async def backfill_thumbnails(ctx: dict[str, Any], user_id: str | None = None) -
             for owner_id, thumbnails in made.items():
                 await set_thumbnails(session, owner_id, thumbnails)
         made_total += sum(len(thumbnails) for thumbnails in made.values())
+
+
+async def make_thumbnails(ctx: dict[str, Any], user_id: str, asset_ids: list[str]) -> int:
+    """Thumbnails for the named assets of one user (queued by an import); returns how many were made.
+
+    Assets already holding a thumbnail, or without a file, are skipped, so a duplicate delivery does
+    nothing. A file that cannot be rendered stays without a thumbnail (the backfill retries it later).
+    """
+    factory: SessionFactory = ctx["session_factory"]
+    settings: AtelierSettings = ctx["settings"]
+    owner = uuid.UUID(user_id)
+    async with factory() as session:
+        rows = (
+            await session.execute(
+                select(Asset.id, Asset.file_path).where(
+                    Asset.user_id == owner,
+                    Asset.id.in_([uuid.UUID(asset_id) for asset_id in asset_ids]),
+                    Asset.thumbnail_sha256.is_(None),
+                    Asset.file_path.is_not(None),
+                )
+            )
+        ).all()
+    made: dict[uuid.UUID, str] = {}
+    for asset_id, file_path in rows:
+        assert file_path is not None  # selected only where the path is set
+        try:
+            made[asset_id] = await asyncio.to_thread(
+                make_thumbnail, Path(file_path), settings.thumbnails_dir, size_px=settings.thumbnail_size_px
+            )
+        except ThumbnailError:
+            continue
+    async with unit_of_work(factory) as session:
+        await set_thumbnails(session, owner, made)
+    return len(made)
+
+
+async def queue_thumbnails(redis_url: str, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]) -> int:
+    """Queue :func:`make_thumbnails` jobs (``THUMBNAIL_JOB_ASSETS`` ids each); returns the job count.
+
+    Job ids are derived from the asset ids, so queueing the same assets twice while the first jobs
+    are pending queues nothing new (arq refuses a duplicate job id).
+    """
+    pool = await create_pool(RedisSettings.from_dsn(redis_url))
+    try:
+        jobs = 0
+        for start in range(0, len(asset_ids), THUMBNAIL_JOB_ASSETS):
+            chunk = [str(asset_id) for asset_id in asset_ids[start : start + THUMBNAIL_JOB_ASSETS]]
+            digest = hashlib.sha256(",".join(chunk).encode()).hexdigest()[:32]
+            await pool.enqueue_job(
+                "make_thumbnails", str(user_id), chunk, _job_id=f"make_thumbnails:{user_id}:{digest}"
+            )
+            jobs += 1
+        return jobs
+    finally:
+        await pool.aclose()
 
 
 async def recluster_user_job(ctx: dict[str, Any], user_id: str) -> int:

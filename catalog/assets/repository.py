@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ARRAY, Text, any_, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset
@@ -51,10 +51,24 @@ async def known_record_ids(session: AsyncSession, user_id: uuid.UUID, record_ids
     return set(found)
 
 
+_SET_THUMBNAILS = text(
+    """
+    UPDATE assets SET thumbnail_sha256 = v.sha
+    FROM unnest(:asset_ids, :shas) AS v(asset_id, sha)
+    WHERE assets.id = v.asset_id AND assets.user_id = :user_id
+    """
+).bindparams(
+    bindparam("asset_ids", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("shas", type_=ARRAY(Text())),
+)
+
+
 async def set_thumbnails(session: AsyncSession, user_id: uuid.UUID, thumbnails: dict[uuid.UUID, str]) -> None:
-    for asset_id, sha in thumbnails.items():
+    """Record thumbnails' content addresses, in one statement."""
+    if thumbnails:
         await session.execute(
-            update(Asset).where(Asset.user_id == user_id, Asset.id == asset_id).values(thumbnail_sha256=sha)
+            _SET_THUMBNAILS,
+            {"asset_ids": list(thumbnails), "shas": list(thumbnails.values()), "user_id": user_id},
         )
 
 
@@ -113,5 +127,11 @@ async def assets_by_ids(
     if not asset_ids:
         return []
     return list(
-        await session.scalars(select(Asset).where(Asset.user_id == user_id, Asset.id.in_(list(asset_ids))))
+        await session.scalars(
+            select(Asset).where(
+                Asset.user_id == user_id,
+                # one uuid[] parameter: a list of 20k+ ids would exceed asyncpg's 32,767 parameters
+                Asset.id == any_(bindparam("asset_ids", list(asset_ids), type_=ARRAY(UUID(as_uuid=True)))),
+            )
+        )
     )

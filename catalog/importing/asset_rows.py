@@ -9,6 +9,7 @@ output refers to catalog rows directly.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import uuid
 from decimal import Decimal
@@ -41,6 +42,28 @@ ASSET_RECORD_COLUMNS = (
     "extra",
     "file_counter",
 )
+
+ASSET_FILE_COLUMNS = (
+    "content_sha256",
+    "file_path",
+    "file_size_bytes",
+    "image_format",
+    "pixel_width",
+    "pixel_height",
+    "edited",
+)
+ASSET_COPY_COLUMNS = (
+    "user_id",
+    "record_id",
+    *(column for column in ASSET_RECORD_COLUMNS if column not in ("loras", "extra")),
+    "prompt_sha256",
+    *ASSET_FILE_COLUMNS,
+    "loras",
+    "extra",
+)
+"""Columns of :func:`copy_values` tuples, in order (``loras``/``extra`` last, as JSON text)."""
+COPY_RECORD_ID_INDEX = ASSET_COPY_COLUMNS.index("record_id")
+_JSON_COLUMNS = frozenset({"loras", "extra"})
 
 _MAX_DEPTH = 40
 
@@ -80,6 +103,21 @@ def record_to_row(record: GenerationRecord, *, user_id: uuid.UUID) -> dict[str, 
         "extra": json_safe(record.extra),
         "file_counter": counter if isinstance(counter, int) and abs(counter) < 2**62 else None,
     }
+
+
+def copy_values(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A :func:`record_to_row` dict (plus any of :data:`ASSET_FILE_COLUMNS`) as one tuple in
+    :data:`ASSET_COPY_COLUMNS` order for a binary ``COPY``: JSON columns as JSON text, absent file
+    columns as ``None`` (``edited`` as ``False``). Pure, so import workers can build it."""
+    values: list[Any] = []
+    for column in ASSET_COPY_COLUMNS:
+        value = row.get(column)
+        if column in _JSON_COLUMNS:
+            value = json.dumps(value if value is not None else ({} if column == "extra" else []))
+        elif column == "edited":
+            value = bool(value)
+        values.append(value)
+    return tuple(values)
 
 
 def row_to_record(row: Any, *, user: str | None = None) -> GenerationRecord:

@@ -2,30 +2,50 @@
 
 Reading is CPU-bound Python (chunk walks, EXIF, JSON), so large imports fan out to a process pool
 (one worker per core); small ones read in-process to avoid the pool's start-up cost. Every file
-yields exactly one outcome: an :class:`ImageReadResult` or a :class:`FileProblem`; nothing a reader
-raises can abort the import.
+yields exactly one outcome: an :class:`ImageReadResult` (or, for imports, a ready-to-store
+:class:`ReadAsset`) or a :class:`FileProblem`; nothing a reader raises can abort the import.
+
+For imports (:meth:`MetadataReader.read_asset_rows`) the workers also turn each result into the
+tuple the database ``COPY`` takes, so the importing process only ships rows; at most
+:data:`MAX_CHUNKS_IN_FLIGHT` chunks are queued ahead, so reading overlaps writing without holding a
+whole library in memory. Chunks are awaited without blocking the event loop (a watched folder under
+``atelier serve`` shares the loop with the API).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from catalog.importing.asset_rows import clean_text, copy_values, record_to_row
 from engine.metadata import read_image
 from engine.metadata.result import ImageReadResult, UnreadableImage
 
 PROCESS_POOL_THRESHOLD_FILES = 256
 CHUNK_FILES = 64
+MAX_CHUNKS_IN_FLIGHT = 16
 
 
 @dataclass(frozen=True, slots=True)
 class FileProblem:
     path: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadAsset:
+    """One image, read and converted: ``values`` in ``ASSET_COPY_COLUMNS`` order."""
+
+    record_id: str
+    values: tuple[Any, ...]
 
 
 def read_one(path: str, timezone: str) -> ImageReadResult | FileProblem:
@@ -37,8 +57,40 @@ def read_one(path: str, timezone: str) -> ImageReadResult | FileProblem:
         return FileProblem(path, f"reader failed unexpectedly ({type(error).__name__}: {error})")
 
 
+def image_row(result: ImageReadResult, user_id: uuid.UUID, path: Path) -> dict[str, Any]:
+    """The ``assets`` row of one read image (record columns plus the file's own)."""
+    row = record_to_row(result.record, user_id=user_id)
+    row.update(
+        content_sha256=result.content_sha256,
+        file_path=clean_text(str(path.resolve())),
+        file_size_bytes=result.file_size,
+        image_format=result.image_format,
+        pixel_width=result.pixel_width,
+        pixel_height=result.pixel_height,
+        edited=result.edited,
+    )
+    return row
+
+
+def read_asset(path: str, timezone: str, user_id: uuid.UUID) -> ReadAsset | FileProblem:
+    outcome = read_one(path, timezone)
+    if isinstance(outcome, FileProblem):
+        return outcome
+    try:
+        row = image_row(outcome, user_id, Path(path))
+        return ReadAsset(record_id=row["record_id"], values=copy_values(row))
+    except Exception as error:  # e.g. metadata that cannot be made JSON: report, never abort
+        return FileProblem(path, f"metadata cannot be stored ({type(error).__name__}: {error})")
+
+
 def _read_chunk(paths: Sequence[str], timezone: str) -> list[ImageReadResult | FileProblem]:
     return [read_one(path, timezone) for path in paths]
+
+
+def _read_asset_chunk(
+    paths: Sequence[str], timezone: str, user_id: uuid.UUID
+) -> list[ReadAsset | FileProblem]:
+    return [read_asset(path, timezone, user_id) for path in paths]
 
 
 class MetadataReader:
@@ -74,3 +126,36 @@ class MetadataReader:
                 for outcome in chunk
             )
         yield from zip(paths, outcomes, strict=True)
+
+    async def read_asset_rows(
+        self, paths: Sequence[Path], timezone: str, user_id: uuid.UUID
+    ) -> AsyncIterator[list[tuple[Path, ReadAsset | FileProblem]]]:
+        """Chunks of ``(path, outcome)``, in the order of ``paths``, ready to store for ``user_id``."""
+        chunks = [list(paths[i : i + CHUNK_FILES]) for i in range(0, len(paths), CHUNK_FILES)]
+        if self._pool is None:
+            for chunk in chunks:
+                names = [str(path) for path in chunk]
+                outcomes = await asyncio.to_thread(_read_asset_chunk, names, timezone, user_id)
+                yield list(zip(chunk, outcomes, strict=True))
+            return
+        pool = self._pool
+        waiting = iter(chunks)
+        in_flight: deque[tuple[list[Path], Future[list[ReadAsset | FileProblem]]]] = deque()
+
+        def submit_next() -> None:
+            chunk = next(waiting, None)
+            if chunk is not None:
+                names = [str(path) for path in chunk]
+                in_flight.append((chunk, pool.submit(_read_asset_chunk, names, timezone, user_id)))
+
+        for _ in range(MAX_CHUNKS_IN_FLIGHT):
+            submit_next()
+        try:
+            while in_flight:
+                chunk, future = in_flight.popleft()
+                outcomes = await asyncio.wrap_future(future)
+                submit_next()
+                yield list(zip(chunk, outcomes, strict=True))
+        finally:
+            for _, future in in_flight:
+                future.cancel()

@@ -4,8 +4,21 @@ Unit of work: this is a job, not a service called inside someone else's transact
 once per batch (``import_batch_size`` files), so an interrupted import keeps every batch already
 stored, and re-running it adds only what is missing (records are keyed by content hash per user).
 Per-file problems (corrupt image, bad JSONL line) are collected in the report with path and reason;
-they never abort the import. After the records are in, the affected span of each user's stream is
-re-clustered, then thumbnails are made (pixels are decoded only there, never on the metadata path).
+they never abort the import.
+
+Pipeline (the metadata path never decodes pixels):
+
+1. files are read by :class:`~catalog.importing.file_reading.MetadataReader` — a process pool for
+   large imports, whose workers also build the database rows — while earlier batches are written;
+2. each batch is ``COPY``-ed in (:mod:`catalog.importing.bulk_asset_repository`) and, in the same
+   transaction, the user's stored tool-export times are applied to the new assets
+   (:mod:`catalog.importing.export_evidence`), so an export imported before its files still counts;
+3. after all batches, each user's affected span is re-clustered once (not once per batch);
+4. thumbnails come last, so sessions are queryable before any thumbnail exists:
+   :attr:`ThumbnailMode.INLINE` renders them here (demo, tests, a CLI run with no worker),
+   :attr:`ThumbnailMode.BACKGROUND` queues ``make_thumbnails`` jobs for the arq worker (``atelier
+   serve``, watched folders) and falls back to inline when no Redis URL is configured,
+   :attr:`ThumbnailMode.SKIP` leaves them to the worker's backfill.
 """
 
 from __future__ import annotations
@@ -15,25 +28,34 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from catalog.accounts.service import get_or_create_user
-from catalog.assets.repository import insert_new_assets, set_thumbnails
+from catalog.assets.repository import set_thumbnails
 from catalog.database import SessionFactory, unit_of_work
-from catalog.importing.asset_rows import clean_text, record_to_row
+from catalog.importing.asset_rows import COPY_RECORD_ID_INDEX, copy_values, record_to_row
+from catalog.importing.bulk_asset_repository import copy_new_assets
 from catalog.importing.discovery import FileKind, FoundFile, discover
-from catalog.importing.file_reading import FileProblem, MetadataReader
+from catalog.importing.export_evidence import apply_stored_evidence
+from catalog.importing.file_reading import FileProblem, MetadataReader, ReadAsset
 from catalog.sessions.reclustering import ReclusterSummary, recluster_span
 from catalog.settings import AtelierSettings
+from catalog.tasks import queue_thumbnails
 from catalog.thumbnails import ThumbnailError, make_thumbnail
-from engine.metadata.result import ImageReadResult
 from engine.record_codec import RecordLineError, read_records_jsonl
 from engine.records import GenerationRecord
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of files just processed."""
+
+
+class ThumbnailMode(StrEnum):
+    INLINE = "inline"
+    BACKGROUND = "background"
+    SKIP = "skip"
 
 
 @dataclass(slots=True)
@@ -45,7 +67,12 @@ class ImportReport:
     problems: list[FileProblem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     thumbnails_made: int = 0
+    thumbnails_queued: int = 0
+    """Assets whose thumbnails were queued for the worker (``ThumbnailMode.BACKGROUND``)."""
+    times_from_exports: int = 0
+    """New assets whose time (or job id) came from a previously imported tool export."""
     reclustering: list[ReclusterSummary] = field(default_factory=list)
+    new_asset_ids: list[uuid.UUID] = field(default_factory=list)
 
     @property
     def sessions_touched(self) -> int:
@@ -53,19 +80,20 @@ class ImportReport:
 
 
 @dataclass(slots=True)
-class _PendingAsset:
-    row: dict[str, Any]
-    source_path: Path | None
-
-
-@dataclass(slots=True)
 class _UserBatches:
-    """New assets per user id, with the time span they cover (for re-clustering)."""
+    """New assets per user id (for re-clustering) and the files to make thumbnails from."""
 
     new_asset_ids: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=lambda: defaultdict(list))
     thumbnail_sources: dict[uuid.UUID, dict[uuid.UUID, Path]] = field(
         default_factory=lambda: defaultdict(dict)
     )
+
+
+@dataclass(slots=True)
+class _PendingRow:
+    record_id: str
+    values: tuple[Any, ...]
+    source_path: Path | None
 
 
 async def import_paths(
@@ -77,9 +105,11 @@ async def import_paths(
     progress: ProgressCallback | None = None,
     honour_record_users: bool = True,
     make_thumbnails: bool = True,
+    thumbnails: ThumbnailMode = ThumbnailMode.INLINE,
 ) -> ImportReport:
     """Import ``paths`` for ``user_handle`` (created if missing). JSONL records naming another
-    ``user`` go to that user when ``honour_record_users`` (the local CLI), else to ``user_handle``."""
+    ``user`` go to that user when ``honour_record_users`` (the local CLI), else to ``user_handle``.
+    ``make_thumbnails=False`` is the same as ``thumbnails=ThumbnailMode.SKIP``."""
     report = ImportReport()
     found = list(discover(paths))
     report.files_seen = len(found)
@@ -98,13 +128,14 @@ async def import_paths(
             _advance(progress, 1)
 
     with MetadataReader(len(images)) as reader:
-        pending: list[_PendingAsset] = []
-        for path, outcome in reader.read(images, owner_timezone):
-            if isinstance(outcome, FileProblem):
-                report.problems.append(outcome)
-                _advance(progress, 1)
-            else:
-                pending.append(_pending_from_image(outcome, owner_id, path))
+        pending: list[_PendingRow] = []
+        async for chunk in reader.read_asset_rows(images, owner_timezone, owner_id):
+            for path, outcome in chunk:
+                if isinstance(outcome, ReadAsset):
+                    pending.append(_PendingRow(outcome.record_id, outcome.values, path))
+                else:
+                    report.problems.append(outcome)
+                    _advance(progress, 1)
             if len(pending) >= settings.import_batch_size:
                 await _store(factory, pending, owner_id, report, batches)
                 _advance(progress, len(pending))
@@ -122,42 +153,38 @@ async def import_paths(
     for user_id, asset_ids in batches.new_asset_ids.items():
         async with unit_of_work(factory) as session:
             report.reclustering.append(await recluster_span(session, user_id, asset_ids))
+        report.new_asset_ids.extend(asset_ids)
 
-    if make_thumbnails:
-        for user_id, sources in batches.thumbnail_sources.items():
+    mode = thumbnails if make_thumbnails else ThumbnailMode.SKIP
+    if mode is ThumbnailMode.BACKGROUND and not settings.redis_url:
+        mode = ThumbnailMode.INLINE  # nothing to queue on: the catalog must still end up complete
+    for user_id, sources in batches.thumbnail_sources.items():
+        if mode is ThumbnailMode.INLINE:
             report.thumbnails_made += await _make_thumbnails(factory, settings, user_id, sources, report)
+        elif mode is ThumbnailMode.BACKGROUND and settings.redis_url:
+            await queue_thumbnails(settings.redis_url, user_id, list(sources))
+            report.thumbnails_queued += len(sources)
     report.problems.sort(key=lambda problem: problem.path)
     return report
 
 
-def _pending_from_image(result: ImageReadResult, user_id: uuid.UUID, path: Path) -> _PendingAsset:
-    row = record_to_row(result.record, user_id=user_id)
-    row.update(
-        content_sha256=result.content_sha256,
-        file_path=clean_text(str(path.resolve())),
-        file_size_bytes=result.file_size,
-        image_format=result.image_format,
-        pixel_width=result.pixel_width,
-        pixel_height=result.pixel_height,
-        edited=result.edited,
-    )
-    return _PendingAsset(row=row, source_path=path)
-
-
 async def _store(
     factory: SessionFactory,
-    pending: Sequence[_PendingAsset],
+    pending: Sequence[_PendingRow],
     user_id: uuid.UUID,
     report: ImportReport,
     batches: _UserBatches,
 ) -> None:
+    """One batch, one transaction: new rows in, stored export times applied to them."""
     if not pending:
         return
-    unique: dict[str, _PendingAsset] = {}
+    unique: dict[str, _PendingRow] = {}
     for item in pending:
-        unique.setdefault(item.row["record_id"], item)
+        unique.setdefault(item.record_id, item)
     async with unit_of_work(factory) as session:
-        inserted = await insert_new_assets(session, [item.row for item in unique.values()])
+        inserted = await copy_new_assets(session, [item.values for item in unique.values()])
+        applied = await apply_stored_evidence(session, user_id, asset_ids=list(inserted.values()))
+    report.times_from_exports += len(applied.updated)
     from_files = pending[0].source_path is not None
     report.imported += len(inserted) if from_files else 0
     report.records_imported += 0 if from_files else len(inserted)
@@ -180,7 +207,7 @@ async def _import_records_file(
     batches: _UserBatches,
 ) -> None:
     user_ids: dict[str | None, uuid.UUID] = {None: owner_id}
-    pending: dict[uuid.UUID, list[_PendingAsset]] = defaultdict(list)
+    pending: dict[uuid.UUID, list[_PendingRow]] = defaultdict(list)
     try:
         outcomes = list(read_records_jsonl(item.path, local_tz=ZoneInfo(owner_timezone)))
     except OSError as error:
@@ -197,9 +224,8 @@ async def _import_records_file(
                     await get_or_create_user(session, str(handle), timezone=owner_timezone)
                 ).id
         user_id = user_ids[handle]
-        pending[user_id].append(
-            _PendingAsset(row=record_to_row(_without_user(outcome), user_id=user_id), source_path=None)
-        )
+        values = copy_values(record_to_row(_without_user(outcome), user_id=user_id))
+        pending[user_id].append(_PendingRow(values[COPY_RECORD_ID_INDEX], values, None))
     for user_id, rows in pending.items():
         for start in range(0, len(rows), settings.import_batch_size):
             await _store(factory, rows[start : start + settings.import_batch_size], user_id, report, batches)

@@ -103,7 +103,8 @@ async def replace_lineage_for_children(
     if child_ids:
         await session.execute(
             delete(LineageEdge).where(
-                LineageEdge.user_id == user_id, LineageEdge.child_asset_id.in_(list(child_ids))
+                LineageEdge.user_id == user_id,
+                LineageEdge.child_asset_id == any_(bindparam("children", list(child_ids), type_=_UUID_ARRAY)),
             )
         )
     if edges:

@@ -1,0 +1,267 @@
+"""SQL for tool-export time evidence (``export_time_evidence``) and its matches among assets.
+
+Every statement is scoped by ``user_id``; callers pass the session and commit. Lists travel as one
+array parameter each (``unnest`` / ``= ANY``), so a 10,000-entry export is one statement and never
+meets asyncpg's 32,767-parameter limit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ARRAY, DateTime, String, Text, bindparam, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_TEXT_ARRAY = ARRAY(Text())
+_UUID_ARRAY = ARRAY(UUID(as_uuid=True))
+_TIME_ARRAY = ARRAY(DateTime(timezone=True))
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRow:
+    key_kind: str
+    key: str
+    created_at: datetime
+    source: str
+    precision: str
+    time_field: str
+    job_id: str | None
+    parent_job_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOutcome:
+    inserted: int
+    identical: int
+    """Already stored with the same time (re-importing an export)."""
+    conflicting: list[EvidenceRow]
+    """Already stored with a different time: the first export that named the key keeps it."""
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceMatch:
+    """One asset and one piece of stored evidence whose key names it."""
+
+    asset_id: uuid.UUID
+    asset_created_at: datetime | None
+    asset_source: str | None
+    asset_precision: str | None
+    asset_job_id: str | None
+    asset_parent_job_id: str | None
+    evidence: EvidenceRow
+    assets_with_key: int
+    """How many of the user's assets carry this key (more than one file name match is ambiguous)."""
+
+
+_INSERT = text(
+    """
+    INSERT INTO export_time_evidence
+        (user_id, key_kind, key, created_at, source, precision, time_field, job_id, parent_job_id,
+         export_location)
+    SELECT :user_id, v.key_kind, v.key, v.created_at, v.source, v.precision, v.time_field, v.job_id,
+           v.parent_job_id, :export_location
+    FROM unnest(:key_kinds, :keys, :times, :sources, :precisions, :time_fields, :job_ids, :parent_job_ids)
+        AS v(key_kind, key, created_at, source, precision, time_field, job_id, parent_job_id)
+    ON CONFLICT ON CONSTRAINT uq_export_evidence_key DO NOTHING
+    RETURNING key_kind, key, source
+    """
+).bindparams(
+    bindparam("user_id", type_=UUID(as_uuid=True)),
+    bindparam("export_location", type_=Text()),
+    bindparam("key_kinds", type_=_TEXT_ARRAY),
+    bindparam("keys", type_=_TEXT_ARRAY),
+    bindparam("times", type_=_TIME_ARRAY),
+    bindparam("sources", type_=_TEXT_ARRAY),
+    bindparam("precisions", type_=_TEXT_ARRAY),
+    bindparam("time_fields", type_=_TEXT_ARRAY),
+    bindparam("job_ids", type_=_TEXT_ARRAY),
+    bindparam("parent_job_ids", type_=_TEXT_ARRAY),
+)
+
+_STORED_TIMES = text(
+    """
+    SELECT e.key_kind, e.key, e.source, e.created_at
+    FROM export_time_evidence e
+    JOIN unnest(:key_kinds, :keys, :sources) AS v(key_kind, key, source)
+      ON e.key_kind = v.key_kind AND e.key = v.key AND e.source = v.source
+    WHERE e.user_id = :user_id
+    """
+).bindparams(
+    bindparam("user_id", type_=UUID(as_uuid=True)),
+    bindparam("key_kinds", type_=_TEXT_ARRAY),
+    bindparam("keys", type_=_TEXT_ARRAY),
+    bindparam("sources", type_=_TEXT_ARRAY),
+)
+
+
+async def store_evidence(
+    session: AsyncSession, user_id: uuid.UUID, rows: Sequence[EvidenceRow], *, export_location: str | None
+) -> StoredOutcome:
+    """Insert evidence whose ``(source, key_kind, key)`` is new for the user; never overwrite.
+
+    ``rows`` must hold each ``(source, key_kind, key)`` at most once. Idempotent: storing the same
+    rows again inserts nothing and reports them as identical.
+    """
+    if not rows:
+        return StoredOutcome(0, 0, [])
+    inserted = await session.execute(
+        _INSERT,
+        {
+            "user_id": user_id,
+            "export_location": export_location,
+            "key_kinds": [row.key_kind for row in rows],
+            "keys": [row.key for row in rows],
+            "times": [row.created_at for row in rows],
+            "sources": [row.source for row in rows],
+            "precisions": [row.precision for row in rows],
+            "time_fields": [row.time_field for row in rows],
+            "job_ids": [row.job_id for row in rows],
+            "parent_job_ids": [row.parent_job_id for row in rows],
+        },
+    )
+    new_keys = {(kind, key, source) for kind, key, source in inserted.all()}
+    old = [row for row in rows if (row.key_kind, row.key, row.source) not in new_keys]
+    if not old:
+        return StoredOutcome(len(new_keys), 0, [])
+    stored = await session.execute(
+        _STORED_TIMES,
+        {
+            "user_id": user_id,
+            "key_kinds": [row.key_kind for row in old],
+            "keys": [row.key for row in old],
+            "sources": [row.source for row in old],
+        },
+    )
+    stored_times = {(kind, key, source): when for kind, key, source, when in stored.all()}
+    conflicting = [
+        row for row in old if stored_times.get((row.key_kind, row.key, row.source)) != row.created_at
+    ]
+    return StoredOutcome(len(new_keys), len(old) - len(conflicting), conflicting)
+
+
+_MATCH_COLUMNS = """
+    a.id, a.created_at, a.created_at_source, a.created_at_precision, a.job_id, a.parent_job_id,
+    e.key_kind, e.key, e.created_at, e.source, e.precision, e.time_field, e.job_id, e.parent_job_id
+"""
+
+_MATCHES = text(
+    f"""
+    SELECT {_MATCH_COLUMNS},
+           (SELECT count(*) FROM assets same
+             WHERE same.user_id = a.user_id AND same.file_name = a.file_name) AS assets_with_key
+    FROM export_time_evidence e
+    JOIN assets a ON a.user_id = e.user_id AND a.file_name = e.key
+    WHERE e.user_id = :user_id AND e.key_kind = 'file_name'
+      AND (CAST(:source AS text) IS NULL OR e.source = :source)
+      AND (CAST(:asset_ids AS uuid[]) IS NULL OR a.id = ANY(:asset_ids))
+    UNION ALL
+    SELECT {_MATCH_COLUMNS}, 1 AS assets_with_key
+    FROM export_time_evidence e
+    JOIN assets a ON a.user_id = e.user_id AND a.job_id = e.key
+    WHERE e.user_id = :user_id AND e.key_kind = 'job_id'
+      AND (CAST(:source AS text) IS NULL OR e.source = :source)
+      AND (CAST(:asset_ids AS uuid[]) IS NULL OR a.id = ANY(:asset_ids))
+    ORDER BY 1, 10, 7, 8
+    """
+).bindparams(
+    bindparam("user_id", type_=UUID(as_uuid=True)),
+    bindparam("source", type_=String()),
+    bindparam("asset_ids", type_=_UUID_ARRAY),
+)
+
+
+async def evidence_matches(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    source: str | None = None,
+    asset_ids: Sequence[uuid.UUID] | None = None,
+) -> list[EvidenceMatch]:
+    """Stored evidence (of ``source``, or any) whose key names one of the user's assets (of
+    ``asset_ids``, or any): file-name keys match ``assets.file_name``, job-id keys ``assets.job_id``
+    (every image of a Midjourney job shares its id). Ordered by asset, then source and key."""
+    ids = list(asset_ids) if asset_ids is not None else None
+    result = await session.execute(_MATCHES, {"user_id": user_id, "source": source, "asset_ids": ids})
+    return [
+        EvidenceMatch(
+            asset_id=row[0],
+            asset_created_at=row[1],
+            asset_source=row[2],
+            asset_precision=row[3],
+            asset_job_id=row[4],
+            asset_parent_job_id=row[5],
+            evidence=EvidenceRow(*row[6:14]),
+            assets_with_key=int(row[14]),
+        )
+        for row in result.all()
+    ]
+
+
+async def user_has_evidence(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        text("SELECT EXISTS (SELECT 1 FROM export_time_evidence WHERE user_id = :user_id)").bindparams(
+            bindparam("user_id", type_=UUID(as_uuid=True))
+        ),
+        {"user_id": user_id},
+    )
+    return bool(found)
+
+
+_UPDATE_TIMES = text(
+    """
+    UPDATE assets SET
+        created_at = COALESCE(v.created_at, assets.created_at),
+        created_at_source = CASE WHEN v.created_at IS NULL THEN assets.created_at_source ELSE v.source END,
+        created_at_precision =
+            CASE WHEN v.created_at IS NULL THEN assets.created_at_precision ELSE v.precision END,
+        job_id = COALESCE(assets.job_id, v.job_id),
+        parent_job_id = COALESCE(assets.parent_job_id, v.parent_job_id)
+    FROM unnest(:asset_ids, :times, :sources, :precisions, :job_ids, :parent_job_ids)
+        AS v(asset_id, created_at, source, precision, job_id, parent_job_id)
+    WHERE assets.id = v.asset_id AND assets.user_id = :user_id
+    """
+).bindparams(
+    bindparam("user_id", type_=UUID(as_uuid=True)),
+    bindparam("asset_ids", type_=_UUID_ARRAY),
+    bindparam("times", type_=_TIME_ARRAY),
+    bindparam("sources", type_=_TEXT_ARRAY),
+    bindparam("precisions", type_=_TEXT_ARRAY),
+    bindparam("job_ids", type_=_TEXT_ARRAY),
+    bindparam("parent_job_ids", type_=_TEXT_ARRAY),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AssetTimeUpdate:
+    """``created_at`` None keeps the asset's time; job ids only fill empty columns."""
+
+    asset_id: uuid.UUID
+    created_at: datetime | None
+    source: str | None
+    precision: str | None
+    job_id: str | None
+    parent_job_id: str | None
+
+
+async def update_asset_times(
+    session: AsyncSession, user_id: uuid.UUID, updates: Sequence[AssetTimeUpdate]
+) -> None:
+    """Apply ``updates`` in one statement (job ids never overwrite a value already there)."""
+    if not updates:
+        return
+    await session.execute(
+        _UPDATE_TIMES,
+        {
+            "user_id": user_id,
+            "asset_ids": [u.asset_id for u in updates],
+            "times": [u.created_at for u in updates],
+            "sources": [u.source for u in updates],
+            "precisions": [u.precision for u in updates],
+            "job_ids": [u.job_id for u in updates],
+            "parent_job_ids": [u.parent_job_id for u in updates],
+        },
+    )

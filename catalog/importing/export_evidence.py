@@ -1,0 +1,166 @@
+"""Applying tool-export time evidence (ComfyUI ``/history``, InvokeAI's database, Midjourney
+archives) to a user's assets.
+
+Design (why evidence is stored): an export and the image files it describes arrive in any order.
+Evidence is therefore persisted per user (``export_time_evidence``, one row per
+``(source, key_kind, key)``) and applied twice: by the export import to the assets already in the
+catalog, and by every later image import (:func:`apply_stored_evidence` with the new asset ids,
+before re-clustering) — so the result does not depend on the order.
+
+Matching:
+
+- ``key_kind == "file_name"``: the asset's base file name (``assets.file_name``). A name that more
+  than one of the user's assets carries (ComfyUI's counters restart when an output folder is emptied)
+  is **ambiguous** and applied to none of them; it is counted, not guessed.
+- ``key_kind == "job_id"``: ``assets.job_id``; every image of one job (a Midjourney grid) gets it.
+
+Upgrading (:func:`catalog.importing.time_sources.time_beats`): an asset's time is replaced only when
+the evidence's source ranks higher than the asset's current one, or ranks the same with a finer
+precision (or refines a day-only time). When several stored exports name one asset, the best of them
+by the same rule is used. Empty ``job_id`` / ``parent_job_id`` columns are filled from the evidence;
+existing values are never overwritten.
+
+Idempotency: after one application an asset holds the best evidence's source and precision, so a
+second application finds nothing that beats it and writes nothing.
+
+Transactions: runs in the caller's session and never commits; re-clustering is the caller's job
+(the moved assets and their previous times are returned for it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.importing.evidence_repository import (
+    AssetTimeUpdate,
+    EvidenceMatch,
+    EvidenceRow,
+    evidence_matches,
+    update_asset_times,
+    user_has_evidence,
+)
+from catalog.importing.time_sources import time_beats
+from engine.exports import ExportTimeEvidence
+
+EvidenceKey = tuple[str, str, str]
+"""``(source, key_kind, key)``: what identifies one piece of stored evidence for a user."""
+
+
+@dataclass(frozen=True, slots=True)
+class MovedAsset:
+    asset_id: uuid.UUID
+    previous_time: datetime | None
+    new_time: datetime
+
+
+@dataclass(slots=True)
+class EvidenceApplication:
+    moved: list[MovedAsset] = field(default_factory=list)
+    """Assets whose ``created_at`` changed (they need re-clustering, at both times)."""
+    updated: list[uuid.UUID] = field(default_factory=list)
+    """Every asset written: moved, re-labelled with a better source, or given a job id."""
+    matched_keys: set[EvidenceKey] = field(default_factory=set)
+    ambiguous_keys: set[EvidenceKey] = field(default_factory=set)
+
+
+def evidence_rows(items: Iterable[ExportTimeEvidence]) -> tuple[list[EvidenceRow], list[EvidenceKey]]:
+    """One row per ``(source, key_kind, key)``; keys an export gives two different times are
+    contradictory and dropped (returned second). Identical repeats collapse into one row."""
+    by_key: dict[EvidenceKey, EvidenceRow] = {}
+    contradictory: set[EvidenceKey] = set()
+    for item in items:
+        key = (item.source, item.key_kind, item.key)
+        row = EvidenceRow(
+            key_kind=item.key_kind,
+            key=item.key,
+            created_at=item.created_at,
+            source=item.source,
+            precision=str(item.precision),
+            time_field=item.time_field,
+            job_id=item.job_id,
+            parent_job_id=item.parent_job_id,
+        )
+        known = by_key.get(key)
+        if known is None:
+            by_key[key] = row
+        elif known.created_at != row.created_at:
+            contradictory.add(key)
+    rows = [row for key, row in by_key.items() if key not in contradictory]
+    return rows, sorted(contradictory)
+
+
+async def apply_stored_evidence(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    source: str | None = None,
+    asset_ids: Sequence[uuid.UUID] | None = None,
+) -> EvidenceApplication:
+    """Apply the user's stored evidence (of ``source``, or all) to their assets (``asset_ids``, or
+    all). See the module docstring for the matching and upgrade rules."""
+    application = EvidenceApplication()
+    if asset_ids is not None and not asset_ids:
+        return application
+    if asset_ids is not None and not await user_has_evidence(session, user_id):
+        return application  # the common case of an image import: one cheap query
+    matches = await evidence_matches(session, user_id, source=source, asset_ids=asset_ids)
+    updates: list[AssetTimeUpdate] = []
+    for asset_id, group in groupby(matches, key=lambda match: match.asset_id):
+        update = _asset_update(list(group), application)
+        if update is None:
+            continue
+        updates.append(update)
+        application.updated.append(asset_id)
+    await update_asset_times(session, user_id, updates)
+    return application
+
+
+def _asset_update(group: list[EvidenceMatch], application: EvidenceApplication) -> AssetTimeUpdate | None:
+    usable: list[EvidenceMatch] = []
+    for match in group:
+        key = (match.evidence.source, match.evidence.key_kind, match.evidence.key)
+        if match.evidence.key_kind == "file_name" and match.assets_with_key > 1:
+            application.ambiguous_keys.add(key)
+        else:
+            application.matched_keys.add(key)
+            usable.append(match)
+    if not usable:
+        return None
+    asset = usable[0]
+    best = usable[0].evidence
+    for match in usable[1:]:
+        if time_beats(match.evidence.source, match.evidence.precision, best.source, best.precision):
+            best = match.evidence
+    new_time: datetime | None = None
+    if time_beats(
+        best.source,
+        best.precision,
+        asset.asset_source,
+        asset.asset_precision,
+        current_has_time=asset.asset_created_at is not None,
+    ):
+        new_time = best.created_at
+    job_id = None if asset.asset_job_id else _first(m.evidence.job_id for m in usable)
+    parent_job_id = None if asset.asset_parent_job_id else _first(m.evidence.parent_job_id for m in usable)
+    if new_time is None and job_id is None and parent_job_id is None:
+        return None
+    if new_time is not None and new_time != asset.asset_created_at:
+        application.moved.append(MovedAsset(asset.asset_id, asset.asset_created_at, new_time))
+    return AssetTimeUpdate(
+        asset_id=asset.asset_id,
+        created_at=new_time,
+        source=best.source if new_time is not None else None,
+        precision=best.precision if new_time is not None else None,
+        job_id=job_id,
+        parent_job_id=parent_job_id,
+    )
+
+
+def _first(values: Iterable[str | None]) -> str | None:
+    return next((value for value in values if value), None)
