@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from api.cli_exports import export_app
 from api.runtime import exit_on_sigterm, running_services
 from catalog.accounts import service as accounts
 from catalog.accounts.token_format import ALL_SCOPES, UnknownScope
@@ -32,6 +33,7 @@ user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(export_app, name="import-export")
 
 console = Console(stderr=True, soft_wrap=True)  # problem lines stay whole for grep
 DEFAULT_USER = "artist"
