@@ -1,0 +1,111 @@
+"""Thumbnails in the background: the import queues arq jobs, a real arq worker (burst mode, the real
+Redis of the test run) renders them; sessions are queryable before any thumbnail exists."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as redis
+from arq.connections import RedisSettings
+from arq.worker import Worker
+from sqlalchemy import func, select
+
+from catalog.database import SessionFactory
+from catalog.embedded_servers import ServiceUrls
+from catalog.importing.service import ThumbnailMode, import_paths
+from catalog.models import Asset, Session
+from catalog.settings import AtelierSettings
+from catalog.tasks import make_thumbnails
+from catalog.thumbnails import thumbnail_path
+
+ISOLATED_REDIS_DB = 9
+"""A Redis database of its own, so no other test's jobs are picked up by this worker."""
+
+
+@pytest.fixture
+async def queue_settings(
+    settings: AtelierSettings, service_urls: ServiceUrls
+) -> AsyncIterator[AtelierSettings]:
+    url = f"{service_urls.redis_url}?db={ISOLATED_REDIS_DB}"
+    client = redis.Redis(unix_socket_path=url.removeprefix("unix://").split("?")[0], db=ISOLATED_REDIS_DB)
+    await client.flushdb()
+    yield settings.model_copy(update={"redis_url": url})
+    await client.flushdb()
+    await client.aclose()
+
+
+def _copy_images(fixtures_dir: Path, target: Path) -> list[Path]:
+    target.mkdir()
+    sources = sorted((fixtures_dir / "images" / "AUTOMATIC1111").glob("*.png"))[:4]
+    sources += sorted((fixtures_dir / "images" / "ComfyUI").glob("*.png"))[:4]
+    return [Path(shutil.copy(source, target / source.name)) for source in sources]
+
+
+async def _run_worker_burst(factory: SessionFactory, settings: AtelierSettings) -> Worker:
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        ctx["session_factory"] = factory
+        ctx["settings"] = settings
+
+    assert settings.redis_url is not None
+    worker = Worker(
+        functions=[make_thumbnails],
+        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        on_startup=on_startup,
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.05,
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    return worker
+
+
+async def test_import_queues_thumbnails_and_a_worker_makes_them(
+    session_factory: SessionFactory, queue_settings: AtelierSettings, fixtures_dir: Path, tmp_path: Path
+) -> None:
+    files = _copy_images(fixtures_dir, tmp_path / "images")
+
+    report = await import_paths(
+        session_factory,
+        queue_settings,
+        user_handle="ada",
+        paths=[tmp_path / "images"],
+        thumbnails=ThumbnailMode.BACKGROUND,
+    )
+
+    assert report.imported == len(files) and report.thumbnails_queued == len(files)
+    assert report.thumbnails_made == 0
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Session)) > 0
+        assert await session.scalar(select(func.count()).where(Asset.thumbnail_sha256.is_not(None))) == 0
+
+    worker = await _run_worker_burst(session_factory, queue_settings)
+
+    assert worker.jobs_complete >= 1 and worker.jobs_failed == 0
+    async with session_factory() as session:
+        shas = list(await session.scalars(select(Asset.thumbnail_sha256)))
+    assert len(shas) == len(files) and all(shas)
+    assert all(thumbnail_path(queue_settings.thumbnails_dir, sha).is_file() for sha in shas if sha)
+
+
+async def test_without_redis_the_background_mode_renders_inline(
+    session_factory: SessionFactory, settings: AtelierSettings, fixtures_dir: Path, tmp_path: Path
+) -> None:
+    files = _copy_images(fixtures_dir, tmp_path / "images")
+    no_redis = settings.model_copy(update={"redis_url": None})
+
+    report = await import_paths(
+        session_factory,
+        no_redis,
+        user_handle="ada",
+        paths=[tmp_path / "images"],
+        thumbnails=ThumbnailMode.BACKGROUND,
+    )
+
+    assert (report.thumbnails_made, report.thumbnails_queued) == (len(files), 0)
