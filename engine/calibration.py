@@ -75,8 +75,10 @@ def learn_threshold_offset(
     def slope(offset: float) -> float:
         value = -(offset - settings.prior_offset) / settings.prior_scale**2
         for direction, margin in observations:
-            value += direction / settings.noise_scale * (
-                1.0 - _sigmoid(direction * (offset - margin) / settings.noise_scale)
+            value += (
+                direction
+                / settings.noise_scale
+                * (1.0 - _sigmoid(direction * (offset - margin) / settings.noise_scale))
             )
         return value
 

@@ -79,7 +79,7 @@ def analyze_records(
         return Analysis(sessions=[], lineage=[], unclustered=unclustered)
 
     moves = _valid_moves(stream.ids, stream.user_codes, constraints)
-    row_of = {asset_id: row for row, asset_id in enumerate(stream.ids)}
+    row_of = {asset_id: row for row, asset_id in enumerate(stream.ids)} if moves else {}
     moved_rows = np.zeros(len(stream), dtype=bool)
     moved_rows[[row_of[a] for a in moves]] = True
     scored_rows = np.flatnonzero(~moved_rows)
@@ -104,7 +104,7 @@ def analyze_records(
     scored_session = np.cumsum(decided.is_boundary) - 1
     session_of_row = np.empty(len(stream), dtype=np.int64)
     session_of_row[scored_rows] = scored_session
-    scored_row_of = {asset_id: i for i, asset_id in enumerate(scored.ids)}
+    scored_row_of = {asset_id: i for i, asset_id in enumerate(scored.ids)} if moves else {}
     for asset, anchor in moves.items():
         session_of_row[row_of[asset]] = scored_session[scored_row_of[anchor]]
     session_confidence = np.ones(int(scored_session[-1]) + 1)
@@ -113,9 +113,10 @@ def analyze_records(
 
     segment_start = np.ones(len(scored), dtype=bool)
     segment_start[1:] = scored.segment_codes[1:] != scored.segment_codes[:-1]
-    boundary_margins = {
-        scored.ids[row]: float(scores.margin[row]) for row in np.flatnonzero(~segment_start).tolist()
-    }
+    gap_rows = np.flatnonzero(~segment_start)
+    boundary_margins = dict(
+        zip(map(scored.ids.__getitem__, gap_rows.tolist()), scores.margin[gap_rows].tolist(), strict=True)
+    )
 
     session_rows = np.lexsort((np.arange(len(stream)), session_of_row))
     session_sorted = session_of_row[session_rows]

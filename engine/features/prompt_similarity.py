@@ -13,11 +13,11 @@ Invariants: symmetric; 1.0 for equal normalised prompts; 0.0 when either prompt 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
-from engine.features.prompt_text import prompt_token_weights
+from engine.features.prompt_text import prompt_features, prompt_token_weights
 
 SEMANTIC_FLOOR = 0.25
 SEMANTIC_SPAN = 0.6
@@ -27,16 +27,18 @@ def lexical_similarity(prompt_a: str, prompt_b: str) -> float:
     """Weighted Jaccard of content tokens; 1.0 for token-equal prompts, 0.0 if either has none."""
     if prompt_a == prompt_b:
         return 1.0 if prompt_a else 0.0
-    weights_a = prompt_token_weights(prompt_a)
-    weights_b = prompt_token_weights(prompt_b)
+    weights_a, total_a = prompt_features(prompt_a)[:2]
+    weights_b, total_b = prompt_features(prompt_b)[:2]
     if not weights_a or not weights_b:
         return 0.0
+    if len(weights_b) < len(weights_a):
+        weights_a, weights_b = weights_b, weights_a
     shared = 0.0
     for token, weight in weights_a.items():
         if token in weights_b:
             shared += weight
-    total = sum(weights_a.values()) + sum(weights_b.values()) - shared
-    return shared / total if total > 0 else 0.0
+    union = total_a + total_b - shared
+    return shared / union if union > 0 else 0.0
 
 
 def rescaled_cosine(embedding_a: np.ndarray, embedding_b: np.ndarray) -> float:
@@ -49,11 +51,13 @@ def rescaled_cosine(embedding_a: np.ndarray, embedding_b: np.ndarray) -> float:
 
 
 class PromptSimilarity:
-    """Prompt similarity with a memo per unordered prompt pair (prompts are looked up by exact text)."""
+    """Prompt similarity (prompts are looked up by exact text for their embeddings).
+
+    Not memoised: the lexical measure costs about a microsecond, and a memo of hundreds of thousands
+    of prompt pairs costs more in memory and garbage-collector time than it saves."""
 
     def __init__(self, prompt_embeddings: Mapping[str, np.ndarray] | None = None) -> None:
         self._embeddings = prompt_embeddings or {}
-        self._memo: dict[tuple[str, str], float] = {}
 
     @property
     def has_embeddings(self) -> bool:
@@ -64,45 +68,74 @@ class PromptSimilarity:
             return 1.0 if prompt_a else 0.0
         if not prompt_a or not prompt_b:
             return 0.0
-        key = (prompt_a, prompt_b) if prompt_a < prompt_b else (prompt_b, prompt_a)
-        cached = self._memo.get(key)
-        if cached is not None:
-            return cached
         value = lexical_similarity(prompt_a, prompt_b)
-        embedding_a = self._embeddings.get(prompt_a)
-        embedding_b = self._embeddings.get(prompt_b)
-        if embedding_a is not None and embedding_b is not None:
-            value = 0.5 * value + 0.5 * rescaled_cosine(embedding_a, embedding_b)
-        self._memo[key] = value
+        if self._embeddings:
+            embedding_a = self._embeddings.get(prompt_a)
+            embedding_b = self._embeddings.get(prompt_b)
+            if embedding_a is not None and embedding_b is not None:
+                value = 0.5 * value + 0.5 * rescaled_cosine(embedding_a, embedding_b)
         return value
 
-    def context_similarity(self, prompt: str, context: Sequence[str]) -> float:
-        """How well ``prompt`` fits the recent ``context`` prompts, in [0, 1].
+    def embedding(self, prompt: str) -> np.ndarray | None:
+        return self._embeddings.get(prompt)
 
-        Lexical part: the larger of the best pairwise similarity and the *containment* of the prompt's
-        weighted tokens in the union of the context's tokens (an exploration recombines recent words).
-        Semantic part (when embeddings exist for the prompt and some context prompt): the best rescaled
-        cosine. Both parts present → their mean.
-        """
-        if not prompt or not context:
+
+class PromptContext:
+    """The last ``capacity`` distinct prompts of a stream, and how well a new prompt fits them.
+
+    Lexical fit: the *containment* of the new prompt's weighted tokens in the union of the context's
+    tokens (an exploration recombines recent words; containment is never below the best pairwise
+    weighted Jaccard). Semantic fit, when embeddings exist for the prompt and some context prompt:
+    the best rescaled cosine. Both present → their mean. Maintained incrementally (token counts),
+    so each update and query costs O(tokens of one prompt).
+    """
+
+    def __init__(self, similarity: PromptSimilarity, capacity: int) -> None:
+        self._similarity = similarity
+        self._capacity = capacity
+        self._prompts: list[str] = []
+        self._token_counts: dict[str, int] = {}
+
+    def clear(self) -> None:
+        self._prompts.clear()
+        self._token_counts.clear()
+
+    def fit(self, prompt: str) -> float:
+        """How well ``prompt`` fits the context, in [0, 1] (0 for an empty context or prompt)."""
+        if not self._prompts or not prompt:
             return 0.0
-        lexical = max(lexical_similarity(prompt, other) for other in context)
         weights = prompt_token_weights(prompt)
-        total = sum(weights.values())
-        if total > 0:
-            bag: set[str] = set()
-            for other in context:
-                bag.update(prompt_token_weights(other))
-            contained = sum(w for token, w in weights.items() if token in bag) / total
-            lexical = max(lexical, contained)
-        embedding = self._embeddings.get(prompt)
+        total = 0.0
+        contained = 0.0
+        for token, weight in weights.items():
+            total += weight
+            if token in self._token_counts:
+                contained += weight
+        lexical = contained / total if total > 0 else 0.0
+        embedding = self._similarity.embedding(prompt)
         if embedding is None:
             return lexical
-        cosines = [
-            rescaled_cosine(embedding, other_embedding)
-            for other in context
-            if (other_embedding := self._embeddings.get(other)) is not None
-        ]
-        if not cosines:
-            return lexical
-        return 0.5 * lexical + 0.5 * max(cosines)
+        best = -1.0
+        for other in self._prompts:
+            other_embedding = self._similarity.embedding(other)
+            if other_embedding is not None:
+                best = max(best, rescaled_cosine(embedding, other_embedding))
+        return lexical if best < 0 else 0.5 * lexical + 0.5 * best
+
+    def push(self, prompt: str) -> None:
+        """Make ``prompt`` the most recent context prompt (evicting the oldest beyond capacity)."""
+        if prompt in self._prompts:
+            self._prompts.remove(prompt)
+            self._prompts.append(prompt)
+            return
+        self._prompts.append(prompt)
+        for token in prompt_token_weights(prompt):
+            self._token_counts[token] = self._token_counts.get(token, 0) + 1
+        if len(self._prompts) > self._capacity:
+            evicted = self._prompts.pop(0)
+            for token in prompt_token_weights(evicted):
+                remaining = self._token_counts[token] - 1
+                if remaining:
+                    self._token_counts[token] = remaining
+                else:
+                    del self._token_counts[token]

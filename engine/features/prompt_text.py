@@ -19,9 +19,12 @@ BOILERPLATE_WEIGHT = 0.2
 
 _TAG = re.compile(r"<[^<>]*>")
 _WEIGHT_SUFFIX = re.compile(r":\s*-?\d+(?:\.\d+)?")
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_BRACKETS = str.maketrans({bracket: " " for bracket in "()[]{}"})
-_PHRASE_SEPARATORS = re.compile(r"[,;|\n.!?]+|\s+-{1,2}\w+(?:\s+[\w.:]+)?|\bBREAK\b")
+
+_ASCII_WORDS = re.compile(r"[a-z0-9']+")
+_UNICODE_WORDS = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+"""Words: letters, digits, inner apostrophes; the ASCII pattern is the fast path."""
+_CHUNK_SEPARATOR = re.compile(r"[,;|\n.!?]+")
+_TOOL_PARAMETERS = re.compile(r"\s--[a-z]+(?:\s+[\w.:]+)?")
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -50,33 +53,83 @@ BOILERPLATE: frozenset[str] = _word_set(
 )
 
 _GENERIC_PHRASE_TOKENS: frozenset[str] = BOILERPLATE | STOPWORDS
+_LINKING_WORDS: frozenset[str] = STOPWORDS | _word_set(
+    """wearing holding standing sitting walking looking made covered surrounded riding playing eating
+    doing featuring showing inside under over against beside"""
+)
+_FRAMING_WORDS: frozenset[str] = _word_set(
+    """a an the portrait photo photograph picture image painting illustration drawing render sketch poster
+    close up closeup shot view artwork art digital oil watercolor cinematic beautiful detailed full body"""
+)
 
 
 def _strip_syntax(prompt: str) -> str:
-    text = _TAG.sub(" ", prompt)
-    text = _WEIGHT_SUFFIX.sub(" ", text)
-    return text.translate(_BRACKETS)
+    text = _TAG.sub(" ", prompt) if "<" in prompt else prompt
+    if ":" in text:
+        text = _WEIGHT_SUFFIX.sub(" ", text)
+    if "--" in text:
+        text = _TOOL_PARAMETERS.sub(" ", text)
+    return text  # brackets need no removal: they are neither word characters nor separators
+
+
+@lru_cache(maxsize=100_000)
+def _weighted_token(word: str) -> tuple[str, float] | None:
+    token = _normal_token(word)
+    if token is None:
+        return None
+    return token, BOILERPLATE_WEIGHT if token in BOILERPLATE else 1.0
 
 
 def _normal_token(word: str) -> str | None:
-    if word.isdigit() or word in STOPWORDS or len(word) < 2:
+    if len(word) < 2 or word.isdigit() or word in STOPWORDS:
         return None
     if word.endswith("'s"):
         word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
     if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
     return word
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=250_000)
+def prompt_features(prompt: str) -> tuple[dict[str, float], float, tuple[str, ...]]:
+    """One pass over a prompt: its weighted content tokens, their total weight, and its key phrases.
+
+    Work is memoised per comma-separated chunk, since prompts reuse chunks heavily ("highly detailed",
+    an artist's style suffix, a subject kept across a refinement)."""
+    weights: dict[str, float] = {}
+    phrases: list[str] = []
+    for chunk in _CHUNK_SEPARATOR.split(_strip_syntax(prompt).lower()):
+        chunk_weights, phrase = _chunk_features(chunk.strip())
+        if chunk_weights:
+            weights.update(chunk_weights)
+        if phrase:
+            phrases.append(phrase)
+    return weights, sum(weights.values()), tuple(phrases)
+
+
+@lru_cache(maxsize=250_000)
+def _chunk_features(chunk: str) -> tuple[dict[str, float], str | None]:
+    if not chunk:
+        return {}, None
+    words: list[str] = []
+    weights: dict[str, float] = {}
+    for item in (_ASCII_WORDS if chunk.isascii() else _UNICODE_WORDS).findall(chunk):
+        if "'" in item:
+            item = item.strip("'")
+        if not item or item.isdigit():
+            continue
+        words.append(item)
+        weighted = _weighted_token(item)
+        if weighted is not None:
+            weights[weighted[0]] = weighted[1]
+    return weights, (_chunk_phrase(words) if words else None)
+
+
 def prompt_token_weights(prompt: str) -> dict[str, float]:
     """Content tokens of ``prompt`` with their weights (1.0, or :data:`BOILERPLATE_WEIGHT`)."""
-    weights: dict[str, float] = {}
-    for word in _WORD.findall(_strip_syntax(prompt).lower()):
-        token = _normal_token(word)
-        if token is not None:
-            weights[token] = BOILERPLATE_WEIGHT if token in BOILERPLATE else 1.0
-    return weights
+    return prompt_features(prompt)[0]
 
 
 def normalise_prompt(prompt: str | None) -> str:
@@ -86,38 +139,43 @@ def normalise_prompt(prompt: str | None) -> str:
     return " ".join(prompt.lower().split())
 
 
-@lru_cache(maxsize=200_000)
 def key_phrases(prompt: str) -> tuple[str, ...]:
-    """Candidate concept phrases of a prompt, in prompt order: the comma-separated chunks with syntax,
-    stopwords at the edges and pure boilerplate removed; each 1–6 words long."""
-    phrases: list[str] = []
-    for chunk in _PHRASE_SEPARATORS.split(_strip_syntax(prompt)):
-        words = [w for w in _WORD.findall(chunk.lower()) if not w.isdigit()]
-        while words and words[0] in STOPWORDS:
-            words.pop(0)
-        while words and words[-1] in STOPWORDS:
-            words.pop()
-        if not words or all(w in _GENERIC_PHRASE_TOKENS for w in words):
-            continue
-        if len(words) > 6:
-            words = _shorten(words)
-        phrases.append(" ".join(words))
-    return tuple(phrases)
+    """Candidate concept phrases of a prompt, in prompt order: the comma-separated chunks without
+    syntax, framing ("a photo of …"), edge stopwords or pure boilerplate; long chunks are cut to their
+    head ("a kangaroo wearing an orange hoodie …" → "kangaroo"); each 1–5 words long."""
+    return prompt_features(prompt)[2]
 
 
-def _shorten(words: list[str]) -> list[str]:
-    """A long chunk ("a portrait photo of a kangaroo wearing an orange hoodie …") → its head noun phrase:
-    the first run of up to 6 words after leading generic words, cut at the first stopword after 2 words."""
+def _chunk_phrase(words: list[str]) -> str | None:
+    if words[0] in ("by", "in", "style"):
+        return None  # "by <artist>", "in the style of …": a style attribution, not the subject
+    if "of" in words[:5]:
+        framing_end = words.index("of")
+        if framing_end and _FRAMING_WORDS.issuperset(words[:framing_end]):
+            words = words[framing_end + 1 :]
+    start, end = 0, len(words)
+    while start < end and words[start] in STOPWORDS:
+        start += 1
+    while end > start and words[end - 1] in STOPWORDS:
+        end -= 1
+    words = words[start:end]
+    if not words or _GENERIC_PHRASE_TOKENS.issuperset(words):
+        return None
+    if len(words) > 4:
+        words = _head(words)
+    return " ".join(words)
+
+
+def _head(words: list[str]) -> list[str]:
+    """The head of a long chunk: after leading generic words, up to the first linking word, ≤ 5 words."""
     start = 0
     while start < len(words) - 1 and words[start] in _GENERIC_PHRASE_TOKENS:
         start += 1
     head: list[str] = []
     for word in words[start:]:
-        if word in STOPWORDS and len(head) >= 2:
+        if word in _LINKING_WORDS and head:
             break
         head.append(word)
-        if len(head) == 6:
+        if len(head) == 5:
             break
-    while head and head[-1] in STOPWORDS:
-        head.pop()
-    return head or words[:6]
+    return head or words[:5]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -43,23 +44,36 @@ def concept_of(
     prompts: Sequence[str | None], prompt_embeddings: Mapping[str, np.ndarray] | None = None
 ) -> str | None:
     """The dominant concept phrase of a group of prompts (one entry per record), or None."""
-    present = [p for p in prompts if p]
+    counts: dict[str, int] = {}
+    for prompt in prompts:
+        if prompt:
+            counts[prompt] = counts.get(prompt, 0) + 1
+    return concept_from_counts(list(counts.items()), prompt_embeddings)
+
+
+def concept_from_counts(
+    prompt_counts: Sequence[tuple[str, int]],
+    prompt_embeddings: Mapping[str, np.ndarray] | None = None,
+    max_phrases: int = 12,
+) -> str | None:
+    """The dominant concept phrase given (prompt, number of records) pairs, or None."""
+    present = [(p, c) for p, c in prompt_counts if p]
     if not present:
         return None
-    record_weights = _centrality_weights(present, prompt_embeddings)
+    weights = _centrality_weights([p for p, _ in present], prompt_embeddings)
     support: dict[str, float] = {}
     first_seen: dict[str, int] = {}
-    for prompt, weight in zip(present, record_weights, strict=True):
+    for (prompt, count), weight in zip(present, weights, strict=True):
         for position, phrase in enumerate(key_phrases(prompt)):
             # Earlier chunks usually carry the subject; later ones style. A gentle positional decay.
-            support[phrase] = support.get(phrase, 0.0) + weight / (1.0 + 0.15 * position)
+            support[phrase] = support.get(phrase, 0.0) + count * weight / (1.0 + 0.15 * position)
             first_seen.setdefault(phrase, len(first_seen))
     if not support:
         return None
-    clusters = _cluster_phrases(sorted(support, key=lambda p: (-support[p], first_seen[p])))
+    ranked = sorted(support, key=lambda p: (-support[p], first_seen[p]))[:max_phrases]
     best_phrase = None
     best_score = -1.0
-    for members in clusters:
+    for members in _cluster_phrases(ranked):
         pooled = sum(support[p] for p in members)
         representative = members[0]
         score = pooled * _specificity(representative)
@@ -69,7 +83,7 @@ def concept_of(
 
 
 def _centrality_weights(prompts: Sequence[str], embeddings: Mapping[str, np.ndarray] | None) -> list[float]:
-    if not embeddings:
+    if not embeddings or len(prompts) < 2:
         return [1.0] * len(prompts)
     vectors = [embeddings.get(p) for p in prompts]
     known = [v for v in vectors if v is not None]
@@ -87,6 +101,7 @@ def _centrality_weights(prompts: Sequence[str], embeddings: Mapping[str, np.ndar
     return weights
 
 
+@lru_cache(maxsize=100_000)
 def _specificity(phrase: str) -> float:
     words = phrase.split()
     content = [w for w in words if w not in BOILERPLATE]
@@ -96,15 +111,20 @@ def _specificity(phrase: str) -> float:
     return length_bonus * len(content) / len(words)
 
 
+@lru_cache(maxsize=100_000)
+def _content_words(phrase: str) -> frozenset[str]:
+    return frozenset(prompt_token_weights(phrase))
+
+
 def _cluster_phrases(phrases_by_support: Sequence[str]) -> list[list[str]]:
     """Greedy clustering: a phrase joins the first cluster whose representative shares ≥ half of the
     content words of the shorter of the two; otherwise it starts a new cluster."""
-    clusters: list[tuple[set[str], list[str]]] = []
+    clusters: list[tuple[frozenset[str], list[str]]] = []
     for phrase in phrases_by_support:
-        words = set(prompt_token_weights(phrase))
+        words = _content_words(phrase)
         for representative_words, members in clusters:
-            smaller = min(len(words), len(representative_words)) or 1
-            if len(words & representative_words) * 2 >= smaller and words & representative_words:
+            shared = len(words & representative_words)
+            if shared and shared * 2 >= min(len(words), len(representative_words)):
                 members.append(phrase)
                 break
         else:

@@ -73,18 +73,38 @@ def _name_keys(name: str) -> list[str]:
     return list(dict.fromkeys(k for k in (text, base, stem) if k))
 
 
-def _index_identifiers(stream: RecordStream) -> dict[tuple[int, str], int]:
-    """(user code, identifier) → row, for ids, file names and job ids (first row wins)."""
+def _index_identifiers(stream: RecordStream, wanted: set[str]) -> dict[tuple[int, str], int]:
+    """(user code, identifier) → row for the identifiers in ``wanted`` (ids, file names with or without
+    folders / extension, job ids); the first row wins."""
     index: dict[tuple[int, str], int] = {}
     user_codes = stream.user_codes.tolist()
     for row, record in enumerate(stream.records):
-        user = user_codes[row]
-        keys = [record.id, *(_name_keys(record.file_name) if record.file_name else [])]
-        if record.job_id:
+        keys: list[str] = []
+        if record.id in wanted:
+            keys.append(record.id)
+        if record.job_id and record.job_id in wanted:
             keys.append(record.job_id)
+        name = record.file_name
+        if name:
+            if name in wanted:
+                keys.append(name)
+            base = name.rsplit("/", 1)[-1] if "/" in name else name
+            if "\\" in base:
+                base = base.rsplit("\\", 1)[-1]
+            if base != name and base in wanted:
+                keys.append(base)
+            stem = base.rsplit(".", 1)[0]
+            if stem != base and stem in wanted:
+                keys.append(stem)
         for key in keys:
-            index.setdefault((user, key), row)
+            index.setdefault((user_codes[row], key), row)
     return index
+
+
+def _references(record: GenerationRecord) -> list[str]:
+    references = [record.source_image] if record.source_image else []
+    references += [str(record.extra[k]) for k in INIT_IMAGE_KEYS if record.extra.get(k)]
+    return references
 
 
 def _mentions(record: GenerationRecord, words: tuple[str, ...]) -> bool:
@@ -161,11 +181,18 @@ def session_lineage(
     records = stream.records
 
     # -- explicit evidence ------------------------------------------------------------------------
-    identifiers: dict[tuple[int, str], int] | None = None
+    derived_rows = np.flatnonzero(stream.explicitly_derived).tolist()
+    wanted: set[str] = set()
+    for row in derived_rows:
+        record = records[row]
+        if record.parent_job_id:
+            wanted.add(record.parent_job_id)
+        for reference in _references(record):
+            wanted.update(_name_keys(reference))
+    identifiers = _index_identifiers(stream, wanted) if wanted else {}
     user_codes = stream.user_codes
-    for row in np.flatnonzero(stream.explicitly_derived).tolist():
-        if identifiers is None:
-            identifiers = _index_identifiers(stream)
+    session_list: list[int] = session_codes.tolist()
+    for row in derived_rows:
         record = records[row]
         user = int(user_codes[row])
         found: int | None = None
@@ -175,9 +202,7 @@ def session_lineage(
             if found is not None:
                 edge_kind = _job_kind(record, records[found])
         if found is None:
-            references = [record.source_image] if record.source_image else []
-            references += [str(record.extra[k]) for k in INIT_IMAGE_KEYS if record.extra.get(k)]
-            for reference in references:
+            for reference in _references(record):
                 for key in _name_keys(reference):
                     found = identifiers.get((user, key))
                     if found is not None:
@@ -185,22 +210,24 @@ def session_lineage(
                 if found is not None:
                     edge_kind = _source_kind(record, records[found])
                     break
-        if found is not None and found < row and session_codes[found] == session_codes[row]:
+        if found is not None and found < row and session_list[found] == session_list[row]:
             parent[row], kind[row], confidence[row] = found, edge_kind, 0.97
 
-    prompt_codes = stream.prompt_codes
-    seed_codes = stream.seed_codes
-    area = stream.width * stream.height
+    prompt_codes: list[int] = stream.prompt_codes.tolist()
+    seed_codes: list[int] = stream.seed_codes.tolist()
+    area: list[float] = (stream.width * stream.height).tolist()
     variation_rows = [
         row
         for row, record in enumerate(records)
-        if record.extra and any(k in record.extra for k in _VARIATION_SEED_KEYS) and _variation_seed(record)
+        if record.extra
+        and not record.extra.keys().isdisjoint(_VARIATION_SEED_KEYS)
+        and _variation_seed(record)
     ]
     for row in variation_rows:
         if parent[row] >= 0:
             continue
         for back in range(row - 1, max(-1, row - settings.upscale_lookback_rows - 1), -1):
-            if session_codes[back] != session_codes[row]:
+            if session_list[back] != session_list[row]:
                 break
             if (
                 prompt_codes[back] == prompt_codes[row]
@@ -217,7 +244,7 @@ def session_lineage(
         # repeats.
         best: tuple[int, tuple[bool, int]] | None = None
         for back in range(row - 1, max(-1, row - settings.upscale_lookback_rows - 1), -1):
-            if session_codes[back] != session_codes[row]:
+            if session_list[back] != session_list[row]:
                 break
             if (
                 prompt_codes[back] == prompt_codes[row]
@@ -241,14 +268,15 @@ def session_lineage(
     if visual_embeddings:
         _adjust_with_visual(stream, parent, confidence, explicit, visual_embeddings, settings.visual_weight)
 
-    edges: list[LineageEdge] = []
     ids = stream.ids
-    keep = (parent >= 0) & (explicit | (confidence >= settings.min_inferred_confidence))
-    for row in np.flatnonzero(keep).tolist():
-        row_kind = kind[row]
-        if row_kind is not None:
-            edges.append(LineageEdge(ids[int(parent[row])], ids[row], row_kind, float(confidence[row])))
-    return edges
+    keep = np.flatnonzero((parent >= 0) & (explicit | (confidence >= settings.min_inferred_confidence)))
+    return [
+        LineageEdge(ids[parent_row], ids[row], row_kind, row_confidence)
+        for row, parent_row, row_confidence in zip(
+            keep.tolist(), parent[keep].tolist(), confidence[keep].tolist(), strict=True
+        )
+        if (row_kind := kind[row]) is not None
+    ]
 
 
 def _hires_candidates(

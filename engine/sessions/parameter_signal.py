@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.features.prompt_similarity import PromptSimilarity
+from engine.features.prompt_similarity import PromptContext, PromptSimilarity
 from engine.sessions.record_stream import MISSING_CODE, RecordStream
 
 ONE_PROMPT_MISSING_DISSIMILARITY = 0.3
@@ -191,6 +191,33 @@ def _prompt_context(
     context_dissimilarity = np.zeros(count)
     if count < 2:
         return prompt_similarity, context_dissimilarity
+    unchanged = continuing.copy()
+    unchanged[1:] &= codes[1:] == codes[:-1]
+    prompt_similarity[unchanged & (codes != MISSING_CODE)] = 1.0
+
+    change_rows = set(np.flatnonzero(continuing & ~unchanged).tolist())
+    code_list = codes.tolist()
+    segment_list = stream.segment_codes.tolist()
+    context = PromptContext(similarity, settings.context_prompts)
+    context_segment = -1
+    # Walk only the rows that start a prompt run (incl. segment starts).
+    for row in np.flatnonzero(~unchanged).tolist():
+        code = code_list[row]
+        if segment_list[row] != context_segment:
+            context.clear()
+            context_segment = segment_list[row]
+        if row in change_rows:
+            previous = code_list[row - 1]
+            if code == MISSING_CODE and previous == MISSING_CODE:
+                pass
+            elif code == MISSING_CODE or previous == MISSING_CODE:
+                context_dissimilarity[row] = ONE_PROMPT_MISSING_DISSIMILARITY
+            else:
+                prompt_similarity[row] = similarity(prompts[code], prompts[previous])
+                context_dissimilarity[row] = 1.0 - context.fit(prompts[code])
+        if code != MISSING_CODE:
+            context.push(prompts[code])
+    return prompt_similarity, context_dissimilarity
     unchanged = continuing.copy()
     unchanged[1:] &= codes[1:] == codes[:-1]
     prompt_similarity[unchanged & (codes != MISSING_CODE)] = 1.0

@@ -26,8 +26,10 @@ Invariants: phases partition the session's rows in order; every phase has at lea
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -157,6 +159,7 @@ def step_observations(
     return StepFeatures(session_start, observation, visual, same_prompt, similarity)
 
 
+@lru_cache(maxsize=16)
 def _log_tables(settings: PhaseSettings) -> tuple[list[list[float]], list[list[float]], list[list[float]]]:
     emission = [[0.0] + [math.log(p) for p in row] for row in settings.emission]
     visual = [[0.0] + [math.log(p) for p in row] for row in settings.visual_emission]
@@ -169,31 +172,58 @@ def _log_tables(settings: PhaseSettings) -> tuple[list[list[float]], list[list[f
 
 
 def decode_phases(observations: list[int], visual: list[int], settings: PhaseSettings) -> list[int]:
-    """Viterbi path of state indices (0 exploration, 1 refinement, 2 optimization) for one session."""
+    """Most likely state per row (0 exploration, 1 refinement, 2 optimization) for one session.
+
+    Viterbi over the informative rows only: a NEUTRAL row without visual evidence has the same
+    likelihood in every state, so it takes the state of the informative row before it (or after it,
+    at the start of a session).
+    """
+    informative = [i for i, (o, v) in enumerate(zip(observations, visual, strict=True)) if o or v]
+    if not informative:
+        return [1] * len(observations)
     emission, visual_emission, transition = _log_tables(settings)
-    initial = [math.log(0.4), math.log(0.4), math.log(0.2)]
-    scores = [initial[s] + emission[s][observations[0]] + visual_emission[s][visual[0]] for s in range(3)]
+    stay, switch = transition[0][0], transition[0][1]
+    first = informative[0]
+    e0, e1, e2 = (emission[s][observations[first]] + visual_emission[s][visual[first]] for s in range(3))
+    s0, s1, s2 = math.log(0.4) + e0, math.log(0.4) + e1, math.log(0.2) + e2
     back: list[tuple[int, int, int]] = []
-    for obs, vis in zip(observations[1:], visual[1:], strict=True):
-        pointers = []
-        new_scores = []
-        for state in range(3):
-            best_previous = max(range(3), key=lambda p: scores[p] + transition[p][state])
-            pointers.append(best_previous)
-            new_scores.append(
-                scores[best_previous]
-                + transition[best_previous][state]
-                + emission[state][obs]
-                + visual_emission[state][vis]
-            )
-        back.append((pointers[0], pointers[1], pointers[2]))
-        scores = new_scores
-    state = max(range(3), key=lambda s: scores[s])
-    path = [state]
+    for row in informative[1:]:
+        obs, vis = observations[row], visual[row]
+        # Best predecessor of each state: staying is always at least as cheap as switching from
+        # the same score, so compare "stay" with the best "switch".
+        best_other_0 = (1, s1) if s1 >= s2 else (2, s2)
+        best_other_1 = (0, s0) if s0 >= s2 else (2, s2)
+        best_other_2 = (0, s0) if s0 >= s1 else (1, s1)
+        p0 = (
+            (0, s0 + stay)
+            if s0 + stay >= best_other_0[1] + switch
+            else (best_other_0[0], best_other_0[1] + switch)
+        )
+        p1 = (
+            (1, s1 + stay)
+            if s1 + stay >= best_other_1[1] + switch
+            else (best_other_1[0], best_other_1[1] + switch)
+        )
+        p2 = (
+            (2, s2 + stay)
+            if s2 + stay >= best_other_2[1] + switch
+            else (best_other_2[0], best_other_2[1] + switch)
+        )
+        back.append((p0[0], p1[0], p2[0]))
+        s0 = p0[1] + emission[0][obs] + visual_emission[0][vis]
+        s1 = p1[1] + emission[1][obs] + visual_emission[1][vis]
+        s2 = p2[1] + emission[2][obs] + visual_emission[2][vis]
+    state = 0 if s0 >= s1 and s0 >= s2 else (1 if s1 >= s2 else 2)
+    informative_states = [state]
     for step_pointers in reversed(back):
         state = step_pointers[state]
-        path.append(state)
-    path.reverse()
+        informative_states.append(state)
+    informative_states.reverse()
+    path = [informative_states[0]] * len(observations)
+    for index, row in enumerate(informative):
+        next_row = informative[index + 1] if index + 1 < len(informative) else len(observations)
+        for filled in range(row, next_row):
+            path[filled] = informative_states[index]
     return path
 
 
@@ -309,15 +339,16 @@ def session_intent(
     settings: PhaseSettings,
 ) -> Intent:
     """``convergent_selection`` for exploration → refinement of an explored prompt; else the majority."""
+    if len(phases) == 1:
+        return phases[0].intent
     for index, phase in enumerate(phases):
         if phase.intent is not Intent.EXPLORATION:
             continue
-        explored = {
-            int(c) for c in np.unique(stream.prompt_codes[phase.start : phase.end]) if c != MISSING_CODE
-        }
-        for later in phases[index + 1 :]:
-            if later.intent is not Intent.REFINEMENT:
-                continue
+        later_refinements = [p for p in phases[index + 1 :] if p.intent is Intent.REFINEMENT]
+        if not later_refinements:
+            break
+        explored = set(stream.prompt_codes[phase.start : phase.end].tolist()) - {MISSING_CODE}
+        for later in later_refinements:
             refined = _most_common_code(stream.prompt_codes[later.start : later.end])
             if refined is None:
                 continue
@@ -336,5 +367,5 @@ def _most_common_code(codes: np.ndarray) -> int | None:
     known = codes[codes != MISSING_CODE]
     if not len(known):
         return None
-    values, counts = np.unique(known, return_counts=True)
-    return int(values[int(np.argmax(counts))])
+    counts = Counter(known.tolist())
+    return max(counts, key=lambda code: (counts[code], -code))

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -74,17 +76,58 @@ class RecordStream:
 
 
 def _dense_codes(values: Sequence[Hashable | None]) -> tuple[np.ndarray, list[Any]]:
-    table: dict[Hashable, int] = {}
-    codes = np.fromiter(
-        (MISSING_CODE if value is None else table.setdefault(value, len(table)) for value in values),
-        dtype=np.int64,
-        count=len(values),
-    )
-    return codes, list(table)
+    """Codes in first-occurrence order (None → MISSING_CODE) and the distinct values by code."""
+    distinct = [value for value in dict.fromkeys(values) if value is not None]
+    table: dict[Hashable | None, int] = {value: code for code, value in enumerate(distinct)}
+    table[None] = MISSING_CODE
+    codes = np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=len(values))
+    return codes, distinct
+
+
+def _normalised_codes(
+    raw_values: Sequence[Any],
+    normalise: Callable[[Any], Hashable | None],
+    *,
+    none_value: Hashable | None = None,
+    keep_first_raw: bool = False,
+) -> tuple[np.ndarray, list[Any]]:
+    """Codes of normalised values, normalising each *distinct* raw value once.
+
+    Returns the codes and, per code, the normalised value — or, with ``keep_first_raw``, the first raw
+    value (in row order) that normalised to it. ``none_value`` is what a missing raw value normalises to
+    (default: missing).
+    """
+    raw_codes, raw_table = _dense_codes(raw_values)
+    final: dict[Hashable, int] = {}
+    labels: list[Any] = []
+    mapping = np.empty(len(raw_table) + 1, dtype=np.int64)
+    for index, value in enumerate([*raw_table, None]):
+        key = normalise(value) if value is not None else none_value
+        if key is None:
+            mapping[index] = MISSING_CODE
+            continue
+        code = final.get(key)
+        if code is None:
+            code = final[key] = len(final)
+            labels.append(value if keep_first_raw else key)
+        mapping[index] = code
+    return mapping[raw_codes], labels
+
+
+def _seed_codes(seeds: list[int | None]) -> np.ndarray:
+    """Seeds as their own codes (equal seeds ⇔ equal codes); None and negative seeds ("random") are
+    missing. Seeds beyond int64 fall back to dense codes."""
+    try:
+        values = np.array([MISSING_CODE if s is None or s < 0 else s for s in seeds], dtype=np.int64)
+    except OverflowError:
+        codes, _ = _dense_codes([None if s is None or s < 0 else s for s in seeds])
+        return codes
+    return values
 
 
 def _floats(values: Sequence[float | int | None]) -> np.ndarray:
-    return np.fromiter((np.nan if v is None else v for v in values), dtype=np.float64, count=len(values))
+    """Numbers as float64 with NaN for None (numpy converts None to NaN for float arrays)."""
+    return np.array(values, dtype=np.float64)
 
 
 def normalise_model_name(model: str | None) -> str | None:
@@ -111,6 +154,13 @@ def file_counter(record: GenerationRecord) -> int | None:
     return None
 
 
+def _counter_value(value: object) -> int:
+    """Sort value of a non-int ``file_counter`` (digit strings count; anything else sorts last)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return _NO_COUNTER
+
+
 INIT_IMAGE_KEYS = ("init_image_hash", "init_image", "init_image_sha256", "source_image_hash")
 
 
@@ -119,11 +169,28 @@ def has_explicit_parent(record: GenerationRecord) -> bool:
     if record.source_image or record.parent_job_id:
         return True
     extra = record.extra
-    return bool(extra) and any(extra.get(key) for key in INIT_IMAGE_KEYS)
+    if not extra or extra.keys().isdisjoint(INIT_IMAGE_KEYS):
+        return False
+    return any(extra.get(key) for key in INIT_IMAGE_KEYS)
 
 
-def _column(records: Sequence[GenerationRecord], getter: Callable[[GenerationRecord], Any]) -> list[Any]:
-    return [getter(r) for r in records]
+def _explicitly_derived(records: Sequence[GenerationRecord]) -> np.ndarray:
+    """:func:`has_explicit_parent` for every record, with the common cases done in bulk."""
+    named = [
+        bool(source or parent)
+        for source, parent in zip(
+            _attribute(records, "source_image"), _attribute(records, "parent_job_id"), strict=True
+        )
+    ]
+    derived = np.array(named, dtype=bool)
+    for row, extra in enumerate(_attribute(records, "extra")):
+        if extra and not extra.keys().isdisjoint(INIT_IMAGE_KEYS):
+            derived[row] = derived[row] or has_explicit_parent(records[row])
+    return derived
+
+
+def _attribute(records: Sequence[GenerationRecord], name: str) -> list[Any]:
+    return list(map(attrgetter(name), records))
 
 
 def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStream:
@@ -132,18 +199,15 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     users = [r.user for r in timed_records]
     user_names = sorted(set(users), key=lambda u: (u is not None, u or ""))
     user_rank = {u: i for i, u in enumerate(user_names)}
-    user_codes_input = np.fromiter((user_rank[u] for u in users), dtype=np.int64, count=count)
-    precision = [r.created_at_precision for r in timed_records]
-    day_input = np.fromiter((p is TimePrecision.DAY for p in precision), dtype=bool, count=count)
+    user_codes_input = np.fromiter(map(user_rank.__getitem__, users), dtype=np.int64, count=count)
+    precision = _attribute(timed_records, "created_at_precision")
+    day_input = np.array([p is TimePrecision.DAY for p in precision], dtype=bool)
     time_input = np.fromiter(
-        (r.created_at.timestamp() for r in timed_records if r.created_at is not None),
-        dtype=np.float64,
-        count=count,
+        map(datetime.timestamp, _attribute(timed_records, "created_at")), dtype=np.float64, count=count
     )
+    raw_counters = [r.extra.get("file_counter") if r.extra else None for r in timed_records]
     counters = np.fromiter(
-        (_NO_COUNTER if (c := file_counter(r)) is None else c for r in timed_records),
-        dtype=np.int64,
-        count=count,
+        (c if type(c) is int else _counter_value(c) for c in raw_counters), dtype=np.int64, count=count
     )
     order = np.lexsort((counters, time_input, day_input, user_codes_input))
     order = _break_ties_by_name(order, timed_records, user_codes_input, day_input, time_input, counters)
@@ -156,28 +220,39 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         segment_start[1:] = (user_codes[1:] != user_codes[:-1]) | (day_precision[1:] != day_precision[:-1])
     segment_codes = np.cumsum(segment_start) - 1
 
-    tool_codes, tool_names = _dense_codes(_column(records, lambda r: (r.tool or "unknown").lower()))
-    normalised_prompts = [normalise_prompt(r.prompt) for r in records]
-    prompt_codes, prompt_keys = _dense_codes([p or None for p in normalised_prompts])
-    first_spelling: dict[str, str] = {}
-    for record, key in zip(records, normalised_prompts, strict=True):
-        if key and key not in first_spelling:
-            first_spelling[key] = record.prompt or ""
-    negative_codes, _ = _dense_codes([normalise_prompt(r.negative_prompt) or None for r in records])
-    seed_codes, _ = _dense_codes(_column(records, lambda r: r.seed))
-    model_codes, _ = _dense_codes(_column(records, lambda r: normalise_model_name(r.model)))
-    workflow_codes, _ = _dense_codes(_column(records, lambda r: r.workflow_hash or None))
-    sampler_codes, _ = _dense_codes(
-        _column(records, lambda r: None if not (r.sampler or r.scheduler) else (r.sampler, r.scheduler))
+    tool_codes, tool_names = _normalised_codes(
+        _attribute(records, "tool"), lambda t: (t or "unknown").lower(), none_value="unknown"
     )
-    lora_codes, _ = _dense_codes(
-        _column(
-            records, lambda r: tuple(sorted((lo.name.lower(), lo.weight or 0.0) for lo in r.loras)) or None
-        )
+    prompt_codes, prompt_spellings = _normalised_codes(
+        _attribute(records, "prompt"), lambda p: normalise_prompt(p) or None, keep_first_raw=True
     )
-    resolution = np.fromiter(
-        (_RESOLUTION_SECONDS.get(r.created_at_precision, 1.0) for r in records), dtype=np.float64, count=count
+    negative_codes, _ = _normalised_codes(
+        _attribute(records, "negative_prompt"), lambda p: normalise_prompt(p) or None
     )
+    seed_codes = _seed_codes(_attribute(records, "seed"))
+    model_codes, _ = _normalised_codes(_attribute(records, "model"), normalise_model_name)
+    workflow_codes, _ = _normalised_codes(_attribute(records, "workflow_hash"), lambda w: w or None)
+    sampler_only, sampler_names = _normalised_codes(_attribute(records, "sampler"), lambda v: v or None)
+    scheduler_only, _ = _normalised_codes(_attribute(records, "scheduler"), lambda v: v or None)
+    # (sampler, scheduler) pair code: equal pairs ⇔ equal codes; both missing → missing.
+    sampler_codes = np.where(
+        (sampler_only == MISSING_CODE) & (scheduler_only == MISSING_CODE),
+        MISSING_CODE,
+        (sampler_only + 1) * (len(sampler_names) + 2) + (scheduler_only + 1),
+    )
+    lora_codes, _ = _normalised_codes(
+        _attribute(records, "loras"),
+        lambda loras: tuple(sorted((lo.name.lower(), lo.weight or 0.0) for lo in loras)) or None,
+    )
+    resolution = np.array(
+        list(map(_RESOLUTION_SECONDS.get, _attribute(records, "created_at_precision"))), dtype=np.float64
+    )
+    resolution[np.isnan(resolution)] = 1.0
+    calendar_day = np.zeros(count, dtype=np.int64)
+    for row in np.flatnonzero(day_precision).tolist():
+        created_at = records[row].created_at
+        if created_at is not None:
+            calendar_day[row] = created_at.date().toordinal()
     return RecordStream(
         records=records,
         ids=[r.id for r in records],
@@ -186,18 +261,11 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         time_seconds=time_input[order],
         resolution_seconds=resolution,
         day_precision=day_precision,
-        calendar_day=np.fromiter(
-            (
-                r.created_at.date().toordinal() if is_day and r.created_at is not None else 0
-                for r, is_day in zip(records, day_precision.tolist(), strict=True)
-            ),
-            dtype=np.int64,
-            count=count,
-        ),
+        calendar_day=calendar_day,
         segment_codes=segment_codes,
-        tool_names=tool_names,
+        tool_names=[str(name) for name in tool_names],
         tool_codes=tool_codes,
-        prompts=[first_spelling[k] for k in prompt_keys],
+        prompts=[str(spelling) for spelling in prompt_spellings],
         prompt_codes=prompt_codes,
         negative_prompt_codes=negative_codes,
         seed_codes=seed_codes,
@@ -205,12 +273,12 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         workflow_codes=workflow_codes,
         sampler_codes=sampler_codes,
         lora_codes=lora_codes,
-        cfg_scale=_floats(_column(records, lambda r: r.cfg_scale)),
-        steps=_floats(_column(records, lambda r: r.steps)),
-        denoise=_floats(_column(records, lambda r: r.denoise)),
-        width=_floats(_column(records, lambda r: r.width)),
-        height=_floats(_column(records, lambda r: r.height)),
-        explicitly_derived=np.fromiter((has_explicit_parent(r) for r in records), dtype=bool, count=count),
+        cfg_scale=_floats(_attribute(records, "cfg_scale")),
+        steps=_floats(_attribute(records, "steps")),
+        denoise=_floats(_attribute(records, "denoise")),
+        width=_floats(_attribute(records, "width")),
+        height=_floats(_attribute(records, "height")),
+        explicitly_derived=_explicitly_derived(records),
     )
 
 

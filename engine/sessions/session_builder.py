@@ -17,7 +17,8 @@ import numpy as np
 
 from engine.analysis import Intent, LineageEdge, PhaseResult, SessionResult
 from engine.features.prompt_similarity import PromptSimilarity
-from engine.sessions.labels import concept_of, phase_label, session_label
+from engine.sessions.group_counts import GroupCounts, count_codes_by_group
+from engine.sessions.labels import concept_from_counts, phase_label, session_label
 from engine.sessions.lineage import LineageSettings, session_lineage
 from engine.sessions.parameter_signal import ParameterSignal
 from engine.sessions.phases import (
@@ -28,8 +29,11 @@ from engine.sessions.phases import (
     session_phases,
     step_observations,
 )
-from engine.sessions.record_stream import MISSING_CODE, RecordStream
+from engine.sessions.record_stream import RecordStream
 from engine.sessions.temporal_signal import TemporalSignal
+
+CONCEPT_PROMPTS = 6
+"""A label's concept is drawn from at most this many of the group's most used prompts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +78,26 @@ def build_sessions(inputs: SessionInputs) -> tuple[list[SessionResult], list[Lin
     steps = step_features(inputs)
     starts = np.flatnonzero(steps.session_start)
     ends = np.append(starts[1:], len(stream))
+    phases_by_session = [
+        session_phases(start, end, steps, stream, inputs.phase_settings)
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+    phase_starts = np.array([p.start for phases in phases_by_session for p in phases], dtype=np.int64)
+    phase_of_row = np.cumsum(np.isin(np.arange(len(stream)), phase_starts)) - 1
+    session_of_row = np.cumsum(steps.session_start) - 1
+    groups = _GroupTables(
+        session_prompts=count_codes_by_group(session_of_row, stream.prompt_codes, len(starts)),
+        session_seeds=count_codes_by_group(session_of_row, stream.seed_codes, len(starts)),
+        phase_prompts=count_codes_by_group(phase_of_row, stream.prompt_codes, len(phase_starts)),
+        phase_seeds=count_codes_by_group(phase_of_row, stream.seed_codes, len(phase_starts)),
+    )
     sessions: list[SessionResult] = []
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        phases = session_phases(start, end, steps, stream, inputs.phase_settings)
-        sessions.append(_session_result(inputs, start, end, phases))
+    phase_number = 0
+    for number, (start, end, phases) in enumerate(
+        zip(starts.tolist(), ends.tolist(), phases_by_session, strict=True)
+    ):
+        sessions.append(_session_result(inputs, groups, number, phase_number, start, end, phases))
+        phase_number += len(phases)
     lineage = session_lineage(
         stream,
         inputs.session_codes,
@@ -90,39 +110,87 @@ def build_sessions(inputs: SessionInputs) -> tuple[list[SessionResult], list[Lin
     return sessions, lineage
 
 
-def _distinct_seeds(stream: RecordStream, start: int, end: int) -> int:
-    seeds = stream.seed_codes[start:end]
-    return len(np.unique(seeds[seeds != MISSING_CODE]))
+@dataclass(frozen=True, slots=True)
+class _GroupTables:
+    session_prompts: GroupCounts
+    session_seeds: GroupCounts
+    phase_prompts: GroupCounts
+    phase_seeds: GroupCounts
 
 
-def _session_result(inputs: SessionInputs, start: int, end: int, phases: list[PhaseSpan]) -> SessionResult:
+def _concept(inputs: SessionInputs, counts: GroupCounts, group: int) -> str | None:
+    codes, numbers = counts.of(group)
+    known = codes >= 0
+    codes, numbers = codes[known], numbers[known]
+    if len(codes) > CONCEPT_PROMPTS:
+        # The most used prompts carry the concept (ties: the earliest prompt); bounded work per group.
+        keep = np.lexsort((codes, -numbers))[:CONCEPT_PROMPTS]
+        codes, numbers = codes[keep], numbers[keep]
+    prompts = inputs.stream.prompts
+    pairs = [(prompts[c], n) for c, n in zip(codes.tolist(), numbers.tolist(), strict=True)]
+    return concept_from_counts(pairs, inputs.prompt_embeddings)
+
+
+def _session_result(
+    inputs: SessionInputs,
+    groups: _GroupTables,
+    number: int,
+    first_phase: int,
+    start: int,
+    end: int,
+    phases: list[PhaseSpan],
+) -> SessionResult:
     stream = inputs.stream
-    records = stream.records[start:end]
+    records = stream.records
     ids = stream.ids[start:end]
-    times = [r.created_at for r in records if r.created_at is not None]
-    started_at, ended_at = min(times), max(times)
-    tool_counts = Counter(stream.tool_names[c] for c in stream.tool_codes[start:end].tolist())
-    tool = tool_counts.most_common(1)[0][0]  # ties: the tool seen first
+    times = stream.time_seconds[start:end]
+    started_at = records[start + int(np.argmin(times))].created_at
+    ended_at = records[start + int(np.argmax(times))].created_at
+    assert started_at is not None and ended_at is not None
+    tool_codes = stream.tool_codes[start:end]
+    if tool_codes[0] == tool_codes[-1] and bool(np.all(tool_codes == tool_codes[0])):
+        tool = stream.tool_names[int(tool_codes[0])]
+    else:
+        tool_counts = Counter(stream.tool_names[c] for c in tool_codes.tolist())
+        tool = tool_counts.most_common(1)[0][0]  # ties: the tool seen first
     intent = session_intent(phases, stream, inputs.similarity, inputs.phase_settings)
-    prompts = [r.prompt for r in records]
-    concept = concept_of(prompts, inputs.prompt_embeddings)
     duration: timedelta | None = None if bool(stream.day_precision[start]) else ended_at - started_at
     optimized = next(
         (p.detail.get("parameter_range") for p in phases if p.intent is Intent.OPTIMIZATION), None
     )
-    label = _pinned_label(inputs.pinned_labels, ids) or session_label(
+    pinned = _pinned_label(inputs.pinned_labels, ids)
+    concept = _concept(inputs, groups.session_prompts, number)
+    label = pinned or session_label(
         concept=concept,
         tool=tool,
         intent=intent,
         image_count=end - start,
         duration=duration,
-        distinct_seeds=_distinct_seeds(stream, start, end),
+        distinct_seeds=groups.session_seeds.distinct_known(number),
         optimized_parameter=optimized,
     )
-    phase_results = [_phase_result(inputs, phase) for phase in phases]
+    if len(phases) == 1:
+        phase_concepts = [concept]
+    else:
+        phase_concepts = [_concept(inputs, groups.phase_prompts, first_phase + i) for i in range(len(phases))]
+    phase_results = [
+        PhaseResult(
+            intent=phase.intent,
+            label=phase_label(
+                concept=phase_concept,
+                intent=phase.intent,
+                image_count=phase.end - phase.start,
+                distinct_seeds=groups.phase_seeds.distinct_known(first_phase + i),
+                optimized_parameter=phase.detail.get("parameter_range"),
+            ),
+            asset_ids=stream.ids[phase.start : phase.end],
+            detail=dict(phase.detail),
+        )
+        for i, (phase, phase_concept) in enumerate(zip(phases, phase_concepts, strict=True))
+    ]
     return SessionResult(
-        id=session_id(records[0].user, ids[0]),
-        user=records[0].user,
+        id=session_id(records[start].user, ids[0]),
+        user=records[start].user,
         tool=tool,
         started_at=started_at,
         ended_at=ended_at,
@@ -131,24 +199,6 @@ def _session_result(inputs: SessionInputs, start: int, end: int, phases: list[Ph
         asset_ids=ids,
         phases=phase_results,
         confidence=float(inputs.session_confidence[int(inputs.session_codes[start])]),
-    )
-
-
-def _phase_result(inputs: SessionInputs, phase: PhaseSpan) -> PhaseResult:
-    stream = inputs.stream
-    prompts = [r.prompt for r in stream.records[phase.start : phase.end]]
-    label = phase_label(
-        concept=concept_of(prompts, inputs.prompt_embeddings),
-        intent=phase.intent,
-        image_count=phase.end - phase.start,
-        distinct_seeds=_distinct_seeds(stream, phase.start, phase.end),
-        optimized_parameter=phase.detail.get("parameter_range"),
-    )
-    return PhaseResult(
-        intent=phase.intent,
-        label=label,
-        asset_ids=stream.ids[phase.start : phase.end],
-        detail=dict(phase.detail),
     )
 
 
