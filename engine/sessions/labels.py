@@ -75,7 +75,17 @@ def concept_from_counts(
     best_score = -1.0
     for members in _cluster_phrases(ranked):
         pooled = sum(support[p] for p in members)
-        representative = members[0]
+        # The cluster's core: the well-supported phrase contained in most of the others' support
+        # ("cyberpunk cityscape" rather than "cyberpunk cityscape at night"), then the shortest.
+        strong = [p for p in members if support[p] >= 0.5 * support[members[0]]]
+        representative = max(
+            strong,
+            key=lambda p: (
+                sum(support[m] for m in members if _content_words(p) <= _content_words(m)),
+                -len(p.split()),
+                support[p],
+            ),
+        )
         score = pooled * _specificity(representative)
         if score > best_score:
             best_score, best_phrase = score, representative
@@ -146,8 +156,15 @@ def _count(images: int) -> str:
     return "1 image" if images == 1 else f"{images} images"
 
 
+_LOWERCASE_IN_TITLES = frozenset("a an the and or of in on at to for with by from".split())
+
+
 def _title(text: str) -> str:
-    return " ".join(word[:1].upper() + word[1:] for word in text.split())
+    words = text.split()
+    return " ".join(
+        word if index and word in _LOWERCASE_IN_TITLES else word[:1].upper() + word[1:]
+        for index, word in enumerate(words)
+    )
 
 
 def _sentence(text: str) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.features.prompt_similarity import PromptContext, PromptSimilarity
+from engine.features.prompt_similarity import PromptContext, PromptSimilarity, lexical_similarity
 from engine.sessions.record_stream import MISSING_CODE, RecordStream
 
 ONE_PROMPT_MISSING_DISSIMILARITY = 0.3
@@ -46,7 +46,9 @@ class ParameterSignal:
     tool_switch: np.ndarray
     """bool: the tool differs from the previous row's (same segment)."""
     prompt_similarity: np.ndarray
-    """Similarity of each row's prompt with the previous row's (1 for the same prompt; NaN if undefined)."""
+    """*Lexical* similarity of each row's prompt with the previous row's (1 for the same prompt; NaN if
+    undefined). Lexical on purpose: "a small tweak" is about the words; semantic similarity would call
+    two different ideas of one theme a tweak."""
     context_dissimilarity: np.ndarray
     """1 − best similarity with the last few distinct prompts (0 when the prompt did not change)."""
     major_change: np.ndarray
@@ -213,40 +215,8 @@ def _prompt_context(
             elif code == MISSING_CODE or previous == MISSING_CODE:
                 context_dissimilarity[row] = ONE_PROMPT_MISSING_DISSIMILARITY
             else:
-                prompt_similarity[row] = similarity(prompts[code], prompts[previous])
+                prompt_similarity[row] = lexical_similarity(prompts[code], prompts[previous])
                 context_dissimilarity[row] = 1.0 - context.fit(prompts[code])
         if code != MISSING_CODE:
             context.push(prompts[code])
-    return prompt_similarity, context_dissimilarity
-    unchanged = continuing.copy()
-    unchanged[1:] &= codes[1:] == codes[:-1]
-    prompt_similarity[unchanged & (codes != MISSING_CODE)] = 1.0
-
-    change_rows = set(np.flatnonzero(continuing & ~unchanged).tolist())
-    code_list = codes.tolist()
-    segment_list = stream.segment_codes.tolist()
-    recent: list[int] = []  # the last distinct prompts of the segment, oldest first
-    recent_segment = -1
-    # Walk only the rows that start a prompt run (incl. segment starts).
-    for row in np.flatnonzero(~unchanged).tolist():
-        code = code_list[row]
-        if segment_list[row] != recent_segment:
-            recent = []
-            recent_segment = segment_list[row]
-        if row in change_rows:
-            previous = code_list[row - 1]
-            if code == MISSING_CODE and previous == MISSING_CODE:
-                pass
-            elif code == MISSING_CODE or previous == MISSING_CODE:
-                context_dissimilarity[row] = ONE_PROMPT_MISSING_DISSIMILARITY
-            else:
-                prompt_similarity[row] = similarity(prompts[code], prompts[previous])
-                context = [prompts[c] for c in recent if c != MISSING_CODE]
-                context_dissimilarity[row] = 1.0 - similarity.context_similarity(prompts[code], context)
-        if code != MISSING_CODE:
-            if code in recent:
-                recent.remove(code)
-            recent.append(code)
-            if len(recent) > settings.context_prompts:
-                recent.pop(0)
     return prompt_similarity, context_dissimilarity

@@ -266,6 +266,36 @@ def _absorb_short_runs(runs: list[tuple[int, int, int]], min_rows: int) -> list[
     return runs
 
 
+def _snap_boundaries(
+    runs: list[tuple[int, int, int]], prompts: list[int], seeds: list[int]
+) -> list[tuple[int, int, int]]:
+    """Move phase boundaries to where the work really changed.
+
+    - exploration → refinement: the first take of the refined prompt is still "a new prompt" to the
+      decoder; rows at the end of the exploration with the refinement's first prompt move into it;
+    - → optimization: the sweep's starting image (same prompt and seed as the sweep) moves into it.
+    """
+    snapped = list(runs)
+    for index in range(1, len(snapped)):
+        state_before, start_before, end_before = snapped[index - 1]
+        state, start, end = snapped[index]
+        new_start = start
+        if state_before == 0 and state == 1:
+            while new_start - 1 > start_before and prompts[new_start - 1] == prompts[start]:
+                new_start -= 1
+        elif state == 2 and state_before != 2:
+            while (
+                new_start - 1 > start_before
+                and prompts[new_start - 1] == prompts[start]
+                and seeds[new_start - 1] == seeds[start]
+            ):
+                new_start -= 1
+        if new_start != start:
+            snapped[index - 1] = (state_before, start_before, new_start)
+            snapped[index] = (state, new_start, end)
+    return snapped
+
+
 def session_phases(
     start: int, end: int, steps: StepFeatures, stream: RecordStream, settings: PhaseSettings
 ) -> list[PhaseSpan]:
@@ -276,6 +306,9 @@ def session_phases(
         return [PhaseSpan(intent, start, end)]
     path = decode_phases(observations, steps.visual[start:end].tolist(), settings)
     runs = _absorb_short_runs(_runs(path), settings.min_phase_images)
+    runs = _snap_boundaries(
+        runs, stream.prompt_codes[start:end].tolist(), stream.seed_codes[start:end].tolist()
+    )
     phases: list[PhaseSpan] = []
     for state, run_start, run_end in runs:
         intent = _STATES[state]

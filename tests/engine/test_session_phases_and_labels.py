@@ -1,0 +1,222 @@
+"""Phases (exploration / refinement / optimization), convergent selection, and session labels."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from engine.analysis import Intent, SessionResult
+from engine.records import GenerationRecord, TimePrecision
+from engine.session_analysis import analyze_records
+from engine.sessions.labels import concept_of, format_duration
+
+T0 = datetime(2026, 4, 1, 20, 0, tzinfo=UTC)
+EXPLORATION_PROMPTS = [
+    "cyberpunk cityscape at night, neon signs, rain",
+    "futuristic street market, holographic billboards",
+    "cyberpunk skyline with flying cars, purple glow",
+    "hacker den full of monitors, cables, dim light",
+    "rainy megacity rooftop, chrome reflections",
+    "neon alley with vending machines, fog",
+    "cyberpunk cityscape, dense fog, teal glow",
+    "underground club, lasers, crowd silhouettes",
+]
+
+
+class Clock:
+    """Hands out record times one step apart (batches share a second)."""
+
+    def __init__(self, step_seconds: float = 50.0) -> None:
+        self.time = T0
+        self.step = timedelta(seconds=step_seconds)
+        self.count = 0
+
+    def record(self, prompt: str | None, *, same_batch: bool = False, **fields: Any) -> GenerationRecord:
+        if not same_batch:
+            self.time += self.step
+        self.count += 1
+        fields.setdefault("tool", "comfyui")
+        fields.setdefault("user", "ada")
+        fields.setdefault("model", "sdxl")
+        fields.setdefault("cfg_scale", 7.0)
+        fields.setdefault("steps", 30)
+        fields.setdefault("width", 1024)
+        fields.setdefault("height", 1024)
+        fields.setdefault("file_name", f"{self.count:05d}.png")
+        return GenerationRecord(id=f"r{self.count:04d}", created_at=self.time, prompt=prompt, **fields)
+
+
+def exploration(clock: Clock, prompts: list[str], batch: int = 1) -> Iterator[GenerationRecord]:
+    for index, prompt in enumerate(prompts):
+        for image in range(batch):
+            yield clock.record(prompt, same_batch=image > 0, seed=1000 * index + image)
+
+
+def refinement(clock: Clock, prompt: str, count: int, batch: int = 1) -> Iterator[GenerationRecord]:
+    for index in range(count):
+        text = f"{prompt}, warm light" if index % 5 == 4 else prompt  # a small tweak now and then
+        for image in range(batch):
+            yield clock.record(text, same_batch=image > 0, seed=5000 + 10 * index + image)
+
+
+def cfg_sweep(clock: Clock, prompt: str, values: list[float]) -> Iterator[GenerationRecord]:
+    for value in values:
+        yield clock.record(prompt, seed=777, cfg_scale=value)
+
+
+def _phase_of(session: SessionResult) -> dict[str, Intent]:
+    return {asset: phase.intent for phase in session.phases for asset in phase.asset_ids}
+
+
+def _only_session(records: list[GenerationRecord], **kwargs: Any) -> SessionResult:
+    analysis = analyze_records(records, **kwargs)
+    assert len(analysis.sessions) == 1, [s.asset_ids[0] for s in analysis.sessions]
+    return analysis.sessions[0]
+
+
+def test_exploration_then_refinement_of_an_explored_prompt_is_convergent_selection() -> None:
+    clock = Clock()
+    explored = list(exploration(clock, EXPLORATION_PROMPTS, batch=2))
+    refined = list(refinement(clock, EXPLORATION_PROMPTS[2], 14, batch=2))
+    session = _only_session([*explored, *refined])
+    phases = _phase_of(session)
+    accuracy = np.mean(
+        [phases[r.id] is Intent.EXPLORATION for r in explored]
+        + [phases[r.id] is Intent.REFINEMENT for r in refined]
+    )
+    assert accuracy >= 0.9
+    assert session.intent is Intent.CONVERGENT_SELECTION
+    assert [p.intent for p in session.phases] == [Intent.EXPLORATION, Intent.REFINEMENT]
+
+
+def test_refinement_of_a_new_prompt_after_exploration_is_not_convergent() -> None:
+    clock = Clock()
+    records = [
+        *exploration(clock, EXPLORATION_PROMPTS[:6]),
+        *refinement(clock, "cyberpunk samurai portrait, red visor, studio light", 12),
+    ]
+    session = _only_session(records)
+    assert [p.intent for p in session.phases] == [Intent.EXPLORATION, Intent.REFINEMENT]
+    assert session.intent is not Intent.CONVERGENT_SELECTION
+
+
+def test_cfg_sweep_is_optimization_and_names_the_parameter_and_range() -> None:
+    clock = Clock()
+    records = [
+        *refinement(clock, "snowy mountain landscape at dawn", 8),
+        *cfg_sweep(clock, "snowy mountain landscape at dawn", [5, 6, 7, 8, 9, 10, 11, 12]),
+    ]
+    session = _only_session(records)
+    optimization = [p for p in session.phases if p.intent is Intent.OPTIMIZATION]
+    assert len(optimization) == 1
+    assert optimization[0].detail["parameter_range"] == "CFG 5→12"
+    assert set(optimization[0].asset_ids) >= {r.id for r in records[9:]}
+
+
+def test_optimization_session_label_names_the_sweep_and_concept() -> None:
+    clock = Clock()
+    records = list(cfg_sweep(clock, "mountain landscape, golden hour", [5, 6, 7, 8, 9, 10, 11, 12]))
+    session = _only_session(records)
+    assert session.intent is Intent.OPTIMIZATION
+    assert session.label == "Optimized: CFG 5→12 for mountain landscape"
+
+
+def test_batches_of_an_exploration_stay_exploration() -> None:
+    clock = Clock()
+    records = list(exploration(clock, EXPLORATION_PROMPTS, batch=4))
+    session = _only_session(records)
+    assert [p.intent for p in session.phases] == [Intent.EXPLORATION]
+    assert re.fullmatch(
+        r"Cyberpunk [A-Z][a-z]+( [a-zA-Z]+)* Exploration \(\d+ min, 32 images\)", session.label
+    )
+
+
+def test_refinement_label_counts_seed_variations() -> None:
+    clock = Clock()
+    records = [clock.record("neon portrait, rim light", seed=i) for i in range(15)]
+    session = _only_session(records)
+    assert session.intent is Intent.REFINEMENT
+    assert session.label == "Neon portrait refinement — 15 seed variations"
+
+
+def test_phases_partition_the_session_in_stream_order() -> None:
+    clock = Clock()
+    records = [
+        *exploration(clock, EXPLORATION_PROMPTS[:5], batch=2),
+        *refinement(clock, EXPLORATION_PROMPTS[1], 10),
+        *cfg_sweep(clock, EXPLORATION_PROMPTS[1], [4, 5, 6, 7, 8, 9]),
+    ]
+    session = _only_session(records)
+    flattened = [asset for phase in session.phases for asset in phase.asset_ids]
+    assert flattened == session.asset_ids == [r.id for r in records]
+    assert all(phase.asset_ids for phase in session.phases)
+
+
+def test_visual_similarity_breaks_ties_between_exploration_and_refinement() -> None:
+    """Same-prompt re-rolls that look completely different read as exploration when pictures say so."""
+    clock = Clock()
+    records = [clock.record("abstract shapes", seed=i) for i in range(12)]
+    rng = np.random.default_rng(3)
+    different = {r.id: rng.normal(size=16) for r in records}
+    alike_base = rng.normal(size=16)
+    alike = {r.id: alike_base + 0.05 * rng.normal(size=16) for r in records}
+    assert _only_session(records, visual_embeddings=alike).phases[0].intent is Intent.REFINEMENT
+    diverse = _only_session(records, visual_embeddings=different)
+    assert Intent.EXPLORATION in {p.intent for p in diverse.phases}
+
+
+def test_labels_without_prompts_name_the_tool() -> None:
+    clock = Clock()
+    records = [clock.record(None, seed=i, tool="midjourney") for i in range(3)]
+    assert _only_session(records).label == "Midjourney session (2 min, 3 images)"
+
+
+def test_day_precision_sessions_have_no_duration_in_their_label() -> None:
+    day = datetime(2026, 4, 2, tzinfo=UTC)
+    records = [
+        GenerationRecord(
+            id=f"d{i}",
+            tool="chatgpt",
+            user="ada",
+            created_at=day,
+            created_at_precision=TimePrecision.DAY,
+            prompt="watercolor fox in the snow",
+            file_name=f"{i}.png",
+        )
+        for i in range(4)
+    ]
+    label = _only_session(records).label
+    assert "min" not in label and " h" not in label and "4 variations" in label
+
+
+def test_labels_are_descriptive_not_judgemental() -> None:
+    clock = Clock()
+    records = [*exploration(clock, EXPLORATION_PROMPTS), *refinement(clock, EXPLORATION_PROMPTS[0], 6)]
+    analysis = analyze_records(records)
+    words = " ".join(
+        [s.label for s in analysis.sessions] + [p.label for s in analysis.sessions for p in s.phases]
+    )
+    for judgement in ("bad", "failed", "poor", "wasted", "ugly", "best", "good"):
+        assert judgement not in words.lower().split()
+
+
+def test_concept_prefers_the_subject_over_boilerplate_and_merges_near_duplicates() -> None:
+    prompts = [
+        "masterpiece, best quality, cyberpunk city, neon, 8k",
+        "cyberpunk cityscape at night, highly detailed",
+        "cyberpunk city, rain, trending on artstation",
+        "portrait of a cat, 8k",
+    ]
+    assert concept_of(prompts) == "cyberpunk city"
+    assert concept_of([None, ""]) is None
+
+
+def test_durations_read_naturally() -> None:
+    assert format_duration(timedelta(seconds=20)) == "< 1 min"
+    assert format_duration(timedelta(minutes=45)) == "45 min"
+    assert format_duration(timedelta(minutes=130)) == "2 h 10 min"
+    assert format_duration(timedelta(hours=3)) == "3 h"
