@@ -156,7 +156,9 @@ def _count(images: int) -> str:
     return "1 image" if images == 1 else f"{images} images"
 
 
-_LOWERCASE_IN_TITLES = frozenset("a an the and or of in on at to for with by from".split())
+_LOWERCASE_IN_TITLES = frozenset(
+    ("a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from")
+)
 
 
 def _title(text: str) -> str:

@@ -277,7 +277,7 @@ def _snap_boundaries(
     """
     snapped = list(runs)
     for index in range(1, len(snapped)):
-        state_before, start_before, end_before = snapped[index - 1]
+        state_before, start_before, _ = snapped[index - 1]
         state, start, end = snapped[index]
         new_start = start
         if state_before == 0 and state == 1:
