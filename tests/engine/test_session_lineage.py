@@ -1,0 +1,146 @@
+"""Lineage: explicit evidence first, then inferred parents inside a session; always a forest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from engine.analysis import Analysis, LineageKind
+from engine.records import GenerationRecord
+from engine.session_analysis import analyze_records
+
+T0 = datetime(2026, 5, 3, 14, 0, tzinfo=UTC)
+PROMPT = "lighthouse on a cliff, stormy sea, oil painting"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.time = T0
+        self.count = 0
+
+    def record(self, prompt: str | None = PROMPT, *, same_batch: bool = False, **fields: Any) -> GenerationRecord:
+        if not same_batch:
+            self.time += timedelta(seconds=45)
+        self.count += 1
+        fields.setdefault("tool", "a1111")
+        fields.setdefault("user", "ada")
+        fields.setdefault("model", "sdxl")
+        fields.setdefault("width", 832)
+        fields.setdefault("height", 1216)
+        fields.setdefault("cfg_scale", 7.0)
+        fields.setdefault("steps", 30)
+        fields.setdefault("seed", 100 + self.count)
+        fields.setdefault("file_name", f"{self.count:05d}-{fields['seed']}.png")
+        return GenerationRecord(id=f"r{self.count:03d}", created_at=self.time, prompt=prompt, **fields)
+
+
+def _edges(analysis: Analysis) -> dict[str, tuple[str, LineageKind, float]]:
+    return {e.child: (e.parent, e.kind, e.confidence) for e in analysis.lineage}
+
+
+def _assert_forest(analysis: Analysis) -> None:
+    children = [e.child for e in analysis.lineage]
+    assert len(children) == len(set(children)), "a child has at most one parent"
+    session_of = {a: s.id for s in analysis.sessions for a in s.asset_ids}
+    position = {a: i for s in analysis.sessions for i, a in enumerate(s.asset_ids)}
+    for edge in analysis.lineage:
+        assert session_of[edge.parent] == session_of[edge.child]
+        assert position[edge.parent] < position[edge.child]
+        assert 0.0 <= edge.confidence <= 1.0
+
+
+def test_source_image_by_file_name_is_img2img_inpaint_or_upscale() -> None:
+    clock = Clock()
+    base = clock.record()
+    img2img = clock.record(source_image=f"C:\\outputs\\{base.file_name}", denoise=0.5)
+    inpaint = clock.record(source_image=base.file_name, extra={"mask_blur": 4})
+    upscale = clock.record(source_image=base.id, width=1664, height=2432)
+    analysis = analyze_records([base, img2img, inpaint, upscale])
+    edges = _edges(analysis)
+    assert edges[img2img.id][:2] == (base.id, LineageKind.IMG2IMG)
+    assert edges[inpaint.id][:2] == (base.id, LineageKind.INPAINT)
+    assert edges[upscale.id][:2] == (base.id, LineageKind.UPSCALE)
+    assert all(edges[r.id][2] >= 0.9 for r in (img2img, inpaint, upscale))
+    _assert_forest(analysis)
+
+
+def test_midjourney_parent_jobs_give_variation_upscale_and_remix() -> None:
+    clock = Clock()
+    grid = clock.record(tool="midjourney", job_id="job-1", width=1024, height=1024)
+    variation = clock.record(tool="midjourney", job_id="job-2", parent_job_id="job-1", width=1024, height=1024)
+    upscale = clock.record(
+        tool="midjourney", job_id="job-3", parent_job_id="job-1", width=2048, height=2048,
+        extra={"job_type": "upscale"},
+    )
+    remix = clock.record(
+        "lighthouse on a cliff, calm sea at dawn", tool="midjourney", job_id="job-4", parent_job_id="job-2",
+        width=1024, height=1024,
+    )
+    edges = _edges(analyze_records([grid, variation, upscale, remix]))
+    assert edges[variation.id][:2] == (grid.id, LineageKind.VARIATION)
+    assert edges[upscale.id][:2] == (grid.id, LineageKind.UPSCALE)
+    assert edges[remix.id][:2] == (variation.id, LineageKind.REMIX)
+
+
+def test_hires_pass_with_same_prompt_and_seed_and_larger_size_is_an_upscale_of_that_image() -> None:
+    clock = Clock()
+    originals = [clock.record(seed=s) for s in (11, 12, 13, 14)]
+    hires = clock.record(seed=12, width=1248, height=1824, denoise=0.35)
+    edges = _edges(analyze_records([*originals, hires]))
+    assert edges[hires.id][:2] == (originals[1].id, LineageKind.UPSCALE)
+
+
+def test_variation_seed_points_at_the_base_image() -> None:
+    clock = Clock()
+    base = clock.record(seed=500)
+    other = clock.record(seed=501)
+    variation = clock.record(seed=500, extra={"subseed": 9876, "subseed_strength": 0.1})
+    assert _edges(analyze_records([base, other, variation]))[variation.id][:2] == (base.id, LineageKind.VARIATION)
+
+
+def test_inferred_param_sweep_reroll_and_prompt_edit() -> None:
+    clock = Clock()
+    first = clock.record(seed=1)
+    reroll = clock.record(seed=2)
+    sweep_start = clock.record(seed=3, cfg_scale=5.0)
+    sweep_next = clock.record(seed=3, cfg_scale=6.0)
+    edited = clock.record("lighthouse on a cliff, stormy sea, oil painting, seagulls", seed=4)
+    analysis = analyze_records([first, reroll, sweep_start, sweep_next, edited])
+    edges = _edges(analysis)
+    assert edges[reroll.id][:2] == (first.id, LineageKind.REROLL)
+    assert edges[sweep_next.id][:2] == (sweep_start.id, LineageKind.PARAM_SWEEP)
+    assert edges[edited.id][1] is LineageKind.PROMPT_EDIT
+    assert all(edges[r.id][2] < 0.9 for r in (reroll, sweep_next, edited))
+    _assert_forest(analysis)
+
+
+def test_batch_siblings_share_their_parent_and_new_ideas_have_none() -> None:
+    clock = Clock()
+    first = clock.record(seed=1)
+    batch = [clock.record(seed=10 + i, same_batch=i > 0) for i in range(4)]
+    new_idea = clock.record("a red bicycle leaning on a wall, watercolor", seed=99)
+    edges = _edges(analyze_records([first, *batch, new_idea]))
+    assert all(edges[r.id][:2] == (first.id, LineageKind.REROLL) for r in batch)
+    assert new_idea.id not in edges
+
+
+def test_explicit_parent_in_another_session_is_not_reported() -> None:
+    clock = Clock()
+    base = clock.record()
+    clock.time += timedelta(hours=6)
+    later = clock.record(source_image=base.file_name, denoise=0.4)
+    analysis = analyze_records([base, later])
+    assert len(analysis.sessions) == 2
+    assert analysis.lineage == []
+
+
+def test_lineage_is_a_forest_on_a_mixed_history() -> None:
+    clock = Clock()
+    records: list[GenerationRecord] = []
+    for round_number in range(6):
+        prompt = f"{PROMPT}, variation {round_number % 2}"
+        parent = clock.record(prompt, seed=round_number)
+        records += [parent, *(clock.record(prompt, seed=round_number, cfg_scale=c) for c in (5.0, 8.0))]
+        records.append(clock.record(prompt, source_image=parent.file_name, denoise=0.5, seed=77))
+        records.append(clock.record(prompt, seed=round_number, width=1664, height=2432))
+    _assert_forest(analyze_records(records))
