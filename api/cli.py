@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,6 +26,9 @@ from catalog.accounts import service as accounts
 from catalog.accounts.token_format import ALL_SCOPES, UnknownScope
 from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
 from catalog.settings import AtelierSettings, load_settings
+
+if TYPE_CHECKING:
+    from catalog.importing.service import ImportReport, ThumbnailMode
 
 app = typer.Typer(
     help="Atelier: AI-generated images, organised into creative sessions.", no_args_is_help=True
@@ -127,9 +131,23 @@ def import_command(
         str, typer.Option(help="Owner of the imported images (created if missing)")
     ] = DEFAULT_USER,
     thumbnails: Annotated[bool, typer.Option(help="Make thumbnails")] = True,
+    background_thumbnails: Annotated[
+        bool,
+        typer.Option(
+            help="Queue thumbnails for the worker (atelier serve / worker) instead of making them here"
+        ),
+    ] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Then keep importing new files in the folders until Ctrl-C")
+    ] = False,
 ) -> None:
     """Import images and generation records, then re-cluster the affected sessions."""
-    from catalog.importing.service import import_paths
+    from catalog.importing.service import ThumbnailMode, import_paths
+
+    mode = ThumbnailMode.BACKGROUND if background_thumbnails else ThumbnailMode.INLINE
+    folders = [path for path in paths if path.is_dir()]
+    if watch and not folders:
+        _fail("--watch needs at least one folder")
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> None:
         columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -142,16 +160,56 @@ def import_command(
                 paths=paths,
                 progress=lambda n: progress.update(task, advance=n),
                 make_thumbnails=thumbnails,
+                thumbnails=mode,
             )
-        for problem in report.problems:
-            console.print(f"[yellow]skipped[/yellow] {problem.path}: {problem.reason}")
-        console.print(
-            f"[green]{report.imported} images and {report.records_imported} records imported[/green], "
-            f"{report.already_known} already known, {len(report.problems)} problems, "
-            f"{len(report.skipped)} other files ignored; {report.sessions_touched} sessions updated"
-        )
+        _print_import_report(report)
+        if watch:
+            await _watch_until_stopped(factory, settings, user, folders, mode if thumbnails else None)
 
     _guard(lambda: _run_with_database(work))
+
+
+def _print_import_report(report: ImportReport) -> None:
+    for problem in report.problems:
+        console.print(f"[yellow]skipped[/yellow] {problem.path}: {problem.reason}")
+    console.print(
+        f"[green]{report.imported} images and {report.records_imported} records imported[/green], "
+        f"{report.already_known} already known, {len(report.problems)} problems, "
+        f"{len(report.skipped)} other files ignored; {report.sessions_touched} sessions updated"
+    )
+
+
+async def _watch_until_stopped(
+    factory: SessionFactory,
+    settings: AtelierSettings,
+    user: str,
+    folders: list[Path],
+    mode: ThumbnailMode | None,
+) -> None:
+    """Watch ``folders`` until SIGINT/SIGTERM; the batch in progress is finished first."""
+    from catalog.importing.service import ThumbnailMode
+    from catalog.importing.watch import watch_folders
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    console.print(f"watching {', '.join(map(str, folders))} for new images (Ctrl-C to stop)")
+    try:
+        summary = await watch_folders(
+            factory,
+            settings,
+            user,
+            folders,
+            stop_event=stop,
+            thumbnails=mode or ThumbnailMode.SKIP,
+            on_import=_print_import_report,
+        )
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        exit_on_sigterm()
+    console.print(f"stopped watching: {summary.imported} images imported in {summary.batches} batches")
 
 
 @app.command()
@@ -263,3 +321,20 @@ def _guard(action: Callable[[], T]) -> T:
     except (accounts.AccountError, UnknownScope, ServeAlreadyRunning, EmbeddedServerError) as error:
         _fail(str(error))
         raise  # unreachable: _fail exits
+
+
+@app.command()
+def inspect(
+    paths: Annotated[list[Path], typer.Argument(help="Images or folders")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines, one record per file")] = False,
+    timezone: Annotated[str, typer.Option(help="IANA zone for naive tool times")] = "UTC",
+) -> None:
+    """Print the normalised generation record of each image (no database)."""
+    from api.inspect_command import inspect_paths, print_summary
+
+    out = Console()
+    for document in inspect_paths(paths, timezone=timezone):
+        if as_json:
+            print(json.dumps(document, ensure_ascii=False), flush=True)
+        else:
+            print_summary(document, out)

@@ -5,6 +5,11 @@ message), start the embedded servers the settings leave unset, migrate, optional
 library, then serve until SIGINT/SIGTERM; uvicorn handles both, after which the worker is closed and
 the servers are stopped. A thumbnail backfill job is queued at start-up so assets imported with
 ``--no-thumbnails`` (or interrupted imports) get theirs.
+
+Watched folders (``ATELIER_WATCH_FOLDERS``): a background task on the server's loop imports new
+images for the default user as they appear (:mod:`catalog.importing.watch`, with catch-up of files
+added while the server was down); their thumbnails are queued for the worker. On shutdown the batch
+in progress is finished before the servers stop.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections.abc import AsyncIterator
 
 import uvicorn
 from arq import create_pool
@@ -28,6 +34,9 @@ from catalog.embedded_servers import hold_serve_lock
 from catalog.settings import AtelierSettings
 
 DEMO_USER = "artist"
+WATCH_USER = "artist"
+"""Owner of files found in ``ATELIER_WATCH_FOLDERS`` (the default user of ``atelier import``)."""
+WATCH_STOP_TIMEOUT_SECONDS = 30
 console = Console(stderr=True)
 
 EXAMPLE_QUERY = "{ viewer { sessions(first: 5) { edges { node { label assetCount startedAt tool } } } } }"
@@ -84,13 +93,62 @@ async def _serve(settings: AtelierSettings, host: str, port: int, token: str | N
         await pool.aclose()
     _print_banner(host, port, token)
     try:
-        await server.serve()
+        async with _watching_folders(settings):
+            await server.serve()
     finally:
         if worker is not None and worker_task is not None:
             worker_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker_task
             await worker.close()
+
+
+@contextlib.asynccontextmanager
+async def _watching_folders(settings: AtelierSettings) -> AsyncIterator[None]:
+    """Watch ``ATELIER_WATCH_FOLDERS`` for the default user while the block runs (a background task
+    on the server's loop; thumbnails go to the worker). A missing folder is a warning, not fatal."""
+    from catalog.importing.service import ImportReport, ThumbnailMode
+    from catalog.importing.watch import watch_folders
+
+    folders = [folder for folder in settings.watch_folders if folder.is_dir()]
+    for folder in settings.watch_folders:
+        if not folder.is_dir():
+            console.print(f"[yellow]not watching {folder}: not a folder[/yellow]")
+    if not folders:
+        yield
+        return
+
+    def log_batch(report: ImportReport) -> None:
+        for problem in report.problems:
+            console.print(f"[yellow]watch: skipped[/yellow] {problem.path}: {problem.reason}")
+        console.print(f"watch: {report.imported} new images, {report.sessions_touched} sessions updated")
+
+    def log_failure(task: asyncio.Task[object]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            console.print(f"[red]watching stopped:[/red] {task.exception()}")
+
+    engine = create_database_engine(settings.database_url or "", pool_size=2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        watch_folders(
+            create_session_factory(engine),
+            settings,
+            WATCH_USER,
+            folders,
+            stop_event=stop,
+            thumbnails=ThumbnailMode.BACKGROUND,
+            on_import=log_batch,
+        )
+    )
+    task.add_done_callback(log_failure)
+    console.print(f"watching {', '.join(map(str, folders))} for new images of {WATCH_USER!r}")
+    try:
+        yield
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, timeout=WATCH_STOP_TIMEOUT_SECONDS)
+        await engine.dispose()
 
 
 def _print_banner(host: str, port: int, token: str | None) -> None:

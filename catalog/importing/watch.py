@@ -1,0 +1,202 @@
+"""Watched folders: new image files are imported as they appear (``atelier import --watch``,
+``ATELIER_WATCH_FOLDERS`` under ``atelier serve``).
+
+How a file is judged finished: a tool writes an image over some time (ComfyUI saves, a copy from a
+camera roll, a sync client), so a change event alone means nothing. Every file an event names is
+stat'ed every :data:`CHECK_INTERVAL_SECONDS`; it is imported once its size and mtime have held still
+for ``settle_seconds`` (default :data:`SETTLE_SECONDS`, about a second) and it is not empty. A file
+written to a temporary name and renamed into place settles at once. Hidden files and folders and
+non-image names are ignored (as in a folder import); a folder moved in is walked.
+
+Importing: settled files go through :func:`~catalog.importing.service.import_paths` in batches of
+at most :data:`WATCH_BATCH_FILES`, one at a time, so each batch commits on its own and re-clusters
+only the span around its files. A file imported twice (rewritten with the same bytes) is simply
+already known. Per-file problems are in each batch's report, handed to ``on_import``; the watch
+goes on.
+
+Catch-up (``catch_up=True``, the default): once the OS watches are set up, the files already in
+the folders that the user's catalog does not hold at that path with that size are imported too (once
+they have settled: one may be half written). So nothing is missed — neither files added while
+nothing watched (``atelier serve`` restarts) nor files that arrived between an initial import and
+the start of the watch (``atelier import --watch``) — without re-reading a whole library.
+
+Stopping: when ``stop_event`` is set the watch ends after the batch in progress (committed batches
+are never lost; files still settling are picked up by the next catch-up or import).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchfiles import Change, awatch
+
+from catalog.accounts.service import get_or_create_user
+from catalog.database import SessionFactory, unit_of_work
+from catalog.importing.discovery import FileKind, classify, discover
+from catalog.importing.known_files_repository import known_file_sizes
+from catalog.importing.service import ImportReport, ThumbnailMode, import_paths
+from catalog.settings import AtelierSettings
+
+SETTLE_SECONDS = 1.0
+CHECK_INTERVAL_SECONDS = 0.25
+WATCH_BATCH_FILES = 200
+_DEBOUNCE_MS = 200
+
+
+class WatchError(ValueError):
+    """A folder cannot be watched (missing, or not a folder)."""
+
+
+@dataclass(slots=True)
+class WatchSummary:
+    batches: int = 0
+    imported: int = 0
+    already_known: int = 0
+    problems: int = 0
+
+
+class SettlingFiles:
+    """Files seen changing, until their size and mtime have held still for ``settle_seconds``."""
+
+    def __init__(self, settle_seconds: float) -> None:
+        self._settle_seconds = settle_seconds
+        self._seen: dict[Path, tuple[int, int, float]] = {}
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def note(self, path: Path) -> None:
+        self._seen[path] = (-1, -1, time.monotonic())
+
+    def forget(self, path: Path) -> None:
+        self._seen.pop(path, None)
+
+    def settled(self) -> list[Path]:
+        """Files that held still long enough (removed from the watch list), in name order."""
+        now = time.monotonic()
+        ready: list[Path] = []
+        for path, (size, mtime_ns, since) in list(self._seen.items()):
+            try:
+                info = path.stat()
+            except OSError:
+                del self._seen[path]  # deleted or renamed away before it settled
+                continue
+            if (info.st_size, info.st_mtime_ns) != (size, mtime_ns) or info.st_size == 0:
+                self._seen[path] = (info.st_size, info.st_mtime_ns, now)
+            elif now - since >= self._settle_seconds:
+                del self._seen[path]
+                ready.append(path)
+        return sorted(ready)
+
+
+async def watch_folders(
+    factory: SessionFactory,
+    settings: AtelierSettings,
+    user_handle: str,
+    folders: Sequence[Path],
+    *,
+    stop_event: asyncio.Event,
+    thumbnails: ThumbnailMode = ThumbnailMode.BACKGROUND,
+    settle_seconds: float = SETTLE_SECONDS,
+    catch_up: bool = True,
+    on_import: Callable[[ImportReport], None] | None = None,
+) -> WatchSummary:
+    """Import new image files under ``folders`` for ``user_handle`` until ``stop_event`` is set."""
+    roots = [_checked_folder(folder) for folder in folders]
+    summary = WatchSummary()
+    settling = SettlingFiles(settle_seconds)
+
+    async def import_batch(paths: Sequence[Path]) -> None:
+        report = await import_paths(
+            factory, settings, user_handle=user_handle, paths=paths, thumbnails=thumbnails
+        )
+        summary.batches += 1
+        summary.imported += report.imported
+        summary.already_known += report.already_known
+        summary.problems += len(report.problems)
+        if on_import is not None:
+            on_import(report)
+
+    collector = asyncio.create_task(_collect_changes(roots, stop_event, settling))
+    # One turn of the loop runs the collector up to its first wait, by which time awatch has set up
+    # the OS watches; the catch-up scan that follows therefore sees every file the watches miss.
+    await asyncio.sleep(0)
+    try:
+        if catch_up:  # they may still be being written: they settle like any new file
+            for path in await _files_not_in_catalog(factory, settings, user_handle, roots):
+                settling.note(path)
+        while not stop_event.is_set():
+            for batch in _batches(settling.settled()):
+                await import_batch(batch)
+            if collector.done():
+                collector.result()  # a watcher failure surfaces here instead of hanging silently
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop_event.wait(), CHECK_INTERVAL_SECONDS)
+    finally:
+        collector.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await collector
+    return summary
+
+
+def _checked_folder(folder: Path) -> Path:
+    if not folder.is_dir():
+        raise WatchError(f"{folder}: not a folder (only folders can be watched)")
+    return folder.resolve()
+
+
+def _batches(paths: Sequence[Path]) -> Iterable[list[Path]]:
+    for start in range(0, len(paths), WATCH_BATCH_FILES):
+        yield list(paths[start : start + WATCH_BATCH_FILES])
+
+
+def _is_watched_image(roots: Sequence[Path], path: Path) -> bool:
+    for root in roots:
+        if path.is_relative_to(root):
+            hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+            return not hidden and classify(path) is FileKind.IMAGE
+    return False
+
+
+async def _collect_changes(roots: Sequence[Path], stop_event: asyncio.Event, settling: SettlingFiles) -> None:
+    async for changes in awatch(
+        *roots, watch_filter=None, stop_event=stop_event, debounce=_DEBOUNCE_MS, recursive=True
+    ):
+        _note_changes(roots, changes, settling)
+
+
+def _note_changes(
+    roots: Sequence[Path], changes: Iterable[tuple[Change, str]], settling: SettlingFiles
+) -> None:
+    for change, raw_path in changes:
+        path = Path(raw_path)
+        if change is Change.deleted:
+            settling.forget(path)
+        elif path.is_dir():  # a folder moved in: its files raise no events of their own
+            for found in discover([path]):
+                if _is_watched_image(roots, found.path):
+                    settling.note(found.path)
+        elif _is_watched_image(roots, path):
+            settling.note(path)
+
+
+async def _files_not_in_catalog(
+    factory: SessionFactory, settings: AtelierSettings, user_handle: str, roots: Sequence[Path]
+) -> list[Path]:
+    """Image files under ``roots`` whose path and size the user's catalog does not hold yet."""
+    on_disk: dict[str, int] = {}
+    for found in discover(roots):
+        if found.kind is FileKind.IMAGE:
+            with contextlib.suppress(OSError):
+                on_disk[str(found.path.resolve())] = os.stat(found.path).st_size
+    async with unit_of_work(factory) as session:
+        owner = await get_or_create_user(session, user_handle, timezone=settings.timezone)
+        known = await known_file_sizes(session, owner.id, list(on_disk))
+    return [Path(path) for path, size in on_disk.items() if known.get(path) != size]

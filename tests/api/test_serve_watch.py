@@ -1,0 +1,80 @@
+"""``atelier serve`` with ``ATELIER_WATCH_FOLDERS``: the real server process imports new images as
+they appear and its in-process worker makes their thumbnails; SIGTERM stops everything cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from catalog.database import SessionFactory
+from catalog.models import Asset, Session
+from catalog.settings import AtelierSettings
+
+ATELIER = Path(sys.executable).with_name("atelier")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _line_containing(stream: asyncio.StreamReader, text: str, seen: list[str]) -> None:
+    while True:
+        line = (await stream.readline()).decode()
+        seen.append(line)
+        if not line:
+            raise AssertionError(f"server output ended before {text!r}: {''.join(seen)}")
+        if text in line:
+            return
+
+
+async def test_serve_imports_watched_folders_and_queues_thumbnails_for_its_worker(
+    session_factory: SessionFactory, settings: AtelierSettings, fixtures_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "comfy-output"
+    folder.mkdir()
+    image = sorted((fixtures_dir / "images" / "AUTOMATIC1111").glob("*.png"))[0]
+    env = os.environ | {
+        "DATABASE_URL": settings.database_url or "",
+        "REDIS_URL": settings.redis_url or "",
+        "ATELIER_HOME": str(settings.home),
+        "ATELIER_WATCH_FOLDERS": json.dumps([str(folder)]),
+        "HF_HUB_OFFLINE": "1",
+        "COLUMNS": "200",
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(ATELIER), "serve", "--port", str(_free_port()),
+        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    seen: list[str] = []
+    try:
+        await _line_containing(process.stderr, "watching", seen)
+        shutil.copy(image, folder / image.name)
+        await _line_containing(process.stderr, "watch: 1 new images", seen)
+        async with session_factory() as session:  # committed before the batch was reported
+            asset = await session.scalar(select(Asset))
+            assert asset is not None and asset.session_id is not None
+            assert await session.get(Session, asset.session_id) is not None
+        while asset.thumbnail_sha256 is None:  # the embedded worker renders it (test timeout bounds this)
+            await asyncio.sleep(0.2)
+            async with session_factory() as session:
+                asset = await session.get(Asset, asset.id)
+                assert asset is not None
+        process.send_signal(signal.SIGTERM)
+        rest = await asyncio.wait_for(process.stderr.read(), timeout=60)
+        assert await process.wait() == 128 + signal.SIGTERM  # the CLI's exit code for SIGTERM
+        assert b"Traceback" not in rest, rest.decode()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
