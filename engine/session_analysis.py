@@ -21,7 +21,9 @@ Behaviour worth knowing (see the modules under ``engine/sessions`` for the detai
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import gc
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +45,12 @@ __all__ = ["AnalysisOptions", "SessionConstraints", "analyze_records"]
 
 @dataclass(frozen=True, slots=True)
 class AnalysisOptions:
+    pause_cyclic_gc: bool = True
+    """Pause Python's cyclic garbage collector during the analysis (restored afterwards). The analysis
+    creates no reference cycles, but allocates ~1.5 objects per record, which on a 10⁶-record input
+    triggers full collections that rescan every live object (the caller's records included): about a
+    fifth of the run time. Reference counting still frees everything as usual. With several analyses
+    in concurrent threads the collector is re-enabled by the one that disabled it."""
     temporal: TemporalSettings = field(default_factory=TemporalSettings)
     parameters: ParameterSettings = field(default_factory=ParameterSettings)
     boundaries: BoundarySettings = field(default_factory=BoundarySettings)
@@ -64,6 +72,38 @@ def analyze_records(
     ``threshold_offset`` is the user's learned offset (``engine.calibration``): positive → fewer,
     larger sessions. With several users in ``records`` the same offset applies to all of them.
     """
+    with _cyclic_gc_paused(options.pause_cyclic_gc):
+        return _analyze(
+            records,
+            options=options,
+            constraints=constraints,
+            threshold_offset=threshold_offset,
+            prompt_embeddings=prompt_embeddings,
+            visual_embeddings=visual_embeddings,
+        )
+
+
+@contextmanager
+def _cyclic_gc_paused(pause: bool) -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    if pause and was_enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if pause and was_enabled:
+            gc.enable()
+
+
+def _analyze(
+    records: Sequence[GenerationRecord],
+    *,
+    options: AnalysisOptions,
+    constraints: SessionConstraints | None,
+    threshold_offset: float,
+    prompt_embeddings: Mapping[str, np.ndarray] | None,
+    visual_embeddings: Mapping[str, np.ndarray] | None,
+) -> Analysis:
     unclustered: list[str] = []
     timed: list[GenerationRecord] = []
     seen_undated: set[str] = set()

@@ -6,7 +6,9 @@
   different sessions. If no boundary already separates them, the gap between them with the highest
   boundary score that no ``must_link`` closes is opened.
 - ``moved_assets`` (move): asset → anchor asset; the asset joins the anchor's session (chains are
-  followed, cycles ignored). Moved assets do not take part in gap scoring of their own time position.
+  followed, cycles ignored). Moved assets do not take part in gap scoring at their own time position
+  (and have no ``boundary_margins`` entry). Both must be clustered and of the same user; a move of an
+  undated asset is ignored (it stays in ``unclustered``).
 - ``pinned_labels``: asset → label; the session containing the asset carries that label (the pin of
   the earliest asset in stream order wins when a session holds several).
 

@@ -26,6 +26,12 @@ class GroupCounts:
         codes, _ = self.of(group)
         return int(np.count_nonzero(codes >= 0))
 
+    def distinct_known_all(self) -> np.ndarray:
+        """Number of distinct non-missing codes of every group (groups are never empty)."""
+        if not len(self.codes):
+            return np.zeros(len(self.offsets) - 1, dtype=np.int64)
+        return np.add.reduceat((self.codes >= 0).astype(np.int64), self.offsets[:-1])
+
 
 def count_codes_by_group(group_of_row: np.ndarray, codes: np.ndarray, group_count: int) -> GroupCounts:
     if not len(codes):

@@ -54,7 +54,7 @@ def concept_of(
 def concept_from_counts(
     prompt_counts: Sequence[tuple[str, int]],
     prompt_embeddings: Mapping[str, np.ndarray] | None = None,
-    max_phrases: int = 12,
+    max_phrases: int = 8,
 ) -> str | None:
     """The dominant concept phrase given (prompt, number of records) pairs, or None."""
     present = [(p, c) for p, c in prompt_counts if p]
@@ -62,34 +62,45 @@ def concept_from_counts(
         return None
     weights = _centrality_weights([p for p, _ in present], prompt_embeddings)
     support: dict[str, float] = {}
-    first_seen: dict[str, int] = {}
     for (prompt, count), weight in zip(present, weights, strict=True):
-        for position, phrase in enumerate(key_phrases(prompt)):
-            # Earlier chunks usually carry the subject; later ones style. A gentle positional decay.
-            support[phrase] = support.get(phrase, 0.0) + count * weight / (1.0 + 0.15 * position)
-            first_seen.setdefault(phrase, len(first_seen))
+        scale = count * weight
+        for phrase, decay in _decayed_phrases(prompt):
+            support[phrase] = support.get(phrase, 0.0) + scale * decay
     if not support:
         return None
-    ranked = sorted(support, key=lambda p: (-support[p], first_seen[p]))[:max_phrases]
+    # Insertion order is first-seen order, and sorted() is stable: ties keep the earlier phrase.
+    ranked = sorted(support, key=support.__getitem__, reverse=True)[:max_phrases]
     best_phrase = None
     best_score = -1.0
     for members in _cluster_phrases(ranked):
-        pooled = sum(support[p] for p in members)
-        # The cluster's core: the well-supported phrase contained in most of the others' support
-        # ("cyberpunk cityscape" rather than "cyberpunk cityscape at night"), then the shortest.
-        strong = [p for p in members if support[p] >= 0.5 * support[members[0]]]
-        representative = max(
-            strong,
-            key=lambda p: (
-                sum(support[m] for m in members if _content_words(p) <= _content_words(m)),
-                -len(p.split()),
-                support[p],
-            ),
-        )
-        score = pooled * _specificity(representative)
+        representative = members[0] if len(members) == 1 else _cluster_core(members, support)
+        score = sum(support[p] for p in members) * _specificity(representative)
         if score > best_score:
             best_score, best_phrase = score, representative
     return best_phrase
+
+
+@lru_cache(maxsize=250_000)
+def _decayed_phrases(prompt: str) -> tuple[tuple[str, float], ...]:
+    """Key phrases with a gentle positional decay: earlier chunks usually carry the subject."""
+    phrases = key_phrases(prompt)
+    return tuple((phrase, 1.0 / (1.0 + 0.15 * position)) for position, phrase in enumerate(phrases))
+
+
+def _cluster_core(members: list[str], support: Mapping[str, float]) -> str:
+    """The cluster's core: the well-supported phrase contained in most of the others' support
+    ("cyberpunk cityscape" rather than "cyberpunk cityscape at night"), then the shortest."""
+    top = support[members[0]]
+    strong = [p for p in members if support[p] >= 0.5 * top]
+    if len(strong) == 1:
+        return strong[0]
+    words = {m: _content_words(m) for m in members}
+
+    def rank(phrase: str) -> tuple[float, int, float]:
+        covered = sum(support[m] for m in members if words[phrase] <= words[m])
+        return covered, -phrase.count(" "), support[phrase]
+
+    return max(strong, key=rank)
 
 
 def _centrality_weights(prompts: Sequence[str], embeddings: Mapping[str, np.ndarray] | None) -> list[float]:
@@ -129,17 +140,19 @@ def _content_words(phrase: str) -> frozenset[str]:
 def _cluster_phrases(phrases_by_support: Sequence[str]) -> list[list[str]]:
     """Greedy clustering: a phrase joins the first cluster whose representative shares ≥ half of the
     content words of the shorter of the two; otherwise it starts a new cluster."""
-    clusters: list[tuple[frozenset[str], list[str]]] = []
+    representatives: list[frozenset[str]] = []
+    clusters: list[list[str]] = []
     for phrase in phrases_by_support:
         words = _content_words(phrase)
-        for representative_words, members in clusters:
+        for index, representative_words in enumerate(representatives):
             shared = len(words & representative_words)
             if shared and shared * 2 >= min(len(words), len(representative_words)):
-                members.append(phrase)
+                clusters[index].append(phrase)
                 break
         else:
-            clusters.append((words, [phrase]))
-    return [members for _, members in clusters]
+            representatives.append(words)
+            clusters.append([phrase])
+    return clusters
 
 
 def format_duration(duration: timedelta) -> str:

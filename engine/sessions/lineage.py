@@ -37,7 +37,7 @@ from engine.analysis import LineageEdge, LineageKind
 from engine.features.prompt_similarity import PromptSimilarity
 from engine.records import GenerationRecord
 from engine.sessions.phases import PARAM, RESEED, TWEAK, StepFeatures
-from engine.sessions.record_stream import INIT_IMAGE_KEYS, MISSING_CODE, RecordStream
+from engine.sessions.record_stream import INIT_IMAGE_KEYS, MISSING_CODE, VARIATION_SEED_KEYS, RecordStream
 
 _KIND_WORDS: dict[str, LineageKind] = {
     "upscale": LineageKind.UPSCALE,
@@ -53,7 +53,6 @@ _KIND_WORDS: dict[str, LineageKind] = {
     "zoom": LineageKind.INPAINT,
     "reroll": LineageKind.REROLL,
 }
-_VARIATION_SEED_KEYS = ("subseed", "variation_seed")
 _VARIATION_STRENGTH_KEYS = ("subseed_strength", "variation_seed_strength", "variation_strength")
 
 
@@ -79,25 +78,20 @@ def _index_identifiers(stream: RecordStream, wanted: set[str]) -> dict[tuple[int
     index: dict[tuple[int, str], int] = {}
     user_codes = stream.user_codes.tolist()
     for row, record in enumerate(stream.records):
-        keys: list[str] = []
-        if record.id in wanted:
-            keys.append(record.id)
-        if record.job_id and record.job_id in wanted:
-            keys.append(record.job_id)
         name = record.file_name
+        hit = record.id in wanted or (record.job_id is not None and record.job_id in wanted)
+        if name and not hit:
+            hit = name in wanted or name.rpartition(".")[0] in wanted or "/" in name or "\\" in name
+        if not hit:
+            continue
+        keys = [record.id]
+        if record.job_id:
+            keys.append(record.job_id)
         if name:
-            if name in wanted:
-                keys.append(name)
-            base = name.rsplit("/", 1)[-1] if "/" in name else name
-            if "\\" in base:
-                base = base.rsplit("\\", 1)[-1]
-            if base != name and base in wanted:
-                keys.append(base)
-            stem = base.rsplit(".", 1)[0]
-            if stem != base and stem in wanted:
-                keys.append(stem)
+            keys.extend(_name_keys(name))
         for key in keys:
-            index.setdefault((user_codes[row], key), row)
+            if key in wanted:
+                index.setdefault((user_codes[row], key), row)
     return index
 
 
@@ -124,7 +118,7 @@ def _size_grew(child: GenerationRecord, parent: GenerationRecord) -> bool:
 
 def _variation_fields(record: GenerationRecord) -> tuple[object, ...]:
     extra = record.extra
-    return tuple(extra.get(key) for key in _VARIATION_SEED_KEYS) if extra else ()
+    return tuple(extra.get(key) for key in VARIATION_SEED_KEYS) if extra else ()
 
 
 def _same_sampling(child: GenerationRecord, parent: GenerationRecord) -> int:
@@ -158,7 +152,7 @@ def _source_kind(child: GenerationRecord, parent: GenerationRecord) -> LineageKi
 
 def _variation_seed(record: GenerationRecord) -> bool:
     extra = record.extra
-    if not extra or not any(extra.get(k) not in (None, "", -1) for k in _VARIATION_SEED_KEYS):
+    if not extra or not any(extra.get(k) not in (None, "", -1) for k in VARIATION_SEED_KEYS):
         return False
     strengths = [extra.get(k) for k in _VARIATION_STRENGTH_KEYS if k in extra]
     return not strengths or any(isinstance(s, int | float) and s > 0 for s in strengths)
@@ -218,10 +212,8 @@ def session_lineage(
     area: list[float] = (stream.width * stream.height).tolist()
     variation_rows = [
         row
-        for row, record in enumerate(records)
-        if record.extra
-        and not record.extra.keys().isdisjoint(_VARIATION_SEED_KEYS)
-        and _variation_seed(record)
+        for row in np.flatnonzero(stream.mentions_variation_seed).tolist()
+        if _variation_seed(records[row])
     ]
     for row in variation_rows:
         if parent[row] >= 0:

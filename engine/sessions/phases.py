@@ -182,6 +182,14 @@ def decode_phases(observations: list[int], visual: list[int], settings: PhaseSet
     if not informative:
         return [1] * len(observations)
     emission, visual_emission, transition = _log_tables(settings)
+    kinds = {(observations[i], visual[i]) for i in informative}
+    if len(kinds) == 1:
+        # One kind of evidence throughout: the best constant path (switching can only cost).
+        obs, vis = kinds.pop()
+        count = len(informative)
+        initial = (math.log(0.4), math.log(0.4), math.log(0.2))
+        totals = [initial[s] + count * (emission[s][obs] + visual_emission[s][vis]) for s in range(3)]
+        return [max(range(3), key=lambda s: totals[s])] * len(observations)
     stay, switch = transition[0][0], transition[0][1]
     first = informative[0]
     e0, e1, e2 = (emission[s][observations[first]] + visual_emission[s][visual[first]] for s in range(3))

@@ -70,6 +70,8 @@ class RecordStream:
     height: np.ndarray
     explicitly_derived: np.ndarray
     """bool: the record names its input (source image, parent job, init-image hash)."""
+    mentions_variation_seed: np.ndarray
+    """bool: ``extra`` has a variation-seed field (``subseed`` / ``variation_seed``)."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -77,11 +79,10 @@ class RecordStream:
 
 def _dense_codes(values: Sequence[Hashable | None]) -> tuple[np.ndarray, list[Any]]:
     """Codes in first-occurrence order (None → MISSING_CODE) and the distinct values by code."""
-    distinct = [value for value in dict.fromkeys(values) if value is not None]
-    table: dict[Hashable | None, int] = {value: code for code, value in enumerate(distinct)}
-    table[None] = MISSING_CODE
-    codes = np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=len(values))
-    return codes, distinct
+    table: dict[Hashable | None, int] = {None: 0}
+    setdefault = table.setdefault
+    shifted = np.array([setdefault(value, len(table)) for value in values], dtype=np.int64)
+    return shifted - 1, list(table)[1:]
 
 
 def _normalised_codes(
@@ -174,8 +175,11 @@ def has_explicit_parent(record: GenerationRecord) -> bool:
     return any(extra.get(key) for key in INIT_IMAGE_KEYS)
 
 
-def _explicitly_derived(records: Sequence[GenerationRecord]) -> np.ndarray:
-    """:func:`has_explicit_parent` for every record, with the common cases done in bulk."""
+VARIATION_SEED_KEYS = ("subseed", "variation_seed")
+
+
+def _derivation_flags(records: Sequence[GenerationRecord]) -> tuple[np.ndarray, np.ndarray]:
+    """(:func:`has_explicit_parent`, "extra names a variation seed") for every record, in bulk."""
     named = [
         bool(source or parent)
         for source, parent in zip(
@@ -183,10 +187,15 @@ def _explicitly_derived(records: Sequence[GenerationRecord]) -> np.ndarray:
         )
     ]
     derived = np.array(named, dtype=bool)
-    for row, extra in enumerate(_attribute(records, "extra")):
-        if extra and not extra.keys().isdisjoint(INIT_IMAGE_KEYS):
-            derived[row] = derived[row] or has_explicit_parent(records[row])
-    return derived
+    variation = np.zeros(len(records), dtype=bool)
+    interesting = frozenset(INIT_IMAGE_KEYS) | frozenset(VARIATION_SEED_KEYS)
+    isdisjoint = interesting.isdisjoint
+    candidates = np.flatnonzero([not isdisjoint(extra) for extra in _attribute(records, "extra")])
+    for row in candidates.tolist():
+        extra = records[row].extra
+        derived[row] = derived[row] or has_explicit_parent(records[row])
+        variation[row] = not extra.keys().isdisjoint(VARIATION_SEED_KEYS)
+    return derived, variation
 
 
 def _attribute(records: Sequence[GenerationRecord], name: str) -> list[Any]:
@@ -253,6 +262,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         created_at = records[row].created_at
         if created_at is not None:
             calendar_day[row] = created_at.date().toordinal()
+    derived, mentions_variation_seed = _derivation_flags(records)
     return RecordStream(
         records=records,
         ids=[r.id for r in records],
@@ -278,7 +288,8 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         denoise=_floats(_attribute(records, "denoise")),
         width=_floats(_attribute(records, "width")),
         height=_floats(_attribute(records, "height")),
-        explicitly_derived=_explicitly_derived(records),
+        explicitly_derived=derived,
+        mentions_variation_seed=mentions_variation_seed,
     )
 
 

@@ -91,12 +91,13 @@ def build_sessions(inputs: SessionInputs) -> tuple[list[SessionResult], list[Lin
         phase_prompts=count_codes_by_group(phase_of_row, stream.prompt_codes, len(phase_starts)),
         phase_seeds=count_codes_by_group(phase_of_row, stream.seed_codes, len(phase_starts)),
     )
+    facts = _session_facts(inputs, steps.session_start, session_of_row, starts, ends, groups)
     sessions: list[SessionResult] = []
     phase_number = 0
     for number, (start, end, phases) in enumerate(
         zip(starts.tolist(), ends.tolist(), phases_by_session, strict=True)
     ):
-        sessions.append(_session_result(inputs, groups, number, phase_number, start, end, phases))
+        sessions.append(_session_result(inputs, groups, facts, number, phase_number, start, end, phases))
         phase_number += len(phases)
     lineage = session_lineage(
         stream,
@@ -108,6 +109,45 @@ def build_sessions(inputs: SessionInputs) -> tuple[list[SessionResult], list[Lin
         inputs.lineage_settings,
     )
     return sessions, lineage
+
+
+@dataclass(frozen=True, slots=True)
+class _SessionFacts:
+    """Per-session values computed for all sessions at once (lists indexed by session number)."""
+
+    first_row: list[int]
+    """Row of the session's earliest time (ties: the first such row)."""
+    last_row: list[int]
+    """Row of the session's latest time (ties: the last such row)."""
+    mixed_tools: list[bool]
+    day_precision: list[bool]
+    confidence: list[float]
+    distinct_seeds: list[int]
+    phase_distinct_seeds: list[int]
+
+
+def _session_facts(
+    inputs: SessionInputs,
+    session_start: np.ndarray,
+    session_of_row: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    groups: _GroupTables,
+) -> _SessionFacts:
+    stream = inputs.stream
+    by_time = np.lexsort((np.arange(len(stream)), stream.time_seconds, session_of_row))
+    tool_change = np.zeros(len(stream), dtype=bool)
+    tool_change[1:] = stream.tool_codes[1:] != stream.tool_codes[:-1]
+    tool_change &= ~session_start
+    return _SessionFacts(
+        first_row=by_time[starts].tolist(),
+        last_row=by_time[ends - 1].tolist(),
+        mixed_tools=(np.add.reduceat(tool_change, starts) > 0).tolist(),
+        day_precision=stream.day_precision[starts].tolist(),
+        confidence=inputs.session_confidence[inputs.session_codes[starts]].tolist(),
+        distinct_seeds=groups.session_seeds.distinct_known_all().tolist(),
+        phase_distinct_seeds=groups.phase_seeds.distinct_known_all().tolist(),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +174,7 @@ def _concept(inputs: SessionInputs, counts: GroupCounts, group: int) -> str | No
 def _session_result(
     inputs: SessionInputs,
     groups: _GroupTables,
+    facts: _SessionFacts,
     number: int,
     first_phase: int,
     start: int,
@@ -143,18 +184,16 @@ def _session_result(
     stream = inputs.stream
     records = stream.records
     ids = stream.ids[start:end]
-    times = stream.time_seconds[start:end]
-    started_at = records[start + int(np.argmin(times))].created_at
-    ended_at = records[start + int(np.argmax(times))].created_at
+    started_at = records[facts.first_row[number]].created_at
+    ended_at = records[facts.last_row[number]].created_at
     assert started_at is not None and ended_at is not None
-    tool_codes = stream.tool_codes[start:end]
-    if tool_codes[0] == tool_codes[-1] and bool(np.all(tool_codes == tool_codes[0])):
-        tool = stream.tool_names[int(tool_codes[0])]
-    else:
-        tool_counts = Counter(stream.tool_names[c] for c in tool_codes.tolist())
+    if facts.mixed_tools[number]:
+        tool_counts = Counter(stream.tool_names[c] for c in stream.tool_codes[start:end].tolist())
         tool = tool_counts.most_common(1)[0][0]  # ties: the tool seen first
+    else:
+        tool = stream.tool_names[int(stream.tool_codes[start])]
     intent = session_intent(phases, stream, inputs.similarity, inputs.phase_settings)
-    duration: timedelta | None = None if bool(stream.day_precision[start]) else ended_at - started_at
+    duration: timedelta | None = None if facts.day_precision[number] else ended_at - started_at
     optimized = next(
         (p.detail.get("parameter_range") for p in phases if p.intent is Intent.OPTIMIZATION), None
     )
@@ -166,7 +205,7 @@ def _session_result(
         intent=intent,
         image_count=end - start,
         duration=duration,
-        distinct_seeds=groups.session_seeds.distinct_known(number),
+        distinct_seeds=facts.distinct_seeds[number],
         optimized_parameter=optimized,
     )
     if len(phases) == 1:
@@ -180,7 +219,7 @@ def _session_result(
                 concept=phase_concept,
                 intent=phase.intent,
                 image_count=phase.end - phase.start,
-                distinct_seeds=groups.phase_seeds.distinct_known(first_phase + i),
+                distinct_seeds=facts.phase_distinct_seeds[first_phase + i],
                 optimized_parameter=phase.detail.get("parameter_range"),
             ),
             asset_ids=stream.ids[phase.start : phase.end],
@@ -198,7 +237,7 @@ def _session_result(
         intent=intent,
         asset_ids=ids,
         phases=phase_results,
-        confidence=float(inputs.session_confidence[int(inputs.session_codes[start])]),
+        confidence=facts.confidence[number],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -185,3 +186,16 @@ def test_boundary_margins_cover_every_gap_and_are_infinite_when_forced() -> None
     assert set(margins) == {"a001", "a002", "b000", "b001"}
     assert margins["b000"] == float("inf")
     assert margins["a001"] < 0
+
+
+def test_the_garbage_collector_state_is_restored_after_an_analysis() -> None:
+    records = list(paced("a", 0, 5, 1, NEON))
+    assert gc.isenabled()
+    analyze_records(records)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        analyze_records(records)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
