@@ -121,6 +121,24 @@ async def all_timed_assets(session: AsyncSession, user_id: uuid.UUID) -> list[As
     )
 
 
+async def time_range_of(
+    session: AsyncSession, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]
+) -> tuple[datetime, datetime] | None:
+    """Earliest and latest ``created_at`` among ``asset_ids`` (None when none of them has a time);
+    one aggregate query, no rows loaded."""
+    if not asset_ids:
+        return None
+    ids = bindparam("range_asset_ids", list(asset_ids), type_=ARRAY(UUID(as_uuid=True)))
+    earliest, latest = (
+        await session.execute(
+            select(func.min(Asset.created_at), func.max(Asset.created_at)).where(
+                Asset.user_id == user_id, Asset.id == any_(ids)
+            )
+        )
+    ).one()
+    return None if earliest is None or latest is None else (earliest, latest)
+
+
 async def assets_by_ids(
     session: AsyncSession, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]
 ) -> list[Asset]:

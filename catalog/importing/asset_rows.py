@@ -72,7 +72,11 @@ def prompt_digest(prompt: str | None) -> bytes | None:
     return None if not prompt else hashlib.sha256(prompt.encode()).digest()
 
 
-def record_to_row(record: GenerationRecord, *, user_id: uuid.UUID) -> dict[str, Any]:
+def record_to_row(
+    record: GenerationRecord, *, user_id: uuid.UUID, json_safe_extra: bool = True
+) -> dict[str, Any]:
+    """The ``assets`` columns of ``record``. ``json_safe_extra=False`` leaves ``extra`` as read, for
+    callers that serialise it with :func:`json_text` (which makes it safe only when it must)."""
     prompt = clean_text(record.prompt)
     counter = record.extra.get("file_counter")
     return {
@@ -100,7 +104,7 @@ def record_to_row(record: GenerationRecord, *, user_id: uuid.UUID) -> dict[str, 
         "parent_job_id": clean_text(record.parent_job_id),
         "file_name": clean_text(record.file_name),
         "workflow_hash": clean_text(record.workflow_hash),
-        "extra": json_safe(record.extra),
+        "extra": json_safe(record.extra) if json_safe_extra else record.extra,
         "file_counter": counter if isinstance(counter, int) and abs(counter) < 2**62 else None,
     }
 
@@ -113,11 +117,26 @@ def copy_values(row: dict[str, Any]) -> tuple[Any, ...]:
     for column in ASSET_COPY_COLUMNS:
         value = row.get(column)
         if column in _JSON_COLUMNS:
-            value = json.dumps(value if value is not None else ({} if column == "extra" else []))
+            value = json_text(value if value is not None else ({} if column == "extra" else []))
         elif column == "edited":
             value = bool(value)
         values.append(value)
     return tuple(values)
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON text PostgreSQL accepts, the same as ``json.dumps(json_safe(value))``.
+
+    Fast path: plain JSON data is dumped directly; only when that fails (bytes, NaN, sets, other
+    objects, nesting beyond the interpreter's recursion limit) or the text would carry a NUL
+    (``\\u0000``, refused by ``jsonb``) is the value walked by :func:`json_safe` first. So nesting
+    deeper than ``json_safe``'s cut but within the recursion limit is kept verbatim.
+    """
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return json.dumps(json_safe(value))
+    return json.dumps(json_safe(value)) if "\\u0000" in text else text
 
 
 def row_to_record(row: Any, *, user: str | None = None) -> GenerationRecord:

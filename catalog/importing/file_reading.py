@@ -30,7 +30,7 @@ from engine.metadata import read_image
 from engine.metadata.result import ImageReadResult, UnreadableImage
 
 PROCESS_POOL_THRESHOLD_FILES = 256
-CHUNK_FILES = 64
+CHUNK_FILES = 128
 MAX_CHUNKS_IN_FLIGHT = 16
 
 
@@ -57,12 +57,15 @@ def read_one(path: str, timezone: str) -> ImageReadResult | FileProblem:
         return FileProblem(path, f"reader failed unexpectedly ({type(error).__name__}: {error})")
 
 
-def image_row(result: ImageReadResult, user_id: uuid.UUID, path: Path) -> dict[str, Any]:
-    """The ``assets`` row of one read image (record columns plus the file's own)."""
-    row = record_to_row(result.record, user_id=user_id)
+def image_row(
+    result: ImageReadResult, user_id: uuid.UUID, path: Path, resolved_folders: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The ``assets`` row of one read image (record columns plus the file's own); ``extra`` is left
+    as read, for :func:`~catalog.importing.asset_rows.copy_values` to serialise."""
+    row = record_to_row(result.record, user_id=user_id, json_safe_extra=False)
     row.update(
         content_sha256=result.content_sha256,
-        file_path=clean_text(str(path.resolve())),
+        file_path=clean_text(resolved_path(str(path), resolved_folders)),
         file_size_bytes=result.file_size,
         image_format=result.image_format,
         pixel_width=result.pixel_width,
@@ -72,12 +75,25 @@ def image_row(result: ImageReadResult, user_id: uuid.UUID, path: Path) -> dict[s
     return row
 
 
-def read_asset(path: str, timezone: str, user_id: uuid.UUID) -> ReadAsset | FileProblem:
+def resolved_path(path: str, resolved_folders: dict[str, str] | None = None) -> str:
+    """``Path(path).resolve()`` as text. With ``resolved_folders`` (a cache kept for one chunk of
+    files), each folder is resolved once: a system call per path component adds up over a library."""
+    if resolved_folders is None or os.path.islink(path):
+        return os.path.realpath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    if folder not in resolved_folders:
+        resolved_folders[folder] = os.path.realpath(folder)
+    return os.path.join(resolved_folders[folder], name)
+
+
+def read_asset(
+    path: str, timezone: str, user_id: uuid.UUID, resolved_folders: dict[str, str] | None = None
+) -> ReadAsset | FileProblem:
     outcome = read_one(path, timezone)
     if isinstance(outcome, FileProblem):
         return outcome
     try:
-        row = image_row(outcome, user_id, Path(path))
+        row = image_row(outcome, user_id, Path(path), resolved_folders)
         return ReadAsset(record_id=row["record_id"], values=copy_values(row))
     except Exception as error:  # e.g. metadata that cannot be made JSON: report, never abort
         return FileProblem(path, f"metadata cannot be stored ({type(error).__name__}: {error})")
@@ -90,7 +106,8 @@ def _read_chunk(paths: Sequence[str], timezone: str) -> list[ImageReadResult | F
 def _read_asset_chunk(
     paths: Sequence[str], timezone: str, user_id: uuid.UUID
 ) -> list[ReadAsset | FileProblem]:
-    return [read_asset(path, timezone, user_id) for path in paths]
+    resolved_folders: dict[str, str] = {}
+    return [read_asset(path, timezone, user_id, resolved_folders) for path in paths]
 
 
 class MetadataReader:

@@ -23,6 +23,7 @@ Pipeline (the metadata path never decodes pixels):
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -73,6 +74,8 @@ class ImportReport:
     """New assets whose time (or job id) came from a previously imported tool export."""
     reclustering: list[ReclusterSummary] = field(default_factory=list)
     new_asset_ids: list[uuid.UUID] = field(default_factory=list)
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds per step (``read_and_store``, ``recluster``, ``thumbnails``), for the bench."""
 
     @property
     def sessions_touched(self) -> int:
@@ -127,6 +130,7 @@ async def import_paths(
         if item.kind in (FileKind.SKIPPED, FileKind.MISSING):
             _advance(progress, 1)
 
+    started = time.perf_counter()
     with MetadataReader(len(images)) as reader:
         pending: list[_PendingRow] = []
         async for chunk in reader.read_asset_rows(images, owner_timezone, owner_id):
@@ -150,10 +154,16 @@ async def import_paths(
             )
             _advance(progress, 1)
 
+    report.phase_seconds["read_and_store"] = time.perf_counter() - started
+
+    started = time.perf_counter()
     for user_id, asset_ids in batches.new_asset_ids.items():
         async with unit_of_work(factory) as session:
             report.reclustering.append(await recluster_span(session, user_id, asset_ids))
         report.new_asset_ids.extend(asset_ids)
+    report.phase_seconds["recluster"] = time.perf_counter() - started
+
+    started = time.perf_counter()
 
     mode = thumbnails if make_thumbnails else ThumbnailMode.SKIP
     if mode is ThumbnailMode.BACKGROUND and not settings.redis_url:
@@ -164,6 +174,7 @@ async def import_paths(
         elif mode is ThumbnailMode.BACKGROUND and settings.redis_url:
             await queue_thumbnails(settings.redis_url, user_id, list(sources))
             report.thumbnails_queued += len(sources)
+    report.phase_seconds["thumbnails"] = time.perf_counter() - started
     report.problems.sort(key=lambda problem: problem.path)
     return report
 

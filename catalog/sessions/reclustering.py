@@ -34,6 +34,7 @@ from catalog.assets.repository import (
     assets_in_time_window,
     assets_of_sessions,
     neighbour_times,
+    time_range_of,
 )
 from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset, Phase, Session
@@ -66,14 +67,10 @@ async def recluster_span(
     members remain), so the span runs from the earliest to the latest of old and new times — one
     contiguous window, because the engine only sees gaps that really exist in the stream.
     """
-    new_times = [
-        asset.created_at
-        for asset in await assets_by_ids(session, user_id, new_asset_ids)
-        if asset.created_at is not None
-    ]
-    if not new_times:
+    new_range = await time_range_of(session, user_id, new_asset_ids)
+    if new_range is None:
         return ReclusterSummary(user_id, 0, 0, 0, 0)
-    span_times = [*new_times, *previous_times]
+    span_times = [*new_range, *previous_times]
     start, end = min(span_times), max(span_times)
     before, after = await neighbour_times(session, user_id, start, end)
     if before is not None:
@@ -116,6 +113,7 @@ async def _recluster_assets(
     asset_ids: list[uuid.UUID] = []
     session_ids: list[uuid.UUID | None] = []
     phase_ids: list[uuid.UUID | None] = []
+    rows: list[Session] = []
     for result in analysis.sessions:
         session_id = identities.get(result.id)
         row = stored_sessions.get(session_id) if session_id is not None else None
@@ -124,7 +122,9 @@ async def _recluster_assets(
             session.add(row)
             created += 1
         _fill_session(row, result, by_id, now)
-        await session.flush()
+        rows.append(row)
+    await session.flush()  # every session row exists before any phase points at it (one batch)
+    for row, result in zip(rows, analysis.sessions, strict=True):
         for ordinal, phase_result in enumerate(result.phases or []):
             phase = Phase(
                 id=uuid.uuid4(),
