@@ -210,10 +210,16 @@ def evaluate_real_logs(semantic: bool) -> list[dict[str, Any]]:
             sizes = sorted(len(s.asset_ids) for s in analysis.sessions)
             intents = Counter(str(s.intent) for s in analysis.sessions)
             users = len({s.user for s in analysis.sessions})
+            ordered = stream_order(records)
+            baseline_sessions = {
+                "30-min timeout": len(set(fixed_timeout(ordered).values())),
+                "PhotoTOC": len(set(phototoc(ordered).values())),
+            }
             rows.append(
                 {
                     "log": name,
                     "features": label,
+                    "baseline_sessions": baseline_sessions,
                     "records": len(records),
                     "users": users,
                     "sessions": len(sizes),

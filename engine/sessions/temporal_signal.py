@@ -7,6 +7,8 @@ A gap is judged against the artist's own pace around it, not against a fixed tim
 - ``local_log_pace`` is the median log step of up to ``pace_window_steps`` steps on each side (the gap
   itself excluded, never across users or precision classes), shrunk toward ``prior_pace_seconds``
   when few neighbours exist;
+- the pace is capped at ``max_pace_seconds`` (15 min): sparse streams (an image every few hours)
+  are not judged against their own sparseness;
 - ``local_log_spread`` is 1.4826 × the median absolute deviation of the same neighbours, floored
   (``min_log_spread``) so a metronomic queue does not turn every hiccup into a break;
 - the evidence is the robust z-score ``(log gap − local_log_pace) / local_log_spread``, clipped to
@@ -35,6 +37,9 @@ class TemporalSettings:
     prior_log_spread: float = 0.8
     prior_weight_steps: float = 1.0
     min_log_spread: float = 0.45
+    max_pace_seconds: float = 900.0
+    """The local pace is capped here: one image every few hours is not a working pace, and a gap of an
+    hour in such a sparse stream is still a break (each image its own visit)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,7 @@ def temporal_signal(
     step_rows = np.flatnonzero(is_step)
     log_steps = np.log(np.maximum(gap_seconds[step_rows], step_floor[step_rows]))
     pace, spread = _local_pace(log_steps, segment_codes[step_rows], settings)
+    pace = np.minimum(pace, np.log(settings.max_pace_seconds))
     z = (log_steps - pace) / spread
     evidence[step_rows] = np.clip(z, MIN_EVIDENCE, MAX_EVIDENCE)
     evidence[is_batch] = MIN_EVIDENCE
