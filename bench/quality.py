@@ -21,6 +21,7 @@ import os
 import statistics
 import sys
 import time
+from itertools import pairwise
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -124,6 +125,79 @@ def evaluate_simulation(seed: int, artists: int, days: int, semantic: bool) -> l
     for row in rows:
         row.update(seed=seed, records=len(ordered), true_sessions=len(set(library.session_of.values())))
     return rows
+
+
+# -- calibration ---------------------------------------------------------------------------------
+
+
+def evaluate_calibration(seed: int, artists: int, days: int, rounds: int = 5) -> list[dict[str, Any]]:
+    """Simulated users whose notion of a session is systematically coarser / finer than the default
+    (they split exactly where the default margin exceeds their own threshold) correct one disagreement
+    per round (a random one, fixed seed); after ``rounds`` corrections, how many *uncorrected* gaps
+    still disagree, and do corrected boundaries hold?"""
+    from engine.calibration import BoundaryCorrection, CorrectionKind, learn_threshold_offset
+    from engine.session_analysis import SessionConstraints
+
+    library = simulate_library(seed=seed, artists=artists, days=days)
+    records = library.records
+    baseline = analyze_records(records)
+    margins = baseline.boundary_margins
+    ordered = stream_order(records)
+    previous_of = {b.id: a.id for a, b in pairwise(ordered) if a.user == b.user}
+
+    def boundaries(analysis: Analysis) -> set[str]:
+        starts = {s.asset_ids[0] for s in analysis.sessions}
+        return {a for a in starts if a in previous_of}
+
+    rows = []
+    users = (("coarser user (threshold +2.0)", 2.0), ("finer user (threshold −1.5)", -1.5))
+    for name, user_threshold in users:
+        wanted = {a for a, m in margins.items() if m > user_threshold and a in previous_of}
+        rng = np.random.default_rng(seed)
+        must: list[tuple[str, str]] = []
+        cannot: list[tuple[str, str]] = []
+        corrections: list[BoundaryCorrection] = []
+        corrected: set[str] = set()
+        analysis = baseline
+        offset = 0.0
+        initial = len(boundaries(baseline) ^ wanted)
+        held = True
+        for _ in range(rounds):
+            disagreements = sorted(boundaries(analysis) ^ wanted)
+            if not disagreements:
+                break
+            asset = disagreements[int(rng.integers(0, len(disagreements)))]
+            corrected.add(asset)
+            split = asset in wanted
+            (cannot if split else must).append((previous_of[asset], asset))
+            kind = CorrectionKind.SPLIT if split else CorrectionKind.MERGE
+            corrections.append(BoundaryCorrection(kind, margins[asset]))
+            offset = learn_threshold_offset(corrections)
+            constraints = SessionConstraints(must_link=must, cannot_link=cannot)
+            analysis = analyze_records(records, constraints=constraints, threshold_offset=offset)
+            found = boundaries(analysis)
+            held = held and all((a in found) == (a in wanted) for a in corrected)
+        rows.append(
+            {
+                "user": name,
+                "gaps": len(margins),
+                "disagreeing gaps before": initial,
+                f"after {rounds} corrections (uncorrected gaps)": len(
+                    (boundaries(analysis) ^ wanted) - corrected
+                ),
+                "learned offset": round(offset, 3),
+                "corrected boundaries held in every run": held,
+            }
+        )
+    return rows
+
+
+def calibration_table(rows: Sequence[dict[str, Any]]) -> str:
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(row[c]) for c in columns) + " |")
+    return "\n".join(lines)
 
 
 # -- real logs -----------------------------------------------------------------------------------
@@ -309,6 +383,12 @@ def main() -> None:
             f"### Simulated histories — {label} seed {seed} ({rows[0]['records']} records, "
             f"{rows[0]['true_sessions']} true sessions, {args.artists} artists)\n\n" + simulation_table(rows)
         )
+    calibration_rows = evaluate_calibration(args.seed, args.artists, args.days)
+    report["calibration"] = calibration_rows
+    sections.append(
+        f"### Learning from corrections — held-out seed {args.seed}, 5 corrections each\n\n"
+        + calibration_table(calibration_rows)
+    )
     real_rows = evaluate_real_logs(semantic)
     report["real_logs"] = real_rows
     sections.append("### Real logs (no ground truth): sessions found\n\n" + real_table(real_rows))
