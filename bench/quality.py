@@ -21,10 +21,10 @@ import os
 import statistics
 import sys
 import time
-from itertools import pairwise
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
