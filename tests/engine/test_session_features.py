@@ -24,7 +24,10 @@ def test_prompt_tokens_ignore_weight_syntax_tags_numbers_and_tool_parameters() -
 def test_boilerplate_counts_little() -> None:
     weights = prompt_token_weights("masterpiece, best quality, red fox, 8k")
     assert weights["fox"] == 1.0 and weights["masterpiece"] < 0.5
-    assert lexical_similarity("masterpiece, best quality, 8k, red fox", "masterpiece, best quality, 8k, castle") < 0.3
+    assert (
+        lexical_similarity("masterpiece, best quality, 8k, red fox", "masterpiece, best quality, 8k, castle")
+        < 0.3
+    )
 
 
 def test_key_phrases_drop_framing_style_attributions_and_cut_long_chunks() -> None:
@@ -98,7 +101,15 @@ def _tiny_clip_model(directory: Path) -> Path:
     """A randomly initialised CLIP with a 7-token vocabulary, saved the way Hugging Face saves models."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
-    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1, "a</w>": 2, "cat</w>": 3, "dog</w>": 4, "c": 5, "t</w>": 6}
+    vocab = {
+        "<|startoftext|>": 0,
+        "<|endoftext|>": 1,
+        "a</w>": 2,
+        "cat</w>": 3,
+        "dog</w>": 4,
+        "c": 5,
+        "t</w>": 6,
+    }
     (directory / "vocab.json").write_text(json.dumps(vocab))
     (directory / "merges.txt").write_text("#version: 0.2\n")
     tokenizer = transformers.CLIPTokenizer(str(directory / "vocab.json"), str(directory / "merges.txt"))
@@ -107,19 +118,29 @@ def _tiny_clip_model(directory: Path) -> Path:
     )
     config = transformers.CLIPConfig(
         text_config={
-            "vocab_size": len(vocab), "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
-            "num_attention_heads": 2, "max_position_embeddings": 16,
+            "vocab_size": len(vocab),
+            "hidden_size": 16,
+            "intermediate_size": 32,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "max_position_embeddings": 16,
         },
         vision_config={
-            "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
-            "image_size": 32, "patch_size": 16,
+            "hidden_size": 16,
+            "intermediate_size": 32,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "image_size": 32,
+            "patch_size": 16,
         },
         projection_dim=8,
     )
     torch.manual_seed(0)
     model_directory = directory / "tiny-clip"
     transformers.CLIPModel(config).save_pretrained(model_directory)
-    transformers.CLIPProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(model_directory)
+    transformers.CLIPProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(
+        model_directory
+    )
     return model_directory
 
 
@@ -145,7 +166,14 @@ def test_prompt_embedder_embeds_each_unique_prompt_once_with_the_bundled_minilm(
     from engine.features.prompt_embedding import PROMPT_EMBEDDING_DIM, PromptEmbedder
 
     embedder = PromptEmbedder(batch_size=2)
-    prompts = ["neon alley at night", "cyberpunk street in the rain", "bowl of ramen", "neon alley at night", "", None]
+    prompts = [
+        "neon alley at night",
+        "cyberpunk street in the rain",
+        "bowl of ramen",
+        "neon alley at night",
+        "",
+        None,
+    ]
     vectors = embedder.embed_prompts(prompts)
     assert list(vectors) == ["neon alley at night", "cyberpunk street in the rain", "bowl of ramen"]
     assert all(v.shape == (PROMPT_EMBEDDING_DIM,) and v.dtype == np.float32 for v in vectors.values())

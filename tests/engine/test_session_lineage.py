@@ -18,7 +18,9 @@ class Clock:
         self.time = T0
         self.count = 0
 
-    def record(self, prompt: str | None = PROMPT, *, same_batch: bool = False, **fields: Any) -> GenerationRecord:
+    def record(
+        self, prompt: str | None = PROMPT, *, same_batch: bool = False, **fields: Any
+    ) -> GenerationRecord:
         if not same_batch:
             self.time += timedelta(seconds=45)
         self.count += 1
@@ -67,14 +69,24 @@ def test_source_image_by_file_name_is_img2img_inpaint_or_upscale() -> None:
 def test_midjourney_parent_jobs_give_variation_upscale_and_remix() -> None:
     clock = Clock()
     grid = clock.record(tool="midjourney", job_id="job-1", width=1024, height=1024)
-    variation = clock.record(tool="midjourney", job_id="job-2", parent_job_id="job-1", width=1024, height=1024)
+    variation = clock.record(
+        tool="midjourney", job_id="job-2", parent_job_id="job-1", width=1024, height=1024
+    )
     upscale = clock.record(
-        tool="midjourney", job_id="job-3", parent_job_id="job-1", width=2048, height=2048,
+        tool="midjourney",
+        job_id="job-3",
+        parent_job_id="job-1",
+        width=2048,
+        height=2048,
         extra={"job_type": "upscale"},
     )
     remix = clock.record(
-        "lighthouse on a cliff, calm sea at dawn", tool="midjourney", job_id="job-4", parent_job_id="job-2",
-        width=1024, height=1024,
+        "lighthouse on a cliff, calm sea at dawn",
+        tool="midjourney",
+        job_id="job-4",
+        parent_job_id="job-2",
+        width=1024,
+        height=1024,
     )
     edges = _edges(analyze_records([grid, variation, upscale, remix]))
     assert edges[variation.id][:2] == (grid.id, LineageKind.VARIATION)
@@ -95,7 +107,10 @@ def test_variation_seed_points_at_the_base_image() -> None:
     base = clock.record(seed=500)
     other = clock.record(seed=501)
     variation = clock.record(seed=500, extra={"subseed": 9876, "subseed_strength": 0.1})
-    assert _edges(analyze_records([base, other, variation]))[variation.id][:2] == (base.id, LineageKind.VARIATION)
+    assert _edges(analyze_records([base, other, variation]))[variation.id][:2] == (
+        base.id,
+        LineageKind.VARIATION,
+    )
 
 
 def test_inferred_param_sweep_reroll_and_prompt_edit() -> None:
