@@ -1,7 +1,8 @@
 """Generation records ⇄ ``assets`` rows.
 
 Invariants: every value written is acceptable to PostgreSQL — NUL characters are stripped from text
-(PostgreSQL text cannot hold them) and ``extra`` is made JSON-safe (bytes become hex, unknown objects
+(PostgreSQL text cannot hold them), text is cut to its column's length (noted in
+``extra["metadata_errors"]``) and ``extra`` is made JSON-safe (bytes become hex, unknown objects
 their ``str``). Asset rows are turned back into records with ``id`` = the asset's UUID, so the engine's
 output refers to catalog rows directly.
 """
@@ -15,6 +16,9 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import String
+
+from catalog.models import Asset
 from engine.records import GenerationRecord, LoraRef, TimePrecision
 
 ASSET_RECORD_COLUMNS = (
@@ -65,6 +69,13 @@ ASSET_COPY_COLUMNS = (
 COPY_RECORD_ID_INDEX = ASSET_COPY_COLUMNS.index("record_id")
 _JSON_COLUMNS = frozenset({"loras", "extra"})
 
+TEXT_COLUMN_LENGTHS: dict[str, int] = {
+    column.name: column.type.length
+    for column in Asset.__table__.columns
+    if isinstance(column.type, String) and column.type.length is not None
+}
+"""``varchar(n)`` limits of the ``assets`` columns (from the model, so they cannot drift)."""
+
 _MAX_DEPTH = 40
 
 
@@ -76,7 +87,43 @@ def record_to_row(
     record: GenerationRecord, *, user_id: uuid.UUID, json_safe_extra: bool = True
 ) -> dict[str, Any]:
     """The ``assets`` columns of ``record``. ``json_safe_extra=False`` leaves ``extra`` as read, for
-    callers that serialise it with :func:`json_text` (which makes it safe only when it must)."""
+    callers that serialise it with :func:`json_text` (which makes it safe only when it must).
+
+    Text longer than its column (a 500-character sampler name in a crafted file) is cut to fit and
+    noted in ``extra["metadata_errors"]``, like any other malformed metadata; only ``record_id`` is
+    never cut (it is the record's identity): :func:`row_problem` reports that case instead.
+    """
+    row = _record_columns(record, user_id=user_id, json_safe_extra=json_safe_extra)
+    notes = _fit_text_columns(row)
+    if notes:
+        extra = dict(row["extra"])
+        previous = extra.get("metadata_errors")
+        extra["metadata_errors"] = [*(previous if isinstance(previous, list) else []), *notes]
+        row["extra"] = extra
+    return row
+
+
+def row_problem(row: dict[str, Any]) -> str | None:
+    """Why ``row`` cannot be stored at all, or ``None``."""
+    record_id = row.get("record_id")
+    if not record_id:
+        return "the record has no id"
+    if len(record_id) > TEXT_COLUMN_LENGTHS["record_id"]:
+        return f"record id is {len(record_id)} characters long (at most {TEXT_COLUMN_LENGTHS['record_id']})"
+    return None
+
+
+def _fit_text_columns(row: dict[str, Any]) -> list[str]:
+    notes: list[str] = []
+    for column, limit in TEXT_COLUMN_LENGTHS.items():
+        value = row.get(column)
+        if column != "record_id" and isinstance(value, str) and len(value) > limit:
+            row[column] = value[:limit]
+            notes.append(f"{column} was {len(value)} characters long; kept the first {limit}")
+    return notes
+
+
+def _record_columns(record: GenerationRecord, *, user_id: uuid.UUID, json_safe_extra: bool) -> dict[str, Any]:
     prompt = clean_text(record.prompt)
     counter = record.extra.get("file_counter")
     return {

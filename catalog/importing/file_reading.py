@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from catalog.importing.asset_rows import clean_text, copy_values, record_to_row
+from catalog.importing.asset_rows import clean_text, copy_values, record_to_row, row_problem
 from engine.metadata import read_image
 from engine.metadata.result import ImageReadResult, UnreadableImage
 
@@ -94,6 +94,9 @@ def read_asset(
         return outcome
     try:
         row = image_row(outcome, user_id, Path(path), resolved_folders)
+        problem = row_problem(row)
+        if problem is not None:
+            return FileProblem(path, problem)
         return ReadAsset(record_id=row["record_id"], values=copy_values(row))
     except Exception as error:  # e.g. metadata that cannot be made JSON: report, never abort
         return FileProblem(path, f"metadata cannot be stored ({type(error).__name__}: {error})")

@@ -34,10 +34,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
+from sqlalchemy.exc import DBAPIError
+
 from catalog.accounts.service import get_or_create_user
 from catalog.assets.repository import set_thumbnails
 from catalog.database import SessionFactory, unit_of_work
-from catalog.importing.asset_rows import COPY_RECORD_ID_INDEX, copy_values, record_to_row
+from catalog.importing.asset_rows import COPY_RECORD_ID_INDEX, copy_values, record_to_row, row_problem
 from catalog.importing.bulk_asset_repository import copy_new_assets
 from catalog.importing.discovery import FileKind, FoundFile, discover
 from catalog.importing.export_evidence import apply_stored_evidence
@@ -97,6 +100,8 @@ class _PendingRow:
     record_id: str
     values: tuple[Any, ...]
     source_path: Path | None
+    label: str
+    """Where the row came from, for a problem report (a file path, or ``file.jsonl: record <id>``)."""
 
 
 async def import_paths(
@@ -136,7 +141,7 @@ async def import_paths(
         async for chunk in reader.read_asset_rows(images, owner_timezone, owner_id):
             for path, outcome in chunk:
                 if isinstance(outcome, ReadAsset):
-                    pending.append(_PendingRow(outcome.record_id, outcome.values, path))
+                    pending.append(_PendingRow(outcome.record_id, outcome.values, path, str(path)))
                 else:
                     report.problems.append(outcome)
                     _advance(progress, 1)
@@ -186,25 +191,68 @@ async def _store(
     report: ImportReport,
     batches: _UserBatches,
 ) -> None:
-    """One batch, one transaction: new rows in, stored export times applied to them."""
+    """One batch, one transaction: new rows in, stored export times applied to them.
+
+    Should the database refuse the batch for its data (a value no check foresaw), the batch is
+    stored again row by row, each in its own transaction, and only the refused rows are reported:
+    one bad file never costs the others their place.
+    """
     if not pending:
         return
     unique: dict[str, _PendingRow] = {}
     for item in pending:
         unique.setdefault(item.record_id, item)
-    async with unit_of_work(factory) as session:
-        inserted = await copy_new_assets(session, [item.values for item in unique.values()])
-        applied = await apply_stored_evidence(session, user_id, asset_ids=list(inserted.values()))
-    report.times_from_exports += len(applied.updated)
+    refused: set[str] = set()
+    try:
+        inserted = await _store_rows(factory, user_id, list(unique.values()), report)
+    except Exception as error:
+        if not _is_data_error(error):
+            raise
+        inserted = {}
+        for item in unique.values():
+            try:
+                inserted |= await _store_rows(factory, user_id, [item], report)
+            except Exception as row_error:
+                if not _is_data_error(row_error):
+                    raise
+                refused.add(item.record_id)
+                report.problems.append(FileProblem(item.label, f"cannot be stored ({_reason(row_error)})"))
     from_files = pending[0].source_path is not None
     report.imported += len(inserted) if from_files else 0
     report.records_imported += 0 if from_files else len(inserted)
-    report.already_known += len(pending) - len(inserted)
+    report.already_known += len(pending) - len(inserted) - len(refused)  # a refused file's copy: known
     for record_id, asset_id in inserted.items():
         item = unique[record_id]
         batches.new_asset_ids[user_id].append(asset_id)
         if item.source_path is not None:
             batches.thumbnail_sources[user_id][asset_id] = item.source_path
+
+
+async def _store_rows(
+    factory: SessionFactory, user_id: uuid.UUID, rows: Sequence[_PendingRow], report: ImportReport
+) -> dict[str, uuid.UUID]:
+    async with unit_of_work(factory) as session:
+        inserted = await copy_new_assets(session, [row.values for row in rows])
+        applied = await apply_stored_evidence(session, user_id, asset_ids=list(inserted.values()))
+    report.times_from_exports += len(applied.updated)
+    return inserted
+
+
+def _is_data_error(error: BaseException) -> bool:
+    """A refusal of the data itself (SQLSTATE class 22 or 23, or text that cannot be encoded), as
+    opposed to a lost connection or a server problem, which must abort the import."""
+    if isinstance(error, UnicodeError):
+        return True
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if isinstance(cause, asyncpg.PostgresError) or state:
+        return str(state or "")[:2] in ("22", "23")
+    return isinstance(cause, asyncpg.DataError | UnicodeError)
+
+
+def _reason(error: BaseException) -> str:
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return str(cause).splitlines()[0] if str(cause) else type(cause).__name__
 
 
 async def _import_records_file(
@@ -235,8 +283,17 @@ async def _import_records_file(
                     await get_or_create_user(session, str(handle), timezone=owner_timezone)
                 ).id
         user_id = user_ids[handle]
-        values = copy_values(record_to_row(_without_user(outcome), user_id=user_id))
-        pending[user_id].append(_PendingRow(values[COPY_RECORD_ID_INDEX], values, None))
+        label = f"{item.path}: record {str(outcome.id)[:60]}"
+        try:
+            row = record_to_row(_without_user(outcome), user_id=user_id)
+            problem = row_problem(row)
+            values = copy_values(row) if problem is None else ()
+        except Exception as error:  # e.g. text that is not encodable as UTF-8: this record only
+            problem = f"cannot be stored ({type(error).__name__}: {error})"
+        if problem is not None:
+            report.problems.append(FileProblem(label, problem))
+            continue
+        pending[user_id].append(_PendingRow(values[COPY_RECORD_ID_INDEX], values, None, label))
     for user_id, rows in pending.items():
         for start in range(0, len(rows), settings.import_batch_size):
             await _store(factory, rows[start : start + settings.import_batch_size], user_id, report, batches)

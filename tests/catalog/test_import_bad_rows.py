@@ -1,0 +1,69 @@
+"""Records the database would refuse: each is one problem with where it came from and why; the
+rest of the batch is stored (real PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from catalog.database import SessionFactory
+from catalog.importing.service import import_paths
+from catalog.models import Asset
+from catalog.settings import AtelierSettings
+
+
+def _jsonl(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+async def test_a_refused_record_is_reported_and_the_rest_of_its_batch_is_stored(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    good = [
+        json.dumps({"id": f"g{i}", "tool": "a1111", "created_at": f"2026-01-01T10:0{i}:00Z"})
+        for i in range(3)
+    ]
+    # Lone UTF-16 surrogates: valid JSON, but no text PostgreSQL can store. In the prompt, Python
+    # cannot even encode it; in an unknown field (kept in ``extra``) only the database refuses it,
+    # which fails the whole COPY batch, then stored again row by row.
+    template = '{"id": "%s", "tool": "a1111", "%s": "moon \\ud800", "created_at": "2026-01-01T10:05:00Z"}'
+    unencodable, refused = template % ("in-prompt", "prompt"), template % ("in-extra", "note")
+    path = _jsonl(tmp_path / "log.jsonl", [good[0], unencodable, good[1], refused, good[2]])
+
+    report = await import_paths(session_factory, settings, user_handle="ada", paths=[path])
+
+    assert report.records_imported == 3
+    assert [(problem.path, "cannot be stored" in problem.reason) for problem in report.problems] == [
+        (f"{path}: record in-extra", True),
+        (f"{path}: record in-prompt", True),
+    ]
+    assert "json" in report.problems[0].reason  # refused by PostgreSQL itself, after the batch failed
+    async with session_factory() as session:
+        stored = set(await session.scalars(select(Asset.record_id)))
+        unclustered = await session.scalar(select(Asset).where(Asset.session_id.is_(None)))
+    assert stored == {"g0", "g1", "g2"} and unclustered is None
+
+    again = await import_paths(session_factory, settings, user_handle="ada", paths=[path])
+    assert (again.records_imported, again.already_known, len(again.problems)) == (0, 3, 2)
+
+
+async def test_text_longer_than_its_column_is_cut_and_noted_and_an_overlong_id_is_refused(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    records = [
+        {"id": "long-sampler", "tool": "a1111", "sampler": "x" * 500, "created_at": "2026-01-01T10:00:00Z"},
+        {"id": "i" * 300, "tool": "a1111", "created_at": "2026-01-01T10:01:00Z"},
+    ]
+    path = _jsonl(tmp_path / "log.jsonl", [json.dumps(record) for record in records])
+
+    report = await import_paths(session_factory, settings, user_handle="ada", paths=[path])
+
+    assert report.records_imported == 1
+    assert len(report.problems) == 1 and "record id is 300 characters long" in report.problems[0].reason
+    async with session_factory() as session:
+        asset = await session.scalar(select(Asset))
+    assert asset is not None and asset.sampler == "x" * 120
+    assert asset.extra["metadata_errors"] == ["sampler was 500 characters long; kept the first 120"]
