@@ -59,10 +59,6 @@ class PromptSimilarity:
     def __init__(self, prompt_embeddings: Mapping[str, np.ndarray] | None = None) -> None:
         self._embeddings = prompt_embeddings or {}
 
-    @property
-    def has_embeddings(self) -> bool:
-        return bool(self._embeddings)
-
     def __call__(self, prompt_a: str, prompt_b: str) -> float:
         if prompt_a == prompt_b:
             return 1.0 if prompt_a else 0.0

@@ -22,10 +22,6 @@ class GroupCounts:
         start, end = int(self.offsets[group]), int(self.offsets[group + 1])
         return self.codes[start:end], self.counts[start:end]
 
-    def distinct_known(self, group: int) -> int:
-        codes, _ = self.of(group)
-        return int(np.count_nonzero(codes >= 0))
-
     def distinct_known_all(self) -> np.ndarray:
         """Number of distinct non-missing codes of every group (groups are never empty)."""
         if not len(self.codes):

@@ -143,21 +143,10 @@ def normalise_model_name(model: str | None) -> str | None:
     return name or None
 
 
-def file_counter(record: GenerationRecord) -> int | None:
-    """The tool's file counter from ``extra["file_counter"]`` (int or digit string), else None."""
-    value = record.extra.get("file_counter") if record.extra else None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def _counter_value(value: object) -> int:
-    """Sort value of a non-int ``file_counter`` (digit strings count; anything else sorts last)."""
-    if isinstance(value, str) and value.strip().isdigit():
+    """Sort value of a non-int ``extra["file_counter"]``: a digit string counts; anything else (or
+    none, or a bool) sorts after every counter."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 19:
         return int(value.strip())
     return _NO_COUNTER
 
@@ -216,7 +205,9 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     )
     raw_counters = [r.extra.get("file_counter") if r.extra else None for r in timed_records]
     counters = np.fromiter(
-        (c if type(c) is int else _counter_value(c) for c in raw_counters), dtype=np.int64, count=count
+        (c if type(c) is int and abs(c) < _NO_COUNTER else _counter_value(c) for c in raw_counters),
+        dtype=np.int64,
+        count=count,
     )
     order = np.lexsort((counters, time_input, day_input, user_codes_input))
     order = _break_ties_by_name(order, timed_records, user_codes_input, day_input, time_input, counters)
