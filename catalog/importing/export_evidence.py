@@ -37,6 +37,7 @@ from itertools import groupby
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.importing.asset_rows import TEXT_COLUMN_LENGTHS
 from catalog.importing.evidence_repository import (
     AssetTimeUpdate,
     EvidenceMatch,
@@ -48,6 +49,7 @@ from catalog.importing.evidence_repository import (
 from catalog.importing.time_sources import time_beats
 from engine.exports import ExportTimeEvidence
 
+JOB_ID_MAX_LENGTH = TEXT_COLUMN_LENGTHS["job_id"]
 EvidenceKey = tuple[str, str, str]
 """``(source, key_kind, key)``: what identifies one piece of stored evidence for a user."""
 
@@ -71,7 +73,8 @@ class EvidenceApplication:
 
 def evidence_rows(items: Iterable[ExportTimeEvidence]) -> tuple[list[EvidenceRow], list[EvidenceKey]]:
     """One row per ``(source, key_kind, key)``; keys an export gives two different times are
-    contradictory and dropped (returned second). Identical repeats collapse into one row."""
+    contradictory and dropped (returned second). Identical repeats collapse into one row. Job ids
+    too long for ``assets.job_id`` are left out (the time still applies)."""
     by_key: dict[EvidenceKey, EvidenceRow] = {}
     contradictory: set[EvidenceKey] = set()
     for item in items:
@@ -83,8 +86,8 @@ def evidence_rows(items: Iterable[ExportTimeEvidence]) -> tuple[list[EvidenceRow
             source=item.source,
             precision=str(item.precision),
             time_field=item.time_field,
-            job_id=item.job_id,
-            parent_job_id=item.parent_job_id,
+            job_id=_storable_id(item.job_id),
+            parent_job_id=_storable_id(item.parent_job_id),
         )
         known = by_key.get(key)
         if known is None:
@@ -160,6 +163,11 @@ def _asset_update(group: list[EvidenceMatch], application: EvidenceApplication) 
         job_id=job_id,
         parent_job_id=parent_job_id,
     )
+
+
+def _storable_id(value: str | None) -> str | None:
+    """A job id that fits ``assets.job_id``; a longer one is no id any tool writes, so it is dropped."""
+    return value if value is None or len(value) <= JOB_ID_MAX_LENGTH else None
 
 
 def _first(values: Iterable[str | None]) -> str | None:

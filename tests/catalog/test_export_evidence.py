@@ -19,11 +19,13 @@ from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import func, select
 
 from catalog.database import SessionFactory
+from catalog.importing.export_evidence import evidence_rows
 from catalog.importing.export_import import import_export
 from catalog.importing.service import import_paths
 from catalog.models import Asset, Session, StoredTimeEvidence
 from catalog.settings import AtelierSettings
-from engine.exports import ExportError
+from engine.exports import ExportError, ExportTimeEvidence
+from engine.records import TimePrecision
 
 COPIED_AT = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)
 """When the files were copied: their mtimes, all within one minute (one session by mtime)."""
@@ -358,3 +360,28 @@ async def test_comfyui_history_fetched_from_a_running_server(
 
     assert (report.location, report.matched, report.assets_moved) == (url, 6, 6)
     assert [s.asset_count for s in await _sessions(session_factory)] == [3, 3]
+
+
+def test_evidence_rows_collapse_repeats_drop_contradictions_and_unstorable_job_ids() -> None:
+    def item(key: str, when: datetime, job_id: str | None = None) -> ExportTimeEvidence:
+        return ExportTimeEvidence(
+            key_kind="file_name",
+            key=key,
+            created_at=when,
+            source="export:comfyui_history",
+            precision=TimePrecision.MILLISECOND,
+            time_field="execution_success",
+            job_id=job_id,
+        )
+
+    rows, contradictory = evidence_rows(
+        [
+            item("a.png", EVENING_1, "p" * 201),
+            item("a.png", EVENING_1, "p" * 201),
+            item("b.png", EVENING_1),
+            item("b.png", EVENING_2),
+        ]
+    )
+
+    assert [(row.key, row.job_id) for row in rows] == [("a.png", None)]
+    assert contradictory == [("export:comfyui_history", "file_name", "b.png")]
