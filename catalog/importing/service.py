@@ -77,6 +77,7 @@ class ImportReport:
     """New assets whose time (or job id) came from a previously imported tool export."""
     reclustering: list[ReclusterSummary] = field(default_factory=list)
     new_asset_ids: list[uuid.UUID] = field(default_factory=list)
+    """Every asset this import created (any user), in the order they were stored."""
     phase_seconds: dict[str, float] = field(default_factory=dict)
     """Wall-clock seconds per step (``read_and_store``, ``recluster``, ``thumbnails``), for the bench."""
 
