@@ -298,7 +298,7 @@ def evaluate_real_logs(semantic: bool) -> list[dict[str, Any]]:
                     "users": users,
                     "sessions": len(sizes),
                     "singletons": sum(1 for s in sizes if s == 1),
-                    "size_median": statistics.median(sizes) if sizes else 0,
+                    "size_median": float(statistics.median(sizes)) if sizes else 0.0,
                     "size_mean": round(statistics.fmean(sizes), 2) if sizes else 0,
                     "size_p90": sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0,
                     "size_max": sizes[-1] if sizes else 0,
@@ -356,6 +356,7 @@ def real_table(rows: Sequence[dict[str, Any]]) -> str:
         "size_max",
         "lineage_edges",
         "intents",
+        "baseline_sessions",
     ]
     lines = ["| " + " | ".join(c.replace("_", " ") for c in columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
