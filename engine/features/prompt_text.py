@@ -118,7 +118,7 @@ def _chunk_features(chunk: str) -> tuple[dict[str, float], str | None]:
     for item in (_ASCII_WORDS if chunk.isascii() else _UNICODE_WORDS).findall(chunk):
         if "'" in item:
             item = item.strip("'")
-        if len(item) < 2 and item != "a" or item.isdigit():
+        if (len(item) < 2 and item != "a") or item.isdigit():
             continue  # digits and stray letters ("8 k", "3 d") are not words of a concept
         words.append(item)
         weighted = _weighted_token(item)
