@@ -34,7 +34,7 @@ from catalog.embedded_servers import hold_serve_lock
 from catalog.settings import AtelierSettings
 
 DEMO_USER = "artist"
-WATCH_USER = "artist"
+
 """Owner of files found in ``ATELIER_WATCH_FOLDERS`` (the default user of ``atelier import``)."""
 WATCH_STOP_TIMEOUT_SECONDS = 30
 console = Console(stderr=True)
@@ -133,7 +133,7 @@ async def _watching_folders(settings: AtelierSettings) -> AsyncIterator[None]:
         watch_folders(
             create_session_factory(engine),
             settings,
-            WATCH_USER,
+            settings.watch_user,
             folders,
             stop_event=stop,
             thumbnails=ThumbnailMode.BACKGROUND,
@@ -141,7 +141,7 @@ async def _watching_folders(settings: AtelierSettings) -> AsyncIterator[None]:
         )
     )
     task.add_done_callback(log_failure)
-    console.print(f"watching {', '.join(map(str, folders))} for new images of {WATCH_USER!r}")
+    console.print(f"watching {', '.join(map(str, folders))} for new images of {settings.watch_user!r}")
     try:
         yield
     finally:

@@ -14,9 +14,9 @@ from arq.worker import Worker
 
 from catalog.database import create_database_engine, create_session_factory
 from catalog.settings import AtelierSettings
-from catalog.tasks import backfill_thumbnails, make_thumbnails, recluster_user_job
+from catalog.tasks import backfill_thumbnails, embed_prompts, make_thumbnails, recluster_user_job
 
-JOB_FUNCTIONS = (backfill_thumbnails, make_thumbnails, recluster_user_job)
+JOB_FUNCTIONS = (backfill_thumbnails, make_thumbnails, embed_prompts, recluster_user_job)
 
 
 def redis_settings(settings: AtelierSettings) -> RedisSettings:

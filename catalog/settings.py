@@ -60,6 +60,12 @@ class AtelierSettings(BaseSettings):
     watch_folders: list[Path] = Field(default_factory=list)
     """Folders ``atelier serve`` watches for new images (JSON list in the environment)."""
 
+    watch_user: str = "artist"
+    """Owner of images arriving in ``watch_folders``."""
+
+    prompt_embeddings: bool = True
+    """Embed new prompts (all-MiniLM-L6-v2) in the worker; off: lexical prompt similarity only."""
+
     thumbnail_size_px: int = 256
     import_batch_size: int = 500
 

@@ -21,18 +21,19 @@ from sqlalchemy import select
 from catalog.assets.repository import set_thumbnails
 from catalog.database import SessionFactory, unit_of_work
 from catalog.models import Asset
-from catalog.sessions.reclustering import recluster_user
+from catalog.prompt_embeddings import assets_using_prompts, embed_missing_prompts
+from catalog.sessions.reclustering import recluster_span, recluster_user
 from catalog.settings import AtelierSettings
-from catalog.thumbnails import ThumbnailError, make_thumbnail
+from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
 
 THUMBNAIL_BACKFILL_BATCH = 200
 THUMBNAIL_JOB_ASSETS = 200
+PROMPT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 
 async def backfill_thumbnails(ctx: dict[str, Any], user_id: str | None = None) -> int:
     """Make thumbnails for assets that have a file but none yet; returns how many were made."""
     factory: SessionFactory = ctx["session_factory"]
-    settings: AtelierSettings = ctx["settings"]
     made_total = 0
     failed: set[uuid.UUID] = set()
     while True:
@@ -47,21 +48,14 @@ async def backfill_thumbnails(ctx: dict[str, Any], user_id: str | None = None) -
             rows = (await session.execute(statement.limit(THUMBNAIL_BACKFILL_BATCH))).all()
         if not rows:
             return made_total
-        made: dict[uuid.UUID, dict[uuid.UUID, str]] = {}
+        by_owner: dict[uuid.UUID, dict[uuid.UUID, Path]] = {}
         for asset_id, owner_id, file_path in rows:
-            assert file_path is not None  # selected only where the path is set
-            try:
-                sha = make_thumbnail(
-                    Path(file_path), settings.thumbnails_dir, size_px=settings.thumbnail_size_px
-                )
-            except ThumbnailError:
-                failed.add(asset_id)
-                continue
-            made.setdefault(owner_id, {})[asset_id] = sha
-        async with unit_of_work(factory) as session:
-            for owner_id, thumbnails in made.items():
-                await set_thumbnails(session, owner_id, thumbnails)
-        made_total += sum(len(thumbnails) for thumbnails in made.values())
+            if file_path is not None:  # selected only where the path is set; narrows the type
+                by_owner.setdefault(owner_id, {})[asset_id] = Path(file_path)
+        for owner_id, sources in by_owner.items():
+            made = await _make_store_and_recluster(ctx, owner_id, sources)
+            failed.update(asset_id for asset_id in sources if asset_id not in made)
+            made_total += len(made)
 
 
 async def make_thumbnails(ctx: dict[str, Any], user_id: str, asset_ids: list[str]) -> int:
@@ -71,7 +65,6 @@ async def make_thumbnails(ctx: dict[str, Any], user_id: str, asset_ids: list[str
     nothing. A file that cannot be rendered stays without a thumbnail (the backfill retries it later).
     """
     factory: SessionFactory = ctx["session_factory"]
-    settings: AtelierSettings = ctx["settings"]
     owner = uuid.UUID(user_id)
     async with factory() as session:
         rows = (
@@ -84,18 +77,35 @@ async def make_thumbnails(ctx: dict[str, Any], user_id: str, asset_ids: list[str
                 )
             )
         ).all()
-    made: dict[uuid.UUID, str] = {}
-    for asset_id, file_path in rows:
-        assert file_path is not None  # selected only where the path is set
-        try:
-            made[asset_id] = await asyncio.to_thread(
-                make_thumbnail, Path(file_path), settings.thumbnails_dir, size_px=settings.thumbnail_size_px
-            )
-        except ThumbnailError:
-            continue
-    async with unit_of_work(factory) as session:
-        await set_thumbnails(session, owner, made)
-    return len(made)
+    sources = {asset_id: Path(file_path) for asset_id, file_path in rows if file_path is not None}
+    return len(await _make_store_and_recluster(ctx, owner, sources))
+
+
+async def _make_store_and_recluster(
+    ctx: dict[str, Any], owner_id: uuid.UUID, sources: dict[uuid.UUID, Path]
+) -> dict[uuid.UUID, MadeThumbnail]:
+    """Render thumbnails (in a thread), store them with their visual descriptors, and re-cluster the
+    span they belong to so the visual signal takes part (phases, lineage). One unit of work."""
+    factory: SessionFactory = ctx["session_factory"]
+    settings: AtelierSettings = ctx["settings"]
+
+    def render_all() -> dict[uuid.UUID, MadeThumbnail]:
+        made: dict[uuid.UUID, MadeThumbnail] = {}
+        for asset_id, path in sources.items():
+            try:
+                made[asset_id] = make_thumbnail(
+                    path, settings.thumbnails_dir, size_px=settings.thumbnail_size_px
+                )
+            except ThumbnailError:
+                continue
+        return made
+
+    made = await asyncio.to_thread(render_all)
+    if made:
+        async with unit_of_work(factory) as session:
+            await set_thumbnails(session, owner_id, made)
+            await recluster_span(session, owner_id, list(made))
+    return made
 
 
 async def queue_thumbnails(redis_url: str, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]) -> int:
@@ -115,6 +125,42 @@ async def queue_thumbnails(redis_url: str, user_id: uuid.UUID, asset_ids: Sequen
             )
             jobs += 1
         return jobs
+    finally:
+        await pool.aclose()
+
+
+async def embed_prompts(ctx: dict[str, Any]) -> int:
+    """Embed every prompt that has no embedding yet, in batches, and re-cluster the spans of the
+    assets using them (semantic prompt similarity then takes part). Returns prompts embedded.
+
+    The model (all-MiniLM-L6-v2, offline) is loaded once per worker and kept in ``ctx``. Concurrent
+    or duplicate runs are harmless: embeddings are keyed by prompt hash and inserted idempotently.
+    """
+    from engine.features.prompt_embedding import PromptEmbedder
+
+    factory: SessionFactory = ctx["session_factory"]
+    embedder: PromptEmbedder = ctx.setdefault("prompt_embedder", PromptEmbedder())
+    embedded = 0
+    while True:
+        async with unit_of_work(factory) as session:
+            covered = await embed_missing_prompts(
+                session,
+                lambda prompts: embedder.embed_prompts(prompts),
+                model=PROMPT_EMBEDDING_MODEL,
+            )
+        if not covered:
+            return embedded
+        embedded += len(covered)
+        async with unit_of_work(factory) as session:
+            for owner_id, asset_ids in (await assets_using_prompts(session, covered)).items():
+                await recluster_span(session, owner_id, asset_ids)
+
+
+async def queue_prompt_embeddings(redis_url: str) -> None:
+    """Queue :func:`embed_prompts` (a run with nothing to do ends at once, so duplicates are cheap)."""
+    pool = await create_pool(RedisSettings.from_dsn(redis_url))
+    try:
+        await pool.enqueue_job("embed_prompts")
     finally:
         await pool.aclose()
 

@@ -4,7 +4,8 @@ Layout: ``<thumbnails_dir>/<sha[:2]>/<sha>.webp`` where ``sha`` is the SHA-256 o
 bytes, so identical thumbnails are stored once and a path never changes meaning. Writes go to a
 temporary file first and are renamed into place, so a reader never sees half a file.
 This module decodes pixels; it is never on the metadata path (imports call it after the records
-are stored).
+are stored). The built-in visual descriptor is computed here from the thumbnail's pixels, so the
+engine's visual signal costs no extra decode.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ import hashlib
 import io
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageOps
+
+from engine.features.visual_descriptor import visual_descriptor
 
 Image.MAX_IMAGE_PIXELS = 200_000_000  # well above real generations; refuses decompression bombs
 _SHA_HEX_LENGTH = 64
@@ -25,8 +30,21 @@ class ThumbnailError(ValueError):
     pass
 
 
-def render_thumbnail(source: Path, *, size_px: int = 256) -> bytes:
-    """WEBP bytes of ``source`` scaled to ``size_px`` on its long side (never upscaled)."""
+VISUAL_MODEL = "atelier-descriptor-160"
+"""``assets.visual_model`` of the built-in descriptor (``engine.features.visual_descriptor``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MadeThumbnail:
+    sha256: str
+    """Content address of the stored WEBP."""
+    descriptor: np.ndarray
+    """The built-in visual descriptor of the thumbnail (unit float32 vector)."""
+
+
+def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.ndarray]:
+    """WEBP bytes of ``source`` scaled to ``size_px`` on its long side (never upscaled), and the
+    visual descriptor of those same pixels (computed before encoding: no second decode)."""
     try:
         with Image.open(source) as opened:
             opened.draft("RGB", (size_px, size_px))  # JPEG: decode at reduced scale
@@ -34,11 +52,12 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> bytes:
             image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
             if image.mode not in ("RGB", "RGBA"):
                 image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+            descriptor = visual_descriptor(image.convert("RGB"))
             buffer = io.BytesIO()
             image.save(buffer, format="WEBP", quality=80, method=4)
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
         raise ThumbnailError(f"{source}: cannot render a thumbnail ({error})") from error
-    return buffer.getvalue()
+    return buffer.getvalue(), descriptor
 
 
 def thumbnail_path(thumbnails_dir: Path, sha256_hex: str) -> Path:
@@ -61,5 +80,6 @@ def store_thumbnail(thumbnails_dir: Path, webp: bytes) -> str:
     return sha
 
 
-def make_thumbnail(source: Path, thumbnails_dir: Path, *, size_px: int = 256) -> str:
-    return store_thumbnail(thumbnails_dir, render_thumbnail(source, size_px=size_px))
+def make_thumbnail(source: Path, thumbnails_dir: Path, *, size_px: int = 256) -> MadeThumbnail:
+    webp, descriptor = render_thumbnail(source, size_px=size_px)
+    return MadeThumbnail(store_thumbnail(thumbnails_dir, webp), descriptor)

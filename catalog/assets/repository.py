@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Text, any_, bindparam, func, select, text
+from sqlalchemy import ARRAY, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset
+from catalog.thumbnails import VISUAL_MODEL, MadeThumbnail
 
 STREAM_ORDER = (Asset.created_at, Asset.file_counter.nulls_first(), Asset.file_name.nulls_first(), Asset.id)
 """The engine's stream order (time, then the tool's file counter, then name) plus the id as tie-break."""
@@ -51,24 +52,25 @@ async def known_record_ids(session: AsyncSession, user_id: uuid.UUID, record_ids
     return set(found)
 
 
-_SET_THUMBNAILS = text(
-    """
-    UPDATE assets SET thumbnail_sha256 = v.sha
-    FROM unnest(:asset_ids, :shas) AS v(asset_id, sha)
-    WHERE assets.id = v.asset_id AND assets.user_id = :user_id
-    """
-).bindparams(
-    bindparam("asset_ids", type_=ARRAY(UUID(as_uuid=True))),
-    bindparam("shas", type_=ARRAY(Text())),
-)
+async def set_thumbnails(
+    session: AsyncSession, user_id: uuid.UUID, thumbnails: Mapping[uuid.UUID, MadeThumbnail]
+) -> None:
+    """Record thumbnails' content addresses and visual descriptors (one executemany).
 
-
-async def set_thumbnails(session: AsyncSession, user_id: uuid.UUID, thumbnails: dict[uuid.UUID, str]) -> None:
-    """Record thumbnails' content addresses, in one statement."""
+    ``thumbnails`` keys are asset ids the caller read for ``user_id`` (bulk update by primary key).
+    """
     if thumbnails:
         await session.execute(
-            _SET_THUMBNAILS,
-            {"asset_ids": list(thumbnails), "shas": list(thumbnails.values()), "user_id": user_id},
+            update(Asset),
+            [
+                {
+                    "id": asset_id,
+                    "thumbnail_sha256": made.sha256,
+                    "visual_embedding": made.descriptor,
+                    "visual_model": VISUAL_MODEL,
+                }
+                for asset_id, made in thumbnails.items()
+            ],
         )
 
 
@@ -99,15 +101,26 @@ async def assets_of_sessions(
 
 
 async def neighbour_times(
-    session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
+    session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime, *, steps: int = 1
 ) -> tuple[datetime | None, datetime | None]:
-    """The latest clustered time before ``start`` and the earliest after ``end`` (None at the edges)."""
-    before = await session.scalar(
-        select(func.max(Asset.created_at)).where(Asset.user_id == user_id, Asset.created_at < start)
+    """The time ``steps`` timed assets before ``start`` and after ``end`` (the farthest there is when
+    fewer exist; None when there are none on that side)."""
+    older = (
+        select(Asset.created_at)
+        .where(Asset.user_id == user_id, Asset.created_at < start)
+        .order_by(Asset.created_at.desc())
+        .limit(steps)
+        .subquery()
     )
-    after = await session.scalar(
-        select(func.min(Asset.created_at)).where(Asset.user_id == user_id, Asset.created_at > end)
+    newer = (
+        select(Asset.created_at)
+        .where(Asset.user_id == user_id, Asset.created_at > end)
+        .order_by(Asset.created_at)
+        .limit(steps)
+        .subquery()
     )
+    before = await session.scalar(select(func.min(older.c.created_at)))
+    after = await session.scalar(select(func.max(newer.c.created_at)))
     return before, after
 
 

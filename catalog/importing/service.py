@@ -47,8 +47,8 @@ from catalog.importing.export_evidence import apply_stored_evidence
 from catalog.importing.file_reading import FileProblem, MetadataReader, ReadAsset
 from catalog.sessions.reclustering import ReclusterSummary, recluster_span
 from catalog.settings import AtelierSettings
-from catalog.tasks import queue_thumbnails
-from catalog.thumbnails import ThumbnailError, make_thumbnail
+from catalog.tasks import queue_prompt_embeddings, queue_thumbnails
+from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
 from engine.record_codec import RecordLineError, read_records_jsonl
 from engine.records import GenerationRecord
 
@@ -162,6 +162,16 @@ async def import_paths(
 
     report.phase_seconds["read_and_store"] = time.perf_counter() - started
 
+    mode = thumbnails if make_thumbnails else ThumbnailMode.SKIP
+    if mode is ThumbnailMode.BACKGROUND and not settings.redis_url:
+        mode = ThumbnailMode.INLINE  # nothing to queue on: the catalog must still end up complete
+
+    started = time.perf_counter()
+    if mode is ThumbnailMode.INLINE:  # before re-clustering, so the visual descriptors take part
+        for user_id, sources in batches.thumbnail_sources.items():
+            report.thumbnails_made += await _make_thumbnails(factory, settings, user_id, sources, report)
+    report.phase_seconds["thumbnails"] = time.perf_counter() - started
+
     started = time.perf_counter()
     for user_id, asset_ids in batches.new_asset_ids.items():
         async with unit_of_work(factory) as session:
@@ -169,18 +179,15 @@ async def import_paths(
         report.new_asset_ids.extend(asset_ids)
     report.phase_seconds["recluster"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-
-    mode = thumbnails if make_thumbnails else ThumbnailMode.SKIP
-    if mode is ThumbnailMode.BACKGROUND and not settings.redis_url:
-        mode = ThumbnailMode.INLINE  # nothing to queue on: the catalog must still end up complete
-    for user_id, sources in batches.thumbnail_sources.items():
-        if mode is ThumbnailMode.INLINE:
-            report.thumbnails_made += await _make_thumbnails(factory, settings, user_id, sources, report)
-        elif mode is ThumbnailMode.BACKGROUND and settings.redis_url:
-            await queue_thumbnails(settings.redis_url, user_id, list(sources))
-            report.thumbnails_queued += len(sources)
-    report.phase_seconds["thumbnails"] = time.perf_counter() - started
+    if settings.redis_url:
+        started = time.perf_counter()
+        if mode is ThumbnailMode.BACKGROUND:  # the job re-clusters once the descriptors exist
+            for user_id, sources in batches.thumbnail_sources.items():
+                await queue_thumbnails(settings.redis_url, user_id, list(sources))
+                report.thumbnails_queued += len(sources)
+        if batches.new_asset_ids and settings.prompt_embeddings:
+            await queue_prompt_embeddings(settings.redis_url)
+        report.phase_seconds["queue"] = time.perf_counter() - started
     report.problems.sort(key=lambda problem: problem.path)
     return report
 
@@ -312,7 +319,7 @@ async def _make_thumbnails(
     sources: dict[uuid.UUID, Path],
     report: ImportReport,
 ) -> int:
-    def render(item: tuple[uuid.UUID, Path]) -> tuple[uuid.UUID, str | None, str | None]:
+    def render(item: tuple[uuid.UUID, Path]) -> tuple[uuid.UUID, MadeThumbnail | None, str | None]:
         asset_id, path = item
         try:
             return (
@@ -325,7 +332,7 @@ async def _make_thumbnails(
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(render, sources.items()))
-    made = {asset_id: sha for asset_id, sha, _ in outcomes if sha is not None}
+    made = {asset_id: thumbnail for asset_id, thumbnail, _ in outcomes if thumbnail is not None}
     for asset_id, _, problem in outcomes:
         if problem is not None:
             report.problems.append(FileProblem(str(sources[asset_id]), problem))

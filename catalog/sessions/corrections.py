@@ -36,8 +36,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog.assets.repository import STREAM_ORDER, STREAM_ORDER_REVERSED, assets_in_time_window
 from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset, Correction, Session, SessionConstraint, UserCalibration
+from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
-from catalog.sessions.reclustering import constraints_for, recluster_span
+from catalog.sessions.reclustering import constraints_for, recluster_span, visual_descriptors
 from engine.calibration import BoundaryCorrection, CorrectionKind, learn_threshold_offset
 from engine.session_analysis import analyze_records
 
@@ -63,6 +64,7 @@ class CorrectionResult:
 async def merge_sessions(
     db: AsyncSession, user_id: uuid.UUID, session_ids: list[uuid.UUID]
 ) -> CorrectionResult:
+    await repository.lock_user_stream(db, user_id)
     sessions = await _owned_sessions(db, user_id, session_ids)
     if len(sessions) < 2:
         raise CorrectionError("choose at least two different sessions to merge")
@@ -106,6 +108,7 @@ async def merge_sessions(
 async def split_session(
     db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, at_asset_id: uuid.UUID
 ) -> CorrectionResult:
+    await repository.lock_user_stream(db, user_id)
     (session,) = await _owned_sessions(db, user_id, [session_id])
     members = list(
         await db.scalars(select(Asset).where(Asset.session_id == session.id).order_by(*STREAM_ORDER))
@@ -127,6 +130,7 @@ async def split_session(
 async def move_assets(
     db: AsyncSession, user_id: uuid.UUID, asset_ids: list[uuid.UUID], to_session_id: uuid.UUID
 ) -> CorrectionResult:
+    await repository.lock_user_stream(db, user_id)
     (target,) = await _owned_sessions(db, user_id, [to_session_id])
     assets = list(
         await db.scalars(
@@ -169,6 +173,7 @@ async def move_assets(
 async def relabel_session(
     db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, label: str | None
 ) -> CorrectionResult:
+    await repository.lock_user_stream(db, user_id)
     (session,) = await _owned_sessions(db, user_id, [session_id])
     cleaned = " ".join(label.split()) if label is not None else None
     if cleaned is not None and not 1 <= len(cleaned) <= 200:
@@ -214,8 +219,11 @@ async def _margins_before(
     if not times:
         return {}
     span = await _context_span(db, user_id, min(times), max(times))
-    analysis = analyze_records(
-        [row_to_record(row) for row in span], constraints=await constraints_for(db, user_id, span)
+    analysis = analyze_records(  # the same inputs as re-clustering, so margins match its decisions
+        [row_to_record(row) for row in span],
+        constraints=await constraints_for(db, user_id, span),
+        prompt_embeddings=await embeddings_for_assets(db, span),
+        visual_embeddings=visual_descriptors(span),
     )
     margins = {}
     for asset in assets:

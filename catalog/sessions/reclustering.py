@@ -1,7 +1,7 @@
 """Re-clustering a user's stream and persisting the result while keeping session identity.
 
 Span: after an import only the span around the new records is re-clustered — from the start of the
-session holding the nearest older asset to the end of the session holding the nearest newer one —
+session holding the 8th older asset to the end of the session holding the 8th newer one —
 so 100 new images in a 500k-asset library touch a handful of sessions. ``recluster_user`` does the
 whole stream (the ``atelier recluster`` command).
 
@@ -16,7 +16,9 @@ learned threshold offset are passed to the engine on every run, so corrections s
 Features: stored prompt embeddings (pgvector) of the span's prompts are passed along; prompts not
 embedded yet fall back to lexical similarity inside the engine.
 
-Transactions: runs inside the caller's session and never commits.
+Transactions: runs inside the caller's session and never commits. Concurrency: a per-user advisory
+lock (held to the end of the caller's transaction) serialises re-clusterings of one stream, so an
+import, a thumbnail job and a correction never interleave their reads and writes.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.assets.repository import (
@@ -40,8 +43,14 @@ from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset, Phase, Session
 from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
+from catalog.thumbnails import VISUAL_MODEL
 from engine.analysis import Analysis, SessionResult
 from engine.session_analysis import SessionConstraints, analyze_records
+
+CONTEXT_STEPS = 8
+"""Assets of context kept on each side of a span (then widened to whole sessions): the engine judges
+a gap against the local pace and a prompt against the last few distinct prompts, so a span needs
+that much history to decide exactly as a full re-clustering would."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +76,13 @@ async def recluster_span(
     members remain), so the span runs from the earliest to the latest of old and new times — one
     contiguous window, because the engine only sees gaps that really exist in the stream.
     """
+    await repository.lock_user_stream(session, user_id)
     new_range = await time_range_of(session, user_id, new_asset_ids)
     if new_range is None:
         return ReclusterSummary(user_id, 0, 0, 0, 0)
     span_times = [*new_range, *previous_times]
     start, end = min(span_times), max(span_times)
-    before, after = await neighbour_times(session, user_id, start, end)
+    before, after = await neighbour_times(session, user_id, start, end, steps=CONTEXT_STEPS)
     if before is not None:
         start = await _session_start_at(session, user_id, before) or before
     if after is not None:
@@ -85,6 +95,7 @@ async def recluster_span(
 
 async def recluster_user(session: AsyncSession, user_id: uuid.UUID) -> ReclusterSummary:
     """Re-cluster the user's whole stream (corrections and pinned labels still hold)."""
+    await repository.lock_user_stream(session, user_id)
     return await _recluster_assets(session, user_id, await all_timed_assets(session, user_id))
 
 
@@ -101,6 +112,7 @@ async def _recluster_assets(
         constraints=constraints,
         threshold_offset=await repository.threshold_offset(session, user_id),
         prompt_embeddings=await embeddings_for_assets(session, assets),
+        visual_embeddings=visual_descriptors(assets),
     )
     stored_ids = sorted({asset.session_id for asset in assets if asset.session_id is not None})
     stored_members = await repository.members_of(session, stored_ids)
@@ -232,6 +244,16 @@ async def _with_move_anchors(db: AsyncSession, user_id: uuid.UUID, assets: list[
         asset for asset in await assets_of_sessions(db, user_id, anchor_sessions) if asset.id not in in_span
     ]
     return sorted([*assets, *extra], key=_stream_key)
+
+
+def visual_descriptors(assets: list[Asset]) -> dict[str, np.ndarray]:
+    """Built-in descriptors of the span's thumbnails, by asset id (one model only: vectors of
+    different models are not comparable, and assets without a thumbnail yet are simply absent)."""
+    return {
+        str(asset.id): np.asarray(asset.visual_embedding, dtype=np.float32)
+        for asset in assets
+        if asset.visual_embedding is not None and asset.visual_model == VISUAL_MODEL
+    }
 
 
 def _stream_key(asset: Asset) -> tuple[object, ...]:

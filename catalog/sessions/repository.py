@@ -7,13 +7,23 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, any_, bindparam, delete, insert, or_, select, text
+from sqlalchemy import ARRAY, any_, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset, LineageEdge, Phase, Session, SessionConstraint, UserCalibration
 
 _UUID_ARRAY = ARRAY(UUID(as_uuid=True))
+
+
+async def lock_user_stream(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Serialise re-clustering and corrections of one user's stream across processes.
+
+    A transaction-scoped advisory lock: held until the caller's transaction ends, so whoever comes
+    second reads the stream as the first one left it. Take it before reading the span.
+    """
+    key = int.from_bytes(user_id.bytes[:8], "big", signed=True)
+    await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 async def sessions_overlapping(

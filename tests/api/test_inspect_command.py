@@ -37,7 +37,8 @@ def test_inspect_json_lines_cover_every_image_and_report_bad_files(
     assert "error" in by_path[str(broken)] and by_path[str(broken)]["error"]
     a1111 = by_path[str(sample)]
     assert (a1111["tool"], a1111["seed"], a1111["width"], a1111["height"]) == ("a1111", 806698555, 512, 512)
-    assert (a1111["pixel_width"], a1111["pixel_height"]) == (1024, 1024)  # hires fix: generated at 512, saved at 2x
+    # hires fix: generated at 512, saved at 2x
+    assert (a1111["pixel_width"], a1111["pixel_height"]) == (1024, 1024)
     assert a1111["image_format"] == "png" and len(a1111["content_sha256"]) == 64
     ok = [document for document in documents if "error" not in document]
     assert len(ok) == len(images) + 1  # every fixture reads without error (the sample is listed twice)

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from catalog.database import SessionFactory
 from catalog.embedded_servers import ServiceUrls
 from catalog.importing.service import ThumbnailMode, import_paths
-from catalog.models import Asset, Session
+from catalog.models import Asset, PromptEmbedding, Session
 from catalog.settings import AtelierSettings
-from catalog.tasks import make_thumbnails
-from catalog.thumbnails import thumbnail_path
+from catalog.tasks import embed_prompts, make_thumbnails
+from catalog.thumbnails import VISUAL_MODEL, thumbnail_path
 
 ISOLATED_REDIS_DB = 9
 """A Redis database of its own, so no other test's jobs are picked up by this worker."""
@@ -33,7 +33,7 @@ async def queue_settings(
     url = f"{service_urls.redis_url}?db={ISOLATED_REDIS_DB}"
     client = redis.Redis(unix_socket_path=url.removeprefix("unix://").split("?")[0], db=ISOLATED_REDIS_DB)
     await client.flushdb()
-    yield settings.model_copy(update={"redis_url": url})
+    yield settings.model_copy(update={"redis_url": url, "prompt_embeddings": False})
     await client.flushdb()
     await client.aclose()
 
@@ -45,14 +45,16 @@ def _copy_images(fixtures_dir: Path, target: Path) -> list[Path]:
     return [Path(shutil.copy(source, target / source.name)) for source in sources]
 
 
-async def _run_worker_burst(factory: SessionFactory, settings: AtelierSettings) -> Worker:
+async def _run_worker_burst(
+    factory: SessionFactory, settings: AtelierSettings, functions: list[Any] | None = None
+) -> Worker:
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["session_factory"] = factory
         ctx["settings"] = settings
 
     assert settings.redis_url is not None
     worker = Worker(
-        functions=[make_thumbnails],
+        functions=functions or [make_thumbnails],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=on_startup,
         burst=True,
@@ -92,6 +94,39 @@ async def test_import_queues_thumbnails_and_a_worker_makes_them(
         shas = list(await session.scalars(select(Asset.thumbnail_sha256)))
     assert len(shas) == len(files) and all(shas)
     assert all(thumbnail_path(queue_settings.thumbnails_dir, sha).is_file() for sha in shas if sha)
+    async with session_factory() as session:
+        models = list(await session.scalars(select(Asset.visual_model)))
+    assert models == [VISUAL_MODEL] * len(files)  # descriptors stored with the thumbnails
+
+
+async def test_the_worker_embeds_new_prompts_and_reclusters_with_them(
+    session_factory: SessionFactory, queue_settings: AtelierSettings, fixtures_dir: Path, tmp_path: Path
+) -> None:
+    settings = queue_settings.model_copy(update={"prompt_embeddings": True})
+    _copy_images(fixtures_dir, tmp_path / "images")
+    await import_paths(
+        session_factory,
+        settings,
+        user_handle="ada",
+        paths=[tmp_path / "images"],
+        thumbnails=ThumbnailMode.BACKGROUND,
+    )
+    async with session_factory() as session:
+        prompts = set(
+            await session.scalars(select(Asset.prompt_sha256).where(Asset.prompt_sha256.is_not(None)))
+        )
+        assert await session.scalar(select(func.count()).select_from(PromptEmbedding)) == 0
+
+    worker = await _run_worker_burst(session_factory, settings, [make_thumbnails, embed_prompts])
+
+    assert worker.jobs_failed == 0 and worker.jobs_complete >= 2
+    async with session_factory() as session:
+        embedded = set(await session.scalars(select(PromptEmbedding.prompt_sha256)))
+        clustered = await session.scalar(
+            select(func.count()).where(Asset.created_at.is_not(None), Asset.session_id.is_(None))
+        )
+    assert prompts and embedded == prompts
+    assert clustered == 0
 
 
 async def test_without_redis_the_background_mode_renders_inline(

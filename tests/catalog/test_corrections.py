@@ -16,6 +16,8 @@ from catalog.models import Asset, Session, User
 from catalog.sessions import corrections
 from catalog.sessions.reclustering import recluster_user
 from catalog.settings import AtelierSettings
+from engine.record_codec import record_from_json
+from engine.session_analysis import analyze_records
 
 PROMPTS = ["neon alley at night, cinematic", "misty pine forest at dawn", "koi pond in autumn, ukiyo-e"]
 
@@ -202,24 +204,28 @@ async def test_a_finer_grained_artist_teaches_the_engine_within_five_corrections
     session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
 ) -> None:
     """This artist treats a 30-minute pause as the end of a session even on the same prompt; the
-    default engine does not. After splitting five evenings, new evenings come out closer to their
-    notion, and none of the corrected boundaries comes back."""
+    default engine does not. Within five corrections new evenings come out as the artist sees them,
+    and none of the corrected boundaries comes back."""
     await _import(session_factory, settings, tmp_path, [r for day in range(5) for r in _evening(day)])
     user_id = await _user_id(session_factory)
     assert await _session_count(session_factory) == 5
     offsets = []
-    for day in range(5):
+    for day in range(5):  # the artist corrects only where the engine still disagrees with them
         at = await _asset(session_factory, f"d{day:02d}h1i00")
-        async with unit_of_work(session_factory) as db:
-            result = await corrections.split_session(db, user_id, at.session_id, at.id)  # type: ignore[arg-type]
-        offsets.append(result.threshold_offset)
-    assert offsets[-1] < offsets[0] < 0  # the offset moves steadily toward finer sessions, bounded
-    assert offsets[-1] > -2.5
+        if at.session_id == await _session_of(session_factory, f"d{day:02d}h0i14"):
+            async with unit_of_work(session_factory) as db:
+                result = await corrections.split_session(db, user_id, at.session_id, at.id)  # type: ignore[arg-type]
+            offsets.append(result.threshold_offset)
+    assert 1 <= len(offsets) <= 5
+    assert all(offset < 0 for offset in offsets) and offsets == sorted(offsets, reverse=True)
+    assert offsets[-1] > -2.5  # bounded
+    assert await _session_count(session_factory) == 10  # every corrected evening is two sessions now
 
     await _import(session_factory, settings, tmp_path, [r for day in range(5, 8) for r in _evening(day)])
     learned = sum([await _session_count(session_factory, f"d{day:02d}") for day in range(5, 8)])
     # the artist's notion: 2 sessions per evening; the default gives 1
-    assert learned > 3, learned
+    default = analyze_records([record_from_json(record) for day in range(5, 8) for record in _evening(day)])
+    assert (len(default.sessions), learned) == (3, 6)  # default offset: 3; learned: the artist's 6
 
     async with unit_of_work(session_factory) as db:
         await recluster_user(db, user_id)
