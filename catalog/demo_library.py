@@ -503,8 +503,12 @@ def _img2img(p: _Planner, source: _Planned, denoise: float, prompt_suffix: str) 
     return p.run(image, look)[0]
 
 
-def _comfy_upscale(p: _Planner, source: _Planned, *, refine_denoise: float | None) -> _Planned:
-    """Model upscale x4 then scale by 0.5 (= x2); with ``refine_denoise`` a low-denoise KSampler pass."""
+def _comfy_upscale(
+    p: _Planner, source: _Planned, *, refine_denoise: float | None, upscaler: str = _UPSCALE_MODEL
+) -> _Planned:
+    """Model upscale x4 then scale by 0.5 (= x2); with ``refine_denoise`` a low-denoise KSampler pass.
+    Pure model upscales are deterministic, so repeated attempts on one source compare upscalers
+    (identical attempts would write byte-identical files)."""
     src = source.image
     if refine_denoise is None:
         image = replace(
@@ -523,12 +527,16 @@ def _comfy_upscale(p: _Planner, source: _Planned, *, refine_denoise: float | Non
             height=None,
             denoise=None,
             upscale_factor=2.0,
-            upscaler=_UPSCALE_MODEL,
+            upscaler=upscaler,
             source_image=src.base_name,
             lineage_kind=str(LineageKind.UPSCALE),
             hires_steps=None,
         )
-        look = replace(source.look, detail_seed=source.look.detail_seed + 1, detail_strength=0.03)
+        look = replace(
+            source.look,
+            detail_seed=source.look.detail_seed + 1 + sum(map(ord, upscaler)),
+            detail_strength=0.03,
+        )
     else:
         seed = p.comfy_seed()
         image = replace(
@@ -590,8 +598,8 @@ def _plan(seed: int) -> _Planner:
         for i in range(10)
     ]
     best = variants[4]
-    for _ in range(3):
-        _comfy_upscale(p, best, refine_denoise=None)
+    for upscaler in (_UPSCALE_MODEL, "4x_NMKD-Siax_200k.pth", "RealESRGAN_x4plus.pth"):
+        _comfy_upscale(p, best, refine_denoise=None, upscaler=upscaler)
     for denoise in (0.3, 0.35):
         _comfy_upscale(p, best, refine_denoise=denoise)
     p.end_session(Intent.REFINEMENT)

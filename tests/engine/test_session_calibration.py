@@ -32,7 +32,7 @@ def _history(seed: int) -> list[GenerationRecord]:
     rng = random.Random(seed)
     records: list[GenerationRecord] = []
     time = T0
-    for context in range(40):
+    for context in range(60):
         time += timedelta(minutes=rng.choice([4, 8, 15, 25, 40, 60, 90, 150]))
         subject = rng.choice(SUBJECTS)
         for _ in range(rng.randint(4, 12)):
