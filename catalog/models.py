@@ -107,6 +107,7 @@ class Asset(Base):
         Index("ix_assets_user_content", "user_id", "content_sha256"),
         Index("ix_assets_user_job", "user_id", "job_id"),
         Index("ix_assets_user_file_name", "user_id", "file_name"),
+        Index("ix_assets_phase", "phase_id"),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
