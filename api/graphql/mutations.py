@@ -65,7 +65,7 @@ async def _apply(info: Info[RequestContext, None], action: corrections.Correctio
     except corrections.CorrectionError as error:
         return InvalidCorrection(message=str(error))
     return CorrectionApplied(
-        sessions=[Session(row=row) for row in rows], threshold_offset=result.threshold_offset
+        sessions=[Session.from_row(row) for row in rows], threshold_offset=result.threshold_offset
     )
 
 

@@ -50,7 +50,7 @@ class Query:
             return None
         async with info.context.session_factory() as db:
             row = await queries.session_by_id(db, info.context.user_id, session_id)
-        return None if row is None else Session(row=row)
+        return None if row is None else Session.from_row(row)
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

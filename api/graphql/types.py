@@ -93,78 +93,50 @@ class LineageLink:
 @strawberry.type
 class Asset:
     row: strawberry.Private[AssetRow]
+    id: strawberry.ID
+    tool: str
+    file_name: str | None
+    created_at: datetime | None
+    created_at_source: str | None = strawberry.field(
+        description="Where the time came from: metadata:<field>, export:<tool>, exif:…, filename, file:mtime"
+    )
+    created_at_precision: str | None = strawberry.field(description="day, minute, second or millisecond")
+    prompt: str | None
+    negative_prompt: str | None
+    seed: str | None = strawberry.field(description="Decimal string: seeds can exceed 32-bit integers")
+    cfg_scale: float | None
+    steps: int | None
+    sampler: str | None
+    scheduler: str | None
+    model: str | None
+    loras: list[Lora]
+    width: int | None = strawberry.field(description="Generation width the tool recorded (pixels)")
+    height: int | None = strawberry.field(description="Generation height the tool recorded (pixels)")
+    denoise: float | None
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Asset", self.row.id)
-
-    @strawberry.field
-    def tool(self) -> str:
-        return self.row.tool
-
-    @strawberry.field
-    def file_name(self) -> str | None:
-        return self.row.file_name
-
-    @strawberry.field
-    def created_at(self) -> datetime | None:
-        return self.row.created_at
-
-    @strawberry.field(description="Where the time came from: metadata:<field>, file:mtime, filename, …")
-    def created_at_source(self) -> str | None:
-        return self.row.created_at_source
-
-    @strawberry.field(description="day, minute, second or millisecond")
-    def created_at_precision(self) -> str | None:
-        return self.row.created_at_precision
-
-    @strawberry.field
-    def prompt(self) -> str | None:
-        return self.row.prompt
-
-    @strawberry.field
-    def negative_prompt(self) -> str | None:
-        return self.row.negative_prompt
-
-    @strawberry.field(description="Decimal string: seeds can exceed 32-bit integers")
-    def seed(self) -> str | None:
-        return None if self.row.seed is None else str(int(self.row.seed))
-
-    @strawberry.field
-    def cfg_scale(self) -> float | None:
-        return self.row.cfg_scale
-
-    @strawberry.field
-    def steps(self) -> int | None:
-        return self.row.steps
-
-    @strawberry.field
-    def sampler(self) -> str | None:
-        return self.row.sampler
-
-    @strawberry.field
-    def scheduler(self) -> str | None:
-        return self.row.scheduler
-
-    @strawberry.field
-    def model(self) -> str | None:
-        return self.row.model
-
-    @strawberry.field
-    def loras(self) -> list[Lora]:
-        return [Lora(name=item["name"], weight=item.get("weight")) for item in self.row.loras or []]
-
-    @strawberry.field
-    def width(self) -> int | None:
-        return self.row.width
-
-    @strawberry.field
-    def height(self) -> int | None:
-        return self.row.height
-
-    @strawberry.field
-    def denoise(self) -> float | None:
-        return self.row.denoise
+    @classmethod
+    def from_row(cls, row: AssetRow) -> Asset:
+        return cls(
+            row=row,
+            id=encode_id("Asset", row.id),
+            tool=row.tool,
+            file_name=row.file_name,
+            created_at=row.created_at,
+            created_at_source=row.created_at_source,
+            created_at_precision=row.created_at_precision,
+            prompt=row.prompt,
+            negative_prompt=row.negative_prompt,
+            seed=None if row.seed is None else str(int(row.seed)),
+            cfg_scale=row.cfg_scale,
+            steps=row.steps,
+            sampler=row.sampler,
+            scheduler=row.scheduler,
+            model=row.model,
+            loras=[Lora(name=item["name"], weight=item.get("weight")) for item in row.loras or []],
+            width=row.width,
+            height=row.height,
+            denoise=row.denoise,
+        )
 
     @strawberry.field
     def thumbnail_url(self, info: Info[RequestContext, None]) -> str | None:
@@ -196,72 +168,58 @@ class AssetConnection:
 
 @strawberry.type
 class Phase:
-    row: strawberry.Private[PhaseRow]
+    id: strawberry.ID
+    intent: str
+    label: str
+    started_at: datetime
+    ended_at: datetime
+    asset_count: int
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Phase", self.row.id)
-
-    @strawberry.field
-    def intent(self) -> str:
-        return self.row.intent
-
-    @strawberry.field
-    def label(self) -> str:
-        return self.row.label
-
-    @strawberry.field
-    def started_at(self) -> datetime:
-        return self.row.started_at
-
-    @strawberry.field
-    def ended_at(self) -> datetime:
-        return self.row.ended_at
-
-    @strawberry.field
-    def asset_count(self) -> int:
-        return self.row.asset_count
+    @classmethod
+    def from_row(cls, row: PhaseRow) -> Phase:
+        return cls(
+            id=encode_id("Phase", row.id),
+            intent=row.intent,
+            label=row.label,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            asset_count=row.asset_count,
+        )
 
 
 @strawberry.type
 class Session:
     row: strawberry.Private[SessionRow]
+    id: strawberry.ID
+    label: str
+    label_pinned: bool = strawberry.field(
+        description="True when the artist set the label; re-clustering never changes it"
+    )
+    intent: str = strawberry.field(
+        description="exploration, refinement, optimization or convergent_selection"
+    )
+    confidence: float = strawberry.field(
+        description="Confidence (0–1) that the boundary opening this session is real"
+    )
+    started_at: datetime
+    ended_at: datetime
+    asset_count: int
+    tool: str
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return encode_id("Session", self.row.id)
-
-    @strawberry.field
-    def label(self) -> str:
-        return self.row.label
-
-    @strawberry.field(description="True when the artist set the label; re-clustering never changes it")
-    def label_pinned(self) -> bool:
-        return self.row.label_pinned
-
-    @strawberry.field(description="exploration, refinement, optimization or convergent_selection")
-    def intent(self) -> str:
-        return self.row.intent
-
-    @strawberry.field(description="Confidence (0–1) that the boundary opening this session is real")
-    def confidence(self) -> float:
-        return self.row.confidence
-
-    @strawberry.field
-    def started_at(self) -> datetime:
-        return self.row.started_at
-
-    @strawberry.field
-    def ended_at(self) -> datetime:
-        return self.row.ended_at
-
-    @strawberry.field
-    def asset_count(self) -> int:
-        return self.row.asset_count
-
-    @strawberry.field
-    def tool(self) -> str:
-        return self.row.tool
+    @classmethod
+    def from_row(cls, row: SessionRow) -> Session:
+        return cls(
+            row=row,
+            id=encode_id("Session", row.id),
+            label=row.label,
+            label_pinned=row.label_pinned,
+            intent=row.intent,
+            confidence=row.confidence,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            asset_count=row.asset_count,
+            tool=row.tool,
+        )
 
     @strawberry.field(description=f"Up to {SESSION_THUMBNAILS_MAX} thumbnails in stream order")
     async def thumbnails(
@@ -283,7 +241,7 @@ class Session:
 
     @strawberry.field
     async def phases(self, info: Info[RequestContext, None]) -> list[Phase]:
-        return [Phase(row=phase) for phase in await info.context.session_phases.load(self.row.id)]
+        return [Phase.from_row(phase) for phase in await info.context.session_phases.load(self.row.id)]
 
     @strawberry.field
     async def assets(
@@ -305,7 +263,9 @@ class Session:
             async with info.context.session_factory() as db:
                 rows = await queries.asset_page(db, info.context.user_id, self.row.id, limit=limit, after=key)
         edges = [
-            AssetEdge(node=Asset(row=row), cursor=encode_cursor(*_asset_key_parts(queries.asset_key(row))))
+            AssetEdge(
+                node=Asset.from_row(row), cursor=encode_cursor(*_asset_key_parts(queries.asset_key(row)))
+            )
             for row in rows[:limit]
         ]
         return AssetConnection(
@@ -359,7 +319,7 @@ class Viewer:
             rows = await queries.session_page(db, user_id, limit=limit, after=key)
             total = await queries.session_count(db, user_id)
         edges = [
-            SessionEdge(node=Session(row=row), cursor=encode_cursor(row.started_at, row.id))
+            SessionEdge(node=Session.from_row(row), cursor=encode_cursor(row.started_at, row.id))
             for row in rows[:limit]
         ]
         return SessionConnection(
