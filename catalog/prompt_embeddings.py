@@ -15,11 +15,15 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import ARRAY, LargeBinary, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset, PromptEmbedding
+
+_BYTEA_ARRAY = ARRAY(LargeBinary())
+"""Hash lists are bound as one array: a large library has more distinct prompts than asyncpg allows
+parameters (32,767) in one statement."""
 
 EmbedPrompts = Callable[[Sequence[str]], dict[str, np.ndarray]]
 """Prompt texts → unit vectors (``engine.features.prompt_embedding.PromptEmbedder.embed_prompts``)."""
@@ -59,7 +63,7 @@ async def embeddings_for_assets(session: AsyncSession, assets: Sequence[Asset]) 
     if not text_by_sha:
         return {}
     statement = select(PromptEmbedding.prompt_sha256, PromptEmbedding.embedding).where(
-        PromptEmbedding.prompt_sha256.in_(list(text_by_sha))
+        PromptEmbedding.prompt_sha256 == any_(bindparam("shas", list(text_by_sha), type_=_BYTEA_ARRAY))
     )
     found: dict[str, np.ndarray] = {}
     for sha, vector in (await session.execute(statement)).all():
@@ -76,7 +80,8 @@ async def assets_using_prompts(
     if not prompt_shas:
         return {}
     statement = select(Asset.user_id, Asset.id).where(
-        Asset.prompt_sha256.in_(list(prompt_shas)), Asset.created_at.is_not(None)
+        Asset.prompt_sha256 == any_(bindparam("shas", list(prompt_shas), type_=_BYTEA_ARRAY)),
+        Asset.created_at.is_not(None),
     )
     found: dict[uuid.UUID, list[uuid.UUID]] = {}
     for user_id, asset_id in (await session.execute(statement)).all():

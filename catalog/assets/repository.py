@@ -94,7 +94,11 @@ async def assets_of_sessions(
     return list(
         await session.scalars(
             select(Asset)
-            .where(Asset.user_id == user_id, Asset.session_id.in_(list(session_ids)))
+            .where(
+                Asset.user_id == user_id,
+                Asset.session_id
+                == any_(bindparam("sessions", list(session_ids), type_=ARRAY(UUID(as_uuid=True)))),
+            )
             .order_by(*STREAM_ORDER)
         )
     )

@@ -16,6 +16,11 @@ from catalog.models import Asset, LineageEdge, Phase, Session, SessionConstraint
 _UUID_ARRAY = ARRAY(UUID(as_uuid=True))
 
 
+def _uuids(name: str, values: Sequence[uuid.UUID]) -> Any:
+    """One ``uuid[]`` parameter (span-sized id lists exceed asyncpg's 32,767-parameter limit)."""
+    return bindparam(name, list(values), type_=_UUID_ARRAY)
+
+
 async def lock_user_stream(session: AsyncSession, user_id: uuid.UUID) -> None:
     """Serialise re-clustering and corrections of one user's stream across processes.
 
@@ -53,7 +58,9 @@ async def members_of(
     members: dict[uuid.UUID, set[uuid.UUID]] = {session_id: set() for session_id in session_ids}
     if session_ids:
         rows = await session.execute(
-            select(Asset.session_id, Asset.id).where(Asset.session_id.in_(list(session_ids)))
+            select(Asset.session_id, Asset.id).where(
+                Asset.session_id == any_(_uuids("sessions", session_ids))
+            )
         )
         for session_id, asset_id in rows.all():
             if session_id is not None:  # the IN filter guarantees it; narrows the type
@@ -98,13 +105,15 @@ async def delete_sessions(
 ) -> None:
     if session_ids:
         await session.execute(
-            delete(Session).where(Session.user_id == user_id, Session.id.in_(list(session_ids)))
+            delete(Session).where(
+                Session.user_id == user_id, Session.id == any_(_uuids("sessions", session_ids))
+            )
         )
 
 
 async def delete_phases_of(session: AsyncSession, session_ids: Sequence[uuid.UUID]) -> None:
     if session_ids:
-        await session.execute(delete(Phase).where(Phase.session_id.in_(list(session_ids))))
+        await session.execute(delete(Phase).where(Phase.session_id == any_(_uuids("sessions", session_ids))))
 
 
 async def replace_lineage_for_children(
@@ -150,6 +159,8 @@ async def sessions_by_ids(
         return []
     return list(
         await session.scalars(
-            select(Session).where(Session.user_id == user_id, Session.id.in_(list(session_ids)))
+            select(Session).where(
+                Session.user_id == user_id, Session.id == any_(_uuids("sessions", session_ids))
+            )
         )
     )
