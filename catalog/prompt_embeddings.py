@@ -11,6 +11,7 @@ Invariants:
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 
@@ -96,7 +97,8 @@ async def embed_missing_prompts(
     pending = await prompts_without_embedding(session, limit=batch_size)
     if not pending:
         return []
-    vectors = embed([prompt for _, prompt in pending])
+    # model inference in a thread: under ``atelier serve`` the worker shares the API's event loop
+    vectors = await asyncio.to_thread(embed, [prompt for _, prompt in pending])
     pairs = [(sha, vectors[prompt]) for sha, prompt in pending if prompt in vectors]
     await store_prompt_embeddings(session, pairs, model=model)
     return [sha for sha, _ in pairs]
