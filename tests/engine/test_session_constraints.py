@@ -2,40 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from engine.analysis import Analysis
 from engine.records import GenerationRecord
 from engine.session_analysis import SessionConstraints, analyze_records
-
-T0 = datetime(2026, 2, 25, 9, 0, tzinfo=UTC)
-
-
-def record(
-    record_id: str, minutes: float, prompt: str | None = "neon alley at night", **fields: Any
-) -> GenerationRecord:
-    fields.setdefault("tool", "comfyui")
-    fields.setdefault("user", "ada")
-    fields.setdefault("model", "sdxl_base")
-    return GenerationRecord(id=record_id, created_at=T0 + timedelta(minutes=minutes), prompt=prompt, **fields)
-
-
-def paced(
-    prefix: str, start_minutes: float, count: int, pace_minutes: float, prompt: str, **fields: Any
-) -> Iterator[GenerationRecord]:
-    """``count`` records every ``pace_minutes`` from ``start_minutes``, seeds 0, 1, 2, …"""
-    for i in range(count):
-        yield record(f"{prefix}{i:03d}", start_minutes + i * pace_minutes, prompt, seed=i, **fields)
-
-
-NEON = "neon alley at night, cinematic photo, rain reflections"
-MOUNTAIN = "snowy mountain landscape at dawn, oil painting"
-
-
-def _memberships(analysis: Analysis) -> list[list[str]]:
-    return [session.asset_ids for session in analysis.sessions]
+from tests.engine.session_records import MOUNTAIN, NEON, memberships, paced, record
 
 
 def _two_sessions() -> list[GenerationRecord]:
@@ -58,14 +27,14 @@ def test_cannot_link_splits_where_the_score_is_highest_between_the_pair() -> Non
     minutes = [0, 1, 2, 3, 4, 5, 6.8, 7.8, 8.8, 9.8]  # the gap before a006 is the longest
     records = [record(f"a{i:03d}", m, NEON, seed=i) for i, m in enumerate(minutes)]
     split = analyze_records(records, constraints=SessionConstraints(cannot_link=[("a002", "a008")]))
-    assert _memberships(split) == [[f"a{i:03d}" for i in range(6)], [f"a{i:03d}" for i in range(6, 10)]]
+    assert memberships(split) == [[f"a{i:03d}" for i in range(6)], [f"a{i:03d}" for i in range(6, 10)]]
     assert split.sessions[1].confidence == 1.0
 
 
 def test_split_at_an_asset_is_a_cannot_link_with_its_predecessor() -> None:
     records = list(paced("a", 0, 10, 1, NEON))
     split = analyze_records(records, constraints=SessionConstraints(cannot_link=[("a003", "a004")]))
-    assert [s[0] for s in _memberships(split)] == ["a000", "a004"]
+    assert [s[0] for s in memberships(split)] == ["a000", "a004"]
 
 
 def test_conflicting_constraints_keep_assets_together() -> None:
@@ -76,7 +45,7 @@ def test_conflicting_constraints_keep_assets_together() -> None:
 
 def test_moved_asset_joins_the_anchor_session_in_stream_order() -> None:
     moved = analyze_records(_two_sessions(), constraints=SessionConstraints(moved_assets={"a005": "b003"}))
-    first, second = _memberships(moved)
+    first, second = memberships(moved)
     assert "a005" not in first
     assert second == ["a005", "b000", "b001", "b002", "b003", "b004", "b005"]
 
@@ -85,7 +54,7 @@ def test_move_chains_are_followed_and_cycles_ignored() -> None:
     constraints = SessionConstraints(
         moved_assets={"a000": "a001", "a001": "b000", "b004": "b005", "b005": "b004"}
     )
-    first, second = _memberships(analyze_records(_two_sessions(), constraints=constraints))
+    first, second = memberships(analyze_records(_two_sessions(), constraints=constraints))
     assert first == ["a002", "a003", "a004", "a005"]
     assert second[:2] == ["a000", "a001"] and "b004" in second and "b005" in second
 

@@ -3,44 +3,14 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import numpy as np
 
-from engine.analysis import Analysis
 from engine.records import GenerationRecord, TimePrecision
 from engine.session_analysis import analyze_records
 from engine.sessions.temporal_signal import TemporalSettings, temporal_signal
-
-T0 = datetime(2026, 2, 25, 9, 0, tzinfo=UTC)
-
-
-def record(
-    record_id: str, minutes: float, prompt: str | None = "neon alley at night", **fields: Any
-) -> GenerationRecord:
-    fields.setdefault("tool", "comfyui")
-    fields.setdefault("user", "ada")
-    fields.setdefault("model", "sdxl_base")
-    return GenerationRecord(id=record_id, created_at=T0 + timedelta(minutes=minutes), prompt=prompt, **fields)
-
-
-def paced(
-    prefix: str, start_minutes: float, count: int, pace_minutes: float, prompt: str, **fields: Any
-) -> Iterator[GenerationRecord]:
-    """``count`` records every ``pace_minutes`` from ``start_minutes``, seeds 0, 1, 2, …"""
-    for i in range(count):
-        yield record(f"{prefix}{i:03d}", start_minutes + i * pace_minutes, prompt, seed=i, **fields)
-
-
-NEON = "neon alley at night, cinematic photo, rain reflections"
-MOUNTAIN = "snowy mountain landscape at dawn, oil painting"
-PORTRAIT = "portrait of an old fisherman, charcoal sketch"
-
-
-def _memberships(analysis: Analysis) -> list[list[str]]:
-    return [session.asset_ids for session in analysis.sessions]
+from tests.engine.session_records import MOUNTAIN, NEON, PORTRAIT, T0, memberships, paced, record
 
 
 def _evidence_after(pace_minutes: float, gap_minutes: float) -> float:
@@ -91,7 +61,7 @@ def test_new_context_after_a_pause_splits_and_same_context_after_a_pause_does_no
         *paced("b", 9 + 25, 10, 1, NEON),  # 25-minute pause, same context
         *paced("c", 43 + 20, 10, 1, MOUNTAIN),  # 20-minute pause, new context
     ]
-    sessions = _memberships(analyze_records(records))
+    sessions = memberships(analyze_records(records))
     assert len(sessions) == 2
     assert sessions[0][0] == "a000" and sessions[0][-1] == "b009"
     assert sessions[1][0] == "c000"
@@ -100,7 +70,7 @@ def test_new_context_after_a_pause_splits_and_same_context_after_a_pause_does_no
 def test_tool_switch_is_always_a_boundary() -> None:
     records = [*paced("a", 0, 5, 1, NEON), *paced("b", 4.1, 5, 1, NEON, tool="a1111")]
     analysis = analyze_records(records)
-    assert _memberships(analysis) == [[f"a{i:03d}" for i in range(5)], [f"b{i:03d}" for i in range(5)]]
+    assert memberships(analysis) == [[f"a{i:03d}" for i in range(5)], [f"b{i:03d}" for i in range(5)]]
     assert analysis.sessions[1].confidence == 1.0
     assert [s.tool for s in analysis.sessions] == ["comfyui", "a1111"]
 
@@ -120,7 +90,7 @@ def test_users_are_clustered_separately_even_when_interleaved() -> None:
     bob = list(paced("b", 0.5, 8, 1, NEON, user="bob"))
     analysis = analyze_records([*ada, *bob])
     assert {s.user for s in analysis.sessions} == {"ada", "bob"}
-    assert sorted(map(len, _memberships(analysis))) == [8, 8]
+    assert sorted(map(len, memberships(analysis))) == [8, 8]
 
 
 def test_records_without_time_are_unclustered_and_nowhere_else() -> None:
@@ -139,7 +109,7 @@ def test_ties_are_ordered_by_file_counter_then_name() -> None:
         record("c", 1, NEON, file_name="img_a.png"),
     ]
     analysis = analyze_records(same_time)
-    assert _memberships(analysis) == [["y", "z", "c", "b", "a"]]
+    assert memberships(analysis) == [["y", "z", "c", "b", "a"]]
 
 
 def test_day_precision_records_are_never_mixed_with_timed_ones() -> None:
@@ -158,7 +128,7 @@ def test_day_precision_records_are_never_mixed_with_timed_ones() -> None:
         for i in range(6)
     ]
     analysis = analyze_records([*dated, *timed])
-    assert _memberships(analysis) == [
+    assert memberships(analysis) == [
         ["t000", "t001", "t002", "t003"],
         ["d0", "d1", "d2"],
         ["d3", "d4", "d5"],
