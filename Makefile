@@ -29,7 +29,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint
+test: lint typecheck
 	HF_HUB_OFFLINE=1 $(BIN)/pytest
 
 bench: install
