@@ -13,7 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -307,7 +307,7 @@ def worker() -> None:
         run_worker(settings)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code=1)
 
@@ -320,7 +320,6 @@ def _guard(action: Callable[[], T]) -> T:
         return action()
     except (accounts.AccountError, UnknownScope, ServeAlreadyRunning, EmbeddedServerError) as error:
         _fail(str(error))
-        raise  # unreachable: _fail exits
 
 
 @app.command()

@@ -28,7 +28,9 @@ def test_dockerfile_is_multi_stage_non_root_cpu_torch_with_healthcheck() -> None
     assert sum(line.startswith("FROM ") for line in lines) >= 2
     assert any(line.startswith("USER ") and "root" not in line for line in lines)
     assert any(line.startswith("HEALTHCHECK") for line in lines)
-    assert any("torch==2.13.0" in line and "whl/cpu" not in line.split("torch==")[0] + "" for line in lines)
+    torch_installs = [line for line in lines if "torch==" in line]
+    assert torch_installs and all("torch==2.13.0" in line for line in torch_installs)
+    assert "$TORCH_INDEX_URL" in torch_installs[0]  # the CPU wheel index, never PyPI's CUDA builds
     assert 'ENTRYPOINT ["atelier"]' in lines and 'CMD ["serve"]' in lines
     assert any("ATELIER_REQUIRE_SERVICES=true" in line for line in lines)
     for copied in ("api", "engine", "catalog", "billing", "reflection", "migrations"):

@@ -69,11 +69,3 @@ async def revoke_token(session: AsyncSession, *, prefix: str, when: datetime) ->
         .values(revoked_at=when)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def tokens_of_user(session: AsyncSession, user_id: uuid.UUID) -> list[ApiToken]:
-    return list(
-        await session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at)
-        )
-    )

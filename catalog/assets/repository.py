@@ -43,15 +43,6 @@ async def insert_new_assets(session: AsyncSession, rows: Sequence[dict[str, Any]
     return {record_id: asset_id for record_id, asset_id in result.all()}
 
 
-async def known_record_ids(session: AsyncSession, user_id: uuid.UUID, record_ids: Sequence[str]) -> set[str]:
-    if not record_ids:
-        return set()
-    found = await session.scalars(
-        select(Asset.record_id).where(Asset.user_id == user_id, Asset.record_id.in_(list(record_ids)))
-    )
-    return set(found)
-
-
 async def set_thumbnails(
     session: AsyncSession, user_id: uuid.UUID, thumbnails: Mapping[uuid.UUID, MadeThumbnail]
 ) -> None:

@@ -33,7 +33,7 @@ class SessionKey:
     id: uuid.UUID
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, order=True)
 class AssetKey:
     created_at: datetime
     file_counter: int

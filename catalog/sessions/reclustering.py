@@ -43,6 +43,7 @@ from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset, Phase, Session
 from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
+from catalog.sessions.queries import asset_key
 from catalog.thumbnails import VISUAL_MODEL
 from engine.analysis import Analysis, SessionResult
 from engine.session_analysis import SessionConstraints, analyze_records
@@ -84,9 +85,11 @@ async def recluster_span(
     start, end = min(span_times), max(span_times)
     before, after = await neighbour_times(session, user_id, start, end, steps=CONTEXT_STEPS)
     if before is not None:
-        start = await _session_start_at(session, user_id, before) or before
+        bounds = await _session_bounds_at(session, user_id, before)
+        start = bounds[0] if bounds else before
     if after is not None:
-        end = await _session_end_at(session, user_id, after) or after
+        bounds = await _session_bounds_at(session, user_id, after)
+        end = bounds[1] if bounds else after
     for stored in await repository.sessions_overlapping(session, user_id, start, end):
         start, end = min(start, stored.started_at), max(end, stored.ended_at)
     assets = await assets_in_time_window(session, user_id, start, end)
@@ -243,7 +246,7 @@ async def _with_move_anchors(db: AsyncSession, user_id: uuid.UUID, assets: list[
     extra = [
         asset for asset in await assets_of_sessions(db, user_id, anchor_sessions) if asset.id not in in_span
     ]
-    return sorted([*assets, *extra], key=_stream_key)
+    return sorted([*assets, *extra], key=asset_key)
 
 
 def visual_descriptors(assets: list[Asset]) -> dict[str, np.ndarray]:
@@ -254,15 +257,6 @@ def visual_descriptors(assets: list[Asset]) -> dict[str, np.ndarray]:
         for asset in assets
         if asset.visual_embedding is not None and asset.visual_model == VISUAL_MODEL
     }
-
-
-def _stream_key(asset: Asset) -> tuple[object, ...]:
-    return (
-        asset.created_at,
-        asset.file_counter if asset.file_counter is not None else -(2**62),
-        asset.file_name or "",
-        str(asset.id),
-    )
 
 
 async def constraints_for(db: AsyncSession, user_id: uuid.UUID, assets: list[Asset]) -> SessionConstraints:
@@ -284,11 +278,9 @@ async def constraints_for(db: AsyncSession, user_id: uuid.UUID, assets: list[Ass
     return SessionConstraints(must_link=tuple(must_link), cannot_link=tuple(cannot_link), moved_assets=moved)
 
 
-async def _session_start_at(session: AsyncSession, user_id: uuid.UUID, when: datetime) -> datetime | None:
+async def _session_bounds_at(
+    session: AsyncSession, user_id: uuid.UUID, when: datetime
+) -> tuple[datetime, datetime] | None:
+    """Start and end of the stored session holding the asset at ``when`` (None if unclustered)."""
     stored = await repository.session_of_asset_at(session, user_id, when)
-    return stored.started_at if stored is not None else None
-
-
-async def _session_end_at(session: AsyncSession, user_id: uuid.UUID, when: datetime) -> datetime | None:
-    stored = await repository.session_of_asset_at(session, user_id, when)
-    return stored.ended_at if stored is not None else None
+    return (stored.started_at, stored.ended_at) if stored is not None else None
