@@ -69,6 +69,44 @@ class AtelierSettings(BaseSettings):
     thumbnail_size_px: int = 256
     import_batch_size: int = 500
 
+    # --- credits and reflections (billing/, reflection/) ---
+    reflection_min_assets: int = Field(default=50, ge=1)
+    """Sessions with fewer assets cannot be reflected on (checked at quote and at confirm)."""
+    quote_ttl_seconds: int = Field(default=900, ge=10)
+    """A reflection quote can be confirmed for this long (15 min)."""
+    hold_ttl_seconds: int = Field(default=1800, ge=30)
+    """A credit hold not captured within this time is voided by the sweeper (30 min)."""
+    idempotency_key_retention_hours: int = Field(default=48, ge=24)
+    """Confirm idempotency keys are kept at least this long (never under 24 h)."""
+    reflection_deadline_seconds: int = Field(default=600, ge=5)
+    """A running reflection not delivered within this time is failed and its hold voided; the LLM
+    call's own deadline is shorter (see :func:`reflection.service.llm_deadline_seconds`)."""
+    signup_credits: int = Field(default=0, ge=0)
+    """Credits granted to every new user (promotional grant, once per user)."""
+    demo_credits: int = Field(default=60, ge=0)
+    """Credits granted once to the demo user of ``atelier serve --with-demo``."""
+    curator_model: str = "gpt-4o-mini"
+    """The Chat Completions model asked for reflections when an LLM is configured."""
+    curator_credit_rate: float = Field(default=1.0, gt=0)
+    """Price multiplier of the configured model (see :mod:`billing.pricing`)."""
+    stripe_secret_key: str | None = None
+    """Enables card purchases of credit packs through Stripe Checkout."""
+    stripe_webhook_secret: str | None = None
+    """Verifies ``POST /webhooks/stripe`` signatures."""
+    stripe_api_base: str | None = None
+    """Override of Stripe's API base URL (tests point it at a loopback server)."""
+    public_base_url: str = "http://127.0.0.1:8000"
+    """Where the app is reached by a browser (Stripe Checkout's success and cancel pages)."""
+    credit_packs: list[dict[str, object]] | None = None
+    """Credit packs on sale (JSON list of ``{"id", "name", "credits", "price_cents", "currency"}``);
+    unset: :data:`billing.packs.DEFAULT_CREDIT_PACKS`."""
+
+    @property
+    def llm_configured(self) -> bool:
+        """An LLM answers reflections when ``OPENAI_BASE_URL`` or ``OPENAI_API_KEY`` is set; otherwise the
+        built-in offline curator does."""
+        return bool(self.openai_base_url or self.openai_api_key)
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -9,7 +9,12 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import billing.models
+import reflection.models
 from catalog.models import Base
+
+# billing and reflection own their tables; importing their models registers them on the metadata.
+_ = (billing.models, reflection.models)
 
 target_metadata = Base.metadata
 

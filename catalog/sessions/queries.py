@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import ARRAY, any_, bindparam, func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset, LineageEdge, Phase, Session
@@ -174,5 +175,64 @@ async def sessions_in_order(
         select(Session)
         .where(Session.user_id == user_id, Session.id.in_(list(session_ids)))
         .order_by(Session.started_at, Session.id)
+    )
+    return list(await session.scalars(statement))
+
+
+@dataclass(frozen=True, slots=True)
+class SessionMembership:
+    """What a session holds right now: its asset count, a SHA-256 over its sorted member ids (any move,
+    split or merge changes it) and how many members have a thumbnail."""
+
+    asset_count: int
+    membership_sha256: str
+    thumbnail_count: int
+
+
+async def session_membership(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
+) -> SessionMembership | None:
+    """One aggregate query; ``None`` when the session does not exist or is not the user's."""
+    exists = await session.scalar(
+        select(Session.id).where(Session.user_id == user_id, Session.id == session_id)
+    )
+    if exists is None:
+        return None
+    row = (
+        await session.execute(
+            text(
+                "SELECT count(*), encode(sha256(convert_to(coalesce("
+                "string_agg(id::text, ',' ORDER BY id), ''), 'UTF8')), 'hex'), count(thumbnail_sha256) "
+                "FROM assets WHERE user_id = :user_id AND session_id = :session_id"
+            ),
+            {"user_id": user_id, "session_id": session_id},
+        )
+    ).one()
+    return SessionMembership(int(row[0]), str(row[1]), int(row[2]))
+
+
+async def session_assets_in_order(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
+) -> list[Asset]:
+    """Every asset of one session in stream order (for reflections; a session holds at most a few
+    thousand assets)."""
+    statement = (
+        select(Asset)
+        .where(Asset.user_id == user_id, Asset.session_id == session_id)
+        .order_by(Asset.created_at, _counter_key, _name_key, Asset.id)
+    )
+    return list(await session.scalars(statement))
+
+
+async def lineage_edges_into(
+    session: AsyncSession, user_id: uuid.UUID, child_asset_ids: Sequence[uuid.UUID]
+) -> list[LineageEdge]:
+    """The lineage edges whose child is one of ``child_asset_ids`` (bound as one array parameter)."""
+    if not child_asset_ids:
+        return []
+    statement = select(LineageEdge).where(
+        LineageEdge.user_id == user_id,
+        LineageEdge.child_asset_id
+        == any_(bindparam("children", list(child_asset_ids), type_=ARRAY(UUID(as_uuid=True)))),
     )
     return list(await session.scalars(statement))

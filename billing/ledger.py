@@ -1,0 +1,447 @@
+"""The credit ledger: posted transfers, holds, and the cached balances they keep in step.
+
+Every function takes the caller's ``AsyncSession`` and never commits: a transfer's entries, its
+cached balance changes and the hold it resolves are one transaction, the caller's.
+
+Locking (so concurrent writers neither lose updates nor deadlock):
+
+- a posted transfer first locks both accounts with ``SELECT … FOR NO KEY UPDATE`` **in id order**,
+  then inserts the transfer (its idempotency key is checked under those locks) and its two entries;
+- a hold is placed with one conditional ``UPDATE … WHERE balance − held ≥ amount AND owed = 0
+  RETURNING``: it either reserves the credits or changes nothing, whatever runs beside it;
+- a hold resolves with a conditional ``UPDATE credit_holds … WHERE state = 'pending'``: of any number
+  of concurrent captures and voids exactly one finds it pending; then the accounts are locked in id
+  order as above.
+
+``FOR NO KEY UPDATE`` (not ``FOR UPDATE``) because inserting an entry takes a ``KEY SHARE`` lock on its
+account through the foreign key; the stronger lock would conflict with that and can deadlock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.models import CreditAccount, CreditEntry, CreditHold, CreditTransfer
+
+
+class LedgerError(RuntimeError):
+    """A programming error against the ledger's rules (never an expected client outcome)."""
+
+
+class NotEnoughCredits(Exception):
+    """A debit the account cannot cover; raised so the caller's transaction rolls back."""
+
+    def __init__(self, required: int, available: int) -> None:
+        super().__init__(f"{required} credits required, {available} available")
+        self.required = required
+        self.available = available
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    balance: int
+    held: int
+    owed: int = 0
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
+
+
+@dataclass(frozen=True, slots=True)
+class PostedTransfer:
+    id: uuid.UUID
+    amount: int
+    debit_balance_after: int
+    credit_balance_after: int
+
+
+@dataclass(frozen=True, slots=True)
+class HoldResolution:
+    """The outcome of a capture or void. ``resolved`` is false when the hold had already resolved
+    (then ``state`` says how, and nothing changed)."""
+
+    hold_id: uuid.UUID
+    resolved: bool
+    state: str
+    captured_amount: int | None = None
+
+
+async def system_account_id(db: AsyncSession, code: str) -> uuid.UUID:
+    account_id = await db.scalar(select(CreditAccount.id).where(CreditAccount.system_code == code))
+    if account_id is None:
+        raise LedgerError(f"system account {code!r} is missing (is the database migrated?)")
+    return account_id
+
+
+async def user_account_id(db: AsyncSession, user_id: uuid.UUID) -> uuid.UUID:
+    """The user's account, created on first use (concurrent first uses create one)."""
+    account_id = await db.scalar(select(CreditAccount.id).where(CreditAccount.user_id == user_id))
+    if account_id is not None:
+        return account_id
+    await db.execute(
+        pg_insert(CreditAccount).values(user_id=user_id).on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    account_id = await db.scalar(select(CreditAccount.id).where(CreditAccount.user_id == user_id))
+    assert account_id is not None
+    return account_id
+
+
+async def balance_of(db: AsyncSession, user_id: uuid.UUID) -> Balance:
+    row = (
+        await db.execute(
+            select(CreditAccount.balance, CreditAccount.held, CreditAccount.owed).where(
+                CreditAccount.user_id == user_id
+            )
+        )
+    ).one_or_none()
+    return Balance(0, 0, 0) if row is None else Balance(int(row[0]), int(row[1]), int(row[2]))
+
+
+async def _lock_accounts(db: AsyncSession, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, CreditAccount]:
+    rows = await db.scalars(
+        select(CreditAccount)
+        .where(CreditAccount.id.in_(sorted(set(account_ids))))
+        .order_by(CreditAccount.id)
+        .with_for_update(key_share=True)  # renders FOR NO KEY UPDATE
+        .execution_options(populate_existing=True)
+    )
+    return {row.id: row for row in rows}
+
+
+async def post_transfer(
+    db: AsyncSession,
+    *,
+    kind: str,
+    debit_account_id: uuid.UUID,
+    credit_account_id: uuid.UUID,
+    amount: int,
+    reference: str | None = None,
+    idempotency_key: str | None = None,
+    held_release: int = 0,
+) -> PostedTransfer | None:
+    """Move ``amount`` credits from the debit to the credit account (two entries, balances updated).
+
+    Returns ``None`` when a transfer with ``idempotency_key`` exists already (nothing changes).
+    Raises :class:`NotEnoughCredits` when the debited account is a user's and its available credits
+    (after releasing ``held_release`` of its held credits, as a capture does) do not cover ``amount``.
+    """
+    if amount <= 0:
+        raise LedgerError(f"a transfer moves a positive amount, got {amount}")
+    if debit_account_id == credit_account_id:
+        raise LedgerError("a transfer needs two different accounts")
+    accounts = await _lock_accounts(db, [debit_account_id, credit_account_id])
+    debit = accounts[debit_account_id]
+    if credit_account_id not in accounts:
+        raise LedgerError(f"no account {credit_account_id}")
+    if debit.system_code is None:
+        available = debit.balance - debit.held + held_release
+        if available < amount:
+            raise NotEnoughCredits(amount, available)
+    inserted = pg_insert(CreditTransfer).values(
+        kind=kind,
+        amount=amount,
+        debit_account_id=debit_account_id,
+        credit_account_id=credit_account_id,
+        reference=reference,
+        idempotency_key=idempotency_key,
+    )
+    if idempotency_key is not None:
+        inserted = inserted.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    transfer_id = await db.scalar(inserted.returning(CreditTransfer.id))
+    if transfer_id is None:
+        return None
+    debit_after = await _change_balance(db, debit_account_id, -amount, held_change=-held_release)
+    credit_after = await _change_balance(db, credit_account_id, amount)
+    await db.execute(
+        insert(CreditEntry),
+        [
+            {
+                "transfer_id": transfer_id,
+                "account_id": debit_account_id,
+                "amount": -amount,
+                "balance_after": debit_after,
+            },
+            {
+                "transfer_id": transfer_id,
+                "account_id": credit_account_id,
+                "amount": amount,
+                "balance_after": credit_after,
+            },
+        ],
+    )
+    return PostedTransfer(transfer_id, amount, debit_after, credit_after)
+
+
+async def _change_balance(
+    db: AsyncSession, account_id: uuid.UUID, amount: int, *, held_change: int = 0
+) -> int:
+    new_balance = await db.scalar(
+        update(CreditAccount)
+        .where(CreditAccount.id == account_id)
+        .values(
+            balance=CreditAccount.balance + amount,
+            held=CreditAccount.held + held_change,
+            version=CreditAccount.version + 1,
+        )
+        .returning(CreditAccount.balance)
+    )
+    assert new_balance is not None
+    return int(new_balance)
+
+
+async def grant(
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    amount: int,
+    *,
+    source: str = "grants",
+    kind: str = "grant",
+    reference: str | None = None,
+    idempotency_key: str | None = None,
+) -> PostedTransfer | None:
+    """Credit a user ``amount`` from a system ``source`` (``grants`` or ``purchases``), then settle
+    what the account owes from a refund with the new credits. ``None``: already granted (same key)."""
+    account_id = await user_account_id(db, user_id)
+    posted = await post_transfer(
+        db,
+        kind=kind,
+        debit_account_id=await system_account_id(db, source),
+        credit_account_id=account_id,
+        amount=amount,
+        reference=reference,
+        idempotency_key=idempotency_key,
+    )
+    if posted is not None:
+        await settle_owed(db, user_id)
+    return posted
+
+
+async def take_back(
+    db: AsyncSession, user_id: uuid.UUID, amount: int, *, reference: str, idempotency_key: str
+) -> tuple[int, int]:
+    """Take ``amount`` credits back (a refunded payment): as much as is available goes to ``refunds``,
+    the rest is recorded as owed (the account places no new holds until it is settled).
+
+    Exactly once is the caller's duty (a purchase moves ``paid → refunded`` with a conditional update
+    before calling this); the refund transfer also carries ``idempotency_key``. Returns
+    ``(taken, newly_owed)``.
+    """
+    account_id = await user_account_id(db, user_id)
+    refunds_id = await system_account_id(db, "refunds")
+    accounts = await _lock_accounts(db, [account_id, refunds_id])
+    available = max(0, accounts[account_id].balance - accounts[account_id].held)
+    taken = min(amount, available)
+    if taken > 0:
+        await post_transfer(
+            db,
+            kind="refund",
+            debit_account_id=account_id,
+            credit_account_id=refunds_id,
+            amount=taken,
+            reference=reference,
+            idempotency_key=idempotency_key,
+        )
+    owed = amount - taken
+    if owed > 0:
+        await db.execute(
+            update(CreditAccount)
+            .where(CreditAccount.id == account_id)
+            .values(owed=CreditAccount.owed + owed, version=CreditAccount.version + 1)
+        )
+    return (taken, owed)
+
+
+async def settle_owed(db: AsyncSession, user_id: uuid.UUID) -> int:
+    """Pay what the account owes from its available credits; returns the credits settled."""
+    account_id = await user_account_id(db, user_id)
+    refunds_id = await system_account_id(db, "refunds")
+    accounts = await _lock_accounts(db, [account_id, refunds_id])
+    account = accounts[account_id]
+    settle = min(account.owed, account.balance - account.held)
+    if settle <= 0:
+        return 0
+    await post_transfer(
+        db,
+        kind="settlement",
+        debit_account_id=account_id,
+        credit_account_id=refunds_id,
+        amount=settle,
+        reference="settles credits refunded after they were spent",
+    )
+    await db.execute(
+        update(CreditAccount)
+        .where(CreditAccount.id == account_id)
+        .values(owed=CreditAccount.owed - settle, version=CreditAccount.version + 1)
+    )
+    return settle
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRefused:
+    required: int
+    available: int
+    owed: int
+
+
+async def place_hold(
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    amount: int,
+    *,
+    ttl: timedelta,
+    reference: str | None = None,
+    now: datetime | None = None,
+) -> CreditHold | HoldRefused:
+    """Reserve ``amount`` of the user's available credits until captured, voided or expired."""
+    if amount <= 0:
+        raise LedgerError(f"a hold reserves a positive amount, got {amount}")
+    account_id = await user_account_id(db, user_id)
+    reserved = await db.scalar(
+        update(CreditAccount)
+        .where(
+            CreditAccount.id == account_id,
+            CreditAccount.owed == 0,
+            CreditAccount.balance - CreditAccount.held >= amount,
+        )
+        .values(held=CreditAccount.held + amount, version=CreditAccount.version + 1)
+        .returning(CreditAccount.id)
+    )
+    if reserved is None:
+        current = await balance_of(db, user_id)
+        return HoldRefused(required=amount, available=current.available, owed=current.owed)
+    hold = CreditHold(
+        user_id=user_id,
+        account_id=account_id,
+        amount=amount,
+        state="pending",
+        reference=reference,
+        expires_at=(now or datetime.now(UTC)) + ttl,
+    )
+    db.add(hold)
+    await db.flush()
+    return hold
+
+
+async def capture_hold(
+    db: AsyncSession, hold_id: uuid.UUID, charged: int, *, reference: str | None = None
+) -> HoldResolution:
+    """Charge ``charged`` (0 ≤ charged ≤ the hold) of a pending hold and release the rest; once."""
+    amount = await db.scalar(select(CreditHold.amount).where(CreditHold.id == hold_id))
+    if amount is None:
+        raise LedgerError(f"no hold {hold_id}")
+    if not 0 <= charged <= amount:
+        raise LedgerError(f"a capture charges between 0 and the held {amount} credits, got {charged}")
+    row = (
+        await db.execute(
+            update(CreditHold)
+            .where(CreditHold.id == hold_id, CreditHold.state == "pending")
+            .values(state="captured", captured_amount=charged, resolved_at=func.now())
+            .returning(CreditHold.account_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return await _already_resolved(db, hold_id)
+    account_id = row[0]
+    if charged > 0:
+        posted = await post_transfer(
+            db,
+            kind="capture",
+            debit_account_id=account_id,
+            credit_account_id=await system_account_id(db, "consumed"),
+            amount=charged,
+            reference=reference,
+            idempotency_key=f"capture:{hold_id}",
+            held_release=amount,
+        )
+        if posted is None:  # the hold was pending, so its capture transfer cannot exist yet
+            raise LedgerError(f"capture transfer of pending hold {hold_id} already exists")
+        await db.execute(
+            update(CreditHold).where(CreditHold.id == hold_id).values(capture_transfer_id=posted.id)
+        )
+    else:
+        await _release_held(db, account_id, amount)
+    return HoldResolution(hold_id, True, "captured", charged)
+
+
+async def void_hold(db: AsyncSession, hold_id: uuid.UUID, *, reason: str) -> HoldResolution:
+    """Release a pending hold in full (nothing is charged); once."""
+    row = (
+        await db.execute(
+            update(CreditHold)
+            .where(CreditHold.id == hold_id, CreditHold.state == "pending")
+            .values(state="voided", void_reason=reason, resolved_at=func.now())
+            .returning(CreditHold.account_id, CreditHold.amount)
+        )
+    ).one_or_none()
+    if row is None:
+        return await _already_resolved(db, hold_id)
+    await _release_held(db, row[0], int(row[1]))
+    return HoldResolution(hold_id, True, "voided")
+
+
+async def _release_held(db: AsyncSession, account_id: uuid.UUID, amount: int) -> None:
+    await db.execute(
+        update(CreditAccount)
+        .where(CreditAccount.id == account_id)
+        .values(held=CreditAccount.held - amount, version=CreditAccount.version + 1)
+    )
+
+
+async def _already_resolved(db: AsyncSession, hold_id: uuid.UUID) -> HoldResolution:
+    row = (
+        await db.execute(select(CreditHold.state, CreditHold.captured_amount).where(CreditHold.id == hold_id))
+    ).one()
+    return HoldResolution(hold_id, False, row[0], row[1])
+
+
+async def expired_pending_holds(db: AsyncSession, *, now: datetime, limit: int = 500) -> list[uuid.UUID]:
+    """Pending holds past their expiry, oldest first (``SKIP LOCKED``: a hold being resolved right now
+    is left to that transaction)."""
+    rows = await db.scalars(
+        select(CreditHold.id)
+        .where(CreditHold.state == "pending", CreditHold.expires_at <= now)
+        .order_by(CreditHold.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    entry_id: int
+    kind: str
+    amount: int
+    balance_after: int
+    created_at: datetime
+    reference: str | None
+
+
+async def ledger_page(
+    db: AsyncSession, user_id: uuid.UUID, *, limit: int, before_entry_id: int | None = None
+) -> list[LedgerLine]:
+    """The user's entries newest first (keyset on the entry id), ``limit + 1`` rows at most."""
+    statement = (
+        select(
+            CreditEntry.id,
+            CreditTransfer.kind,
+            CreditEntry.amount,
+            CreditEntry.balance_after,
+            CreditEntry.created_at,
+            CreditTransfer.reference,
+        )
+        .join(CreditTransfer, CreditTransfer.id == CreditEntry.transfer_id)
+        .join(CreditAccount, CreditAccount.id == CreditEntry.account_id)
+        .where(CreditAccount.user_id == user_id)
+    )
+    if before_entry_id is not None:
+        statement = statement.where(CreditEntry.id < before_entry_id)
+    rows = await db.execute(statement.order_by(CreditEntry.id.desc()).limit(limit + 1))
+    return [LedgerLine(int(r[0]), r[1], int(r[2]), int(r[3]), r[4], r[5]) for r in rows]
