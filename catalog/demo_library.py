@@ -1,7 +1,8 @@
 """A deterministic demo library: real PNG files with real ComfyUI and AUTOMATIC1111 metadata.
 
-``write_demo_library(target, seed=7)`` writes about 300 small PNGs that mimic four evenings of one
-artist, and returns the ground truth (sessions, and every image's generation parameters).
+``write_demo_library(target, seed=7)`` writes about 390 small PNGs that mimic five days of one artist
+(four evenings, then a Sunday afternoon and evening: 15 sessions), and returns the ground truth
+(sessions, and every image's generation parameters).
 
 Invariants:
 
@@ -16,7 +17,8 @@ Invariants:
   ``stable-diffusion-webui/outputs/txt2img-images/<local date>/00042-<seed>.png``.
 - **Times.** Neither tool writes the generation time into the PNG, so each file's mtime (and atime)
   is set to its simulated generation time, ``DemoImage.created_at`` (aware, UTC, millisecond
-  precision). The artist lives at UTC+01:00 (February, CET); A1111's date folders use that local date.
+  precision). The artist lives at UTC+01:00 (February and early March, CET); A1111's date folders use
+  that local date.
 - **Sessions are unambiguous.** Inside a session consecutive runs (queue items) are 10 s - 240 s
   apart, counted in whole wall-clock seconds; the images of one batch share one wall-clock second
   (35 ms apart). Consecutive sessions either switch tool
@@ -26,6 +28,13 @@ Invariants:
   sizes (1024-class). The pixels are a procedurally drawn thumbnail, 256 px on the long side with the
   same aspect ratio: one palette and layout per concept, jittered per seed, so images of one concept
   look alike and different concepts look different.
+- **Session sizes straddle the reflection threshold (50 assets).** The Sunday ComfyUI portrait
+  evening (``e5-comfyui-portrait-evening``, 63 assets over about two hours) is a long refinement with
+  prompt edits, a re-weighted LoRA, CFG / steps / LoRA-weight sweeps on kept seeds and img2img /
+  upscale lineage; the Sunday A1111 afternoon (``e5-a1111-refinement``, 44 assets) stays just below.
+  Those two counts do not depend on ``seed``; with the default seed every other session has fewer
+  than 40 assets.
+- **Distinct bytes.** No two files are byte-identical (the catalog keys files by content hash).
 
 The module imports nothing from ``api``; it needs only Pillow and numpy.
 """
@@ -93,7 +102,7 @@ class DemoImage:
     base name of the input image (``LoadImage`` / the hires-fixed original), which may lie in an
     earlier session (the engine's lineage only links within a session). ``lineage_kind`` is an
     :class:`engine.analysis.LineageKind` value: ``img2img``/``upscale`` with a ``source_image``, or
-    ``param_sweep`` for every member of a CFG sweep (no single parent file).
+    ``param_sweep`` for every member of a CFG, steps or LoRA-weight sweep (no single parent file).
     """
 
     file_name: str
@@ -476,28 +485,61 @@ def _cfg_sweep(p: _Planner, chosen: _Planned, cfg_values: list[float]) -> list[_
     return out
 
 
-def _img2img(p: _Planner, source: _Planned, denoise: float, prompt_suffix: str) -> _Planned:
+def _settings_sweep(p: _Planner, chosen: _Planned, changes: list[dict[str, Any]]) -> list[_Planned]:
+    """Fixed prompt and seed; each run moves one setting of ``chosen`` (``steps`` or ``loras``, the
+    LoRA weight): the same picture with slightly different fine detail. ``changes`` must not repeat
+    ``chosen``'s own values (that run would write a byte-identical file)."""
+    out: list[_Planned] = []
+    for index, change in enumerate(changes):
+        image = replace(chosen.image, lineage_kind=str(LineageKind.PARAM_SWEEP), **change)
+        if image == replace(chosen.image, lineage_kind=image.lineage_kind):
+            raise ValueError(f"a sweep run must change a setting: {change}")
+        look = replace(chosen.look, detail_seed=chosen.look.detail_seed + 1 + index, detail_strength=0.04)
+        out += p.run(image, look)
+    return out
+
+
+def _img2img(
+    p: _Planner,
+    source: _Planned,
+    denoise: float,
+    prompt_suffix: str,
+    *,
+    keep_setup: bool = False,
+    cfg_scale: float = 6.5,
+    steps: int = 30,
+) -> _Planned:
+    """A ComfyUI img2img of ``source``. By default with the stock checkpoint and sampler and no LoRA
+    (the source may be an A1111 image); with ``keep_setup`` the source's ComfyUI checkpoint, LoRAs,
+    sampler and negative prompt are kept."""
     seed = p.comfy_seed()
     src = source.image
+    setup: dict[str, Any] = (
+        {}
+        if keep_setup
+        else {
+            "loras": (),
+            "sampler": "dpmpp_2m",
+            "scheduler": "karras",
+            "model": _COMFYUI_CHECKPOINT,
+            "negative_prompt": _NEGATIVE_COMFYUI,
+        }
+    )
     image = replace(
         src,
         kind="img2img",
         seed=seed,
         denoise=denoise,
         prompt=f"{src.prompt}{prompt_suffix}",
-        steps=30,
-        cfg_scale=6.5,
-        loras=(),
+        steps=steps,
+        cfg_scale=cfg_scale,
         source_image=src.base_name,
         lineage_kind=str(LineageKind.IMG2IMG),
         upscale_factor=None,
         hires_steps=None,
         upscaler=None,
-        sampler="dpmpp_2m",
-        scheduler="karras",
-        model=_COMFYUI_CHECKPOINT,
-        negative_prompt=_NEGATIVE_COMFYUI,
         tool=COMFYUI,
+        **setup,
     )
     look = replace(source.look, detail_seed=seed, detail_strength=denoise)
     return p.run(image, look)[0]
@@ -560,7 +602,7 @@ def _comfy_upscale(
 
 
 def _plan(seed: int) -> _Planner:
-    """The four evenings. Times are UTC; the artist's local time is UTC+1."""
+    """Four evenings and a Sunday. Times are UTC; the artist's local time is UTC+1."""
     p = _Planner(rng=np.random.default_rng([0xA7E1, seed]))
 
     # Evening 1 — Monday: ComfyUI exploration, then (after dinner) a refinement run.
@@ -702,7 +744,121 @@ def _plan(seed: int) -> _Planner:
     for i in range(14):
         _img2img(p, source, round(0.4 + 0.025 * i, 3), ", watercolor wash")
     p.end_session(Intent.REFINEMENT)
+
+    # Evening 5 — Sunday: an A1111 afternoon of seed hunting, then a long ComfyUI portrait evening.
+    p.start_session("e5-a1111-refinement", A1111, datetime(2026, 3, 1, 15, 52, 38, tzinfo=UTC))
+    dunes = _template(
+        A1111,
+        "desert_dunes",
+        cfg_scale=6.5,
+        steps=30,
+        prompt="desert dunes at golden hour, long shadows, aerial photo, <lora:add-detail-xl:0.5>",
+        loras=(("add-detail-xl", 0.5),),
+    )
+    _refinement(p, dunes, runs=11, batch_size=4)
+    p.end_session(Intent.REFINEMENT)
+
+    p.start_session("e5-comfyui-portrait-evening", COMFYUI, p.after_pause(100, 140))
+    _portrait_evening(p)
+    p.end_session(Intent.REFINEMENT)
     return p
+
+
+_PORTRAIT_LORA = "weathered_skin_xl.safetensors"
+_PORTRAIT_STAGES: tuple[tuple[str, float, int, int], ...] = (
+    # (prompt, LoRA weight, runs, batch size): each edit adds, removes or reweights a few terms.
+    ("portrait of an old sailor, weathered face, knitted cap, cinematic photo, 85mm lens", 0.6, 3, 2),
+    (
+        "portrait of an old sailor, weathered face, knitted cap, grey stubble beard, deep wrinkles, "
+        "cinematic photo, 85mm lens",
+        0.6,
+        4,
+        1,
+    ),
+    (
+        "portrait of an old sailor, weathered face, knitted cap, grey stubble beard, deep wrinkles, "
+        "(piercing blue eyes:1.2), cinematic photo, 85mm lens",
+        0.6,
+        5,
+        1,
+    ),
+    (
+        "portrait of an old sailor, weathered face, knitted cap, grey stubble beard, deep wrinkles, "
+        "(piercing blue eyes:1.2), rembrandt lighting, dark background, 85mm lens",
+        0.8,
+        5,
+        1,
+    ),
+    (
+        "portrait of an old sailor, weathered face, knitted cap, grey stubble beard, deep wrinkles, "
+        "(piercing blue eyes:1.35), rembrandt lighting, dark background, (sea spray:0.8), 85mm lens",
+        0.8,
+        4,
+        2,
+    ),
+    (
+        "portrait of an old sailor, weathered face, knitted cap, grey stubble beard, deep wrinkles, "
+        "(piercing blue eyes:1.3), yellow oilskin collar, rembrandt lighting, dark background, 85mm lens",
+        0.7,
+        5,
+        1,
+    ),
+)
+
+
+def _portrait_evening(p: _Planner) -> None:
+    """One portrait refined for about two hours, in three acts.
+
+    1. Prompt edits (``_PORTRAIT_STAGES``), the LoRA re-weighted along the way; each edit is first
+       tried on the previous edit's favourite seed, then on new seeds.
+    2. Two kept seeds: a CFG sweep, a steps sweep and a LoRA-weight check on the favourite (seed A),
+       a short CFG check on the runner-up (seed B).
+    3. img2img children of the keeper, img2img grandchildren of the best child, then model upscales
+       and low-denoise upscale refinements of the best grandchild.
+    """
+    base = _template(
+        COMFYUI,
+        "old_sailor",
+        model=_COMFYUI_CHECKPOINT_ALT,
+        sampler="dpmpp_2m_sde",
+        scheduler="karras",
+        cfg_scale=6.0,
+        steps=28,
+    )
+    favourites: list[_Planned] = []
+    for prompt, lora_weight, runs, batch_size in _PORTRAIT_STAGES:
+        template = replace(base, prompt=prompt, loras=((_PORTRAIT_LORA, lora_weight),))
+        if favourites:  # the edit, on the last favourite's seed: a like-for-like comparison
+            kept = favourites[-1]
+            p.run(replace(template, seed=kept.image.seed), replace(kept.look, cfg_scale=6.0))
+            runs -= 1
+        stage = _refinement(p, template, runs, batch_size=batch_size)
+        # a favourite whose seed alone reproduces it (a ComfyUI batch's later images need the batch)
+        firsts = [planned for planned in stage if planned.image.batch_index == 0]
+        favourites.append(firsts[len(firsts) // 2])
+
+    seed_a, seed_b = favourites[-1], favourites[-2]
+    cfg_sweep = _cfg_sweep(p, seed_a, [4.0, 4.5, 5.0, 5.5, 6.5, 7.0, 7.5, 8.0])
+    steps_sweep = _settings_sweep(p, cfg_sweep[3], [{"steps": s} for s in (20, 24, 32, 36, 40)])
+    keeper = steps_sweep[2]  # CFG 5.5, 32 steps
+    lora_check = [{"loras": ((_PORTRAIT_LORA, w),)} for w in (0.5, 0.6, 0.8, 0.9)]
+    _settings_sweep(p, keeper, lora_check)
+    runner_up = replace(seed_b.image, prompt=keeper.image.prompt, loras=keeper.image.loras, steps=32)
+    _cfg_sweep(p, _Planned(runner_up, seed_b.look), [5.0, 5.5, 6.0])
+
+    children = [
+        _img2img(p, keeper, d, ", (detailed skin texture:1.1)", keep_setup=True, cfg_scale=5.5, steps=32)
+        for d in (0.3, 0.35, 0.4, 0.45, 0.5)
+    ]
+    grandchildren = [
+        _img2img(p, children[2], d, ", sharp focus on the eyes", keep_setup=True, cfg_scale=5.5, steps=32)
+        for d in (0.25, 0.3)
+    ]
+    best = grandchildren[1]
+    for upscaler in (_UPSCALE_MODEL, "4x_NMKD-Siax_200k.pth"):
+        _comfy_upscale(p, best, refine_denoise=None, upscaler=upscaler)
+    for denoise in (0.3, 0.35):
+        _comfy_upscale(p, best, refine_denoise=denoise)
 
 
 # --------------------------------------------------------------------------------------------------

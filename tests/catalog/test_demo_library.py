@@ -118,7 +118,7 @@ def test_plan_matches_what_was_written(library: DemoLibrary) -> None:
 def test_counts_and_layout(library: DemoLibrary) -> None:
     on_disk = sorted(p.relative_to(library.root).as_posix() for p in library.root.rglob("*.png"))
     assert library.file_count == len(library.images) == len(on_disk)
-    assert 270 <= library.file_count <= 330
+    assert 360 <= library.file_count <= 420
     assert sorted(i.file_name for i in library.images) == on_disk
     in_sessions = [name for s in library.sessions for name in s.file_names]
     assert sorted(in_sessions) == on_disk  # every file in exactly one session
@@ -139,6 +139,12 @@ def test_counts_and_layout(library: DemoLibrary) -> None:
             assert re.fullmatch(rf"\d{{5}}-{image.seed}\.png", name), name
             local_day = image.created_at.astimezone(ARTIST_UTC_OFFSET).date()
             assert image.file_name.startswith(f"stable-diffusion-webui/outputs/txt2img-images/{local_day}/")
+
+
+def test_no_two_files_are_byte_identical(library: DemoLibrary) -> None:
+    """The catalog keys files by content hash: a duplicate would silently shrink a session."""
+    hashes = digests(library.root)
+    assert len(set(hashes.values())) == len(hashes) == library.file_count
 
 
 def test_tool_counters_follow_generation_order(library: DemoLibrary) -> None:
@@ -386,6 +392,78 @@ def test_session_intents_match_their_content(library: DemoLibrary) -> None:
         elif session.intent == "refinement" and all(i.kind == "txt2img" for i in images):
             assert len(prompts) == 1 and len(images) >= 20
             assert len({i.seed for i in images}) >= len(images) / 4
+
+
+def _session_images(library: DemoLibrary, key: str) -> list[DemoImage]:
+    (session,) = [s for s in library.sessions if s.key == key]
+    return [library.image(name) for name in session.file_names]
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_session_sizes_straddle_the_reflection_threshold(seed: int) -> None:
+    """AI reflections need >= 50 assets: one long refinement evening is above, one session just below."""
+    library = plan_demo_library(Path("unused"), seed=seed)
+    sizes = {s.key: len(s.file_names) for s in library.sessions}
+    assert len(library.sessions) == 15
+    assert [k for k, n in sizes.items() if n >= 50] == ["e5-comfyui-portrait-evening"]
+    assert 60 <= sizes["e5-comfyui-portrait-evening"] <= 80
+    in_band = [k for k, n in sizes.items() if 40 <= n <= 49]
+    assert "e5-a1111-refinement" in in_band
+    if seed == 7:  # the shipped demo: exactly one session in 40-49 (explorations' batches are random)
+        assert in_band == ["e5-a1111-refinement"]
+    (below,) = [s for s in library.sessions if s.key == "e5-a1111-refinement"]
+    assert below.tool == A1111
+
+
+def test_the_long_evening_is_a_real_refinement(library: DemoLibrary) -> None:
+    """Prompt edits (terms added, removed, reweighted), a re-weighted LoRA, CFG and steps sweeps on kept
+    seeds, img2img and upscale children: the material a reflection talks about."""
+    images = _session_images(library, "e5-comfyui-portrait-evening")
+    assert {i.tool for i in images} == {COMFYUI} and {i.concept for i in images} == {"old_sailor"}
+    duration = images[-1].created_at - images[0].created_at
+    assert timedelta(minutes=90) <= duration <= timedelta(minutes=150)
+    generated = [i for i in images if i.kind != "upscale"]
+    assert len({i.model for i in generated}) == 1  # one checkpoint all evening
+
+    txt2img = [i for i in images if i.kind == "txt2img"]
+    prompts = list(dict.fromkeys(i.prompt or "" for i in txt2img))
+    assert len(prompts) >= 5
+    terms = [{t.strip() for t in prompt.split(",")} for prompt in prompts]
+    assert all(a & b for a, b in pairwise(terms))  # edits of one prompt, not new ideas
+    assert any(b - a for a, b in pairwise(terms)) and any(a - b for a, b in pairwise(terms))
+    assert any(re.search(r"\(piercing blue eyes:1\.2\)", p) for p in prompts)
+    assert any(re.search(r"\(piercing blue eyes:1\.3\d?\)", p) for p in prompts)
+    prompts_per_seed = Counter(seed for seed, _ in {(i.seed, i.prompt) for i in txt2img})
+    assert sum(count >= 2 for count in prompts_per_seed.values()) >= 2  # seeds kept across edits
+
+    lora_weights = [weight for i in txt2img for _, weight in i.loras]
+    assert len(set(lora_weights)) >= 3
+    assert len({i.cfg_scale for i in txt2img}) >= 6 and len({i.steps for i in txt2img}) >= 4
+    sweeps = [i for i in images if i.lineage_kind == "param_sweep"]
+    assert len({(i.seed, i.prompt) for i in sweeps}) <= 3 and len(sweeps) >= 15
+
+    by_base = {i.base_name: i for i in images}
+    derived = [i for i in images if i.source_image is not None]
+    assert {i.lineage_kind for i in derived} == {"img2img", "upscale"}
+    assert {i.kind for i in derived} == {"img2img", "upscale", "upscale_refine"}
+    assert all(i.source_image in by_base for i in derived)  # lineage stays inside the session
+    depth: dict[str, int] = {}
+    for image in images:
+        depth[image.base_name] = depth.get(image.source_image or "", -1) + 1
+    assert max(depth.values()) >= 3  # txt2img -> img2img -> img2img -> upscale
+    for image in (i for i in derived if i.kind == "img2img"):
+        assert image.loras and image.model == by_base[image.source_image or ""].model
+
+
+def test_the_session_below_the_threshold(library: DemoLibrary) -> None:
+    images = _session_images(library, "e5-a1111-refinement")
+    assert 40 <= len(images) <= 49
+    assert {i.tool for i in images} == {A1111} and len({i.prompt for i in images}) == 1
+    assert {i.batch_size for i in images} == {4}
+    assert (
+        images[0].created_at.date()
+        == _session_images(library, "e5-comfyui-portrait-evening")[0].created_at.date()
+    )
 
 
 # ---- pixels -----------------------------------------------------------------------------------------
