@@ -1,4 +1,5 @@
-"""The Starlette application: ``/graphql`` (GraphiQL in debug), signed ``/thumbnails``, ``/healthz``.
+"""The Starlette application: ``/graphql`` (GraphiQL in debug; subscriptions over graphql-transport-ws on
+the same path), signed ``/thumbnails``, ``/healthz``.
 
 The app owns one database engine for its lifetime (created on start-up, disposed on shut-down); it
 starts no embedded servers itself — ``atelier serve`` resolves the URLs first and passes them in.
@@ -12,12 +13,15 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from arq import ArqRedis, create_pool
+from arq.connections import RedisSettings
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET, UnsetType
 
 from api.context import RequestContext
 from api.graphql.schema import build_schema
@@ -61,7 +65,21 @@ class AtelierGraphQL(GraphQL[RequestContext, None]):
             session_factory=factory,
             principal=await principal_from_request(factory, request),
             thumbnail_signer=self._state.signer,
+            settings=self._state.settings,
+            job_queue=self._state.job_queue,
         )
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """Browsers cannot set headers on a WebSocket: a token may come in ``connection_init``'s payload
+        as ``{"Authorization": "Bearer <token>"}`` instead of the handshake's header."""
+        if context.principal is None:
+            params = context.connection_params or {}
+            header = str(params.get("Authorization") or params.get("authorization") or "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                async with unit_of_work(self._state.session_factory) as db:
+                    context.principal = await authenticate(db, token.strip())
+        return UNSET
 
 
 class AppState:
@@ -71,6 +89,8 @@ class AppState:
         self.settings = settings
         self.signer = ThumbnailSigner(load_or_create_secret(settings))
         self._factory: SessionFactory | None = None
+        self.job_queue: ArqRedis | None = None
+        """arq's pool (enqueueing reflections); ``None`` when no Redis URL is configured."""
 
     @property
     def session_factory(self) -> SessionFactory:
@@ -92,9 +112,15 @@ def create_app(settings: AtelierSettings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_database_engine(settings.database_url or "")
         state.session_factory = create_session_factory(engine)
+        app.state.session_factory = state.session_factory
+        app.state.settings = settings
+        if settings.redis_url:
+            state.job_queue = await create_pool(RedisSettings.from_dsn(settings.redis_url))
         try:
             yield
         finally:
+            if state.job_queue is not None:
+                await state.job_queue.aclose()
             await engine.dispose()
 
     async def thumbnail(request: Request) -> Response:
@@ -123,6 +149,7 @@ def create_app(settings: AtelierSettings) -> Starlette:
         lifespan=lifespan,
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_app),
             Route("/thumbnails/{sha}.webp", thumbnail, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],

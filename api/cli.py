@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from api.cli_credits import credits_app
 from api.cli_exports import export_app
 from api.runtime import exit_on_sigterm, running_services
 from catalog.accounts import service as accounts
@@ -38,6 +39,7 @@ token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(export_app, name="import-export")
+app.add_typer(credits_app, name="credits")
 
 console = Console(stderr=True, soft_wrap=True)  # problem lines stay whole for grep
 DEFAULT_USER = "artist"
@@ -267,7 +269,7 @@ def demo(
     user: Annotated[str, typer.Option(help="Owner of the demo library")] = DEFAULT_USER,
     target: Annotated[Path | None, typer.Option(help="Where to write the images")] = None,
 ) -> None:
-    """Write the bundled demo library (~300 real PNGs) and import it."""
+    """Write the bundled demo library (~390 real PNGs) and import it."""
     from catalog.demo_library import write_demo_library
     from catalog.importing.service import import_paths
 

@@ -23,6 +23,7 @@ import uvicorn
 from arq import create_pool
 from rich.console import Console
 from rich.panel import Panel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
 from api.runtime import exit_on_sigterm, running_services
@@ -75,11 +76,27 @@ async def _prepare_demo(settings: AtelierSettings) -> str:
             )
             async with unit_of_work(factory) as session:
                 issued = await accounts.issue_token(session, DEMO_USER, name="demo token (make run)")
+                await _grant_demo_credits(session, settings)
             token_file.write_text(issued.plaintext + "\n")
             os.chmod(token_file, 0o600)
         return token_file.read_text().strip()
     finally:
         await engine.dispose()
+
+
+async def _grant_demo_credits(session: AsyncSession, settings: AtelierSettings) -> None:
+    """The demo user's credits for a few reflections, granted once (idempotency key per user)."""
+    from billing import ledger
+
+    owner = await user_by_handle(session, DEMO_USER)
+    if owner is not None and settings.demo_credits > 0:
+        await ledger.grant(
+            session,
+            owner.id,
+            settings.demo_credits,
+            reference="demo credits (make run)",
+            idempotency_key=f"demo:{owner.id}",
+        )
 
 
 async def _serve(settings: AtelierSettings, host: str, port: int, token: str | None) -> None:

@@ -15,6 +15,7 @@ from arq.worker import Worker
 from catalog.database import create_database_engine, create_session_factory
 from catalog.settings import AtelierSettings
 from catalog.tasks import backfill_thumbnails, embed_prompts, make_thumbnails, recluster_user_job
+from reflection.tasks import REFLECTION_CRON_JOBS, REFLECTION_FUNCTIONS
 
 JOB_FUNCTIONS = (backfill_thumbnails, make_thumbnails, embed_prompts, recluster_user_job)
 
@@ -36,7 +37,8 @@ def build_worker(settings: AtelierSettings) -> Worker:
         await ctx["engine"].dispose()
 
     return Worker(
-        functions=list(JOB_FUNCTIONS),
+        functions=[*JOB_FUNCTIONS, *REFLECTION_FUNCTIONS],
+        cron_jobs=list(REFLECTION_CRON_JOBS),
         redis_settings=redis_settings(settings),
         on_startup=on_startup,
         on_shutdown=on_shutdown,
@@ -47,9 +49,11 @@ def build_worker(settings: AtelierSettings) -> Worker:
 
 
 def run_worker(settings: AtelierSettings) -> None:
-    worker = build_worker(settings)
+    """Run the worker until stopped. It is built inside the running loop: arq's ``Worker`` binds the
+    loop it is created on, and one built before ``asyncio.run`` fails at start-up."""
 
     async def main() -> None:
+        worker = build_worker(settings)
         try:
             await worker.async_run()
         finally:

@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import platformdirs
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -106,6 +106,15 @@ class AtelierSettings(BaseSettings):
         """An LLM answers reflections when ``OPENAI_BASE_URL`` or ``OPENAI_API_KEY`` is set; otherwise the
         built-in offline curator does."""
         return bool(self.openai_base_url or self.openai_api_key)
+
+    @model_validator(mode="after")
+    def _hold_outlives_the_run(self) -> AtelierSettings:
+        if self.hold_ttl_seconds <= self.reflection_deadline_seconds:
+            raise ValueError(
+                "ATELIER_HOLD_TTL_SECONDS must exceed ATELIER_REFLECTION_DEADLINE_SECONDS: a running "
+                "reflection's credit hold may not expire before its run does"
+            )
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -147,16 +147,19 @@ def ground_reflection(
     dropped: list[str] = []
 
     def keep_supported(field: str, text: str) -> str:
-        kept: list[tuple[str, str]] = []  # (whitespace before, sentence)
+        kept: list[str] = []
+        pending = ""  # the whitespace before the next kept sentence: the widest across dropped ones
         for separator, sentence in _sentences_with_separators(text):
+            pending = max(pending, separator, key=lambda gap: (gap.count("\n"), len(gap)))
             claims = _find_in_sentence(sentence, index)
-            if not claims:
-                kept.append((separator, sentence))
+            if claims:
+                found.extend(FieldClaim(field, claim) for claim in claims)
+                if sentence not in dropped:
+                    dropped.append(sentence)
                 continue
-            found.extend(FieldClaim(field, claim) for claim in claims)
-            if sentence not in dropped:
-                dropped.append(sentence)
-        return "".join((separator if i else "") + sentence for i, (separator, sentence) in enumerate(kept))
+            kept.append((pending if kept else "") + sentence)
+            pending = ""
+        return "".join(kept)
 
     title = keep_supported("title", reflection.title)
     summary = keep_supported("summary", reflection.summary)
@@ -197,7 +200,7 @@ def _fields(reflection: ReflectionText) -> Iterator[tuple[str, str]]:
         yield f"evolution_notes[{i}]", item
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])(?P<close>[\"'”’)\]]*)(?P<space>[ \t]+)|(?P<newline>[ \t]*\n\s*)")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])(?P<close>[\"'”’)\]]*)(?P<gap>\s+)|(?P<line_break>[ \t]*\n\s*)")
 _ABBREVIATION_AT_END = re.compile(r"\b(?:e\.g|i\.e|vs|approx|ca|etc|cf|no)\.$", re.IGNORECASE)
 
 
@@ -208,14 +211,13 @@ def _sentences_with_separators(text: str) -> Iterator[tuple[str, str]]:
     separator = ""
     for match in _SENTENCE_BREAK.finditer(text):
         end = match.start() + len(match.group("close") or "")
-        if match.group("newline") is None and _continues_after_abbreviation(
-            text[start:end], text[match.end() :]
-        ):
+        gap = match.group("gap") or match.group("line_break")
+        if "\n" not in gap and _continues_after_abbreviation(text[start:end], text[match.end() :]):
             continue
         sentence = text[start:end].strip()
         if sentence:
             yield separator, sentence
-            separator = match.group("space") or match.group("newline")
+            separator = gap
         start = match.end()
     tail = text[start:].strip()
     if tail:

@@ -16,17 +16,21 @@ from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from api.context import RequestContext
+from api.graphql.errors import NotFound
+from api.graphql.pagination import decode_id
 from api.graphql.permissions import HasScope
-from api.graphql.types import Session, decode_id
+from api.graphql.reflections import (
+    ConfirmReflectionPayload,
+    QuoteReflectionPayload,
+    confirm_reflection,
+    quote_reflection,
+)
+from api.graphql.types import Session
 from catalog.database import unit_of_work
 from catalog.sessions import corrections, queries
 
 LIBRARY_WRITE = "library:write"
-
-
-@strawberry.type
-class NotFound:
-    message: str
+REFLECTIONS_WRITE = "reflections:write"
 
 
 @strawberry.type
@@ -70,6 +74,7 @@ async def _apply(info: Info[RequestContext, None], action: corrections.Correctio
 
 
 _WRITE: list[FieldExtension] = [PermissionExtension(permissions=[HasScope(LIBRARY_WRITE)])]
+_SPEND: list[FieldExtension] = [PermissionExtension(permissions=[HasScope(REFLECTIONS_WRITE)])]
 
 
 @strawberry.type
@@ -116,3 +121,24 @@ class Mutation:
         return await _apply(
             info, lambda db, user_id: corrections.relabel_session(db, user_id, session, label)
         )
+
+    @strawberry.mutation(
+        extensions=_SPEND,
+        description="Price a reflection of the session (shown before confirming; expires in 15 minutes)",
+    )
+    async def quote_reflection(
+        self, info: Info[RequestContext, None], session_id: strawberry.ID
+    ) -> QuoteReflectionPayload:
+        return await quote_reflection(info, session_id)
+
+    @strawberry.mutation(
+        extensions=_SPEND,
+        description=(
+            "Confirm a quote: holds its credits and starts the reflection. Send a fresh idempotencyKey per "
+            "click; retrying with the same key and quote returns the same reflection and holds nothing new."
+        ),
+    )
+    async def confirm_reflection(
+        self, info: Info[RequestContext, None], quote_id: strawberry.ID, idempotency_key: str
+    ) -> ConfirmReflectionPayload:
+        return await confirm_reflection(info, quote_id, idempotency_key)

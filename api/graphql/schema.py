@@ -7,7 +7,7 @@ else is masked as "Unexpected error." unless ``debug`` is on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 
 import strawberry
 from graphql import GraphQLError
@@ -23,8 +23,10 @@ from strawberry.types import Info
 
 from api.context import RequestContext
 from api.graphql.mutations import Mutation
+from api.graphql.pagination import InvalidArgument, decode_id, encode_id
 from api.graphql.permissions import HasScope, IsAuthenticated
-from api.graphql.types import InvalidArgument, Session, Viewer, decode_id, encode_id
+from api.graphql.reflections import Reflection, reflection_by_id, reflection_updates
+from api.graphql.types import Session, Viewer
 from catalog.sessions import queries
 
 LIBRARY_READ = "library:read"
@@ -52,6 +54,26 @@ class Query:
             row = await queries.session_by_id(db, info.context.user_id, session_id)
         return None if row is None else Session.from_row(row)
 
+    @strawberry.field(
+        extensions=[PermissionExtension(permissions=[IsAuthenticated(), HasScope(LIBRARY_READ)])],
+        description="One of the viewer's reflections; null when it does not exist or is not theirs",
+    )
+    async def reflection(self, info: Info[RequestContext, None], id: strawberry.ID) -> Reflection | None:
+        return await reflection_by_id(info, id)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        extensions=[PermissionExtension(permissions=[IsAuthenticated(), HasScope(LIBRARY_READ)])],
+        description="The reflection now and at every change of state, until it is done or failed",
+    )
+    async def reflection_updated(
+        self, info: Info[RequestContext, None], id: strawberry.ID
+    ) -> AsyncGenerator[Reflection | None, None]:
+        async for update in reflection_updates(info, id):
+            yield update
+
 
 def _is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
@@ -70,4 +92,4 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
     ]
     if not debug:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

@@ -6,7 +6,6 @@ strings because ComfyUI seeds exceed GraphQL's 32-bit ``Int``.
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import datetime
 from typing import Annotated
@@ -16,59 +15,27 @@ from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from api.context import SESSION_THUMBNAILS_MAX, RequestContext
+from api.graphql.credits import (
+    CREDITS_READ,
+    CreditBalance,
+    CreditLedgerConnection,
+    viewer_credit_ledger,
+    viewer_credits,
+)
+from api.graphql.pagination import (
+    InvalidArgument,
+    PageInfo,
+    check_page_size,
+    decode_cursor,
+    encode_cursor,
+    encode_id,
+)
 from api.graphql.permissions import HasScope
+from api.graphql.reflections import Reflection, ReflectionEligibility, eligibility_of
 from catalog.models import Asset as AssetRow
 from catalog.models import Phase as PhaseRow
 from catalog.models import Session as SessionRow
 from catalog.sessions import queries
-
-PAGE_SIZE_MAX = 100
-
-
-class InvalidArgument(ValueError):
-    """A client mistake (bad cursor, page size out of range); shown to the client as is."""
-
-
-def encode_id(kind: str, value: uuid.UUID) -> strawberry.ID:
-    return strawberry.ID(f"{kind}:{value}")
-
-
-def decode_id(kind: str, value: str) -> uuid.UUID | None:
-    prefix, _, raw = value.partition(":")
-    if prefix != kind:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None
-
-
-def check_page_size(first: int) -> int:
-    if not 1 <= first <= PAGE_SIZE_MAX:
-        raise InvalidArgument(f"`first` must be between 1 and {PAGE_SIZE_MAX}, got {first}")
-    return first
-
-
-def encode_cursor(*parts: object) -> str:
-    text = "|".join(part.isoformat() if isinstance(part, datetime) else str(part) for part in parts)
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, arity: int) -> list[str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        parts = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidArgument("malformed cursor; pass an endCursor you received") from error
-    if len(parts) != arity:
-        raise InvalidArgument("malformed cursor; pass an endCursor you received")
-    return parts
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
 
 
 @strawberry.type
@@ -239,6 +206,19 @@ class Session:
             for asset in assets[:first]
         ]
 
+    @strawberry.field(description="Whether the session is large enough for an AI reflection")
+    def reflection_eligibility(self, info: Info[RequestContext, None]) -> ReflectionEligibility:
+        return eligibility_of(self.row.asset_count, info.context.settings.reflection_min_assets)
+
+    @strawberry.field(description="The session's latest reflection (any state)")
+    async def reflection(self, info: Info[RequestContext, None]) -> Reflection | None:
+        row = await info.context.session_reflections.load(self.row.id)
+        return None if row is None else Reflection.from_row(row)
+
+    @strawberry.field(description="The delivered reflection's summary, for session cards")
+    async def summary(self, info: Info[RequestContext, None]) -> str | None:
+        return await info.context.session_summaries.load(self.row.id)
+
     @strawberry.field
     async def phases(self, info: Info[RequestContext, None]) -> list[Phase]:
         return [Phase.from_row(phase) for phase in await info.context.session_phases.load(self.row.id)]
@@ -329,3 +309,19 @@ class Viewer:
             ),
             total_count=total,
         )
+
+    @strawberry.field(
+        description="The viewer's credits",
+        extensions=[PermissionExtension(permissions=[HasScope(CREDITS_READ)])],
+    )
+    async def credits(self, info: Info[RequestContext, None]) -> CreditBalance:
+        return await viewer_credits(info)
+
+    @strawberry.field(
+        description="The viewer's credit ledger, newest first",
+        extensions=[PermissionExtension(permissions=[HasScope(CREDITS_READ)])],
+    )
+    async def credit_ledger(
+        self, info: Info[RequestContext, None], first: int = 20, after: str | None = None
+    ) -> CreditLedgerConnection:
+        return await viewer_credit_ledger(info, first, after)

@@ -59,21 +59,26 @@ async def user_with_session(
 ) -> tuple[uuid.UUID, uuid.UUID]:
     """Import one evening for ``handle``; returns ``(user id, id of the session holding it)``."""
     start = datetime(2026, 3, 2, 19, tzinfo=UTC) + timedelta(days=day)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{handle}-{day}-{uuid.uuid4().hex[:8]}.jsonl"
     records = refinement_evening(asset_count, start=start, prefix=f"{handle}-{day}")
-    path.write_text("\n".join(json.dumps(record) for record in records) + "\n")
+    _write_lines(path, [json.dumps(record) for record in records])
     report = await import_paths(factory, settings, user_handle=handle, paths=[path])
     assert report.problems == [], report.problems
     async with factory() as db:
         user_id = await db.scalar(select(User.id).where(User.handle == handle))
         assert user_id is not None
         session_id = await db.scalar(
-            select(Asset.session_id)
-            .where(Asset.user_id == user_id, Asset.record_id == f"{handle}-{day}-00000")
+            select(Asset.session_id).where(
+                Asset.user_id == user_id, Asset.record_id == f"{handle}-{day}-00000"
+            )
         )
         assert session_id is not None
         size = await db.scalar(select(func.count()).where(Asset.session_id == session_id))
         assert size == asset_count, f"the evening split into several sessions ({size} of {asset_count})"
         assert await db.get(Session, session_id) is not None
     return user_id, session_id
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")

@@ -1,0 +1,261 @@
+"""Reflections in GraphQL: types, ``quoteReflection``, ``confirmReflection``, ``reflectionUpdated``.
+
+Names fixed by ``reflections-and-credits.md``. Each mutation is one unit of work. ``confirmReflection``
+commits the hold and the queued reflection, then enqueues the job (job id = reflection id); if Redis
+is unreachable the reflection stays queued and the worker's sweeper enqueues it. Expected refusals
+are union members; the refused confirm's transaction is rolled back (nothing held, key unused).
+
+``reflectionUpdated(id)`` (graphql-transport-ws) polls the row every
+:data:`SUBSCRIPTION_POLL_SECONDS` with its own short database session, yields the reflection when its
+state or timestamps change (once at the start), and completes after a final state or
+:data:`SUBSCRIPTION_MAX_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import RequestContext
+from api.graphql.errors import NotFound
+from api.graphql.pagination import decode_id, encode_id
+from billing import accounts, quotes
+from catalog.database import unit_of_work
+from reflection import service as reflections
+from reflection.models import Reflection as ReflectionRow
+from reflection.tasks import enqueue_reflection
+
+log = logging.getLogger(__name__)
+
+SUBSCRIPTION_POLL_SECONDS = 0.5
+SUBSCRIPTION_MAX_SECONDS = 900.0
+
+
+@strawberry.enum
+class ReflectionState(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@strawberry.type
+class Reflection:
+    id: strawberry.ID
+    state: ReflectionState
+    title: str | None
+    summary: str | None
+    style_patterns: list[str]
+    evolution_notes: list[str]
+    model: str | None
+    cost: int = strawberry.field(description="The quoted price, held while the reflection runs")
+    charged: int | None = strawberry.field(
+        description="Credits charged: the cost when delivered, 0 when failed"
+    )
+    created_at: datetime
+    completed_at: datetime | None
+    failure_reason: str | None
+    session_id: strawberry.ID
+
+    @classmethod
+    def from_row(cls, row: ReflectionRow) -> Reflection:
+        return cls(
+            id=encode_id("Reflection", row.id),
+            state=ReflectionState(row.state),
+            title=row.title,
+            summary=row.summary,
+            style_patterns=list(row.style_patterns or []),
+            evolution_notes=list(row.evolution_notes or []),
+            model=row.model,
+            cost=row.cost,
+            charged=row.charged,
+            created_at=row.created_at,
+            completed_at=row.completed_at,
+            failure_reason=row.failure_reason,
+            session_id=encode_id("Session", row.session_id),
+        )
+
+
+@strawberry.type
+class ReflectionEligibility:
+    eligible: bool
+    asset_count: int
+    required_assets: int
+
+
+@strawberry.type
+class ReflectionQuote:
+    id: strawberry.ID
+    cost: int
+    expires_at: datetime
+    available: int = strawberry.field(description="The viewer's available credits when quoted")
+    model: str = strawberry.field(description="Who writes it: the configured model or atelier-offline")
+
+
+@strawberry.type
+class ReflectionStarted:
+    reflection: Reflection
+
+
+@strawberry.type
+class InsufficientCredits:
+    message: str
+    required: int
+    available: int
+
+
+@strawberry.type
+class BelowReflectionThreshold:
+    message: str
+    asset_count: int
+    required_assets: int
+
+
+@strawberry.type(description="The quote expired, or was already confirmed under another key")
+class QuoteExpired:
+    message: str
+
+
+@strawberry.type(description="The session changed since the quote")
+class QuoteStale:
+    message: str
+
+
+@strawberry.type(description="The same idempotency key was used with another quote")
+class IdempotencyKeyReused:
+    message: str
+
+
+QuoteReflectionPayload = Annotated[
+    ReflectionQuote | BelowReflectionThreshold | NotFound, strawberry.union("QuoteReflectionPayload")
+]
+ConfirmReflectionPayload = Annotated[
+    ReflectionStarted
+    | InsufficientCredits
+    | QuoteExpired
+    | QuoteStale
+    | BelowReflectionThreshold
+    | IdempotencyKeyReused
+    | NotFound,
+    strawberry.union("ConfirmReflectionPayload"),
+]
+
+
+def eligibility_of(asset_count: int, required_assets: int) -> ReflectionEligibility:
+    return ReflectionEligibility(
+        eligible=asset_count >= required_assets, asset_count=asset_count, required_assets=required_assets
+    )
+
+
+async def reflection_by_id(
+    info: Info[RequestContext, None], reflection_id: strawberry.ID
+) -> Reflection | None:
+    decoded = decode_id("Reflection", reflection_id)
+    if decoded is None:
+        return None
+    async with info.context.session_factory() as db:
+        row = await reflections.reflection_by_id(db, info.context.user_id, decoded)
+    return None if row is None else Reflection.from_row(row)
+
+
+async def quote_reflection(
+    info: Info[RequestContext, None], session_id: strawberry.ID
+) -> QuoteReflectionPayload:
+    decoded = decode_id("Session", session_id)
+    if decoded is None:
+        return NotFound(message="No such session.")
+    context = info.context
+    terms = quotes.ReflectionTerms.from_settings(context.settings)
+    async with unit_of_work(context.session_factory) as db:
+        await accounts.open_account(db, context.user_id, signup_credits=context.settings.signup_credits)
+        result = await quotes.create_quote(db, context.user_id, decoded, terms)
+    if isinstance(result, quotes.SessionMissing):
+        return NotFound(message=result.message)
+    if isinstance(result, quotes.BelowThreshold):
+        return BelowReflectionThreshold(
+            message=result.message, asset_count=result.asset_count, required_assets=result.required_assets
+        )
+    return ReflectionQuote(
+        id=encode_id("ReflectionQuote", result.quote.id),
+        cost=result.quote.cost,
+        expires_at=result.quote.expires_at,
+        available=result.available,
+        model=result.quote.model,
+    )
+
+
+async def confirm_reflection(
+    info: Info[RequestContext, None], quote_id: strawberry.ID, idempotency_key: str
+) -> ConfirmReflectionPayload:
+    decoded = decode_id("ReflectionQuote", quote_id)
+    if decoded is None:
+        return NotFound(message="No such quote.")
+    context = info.context
+    terms = quotes.ReflectionTerms.from_settings(context.settings)
+    try:
+        async with unit_of_work(context.session_factory) as db:
+            started = await reflections.start_reflection(db, context.user_id, decoded, idempotency_key, terms)
+    except quotes.ConfirmRefused as refused:
+        return _refusal_payload(refused.refusal)
+    if context.job_queue is not None and started.reflection.state == "queued":
+        try:
+            await enqueue_reflection(context.job_queue, started.reflection.id)
+        except (OSError, ConnectionError) as error:  # the sweeper enqueues it later
+            log.warning("could not enqueue reflection %s: %s", started.reflection.id, error)
+    return ReflectionStarted(reflection=Reflection.from_row(started.reflection))
+
+
+def _refusal_payload(refusal: quotes.ConfirmRefusal) -> ConfirmReflectionPayload:
+    match refusal:
+        case quotes.SessionMissing():
+            return NotFound(message=refusal.message)
+        case quotes.BelowThreshold():
+            return BelowReflectionThreshold(
+                message=refusal.message,
+                asset_count=refusal.asset_count,
+                required_assets=refusal.required_assets,
+            )
+        case quotes.QuoteUnusable():
+            return QuoteExpired(message=refusal.message)
+        case quotes.QuoteOutdated():
+            return QuoteStale(message=refusal.message)
+        case quotes.KeyReused():
+            return IdempotencyKeyReused(message=refusal.message)
+        case quotes.CreditsShort():
+            return InsufficientCredits(
+                message=refusal.message, required=refusal.required, available=refusal.available
+            )
+
+
+async def reflection_updates(
+    info: Info[RequestContext, None], reflection_id: strawberry.ID
+) -> AsyncGenerator[Reflection | None, None]:
+    decoded = decode_id("Reflection", reflection_id)
+    if decoded is None:
+        yield None
+        return
+    user_id: uuid.UUID = info.context.user_id
+    last: tuple[object, ...] | None = None
+    give_up_at = time.monotonic() + SUBSCRIPTION_MAX_SECONDS
+    while time.monotonic() < give_up_at:
+        async with info.context.session_factory() as db:
+            row = await reflections.reflection_by_id(db, user_id, decoded)
+        if row is None:
+            yield None
+            return
+        seen = (row.state, row.updated_at, row.completed_at)
+        if seen != last:
+            last = seen
+            yield Reflection.from_row(row)
+        if row.state in ("done", "failed"):
+            return
+        await asyncio.sleep(SUBSCRIPTION_POLL_SECONDS)

@@ -1,0 +1,267 @@
+"""Prompt text → ordered weighted terms, and what changed between two prompts.
+
+A *term* is one comma-separated piece of a prompt at one attention weight, lowercased with its
+whitespace collapsed: ``"a lighthouse, (stormy sea:1.2), [fog]"`` has the terms ``a lighthouse``
+(1.0), ``stormy sea`` (1.2) and ``fog`` (0.909). The weight syntax is Automatic1111's (also used by
+Forge, SD.Next, ComfyUI and InvokeAI's legacy syntax):
+
+- ``(text:1.2)`` sets the weight; ``(text)`` multiplies by 1.1 and ``[text]`` by 1/1.1, nesting
+  multiplies; ``\\(`` is a literal bracket;
+- ``<lora:name:0.8>`` / ``<lyco:…>`` is a LoRA tag: the term ``lora:name`` (the name keeps its case)
+  at weight 0.8 (1.0 when the tag has none); any other ``<…>`` tag is kept verbatim as one term;
+- Midjourney parameters (``--ar 16:9``, ``--stylize 250``) are one term each, verbatim;
+- separators are ``,``, ``;``, ``|``, new lines and the ``BREAK`` keyword; a weighted group that
+  contains commas yields one term per piece, each at the group's weight; a piece that is only
+  stopwords ("a", "of the") is not a term.
+
+Not interpreted (kept as text): prompt editing ``[from:to:when]``, alternation ``[a|b]``, Midjourney
+``::`` multi-prompt weights, NovelAI ``{…}`` emphasis. Weights are rounded like every number in the
+facts (:func:`engine.reflection_facts.number_format.plain_number`). When one term appears twice, the
+first occurrence counts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from engine.features.prompt_text import STOPWORDS
+from engine.reflection_facts.number_format import plain_number
+
+ROUND_BRACKET_FACTOR = 1.1
+SQUARE_BRACKET_FACTOR = 1 / 1.1
+LORA_TERM_PREFIX = "lora:"
+
+_LORA_TAG = re.compile(r"<(?:lora|lyco):([^:<>]+)(?::([^:<>]*))?(?::[^<>]*)?>", re.IGNORECASE)
+_OTHER_TAG = re.compile(r"<[^<>]*>")
+_TOOL_PARAMETER = re.compile(r"(?:^|(?<=\s))--([a-z][a-z0-9]*)(?:\s+([^\s-][^\s,]*))?", re.IGNORECASE)
+_ATTENTION = re.compile(
+    r"\\\(|\\\)|\\\[|\\]|\\\\|\\|\(|\[|:\s*([+-]?[.\d]+)\s*\)|\)|]|[^\\()\[\]:]+|:",
+)
+_WEIGHT_SYNTAX = re.compile(r"[()\[\]\\]")
+_BRACKETS = re.compile(r"[()\[\]]")
+_SEPARATORS = re.compile(r"[,;|\n]+|\bBREAK\b")
+_HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
+_EDGE_PUNCTUATION = " \t.:!?\"'`"
+
+
+@dataclass(frozen=True, slots=True)
+class PromptTerm:
+    """One term of a prompt (``text`` lowercased, whitespace collapsed) at its attention ``weight``."""
+
+    text: str
+    weight: float = 1.0
+
+    @property
+    def is_lora(self) -> bool:
+        return self.text.startswith(LORA_TERM_PREFIX)
+
+    def display(self) -> str:
+        """The term as a prompt would write it: ``fog``, ``(fog:1.2)`` or ``<lora:name:0.8>``."""
+        if self.is_lora:
+            return f"<{self.text}:{plain_number(self.weight)}>"
+        if self.weight == 1.0:
+            return self.text
+        return f"({self.text}:{plain_number(self.weight)})"
+
+
+@dataclass(frozen=True, slots=True)
+class TermChange:
+    """A term kept between two prompts whose weight moved from ``before`` to ``after``."""
+
+    text: str
+    before: float
+    after: float
+
+    def display(self) -> str:
+        return f"{self.text} {plain_number(self.before)}→{plain_number(self.after)}"
+
+
+@dataclass(frozen=True, slots=True)
+class TermDiff:
+    """What a prompt added, removed and re-weighted relative to the one before it (each in prompt order)."""
+
+    added: tuple[PromptTerm, ...]
+    removed: tuple[PromptTerm, ...]
+    reweighted: tuple[TermChange, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.reweighted)
+
+
+@lru_cache(maxsize=50_000)
+def prompt_terms(prompt: str) -> tuple[PromptTerm, ...]:
+    """The terms of ``prompt`` in prompt order (memoised: sessions reuse prompts heavily)."""
+    special: list[PromptTerm] = []
+    text = prompt
+    if "<" in text:
+        text = _LORA_TAG.sub(lambda match: _take_lora(match, special), text)
+        text = _OTHER_TAG.sub(lambda match: _take_verbatim(match.group(0).lower(), special), text)
+    if "--" in text:
+        text = _TOOL_PARAMETER.sub(lambda match: _take_verbatim(_tool_parameter(match), special), text)
+    terms: dict[str, PromptTerm] = {}
+    chunks = _SEPARATORS.split(text)
+    chunk_terms = [_chunk_terms(chunk) for chunk in chunks]
+    if all(found is not None for found in chunk_terms):
+        for found in chunk_terms:
+            for term in found or ():
+                if term.text not in terms:
+                    terms[term.text] = term
+    else:  # a weighted group spans separators, or escapes: parse the prompt as a whole
+        for term in _weighted_terms(text):
+            if term.text not in terms:
+                terms[term.text] = term
+    for tagged in special:
+        terms.setdefault(tagged.text, tagged)
+    return tuple(terms.values())
+
+
+@lru_cache(maxsize=100_000)
+def _chunk_terms(chunk: str) -> tuple[PromptTerm, ...] | None:
+    """The terms of one separator-free chunk, or ``None`` when its brackets do not open and close
+    inside it (or it has escapes), so it cannot be read on its own. Memoised: the prompts of a session
+    share most of their chunks, so each distinct chunk is parsed once."""
+    if _WEIGHT_SYNTAX.search(chunk) is None:
+        term = _normal_term(chunk)
+        return () if term is None else (PromptTerm(term),)
+    if "\\" in chunk or not _nests(chunk):
+        return None
+    return _weighted_terms(chunk)
+
+
+def _nests(chunk: str) -> bool:
+    """Whether every bracket of ``chunk`` closes the latest one opened, and all are closed."""
+    stack: list[str] = []
+    for bracket in _BRACKETS.findall(chunk):
+        if bracket in "([":
+            stack.append(bracket)
+        elif not stack or stack.pop() != ("(" if bracket == ")" else "["):
+            return False
+    return not stack
+
+
+def _weighted_terms(text: str) -> tuple[PromptTerm, ...]:
+    terms: list[PromptTerm] = []
+    for piece, weight in _attention_pieces(text):
+        shown_weight = 1.0 if weight == 1.0 else float(plain_number(weight))
+        for chunk in _SEPARATORS.split(piece):
+            term = _normal_term(chunk)
+            if term is not None:
+                terms.append(PromptTerm(term, shown_weight))
+    return tuple(terms)
+
+
+def reset_term_caches() -> None:
+    """Empty the per-prompt and per-chunk memos (benchmarks use it to measure cold runs; results never
+    depend on them)."""
+    for memoised in (prompt_terms, _chunk_terms, _normal_term):
+        memoised.cache_clear()
+
+
+def diff_terms(before: tuple[PromptTerm, ...], after: tuple[PromptTerm, ...]) -> TermDiff:
+    """Terms of ``after`` missing from ``before`` (added), the reverse (removed), and shared terms whose
+    weight changed (re-weighted)."""
+    before_weights = {term.text: term.weight for term in before}
+    after_texts = {term.text for term in after}
+    added = tuple(term for term in after if term.text not in before_weights)
+    removed = tuple(term for term in before if term.text not in after_texts)
+    reweighted = tuple(
+        TermChange(term.text, before_weights[term.text], term.weight)
+        for term in after
+        if term.text in before_weights and before_weights[term.text] != term.weight
+    )
+    return TermDiff(added, removed, reweighted)
+
+
+def _take_lora(match: re.Match[str], into: list[PromptTerm]) -> str:
+    name, weight_text = match.group(1).strip(), match.group(2)
+    try:
+        weight = float(weight_text) if weight_text else 1.0
+    except ValueError:
+        weight = 1.0
+    into.append(PromptTerm(LORA_TERM_PREFIX + name, float(plain_number(weight))))
+    return ","
+
+
+def _take_verbatim(text: str, into: list[PromptTerm]) -> str:
+    into.append(PromptTerm(" ".join(text.split())))
+    return ","
+
+
+def _tool_parameter(match: re.Match[str]) -> str:
+    name, value = match.group(1).lower(), match.group(2)
+    return f"--{name} {value}" if value else f"--{name}"
+
+
+def _attention_pieces(text: str) -> list[tuple[str, float]]:
+    """Automatic1111's ``parse_prompt_attention``: ``text`` as (piece, weight) in order.
+
+    Instead of re-multiplying every piece when a bracket closes, each piece remembers the groups
+    open around it and its weight is the product of their factors at the end (same result, linear
+    time). As in A1111, ``)`` closes the latest open ``(`` group and ``]`` the latest ``[`` group."""
+    pieces: list[tuple[str, tuple[int, ...]]] = []
+    factors: list[float] = []
+    kinds: list[str] = []
+    open_groups: tuple[int, ...] = ()
+    for match in _ATTENTION.finditer(text):
+        token = match.group(0)
+        lead = token[0]
+        if lead == "(" or lead == "[":
+            open_groups = (*open_groups, len(factors))
+            factors.append(ROUND_BRACKET_FACTOR if lead == "(" else SQUARE_BRACKET_FACTOR)
+            kinds.append(lead)
+        elif lead == ")" or lead == "]" or (lead == ":" and match.group(1) is not None):
+            group = _latest(open_groups, kinds, "[" if lead == "]" else "(")
+            weight = match.group(1)
+            if group is None or (weight is not None and not _is_number(weight)):
+                pieces.append((token.rstrip(")").rstrip() if weight is not None else token, open_groups))
+                continue
+            if weight is not None:
+                factors[group] = float(weight)
+            open_groups = tuple(member for member in open_groups if member != group)
+        elif lead == "\\" and len(token) > 1:
+            pieces.append((token[1:], open_groups))
+        else:
+            pieces.append((token, open_groups))
+    weight_of: dict[tuple[int, ...], float] = {(): 1.0}
+    merged: list[tuple[str, float]] = []
+    for piece, groups in pieces:  # neighbours at one weight are one piece ("12:30" stays whole)
+        weight = weight_of.get(groups)
+        if weight is None:
+            weight = weight_of[groups] = math.prod(factors[group] for group in groups)
+        if merged and merged[-1][1] == weight:
+            merged[-1] = (merged[-1][0] + piece, weight)
+        else:
+            merged.append((piece, weight))
+    return merged
+
+
+def _latest(open_groups: tuple[int, ...], kinds: list[str], bracket: str) -> int | None:
+    """The latest open group of ``bracket`` kind, if any."""
+    for group in reversed(open_groups):
+        if kinds[group] == bracket:
+            return group
+    return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=100_000)
+def _normal_term(chunk: str) -> str | None:
+    """A chunk as a term, or ``None`` when it holds no word or only stopwords (memoised: prompts of
+    a session share most chunks)."""
+    term = " ".join(chunk.lower().split()).strip(_EDGE_PUNCTUATION)
+    if not term or not _HAS_WORD.search(term):
+        return None
+    if all(word in STOPWORDS for word in term.split()):
+        return None
+    return term

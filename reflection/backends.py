@@ -1,0 +1,82 @@
+"""The two curators behind :class:`reflection.runner.CuratorBackend`.
+
+- :class:`OfflineCurator` (model ``atelier-offline``): the built-in curator, used when no LLM is
+  configured. It writes templated prose from the same facts, with no network; it is priced as such
+  (:mod:`billing.pricing`).
+- :class:`LlmCurator`: any server speaking the OpenAI Chat Completions API (``OPENAI_BASE_URL``,
+  ``OPENAI_API_KEY``, ``ATELIER_CURATOR_MODEL``), with retries, structured output and grounding
+  (:mod:`reflection.curator`). Its deadline is shorter than the run's lease, which is shorter than the
+  credit hold's TTL, so a slow model fails the run before the hold could expire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from catalog.settings import AtelierSettings
+from engine.grounding import find_unsupported
+from engine.reflection_facts import SessionFacts
+from reflection.curator import curate
+from reflection.llm_client import CuratorLlm, LlmFailure, LlmSettings
+from reflection.offline_curator import OFFLINE_MODEL, write_offline_reflection
+from reflection.prompt_builder import CuratorRequest
+from reflection.runner import CuratorBackend, CuratorFailed, CuratorOutcome
+
+LLM_DEADLINE_SHARE = 0.8
+"""The LLM call may use this share of the run's lease; the rest is for facts and the final write."""
+
+
+class OfflineCurator:
+    async def write(self, request: CuratorRequest, facts: SessionFacts) -> CuratorOutcome:
+        written = write_offline_reflection(facts)
+        vocabulary = facts.grounding_vocabulary()
+        texts = [written.title, written.summary, *written.style_patterns, *written.evolution_notes]
+        unsupported = [claim for text in texts for claim in find_unsupported(text, vocabulary)]
+        return CuratorOutcome(
+            reflection=written,
+            model=OFFLINE_MODEL,
+            usage={},
+            grounding={
+                "repaired": False,
+                "dropped_sentences": [],
+                "unsupported": [claim.token for claim in unsupported],
+            },
+        )
+
+
+class LlmCurator:
+    def __init__(self, llm: CuratorLlm) -> None:
+        self._llm = llm
+
+    async def write(self, request: CuratorRequest, facts: SessionFacts) -> CuratorOutcome:
+        try:
+            curated = await curate(
+                self._llm,
+                request.messages,
+                facts.grounding_vocabulary(),
+                fallback_title=facts.label,
+                fallback_summary=f"A session of {facts.asset_count} images.",
+            )
+        except LlmFailure as failure:
+            raise CuratorFailed(f"{failure.reason} Nothing was charged.") from failure
+        return CuratorOutcome(
+            reflection=curated.reflection,
+            model=curated.model,
+            usage=asdict(curated.usage),
+            grounding=asdict(curated.grounding),
+        )
+
+
+def curator_for(settings: AtelierSettings) -> CuratorBackend:
+    """The LLM curator when an LLM is configured, else the offline one."""
+    if not settings.llm_configured:
+        return OfflineCurator()
+    llm = CuratorLlm(
+        LlmSettings(
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key or "not-needed",
+            model=settings.curator_model,
+            deadline_seconds=settings.reflection_deadline_seconds * LLM_DEADLINE_SHARE,
+        )
+    )
+    return LlmCurator(llm)

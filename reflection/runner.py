@@ -1,0 +1,201 @@
+"""Running one reflection: lease, facts, prompt, curator, then capture or void — exactly once.
+
+PostgreSQL holds the truth; arq only delivers. Each step that changes state is its own transaction
+that locks the reflection row first (then the hold, then the accounts), so:
+
+- **Idempotent.** A run finding the reflection ``done``/``failed`` does nothing; one finding it
+  ``running`` under a live lease (another run is writing) does nothing either.
+- **Lease.** A run takes the lease (``run_id``, ``lease_expires_at`` = now + the reflection deadline)
+  before calling the model, and finishes only while it still holds it: a run that lost its lease
+  (the sweeper failed it, or a later run took over after it expired) changes nothing.
+- **Exactly one resolution.** Delivery captures the hold and marks ``done`` in one transaction;
+  failure voids it and marks ``failed`` in one transaction. The hold's own conditional update means
+  a second capture or void of it is a no-op, so a worker killed mid-call, a job delivered twice and
+  the sweeper can never charge twice, nor charge for a reflection that was not delivered.
+- **Charged ≤ quoted.** The charge is the quoted cost (the prompt budget bounds the work), never more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing import ledger
+from catalog.database import SessionFactory, unit_of_work
+from engine.reflection_facts import SessionFacts, build_session_facts
+from reflection.curator_output import CuratorReflection
+from reflection.models import Reflection
+from reflection.prompt_builder import CuratorRequest, build_curator_request
+from reflection.session_inputs import SessionInputs, load_session_inputs, read_representative_images
+
+log = logging.getLogger(__name__)
+
+SESSION_GONE = "The session was merged or re-clustered before the Curator could read it; nothing was charged."
+INTERNAL_FAILURE = "An internal error stopped this reflection; nothing was charged. Please try again."
+
+
+@dataclass(frozen=True, slots=True)
+class CuratorOutcome:
+    reflection: CuratorReflection
+    model: str
+    usage: dict[str, Any] = field(default_factory=dict)
+    grounding: dict[str, Any] = field(default_factory=dict)
+
+
+class CuratorFailed(Exception):
+    """The curator could not write the reflection; ``reason`` is shown to the artist."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CuratorBackend(Protocol):
+    async def write(self, request: CuratorRequest, facts: SessionFacts) -> CuratorOutcome:
+        """Write the reflection; raises :class:`CuratorFailed` when it cannot."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    thumbnails_dir: Path
+    deadline: timedelta
+    """How long a run may hold the lease (``ATELIER_REFLECTION_DEADLINE_SECONDS``)."""
+
+
+async def run_reflection(
+    factory: SessionFactory,
+    reflection_id: uuid.UUID,
+    backend: CuratorBackend,
+    settings: RunSettings,
+) -> str:
+    """Run one reflection to its end; returns the state it left (or ``skipped``)."""
+    run_id = uuid.uuid4()
+    async with unit_of_work(factory) as db:
+        claimed = await _take_lease(db, reflection_id, run_id, settings.deadline)
+    if claimed is None:
+        return "skipped"
+    user_id, session_id = claimed
+    try:
+        async with factory() as db:
+            inputs = await load_session_inputs(db, user_id, session_id)
+        if inputs is None:
+            raise CuratorFailed(SESSION_GONE)
+        facts, request = await asyncio.to_thread(_facts_and_request, inputs, settings.thumbnails_dir)
+        outcome = await backend.write(request, facts)
+    except CuratorFailed as failure:
+        return await _finish_failed(factory, reflection_id, run_id, failure.reason)
+    except Exception:
+        log.exception("reflection %s failed unexpectedly", reflection_id)
+        return await _finish_failed(factory, reflection_id, run_id, INTERNAL_FAILURE)
+    return await _finish_delivered(factory, reflection_id, run_id, request, outcome)
+
+
+def _facts_and_request(inputs: SessionInputs, thumbnails_dir: Path) -> tuple[SessionFacts, CuratorRequest]:
+    facts = build_session_facts(
+        label=inputs.label,
+        intent=inputs.intent,
+        tool=inputs.tool,
+        assets=inputs.assets,
+        phases=inputs.phases,
+        lineage=inputs.lineage,
+    )
+    images = read_representative_images(
+        thumbnails_dir, [item.asset_id for item in facts.representatives], inputs.thumbnail_sha256
+    )
+    return facts, build_curator_request(facts, images)
+
+
+async def _lock(db: AsyncSession, reflection_id: uuid.UUID) -> Reflection | None:
+    return await db.scalar(
+        select(Reflection)
+        .where(Reflection.id == reflection_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _take_lease(
+    db: AsyncSession, reflection_id: uuid.UUID, run_id: uuid.UUID, deadline: timedelta
+) -> tuple[uuid.UUID, uuid.UUID] | None:
+    row = await _lock(db, reflection_id)
+    now = datetime.now(UTC)
+    if row is None or row.state in ("done", "failed"):
+        return None
+    if row.state == "running" and row.lease_expires_at is not None and row.lease_expires_at > now:
+        return None
+    row.state = "running"
+    row.run_id = run_id
+    row.runs += 1
+    row.lease_expires_at = now + deadline
+    row.started_at = row.started_at or now
+    row.updated_at = now
+    return row.user_id, row.session_id
+
+
+async def _finish_delivered(
+    factory: SessionFactory,
+    reflection_id: uuid.UUID,
+    run_id: uuid.UUID,
+    request: CuratorRequest,
+    outcome: CuratorOutcome,
+) -> str:
+    async with unit_of_work(factory) as db:
+        row = await _lock(db, reflection_id)
+        if row is None or row.state != "running" or row.run_id != run_id:
+            return "superseded"
+        now = datetime.now(UTC)
+        captured = await ledger.capture_hold(db, row.hold_id, row.cost, reference=f"reflection:{row.id}")
+        if not captured.resolved:  # voided meanwhile (expired): deliver nothing we cannot charge for
+            _mark_failed(row, "The reflection took longer than its credit hold; nothing was charged.", now)
+            return "failed"
+        written = outcome.reflection
+        row.state = "done"
+        row.charged = row.cost
+        row.model = outcome.model
+        row.title = written.title
+        row.summary = written.summary
+        row.style_patterns = list(written.style_patterns)
+        row.evolution_notes = list(written.evolution_notes)
+        row.prompt_version = request.prompt_version
+        row.request_audit = request.audit
+        row.usage = outcome.usage
+        row.grounding = outcome.grounding
+        row.completed_at = now
+        row.updated_at = now
+        row.lease_expires_at = None
+        return "done"
+
+
+async def _finish_failed(
+    factory: SessionFactory, reflection_id: uuid.UUID, run_id: uuid.UUID, reason: str
+) -> str:
+    async with unit_of_work(factory) as db:
+        row = await _lock(db, reflection_id)
+        if row is None or row.state != "running" or row.run_id != run_id:
+            return "superseded"
+        await fail_and_void(db, row, reason)
+        return "failed"
+
+
+async def fail_and_void(db: AsyncSession, row: Reflection, reason: str) -> None:
+    """Mark a locked, unresolved reflection failed and void its hold (credits back in full)."""
+    await ledger.void_hold(db, row.hold_id, reason=reason)
+    _mark_failed(row, reason, datetime.now(UTC))
+
+
+def _mark_failed(row: Reflection, reason: str, now: datetime) -> None:
+    row.state = "failed"
+    row.failure_reason = reason
+    row.charged = 0
+    row.completed_at = now
+    row.updated_at = now
+    row.lease_expires_at = None

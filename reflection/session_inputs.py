@@ -1,0 +1,114 @@
+"""Loading what the Curator needs about one session from the catalog, as the engine's plain facts.
+
+Read-only, one short database session. Thumbnail bytes are read from the content-addressed store
+only for the representative images the facts chose (a missing file is skipped, not an error).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.models import Asset
+from catalog.sessions import queries
+from catalog.thumbnails import ThumbnailError, thumbnail_path
+from engine.records import LoraRef
+from engine.reflection_facts import FactAsset, FactLineageEdge, FactPhase
+from reflection.prompt_builder import RepresentativeImage
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInputs:
+    label: str
+    intent: str
+    tool: str
+    assets: list[FactAsset]
+    phases: list[FactPhase]
+    lineage: list[FactLineageEdge]
+    thumbnail_sha256: dict[str, str]
+    """Asset id → thumbnail content address, for assets that have one."""
+
+
+async def load_session_inputs(
+    db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
+) -> SessionInputs | None:
+    """``None`` when the session no longer exists (merged away, re-clustered) or is not the user's."""
+    session = await queries.session_by_id(db, user_id, session_id)
+    if session is None:
+        return None
+    rows = await queries.session_assets_in_order(db, user_id, session_id)
+    phase_rows = (await queries.phases_of_sessions(db, user_id, [session_id]))[session_id]
+    edges = await queries.lineage_edges_into(db, user_id, [row.id for row in rows])
+    member_ids = {row.id for row in rows}
+    ordinal_of_phase = {phase.id: index for index, phase in enumerate(phase_rows)}
+    phases = [
+        FactPhase(
+            ordinal=index,
+            intent=phase.intent,
+            label=phase.label,
+            asset_count=phase.asset_count,
+            started_at=phase.started_at,
+            ended_at=phase.ended_at,
+        )
+        for index, phase in enumerate(phase_rows)
+    ]
+    return SessionInputs(
+        label=session.label,
+        intent=session.intent,
+        tool=session.tool,
+        assets=[_fact_asset(row, ordinal_of_phase) for row in rows],
+        phases=phases,
+        lineage=[
+            FactLineageEdge(
+                parent_id=str(edge.parent_asset_id), child_id=str(edge.child_asset_id), kind=edge.kind
+            )
+            for edge in edges
+            if edge.parent_asset_id in member_ids
+        ],
+        thumbnail_sha256={str(row.id): row.thumbnail_sha256 for row in rows if row.thumbnail_sha256},
+    )
+
+
+def _fact_asset(row: Asset, ordinal_of_phase: dict[uuid.UUID, int]) -> FactAsset:
+    embedding = row.visual_embedding
+    return FactAsset(
+        id=str(row.id),
+        created_at=row.created_at,
+        prompt=row.prompt,
+        negative_prompt=row.negative_prompt,
+        seed=None if row.seed is None else int(row.seed),
+        cfg_scale=row.cfg_scale,
+        steps=row.steps,
+        sampler=row.sampler,
+        scheduler=row.scheduler,
+        model=row.model,
+        loras=tuple(LoraRef(str(item.get("name", "")), item.get("weight")) for item in row.loras or []),
+        width=row.width,
+        height=row.height,
+        denoise=row.denoise,
+        phase_ordinal=ordinal_of_phase.get(row.phase_id, 0) if row.phase_id is not None else 0,
+        visual_embedding=None if embedding is None else np.asarray(embedding, dtype=np.float32),
+        has_thumbnail=row.thumbnail_sha256 is not None,
+    )
+
+
+def read_representative_images(
+    thumbnails_dir: Path, asset_ids: Sequence[str], thumbnail_sha256: dict[str, str]
+) -> list[RepresentativeImage]:
+    """The stored WEBP thumbnails of the chosen assets, in the given order; unreadable ones skipped."""
+    images: list[RepresentativeImage] = []
+    for asset_id in asset_ids:
+        sha = thumbnail_sha256.get(asset_id)
+        if sha is None:
+            continue
+        try:
+            data = thumbnail_path(thumbnails_dir, sha).read_bytes()
+        except (OSError, ThumbnailError):
+            continue
+        images.append(RepresentativeImage(asset_id=asset_id, media_type="image/webp", data=data))
+    return images

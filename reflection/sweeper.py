@@ -1,0 +1,118 @@
+"""The sweeper: PostgreSQL is the truth, arq only delivers — so lost and dead work is found here.
+
+Run by the worker's cron (every 30 s) and at worker start-up. Each item is its own short transaction
+that locks the reflection row first (``SKIP LOCKED``: a row a run is finishing right now is left to
+it), then the hold — the same order as :mod:`reflection.runner`, so the two never deadlock.
+
+1. ``running`` past its lease (the worker was killed, or hung past the deadline) → ``failed``, hold
+   voided. A later delivery of its job then finds it final and does nothing.
+2. ``queued`` whose hold has expired (it never ran) → ``failed``, hold voided.
+3. ``queued`` older than ``requeue_after`` → enqueued again (job id = reflection id, so a job that is
+   still queued is not duplicated; a job that vanished with Redis is replaced).
+4. any other pending hold past its expiry → voided (a hold is never left pending).
+5. idempotency keys and unconfirmed quotes past retention are forgotten.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from billing import ledger, quotes
+from billing.models import CreditHold
+from catalog.database import SessionFactory, unit_of_work
+from reflection.models import Reflection
+from reflection.runner import fail_and_void
+
+WORKER_LOST = (
+    "The Curator stopped before finishing (the worker was restarted or timed out); nothing was charged."
+)
+NEVER_STARTED = "The reflection could not start in time; nothing was charged. Please try again."
+
+Enqueue = Callable[[uuid.UUID], Awaitable[bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    failed_running: int
+    failed_queued: int
+    requeued: int
+    holds_voided: int
+    purged: int
+
+
+async def sweep(
+    factory: SessionFactory,
+    *,
+    enqueue: Enqueue | None,
+    key_retention: timedelta,
+    requeue_after: timedelta = timedelta(seconds=30),
+    now: datetime | None = None,
+) -> SweepReport:
+    moment = now or datetime.now(UTC)
+    async with factory() as db:
+        open_rows = (
+            await db.execute(
+                select(
+                    Reflection.id,
+                    Reflection.state,
+                    Reflection.lease_expires_at,
+                    Reflection.created_at,
+                    CreditHold.expires_at,
+                )
+                .join(CreditHold, CreditHold.id == Reflection.hold_id)
+                .where(Reflection.state.in_(("queued", "running")))
+            )
+        ).all()
+    failed_running = failed_queued = requeued = 0
+    for reflection_id, state, lease_expires_at, created_at, hold_expires_at in open_rows:
+        if state == "running" and lease_expires_at is not None and lease_expires_at <= moment:
+            failed_running += await _fail_if(factory, reflection_id, "running", WORKER_LOST, moment)
+        elif state == "queued" and hold_expires_at <= moment:
+            failed_queued += await _fail_if(factory, reflection_id, "queued", NEVER_STARTED, moment)
+        elif state == "queued" and created_at <= moment - requeue_after and enqueue is not None:
+            requeued += int(await enqueue(reflection_id))
+    holds_voided = 0
+    async with factory() as db:
+        expired = list(
+            await db.scalars(
+                select(CreditHold.id).where(CreditHold.state == "pending", CreditHold.expires_at <= moment)
+            )
+        )
+    for hold_id in expired:
+        async with unit_of_work(factory) as db:
+            owner = await db.scalar(
+                select(Reflection).where(Reflection.hold_id == hold_id).with_for_update(skip_locked=True)
+            )
+            if owner is not None and owner.state in ("queued", "running"):
+                await fail_and_void(db, owner, NEVER_STARTED)
+                holds_voided += 1
+                continue
+            if owner is None and await db.scalar(select(Reflection.id).where(Reflection.hold_id == hold_id)):
+                continue  # its reflection is locked by a run finishing right now
+            holds_voided += int((await ledger.void_hold(db, hold_id, reason="expired")).resolved)
+    async with unit_of_work(factory) as db:
+        purged = await quotes.purge_old_keys_and_quotes(db, now=moment, retention=key_retention)
+    return SweepReport(failed_running, failed_queued, requeued, holds_voided, purged)
+
+
+async def _fail_if(
+    factory: SessionFactory, reflection_id: uuid.UUID, expected_state: str, reason: str, moment: datetime
+) -> int:
+    async with unit_of_work(factory) as db:
+        row = await db.scalar(
+            select(Reflection)
+            .where(Reflection.id == reflection_id)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        if row is None or row.state != expected_state:
+            return 0
+        if expected_state == "running" and (row.lease_expires_at is None or row.lease_expires_at > moment):
+            return 0  # a new run took the lease since we looked
+        await fail_and_void(db, row, reason)
+        return 1

@@ -1,0 +1,80 @@
+"""arq jobs of the Museum Curator: ``run_reflection`` (job id = reflection id) and the sweeper cron.
+
+Invariants: ``run_reflection`` is idempotent (see :mod:`reflection.runner`) and keeps no arq result
+(``keep_result=0``), so the sweeper can enqueue the same job id again after Redis lost it or after a
+worker died; the cron sweeper runs every 30 seconds and once at worker start-up.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+from arq import ArqRedis
+from arq.cron import CronJob, cron
+from arq.worker import Function, func
+
+from catalog.database import SessionFactory
+from catalog.settings import AtelierSettings
+from reflection.backends import curator_for
+from reflection.runner import CuratorBackend, RunSettings, run_reflection
+from reflection.sweeper import sweep
+
+RUN_REFLECTION = "run_reflection"
+
+
+def reflection_job_id(reflection_id: uuid.UUID) -> str:
+    return str(reflection_id)
+
+
+async def enqueue_reflection(redis: ArqRedis, reflection_id: uuid.UUID) -> bool:
+    """Queue the reflection's job; False when a job with its id is already queued or running."""
+    job_id = reflection_job_id(reflection_id)
+    job = await redis.enqueue_job(RUN_REFLECTION, str(reflection_id), _job_id=job_id)
+    return job is not None
+
+
+async def _run_reflection(ctx: dict[str, Any], reflection_id: str) -> str:
+    factory: SessionFactory = ctx["session_factory"]
+    settings: AtelierSettings = ctx["settings"]
+    backend: CuratorBackend = ctx.get("curator_backend") or ctx.setdefault(
+        "curator_backend", curator_for(settings)
+    )
+    return await run_reflection(
+        factory,
+        uuid.UUID(reflection_id),
+        backend,
+        RunSettings(
+            thumbnails_dir=settings.thumbnails_dir,
+            deadline=timedelta(seconds=settings.reflection_deadline_seconds),
+        ),
+    )
+
+
+async def sweep_reflections(ctx: dict[str, Any]) -> dict[str, int]:
+    factory: SessionFactory = ctx["session_factory"]
+    settings: AtelierSettings = ctx["settings"]
+    redis: ArqRedis = ctx["redis"]
+    report = await sweep(
+        factory,
+        enqueue=lambda reflection_id: enqueue_reflection(redis, reflection_id),
+        key_retention=timedelta(hours=settings.idempotency_key_retention_hours),
+    )
+    return asdict(report)
+
+
+REFLECTION_FUNCTIONS: tuple[Function, ...] = (
+    func(_run_reflection, name=RUN_REFLECTION, keep_result=0, max_tries=3),
+)
+REFLECTION_CRON_JOBS: tuple[CronJob, ...] = (
+    cron(
+        sweep_reflections,
+        name="cron:sweep_reflections",
+        second={0, 30},
+        run_at_startup=True,
+        unique=True,
+        keep_result=0,
+    ),
+)

@@ -1,0 +1,264 @@
+"""Paid reflections end to end over GraphQL: eligibility, quote, confirm (idempotent), a real arq
+worker delivering with the offline curator, the summary on the session card, the ledger, scopes,
+and the ``reflectionUpdated`` subscription over a real WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as redis
+from arq.connections import RedisSettings
+from arq.worker import Worker
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from billing import ledger
+from catalog.database import SessionFactory, unit_of_work
+from catalog.embedded_servers import ServiceUrls
+from catalog.settings import AtelierSettings
+from reflection.tasks import REFLECTION_FUNCTIONS
+from tests.api.conftest import GraphQLClient, make_user_with_token
+from tests.billing.library_builder import user_with_session
+
+ISOLATED_REDIS_DB = 6
+
+CARD = """query($id: ID!) { session(id: $id) {
+  assetCount summary reflectionEligibility { eligible assetCount requiredAssets }
+  reflection { id state title summary stylePatterns evolutionNotes model cost charged failureReason }
+} }"""
+QUOTE = """mutation($id: ID!) { quoteReflection(sessionId: $id) { __typename
+  ... on ReflectionQuote { id cost expiresAt available }
+  ... on BelowReflectionThreshold { message assetCount requiredAssets }
+  ... on NotFound { message } } }"""
+CONFIRM = """mutation($q: ID!, $k: String!) { confirmReflection(quoteId: $q, idempotencyKey: $k) { __typename
+  ... on ReflectionStarted { reflection { id state cost } }
+  ... on InsufficientCredits { message required available }
+  ... on QuoteExpired { message } ... on QuoteStale { message }
+  ... on BelowReflectionThreshold { message } ... on IdempotencyKeyReused { message }
+  ... on NotFound { message } } }"""
+SUBSCRIPTION = "subscription($id: ID!) { reflectionUpdated(id: $id) { state summary charged } }"
+CREDITS = """{ viewer { credits { balance held available }
+  creditLedger(first: 10) { edges { node { kind amount balanceAfter reference } }
+                            pageInfo { hasNextPage } } } }"""
+
+
+@pytest.fixture
+async def queue_settings(
+    settings: AtelierSettings, service_urls: ServiceUrls
+) -> AsyncIterator[AtelierSettings]:
+    url = f"{service_urls.redis_url}?db={ISOLATED_REDIS_DB}"
+    client = redis.Redis(unix_socket_path=url.removeprefix("unix://").split("?")[0], db=ISOLATED_REDIS_DB)
+    await client.flushdb()
+    yield settings.model_copy(update={"redis_url": url})
+    await client.flushdb()
+    await client.aclose()
+
+
+@pytest.fixture
+async def reflections_client(queue_settings: AtelierSettings) -> AsyncIterator[GraphQLClient]:
+    import httpx
+
+    app = create_app(queue_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
+            yield GraphQLClient(http)
+
+
+async def run_reflection_worker(factory: SessionFactory, settings: AtelierSettings) -> None:
+    """A real arq worker in burst mode on the test's Redis database: runs what is queued, then stops."""
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        ctx["session_factory"] = factory
+        ctx["settings"] = settings
+
+    assert settings.redis_url is not None
+    worker = Worker(
+        functions=list(REFLECTION_FUNCTIONS),
+        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        on_startup=on_startup,
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.05,
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+
+def _data(body: dict[str, Any]) -> dict[str, Any]:
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def test_quote_confirm_deliver_and_show_on_the_card(
+    reflections_client: GraphQLClient,
+    session_factory: SessionFactory,
+    queue_settings: AtelierSettings,
+    tmp_path: Path,
+) -> None:
+    client = reflections_client
+    user_id, session_id = await user_with_session(session_factory, queue_settings, tmp_path, asset_count=56)
+    token = await make_user_with_token(session_factory, "ada")
+    sid = f"Session:{session_id}"
+
+    card = _data(await client.query(CARD, token, id=sid))["session"]
+    assert card["reflectionEligibility"] == {"eligible": True, "assetCount": 56, "requiredAssets": 50}
+    assert card["reflection"] is None and card["summary"] is None
+
+    quote = _data(await client.query(QUOTE, token, id=sid))["quoteReflection"]
+    assert quote["__typename"] == "ReflectionQuote" and quote["available"] == 0
+    cost = quote["cost"]
+    assert cost == 2  # offline curator: ceil(0.25 × (4 + 1 size unit + 0 images))
+
+    short = _data(await client.query(CONFIRM, token, q=quote["id"], k="click-1"))["confirmReflection"]
+    assert short == {
+        "__typename": "InsufficientCredits",
+        "message": f"This reflection needs {cost} credits; 0 are available.",
+        "required": cost,
+        "available": 0,
+    }
+    async with unit_of_work(session_factory) as db:
+        await ledger.grant(db, user_id, 10, reference="test grant")
+
+    answers = await asyncio.gather(
+        *(client.query(CONFIRM, token, q=quote["id"], k="click-1") for _ in range(4))
+    )
+    started = [_data(answer)["confirmReflection"] for answer in answers]
+    assert {item["__typename"] for item in started} == {"ReflectionStarted"}
+    reflection_ids = {item["reflection"]["id"] for item in started}
+    assert len(reflection_ids) == 1
+    reused = _data(await client.query(CONFIRM, token, q=quote["id"], k="click-2"))["confirmReflection"]
+    assert reused["__typename"] == "QuoteExpired"
+
+    credits = _data(await client.query(CREDITS, token))["viewer"]["credits"]
+    assert credits == {"balance": 10, "held": cost, "available": 10 - cost}
+
+    await run_reflection_worker(session_factory, queue_settings)
+
+    card = _data(await client.query(CARD, token, id=sid))["session"]
+    reflection = card["reflection"]
+    assert reflection["id"] in reflection_ids
+    assert reflection["state"] == "DONE", reflection
+    assert reflection["model"] == "atelier-offline"
+    assert reflection["charged"] == cost and reflection["title"] and reflection["summary"]
+    assert card["summary"] == reflection["summary"]
+    viewer = _data(await client.query(CREDITS, token))["viewer"]
+    assert viewer["credits"] == {"balance": 10 - cost, "held": 0, "available": 10 - cost}
+    kinds = [(edge["node"]["kind"], edge["node"]["amount"]) for edge in viewer["creditLedger"]["edges"]]
+    assert kinds == [("capture", -cost), ("grant", 10)]
+    by_id = _data(
+        await client.query("query($id: ID!) { reflection(id: $id) { state } }", token, id=reflection["id"])
+    )
+    assert by_id["reflection"] == {"state": "DONE"}
+
+
+async def test_below_threshold_and_unknown_sessions_are_typed_results(
+    reflections_client: GraphQLClient,
+    session_factory: SessionFactory,
+    queue_settings: AtelierSettings,
+    tmp_path: Path,
+) -> None:
+    _, session_id = await user_with_session(session_factory, queue_settings, tmp_path, asset_count=44)
+    token = await make_user_with_token(session_factory, "ada")
+    card = _data(await reflections_client.query(CARD, token, id=f"Session:{session_id}"))["session"]
+    assert card["reflectionEligibility"] == {"eligible": False, "assetCount": 44, "requiredAssets": 50}
+    below = _data(await reflections_client.query(QUOTE, token, id=f"Session:{session_id}"))["quoteReflection"]
+    assert below == {
+        "__typename": "BelowReflectionThreshold",
+        "message": "Reflections need a session of at least 50 images; this one has 44.",
+        "assetCount": 44,
+        "requiredAssets": 50,
+    }
+    other = await make_user_with_token(session_factory, "bob")
+    missing = _data(await reflections_client.query(QUOTE, other, id=f"Session:{session_id}"))[
+        "quoteReflection"
+    ]
+    assert missing["__typename"] == "NotFound"
+
+
+async def test_scopes_guard_spending_and_reading_credits(
+    reflections_client: GraphQLClient,
+    session_factory: SessionFactory,
+    queue_settings: AtelierSettings,
+    tmp_path: Path,
+) -> None:
+    _, session_id = await user_with_session(session_factory, queue_settings, tmp_path, asset_count=50)
+    read_only = await make_user_with_token(session_factory, "ada", scopes=["library:read"])
+    body = await reflections_client.query(QUOTE, read_only, id=f"Session:{session_id}")
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    body = await reflections_client.query(CREDITS, read_only)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    body = await reflections_client.query(CREDITS)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_reflection_updated_subscription_follows_the_state_until_done(
+    session_factory: SessionFactory, queue_settings: AtelierSettings, tmp_path: Path
+) -> None:
+    user_id, session_id = await user_with_session(session_factory, queue_settings, tmp_path, asset_count=52)
+    token = await make_user_with_token(session_factory, "ada")
+    async with unit_of_work(session_factory) as db:
+        await ledger.grant(db, user_id, 10)
+    app = create_app(queue_settings)
+    received: list[dict[str, Any]] = []
+    first_seen = threading.Event()
+
+    def subscribe(reflection_id: str) -> None:
+        with (
+            TestClient(app) as http,
+            http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+        ):
+            ws.send_text(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+            )
+            assert json.loads(ws.receive_text())["type"] == "connection_ack"
+            ws.send_text(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {
+                            "query": SUBSCRIPTION,
+                            "variables": {"id": reflection_id},
+                        },
+                    }
+                )
+            )
+            while True:
+                message = json.loads(ws.receive_text())
+                received.append(message)
+                first_seen.set()
+                if message["type"] != "next":
+                    return
+
+    with TestClient(app) as http:
+        quote = http.post(
+            "/graphql",
+            json={"query": QUOTE, "variables": {"id": f"Session:{session_id}"}},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["data"]["quoteReflection"]
+        started = http.post(
+            "/graphql",
+            json={"query": CONFIRM, "variables": {"q": quote["id"], "k": "sub-1"}},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["data"]["confirmReflection"]
+    reflection_id = started["reflection"]["id"]
+    listener = threading.Thread(target=subscribe, args=(reflection_id,), daemon=True)
+    listener.start()
+    assert await asyncio.to_thread(first_seen.wait, 20)
+    await run_reflection_worker(session_factory, queue_settings)
+    await asyncio.to_thread(listener.join, 20)
+    assert not listener.is_alive()
+    states = [message["payload"]["data"]["reflectionUpdated"]["state"] for message in received[:-1]]
+    assert states[0] == "QUEUED" and states[-1] == "DONE", received
+    assert received[-1]["type"] == "complete"
+    assert received[-2]["payload"]["data"]["reflectionUpdated"]["summary"]

@@ -1,0 +1,80 @@
+"""Prompt text → weighted terms, and what changed between two prompts."""
+
+from __future__ import annotations
+
+from engine.reflection_facts import PromptTerm, diff_terms, prompt_terms
+
+
+def shown(prompt: str) -> list[str]:
+    return [term.display() for term in prompt_terms(prompt)]
+
+
+def test_terms_are_comma_pieces_lowercased_without_stopword_only_pieces() -> None:
+    assert shown("A Lighthouse  on a cliff, Stormy Sea, of the,  oil painting.") == [
+        "a lighthouse on a cliff",
+        "stormy sea",
+        "oil painting",
+    ]
+
+
+def test_weight_syntax_sets_multiplies_and_nests() -> None:
+    terms = {term.text: term.weight for term in prompt_terms("(fog:1.3), (glow), ((rain)), [dust], [[ash]]")}
+    assert terms == {"fog": 1.3, "glow": 1.1, "rain": 1.21, "dust": 0.909, "ash": 0.826}
+
+
+def test_a_weighted_group_spanning_commas_weights_each_piece() -> None:
+    assert shown("(red hair, blue eyes:1.2), portrait") == ["(red hair:1.2)", "(blue eyes:1.2)", "portrait"]
+
+
+def test_a_weight_inside_a_phrase_splits_it_at_the_weight() -> None:
+    assert shown("a (red:1.4) car") == ["(red:1.4)", "car"]
+
+
+def test_lora_tags_become_lora_terms_keeping_the_name_case() -> None:
+    terms = prompt_terms("castle, <lora:DetailTweakerXL:0.8>, <lora:filmGrain>, <embedding:EasyNegative>")
+    assert [term.display() for term in terms] == [
+        "castle",
+        "<lora:DetailTweakerXL:0.8>",
+        "<lora:filmGrain:1>",
+        "<embedding:easynegative>",
+    ]
+    assert [term.is_lora for term in terms] == [False, True, True, False]
+
+
+def test_midjourney_parameters_and_break_and_escapes() -> None:
+    assert shown("koi pond BREAK ink wash --ar 16:9 --stylize 250") == [
+        "koi pond",
+        "ink wash",
+        "--ar 16:9",
+        "--stylize 250",
+    ]
+    assert shown(r"sign saying \(open\), neon") == ["sign saying (open)", "neon"]
+
+
+def test_a_colon_outside_a_group_is_text() -> None:
+    assert shown("clock at 12:30, (moon:0.5)") == ["clock at 12:30", "(moon:0.5)"]
+
+
+def test_the_first_occurrence_of_a_repeated_term_counts() -> None:
+    assert prompt_terms("(fog:1.4), rain, fog") == (PromptTerm("fog", 1.4), PromptTerm("rain"))
+
+
+def test_unbalanced_brackets_follow_automatic1111() -> None:
+    # An unclosed "(" weights everything after it by 1.1; a stray ")" stays text.
+    assert shown("(glow, rain") == ["(glow:1.1)", "(rain:1.1)"]
+    assert shown("glow), rain") == ["glow)", "rain"]
+
+
+def test_diff_reports_added_removed_and_reweighted_terms_in_prompt_order() -> None:
+    before = prompt_terms("lighthouse, (stormy sea:1.2), midday, oil painting")
+    after = prompt_terms("lighthouse at dusk, lighthouse, (stormy sea:1.5), oil painting, <lora:fog:0.6>")
+    diff = diff_terms(before, after)
+    assert [term.display() for term in diff.added] == ["lighthouse at dusk", "<lora:fog:0.6>"]
+    assert [term.display() for term in diff.removed] == ["midday"]
+    assert [change.display() for change in diff.reweighted] == ["stormy sea 1.2→1.5"]
+    assert not diff.is_empty
+
+
+def test_reordering_is_not_a_change() -> None:
+    diff = diff_terms(prompt_terms("a, b, c"), prompt_terms("c, b, a"))
+    assert diff.is_empty

@@ -1,0 +1,145 @@
+"""The built-in offline curator: specific prose from the facts that cites nothing the facts lack."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.grounding import find_unsupported
+from engine.records import LoraRef
+from engine.reflection_facts import FactLineageEdge, SessionFacts, build_session_facts
+from reflection.curator_output import ITEM_MAX_CHARS, ITEMS_MAX, SUMMARY_MAX_CHARS, CuratorReflection
+from reflection.offline_curator import OFFLINE_MODEL, write_offline_reflection
+from tests.engine.reflection_facts.fact_builders import asset, long_session, phase
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def texts(reflection: CuratorReflection) -> list[str]:
+    return [reflection.title, reflection.summary, *reflection.style_patterns, *reflection.evolution_notes]
+
+
+def lighthouse_evening() -> SessionFacts:
+    """Exploration (4 prompts), refinement (two edits, a LoRA), optimization (CFG swept 5–9 on one seed)."""
+    prompts = [
+        "lighthouse on a cliff, stormy sea, oil painting",
+        "lighthouse on a cliff, stormy sea, watercolor",
+        "harbour at night, lanterns, oil painting",
+        "lighthouse on a cliff, calm sea, oil painting",
+    ]
+    assets = [asset(f"e{i}", i * 2, prompt=prompts[i % 4], seed=100 + i, phase_ordinal=0) for i in range(16)]
+    refined = "lighthouse on a cliff, calm sea, oil painting, (golden hour:1.2)"
+    more = "lighthouse on a cliff, calm sea, oil painting, (golden hour:1.4), volumetric fog"
+    for i in range(16):
+        assets.append(
+            asset(
+                f"r{i}",
+                40 + i * 2,
+                prompt=refined if i < 8 else more,
+                seed=300 + i,
+                loras=(LoraRef("filmGrain_v2", 0.6),),
+                phase_ordinal=1,
+            )
+        )
+    for i in range(18):
+        assets.append(
+            asset(f"o{i}", 80 + i, prompt=more, seed=4242, cfg_scale=5 + (i % 9) * 0.5, phase_ordinal=2)
+        )
+    lineage = [FactLineageEdge("r3", "r4", "img2img"), FactLineageEdge("o17", "o16", "upscale")]
+    phases = [
+        phase(0, "exploration", assets[:16], "Coastal studies"),
+        phase(1, "refinement", assets[16:32], "Golden hour"),
+        phase(2, "optimization", assets[32:], "CFG sweep"),
+    ]
+    return build_session_facts(
+        label="Lighthouse at golden hour",
+        intent="convergent_selection",
+        tool="comfyui",
+        assets=assets,
+        phases=phases,
+        lineage=lineage,
+    )
+
+
+def test_the_reflection_is_valid_and_within_the_output_limits() -> None:
+    reflection = write_offline_reflection(lighthouse_evening())
+    assert CuratorReflection.model_validate(reflection.model_dump()) == reflection
+    assert reflection.title == "Lighthouse at golden hour"
+    assert len(reflection.summary) <= SUMMARY_MAX_CHARS
+    assert (
+        1 <= len(reflection.style_patterns) <= ITEMS_MAX and 1 <= len(reflection.evolution_notes) <= ITEMS_MAX
+    )
+    assert all(len(item) <= ITEM_MAX_CHARS for item in reflection.style_patterns + reflection.evolution_notes)
+    assert OFFLINE_MODEL == "atelier-offline"
+
+
+def test_it_is_specific_about_what_the_facts_hold() -> None:
+    reflection = write_offline_reflection(lighthouse_evening())
+    summary = reflection.summary
+    assert "50 images" in summary and "comfyui" in summary and "sdxl_base_1.0" in summary
+    assert "3 phases: exploration, then refinement, then optimization" in summary
+    assert "6 distinct prompts" in summary and "14 March 2026" in summary
+    patterns = " ".join(reflection.style_patterns)
+    assert "filmGrain_v2 at weight 0.6 on 16 images" in patterns
+    assert "4242" in patterns  # the seed held through the sweep
+    notes = " ".join(reflection.evolution_notes)
+    assert "Phase 3, optimization" in notes and "CFG swept 5–9" in notes
+    assert "“volumetric fog”" in notes  # gained in the refinement phase
+    assert "CFG ranged from 5 to 9" in notes
+
+
+def test_every_number_it_writes_is_in_the_vocabulary() -> None:
+    for facts in (lighthouse_evening(), build_session_facts(**long_session(700).facts_arguments())):
+        vocabulary = facts.grounding_vocabulary()
+        reflection = write_offline_reflection(facts)
+        written = [float(number) for text in texts(reflection) for number in NUMBER.findall(text)]
+        assert written
+        assert [number for number in written if number not in vocabulary.numbers] == []
+
+
+def test_it_passes_the_grounding_check_as_written() -> None:
+    for facts in (lighthouse_evening(), build_session_facts(**long_session(5000).facts_arguments())):
+        vocabulary = facts.grounding_vocabulary()
+        reflection = write_offline_reflection(facts)
+        assert [claim for text in texts(reflection) for claim in find_unsupported(text, vocabulary)] == []
+
+
+def test_names_it_writes_come_from_the_facts() -> None:
+    facts = build_session_facts(**long_session(700).facts_arguments())
+    reflection = write_offline_reflection(facts)
+    vocabulary = facts.grounding_vocabulary()
+    identifiers = {word for text in texts(reflection) for word in re.findall(r"\b\w*_[\w.]*\w", text)}
+    assert identifiers and identifiers <= vocabulary.names
+
+
+@pytest.mark.parametrize("asset_count", [1, 3])
+def test_a_bare_session_still_gets_a_kind_reflection(asset_count: int) -> None:
+    assets = [
+        asset(
+            f"a{i}",
+            0,
+            created_at=None,
+            prompt=None,
+            cfg_scale=None,
+            steps=None,
+            sampler=None,
+            scheduler=None,
+            model=None,
+            width=None,
+            height=None,
+        )
+        for i in range(asset_count)
+    ]
+    facts = build_session_facts(
+        label="", intent="exploration", tool="unknown", assets=assets, phases=[], lineage=[]
+    )
+    reflection = write_offline_reflection(facts)
+    assert reflection.title and reflection.summary
+    assert f"{asset_count} images" in reflection.title
+    vocabulary = facts.grounding_vocabulary()
+    assert all(float(n) in vocabulary.numbers for text in texts(reflection) for n in NUMBER.findall(text))
+
+
+def test_it_is_deterministic() -> None:
+    assert write_offline_reflection(lighthouse_evening()) == write_offline_reflection(lighthouse_evening())
