@@ -51,7 +51,9 @@ async def test_concurrent_confirms_hold_exactly_what_the_balance_covers(
         key = f"key-{index // CONFIRMS_PER_KEY}"
         try:
             async with unit_of_work(factory) as db:
-                placed = await quotes.confirm_quote(db, user_id, quote_ids[index // CONFIRMS_PER_KEY], key, terms)
+                placed = await quotes.confirm_quote(
+                    db, user_id, quote_ids[index // CONFIRMS_PER_KEY], key, terms
+                )
             answers[key].append(placed.hold_id)
         except quotes.ConfirmRefused as refused:
             answers[key].append(type(refused.refusal).__name__)
@@ -89,7 +91,9 @@ async def test_concurrent_confirms_hold_exactly_what_the_balance_covers(
     async with session_factory() as db:
         account = await db.scalar(select(CreditAccount).where(CreditAccount.user_id == user_id))
         assert account is not None
-        entries = await db.scalar(select(func.sum(CreditEntry.amount)).where(CreditEntry.account_id == account.id))
+        entries = await db.scalar(
+            select(func.sum(CreditEntry.amount)).where(CreditEntry.account_id == account.id)
+        )
         holds = list(await db.scalars(select(CreditHold).where(CreditHold.user_id == user_id)))
     assert account.balance == entries == AFFORDABLE * cost + cost - 1
     assert len(holds) == AFFORDABLE and {hold.id for hold in holds} == hold_ids

@@ -41,7 +41,9 @@ async def _sums(factory: SessionFactory, user_id: uuid.UUID) -> tuple[int, int, 
         return account.balance, int(entries or 0), account.held, int(pending or 0)
 
 
-async def test_grant_hold_capture_and_void_keep_balances_equal_to_entries(session_factory: SessionFactory) -> None:
+async def test_grant_hold_capture_and_void_keep_balances_equal_to_entries(
+    session_factory: SessionFactory,
+) -> None:
     user_id = await _user(session_factory)
     async with unit_of_work(session_factory) as db:
         await ledger.grant(db, user_id, 30, reference="welcome")
@@ -99,7 +101,9 @@ async def test_capture_never_charges_more_than_the_hold(session_factory: Session
         "DELETE FROM credit_transfers",
     ],
 )
-async def test_the_database_refuses_to_change_entries(session_factory: SessionFactory, statement: str) -> None:
+async def test_the_database_refuses_to_change_entries(
+    session_factory: SessionFactory, statement: str
+) -> None:
     user_id = await _user(session_factory)
     async with unit_of_work(session_factory) as db:
         await ledger.grant(db, user_id, 5)
@@ -126,7 +130,9 @@ async def test_a_grant_with_the_same_key_is_posted_once(session_factory: Session
     assert await _sums(session_factory, user_id) == (7, 7, 0, 0)
 
 
-async def test_signup_credits_are_granted_once_when_the_account_opens(session_factory: SessionFactory) -> None:
+async def test_signup_credits_are_granted_once_when_the_account_opens(
+    session_factory: SessionFactory,
+) -> None:
     user_id = await _user(session_factory)
     for _ in range(2):
         async with unit_of_work(session_factory) as db:
