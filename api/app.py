@@ -1,5 +1,5 @@
 """The Starlette application: ``/graphql`` (GraphiQL in debug; subscriptions over graphql-transport-ws on
-the same path), signed ``/thumbnails``, ``/healthz``.
+the same path), signed ``/thumbnails``, ``/healthz``, ``POST /webhooks/stripe`` (credit purchases).
 
 The app owns one database engine for its lifetime (created on start-up, disposed on shut-down); it
 starts no embedded servers itself — ``atelier serve`` resolves the URLs first and passes them in.
@@ -26,6 +26,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from api.context import RequestContext
 from api.graphql.schema import build_schema
 from api.thumbnail_urls import ThumbnailSigner
+from api.webhooks import stripe_webhook
 from catalog.accounts.service import AuthenticatedPrincipal, authenticate
 from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
 from catalog.sessions.queries import user_owns_thumbnail
@@ -152,6 +153,7 @@ def create_app(settings: AtelierSettings) -> Starlette:
             WebSocketRoute("/graphql", graphql_app),
             Route("/thumbnails/{sha}.webp", thumbnail, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
         ],
     )
 

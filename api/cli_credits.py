@@ -12,8 +12,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import accounts, ledger
+from billing.transactions import retrying_unit_of_work
 from catalog.accounts.repository import user_by_handle
 from catalog.accounts.service import AccountError
 from catalog.database import SessionFactory, unit_of_work
@@ -37,13 +39,15 @@ def credits_grant(
         _fail("the amount must be a positive number of credits")
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> ledger.Balance:
-        async with unit_of_work(factory) as db:
+        async def grant(db: AsyncSession) -> ledger.Balance:
             owner = await user_by_handle(db, user)
             if owner is None:
                 raise AccountError(f"no user named {user!r}")
             await accounts.open_account(db, owner.id, signup_credits=settings.signup_credits)
             await ledger.grant(db, owner.id, amount, reference=reason or "granted by an administrator")
             return await ledger.balance_of(db, owner.id)
+
+        return await retrying_unit_of_work(factory, grant)
 
     balance = _guard(lambda: _run_with_database(work))
     console.print(

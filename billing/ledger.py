@@ -259,8 +259,15 @@ async def take_back(
 
 
 async def settle_owed(db: AsyncSession, user_id: uuid.UUID) -> int:
-    """Pay what the account owes from its available credits; returns the credits settled."""
+    """Pay what the account owes from its available credits; returns the credits settled.
+
+    Called after a grant, which already holds the user's row: a grant and a refund of one owing user
+    can then lock ``refunds`` and the user's row in opposite orders, a deadlock PostgreSQL breaks by
+    aborting one of them — callers run through :func:`billing.transactions.retrying_unit_of_work`."""
     account_id = await user_account_id(db, user_id)
+    owed = await db.scalar(select(CreditAccount.owed).where(CreditAccount.id == account_id))
+    if not owed:  # the common case: no lock on the shared ``refunds`` row
+        return 0
     refunds_id = await system_account_id(db, "refunds")
     accounts = await _lock_accounts(db, [account_id, refunds_id])
     account = accounts[account_id]

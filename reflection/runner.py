@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import ledger
+from billing.transactions import retrying_unit_of_work
 from catalog.database import SessionFactory, unit_of_work
 from engine.reflection_facts import SessionFacts, build_session_facts
 from reflection.curator_output import CuratorReflection
@@ -148,7 +149,7 @@ async def _finish_delivered(
     request: CuratorRequest,
     outcome: CuratorOutcome,
 ) -> str:
-    async with unit_of_work(factory) as db:
+    async def deliver(db: AsyncSession) -> str:
         row = await _lock(db, reflection_id)
         if row is None or row.state != "running" or row.run_id != run_id:
             return "superseded"
@@ -174,16 +175,20 @@ async def _finish_delivered(
         row.lease_expires_at = None
         return "done"
 
+    return await retrying_unit_of_work(factory, deliver)
+
 
 async def _finish_failed(
     factory: SessionFactory, reflection_id: uuid.UUID, run_id: uuid.UUID, reason: str
 ) -> str:
-    async with unit_of_work(factory) as db:
+    async def fail(db: AsyncSession) -> str:
         row = await _lock(db, reflection_id)
         if row is None or row.state != "running" or row.run_id != run_id:
             return "superseded"
         await fail_and_void(db, row, reason)
         return "failed"
+
+    return await retrying_unit_of_work(factory, fail)
 
 
 async def fail_and_void(db: AsyncSession, row: Reflection, reason: str) -> None:

@@ -19,6 +19,7 @@ from api.context import RequestContext
 from api.graphql.errors import NotFound
 from api.graphql.pagination import decode_id
 from api.graphql.permissions import HasScope
+from api.graphql.purchases import StartCreditPurchasePayload, start_credit_purchase_field
 from api.graphql.reflections import (
     ConfirmReflectionPayload,
     QuoteReflectionPayload,
@@ -142,3 +143,12 @@ class Mutation:
         self, info: Info[RequestContext, None], quote_id: strawberry.ID, idempotency_key: str
     ) -> ConfirmReflectionPayload:
         return await confirm_reflection(info, quote_id, idempotency_key)
+
+    @strawberry.mutation(
+        extensions=_SPEND,
+        description="Buy a credit pack: returns a Stripe Checkout URL; credits arrive when payment completes",
+    )
+    async def start_credit_purchase(
+        self, info: Info[RequestContext, None], pack_id: strawberry.ID
+    ) -> StartCreditPurchasePayload:
+        return await start_credit_purchase_field(info, pack_id)

@@ -29,6 +29,7 @@ from api.context import RequestContext
 from api.graphql.errors import NotFound
 from api.graphql.pagination import decode_id, encode_id
 from billing import accounts, quotes
+from billing.transactions import retrying_unit_of_work
 from catalog.database import unit_of_work
 from reflection import service as reflections
 from reflection.models import Reflection as ReflectionRow
@@ -202,8 +203,10 @@ async def confirm_reflection(
     context = info.context
     terms = quotes.ReflectionTerms.from_settings(context.settings)
     try:
-        async with unit_of_work(context.session_factory) as db:
-            started = await reflections.start_reflection(db, context.user_id, decoded, idempotency_key, terms)
+        started = await retrying_unit_of_work(
+            context.session_factory,
+            lambda db: reflections.start_reflection(db, context.user_id, decoded, idempotency_key, terms),
+        )
     except quotes.ConfirmRefused as refused:
         return _refusal_payload(refused.refusal)
     if context.job_queue is not None and started.reflection.state == "queued":

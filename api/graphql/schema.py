@@ -25,6 +25,7 @@ from api.context import RequestContext
 from api.graphql.mutations import Mutation
 from api.graphql.pagination import InvalidArgument, decode_id, encode_id
 from api.graphql.permissions import HasScope, IsAuthenticated
+from api.graphql.purchases import CreditPack, credit_packs_field
 from api.graphql.reflections import Reflection, reflection_by_id, reflection_updates
 from api.graphql.types import Session, Viewer
 from catalog.sessions import queries
@@ -60,6 +61,13 @@ class Query:
     )
     async def reflection(self, info: Info[RequestContext, None], id: strawberry.ID) -> Reflection | None:
         return await reflection_by_id(info, id)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Credit packs on sale (startCreditPurchase buys one)",
+    )
+    async def credit_packs(self, info: Info[RequestContext, None]) -> list[CreditPack]:
+        return await credit_packs_field(info)
 
 
 @strawberry.type

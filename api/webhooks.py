@@ -1,0 +1,51 @@
+"""``POST /webhooks/stripe``: Stripe's events about credit-pack checkouts and refunds.
+
+The body is verified against ``ATELIER_STRIPE_WEBHOOK_SECRET`` before anything else is read (400 on a
+missing or wrong signature; 503 when no secret is configured, so Stripe keeps the event and retries
+once the server is configured). A verified event is applied in one unit of work and answered
+``200 {"received": true}``; Stripe redelivers anything else, and applying an event again is a no-op
+(:mod:`billing.purchases`). A serialization failure or deadlock is retried a bounded number of times
+before the error is left to Stripe's own redelivery.
+
+The app provides ``app.state.settings`` and ``app.state.session_factory``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from billing import purchases
+from billing.stripe_gateway import InvalidWebhook, verify_webhook
+from billing.transactions import retrying_unit_of_work
+from catalog.database import SessionFactory
+from catalog.settings import AtelierSettings
+
+log = logging.getLogger(__name__)
+
+
+async def stripe_webhook(request: Request) -> Response:
+    settings: AtelierSettings = request.app.state.settings
+    secret = settings.stripe_webhook_secret
+    if not secret:
+        return JSONResponse(
+            {"error": "Stripe webhooks are not configured (ATELIER_STRIPE_WEBHOOK_SECRET is not set)"},
+            status_code=503,
+        )
+    payload = await request.body()
+    try:
+        event = verify_webhook(payload, request.headers.get("stripe-signature", ""), secret)
+    except InvalidWebhook as error:
+        log.warning("refused a Stripe webhook: %s", error)
+        return JSONResponse({"error": str(error)}, status_code=400)
+    outcome = await apply_with_retries(request.app.state.session_factory, event)
+    log.info("stripe %s %s: %s", event.get("type"), event.get("id"), outcome)
+    return JSONResponse({"received": True})
+
+
+async def apply_with_retries(factory: SessionFactory, event: dict[str, Any]) -> str:
+    """Apply ``event`` in its own unit of work, again on a serialization failure or deadlock."""
+    return await retrying_unit_of_work(factory, lambda db: purchases.apply_stripe_event(db, event))

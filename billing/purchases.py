@@ -1,0 +1,262 @@
+"""Buying credit packs with Stripe Checkout, and applying Stripe's webhook events to the ledger.
+
+Functions take the caller's ``AsyncSession`` and never commit; one webhook event is one unit of work.
+
+Exactly once, whatever Stripe retries (it redelivers an event until it gets a 2xx, possibly several
+copies at once):
+
+- **Payment → grant, once per checkout session.** A conditional
+  ``UPDATE credit_purchases SET state = 'paid' … WHERE provider_session_id = :id AND state IN ('open',
+  'expired') RETURNING`` lets exactly one delivery through: concurrent copies block on the row lock and,
+  once the first commits, re-check the condition and find the purchase paid. Only that delivery grants,
+  and its grant carries the idempotency key ``purchase:<purchase id>`` as a second guard. (An expired
+  purchase is still granted if Stripe reports it paid: a customer who paid always gets the credits.)
+- **Refund → take back, once per refunded amount.** ``charge.refunded`` carries the charge's
+  cumulative ``amount_refunded``. The purchase row is locked (``SELECT … FOR UPDATE``) and
+  ``refunded_credits`` says how much was taken back already, so only the difference is taken; a
+  redelivered or out-of-order older refund event changes nothing. A full refund takes back all of the
+  pack's credits, a partial one ``floor(credits × refunded / charged)``. What the account no longer
+  has (spent on reflections) is recorded as owed by :func:`billing.ledger.take_back`; an account that
+  owes places no new holds until later credits settle it.
+
+States: ``open`` → ``paid`` → ``refunded`` (once fully refunded; a partial refund stays ``paid`` with
+``refunded_credits`` > 0); ``open`` → ``expired`` (checkout expired, or a delayed payment failed).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing import accounts, ledger
+from billing.models import CreditPurchase
+from billing.packs import CreditPack
+from billing.stripe_gateway import StripeGateway
+from catalog.settings import AtelierSettings
+
+PROVIDER = "stripe"
+PAID_EVENTS = frozenset({"checkout.session.completed", "checkout.session.async_payment_succeeded"})
+CLOSED_UNPAID_EVENTS = frozenset({"checkout.session.expired", "checkout.session.async_payment_failed"})
+REFUND_EVENTS = frozenset({"charge.refunded"})
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutStarted:
+    purchase_id: uuid.UUID
+    checkout_url: str
+
+
+def checkout_return_urls(settings: AtelierSettings, purchase_id: uuid.UUID) -> tuple[str, str]:
+    """Where Stripe sends the browser after paying and after cancelling (``{CHECKOUT_SESSION_ID}`` is
+    filled in by Stripe)."""
+    base = settings.public_base_url.rstrip("/")
+    success = f"{base}/credits/checkout/success?purchase={purchase_id}&session_id={{CHECKOUT_SESSION_ID}}"
+    cancel = f"{base}/credits/checkout/cancelled?purchase={purchase_id}"
+    return success, cancel
+
+
+async def start_purchase(
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    pack: CreditPack,
+    gateway: StripeGateway,
+    *,
+    settings: AtelierSettings,
+) -> CheckoutStarted:
+    """Record an ``open`` purchase of ``pack`` and create its Stripe Checkout session.
+
+    The purchase row and the session id are written in the caller's transaction; the Stripe call is
+    made inside it, so if the transaction fails the checkout URL is never shown to anyone (the orphan
+    session simply expires at Stripe). The user's credit account is opened first (with its signup
+    credits) so that a purchase is never the thing that creates an account without them.
+    """
+    await accounts.open_account(db, user_id, signup_credits=settings.signup_credits)
+    purchase = CreditPurchase(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        pack_id=pack.id,
+        credits=pack.credits,
+        price_cents=pack.price_cents,
+        currency=pack.currency,
+        provider=PROVIDER,
+        state="open",
+        refunded_credits=0,
+        detail={"pack_name": pack.name},
+    )
+    db.add(purchase)
+    await db.flush()
+    success_url, cancel_url = checkout_return_urls(settings, purchase.id)
+    session = await gateway.create_checkout_session(
+        purchase_id=purchase.id, user_id=user_id, pack=pack, success_url=success_url, cancel_url=cancel_url
+    )
+    purchase.provider_session_id = session.id
+    purchase.checkout_url = session.url
+    purchase.detail = {"pack_name": pack.name, "checkout_expires_at": session.expires_at}
+    await db.flush()
+    return CheckoutStarted(purchase_id=purchase.id, checkout_url=session.url)
+
+
+async def apply_stripe_event(db: AsyncSession, event: dict[str, Any]) -> str:
+    """Apply one verified Stripe event; returns what happened (for the log). Unknown types are ignored.
+
+    Safe to call any number of times, concurrently, with the same event (see the module docstring)."""
+    event_type = str(event.get("type"))
+    event_id = str(event.get("id"))
+    data_object: dict[str, Any] = event["data"]["object"]
+    if event_type in PAID_EVENTS:
+        return await _apply_paid(db, event_id, data_object)
+    if event_type in CLOSED_UNPAID_EVENTS:
+        return await _apply_closed_unpaid(db, event_type, event_id, data_object)
+    if event_type in REFUND_EVENTS:
+        return await _apply_refund(db, event_id, data_object)
+    return f"ignored {event_type} {event_id}"
+
+
+async def _apply_paid(db: AsyncSession, event_id: str, checkout: dict[str, Any]) -> str:
+    session_id = str(checkout.get("id"))
+    if checkout.get("payment_status") != "paid":
+        return f"checkout {session_id} completed, payment still pending ({checkout.get('payment_status')})"
+    payment_intent = _object_id(checkout.get("payment_intent"))
+    row = (
+        await db.execute(
+            update(CreditPurchase)
+            .where(
+                CreditPurchase.provider_session_id == session_id,
+                CreditPurchase.state.in_(("open", "expired")),
+            )
+            .values(
+                state="paid",
+                paid_at=func.now(),
+                provider_payment_id=payment_intent,
+                detail=_detail_merged(
+                    {
+                        "paid_event_id": event_id,
+                        "amount_total": checkout.get("amount_total"),
+                        "paid_currency": checkout.get("currency"),
+                    }
+                ),
+            )
+            .returning(
+                CreditPurchase.id, CreditPurchase.user_id, CreditPurchase.credits, CreditPurchase.detail
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return await _not_applicable(db, session_id, "payment")
+    purchase_id, user_id, credits, detail = row
+    posted = await ledger.grant(
+        db,
+        user_id,
+        int(credits),
+        source="purchases",
+        kind="purchase",
+        reference=str(detail.get("pack_name") or "credit pack"),
+        idempotency_key=f"purchase:{purchase_id}",
+    )
+    if posted is None:  # the purchase was unpaid, so its grant cannot exist; keep the state, say so
+        return f"purchase {purchase_id} marked paid; its grant existed already"
+    await db.execute(
+        update(CreditPurchase).where(CreditPurchase.id == purchase_id).values(grant_transfer_id=posted.id)
+    )
+    return f"granted {credits} credits for purchase {purchase_id} (checkout {session_id})"
+
+
+async def _apply_closed_unpaid(
+    db: AsyncSession, event_type: str, event_id: str, checkout: dict[str, Any]
+) -> str:
+    session_id = str(checkout.get("id"))
+    reason = "checkout expired" if event_type == "checkout.session.expired" else "delayed payment failed"
+    purchase_id = await db.scalar(
+        update(CreditPurchase)
+        .where(CreditPurchase.provider_session_id == session_id, CreditPurchase.state == "open")
+        .values(
+            state="expired", detail=_detail_merged({"closed_event_id": event_id, "closed_because": reason})
+        )
+        .returning(CreditPurchase.id)
+    )
+    if purchase_id is None:
+        return await _not_applicable(db, session_id, reason)
+    return f"purchase {purchase_id} expired: {reason}"
+
+
+async def _apply_refund(db: AsyncSession, event_id: str, charge: dict[str, Any]) -> str:
+    payment_intent = _object_id(charge.get("payment_intent"))
+    if payment_intent is None:
+        return f"ignored refund of charge {charge.get('id')}: no payment intent"
+    row = (
+        await db.execute(
+            select(
+                CreditPurchase.id,
+                CreditPurchase.user_id,
+                CreditPurchase.credits,
+                CreditPurchase.price_cents,
+                CreditPurchase.refunded_credits,
+                CreditPurchase.detail,
+            )
+            .where(
+                CreditPurchase.provider_payment_id == payment_intent,
+                CreditPurchase.state.in_(("paid", "refunded")),
+            )
+            .with_for_update()
+        )
+    ).one_or_none()
+    if row is None:
+        return f"ignored refund of {payment_intent}: no paid purchase"
+    purchase_id, user_id, credits, price_cents, already_refunded, detail = row
+    charged_cents = int(charge.get("amount") or price_cents)
+    refunded_cents = int(charge.get("amount_refunded") or 0)
+    target = refunded_credits_for(int(credits), charged_cents, refunded_cents, bool(charge.get("refunded")))
+    difference = target - int(already_refunded)
+    if difference <= 0:
+        return f"refund of purchase {purchase_id} already applied ({already_refunded} credits)"
+    await db.execute(
+        update(CreditPurchase)
+        .where(CreditPurchase.id == purchase_id)
+        .values(
+            refunded_credits=target,
+            state="refunded" if target >= credits else "paid",
+            refunded_at=func.now(),
+            detail=_detail_merged({"refund_event_id": event_id, "refunded_cents": refunded_cents}),
+        )
+    )
+    taken, owed = await ledger.take_back(
+        db,
+        user_id,
+        difference,
+        reference=f"refund: {detail.get('pack_name') or 'credit pack'}",
+        idempotency_key=f"refund:{purchase_id}:{target}",
+    )
+    return f"refund of purchase {purchase_id}: took back {taken} credits, {owed} owed"
+
+
+def refunded_credits_for(credits: int, charged_cents: int, refunded_cents: int, fully_refunded: bool) -> int:
+    """Credits a refund of ``refunded_cents`` (cumulative) out of ``charged_cents`` takes back: all of
+    them for a full refund, else the same fraction rounded down (rounding favours the artist)."""
+    if fully_refunded or refunded_cents >= charged_cents:
+        return credits
+    return max(0, credits * refunded_cents // max(charged_cents, 1))
+
+
+async def _not_applicable(db: AsyncSession, session_id: str, what: str) -> str:
+    state = await db.scalar(
+        select(CreditPurchase.state).where(CreditPurchase.provider_session_id == session_id)
+    )
+    if state is None:
+        return f"ignored {what} of unknown checkout {session_id}"
+    return f"ignored {what} of checkout {session_id}: purchase is {state} already"
+
+
+def _object_id(value: object) -> str | None:
+    """An id field that Stripe sends as a string, or as the object itself when expanded."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _detail_merged(extra: dict[str, Any]) -> ColumnElement[Any]:
+    return CreditPurchase.detail.op("||", return_type=JSONB)(bindparam(None, extra, type_=JSONB))
