@@ -34,6 +34,9 @@ def build_worker(settings: AtelierSettings) -> Worker:
         ctx["settings"] = settings
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
+        backend = ctx.get("curator_backend")
+        if backend is not None:
+            await backend.aclose()
         await ctx["engine"].dispose()
 
     return Worker(

@@ -15,21 +15,22 @@ from dataclasses import asdict
 
 from catalog.settings import AtelierSettings
 from engine.grounding import find_unsupported
-from engine.reflection_facts import SessionFacts
 from reflection.curator import curate
 from reflection.llm_client import CuratorLlm, LlmFailure, LlmSettings
 from reflection.offline_curator import OFFLINE_MODEL, write_offline_reflection
-from reflection.prompt_builder import CuratorRequest
-from reflection.runner import CuratorBackend, CuratorFailed, CuratorOutcome
+from reflection.runner import CuratorBackend, CuratorFailed, CuratorInput, CuratorOutcome
 
 LLM_DEADLINE_SHARE = 0.8
 """The LLM call may use this share of the run's lease; the rest is for facts and the final write."""
 
 
 class OfflineCurator:
-    async def write(self, request: CuratorRequest, facts: SessionFacts) -> CuratorOutcome:
-        written = write_offline_reflection(facts)
-        vocabulary = facts.grounding_vocabulary()
+    async def aclose(self) -> None:
+        """Nothing to release (same interface as :class:`LlmCurator`)."""
+
+    async def write(self, prepared: CuratorInput) -> CuratorOutcome:
+        written = write_offline_reflection(prepared.facts)
+        vocabulary = prepared.vocabulary
         texts = [written.title, written.summary, *written.style_patterns, *written.evolution_notes]
         unsupported = [claim for text in texts for claim in find_unsupported(text, vocabulary)]
         return CuratorOutcome(
@@ -48,12 +49,17 @@ class LlmCurator:
     def __init__(self, llm: CuratorLlm) -> None:
         self._llm = llm
 
-    async def write(self, request: CuratorRequest, facts: SessionFacts) -> CuratorOutcome:
+    async def aclose(self) -> None:
+        """Close the HTTP client (the worker does it on shutdown)."""
+        await self._llm.aclose()
+
+    async def write(self, prepared: CuratorInput) -> CuratorOutcome:
+        facts = prepared.facts
         try:
             curated = await curate(
                 self._llm,
-                request.messages,
-                facts.grounding_vocabulary(),
+                prepared.request.messages,
+                prepared.vocabulary,
                 fallback_title=facts.label,
                 fallback_summary=f"A session of {facts.asset_count} images.",
             )

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from engine.records import UNKNOWN_TOOL
 from engine.reflection_facts import (
     ParameterTrajectory,
     PhaseFacts,
@@ -91,7 +92,7 @@ def _title(facts: SessionFacts) -> str:
     label = " ".join(facts.label.split())
     if label:
         return cut_text(label, TITLE_MAX_CHARS)
-    return cut_text(f"A {facts.tool} session of {_n(facts.asset_count)} images", TITLE_MAX_CHARS)
+    return cut_text(f"A session of {_images(facts.asset_count)}{_in_tool(facts)}", TITLE_MAX_CHARS)
 
 
 def _summary_sentences(facts: SessionFacts) -> list[str]:
@@ -104,13 +105,11 @@ def _summary_sentences(facts: SessionFacts) -> list[str]:
         again = f" (coming back to an earlier one {_times(returns)})" if returns else ""
         seeds = f" and tried {_n(facts.distinct_seed_count)} seeds" if facts.distinct_seed_count else ""
         sentences.append(f"You wrote {_n(len(evolution.versions))} distinct prompts{again}{seeds}.")
-        core = _core_terms(facts)
-        if core:
-            sentences.append(f"Through all of it the prompts kept returning to {_quoted_list(core)}.")
     lineage = facts.lineage
     if lineage.edges:
         kinds = _joined([f"{_n(count)} {_kind_word(kind, count)}" for kind, count in lineage.by_kind])
-        sentences.append(f"{_n(lineage.edges)} images grew directly from earlier ones: {kinds}.")
+        grew = "image grew" if lineage.edges == 1 else "images grew"
+        sentences.append(f"{_n(lineage.edges)} {grew} directly from earlier ones: {kinds}.")
     return sentences
 
 
@@ -126,7 +125,7 @@ def _opening_sentence(facts: SessionFacts) -> str:
     if model is not None:
         name = str(model.most_used[0])
         with_model = f", all with {name}" if model.distinct == 1 else f", most of them with {name}"
-    return f"{over} made {_n(facts.asset_count)} images in {facts.tool}{with_model}."
+    return f"{over} made {_images(facts.asset_count)}{_in_tool(facts)}{with_model}."
 
 
 def _phases_sentence(phases: Sequence[PhaseFacts]) -> str:
@@ -146,13 +145,13 @@ def _phases_sentence(phases: Sequence[PhaseFacts]) -> str:
 def _style_patterns(facts: SessionFacts) -> list[str]:
     patterns: list[str] = []
     versions = facts.prompt_evolution.versions
-    if versions:
-        opening = _quotable([term.text for term in versions[0].terms])[:MAX_QUOTED_TERMS]
-        if opening:
-            patterns.append(f"You opened with {_quoted_list(opening)}.")
     core = _core_terms(facts)
     if core:
-        patterns.append(f"The constant core of the prompts: {_quoted_list(core)}.")
+        patterns.append(f"Through all of it the prompts kept returning to {_quoted_list(core)}.")
+    if versions:
+        opening = [text for text in _quotable(term.text for term in versions[0].terms) if text not in core]
+        if opening:
+            patterns.append(f"You opened with {_quoted_list(opening[:MAX_QUOTED_TERMS])}.")
     patterns.extend(_toolchain_patterns(facts))
     if facts.loras:
         patterns.append(_lora_pattern(facts))
@@ -170,10 +169,10 @@ def _toolchain_patterns(facts: SessionFacts) -> list[str]:
             continue
         value, uses = trajectory.most_used
         if trajectory.distinct == 1:
-            found.append(f"The {label} stayed {value} throughout ({_n(uses)} images).")
+            found.append(f"The {label} stayed {value} throughout ({_images(uses)}).")
         else:
             others = _joined([str(other) for other, _ in trajectory.values[1:MAX_QUOTED_TERMS]])
-            found.append(f"The {label} was mostly {value} ({_n(uses)} images), alongside {others}.")
+            found.append(f"The {label} was mostly {value} ({_images(uses)}), alongside {others}.")
     size = facts.parameter("size")
     if size is not None:
         value, uses = size.most_used
@@ -186,14 +185,12 @@ def _lora_pattern(facts: SessionFacts) -> str:
     for lora in facts.loras[:MAX_QUOTED_TERMS]:
         weights = lora.weights
         if weights is None:
-            described.append(f"{lora.name} on {_n(lora.uses)} images")
+            described.append(f"{lora.name} on {_images(lora.uses)}")
         elif weights.distinct == 1:
-            described.append(
-                f"{lora.name} at weight {_value(weights.most_used[0])} on {_n(lora.uses)} images"
-            )
+            described.append(f"{lora.name} at weight {_value(weights.most_used[0])} on {_images(lora.uses)}")
         else:
             described.append(
-                f"{lora.name} on {_n(lora.uses)} images, its weight between {_n(weights.low)} and "
+                f"{lora.name} on {_images(lora.uses)}, its weight between {_n(weights.low)} and "
                 f"{_n(weights.high)}"
             )
     return f"LoRAs shaped the look: {_joined(described)}."
@@ -203,7 +200,7 @@ def _seed_pattern(facts: SessionFacts) -> str | None:
     seeds = facts.seeds
     run = seeds.longest_fixed_run
     held = (
-        f" The longest stretch on one seed was {run.seed}, for {_n(run.count)} images "
+        f" The longest stretch on one seed was {run.seed}, for {_images(run.count)} "
         f"(positions {run.first_position}–{run.last_position})."
         if run is not None
         else ""
@@ -263,7 +260,7 @@ def _telling_phases(
 def _phase_note(facts: SessionFacts, phase: PhaseFacts, changes: list[PromptChange]) -> str:
     duration = _duration(phase.minutes)
     head = (
-        f"Phase {phase.ordinal + 1}, {_intent(phase.intent)} ({_n(phase.asset_count)} images"
+        f"Phase {phase.ordinal + 1}, {_intent(phase.intent)} ({_images(phase.asset_count)}"
         f"{', ' + duration if duration else ''})"
     )
     if not changes:
@@ -316,7 +313,7 @@ def _numeric_note(trajectory: ParameterTrajectory) -> str:
     value, uses = trajectory.most_used
     sentence = (
         f"{label} ranged from {_n(trajectory.low)} to {_n(trajectory.high)}, changing "
-        f"{_times(trajectory.changes)}; it was most often {_value(value)} ({_n(uses)} images)."
+        f"{_times(trajectory.changes)}; it was most often {_value(value)} ({_images(uses)})."
     )
     sweep = _widest_sweep(trajectory.segments)
     if sweep is not None:
@@ -384,6 +381,14 @@ def _n(value: float | None) -> str:
 
 def _value(value: object) -> str:
     return _n(value) if isinstance(value, int | float) else str(value)
+
+
+def _images(count: int) -> str:
+    return "1 image" if count == 1 else f"{count} images"
+
+
+def _in_tool(facts: SessionFacts) -> str:
+    return "" if not facts.tool or facts.tool == UNKNOWN_TOOL else f" in {facts.tool}"
 
 
 def _times(count: int) -> str:

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing import ledger
 from billing.transactions import retrying_unit_of_work
 from catalog.database import SessionFactory, unit_of_work
+from engine.grounding import GroundingVocabulary
 from engine.reflection_facts import SessionFacts, build_session_facts
 from reflection.curator_output import CuratorReflection
 from reflection.models import Reflection
@@ -59,9 +60,23 @@ class CuratorFailed(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True, slots=True)
+class CuratorInput:
+    """Everything a curator needs, prepared off the event loop: the facts, the request to send and
+    the vocabulary the text is grounded against."""
+
+    facts: SessionFacts
+    request: CuratorRequest
+    vocabulary: GroundingVocabulary
+
+
 class CuratorBackend(Protocol):
-    async def write(self, request: CuratorRequest, facts: SessionFacts) -> CuratorOutcome:
+    async def write(self, prepared: CuratorInput) -> CuratorOutcome:
         """Write the reflection; raises :class:`CuratorFailed` when it cannot."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the backend holds (HTTP connections)."""
         ...
 
 
@@ -90,17 +105,18 @@ async def run_reflection(
             inputs = await load_session_inputs(db, user_id, session_id)
         if inputs is None:
             raise CuratorFailed(SESSION_GONE)
-        facts, request = await asyncio.to_thread(_facts_and_request, inputs, settings.thumbnails_dir)
-        outcome = await backend.write(request, facts)
+        prepared = await asyncio.to_thread(prepare_curator_input, inputs, settings.thumbnails_dir)
+        outcome = await backend.write(prepared)
     except CuratorFailed as failure:
         return await _finish_failed(factory, reflection_id, run_id, failure.reason)
     except Exception:
         log.exception("reflection %s failed unexpectedly", reflection_id)
         return await _finish_failed(factory, reflection_id, run_id, INTERNAL_FAILURE)
-    return await _finish_delivered(factory, reflection_id, run_id, request, outcome)
+    return await _finish_delivered(factory, reflection_id, run_id, prepared.request, outcome)
 
 
-def _facts_and_request(inputs: SessionInputs, thumbnails_dir: Path) -> tuple[SessionFacts, CuratorRequest]:
+def prepare_curator_input(inputs: SessionInputs, thumbnails_dir: Path) -> CuratorInput:
+    """Facts, request (with the representative thumbnails) and vocabulary: CPU work, run in a thread."""
     facts = build_session_facts(
         label=inputs.label,
         intent=inputs.intent,
@@ -112,7 +128,7 @@ def _facts_and_request(inputs: SessionInputs, thumbnails_dir: Path) -> tuple[Ses
     images = read_representative_images(
         thumbnails_dir, [item.asset_id for item in facts.representatives], inputs.thumbnail_sha256
     )
-    return facts, build_curator_request(facts, images)
+    return CuratorInput(facts, build_curator_request(facts, images), facts.grounding_vocabulary())
 
 
 async def _lock(db: AsyncSession, reflection_id: uuid.UUID) -> Reflection | None:

@@ -88,9 +88,8 @@ def facts_json(facts: SessionFacts, detail: FactsDetail = FULL_DETAIL) -> dict[s
             facts.phases,
             kept_phases,
             lambda phase: _phase_json(phase, detail),
-            lambda dropped: (
-                f"{ELLIPSIS} {len(dropped)} more phases "
-                f"(phases {dropped[0].ordinal + 1}–{dropped[-1].ordinal + 1})"
+            lambda dropped: _omitted(
+                len(dropped), "phase", "phases", dropped[0].ordinal + 1, dropped[-1].ordinal + 1, "phase"
             ),
         ),
     }
@@ -113,7 +112,7 @@ def facts_json(facts: SessionFacts, detail: FactsDetail = FULL_DETAIL) -> dict[s
             facts.loras,
             kept_loras,
             lambda lora: _lora_json(lora, detail),
-            lambda dropped: f"{ELLIPSIS} {len(dropped)} more LoRAs",
+            lambda dropped: _omitted(len(dropped), "LoRA", "LoRAs"),
         )
     if facts.seeds.assets_with_seed:
         document["seeds"] = _seeds_json(facts.seeds)
@@ -202,7 +201,8 @@ def _evolution_json(
 
 
 def _hidden_phases_note(changes: int, phases: int) -> str:
-    return f"{ELLIPSIS} {changes} more prompt changes in {phases} more phases"
+    where = "1 more phase" if phases == 1 else f"{phases} more phases"
+    return _omitted(changes, "prompt change", "prompt changes") + f" in {where}"
 
 
 def _steps_json(
@@ -235,7 +235,9 @@ def _steps_json(
 
 
 def _hidden_steps_note(dropped: Sequence[PromptChange]) -> str:
-    return f"{ELLIPSIS} {len(dropped)} more prompt changes (at {dropped[0].position}–{dropped[-1].position})"
+    return _omitted(
+        len(dropped), "prompt change", "prompt changes", dropped[0].position, dropped[-1].position
+    )
 
 
 def _step_json(
@@ -310,9 +312,8 @@ def _trajectory_json(trajectory: ParameterTrajectory, detail: FactsDetail) -> di
         trajectory.segments,
         kept,
         lambda segment: _segment_json(segment, trajectory.numeric, detail),
-        lambda dropped: (
-            f"{ELLIPSIS} {len(dropped)} more segments "
-            f"(at {dropped[0].first_position}–{dropped[-1].last_position})"
+        lambda dropped: _omitted(
+            len(dropped), "segment", "segments", dropped[0].first_position, dropped[-1].last_position
         ),
     )
     return item
@@ -390,6 +391,17 @@ def _value(value: ParameterValue, detail: FactsDetail) -> ParameterValue:
 
 def _number(value: float | None) -> int | float | None:
     return None if value is None else plain_number(value)
+
+
+def _omitted(
+    count: int, one: str, many: str, first: int | None = None, last: int | None = None, where: str = "at"
+) -> str:
+    """The note that stands for left-out items: ``… 37 more prompt changes (at 120–480)``."""
+    note = f"{ELLIPSIS} {count} more {one if count == 1 else many}"
+    if first is None or last is None:
+        return note
+    span = str(first) if first == last else f"{first}–{last}"
+    return f"{note} ({where}{'s' if where == 'phase' and first != last else ''} {span})"
 
 
 def _kept(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -42,6 +43,8 @@ _ATTENTION = re.compile(
 )
 _WEIGHT_SYNTAX = re.compile(r"[()\[\]\\]")
 _BRACKETS = re.compile(r"[()\[\]]")
+_PLACEHOLDER_MARK = "\ue000"  # a private-use character: never part of a real prompt's words
+_PLACEHOLDER = re.compile(f"{_PLACEHOLDER_MARK}(\\d+){_PLACEHOLDER_MARK}")
 _SEPARATORS = re.compile(r"[,;|\n]+|\bBREAK\b")
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
 _EDGE_PUNCTUATION = " \t.:!?\"'`"
@@ -95,28 +98,33 @@ class TermDiff:
 @lru_cache(maxsize=50_000)
 def prompt_terms(prompt: str) -> tuple[PromptTerm, ...]:
     """The terms of ``prompt`` in prompt order (memoised: sessions reuse prompts heavily)."""
-    special: list[PromptTerm] = []
+    special: list[PromptTerm] = []  # tags and tool parameters, each left in the text as a placeholder
     text = prompt
     if "<" in text:
-        text = _LORA_TAG.sub(lambda match: _take_lora(match, special), text)
-        text = _OTHER_TAG.sub(lambda match: _take_verbatim(match.group(0).lower(), special), text)
+        text = _LORA_TAG.sub(lambda match: _placeholder(_lora_term(match), special), text)
+        text = _OTHER_TAG.sub(
+            lambda match: _placeholder(_verbatim_term(match.group(0).lower()), special), text
+        )
     if "--" in text:
-        text = _TOOL_PARAMETER.sub(lambda match: _take_verbatim(_tool_parameter(match), special), text)
-    terms: dict[str, PromptTerm] = {}
-    chunks = _SEPARATORS.split(text)
-    chunk_terms = [_chunk_terms(chunk) for chunk in chunks]
+        text = _TOOL_PARAMETER.sub(
+            lambda match: _placeholder(_verbatim_term(_tool_parameter(match)), special), text
+        )
+    chunk_terms = [_chunk_or_placeholder(chunk, special) for chunk in _SEPARATORS.split(text)]
     if all(found is not None for found in chunk_terms):
-        for found in chunk_terms:
-            for term in found or ():
-                if term.text not in terms:
-                    terms[term.text] = term
-    else:  # a weighted group spans separators, or escapes: parse the prompt as a whole
-        for term in _weighted_terms(text):
-            if term.text not in terms:
-                terms[term.text] = term
-    for tagged in special:
-        terms.setdefault(tagged.text, tagged)
+        found_terms = [term for found in chunk_terms for term in found or ()]
+    else:  # a weighted group spans separators, escapes, or a tag: parse the prompt as a whole
+        found_terms = list(_weighted_terms(text, special))
+    terms: dict[str, PromptTerm] = {}
+    for term in found_terms:
+        terms.setdefault(term.text, term)
     return tuple(terms.values())
+
+
+def _chunk_or_placeholder(chunk: str, special: Sequence[PromptTerm]) -> tuple[PromptTerm, ...] | None:
+    if _PLACEHOLDER_MARK not in chunk:
+        return _chunk_terms(chunk)
+    placeholder = _PLACEHOLDER.fullmatch(chunk.strip())
+    return None if placeholder is None else (special[int(placeholder.group(1))],)
 
 
 @lru_cache(maxsize=100_000)
@@ -143,11 +151,15 @@ def _nests(chunk: str) -> bool:
     return not stack
 
 
-def _weighted_terms(text: str) -> tuple[PromptTerm, ...]:
+def _weighted_terms(text: str, special: Sequence[PromptTerm] = ()) -> tuple[PromptTerm, ...]:
     terms: list[PromptTerm] = []
     for piece, weight in _attention_pieces(text):
         shown_weight = 1.0 if weight == 1.0 else float(plain_number(weight))
         for chunk in _SEPARATORS.split(piece):
+            placeholder = _PLACEHOLDER.fullmatch(chunk.strip())
+            if placeholder is not None:
+                terms.append(special[int(placeholder.group(1))])
+                continue
             term = _normal_term(chunk)
             if term is not None:
                 terms.append(PromptTerm(term, shown_weight))
@@ -176,19 +188,23 @@ def diff_terms(before: tuple[PromptTerm, ...], after: tuple[PromptTerm, ...]) ->
     return TermDiff(added, removed, reweighted)
 
 
-def _take_lora(match: re.Match[str], into: list[PromptTerm]) -> str:
+def _lora_term(match: re.Match[str]) -> PromptTerm:
     name, weight_text = match.group(1).strip(), match.group(2)
     try:
         weight = float(weight_text) if weight_text else 1.0
     except ValueError:
         weight = 1.0
-    into.append(PromptTerm(LORA_TERM_PREFIX + name, float(plain_number(weight))))
-    return ","
+    return PromptTerm(LORA_TERM_PREFIX + name, float(plain_number(weight)))
 
 
-def _take_verbatim(text: str, into: list[PromptTerm]) -> str:
-    into.append(PromptTerm(" ".join(text.split())))
-    return ","
+def _verbatim_term(text: str) -> PromptTerm:
+    return PromptTerm(" ".join(text.split()))
+
+
+def _placeholder(term: PromptTerm, special: list[PromptTerm]) -> str:
+    """Keep ``term`` aside and leave a separate chunk naming it, so it keeps its place in the prompt."""
+    special.append(term)
+    return f",{_PLACEHOLDER_MARK}{len(special) - 1}{_PLACEHOLDER_MARK},"
 
 
 def _tool_parameter(match: re.Match[str]) -> str:

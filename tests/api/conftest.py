@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,3 +47,30 @@ async def make_user_with_token(factory: SessionFactory, handle: str, scopes: lis
         await accounts.get_or_create_user(session, handle)
         issued = await accounts.issue_token(session, handle, scopes=scopes)
     return issued.plaintext
+
+
+ATELIER = Path(sys.executable).with_name("atelier")
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+async def run_atelier(settings: AtelierSettings, *args: str) -> CommandResult:
+    """The installed ``atelier`` entry point, as a user runs it, against the test's database and Redis."""
+    env = os.environ | {
+        "DATABASE_URL": settings.database_url or "",
+        "REDIS_URL": settings.redis_url or "",
+        "ATELIER_HOME": str(settings.home),
+        "HF_HUB_OFFLINE": "1",
+        "COLUMNS": "200",
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(ATELIER), *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return CommandResult(process.returncode, stdout.decode(), stderr.decode())

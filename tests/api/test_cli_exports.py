@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,24 +14,12 @@ from catalog.embedded_servers import ServiceUrls
 from catalog.importing.service import import_paths
 from catalog.models import Asset
 from catalog.settings import AtelierSettings
-
-ATELIER = Path(sys.executable).with_name("atelier")
+from tests.api.conftest import run_atelier
 
 
 async def _atelier(settings: AtelierSettings, *args: str) -> tuple[int, str]:
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url or "",
-        "REDIS_URL": settings.redis_url or "",
-        "ATELIER_HOME": str(settings.home),
-        "HF_HUB_OFFLINE": "1",
-        "COLUMNS": "200",
-    }
-    process = await asyncio.create_subprocess_exec(
-        str(ATELIER), *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, stderr.decode()
+    result = await run_atelier(settings, *args)
+    return result.code, result.stderr
 
 
 def _history(files: dict[str, datetime]) -> dict[str, Any]:

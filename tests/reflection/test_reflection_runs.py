@@ -186,9 +186,12 @@ async def test_an_expired_lease_is_taken_over_and_the_stale_run_changes_nothing(
         def __init__(self, inner: CuratorBackend) -> None:
             self.inner = inner
 
-        async def write(self, request: Any, facts: Any) -> Any:
+        async def write(self, prepared: Any) -> Any:
             await asyncio.sleep(1.5)
-            return await self.inner.write(request, facts)
+            return await self.inner.write(prepared)
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
 
     slow = asyncio.create_task(
         run_reflection(

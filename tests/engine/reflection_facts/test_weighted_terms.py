@@ -41,6 +41,17 @@ def test_lora_tags_become_lora_terms_keeping_the_name_case() -> None:
     assert [term.is_lora for term in terms] == [False, True, True, False]
 
 
+def test_tags_keep_their_place_in_the_prompt() -> None:
+    assert shown("castle, <lora:inkStyle:0.7>, moat --ar 3:2, night") == [
+        "castle",
+        "<lora:inkStyle:0.7>",
+        "moat",
+        "--ar 3:2",
+        "night",
+    ]
+    assert shown("(castle, <lora:inkStyle:0.5>:1.2), moat") == ["(castle:1.2)", "<lora:inkStyle:0.5>", "moat"]
+
+
 def test_midjourney_parameters_and_break_and_escapes() -> None:
     assert shown("koi pond BREAK ink wash --ar 16:9 --stylize 250") == [
         "koi pond",
