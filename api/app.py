@@ -26,7 +26,8 @@ from strawberry.types.unset import UNSET, UnsetType
 from api.context import RequestContext
 from api.graphql.schema import build_schema
 from api.thumbnail_urls import ThumbnailSigner
-from api.webhooks import stripe_webhook
+from api.webhooks import checkout_cancelled, checkout_success, stripe_webhook
+from billing.purchases import CHECKOUT_CANCELLED_PATH, CHECKOUT_SUCCESS_PATH
 from catalog.accounts.service import AuthenticatedPrincipal, authenticate
 from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
 from catalog.sessions.queries import user_owns_thumbnail
@@ -154,6 +155,8 @@ def create_app(settings: AtelierSettings) -> Starlette:
             Route("/thumbnails/{sha}.webp", thumbnail, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
+            Route(CHECKOUT_SUCCESS_PATH, checkout_success, methods=["GET"]),
+            Route(CHECKOUT_CANCELLED_PATH, checkout_cancelled, methods=["GET"]),
         ],
     )
 

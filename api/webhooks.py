@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from billing import purchases
 from billing.stripe_gateway import InvalidWebhook, verify_webhook
@@ -49,3 +49,27 @@ async def stripe_webhook(request: Request) -> Response:
 async def apply_with_retries(factory: SessionFactory, event: dict[str, Any]) -> str:
     """Apply ``event`` in its own unit of work, again on a serialization failure or deadlock."""
     return await retrying_unit_of_work(factory, lambda db: purchases.apply_stripe_event(db, event))
+
+
+_RETURN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Atelier credits</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem">
+<h1>{title}</h1><p>{text}</p><p>You can close this tab and return to Atelier.</p></body></html>"""
+
+
+async def checkout_success(request: Request) -> Response:
+    """Where Stripe Checkout returns the browser after paying. The credits are granted by the webhook,
+    not by this page (a browser can be closed, or forge a visit); it only says what happens next."""
+    return HTMLResponse(
+        _RETURN_PAGE.format(
+            title="Thank you — payment received",
+            text="Your credits are added to your balance as soon as Stripe confirms the payment, "
+            "usually within seconds.",
+        )
+    )
+
+
+async def checkout_cancelled(request: Request) -> Response:
+    return HTMLResponse(
+        _RETURN_PAGE.format(title="Purchase cancelled", text="Nothing was charged and no credits were added.")
+    )

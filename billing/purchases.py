@@ -51,12 +51,16 @@ class CheckoutStarted:
     checkout_url: str
 
 
+CHECKOUT_SUCCESS_PATH = "/credits/checkout/success"
+CHECKOUT_CANCELLED_PATH = "/credits/checkout/cancelled"
+
+
 def checkout_return_urls(settings: AtelierSettings, purchase_id: uuid.UUID) -> tuple[str, str]:
     """Where Stripe sends the browser after paying and after cancelling (``{CHECKOUT_SESSION_ID}`` is
     filled in by Stripe)."""
     base = settings.public_base_url.rstrip("/")
-    success = f"{base}/credits/checkout/success?purchase={purchase_id}&session_id={{CHECKOUT_SESSION_ID}}"
-    cancel = f"{base}/credits/checkout/cancelled?purchase={purchase_id}"
+    success = f"{base}{CHECKOUT_SUCCESS_PATH}?purchase={purchase_id}&session_id={{CHECKOUT_SESSION_ID}}"
+    cancel = f"{base}{CHECKOUT_CANCELLED_PATH}?purchase={purchase_id}"
     return success, cancel
 
 

@@ -288,3 +288,10 @@ async def test_buying_a_pack_end_to_end(
     assert (await _post_event(http, paid)).status_code == 200
     credits = (await graphql.query("{ viewer { credits { balance held available } } }", token))["data"]
     assert credits["viewer"]["credits"] == {"balance": 50, "held": 0, "available": 50}
+
+
+async def test_checkout_return_pages_exist(http: httpx.AsyncClient) -> None:
+    paid = await http.get("/credits/checkout/success?purchase=x&session_id=cs_test")
+    cancelled = await http.get("/credits/checkout/cancelled?purchase=x")
+    assert paid.status_code == cancelled.status_code == 200
+    assert "payment received" in paid.text and "Nothing was charged" in cancelled.text
