@@ -17,12 +17,16 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+import redis.asyncio as redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog.database import SessionFactory, create_database_engine, create_session_factory
 from catalog.embedded_servers import EmbeddedServers, ServiceUrls
 from catalog.migration_runner import upgrade
 from catalog.settings import AtelierSettings
+from tests.billing.stripe_loopback import SECRET_KEY as STRIPE_SECRET_KEY
+from tests.billing.stripe_loopback import WEBHOOK_SECRET as STRIPE_WEBHOOK_SECRET
+from tests.billing.stripe_loopback import StripeLoopback, stripe_loopback
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures"
@@ -88,6 +92,43 @@ async def database_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def session_factory(database_engine: AsyncEngine) -> SessionFactory:
     return create_session_factory(database_engine)
+
+
+ISOLATED_REDIS_DB = 9
+"""A Redis database of its own for tests that run a worker, so no other test's jobs are picked up."""
+
+
+@pytest.fixture
+async def queue_settings(
+    settings: AtelierSettings, service_urls: ServiceUrls
+) -> AsyncIterator[AtelierSettings]:
+    """The test's settings on an emptied Redis database of their own (emptied again afterwards);
+    prompt embeddings off, so a worker runs only what the test queues."""
+    url = f"{service_urls.redis_url}?db={ISOLATED_REDIS_DB}"
+    client = redis.Redis(unix_socket_path=url.removeprefix("unix://").split("?")[0], db=ISOLATED_REDIS_DB)
+    await client.flushdb()
+    yield settings.model_copy(update={"redis_url": url, "prompt_embeddings": False})
+    await client.flushdb()
+    await client.aclose()
+
+
+@pytest.fixture
+def stripe_api() -> Iterator[StripeLoopback]:
+    """A loopback server standing in for Stripe's API (the SDK's base URL points at it)."""
+    with stripe_loopback() as fake:
+        yield fake
+
+
+@pytest.fixture
+def stripe_settings(settings: AtelierSettings, stripe_api: StripeLoopback) -> AtelierSettings:
+    return settings.model_copy(
+        update={
+            "stripe_secret_key": STRIPE_SECRET_KEY,
+            "stripe_webhook_secret": STRIPE_WEBHOOK_SECRET,
+            "stripe_api_base": stripe_api.base_url,
+            "public_base_url": "https://atelier.example",
+        }
+    )
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from redis.exceptions import RedisError
 from strawberry.types import Info
 
 from api.context import RequestContext
@@ -212,7 +213,7 @@ async def confirm_reflection(
     if context.job_queue is not None and started.reflection.state == "queued":
         try:
             await enqueue_reflection(context.job_queue, started.reflection.id)
-        except (OSError, ConnectionError) as error:  # the sweeper enqueues it later
+        except (OSError, RedisError) as error:  # the worker's sweeper enqueues it later
             log.warning("could not enqueue reflection %s: %s", started.reflection.id, error)
     return ReflectionStarted(reflection=Reflection.from_row(started.reflection))
 

@@ -12,21 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis.asyncio as redis
-from arq.connections import RedisSettings
-from arq.worker import Worker
 from starlette.testclient import TestClient
 
 from api.app import create_app
 from billing import ledger
 from catalog.database import SessionFactory, unit_of_work
-from catalog.embedded_servers import ServiceUrls
 from catalog.settings import AtelierSettings
 from reflection.tasks import REFLECTION_FUNCTIONS
 from tests.api.conftest import GraphQLClient, make_user_with_token
+from tests.arq_worker import run_worker_burst
 from tests.billing.library_builder import user_with_session
-
-ISOLATED_REDIS_DB = 6
 
 CARD = """query($id: ID!) { session(id: $id) {
   assetCount summary reflectionEligibility { eligible assetCount requiredAssets }
@@ -49,18 +44,6 @@ CREDITS = """{ viewer { credits { balance held available }
 
 
 @pytest.fixture
-async def queue_settings(
-    settings: AtelierSettings, service_urls: ServiceUrls
-) -> AsyncIterator[AtelierSettings]:
-    url = f"{service_urls.redis_url}?db={ISOLATED_REDIS_DB}"
-    client = redis.Redis(unix_socket_path=url.removeprefix("unix://").split("?")[0], db=ISOLATED_REDIS_DB)
-    await client.flushdb()
-    yield settings.model_copy(update={"redis_url": url})
-    await client.flushdb()
-    await client.aclose()
-
-
-@pytest.fixture
 async def reflections_client(queue_settings: AtelierSettings) -> AsyncIterator[GraphQLClient]:
     import httpx
 
@@ -72,25 +55,7 @@ async def reflections_client(queue_settings: AtelierSettings) -> AsyncIterator[G
 
 
 async def run_reflection_worker(factory: SessionFactory, settings: AtelierSettings) -> None:
-    """A real arq worker in burst mode on the test's Redis database: runs what is queued, then stops."""
-
-    async def on_startup(ctx: dict[str, Any]) -> None:
-        ctx["session_factory"] = factory
-        ctx["settings"] = settings
-
-    assert settings.redis_url is not None
-    worker = Worker(
-        functions=list(REFLECTION_FUNCTIONS),
-        redis_settings=RedisSettings.from_dsn(settings.redis_url),
-        on_startup=on_startup,
-        burst=True,
-        handle_signals=False,
-        poll_delay=0.05,
-    )
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
+    await run_worker_burst(factory, settings, REFLECTION_FUNCTIONS)
 
 
 def _data(body: dict[str, Any]) -> dict[str, Any]:

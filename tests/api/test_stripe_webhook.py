@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -31,23 +31,6 @@ from tests.billing.stripe_loopback import StripeLoopback
 
 WEBHOOK = "/webhooks/stripe"
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture
-def stripe_api() -> Iterator[StripeLoopback]:
-    with loopback.stripe_loopback() as fake:
-        yield fake
-
-
-@pytest.fixture
-def stripe_settings(settings: AtelierSettings, stripe_api: StripeLoopback) -> AtelierSettings:
-    return settings.model_copy(
-        update={
-            "stripe_secret_key": loopback.SECRET_KEY,
-            "stripe_webhook_secret": loopback.WEBHOOK_SECRET,
-            "stripe_api_base": stripe_api.base_url,
-        }
-    )
 
 
 async def _http(settings: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:

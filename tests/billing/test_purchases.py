@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -31,24 +30,6 @@ from tests.billing.stripe_loopback import StripeLoopback
 
 STARTER: CreditPack = DEFAULT_CREDIT_PACKS[0]  # 50 credits for 500 cents
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture
-def stripe_api() -> Iterator[StripeLoopback]:
-    with loopback.stripe_loopback() as fake:
-        yield fake
-
-
-@pytest.fixture
-def stripe_settings(settings: AtelierSettings, stripe_api: StripeLoopback) -> AtelierSettings:
-    return settings.model_copy(
-        update={
-            "stripe_secret_key": loopback.SECRET_KEY,
-            "stripe_webhook_secret": loopback.WEBHOOK_SECRET,
-            "stripe_api_base": stripe_api.base_url,
-            "public_base_url": "https://atelier.example",
-        }
-    )
 
 
 async def _user(factory: SessionFactory, handle: str = "ada") -> uuid.UUID:

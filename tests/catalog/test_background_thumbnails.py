@@ -4,38 +4,19 @@ Redis of the test run) renders them; sessions are queryable before any thumbnail
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-import redis.asyncio as redis
-from arq.connections import RedisSettings
 from arq.worker import Worker
 from sqlalchemy import func, select
 
 from catalog.database import SessionFactory
-from catalog.embedded_servers import ServiceUrls
 from catalog.importing.service import ThumbnailMode, import_paths
 from catalog.models import Asset, PromptEmbedding, Session
 from catalog.settings import AtelierSettings
 from catalog.tasks import embed_prompts, make_thumbnails
 from catalog.thumbnails import VISUAL_MODEL, thumbnail_path
-
-ISOLATED_REDIS_DB = 9
-"""A Redis database of its own, so no other test's jobs are picked up by this worker."""
-
-
-@pytest.fixture
-async def queue_settings(
-    settings: AtelierSettings, service_urls: ServiceUrls
-) -> AsyncIterator[AtelierSettings]:
-    url = f"{service_urls.redis_url}?db={ISOLATED_REDIS_DB}"
-    client = redis.Redis(unix_socket_path=url.removeprefix("unix://").split("?")[0], db=ISOLATED_REDIS_DB)
-    await client.flushdb()
-    yield settings.model_copy(update={"redis_url": url, "prompt_embeddings": False})
-    await client.flushdb()
-    await client.aclose()
+from tests.arq_worker import run_worker_burst
 
 
 def _copy_images(fixtures_dir: Path, target: Path) -> list[Path]:
@@ -48,24 +29,7 @@ def _copy_images(fixtures_dir: Path, target: Path) -> list[Path]:
 async def _run_worker_burst(
     factory: SessionFactory, settings: AtelierSettings, functions: list[Any] | None = None
 ) -> Worker:
-    async def on_startup(ctx: dict[str, Any]) -> None:
-        ctx["session_factory"] = factory
-        ctx["settings"] = settings
-
-    assert settings.redis_url is not None
-    worker = Worker(
-        functions=functions or [make_thumbnails],
-        redis_settings=RedisSettings.from_dsn(settings.redis_url),
-        on_startup=on_startup,
-        burst=True,
-        handle_signals=False,
-        poll_delay=0.05,
-    )
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
-    return worker
+    return await run_worker_burst(factory, settings, functions or [make_thumbnails])
 
 
 async def test_import_queues_thumbnails_and_a_worker_makes_them(

@@ -11,17 +11,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import redis.asyncio as redis
 from arq import create_pool
 from arq.connections import RedisSettings
 
 from catalog.database import SessionFactory
-from catalog.embedded_servers import ServiceUrls
 from catalog.settings import AtelierSettings
 from reflection.backends import OfflineCurator
 from reflection.runner import run_reflection
@@ -36,18 +33,7 @@ from tests.reflection.test_reflection_runs import (
     run_settings,
 )
 
-ISOLATED_REDIS_DB = 7
 LEASE_SECONDS = 5
-
-
-@pytest.fixture
-async def worker_redis_url(service_urls: ServiceUrls) -> AsyncIterator[str]:
-    url = f"{service_urls.redis_url}?db={ISOLATED_REDIS_DB}"
-    client = redis.Redis(unix_socket_path=url.removeprefix("unix://").split("?")[0], db=ISOLATED_REDIS_DB)
-    await client.flushdb()
-    yield url
-    await client.flushdb()
-    await client.aclose()
 
 
 async def _wait_for_state(
@@ -60,8 +46,10 @@ async def _wait_for_state(
 
 
 async def test_sigkill_mid_call_voids_the_hold_and_never_charges(
-    session_factory: SessionFactory, settings: AtelierSettings, worker_redis_url: str, tmp_path: Path
+    session_factory: SessionFactory, queue_settings: AtelierSettings, tmp_path: Path
 ) -> None:
+    settings = queue_settings
+    worker_redis_url = settings.redis_url or ""
     user_id, reflection_id = await confirmed_reflection(session_factory, settings, tmp_path)
     pool = await create_pool(RedisSettings.from_dsn(worker_redis_url))
     try:
