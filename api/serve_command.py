@@ -57,7 +57,8 @@ def serve_forever(settings: AtelierSettings, *, host: str | None, port: int | No
 
 
 async def _prepare_demo(settings: AtelierSettings) -> str:
-    """Import the demo library once and return a token for the demo user (made once, kept on disk)."""
+    """Import the demo library (new files only) and return a token for the demo user (made once, kept
+    on disk); the demo user's credits are granted once."""
     from catalog.demo_library import write_demo_library
     from catalog.importing.service import import_paths
 
@@ -65,20 +66,22 @@ async def _prepare_demo(settings: AtelierSettings) -> str:
     factory = create_session_factory(engine)
     token_file = settings.home / "demo-token"
     try:
-        async with factory() as session:
-            has_user = await user_by_handle(session, DEMO_USER) is not None
-        if not has_user or not token_file.exists():
-            folder = settings.home / "demo-library"
-            write_demo_library(folder)
-            report = await import_paths(factory, settings, user_handle=DEMO_USER, paths=[folder])
+        # Written and imported at every start: unchanged files are known and cost nothing, and a home
+        # made by an older version gets the sessions the demo gained since.
+        folder = settings.home / "demo-library"
+        write_demo_library(folder)
+        report = await import_paths(factory, settings, user_handle=DEMO_USER, paths=[folder])
+        if report.imported:
             console.print(
                 f"demo library imported: {report.imported} images, {report.sessions_touched} sessions"
             )
+        if not token_file.exists():
             async with unit_of_work(factory) as session:
                 issued = await accounts.issue_token(session, DEMO_USER, name="demo token (make run)")
-                await _grant_demo_credits(session, settings)
             token_file.write_text(issued.plaintext + "\n")
             os.chmod(token_file, 0o600)
+        async with unit_of_work(factory) as session:  # once per user (keyed), also for older demo homes
+            await _grant_demo_credits(session, settings)
         return token_file.read_text().strip()
     finally:
         await engine.dispose()

@@ -112,7 +112,7 @@ async def run_reflection(
     except Exception:
         log.exception("reflection %s failed unexpectedly", reflection_id)
         return await _finish_failed(factory, reflection_id, run_id, INTERNAL_FAILURE)
-    return await _finish_delivered(factory, reflection_id, run_id, prepared.request, outcome)
+    return await _finish_delivered(factory, reflection_id, run_id, prepared, outcome)
 
 
 def prepare_curator_input(inputs: SessionInputs, thumbnails_dir: Path) -> CuratorInput:
@@ -162,7 +162,7 @@ async def _finish_delivered(
     factory: SessionFactory,
     reflection_id: uuid.UUID,
     run_id: uuid.UUID,
-    request: CuratorRequest,
+    prepared: CuratorInput,
     outcome: CuratorOutcome,
 ) -> str:
     async def deliver(db: AsyncSession) -> str:
@@ -170,7 +170,8 @@ async def _finish_delivered(
         if row is None or row.state != "running" or row.run_id != run_id:
             return "superseded"
         now = datetime.now(UTC)
-        captured = await ledger.capture_hold(db, row.hold_id, row.cost, reference=f"reflection:{row.id}")
+        reference = f"AI reflection of “{prepared.facts.label}”"
+        captured = await ledger.capture_hold(db, row.hold_id, row.cost, reference=reference)
         if not captured.resolved:  # voided meanwhile (expired): deliver nothing we cannot charge for
             _mark_failed(row, "The reflection took longer than its credit hold; nothing was charged.", now)
             return "failed"
@@ -182,8 +183,8 @@ async def _finish_delivered(
         row.summary = written.summary
         row.style_patterns = list(written.style_patterns)
         row.evolution_notes = list(written.evolution_notes)
-        row.prompt_version = request.prompt_version
-        row.request_audit = request.audit
+        row.prompt_version = prepared.request.prompt_version
+        row.request_audit = prepared.request.audit
         row.usage = outcome.usage
         row.grounding = outcome.grounding
         row.completed_at = now
