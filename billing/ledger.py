@@ -350,12 +350,12 @@ async def capture_hold(
             update(CreditHold)
             .where(CreditHold.id == hold_id, CreditHold.state == "pending")
             .values(state="captured", captured_amount=charged, resolved_at=func.now())
-            .returning(CreditHold.account_id)
+            .returning(CreditHold.account_id, CreditHold.user_id)
         )
     ).one_or_none()
     if row is None:
         return await _already_resolved(db, hold_id)
-    account_id = row[0]
+    account_id, user_id = row[0], row[1]
     if charged > 0:
         posted = await post_transfer(
             db,
@@ -374,6 +374,7 @@ async def capture_hold(
         )
     else:
         await _release_held(db, account_id, amount)
+    await settle_owed(db, user_id)
     return HoldResolution(hold_id, True, "captured", charged)
 
 
@@ -384,12 +385,13 @@ async def void_hold(db: AsyncSession, hold_id: uuid.UUID, *, reason: str) -> Hol
             update(CreditHold)
             .where(CreditHold.id == hold_id, CreditHold.state == "pending")
             .values(state="voided", void_reason=reason, resolved_at=func.now())
-            .returning(CreditHold.account_id, CreditHold.amount)
+            .returning(CreditHold.account_id, CreditHold.amount, CreditHold.user_id)
         )
     ).one_or_none()
     if row is None:
         return await _already_resolved(db, hold_id)
     await _release_held(db, row[0], int(row[1]))
+    await settle_owed(db, row[2])
     return HoldResolution(hold_id, True, "voided")
 
 

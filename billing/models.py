@@ -15,8 +15,9 @@ Ledger invariants (enforced by the database where it can, by :mod:`billing.ledge
 - **Holds are pending transfers.** A hold reserves credits of a user account (raises ``held``) toward
   the ``holds`` system account; it resolves exactly once, ``captured`` (a posted transfer of the
   charged amount, ≤ the hold, to ``consumed``) or ``voided`` (nothing posted, credits available again).
-- ``owed`` is what a payment refund could not take back because the credits were already spent; an
-  account that owes cannot place new holds until later credits settle it.
+- ``owed`` is what a payment refund could not take back because the credits were already spent or
+  held; an account that owes cannot place new holds until credits settle it — a later grant, or held
+  credits released by a void or a partial capture (settled in the same transaction).
 """
 
 from __future__ import annotations

@@ -229,3 +229,18 @@ async def test_confirm_refuses_a_session_that_changed_or_shrank(
             await quotes.confirm_quote(db, user_id, second.quote.id, "b", terms)
     assert below.value.refusal == quotes.BelowThreshold(30, 50)
     assert await _sums(session_factory, user_id) == (100, 100, 0, 0)
+
+
+async def test_credits_released_from_a_hold_settle_what_a_refund_left_owed(
+    session_factory: SessionFactory,
+) -> None:
+    user_id = await _user(session_factory)
+    async with unit_of_work(session_factory) as db:
+        await ledger.grant(db, user_id, 20, source="purchases", kind="purchase")
+        hold = await ledger.place_hold(db, user_id, 15, ttl=HOUR)
+        assert isinstance(hold, CreditHold)
+        assert await ledger.take_back(db, user_id, 20, reference="refund", idempotency_key="r") == (5, 15)
+        await ledger.void_hold(db, hold.id, reason="failed")
+        settled = await ledger.balance_of(db, user_id)
+    assert (settled.balance, settled.held, settled.owed) == (0, 0, 0)
+    assert await _sums(session_factory, user_id) == (0, 0, 0, 0)
