@@ -22,12 +22,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.models import CreditAccount, CreditEntry, CreditHold, CreditTransfer
+
+# Statements are built on the tables (SQLAlchemy Core), not the ORM classes: the ledger never needs
+# ORM identity for accounts, and the ORM's per-statement work was most of a capture's client time
+# (bench/ledger_bench.py). Holds are still created as ORM objects: callers keep the row.
+_accounts: Table = cast(Table, CreditAccount.__table__)
+_transfers: Table = cast(Table, CreditTransfer.__table__)
+_entries: Table = cast(Table, CreditEntry.__table__)
+_holds: Table = cast(Table, CreditHold.__table__)
 
 
 class LedgerError(RuntimeError):
@@ -74,7 +83,7 @@ class HoldResolution:
 
 
 async def system_account_id(db: AsyncSession, code: str) -> uuid.UUID:
-    account_id = await db.scalar(select(CreditAccount.id).where(CreditAccount.system_code == code))
+    account_id = await db.scalar(select(_accounts.c.id).where(_accounts.c.system_code == code))
     if account_id is None:
         raise LedgerError(f"system account {code!r} is missing (is the database migrated?)")
     return account_id
@@ -82,13 +91,13 @@ async def system_account_id(db: AsyncSession, code: str) -> uuid.UUID:
 
 async def user_account_id(db: AsyncSession, user_id: uuid.UUID) -> uuid.UUID:
     """The user's account, created on first use (concurrent first uses create one)."""
-    account_id = await db.scalar(select(CreditAccount.id).where(CreditAccount.user_id == user_id))
+    account_id = await db.scalar(select(_accounts.c.id).where(_accounts.c.user_id == user_id))
     if account_id is not None:
-        return account_id
+        return cast(uuid.UUID, account_id)
     await db.execute(
-        pg_insert(CreditAccount).values(user_id=user_id).on_conflict_do_nothing(index_elements=["user_id"])
+        pg_insert(_accounts).values(user_id=user_id).on_conflict_do_nothing(index_elements=["user_id"])
     )
-    account_id = await db.scalar(select(CreditAccount.id).where(CreditAccount.user_id == user_id))
+    account_id = await db.scalar(select(_accounts.c.id).where(_accounts.c.user_id == user_id))
     assert account_id is not None
     return account_id
 
@@ -96,21 +105,30 @@ async def user_account_id(db: AsyncSession, user_id: uuid.UUID) -> uuid.UUID:
 async def balance_of(db: AsyncSession, user_id: uuid.UUID) -> Balance:
     row = (
         await db.execute(
-            select(CreditAccount.balance, CreditAccount.held, CreditAccount.owed).where(
-                CreditAccount.user_id == user_id
+            select(_accounts.c.balance, _accounts.c.held, _accounts.c.owed).where(
+                _accounts.c.user_id == user_id
             )
         )
     ).one_or_none()
     return Balance(0, 0, 0) if row is None else Balance(int(row[0]), int(row[1]), int(row[2]))
 
 
-async def _lock_accounts(db: AsyncSession, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, CreditAccount]:
-    rows = await db.scalars(
-        select(CreditAccount)
-        .where(CreditAccount.id.in_(sorted(set(account_ids))))
-        .order_by(CreditAccount.id)
+async def _lock_accounts(
+    db: AsyncSession, account_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Row[Any, Any, Any, Any, Any]]:
+    """Lock the accounts in id order; rows carry ``system_code``, ``balance``, ``held``, ``owed``."""
+    columns = (
+        _accounts.c.id,
+        _accounts.c.system_code,
+        _accounts.c.balance,
+        _accounts.c.held,
+        _accounts.c.owed,
+    )
+    rows = await db.execute(
+        select(*columns)
+        .where(_accounts.c.id.in_(sorted(set(account_ids))))
+        .order_by(_accounts.c.id)
         .with_for_update(key_share=True)  # renders FOR NO KEY UPDATE
-        .execution_options(populate_existing=True)
     )
     return {row.id: row for row in rows}
 
@@ -144,7 +162,7 @@ async def post_transfer(
         available = debit.balance - debit.held + held_release
         if available < amount:
             raise NotEnoughCredits(amount, available)
-    inserted = pg_insert(CreditTransfer).values(
+    inserted = pg_insert(_transfers).values(
         kind=kind,
         amount=amount,
         debit_account_id=debit_account_id,
@@ -154,13 +172,13 @@ async def post_transfer(
     )
     if idempotency_key is not None:
         inserted = inserted.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    transfer_id = await db.scalar(inserted.returning(CreditTransfer.id))
+    transfer_id = await db.scalar(inserted.returning(_transfers.c.id))
     if transfer_id is None:
         return None
     debit_after = await _change_balance(db, debit_account_id, -amount, held_change=-held_release)
     credit_after = await _change_balance(db, credit_account_id, amount)
     await db.execute(
-        insert(CreditEntry),
+        insert(_entries),
         [
             {
                 "transfer_id": transfer_id,
@@ -183,14 +201,14 @@ async def _change_balance(
     db: AsyncSession, account_id: uuid.UUID, amount: int, *, held_change: int = 0
 ) -> int:
     new_balance = await db.scalar(
-        update(CreditAccount)
-        .where(CreditAccount.id == account_id)
+        update(_accounts)
+        .where(_accounts.c.id == account_id)
         .values(
-            balance=CreditAccount.balance + amount,
-            held=CreditAccount.held + held_change,
-            version=CreditAccount.version + 1,
+            balance=_accounts.c.balance + amount,
+            held=_accounts.c.held + held_change,
+            version=_accounts.c.version + 1,
         )
-        .returning(CreditAccount.balance)
+        .returning(_accounts.c.balance)
     )
     assert new_balance is not None
     return int(new_balance)
@@ -251,9 +269,9 @@ async def take_back(
     owed = amount - taken
     if owed > 0:
         await db.execute(
-            update(CreditAccount)
-            .where(CreditAccount.id == account_id)
-            .values(owed=CreditAccount.owed + owed, version=CreditAccount.version + 1)
+            update(_accounts)
+            .where(_accounts.c.id == account_id)
+            .values(owed=_accounts.c.owed + owed, version=_accounts.c.version + 1)
         )
     return (taken, owed)
 
@@ -265,7 +283,7 @@ async def settle_owed(db: AsyncSession, user_id: uuid.UUID) -> int:
     can then lock ``refunds`` and the user's row in opposite orders, a deadlock PostgreSQL breaks by
     aborting one of them — callers run through :func:`billing.transactions.retrying_unit_of_work`."""
     account_id = await user_account_id(db, user_id)
-    owed = await db.scalar(select(CreditAccount.owed).where(CreditAccount.id == account_id))
+    owed = await db.scalar(select(_accounts.c.owed).where(_accounts.c.id == account_id))
     if not owed:  # the common case: no lock on the shared ``refunds`` row
         return 0
     refunds_id = await system_account_id(db, "refunds")
@@ -283,9 +301,9 @@ async def settle_owed(db: AsyncSession, user_id: uuid.UUID) -> int:
         reference="settles credits refunded after they were spent",
     )
     await db.execute(
-        update(CreditAccount)
-        .where(CreditAccount.id == account_id)
-        .values(owed=CreditAccount.owed - settle, version=CreditAccount.version + 1)
+        update(_accounts)
+        .where(_accounts.c.id == account_id)
+        .values(owed=_accounts.c.owed - settle, version=_accounts.c.version + 1)
     )
     return settle
 
@@ -311,14 +329,14 @@ async def place_hold(
         raise LedgerError(f"a hold reserves a positive amount, got {amount}")
     account_id = await user_account_id(db, user_id)
     reserved = await db.scalar(
-        update(CreditAccount)
+        update(_accounts)
         .where(
-            CreditAccount.id == account_id,
-            CreditAccount.owed == 0,
-            CreditAccount.balance - CreditAccount.held >= amount,
+            _accounts.c.id == account_id,
+            _accounts.c.owed == 0,
+            _accounts.c.balance - _accounts.c.held >= amount,
         )
-        .values(held=CreditAccount.held + amount, version=CreditAccount.version + 1)
-        .returning(CreditAccount.id)
+        .values(held=_accounts.c.held + amount, version=_accounts.c.version + 1)
+        .returning(_accounts.c.id)
     )
     if reserved is None:
         current = await balance_of(db, user_id)
@@ -340,22 +358,22 @@ async def capture_hold(
     db: AsyncSession, hold_id: uuid.UUID, charged: int, *, reference: str | None = None
 ) -> HoldResolution:
     """Charge ``charged`` (0 ≤ charged ≤ the hold) of a pending hold and release the rest; once."""
-    amount = await db.scalar(select(CreditHold.amount).where(CreditHold.id == hold_id))
-    if amount is None:
-        raise LedgerError(f"no hold {hold_id}")
-    if not 0 <= charged <= amount:
-        raise LedgerError(f"a capture charges between 0 and the held {amount} credits, got {charged}")
+    if charged < 0:
+        raise LedgerError(f"a capture charges a non-negative amount, got {charged}")
     row = (
         await db.execute(
-            update(CreditHold)
-            .where(CreditHold.id == hold_id, CreditHold.state == "pending")
+            update(_holds)
+            .where(_holds.c.id == hold_id, _holds.c.state == "pending", _holds.c.amount >= charged)
             .values(state="captured", captured_amount=charged, resolved_at=func.now())
-            .returning(CreditHold.account_id, CreditHold.user_id)
+            .returning(_holds.c.account_id, _holds.c.user_id, _holds.c.amount)
         )
     ).one_or_none()
     if row is None:
-        return await _already_resolved(db, hold_id)
-    account_id, user_id = row[0], row[1]
+        resolved = await _already_resolved(db, hold_id)
+        if resolved.state == "pending":  # still pending: the charge exceeded the hold
+            raise LedgerError(f"a capture charges between 0 and the held credits, got {charged}")
+        return resolved
+    account_id, user_id, amount = row[0], row[1], int(row[2])
     if charged > 0:
         posted = await post_transfer(
             db,
@@ -369,9 +387,7 @@ async def capture_hold(
         )
         if posted is None:  # the hold was pending, so its capture transfer cannot exist yet
             raise LedgerError(f"capture transfer of pending hold {hold_id} already exists")
-        await db.execute(
-            update(CreditHold).where(CreditHold.id == hold_id).values(capture_transfer_id=posted.id)
-        )
+        await db.execute(update(_holds).where(_holds.c.id == hold_id).values(capture_transfer_id=posted.id))
     else:
         await _release_held(db, account_id, amount)
     await settle_owed(db, user_id)
@@ -382,10 +398,10 @@ async def void_hold(db: AsyncSession, hold_id: uuid.UUID, *, reason: str) -> Hol
     """Release a pending hold in full (nothing is charged); once."""
     row = (
         await db.execute(
-            update(CreditHold)
-            .where(CreditHold.id == hold_id, CreditHold.state == "pending")
+            update(_holds)
+            .where(_holds.c.id == hold_id, _holds.c.state == "pending")
             .values(state="voided", void_reason=reason, resolved_at=func.now())
-            .returning(CreditHold.account_id, CreditHold.amount, CreditHold.user_id)
+            .returning(_holds.c.account_id, _holds.c.amount, _holds.c.user_id)
         )
     ).one_or_none()
     if row is None:
@@ -397,16 +413,18 @@ async def void_hold(db: AsyncSession, hold_id: uuid.UUID, *, reason: str) -> Hol
 
 async def _release_held(db: AsyncSession, account_id: uuid.UUID, amount: int) -> None:
     await db.execute(
-        update(CreditAccount)
-        .where(CreditAccount.id == account_id)
-        .values(held=CreditAccount.held - amount, version=CreditAccount.version + 1)
+        update(_accounts)
+        .where(_accounts.c.id == account_id)
+        .values(held=_accounts.c.held - amount, version=_accounts.c.version + 1)
     )
 
 
 async def _already_resolved(db: AsyncSession, hold_id: uuid.UUID) -> HoldResolution:
     row = (
-        await db.execute(select(CreditHold.state, CreditHold.captured_amount).where(CreditHold.id == hold_id))
-    ).one()
+        await db.execute(select(_holds.c.state, _holds.c.captured_amount).where(_holds.c.id == hold_id))
+    ).one_or_none()
+    if row is None:
+        raise LedgerError(f"no hold {hold_id}")
     return HoldResolution(hold_id, False, row[0], row[1])
 
 

@@ -83,7 +83,7 @@ async def test_capture_never_charges_more_than_the_hold(session_factory: Session
         await ledger.grant(db, user_id, 10)
         hold = await ledger.place_hold(db, user_id, 5, ttl=HOUR)
     assert isinstance(hold, CreditHold)
-    with pytest.raises(ledger.LedgerError, match="between 0 and the held 5"):
+    with pytest.raises(ledger.LedgerError, match="between 0 and the held credits, got 6"):
         async with unit_of_work(session_factory) as db:
             await ledger.capture_hold(db, hold.id, 6)
     async with unit_of_work(session_factory) as db:
