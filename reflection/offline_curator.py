@@ -123,8 +123,11 @@ def _opening_sentence(facts: SessionFacts) -> str:
     model = facts.parameter("model")
     with_model = ""
     if model is not None:
-        name = str(model.most_used[0])
-        with_model = f", all with {name}" if model.distinct == 1 else f", most of them with {name}"
+        name, uses = str(model.most_used[0]), model.most_used[1]
+        if model.distinct == 1 and uses == facts.asset_count:
+            with_model = f", all with {name}"
+        else:
+            with_model = f", {_n(uses)} of them with {name}"
     return f"{over} made {_images(facts.asset_count)}{_in_tool(facts)}{with_model}."
 
 
@@ -168,8 +171,10 @@ def _toolchain_patterns(facts: SessionFacts) -> list[str]:
         if trajectory is None:
             continue
         value, uses = trajectory.most_used
-        if trajectory.distinct == 1:
+        if trajectory.distinct == 1 and uses == facts.asset_count:
             found.append(f"The {label} stayed {value} throughout ({_images(uses)}).")
+        elif trajectory.distinct == 1:
+            found.append(f"The {label} was {value} wherever one was recorded ({_images(uses)}).")
         else:
             others = _joined([str(other) for other, _ in trajectory.values[1:MAX_QUOTED_TERMS]])
             found.append(f"The {label} was mostly {value} ({_images(uses)}), alongside {others}.")

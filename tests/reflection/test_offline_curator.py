@@ -147,3 +147,19 @@ def test_a_bare_session_still_gets_a_kind_reflection(asset_count: int, title: st
 
 def test_it_is_deterministic() -> None:
     assert write_offline_reflection(lighthouse_evening()) == write_offline_reflection(lighthouse_evening())
+
+
+def test_it_never_says_all_when_some_images_have_no_model() -> None:
+    """Upscales made by an upscale model alone record no checkpoint: 'all with' would be untrue."""
+    assets = [asset(f"a{i}", i, model=None if i >= 8 else "sdxl_base_1.0") for i in range(10)]
+    facts = build_session_facts(
+        label="Lighthouse",
+        intent="refinement",
+        tool="comfyui",
+        assets=assets,
+        phases=[phase(0, "refinement", assets)],
+        lineage=[],
+    )
+    written = write_offline_reflection(facts)
+    assert "all with" not in written.summary and "8 of them with sdxl_base_1.0" in written.summary
+    assert not any("throughout" in pattern and "sdxl" in pattern for pattern in written.style_patterns)
