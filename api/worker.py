@@ -15,7 +15,12 @@ from arq.worker import Worker
 from catalog.database import create_database_engine, create_session_factory
 from catalog.settings import AtelierSettings
 from catalog.tasks import backfill_thumbnails, embed_prompts, make_thumbnails, recluster_user_job
+from reflection.backends import curator_for
 from reflection.tasks import REFLECTION_CRON_JOBS, REFLECTION_FUNCTIONS
+
+WORKER_POLL_SECONDS = 0.1
+"""How often the worker asks Redis for queued jobs (arq's default is 0.5 s): a reflection or a
+thumbnail starts within this much of being queued; an idle poll is one cheap Redis call."""
 
 JOB_FUNCTIONS = (backfill_thumbnails, make_thumbnails, embed_prompts, recluster_user_job)
 
@@ -32,6 +37,7 @@ def build_worker(settings: AtelierSettings) -> Worker:
         ctx["engine"] = engine
         ctx["session_factory"] = create_session_factory(engine)
         ctx["settings"] = settings
+        ctx["curator_backend"] = curator_for(settings)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         backend = ctx.get("curator_backend")
@@ -47,6 +53,7 @@ def build_worker(settings: AtelierSettings) -> Worker:
         on_shutdown=on_shutdown,
         handle_signals=False,
         max_jobs=4,
+        poll_delay=WORKER_POLL_SECONDS,
         job_timeout=3600,
     )
 

@@ -37,20 +37,26 @@ async def enqueue_reflection(redis: ArqRedis, reflection_id: uuid.UUID) -> bool:
 
 
 async def _run_reflection(ctx: dict[str, Any], reflection_id: str) -> str:
+    """One reflection. The curator comes from the worker's start-up context (one HTTP client for all
+    jobs: arq hands each job a shallow copy of that context, so nothing a job stores there persists);
+    a worker started without one gets a curator for this job alone, closed afterwards."""
     factory: SessionFactory = ctx["session_factory"]
     settings: AtelierSettings = ctx["settings"]
-    backend: CuratorBackend = ctx.get("curator_backend") or ctx.setdefault(
-        "curator_backend", curator_for(settings)
-    )
-    return await run_reflection(
-        factory,
-        uuid.UUID(reflection_id),
-        backend,
-        RunSettings(
-            thumbnails_dir=settings.thumbnails_dir,
-            deadline=timedelta(seconds=settings.reflection_deadline_seconds),
-        ),
-    )
+    shared: CuratorBackend | None = ctx.get("curator_backend")
+    backend = shared if shared is not None else curator_for(settings)
+    try:
+        return await run_reflection(
+            factory,
+            uuid.UUID(reflection_id),
+            backend,
+            RunSettings(
+                thumbnails_dir=settings.thumbnails_dir,
+                deadline=timedelta(seconds=settings.reflection_deadline_seconds),
+            ),
+        )
+    finally:
+        if shared is None:
+            await backend.aclose()
 
 
 async def sweep_reflections(ctx: dict[str, Any]) -> dict[str, int]:

@@ -6,9 +6,10 @@ is unreachable the reflection stays queued and the worker's sweeper enqueues it.
 are union members; the refused confirm's transaction is rolled back (nothing held, key unused).
 
 ``reflectionUpdated(id)`` (graphql-transport-ws) polls the row every
-:data:`SUBSCRIPTION_POLL_SECONDS` with its own short database session, yields the reflection when its
-state or timestamps change (once at the start), and completes after a final state or
-:data:`SUBSCRIPTION_MAX_SECONDS`.
+:data:`SUBSCRIPTION_POLL_SECONDS` (one primary-key read, its own short database session), yields the
+reflection when its state or timestamps change (once at the start), and completes after a final
+state or :data:`SUBSCRIPTION_MAX_SECONDS`. Polling keeps it correct across processes (the worker may
+run elsewhere); LISTEN/NOTIFY would save the reads when subscribers are many.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from reflection.tasks import enqueue_reflection
 
 log = logging.getLogger(__name__)
 
-SUBSCRIPTION_POLL_SECONDS = 0.5
+SUBSCRIPTION_POLL_SECONDS = 0.1
 SUBSCRIPTION_MAX_SECONDS = 900.0
 
 
