@@ -318,9 +318,9 @@ def _balance_updates(account_id: uuid.UUID) -> list[tuple[str, Callable[[], Exec
         "WHERE id = :id RETURNING balance"
     ).bindparams(id=account_id)
     return [
-        ("ORM-enabled `update(CreditAccount)`, as in the ledger", orm),
+        ("ORM-enabled `update(CreditAccount)` (the ledger before it moved to Core)", orm),
         ("the same, `synchronize_session=False`", lambda: orm().execution_options(synchronize_session=False)),
-        ("Core `update(credit_accounts table)`", core),
+        ("Core `update(credit_accounts table)`, as the ledger sends it", core),
         ("baseline: `text()`", lambda: raw),
     ]
 

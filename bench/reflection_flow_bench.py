@@ -26,8 +26,9 @@ work before the model (facts, prompt with 8 thumbnails, SDK) and after it (parse
 Four configurations, ``--repeats`` rounds each after ``--warmup`` unrecorded rounds: the **offline
 curator** (no LLM configured, the default of ``make run``) and an **LLM** (``OPENAI_BASE_URL`` at
 :class:`tests.reflection.openai_server.ScriptedOpenAIServer`, a real HTTP server on loopback answering
-its default reply at once, so the figure is Atelier's own overhead around a model), each with arq's
-default ``poll_delay`` of 0.5 s (what a user meets) and with 0.01 s (what the work itself costs).
+its default reply at once, so the figure is Atelier's own overhead around a model), each with the
+worker's own poll (``api.worker.WORKER_POLL_SECONDS``, what a user meets) and with 0.01 s (what the
+work itself costs).
 
 Afterwards the run is checked: every reflection ``done`` after one run, the balance is the grant minus the
 sum of the costs, nothing held; every model request carried 8 images. Then ``load_session_inputs`` and
@@ -67,7 +68,7 @@ from websockets.asyncio.client import connect as websocket_connect
 from websockets.typing import Subprotocol
 
 from api.app import create_app
-from api.worker import build_worker, redis_settings
+from api.worker import WORKER_POLL_SECONDS, build_worker, redis_settings
 from billing import ledger
 from catalog.accounts import service as accounts
 from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
@@ -85,7 +86,7 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 DEMO_USER = "artist"
 GRANT = 10_000
 DB_POLL_SECONDS = 0.01
-ARQ_DEFAULT_POLL = 0.5
+ARQ_DEFAULT_POLL = WORKER_POLL_SECONDS
 ARQ_FAST_POLL = 0.01
 SETTLE_TIMEOUT_SECONDS = 180.0
 DONE_TIMEOUT_SECONDS = 30.0
@@ -600,8 +601,8 @@ def markdown(library: Library, results: Results, machine: str, repeats: int, war
         _row("`confirmReflection` (LLM configured)", pick("llm", "confirm_ms"), page),
     ]
     titles = {
-        "offline": "offline curator, arq poll 0.5 s (default)",
-        "llm": "LLM (loopback, instant), arq poll 0.5 s (default)",
+        "offline": f"offline curator, worker poll {ARQ_DEFAULT_POLL:g} s (default)",
+        "llm": f"LLM (loopback, instant), worker poll {ARQ_DEFAULT_POLL:g} s (default)",
         "offline-fast": "offline curator, arq poll 0.01 s",
         "llm-fast": "LLM (loopback, instant), arq poll 0.01 s",
     }
