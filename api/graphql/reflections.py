@@ -29,7 +29,7 @@ from strawberry.types import Info
 
 from api.context import RequestContext
 from api.graphql.errors import NotFound
-from api.graphql.pagination import decode_id, encode_id
+from api.graphql.pagination import InvalidArgument, decode_id, encode_id
 from billing import accounts, quotes
 from billing.transactions import retrying_unit_of_work
 from catalog.database import unit_of_work
@@ -199,6 +199,9 @@ async def quote_reflection(
 async def confirm_reflection(
     info: Info[RequestContext, None], quote_id: strawberry.ID, idempotency_key: str
 ) -> ConfirmReflectionPayload:
+    if not 1 <= len(idempotency_key) <= quotes.IDEMPOTENCY_KEY_MAX_CHARS:
+        limit = quotes.IDEMPOTENCY_KEY_MAX_CHARS
+        raise InvalidArgument(f"idempotencyKey must be 1–{limit} characters (one fresh key per click)")
     decoded = decode_id("ReflectionQuote", quote_id)
     if decoded is None:
         return NotFound(message="No such quote.")

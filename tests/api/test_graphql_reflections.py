@@ -227,3 +227,39 @@ async def test_reflection_updated_subscription_follows_the_state_until_done(
     assert states[0] == "QUEUED" and states[-1] == "DONE", received
     assert received[-1]["type"] == "complete"
     assert received[-2]["payload"]["data"]["reflectionUpdated"]["summary"]
+
+
+async def test_another_artist_can_neither_confirm_nor_read_a_reflection(
+    reflections_client: GraphQLClient,
+    session_factory: SessionFactory,
+    queue_settings: AtelierSettings,
+    tmp_path: Path,
+) -> None:
+    user_id, session_id = await user_with_session(session_factory, queue_settings, tmp_path, asset_count=50)
+    owner = await make_user_with_token(session_factory, "ada")
+    stranger = await make_user_with_token(session_factory, "bob")
+    async with unit_of_work(session_factory) as db:
+        await ledger.grant(db, user_id, 10)
+    quote = _data(await reflections_client.query(QUOTE, owner, id=f"Session:{session_id}"))["quoteReflection"]
+
+    stolen = _data(await reflections_client.query(CONFIRM, stranger, q=quote["id"], k="x"))
+    assert stolen["confirmReflection"]["__typename"] == "NotFound"
+    started = _data(await reflections_client.query(CONFIRM, owner, q=quote["id"], k="x"))["confirmReflection"]
+    assert started["__typename"] == "ReflectionStarted"  # the stranger's attempt used nothing up
+    reflection_id = started["reflection"]["id"]
+    peek = "query($id: ID!) { reflection(id: $id) { state } }"
+    assert _data(await reflections_client.query(peek, stranger, id=reflection_id)) == {"reflection": None}
+    card = _data(await reflections_client.query(CARD, stranger, id=f"Session:{session_id}"))
+    assert card == {"session": None}
+    credits = _data(await reflections_client.query(CREDITS, stranger))["viewer"]
+    assert credits["credits"] == {"balance": 0, "held": 0, "available": 0}
+    assert credits["creditLedger"]["edges"] == []
+
+
+async def test_an_unusable_idempotency_key_is_a_clear_error(
+    reflections_client: GraphQLClient, session_factory: SessionFactory
+) -> None:
+    token = await make_user_with_token(session_factory, "ada")
+    for key in ("", "k" * 201):
+        body = await reflections_client.query(CONFIRM, token, q="ReflectionQuote:x", k=key)
+        assert "idempotencyKey must be 1–200 characters" in body["errors"][0]["message"]
