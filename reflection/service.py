@@ -13,8 +13,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -98,3 +99,18 @@ async def delivered_summaries(
         .ext(distinct_on(Reflection.session_id))
     )
     return {row[0]: row[1] for row in await db.execute(statement) if row[1]}
+
+
+async def reflection_page(
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None = None,
+) -> list[Reflection]:
+    """The user's reflections newest first (keyset on ``(created_at, id)``), ``limit + 1`` rows at most."""
+    statement = select(Reflection).where(Reflection.user_id == user_id)
+    if after is not None:
+        statement = statement.where(tuple_(Reflection.created_at, Reflection.id) < tuple_(*after))
+    statement = statement.order_by(Reflection.created_at.desc(), Reflection.id.desc()).limit(limit + 1)
+    return list(await db.scalars(statement))

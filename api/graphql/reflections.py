@@ -29,7 +29,15 @@ from strawberry.types import Info
 
 from api.context import RequestContext
 from api.graphql.errors import NotFound
-from api.graphql.pagination import InvalidArgument, decode_id, encode_id
+from api.graphql.pagination import (
+    InvalidArgument,
+    PageInfo,
+    check_page_size,
+    decode_cursor,
+    decode_id,
+    encode_cursor,
+    encode_id,
+)
 from billing import accounts, quotes
 from billing.transactions import retrying_unit_of_work
 from catalog.database import unit_of_work
@@ -151,6 +159,41 @@ ConfirmReflectionPayload = Annotated[
     | NotFound,
     strawberry.union("ConfirmReflectionPayload"),
 ]
+
+
+@strawberry.type
+class ReflectionEdge:
+    node: Reflection
+    cursor: str
+
+
+@strawberry.type
+class ReflectionConnection:
+    edges: list[ReflectionEdge]
+    page_info: PageInfo
+
+
+async def viewer_reflections(
+    info: Info[RequestContext, None], first: int, after: str | None
+) -> ReflectionConnection:
+    limit = check_page_size(first)
+    key: tuple[datetime, uuid.UUID] | None = None
+    if after is not None:
+        created_at, reflection_id = decode_cursor(after, 2)
+        try:
+            key = (datetime.fromisoformat(created_at), uuid.UUID(reflection_id))
+        except ValueError as error:
+            raise InvalidArgument("malformed cursor; pass an endCursor you received") from error
+    async with info.context.session_factory() as db:
+        rows = await reflections.reflection_page(db, info.context.user_id, limit=limit, after=key)
+    edges = [
+        ReflectionEdge(node=Reflection.from_row(row), cursor=encode_cursor(row.created_at, row.id))
+        for row in rows[:limit]
+    ]
+    return ReflectionConnection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None),
+    )
 
 
 def eligibility_of(asset_count: int, required_assets: int) -> ReflectionEligibility:

@@ -31,7 +31,13 @@ from api.graphql.pagination import (
     encode_id,
 )
 from api.graphql.permissions import HasScope
-from api.graphql.reflections import Reflection, ReflectionEligibility, eligibility_of
+from api.graphql.reflections import (
+    Reflection,
+    ReflectionConnection,
+    ReflectionEligibility,
+    eligibility_of,
+    viewer_reflections,
+)
 from catalog.models import Asset as AssetRow
 from catalog.models import Phase as PhaseRow
 from catalog.models import Session as SessionRow
@@ -325,3 +331,12 @@ class Viewer:
         self, info: Info[RequestContext, None], first: int = 20, after: str | None = None
     ) -> CreditLedgerConnection:
         return await viewer_credit_ledger(info, first, after)
+
+    @strawberry.field(
+        description="The viewer's reflections, newest first (any state)",
+        extensions=[PermissionExtension(permissions=[HasScope("library:read")])],
+    )
+    async def reflections(
+        self, info: Info[RequestContext, None], first: int = 20, after: str | None = None
+    ) -> ReflectionConnection:
+        return await viewer_reflections(info, first, after)

@@ -124,6 +124,15 @@ async def test_quote_confirm_deliver_and_show_on_the_card(
         await client.query("query($id: ID!) { reflection(id: $id) { state } }", token, id=reflection["id"])
     )
     assert by_id["reflection"] == {"state": "DONE"}
+    history = (
+        "{ viewer { reflections(first: 5) { edges { node { id state sessionId } } "
+        "pageInfo { hasNextPage } } } }"
+    )
+    listed = _data(await client.query(history, token))["viewer"]["reflections"]
+    assert listed == {
+        "edges": [{"node": {"id": reflection["id"], "state": "DONE", "sessionId": sid}}],
+        "pageInfo": {"hasNextPage": False},
+    }
 
 
 async def test_below_threshold_and_unknown_sessions_are_typed_results(
