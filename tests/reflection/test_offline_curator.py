@@ -11,7 +11,7 @@ from engine.records import LoraRef
 from engine.reflection_facts import FactLineageEdge, SessionFacts, build_session_facts
 from reflection.curator_output import ITEM_MAX_CHARS, ITEMS_MAX, SUMMARY_MAX_CHARS, CuratorReflection
 from reflection.offline_curator import OFFLINE_MODEL, write_offline_reflection
-from tests.engine.reflection_facts.fact_builders import asset, long_session, phase
+from tests.engine.reflection_facts.fact_builders import asset, bare_asset, long_session, phase
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -117,22 +117,7 @@ def test_names_it_writes_come_from_the_facts() -> None:
     ("asset_count", "title"), [(1, "A session of 1 image"), (3, "A session of 3 images")]
 )
 def test_a_bare_session_still_gets_a_kind_reflection(asset_count: int, title: str) -> None:
-    assets = [
-        asset(
-            f"a{i}",
-            0,
-            created_at=None,
-            prompt=None,
-            cfg_scale=None,
-            steps=None,
-            sampler=None,
-            scheduler=None,
-            model=None,
-            width=None,
-            height=None,
-        )
-        for i in range(asset_count)
-    ]
+    assets = [bare_asset(f"a{i}") for i in range(asset_count)]
     facts = build_session_facts(
         label="", intent="exploration", tool="unknown", assets=assets, phases=[], lineage=[]
     )

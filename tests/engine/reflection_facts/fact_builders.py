@@ -71,6 +71,14 @@ def asset(asset_id: str, minutes: float, **fields: Any) -> FactAsset:
     return FactAsset(**values)
 
 
+def bare_asset(asset_id: str, **fields: Any) -> FactAsset:
+    """An asset with nothing but its id: no time, prompt, parameters or model (``fields`` override)."""
+    empty: dict[str, Any] = dict.fromkeys(
+        ("created_at", "prompt", "cfg_scale", "steps", "sampler", "scheduler", "model", "width", "height")
+    )
+    return asset(asset_id, 0, **(empty | fields))
+
+
 def phase(ordinal: int, intent: str, members: list[FactAsset], label: str | None = None) -> FactPhase:
     times = [member.created_at for member in members if member.created_at is not None]
     return FactPhase(

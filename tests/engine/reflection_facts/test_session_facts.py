@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from engine.records import LoraRef
 from engine.reflection_facts import FactLineageEdge, SessionFacts, build_session_facts
-from tests.engine.reflection_facts.fact_builders import T0, asset, long_session, phase
+from tests.engine.reflection_facts.fact_builders import T0, asset, bare_asset, long_session, phase
 
 
 def evening() -> SessionFacts:
@@ -176,23 +176,7 @@ def test_the_same_input_gives_equal_facts_and_identical_json() -> None:
 
 
 def test_a_session_with_nothing_but_ids_still_has_facts() -> None:
-    assets = [
-        asset(
-            f"a{i}",
-            0,
-            created_at=None,
-            prompt=None,
-            cfg_scale=None,
-            steps=None,
-            sampler=None,
-            scheduler=None,
-            model=None,
-            width=None,
-            height=None,
-            has_thumbnail=False,
-        )
-        for i in range(3)
-    ]
+    assets = [bare_asset(f"a{i}", has_thumbnail=False) for i in range(3)]
     facts = build_session_facts(
         label="", intent="exploration", tool="unknown", assets=assets, phases=[], lineage=[]
     )
