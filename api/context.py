@@ -32,9 +32,9 @@ class RequestContext:
     thumbnail_signer: ThumbnailSigner
     settings: AtelierSettings
     job_queue: ArqRedis | None = None
+    """arq's Redis pool for enqueueing reflections; ``None`` without Redis (the sweeper enqueues)."""
     connection_params: dict[str, object] | None = None
     """A subscription's ``connection_init`` payload (strawberry sets it; may carry the token)."""
-    """arq's Redis pool for enqueueing reflections; ``None`` without Redis (the sweeper enqueues)."""
     session_thumbnails: DataLoader[uuid.UUID, list[Asset]] = field(init=False)
     session_first_assets: DataLoader[tuple[uuid.UUID, int], list[Asset]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""

@@ -428,17 +428,18 @@ async def _already_resolved(db: AsyncSession, hold_id: uuid.UUID) -> HoldResolut
     return HoldResolution(hold_id, False, row[0], row[1])
 
 
-async def expired_pending_holds(db: AsyncSession, *, now: datetime, limit: int = 500) -> list[uuid.UUID]:
-    """Pending holds past their expiry, oldest first (``SKIP LOCKED``: a hold being resolved right now
-    is left to that transaction)."""
-    rows = await db.scalars(
-        select(CreditHold.id)
-        .where(CreditHold.state == "pending", CreditHold.expires_at <= now)
-        .order_by(CreditHold.expires_at)
+async def expired_pending_holds(
+    db: AsyncSession, *, now: datetime, limit: int | None = None
+) -> list[uuid.UUID]:
+    """Pending holds past their expiry, oldest first. A plain read, no lock: each is then voided with
+    :func:`void_hold`, whose conditional update makes a hold resolved meanwhile a no-op."""
+    statement = (
+        select(_holds.c.id)
+        .where(_holds.c.state == "pending", _holds.c.expires_at <= now)
+        .order_by(_holds.c.expires_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
-    return list(rows)
+    return [row[0] for row in await db.execute(statement)]
 
 
 @dataclass(frozen=True, slots=True)

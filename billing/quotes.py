@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import ledger
-from billing.models import ConfirmIdempotencyKey, CreditHold, ReflectionQuote
+from billing.models import ConfirmIdempotencyKey, ReflectionQuote
 from billing.pricing import OFFLINE_MODEL, reflection_price, representative_image_count
 from catalog.sessions.queries import session_membership
 from catalog.settings import AtelierSettings
@@ -52,13 +52,6 @@ class ReflectionTerms:
             model=settings.curator_model if settings.llm_configured else OFFLINE_MODEL,
             model_rate=settings.curator_credit_rate,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Eligibility:
-    eligible: bool
-    asset_count: int
-    required_assets: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,15 +130,6 @@ class HoldPlaced:
     hold_id: uuid.UUID
     replayed: bool
     """True when this answers a retry of an earlier confirm with the same key (nothing new held)."""
-
-
-async def eligibility(
-    db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, terms: ReflectionTerms
-) -> Eligibility | None:
-    membership = await session_membership(db, user_id, session_id)
-    if membership is None:
-        return None
-    return Eligibility(membership.asset_count >= terms.min_assets, membership.asset_count, terms.min_assets)
 
 
 async def create_quote(
@@ -265,7 +249,3 @@ async def purge_old_keys_and_quotes(db: AsyncSession, *, now: datetime, retentio
         )
     )
     return int(getattr(keys, "rowcount", 0) or 0) + int(getattr(quotes, "rowcount", 0) or 0)
-
-
-async def hold_of(db: AsyncSession, hold_id: uuid.UUID) -> CreditHold | None:
-    return await db.get(CreditHold, hold_id)

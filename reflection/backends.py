@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from billing.pricing import OFFLINE_MODEL
 from catalog.settings import AtelierSettings
 from engine.grounding import find_unsupported
 from reflection.curator import curate
 from reflection.llm_client import CuratorLlm, LlmFailure, LlmSettings
-from reflection.offline_curator import OFFLINE_MODEL, write_offline_reflection
+from reflection.offline_curator import write_offline_reflection
 from reflection.runner import CuratorBackend, CuratorFailed, CuratorInput, CuratorOutcome
 
 LLM_DEADLINE_SHARE = 0.8

@@ -1,6 +1,6 @@
 """The built-in offline curator: a reflection written from the session facts by templates, no model.
 
-Used when no LLM is configured (model name :data:`OFFLINE_MODEL`). It reads the same
+Used when no LLM is configured (model name :data:`billing.pricing.OFFLINE_MODEL`). It reads the same
 :class:`~engine.reflection_facts.SessionFacts` the Museum Curator gets and writes specific, kind prose
 in the Curator's voice: what was made and for how long, the phases, the prompt core and how it moved,
 the parameters that held or were swept, seeds, LoRAs and lineage. It does not look at the images.
@@ -36,8 +36,6 @@ from reflection.curator_output import (
     TITLE_MAX_CHARS,
     CuratorReflection,
 )
-
-OFFLINE_MODEL = "atelier-offline"
 
 CORE_TERM_SHARE = 0.6
 """A term belongs to the prompt's core when at least this share of the distinct prompts holds it."""

@@ -78,11 +78,7 @@ async def sweep(
             requeued += int(await enqueue(reflection_id))
     holds_voided = 0
     async with factory() as db:
-        expired = list(
-            await db.scalars(
-                select(CreditHold.id).where(CreditHold.state == "pending", CreditHold.expires_at <= moment)
-            )
-        )
+        expired = await ledger.expired_pending_holds(db, now=moment)
     for hold_id in expired:
         async with unit_of_work(factory) as db:
             owner = await db.scalar(

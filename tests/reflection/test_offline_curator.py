@@ -6,11 +6,12 @@ import re
 
 import pytest
 
+from billing.pricing import OFFLINE_MODEL
 from engine.grounding import find_unsupported
 from engine.records import LoraRef
 from engine.reflection_facts import FactLineageEdge, SessionFacts, build_session_facts
 from reflection.curator_output import ITEM_MAX_CHARS, ITEMS_MAX, SUMMARY_MAX_CHARS, CuratorReflection
-from reflection.offline_curator import OFFLINE_MODEL, write_offline_reflection
+from reflection.offline_curator import write_offline_reflection
 from tests.engine.reflection_facts.fact_builders import asset, bare_asset, long_session, phase
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from billing import ledger, quotes
 from billing.models import CreditEntry, CreditHold, CreditTransfer
 from catalog.database import SessionFactory, unit_of_work
+from catalog.models import Asset, Phase, Session
 from catalog.settings import AtelierSettings
 from reflection import service
 from reflection.backends import LlmCurator, OfflineCurator
@@ -292,21 +292,12 @@ async def test_a_queued_reflection_whose_hold_expired_is_failed_and_voided(
     assert (await account_state(session_factory, user_id))["holds"] == ["voided"]
 
 
-@pytest.mark.parametrize("asset_count", [50])
 async def test_the_session_vanishing_fails_cleanly(
-    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path, asset_count: int
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
 ) -> None:
-    from catalog.models import Asset
-
-    user_id, reflection_id = await confirmed_reflection(
-        session_factory, settings, tmp_path, asset_count=asset_count
-    )
+    user_id, reflection_id = await confirmed_reflection(session_factory, settings, tmp_path, asset_count=50)
     row = await reflection_row(session_factory, reflection_id)
     async with unit_of_work(session_factory) as db:  # re-clustering removed the session
-        from sqlalchemy import delete, update
-
-        from catalog.models import Phase, Session
-
         await db.execute(
             update(Asset).where(Asset.session_id == row.session_id).values(session_id=None, phase_id=None)
         )
