@@ -91,6 +91,7 @@ def read_image_bytes(
     path = path_for_errors or file_name
     tz = local_tz or UTC
     raw = read_container(data, path)
+    raw.file_name = file_name
     reading = read_tool(raw)
     if reading.record.tool == UNKNOWN_TOOL:
         stealth_reading = _try_stealth(raw, data)

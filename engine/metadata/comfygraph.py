@@ -5,12 +5,18 @@ The graph maps node ids to ``{"class_type": str, "inputs": {...}}``; an input is
 pathological graphs end quickly with what was found. Nothing here raises on odd shapes: a missing or
 mistyped value is just not found.
 
-Primary sampler: among the sampler nodes whose latent input does not come (transitively) from
-another sampler — the first pass — the one with the smallest node id (numeric ids sort numerically).
-Its seed/steps/cfg/sampler/scheduler/denoise/prompts/model/size fill the record; all samplers are
-listed in ``extra["samplers"]`` in the same order. ``width``/``height`` are the first pass's latent
-size. ``workflow_hash`` hashes node class types and typed links, never ids or values, so the same
-workflow with different prompts or seeds hashes the same.
+Primary sampler: the sampling node (sampler, or a detailer such as FaceDetailer that samples with
+its own seed and prompt) nearest to the output node that wrote this file (see
+:mod:`engine.metadata.comfy_outputs`). Without an output node, or when no sampler lies behind it,
+it is the first pass: among the samplers whose latent input does not come (transitively) from
+another sampler, the one with the smallest node id (numeric ids sort numerically). Its
+seed/steps/cfg/sampler/scheduler/denoise/prompts fill the record; what it does not say (model,
+source image) is taken from its upstream passes. ``width``/``height`` are the generation size, as
+AUTOMATIC1111 reports it for a hires fix: the latent size of the first pass the primary descends
+from (its own when it is a first pass). Every sampling node
+is listed in ``extra["samplers"]`` (first passes first), with its prompt when it differs from the
+primary's. ``workflow_hash`` hashes node class types and typed links, never ids or values, so the
+same workflow with different prompts or seeds hashes the same.
 """
 
 from __future__ import annotations
@@ -19,6 +25,13 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.metadata.comfy_outputs import (
+    choose_output,
+    is_image_input,
+    node_sort_key,
+    output_nodes,
+    trace_sampling_node,
+)
 from engine.metadata.limits import MAX_GRAPH_NODES
 from engine.metadata.values import as_float, as_int
 from engine.records import LoraRef
@@ -148,8 +161,9 @@ class SamplerInfo:
     upstream_sampler: str | None = None
     guidance: float | None = None
 
-    def as_extra(self) -> dict[str, Any]:
-        return {
+    def as_extra(self, primary_prompt: str | None = None) -> dict[str, Any]:
+        """This pass for ``extra["samplers"]``; its prompts only where they differ from the record's."""
+        listed: dict[str, Any] = {
             "node_id": self.node_id,
             "class_type": self.class_type,
             "seed": self.seed,
@@ -163,19 +177,23 @@ class SamplerInfo:
             "height": self.height,
             "upstream_sampler": self.upstream_sampler,
         }
+        if self.positive is not None and self.positive != primary_prompt:
+            listed["prompt"] = self.positive
+        return listed
 
 
 @dataclass(slots=True)
 class GraphSummary:
     samplers: list[SamplerInfo]
+    """Every sampling node: first passes (by node id), then the passes that refine them."""
     load_images: list[str]
     workflow_hash: str
     generated_prompts: list[tuple[str, str | None]] = field(default_factory=list)
     """Text-generator nodes met on the prompt paths: ``(class_type, request_text)``."""
-
-
-def _node_sort_key(node_id: str) -> tuple[int, int, str]:
-    return (0, int(node_id), "") if node_id.isdigit() else (1, 0, node_id)
+    primary: SamplerInfo | None = None
+    """The pass whose values describe this file (``None`` without samplers)."""
+    output: dict[str, Any] | None = None
+    """The output node taken to have written the file: ``node_id``, ``class_type``, ``filename_prefix``."""
 
 
 class _Walker:
@@ -207,9 +225,10 @@ class _Walker:
         """A string literal, or the string a chain of primitive/string nodes ends in.
 
         Switch nodes follow their selected branch, concatenation nodes join their resolvable parts
-        with their delimiter, and text *generators* (LLM prompt expanders, TIPO, …) end the walk
-        with ``None`` because their output is not in the file; their request text is remembered
-        in :attr:`generated`.
+        with their delimiter. A text *generator* (LLM prompt enhancer, TIPO, …) writes its output
+        only at run time, never into the file, so the walk returns the text the artist gave it
+        (its request), or ``None`` when that cannot be resolved; every generator met is
+        remembered in :attr:`generated`.
         """
         return self._string(value, set())
 
@@ -228,21 +247,15 @@ class _Walker:
             return self._string(branch, seen)
         lowered_class = class_type.lower()
         if any(marker in lowered_class for marker in _GENERATOR_MARKERS):
-            request = next(
-                (self._string(inputs[key], seen) for key in _GENERATOR_INPUTS if key in inputs), None
-            )
+            request_link = next((inputs[key] for key in _GENERATOR_INPUTS if key in inputs), None)
+            request = self._artist_request(request_link, seen)
             self.generated.append((class_type, request))
-            return None
-        if "concat" in lowered_class or "join" in lowered_class:
+            return request
+        if _is_concatenation(class_type):
             delimiter = next(
                 (inputs[key] for key in ("delimiter", "separator") if isinstance(inputs.get(key), str)), ""
             )
-            parts = [
-                self._string(inputs[key], seen)
-                for key in sorted(inputs)
-                if key.startswith(("string", "text")) and key not in ("delimiter", "separator")
-            ]
-            joined = str(delimiter).join(part for part in parts if part)
+            joined = str(delimiter).join(self._concatenated_parts(inputs, seen))
             return joined or None
         for key in _STRING_KEYS:
             if key in inputs:
@@ -253,6 +266,29 @@ class _Walker:
             if key in inputs and is_link(inputs[key], self.graph):
                 return self._string(inputs[key], seen)
         return None
+
+    def _concatenated_parts(self, inputs: dict[str, Any], seen: set[str]) -> list[str]:
+        """The resolvable, non-empty parts of a concatenation node, in input-name order."""
+        parts = [
+            self._string(inputs[key], seen)
+            for key in sorted(inputs)
+            if key.startswith(("string", "text")) and key not in ("delimiter", "separator")
+        ]
+        return [part for part in parts if part]
+
+    def _artist_request(self, value: Any, seen: set[str]) -> str | None:
+        """What the artist typed for a text generator.
+
+        A request built by concatenating an instruction template with the artist's text keeps
+        only the last part: templates come first ("…expand the user's prompt… User's input:")
+        and the artist's words last.
+        """
+        found = self.node(value)
+        if found is not None and found[0] not in seen and _is_concatenation(found[1]["class_type"]):
+            seen.add(found[0])
+            parts = self._concatenated_parts(found[1]["inputs"], seen)
+            return parts[-1] if parts else None
+        return self._string(value, seen) if value is not None else None
 
     def switch_branch(self, inputs: dict[str, Any]) -> Any:
         """The selected input of a switch node (``on_true``/``on_false``), else ``None``."""
@@ -369,10 +405,14 @@ class _Walker:
             pending.extend(
                 value
                 for key, value in sorted(inputs.items())
-                if key in ("samples", "latent", "latent_image", "pixels", "image", "images", "latents")
-                and is_link(value, self.graph)
+                if is_image_input(key) and is_link(value, self.graph)
             )
         return width, height, upstream, source
+
+
+def _is_concatenation(class_type: str) -> bool:
+    lowered = class_type.lower()
+    return "concat" in lowered or "join" in lowered
 
 
 def _model_inputs(inputs: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -403,6 +443,17 @@ def _node_loras(inputs: dict[str, Any]) -> list[LoraRef]:
     return out[::-1]
 
 
+def is_detailer(node: dict[str, Any]) -> bool:
+    """A node that samples an *image* with its own seed and prompt (FaceDetailer, UltimateSDUpscale…)."""
+    inputs = node["inputs"]
+    return (
+        any(key in inputs for key in ("seed", "noise_seed"))
+        and "steps" in inputs
+        and "positive" in inputs
+        and any(key in inputs for key in ("image", "images", "pixels"))
+    )
+
+
 def is_sampler(node: dict[str, Any]) -> bool:
     """Known sampler classes, or any ``*Sampler*`` node with a latent input and a step/seed input."""
     class_type = node["class_type"]
@@ -416,20 +467,69 @@ def is_sampler(node: dict[str, Any]) -> bool:
     )
 
 
-def summarise(graph: Graph) -> GraphSummary:
+def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
+    """Every sampling pass, the output that wrote ``file_name`` and the pass that made its pixels."""
     walker = _Walker(graph)
-    sampler_ids = sorted((nid for nid, node in graph.items() if is_sampler(node)), key=_node_sort_key)
-    sampler_set = set(sampler_ids)
-    samplers = [_sampler_info(walker, nid, graph[nid], sampler_set) for nid in sampler_ids]
+    sampler_ids = [nid for nid in sorted(graph, key=node_sort_key) if is_sampler(graph[nid])]
+    detailer_ids = [
+        nid for nid in sorted(graph, key=node_sort_key) if nid not in sampler_ids and is_detailer(graph[nid])
+    ]
+    sampling_set = set(sampler_ids) | set(detailer_ids)
+    samplers = [_sampler_info(walker, nid, graph[nid], sampling_set) for nid in sampler_ids + detailer_ids]
     roots = [info for info in samplers if info.upstream_sampler is None]
     ordered = roots + [info for info in samplers if info.upstream_sampler is not None]
     load_images = [
         graph[nid]["inputs"]["image"]
-        for nid in sorted(graph, key=_node_sort_key)
+        for nid in sorted(graph, key=node_sort_key)
         if graph[nid]["class_type"].startswith("LoadImage")
         and isinstance(graph[nid]["inputs"].get("image"), str)
     ]
-    return GraphSummary(ordered, load_images, workflow_hash(graph), list(walker.generated))
+
+    def link(value: Any) -> bool:
+        return is_link(value, graph)
+
+    def prefix_of(node_id: str) -> str | None:
+        value = graph[node_id]["inputs"].get("filename_prefix")
+        return walker.string(value) if value is not None else None
+
+    output_id = choose_output(graph, output_nodes(graph, link), file_name, prefix_of, link)
+    by_id = {info.node_id: info for info in samplers}
+    primary = None
+    if output_id is not None:
+        traced = trace_sampling_node(graph, output_id, sampling_set, link)
+        primary = by_id.get(traced) if traced is not None else None
+    if primary is None:
+        primary = ordered[0] if ordered else None
+    if primary is not None:
+        _inherit_from_upstream(primary, by_id)
+    output = None
+    if output_id is not None:
+        output = {
+            "node_id": output_id,
+            "class_type": graph[output_id]["class_type"],
+            "filename_prefix": prefix_of(output_id),
+        }
+    return GraphSummary(
+        ordered, load_images, workflow_hash(graph), list(walker.generated), primary=primary, output=output
+    )
+
+
+def _inherit_from_upstream(primary: SamplerInfo, by_id: dict[str, SamplerInfo]) -> None:
+    """Take the generation size from the first pass behind the primary, and fill what the primary does
+    not say (model, source image) from the passes it refines."""
+    seen = {primary.node_id}
+    current = primary
+    while current.upstream_sampler is not None and current.upstream_sampler not in seen:
+        upstream = by_id.get(current.upstream_sampler)
+        if upstream is None:
+            break
+        seen.add(upstream.node_id)
+        if upstream.width is not None and upstream.height is not None:
+            primary.width, primary.height = upstream.width, upstream.height
+        if primary.model is None:
+            primary.model, primary.loras = upstream.model, list(upstream.loras)
+        primary.source_image = primary.source_image or upstream.source_image
+        current = upstream
 
 
 def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers: set[str]) -> SamplerInfo:
@@ -478,7 +578,8 @@ def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers:
         info.negative = walker.text(negative, "negative")
     if model is not None:
         info.model, info.loras = walker.model(model)
-    latent = inputs.get("latent_image", inputs.get("latent"))
+    latent_keys = ("latent_image", "latent", "image", "images", "pixels")
+    latent = next((inputs[key] for key in latent_keys if key in inputs), None)
     if latent is not None:
         info.width, info.height, info.upstream_sampler, info.source_image = walker.latent(
             latent, samplers - {node_id}

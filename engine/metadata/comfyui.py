@@ -84,15 +84,19 @@ def read(raw: RawMetadata, tool: str = "comfyui") -> ToolReading | None:
     if graph is None:
         note_error(reading, "comfyui prompt: no nodes with a class_type")
         return reading
-    fill_from_graph(reading, summarise(graph))
+    fill_from_graph(reading, summarise(graph, raw.file_name))
     return reading
 
 
 def fill_from_graph(reading: ToolReading, summary: GraphSummary) -> None:
-    """Copy the primary sampler's values into the record and list every sampler in ``extra``."""
+    """Copy the primary pass's values into the record; list every pass and the output in ``extra``."""
     rec = reading.record
     rec.workflow_hash = summary.workflow_hash
-    rec.extra["samplers"] = [info.as_extra() for info in summary.samplers]
+    primary = summary.primary
+    primary_prompt = primary.positive if primary is not None else None
+    rec.extra["samplers"] = [info.as_extra(primary_prompt) for info in summary.samplers]
+    if summary.output is not None:
+        rec.extra["output_node"] = summary.output
     if summary.load_images:
         rec.extra["load_images"] = list(summary.load_images)
     if summary.generated_prompts:
@@ -100,10 +104,14 @@ def fill_from_graph(reading: ToolReading, summary: GraphSummary) -> None:
             {"class_type": class_type, "request": request}
             for class_type, request in summary.generated_prompts
         ]
-    if not summary.samplers:
+    if primary is None:
         rec.source_image = summary.load_images[0] if summary.load_images else None
         return
-    primary = summary.samplers[0]
+    if len(summary.samplers) > 1:
+        rec.extra["primary_sampler"] = primary.node_id
+    requests = {request for _, request in summary.generated_prompts}
+    if primary_prompt is not None and primary_prompt in requests:
+        rec.extra["prompt_is_generator_input"] = True
     rec.prompt = primary.positive
     rec.negative_prompt = primary.negative
     rec.seed = primary.seed

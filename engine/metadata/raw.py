@@ -35,6 +35,8 @@ class RawMetadata:
     editor_time: str | None = None
     """PNG ``tIME`` as ``YYYY-MM-DDTHH:MM:SS`` (an edit time, never read as generation time)."""
     errors: list[str] = field(default_factory=list)
+    file_name: str | None = None
+    """The file's own name (not metadata); readers use it only to tell which output wrote the file."""
 
     @property
     def has_metadata(self) -> bool:

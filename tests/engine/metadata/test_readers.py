@@ -172,16 +172,20 @@ BASE_GRAPH: dict[str, Any] = {
 
 
 def test_comfyui_graph_primary_sampler_and_all_samplers_listed() -> None:
+    """A hires fix: the saved pixels come from the second pass; the size is the first pass's."""
     rec = read(build_png(text_chunk("prompt", json.dumps(BASE_GRAPH))), "ComfyUI_00042_.png").record
     assert rec.tool == "comfyui"
     assert (rec.prompt, rec.negative_prompt) == ("neon alley at night", "blurry")
-    assert (rec.seed, rec.steps, rec.cfg_scale, rec.sampler, rec.scheduler) == (
-        1234,
-        30,
-        7.0,
-        "dpmpp_2m",
-        "karras",
+    assert (rec.seed, rec.steps, rec.cfg_scale, rec.sampler, rec.scheduler, rec.denoise) == (
+        99,
+        12,
+        5.0,
+        "euler",
+        "normal",
+        0.4,
     )
+    assert rec.extra["primary_sampler"] == "12"
+    assert rec.extra["output_node"] == {"node_id": "9", "class_type": "SaveImage", "filename_prefix": "ComfyUI"}
     assert (rec.model, rec.width, rec.height) == ("base.safetensors", 832, 1216)
     assert rec.loras == (LoraRef("style.safetensors", 0.6),)
     assert [s["node_id"] for s in rec.extra["samplers"]] == ["3", "12"]
@@ -222,7 +226,7 @@ def test_comfyui_graph_in_exif_image_description_and_model() -> None:
     blob += ifd + b"\0\0\0\0" + values
     rec = read(build_webp((b"EXIF", blob)), "x.webp").record
     assert rec.tool == "comfyui"
-    assert rec.seed == 1234
+    assert rec.seed == 99  # the pass that fed the only output
 
 
 def test_comfyui_workflow_only_png() -> None:

@@ -1,0 +1,177 @@
+"""Which node of a ComfyUI API graph wrote this file, and which sampling node made its pixels.
+
+A graph may hold several outputs (a base save, a refined save, a preview) and several sampling
+passes (hires fix, two-stage refiners, FaceDetailer with its own seed and prompt). The values that
+describe *this* file are those of the sampling node nearest to the output node that wrote it:
+
+1. **Output nodes** are nodes whose class names a save or a preview and that take an image link.
+2. **The file's output**: the output whose ``filename_prefix`` matches the file name as ComfyUI
+   names files (``{prefix}_{counter:05}_.png``, possibly behind a copy tool's own prefix;
+   ``PreviewImage`` writes ``ComfyUI_temp_xxxxx_…``);
+   a stricter match beats a looser one, a longer prefix beats a shorter one. When no prefix matches
+   (renamed file, unknown save node), or several outputs match equally (they share a prefix and so
+   ComfyUI's counter), the file is taken to come from the *last* of them in execution order
+   (deepest node; ties by node id), the one a multi-output graph writes last.
+3. **Its sampling node**: a breadth-first walk back from that output along image and latent links
+   (never model, CLIP or conditioning links) stops at the first sampler or detailer it meets.
+
+Every walk is bounded (visited set plus a step budget) so hostile graphs end quickly; nothing
+raises. ``None`` means "not decided here" and the caller keeps its graph-wide default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+Graph = dict[str, dict[str, Any]]
+
+_STEP_BUDGET = 2000
+"""Most nodes one trace or one ranking pass visits."""
+
+_OUTPUT_MARKERS = ("save", "preview")
+_IMAGE_KEY_FRAGMENTS = ("image", "latent", "samples", "pixels")
+"""An input whose name holds one of these carries pixels or latents (``images``, ``latent_image``…)."""
+_PREVIEW_PREFIX = r"ComfyUI_temp_[a-z]{5}"
+_PATH_SEPARATORS = re.compile(r"[\\/]")
+_DATE_TOKEN = re.compile(r"%[^%]*%")
+
+LinkTest = Callable[[Any], bool]
+
+
+def is_image_input(key: str) -> bool:
+    """An input name that carries pixels or latents, never a model, CLIP or conditioning."""
+    lowered = key.lower()
+    return any(fragment in lowered for fragment in _IMAGE_KEY_FRAGMENTS)
+
+
+def output_nodes(graph: Graph, is_link: LinkTest) -> list[str]:
+    """Ids of save/preview nodes that take an image link, in node-id order."""
+    found = []
+    for node_id, node in graph.items():
+        lowered = node["class_type"].lower()
+        if not any(marker in lowered for marker in _OUTPUT_MARKERS):
+            continue
+        if any(is_image_input(key) and is_link(value) for key, value in node["inputs"].items()):
+            found.append(node_id)
+    return sorted(found, key=node_sort_key)
+
+
+def choose_output(
+    graph: Graph,
+    outputs: list[str],
+    file_name: str | None,
+    prefix_of: Callable[[str], str | None],
+    is_link: LinkTest,
+) -> str | None:
+    """The output that wrote ``file_name`` (see module docstring), or ``None`` without outputs.
+
+    ``prefix_of(node_id)`` resolves a node's ``filename_prefix`` (literal or linked).
+    """
+    if not outputs:
+        return None
+    rank = execution_rank(graph, is_link)
+    candidates = outputs
+    if file_name:
+        stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+        scores: dict[str, tuple[int, int]] = {}
+        for node_id in outputs:
+            pattern, prefix_length = _prefix_pattern(graph[node_id], prefix_of(node_id))
+            score = _match_score(pattern, stem) if pattern is not None else 0
+            if score:
+                scores[node_id] = (score, prefix_length)
+        if scores:
+            best = max(scores.values())
+            candidates = [node_id for node_id, value in scores.items() if value == best]
+    # Outputs sharing a prefix share ComfyUI's counter, so the name cannot tell them apart:
+    # take the last to run, as when nothing matches.
+    return max(candidates, key=lambda node_id: (rank.get(node_id, 0), node_sort_key(node_id)))
+
+
+def trace_sampling_node(graph: Graph, start: str, sampling: set[str], is_link: LinkTest) -> str | None:
+    """The nearest node of ``sampling`` behind ``start`` along image/latent links, or ``None``."""
+    queue = [start]
+    seen = {start}
+    steps = 0
+    while queue and steps < _STEP_BUDGET:
+        node_id = queue.pop(0)
+        steps += 1
+        inputs = graph[node_id]["inputs"]
+        for key in sorted(inputs):
+            value = inputs[key]
+            if not (is_image_input(key) and is_link(value)):
+                continue
+            upstream = str(value[0])
+            if upstream in sampling:
+                return upstream
+            if upstream not in seen:
+                seen.add(upstream)
+                queue.append(upstream)
+    return None
+
+
+def execution_rank(graph: Graph, is_link: LinkTest) -> dict[str, int]:
+    """Longest link distance from a source node, per node (cycles broken; bounded work).
+
+    ComfyUI runs a node only after everything it links to, so a deeper node runs later.
+    """
+    rank: dict[str, int] = {}
+    steps = 0
+    for root in sorted(graph, key=node_sort_key):
+        if root in rank:
+            continue
+        # Iterative post-order DFS; a node on the current path counts as depth 0 (cycle).
+        stack: list[tuple[str, bool]] = [(root, False)]
+        on_path: set[str] = set()
+        while stack and steps < _STEP_BUDGET:
+            node_id, expanded = stack.pop()
+            steps += 1
+            upstream = [str(value[0]) for value in graph[node_id]["inputs"].values() if is_link(value)]
+            if expanded:
+                on_path.discard(node_id)
+                rank[node_id] = 1 + max((rank.get(up, 0) for up in upstream if up not in on_path), default=-1)
+                continue
+            if node_id in rank or node_id in on_path:
+                continue
+            on_path.add(node_id)
+            stack.append((node_id, True))
+            stack.extend((up, False) for up in upstream if up not in rank and up not in on_path)
+    return rank
+
+
+def _prefix_pattern(node: dict[str, Any], prefix: str | None) -> tuple[re.Pattern[str] | None, int]:
+    """A regex for the file stems this output writes, and the literal prefix length (tie-break)."""
+    if prefix is None:
+        if "preview" in node["class_type"].lower():
+            return re.compile(_PREVIEW_PREFIX), len("ComfyUI_temp_")
+        return None, 0
+    base = _PATH_SEPARATORS.split(prefix)[-1]
+    if not base:
+        return None, 0
+    parts = _DATE_TOKEN.split(base)
+    expression = ".*?".join(re.escape(part) for part in parts)
+    return re.compile(expression), sum(len(part) for part in parts)
+
+
+def _match_score(pattern: re.Pattern[str], stem: str) -> int:
+    """How well a stem fits an output's prefix; 0 when it does not.
+
+    3: ComfyUI's own ``prefix_00001_`` form ending the stem (a copy tool may have put something in
+    front, after a separator); 2: the stem starts with the prefix, then a separator and digits;
+    1: the stem starts with the prefix.
+    """
+    own_form = re.compile(r"(?:^|(?<=[^0-9A-Za-z]))(?:" + pattern.pattern + r")_\d{4,}_?$")
+    if own_form.search(stem):
+        return 3
+    match = pattern.match(stem)
+    if match is None:
+        return 0
+    if re.match(r"[_\-. ]?\d", stem[match.end() :]):
+        return 2
+    return 1
+
+
+def node_sort_key(node_id: str) -> tuple[int, int, str]:
+    """Numeric node ids in numeric order, then other ids by name."""
+    return (0, int(node_id), "") if node_id.isdigit() else (1, 0, node_id)
