@@ -1,8 +1,10 @@
 """``atelier analyze``: the engine alone on files, folders or JSONL — no database, no services.
 
 Images are read with the metadata readers (record id = content hash); JSONL lines are parsed with
-the record codec. Duplicate record ids (the same image twice) are analysed once. Problems (corrupt
-files, bad lines) are returned as strings with path and reason; they never stop the analysis.
+the record codec. Duplicate record ids (the same image twice) are analysed once. An mtime shared as
+a copy time by unrelated files is dropped across everything read (``engine.metadata.copy_times``).
+Problems (corrupt files, bad lines) are returned as strings with path and reason; they never stop
+the analysis.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 from catalog.importing.discovery import FileKind, discover
 from catalog.importing.file_reading import FileProblem, MetadataReader
 from engine.analysis import Analysis
+from engine.metadata.copy_times import reject_copy_times
 from engine.record_codec import RecordLineError, read_records_jsonl
 from engine.records import GenerationRecord
 from engine.session_analysis import analyze_records
@@ -39,7 +42,9 @@ def collect_records(paths: Iterable[Path], *, timezone: str) -> tuple[list[Gener
                     records.setdefault(line.id, line)
         elif item.kind is FileKind.MISSING:
             problems.append(f"{item.path}: no such file or folder")
-    return list(records.values()), problems
+    collected = list(records.values())
+    reject_copy_times(collected)
+    return collected, problems
 
 
 def analyze_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> tuple[Analysis, list[str]]:

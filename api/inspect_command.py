@@ -17,6 +17,7 @@ from rich.table import Table
 
 from catalog.importing.discovery import FileKind, discover
 from catalog.importing.file_reading import FileProblem, MetadataReader
+from engine.metadata.copy_times import reject_copy_times
 from engine.record_codec import record_to_json
 
 _SUMMARY_FIELDS = (
@@ -50,19 +51,22 @@ def inspect_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> Iterator[d
             yield {"path": str(item.path), "error": "no such file or folder"}
     images = [item.path for item in found if item.kind is FileKind.IMAGE]
     with MetadataReader(len(images)) as reader:
-        for path, outcome in reader.read(images, timezone):
-            if isinstance(outcome, FileProblem):
-                yield {"path": str(path), "error": outcome.reason}
-                continue
-            document = {"path": str(path)} | record_to_json(outcome.record)
-            document |= {
-                "content_sha256": outcome.content_sha256,
-                "image_format": outcome.image_format,
-                "pixel_width": outcome.pixel_width,
-                "pixel_height": outcome.pixel_height,
-                "edited": outcome.edited,
-            }
-            yield document
+        outcomes = list(reader.read(images, timezone))
+    # Copy times are judged across the files read together (see engine.metadata.copy_times).
+    reject_copy_times([outcome.record for _, outcome in outcomes if not isinstance(outcome, FileProblem)])
+    for path, outcome in outcomes:
+        if isinstance(outcome, FileProblem):
+            yield {"path": str(path), "error": outcome.reason}
+            continue
+        document = {"path": str(path)} | record_to_json(outcome.record)
+        document |= {
+            "content_sha256": outcome.content_sha256,
+            "image_format": outcome.image_format,
+            "pixel_width": outcome.pixel_width,
+            "pixel_height": outcome.pixel_height,
+            "edited": outcome.edited,
+        }
+        yield document
 
 
 def print_summary(document: dict[str, Any], console: Console) -> None:

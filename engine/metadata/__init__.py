@@ -33,6 +33,7 @@ from pathlib import Path
 
 from engine.metadata import stealth
 from engine.metadata.container import read_container, walk_metadata_segments
+from engine.metadata.copy_times import TIME_REJECTED
 from engine.metadata.dispatch import read_tool
 from engine.metadata.editors import detect_editor
 from engine.metadata.raw import RawMetadata
@@ -86,8 +87,13 @@ def read_image_bytes(
     mtime: datetime | None,
     local_tz: tzinfo | None = None,
     path_for_errors: str | None = None,
+    now: datetime | None = None,
 ) -> ImageReadResult:
-    """Read an image held in memory. ``mtime`` should be aware (a naive one is taken as ``local_tz``)."""
+    """Read an image held in memory. ``mtime`` should be aware (a naive one is taken as ``local_tz``).
+
+    ``now`` bounds credible mtimes (default: the current time); a rejected mtime leaves the record
+    without a time and says why in ``extra["time_rejected"]``.
+    """
     path = path_for_errors or file_name
     tz = local_tz or UTC
     raw = read_container(data, path)
@@ -106,10 +112,14 @@ def read_image_bytes(
     record.negative_prompt = _clean_prompt(record.negative_prompt)
     record.id = digest
     record.file_name = file_name
-    resolved = resolve_created_at(reading.time, raw.exif, file_name, mtime, tz)
+    resolved = resolve_created_at(
+        reading.time, raw.exif, file_name, mtime, tz, editor_time=raw.editor_time, now=now
+    )
     record.created_at = resolved.value
     record.created_at_source = resolved.source
     record.created_at_precision = resolved.precision
+    if resolved.rejected is not None:
+        record.extra[TIME_REJECTED] = resolved.rejected
     counter = file_counter(file_name)
     if counter is not None:
         record.extra["file_counter"] = counter

@@ -9,6 +9,12 @@ Never read as a generation time: durations (A1111 ``Time taken``, NovelAI ``Gene
 SwarmUI ``generation_time``), editor times (PNG ``tIME``, EXIF ``DateTime``, ImageMagick
 ``date:create``/``date:modify``). Those never reach this module.
 
+An mtime is a generation time only where it is credible. It is rejected (no time, and
+``ResolvedTime.rejected`` says why) when it lies more than a day in the future, or when it is more
+than a day newer than the file's own edit time (PNG ``tIME``, EXIF ``DateTime``): content last
+changed then and the file was copied since. Copies that share one mtime across many unrelated files
+are judged across files by :mod:`engine.metadata.copy_times`.
+
 Day-precision tool dates (SwarmUI ``date``, ChatGPT's C2PA ``when``): when the mtime, seen in
 ``local_tz``, falls on that date the mtime supplies the time of day (source
 ``metadata:<field>+file:mtime``, precision second); otherwise the date is kept at day precision
@@ -18,6 +24,7 @@ returned datetime is timezone-aware.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,11 +48,17 @@ _EXIF_DATETIME = re.compile(r"^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})")
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 
 
+_MTIME_TOLERANCE = timedelta(days=1)
+"""Slack for time zones and clock skew before an mtime counts as future or as a later copy."""
+
+
 @dataclass(frozen=True, slots=True)
 class ResolvedTime:
     value: datetime | None
     source: str | None
     precision: TimePrecision | None
+    rejected: str | None = None
+    """Why the file's mtime was not taken as the generation time (``None`` when not rejected)."""
 
 
 def localise(value: datetime, local_tz: tzinfo) -> datetime:
@@ -132,9 +145,21 @@ def resolve_created_at(
     file_name: str,
     mtime: datetime | None,
     local_tz: tzinfo,
+    *,
+    editor_time: str | None = None,
+    now: datetime | None = None,
 ) -> ResolvedTime:
-    """Pick the best time source for one file (see the module docstring for the ranking)."""
+    """Pick the best time source for one file (see the module docstring for the ranking).
+
+    ``editor_time`` is PNG ``tIME`` (``YYYY-MM-DDTHH:MM:SS``, UTC); ``now`` (aware) bounds credible
+    mtimes and defaults to the current time.
+    """
     local_mtime = _as_local(mtime, local_tz) if mtime is not None else None
+    rejected = None
+    if local_mtime is not None:
+        rejected = _mtime_doubt(local_mtime, exif, editor_time, now or datetime.now(UTC))
+        if rejected is not None:
+            local_mtime = None
     if tool_time is not None:
         value = localise(tool_time.value, local_tz)
         source = f"metadata:{tool_time.field}"
@@ -153,7 +178,37 @@ def resolve_created_at(
         return ResolvedTime(localise(from_name[0], local_tz), "filename", from_name[1])
     if local_mtime is not None:
         return ResolvedTime(local_mtime, "file:mtime", TimePrecision.SECOND)
-    return ResolvedTime(None, None, None)
+    return ResolvedTime(None, None, None, rejected)
+
+
+def _mtime_doubt(
+    mtime: datetime, exif: Mapping[str, str | int], editor_time: str | None, now: datetime
+) -> str | None:
+    """Why ``mtime`` is evidently not a generation time, or ``None`` when it is credible."""
+    if mtime > now + _MTIME_TOLERANCE:
+        return f"file mtime {mtime.isoformat()} is in the future"
+    edits: list[tuple[str, datetime]] = []
+    if editor_time:
+        with contextlib.suppress(ValueError):
+            edits.append(("PNG tIME", datetime.fromisoformat(editor_time).replace(tzinfo=UTC)))
+    changed = exif.get("DateTime")
+    if isinstance(changed, str):
+        match = _EXIF_DATETIME.match(changed.strip())
+        if match:
+            try:
+                # EXIF DateTime is local wall time without a zone: the day of slack covers the offset.
+                year, month, day, hour, minute, second = (int(part) for part in match.groups())
+                naive = datetime(year, month, day, hour, minute, second)
+                edits.append(("EXIF DateTime", naive.replace(tzinfo=UTC)))
+            except ValueError:
+                pass
+    for name, edited in edits:
+        if _MIN_YEAR <= edited.year <= _MAX_YEAR and mtime > edited + _MTIME_TOLERANCE:
+            return (
+                f"file mtime {mtime.isoformat()} is newer than the file's {name} {edited.date()} "
+                "(copied since)"
+            )
+    return None
 
 
 def _as_local(value: datetime, local_tz: tzinfo) -> datetime:

@@ -61,3 +61,41 @@ def test_analyze_jsonl_assigns_every_timed_record_to_exactly_one_session(tmp_pat
         phase_members = [asset for phase in session["phases"] for asset in phase["asset_ids"]]
         assert sorted(phase_members) == sorted(session["asset_ids"])
     assert f"{log}:38: not valid JSON" in result.stderr  # the broken line is reported, not fatal
+
+
+def test_analyze_does_not_group_unrelated_images_that_share_a_copy_mtime(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """A checkout gives every file one mtime: unrelated A1111/Forge images must not become a session."""
+    folder = tmp_path / "checkout"
+    folder.mkdir()
+    copied = []
+    for tool_folder in ("AUTOMATIC1111", "Forge", "reForge"):
+        for source in sorted((fixtures_dir / "images" / tool_folder).iterdir()):
+            target = folder / f"{tool_folder}-{source.name}"
+            target.write_bytes(source.read_bytes())
+            copied.append(target)
+    moment = datetime(2026, 11, 1, 9, 30, tzinfo=UTC).timestamp()
+    for index, path in enumerate(copied):
+        os.utime(path, (moment + index * 0.05, moment + index * 0.05))
+    run = subprocess.run(
+        [str(ATELIER), "analyze", str(folder), "--json"], capture_output=True, text=True, check=True
+    )
+    document = json.loads(run.stdout)
+    inspected = subprocess.run(
+        [str(ATELIER), "inspect", str(folder), "--json"], capture_output=True, text=True, check=True
+    )
+    by_id = {}
+    for line in inspected.stdout.splitlines():
+        entry = json.loads(line)
+        by_id[entry["id"]] = entry
+    mtime_only = [entry for entry in by_id.values() if "time_rejected" in entry.get("extra", {})]
+    assert len(mtime_only) >= 5, "the fixtures hold several A1111-family images timed only by mtime"
+    assert sum("copy time" in entry["extra"]["time_rejected"] for entry in mtime_only) >= 5
+    for entry in mtime_only:
+        assert entry.get("created_at") is None
+        reason = entry["extra"]["time_rejected"]
+        assert "copy time" in reason or "copied since" in reason
+        assert entry["id"] in document["unclustered"]
+    clustered = {asset for session in document["sessions"] for asset in session["asset_ids"]}
+    assert not clustered & {entry["id"] for entry in mtime_only}

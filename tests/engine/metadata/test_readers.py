@@ -185,7 +185,11 @@ def test_comfyui_graph_primary_sampler_and_all_samplers_listed() -> None:
         0.4,
     )
     assert rec.extra["primary_sampler"] == "12"
-    assert rec.extra["output_node"] == {"node_id": "9", "class_type": "SaveImage", "filename_prefix": "ComfyUI"}
+    assert rec.extra["output_node"] == {
+        "node_id": "9",
+        "class_type": "SaveImage",
+        "filename_prefix": "ComfyUI",
+    }
     assert (rec.model, rec.width, rec.height) == ("base.safetensors", 832, 1216)
     assert rec.loras == (LoraRef("style.safetensors", 0.6),)
     assert [s["node_id"] for s in rec.extra["samplers"]] == ["3", "12"]

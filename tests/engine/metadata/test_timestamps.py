@@ -146,3 +146,46 @@ def test_exif_subseconds_and_bad_values() -> None:
 )
 def test_file_counter(name: str, counter: int | None) -> None:
     assert file_counter(name) == counter
+
+
+# -- mtimes that are evidently not generation times ---------------------------------------------------
+
+NOW = datetime(2025, 3, 5, 12, 0, tzinfo=UTC)
+
+
+def test_an_mtime_in_the_future_is_no_time_and_says_why() -> None:
+    future = NOW + timedelta(days=3)
+    got = resolve_created_at(None, {}, "a.png", future, UTC, now=NOW)
+    assert (got.value, got.source, got.precision) == (None, None, None)
+    assert got.rejected is not None and "future" in got.rejected
+    # A few hours ahead is clock or time-zone skew, not a bad mtime.
+    near = resolve_created_at(None, {}, "a.png", NOW + timedelta(hours=5), UTC, now=NOW)
+    assert (near.source, near.rejected) == ("file:mtime", None)
+
+
+@pytest.mark.parametrize(
+    ("exif", "editor_time", "names"),
+    [
+        ({"DateTime": "2023:06:01 10:00:00"}, None, "EXIF DateTime"),
+        ({}, "2023-06-01T10:00:00", "PNG tIME"),
+    ],
+)
+def test_an_mtime_long_after_the_files_own_edit_time_is_a_copy_time(
+    exif: dict[str, str | int], editor_time: str | None, names: str
+) -> None:
+    got = resolve_created_at(None, exif, "a.png", MTIME, UTC, editor_time=editor_time, now=NOW)
+    assert got.value is None
+    assert got.rejected is not None and names in got.rejected and "2023-06-01" in got.rejected
+
+
+def test_an_mtime_close_to_the_edit_time_is_kept() -> None:
+    same_day = {"DateTime": MTIME.strftime("%Y:%m:%d %H:%M:%S")}
+    got = resolve_created_at(None, same_day, "a.png", MTIME + timedelta(hours=3), UTC, now=NOW)
+    assert (got.source, got.rejected) == ("file:mtime", None)
+    later_edit = resolve_created_at(None, {}, "a.png", MTIME, UTC, editor_time="2025-03-20T00:00:00", now=NOW)
+    assert later_edit.source == "file:mtime"  # edited after the mtime: no sign of a copy
+
+
+def test_a_better_source_is_unaffected_by_a_doubtful_mtime() -> None:
+    got = resolve_created_at(None, {}, "20230101120000.png", NOW + timedelta(days=30), UTC, now=NOW)
+    assert (got.source, got.value) == ("filename", datetime(2023, 1, 1, 12, 0, tzinfo=UTC))
