@@ -1,4 +1,7 @@
-"""Malformed GraphQL requests get a 4xx with a GraphQL error body and a code, never a 5xx (issue 10, 7 and 10)."""
+"""Malformed GraphQL requests get a 4xx with a GraphQL error body and a code, never a 5xx.
+
+Issue 10, items 7 (bodies, nesting, limits) and 10 (several operations without operationName).
+"""
 
 from __future__ import annotations
 
@@ -44,7 +47,11 @@ def _error(response: httpx.Response, status_code: int, code: str) -> dict[str, A
         (b'{"query": "{ __typename }"}', "application/x-www-form-urlencoded", "Unsupported content type"),
         (b"{}", "application/json", "No GraphQL query"),
         (b'{"query": 5}', "application/json", "`query` must be a string"),
-        (b'{"query": "{ __typename }", "variables": []}', "application/json", "`variables` must be an object"),
+        (
+            b'{"query": "{ __typename }", "variables": []}',
+            "application/json",
+            "`variables` must be an object",
+        ),
         (b'{"query": "{ __typename }", "operationName": 5}', "application/json", "`operationName`"),
         (b'{"query": "{ __typename }", "operationName": {}}', "application/json", "`operationName`"),
     ],
@@ -58,13 +65,23 @@ async def test_malformed_bodies_get_400_with_a_graphql_error(
 
 async def test_variables_nested_100000_deep_are_refused_clearly(lenient_http: httpx.AsyncClient) -> None:
     depth = 100_000
-    body = '{"query": "query($v: ID!) { session(id: $v) { id } }", "variables": {"v": ' + "[" * depth + "]" * depth + "}}"
+    body = (
+        '{"query": "query($v: ID!) { session(id: $v) { id } }", "variables": {"v": '
+        + "[" * depth
+        + "]" * depth
+        + "}}"
+    )
     response = await lenient_http.post("/graphql", content=body.encode(), headers=JSON)
     assert f"nested deeper than {MAX_JSON_DEPTH} levels" in _error(response, 400, "BAD_REQUEST")["message"]
 
     # just inside the limit is parsed (and then refused by GraphQL for not being a String, as a 400 too)
     inner = MAX_JSON_DEPTH - 3  # body, variables and the list itself
-    body = '{"query": "query($v: ID!) { session(id: $v) { id } }", "variables": {"v": ' + "[" * inner + "]" * inner + "}}"
+    body = (
+        '{"query": "query($v: ID!) { session(id: $v) { id } }", "variables": {"v": '
+        + "[" * inner
+        + "]" * inner
+        + "}}"
+    )
     response = await lenient_http.post("/graphql", content=body.encode(), headers=JSON)
     assert "$v" in _error(response, 400, "BAD_USER_INPUT")["message"]
 
@@ -94,7 +111,9 @@ async def test_documents_over_the_limits_are_400s(lenient_http: httpx.AsyncClien
     response = await lenient_http.post("/graphql", json={"query": tokens})
     assert "tokens" in _error(response, 400, "GRAPHQL_PARSE_FAILED")["message"]
     # a document within the limits is not refused as a request (it fails on authentication instead)
-    nested = "{ viewer { sessions { edges { node { assets { edges { node { parent { parentId } } } } } } } } }"
+    nested = (
+        "{ viewer { sessions { edges { node { assets { edges { node { parent { parentId } } } } } } } } }"
+    )
     response = await lenient_http.post("/graphql", json={"query": nested})
     assert response.status_code == 200
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -109,7 +128,9 @@ async def test_variables_of_the_wrong_type_are_a_400_bad_user_input(lenient_http
 
 async def test_oversized_bodies_are_refused_before_being_read_whole(lenient_http: httpx.AsyncClient) -> None:
     padding = "x" * (MAX_BODY_BYTES + 1)
-    declared = await lenient_http.post("/graphql", json={"query": "{ __typename }", "variables": {"p": padding}})
+    declared = await lenient_http.post(
+        "/graphql", json={"query": "{ __typename }", "variables": {"p": padding}}
+    )
     _error(declared, 413, "PAYLOAD_TOO_LARGE")
 
     async def chunks() -> Any:  # no Content-Length: counted while it arrives
@@ -174,4 +195,3 @@ async def test_execution_errors_keep_status_200_and_data(
     assert "data" in body  # null: the error propagated up through non-null fields, but the operation ran
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT" and error["path"] == ["viewer", "sessions"]
-
