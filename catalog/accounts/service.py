@@ -83,6 +83,8 @@ async def create_user(
 
 
 async def get_or_create_user(session: AsyncSession, handle: str, *, timezone: str = "UTC") -> User:
+    if not HANDLE_PATTERN.fullmatch(handle):  # before the lookup: text SQL cannot take never gets there
+        raise AccountError(f"handle {handle!r} must be 2–63 lowercase letters, digits, '_', '.', '-'")
     existing = await repository.user_by_handle(session, handle)
     return existing if existing is not None else await create_user(session, handle, timezone=timezone)
 

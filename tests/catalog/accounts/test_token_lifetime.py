@@ -55,6 +55,10 @@ async def test_token_names_and_malformed_tokens_cannot_reach_the_database(
     with pytest.raises(accounts.AccountError, match="no user"):
         async with unit_of_work(session_factory) as db:
             await accounts.issue_token(db, "ada\udcff")
+    for handle in ("ada\udcff", "ada\x00", "ada\n"):  # e.g. `atelier import --user` with bytes from argv
+        with pytest.raises(accounts.AccountError, match="handle"):
+            async with unit_of_work(session_factory) as db:
+                await accounts.get_or_create_user(db, handle)
     async with unit_of_work(session_factory) as db:
         for plaintext in (
             issued.plaintext + "\n",
