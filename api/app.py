@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,17 +19,18 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from strawberry.asgi import GraphQL
 from strawberry.types.unset import UNSET, UnsetType
 
+from api.bearer_auth import bearer_token, principal_from_request
 from api.context import RequestContext
+from api.graphql.http_guard import GuardedGraphQL
 from api.graphql.schema import build_schema
+from api.thumbnail_access import ThumbnailAccess, thumbnail_access
 from api.thumbnail_urls import ThumbnailSigner
 from api.webhooks import checkout_cancelled, checkout_success, stripe_webhook
 from billing.purchases import CHECKOUT_CANCELLED_PATH, CHECKOUT_SUCCESS_PATH
-from catalog.accounts.service import AuthenticatedPrincipal, authenticate
+from catalog.accounts.service import authenticate
 from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
-from catalog.sessions.queries import user_owns_thumbnail
 from catalog.settings import AtelierSettings
 from catalog.thumbnails import ThumbnailError, thumbnail_path
 
@@ -47,16 +47,7 @@ def load_or_create_secret(settings: AtelierSettings) -> bytes:
     return path.read_text().strip().encode()
 
 
-async def principal_from_request(factory: SessionFactory, request: Request) -> AuthenticatedPrincipal | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    async with unit_of_work(factory) as db:
-        return await authenticate(db, token.strip())
-
-
-class AtelierGraphQL(GraphQL[RequestContext, None]):
+class AtelierGraphQL(GuardedGraphQL):
     def __init__(self, state: AppState, *, debug: bool, graphiql: bool) -> None:
         super().__init__(build_schema(debug=debug), graphql_ide="graphiql" if graphiql else None)
         self._state = state
@@ -76,11 +67,10 @@ class AtelierGraphQL(GraphQL[RequestContext, None]):
         as ``{"Authorization": "Bearer <token>"}`` instead of the handshake's header."""
         if context.principal is None:
             params = context.connection_params or {}
-            header = str(params.get("Authorization") or params.get("authorization") or "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
+            token = bearer_token(str(params.get("Authorization") or params.get("authorization") or ""))
+            if token is not None:
                 async with unit_of_work(self._state.session_factory) as db:
-                    context.principal = await authenticate(db, token.strip())
+                    context.principal = await authenticate(db, token)
         return UNSET
 
 
@@ -131,11 +121,9 @@ def create_app(settings: AtelierSettings) -> Starlette:
             path = thumbnail_path(settings.thumbnails_dir, sha)
         except ThumbnailError:
             return JSONResponse({"error": "not a thumbnail address"}, status_code=404)
-        if not await _may_read_thumbnail(state, request, sha):
-            return JSONResponse(
-                {"error": "authentication required: a signed URL from the API or a Bearer token"},
-                status_code=401,
-            )
+        access = await thumbnail_access(state.signer, state.session_factory, request, sha)
+        if access is not ThumbnailAccess.GRANTED:
+            return JSONResponse({"error": access.message}, status_code=access.status_code)
         if not path.exists():
             return JSONResponse({"error": "thumbnail not found"}, status_code=404)
         return FileResponse(path, media_type="image/webp", headers={"Cache-Control": "private, max-age=3600"})
@@ -159,18 +147,3 @@ def create_app(settings: AtelierSettings) -> Starlette:
             Route(CHECKOUT_CANCELLED_PATH, checkout_cancelled, methods=["GET"]),
         ],
     )
-
-
-async def _may_read_thumbnail(state: AppState, request: Request, sha: str) -> bool:
-    query = request.query_params
-    if {"u", "e", "s"} <= set(query):
-        try:
-            user_id, expires = uuid.UUID(query["u"]), int(query["e"])
-        except ValueError:
-            return False
-        return state.signer.verify(user_id, sha, expires, query["s"])
-    principal = await principal_from_request(state.session_factory, request)
-    if principal is None:
-        return False
-    async with state.session_factory() as db:
-        return await user_owns_thumbnail(db, principal.user_id, sha)

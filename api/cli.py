@@ -92,23 +92,43 @@ def token_create(
     scope: Annotated[
         list[str] | None, typer.Option(help=f"Repeatable; default all: {', '.join(ALL_SCOPES)}")
     ] = None,
-    expires_days: Annotated[int | None, typer.Option(help="Expire after this many days")] = None,
+    expires_days: Annotated[
+        int | None,
+        typer.Option(
+            help=f"Expire after this many days (1–{accounts.TOKEN_LIFETIME_MAX.days}); omit for no expiry"
+        ),
+    ] = None,
+    no_expiry: Annotated[
+        bool, typer.Option("--no-expiry", help="Say explicitly that the token never expires")
+    ] = False,
 ) -> None:
-    """Create an API token for a user; the token is printed once (to stdout)."""
+    """Create an API token for a user; the token is printed once (to stdout).
+
+    Without ``--expires-days`` (or with ``--no-expiry``) the token never expires; a lifetime of 0 or
+    less is refused before anything is stored, never taken to mean "no expiry".
+    """
+    if no_expiry and expires_days is not None:
+        _fail("--expires-days and --no-expiry contradict each other; pass one of them")
+    if expires_days is not None and not 1 <= expires_days <= accounts.TOKEN_LIFETIME_MAX.days:
+        _fail(
+            f"--expires-days must be between 1 and {accounts.TOKEN_LIFETIME_MAX.days}, got {expires_days}; "
+            "omit it (or pass --no-expiry) for a token that never expires"
+        )
+    lifetime = None if expires_days is None else timedelta(days=expires_days)
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> accounts.IssuedToken:
         async with unit_of_work(factory) as session:
             return await accounts.issue_token(
-                session,
-                handle,
-                name=name,
-                scopes=scope or None,
-                expires_in=timedelta(days=expires_days) if expires_days else None,
+                session, handle, name=name, scopes=scope or None, expires_in=lifetime
             )
 
     issued = _guard(lambda: _run_with_database(work))
+    expiry = (
+        "never expires" if issued.expires_at is None else f"expires {issued.expires_at:%Y-%m-%d %H:%M} UTC"
+    )
     console.print(
-        f"token [bold]{issued.prefix}[/bold] for {issued.user_handle}, scopes: {', '.join(issued.scopes)}"
+        f"token [bold]{issued.prefix}[/bold] for {issued.user_handle}, scopes: {', '.join(issued.scopes)}; "
+        f"{expiry}"
     )
     print(issued.plaintext)
 

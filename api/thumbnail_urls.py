@@ -3,7 +3,9 @@
 A browser ``<img>`` cannot send a Bearer header, so the API hands out URLs signed with HMAC-SHA256
 over (user id, thumbnail address, expiry). The route also accepts a Bearer token instead. A signature
 is valid only for the user it was issued to and only until its expiry (unix seconds); URLs are
-stable within an expiry bucket, so browsers can cache them.
+stable within an expiry bucket, so browsers can cache them. The API signs a URL only for a token with
+the ``library:read`` scope (the GraphQL thumbnail fields require it), so holding a signed URL means a
+reader of that library asked for it.
 """
 
 from __future__ import annotations
@@ -31,9 +33,15 @@ class ThumbnailSigner:
         return f"/thumbnails/{thumbnail_sha256}.webp?{query}"
 
     def verify(self, user_id: uuid.UUID, thumbnail_sha256: str, expires: int, signature: str) -> bool:
+        """Whether ``signature`` is ours for these values and not expired.
+
+        Compared as bytes in constant time: ``signature`` comes from the URL and may hold any
+        character (``hmac.compare_digest`` refuses non-ASCII ``str``, and a refusal is not an answer).
+        """
         if expires < time.time():
             return False
-        return hmac.compare_digest(self._sign(user_id, thumbnail_sha256, expires), signature)
+        expected = self._sign(user_id, thumbnail_sha256, expires).encode("ascii")
+        return hmac.compare_digest(expected, signature.encode("utf-8", errors="surrogatepass"))
 
     def _sign(self, user_id: uuid.UUID, thumbnail_sha256: str, expires: int) -> str:
         message = f"{user_id}:{thumbnail_sha256}:{expires}".encode()

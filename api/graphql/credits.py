@@ -13,11 +13,11 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import RequestContext
-from api.graphql.pagination import InvalidArgument, PageInfo, check_page_size, decode_cursor, encode_cursor
+from api.graphql.pagination import CursorReader, PageInfo, check_page_size, encode_cursor
 from billing import accounts, ledger
 from catalog.database import unit_of_work
 
-CREDITS_READ = "credits:read"
+_LEDGER_CURSOR = "ledger"
 
 
 @strawberry.type
@@ -65,11 +65,9 @@ async def viewer_credit_ledger(
     limit = check_page_size(first)
     before: int | None = None
     if after is not None:
-        (raw,) = decode_cursor(after, 1)
-        try:
-            before = int(raw)
-        except ValueError as error:
-            raise InvalidArgument("malformed cursor; pass an endCursor you received") from error
+        reader = CursorReader(after, _LEDGER_CURSOR)
+        before = reader.read_int64()
+        reader.finish()
     async with unit_of_work(info.context.session_factory) as db:
         await accounts.open_account(
             db, info.context.user_id, signup_credits=info.context.settings.signup_credits
@@ -85,7 +83,7 @@ async def viewer_credit_ledger(
                 created_at=line.created_at,
                 reference=line.reference,
             ),
-            cursor=encode_cursor(line.entry_id),
+            cursor=encode_cursor(_LEDGER_CURSOR, line.entry_id),
         )
         for line in lines[:limit]
     ]

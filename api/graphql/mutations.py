@@ -11,14 +11,12 @@ import uuid
 from typing import Annotated
 
 import strawberry
-from strawberry.extensions.field_extension import FieldExtension
-from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from api.context import RequestContext
 from api.graphql.errors import NotFound
 from api.graphql.pagination import decode_id
-from api.graphql.permissions import HasScope
+from api.graphql.permissions import LIBRARY_WRITE, REFLECTIONS_WRITE, requires_scope
 from api.graphql.purchases import StartCreditPurchasePayload, start_credit_purchase_field
 from api.graphql.reflections import (
     ConfirmReflectionPayload,
@@ -29,9 +27,6 @@ from api.graphql.reflections import (
 from api.graphql.types import Session
 from catalog.database import unit_of_work
 from catalog.sessions import corrections, queries
-
-LIBRARY_WRITE = "library:write"
-REFLECTIONS_WRITE = "reflections:write"
 
 
 @strawberry.type
@@ -74,14 +69,11 @@ async def _apply(info: Info[RequestContext, None], action: corrections.Correctio
     )
 
 
-_WRITE: list[FieldExtension] = [PermissionExtension(permissions=[HasScope(LIBRARY_WRITE)])]
-_SPEND: list[FieldExtension] = [PermissionExtension(permissions=[HasScope(REFLECTIONS_WRITE)])]
-
-
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        extensions=_WRITE, description="Join neighbouring sessions into one; it stays joined."
+        extensions=requires_scope(LIBRARY_WRITE),
+        description="Join neighbouring sessions into one; it stays joined.",
     )
     async def merge_sessions(
         self, info: Info[RequestContext, None], session_ids: list[strawberry.ID]
@@ -91,7 +83,10 @@ class Mutation:
             return NotFound(message="no such session")
         return await _apply(info, lambda db, user_id: corrections.merge_sessions(db, user_id, ids))
 
-    @strawberry.mutation(extensions=_WRITE, description="Start a new session at this image; it stays split.")
+    @strawberry.mutation(
+        extensions=requires_scope(LIBRARY_WRITE),
+        description="Start a new session at this image; it stays split.",
+    )
     async def split_session(
         self, info: Info[RequestContext, None], session_id: strawberry.ID, at_asset_id: strawberry.ID
     ) -> CorrectionPayload:
@@ -100,7 +95,10 @@ class Mutation:
             return NotFound(message="no such session or image")
         return await _apply(info, lambda db, user_id: corrections.split_session(db, user_id, session, asset))
 
-    @strawberry.mutation(extensions=_WRITE, description="Move images into another session; they stay there.")
+    @strawberry.mutation(
+        extensions=requires_scope(LIBRARY_WRITE),
+        description="Move images into another session; they stay there.",
+    )
     async def move_assets(
         self, info: Info[RequestContext, None], asset_ids: list[strawberry.ID], to_session_id: strawberry.ID
     ) -> CorrectionPayload:
@@ -110,7 +108,7 @@ class Mutation:
         return await _apply(info, lambda db, user_id: corrections.move_assets(db, user_id, assets, target))
 
     @strawberry.mutation(
-        extensions=_WRITE,
+        extensions=requires_scope(LIBRARY_WRITE),
         description="Set a label that re-clustering keeps; null returns to the automatic label.",
     )
     async def relabel_session(
@@ -124,7 +122,7 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        extensions=_SPEND,
+        extensions=requires_scope(REFLECTIONS_WRITE),
         description="Price a reflection of the session (shown before confirming; expires in 15 minutes)",
     )
     async def quote_reflection(
@@ -133,7 +131,7 @@ class Mutation:
         return await quote_reflection(info, session_id)
 
     @strawberry.mutation(
-        extensions=_SPEND,
+        extensions=requires_scope(REFLECTIONS_WRITE),
         description=(
             "Confirm a quote: holds its credits and starts the reflection. Send a fresh idempotencyKey per "
             "click; retrying with the same key and quote returns the same reflection and holds nothing new."
@@ -145,7 +143,7 @@ class Mutation:
         return await confirm_reflection(info, quote_id, idempotency_key)
 
     @strawberry.mutation(
-        extensions=_SPEND,
+        extensions=requires_scope(REFLECTIONS_WRITE),
         description="Buy a credit pack: returns a Stripe Checkout URL; credits arrive when payment completes",
     )
     async def start_credit_purchase(

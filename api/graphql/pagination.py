@@ -1,22 +1,42 @@
 """Shared GraphQL plumbing: opaque ids, keyset cursors, page-size checks, ``PageInfo``.
 
-Ids are opaque strings (``Session:<uuid>``) so clients never build them; cursors are URL-safe base64
-of the keyset values; pages take ``first`` 1–100.
+Ids are opaque strings (``Session:<uuid>``) so clients never build them; pages take ``first`` 1–100.
+
+Cursors are opaque to clients: URL-safe base64 (unpadded) of a JSON array
+``[CURSOR_VERSION, kind, value...]``. JSON carries each keyset value whole, so any file name
+(``|``, newlines, any Unicode) round-trips, and the ``kind`` keeps a sessions cursor from being
+passed to an assets connection. Decoding checks every value's type and range before it reaches SQL
+(timestamps must carry a zone, integers fit PostgreSQL's ``bigint``, text is storable), so a forged
+or damaged cursor is the client's ``BAD_USER_INPUT`` error, never a database error. Cursors of an
+earlier format are refused the same way; clients start again from the first page.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import json
 import uuid
 from datetime import datetime
 
 import strawberry
 
+from catalog.text_values import text_problem
+
 PAGE_SIZE_MAX = 100
+CURSOR_VERSION = 1
+CURSOR_MAX_CHARS = 4096
+"""Longer than any cursor we issue (file names are at most a few hundred characters)."""
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INVALID_CURSOR = "invalid cursor: pass an endCursor from this connection unchanged"
+
+CursorValue = datetime | uuid.UUID | int | str
 
 
 class InvalidArgument(ValueError):
     """A client mistake (bad cursor, page size out of range); shown to the client as is."""
+
+    extensions = {"code": "BAD_USER_INPUT"}  # noqa: RUF012 - graphql-core copies it onto the error
 
 
 def encode_id(kind: str, value: uuid.UUID) -> strawberry.ID:
@@ -39,20 +59,90 @@ def check_page_size(first: int) -> int:
     return first
 
 
-def encode_cursor(*parts: object) -> str:
-    text = "|".join(part.isoformat() if isinstance(part, datetime) else str(part) for part in parts)
+def encode_cursor(kind: str, *values: CursorValue) -> str:
+    parts: list[object] = [CURSOR_VERSION, kind]
+    for value in values:
+        if isinstance(value, datetime):
+            parts.append(value.isoformat())
+        elif isinstance(value, uuid.UUID):
+            parts.append(str(value))
+        else:
+            parts.append(value)
+    text = json.dumps(parts, ensure_ascii=True, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, arity: int) -> list[str]:
+class CursorReader:
+    """The values of one decoded cursor, read in the order they were encoded.
+
+    Each ``read_*`` takes the next value and checks it; :meth:`finish` checks nothing is left over.
+    Every failure raises :class:`InvalidArgument` with the same message: clients never build cursors,
+    so the details would only help someone forging one.
+    """
+
+    def __init__(self, cursor: str, kind: str) -> None:
+        self._values = _decoded_values(cursor, kind)
+        self._next = 0
+
+    def read_datetime(self) -> datetime:
+        raw = self._take()
+        if not isinstance(raw, str):
+            raise InvalidArgument(INVALID_CURSOR)
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError as error:
+            raise InvalidArgument(INVALID_CURSOR) from error
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidArgument(INVALID_CURSOR)
+        return value
+
+    def read_int64(self) -> int:
+        value = self._take()
+        if type(value) is not int or not INT64_MIN <= value <= INT64_MAX:
+            raise InvalidArgument(INVALID_CURSOR)
+        return value
+
+    def read_text(self) -> str:
+        value = self._take()
+        if not isinstance(value, str) or text_problem(value) is not None:
+            raise InvalidArgument(INVALID_CURSOR)
+        return value
+
+    def read_uuid(self) -> uuid.UUID:
+        raw = self._take()
+        if not isinstance(raw, str):
+            raise InvalidArgument(INVALID_CURSOR)
+        try:
+            return uuid.UUID(raw)
+        except ValueError as error:
+            raise InvalidArgument(INVALID_CURSOR) from error
+
+    def finish(self) -> None:
+        if self._next != len(self._values):
+            raise InvalidArgument(INVALID_CURSOR)
+
+    def _take(self) -> object:
+        if self._next >= len(self._values):
+            raise InvalidArgument(INVALID_CURSOR)
+        value = self._values[self._next]
+        self._next += 1
+        return value
+
+
+def _decoded_values(cursor: str, kind: str) -> list[object]:
+    if len(cursor) > CURSOR_MAX_CHARS or not cursor.isascii():
+        raise InvalidArgument(INVALID_CURSOR)
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        parts = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidArgument("malformed cursor; pass an endCursor you received") from error
-    if len(parts) != arity:
-        raise InvalidArgument("malformed cursor; pass an endCursor you received")
-    return parts
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as error:
+        raise InvalidArgument(INVALID_CURSOR) from error
+    if not isinstance(decoded, list) or len(decoded) < 2:
+        raise InvalidArgument(INVALID_CURSOR)
+    version, decoded_kind = decoded[0], decoded[1]
+    if type(version) is not int or version != CURSOR_VERSION or decoded_kind != kind:
+        raise InvalidArgument(INVALID_CURSOR)
+    return decoded[2:]
 
 
 @strawberry.type

@@ -1,18 +1,32 @@
-"""Permission classes: authentication and token scopes, checked before any resolver runs."""
+"""Permission classes: authentication and token scopes, checked before any resolver runs.
+
+Invariant: a permission instance is built once, with the schema, and shared by every request, so it
+holds only configuration fixed at construction (its scope and message) and never records anything
+about a request. The outcome of a check depends on that request's context alone. Fields that need a
+scope take :func:`requires_scope`, which checks authentication first (``UNAUTHENTICATED``) and then
+the scope (``FORBIDDEN``), each with its own fixed message.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from strawberry.permission import BasePermission
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from api.context import RequestContext
+from catalog.accounts.token_format import ALL_SCOPES
 
 AUTHENTICATION_REQUIRED = (
     "Authentication required: send `Authorization: Bearer <token>` with an Atelier API token "
     "(create one with `atelier token create <user>`)."
 )
+LIBRARY_READ: Final = "library:read"
+LIBRARY_WRITE: Final = "library:write"
+REFLECTIONS_WRITE: Final = "reflections:write"
+CREDITS_READ: Final = "credits:read"
+assert {LIBRARY_READ, LIBRARY_WRITE, REFLECTIONS_WRITE, CREDITS_READ} <= set(ALL_SCOPES), "unknown scope"
 
 
 class IsAuthenticated(BasePermission):
@@ -24,7 +38,11 @@ class IsAuthenticated(BasePermission):
 
 
 class HasScope(BasePermission):
-    """The token must carry ``scope`` (tokens are scoped for third-party integrations)."""
+    """The token must carry ``scope`` (tokens are scoped for third-party integrations).
+
+    Without a principal this also refuses (``FORBIDDEN``); use it after :class:`IsAuthenticated`
+    (as :func:`requires_scope` does) so an anonymous request is told to authenticate instead.
+    """
 
     error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012
 
@@ -34,8 +52,13 @@ class HasScope(BasePermission):
 
     def has_permission(self, source: Any, info: Info[RequestContext, None], **kwargs: Any) -> bool:
         principal = info.context.principal
-        if principal is None:
-            self.message = AUTHENTICATION_REQUIRED
-            self.error_extensions = {"code": "UNAUTHENTICATED"}
-            return False
-        return self.scope in principal.scopes
+        return principal is not None and self.scope in principal.scopes
+
+
+def requires_scope(scope: str) -> list[FieldExtension]:
+    """Field extensions for a field that needs an authenticated token with ``scope``.
+
+    A fresh extension per field: strawberry's ``PermissionExtension.apply`` configures itself for the
+    field it is applied to, so one instance must not serve several fields.
+    """
+    return [PermissionExtension(permissions=[IsAuthenticated(), HasScope(scope)])]

@@ -30,10 +30,10 @@ from strawberry.types import Info
 from api.context import RequestContext
 from api.graphql.errors import NotFound
 from api.graphql.pagination import (
+    CursorReader,
     InvalidArgument,
     PageInfo,
     check_page_size,
-    decode_cursor,
     decode_id,
     encode_cursor,
     encode_id,
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 SUBSCRIPTION_POLL_SECONDS = 0.1
 SUBSCRIPTION_MAX_SECONDS = 900.0
+_REFLECTION_CURSOR = "reflection"
 
 
 @strawberry.enum
@@ -179,15 +180,15 @@ async def viewer_reflections(
     limit = check_page_size(first)
     key: tuple[datetime, uuid.UUID] | None = None
     if after is not None:
-        created_at, reflection_id = decode_cursor(after, 2)
-        try:
-            key = (datetime.fromisoformat(created_at), uuid.UUID(reflection_id))
-        except ValueError as error:
-            raise InvalidArgument("malformed cursor; pass an endCursor you received") from error
+        reader = CursorReader(after, _REFLECTION_CURSOR)
+        key = (reader.read_datetime(), reader.read_uuid())
+        reader.finish()
     async with info.context.session_factory() as db:
         rows = await reflections.reflection_page(db, info.context.user_id, limit=limit, after=key)
     edges = [
-        ReflectionEdge(node=Reflection.from_row(row), cursor=encode_cursor(row.created_at, row.id))
+        ReflectionEdge(
+            node=Reflection.from_row(row), cursor=encode_cursor(_REFLECTION_CURSOR, row.created_at, row.id)
+        )
         for row in rows[:limit]
     ]
     return ReflectionConnection(

@@ -1,8 +1,11 @@
 """The GraphQL schema: queries, limits and error masking.
 
-Limits: query depth ≤ 12, ≤ 30 aliases, ≤ 4,000 tokens per document; pages take ``first`` 1–100.
-Errors: expected client mistakes (:class:`InvalidArgument`, permission failures) are shown; anything
-else is masked as "Unexpected error." unless ``debug`` is on.
+Limits: query depth ≤ 12, ≤ 30 aliases, ≤ 4,000 tokens per document (the parser stops at the
+4,001st, so a deeply nested document is a parse error, not a recursion); pages take ``first`` 1–100;
+the HTTP body and its JSON nesting are bounded in :mod:`api.graphql.http_guard`.
+Errors: expected client mistakes (:class:`InvalidArgument`, permission failures, request errors; all
+with a code from :mod:`api.graphql.error_codes`) are shown; anything else is masked as
+"Unexpected error." (code ``INTERNAL_SERVER_ERROR``) unless ``debug`` is on.
 """
 
 from __future__ import annotations
@@ -18,19 +21,18 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
-from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from api.context import RequestContext
+from api.graphql import error_codes
 from api.graphql.mutations import Mutation
 from api.graphql.pagination import InvalidArgument, decode_id, encode_id
-from api.graphql.permissions import HasScope, IsAuthenticated
+from api.graphql.permissions import LIBRARY_READ, IsAuthenticated, requires_scope
 from api.graphql.purchases import CreditPack, credit_packs_field
 from api.graphql.reflections import Reflection, reflection_by_id, reflection_updates
+from api.graphql.request_checks import RequestChecks
 from api.graphql.types import Session, Viewer
 from catalog.sessions import queries
-
-LIBRARY_READ = "library:read"
 
 
 @strawberry.type
@@ -44,7 +46,7 @@ class Query:
         )
 
     @strawberry.field(
-        extensions=[PermissionExtension(permissions=[IsAuthenticated(), HasScope(LIBRARY_READ)])],
+        extensions=requires_scope(LIBRARY_READ),
         description="One of the viewer's sessions; null when it does not exist or is not theirs",
     )
     async def session(self, info: Info[RequestContext, None], id: strawberry.ID) -> Session | None:
@@ -56,7 +58,7 @@ class Query:
         return None if row is None else Session.from_row(row)
 
     @strawberry.field(
-        extensions=[PermissionExtension(permissions=[IsAuthenticated(), HasScope(LIBRARY_READ)])],
+        extensions=requires_scope(LIBRARY_READ),
         description="One of the viewer's reflections; null when it does not exist or is not theirs",
     )
     async def reflection(self, info: Info[RequestContext, None], id: strawberry.ID) -> Reflection | None:
@@ -73,7 +75,7 @@ class Query:
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
-        extensions=[PermissionExtension(permissions=[IsAuthenticated(), HasScope(LIBRARY_READ)])],
+        extensions=requires_scope(LIBRARY_READ),
         description="The reflection now and at every change of state, until it is done or failed",
     )
     async def reflection_updated(
@@ -87,8 +89,17 @@ def _is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, InvalidArgument | PermissionError):
         return False
-    # permission-class failures arrive as PermissionDenied-like errors carrying our extensions
-    return not (error.extensions and error.extensions.get("code") in {"UNAUTHENTICATED", "FORBIDDEN"})
+    # permission-class failures and request errors carry one of our client codes
+    return (error.extensions or {}).get("code") not in error_codes.CLIENT_ERROR_CODES
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """``MaskErrors`` whose masked errors still say what they are: ``INTERNAL_SERVER_ERROR``."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": error_codes.INTERNAL_SERVER_ERROR}
+        return masked
 
 
 def build_schema(*, debug: bool = False) -> strawberry.Schema:
@@ -99,5 +110,7 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=4000),
     ]
     if not debug:
-        extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected))
+        extensions.append(lambda: MaskUnexpectedErrors(should_mask_error=_is_unexpected))
+    # last: on the way out it runs first, coding request errors before masking looks at them
+    extensions.append(RequestChecks)
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

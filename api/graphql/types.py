@@ -6,31 +6,28 @@ strings because ComfyUI seeds exceed GraphQL's 32-bit ``Int``.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from api.context import SESSION_THUMBNAILS_MAX, RequestContext
 from api.graphql.credits import (
-    CREDITS_READ,
     CreditBalance,
     CreditLedgerConnection,
     viewer_credit_ledger,
     viewer_credits,
 )
 from api.graphql.pagination import (
+    CursorReader,
     InvalidArgument,
     PageInfo,
     check_page_size,
-    decode_cursor,
     encode_cursor,
     encode_id,
 )
-from api.graphql.permissions import HasScope
+from api.graphql.permissions import CREDITS_READ, LIBRARY_READ, requires_scope
 from api.graphql.reflections import (
     Reflection,
     ReflectionConnection,
@@ -111,7 +108,10 @@ class Asset:
             denoise=row.denoise,
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="Signed URL of the thumbnail (an <img> can load it); needs `library:read`",
+        extensions=requires_scope(LIBRARY_READ),
+    )
     def thumbnail_url(self, info: Info[RequestContext, None]) -> str | None:
         if self.row.thumbnail_sha256 is None:
             return None
@@ -194,7 +194,10 @@ class Session:
             tool=row.tool,
         )
 
-    @strawberry.field(description=f"Up to {SESSION_THUMBNAILS_MAX} thumbnails in stream order")
+    @strawberry.field(
+        description=f"Up to {SESSION_THUMBNAILS_MAX} thumbnails in stream order (signed URLs)",
+        extensions=requires_scope(LIBRARY_READ),
+    )
     async def thumbnails(
         self,
         info: Info[RequestContext, None],
@@ -234,24 +237,14 @@ class Session:
         self, info: Info[RequestContext, None], first: int = 50, after: str | None = None
     ) -> AssetConnection:
         limit = check_page_size(first)
-        key = None
-        if after is not None:
-            created_at, counter, name, asset_id = decode_cursor(after, 4)
-            try:
-                key = queries.AssetKey(
-                    datetime.fromisoformat(created_at), int(counter), name, uuid.UUID(asset_id)
-                )
-            except ValueError as error:
-                raise InvalidArgument("malformed cursor; pass an endCursor you received") from error
+        key = None if after is None else _asset_key_of(after)
         if key is None:
             rows = await info.context.session_first_assets.load((self.row.id, limit + 1))
         else:
             async with info.context.session_factory() as db:
                 rows = await queries.asset_page(db, info.context.user_id, self.row.id, limit=limit, after=key)
         edges = [
-            AssetEdge(
-                node=Asset.from_row(row), cursor=encode_cursor(*_asset_key_parts(queries.asset_key(row)))
-            )
+            AssetEdge(node=Asset.from_row(row), cursor=_asset_cursor(queries.asset_key(row)))
             for row in rows[:limit]
         ]
         return AssetConnection(
@@ -262,8 +255,31 @@ class Session:
         )
 
 
-def _asset_key_parts(key: queries.AssetKey) -> tuple[object, ...]:
-    return (key.created_at, key.file_counter, key.file_name, key.id)
+_ASSET_CURSOR = "asset"
+_SESSION_CURSOR = "session"
+
+
+def _asset_cursor(key: queries.AssetKey) -> str:
+    return encode_cursor(_ASSET_CURSOR, key.created_at, key.file_counter, key.file_name, key.id)
+
+
+def _asset_key_of(cursor: str) -> queries.AssetKey:
+    reader = CursorReader(cursor, _ASSET_CURSOR)
+    created_at, counter, name, asset_id = (
+        reader.read_datetime(),
+        reader.read_int64(),
+        reader.read_text(),
+        reader.read_uuid(),
+    )
+    reader.finish()
+    return queries.AssetKey(created_at, counter, name, asset_id)
+
+
+def _session_key_of(cursor: str) -> queries.SessionKey:
+    reader = CursorReader(cursor, _SESSION_CURSOR)
+    started_at, session_id = reader.read_datetime(), reader.read_uuid()
+    reader.finish()
+    return queries.SessionKey(started_at, session_id)
 
 
 @strawberry.type
@@ -287,25 +303,21 @@ class Viewer:
 
     @strawberry.field(
         description="The artist's sessions, newest first",
-        extensions=[PermissionExtension(permissions=[HasScope("library:read")])],
+        extensions=requires_scope(LIBRARY_READ),
     )
     async def sessions(
         self, info: Info[RequestContext, None], first: int = 20, after: str | None = None
     ) -> SessionConnection:
         limit = check_page_size(first)
-        key = None
-        if after is not None:
-            started_at, session_id = decode_cursor(after, 2)
-            try:
-                key = queries.SessionKey(datetime.fromisoformat(started_at), uuid.UUID(session_id))
-            except ValueError as error:
-                raise InvalidArgument("malformed cursor; pass an endCursor you received") from error
+        key = None if after is None else _session_key_of(after)
         user_id = info.context.user_id
         async with info.context.session_factory() as db:
             rows = await queries.session_page(db, user_id, limit=limit, after=key)
             total = await queries.session_count(db, user_id)
         edges = [
-            SessionEdge(node=Session.from_row(row), cursor=encode_cursor(row.started_at, row.id))
+            SessionEdge(
+                node=Session.from_row(row), cursor=encode_cursor(_SESSION_CURSOR, row.started_at, row.id)
+            )
             for row in rows[:limit]
         ]
         return SessionConnection(
@@ -318,14 +330,14 @@ class Viewer:
 
     @strawberry.field(
         description="The viewer's credits",
-        extensions=[PermissionExtension(permissions=[HasScope(CREDITS_READ)])],
+        extensions=requires_scope(CREDITS_READ),
     )
     async def credits(self, info: Info[RequestContext, None]) -> CreditBalance:
         return await viewer_credits(info)
 
     @strawberry.field(
         description="The viewer's credit ledger, newest first",
-        extensions=[PermissionExtension(permissions=[HasScope(CREDITS_READ)])],
+        extensions=requires_scope(CREDITS_READ),
     )
     async def credit_ledger(
         self, info: Info[RequestContext, None], first: int = 20, after: str | None = None
@@ -334,7 +346,7 @@ class Viewer:
 
     @strawberry.field(
         description="The viewer's reflections, newest first (any state)",
-        extensions=[PermissionExtension(permissions=[HasScope("library:read")])],
+        extensions=requires_scope(LIBRARY_READ),
     )
     async def reflections(
         self, info: Info[RequestContext, None], first: int = 20, after: str | None = None

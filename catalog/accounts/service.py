@@ -3,6 +3,11 @@
 Invariants: a token is shown in plaintext exactly once (the return value of :func:`issue_token`);
 authentication fails closed (unknown prefix, wrong secret, revoked or expired all give ``None``);
 ``last_used_at`` is updated at most once a minute per token to keep reads cheap.
+
+Token lifetime: ``expires_in=None`` is the only way to a token that never expires; any given
+lifetime must be positive and at most :data:`TOKEN_LIFETIME_MAX` (zero or negative used to be
+stored as "no expiry", the opposite of what was asked). Every caller (CLI, a future GraphQL token
+API) goes through :func:`issue_token`, so the rule holds everywhere.
 """
 
 from __future__ import annotations
@@ -19,17 +24,26 @@ from catalog.accounts import repository
 from catalog.accounts.token_format import (
     ALL_SCOPES,
     generate_token,
+    is_token_prefix,
     prefix_of,
     token_matches,
     validate_scopes,
 )
 from catalog.models import User
+from catalog.text_values import UnstorableText, storable_text
 
-HANDLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,62}$")
+HANDLE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{1,62}")
 LAST_USED_GRANULARITY = timedelta(minutes=1)
+TOKEN_LIFETIME_MAX = timedelta(days=3650)
+TOKEN_NAME_MAX_CHARS = 100
+DISPLAY_NAME_MAX_CHARS = 200
 
 
 class AccountError(ValueError):
+    pass
+
+
+class InvalidTokenLifetime(AccountError):
     pass
 
 
@@ -39,6 +53,8 @@ class IssuedToken:
     prefix: str
     scopes: tuple[str, ...]
     user_handle: str
+    expires_at: datetime | None
+    """When the token stops working; ``None``: never."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +69,10 @@ class AuthenticatedPrincipal:
 async def create_user(
     session: AsyncSession, handle: str, *, display_name: str | None = None, timezone: str = "UTC"
 ) -> User:
-    if not HANDLE_PATTERN.match(handle):
+    if not HANDLE_PATTERN.fullmatch(handle):
         raise AccountError(f"handle {handle!r} must be 2–63 lowercase letters, digits, '_', '.', '-'")
+    if display_name is not None:
+        _storable(display_name, what="the display name", max_chars=DISPLAY_NAME_MAX_CHARS)
     try:
         ZoneInfo(timezone)
     except (KeyError, ValueError) as error:
@@ -65,6 +83,8 @@ async def create_user(
 
 
 async def get_or_create_user(session: AsyncSession, handle: str, *, timezone: str = "UTC") -> User:
+    if not HANDLE_PATTERN.fullmatch(handle):  # before the lookup: text SQL cannot take never gets there
+        raise AccountError(f"handle {handle!r} must be 2–63 lowercase letters, digits, '_', '.', '-'")
     existing = await repository.user_by_handle(session, handle)
     return existing if existing is not None else await create_user(session, handle, timezone=timezone)
 
@@ -77,7 +97,11 @@ async def issue_token(
     scopes: list[str] | None = None,
     expires_in: timedelta | None = None,
 ) -> IssuedToken:
-    user = await repository.user_by_handle(session, handle)
+    expires_at = token_expiry(datetime.now(UTC), expires_in)
+    _storable(name, what="the token name", max_chars=TOKEN_NAME_MAX_CHARS)
+    if not name.strip():
+        raise AccountError("the token name must not be blank")
+    user = await repository.user_by_handle(session, handle) if HANDLE_PATTERN.fullmatch(handle) else None
     if user is None:
         raise AccountError(f"no user named {handle!r}; create one with `atelier user create {handle}`")
     chosen_scopes = validate_scopes(list(ALL_SCOPES) if scopes is None else scopes)
@@ -89,14 +113,42 @@ async def issue_token(
         prefix=new_token.prefix,
         secret_sha256=new_token.secret_sha256,
         scopes=chosen_scopes,
-        expires_at=datetime.now(UTC) + expires_in if expires_in else None,
+        expires_at=expires_at,
     )
     return IssuedToken(
         plaintext=new_token.plaintext,
         prefix=new_token.prefix,
         scopes=tuple(chosen_scopes),
         user_handle=user.handle,
+        expires_at=expires_at,
     )
+
+
+def token_expiry(now: datetime, expires_in: timedelta | None) -> datetime | None:
+    """When a token issued at ``now`` for ``expires_in`` expires; ``None`` only for ``None``.
+
+    Raises :class:`InvalidTokenLifetime` for a lifetime that is zero, negative or longer than
+    :data:`TOKEN_LIFETIME_MAX`.
+    """
+    if expires_in is None:
+        return None
+    if expires_in <= timedelta(0):
+        raise InvalidTokenLifetime(
+            f"a token's lifetime must be positive, got {expires_in}; "
+            "leave the expiry out for a token that never expires"
+        )
+    if expires_in > TOKEN_LIFETIME_MAX:
+        raise InvalidTokenLifetime(
+            f"a token's lifetime is at most {TOKEN_LIFETIME_MAX.days} days, got {expires_in.days}"
+        )
+    return now + expires_in
+
+
+def _storable(value: str, *, what: str, max_chars: int) -> None:
+    try:
+        storable_text(value, what=what, max_chars=max_chars)
+    except UnstorableText as error:
+        raise AccountError(str(error)) from error
 
 
 async def authenticate(session: AsyncSession, plaintext: str) -> AuthenticatedPrincipal | None:
@@ -124,4 +176,7 @@ async def authenticate(session: AsyncSession, plaintext: str) -> AuthenticatedPr
 
 
 async def revoke_token(session: AsyncSession, prefix: str) -> bool:
+    """Revoke the active token with this public ``prefix``; ``False`` when there is none."""
+    if not is_token_prefix(prefix):
+        return False
     return await repository.revoke_token(session, prefix=prefix, when=datetime.now(UTC))

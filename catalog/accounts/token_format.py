@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
 TOKEN_MARKER = "atl"
 PREFIX_LENGTH = 10
+SECRET_MAX_CHARS = 128
+_TOKEN_SHAPE = re.compile(
+    rf"{TOKEN_MARKER}_([0-9a-f]{{{PREFIX_LENGTH}}})_[A-Za-z0-9_-]{{1,{SECRET_MAX_CHARS}}}"
+)
 
 SCOPE_DESCRIPTIONS: dict[str, str] = {
     "library:read": "read sessions, phases, assets, lineage and thumbnails",
@@ -46,11 +51,18 @@ def hash_token(plaintext: str) -> bytes:
 
 
 def prefix_of(plaintext: str) -> str | None:
-    """The public prefix of a well-formed token, or ``None`` when it cannot be one of ours."""
-    parts = plaintext.split("_", 2)
-    if len(parts) != 3 or parts[0] != TOKEN_MARKER or len(parts[1]) != PREFIX_LENGTH:
-        return None
-    return parts[1]
+    """The public prefix of a well-formed token, or ``None`` when it cannot be one of ours.
+
+    Only the alphabet we generate passes (hex prefix, URL-safe secret), so text that could not be
+    hashed or stored (NUL, surrogates, other scripts) never reaches the database.
+    """
+    match = _TOKEN_SHAPE.fullmatch(plaintext)
+    return None if match is None else match.group(1)
+
+
+def is_token_prefix(value: str) -> bool:
+    """Whether ``value`` has the shape of a public prefix (what ``atelier token revoke`` takes)."""
+    return len(value) == PREFIX_LENGTH and all(c in "0123456789abcdef" for c in value)
 
 
 def token_matches(plaintext: str, stored_sha256: bytes) -> bool:

@@ -74,3 +74,14 @@ async def run_atelier(settings: AtelierSettings, *args: str) -> CommandResult:
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode is not None
     return CommandResult(process.returncode, stdout.decode(), stderr.decode())
+
+
+@pytest.fixture
+async def lenient_http(settings: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app over HTTP where a crash comes back as the 500 a real client would see (instead of
+    the exception), so tests can assert on status codes of requests meant to break things."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
+            yield http

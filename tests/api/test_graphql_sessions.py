@@ -137,7 +137,8 @@ async def test_page_size_out_of_range_is_a_clear_error(
 async def test_bad_cursor_is_a_clear_error(client: GraphQLClient, session_factory: SessionFactory) -> None:
     token = await make_user_with_token(session_factory, "ada")
     body = await client.query(SESSIONS_QUERY, token, first=5, after="bm9wZQ")
-    assert "malformed cursor" in body["errors"][0]["message"]
+    assert "invalid cursor" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_token_without_read_scope_is_forbidden(

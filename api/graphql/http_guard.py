@@ -1,0 +1,223 @@
+"""``/graphql`` over HTTP that answers every malformed request with a 4xx and a GraphQL error body.
+
+strawberry's view trusts the body more than a public endpoint can: ``null``, ``"x"`` or ``1`` as a
+body, JSON nested 100,000 deep, invalid UTF-8 or 5,000-digit numbers escaped as server errors, and
+its own refusals were plain text. :class:`GuardedGraphQL` puts limits in front and answers in one
+shape, ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``:
+
+- the body is at most :data:`MAX_BODY_BYTES` (413 ``PAYLOAD_TOO_LARGE``, checked against
+  ``Content-Length`` first and counted while reading, so an oversized body is never held whole);
+- the JSON (body, a GET's ``variables``, and WebSocket messages, which share ``decode_json``) is
+  strict JSON, nested at most :data:`MAX_JSON_DEPTH` deep, and a request body is an object (or a
+  batch, which is refused as strawberry refuses it); ``operationName`` is a string or null;
+- every refusal strawberry raises (unsupported content type, no query, unknown operation name,
+  a mutation over GET) becomes that GraphQL-shaped body with its status and a code;
+- a request error of the GraphQL layer (syntax, validation, variables; see
+  :mod:`api.graphql.error_codes`) is answered with HTTP 400 and no ``data``, like the errors above.
+
+Limits on the document itself (depth, aliases, tokens) are schema extensions (:mod:`api.graphql.schema`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.types.execution import ExecutionResult
+
+from api.context import RequestContext
+from api.graphql import error_codes
+
+MAX_BODY_BYTES = 1_000_000
+"""Far above any real document (≤ 4,000 tokens) with its variables (at most a few thousand ids)."""
+MAX_JSON_DEPTH = 32
+"""Real requests nest 5–6 deep (body, variables, input object, list); 32 leaves room for any input type."""
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class JSONTooDeep(json.JSONDecodeError):
+    """JSON nested deeper than :data:`MAX_JSON_DEPTH` (a ``JSONDecodeError``, so WebSocket messages
+    are refused the way strawberry refuses any unparsable message)."""
+
+    def __init__(self) -> None:
+        super().__init__(f"JSON is nested deeper than {MAX_JSON_DEPTH} levels", "", 0)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class GuardedGraphQL(GraphQL[RequestContext, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            declared = _declared_length(scope)
+        except ValueError:
+            response: Response = error_response(400, "Content-Length is not a number of bytes.")
+        else:
+            if declared is not None and declared > MAX_BODY_BYTES:
+                response = _too_large_response()
+            else:
+                response = await self._answer(Request(scope, _capped(receive, MAX_BODY_BYTES)))
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        """strawberry's answer, with its refusals (and an oversized body) as GraphQL error bodies."""
+        try:
+            return await self.run(request)
+        except HTTPException as refusal:
+            return error_response(refusal.status_code, refusal.reason)
+        except BodyTooLarge:
+            return _too_large_response()
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Strict JSON (no ``NaN``/``Infinity``), nested at most :data:`MAX_JSON_DEPTH` deep."""
+        try:
+            value = json.loads(data, parse_constant=_refuse_constant)
+        except RecursionError as error:
+            raise JSONTooDeep from error
+        except json.JSONDecodeError:
+            raise
+        except ValueError as error:  # invalid UTF-8 bytes, numbers longer than int() takes, NaN
+            raise json.JSONDecodeError(str(error), "", 0) from error
+        if _nesting_depth(value) > MAX_JSON_DEPTH:
+            raise JSONTooDeep
+        return value
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            value = self.decode_json(data)
+        except JSONTooDeep as error:
+            raise HTTPException(400, f"The request's {error.msg}.") from error
+        except json.JSONDecodeError as error:
+            raise HTTPException(400, f"Unable to parse the request as JSON: {error.msg}.") from error
+        if not isinstance(value, dict | list):
+            raise HTTPException(
+                400, f'A GraphQL request is a JSON object ({{"query": ...}}), not {_json_kind(value)}.'
+            )
+        return value
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        for item in parsed if isinstance(parsed, list) else [parsed]:
+            if not isinstance(item.operation_name, str | None):
+                raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null.")
+        return parsed
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        result = await super().execute_single(
+            request=request,
+            request_adapter=request_adapter,
+            sub_response=sub_response,
+            context=context,
+            root_value=root_value,
+            request_data=request_data,
+        )
+        if is_request_error(result):
+            sub_response.status_code = 400
+        return result
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        if is_request_error(result):
+            processed.pop("data", None)  # the operation never ran: no data entry (GraphQL spec)
+        return processed
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Whether ``result`` is a refusal before execution: no data, only client-coded pathless errors."""
+    errors: list[GraphQLError] = result.errors or []
+    return (
+        result.data is None
+        and bool(errors)
+        and all(
+            error.path is None and (error.extensions or {}).get("code") in error_codes.REQUEST_ERROR_CODES
+            for error in errors
+        )
+    )
+
+
+def error_response(status_code: int, message: str, code: str | None = None) -> JSONResponse:
+    chosen = code or error_codes.code_for_http_status(status_code)
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": chosen}}]}, status_code)
+
+
+def _too_large_response() -> JSONResponse:
+    return error_response(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
+
+
+def _declared_length(scope: Scope) -> int | None:
+    """The ``Content-Length`` the client declared (``None`` when absent); ``ValueError`` if not a number."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            text = value.decode("latin-1").strip()
+            if not (text.isascii() and text.isdigit()):
+                raise ValueError(text)
+            return int(text)
+    return None
+
+
+def _capped(receive: Receive, limit: int) -> Receive:
+    """``receive`` that raises :class:`BodyTooLarge` once the body passes ``limit`` bytes."""
+    seen = 0
+
+    async def capped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge
+        return message
+
+    return capped
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _nesting_depth(value: object) -> int:
+    """How deep ``value`` nests (a scalar is 0), counted no further than one past the limit."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending and deepest <= MAX_JSON_DEPTH:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string"

@@ -1,0 +1,49 @@
+"""``atelier token create``: a positive number of days, or no expiry when omitted / ``--no-expiry``.
+
+Issue 10, item 12: ``--expires-days 0`` used to store a token that never expires.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from catalog.database import SessionFactory
+from catalog.models import ApiToken
+from catalog.settings import AtelierSettings
+from tests.api.conftest import run_atelier
+
+
+async def _stored(factory: SessionFactory) -> list[ApiToken]:
+    async with factory() as db:
+        return list((await db.scalars(select(ApiToken).order_by(ApiToken.created_at))).all())
+
+
+async def test_expiry_days_must_be_positive_and_omitting_it_means_never(
+    settings: AtelierSettings, session_factory: SessionFactory
+) -> None:
+    assert (await run_atelier(settings, "user", "create", "ada")).code == 0
+
+    for days in ("0", "-3", "3651"):
+        refused = await run_atelier(settings, "token", "create", "ada", "--expires-days", days)
+        assert refused.code == 1, refused
+        assert "--expires-days must be between 1 and 3650" in refused.stderr
+        assert "--no-expiry" in refused.stderr
+        assert refused.stdout == ""
+    both = await run_atelier(settings, "token", "create", "ada", "--expires-days", "2", "--no-expiry")
+    assert both.code == 1 and "contradict" in both.stderr
+    assert await _stored(session_factory) == []
+
+    week = await run_atelier(settings, "token", "create", "ada", "--expires-days", "7")
+    assert week.code == 0, week.stderr
+    assert "expires " in week.stderr and week.stdout.startswith("atl_")
+    omitted = await run_atelier(settings, "token", "create", "ada")
+    explicit = await run_atelier(settings, "token", "create", "ada", "--no-expiry")
+    assert "never expires" in omitted.stderr and "never expires" in explicit.stderr
+
+    stored = await _stored(session_factory)
+    assert [token.expires_at is None for token in stored] == [False, True, True]
+    expires_at = stored[0].expires_at
+    assert expires_at is not None
+    assert abs(expires_at - (datetime.now(UTC) + timedelta(days=7))) < timedelta(minutes=5)
