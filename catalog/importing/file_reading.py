@@ -3,7 +3,8 @@
 Reading is CPU-bound Python (chunk walks, EXIF, JSON), so large imports fan out to a process pool
 (one worker per core); small ones read in-process to avoid the pool's start-up cost. Every file
 yields exactly one outcome: an :class:`ImageReadResult` (or, for imports, a ready-to-store
-:class:`ReadAsset`) or a :class:`FileProblem`; nothing a reader raises can abort the import.
+:class:`ReadAsset`) or a :class:`FileProblem`; nothing a reader raises can abort the import, and
+should a pool worker die, its chunk is read again in this process.
 
 For imports (:meth:`MetadataReader.read_asset_rows`) the workers also turn each result into the
 tuple the database ``COPY`` takes, so the importing process only ships rows; at most
@@ -166,14 +167,23 @@ class MetadataReader:
             chunk = next(waiting, None)
             if chunk is not None:
                 names = [str(path) for path in chunk]
-                in_flight.append((chunk, pool.submit(_read_asset_chunk, names, timezone, user_id)))
+                try:
+                    future = pool.submit(_read_asset_chunk, names, timezone, user_id)
+                except Exception as error:  # a broken pool refuses work: the chunk is read here
+                    future = Future()
+                    future.set_exception(error)
+                in_flight.append((chunk, future))
 
         for _ in range(MAX_CHUNKS_IN_FLIGHT):
             submit_next()
         try:
             while in_flight:
                 chunk, future = in_flight.popleft()
-                outcomes = await asyncio.wrap_future(future)
+                try:
+                    outcomes = await asyncio.wrap_future(future)
+                except Exception:  # the worker died (BrokenProcessPool): read this chunk here
+                    names = [str(path) for path in chunk]
+                    outcomes = await asyncio.to_thread(_read_asset_chunk, names, timezone, user_id)
                 submit_next()
                 yield list(zip(chunk, outcomes, strict=True))
         finally:
