@@ -389,7 +389,8 @@ async def _import_records_file(
 
     def refuse(label: str, reason: str) -> None:
         counts.refused += 1
-        refusals.append(f"{label.removeprefix(path).lstrip(':').strip()}: {reason}")
+        where = label.removeprefix(path)
+        refusals.append(f"line {where[1:]}: {reason}" if where.startswith(":") else f"{where[2:]}: {reason}")
         report.problems.append(FileProblem(label, reason))
 
     user_ids: dict[str | None, uuid.UUID] = {None: owner_id}
@@ -432,6 +433,7 @@ async def _import_records_file(
                     counts.known += 1
                 counted.add(record_id)
     report.records_imported += counts.imported
+    report.already_known += counts.known  # records, like files, already stored
     if counts.refused:
         total = counts.imported + counts.known + counts.refused
         reason = f"{counts.refused} of {total} records refused (first: {refusals[0]})"
