@@ -22,6 +22,7 @@ import hashlib
 import io
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,9 @@ upscale is 192 M); larger declared sizes are refused before decoding (decompress
 MAX_SIDE_PX = 65_535
 """Longest side decoded (the JPEG and WEBP formats' own limit; a PNG claiming more is refused)."""
 Image.MAX_IMAGE_PIXELS = MAX_THUMBNAIL_SOURCE_PIXELS
+# Pillow warns between 1x and 2x its bound and refuses beyond; we refuse from 1x ourselves
+# (``_check_declared_size``), so its warning would only be noise on stderr.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 _SHA_HEX_LENGTH = 64
 
 

@@ -117,8 +117,8 @@ def _render_all(
             return asset_id, make_thumbnail(path, settings.thumbnails_dir, size_px=settings.thumbnail_size_px)
         except ThumbnailError as error:
             return asset_id, _without_path(str(error), path)
-        except Exception as error:  # storing it failed (disk full, permissions): this file only
-            return asset_id, f"cannot store the thumbnail ({type(error).__name__}: {error})"
+        except Exception as error:  # e.g. storing it failed (disk full): this file only
+            return asset_id, f"thumbnail failed unexpectedly ({type(error).__name__}: {error})"
 
     made: dict[uuid.UUID, MadeThumbnail] = {}
     failed: dict[uuid.UUID, str] = {}
