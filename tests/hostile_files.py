@@ -140,7 +140,9 @@ def write_hostile_folder(folder: Path, *, per_kind: int = 12) -> HostileFolder:
         # a PNG named .jpeg: the reader sniffs the real format
         good.append(put(f"misnamed_{index:03}.jpeg", image_bytes("PNG", seed=seed), "imported"))
         whole = image_bytes("PNG", seed=10_000 + index)
-        put(f"truncated_{index:03}.png", whole[: 20 + index], "problem")
+        put(f"truncated_{index:03}.png", whole[: 20 + index % 12], "problem")  # inside the IHDR
+        # the header is whole, the pixels are cut: the metadata imports, the thumbnail cannot be made
+        put(f"cut_{index:03}.png", whole[: len(whole) // 2], "imported")
         put(f"zero_{index:03}.png", b"", "problem")
         put(f"zero_{index:03}.webp", b"", "problem")
         put(f"random_{index:03}.jpg", rng.randbytes(64 + index * 13), "problem", nested)

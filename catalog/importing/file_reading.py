@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -114,13 +116,29 @@ def _read_asset_chunk(
     return [read_asset(path, timezone, user_id, resolved_folders) for path in paths]
 
 
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Pool worker initializer: end this worker once its parent is gone. A parent killed with
+    SIGKILL runs no clean-up, and forked workers keep each other's queue pipes open, so without
+    this they would wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class MetadataReader:
     """Reads files' metadata; use as a context manager so the pool is shut down."""
 
     def __init__(self, expected_files: int) -> None:
         workers = max(1, min(os.cpu_count() or 1, 8))
         self._pool = (
-            ProcessPoolExecutor(max_workers=workers)
+            ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent, initargs=(os.getpid(),))
             if expected_files >= PROCESS_POOL_THRESHOLD_FILES and workers > 1
             else None
         )
