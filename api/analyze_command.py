@@ -37,8 +37,8 @@ def collect_records(paths: Iterable[Path], *, timezone: str) -> tuple[list[Gener
                     problems.append(f"{item.path}:{line.line_number}: {line.message}")
                 else:
                     records.setdefault(line.id, line)
-        elif item.kind is FileKind.MISSING:
-            problems.append(f"{item.path}: no such file or folder")
+        elif item.kind in (FileKind.MISSING, FileKind.PROBLEM):
+            problems.append(f"{item.path}: {item.reason}")
     return list(records.values()), problems
 
 
