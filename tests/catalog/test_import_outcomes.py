@@ -179,3 +179,35 @@ async def test_empty_records_files_special_files_and_known_files_are_reported(
     )
     assert first.outcome_counts() == {"imported": 1, "known": 1, "problem": 0, "ignored": 3}
     assert not first.has_problems
+
+
+async def test_a_folder_that_cannot_be_listed_is_reported_not_skipped_silently(
+    session_factory: SessionFactory,
+    settings: AtelierSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 10 item 3. Tests may run as root (``chmod 000`` denies nothing), so the operating
+    system's refusal to list the folder is injected at ``os.scandir``."""
+    import os
+
+    folder = tmp_path / "in"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "locked" / "inside.png").write_bytes(image_bytes(seed=2))
+    (folder / "a.png").write_bytes(image_bytes(seed=1))
+    real_scandir = os.scandir
+
+    def refusing(path: Any) -> Any:
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+
+    report = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
+
+    assert _outcomes(report) == {
+        "a.png": ("imported", None),
+        "locked": ("problem", "cannot list folder (Permission denied)"),
+    }
+    assert [problem.path for problem in report.problems] == [str(folder / "locked")]
