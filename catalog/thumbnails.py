@@ -74,8 +74,8 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
             descriptor = visual_descriptor(image.convert("RGB"))
             buffer = io.BytesIO()
             image.save(buffer, format="WEBP", quality=80, method=4)
-    except ThumbnailError:
-        raise
+    except ThumbnailError as error:
+        raise ThumbnailError(f"{source}: {error}") from error
     except NotARegularFile as error:
         raise ThumbnailError(f"{source}: {error}") from error
     except Exception as error:  # any decoder failure is this file's problem only
