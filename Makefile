@@ -36,7 +36,7 @@ bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run_all
 
 fuzz: install
-	HF_HUB_OFFLINE=1 $(BIN)/pytest -m slow tests/engine/metadata
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -m slow tests/engine/metadata tests/api/test_cli_import_hostile.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

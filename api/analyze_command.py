@@ -40,8 +40,8 @@ def collect_records(paths: Iterable[Path], *, timezone: str) -> tuple[list[Gener
                     problems.append(f"{item.path}:{line.line_number}: {line.message}")
                 else:
                     records.setdefault(line.id, line)
-        elif item.kind is FileKind.MISSING:
-            problems.append(f"{item.path}: no such file or folder")
+        elif item.kind in (FileKind.MISSING, FileKind.PROBLEM):
+            problems.append(f"{item.path}: {item.reason}")
     collected = list(records.values())
     reject_copy_times(collected)
     return collected, problems

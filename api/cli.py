@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -146,6 +147,11 @@ def token_revoke(prefix: str) -> None:
     console.print(f"revoked {prefix}")
 
 
+IMPORT_EXIT_PROBLEMS = 3
+"""``atelier import`` exit code when the import finished but some files were problems."""
+MAX_PROBLEM_LINES = 200
+
+
 @app.command("import")
 def import_command(
     paths: Annotated[list[Path], typer.Argument(help="Folders, image files or .jsonl record files")],
@@ -162,8 +168,20 @@ def import_command(
     watch: Annotated[
         bool, typer.Option("--watch", help="Then keep importing new files in the folders until Ctrl-C")
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="One JSON line per file on stdout (path, outcome, reason, asset_id), then a summary line",
+        ),
+    ] = False,
 ) -> None:
-    """Import images and generation records, then re-cluster the affected sessions."""
+    """Import images and generation records, then re-cluster the affected sessions.
+
+    Every file is accounted for as imported, known, problem or ignored. Exit code 0 when every file
+    was imported, known or ignored; 3 when the import finished but some files were problems; any
+    other non-zero code means the import could not run.
+    """
     from catalog.importing.service import ThumbnailMode, import_paths
 
     mode = ThumbnailMode.BACKGROUND if background_thumbnails else ThumbnailMode.INLINE
@@ -171,9 +189,15 @@ def import_command(
     if watch and not folders:
         _fail("--watch needs at least one folder")
 
-    async def work(factory: SessionFactory, settings: AtelierSettings) -> None:
+    def show(report: ImportReport) -> None:
+        if as_json:
+            _print_import_json(report)
+        else:
+            _print_import_report(report)
+
+    async def work(factory: SessionFactory, settings: AtelierSettings) -> bool:
         columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=console, transient=True) as progress:
+        with Progress(*columns, console=console, transient=True, disable=as_json) as progress:
             task = progress.add_task("import", total=None)
             report = await import_paths(
                 factory,
@@ -184,20 +208,42 @@ def import_command(
                 make_thumbnails=thumbnails,
                 thumbnails=mode,
             )
-        _print_import_report(report)
+        show(report)
         if watch:
-            await _watch_until_stopped(factory, settings, user, folders, mode if thumbnails else None)
+            await _watch_until_stopped(factory, settings, user, folders, mode if thumbnails else None, show)
+        return report.has_problems
 
-    _guard(lambda: _run_with_database(work))
+    if _guard(lambda: _run_with_database(work)):
+        raise typer.Exit(code=IMPORT_EXIT_PROBLEMS)
+
+
+def _print_import_json(report: ImportReport) -> None:
+    """One line per file, then ``{"summary": {...}}``; flushed so a pipe sees whole lines."""
+    for outcome in report.files:
+        sys.stdout.write(json.dumps(outcome.to_json(), ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps({"summary": report.summary_json()}, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def _print_import_report(report: ImportReport) -> None:
-    for problem in report.problems:
-        console.print(f"[yellow]skipped[/yellow] {problem.path}: {problem.reason}")
+    """Every file by outcome: problems one per line (and thumbnail warnings), then the counts."""
+    for problem in report.problems[:MAX_PROBLEM_LINES]:
+        console.print(f"[red]problem[/red] {escape(problem.path)}: {escape(problem.reason)}", highlight=False)
+    if len(report.problems) > MAX_PROBLEM_LINES:
+        console.print(f"… and {len(report.problems) - MAX_PROBLEM_LINES} more problems (see --json)")
+    for problem in report.thumbnail_problems[:MAX_PROBLEM_LINES]:
+        console.print(
+            f"[yellow]imported without a thumbnail[/yellow] {escape(problem.path)}: {escape(problem.reason)}",
+            highlight=False,
+        )
+    if len(report.thumbnail_problems) > MAX_PROBLEM_LINES:
+        console.print(f"… and {len(report.thumbnail_problems) - MAX_PROBLEM_LINES} more thumbnail warnings")
+    counts = report.outcome_counts()
     console.print(
-        f"[green]{report.imported} images and {report.records_imported} records imported[/green], "
-        f"{report.already_known} already known, {len(report.problems)} problems, "
-        f"{len(report.skipped)} other files ignored; {report.sessions_touched} sessions updated"
+        f"{len(report.files)} files: [green]{counts['imported']} imported[/green], "
+        f"{counts['known']} already known, {counts['problem']} problems, {counts['ignored']} ignored"
+        f" ({report.records_imported} records imported, {len(report.thumbnail_problems)} without a "
+        f"thumbnail); {report.sessions_touched} sessions updated"
     )
 
 
@@ -207,6 +253,7 @@ async def _watch_until_stopped(
     user: str,
     folders: list[Path],
     mode: ThumbnailMode | None,
+    show: Callable[[ImportReport], None],
 ) -> None:
     """Watch ``folders`` until SIGINT/SIGTERM; the batch in progress is finished first."""
     from catalog.importing.service import ThumbnailMode
@@ -225,7 +272,7 @@ async def _watch_until_stopped(
             folders,
             stop_event=stop,
             thumbnails=mode or ThumbnailMode.SKIP,
-            on_import=_print_import_report,
+            on_import=show,
         )
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):

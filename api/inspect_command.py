@@ -47,8 +47,8 @@ def inspect_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> Iterator[d
     """One document per image file under ``paths`` (non-image files are not listed)."""
     found = list(discover(paths))
     for item in found:
-        if item.kind is FileKind.MISSING:
-            yield {"path": str(item.path), "error": "no such file or folder"}
+        if item.kind in (FileKind.MISSING, FileKind.PROBLEM):
+            yield {"path": str(item.path), "error": item.reason}
     images = [item.path for item in found if item.kind is FileKind.IMAGE]
     with MetadataReader(len(images)) as reader:
         outcomes = list(reader.read(images, timezone))

@@ -108,6 +108,12 @@ class Asset(Base):
         Index("ix_assets_user_job", "user_id", "job_id"),
         Index("ix_assets_user_file_name", "user_id", "file_name"),
         Index("ix_assets_phase", "phase_id"),
+        Index(
+            "ix_assets_missing_thumbnail",
+            "user_id",
+            "id",
+            postgresql_where=text("thumbnail_sha256 IS NULL AND file_path IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -152,6 +158,20 @@ class Asset(Base):
     session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
     phase_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("phases.id", ondelete="SET NULL"))
     imported_at: Mapped[datetime] = _created_at()
+
+
+class ClusteringOwed(Base):
+    """An asset whose session membership has not been computed since it was stored (or since its
+    thumbnail's visual descriptor arrived). Written in the same transaction as the asset change and
+    deleted by the re-clustering that covers it, in that re-clustering's transaction, so a crash in
+    between leaves the mark behind for :func:`catalog.importing.owed_work.complete_owed_clustering`."""
+
+    __tablename__ = "clustering_owed"
+    __table_args__ = (Index("ix_clustering_owed_user", "user_id"),)
+
+    asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    owed_since: Mapped[datetime] = _created_at()
 
 
 class Session(Base):

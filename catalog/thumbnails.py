@@ -6,14 +6,23 @@ temporary file first and are renamed into place, so a reader never sees half a f
 This module decodes pixels; it is never on the metadata path (imports call it after the records
 are stored). The built-in visual descriptor is computed here from the thumbnail's pixels, so the
 engine's visual signal costs no extra decode.
+
+Hostile files: the source is opened without blocking (a FIFO is refused, never waited on), its
+declared size is checked against :data:`MAX_THUMBNAIL_SOURCE_PIXELS` and :data:`MAX_SIDE_PX` before
+any pixel is decoded, and broken EXIF only costs the orientation (the thumbnail is made unrotated).
+Whatever else goes wrong with one file — Pillow raises ``struct.error``, ``OverflowError``,
+``MemoryError`` on some inputs — :func:`render_thumbnail` raises :class:`ThumbnailError` with the
+cause, so callers handle one exception type per file and go on with the next.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +30,17 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from engine.features.visual_descriptor import visual_descriptor
+from engine.metadata.files import NotARegularFile, open_regular_file
 
-Image.MAX_IMAGE_PIXELS = 200_000_000  # well above real generations; refuses decompression bombs
+MAX_THUMBNAIL_SOURCE_PIXELS = 200_000_000
+"""Largest source (width × height) decoded for a thumbnail: well above real generations (a 16k × 12k
+upscale is 192 M); larger declared sizes are refused before decoding (decompression bombs)."""
+MAX_SIDE_PX = 65_535
+"""Longest side decoded (the JPEG and WEBP formats' own limit; a PNG claiming more is refused)."""
+Image.MAX_IMAGE_PIXELS = MAX_THUMBNAIL_SOURCE_PIXELS
+# Pillow warns between 1x and 2x its bound and refuses beyond; we refuse from 1x ourselves
+# (``_check_declared_size``), so its warning would only be noise on stderr.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 _SHA_HEX_LENGTH = 64
 
 
@@ -46,18 +64,51 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
     """WEBP bytes of ``source`` scaled to ``size_px`` on its long side (never upscaled), and the
     visual descriptor of those same pixels (computed before encoding: no second decode)."""
     try:
-        with Image.open(source) as opened:
+        with open_regular_file(source) as handle, Image.open(handle) as opened:
+            _check_declared_size(opened.size)
             opened.draft("RGB", (size_px, size_px))  # JPEG: decode at reduced scale
-            image: Image.Image = ImageOps.exif_transpose(opened)
+            image = _upright(opened)
             image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
             if image.mode not in ("RGB", "RGBA"):
                 image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
             descriptor = visual_descriptor(image.convert("RGB"))
             buffer = io.BytesIO()
             image.save(buffer, format="WEBP", quality=80, method=4)
-    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
-        raise ThumbnailError(f"{source}: cannot render a thumbnail ({error})") from error
+    except ThumbnailError as error:
+        raise ThumbnailError(f"{source}: {error}") from error
+    except NotARegularFile as error:
+        raise ThumbnailError(f"{source}: {error}") from error
+    except Exception as error:  # any decoder failure is this file's problem only
+        raise ThumbnailError(f"{source}: cannot render a thumbnail ({_describe(error)})") from error
     return buffer.getvalue(), descriptor
+
+
+def _check_declared_size(size: tuple[int, int]) -> None:
+    width, height = size
+    if width <= 0 or height <= 0 or width > MAX_SIDE_PX or height > MAX_SIDE_PX:
+        raise ThumbnailError(f"declared image size {width}x{height} is out of range")
+    if width * height > MAX_THUMBNAIL_SOURCE_PIXELS:
+        raise ThumbnailError(
+            f"declared image size {width}x{height} is over {MAX_THUMBNAIL_SOURCE_PIXELS} pixels "
+            "(possible decompression bomb)"
+        )
+
+
+def _upright(opened: Image.Image) -> Image.Image:
+    """``opened`` turned by its EXIF orientation; unturned when the EXIF block cannot be parsed
+    (Pillow raises ``struct.error`` on a truncated TIFF header)."""
+    try:
+        return ImageOps.exif_transpose(opened)
+    except Exception:
+        opened.info.pop("exif", None)
+        with contextlib.suppress(Exception):
+            opened.getexif().clear()  # keep a broken block from failing the WEBP save as well
+        return opened
+
+
+def _describe(error: BaseException) -> str:
+    message = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 def thumbnail_path(thumbnails_dir: Path, sha256_hex: str) -> Path:

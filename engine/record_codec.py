@@ -6,7 +6,10 @@ Invariants:
 - unknown fields go to ``extra`` verbatim, never dropped; ``record_to_json`` writes them back flat,
   so ``record_from_json(record_to_json(r)) == r`` for records whose ``extra`` keys are not field names;
 - a time without a UTC offset is localised with ``local_tz`` (the user's zone); its precision is
-  inferred from the text (``2026-02-25`` → day, ``…T20:14`` → minute, fractional seconds → millisecond).
+  inferred from the text (``2026-02-25`` → day, ``…T20:14`` → minute, fractional seconds → millisecond);
+- a line nested deeper than :data:`MAX_RECORD_JSON_DEPTH` is a :class:`RecordLineError` (never a
+  ``RecursionError``), so no later step — storing ``extra`` as JSON included — meets unbounded depth;
+- the file is opened without blocking on a FIFO and refused unless it is a regular file.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from engine.metadata.files import open_regular_file
 from engine.records import UNKNOWN_TOOL, GenerationRecord, LoraRef, TimePrecision
 
 _STRING_FIELDS = (
@@ -36,6 +40,8 @@ _STRING_FIELDS = (
     "workflow_hash",
 )
 _INT_FIELDS = ("seed", "steps", "width", "height")
+MAX_RECORD_JSON_DEPTH = 64
+"""Deepest nesting of objects and arrays accepted in one record line (a workflow graph is ~10)."""
 _FLOAT_FIELDS = ("cfg_scale", "denoise")
 KNOWN_FIELDS = frozenset(
     (
@@ -165,7 +171,8 @@ def read_records_jsonl(
     path: Path, *, local_tz: tzinfo = UTC, default_user: str | None = None
 ) -> Iterator[GenerationRecord | RecordLineError]:
     """Yield a record or a :class:`RecordLineError` per non-blank line, in file order."""
-    with path.open("rb") as handle:
+    too_deep = f"JSON nested deeper than {MAX_RECORD_JSON_DEPTH} levels"
+    with open_regular_file(path) as handle:
         for line_number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
@@ -174,10 +181,35 @@ def read_records_jsonl(
             except (json.JSONDecodeError, UnicodeDecodeError) as error:
                 yield RecordLineError(line_number, f"not valid JSON ({error})")
                 continue
+            except RecursionError:
+                yield RecordLineError(line_number, too_deep)
+                continue
+            # fast path: a line with few brackets cannot be deep, so most lines skip the walk
+            brackets = raw.count(b"{") + raw.count(b"[")
+            if brackets > MAX_RECORD_JSON_DEPTH and json_depth(obj) > MAX_RECORD_JSON_DEPTH:
+                yield RecordLineError(line_number, too_deep)
+                continue
             try:
                 yield record_from_json(obj, local_tz=local_tz, default_user=default_user)
             except RecordFieldError as error:
                 yield RecordLineError(line_number, str(error))
+
+
+def json_depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 0, ``[]`` is 1), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _as_int(name: str, value: Any) -> int:

@@ -32,14 +32,21 @@ _MOVE_NEW = text(
     f"INSERT INTO assets ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {_STAGE} "
     "ON CONFLICT ON CONSTRAINT uq_assets_user_record DO NOTHING RETURNING record_id, id"
 )
+_KNOWN_IN_STAGE = text(
+    f"SELECT stage.record_id, assets.id FROM {_STAGE} AS stage JOIN assets "
+    "ON assets.user_id = stage.user_id AND assets.record_id = stage.record_id"
+)
 _EMPTY_STAGE = text(f"TRUNCATE {_STAGE}")
 
 
-async def copy_new_assets(session: AsyncSession, values: Sequence[tuple[Any, ...]]) -> dict[str, uuid.UUID]:
+async def copy_new_assets(
+    session: AsyncSession, values: Sequence[tuple[Any, ...]]
+) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]]:
     """Insert ``values`` (tuples in :data:`ASSET_COPY_COLUMNS` order, each ``record_id`` at most once)
-    whose ``(user_id, record_id)`` is new; returns ``record_id → id`` of the rows inserted."""
+    whose ``(user_id, record_id)`` is new. Returns ``record_id → id`` of the rows inserted, and of the
+    rows already stored (one more statement, only when the batch held any)."""
     if not values:
-        return {}
+        return {}, {}
     await session.execute(_CREATE_STAGE)
     connection = await session.connection()
     raw = await connection.get_raw_connection()
@@ -47,5 +54,9 @@ async def copy_new_assets(session: AsyncSession, values: Sequence[tuple[Any, ...
     await driver.copy_records_to_table(_STAGE, records=values, columns=list(ASSET_COPY_COLUMNS))
     inserted = await session.execute(_MOVE_NEW)
     new_ids = {record_id: asset_id for record_id, asset_id in inserted.all()}
+    known_ids: dict[str, uuid.UUID] = {}
+    if len(new_ids) < len(values):
+        rows = await session.execute(_KNOWN_IN_STAGE)
+        known_ids = {record_id: asset_id for record_id, asset_id in rows.all() if record_id not in new_ids}
     await session.execute(_EMPTY_STAGE)
-    return new_ids
+    return new_ids, known_ids

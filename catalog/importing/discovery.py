@@ -1,18 +1,33 @@
-"""Which files an import looks at.
+"""Which files an import looks at, and an account of every entry it passes over.
 
-Folders are walked recursively (hidden entries skipped, symlinked folders not followed to avoid
-cycles). Images are recognised by extension here only to choose the reader; the reader itself sniffs
-the real format from magic bytes, so a PNG named ``.jpeg`` still imports. Anything else found inside a
-folder is reported as skipped, so every file is accounted for.
+Folders are walked recursively with ``os.scandir`` in name order. Nothing is ever opened here: each
+entry is judged from its directory entry / ``lstat`` (and ``stat`` for a symlink's target), so a
+FIFO, socket or device cannot block or be read. Images are recognised by extension here only to
+choose the reader; the reader itself sniffs the real format from magic bytes, so a PNG named
+``.jpeg`` still imports.
+
+Every entry met is yielded exactly once, with a kind and, unless it is to be read, a reason:
+
+- ``IMAGE`` / ``RECORDS``: a regular file (or a symlink to one) to read;
+- ``SKIPPED`` (reported as *ignored*): a regular file of another type, a hidden file, a hidden folder
+  (not walked), a symlinked folder (not followed: it could loop or leave the tree), or a special
+  file (``not a regular file: FIFO`` / socket / device);
+- ``MISSING``: a path given on the command line that does not exist;
+- ``PROBLEM``: an entry that cannot be examined — a folder that cannot be listed (permission
+  denied), a broken symlink, a symlink loop.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from engine.metadata.files import kind_of
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".jpe", ".webp"})
 RECORD_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -23,12 +38,15 @@ class FileKind(StrEnum):
     RECORDS = "records"
     SKIPPED = "skipped"
     MISSING = "missing"
+    PROBLEM = "problem"
 
 
 @dataclass(frozen=True, slots=True)
 class FoundFile:
     path: Path
     kind: FileKind
+    reason: str | None = None
+    """Why the entry is skipped or a problem; ``None`` for files to read."""
 
 
 def classify(path: Path) -> FileKind:
@@ -41,20 +59,83 @@ def classify(path: Path) -> FileKind:
 
 
 def discover(paths: Iterable[Path]) -> Iterator[FoundFile]:
-    """Files under ``paths`` in a stable order (sorted names within each folder)."""
+    """Entries under ``paths`` in a stable order (names sorted within each folder). A path given
+    explicitly is followed if it is a symlink (the caller named it); inside folders, symlinked folders
+    are not followed."""
     for path in paths:
-        if path.is_dir():
+        try:
+            info = os.stat(path)
+        except OSError as error:
+            yield _unstattable(path, error)
+            continue
+        if stat.S_ISDIR(info.st_mode):
             yield from _walk(path)
-        elif path.is_file():
-            yield FoundFile(path, classify(path))
         else:
-            yield FoundFile(path, FileKind.MISSING)
+            yield _judge_file(path, info.st_mode)
 
 
-def _walk(folder: Path) -> Iterator[FoundFile]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                path = Path(root) / name
-                yield FoundFile(path, classify(path))
+def _walk(top: Path) -> Iterator[FoundFile]:
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            yield FoundFile(folder, FileKind.PROBLEM, f"cannot list folder ({_describe(error)})")
+            continue
+        subfolders: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                found = _judge_entry(entry, path)
+            except OSError as error:  # the entry vanished or cannot be examined
+                found = FoundFile(path, FileKind.PROBLEM, f"cannot examine ({_describe(error)})")
+            if found is None:
+                subfolders.append(path)
+            else:
+                yield found
+        pending.extend(reversed(subfolders))  # popped in name order
+
+
+def _judge_entry(entry: os.DirEntry[str], path: Path) -> FoundFile | None:
+    """The account of one folder entry, or ``None`` for a subfolder to walk."""
+    hidden = entry.name.startswith(".")
+    if entry.is_symlink():
+        try:
+            target_mode = os.stat(path).st_mode
+        except OSError as error:
+            return _unstattable(path, error)
+        if stat.S_ISDIR(target_mode):
+            return FoundFile(path, FileKind.SKIPPED, "symlinked folder (not followed)")
+        if hidden:
+            return FoundFile(path, FileKind.SKIPPED, "hidden file")
+        return _judge_file(path, target_mode)
+    if entry.is_dir(follow_symlinks=False):
+        return FoundFile(path, FileKind.SKIPPED, "hidden folder (not walked)") if hidden else None
+    if hidden:
+        return FoundFile(path, FileKind.SKIPPED, "hidden file")
+    return _judge_file(path, entry.stat(follow_symlinks=False).st_mode)
+
+
+def _judge_file(path: Path, mode: int) -> FoundFile:
+    if not stat.S_ISREG(mode):
+        return FoundFile(path, FileKind.SKIPPED, f"not a regular file: {kind_of(mode)}")
+    kind = classify(path)
+    if kind is FileKind.SKIPPED:
+        return FoundFile(path, kind, "not an image or a .jsonl record file")
+    return FoundFile(path, kind)
+
+
+def _unstattable(path: Path, error: OSError) -> FoundFile:
+    if error.errno == errno.ELOOP:
+        return FoundFile(path, FileKind.PROBLEM, "symlink loop")
+    if isinstance(error, FileNotFoundError):
+        if os.path.lexists(path):
+            return FoundFile(path, FileKind.PROBLEM, "broken symlink (its target does not exist)")
+        return FoundFile(path, FileKind.MISSING, "no such file or folder")
+    return FoundFile(path, FileKind.PROBLEM, f"cannot examine ({_describe(error)})")
+
+
+def _describe(error: OSError) -> str:
+    return error.strerror or type(error).__name__

@@ -3,7 +3,8 @@
 Reading is CPU-bound Python (chunk walks, EXIF, JSON), so large imports fan out to a process pool
 (one worker per core); small ones read in-process to avoid the pool's start-up cost. Every file
 yields exactly one outcome: an :class:`ImageReadResult` (or, for imports, a ready-to-store
-:class:`ReadAsset`) or a :class:`FileProblem`; nothing a reader raises can abort the import.
+:class:`ReadAsset`) or a :class:`FileProblem`; nothing a reader raises can abort the import, and
+should a pool worker die, its chunk is read again in this process.
 
 For imports (:meth:`MetadataReader.read_asset_rows`) the workers also turn each result into the
 tuple the database ``COPY`` takes, so the importing process only ships rows; at most
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -113,13 +116,29 @@ def _read_asset_chunk(
     return [read_asset(path, timezone, user_id, resolved_folders) for path in paths]
 
 
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Pool worker initializer: end this worker once its parent is gone. A parent killed with
+    SIGKILL runs no clean-up, and forked workers keep each other's queue pipes open, so without
+    this they would wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class MetadataReader:
     """Reads files' metadata; use as a context manager so the pool is shut down."""
 
     def __init__(self, expected_files: int) -> None:
         workers = max(1, min(os.cpu_count() or 1, 8))
         self._pool = (
-            ProcessPoolExecutor(max_workers=workers)
+            ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent, initargs=(os.getpid(),))
             if expected_files >= PROCESS_POOL_THRESHOLD_FILES and workers > 1
             else None
         )
@@ -166,14 +185,23 @@ class MetadataReader:
             chunk = next(waiting, None)
             if chunk is not None:
                 names = [str(path) for path in chunk]
-                in_flight.append((chunk, pool.submit(_read_asset_chunk, names, timezone, user_id)))
+                try:
+                    future = pool.submit(_read_asset_chunk, names, timezone, user_id)
+                except Exception as error:  # a broken pool refuses work: the chunk is read here
+                    future = Future()
+                    future.set_exception(error)
+                in_flight.append((chunk, future))
 
         for _ in range(MAX_CHUNKS_IN_FLIGHT):
             submit_next()
         try:
             while in_flight:
                 chunk, future = in_flight.popleft()
-                outcomes = await asyncio.wrap_future(future)
+                try:
+                    outcomes = await asyncio.wrap_future(future)
+                except Exception:  # the worker died (BrokenProcessPool): read this chunk here
+                    names = [str(path) for path in chunk]
+                    outcomes = await asyncio.to_thread(_read_asset_chunk, names, timezone, user_id)
                 submit_next()
                 yield list(zip(chunk, outcomes, strict=True))
         finally:

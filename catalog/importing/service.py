@@ -3,22 +3,34 @@
 Unit of work: this is a job, not a service called inside someone else's transaction — it commits
 once per batch (``import_batch_size`` files), so an interrupted import keeps every batch already
 stored, and re-running it adds only what is missing (records are keyed by content hash per user).
-Per-file problems (corrupt image, bad JSONL line) are collected in the report with path and reason;
-they never abort the import.
+
+Every file is accounted for exactly once in :attr:`ImportReport.files` (see
+:mod:`catalog.importing.outcomes`): nothing one file holds — a corrupt header, broken EXIF, JSON
+nested 10,000 deep, a FIFO — can abort the import; it becomes that file's ``problem`` with a specific
+reason and the import goes on. Only a failure of the import itself (the database is gone) raises.
+
+Crash consistency: each batch's assets are stored with a ``clustering_owed`` mark in the same
+transaction, and the re-clustering that covers them clears the marks in its own
+(:mod:`catalog.importing.owed_work`). The import completes the owed work of its user at its start —
+so a run killed after committing rows is finished by the next, even when every file is then already
+known — and, in inline thumbnail mode, first makes the thumbnails the user's assets still lack.
 
 Pipeline (the metadata path never decodes pixels):
 
 1. files are read by :class:`~catalog.importing.file_reading.MetadataReader` — a process pool for
    large imports, whose workers also build the database rows — while earlier batches are written;
 2. each batch is ``COPY``-ed in (:mod:`catalog.importing.bulk_asset_repository`) and, in the same
-   transaction, the user's stored tool-export times are applied to the new assets
+   transaction, marked as owing a re-clustering and given the user's stored tool-export times
    (:mod:`catalog.importing.export_evidence`), so an export imported before its files still counts;
-3. after all batches, each user's affected span is re-clustered once (not once per batch);
-4. thumbnails come last, so sessions are queryable before any thumbnail exists:
-   :attr:`ThumbnailMode.INLINE` renders them here (demo, tests, a CLI run with no worker),
-   :attr:`ThumbnailMode.BACKGROUND` queues ``make_thumbnails`` jobs for the arq worker (``atelier
-   serve``, watched folders) and falls back to inline when no Redis URL is configured,
-   :attr:`ThumbnailMode.SKIP` leaves them to the worker's backfill.
+3. thumbnails: :attr:`ThumbnailMode.INLINE` renders them here (CLI, demo, tests) before
+   re-clustering, so the visual descriptors take part; :attr:`ThumbnailMode.BACKGROUND` queues
+   ``make_thumbnails`` jobs for the arq worker after re-clustering (``atelier serve``, watched
+   folders; falls back to inline without a Redis URL); :attr:`ThumbnailMode.SKIP` leaves them to
+   the worker's backfill;
+4. each user's owed re-clustering is completed once (not once per batch).
+
+Round trips: per batch, not per file (the ``COPY``, the insert, the owed marks, the export times and,
+when the batch held known files, one lookup of their ids).
 """
 
 from __future__ import annotations
@@ -27,7 +39,6 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -38,17 +49,18 @@ import asyncpg
 from sqlalchemy.exc import DBAPIError
 
 from catalog.accounts.service import get_or_create_user
-from catalog.assets.repository import set_thumbnails
 from catalog.database import SessionFactory, unit_of_work
+from catalog.importing import owed_work
 from catalog.importing.asset_rows import COPY_RECORD_ID_INDEX, copy_values, record_to_row, row_problem
 from catalog.importing.bulk_asset_repository import copy_new_assets
 from catalog.importing.discovery import FileKind, FoundFile, discover
 from catalog.importing.export_evidence import apply_stored_evidence
 from catalog.importing.file_reading import FileProblem, MetadataReader, ReadAsset
-from catalog.sessions.reclustering import ReclusterSummary, recluster_span
+from catalog.importing.outcomes import FileOutcome, Outcome, RecordCounts
+from catalog.importing.owed_work_repository import mark_clustering_owed
+from catalog.sessions.reclustering import ReclusterSummary
 from catalog.settings import AtelierSettings
 from catalog.tasks import queue_prompt_embeddings, queue_thumbnails
-from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
 from engine.record_codec import RecordLineError, read_records_jsonl
 from engine.records import GenerationRecord
 
@@ -68,9 +80,18 @@ class ImportReport:
     imported: int = 0
     already_known: int = 0
     records_imported: int = 0
+    files: list[FileOutcome] = field(default_factory=list)
+    """One outcome per entry met, sorted by path (what ``atelier import --json`` prints)."""
     problems: list[FileProblem] = field(default_factory=list)
+    """Every problem in detail: files, folders, refused record lines (``file.jsonl:12``)."""
     skipped: list[str] = field(default_factory=list)
+    """Paths of ignored entries (their reasons are in :attr:`files`)."""
+    thumbnail_problems: list[FileProblem] = field(default_factory=list)
+    """Files imported this run whose thumbnail could not be made (still imported and clustered)."""
     thumbnails_made: int = 0
+    earlier_thumbnails_made: int = 0
+    """Thumbnails made at the start for assets an earlier (interrupted) import left without one."""
+    earlier_thumbnails_failed: int = 0
     thumbnails_queued: int = 0
     """Assets whose thumbnails were queued for the worker (``ThumbnailMode.BACKGROUND``)."""
     times_from_exports: int = 0
@@ -85,6 +106,33 @@ class ImportReport:
     def sessions_touched(self) -> int:
         return sum(summary.sessions_written for summary in self.reclustering)
 
+    def outcome_counts(self) -> dict[str, int]:
+        counts = {str(outcome): 0 for outcome in Outcome}
+        for item in self.files:
+            counts[str(item.outcome)] += 1
+        return counts
+
+    @property
+    def has_problems(self) -> bool:
+        return any(item.outcome is Outcome.PROBLEM for item in self.files)
+
+    def summary_json(self) -> dict[str, Any]:
+        return {
+            "files": len(self.files),
+            **self.outcome_counts(),
+            "records_imported": self.records_imported,
+            "thumbnail_warnings": len(self.thumbnail_problems),
+            "sessions_updated": self.sessions_touched,
+        }
+
+    def _add(self, outcome: FileOutcome) -> FileOutcome:
+        self.files.append(outcome)
+        if outcome.outcome is Outcome.PROBLEM and outcome.records is None:
+            self.problems.append(FileProblem(outcome.path, outcome.reason or "problem"))
+        elif outcome.outcome is Outcome.IGNORED:
+            self.skipped.append(outcome.path)
+        return outcome
+
 
 @dataclass(slots=True)
 class _UserBatches:
@@ -94,6 +142,8 @@ class _UserBatches:
     thumbnail_sources: dict[uuid.UUID, dict[uuid.UUID, Path]] = field(
         default_factory=lambda: defaultdict(dict)
     )
+    imported_files: dict[uuid.UUID, FileOutcome] = field(default_factory=dict)
+    """Outcome of each image file imported, by asset id (a thumbnail failure is noted on it)."""
 
 
 @dataclass(slots=True)
@@ -103,6 +153,15 @@ class _PendingRow:
     source_path: Path | None
     label: str
     """Where the row came from, for a problem report (a file path, or ``file.jsonl: record <id>``)."""
+
+
+@dataclass(slots=True)
+class _Stored:
+    """What became of a batch's rows, by record id."""
+
+    new: dict[str, uuid.UUID] = field(default_factory=dict)
+    known: dict[str, uuid.UUID] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 async def import_paths(
@@ -115,28 +174,43 @@ async def import_paths(
     honour_record_users: bool = True,
     make_thumbnails: bool = True,
     thumbnails: ThumbnailMode = ThumbnailMode.INLINE,
+    complete_missing_thumbnails: bool = True,
 ) -> ImportReport:
     """Import ``paths`` for ``user_handle`` (created if missing). JSONL records naming another
     ``user`` go to that user when ``honour_record_users`` (the local CLI), else to ``user_handle``.
-    ``make_thumbnails=False`` is the same as ``thumbnails=ThumbnailMode.SKIP``."""
+    ``make_thumbnails=False`` is the same as ``thumbnails=ThumbnailMode.SKIP``.
+    ``complete_missing_thumbnails`` (inline mode only): first make the thumbnails the user's stored
+    assets lack — a watched folder's batches turn it off (the first import already did it)."""
     report = ImportReport()
-    found = list(discover(paths))
-    report.files_seen = len(found)
+    mode = thumbnails if make_thumbnails else ThumbnailMode.SKIP
+    if mode is ThumbnailMode.BACKGROUND and not settings.redis_url:
+        mode = ThumbnailMode.INLINE  # nothing to queue on: the catalog must still end up complete
     async with unit_of_work(factory) as session:
         owner = await get_or_create_user(session, user_handle, timezone=settings.timezone)
         owner_id, owner_timezone = owner.id, owner.timezone
-    batches = _UserBatches()
 
-    images = [item.path for item in found if item.kind is FileKind.IMAGE]
+    started = time.perf_counter()
+    if mode is ThumbnailMode.INLINE and complete_missing_thumbnails:
+        earlier = await owed_work.make_missing_thumbnails(factory, settings, owner_id)
+        report.earlier_thumbnails_made = len(earlier.made)
+        report.earlier_thumbnails_failed = len(earlier.failed)
+        report.thumbnails_made += len(earlier.made)
+    report.reclustering.extend(await owed_work.complete_owed_clustering(factory, owner_id))
+    report.phase_seconds["owed_work"] = time.perf_counter() - started
+
+    found = list(discover(paths))
+    report.files_seen = len(found)
+    batches = _UserBatches()
     for item in found:
         if item.kind is FileKind.SKIPPED:
-            report.skipped.append(str(item.path))
-        elif item.kind is FileKind.MISSING:
-            report.problems.append(FileProblem(str(item.path), "no such file or folder"))
-        if item.kind in (FileKind.SKIPPED, FileKind.MISSING):
+            report._add(FileOutcome(str(item.path), Outcome.IGNORED, item.reason))
+        elif item.kind in (FileKind.MISSING, FileKind.PROBLEM):
+            report._add(FileOutcome(str(item.path), Outcome.PROBLEM, item.reason))
+        if item.kind in (FileKind.SKIPPED, FileKind.MISSING, FileKind.PROBLEM):
             _advance(progress, 1)
 
     started = time.perf_counter()
+    images = [item.path for item in found if item.kind is FileKind.IMAGE]
     with MetadataReader(len(images)) as reader:
         pending: list[_PendingRow] = []
         async for chunk in reader.read_asset_rows(images, owner_timezone, owner_id):
@@ -144,13 +218,13 @@ async def import_paths(
                 if isinstance(outcome, ReadAsset):
                     pending.append(_PendingRow(outcome.record_id, outcome.values, path, str(path)))
                 else:
-                    report.problems.append(outcome)
+                    report._add(FileOutcome(str(path), Outcome.PROBLEM, outcome.reason))
                     _advance(progress, 1)
             if len(pending) >= settings.import_batch_size:
-                await _store(factory, pending, owner_id, report, batches)
+                await _store_image_files(factory, pending, owner_id, report, batches)
                 _advance(progress, len(pending))
                 pending = []
-        await _store(factory, pending, owner_id, report, batches)
+        await _store_image_files(factory, pending, owner_id, report, batches)
         _advance(progress, len(pending))
 
     for item in found:
@@ -159,23 +233,22 @@ async def import_paths(
                 factory, item, settings, owner_id, owner_timezone, honour_record_users, report, batches
             )
             _advance(progress, 1)
-
     report.phase_seconds["read_and_store"] = time.perf_counter() - started
-
-    mode = thumbnails if make_thumbnails else ThumbnailMode.SKIP
-    if mode is ThumbnailMode.BACKGROUND and not settings.redis_url:
-        mode = ThumbnailMode.INLINE  # nothing to queue on: the catalog must still end up complete
 
     started = time.perf_counter()
     if mode is ThumbnailMode.INLINE:  # before re-clustering, so the visual descriptors take part
         for user_id, sources in batches.thumbnail_sources.items():
-            report.thumbnails_made += await _make_thumbnails(factory, settings, user_id, sources, report)
+            made = await owed_work.make_thumbnails(factory, settings, user_id, sources)
+            report.thumbnails_made += len(made.made)
+            for asset_id, reason in sorted(made.failed.items(), key=lambda item: str(sources[item[0]])):
+                imported = batches.imported_files[asset_id]
+                imported.reason = f"thumbnail failed: {reason}"
+                report.thumbnail_problems.append(FileProblem(imported.path, reason))
     report.phase_seconds["thumbnails"] = time.perf_counter() - started
 
     started = time.perf_counter()
     for user_id, asset_ids in batches.new_asset_ids.items():
-        async with unit_of_work(factory) as session:
-            report.reclustering.append(await recluster_span(session, user_id, asset_ids))
+        report.reclustering.extend(await owed_work.complete_owed_clustering(factory, user_id))
         report.new_asset_ids.extend(asset_ids)
     report.phase_seconds["recluster"] = time.perf_counter() - started
 
@@ -188,74 +261,99 @@ async def import_paths(
         if batches.new_asset_ids and settings.prompt_embeddings:
             await queue_prompt_embeddings(settings.redis_url)
         report.phase_seconds["queue"] = time.perf_counter() - started
+    report.files.sort(key=lambda outcome: outcome.path)
     report.problems.sort(key=lambda problem: problem.path)
     return report
 
 
-async def _store(
+async def _store_image_files(
     factory: SessionFactory,
     pending: Sequence[_PendingRow],
     user_id: uuid.UUID,
     report: ImportReport,
     batches: _UserBatches,
 ) -> None:
-    """One batch, one transaction: new rows in, stored export times applied to them.
+    """Store one batch of read image files and account for each file."""
+    stored = await _store(factory, pending, user_id, report)
+    first_of: dict[str, str] = {}
+    for item in pending:
+        if item.record_id in stored.refused:
+            report._add(FileOutcome(item.label, Outcome.PROBLEM, stored.refused[item.record_id]))
+        elif item.record_id in first_of:  # the same bytes twice in this batch
+            asset_id = stored.new.get(item.record_id) or stored.known.get(item.record_id)
+            reason = f"same content as {first_of[item.record_id]}"
+            report._add(FileOutcome(item.label, Outcome.KNOWN, reason, asset_id))
+            report.already_known += 1
+        elif item.record_id in stored.new:
+            asset_id = stored.new[item.record_id]
+            outcome = report._add(FileOutcome(item.label, Outcome.IMPORTED, None, asset_id))
+            report.imported += 1
+            batches.new_asset_ids[user_id].append(asset_id)
+            if item.source_path is not None:
+                batches.thumbnail_sources[user_id][asset_id] = item.source_path
+                batches.imported_files[asset_id] = outcome
+        else:
+            report._add(FileOutcome(item.label, Outcome.KNOWN, None, stored.known.get(item.record_id)))
+            report.already_known += 1
+        first_of.setdefault(item.record_id, item.label)
+
+
+async def _store(
+    factory: SessionFactory, pending: Sequence[_PendingRow], user_id: uuid.UUID, report: ImportReport
+) -> _Stored:
+    """One batch, one transaction: new rows in, marked as owing a re-clustering, stored export times
+    applied to them.
 
     Should the database refuse the batch for its data (a value no check foresaw), the batch is
-    stored again row by row, each in its own transaction, and only the refused rows are reported:
+    stored again row by row, each in its own transaction, and only the refused rows are refused:
     one bad file never costs the others their place.
     """
+    stored = _Stored()
     if not pending:
-        return
+        return stored
     unique: dict[str, _PendingRow] = {}
     for item in pending:
         unique.setdefault(item.record_id, item)
-    refused: set[str] = set()
     try:
-        inserted = await _store_rows(factory, user_id, list(unique.values()), report)
+        stored.new, stored.known = await _store_rows(factory, user_id, list(unique.values()), report)
     except Exception as error:
         if not _is_data_error(error):
             raise
-        inserted = {}
         for item in unique.values():
             try:
-                inserted |= await _store_rows(factory, user_id, [item], report)
+                new, known = await _store_rows(factory, user_id, [item], report)
             except Exception as row_error:
                 if not _is_data_error(row_error):
                     raise
-                refused.add(item.record_id)
-                report.problems.append(FileProblem(item.label, f"cannot be stored ({_reason(row_error)})"))
-    from_files = pending[0].source_path is not None
-    report.imported += len(inserted) if from_files else 0
-    report.records_imported += 0 if from_files else len(inserted)
-    report.already_known += len(pending) - len(inserted) - len(refused)  # a refused file's copy: known
-    for record_id, asset_id in inserted.items():
-        item = unique[record_id]
-        batches.new_asset_ids[user_id].append(asset_id)
-        if item.source_path is not None:
-            batches.thumbnail_sources[user_id][asset_id] = item.source_path
+                stored.refused[item.record_id] = f"cannot be stored ({_reason(row_error)})"
+                continue
+            stored.new |= new
+            stored.known |= known
+    return stored
 
 
 async def _store_rows(
     factory: SessionFactory, user_id: uuid.UUID, rows: Sequence[_PendingRow], report: ImportReport
-) -> dict[str, uuid.UUID]:
+) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]]:
     async with unit_of_work(factory) as session:
-        inserted = await copy_new_assets(session, [row.values for row in rows])
+        inserted, known = await copy_new_assets(session, [row.values for row in rows])
+        await mark_clustering_owed(session, user_id, list(inserted.values()))
         applied = await apply_stored_evidence(session, user_id, asset_ids=list(inserted.values()))
     report.times_from_exports += len(applied.updated)
-    return inserted
+    return inserted, known
 
 
 def _is_data_error(error: BaseException) -> bool:
-    """A refusal of the data itself (SQLSTATE class 22 or 23, or text that cannot be encoded), as
-    opposed to a lost connection or a server problem, which must abort the import."""
-    if isinstance(error, UnicodeError):
+    """A refusal of the data itself (SQLSTATE class 22 or 23, or a value the driver cannot encode —
+    text that is not UTF-8, an integer out of its column's range), as opposed to a lost connection
+    or a server problem, which must abort the import."""
+    if isinstance(error, UnicodeError | OverflowError):
         return True
     cause = error.orig if isinstance(error, DBAPIError) else error
     state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
     if isinstance(cause, asyncpg.PostgresError) or state:
         return str(state or "")[:2] in ("22", "23")
-    return isinstance(cause, asyncpg.DataError | UnicodeError)
+    return isinstance(cause, asyncpg.DataError | UnicodeError | OverflowError)
 
 
 def _reason(error: BaseException) -> str:
@@ -273,72 +371,82 @@ async def _import_records_file(
     report: ImportReport,
     batches: _UserBatches,
 ) -> None:
+    """Store the records of one ``.jsonl`` file and account for the file (one outcome)."""
+    path = str(item.path)
+    try:
+        lines = list(read_records_jsonl(item.path, local_tz=ZoneInfo(owner_timezone)))
+    except OSError as error:
+        report._add(FileOutcome(path, Outcome.PROBLEM, f"cannot read ({error.strerror or error})"))
+        return
+    except Exception as error:  # whatever the file holds, it is this file's problem only
+        report._add(FileOutcome(path, Outcome.PROBLEM, f"cannot read records ({type(error).__name__})"))
+        return
+    if not lines:
+        report._add(FileOutcome(path, Outcome.IGNORED, "no records (empty file)"))
+        return
+    counts = RecordCounts()
+    refusals: list[str] = []
+
+    def refuse(label: str, reason: str) -> None:
+        counts.refused += 1
+        where = label.removeprefix(path)
+        refusals.append(f"line {where[1:]}: {reason}" if where.startswith(":") else f"{where[2:]}: {reason}")
+        report.problems.append(FileProblem(label, reason))
+
     user_ids: dict[str | None, uuid.UUID] = {None: owner_id}
     pending: dict[uuid.UUID, list[_PendingRow]] = defaultdict(list)
-    try:
-        outcomes = list(read_records_jsonl(item.path, local_tz=ZoneInfo(owner_timezone)))
-    except OSError as error:
-        report.problems.append(FileProblem(str(item.path), f"cannot read ({error.strerror or error})"))
-        return
-    for outcome in outcomes:
-        if isinstance(outcome, RecordLineError):
-            report.problems.append(FileProblem(f"{item.path}:{outcome.line_number}", outcome.message))
+    for line in lines:
+        if isinstance(line, RecordLineError):
+            refuse(f"{path}:{line.line_number}", line.message)
             continue
-        handle = outcome.user if honour_record_users else None
+        handle = line.user if honour_record_users else None
         if handle not in user_ids:
             async with unit_of_work(factory) as session:
                 user_ids[handle] = (
                     await get_or_create_user(session, str(handle), timezone=owner_timezone)
                 ).id
         user_id = user_ids[handle]
-        label = f"{item.path}: record {str(outcome.id)[:60]}"
+        label = f"{path}: record {str(line.id)[:60]}"
         try:
-            row = record_to_row(_without_user(outcome), user_id=user_id)
+            row = record_to_row(_without_user(line), user_id=user_id)
             problem = row_problem(row)
             values = copy_values(row) if problem is None else ()
         except Exception as error:  # e.g. text that is not encodable as UTF-8: this record only
             problem = f"cannot be stored ({type(error).__name__}: {error})"
         if problem is not None:
-            report.problems.append(FileProblem(label, problem))
+            refuse(label, problem)
             continue
         pending[user_id].append(_PendingRow(values[COPY_RECORD_ID_INDEX], values, None, label))
     for user_id, rows in pending.items():
         for start in range(0, len(rows), settings.import_batch_size):
-            await _store(factory, rows[start : start + settings.import_batch_size], user_id, report, batches)
+            chunk = rows[start : start + settings.import_batch_size]
+            stored = await _store(factory, chunk, user_id, report)
+            counted: set[str] = set()
+            for pending_row in chunk:
+                record_id = pending_row.record_id
+                if record_id in stored.refused:
+                    refuse(pending_row.label, stored.refused[record_id])
+                elif record_id in stored.new and record_id not in counted:
+                    counts.imported += 1
+                    batches.new_asset_ids[user_id].append(stored.new[record_id])
+                else:
+                    counts.known += 1
+                counted.add(record_id)
+    report.records_imported += counts.imported
+    report.already_known += counts.known  # records, like files, already stored
+    if counts.refused:
+        total = counts.imported + counts.known + counts.refused
+        reason = f"{counts.refused} of {total} records refused (first: {refusals[0]})"
+        report._add(FileOutcome(path, Outcome.PROBLEM, reason, records=counts))
+    elif counts.imported:
+        report._add(FileOutcome(path, Outcome.IMPORTED, records=counts))
+    else:
+        report._add(FileOutcome(path, Outcome.KNOWN, records=counts))
 
 
 def _without_user(record: GenerationRecord) -> GenerationRecord:
     record.user = None
     return record
-
-
-async def _make_thumbnails(
-    factory: SessionFactory,
-    settings: AtelierSettings,
-    user_id: uuid.UUID,
-    sources: dict[uuid.UUID, Path],
-    report: ImportReport,
-) -> int:
-    def render(item: tuple[uuid.UUID, Path]) -> tuple[uuid.UUID, MadeThumbnail | None, str | None]:
-        asset_id, path = item
-        try:
-            return (
-                asset_id,
-                make_thumbnail(path, settings.thumbnails_dir, size_px=settings.thumbnail_size_px),
-                None,
-            )
-        except ThumbnailError as error:
-            return asset_id, None, str(error)
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        outcomes = list(pool.map(render, sources.items()))
-    made = {asset_id: thumbnail for asset_id, thumbnail, _ in outcomes if thumbnail is not None}
-    for asset_id, _, problem in outcomes:
-        if problem is not None:
-            report.problems.append(FileProblem(str(sources[asset_id]), problem))
-    async with unit_of_work(factory) as session:
-        await set_thumbnails(session, user_id, made)
-    return len(made)
 
 
 def _advance(progress: ProgressCallback | None, count: int) -> None:

@@ -114,7 +114,12 @@ async def watch_folders(
 
     async def import_batch(paths: Sequence[Path]) -> None:
         report = await import_paths(
-            factory, settings, user_handle=user_handle, paths=paths, thumbnails=thumbnails
+            factory,
+            settings,
+            user_handle=user_handle,
+            paths=paths,
+            thumbnails=thumbnails,
+            complete_missing_thumbnails=False,  # per batch it would retry every failed file again
         )
         summary.batches += 1
         summary.imported += report.imported

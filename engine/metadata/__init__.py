@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from engine.metadata.container import read_container, walk_metadata_segments
 from engine.metadata.copy_times import TIME_REJECTED
 from engine.metadata.dispatch import read_tool
 from engine.metadata.editors import detect_editor
+from engine.metadata.files import NotARegularFile, open_regular_file
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, note_error
 from engine.metadata.result import ImageReadResult, UnreadableImage
@@ -55,15 +55,16 @@ MAX_FILE_BYTES = 1024 * 1024 * 1024
 
 
 def read_image(path: Path, *, local_tz: tzinfo | None = None) -> ImageReadResult:
-    """Read one image file (bytes read once; mtime from the same open file's ``fstat``)."""
+    """Read one image file (bytes read once; mtime from the same open file's ``fstat``). A FIFO,
+    socket or device is refused without waiting on it (:func:`open_regular_file`)."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular_file(path) as handle:
             info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise UnreadableImage(path, "not a regular file")
             if info.st_size > MAX_FILE_BYTES:
                 raise UnreadableImage(path, f"file too large ({info.st_size} bytes)")
             data = handle.read()
+    except NotARegularFile as exc:
+        raise UnreadableImage(path, str(exc)) from None
     except UnreadableImage:
         raise
     except FileNotFoundError:

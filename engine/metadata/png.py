@@ -21,6 +21,8 @@ from engine.metadata.result import UnreadableImage
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XMP_KEYWORD = "XML:com.adobe.xmp"
 _ALPHA_COLOUR_TYPES = frozenset({4, 6})
+MAX_PNG_SIDE_PX = 2**31 - 1
+"""The PNG specification's limit on width and height; a larger value marks a corrupt header."""
 
 
 def iter_png_chunks(data: bytes, errors: list[str] | None = None) -> Iterator[tuple[bytes, int, int]]:
@@ -57,6 +59,10 @@ def read_png(data: bytes, path: str) -> RawMetadata:
     width, height, _depth, colour_type = struct.unpack_from(">IIBB", data, 16)
     if width == 0 or height == 0:
         raise UnreadableImage(path, "PNG header declares a zero image size")
+    if width > MAX_PNG_SIDE_PX or height > MAX_PNG_SIDE_PX:
+        raise UnreadableImage(
+            path, f"PNG header declares an impossible size {width}x{height} (the format allows 2^31-1)"
+        )
     raw = RawMetadata("png", width, height, has_alpha=colour_type in _ALPHA_COLOUR_TYPES)
     budget = _InflateBudget()
     saw_idat = False

@@ -40,3 +40,28 @@ async def test_vector_columns_exist(database_url: str) -> None:
     columns = {(table, column): kind for table, column, kind, _ in await _schema(database_url)}
     assert columns[("prompt_embeddings", "embedding")] == "USER-DEFINED"
     assert columns[("assets", "visual_embedding")] == "USER-DEFINED"
+
+
+async def test_upgrading_to_0005_owes_clustering_to_timed_assets_outside_every_session(
+    database_url: str,
+) -> None:
+    """The orphans a killed import left before ``clustering_owed`` existed are owed after upgrading."""
+    await downgrade_async(database_url, "0004")
+    socket_dir = database_url.split("host=", 1)[1]
+    database = database_url.split("@/", 1)[1].split("?", 1)[0]
+    connection = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
+    try:
+        user_id = await connection.fetchval("INSERT INTO users (handle) VALUES ('ada') RETURNING id")
+        orphan = await connection.fetchval(
+            "INSERT INTO assets (user_id, record_id, tool, created_at) "
+            "VALUES ($1, 'timed', 'unknown', now()) RETURNING id",
+            user_id,
+        )
+        await connection.execute(
+            "INSERT INTO assets (user_id, record_id, tool) VALUES ($1, 'timeless', 'unknown')", user_id
+        )
+        await upgrade_async(database_url)
+        owed = await connection.fetch("SELECT asset_id, user_id FROM clustering_owed")
+    finally:
+        await connection.close()
+    assert [(row["asset_id"], row["user_id"]) for row in owed] == [(orphan, user_id)]

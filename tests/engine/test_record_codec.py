@@ -95,3 +95,27 @@ def test_jsonl_reports_bad_lines_and_keeps_the_rest(tmp_path: Path) -> None:
     assert [e.line_number for e in errors] == [3, 4]
     assert "'seed'" in errors[1].message
     assert all(r.user == "ada" for r in results if isinstance(r, GenerationRecord))
+
+
+def test_a_line_nested_ten_thousand_deep_is_a_line_error_and_the_next_line_still_reads(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "deep.jsonl"
+    good = '{"id": "after", "tool": "comfyui"}\n'
+    path.write_text('{"a":' * 10_000 + "\n" + "[" * 65 + "]" * 65 + "\n" + good)
+
+    results = list(read_records_jsonl(path))
+
+    assert [type(item) for item in results] == [RecordLineError, RecordLineError, GenerationRecord]
+    assert all("nested deeper than 64 levels" in item.message for item in results[:2])  # type: ignore[union-attr]
+    assert [item.line_number for item in results[:2]] == [1, 2]  # type: ignore[union-attr]
+
+
+def test_nesting_up_to_the_limit_is_kept_in_extra(tmp_path: Path) -> None:
+    path = tmp_path / "nested.jsonl"
+    nested = "[" * 63 + "]" * 63
+    path.write_text('{"id": "n", "tool": "comfyui", "deep": ' + nested + "}\n")
+
+    (record,) = list(read_records_jsonl(path))
+
+    assert isinstance(record, GenerationRecord) and "deep" in record.extra

@@ -331,7 +331,7 @@ def test_permission_denied_is_unreadable(tmp_path: Path, monkeypatch: pytest.Mon
     def denied(*_args: Any, **_kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("engine.metadata.open", denied, raising=False)
+    monkeypatch.setattr("engine.metadata.open_regular_file", denied)
     with pytest.raises(UnreadableImage, match="permission denied"):
         read_image(path)
 

@@ -1,0 +1,136 @@
+"""Work an import owes its catalog, made durable so a killed import is completed by the next run.
+
+Clustering: every asset is stored together with a ``clustering_owed`` mark (same transaction, see
+:func:`~catalog.importing.owed_work_repository.mark_clustering_owed`); a thumbnail stored with its
+visual descriptor marks its asset again (the descriptor takes part in clustering).
+:func:`complete_owed_clustering` re-clusters the span of a user's owed assets and deletes exactly
+those marks in the same transaction, under the user's stream lock, so each mark is consumed once
+and a crash before the commit leaves it in place. Idempotent: with nothing owed it is one query.
+
+Thumbnails: :func:`make_thumbnails` renders a set of assets' thumbnails (threads, off the event
+loop) and stores them in one transaction; :func:`make_missing_thumbnails` does it for every asset
+of a user that has a file but no thumbnail (what a killed inline import left undone). A file that
+cannot be rendered is reported and left without one (a later run tries it again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from catalog.assets.repository import set_thumbnails
+from catalog.database import SessionFactory, unit_of_work
+from catalog.importing.owed_work_repository import (
+    assets_missing_thumbnails,
+    clear_clustering_owed,
+    clustering_owed_assets,
+    mark_clustering_owed,
+    users_owed_clustering,
+)
+from catalog.sessions.reclustering import ReclusterSummary, recluster_span
+from catalog.sessions.repository import lock_user_stream
+from catalog.settings import AtelierSettings
+from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
+
+THUMBNAIL_THREADS = 4
+MISSING_THUMBNAILS_PAGE = 200
+
+
+@dataclass(slots=True)
+class ThumbnailResults:
+    made: set[uuid.UUID] = field(default_factory=set)
+    failed: dict[uuid.UUID, str] = field(default_factory=dict)
+    """Asset id → why its thumbnail could not be made."""
+
+
+async def complete_owed_clustering(
+    session_factory: SessionFactory, user_id: uuid.UUID | None = None
+) -> list[ReclusterSummary]:
+    """Re-cluster whatever is owed — for ``user_id``, or for every user when ``None`` — and settle
+    the marks; one transaction per user. Returns one summary per user that owed anything."""
+    if user_id is None:
+        async with session_factory() as session:
+            owners = await users_owed_clustering(session)
+    else:
+        owners = [user_id]
+    summaries: list[ReclusterSummary] = []
+    for owner in owners:
+        async with unit_of_work(session_factory) as session:
+            await lock_user_stream(session, owner)  # read the marks as the previous holder left them
+            owed = await clustering_owed_assets(session, owner)
+            if owed:
+                summaries.append(await recluster_span(session, owner, owed))
+                await clear_clustering_owed(session, owner, owed)
+    return summaries
+
+
+async def make_thumbnails(
+    session_factory: SessionFactory,
+    settings: AtelierSettings,
+    user_id: uuid.UUID,
+    sources: Mapping[uuid.UUID, Path],
+) -> ThumbnailResults:
+    """Render and store thumbnails of ``sources`` (asset id → file) for ``user_id``; each stored one
+    owes its asset a re-clustering (same transaction). Never raises for a file's own fault."""
+    results = ThumbnailResults()
+    if not sources:
+        return results
+    made, failed = await asyncio.to_thread(_render_all, settings, dict(sources))
+    results.failed = failed
+    if made:
+        async with unit_of_work(session_factory) as session:
+            await set_thumbnails(session, user_id, made)
+            await mark_clustering_owed(session, user_id, list(made))
+        results.made = set(made)
+    return results
+
+
+async def make_missing_thumbnails(
+    session_factory: SessionFactory, settings: AtelierSettings, user_id: uuid.UUID
+) -> ThumbnailResults:
+    """Thumbnails for every asset of ``user_id`` that has a file but none yet, a page at a time."""
+    results = ThumbnailResults()
+    after: uuid.UUID | None = None
+    while True:
+        async with session_factory() as session:
+            page = await assets_missing_thumbnails(
+                session, user_id, after=after, limit=MISSING_THUMBNAILS_PAGE
+            )
+        if not page:
+            return results
+        after = page[-1][0]
+        done = await make_thumbnails(session_factory, settings, user_id, dict(page))
+        results.made |= done.made
+        results.failed |= done.failed
+
+
+def _render_all(
+    settings: AtelierSettings, sources: dict[uuid.UUID, Path]
+) -> tuple[dict[uuid.UUID, MadeThumbnail], dict[uuid.UUID, str]]:
+    def render(item: tuple[uuid.UUID, Path]) -> tuple[uuid.UUID, MadeThumbnail | str]:
+        asset_id, path = item
+        try:
+            return asset_id, make_thumbnail(path, settings.thumbnails_dir, size_px=settings.thumbnail_size_px)
+        except ThumbnailError as error:
+            return asset_id, _without_path(str(error), path)
+        except Exception as error:  # e.g. storing it failed (disk full): this file only
+            return asset_id, f"thumbnail failed unexpectedly ({type(error).__name__}: {error})"
+
+    made: dict[uuid.UUID, MadeThumbnail] = {}
+    failed: dict[uuid.UUID, str] = {}
+    with ThreadPoolExecutor(max_workers=THUMBNAIL_THREADS) as pool:
+        for asset_id, outcome in pool.map(render, sources.items()):
+            if isinstance(outcome, MadeThumbnail):
+                made[asset_id] = outcome
+            else:
+                failed[asset_id] = outcome
+    return made, failed
+
+
+def _without_path(message: str, path: Path) -> str:
+    prefix = f"{path}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
