@@ -178,9 +178,9 @@ def test_100_mb_text_chunk_is_skipped_not_loaded(tmp_path: Path) -> None:
     path = tmp_path / "huge.png"
     payload = b"parameters\0" + b"A" * (100 * 1024 * 1024)
     path.write_bytes(build_png(png_chunk(b"tEXt", payload), text_chunk("Comment", "still read")))
-    started = time.perf_counter()
+    started = time.process_time()
     result = read_image(path)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert result.record.tool == "unknown"
     assert result.record.extra["texts"] == {"Comment": "still read"}
     assert any("skipped" in message for message in errors_of(result))
@@ -287,9 +287,9 @@ def test_cyclic_links_terminate() -> None:
         "8": {"class_type": "CLIPTextEncode", "inputs": {"text": ["9", 0]}},
         "9": {"class_type": "StringConcatenate", "inputs": {"string_a": ["9", 0], "string_b": ["8", 0]}},
     }
-    started = time.perf_counter()
+    started = time.process_time()
     result = read(graph_png(graph))
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert result.record.tool == "comfyui"
     assert {sampler["steps"] for sampler in result.record.extra["samplers"]} == {1, 20}
     errors_of(result)
@@ -307,9 +307,9 @@ def test_graph_with_many_nodes_stays_fast() -> None:
         "class_type": "KSampler",
         "inputs": {"positive": ["0", 0], "negative": ["3999", 0], "steps": 3},
     }
-    started = time.perf_counter()
+    started = time.process_time()
     result = read(graph_png(graph))
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert result.record.steps == 3
 
 
@@ -365,9 +365,9 @@ def test_chmod_000_is_unreadable(tmp_path: Path) -> None:
 )
 def test_pathological_text_stays_under_a_second(chunks: list[bytes]) -> None:
     data = build_png(*chunks)
-    started = time.perf_counter()
+    started = time.process_time()
     result = read(data)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     errors_of(result)
     assert elapsed < 1.0, f"{elapsed:.2f}s"
 
@@ -375,7 +375,7 @@ def test_pathological_text_stays_under_a_second(chunks: list[bytes]) -> None:
 def test_many_small_bombs_share_one_inflate_budget() -> None:
     bomb = zlib.compress(b"\0" * (MAX_TEXT_BYTES - 16), 9)
     data = build_png(*(ztxt_chunk(f"k{index}", bomb) for index in range(40)))
-    started = time.perf_counter()
+    started = time.process_time()
     result = read(data)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert any("budget" in message for message in errors_of(result))

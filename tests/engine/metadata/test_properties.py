@@ -125,9 +125,9 @@ def graphs(draw: st.DrawFn) -> dict[str, Any]:
 def test_graph_walk_total_and_fast(graph: dict[str, Any]) -> None:
     normalised = normalise_graph(graph)
     assert normalised is not None
-    started = time.perf_counter()
+    started = time.process_time()
     summary = summarise(normalised)
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert len(summary.workflow_hash) == 32
 
 
