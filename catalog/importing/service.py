@@ -45,8 +45,10 @@ from catalog.importing.bulk_asset_repository import copy_new_assets
 from catalog.importing.discovery import FileKind, FoundFile, discover
 from catalog.importing.export_evidence import apply_stored_evidence
 from catalog.importing.file_reading import FileProblem, MetadataReader, ReadAsset
+from catalog.library_locks import lock_user_library
 from catalog.sessions.reclustering import ReclusterSummary, recluster_span
 from catalog.settings import AtelierSettings
+from catalog.storage import thumbnail_store
 from catalog.tasks import queue_prompt_embeddings, queue_thumbnails
 from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
 from engine.record_codec import RecordLineError, read_records_jsonl
@@ -319,14 +321,12 @@ async def _make_thumbnails(
     sources: dict[uuid.UUID, Path],
     report: ImportReport,
 ) -> int:
+    store = thumbnail_store(settings)
+
     def render(item: tuple[uuid.UUID, Path]) -> tuple[uuid.UUID, MadeThumbnail | None, str | None]:
         asset_id, path = item
         try:
-            return (
-                asset_id,
-                make_thumbnail(path, settings.thumbnails_dir, size_px=settings.thumbnail_size_px),
-                None,
-            )
+            return (asset_id, make_thumbnail(path, store, size_px=settings.thumbnail_size_px), None)
         except ThumbnailError as error:
             return asset_id, None, str(error)
 
@@ -337,6 +337,7 @@ async def _make_thumbnails(
         if problem is not None:
             report.problems.append(FileProblem(str(sources[asset_id]), problem))
     async with unit_of_work(factory) as session:
+        await lock_user_library(session, user_id)  # the library lock order: stream lock, then rows
         await set_thumbnails(session, user_id, made)
     return len(made)
 
