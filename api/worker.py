@@ -123,7 +123,7 @@ def run_worker(settings: AtelierSettings) -> None:
     """Run the worker until SIGTERM/SIGINT, then stop gracefully (see the module docstring). It is
     built inside the running loop: arq's ``Worker`` binds the loop it is created on."""
 
-    logging.config.dictConfig(default_log_config(verbose=False))  # arq's job lines on stderr
+    logging.config.dictConfig(worker_log_config())
 
     async def main() -> None:
         worker = Worker(
@@ -139,6 +139,14 @@ def run_worker(settings: AtelierSettings) -> None:
             await worker.close()
 
     asyncio.run(main())
+
+
+def worker_log_config() -> dict[str, Any]:
+    """arq's job lines, and our jobs' own warnings (transient retries, healing), on stderr."""
+    config = default_log_config(verbose=False)
+    for name in ("catalog", "reflection", "billing"):
+        config["loggers"][name] = {"handlers": ["arq.standard"], "level": "INFO"}
+    return config
 
 
 def check_worker_health(settings: AtelierSettings) -> int:
