@@ -94,6 +94,7 @@ def worker_options(settings: AtelierSettings) -> dict[str, Any]:
         ctx["curator_backend"] = curator_for(settings)
         ctx["thumbnail_store"] = thumbnail_store(settings)
         ctx["models"] = {}  # filled lazily by jobs; shared by the per-job copies of ctx
+        ctx["unrenderable"] = set()  # assets whose file failed to render in this process (see backfill)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         backend = ctx.get("curator_backend")

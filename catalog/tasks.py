@@ -68,12 +68,15 @@ async def backfill_thumbnails(
 ) -> int:
     """Make thumbnails for assets that have a file but none yet; returns how many were made.
 
-    Assets whose file cannot be rendered are tried once per run. ``budget_seconds``: start no new
-    batch after that long (what is left is found again by the next run)."""
+    Assets whose file cannot be rendered are tried once per run, and once per worker process when
+    the worker keeps a ``ctx["unrenderable"]`` set (it does: the healing cron then does not decode a
+    corrupt file every 30 s). ``budget_seconds``: start no new batch after that long (what is left is
+    found again by the next run)."""
     factory: SessionFactory = ctx["session_factory"]
     started = time.monotonic()
     made_total = 0
-    failed: set[uuid.UUID] = set()
+    kept = ctx.get("unrenderable")
+    failed: set[uuid.UUID] = kept if isinstance(kept, set) else set()
     while budget_seconds is None or time.monotonic() - started < budget_seconds:
         async with factory() as session:
             statement = select(Asset.id, Asset.user_id, Asset.file_path).where(

@@ -88,10 +88,16 @@ async def test_which_errors_are_transient(session_factory: SessionFactory) -> No
     assert not is_transient(ValueError("bad input"))
 
 
-def _copy_fixtures(fixtures_dir: Path, target: Path) -> None:
+def _copy_fixtures(fixtures_dir: Path, target: Path, *, with_broken_pixels: bool = False) -> None:
     target.mkdir()
-    for source in sorted((fixtures_dir / "images" / "ComfyUI").glob("*.png"))[:6]:
+    sources = sorted((fixtures_dir / "images" / "ComfyUI").glob("*.png"))[:6]
+    for source in sources:
         shutil.copy(source, target / source.name)
+    if with_broken_pixels:  # readable metadata, pixels that cannot be decoded
+        data = bytearray(sources[0].read_bytes())
+        start = data.index(b"IDAT") + 4
+        data[start : start + 64] = bytes(64)
+        (target / "broken-pixels.png").write_bytes(bytes(data))
 
 
 async def _missing_thumbnails(factory: SessionFactory) -> int:
@@ -126,7 +132,7 @@ async def test_a_thumbnail_job_can_run_again_with_the_same_id(
 async def test_healing_completes_owed_clustering_and_thumbnails_one_healer_at_a_time(
     session_factory: SessionFactory, queue_settings: AtelierSettings, fixtures_dir: Path, tmp_path: Path
 ) -> None:
-    _copy_fixtures(fixtures_dir, tmp_path / "images")
+    _copy_fixtures(fixtures_dir, tmp_path / "images", with_broken_pixels=True)
     await import_paths(
         session_factory,
         queue_settings,
@@ -139,7 +145,13 @@ async def test_healing_completes_owed_clustering_and_thumbnails_one_healer_at_a_
         await db.execute(delete(Phase))
         await db.execute(delete(Session))
     pool = await create_pool(RedisSettings.from_dsn(queue_settings.redis_url or ""))
-    ctx = {"session_factory": session_factory, "settings": queue_settings, "redis": pool}
+    unrenderable: set[uuid.UUID] = set()
+    ctx = {
+        "session_factory": session_factory,
+        "settings": queue_settings,
+        "redis": pool,
+        "unrenderable": unrenderable,
+    }
     try:
         async with session_factory() as other_healer:  # another worker is healing right now
             await other_healer.execute(select(sql_func.pg_advisory_lock(HEAL_LOCK_KEY)))
@@ -156,6 +168,9 @@ async def test_healing_completes_owed_clustering_and_thumbnails_one_healer_at_a_
         unclustered = await db.scalar(
             select(sql_func.count()).where(Asset.created_at.is_not(None), Asset.session_id.is_(None))
         )
+        broken = await db.scalar(select(Asset.id).where(Asset.file_name == "broken-pixels.png"))
     assert timed and healed["clustered"] == timed and healed["thumbnails"] == 6
-    assert unclustered == 0 and await _missing_thumbnails(session_factory) == 0
-    assert (again["clustered"], again["thumbnails"]) == (0, 0)  # nothing owed any more
+    assert unclustered == 0 and await _missing_thumbnails(session_factory) == 1
+    # the file that cannot be rendered is remembered by this worker and not decoded on every tick
+    assert broken is not None and unrenderable == {broken}
+    assert (again["clustered"], again["thumbnails"]) == (0, 0)  # nothing else owed
