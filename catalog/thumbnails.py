@@ -1,4 +1,4 @@
-"""WEBP thumbnails, 256 px on the long side, content-addressed on disk.
+"""WEBP thumbnails, 256 px on the long side, content-addressed in a thumbnail store.
 
 Content-addressed: ``sha`` is the SHA-256 of the thumbnail bytes, so identical thumbnails are stored
 once and an address never changes meaning. Bytes go to a :class:`~catalog.storage.ThumbnailStore`
@@ -20,11 +20,10 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from catalog.storage.local import LocalThumbnailStore
-from catalog.storage.thumbnail_store import ThumbnailStore
+from catalog.storage.thumbnail_store import InvalidAddress, ThumbnailStore
 from engine.features.visual_descriptor import visual_descriptor
 
 Image.MAX_IMAGE_PIXELS = 200_000_000  # well above real generations; refuses decompression bombs
-_SHA_HEX_LENGTH = 64
 
 
 class ThumbnailError(ValueError):
@@ -62,9 +61,11 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
 
 
 def thumbnail_path(thumbnails_dir: Path, sha256_hex: str) -> Path:
-    if len(sha256_hex) != _SHA_HEX_LENGTH or any(c not in "0123456789abcdef" for c in sha256_hex):
-        raise ThumbnailError(f"not a thumbnail address: {sha256_hex!r}")
-    return thumbnails_dir / sha256_hex[:2] / f"{sha256_hex}.webp"
+    """Where a local folder keeps the thumbnail (the layout of :class:`LocalThumbnailStore`)."""
+    try:
+        return LocalThumbnailStore(thumbnails_dir).path_of(sha256_hex)
+    except InvalidAddress as error:
+        raise ThumbnailError(str(error)) from error
 
 
 def store_thumbnail(store: ThumbnailStore | Path, webp: bytes) -> str:
