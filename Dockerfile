@@ -1,5 +1,8 @@
-# Atelier API / worker image. Production needs DATABASE_URL (PostgreSQL with pgvector) and REDIS_URL;
-# the embedded servers are disabled here (ATELIER_REQUIRE_SERVICES=true).
+# Atelier API / worker image. Production needs DATABASE_URL (PostgreSQL with pgvector), REDIS_URL and
+# ATELIER_SECRET_KEY (one key shared by every replica); the embedded servers are disabled here
+# (ATELIER_REQUIRE_SERVICES=true: a missing setting is a clear start-up error). Thumbnails go to
+# ATELIER_THUMBNAIL_DIR on a shared volume or to ATELIER_S3_BUCKET. The HEALTHCHECK below is the API's;
+# run the worker (`worker` command) with `atelier worker --check` as its health check (compose does).
 ARG PYTHON_VERSION=3.11
 
 FROM python:${PYTHON_VERSION}-slim AS build

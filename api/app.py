@@ -7,6 +7,7 @@ starts no embedded servers itself — ``atelier serve`` resolves the URLs first 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from arq.connections import RedisSettings
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -32,7 +33,8 @@ from billing.purchases import CHECKOUT_CANCELLED_PATH, CHECKOUT_SUCCESS_PATH
 from catalog.accounts.service import authenticate
 from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
 from catalog.settings import AtelierSettings
-from catalog.thumbnails import ThumbnailError, thumbnail_path
+from catalog.storage import ThumbnailStore, thumbnail_store
+from catalog.storage.thumbnail_store import InvalidAddress, check_address
 
 
 def load_or_create_secret(settings: AtelierSettings) -> bytes:
@@ -80,6 +82,7 @@ class AppState:
     def __init__(self, settings: AtelierSettings) -> None:
         self.settings = settings
         self.signer = ThumbnailSigner(load_or_create_secret(settings))
+        self.thumbnail_store: ThumbnailStore = thumbnail_store(settings)
         self._factory: SessionFactory | None = None
         self.job_queue: ArqRedis | None = None
         """arq's pool (enqueueing reflections); ``None`` when no Redis URL is configured."""
@@ -118,15 +121,13 @@ def create_app(settings: AtelierSettings) -> Starlette:
     async def thumbnail(request: Request) -> Response:
         sha = request.path_params["sha"]
         try:
-            path = thumbnail_path(settings.thumbnails_dir, sha)
-        except ThumbnailError:
+            check_address(sha)
+        except InvalidAddress:
             return JSONResponse({"error": "not a thumbnail address"}, status_code=404)
         access = await thumbnail_access(state.signer, state.session_factory, request, sha)
         if access is not ThumbnailAccess.GRANTED:
             return JSONResponse({"error": access.message}, status_code=access.status_code)
-        if not path.exists():
-            return JSONResponse({"error": "thumbnail not found"}, status_code=404)
-        return FileResponse(path, media_type="image/webp", headers={"Cache-Control": "private, max-age=3600"})
+        return await _thumbnail_from_store(state, sha)
 
     async def healthz(request: Request) -> Response:
         async with state.session_factory() as db:
@@ -147,3 +148,26 @@ def create_app(settings: AtelierSettings) -> Starlette:
             Route(CHECKOUT_CANCELLED_PATH, checkout_cancelled, methods=["GET"]),
         ],
     )
+
+
+THUMBNAIL_CACHE_CONTROL = "private, max-age=3600"
+
+
+async def _thumbnail_from_store(state: AppState, sha: str) -> Response:
+    """The stored bytes: a file from the local folder, or from S3 either a redirect to a presigned URL
+    (``ATELIER_S3_PRESIGNED_REDIRECT``) or the bytes streamed through this process."""
+    store = state.thumbnail_store
+    path = store.local_path(sha)
+    if path is not None:
+        if not path.is_file():
+            return JSONResponse({"error": "thumbnail not found"}, status_code=404)
+        return FileResponse(path, media_type="image/webp", headers={"Cache-Control": THUMBNAIL_CACHE_CONTROL})
+    if state.settings.s3_presigned_redirect:
+        url = await asyncio.to_thread(store.presigned_url, sha)
+        if url is not None:
+            return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
+    data = await asyncio.to_thread(store.read, sha)
+    if data is None:
+        return JSONResponse({"error": "thumbnail not found"}, status_code=404)
+    return Response(data, media_type="image/webp", headers={"Cache-Control": THUMBNAIL_CACHE_CONTROL})
+

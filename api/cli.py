@@ -367,13 +367,29 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
-    """Run the background worker alone (thumbnails, re-clustering, reflections)."""
-    from api.worker import run_worker
+def worker(
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Exit 0 if a worker on this Redis reported healthy recently, else 1"),
+    ] = False,
+) -> None:
+    """Run the background worker alone (thumbnails, re-clustering, healing owed work, reflections).
+
+    SIGTERM/SIGINT stop it gracefully: jobs in hand finish (up to 20 s) before it exits."""
+    from api.worker import check_worker_health, run_worker
 
     exit_on_sigterm()
-    with running_services(load_settings()) as settings:
-        run_worker(settings)
+    if check:
+        settings = load_settings()
+        if not settings.redis_url:
+            _fail("--check needs REDIS_URL (the Redis the workers use)")
+        raise typer.Exit(code=check_worker_health(settings))
+
+    def run() -> None:
+        with running_services(load_settings()) as settings:
+            run_worker(settings)
+
+    _guard(run)
 
 
 def _fail(message: str) -> NoReturn:

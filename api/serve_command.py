@@ -1,10 +1,12 @@
 """``atelier serve``: API (uvicorn) and, by default, the worker in one process.
 
-Start-up: take the home's serve lock (a second ``serve`` on the same home is refused with a clear
-message), start the embedded servers the settings leave unset, migrate, optionally import the demo
-library, then serve until SIGINT/SIGTERM; uvicorn handles both, after which the worker is closed and
-the servers are stopped. A thumbnail backfill job is queued at start-up so assets imported with
-``--no-thumbnails`` (or interrupted imports) get theirs.
+Start-up: unless both ``DATABASE_URL`` and ``REDIS_URL`` are set, take the home's serve lock (a second
+``serve`` on the same home is refused with a clear message) and start the embedded servers the
+settings leave unset; migrate (under the migration lock: replicas may start together), optionally
+import the demo library, then serve until SIGINT/SIGTERM; uvicorn handles both, after which the
+worker is closed and the servers are stopped. The in-process worker (``ATELIER_EMBED_WORKER``, on by
+default) heals owed work at its start-up and every 30 s, so assets imported with
+``--no-thumbnails`` (or interrupted imports) get their thumbnails.
 
 Watched folders (``ATELIER_WATCH_FOLDERS``): a background task on the server's loop imports new
 images for the default user as they appear (:mod:`catalog.importing.watch`, with catch-up of files
@@ -20,14 +22,13 @@ import os
 from collections.abc import AsyncIterator
 
 import uvicorn
-from arq import create_pool
 from rich.console import Console
 from rich.panel import Panel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
 from api.runtime import exit_on_sigterm, running_services
-from api.worker import build_worker, redis_settings
+from api.worker import build_worker
 from catalog.accounts import service as accounts
 from catalog.accounts.repository import user_by_handle
 from catalog.database import create_database_engine, create_session_factory, unit_of_work
@@ -47,13 +48,15 @@ def serve_forever(settings: AtelierSettings, *, host: str | None, port: int | No
     # uvicorn captures SIGINT/SIGTERM while serving and re-raises them afterwards with the handler it
     # found installed: ours turns that into SystemExit, so the finally blocks below stop the servers.
     exit_on_sigterm()
-    lock = hold_serve_lock(settings.home)
+    # the lock guards the embedded servers only: with both URLs set, replicas share the home freely
+    lock = None if settings.shares_services else hold_serve_lock(settings.home)
     try:
         with running_services(settings) as resolved:
             token = asyncio.run(_prepare_demo(resolved)) if with_demo else None
             asyncio.run(_serve(resolved, host or resolved.host, port or resolved.port, token))
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
 
 
 async def _prepare_demo(settings: AtelierSettings) -> str:
@@ -110,11 +113,9 @@ async def _serve(settings: AtelierSettings, host: str, port: int, token: str | N
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on"))
     worker = build_worker(settings) if settings.embed_worker else None
+    # the worker's healing cron runs at its start-up: thumbnails, embeddings and clustering owed from
+    # earlier runs (imports with --no-thumbnails, interrupted imports, lost jobs) are made then
     worker_task = asyncio.create_task(worker.async_run()) if worker is not None else None
-    if worker is not None:
-        pool = await create_pool(redis_settings(settings))
-        await pool.enqueue_job("backfill_thumbnails", _job_id="backfill_thumbnails:startup")
-        await pool.aclose()
     _print_banner(host, port, token)
     try:
         async with _watching_folders(settings):

@@ -9,8 +9,12 @@ Invariants:
   registry of users); the last process to let go stops it. ``stop()`` is idempotent and also runs at
   interpreter exit, so SIGTERM (turned into ``SystemExit`` by the CLI) stops the servers cleanly.
 - An initialised data directory starts in well under 2 s (no initdb, no CREATE DATABASE).
-- ``atelier serve`` additionally holds :func:`hold_serve_lock`, so a second ``serve`` on the same home
-  is refused with a clear message instead of fighting over ports and data.
+- ``atelier serve`` additionally holds :func:`hold_serve_lock` while it runs embedded servers, so a
+  second ``serve`` on the same home is refused with a clear message instead of fighting over ports
+  and data. With both ``DATABASE_URL`` and ``REDIS_URL`` set nothing embedded runs and no lock is
+  taken: any number of processes (API replicas, workers) share one home.
+- ``ATELIER_REQUIRE_SERVICES=true`` (production) refuses to start without both URLs and without
+  ``ATELIER_SECRET_KEY`` (a key of its own per home would make replicas refuse each other's URLs).
 """
 
 from __future__ import annotations
@@ -70,6 +74,12 @@ class EmbeddedServers:
         if self._settings.require_services and missing:
             raise EmbeddedServerError(
                 f"{' and '.join(missing)} must be set: ATELIER_REQUIRE_SERVICES forbids the embedded servers"
+            )
+        if self._settings.require_services and not self._settings.secret_key:
+            raise EmbeddedServerError(
+                "ATELIER_SECRET_KEY must be set when ATELIER_REQUIRE_SERVICES=true: every API replica "
+                "signs and checks thumbnail URLs with it, so all of them need the same key (e.g. "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`)"
             )
         home.mkdir(parents=True, exist_ok=True)
         database_url = self._settings.database_url or self._start_postgres()

@@ -67,6 +67,26 @@ class AtelierSettings(BaseSettings):
     """Embed new prompts (all-MiniLM-L6-v2) in the worker; off: lexical prompt similarity only."""
 
     thumbnail_size_px: int = 256
+
+    # --- thumbnail storage (catalog/storage/): a local folder, or an S3-compatible bucket ---
+    thumbnail_dir: Path | None = None
+    """``ATELIER_THUMBNAIL_DIR``: the local thumbnail folder (default ``ATELIER_HOME/thumbnails``).
+    Every API replica and worker must see the same folder (a shared volume) unless S3 is used."""
+    s3_bucket: str | None = None
+    """``ATELIER_S3_BUCKET``: store thumbnails in this S3-compatible bucket instead of a folder."""
+    s3_prefix: str = "thumbnails/"
+    """Key prefix of the thumbnails in the bucket."""
+    s3_endpoint_url: str | None = None
+    """Endpoint of an S3-compatible store (MinIO, R2, …); unset: AWS."""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    """Unset: boto3's usual credential chain (environment, instance role, …)."""
+    s3_secret_access_key: str | None = None
+    s3_presigned_redirect: bool = True
+    """The thumbnail route answers with a redirect to a presigned URL (true) or streams the bytes
+    through the API (false: the bucket need not be reachable by browsers)."""
+    s3_presigned_seconds: int = Field(default=300, ge=10)
+    """Lifetime of a presigned thumbnail URL."""
     import_batch_size: int = 500
 
     # --- credits and reflections (billing/, reflection/) ---
@@ -128,7 +148,14 @@ class AtelierSettings(BaseSettings):
 
     @property
     def thumbnails_dir(self) -> Path:
-        return self.home / "thumbnails"
+        """The local thumbnail folder (used when no S3 bucket is configured)."""
+        return self.thumbnail_dir or self.home / "thumbnails"
+
+    @property
+    def shares_services(self) -> bool:
+        """Both ``DATABASE_URL`` and ``REDIS_URL`` are set: no embedded server runs, so any number of
+        processes may share one ``ATELIER_HOME``."""
+        return bool(self.database_url and self.redis_url)
 
     @property
     def embedded_pg_dir(self) -> Path:

@@ -1,42 +1,84 @@
 """Background jobs of the catalog, run by the arq worker (``atelier worker`` or in ``serve``).
 
-Invariants: each job is idempotent — re-running it after a crash or a duplicate delivery does no
-harm (thumbnails are content-addressed and only missing ones are made; re-clustering is a pure
-function of the stored assets and constraints). Each job is its own unit of work and commits.
+Invariants:
+- Each job is idempotent — re-running it after a crash, a retry or a duplicate delivery does no harm
+  (thumbnails are content-addressed and only missing ones are made; embeddings are keyed by prompt
+  hash; re-clustering is a pure function of the stored assets and constraints). Each job is its own
+  unit of work (or several) and commits.
+- Every write to a user's library follows :mod:`catalog.library_locks` (stream lock first, then rows).
+- Job options (:data:`CATALOG_FUNCTIONS`): a timeout that fits the job, so a killed worker's
+  in-progress marker (kept for the worker's longest timeout + 10 s) expires soon; retries with backoff
+  for transient errors only (:mod:`catalog.job_retry`); no kept result for jobs whose id is fixed or
+  derived from their arguments, so the same id can be queued again as soon as a run ends.
+- Nothing depends on a queued job surviving: :func:`heal_owed_catalog_work` (a cron of the worker)
+  finds work owed — assets without thumbnails, prompts without embeddings, timed assets outside
+  every session — and does or queues it, so a lost job heals within one cron period.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import time
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from arq import create_pool
+from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
+from arq.worker import Function, func
+from sqlalchemy import func as sql_func
 from sqlalchemy import select
 
 from catalog.assets.repository import set_thumbnails
 from catalog.database import SessionFactory, unit_of_work
+from catalog.importing import owed_work
+from catalog.job_retry import retry_transient
+from catalog.library_locks import lock_user_library
 from catalog.models import Asset
-from catalog.prompt_embeddings import assets_using_prompts, embed_missing_prompts
+from catalog.prompt_embeddings import assets_using_prompts, embed_missing_prompts, prompts_without_embedding
 from catalog.sessions.reclustering import recluster_span, recluster_user
 from catalog.settings import AtelierSettings
+from catalog.storage import ThumbnailStore, thumbnail_store
 from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
 
-THUMBNAIL_BACKFILL_BATCH = 200
-THUMBNAIL_JOB_ASSETS = 200
+log = logging.getLogger(__name__)
+
+THUMBNAIL_BACKFILL_BATCH = 100
+THUMBNAIL_JOB_ASSETS = 50
+"""Assets per ``make_thumbnails`` job: a few seconds of work, so its timeout can be short."""
 PROMPT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
+THUMBNAIL_JOB_TIMEOUT_SECONDS = 60
+EMBED_JOB_TIMEOUT_SECONDS = 300
+RECLUSTER_JOB_TIMEOUT_SECONDS = 600
+BACKFILL_JOB_TIMEOUT_SECONDS = 600
+HEAL_JOB_TIMEOUT_SECONDS = 120
+HEAL_BUDGET_SECONDS = 45.0
+"""The healing cron stops starting new thumbnail batches after this long; the next tick goes on."""
+HEAL_LOCK_KEY = 0x61746C_6865616C  # "atlheal"
+UNCLUSTERED_BATCH = 2000
+TRANSIENT_MAX_TRIES = 5
 
-async def backfill_thumbnails(ctx: dict[str, Any], user_id: str | None = None) -> int:
-    """Make thumbnails for assets that have a file but none yet; returns how many were made."""
+
+async def backfill_thumbnails(
+    ctx: dict[str, Any], user_id: str | None = None, *, budget_seconds: float | None = None
+) -> int:
+    """Make thumbnails for assets that have a file but none yet; returns how many were made.
+
+    Assets whose file cannot be rendered are tried once per run, and once per worker process when
+    the worker keeps a ``ctx["unrenderable"]`` set (it does: the healing cron then does not decode a
+    corrupt file every 30 s). ``budget_seconds``: start no new batch after that long (what is left is
+    found again by the next run)."""
     factory: SessionFactory = ctx["session_factory"]
+    started = time.monotonic()
     made_total = 0
-    failed: set[uuid.UUID] = set()
-    while True:
+    kept = ctx.get("unrenderable")
+    failed: set[uuid.UUID] = kept if isinstance(kept, set) else set()
+    while budget_seconds is None or time.monotonic() - started < budget_seconds:
         async with factory() as session:
             statement = select(Asset.id, Asset.user_id, Asset.file_path).where(
                 Asset.thumbnail_sha256.is_(None), Asset.file_path.is_not(None)
@@ -47,7 +89,7 @@ async def backfill_thumbnails(ctx: dict[str, Any], user_id: str | None = None) -
                 statement = statement.where(Asset.id.not_in(failed))
             rows = (await session.execute(statement.limit(THUMBNAIL_BACKFILL_BATCH))).all()
         if not rows:
-            return made_total
+            break
         by_owner: dict[uuid.UUID, dict[uuid.UUID, Path]] = {}
         for asset_id, owner_id, file_path in rows:
             if file_path is not None:  # selected only where the path is set; narrows the type
@@ -56,13 +98,14 @@ async def backfill_thumbnails(ctx: dict[str, Any], user_id: str | None = None) -
             made = await _make_store_and_recluster(ctx, owner_id, sources)
             failed.update(asset_id for asset_id in sources if asset_id not in made)
             made_total += len(made)
+    return made_total
 
 
 async def make_thumbnails(ctx: dict[str, Any], user_id: str, asset_ids: list[str]) -> int:
     """Thumbnails for the named assets of one user (queued by an import); returns how many were made.
 
     Assets already holding a thumbnail, or without a file, are skipped, so a duplicate delivery does
-    nothing. A file that cannot be rendered stays without a thumbnail (the backfill retries it later).
+    nothing. A file that cannot be rendered stays without a thumbnail (the healing cron retries it).
     """
     factory: SessionFactory = ctx["session_factory"]
     owner = uuid.UUID(user_id)
@@ -81,21 +124,27 @@ async def make_thumbnails(ctx: dict[str, Any], user_id: str, asset_ids: list[str
     return len(await _make_store_and_recluster(ctx, owner, sources))
 
 
+def _store_of(ctx: dict[str, Any]) -> ThumbnailStore:
+    """The worker's thumbnail store (made once at start-up), or one for this job."""
+    store: ThumbnailStore | None = ctx.get("thumbnail_store")
+    return store if store is not None else thumbnail_store(ctx["settings"])
+
+
 async def _make_store_and_recluster(
     ctx: dict[str, Any], owner_id: uuid.UUID, sources: dict[uuid.UUID, Path]
 ) -> dict[uuid.UUID, MadeThumbnail]:
-    """Render thumbnails (in a thread), store them with their visual descriptors, and re-cluster the
-    span they belong to so the visual signal takes part (phases, lineage). One unit of work."""
+    """Render and store thumbnails (in a thread, holding no lock), then in one unit of work, in the
+    library lock order: the user's stream lock, the assets' thumbnails and descriptors, and a
+    re-clustering of their span so the visual signal takes part (phases, lineage)."""
     factory: SessionFactory = ctx["session_factory"]
     settings: AtelierSettings = ctx["settings"]
+    store = _store_of(ctx)
 
     def render_all() -> dict[uuid.UUID, MadeThumbnail]:
         made: dict[uuid.UUID, MadeThumbnail] = {}
         for asset_id, path in sources.items():
             try:
-                made[asset_id] = make_thumbnail(
-                    path, settings.thumbnails_dir, size_px=settings.thumbnail_size_px
-                )
+                made[asset_id] = make_thumbnail(path, store, size_px=settings.thumbnail_size_px)
             except ThumbnailError:
                 continue
         return made
@@ -103,6 +152,7 @@ async def _make_store_and_recluster(
     made = await asyncio.to_thread(render_all)
     if made:
         async with unit_of_work(factory) as session:
+            await lock_user_library(session, owner_id)
             await set_thumbnails(session, owner_id, made)
             await recluster_span(session, owner_id, list(made))
     return made
@@ -112,34 +162,49 @@ async def queue_thumbnails(redis_url: str, user_id: uuid.UUID, asset_ids: Sequen
     """Queue :func:`make_thumbnails` jobs (``THUMBNAIL_JOB_ASSETS`` ids each); returns the job count.
 
     Job ids are derived from the asset ids, so queueing the same assets twice while the first jobs
-    are pending queues nothing new (arq refuses a duplicate job id).
+    are pending queues nothing new (arq refuses a duplicate job id); the job keeps no result, so the
+    same assets can be queued again once it has run.
     """
     pool = await create_pool(RedisSettings.from_dsn(redis_url))
     try:
-        jobs = 0
-        for start in range(0, len(asset_ids), THUMBNAIL_JOB_ASSETS):
-            chunk = [str(asset_id) for asset_id in asset_ids[start : start + THUMBNAIL_JOB_ASSETS]]
-            digest = hashlib.sha256(",".join(chunk).encode()).hexdigest()[:32]
-            await pool.enqueue_job(
-                "make_thumbnails", str(user_id), chunk, _job_id=f"make_thumbnails:{user_id}:{digest}"
-            )
-            jobs += 1
-        return jobs
+        return await enqueue_thumbnail_jobs(pool, user_id, asset_ids)
     finally:
         await pool.aclose()
+
+
+async def enqueue_thumbnail_jobs(pool: ArqRedis, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]) -> int:
+    jobs = 0
+    for start in range(0, len(asset_ids), THUMBNAIL_JOB_ASSETS):
+        chunk = [str(asset_id) for asset_id in asset_ids[start : start + THUMBNAIL_JOB_ASSETS]]
+        digest = hashlib.sha256(",".join(chunk).encode()).hexdigest()[:32]
+        await pool.enqueue_job(
+            "make_thumbnails", str(user_id), chunk, _job_id=f"make_thumbnails:{user_id}:{digest}"
+        )
+        jobs += 1
+    return jobs
+
+
+def _prompt_embedder(ctx: dict[str, Any]) -> Any:
+    """The embedding model, loaded once per worker: arq hands each job a shallow copy of the start-up
+    context, so it is kept in the mutable holder made at start-up (else loaded for this job only)."""
+    from engine.features.prompt_embedding import PromptEmbedder
+
+    shared = ctx.get("models")
+    holder: dict[str, Any] = shared if isinstance(shared, dict) else {}
+    if "prompt_embedder" not in holder:
+        holder["prompt_embedder"] = PromptEmbedder()
+    return holder["prompt_embedder"]
 
 
 async def embed_prompts(ctx: dict[str, Any]) -> int:
     """Embed every prompt that has no embedding yet, in batches, and re-cluster the spans of the
     assets using them (semantic prompt similarity then takes part). Returns prompts embedded.
 
-    The model (all-MiniLM-L6-v2, offline) is loaded once per worker and kept in ``ctx``. Concurrent
-    or duplicate runs are harmless: embeddings are keyed by prompt hash and inserted idempotently.
+    Concurrent or duplicate runs are harmless: embeddings are keyed by prompt hash and inserted
+    idempotently. Re-clustering runs one unit of work per user (one stream lock per transaction).
     """
-    from engine.features.prompt_embedding import PromptEmbedder
-
     factory: SessionFactory = ctx["session_factory"]
-    embedder: PromptEmbedder = ctx.setdefault("prompt_embedder", PromptEmbedder())
+    embedder = _prompt_embedder(ctx)
     embedded = 0
     while True:
         async with unit_of_work(factory) as session:
@@ -151,8 +216,11 @@ async def embed_prompts(ctx: dict[str, Any]) -> int:
         if not covered:
             return embedded
         embedded += len(covered)
-        async with unit_of_work(factory) as session:
-            for owner_id, asset_ids in (await assets_using_prompts(session, covered)).items():
+        async with factory() as session:
+            users = await assets_using_prompts(session, covered)
+        for owner_id, asset_ids in sorted(users.items()):
+            async with unit_of_work(factory) as session:
+                await lock_user_library(session, owner_id)
                 await recluster_span(session, owner_id, asset_ids)
 
 
@@ -171,3 +239,113 @@ async def recluster_user_job(ctx: dict[str, Any], user_id: str) -> int:
     async with unit_of_work(factory) as session:
         summary = await recluster_user(session, uuid.UUID(user_id))
     return summary.sessions_written
+
+
+async def complete_owed_clustering(factory: SessionFactory) -> int:
+    """Re-cluster whatever clustering is owed; returns the assets it covered.
+
+    THE one place the healing cron completes owed clustering:
+
+    1. the durable ``clustering_owed`` marks that the import writes with its asset rows
+       (:func:`catalog.importing.owed_work.complete_owed_clustering` settles them);
+    2. then, as a safety net for writers that keep no marks, timed assets that no session holds,
+       re-clustered by span, one unit of work per user (lock order: stream lock first).
+    """
+    summaries = await owed_work.complete_owed_clustering(factory)
+    covered = sum(summary.assets_considered for summary in summaries)
+    async with factory() as session:
+        rows = (
+            await session.execute(
+                select(Asset.user_id, Asset.id)
+                .where(Asset.created_at.is_not(None), Asset.session_id.is_(None))
+                .limit(UNCLUSTERED_BATCH)
+            )
+        ).all()
+    by_user: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for owner_id, asset_id in rows:
+        by_user.setdefault(owner_id, []).append(asset_id)
+    for owner_id, asset_ids in sorted(by_user.items()):
+        async with unit_of_work(factory) as session:
+            await lock_user_library(session, owner_id)
+            await recluster_span(session, owner_id, asset_ids)
+    return covered + len(rows)
+
+
+async def heal_owed_catalog_work(ctx: dict[str, Any]) -> dict[str, int]:
+    """Find and do the catalog's owed work (the worker's cron, every 30 s and at start-up):
+
+    - clustering owed (:func:`complete_owed_clustering`);
+    - missing thumbnails, made here within :data:`HEAL_BUDGET_SECONDS` (the next tick goes on);
+    - prompts without embeddings: an ``embed_prompts`` job is queued (one per minute at most).
+
+    One healer at a time across all workers (a PostgreSQL advisory lock): ticks that find another
+    healer running end at once. Duplicated work with queued jobs is harmless (every
+    step is idempotent) and only costs time.
+    """
+    factory: SessionFactory = ctx["session_factory"]
+    async with factory() as lock_session:
+        # a session-level advisory lock on a connection of its own: released below, or by the server
+        # the moment a killed worker's connection drops, so a dead healer never blocks the next one
+        if not await lock_session.scalar(select(sql_func.pg_try_advisory_lock(HEAL_LOCK_KEY))):
+            return {"skipped": 1}
+        try:
+            return await _heal(ctx)
+        finally:
+            await lock_session.execute(select(sql_func.pg_advisory_unlock(HEAL_LOCK_KEY)))
+
+
+async def _heal(ctx: dict[str, Any]) -> dict[str, int]:
+    factory: SessionFactory = ctx["session_factory"]
+    settings: AtelierSettings = ctx["settings"]
+    clustered = await complete_owed_clustering(factory)
+    thumbnails = await backfill_thumbnails(ctx, budget_seconds=HEAL_BUDGET_SECONDS)
+    embeddings_queued = 0
+    if settings.prompt_embeddings:
+        async with factory() as session:
+            owed = await prompts_without_embedding(session, limit=1)
+        if owed:
+            redis: ArqRedis = ctx["redis"]
+            minute = datetime.now(UTC).strftime("%Y%m%d%H%M")
+            job = await redis.enqueue_job("embed_prompts", _job_id=f"embed_prompts:heal:{minute}")
+            embeddings_queued = int(job is not None)
+    if clustered or thumbnails or embeddings_queued:
+        log.info(
+            "healed owed work: %d assets clustered, %d thumbnails made, embeddings queued: %d",
+            clustered,
+            thumbnails,
+            embeddings_queued,
+        )
+    return {"clustered": clustered, "thumbnails": thumbnails, "embeddings_queued": embeddings_queued}
+
+
+CATALOG_FUNCTIONS: tuple[Function, ...] = (
+    func(
+        retry_transient(make_thumbnails),
+        name="make_thumbnails",
+        timeout=THUMBNAIL_JOB_TIMEOUT_SECONDS,
+        keep_result=0,  # id derived from the assets: the same chunk may be queued again after a run
+        max_tries=TRANSIENT_MAX_TRIES,
+    ),
+    func(
+        retry_transient(backfill_thumbnails),
+        name="backfill_thumbnails",
+        timeout=BACKFILL_JOB_TIMEOUT_SECONDS,
+        keep_result=0,
+        max_tries=TRANSIENT_MAX_TRIES,
+    ),
+    func(
+        retry_transient(embed_prompts),
+        name="embed_prompts",
+        timeout=EMBED_JOB_TIMEOUT_SECONDS,
+        keep_result=0,
+        max_tries=TRANSIENT_MAX_TRIES,
+    ),
+    func(
+        retry_transient(recluster_user_job),
+        name="recluster_user_job",
+        timeout=RECLUSTER_JOB_TIMEOUT_SECONDS,
+        keep_result=0,
+        max_tries=TRANSIENT_MAX_TRIES,
+    ),
+)
+"""The catalog's jobs with their options (timeout, no kept result, transient retries)."""

@@ -1,8 +1,9 @@
-"""WEBP thumbnails, 256 px on the long side, content-addressed on disk.
+"""WEBP thumbnails, 256 px on the long side, content-addressed in a thumbnail store.
 
-Layout: ``<thumbnails_dir>/<sha[:2]>/<sha>.webp`` where ``sha`` is the SHA-256 of the thumbnail
-bytes, so identical thumbnails are stored once and a path never changes meaning. Writes go to a
-temporary file first and are renamed into place, so a reader never sees half a file.
+Content-addressed: ``sha`` is the SHA-256 of the thumbnail bytes, so identical thumbnails are stored
+once and an address never changes meaning. Bytes go to a :class:`~catalog.storage.ThumbnailStore`
+(a local folder, ``<thumbnails_dir>/<sha[:2]>/<sha>.webp``, or an S3-compatible bucket); a reader
+never sees half an object.
 This module decodes pixels; it is never on the metadata path (imports call it after the records
 are stored). The built-in visual descriptor is computed here from the thumbnail's pixels, so the
 engine's visual signal costs no extra decode.
@@ -20,8 +21,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from catalog.storage.local import LocalThumbnailStore
+from catalog.storage.thumbnail_store import InvalidAddress, ThumbnailStore
 from engine.features.visual_descriptor import visual_descriptor
 from engine.metadata.files import NotARegularFile, open_regular_file
 
@@ -41,7 +42,6 @@ Image.MAX_IMAGE_PIXELS = MAX_THUMBNAIL_SOURCE_PIXELS
 # Pillow warns between 1x and 2x its bound and refuses beyond; we refuse from 1x ourselves
 # (``_check_declared_size``), so its warning would only be noise on stderr.
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
-_SHA_HEX_LENGTH = 64
 
 
 class ThumbnailError(ValueError):
@@ -112,25 +112,25 @@ def _describe(error: BaseException) -> str:
 
 
 def thumbnail_path(thumbnails_dir: Path, sha256_hex: str) -> Path:
-    if len(sha256_hex) != _SHA_HEX_LENGTH or any(c not in "0123456789abcdef" for c in sha256_hex):
-        raise ThumbnailError(f"not a thumbnail address: {sha256_hex!r}")
-    return thumbnails_dir / sha256_hex[:2] / f"{sha256_hex}.webp"
+    """Where a local folder keeps the thumbnail (the layout of :class:`LocalThumbnailStore`)."""
+    try:
+        return LocalThumbnailStore(thumbnails_dir).path_of(sha256_hex)
+    except InvalidAddress as error:
+        raise ThumbnailError(str(error)) from error
 
 
-def store_thumbnail(thumbnails_dir: Path, webp: bytes) -> str:
-    """Store ``webp`` under its content address (idempotent) and return the address."""
+def store_thumbnail(store: ThumbnailStore | Path, webp: bytes) -> str:
+    """Store ``webp`` under its content address (idempotent) and return the address. ``store`` is a
+    :class:`~catalog.storage.ThumbnailStore`, or a local folder (a :class:`Path`)."""
     sha = hashlib.sha256(webp).hexdigest()
-    target = thumbnail_path(thumbnails_dir, sha)
-    if target.exists():
-        return sha
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    with os.fdopen(handle, "wb") as out:
-        out.write(webp)
-    os.replace(temporary, target)
+    _as_store(store).put(sha, webp)
     return sha
 
 
-def make_thumbnail(source: Path, thumbnails_dir: Path, *, size_px: int = 256) -> MadeThumbnail:
+def make_thumbnail(source: Path, store: ThumbnailStore | Path, *, size_px: int = 256) -> MadeThumbnail:
     webp, descriptor = render_thumbnail(source, size_px=size_px)
-    return MadeThumbnail(store_thumbnail(thumbnails_dir, webp), descriptor)
+    return MadeThumbnail(store_thumbnail(store, webp), descriptor)
+
+
+def _as_store(store: ThumbnailStore | Path) -> ThumbnailStore:
+    return LocalThumbnailStore(store) if isinstance(store, Path) else store

@@ -38,5 +38,9 @@ if context.is_offline_mode():
     context.configure(url=context.config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata)
     with context.begin_transaction():
         context.run_migrations()
+elif context.config.attributes.get("connection") is not None:
+    # catalog.migration_runner hands over a connection that holds the migration lock, inside an open
+    # transaction: run on it (Alembic joins that transaction; the runner commits).
+    _run(context.config.attributes["connection"])
 else:
     asyncio.run(_run_online())

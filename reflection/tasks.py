@@ -1,8 +1,9 @@
-"""arq jobs of the Museum Curator: ``run_reflection`` (job id = reflection id) and the sweeper cron.
+"""arq jobs of the Museum Curator: ``run_reflection`` (job id = reflection id) and the sweeper.
 
 Invariants: ``run_reflection`` is idempotent (see :mod:`reflection.runner`) and keeps no arq result
 (``keep_result=0``), so the sweeper can enqueue the same job id again after Redis lost it or after a
-worker died; the cron sweeper runs every 30 seconds and once at worker start-up.
+worker died. ``sweep_reflections`` is run by the worker's healing cron (``api.worker``), every 30
+seconds and once at worker start-up.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 from arq import ArqRedis
-from arq.cron import CronJob, cron
 from arq.worker import Function, func
 
 from catalog.database import SessionFactory
+from catalog.job_retry import retry_transient
 from catalog.settings import AtelierSettings
 from reflection.backends import curator_for
 from reflection.runner import CuratorBackend, RunSettings, run_reflection
@@ -71,16 +72,26 @@ async def sweep_reflections(ctx: dict[str, Any]) -> dict[str, int]:
     return asdict(report)
 
 
-REFLECTION_FUNCTIONS: tuple[Function, ...] = (
-    func(_run_reflection, name=RUN_REFLECTION, keep_result=0, max_tries=3),
+RUN_MARGIN_SECONDS = 60
+"""A reflection job's arq timeout is its deadline plus this: the run ends itself at the deadline (its
+lease), arq's timeout is only the backstop."""
+
+
+def reflection_functions(deadline_seconds: int) -> tuple[Function, ...]:
+    """The reflection job with its options: no kept result (the sweeper may queue the same id
+    again), a timeout just past the run's own deadline, retries for transient errors only."""
+    return (
+        func(
+            retry_transient(_run_reflection),
+            name=RUN_REFLECTION,
+            keep_result=0,
+            max_tries=3,
+            timeout=deadline_seconds + RUN_MARGIN_SECONDS,
+        ),
+    )
+
+
+REFLECTION_FUNCTIONS: tuple[Function, ...] = reflection_functions(
+    int(AtelierSettings.model_fields["reflection_deadline_seconds"].default)
 )
-REFLECTION_CRON_JOBS: tuple[CronJob, ...] = (
-    cron(
-        sweep_reflections,
-        name="cron:sweep_reflections",
-        second={0, 30},
-        run_at_startup=True,
-        unique=True,
-        keep_result=0,
-    ),
-)
+"""The reflection job for the default deadline (tests; the worker builds it from its settings)."""

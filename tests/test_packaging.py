@@ -48,4 +48,10 @@ def test_compose_wires_postgres_redis_api_and_worker() -> None:
         assert service["environment"]["DATABASE_URL"].startswith("postgresql://")
         assert service["environment"]["REDIS_URL"].startswith("redis://")
         assert any(volume.endswith(":/data") for volume in service["volumes"])
+        # production needs one shared signing key and shared thumbnails for every service
+        assert service["environment"]["ATELIER_SECRET_KEY"].startswith("${ATELIER_SECRET_KEY:?")
+        assert service["environment"]["ATELIER_REQUIRE_SERVICES"] == "true"
+        assert service["environment"]["ATELIER_THUMBNAIL_DIR"].startswith("/data/")
+    assert services["api"]["environment"]["ATELIER_EMBED_WORKER"] == "false"
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "atelier", "worker", "--check"]
     assert "atelier-data" in compose["volumes"]

@@ -11,6 +11,7 @@ import uuid
 from typing import Annotated
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from api.context import RequestContext
@@ -25,7 +26,8 @@ from api.graphql.reflections import (
     quote_reflection,
 )
 from api.graphql.types import Session
-from catalog.database import unit_of_work
+from billing.transactions import retrying_unit_of_work
+from catalog.models import Session as SessionRow
 from catalog.sessions import corrections, queries
 
 
@@ -56,10 +58,15 @@ def _ids(kind: str, values: list[strawberry.ID]) -> list[uuid.UUID] | None:
 
 async def _apply(info: Info[RequestContext, None], action: corrections.CorrectionAction) -> CorrectionPayload:
     user_id = info.context.user_id
+
+    async def work(db: AsyncSession) -> tuple[corrections.CorrectionResult, list[SessionRow]]:
+        result = await action(db, user_id)
+        return result, await queries.sessions_in_order(db, user_id, result.session_ids)
+
     try:
-        async with unit_of_work(info.context.session_factory) as db:
-            result = await action(db, user_id)
-            rows = await queries.sessions_in_order(db, user_id, result.session_ids)
+        # corrections follow the library lock order (catalog.library_locks); a deadlock or
+        # serialization failure that still happens is retried rather than shown as an error
+        result, rows = await retrying_unit_of_work(info.context.session_factory, work)
     except corrections.NotFound as error:
         return NotFound(message=str(error))
     except corrections.CorrectionError as error:

@@ -31,9 +31,11 @@ from catalog.importing.owed_work_repository import (
     mark_clustering_owed,
     users_owed_clustering,
 )
+from catalog.library_locks import lock_user_library
 from catalog.sessions.reclustering import ReclusterSummary, recluster_span
 from catalog.sessions.repository import lock_user_stream
 from catalog.settings import AtelierSettings
+from catalog.storage import thumbnail_store
 from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
 
 THUMBNAIL_THREADS = 4
@@ -83,6 +85,7 @@ async def make_thumbnails(
     results.failed = failed
     if made:
         async with unit_of_work(session_factory) as session:
+            await lock_user_library(session, user_id)  # the library lock order: stream lock, then rows
             await set_thumbnails(session, user_id, made)
             await mark_clustering_owed(session, user_id, list(made))
         results.made = set(made)
@@ -111,10 +114,12 @@ async def make_missing_thumbnails(
 def _render_all(
     settings: AtelierSettings, sources: dict[uuid.UUID, Path]
 ) -> tuple[dict[uuid.UUID, MadeThumbnail], dict[uuid.UUID, str]]:
+    store = thumbnail_store(settings)
+
     def render(item: tuple[uuid.UUID, Path]) -> tuple[uuid.UUID, MadeThumbnail | str]:
         asset_id, path = item
         try:
-            return asset_id, make_thumbnail(path, settings.thumbnails_dir, size_px=settings.thumbnail_size_px)
+            return asset_id, make_thumbnail(path, store, size_px=settings.thumbnail_size_px)
         except ThumbnailError as error:
             return asset_id, _without_path(str(error), path)
         except Exception as error:  # e.g. storing it failed (disk full): this file only

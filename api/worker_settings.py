@@ -1,0 +1,27 @@
+"""The settings class for arq's own CLI: ``arq api.worker_settings.WorkerSettings`` runs the same jobs
+with the same options as ``atelier worker`` (and ``… --check`` is arq's health check).
+
+Read from the environment at import; ``DATABASE_URL`` and ``REDIS_URL`` must both be set, since arq's
+CLI starts no embedded server and runs no migration (run ``atelier migrate`` first).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.worker import worker_options
+from catalog.settings import load_settings
+
+
+def _options() -> dict[str, Any]:
+    settings = load_settings()
+    if not settings.shares_services:
+        raise RuntimeError(
+            "arq's CLI needs DATABASE_URL and REDIS_URL (it starts no embedded server); "
+            "or run `atelier worker`, which does"
+        )
+    return worker_options(settings)
+
+
+WorkerSettings = type("WorkerSettings", (), _options())
+"""arq reads the Worker's keyword arguments from this class's attributes."""
