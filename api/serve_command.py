@@ -2,8 +2,9 @@
 
 Start-up: take the home's serve lock (a second ``serve`` on the same home is refused with a clear
 message), start the embedded servers the settings leave unset, migrate, optionally import the demo
-library, then serve until SIGINT/SIGTERM; uvicorn handles both, after which the worker is closed and
-the servers are stopped. A thumbnail backfill job is queued at start-up so assets imported with
+library, then serve until SIGINT/SIGTERM; uvicorn handles both (answering requests in flight), after
+which the worker finishes its jobs in hand and is closed (both bounded: :mod:`api.graceful_shutdown`)
+and the servers are stopped. A thumbnail backfill job is queued at start-up so assets imported with
 ``--no-thumbnails`` (or interrupted imports) get theirs.
 
 Watched folders (``ATELIER_WATCH_FOLDERS``): a background task on the server's loop imports new
@@ -26,6 +27,8 @@ from rich.panel import Panel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
+from api.graceful_shutdown import HTTP_DRAIN_SECONDS, finish_jobs_in_hand
+from api.observability.json_logs import configure_json_logging
 from api.runtime import exit_on_sigterm, running_services
 from api.worker import build_worker, redis_settings
 from catalog.accounts import service as accounts
@@ -107,8 +110,20 @@ async def _grant_demo_credits(session: AsyncSession, settings: AtelierSettings) 
 
 
 async def _serve(settings: AtelierSettings, host: str, port: int, token: str | None) -> None:
+    configure_json_logging()  # uvicorn's, arq's and our logs: JSON lines on stderr
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            lifespan="on",
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=HTTP_DRAIN_SECONDS,
+        )
+    )
     worker = build_worker(settings) if settings.embed_worker else None
     worker_task = asyncio.create_task(worker.async_run()) if worker is not None else None
     if worker is not None:
@@ -121,9 +136,7 @@ async def _serve(settings: AtelierSettings, host: str, port: int, token: str | N
             await server.serve()
     finally:
         if worker is not None and worker_task is not None:
-            worker_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker_task
+            await finish_jobs_in_hand(worker, worker_task)  # bounded: api.graceful_shutdown
             await worker.close()
 
 

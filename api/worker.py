@@ -12,6 +12,7 @@ from typing import Any
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
+from api.observability.metrics import observed_jobs
 from catalog.database import create_database_engine, create_session_factory
 from catalog.settings import AtelierSettings
 from catalog.tasks import backfill_thumbnails, embed_prompts, make_thumbnails, recluster_user_job
@@ -46,7 +47,7 @@ def build_worker(settings: AtelierSettings) -> Worker:
         await ctx["engine"].dispose()
 
     return Worker(
-        functions=[*JOB_FUNCTIONS, *REFLECTION_FUNCTIONS],
+        functions=observed_jobs([*JOB_FUNCTIONS, *REFLECTION_FUNCTIONS]),  # metrics: api.observability
         cron_jobs=list(REFLECTION_CRON_JOBS),
         redis_settings=redis_settings(settings),
         on_startup=on_startup,
