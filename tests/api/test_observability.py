@@ -266,9 +266,7 @@ async def test_job_durations_and_failures_are_recorded_by_job(queue_settings: At
                 await _metric(http, seconds, f"{seconds}_count", job="tidy_up", outcome="ok") == ok_before + 1
             )
             assert (
-                await _metric(
-                    http, "atelier_job_failures", "atelier_job_failures_total", job="renamed_job"
-                )
+                await _metric(http, "atelier_job_failures", "atelier_job_failures_total", job="renamed_job")
                 == failed_before + 1
             )
 
