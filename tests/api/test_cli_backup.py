@@ -18,11 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import select
 
 from api.app import create_app
+from catalog.backup import BackupError, create_backup, read_manifest
 from catalog.database import SessionFactory
 from catalog.embedded_servers import EmbeddedServers
 from catalog.importing.service import ThumbnailMode, import_paths
+from catalog.models import User
 from catalog.settings import AtelierSettings
 from tests.api.conftest import ATELIER, CommandResult, make_user_with_token, run_atelier
 from tests.conftest import server_home
@@ -111,21 +115,18 @@ async def test_backup_restores_into_a_fresh_home_with_sessions_and_thumbnails(
                     assert response.status_code == 200 and response.content == content
         finally:
             servers.stop()
-
-        forced = await _atelier_in_fresh_home(fresh, "restore", "--force", str(backup))
-        assert forced.code == 0, forced.stderr
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
 
 
-async def test_restore_checks_the_manifest_before_touching_anything(
+async def test_restore_checks_the_manifest_and_force_overwrites(
     settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
 ) -> None:
     await make_user_with_token(session_factory, "artist")
     backup = tmp_path / "backup"
     assert (await run_atelier(settings, "backup", str(backup))).code == 0
-    refused_folder = await run_atelier(settings, "backup", str(backup))
-    assert refused_folder.code == 1 and "not an empty folder" in refused_folder.stderr
+    with pytest.raises(BackupError, match="not an empty folder"):
+        await asyncio.to_thread(create_backup, settings, backup)
 
     manifest_path = backup / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
@@ -133,17 +134,22 @@ async def test_restore_checks_the_manifest_before_touching_anything(
         "damaged": ({**manifest, "database_dump_sha256": "0" * 64}, "does not match the SHA-256"),
         "newer": ({**manifest, "alembic_revision": "9999"}, "made by a newer Atelier"),
         "format": ({**manifest, "format": 2}, "unknown backup format"),
+        "incomplete": ({k: v for k, v in manifest.items() if k != "counts"}, "incomplete"),
     }
-    for name, (doctored, message) in cases.items():
+    for doctored, message in cases.values():
         manifest_path.write_text(json.dumps(doctored))
-        # --force: only the manifest check stands between the command and the (non-empty) database
-        result = await run_atelier(settings, "restore", "--force", str(backup))
-        assert result.code == 1 and message in result.stderr, (name, result.stderr)
-    missing = await run_atelier(settings, "restore", str(tmp_path / "nowhere"))
-    assert missing.code == 1 and "not an Atelier backup" in missing.stderr
-    async with session_factory() as db:  # untouched
-        from sqlalchemy import func, select
+        with pytest.raises(BackupError, match=message):
+            await asyncio.to_thread(read_manifest, backup)
+    # the command stops on it before touching the database, even with --force
+    refused = await run_atelier(settings, "restore", "--force", str(backup))
+    assert refused.code == 1 and "incomplete" in refused.stderr
+    with pytest.raises(BackupError, match="not an Atelier backup"):
+        await asyncio.to_thread(read_manifest, tmp_path / "nowhere")
 
-        from catalog.models import User
-
-        assert await db.scalar(select(func.count()).select_from(User)) == 1
+    # with a sound manifest, --force replaces a populated database (here: with its own backup)
+    manifest_path.write_text(json.dumps(manifest))
+    await make_user_with_token(session_factory, "second-artist")  # made after the backup
+    forced = await run_atelier(settings, "restore", "--force", str(backup))
+    assert forced.code == 0, forced.stderr
+    async with session_factory() as db:
+        assert list(await db.scalars(select(User.handle))) == ["artist"]
