@@ -78,6 +78,12 @@ def operation_label(name: str | None, *, parsed: bool = True) -> str:
     return "other"
 
 
+def forget_operation_names() -> None:
+    """Start counting distinct operation names afresh (tests; existing series stay as they are)."""
+    with _seen_lock:
+        _seen_operations.clear()
+
+
 def route_label(path: str) -> str:
     for prefix, label in ROUTE_PREFIXES:
         if path == prefix.rstrip("/") or path.startswith(prefix):

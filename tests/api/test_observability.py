@@ -24,6 +24,7 @@ from api.observability.json_logs import JsonLogFormatter
 from api.observability.metrics import (
     IMPORT_OUTCOMES,
     MAX_OPERATION_NAMES,
+    forget_operation_names,
     observed_jobs,
     record_import_outcome,
 )
@@ -45,6 +46,14 @@ async def _http(settings: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
             yield http
+
+
+@pytest.fixture(autouse=True)
+def fresh_operation_names() -> Iterator[None]:
+    """Each test sees the operation-name cap from zero, whatever other tests' queries were named."""
+    forget_operation_names()
+    yield
+    forget_operation_names()
 
 
 @pytest.fixture
