@@ -4,15 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Reinstall whenever the dependency declarations change.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
-# This machine keeps the CPU build of torch in /opt/wheels; elsewhere pip finds it as usual.
-FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 PIP := $(BIN)/python -m pip --disable-pip-version-check
+# Where the CPU build of torch comes from (PyPI's Linux torch wheels pull ~3 GB of CUDA libraries):
+#   1. a local wheel folder, TORCH_WHEELS (default /opt/wheels when it exists), used as --find-links;
+#   2. else on Linux PyTorch's CPU wheel index, TORCH_INDEX_URL (torch and its few pure-Python deps);
+#   3. else (macOS, Windows) PyPI, whose torch wheels there are CPU-only.
+# constraints.txt pins the same version, so the second install (Atelier and its dependencies) finds
+# torch satisfied and never replaces it. Check with: make -n install TORCH_WHEELS= UNAME_S=Linux
+TORCH_VERSION := 2.13.0
+TORCH_WHEELS ?= $(wildcard /opt/wheels)
+TORCH_INDEX_URL ?= https://download.pytorch.org/whl/cpu
+UNAME_S ?= $(shell uname -s)
+ifneq ($(strip $(TORCH_WHEELS)),)
+TORCH_SOURCE := --find-links $(TORCH_WHEELS)
+FIND_LINKS := --find-links $(TORCH_WHEELS)
+else ifeq ($(UNAME_S),Linux)
+TORCH_SOURCE := --index-url $(TORCH_INDEX_URL)
+FIND_LINKS :=
+else
+TORCH_SOURCE :=
+FIND_LINKS :=
+endif
 
 .PHONY: install run test lint typecheck bench fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet $(FIND_LINKS) -c constraints.txt torch==2.13.0
+	$(PIP) install --quiet $(TORCH_SOURCE) -c constraints.txt torch==$(TORCH_VERSION)
 	$(PIP) install --quiet $(FIND_LINKS) -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@

@@ -1,5 +1,7 @@
 """The Starlette application: ``/graphql`` (GraphiQL in debug; subscriptions over graphql-transport-ws on
-the same path), signed ``/thumbnails``, ``/healthz``, ``POST /webhooks/stripe`` (credit purchases).
+the same path), signed ``/thumbnails``, ``POST /webhooks/stripe`` (credit purchases); for operators
+``/healthz``, ``/readyz`` and ``/metrics``, and a request id and one JSON log line per request
+(:mod:`api.observability`).
 
 The app owns one database engine for its lifetime (created on start-up, disposed on shut-down); it
 starts no embedded servers itself — ``atelier serve`` resolves the URLs first and passes them in.
@@ -15,8 +17,8 @@ from typing import Any
 
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
-from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -26,6 +28,9 @@ from api.bearer_auth import bearer_token, principal_from_request
 from api.context import RequestContext
 from api.graphql.http_guard import GuardedGraphQL
 from api.graphql.schema import build_schema
+from api.observability.health import healthz, readiness_endpoint
+from api.observability.metrics import metrics_endpoint
+from api.observability.request_observation import RequestObservation
 from api.thumbnail_access import ThumbnailAccess, thumbnail_access
 from api.thumbnail_urls import ThumbnailSigner
 from api.webhooks import checkout_cancelled, checkout_success, stripe_webhook
@@ -129,20 +134,18 @@ def create_app(settings: AtelierSettings) -> Starlette:
             return JSONResponse({"error": access.message}, status_code=access.status_code)
         return await _thumbnail_from_store(state, sha)
 
-    async def healthz(request: Request) -> Response:
-        async with state.session_factory() as db:
-            await db.execute(text("SELECT 1"))
-        return JSONResponse({"status": "ok"})
-
     graphql_app = AtelierGraphQL(state, debug=settings.debug, graphiql=settings.graphiql)
     return Starlette(
         debug=settings.debug,
         lifespan=lifespan,
+        middleware=[Middleware(RequestObservation)],
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
             Route("/thumbnails/{sha}.webp", thumbnail, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readiness_endpoint(lambda: state.session_factory, lambda: state.job_queue)),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
             Route(CHECKOUT_SUCCESS_PATH, checkout_success, methods=["GET"]),
             Route(CHECKOUT_CANCELLED_PATH, checkout_cancelled, methods=["GET"]),

@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from api.cli_backup import register_backup_commands
 from api.cli_credits import credits_app
 from api.cli_exports import export_app
 from api.runtime import exit_on_sigterm, running_services
@@ -41,6 +42,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(export_app, name="import-export")
 app.add_typer(credits_app, name="credits")
+register_backup_commands(app)
 
 console = Console(stderr=True, soft_wrap=True)  # problem lines stay whole for grep
 DEFAULT_USER = "artist"

@@ -3,10 +3,11 @@
 Start-up: unless both ``DATABASE_URL`` and ``REDIS_URL`` are set, take the home's serve lock (a second
 ``serve`` on the same home is refused with a clear message) and start the embedded servers the
 settings leave unset; migrate (under the migration lock: replicas may start together), optionally
-import the demo library, then serve until SIGINT/SIGTERM; uvicorn handles both, after which the
-worker is closed and the servers are stopped. The in-process worker (``ATELIER_EMBED_WORKER``, on by
-default) heals owed work at its start-up and every 30 s, so assets imported with
-``--no-thumbnails`` (or interrupted imports) get their thumbnails.
+import the demo library, then serve until SIGINT/SIGTERM; uvicorn handles both (answering requests in
+flight), after which the worker finishes its jobs in hand and is closed (both bounded:
+:mod:`api.graceful_shutdown`) and the servers are stopped. The in-process worker
+(``ATELIER_EMBED_WORKER``, on by default) heals owed work at its start-up and every 30 s, so assets
+imported with ``--no-thumbnails`` (or interrupted imports) get their thumbnails.
 
 Watched folders (``ATELIER_WATCH_FOLDERS``): a background task on the server's loop imports new
 images for the default user as they appear (:mod:`catalog.importing.watch`, with catch-up of files
@@ -27,6 +28,8 @@ from rich.panel import Panel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
+from api.graceful_shutdown import HTTP_DRAIN_SECONDS, finish_jobs_in_hand
+from api.observability.json_logs import configure_json_logging
 from api.runtime import exit_on_sigterm, running_services
 from api.worker import build_worker
 from catalog.accounts import service as accounts
@@ -110,8 +113,20 @@ async def _grant_demo_credits(session: AsyncSession, settings: AtelierSettings) 
 
 
 async def _serve(settings: AtelierSettings, host: str, port: int, token: str | None) -> None:
+    configure_json_logging()  # uvicorn's, arq's and our logs: JSON lines on stderr
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            lifespan="on",
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=HTTP_DRAIN_SECONDS,
+        )
+    )
     worker = build_worker(settings) if settings.embed_worker else None
     # the worker's healing cron runs at its start-up: thumbnails, embeddings and clustering owed from
     # earlier runs (imports with --no-thumbnails, interrupted imports, lost jobs) are made then
@@ -122,9 +137,7 @@ async def _serve(settings: AtelierSettings, host: str, port: int, token: str | N
             await server.serve()
     finally:
         if worker is not None and worker_task is not None:
-            worker_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker_task
+            await finish_jobs_in_hand(worker, worker_task)  # bounded: api.graceful_shutdown
             await worker.close()
 
 

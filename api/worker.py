@@ -31,6 +31,7 @@ from arq.cron import CronJob, cron
 from arq.logs import default_log_config
 from arq.worker import Function, Worker, async_check_health
 
+from api.observability.metrics import observed_jobs
 from catalog.database import create_database_engine, create_session_factory
 from catalog.job_retry import retry_transient
 from catalog.settings import AtelierSettings
@@ -65,7 +66,8 @@ async def heal_owed_work(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def job_functions(settings: AtelierSettings) -> list[Function]:
-    return [*CATALOG_FUNCTIONS, *reflection_functions(settings.reflection_deadline_seconds)]
+    """Every job with its options, wrapped for the job metrics (``api.observability``)."""
+    return observed_jobs([*CATALOG_FUNCTIONS, *reflection_functions(settings.reflection_deadline_seconds)])
 
 
 def cron_jobs() -> list[CronJob]:

@@ -40,7 +40,8 @@ from catalog.job_retry import retry_transient
 from catalog.library_locks import lock_user_library
 from catalog.models import Asset
 from catalog.prompt_embeddings import assets_using_prompts, embed_missing_prompts, prompts_without_embedding
-from catalog.sessions.reclustering import recluster_span, recluster_user
+from catalog.sessions.off_loop import recluster_user_in_child_process
+from catalog.sessions.reclustering import recluster_span
 from catalog.settings import AtelierSettings
 from catalog.storage import ThumbnailStore, thumbnail_store
 from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
@@ -234,10 +235,10 @@ async def queue_prompt_embeddings(redis_url: str) -> None:
 
 
 async def recluster_user_job(ctx: dict[str, Any], user_id: str) -> int:
-    """Full re-cluster of one user's library; returns the number of sessions written."""
-    factory: SessionFactory = ctx["session_factory"]
-    async with unit_of_work(factory) as session:
-        summary = await recluster_user(session, uuid.UUID(user_id))
+    """Full re-cluster of one user's library in a child process (off the serving event loop: see
+    :mod:`catalog.sessions.off_loop`); returns the number of sessions written."""
+    settings: AtelierSettings = ctx["settings"]
+    summary = await recluster_user_in_child_process(settings.database_url or "", uuid.UUID(user_id))
     return summary.sessions_written
 
 

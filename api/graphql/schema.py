@@ -32,6 +32,7 @@ from api.graphql.purchases import CreditPack, credit_packs_field
 from api.graphql.reflections import Reflection, reflection_by_id, reflection_updates
 from api.graphql.request_checks import RequestChecks
 from api.graphql.types import Session, Viewer
+from api.observability.request_observation import GraphQLOperationObserver
 from catalog.sessions import queries
 
 
@@ -108,6 +109,7 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=12),
         lambda: MaxAliasesLimiter(max_alias_count=30),
         lambda: MaxTokensLimiter(max_token_count=4000),
+        GraphQLOperationObserver,  # names the operation in the request's log line and metrics
     ]
     if not debug:
         extensions.append(lambda: MaskUnexpectedErrors(should_mask_error=_is_unexpected))

@@ -38,9 +38,9 @@ from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset, Correction, Session, SessionConstraint, UserCalibration
 from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
+from catalog.sessions.off_loop import analyze_off_loop
 from catalog.sessions.reclustering import constraints_for, recluster_span, visual_descriptors
 from engine.calibration import BoundaryCorrection, CorrectionKind, learn_threshold_offset
-from engine.session_analysis import analyze_records
 
 CorrectionAction = Callable[[AsyncSession, uuid.UUID], Awaitable["CorrectionResult"]]
 """A correction bound to its arguments, run by the caller's unit of work."""
@@ -219,7 +219,7 @@ async def _margins_before(
     if not times:
         return {}
     span = await _context_span(db, user_id, min(times), max(times))
-    analysis = analyze_records(  # the same inputs as re-clustering, so margins match its decisions
+    analysis = await analyze_off_loop(  # the same inputs as re-clustering, so margins match its decisions
         [row_to_record(row) for row in span],
         constraints=await constraints_for(db, user_id, span),
         prompt_embeddings=await embeddings_for_assets(db, span),

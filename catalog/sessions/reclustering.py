@@ -16,6 +16,9 @@ learned threshold offset are passed to the engine on every run, so corrections s
 Features: stored prompt embeddings (pgvector) of the span's prompts are passed along; prompts not
 embedded yet fall back to lexical similarity inside the engine.
 
+Event loop: the engine call runs in a thread and a full re-cluster job runs whole in a child process
+(:mod:`catalog.sessions.off_loop` says why, with numbers).
+
 Transactions: runs inside the caller's session and never commits. Concurrency: a per-user advisory
 lock (held to the end of the caller's transaction) serialises re-clusterings of one stream, so an
 import, a thumbnail job and a correction never interleave their reads and writes.
@@ -25,7 +28,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -43,24 +45,17 @@ from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset, Phase, Session
 from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
+from catalog.sessions.off_loop import analyze_off_loop
 from catalog.sessions.queries import asset_key
+from catalog.sessions.reclustering_summary import ReclusterSummary
 from catalog.thumbnails import VISUAL_MODEL
 from engine.analysis import Analysis, SessionResult
-from engine.session_analysis import SessionConstraints, analyze_records
+from engine.session_analysis import SessionConstraints
 
 CONTEXT_STEPS = 8
 """Assets of context kept on each side of a span (then widened to whole sessions): the engine judges
 a gap against the local pace and a prompt against the last few distinct prompts, so a span needs
 that much history to decide exactly as a full re-clustering would."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReclusterSummary:
-    user_id: uuid.UUID
-    assets_considered: int
-    sessions_written: int
-    sessions_created: int
-    sessions_deleted: int
 
 
 async def recluster_span(
@@ -110,7 +105,7 @@ async def _recluster_assets(
     assets = await _with_move_anchors(session, user_id, assets)
     by_id = {asset.id: asset for asset in assets}
     constraints = await constraints_for(session, user_id, assets)
-    analysis = analyze_records(
+    analysis = await analyze_off_loop(  # a thread: see catalog.sessions.off_loop
         [row_to_record(asset) for asset in assets],
         constraints=constraints,
         threshold_offset=await repository.threshold_offset(session, user_id),

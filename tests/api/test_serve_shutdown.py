@@ -1,0 +1,130 @@
+"""``atelier serve`` over real HTTP: probes, metrics, JSON logs, and SIGTERM while a request and a job
+are in hand — both finish before the process exits (issue 10, item 16)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import httpx
+from arq import create_pool
+from arq.connections import RedisSettings
+from arq.jobs import Job, JobStatus
+from sqlalchemy import select
+
+from bench.recluster_bench import one_artist_history
+from catalog.database import SessionFactory
+from catalog.importing.service import ThumbnailMode, import_paths
+from catalog.models import User
+from catalog.settings import AtelierSettings
+from engine.record_codec import record_to_json
+from tests.api.conftest import make_user_with_token
+
+ATELIER = Path(sys.executable).with_name("atelier")
+JOB_ID = "recluster:shutdown-test"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _until_healthy(base_url: str, process: asyncio.subprocess.Process) -> None:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        while process.returncode is None:  # the test timeout bounds this
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"serve exited with {process.returncode} before it was healthy")
+
+
+async def test_sigterm_finishes_the_request_and_the_job_in_hand(
+    queue_settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    library = tmp_path / "library.jsonl"
+    library.write_text("".join(json.dumps(record_to_json(r)) + "\n" for r in one_artist_history(3000)))
+    await import_paths(
+        session_factory, queue_settings, user_handle="artist", paths=[library], thumbnails=ThumbnailMode.SKIP
+    )
+    token = await make_user_with_token(session_factory, "artist")
+    async with session_factory() as db:
+        user_id = await db.scalar(select(User.id).where(User.handle == "artist"))
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = os.environ | {
+        "DATABASE_URL": queue_settings.database_url or "",
+        "REDIS_URL": queue_settings.redis_url or "",
+        "ATELIER_HOME": str(queue_settings.home),
+        "ATELIER_PROMPT_EMBEDDINGS": "false",
+        "HF_HUB_OFFLINE": "1",
+        "COLUMNS": "200",
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(ATELIER), "serve", "--port", str(port),
+        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None and queue_settings.redis_url is not None
+    stderr = asyncio.create_task(process.stderr.read())
+    pool = await create_pool(RedisSettings.from_dsn(queue_settings.redis_url))
+    try:
+        await _until_healthy(base_url, process)
+        async with httpx.AsyncClient(base_url=base_url) as http:
+            ready = await http.get("/readyz", headers={"X-Request-ID": "probe-1"})
+            assert ready.status_code == 200 and ready.headers["x-request-id"] == "probe-1"
+            assert "atelier_graphql_request_duration_seconds" in (await http.get("/metrics")).text
+
+        job = await pool.enqueue_job("recluster_user_job", str(user_id), _job_id=JOB_ID)
+        assert job is not None
+        while True:  # the test timeout bounds this
+            if await job.status() is JobStatus.in_progress:
+                break
+            await asyncio.sleep(0.05)
+
+        # a request in flight: headers and half the body sent, the rest only after the SIGTERM
+        body = json.dumps({"query": "query Who { viewer { handle } }"}).encode()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /graphql HTTP/1.1\r\nHost: atelier\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {token}\r\nX-Request-ID: in-flight\r\n".encode()
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:10]
+        )
+        await writer.drain()
+        await asyncio.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)
+        assert process.returncode is None
+        writer.write(body[10:])
+        await writer.drain()
+        response = await asyncio.wait_for(reader.read(), timeout=30)  # the server closes after it
+        writer.close()
+        head, _, payload = response.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), response
+        assert b"x-request-id: in-flight" in head.lower()
+        assert json.loads(payload) == {"data": {"viewer": {"handle": "artist"}}}
+
+        assert await asyncio.wait_for(process.wait(), timeout=90) == 128 + signal.SIGTERM
+        info = await Job(JOB_ID, pool).result_info()
+        assert info is not None and info.success, info  # finished, not cancelled and left for later
+        assert isinstance(info.result, int) and info.result > 0
+    finally:
+        await pool.aclose()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = (await stderr).decode()
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    requests = {line.get("request_id"): line for line in lines if line["message"] == "request"}
+    assert requests["in-flight"]["status"] == 200 and requests["in-flight"]["operation"] == "Who"
+    assert any(line["message"] == "waiting for jobs in hand" for line in lines), log
+    assert "Traceback" not in log, log
