@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from catalog.importing.asset_rows import clean_text, copy_values, record_to_row, row_problem
 from engine.metadata import read_image
+from engine.metadata.copy_times import reject_copy_times
 from engine.metadata.result import ImageReadResult, UnreadableImage
 
 PROCESS_POOL_THRESHOLD_FILES = 256
@@ -89,12 +90,13 @@ def resolved_path(path: str, resolved_folders: dict[str, str] | None = None) -> 
     return os.path.join(resolved_folders[folder], name)
 
 
-def read_asset(
-    path: str, timezone: str, user_id: uuid.UUID, resolved_folders: dict[str, str] | None = None
+def asset_from_read(
+    path: str,
+    outcome: ImageReadResult,
+    user_id: uuid.UUID,
+    resolved_folders: dict[str, str] | None = None,
 ) -> ReadAsset | FileProblem:
-    outcome = read_one(path, timezone)
-    if isinstance(outcome, FileProblem):
-        return outcome
+    """The storable row of one read image, or why it cannot be stored."""
     try:
         row = image_row(outcome, user_id, Path(path), resolved_folders)
         problem = row_problem(row)
@@ -106,14 +108,22 @@ def read_asset(
 
 
 def _read_chunk(paths: Sequence[str], timezone: str) -> list[ImageReadResult | FileProblem]:
-    return [read_one(path, timezone) for path in paths]
+    outcomes = [read_one(path, timezone) for path in paths]
+    reject_copy_times([outcome.record for outcome in outcomes if not isinstance(outcome, FileProblem)])
+    return outcomes
 
 
 def _read_asset_chunk(
     paths: Sequence[str], timezone: str, user_id: uuid.UUID
 ) -> list[ReadAsset | FileProblem]:
+    """Read a chunk, judge copy times across it (``engine.metadata.copy_times``: files of a copied
+    folder are neighbours in discovery order, so they share chunks), then make storable rows."""
     resolved_folders: dict[str, str] = {}
-    return [read_asset(path, timezone, user_id, resolved_folders) for path in paths]
+    read = zip(paths, _read_chunk(paths, timezone), strict=True)
+    return [
+        found if isinstance(found, FileProblem) else asset_from_read(path, found, user_id, resolved_folders)
+        for path, found in read
+    ]
 
 
 PARENT_CHECK_SECONDS = 1.0

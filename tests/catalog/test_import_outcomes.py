@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 from typing import Any
@@ -211,3 +212,29 @@ async def test_a_folder_that_cannot_be_listed_is_reported_not_skipped_silently(
         "locked": ("problem", "cannot list folder (Permission denied)"),
     }
     assert [problem.path for problem in report.problems] == [str(folder / "locked")]
+
+
+async def test_a_copied_folder_of_unrelated_images_is_imported_but_never_grouped(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """Issue 11 §5: files whose only time is one shared copy mtime stay in the catalog, untimed,
+    outside sessions, and say why."""
+    folder = tmp_path / "checkout"
+    folder.mkdir()
+    for tool_folder in ("AUTOMATIC1111", "Forge", "reForge"):
+        for source in sorted((fixtures_dir / "images" / tool_folder).iterdir()):
+            (folder / f"{tool_folder}-{source.name}").write_bytes(source.read_bytes())
+    moment = 1_790_000_000.0
+    for index, path in enumerate(sorted(folder.iterdir())):
+        os.utime(path, (moment + index * 0.05, moment + index * 0.05))
+
+    await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
+
+    async with session_factory() as session:
+        rows = (await session.execute(select(Asset.created_at, Asset.session_id, Asset.extra))).all()
+    rejected = [row for row in rows if "time_rejected" in (row.extra or {})]
+    assert len(rejected) >= 5
+    for row in rejected:
+        assert row.created_at is None and row.session_id is None
+        assert "copy time" in row.extra["time_rejected"] or "copied since" in row.extra["time_rejected"]
+    assert all(row.session_id is None for row in rows if row.created_at is None)
