@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.app import create_app
 from api.graceful_shutdown import HTTP_DRAIN_SECONDS, finish_jobs_in_hand
 from api.observability.json_logs import configure_json_logging
+from api.observability.metrics import record_import_outcome
 from api.runtime import exit_on_sigterm, running_services
 from api.worker import build_worker
 from catalog.accounts import service as accounts
@@ -157,6 +158,8 @@ async def _watching_folders(settings: AtelierSettings) -> AsyncIterator[None]:
         return
 
     def log_batch(report: ImportReport) -> None:
+        for outcome in report.files:
+            record_import_outcome(str(outcome.outcome))
         for problem in report.problems:
             console.print(f"[yellow]watch: skipped[/yellow] {problem.path}: {problem.reason}")
         console.print(f"watch: {report.imported} new images, {report.sessions_touched} sessions updated")

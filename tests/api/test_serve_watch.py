@@ -12,6 +12,7 @@ import socket
 import sys
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select
 
 from catalog.database import SessionFactory
@@ -51,8 +52,9 @@ async def test_serve_imports_watched_folders_and_queues_thumbnails_for_its_worke
         "HF_HUB_OFFLINE": "1",
         "COLUMNS": "200",
     }
+    port = _free_port()
     process = await asyncio.create_subprocess_exec(
-        str(ATELIER), "serve", "--port", str(_free_port()),
+        str(ATELIER), "serve", "--port", str(port),
         env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert process.stderr is not None
@@ -70,6 +72,9 @@ async def test_serve_imports_watched_folders_and_queues_thumbnails_for_its_worke
             async with session_factory() as session:
                 asset = await session.get(Asset, asset.id)
                 assert asset is not None
+        async with httpx.AsyncClient() as client:  # the watched import is counted on /metrics
+            metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+        assert 'atelier_import_files_total{outcome="imported"} 1.0' in metrics
         process.send_signal(signal.SIGTERM)
         rest = await asyncio.wait_for(process.stderr.read(), timeout=60)
         assert await process.wait() == 128 + signal.SIGTERM  # the CLI's exit code for SIGTERM
