@@ -77,6 +77,7 @@ from catalog.embedded_servers import EmbeddedServers
 from catalog.importing.service import import_paths
 from catalog.migration_runner import upgrade_async
 from catalog.settings import AtelierSettings
+from catalog.storage.local import LocalThumbnailStore
 from reflection.backends import OfflineCurator
 from reflection.runner import prepare_curator_input
 from reflection.session_inputs import load_session_inputs
@@ -468,7 +469,7 @@ async def time_the_run_alone(
         load.append(1000 * (time.perf_counter() - started))
         assert inputs is not None
         started = time.perf_counter()
-        prepared = prepare_curator_input(inputs, library.home / "thumbnails")
+        prepared = prepare_curator_input(inputs, LocalThumbnailStore(library.home / "thumbnails"))
         prepare.append(1000 * (time.perf_counter() - started))
         started = time.perf_counter()
         await curator.write(prepared)

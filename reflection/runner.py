@@ -22,7 +22,6 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing import ledger
 from billing.transactions import retrying_unit_of_work
 from catalog.database import SessionFactory, unit_of_work
+from catalog.storage import ThumbnailStore
 from engine.grounding import GroundingVocabulary
 from engine.reflection_facts import SessionFacts, build_session_facts
 from reflection.curator_output import CuratorReflection
@@ -82,7 +82,8 @@ class CuratorBackend(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RunSettings:
-    thumbnails_dir: Path
+    thumbnails: ThumbnailStore
+    """Where the representative images are read from (the worker's configured store)."""
     deadline: timedelta
     """How long a run may hold the lease (``ATELIER_REFLECTION_DEADLINE_SECONDS``)."""
 
@@ -105,7 +106,7 @@ async def run_reflection(
             inputs = await load_session_inputs(db, user_id, session_id)
         if inputs is None:
             raise CuratorFailed(SESSION_GONE)
-        prepared = await asyncio.to_thread(prepare_curator_input, inputs, settings.thumbnails_dir)
+        prepared = await asyncio.to_thread(prepare_curator_input, inputs, settings.thumbnails)
         outcome = await backend.write(prepared)
     except CuratorFailed as failure:
         return await _finish_failed(factory, reflection_id, run_id, failure.reason)
@@ -115,7 +116,7 @@ async def run_reflection(
     return await _finish_delivered(factory, reflection_id, run_id, prepared, outcome)
 
 
-def prepare_curator_input(inputs: SessionInputs, thumbnails_dir: Path) -> CuratorInput:
+def prepare_curator_input(inputs: SessionInputs, thumbnails: ThumbnailStore) -> CuratorInput:
     """Facts, request (with the representative thumbnails) and vocabulary: CPU work, run in a thread."""
     facts = build_session_facts(
         label=inputs.label,
@@ -126,7 +127,7 @@ def prepare_curator_input(inputs: SessionInputs, thumbnails_dir: Path) -> Curato
         lineage=inputs.lineage,
     )
     images = read_representative_images(
-        thumbnails_dir, [item.asset_id for item in facts.representatives], inputs.thumbnail_sha256
+        thumbnails, [item.asset_id for item in facts.representatives], inputs.thumbnail_sha256
     )
     return CuratorInput(facts, build_curator_request(facts, images), facts.grounding_vocabulary())
 

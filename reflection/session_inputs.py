@@ -6,20 +6,22 @@ only for the representative images the facts chose (a missing file is skipped, n
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset
 from catalog.sessions import queries
-from catalog.thumbnails import ThumbnailError, thumbnail_path
+from catalog.storage import ThumbnailStore
 from engine.records import LoraRef
 from engine.reflection_facts import FactAsset, FactLineageEdge, FactPhase
 from reflection.prompt_builder import RepresentativeImage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,17 +100,21 @@ def _fact_asset(row: Asset, ordinal_of_phase: dict[uuid.UUID, int]) -> FactAsset
 
 
 def read_representative_images(
-    thumbnails_dir: Path, asset_ids: Sequence[str], thumbnail_sha256: dict[str, str]
+    store: ThumbnailStore, asset_ids: Sequence[str], thumbnail_sha256: dict[str, str]
 ) -> list[RepresentativeImage]:
-    """The stored WEBP thumbnails of the chosen assets, in the given order; unreadable ones skipped."""
+    """The stored WEBP thumbnails of the chosen assets (from the configured store: local folder or
+    S3), in the given order; missing or unreadable ones are skipped."""
     images: list[RepresentativeImage] = []
     for asset_id in asset_ids:
         sha = thumbnail_sha256.get(asset_id)
         if sha is None:
             continue
         try:
-            data = thumbnail_path(thumbnails_dir, sha).read_bytes()
-        except (OSError, ThumbnailError):
+            data = store.read(sha)
+        except Exception:  # a storage error costs the Curator this image, never the reflection
+            log.warning("thumbnail %s of asset %s could not be read", sha, asset_id, exc_info=True)
+            continue
+        if data is None:
             continue
         images.append(RepresentativeImage(asset_id=asset_id, media_type="image/webp", data=data))
     return images

@@ -19,6 +19,7 @@ from arq.worker import Function, func
 from catalog.database import SessionFactory
 from catalog.job_retry import retry_transient
 from catalog.settings import AtelierSettings
+from catalog.storage import thumbnail_store
 from reflection.backends import curator_for
 from reflection.runner import CuratorBackend, RunSettings, run_reflection
 from reflection.sweeper import sweep
@@ -51,7 +52,7 @@ async def _run_reflection(ctx: dict[str, Any], reflection_id: str) -> str:
             uuid.UUID(reflection_id),
             backend,
             RunSettings(
-                thumbnails_dir=settings.thumbnails_dir,
+                thumbnails=ctx.get("thumbnail_store") or thumbnail_store(settings),
                 deadline=timedelta(seconds=settings.reflection_deadline_seconds),
             ),
         )

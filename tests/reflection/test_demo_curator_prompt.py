@@ -15,6 +15,7 @@ from catalog.demo_library import DemoLibrary, write_demo_library
 from catalog.importing.service import import_paths
 from catalog.models import Session, User
 from catalog.settings import AtelierSettings
+from catalog.storage import thumbnail_store
 from reflection.prompt_builder import PROMPT_VERSION
 from reflection.runner import prepare_curator_input
 from reflection.session_inputs import load_session_inputs
@@ -43,7 +44,7 @@ async def test_the_request_for_the_demo_refinement_evening(
     assert inputs is not None and len(inputs.assets) == session.asset_count
     assert inputs.lineage, "the evening's img2img and upscale children are linked"
 
-    prepared = prepare_curator_input(inputs, settings.thumbnails_dir)
+    prepared = prepare_curator_input(inputs, thumbnail_store(settings))
     facts, request = prepared.facts, prepared.request
 
     system, user = request.messages[0], request.messages[-1]

@@ -17,6 +17,7 @@ from billing.models import CreditEntry, CreditHold, CreditTransfer
 from catalog.database import SessionFactory, unit_of_work
 from catalog.models import Asset, Phase, Session
 from catalog.settings import AtelierSettings
+from catalog.storage import thumbnail_store
 from reflection import service
 from reflection.backends import LlmCurator, OfflineCurator
 from reflection.llm_client import CuratorLlm, LlmSettings
@@ -62,7 +63,7 @@ async def confirmed_reflection(
 
 
 def run_settings(settings: AtelierSettings, deadline_seconds: float = 60) -> RunSettings:
-    return RunSettings(thumbnails_dir=settings.thumbnails_dir, deadline=timedelta(seconds=deadline_seconds))
+    return RunSettings(thumbnails=thumbnail_store(settings), deadline=timedelta(seconds=deadline_seconds))
 
 
 async def account_state(factory: SessionFactory, user_id: uuid.UUID) -> dict[str, Any]:
