@@ -67,6 +67,7 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
         with open_regular_file(source) as handle, Image.open(handle) as opened:
             _check_declared_size(opened.size)
             opened.draft("RGB", (size_px, size_px))  # JPEG: decode at reduced scale
+            opened.load()  # decode now: a broken pixel stream is this file's error, never hidden below
             image = _upright(opened)
             image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
             if image.mode not in ("RGB", "RGBA"):
@@ -95,8 +96,9 @@ def _check_declared_size(size: tuple[int, int]) -> None:
 
 
 def _upright(opened: Image.Image) -> Image.Image:
-    """``opened`` turned by its EXIF orientation; unturned when the EXIF block cannot be parsed
-    (Pillow raises ``struct.error`` on a truncated TIFF header)."""
+    """``opened`` (already decoded) turned by its EXIF orientation; unturned when the EXIF block
+    cannot be parsed (Pillow raises ``struct.error`` on a truncated TIFF header). Only EXIF errors
+    can reach this guard: pixel decoding happened before, so a broken image is never hidden here."""
     try:
         return ImageOps.exif_transpose(opened)
     except Exception:

@@ -30,6 +30,7 @@ from catalog.models import User
 from catalog.settings import AtelierSettings
 from tests.api.conftest import ATELIER, CommandResult, make_user_with_token, run_atelier
 from tests.conftest import server_home
+from tests.generated_copies import copy_as_generated
 
 SESSIONS = """{ viewer { sessions(first: 50) { edges { node { id label assetCount startedAt
   thumbnails(first: 9) { url } } } } } }"""
@@ -71,7 +72,9 @@ async def _atelier_in_fresh_home(home: Path, *args: str) -> CommandResult:
 async def test_backup_restores_into_a_fresh_home_with_sessions_and_thumbnails(
     settings: AtelierSettings, session_factory: SessionFactory, fixtures_dir: Path, tmp_path: Path
 ) -> None:
-    images = sorted((fixtures_dir / "images" / "AUTOMATIC1111").glob("*.png"))[:6]
+    images = copy_as_generated(
+        sorted((fixtures_dir / "images" / "AUTOMATIC1111").glob("*.png"))[:6], tmp_path / "outputs"
+    )
     assert len(images) >= 3
     report = await import_paths(
         session_factory, settings, user_handle="artist", paths=images, thumbnails=ThumbnailMode.INLINE

@@ -15,6 +15,7 @@ from catalog.demo_library import write_demo_library
 from catalog.importing.service import import_paths
 from catalog.settings import AtelierSettings
 from tests.api.conftest import GraphQLClient, make_user_with_token
+from tests.generated_copies import copy_as_generated
 
 SESSIONS_QUERY = """
 query Sessions($first: Int!, $after: String) {
@@ -75,11 +76,14 @@ async def test_demo_library_sessions_match_the_ground_truth(
 
 
 async def test_one_user_never_sees_another_users_sessions(
-    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, fixtures_dir: Path
+    client: GraphQLClient,
+    session_factory: SessionFactory,
+    settings: AtelierSettings,
+    fixtures_dir: Path,
+    tmp_path: Path,
 ) -> None:
-    await import_paths(
-        session_factory, settings, user_handle="ada", paths=[fixtures_dir / "images" / "ComfyUI"]
-    )
+    outputs = copy_as_generated(sorted((fixtures_dir / "images" / "ComfyUI").iterdir()), tmp_path / "outputs")
+    await import_paths(session_factory, settings, user_handle="ada", paths=outputs)
     ada = await make_user_with_token(session_factory, "ada")
     bob = await make_user_with_token(session_factory, "bob")
 

@@ -3,7 +3,6 @@ Redis of the test run) renders them; sessions are queryable before any thumbnail
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,14 @@ from catalog.settings import AtelierSettings
 from catalog.tasks import embed_prompts, make_thumbnails
 from catalog.thumbnails import VISUAL_MODEL, thumbnail_path
 from tests.arq_worker import run_worker_burst
+from tests.generated_copies import copy_as_generated
 
 
 def _copy_images(fixtures_dir: Path, target: Path) -> list[Path]:
     target.mkdir()
     sources = sorted((fixtures_dir / "images" / "AUTOMATIC1111").glob("*.png"))[:4]
     sources += sorted((fixtures_dir / "images" / "ComfyUI").glob("*.png"))[:4]
-    return [Path(shutil.copy(source, target / source.name)) for source in sources]
+    return copy_as_generated(sources, target)
 
 
 async def _run_worker_burst(

@@ -75,3 +75,17 @@ def test_undecodable_pixel_data_is_a_thumbnail_error(tmp_path: Path) -> None:
 
     with pytest.raises(ThumbnailError, match="cannot render a thumbnail"):
         render_thumbnail(source)
+
+
+def test_a_corrupt_pixel_stream_is_not_hidden_by_the_exif_guard(tmp_path: Path) -> None:
+    """Zeroed bytes inside IDAT: Pillow fails while decoding, which happens when the EXIF orientation
+    is applied; that guard must not swallow the decoding error and render garbage."""
+    source = tmp_path / "zeroed.png"
+    Image.effect_noise((300, 200), 60).convert("RGB").save(source)
+    data = bytearray(source.read_bytes())
+    start = data.index(b"IDAT") + 4
+    data[start : start + 64] = bytes(64)
+    source.write_bytes(bytes(data))
+
+    with pytest.raises(ThumbnailError, match="cannot render a thumbnail"):
+        render_thumbnail(source)

@@ -15,6 +15,7 @@ from catalog.importing.service import ImportReport, ThumbnailMode
 from catalog.importing.watch import WatchError, watch_folders
 from catalog.models import Asset, Session
 from catalog.settings import AtelierSettings
+from tests.generated_copies import space_mtimes
 
 
 def _fixture_images(fixtures_dir: Path, count: int) -> list[Path]:
@@ -48,8 +49,8 @@ async def test_new_files_are_imported_once_complete_and_clustered(
         )
     )
     sources = _fixture_images(fixtures_dir, 4)
-    for source in sources[1:3]:
-        shutil.copy(source, folder / source.name)
+    copies = [Path(shutil.copy(source, folder / source.name)) for source in sources[1:3]]
+    space_mtimes(copies)  # written over an evening, not in one copy moment (engine.metadata.copy_times)
     (folder / "sub").mkdir()
     (folder / ".hidden.png").write_bytes(sources[1].read_bytes())
     (folder / "notes.txt").write_text("not an image")

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from catalog.models import Asset, Phase, Session
 from catalog.settings import AtelierSettings
 from catalog.tasks import CATALOG_FUNCTIONS, HEAL_LOCK_KEY, heal_owed_catalog_work, queue_thumbnails
 from tests.arq_worker import run_worker_burst
+from tests.generated_copies import copy_as_generated
 
 RAISE = "DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '{state}'; END $$"
 attempts: dict[str, int] = {}
@@ -91,8 +91,7 @@ async def test_which_errors_are_transient(session_factory: SessionFactory) -> No
 def _copy_fixtures(fixtures_dir: Path, target: Path, *, with_broken_pixels: bool = False) -> None:
     target.mkdir()
     sources = sorted((fixtures_dir / "images" / "ComfyUI").glob("*.png"))[:6]
-    for source in sources:
-        shutil.copy(source, target / source.name)
+    copy_as_generated(sources, target)
     if with_broken_pixels:  # readable metadata, pixels that cannot be decoded
         data = bytearray(sources[0].read_bytes())
         start = data.index(b"IDAT") + 4
