@@ -7,8 +7,8 @@
   floored at 1 s;
 - ``multi_signal``: the "20-line multi-signal heuristic" of issue 11 — a new session at a tool switch,
   a model change, a gap longer than ``max(gap_floor, gap_factor × the artist's median gap)``, or a
-  prompt-similarity drop (word Jaccard < ``drop_similarity``) right after a settled run (the previous
-  ``settled_rows`` rows all kept a similar prompt).
+  prompt-similarity drop (word Jaccard < ``drop_similarity``) right after a settled run (the prompt
+  had stayed similar — consecutive Jaccard ≥ 0.5 — for at least ``settled_seconds``).
 """
 
 from __future__ import annotations
@@ -83,10 +83,10 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 def multi_signal(
     ordered: Sequence[GenerationRecord],
-    gap_factor: float = 40.0,
-    gap_floor_seconds: float = 2400.0,
-    drop_similarity: float = 0.25,
-    settled_rows: int = 6,
+    gap_factor: float = 20.0,
+    gap_floor_seconds: float = 2700.0,
+    drop_similarity: float = 0.2,
+    settled_seconds: float = 600.0,
 ) -> dict[str, str]:
     gaps = _gaps(ordered)
     median_gap: dict[str | None, float] = {}
@@ -94,7 +94,12 @@ def multi_signal(
         steps = [g for r, g in zip(ordered, gaps, strict=True) if r.user == user and g is not None and g >= 1]
         median_gap[user] = statistics.median(steps) if steps else 60.0
     words = [_words(r.prompt) for r in ordered]
-    similar = [False] + [_jaccard(a, b) >= 0.5 for a, b in pairwise(words)]
+    run_start: list[float] = []  # when the current run of similar prompts began
+    for i, record in enumerate(ordered):
+        assert record.created_at is not None
+        now = record.created_at.timestamp()
+        continues = gaps[i] is not None and _jaccard(words[i - 1], words[i]) >= 0.5
+        run_start.append(run_start[-1] if continues else now)
     boundaries: list[bool] = []
     for i, (record, gap) in enumerate(zip(ordered, gaps, strict=True)):
         if gap is None:
@@ -102,7 +107,8 @@ def multi_signal(
             continue
         previous = ordered[i - 1]
         limit = max(gap_floor_seconds, gap_factor * median_gap[record.user])
-        settled = i > settled_rows and all(similar[i - settled_rows : i])
+        assert previous.created_at is not None
+        settled = previous.created_at.timestamp() - run_start[i - 1] >= settled_seconds
         drop = _jaccard(words[i - 1], words[i]) < drop_similarity
         boundaries.append(
             gap > limit

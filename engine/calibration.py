@@ -54,9 +54,9 @@ class BoundaryCorrection:
 @dataclass(frozen=True, slots=True)
 class CalibrationSettings:
     prior_offset: float = 0.0
-    prior_scale: float = 0.6
+    prior_scale: float = 0.8
     noise_scale: float = 0.5
-    max_step_per_correction: float = 0.35
+    max_step_per_correction: float = 0.4
     ambiguity_band: float = 3.0
     far_weight: float = 0.25
     max_offset: float = 2.5
