@@ -34,7 +34,7 @@ GRID: dict[str, list[float]] = {
     "time_evidence_cap": [3.0, 4.0, 5.0],
     "context_weight": [2.5, 3.0, 4.0],
     "diversity_weight": [0.5, 0.75, 1.0],
-    "minor_weight": [0.6, 1.2, 2.4],
+    "setup_weight": [0.5, 1.0, 1.5],
     "settled_step_weight": [0.25, 0.5],
 }
 SEEDS = {"A dev": ("A", 1), "A held-out": ("A", 2), "B dev": ("B", 11), "B held-out": ("B", 12)}

@@ -57,7 +57,7 @@ class CalibrationSettings:
     prior_scale: float = 0.8
     noise_scale: float = 0.5
     max_step_per_correction: float = 0.4
-    ambiguity_band: float = 3.0
+    ambiguity_band: float = 4.0
     far_weight: float = 0.25
     max_offset: float = 2.5
     margin_clip: float = 4.0

@@ -4,11 +4,14 @@ The score is a margin in logit-like units (positive = break), *before* the user'
 
     margin = time_weight · min(T, time_evidence_cap) + long_pause_weight · P
            + context_weight · max(0, C′ − diversity_weight · D)
-           + major_weight · M · (1 − churn_discount · c_M) + minor_weight · m − threshold
+           + major_weight · M · (1 − churn_discount · c_M) + minor_weight · m + setup_weight · N
+           − threshold
 
 with T the adaptive temporal evidence, C′ = max(0, C − context_floor) / (1 − context_floor) the prompt
 context dissimilarity above what refinement tweaks produce, M the major (model / workflow / size) and m
-the minor (seed, sampler, CFG, …) parameter change. The weights are chosen so that (a) a pause with
+the minor (seed, sampler, CFG, …) parameter change, N = 1 where the negative prompt changed (part of a
+project's set-up, kept through a session; CFG, steps and sampler are knobs an exploration turns at
+every concept and count only in m). The weights are chosen so that (a) a pause with
 the same context is *not* a break, (b) a new subject after a settled run is, even after a short gap,
 (c) a model / workflow change is a break even after a short gap, and (d) a new subject in the middle
 of an exploration, where every few minutes brings a new one, is not. A gap is a boundary when
@@ -59,12 +62,13 @@ from engine.sessions.temporal_signal import TemporalSignal
 class BoundarySettings:
     time_weight: float = 0.4
     time_evidence_cap: float = 4.0
-    context_weight: float = 2.5
-    diversity_weight: float = 0.5
-    settled_step_weight: float = 0.25
+    context_weight: float = 3.0
+    diversity_weight: float = 1.0
+    settled_step_weight: float = 0.5
     context_floor: float = 0.3
     major_weight: float = 4.0
-    minor_weight: float = 2.4
+    minor_weight: float = 0.6
+    setup_weight: float = 1.0
     threshold: float = 3.0
     max_pause_seconds: float = 3 * 3600.0
     confidence_slope: float = 1.5
@@ -116,6 +120,7 @@ def boundary_scores(
         + settings.context_weight * novelty
         + settings.major_weight * parameters.major_change * (1.0 - settings.churn_discount * major_churn)
         + settings.minor_weight * parameters.minor_change
+        + settings.setup_weight * parameters.negative_prompt_changed
         - settings.threshold
     )
     forced = np.ones(count, dtype=bool)

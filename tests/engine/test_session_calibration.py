@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from engine.analysis import Analysis
-from engine.calibration import BoundaryCorrection, CalibrationSettings, CorrectionKind, learn_threshold_offset
+from engine.calibration import (
+    BoundaryCorrection,
+    CalibrationSettings,
+    CorrectionKind,
+    correction_weight,
+    learn_threshold_offset,
+)
 from engine.records import GenerationRecord
 from engine.session_analysis import SessionConstraints, analyze_records
 
@@ -127,7 +133,10 @@ def test_a_correction_far_from_the_threshold_barely_moves_it() -> None:
     settings = CalibrationSettings()
     near = learn_threshold_offset([BoundaryCorrection(CorrectionKind.SPLIT, -0.4)])
     far = learn_threshold_offset([BoundaryCorrection(CorrectionKind.SPLIT, -3.5)])
-    assert -settings.max_step_per_correction * settings.far_weight - 1e-9 <= far < 0.0
+    beyond = learn_threshold_offset([BoundaryCorrection(CorrectionKind.SPLIT, -40.0)])
+    assert correction_weight(-3.5, settings) < 0.5
+    assert -settings.max_step_per_correction * correction_weight(-3.5, settings) - 1e-9 <= far < 0.0
+    assert -settings.max_step_per_correction * settings.far_weight - 1e-9 <= beyond < 0.0
     assert near < far
 
 
