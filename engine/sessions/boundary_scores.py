@@ -15,7 +15,8 @@ every concept and count only in m). The weights are chosen so that (a) a pause w
 the same context is *not* a break, (b) a new subject after a settled run is, even after a short gap,
 (c) a model / workflow change is a break even after a short gap, and (d) a new subject in the middle
 of an exploration, where every few minutes brings a new one, is not. A gap is a boundary when
-``margin > threshold_offset``.
+``margin > threshold_offset``. The defaults were set on the development seeds of two independently
+written simulator families at once (``bench/quality.py``, ``bench/cross_family.py``).
 
 **A prompt change is judged against the local rate of subject change**, as a gap is judged against the
 local pace. D is the stretch's recent prompt diversity: over the previous ``churn_window_steps`` steps
