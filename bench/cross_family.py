@@ -6,7 +6,7 @@ development seed; the best setting is then scored on the *other* family's held-o
 other way round. The shipped defaults (chosen on both development seeds at once) are scored too.
 Boundary F1 only, from the gap margins (no constraints, no offset), so the grid runs in seconds.
 
-    python -m bench.cross_family
+    python -m bench.cross_family      # Markdown on stdout and in bench/out/cross_family.md
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ GRID: dict[str, list[float]] = {
     "setup_weight": [0.5, 1.0, 1.5],
     "settled_step_weight": [0.25, 0.5],
 }
+OUT_DIR = Path(__file__).resolve().parent / "out"
 SEEDS = {"A dev": ("A", 1), "A held-out": ("A", 2), "B dev": ("B", 11), "B held-out": ("B", 12)}
 
 
@@ -78,11 +79,13 @@ def main() -> None:
         results.append(
             (dict(zip(names, values, strict=True)), {n: _f1(p, settings) for n, p in prepared.items()})
         )
-    print("| tuned on | parameters | A dev | A held-out | B dev | B held-out |")
-    print("|---|---|---:|---:|---:|---:|")
+    lines = [
+        "| tuned on | parameters | A dev | A held-out | B dev | B held-out |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     for label, key in (("A dev", "A dev"), ("B dev", "B dev")):
         chosen, scores = max(results, key=lambda item: item[1][key])
-        print(f"| {label} | {chosen} | " + " | ".join(f"{scores[n]:.3f}" for n in SEEDS) + " |")
+        lines.append(f"| {label} | {chosen} | " + " | ".join(f"{scores[n]:.3f}" for n in SEEDS) + " |")
     defaults = {n: _f1(p, BoundarySettings()) for n, p in prepared.items()}
     print(
         "| shipped defaults (both dev seeds) | – | " + " | ".join(f"{defaults[n]:.3f}" for n in SEEDS) + " |"
