@@ -1,13 +1,17 @@
 """Session-engine quality on simulated histories (with ground truth) and on the real logs.
 
-Reports, beside three baselines computed in the same run (fixed 30-minute timeout; timeout + tool
-switch; PhotoTOC's adaptive log-gap rule): boundary precision / recall / F1, adjusted Rand index,
+Reports, beside four baselines computed in the same run (fixed 30-minute timeout; timeout + tool
+switch; PhotoTOC's adaptive log-gap rule; the "20-line multi-signal heuristic" of issue 11):
+boundary precision / recall / F1, adjusted Rand index,
 per-generation phase accuracy and explicit-lineage precision / recall / F1 — for the engine without
 embeddings, with simulated visual embeddings, and (``--semantic``, default on) with real
 all-MiniLM-L6-v2 prompt embeddings. Then session counts and sizes on ``../shared/fixtures/logs``.
 
-Two simulator seeds are reported: ``--dev-seed`` (the one looked at while developing the engine) and
-``--seed`` (held out). Output: Markdown on stdout, and ``bench/out/quality.md`` / ``quality.json``.
+Two independent simulator families are reported — A (``bench/simulate.py``, written alongside the
+engine) and B (``bench/simulate_docs.py``, written later from the product documents alone) — each on a
+development seed (looked at while setting the engine's parameters) and a held-out seed. The
+corrections experiment runs on both families' held-out seeds. Output: Markdown on stdout, and
+``bench/out/quality.md`` / ``quality.json``.
 
     python -m bench.quality            # or: python bench/quality.py
 """
@@ -33,9 +37,10 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.baselines import fixed_timeout, phototoc, timeout_and_tool
+from bench.baselines import fixed_timeout, multi_signal, phototoc, timeout_and_tool
 from bench.metrics import accuracy, adjusted_rand, boundary_set, precision_recall, stream_order
 from bench.simulate import SimulatedLibrary, simulate_library
+from bench.simulate_docs import simulate_docs_library
 from engine.analysis import Analysis
 from engine.records import GenerationRecord, TimePrecision
 from engine.session_analysis import analyze_records
@@ -44,6 +49,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 LOGS_DIR = REPO_ROOT.parent / "shared" / "fixtures" / "logs"
 OUT_DIR = REPO_ROOT / "bench" / "out"
 EXPLICIT_KINDS = {"upscale", "img2img", "inpaint", "variation", "remix"}
+LibraryFactory = Callable[..., SimulatedLibrary]
+FAMILIES: dict[str, LibraryFactory] = {
+    "A (bench/simulate.py)": simulate_library,
+    "B (bench/simulate_docs.py)": simulate_docs_library,
+}
 
 
 def _engine_maps(analysis: Analysis) -> tuple[dict[str, str], dict[str, str], set[tuple[str, str]]]:
@@ -89,14 +99,17 @@ def _row(
     return row
 
 
-def evaluate_simulation(seed: int, artists: int, days: int, semantic: bool) -> list[dict[str, Any]]:
-    library = simulate_library(seed=seed, artists=artists, days=days)
+def evaluate_simulation(
+    family: LibraryFactory, seed: int, artists: int, days: int, semantic: bool
+) -> list[dict[str, Any]]:
+    library = family(seed=seed, artists=artists, days=days)
     ordered = stream_order(library.records)
     rows: list[dict[str, Any]] = []
     for name, baseline in (
         ("baseline: 30-min timeout", fixed_timeout),
         ("baseline: timeout + tool switch", timeout_and_tool),
         ("baseline: PhotoTOC log-gap", phototoc),
+        ("baseline: 20-line multi-signal heuristic", multi_signal),
     ):
         started = time.perf_counter()
         sessions = baseline(ordered)
@@ -130,7 +143,9 @@ def evaluate_simulation(seed: int, artists: int, days: int, semantic: bool) -> l
 # -- calibration ---------------------------------------------------------------------------------
 
 
-def evaluate_calibration(seed: int, artists: int, days: int, rounds: int = 5) -> list[dict[str, Any]]:
+def evaluate_calibration(
+    family: LibraryFactory, seed: int, artists: int, days: int, rounds: int = 5
+) -> list[dict[str, Any]]:
     """Simulated users whose notion of a session is systematically coarser / finer than the default
     (they split exactly where the default margin exceeds their own threshold) correct one disagreement
     per round (a random one, fixed seed); after ``rounds`` corrections, how many *uncorrected* gaps
@@ -138,7 +153,7 @@ def evaluate_calibration(seed: int, artists: int, days: int, rounds: int = 5) ->
     from engine.calibration import BoundaryCorrection, CorrectionKind, learn_threshold_offset
     from engine.session_analysis import SessionConstraints
 
-    library = simulate_library(seed=seed, artists=artists, days=days)
+    library = family(seed=seed, artists=artists, days=days)
     records = library.records
     baseline = analyze_records(records)
     margins = baseline.boundary_margins
@@ -366,8 +381,10 @@ def real_table(rows: Sequence[dict[str, Any]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Session-engine quality benchmark")
-    parser.add_argument("--seed", type=int, default=2, help="held-out simulator seed")
-    parser.add_argument("--dev-seed", type=int, default=1, help="simulator seed used during development")
+    parser.add_argument("--seed", type=int, default=2, help="held-out seed of family A")
+    parser.add_argument("--dev-seed", type=int, default=1, help="development seed of family A")
+    parser.add_argument("--docs-seed", type=int, default=12, help="held-out seed of family B")
+    parser.add_argument("--docs-dev-seed", type=int, default=11, help="development seed of family B")
     parser.add_argument("--artists", type=int, default=20)
     parser.add_argument("--days", type=int, default=21)
     parser.add_argument("--no-semantic", action="store_true", help="skip all-MiniLM-L6-v2 prompt embeddings")
@@ -377,19 +394,27 @@ def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"simulation": {}, "real_logs": []}
     sections: list[str] = []
-    for label, seed in (("held-out", args.seed), ("development", args.dev_seed)):
-        rows = evaluate_simulation(seed, args.artists, args.days, semantic)
-        report["simulation"][f"{label} seed {seed}"] = rows
+    seeds = {
+        "A (bench/simulate.py)": (args.seed, args.dev_seed),
+        "B (bench/simulate_docs.py)": (args.docs_seed, args.docs_dev_seed),
+    }
+    report["calibration"] = {}
+    for family_name, family in FAMILIES.items():
+        held_out, development = seeds[family_name]
+        for label, seed in (("held-out", held_out), ("development", development)):
+            rows = evaluate_simulation(family, seed, args.artists, args.days, semantic)
+            report["simulation"][f"{family_name} {label} seed {seed}"] = rows
+            sections.append(
+                f"### Family {family_name} — {label} seed {seed} ({rows[0]['records']} records, "
+                f"{rows[0]['true_sessions']} true sessions, {args.artists} artists)\n\n"
+                + simulation_table(rows)
+            )
+        calibration_rows = evaluate_calibration(family, held_out, args.artists, args.days)
+        report["calibration"][family_name] = calibration_rows
         sections.append(
-            f"### Simulated histories — {label} seed {seed} ({rows[0]['records']} records, "
-            f"{rows[0]['true_sessions']} true sessions, {args.artists} artists)\n\n" + simulation_table(rows)
+            f"### Learning from corrections — family {family_name}, held-out seed {held_out}, "
+            "5 corrections each\n\n" + calibration_table(calibration_rows)
         )
-    calibration_rows = evaluate_calibration(args.seed, args.artists, args.days)
-    report["calibration"] = calibration_rows
-    sections.append(
-        f"### Learning from corrections — held-out seed {args.seed}, 5 corrections each\n\n"
-        + calibration_table(calibration_rows)
-    )
     real_rows = evaluate_real_logs(semantic)
     report["real_logs"] = real_rows
     sections.append("### Real logs (no ground truth): sessions found\n\n" + real_table(real_rows))

@@ -1,10 +1,10 @@
 """``make bench``: run every benchmark script present, each in a fresh interpreter.
 
 Benchmarks are the known scripts (:data:`KNOWN_BENCHES`, in this order) plus any other
-``bench/*_bench.py``; helpers (``simulate``, ``metrics``, ``baselines``, ``import_library``) are not
-benchmarks. Each runs as ``python -m bench.<name>`` with its own output (Markdown on stdout and a
-file under ``bench/out/``); one failing does not stop the others, and the exit code is non-zero if
-any failed.
+``bench/*_bench.py``; helpers (``simulate``, ``simulate_docs``, ``metrics``, ``baselines``,
+``import_library``) are not benchmarks. Each runs as ``python -m bench.<name>`` with its own output
+(Markdown on stdout and a file under ``bench/out/``); one failing does not stop the others, and the
+exit code is non-zero if any failed.
 
     python -m bench.run_all            # everything
     python -m bench.run_all import_bench quality   # only these
@@ -19,7 +19,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
-KNOWN_BENCHES = ("quality", "engine_speed", "import_bench")
+KNOWN_BENCHES = ("quality", "cross_family", "engine_speed", "import_bench")
 
 
 def discover_benches() -> list[str]:

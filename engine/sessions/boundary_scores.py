@@ -2,29 +2,46 @@
 
 The score is a margin in logit-like units (positive = break), *before* the user's learned offset:
 
-    margin = time_weight · T + long_pause_weight · P
-           + context_weight · C′ · (1 − churn_discount · c_C) + interaction_weight · C′ · max(T, 0)
-           + major_weight · M · (1 − churn_discount · c_M) + minor_weight · m − threshold
+    margin = time_weight · min(T, time_evidence_cap) + long_pause_weight · P
+           + context_weight · max(0, C′ − diversity_weight · D)
+           + major_weight · M · (1 − churn_discount · c_M) + minor_weight · m + setup_weight · N
+           − threshold
 
 with T the adaptive temporal evidence, C′ = max(0, C − context_floor) / (1 − context_floor) the prompt
 context dissimilarity above what refinement tweaks produce, M the major (model / workflow / size) and m
-the minor (seed, sampler, CFG, …) parameter change. The weights are chosen so that (a) a long pause with
-the same context is *not* a break, (b) a new context after a gap clearly longer than the local pace is,
-(c) a model / workflow change is a break even after a short gap, and (d) a prompt change at the artist's
-usual pace (exploration) is not. A gap is a boundary when ``margin > threshold_offset``.
+the minor (seed, sampler, CFG, …) parameter change, N = 1 where the negative prompt changed (part of a
+project's set-up, kept through a session; CFG, steps and sampler are knobs an exploration turns at
+every concept and count only in m). The weights are chosen so that (a) a pause with
+the same context is *not* a break, (b) a new subject after a settled run is, even after a short gap,
+(c) a model / workflow change is a break even after a short gap, and (d) a new subject in the middle
+of an exploration, where every few minutes brings a new one, is not. A gap is a boundary when
+``margin > threshold_offset``. The defaults were set on the development seeds of two independently
+written simulator families at once (``bench/quality.py``, ``bench/cross_family.py``).
 
-Change is judged against the stretch's own churn, as gaps are judged against its pace: c_C and c_M are
-the mean context change and the mean raw set-up change (size or model differs from the previous row)
-over the previous ``churn_window_steps`` steps since the last hard break, shrunk toward
-``churn_prior`` (so a session's first steps are judged with an open mind). In exploration, where every
-step brings a new concept and often a new aspect ratio, novelty is the norm and does not split; after
-a steady refinement the same novelty counts in full. The context × time interaction is not
-discounted, so a new theme after a real pause still breaks.
+**A prompt change is judged against the local rate of subject change**, as a gap is judged against the
+local pace. D is the stretch's recent prompt diversity: over the previous ``churn_window_steps`` steps
+since the last hard break, the context change C′ of each step that changed the prompt, averaged with
+a weight of 1 per prompt change and ``settled_step_weight`` per step that kept its prompt (so rerolls
+of one subject do not hide that the subject changes every few minutes, while a long settled run
+still drives D toward 0), shrunk toward ``churn_prior`` by ``churn_prior_steps`` pseudo-steps. Only
+novelty beyond D counts: "dragon perched on castle ruins, oil painting" → "elven city in giant trees,
+oil painting" two minutes into an exploration that has changed subject at every take adds little; the
+same change after a run of one prompt counts in full.
 
-P ramps from 0 at ``long_pause_start_seconds`` (45 min, beyond usual in-session pauses) to 1 at
-``long_pause_full_seconds`` (90 min): such a pause ends a session even when the artist comes back to
-the same prompt. Unlike forced boundaries it is finite, so a merge or the learned offset can keep an
-artist's long breaks inside one session.
+**How long a pause is, is judged in absolute terms.** Relative to the artist's pace, every pause of more
+than a few minutes is extreme (T saturates within minutes for a fast artist), so T counts up to
+``time_evidence_cap`` spreads ("this is not a normal step") and the pause's length counts only through
+P, which ramps from 0 at ``long_pause_start_seconds`` (45 min, beyond usual in-session pauses) to 1
+at ``long_pause_full_seconds`` (90 min): such a pause ends a session even when the artist comes back
+to the same prompt. A 20–40 minute pause inside a session (coffee, then new ideas in the same look)
+therefore breaks only when what follows is a new context, not merely a new subject; there is no
+context × time interaction that would turn every new idea after a coffee break into a new session.
+Unlike forced boundaries P is finite, so a merge or the learned offset can keep an artist's long
+breaks inside one session.
+
+The major change is discounted by the stretch's set-up churn c_M (the mean raw set-up change — size or
+model differs from the previous row — over the same window, shrunk toward ``churn_prior``): in an
+exploration that keeps changing aspect ratio, one more change does not split.
 
 Forced boundaries (margin = +inf): the first row of a segment (new user / precision class), a tool switch,
 a gap of at least ``max_pause_seconds``, and a change of calendar day between day-precision rows.
@@ -45,11 +62,14 @@ from engine.sessions.temporal_signal import TemporalSignal
 @dataclass(frozen=True, slots=True)
 class BoundarySettings:
     time_weight: float = 0.4
-    context_weight: float = 2.0
-    interaction_weight: float = 0.8
+    time_evidence_cap: float = 4.0
+    context_weight: float = 3.0
+    diversity_weight: float = 1.0
+    settled_step_weight: float = 0.5
     context_floor: float = 0.3
     major_weight: float = 4.0
     minor_weight: float = 0.6
+    setup_weight: float = 1.0
     threshold: float = 3.0
     max_pause_seconds: float = 3 * 3600.0
     confidence_slope: float = 1.5
@@ -57,6 +77,7 @@ class BoundarySettings:
     churn_prior: float = 0.7
     churn_prior_steps: float = 1.0
     churn_discount: float = 0.9
+    """Applies to the major change only; the context change is judged against D instead."""
     long_pause_start_seconds: float = 45 * 60.0
     long_pause_full_seconds: float = 90 * 60.0
     long_pause_weight: float = 3.2
@@ -82,7 +103,9 @@ def boundary_scores(
     with np.errstate(invalid="ignore"):
         hard_break = parameters.tool_switch | (temporal.gap_seconds >= settings.max_pause_seconds)
     stretches = np.cumsum(np.r_[True, stream.segment_codes[1:] != stream.segment_codes[:-1]] | hard_break)
-    context_churn = _recent_mean(context, stretches, steps, settings)
+    prompt_changed = steps & ~parameters.same_prompt
+    step_weight = np.where(prompt_changed, 1.0, settings.settled_step_weight)
+    diversity = _recent_mean(context, stretches, steps, settings, weights=step_weight)
     major_churn = _recent_mean(_raw_setup_changes(stream), stretches, steps, settings)
     with np.errstate(invalid="ignore"):
         pause = np.clip(
@@ -91,13 +114,14 @@ def boundary_scores(
             0.0,
             1.0,
         )
+    novelty = np.maximum(context - settings.diversity_weight * diversity, 0.0)
     margin = (
-        settings.time_weight * time_evidence
+        settings.time_weight * np.minimum(time_evidence, settings.time_evidence_cap)
         + settings.long_pause_weight * pause
-        + settings.context_weight * context * (1.0 - settings.churn_discount * context_churn)
-        + settings.interaction_weight * context * np.maximum(time_evidence, 0.0)
+        + settings.context_weight * novelty
         + settings.major_weight * parameters.major_change * (1.0 - settings.churn_discount * major_churn)
         + settings.minor_weight * parameters.minor_change
+        + settings.setup_weight * parameters.negative_prompt_changed
         - settings.threshold
     )
     forced = np.ones(count, dtype=bool)
@@ -127,15 +151,21 @@ def _raw_setup_changes(stream: RecordStream) -> np.ndarray:
 
 
 def _recent_mean(
-    values: np.ndarray, segment_codes: np.ndarray, informative: np.ndarray, settings: BoundarySettings
+    values: np.ndarray,
+    segment_codes: np.ndarray,
+    informative: np.ndarray,
+    settings: BoundarySettings,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per row, the mean of ``values`` over the previous ``churn_window_steps`` informative rows of
-    the same segment, shrunk toward ``churn_prior`` by ``churn_prior_steps`` pseudo-steps (so a
-    session's first steps are judged with an open mind). Vectorised: prefix sums over the informative
-    rows, window starts clipped at each segment's first informative row."""
+    """Per row, the (``weights``-weighted) mean of ``values`` over the previous ``churn_window_steps``
+    informative rows of the same segment, shrunk toward ``churn_prior`` by ``churn_prior_steps``
+    pseudo-steps (so a session's first steps are judged with an open mind). Vectorised: prefix sums over
+    the informative rows, window starts clipped at each segment's first informative row."""
     count = len(values)
     positions = np.flatnonzero(informative)
-    prefix = np.concatenate(([0.0], np.cumsum(values[positions])))
+    row_weights = np.ones(len(positions)) if weights is None else weights[positions]
+    prefix = np.concatenate(([0.0], np.cumsum(values[positions] * row_weights)))
+    weight_prefix = np.concatenate(([0.0], np.cumsum(row_weights)))
     before = np.searchsorted(positions, np.arange(count), side="left")  # informative rows before i
     segment_start_rows = np.flatnonzero(np.r_[True, segment_codes[1:] != segment_codes[:-1]])
     segment_first = segment_start_rows[
@@ -143,8 +173,9 @@ def _recent_mean(
     ]
     first_informative = np.searchsorted(positions, segment_first, side="left")
     start = np.maximum(before - settings.churn_window_steps, first_informative)
-    taken = np.maximum(before - start, 0)
-    total = prefix[before] - prefix[np.minimum(start, before)]
+    start = np.minimum(start, before)
+    taken = weight_prefix[before] - weight_prefix[start]
+    total = prefix[before] - prefix[start]
     return (total + settings.churn_prior * settings.churn_prior_steps) / (taken + settings.churn_prior_steps)
 
 

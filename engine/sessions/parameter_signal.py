@@ -55,6 +55,10 @@ class ParameterSignal:
     """Model / workflow / non-upscale size change, in [0, 1]."""
     minor_change: np.ndarray
     """Noisy-OR of seed, sampler, CFG, steps, negative prompt and LoRA changes, in [0, 1]."""
+    negative_prompt_changed: np.ndarray
+    """bool: the negative prompt differs from the previous row's (same segment). Unlike CFG, steps or
+    sampler — knobs an exploration turns at every concept — the negative prompt belongs to the
+    project's set-up: artists keep it through a session and change it with the project."""
     same_prompt: np.ndarray
     same_seed: np.ndarray
     is_upscale_step: np.ndarray
@@ -157,12 +161,13 @@ def parameter_signal(
             settings.size_weight * size_changed,
         ]
     )
+    negative_prompt_changed = _changed_any(stream.negative_prompt_codes, continuing)
     minor_parts = [
         (settings.seed_weight, _changed(stream.seed_codes, continuing)),
         (settings.sampler_weight, _changed(stream.sampler_codes, continuing)),
         (settings.cfg_weight, _number_changed(stream.cfg_scale, continuing)),
         (settings.steps_weight, _number_changed(stream.steps, continuing)),
-        (settings.negative_prompt_weight, _changed_any(stream.negative_prompt_codes, continuing)),
+        (settings.negative_prompt_weight, negative_prompt_changed),
         (settings.lora_weight, _changed_any(stream.lora_codes, continuing)),
     ]
     keep = np.ones(count)
@@ -177,6 +182,7 @@ def parameter_signal(
         context_dissimilarity=context_dissimilarity,
         major_change=major_change,
         minor_change=minor_change,
+        negative_prompt_changed=negative_prompt_changed,
         same_prompt=same_prompt,
         same_seed=same_seed,
         is_upscale_step=is_upscale_step,

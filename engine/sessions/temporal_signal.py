@@ -2,8 +2,9 @@
 
 A gap is judged against the artist's own pace around it, not against a fixed timeout:
 
-- a *step* is a gap of at least ``batch_window_seconds`` (and at least the timestamps' resolution); the
-  images of one batch (same second; same minute for minute-precision times) are one step, not several;
+- a *step* is a gap longer than ``batch_window_seconds`` and at least the timestamps' resolution; the
+  images of one batch (same second, or the next second: a batch saved over a second boundary is
+  truncated to two adjacent seconds; same minute for minute-precision times) are one step, not several;
 - ``local_log_pace`` is the median log step of up to ``pace_window_steps`` steps on each side (the gap
   itself excluded, never across users or precision classes), shrunk toward ``prior_pace_seconds``
   when few neighbours exist;
@@ -78,7 +79,7 @@ def temporal_signal(
     step_floor = np.maximum(resolution, settings.batch_window_seconds)
 
     timed = same_segment & ~day_precision
-    is_batch = timed & (gap_seconds < step_floor)
+    is_batch = timed & ((gap_seconds < step_floor) | (gap_seconds <= settings.batch_window_seconds))
     is_step = timed & ~is_batch
     step_rows = np.flatnonzero(is_step)
     log_steps = np.log(np.maximum(gap_seconds[step_rows], step_floor[step_rows]))

@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from engine.analysis import Analysis
-from engine.calibration import BoundaryCorrection, CalibrationSettings, CorrectionKind, learn_threshold_offset
+from engine.calibration import (
+    BoundaryCorrection,
+    CalibrationSettings,
+    CorrectionKind,
+    correction_weight,
+    learn_threshold_offset,
+)
 from engine.records import GenerationRecord
 from engine.session_analysis import SessionConstraints, analyze_records
 
@@ -115,12 +121,51 @@ def test_learned_offset_is_the_default_without_corrections() -> None:
 
 def test_one_click_never_swings_everything() -> None:
     settings = CalibrationSettings()
-    bound = settings.prior_scale**2 / settings.noise_scale
+    bound = settings.max_step_per_correction
     for margin in (0.5, 3.0, 40.0):
         merge = learn_threshold_offset([BoundaryCorrection(CorrectionKind.MERGE, margin)])
         split = learn_threshold_offset([BoundaryCorrection(CorrectionKind.SPLIT, -margin)])
         assert 0.0 < merge <= bound + 1e-9
         assert -bound - 1e-9 <= split < 0.0
+
+
+def test_a_correction_far_from_the_threshold_barely_moves_it() -> None:
+    settings = CalibrationSettings()
+    near = learn_threshold_offset([BoundaryCorrection(CorrectionKind.SPLIT, -0.4)])
+    far = learn_threshold_offset([BoundaryCorrection(CorrectionKind.SPLIT, -3.5)])
+    beyond = learn_threshold_offset([BoundaryCorrection(CorrectionKind.SPLIT, -40.0)])
+    assert correction_weight(-3.5, settings) < 0.5
+    assert -settings.max_step_per_correction * correction_weight(-3.5, settings) - 1e-9 <= far < 0.0
+    assert -settings.max_step_per_correction * settings.far_weight - 1e-9 <= beyond < 0.0
+    assert near < far
+
+
+@pytest.mark.parametrize("nth_closest", [0, 3, 10, 40])
+def test_one_split_flips_only_gaps_within_its_step_of_the_threshold(nth_closest: int) -> None:
+    """In a realistic stream, the artist splits one gap the engine kept closed (the nth closest to
+    the threshold): that gap opens, the offset moves by at most one step, and every other gap keeps its
+    decision unless its margin lay between the old and the new threshold."""
+    records = _history(seed=11)
+    baseline = analyze_records(records)
+    margins = baseline.boundary_margins
+    before = _boundaries(baseline)
+    closed = sorted((a for a, m in margins.items() if m <= 0.0), key=lambda a: -margins[a])
+    asset = closed[nth_closest]
+    previous = records[[r.id for r in records].index(asset) - 1].id
+    offset = learn_threshold_offset([BoundaryCorrection(CorrectionKind.SPLIT, margins[asset])])
+    assert -CalibrationSettings().max_step_per_correction <= offset < 0.0
+
+    after = _boundaries(
+        analyze_records(
+            records, constraints=SessionConstraints(cannot_link=[(previous, asset)]), threshold_offset=offset
+        )
+    )
+    assert asset in after
+    flipped = (before ^ after) - {asset}
+    assert all(offset < margins[a] <= 0.0 for a in flipped)
+    ambiguous = {a for a, m in margins.items() if offset < m <= 0.0} - {asset}
+    assert flipped == ambiguous
+    assert len(flipped) < 0.1 * len(margins)
 
 
 def test_consistent_corrections_add_up_and_stay_bounded() -> None:

@@ -169,3 +169,65 @@ def test_the_garbage_collector_state_is_restored_after_an_analysis() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- issue 11 §1: prompt changes judged against the local rate of subject change --------------------
+
+HOPS = [
+    "dragon perched on castle ruins",
+    "elven city in giant trees",
+    "starship bridge with holographic maps",
+    "ink drops blooming in water",
+    "tokyo crosswalk in the rain",
+    "owl with moth wings",
+    "pomegranates on a silver plate",
+    "glacier cave with blue ice",
+]
+LOOK = "oil painting, muted palette"
+
+
+def _exploration(prefix: str, start_minutes: float, **fields: object) -> list[GenerationRecord]:
+    """A new subject every ~2 minutes: two takes each, 40 s apart, 80 s to type the next prompt; a take
+    is a batch of two images saved across a second boundary (written 1 s apart)."""
+    records: list[GenerationRecord] = []
+    minutes = start_minutes
+    for number, subject in enumerate(HOPS):
+        for take in range(2):
+            for image in range(2):
+                records.append(
+                    record(
+                        f"{prefix}{number:02d}{take}{image}",
+                        minutes + image / 60,
+                        f"{subject}, {LOOK}",
+                        seed=number * 10 + take * 2 + image,
+                        **fields,
+                    )
+                )
+            minutes += 40 / 60
+        minutes += 80 / 60
+    return records
+
+
+def _settled_run(prefix: str, start_minutes: float, prompt: str, **fields: object) -> list[GenerationRecord]:
+    return list(paced(prefix, start_minutes, 15, 0.7, prompt, **fields))
+
+
+def test_an_exploration_that_changes_subject_every_two_minutes_is_one_session() -> None:
+    analysis = analyze_records(_exploration("x", 0.0, negative_prompt="lowres"))
+    assert len(analysis.sessions) == 1
+
+
+def test_a_new_subject_after_a_settled_run_is_a_new_session_even_after_a_short_gap() -> None:
+    settled = _settled_run("r", 0.0, f"wizard tower on a floating island, {LOOK}", negative_prompt="lowres")
+    switch = _settled_run(
+        "p", 14.0, "portrait of a boxer wrapping his hands, 35mm photograph", negative_prompt="text"
+    )
+    analysis = analyze_records(settled + switch)
+    assert memberships(analysis) == [[r.id for r in settled], [r.id for r in switch]]
+
+
+def test_a_pivot_to_new_ideas_in_the_same_look_after_a_coffee_break_stays_in_the_session() -> None:
+    settled = _settled_run("r", 0.0, f"wizard tower on a floating island, {LOOK}", negative_prompt="lowres")
+    pivot = _exploration("x", 10.0 + 30.0, negative_prompt="lowres")
+    analysis = analyze_records(settled + pivot)
+    assert len(analysis.sessions) == 1
