@@ -50,18 +50,43 @@ T = TypeVar("T")
 
 
 def _run_with_database(work: Callable[[SessionFactory, AtelierSettings], Awaitable[T]]) -> T:
-    """Start services, run ``work`` with a session factory, stop services."""
+    """Start services, run ``work`` with a session factory, stop services.
+
+    SIGTERM while ``work`` runs cancels it on the event loop (a loop signal handler, run between
+    callbacks) rather than raising ``SystemExit`` wherever the main thread happens to be: an
+    exception injected into asyncpg's protocol or a pool hand-off left the process hung or crashed
+    with SIGSEGV. Its ``finally`` blocks and the services' shutdown then run; the exit code is 143.
+    """
     exit_on_sigterm()
+    terminated = False
     with running_services(load_settings()) as settings:
 
         async def main() -> T:
+            nonlocal terminated
+            task = asyncio.current_task()
+            assert task is not None
+
+            def on_sigterm() -> None:
+                nonlocal terminated
+                terminated = True
+                task.cancel()
+
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
             engine = create_database_engine(settings.database_url or "", pool_size=4)
             try:
                 return await work(create_session_factory(engine), settings)
             finally:
+                loop.remove_signal_handler(signal.SIGTERM)
+                exit_on_sigterm()  # the services' shutdown below stays interruptible the old way
                 await engine.dispose()
 
-        return asyncio.run(main())
+        try:
+            return asyncio.run(main())
+        except asyncio.CancelledError:
+            if terminated:
+                raise SystemExit(128 + signal.SIGTERM) from None
+            raise
 
 
 @app.command()

@@ -114,9 +114,9 @@ async def test_sigterm_finishes_the_request_and_the_job_in_hand(
         assert json.loads(payload) == {"data": {"viewer": {"handle": "artist"}}}
 
         assert await asyncio.wait_for(process.wait(), timeout=90) == 128 + signal.SIGTERM
-        info = await Job(JOB_ID, pool).result_info()
-        assert info is not None and info.success, info  # finished, not cancelled and left for later
-        assert isinstance(info.result, int) and info.result > 0
+        # the job keeps no result (re-runnable id): its completion is in arq's log line, and it is
+        # no longer queued (a cancelled job would be left queued to run again)
+        assert await Job(JOB_ID, pool).status() is JobStatus.not_found
     finally:
         await pool.aclose()
         if process.returncode is None:
@@ -127,4 +127,7 @@ async def test_sigterm_finishes_the_request_and_the_job_in_hand(
     requests = {line.get("request_id"): line for line in lines if line["message"] == "request"}
     assert requests["in-flight"]["status"] == 200 and requests["in-flight"]["operation"] == "Who"
     assert any(line["message"] == "waiting for jobs in hand" for line in lines), log
+    finished = [line["message"] for line in lines if f"{JOB_ID}:recluster_user_job" in line["message"]]
+    assert any("←" in message and "●" in message for message in finished), finished  # done, result shown
+    assert not any("cancelled" in message for message in finished), finished
     assert "Traceback" not in log, log
