@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,13 +34,23 @@ class GraphQLClient:
         return body
 
 
-@pytest.fixture
-async def client(settings: AtelierSettings) -> AsyncIterator[GraphQLClient]:
+@asynccontextmanager
+async def app_http(
+    settings: AtelierSettings, *, raise_app_exceptions: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the real app in this process, its lifespan (pools, arq) running meanwhile.
+    ``raise_app_exceptions=False``: a crash comes back as the 500 a real client would see."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
         async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
-            yield GraphQLClient(http)
+            yield http
+
+
+@pytest.fixture
+async def client(settings: AtelierSettings) -> AsyncIterator[GraphQLClient]:
+    async with app_http(settings) as http:
+        yield GraphQLClient(http)
 
 
 async def make_user_with_token(factory: SessionFactory, handle: str, scopes: list[str] | None = None) -> str:
@@ -80,8 +91,5 @@ async def run_atelier(settings: AtelierSettings, *args: str) -> CommandResult:
 async def lenient_http(settings: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:
     """The real app over HTTP where a crash comes back as the 500 a real client would see (instead of
     the exception), so tests can assert on status codes of requests meant to break things."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
-            yield http
+    async with app_http(settings, raise_app_exceptions=False) as http:
+        yield http

@@ -12,8 +12,6 @@ import asyncio
 import json
 import os
 import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,28 +19,18 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from api.app import create_app
 from catalog.backup import BackupError, create_backup, read_manifest
 from catalog.database import SessionFactory
 from catalog.embedded_servers import EmbeddedServers
 from catalog.importing.service import ThumbnailMode, import_paths
 from catalog.models import User
 from catalog.settings import AtelierSettings
-from tests.api.conftest import ATELIER, CommandResult, make_user_with_token, run_atelier
+from tests.api.conftest import ATELIER, CommandResult, app_http, make_user_with_token, run_atelier
 from tests.conftest import server_home
 from tests.generated_copies import copy_as_generated
 
 SESSIONS = """{ viewer { sessions(first: 50) { edges { node { id label assetCount startedAt
   thumbnails(first: 9) { url } } } } } }"""
-
-
-@asynccontextmanager
-async def _http(settings: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
-            yield http
 
 
 async def _sessions(http: httpx.AsyncClient, token: str) -> list[dict[str, Any]]:
@@ -81,7 +69,7 @@ async def test_backup_restores_into_a_fresh_home_with_sessions_and_thumbnails(
     )
     assert report.imported == len(images)
     token = await make_user_with_token(session_factory, "artist")
-    async with _http(settings) as http:
+    async with app_http(settings) as http:
         original = await _sessions(http, token)
         thumbnail_urls = [thumb["url"] for node in original for thumb in node["thumbnails"]]
         assert thumbnail_urls
@@ -111,7 +99,7 @@ async def test_backup_restores_into_a_fresh_home_with_sessions_and_thumbnails(
             restored_settings = AtelierSettings(
                 home=fresh, database_url=urls.database_url, redis_url=urls.redis_url
             )
-            async with _http(restored_settings) as http:
+            async with app_http(restored_settings) as http:
                 assert await _sessions(http, token) == original  # same ids, labels, counts, signed URLs
                 for url, content in original_bytes.items():
                     response = await http.get(url)

@@ -10,8 +10,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,20 +31,11 @@ from catalog.database import SessionFactory
 from catalog.embedded_servers import EmbeddedRedis
 from catalog.migration_runner import downgrade_async
 from catalog.settings import AtelierSettings
-from tests.api.conftest import GraphQLClient, make_user_with_token
+from tests.api.conftest import GraphQLClient, app_http, make_user_with_token
 from tests.arq_worker import run_worker_burst
 from tests.conftest import server_home
 
 VIEWER = "query MyViewer { viewer { handle } }"
-
-
-@asynccontextmanager
-async def _http(settings: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
-            yield http
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +88,7 @@ async def test_healthz_is_alive_without_touching_any_service(tmp_path: Path) -> 
         database_url="postgresql+asyncpg://nobody@/atelier?host=/nonexistent-socket-dir",
         redis_url=None,
     )
-    async with _http(nowhere) as http:
+    async with app_http(nowhere) as http:
         alive = await http.get("/healthz")
         ready = await http.get("/readyz")
     assert alive.status_code == 200 and alive.json() == {"status": "ok"}
@@ -122,7 +112,7 @@ async def test_readyz_is_ready_with_database_redis_and_migrations_at_head(client
 
 async def test_readyz_names_migrations_behind_head(settings: AtelierSettings, database_url: str) -> None:
     await downgrade_async(database_url, "-1")
-    async with _http(settings) as http:
+    async with app_http(settings) as http:
         response = await http.get("/readyz")
     assert response.status_code == 503
     body = response.json()
@@ -136,7 +126,7 @@ async def test_readyz_names_redis_when_it_goes_away(settings: AtelierSettings) -
     url = redis_server.start()
     stopped = False
     try:
-        async with _http(settings.model_copy(update={"redis_url": url})) as http:
+        async with app_http(settings.model_copy(update={"redis_url": url})) as http:
             assert (await http.get("/readyz")).status_code == 200
             redis_server.release()  # the only user: the server shuts down
             stopped = True

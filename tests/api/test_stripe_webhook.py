@@ -14,7 +14,6 @@ import pytest
 import strawberry
 from sqlalchemy import func, select
 
-from api.app import create_app
 from api.context import RequestContext
 from api.graphql.purchases import credit_packs_field, start_credit_purchase_field
 from api.thumbnail_urls import ThumbnailSigner
@@ -25,7 +24,7 @@ from billing.stripe_gateway import StripeGateway
 from catalog.accounts import service as accounts
 from catalog.database import SessionFactory, unit_of_work
 from catalog.settings import AtelierSettings
-from tests.api.conftest import GraphQLClient, make_user_with_token
+from tests.api.conftest import GraphQLClient, app_http, make_user_with_token
 from tests.billing import stripe_loopback as loopback
 from tests.billing.stripe_loopback import StripeLoopback
 
@@ -33,17 +32,9 @@ WEBHOOK = "/webhooks/stripe"
 HOUR = timedelta(hours=1)
 
 
-async def _http(settings: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
-            yield http
-
-
 @pytest.fixture
 async def http(stripe_settings: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in _http(stripe_settings):
+    async with app_http(stripe_settings) as client:
         yield client
 
 
@@ -139,7 +130,7 @@ async def test_webhooks_answer_503_until_a_secret_is_configured(
 ) -> None:
     unconfigured = stripe_settings.model_copy(update={"stripe_webhook_secret": None})
     payload = loopback.event("checkout.session.completed", {"id": "cs_test_x", "object": "checkout.session"})
-    async for http in _http(unconfigured):
+    async with app_http(unconfigured) as http:
         response = await _post_event(http, payload)
         assert response.status_code == 503
 

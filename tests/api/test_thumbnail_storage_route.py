@@ -3,17 +3,16 @@ server (which then answers the browser itself), or the bytes streamed through th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from api.app import create_app
 from catalog.database import SessionFactory
 from catalog.importing.service import import_paths
 from catalog.settings import AtelierSettings
-from tests.api.conftest import make_user_with_token
+from tests.api.conftest import app_http, make_user_with_token
 from tests.s3_loopback import S3Loopback, s3_loopback
 
 QUERY = "{ viewer { sessions(first: 1) { edges { node { thumbnails(first: 1) { url } } } } } }"
@@ -23,14 +22,6 @@ QUERY = "{ viewer { sessions(first: 1) { edges { node { thumbnails(first: 1) { u
 def s3() -> Iterator[S3Loopback]:
     with s3_loopback() as server:
         yield server
-
-
-async def _http(settings: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
-            yield http
 
 
 async def _thumbnail_url(http: httpx.AsyncClient, token: str) -> str:
@@ -54,7 +45,7 @@ async def test_thumbnails_in_s3_are_served(
     await import_paths(session_factory, in_s3, user_handle="ada", paths=[source])
     token = await make_user_with_token(session_factory, "ada")
 
-    async for http in _http(in_s3):
+    async with app_http(in_s3) as http:
         url = await _thumbnail_url(http, token)
         answer = await http.get(url)
         if redirect:
