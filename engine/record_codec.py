@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -318,32 +318,64 @@ def _record_from_canonical(
         precision = _PRECISIONS.get(line.created_at_precision)
         if precision is None:
             raise _NotCanonical
+    # Positional: with 24 fields, keyword arguments cost ~4 µs a record, more than decoding the line.
+    # _POSITIONAL_FIELDS is checked against the dataclass at import time.
     return GenerationRecord(
-        id=line.id,
-        tool=line.tool.lower(),
-        created_at=created_at,
-        created_at_source=line.created_at_source,
-        created_at_precision=precision,
-        user=default_user if line.user is None else line.user,
-        prompt=line.prompt,
-        negative_prompt=line.negative_prompt,
-        seed=line.seed,
-        cfg_scale=line.cfg_scale,
-        steps=line.steps,
-        sampler=line.sampler,
-        scheduler=line.scheduler,
-        model=line.model,
-        loras=tuple(LoraRef(lora.name, lora.weight) for lora in line.loras) if line.loras else (),
-        width=line.width,
-        height=line.height,
-        denoise=line.denoise,
-        source_image=line.source_image,
-        job_id=line.job_id,
-        parent_job_id=line.parent_job_id,
-        file_name=line.file_name,
-        workflow_hash=line.workflow_hash,
-        extra=line.extra if line.extra is not None else {},
+        line.id,
+        line.tool.lower(),
+        created_at,
+        line.created_at_source,
+        precision,
+        default_user if line.user is None else line.user,
+        line.prompt,
+        line.negative_prompt,
+        line.seed,
+        line.cfg_scale,
+        line.steps,
+        line.sampler,
+        line.scheduler,
+        line.model,
+        tuple(LoraRef(lora.name, lora.weight) for lora in line.loras) if line.loras else (),
+        line.width,
+        line.height,
+        line.denoise,
+        line.source_image,
+        line.job_id,
+        line.parent_job_id,
+        line.file_name,
+        line.workflow_hash,
+        line.extra if line.extra is not None else {},
     )
+
+
+_POSITIONAL_FIELDS = (
+    "id",
+    "tool",
+    "created_at",
+    "created_at_source",
+    "created_at_precision",
+    "user",
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "cfg_scale",
+    "steps",
+    "sampler",
+    "scheduler",
+    "model",
+    "loras",
+    "width",
+    "height",
+    "denoise",
+    "source_image",
+    "job_id",
+    "parent_job_id",
+    "file_name",
+    "workflow_hash",
+    "extra",
+)
+if tuple(field.name for field in fields(GenerationRecord)) != _POSITIONAL_FIELDS:  # pragma: no cover
+    raise ImportError("GenerationRecord's fields changed: update record_codec._record_from_canonical")
 
 
 def _as_int(name: str, value: Any) -> int:
