@@ -6,7 +6,7 @@ stopped again when the command ends (``serve`` keeps them for its lifetime).
 Start-up stays light: the database stack (SQLAlchemy, alembic, pydantic-settings, the services) is
 imported inside the commands that use it, and the ``credits`` / ``import-export`` sub-apps are loaded
 only when named (or listed by ``--help``), so ``atelier analyze`` and ``atelier inspect`` pay for none
-of it (``python -X importtime -m api.cli analyze …`` shows what a command imports).
+of it (``python -X importtime "$(which atelier)" analyze …`` shows what a command imports).
 """
 
 from __future__ import annotations

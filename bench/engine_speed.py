@@ -123,28 +123,49 @@ def _timed_run(argv: list[str], output: Path, env: dict[str, str]) -> tuple[floa
     return wall, cpu
 
 
-def compare_with_naive(count: int, repeats: int, *, unbuffered: bool) -> dict[str, Any]:
-    """The command and the naive script on the same file, interleaved; medians and paired ratios."""
+def compare_with_naive(
+    count: int, repeats: int, *, unbuffered: bool, previous_tree: Path | None = None
+) -> dict[str, Any]:
+    """The command and the naive script on the same file, interleaved; medians and paired ratios.
+
+    ``previous_tree`` (a checkout of an older commit, e.g. ``git archive``) adds that version's
+    ``atelier analyze`` as a third contestant in the same rotation, for a before/after figure.
+    """
     path = ensure_jsonl(count)
     env = os.environ | {"PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1"}
     env.pop("PYTHONUNBUFFERED", None)
     if unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
-    command_out, naive_out = OUT_DIR / "analyze_out.json", OUT_DIR / "naive_out.json"
-    runs: dict[str, list[tuple[float, float]]] = {"command": [], "naive": []}
+    names = ["command", "naive"] + (["previous"] if previous_tree else [])
+    outputs = {name: OUT_DIR / f"{name}_out.json" for name in names}
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
     argv = {
         "command": [str(ATELIER), "analyze", str(path), "--json"],
         "naive": [sys.executable, str(NAIVE_SCRIPT), str(path)],
+        "previous": [sys.executable, "-c", "from api.cli import app; app()", "analyze", str(path), "--json"],
     }
-    outputs = {"command": command_out, "naive": naive_out}
+    envs = {name: env for name in names}
+    if previous_tree:
+        envs["previous"] = env | {"PYTHONPATH": str(previous_tree)}
     for repeat in range(repeats):
-        order = ("command", "naive") if repeat % 2 == 0 else ("naive", "command")
+        order = names[repeat % len(names) :] + names[: repeat % len(names)]
         for name in order:
-            runs[name].append(_timed_run(argv[name], outputs[name], env))
-    document = json.loads(command_out.read_bytes())
-    naive_document = json.loads(naive_out.read_bytes())
+            runs[name].append(_timed_run(argv[name], outputs[name], envs[name]))
+    document = json.loads(outputs["command"].read_bytes())
+    naive_document = json.loads(outputs["naive"].read_bytes())
     ratios = [c[0] / n[0] for c, n in zip(runs["command"], runs["naive"], strict=True)]
-    return {
+    previous: dict[str, Any] = {}
+    if previous_tree:
+        previous = {
+            "previous_wall": [round(w, 2) for w, _ in runs["previous"]],
+            "previous_seconds": statistics.median(w for w, _ in runs["previous"]),
+            "previous_cpu_seconds": statistics.median(c for _, c in runs["previous"]),
+            "previous_ratio": statistics.median(
+                p[0] / n[0] for p, n in zip(runs["previous"], runs["naive"], strict=True)
+            ),
+            "same_document_as_previous": json.loads(outputs["previous"].read_bytes()) == document,
+        }
+    return previous | {
         "records": count,
         "unbuffered": unbuffered,
         "repeats": repeats,
@@ -157,7 +178,7 @@ def compare_with_naive(count: int, repeats: int, *, unbuffered: bool) -> dict[st
         "naive_cpu_seconds": statistics.median(c for _, c in runs["naive"]),
         "sessions": len(document["sessions"]),
         "naive_sessions": len(naive_document["sessions"]),
-        "output_mb": command_out.stat().st_size / 1e6,
+        "output_mb": outputs["command"].stat().st_size / 1e6,
     }
 
 
@@ -174,6 +195,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--unbuffered", action="store_true", help="also run both with PYTHONUNBUFFERED=1")
     parser.add_argument("--stages", action="store_true", help="in-process parse/analysis table instead")
+    parser.add_argument("--previous-tree", type=Path, help="an older checkout to time as well (before/after)")
     parser.add_argument("--single", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.single:
@@ -185,7 +207,10 @@ def main() -> None:
     rows = []
     for size in args.sizes:
         for unbuffered in (False, True) if args.unbuffered else (False,):
-            rows.append(compare_with_naive(size, args.repeats, unbuffered=unbuffered))
+            row = compare_with_naive(
+                size, args.repeats, unbuffered=unbuffered, previous_tree=args.previous_tree
+            )
+            rows.append(row)
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     machine = _machine()
     lines = [
@@ -194,8 +219,8 @@ def main() -> None:
         "ratio = median of the per-run ratios (command / naive script).",
         "",
         "| records | env | `atelier analyze --json` | naive script | ratio | CPU command / naive "
-        "| sessions (command / naive) | output |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| sessions (command / naive) | output | previous command (ratio, same output) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         cells = [
@@ -207,6 +232,12 @@ def main() -> None:
             f"{row['command_cpu_seconds']:.1f} / {row['naive_cpu_seconds']:.1f} s",
             f"{row['sessions']:,} / {row['naive_sessions']:,}",
             f"{row['output_mb']:.0f} MB",
+            (
+                f"{row['previous_seconds']:.2f} s ({row['previous_ratio']:.2f}×, "
+                f"{'identical' if row['same_document_as_previous'] else 'DIFFERENT'})"
+                if "previous_seconds" in row
+                else "–"
+            ),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     markdown = "\n".join(lines)
