@@ -109,12 +109,12 @@ def measure(count: int, repeats: int) -> dict[str, Any]:
     }
 
 
-def _timed_run(argv: list[str], output: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Run ``argv`` with stdout to ``output``; (wall seconds, CPU seconds of the child)."""
+def _timed_run(argv: list[str], output: Path, env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Run ``argv`` in ``cwd`` with stdout to ``output``; (wall seconds, CPU seconds of the child)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with output.open("wb") as handle:
-        completed = subprocess.run(argv, stdout=handle, stderr=subprocess.PIPE, env=env, check=False)
+        completed = subprocess.run(argv, stdout=handle, stderr=subprocess.PIPE, env=env, cwd=cwd, check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if completed.returncode != 0:
@@ -145,12 +145,15 @@ def compare_with_naive(
         "previous": [sys.executable, "-c", "from api.cli import app; app()", "analyze", str(path), "--json"],
     }
     envs = {name: env for name in names}
+    cwds = {name: REPO_ROOT for name in names}
     if previous_tree:
+        # ``python -c`` puts the working directory first on sys.path: run it inside the old tree.
         envs["previous"] = env | {"PYTHONPATH": str(previous_tree)}
+        cwds["previous"] = previous_tree
     for repeat in range(repeats):
         order = names[repeat % len(names) :] + names[: repeat % len(names)]
         for name in order:
-            runs[name].append(_timed_run(argv[name], outputs[name], envs[name]))
+            runs[name].append(_timed_run(argv[name], outputs[name], envs[name], cwds[name]))
     document = json.loads(outputs["command"].read_bytes())
     naive_document = json.loads(outputs["naive"].read_bytes())
     ratios = [c[0] / n[0] for c, n in zip(runs["command"], runs["naive"], strict=True)]
