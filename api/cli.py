@@ -2,11 +2,17 @@
 
 Without ``DATABASE_URL`` / ``REDIS_URL`` the embedded servers under ``ATELIER_HOME`` are used and
 stopped again when the command ends (``serve`` keeps them for its lifetime).
+
+Start-up stays light: the database stack (SQLAlchemy, alembic, pydantic-settings, the services) is
+imported inside the commands that use it, and the ``credits`` / ``import-export`` sub-apps are loaded
+only when named (or listed by ``--help``), so ``atelier analyze`` and ``atelier inspect`` pay for none
+of it (``python -X importtime "$(which atelier)" analyze …`` shows what a command imports).
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import signal
 import sys
@@ -16,33 +22,58 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
+import typer.core
+import typer.main
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from api.cli_backup import register_backup_commands
-from api.cli_credits import credits_app
-from api.cli_exports import export_app
-from api.runtime import exit_on_sigterm, running_services
-from catalog.accounts import service as accounts
-from catalog.accounts.token_format import ALL_SCOPES, UnknownScope
-from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
-from catalog.settings import AtelierSettings, load_settings
+from catalog.accounts.token_format import ALL_SCOPES, TOKEN_LIFETIME_MAX, UnknownScope
 
 if TYPE_CHECKING:
+    from typer._click import Command, Context
+
+    from catalog.accounts import service as accounts
+    from catalog.database import SessionFactory
     from catalog.importing.service import ImportReport, ThumbnailMode
+    from catalog.settings import AtelierSettings
+
+
+LAZY_SUB_APPS: dict[str, tuple[str, str]] = {
+    "import-export": ("api.cli_exports", "export_app"),
+    "credits": ("api.cli_credits", "credits_app"),
+}
+"""Sub-app name → (module, attribute); the module imports the database stack, so it loads on demand."""
+
+
+class _LazySubApps(typer.core.TyperGroup):
+    """The top-level group; sub-apps in :data:`LAZY_SUB_APPS` are imported when first looked up."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        listed = super().list_commands(ctx)
+        return listed + [name for name in LAZY_SUB_APPS if name not in listed]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name in LAZY_SUB_APPS and cmd_name not in self.commands:
+            module_name, attribute = LAZY_SUB_APPS[cmd_name]
+            sub_app: typer.Typer = getattr(importlib.import_module(module_name), attribute)
+            command = typer.main.get_group(sub_app)
+            command.name = cmd_name
+            self.commands[cmd_name] = command
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
-    help="Atelier: AI-generated images, organised into creative sessions.", no_args_is_help=True
+    cls=_LazySubApps,
+    help="Atelier: AI-generated images, organised into creative sessions.",
+    no_args_is_help=True,
 )
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
-app.add_typer(export_app, name="import-export")
-app.add_typer(credits_app, name="credits")
-register_backup_commands(app)
+register_backup_commands(app)  # light: the commands import the database stack when they run
 
 console = Console(stderr=True, soft_wrap=True)  # problem lines stay whole for grep
 DEFAULT_USER = "artist"
@@ -57,6 +88,10 @@ def _run_with_database(work: Callable[[SessionFactory, AtelierSettings], Awaitab
     exception injected into asyncpg's protocol or a pool hand-off left the process hung or crashed
     with SIGSEGV. Its ``finally`` blocks and the services' shutdown then run; the exit code is 143.
     """
+    from api.runtime import exit_on_sigterm, running_services
+    from catalog.database import create_database_engine, create_session_factory
+    from catalog.settings import load_settings
+
     exit_on_sigterm()
     terminated = False
     with running_services(load_settings()) as settings:
@@ -92,6 +127,9 @@ def _run_with_database(work: Callable[[SessionFactory, AtelierSettings], Awaitab
 @app.command()
 def migrate() -> None:
     """Upgrade the database schema to the latest revision."""
+    from api.runtime import exit_on_sigterm, running_services
+    from catalog.settings import load_settings
+
     exit_on_sigterm()
     with running_services(load_settings(), migrate=True):
         console.print("[green]database is at the latest revision[/green]")
@@ -104,6 +142,8 @@ def user_create(
     timezone: Annotated[str, typer.Option(help="IANA zone for naive tool times")] = "UTC",
 ) -> None:
     """Create a user."""
+    from catalog.accounts import service as accounts
+    from catalog.database import unit_of_work
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> None:
         async with unit_of_work(factory) as session:
@@ -122,9 +162,7 @@ def token_create(
     ] = None,
     expires_days: Annotated[
         int | None,
-        typer.Option(
-            help=f"Expire after this many days (1–{accounts.TOKEN_LIFETIME_MAX.days}); omit for no expiry"
-        ),
+        typer.Option(help=f"Expire after this many days (1–{TOKEN_LIFETIME_MAX.days}); omit for no expiry"),
     ] = None,
     no_expiry: Annotated[
         bool, typer.Option("--no-expiry", help="Say explicitly that the token never expires")
@@ -137,11 +175,14 @@ def token_create(
     """
     if no_expiry and expires_days is not None:
         _fail("--expires-days and --no-expiry contradict each other; pass one of them")
-    if expires_days is not None and not 1 <= expires_days <= accounts.TOKEN_LIFETIME_MAX.days:
+    if expires_days is not None and not 1 <= expires_days <= TOKEN_LIFETIME_MAX.days:
         _fail(
-            f"--expires-days must be between 1 and {accounts.TOKEN_LIFETIME_MAX.days}, got {expires_days}; "
+            f"--expires-days must be between 1 and {TOKEN_LIFETIME_MAX.days}, got {expires_days}; "
             "omit it (or pass --no-expiry) for a token that never expires"
         )
+    from catalog.accounts import service as accounts
+    from catalog.database import unit_of_work
+
     lifetime = None if expires_days is None else timedelta(days=expires_days)
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> accounts.IssuedToken:
@@ -164,6 +205,8 @@ def token_create(
 @token_app.command("revoke")
 def token_revoke(prefix: str) -> None:
     """Revoke a token by its prefix (the part after ``atl_``)."""
+    from catalog.accounts import service as accounts
+    from catalog.database import unit_of_work
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> bool:
         async with unit_of_work(factory) as session:
@@ -283,6 +326,7 @@ async def _watch_until_stopped(
     show: Callable[[ImportReport], None],
 ) -> None:
     """Watch ``folders`` until SIGINT/SIGTERM; the batch in progress is finished first."""
+    from api.runtime import exit_on_sigterm
     from catalog.importing.service import ThumbnailMode
     from catalog.importing.watch import watch_folders
 
@@ -321,9 +365,10 @@ def analyze(
     for problem in problems:
         console.print(f"[yellow]skipped[/yellow] {problem}")
     if as_json:
-        json.dump(analysis.to_json(), sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        _write_stdout_bytes(analysis.to_json_bytes(), b"\n")
         return
+    from rich.table import Table
+
     table = Table("started", "tool", "images", "intent", "label")
     for session in analysis.sessions:
         table.add_row(
@@ -338,10 +383,24 @@ def analyze(
         console.print(f"{len(analysis.unclustered)} records without a usable time were not clustered")
 
 
+def _write_stdout_bytes(*chunks: bytes) -> None:
+    """Write UTF-8 ``chunks`` to stdout as they are: one ``write`` each, buffered or not (``-u``)."""
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # a text-only stream (an embedding test harness): decode once
+        sys.stdout.write(b"".join(chunks).decode("utf-8"))
+        return
+    for chunk in chunks:
+        binary.write(chunk)
+    binary.flush()
+
+
 @app.command()
 def recluster(user: Annotated[str, typer.Option(help="Whose library")] = DEFAULT_USER) -> None:
     """Re-cluster a user's whole library (corrections and pinned labels are kept)."""
+    from catalog.accounts import service as accounts
     from catalog.accounts.repository import user_by_handle
+    from catalog.database import unit_of_work
     from catalog.sessions.reclustering import recluster_user
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> None:
@@ -389,6 +448,7 @@ def serve(
 ) -> None:
     """Serve the GraphQL API (and, by default, the background worker)."""
     from api.serve_command import serve_forever
+    from catalog.settings import load_settings
 
     _guard(lambda: serve_forever(load_settings(), host=host, port=port, with_demo=with_demo))
 
@@ -403,7 +463,9 @@ def worker(
     """Run the background worker alone (thumbnails, re-clustering, healing owed work, reflections).
 
     SIGTERM/SIGINT stop it gracefully: jobs in hand finish (up to 20 s) before it exits."""
+    from api.runtime import exit_on_sigterm, running_services
     from api.worker import check_worker_health, run_worker
+    from catalog.settings import load_settings
 
     exit_on_sigterm()
     if check:
@@ -426,6 +488,7 @@ def _fail(message: str) -> NoReturn:
 
 def _guard(action: Callable[[], T]) -> T:
     """Turn expected, user-caused failures into one clear line and exit code 1."""
+    from catalog.accounts import service as accounts
     from catalog.embedded_servers import EmbeddedServerError, ServeAlreadyRunning
 
     try:

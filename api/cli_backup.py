@@ -9,15 +9,13 @@ first: a backup records the schema as it is, and a restore upgrades the restored
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from api.runtime import exit_on_sigterm, running_services
-from catalog.backup import BackupError, BackupManifest, create_backup, restore_backup
-from catalog.embedded_servers import ServeAlreadyRunning, hold_serve_lock
-from catalog.settings import load_settings
+if TYPE_CHECKING:
+    from catalog.backup import BackupManifest
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -26,6 +24,10 @@ def backup(
     path: Annotated[Path, typer.Argument(help="A new (or empty) folder to write the backup into")],
 ) -> None:
     """Back up the database, thumbnails and secret key of this home into PATH."""
+    from api.runtime import exit_on_sigterm, running_services
+    from catalog.backup import BackupError, create_backup
+    from catalog.settings import load_settings
+
     exit_on_sigterm()
     try:
         with running_services(load_settings(), migrate=False) as settings:
@@ -44,6 +46,11 @@ def restore(
     ] = False,
 ) -> None:
     """Restore a backup into this home (refuses a non-empty database unless --force)."""
+    from api.runtime import exit_on_sigterm, running_services
+    from catalog.backup import BackupError, restore_backup
+    from catalog.embedded_servers import ServeAlreadyRunning, hold_serve_lock
+    from catalog.settings import load_settings
+
     exit_on_sigterm()
     settings = load_settings()
     try:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 
 class Intent(enum.StrEnum):
     EXPLORATION = "exploration"
@@ -81,7 +83,21 @@ class Analysis:
     (``engine.calibration``). Not part of ``to_json``."""
 
     def to_json(self) -> dict[str, Any]:
-        """The ``atelier analyze --json`` document."""
+        """The ``atelier analyze --json`` document (fresh lists: the caller may change it freely)."""
+        return self._document(copy_lists=True)
+
+    def to_json_bytes(self) -> bytes:
+        """:meth:`to_json` encoded as compact UTF-8 JSON in one buffer (non-ASCII text kept as is).
+
+        ``json.loads(analysis.to_json_bytes()) == analysis.to_json()`` always holds; only the
+        whitespace differs from ``json.dumps``. Building it shares the id lists instead of copying
+        them, and the encoder (msgspec) writes one ``bytes`` object, so a large analysis costs one
+        ``write`` to print rather than one per JSON token.
+        """
+        return _ENCODER.encode(self._document(copy_lists=False))
+
+    def _document(self, *, copy_lists: bool) -> dict[str, Any]:
+        ids = list if copy_lists else _same
         return {
             "sessions": [
                 {
@@ -93,9 +109,9 @@ class Analysis:
                     "label": s.label,
                     "intent": str(s.intent),
                     "confidence": round(s.confidence, 4),
-                    "asset_ids": list(s.asset_ids),
+                    "asset_ids": ids(s.asset_ids),
                     "phases": [
-                        {"intent": str(p.intent), "label": p.label, "asset_ids": list(p.asset_ids)}
+                        {"intent": str(p.intent), "label": p.label, "asset_ids": ids(p.asset_ids)}
                         | ({"detail": p.detail} if p.detail else {})
                         for p in s.phases
                     ],
@@ -111,5 +127,20 @@ class Analysis:
                 }
                 for e in self.lineage
             ],
-            "unclustered": list(self.unclustered),
+            "unclustered": ids(self.unclustered),
         }
+
+
+def _same(values: list[str]) -> list[str]:
+    return values
+
+
+def _plain_json_value(value: Any) -> Any:
+    """What ``json.dumps`` makes of subclasses of JSON's scalar types (e.g. ``numpy.float64``)."""
+    for plain in (float, int, str):
+        if isinstance(value, plain):
+            return plain(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_ENCODER = msgspec.json.Encoder(enc_hook=_plain_json_value)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog.accounts import repository
 from catalog.accounts.token_format import (
     ALL_SCOPES,
+    TOKEN_LIFETIME_MAX,
     generate_token,
     is_token_prefix,
     prefix_of,
@@ -34,7 +35,6 @@ from catalog.text_values import UnstorableText, storable_text
 
 HANDLE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{1,62}")
 LAST_USED_GRANULARITY = timedelta(minutes=1)
-TOKEN_LIFETIME_MAX = timedelta(days=3650)
 TOKEN_NAME_MAX_CHARS = 100
 DISPLAY_NAME_MAX_CHARS = 200
 

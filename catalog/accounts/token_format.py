@@ -12,6 +12,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 TOKEN_MARKER = "atl"
 PREFIX_LENGTH = 10
@@ -74,3 +75,7 @@ def validate_scopes(scopes: list[str]) -> list[str]:
     if unknown:
         raise UnknownScope(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(ALL_SCOPES)}")
     return sorted(set(scopes))
+
+
+TOKEN_LIFETIME_MAX = timedelta(days=3650)
+"""The longest lifetime a token may be given (``None`` — no expiry — is allowed separately)."""

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from engine.metadata.copy_times import reject_copy_times
+from engine.record_codec import record_from_json
+from engine.records import GenerationRecord
+from engine.session_analysis import analyze_records
 
 ATELIER = Path(sys.executable).with_name("atelier")
 
@@ -99,3 +106,92 @@ def test_analyze_does_not_group_unrelated_images_that_share_a_copy_mtime(
         assert entry["id"] in document["unclustered"]
     clustered = {asset for session in document["sessions"] for asset in session["asset_ids"]}
     assert not clustered & {entry["id"] for entry in mtime_only}
+
+
+def _artists_log(path: Path) -> None:
+    """Three artists' evenings (pauses, prompt changes, a tool switch, non-ASCII prompts, loras,
+    unknown fields) plus an undated record, a line with a wrong type and a line nested 10,000 deep."""
+    rng = random.Random(5)
+    prompts = ["neon alley at night", "café au crépuscule, 夜の街", "misty forest, oil painting", "koi pond"]
+    lines: list[str] = []
+    for artist in range(3):
+        when = datetime(2026, 2, 25, 19, 0, tzinfo=UTC) + timedelta(hours=artist)
+        for step in range(400):
+            when += timedelta(seconds=rng.choice([20, 45, 90, 300, 2400]))
+            line: dict[str, object] = {
+                "id": f"a{artist}-{step:04d}",
+                "user": f"artist{artist}",
+                "tool": "comfyui" if step % 150 < 120 else "forge",
+                "created_at": when.isoformat(),
+                "prompt": prompts[(step // rng.choice([7, 13, 29])) % len(prompts)],
+                "seed": rng.randrange(2**32),
+                "cfg_scale": rng.choice([5, 7.0, 7.5]),
+                "steps": 30,
+                "model": "sdxl_base.safetensors",
+                "extra": {"file_counter": step},
+            }
+            if step % 11 == 0:
+                line["loras"] = [{"name": "add_detail", "weight": 0.6}]
+            if step % 17 == 0:
+                line["aesthetic_score"] = 6.5
+            lines.append(json.dumps(line, ensure_ascii=bool(step % 2)))
+    lines.insert(10, json.dumps({"id": "undated", "tool": "comfyui", "prompt": "no time"}))
+    lines.insert(20, json.dumps({"id": "bad-seed", "tool": "comfyui", "seed": "many"}))
+    lines.insert(30, '{"a":' * 10_000)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _previous_implementation(path: Path) -> dict[str, Any]:
+    """What ``atelier analyze --json`` printed before the fast path: json.loads per line,
+    record_from_json, first record per id, copy times judged, analysed, ``to_json``."""
+    records: dict[str, GenerationRecord] = {}
+    for raw in path.read_text().splitlines():
+        try:
+            record = record_from_json(json.loads(raw))
+        except (ValueError, RecursionError):
+            continue
+        records.setdefault(record.id, record)
+    collected = list(records.values())
+    reject_copy_times(collected)
+    return json.loads(json.dumps(analyze_records(collected).to_json(), ensure_ascii=False))
+
+
+def test_analyze_json_equals_the_previous_implementation_buffered_or_not(tmp_path: Path) -> None:
+    log = tmp_path / "artists.jsonl"
+    _artists_log(log)
+    expected = _previous_implementation(log)
+    assert len(expected["sessions"]) >= 6
+
+    for extra_env in ({}, {"PYTHONUNBUFFERED": "1"}):
+        result = subprocess.run(
+            [str(ATELIER), "analyze", str(log), "--json"],
+            capture_output=True,
+            check=False,
+            env=os.environ | {"HF_HUB_OFFLINE": "1"} | extra_env,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == expected
+        assert "—".encode() in result.stdout  # labels' dashes: UTF-8, like json.dump(ensure_ascii=False)
+        assert b"\\u" not in result.stdout
+        stderr = result.stderr.decode()
+        assert f"{log}:21: field 'seed'" in stderr
+        assert f"{log}:31: field 'a': nested deeper than 64 levels" in stderr
+        assert "RecursionError" not in stderr
+
+
+def test_analyze_starts_without_the_database_stack_or_ml_libraries(tmp_path: Path) -> None:
+    log = tmp_path / "one.jsonl"
+    log.write_text('{"id": "a", "tool": "comfyui", "created_at": "2026-01-01T10:00:00Z"}\n')
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", str(ATELIER), "analyze", str(log), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "engine.session_analysis" in imported  # the report is real: the analysis was imported
+    heavy = ("sqlalchemy", "alembic", "asyncpg", "torch", "sklearn", "sentence_transformers", "strawberry")
+    assert not {name for name in imported if name.split(".")[0] in heavy}
+    assert json.loads(result.stdout)["sessions"][0]["asset_ids"] == ["a"]

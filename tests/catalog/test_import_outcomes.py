@@ -58,7 +58,7 @@ async def test_the_three_reported_crashers_are_each_one_files_outcome(
     assert outcomes["huge.png"][0] == "problem"
     assert "impossible size 4294967295x4294967295" in (outcomes["huge.png"][1] or "")
     assert outcomes["deep.jsonl"][0] == "problem"
-    assert "line 1: JSON nested deeper than 64 levels" in (outcomes["deep.jsonl"][1] or "")
+    assert "line 1: field 'a': nested deeper than 64 levels" in (outcomes["deep.jsonl"][1] or "")
     for name in ("good.png", "exif.jpg", "exif.png", "exif.webp"):
         assert outcomes[name] == ("imported", None), name
     assert report.records_imported == 1  # the line after the deep one

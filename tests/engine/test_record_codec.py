@@ -1,14 +1,20 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+import random
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from engine import record_codec
 from engine.record_codec import (
+    MAX_NESTING_DEPTH,
     RecordFieldError,
     RecordLineError,
+    nesting_too_deep,
     read_records_jsonl,
     record_from_json,
     record_to_json,
@@ -119,3 +125,164 @@ def test_nesting_up_to_the_limit_is_kept_in_extra(tmp_path: Path) -> None:
     (record,) = list(read_records_jsonl(path))
 
     assert isinstance(record, GenerationRecord) and "deep" in record.extra
+
+
+def _reference(path: Path, **options: Any) -> list[GenerationRecord | RecordLineError]:
+    """``read_records_jsonl`` as it was before the typed fast decoder: json.loads + record_from_json."""
+    results: list[GenerationRecord | RecordLineError] = []
+    for line_number, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            results.append(RecordLineError(line_number, f"not valid JSON ({error})"))
+            continue
+        try:
+            results.append(record_from_json(obj, **options))
+        except RecordFieldError as error:
+            results.append(RecordLineError(line_number, str(error)))
+    return results
+
+
+def _varied_lines(count: int, seed: int) -> list[str]:
+    """Canonical lines in many shapes (every field present or absent, nulls, naive/Z/offset times of
+    every precision, loras, nested extra, non-ASCII), each in canonical JSON."""
+    rng = random.Random(seed)
+    start = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    lines = []
+    for index in range(count):
+        when = start + timedelta(seconds=rng.randrange(0, 10**6), microseconds=rng.randrange(10**6))
+        obj: dict[str, Any] = {"id": f"r{index:05d}", "tool": rng.choice(["comfyui", "A1111", "forge"])}
+        time_shape = rng.randrange(7)
+        if time_shape == 0:
+            obj["created_at"] = when.isoformat(timespec="seconds")
+        elif time_shape == 1:
+            obj["created_at"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        elif time_shape == 2:
+            obj["created_at"] = when.replace(tzinfo=None).isoformat(timespec="minutes")
+        elif time_shape == 3:
+            obj["created_at"] = when.astimezone(timezone(timedelta(hours=-5))).isoformat()
+        elif time_shape == 4:
+            obj["created_at"] = when.date().isoformat()
+        elif time_shape == 5:
+            obj["created_at"] = None
+        if rng.random() < 0.5:
+            obj["created_at_precision"] = rng.choice(["day", "minute", "second", "millisecond"])
+        for name in ("user", "prompt", "negative_prompt", "sampler", "model", "file_name", "job_id"):
+            if rng.random() < 0.6:
+                obj[name] = rng.choice([None, f"{name} {rng.randrange(50)}", "café à l'aube, 夜"])
+        for name in ("seed", "steps", "width", "height"):
+            if rng.random() < 0.6:
+                obj[name] = rng.choice([None, rng.randrange(-1, 2**40)])
+        for name in ("cfg_scale", "denoise"):
+            if rng.random() < 0.6:
+                obj[name] = rng.choice([None, 7, 0.35, rng.random() * 20])
+        if rng.random() < 0.3:
+            obj["loras"] = [{"name": f"lora{k}", "weight": rng.choice([None, 1, 0.6])} for k in range(2)]
+        if rng.random() < 0.5:
+            obj["extra"] = rng.choice(
+                [None, {}, {"file_counter": index}, {"nested": {"list": [1, 2.5, "x", None, True]}}]
+            )
+        lines.append(json.dumps(obj, ensure_ascii=rng.random() < 0.5))
+    return lines
+
+
+# Lines the typed decoder does not take as they are; each must mean what the reference says it means.
+UNUSUAL_LINES = [
+    '{"id": 42, "tool": "comfyui", "created_at": "2026-03-01T10:00:00Z"}',  # integer id
+    '{"id": "", "tool": "comfyui"}',  # empty id: an error
+    '{"id": "a", "tool": ""}',  # empty tool: an error
+    '{"id": "a", "tool": null}',
+    '{"id": "a", "seed": 7.0, "steps": "30", "width": 512.0}',  # integral float, digit string
+    '{"id": "a", "seed": 7.5}',
+    '{"id": "a", "steps": true}',
+    '{"id": "a", "cfg_scale": "7"}',
+    '{"id": "a", "cfg_scale": 1e400}',  # out of range for the typed decoder, inf for json
+    '{"id": "a", "denoise": NaN}',  # not JSON, but json.loads reads it
+    '{"id": "a", "aesthetic_score": 6.5, "extra": {"k": 1}}',  # unknown field goes to extra
+    '{"id": "a", "extra": {"k": 1}, "k": 2}',
+    '{"id": "a", "extra": []}',
+    '{"id": "a", "created_at_precision": "hour"}',
+    '{"id": "a", "created_at": "yesterday"}',
+    '{"id": "a", "created_at": " 2026-03-01T10:00:00+01:00 "}',
+    '{"id": "a", "created_at": "2026-03-01T10:00:00.250+01:00"}',
+    '{"id": "a", "created_at": "2026-03-01 10:00:00+01:00"}',
+    '{"id": "a", "created_at": 1740000000}',
+    '{"id": "a", "loras": [{"name": "x", "weight": true}]}',
+    '{"id": "a", "loras": [{"name": "x", "weight": 0.5, "clip": 1}]}',
+    '{"id": "a", "loras": [{"weight": 0.5}]}',
+    '{"id": "a", "loras": "x"}',
+    '{"id": "a", "prompt": "\\ud800 lone surrogate"}',
+    '{"id": "a", "id": "b", "tool": "comfyui"}',  # duplicate keys: the last wins in both
+    '{"id": "a", "seed": 123456789012345678901234567890}',
+    '["not", "an", "object"]',
+    '"just a string"',
+    "{not json",
+    '{"id": "a"} trailing',
+    "\ufeff" + '{"id": "bom"}',
+]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_fast_reader_gives_the_reference_result_for_every_line(
+    tmp_path: Path, zone: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = _varied_lines(3000, seed=11)
+    for offset, unusual in enumerate(UNUSUAL_LINES):
+        lines.insert(7 + 53 * offset, unusual)
+    lines.insert(100, "   ")
+    path = tmp_path / "varied.jsonl"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass") + b'{"id": "\xff"}\n')
+    options: dict[str, Any] = {"local_tz": ZoneInfo(zone), "default_user": "ada"}
+
+    slow_path_lines = []
+
+    def counted(obj: Any, **kwargs: Any) -> GenerationRecord:
+        slow_path_lines.append(obj)
+        return record_from_json(obj, **kwargs)
+
+    monkeypatch.setattr(record_codec, "record_from_json", counted)
+    fast = list(read_records_jsonl(path, **options))
+    monkeypatch.undo()
+
+    assert fast == _reference(path, **options)
+    assert len(slow_path_lines) <= len(UNUSUAL_LINES)  # the varied canonical lines took the fast path
+    assert sum(isinstance(item, RecordLineError) for item in fast) >= 15  # the bad ones are reported
+    assert sum(isinstance(item, GenerationRecord) for item in fast) >= 3000
+
+
+def test_deep_nesting_is_a_clean_line_error_and_the_rest_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    deep_extra = '{"id": "d", "extra": {"k": ' + "[" * 200 + "]" * 200 + "}}"
+    brackets_in_text = '{"id": "t", "prompt": "' + "[{" * 300 + '"}'
+    path.write_text(
+        '{"id": "a", "tool": "comfyui"}\n'
+        + '{"a":' * 10_000
+        + "\n"
+        + "[" * 10_000
+        + "\n"
+        + deep_extra
+        + "\n"
+        + brackets_in_text
+        + "\n"
+        + '{"id": "b", "tool": "comfyui"}\n'
+    )
+
+    results = list(read_records_jsonl(path))
+
+    assert [r.id for r in results if isinstance(r, GenerationRecord)] == ["a", "t", "b"]
+    errors = {e.line_number: e.message for e in results if isinstance(e, RecordLineError)}
+    assert set(errors) == {2, 3, 4}
+    assert errors[2] == f"field 'a': nested deeper than {MAX_NESTING_DEPTH} levels"
+    assert errors[3] == f"field '(record)': nested deeper than {MAX_NESTING_DEPTH} levels"
+    assert errors[4] == f"field 'extra': nested deeper than {MAX_NESTING_DEPTH} levels"
+
+
+def test_nesting_at_the_limit_is_accepted() -> None:
+    at_limit = '{"id": "x", "extra": ' + '{"k": ' * (MAX_NESTING_DEPTH - 1) + "1" + "}" * MAX_NESTING_DEPTH
+    assert nesting_too_deep(at_limit) is None
+    assert json.loads(at_limit)["id"] == "x"
+    one_more = '{"id": "x", "extra": ' + '{"k": ' * MAX_NESTING_DEPTH + "1" + "}" * (MAX_NESTING_DEPTH + 1)
+    error = nesting_too_deep(one_more)
+    assert error is not None and error.field == "extra"
