@@ -396,6 +396,22 @@ def _write_stdout_bytes(*chunks: bytes) -> None:
 
 
 @app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option(help="Write the SDL to this file instead of stdout (UTF-8, one final newline)")
+    ] = None,
+) -> None:
+    """Print the GraphQL schema (SDL) the server serves; schema.graphql in the repository is its output."""
+    from api.graphql.schema import build_schema
+
+    sdl = build_schema().as_str().rstrip("\n") + "\n"
+    if output is None:
+        _write_stdout_bytes(sdl.encode("utf-8"))
+        return
+    output.write_text(sdl, encoding="utf-8")
+
+
+@app.command()
 def recluster(user: Annotated[str, typer.Option(help="Whose library")] = DEFAULT_USER) -> None:
     """Re-cluster a user's whole library (corrections and pinned labels are kept)."""
     from catalog.accounts import service as accounts
