@@ -398,7 +398,8 @@ def _write_stdout_bytes(*chunks: bytes) -> None:
 @app.command()
 def schema(
     output: Annotated[
-        Path | None, typer.Option(help="Write the SDL to this file instead of stdout (UTF-8, one final newline)")
+        Path | None,
+        typer.Option(help="Write the SDL to this file instead of stdout (UTF-8, one final newline)"),
     ] = None,
 ) -> None:
     """Print the GraphQL schema (SDL) the server serves; schema.graphql in the repository is its output."""

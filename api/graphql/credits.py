@@ -20,35 +20,39 @@ from catalog.database import unit_of_work
 _LEDGER_CURSOR = "ledger"
 
 
-@strawberry.type
+@strawberry.type(description="The viewer's credits now, in whole credits")
 class CreditBalance:
     balance: int = strawberry.field(description="Credits on the account (sum of its ledger entries)")
     held: int = strawberry.field(description="Credits reserved by reflections in progress")
     available: int = strawberry.field(description="balance − held; never below zero")
 
 
-@strawberry.type
+@strawberry.type(description="One entry of the viewer's credit account; entries are never changed or removed")
 class CreditLedgerEntry:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque id of the entry")
     kind: str = strawberry.field(
         description="signup, grant, purchase, capture (a delivered reflection), refund, settlement"
     )
     amount: int = strawberry.field(description="Signed: positive credits the account, negative debits it")
-    balance_after: int
-    created_at: datetime
-    reference: str | None = strawberry.field(description="What it was for")
+    balance_after: int = strawberry.field(
+        description="The account's balance in credits right after this entry"
+    )
+    created_at: datetime = strawberry.field(description="When the entry was written (UTC)")
+    reference: str | None = strawberry.field(
+        description="What it was for, in words (a grant's reason, for one); null when nothing was recorded"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One ledger entry with its cursor")
 class CreditLedgerEdge:
-    node: CreditLedgerEntry
-    cursor: str
+    node: CreditLedgerEntry = strawberry.field(description="The entry")
+    cursor: str = strawberry.field(description="Opaque cursor of this entry, for `after`")
 
 
-@strawberry.type
+@strawberry.type(description="A page of the viewer's credit ledger, newest entry first")
 class CreditLedgerConnection:
-    edges: list[CreditLedgerEdge]
-    page_info: PageInfo
+    edges: list[CreditLedgerEdge] = strawberry.field(description="The entries of this page, newest first")
+    page_info: PageInfo = strawberry.field(description="Whether more (older) entries follow, and from where")
 
 
 async def viewer_credits(info: Info[RequestContext, None]) -> CreditBalance:

@@ -7,4 +7,4 @@ import strawberry
 
 @strawberry.type(description="The thing named does not exist, or is not the viewer's")
 class NotFound:
-    message: str
+    message: str = strawberry.field(description="Which id was not found, in English, for logs and developers")

@@ -26,26 +26,39 @@ from api.graphql.reflections import (
     quote_reflection,
 )
 from api.graphql.types import Session
+from billing.quotes import IDEMPOTENCY_KEY_MAX_CHARS
 from billing.transactions import retrying_unit_of_work
 from catalog.models import Session as SessionRow
 from catalog.sessions import corrections, queries
 
 
-@strawberry.type
+@strawberry.type(description="The correction cannot be applied as asked; nothing was changed")
 class InvalidCorrection:
-    message: str
+    message: str = strawberry.field(
+        description="What is wrong, in English (e.g. a session cannot be split at its first image)"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The correction was applied and recorded; later re-clustering keeps it")
 class CorrectionApplied:
-    sessions: list[Session]
-    """The sessions holding the corrected images afterwards, in time order."""
-    threshold_offset: float
-    """The artist's learned boundary offset after this correction (positive: fewer, longer sessions)."""
+    sessions: list[Session] = strawberry.field(
+        description="The sessions holding the corrected images afterwards, in time order"
+    )
+    threshold_offset: float = strawberry.field(
+        description=(
+            "The artist's learned boundary offset after this correction (positive: fewer, longer sessions)"
+        )
+    )
 
 
 CorrectionPayload = Annotated[
-    CorrectionApplied | NotFound | InvalidCorrection, strawberry.union("CorrectionPayload")
+    CorrectionApplied | NotFound | InvalidCorrection,
+    strawberry.union(
+        "CorrectionPayload",
+        description=(
+            "CorrectionApplied, or why not: NotFound (an id that is not the viewer's) or InvalidCorrection"
+        ),
+    ),
 ]
 
 
@@ -76,14 +89,22 @@ async def _apply(info: Info[RequestContext, None], action: corrections.Correctio
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "Writes: corrections need scope `library:write`; reflections and purchases `reflections:write`"
+    )
+)
 class Mutation:
     @strawberry.mutation(
         extensions=requires_scope(LIBRARY_WRITE),
-        description="Join neighbouring sessions into one; it stays joined.",
+        description="Join neighbouring sessions into one; it stays joined. Scope `library:write`.",
     )
     async def merge_sessions(
-        self, info: Info[RequestContext, None], session_ids: list[strawberry.ID]
+        self,
+        info: Info[RequestContext, None],
+        session_ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="At least two neighbouring sessions to join")
+        ],
     ) -> CorrectionPayload:
         ids = _ids("Session", session_ids)
         if ids is None:
@@ -92,10 +113,18 @@ class Mutation:
 
     @strawberry.mutation(
         extensions=requires_scope(LIBRARY_WRITE),
-        description="Start a new session at this image; it stays split.",
+        description="Start a new session at this image; it stays split. Scope `library:write`.",
     )
     async def split_session(
-        self, info: Info[RequestContext, None], session_id: strawberry.ID, at_asset_id: strawberry.ID
+        self,
+        info: Info[RequestContext, None],
+        session_id: Annotated[strawberry.ID, strawberry.argument(description="The session to split")],
+        at_asset_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The image that starts the new session (not the session's first)"
+            ),
+        ],
     ) -> CorrectionPayload:
         session, asset = decode_id("Session", session_id), decode_id("Asset", at_asset_id)
         if session is None or asset is None:
@@ -104,10 +133,15 @@ class Mutation:
 
     @strawberry.mutation(
         extensions=requires_scope(LIBRARY_WRITE),
-        description="Move images into another session; they stay there.",
+        description="Move images into another session; they stay there. Scope `library:write`.",
     )
     async def move_assets(
-        self, info: Info[RequestContext, None], asset_ids: list[strawberry.ID], to_session_id: strawberry.ID
+        self,
+        info: Info[RequestContext, None],
+        asset_ids: Annotated[list[strawberry.ID], strawberry.argument(description="The images to move")],
+        to_session_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The session to move them to")
+        ],
     ) -> CorrectionPayload:
         assets, target = _ids("Asset", asset_ids), decode_id("Session", to_session_id)
         if not assets or target is None:
@@ -116,10 +150,23 @@ class Mutation:
 
     @strawberry.mutation(
         extensions=requires_scope(LIBRARY_WRITE),
-        description="Set a label that re-clustering keeps; null returns to the automatic label.",
+        description=(
+            "Set a label that re-clustering keeps; null returns to the "
+            "automatic label. Scope `library:write`."
+        ),
     )
     async def relabel_session(
-        self, info: Info[RequestContext, None], session_id: strawberry.ID, label: str | None
+        self,
+        info: Info[RequestContext, None],
+        session_id: Annotated[strawberry.ID, strawberry.argument(description="The session to relabel")],
+        label: Annotated[
+            str | None,
+            strawberry.argument(
+                description=(
+                    "1–200 characters after runs of whitespace become one space; null unpins the label"
+                )
+            ),
+        ],
     ) -> CorrectionPayload:
         session = decode_id("Session", session_id)
         if session is None:
@@ -130,10 +177,15 @@ class Mutation:
 
     @strawberry.mutation(
         extensions=requires_scope(REFLECTIONS_WRITE),
-        description="Price a reflection of the session (shown before confirming; expires in 15 minutes)",
+        description=(
+            "Price a reflection of the session (shown before confirming; it "
+            "expires at its expiresAt); scope `reflections:write`"
+        ),
     )
     async def quote_reflection(
-        self, info: Info[RequestContext, None], session_id: strawberry.ID
+        self,
+        info: Info[RequestContext, None],
+        session_id: Annotated[strawberry.ID, strawberry.argument(description="The session to reflect on")],
     ) -> QuoteReflectionPayload:
         return await quote_reflection(info, session_id)
 
@@ -141,19 +193,35 @@ class Mutation:
         extensions=requires_scope(REFLECTIONS_WRITE),
         description=(
             "Confirm a quote: holds its credits and starts the reflection. Send a fresh idempotencyKey per "
-            "click; retrying with the same key and quote returns the same reflection and holds nothing new."
+            "click; retrying with the same key and quote returns the same reflection and holds nothing new. "
+            "Scope `reflections:write`."
         ),
     )
     async def confirm_reflection(
-        self, info: Info[RequestContext, None], quote_id: strawberry.ID, idempotency_key: str
+        self,
+        info: Info[RequestContext, None],
+        quote_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The id of a ReflectionQuote from quoteReflection")
+        ],
+        idempotency_key: Annotated[
+            str,
+            strawberry.argument(
+                description=f"1–{IDEMPOTENCY_KEY_MAX_CHARS} characters, fresh per click (a UUID will do)"
+            ),
+        ],
     ) -> ConfirmReflectionPayload:
         return await confirm_reflection(info, quote_id, idempotency_key)
 
     @strawberry.mutation(
         extensions=requires_scope(REFLECTIONS_WRITE),
-        description="Buy a credit pack: returns a Stripe Checkout URL; credits arrive when payment completes",
+        description=(
+            "Buy a credit pack: returns a Stripe Checkout URL; credits arrive "
+            "when payment completes; scope `reflections:write`"
+        ),
     )
     async def start_credit_purchase(
-        self, info: Info[RequestContext, None], pack_id: strawberry.ID
+        self,
+        info: Info[RequestContext, None],
+        pack_id: Annotated[strawberry.ID, strawberry.argument(description="The id of one of creditPacks")],
     ) -> StartCreditPurchasePayload:
         return await start_credit_purchase_field(info, pack_id)

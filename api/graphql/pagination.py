@@ -145,7 +145,13 @@ def _decoded_values(cursor: str, kind: str) -> list[object]:
     return decoded[2:]
 
 
-@strawberry.type
+@strawberry.type(description="Where a page of a connection ends (forward paging only)")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="True when more items follow; ask again with `after: endCursor`"
+    )
+    end_cursor: str | None = strawberry.field(
+        description=(
+            "Opaque cursor of the page's last item, to pass unchanged as `after`; null on an empty page"
+        )
+    )

@@ -23,10 +23,10 @@ from catalog.database import unit_of_work
 
 @strawberry.type(description="Credits sold together at one price")
 class CreditPack:
-    id: strawberry.ID
-    name: str
-    credits: int
-    price_cents: int
+    id: strawberry.ID = strawberry.field(description="The pack's id, for `startCreditPurchase(packId:)`")
+    name: str = strawberry.field(description="Name to show the artist")
+    credits: int = strawberry.field(description="Credits the pack adds once paid")
+    price_cents: int = strawberry.field(description="Price in the currency's smallest unit (cents for usd)")
     currency: str = strawberry.field(description="ISO 4217 code, lower case (Stripe's spelling)")
 
     @classmethod
@@ -42,17 +42,21 @@ class CreditPack:
 
 @strawberry.type(description="Send the artist to checkoutUrl; the credits arrive once Stripe reports payment")
 class CreditCheckout:
-    purchase_id: strawberry.ID
-    checkout_url: str
+    purchase_id: strawberry.ID = strawberry.field(description="Opaque id of the open purchase")
+    checkout_url: str = strawberry.field(description="Stripe Checkout page to open in the artist's browser")
 
 
 @strawberry.type(description="Card purchases are not enabled on this server")
 class PaymentsNotConfigured:
-    message: str
+    message: str = strawberry.field(description="Why purchases are unavailable, in English, for developers")
 
 
 StartCreditPurchasePayload = Annotated[
-    CreditCheckout | PaymentsNotConfigured | NotFound, strawberry.union("StartCreditPurchasePayload")
+    CreditCheckout | PaymentsNotConfigured | NotFound,
+    strawberry.union(
+        "StartCreditPurchasePayload",
+        description="CreditCheckout on success; PaymentsNotConfigured, or NotFound for an unknown packId",
+    ),
 ]
 
 

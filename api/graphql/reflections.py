@@ -52,31 +52,41 @@ SUBSCRIPTION_MAX_SECONDS = 900.0
 _REFLECTION_CURSOR = "reflection"
 
 
-@strawberry.enum
+@strawberry.enum(description="Where a reflection is in its life: QUEUED → RUNNING → DONE or FAILED")
 class ReflectionState(enum.Enum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
+    QUEUED = strawberry.enum_value("queued", description="Confirmed, its credits held; waiting for a worker")
+    RUNNING = strawberry.enum_value("running", description="A worker is writing it")
+    DONE = strawberry.enum_value("done", description="Delivered: its text is set and its cost was charged")
+    FAILED = strawberry.enum_value("failed", description="Gave up: failureReason says why; nothing charged")
 
 
-@strawberry.type
+@strawberry.type(description="A written analysis of one session by the Museum Curator")
 class Reflection:
-    id: strawberry.ID
-    state: ReflectionState
-    title: str | None
-    summary: str | None
-    style_patterns: list[str]
-    evolution_notes: list[str]
-    model: str | None
+    id: strawberry.ID = strawberry.field(description="Opaque id (`Reflection:<uuid>`)")
+    state: ReflectionState = strawberry.field(description="Where it is; final once DONE or FAILED")
+    title: str | None = strawberry.field(description="Its title; null until DONE")
+    summary: str | None = strawberry.field(description="What the session explored, in prose; null until DONE")
+    style_patterns: list[str] = strawberry.field(
+        description="Recurring style choices it found, one per item; empty until DONE"
+    )
+    evolution_notes: list[str] = strawberry.field(
+        description="How prompts and parameters changed through the session, in order; empty until DONE"
+    )
+    model: str | None = strawberry.field(
+        description=(
+            "Who wrote it: the configured language model or atelier-offline; null until a worker starts"
+        )
+    )
     cost: int = strawberry.field(description="The quoted price, held while the reflection runs")
     charged: int | None = strawberry.field(
         description="Credits charged: the cost when delivered, 0 when failed"
     )
-    created_at: datetime
-    completed_at: datetime | None
-    failure_reason: str | None
-    session_id: strawberry.ID
+    created_at: datetime = strawberry.field(description="When it was confirmed (UTC)")
+    completed_at: datetime | None = strawberry.field(
+        description="When it became DONE or FAILED (UTC); null before"
+    )
+    failure_reason: str | None = strawberry.field(description="Why it FAILED, in English; null otherwise")
+    session_id: strawberry.ID = strawberry.field(description="Opaque id of the session it reflects on")
 
     @classmethod
     def from_row(cls, row: ReflectionRow) -> Reflection:
@@ -97,58 +107,70 @@ class Reflection:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Whether a session can be reflected on, and why not")
 class ReflectionEligibility:
-    eligible: bool
-    asset_count: int
-    required_assets: int
+    eligible: bool = strawberry.field(description="True when assetCount ≥ requiredAssets (show the button)")
+    asset_count: int = strawberry.field(description="Images in the session")
+    required_assets: int = strawberry.field(
+        description="Images a session needs for a reflection (server setting)"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The price of a reflection, shown before the artist confirms it")
 class ReflectionQuote:
-    id: strawberry.ID
-    cost: int
-    expires_at: datetime
+    id: strawberry.ID = strawberry.field(description="Opaque id, for `confirmReflection(quoteId:)`")
+    cost: int = strawberry.field(description="Credits the reflection will hold, then charge when delivered")
+    expires_at: datetime = strawberry.field(
+        description="Confirm before this time (UTC; 15 minutes after quoting by default)"
+    )
     available: int = strawberry.field(description="The viewer's available credits when quoted")
     model: str = strawberry.field(description="Who writes it: the configured model or atelier-offline")
 
 
-@strawberry.type
+@strawberry.type(description="The quote was confirmed: its credits are held and the reflection is queued")
 class ReflectionStarted:
-    reflection: Reflection
+    reflection: Reflection = strawberry.field(
+        description="The reflection started (the same one again when the confirm is retried with its key)"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The viewer's available credits do not cover the quote; nothing was held")
 class InsufficientCredits:
-    message: str
-    required: int
-    available: int
+    message: str = strawberry.field(description="The refusal in English, for developers")
+    required: int = strawberry.field(description="Credits the quote needs")
+    available: int = strawberry.field(description="Credits the viewer has available now")
 
 
-@strawberry.type
+@strawberry.type(description="The session has too few images for a reflection")
 class BelowReflectionThreshold:
-    message: str
-    asset_count: int
-    required_assets: int
+    message: str = strawberry.field(description="The refusal in English, for developers")
+    asset_count: int = strawberry.field(description="Images in the session")
+    required_assets: int = strawberry.field(description="Images a session needs for a reflection")
 
 
 @strawberry.type(description="The quote expired, or was already confirmed under another key")
 class QuoteExpired:
-    message: str
+    message: str = strawberry.field(description="The refusal in English; ask for a new quote")
 
 
 @strawberry.type(description="The session changed since the quote")
 class QuoteStale:
-    message: str
+    message: str = strawberry.field(description="The refusal in English; ask for a new quote")
 
 
 @strawberry.type(description="The same idempotency key was used with another quote")
 class IdempotencyKeyReused:
-    message: str
+    message: str = strawberry.field(description="The refusal in English; send a fresh key per click")
 
 
 QuoteReflectionPayload = Annotated[
-    ReflectionQuote | BelowReflectionThreshold | NotFound, strawberry.union("QuoteReflectionPayload")
+    ReflectionQuote | BelowReflectionThreshold | NotFound,
+    strawberry.union(
+        "QuoteReflectionPayload",
+        description=(
+            "A ReflectionQuote, or why there is none (too few images, or no such session of the viewer's)"
+        ),
+    ),
 ]
 ConfirmReflectionPayload = Annotated[
     ReflectionStarted
@@ -158,20 +180,25 @@ ConfirmReflectionPayload = Annotated[
     | BelowReflectionThreshold
     | IdempotencyKeyReused
     | NotFound,
-    strawberry.union("ConfirmReflectionPayload"),
+    strawberry.union(
+        "ConfirmReflectionPayload",
+        description="ReflectionStarted, or why not; on a refusal nothing is held and the key stays unused",
+    ),
 ]
 
 
-@strawberry.type
+@strawberry.type(description="One reflection with its cursor")
 class ReflectionEdge:
-    node: Reflection
-    cursor: str
+    node: Reflection = strawberry.field(description="The reflection")
+    cursor: str = strawberry.field(description="Opaque cursor of this reflection, for `after`")
 
 
-@strawberry.type
+@strawberry.type(description="A page of the viewer's reflections, newest first")
 class ReflectionConnection:
-    edges: list[ReflectionEdge]
-    page_info: PageInfo
+    edges: list[ReflectionEdge] = strawberry.field(description="The reflections of this page, newest first")
+    page_info: PageInfo = strawberry.field(
+        description="Whether more (older) reflections follow, and from where"
+    )
 
 
 async def viewer_reflections(

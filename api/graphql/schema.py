@@ -11,6 +11,7 @@ with a code from :mod:`api.graphql.error_codes`) are shown; anything else is mas
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -36,9 +37,11 @@ from api.observability.request_observation import GraphQLOperationObserver
 from catalog.sessions import queries
 
 
-@strawberry.type
+@strawberry.type(description="Reads: send `Authorization: Bearer <token>`; fields that need a scope name it")
 class Query:
-    @strawberry.field(permission_classes=[IsAuthenticated], description="The authenticated artist")
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="The artist the token belongs to (any valid token)"
+    )
     def viewer(self, info: Info[RequestContext, None]) -> Viewer:
         principal = info.context.principal
         assert principal is not None
@@ -48,9 +51,15 @@ class Query:
 
     @strawberry.field(
         extensions=requires_scope(LIBRARY_READ),
-        description="One of the viewer's sessions; null when it does not exist or is not theirs",
+        description=(
+            "One of the viewer's sessions; null when it does not exist or is not theirs; scope `library:read`"
+        ),
     )
-    async def session(self, info: Info[RequestContext, None], id: strawberry.ID) -> Session | None:
+    async def session(
+        self,
+        info: Info[RequestContext, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="Opaque session id (`Session:<uuid>`)")],
+    ) -> Session | None:
         session_id = decode_id("Session", id)
         if session_id is None:
             return None
@@ -60,27 +69,43 @@ class Query:
 
     @strawberry.field(
         extensions=requires_scope(LIBRARY_READ),
-        description="One of the viewer's reflections; null when it does not exist or is not theirs",
+        description=(
+            "One of the viewer's reflections; null when it does not "
+            "exist or is not theirs; scope `library:read`"
+        ),
     )
-    async def reflection(self, info: Info[RequestContext, None], id: strawberry.ID) -> Reflection | None:
+    async def reflection(
+        self,
+        info: Info[RequestContext, None],
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="Opaque reflection id (`Reflection:<uuid>`)")
+        ],
+    ) -> Reflection | None:
         return await reflection_by_id(info, id)
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],
-        description="Credit packs on sale (startCreditPurchase buys one)",
+        description="Credit packs on sale (startCreditPurchase buys one); any valid token",
     )
     async def credit_packs(self, info: Info[RequestContext, None]) -> list[CreditPack]:
         return await credit_packs_field(info)
 
 
-@strawberry.type
+@strawberry.type(description="Live updates over graphql-transport-ws (WebSocket on /graphql)")
 class Subscription:
     @strawberry.subscription(
         extensions=requires_scope(LIBRARY_READ),
-        description="The reflection now and at every change of state, until it is done or failed",
+        description=(
+            "The reflection now and at every change of state, until it is DONE or FAILED "
+            "(or 15 minutes pass); null when it is not the viewer's; scope `library:read`"
+        ),
     )
     async def reflection_updated(
-        self, info: Info[RequestContext, None], id: strawberry.ID
+        self,
+        info: Info[RequestContext, None],
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="Opaque reflection id (`Reflection:<uuid>`)")
+        ],
     ) -> AsyncGenerator[Reflection | None, None]:
         async for update in reflection_updates(info, id):
             yield update

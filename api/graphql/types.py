@@ -20,6 +20,7 @@ from api.graphql.credits import (
     viewer_credits,
 )
 from api.graphql.pagination import (
+    PAGE_SIZE_MAX,
     CursorReader,
     InvalidArgument,
     PageInfo,
@@ -40,49 +41,76 @@ from catalog.models import Phase as PhaseRow
 from catalog.models import Session as SessionRow
 from catalog.sessions import queries
 
+_FIRST = f"Page size, 1–{PAGE_SIZE_MAX}"
+_AFTER = "The endCursor of the previous page, unchanged; omit for the first page"
 
-@strawberry.type
+
+@strawberry.type(description="A session card's thumbnail")
 class Thumbnail:
-    asset_id: strawberry.ID
-    url: str
+    asset_id: strawberry.ID = strawberry.field(description="Opaque id of the image it shows")
+    url: str = strawberry.field(
+        description="Signed path of the WebP thumbnail on this server (an <img> can load it; valid ≥ 5 hours)"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A LoRA applied to a generation")
 class Lora:
-    name: str
-    weight: float | None
+    name: str = strawberry.field(description="The LoRA's name or file name, as the tool recorded it")
+    weight: float | None = strawberry.field(description="Its strength; null when the tool recorded none")
 
 
-@strawberry.type
+@strawberry.type(description="An image's most likely parent and how it was derived")
 class LineageLink:
-    parent_id: strawberry.ID
-    kind: str
-    confidence: float
+    parent_id: strawberry.ID = strawberry.field(
+        description="Opaque id of the parent image, in the same session"
+    )
+    kind: str = strawberry.field(
+        description="upscale, img2img, inpaint, variation, remix, reroll, prompt_edit or param_sweep"
+    )
+    confidence: float = strawberry.field(
+        description=(
+            "0–1: ≥ 0.9 when the files say so explicitly, below when inferred from prompts and parameters"
+        )
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One generated image and the generation parameters read from its file")
 class Asset:
     row: strawberry.Private[AssetRow]
-    id: strawberry.ID
-    tool: str
-    file_name: str | None
-    created_at: datetime | None
+    id: strawberry.ID = strawberry.field(description="Opaque id (`Asset:<uuid>`)")
+    tool: str = strawberry.field(
+        description=(
+            "The generator that made it (comfyui, a1111, invokeai, …); unknown when none is recognised"
+        )
+    )
+    file_name: str | None = strawberry.field(description="The file's name when imported; null when unknown")
+    created_at: datetime | None = strawberry.field(
+        description="When it was generated (UTC); null when no time could be read (it is then in no session)"
+    )
     created_at_source: str | None = strawberry.field(
         description="Where the time came from: metadata:<field>, export:<tool>, exif:…, filename, file:mtime"
     )
     created_at_precision: str | None = strawberry.field(description="day, minute, second or millisecond")
-    prompt: str | None
-    negative_prompt: str | None
+    prompt: str | None = strawberry.field(description="The positive prompt; null when the file has none")
+    negative_prompt: str | None = strawberry.field(description="The negative prompt; null when none")
     seed: str | None = strawberry.field(description="Decimal string: seeds can exceed 32-bit integers")
-    cfg_scale: float | None
-    steps: int | None
-    sampler: str | None
-    scheduler: str | None
-    model: str | None
-    loras: list[Lora]
+    cfg_scale: float | None = strawberry.field(
+        description="Classifier-free guidance scale; null when unknown"
+    )
+    steps: int | None = strawberry.field(description="Sampling steps; null when unknown")
+    sampler: str | None = strawberry.field(
+        description="Sampler name as the tool spells it; null when unknown"
+    )
+    scheduler: str | None = strawberry.field(
+        description="Scheduler name as the tool spells it; null when unknown"
+    )
+    model: str | None = strawberry.field(description="Checkpoint (model) name or file; null when unknown")
+    loras: list[Lora] = strawberry.field(description="LoRAs applied, in the file's order; empty when none")
     width: int | None = strawberry.field(description="Generation width the tool recorded (pixels)")
     height: int | None = strawberry.field(description="Generation height the tool recorded (pixels)")
-    denoise: float | None
+    denoise: float | None = strawberry.field(
+        description="Denoising strength 0–1 (below 1 for img2img and upscale passes); null when unknown"
+    )
 
     @classmethod
     def from_row(cls, row: AssetRow) -> Asset:
@@ -109,7 +137,10 @@ class Asset:
         )
 
     @strawberry.field(
-        description="Signed URL of the thumbnail (an <img> can load it); needs `library:read`",
+        description=(
+            "Signed path of the WebP thumbnail on this server (an <img> can load it; valid ≥ 5 hours); "
+            "null when none was made; scope `library:read`"
+        ),
         extensions=requires_scope(LIBRARY_READ),
     )
     def thumbnail_url(self, info: Info[RequestContext, None]) -> str | None:
@@ -127,26 +158,30 @@ class Asset:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One image with its cursor")
 class AssetEdge:
-    node: Asset
-    cursor: str
+    node: Asset = strawberry.field(description="The image")
+    cursor: str = strawberry.field(description="Opaque cursor of this image, for `after`")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A page of a session's images in stream order (generation time, then file order)"
+)
 class AssetConnection:
-    edges: list[AssetEdge]
-    page_info: PageInfo
+    edges: list[AssetEdge] = strawberry.field(description="The images of this page, in stream order")
+    page_info: PageInfo = strawberry.field(description="Whether more images follow, and from where")
 
 
-@strawberry.type
+@strawberry.type(description="A run of consecutive images inside a session with one kind of work")
 class Phase:
-    id: strawberry.ID
-    intent: str
-    label: str
-    started_at: datetime
-    ended_at: datetime
-    asset_count: int
+    id: strawberry.ID = strawberry.field(description="Opaque id (`Phase:<uuid>`)")
+    intent: str = strawberry.field(
+        description="exploration, refinement, optimization or convergent_selection"
+    )
+    label: str = strawberry.field(description="Short automatic name for the phase")
+    started_at: datetime = strawberry.field(description="Generation time of its first image (UTC)")
+    ended_at: datetime = strawberry.field(description="Generation time of its last image (UTC)")
+    asset_count: int = strawberry.field(description="Images in the phase")
 
     @classmethod
     def from_row(cls, row: PhaseRow) -> Phase:
@@ -160,11 +195,11 @@ class Phase:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A creative session: a run of an artist's generations that belong together")
 class Session:
     row: strawberry.Private[SessionRow]
-    id: strawberry.ID
-    label: str
+    id: strawberry.ID = strawberry.field(description="Opaque id (`Session:<uuid>`)")
+    label: str = strawberry.field(description="Short name: automatic, or the artist's when labelPinned")
     label_pinned: bool = strawberry.field(
         description="True when the artist set the label; re-clustering never changes it"
     )
@@ -174,10 +209,10 @@ class Session:
     confidence: float = strawberry.field(
         description="Confidence (0–1) that the boundary opening this session is real"
     )
-    started_at: datetime
-    ended_at: datetime
-    asset_count: int
-    tool: str
+    started_at: datetime = strawberry.field(description="Generation time of its first image (UTC)")
+    ended_at: datetime = strawberry.field(description="Generation time of its last image (UTC)")
+    asset_count: int = strawberry.field(description="Images in the session")
+    tool: str = strawberry.field(description="The generator used most in the session (ties: the first seen)")
 
     @classmethod
     def from_row(cls, row: SessionRow) -> Session:
@@ -195,13 +230,17 @@ class Session:
         )
 
     @strawberry.field(
-        description=f"Up to {SESSION_THUMBNAILS_MAX} thumbnails in stream order (signed URLs)",
+        description=(
+            f"Up to {SESSION_THUMBNAILS_MAX} thumbnails in stream order (signed URLs); scope `library:read`"
+        ),
         extensions=requires_scope(LIBRARY_READ),
     )
     async def thumbnails(
         self,
         info: Info[RequestContext, None],
-        first: Annotated[int, strawberry.argument()] = SESSION_THUMBNAILS_MAX,
+        first: Annotated[
+            int, strawberry.argument(description=f"How many, 1–{SESSION_THUMBNAILS_MAX}")
+        ] = SESSION_THUMBNAILS_MAX,
     ) -> list[Thumbnail]:
         if not 1 <= first <= SESSION_THUMBNAILS_MAX:
             raise InvalidArgument(f"`first` must be between 1 and {SESSION_THUMBNAILS_MAX}, got {first}")
@@ -228,13 +267,16 @@ class Session:
     async def summary(self, info: Info[RequestContext, None]) -> str | None:
         return await info.context.session_summaries.load(self.row.id)
 
-    @strawberry.field
+    @strawberry.field(description="The session's phases in time order")
     async def phases(self, info: Info[RequestContext, None]) -> list[Phase]:
         return [Phase.from_row(phase) for phase in await info.context.session_phases.load(self.row.id)]
 
-    @strawberry.field
+    @strawberry.field(description="The session's images in stream order (generation time, then file order)")
     async def assets(
-        self, info: Info[RequestContext, None], first: int = 50, after: str | None = None
+        self,
+        info: Info[RequestContext, None],
+        first: Annotated[int, strawberry.argument(description=_FIRST)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
     ) -> AssetConnection:
         limit = check_page_size(first)
         key = None if after is None else _asset_key_of(after)
@@ -282,31 +324,36 @@ def _session_key_of(cursor: str) -> queries.SessionKey:
     return queries.SessionKey(started_at, session_id)
 
 
-@strawberry.type
+@strawberry.type(description="One session with its cursor")
 class SessionEdge:
-    node: Session
-    cursor: str
+    node: Session = strawberry.field(description="The session")
+    cursor: str = strawberry.field(description="Opaque cursor of this session, for `after`")
 
 
-@strawberry.type
+@strawberry.type(description="A page of the viewer's sessions, newest first")
 class SessionConnection:
-    edges: list[SessionEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[SessionEdge] = strawberry.field(description="The sessions of this page, newest first")
+    page_info: PageInfo = strawberry.field(description="Whether more (older) sessions follow, and from where")
+    total_count: int = strawberry.field(description="All of the viewer's sessions, not only this page's")
 
 
-@strawberry.type
+@strawberry.type(description="The artist the API token belongs to")
 class Viewer:
-    id: strawberry.ID
-    handle: str
-    timezone: str
+    id: strawberry.ID = strawberry.field(description="Opaque id (`User:<uuid>`)")
+    handle: str = strawberry.field(description="The artist's unique handle")
+    timezone: str = strawberry.field(
+        description="IANA zone (e.g. Europe/Paris) used for tool times recorded without a zone"
+    )
 
     @strawberry.field(
-        description="The artist's sessions, newest first",
+        description="The artist's sessions, newest first; scope `library:read`",
         extensions=requires_scope(LIBRARY_READ),
     )
     async def sessions(
-        self, info: Info[RequestContext, None], first: int = 20, after: str | None = None
+        self,
+        info: Info[RequestContext, None],
+        first: Annotated[int, strawberry.argument(description=_FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
     ) -> SessionConnection:
         limit = check_page_size(first)
         key = None if after is None else _session_key_of(after)
@@ -329,26 +376,32 @@ class Viewer:
         )
 
     @strawberry.field(
-        description="The viewer's credits",
+        description="The viewer's credits; scope `credits:read`",
         extensions=requires_scope(CREDITS_READ),
     )
     async def credits(self, info: Info[RequestContext, None]) -> CreditBalance:
         return await viewer_credits(info)
 
     @strawberry.field(
-        description="The viewer's credit ledger, newest first",
+        description="The viewer's credit ledger, newest first; scope `credits:read`",
         extensions=requires_scope(CREDITS_READ),
     )
     async def credit_ledger(
-        self, info: Info[RequestContext, None], first: int = 20, after: str | None = None
+        self,
+        info: Info[RequestContext, None],
+        first: Annotated[int, strawberry.argument(description=_FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
     ) -> CreditLedgerConnection:
         return await viewer_credit_ledger(info, first, after)
 
     @strawberry.field(
-        description="The viewer's reflections, newest first (any state)",
+        description="The viewer's reflections, newest first (any state); scope `library:read`",
         extensions=requires_scope(LIBRARY_READ),
     )
     async def reflections(
-        self, info: Info[RequestContext, None], first: int = 20, after: str | None = None
+        self,
+        info: Info[RequestContext, None],
+        first: Annotated[int, strawberry.argument(description=_FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
     ) -> ReflectionConnection:
         return await viewer_reflections(info, first, after)
