@@ -79,7 +79,7 @@ class Reflection:
     )
     cost: int = strawberry.field(description="The quoted price, held while the reflection runs")
     charged: int | None = strawberry.field(
-        description="Credits charged: the cost when delivered, 0 when failed"
+        description="Credits charged: the cost when delivered, 0 when failed; null while QUEUED or RUNNING"
     )
     created_at: datetime = strawberry.field(description="When it was confirmed (UTC)")
     completed_at: datetime | None = strawberry.field(

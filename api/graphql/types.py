@@ -109,7 +109,7 @@ class Asset:
     width: int | None = strawberry.field(description="Generation width the tool recorded (pixels)")
     height: int | None = strawberry.field(description="Generation height the tool recorded (pixels)")
     denoise: float | None = strawberry.field(
-        description="Denoising strength 0–1 (below 1 for img2img and upscale passes); null when unknown"
+        description="Denoising strength 0–1 as the tool recorded it; null when unknown"
     )
 
     @classmethod
@@ -263,7 +263,9 @@ class Session:
         row = await info.context.session_reflections.load(self.row.id)
         return None if row is None else Reflection.from_row(row)
 
-    @strawberry.field(description="The delivered reflection's summary, for session cards")
+    @strawberry.field(
+        description="The latest delivered reflection's summary, for session cards; null when none"
+    )
     async def summary(self, info: Info[RequestContext, None]) -> str | None:
         return await info.context.session_summaries.load(self.row.id)
 

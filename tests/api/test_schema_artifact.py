@@ -6,6 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import strawberry
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -62,7 +63,6 @@ def test_every_type_field_argument_and_enum_value_is_described() -> None:
 
 def test_the_walker_finds_an_undescribed_field() -> None:
     """The check above can fail: a schema with one undescribed field and argument is reported."""
-    import strawberry
 
     @strawberry.type(description="A query")
     class Query:
