@@ -173,4 +173,3 @@ async def _thumbnail_from_store(state: AppState, sha: str) -> Response:
     if data is None:
         return JSONResponse({"error": "thumbnail not found"}, status_code=404)
     return Response(data, media_type="image/webp", headers={"Cache-Control": THUMBNAIL_CACHE_CONTROL})
-

@@ -8,6 +8,7 @@ typed results (``NotFound``, ``InvalidCorrection``) in a union, not errors; the 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -15,6 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from api.context import RequestContext
+from api.graphql.api_tokens import (
+    CreateApiTokenPayload,
+    RevokeApiTokenPayload,
+    create_api_token,
+    revoke_api_token,
+)
 from api.graphql.errors import NotFound
 from api.graphql.pagination import decode_id
 from api.graphql.permissions import LIBRARY_WRITE, REFLECTIONS_WRITE, requires_scope
@@ -225,3 +232,42 @@ class Mutation:
         pack_id: Annotated[strawberry.ID, strawberry.argument(description="The id of one of creditPacks")],
     ) -> StartCreditPurchasePayload:
         return await start_credit_purchase_field(info, pack_id)
+
+    @strawberry.mutation(
+        extensions=requires_scope(LIBRARY_WRITE),
+        description=(
+            "Create an API token for the viewer; its secret is in the result this once. It may only carry "
+            "scopes the request's token has, and may not outlive it. expiresAt: at most 3650 days ahead; "
+            "null for a token that never expires"
+        ),
+    )
+    async def create_api_token(
+        self,
+        info: Info[RequestContext, None],
+        name: Annotated[str, strawberry.argument(description="A name to recognise it by, 1–100 characters")],
+        scopes: Annotated[
+            list[str],
+            strawberry.argument(description="Scopes to grant; only scopes the request's own token holds"),
+        ],
+        expires_at: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="When it stops working (with a time zone; at most 3650 days ahead and not after "
+                "the creating token's expiry); null: never"
+            ),
+        ] = None,
+    ) -> CreateApiTokenPayload:
+        return await create_api_token(info, name, scopes, expires_at)
+
+    @strawberry.mutation(
+        extensions=requires_scope(LIBRARY_WRITE),
+        description=(
+            "Revoke one of the viewer's API tokens; it stops working at once (revoking twice is fine)"
+        ),
+    )
+    async def revoke_api_token(
+        self,
+        info: Info[RequestContext, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The token's id (`ApiToken.id`)")],
+    ) -> RevokeApiTokenPayload:
+        return await revoke_api_token(info, id)

@@ -13,6 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import SESSION_THUMBNAILS_MAX, RequestContext
+from api.graphql.api_tokens import ApiTokenConnection, viewer_api_tokens
 from api.graphql.credits import (
     CreditBalance,
     CreditLedgerConnection,
@@ -395,6 +396,21 @@ class Viewer:
         after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
     ) -> CreditLedgerConnection:
         return await viewer_credit_ledger(info, first, after)
+
+    @strawberry.field(
+        description=(
+            "The viewer's API tokens, newest first (revoked and expired ones too); never their secrets; "
+            "scope `library:read`"
+        ),
+        extensions=requires_scope(LIBRARY_READ),
+    )
+    async def api_tokens(
+        self,
+        info: Info[RequestContext, None],
+        first: Annotated[int, strawberry.argument(description=_FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+    ) -> ApiTokenConnection:
+        return await viewer_api_tokens(info, first, after)
 
     @strawberry.field(
         description="The viewer's reflections, newest first (any state); scope `library:read`",

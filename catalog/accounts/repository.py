@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import ApiToken, User
@@ -58,8 +58,51 @@ async def token_with_user_by_prefix(session: AsyncSession, prefix: str) -> tuple
     return None if row is None else (row[0], row[1])
 
 
-async def mark_token_used(session: AsyncSession, token_id: uuid.UUID, when: datetime) -> None:
-    await session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=when))
+async def mark_token_used(
+    session: AsyncSession, token_id: uuid.UUID, when: datetime, *, granularity: timedelta
+) -> None:
+    """Set ``last_used_at`` unless it is already within ``granularity`` of ``when`` (concurrent
+    requests with one token write at most once per ``granularity``)."""
+    await session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < when - granularity),
+        )
+        .values(last_used_at=when)
+    )
+
+
+async def token_by_id(session: AsyncSession, token_id: uuid.UUID) -> ApiToken | None:
+    return await session.get(ApiToken, token_id)
+
+
+async def user_token(session: AsyncSession, user_id: uuid.UUID, token_id: uuid.UUID) -> ApiToken | None:
+    """The token ``token_id`` if it belongs to ``user_id``, locked for update; ``None`` otherwise."""
+    return await session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id).with_for_update()
+    )
+
+
+async def user_tokens_page(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> list[ApiToken]:
+    """Up to ``limit + 1`` of the user's tokens, newest first (keyset on ``created_at, id``)."""
+    query = select(ApiToken).where(ApiToken.user_id == user_id)
+    if after is not None:
+        query = query.where(tuple_(ApiToken.created_at, ApiToken.id) < tuple_(*after))
+    query = query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc()).limit(limit + 1)
+    return list((await session.scalars(query)).all())
+
+
+async def revoke_token_by_id(session: AsyncSession, token_id: uuid.UUID, when: datetime) -> None:
+    await session.execute(
+        update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None)).values(revoked_at=when)
+    )
 
 
 async def revoke_token(session: AsyncSession, *, prefix: str, when: datetime) -> bool:

@@ -30,7 +30,7 @@ from catalog.accounts.token_format import (
     token_matches,
     validate_scopes,
 )
-from catalog.models import User
+from catalog.models import ApiToken, User
 from catalog.text_values import UnstorableText, storable_text
 
 HANDLE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{1,62}")
@@ -47,6 +47,22 @@ class InvalidTokenLifetime(AccountError):
     pass
 
 
+class InvalidTokenName(AccountError):
+    pass
+
+
+class ScopesNotHeld(AccountError):
+    """A token asked for, or acted on, scopes the acting token does not carry."""
+
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+class TokenNotFound(AccountError):
+    pass
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedToken:
     plaintext: str
@@ -55,6 +71,7 @@ class IssuedToken:
     user_handle: str
     expires_at: datetime | None
     """When the token stops working; ``None``: never."""
+    token_id: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,17 +113,22 @@ async def issue_token(
     name: str = "personal token",
     scopes: list[str] | None = None,
     expires_in: timedelta | None = None,
+    now: datetime | None = None,
 ) -> IssuedToken:
-    expires_at = token_expiry(datetime.now(UTC), expires_in)
-    _storable(name, what="the token name", max_chars=TOKEN_NAME_MAX_CHARS)
+    """``now``: the issue time the lifetime counts from (default: the clock)."""
+    expires_at = token_expiry(datetime.now(UTC) if now is None else now, expires_in)
+    try:
+        _storable(name, what="the token name", max_chars=TOKEN_NAME_MAX_CHARS)
+    except AccountError as error:
+        raise InvalidTokenName(str(error)) from error
     if not name.strip():
-        raise AccountError("the token name must not be blank")
+        raise InvalidTokenName("the token name must not be blank")
     user = await repository.user_by_handle(session, handle) if HANDLE_PATTERN.fullmatch(handle) else None
     if user is None:
         raise AccountError(f"no user named {handle!r}; create one with `atelier user create {handle}`")
     chosen_scopes = validate_scopes(list(ALL_SCOPES) if scopes is None else scopes)
     new_token = generate_token()
-    await repository.insert_token(
+    row = await repository.insert_token(
         session,
         user_id=user.id,
         name=name,
@@ -121,7 +143,87 @@ async def issue_token(
         scopes=tuple(chosen_scopes),
         user_handle=user.handle,
         expires_at=expires_at,
+        token_id=row.id,
     )
+
+
+async def issue_token_by_token(
+    session: AsyncSession,
+    creator_token_id: uuid.UUID,
+    *,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None,
+) -> tuple[IssuedToken, ApiToken]:
+    """Issue a token for the owner of ``creator_token_id`` (the GraphQL ``createApiToken``).
+
+    No escalation: the new token's scopes must all be carried by the creating token, and it may not
+    outlive it (a creator that expires cannot make a token that never does). Lifetime, name and scope
+    rules are :func:`issue_token`'s. Returns the issued token and its stored row (defaults loaded).
+    Raises :class:`~catalog.accounts.token_format.UnknownScope`, :class:`ScopesNotHeld`,
+    :class:`InvalidTokenLifetime` or :class:`InvalidTokenName`.
+    """
+    creator = await repository.token_by_id(session, creator_token_id)
+    user = None if creator is None else await repository.user_by_id(session, creator.user_id)
+    if creator is None or user is None:
+        raise TokenNotFound("the token making this request no longer exists")
+    chosen = validate_scopes(scopes)
+    missing = sorted(set(chosen) - set(creator.scopes))
+    if missing:
+        raise ScopesNotHeld(
+            f"a token can only grant scopes it has itself; this one lacks {', '.join(missing)}", missing
+        )
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at.utcoffset() is None):
+        raise InvalidTokenLifetime("the expiry must carry a time zone (e.g. 2027-01-31T00:00:00Z)")
+    if creator.expires_at is not None and (expires_at is None or expires_at > creator.expires_at):
+        raise InvalidTokenLifetime(
+            f"the new token may not outlive the token creating it (which expires {creator.expires_at})"
+        )
+    now = datetime.now(UTC)
+    issued = await issue_token(
+        session,
+        user.handle,
+        name=name,
+        scopes=chosen,
+        expires_in=None if expires_at is None else expires_at - now,
+        now=now,
+    )
+    row = await repository.token_by_id(session, issued.token_id)
+    assert row is not None
+    await session.refresh(row)
+    return issued, row
+
+
+async def user_tokens_page(
+    session: AsyncSession, user_id: uuid.UUID, *, limit: int, after: tuple[datetime, uuid.UUID] | None
+) -> list[ApiToken]:
+    """Up to ``limit + 1`` of the user's tokens (revoked ones too), newest first."""
+    return await repository.user_tokens_page(session, user_id, limit=limit, after=after)
+
+
+async def revoke_user_token(
+    session: AsyncSession, user_id: uuid.UUID, token_id: uuid.UUID, *, held_scopes: frozenset[str]
+) -> ApiToken:
+    """Revoke the user's token ``token_id`` (idempotent: an already revoked one is returned as it is).
+
+    Another user's token is :class:`TokenNotFound`, exactly like a token that does not exist. A token
+    carrying scopes outside ``held_scopes`` (the acting token's) is :class:`ScopesNotHeld`: a narrow
+    token cannot switch off a broader one.
+    """
+    token = await repository.user_token(session, user_id, token_id)
+    if token is None:
+        raise TokenNotFound("no such API token")
+    missing = sorted(set(token.scopes) - held_scopes)
+    if missing:
+        raise ScopesNotHeld(
+            "only a token carrying all of a token's scopes may revoke it; "
+            f"this one lacks {', '.join(missing)}",
+            missing,
+        )
+    if token.revoked_at is None:
+        await repository.revoke_token_by_id(session, token.id, datetime.now(UTC))
+        await session.refresh(token)
+    return token
 
 
 def token_expiry(now: datetime, expires_in: timedelta | None) -> datetime | None:
@@ -165,7 +267,7 @@ async def authenticate(session: AsyncSession, plaintext: str) -> AuthenticatedPr
     if token.expires_at is not None and token.expires_at <= now:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
-        await repository.mark_token_used(session, token.id, now)
+        await repository.mark_token_used(session, token.id, now, granularity=LAST_USED_GRANULARITY)
     return AuthenticatedPrincipal(
         user_id=user.id,
         user_handle=user.handle,
