@@ -12,8 +12,11 @@ shape, ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``:
   batch, which is refused as strawberry refuses it); ``operationName`` is a string or null;
 - every refusal strawberry raises (unsupported content type, no query, unknown operation name,
   a mutation over GET) becomes that GraphQL-shaped body with its status and a code;
-- a request error of the GraphQL layer (syntax, validation, variables; see
-  :mod:`api.graphql.error_codes`) is answered with HTTP 400 and no ``data``, like the errors above.
+- the response's media type is negotiated (:mod:`api.graphql.media_type`): a client that accepts
+  ``application/graphql-response+json`` gets it, and then a request error of the GraphQL layer
+  (syntax, validation, variables; see :mod:`api.graphql.error_codes`) is HTTP 400; an
+  ``application/json`` client gets 200 for those (GraphQL over HTTP). Either way the body of a
+  request error has no ``data`` (the operation never ran).
 
 Limits on the document itself (depth, aliases, tokens) are schema extensions (:mod:`api.graphql.schema`).
 """
@@ -34,6 +37,7 @@ from strawberry.types.execution import ExecutionResult
 
 from api.context import RequestContext
 from api.graphql import error_codes
+from api.graphql.media_type import GRAPHQL_RESPONSE_JSON, accepts_graphql_response_json
 
 MAX_BODY_BYTES = 1_000_000
 """Far above any real document (≤ 4,000 tokens) with its variables (at most a few thousand ids)."""
@@ -75,13 +79,19 @@ class GuardedGraphQL(GraphQL[RequestContext, None]):
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
-        """strawberry's answer, with its refusals (and an oversized body) as GraphQL error bodies."""
+        """strawberry's answer, with its refusals (and an oversized body) as GraphQL error bodies, in
+        the negotiated media type."""
         try:
-            return await self.run(request)
+            response = await self.run(request)
         except HTTPException as refusal:
-            return error_response(refusal.status_code, refusal.reason)
+            response = error_response(refusal.status_code, refusal.reason)
         except BodyTooLarge:
-            return _too_large_response()
+            response = _too_large_response()
+        if _wants_graphql_response_json(request) and response.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         """Strict JSON (no ``NaN``/``Infinity``), nested at most :data:`MAX_JSON_DEPTH` deep."""
@@ -134,7 +144,7 @@ class GuardedGraphQL(GraphQL[RequestContext, None]):
             root_value=root_value,
             request_data=request_data,
         )
-        if is_request_error(result):
+        if is_request_error(result) and _wants_graphql_response_json(request):
             sub_response.status_code = 400
         return result
 
@@ -156,6 +166,10 @@ def is_request_error(result: ExecutionResult) -> bool:
             for error in errors
         )
     )
+
+
+def _wants_graphql_response_json(request: Request) -> bool:
+    return accepts_graphql_response_json(request.headers.get("accept"))
 
 
 def error_response(status_code: int, message: str, code: str | None = None) -> JSONResponse:

@@ -34,7 +34,11 @@ async def _library_token(factory: SessionFactory, settings: AtelierSettings, tmp
 async def _post(http: httpx.AsyncClient, token: str, query: str, **variables: Any) -> httpx.Response:
     # json.dumps escapes lone surrogates as \ud800, which is how a JSON client sends them
     body = json.dumps({"query": query, "variables": variables})
-    headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "content-type": "application/json",
+        "accept": "application/graphql-response+json",  # request errors are 400s (GraphQL over HTTP)
+    }
     return await http.post("/graphql", content=body.encode(), headers=headers)
 
 
