@@ -235,4 +235,4 @@ async def test_nodes_reads_with_a_fixed_number_of_statements(
         event.remove(Engine, "before_cursor_execute", count)
     # authentication, then one statement per type present (Session, Asset, Phase, Reflection, ApiToken)
     assert small == large, statements
-    assert large <= 1 + 5 + 2, statements
+    assert large <= 1 + 5, statements
