@@ -67,6 +67,18 @@ async def reflection_by_id(
     )
 
 
+async def reflections_by_ids(
+    db: AsyncSession, user_id: uuid.UUID, reflection_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Reflection]:
+    """The user's reflections among ``reflection_ids`` (one query); others' and unknown ids are absent."""
+    if not reflection_ids:
+        return {}
+    statement = select(Reflection).where(
+        Reflection.user_id == user_id, Reflection.id.in_(list(reflection_ids))
+    )
+    return {row.id: row for row in await db.scalars(statement)}
+
+
 async def latest_reflections(
     db: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Reflection]:

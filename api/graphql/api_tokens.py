@@ -22,6 +22,7 @@ from strawberry.types import Info
 
 from api.context import RequestContext
 from api.graphql.errors import NotFound
+from api.graphql.node_interface import Node
 from api.graphql.pagination import (
     CursorReader,
     PageInfo,
@@ -40,7 +41,7 @@ _TOKEN_KIND = "ApiToken"
 
 
 @strawberry.type(description="One of the viewer's API tokens (its secret is never shown again)")
-class ApiToken:
+class ApiToken(Node):
     id: strawberry.ID = strawberry.field(description="Global id (`ApiToken:<uuid>`), for `revokeApiToken`")
     name: str = strawberry.field(description="The name given at creation")
     prefix: str = strawberry.field(description="The public part of the token (`atl_<prefix>_…`)")

@@ -29,6 +29,7 @@ from strawberry.types import Info
 
 from api.context import RequestContext
 from api.graphql.errors import NotFound
+from api.graphql.node_interface import Node
 from api.graphql.pagination import (
     CursorReader,
     InvalidArgument,
@@ -61,7 +62,7 @@ class ReflectionState(enum.Enum):
 
 
 @strawberry.type(description="A written analysis of one session by the Museum Curator")
-class Reflection:
+class Reflection(Node):
     id: strawberry.ID = strawberry.field(description="Opaque id (`Reflection:<uuid>`)")
     state: ReflectionState = strawberry.field(description="Where it is; final once DONE or FAILED")
     title: str | None = strawberry.field(description="Its title; null until DONE")

@@ -27,7 +27,9 @@ from strawberry.types import Info
 from api.context import RequestContext
 from api.graphql import error_codes
 from api.graphql.mutations import Mutation
-from api.graphql.pagination import InvalidArgument, decode_id, encode_id
+from api.graphql.node import NODES_MAX, resolve_nodes, viewer_of
+from api.graphql.node_interface import Node
+from api.graphql.pagination import InvalidArgument, decode_id
 from api.graphql.permissions import LIBRARY_READ, IsAuthenticated, requires_scope
 from api.graphql.purchases import CreditPack, credit_packs_field
 from api.graphql.reflections import Reflection, reflection_by_id, reflection_updates
@@ -43,11 +45,38 @@ class Query:
         permission_classes=[IsAuthenticated], description="The artist the token belongs to (any valid token)"
     )
     def viewer(self, info: Info[RequestContext, None]) -> Viewer:
-        principal = info.context.principal
-        assert principal is not None
-        return Viewer(
-            id=encode_id("User", principal.user_id), handle=principal.user_handle, timezone=principal.timezone
-        )
+        return viewer_of(info)
+
+    @strawberry.field(
+        extensions=requires_scope(LIBRARY_READ),
+        description=(
+            "Any of the viewer's objects by its global id (Session, Asset, Phase, Reflection, ApiToken, "
+            "User); null when it does not exist, is not theirs, or the id is malformed; scope `library:read`"
+        ),
+    )
+    async def node(
+        self,
+        info: Info[RequestContext, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="Opaque global id (`<Type>:<uuid>`)")],
+    ) -> Node | None:
+        return (await resolve_nodes(info, [id]))[0]
+
+    @strawberry.field(
+        extensions=requires_scope(LIBRARY_READ),
+        description=(
+            f"The viewer's objects by global id, in the order asked (at most {NODES_MAX}); null for each id "
+            "that does not exist, is not theirs, or is malformed; scope `library:read`"
+        ),
+    )
+    async def nodes(
+        self,
+        info: Info[RequestContext, None],
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description=f"Opaque global ids (`<Type>:<uuid>`), at most {NODES_MAX}"),
+        ],
+    ) -> list[Node | None]:
+        return await resolve_nodes(info, ids)
 
     @strawberry.field(
         extensions=requires_scope(LIBRARY_READ),

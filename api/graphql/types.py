@@ -20,6 +20,7 @@ from api.graphql.credits import (
     viewer_credit_ledger,
     viewer_credits,
 )
+from api.graphql.node_interface import Node
 from api.graphql.pagination import (
     PAGE_SIZE_MAX,
     CursorReader,
@@ -76,7 +77,7 @@ class LineageLink:
 
 
 @strawberry.type(description="One generated image and the generation parameters read from its file")
-class Asset:
+class Asset(Node):
     row: strawberry.Private[AssetRow]
     id: strawberry.ID = strawberry.field(description="Opaque id (`Asset:<uuid>`)")
     tool: str = strawberry.field(
@@ -174,7 +175,7 @@ class AssetConnection:
 
 
 @strawberry.type(description="A run of consecutive images inside a session with one kind of work")
-class Phase:
+class Phase(Node):
     id: strawberry.ID = strawberry.field(description="Opaque id (`Phase:<uuid>`)")
     intent: str = strawberry.field(
         description="exploration, refinement, optimization or convergent_selection"
@@ -197,7 +198,7 @@ class Phase:
 
 
 @strawberry.type(description="A creative session: a run of an artist's generations that belong together")
-class Session:
+class Session(Node):
     row: strawberry.Private[SessionRow]
     id: strawberry.ID = strawberry.field(description="Opaque id (`Session:<uuid>`)")
     label: str = strawberry.field(description="Short name: automatic, or the artist's when labelPinned")
@@ -341,7 +342,7 @@ class SessionConnection:
 
 
 @strawberry.type(description="The artist the API token belongs to")
-class Viewer:
+class Viewer(Node):
     id: strawberry.ID = strawberry.field(description="Opaque id (`User:<uuid>`)")
     handle: str = strawberry.field(description="The artist's unique handle")
     timezone: str = strawberry.field(

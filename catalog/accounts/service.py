@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -199,6 +200,13 @@ async def user_tokens_page(
 ) -> list[ApiToken]:
     """Up to ``limit + 1`` of the user's tokens (revoked ones too), newest first."""
     return await repository.user_tokens_page(session, user_id, limit=limit, after=after)
+
+
+async def user_tokens_by_ids(
+    session: AsyncSession, user_id: uuid.UUID, token_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ApiToken]:
+    """The user's tokens among ``token_ids`` (revoked ones too); another user's ids are absent."""
+    return await repository.user_tokens_by_ids(session, user_id, token_ids)
 
 
 async def revoke_user_token(

@@ -236,3 +236,37 @@ async def lineage_edges_into(
         == any_(bindparam("children", list(child_asset_ids), type_=ARRAY(UUID(as_uuid=True)))),
     )
     return list(await session.scalars(statement))
+
+
+async def sessions_by_ids(
+    session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Session]:
+    """The user's sessions among ``session_ids`` (one query); others' and unknown ids are absent."""
+    if not session_ids:
+        return {}
+    statement = select(Session).where(Session.user_id == user_id, Session.id.in_(list(session_ids)))
+    return {row.id: row for row in await session.scalars(statement)}
+
+
+async def assets_by_ids(
+    session: AsyncSession, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Asset]:
+    """The user's assets among ``asset_ids`` (one query); others' and unknown ids are absent."""
+    if not asset_ids:
+        return {}
+    statement = select(Asset).where(Asset.user_id == user_id, Asset.id.in_(list(asset_ids)))
+    return {row.id: row for row in await session.scalars(statement)}
+
+
+async def phases_by_ids(
+    session: AsyncSession, user_id: uuid.UUID, phase_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Phase]:
+    """The user's phases among ``phase_ids`` (one query, owner through the session)."""
+    if not phase_ids:
+        return {}
+    statement = (
+        select(Phase)
+        .join(Session, Session.id == Phase.session_id)
+        .where(Session.user_id == user_id, Phase.id.in_(list(phase_ids)))
+    )
+    return {row.id: row for row in await session.scalars(statement)}
