@@ -192,7 +192,9 @@ async def _send_corrections(
         base = bases[turn % len(bases)]
         turn += 1
         edges = (await _graphql(http, base, token, SESSIONS, first=50))["viewer"]["sessions"]["edges"]
-        candidates = [edge["node"] for edge in edges if edge["node"]["assetCount"] >= 2]
+        # the count and the asset page are read by separate statements while workers re-cluster, so
+        # judge by the page itself: a session may have changed between the two reads
+        candidates = [edge["node"] for edge in edges if len(edge["node"]["assets"]["edges"]) >= 2]
         if not candidates:
             await asyncio.sleep(0.2)
             continue
