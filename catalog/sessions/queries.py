@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import ARRAY, any_, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import UUID
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset, LineageEdge, Phase, Session
 
+_Owned = TypeVar("_Owned", Session, Asset)
 _NO_COUNTER = -(2**62)
 _counter_key = func.coalesce(Asset.file_counter, _NO_COUNTER)
 _name_key = func.coalesce(Asset.file_name, "")
@@ -242,19 +244,23 @@ async def sessions_by_ids(
     session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Session]:
     """The user's sessions among ``session_ids`` (one query); others' and unknown ids are absent."""
-    if not session_ids:
-        return {}
-    statement = select(Session).where(Session.user_id == user_id, Session.id.in_(list(session_ids)))
-    return {row.id: row for row in await session.scalars(statement)}
+    return await _owned_by_ids(session, Session, user_id, session_ids)
 
 
 async def assets_by_ids(
     session: AsyncSession, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Asset]:
     """The user's assets among ``asset_ids`` (one query); others' and unknown ids are absent."""
-    if not asset_ids:
+    return await _owned_by_ids(session, Asset, user_id, asset_ids)
+
+
+async def _owned_by_ids(
+    session: AsyncSession, model: type[_Owned], user_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, _Owned]:
+    """Rows of ``model`` (a table with ``id`` and ``user_id``) that ``user_id`` owns among ``ids``."""
+    if not ids:
         return {}
-    statement = select(Asset).where(Asset.user_id == user_id, Asset.id.in_(list(asset_ids)))
+    statement = select(model).where(model.user_id == user_id, model.id.in_(list(ids)))
     return {row.id: row for row in await session.scalars(statement)}
 
 
