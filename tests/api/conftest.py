@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -93,3 +94,23 @@ async def lenient_http(settings: AtelierSettings) -> AsyncIterator[httpx.AsyncCl
     the exception), so tests can assert on status codes of requests meant to break things."""
     async with app_http(settings, raise_app_exceptions=False) as http:
         yield http
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (for a server the test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def until_healthy(base_url: str, process: asyncio.subprocess.Process) -> None:
+    """Wait until ``atelier serve`` at ``base_url`` answers ``/healthz`` (the test timeout bounds it)."""
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        while process.returncode is None:
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"serve exited with {process.returncode} before it was healthy")

@@ -11,17 +11,15 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
-from tests.api.conftest import make_user_with_token
+from tests.api.conftest import free_port, make_user_with_token, until_healthy
 
 ATELIER = Path(sys.executable).with_name("atelier")
 AUDIT_SCRIPT = Path(__file__).with_name("graphql_http_audit.mjs")
@@ -51,29 +49,11 @@ def graphql_http_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return modules
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _until_healthy(base_url: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        while process.returncode is None:  # the test timeout bounds this
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"serve exited with {process.returncode} before it was healthy")
-
-
 async def test_the_graphql_http_server_audit_passes_in_full(
     graphql_http_modules: Path, queue_settings: AtelierSettings, session_factory: SessionFactory
 ) -> None:
     token = await make_user_with_token(session_factory, "auditor")
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = os.environ | {
         "DATABASE_URL": queue_settings.database_url or "",
@@ -87,7 +67,7 @@ async def test_the_graphql_http_server_audit_passes_in_full(
         env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        await _until_healthy(base_url, process)
+        await until_healthy(base_url, process)
         audit = await asyncio.create_subprocess_exec(
             "node", str(AUDIT_SCRIPT), f"{base_url}/graphql",
             env=os.environ | {"NODE_PATH": str(graphql_http_modules), "GRAPHQL_HTTP_TOKEN": token},

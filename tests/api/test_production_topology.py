@@ -18,7 +18,6 @@ import contextlib
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,7 +34,7 @@ from bench.import_library import write_import_library
 from catalog.database import SessionFactory
 from catalog.embedded_servers import ServiceUrls
 from catalog.models import Asset, Session
-from tests.api.conftest import make_user_with_token
+from tests.api.conftest import free_port, make_user_with_token
 
 pytestmark = [pytest.mark.topology, pytest.mark.timeout(300)]
 
@@ -56,12 +55,6 @@ SPLIT = """mutation($s: ID!, $a: ID!) { splitSession(sessionId: $s, atAssetId: $
 RELABEL = """mutation($s: ID!, $label: String) { relabelSession(sessionId: $s, label: $label) {
   __typename ... on CorrectionApplied { sessions { id } } ... on NotFound { message }
   ... on InvalidCorrection { message } } }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -247,7 +240,7 @@ async def test_two_apis_two_workers_survive_a_killed_worker(
     assert len(library.paths) == IMAGES and all(chunks)
     token = await make_user_with_token(session_factory, USER)
 
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     apis = [topology.start(f"api{n}", "serve", "--port", str(port)) for n, port in enumerate(ports)]
     topology.start("worker-a", "worker")

@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -23,28 +22,10 @@ from catalog.importing.service import ThumbnailMode, import_paths
 from catalog.models import User
 from catalog.settings import AtelierSettings
 from engine.record_codec import record_to_json
-from tests.api.conftest import make_user_with_token
+from tests.api.conftest import free_port, make_user_with_token, until_healthy
 
 ATELIER = Path(sys.executable).with_name("atelier")
 JOB_ID = "recluster:shutdown-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _until_healthy(base_url: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        while process.returncode is None:  # the test timeout bounds this
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"serve exited with {process.returncode} before it was healthy")
 
 
 async def test_sigterm_finishes_the_request_and_the_job_in_hand(
@@ -59,7 +40,7 @@ async def test_sigterm_finishes_the_request_and_the_job_in_hand(
     async with session_factory() as db:
         user_id = await db.scalar(select(User.id).where(User.handle == "artist"))
 
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = os.environ | {
         "DATABASE_URL": queue_settings.database_url or "",
@@ -77,7 +58,7 @@ async def test_sigterm_finishes_the_request_and_the_job_in_hand(
     stderr = asyncio.create_task(process.stderr.read())
     pool = await create_pool(RedisSettings.from_dsn(queue_settings.redis_url))
     try:
-        await _until_healthy(base_url, process)
+        await until_healthy(base_url, process)
         async with httpx.AsyncClient(base_url=base_url) as http:
             ready = await http.get("/readyz", headers={"X-Request-ID": "probe-1"})
             assert ready.status_code == 200 and ready.headers["x-request-id"] == "probe-1"

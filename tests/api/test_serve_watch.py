@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -18,14 +17,9 @@ from sqlalchemy import select
 from catalog.database import SessionFactory
 from catalog.models import Asset, Session
 from catalog.settings import AtelierSettings
+from tests.api.conftest import free_port
 
 ATELIER = Path(sys.executable).with_name("atelier")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _line_containing(stream: asyncio.StreamReader, text: str, seen: list[str]) -> None:
@@ -52,7 +46,7 @@ async def test_serve_imports_watched_folders_and_queues_thumbnails_for_its_worke
         "HF_HUB_OFFLINE": "1",
         "COLUMNS": "200",
     }
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         str(ATELIER), "serve", "--port", str(port),
         env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
