@@ -229,6 +229,7 @@ class Correction(Base):
     """An artist's edit, as they made it (merge, split, move, relabel), kept as history."""
 
     __tablename__ = "corrections"
+    __table_args__ = (Index("ix_corrections_user_history", "user_id", "created_at", "id"),)
 
     id: Mapped[uuid.UUID] = _uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -237,6 +238,9 @@ class Correction(Base):
     boundary_score: Mapped[float | None] = mapped_column(Float)
     """The engine's score at the corrected boundary when it was made (teaches the offset)."""
     created_at: Mapped[datetime] = _created_at()
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the artist undid it (``undoCorrection``); the row stays as history. Undone corrections hold
+    no constraint and teach nothing."""
 
 
 class SessionConstraint(Base):

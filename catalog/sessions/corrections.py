@@ -15,7 +15,13 @@ vice versa), and a new move of an asset replaces its older move.
 
 Learning: merges and splits carry the boundary margin the engine computed for that gap (score −
 threshold, before the user's offset), and the user's threshold offset is re-learned from all of them
-(``engine.calibration``: bounded, shrunk toward the default while corrections are few).
+that are not undone (``engine.calibration``: bounded, shrunk toward the default while corrections are
+few). The new offset is used by every re-clustering from then on: the corrected span at once, the
+rest of the library when it is next re-clustered (an import next door, or ``reclusterLibrary``).
+
+History and undo: each constraint row carries its ``correction_id``, and each correction stores
+what undoing it needs (a relabel's previous label, a move's anchor, a split's pair); see
+:mod:`catalog.sessions.undo`.
 
 Transactions: functions take the caller's session and never commit; each ends by re-clustering the
 affected span so the result is visible in the same unit of work.
@@ -86,23 +92,31 @@ async def merge_sessions(
         )
     margins = await _margins_before(db, user_id, [later for _, later in joins])
     for earlier_asset, later_asset in joins:
-        await _replace_pair(
-            db, user_id, earlier_asset.id, later_asset.id, kind="must_link", opposite="cannot_link"
-        )
-        await _record(
+        correction = await _record(
             db,
             user_id,
             "merge",
             {
                 "sessions": [str(row.id) for row in sessions],
                 "joined": [str(earlier_asset.id), str(later_asset.id)],
+                "labels": [row.label for row in sessions],
+                "asset_count": sum(row.asset_count for row in sessions),
             },
             margins.get(later_asset.id),
         )
-    offset = await _relearn_offset(db, user_id)
+        await _replace_pair(
+            db,
+            user_id,
+            earlier_asset.id,
+            later_asset.id,
+            kind="must_link",
+            opposite="cannot_link",
+            correction_id=correction.id,
+        )
+    offset = await relearn_offset(db, user_id)
     members = [asset for pair in joins for asset in pair]
     await recluster_span(db, user_id, [asset.id for asset in members])
-    return CorrectionResult(await _sessions_of(db, [asset.id for asset in members]), offset)
+    return CorrectionResult(await sessions_holding(db, [asset.id for asset in members]), offset)
 
 
 async def split_session(
@@ -120,11 +134,33 @@ async def split_session(
         raise CorrectionError("a session cannot be split at its first image")
     before, at = members[position - 1], members[position]
     margin = (await _margins_before(db, user_id, [at])).get(at.id)
-    await _replace_pair(db, user_id, before.id, at.id, kind="cannot_link", opposite="must_link")
-    await _record(db, user_id, "split", {"session": str(session.id), "at": str(at.id)}, margin)
-    offset = await _relearn_offset(db, user_id)
+    correction = await _record(
+        db,
+        user_id,
+        "split",
+        {
+            "session": str(session.id),
+            "at": str(at.id),
+            "before": str(before.id),
+            "label": session.label,
+            "at_file": at.file_name,
+            "at_position": position + 1,
+            "asset_count": len(members),
+        },
+        margin,
+    )
+    await _replace_pair(
+        db,
+        user_id,
+        before.id,
+        at.id,
+        kind="cannot_link",
+        opposite="must_link",
+        correction_id=correction.id,
+    )
+    offset = await relearn_offset(db, user_id)
     await recluster_span(db, user_id, [before.id, at.id])
-    return CorrectionResult(await _sessions_of(db, [before.id, at.id]), offset)
+    return CorrectionResult(await sessions_holding(db, [before.id, at.id]), offset)
 
 
 async def move_assets(
@@ -152,7 +188,16 @@ async def move_assets(
         )
     )
     correction = await _record(
-        db, user_id, "move", {"assets": [str(a.id) for a in assets], "to_session": str(target.id)}, None
+        db,
+        user_id,
+        "move",
+        {
+            "assets": [str(a.id) for a in assets],
+            "to_session": str(target.id),
+            "anchor": str(anchor.id),
+            "to_label": target.label,
+        },
+        None,
     )
     for asset in assets:
         db.add(
@@ -167,7 +212,7 @@ async def move_assets(
     await db.flush()
     await recluster_span(db, user_id, [asset.id for asset in assets] + [anchor.id])
     offset = await repository.threshold_offset(db, user_id)
-    return CorrectionResult(await _sessions_of(db, [anchor.id]), offset)
+    return CorrectionResult(await sessions_holding(db, [anchor.id]), offset)
 
 
 async def relabel_session(
@@ -178,7 +223,18 @@ async def relabel_session(
     cleaned = " ".join(label.split()) if label is not None else None
     if cleaned is not None and not 1 <= len(cleaned) <= 200:
         raise CorrectionError("a label has 1 to 200 characters")
-    await _record(db, user_id, "relabel", {"session": str(session.id), "label": cleaned}, None)
+    await _record(
+        db,
+        user_id,
+        "relabel",
+        {
+            "session": str(session.id),
+            "label": cleaned,
+            "previous_label": session.label,  # what undoCorrection restores
+            "previous_pinned": session.label_pinned,
+        },
+        None,
+    )
     session.label_pinned = cleaned is not None
     if cleaned is not None:
         session.label = cleaned
@@ -243,7 +299,14 @@ async def _context_span(db: AsyncSession, user_id: uuid.UUID, start: datetime, e
 
 
 async def _replace_pair(
-    db: AsyncSession, user_id: uuid.UUID, first: uuid.UUID, second: uuid.UUID, *, kind: str, opposite: str
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    first: uuid.UUID,
+    second: uuid.UUID,
+    *,
+    kind: str,
+    opposite: str,
+    correction_id: uuid.UUID,
 ) -> None:
     same_pair = or_(
         and_(SessionConstraint.asset_a_id == first, SessionConstraint.asset_b_id == second),
@@ -254,7 +317,11 @@ async def _replace_pair(
             SessionConstraint.user_id == user_id, SessionConstraint.kind.in_([kind, opposite]), same_pair
         )
     )
-    db.add(SessionConstraint(user_id=user_id, kind=kind, asset_a_id=first, asset_b_id=second))
+    db.add(
+        SessionConstraint(
+            user_id=user_id, kind=kind, asset_a_id=first, asset_b_id=second, correction_id=correction_id
+        )
+    )
     await db.flush()
 
 
@@ -267,14 +334,22 @@ async def _record(
     return correction
 
 
-async def _relearn_offset(db: AsyncSession, user_id: uuid.UUID) -> float:
+async def relearn_offset(db: AsyncSession, user_id: uuid.UUID) -> float:
+    """Re-learn and store the user's offset from all their merges and splits not undone.
+
+    A pure function of that set (read in a fixed order, so even float sums repeat exactly): undoing a
+    correction gives back the offset from before it, and making it again the offset after it.
+    """
     rows = (
         await db.execute(
-            select(Correction.kind, Correction.boundary_score).where(
+            select(Correction.kind, Correction.boundary_score)
+            .where(
                 Correction.user_id == user_id,
                 Correction.kind.in_(["merge", "split"]),
                 Correction.boundary_score.is_not(None),
+                Correction.undone_at.is_(None),
             )
+            .order_by(Correction.created_at, Correction.id)
         )
     ).all()
     corrections = [
@@ -292,7 +367,9 @@ async def _relearn_offset(db: AsyncSession, user_id: uuid.UUID) -> float:
     return offset
 
 
-async def _sessions_of(db: AsyncSession, asset_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+async def sessions_holding(db: AsyncSession, asset_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The sessions holding ``asset_ids`` now, in stream order (no owner filter: the ids are the
+    caller's own, read from the user's rows)."""
     rows = await db.execute(
         select(Asset.session_id)
         .where(Asset.id.in_(asset_ids), Asset.session_id.is_not(None))
