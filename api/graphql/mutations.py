@@ -22,6 +22,12 @@ from api.graphql.api_tokens import (
     create_api_token,
     revoke_api_token,
 )
+from api.graphql.correction_history import (
+    ReclusterLibraryPayload,
+    UndoCorrectionPayload,
+    recluster_library_field,
+    undo_correction_field,
+)
 from api.graphql.errors import NotFound
 from api.graphql.pagination import decode_id
 from api.graphql.permissions import LIBRARY_WRITE, REFLECTIONS_WRITE, requires_scope
@@ -181,6 +187,34 @@ class Mutation:
         return await _apply(
             info, lambda db, user_id: corrections.relabel_session(db, user_id, session, label)
         )
+
+    @strawberry.mutation(
+        extensions=requires_scope(LIBRARY_WRITE),
+        description=(
+            "Undo one of the viewer's corrections: its constraints go, the learned offset is re-learned "
+            "without it, a rename's previous label comes back, and the affected sessions are re-clustered. "
+            "The correction stays in the history, marked undone. Scope `library:write`."
+        ),
+    )
+    async def undo_correction(
+        self,
+        info: Info[RequestContext, None],
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The correction's id (`Correction.id`)")
+        ],
+    ) -> UndoCorrectionPayload:
+        return await undo_correction_field(info, id)
+
+    @strawberry.mutation(
+        extensions=requires_scope(LIBRARY_WRITE),
+        description=(
+            "Re-cluster the viewer's whole library with the learned offset (in the background worker; "
+            "corrections and pinned labels hold). Follow it with `viewer.calibration.reclusterState`. "
+            "Scope `library:write`."
+        ),
+    )
+    async def recluster_library(self, info: Info[RequestContext, None]) -> ReclusterLibraryPayload:
+        return await recluster_library_field(info)
 
     @strawberry.mutation(
         extensions=requires_scope(REFLECTIONS_WRITE),

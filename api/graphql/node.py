@@ -20,6 +20,7 @@ from strawberry.types import Info
 
 from api.context import RequestContext
 from api.graphql.api_tokens import ApiToken
+from api.graphql.correction_history import corrections_by_ids
 from api.graphql.node_interface import Node
 from api.graphql.pagination import InvalidArgument, encode_id
 from api.graphql.reflections import Reflection
@@ -75,12 +76,19 @@ async def _api_tokens(
     }
 
 
+async def _corrections(
+    db: AsyncSession, info: Info[RequestContext, None], ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Node]:
+    return dict(await corrections_by_ids(db, info.context.user_id, ids))
+
+
 _LOADERS: dict[str, _Loader] = {
     "Session": _sessions,
     "Asset": _assets,
     "Phase": _phases,
     "Reflection": _reflections,
     "ApiToken": _api_tokens,
+    "Correction": _corrections,
 }
 _USER_KIND = "User"
 

@@ -14,6 +14,12 @@ from strawberry.types import Info
 
 from api.context import SESSION_THUMBNAILS_MAX, RequestContext
 from api.graphql.api_tokens import ApiTokenConnection, viewer_api_tokens
+from api.graphql.correction_history import (
+    Calibration,
+    CorrectionConnection,
+    viewer_calibration,
+    viewer_corrections,
+)
 from api.graphql.credits import (
     CreditBalance,
     CreditLedgerConnection,
@@ -424,3 +430,25 @@ class Viewer(Node):
         after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
     ) -> ReflectionConnection:
         return await viewer_reflections(info, first, after)
+
+    @strawberry.field(
+        description=(
+            "The viewer's corrections (merges, splits, moves, relabels), newest first, undone ones too; "
+            "scope `library:read`"
+        ),
+        extensions=requires_scope(LIBRARY_READ),
+    )
+    async def corrections(
+        self,
+        info: Info[RequestContext, None],
+        first: Annotated[int, strawberry.argument(description=_FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+    ) -> CorrectionConnection:
+        return await viewer_corrections(info, first, after)
+
+    @strawberry.field(
+        description="What the session engine learned from the viewer's corrections; scope `library:read`",
+        extensions=requires_scope(LIBRARY_READ),
+    )
+    async def calibration(self, info: Info[RequestContext, None]) -> Calibration:
+        return await viewer_calibration(info)
