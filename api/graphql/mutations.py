@@ -23,8 +23,10 @@ from api.graphql.api_tokens import (
     revoke_api_token,
 )
 from api.graphql.correction_history import (
+    Correction,
     ReclusterLibraryPayload,
     UndoCorrectionPayload,
+    corrections_by_ids,
     recluster_library_field,
     undo_correction_field,
 )
@@ -62,6 +64,9 @@ class CorrectionApplied:
             "The artist's learned boundary offset after this correction (positive: fewer, longer sessions)"
         )
     )
+    corrections: list[Correction] = strawberry.field(
+        description="The corrections recorded (a merge records one per joined gap); their ids undo them"
+    )
 
 
 CorrectionPayload = Annotated[
@@ -85,20 +90,29 @@ def _ids(kind: str, values: list[strawberry.ID]) -> list[uuid.UUID] | None:
 async def _apply(info: Info[RequestContext, None], action: corrections.CorrectionAction) -> CorrectionPayload:
     user_id = info.context.user_id
 
-    async def work(db: AsyncSession) -> tuple[corrections.CorrectionResult, list[SessionRow]]:
+    async def work(
+        db: AsyncSession,
+    ) -> tuple[corrections.CorrectionResult, list[SessionRow], list[Correction]]:
         result = await action(db, user_id)
-        return result, await queries.sessions_in_order(db, user_id, result.session_ids)
+        recorded = await corrections_by_ids(db, user_id, result.correction_ids)
+        return (
+            result,
+            await queries.sessions_in_order(db, user_id, result.session_ids),
+            [recorded[key] for key in result.correction_ids],
+        )
 
     try:
         # corrections follow the library lock order (catalog.library_locks); a deadlock or
         # serialization failure that still happens is retried rather than shown as an error
-        result, rows = await retrying_unit_of_work(info.context.session_factory, work)
+        result, rows, recorded = await retrying_unit_of_work(info.context.session_factory, work)
     except corrections.NotFound as error:
         return NotFound(message=str(error))
     except corrections.CorrectionError as error:
         return InvalidCorrection(message=str(error))
     return CorrectionApplied(
-        sessions=[Session.from_row(row) for row in rows], threshold_offset=result.threshold_offset
+        sessions=[Session.from_row(row) for row in rows],
+        threshold_offset=result.threshold_offset,
+        corrections=recorded,
     )
 
 

@@ -65,6 +65,8 @@ class CorrectionResult:
     session_ids: list[uuid.UUID]
     """Sessions holding the corrected assets afterwards, in stream order."""
     threshold_offset: float
+    correction_ids: tuple[uuid.UUID, ...] = ()
+    """The ``corrections`` rows recorded (a merge records one per joined gap), oldest first."""
 
 
 async def merge_sessions(
@@ -91,6 +93,7 @@ async def merge_sessions(
             (await _edge_asset(db, earlier.id, last=True), await _edge_asset(db, later.id, last=False))
         )
     margins = await _margins_before(db, user_id, [later for _, later in joins])
+    recorded: list[uuid.UUID] = []
     for earlier_asset, later_asset in joins:
         correction = await _record(
             db,
@@ -113,10 +116,13 @@ async def merge_sessions(
             opposite="cannot_link",
             correction_id=correction.id,
         )
+        recorded.append(correction.id)
     offset = await relearn_offset(db, user_id)
     members = [asset for pair in joins for asset in pair]
     await recluster_span(db, user_id, [asset.id for asset in members])
-    return CorrectionResult(await sessions_holding(db, [asset.id for asset in members]), offset)
+    return CorrectionResult(
+        await sessions_holding(db, [asset.id for asset in members]), offset, tuple(recorded)
+    )
 
 
 async def split_session(
@@ -160,7 +166,7 @@ async def split_session(
     )
     offset = await relearn_offset(db, user_id)
     await recluster_span(db, user_id, [before.id, at.id])
-    return CorrectionResult(await sessions_holding(db, [before.id, at.id]), offset)
+    return CorrectionResult(await sessions_holding(db, [before.id, at.id]), offset, (correction.id,))
 
 
 async def move_assets(
@@ -212,7 +218,7 @@ async def move_assets(
     await db.flush()
     await recluster_span(db, user_id, [asset.id for asset in assets] + [anchor.id])
     offset = await repository.threshold_offset(db, user_id)
-    return CorrectionResult(await sessions_holding(db, [anchor.id]), offset)
+    return CorrectionResult(await sessions_holding(db, [anchor.id]), offset, (correction.id,))
 
 
 async def relabel_session(
@@ -223,7 +229,7 @@ async def relabel_session(
     cleaned = " ".join(label.split()) if label is not None else None
     if cleaned is not None and not 1 <= len(cleaned) <= 200:
         raise CorrectionError("a label has 1 to 200 characters")
-    await _record(
+    correction = await _record(
         db,
         user_id,
         "relabel",
@@ -242,7 +248,7 @@ async def relabel_session(
     else:
         await db.flush()
         await recluster_span(db, user_id, [session.first_asset_id])  # recomputes the engine's label
-    return CorrectionResult([session.id], await repository.threshold_offset(db, user_id))
+    return CorrectionResult([session.id], await repository.threshold_offset(db, user_id), (correction.id,))
 
 
 async def _owned_sessions(

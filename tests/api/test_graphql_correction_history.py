@@ -6,6 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, event
+
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
 from catalog.tasks import CATALOG_FUNCTIONS
@@ -20,7 +22,8 @@ HISTORY = """query($first: Int!, $after: String) { viewer { corrections(first: $
 CALIBRATION = """{ viewer { calibration {
   thresholdOffset corrections defaultOffset appliesTo reclusterState } } }"""
 SPLIT = """mutation($session: ID!, $at: ID!) { splitSession(sessionId: $session, atAssetId: $at) {
-  __typename ... on CorrectionApplied { thresholdOffset sessions { id } } } }"""
+  __typename ... on CorrectionApplied {
+    thresholdOffset sessions { id } corrections { id kind undone } } } }"""
 RELABEL = """mutation($id: ID!, $label: String) { relabelSession(sessionId: $id, label: $label) {
   __typename } }"""
 UNDO = """mutation($id: ID!) { undoCorrection(id: $id) {
@@ -103,14 +106,41 @@ async def test_history_pages_newest_first_with_what_each_changed_and_node_finds_
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+async def test_a_history_page_reads_with_a_fixed_number_of_statements(
+    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    await _import(session_factory, settings, tmp_path, _evening(0) + _evening(1))
+    token = await make_user_with_token(session_factory, "ada")
+    for day in range(2):  # newest first: relabel, split, relabel, split
+        split = await _split(client, token, session_factory, f"d{day:02d}h1i00")
+        await client.query(RELABEL, token, id=split["sessions"][0]["id"], label=f"Day {day}")
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        statements.clear()
+        assert len((await _history(client, token, first=2))["edges"]) == 2
+        small = len(statements)
+        statements.clear()
+        assert len((await _history(client, token, first=4))["edges"]) == 4
+        large = len(statements)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    # authentication, the page, its sessions, its images, and two for what blocks a rename's undo
+    assert small == large <= 1 + 5, statements
+
+
 async def test_undo_reverses_records_and_refuses_twice_others_and_read_only_tokens(
     client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
 ) -> None:
     await _import(session_factory, settings, tmp_path, _evening(0))
     token = await make_user_with_token(session_factory, "ada")
-    await _split(client, token, session_factory, "d00h1i00")
-    (edge,) = (await _history(client, token))["edges"]
-    correction_id = edge["node"]["id"]
+    (recorded,) = (await _split(client, token, session_factory, "d00h1i00"))["corrections"]
+    assert recorded["kind"] == "SPLIT" and recorded["undone"] is False
+    correction_id = recorded["id"]
 
     bob = await make_user_with_token(session_factory, "bob")
     assert (await client.query(UNDO, bob, id=correction_id))["data"]["undoCorrection"] == {
