@@ -132,7 +132,9 @@ class CorrectionConnection:
 class ReclusterState(enum.Enum):
     QUEUED = strawberry.enum_value("queued", description="Waiting for a worker")
     RUNNING = strawberry.enum_value("running", description="A worker is re-clustering the library now")
-    IDLE = strawberry.enum_value("idle", description="None queued or running (the last one, if any, is done)")
+    IDLE = strawberry.enum_value(
+        "idle", description="None queued or running (the last one, if any, has ended)"
+    )
 
 
 @strawberry.type(description="What the session engine learned from the artist's merges and splits")

@@ -187,6 +187,11 @@ async def test_undoing_renames_restores_the_previous_label_or_says_why_not(
     assert await label_now() == ("Night walk", True)
     await _undo(session_factory, user_id, first.id)  # the later one is undone: this one can go too
     assert await label_now() == (automatic, False)
+    await relabel("Pinned")
+    unpin = await relabel(None)
+    assert await label_now() == (automatic, False)
+    await _undo(session_factory, user_id, unpin.id)  # undoing an unpin pins the label again
+    assert await label_now() == ("Pinned", True)
 
     async with unit_of_work(session_factory) as db:  # a rename stored before previous labels were kept
         legacy = Correction(
@@ -196,4 +201,4 @@ async def test_undoing_renames_restores_the_previous_label_or_says_why_not(
     async with unit_of_work(session_factory) as db:
         with pytest.raises(undo.CannotUndo, match="before Atelier kept the previous label"):
             await undo.undo_correction(db, user_id, legacy.id)
-    assert await label_now() == (automatic, False)
+    assert await label_now() == ("Pinned", True)  # nothing changed
