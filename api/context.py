@@ -17,7 +17,8 @@ from api.thumbnail_urls import ThumbnailSigner
 from catalog.accounts.service import AuthenticatedPrincipal
 from catalog.database import SessionFactory
 from catalog.models import Asset, LineageEdge, Phase
-from catalog.sessions import queries
+from catalog.sessions import lineage_queries, queries
+from catalog.sessions.lineage_queries import LineageLinkRow
 from catalog.settings import AtelierSettings
 from reflection import service as reflections
 from reflection.models import Reflection
@@ -40,6 +41,12 @@ class RequestContext:
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""
     session_phases: DataLoader[uuid.UUID, list[Phase]] = field(init=False)
     asset_parents: DataLoader[uuid.UUID, LineageEdge | None] = field(init=False)
+    asset_parent_links: DataLoader[uuid.UUID, LineageLinkRow | None] = field(init=False)
+    """Each asset's edge to its parent with both images (for ``crossSession``)."""
+    asset_children: DataLoader[tuple[uuid.UUID, int], list[LineageLinkRow]] = field(init=False)
+    """The first ``n`` children's edges of each asset, batched across assets."""
+    asset_ancestors: DataLoader[tuple[uuid.UUID, int], list[LineageLinkRow]] = field(init=False)
+    """Each asset's ancestry up to ``depth`` edges (one recursive CTE per batch and depth)."""
     session_reflections: DataLoader[uuid.UUID, Reflection | None] = field(init=False)
     """The latest reflection of each session (any state)."""
     session_summaries: DataLoader[uuid.UUID, str | None] = field(init=False)
@@ -50,6 +57,9 @@ class RequestContext:
         self.session_phases = DataLoader(load_fn=self._load_phases)
         self.session_first_assets = DataLoader(load_fn=self._load_first_assets)
         self.asset_parents = DataLoader(load_fn=self._load_parents)
+        self.asset_parent_links = DataLoader(load_fn=self._load_parent_links)
+        self.asset_children = DataLoader(load_fn=self._load_children)
+        self.asset_ancestors = DataLoader(load_fn=self._load_ancestors)
         self.session_reflections = DataLoader(load_fn=self._load_reflections)
         self.session_summaries = DataLoader(load_fn=self._load_summaries)
 
@@ -87,6 +97,27 @@ class RequestContext:
             found = await queries.parents_of_assets(db, self.user_id, asset_ids)
         return [found.get(asset_id) for asset_id in asset_ids]
 
+    async def _load_parent_links(self, asset_ids: list[uuid.UUID]) -> list[LineageLinkRow | None]:
+        async with self.session_factory() as db:
+            found = await lineage_queries.parent_links(db, self.user_id, asset_ids)
+        return [found.get(asset_id) for asset_id in asset_ids]
+
+    async def _load_children(self, keys: list[tuple[uuid.UUID, int]]) -> list[list[LineageLinkRow]]:
+        found: dict[tuple[uuid.UUID, int], list[LineageLinkRow]] = {}
+        async with self.session_factory() as db:
+            for limit, asset_ids in _by_second(keys).items():
+                links = await lineage_queries.child_links(db, self.user_id, asset_ids, limit)
+                found.update({(asset_id, limit): rows for asset_id, rows in links.items()})
+        return [found[key] for key in keys]
+
+    async def _load_ancestors(self, keys: list[tuple[uuid.UUID, int]]) -> list[list[LineageLinkRow]]:
+        found: dict[tuple[uuid.UUID, int], list[LineageLinkRow]] = {}
+        async with self.session_factory() as db:
+            for depth, asset_ids in _by_second(keys).items():
+                links = await lineage_queries.ancestor_links(db, self.user_id, asset_ids, depth)
+                found.update({(asset_id, depth): rows for asset_id, rows in links.items()})
+        return [found[key] for key in keys]
+
     async def _load_reflections(self, session_ids: list[uuid.UUID]) -> list[Reflection | None]:
         async with self.session_factory() as db:
             found = await reflections.latest_reflections(db, self.user_id, session_ids)
@@ -96,3 +127,11 @@ class RequestContext:
         async with self.session_factory() as db:
             found = await reflections.delivered_summaries(db, self.user_id, session_ids)
         return [found.get(session_id) for session_id in session_ids]
+
+
+def _by_second(keys: list[tuple[uuid.UUID, int]]) -> dict[int, list[uuid.UUID]]:
+    """Loader keys ``(id, n)`` grouped by ``n``: one statement per distinct page size or depth."""
+    grouped: dict[int, list[uuid.UUID]] = {}
+    for key_id, amount in keys:  # the loader's cache has made each key unique
+        grouped.setdefault(amount, []).append(key_id)
+    return grouped

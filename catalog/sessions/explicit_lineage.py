@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import ARRAY, String, any_, bindparam, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnClause
 
 from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset
@@ -102,7 +103,7 @@ async def _candidates(db: AsyncSession, user_id: uuid.UUID, keys: list[str]) -> 
     stems = sorted({name_keys(key)[-1] for key in keys if name_keys(key)})
     key_array = bindparam("named_keys", keys, type_=_TEXT_ARRAY)
     stem_array = bindparam("named_stems", stems, type_=_TEXT_ARRAY)
-    file_stem = literal_column(FILE_STEM_SQL)
+    file_stem: ColumnClause[str] = literal_column(FILE_STEM_SQL, type_=String())
     statement = select(Asset).where(
         Asset.user_id == user_id,
         or_(
