@@ -114,6 +114,25 @@ class Asset(Base):
             "user_id",
             text(r"regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', '')"),
         ),
+        Index(
+            "ix_assets_user_parent_job",
+            "user_id",
+            "parent_job_id",
+            postgresql_where=text("parent_job_id IS NOT NULL"),
+        ),
+        Index(  # images named before their parent arrives (explicit_lineage.REFERENCE_STEM_SQL; 0007)
+            "ix_assets_user_reference_stem",
+            "user_id",
+            text(
+                r"regexp_replace(regexp_replace(coalesce(source_image, extra ->> 'init_image_hash', "
+                r"extra ->> 'init_image', extra ->> 'init_image_sha256', extra ->> 'source_image_hash'), "
+                r"'^.*[/\\]', ''), '\.[^.]*$', '')"
+            ),
+            postgresql_where=text(
+                "coalesce(source_image, extra ->> 'init_image_hash', extra ->> 'init_image', "
+                "extra ->> 'init_image_sha256', extra ->> 'source_image_hash') IS NOT NULL"
+            ),
+        ),
         Index("ix_assets_phase", "phase_id"),
         Index(
             "ix_assets_missing_thumbnail",

@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, String, any_, bindparam, literal_column, or_, select
+from sqlalchemy import ARRAY, String, and_, any_, bindparam, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
 
 from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset
+from catalog.models import LineageEdge as LineageEdgeRow
 from engine.analysis import LineageEdge
 from engine.records import GenerationRecord
 from engine.sessions.lineage import NAMED_CONFIDENCE, name_keys, named_parent_kind, named_references
@@ -43,6 +44,11 @@ from engine.sessions.record_stream import INIT_IMAGE_KEYS
 FILE_STEM_SQL = r"regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', '')"
 """The base name of ``assets.file_name`` without its extension (the expression of
 ``ix_assets_user_file_stem``; queries must spell it exactly so for the index to be used)."""
+REFERENCE_SQL = "coalesce(source_image, " + ", ".join(f"extra ->> '{key}'" for key in INIT_IMAGE_KEYS) + ")"
+"""An asset's first named reference: its source image, else the first init-image key of ``extra``."""
+REFERENCE_STEM_SQL = FILE_STEM_SQL.replace("file_name", REFERENCE_SQL)
+""":data:`REFERENCE_SQL`'s base name without extension (``ix_assets_user_reference_stem``, partial on
+``REFERENCE_SQL IS NOT NULL``)."""
 
 _TEXT_ARRAY = ARRAY(String)
 
@@ -58,18 +64,18 @@ class _Wanted:
 async def named_edges_across_library(
     db: AsyncSession,
     user_id: uuid.UUID,
-    span: Sequence[Asset],
+    children: Sequence[Asset],
     engine_edges: Sequence[LineageEdge],
-    session_of: Mapping[str, str],
+    session_of: Mapping[uuid.UUID, uuid.UUID | None],
 ) -> dict[uuid.UUID, LineageEdge]:
-    """Child id → the named edge to put in place of the engine's, for the span's children whose named
+    """Child id → the named edge to put in place of the engine's, for those of ``children`` whose named
     parent the engine did not link (it lies in another session or outside the span).
 
-    ``session_of``: the engine's new session id of each span asset (asset id → session result id);
-    assets outside the span keep their stored sessions, which no span asset shares."""
+    ``session_of``: the new session of each re-clustered asset; any other asset is in its stored
+    session (``Asset.session_id``)."""
     named = {edge.child for edge in engine_edges if edge.confidence >= NAMED_CONFIDENCE}
     wanted: list[_Wanted] = []
-    for asset in span:
+    for asset in children:
         if not _names_a_parent(asset) or str(asset.id) in named:
             continue
         record = row_to_record(asset)
@@ -88,6 +94,45 @@ async def named_edges_across_library(
             kind = named_parent_kind(item.record, row_to_record(parent), by_job=by_job)
             found[item.child.id] = LineageEdge(str(parent.id), str(item.child.id), kind, NAMED_CONFIDENCE)
     return found
+
+
+async def children_naming_span(db: AsyncSession, user_id: uuid.UUID, span: Sequence[Asset]) -> list[Asset]:
+    """The user's assets outside ``span`` that may name one of its assets as their parent and have no
+    named parent yet: images imported *before* the parent they name (a superset; resolve them with
+    :func:`named_edges_across_library`). One statement on ``ix_assets_user_parent_job`` and
+    ``ix_assets_user_reference_stem``; a child is found by its parent job or its first reference (the
+    source image, else the first init-image key), the others when its own span is re-clustered."""
+    if not span:
+        return []
+    keys: set[str] = set()
+    for asset in span:
+        keys.update(_asset_keys(asset))
+    keys.update([name_keys(key)[-1] for key in keys if name_keys(key)])
+    timed = [asset.created_at for asset in span if asset.created_at is not None]
+    key_array = bindparam("span_keys", sorted(keys), type_=_TEXT_ARRAY)
+    reference_stem: ColumnClause[str] = literal_column(REFERENCE_STEM_SQL, type_=String())
+    named_already = (
+        select(LineageEdgeRow.id)
+        .where(
+            LineageEdgeRow.child_asset_id == Asset.id,
+            LineageEdgeRow.confidence >= NAMED_CONFIDENCE,
+        )
+        .exists()
+    )
+    statement = select(Asset).where(
+        Asset.user_id == user_id,
+        or_(
+            Asset.parent_job_id == any_(key_array),
+            and_(literal_column(REFERENCE_SQL).is_not(None), reference_stem == any_(key_array)),
+        ),
+        ~named_already,
+    )
+    if timed:  # every timed asset between the span's first and last is in the span
+        statement = statement.where(
+            or_(Asset.created_at.is_(None), Asset.created_at < min(timed), Asset.created_at > max(timed))
+        )
+    in_span = {asset.id for asset in span}
+    return [asset for asset in await db.scalars(statement) if asset.id not in in_span]
 
 
 def _names_a_parent(asset: Asset) -> bool:
@@ -133,7 +178,7 @@ def _index_by_key(candidates: list[Asset]) -> dict[str, list[Asset]]:
 
 
 def _choose(
-    item: _Wanted, index: dict[str, list[Asset]], session_of: Mapping[str, str]
+    item: _Wanted, index: dict[str, list[Asset]], session_of: Mapping[uuid.UUID, uuid.UUID | None]
 ) -> tuple[Asset, bool] | None:
     """The parent for the first of the child's keys that names one of the user's assets, and whether
     that key was the parent job (the kind rules differ)."""
@@ -141,13 +186,16 @@ def _choose(
         for key in keys:
             matches = [asset for asset in index.get(key, ()) if asset.id != item.child.id]
             if matches:
-                own = session_of.get(str(item.child.id))
+                own = session_of.get(item.child.id, item.child.session_id)
                 return min(matches, key=lambda asset: _preference(item.child, asset, own, session_of)), by_job
     return None
 
 
 def _preference(
-    child: Asset, candidate: Asset, own_session: str | None, session_of: Mapping[str, str]
+    child: Asset,
+    candidate: Asset,
+    own_session: uuid.UUID | None,
+    session_of: Mapping[uuid.UUID, uuid.UUID | None],
 ) -> tuple[Any, ...]:
     """Sort key: lower is better (see the module's matching rules)."""
     when, child_when = candidate.created_at, child.created_at
@@ -155,7 +203,8 @@ def _preference(
     if when is None or child_when is None:
         return (2, 0.0, tie)
     if when <= child_when:
-        same_session = own_session is not None and session_of.get(str(candidate.id)) == own_session
+        theirs = session_of.get(candidate.id, candidate.session_id)
+        same_session = own_session is not None and theirs == own_session
         return (0 if same_session else 1, -_seconds(when), tie)
     return (3, _seconds(when), tie)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import uuid
@@ -14,6 +15,7 @@ from catalog.database import SessionFactory, unit_of_work
 from catalog.demo_library import write_demo_library
 from catalog.importing.service import import_paths
 from catalog.models import Asset, LineageEdge, User
+from catalog.sessions.explicit_lineage import FILE_STEM_SQL, REFERENCE_SQL, REFERENCE_STEM_SQL
 from catalog.sessions.reclustering import recluster_user
 from catalog.settings import AtelierSettings
 from tests.generated_copies import copy_as_generated
@@ -170,3 +172,53 @@ async def test_two_users_with_the_same_files_link_only_to_their_own_images(
         assert child.session_id != source.session_id
         assert (source.id, child.id) in {(parent, c) for parent, c, _, _ in edges}
         assert all(parent in own and c in own for parent, c, _, _ in edges)
+
+
+async def test_an_image_imported_before_the_parent_it_names_is_linked_when_the_parent_arrives(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    monday = datetime(2026, 3, 2, 20, tzinfo=UTC)
+    friday = monday + timedelta(days=4)
+    earlier = [
+        _record(f"mon{i}", monday + timedelta(minutes=i), file_name=f"mon_{i:03d}.png") for i in range(4)
+    ]
+    later = [
+        _record("fri0", friday, file_name="fri_000.png", prompt="a castle"),
+        _record(
+            "fri1", friday + timedelta(minutes=1), file_name="fri_001.png", source_image="C:\\in\\mon_002.png"
+        ),
+        _record("fri2", friday + timedelta(minutes=2), file_name="fri_002.png", parent_job_id="mon3"),
+        _record(
+            "fri3", friday + timedelta(minutes=3), file_name="fri_003.png", extra={"init_image": "mon_001"}
+        ),
+    ]
+    # Friday's images first: Monday's span, re-clustered when it arrives, holds none of them
+    await import_paths(
+        session_factory, settings, user_handle="ada", paths=[_jsonl(tmp_path / "b.jsonl", later)]
+    )
+    user_id = await _user_id(session_factory, "ada")
+    assert await _edges(session_factory, user_id) == set()
+    await import_paths(
+        session_factory, settings, user_handle="ada", paths=[_jsonl(tmp_path / "a.jsonl", earlier)]
+    )
+    by_record = {asset.record_id: asset.id for asset in (await _assets(session_factory, user_id)).values()}
+    edges = await _edges(session_factory, user_id)
+    links = {(parent, child) for parent, child, _, confidence in edges if confidence == 0.97}
+    assert links == {
+        (by_record["mon2"], by_record["fri1"]),
+        (by_record["mon3"], by_record["fri2"]),
+        (by_record["mon1"], by_record["fri3"]),
+    }
+    await _recluster(session_factory, user_id)
+    assert await _edges(session_factory, user_id) == edges
+
+
+def test_the_migration_indexes_the_expressions_the_queries_use() -> None:
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0007_named_parent_lookup.py"
+    spec = importlib.util.spec_from_file_location("migration_0007", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration._FILE_STEM_SQL == FILE_STEM_SQL
+    assert migration._REFERENCE_SQL == REFERENCE_SQL
+    assert migration._REFERENCE_STEM_SQL == REFERENCE_STEM_SQL
