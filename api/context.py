@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 from api.thumbnail_urls import ThumbnailSigner
 from catalog.accounts.service import AuthenticatedPrincipal
 from catalog.database import SessionFactory
-from catalog.models import Asset, LineageEdge, Phase
+from catalog.models import Asset, Phase
 from catalog.sessions import lineage_queries, queries
 from catalog.sessions.lineage_queries import LineageLinkRow
 from catalog.settings import AtelierSettings
@@ -40,7 +40,6 @@ class RequestContext:
     session_first_assets: DataLoader[tuple[uuid.UUID, int], list[Asset]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""
     session_phases: DataLoader[uuid.UUID, list[Phase]] = field(init=False)
-    asset_parents: DataLoader[uuid.UUID, LineageEdge | None] = field(init=False)
     asset_parent_links: DataLoader[uuid.UUID, LineageLinkRow | None] = field(init=False)
     """Each asset's edge to its parent with both images (for ``crossSession``)."""
     asset_children: DataLoader[tuple[uuid.UUID, int], list[LineageLinkRow]] = field(init=False)
@@ -56,7 +55,6 @@ class RequestContext:
         self.session_thumbnails = DataLoader(load_fn=self._load_thumbnails)
         self.session_phases = DataLoader(load_fn=self._load_phases)
         self.session_first_assets = DataLoader(load_fn=self._load_first_assets)
-        self.asset_parents = DataLoader(load_fn=self._load_parents)
         self.asset_parent_links = DataLoader(load_fn=self._load_parent_links)
         self.asset_children = DataLoader(load_fn=self._load_children)
         self.asset_ancestors = DataLoader(load_fn=self._load_ancestors)
@@ -91,11 +89,6 @@ class RequestContext:
         async with self.session_factory() as db:
             found = await queries.phases_of_sessions(db, self.user_id, session_ids)
         return [found[session_id] for session_id in session_ids]
-
-    async def _load_parents(self, asset_ids: list[uuid.UUID]) -> list[LineageEdge | None]:
-        async with self.session_factory() as db:
-            found = await queries.parents_of_assets(db, self.user_id, asset_ids)
-        return [found.get(asset_id) for asset_id in asset_ids]
 
     async def _load_parent_links(self, asset_ids: list[uuid.UUID]) -> list[LineageLinkRow | None]:
         async with self.session_factory() as db:
