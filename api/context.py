@@ -18,7 +18,7 @@ from catalog.accounts.service import AuthenticatedPrincipal
 from catalog.database import SessionFactory
 from catalog.models import Asset, Phase
 from catalog.sessions import lineage_queries, queries
-from catalog.sessions.lineage_queries import LineageLinkRow
+from catalog.sessions.lineage_queries import LineageLinkRow, SessionLineagePage
 from catalog.settings import AtelierSettings
 from reflection import service as reflections
 from reflection.models import Reflection
@@ -46,6 +46,8 @@ class RequestContext:
     """The first ``n`` children's edges of each asset, batched across assets."""
     asset_ancestors: DataLoader[tuple[uuid.UUID, int], list[LineageLinkRow]] = field(init=False)
     """Each asset's ancestry up to ``depth`` edges (one recursive CTE per batch and depth)."""
+    session_lineage_pages: DataLoader[tuple[uuid.UUID, int], SessionLineagePage] = field(init=False)
+    """The first page of each session's lineage graph, batched across sessions."""
     session_reflections: DataLoader[uuid.UUID, Reflection | None] = field(init=False)
     """The latest reflection of each session (any state)."""
     session_summaries: DataLoader[uuid.UUID, str | None] = field(init=False)
@@ -58,6 +60,7 @@ class RequestContext:
         self.asset_parent_links = DataLoader(load_fn=self._load_parent_links)
         self.asset_children = DataLoader(load_fn=self._load_children)
         self.asset_ancestors = DataLoader(load_fn=self._load_ancestors)
+        self.session_lineage_pages = DataLoader(load_fn=self._load_lineage_pages)
         self.session_reflections = DataLoader(load_fn=self._load_reflections)
         self.session_summaries = DataLoader(load_fn=self._load_summaries)
 
@@ -109,6 +112,14 @@ class RequestContext:
             for depth, asset_ids in _by_second(keys).items():
                 links = await lineage_queries.ancestor_links(db, self.user_id, asset_ids, depth)
                 found.update({(asset_id, depth): rows for asset_id, rows in links.items()})
+        return [found[key] for key in keys]
+
+    async def _load_lineage_pages(self, keys: list[tuple[uuid.UUID, int]]) -> list[SessionLineagePage]:
+        found: dict[tuple[uuid.UUID, int], SessionLineagePage] = {}
+        async with self.session_factory() as db:
+            for limit, session_ids in _by_second(keys).items():
+                pages = await lineage_queries.first_lineage_pages(db, self.user_id, session_ids, limit)
+                found.update({(session_id, limit): page for session_id, page in pages.items()})
         return [found[key] for key in keys]
 
     async def _load_reflections(self, session_ids: list[uuid.UUID]) -> list[Reflection | None]:

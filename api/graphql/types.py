@@ -376,11 +376,13 @@ class Session(Node):
         after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
     ) -> LineageGraph:
         limit = check_lineage_page_size(first)
-        key = None if after is None else _asset_key_of(after)
-        async with info.context.session_factory() as db:
-            page = await lineage_queries.session_lineage_page(
-                db, info.context.user_id, self.row.id, limit=limit, after=key
-            )
+        if after is None:
+            page = await info.context.session_lineage_pages.load((self.row.id, limit))
+        else:
+            async with info.context.session_factory() as db:
+                page = await lineage_queries.session_lineage_page(
+                    db, info.context.user_id, self.row.id, limit=limit, after=_asset_key_of(after)
+                )
         nodes = [Asset.from_row(row) for row in page.nodes[:limit]]
         end = page.nodes[: len(nodes)][-1] if nodes else None
         return LineageGraph(

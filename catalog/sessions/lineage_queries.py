@@ -21,13 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, func, literal, or_, select
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import UUID, array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from catalog.models import Asset, LineageEdge
-from catalog.sessions.queries import AssetKey, asset_page
+from catalog.sessions.queries import AssetKey, asset_page, first_assets_of_sessions
 from engine.sessions.lineage import EXPLICIT_CONFIDENCE
 
 _UUID_ARRAY = ARRAY(UUID(as_uuid=True))
@@ -179,21 +179,41 @@ async def session_lineage_page(
     may be in another session) and those from a node of the page to a child outside the session. Every
     edge touching the session thus appears on exactly one page."""
     nodes = await asset_page(db, user_id, session_id, limit=limit, after=after)
-    ids = [node.id for node in nodes[:limit]]
-    if not ids:
-        return SessionLineagePage(nodes, [])
-    statement = (
-        _links(user_id)
-        .where(
-            or_(
-                LineageEdge.child_asset_id == any_(_ids("nodes", ids)),
-                and_(
+    return (await _with_links(db, user_id, {session_id: nodes}, limit))[session_id]
+
+
+async def first_lineage_pages(
+    db: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID], limit: int
+) -> dict[uuid.UUID, SessionLineagePage]:
+    """The first page (as :func:`session_lineage_page`) of many sessions' graphs in two statements."""
+    nodes = await first_assets_of_sessions(db, user_id, session_ids, limit + 1)
+    return await _with_links(db, user_id, nodes, limit)
+
+
+async def _with_links(
+    db: AsyncSession, user_id: uuid.UUID, nodes: dict[uuid.UUID, list[Asset]], limit: int
+) -> dict[uuid.UUID, SessionLineagePage]:
+    """Each session's page of ``nodes`` with its edges (one statement for all sessions)."""
+    session_of = {node.id: session_id for session_id, rows in nodes.items() for node in rows[:limit]}
+    links: dict[uuid.UUID, list[LineageLinkRow]] = {session_id: [] for session_id in nodes}
+    if session_of:
+        ids = list(session_of)
+        statement = (
+            _links(user_id)
+            .where(
+                or_(
+                    LineageEdge.child_asset_id == any_(_ids("nodes", ids)),
                     LineageEdge.parent_asset_id == any_(_ids("from_nodes", ids)),
-                    _Child.session_id.is_distinct_from(session_id),
-                ),
+                )
             )
+            .order_by(_Child.created_at.asc().nulls_last(), _Child.id)
         )
-        .order_by(_Child.created_at.asc().nulls_last(), _Child.id)
-    )
-    links = [LineageLinkRow(edge, parent, child) for edge, parent, child in await db.execute(statement)]
-    return SessionLineagePage(nodes, links)
+        for edge, parent, child in await db.execute(statement):
+            link = LineageLinkRow(edge, parent, child)
+            into = session_of.get(child.id)
+            if into is not None:
+                links[into].append(link)
+            out_of = session_of.get(parent.id)
+            if out_of is not None and child.session_id != out_of:
+                links[out_of].append(link)
+    return {session_id: SessionLineagePage(rows, links[session_id]) for session_id, rows in nodes.items()}

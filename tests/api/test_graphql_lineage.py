@@ -334,3 +334,22 @@ async def test_lineage_reads_use_a_constant_number_of_statements(
     assert len(large["data"]["session"]["lineage"]["nodes"]) == 4
     # auth + session + nodes + edges + one batch each for parents, children and ancestors
     assert few == many <= 7, statements
+
+    # a page of sessions, each asking for its graph: the graphs are loaded together
+    cards = """query($first: Int!) { viewer { sessions(first: $first) { edges { node {
+        lineage(first: 10) { nodes { id } edges { parent { id } child { id } crossSession } }
+    } } } } }"""
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        statements.clear()
+        one = await client.query(cards, ada, first=1)
+        single = len(statements)
+        statements.clear()
+        both = await client.query(cards, ada, first=2)
+        double = len(statements)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    graphs = [edge["node"]["lineage"] for edge in both["data"]["viewer"]["sessions"]["edges"]]
+    assert "errors" not in one and len(graphs) == 2 and all(graph["edges"] for graph in graphs)
+    # auth + sessions + count + nodes + edges
+    assert single == double <= 5, statements
