@@ -16,8 +16,9 @@ from strawberry.dataloader import DataLoader
 from api.thumbnail_urls import ThumbnailSigner
 from catalog.accounts.service import AuthenticatedPrincipal
 from catalog.database import SessionFactory
-from catalog.models import Asset, LineageEdge, Phase
-from catalog.sessions import queries
+from catalog.models import Asset, Phase
+from catalog.sessions import lineage_queries, queries
+from catalog.sessions.lineage_queries import LineageLinkRow, SessionLineagePage
 from catalog.settings import AtelierSettings
 from reflection import service as reflections
 from reflection.models import Reflection
@@ -39,7 +40,14 @@ class RequestContext:
     session_first_assets: DataLoader[tuple[uuid.UUID, int], list[Asset]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""
     session_phases: DataLoader[uuid.UUID, list[Phase]] = field(init=False)
-    asset_parents: DataLoader[uuid.UUID, LineageEdge | None] = field(init=False)
+    asset_parent_links: DataLoader[uuid.UUID, LineageLinkRow | None] = field(init=False)
+    """Each asset's edge to its parent with both images (for ``crossSession``)."""
+    asset_children: DataLoader[tuple[uuid.UUID, int], list[LineageLinkRow]] = field(init=False)
+    """The first ``n`` children's edges of each asset, batched across assets."""
+    asset_ancestors: DataLoader[tuple[uuid.UUID, int], list[LineageLinkRow]] = field(init=False)
+    """Each asset's ancestry up to ``depth`` edges (one recursive CTE per batch and depth)."""
+    session_lineage_pages: DataLoader[tuple[uuid.UUID, int], SessionLineagePage] = field(init=False)
+    """The first page of each session's lineage graph, batched across sessions."""
     session_reflections: DataLoader[uuid.UUID, Reflection | None] = field(init=False)
     """The latest reflection of each session (any state)."""
     session_summaries: DataLoader[uuid.UUID, str | None] = field(init=False)
@@ -49,7 +57,10 @@ class RequestContext:
         self.session_thumbnails = DataLoader(load_fn=self._load_thumbnails)
         self.session_phases = DataLoader(load_fn=self._load_phases)
         self.session_first_assets = DataLoader(load_fn=self._load_first_assets)
-        self.asset_parents = DataLoader(load_fn=self._load_parents)
+        self.asset_parent_links = DataLoader(load_fn=self._load_parent_links)
+        self.asset_children = DataLoader(load_fn=self._load_children)
+        self.asset_ancestors = DataLoader(load_fn=self._load_ancestors)
+        self.session_lineage_pages = DataLoader(load_fn=self._load_lineage_pages)
         self.session_reflections = DataLoader(load_fn=self._load_reflections)
         self.session_summaries = DataLoader(load_fn=self._load_summaries)
 
@@ -82,10 +93,34 @@ class RequestContext:
             found = await queries.phases_of_sessions(db, self.user_id, session_ids)
         return [found[session_id] for session_id in session_ids]
 
-    async def _load_parents(self, asset_ids: list[uuid.UUID]) -> list[LineageEdge | None]:
+    async def _load_parent_links(self, asset_ids: list[uuid.UUID]) -> list[LineageLinkRow | None]:
         async with self.session_factory() as db:
-            found = await queries.parents_of_assets(db, self.user_id, asset_ids)
+            found = await lineage_queries.parent_links(db, self.user_id, asset_ids)
         return [found.get(asset_id) for asset_id in asset_ids]
+
+    async def _load_children(self, keys: list[tuple[uuid.UUID, int]]) -> list[list[LineageLinkRow]]:
+        found: dict[tuple[uuid.UUID, int], list[LineageLinkRow]] = {}
+        async with self.session_factory() as db:
+            for limit, asset_ids in _by_second(keys).items():
+                links = await lineage_queries.child_links(db, self.user_id, asset_ids, limit)
+                found.update({(asset_id, limit): rows for asset_id, rows in links.items()})
+        return [found[key] for key in keys]
+
+    async def _load_ancestors(self, keys: list[tuple[uuid.UUID, int]]) -> list[list[LineageLinkRow]]:
+        found: dict[tuple[uuid.UUID, int], list[LineageLinkRow]] = {}
+        async with self.session_factory() as db:
+            for depth, asset_ids in _by_second(keys).items():
+                links = await lineage_queries.ancestor_links(db, self.user_id, asset_ids, depth)
+                found.update({(asset_id, depth): rows for asset_id, rows in links.items()})
+        return [found[key] for key in keys]
+
+    async def _load_lineage_pages(self, keys: list[tuple[uuid.UUID, int]]) -> list[SessionLineagePage]:
+        found: dict[tuple[uuid.UUID, int], SessionLineagePage] = {}
+        async with self.session_factory() as db:
+            for limit, session_ids in _by_second(keys).items():
+                pages = await lineage_queries.first_lineage_pages(db, self.user_id, session_ids, limit)
+                found.update({(session_id, limit): page for session_id, page in pages.items()})
+        return [found[key] for key in keys]
 
     async def _load_reflections(self, session_ids: list[uuid.UUID]) -> list[Reflection | None]:
         async with self.session_factory() as db:
@@ -96,3 +131,11 @@ class RequestContext:
         async with self.session_factory() as db:
             found = await reflections.delivered_summaries(db, self.user_id, session_ids)
         return [found.get(session_id) for session_id in session_ids]
+
+
+def _by_second(keys: list[tuple[uuid.UUID, int]]) -> dict[int, list[uuid.UUID]]:
+    """Loader keys ``(id, n)`` grouped by ``n``: one statement per distinct page size or depth."""
+    grouped: dict[int, list[uuid.UUID]] = {}
+    for key_id, amount in keys:  # the loader's cache has made each key unique
+        grouped.setdefault(amount, []).append(key_id)
+    return grouped

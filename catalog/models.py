@@ -9,7 +9,9 @@ Identity and ownership:
   assets without a usable time have no session and are never clustered.
 - Sessions keep their UUID across re-clustering while their membership mostly survives
   (see :mod:`catalog.reclustering`); ``label_pinned`` marks an artist's own label, never overwritten.
-- Lineage is a forest: ``lineage_edges.child_asset_id`` is unique.
+- Lineage: one parent per child (``lineage_edges.child_asset_id`` is unique). Inferred edges stay
+  inside a session; named ones (the file names its source) may join two sessions. Readers must not
+  assume the edges are acyclic (files can name each other); the API's ancestor walk is cycle-safe.
 - Corrections are kept twice on purpose: ``corrections`` is the artist's history (what they did),
   ``session_constraints`` the must-link / cannot-link pairs every re-clustering honours.
 
@@ -107,6 +109,30 @@ class Asset(Base):
         Index("ix_assets_user_content", "user_id", "content_sha256"),
         Index("ix_assets_user_job", "user_id", "job_id"),
         Index("ix_assets_user_file_name", "user_id", "file_name"),
+        Index(  # named-parent lookup (catalog.sessions.explicit_lineage.FILE_STEM_SQL; migration 0007)
+            "ix_assets_user_file_stem",
+            "user_id",
+            text(r"regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', '')"),
+        ),
+        Index(
+            "ix_assets_user_parent_job",
+            "user_id",
+            "parent_job_id",
+            postgresql_where=text("parent_job_id IS NOT NULL"),
+        ),
+        Index(  # images named before their parent arrives (explicit_lineage.REFERENCE_STEM_SQL; 0007)
+            "ix_assets_user_reference_stem",
+            "user_id",
+            text(
+                r"regexp_replace(regexp_replace(coalesce(source_image, extra ->> 'init_image_hash', "
+                r"extra ->> 'init_image', extra ->> 'init_image_sha256', extra ->> 'source_image_hash'), "
+                r"'^.*[/\\]', ''), '\.[^.]*$', '')"
+            ),
+            postgresql_where=text(
+                "coalesce(source_image, extra ->> 'init_image_hash', extra ->> 'init_image', "
+                "extra ->> 'init_image_sha256', extra ->> 'source_image_hash') IS NOT NULL"
+            ),
+        ),
         Index("ix_assets_phase", "phase_id"),
         Index(
             "ix_assets_missing_thumbnail",

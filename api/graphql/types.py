@@ -26,6 +26,19 @@ from api.graphql.credits import (
     viewer_credit_ledger,
     viewer_credits,
 )
+from api.graphql.lineage import (
+    ANCESTOR_DEPTH_MAX,
+    CHILDREN_MAX,
+    CROSS_SESSION_DESCRIPTION,
+    EXPLICIT_DESCRIPTION,
+    LINEAGE_NODES_MAX,
+    LineageEdge,
+    LineageGraph,
+    check_ancestor_depth,
+    check_children_count,
+    check_lineage_page_size,
+    lineage_edge,
+)
 from api.graphql.node_interface import Node
 from api.graphql.pagination import (
     PAGE_SIZE_MAX,
@@ -47,7 +60,7 @@ from api.graphql.reflections import (
 from catalog.models import Asset as AssetRow
 from catalog.models import Phase as PhaseRow
 from catalog.models import Session as SessionRow
-from catalog.sessions import queries
+from catalog.sessions import lineage_queries, queries
 
 _FIRST = f"Page size, 1–{PAGE_SIZE_MAX}"
 _AFTER = "The endCursor of the previous page, unchanged; omit for the first page"
@@ -70,7 +83,10 @@ class Lora:
 @strawberry.type(description="An image's most likely parent and how it was derived")
 class LineageLink:
     parent_id: strawberry.ID = strawberry.field(
-        description="Opaque id of the parent image, in the same session"
+        description=(
+            "Opaque id of the parent image: in the same session, or in another one when crossSession "
+            "(a parent the file names explicitly)"
+        )
     )
     kind: str = strawberry.field(
         description="upscale, img2img, inpaint, variation, remix, reroll, prompt_edit or param_sweep"
@@ -80,6 +96,8 @@ class LineageLink:
             "0–1: ≥ 0.9 when the files say so explicitly, below when inferred from prompts and parameters"
         )
     )
+    cross_session: bool = strawberry.field(description=CROSS_SESSION_DESCRIPTION)
+    explicit: bool = strawberry.field(description=EXPLICIT_DESCRIPTION)
 
 
 @strawberry.type(description="One generated image and the generation parameters read from its file")
@@ -156,14 +174,56 @@ class Asset(Node):
             return None
         return info.context.thumbnail_signer.url(self.row.user_id, self.row.thumbnail_sha256)
 
-    @strawberry.field(description="The most likely parent inside the session, if any")
+    @strawberry.field(
+        description=(
+            "The most likely parent, if any: inside the session, or in another session when the file "
+            "names it (crossSession)"
+        )
+    )
     async def parent(self, info: Info[RequestContext, None]) -> LineageLink | None:
-        edge = await info.context.asset_parents.load(self.row.id)
-        if edge is None:
+        link = await info.context.asset_parent_links.load(self.row.id)
+        if link is None:
             return None
         return LineageLink(
-            parent_id=encode_id("Asset", edge.parent_asset_id), kind=edge.kind, confidence=edge.confidence
+            parent_id=encode_id("Asset", link.edge.parent_asset_id),
+            kind=link.edge.kind,
+            confidence=link.edge.confidence,
+            cross_session=link.cross_session,
+            explicit=link.explicit,
         )
+
+    @strawberry.field(
+        description=(
+            f"Edges to the images made from this one, in stream order (at most {CHILDREN_MAX}); children "
+            "in other sessions included (crossSession); scope `library:read`"
+        ),
+        extensions=requires_scope(LIBRARY_READ),
+    )
+    async def children(
+        self,
+        info: Info[RequestContext, None],
+        first: Annotated[int, strawberry.argument(description=f"How many, 1–{CHILDREN_MAX}")] = 50,
+    ) -> list[LineageEdge]:
+        links = await info.context.asset_children.load((self.row.id, check_children_count(first)))
+        return [lineage_edge(link, Asset.from_row) for link in links]
+
+    @strawberry.field(
+        description=(
+            "The chain of edges up from this image: its parent's edge first, then the grandparent's, up to "
+            "`depth` edges; ends early at an image without a parent or one already on the chain (files "
+            "naming each other); scope `library:read`"
+        ),
+        extensions=requires_scope(LIBRARY_READ),
+    )
+    async def ancestors(
+        self,
+        info: Info[RequestContext, None],
+        depth: Annotated[
+            int, strawberry.argument(description=f"How many edges up at most, 1–{ANCESTOR_DEPTH_MAX}")
+        ] = 10,
+    ) -> list[LineageEdge]:
+        links = await info.context.asset_ancestors.load((self.row.id, check_ancestor_depth(depth)))
+        return [lineage_edge(link, Asset.from_row) for link in links]
 
 
 @strawberry.type(description="One image with its cursor")
@@ -303,6 +363,40 @@ class Session(Node):
             edges=edges,
             page_info=PageInfo(
                 has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )
+
+    @strawberry.field(
+        description=(
+            f"A page of the session's lineage graph (images in stream order, 1–{LINEAGE_NODES_MAX} a page) "
+            "with the edges into them and out of the session; scope `library:read`"
+        ),
+        extensions=requires_scope(LIBRARY_READ),
+    )
+    async def lineage(
+        self,
+        info: Info[RequestContext, None],
+        first: Annotated[
+            int, strawberry.argument(description=f"Images per page, 1–{LINEAGE_NODES_MAX}")
+        ] = LINEAGE_NODES_MAX,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+    ) -> LineageGraph:
+        limit = check_lineage_page_size(first)
+        if after is None:
+            page = await info.context.session_lineage_pages.load((self.row.id, limit))
+        else:
+            async with info.context.session_factory() as db:
+                page = await lineage_queries.session_lineage_page(
+                    db, info.context.user_id, self.row.id, limit=limit, after=_asset_key_of(after)
+                )
+        nodes = [Asset.from_row(row) for row in page.nodes[:limit]]
+        end = page.nodes[: len(nodes)][-1] if nodes else None
+        return LineageGraph(
+            nodes=nodes,
+            edges=[lineage_edge(link, Asset.from_row) for link in page.links],
+            page_info=PageInfo(
+                has_next_page=len(page.nodes) > limit,
+                end_cursor=None if end is None else _asset_cursor(queries.asset_key(end)),
             ),
         )
 

@@ -149,17 +149,6 @@ async def phases_of_sessions(
     return found
 
 
-async def parents_of_assets(
-    session: AsyncSession, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, LineageEdge]:
-    if not asset_ids:
-        return {}
-    statement = select(LineageEdge).where(
-        LineageEdge.user_id == user_id, LineageEdge.child_asset_id.in_(list(asset_ids))
-    )
-    return {edge.child_asset_id: edge for edge in await session.scalars(statement)}
-
-
 async def user_owns_thumbnail(session: AsyncSession, user_id: uuid.UUID, thumbnail_sha256: str) -> bool:
     statement = (
         select(Asset.id).where(Asset.user_id == user_id, Asset.thumbnail_sha256 == thumbnail_sha256).limit(1)

@@ -13,6 +13,11 @@ deleted; unmatched new ones get a fresh UUID. Sessions outside the span are neve
 Constraints: the artist's must-link / cannot-link pairs among the span's assets and the user's
 learned threshold offset are passed to the engine on every run, so corrections survive.
 
+Lineage: the span's children's edges are replaced as a whole (one parent per child, so re-clustering
+twice writes the same edges); edges into children outside the span are kept (deleting an asset
+cascades to its edges). Named parents the engine cannot link inside a session are resolved across the
+user's library (:mod:`catalog.sessions.explicit_lineage`); inferred links stay inside sessions.
+
 Features: stored prompt embeddings (pgvector) of the span's prompts are passed along; prompts not
 embedded yet fall back to lexical similarity inside the engine.
 
@@ -45,11 +50,12 @@ from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset, Phase, Session
 from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
+from catalog.sessions.explicit_lineage import children_naming_span, named_edges_across_library
 from catalog.sessions.off_loop import analyze_off_loop
 from catalog.sessions.queries import asset_key
 from catalog.sessions.reclustering_summary import ReclusterSummary
 from catalog.thumbnails import VISUAL_MODEL
-from engine.analysis import Analysis, SessionResult
+from engine.analysis import Analysis, LineageEdge, SessionResult
 from engine.session_analysis import SessionConstraints
 
 CONTEXT_STEPS = 8
@@ -163,10 +169,13 @@ async def _recluster_assets(
     kept = set(identities.values())
     obsolete = [session_id for session_id in stored_ids if session_id not in kept]
     await repository.delete_sessions(session, user_id, obsolete)
+    edges, outside_children = await _with_named_parents(
+        session, user_id, assets, analysis, dict(zip(asset_ids, session_ids, strict=True))
+    )
     await repository.replace_lineage_for_children(
         session,
         user_id,
-        list(by_id),
+        [*by_id, *outside_children],
         [
             {
                 "id": uuid.uuid4(),
@@ -176,10 +185,29 @@ async def _recluster_assets(
                 "kind": str(edge.kind),
                 "confidence": edge.confidence,
             }
-            for edge in analysis.lineage
+            for edge in edges
         ],
     )
     return ReclusterSummary(user_id, len(assets), len(analysis.sessions), created, len(obsolete))
+
+
+async def _with_named_parents(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    assets: list[Asset],
+    analysis: Analysis,
+    session_of: dict[uuid.UUID, uuid.UUID | None],
+) -> tuple[list[LineageEdge], list[uuid.UUID]]:
+    """The engine's edges with the named parents it could not link (another session, outside the
+    span) resolved across the user's library in their place, plus edges into images outside the span
+    that name a span image and had no named parent yet (imported before it). Returns the edges and
+    those outside children (whose old edges the caller replaces too).
+    See :mod:`catalog.sessions.explicit_lineage`."""
+    named = await named_edges_across_library(session, user_id, assets, analysis.lineage, session_of)
+    kept = [edge for edge in analysis.lineage if uuid.UUID(edge.child) not in named]
+    outside = await children_naming_span(session, user_id, assets)
+    adopted = await named_edges_across_library(session, user_id, outside, [], session_of)
+    return [*kept, *named.values(), *adopted.values()], list(adopted)
 
 
 def match_identities(

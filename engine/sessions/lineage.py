@@ -23,7 +23,9 @@ an inferred edge's confidence by how alike the two images are.
 
 Invariants: every child has at most one parent; the parent precedes the child in the session's order
 (so the result is a forest); parent and child are in the same session — explicit evidence naming an
-image of another session is not reported (the contract keeps lineage inside sessions).
+image of another session is not reported here. The catalog resolves such named parents across the
+artist's whole library with :func:`named_references` and :func:`named_parent_kind`
+(``catalog.sessions.explicit_lineage``); inferred links never leave a session.
 """
 
 from __future__ import annotations
@@ -64,6 +66,12 @@ class LineageSettings:
     visual_weight: float = 0.2
 
 
+NAMED_CONFIDENCE = 0.97
+"""Confidence of a link the child's file names explicitly (a parent job, a source image / hash)."""
+EXPLICIT_CONFIDENCE = 0.9
+"""Links at or above this confidence come from explicit evidence; inferred ones stay below it."""
+
+
 def _name_keys(name: str) -> list[str]:
     """Lookup keys of a file reference: as given, basename, basename without extension."""
     text = name.strip().replace("\\", "/")
@@ -99,6 +107,27 @@ def _references(record: GenerationRecord) -> list[str]:
     references = [record.source_image] if record.source_image else []
     references += [str(record.extra[k]) for k in INIT_IMAGE_KEYS if record.extra.get(k)]
     return references
+
+
+def name_keys(name: str) -> list[str]:
+    """Lookup keys of a file reference or a file name: as given, base name, base name without extension
+    (folders split on ``/`` or ``\\``); a reference and a file match when their keys meet."""
+    return _name_keys(name)
+
+
+def named_references(record: GenerationRecord) -> tuple[list[str], list[str]]:
+    """What ``record`` names as its parent, in the order evidence is tried: the parent job's keys
+    (``parent_job_id`` as given), then the source image / init-image references' keys. Either list may
+    be empty; both are empty for a record that names no parent."""
+    jobs = [record.parent_job_id] if record.parent_job_id else []
+    sources = list(dict.fromkeys(key for reference in _references(record) for key in _name_keys(reference)))
+    return jobs, sources
+
+
+def named_parent_kind(child: GenerationRecord, parent: GenerationRecord, *, by_job: bool) -> LineageKind:
+    """The kind of a named link: from the job type / prompt change for a parent job (``by_job``), from a
+    mask mention or the size for a source image; the same rules as inside a session."""
+    return _job_kind(child, parent) if by_job else _source_kind(child, parent)
 
 
 def _mentions(record: GenerationRecord, words: tuple[str, ...]) -> bool:
@@ -205,7 +234,7 @@ def session_lineage(
                     edge_kind = _source_kind(record, records[found])
                     break
         if found is not None and found < row and session_list[found] == session_list[row]:
-            parent[row], kind[row], confidence[row] = found, edge_kind, 0.97
+            parent[row], kind[row], confidence[row] = found, edge_kind, NAMED_CONFIDENCE
 
     prompt_codes: list[int] = stream.prompt_codes.tolist()
     seed_codes: list[int] = stream.seed_codes.tolist()
