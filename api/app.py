@@ -26,7 +26,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.bearer_auth import bearer_token, principal_from_request
 from api.context import RequestContext
-from api.graphql.http_guard import GuardedGraphQL
+from api.graphql.multipart import UploadingGraphQL, UploadLimits
 from api.graphql.schema import build_schema
 from api.observability.health import healthz, readiness_endpoint
 from api.observability.metrics import metrics_endpoint
@@ -54,9 +54,13 @@ def load_or_create_secret(settings: AtelierSettings) -> bytes:
     return path.read_text().strip().encode()
 
 
-class AtelierGraphQL(GuardedGraphQL):
+class AtelierGraphQL(UploadingGraphQL):
     def __init__(self, state: AppState, *, debug: bool, graphiql: bool) -> None:
-        super().__init__(build_schema(debug=debug), graphql_ide="graphiql" if graphiql else None)
+        super().__init__(
+            build_schema(debug=debug),
+            graphql_ide="graphiql" if graphiql else None,
+            upload_limits=UploadLimits.from_settings(state.settings),
+        )
         self._state = state
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
