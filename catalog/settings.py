@@ -90,6 +90,9 @@ class AtelierSettings(BaseSettings):
     import_batch_size: int = 500
 
     # --- uploads over GraphQL (``uploadAssets``, multipart requests; catalog/importing/uploads.py) ---
+    upload_dir: Path | None = None
+    """``ATELIER_UPLOAD_DIR``: where uploaded files are kept (default ``ATELIER_HOME/uploads``); their
+    assets point at them, so every API replica and worker must see the same folder."""
     upload_max_file_bytes: int = Field(default=50_000_000, ge=1)
     """``ATELIER_UPLOAD_MAX_FILE_BYTES``: the largest file one upload may carry (413 beyond it)."""
     upload_max_request_bytes: int = Field(default=200_000_000, ge=1)
@@ -162,8 +165,8 @@ class AtelierSettings(BaseSettings):
 
     @property
     def uploads_dir(self) -> Path:
-        """Where uploaded files are kept (``ATELIER_HOME/uploads``): imported assets point at them."""
-        return self.home / "uploads"
+        """Where uploaded files are kept (default ``ATELIER_HOME/uploads``): imported assets point at them."""
+        return self.upload_dir or self.home / "uploads"
 
     @property
     def shares_services(self) -> bool:

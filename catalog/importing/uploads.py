@@ -5,7 +5,7 @@ like any other file: the same readers, content hash, thumbnails and re-clusterin
 
 Storage (durable: the asset's ``file_path`` points at it, and thumbnails are made from it)::
 
-    ATELIER_HOME/uploads/<user id>/<sha256[:2]>/<sha256>/<file name>
+    ATELIER_UPLOAD_DIR (default ATELIER_HOME/uploads)/<user id>/<sha256[:2]>/<sha256>/<file name>
 
 - the bytes are streamed (1 MiB at a time, hashed on the way) into a temporary file in
   ``uploads/<user id>/.incoming/``, flushed to disk, given the client's ``lastModified`` as mtime when
@@ -120,13 +120,13 @@ class StoredUpload:
 
 
 def sanitise_file_name(raw: str | None) -> str:
-    """The last path component of ``raw`` (``/`` and ``\\`` both separate), with control characters
-    (NUL, newlines, …) replaced by ``_``, surrounding spaces removed, text that is not valid UTF-8
-    replaced, at most :data:`MAX_FILE_NAME_BYTES` bytes (the extension kept). Never empty, ``.`` or
-    ``..``: such a name becomes :data:`FALLBACK_NAME`."""
+    """The last path component of ``raw`` (``/`` and ``\\`` both separate) without surrounding white
+    space, control characters (NUL, newlines, …) inside it replaced by ``_``, text that is not valid
+    UTF-8 replaced, at most :data:`MAX_FILE_NAME_BYTES` bytes (the extension kept). Never empty,
+    ``.`` or ``..``: such a name becomes :data:`FALLBACK_NAME`."""
     text = (raw or "").encode("utf-8", "replace").decode("utf-8")
-    text = text.replace("\\", "/").rsplit("/", 1)[-1]
-    text = "".join("_" if unicodedata.category(char) == "Cc" else char for char in text).strip()
+    text = text.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    text = "".join("_" if unicodedata.category(char) == "Cc" else char for char in text)
     if text in ("", ".", ".."):
         return FALLBACK_NAME
     if len(text.encode()) > MAX_FILE_NAME_BYTES:

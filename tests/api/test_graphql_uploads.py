@@ -8,18 +8,23 @@ including that nothing is left on disk when nothing is imported.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import os
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
+from api.app import create_app
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
-from tests.api.conftest import app_http, make_user_with_token
+from tests.api.conftest import app_http, free_port, make_user_with_token
 from tests.hostile_files import huge_ihdr_png
 
 UPLOAD = """mutation($files: [Upload!]!, $lastModified: [DateTime!]) {
@@ -431,3 +436,66 @@ async def test_file_names_lose_folders_and_control_characters(
     item = payload(response)["results"][0]
     assert item["fileName"] == "a_b_c_d.jpg"
     assert item["outcome"] == "IMPORTED" and item["asset"]["fileName"] == "a_b_c_d.jpg"
+
+
+def readme_upload_command() -> str:
+    """The README's ``curl`` upload example, as written there."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    blocks = re.findall(r"```\n(curl [^`]*?uploadAssets[^`]*?)```", readme)
+    assert len(blocks) == 1, "the README shows one curl upload"
+    return str(blocks[0])
+
+
+async def test_the_readme_curl_upload_works_over_a_real_socket(
+    settings: AtelierSettings, session_factory: SessionFactory, images: dict[str, bytes], tmp_path: Path
+) -> None:
+    """The app served by uvicorn (as ``atelier serve`` does), curl as the client: the README's
+    example, and an oversized file's 413 answered while curl is still sending."""
+    token = await make_user_with_token(session_factory, "curler")
+    (tmp_path / "ComfyUI_00042_.png").write_bytes(images[TAROT_0])
+    (tmp_path / "ComfyUI_00043_.png").write_bytes(images[TAROT_1])
+    limited = settings.model_copy(update={"upload_max_file_bytes": 1_500_000})
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(limited), port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    env = os.environ | {"TOKEN": token}
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            await asyncio.sleep(0.05)
+        assert server.started
+        command = readme_upload_command().replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
+        # the first file (1.96 MB) is over this server's 1.5 MB limit: refused whole, nothing stored
+        refused = await _run(command, tmp_path, env)
+        assert refused["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+        assert "ComfyUI_00042_.png" in refused["errors"][0]["message"]
+        assert stored_files(settings) == []
+
+        (tmp_path / "ComfyUI_00042_.png").write_bytes(images[A1111_JPEG])  # small enough
+        answer = await _run(command, tmp_path, env)
+        results = answer["data"]["uploadAssets"]["results"]
+        assert [(item["fileName"], item["outcome"]) for item in results] == [
+            ("ComfyUI_00042_.png", "IMPORTED"),
+            ("ComfyUI_00043_.png", "IMPORTED"),
+        ]
+        assert all(item["asset"]["thumbnailUrl"] for item in results)
+    finally:
+        server.should_exit = True
+        await serving
+
+
+async def _run(command: str, cwd: Path, env: dict[str, str]) -> dict[str, Any]:
+    shell = await asyncio.create_subprocess_exec(
+        "bash",
+        "-c",
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await shell.communicate()
+    assert shell.returncode == 0, stderr.decode()
+    body: dict[str, Any] = json.loads(stdout)
+    return body
