@@ -26,7 +26,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.bearer_auth import bearer_token, principal_from_request
 from api.context import RequestContext
-from api.graphql.multipart import UploadingGraphQL, UploadLimits
+from api.graphql.multipart import UploadingGraphQL, UploadLimits, upload_refusal
 from api.graphql.schema import build_schema
 from api.observability.health import healthz, readiness_endpoint
 from api.observability.metrics import metrics_endpoint
@@ -72,6 +72,9 @@ class AtelierGraphQL(UploadingGraphQL):
             settings=self._state.settings,
             job_queue=self._state.job_queue,
         )
+
+    async def refuse_upload(self, request: Request) -> Response | None:
+        return upload_refusal(await principal_from_request(self._state.session_factory, request))
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """Browsers cannot set headers on a WebSocket: a token may come in ``connection_init``'s payload

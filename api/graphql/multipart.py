@@ -12,9 +12,13 @@ memory, the rest in a temporary file) and closed once the response is sent. The 
 ``map`` fields are JSON under the same checks as a JSON body (size, nesting); a map that does not fit
 ``operations`` or names a file part the request lacks is a 400 ``BAD_REQUEST`` saying which.
 
+Who may send one: a multipart body is read only for a token holding ``library:write`` (the scope
+of every field that takes files); anonymous requests get 401 ``UNAUTHENTICATED`` and other tokens
+403 ``FORBIDDEN`` before a byte of the body is read, so nobody else can make the server spool files.
+
 CSRF: a browser can post a multipart form across sites without a preflight, but it cannot add an
 ``Authorization`` header to it, and that header is the only way this API authenticates (no cookies):
-a forged upload is anonymous and refused (``UNAUTHENTICATED``).
+a forged upload is anonymous and refused.
 """
 
 from __future__ import annotations
@@ -29,8 +33,12 @@ from cross_web.request._base import FormData as AdapterFormData
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
+from starlette.responses import Response
 
-from api.graphql.http_guard import MAX_BODY_BYTES, GuardedGraphQL, Receive, Scope, Send
+from api.graphql import error_codes
+from api.graphql.http_guard import MAX_BODY_BYTES, GuardedGraphQL, Receive, Scope, Send, error_response
+from api.graphql.permissions import AUTHENTICATION_REQUIRED, LIBRARY_WRITE
+from catalog.accounts.service import AuthenticatedPrincipal
 from catalog.settings import AtelierSettings
 
 MAX_FORM_FIELDS = 8
@@ -131,12 +139,22 @@ class UploadingGraphQL(GuardedGraphQL):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             scope[_LIMITS_KEY] = self.upload_limits
+            if is_multipart(scope) and scope.get("method") == "POST":
+                refusal = await self.refuse_upload(Request(scope))
+                if refusal is not None:  # answered before a byte of the body is read
+                    await refusal(scope, receive, send)
+                    return
         try:
             await super().__call__(scope, receive, send)
         finally:
             form: FormData | None = scope.pop(_FORM_KEY, None) if scope["type"] == "http" else None
             if form is not None:
                 await form.close()
+
+    async def refuse_upload(self, request: Request) -> Response | None:
+        """A refusal to send before reading a multipart body, or ``None`` to read it (the default);
+        the app refuses requests whose token may not upload (:func:`upload_refusal`)."""
+        return None
 
     def body_limit(self, scope: Scope) -> tuple[int, str]:
         if is_multipart(scope):
@@ -174,6 +192,21 @@ class UploadingGraphQL(GuardedGraphQL):
         if not isinstance(operations, dict):
             raise HTTPException(400, "Batched multipart requests are not supported: send one operation.")
         return operations
+
+
+def upload_refusal(principal: AuthenticatedPrincipal | None) -> Response | None:
+    """Why a multipart body from ``principal`` is not even read: anonymous (401 ``UNAUTHENTICATED``)
+    or a token without ``library:write`` (403 ``FORBIDDEN``), which every field taking files needs;
+    ``None`` when it may upload."""
+    if principal is None:
+        refusal = error_response(401, AUTHENTICATION_REQUIRED, error_codes.UNAUTHENTICATED)
+        refusal.headers["WWW-Authenticate"] = "Bearer"
+        return refusal
+    if LIBRARY_WRITE not in principal.scopes:
+        return error_response(
+            403, f"This token lacks the `{LIBRARY_WRITE}` scope (needed to upload).", error_codes.FORBIDDEN
+        )
+    return None
 
 
 def _place(operations: object, path: str, upload: UploadFile) -> None:

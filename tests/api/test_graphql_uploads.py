@@ -353,21 +353,54 @@ async def test_misused_multipart_requests_get_clear_errors(
     assert stored_files(settings) == []
 
 
-async def test_read_only_tokens_and_anonymous_requests_write_nothing(
+async def test_read_only_tokens_and_anonymous_requests_are_refused_before_the_body_is_read(
     http: httpx.AsyncClient,
     settings: AtelierSettings,
     session_factory: SessionFactory,
     images: dict[str, bytes],
 ) -> None:
     reader = await make_user_with_token(session_factory, "reader", scopes=["library:read"])
-    refused = await upload(http, reader, [("a.png", images[TAROT_1])])
-    assert refused.status_code == 200
-    assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert refused.json()["data"] is None
+    request = http.build_request("POST", "/graphql", **multipart([("a.png", images[TAROT_1])]))
+    content, content_type = request.read(), request.headers["content-type"]
+    sent: list[int] = []
 
-    anonymous = await http.post("/graphql", **multipart([("a.png", images[TAROT_1])]))
-    assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    async def body() -> AsyncIterator[bytes]:  # records how much of the body the server asked for
+        for start in range(0, len(content), 65536):
+            sent.append(start)
+            yield content[start : start + 65536]
+
+    for token, status, code in ((reader, 403, "FORBIDDEN"), (None, 401, "UNAUTHENTICATED")):
+        sent.clear()
+        headers = {"content-type": content_type} | ({"Authorization": f"Bearer {token}"} if token else {})
+        refused = await http.post("/graphql", content=body(), headers=headers)
+        assert refused.status_code == status
+        error = refused.json()["errors"][0]
+        assert error["extensions"]["code"] == code
+        assert sent == []  # not one chunk of the files was read
+    assert (
+        "lacks the `library:write` scope"
+        in (
+            await http.post(
+                "/graphql",
+                content=body(),
+                headers={"content-type": content_type, "Authorization": f"Bearer {reader}"},
+            )
+        ).json()["errors"][0]["message"]
+    )
     assert stored_files(settings) == []
+
+    writer = await make_user_with_token(session_factory, "writer")
+    sent.clear()
+    accepted = await http.post(
+        "/graphql",
+        content=body(),
+        headers={"content-type": content_type, "Authorization": f"Bearer {writer}"},
+    )
+    assert payload(accepted)["importedCount"] == 1 and len(sent) > 1  # the same body, read when allowed
+
+    # the mutation itself is refused the same way when its files arrive as JSON (no multipart)
+    as_json = await gql(http, reader, UPLOAD, files=["x"])
+    assert as_json["errors"][0]["extensions"]["code"] == "FORBIDDEN" and as_json["data"] is None
 
 
 async def test_another_user_never_sees_an_upload(
