@@ -254,11 +254,15 @@ async def import_uploads(
             if first != index:  # the same bytes under the same name earlier in this request
                 earlier = results[first]
                 assert earlier is not None
-                results[index] = UploadResult(
-                    names[index],
-                    UploadOutcome.DUPLICATE,
-                    f"same file as {names[first]} earlier in this upload",
-                    earlier.asset,
+                results[index] = (
+                    UploadResult(names[index], earlier.outcome, earlier.reason)
+                    if earlier.outcome is UploadOutcome.PROBLEM  # the same bytes have the same problem
+                    else UploadResult(
+                        names[index],
+                        UploadOutcome.DUPLICATE,
+                        f"same file as {names[first]} earlier in this upload",
+                        earlier.asset,
+                    )
                 )
             else:
                 _remove_unless_kept(kept, results[index])

@@ -224,9 +224,11 @@ async def test_a_corrupt_file_is_a_problem_and_the_others_still_import(
         ("huge.png", huge_ihdr_png()),  # declares 4294967295 × 4294967295 pixels
         ("good.jpg", images[A1111_JPEG]),
         ("notes.txt", b"hello"),
+        ("huge.png", huge_ihdr_png()),  # the same bad file again: the same problem
     ]
     result = payload(await upload(http, token, files))
-    cut, huge, good, ignored = result["results"]
+    cut, huge, good, ignored, huge_again = result["results"]
+    assert huge_again == huge
     for problem in (cut, huge):
         assert problem["outcome"] == "PROBLEM" and problem["asset"] is None, problem
         assert problem["reason"] and str(settings.home) not in problem["reason"]
