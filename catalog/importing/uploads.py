@@ -15,7 +15,9 @@ Storage (durable: the asset's ``file_path`` points at it, and thumbnails are mad
   (:func:`sanitise_file_name`), because the readers take time and order hints from file names
   (``…_20250607174543.png``, ``00042-….png``) exactly as they do on disk;
 - a file that does not become an asset (a duplicate, a problem) is removed again if this request
-  wrote it, unless it is the very file an existing asset points at. Empty hash folders are left.
+  wrote it, unless it is the very file an existing asset points at. Empty hash folders are left;
+  temporary files of a process killed mid-write are removed by the user's next upload
+  (:func:`remove_stale_incoming`).
 
 Outcomes per file, in the order sent: ``imported``; ``duplicate`` (the user already has these bytes,
 or the same file came earlier in this request; ``asset`` is that asset); ``ignored`` (not an image
@@ -29,9 +31,11 @@ onto disk: the readers take it as a generation time only when nothing better is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 import unicodedata
 import uuid
 from collections.abc import Sequence
@@ -53,6 +57,9 @@ MAX_FILE_NAME_BYTES = 200
 """Longest stored file name in UTF-8 bytes (file systems allow 255; the stem is shortened first)."""
 COPY_CHUNK_BYTES = 1024 * 1024
 INCOMING_FOLDER = ".incoming"
+STALE_INCOMING_SECONDS = 3600.0
+"""A temporary upload file untouched this long belongs to a request that died (the longest upload
+writes its file within seconds of receiving it)."""
 FALLBACK_NAME = "upload"
 
 
@@ -179,6 +186,23 @@ def store_upload(
         Path(temporary).unlink(missing_ok=True)
 
 
+def remove_stale_incoming(user_folder: Path, *, older_than_seconds: float = STALE_INCOMING_SECONDS) -> int:
+    """Remove temporary files a killed process left in ``.incoming`` (older than ``older_than_seconds``,
+    so a file another request is writing right now is kept); returns how many. Blocking."""
+    removed = 0
+    cutoff = time.time() - older_than_seconds
+    try:
+        entries = list(os.scandir(user_folder / INCOMING_FOLDER))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        with contextlib.suppress(FileNotFoundError):
+            if entry.name.endswith(".part") and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+    return removed
+
+
 def _fsync_folder(folder: Path) -> None:
     handle = os.open(folder, os.O_RDONLY)
     try:
@@ -200,6 +224,7 @@ async def import_uploads(
     results: list[UploadResult | None] = [None] * len(files)
     names = [sanitise_file_name(item.name) for item in files]
     user_folder = settings.uploads_dir / str(user_id)
+    await asyncio.to_thread(remove_stale_incoming, user_folder)
     stored: dict[int, StoredUpload] = {}
     first_at: dict[Path, int] = {}
     for index, (item, name) in enumerate(zip(files, names, strict=True)):

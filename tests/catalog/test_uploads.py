@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from catalog.importing.uploads import (
     INCOMING_FOLDER,
     MAX_FILE_NAME_BYTES,
     UploadTooLarge,
+    remove_stale_incoming,
     sanitise_file_name,
     store_upload,
 )
@@ -78,3 +81,17 @@ def test_a_file_over_the_limit_leaves_nothing(tmp_path: Path) -> None:
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
     kept = store_upload(tmp_path, io.BytesIO(b"x" * 1000), "fits.png", modified=None, max_bytes=1000)
     assert kept.size == 1000
+
+
+def test_temporary_files_left_by_a_killed_upload_are_removed_once_stale(tmp_path: Path) -> None:
+    incoming = tmp_path / INCOMING_FOLDER
+    incoming.mkdir()
+    stale, fresh, other = incoming / "a.part", incoming / "b.part", incoming / "keep.txt"
+    for path in (stale, fresh, other):
+        path.write_bytes(b"half")
+    two_hours_ago = time.time() - 7200
+    for path in (stale, other):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    assert remove_stale_incoming(tmp_path) == 1
+    assert sorted(path.name for path in incoming.iterdir()) == ["b.part", "keep.txt"]
+    assert remove_stale_incoming(tmp_path / "nobody") == 0
