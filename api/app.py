@@ -26,7 +26,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.bearer_auth import bearer_token, principal_from_request
 from api.context import RequestContext
-from api.graphql.http_guard import GuardedGraphQL
+from api.graphql.multipart import UploadingGraphQL, UploadLimits, upload_refusal
 from api.graphql.schema import build_schema
 from api.observability.health import healthz, readiness_endpoint
 from api.observability.metrics import metrics_endpoint
@@ -54,9 +54,13 @@ def load_or_create_secret(settings: AtelierSettings) -> bytes:
     return path.read_text().strip().encode()
 
 
-class AtelierGraphQL(GuardedGraphQL):
+class AtelierGraphQL(UploadingGraphQL):
     def __init__(self, state: AppState, *, debug: bool, graphiql: bool) -> None:
-        super().__init__(build_schema(debug=debug), graphql_ide="graphiql" if graphiql else None)
+        super().__init__(
+            build_schema(debug=debug),
+            graphql_ide="graphiql" if graphiql else None,
+            upload_limits=UploadLimits.from_settings(state.settings),
+        )
         self._state = state
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
@@ -68,6 +72,9 @@ class AtelierGraphQL(GuardedGraphQL):
             settings=self._state.settings,
             job_queue=self._state.job_queue,
         )
+
+    async def refuse_upload(self, request: Request) -> Response | None:
+        return upload_refusal(await principal_from_request(self._state.session_factory, request))
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """Browsers cannot set headers on a WebSocket: a token may come in ``connection_init``'s payload

@@ -89,6 +89,18 @@ class AtelierSettings(BaseSettings):
     """Lifetime of a presigned thumbnail URL."""
     import_batch_size: int = 500
 
+    # --- uploads over GraphQL (``uploadAssets``, multipart requests; catalog/importing/uploads.py) ---
+    upload_dir: Path | None = None
+    """``ATELIER_UPLOAD_DIR``: where uploaded files are kept (default ``ATELIER_HOME/uploads``); their
+    assets point at them, so every API replica and worker must see the same folder."""
+    upload_max_file_bytes: int = Field(default=50_000_000, ge=1)
+    """``ATELIER_UPLOAD_MAX_FILE_BYTES``: the largest file one upload may carry (413 beyond it)."""
+    upload_max_request_bytes: int = Field(default=200_000_000, ge=1)
+    """``ATELIER_UPLOAD_MAX_REQUEST_BYTES``: the largest multipart request body (all files with the
+    ``operations`` and ``map`` fields; 413 beyond it)."""
+    upload_max_files: int = Field(default=100, ge=1)
+    """``ATELIER_UPLOAD_MAX_FILES``: the most files one multipart request may carry (413 beyond it)."""
+
     # --- credits and reflections (billing/, reflection/) ---
     reflection_min_assets: int = Field(default=50, ge=1)
     """Sessions with fewer assets cannot be reflected on (checked at quote and at confirm)."""
@@ -150,6 +162,11 @@ class AtelierSettings(BaseSettings):
     def thumbnails_dir(self) -> Path:
         """The local thumbnail folder (used when no S3 bucket is configured)."""
         return self.thumbnail_dir or self.home / "thumbnails"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where uploaded files are kept (default ``ATELIER_HOME/uploads``): imported assets point at them."""
+        return self.upload_dir or self.home / "uploads"
 
     @property
     def shares_services(self) -> bool:

@@ -7,6 +7,8 @@ shape, ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``:
 
 - the body is at most :data:`MAX_BODY_BYTES` (413 ``PAYLOAD_TOO_LARGE``, checked against
   ``Content-Length`` first and counted while reading, so an oversized body is never held whole);
+  a subclass may allow more for some requests (:meth:`GuardedGraphQL.body_limit`: multipart
+  uploads, :mod:`api.graphql.multipart`);
 - the JSON (body, a GET's ``variables``, and WebSocket messages, which share ``decode_json``) is
   strict JSON, nested at most :data:`MAX_JSON_DEPTH` deep, and a request body is an object (or a
   batch, which is refused as strawberry refuses it); ``operationName`` is a string or null;
@@ -59,7 +61,8 @@ class JSONTooDeep(json.JSONDecodeError):
 
 
 class BodyTooLarge(Exception):
-    pass
+    def __init__(self, limit: int, what: str) -> None:
+        super().__init__(f"The request body is larger than {limit:,} bytes ({what}).")
 
 
 class GuardedGraphQL(GraphQL[RequestContext, None]):
@@ -67,16 +70,21 @@ class GuardedGraphQL(GraphQL[RequestContext, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        limit, what = self.body_limit(scope)
         try:
             declared = _declared_length(scope)
         except ValueError:
             response: Response = error_response(400, "Content-Length is not a number of bytes.")
         else:
-            if declared is not None and declared > MAX_BODY_BYTES:
-                response = _too_large_response()
+            if declared is not None and declared > limit:
+                response = _too_large_response(BodyTooLarge(limit, what))
             else:
-                response = await self._answer(Request(scope, _capped(receive, MAX_BODY_BYTES)))
+                response = await self._answer(Request(scope, _capped(receive, limit, what)))
         await response(scope, receive, send)
+
+    def body_limit(self, scope: Scope) -> tuple[int, str]:
+        """The largest body this request may have, and what that limit is (for the 413's message)."""
+        return MAX_BODY_BYTES, "the limit for a GraphQL request"
 
     async def _answer(self, request: Request) -> Response:
         """strawberry's answer, with its refusals (and an oversized body) as GraphQL error bodies, in
@@ -85,8 +93,8 @@ class GuardedGraphQL(GraphQL[RequestContext, None]):
             response = await self.run(request)
         except HTTPException as refusal:
             response = error_response(refusal.status_code, refusal.reason)
-        except BodyTooLarge:
-            response = _too_large_response()
+        except BodyTooLarge as error:
+            response = _too_large_response(error)
         if _wants_graphql_response_json(request) and response.headers.get("content-type", "").startswith(
             "application/json"
         ):
@@ -177,8 +185,8 @@ def error_response(status_code: int, message: str, code: str | None = None) -> J
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": chosen}}]}, status_code)
 
 
-def _too_large_response() -> JSONResponse:
-    return error_response(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.")
+def _too_large_response(error: BodyTooLarge) -> JSONResponse:
+    return error_response(413, str(error))
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -192,7 +200,7 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
-def _capped(receive: Receive, limit: int) -> Receive:
+def _capped(receive: Receive, limit: int, what: str) -> Receive:
     """``receive`` that raises :class:`BodyTooLarge` once the body passes ``limit`` bytes."""
     seen = 0
 
@@ -202,7 +210,7 @@ def _capped(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise BodyTooLarge
+                raise BodyTooLarge(limit, what)
         return message
 
     return capped

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from api.context import RequestContext
@@ -41,6 +42,12 @@ from api.graphql.reflections import (
     quote_reflection,
 )
 from api.graphql.types import Session
+from api.graphql.uploads import (
+    LAST_MODIFIED_DESCRIPTION,
+    UPLOAD_FILES_DESCRIPTION,
+    UploadAssetsPayload,
+    upload_assets,
+)
 from billing.quotes import IDEMPOTENCY_KEY_MAX_CHARS
 from billing.transactions import retrying_unit_of_work
 from catalog.models import Session as SessionRow
@@ -319,3 +326,21 @@ class Mutation:
         id: Annotated[strawberry.ID, strawberry.argument(description="The token's id (`ApiToken.id`)")],
     ) -> RevokeApiTokenPayload:
         return await revoke_api_token(info, id)
+
+    @strawberry.mutation(
+        extensions=requires_scope(LIBRARY_WRITE),
+        description=(
+            "Upload images (multipart request): each is stored and imported exactly like a file on disk "
+            "(metadata, content hash, thumbnail, re-clustering), with one result per file; the same bytes "
+            "again are a duplicate, not a second image. Scope `library:write`."
+        ),
+    )
+    async def upload_assets(
+        self,
+        info: Info[RequestContext, None],
+        files: Annotated[list[Upload], strawberry.argument(description=UPLOAD_FILES_DESCRIPTION)],
+        last_modified: Annotated[
+            list[datetime] | None, strawberry.argument(description=LAST_MODIFIED_DESCRIPTION)
+        ] = None,
+    ) -> UploadAssetsPayload:
+        return await upload_assets(info, files, last_modified)
