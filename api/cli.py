@@ -529,3 +529,7 @@ def inspect(
             print(json.dumps(document, ensure_ascii=False), flush=True)
         else:
             print_summary(document, out)
+
+
+if __name__ == "__main__":  # `python -m api.cli …` behaves like the `atelier` script
+    app()
