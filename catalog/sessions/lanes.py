@@ -56,7 +56,7 @@ async def lane_page(
         .order_by(sessions.c.started_at.desc(), sessions.c.id.desc(), first_assets.c.position)
     )
     lanes: list[Lane] = []
-    for row, asset in (await session.execute(statement)).tuples():
+    for row, asset in await session.execute(statement):
         if not lanes or lanes[-1].session.id != row.id:
             lanes.append(Lane(row))
         if asset is not None:

@@ -78,7 +78,7 @@ async def period_pages(
         .order_by(chosen.c.branch, Session.ended_at.desc(), Session.id.desc())
     )
     pages: list[list[Session]] = [[] for _ in requests]
-    for row, number in (await session.execute(statement)).tuples():
+    for row, number in await session.execute(statement):
         pages[number].append(row)
     return pages
 
