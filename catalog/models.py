@@ -121,6 +121,15 @@ class Asset(Base):
             "id",
             postgresql_where=text("created_at IS NULL"),
         ),
+        Index(
+            "ix_assets_user_unclustered",
+            "user_id",
+            "created_at",
+            "file_counter",
+            "file_name",
+            "id",
+            postgresql_where=text("session_id IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
