@@ -197,8 +197,8 @@ async def gallery_page(
 ) -> list[Asset]:
     """Up to ``limit + 1`` of the user's assets matching ``wanted``, after ``after``, in gallery order.
 
-    One statement. The rows come without ``visual_embedding`` (deferred and raising if read: no
-    resolver needs the descriptor, and it is the widest column).
+    One statement. The rows come without ``visual_embedding`` (deferred, and raising if read: no
+    resolver needs the visual descriptor, so no page transfers it).
     """
     conditions = _filtered(user_id, wanted)
     branches: list[_Branch] = []
