@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 from arq import ArqRedis, create_pool
@@ -25,7 +26,7 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.bearer_auth import bearer_token, principal_from_request
-from api.context import RequestContext
+from api.context import RequestContext, utc_now
 from api.graphql.multipart import UploadingGraphQL, UploadLimits, upload_refusal
 from api.graphql.schema import build_schema
 from api.observability.health import healthz, readiness_endpoint
@@ -71,6 +72,7 @@ class AtelierGraphQL(UploadingGraphQL):
             thumbnail_signer=self._state.signer,
             settings=self._state.settings,
             job_queue=self._state.job_queue,
+            clock=self._state.clock,
         )
 
     async def refuse_upload(self, request: Request) -> Response | None:
@@ -91,8 +93,10 @@ class AtelierGraphQL(UploadingGraphQL):
 class AppState:
     """What the app holds for its lifetime; filled in by the lifespan."""
 
-    def __init__(self, settings: AtelierSettings) -> None:
+    def __init__(self, settings: AtelierSettings, clock: Callable[[], datetime] = utc_now) -> None:
         self.settings = settings
+        self.clock = clock
+        """Where requests read "now" (session cards' today and this week); tests pass a fixed one."""
         self.signer = ThumbnailSigner(load_or_create_secret(settings))
         self.thumbnail_store: ThumbnailStore = thumbnail_store(settings)
         self._factory: SessionFactory | None = None
@@ -110,10 +114,11 @@ class AppState:
         self._factory = factory
 
 
-def create_app(settings: AtelierSettings) -> Starlette:
+def create_app(settings: AtelierSettings, *, clock: Callable[[], datetime] = utc_now) -> Starlette:
+    """``clock``: the time source of requests (default: the system clock, UTC)."""
     if not settings.database_url:
         raise ValueError("create_app needs settings.database_url (atelier serve resolves it)")
-    state = AppState(settings)
+    state = AppState(settings, clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

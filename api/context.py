@@ -8,7 +8,9 @@ never share one session.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from arq import ArqRedis
 from strawberry.dataloader import DataLoader
@@ -16,14 +18,19 @@ from strawberry.dataloader import DataLoader
 from api.thumbnail_urls import ThumbnailSigner
 from catalog.accounts.service import AuthenticatedPrincipal
 from catalog.database import SessionFactory
-from catalog.models import Asset, Phase
-from catalog.sessions import lineage_queries, queries
+from catalog.models import Asset, Phase, Session
+from catalog.sessions import lineage_queries, period_queries, queries
 from catalog.sessions.lineage_queries import LineageLinkRow, SessionLineagePage
+from catalog.sessions.periods import Periods, SessionPeriod
 from catalog.settings import AtelierSettings
 from reflection import service as reflections
 from reflection.models import Reflection
 
 SESSION_THUMBNAILS_MAX = 9
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -52,6 +59,12 @@ class RequestContext:
     """The latest reflection of each session (any state)."""
     session_summaries: DataLoader[uuid.UUID, str | None] = field(init=False)
     """The summary of each session's latest delivered reflection."""
+    clock: Callable[[], datetime] = utc_now
+    """The time source (tests pass a fixed one); read once per request through :meth:`now`."""
+    session_period_pages: DataLoader[period_queries.PeriodPageRequest, list[Session]] = field(init=False)
+    """Pages of sessions by period (session cards), all of a request's in one statement."""
+    session_period_counts: DataLoader[Periods, dict[SessionPeriod, int]] = field(init=False)
+    _now: datetime | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.session_thumbnails = DataLoader(load_fn=self._load_thumbnails)
@@ -63,6 +76,14 @@ class RequestContext:
         self.session_lineage_pages = DataLoader(load_fn=self._load_lineage_pages)
         self.session_reflections = DataLoader(load_fn=self._load_reflections)
         self.session_summaries = DataLoader(load_fn=self._load_summaries)
+        self.session_period_pages = DataLoader(load_fn=self._load_period_pages)
+        self.session_period_counts = DataLoader(load_fn=self._load_period_counts)
+
+    def now(self) -> datetime:
+        """The request's one instant (UTC): every field of a request sees the same "today"."""
+        if self._now is None:
+            self._now = self.clock().astimezone(UTC)
+        return self._now
 
     @property
     def user_id(self) -> uuid.UUID:
@@ -131,6 +152,16 @@ class RequestContext:
         async with self.session_factory() as db:
             found = await reflections.delivered_summaries(db, self.user_id, session_ids)
         return [found.get(session_id) for session_id in session_ids]
+
+    async def _load_period_pages(
+        self, requests: list[period_queries.PeriodPageRequest]
+    ) -> list[list[Session]]:
+        async with self.session_factory() as db:
+            return await period_queries.period_pages(db, self.user_id, requests)
+
+    async def _load_period_counts(self, keys: list[Periods]) -> list[dict[SessionPeriod, int]]:
+        async with self.session_factory() as db:
+            return [await period_queries.period_counts(db, self.user_id, periods) for periods in keys]
 
 
 def _by_second(keys: list[tuple[uuid.UUID, int]]) -> dict[int, list[uuid.UUID]]:

@@ -140,6 +140,22 @@ class Asset(Base):
             "id",
             postgresql_where=text("thumbnail_sha256 IS NULL AND file_path IS NOT NULL"),
         ),
+        Index(
+            "ix_assets_user_undated",
+            "user_id",
+            "imported_at",
+            "id",
+            postgresql_where=text("created_at IS NULL"),
+        ),
+        Index(
+            "ix_assets_user_unclustered",
+            "user_id",
+            "created_at",
+            "file_counter",
+            "file_name",
+            "id",
+            postgresql_where=text("session_id IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -202,7 +218,10 @@ class ClusteringOwed(Base):
 
 class Session(Base):
     __tablename__ = "sessions"
-    __table_args__ = (Index("ix_sessions_user_started", "user_id", "started_at", "id"),)
+    __table_args__ = (
+        Index("ix_sessions_user_started", "user_id", "started_at", "id"),
+        Index("ix_sessions_user_ended", "user_id", "ended_at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

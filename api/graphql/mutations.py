@@ -41,13 +41,14 @@ from api.graphql.reflections import (
     confirm_reflection,
     quote_reflection,
 )
-from api.graphql.types import Session
+from api.graphql.types import Session, Viewer
 from api.graphql.uploads import (
     LAST_MODIFIED_DESCRIPTION,
     UPLOAD_FILES_DESCRIPTION,
     UploadAssetsPayload,
     upload_assets,
 )
+from api.graphql.viewer_settings import update_viewer
 from billing.quotes import IDEMPOTENCY_KEY_MAX_CHARS
 from billing.transactions import retrying_unit_of_work
 from catalog.models import Session as SessionRow
@@ -344,3 +345,27 @@ class Mutation:
         ] = None,
     ) -> UploadAssetsPayload:
         return await upload_assets(info, files, last_modified)
+
+    @strawberry.mutation(
+        extensions=requires_scope(LIBRARY_WRITE),
+        description=(
+            "Change the viewer's settings; arguments left out stay as they are. Returns the viewer with "
+            "them applied. Scope `library:write`"
+        ),
+    )
+    async def update_viewer(
+        self,
+        info: Info[RequestContext, None],
+        timezone: Annotated[
+            str | None,
+            strawberry.argument(
+                description=(
+                    "IANA time zone name (e.g. Europe/Paris, America/Los_Angeles, UTC): where the viewer's "
+                    "days and weeks begin for sessionGroups, at once, and how naive times in files "
+                    "imported from now on are read (imported images keep their times); anything else is "
+                    "BAD_USER_INPUT"
+                )
+            ),
+        ] = None,
+    ) -> Viewer:
+        return await update_viewer(info, timezone)

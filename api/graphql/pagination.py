@@ -30,7 +30,7 @@ CURSOR_MAX_CHARS = 4096
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 INVALID_CURSOR = "invalid cursor: pass an endCursor from this connection unchanged"
 
-CursorValue = datetime | uuid.UUID | int | str
+CursorValue = datetime | uuid.UUID | int | str | None
 
 
 class InvalidArgument(ValueError):
@@ -116,6 +116,20 @@ class CursorReader:
             return uuid.UUID(raw)
         except ValueError as error:
             raise InvalidArgument(INVALID_CURSOR) from error
+
+    def read_optional_int64(self) -> int | None:
+        """An int64 or ``None`` (a NULL key column)."""
+        if self._next < len(self._values) and self._values[self._next] is None:
+            self._next += 1
+            return None
+        return self.read_int64()
+
+    def read_optional_text(self) -> str | None:
+        """Text or ``None`` (a NULL key column)."""
+        if self._next < len(self._values) and self._values[self._next] is None:
+            self._next += 1
+            return None
+        return self.read_text()
 
     def finish(self) -> None:
         if self._next != len(self._values):

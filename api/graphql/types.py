@@ -7,7 +7,7 @@ strings because ComfyUI seeds exceed GraphQL's 32-bit ``Int``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -61,6 +61,11 @@ from catalog.models import Asset as AssetRow
 from catalog.models import Phase as PhaseRow
 from catalog.models import Session as SessionRow
 from catalog.sessions import lineage_queries, queries
+
+if TYPE_CHECKING:  # these modules build on the types here; the schema resolves them lazily
+    from api.graphql.gallery import AssetFilter, GalleryConnection
+    from api.graphql.lanes import LaneConnection
+    from api.graphql.session_cards import SessionGroup, SessionPeriod
 
 _FIRST = f"Page size, 1–{PAGE_SIZE_MAX}"
 _AFTER = "The endCursor of the previous page, unchanged; omit for the first page"
@@ -446,7 +451,10 @@ class Viewer(Node):
     id: strawberry.ID = strawberry.field(description="Opaque id (`User:<uuid>`)")
     handle: str = strawberry.field(description="The artist's unique handle")
     timezone: str = strawberry.field(
-        description="IANA zone (e.g. Europe/Paris) used for tool times recorded without a zone"
+        description=(
+            "IANA zone (e.g. Europe/Paris) used for tool times recorded without a zone and for the days of "
+            "sessionGroups; set it with updateViewer"
+        )
     )
 
     @strawberry.field(
@@ -546,3 +554,67 @@ class Viewer(Node):
     )
     async def calibration(self, info: Info[RequestContext, None]) -> Calibration:
         return await viewer_calibration(info)
+
+    @strawberry.field(
+        description=(
+            "Session cards grouped by when their latest activity (endedAt) was, in the viewer's time zone: "
+            "TODAY (since today's midnight), THIS_WEEK (since Monday's midnight of the current ISO week, "
+            "before today; empty on Mondays), EARLIER. Every group asked for is returned, empty ones too. "
+            "Scope `library:read`"
+        ),
+        extensions=requires_scope(LIBRARY_READ),
+    )
+    def session_groups(
+        self,
+        info: Info[RequestContext, None],
+        periods: Annotated[
+            list[Annotated[SessionPeriod, strawberry.lazy("api.graphql.session_cards")]] | None,
+            strawberry.argument(
+                description="Which groups, in this order, each at most once; null: TODAY, THIS_WEEK, EARLIER"
+            ),
+        ] = None,
+    ) -> list[Annotated[SessionGroup, strawberry.lazy("api.graphql.session_cards")]]:
+        from api.graphql.session_cards import session_groups
+
+        return session_groups(info, self.timezone, periods)
+
+    @strawberry.field(
+        description=(
+            "Lanes: the viewer's sessions newest first (startedAt), each with a first page of its images; "
+            "one SQL statement per page whatever its size. Scope `library:read`"
+        ),
+        extensions=requires_scope(LIBRARY_READ),
+    )
+    async def lanes(
+        self,
+        info: Info[RequestContext, None],
+        first: Annotated[int, strawberry.argument(description="How many lanes (sessions), 1–100")] = 10,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        assets_per_lane: Annotated[
+            int, strawberry.argument(description="How many images in each lane's first page, 1–100")
+        ] = 10,
+    ) -> Annotated[LaneConnection, strawberry.lazy("api.graphql.lanes")]:
+        from api.graphql.lanes import viewer_lanes
+
+        return await viewer_lanes(info, first, after, assets_per_lane)
+
+    @strawberry.field(
+        description=(
+            "The gallery: every image of the viewer, by generation time newest first, then the images "
+            "without a generation time (never in a session), newest import first. Scope `library:read`"
+        ),
+        extensions=requires_scope(LIBRARY_READ),
+    )
+    async def assets(
+        self,
+        info: Info[RequestContext, None],
+        first: Annotated[int, strawberry.argument(description=_FIRST)] = 50,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        filter: Annotated[
+            Annotated[AssetFilter, strawberry.lazy("api.graphql.gallery")] | None,
+            strawberry.argument(description="Which images; null: all"),
+        ] = None,
+    ) -> Annotated[GalleryConnection, strawberry.lazy("api.graphql.gallery")]:
+        from api.graphql.gallery import viewer_assets
+
+        return await viewer_assets(info, first, after, filter)

@@ -6,9 +6,10 @@ import asyncio
 import os
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from api.app import create_app
+from api.context import utc_now
 from catalog.accounts import service as accounts
 from catalog.database import SessionFactory, unit_of_work
 from catalog.settings import AtelierSettings
@@ -37,11 +39,15 @@ class GraphQLClient:
 
 @asynccontextmanager
 async def app_http(
-    settings: AtelierSettings, *, raise_app_exceptions: bool = True
+    settings: AtelierSettings,
+    *,
+    raise_app_exceptions: bool = True,
+    clock: Callable[[], datetime] = utc_now,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the real app in this process, its lifespan (pools, arq) running meanwhile.
-    ``raise_app_exceptions=False``: a crash comes back as the 500 a real client would see."""
-    app = create_app(settings)
+    ``raise_app_exceptions=False``: a crash comes back as the 500 a real client would see.
+    ``clock``: the app's time source (a fixed instant for tests of "today")."""
+    app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
         async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:

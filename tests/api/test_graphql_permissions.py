@@ -21,11 +21,15 @@ WRITES = {
         f'mutation {{ confirmReflection(quoteId: "{QUOTE}", idempotencyKey: "k") {{ __typename }} }}'
     ),
     "startCreditPurchase": 'mutation { startCreditPurchase(packId: "p") { __typename } }',
+    "updateViewer": 'mutation { updateViewer(timezone: "Europe/Paris") { timezone } }',
 }
 READS = {
     "sessions": "{ viewer { sessions(first: 1) { totalCount } } }",
     "credits": "{ viewer { credits { balance } } }",
     "session": f'{{ session(id: "{SESSION}") {{ id }} }}',
+    "sessionGroups": "{ viewer { sessionGroups { period } } }",
+    "lanes": "{ viewer { lanes(first: 1) { pageInfo { hasNextPage } } } }",
+    "assets": "{ viewer { assets(first: 1) { pageInfo { hasNextPage } } } }",
 }
 
 
