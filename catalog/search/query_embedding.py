@@ -34,15 +34,20 @@ LoadModel = Callable[[], EmbedTexts]
 """Loads the model (blocking; run in a thread) and returns its embedding function."""
 
 
-def load_bundled_model() -> EmbedTexts:
-    """The process's shared all-MiniLM-L6-v2 (loaded now if it was not), checked for its dimension."""
-    embedder = shared_prompt_embedder()
-    if embedder.dimension != PROMPT_EMBEDDING_DIMENSIONS:
-        raise ValueError(
-            f"the prompt model gives {embedder.dimension} dimensions; the catalog stores "
-            f"{PROMPT_EMBEDDING_DIMENSIONS}"
-        )
-    return embedder.embed_prompts
+def prompt_model_loader(embedder: Callable[[], PromptEmbedder] | None = None) -> LoadModel:
+    """A :data:`LoadModel` for ``embedder`` (default: the process's shared all-MiniLM-L6-v2) that loads
+    it and checks its dimension is the one the catalog stores."""
+
+    def load() -> EmbedTexts:
+        model = (embedder or shared_prompt_embedder)()
+        if model.dimension != PROMPT_EMBEDDING_DIMENSIONS:
+            raise ValueError(
+                f"the prompt model gives {model.dimension} dimensions; the catalog stores "
+                f"{PROMPT_EMBEDDING_DIMENSIONS}"
+            )
+        return model.embed_prompts
+
+    return load
 
 
 @functools.cache
@@ -55,8 +60,8 @@ def shared_prompt_embedder() -> PromptEmbedder:
 class QueryEmbedder:
     """Search text → unit vector, or ``None`` when the model is unavailable (:attr:`problem` says why)."""
 
-    def __init__(self, load: LoadModel = load_bundled_model, *, cache_size: int = CACHE_SIZE) -> None:
-        self._load = load
+    def __init__(self, load: LoadModel | None = None, *, cache_size: int = CACHE_SIZE) -> None:
+        self._load = load or prompt_model_loader()
         self._embed: EmbedTexts | None = None
         self._problem: str | None = None
         self._lock = asyncio.Lock()
