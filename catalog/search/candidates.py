@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import bindparam, column, text
+from sqlalchemy import Result, bindparam, column, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,8 +111,8 @@ def _common(user_id: uuid.UUID, exclude_session_id: uuid.UUID | None, limit: int
     return {"user_id": user_id, "exclude_session_id": exclude_session_id, "limit": limit}
 
 
-def _scores(rows: object) -> list[PromptScore]:
-    return [PromptScore(bytes(sha), float(score)) for sha, score in rows]  # type: ignore[attr-defined]
+def _scores(rows: Result[Any]) -> list[PromptScore]:
+    return [PromptScore(bytes(sha), float(score)) for sha, score in rows]
 
 
 async def nearest_prompts(
