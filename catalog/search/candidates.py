@@ -112,7 +112,7 @@ def _common(user_id: uuid.UUID, exclude_session_id: uuid.UUID | None, limit: int
 
 
 def _scores(rows: Result[Any]) -> list[PromptScore]:
-    return [PromptScore(bytes(sha), float(score)) for sha, score in rows]
+    return [PromptScore(bytes(row[0]), float(row[1])) for row in rows]
 
 
 async def nearest_prompts(
