@@ -17,12 +17,13 @@ statements (settings, index scan, exact scan), all in the caller's transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Result, bindparam, column, text
+from sqlalchemy import bindparam, column, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,7 +57,7 @@ _USES_PROMPT = """
     )
 """
 
-_NEAREST_BY_INDEX = text(
+NEAREST_BY_INDEX = text(
     f"""
     SELECT pe.prompt_sha256, 1 - (pe.embedding <=> :query) AS score
     FROM prompt_embeddings pe
@@ -111,7 +112,7 @@ def _common(user_id: uuid.UUID, exclude_session_id: uuid.UUID | None, limit: int
     return {"user_id": user_id, "exclude_session_id": exclude_session_id, "limit": limit}
 
 
-def _scores(rows: Result[Any]) -> list[PromptScore]:
+def _scores(rows: Iterable[Sequence[Any]]) -> list[PromptScore]:
     return [PromptScore(bytes(row[0]), float(row[1])) for row in rows]
 
 
@@ -139,7 +140,7 @@ async def nearest_prompts(
         ),
         {"ef_search": str(min(max(limit, 40), EF_SEARCH_MAX))},
     )
-    found = _scores(await db.execute(_NEAREST_BY_INDEX, params))
+    found = _scores(await db.execute(NEAREST_BY_INDEX, params))
     if len(found) >= limit:
         return found
     return _scores(await db.execute(_NEAREST_EXACT, params))
