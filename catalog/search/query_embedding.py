@@ -53,7 +53,9 @@ def prompt_model_loader(embedder: Callable[[], PromptEmbedder] | None = None) ->
 @functools.cache
 def shared_prompt_embedder() -> PromptEmbedder:
     """One :class:`PromptEmbedder` per process (its model, and torch, load on first use), so search and
-    anything else in the process embedding prompts can share one model."""
+    tests embedding prompts share one model. Not for concurrent use from several threads (a fast
+    tokenizer refuses concurrent calls): :class:`QueryEmbedder` runs one call at a time, and the
+    worker keeps a model of its own (``catalog.tasks``)."""
     return PromptEmbedder()
 
 
