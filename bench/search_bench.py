@@ -44,6 +44,7 @@ from catalog.embedded_servers import EmbeddedServers
 from catalog.migration_runner import upgrade_async
 from catalog.search.candidates import NEAREST_BY_INDEX
 from catalog.search.query_embedding import shared_prompt_embedder
+from catalog.search.service import search_library
 from catalog.settings import AtelierSettings
 from catalog.tasks import PROMPT_EMBEDDING_MODEL
 
@@ -285,6 +286,19 @@ async def run(settings: AtelierSettings, assets: int, prompt_count: int, runs: i
                                   "set_config('hnsw.ef_search', '100', true)"))  # fmt: skip
             await db.execute(NEAREST_BY_INDEX, params)
 
+    class CachedText:
+        problem = None
+
+        async def vector(self, _text: str) -> np.ndarray:
+            return np.asarray(query)
+
+    async def service_only() -> None:
+        await search_library(factory, artist, TEXTS[0], first=20, embedder=CachedText())  # type: ignore[arg-type]
+
+    lines.append(
+        f"| the same search's SQL without GraphQL (`catalog.search.search_library`, vector cached) | "
+        f"{await p50_ms(runs, service_only):.1f} | 5–6 |"
+    )
     lines.append(f"| candidate prompts alone (raw SQL: settings + HNSW statement, 100 prompts) | "
                  f"{await p50_ms(runs, raw_candidates):.1f} | 2 |")  # fmt: skip
     lines.append(f"| embedding a new search text (model, in a thread; not cached) | {model_ms:.1f} | 0 |")

@@ -7,7 +7,7 @@ Mode choice (the answer always says which mode ranked it, and why it fell back t
   model is not needed) and another session has an embedded prompt; otherwise LEXICAL on the
   session's label (its automatic label is made from its prompts' recurring words).
 
-Statements per call (bounded, whatever ``first`` is): search 4–6 (candidates 1–3, ranking 1, rows 2);
+Statements per call (bounded, whatever ``first`` is): search 3–6 (candidates 1–3, ranking 1, rows 0–2);
 similar sessions 5–7 (centroid 1 more). The query text is embedded before any connection is taken,
 so a model load or inference never holds a pooled connection.
 """
@@ -18,7 +18,9 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from catalog.database import SessionFactory
 from catalog.models import Asset, Session
@@ -132,7 +134,7 @@ async def _outcome(
 ) -> SearchOutcome:
     """Load the hits' rows (one statement each for assets and sessions) and keep the ranking's order."""
     asset_ids = [hit.asset_id for hit in hits.assets] + [hit.best_asset_id for hit in hits.sessions]
-    assets = await queries.assets_by_ids(db, user_id, list(dict.fromkeys(asset_ids)))
+    assets = await _assets_by_ids(db, user_id, list(dict.fromkeys(asset_ids)))
     sessions = await queries.sessions_by_ids(db, user_id, [hit.session_id for hit in hits.sessions])
     return SearchOutcome(
         mode=mode,
@@ -144,3 +146,18 @@ async def _outcome(
         ],
         fallback_reason=reason,
     )
+
+
+async def _assets_by_ids(
+    db: AsyncSession, user_id: uuid.UUID, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Asset]:
+    """The user's assets among ``ids``, without their visual embedding (hundreds of floats parsed per
+    row, which no search answer shows)."""
+    if not ids:
+        return {}
+    statement = (
+        select(Asset)
+        .options(defer(Asset.visual_embedding))
+        .where(Asset.user_id == user_id, Asset.id.in_(ids))
+    )
+    return {row.id: row for row in await db.scalars(statement)}
