@@ -130,11 +130,11 @@ async def library(
 ) -> tuple[str, str]:
     """Ada's four evenings, and Mallory's library holding the paraphrase itself plus one of Ada's
     prompts (same hash: one shared embedding row); returns both tokens."""
-    ada = await _import(session_factory, settings, "ada", _write_log(tmp_path / "ada.jsonl", EVENINGS))
-    mallory_log = {"closer": [PARAPHRASE, PARAPHRASE + ", oil painting"], "shared": [EVENINGS["robot"][0]]}
-    mallory = await _import(
-        session_factory, settings, "mallory", _write_log(tmp_path / "m.jsonl", mallory_log)
-    )
+    ada_log = _write_log(tmp_path / "ada.jsonl", EVENINGS)
+    ada = await _import(session_factory, settings, "ada", ada_log, records=10)
+    theirs = {"closer": [PARAPHRASE, PARAPHRASE + ", oil painting"], "shared": [EVENINGS["robot"][0]]}
+    mallory_log = _write_log(tmp_path / "mallory.jsonl", theirs)
+    mallory = await _import(session_factory, settings, "mallory", mallory_log, records=3)
     return ada, mallory
 
 
