@@ -38,6 +38,7 @@ from api.webhooks import checkout_cancelled, checkout_success, stripe_webhook
 from billing.purchases import CHECKOUT_CANCELLED_PATH, CHECKOUT_SUCCESS_PATH
 from catalog.accounts.service import authenticate
 from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
+from catalog.search.query_embedding import QueryEmbedder
 from catalog.settings import AtelierSettings
 from catalog.storage import ThumbnailStore, thumbnail_store
 from catalog.storage.thumbnail_store import InvalidAddress, check_address
@@ -73,6 +74,7 @@ class AtelierGraphQL(UploadingGraphQL):
             settings=self._state.settings,
             job_queue=self._state.job_queue,
             clock=self._state.clock,
+            query_embedder=self._state.query_embedder,
         )
 
     async def refuse_upload(self, request: Request) -> Response | None:
@@ -102,6 +104,8 @@ class AppState:
         self._factory: SessionFactory | None = None
         self.job_queue: ArqRedis | None = None
         """arq's pool (enqueueing reflections); ``None`` when no Redis URL is configured."""
+        self.query_embedder = QueryEmbedder() if settings.prompt_embeddings else None
+        """Search texts → vectors (the model loads on the first search, in a thread)."""
 
     @property
     def session_factory(self) -> SessionFactory:

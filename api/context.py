@@ -19,6 +19,7 @@ from api.thumbnail_urls import ThumbnailSigner
 from catalog.accounts.service import AuthenticatedPrincipal
 from catalog.database import SessionFactory
 from catalog.models import Asset, Phase, Session
+from catalog.search.query_embedding import QueryEmbedder
 from catalog.sessions import lineage_queries, period_queries, queries
 from catalog.sessions.lineage_queries import LineageLinkRow, SessionLineagePage
 from catalog.sessions.periods import Periods, SessionPeriod
@@ -43,6 +44,8 @@ class RequestContext:
     """arq's Redis pool for enqueueing reflections; ``None`` without Redis (the sweeper enqueues)."""
     connection_params: dict[str, object] | None = None
     """A subscription's ``connection_init`` payload (strawberry sets it; may carry the token)."""
+    query_embedder: QueryEmbedder | None = None
+    """Embeds search texts (the app's one instance); ``None`` when prompt embeddings are switched off."""
     session_thumbnails: DataLoader[uuid.UUID, list[Asset]] = field(init=False)
     session_first_assets: DataLoader[tuple[uuid.UUID, int], list[Asset]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""

@@ -93,6 +93,15 @@ class PromptEmbedding(Base):
     """One embedding per unique prompt text (keyed by its SHA-256), shared by every asset using it."""
 
     __tablename__ = "prompt_embeddings"
+    __table_args__ = (
+        # cosine HNSW for search (migration 0009); ownership is always decided through ``assets``
+        Index(
+            "ix_prompt_embeddings_hnsw",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
+    )
 
     prompt_sha256: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     model: Mapped[str] = mapped_column(String(200))
@@ -155,6 +164,13 @@ class Asset(Base):
             "file_name",
             "id",
             postgresql_where=text("session_id IS NULL"),
+        ),
+        # search (migration 0009): the user's prompts, and prompt full text for the lexical fallback
+        Index("ix_assets_user_prompt", "user_id", "prompt_sha256"),
+        Index(
+            "ix_assets_prompt_fts",
+            text("to_tsvector('english'::regconfig, coalesce(prompt, ''))"),
+            postgresql_using="gin",
         ),
     )
 

@@ -67,6 +67,9 @@ if TYPE_CHECKING:  # these modules build on the types here; the schema resolves 
     from api.graphql.lanes import LaneConnection
     from api.graphql.session_cards import SessionGroup, SessionPeriod
 
+if TYPE_CHECKING:
+    from api.graphql.search import SearchResults, SimilarSessions
+
 _FIRST = f"Page size, 1–{PAGE_SIZE_MAX}"
 _AFTER = "The endCursor of the previous page, unchanged; omit for the first page"
 
@@ -405,6 +408,22 @@ class Session(Node):
             ),
         )
 
+    @strawberry.field(
+        description=(
+            "The viewer's other sessions most like this one (by prompt embeddings; by words before "
+            "embeddings exist), best first; scope `library:read`"
+        ),
+        extensions=requires_scope(LIBRARY_READ),
+    )
+    async def similar_sessions(
+        self,
+        info: Info[RequestContext, None],
+        first: Annotated[int, strawberry.argument(description=f"How many, 1–{PAGE_SIZE_MAX}")] = 5,
+    ) -> Annotated[SimilarSessions, strawberry.lazy("api.graphql.search")]:
+        from api.graphql.search import session_similar_sessions
+
+        return await session_similar_sessions(info, self.row, first)
+
 
 _ASSET_CURSOR = "asset"
 _SESSION_CURSOR = "session"
@@ -618,3 +637,25 @@ class Viewer(Node):
         from api.graphql.gallery import viewer_assets
 
         return await viewer_assets(info, first, after, filter)
+
+    @strawberry.field(
+        description=(
+            "The viewer's sessions and images ranked by how well their prompts match `text` (by meaning "
+            "through prompt embeddings; by words while embeddings are unavailable, as `mode` says); "
+            "scope `library:read`"
+        ),
+        extensions=requires_scope(LIBRARY_READ),
+    )
+    async def search(
+        self,
+        info: Info[RequestContext, None],
+        text: Annotated[
+            str, strawberry.argument(description="What to look for, in words (1–500 characters)")
+        ],
+        first: Annotated[
+            int, strawberry.argument(description=f"How many sessions and how many images, 1–{PAGE_SIZE_MAX}")
+        ] = 20,
+    ) -> Annotated[SearchResults, strawberry.lazy("api.graphql.search")]:
+        from api.graphql.search import viewer_search
+
+        return await viewer_search(info, text, first)
