@@ -40,7 +40,7 @@ from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
 
 PROCESS_POOL_THRESHOLD = 128
 """Fewest thumbnails worth starting a process pool for."""
-CHUNK_FILES = 64
+CHUNK_FILES = 32
 """Thumbnails per pool task: large enough to amortise the hand-off, small enough for live progress."""
 THREADS = 4
 """Threads of the in-process path (small sets, and chunks a dead worker left)."""
