@@ -159,7 +159,7 @@ async def test_an_import_stopped_during_thumbnails_keeps_its_sessions_and_is_com
     recovery: str,
 ) -> None:
     folder = tmp_path / "library"
-    images = 240
+    images = 160  # over PROCESS_POOL_THRESHOLD: the pool renders them
     _write_noise_images(folder, images, side_px=384)
     env = os.environ | {
         "DATABASE_URL": settings.database_url or "",
