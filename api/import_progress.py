@@ -7,7 +7,8 @@ where stderr goes:
   the import ends, and one line kept once the sessions are committed ("sessions ready … making N
   thumbnails"), so a user knows the gallery can be browsed while thumbnails are still made;
 - anything else (a pipe, a log file, CI): plain lines, sparse — that same "sessions ready" line,
-  then at most one line per :data:`PLAIN_LINE_SECONDS` and one at the end — so a log is not flooded.
+  then at most one line per :data:`PLAIN_LINE_SECONDS` and one when the thumbnails are all made
+  (the last re-clustering follows) — so a log is not flooded.
 
 Thread-safety: callbacks are called from the event loop's thread only (``import_paths`` calls them
 between awaits).
@@ -88,9 +89,13 @@ class ImportProgress:
                 self._thumbnails_task = self._progress.add_task("thumbnails", total=total)
             return
         if self._progress is not None and self._thumbnails_task is not None:
-            self._progress.update(self._thumbnails_task, completed=done)
+            finished = "thumbnails made; re-clustering with them" if done == total else "thumbnails"
+            self._progress.update(self._thumbnails_task, completed=done, description=finished)
         elif done == total:
-            self._line(f"thumbnails: {done}/{total} in {self._elapsed(self._thumbnails_started)}")
+            self._line(
+                f"thumbnails: {done}/{total} in {self._elapsed(self._thumbnails_started)}; "
+                "re-clustering with their visual descriptors"
+            )
         elif self._due():
             self._line(f"thumbnails: {done}/{total}")
 
