@@ -80,7 +80,7 @@ class ImportProgress:
             self._thumbnails_started = time.monotonic()
             if total:
                 self._line(
-                    f"{self._files} files stored; sessions ready after {self._elapsed(self._started)}; "
+                    f"{self._files} files read; sessions ready after {self._elapsed(self._started)}; "
                     f"making {total} thumbnails"
                 )
             if self._progress is not None and total:

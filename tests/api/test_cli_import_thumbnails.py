@@ -99,7 +99,7 @@ async def test_default_import_stores_sessions_then_makes_every_thumbnail_on_a_po
     assert summary["summary"]["thumbnail_warnings"] == 1 and summary["summary"]["sessions_updated"] >= 1
     # progress on stderr: the sessions first, then every thumbnail accounted for
     total = POOLED_IMAGES + 1
-    assert f"{total} files stored; sessions ready after " in result.stderr
+    assert f"{total} files read; sessions ready after " in result.stderr
     assert f"making {total} thumbnails" in result.stderr
     assert f"thumbnails: {total}/{total} in " in result.stderr
     assert "re-clustering with their visual descriptors" in result.stderr
