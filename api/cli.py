@@ -26,7 +26,6 @@ import typer.core
 import typer.main
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api.cli_backup import register_backup_commands
 from catalog.accounts.token_format import ALL_SCOPES, TOKEN_LIFETIME_MAX, UnknownScope
@@ -235,6 +234,14 @@ def import_command(
             help="Queue thumbnails for the worker (atelier serve / worker) instead of making them here"
         ),
     ] = False,
+    inline_thumbnails: Annotated[
+        bool,
+        typer.Option(
+            help="Make thumbnails in this process before the sessions are stored (the slower path "
+            "of earlier versions; by default sessions are stored first, then thumbnails are made "
+            "on a process pool)"
+        ),
+    ] = False,
     watch: Annotated[
         bool, typer.Option("--watch", help="Then keep importing new files in the folders until Ctrl-C")
     ] = False,
@@ -251,10 +258,21 @@ def import_command(
     Every file is accounted for as imported, known, problem or ignored. Exit code 0 when every file
     was imported, known or ignored; 3 when the import finished but some files were problems; any
     other non-zero code means the import could not run.
+
+    By default the sessions are stored first (browsable at once), then the thumbnails are made on a
+    process pool, one worker per core, with their progress on stderr. Interrupted then, the missing
+    thumbnails are made by the next import or by the worker (``atelier serve`` / ``atelier worker``).
     """
+    from api.import_progress import ImportProgress
     from catalog.importing.service import ThumbnailMode, import_paths
 
-    mode = ThumbnailMode.BACKGROUND if background_thumbnails else ThumbnailMode.INLINE
+    if background_thumbnails and inline_thumbnails:
+        _fail("choose one of --background-thumbnails and --inline-thumbnails")
+    mode = ThumbnailMode.AFTER_SESSIONS
+    if background_thumbnails:
+        mode = ThumbnailMode.BACKGROUND
+    elif inline_thumbnails:
+        mode = ThumbnailMode.INLINE
     folders = [path for path in paths if path.is_dir()]
     if watch and not folders:
         _fail("--watch needs at least one folder")
@@ -266,21 +284,24 @@ def import_command(
             _print_import_report(report)
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> bool:
-        columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=console, transient=True, disable=as_json) as progress:
-            task = progress.add_task("import", total=None)
+        with ImportProgress(console) as progress:
             report = await import_paths(
                 factory,
                 settings,
                 user_handle=user,
                 paths=paths,
-                progress=lambda n: progress.update(task, advance=n),
+                progress=progress.files,
                 make_thumbnails=thumbnails,
                 thumbnails=mode,
+                thumbnail_progress=progress.thumbnails,
             )
         show(report)
         if watch:
-            await _watch_until_stopped(factory, settings, user, folders, mode if thumbnails else None, show)
+            # a watched folder's batches are small: one re-clustering after inline thumbnails
+            watch_mode = ThumbnailMode.INLINE if mode is ThumbnailMode.AFTER_SESSIONS else mode
+            await _watch_until_stopped(
+                factory, settings, user, folders, watch_mode if thumbnails else None, show
+            )
         return report.has_problems
 
     if _guard(lambda: _run_with_database(work)):

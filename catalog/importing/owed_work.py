@@ -8,9 +8,11 @@ those marks in the same transaction, under the user's stream lock, so each mark 
 and a crash before the commit leaves it in place. Idempotent: with nothing owed it is one query.
 
 Thumbnails: :func:`make_thumbnails` renders a set of assets' thumbnails (threads, off the event
-loop) and stores them in one transaction; :func:`make_missing_thumbnails` does it for every asset
-of a user that has a file but no thumbnail (what a killed inline import left undone). A file that
-cannot be rendered is reported and left without one (a later run tries it again).
+loop) and stores them in one transaction (:func:`store_thumbnails`, which an import rendering on a
+process pool, :mod:`catalog.importing.thumbnail_pool`, calls per batch of results);
+:func:`make_missing_thumbnails` does it for every asset of a user that has a file but no thumbnail
+(what a killed import left undone). A file that cannot be rendered is reported and left without one
+(a later run tries it again).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,14 +32,13 @@ from catalog.importing.owed_work_repository import (
     mark_clustering_owed,
     users_owed_clustering,
 )
+from catalog.importing.thumbnail_pool import render_in_threads
 from catalog.library_locks import lock_user_library
 from catalog.sessions.reclustering import ReclusterSummary, recluster_span
 from catalog.sessions.repository import lock_user_stream
 from catalog.settings import AtelierSettings
-from catalog.storage import thumbnail_store
-from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
+from catalog.thumbnails import MadeThumbnail
 
-THUMBNAIL_THREADS = 4
 MISSING_THUMBNAILS_PAGE = 200
 
 
@@ -81,15 +81,24 @@ async def make_thumbnails(
     results = ThumbnailResults()
     if not sources:
         return results
-    made, failed = await asyncio.to_thread(_render_all, settings, dict(sources))
-    results.failed = failed
+    outcomes = await asyncio.to_thread(render_in_threads, settings, dict(sources))
+    made = {asset_id: outcome for asset_id, outcome in outcomes.items() if isinstance(outcome, MadeThumbnail)}
+    results.failed = {asset_id: outcome for asset_id, outcome in outcomes.items() if isinstance(outcome, str)}
+    await store_thumbnails(session_factory, user_id, made)
+    results.made = set(made)
+    return results
+
+
+async def store_thumbnails(
+    session_factory: SessionFactory, user_id: uuid.UUID, made: Mapping[uuid.UUID, MadeThumbnail]
+) -> None:
+    """Store rendered thumbnails of ``user_id``'s assets in one transaction, under the library lock,
+    each owing its asset a re-clustering (its descriptor takes part). Idempotent."""
     if made:
         async with unit_of_work(session_factory) as session:
             await lock_user_library(session, user_id)  # the library lock order: stream lock, then rows
             await set_thumbnails(session, user_id, made)
             await mark_clustering_owed(session, user_id, list(made))
-        results.made = set(made)
-    return results
 
 
 async def make_missing_thumbnails(
@@ -109,33 +118,3 @@ async def make_missing_thumbnails(
         done = await make_thumbnails(session_factory, settings, user_id, dict(page))
         results.made |= done.made
         results.failed |= done.failed
-
-
-def _render_all(
-    settings: AtelierSettings, sources: dict[uuid.UUID, Path]
-) -> tuple[dict[uuid.UUID, MadeThumbnail], dict[uuid.UUID, str]]:
-    store = thumbnail_store(settings)
-
-    def render(item: tuple[uuid.UUID, Path]) -> tuple[uuid.UUID, MadeThumbnail | str]:
-        asset_id, path = item
-        try:
-            return asset_id, make_thumbnail(path, store, size_px=settings.thumbnail_size_px)
-        except ThumbnailError as error:
-            return asset_id, _without_path(str(error), path)
-        except Exception as error:  # e.g. storing it failed (disk full): this file only
-            return asset_id, f"thumbnail failed unexpectedly ({type(error).__name__}: {error})"
-
-    made: dict[uuid.UUID, MadeThumbnail] = {}
-    failed: dict[uuid.UUID, str] = {}
-    with ThreadPoolExecutor(max_workers=THUMBNAIL_THREADS) as pool:
-        for asset_id, outcome in pool.map(render, sources.items()):
-            if isinstance(outcome, MadeThumbnail):
-                made[asset_id] = outcome
-            else:
-                failed[asset_id] = outcome
-    return made, failed
-
-
-def _without_path(message: str, path: Path) -> str:
-    prefix = f"{path}: "
-    return message[len(prefix) :] if message.startswith(prefix) else message

@@ -13,7 +13,8 @@ Crash consistency: each batch's assets are stored with a ``clustering_owed`` mar
 transaction, and the re-clustering that covers them clears the marks in its own
 (:mod:`catalog.importing.owed_work`). The import completes the owed work of its user at its start —
 so a run killed after committing rows is finished by the next, even when every file is then already
-known — and, in inline thumbnail mode, first makes the thumbnails the user's assets still lack.
+known — and, in inline and after-sessions thumbnail modes, makes the thumbnails the user's assets
+still lack (inline: first; after-sessions: with this import's own, once the sessions are in).
 
 Pipeline (the metadata path never decodes pixels):
 
@@ -22,7 +23,12 @@ Pipeline (the metadata path never decodes pixels):
 2. each batch is ``COPY``-ed in (:mod:`catalog.importing.bulk_asset_repository`) and, in the same
    transaction, marked as owing a re-clustering and given the user's stored tool-export times
    (:mod:`catalog.importing.export_evidence`), so an export imported before its files still counts;
-3. thumbnails: :attr:`ThumbnailMode.INLINE` renders them here (CLI, demo, tests) before
+3. thumbnails: :attr:`ThumbnailMode.AFTER_SESSIONS` (``atelier import``) re-clusters first — the
+   sessions are committed and queryable before any thumbnail exists — then renders the thumbnails
+   on a process pool (:mod:`catalog.importing.thumbnail_pool`), stores them in batches as they come
+   and re-clusters once more so the visual descriptors take part (killed meanwhile, the missing
+   thumbnails and that re-clustering are owed work: the next import or the worker's healing cron
+   does them); :attr:`ThumbnailMode.INLINE` renders them here in threads (demo, tests) before
    re-clustering, so the visual descriptors take part; :attr:`ThumbnailMode.BACKGROUND` queues
    ``make_thumbnails`` jobs for the arq worker after re-clustering (``atelier serve``, watched
    folders; falls back to inline without a Redis URL); :attr:`ThumbnailMode.SKIP` leaves them to
@@ -35,6 +41,7 @@ when the batch held known files, one lookup of their ids).
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections import defaultdict
@@ -57,19 +64,28 @@ from catalog.importing.discovery import FileKind, FoundFile, discover
 from catalog.importing.export_evidence import apply_stored_evidence
 from catalog.importing.file_reading import FileProblem, MetadataReader, ReadAsset
 from catalog.importing.outcomes import FileOutcome, Outcome, RecordCounts
-from catalog.importing.owed_work_repository import mark_clustering_owed
+from catalog.importing.owed_work_repository import assets_missing_thumbnails, mark_clustering_owed
+from catalog.importing.thumbnail_pool import ThumbnailRenderer
 from catalog.sessions.reclustering import ReclusterSummary
 from catalog.settings import AtelierSettings
 from catalog.tasks import queue_prompt_embeddings, queue_thumbnails
+from catalog.thumbnails import MadeThumbnail
 from engine.record_codec import RecordLineError, read_records_jsonl
 from engine.records import GenerationRecord
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of files just processed."""
+ThumbnailProgressCallback = Callable[[int, int], None]
+"""Called with ``(done, total)`` thumbnails: first ``(0, total)`` once the sessions are committed."""
+THUMBNAIL_STORE_BATCH = 500
+"""Rendered thumbnails stored per transaction in :attr:`ThumbnailMode.AFTER_SESSIONS`."""
 
 
 class ThumbnailMode(StrEnum):
+    AFTER_SESSIONS = "after_sessions"
+    """Re-cluster first (sessions queryable), then render on a process pool and re-cluster again."""
     INLINE = "inline"
+    """Render in threads before re-clustering (one re-clustering, slower to the first session)."""
     BACKGROUND = "background"
     SKIP = "skip"
 
@@ -97,10 +113,16 @@ class ImportReport:
     times_from_exports: int = 0
     """New assets whose time (or job id) came from a previously imported tool export."""
     reclustering: list[ReclusterSummary] = field(default_factory=list)
+    visual_reclustering: list[ReclusterSummary] = field(default_factory=list)
+    """``AFTER_SESSIONS``: the re-clustering once the thumbnails' descriptors are stored (not counted
+    in :attr:`sessions_touched`, which counts the sessions this import's files made or changed)."""
     new_asset_ids: list[uuid.UUID] = field(default_factory=list)
     """Every asset this import created (any user), in the order they were stored."""
     phase_seconds: dict[str, float] = field(default_factory=dict)
     """Wall-clock seconds per step (``read_and_store``, ``recluster``, ``thumbnails``), for the bench."""
+    sessions_ready_seconds: float | None = None
+    """Seconds from the start of :func:`import_paths` until the re-clustering of this import's files
+    was committed (the sessions queryable)."""
 
     @property
     def sessions_touched(self) -> int:
@@ -175,12 +197,14 @@ async def import_paths(
     make_thumbnails: bool = True,
     thumbnails: ThumbnailMode = ThumbnailMode.INLINE,
     complete_missing_thumbnails: bool = True,
+    thumbnail_progress: ThumbnailProgressCallback | None = None,
 ) -> ImportReport:
     """Import ``paths`` for ``user_handle`` (created if missing). JSONL records naming another
     ``user`` go to that user when ``honour_record_users`` (the local CLI), else to ``user_handle``.
     ``make_thumbnails=False`` is the same as ``thumbnails=ThumbnailMode.SKIP``.
-    ``complete_missing_thumbnails`` (inline mode only): first make the thumbnails the user's stored
-    assets lack — a watched folder's batches turn it off (the first import already did it)."""
+    ``complete_missing_thumbnails`` (inline and after-sessions modes): also make the thumbnails the
+    user's stored assets lack — a watched folder's batches turn it off (the first import already did
+    it). ``thumbnail_progress`` follows the after-sessions mode's thumbnail phase."""
     report = ImportReport()
     mode = thumbnails if make_thumbnails else ThumbnailMode.SKIP
     if mode is ThumbnailMode.BACKGROUND and not settings.redis_url:
@@ -189,7 +213,7 @@ async def import_paths(
         owner = await get_or_create_user(session, user_handle, timezone=settings.timezone)
         owner_id, owner_timezone = owner.id, owner.timezone
 
-    started = time.perf_counter()
+    import_started = started = time.perf_counter()
     if mode is ThumbnailMode.INLINE and complete_missing_thumbnails:
         earlier = await owed_work.make_missing_thumbnails(factory, settings, owner_id)
         report.earlier_thumbnails_made = len(earlier.made)
@@ -235,22 +259,40 @@ async def import_paths(
             _advance(progress, 1)
     report.phase_seconds["read_and_store"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    if mode is ThumbnailMode.INLINE:  # before re-clustering, so the visual descriptors take part
-        for user_id, sources in batches.thumbnail_sources.items():
-            made = await owed_work.make_thumbnails(factory, settings, user_id, sources)
-            report.thumbnails_made += len(made.made)
-            for asset_id, reason in sorted(made.failed.items(), key=lambda item: str(sources[item[0]])):
-                imported = batches.imported_files[asset_id]
-                imported.reason = f"thumbnail failed: {reason}"
-                report.thumbnail_problems.append(FileProblem(imported.path, reason))
-    report.phase_seconds["thumbnails"] = time.perf_counter() - started
+    with contextlib.ExitStack() as stack:
+        pooled: dict[uuid.UUID, tuple[uuid.UUID, Path]] = {}
+        renderer: ThumbnailRenderer | None = None
+        if mode is ThumbnailMode.AFTER_SESSIONS:
+            pooled = await _thumbnails_to_make(factory, owner_id, batches, complete_missing_thumbnails)
+            renderer = stack.enter_context(ThumbnailRenderer(settings, len(pooled)))
 
-    started = time.perf_counter()
-    for user_id, asset_ids in batches.new_asset_ids.items():
-        report.reclustering.extend(await owed_work.complete_owed_clustering(factory, user_id))
-        report.new_asset_ids.extend(asset_ids)
-    report.phase_seconds["recluster"] = time.perf_counter() - started
+        started = time.perf_counter()
+        if mode is ThumbnailMode.INLINE:  # before re-clustering, so the visual descriptors take part
+            for user_id, sources in batches.thumbnail_sources.items():
+                made = await owed_work.make_thumbnails(factory, settings, user_id, sources)
+                report.thumbnails_made += len(made.made)
+                for asset_id, reason in sorted(made.failed.items(), key=lambda item: str(sources[item[0]])):
+                    imported = batches.imported_files[asset_id]
+                    imported.reason = f"thumbnail failed: {reason}"
+                    report.thumbnail_problems.append(FileProblem(imported.path, reason))
+            report.phase_seconds["thumbnails"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        for user_id, asset_ids in batches.new_asset_ids.items():
+            report.reclustering.extend(await owed_work.complete_owed_clustering(factory, user_id))
+            report.new_asset_ids.extend(asset_ids)
+        report.phase_seconds["recluster"] = time.perf_counter() - started
+        report.sessions_ready_seconds = time.perf_counter() - import_started
+
+        if renderer is not None:  # the sessions are committed: now the CPU goes to the thumbnails
+            started = time.perf_counter()
+            renderer.start({asset_id: path for asset_id, (_, path) in pooled.items()})
+            await _collect_thumbnails(factory, renderer, pooled, batches, report, thumbnail_progress)
+            report.phase_seconds["thumbnails"] = time.perf_counter() - started
+            started = time.perf_counter()
+            for user_id in sorted({user_id for user_id, _ in pooled.values()}):
+                report.visual_reclustering.extend(await owed_work.complete_owed_clustering(factory, user_id))
+            report.phase_seconds["visual_recluster"] = time.perf_counter() - started
 
     if settings.redis_url:
         started = time.perf_counter()
@@ -263,7 +305,75 @@ async def import_paths(
         report.phase_seconds["queue"] = time.perf_counter() - started
     report.files.sort(key=lambda outcome: outcome.path)
     report.problems.sort(key=lambda problem: problem.path)
+    report.thumbnail_problems.sort(key=lambda problem: problem.path)
     return report
+
+
+async def _thumbnails_to_make(
+    factory: SessionFactory, owner_id: uuid.UUID, batches: _UserBatches, complete_missing: bool
+) -> dict[uuid.UUID, tuple[uuid.UUID, Path]]:
+    """Asset id → (user id, file) of the thumbnails to make: this import's files, then (with
+    ``complete_missing``) the owner's other assets that have a file but no thumbnail yet (what an
+    interrupted import left undone)."""
+    wanted = {
+        asset_id: (user_id, path)
+        for user_id, sources in batches.thumbnail_sources.items()
+        for asset_id, path in sources.items()
+    }
+    after: uuid.UUID | None = None
+    while complete_missing:
+        async with factory() as session:
+            page = await assets_missing_thumbnails(
+                session, owner_id, after=after, limit=owed_work.MISSING_THUMBNAILS_PAGE * 25
+            )
+        if not page:
+            break
+        after = page[-1][0]
+        for asset_id, path in page:
+            wanted.setdefault(asset_id, (owner_id, path))
+    return wanted
+
+
+async def _collect_thumbnails(
+    factory: SessionFactory,
+    renderer: ThumbnailRenderer,
+    pooled: dict[uuid.UUID, tuple[uuid.UUID, Path]],
+    batches: _UserBatches,
+    report: ImportReport,
+    progress: ThumbnailProgressCallback | None,
+) -> None:
+    """Store the renderer's thumbnails as they come (:data:`THUMBNAIL_STORE_BATCH` per transaction,
+    each marking its asset as owing a re-clustering) and account for each: a failure of one of this
+    import's files is noted on its outcome, exactly as the inline path notes it."""
+    total, done = len(pooled), 0
+    if progress is not None:
+        progress(0, total)
+    waiting: dict[uuid.UUID, dict[uuid.UUID, MadeThumbnail]] = defaultdict(dict)
+
+    async def store(user_id: uuid.UUID) -> None:
+        made = waiting.pop(user_id, {})
+        await owed_work.store_thumbnails(factory, user_id, made)
+        report.thumbnails_made += len(made)
+        report.earlier_thumbnails_made += sum(asset_id not in batches.imported_files for asset_id in made)
+
+    async for outcomes in renderer.outcomes():
+        for asset_id, outcome in outcomes.items():
+            user_id = pooled[asset_id][0]
+            if isinstance(outcome, MadeThumbnail):
+                waiting[user_id][asset_id] = outcome
+            elif asset_id in batches.imported_files:
+                imported = batches.imported_files[asset_id]
+                imported.reason = f"thumbnail failed: {outcome}"
+                report.thumbnail_problems.append(FileProblem(imported.path, outcome))
+            else:
+                report.earlier_thumbnails_failed += 1
+        for user_id in [user_id for user_id, made in waiting.items() if len(made) >= THUMBNAIL_STORE_BATCH]:
+            await store(user_id)
+        done += len(outcomes)
+        if progress is not None:
+            progress(done, total)
+    for user_id in list(waiting):
+        await store(user_id)
 
 
 async def _store_image_files(

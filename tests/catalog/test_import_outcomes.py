@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.database import SessionFactory
-from catalog.importing import owed_work, service
+from catalog.importing import service, thumbnail_pool
 from catalog.importing.outcomes import Outcome
 from catalog.importing.service import import_paths
 from catalog.models import Asset
@@ -101,14 +101,14 @@ async def test_an_unexpected_exception_while_thumbnailing_one_file_is_that_files
     folder.mkdir()
     for index in range(3):
         (folder / f"f{index}.png").write_bytes(image_bytes(seed=index))
-    real = owed_work.make_thumbnail
+    real = thumbnail_pool.make_thumbnail
 
     def failing_for_f1(source: Path, *args: Any, **kwargs: Any) -> Any:
         if source.name == "f1.png":
             raise struct.error("unpack requires a buffer of 4 bytes")
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(owed_work, "make_thumbnail", failing_for_f1)
+    monkeypatch.setattr(thumbnail_pool, "make_thumbnail", failing_for_f1)  # in-process (threads)
 
     report = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
 
