@@ -26,7 +26,9 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.bearer_auth import bearer_token, principal_from_request
 from api.context import RequestContext
+from api.graphql.cost_budget import CostBudget
 from api.graphql.http_guard import GuardedGraphQL
+from api.graphql.request_slots import RequestSlots
 from api.graphql.schema import build_schema
 from api.observability.health import healthz, readiness_endpoint
 from api.observability.metrics import metrics_endpoint
@@ -58,6 +60,7 @@ class AtelierGraphQL(GuardedGraphQL):
     def __init__(self, state: AppState, *, debug: bool, graphiql: bool) -> None:
         super().__init__(build_schema(debug=debug), graphql_ide="graphiql" if graphiql else None)
         self._state = state
+        self.request_slots = RequestSlots(state.settings.api_max_concurrent_per_token)
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         factory = self._state.session_factory
@@ -67,6 +70,8 @@ class AtelierGraphQL(GuardedGraphQL):
             thumbnail_signer=self._state.signer,
             settings=self._state.settings,
             job_queue=self._state.job_queue,
+            cost_budget=self._state.cost_budget,
+            client_address=request.client.host if request.client else None,
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
@@ -91,6 +96,8 @@ class AppState:
         self._factory: SessionFactory | None = None
         self.job_queue: ArqRedis | None = None
         """arq's pool (enqueueing reflections); ``None`` when no Redis URL is configured."""
+        self.cost_budget: CostBudget | None = None
+        """Per-token GraphQL cost budget in Redis; ``None`` when no Redis URL is configured."""
 
     @property
     def session_factory(self) -> SessionFactory:
@@ -116,9 +123,16 @@ def create_app(settings: AtelierSettings) -> Starlette:
         app.state.settings = settings
         if settings.redis_url:
             state.job_queue = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+            state.cost_budget = CostBudget(
+                settings.redis_url,
+                budget=settings.api_cost_budget,
+                window_seconds=settings.api_cost_window_seconds,
+            )
         try:
             yield
         finally:
+            if state.cost_budget is not None:
+                await state.cost_budget.aclose()
             if state.job_queue is not None:
                 await state.job_queue.aclose()
             await engine.dispose()

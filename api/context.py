@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from arq import ArqRedis
 from strawberry.dataloader import DataLoader
 
+from api.graphql.cost_budget import CostBudget
 from api.thumbnail_urls import ThumbnailSigner
 from catalog.accounts.service import AuthenticatedPrincipal
 from catalog.database import SessionFactory
@@ -35,6 +36,10 @@ class RequestContext:
     """arq's Redis pool for enqueueing reflections; ``None`` without Redis (the sweeper enqueues)."""
     connection_params: dict[str, object] | None = None
     """A subscription's ``connection_init`` payload (strawberry sets it; may carry the token)."""
+    cost_budget: CostBudget | None = None
+    """Per-token cost budget in Redis (:mod:`api.graphql.cost_limits`); ``None`` without Redis."""
+    client_address: str | None = None
+    """The client's IP address: the budget key of anonymous requests."""
     session_thumbnails: DataLoader[uuid.UUID, list[Asset]] = field(init=False)
     session_first_assets: DataLoader[tuple[uuid.UUID, int], list[Asset]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""
