@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -118,9 +119,11 @@ async def _prepare(home: Path) -> tuple[AtelierSettings, EmbeddedServers, str, s
         await db.execute(
             text(
                 "INSERT INTO sessions (user_id, tool, label, intent, confidence, started_at, ended_at, "
-                "asset_count, first_asset_id) SELECT :user, 'comfyui', 'session ' || s, 'exploration', 0.9, "
+                "asset_count, first_asset_id) "
+                "SELECT :user, 'comfyui', 'session ' || s, 'exploration', 0.9, "
                 "timestamptz '2026-01-01' + s * interval '1 day', "
-                "timestamptz '2026-01-01' + s * interval '1 day' + interval '1 hour', :per, gen_random_uuid() "
+                "timestamptz '2026-01-01' + s * interval '1 day' + interval '1 hour', "
+                ":per, gen_random_uuid() "
                 "FROM generate_series(1, :n) s"
             ),
             {"user": user_id, "per": ASSETS_PER_SESSION, "n": SESSIONS},
@@ -159,7 +162,7 @@ async def _serve(settings: AtelierSettings, extra_env: dict[str, str]) -> tuple[
         }
         | extra_env
     )
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: ASYNC220 - a server that outlives this call, polled below
         [str(ATELIER), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
@@ -283,12 +286,14 @@ def _report(results: list[dict[str, object]], seconds: float) -> str:
     lines = [
         "## API isolation — `bench/api_isolation_bench.py`",
         "",
-        f"`atelier serve` on loopback (one process), {SESSIONS} sessions × {ASSETS_PER_SESSION} assets of user "
-        f"`heavy`; user `light` times `{LIGHT}` for ~{seconds:g} s per phase, 30 ms apart, idle and "
-        f"while 1 and 10 heavy clients send the heavy query back to back. {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs (shared with other work: compare ratios within a run).",
+        f"`atelier serve` on loopback (one process), {SESSIONS} sessions × {ASSETS_PER_SESSION} "
+        f"assets of user `heavy`; user `light` times `{LIGHT}` for ~{seconds:g} s per phase, 30 ms "
+        "apart, idle and while 1 and 10 heavy clients send the heavy query back to back. "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs "
+        "(shared with other work: compare ratios within a run).",
         "",
-        "| scenario | heavy query (cost, size, alone) | during | light p50 | light p90 | p50 / idle p50 | light failed |",
+        "| scenario | heavy query (cost, size, alone) | during | light p50 | light p90 | p50 / idle p50 "
+        "| light failed |",
         "|---|---|---|---:|---:|---:|---:|",
     ]
     for result in results:
@@ -311,34 +316,39 @@ def _report(results: list[dict[str, object]], seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def main(seconds: float) -> str:
+async def main(seconds: float, *, with_before: bool = True, max_cost: int | None = None) -> str:
     home = Path(tempfile.mkdtemp(prefix="atelier-isolation-"))
     settings, servers, heavy_token, light_token = await _prepare(home)
     defaults = AtelierSettings(home=home)
+    maximum = max_cost or defaults.api_max_query_cost
     try:
-        results = [
+        results = []
+        if with_before:
+            results.append(
+                await _scenario(
+                    settings,
+                    "before (no cost limits)",
+                    {
+                        "ATELIER_API_MAX_QUERY_COST": UNLIMITED,
+                        "ATELIER_API_COST_BUDGET": UNLIMITED,
+                        "ATELIER_API_MAX_CONCURRENT_PER_TOKEN": "1000",
+                    },
+                    issue_heavy(),
+                    (heavy_token, light_token),
+                    seconds,
+                )
+            )
+        results.append(
             await _scenario(
                 settings,
-                "before (no cost limits)",
-                {
-                    "ATELIER_API_MAX_QUERY_COST": UNLIMITED,
-                    "ATELIER_API_COST_BUDGET": UNLIMITED,
-                    "ATELIER_API_MAX_CONCURRENT_PER_TOKEN": "1000",
-                },
-                issue_heavy(),
-                (heavy_token, light_token),
-                seconds,
-            ),
-            await _scenario(
-                settings,
-                f"limits (max cost {defaults.api_max_query_cost:,}, "
+                f"limits (max cost {maximum:,}, "
                 f"{defaults.api_max_concurrent_per_token} request/token at once)",
-                {"ATELIER_API_COST_BUDGET": UNLIMITED},
-                heaviest_allowed(defaults.api_max_query_cost),
+                {"ATELIER_API_COST_BUDGET": UNLIMITED, "ATELIER_API_MAX_QUERY_COST": str(maximum)},
+                heaviest_allowed(maximum),
                 (heavy_token, light_token),
                 seconds,
-            ),
-        ]
+            )
+        )
     finally:
         servers.stop()
         shutil.rmtree(home, ignore_errors=True)
@@ -348,17 +358,19 @@ async def main(seconds: float) -> str:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--load":
         _, _, url, load_token, load_query, load_clients = sys.argv
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_load(url, load_token, load_query, int(load_clients)))
-        except KeyboardInterrupt:
-            pass
         raise SystemExit(0)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--seconds", type=float, default=8.0, help="How long each phase times the light query"
     )
+    parser.add_argument("--without-before", action="store_true", help="Skip the scenario without limits")
+    parser.add_argument("--max-cost", type=int, help="The maximum cost to measure (default: the setting's)")
     arguments = parser.parse_args()
-    report = asyncio.run(main(arguments.seconds))
+    report = asyncio.run(
+        main(arguments.seconds, with_before=not arguments.without_before, max_cost=arguments.max_cost)
+    )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(report)
     print(report)

@@ -1,7 +1,8 @@
 """Cost limits of a GraphQL request, applied after validation and before any resolver runs.
 
 1. The operation's cost is estimated (:func:`api.graphql.query_cost.estimate_cost`).
-2. Above ``ATELIER_API_MAX_QUERY_COST`` (or above the whole budget, which it could never fit) the
+2. Above ``ATELIER_API_MAX_QUERY_COST`` (:data:`INTROSPECTION_MAX_COST` for an operation that only
+   introspects the schema; never above the whole budget, which it could never fit) the
    request is refused with ``QUERY_TOO_COSTLY``, its cost and the maximum in the message and in
    ``extensions`` (``cost``, ``maximum``) — a request error like a validation failure: no ``data``,
    HTTP 200 for ``application/json`` clients, 400 for ``application/graphql-response+json`` ones.
@@ -34,7 +35,12 @@ from strawberry.extensions import SchemaExtension
 from api.context import RequestContext
 from api.graphql import error_codes
 from api.graphql.cost_budget import Charge
-from api.graphql.query_cost import estimate_cost
+from api.graphql.query_cost import estimate_cost, is_introspection_only
+
+INTROSPECTION_MAX_COST = 60_000
+"""The maximum of an operation that only introspects the schema (GraphiQL's introspection query
+costs ~12,000 today and grows with the schema; it reads no database): the larger of this and the
+setting."""
 
 
 class CostLimits(SchemaExtension):
@@ -58,7 +64,10 @@ class CostLimits(SchemaExtension):
         cost = estimate_cost(
             context.schema._schema, document.definitions, context.operation_name, context.variables
         )
-        maximum = min(settings.api_max_query_cost, settings.api_cost_budget)
+        maximum = settings.api_max_query_cost
+        if is_introspection_only(document.definitions, context.operation_name):
+            maximum = max(maximum, INTROSPECTION_MAX_COST)
+        maximum = min(maximum, settings.api_cost_budget)
         self._report = {
             "requested": cost,
             "maximum": maximum,

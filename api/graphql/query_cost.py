@@ -108,6 +108,34 @@ def estimate_cost(
     return estimator.selection_set(root, operation.selection_set, _Path())
 
 
+def is_introspection_only(document_definitions: Sequence[object], operation_name: str | None) -> bool:
+    """Whether the operation selects only ``__schema``, ``__type`` and ``__typename`` at its root
+    (directly or through fragments): it reads the schema, never the database."""
+    operations = [item for item in document_definitions if isinstance(item, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [item for item in operations if item.name and item.name.value == operation_name]
+    if not operations:
+        return False
+    fragments = {
+        item.name.value: item for item in document_definitions if isinstance(item, FragmentDefinitionNode)
+    }
+    pending = [operations[0].selection_set]
+    seen: set[str] = set()
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                if not selection.name.value.startswith("__"):
+                    return False
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                seen.add(selection.name.value)
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None:
+                    pending.append(fragment.selection_set)
+    return True
+
+
 def _variable_values(
     schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Mapping[str, Any]
 ) -> dict[str, Any]:

@@ -18,12 +18,13 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import parse
+from graphql import get_introspection_query, parse
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from api.context import RequestContext
 from api.graphql.cost_budget import CostBudget
+from api.graphql.cost_limits import INTROSPECTION_MAX_COST
 from api.graphql.media_type import GRAPHQL_RESPONSE_JSON
 from api.graphql.query_cost import estimate_cost
 from api.graphql.request_slots import RequestSlots
@@ -262,3 +263,19 @@ async def test_requests_of_one_client_take_turns_and_other_clients_do_not_wait()
     await asyncio.gather(first, second, other)
     assert order.index("a2 in") > order.index("a1 out")
     assert slots.in_use() == 0
+
+
+async def test_introspection_has_a_maximum_of_its_own(settings: AtelierSettings) -> None:
+    introspection = get_introspection_query(descriptions=True)
+    schema = build_schema()._schema
+    introspection_cost = estimate_cost(schema, parse(introspection).definitions, None, None)
+    below = introspection_cost - 1
+    async with app_http(settings.model_copy(update={"api_max_query_cost": below})) as http:
+        answered = await post(http, None, introspection)
+        # the same cost with a data field in it is held to the setting
+        mixed = await post(http, None, "{ __schema { types { name } } viewer { id } }")
+    body = answered.json()
+    assert "errors" not in body and body["data"]["__schema"]["types"]
+    assert body["extensions"]["cost"]["requested"] == introspection_cost
+    assert body["extensions"]["cost"]["maximum"] == INTROSPECTION_MAX_COST
+    assert mixed.json()["extensions"]["cost"]["maximum"] == below

@@ -41,7 +41,10 @@ def test_a_page_multiplies_what_is_repeated_per_item(schema: GraphQLSchema) -> N
     # only the connection's own fields: nothing is repeated
     connection_only = "{ viewer { sessions(first: 100) { totalCount pageInfo { hasNextPage } } } }"
     assert cost(schema, connection_only) == 5
-    nested = "{ viewer { sessions(first: 10) { edges { node { id assets(first: 30) { edges { node { id } } } } } } } }"
+    nested = (
+        "{ viewer { sessions(first: 10) { edges { node { id "
+        "assets(first: 30) { edges { node { id } } } } } } } }"
+    )
     # per session: node, id, assets, edges, then 30 × (node, id)
     assert cost(schema, nested) == 3 + 10 * (4 + 30 * 2)
 
