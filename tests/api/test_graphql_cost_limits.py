@@ -10,9 +10,12 @@ Issue 9, item 10.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +25,7 @@ from graphql import get_introspection_query, parse
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from api.app import create_app
 from api.context import RequestContext
 from api.graphql.cost_budget import CostBudget
 from api.graphql.cost_limits import INTROSPECTION_MAX_COST
@@ -51,9 +55,21 @@ def limited(settings: AtelierSettings) -> AtelierSettings:
     )
 
 
+@asynccontextmanager
+async def app_at(settings: AtelierSettings, address: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app, its clients coming from ``address``: anonymous budgets are kept per address in
+    the run's shared Redis, so each test takes an address of its own."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as client:
+            yield client
+
+
 @pytest.fixture
 async def http(limited: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:
-    async with app_http(limited) as client:
+    address = ".".join(str(part) for part in (10, *uuid.uuid4().bytes[:3]))
+    async with app_at(limited, address) as client:
         yield client
 
 
@@ -200,10 +216,13 @@ async def test_the_budget_comes_back_when_the_window_ends(
     assert again.json()["extensions"]["cost"]["remaining"] == 250 - sessions_cost(45)
 
 
-async def test_anonymous_requests_are_charged_by_address(http: httpx.AsyncClient) -> None:
-    body = (await post(http, None, "{ __typename }")).json()
-    assert body["extensions"]["cost"]["requested"] == 1
-    assert body["extensions"]["cost"]["remaining"] <= 249
+async def test_anonymous_requests_are_charged_by_address(limited: AtelierSettings) -> None:
+    first, second = (".".join(str(part) for part in (10, *uuid.uuid4().bytes[:3])) for _ in range(2))
+    async with app_at(limited, first) as http:
+        assert (await post(http, None, "{ __typename }")).json()["extensions"]["cost"]["remaining"] == 249
+        assert (await post(http, None, "{ __typename }")).json()["extensions"]["cost"]["remaining"] == 248
+    async with app_at(limited, second) as http:
+        assert (await post(http, None, "{ __typename }")).json()["extensions"]["cost"]["remaining"] == 249
 
 
 async def test_redis_down_fails_open_with_a_log_line(
@@ -279,3 +298,36 @@ async def test_introspection_has_a_maximum_of_its_own(settings: AtelierSettings)
     assert body["extensions"]["cost"]["requested"] == introspection_cost
     assert body["extensions"]["cost"]["maximum"] == INTROSPECTION_MAX_COST
     assert mixed.json()["extensions"]["cost"]["maximum"] == below
+
+
+async def test_the_app_holds_a_tokens_extra_requests_while_other_tokens_go_on(
+    settings: AtelierSettings, session_factory: SessionFactory
+) -> None:
+    ada = await make_user_with_token(session_factory, "ada")
+    bob = await make_user_with_token(session_factory, "bob")
+    release = asyncio.Event()
+    body = json.dumps({"query": "{ viewer { handle } }"}).encode()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield body[:5]
+        await release.wait()  # ada's first request holds its slot while its body is still coming
+        yield body[5:]
+
+    one_at_a_time = settings.model_copy(update={"api_max_concurrent_per_token": 1})
+    async with app_http(one_at_a_time) as http:
+        slow = asyncio.create_task(
+            http.post(
+                "/graphql",
+                content=slow_body(),
+                headers={"Authorization": f"Bearer {ada}", "content-type": "application/json"},
+            )
+        )
+        await asyncio.sleep(0.2)
+        queued = asyncio.create_task(post(http, ada, "{ viewer { handle } }"))
+        other = await asyncio.wait_for(post(http, bob, "{ viewer { handle } }"), timeout=10)
+        assert other.json()["data"] == {"viewer": {"handle": "bob"}}
+        await asyncio.sleep(0.2)
+        assert not queued.done()  # waits for ada's slot
+        release.set()
+        assert (await slow).json()["data"] == {"viewer": {"handle": "ada"}}
+        assert (await queued).json()["data"] == {"viewer": {"handle": "ada"}}
