@@ -27,7 +27,9 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.bearer_auth import bearer_token, principal_from_request
 from api.context import RequestContext, utc_now
+from api.graphql.cost_budget import CostBudget
 from api.graphql.multipart import UploadingGraphQL, UploadLimits, upload_refusal
+from api.graphql.request_slots import RequestSlots
 from api.graphql.schema import build_schema
 from api.observability.health import healthz, readiness_endpoint
 from api.observability.metrics import metrics_endpoint
@@ -64,6 +66,7 @@ class AtelierGraphQL(UploadingGraphQL):
             upload_limits=UploadLimits.from_settings(state.settings),
         )
         self._state = state
+        self.request_slots = RequestSlots(state.settings.api_max_concurrent_per_token)
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         factory = self._state.session_factory
@@ -75,6 +78,8 @@ class AtelierGraphQL(UploadingGraphQL):
             job_queue=self._state.job_queue,
             clock=self._state.clock,
             query_embedder=self._state.query_embedder,
+            cost_budget=self._state.cost_budget,
+            client_address=request.client.host if request.client else None,
         )
 
     async def refuse_upload(self, request: Request) -> Response | None:
@@ -106,6 +111,8 @@ class AppState:
         """arq's pool (enqueueing reflections); ``None`` when no Redis URL is configured."""
         self.query_embedder = QueryEmbedder() if settings.prompt_embeddings else None
         """Search texts → vectors (the model loads on the first search, in a thread)."""
+        self.cost_budget: CostBudget | None = None
+        """Per-token GraphQL cost budget in Redis; ``None`` when no Redis URL is configured."""
 
     @property
     def session_factory(self) -> SessionFactory:
@@ -132,9 +139,16 @@ def create_app(settings: AtelierSettings, *, clock: Callable[[], datetime] = utc
         app.state.settings = settings
         if settings.redis_url:
             state.job_queue = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+            state.cost_budget = CostBudget(
+                settings.redis_url,
+                budget=settings.api_cost_budget,
+                window_seconds=settings.api_cost_window_seconds,
+            )
         try:
             yield
         finally:
+            if state.cost_budget is not None:
+                await state.cost_budget.aclose()
             if state.job_queue is not None:
                 await state.job_queue.aclose()
             await engine.dispose()

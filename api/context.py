@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from arq import ArqRedis
 from strawberry.dataloader import DataLoader
 
+from api.graphql.cost_budget import CostBudget
 from api.thumbnail_urls import ThumbnailSigner
 from catalog.accounts.service import AuthenticatedPrincipal
 from catalog.database import SessionFactory
@@ -46,6 +47,10 @@ class RequestContext:
     """A subscription's ``connection_init`` payload (strawberry sets it; may carry the token)."""
     query_embedder: QueryEmbedder | None = None
     """Embeds search texts (the app's one instance); ``None`` when prompt embeddings are switched off."""
+    cost_budget: CostBudget | None = None
+    """Per-token cost budget in Redis (:mod:`api.graphql.cost_limits`); ``None`` without Redis."""
+    client_address: str | None = None
+    """The client's IP address: the budget key of anonymous requests."""
     session_thumbnails: DataLoader[uuid.UUID, list[Asset]] = field(init=False)
     session_first_assets: DataLoader[tuple[uuid.UUID, int], list[Asset]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""

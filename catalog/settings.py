@@ -133,6 +133,21 @@ class AtelierSettings(BaseSettings):
     """Credit packs on sale (JSON list of ``{"id", "name", "credits", "price_cents", "currency"}``);
     unset: :data:`billing.packs.DEFAULT_CREDIT_PACKS`."""
 
+    # --- GraphQL cost limits (api/graphql/cost_limits.py) ---
+    api_max_query_cost: int = Field(default=10_000, ge=1)
+    """Largest estimated cost of one GraphQL request (:mod:`api.graphql.query_cost`); more is refused
+    with ``QUERY_TOO_COSTLY`` before anything runs. 10,000 is ~40 ms of CPU for the heaviest such
+    query (100 sessions × 47 assets) and holds any page the product shows (20 cards with thumbnails
+    and phases cost ~1,200); see BENCHMARKS.md, "API isolation"."""
+    api_cost_budget: int = Field(default=300_000, ge=1)
+    """Cost each token (each client address when anonymous) may spend per window, kept in Redis;
+    more is refused with ``RATE_LIMITED`` (HTTP 429, ``Retry-After``) until the window ends."""
+    api_cost_window_seconds: float = Field(default=60.0, gt=0)
+    """Length of a budget window (fixed, starting at the key's first charge)."""
+    api_max_concurrent_per_token: int = Field(default=2, ge=1)
+    """``/graphql`` requests of one token (one client address when anonymous) run at once per process;
+    more wait their turn, so one client's heavy queries do not crowd out the others."""
+
     @property
     def llm_configured(self) -> bool:
         """An LLM answers reflections when ``OPENAI_BASE_URL`` or ``OPENAI_API_KEY`` is set; otherwise the

@@ -23,17 +23,31 @@ BAD_USER_INPUT: Final = "BAD_USER_INPUT"
 UNAUTHENTICATED: Final = "UNAUTHENTICATED"
 FORBIDDEN: Final = "FORBIDDEN"
 INTERNAL_SERVER_ERROR: Final = "INTERNAL_SERVER_ERROR"
+QUERY_TOO_COSTLY: Final = "QUERY_TOO_COSTLY"
+"""The operation's estimated cost is above the maximum per request (:mod:`api.graphql.cost_limits`);
+a request error like a validation failure: nothing ran."""
+RATE_LIMITED: Final = "RATE_LIMITED"
+"""The token's cost budget for the window is spent: HTTP 429 with ``Retry-After`` (and
+``extensions.retryAfter``, seconds); nothing ran."""
 
 REQUEST_ERROR_CODES: Final = frozenset(
-    {BAD_REQUEST, PAYLOAD_TOO_LARGE, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT}
+    {
+        BAD_REQUEST,
+        PAYLOAD_TOO_LARGE,
+        GRAPHQL_PARSE_FAILED,
+        GRAPHQL_VALIDATION_FAILED,
+        BAD_USER_INPUT,
+        QUERY_TOO_COSTLY,
+    }
 )
-CLIENT_ERROR_CODES: Final = REQUEST_ERROR_CODES | {UNAUTHENTICATED, FORBIDDEN}
+CLIENT_ERROR_CODES: Final = REQUEST_ERROR_CODES | {UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED}
 
 HTTP_STATUS_CODES: Final = {
     400: BAD_REQUEST,
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     413: PAYLOAD_TOO_LARGE,
+    429: RATE_LIMITED,
 }
 
 

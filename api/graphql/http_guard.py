@@ -20,11 +20,16 @@ shape, ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``:
   ``application/json`` client gets 200 for those (GraphQL over HTTP). Either way the body of a
   request error has no ``data`` (the operation never ran).
 
-Limits on the document itself (depth, aliases, tokens) are schema extensions (:mod:`api.graphql.schema`).
+Limits on the document itself (depth, aliases, tokens) are schema extensions (:mod:`api.graphql.schema`),
+its cost too (:mod:`api.graphql.cost_limits`); a request refused for a spent cost budget
+(``RATE_LIMITED``) is HTTP 429 with a ``Retry-After`` header, whatever the media type. With
+``request_slots`` set, at most that many requests of one client (its ``Authorization`` header, else
+its address) are answered at once; the others wait (:mod:`api.graphql.request_slots`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -40,6 +45,7 @@ from strawberry.types.execution import ExecutionResult
 from api.context import RequestContext
 from api.graphql import error_codes
 from api.graphql.media_type import GRAPHQL_RESPONSE_JSON, accepts_graphql_response_json
+from api.graphql.request_slots import RequestSlots
 
 MAX_BODY_BYTES = 1_000_000
 """Far above any real document (≤ 4,000 tokens) with its variables (at most a few thousand ids)."""
@@ -66,6 +72,9 @@ class BodyTooLarge(Exception):
 
 
 class GuardedGraphQL(GraphQL[RequestContext, None]):
+    request_slots: RequestSlots | None = None
+    """Requests of one client answered at once (``None``: no limit)."""
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -90,7 +99,11 @@ class GuardedGraphQL(GraphQL[RequestContext, None]):
         """strawberry's answer, with its refusals (and an oversized body) as GraphQL error bodies, in
         the negotiated media type."""
         try:
-            response = await self.run(request)
+            if self.request_slots is None:
+                response = await self.run(request)
+            else:
+                async with self.request_slots.slot(client_key(request)):
+                    response = await self.run(request)
         except HTTPException as refusal:
             response = error_response(refusal.status_code, refusal.reason)
         except BodyTooLarge as error:
@@ -152,13 +165,17 @@ class GuardedGraphQL(GraphQL[RequestContext, None]):
             root_value=root_value,
             request_data=request_data,
         )
-        if is_request_error(result) and _wants_graphql_response_json(request):
+        retry_after = rate_limited_retry_after(result)
+        if retry_after is not None:
+            sub_response.status_code = 429
+            sub_response.headers["Retry-After"] = str(retry_after)
+        elif is_request_error(result) and _wants_graphql_response_json(request):
             sub_response.status_code = 400
         return result
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed = await super().process_result(request, result)
-        if is_request_error(result):
+        if is_request_error(result) or rate_limited_retry_after(result) is not None:
             processed.pop("data", None)  # the operation never ran: no data entry (GraphQL spec)
         return processed
 
@@ -174,6 +191,28 @@ def is_request_error(result: ExecutionResult) -> bool:
             for error in errors
         )
     )
+
+
+def rate_limited_retry_after(result: ExecutionResult) -> int | None:
+    """The ``retryAfter`` seconds of a request refused as ``RATE_LIMITED`` (``None`` otherwise)."""
+    if result.data is not None:
+        return None
+    for error in result.errors or []:
+        extensions = error.extensions or {}
+        if extensions.get("code") == error_codes.RATE_LIMITED and isinstance(
+            extensions.get("retryAfter"), int
+        ):
+            return int(extensions["retryAfter"])
+    return None
+
+
+def client_key(request: Request) -> str:
+    """Who a request is from, for :class:`RequestSlots`: its bearer credentials (hashed: the key is
+    kept in memory) or, without any, its address."""
+    authorization = request.headers.get("authorization")
+    if authorization:
+        return "auth:" + hashlib.sha256(authorization.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
 def _wants_graphql_response_json(request: Request) -> bool:

@@ -2,6 +2,7 @@
 
 Limits: query depth ≤ 12, ≤ 30 aliases, ≤ 4,000 tokens per document (the parser stops at the
 4,001st, so a deeply nested document is a parse error, not a recursion); pages take ``first`` 1–100;
+an estimated cost per request and a cost budget per token and minute (:mod:`api.graphql.cost_limits`);
 the HTTP body and its JSON nesting are bounded in :mod:`api.graphql.http_guard`.
 Errors: expected client mistakes (:class:`InvalidArgument`, permission failures, request errors; all
 with a code from :mod:`api.graphql.error_codes`) are shown; anything else is masked as
@@ -26,6 +27,7 @@ from strawberry.types import Info
 
 from api.context import RequestContext
 from api.graphql import error_codes
+from api.graphql.cost_limits import CostLimits
 from api.graphql.mutations import Mutation
 from api.graphql.node import NODES_MAX, resolve_nodes, viewer_of
 from api.graphql.node_interface import Node
@@ -164,6 +166,7 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=30),
         lambda: MaxTokensLimiter(max_token_count=4000),
         GraphQLOperationObserver,  # names the operation in the request's log line and metrics
+        CostLimits,  # estimated cost: a maximum per request, a budget per token (api/graphql/cost_limits.py)
     ]
     if not debug:
         extensions.append(lambda: MaskUnexpectedErrors(should_mask_error=_is_unexpected))

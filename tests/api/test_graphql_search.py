@@ -227,7 +227,7 @@ async def test_similar_sessions_rank_by_prompt_meaning_exclude_the_session_and_o
     ]
     # Ada's session id is nothing to Mallory
     theirs = await client.query(SIMILAR, mallory, id=sessions["storm lighthouse"], first=5)
-    assert theirs == {"data": {"session": None}}
+    assert theirs["data"] == {"session": None}
 
 
 async def test_read_only_tokens_may_search_tokens_without_library_read_may_not(
