@@ -6,6 +6,7 @@ strings because ComfyUI seeds exceed GraphQL's 32-bit ``Int``.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -338,7 +339,13 @@ class SessionEdge:
 class SessionConnection:
     edges: list[SessionEdge] = strawberry.field(description="The sessions of this page, newest first")
     page_info: PageInfo = strawberry.field(description="Whether more (older) sessions follow, and from where")
-    total_count: int = strawberry.field(description="All of the viewer's sessions, not only this page's")
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="All of the viewer's sessions, not only this page's")
+    async def total_count(self, info: Info[RequestContext, None]) -> int:
+        # counted only when asked for: a count reads every session of the viewer
+        async with info.context.session_factory() as db:
+            return await queries.session_count(db, self.user_id)
 
 
 @strawberry.type(description="The artist the API token belongs to")
@@ -364,7 +371,6 @@ class Viewer(Node):
         user_id = info.context.user_id
         async with info.context.session_factory() as db:
             rows = await queries.session_page(db, user_id, limit=limit, after=key)
-            total = await queries.session_count(db, user_id)
         edges = [
             SessionEdge(
                 node=Session.from_row(row), cursor=encode_cursor(_SESSION_CURSOR, row.started_at, row.id)
@@ -376,7 +382,7 @@ class Viewer(Node):
             page_info=PageInfo(
                 has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
             ),
-            total_count=total,
+            user_id=user_id,
         )
 
     @strawberry.field(
