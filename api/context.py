@@ -35,7 +35,7 @@ class RequestContext:
     """arq's Redis pool for enqueueing reflections; ``None`` without Redis (the sweeper enqueues)."""
     connection_params: dict[str, object] | None = None
     """A subscription's ``connection_init`` payload (strawberry sets it; may carry the token)."""
-    session_thumbnails: DataLoader[uuid.UUID, list[Asset]] = field(init=False)
+    session_thumbnails: DataLoader[uuid.UUID, list[queries.ThumbnailRef]] = field(init=False)
     session_first_assets: DataLoader[tuple[uuid.UUID, int], list[Asset]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""
     session_phases: DataLoader[uuid.UUID, list[Phase]] = field(init=False)
@@ -59,7 +59,7 @@ class RequestContext:
             raise PermissionError("no authenticated user in this request")
         return self.principal.user_id
 
-    async def _load_thumbnails(self, session_ids: list[uuid.UUID]) -> list[list[Asset]]:
+    async def _load_thumbnails(self, session_ids: list[uuid.UUID]) -> list[list[queries.ThumbnailRef]]:
         async with self.session_factory() as db:
             found = await queries.thumbnails_of_sessions(
                 db, self.user_id, session_ids, SESSION_THUMBNAILS_MAX

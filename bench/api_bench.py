@@ -45,10 +45,9 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-
-import api
 from sqlalchemy import func, select, text
 
+import api
 from bench.recluster_bench import one_artist_history
 from catalog.accounts import service as accounts
 from catalog.database import create_database_engine, create_session_factory, unit_of_work
@@ -249,7 +248,14 @@ class Server:
             "ATELIER_SECRET_KEY": SECRET_KEY,
             "PYTHONPATH": str(REPO_ROOT),
         }
-        command = [str(Path(sys.executable).with_name("atelier")), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [
+            str(Path(sys.executable).with_name("atelier")),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         if workers != 1:
             command += ["--workers", str(workers)]
         self.log = (serve_home / "serve.log").open("wb")  # JSON lines: one per request
@@ -257,8 +263,8 @@ class Server:
             command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=self.log
         )
 
-    async def until_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
+    async def until_ready(self) -> None:
+        deadline = time.monotonic() + 60.0
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"atelier serve exited with {self.process.returncode}")
@@ -416,10 +422,7 @@ async def measure_load(port: int, token: str, clients: int, seconds: float, work
 
 
 async def run(arguments: argparse.Namespace) -> str:
-    home = Path(os.environ.get("ATELIER_BENCH_HOME", BENCH_DIR / "out" / "api_bench_home"))
-    if arguments.rebuild:
-        shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True, exist_ok=True)
+    home = arguments.home
     servers = EmbeddedServers(AtelierSettings(home=home, database_url=None, redis_url=None))
     urls = servers.start()
     try:
@@ -457,8 +460,9 @@ def report(
     lines = [
         f"# GraphQL API speed — {library.assets:,} assets of one user, {library.sessions:,} sessions",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}; "
-        f"embedded PostgreSQL 18. Library {built}. `atelier serve` on loopback, plain HTTP/1.1 keep-alive; "
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared), "
+        f"Python {platform.python_version()}; embedded PostgreSQL 18. Library {built}. "
+        "`atelier serve` on loopback, plain HTTP/1.1 keep-alive; "
         f"raw SQL by asyncpg in the same run ({arguments.repeats} requests each, interleaved).",
         "",
         "| request | GraphQL p50 | GraphQL p90 | same rows by raw SQL p50 | ratio |",
@@ -503,7 +507,12 @@ def main() -> None:
         help="comma-separated `--workers` values to load (pages are timed with the first)",
     )
     parser.add_argument("--rebuild", action="store_true", help="build the library again")
-    print(asyncio.run(run(parser.parse_args())))
+    arguments = parser.parse_args()
+    arguments.home = Path(os.environ.get("ATELIER_BENCH_HOME", BENCH_DIR / "out" / "api_bench_home"))
+    if arguments.rebuild:
+        shutil.rmtree(arguments.home, ignore_errors=True)
+    arguments.home.mkdir(parents=True, exist_ok=True)
+    print(asyncio.run(run(arguments)))
 
 
 if __name__ == "__main__":

@@ -65,7 +65,6 @@ class RequestChecks(SchemaExtension):
                     error, pre_execution=isinstance(result, PreExecutionError), data=result.data
                 )
 
-
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         memo, key = self._valid_documents, self._memo_key

@@ -55,6 +55,6 @@ class ParsedDocuments(ParserCache):
         context = self.execution_context
         try:
             context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
-        except Exception:  # noqa: BLE001 - strawberry parses it again and reports why
+        except Exception:
             context.graphql_document = None
         yield

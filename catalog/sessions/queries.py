@@ -12,8 +12,8 @@ Orders (stable, unique thanks to the id tie-break):
 Columns: the API's asset reads (:func:`asset_page`, :func:`first_assets_of_sessions`,
 :func:`assets_by_ids`) leave out the visual embedding and the ``extra`` JSONB (:data:`API_ASSET_LOAD`):
 nothing the API shows reads them, and decoding a vector per row was most of a page's database cost.
-Reading one of them from such a row raises (``raiseload``) instead of loading it lazily; thumbnail
-rows (:func:`thumbnails_of_sessions`) carry only what a thumbnail and its order need.
+Reading one of them from such a row raises (``raiseload``) instead of loading it lazily; thumbnails
+(:func:`thumbnails_of_sessions`) are plain :class:`ThumbnailRef` values, not rows.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from typing import TypeVar
 from sqlalchemy import ARRAY, any_, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer, load_only
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.interfaces import ORMOption
+from sqlalchemy.sql import Subquery
 
 from catalog.models import Asset, LineageEdge, Phase, Session
 
@@ -38,17 +39,6 @@ _counter_key = func.coalesce(Asset.file_counter, _NO_COUNTER)
 _name_key = func.coalesce(Asset.file_name, "")
 API_ASSET_LOAD = (defer(Asset.visual_embedding, raiseload=True), defer(Asset.extra, raiseload=True))
 """Loader options for assets the API reads: everything but the visual embedding and ``extra``."""
-_THUMBNAIL_LOAD = load_only(
-    Asset.id,
-    Asset.user_id,
-    Asset.session_id,
-    Asset.thumbnail_sha256,
-    Asset.created_at,
-    Asset.file_counter,
-    Asset.file_name,
-    raiseload=True,
-)
-"""A thumbnail's asset: its id, owner, session, thumbnail address and stream-order key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,33 +100,46 @@ async def asset_page(
     return list(await session.scalars(statement))
 
 
+@dataclass(frozen=True, slots=True)
+class ThumbnailRef:
+    """What a session card's thumbnail needs of an asset (not an ORM row: a card shows nine)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    thumbnail_sha256: str
+
+
 async def thumbnails_of_sessions(
     session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID], per_session: int
-) -> dict[uuid.UUID, list[Asset]]:
+) -> dict[uuid.UUID, list[ThumbnailRef]]:
     """The first ``per_session`` assets with a thumbnail of each session, in stream order (one query)."""
-    return await first_assets_of_sessions(session, user_id, session_ids, per_session, with_thumbnail=True)
-
-
-async def first_assets_of_sessions(
-    session: AsyncSession,
-    user_id: uuid.UUID,
-    session_ids: Sequence[uuid.UUID],
-    per_session: int,
-    *,
-    with_thumbnail: bool = False,
-) -> dict[uuid.UUID, list[Asset]]:
-    """The first ``per_session`` assets of each session in stream order, for many sessions in one query
-    (with the columns of :data:`API_ASSET_LOAD`, or of a thumbnail with ``with_thumbnail``)."""
-    found: dict[uuid.UUID, list[Asset]] = {session_id: [] for session_id in session_ids}
+    found: dict[uuid.UUID, list[ThumbnailRef]] = {session_id: [] for session_id in session_ids}
     if not session_ids:
         return found
+    ranked = _ranked_in_sessions(user_id, session_ids, with_thumbnail=True)
+    statement = (
+        select(ranked.c.session_id, ranked.c.id, ranked.c.thumbnail_sha256)
+        .where(ranked.c.position <= per_session)
+        .order_by(ranked.c.session_id, ranked.c.position)
+    )
+    for session_id, asset_id, sha in await session.execute(statement):
+        found[session_id].append(ThumbnailRef(asset_id, user_id, sha))
+    return found
+
+
+def _ranked_in_sessions(
+    user_id: uuid.UUID, session_ids: Sequence[uuid.UUID], *, with_thumbnail: bool
+) -> Subquery:
+    """The user's assets of ``session_ids`` (those with a thumbnail only, if asked) with their
+    ``position`` (1, 2, …) in their session's stream order: a subquery of id, session_id,
+    thumbnail_sha256 and position."""
     position = (
         func.row_number()
         .over(partition_by=Asset.session_id, order_by=(Asset.created_at, _counter_key, _name_key, Asset.id))
         .label("position")
     )
-    ranked = (
-        select(Asset.id, position)
+    return (
+        select(Asset.id, Asset.session_id, Asset.thumbnail_sha256, position)
         .where(
             Asset.user_id == user_id,
             Asset.session_id.in_(list(session_ids)),
@@ -144,9 +147,23 @@ async def first_assets_of_sessions(
         )
         .subquery()
     )
+
+
+async def first_assets_of_sessions(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    session_ids: Sequence[uuid.UUID],
+    per_session: int,
+) -> dict[uuid.UUID, list[Asset]]:
+    """The first ``per_session`` assets of each session in stream order, for many sessions in one query
+    (with the columns of :data:`API_ASSET_LOAD`)."""
+    found: dict[uuid.UUID, list[Asset]] = {session_id: [] for session_id in session_ids}
+    if not session_ids:
+        return found
+    ranked = _ranked_in_sessions(user_id, session_ids, with_thumbnail=False)
     statement = (
         select(Asset)
-        .options(*((_THUMBNAIL_LOAD,) if with_thumbnail else API_ASSET_LOAD))
+        .options(*API_ASSET_LOAD)
         .join(ranked, ranked.c.id == Asset.id)
         .where(ranked.c.position <= per_session)
         .order_by(Asset.session_id, ranked.c.position)
