@@ -101,3 +101,28 @@ async def test_a_session_assets_page_takes_four_statements_for_2_or_50_assets(
     # the token, the session, its page of assets (first page batched, later pages by cursor), parents
     assert [page["statements"].total() for page in pages] == [4, 4, 4], [p["statements"] for p in pages]
     assert pages[0]["statements"] == pages[1]["statements"]
+
+
+async def test_parents_loaded_by_the_page_are_the_same_through_fragments(
+    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    token = await _demo_token(session_factory, settings, tmp_path)
+    listing = await client.query(
+        "{ viewer { sessions(first: 50) { edges { node { id assetCount } } } } }", token
+    )
+    biggest = max(listing["data"]["viewer"]["sessions"]["edges"], key=lambda edge: edge["node"]["assetCount"])
+    direct = """query($id: ID!) { session(id: $id) { assets(first: 100) { edges { node {
+        id parent { parentId kind confidence } } } } } }"""
+    named = """query($id: ID!) { session(id: $id) { assets(first: 100) { ...Page } } }
+        fragment Page on AssetConnection { edges { node { id ...Parent } } }
+        fragment Parent on Asset { parent { parentId kind confidence } }"""
+    inline = """query($id: ID!) { session(id: $id) { assets(first: 100) { ... on AssetConnection {
+        edges { ... { node { id ... on Asset { parent { parentId kind confidence } } } } } } } } }"""
+    answers = []
+    for document in (direct, named, inline):
+        with counted() as statements:
+            body = await client.query(document, token, id=biggest["node"]["id"])
+        assert Counter(statements).total() == 4, statements
+        answers.append(body["data"]["session"]["assets"]["edges"])
+    assert answers[0] == answers[1] == answers[2]
+    assert sum(edge["node"]["parent"] is not None for edge in answers[0]) > 5
