@@ -40,7 +40,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -236,9 +236,11 @@ def _free_port() -> int:
 class Server:
     """``atelier serve`` in a subprocess on loopback, against the bench's database and Redis."""
 
-    def __init__(self, home: Path, database_url: str, redis_url: str, workers: int) -> None:
+    def __init__(
+        self, home: Path, database_url: str, redis_url: str, workers: int, checkout: Path = REPO_ROOT
+    ) -> None:
         self.port = _free_port()
-        serve_home = home / f"serve-{workers}"
+        serve_home = home / f"serve-{workers}-{checkout.name}"
         serve_home.mkdir(parents=True, exist_ok=True)
         env = os.environ | {
             "DATABASE_URL": database_url,
@@ -246,7 +248,7 @@ class Server:
             "ATELIER_HOME": str(serve_home),
             "ATELIER_EMBED_WORKER": "false",
             "ATELIER_SECRET_KEY": SECRET_KEY,
-            "PYTHONPATH": str(REPO_ROOT),
+            "PYTHONPATH": str(checkout),
         }
         command = [
             str(Path(sys.executable).with_name("atelier")),
@@ -260,7 +262,7 @@ class Server:
             command += ["--workers", str(workers)]
         self.log = (serve_home / "serve.log").open("wb")  # JSON lines: one per request
         self.process = subprocess.Popen(
-            command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=self.log
+            command, env=env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=self.log
         )
 
     async def until_ready(self) -> None:
@@ -280,6 +282,11 @@ class Server:
             await asyncio.sleep(0.2)
         raise RuntimeError("atelier serve did not answer /healthz in time")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server's processes (Linux ``/proc``): less
+        sensitive than wall time to other work on a shared machine."""
+        return _cpu_seconds(self.process.pid)
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -288,6 +295,17 @@ class Server:
             self.process.kill()
             self.process.wait()
         self.log.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its live descendants."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_seconds(int(child)) for child in children)
 
 
 # --- measurements --------------------------------------------------------------------------------
@@ -314,10 +332,14 @@ class PageTiming:
     name: str
     api_ms: list[float]
     raw_ms: list[float]
+    server_cpu_ms: float
+    """The server's CPU time per request (mean)."""
 
 
-async def measure_pages(port: int, database_url: str, library: Library, repeats: int) -> list[PageTiming]:
-    client = await Connection.open(port, library.big_token)
+async def measure_pages(
+    server: Server, database_url: str, library: Library, repeats: int
+) -> list[PageTiming]:
+    client = await Connection.open(server.port, library.big_token)
     raw = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
     user_id = library.big_user_id
     try:
@@ -371,10 +393,14 @@ async def measure_pages(port: int, database_url: str, library: Library, repeats:
             # interleaved rounds, so a burst of load from elsewhere hits both sides alike
             api_ms: list[float] = []
             raw_ms: list[float] = []
+            cpu = 0.0
             for _ in range(4):
-                api_ms += await _timed(api_call, repeats // 4, warmup=5)
+                await _timed(api_call, 0, warmup=5)
+                before = server.cpu_seconds()
+                api_ms += await _timed(api_call, repeats // 4, warmup=0)
+                cpu += server.cpu_seconds() - before
                 raw_ms += await _timed(raw_call, repeats // 4, warmup=5)
-            timings.append(PageTiming(name, api_ms, raw_ms))
+            timings.append(PageTiming(name, api_ms, raw_ms, 1000 * cpu / len(api_ms)))
         return timings
     finally:
         await client.close()
@@ -387,14 +413,15 @@ class LoadResult:
     requests: int
     seconds: float
     latencies_ms: list[float]
+    server_cpu_seconds: float
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
 
 
-async def measure_load(port: int, token: str, clients: int, seconds: float, workers: int) -> LoadResult:
-    connections = [await Connection.open(port, token) for _ in range(clients)]
+async def measure_load(server: Server, token: str, clients: int, seconds: float, workers: int) -> LoadResult:
+    connections = [await Connection.open(server.port, token) for _ in range(clients)]
 
     async def warm(connection: Connection) -> None:  # every worker's caches and pool, all at once:
         for _ in range(3):  # a connection idle past uvicorn's keep-alive (5 s) would be closed
@@ -410,12 +437,12 @@ async def measure_load(port: int, token: str, clients: int, seconds: float, work
             await connection.post(SESSIONS_PAGE)
             latencies.append((time.perf_counter() - started) * 1000)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), server.cpu_seconds()
     await asyncio.gather(*(client(connection) for connection in connections))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, server.cpu_seconds() - cpu
     for connection in connections:
         await connection.close()
-    return LoadResult(workers, len(latencies), elapsed, latencies)
+    return LoadResult(workers, len(latencies), elapsed, latencies, cpu)
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -429,17 +456,28 @@ async def run(arguments: argparse.Namespace) -> str:
         library = await prepare_library(urls.database_url, home, arguments.assets)
         page_timings: list[PageTiming] = []
         loads: list[LoadResult] = []
+        if arguments.compare is not None:  # another checkout first (e.g. main): a before in the same run
+            server = Server(home, urls.database_url, urls.redis_url, 1, arguments.compare)
+            try:
+                await server.until_ready()
+                before = await measure_pages(server, urls.database_url, library, arguments.repeats)
+                page_timings += [
+                    replace(page, name=f"{page.name} — `{arguments.compare.name}`") for page in before
+                ]
+                loads.append(
+                    await measure_load(server, library.demo_token, arguments.clients, arguments.seconds, 0)
+                )
+            finally:
+                server.stop()
         for workers in arguments.workers:
             server = Server(home, urls.database_url, urls.redis_url, workers)
             try:
                 await server.until_ready()
                 if workers == arguments.workers[0]:
-                    page_timings = await measure_pages(
-                        server.port, urls.database_url, library, arguments.repeats
-                    )
+                    page_timings += await measure_pages(server, urls.database_url, library, arguments.repeats)
                 loads.append(
                     await measure_load(
-                        server.port, library.demo_token, arguments.clients, arguments.seconds, workers
+                        server, library.demo_token, arguments.clients, arguments.seconds, workers
                     )
                 )
             finally:
@@ -462,31 +500,35 @@ def report(
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared), "
         f"Python {platform.python_version()}; embedded PostgreSQL 18. Library {built}. "
+        f"Load average at the end: {os.getloadavg()[0]:.1f} (other work shares the cores). "
         "`atelier serve` on loopback, plain HTTP/1.1 keep-alive; "
         f"raw SQL by asyncpg in the same run ({arguments.repeats} requests each, interleaved).",
         "",
-        "| request | GraphQL p50 | GraphQL p90 | same rows by raw SQL p50 | ratio |",
-        "|---|---:|---:|---:|---:|",
+        "| request | GraphQL p50 | GraphQL p90 | server CPU per request | same rows by raw SQL p50 | ratio |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for page in pages:
         api, raw = statistics.median(page.api_ms), statistics.median(page.raw_ms)
         lines.append(
-            f"| {page.name} | {api:.1f} ms | {_percentile(page.api_ms, 0.9):.1f} ms | {raw:.2f} ms | "
-            f"{api / raw:.1f}× |"
+            f"| {page.name} | {api:.1f} ms | {_percentile(page.api_ms, 0.9):.1f} ms | "
+            f"{page.server_cpu_ms:.1f} ms | {raw:.2f} ms | {api / raw:.1f}× |"
         )
     lines += [
         "",
         f"Load: {arguments.clients} concurrent clients for {arguments.seconds:.0f} s on the demo user's "
         "sessions page (20 cards, 9 thumbnails each, phases).",
         "",
-        "| `atelier serve` | requests/s | p50 | p99 |",
-        "|---|---:|---:|---:|",
+        "| `atelier serve` | requests/s | p50 | p99 | server CPU per request |",
+        "|---|---:|---:|---:|---:|",
     ]
     for load in loads:
         label = "1 process" if load.workers == 1 else f"`--workers {load.workers}`"
+        if load.workers == 0:
+            label = f"1 process — `{arguments.compare.name}`"
         lines.append(
             f"| {label} | {load.rate:.0f} | {statistics.median(load.latencies_ms):.1f} ms | "
-            f"{_percentile(load.latencies_ms, 0.99):.1f} ms |"
+            f"{_percentile(load.latencies_ms, 0.99):.1f} ms | "
+            f"{1000 * load.server_cpu_seconds / max(load.requests, 1):.1f} ms |"
         )
     text_report = "\n".join(lines)
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -507,6 +549,12 @@ def main() -> None:
         help="comma-separated `--workers` values to load (pages are timed with the first)",
     )
     parser.add_argument("--rebuild", action="store_true", help="build the library again")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        help="another checkout (e.g. of main) to measure first, 1 process, in the same run",
+    )
     arguments = parser.parse_args()
     arguments.home = Path(os.environ.get("ATELIER_BENCH_HOME", BENCH_DIR / "out" / "api_bench_home"))
     if arguments.rebuild:
