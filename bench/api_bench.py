@@ -21,7 +21,9 @@ keep-alive to it from this process (a minimal client: httpx would cost more CPU 
   demo user's sessions page (20 cards, 9 thumbnails each, phases): requests per second, p50 and p99,
   once per ``--workers`` value.
 
-Run: ``python -m bench.api_bench [--assets 200000] [--workers 1,2]``. Writes ``bench/out/api_bench.md``.
+Run: ``python -m bench.api_bench [--assets 200000] [--workers 1,2] [--compare ../main]``
+(``--compare``: another checkout's ``atelier serve``, measured first in the same run, as a before).
+Writes ``bench/out/api_bench.md``.
 The machine may be shared: compare ratios within one run rather than absolute times across runs.
 """
 

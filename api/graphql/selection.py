@@ -1,8 +1,8 @@
 """Whether a resolver's field selects a nested field, through fragments (named and inline).
 
 Used to fetch, in the page's own resolver, what every item of the page would otherwise load one by
-one (e.g. each asset's ``parent``): a value ready when the item is resolved keeps that item's
-resolution synchronous, which graphql-core completes far faster than an awaited one.
+one (e.g. each session card's ``thumbnails`` and ``phases``): a value ready when the item is resolved
+keeps that item's resolution synchronous, which graphql-core completes far faster than an awaited one.
 """
 
 from __future__ import annotations

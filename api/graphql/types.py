@@ -42,7 +42,6 @@ from api.graphql.reflections import (
 )
 from api.graphql.selection import selects
 from catalog.models import Asset as AssetRow
-from catalog.models import LineageEdge
 from catalog.models import Phase as PhaseRow
 from catalog.models import Session as SessionRow
 from catalog.sessions import queries
@@ -78,10 +77,6 @@ class LineageLink:
             "0–1: ≥ 0.9 when the files say so explicitly, below when inferred from prompts and parameters"
         )
     )
-
-
-_NOT_LOADED = object()
-"""An asset's parent not loaded with its page (``Asset.preloaded_parent``)."""
 
 
 @strawberry.type(description="One generated image and the generation parameters read from its file")
@@ -121,14 +116,10 @@ class Asset(Node):
     denoise: float | None = strawberry.field(
         description="Denoising strength 0–1 as the tool recorded it; null when unknown"
     )
-    preloaded_parent: strawberry.Private[object] = _NOT_LOADED
-    """The parent, when the page that made this asset loaded its assets' parents (else loaded alone)."""
 
     @classmethod
-    def from_row(cls, row: AssetRow, parent: object = _NOT_LOADED) -> Asset:
-        """``parent``: the asset's ``LineageEdge`` or ``None``, when its page loaded them."""
+    def from_row(cls, row: AssetRow) -> Asset:
         return cls(
-            preloaded_parent=parent if parent is _NOT_LOADED else _link(cast(LineageEdge | None, parent)),
             row=row,
             id=encode_id("Asset", row.id),
             tool=row.tool,
@@ -163,22 +154,13 @@ class Asset(Node):
         return info.context.thumbnail_signer.url(self.row.user_id, self.row.thumbnail_sha256)
 
     @strawberry.field(description="The most likely parent inside the session, if any")
-    def parent(self, info: Info[RequestContext, None]) -> LineageLink | None:
-        if self.preloaded_parent is not _NOT_LOADED:  # resolved synchronously: no await per asset
-            return cast(LineageLink | None, self.preloaded_parent)
-        # graphql-core awaits an awaitable that a plain resolver returns, like an async resolver's
-        return cast(LineageLink | None, self._load_parent(info))
-
-    async def _load_parent(self, info: Info[RequestContext, None]) -> LineageLink | None:
-        return _link(await info.context.asset_parents.load(self.row.id))
-
-
-def _link(edge: LineageEdge | None) -> LineageLink | None:
-    if edge is None:
-        return None
-    return LineageLink(
-        parent_id=encode_id("Asset", edge.parent_asset_id), kind=edge.kind, confidence=edge.confidence
-    )
+    async def parent(self, info: Info[RequestContext, None]) -> LineageLink | None:
+        edge = await info.context.asset_parents.load(self.row.id)
+        if edge is None:
+            return None
+        return LineageLink(
+            parent_id=encode_id("Asset", edge.parent_asset_id), kind=edge.kind, confidence=edge.confidence
+        )
 
 
 @strawberry.type(description="One image with its cursor")
@@ -326,21 +308,15 @@ class Session(Node):
         else:
             async with info.context.session_factory() as db:
                 rows = await queries.asset_page(db, info.context.user_id, self.row.id, limit=limit, after=key)
-        has_next, rows = len(rows) > limit, rows[:limit]
-        parents: dict[uuid.UUID, LineageEdge | None] | None = None
-        if rows and selects(info, ("edges", "node", "parent")):  # one batch (the loader's), then sync
-            found = await info.context.asset_parents.load_many([row.id for row in rows])
-            parents = {row.id: edge for row, edge in zip(rows, found, strict=True)}
         edges = [
-            AssetEdge(
-                node=Asset.from_row(row) if parents is None else Asset.from_row(row, parents[row.id]),
-                cursor=_asset_cursor(queries.asset_key(row)),
-            )
-            for row in rows
+            AssetEdge(node=Asset.from_row(row), cursor=_asset_cursor(queries.asset_key(row)))
+            for row in rows[:limit]
         ]
         return AssetConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
+            ),
         )
 
 

@@ -103,26 +103,24 @@ async def test_a_session_assets_page_takes_four_statements_for_2_or_50_assets(
     assert pages[0]["statements"] == pages[1]["statements"]
 
 
-async def test_parents_loaded_by_the_page_are_the_same_through_fragments(
+async def test_cards_are_the_same_through_fragments(
     client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
 ) -> None:
+    """The page loads its cards' thumbnails and phases when they are selected, however fragments
+    spread them; the cards say the same as when selected directly."""
     token = await _demo_token(session_factory, settings, tmp_path)
-    listing = await client.query(
-        "{ viewer { sessions(first: 50) { edges { node { id assetCount } } } } }", token
-    )
-    biggest = max(listing["data"]["viewer"]["sessions"]["edges"], key=lambda edge: edge["node"]["assetCount"])
-    direct = """query($id: ID!) { session(id: $id) { assets(first: 100) { edges { node {
-        id parent { parentId kind confidence } } } } } }"""
-    named = """query($id: ID!) { session(id: $id) { assets(first: 100) { ...Page } } }
-        fragment Page on AssetConnection { edges { node { id ...Parent } } }
-        fragment Parent on Asset { parent { parentId kind confidence } }"""
-    inline = """query($id: ID!) { session(id: $id) { assets(first: 100) { ... on AssetConnection {
-        edges { ... { node { id ... on Asset { parent { parentId kind confidence } } } } } } } } }"""
+    direct = """{ viewer { sessions(first: 50) { edges { node {
+        id thumbnails(first: 4) { assetId url } phases { id label } } } } } }"""
+    named = """{ viewer { sessions(first: 50) { ...Page } } }
+        fragment Page on SessionConnection { edges { node { id ...Card } } }
+        fragment Card on Session { thumbnails(first: 4) { assetId url } phases { id label } }"""
+    inline = """{ viewer { sessions(first: 50) { ... on SessionConnection { edges { ... { node { id
+        ... on Session { thumbnails(first: 4) { assetId url } } ... { phases { id label } } } } } } } } }"""
     answers = []
     for document in (direct, named, inline):
         with counted() as statements:
-            body = await client.query(document, token, id=biggest["node"]["id"])
+            body = await client.query(document, token)
         assert Counter(statements).total() == 4, statements
-        answers.append(body["data"]["session"]["assets"]["edges"])
+        answers.append(body["data"]["viewer"]["sessions"]["edges"])
     assert answers[0] == answers[1] == answers[2]
-    assert sum(edge["node"]["parent"] is not None for edge in answers[0]) > 5
+    assert len(answers[0]) == 15 and all(len(edge["node"]["thumbnails"]) == 4 for edge in answers[0])
