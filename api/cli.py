@@ -483,12 +483,20 @@ def serve(
     with_demo: Annotated[
         bool, typer.Option(help="Import the demo library first if the user has none")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="HTTP worker processes sharing the port (e.g. one per core); the background worker "
+            "and embedded servers still run once",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the GraphQL API (and, by default, the background worker)."""
     from api.serve_command import serve_forever
     from catalog.settings import load_settings
 
-    _guard(lambda: serve_forever(load_settings(), host=host, port=port, with_demo=with_demo))
+    _guard(lambda: serve_forever(load_settings(), host=host, port=port, with_demo=with_demo, workers=workers))
 
 
 @app.command()

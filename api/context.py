@@ -51,7 +51,7 @@ class RequestContext:
     """Per-token cost budget in Redis (:mod:`api.graphql.cost_limits`); ``None`` without Redis."""
     client_address: str | None = None
     """The client's IP address: the budget key of anonymous requests."""
-    session_thumbnails: DataLoader[uuid.UUID, list[Asset]] = field(init=False)
+    session_thumbnails: DataLoader[uuid.UUID, list[queries.ThumbnailRef]] = field(init=False)
     session_first_assets: DataLoader[tuple[uuid.UUID, int], list[Asset]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""
     session_phases: DataLoader[uuid.UUID, list[Phase]] = field(init=False)
@@ -99,7 +99,7 @@ class RequestContext:
             raise PermissionError("no authenticated user in this request")
         return self.principal.user_id
 
-    async def _load_thumbnails(self, session_ids: list[uuid.UUID]) -> list[list[Asset]]:
+    async def _load_thumbnails(self, session_ids: list[uuid.UUID]) -> list[list[queries.ThumbnailRef]]:
         async with self.session_factory() as db:
             found = await queries.thumbnails_of_sessions(
                 db, self.user_id, session_ids, SESSION_THUMBNAILS_MAX

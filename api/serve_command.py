@@ -48,7 +48,9 @@ console = Console(stderr=True)
 EXAMPLE_QUERY = "{ viewer { sessions(first: 5) { edges { node { label assetCount startedAt tool } } } } }"
 
 
-def serve_forever(settings: AtelierSettings, *, host: str | None, port: int | None, with_demo: bool) -> None:
+def serve_forever(
+    settings: AtelierSettings, *, host: str | None, port: int | None, with_demo: bool, workers: int = 1
+) -> None:
     # uvicorn captures SIGINT/SIGTERM while serving and re-raises them afterwards with the handler it
     # found installed: ours turns that into SystemExit, so the finally blocks below stop the servers.
     exit_on_sigterm()
@@ -57,7 +59,10 @@ def serve_forever(settings: AtelierSettings, *, host: str | None, port: int | No
     try:
         with running_services(settings) as resolved:
             token = asyncio.run(_prepare_demo(resolved)) if with_demo else None
-            asyncio.run(_serve(resolved, host or resolved.host, port or resolved.port, token))
+            if workers > 1:  # api.serve_workers: N processes serve, this one runs the jobs
+                _serve_with_workers(resolved, host or resolved.host, port or resolved.port, token, workers)
+            else:
+                asyncio.run(_serve(resolved, host or resolved.host, port or resolved.port, token))
     finally:
         if lock is not None:
             lock.release()
@@ -140,6 +145,29 @@ async def _serve(settings: AtelierSettings, host: str, port: int, token: str | N
         if worker is not None and worker_task is not None:
             await finish_jobs_in_hand(worker, worker_task)  # bounded: api.graceful_shutdown
             await worker.close()
+
+
+def _serve_with_workers(
+    settings: AtelierSettings, host: str, port: int, token: str | None, workers: int
+) -> None:
+    from api.serve_workers import serve_with_workers
+
+    configure_json_logging()
+
+    async def jobs(stop: asyncio.Event) -> None:
+        """The in-process worker and the watched folders, once, beside the serving processes."""
+        worker = build_worker(settings) if settings.embed_worker else None
+        worker_task = asyncio.create_task(worker.async_run()) if worker is not None else None
+        try:
+            async with _watching_folders(settings):
+                await stop.wait()
+        finally:
+            if worker is not None and worker_task is not None:
+                await finish_jobs_in_hand(worker, worker_task)
+                await worker.close()
+
+    _print_banner(host, port, token)
+    serve_with_workers(settings, host, port, workers, jobs)
 
 
 @contextlib.asynccontextmanager

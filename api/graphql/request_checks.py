@@ -12,7 +12,9 @@
   them alone. Listed after ``MaskErrors`` so this runs before it on the way out.
 
 The extension instance is made per operation (the schema takes a factory), and everything it knows
-about a request comes from that operation's execution context.
+about a request comes from that operation's execution context — except the schema's memo of documents
+that validated already (:mod:`api.graphql.validation_memo`): a remembered document skips validation;
+the variables are checked on every request all the same.
 """
 
 from __future__ import annotations
@@ -33,22 +35,28 @@ from graphql import (
     ExecutionResult as GraphQLExecutionResult,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from api.graphql import error_codes
+from api.graphql.validation_memo import ValidDocuments
 from catalog.text_values import text_problem
 
 
 class RequestChecks(SchemaExtension):
+    def __init__(self, valid_documents: ValidDocuments | None = None) -> None:
+        super().__init__()
+        self._valid_documents = valid_documents
+        self._memo_key: tuple[bytes, str | None] | None = None
+
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         # Before parsing, strawberry's ``operation_name`` is exactly what the client sent: only once
         # the document exists does it fall back to the first operation's name.
         assert context.graphql_document is None, "RequestChecks must see the operation before parsing"
-        context.validation_rules = (
-            *context.validation_rules,
-            _request_rule(context.operation_name, context.variables),
-        )
+        context.validation_rules = (*context.validation_rules, _request_rule(context.operation_name))
+        if self._valid_documents is not None and context.query is not None:
+            self._memo_key = ValidDocuments.key(context.query, context.operation_name)
         yield
         result = context.result  # strawberry's ExecutionResult, or graphql-core's after execution
         if isinstance(result, ExecutionResult | GraphQLExecutionResult) and result.errors:
@@ -56,6 +64,31 @@ class RequestChecks(SchemaExtension):
                 _tag_request_error(
                     error, pre_execution=isinstance(result, PreExecutionError), data=result.data
                 )
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        memo, key = self._valid_documents, self._memo_key
+        remembered = memo is not None and key is not None and key in memo
+        problems = [
+            GraphQLError(
+                f"Variable {where} {problem}; text cannot contain NUL or unpaired surrogates.",
+                extensions={"code": error_codes.BAD_USER_INPUT},
+            )
+            for where, problem in _variable_text_problems(context.variables or {})
+        ]
+        if problems:  # validated here, so the variables' errors come with the document's own
+            assert context.graphql_document is not None
+            context.pre_execution_errors = [
+                *problems,
+                *validate_document(
+                    context.schema._schema, context.graphql_document, context.validation_rules
+                ),
+            ]
+        elif remembered:
+            context.pre_execution_errors = []  # strawberry validates only when this is None
+        yield
+        if memo is not None and key is not None and not remembered and context.pre_execution_errors == []:
+            memo.add(key)
 
 
 def _tag_request_error(error: GraphQLError, *, pre_execution: bool, data: object) -> None:
@@ -77,9 +110,7 @@ def _is_coercion_error(error: GraphQLError) -> bool:
     return original is None or isinstance(original, GraphQLError | ValueError | TypeError)
 
 
-def _request_rule(
-    provided_operation_name: str | None, variables: Mapping[str, Any] | None
-) -> type[ASTValidationRule]:
+def _request_rule(provided_operation_name: str | None) -> type[ASTValidationRule]:
     class RequestRule(ValidationRule):
         def enter_document(self, node: DocumentNode, *_args: object) -> None:
             operations = [item for item in node.definitions if isinstance(item, OperationDefinitionNode)]
@@ -90,13 +121,6 @@ def _request_rule(
                         f"The document has {len(operations)} operations ({names}); "
                         "send `operationName` to say which one to run.",
                         extensions={"code": error_codes.BAD_REQUEST},
-                    )
-                )
-            for where, problem in _variable_text_problems(variables or {}):
-                self.report_error(
-                    GraphQLError(
-                        f"Variable {where} {problem}; text cannot contain NUL or unpaired surrogates.",
-                        extensions={"code": error_codes.BAD_USER_INPUT},
                     )
                 )
 

@@ -37,6 +37,7 @@ from api.graphql.purchases import CreditPack, credit_packs_field
 from api.graphql.reflections import Reflection, reflection_by_id, reflection_updates
 from api.graphql.request_checks import RequestChecks
 from api.graphql.types import Session, Viewer
+from api.graphql.validation_memo import ParsedDocuments, ValidDocuments
 from api.observability.request_observation import GraphQLOperationObserver
 from catalog.sessions import queries
 
@@ -166,10 +167,12 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=30),
         lambda: MaxTokensLimiter(max_token_count=4000),
         GraphQLOperationObserver,  # names the operation in the request's log line and metrics
+        lambda: ParsedDocuments(maxsize=256),  # a repeated document is parsed once (LRU, by its text)
         CostLimits,  # estimated cost: a maximum per request, a budget per token (api/graphql/cost_limits.py)
     ]
     if not debug:
         extensions.append(lambda: MaskUnexpectedErrors(should_mask_error=_is_unexpected))
     # last: on the way out it runs first, coding request errors before masking looks at them
-    extensions.append(RequestChecks)
+    valid_documents = ValidDocuments()  # this schema's documents that validated: not validated again
+    extensions.append(lambda: RequestChecks(valid_documents))
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

@@ -6,8 +6,10 @@ strings because ComfyUI seeds exceed GraphQL's 32-bit ``Int``.
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.types import Info
@@ -57,6 +59,7 @@ from api.graphql.reflections import (
     eligibility_of,
     viewer_reflections,
 )
+from api.graphql.selection import selects
 from catalog.models import Asset as AssetRow
 from catalog.models import Phase as PhaseRow
 from catalog.models import Session as SessionRow
@@ -290,9 +293,22 @@ class Session(Node):
     asset_count: int = strawberry.field(description="Images in the session")
     tool: str = strawberry.field(description="The generator used most in the session (ties: the first seen)")
 
+    preloaded_thumbnails: strawberry.Private[list[queries.ThumbnailRef] | None] = None
+    """The card's thumbnails, when the page of sessions loaded them for all its cards at once."""
+    preloaded_phases: strawberry.Private[list[PhaseRow] | None] = None
+    """The phases, when the page of sessions loaded them for all its sessions at once."""
+
     @classmethod
-    def from_row(cls, row: SessionRow) -> Session:
+    def from_row(
+        cls,
+        row: SessionRow,
+        thumbnails: list[queries.ThumbnailRef] | None = None,
+        phases: list[PhaseRow] | None = None,
+    ) -> Session:
+        """``thumbnails``/``phases``: loaded by the page for all its sessions (else loaded when asked)."""
         return cls(
+            preloaded_thumbnails=thumbnails,
+            preloaded_phases=phases,
             row=row,
             id=encode_id("Session", row.id),
             label=row.label,
@@ -311,7 +327,7 @@ class Session(Node):
         ),
         extensions=requires_scope(LIBRARY_READ),
     )
-    async def thumbnails(
+    def thumbnails(
         self,
         info: Info[RequestContext, None],
         first: Annotated[
@@ -320,15 +336,13 @@ class Session(Node):
     ) -> list[Thumbnail]:
         if not 1 <= first <= SESSION_THUMBNAILS_MAX:
             raise InvalidArgument(f"`first` must be between 1 and {SESSION_THUMBNAILS_MAX}, got {first}")
-        assets = await info.context.session_thumbnails.load(self.row.id)
-        signer = info.context.thumbnail_signer
-        return [
-            Thumbnail(
-                asset_id=encode_id("Asset", asset.id),
-                url=signer.url(asset.user_id, asset.thumbnail_sha256 or ""),
-            )
-            for asset in assets[:first]
-        ]
+        if self.preloaded_thumbnails is not None:  # resolved synchronously: no await per card
+            return _thumbnails(info, self.preloaded_thumbnails, first)
+        # graphql-core awaits an awaitable that a plain resolver returns, like an async resolver's
+        return cast(list[Thumbnail], self._load_thumbnails(info, first))
+
+    async def _load_thumbnails(self, info: Info[RequestContext, None], first: int) -> list[Thumbnail]:
+        return _thumbnails(info, await info.context.session_thumbnails.load(self.row.id), first)
 
     @strawberry.field(description="Whether the session is large enough for an AI reflection")
     def reflection_eligibility(self, info: Info[RequestContext, None]) -> ReflectionEligibility:
@@ -346,7 +360,12 @@ class Session(Node):
         return await info.context.session_summaries.load(self.row.id)
 
     @strawberry.field(description="The session's phases in time order")
-    async def phases(self, info: Info[RequestContext, None]) -> list[Phase]:
+    def phases(self, info: Info[RequestContext, None]) -> list[Phase]:
+        if self.preloaded_phases is not None:  # resolved synchronously: no await per session
+            return [Phase.from_row(phase) for phase in self.preloaded_phases]
+        return cast(list[Phase], self._load_phases(info))
+
+    async def _load_phases(self, info: Info[RequestContext, None]) -> list[Phase]:
         return [Phase.from_row(phase) for phase in await info.context.session_phases.load(self.row.id)]
 
     @strawberry.field(description="The session's images in stream order (generation time, then file order)")
@@ -425,6 +444,40 @@ class Session(Node):
         return await session_similar_sessions(info, self.row, first)
 
 
+def _thumbnails(
+    info: Info[RequestContext, None], assets: list[queries.ThumbnailRef], first: int
+) -> list[Thumbnail]:
+    signer = info.context.thumbnail_signer
+    return [
+        Thumbnail(
+            asset_id=encode_id("Asset", asset.id), url=signer.url(asset.user_id, asset.thumbnail_sha256)
+        )
+        for asset in assets[:first]
+    ]
+
+
+async def _card_parts(
+    info: Info[RequestContext, None], rows: list[SessionRow]
+) -> tuple[dict[uuid.UUID, list[queries.ThumbnailRef]] | None, dict[uuid.UUID, list[PhaseRow]] | None]:
+    """The thumbnails and phases of a page of sessions, each loaded (one batch, concurrently) only when
+    the page selects it, so every session of the page resolves them synchronously."""
+    ids = [row.id for row in rows]
+    want_thumbnails = bool(ids) and selects(info, ("edges", "node", "thumbnails"))
+    want_phases = bool(ids) and selects(info, ("edges", "node", "phases"))
+    thumbnails, phases = await asyncio.gather(
+        info.context.session_thumbnails.load_many(ids) if want_thumbnails else _nothing(),
+        info.context.session_phases.load_many(ids) if want_phases else _nothing(),
+    )
+    return (
+        None if thumbnails is None else dict(zip(ids, thumbnails, strict=True)),
+        None if phases is None else dict(zip(ids, phases, strict=True)),
+    )
+
+
+async def _nothing() -> None:
+    return None
+
+
 _ASSET_CURSOR = "asset"
 _SESSION_CURSOR = "session"
 
@@ -462,7 +515,13 @@ class SessionEdge:
 class SessionConnection:
     edges: list[SessionEdge] = strawberry.field(description="The sessions of this page, newest first")
     page_info: PageInfo = strawberry.field(description="Whether more (older) sessions follow, and from where")
-    total_count: int = strawberry.field(description="All of the viewer's sessions, not only this page's")
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="All of the viewer's sessions, not only this page's")
+    async def total_count(self, info: Info[RequestContext, None]) -> int:
+        # counted only when asked for: a count reads every session of the viewer
+        async with info.context.session_factory() as db:
+            return await queries.session_count(db, self.user_id)
 
 
 @strawberry.type(description="The artist the API token belongs to")
@@ -491,10 +550,15 @@ class Viewer(Node):
         user_id = info.context.user_id
         async with info.context.session_factory() as db:
             rows = await queries.session_page(db, user_id, limit=limit, after=key)
-            total = await queries.session_count(db, user_id)
+        thumbnails, phases = await _card_parts(info, rows[:limit])
         edges = [
             SessionEdge(
-                node=Session.from_row(row), cursor=encode_cursor(_SESSION_CURSOR, row.started_at, row.id)
+                node=Session.from_row(
+                    row,
+                    thumbnails=None if thumbnails is None else thumbnails[row.id],
+                    phases=None if phases is None else phases[row.id],
+                ),
+                cursor=encode_cursor(_SESSION_CURSOR, row.started_at, row.id),
             )
             for row in rows[:limit]
         ]
@@ -503,7 +567,7 @@ class Viewer(Node):
             page_info=PageInfo(
                 has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
             ),
-            total_count=total,
+            user_id=user_id,
         )
 
     @strawberry.field(

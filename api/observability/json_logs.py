@@ -1,9 +1,10 @@
 """Structured logs: one JSON object per line.
 
-Every line has ``time`` (UTC, ISO 8601, milliseconds), ``level``, ``logger`` and ``message``; lines
+Every line has ``time`` (UTC, ISO 8601, milliseconds), ``level``, ``logger``, ``message`` and ``pid``
+(the process: ``atelier serve --workers N`` runs several); lines
 written while a request is handled also carry its ``request_id`` (from :data:`REQUEST_ID`, set by
 :mod:`api.observability.request_observation`). Fields passed as ``extra={"fields": {...}}`` are added
-at the top level (never overriding the five above); an exception adds ``exception`` (the traceback).
+at the top level (never overriding the six above); an exception adds ``exception`` (the traceback).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import IO, Any
 REQUEST_ID: ContextVar[str | None] = ContextVar("atelier_request_id", default=None)
 """The id of the request being handled in this context (``None`` outside requests)."""
 
-RESERVED_KEYS = frozenset({"time", "level", "logger", "message", "request_id"})
+RESERVED_KEYS = frozenset({"time", "level", "logger", "message", "pid", "request_id"})
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
@@ -29,6 +30,7 @@ class JsonLogFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,
         }
         request_id = REQUEST_ID.get()
         if request_id is not None:

@@ -8,6 +8,12 @@ Orders (stable, unique thanks to the id tie-break):
 - sessions: newest first — ``(started_at DESC, id DESC)``;
 - a session's assets: stream order — ``(created_at, file_counter, file_name, id)``, nulls first for
   the counter and the name (``coalesce`` keeps the keyset comparison a plain row comparison).
+
+Columns: the API's asset reads (:func:`asset_page`, :func:`first_assets_of_sessions`,
+:func:`assets_by_ids`) leave out the visual embedding and the ``extra`` JSONB (:data:`API_ASSET_LOAD`):
+nothing the API shows reads them, and decoding a vector per row was most of a page's database cost.
+Reading one of them from such a row raises (``raiseload``) instead of loading it lazily; thumbnails
+(:func:`thumbnails_of_sessions`) are plain :class:`ThumbnailRef` values, not rows.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from typing import TypeVar
 from sqlalchemy import ARRAY, any_, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
+from sqlalchemy.orm.interfaces import ORMOption
+from sqlalchemy.sql import Subquery
 
 from catalog.models import Asset, LineageEdge, Phase, Session
 
@@ -28,6 +37,8 @@ _Owned = TypeVar("_Owned", Session, Asset)
 _NO_COUNTER = -(2**62)
 _counter_key = func.coalesce(Asset.file_counter, _NO_COUNTER)
 _name_key = func.coalesce(Asset.file_name, "")
+API_ASSET_LOAD = (defer(Asset.visual_embedding, raiseload=True), defer(Asset.extra, raiseload=True))
+"""Loader options for assets the API reads: everything but the visual embedding and ``extra``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +88,9 @@ async def session_count(session: AsyncSession, user_id: uuid.UUID) -> int:
 async def asset_page(
     session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, *, limit: int, after: AssetKey | None
 ) -> list[Asset]:
-    statement = select(Asset).where(Asset.user_id == user_id, Asset.session_id == session_id)
+    statement = (
+        select(Asset).options(*API_ASSET_LOAD).where(Asset.user_id == user_id, Asset.session_id == session_id)
+    )
     if after is not None:
         statement = statement.where(
             tuple_(Asset.created_at, _counter_key, _name_key, Asset.id)
@@ -87,32 +100,46 @@ async def asset_page(
     return list(await session.scalars(statement))
 
 
+@dataclass(frozen=True, slots=True)
+class ThumbnailRef:
+    """What a session card's thumbnail needs of an asset (not an ORM row: a card shows nine)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    thumbnail_sha256: str
+
+
 async def thumbnails_of_sessions(
     session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID], per_session: int
-) -> dict[uuid.UUID, list[Asset]]:
+) -> dict[uuid.UUID, list[ThumbnailRef]]:
     """The first ``per_session`` assets with a thumbnail of each session, in stream order (one query)."""
-    return await first_assets_of_sessions(session, user_id, session_ids, per_session, with_thumbnail=True)
-
-
-async def first_assets_of_sessions(
-    session: AsyncSession,
-    user_id: uuid.UUID,
-    session_ids: Sequence[uuid.UUID],
-    per_session: int,
-    *,
-    with_thumbnail: bool = False,
-) -> dict[uuid.UUID, list[Asset]]:
-    """The first ``per_session`` assets of each session in stream order, for many sessions in one query."""
-    found: dict[uuid.UUID, list[Asset]] = {session_id: [] for session_id in session_ids}
+    found: dict[uuid.UUID, list[ThumbnailRef]] = {session_id: [] for session_id in session_ids}
     if not session_ids:
         return found
+    ranked = _ranked_in_sessions(user_id, session_ids, with_thumbnail=True)
+    statement = (
+        select(ranked.c.session_id, ranked.c.id, ranked.c.thumbnail_sha256)
+        .where(ranked.c.position <= per_session)
+        .order_by(ranked.c.session_id, ranked.c.position)
+    )
+    for session_id, asset_id, sha in await session.execute(statement):
+        found[session_id].append(ThumbnailRef(asset_id, user_id, sha))
+    return found
+
+
+def _ranked_in_sessions(
+    user_id: uuid.UUID, session_ids: Sequence[uuid.UUID], *, with_thumbnail: bool
+) -> Subquery:
+    """The user's assets of ``session_ids`` (those with a thumbnail only, if asked) with their
+    ``position`` (1, 2, …) in their session's stream order: a subquery of id, session_id,
+    thumbnail_sha256 and position."""
     position = (
         func.row_number()
         .over(partition_by=Asset.session_id, order_by=(Asset.created_at, _counter_key, _name_key, Asset.id))
         .label("position")
     )
-    ranked = (
-        select(Asset.id, position)
+    return (
+        select(Asset.id, Asset.session_id, Asset.thumbnail_sha256, position)
         .where(
             Asset.user_id == user_id,
             Asset.session_id.in_(list(session_ids)),
@@ -120,8 +147,23 @@ async def first_assets_of_sessions(
         )
         .subquery()
     )
+
+
+async def first_assets_of_sessions(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    session_ids: Sequence[uuid.UUID],
+    per_session: int,
+) -> dict[uuid.UUID, list[Asset]]:
+    """The first ``per_session`` assets of each session in stream order, for many sessions in one query
+    (with the columns of :data:`API_ASSET_LOAD`)."""
+    found: dict[uuid.UUID, list[Asset]] = {session_id: [] for session_id in session_ids}
+    if not session_ids:
+        return found
+    ranked = _ranked_in_sessions(user_id, session_ids, with_thumbnail=False)
     statement = (
         select(Asset)
+        .options(*API_ASSET_LOAD)
         .join(ranked, ranked.c.id == Asset.id)
         .where(ranked.c.position <= per_session)
         .order_by(Asset.session_id, ranked.c.position)
@@ -239,17 +281,23 @@ async def sessions_by_ids(
 async def assets_by_ids(
     session: AsyncSession, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Asset]:
-    """The user's assets among ``asset_ids`` (one query); others' and unknown ids are absent."""
-    return await _owned_by_ids(session, Asset, user_id, asset_ids)
+    """The user's assets among ``asset_ids`` (one query; the columns of :data:`API_ASSET_LOAD`); others'
+    and unknown ids are absent."""
+    return await _owned_by_ids(session, Asset, user_id, asset_ids, options=API_ASSET_LOAD)
 
 
 async def _owned_by_ids(
-    session: AsyncSession, model: type[_Owned], user_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    session: AsyncSession,
+    model: type[_Owned],
+    user_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    *,
+    options: Sequence[ORMOption] = (),
 ) -> dict[uuid.UUID, _Owned]:
     """Rows of ``model`` (a table with ``id`` and ``user_id``) that ``user_id`` owns among ``ids``."""
     if not ids:
         return {}
-    statement = select(model).where(model.user_id == user_id, model.id.in_(list(ids)))
+    statement = select(model).options(*options).where(model.user_id == user_id, model.id.in_(list(ids)))
     return {row.id: row for row in await session.scalars(statement)}
 
 

@@ -1,0 +1,127 @@
+"""A fixed number of SQL statements per request, whatever the page size (issue 9, "Speed"): the
+sessions page (cards with thumbnails and phases) and a session's assets page, counted at the driver
+(``before_cursor_execute``) over real HTTP against the demo library."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from catalog.database import SessionFactory
+from catalog.demo_library import write_demo_library
+from catalog.importing.service import import_paths
+from catalog.settings import AtelierSettings
+from tests.api.conftest import GraphQLClient, make_user_with_token
+
+CARDS = """query($first: Int!) { viewer { sessions(first: $first) { edges { cursor node {
+    id label intent startedAt endedAt assetCount tool
+    thumbnails { assetId url } phases { id intent label startedAt endedAt assetCount } } }
+  pageInfo { hasNextPage endCursor } } } }"""
+CARDS_WITH_TOTAL = CARDS.replace("pageInfo {", "totalCount pageInfo {")
+ASSETS = """query($id: ID!, $first: Int!, $after: String) { session(id: $id) {
+  assets(first: $first, after: $after) { edges { cursor node { id tool fileName createdAt prompt seed
+    model loras { name weight } width height thumbnailUrl parent { parentId kind confidence } } }
+  pageInfo { hasNextPage endCursor } } } }"""
+
+
+@contextmanager
+def counted() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split())[:70])
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+async def _demo_token(session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path) -> str:
+    library = write_demo_library(tmp_path / "demo")
+    await import_paths(session_factory, settings, user_handle="artist", paths=[library.root])
+    return await make_user_with_token(session_factory, "artist")
+
+
+async def test_session_cards_take_four_statements_for_2_or_50_cards(
+    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    token = await _demo_token(session_factory, settings, tmp_path)
+    await client.query(CARDS, token, first=1)  # warm-up: the token's last_used_at is written once
+    with counted() as statements:
+        small = await client.query(CARDS, token, first=2)
+        small_statements = Counter(statements)
+        statements.clear()
+        large = await client.query(CARDS, token, first=50)
+        large_statements = Counter(statements)
+        statements.clear()
+        total = await client.query(CARDS_WITH_TOTAL, token, first=50)
+        total_statements = Counter(statements)
+    cards = large["data"]["viewer"]["sessions"]["edges"]
+    assert len(small["data"]["viewer"]["sessions"]["edges"]) == 2 and len(cards) == 15
+    assert all(card["node"]["thumbnails"] and card["node"]["phases"] for card in cards)
+    # the token, the page of sessions, then one batch each for thumbnails and phases
+    assert small_statements == large_statements, (small_statements, large_statements)
+    assert large_statements.total() == 4, large_statements
+    # totalCount is counted only when asked for: one statement more
+    assert total["data"]["viewer"]["sessions"]["totalCount"] == 15
+    assert total_statements.total() == 5, total_statements
+    assert "totalCount" not in str(large) and "count(" not in " ".join(large_statements)
+
+
+async def test_a_session_assets_page_takes_four_statements_for_2_or_50_assets(
+    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    token = await _demo_token(session_factory, settings, tmp_path)
+    listing = await client.query(
+        "{ viewer { sessions(first: 50) { edges { node { id assetCount } } } } }", token
+    )
+    biggest = max(listing["data"]["viewer"]["sessions"]["edges"], key=lambda edge: edge["node"]["assetCount"])
+    session_id = biggest["node"]["id"]
+    assert biggest["node"]["assetCount"] > 52
+    with counted() as statements:
+        pages = []
+        for first, after in ((2, None), (50, None), (50, "from-the-first")):
+            if after is not None:
+                after = pages[0]["data"]["session"]["assets"]["pageInfo"]["endCursor"]
+            statements.clear()
+            pages.append(await client.query(ASSETS, token, id=session_id, first=first, after=after))
+            pages[-1]["statements"] = Counter(statements)
+    sizes = [len(page["data"]["session"]["assets"]["edges"]) for page in pages]
+    assert sizes == [2, 50, 50]
+    assert any(edge["node"]["parent"] for edge in pages[1]["data"]["session"]["assets"]["edges"])
+    assert all(edge["node"]["thumbnailUrl"] for edge in pages[1]["data"]["session"]["assets"]["edges"])
+    # the token, the session, its page of assets (first page batched, later pages by cursor), parents
+    assert [page["statements"].total() for page in pages] == [4, 4, 4], [p["statements"] for p in pages]
+    assert pages[0]["statements"] == pages[1]["statements"]
+
+
+async def test_cards_are_the_same_through_fragments(
+    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """The page loads its cards' thumbnails and phases when they are selected, however fragments
+    spread them; the cards say the same as when selected directly."""
+    token = await _demo_token(session_factory, settings, tmp_path)
+    direct = """{ viewer { sessions(first: 50) { edges { node {
+        id thumbnails(first: 4) { assetId url } phases { id label } } } } } }"""
+    named = """{ viewer { sessions(first: 50) { ...Page } } }
+        fragment Page on SessionConnection { edges { node { id ...Card } } }
+        fragment Card on Session { thumbnails(first: 4) { assetId url } phases { id label } }"""
+    inline = """{ viewer { sessions(first: 50) { ... on SessionConnection { edges { ... { node { id
+        ... on Session { thumbnails(first: 4) { assetId url } } ... { phases { id label } } } } } } } } }"""
+    await client.query(direct, token)  # warm-up: the token's last_used_at is written once
+    answers = []
+    for document in (direct, named, inline):
+        with counted() as statements:
+            body = await client.query(document, token)
+        assert Counter(statements).total() == 4, statements
+        answers.append(body["data"]["viewer"]["sessions"]["edges"])
+    assert answers[0] == answers[1] == answers[2]
+    assert len(answers[0]) == 15 and all(len(edge["node"]["thumbnails"]) == 4 for edge in answers[0])

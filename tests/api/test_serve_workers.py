@@ -1,0 +1,94 @@
+"""``atelier serve --workers 2`` over real HTTP: two worker processes answer on one port, the job worker
+runs once (in the parent), and SIGTERM stops every process cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+from pathlib import Path
+
+import httpx
+
+from catalog.database import SessionFactory
+from catalog.settings import AtelierSettings
+from tests.api.conftest import ATELIER, free_port, make_user_with_token, until_healthy
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return False
+
+
+async def test_two_workers_answer_and_sigterm_stops_them_all(
+    queue_settings: AtelierSettings, session_factory: SessionFactory
+) -> None:
+    token = await make_user_with_token(session_factory, "artist")
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = os.environ | {
+        "DATABASE_URL": queue_settings.database_url or "",
+        "REDIS_URL": queue_settings.redis_url or "",
+        "ATELIER_HOME": str(queue_settings.home),
+        "ATELIER_PROMPT_EMBEDDINGS": "false",
+        "HF_HUB_OFFLINE": "1",
+        "COLUMNS": "200",
+    }
+    env.pop("ATELIER_SECRET_KEY", None)  # the parent makes one key for both workers
+    process = await asyncio.create_subprocess_exec(
+        str(ATELIER), "serve", "--port", str(port), "--workers", "2",
+        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    lines: list[dict[str, object]] = []
+
+    async def collect(stream: asyncio.StreamReader) -> None:
+        async for raw in stream:
+            if raw.startswith(b"{"):
+                lines.append(json.loads(raw))
+
+    collector = asyncio.create_task(collect(process.stderr))
+    workers: list[int] = []
+    try:
+        await until_healthy(base_url, process)
+        workers = [child for child in _children(process.pid) if _is_worker(child)]
+        assert len(workers) == 2, workers
+
+        async def ask() -> None:  # a connection of its own, so the kernel may hand it to either worker
+            async with httpx.AsyncClient(base_url=base_url) as http:
+                response = await http.post(
+                    "/graphql",
+                    json={"query": "{ viewer { handle } }"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert response.json() == {"data": {"viewer": {"handle": "artist"}}}
+
+        answered: set[object] = set()
+        for _ in range(30):  # bounded: concurrent connections reach both workers within a few rounds
+            await asyncio.gather(*(ask() for _ in range(16)))
+            await asyncio.sleep(0.1)
+            answered = {line["pid"] for line in lines if line["message"] == "request"}
+            if len(answered) == 2:
+                break
+        assert answered == set(workers), (answered, workers)
+
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=90) in (0, 128 + signal.SIGTERM)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await asyncio.wait_for(collector, timeout=10)
+    assert not any(_is_worker(pid) for pid in workers)  # gone (or reaped): no worker left behind
+    started_job_workers = [line for line in lines if str(line["message"]).startswith("Starting worker for")]
+    assert len(started_job_workers) == 1, started_job_workers  # arq runs once, in the parent
+    assert {line["pid"] for line in started_job_workers} == {process.pid}
+    assert not any("Traceback" in json.dumps(line) for line in lines), lines
