@@ -39,8 +39,11 @@ export class Api {
     this.onUnauthenticated = () => {};
   }
 
-  /** Run a query or mutation; resolves to `data`, rejects with an ApiError (the first error). */
-  async request(query, variables = {}) {
+  /**
+   * Run a query or mutation; resolves to `data`, rejects with an ApiError (the first error).
+   * `checkingToken`: a sign-in attempt, whose refusal is the caller's to show (no sign-out).
+   */
+  async request(query, variables = {}, { checkingToken = false } = {}) {
     const token = this.tokenSource();
     let response;
     try {
@@ -67,7 +70,7 @@ export class Api {
       const first = errors[0];
       const code = (first.extensions && first.extensions.code) || (response.status === 429 ? "RATE_LIMITED" : "ERROR");
       const error = new ApiError(first.message, code, response.status);
-      if (code === "UNAUTHENTICATED") this.onUnauthenticated(error);
+      if (code === "UNAUTHENTICATED" && !checkingToken) this.onUnauthenticated(error);
       throw error;
     }
     if (!response.ok || !body || !body.data) {

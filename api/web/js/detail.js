@@ -145,9 +145,10 @@ export async function renderSessionDetail(context, id) {
     replaceChildren(view, h("p", { class: "empty" }, "This session does not exist (any more): a correction may have merged it."), h("a", { href: "#/sessions" }, "Back to sessions"));
     return;
   }
+  // draw another session here without a second render from hashchange (pushState fires none)
   const rerender = (nextId) => {
-    if (nextId !== id) location.hash = `#/session/${encodeURIComponent(nextId)}`;
-    else return renderSessionDetail(context, nextId);
+    if (nextId !== id) history.pushState(null, "", `#/session/${encodeURIComponent(nextId)}`);
+    return renderSessionDetail(context, nextId);
   };
   const byId = new Map(session.assets.map((asset, index) => [asset.id, { asset, index }]));
   const selected = new Set();
@@ -158,7 +159,8 @@ export async function renderSessionDetail(context, id) {
     try {
       const payload = await applyCorrection(api, kind, variables);
       const sessions = payload.sessions || [];
-      const next = sessions.find((candidate) => candidate.id === id) || sessions[0];
+      // after a split, the part this view started with (the sessions come in time order)
+      const next = kind === SPLIT ? sessions[0] : sessions.find((candidate) => candidate.id === id) || sessions[0];
       await rerender(next ? next.id : id);
       // after re-rendering (the banner lives in the new view)
       document.querySelector(".banner-slot")?.replaceChildren(correctionBanner(context, payload, rerender));

@@ -112,9 +112,14 @@ async function boot() {
     viewer = await signInWith(api, token);
     await start();
   } catch (error) {
-    if (error instanceof ApiError && error.code === "UNAUTHENTICATED") return; // onUnauthenticated shows sign-in
     clearToken();
-    showSignIn(error instanceof ApiError ? error.friendly : String(error));
+    showSignIn(
+      error instanceof ApiError && error.code === "UNAUTHENTICATED"
+        ? "Your token is no longer valid (revoked or expired). Sign in again."
+        : error instanceof ApiError
+          ? error.friendly
+          : String(error),
+    );
   }
 }
 

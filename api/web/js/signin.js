@@ -19,7 +19,7 @@ export async function signInWith(api, token) {
   const previous = readToken();
   sessionStorage.setItem(KEY, token);
   try {
-    const data = await api.request("query SignIn { viewer { id handle timezone } }");
+    const data = await api.request("query SignIn { viewer { id handle timezone } }", {}, { checkingToken: true });
     return data.viewer;
   } catch (error) {
     if (previous && previous !== token) sessionStorage.setItem(KEY, previous);
