@@ -1,7 +1,7 @@
 """The Starlette application: ``/graphql`` (GraphiQL in debug; subscriptions over graphql-transport-ws on
 the same path), signed ``/thumbnails``, ``POST /webhooks/stripe`` (credit purchases); for operators
-``/healthz``, ``/readyz`` and ``/metrics``, the web app at ``/`` (:mod:`api.web_app`), and a request id and one JSON log line per request
-(:mod:`api.observability`).
+``/healthz``, ``/readyz`` and ``/metrics``, the web app at ``/`` (:mod:`api.web_app`), and a request id
+and one JSON log line per request (:mod:`api.observability`).
 
 The app owns one database engine for its lifetime (created on start-up, disposed on shut-down); it
 starts no embedded servers itself — ``atelier serve`` resolves the URLs first and passes them in.

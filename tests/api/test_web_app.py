@@ -10,6 +10,7 @@ storage). ``ATELIER_SCREENSHOTS=docs/screenshots`` saves screenshots of the main
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import shutil
@@ -21,6 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 import redis.asyncio as redis
+from PIL import Image
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from catalog.database import create_database_engine, create_session_factory
 from catalog.demo_library import plan_demo_library
@@ -29,8 +32,6 @@ from catalog.importing.service import import_paths
 from catalog.settings import AtelierSettings
 from tests.api.conftest import ATELIER, free_port, make_user_with_token
 from tests.conftest import TEMPLATE_DATABASE, _admin_execute, _with_database, server_home
-
-playwright_api = pytest.importorskip("playwright.async_api", reason="Playwright for Python is not installed")
 
 CHROMIUM = Path(os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium"))
 pytestmark = [
@@ -58,13 +59,21 @@ class Served:
     log: Path
 
 
+async def admin(urls: ServiceUrls, statement: str) -> None:
+    await asyncio.to_thread(_admin_execute, urls.database_url, statement)
+
+
+def log_tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:]
+
+
 @pytest.fixture(scope="module")
 async def served(service_urls: ServiceUrls) -> AsyncIterator[Served]:
     """``atelier serve --with-demo`` on a loopback port, on a database of its own."""
     home = server_home("atelier-webapp-")
     name = f"atelier_web_{os.getpid()}"
-    await asyncio.to_thread(_admin_execute, service_urls.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    await asyncio.to_thread(_admin_execute, service_urls.database_url, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}")
+    await admin(service_urls, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    await admin(service_urls, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}")
     database_url = _with_database(service_urls.database_url, name)
     redis_url = f"{service_urls.redis_url}?db={BROWSER_REDIS_DB}"
     queue = redis.Redis(unix_socket_path=service_urls.redis_url.removeprefix("unix://"), db=BROWSER_REDIS_DB)
@@ -104,7 +113,7 @@ async def served(service_urls: ServiceUrls) -> AsyncIterator[Served]:
             process.kill()
         await queue.flushdb()
         await queue.aclose()
-        await asyncio.to_thread(_admin_execute, service_urls.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin(service_urls, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         shutil.rmtree(home, ignore_errors=True)
 
 
@@ -113,19 +122,19 @@ async def _until_ready(base_url: str, process: asyncio.subprocess.Process, log: 
     async with httpx.AsyncClient(base_url=base_url) as http:
         for _ in range(600):
             if process.returncode is not None:
-                raise AssertionError(f"serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+                raise AssertionError(f"serve exited with {process.returncode}:\n{log_tail(log)}")
             try:
                 if (await http.get("/readyz")).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.2)
-    raise AssertionError(f"serve was not ready in 120 s:\n{log.read_text()[-3000:]}")
+    raise AssertionError(f"serve was not ready in 120 s:\n{log_tail(log)}")
 
 
 @pytest.fixture(scope="module")
-async def browser(served: Served) -> AsyncIterator[object]:
-    async with playwright_api.async_playwright() as playwright:
+async def browser(served: Served) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
         # --no-sandbox: CI runs as root, where Chromium's sandbox cannot start
         launched = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
@@ -135,8 +144,8 @@ async def browser(served: Served) -> AsyncIterator[object]:
 
 
 @pytest.fixture
-async def page(browser: object, served: Served) -> AsyncIterator[object]:
-    context = await browser.new_context(  # type: ignore[attr-defined]
+async def page(browser: Browser, served: Served) -> AsyncIterator[Page]:
+    context = await browser.new_context(
         base_url=served.base_url, viewport={"width": 1280, "height": 860}, color_scheme="light"
     )
     context.set_default_timeout(15_000)
@@ -149,104 +158,110 @@ async def page(browser: object, served: Served) -> AsyncIterator[object]:
     assert not [p for p in problems if "401" not in p], problems  # a refused bad token logs a 401
 
 
-async def snap(page: object, name: str) -> None:
+async def snap(page: Page, name: str) -> None:
     """Save a screenshot of the page when ``ATELIER_SCREENSHOTS`` names a folder."""
     if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))  # type: ignore[attr-defined]
+        await asyncio.to_thread(save_screenshot, await page.screenshot(), Path(SCREENSHOTS) / f"{name}.png")
 
 
-async def sign_in(page: object, token: str) -> float:
+def save_screenshot(png: bytes, path: Path) -> None:
+    """A 256-colour PNG: the committed screenshots stay small."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Image.open(io.BytesIO(png)) as image:
+        image.convert("RGB").quantize(colors=256).save(path, optimize=True)
+
+
+async def sign_in(page: Page, token: str) -> float:
     """Sign in through the form; returns the seconds from submit to the first card visible."""
-    await page.goto("/")  # type: ignore[attr-defined]
-    await page.get_by_label("API token").fill(token)  # type: ignore[attr-defined]
+    await page.goto("/")
+    await page.get_by_label("API token").fill(token)
     started = time.perf_counter()
-    await page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
-    await page.locator(".session-card").first.wait_for(state="visible")  # type: ignore[attr-defined]
+    await page.get_by_role("button", name="Sign in").click()
+    await page.locator(".session-card").first.wait_for(state="visible")
     return time.perf_counter() - started
 
 
-def card_with(page: object, images: int) -> object:
+def card_with(page: Page, images: int) -> Locator:
     """The session cards showing exactly ``images`` images."""
-    count = page.locator(".count", has_text=re.compile(rf"^{images} images$"))  # type: ignore[attr-defined]
-    return page.locator(".session-card").filter(has=count)  # type: ignore[attr-defined]
+    count = page.locator(".count", has_text=re.compile(rf"^{images} images$"))
+    return page.locator(".session-card").filter(has=count)
 
 
-async def open_session_with(page: object, images: int) -> str:
+async def open_session_with(page: Page, images: int) -> str:
     """Open the first card with exactly ``images`` images; returns its label."""
     card = card_with(page, images).first
     label = (await card.locator("h3").inner_text()).strip()
     await card.locator("h3 a").click()
-    await page.locator("#session-title", has_text=label).wait_for()  # type: ignore[attr-defined]
+    await page.locator("#session-title", has_text=label).wait_for()
     return label
 
 
-async def test_a_bad_token_gets_a_clear_message(page: object) -> None:
-    await page.goto("/")  # type: ignore[attr-defined]
+async def test_a_bad_token_gets_a_clear_message(page: Page) -> None:
+    await page.goto("/")
     await snap(page, "sign-in")
-    await page.get_by_label("API token").fill("atl_not-a-real-token")  # type: ignore[attr-defined]
-    await page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
-    alert = page.get_by_role("alert")  # type: ignore[attr-defined]
+    await page.get_by_label("API token").fill("atl_not-a-real-token")
+    await page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
     await alert.wait_for()
     assert "not accepted" in await alert.inner_text()
-    assert await page.evaluate("sessionStorage.getItem('atelier.token')") is None  # type: ignore[attr-defined]
+    assert await page.evaluate("sessionStorage.getItem('atelier.token')") is None
 
 
-async def test_sign_in_shows_the_demo_cards_by_period_and_lanes(page: object, served: Served) -> None:
+async def test_sign_in_shows_the_demo_cards_by_period_and_lanes(page: Page, served: Served) -> None:
     seconds = await sign_in(page, served.demo_token)
     print(f"first session cards visible {seconds * 1000:.0f} ms after submitting the token")
     assert seconds < FIRST_CARDS_BUDGET_SECONDS
     # the demo happened in February and March 2026: every card is under "Earlier"
-    earlier = page.locator("section.period[data-period=EARLIER]")  # type: ignore[attr-defined]
+    earlier = page.locator("section.period[data-period=EARLIER]")
     await earlier.get_by_role("heading", name=re.compile("Earlier")).wait_for()
     assert await earlier.locator(".session-card").count() == 12  # the first page (of 15)
     assert await earlier.locator(".session-card").first.locator(".grid9 img").count() == 9
     await earlier.get_by_role("button", name=re.compile("More from")).scroll_into_view_if_needed()
-    await playwright_api.expect(page.locator(".session-card")).to_have_count(15)  # type: ignore[attr-defined]
-    await page.evaluate("window.scrollTo(0, 0)")  # type: ignore[attr-defined]
+    await expect(page.locator(".session-card")).to_have_count(15)
+    await page.evaluate("window.scrollTo(0, 0)")
     await snap(page, "sessions-by-period")
 
-    await page.get_by_role("link", name="Lanes").click()  # type: ignore[attr-defined]
-    lanes = page.locator("section.lane")  # type: ignore[attr-defined]
+    await page.get_by_role("link", name="Lanes").click()
+    lanes = page.locator("section.lane")
     await lanes.first.wait_for()
     assert await lanes.first.locator(".lane-strip img").count() >= 1
     await snap(page, "lanes")
 
 
-async def test_split_a_session_and_merge_it_back(page: object, served: Served) -> None:
+async def test_split_a_session_and_merge_it_back(page: Page, served: Served) -> None:
     await sign_in(page, served.demo_token)
     label = await open_session_with(page, 44)
-    head = page.locator(".session-head .meta")  # type: ignore[attr-defined]
+    head = page.locator(".session-head .meta")
     assert (await head.inner_text()).startswith("44 images")
-    assert await page.locator(".band").count() >= 1  # type: ignore[attr-defined]
+    assert await page.locator(".band").count() >= 1
 
-    await page.get_by_role("button", name="Split the session at image 21").click()  # type: ignore[attr-defined]
-    banner = page.locator(".banner")  # type: ignore[attr-defined]
+    await page.get_by_role("button", name="Split the session at image 21").click()
+    banner = page.locator(".banner")
     await banner.wait_for()
     assert await banner.locator(".result-sessions li").count() == 2
-    await page.locator(".session-head .meta", has_text=re.compile(r"^20 images")).wait_for()  # type: ignore[attr-defined]
+    await page.locator(".session-head .meta", has_text=re.compile(r"^20 images")).wait_for()
 
-    merge = page.locator("button.merge-next")  # type: ignore[attr-defined]
+    merge = page.locator("button.merge-next")
     await merge.wait_for()
     assert "(24)" in await merge.inner_text()
     await merge.click()
-    await page.locator(".session-head .meta", has_text=re.compile(r"^44 images")).wait_for()  # type: ignore[attr-defined]
-    assert label in await page.locator("#session-title").inner_text()  # type: ignore[attr-defined]
-    assert "Merged" in await page.locator(".banner").inner_text()  # type: ignore[attr-defined]
+    await page.locator(".session-head .meta", has_text=re.compile(r"^44 images")).wait_for()
+    assert label in await page.locator("#session-title").inner_text()
+    assert "Merged" in await page.locator(".banner").inner_text()
 
 
 async def test_an_offline_reflection_on_the_big_session_through_quote_and_confirm(
-    page: object, served: Served
+    page: Page, served: Served
 ) -> None:
     await sign_in(page, served.demo_token)
     await open_session_with(page, 63)
-    await page.locator(".tile-image").nth(5).click()  # type: ignore[attr-defined]
-    await page.locator(".metadata dt", has_text="Seed").wait_for()  # type: ignore[attr-defined]
-    assert await page.locator("svg.lineage path").count() >= 1  # type: ignore[attr-defined]
+    await page.locator(".tile-image").nth(5).click()
+    await page.locator(".metadata dt", has_text="Seed").wait_for()
+    assert await page.locator("svg.lineage path").count() >= 1
     await snap(page, "session-detail")
 
-    await page.get_by_role("button", name="Reflect on this session").click()  # type: ignore[attr-defined]
-    dialog = page.get_by_role("dialog", name="Reflect on this session")  # type: ignore[attr-defined]
+    await page.get_by_role("button", name="Reflect on this session").click()
+    dialog = page.get_by_role("dialog", name="Reflect on this session")
     await dialog.wait_for()
     cost = int((await dialog.locator(".quote-cost").inner_text()).split()[0])
     available = int((await dialog.locator(".quote-available").inner_text()).split()[0])
@@ -254,25 +269,25 @@ async def test_an_offline_reflection_on_the_big_session_through_quote_and_confir
     await snap(page, "reflection-quote")
     await dialog.get_by_role("button", name=re.compile("Confirm")).click()
 
-    reflection = page.locator("article.reflection")  # type: ignore[attr-defined]
+    reflection = page.locator("article.reflection")
     await reflection.wait_for(timeout=60_000)
     summary = (await reflection.locator(".summary").inner_text()).strip()
     assert summary
     assert "atelier-offline" in await reflection.inner_text()
     await snap(page, "reflection-done")
 
-    await page.get_by_role("link", name="Sessions", exact=True).click()  # type: ignore[attr-defined]
+    await page.get_by_role("link", name="Sessions", exact=True).click()
     card = card_with(page, 63)
     assert (await card.locator(".summary").inner_text()).strip() == summary
-    balance = await page.locator("#credit-balance").inner_text()  # type: ignore[attr-defined]
+    balance = await page.locator("#credit-balance").inner_text()
     assert balance == f"{available - cost} credits"
 
 
-async def test_no_credits_opens_the_insufficient_credits_dialog(page: object, served: Served) -> None:
+async def test_no_credits_opens_the_insufficient_credits_dialog(page: Page, served: Served) -> None:
     await sign_in(page, served.broke_token)
     await open_session_with(page, 63)
-    await page.get_by_role("button", name="Reflect on this session").click()  # type: ignore[attr-defined]
-    dialog = page.get_by_role("dialog", name="Not enough credits")  # type: ignore[attr-defined]
+    await page.get_by_role("button", name="Reflect on this session").click()
+    dialog = page.get_by_role("dialog", name="Not enough credits")
     await dialog.wait_for()
     assert "you have 0 credits available" in await dialog.inner_text()
     await dialog.locator(".packs button").first.wait_for()

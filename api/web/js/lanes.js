@@ -21,12 +21,12 @@ const LANES = `
 function lane(node) {
   const session = node.session;
   const headingId = `lane-${session.id.replace(/[^a-zA-Z0-9]/g, "")}`;
-  const items = node.assets.edges.map(({ node: asset }) =>
+  const items = node.assets.edges.map(({ node: asset }, index) =>
     h(
       "li",
       {},
       asset.thumbnailUrl
-        ? h("img", { src: asset.thumbnailUrl, alt: asset.fileName || "image", loading: "lazy", width: 112, height: 112 })
+        ? h("img", { src: asset.thumbnailUrl, alt: asset.fileName || "image", loading: index < 10 ? "eager" : "lazy", width: 112, height: 112 })
         : h("span", { class: "empty-cell" }, asset.fileName || "image"),
     ),
   );
