@@ -227,6 +227,11 @@ async def test_sign_in_shows_the_demo_cards_by_period_and_lanes(page: Page, serv
     assert await lanes.first.locator(".lane-strip img").count() >= 1
     await snap(page, "lanes")
 
+    await page.get_by_label("Search your library").fill("old sailor")
+    await page.get_by_role("button", name="Search", exact=True).click()
+    await page.get_by_role("heading", name="Results for “old sailor”").wait_for()
+    assert await page.locator(".session-card", has_text="Old sailor").count() >= 1
+
 
 async def test_split_a_session_and_merge_it_back(page: Page, served: Served) -> None:
     await sign_in(page, served.demo_token)
@@ -248,6 +253,12 @@ async def test_split_a_session_and_merge_it_back(page: Page, served: Served) -> 
     await page.locator(".session-head .meta", has_text=re.compile(r"^44 images")).wait_for()
     assert label in await page.locator("#session-title").inner_text()
     assert "Merged" in await page.locator(".banner").inner_text()
+
+    await page.get_by_role("link", name="Corrections").click()
+    history = page.locator("ol.corrections li")
+    await expect(history).to_have_count(2)  # newest first: the merge, then the split
+    assert "merge" in (await history.nth(0).inner_text()).lower()
+    assert "split" in (await history.nth(1).inner_text()).lower()
 
 
 async def test_an_offline_reflection_on_the_big_session_through_quote_and_confirm(

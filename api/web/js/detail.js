@@ -223,7 +223,7 @@ export async function renderSessionDetail(context, id) {
           onclick: () => {
             for (const other of bands.querySelectorAll(".tile[aria-current]")) other.removeAttribute("aria-current");
             tile.setAttribute("aria-current", "true");
-            aside.replaceChildren(metadataPanel(asset, index, new Map([...byId].map(([key, value]) => [key, value]))));
+            aside.replaceChildren(metadataPanel(asset, index, byId));
           },
         },
         asset.thumbnailUrl ? h("img", { src: asset.thumbnailUrl, alt: "", loading: "lazy", width: 96, height: 96 }) : h("span", { class: "empty-cell" }),
@@ -261,7 +261,7 @@ export async function renderSessionDetail(context, id) {
     h(
       "header",
       { class: "session-head" },
-      h("h2", { id: "session-title" }, session.label),
+      h("h2", { id: "session-title", tabindex: "-1" }, session.label),
       h("p", { class: "meta" }, `${plural(session.assetCount, "image")} · ${timeRange(session.startedAt, session.endedAt)} · ${session.tool} · `, h("span", { class: "chip" }, session.intent)),
       renameForm,
       neighbourSlot,
@@ -272,7 +272,7 @@ export async function renderSessionDetail(context, id) {
     h("section", { class: "similar", "aria-labelledby": "similar-title" }, h("h3", { id: "similar-title" }, "Similar sessions"), h("p", { class: "help" }, "Loading…")),
   );
   drawLineage(lineageLayer, session.assets);
-  document.getElementById("session-title").focus?.();
+  document.getElementById("session-title").focus({ preventScroll: true }); // screen readers hear the new view
 
   // neighbours and move targets, then similar sessions (after the images are on screen)
   allSessions(api)
