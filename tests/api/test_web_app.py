@@ -270,6 +270,19 @@ async def test_an_offline_reflection_on_the_big_session_through_quote_and_confir
     await page.locator(".metadata dt", has_text="Seed").wait_for()
     assert await page.locator("svg.lineage path").count() >= 1
     await snap(page, "session-detail")
+    for view in ("#/session", "#/sessions", "#/lanes"):  # responsive: nothing wider than a phone
+        if view != "#/session":
+            await page.goto(f"/{view}")
+            await page.locator(".session-card, section.lane").first.wait_for()
+        await page.set_viewport_size({"width": 390, "height": 844})
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (view, overflow)
+        if view == "#/sessions":
+            await snap(page, "phone-sessions")
+        await page.set_viewport_size({"width": 1280, "height": 860})
+    await page.go_back()
+    await page.go_back()
+    await page.get_by_role("button", name="Reflect on this session").wait_for()
 
     await page.get_by_role("button", name="Reflect on this session").click()
     dialog = page.get_by_role("dialog", name="Reflect on this session")

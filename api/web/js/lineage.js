@@ -12,8 +12,7 @@ export function drawLineage(container, assets) {
   const links = assets.filter((asset) => asset.parent && !asset.parent.crossSession);
   const draw = () => {
     const box = container.getBoundingClientRect();
-    svg.setAttribute("width", String(container.scrollWidth));
-    svg.setAttribute("height", String(container.scrollHeight));
+    // sized by CSS to the container (never wider: it must not widen the page on a phone)
     svg.replaceChildren();
     const tiles = new Map([...container.querySelectorAll(".tile")].map((tile) => [tile.dataset.assetId, tile]));
     for (const child of links) {
