@@ -317,3 +317,26 @@ async def test_no_credits_opens_the_insufficient_credits_dialog(page: Page, serv
     await dialog.locator(".packs button").first.wait_for()
     assert await dialog.locator(".packs button").count() >= 1
     await snap(page, "insufficient-credits")
+
+
+async def test_rename_and_move_update_the_view_and_undo_restores_them(page: Page, served: Served) -> None:
+    await sign_in(page, served.demo_token)
+    original = await open_session_with(page, 28)
+    head = page.locator(".session-head .meta")
+
+    await page.get_by_label("Label").fill("  Koi   study ")
+    await page.get_by_role("button", name="Rename").click()
+    await page.locator("#session-title", has_text=re.compile("^Koi study$")).wait_for()
+    await page.locator(".banner").get_by_role("button", name="Undo").click()
+    await page.locator("#session-title", has_text=original).wait_for()
+
+    await page.get_by_label("Select image 28").check()
+    await expect(page.locator("#selected-count")).to_have_text("1 image selected")
+    target = page.get_by_label("to", exact=True)
+    option = target.locator("option", has_text=re.compile(r"\(14\)"))
+    await target.select_option(await option.first.get_attribute("value"))
+    await page.get_by_role("button", name="Move selected").click()
+    await head.filter(has_text=re.compile(r"^27 images")).wait_for()
+    assert "(15 images)" in await page.locator(".banner .result-sessions").inner_text()
+    await page.locator(".banner").get_by_role("button", name="Undo").click()
+    await head.filter(has_text=re.compile(r"^28 images")).wait_for()

@@ -159,8 +159,14 @@ export async function renderSessionDetail(context, id) {
     try {
       const payload = await applyCorrection(api, kind, variables);
       const sessions = payload.sessions || [];
-      // after a split, the part this view started with (the sessions come in time order)
-      const next = kind === SPLIT ? sessions[0] : sessions.find((candidate) => candidate.id === id) || sessions[0];
+      // after a split, the part this view started with (the sessions come in time order); after a move
+      // this session still (the result names only where the images went)
+      const next =
+        kind === SPLIT
+          ? sessions[0]
+          : kind === MOVE
+            ? { id }
+            : sessions.find((candidate) => candidate.id === id) || sessions[0];
       await rerender(next ? next.id : id);
       // after re-rendering (the banner lives in the new view)
       document.querySelector(".banner-slot")?.replaceChildren(correctionBanner(context, payload, rerender));
