@@ -23,7 +23,6 @@ import httpx
 import pytest
 import redis.asyncio as redis
 from PIL import Image
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from catalog.database import create_database_engine, create_session_factory
 from catalog.demo_library import plan_demo_library
@@ -32,6 +31,9 @@ from catalog.importing.service import import_paths
 from catalog.settings import AtelierSettings
 from tests.api.conftest import ATELIER, free_port, make_user_with_token
 from tests.conftest import TEMPLATE_DATABASE, _admin_execute, _with_database, server_home
+
+pytest.importorskip("playwright", reason="Playwright for Python is not installed (a dev dependency)")
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 CHROMIUM = Path(os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium"))
 pytestmark = [

@@ -1,8 +1,20 @@
-// Dates and numbers for display, in the browser's locale.
+// Dates and numbers for display, in the browser's locale and the viewer's time zone.
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+let dateTime, timeOnly, dateOnly;
+
+/** Show times in the viewer's time zone (the one their Today / This week groups use). */
+export function useTimeZone(timeZone) {
+  let zone = timeZone || undefined;
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
+  } catch {
+    zone = undefined; // a zone this browser does not know: its own
+  }
+  dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: zone });
+  timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: "short", timeZone: zone });
+  dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: zone });
+}
+useTimeZone(undefined);
 
 export function when(iso) {
   return iso ? dateTime.format(new Date(iso)) : "unknown time";

@@ -3,6 +3,7 @@
 
 import { Api, ApiError } from "./api.js";
 import { announce, replaceChildren } from "./dom.js";
+import { useTimeZone } from "./format.js";
 import { renderSessions } from "./sessions.js";
 import { clearToken, readToken, renderSignIn, signInWith } from "./signin.js";
 
@@ -38,6 +39,7 @@ function showSignIn(message = "") {
 
 async function start() {
   header.hidden = false;
+  useTimeZone(viewer.timezone);
   document.getElementById("viewer-handle").textContent = viewer.handle;
   refreshCredits();
   if (!location.hash || location.hash === "#/" || location.hash === "#/signin") location.hash = "#/sessions";
