@@ -211,7 +211,17 @@ async def test_a_bad_token_gets_a_clear_message(page: Page) -> None:
 
 async def test_sign_in_shows_the_demo_cards_by_period_and_lanes(page: Page, served: Served) -> None:
     seconds = await sign_in(page, served.demo_token)
-    print(f"first session cards visible {seconds * 1000:.0f} ms after submitting the token")
+    in_page = await page.evaluate(
+        "performance.measure('first', 'atelier:sign-in-submitted', 'atelier:first-cards').duration"
+    )
+    requests = await page.evaluate(
+        "performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/graphql'))"
+        ".map((e) => Math.round(e.duration))"
+    )
+    print(
+        f"first session cards: {in_page:.0f} ms in the page from submit to cards drawn "
+        f"({seconds * 1000:.0f} ms as the test driver saw it; GraphQL requests {requests} ms)"
+    )
     assert seconds < FIRST_CARDS_BUDGET_SECONDS
     # the demo happened in February and March 2026: every card is under "Earlier"
     earlier = page.locator("section.period[data-period=EARLIER]")

@@ -4,7 +4,7 @@
 import { Api, ApiError } from "./api.js";
 import { announce, replaceChildren } from "./dom.js";
 import { useTimeZone } from "./format.js";
-import { renderSessions } from "./sessions.js";
+import { prefetchSessions, renderSessions } from "./sessions.js";
 import { clearToken, readToken, renderSignIn, signInWith } from "./signin.js";
 
 const api = new Api(readToken);
@@ -32,7 +32,8 @@ export async function refreshCredits() {
 function showSignIn(message = "") {
   header.hidden = true;
   renderSignIn(view, message, async (token) => {
-    viewer = await signInWith(api, token);
+    const wantsSessions = !location.hash || ["#/", "#/signin", "#/sessions"].includes(location.hash);
+    viewer = await signInWith(api, token, () => wantsSessions && prefetchSessions(api));
     await start();
   });
 }

@@ -88,9 +88,24 @@ export function pager(label, load) {
   return button;
 }
 
+let prefetched = null;
+
+/** Ask for the first cards now (during sign-in: one round trip less before they show). */
+export function prefetchSessions(api) {
+  prefetched = api.request(GROUPS, { first: CARDS_PER_PAGE }, { checkingToken: true });
+  prefetched.catch(() => {}); // a refused token is the sign-in's to report
+}
+
+function firstPage(api) {
+  const early = prefetched;
+  prefetched = null;
+  const fresh = () => api.request(GROUPS, { first: CARDS_PER_PAGE });
+  return early ? early.catch(fresh) : fresh();
+}
+
 export async function renderSessions({ api, view }) {
   replaceChildren(view, h("p", { class: "loading" }, "Loading sessions…"));
-  const data = await api.request(GROUPS, { first: CARDS_PER_PAGE });
+  const data = await firstPage(api);
   const groups = data.viewer.sessionGroups;
   const sections = [];
   for (const group of groups) {
@@ -123,4 +138,5 @@ export async function renderSessions({ api, view }) {
     h("h2", { class: "visually-hidden" }, "Sessions"),
     sections.length ? sections : h("p", { class: "empty" }, "No sessions yet: import some images (`atelier import`)."),
   );
+  performance.mark("atelier:first-cards"); // with atelier:sign-in-submitted: the time to first cards
 }

@@ -14,12 +14,17 @@ export function clearToken() {
   sessionStorage.removeItem(KEY);
 }
 
-/** Check `token` against the API; store it and return the viewer, or throw an ApiError. */
-export async function signInWith(api, token) {
+/**
+ * Check `token` against the API; store it and return the viewer, or throw an ApiError.
+ * `alongside()` runs once the token is stored, while the check is in flight (a prefetch).
+ */
+export async function signInWith(api, token, alongside = () => {}) {
   const previous = readToken();
   sessionStorage.setItem(KEY, token);
   try {
-    const data = await api.request("query SignIn { viewer { id handle timezone } }", {}, { checkingToken: true });
+    const check = api.request("query SignIn { viewer { id handle timezone } }", {}, { checkingToken: true });
+    alongside();
+    const data = await check;
     return data.viewer;
   } catch (error) {
     if (previous && previous !== token) sessionStorage.setItem(KEY, previous);
@@ -50,6 +55,7 @@ export function renderSignIn(view, message, onToken) {
         event.preventDefault();
         const token = input.value.trim();
         if (!token) return;
+        performance.mark("atelier:sign-in-submitted");
         button.disabled = true;
         error.hidden = true;
         try {
