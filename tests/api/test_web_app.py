@@ -303,6 +303,8 @@ async def test_an_offline_reflection_on_the_big_session_through_quote_and_confir
     available = int((await dialog.locator(".quote-available").inner_text()).split()[0])
     assert 0 < cost <= available
     await snap(page, "reflection-quote")
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
     await dialog.get_by_role("button", name=re.compile("Confirm")).click()
 
     reflection = page.locator("article.reflection")
@@ -310,6 +312,7 @@ async def test_an_offline_reflection_on_the_big_session_through_quote_and_confir
     summary = (await reflection.locator(".summary").inner_text()).strip()
     assert summary
     assert "atelier-offline" in await reflection.inner_text()
+    assert sockets == [f"{served.base_url.replace('http', 'ws')}/graphql"]  # progress came by subscription
     await snap(page, "reflection-done")
 
     await page.get_by_role("link", name="Sessions", exact=True).click()
