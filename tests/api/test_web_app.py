@@ -244,6 +244,18 @@ async def test_sign_in_shows_the_demo_cards_by_period_and_lanes(page: Page, serv
     await page.get_by_role("heading", name="Results for “old sailor”").wait_for()
     assert await page.locator(".session-card", has_text="Old sailor").count() >= 1
 
+    # a request the API refuses shows its message in the status line, as an error
+    await page.goto(f"/#/search?q={'x' * 501}")
+    status = page.locator("#status.error")
+    await status.wait_for()
+    assert "500" in await status.inner_text()
+
+    # keyboard: a card is a link that Enter follows
+    await page.goto("/#/sessions")
+    await page.locator(".session-card h3 a").first.focus()
+    await page.keyboard.press("Enter")
+    await page.locator("#session-title").wait_for()
+
 
 async def test_split_a_session_and_merge_it_back(page: Page, served: Served) -> None:
     await sign_in(page, served.demo_token)
@@ -332,6 +344,9 @@ async def test_no_credits_opens_the_insufficient_credits_dialog(page: Page, serv
     await dialog.locator(".packs button").first.wait_for()
     assert await dialog.locator(".packs button").count() >= 1
     await snap(page, "insufficient-credits")
+    await page.keyboard.press("Escape")  # a modal dialog: Escape closes it, focus returns to the button
+    await expect(dialog).to_have_count(0)
+    await expect(page.get_by_role("button", name="Reflect on this session")).to_be_focused()
 
 
 async def test_rename_and_move_update_the_view_and_undo_restores_them(page: Page, served: Served) -> None:

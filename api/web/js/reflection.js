@@ -35,9 +35,8 @@ function newKey() {
   return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** A modal <dialog> that is removed when closed; focus goes back where it was. */
-function modal(titleText, ...content) {
-  const opener = document.activeElement;
+/** A modal <dialog> that is removed when closed; focus goes back to `opener` (the button that opened it). */
+function modal(opener, titleText, ...content) {
   const titleId = `dialog-${Math.random().toString(36).slice(2)}`;
   const dialog = h("dialog", { "aria-labelledby": titleId, class: "dialog" }, h("h2", { id: titleId }, titleText), ...content);
   dialog.addEventListener("close", () => {
@@ -62,11 +61,12 @@ export function renderReflection(reflection) {
 }
 
 /** The insufficient-credits dialog, offering the credit packs. */
-export async function insufficientCredits(context, required, available) {
+export async function insufficientCredits(context, required, available, opener = document.activeElement) {
   const list = h("ul", { class: "packs" }, h("li", {}, "Loading credit packs…"));
   const note = h("p", { class: "form-error", role: "alert", hidden: true });
   const close = h("button", { type: "button", class: "secondary" }, "Close");
   const dialog = modal(
+    opener,
     "Not enough credits",
     h("p", {}, `This reflection costs ${plural(required, "credit")}; you have ${plural(available, "credit")} available.`),
     h("p", {}, "Buy a credit pack to continue:"),
@@ -166,12 +166,13 @@ export function reflectionPanel(context, session) {
         return;
       }
       if (quote.available < quote.cost) {
-        await insufficientCredits(context, quote.cost, quote.available);
+        await insufficientCredits(context, quote.cost, quote.available, trigger);
         return;
       }
       const confirm = h("button", { type: "button", class: "primary" }, `Confirm: spend ${plural(quote.cost, "credit")}`);
       const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
       const dialog = modal(
+        trigger,
         "Reflect on this session",
         h("p", {}, `The Curator (${quote.model}) will write a reflection on “${session.label}” (${plural(session.assetCount, "image")}).`),
         h(
@@ -199,7 +200,7 @@ export function reflectionPanel(context, session) {
             context.refreshCredits();
             await follow(context, result.reflection, showProgress);
           } else if (result.__typename === "InsufficientCredits") {
-            await insufficientCredits(context, result.required, result.available);
+            await insufficientCredits(context, result.required, result.available, trigger);
           } else {
             announce(result.message, { error: true });
           }
