@@ -63,7 +63,8 @@ export class Api {
     try {
       body = await response.json();
     } catch {
-      throw new ApiError(`HTTP ${response.status} without a GraphQL answer`, "HTTP", response.status);
+      const code = response.status === 429 ? "RATE_LIMITED" : "HTTP";
+      throw new ApiError(`HTTP ${response.status} without a GraphQL answer.`, code, response.status);
     }
     const errors = body && body.errors;
     if (errors && errors.length) {
