@@ -26,7 +26,7 @@ TORCH_SOURCE :=
 FIND_LINKS :=
 endif
 
-.PHONY: install run test lint typecheck bench fuzz clean
+.PHONY: install run test lint typecheck bench fuzz clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+# Debian's chromium for the browser tests, when missing and we may install it (else they skip)
+chromium:
+	@./.ci/install-chromium
+
+test: lint typecheck chromium
 	HF_HUB_OFFLINE=1 $(BIN)/pytest
 
 bench: install

@@ -1,7 +1,7 @@
 """The Starlette application: ``/graphql`` (GraphiQL in debug; subscriptions over graphql-transport-ws on
 the same path), signed ``/thumbnails``, ``POST /webhooks/stripe`` (credit purchases); for operators
-``/healthz``, ``/readyz`` and ``/metrics``, and a request id and one JSON log line per request
-(:mod:`api.observability`).
+``/healthz``, ``/readyz`` and ``/metrics``, the web app at ``/`` (:mod:`api.web_app`), and a request id
+and one JSON log line per request (:mod:`api.observability`).
 
 The app owns one database engine for its lifetime (created on start-up, disposed on shut-down); it
 starts no embedded servers itself — ``atelier serve`` resolves the URLs first and passes them in.
@@ -36,6 +36,7 @@ from api.observability.metrics import metrics_endpoint
 from api.observability.request_observation import RequestObservation
 from api.thumbnail_access import ThumbnailAccess, thumbnail_access
 from api.thumbnail_urls import ThumbnailSigner
+from api.web_app import web_app_routes
 from api.webhooks import checkout_cancelled, checkout_success, stripe_webhook
 from billing.purchases import CHECKOUT_CANCELLED_PATH, CHECKOUT_SUCCESS_PATH
 from catalog.accounts.service import authenticate
@@ -179,6 +180,7 @@ def create_app(settings: AtelierSettings, *, clock: Callable[[], datetime] = utc
             Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
             Route(CHECKOUT_SUCCESS_PATH, checkout_success, methods=["GET"]),
             Route(CHECKOUT_CANCELLED_PATH, checkout_cancelled, methods=["GET"]),
+            *web_app_routes(),  # the web app at / (api.web_app)
         ],
     )
 

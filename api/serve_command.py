@@ -222,7 +222,9 @@ async def _watching_folders(settings: AtelierSettings) -> AsyncIterator[None]:
 
 def _print_banner(host: str, port: int, token: str | None) -> None:
     base = f"http://{host}:{port}"
-    lines = [f"GraphQL API: [bold]{base}/graphql[/bold] (GraphiQL in a browser)"]
+    lines = [
+        f"Web app: [bold]{base}/[/bold] · GraphQL API: [bold]{base}/graphql[/bold] (GraphiQL in a browser)"
+    ]
     if token is not None:
         lines += [
             "",
