@@ -52,7 +52,7 @@ chromium:
 	@./.ci/install-chromium
 
 test: lint typecheck chromium
-	HF_HUB_OFFLINE=1 $(BIN)/pytest
+	HF_HUB_OFFLINE=1 $(BIN)/pytest --durations=15
 
 bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run_all
