@@ -9,6 +9,11 @@ migration and no job worker (the parent runs those once).
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
+
 from starlette.applications import Starlette
 
 from api.app import create_app
@@ -16,8 +21,23 @@ from api.observability.json_logs import configure_json_logging
 from catalog.settings import load_settings
 
 APP_FACTORY = "api.asgi:create_app_from_environment"
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def create_app_from_environment() -> Starlette:
+    _stop_when_the_supervisor_dies()
     configure_json_logging()
     return create_app(load_settings())
+
+
+def _stop_when_the_supervisor_dies() -> None:
+    """Linux: the kernel sends this worker SIGTERM when the process that started it dies, even by
+    SIGKILL, so a killed ``atelier serve`` leaves no worker behind holding the port (uvicorn's
+    supervisor starts and restarts workers from its main thread, the one the signal is tied to).
+    A supervisor already gone before the request was made is caught by the parent-pid check."""
+    if not sys.platform.startswith("linux"):
+        return
+    supervisor = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != supervisor:
+        os.kill(os.getpid(), signal.SIGTERM)

@@ -92,3 +92,45 @@ async def test_two_workers_answer_and_sigterm_stops_them_all(
     assert len(started_job_workers) == 1, started_job_workers  # arq runs once, in the parent
     assert {line["pid"] for line in started_job_workers} == {process.pid}
     assert not any("Traceback" in json.dumps(line) for line in lines), lines
+
+
+async def test_workers_stop_when_the_parent_is_killed(
+    queue_settings: AtelierSettings, session_factory: SessionFactory
+) -> None:
+    """SIGKILL gives the parent no chance to stop its workers: the kernel must (parent-death signal)."""
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": queue_settings.database_url or "",
+        "REDIS_URL": queue_settings.redis_url or "",
+        "ATELIER_HOME": str(queue_settings.home),
+        "ATELIER_PROMPT_EMBEDDINGS": "false",
+        "HF_HUB_OFFLINE": "1",
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(ATELIER), "serve", "--port", str(port), "--workers", "2",
+        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    workers: list[int] = []
+    try:
+        await until_healthy(f"http://127.0.0.1:{port}", process)
+        workers = [child for child in _children(process.pid) if _is_worker(child)]
+        assert len(workers) == 2, workers
+        process.kill()
+        await process.wait()
+        for _ in range(300):  # bounded: the signal is immediate, the workers' shutdown takes a moment
+            if not any(_is_alive(pid) for pid in workers):
+                break
+            await asyncio.sleep(0.1)
+        assert not any(_is_alive(pid) for pid in workers), workers
+    finally:
+        for pid in workers:
+            if _is_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
