@@ -28,6 +28,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from api.bearer_auth import bearer_token, principal_from_request
 from api.context import RequestContext, utc_now
 from api.graphql.cost_budget import CostBudget
+from api.graphql.json_encoding import encode_response_json
 from api.graphql.multipart import UploadingGraphQL, UploadLimits, upload_refusal
 from api.graphql.request_slots import RequestSlots
 from api.graphql.schema import build_schema
@@ -82,6 +83,9 @@ class AtelierGraphQL(UploadingGraphQL):
             cost_budget=self._state.cost_budget,
             client_address=request.client.host if request.client else None,
         )
+
+    def encode_json(self, data: object) -> str:
+        return encode_response_json(data)
 
     async def refuse_upload(self, request: Request) -> Response | None:
         return upload_refusal(await principal_from_request(self._state.session_factory, request))

@@ -62,3 +62,29 @@ def requires_scope(scope: str) -> list[FieldExtension]:
     field it is applied to, so one instance must not serve several fields.
     """
     return [PermissionExtension(permissions=[IsAuthenticated(), HasScope(scope)])]
+
+
+_AUTHENTICATED: Final = IsAuthenticated()
+_HAS_SCOPE: Final = {scope: HasScope(scope) for scope in ALL_SCOPES}
+
+
+def scope_directives(scope: str) -> list[object]:
+    """The schema directives :func:`requires_scope` puts on a field (``@isAuthenticated @hasScope``),
+    for a hot field that checks its scope with :func:`check_scope` in its resolver instead: the
+    printed schema stays the same."""
+    return [_AUTHENTICATED.schema_directive, _HAS_SCOPE[scope].schema_directive]
+
+
+def check_scope(info: Info[RequestContext, None], scope: str) -> None:
+    """Raise exactly what :func:`requires_scope`'s extension raises when the request lacks ``scope``:
+    ``UNAUTHENTICATED`` without a token, else ``FORBIDDEN``, same error class and message.
+
+    For fields resolved once per item of a page (an image's ``thumbnailUrl``): strawberry's field
+    extension wraps every resolution in several Python calls, this is one set lookup. Call it first in
+    the resolver, before anything is read. The instances are shared (they hold only their scope).
+    """
+    principal = info.context.principal
+    if principal is None:
+        _AUTHENTICATED.on_unauthorized()
+    elif scope not in principal.scopes:
+        _HAS_SCOPE[scope].on_unauthorized()

@@ -51,7 +51,7 @@ from api.graphql.pagination import (
     encode_cursor,
     encode_id,
 )
-from api.graphql.permissions import CREDITS_READ, LIBRARY_READ, requires_scope
+from api.graphql.permissions import CREDITS_READ, LIBRARY_READ, check_scope, requires_scope, scope_directives
 from api.graphql.reflections import (
     Reflection,
     ReflectionConnection,
@@ -64,6 +64,7 @@ from catalog.models import Asset as AssetRow
 from catalog.models import Phase as PhaseRow
 from catalog.models import Session as SessionRow
 from catalog.sessions import lineage_queries, queries
+from catalog.sessions.lineage_queries import LineageLinkRow
 
 if TYPE_CHECKING:  # these modules build on the types here; the schema resolves them lazily
     from api.graphql.gallery import AssetFilter, GalleryConnection
@@ -149,6 +150,11 @@ class Asset(Node):
         description="Denoising strength 0–1 as the tool recorded it; null when unknown"
     )
 
+    parent_preloaded: strawberry.Private[bool] = False
+    """True when the page of images loaded every image's parent link at once (``preloaded_parent``)."""
+    preloaded_parent: strawberry.Private[LineageLinkRow | None] = None
+    """The parent link when ``parent_preloaded`` (``None``: no parent)."""
+
     @classmethod
     def from_row(cls, row: AssetRow) -> Asset:
         return cls(
@@ -178,9 +184,11 @@ class Asset(Node):
             "Signed path of the WebP thumbnail on this server (an <img> can load it; valid ≥ 5 hours); "
             "null when none was made; scope `library:read`"
         ),
-        extensions=requires_scope(LIBRARY_READ),
+        directives=scope_directives(LIBRARY_READ),
     )
     def thumbnail_url(self, info: Info[RequestContext, None]) -> str | None:
+        # the check `requires_scope` would make, inline: once per image of a page, its extension cost
+        check_scope(info, LIBRARY_READ)
         if self.row.thumbnail_sha256 is None:
             return None
         return info.context.thumbnail_signer.url(self.row.user_id, self.row.thumbnail_sha256)
@@ -191,17 +199,14 @@ class Asset(Node):
             "names it (crossSession)"
         )
     )
-    async def parent(self, info: Info[RequestContext, None]) -> LineageLink | None:
-        link = await info.context.asset_parent_links.load(self.row.id)
-        if link is None:
-            return None
-        return LineageLink(
-            parent_id=encode_id("Asset", link.edge.parent_asset_id),
-            kind=link.edge.kind,
-            confidence=link.edge.confidence,
-            cross_session=link.cross_session,
-            explicit=link.explicit,
-        )
+    def parent(self, info: Info[RequestContext, None]) -> LineageLink | None:
+        if self.parent_preloaded:  # resolved synchronously: no await per image
+            return _lineage_link(self.preloaded_parent)
+        # graphql-core awaits an awaitable that a plain resolver returns, like an async resolver's
+        return cast(LineageLink | None, self._load_parent(info))
+
+    async def _load_parent(self, info: Info[RequestContext, None]) -> LineageLink | None:
+        return _lineage_link(await info.context.asset_parent_links.load(self.row.id))
 
     @strawberry.field(
         description=(
@@ -325,7 +330,7 @@ class Session(Node):
         description=(
             f"Up to {SESSION_THUMBNAILS_MAX} thumbnails in stream order (signed URLs); scope `library:read`"
         ),
-        extensions=requires_scope(LIBRARY_READ),
+        directives=scope_directives(LIBRARY_READ),
     )
     def thumbnails(
         self,
@@ -334,6 +339,7 @@ class Session(Node):
             int, strawberry.argument(description=f"How many, 1–{SESSION_THUMBNAILS_MAX}")
         ] = SESSION_THUMBNAILS_MAX,
     ) -> list[Thumbnail]:
+        check_scope(info, LIBRARY_READ)  # once per card: `requires_scope`'s check without its extension
         if not 1 <= first <= SESSION_THUMBNAILS_MAX:
             raise InvalidArgument(f"`first` must be between 1 and {SESSION_THUMBNAILS_MAX}, got {first}")
         if self.preloaded_thumbnails is not None:  # resolved synchronously: no await per card
@@ -386,6 +392,7 @@ class Session(Node):
             AssetEdge(node=Asset.from_row(row), cursor=_asset_cursor(queries.asset_key(row)))
             for row in rows[:limit]
         ]
+        await _preload_parents(info, [edge.node for edge in edges])
         return AssetConnection(
             edges=edges,
             page_info=PageInfo(
@@ -444,6 +451,18 @@ class Session(Node):
         return await session_similar_sessions(info, self.row, first)
 
 
+def _lineage_link(link: LineageLinkRow | None) -> LineageLink | None:
+    if link is None:
+        return None
+    return LineageLink(
+        parent_id=encode_id("Asset", link.edge.parent_asset_id),
+        kind=link.edge.kind,
+        confidence=link.edge.confidence,
+        cross_session=link.cross_session,
+        explicit=link.explicit,
+    )
+
+
 def _thumbnails(
     info: Info[RequestContext, None], assets: list[queries.ThumbnailRef], first: int
 ) -> list[Thumbnail]:
@@ -472,6 +491,16 @@ async def _card_parts(
         None if thumbnails is None else dict(zip(ids, thumbnails, strict=True)),
         None if phases is None else dict(zip(ids, phases, strict=True)),
     )
+
+
+async def _preload_parents(info: Info[RequestContext, None], assets: list[Asset]) -> None:
+    """Every image's parent link of a page in one batch (the loader's), only when the page selects
+    ``parent``: each image then resolves it synchronously instead of awaiting the loader."""
+    if not assets or not selects(info, ("edges", "node", "parent")):
+        return
+    links = await info.context.asset_parent_links.load_many([asset.row.id for asset in assets])
+    for asset, link in zip(assets, links, strict=True):
+        asset.parent_preloaded, asset.preloaded_parent = True, link
 
 
 async def _nothing() -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import UUID, array
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 
 from catalog.models import Asset, LineageEdge
 from catalog.sessions.queries import AssetKey, asset_page, first_assets_of_sessions
@@ -57,10 +57,21 @@ def _ids(name: str, ids: Sequence[uuid.UUID]) -> Any:
     return bindparam(name, list(ids), type_=_UUID_ARRAY)
 
 
+_LINK_ASSET_LOAD = tuple(
+    defer(column, raiseload=True)
+    for image in (_Parent, _Child)
+    for column in (image.visual_embedding, image.extra)
+)
+"""Both images of a link come without the visual embedding and ``extra`` (as ``API_ASSET_LOAD``):
+decoding the vectors was most of a page of parents' load time; reading them raises."""
+
+
 def _links(user_id: uuid.UUID) -> Select[LineageEdge, Asset, Asset]:
-    """Edges of ``user_id`` with both images, each image owned by ``user_id`` too."""
+    """Edges of ``user_id`` with both images, each image owned by ``user_id`` too (the columns of
+    :data:`_LINK_ASSET_LOAD`)."""
     return (
         select(LineageEdge, _Parent, _Child)
+        .options(*_LINK_ASSET_LOAD)
         .join(_Parent, _Parent.id == LineageEdge.parent_asset_id)
         .join(_Child, _Child.id == LineageEdge.child_asset_id)
         .where(LineageEdge.user_id == user_id, _Parent.user_id == user_id, _Child.user_id == user_id)

@@ -125,3 +125,43 @@ async def test_cards_are_the_same_through_fragments(
         answers.append(body["data"]["viewer"]["sessions"]["edges"])
     assert answers[0] == answers[1] == answers[2]
     assert len(answers[0]) == 15 and all(len(edge["node"]["thumbnails"]) == 4 for edge in answers[0])
+
+
+PARENT = "parent { parentId kind confidence crossSession explicit }"
+
+
+async def test_asset_parents_load_with_the_page_only_when_selected(
+    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """A page of images loads every image's parent in one batch when ``parent`` is selected (through
+    fragments too), and then says what each image's own ``parent`` says; not selected, not loaded."""
+    token = await _demo_token(session_factory, settings, tmp_path)
+    listing = await client.query(
+        "{ viewer { sessions(first: 50) { edges { node { id assetCount } } } } }", token
+    )
+    biggest = max(listing["data"]["viewer"]["sessions"]["edges"], key=lambda edge: edge["node"]["assetCount"])
+    session_id = biggest["node"]["id"]
+    page = "query($id: ID!) { session(id: $id) { assets(first: 50) { edges { node { id %s } } } } }"
+    direct = page % PARENT
+    named = (
+        "query($id: ID!) { session(id: $id) { assets(first: 50) { edges { node { id ...P } } } } } "
+        f"fragment P on Asset {{ {PARENT} }}"
+    )
+    without = page % ""
+    answers, counts = [], []
+    for document in (direct, named, without):
+        with counted() as statements:
+            body = await client.query(document, token, id=session_id)
+        counts.append(Counter(statements).total())
+        answers.append(body["data"]["session"]["assets"]["edges"])
+    # the token, the session, its page of assets, and the parents only when selected
+    assert counts == [4, 4, 3], counts
+    assert answers[0] == answers[1] and len(answers[0]) == 50
+    assert [edge["node"]["id"] for edge in answers[2]] == [edge["node"]["id"] for edge in answers[0]]
+    with_parent = [edge["node"] for edge in answers[0] if edge["node"]["parent"]]
+    assert with_parent and len(with_parent) < 50  # both kinds on the page
+    for node in [*with_parent[:3], *[edge["node"] for edge in answers[0] if not edge["node"]["parent"]][:2]]:
+        alone = await client.query(  # one image: its parent through the loader, not preloaded
+            f"query($id: ID!) {{ node(id: $id) {{ ... on Asset {{ id {PARENT} }} }} }}", token, id=node["id"]
+        )
+        assert alone["data"]["node"] == node

@@ -134,3 +134,29 @@ async def test_thumbnails_need_the_library_read_scope(
     body = await client.query(asset_urls, read_only, id=session_id)
     signed = body["data"]["session"]["assets"]["edges"][0]["node"]["thumbnailUrl"]
     assert (await lenient_http.get(signed)).status_code == 200
+
+    # the resolvers' own scope check refuses exactly as a field guarded by `requires_scope` (lineage,
+    # children) does: same message, code and class of error, at the field's own path
+    fields = {
+        "lineage": "lineage(first: 1) { pageInfo { hasNextPage } }",
+        "thumbnails": "thumbnails(first: 1) { url }",
+        "thumbnailUrl": "assets(first: 1) { edges { node { thumbnailUrl } } }",
+        "children": "assets(first: 1) { edges { node { children { kind } } } }",
+    }
+    refusals: list[dict[str, object]] = []
+    relabelled = """mutation($id: ID!) { relabelSession(sessionId: $id, label: "night") {
+      ... on CorrectionApplied { sessions { SELECTION } } } }"""
+    for name, selection in fields.items():
+        body = await client.query(
+            relabelled.replace("SELECTION", selection),
+            write_only,
+            id=session_id,
+        )
+        [error] = body["errors"]
+        assert error["path"][-1] == name, error
+        refusals.append({key: value for key, value in error.items() if key not in {"path", "locations"}})
+    assert refusals[0] == {
+        "message": "This token lacks the `library:read` scope.",
+        "extensions": {"code": "FORBIDDEN"},
+    }
+    assert all(refusal == refusals[0] for refusal in refusals), refusals
