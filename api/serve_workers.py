@@ -23,7 +23,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from api.app import load_or_create_secret
-from api.asgi import APP_FACTORY
+from api.asgi import APP_FACTORY, SUPERVISOR_PID_VARIABLE
 from api.graceful_shutdown import HTTP_DRAIN_SECONDS
 from catalog.settings import AtelierSettings
 
@@ -40,6 +40,7 @@ def serve_with_workers(
     os.environ["DATABASE_URL"] = settings.database_url or ""
     os.environ["REDIS_URL"] = settings.redis_url or ""
     os.environ["ATELIER_SECRET_KEY"] = load_or_create_secret(settings).decode()
+    os.environ[SUPERVISOR_PID_VARIABLE] = str(os.getpid())  # workers stop when this process dies
     config = uvicorn.Config(
         APP_FACTORY,
         factory=True,

@@ -10,6 +10,7 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
 
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
@@ -94,10 +95,12 @@ async def test_two_workers_answer_and_sigterm_stops_them_all(
     assert not any("Traceback" in json.dumps(line) for line in lines), lines
 
 
+@pytest.mark.parametrize("when", ["serving", "starting"])
 async def test_workers_stop_when_the_parent_is_killed(
-    queue_settings: AtelierSettings, session_factory: SessionFactory
+    queue_settings: AtelierSettings, session_factory: SessionFactory, when: str
 ) -> None:
-    """SIGKILL gives the parent no chance to stop its workers: the kernel must (parent-death signal)."""
+    """SIGKILL gives the parent no chance to stop its workers: the kernel must (parent-death signal),
+    also for a worker still starting up when the parent dies (it is re-parented before it can ask)."""
     port = free_port()
     env = os.environ | {
         "DATABASE_URL": queue_settings.database_url or "",
@@ -112,8 +115,13 @@ async def test_workers_stop_when_the_parent_is_killed(
     )  # fmt: skip
     workers: list[int] = []
     try:
-        await until_healthy(f"http://127.0.0.1:{port}", process)
-        workers = [child for child in _children(process.pid) if _is_worker(child)]
+        if when == "serving":
+            await until_healthy(f"http://127.0.0.1:{port}", process)
+        for _ in range(600):  # bounded: the parent starts its servers, migrates, then spawns both
+            workers = [child for child in _children(process.pid) if _is_worker(child)]
+            if len(workers) == 2 or process.returncode is not None:
+                break
+            await asyncio.sleep(0.05)
         assert len(workers) == 2, workers
         process.kill()
         await process.wait()
