@@ -107,12 +107,9 @@ class RequestContext:
         return [found[session_id] for session_id in session_ids]
 
     async def _load_first_assets(self, keys: list[tuple[uuid.UUID, int]]) -> list[list[Asset]]:
-        by_limit: dict[int, list[uuid.UUID]] = {}
-        for session_id, limit in keys:
-            by_limit.setdefault(limit, []).append(session_id)
         found: dict[tuple[uuid.UUID, int], list[Asset]] = {}
         async with self.session_factory() as db:
-            for limit, session_ids in by_limit.items():
+            for limit, session_ids in _by_second(keys).items():
                 pages = await queries.first_assets_of_sessions(db, self.user_id, session_ids, limit)
                 found.update({(session_id, limit): rows for session_id, rows in pages.items()})
         return [found[key] for key in keys]
