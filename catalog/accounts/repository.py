@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, tuple_, update
+from sqlalchemy import bindparam, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import ApiToken, User
@@ -50,12 +50,16 @@ async def insert_token(
     return token
 
 
+_TOKEN_WITH_USER = (
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.prefix == bindparam("prefix"))
+)
+"""Every authenticated request runs it: built once, the prefix bound per call."""
+
+
 async def token_with_user_by_prefix(session: AsyncSession, prefix: str) -> tuple[ApiToken, User] | None:
-    row = (
-        await session.execute(
-            select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.prefix == prefix)
-        )
-    ).one_or_none()
+    row = (await session.execute(_TOKEN_WITH_USER, {"prefix": prefix})).one_or_none()
     return None if row is None else (row[0], row[1])
 
 
