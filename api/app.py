@@ -16,8 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
-from arq import ArqRedis, create_pool
-from arq.connections import RedisSettings
+from arq import ArqRedis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -32,6 +31,7 @@ from api.graphql.json_encoding import encode_response_json
 from api.graphql.multipart import UploadingGraphQL, UploadLimits, upload_refusal
 from api.graphql.request_slots import RequestSlots
 from api.graphql.schema import build_schema
+from api.job_queue import job_queue_client, warn_if_unreachable
 from api.observability.health import healthz, readiness_endpoint
 from api.observability.metrics import metrics_endpoint
 from api.observability.request_observation import RequestObservation
@@ -143,7 +143,9 @@ def create_app(settings: AtelierSettings, *, clock: Callable[[], datetime] = utc
         app.state.session_factory = state.session_factory
         app.state.settings = settings
         if settings.redis_url:
-            state.job_queue = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+            # not arq's create_pool: it refuses to start while Redis is down (api.job_queue)
+            state.job_queue = job_queue_client(settings.redis_url)
+            await warn_if_unreachable(state.job_queue)
             state.cost_budget = CostBudget(
                 settings.redis_url,
                 budget=settings.api_cost_budget,

@@ -2,6 +2,12 @@
 
 Fails closed: a missing header, another scheme, or a token that is unknown, revoked, expired or not
 well formed all give ``None``; nothing about the header can make this raise.
+
+One lookup per HTTP request: the answer is kept in the request's ASGI scope, so the upload check
+before a multipart body is read and the GraphQL context made afterwards (two ``Request`` objects on
+one scope) share it — one token lookup (and at most one ``last_used_at`` write) per request. Not for
+WebSockets: a connection lives long, and each of its operations looks the token up afresh (a revoked
+token stops working on it).
 """
 
 from __future__ import annotations
@@ -19,9 +25,24 @@ def bearer_token(header: str) -> str | None:
     return token.strip()
 
 
+_PRINCIPAL_KEY = "atelier.principal"
+"""Where an HTTP request's principal (or ``None``) is kept in its ASGI scope once looked up."""
+
+
 async def principal_from_request(
     factory: SessionFactory, request: HTTPConnection
 ) -> AuthenticatedPrincipal | None:
+    http = request.scope["type"] == "http"
+    if http and _PRINCIPAL_KEY in request.scope:
+        remembered: AuthenticatedPrincipal | None = request.scope[_PRINCIPAL_KEY]
+        return remembered
+    principal = await _look_up(factory, request)
+    if http:
+        request.scope[_PRINCIPAL_KEY] = principal
+    return principal
+
+
+async def _look_up(factory: SessionFactory, request: HTTPConnection) -> AuthenticatedPrincipal | None:
     token = bearer_token(request.headers.get("authorization", ""))
     if token is None:
         return None

@@ -33,6 +33,7 @@ from api.observability.json_logs import configure_json_logging
 from api.observability.metrics import record_import_outcome
 from api.runtime import exit_on_sigterm, running_services
 from api.worker import build_worker
+from api.worker_start import run_worker_when_redis_answers
 from catalog.accounts import service as accounts
 from catalog.accounts.repository import user_by_handle
 from catalog.database import create_database_engine, create_session_factory, unit_of_work
@@ -136,7 +137,8 @@ async def _serve(settings: AtelierSettings, host: str, port: int, token: str | N
     worker = build_worker(settings) if settings.embed_worker else None
     # the worker's healing cron runs at its start-up: thumbnails, embeddings and clustering owed from
     # earlier runs (imports with --no-thumbnails, interrupted imports, lost jobs) are made then
-    worker_task = asyncio.create_task(worker.async_run()) if worker is not None else None
+    # started again while Redis cannot be reached (api.worker_start): the API serves meanwhile
+    worker_task = asyncio.create_task(run_worker_when_redis_answers(worker)) if worker is not None else None
     _print_banner(host, port, token)
     try:
         async with _watching_folders(settings):
@@ -157,7 +159,9 @@ def _serve_with_workers(
     async def jobs(stop: asyncio.Event) -> None:
         """The in-process worker and the watched folders, once, beside the serving processes."""
         worker = build_worker(settings) if settings.embed_worker else None
-        worker_task = asyncio.create_task(worker.async_run()) if worker is not None else None
+        worker_task = (
+            asyncio.create_task(run_worker_when_redis_answers(worker)) if worker is not None else None
+        )
         try:
             async with _watching_folders(settings):
                 await stop.wait()

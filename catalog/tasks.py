@@ -41,6 +41,7 @@ from catalog.library_locks import lock_user_library
 from catalog.models import Asset
 from catalog.prompt_embeddings import assets_using_prompts, embed_missing_prompts, prompts_without_embedding
 from catalog.sessions.off_loop import recluster_user_in_child_process
+from catalog.sessions.recluster_outcome import recording_recluster_outcome
 from catalog.sessions.reclustering import recluster_span
 from catalog.settings import AtelierSettings
 from catalog.storage import ThumbnailStore, thumbnail_store
@@ -342,7 +343,12 @@ CATALOG_FUNCTIONS: tuple[Function, ...] = (
         max_tries=TRANSIENT_MAX_TRIES,
     ),
     func(
-        retry_transient(recluster_user_job),
+        # the outcome is recorded for viewer.calibration.reclusterState (arq keeps no result of it)
+        recording_recluster_outcome(
+            retry_transient(recluster_user_job),
+            max_tries=TRANSIENT_MAX_TRIES,
+            timeout_seconds=RECLUSTER_JOB_TIMEOUT_SECONDS,
+        ),
         name="recluster_user_job",
         timeout=RECLUSTER_JOB_TIMEOUT_SECONDS,
         keep_result=0,

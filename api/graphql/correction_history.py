@@ -46,7 +46,7 @@ from api.graphql.pagination import (
 )
 from billing.transactions import retrying_unit_of_work
 from catalog.models import Correction as CorrectionRow
-from catalog.sessions import correction_history, queries, undo
+from catalog.sessions import correction_history, queries, recluster_outcome, undo
 from catalog.sessions.corrections import NotFound as CorrectionNotFound
 
 if TYPE_CHECKING:
@@ -135,6 +135,19 @@ class ReclusterState(enum.Enum):
     IDLE = strawberry.enum_value(
         "idle", description="None queued or running (the last one, if any, has ended)"
     )
+    FAILED = strawberry.enum_value(
+        "failed",
+        description=(
+            "None queued or running, and the last one failed (nothing was changed); "
+            "`reclusterFailure` says why and when. Cleared by the next one that succeeds"
+        ),
+    )
+
+
+@strawberry.type(description="Why and when the viewer's last whole-library re-cluster failed")
+class ReclusterFailure:
+    reason: str = strawberry.field(description="What went wrong, in one short English sentence")
+    failed_at: datetime = strawberry.field(description="When it gave up (UTC)")
 
 
 @strawberry.type(description="What the session engine learned from the artist's merges and splits")
@@ -157,6 +170,13 @@ class Calibration:
     applies_to: str = strawberry.field(description="Which sessions the learned offset has been applied to")
     recluster_state: ReclusterState | None = strawberry.field(
         description="Where a `reclusterLibrary` re-cluster stands; null when the job queue cannot be reached"
+    )
+    recluster_failure: ReclusterFailure | None = strawberry.field(
+        description=(
+            "The last `reclusterLibrary` re-cluster's failure, kept until one succeeds (also while the "
+            "next is queued or running); null when the last one succeeded, none ran, or the queue cannot "
+            "be reached"
+        )
     )
 
 
@@ -298,31 +318,43 @@ def recluster_job_id(user_id: uuid.UUID) -> str:
     return f"{RECLUSTER_JOB}:library:{user_id}"
 
 
-async def _recluster_state(info: Info[RequestContext, None]) -> ReclusterState | None:
+async def _recluster_status(
+    info: Info[RequestContext, None],
+) -> tuple[ReclusterState | None, ReclusterFailure | None]:
+    """The job's state and the last recorded failure (:mod:`catalog.sessions.recluster_outcome`):
+    QUEUED / RUNNING while arq has the job, else FAILED when a failure is recorded, else IDLE."""
     queue = info.context.job_queue
     if queue is None:
-        return None
+        return None, None
     try:
         status = await Job(recluster_job_id(info.context.user_id), queue).status()
+        failed = await recluster_outcome.last_failure(queue, info.context.user_id)
     except (OSError, RedisError) as error:
         log.warning("could not read the re-cluster job's state: %s", error)
-        return None
+        return None, None
+    failure = None if failed is None else ReclusterFailure(reason=failed.reason, failed_at=failed.failed_at)
     if status in (JobStatus.queued, JobStatus.deferred):
-        return ReclusterState.QUEUED
+        return ReclusterState.QUEUED, failure
     if status is JobStatus.in_progress:
-        return ReclusterState.RUNNING
-    return ReclusterState.IDLE
+        return ReclusterState.RUNNING, failure
+    return (ReclusterState.IDLE if failure is None else ReclusterState.FAILED), failure
+
+
+async def _recluster_state(info: Info[RequestContext, None]) -> ReclusterState | None:
+    return (await _recluster_status(info))[0]
 
 
 async def viewer_calibration(info: Info[RequestContext, None]) -> Calibration:
     async with info.context.session_factory() as db:
         learned = await correction_history.calibration_of(db, info.context.user_id)
+    state, failure = await _recluster_status(info)
     return Calibration(
         threshold_offset=learned.threshold_offset,
         corrections=learned.corrections_counted,
         default_offset=learned.default_offset,
         applies_to=APPLIES_TO,
-        recluster_state=await _recluster_state(info),
+        recluster_state=state,
+        recluster_failure=failure,
     )
 
 

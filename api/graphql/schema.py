@@ -28,6 +28,7 @@ from strawberry.types import Info
 from api.context import RequestContext
 from api.graphql import error_codes
 from api.graphql.cost_limits import CostLimits
+from api.graphql.error_logging import LoggingSchema
 from api.graphql.leaf_executor import LeafFastPathExecutor
 from api.graphql.mutations import Mutation
 from api.graphql.node import NODES_MAX, resolve_nodes, viewer_of
@@ -176,7 +177,8 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
     # last: on the way out it runs first, coding request errors before masking looks at them
     valid_documents = ValidDocuments()  # this schema's documents that validated: not validated again
     extensions.append(lambda: RequestChecks(valid_documents))
-    return strawberry.Schema(
+    # LoggingSchema: client mistakes are logged at INFO with their code, failures at ERROR
+    return LoggingSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from api.app import create_app
 from catalog.database import SessionFactory
@@ -534,3 +536,28 @@ async def _run(command: str, cwd: Path, env: dict[str, str]) -> dict[str, Any]:
     assert shell.returncode == 0, stderr.decode()
     body: dict[str, Any] = json.loads(stdout)
     return body
+
+
+async def test_an_upload_looks_its_token_up_once(
+    http: httpx.AsyncClient, session_factory: SessionFactory, images: dict[str, bytes]
+) -> None:
+    """The refusal check before the body is read finds the principal; the GraphQL context reuses it
+    (api/bearer_auth.py) instead of looking the token up again. Counted at the driver."""
+    token = await make_user_with_token(session_factory, "uploader")
+    lookups: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM api_tokens" in statement:
+            lookups.append(" ".join(statement.split())[:60])
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        result = payload(await upload(http, token, [("card.png", images[TAROT_0])]))
+        uploaded = list(lookups)
+        lookups.clear()
+        read = await gql(http, token, SESSIONS)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert result["importedCount"] == 1
+    assert len(uploaded) == 1, uploaded
+    assert read["data"]["viewer"]["sessions"]["edges"] and len(lookups) == 1, lookups  # JSON: one, as before

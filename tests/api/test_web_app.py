@@ -368,5 +368,13 @@ async def test_rename_and_move_update_the_view_and_undo_restores_them(page: Page
     await page.get_by_role("button", name="Move selected").click()
     await head.filter(has_text=re.compile(r"^27 images")).wait_for()
     assert "(15 images)" in await page.locator(".banner .result-sessions").inner_text()
+    # the view stays on the source and offers the destination (its label may have changed with the
+    # image it got: the banner's link names it as it is now); opening it keeps the banner's Undo
+    destination = (await page.locator(".banner .result-sessions a").first.inner_text()).strip()
+    await page.locator(".banner").get_by_role("button", name=f"Open {destination}", exact=True).click()
+    await page.locator("#session-title", has_text=re.compile(f"^{re.escape(destination)}$")).wait_for()
+    await head.filter(has_text=re.compile(r"^15 images")).wait_for()
+    await expect(page.get_by_role("button", name=f"Open {destination}")).to_have_count(0)
     await page.locator(".banner").get_by_role("button", name="Undo").click()
     await head.filter(has_text=re.compile(r"^28 images")).wait_for()
+    await page.locator("#session-title", has_text=original).wait_for()

@@ -137,6 +137,20 @@ function metadataPanel(asset, index, byId) {
   );
 }
 
+/**
+ * "Open <label>" after a move: shows the session the images went to, with the same banner (its Undo
+ * still at hand there); Back returns to the session they came from.
+ */
+function openDestination(destination, banner, rerender) {
+  const open = h("button", { type: "button", class: "open-destination" }, `Open ${destination.label}`);
+  open.addEventListener("click", async () => {
+    open.remove();
+    await rerender(destination.id);
+    document.querySelector(".banner-slot")?.replaceChildren(banner);
+  });
+  return open;
+}
+
 export async function renderSessionDetail(context, id) {
   const { api, view } = context;
   replaceChildren(view, h("p", { class: "loading" }, "Loading session…"));
@@ -159,17 +173,24 @@ export async function renderSessionDetail(context, id) {
     try {
       const payload = await applyCorrection(api, kind, variables);
       const sessions = payload.sessions || [];
+      // after a move, where the images went (the result names only that session)
+      const destination =
+        kind === MOVE ? sessions.find((candidate) => candidate.id === variables.toSessionId) || sessions[0] : null;
+      // moving every image empties (and removes) this session: go where they went
+      const emptied = kind === MOVE && variables.assetIds.length >= session.assetCount;
       // after a split, the part this view started with (the sessions come in time order); after a move
-      // this session still (the result names only where the images went)
+      // this session still, unless it is gone
       const next =
         kind === SPLIT
           ? sessions[0]
           : kind === MOVE
-            ? { id }
+            ? emptied ? destination : { id }
             : sessions.find((candidate) => candidate.id === id) || sessions[0];
       await rerender(next ? next.id : id);
       // after re-rendering (the banner lives in the new view)
-      document.querySelector(".banner-slot")?.replaceChildren(correctionBanner(context, payload, rerender));
+      const banner = correctionBanner(context, payload, rerender);
+      if (destination && destination.id !== (next ? next.id : id)) banner.append(openDestination(destination, banner, rerender));
+      document.querySelector(".banner-slot")?.replaceChildren(banner);
       announce(payload.corrections.map((correction) => correction.summary).join("; "));
     } catch (error) {
       context.showError ? context.showError(error) : announce(error.friendly || String(error), { error: true });

