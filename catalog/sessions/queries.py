@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import ARRAY, any_, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import UUID
@@ -143,9 +143,9 @@ async def asset_page(
     return list(await session.scalars(_SESSION_ASSETS_AFTER, values))
 
 
-@dataclass(frozen=True, slots=True)
-class ThumbnailRef:
-    """What a session card's thumbnail needs of an asset (not an ORM row: a card shows nine)."""
+class ThumbnailRef(NamedTuple):
+    """What a session card's thumbnail needs of an asset (not an ORM row: a card shows nine; a tuple,
+    whose construction costs a fraction of a frozen dataclass's)."""
 
     id: uuid.UUID
     user_id: uuid.UUID
