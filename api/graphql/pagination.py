@@ -59,6 +59,11 @@ def check_page_size(first: int) -> int:
     return first
 
 
+_CURSOR_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
+"""One encoder for every cursor (``json.dumps`` with options builds a new one per call; a page of
+100 images makes 100 cursors)."""
+
+
 def encode_cursor(kind: str, *values: CursorValue) -> str:
     parts: list[object] = [CURSOR_VERSION, kind]
     for value in values:
@@ -68,7 +73,7 @@ def encode_cursor(kind: str, *values: CursorValue) -> str:
             parts.append(str(value))
         else:
             parts.append(value)
-    text = json.dumps(parts, ensure_ascii=True, separators=(",", ":"))
+    text = _CURSOR_JSON.encode(parts)
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
