@@ -147,7 +147,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def _serve(settings: AtelierSettings, extra_env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+async def _serve(
+    settings: AtelierSettings, extra_env: dict[str, str], checkout: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``atelier serve`` of this checkout, or of ``checkout`` (its code first on the path)."""
     port = _free_port()
     env = (
         os.environ
@@ -160,10 +163,15 @@ async def _serve(settings: AtelierSettings, extra_env: dict[str, str]) -> tuple[
             "ATELIER_GRAPHIQL": "false",
             "HF_HUB_OFFLINE": "1",
         }
+        | ({"PYTHONPATH": str(checkout)} if checkout is not None else {})
         | extra_env
     )
     process = subprocess.Popen(  # noqa: ASYNC220 - a server that outlives this call, polled below
-        [str(ATELIER), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [str(ATELIER), "serve"],
+        env=env,
+        cwd=checkout,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=base) as http:
@@ -241,9 +249,10 @@ async def _scenario(
     heavy_query: str,
     tokens: tuple[str, str],
     seconds: float,
+    checkout: Path | None = None,
 ) -> dict[str, object]:
     heavy_token, light_token = tokens
-    process, base = await _serve(settings, env)
+    process, base = await _serve(settings, env, checkout)
     try:
         async with httpx.AsyncClient(base_url=base, timeout=600) as http:
             started = time.perf_counter()
@@ -317,7 +326,9 @@ def _report(results: list[dict[str, object]], seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def main(seconds: float, *, with_before: bool = True, max_cost: int | None = None) -> str:
+async def main(
+    seconds: float, *, with_before: bool = True, max_cost: int | None = None, compare: Path | None = None
+) -> str:
     home = Path(tempfile.mkdtemp(prefix="atelier-isolation-"))
     settings, servers, heavy_token, light_token = await _prepare(home)
     defaults = AtelierSettings(home=home)
@@ -339,17 +350,24 @@ async def main(seconds: float, *, with_before: bool = True, max_cost: int | None
                     seconds,
                 )
             )
-        results.append(
-            await _scenario(
-                settings,
-                f"limits (max cost {maximum:,}, "
-                f"{defaults.api_max_concurrent_per_token} request/token at once)",
-                {"ATELIER_API_COST_BUDGET": UNLIMITED, "ATELIER_API_MAX_QUERY_COST": str(maximum)},
-                heaviest_allowed(maximum),
-                (heavy_token, light_token),
-                seconds,
-            )
+        limits_env = {"ATELIER_API_COST_BUDGET": UNLIMITED, "ATELIER_API_MAX_QUERY_COST": str(maximum)}
+        limits = (
+            f"limits (max cost {maximum:,}, {defaults.api_max_concurrent_per_token} request/token at once)"
         )
+        checkouts: list[Path | None] = [compare, None] if compare is not None else [None]
+        for checkout in checkouts:  # another checkout first, as a before in the same run
+            name = limits if checkout is None else f"{limits} — `{checkout.name}`"
+            results.append(
+                await _scenario(
+                    settings,
+                    name,
+                    limits_env,
+                    heaviest_allowed(maximum),
+                    (heavy_token, light_token),
+                    seconds,
+                    checkout,
+                )
+            )
     finally:
         servers.stop()
         shutil.rmtree(home, ignore_errors=True)
@@ -368,9 +386,17 @@ if __name__ == "__main__":
     )
     parser.add_argument("--without-before", action="store_true", help="Skip the scenario without limits")
     parser.add_argument("--max-cost", type=int, help="The maximum cost to measure (default: the setting's)")
+    parser.add_argument(
+        "--compare", type=Path, help="Another checkout whose server runs the limits scenario first (a before)"
+    )
     arguments = parser.parse_args()
     report = asyncio.run(
-        main(arguments.seconds, with_before=not arguments.without_before, max_cost=arguments.max_cost)
+        main(
+            arguments.seconds,
+            with_before=not arguments.without_before,
+            max_cost=arguments.max_cost,
+            compare=arguments.compare.resolve() if arguments.compare else None,
+        )
     )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(report)
