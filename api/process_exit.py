@@ -3,9 +3,10 @@
 When an ``atelier`` command has done its work, CPython's finalisation still runs the cyclic garbage
 collector while it tears the modules down: with the database stack loaded (SQLAlchemy, asyncpg,
 pydantic, numpy, ~100,000 tracked objects) that took 150-350 ms of ``atelier import EMPTY`` on the
-2-core machine, longer than the import itself. :func:`skip_final_collection` moves every object to
-the collector's permanent generation (:func:`gc.freeze`) as the last exit handler, so finalisation
-only drops references; the operating system takes back the memory as it would anyway.
+2-core machine, longer than the work of the import itself. :func:`skip_final_collection` registers
+an exit handler (when ``api.cli`` is imported) that moves every object to the collector's permanent
+generation (:func:`gc.freeze`), so finalisation only drops references; the operating system takes
+back the memory as it would anyway.
 
 Invariants:
 - Nothing a command does is skipped: every exit handler still runs — those registered after this one
@@ -25,7 +26,7 @@ _registered = False
 
 
 def skip_final_collection() -> None:
-    """Freeze the heap at interpreter exit (idempotent; register early, so it runs last)."""
+    """Freeze the heap at interpreter exit (idempotent)."""
     global _registered
     if not _registered:
         atexit.register(gc.freeze)
