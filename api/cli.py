@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.cli_backup import register_backup_commands
+from api.process_exit import skip_final_collection
 from catalog.accounts.token_format import ALL_SCOPES, TOKEN_LIFETIME_MAX, UnknownScope
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ app.add_typer(token_app, name="token")
 register_backup_commands(app)  # light: the commands import the database stack when they run
 
 console = Console(stderr=True, soft_wrap=True)  # problem lines stay whole for grep
+skip_final_collection()  # a command's exit skips the interpreter's last GC (api.process_exit)
 DEFAULT_USER = "artist"
 T = TypeVar("T")
 

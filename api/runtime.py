@@ -1,7 +1,8 @@
 """Bringing up what a command needs: resolved service URLs, a migrated database, a session factory.
 
 ``running_services`` starts the embedded servers only for URLs the settings leave unset, migrates
-the database to head (idempotent, a few ms when current) and stops what it started on exit —
+the database to head (idempotent; one query, no Alembic, when it is current:
+:mod:`catalog.migration_check`) and stops what it started on exit —
 including on SIGTERM, which :func:`exit_on_sigterm` turns into ``SystemExit`` so ``finally`` blocks
 and ``atexit`` handlers run.
 """
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from types import FrameType
 
 from catalog.embedded_servers import EmbeddedServers
-from catalog.migration_runner import upgrade
+from catalog.migration_check import migrate_to_head
 from catalog.settings import AtelierSettings
 
 
@@ -33,7 +34,7 @@ def running_services(settings: AtelierSettings, *, migrate: bool = True) -> Iter
     urls = servers.start()
     try:
         if migrate:
-            upgrade(urls.database_url)
+            migrate_to_head(urls.database_url)
         yield settings.model_copy(update={"database_url": urls.database_url, "redis_url": urls.redis_url})
     finally:
         servers.stop()

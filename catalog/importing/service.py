@@ -68,7 +68,6 @@ from catalog.importing.owed_work_repository import assets_missing_thumbnails, ma
 from catalog.importing.thumbnail_pool import ThumbnailRenderer
 from catalog.sessions.reclustering import ReclusterSummary
 from catalog.settings import AtelierSettings
-from catalog.tasks import queue_prompt_embeddings, queue_thumbnails
 from catalog.thumbnails import MadeThumbnail
 from engine.record_codec import RecordLineError, read_records_jsonl
 from engine.records import GenerationRecord
@@ -296,12 +295,18 @@ async def import_paths(
 
     if settings.redis_url:
         started = time.perf_counter()
-        if mode is ThumbnailMode.BACKGROUND:  # the job re-clusters once the descriptors exist
-            for user_id, sources in batches.thumbnail_sources.items():
-                await queue_thumbnails(settings.redis_url, user_id, list(sources))
-                report.thumbnails_queued += len(sources)
-        if batches.new_asset_ids and settings.prompt_embeddings:
-            await queue_prompt_embeddings(settings.redis_url)
+        queue_thumbnail_jobs = mode is ThumbnailMode.BACKGROUND and bool(batches.thumbnail_sources)
+        queue_embeddings = bool(batches.new_asset_ids) and settings.prompt_embeddings
+        if queue_thumbnail_jobs or queue_embeddings:
+            # arq (and redis, PyJWT, cryptography under it) loads only when there is a job to queue
+            from catalog.tasks import queue_prompt_embeddings, queue_thumbnails
+
+            if queue_thumbnail_jobs:  # the job re-clusters once the descriptors exist
+                for user_id, sources in batches.thumbnail_sources.items():
+                    await queue_thumbnails(settings.redis_url, user_id, list(sources))
+                    report.thumbnails_queued += len(sources)
+            if queue_embeddings:
+                await queue_prompt_embeddings(settings.redis_url)
         report.phase_seconds["queue"] = time.perf_counter() - started
     report.files.sort(key=lambda outcome: outcome.path)
     report.problems.sort(key=lambda problem: problem.path)
