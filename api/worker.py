@@ -89,6 +89,8 @@ def worker_options(settings: AtelierSettings) -> dict[str, Any]:
     """arq ``Worker`` keyword arguments for these settings (shared by every way of running it)."""
 
     async def on_startup(ctx: dict[str, Any]) -> None:
+        if "engine" in ctx:  # run again after Redis came back (api.worker_start): keep what was made
+            return
         engine = create_database_engine(settings.database_url or "", pool_size=MAX_JOBS + 2)
         ctx["engine"] = engine
         ctx["session_factory"] = create_session_factory(engine)

