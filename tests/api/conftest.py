@@ -77,15 +77,25 @@ class CommandResult:
     stderr: str
 
 
+def atelier_env(settings: AtelierSettings, **overrides: str) -> dict[str, str]:
+    """The environment of an ``atelier`` subprocess against the test's database, Redis and home
+    (offline models, wide enough for whole problem lines), with ``overrides`` on top."""
+    return (
+        os.environ
+        | {
+            "DATABASE_URL": settings.database_url or "",
+            "REDIS_URL": settings.redis_url or "",
+            "ATELIER_HOME": str(settings.home),
+            "HF_HUB_OFFLINE": "1",
+            "COLUMNS": "200",
+        }
+        | overrides
+    )
+
+
 async def run_atelier(settings: AtelierSettings, *args: str) -> CommandResult:
     """The installed ``atelier`` entry point, as a user runs it, against the test's database and Redis."""
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url or "",
-        "REDIS_URL": settings.redis_url or "",
-        "ATELIER_HOME": str(settings.home),
-        "HF_HUB_OFFLINE": "1",
-        "COLUMNS": "200",
-    }
+    env = atelier_env(settings)
     process = await asyncio.create_subprocess_exec(
         str(ATELIER), *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )

