@@ -51,8 +51,10 @@ typecheck: install
 chromium:
 	@./.ci/install-chromium
 
+# Two pytest-xdist workers, each with its own embedded PostgreSQL and Redis (tests/conftest.py);
+# --dist loadfile keeps a file's tests, and its module fixtures, on one worker.
 test: lint typecheck chromium
-	HF_HUB_OFFLINE=1 $(BIN)/pytest --durations=15
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run_all

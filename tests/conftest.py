@@ -4,6 +4,14 @@ Migrations run once into a template database; each test that asks for ``database
 database cloned from it (``CREATE DATABASE … TEMPLATE``, ~30 ms), dropped afterwards. That isolates
 tests completely and still lets concurrency tests open independent connections. Nothing here mocks
 PostgreSQL or Redis.
+
+Parallel runs (``make test`` runs ``pytest -n 2 --dist loadfile``, pytest-xdist): every session fixture
+is per worker process, so each worker starts its own PostgreSQL and Redis in its own ``mkdtemp``
+folder, each on a Unix socket of its own (no TCP port is fixed anywhere), and migrates its own template.
+Nothing a worker writes is shared with another: database names carry the worker's PID, Redis database
+numbers (``ISOLATED_REDIS_DB`` and the like) are per server, and servers a test starts listen on
+``free_port()`` loopback ports. ``--dist loadfile`` keeps a file's tests on one worker, so module-scoped
+fixtures (a served app, a browser) start once per file, as in a serial run.
 """
 
 from __future__ import annotations
@@ -49,7 +57,9 @@ def server_home(prefix: str) -> Path:
 
 @pytest.fixture(scope="session")
 def test_home() -> Iterator[Path]:
-    home = server_home("atelier-test-")
+    """This process's server folder, named after its xdist worker (``gw0``, ``gw1``…; ``main`` serially)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    home = server_home(f"atelier-test-{worker}-")
     yield home
     shutil.rmtree(home, ignore_errors=True)
 

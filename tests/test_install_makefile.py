@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,18 @@ def test_the_second_install_cannot_replace_torch(tmp_path: Path) -> None:
         assert "-c constraints.txt" in line
         assert "--upgrade" not in line and " -U " not in line
         assert "--force-reinstall" not in line
+
+
+def test_make_test_runs_the_suite_on_two_pinned_xdist_workers(tmp_path: Path) -> None:
+    """``make test`` runs pytest with two workers, a file per worker at a time, and xdist is a pinned
+    dev dependency (so ``make install`` brings it, and the same version everywhere)."""
+    for name in ("Makefile", "pyproject.toml", "constraints.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    result = subprocess.run(["make", "-n", "test"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    pytest_lines = [line for line in result.stdout.splitlines() if "/pytest" in line]
+    assert len(pytest_lines) == 1, result.stdout
+    assert " -n 2 --dist loadfile " in pytest_lines[0] and "--durations=15" in pytest_lines[0]
+    dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    assert "pytest-xdist>=3.8" in dev
+    pins = (ROOT / "constraints.txt").read_text().splitlines()
+    assert "pytest-xdist==3.8.0" in pins and "execnet==2.1.2" in pins

@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -58,6 +59,15 @@ def _write_noise_images(folder: Path, count: int, side_px: int) -> None:
         )
         paths.append(path)
     space_mtimes(paths)
+
+
+@pytest.fixture(scope="module")
+def noise_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """160 noise images (over PROCESS_POOL_THRESHOLD: the pool renders them), written once for the
+    module; each test imports its own copy (``copytree`` keeps the spaced mtimes sessions form from)."""
+    folder = tmp_path_factory.mktemp("noise") / "library"
+    _write_noise_images(folder, 160, side_px=384)
+    return folder
 
 
 async def _counts(factory: SessionFactory) -> dict[str, int]:
@@ -156,12 +166,14 @@ async def test_an_import_stopped_during_thumbnails_keeps_its_sessions_and_is_com
     settings: AtelierSettings,
     session_factory: SessionFactory,
     tmp_path: Path,
+    noise_library: Path,
     stop_signal: signal.Signals,
     recovery: str,
 ) -> None:
     folder = tmp_path / "library"
-    images = 160  # over PROCESS_POOL_THRESHOLD: the pool renders them
-    _write_noise_images(folder, images, side_px=384)
+    shutil.copytree(noise_library, folder)
+    images = len(list(folder.iterdir()))
+    assert images == 160 > PROCESS_POOL_THRESHOLD  # the pool renders them
     env = os.environ | {
         "DATABASE_URL": settings.database_url or "",
         "REDIS_URL": settings.redis_url or "",

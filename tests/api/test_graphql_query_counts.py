@@ -4,20 +4,27 @@ sessions page (cards with thumbnails and phases) and a session's assets page, co
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from catalog.database import SessionFactory
+from catalog.database import SessionFactory, create_database_engine, create_session_factory
 from catalog.demo_library import write_demo_library
+from catalog.embedded_servers import ServiceUrls
 from catalog.importing.service import import_paths
 from catalog.settings import AtelierSettings
 from tests.api.conftest import GraphQLClient, make_user_with_token
+from tests.conftest import TEMPLATE_DATABASE, _admin_execute, _with_database
+
+_clone_numbers = itertools.count()
 
 CARDS = """query($first: Int!) { viewer { sessions(first: $first) { edges { cursor node {
     id label intent startedAt endedAt assetCount tool
@@ -44,16 +51,54 @@ def counted() -> Iterator[list[str]]:
         event.remove(Engine, "before_cursor_execute", count)
 
 
-async def _demo_token(session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path) -> str:
-    library = write_demo_library(tmp_path / "demo")
-    await import_paths(session_factory, settings, user_handle="artist", paths=[library.root])
+@pytest.fixture(scope="module")
+async def demo_database(
+    service_urls: ServiceUrls, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A database holding the demo library, imported once for this module (files and thumbnails in a
+    module temp folder that outlives every test here); tests get clones of it, not the database itself.
+    Its engine is disposed before any clone: PostgreSQL copies a template only while nobody is on it."""
+    name = f"atelier_query_counts_demo_{os.getpid()}"
+    await asyncio.to_thread(_admin_execute, service_urls.database_url, f"DROP DATABASE IF EXISTS {name}")
+    await asyncio.to_thread(
+        _admin_execute, service_urls.database_url, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}"
+    )
+    url = _with_database(service_urls.database_url, name)
+    home = tmp_path_factory.mktemp("query-counts-demo")
+    settings = AtelierSettings(home=home / "home", database_url=url, redis_url=service_urls.redis_url)
+    engine = create_database_engine(url, pool_size=2)
+    try:
+        library = write_demo_library(home / "demo")
+        await import_paths(
+            create_session_factory(engine), settings, user_handle="artist", paths=[library.root]
+        )
+    finally:
+        await engine.dispose()
+    yield name
+    await asyncio.to_thread(
+        _admin_execute, service_urls.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )
+
+
+@pytest.fixture
+def database_url(service_urls: ServiceUrls, demo_database: str) -> Iterator[str]:
+    """This module's tests run on a fresh clone of the imported demo library (overrides the conftest
+    fixture, whose clone is of the empty template): the same rows a per-test import would make."""
+    name = f"atelier_query_counts_{os.getpid()}_{next(_clone_numbers)}"
+    _admin_execute(service_urls.database_url, f"CREATE DATABASE {name} TEMPLATE {demo_database}")
+    yield _with_database(service_urls.database_url, name)
+    _admin_execute(service_urls.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def _demo_token(session_factory: SessionFactory) -> str:
+    """The demo artist's token, on this test's clone of the imported demo library."""
     return await make_user_with_token(session_factory, "artist")
 
 
 async def test_session_cards_take_four_statements_for_2_or_50_cards(
-    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+    client: GraphQLClient, session_factory: SessionFactory
 ) -> None:
-    token = await _demo_token(session_factory, settings, tmp_path)
+    token = await _demo_token(session_factory)
     await client.query(CARDS, token, first=1)  # warm-up: the token's last_used_at is written once
     with counted() as statements:
         small = await client.query(CARDS, token, first=2)
@@ -77,9 +122,9 @@ async def test_session_cards_take_four_statements_for_2_or_50_cards(
 
 
 async def test_a_session_assets_page_takes_four_statements_for_2_or_50_assets(
-    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+    client: GraphQLClient, session_factory: SessionFactory
 ) -> None:
-    token = await _demo_token(session_factory, settings, tmp_path)
+    token = await _demo_token(session_factory)
     listing = await client.query(
         "{ viewer { sessions(first: 50) { edges { node { id assetCount } } } } }", token
     )
@@ -104,11 +149,11 @@ async def test_a_session_assets_page_takes_four_statements_for_2_or_50_assets(
 
 
 async def test_cards_are_the_same_through_fragments(
-    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+    client: GraphQLClient, session_factory: SessionFactory
 ) -> None:
     """The page loads its cards' thumbnails and phases when they are selected, however fragments
     spread them; the cards say the same as when selected directly."""
-    token = await _demo_token(session_factory, settings, tmp_path)
+    token = await _demo_token(session_factory)
     direct = """{ viewer { sessions(first: 50) { edges { node {
         id thumbnails(first: 4) { assetId url } phases { id label } } } } } }"""
     named = """{ viewer { sessions(first: 50) { ...Page } } }
@@ -131,11 +176,11 @@ PARENT = "parent { parentId kind confidence crossSession explicit }"
 
 
 async def test_asset_parents_load_with_the_page_only_when_selected(
-    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+    client: GraphQLClient, session_factory: SessionFactory
 ) -> None:
     """A page of images loads every image's parent in one batch when ``parent`` is selected (through
     fragments too), and then says what each image's own ``parent`` says; not selected, not loaded."""
-    token = await _demo_token(session_factory, settings, tmp_path)
+    token = await _demo_token(session_factory)
     listing = await client.query(
         "{ viewer { sessions(first: 50) { edges { node { id assetCount } } } } }", token
     )
