@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,9 +28,34 @@ RECLUSTER = """mutation { reclusterLibrary { __typename
 CALIBRATION = "{ viewer { handle calibration { reclusterState } } }"
 
 
+class HeldPort:
+    """A loopback port kept bound (not listening: a connection is refused, as with nothing there) while
+    no Redis runs on it, so that no other test process picks it meanwhile."""
+
+    def __init__(self) -> None:
+        self._socket: socket.socket | None = None
+        self.hold()
+        assert self._socket is not None
+        self.number: int = self._socket.getsockname()[1]
+
+    def hold(self) -> None:
+        held = socket.socket()
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", getattr(self, "number", 0)))
+        self._socket = held
+
+    def release(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+
 @contextlib.contextmanager
-def redis_on_port(port: int, folder: Path) -> Iterator[None]:
-    """A throw-away ``redis-server`` on 127.0.0.1:``port`` (no persistence), stopped afterwards."""
+def redis_on_port(held: HeldPort, folder: Path) -> Iterator[None]:
+    """A throw-away ``redis-server`` on the held port (no persistence), stopped afterwards; the port is
+    held again once it has stopped."""
+    port = held.number
+    held.release()
     folder.mkdir(parents=True, exist_ok=True)
     server = subprocess.Popen(
         [
@@ -53,17 +79,18 @@ def redis_on_port(port: int, folder: Path) -> Iterator[None]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        held.hold()
 
 
 async def test_serve_starts_without_redis_and_queues_once_it_is_back(
     settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
 ) -> None:
     token = await make_user_with_token(session_factory, "artist")
-    redis_port, port = free_port(), free_port()
+    redis_port, port = HeldPort(), free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = atelier_env(
         settings,
-        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",  # nothing listens there yet
+        REDIS_URL=f"redis://127.0.0.1:{redis_port.number}/0",  # nothing listens there yet
         ATELIER_PROMPT_EMBEDDINGS="false",
     )
     process = await asyncio.create_subprocess_exec(
@@ -128,6 +155,7 @@ async def test_serve_starts_without_redis_and_queues_once_it_is_back(
                 process.send_signal(signal.SIGTERM)
                 assert await asyncio.wait_for(process.wait(), timeout=60) in (0, 128 + signal.SIGTERM)
     finally:
+        redis_port.release()
         if process.returncode is None:
             process.kill()
             await process.wait()
