@@ -83,7 +83,7 @@ def test_make_test_runs_the_suite_on_two_pinned_xdist_workers(tmp_path: Path) ->
     for name in ("Makefile", "pyproject.toml", "constraints.txt"):
         shutil.copy(ROOT / name, tmp_path / name)
     result = subprocess.run(["make", "-n", "test"], cwd=tmp_path, capture_output=True, text=True, check=True)
-    pytest_lines = [line for line in result.stdout.splitlines() if "/pytest" in line]
+    pytest_lines = [line for line in result.stdout.splitlines() if "/bin/pytest " in line]
     assert len(pytest_lines) == 1, result.stdout
     assert " -n 2 --dist loadfile " in pytest_lines[0] and "--durations=15" in pytest_lines[0]
     dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
