@@ -62,10 +62,11 @@ def concept_from_counts(
         return None
     weights = _centrality_weights([p for p, _ in present], prompt_embeddings)
     support: dict[str, float] = {}
+    support_of = support.get
     for (prompt, count), weight in zip(present, weights, strict=True):
         scale = count * weight
         for phrase, decay in _decayed_phrases(prompt):
-            support[phrase] = support.get(phrase, 0.0) + scale * decay
+            support[phrase] = support_of(phrase, 0.0) + scale * decay
     if not support:
         return None
     # Insertion order is first-seen order, and sorted() is stable: ties keep the earlier phrase.
@@ -73,8 +74,13 @@ def concept_from_counts(
     best_phrase = None
     best_score = -1.0
     for members in _cluster_phrases(ranked):
-        representative = members[0] if len(members) == 1 else _cluster_core(members, support)
-        score = sum(support[p] for p in members) * _specificity(representative)
+        if len(members) == 1:
+            # sum() of one float is that float (support is never -0.0): the same score, no generator.
+            representative = members[0]
+            score = support[representative] * _specificity(representative)
+        else:
+            representative = _cluster_core(members, support)
+            score = sum(support[p] for p in members) * _specificity(representative)
         if score > best_score:
             best_score, best_phrase = score, representative
     return best_phrase

@@ -82,19 +82,26 @@ def _name_keys(name: str) -> list[str]:
 
 def _index_identifiers(stream: RecordStream, wanted: set[str]) -> dict[tuple[int, str], int]:
     """(user code, identifier) → row for the identifiers in ``wanted`` (ids, file names with or without
-    folders / extension, job ids); the first row wins."""
+    folders / extension, job ids); the first row wins.
+
+    Rows are screened in bulk first (id or job id wanted; a file name that is wanted, wanted without
+    its extension, or holds a folder separator); only those rows' keys are looked up."""
     index: dict[tuple[int, str], int] = {}
+    records = stream.records
     user_codes = stream.user_codes.tolist()
-    for row, record in enumerate(stream.records):
-        name = record.file_name
-        hit = record.id in wanted or (record.job_id is not None and record.job_id in wanted)
+    contains = wanted.__contains__
+    id_hits = list(map(contains, stream.ids))
+    job_ids = [record.job_id for record in records]
+    names = [record.file_name for record in records]
+    for row, (id_hit, job_id, name) in enumerate(zip(id_hits, job_ids, names, strict=True)):
+        hit = id_hit or (job_id is not None and job_id in wanted)
         if name and not hit:
             hit = name in wanted or name.rpartition(".")[0] in wanted or "/" in name or "\\" in name
         if not hit:
             continue
-        keys = [record.id]
-        if record.job_id:
-            keys.append(record.job_id)
+        keys = [records[row].id]
+        if job_id:
+            keys.append(job_id)
         if name:
             keys.extend(_name_keys(name))
         for key in keys:
@@ -370,20 +377,24 @@ def _infer_within_sessions(
 
     prompts = stream.prompts
     codes = stream.prompt_codes.tolist()
+    sessions: list[int] = session_codes.tolist()
+    lookback = settings.prompt_edit_lookback_prompts
+    # Similarity per (prompt code, earlier prompt code): a pure function of the two prompts.
+    pair_similarity: dict[tuple[int, int], float] = {}
     for row in np.flatnonzero((observation == TWEAK) & (parent < 0)).tolist():
         best_row, best_similarity = -1, 0.0
         seen: set[int] = set()
+        session, row_code = sessions[row], codes[row]
         for back in range(row - 1, -1, -1):
-            if (
-                session_codes[back] != session_codes[row]
-                or len(seen) >= settings.prompt_edit_lookback_prompts
-            ):
+            if sessions[back] != session or len(seen) >= lookback:
                 break
             code = codes[back]
             if code in seen or code == MISSING_CODE:
                 continue
             seen.add(code)
-            value = similarity(prompts[codes[row]], prompts[code])
+            value = pair_similarity.get((row_code, code))
+            if value is None:
+                value = pair_similarity[(row_code, code)] = similarity(prompts[row_code], prompts[code])
             if value > best_similarity:
                 best_row, best_similarity = back, value
         if best_row >= 0:

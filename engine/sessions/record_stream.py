@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
+from functools import partial
+from operator import attrgetter, is_
 from typing import Any
 
 import numpy as np
@@ -169,13 +170,9 @@ VARIATION_SEED_KEYS = ("subseed", "variation_seed")
 
 def _derivation_flags(records: Sequence[GenerationRecord]) -> tuple[np.ndarray, np.ndarray]:
     """(:func:`has_explicit_parent`, "extra names a variation seed") for every record, in bulk."""
-    named = [
-        bool(source or parent)
-        for source, parent in zip(
-            _attribute(records, "source_image"), _attribute(records, "parent_job_id"), strict=True
-        )
-    ]
-    derived = np.array(named, dtype=bool)
+    count = len(records)
+    derived = np.fromiter(map(bool, _attribute(records, "source_image")), dtype=bool, count=count)
+    derived |= np.fromiter(map(bool, _attribute(records, "parent_job_id")), dtype=bool, count=count)
     variation = np.zeros(len(records), dtype=bool)
     interesting = frozenset(INIT_IMAGE_KEYS) | frozenset(VARIATION_SEED_KEYS)
     isdisjoint = interesting.isdisjoint
@@ -194,12 +191,12 @@ def _attribute(records: Sequence[GenerationRecord], name: str) -> list[Any]:
 def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStream:
     """Stream-ordered columns for records that all have ``created_at``."""
     count = len(timed_records)
-    users = [r.user for r in timed_records]
+    users = _attribute(timed_records, "user")
     user_names = sorted(set(users), key=lambda u: (u is not None, u or ""))
     user_rank = {u: i for i, u in enumerate(user_names)}
     user_codes_input = np.fromiter(map(user_rank.__getitem__, users), dtype=np.int64, count=count)
     precision = _attribute(timed_records, "created_at_precision")
-    day_input = np.array([p is TimePrecision.DAY for p in precision], dtype=bool)
+    day_input = np.fromiter(map(partial(is_, TimePrecision.DAY), precision), dtype=bool, count=count)
     time_input = np.fromiter(
         map(datetime.timestamp, _attribute(timed_records, "created_at")), dtype=np.float64, count=count
     )
@@ -212,7 +209,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     order = np.lexsort((counters, time_input, day_input, user_codes_input))
     order = _break_ties_by_name(order, timed_records, user_codes_input, day_input, time_input, counters)
 
-    records = [timed_records[i] for i in order.tolist()]
+    records = list(map(timed_records.__getitem__, order.tolist()))
     user_codes = user_codes_input[order]
     day_precision = day_input[order]
     segment_start = np.ones(count, dtype=bool)
@@ -256,7 +253,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     derived, mentions_variation_seed = _derivation_flags(records)
     return RecordStream(
         records=records,
-        ids=[r.id for r in records],
+        ids=_attribute(records, "id"),
         user_names=user_names,
         user_codes=user_codes,
         time_seconds=time_input[order],
