@@ -91,10 +91,13 @@ class PromptContext:
         self._similarity = similarity
         self._capacity = capacity
         self._prompts: list[str] = []
+        self._prompt_tokens: list[dict[str, float]] = []
+        """Token weights of each context prompt (parallel to ``_prompts``)."""
         self._tokens: set[str] | None = None
 
     def clear(self) -> None:
         self._prompts.clear()
+        self._prompt_tokens.clear()
         self._tokens = None
 
     def fit(self, prompt: str) -> float:
@@ -104,7 +107,7 @@ class PromptContext:
         weights = prompt_token_weights(prompt)
         tokens = self._tokens
         if tokens is None:
-            tokens = self._tokens = set().union(*map(prompt_token_weights, self._prompts))
+            tokens = self._tokens = set().union(*self._prompt_tokens)
         total = 0.0
         contained = 0.0
         for token, weight in weights.items():
@@ -124,12 +127,14 @@ class PromptContext:
 
     def push(self, prompt: str) -> None:
         """Make ``prompt`` the most recent context prompt (evicting the oldest beyond capacity)."""
-        prompts = self._prompts
+        prompts, prompt_tokens = self._prompts, self._prompt_tokens
         if prompt in prompts:
-            prompts.remove(prompt)
-            prompts.append(prompt)
+            index = prompts.index(prompt)
+            prompts.append(prompts.pop(index))
+            prompt_tokens.append(prompt_tokens.pop(index))
             return
         prompts.append(prompt)
+        prompt_tokens.append(prompt_token_weights(prompt))
         if len(prompts) > self._capacity:
-            del prompts[0]
+            del prompts[0], prompt_tokens[0]
         self._tokens = None

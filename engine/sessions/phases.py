@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -381,19 +382,21 @@ def _parameter_detail(stream: RecordStream, start: int, end: int) -> dict[str, A
     """The parameter that moves most inside an optimization phase, and its range."""
     best: tuple[int, dict[str, Any]] | None = None
     for attribute, display in _NUMERIC_PARAMETERS:
-        values = getattr(stream, attribute)[start:end]
-        known = values[~np.isnan(values)]
-        distinct = len(np.unique(known))
+        # Python floats for these few values (numpy's per-call cost dominates at this size); the
+        # same comparisons and differences as float64 arrays give.
+        known = [v for v in getattr(stream, attribute)[start:end].tolist() if v == v]  # NaN dropped
+        distinct = len(set(known))
         if distinct < 2:
             continue
-        first, last = float(known[0]), float(known[-1])
-        steps = np.diff(known)
-        monotone = bool(np.all(steps >= 0) or np.all(steps <= 0))
+        first, last = known[0], known[-1]
+        steps = [later - earlier for earlier, later in pairwise(known)]
+        monotone = all(step >= 0 for step in steps) or all(step <= 0 for step in steps)
         if monotone:
             text = f"{display} {_format_number(first)}→{_format_number(last)}"
         else:
-            text = f"{display} {_format_number(float(known.min()))}–{_format_number(float(known.max()))}"
-        detail = {"parameter": display, "parameter_range": text, "values": [float(v) for v in known.tolist()]}
+            array = np.array(known)
+            text = f"{display} {_format_number(float(array.min()))}–{_format_number(float(array.max()))}"
+        detail = {"parameter": display, "parameter_range": text, "values": known}
         if best is None or distinct > best[0]:
             best = (distinct, detail)
     categorical: tuple[tuple[str, Callable[[Any], Any]], ...] = (
