@@ -146,19 +146,19 @@ def _content_words(phrase: str) -> frozenset[str]:
 def _cluster_phrases(phrases_by_support: Sequence[str]) -> list[list[str]]:
     """Greedy clustering: a phrase joins the first cluster whose representative shares ≥ half of the
     content words of the shorter of the two; otherwise it starts a new cluster."""
-    representatives: list[frozenset[str]] = []
-    clusters: list[list[str]] = []
+    representatives: list[tuple[frozenset[str], int, list[str]]] = []
+    """(content words, their number, cluster) per cluster, in creation order."""
     for phrase in phrases_by_support:
         words = _content_words(phrase)
-        for index, representative_words in enumerate(representatives):
+        size = len(words)
+        for representative_words, representative_size, cluster in representatives:
             shared = len(words & representative_words)
-            if shared and shared * 2 >= min(len(words), len(representative_words)):
-                clusters[index].append(phrase)
+            if shared and shared * 2 >= (size if size < representative_size else representative_size):
+                cluster.append(phrase)
                 break
         else:
-            representatives.append(words)
-            clusters.append([phrase])
-    return clusters
+            representatives.append((words, size, [phrase]))
+    return [cluster for _, _, cluster in representatives]
 
 
 def format_duration(duration: timedelta) -> str:

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 
@@ -84,22 +86,25 @@ def _index_identifiers(stream: RecordStream, wanted: set[str]) -> dict[tuple[int
     """(user code, identifier) → row for the identifiers in ``wanted`` (ids, file names with or without
     folders / extension, job ids); the first row wins.
 
-    Rows are screened in bulk first (id or job id wanted; a file name that is wanted, wanted without
-    its extension, or holds a folder separator); only those rows' keys are looked up."""
-    index: dict[tuple[int, str], int] = {}
+    A row is looked at when its id or job id is wanted, or its file name is wanted, wanted without its
+    extension, or holds a folder separator; that screen runs as C-level maps over all rows."""
     records = stream.records
-    user_codes = stream.user_codes.tolist()
+    count = len(records)
     contains = wanted.__contains__
-    id_hits = list(map(contains, stream.ids))
     job_ids = [record.job_id for record in records]
-    names = [record.file_name for record in records]
-    for row, (id_hit, job_id, name) in enumerate(zip(id_hits, job_ids, names, strict=True)):
-        hit = id_hit or (job_id is not None and job_id in wanted)
-        if name and not hit:
-            hit = name in wanted or name.rpartition(".")[0] in wanted or "/" in name or "\\" in name
-        if not hit:
-            continue
+    names = ["" if record.file_name is None else record.file_name for record in records]
+    hit = np.fromiter(map(contains, stream.ids), dtype=bool, count=count)
+    hit |= np.fromiter(map(contains, job_ids), dtype=bool, count=count)
+    hit |= np.fromiter(map(contains, names), dtype=bool, count=count)
+    stems = map(itemgetter(0), map(str.rpartition, names, repeat(".")))
+    hit |= np.fromiter(map(contains, stems), dtype=bool, count=count)
+    hit |= np.fromiter(map(str.__contains__, names, repeat("/")), dtype=bool, count=count)
+    hit |= np.fromiter(map(str.__contains__, names, repeat("\\")), dtype=bool, count=count)
+    index: dict[tuple[int, str], int] = {}
+    user_codes = stream.user_codes.tolist()
+    for row in np.flatnonzero(hit).tolist():
         keys = [records[row].id]
+        job_id, name = job_ids[row], names[row]
         if job_id:
             keys.append(job_id)
         if name:
