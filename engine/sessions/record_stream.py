@@ -79,11 +79,20 @@ class RecordStream:
 
 
 def _dense_codes(values: Sequence[Hashable | None]) -> tuple[np.ndarray, list[Any]]:
-    """Codes in first-occurrence order (None → MISSING_CODE) and the distinct values by code."""
-    table: dict[Hashable | None, int] = {None: 0}
-    setdefault = table.setdefault
-    shifted = np.array([setdefault(value, len(table)) for value in values], dtype=np.int64)
-    return shifted - 1, list(table)[1:]
+    """Codes in first-occurrence order (None → MISSING_CODE) and the distinct values by code.
+
+    One C-level pass maps every row to the row where its value first occurs (dict equality, so the
+    first-seen object represents its value); a row is a first occurrence iff it maps to itself, and
+    the codes number those rows in order, None's row left out."""
+    count = len(values)
+    first_row_of: dict[Hashable | None, int] = {}
+    first_rows = np.fromiter(map(first_row_of.setdefault, values, range(count)), dtype=np.int64, count=count)
+    distinct_rows = np.flatnonzero(first_rows == np.arange(count))
+    if None in first_row_of:
+        distinct_rows = distinct_rows[distinct_rows != first_row_of[None]]
+    code_of_row = np.full(count, MISSING_CODE, dtype=np.int64)
+    code_of_row[distinct_rows] = np.arange(len(distinct_rows))
+    return code_of_row[first_rows], [values[row] for row in distinct_rows.tolist()]
 
 
 def _normalised_codes(
