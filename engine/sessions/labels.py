@@ -86,11 +86,21 @@ def concept_from_counts(
     return best_phrase
 
 
+def _decay(position: int) -> float:
+    return 1.0 / (1.0 + 0.15 * position)
+
+
+_DECAYS = tuple(_decay(position) for position in range(64))
+"""``_decay`` of the first positions, computed once (the same floats)."""
+
+
 @lru_cache(maxsize=250_000)
 def _decayed_phrases(prompt: str) -> tuple[tuple[str, float], ...]:
     """Key phrases with a gentle positional decay: earlier chunks usually carry the subject."""
     phrases = key_phrases(prompt)
-    return tuple((phrase, 1.0 / (1.0 + 0.15 * position)) for position, phrase in enumerate(phrases))
+    if len(phrases) <= len(_DECAYS):
+        return tuple(zip(phrases, _DECAYS, strict=False))
+    return tuple((phrase, _decay(position)) for position, phrase in enumerate(phrases))
 
 
 def _cluster_core(members: list[str], support: Mapping[str, float]) -> str:

@@ -126,6 +126,8 @@ class _SessionFacts:
     last_row: list[int]
     """Row of the session's latest time (ties: the last such row)."""
     mixed_tools: list[bool]
+    first_tool: list[int]
+    """Tool code of the session's first row."""
     day_precision: list[bool]
     confidence: list[float]
     distinct_seeds: list[int]
@@ -149,6 +151,7 @@ def _session_facts(
         first_row=by_time[starts].tolist(),
         last_row=by_time[ends - 1].tolist(),
         mixed_tools=(np.add.reduceat(tool_change, starts) > 0).tolist(),
+        first_tool=stream.tool_codes[starts].tolist(),
         day_precision=stream.day_precision[starts].tolist(),
         confidence=inputs.session_confidence[inputs.session_codes[starts]].tolist(),
         distinct_seeds=groups.session_seeds.distinct_known_all().tolist(),
@@ -197,7 +200,7 @@ def _session_result(
         tool_counts = Counter(stream.tool_names[c] for c in stream.tool_codes[start:end].tolist())
         tool = tool_counts.most_common(1)[0][0]  # ties: the tool seen first
     else:
-        tool = stream.tool_names[int(stream.tool_codes[start])]
+        tool = stream.tool_names[facts.first_tool[number]]
     intent = session_intent(phases, stream, inputs.similarity, inputs.phase_settings)
     duration: timedelta | None = None if facts.day_precision[number] else ended_at - started_at
     optimized = next(
