@@ -82,37 +82,30 @@ class PromptContext:
     Lexical fit: the *containment* of the new prompt's weighted tokens in the union of the context's
     tokens (an exploration recombines recent words; containment is never below the best pairwise
     weighted Jaccard). Semantic fit, when embeddings exist for the prompt and some context prompt:
-    the best rescaled cosine. Both present → their mean. The token union is built (in C, from the
-    memoised token tables of at most ``capacity`` prompts) the first time it is needed after the set
-    of context prompts changed; moving a prompt to the most recent place keeps it.
+    the best rescaled cosine. Both present → their mean. Maintained incrementally (token counts),
+    so each update and query costs O(tokens of one prompt).
     """
 
     def __init__(self, similarity: PromptSimilarity, capacity: int) -> None:
         self._similarity = similarity
         self._capacity = capacity
         self._prompts: list[str] = []
-        self._prompt_tokens: list[dict[str, float]] = []
-        """Token weights of each context prompt (parallel to ``_prompts``)."""
-        self._tokens: set[str] | None = None
+        self._token_counts: dict[str, int] = {}
 
     def clear(self) -> None:
         self._prompts.clear()
-        self._prompt_tokens.clear()
-        self._tokens = None
+        self._token_counts.clear()
 
     def fit(self, prompt: str) -> float:
         """How well ``prompt`` fits the context, in [0, 1] (0 for an empty context or prompt)."""
         if not self._prompts or not prompt:
             return 0.0
         weights = prompt_token_weights(prompt)
-        tokens = self._tokens
-        if tokens is None:
-            tokens = self._tokens = set().union(*self._prompt_tokens)
         total = 0.0
         contained = 0.0
         for token, weight in weights.items():
             total += weight
-            if token in tokens:
+            if token in self._token_counts:
                 contained += weight
         lexical = contained / total if total > 0 else 0.0
         embedding = self._similarity.embedding(prompt)
@@ -127,14 +120,18 @@ class PromptContext:
 
     def push(self, prompt: str) -> None:
         """Make ``prompt`` the most recent context prompt (evicting the oldest beyond capacity)."""
-        prompts, prompt_tokens = self._prompts, self._prompt_tokens
-        if prompt in prompts:
-            index = prompts.index(prompt)
-            prompts.append(prompts.pop(index))
-            prompt_tokens.append(prompt_tokens.pop(index))
+        if prompt in self._prompts:
+            self._prompts.remove(prompt)
+            self._prompts.append(prompt)
             return
-        prompts.append(prompt)
-        prompt_tokens.append(prompt_token_weights(prompt))
-        if len(prompts) > self._capacity:
-            del prompts[0], prompt_tokens[0]
-        self._tokens = None
+        self._prompts.append(prompt)
+        for token in prompt_token_weights(prompt):
+            self._token_counts[token] = self._token_counts.get(token, 0) + 1
+        if len(self._prompts) > self._capacity:
+            evicted = self._prompts.pop(0)
+            for token in prompt_token_weights(evicted):
+                remaining = self._token_counts[token] - 1
+                if remaining:
+                    self._token_counts[token] = remaining
+                else:
+                    del self._token_counts[token]

@@ -32,8 +32,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import repeat
-from operator import itemgetter
 
 import numpy as np
 
@@ -84,29 +82,19 @@ def _name_keys(name: str) -> list[str]:
 
 def _index_identifiers(stream: RecordStream, wanted: set[str]) -> dict[tuple[int, str], int]:
     """(user code, identifier) → row for the identifiers in ``wanted`` (ids, file names with or without
-    folders / extension, job ids); the first row wins.
-
-    A row is looked at when its id or job id is wanted, or its file name is wanted, wanted without its
-    extension, or holds a folder separator; that screen runs as C-level maps over all rows."""
-    records = stream.records
-    count = len(records)
-    contains = wanted.__contains__
-    job_ids = [record.job_id for record in records]
-    names = ["" if record.file_name is None else record.file_name for record in records]
-    hit = np.fromiter(map(contains, stream.ids), dtype=bool, count=count)
-    hit |= np.fromiter(map(contains, job_ids), dtype=bool, count=count)
-    hit |= np.fromiter(map(contains, names), dtype=bool, count=count)
-    stems = map(itemgetter(0), map(str.rpartition, names, repeat(".")))
-    hit |= np.fromiter(map(contains, stems), dtype=bool, count=count)
-    hit |= np.fromiter(map(str.__contains__, names, repeat("/")), dtype=bool, count=count)
-    hit |= np.fromiter(map(str.__contains__, names, repeat("\\")), dtype=bool, count=count)
+    folders / extension, job ids); the first row wins."""
     index: dict[tuple[int, str], int] = {}
     user_codes = stream.user_codes.tolist()
-    for row in np.flatnonzero(hit).tolist():
-        keys = [records[row].id]
-        job_id, name = job_ids[row], names[row]
-        if job_id:
-            keys.append(job_id)
+    for row, record in enumerate(stream.records):
+        name = record.file_name
+        hit = record.id in wanted or (record.job_id is not None and record.job_id in wanted)
+        if name and not hit:
+            hit = name in wanted or name.rpartition(".")[0] in wanted or "/" in name or "\\" in name
+        if not hit:
+            continue
+        keys = [record.id]
+        if record.job_id:
+            keys.append(record.job_id)
         if name:
             keys.extend(_name_keys(name))
         for key in keys:
