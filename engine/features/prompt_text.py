@@ -100,8 +100,8 @@ def prompt_features(prompt: str) -> tuple[dict[str, float], float, tuple[str, ..
     an artist's style suffix, a subject kept across a refinement)."""
     weights: dict[str, float] = {}
     phrases: list[str] = []
-    for chunk in _CHUNK_SEPARATOR.split(_strip_syntax(prompt).lower()):
-        chunk_weights, phrase = _chunk_features(chunk.strip())
+    chunks = map(str.strip, _CHUNK_SEPARATOR.split(_strip_syntax(prompt).lower()))
+    for chunk_weights, phrase in map(_chunk_features, chunks):
         if chunk_weights:
             weights.update(chunk_weights)
         if phrase:

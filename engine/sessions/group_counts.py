@@ -22,11 +22,24 @@ class GroupCounts:
         start, end = int(self.offsets[group]), int(self.offsets[group + 1])
         return self.codes[start:end], self.counts[start:end]
 
+    def lists(self) -> GroupLists:
+        """The same table as plain Python lists (for many per-group reads in Python code)."""
+        return GroupLists(self.offsets.tolist(), self.codes.tolist(), self.counts.tolist())
+
     def distinct_known_all(self) -> np.ndarray:
         """Number of distinct non-missing codes of every group (groups are never empty)."""
         if not len(self.codes):
             return np.zeros(len(self.offsets) - 1, dtype=np.int64)
         return np.add.reduceat((self.codes >= 0).astype(np.int64), self.offsets[:-1])
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLists:
+    """:class:`GroupCounts` as lists: group ``g``'s codes are ``codes[offsets[g]:offsets[g + 1]]``."""
+
+    offsets: list[int]
+    codes: list[int]
+    counts: list[int]
 
 
 def count_codes_by_group(group_of_row: np.ndarray, codes: np.ndarray, group_count: int) -> GroupCounts:

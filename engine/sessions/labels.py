@@ -62,10 +62,11 @@ def concept_from_counts(
         return None
     weights = _centrality_weights([p for p, _ in present], prompt_embeddings)
     support: dict[str, float] = {}
+    support_of = support.get
     for (prompt, count), weight in zip(present, weights, strict=True):
         scale = count * weight
         for phrase, decay in _decayed_phrases(prompt):
-            support[phrase] = support.get(phrase, 0.0) + scale * decay
+            support[phrase] = support_of(phrase, 0.0) + scale * decay
     if not support:
         return None
     # Insertion order is first-seen order, and sorted() is stable: ties keep the earlier phrase.
@@ -73,18 +74,33 @@ def concept_from_counts(
     best_phrase = None
     best_score = -1.0
     for members in _cluster_phrases(ranked):
-        representative = members[0] if len(members) == 1 else _cluster_core(members, support)
-        score = sum(support[p] for p in members) * _specificity(representative)
+        if len(members) == 1:
+            # sum() of one float is that float (support is never -0.0): the same score, no generator.
+            representative = members[0]
+            score = support[representative] * _specificity(representative)
+        else:
+            representative = _cluster_core(members, support)
+            score = sum(support[p] for p in members) * _specificity(representative)
         if score > best_score:
             best_score, best_phrase = score, representative
     return best_phrase
+
+
+def _decay(position: int) -> float:
+    return 1.0 / (1.0 + 0.15 * position)
+
+
+_DECAYS = tuple(_decay(position) for position in range(64))
+"""``_decay`` of the first positions, computed once (the same floats)."""
 
 
 @lru_cache(maxsize=250_000)
 def _decayed_phrases(prompt: str) -> tuple[tuple[str, float], ...]:
     """Key phrases with a gentle positional decay: earlier chunks usually carry the subject."""
     phrases = key_phrases(prompt)
-    return tuple((phrase, 1.0 / (1.0 + 0.15 * position)) for position, phrase in enumerate(phrases))
+    if len(phrases) <= len(_DECAYS):
+        return tuple(zip(phrases, _DECAYS, strict=False))
+    return tuple((phrase, _decay(position)) for position, phrase in enumerate(phrases))
 
 
 def _cluster_core(members: list[str], support: Mapping[str, float]) -> str:
@@ -140,19 +156,19 @@ def _content_words(phrase: str) -> frozenset[str]:
 def _cluster_phrases(phrases_by_support: Sequence[str]) -> list[list[str]]:
     """Greedy clustering: a phrase joins the first cluster whose representative shares ≥ half of the
     content words of the shorter of the two; otherwise it starts a new cluster."""
-    representatives: list[frozenset[str]] = []
-    clusters: list[list[str]] = []
+    representatives: list[tuple[frozenset[str], int, list[str]]] = []
+    """(content words, their number, cluster) per cluster, in creation order."""
     for phrase in phrases_by_support:
         words = _content_words(phrase)
-        for index, representative_words in enumerate(representatives):
+        size = len(words)
+        for representative_words, representative_size, cluster in representatives:
             shared = len(words & representative_words)
-            if shared and shared * 2 >= min(len(words), len(representative_words)):
-                clusters[index].append(phrase)
+            if shared and shared * 2 >= (size if size < representative_size else representative_size):
+                cluster.append(phrase)
                 break
         else:
-            representatives.append(words)
-            clusters.append([phrase])
-    return clusters
+            representatives.append((words, size, [phrase]))
+    return [cluster for _, _, cluster in representatives]
 
 
 def format_duration(duration: timedelta) -> str:

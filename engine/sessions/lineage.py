@@ -370,20 +370,24 @@ def _infer_within_sessions(
 
     prompts = stream.prompts
     codes = stream.prompt_codes.tolist()
+    sessions: list[int] = session_codes.tolist()
+    lookback = settings.prompt_edit_lookback_prompts
+    # Similarity per (prompt code, earlier prompt code): a pure function of the two prompts.
+    pair_similarity: dict[tuple[int, int], float] = {}
     for row in np.flatnonzero((observation == TWEAK) & (parent < 0)).tolist():
         best_row, best_similarity = -1, 0.0
         seen: set[int] = set()
+        session, row_code = sessions[row], codes[row]
         for back in range(row - 1, -1, -1):
-            if (
-                session_codes[back] != session_codes[row]
-                or len(seen) >= settings.prompt_edit_lookback_prompts
-            ):
+            if sessions[back] != session or len(seen) >= lookback:
                 break
             code = codes[back]
             if code in seen or code == MISSING_CODE:
                 continue
             seen.add(code)
-            value = similarity(prompts[codes[row]], prompts[code])
+            value = pair_similarity.get((row_code, code))
+            if value is None:
+                value = pair_similarity[(row_code, code)] = similarity(prompts[row_code], prompts[code])
             if value > best_similarity:
                 best_row, best_similarity = back, value
         if best_row >= 0:

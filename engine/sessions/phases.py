@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -191,36 +192,49 @@ def decode_phases(observations: list[int], visual: list[int], settings: PhaseSet
         totals = [initial[s] + count * (emission[s][obs] + visual_emission[s][vis]) for s in range(3)]
         return [max(range(3), key=lambda s: totals[s])] * len(observations)
     stay, switch = transition[0][0], transition[0][1]
+    # Per (observation, visual) kind: (emission, visual emission) of states 0, 1, 2, looked up once.
+    # Scores are still summed as (predecessor + emission) + visual emission, as the model reads.
+    terms = {
+        kind: (
+            emission[0][kind[0]],
+            visual_emission[0][kind[1]],
+            emission[1][kind[0]],
+            visual_emission[1][kind[1]],
+            emission[2][kind[0]],
+            visual_emission[2][kind[1]],
+        )
+        for kind in kinds
+    }
     first = informative[0]
     e0, e1, e2 = (emission[s][observations[first]] + visual_emission[s][visual[first]] for s in range(3))
     s0, s1, s2 = math.log(0.4) + e0, math.log(0.4) + e1, math.log(0.2) + e2
     back: list[tuple[int, int, int]] = []
     for row in informative[1:]:
-        obs, vis = observations[row], visual[row]
+        em0, ve0, em1, ve1, em2, ve2 = terms[(observations[row], visual[row])]
         # Best predecessor of each state: staying is always at least as cheap as switching from
         # the same score, so compare "stay" with the best "switch".
-        best_other_0 = (1, s1) if s1 >= s2 else (2, s2)
-        best_other_1 = (0, s0) if s0 >= s2 else (2, s2)
-        best_other_2 = (0, s0) if s0 >= s1 else (1, s1)
-        p0 = (
-            (0, s0 + stay)
-            if s0 + stay >= best_other_0[1] + switch
-            else (best_other_0[0], best_other_0[1] + switch)
-        )
-        p1 = (
-            (1, s1 + stay)
-            if s1 + stay >= best_other_1[1] + switch
-            else (best_other_1[0], best_other_1[1] + switch)
-        )
-        p2 = (
-            (2, s2 + stay)
-            if s2 + stay >= best_other_2[1] + switch
-            else (best_other_2[0], best_other_2[1] + switch)
-        )
-        back.append((p0[0], p1[0], p2[0]))
-        s0 = p0[1] + emission[0][obs] + visual_emission[0][vis]
-        s1 = p1[1] + emission[1][obs] + visual_emission[1][vis]
-        s2 = p2[1] + emission[2][obs] + visual_emission[2][vis]
+        other0, other0_score = (1, s1) if s1 >= s2 else (2, s2)
+        other1, other1_score = (0, s0) if s0 >= s2 else (2, s2)
+        other2, other2_score = (0, s0) if s0 >= s1 else (1, s1)
+        stay0, move0 = s0 + stay, other0_score + switch
+        stay1, move1 = s1 + stay, other1_score + switch
+        stay2, move2 = s2 + stay, other2_score + switch
+        if stay0 >= move0:
+            from0, s0 = 0, stay0
+        else:
+            from0, s0 = other0, move0
+        if stay1 >= move1:
+            from1, s1 = 1, stay1
+        else:
+            from1, s1 = other1, move1
+        if stay2 >= move2:
+            from2, s2 = 2, stay2
+        else:
+            from2, s2 = other2, move2
+        back.append((from0, from1, from2))
+        s0 = s0 + em0 + ve0
+        s1 = s1 + em1 + ve1
+        s2 = s2 + em2 + ve2
     state = 0 if s0 >= s1 and s0 >= s2 else (1 if s1 >= s2 else 2)
     informative_states = [state]
     for step_pointers in reversed(back):
@@ -228,10 +242,9 @@ def decode_phases(observations: list[int], visual: list[int], settings: PhaseSet
         informative_states.append(state)
     informative_states.reverse()
     path = [informative_states[0]] * len(observations)
-    for index, row in enumerate(informative):
-        next_row = informative[index + 1] if index + 1 < len(informative) else len(observations)
-        for filled in range(row, next_row):
-            path[filled] = informative_states[index]
+    ends = [*informative[1:], len(observations)]
+    for row, next_row, informative_state in zip(informative, ends, informative_states, strict=True):
+        path[row:next_row] = [informative_state] * (next_row - row)
     return path
 
 
@@ -304,19 +317,46 @@ def _snap_boundaries(
     return snapped
 
 
+@dataclass(frozen=True, slots=True)
+class PhaseColumns:
+    """The per-row values phase decoding reads, as plain lists over the whole session-ordered stream,
+    so that taking one session's rows is a list slice rather than numpy calls per session."""
+
+    observation: list[int]
+    visual: list[int]
+    prompt_codes: list[int]
+    seed_codes: list[int]
+
+    @classmethod
+    def of(cls, steps: StepFeatures, stream: RecordStream) -> PhaseColumns:
+        return cls(
+            observation=steps.observation.tolist(),
+            visual=steps.visual.tolist(),
+            prompt_codes=stream.prompt_codes.tolist(),
+            seed_codes=stream.seed_codes.tolist(),
+        )
+
+
 def session_phases(
-    start: int, end: int, steps: StepFeatures, stream: RecordStream, settings: PhaseSettings
+    start: int,
+    end: int,
+    steps: StepFeatures,
+    stream: RecordStream,
+    settings: PhaseSettings,
+    columns: PhaseColumns | None = None,
 ) -> list[PhaseSpan]:
+    """Phases of the session at rows ``start:end``; ``columns`` (:meth:`PhaseColumns.of` of the same
+    ``steps`` and ``stream``) only saves work when many sessions are decoded."""
+    if columns is None:
+        columns = PhaseColumns.of(steps, stream)
     count = end - start
-    observations = steps.observation[start:end].tolist()
+    observations = columns.observation[start:end]
     if count == 1 or not any(observations):
         intent = Intent.REFINEMENT if count > 1 else Intent.EXPLORATION
         return [PhaseSpan(intent, start, end)]
-    path = decode_phases(observations, steps.visual[start:end].tolist(), settings)
+    path = decode_phases(observations, columns.visual[start:end], settings)
     runs = _absorb_short_runs(_runs(path), settings.min_phase_images)
-    runs = _snap_boundaries(
-        runs, stream.prompt_codes[start:end].tolist(), stream.seed_codes[start:end].tolist()
-    )
+    runs = _snap_boundaries(runs, columns.prompt_codes[start:end], columns.seed_codes[start:end])
     phases: list[PhaseSpan] = []
     for state, run_start, run_end in runs:
         intent = _STATES[state]
@@ -342,19 +382,21 @@ def _parameter_detail(stream: RecordStream, start: int, end: int) -> dict[str, A
     """The parameter that moves most inside an optimization phase, and its range."""
     best: tuple[int, dict[str, Any]] | None = None
     for attribute, display in _NUMERIC_PARAMETERS:
-        values = getattr(stream, attribute)[start:end]
-        known = values[~np.isnan(values)]
-        distinct = len(np.unique(known))
+        # Python floats for these few values (numpy's per-call cost dominates at this size); the
+        # same comparisons and differences as float64 arrays give.
+        known = [v for v in getattr(stream, attribute)[start:end].tolist() if v == v]  # NaN dropped
+        distinct = len(set(known))
         if distinct < 2:
             continue
-        first, last = float(known[0]), float(known[-1])
-        steps = np.diff(known)
-        monotone = bool(np.all(steps >= 0) or np.all(steps <= 0))
+        first, last = known[0], known[-1]
+        steps = [later - earlier for earlier, later in pairwise(known)]
+        monotone = all(step >= 0 for step in steps) or all(step <= 0 for step in steps)
         if monotone:
             text = f"{display} {_format_number(first)}→{_format_number(last)}"
         else:
-            text = f"{display} {_format_number(float(known.min()))}–{_format_number(float(known.max()))}"
-        detail = {"parameter": display, "parameter_range": text, "values": [float(v) for v in known.tolist()]}
+            array = np.array(known)
+            text = f"{display} {_format_number(float(array.min()))}–{_format_number(float(array.max()))}"
+        detail = {"parameter": display, "parameter_range": text, "values": known}
         if best is None or distinct > best[0]:
             best = (distinct, detail)
     categorical: tuple[tuple[str, Callable[[Any], Any]], ...] = (

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
+from functools import partial
+from operator import attrgetter, is_
 from typing import Any
 
 import numpy as np
@@ -78,11 +79,20 @@ class RecordStream:
 
 
 def _dense_codes(values: Sequence[Hashable | None]) -> tuple[np.ndarray, list[Any]]:
-    """Codes in first-occurrence order (None → MISSING_CODE) and the distinct values by code."""
-    table: dict[Hashable | None, int] = {None: 0}
-    setdefault = table.setdefault
-    shifted = np.array([setdefault(value, len(table)) for value in values], dtype=np.int64)
-    return shifted - 1, list(table)[1:]
+    """Codes in first-occurrence order (None → MISSING_CODE) and the distinct values by code.
+
+    One C-level pass maps every row to the row where its value first occurs (dict equality, so the
+    first-seen object represents its value); a row is a first occurrence iff it maps to itself, and
+    the codes number those rows in order, None's row left out."""
+    count = len(values)
+    first_row_of: dict[Hashable | None, int] = {}
+    first_rows = np.fromiter(map(first_row_of.setdefault, values, range(count)), dtype=np.int64, count=count)
+    distinct_rows = np.flatnonzero(first_rows == np.arange(count))
+    if None in first_row_of:
+        distinct_rows = distinct_rows[distinct_rows != first_row_of[None]]
+    code_of_row = np.full(count, MISSING_CODE, dtype=np.int64)
+    code_of_row[distinct_rows] = np.arange(len(distinct_rows))
+    return code_of_row[first_rows], [values[row] for row in distinct_rows.tolist()]
 
 
 def _normalised_codes(
@@ -169,13 +179,9 @@ VARIATION_SEED_KEYS = ("subseed", "variation_seed")
 
 def _derivation_flags(records: Sequence[GenerationRecord]) -> tuple[np.ndarray, np.ndarray]:
     """(:func:`has_explicit_parent`, "extra names a variation seed") for every record, in bulk."""
-    named = [
-        bool(source or parent)
-        for source, parent in zip(
-            _attribute(records, "source_image"), _attribute(records, "parent_job_id"), strict=True
-        )
-    ]
-    derived = np.array(named, dtype=bool)
+    count = len(records)
+    derived = np.fromiter(map(bool, _attribute(records, "source_image")), dtype=bool, count=count)
+    derived |= np.fromiter(map(bool, _attribute(records, "parent_job_id")), dtype=bool, count=count)
     variation = np.zeros(len(records), dtype=bool)
     interesting = frozenset(INIT_IMAGE_KEYS) | frozenset(VARIATION_SEED_KEYS)
     isdisjoint = interesting.isdisjoint
@@ -194,12 +200,12 @@ def _attribute(records: Sequence[GenerationRecord], name: str) -> list[Any]:
 def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStream:
     """Stream-ordered columns for records that all have ``created_at``."""
     count = len(timed_records)
-    users = [r.user for r in timed_records]
+    users = _attribute(timed_records, "user")
     user_names = sorted(set(users), key=lambda u: (u is not None, u or ""))
     user_rank = {u: i for i, u in enumerate(user_names)}
     user_codes_input = np.fromiter(map(user_rank.__getitem__, users), dtype=np.int64, count=count)
     precision = _attribute(timed_records, "created_at_precision")
-    day_input = np.array([p is TimePrecision.DAY for p in precision], dtype=bool)
+    day_input = np.fromiter(map(partial(is_, TimePrecision.DAY), precision), dtype=bool, count=count)
     time_input = np.fromiter(
         map(datetime.timestamp, _attribute(timed_records, "created_at")), dtype=np.float64, count=count
     )
@@ -212,7 +218,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     order = np.lexsort((counters, time_input, day_input, user_codes_input))
     order = _break_ties_by_name(order, timed_records, user_codes_input, day_input, time_input, counters)
 
-    records = [timed_records[i] for i in order.tolist()]
+    records = list(map(timed_records.__getitem__, order.tolist()))
     user_codes = user_codes_input[order]
     day_precision = day_input[order]
     segment_start = np.ones(count, dtype=bool)
@@ -256,7 +262,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     derived, mentions_variation_seed = _derivation_flags(records)
     return RecordStream(
         records=records,
-        ids=[r.id for r in records],
+        ids=_attribute(records, "id"),
         user_names=user_names,
         user_codes=user_codes,
         time_seconds=time_input[order],

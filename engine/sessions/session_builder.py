@@ -17,11 +17,12 @@ import numpy as np
 
 from engine.analysis import Intent, LineageEdge, PhaseResult, SessionResult
 from engine.features.prompt_similarity import PromptSimilarity
-from engine.sessions.group_counts import GroupCounts, count_codes_by_group
+from engine.sessions.group_counts import GroupCounts, GroupLists, count_codes_by_group
 from engine.sessions.labels import concept_from_counts, phase_label, session_label
 from engine.sessions.lineage import LineageSettings, session_lineage
 from engine.sessions.parameter_signal import ParameterSignal
 from engine.sessions.phases import (
+    PhaseColumns,
     PhaseSettings,
     PhaseSpan,
     StepFeatures,
@@ -78,18 +79,23 @@ def build_sessions(inputs: SessionInputs) -> tuple[list[SessionResult], list[Lin
     steps = step_features(inputs)
     starts = np.flatnonzero(steps.session_start)
     ends = np.append(starts[1:], len(stream))
+    columns = PhaseColumns.of(steps, stream)
     phases_by_session = [
-        session_phases(start, end, steps, stream, inputs.phase_settings)
+        session_phases(start, end, steps, stream, inputs.phase_settings, columns)
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
     ]
     phase_starts = np.array([p.start for phases in phases_by_session for p in phases], dtype=np.int64)
     phase_of_row = np.cumsum(np.isin(np.arange(len(stream)), phase_starts)) - 1
     session_of_row = np.cumsum(steps.session_start) - 1
+    session_prompts = count_codes_by_group(session_of_row, stream.prompt_codes, len(starts))
+    phase_prompts = count_codes_by_group(phase_of_row, stream.prompt_codes, len(phase_starts))
     groups = _GroupTables(
-        session_prompts=count_codes_by_group(session_of_row, stream.prompt_codes, len(starts)),
+        session_prompts=session_prompts,
         session_seeds=count_codes_by_group(session_of_row, stream.seed_codes, len(starts)),
-        phase_prompts=count_codes_by_group(phase_of_row, stream.prompt_codes, len(phase_starts)),
+        phase_prompts=phase_prompts,
         phase_seeds=count_codes_by_group(phase_of_row, stream.seed_codes, len(phase_starts)),
+        session_prompt_lists=session_prompts.lists(),
+        phase_prompt_lists=phase_prompts.lists(),
     )
     facts = _session_facts(inputs, steps.session_start, session_of_row, starts, ends, groups)
     sessions: list[SessionResult] = []
@@ -120,6 +126,8 @@ class _SessionFacts:
     last_row: list[int]
     """Row of the session's latest time (ties: the last such row)."""
     mixed_tools: list[bool]
+    first_tool: list[int]
+    """Tool code of the session's first row."""
     day_precision: list[bool]
     confidence: list[float]
     distinct_seeds: list[int]
@@ -143,6 +151,7 @@ def _session_facts(
         first_row=by_time[starts].tolist(),
         last_row=by_time[ends - 1].tolist(),
         mixed_tools=(np.add.reduceat(tool_change, starts) > 0).tolist(),
+        first_tool=stream.tool_codes[starts].tolist(),
         day_precision=stream.day_precision[starts].tolist(),
         confidence=inputs.session_confidence[inputs.session_codes[starts]].tolist(),
         distinct_seeds=groups.session_seeds.distinct_known_all().tolist(),
@@ -156,19 +165,19 @@ class _GroupTables:
     session_seeds: GroupCounts
     phase_prompts: GroupCounts
     phase_seeds: GroupCounts
+    session_prompt_lists: GroupLists
+    phase_prompt_lists: GroupLists
 
 
-def _concept(inputs: SessionInputs, counts: GroupCounts, group: int) -> str | None:
-    codes, numbers = counts.of(group)
-    known = codes >= 0
-    codes, numbers = codes[known], numbers[known]
-    if len(codes) > CONCEPT_PROMPTS:
+def _concept(inputs: SessionInputs, counts: GroupLists, group: int) -> str | None:
+    start, end = counts.offsets[group], counts.offsets[group + 1]
+    pairs = [(c, n) for c, n in zip(counts.codes[start:end], counts.counts[start:end], strict=True) if c >= 0]
+    if len(pairs) > CONCEPT_PROMPTS:
         # The most used prompts carry the concept (ties: the earliest prompt); bounded work per group.
-        keep = np.lexsort((codes, -numbers))[:CONCEPT_PROMPTS]
-        codes, numbers = codes[keep], numbers[keep]
+        # Codes are distinct within a group, so this order is total.
+        pairs = sorted(pairs, key=lambda pair: (-pair[1], pair[0]))[:CONCEPT_PROMPTS]
     prompts = inputs.stream.prompts
-    pairs = [(prompts[c], n) for c, n in zip(codes.tolist(), numbers.tolist(), strict=True)]
-    return concept_from_counts(pairs, inputs.prompt_embeddings)
+    return concept_from_counts([(prompts[c], n) for c, n in pairs], inputs.prompt_embeddings)
 
 
 def _session_result(
@@ -191,14 +200,14 @@ def _session_result(
         tool_counts = Counter(stream.tool_names[c] for c in stream.tool_codes[start:end].tolist())
         tool = tool_counts.most_common(1)[0][0]  # ties: the tool seen first
     else:
-        tool = stream.tool_names[int(stream.tool_codes[start])]
+        tool = stream.tool_names[facts.first_tool[number]]
     intent = session_intent(phases, stream, inputs.similarity, inputs.phase_settings)
     duration: timedelta | None = None if facts.day_precision[number] else ended_at - started_at
     optimized = next(
         (p.detail.get("parameter_range") for p in phases if p.intent is Intent.OPTIMIZATION), None
     )
     pinned = _pinned_label(inputs.pinned_labels, ids)
-    concept = _concept(inputs, groups.session_prompts, number)
+    concept = _concept(inputs, groups.session_prompt_lists, number)
     label = pinned or session_label(
         concept=concept,
         tool=tool,
@@ -211,7 +220,9 @@ def _session_result(
     if len(phases) == 1:
         phase_concepts = [concept]
     else:
-        phase_concepts = [_concept(inputs, groups.phase_prompts, first_phase + i) for i in range(len(phases))]
+        phase_concepts = [
+            _concept(inputs, groups.phase_prompt_lists, first_phase + i) for i in range(len(phases))
+        ]
     phase_results = [
         PhaseResult(
             intent=phase.intent,
