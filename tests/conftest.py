@@ -148,6 +148,26 @@ def fixtures_dir() -> Path:
     return FIXTURES_DIR
 
 
+@pytest.fixture
+def empty_database_url(service_urls: ServiceUrls) -> Iterator[str]:
+    """A database with nothing in it (not cloned from the migrated template), dropped afterwards."""
+    name = f"atelier_empty_{os.getpid()}_{next(_database_numbers)}"
+    _admin_execute(service_urls.database_url, f"CREATE DATABASE {name}")
+    yield _with_database(service_urls.database_url, name)
+    _admin_execute(service_urls.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def applied_versions(database_url: str) -> list[str]:
+    """The rows of the database's ``alembic_version`` table, read directly (no Alembic)."""
+    socket_dir = database_url.split("host=", 1)[1].split("&", 1)[0]
+    database = database_url.split("@/", 1)[1].split("?", 1)[0]
+    connection = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
+    try:
+        return [row[0] for row in await connection.fetch("SELECT version_num FROM alembic_version")]
+    finally:
+        await connection.close()
+
+
 def _with_database(url: str, database: str) -> str:
     prefix, _, rest = url.partition("@/")
     _, _, query = rest.partition("?")

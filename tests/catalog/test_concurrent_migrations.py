@@ -3,38 +3,12 @@ schema is made exactly once (the migration advisory lock serialises them)."""
 
 from __future__ import annotations
 
-import itertools
 import threading
-from collections.abc import Iterator
 
-import asyncpg
-import pytest
-
-from catalog.embedded_servers import ServiceUrls
 from catalog.migration_runner import upgrade
-from tests.conftest import _admin_execute, _with_database
+from tests.conftest import applied_versions
 
 RUNNERS = 5
-_numbers = itertools.count()
-
-
-@pytest.fixture
-def empty_database_url(service_urls: ServiceUrls) -> Iterator[str]:
-    """A database with nothing in it (not cloned from the migrated template)."""
-    name = f"atelier_fresh_{next(_numbers)}"
-    _admin_execute(service_urls.database_url, f"CREATE DATABASE {name}")
-    yield _with_database(service_urls.database_url, name)
-    _admin_execute(service_urls.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-async def _versions(database_url: str) -> list[str]:
-    socket_dir = database_url.split("host=", 1)[1]
-    database = database_url.split("@/", 1)[1].split("?", 1)[0]
-    connection = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
-    try:
-        return [row[0] for row in await connection.fetch("SELECT version_num FROM alembic_version")]
-    finally:
-        await connection.close()
 
 
 def test_concurrent_upgrades_on_a_fresh_database_all_succeed(empty_database_url: str) -> None:
@@ -71,4 +45,4 @@ async def test_after_concurrent_upgrades_the_database_is_at_head_once(empty_data
 
     assert [result for result in results if isinstance(result, BaseException)] == []
     head = ScriptDirectory.from_config(alembic_config(empty_database_url)).get_current_head()
-    assert await _versions(empty_database_url) == [head]
+    assert await applied_versions(empty_database_url) == [head]

@@ -4,22 +4,16 @@ exactly the scripts' one head, and otherwise migrates exactly as ``upgrade`` doe
 from __future__ import annotations
 
 import asyncio
-import itertools
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from alembic.script import ScriptDirectory
 
-from catalog.embedded_servers import ServiceUrls
 from catalog.migration_check import applied_revisions, migrate_to_head, script_head
 from catalog.migration_runner import alembic_config, downgrade_async
-from tests.conftest import REPO_ROOT, _admin_execute, _with_database
-
-_numbers = itertools.count()
+from tests.conftest import REPO_ROOT, applied_versions
 
 
 def _script(revision: str, down: str, *, extra: str = "") -> str:
@@ -100,25 +94,6 @@ def test_scripts_that_do_not_plainly_declare_one_head_leave_the_decision_to_alem
     assert script_head(_versions(tmp_path, scripts)) is None
 
 
-@pytest.fixture
-def empty_database_url(service_urls: ServiceUrls) -> Iterator[str]:
-    """A database with nothing in it (not cloned from the migrated template)."""
-    name = f"atelier_unmigrated_{next(_numbers)}"
-    _admin_execute(service_urls.database_url, f"CREATE DATABASE {name}")
-    yield _with_database(service_urls.database_url, name)
-    _admin_execute(service_urls.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-async def _versions_in(database_url: str) -> set[str]:
-    socket_dir = database_url.split("host=", 1)[1]
-    database = database_url.split("@/", 1)[1].split("?", 1)[0]
-    connection = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
-    try:
-        return {row[0] for row in await connection.fetch("SELECT version_num FROM alembic_version")}
-    finally:
-        await connection.close()
-
-
 async def test_a_current_database_is_left_alone_without_loading_alembic(database_url: str) -> None:
     code = (
         "import sys; from catalog.migration_check import migrate_to_head; "
@@ -144,7 +119,7 @@ async def test_a_database_behind_is_upgraded(database_url: str) -> None:
 
     await asyncio.to_thread(migrate_to_head, database_url)
 
-    assert await _versions_in(database_url) == {script_head()}
+    assert await applied_versions(database_url) == [script_head()]
 
 
 async def test_an_empty_database_is_migrated(empty_database_url: str) -> None:
@@ -152,7 +127,7 @@ async def test_an_empty_database_is_migrated(empty_database_url: str) -> None:
 
     await asyncio.to_thread(migrate_to_head, empty_database_url)
 
-    assert await _versions_in(empty_database_url) == {script_head()}
+    assert await applied_versions(empty_database_url) == [script_head()]
 
 
 async def test_an_unreachable_server_reads_as_unknown(tmp_path: Path) -> None:
