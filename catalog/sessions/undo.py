@@ -145,14 +145,20 @@ async def undo_blockers(
     return blockers
 
 
+async def _remove_constraints(
+    db: AsyncSession, user_id: uuid.UUID, correction: Correction
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Delete the constraints ``correction`` made; their ``(asset_a, asset_b)`` pairs."""
+    removed = await db.execute(
+        delete(SessionConstraint)
+        .where(SessionConstraint.user_id == user_id, SessionConstraint.correction_id == correction.id)
+        .returning(SessionConstraint.asset_a_id, SessionConstraint.asset_b_id)
+    )
+    return [(first, second) for first, second in removed.all()]
+
+
 async def _undo_pair(db: AsyncSession, user_id: uuid.UUID, correction: Correction) -> list[uuid.UUID]:
-    removed = (
-        await db.execute(
-            delete(SessionConstraint)
-            .where(SessionConstraint.user_id == user_id, SessionConstraint.correction_id == correction.id)
-            .returning(SessionConstraint.asset_a_id, SessionConstraint.asset_b_id)
-        )
-    ).all()
+    removed = await _remove_constraints(db, user_id, correction)
     for first, second in removed:
         await _restore_earlier_pair(db, user_id, correction, first, second)
     return list(
@@ -192,13 +198,7 @@ async def _restore_earlier_pair(
 
 
 async def _undo_move(db: AsyncSession, user_id: uuid.UUID, correction: Correction) -> list[uuid.UUID]:
-    removed = (
-        await db.execute(
-            delete(SessionConstraint)
-            .where(SessionConstraint.user_id == user_id, SessionConstraint.correction_id == correction.id)
-            .returning(SessionConstraint.asset_a_id, SessionConstraint.asset_b_id)
-        )
-    ).all()
+    removed = await _remove_constraints(db, user_id, correction)
     span = [*affected_asset_ids(correction), *(anchor for _, anchor in removed)]
     for moved, _ in removed:
         earlier = (
