@@ -14,7 +14,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.types import ExecutionResult, Info
 
-from api.graphql import leaf_executor
 from api.graphql.leaf_executor import LeafFastPathExecutor, leaf_reads
 
 
@@ -157,4 +156,3 @@ async def test_a_resolve_hook_sees_every_field_so_the_fast_path_steps_aside() ->
     result = await _schema(fast=True, extensions=[Watch]).execute("{ card { name note } }")
     assert result.data == {"card": {"name": "second", "note": "a note"}}
     assert seen == ["card", "name", "note"]
-    assert leaf_executor._no_middleware(None)
