@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from catalog.database import SessionFactory
 from catalog.models import Asset, ClusteringOwed, Session
 from catalog.settings import AtelierSettings
-from tests.api.conftest import ATELIER, run_atelier
+from tests.api.conftest import ATELIER, atelier_env, run_atelier
 
 IMAGES = 300
 BATCH_SIZE = 20
@@ -63,13 +63,7 @@ async def test_an_import_killed_after_committing_is_completed_by_the_next_import
 ) -> None:
     folder = tmp_path / "library"
     _write_noise_images(folder)
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url or "",
-        "REDIS_URL": settings.redis_url or "",
-        "ATELIER_HOME": str(settings.home),
-        "ATELIER_IMPORT_BATCH_SIZE": str(BATCH_SIZE),
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = atelier_env(settings, ATELIER_IMPORT_BATCH_SIZE=str(BATCH_SIZE))
     stderr = tmp_path / "stderr.txt"
     with stderr.open("wb") as stderr_file:
         process = await asyncio.create_subprocess_exec(

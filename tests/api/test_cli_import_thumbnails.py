@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import shutil
 import signal
@@ -28,7 +27,7 @@ from catalog.settings import AtelierSettings
 from catalog.storage.local import LocalThumbnailStore
 from catalog.tasks import heal_owed_catalog_work
 from catalog.thumbnails import make_thumbnail
-from tests.api.conftest import ATELIER, run_atelier
+from tests.api.conftest import ATELIER, atelier_env, run_atelier
 from tests.generated_copies import space_mtimes
 from tests.hostile_files import image_bytes
 
@@ -174,12 +173,7 @@ async def test_an_import_stopped_during_thumbnails_keeps_its_sessions_and_is_com
     shutil.copytree(noise_library, folder)
     images = len(list(folder.iterdir()))
     assert images == 160 > PROCESS_POOL_THRESHOLD  # the pool renders them
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url or "",
-        "REDIS_URL": settings.redis_url or "",
-        "ATELIER_HOME": str(settings.home),
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = atelier_env(settings)
     stderr = tmp_path / "stderr.txt"
     with stderr.open("wb") as stderr_file:
         process = await asyncio.create_subprocess_exec(

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,8 +12,7 @@ from sqlalchemy import select
 from catalog.database import SessionFactory
 from catalog.models import Asset
 from catalog.settings import AtelierSettings
-
-ATELIER = Path(sys.executable).with_name("atelier")
+from tests.api.conftest import ATELIER, atelier_env
 
 
 async def _next_line_containing(stream: asyncio.StreamReader, text: str, seen: list[str]) -> str:
@@ -38,12 +35,7 @@ async def test_import_watch_imports_new_files_and_stops_cleanly_on_sigterm(
     folder.mkdir()
     first, second = sorted((fixtures_dir / "images" / "AUTOMATIC1111").glob("*.png"))[:2]
     shutil.copy(first, folder / first.name)
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url or "",
-        "REDIS_URL": settings.redis_url or "",
-        "ATELIER_HOME": str(settings.home),
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = atelier_env(settings)
     process = await asyncio.create_subprocess_exec(
         str(ATELIER), "import", str(folder), "--watch", "--user", "ada", "--no-thumbnails",
         env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,

@@ -19,7 +19,7 @@ import pytest
 
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
-from tests.api.conftest import free_port, make_user_with_token, until_healthy
+from tests.api.conftest import atelier_env, free_port, make_user_with_token, until_healthy
 
 ATELIER = Path(sys.executable).with_name("atelier")
 AUDIT_SCRIPT = Path(__file__).with_name("graphql_http_audit.mjs")
@@ -55,13 +55,7 @@ async def test_the_graphql_http_server_audit_passes_in_full(
     token = await make_user_with_token(session_factory, "auditor")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = os.environ | {
-        "DATABASE_URL": queue_settings.database_url or "",
-        "REDIS_URL": queue_settings.redis_url or "",
-        "ATELIER_HOME": str(queue_settings.home),
-        "ATELIER_PROMPT_EMBEDDINGS": "false",
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = atelier_env(queue_settings, ATELIER_PROMPT_EMBEDDINGS="false")
     process = await asyncio.create_subprocess_exec(
         str(ATELIER), "serve", "--port", str(port),
         env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ from catalog.importing.service import ThumbnailMode, import_paths
 from catalog.models import User
 from catalog.settings import AtelierSettings
 from engine.record_codec import record_to_json
-from tests.api.conftest import free_port, make_user_with_token, until_healthy
+from tests.api.conftest import atelier_env, free_port, make_user_with_token, until_healthy
 
 ATELIER = Path(sys.executable).with_name("atelier")
 JOB_ID = "recluster:shutdown-test"
@@ -42,14 +41,7 @@ async def test_sigterm_finishes_the_request_and_the_job_in_hand(
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = os.environ | {
-        "DATABASE_URL": queue_settings.database_url or "",
-        "REDIS_URL": queue_settings.redis_url or "",
-        "ATELIER_HOME": str(queue_settings.home),
-        "ATELIER_PROMPT_EMBEDDINGS": "false",
-        "HF_HUB_OFFLINE": "1",
-        "COLUMNS": "200",
-    }
+    env = atelier_env(queue_settings, ATELIER_PROMPT_EMBEDDINGS="false")
     process = await asyncio.create_subprocess_exec(
         str(ATELIER), "serve", "--port", str(port),
         env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,

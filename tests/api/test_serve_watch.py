@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import signal
 import sys
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from catalog.database import SessionFactory
 from catalog.models import Asset, Session
 from catalog.settings import AtelierSettings
-from tests.api.conftest import free_port
+from tests.api.conftest import atelier_env, free_port
 
 ATELIER = Path(sys.executable).with_name("atelier")
 
@@ -38,14 +37,7 @@ async def test_serve_imports_watched_folders_and_queues_thumbnails_for_its_worke
     folder = tmp_path / "comfy-output"
     folder.mkdir()
     image = sorted((fixtures_dir / "images" / "AUTOMATIC1111").glob("*.png"))[0]
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url or "",
-        "REDIS_URL": settings.redis_url or "",
-        "ATELIER_HOME": str(settings.home),
-        "ATELIER_WATCH_FOLDERS": json.dumps([str(folder)]),
-        "HF_HUB_OFFLINE": "1",
-        "COLUMNS": "200",
-    }
+    env = atelier_env(settings, ATELIER_WATCH_FOLDERS=json.dumps([str(folder)]))
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         str(ATELIER), "serve", "--port", str(port),

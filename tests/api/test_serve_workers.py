@@ -14,7 +14,7 @@ import pytest
 
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
-from tests.api.conftest import ATELIER, free_port, make_user_with_token, until_healthy
+from tests.api.conftest import ATELIER, atelier_env, free_port, make_user_with_token, until_healthy
 
 
 def _children(pid: int) -> list[int]:
@@ -35,14 +35,7 @@ async def test_two_workers_answer_and_sigterm_stops_them_all(
     token = await make_user_with_token(session_factory, "artist")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = os.environ | {
-        "DATABASE_URL": queue_settings.database_url or "",
-        "REDIS_URL": queue_settings.redis_url or "",
-        "ATELIER_HOME": str(queue_settings.home),
-        "ATELIER_PROMPT_EMBEDDINGS": "false",
-        "HF_HUB_OFFLINE": "1",
-        "COLUMNS": "200",
-    }
+    env = atelier_env(queue_settings, ATELIER_PROMPT_EMBEDDINGS="false")
     env.pop("ATELIER_SECRET_KEY", None)  # the parent makes one key for both workers
     process = await asyncio.create_subprocess_exec(
         str(ATELIER), "serve", "--port", str(port), "--workers", "2",
@@ -102,13 +95,7 @@ async def test_workers_stop_when_the_parent_is_killed(
     """SIGKILL gives the parent no chance to stop its workers: the kernel must (parent-death signal),
     also for a worker still starting up when the parent dies (it is re-parented before it can ask)."""
     port = free_port()
-    env = os.environ | {
-        "DATABASE_URL": queue_settings.database_url or "",
-        "REDIS_URL": queue_settings.redis_url or "",
-        "ATELIER_HOME": str(queue_settings.home),
-        "ATELIER_PROMPT_EMBEDDINGS": "false",
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = atelier_env(queue_settings, ATELIER_PROMPT_EMBEDDINGS="false")
     process = await asyncio.create_subprocess_exec(
         str(ATELIER), "serve", "--port", str(port), "--workers", "2",
         env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,

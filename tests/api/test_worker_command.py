@@ -22,19 +22,14 @@ from catalog.database import SessionFactory
 from catalog.importing.service import ThumbnailMode, import_paths
 from catalog.models import Asset
 from catalog.settings import AtelierSettings
+from tests.api.conftest import atelier_env
 
 BIN = Path(sys.executable).parent
 IMAGES = 200
 
 
 def _env(settings: AtelierSettings) -> dict[str, str]:
-    return os.environ | {
-        "DATABASE_URL": settings.database_url or "",
-        "REDIS_URL": settings.redis_url or "",
-        "ATELIER_HOME": str(settings.home),
-        "ATELIER_PROMPT_EMBEDDINGS": "false",
-        "HF_HUB_OFFLINE": "1",
-    }
+    return atelier_env(settings, ATELIER_PROMPT_EMBEDDINGS="false")
 
 
 def _check(settings: AtelierSettings, *command: str) -> int:
