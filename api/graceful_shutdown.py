@@ -24,6 +24,19 @@ JOB_DRAIN_SECONDS = 30
 logger = logging.getLogger("atelier.shutdown")
 
 
+def uvicorn_options() -> dict[str, object]:
+    """The ``uvicorn.Config`` options every way of serving shares (one process or ``--workers N``):
+    our JSON logging instead of uvicorn's, no access log (one line per request is ours), the app's
+    lifespan on, and requests in flight drained for :data:`HTTP_DRAIN_SECONDS` at shutdown."""
+    return {
+        "log_level": "info",
+        "lifespan": "on",
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": HTTP_DRAIN_SECONDS,
+    }
+
+
 async def finish_jobs_in_hand(
     worker: Worker, worker_task: asyncio.Task[Any], *, timeout_seconds: float = JOB_DRAIN_SECONDS
 ) -> bool:

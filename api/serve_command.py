@@ -28,7 +28,7 @@ from rich.panel import Panel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
-from api.graceful_shutdown import HTTP_DRAIN_SECONDS, finish_jobs_in_hand
+from api.graceful_shutdown import finish_jobs_in_hand, uvicorn_options
 from api.observability.json_logs import configure_json_logging
 from api.observability.metrics import record_import_outcome
 from api.runtime import exit_on_sigterm, running_services
@@ -123,16 +123,7 @@ async def _serve(settings: AtelierSettings, host: str, port: int, token: str | N
     configure_json_logging()  # uvicorn's, arq's and our logs: JSON lines on stderr
     app = create_app(settings)
     server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_level="info",
-            lifespan="on",
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=HTTP_DRAIN_SECONDS,
-        )
+        uvicorn.Config(app, host=host, port=port, **uvicorn_options())  # type: ignore[arg-type]
     )
     worker = build_worker(settings) if settings.embed_worker else None
     # the worker's healing cron runs at its start-up: thumbnails, embeddings and clustering owed from

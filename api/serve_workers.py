@@ -24,7 +24,7 @@ from uvicorn.supervisors import Multiprocess
 
 from api.app import load_or_create_secret
 from api.asgi import APP_FACTORY, SUPERVISOR_PID_VARIABLE
-from api.graceful_shutdown import HTTP_DRAIN_SECONDS
+from api.graceful_shutdown import uvicorn_options
 from catalog.settings import AtelierSettings
 
 Background = Callable[[asyncio.Event], Awaitable[None]]
@@ -47,11 +47,7 @@ def serve_with_workers(
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
-        lifespan="on",
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=HTTP_DRAIN_SECONDS,
+        **uvicorn_options(),  # type: ignore[arg-type]
     )
     socket = config.bind_socket()
     jobs = _BackgroundLoop(background)
