@@ -7,11 +7,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, any_, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy import any_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset
+from catalog.sql_types import UUID_ARRAY
 from catalog.thumbnails import VISUAL_MODEL, MadeThumbnail
 
 STREAM_ORDER = (Asset.created_at, Asset.file_counter.nulls_first(), Asset.file_name.nulls_first(), Asset.id)
@@ -87,8 +88,7 @@ async def assets_of_sessions(
             select(Asset)
             .where(
                 Asset.user_id == user_id,
-                Asset.session_id
-                == any_(bindparam("sessions", list(session_ids), type_=ARRAY(UUID(as_uuid=True)))),
+                Asset.session_id == any_(bindparam("sessions", list(session_ids), type_=UUID_ARRAY)),
             )
             .order_by(*STREAM_ORDER)
         )
@@ -136,7 +136,7 @@ async def time_range_of(
     one aggregate query, no rows loaded."""
     if not asset_ids:
         return None
-    ids = bindparam("range_asset_ids", list(asset_ids), type_=ARRAY(UUID(as_uuid=True)))
+    ids = bindparam("range_asset_ids", list(asset_ids), type_=UUID_ARRAY)
     earliest, latest = (
         await session.execute(
             select(func.min(Asset.created_at), func.max(Asset.created_at)).where(
@@ -157,7 +157,7 @@ async def assets_by_ids(
             select(Asset).where(
                 Asset.user_id == user_id,
                 # one uuid[] parameter: a list of 20k+ ids would exceed asyncpg's 32,767 parameters
-                Asset.id == any_(bindparam("asset_ids", list(asset_ids), type_=ARRAY(UUID(as_uuid=True)))),
+                Asset.id == any_(bindparam("asset_ids", list(asset_ids), type_=UUID_ARRAY)),
             )
         )
     )

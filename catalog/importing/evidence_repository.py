@@ -16,8 +16,9 @@ from sqlalchemy import ARRAY, DateTime, String, Text, bindparam, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.sql_types import UUID_ARRAY
+
 _TEXT_ARRAY = ARRAY(Text())
-_UUID_ARRAY = ARRAY(UUID(as_uuid=True))
 _TIME_ARRAY = ARRAY(DateTime(timezone=True))
 
 
@@ -170,7 +171,7 @@ _MATCHES = text(
 ).bindparams(
     bindparam("user_id", type_=UUID(as_uuid=True)),
     bindparam("source", type_=String()),
-    bindparam("asset_ids", type_=_UUID_ARRAY),
+    bindparam("asset_ids", type_=UUID_ARRAY),
 )
 
 
@@ -226,7 +227,7 @@ _UPDATE_TIMES = text(
     """
 ).bindparams(
     bindparam("user_id", type_=UUID(as_uuid=True)),
-    bindparam("asset_ids", type_=_UUID_ARRAY),
+    bindparam("asset_ids", type_=UUID_ARRAY),
     bindparam("times", type_=_TIME_ARRAY),
     bindparam("sources", type_=_TEXT_ARRAY),
     bindparam("precisions", type_=_TEXT_ARRAY),

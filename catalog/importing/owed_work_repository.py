@@ -10,23 +10,23 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import ARRAY, bindparam, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset, ClusteringOwed
+from catalog.sql_types import UUID_ARRAY
 
-_IDS = ARRAY(UUID(as_uuid=True))
 _MARK = text(
     """
     INSERT INTO clustering_owed (asset_id, user_id)
     SELECT asset_id, :user_id FROM unnest(:asset_ids) AS owed(asset_id)
     ON CONFLICT (asset_id) DO NOTHING
     """
-).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("asset_ids", type_=_IDS))
+).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("asset_ids", type_=UUID_ARRAY))
 _CLEAR = text(
     "DELETE FROM clustering_owed WHERE user_id = :user_id AND asset_id = ANY(:asset_ids)"
-).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("asset_ids", type_=_IDS))
+).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("asset_ids", type_=UUID_ARRAY))
 
 
 async def mark_clustering_owed(

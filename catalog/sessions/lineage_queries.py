@@ -21,16 +21,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import UUID, array
+from sqlalchemy import Integer, Select, any_, bindparam, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 
 from catalog.models import Asset, LineageEdge
 from catalog.sessions.queries import AssetKey, asset_page, first_assets_of_sessions
+from catalog.sql_types import UUID_ARRAY
 from engine.sessions.lineage import EXPLICIT_CONFIDENCE
 
-_UUID_ARRAY = ARRAY(UUID(as_uuid=True))
 _Parent = aliased(Asset, name="parent_asset")
 _Child = aliased(Asset, name="child_asset")
 
@@ -54,7 +54,7 @@ class LineageLinkRow:
 
 def _ids(name: str, ids: Sequence[uuid.UUID]) -> Any:
     """One ``uuid[]`` parameter, whatever the number of ids."""
-    return bindparam(name, list(ids), type_=_UUID_ARRAY)
+    return bindparam(name, list(ids), type_=UUID_ARRAY)
 
 
 _LINK_ASSET_LOAD = tuple(

@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ARRAY, any_, bindparam, func, select, text, tuple_
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import any_, bindparam, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.interfaces import ORMOption
@@ -39,6 +38,7 @@ from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import BindParameter
 
 from catalog.models import Asset, LineageEdge, Phase, Session
+from catalog.sql_types import UUID_ARRAY
 
 _Owned = TypeVar("_Owned", Session, Asset)
 _NO_COUNTER = -(2**62)
@@ -62,12 +62,9 @@ class AssetKey:
     id: uuid.UUID
 
 
-_UUIDS = ARRAY(UUID(as_uuid=True))
-
-
 def _ids(name: str) -> BindParameter[Any]:
     """A named parameter holding a list of ids, compared with ``= ANY(...)``."""
-    return bindparam(name, type_=_UUIDS)
+    return bindparam(name, type_=UUID_ARRAY)
 
 
 def session_key(row: Session) -> SessionKey:
@@ -311,8 +308,7 @@ async def lineage_edges_into(
         return []
     statement = select(LineageEdge).where(
         LineageEdge.user_id == user_id,
-        LineageEdge.child_asset_id
-        == any_(bindparam("children", list(child_asset_ids), type_=ARRAY(UUID(as_uuid=True)))),
+        LineageEdge.child_asset_id == any_(bindparam("children", list(child_asset_ids), type_=UUID_ARRAY)),
     )
     return list(await session.scalars(statement))
 

@@ -7,18 +7,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, any_, bindparam, delete, func, insert, or_, select, text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import any_, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset, LineageEdge, Phase, Session, SessionConstraint, UserCalibration
-
-_UUID_ARRAY = ARRAY(UUID(as_uuid=True))
+from catalog.sql_types import UUID_ARRAY
 
 
 def _uuids(name: str, values: Sequence[uuid.UUID]) -> Any:
     """One ``uuid[]`` parameter (span-sized id lists exceed asyncpg's 32,767-parameter limit)."""
-    return bindparam(name, list(values), type_=_UUID_ARRAY)
+    return bindparam(name, list(values), type_=UUID_ARRAY)
 
 
 async def lock_user_stream(session: AsyncSession, user_id: uuid.UUID) -> None:
@@ -85,9 +83,9 @@ async def assign_assets(
         WHERE assets.id = v.asset_id AND assets.user_id = :user_id
         """
     ).bindparams(
-        bindparam("asset_ids", type_=_UUID_ARRAY),
-        bindparam("session_ids", type_=_UUID_ARRAY),
-        bindparam("phase_ids", type_=_UUID_ARRAY),
+        bindparam("asset_ids", type_=UUID_ARRAY),
+        bindparam("session_ids", type_=UUID_ARRAY),
+        bindparam("phase_ids", type_=UUID_ARRAY),
     )
     await session.execute(
         statement,
@@ -123,7 +121,7 @@ async def replace_lineage_for_children(
         await session.execute(
             delete(LineageEdge).where(
                 LineageEdge.user_id == user_id,
-                LineageEdge.child_asset_id == any_(bindparam("children", list(child_ids), type_=_UUID_ARRAY)),
+                LineageEdge.child_asset_id == any_(bindparam("children", list(child_ids), type_=UUID_ARRAY)),
             )
         )
     if edges:
@@ -136,7 +134,7 @@ async def constraints_touching(
     if not asset_ids:
         return []
     # one array parameter, not one parameter per id: a large span would exceed asyncpg's 32,767
-    ids = bindparam("constraint_asset_ids", list(asset_ids), type_=_UUID_ARRAY)
+    ids = bindparam("constraint_asset_ids", list(asset_ids), type_=UUID_ARRAY)
     return list(
         await session.scalars(
             select(SessionConstraint).where(
