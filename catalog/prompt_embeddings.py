@@ -20,6 +20,7 @@ from sqlalchemy import ARRAY, LargeBinary, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.assets.span_rows import SpanAsset
 from catalog.models import Asset, PromptEmbedding
 
 _BYTEA_ARRAY = ARRAY(LargeBinary())
@@ -56,7 +57,9 @@ async def store_prompt_embeddings(
     return len(rows)
 
 
-async def embeddings_for_assets(session: AsyncSession, assets: Sequence[Asset]) -> dict[str, np.ndarray]:
+async def embeddings_for_assets(
+    session: AsyncSession, assets: Sequence[Asset | SpanAsset]
+) -> dict[str, np.ndarray]:
     """Prompt text → embedding for the prompts of ``assets`` that have one (one query)."""
     text_by_sha = {
         asset.prompt_sha256: asset.prompt for asset in assets if asset.prompt_sha256 and asset.prompt

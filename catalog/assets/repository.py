@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import any_, bindparam, func, select, update
+from sqlalchemy import any_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset
-from catalog.sql_types import UUID_ARRAY
+from catalog.sql_types import REAL_ARRAY, UUID_ARRAY
 from catalog.thumbnails import VISUAL_MODEL, MadeThumbnail
 
 STREAM_ORDER = (Asset.created_at, Asset.file_counter.nulls_first(), Asset.file_name.nulls_first(), Asset.id)
@@ -44,22 +44,31 @@ async def insert_new_assets(session: AsyncSession, rows: Sequence[dict[str, Any]
     return {record_id: asset_id for record_id, asset_id in result.all()}
 
 
+_SET_THUMBNAIL = text(
+    "UPDATE assets SET thumbnail_sha256 = :sha256, visual_model = :model, "
+    "visual_embedding = CAST(CAST(:descriptor AS real[]) AS vector) "
+    "WHERE id = :asset_id AND user_id = :user_id"
+).bindparams(bindparam("descriptor", type_=REAL_ARRAY))
+"""The descriptor travels as a binary ``real[]`` (encoded by asyncpg in C) and becomes a ``vector`` in
+SQL: pgvector's own bind formats each vector as text float by float in Python (~0.1 ms a vector).
+The stored values are the same float32s either way."""
+
+
 async def set_thumbnails(
     session: AsyncSession, user_id: uuid.UUID, thumbnails: Mapping[uuid.UUID, MadeThumbnail]
 ) -> None:
-    """Record thumbnails' content addresses and visual descriptors (one executemany).
-
-    ``thumbnails`` keys are asset ids the caller read for ``user_id`` (bulk update by primary key).
-    """
+    """Record thumbnails' content addresses and visual descriptors (one executemany) on
+    ``user_id``'s assets (an id of another user's asset changes nothing)."""
     if thumbnails:
         await session.execute(
-            update(Asset),
+            _SET_THUMBNAIL,
             [
                 {
-                    "id": asset_id,
-                    "thumbnail_sha256": made.sha256,
-                    "visual_embedding": made.descriptor,
-                    "visual_model": VISUAL_MODEL,
+                    "asset_id": asset_id,
+                    "user_id": user_id,
+                    "sha256": made.sha256,
+                    "descriptor": made.descriptor.tolist(),
+                    "model": VISUAL_MODEL,
                 }
                 for asset_id, made in thumbnails.items()
             ],

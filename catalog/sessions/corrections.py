@@ -39,7 +39,8 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.assets.repository import STREAM_ORDER, STREAM_ORDER_REVERSED, assets_in_time_window
+from catalog.assets.repository import STREAM_ORDER, STREAM_ORDER_REVERSED
+from catalog.assets.span_rows import SpanAsset, span_assets_in_time_window
 from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset, Correction, Session, SessionConstraint, UserCalibration
 from catalog.prompt_embeddings import embeddings_for_assets
@@ -295,13 +296,15 @@ async def _margins_before(
     return margins
 
 
-async def _context_span(db: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime) -> list[Asset]:
+async def _context_span(
+    db: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
+) -> list[SpanAsset]:
     """The assets of the sessions around ``start``..``end`` (the engine judges gaps by local pace)."""
     overlapping = await repository.sessions_overlapping(db, user_id, start, end)
     if overlapping:
         start = min(start, *(row.started_at for row in overlapping))
         end = max(end, *(row.ended_at for row in overlapping))
-    return await assets_in_time_window(db, user_id, start, end)
+    return await span_assets_in_time_window(db, user_id, start, end)
 
 
 async def _replace_pair(

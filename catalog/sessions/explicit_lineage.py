@@ -38,6 +38,7 @@ from sqlalchemy import ARRAY, String, and_, any_, bindparam, literal_column, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
 
+from catalog.assets.span_rows import SPAN_ASSET_SELECT, SpanAsset, fetch_span_assets
 from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset
 from catalog.models import LineageEdge as LineageEdgeRow
@@ -60,7 +61,7 @@ _TEXT_ARRAY = ARRAY(String)
 
 @dataclass(frozen=True, slots=True)
 class _Wanted:
-    child: Asset
+    child: SpanAsset
     record: GenerationRecord
     jobs: list[str]
     sources: list[str]
@@ -69,7 +70,7 @@ class _Wanted:
 async def named_edges_across_library(
     db: AsyncSession,
     user_id: uuid.UUID,
-    children: Sequence[Asset],
+    children: Sequence[SpanAsset],
     engine_edges: Sequence[LineageEdge],
     session_of: Mapping[uuid.UUID, uuid.UUID | None],
 ) -> dict[uuid.UUID, LineageEdge]:
@@ -101,7 +102,9 @@ async def named_edges_across_library(
     return found
 
 
-async def children_naming_span(db: AsyncSession, user_id: uuid.UUID, span: Sequence[Asset]) -> list[Asset]:
+async def children_naming_span(
+    db: AsyncSession, user_id: uuid.UUID, span: Sequence[SpanAsset]
+) -> list[SpanAsset]:
     """The user's assets outside ``span`` that may name one of its assets as their parent and have no
     named parent yet: images imported *before* the parent they name (a superset; resolve them with
     :func:`named_edges_across_library`). One statement on ``ix_assets_user_parent_job`` and
@@ -124,7 +127,7 @@ async def children_naming_span(db: AsyncSession, user_id: uuid.UUID, span: Seque
         )
         .exists()
     )
-    statement = select(Asset).where(
+    statement = SPAN_ASSET_SELECT.where(
         Asset.user_id == user_id,
         or_(
             Asset.parent_job_id == any_(key_array),
@@ -137,24 +140,24 @@ async def children_naming_span(db: AsyncSession, user_id: uuid.UUID, span: Seque
             or_(Asset.created_at.is_(None), Asset.created_at < min(timed), Asset.created_at > max(timed))
         )
     in_span = {asset.id for asset in span}
-    return [asset for asset in await db.scalars(statement) if asset.id not in in_span]
+    return [asset for asset in await fetch_span_assets(db, statement) if asset.id not in in_span]
 
 
-def _names_a_parent(asset: Asset) -> bool:
+def _names_a_parent(asset: SpanAsset) -> bool:
     """Cheap pre-check on the row (most assets name nothing): a parent job, a source, an init image."""
     if asset.source_image or asset.parent_job_id:
         return True
     extra = asset.extra
-    return bool(extra) and any(extra.get(key) for key in INIT_IMAGE_KEYS)
+    return extra is not None and any(extra.get(key) for key in INIT_IMAGE_KEYS)
 
 
-async def _candidates(db: AsyncSession, user_id: uuid.UUID, keys: list[str]) -> list[Asset]:
+async def _candidates(db: AsyncSession, user_id: uuid.UUID, keys: list[str]) -> list[SpanAsset]:
     """The user's assets any of ``keys`` may name (a superset: the caller checks each key exactly)."""
     stems = sorted({name_keys(key)[-1] for key in keys if name_keys(key)})
     key_array = bindparam("named_keys", keys, type_=_TEXT_ARRAY)
     stem_array = bindparam("named_stems", stems, type_=_TEXT_ARRAY)
     file_stem: ColumnClause[str] = literal_column(FILE_STEM_SQL, type_=String())
-    statement = select(Asset).where(
+    statement = SPAN_ASSET_SELECT.where(
         Asset.user_id == user_id,
         or_(
             Asset.job_id == any_(key_array),
@@ -163,10 +166,10 @@ async def _candidates(db: AsyncSession, user_id: uuid.UUID, keys: list[str]) -> 
             file_stem == any_(stem_array),
         ),
     )
-    return list(await db.scalars(statement))
+    return await fetch_span_assets(db, statement)
 
 
-def _asset_keys(asset: Asset) -> set[str]:
+def _asset_keys(asset: SpanAsset) -> set[str]:
     keys = {str(asset.id), asset.record_id}
     keys.update(value for value in (asset.job_id, asset.content_sha256) if value)
     if asset.file_name:
@@ -174,8 +177,8 @@ def _asset_keys(asset: Asset) -> set[str]:
     return keys
 
 
-def _index_by_key(candidates: list[Asset]) -> dict[str, list[Asset]]:
-    index: dict[str, list[Asset]] = {}
+def _index_by_key(candidates: list[SpanAsset]) -> dict[str, list[SpanAsset]]:
+    index: dict[str, list[SpanAsset]] = {}
     for asset in candidates:
         for key in _asset_keys(asset):
             index.setdefault(key, []).append(asset)
@@ -183,8 +186,8 @@ def _index_by_key(candidates: list[Asset]) -> dict[str, list[Asset]]:
 
 
 def _choose(
-    item: _Wanted, index: dict[str, list[Asset]], session_of: Mapping[uuid.UUID, uuid.UUID | None]
-) -> tuple[Asset, bool] | None:
+    item: _Wanted, index: dict[str, list[SpanAsset]], session_of: Mapping[uuid.UUID, uuid.UUID | None]
+) -> tuple[SpanAsset, bool] | None:
     """The parent for the first of the child's keys that names one of the user's assets, and whether
     that key was the parent job (the kind rules differ)."""
     for keys, by_job in ((item.jobs, True), (item.sources, False)):
@@ -197,8 +200,8 @@ def _choose(
 
 
 def _preference(
-    child: Asset,
-    candidate: Asset,
+    child: SpanAsset,
+    candidate: SpanAsset,
     own_session: uuid.UUID | None,
     session_of: Mapping[uuid.UUID, uuid.UUID | None],
 ) -> tuple[Any, ...]:

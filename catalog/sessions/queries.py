@@ -37,6 +37,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import BindParameter
 
+from catalog.assets.span_rows import SpanAsset
 from catalog.models import Asset, LineageEdge, Phase, Session
 from catalog.sql_types import UUID_ARRAY
 
@@ -71,7 +72,7 @@ def session_key(row: Session) -> SessionKey:
     return SessionKey(row.started_at, row.id)
 
 
-def asset_key(row: Asset) -> AssetKey:
+def asset_key(row: Asset | SpanAsset) -> AssetKey:
     assert row.created_at is not None, "only clustered (timed) assets are paged in stream order"
     counter = row.file_counter if row.file_counter is not None else _NO_COUNTER
     return AssetKey(row.created_at, counter, row.file_name or "", row.id)

@@ -7,16 +7,24 @@ whole stream (the ``atelier recluster`` command).
 
 Identity: each session the engine returns is matched to the stored session it shares most assets
 with (greedy, largest overlap first, each stored session used once); a match keeps its UUID, its
-``created_at`` and, when pinned, the artist's label. Unmatched stored sessions in the span are
-deleted; unmatched new ones get a fresh UUID. Sessions outside the span are never touched.
+``created_at`` and, when pinned, the artist's label, and its phases by ordinal (updated in place).
+Unmatched stored sessions in the span are deleted; unmatched new ones get a fresh UUID. Sessions
+outside the span are never touched.
+
+Writes: only what changed is written — an asset whose session and phase stay the same is not
+updated (every asset update rewrites the row and all ~16 of its index entries), phases are updated
+in place, obsolete phases are deleted only after their assets moved (their ``SET NULL`` foreign key
+would otherwise rewrite each asset once more), and unchanged lineage edges are kept. Re-clustering
+an unchanged span writes nothing but the sessions' ``updated_at``.
 
 Constraints: the artist's must-link / cannot-link pairs among the span's assets and the user's
 learned threshold offset are passed to the engine on every run, so corrections survive.
 
-Lineage: the span's children's edges are replaced as a whole (one parent per child, so re-clustering
-twice writes the same edges); edges into children outside the span are kept (deleting an asset
-cascades to its edges). Named parents the engine cannot link inside a session are resolved across the
-user's library (:mod:`catalog.sessions.explicit_lineage`); inferred links stay inside sessions.
+Lineage: the span's children's edges are made exactly the engine's (one parent per child, so
+re-clustering twice leaves the same edges, with their ids); edges into children outside the span
+are kept (deleting an asset cascades to its edges). Named parents the engine cannot link inside a
+session are resolved across the user's library (:mod:`catalog.sessions.explicit_lineage`); inferred
+links stay inside sessions.
 
 Features: stored prompt embeddings (pgvector) of the span's prompts are passed along; prompts not
 embedded yet fall back to lexical similarity inside the engine.
@@ -38,16 +46,15 @@ from datetime import UTC, datetime
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.assets.repository import (
-    all_timed_assets,
-    assets_by_ids,
-    assets_in_time_window,
-    assets_of_sessions,
-    neighbour_times,
-    time_range_of,
+from catalog.assets.repository import assets_by_ids, neighbour_times, time_range_of
+from catalog.assets.span_rows import (
+    SpanAsset,
+    all_timed_span_assets,
+    span_assets_in_time_window,
+    span_assets_of_sessions,
 )
 from catalog.importing.asset_rows import row_to_record
-from catalog.models import Asset, Phase, Session
+from catalog.models import Phase, Session
 from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
 from catalog.sessions.explicit_lineage import children_naming_span, named_edges_across_library
@@ -93,18 +100,18 @@ async def recluster_span(
         end = bounds[1] if bounds else after
     for stored in await repository.sessions_overlapping(session, user_id, start, end):
         start, end = min(start, stored.started_at), max(end, stored.ended_at)
-    assets = await assets_in_time_window(session, user_id, start, end)
+    assets = await span_assets_in_time_window(session, user_id, start, end)
     return await _recluster_assets(session, user_id, assets)
 
 
 async def recluster_user(session: AsyncSession, user_id: uuid.UUID) -> ReclusterSummary:
     """Re-cluster the user's whole stream (corrections and pinned labels still hold)."""
     await repository.lock_user_stream(session, user_id)
-    return await _recluster_assets(session, user_id, await all_timed_assets(session, user_id))
+    return await _recluster_assets(session, user_id, await all_timed_span_assets(session, user_id))
 
 
 async def _recluster_assets(
-    session: AsyncSession, user_id: uuid.UUID, assets: list[Asset]
+    session: AsyncSession, user_id: uuid.UUID, assets: list[SpanAsset]
 ) -> ReclusterSummary:
     if not assets:
         return ReclusterSummary(user_id, 0, 0, 0, 0)
@@ -123,12 +130,8 @@ async def _recluster_assets(
     stored_sessions = {s.id: s for s in await repository.sessions_by_ids(session, user_id, stored_ids)}
     identities = match_identities(analysis, stored_members)
 
-    await repository.delete_phases_of(session, stored_ids)
     created = 0
     now = datetime.now(UTC)
-    asset_ids: list[uuid.UUID] = []
-    session_ids: list[uuid.UUID | None] = []
-    phase_ids: list[uuid.UUID | None] = []
     rows: list[Session] = []
     for result in analysis.sessions:
         session_id = identities.get(result.id)
@@ -140,37 +143,26 @@ async def _recluster_assets(
         _fill_session(row, result, by_id, now)
         rows.append(row)
     await session.flush()  # every session row exists before any phase points at it (one batch)
-    for row, result in zip(rows, analysis.sessions, strict=True):
-        for ordinal, phase_result in enumerate(result.phases or []):
-            phase = Phase(
-                id=uuid.uuid4(),
-                session_id=row.id,
-                ordinal=ordinal,
-                intent=str(phase_result.intent),
-                label=phase_result.label,
-                started_at=by_id[uuid.UUID(phase_result.asset_ids[0])].created_at,
-                ended_at=by_id[uuid.UUID(phase_result.asset_ids[-1])].created_at,
-                asset_count=len(phase_result.asset_ids),
-                detail=phase_result.detail,
-            )
-            session.add(phase)
-            for member in phase_result.asset_ids:
-                asset_ids.append(uuid.UUID(member))
-                session_ids.append(row.id)
-                phase_ids.append(phase.id)
-        phased = {member for phase_result in result.phases for member in phase_result.asset_ids}
-        for member in result.asset_ids:
-            if member not in phased:
-                asset_ids.append(uuid.UUID(member))
-                session_ids.append(row.id)
-                phase_ids.append(None)
+    assignment, obsolete_phases = await _write_phases(session, stored_ids, rows, analysis.sessions, by_id)
     await session.flush()
-    await repository.assign_assets(session, user_id, asset_ids, session_ids, phase_ids)
+    changed = [
+        (asset_id, session_id, phase_id)
+        for asset_id, (session_id, phase_id) in assignment.items()
+        if (by_id[asset_id].session_id, by_id[asset_id].phase_id) != (session_id, phase_id)
+    ]
+    await repository.assign_assets(
+        session,
+        user_id,
+        [asset_id for asset_id, _, _ in changed],
+        [session_id for _, session_id, _ in changed],
+        [phase_id for _, _, phase_id in changed],
+    )
+    await repository.delete_phases(session, obsolete_phases)  # nothing points at them any more
     kept = set(identities.values())
     obsolete = [session_id for session_id in stored_ids if session_id not in kept]
     await repository.delete_sessions(session, user_id, obsolete)
     edges, outside_children = await _with_named_parents(
-        session, user_id, assets, analysis, dict(zip(asset_ids, session_ids, strict=True))
+        session, user_id, assets, analysis, {asset_id: ids[0] for asset_id, ids in assignment.items()}
     )
     await repository.replace_lineage_for_children(
         session,
@@ -191,10 +183,53 @@ async def _recluster_assets(
     return ReclusterSummary(user_id, len(assets), len(analysis.sessions), created, len(obsolete))
 
 
+async def _write_phases(
+    session: AsyncSession,
+    stored_ids: list[uuid.UUID],
+    rows: list[Session],
+    results: Sequence[SessionResult],
+    by_id: dict[uuid.UUID, SpanAsset],
+) -> tuple[dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID | None]], list[uuid.UUID]]:
+    """Write each session's phases and return every asset's new ``(session id, phase id)`` plus the
+    ids of the stored phases no session uses any more (to delete once their assets moved).
+
+    Identity: a session that kept its stored row keeps its stored phases by ordinal, updated in place
+    (the ORM writes only the columns that changed), so re-clustering an unchanged span rewrites no
+    phase and, with the caller skipping unchanged assignments, no asset."""
+    stored_phases = {
+        (phase.session_id, phase.ordinal): phase for phase in await repository.phases_of(session, stored_ids)
+    }
+    assignment: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID | None]] = {}
+    for row, result in zip(rows, results, strict=True):
+        for ordinal, phase_result in enumerate(result.phases or []):
+            members = [uuid.UUID(member) for member in phase_result.asset_ids]
+            phase = stored_phases.pop((row.id, ordinal), None)
+            if phase is None:
+                phase = Phase(id=uuid.uuid4(), session_id=row.id, ordinal=ordinal)
+                session.add(phase)
+            phase.intent = str(phase_result.intent)
+            phase.label = phase_result.label
+            phase.started_at = _time_of(by_id[members[0]])
+            phase.ended_at = _time_of(by_id[members[-1]])
+            phase.asset_count = len(members)
+            phase.detail = phase_result.detail
+            for member in members:
+                assignment[member] = (row.id, phase.id)
+        for asset_id in result.asset_ids:
+            assignment.setdefault(uuid.UUID(asset_id), (row.id, None))
+    return assignment, [phase.id for phase in stored_phases.values()]
+
+
+def _time_of(asset: SpanAsset) -> datetime:
+    if asset.created_at is None:  # the engine only groups timed assets
+        raise ValueError(f"asset {asset.id} has no time but is in a phase")
+    return asset.created_at
+
+
 async def _with_named_parents(
     session: AsyncSession,
     user_id: uuid.UUID,
-    assets: list[Asset],
+    assets: list[SpanAsset],
     analysis: Analysis,
     session_of: dict[uuid.UUID, uuid.UUID | None],
 ) -> tuple[list[LineageEdge], list[uuid.UUID]]:
@@ -233,7 +268,9 @@ def match_identities(
     return matched
 
 
-def _fill_session(row: Session, result: SessionResult, by_id: dict[uuid.UUID, Asset], now: datetime) -> None:
+def _fill_session(
+    row: Session, result: SessionResult, by_id: dict[uuid.UUID, SpanAsset], now: datetime
+) -> None:
     row.tool = result.tool
     if not row.label_pinned:
         row.label = result.label
@@ -246,7 +283,9 @@ def _fill_session(row: Session, result: SessionResult, by_id: dict[uuid.UUID, As
     row.updated_at = now
 
 
-async def _with_move_anchors(db: AsyncSession, user_id: uuid.UUID, assets: list[Asset]) -> list[Asset]:
+async def _with_move_anchors(
+    db: AsyncSession, user_id: uuid.UUID, assets: list[SpanAsset]
+) -> list[SpanAsset]:
     """Add the sessions of move anchors lying outside the span, so moved assets stay where the artist
     put them even when a re-clustering span holds the moved asset but not its anchor."""
     in_span = {asset.id for asset in assets}
@@ -267,12 +306,14 @@ async def _with_move_anchors(db: AsyncSession, user_id: uuid.UUID, assets: list[
         }
     )
     extra = [
-        asset for asset in await assets_of_sessions(db, user_id, anchor_sessions) if asset.id not in in_span
+        asset
+        for asset in await span_assets_of_sessions(db, user_id, anchor_sessions)
+        if asset.id not in in_span
     ]
     return sorted([*assets, *extra], key=asset_key)
 
 
-def visual_descriptors(assets: list[Asset]) -> dict[str, np.ndarray]:
+def visual_descriptors(assets: Sequence[SpanAsset]) -> dict[str, np.ndarray]:
     """Built-in descriptors of the span's thumbnails, by asset id (one model only: vectors of
     different models are not comparable, and assets without a thumbnail yet are simply absent)."""
     return {
@@ -282,7 +323,9 @@ def visual_descriptors(assets: list[Asset]) -> dict[str, np.ndarray]:
     }
 
 
-async def constraints_for(db: AsyncSession, user_id: uuid.UUID, assets: list[Asset]) -> SessionConstraints:
+async def constraints_for(
+    db: AsyncSession, user_id: uuid.UUID, assets: Sequence[SpanAsset]
+) -> SessionConstraints:
     """The artist's constraints among ``assets`` (pairs reaching outside them cannot apply here)."""
     in_span = {asset.id for asset in assets}
     must_link: list[tuple[str, str]] = []

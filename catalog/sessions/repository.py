@@ -73,7 +73,9 @@ async def assign_assets(
     session_ids: Sequence[uuid.UUID | None],
     phase_ids: Sequence[uuid.UUID | None],
 ) -> None:
-    """Set ``session_id`` / ``phase_id`` for many assets in one statement."""
+    """Set ``session_id`` / ``phase_id`` for many assets in one statement. Pass only the assets whose
+    assignment changes: each row written is a new row version with an entry in every index of
+    ``assets`` (session and phase ids are indexed, so no update is HOT)."""
     if not asset_ids:
         return
     statement = text(
@@ -109,23 +111,58 @@ async def delete_sessions(
         )
 
 
-async def delete_phases_of(session: AsyncSession, session_ids: Sequence[uuid.UUID]) -> None:
-    if session_ids:
-        await session.execute(delete(Phase).where(Phase.session_id == any_(_uuids("sessions", session_ids))))
+async def phases_of(session: AsyncSession, session_ids: Sequence[uuid.UUID]) -> list[Phase]:
+    """The stored phases of ``session_ids`` (ORM rows: a re-clustering updates them in place)."""
+    if not session_ids:
+        return []
+    return list(
+        await session.scalars(select(Phase).where(Phase.session_id == any_(_uuids("sessions", session_ids))))
+    )
+
+
+async def delete_phases(session: AsyncSession, phase_ids: Sequence[uuid.UUID]) -> None:
+    """Delete phases by id. Reassign their assets first: each asset still pointing at a deleted phase
+    is rewritten by the ``SET NULL`` foreign key (a whole row with every index, per asset)."""
+    if phase_ids:
+        await session.execute(delete(Phase).where(Phase.id == any_(_uuids("phases", phase_ids))))
 
 
 async def replace_lineage_for_children(
     session: AsyncSession, user_id: uuid.UUID, child_ids: Sequence[uuid.UUID], edges: Sequence[dict[str, Any]]
 ) -> None:
+    """Make ``edges`` (``id``, ``user_id``, ``parent_asset_id``, ``child_asset_id``, ``kind``,
+    ``confidence``) the only edges into ``child_ids``. Idempotent: an edge stored the same (parent,
+    kind, confidence) is kept with its id, so writing the same lineage twice changes no row; only
+    the edges that differ are deleted and inserted."""
+    wanted = {edge["child_asset_id"]: edge for edge in edges}
+    stale: list[uuid.UUID] = []
     if child_ids:
-        await session.execute(
-            delete(LineageEdge).where(
+        stored = await session.execute(
+            select(
+                LineageEdge.id,
+                LineageEdge.child_asset_id,
+                LineageEdge.parent_asset_id,
+                LineageEdge.kind,
+                LineageEdge.confidence,
+            ).where(
                 LineageEdge.user_id == user_id,
                 LineageEdge.child_asset_id == any_(bindparam("children", list(child_ids), type_=UUID_ARRAY)),
             )
         )
-    if edges:
-        await session.execute(insert(LineageEdge), list(edges))
+        for edge_id, child, parent, kind, confidence in stored.all():
+            edge = wanted.get(child)
+            if edge is not None and (edge["parent_asset_id"], edge["kind"], edge["confidence"]) == (
+                parent,
+                kind,
+                confidence,
+            ):
+                del wanted[child]  # stored as wanted: nothing to write
+            else:
+                stale.append(edge_id)
+    if stale:
+        await session.execute(delete(LineageEdge).where(LineageEdge.id == any_(_uuids("stale_edges", stale))))
+    if wanted:
+        await session.execute(insert(LineageEdge), list(wanted.values()))
 
 
 async def constraints_touching(

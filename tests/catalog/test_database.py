@@ -3,11 +3,13 @@ that sat idle — a connection the server killed while it was idle never reaches
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import column, event, text
+from sqlalchemy.dialects.postgresql import JSONB
 
-from catalog.database import create_database_engine
+from catalog.database import create_database_engine, decode_json_column
 
 
 async def test_a_busy_connection_is_not_pinged_and_an_idle_dead_one_is_replaced(database_url: str) -> None:
@@ -48,3 +50,29 @@ async def test_a_busy_connection_is_not_pinged_and_an_idle_dead_one_is_replaced(
     finally:
         await recent.dispose()
         await idle.dispose()
+
+
+JSONB_VALUES = [
+    '{"a": 1e400, "b": -1e400, "c": 1e-400}',  # jsonb numbers are arbitrary-precision
+    "[1, 2.5, -0.0, 1.7976931348623157e308, 5e-324, 123456789012345678901234567890]",
+    '{"text": "é \\u2603 \\ud83c\\udfa8", "nested": {"list": [null, true, false, {"x": []}]}}',
+    '{"k": 1, "k": 2}',
+    '"just a string"',
+]
+
+
+async def test_json_columns_decode_exactly_as_json_loads(database_url: str) -> None:
+    """What PostgreSQL sends back for ``jsonb`` values (its own normal form) decodes through the
+    engine's faster decoder to exactly what ``json.loads`` gives, the out-of-range numbers included."""
+    engine = create_database_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            for value in JSONB_VALUES:
+                decoded = await connection.scalar(
+                    text("SELECT CAST(:v AS jsonb)").columns(column("v", JSONB)), {"v": value}
+                )
+                normal_form = await connection.scalar(text("SELECT CAST(:v AS jsonb)::text"), {"v": value})
+                assert repr(decoded) == repr(json.loads(normal_form)), value
+                assert repr(decode_json_column(normal_form)) == repr(json.loads(normal_form))
+    finally:
+        await engine.dispose()
