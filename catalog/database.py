@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -91,3 +91,18 @@ async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """A session that commits when the block succeeds and rolls back when it raises."""
     async with factory() as session, session.begin():
         yield session
+
+
+async def copy_rows(
+    session: AsyncSession, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Binary ``COPY`` of ``rows`` into ``table`` on the session's own connection, so inside its
+    transaction (asyncpg encodes the values in C; no statement is compiled, no parameter processed
+    in Python). Columns left out take their defaults; constraints and foreign keys are checked as for
+    an ``INSERT``."""
+    if not rows:
+        return
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection  # the asyncpg connection of this transaction
+    await driver.copy_records_to_table(table, records=rows, columns=list(columns))

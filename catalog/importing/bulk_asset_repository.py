@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.database import copy_rows
 from catalog.importing.asset_rows import ASSET_COPY_COLUMNS
 
 _STAGE = "atelier_asset_import_stage"
@@ -48,10 +49,7 @@ async def copy_new_assets(
     if not values:
         return {}, {}
     await session.execute(_CREATE_STAGE)
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection  # the asyncpg connection of this transaction
-    await driver.copy_records_to_table(_STAGE, records=values, columns=list(ASSET_COPY_COLUMNS))
+    await copy_rows(session, _STAGE, ASSET_COPY_COLUMNS, values)
     inserted = await session.execute(_MOVE_NEW)
     new_ids = {record_id: asset_id for record_id, asset_id in inserted.all()}
     known_ids: dict[str, uuid.UUID] = {}

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import any_, bindparam, delete, func, insert, or_, select, text
+from sqlalchemy import any_, bindparam, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.database import copy_rows
 from catalog.models import Asset, LineageEdge, Phase, Session, SessionConstraint, UserCalibration
 from catalog.sql_types import UUID_ARRAY
 
@@ -161,8 +162,15 @@ async def replace_lineage_for_children(
                 stale.append(edge_id)
     if stale:
         await session.execute(delete(LineageEdge).where(LineageEdge.id == any_(_uuids("stale_edges", stale))))
-    if wanted:
-        await session.execute(insert(LineageEdge), list(wanted.values()))
+    await copy_rows(
+        session,
+        "lineage_edges",
+        _EDGE_COLUMNS,
+        [tuple(edge[column] for column in _EDGE_COLUMNS) for edge in wanted.values()],
+    )
+
+
+_EDGE_COLUMNS = ("id", "user_id", "parent_asset_id", "child_asset_id", "kind", "confidence")
 
 
 async def constraints_touching(
