@@ -62,7 +62,10 @@ def read_one(path: str, timezone: str) -> ImageReadResult | FileProblem:
 
 
 def image_row(
-    result: ImageReadResult, user_id: uuid.UUID, path: Path, resolved_folders: dict[str, str] | None = None
+    result: ImageReadResult,
+    user_id: uuid.UUID,
+    path: str | Path,
+    resolved_folders: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The ``assets`` row of one read image (record columns plus the file's own); ``extra`` is left
     as read, for :func:`~catalog.importing.asset_rows.copy_values` to serialise."""
@@ -98,7 +101,7 @@ def asset_from_read(
 ) -> ReadAsset | FileProblem:
     """The storable row of one read image, or why it cannot be stored."""
     try:
-        row = image_row(outcome, user_id, Path(path), resolved_folders)
+        row = image_row(outcome, user_id, path, resolved_folders)
         problem = row_problem(row)
         if problem is not None:
             return FileProblem(path, problem)

@@ -77,7 +77,7 @@ def read_image(path: Path, *, local_tz: tzinfo | None = None) -> ImageReadResult
         raise UnreadableImage(path, f"cannot read file ({exc.strerror or type(exc).__name__})") from None
     mtime = datetime.fromtimestamp(info.st_mtime, UTC)
     return read_image_bytes(
-        data, file_name=Path(path).name, mtime=mtime, local_tz=local_tz, path_for_errors=str(path)
+        data, file_name=path.name, mtime=mtime, local_tz=local_tz, path_for_errors=str(path)
     )
 
 

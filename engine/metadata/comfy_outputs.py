@@ -71,7 +71,6 @@ def choose_output(
     """
     if not outputs:
         return None
-    rank = execution_rank(graph, is_link)
     candidates = outputs
     if file_name:
         stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
@@ -86,6 +85,9 @@ def choose_output(
             candidates = [node_id for node_id, value in scores.items() if value == best]
     # Outputs sharing a prefix share ComfyUI's counter, so the name cannot tell them apart:
     # take the last to run, as when nothing matches.
+    if len(candidates) == 1:  # the usual graph: one output, no order to work out
+        return candidates[0]
+    rank = execution_rank(graph, is_link)
     return max(candidates, key=lambda node_id: (rank.get(node_id, 0), node_sort_key(node_id)))
 
 
@@ -117,6 +119,7 @@ def execution_rank(graph: Graph, is_link: LinkTest) -> dict[str, int]:
     ComfyUI runs a node only after everything it links to, so a deeper node runs later.
     """
     rank: dict[str, int] = {}
+    upstream_of: dict[str, list[str]] = {}
     steps = 0
     for root in sorted(graph, key=node_sort_key):
         if root in rank:
@@ -127,7 +130,10 @@ def execution_rank(graph: Graph, is_link: LinkTest) -> dict[str, int]:
         while stack and steps < _STEP_BUDGET:
             node_id, expanded = stack.pop()
             steps += 1
-            upstream = [str(value[0]) for value in graph[node_id]["inputs"].values() if is_link(value)]
+            upstream = upstream_of.get(node_id)
+            if upstream is None:  # a node is visited up to twice per path through it: list its links once
+                upstream = [str(value[0]) for value in graph[node_id]["inputs"].values() if is_link(value)]
+                upstream_of[node_id] = upstream
             if expanded:
                 on_path.discard(node_id)
                 rank[node_id] = 1 + max((rank.get(up, 0) for up in upstream if up not in on_path), default=-1)

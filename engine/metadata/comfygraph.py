@@ -470,17 +470,16 @@ def is_sampler(node: dict[str, Any]) -> bool:
 def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
     """Every sampling pass, the output that wrote ``file_name`` and the pass that made its pixels."""
     walker = _Walker(graph)
-    sampler_ids = [nid for nid in sorted(graph, key=node_sort_key) if is_sampler(graph[nid])]
-    detailer_ids = [
-        nid for nid in sorted(graph, key=node_sort_key) if nid not in sampler_ids and is_detailer(graph[nid])
-    ]
+    node_ids = sorted(graph, key=node_sort_key)
+    sampler_ids = [nid for nid in node_ids if is_sampler(graph[nid])]
+    detailer_ids = [nid for nid in node_ids if nid not in sampler_ids and is_detailer(graph[nid])]
     sampling_set = set(sampler_ids) | set(detailer_ids)
     samplers = [_sampler_info(walker, nid, graph[nid], sampling_set) for nid in sampler_ids + detailer_ids]
     roots = [info for info in samplers if info.upstream_sampler is None]
     ordered = roots + [info for info in samplers if info.upstream_sampler is not None]
     load_images = [
         graph[nid]["inputs"]["image"]
-        for nid in sorted(graph, key=node_sort_key)
+        for nid in node_ids
         if graph[nid]["class_type"].startswith("LoadImage")
         and isinstance(graph[nid]["inputs"].get("image"), str)
     ]
