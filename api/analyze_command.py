@@ -14,14 +14,13 @@ reference counting still frees everything) and restored afterwards.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from catalog.importing.discovery import FileKind, discover
 from engine.analysis import Analysis
+from engine.gc_pause import cyclic_gc_paused
 from engine.metadata.copy_times import reject_copy_times
 from engine.record_codec import RecordLineError, read_records_jsonl
 from engine.records import GenerationRecord
@@ -57,17 +56,6 @@ def collect_records(paths: Iterable[Path], *, timezone: str) -> tuple[list[Gener
 
 
 def analyze_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> tuple[Analysis, list[str]]:
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         records, problems = collect_records(paths, timezone=timezone)
         return analyze_records(records), problems
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -21,15 +21,14 @@ Behaviour worth knowing (see the modules under ``engine/sessions`` for the detai
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from engine.analysis import Analysis
 from engine.features.prompt_similarity import PromptSimilarity
+from engine.gc_pause import cyclic_gc_paused
 from engine.records import GenerationRecord
 from engine.sessions.boundary_scores import BoundarySettings, boundary_confidence, boundary_scores
 from engine.sessions.constraints import SessionConstraints, apply_constraints
@@ -72,7 +71,7 @@ def analyze_records(
     ``threshold_offset`` is the user's learned offset (``engine.calibration``): positive → fewer,
     larger sessions. With several users in ``records`` the same offset applies to all of them.
     """
-    with _cyclic_gc_paused(options.pause_cyclic_gc):
+    with cyclic_gc_paused(options.pause_cyclic_gc):
         return _analyze(
             records,
             options=options,
@@ -81,18 +80,6 @@ def analyze_records(
             prompt_embeddings=prompt_embeddings,
             visual_embeddings=visual_embeddings,
         )
-
-
-@contextmanager
-def _cyclic_gc_paused(pause: bool) -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    if pause and was_enabled:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if pause and was_enabled:
-            gc.enable()
 
 
 def _analyze(

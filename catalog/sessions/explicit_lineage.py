@@ -103,22 +103,19 @@ async def named_edges_across_library(
 
 
 async def children_naming_span(
-    db: AsyncSession, user_id: uuid.UUID, span: Sequence[SpanAsset]
+    db: AsyncSession, user_id: uuid.UUID, span: Sequence[SpanAsset], *, whole_stream: bool = False
 ) -> list[SpanAsset]:
     """The user's assets outside ``span`` that may name one of its assets as their parent and have no
     named parent yet: images imported *before* the parent they name (a superset; resolve them with
     :func:`named_edges_across_library`). One statement on ``ix_assets_user_parent_job`` and
     ``ix_assets_user_reference_stem``; a child is found by its parent job or its first reference (the
-    source image, else the first init-image key), the others when its own span is re-clustered."""
+    source image, else the first init-image key), the others when its own span is re-clustered.
+
+    ``whole_stream``: ``span`` is every timed asset of the user, so only untimed assets lie outside it;
+    all of those that name a parent and have none yet are returned, without matching keys (a library's
+    ~4 keys an asset, sent as one array, cost more to plan than the few untimed assets cost to resolve)."""
     if not span:
         return []
-    keys: set[str] = set()
-    for asset in span:
-        keys.update(_asset_keys(asset))
-    keys.update({stems[-1] for key in keys if (stems := name_keys(key))})  # a reference's stem may match
-    timed = [asset.created_at for asset in span if asset.created_at is not None]
-    key_array = bindparam("span_keys", sorted(keys), type_=_TEXT_ARRAY)
-    reference_stem: ColumnClause[str] = literal_column(REFERENCE_STEM_SQL, type_=String())
     named_already = (
         select(LineageEdgeRow.id)
         .where(
@@ -127,6 +124,21 @@ async def children_naming_span(
         )
         .exists()
     )
+    if whole_stream:
+        statement = SPAN_ASSET_SELECT.where(
+            Asset.user_id == user_id,
+            Asset.created_at.is_(None),
+            or_(Asset.parent_job_id.is_not(None), literal_column(REFERENCE_SQL).is_not(None)),
+            ~named_already,
+        )
+        return await fetch_span_assets(db, statement)
+    keys: set[str] = set()
+    for asset in span:
+        keys.update(_asset_keys(asset))
+    keys.update(_stems(keys))  # a reference's stem may match
+    timed = [asset.created_at for asset in span if asset.created_at is not None]
+    key_array = bindparam("span_keys", sorted(keys), type_=_TEXT_ARRAY)
+    reference_stem: ColumnClause[str] = literal_column(REFERENCE_STEM_SQL, type_=String())
     statement = SPAN_ASSET_SELECT.where(
         Asset.user_id == user_id,
         or_(
@@ -141,6 +153,16 @@ async def children_naming_span(
         )
     in_span = {asset.id for asset in span}
     return [asset for asset in await fetch_span_assets(db, statement) if asset.id not in in_span]
+
+
+def _stems(keys: set[str]) -> set[str]:
+    """The last :func:`name_keys` entry (the base name without extension) of each key. A key without
+    a dot, a slash or surrounding space (an id, a hash) is its own stem, so it is not split again."""
+    return {
+        stems[-1]
+        for key in keys
+        if ("." in key or "/" in key or "\\" in key or key != key.strip()) and (stems := name_keys(key))
+    }
 
 
 def _names_a_parent(asset: SpanAsset) -> bool:

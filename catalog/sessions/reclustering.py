@@ -63,6 +63,7 @@ from catalog.sessions.queries import asset_key
 from catalog.sessions.reclustering_summary import ReclusterSummary
 from catalog.thumbnails import VISUAL_MODEL
 from engine.analysis import Analysis, LineageEdge, SessionResult
+from engine.gc_pause import cyclic_gc_paused
 from engine.session_analysis import SessionConstraints
 
 CONTEXT_STEPS = 8
@@ -85,6 +86,16 @@ async def recluster_span(
     members remain), so the span runs from the earliest to the latest of old and new times — one
     contiguous window, because the engine only sees gaps that really exist in the stream.
     """
+    with cyclic_gc_paused():  # thousands of rows and results that all survive: see engine.gc_pause
+        return await _recluster_span(session, user_id, new_asset_ids, previous_times)
+
+
+async def _recluster_span(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    new_asset_ids: list[uuid.UUID],
+    previous_times: Sequence[datetime],
+) -> ReclusterSummary:
     await repository.lock_user_stream(session, user_id)
     new_range = await time_range_of(session, user_id, new_asset_ids)
     if new_range is None:
@@ -106,13 +117,18 @@ async def recluster_span(
 
 async def recluster_user(session: AsyncSession, user_id: uuid.UUID) -> ReclusterSummary:
     """Re-cluster the user's whole stream (corrections and pinned labels still hold)."""
-    await repository.lock_user_stream(session, user_id)
-    return await _recluster_assets(session, user_id, await all_timed_span_assets(session, user_id))
+    with cyclic_gc_paused():
+        await repository.lock_user_stream(session, user_id)
+        return await _recluster_assets(
+            session, user_id, await all_timed_span_assets(session, user_id), whole_stream=True
+        )
 
 
 async def _recluster_assets(
-    session: AsyncSession, user_id: uuid.UUID, assets: list[SpanAsset]
+    session: AsyncSession, user_id: uuid.UUID, assets: list[SpanAsset], *, whole_stream: bool = False
 ) -> ReclusterSummary:
+    """Cluster ``assets`` (stream order; ``whole_stream``: every timed asset of the user) and write
+    what changed."""
     if not assets:
         return ReclusterSummary(user_id, 0, 0, 0, 0)
     assets = await _with_move_anchors(session, user_id, assets)
@@ -162,7 +178,12 @@ async def _recluster_assets(
     obsolete = [session_id for session_id in stored_ids if session_id not in kept]
     await repository.delete_sessions(session, user_id, obsolete)
     edges, outside_children = await _with_named_parents(
-        session, user_id, assets, analysis, {asset_id: ids[0] for asset_id, ids in assignment.items()}
+        session,
+        user_id,
+        assets,
+        analysis,
+        {asset_id: ids[0] for asset_id, ids in assignment.items()},
+        whole_stream=whole_stream,
     )
     await repository.replace_lineage_for_children(
         session,
@@ -232,6 +253,8 @@ async def _with_named_parents(
     assets: list[SpanAsset],
     analysis: Analysis,
     session_of: dict[uuid.UUID, uuid.UUID | None],
+    *,
+    whole_stream: bool,
 ) -> tuple[list[LineageEdge], list[uuid.UUID]]:
     """The engine's edges with the named parents it could not link (another session, outside the
     span) resolved across the user's library in their place, plus edges into images outside the span
@@ -240,7 +263,7 @@ async def _with_named_parents(
     See :mod:`catalog.sessions.explicit_lineage`."""
     named = await named_edges_across_library(session, user_id, assets, analysis.lineage, session_of)
     kept = [edge for edge in analysis.lineage if uuid.UUID(edge.child) not in named]
-    outside = await children_naming_span(session, user_id, assets)
+    outside = await children_naming_span(session, user_id, assets, whole_stream=whole_stream)
     adopted = await named_edges_across_library(session, user_id, outside, [], session_of)
     return [*kept, *named.values(), *adopted.values()], list(adopted)
 

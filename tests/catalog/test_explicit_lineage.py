@@ -222,3 +222,40 @@ def test_the_migration_indexes_the_expressions_the_queries_use() -> None:
     assert migration._FILE_STEM_SQL == FILE_STEM_SQL
     assert migration._REFERENCE_SQL == REFERENCE_SQL
     assert migration._REFERENCE_STEM_SQL == REFERENCE_STEM_SQL
+
+
+async def test_untimed_images_naming_a_parent_are_linked_by_a_whole_library_reclustering(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """A whole-library re-clustering has no asset outside its span but the untimed ones: those that
+    name a parent and have none are resolved without matching the library's keys one by one."""
+    monday = datetime(2026, 3, 2, 20, tzinfo=UTC)
+    untimed = [
+        {k: v for k, v in _record(f"u{i}", monday, **fields).items() if k != "created_at"}
+        for i, fields in enumerate(
+            [
+                {"file_name": "u_000.png", "source_image": "input/mon_002.png"},
+                {"file_name": "u_001.png", "parent_job_id": "no-such-job"},
+                {"file_name": "u_002.png"},
+            ]
+        )
+    ]
+    timed = [
+        _record(f"mon{i}", monday + timedelta(minutes=i), file_name=f"mon_{i:03d}.png") for i in range(4)
+    ]
+    await import_paths(
+        session_factory, settings, user_handle="ada", paths=[_jsonl(tmp_path / "u.jsonl", untimed)]
+    )
+    await import_paths(
+        session_factory, settings, user_handle="ada", paths=[_jsonl(tmp_path / "t.jsonl", timed)]
+    )
+    user_id = await _user_id(session_factory, "ada")
+    by_record = {asset.record_id: asset for asset in (await _assets(session_factory, user_id)).values()}
+    assert by_record["u0"].created_at is None and by_record["u0"].session_id is None
+    expected = {(by_record["mon2"].id, by_record["u0"].id)}
+    assert {(parent, child) for parent, child, _, _ in await _edges(session_factory, user_id)} == expected
+
+    async with unit_of_work(session_factory) as db:
+        await db.execute(delete(LineageEdge).where(LineageEdge.user_id == user_id))
+    await _recluster(session_factory, user_id)
+    assert {(parent, child) for parent, child, _, _ in await _edges(session_factory, user_id)} == expected
