@@ -69,6 +69,7 @@ from catalog.importing.thumbnail_pool import ThumbnailRenderer
 from catalog.sessions.reclustering import ReclusterSummary
 from catalog.settings import AtelierSettings
 from catalog.thumbnails import MadeThumbnail
+from engine.gc_pause import cyclic_gc_paused
 from engine.record_codec import RecordLineError, read_records_jsonl
 from engine.records import GenerationRecord
 
@@ -234,7 +235,8 @@ async def import_paths(
 
     started = time.perf_counter()
     images = [item.path for item in found if item.kind is FileKind.IMAGE]
-    with MetadataReader(len(images)) as reader:
+    # the rows read and stored all survive their batch: see engine.gc_pause (−0.2 s at 5,000 files)
+    with cyclic_gc_paused(), MetadataReader(len(images)) as reader:
         pending: list[_PendingRow] = []
         async for chunk in reader.read_asset_rows(images, owner_timezone, owner_id):
             for path, outcome in chunk:
@@ -252,9 +254,10 @@ async def import_paths(
 
     for item in found:
         if item.kind is FileKind.RECORDS:
-            await _import_records_file(
-                factory, item, settings, owner_id, owner_timezone, honour_record_users, report, batches
-            )
+            with cyclic_gc_paused():
+                await _import_records_file(
+                    factory, item, settings, owner_id, owner_timezone, honour_record_users, report, batches
+                )
             _advance(progress, 1)
     report.phase_seconds["read_and_store"] = time.perf_counter() - started
 
