@@ -15,7 +15,7 @@ Writes: only what changed is written — an asset whose session and phase stay t
 updated (every asset update rewrites the row and all ~16 of its index entries), phases are updated
 in place, obsolete phases are deleted only after their assets moved (their ``SET NULL`` foreign key
 would otherwise rewrite each asset once more), and unchanged lineage edges are kept. Re-clustering
-an unchanged span writes nothing but the sessions' ``updated_at``.
+an unchanged span writes no row at all (a session's ``updated_at`` moves only when it changes).
 
 Constraints: the artist's must-link / cannot-link pairs among the span's assets and the user's
 learned threshold offset are passed to the engine on every run, so corrections survive.
@@ -42,6 +42,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -228,12 +229,15 @@ async def _write_phases(
             if phase is None:
                 phase = Phase(id=uuid.uuid4(), session_id=row.id, ordinal=ordinal)
                 session.add(phase)
-            phase.intent = str(phase_result.intent)
-            phase.label = phase_result.label
-            phase.started_at = _time_of(by_id[members[0]])
-            phase.ended_at = _time_of(by_id[members[-1]])
-            phase.asset_count = len(members)
-            phase.detail = phase_result.detail
+            _set_changed(
+                phase,
+                intent=str(phase_result.intent),
+                label=phase_result.label,
+                started_at=_time_of(by_id[members[0]]),
+                ended_at=_time_of(by_id[members[-1]]),
+                asset_count=len(members),
+                detail=phase_result.detail,
+            )
             for member in members:
                 assignment[member] = (row.id, phase.id)
         for asset_id in result.asset_ids:
@@ -294,16 +298,33 @@ def match_identities(
 def _fill_session(
     row: Session, result: SessionResult, by_id: dict[uuid.UUID, SpanAsset], now: datetime
 ) -> None:
-    row.tool = result.tool
+    """The engine's values on ``row``; ``updated_at`` moves only when one of them changed."""
+    changed = _set_changed(
+        row,
+        tool=result.tool,
+        intent=str(result.intent),
+        confidence=float(result.confidence),
+        started_at=result.started_at,
+        ended_at=result.ended_at,
+        asset_count=len(result.asset_ids),
+        first_asset_id=by_id[uuid.UUID(result.asset_ids[0])].id,
+    )
     if not row.label_pinned:
-        row.label = result.label
-    row.intent = str(result.intent)
-    row.confidence = float(result.confidence)
-    row.started_at = result.started_at
-    row.ended_at = result.ended_at
-    row.asset_count = len(result.asset_ids)
-    row.first_asset_id = by_id[uuid.UUID(result.asset_ids[0])].id
-    row.updated_at = now
+        changed = _set_changed(row, label=result.label) or changed
+    if changed:
+        row.updated_at = now
+
+
+def _set_changed(row: Session | Phase, **values: Any) -> bool:
+    """Set the attributes of ``row`` whose value differs; whether any did. The ORM would write only
+    changed columns anyway, but setting an equal value still costs its history bookkeeping (most of a
+    whole-library re-clustering's session and phase writing), and ``updated_at`` follows real change."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
 
 
 async def _with_move_anchors(

@@ -59,9 +59,17 @@ async def _row_versions(factory: SessionFactory, user_id: uuid.UUID) -> dict[str
             ),
             {"u": user_id},
         )
+        sessions = await db.execute(
+            text("SELECT id, xmin::text, updated_at FROM sessions WHERE user_id = :u"), {"u": user_id}
+        )
         return {
             name: {row[0]: tuple(row[1:]) for row in result.all()}
-            for name, result in (("assets", assets), ("phases", phases), ("edges", edges))
+            for name, result in (
+                ("assets", assets),
+                ("phases", phases),
+                ("edges", edges),
+                ("sessions", sessions),
+            )
         }
 
 
@@ -138,7 +146,7 @@ async def _set_offset(factory: SessionFactory, user_id: uuid.UUID, offset: float
             calibration.threshold_offset = offset
 
 
-async def test_re_clustering_an_unchanged_library_rewrites_no_asset_phase_or_edge(
+async def test_re_clustering_an_unchanged_library_rewrites_no_row(
     settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
 ) -> None:
     user_id = await _import(
