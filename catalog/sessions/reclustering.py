@@ -40,7 +40,7 @@ import, a thumbnail job and a correction never interleave their reads and writes
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -143,9 +143,11 @@ async def _recluster_assets(
         visual_embeddings=visual_descriptors(assets),
     )
     stored_ids = sorted({asset.session_id for asset in assets if asset.session_id is not None})
-    stored_members = await repository.members_of(session, stored_ids)
     stored_sessions = {s.id: s for s in await repository.sessions_by_ids(session, user_id, stored_ids)}
-    identities = match_identities(analysis, stored_members)
+    # every member of a stored session in the span is in the span (it is widened to whole sessions)
+    identities = match_identities(
+        analysis, {str(asset.id): asset.session_id for asset in assets if asset.session_id is not None}
+    )
 
     created = 0
     now = datetime.now(UTC)
@@ -272,16 +274,15 @@ async def _with_named_parents(
     return [*kept, *named.values(), *adopted.values()], list(adopted)
 
 
-def match_identities(
-    analysis: Analysis, stored_members: dict[uuid.UUID, set[uuid.UUID]]
-) -> dict[str, uuid.UUID]:
-    """Engine session id → stored session UUID, by largest shared membership (each used once)."""
+def match_identities(analysis: Analysis, stored_session_of: Mapping[str, uuid.UUID]) -> dict[str, uuid.UUID]:
+    """Engine session id → stored session UUID, by largest shared membership (each used once).
+    ``stored_session_of``: asset id (as the engine names it) → its stored session, for the span's
+    assets (members outside the span share no asset with any result, so they cannot count)."""
     candidates: list[tuple[int, str, uuid.UUID]] = []
-    owner = {asset_id: session_id for session_id, members in stored_members.items() for asset_id in members}
     for result in analysis.sessions:
         overlaps: dict[uuid.UUID, int] = {}
         for member in result.asset_ids:
-            stored = owner.get(uuid.UUID(member))
+            stored = stored_session_of.get(member)
             if stored is not None:
                 overlaps[stored] = overlaps.get(stored, 0) + 1
         candidates.extend((count, result.id, stored) for stored, count in overlaps.items())

@@ -51,22 +51,6 @@ async def session_of_asset_at(session: AsyncSession, user_id: uuid.UUID, when: d
     )
 
 
-async def members_of(
-    session: AsyncSession, session_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, set[uuid.UUID]]:
-    members: dict[uuid.UUID, set[uuid.UUID]] = {session_id: set() for session_id in session_ids}
-    if session_ids:
-        rows = await session.execute(
-            select(Asset.session_id, Asset.id).where(
-                Asset.session_id == any_(_uuids("sessions", session_ids))
-            )
-        )
-        for session_id, asset_id in rows.all():
-            if session_id is not None:  # the IN filter guarantees it; narrows the type
-                members[session_id].add(asset_id)
-    return members
-
-
 async def assign_assets(
     session: AsyncSession,
     user_id: uuid.UUID,
