@@ -382,6 +382,15 @@ def analyze(
     timezone: Annotated[str, typer.Option(help="IANA zone for naive times")] = "UTC",
 ) -> None:
     """Run the session engine on files, with no database."""
+    from engine.gc_pause import cyclic_gc_paused
+
+    # the records, the analysis and its output all live to the end: no collection can free anything
+    # (encoding 319k records' analysis: 0.80 s with the collector running, 0.35 s paused)
+    with cyclic_gc_paused():
+        _analyze_and_print(paths, as_json=as_json, timezone=timezone)
+
+
+def _analyze_and_print(paths: list[Path], *, as_json: bool, timezone: str) -> None:
     from api.analyze_command import analyze_paths
 
     analysis, problems = analyze_paths(paths, timezone=timezone)
