@@ -164,6 +164,8 @@ async def _recluster_assets(
     await session.flush()  # every session row exists before any phase points at it (one batch)
     assignment, obsolete_phases = await _write_phases(session, stored_ids, rows, analysis.sessions, by_id)
     await session.flush()
+    for asset in assets:  # a span asset no result holds (none should) leaves its stored session
+        assignment.setdefault(asset.id, (None, None))
     changed = [
         (asset_id, session_id, phase_id)
         for asset_id, (session_id, phase_id) in assignment.items()
@@ -213,7 +215,7 @@ async def _write_phases(
     rows: list[Session],
     results: Sequence[SessionResult],
     by_id: dict[uuid.UUID, SpanAsset],
-) -> tuple[dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID | None]], list[uuid.UUID]]:
+) -> tuple[dict[uuid.UUID, tuple[uuid.UUID | None, uuid.UUID | None]], list[uuid.UUID]]:
     """Write each session's phases and return every asset's new ``(session id, phase id)`` plus the
     ids of the stored phases no session uses any more (to delete once their assets moved).
 
@@ -223,7 +225,7 @@ async def _write_phases(
     stored_phases = {
         (phase.session_id, phase.ordinal): phase for phase in await repository.phases_of(session, stored_ids)
     }
-    assignment: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID | None]] = {}
+    assignment: dict[uuid.UUID, tuple[uuid.UUID | None, uuid.UUID | None]] = {}
     for row, result in zip(rows, results, strict=True):
         for ordinal, phase_result in enumerate(result.phases or []):
             members = [uuid.UUID(member) for member in phase_result.asset_ids]
