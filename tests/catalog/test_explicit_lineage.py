@@ -79,6 +79,17 @@ def _jsonl(path: Path, records: list[dict[str, object]]) -> Path:
     return path
 
 
+async def _import_records(
+    factory: SessionFactory,
+    settings: AtelierSettings,
+    folder: Path,
+    name: str,
+    records: list[dict[str, object]],
+) -> None:
+    """One import of ``records`` for the artist ``ada`` (a JSONL file ``name`` in ``folder``)."""
+    await import_paths(factory, settings, user_handle="ada", paths=[_jsonl(folder / name, records)])
+
+
 def _record(record_id: str, when: datetime, **fields: object) -> dict[str, object]:
     return {
         "id": record_id,
@@ -114,12 +125,8 @@ async def test_a_parent_named_days_earlier_is_linked_and_deleting_it_leaves_no_s
         ),
     ]
     # two imports: the Friday span is re-clustered alone, its named parents are in Monday's session
-    await import_paths(
-        session_factory, settings, user_handle="ada", paths=[_jsonl(tmp_path / "a.jsonl", earlier)]
-    )
-    await import_paths(
-        session_factory, settings, user_handle="ada", paths=[_jsonl(tmp_path / "b.jsonl", later)]
-    )
+    await _import_records(session_factory, settings, tmp_path, "a.jsonl", earlier)
+    await _import_records(session_factory, settings, tmp_path, "b.jsonl", later)
     user_id = await _user_id(session_factory, "ada")
     by_record = {asset.record_id: asset for asset in (await _assets(session_factory, user_id)).values()}
     edges = await _edges(session_factory, user_id)
@@ -193,14 +200,10 @@ async def test_an_image_imported_before_the_parent_it_names_is_linked_when_the_p
         ),
     ]
     # Friday's images first: Monday's span, re-clustered when it arrives, holds none of them
-    await import_paths(
-        session_factory, settings, user_handle="ada", paths=[_jsonl(tmp_path / "b.jsonl", later)]
-    )
+    await _import_records(session_factory, settings, tmp_path, "b.jsonl", later)
     user_id = await _user_id(session_factory, "ada")
     assert await _edges(session_factory, user_id) == set()
-    await import_paths(
-        session_factory, settings, user_handle="ada", paths=[_jsonl(tmp_path / "a.jsonl", earlier)]
-    )
+    await _import_records(session_factory, settings, tmp_path, "a.jsonl", earlier)
     by_record = {asset.record_id: asset.id for asset in (await _assets(session_factory, user_id)).values()}
     edges = await _edges(session_factory, user_id)
     links = {(parent, child) for parent, child, _, confidence in edges if confidence == 0.97}
@@ -243,12 +246,8 @@ async def test_untimed_images_naming_a_parent_are_linked_by_a_whole_library_recl
     timed = [
         _record(f"mon{i}", monday + timedelta(minutes=i), file_name=f"mon_{i:03d}.png") for i in range(4)
     ]
-    await import_paths(
-        session_factory, settings, user_handle="ada", paths=[_jsonl(tmp_path / "u.jsonl", untimed)]
-    )
-    await import_paths(
-        session_factory, settings, user_handle="ada", paths=[_jsonl(tmp_path / "t.jsonl", timed)]
-    )
+    await _import_records(session_factory, settings, tmp_path, "u.jsonl", untimed)
+    await _import_records(session_factory, settings, tmp_path, "t.jsonl", timed)
     user_id = await _user_id(session_factory, "ada")
     by_record = {asset.record_id: asset for asset in (await _assets(session_factory, user_id)).values()}
     assert by_record["u0"].created_at is None and by_record["u0"].session_id is None
