@@ -60,7 +60,7 @@ from api.graphql.reflections import (
     viewer_reflections,
 )
 from api.graphql.selection import selects
-from catalog.models import Asset as AssetRow
+from catalog.models import Asset as AssetModel
 from catalog.models import Phase as PhaseRow
 from catalog.models import Session as SessionRow
 from catalog.sessions import lineage_queries, queries
@@ -76,6 +76,9 @@ if TYPE_CHECKING:
 
 _FIRST = f"Page size, 1–{PAGE_SIZE_MAX}"
 _AFTER = "The endCursor of the previous page, unchanged; omit for the first page"
+
+AssetRow = AssetModel | queries.AssetView
+"""What backs a GraphQL ``Asset``: an ORM row, or the plain tuple the pages of images read."""
 
 
 @strawberry.type(description="A session card's thumbnail")

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 
 from catalog.models import Asset, LineageEdge
-from catalog.sessions.queries import AssetKey, asset_page, first_assets_of_sessions
+from catalog.sessions.queries import AssetKey, AssetView, asset_page, first_assets_of_sessions
 from catalog.sql_types import UUID_ARRAY
 from engine.sessions.lineage import EXPLICIT_CONFIDENCE
 
@@ -176,7 +176,7 @@ async def ancestor_links(
 
 @dataclass(frozen=True, slots=True)
 class SessionLineagePage:
-    nodes: list[Asset]
+    nodes: list[AssetView]
     """Up to ``limit + 1`` of the session's assets in stream order (the extra one: a next page)."""
     links: list[LineageLinkRow]
     """Edges into the page's first ``limit`` nodes, and edges from them to children in other sessions."""
@@ -202,7 +202,7 @@ async def first_lineage_pages(
 
 
 async def _with_links(
-    db: AsyncSession, user_id: uuid.UUID, nodes: dict[uuid.UUID, list[Asset]], limit: int
+    db: AsyncSession, user_id: uuid.UUID, nodes: dict[uuid.UUID, list[AssetView]], limit: int
 ) -> dict[uuid.UUID, SessionLineagePage]:
     """Each session's page of ``nodes`` with its edges (one statement for all sessions)."""
     session_of = {node.id: session_id for session_id, rows in nodes.items() for node in rows[:limit]}
