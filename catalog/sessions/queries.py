@@ -9,10 +9,11 @@ Orders (stable, unique thanks to the id tie-break):
 - a session's assets: stream order — ``(created_at, file_counter, file_name, id)``, nulls first for
   the counter and the name (``coalesce`` keeps the keyset comparison a plain row comparison).
 
-Columns: the API's asset reads (:func:`asset_page`, :func:`first_assets_of_sessions`,
-:func:`assets_by_ids`) leave out the visual embedding and the ``extra`` JSONB (:data:`API_ASSET_LOAD`):
-nothing the API shows reads them, and decoding a vector per row was most of a page's database cost.
-Reading one of them from such a row raises (``raiseload``) instead of loading it lazily; thumbnails
+Columns: the API's asset reads leave out the visual embedding and the ``extra`` JSONB: nothing the
+API shows reads them, and decoding a vector per row was most of a page's database cost. The pages of
+images (:func:`asset_page`, :func:`first_assets_of_sessions`) are plain :class:`AssetView` tuples of
+the columns shown; :func:`assets_by_ids` gives ORM rows loaded with :data:`API_ASSET_LOAD`, where
+reading a left-out column raises (``raiseload``) instead of loading it lazily; thumbnails
 (:func:`thumbnails_of_sessions`) are plain :class:`ThumbnailRef` values, not rows.
 
 Statements: the reads every page makes (:func:`session_page`, :func:`asset_page`,
