@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from api.graphql.cost_budget import CostBudget
 from api.thumbnail_urls import ThumbnailSigner
 from catalog.accounts.service import AuthenticatedPrincipal
+from catalog.assets.asset_views import AssetView
 from catalog.database import SessionFactory
 from catalog.models import Phase, Session
 from catalog.search.query_embedding import QueryEmbedder
@@ -52,7 +53,7 @@ class RequestContext:
     client_address: str | None = None
     """The client's IP address: the budget key of anonymous requests."""
     session_thumbnails: DataLoader[uuid.UUID, list[queries.ThumbnailRef]] = field(init=False)
-    session_first_assets: DataLoader[tuple[uuid.UUID, int], list[queries.AssetView]] = field(init=False)
+    session_first_assets: DataLoader[tuple[uuid.UUID, int], list[AssetView]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""
     session_phases: DataLoader[uuid.UUID, list[Phase]] = field(init=False)
     asset_parent_links: DataLoader[uuid.UUID, LineageLinkRow | None] = field(init=False)
@@ -106,8 +107,8 @@ class RequestContext:
             )
         return [found[session_id] for session_id in session_ids]
 
-    async def _load_first_assets(self, keys: list[tuple[uuid.UUID, int]]) -> list[list[queries.AssetView]]:
-        found: dict[tuple[uuid.UUID, int], list[queries.AssetView]] = {}
+    async def _load_first_assets(self, keys: list[tuple[uuid.UUID, int]]) -> list[list[AssetView]]:
+        found: dict[tuple[uuid.UUID, int], list[AssetView]] = {}
         async with self.session_factory() as db:
             for limit, session_ids in _by_second(keys).items():
                 pages = await queries.first_assets_of_sessions(db, self.user_id, session_ids, limit)

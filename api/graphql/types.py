@@ -60,6 +60,7 @@ from api.graphql.reflections import (
     viewer_reflections,
 )
 from api.graphql.selection import selects
+from catalog.assets.asset_views import AssetView
 from catalog.models import Asset as AssetModel
 from catalog.models import Phase as PhaseRow
 from catalog.models import Session as SessionRow
@@ -77,7 +78,7 @@ if TYPE_CHECKING:
 _FIRST = f"Page size, 1–{PAGE_SIZE_MAX}"
 _AFTER = "The endCursor of the previous page, unchanged; omit for the first page"
 
-AssetRow = AssetModel | queries.AssetView
+AssetRow = AssetModel | AssetView
 """What backs a GraphQL ``Asset``: an ORM row, or the plain tuple the pages of images read."""
 
 

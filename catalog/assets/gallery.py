@@ -46,8 +46,8 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
 
+from catalog.assets.asset_views import ASSET_VIEW_COLUMNS, AssetView, asset_views
 from catalog.models import Asset
 
 _LIKE_ESCAPE = "\\"
@@ -90,7 +90,7 @@ class UndatedKey:
 GalleryKey = DatedKey | UndatedKey
 
 
-def gallery_key(row: Asset) -> GalleryKey:
+def gallery_key(row: Asset | AssetView) -> GalleryKey:
     if row.created_at is None:
         return UndatedKey(row.imported_at, row.id)
     return DatedKey(row.created_at, row.file_counter, row.file_name, row.id)
@@ -194,11 +194,11 @@ async def gallery_page(
     *,
     limit: int,
     after: GalleryKey | None,
-) -> list[Asset]:
+) -> list[AssetView]:
     """Up to ``limit + 1`` of the user's assets matching ``wanted``, after ``after``, in gallery order.
 
-    One statement. The rows come without ``visual_embedding`` (deferred, and raising if read: no
-    resolver needs the visual descriptor, so no page transfers it).
+    One statement; the rows are :class:`~catalog.assets.asset_views.AssetView` tuples (no visual
+    descriptor, no ``extra``: nothing the gallery shows reads them).
     """
     conditions = _filtered(user_id, wanted)
     branches: list[_Branch] = []
@@ -215,9 +215,8 @@ async def gallery_page(
         else branches[0].subquery("chosen")
     )
     statement = (
-        select(Asset)
+        select(*ASSET_VIEW_COLUMNS)
         .join(chosen, chosen.c.id == Asset.id)
-        .options(defer(Asset.visual_embedding, raiseload=True))
         .order_by(
             chosen.c.segment,
             chosen.c.sort_time.desc(),
@@ -227,4 +226,4 @@ async def gallery_page(
         )
         .limit(limit + 1)
     )
-    return list(await session.scalars(statement))
+    return await asset_views(session, statement, {})

@@ -26,8 +26,9 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 
+from catalog.assets.asset_views import AssetView
 from catalog.models import Asset, LineageEdge
-from catalog.sessions.queries import AssetKey, AssetView, asset_page, first_assets_of_sessions
+from catalog.sessions.queries import AssetKey, asset_page, first_assets_of_sessions
 from catalog.sql_types import UUID_ARRAY
 from engine.sessions.lineage import EXPLICIT_CONFIDENCE
 

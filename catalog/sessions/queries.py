@@ -29,7 +29,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import any_, bindparam, func, select, text, tuple_
@@ -39,6 +38,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import BindParameter
 
+from catalog.assets.asset_views import ASSET_VIEW_COLUMNS, AssetView, asset_views
 from catalog.assets.span_rows import SpanAsset
 from catalog.models import Asset, LineageEdge, Phase, Session
 from catalog.sql_types import UUID_ARRAY
@@ -49,44 +49,6 @@ _counter_key = func.coalesce(Asset.file_counter, _NO_COUNTER)
 _name_key = func.coalesce(Asset.file_name, "")
 API_ASSET_LOAD = (defer(Asset.visual_embedding, raiseload=True), defer(Asset.extra, raiseload=True))
 """Loader options for assets the API reads: everything but the visual embedding and ``extra``."""
-
-
-class AssetView(NamedTuple):
-    """What the API shows of an image, as a plain tuple: the session's pages of images read up to
-    hundreds of rows per request, and an ORM row costs its identity-map entry and instrumented
-    attributes (~10 % of the 100-image page's CPU in a profile). Same attribute names as
-    :class:`catalog.models.Asset`, so either can back the GraphQL ``Asset``."""
-
-    id: uuid.UUID
-    user_id: uuid.UUID
-    session_id: uuid.UUID | None
-    tool: str
-    file_name: str | None
-    file_counter: int | None
-    created_at: datetime | None
-    created_at_source: str | None
-    created_at_precision: str | None
-    prompt: str | None
-    negative_prompt: str | None
-    seed: Decimal | None
-    cfg_scale: float | None
-    steps: int | None
-    sampler: str | None
-    scheduler: str | None
-    model: str | None
-    loras: list[dict[str, Any]] | None
-    width: int | None
-    height: int | None
-    denoise: float | None
-    thumbnail_sha256: str | None
-
-
-_ASSET_VIEW_COLUMNS = [getattr(Asset, name) for name in AssetView._fields]
-
-
-async def _asset_views(session: AsyncSession, statement: Any, values: dict[str, Any]) -> list[AssetView]:
-    make = AssetView._make
-    return [make(row) for row in (await session.execute(statement, values)).all()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +111,7 @@ async def session_count(session: AsyncSession, user_id: uuid.UUID) -> int:
 
 _STREAM_ORDER = (Asset.created_at, _counter_key, _name_key, Asset.id)
 _SESSION_ASSETS = (
-    select(*_ASSET_VIEW_COLUMNS)
+    select(*ASSET_VIEW_COLUMNS)
     .where(Asset.user_id == bindparam("user_id"), Asset.session_id == bindparam("session_id"))
     .order_by(*_STREAM_ORDER)
     .limit(bindparam("rows"))
@@ -170,14 +132,14 @@ async def asset_page(
 ) -> list[AssetView]:
     values: dict[str, Any] = {"user_id": user_id, "session_id": session_id, "rows": limit + 1}
     if after is None:
-        return await _asset_views(session, _SESSION_ASSETS, values)
+        return await asset_views(session, _SESSION_ASSETS, values)
     values |= {
         "after_created_at": after.created_at,
         "after_counter": after.file_counter,
         "after_name": after.file_name,
         "after_id": after.id,
     }
-    return await _asset_views(session, _SESSION_ASSETS_AFTER, values)
+    return await asset_views(session, _SESSION_ASSETS_AFTER, values)
 
 
 class ThumbnailRef(NamedTuple):
@@ -228,7 +190,7 @@ async def thumbnails_of_sessions(
 
 _ANY_ASSET = _ranked_in_sessions(with_thumbnail=False)
 _FIRST_ASSETS = (
-    select(*_ASSET_VIEW_COLUMNS)
+    select(*ASSET_VIEW_COLUMNS)
     .join(_ANY_ASSET, _ANY_ASSET.c.id == Asset.id)
     .where(_ANY_ASSET.c.position <= bindparam("per_session"))
     .order_by(Asset.session_id, _ANY_ASSET.c.position)
@@ -246,7 +208,7 @@ async def first_assets_of_sessions(
     if not session_ids:
         return found
     values = {"user_id": user_id, "session_ids": list(session_ids), "per_session": per_session}
-    for asset in await _asset_views(session, _FIRST_ASSETS, values):
+    for asset in await asset_views(session, _FIRST_ASSETS, values):
         assert asset.session_id is not None
         found[asset.session_id].append(asset)
     return found
