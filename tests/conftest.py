@@ -86,10 +86,7 @@ def settings(tmp_path: Path, database_url: str, service_urls: ServiceUrls) -> At
 
 @pytest.fixture
 def database_url(service_urls: ServiceUrls) -> Iterator[str]:
-    name = f"atelier_test_{os.getpid()}_{next(_database_numbers)}"
-    _admin_execute(service_urls.database_url, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}")
-    yield _with_database(service_urls.database_url, name)
-    _admin_execute(service_urls.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    yield from _scratch_database(service_urls, "atelier_test", f" TEMPLATE {TEMPLATE_DATABASE}")
 
 
 @pytest.fixture
@@ -151,8 +148,13 @@ def fixtures_dir() -> Path:
 @pytest.fixture
 def empty_database_url(service_urls: ServiceUrls) -> Iterator[str]:
     """A database with nothing in it (not cloned from the migrated template), dropped afterwards."""
-    name = f"atelier_empty_{os.getpid()}_{next(_database_numbers)}"
-    _admin_execute(service_urls.database_url, f"CREATE DATABASE {name}")
+    yield from _scratch_database(service_urls, "atelier_empty", "")
+
+
+def _scratch_database(service_urls: ServiceUrls, prefix: str, options: str) -> Iterator[str]:
+    """A database of its own for one test (``CREATE DATABASE … options``), dropped after it."""
+    name = f"{prefix}_{os.getpid()}_{next(_database_numbers)}"
+    _admin_execute(service_urls.database_url, f"CREATE DATABASE {name}{options}")
     yield _with_database(service_urls.database_url, name)
     _admin_execute(service_urls.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

@@ -104,6 +104,23 @@ async def run_atelier(settings: AtelierSettings, *args: str) -> CommandResult:
     return CommandResult(process.returncode, stdout.decode(), stderr.decode())
 
 
+async def start_serve(
+    env: dict[str, str], port: int, *args: str, stderr: int = asyncio.subprocess.PIPE
+) -> asyncio.subprocess.Process:
+    """``atelier serve --port PORT *args`` as a real process in ``env`` (stdout discarded; stderr piped,
+    or as given)."""
+    return await asyncio.create_subprocess_exec(
+        str(ATELIER),
+        "serve",
+        "--port",
+        str(port),
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=stderr,
+    )
+
+
 @pytest.fixture
 async def lenient_http(settings: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:
     """The real app over HTTP where a crash comes back as the 500 a real client would see (instead of

@@ -12,16 +12,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
-from tests.api.conftest import atelier_env, free_port, make_user_with_token, until_healthy
+from tests.api.conftest import atelier_env, free_port, make_user_with_token, start_serve, until_healthy
 
-ATELIER = Path(sys.executable).with_name("atelier")
 AUDIT_SCRIPT = Path(__file__).with_name("graphql_http_audit.mjs")
 PACKAGES = ["graphql-http@^1.22", "graphql@^16"]
 
@@ -56,10 +54,7 @@ async def test_the_graphql_http_server_audit_passes_in_full(
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = atelier_env(queue_settings, ATELIER_PROMPT_EMBEDDINGS="false")
-    process = await asyncio.create_subprocess_exec(
-        str(ATELIER), "serve", "--port", str(port),
-        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    process = await start_serve(env, port, stderr=asyncio.subprocess.DEVNULL)
     try:
         await until_healthy(base_url, process)
         audit = await asyncio.create_subprocess_exec(

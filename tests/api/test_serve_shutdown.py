@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from pathlib import Path
 
 import httpx
@@ -21,9 +20,8 @@ from catalog.importing.service import ThumbnailMode, import_paths
 from catalog.models import User
 from catalog.settings import AtelierSettings
 from engine.record_codec import record_to_json
-from tests.api.conftest import atelier_env, free_port, make_user_with_token, until_healthy
+from tests.api.conftest import atelier_env, free_port, make_user_with_token, start_serve, until_healthy
 
-ATELIER = Path(sys.executable).with_name("atelier")
 JOB_ID = "recluster:shutdown-test"
 
 
@@ -42,10 +40,7 @@ async def test_sigterm_finishes_the_request_and_the_job_in_hand(
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = atelier_env(queue_settings, ATELIER_PROMPT_EMBEDDINGS="false")
-    process = await asyncio.create_subprocess_exec(
-        str(ATELIER), "serve", "--port", str(port),
-        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_serve(env, port)
     assert process.stderr is not None and queue_settings.redis_url is not None
     stderr = asyncio.create_task(process.stderr.read())
     pool = await create_pool(RedisSettings.from_dsn(queue_settings.redis_url))

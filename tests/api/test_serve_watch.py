@@ -7,7 +7,6 @@ import asyncio
 import json
 import shutil
 import signal
-import sys
 from pathlib import Path
 
 import httpx
@@ -16,9 +15,7 @@ from sqlalchemy import select
 from catalog.database import SessionFactory
 from catalog.models import Asset, Session
 from catalog.settings import AtelierSettings
-from tests.api.conftest import atelier_env, free_port
-
-ATELIER = Path(sys.executable).with_name("atelier")
+from tests.api.conftest import atelier_env, free_port, start_serve
 
 
 async def _line_containing(stream: asyncio.StreamReader, text: str, seen: list[str]) -> None:
@@ -39,10 +36,7 @@ async def test_serve_imports_watched_folders_and_queues_thumbnails_for_its_worke
     image = sorted((fixtures_dir / "images" / "AUTOMATIC1111").glob("*.png"))[0]
     env = atelier_env(settings, ATELIER_WATCH_FOLDERS=json.dumps([str(folder)]))
     port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        str(ATELIER), "serve", "--port", str(port),
-        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_serve(env, port)
     assert process.stderr is not None
     seen: list[str] = []
     try:

@@ -14,7 +14,13 @@ import pytest
 
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
-from tests.api.conftest import ATELIER, atelier_env, free_port, make_user_with_token, until_healthy
+from tests.api.conftest import (
+    atelier_env,
+    free_port,
+    make_user_with_token,
+    start_serve,
+    until_healthy,
+)
 
 
 def _children(pid: int) -> list[int]:
@@ -37,10 +43,7 @@ async def test_two_workers_answer_and_sigterm_stops_them_all(
     base_url = f"http://127.0.0.1:{port}"
     env = atelier_env(queue_settings, ATELIER_PROMPT_EMBEDDINGS="false")
     env.pop("ATELIER_SECRET_KEY", None)  # the parent makes one key for both workers
-    process = await asyncio.create_subprocess_exec(
-        str(ATELIER), "serve", "--port", str(port), "--workers", "2",
-        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_serve(env, port, "--workers", "2")
     assert process.stderr is not None
     lines: list[dict[str, object]] = []
 
@@ -96,10 +99,7 @@ async def test_workers_stop_when_the_parent_is_killed(
     also for a worker still starting up when the parent dies (it is re-parented before it can ask)."""
     port = free_port()
     env = atelier_env(queue_settings, ATELIER_PROMPT_EMBEDDINGS="false")
-    process = await asyncio.create_subprocess_exec(
-        str(ATELIER), "serve", "--port", str(port), "--workers", "2",
-        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    process = await start_serve(env, port, "--workers", "2", stderr=asyncio.subprocess.DEVNULL)
     workers: list[int] = []
     try:
         if when == "serving":
