@@ -5,10 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import any_, bindparam, func, select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset
@@ -24,24 +22,6 @@ STREAM_ORDER_REVERSED = (
     Asset.id.desc(),
 )
 """Exactly the reverse of :data:`STREAM_ORDER` (last asset first)."""
-
-
-async def insert_new_assets(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[str, uuid.UUID]:
-    """Insert rows whose ``(user_id, record_id)`` is new; returns ``record_id → id`` of those inserted.
-
-    One statement per call (``INSERT … ON CONFLICT DO NOTHING RETURNING``): already-known records are
-    skipped by the database itself, so concurrent imports of the same files cannot duplicate rows.
-    """
-    if not rows:
-        return {}
-    statement = (
-        insert(Asset)
-        .values(list(rows))
-        .on_conflict_do_nothing(constraint="uq_assets_user_record")
-        .returning(Asset.record_id, Asset.id)
-    )
-    result = await session.execute(statement)
-    return {record_id: asset_id for record_id, asset_id in result.all()}
 
 
 _SET_THUMBNAIL = text(
@@ -75,35 +55,6 @@ async def set_thumbnails(
         )
 
 
-async def assets_in_time_window(
-    session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
-) -> list[Asset]:
-    return list(
-        await session.scalars(
-            select(Asset)
-            .where(Asset.user_id == user_id, Asset.created_at >= start, Asset.created_at <= end)
-            .order_by(*STREAM_ORDER)
-        )
-    )
-
-
-async def assets_of_sessions(
-    session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID]
-) -> list[Asset]:
-    if not session_ids:
-        return []
-    return list(
-        await session.scalars(
-            select(Asset)
-            .where(
-                Asset.user_id == user_id,
-                Asset.session_id == any_(bindparam("sessions", list(session_ids), type_=UUID_ARRAY)),
-            )
-            .order_by(*STREAM_ORDER)
-        )
-    )
-
-
 async def neighbour_times(
     session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime, *, steps: int = 1
 ) -> tuple[datetime | None, datetime | None]:
@@ -126,16 +77,6 @@ async def neighbour_times(
     before = await session.scalar(select(func.min(older.c.created_at)))
     after = await session.scalar(select(func.max(newer.c.created_at)))
     return before, after
-
-
-async def all_timed_assets(session: AsyncSession, user_id: uuid.UUID) -> list[Asset]:
-    return list(
-        await session.scalars(
-            select(Asset)
-            .where(Asset.user_id == user_id, Asset.created_at.is_not(None))
-            .order_by(*STREAM_ORDER)
-        )
-    )
 
 
 async def time_range_of(
