@@ -23,7 +23,7 @@ from catalog.database import SessionFactory
 from catalog.models import Phase, Session
 from catalog.search.query_embedding import QueryEmbedder
 from catalog.sessions import lineage_queries, period_queries, queries
-from catalog.sessions.lineage_queries import LineageLinkRow, SessionLineagePage
+from catalog.sessions.lineage_queries import LineageLinkRow, ParentEdge, SessionLineagePage
 from catalog.sessions.periods import Periods, SessionPeriod
 from catalog.settings import AtelierSettings
 from reflection import service as reflections
@@ -56,8 +56,9 @@ class RequestContext:
     session_first_assets: DataLoader[tuple[uuid.UUID, int], list[AssetView]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""
     session_phases: DataLoader[uuid.UUID, list[Phase]] = field(init=False)
-    asset_parent_links: DataLoader[uuid.UUID, LineageLinkRow | None] = field(init=False)
-    """Each asset's edge to its parent with both images (for ``crossSession``)."""
+    parent_edges: DataLoader[tuple[uuid.UUID, ...], list[ParentEdge | None]] = field(init=False)
+    """The edges to their parents of a page of images (one key per page, ``(id,)`` for one image): a
+    request's pages are batched into one statement, without a future per image."""
     asset_children: DataLoader[tuple[uuid.UUID, int], list[LineageLinkRow]] = field(init=False)
     """The first ``n`` children's edges of each asset, batched across assets."""
     asset_ancestors: DataLoader[tuple[uuid.UUID, int], list[LineageLinkRow]] = field(init=False)
@@ -79,7 +80,7 @@ class RequestContext:
         self.session_thumbnails = DataLoader(load_fn=self._load_thumbnails)
         self.session_phases = DataLoader(load_fn=self._load_phases)
         self.session_first_assets = DataLoader(load_fn=self._load_first_assets)
-        self.asset_parent_links = DataLoader(load_fn=self._load_parent_links)
+        self.parent_edges = DataLoader(load_fn=self._load_parent_edges)
         self.asset_children = DataLoader(load_fn=self._load_children)
         self.asset_ancestors = DataLoader(load_fn=self._load_ancestors)
         self.session_lineage_pages = DataLoader(load_fn=self._load_lineage_pages)
@@ -120,10 +121,11 @@ class RequestContext:
             found = await queries.phases_of_sessions(db, self.user_id, session_ids)
         return [found[session_id] for session_id in session_ids]
 
-    async def _load_parent_links(self, asset_ids: list[uuid.UUID]) -> list[LineageLinkRow | None]:
+    async def _load_parent_edges(self, pages: list[tuple[uuid.UUID, ...]]) -> list[list[ParentEdge | None]]:
+        asset_ids = list(dict.fromkeys(asset_id for page in pages for asset_id in page))
         async with self.session_factory() as db:
-            found = await lineage_queries.parent_links(db, self.user_id, asset_ids)
-        return [found.get(asset_id) for asset_id in asset_ids]
+            found = await lineage_queries.parent_edges(db, self.user_id, asset_ids)
+        return [[found.get(asset_id) for asset_id in page] for page in pages]
 
     async def _load_children(self, keys: list[tuple[uuid.UUID, int]]) -> list[list[LineageLinkRow]]:
         found: dict[tuple[uuid.UUID, int], list[LineageLinkRow]] = {}

@@ -27,9 +27,9 @@ from strawberry.types import Info
 
 from api.context import RequestContext
 from api.graphql import error_codes
+from api.graphql.basic_field_executor import BasicFieldExecutor
 from api.graphql.cost_limits import CostLimits
 from api.graphql.error_logging import LoggingSchema
-from api.graphql.leaf_executor import LeafFastPathExecutor
 from api.graphql.mutations import Mutation
 from api.graphql.node import NODES_MAX, resolve_nodes, viewer_of
 from api.graphql.node_interface import Node
@@ -183,5 +183,5 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        execution_context_class=LeafFastPathExecutor,  # plain scalar fields without per-field machinery
+        execution_context_class=BasicFieldExecutor,  # plain attribute fields without per-field machinery
     )

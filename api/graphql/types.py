@@ -65,7 +65,7 @@ from catalog.models import Asset as AssetModel
 from catalog.models import Phase as PhaseRow
 from catalog.models import Session as SessionRow
 from catalog.sessions import lineage_queries, queries
-from catalog.sessions.lineage_queries import LineageLinkRow
+from catalog.sessions.lineage_queries import ParentEdge
 
 if TYPE_CHECKING:  # these modules build on the types here; the schema resolves them lazily
     from api.graphql.gallery import AssetFilter, GalleryConnection
@@ -156,7 +156,7 @@ class Asset(Node):
 
     parent_preloaded: strawberry.Private[bool] = False
     """True when the page of images loaded every image's parent link at once (``preloaded_parent``)."""
-    preloaded_parent: strawberry.Private[LineageLinkRow | None] = None
+    preloaded_parent: strawberry.Private[ParentEdge | None] = None
     """The parent link when ``parent_preloaded`` (``None``: no parent)."""
 
     @classmethod
@@ -210,7 +210,8 @@ class Asset(Node):
         return cast(LineageLink | None, self._load_parent(info))
 
     async def _load_parent(self, info: Info[RequestContext, None]) -> LineageLink | None:
-        return _lineage_link(await info.context.asset_parent_links.load(self.row.id))
+        (edge,) = await info.context.parent_edges.load((self.row.id,))
+        return _lineage_link(edge)
 
     @strawberry.field(
         description=(
@@ -455,15 +456,15 @@ class Session(Node):
         return await session_similar_sessions(info, self.row, first)
 
 
-def _lineage_link(link: LineageLinkRow | None) -> LineageLink | None:
-    if link is None:
+def _lineage_link(edge: ParentEdge | None) -> LineageLink | None:
+    if edge is None:
         return None
     return LineageLink(
-        parent_id=encode_id("Asset", link.edge.parent_asset_id),
-        kind=link.edge.kind,
-        confidence=link.edge.confidence,
-        cross_session=link.cross_session,
-        explicit=link.explicit,
+        parent_id=encode_id("Asset", edge.parent_id),
+        kind=edge.kind,
+        confidence=edge.confidence,
+        cross_session=edge.cross_session,
+        explicit=edge.explicit,
     )
 
 
@@ -502,9 +503,9 @@ async def _preload_parents(info: Info[RequestContext, None], assets: list[Asset]
     ``parent``: each image then resolves it synchronously instead of awaiting the loader."""
     if not assets or not selects(info, ("edges", "node", "parent")):
         return
-    links = await info.context.asset_parent_links.load_many([asset.row.id for asset in assets])
-    for asset, link in zip(assets, links, strict=True):
-        asset.parent_preloaded, asset.preloaded_parent = True, link
+    edges = await info.context.parent_edges.load(tuple(asset.row.id for asset in assets))
+    for asset, edge in zip(assets, edges, strict=True):
+        asset.parent_preloaded, asset.preloaded_parent = True, edge
 
 
 async def _nothing() -> None:

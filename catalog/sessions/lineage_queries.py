@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, Select, any_, bindparam, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import array
@@ -79,17 +79,54 @@ def _links(user_id: uuid.UUID) -> Select[LineageEdge, Asset, Asset]:
     )
 
 
-async def parent_links(
+class ParentEdge(NamedTuple):
+    """An image's edge to its parent, without either image's columns: what ``Asset.parent`` shows."""
+
+    child_id: uuid.UUID
+    parent_id: uuid.UUID
+    kind: str
+    confidence: float
+    cross_session: bool
+    """Computed from both images' current sessions (a parent in no session is cross-session)."""
+
+    @property
+    def explicit(self) -> bool:
+        return self.confidence >= EXPLICIT_CONFIDENCE
+
+
+_PARENT_EDGES = (
+    select(
+        LineageEdge.child_asset_id,
+        LineageEdge.parent_asset_id,
+        LineageEdge.kind,
+        LineageEdge.confidence,
+        or_(
+            _Parent.session_id.is_(None),
+            _Parent.session_id.is_distinct_from(_Child.session_id),
+        ),
+    )
+    .join(_Parent, _Parent.id == LineageEdge.parent_asset_id)
+    .join(_Child, _Child.id == LineageEdge.child_asset_id)
+    .where(
+        LineageEdge.user_id == bindparam("user_id"),
+        _Parent.user_id == bindparam("user_id"),
+        _Child.user_id == bindparam("user_id"),
+        LineageEdge.child_asset_id == any_(bindparam("children", type_=UUID_ARRAY)),
+    )
+)
+"""Built once: five columns per edge, the ids one array parameter (a page of 100 images read 80 ORM
+columns per edge before)."""
+
+
+async def parent_edges(
     db: AsyncSession, user_id: uuid.UUID, child_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, LineageLinkRow]:
-    """Child id → its edge to its parent, for the children that have one (one statement)."""
+) -> dict[uuid.UUID, ParentEdge]:
+    """Child id → its edge to its parent, for the children that have one (one statement; a child has
+    at most one parent edge)."""
     if not child_ids:
         return {}
-    statement = _links(user_id).where(LineageEdge.child_asset_id == any_(_ids("children", child_ids)))
-    return {
-        edge.child_asset_id: LineageLinkRow(edge, parent, child)
-        for edge, parent, child in await db.execute(statement)
-    }
+    values = {"user_id": user_id, "children": list(child_ids)}
+    return {row[0]: ParentEdge(*row) for row in await db.execute(_PARENT_EDGES, values)}
 
 
 async def child_links(

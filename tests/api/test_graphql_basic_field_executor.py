@@ -1,0 +1,322 @@
+"""The basic-field fast path answers exactly what strawberry's own executor answers, errors included."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.permission import BasePermission
+from strawberry.types import ExecutionResult, Info
+
+from api.graphql.basic_field_executor import BasicFieldExecutor, basic_fields
+
+
+@strawberry.enum(description="A mood.")
+class Mood(enum.Enum):
+    CALM = "calm"
+    BUSY = "busy"
+
+
+class Denied(BasePermission):
+    message = "Denied here."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return False
+
+
+@strawberry.interface(description="Something with a name.")
+class Named:
+    name: str
+
+
+@strawberry.type
+class Tag(Named):
+    """Implements an interface, so strawberry gives it an ``is_type_of`` check."""
+
+    weight: float | None
+    strict: str  # null in one tag on purpose
+
+    @strawberry.field
+    async def later_name(self) -> str:
+        await asyncio.sleep(0)
+        return self.name + "!"
+
+    @strawberry.field
+    async def failing(self) -> str:
+        await asyncio.sleep(0)
+        if self.name == "boom":
+            raise ValueError("no luck with boom")
+        return self.name
+
+
+@strawberry.type
+class Owner:
+    """No interface: no ``is_type_of``."""
+
+    handle: str
+    tags: list[Tag]
+
+
+@strawberry.type
+class Card:
+    name: str
+    count: int
+    mood: Mood
+    when: datetime
+    note: str | None
+    # data that breaks the schema's promises, to compare the errors both executors give
+    broken_name: str
+    broken_count: int
+    owner: Owner
+    maybe_owner: Owner | None
+    tags: list[Tag]
+    bad_tags: list[Tag]
+    loose_tags: list[Tag | None] | None
+    gap_tags: list[Tag]
+    words: list[str]
+    numbers: list[int | None]
+    thing: Named
+    secret: str = strawberry.field(permission_classes=[Denied], default="hidden")
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+    @strawberry.field
+    async def later(self) -> int:
+        await asyncio.sleep(0)
+        return self.count * 2
+
+
+def _tag(name: str, strict: Any = "s") -> Tag:
+    return Tag(name=name, weight=0.5, strict=strict)
+
+
+@dataclass
+class CardRow:
+    """What a resolver hands over: plain attributes, some of them wrong on purpose."""
+
+    name: str
+    count: int
+    mood: Mood
+    when: datetime
+    note: str | None
+    broken_name: Any
+    broken_count: Any
+    owner: Any
+    maybe_owner: Any
+    bad_tags: list[Any]
+    loose_tags: Any
+    gap_tags: list[Any]
+    words: Any
+    numbers: Any
+    tags: list[Tag] = field(default_factory=lambda: [_tag("a"), _tag("boom"), _tag("c")])
+    thing: Any = field(default_factory=lambda: _tag("thing"))
+    secret: str = "hidden"
+
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+def _rows() -> list[CardRow]:
+    when = datetime(2026, 11, 30, 3, 4, 5, tzinfo=UTC)
+    owner = Owner(handle="ann", tags=[_tag("x"), _tag("y")])
+    return [
+        CardRow(
+            "first",
+            1,
+            Mood.CALM,
+            when,
+            None,
+            "ok",
+            3,
+            owner,
+            None,
+            [_tag("p")],
+            [_tag("l"), None],
+            [_tag("g")],
+            ["a", "b"],
+            [1, None, 3],
+        ),
+        # a null in a non-null field, a str in an Int, a null owner, a null item in a non-null list
+        CardRow(
+            "second",
+            2,
+            Mood.BUSY,
+            when,
+            "a note",
+            None,
+            "three",
+            None,
+            owner,
+            [_tag("q", strict=None)],
+            None,
+            [_tag("h"), None],
+            ["a", None],
+            [2],
+        ),
+        # an Int out of range, objects of the wrong type, a value the Int refuses
+        CardRow(
+            "third",
+            3,
+            Mood.CALM,
+            when,
+            "x",
+            "fine",
+            2**40,
+            owner,
+            _tag("not an owner"),
+            [owner],
+            (_tag("t"), _tag("boom")),
+            [_tag("i")],
+            ("c",),
+            [1, "x"],
+        ),
+    ]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def cards(self) -> list[Card]:
+        return _rows()  # type: ignore[return-value]
+
+    @strawberry.field
+    def card(self) -> Card | None:
+        return _rows()[1]  # type: ignore[return-value]
+
+    @strawberry.field
+    def first_card(self) -> Card:
+        return _rows()[0]  # type: ignore[return-value]
+
+
+def _schema(fast: bool, extensions: list[Any] | None = None) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        extensions=extensions or [],
+        execution_context_class=BasicFieldExecutor if fast else None,
+    )
+
+
+def _answer(result: ExecutionResult) -> tuple[Any, list[dict[str, Any]]]:
+    return result.data, [error.formatted for error in result.errors or []]
+
+
+DOCUMENTS = [
+    "{ cards { name count mood when note shout later } }",
+    "{ cards { later note name alias: name count __typename } }",
+    "{ cards { name brokenName } }",  # a null in a non-null field: the whole list item goes
+    "{ card { name brokenCount } }",
+    "{ cards { count brokenCount } }",
+    "{ cards { name secret } }",  # a permission class: never read by the fast path
+    "{ cards { ...Parts name } } fragment Parts on Card { mood note }",
+    "{ cards { name @include(if: false) count @skip(if: true) note } }",
+    # objects and lists of them, through basic fields
+    "{ firstCard { name owner { handle tags { name weight } } tags { name laterName } } }",
+    "{ cards { name tags { name laterName weight } owner { handle } } }",
+    "{ cards { name badTags { name strict } } }",  # a null in a non-null field of a list item
+    "{ cards { name badTags { name } } }",  # an object is_type_of refuses
+    "{ cards { looseTags { name laterName } } }",  # null items, a tuple, a null list
+    "{ cards { looseTags { name failing } } }",  # an async error nulls its (nullable) item only
+    "{ cards { gapTags { name } } }",  # a null item in a list of non-null items
+    "{ firstCard { words numbers } cards { words } }",
+    "{ cards { numbers } }",  # an item the Int refuses
+    "{ cards { owner { handle } } }",  # a null in a non-null object field
+    "{ cards { maybeOwner { handle } } }",  # an object of another type (no is_type_of)
+    "{ firstCard { thing { name ... on Tag { weight } } } }",  # an interface: graphql-core's way
+    "{ firstCard { tags { name failing } } }",  # an async error inside a list item propagates
+    "{ card { owner { handle } maybeOwner { tags { failing laterName } } } }",
+    "{ firstCard { a: tags { name } b: tags { weight } ...More } }"
+    " fragment More on Card { tags { laterName } }",
+    "{ firstCard { tags @include(if: true) { name } owner @skip(if: false) { handle } } }",
+    "{ firstCard { owner { __typename handle } tags { __typename } } }",
+]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+async def test_same_data_and_errors_as_strawberry(document: str) -> None:
+    plain = await _schema(fast=False).execute(document)
+    fast = await _schema(fast=True).execute(document)
+    assert _answer(fast) == _answer(plain)
+    assert list(fast.data or {}) == list(plain.data or {})  # the selection's order is kept
+
+
+async def test_basic_scalar_fields_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    original = BasicFieldExecutor._read_leaf
+
+    def counting(self: BasicFieldExecutor, leaf: Any, source: Any) -> Any:
+        read.append(leaf.attribute)
+        return original(self, leaf, source)
+
+    monkeypatch.setattr(BasicFieldExecutor, "_read_leaf", counting)
+    result = await _schema(fast=True).execute("{ cards { name mood shout later } }")
+    assert read == ["name", "mood"] * 3  # not the resolvers
+    assert not result.errors
+    read.clear()
+    guarded = await _schema(fast=True).execute("{ card { name secret } }")
+    assert read == ["name"]  # never the permission-guarded field, which still refuses
+    assert guarded.errors and guarded.errors[0].message == "Denied here."
+
+
+def test_only_basic_fields_are_completed_directly() -> None:
+    type_map = _schema(fast=True)._schema.type_map
+    card = basic_fields(type_map["Card"])
+    assert sorted(card) == [
+        "badTags",
+        "brokenCount",
+        "brokenName",
+        "count",
+        "gapTags",
+        "looseTags",
+        "maybeOwner",
+        "mood",
+        "name",
+        "note",
+        "numbers",
+        "owner",
+        "tags",
+        "when",
+        "words",
+    ]  # not the resolvers, the permission-guarded field, nor the interface-typed one
+    assert card["tags"].is_type_of is not None  # strawberry's own check, for a type with an interface
+    assert card["owner"].is_type_of is None
+    assert sorted(basic_fields(type_map["Tag"])) == ["name", "strict", "weight"]
+
+
+async def test_basic_object_fields_skip_graphql_cores_field_execution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    executed: list[str] = []
+    original = BasicFieldExecutor.execute_field
+
+    def counting(self: BasicFieldExecutor, parent_type: Any, source: Any, group: Any, *rest: Any) -> Any:
+        executed.append(group[0].node.name.value)
+        return original(self, parent_type, source, group, *rest)
+
+    monkeypatch.setattr(BasicFieldExecutor, "execute_field", counting)
+    result = await _schema(fast=True).execute("{ firstCard { owner { handle tags { name } } words } }")
+    assert not result.errors
+    assert result.data == {
+        "firstCard": {"owner": {"handle": "ann", "tags": [{"name": "x"}, {"name": "y"}]}, "words": ["a", "b"]}
+    }
+    assert executed == ["firstCard"]  # the root resolver only
+
+
+async def test_a_resolve_hook_sees_every_field_so_the_fast_path_steps_aside() -> None:
+    seen: list[str] = []
+
+    class Watch(SchemaExtension):
+        def resolve(self, _next: Any, root: Any, info: Info, *args: Any, **kwargs: Any) -> Any:
+            seen.append(info.field_name)
+            return _next(root, info, *args, **kwargs)
+
+    result = await _schema(fast=True, extensions=[Watch]).execute("{ card { name note } }")
+    assert result.data == {"card": {"name": "second", "note": "a note"}}
+    assert seen == ["card", "name", "note"]
