@@ -39,16 +39,22 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from math import isfinite
 from typing import Any, cast
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    GraphQLString,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.middleware import MiddlewareManager
@@ -83,6 +89,24 @@ class BasicField:
     object_type: GraphQLObjectType | None
     is_type_of: Callable[[Any, Any], Any] | None
     """The object type's check of a value (strawberry's own, which ignores its second argument)."""
+    as_is: Callable[[Any], bool]
+    """Whether a value is already what the leaf type's coercion would return (a ``str`` for a
+    ``String``, an ``int`` in range for an ``Int`` …): then it is used without calling it."""
+
+
+def _never(_value: Any) -> bool:
+    return False
+
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_AS_IS: dict[GraphQLScalarType, Callable[[Any], bool]] = {
+    GraphQLString: lambda value: value.__class__ is str,
+    GraphQLID: lambda value: value.__class__ is str,
+    GraphQLBoolean: lambda value: value.__class__ is bool,
+    GraphQLInt: lambda value: value.__class__ is int and _INT_MIN <= value <= _INT_MAX,
+    GraphQLFloat: lambda value: value.__class__ is float and isfinite(value),
+}
+"""graphql-core's built-in scalars return these values unchanged from ``coerce_output_value``."""
 
 
 def _unwrapped(field_type: Any) -> tuple[bool, Any]:
@@ -126,6 +150,7 @@ def _basic_field(field_def: Any) -> BasicField | None:
         leaf=leaf,
         object_type=object_type,
         is_type_of=None if object_type is None else object_type.is_type_of,
+        as_is=_AS_IS.get(leaf, _never) if isinstance(leaf, GraphQLScalarType) else _never,
     )
 
 
@@ -216,6 +241,8 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             return Undefined
         if value is None:
             return Undefined if basic.non_null else None
+        if basic.as_is(value):
+            return value
         return self._coerced(basic, value)
 
     def _coerced(self, basic: BasicField, value: Any) -> Any:
@@ -290,7 +317,7 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                     return Undefined
                 completed.append(None)
                 continue
-            coerced = self._coerced(basic, item)
+            coerced = item if basic.as_is(item) else self._coerced(basic, item)
             if coerced is Undefined:
                 return Undefined
             completed.append(coerced)

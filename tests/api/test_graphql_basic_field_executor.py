@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -82,6 +83,8 @@ class Card:
     words: list[str]
     numbers: list[int | None]
     thing: Named
+    ratio: float
+    tally: int
     secret: str = strawberry.field(permission_classes=[Denied], default="hidden")
 
     @strawberry.field
@@ -118,6 +121,8 @@ class CardRow:
     numbers: Any
     tags: list[Tag] = field(default_factory=lambda: [_tag("a"), _tag("boom"), _tag("c")])
     thing: Any = field(default_factory=lambda: _tag("thing"))
+    ratio: Any = 0.5
+    tally: Any = 7
     secret: str = "hidden"
 
     def shout(self) -> str:
@@ -127,58 +132,69 @@ class CardRow:
 def _rows() -> list[CardRow]:
     when = datetime(2026, 11, 30, 3, 4, 5, tzinfo=UTC)
     owner = Owner(handle="ann", tags=[_tag("x"), _tag("y")])
-    return [
-        CardRow(
-            "first",
-            1,
-            Mood.CALM,
-            when,
-            None,
-            "ok",
-            3,
-            owner,
-            None,
-            [_tag("p")],
-            [_tag("l"), None],
-            [_tag("g")],
-            ["a", "b"],
-            [1, None, 3],
-        ),
-        # a null in a non-null field, a str in an Int, a null owner, a null item in a non-null list
-        CardRow(
-            "second",
-            2,
-            Mood.BUSY,
-            when,
-            "a note",
-            None,
-            "three",
-            None,
-            owner,
-            [_tag("q", strict=None)],
-            None,
-            [_tag("h"), None],
-            ["a", None],
-            [2],
-        ),
-        # an Int out of range, objects of the wrong type, a value the Int refuses
-        CardRow(
-            "third",
-            3,
-            Mood.CALM,
-            when,
-            "x",
-            "fine",
-            2**40,
-            owner,
-            _tag("not an owner"),
-            [owner],
-            (_tag("t"), _tag("boom")),
-            [_tag("i")],
-            ("c",),
-            [1, "x"],
-        ),
-    ]
+    odd_numbers = CardRow("odd", 4, Mood.CALM, when, None, "ok", 1, owner, None, [], None, [], [], [])
+    odd_numbers.ratio, odd_numbers.tally = 3, True  # an int for a Float, a bool for an Int: coerced
+    nan = CardRow("nan", 5, Mood.CALM, when, None, "ok", 1, owner, None, [], None, [], [], [])
+    nan.ratio, nan.tally = float("nan"), -(2**31) - 1  # refused by Float and by Int
+    return (
+        [odd_numbers, nan]
+        if _ODD
+        else [
+            CardRow(
+                "first",
+                1,
+                Mood.CALM,
+                when,
+                None,
+                "ok",
+                3,
+                owner,
+                None,
+                [_tag("p")],
+                [_tag("l"), None],
+                [_tag("g")],
+                ["a", "b"],
+                [1, None, 3],
+            ),
+            # a null in a non-null field, a str in an Int, a null owner, a null item in a non-null list
+            CardRow(
+                "second",
+                2,
+                Mood.BUSY,
+                when,
+                "a note",
+                None,
+                "three",
+                None,
+                owner,
+                [_tag("q", strict=None)],
+                None,
+                [_tag("h"), None],
+                ["a", None],
+                [2],
+            ),
+            # an Int out of range, objects of the wrong type, a value the Int refuses
+            CardRow(
+                "third",
+                3,
+                Mood.CALM,
+                when,
+                "x",
+                "fine",
+                2**40,
+                owner,
+                _tag("not an owner"),
+                [owner],
+                (_tag("t"), _tag("boom")),
+                [_tag("i")],
+                ("c",),
+                [1, "x"],
+            ),
+        ]
+    )
+
+
+_ODD = False  # the cards with odd numbers, for one test
 
 
 @strawberry.type
@@ -265,26 +281,23 @@ async def test_basic_scalar_fields_take_the_fast_path(monkeypatch: pytest.Monkey
     assert guarded.errors and guarded.errors[0].message == "Denied here."
 
 
+@pytest.mark.parametrize("document", ["{ cards { name ratio } }", "{ cards { name tally } }"])
+async def test_numbers_are_coerced_or_refused_as_strawberry_does(
+    document: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "_ODD", True)
+    plain = await _schema(fast=False).execute(document)
+    fast = await _schema(fast=True).execute(document)
+    assert _answer(fast) == _answer(plain)
+    assert plain.errors  # the refusals are there to compare
+
+
 def test_only_basic_fields_are_completed_directly() -> None:
     type_map = _schema(fast=True)._schema.type_map
     card = basic_fields(type_map["Card"])
-    assert sorted(card) == [
-        "badTags",
-        "brokenCount",
-        "brokenName",
-        "count",
-        "gapTags",
-        "looseTags",
-        "maybeOwner",
-        "mood",
-        "name",
-        "note",
-        "numbers",
-        "owner",
-        "tags",
-        "when",
-        "words",
-    ]  # not the resolvers, the permission-guarded field, nor the interface-typed one
+    # not the resolvers, the permission-guarded field, nor the interface-typed one
+    basic = "badTags brokenCount brokenName count gapTags looseTags maybeOwner mood name note numbers owner"
+    assert sorted(card) == [*basic.split(), "ratio", "tags", "tally", "when", "words"]
     assert card["tags"].is_type_of is not None  # strawberry's own check, for a type with an interface
     assert card["owner"].is_type_of is None
     assert sorted(basic_fields(type_map["Tag"])) == ["name", "strict", "weight"]
