@@ -32,6 +32,7 @@ from api.graceful_shutdown import finish_jobs_in_hand, uvicorn_options
 from api.observability.json_logs import configure_json_logging
 from api.observability.metrics import record_import_outcome
 from api.runtime import exit_on_sigterm, running_services
+from api.served_loop import run_served
 from api.worker import build_worker
 from api.worker_start import run_worker_when_redis_answers
 from catalog.accounts import service as accounts
@@ -63,7 +64,7 @@ def serve_forever(
             if workers > 1:  # api.serve_workers: N processes serve, this one runs the jobs
                 _serve_with_workers(resolved, host or resolved.host, port or resolved.port, token, workers)
             else:
-                asyncio.run(_serve(resolved, host or resolved.host, port or resolved.port, token))
+                run_served(_serve(resolved, host or resolved.host, port or resolved.port, token))
     finally:
         if lock is not None:
             lock.release()
