@@ -1,35 +1,40 @@
-"""An executor that completes *basic* fields — plain attributes — without graphql-core's per-field machinery.
+"""An executor that completes plain attributes and values of known shapes without graphql-core's
+per-field machinery.
 
 A page of 100 images is ~1,900 fields, nearly all of them plain attributes: scalars (``prompt``,
 ``seed``), enums, and the objects and lists that hold them (``edges``, ``node``, ``loras``). For each
 one graphql-core builds a resolve-info tuple, calls strawberry's attribute resolver through its
 wrapper, and walks ``complete_value``'s type dispatch (``complete_list_value`` →
 ``complete_object_value`` → ``collect_and_execute_subfields``) — ~10 µs a field, most of a page's
-CPU. :class:`BasicFieldExecutor` completes such a field directly: it reads the attribute strawberry
-would read (the field's configured default resolver and Python name) and
+CPU. :class:`BasicFieldExecutor`:
 
-- coerces a scalar or enum by its type's own ``coerce_output_value``;
-- completes an object, or each object of a list, by collecting its sub-selection with graphql-core's
-  own (memoised) ``collect_subfields`` and executing it with ``execute_collected_subfields``, so
-  ``@defer`` inside, resolvers below, and the paths of errors stay graphql-core's.
+- completes a *basic* field directly: it reads the attribute strawberry would read (the field's
+  configured default resolver and Python name);
+- completes a value of a known shape directly, whether a basic field read it or a resolver returned
+  it (``complete_value``): a scalar or enum is coerced by its type's own ``coerce_output_value`` (a
+  built-in scalar's value that is already what coercion returns is used as it is); an object, or each
+  object of a list, has its sub-selection collected by graphql-core's own (memoised)
+  ``collect_subfields`` and executed by ``execute_collected_subfields``, so ``@defer`` inside,
+  resolvers below, and the paths of errors stay graphql-core's.
 
 Invariants:
-- only *basic* fields take the fast path: no resolver, no field extensions (so no permission
-  classes), no exception handlers (strawberry resolves them with ``_get_basic_result``, marked
-  ``_is_default``), whose type is a scalar, an enum, an object type whose ``is_type_of`` is absent or
-  strawberry's own (which ignores the resolve info), or a list of one of these — each possibly
-  non-null; not when middleware is installed (a schema extension's ``resolve`` hook must see every
-  field), and not for a field carrying a directive (``@stream``);
-- every check that can send a field the ordinary way (a null in a non-null position, a value the
+- a *basic* field has no resolver, no field extensions (so no permission classes), no exception
+  handlers (strawberry resolves it with ``_get_basic_result``, marked ``_is_default``); basic fields
+  take the fast path only when no middleware is installed (a schema extension's ``resolve`` hook must
+  see every field);
+- a *known shape* is a scalar, an enum, an object type whose ``is_type_of`` is absent or strawberry's
+  own (which ignores the resolve info), or a list of one of these — each possibly non-null — on a
+  field carrying no directive (``@stream``); abstract types and lists of lists go graphql-core's way;
+- every check that can send a value the ordinary way (a null in a non-null position, a value the
   scalar refuses, an object ``is_type_of`` refuses, an awaitable, a list that is not a list or
-  tuple) is made *before* anything below the field runs; the ordinary way then reads the attribute
-  again and reports the error exactly as before — the attributes read here are plain data, so reading
-  one twice is harmless;
-- once a field's sub-selections run, their errors are handled as graphql-core handles them
+  tuple) is made *before* anything below the value runs; the ordinary way then completes it (a basic
+  field's attribute is read again: plain data, so reading it twice is harmless) and reports the
+  error exactly as before;
+- once sub-selections run, their errors are handled as graphql-core handles them
   (``handle_field_error`` at the item, then at the field: a null where allowed, else propagated),
   and awaitables are gathered the way ``execute_fields`` and ``complete_iterable_value`` gather them;
-- the response keeps the selection's order; every other field (resolvers, abstract types,
-  ``__typename``) is executed by graphql-core's ``execute_field`` unchanged.
+- the response keeps the selection's order; every other field (resolvers, ``__typename``) is executed
+  by graphql-core's ``execute_field`` unchanged.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLString,
 )
@@ -70,15 +76,13 @@ _SEQUENCES: frozenset[type] = frozenset({list, tuple})
 
 
 @dataclass(frozen=True, slots=True)
-class BasicField:
-    """How to complete one basic field: ``read(source, attribute)``, then by the field's type.
+class Completion:
+    """How a value of one output type is completed directly.
 
     Exactly one of ``leaf`` and ``object_type`` is set: the named type's coercion, or the object
     type whose sub-selection completes each value.
     """
 
-    read: Callable[[Any, str], Any]
-    attribute: str
     field_type: GraphQLOutputType
     non_null: bool
     is_list: bool
@@ -92,6 +96,15 @@ class BasicField:
     as_is: Callable[[Any], bool]
     """Whether a value is already what the leaf type's coercion would return (a ``str`` for a
     ``String``, an ``int`` in range for an ``Int`` …): then it is used without calling it."""
+
+
+@dataclass(frozen=True, slots=True)
+class BasicField:
+    """How to complete one basic field: ``read(source, attribute)``, then by its type's completion."""
+
+    read: Callable[[Any, str], Any]
+    attribute: str
+    completion: Completion
 
 
 def _never(_value: Any) -> bool:
@@ -122,14 +135,9 @@ def _info_free_is_type_of(object_type: GraphQLObjectType) -> bool:
     return check is None or getattr(check, "__qualname__", "").startswith("GraphQLCoreConverter.")
 
 
-def _basic_field(field_def: Any) -> BasicField | None:
-    """The direct completion of a field, or ``None`` when it must go through graphql-core."""
-    if not getattr(field_def.resolve, "_is_default", False):
-        return None
-    definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
-        return None
-    non_null, named = _unwrapped(field_def.type)
+def _completion(field_type: GraphQLOutputType) -> Completion | None:
+    """The direct completion of ``field_type``, or ``None`` when graphql-core must complete it."""
+    non_null, named = _unwrapped(field_type)
     item_type: GraphQLOutputType | None = None
     item_non_null = False
     if isinstance(named, GraphQLList):
@@ -139,10 +147,8 @@ def _basic_field(field_def: Any) -> BasicField | None:
     object_type = named if isinstance(named, GraphQLObjectType) else None
     if leaf is None and (object_type is None or not _info_free_is_type_of(object_type)):
         return None  # an abstract type, a list of lists: graphql-core's way
-    return BasicField(
-        read=definition.default_resolver,
-        attribute=definition.python_name,
-        field_type=field_def.type,
+    return Completion(
+        field_type=field_type,
         non_null=non_null,
         is_list=item_type is not None,
         item_type=item_type,
@@ -152,6 +158,32 @@ def _basic_field(field_def: Any) -> BasicField | None:
         is_type_of=None if object_type is None else object_type.is_type_of,
         as_is=_AS_IS.get(leaf, _never) if isinstance(leaf, GraphQLScalarType) else _never,
     )
+
+
+# per output type object of a live schema (wrappers included): its direct completion, or None
+_COMPLETIONS: weakref.WeakKeyDictionary[GraphQLOutputType, Completion | None] = weakref.WeakKeyDictionary()
+
+
+def completion_of(field_type: GraphQLOutputType) -> Completion | None:
+    """:func:`_completion`, computed once per type object."""
+    try:
+        return _COMPLETIONS[field_type]
+    except KeyError:
+        completion = _COMPLETIONS[field_type] = _completion(field_type)
+        return completion
+
+
+def _basic_field(field_def: Any) -> BasicField | None:
+    """The direct completion of a field, or ``None`` when it must go through graphql-core."""
+    if not getattr(field_def.resolve, "_is_default", False):
+        return None
+    definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+        return None
+    completion = completion_of(field_def.type)
+    if completion is None:
+        return None
+    return BasicField(definition.default_resolver, definition.python_name, completion)
 
 
 # per object type of a live schema: field name → its direct completion (absent: the ordinary way)
@@ -172,7 +204,8 @@ def basic_fields(parent_type: GraphQLObjectType) -> dict[str, BasicField]:
 
 
 class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor, completing basic fields directly (see the module's invariants)."""
+    """Strawberry's executor, completing basic fields and the values of known shapes directly (see
+    the module's invariants)."""
 
     def execute_fields(
         self,
@@ -194,7 +227,8 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             for response_name, field_group in grouped_field_set.items():
                 basic = basics.get(field_group[0].node.name.value)
                 if basic is not None and not field_group[0].node.directives:
-                    if basic.leaf is not None and not basic.is_list:
+                    completion = basic.completion
+                    if completion.leaf is not None and not completion.is_list:
                         value = self._read_leaf(basic, source_value)
                         if value is not Undefined:
                             results[response_name] = value  # a coerced leaf: never awaitable
@@ -233,32 +267,54 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
         return _gathered_fields(results, awaitable_fields)
 
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's completion, but a resolver's object, list of objects or leaf of a known
+        shape is completed directly (errors raised to the caller exactly as graphql-core raises them)."""
+        if result is not None and not isinstance(result, Exception):
+            completion = completion_of(return_type)
+            if completion is not None and not field_details_list[0].node.directives:
+                completed = self._complete_direct(
+                    completion, field_details_list, path, result, position_context
+                )
+                if completed is not Undefined:
+                    return completed
+        return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+
     def _read_leaf(self, basic: BasicField, source: Any) -> Any:
         """The field's completed value, or ``Undefined`` when the ordinary path must take it."""
         try:
             value = basic.read(source, basic.attribute)
         except Exception:
             return Undefined
+        completion = basic.completion
         if value is None:
-            return Undefined if basic.non_null else None
-        if basic.as_is(value):
+            return Undefined if completion.non_null else None
+        if completion.as_is(value):
             return value
-        return self._coerced(basic, value)
+        return self._coerced(completion, value)
 
-    def _coerced(self, basic: BasicField, value: Any) -> Any:
-        """``value`` (not null) coerced by the field's leaf type, or ``Undefined``."""
+    def _coerced(self, completion: Completion, value: Any) -> Any:
+        """``value`` (not null) coerced by the leaf type, or ``Undefined``."""
         if value.__class__ not in _PLAIN_VALUES and not isinstance(value, Enum) and self.is_awaitable(value):
             return Undefined
         try:
-            coerced = basic.leaf.coerce_output_value(value)  # type: ignore[union-attr]
+            coerced = completion.leaf.coerce_output_value(value)  # type: ignore[union-attr]
         except Exception:
             return Undefined
         return Undefined if coerced is None else coerced
 
-    def _accepts_object(self, basic: BasicField, value: Any) -> bool:
-        """Whether ``value`` (not null) completes as the field's object type without an error."""
-        if basic.is_type_of is not None:
-            return basic.is_type_of(value, None) is True
+    def _accepts_object(self, completion: Completion, value: Any) -> bool:
+        """Whether ``value`` (not null) completes as the object type without an error."""
+        if completion.is_type_of is not None:
+            return completion.is_type_of(value, None) is True
         return not self.is_awaitable(value)
 
     def _complete_basic(
@@ -271,63 +327,80 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         field_group: FieldDetailsList,
         position_context: Any,
     ) -> Any:
-        """An object, a list of objects or a list of leaves, completed; ``Undefined`` when the value
-        must go the ordinary way (decided before anything below the field runs)."""
+        """A basic field's object or list, completed with its errors handled at the field;
+        ``Undefined`` when it must go the ordinary way."""
         try:
             value = basic.read(source, basic.attribute)
         except Exception:
             return Undefined
+        completion = basic.completion
         if value is None:
-            return Undefined if basic.non_null else None
-        if not basic.is_list:
-            if not self._accepts_object(basic, value):
-                return Undefined
-            items: Sequence[Any] = ()
-        elif value.__class__ in _SEQUENCES:
-            items = cast(Sequence[Any], value)
-            if basic.leaf is not None:
-                return self._leaf_list(basic, items)
-            for item in items:
-                if item is None:
-                    if basic.item_non_null:
-                        return Undefined
-                elif not self._accepts_object(basic, item):
-                    return Undefined
-        else:
-            return Undefined
+            return Undefined if completion.non_null else None
         field_path = Path(path, response_name, parent_type.name)
         try:
-            if basic.is_list:
-                completed = self._object_list(basic, field_group, field_path, items, position_context)
-            else:
-                completed = self._object(basic, field_group, field_path, value, position_context)
+            completed = self._complete_direct(completion, field_group, field_path, value, position_context)
         except Exception as raw_error:
-            self.handle_field_error(raw_error, basic.field_type, field_group, field_path)
+            self.handle_field_error(raw_error, completion.field_type, field_group, field_path)
             return None
-        if self.is_awaitable(completed):
-            return self._awaited(completed, basic.field_type, field_group, field_path)
+        if completed is not Undefined and self.is_awaitable(completed):
+            return self._awaited(completed, completion.field_type, field_group, field_path)
         return completed
 
-    def _leaf_list(self, basic: BasicField, items: Sequence[Any]) -> Any:
+    def _complete_direct(
+        self,
+        completion: Completion,
+        field_group: FieldDetailsList,
+        path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        """``value`` (not null) completed — possibly an awaitable; an error below a list item is
+        handled at the item, one below the value raised — or ``Undefined`` when graphql-core must
+        complete it, decided before anything below the value runs."""
+        if not completion.is_list:
+            if completion.leaf is not None:
+                return value if completion.as_is(value) else self._coerced(completion, value)
+            if not self._accepts_object(completion, value):
+                return Undefined
+            return self._object(completion, field_group, path, value, position_context)
+        if value.__class__ not in _SEQUENCES:
+            return Undefined
+        items = cast(Sequence[Any], value)
+        if completion.leaf is not None:
+            return self._leaf_list(completion, items)
+        for item in items:
+            if item is None:
+                if completion.item_non_null:
+                    return Undefined
+            elif not self._accepts_object(completion, item):
+                return Undefined
+        return self._object_list(completion, field_group, path, items, position_context)
+
+    def _leaf_list(self, completion: Completion, items: Sequence[Any]) -> Any:
         """A list of scalars or enums, coerced; ``Undefined`` if any item is not valid as it is."""
         completed: list[Any] = []
         for item in items:
             if item is None:
-                if basic.item_non_null:
+                if completion.item_non_null:
                     return Undefined
                 completed.append(None)
                 continue
-            coerced = item if basic.as_is(item) else self._coerced(basic, item)
+            coerced = item if completion.as_is(item) else self._coerced(completion, item)
             if coerced is Undefined:
                 return Undefined
             completed.append(coerced)
         return completed
 
     def _object(
-        self, basic: BasicField, field_group: FieldDetailsList, path: Path, value: Any, position_context: Any
+        self,
+        completion: Completion,
+        field_group: FieldDetailsList,
+        path: Path,
+        value: Any,
+        position_context: Any,
     ) -> Any:
         """One object's sub-selection executed (``is_type_of`` already passed)."""
-        object_type = basic.object_type
+        object_type = completion.object_type
         assert object_type is not None
         grouped, defer_usages, _forbidden = self.collect_subfields(object_type, field_group)
         return self.execute_collected_subfields(
@@ -336,14 +409,14 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _object_list(
         self,
-        basic: BasicField,
+        completion: Completion,
         field_group: FieldDetailsList,
         path: Path,
         items: Sequence[Any],
         position_context: Any,
     ) -> Any:
         """Each object of a list completed; an item's error handled at the item, as graphql-core does."""
-        item_type = basic.item_type
+        item_type = completion.item_type
         assert item_type is not None
         is_awaitable = self.is_awaitable
         completed: list[Any] = []
@@ -355,7 +428,7 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                     continue
                 item_path = path.add_key(index, None)
                 try:
-                    result = self._object(basic, field_group, item_path, item, position_context)
+                    result = self._object(completion, field_group, item_path, item, position_context)
                 except Exception as raw_error:
                     self.handle_field_error(raw_error, item_type, field_group, item_path)
                     completed.append(None)

@@ -96,6 +96,20 @@ class Card:
         await asyncio.sleep(0)
         return self.count * 2
 
+    # the same shapes returned by resolvers (graphql-core's ``complete_value``)
+    @strawberry.field
+    def owner_by_resolver(self) -> Owner | None:
+        return self.maybe_owner
+
+    @strawberry.field
+    async def tags_later(self) -> list[Tag]:
+        await asyncio.sleep(0)
+        return self.bad_tags
+
+    @strawberry.field
+    def words_by_resolver(self) -> list[str]:
+        return self.words
+
 
 def _tag(name: str, strict: Any = "s") -> Tag:
     return Tag(name=name, weight=0.5, strict=strict)
@@ -252,6 +266,11 @@ DOCUMENTS = [
     " fragment More on Card { tags { laterName } }",
     "{ firstCard { tags @include(if: true) { name } owner @skip(if: false) { handle } } }",
     "{ firstCard { owner { __typename handle } tags { __typename } } }",
+    "{ cards { ownerByResolver { handle } } }",  # an object of another type, from a resolver
+    "{ cards { tagsLater { name strict } } }",  # awaited, then a null in a non-null field of an item
+    "{ cards { tagsLater { name } } }",  # awaited, then an object is_type_of refuses
+    "{ firstCard { tagsLater { name laterName } wordsByResolver } }",
+    "{ cards { wordsByResolver } }",  # a null item in a list of non-null strings, from a resolver
 ]
 
 
@@ -298,8 +317,8 @@ def test_only_basic_fields_are_completed_directly() -> None:
     # not the resolvers, the permission-guarded field, nor the interface-typed one
     basic = "badTags brokenCount brokenName count gapTags looseTags maybeOwner mood name note numbers owner"
     assert sorted(card) == [*basic.split(), "ratio", "tags", "tally", "when", "words"]
-    assert card["tags"].is_type_of is not None  # strawberry's own check, for a type with an interface
-    assert card["owner"].is_type_of is None
+    assert card["tags"].completion.is_type_of is not None  # strawberry's, for a type with an interface
+    assert card["owner"].completion.is_type_of is None
     assert sorted(basic_fields(type_map["Tag"])) == ["name", "strict", "weight"]
 
 
@@ -320,6 +339,24 @@ async def test_basic_object_fields_skip_graphql_cores_field_execution(
         "firstCard": {"owner": {"handle": "ann", "tags": [{"name": "x"}, {"name": "y"}]}, "words": ["a", "b"]}
     }
     assert executed == ["firstCard"]  # the root resolver only
+
+
+async def test_resolved_objects_skip_graphql_cores_object_completion(monkeypatch: pytest.MonkeyPatch) -> None:
+    completed: list[str] = []
+    original = BasicFieldExecutor.complete_object_value
+
+    def counting(self: BasicFieldExecutor, return_type: Any, *rest: Any) -> Any:
+        completed.append(return_type.name)
+        return original(self, return_type, *rest)
+
+    monkeypatch.setattr(BasicFieldExecutor, "complete_object_value", counting)
+    result = await _schema(fast=True).execute("{ firstCard { name tagsLater { name } } cards { name } }")
+    assert not result.errors
+    assert result.data is not None and result.data["firstCard"]["tagsLater"] == [{"name": "p"}]
+    assert completed == []  # Card (from two resolvers) and the awaited Tags: all direct
+    plain = await _schema(fast=True).execute("{ firstCard { thing { name } } }")
+    assert plain.data == {"firstCard": {"thing": {"name": "thing"}}}
+    assert completed == ["Tag"]  # an interface-typed value: graphql-core's way
 
 
 async def test_a_resolve_hook_sees_every_field_so_the_fast_path_steps_aside() -> None:
