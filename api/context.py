@@ -52,10 +52,14 @@ class RequestContext:
     """Per-token cost budget in Redis (:mod:`api.graphql.cost_limits`); ``None`` without Redis."""
     client_address: str | None = None
     """The client's IP address: the budget key of anonymous requests."""
-    session_thumbnails: DataLoader[uuid.UUID, list[queries.ThumbnailRef]] = field(init=False)
+    session_thumbnails: DataLoader[tuple[uuid.UUID, ...], list[list[queries.ThumbnailRef]]] = field(
+        init=False
+    )
+    """The first thumbnails of a page of sessions (one key per page, ``(id,)`` for one session)."""
     session_first_assets: DataLoader[tuple[uuid.UUID, int], list[AssetView]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""
-    session_phases: DataLoader[uuid.UUID, list[Phase]] = field(init=False)
+    session_phases: DataLoader[tuple[uuid.UUID, ...], list[list[Phase]]] = field(init=False)
+    """The phases of a page of sessions (one key per page, ``(id,)`` for one session)."""
     parent_edges: DataLoader[tuple[uuid.UUID, ...], list[ParentEdge | None]] = field(init=False)
     """The edges to their parents of a page of images (one key per page, ``(id,)`` for one image): a
     request's pages are batched into one statement, without a future per image."""
@@ -101,12 +105,14 @@ class RequestContext:
             raise PermissionError("no authenticated user in this request")
         return self.principal.user_id
 
-    async def _load_thumbnails(self, session_ids: list[uuid.UUID]) -> list[list[queries.ThumbnailRef]]:
+    async def _load_thumbnails(
+        self, pages: list[tuple[uuid.UUID, ...]]
+    ) -> list[list[list[queries.ThumbnailRef]]]:
         async with self.session_factory() as db:
             found = await queries.thumbnails_of_sessions(
-                db, self.user_id, session_ids, SESSION_THUMBNAILS_MAX
+                db, self.user_id, _ids_of_pages(pages), SESSION_THUMBNAILS_MAX
             )
-        return [found[session_id] for session_id in session_ids]
+        return [[found[session_id] for session_id in page] for page in pages]
 
     async def _load_first_assets(self, keys: list[tuple[uuid.UUID, int]]) -> list[list[AssetView]]:
         found: dict[tuple[uuid.UUID, int], list[AssetView]] = {}
@@ -116,15 +122,14 @@ class RequestContext:
                 found.update({(session_id, limit): rows for session_id, rows in pages.items()})
         return [found[key] for key in keys]
 
-    async def _load_phases(self, session_ids: list[uuid.UUID]) -> list[list[Phase]]:
+    async def _load_phases(self, pages: list[tuple[uuid.UUID, ...]]) -> list[list[list[Phase]]]:
         async with self.session_factory() as db:
-            found = await queries.phases_of_sessions(db, self.user_id, session_ids)
-        return [found[session_id] for session_id in session_ids]
+            found = await queries.phases_of_sessions(db, self.user_id, _ids_of_pages(pages))
+        return [[found[session_id] for session_id in page] for page in pages]
 
     async def _load_parent_edges(self, pages: list[tuple[uuid.UUID, ...]]) -> list[list[ParentEdge | None]]:
-        asset_ids = list(dict.fromkeys(asset_id for page in pages for asset_id in page))
         async with self.session_factory() as db:
-            found = await lineage_queries.parent_edges(db, self.user_id, asset_ids)
+            found = await lineage_queries.parent_edges(db, self.user_id, _ids_of_pages(pages))
         return [[found.get(asset_id) for asset_id in page] for page in pages]
 
     async def _load_children(self, keys: list[tuple[uuid.UUID, int]]) -> list[list[LineageLinkRow]]:
@@ -170,6 +175,15 @@ class RequestContext:
     async def _load_period_counts(self, keys: list[Periods]) -> list[dict[SessionPeriod, int]]:
         async with self.session_factory() as db:
             return [await period_queries.period_counts(db, self.user_id, periods) for periods in keys]
+
+
+def _ids_of_pages(pages: list[tuple[uuid.UUID, ...]]) -> list[uuid.UUID]:
+    """Every id of a batch of page keys once, in first-seen order.
+
+    Page-keyed loaders take one key per page (a tuple of ids) rather than one per item: a page of
+    100 images or 20 cards costs one future instead of one each, and a request's pages still share
+    one statement."""
+    return list(dict.fromkeys(item for page in pages for item in page))
 
 
 def _by_second(keys: list[tuple[uuid.UUID, int]]) -> dict[int, list[uuid.UUID]]:

@@ -353,7 +353,8 @@ class Session(Node):
         return cast(list[Thumbnail], self._load_thumbnails(info, first))
 
     async def _load_thumbnails(self, info: Info[RequestContext, None], first: int) -> list[Thumbnail]:
-        return _thumbnails(info, await info.context.session_thumbnails.load(self.row.id), first)
+        (refs,) = await info.context.session_thumbnails.load((self.row.id,))
+        return _thumbnails(info, refs, first)
 
     @strawberry.field(description="Whether the session is large enough for an AI reflection")
     def reflection_eligibility(self, info: Info[RequestContext, None]) -> ReflectionEligibility:
@@ -377,7 +378,8 @@ class Session(Node):
         return cast(list[Phase], self._load_phases(info))
 
     async def _load_phases(self, info: Info[RequestContext, None]) -> list[Phase]:
-        return [Phase.from_row(phase) for phase in await info.context.session_phases.load(self.row.id)]
+        (rows,) = await info.context.session_phases.load((self.row.id,))
+        return [Phase.from_row(phase) for phase in rows]
 
     @strawberry.field(description="The session's images in stream order (generation time, then file order)")
     async def assets(
@@ -485,12 +487,12 @@ async def _card_parts(
 ) -> tuple[dict[uuid.UUID, list[queries.ThumbnailRef]] | None, dict[uuid.UUID, list[PhaseRow]] | None]:
     """The thumbnails and phases of a page of sessions, each loaded (one batch, concurrently) only when
     the page selects it, so every session of the page resolves them synchronously."""
-    ids = [row.id for row in rows]
+    ids = tuple(row.id for row in rows)
     want_thumbnails = bool(ids) and selects(info, ("edges", "node", "thumbnails"))
     want_phases = bool(ids) and selects(info, ("edges", "node", "phases"))
     thumbnails, phases = await asyncio.gather(
-        info.context.session_thumbnails.load_many(ids) if want_thumbnails else _nothing(),
-        info.context.session_phases.load_many(ids) if want_phases else _nothing(),
+        info.context.session_thumbnails.load(ids) if want_thumbnails else _nothing(),
+        info.context.session_phases.load(ids) if want_phases else _nothing(),
     )
     return (
         None if thumbnails is None else dict(zip(ids, thumbnails, strict=True)),
