@@ -33,8 +33,14 @@ Invariants:
 - once sub-selections run, their errors are handled as graphql-core handles them
   (``handle_field_error`` at the item, then at the field: a null where allowed, else propagated),
   and awaitables are gathered the way ``execute_fields`` and ``complete_iterable_value`` gather them;
-- the response keeps the selection's order; every other field (resolvers, ``__typename``) is executed
-  by graphql-core's ``execute_field`` unchanged.
+- a *plain resolver* — synchronous, no arguments, no field extensions (so no permission classes), no
+  exception handler, taking ``self`` and/or ``info`` only — is called directly with the arguments
+  strawberry's wrapper would pass (the source, an ``Info`` of the schema's class around the same
+  resolve info), then completed as ``execute_field`` completes it (an awaitable it returns is
+  awaited the same way); strawberry's wrapper would convert no argument, run no extension and
+  handle no exception for it;
+- the response keeps the selection's order; every other field (async resolvers, resolvers with
+  arguments, ``__typename``) is executed by graphql-core's ``execute_field`` unchanged.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from typing import Any, cast
 from graphql import (
     GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLField,
     GraphQLFloat,
     GraphQLID,
     GraphQLInt,
@@ -63,12 +70,14 @@ from graphql import (
     GraphQLString,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.executor import to_nodes
 from graphql.execution.middleware import MiddlewareManager
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+from strawberry.types.info import Info
 
 # values that can never be awaitable: checked by class before asking the costlier awaitable test
 _PLAIN_VALUES: frozenset[type] = frozenset({str, int, float, bool, datetime, date})
@@ -186,20 +195,66 @@ def _basic_field(field_def: Any) -> BasicField | None:
     return BasicField(definition.default_resolver, definition.python_name, completion)
 
 
-# per object type of a live schema: field name → its direct completion (absent: the ordinary way)
-_BASIC: weakref.WeakKeyDictionary[GraphQLObjectType, dict[str, BasicField]] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True, slots=True)
+class PlainResolver:
+    """A synchronous resolver without arguments, extensions or exception handlers, called directly:
+    ``function(source, info=Info)`` as strawberry would call it, then completed as graphql-core
+    completes a resolver's value."""
+
+    field_def: GraphQLField
+    definition: StrawberryField
+    function: Callable[..., Any]
+    takes_source: bool
+    """The resolver is a method: the source is its first argument (``self``)."""
+    info_name: str | None
+    """The name of its ``Info`` parameter, if it has one."""
+    info_class: type[Info]
+    """The schema's ``Info`` class (its config's)."""
 
 
-def basic_fields(parent_type: GraphQLObjectType) -> dict[str, BasicField]:
-    """The basic fields of ``parent_type``, computed once per type object."""
-    fields = _BASIC.get(parent_type)
+def _plain_resolver(field_def: GraphQLField, strawberry_schema: Any) -> PlainResolver | None:
+    """The direct call of a field's resolver, or ``None`` when strawberry's wrapper must call it."""
+    definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or definition.base_resolver is None:
+        return None
+    resolver = definition.base_resolver
+    if definition.is_async or definition.extensions or definition.arguments or field_def.args:
+        return None
+    if resolver.root_parameter is not None or resolver.parent_parameter is not None:
+        return None
+    converter = getattr(strawberry_schema, "schema_converter", None)
+    if converter is None or converter._get_field_exception_handlers(definition):
+        return None
+    function = resolver.wrapped_func
+    if not callable(function):  # a staticmethod or classmethod object not bound by strawberry
+        return None
+    info = resolver.info_parameter
+    return PlainResolver(
+        field_def=field_def,
+        definition=definition,
+        function=function,
+        takes_source=resolver.self_parameter is not None,
+        info_name=None if info is None else info.name,
+        info_class=strawberry_schema.config.info_class,
+    )
+
+
+FastField = BasicField | PlainResolver
+
+# per object type of a live schema: field name → its fast way (absent: graphql-core's execute_field)
+_FAST: weakref.WeakKeyDictionary[GraphQLObjectType, dict[str, FastField]] = weakref.WeakKeyDictionary()
+
+
+def fast_fields(parent_type: GraphQLObjectType, strawberry_schema: Any) -> dict[str, FastField]:
+    """The basic fields and plain resolvers of ``parent_type``, computed once per type object."""
+    fields = _FAST.get(parent_type)
     if fields is None:
         fields = {}
         for name, field_def in parent_type.fields.items():
-            basic = _basic_field(field_def)
-            if basic is not None:
-                fields[name] = basic
-        _BASIC[parent_type] = fields
+            fast = _basic_field(field_def) or _plain_resolver(field_def, strawberry_schema)
+            if fast is not None:
+                fields[name] = fast
+        _FAST[parent_type] = fields
     return fields
 
 
@@ -215,8 +270,12 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        basics = basic_fields(parent_type) if _no_middleware(self.middleware_manager) else None
-        if not basics:
+        fast = (
+            fast_fields(parent_type, getattr(self.schema, "_strawberry_schema", None))
+            if _no_middleware(self.middleware_manager)
+            else None
+        )
+        if not fast:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -225,8 +284,21 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         try:
             for response_name, field_group in grouped_field_set.items():
-                basic = basics.get(field_group[0].node.name.value)
+                basic = fast.get(field_group[0].node.name.value)
                 if basic is not None and not field_group[0].node.directives:
+                    if isinstance(basic, PlainResolver):
+                        result = self._execute_plain(
+                            basic,
+                            parent_type,
+                            source_value,
+                            field_group,
+                            Path(path, response_name, parent_type.name),
+                            position_context,
+                        )
+                        results[response_name] = result
+                        if is_awaitable(result):
+                            awaitable_fields.append(response_name)
+                        continue
                     completion = basic.completion
                     if completion.leaf is not None and not completion.is_list:
                         value = self._read_leaf(basic, source_value)
@@ -287,6 +359,38 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                 if completed is not Undefined:
                     return completed
         return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _execute_plain(
+        self,
+        plain: PlainResolver,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_group: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """What ``execute_field`` does for this field, calling the resolver without strawberry's
+        wrapper (which would convert no argument, run no extension and handle no exception here)."""
+        return_type = plain.field_def.type
+        info = self.build_resolve_info(plain.field_def, to_nodes(field_group), parent_type, path)
+        try:
+            arguments: dict[str, Any] = {}
+            if plain.info_name is not None:
+                arguments[plain.info_name] = plain.info_class(_raw_info=info, _field=plain.definition)
+            result = (
+                plain.function(source, **arguments) if plain.takes_source else plain.function(**arguments)
+            )
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, field_group, info, path, result, position_context
+                )
+            completed = self.complete_value(return_type, field_group, info, path, result, position_context)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_group, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._awaited(completed, return_type, field_group, path)
+        return completed
 
     def _read_leaf(self, basic: BasicField, source: Any) -> Any:
         """The field's completed value, or ``Undefined`` when the ordinary path must take it."""

@@ -7,7 +7,7 @@ import enum
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import strawberry
@@ -15,7 +15,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.types import ExecutionResult, Info
 
-from api.graphql.basic_field_executor import BasicFieldExecutor, basic_fields
+from api.graphql.basic_field_executor import BasicField, BasicFieldExecutor, PlainResolver, fast_fields
 
 
 @strawberry.enum(description="A mood.")
@@ -110,6 +110,41 @@ class Card:
     def words_by_resolver(self) -> list[str]:
         return self.words
 
+    # resolvers of every kind, called directly or by strawberry's wrapper
+    @strawberry.field
+    def where(self, info: Info) -> str:
+        return f"{'.'.join(str(key) for key in info.path.as_list())} ({info.field_name}, {info.python_name})"
+
+    @strawberry.field
+    def times(self, factor: int = 2) -> int:
+        return self.count * factor
+
+    @strawberry.field
+    def by_root(root) -> str:  # strawberry passes the source as `root`
+        return root.name
+
+    @strawberry.field
+    def failing_now(self) -> str | None:
+        if self.count == 2:
+            raise ValueError("no luck with two")
+        return "fine"
+
+    @strawberry.field
+    def failing_strictly(self) -> str:
+        if self.count == 3:
+            raise ValueError("no luck with three")
+        return "fine"
+
+    @strawberry.field
+    def awaitable_later(self) -> int:
+        return cast(int, self._doubled())  # an awaitable from a plain resolver: graphql-core awaits it
+
+    async def _doubled(self) -> int:
+        await asyncio.sleep(0)
+        if self.count == 3:
+            raise ValueError("no luck later")
+        return self.count * 2
+
 
 def _tag(name: str, strict: Any = "s") -> Tag:
     return Tag(name=name, weight=0.5, strict=strict)
@@ -141,6 +176,24 @@ class CardRow:
 
     def shout(self) -> str:
         return self.name.upper()
+
+    def where(self, info: Info) -> str:
+        return Card.where(self, info)  # type: ignore[arg-type]
+
+    def times(self, factor: int = 2) -> int:
+        return self.count * factor
+
+    def failing_now(self) -> str | None:
+        return Card.failing_now(self)  # type: ignore[arg-type]
+
+    def failing_strictly(self) -> str:
+        return Card.failing_strictly(self)  # type: ignore[arg-type]
+
+    def awaitable_later(self) -> int:
+        return Card.awaitable_later(self)  # type: ignore[arg-type]
+
+    async def _doubled(self) -> int:
+        return await Card._doubled(self)  # type: ignore[arg-type]
 
 
 def _rows() -> list[CardRow]:
@@ -271,6 +324,11 @@ DOCUMENTS = [
     "{ cards { tagsLater { name } } }",  # awaited, then an object is_type_of refuses
     "{ firstCard { tagsLater { name laterName } wordsByResolver } }",
     "{ cards { wordsByResolver } }",  # a null item in a list of non-null strings, from a resolver
+    "{ cards { name where times byRoot } firstCard { where t: times(factor: 3) } }",
+    "{ cards { name failingNow } }",  # a resolver's error: a null where allowed
+    "{ cards { name failingStrictly } }",  # ... propagated from a non-null field
+    "{ cards { name awaitableLater } }",  # an awaitable from a plain resolver, failing for one card
+    "{ firstCard { awaitableLater where } }",
 ]
 
 
@@ -311,15 +369,31 @@ async def test_numbers_are_coerced_or_refused_as_strawberry_does(
     assert plain.errors  # the refusals are there to compare
 
 
-def test_only_basic_fields_are_completed_directly() -> None:
-    type_map = _schema(fast=True)._schema.type_map
-    card = basic_fields(type_map["Card"])
+def test_only_basic_fields_and_plain_resolvers_take_the_fast_path() -> None:
+    schema = _schema(fast=True)
+    type_map = schema._schema.type_map
+    card = fast_fields(type_map["Card"], schema)
+    basic = sorted(name for name, way in card.items() if isinstance(way, BasicField))
+    plain = sorted(name for name, way in card.items() if isinstance(way, PlainResolver))
     # not the resolvers, the permission-guarded field, nor the interface-typed one
-    basic = "badTags brokenCount brokenName count gapTags looseTags maybeOwner mood name note numbers owner"
-    assert sorted(card) == [*basic.split(), "ratio", "tags", "tally", "when", "words"]
-    assert card["tags"].completion.is_type_of is not None  # strawberry's, for a type with an interface
-    assert card["owner"].completion.is_type_of is None
-    assert sorted(basic_fields(type_map["Tag"])) == ["name", "strict", "weight"]
+    names = "badTags brokenCount brokenName count gapTags looseTags maybeOwner mood name note numbers owner"
+    assert basic == [*names.split(), "ratio", "tags", "tally", "when", "words"]
+    # not the async ones, one with an argument (`times`), one taking `root`, the guarded `secret`
+    assert plain == [
+        "awaitableLater",
+        "failingNow",
+        "failingStrictly",
+        "ownerByResolver",
+        "shout",
+        "where",
+        "wordsByResolver",
+    ]
+    tags = card["tags"]
+    owner = card["owner"]
+    assert isinstance(tags, BasicField) and isinstance(owner, BasicField)
+    assert tags.completion.is_type_of is not None  # strawberry's own check, for a type with an interface
+    assert owner.completion.is_type_of is None
+    assert sorted(fast_fields(type_map["Tag"], schema)) == ["name", "strict", "weight"]
 
 
 async def test_basic_object_fields_skip_graphql_cores_field_execution(
@@ -338,7 +412,9 @@ async def test_basic_object_fields_skip_graphql_cores_field_execution(
     assert result.data == {
         "firstCard": {"owner": {"handle": "ann", "tags": [{"name": "x"}, {"name": "y"}]}, "words": ["a", "b"]}
     }
-    assert executed == ["firstCard"]  # the root resolver only
+    assert executed == []  # not even `firstCard`, a plain resolver called directly
+    await _schema(fast=True).execute("{ firstCard { later times } }")
+    assert executed == ["later", "times"]  # an async resolver, one with an argument: graphql-core's way
 
 
 async def test_resolved_objects_skip_graphql_cores_object_completion(monkeypatch: pytest.MonkeyPatch) -> None:
