@@ -15,7 +15,9 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import Executable
 
+from catalog.driver_reads import DriverRead
 from catalog.models import Asset
 
 
@@ -54,6 +56,11 @@ ASSET_VIEW_COLUMNS = [getattr(Asset, name) for name in AssetView._fields]
 """The ``assets`` columns of an :class:`AssetView`, in order: ``select(*ASSET_VIEW_COLUMNS)``."""
 
 
-async def asset_views(session: AsyncSession, statement: Any, values: dict[str, Any]) -> list[AssetView]:
+async def asset_views(
+    session: AsyncSession, statement: DriverRead | Executable, values: dict[str, Any]
+) -> list[AssetView]:
+    """The rows of ``statement`` (a :class:`DriverRead` of a hot page, or a statement built per call)."""
     make = AssetView._make
+    if isinstance(statement, DriverRead):
+        return [make(row) for row in await statement.rows(session, values)]
     return [make(row) for row in (await session.execute(statement, values)).all()]

@@ -40,6 +40,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from catalog.assets.asset_views import ASSET_VIEW_COLUMNS, AssetView, asset_views
 from catalog.assets.span_rows import SpanAsset
+from catalog.driver_reads import DriverRead
 from catalog.models import Asset, LineageEdge, Phase, Session
 from catalog.sql_types import UUID_ARRAY
 
@@ -110,19 +111,22 @@ async def session_count(session: AsyncSession, user_id: uuid.UUID) -> int:
 
 
 _STREAM_ORDER = (Asset.created_at, _counter_key, _name_key, Asset.id)
-_SESSION_ASSETS = (
+_SESSION_ASSETS_SELECT = (
     select(*ASSET_VIEW_COLUMNS)
     .where(Asset.user_id == bindparam("user_id"), Asset.session_id == bindparam("session_id"))
     .order_by(*_STREAM_ORDER)
     .limit(bindparam("rows"))
 )
-_SESSION_ASSETS_AFTER = _SESSION_ASSETS.where(
-    tuple_(*_STREAM_ORDER)
-    > tuple_(
-        bindparam("after_created_at"),
-        bindparam("after_counter"),
-        bindparam("after_name"),
-        bindparam("after_id"),
+_SESSION_ASSETS = DriverRead(_SESSION_ASSETS_SELECT)
+_SESSION_ASSETS_AFTER = DriverRead(
+    _SESSION_ASSETS_SELECT.where(
+        tuple_(*_STREAM_ORDER)
+        > tuple_(
+            bindparam("after_created_at"),
+            bindparam("after_counter"),
+            bindparam("after_name"),
+            bindparam("after_id"),
+        )
     )
 )
 
@@ -168,7 +172,7 @@ def _ranked_in_sessions(*, with_thumbnail: bool) -> Subquery:
 
 
 _WITH_THUMBNAIL = _ranked_in_sessions(with_thumbnail=True)
-_FIRST_THUMBNAILS = (
+_FIRST_THUMBNAILS = DriverRead(
     select(_WITH_THUMBNAIL.c.session_id, _WITH_THUMBNAIL.c.id, _WITH_THUMBNAIL.c.thumbnail_sha256)
     .where(_WITH_THUMBNAIL.c.position <= bindparam("per_session"))
     .order_by(_WITH_THUMBNAIL.c.session_id, _WITH_THUMBNAIL.c.position)
@@ -183,13 +187,13 @@ async def thumbnails_of_sessions(
     if not session_ids:
         return found
     values = {"user_id": user_id, "session_ids": list(session_ids), "per_session": per_session}
-    for session_id, asset_id, sha in await session.execute(_FIRST_THUMBNAILS, values):
+    for session_id, asset_id, sha in await _FIRST_THUMBNAILS.rows(session, values):
         found[session_id].append(ThumbnailRef(asset_id, user_id, sha))
     return found
 
 
 _ANY_ASSET = _ranked_in_sessions(with_thumbnail=False)
-_FIRST_ASSETS = (
+_FIRST_ASSETS = DriverRead(
     select(*ASSET_VIEW_COLUMNS)
     .join(_ANY_ASSET, _ANY_ASSET.c.id == Asset.id)
     .where(_ANY_ASSET.c.position <= bindparam("per_session"))

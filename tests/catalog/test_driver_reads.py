@@ -1,0 +1,76 @@
+"""Hot reads on the asyncpg driver give SQLAlchemy's rows, see a transaction's own writes, and are counted."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import Enum, any_, bindparam, event, literal, select
+from sqlalchemy.engine import Engine
+
+from catalog.database import SessionFactory, unit_of_work
+from catalog.driver_reads import DriverRead
+from catalog.models import User
+from catalog.sql_types import UUID_ARRAY
+
+_USERS = DriverRead(
+    select(User.id, User.handle, User.created_at, literal(7).label("seven"))
+    .where(User.id == any_(bindparam("ids", type_=UUID_ARRAY)))
+    .order_by(User.handle)
+)
+
+
+async def _add_users(factory: SessionFactory, *handles: str) -> list[uuid.UUID]:
+    async with unit_of_work(factory) as db:
+        users = [User(handle=handle) for handle in handles]
+        db.add_all(users)
+        await db.flush()
+        return [user.id for user in users]
+
+
+async def test_driver_rows_are_sqlalchemys_rows(session_factory: SessionFactory) -> None:
+    ids = await _add_users(session_factory, "ann", "bo")
+    async with session_factory() as db:
+        driven = await _USERS.rows(db, {"ids": ids})
+        assert not db.in_transaction()  # the session lent its engine only
+    async with session_factory() as db:
+        expected = (await db.execute(_USERS.statement, {"ids": ids})).all()
+    assert [tuple(row) for row in driven] == [tuple(row) for row in expected]
+    assert [row[1] for row in driven] == ["ann", "bo"] and driven[0][
+        3
+    ] == 7  # a literal bound at compile time
+    assert all(isinstance(row[0], uuid.UUID) and row[0] in ids for row in driven)  # equal, same hash
+
+
+async def test_inside_a_transaction_the_read_sees_its_writes(session_factory: SessionFactory) -> None:
+    async with unit_of_work(session_factory) as db:
+        user = User(handle="not-yet-committed")
+        db.add(user)
+        await db.flush()
+        rows = await _USERS.rows(db, {"ids": [user.id]})
+        assert [row[1] for row in rows] == ["not-yet-committed"]
+        await db.rollback()
+    async with session_factory() as db:
+        assert await _USERS.rows(db, {"ids": [user.id]}) == []
+
+
+async def test_driver_reads_are_announced_to_statement_listeners(session_factory: SessionFactory) -> None:
+    ids = await _add_users(session_factory, "cy")
+    seen: list[tuple[str, Any]] = []
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        async with session_factory() as db:
+            await _USERS.rows(db, {"ids": ids})
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert seen == [(_USERS.sql, _USERS.arguments({"ids": ids}))]
+
+
+def test_a_statement_needing_result_processing_is_refused() -> None:
+    with pytest.raises(ValueError, match="result processing"):
+        DriverRead(select(literal("a", type_=Enum("a", "b", name="letters", native_enum=False))))
