@@ -20,11 +20,12 @@ from api.thumbnail_urls import ThumbnailSigner
 from catalog.accounts.service import AuthenticatedPrincipal
 from catalog.assets.asset_views import AssetView
 from catalog.database import SessionFactory
-from catalog.models import Phase, Session
+from catalog.models import Session
 from catalog.search.query_embedding import QueryEmbedder
 from catalog.sessions import lineage_queries, period_queries, queries
 from catalog.sessions.lineage_queries import LineageLinkRow, ParentEdge, SessionLineagePage
 from catalog.sessions.periods import Periods, SessionPeriod
+from catalog.sessions.session_views import PhaseView
 from catalog.settings import AtelierSettings
 from reflection import service as reflections
 from reflection.models import Reflection
@@ -58,7 +59,7 @@ class RequestContext:
     """The first thumbnails of a page of sessions (one key per page, ``(id,)`` for one session)."""
     session_first_assets: DataLoader[tuple[uuid.UUID, int], list[AssetView]] = field(init=False)
     """First page (``limit + 1`` rows) of a session's assets, batched across sessions."""
-    session_phases: DataLoader[tuple[uuid.UUID, ...], list[list[Phase]]] = field(init=False)
+    session_phases: DataLoader[tuple[uuid.UUID, ...], list[list[PhaseView]]] = field(init=False)
     """The phases of a page of sessions (one key per page, ``(id,)`` for one session)."""
     parent_edges: DataLoader[tuple[uuid.UUID, ...], list[ParentEdge | None]] = field(init=False)
     """The edges to their parents of a page of images (one key per page, ``(id,)`` for one image): a
@@ -122,7 +123,7 @@ class RequestContext:
                 found.update({(session_id, limit): rows for session_id, rows in pages.items()})
         return [found[key] for key in keys]
 
-    async def _load_phases(self, pages: list[tuple[uuid.UUID, ...]]) -> list[list[list[Phase]]]:
+    async def _load_phases(self, pages: list[tuple[uuid.UUID, ...]]) -> list[list[list[PhaseView]]]:
         async with self.session_factory() as db:
             found = await queries.phases_of_sessions(db, self.user_id, _ids_of_pages(pages))
         return [[found[session_id] for session_id in page] for page in pages]

@@ -16,8 +16,9 @@ from strawberry.types import Info
 from api.context import RequestContext
 from api.graphql.pagination import InvalidArgument, check_page_size
 from api.graphql.types import Asset, Session
-from catalog.models import Session as SessionRow
+from catalog.models import Session as SessionModel
 from catalog.search import service
+from catalog.sessions.session_views import SessionView
 from catalog.text_values import text_problem
 
 SEARCH_TEXT_MAX_CHARS = 500
@@ -130,7 +131,7 @@ async def viewer_search(info: Info[RequestContext, None], text: str, first: int)
 
 
 async def session_similar_sessions(
-    info: Info[RequestContext, None], session: SessionRow, first: int
+    info: Info[RequestContext, None], session: SessionModel | SessionView, first: int
 ) -> SimilarSessions:
     limit = check_page_size(first)
     context = info.context

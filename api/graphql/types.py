@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -62,10 +63,11 @@ from api.graphql.reflections import (
 from api.graphql.selection import selects
 from catalog.assets.asset_views import AssetView
 from catalog.models import Asset as AssetModel
-from catalog.models import Phase as PhaseRow
-from catalog.models import Session as SessionRow
+from catalog.models import Phase as PhaseModel
+from catalog.models import Session as SessionModel
 from catalog.sessions import lineage_queries, queries
 from catalog.sessions.lineage_queries import ParentEdge
+from catalog.sessions.session_views import PhaseView, SessionView
 
 if TYPE_CHECKING:  # these modules build on the types here; the schema resolves them lazily
     from api.graphql.gallery import AssetFilter, GalleryConnection
@@ -79,6 +81,9 @@ _FIRST = f"Page size, 1–{PAGE_SIZE_MAX}"
 _AFTER = "The endCursor of the previous page, unchanged; omit for the first page"
 
 AssetRow = AssetModel | AssetView
+SessionRow = SessionModel | SessionView
+"""A session as the ORM reads it, or as a page reads it (same attribute names)."""
+PhaseRow = PhaseModel | PhaseView
 """What backs a GraphQL ``Asset``: an ORM row, or the plain tuple the pages of images read."""
 
 
@@ -483,7 +488,7 @@ def _thumbnails(
 
 
 async def _card_parts(
-    info: Info[RequestContext, None], rows: list[SessionRow]
+    info: Info[RequestContext, None], rows: Sequence[SessionRow]
 ) -> tuple[dict[uuid.UUID, list[queries.ThumbnailRef]] | None, dict[uuid.UUID, list[PhaseRow]] | None]:
     """The thumbnails and phases of a page of sessions, each loaded (one batch, concurrently) only when
     the page selects it, so every session of the page resolves them synchronously."""

@@ -34,6 +34,7 @@ from catalog.search.candidates import (
 from catalog.search.query_embedding import QueryEmbedder
 from catalog.search.ranking import RankedHits, rank_hits
 from catalog.sessions import queries
+from catalog.sessions.session_views import SessionView
 
 EMBEDDINGS_OFF = "prompt embeddings are switched off on this server (ATELIER_PROMPT_EMBEDDINGS=false)"
 NO_EMBEDDINGS_YET = (
@@ -98,7 +99,7 @@ async def search_library(
 
 
 async def similar_sessions(
-    factory: SessionFactory, user_id: uuid.UUID, session: Session, *, first: int
+    factory: SessionFactory, user_id: uuid.UUID, session: Session | SessionView, *, first: int
 ) -> SearchOutcome:
     """The user's ``first`` other sessions nearest to ``session`` (assets: always empty).
 

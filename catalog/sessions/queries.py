@@ -42,6 +42,7 @@ from catalog.assets.asset_views import ASSET_VIEW_COLUMNS, AssetView, asset_view
 from catalog.assets.span_rows import SpanAsset
 from catalog.driver_reads import DriverRead
 from catalog.models import Asset, LineageEdge, Phase, Session
+from catalog.sessions.session_views import PHASE_VIEW_COLUMNS, SESSION_VIEW_COLUMNS, PhaseView, SessionView
 from catalog.sql_types import UUID_ARRAY
 
 _Owned = TypeVar("_Owned", Session, Asset)
@@ -81,25 +82,29 @@ def asset_key(row: Asset | SpanAsset | AssetView) -> AssetKey:
     return AssetKey(row.created_at, counter, row.file_name or "", row.id)
 
 
-_SESSIONS_NEWEST_FIRST = (
-    select(Session)
+_SESSIONS_NEWEST_FIRST_SELECT = (
+    select(*SESSION_VIEW_COLUMNS)
     .where(Session.user_id == bindparam("user_id"))
     .order_by(Session.started_at.desc(), Session.id.desc())
     .limit(bindparam("rows"))
 )
-_SESSIONS_AFTER = _SESSIONS_NEWEST_FIRST.where(
-    tuple_(Session.started_at, Session.id) < tuple_(bindparam("after_started_at"), bindparam("after_id"))
+_SESSIONS_NEWEST_FIRST = DriverRead(_SESSIONS_NEWEST_FIRST_SELECT)
+_SESSIONS_AFTER = DriverRead(
+    _SESSIONS_NEWEST_FIRST_SELECT.where(
+        tuple_(Session.started_at, Session.id) < tuple_(bindparam("after_started_at"), bindparam("after_id"))
+    )
 )
 
 
 async def session_page(
     session: AsyncSession, user_id: uuid.UUID, *, limit: int, after: SessionKey | None
-) -> list[Session]:
+) -> list[SessionView]:
     values: dict[str, object] = {"user_id": user_id, "rows": limit + 1}
-    if after is None:
-        return list(await session.scalars(_SESSIONS_NEWEST_FIRST, values))
-    values |= {"after_started_at": after.started_at, "after_id": after.id}
-    return list(await session.scalars(_SESSIONS_AFTER, values))
+    if after is not None:
+        values |= {"after_started_at": after.started_at, "after_id": after.id}
+    read = _SESSIONS_NEWEST_FIRST if after is None else _SESSIONS_AFTER
+    make = SessionView._make
+    return [make(row) for row in await read.rows(session, values)]
 
 
 async def session_by_id(session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID) -> Session | None:
@@ -218,8 +223,8 @@ async def first_assets_of_sessions(
     return found
 
 
-_PHASES_OF_SESSIONS = (
-    select(Phase)
+_PHASES_OF_SESSIONS = DriverRead(
+    select(*PHASE_VIEW_COLUMNS)
     .join(Session, Session.id == Phase.session_id)
     .where(Session.user_id == bindparam("user_id"), Phase.session_id == any_(_ids("session_ids")))
     .order_by(Phase.session_id, Phase.ordinal)
@@ -228,12 +233,14 @@ _PHASES_OF_SESSIONS = (
 
 async def phases_of_sessions(
     session: AsyncSession, user_id: uuid.UUID, session_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Phase]]:
-    found: dict[uuid.UUID, list[Phase]] = {session_id: [] for session_id in session_ids}
+) -> dict[uuid.UUID, list[PhaseView]]:
+    found: dict[uuid.UUID, list[PhaseView]] = {session_id: [] for session_id in session_ids}
     if not session_ids:
         return found
     values = {"user_id": user_id, "session_ids": list(session_ids)}
-    for phase in await session.scalars(_PHASES_OF_SESSIONS, values):
+    make = PhaseView._make
+    for row in await _PHASES_OF_SESSIONS.rows(session, values):
+        phase = make(row)
         found[phase.session_id].append(phase)
     return found
 
