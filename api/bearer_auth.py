@@ -15,7 +15,7 @@ from __future__ import annotations
 from starlette.requests import HTTPConnection
 
 from catalog.accounts.service import AuthenticatedPrincipal, authenticate
-from catalog.database import SessionFactory, unit_of_work
+from catalog.database import SessionFactory
 
 
 def bearer_token(header: str) -> str | None:
@@ -46,5 +46,9 @@ async def _look_up(factory: SessionFactory, request: HTTPConnection) -> Authenti
     token = bearer_token(request.headers.get("authorization", ""))
     if token is None:
         return None
-    async with unit_of_work(factory) as db:
-        return await authenticate(db, token)
+    # no transaction for the lookup (a read on the driver); one only when the token's last-used
+    # time is written (at most once per granularity), committed here
+    async with factory() as db:
+        principal = await authenticate(db, token)
+        await db.commit()
+    return principal

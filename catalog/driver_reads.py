@@ -15,7 +15,8 @@ Invariants:
   inside a session's transaction the statement runs on that transaction instead;
 - parameters are processed as SQLAlchemy would (its bind processors, computed once); result values
   are asyncpg's own: a statement whose result columns need a SQLAlchemy result processor is refused
-  when built, except ``Numeric`` (asyncpg already returns ``Decimal``); ``json``/``jsonb`` columns are
+  when built, except ``Numeric`` (asyncpg already returns ``Decimal``) and arrays of plain items
+  (asyncpg returns lists); ``json``/``jsonb`` columns are
   decoded by the codec SQLAlchemy installs on every connection (``decode_json_column``);
 - uuids come back as asyncpg's ``UUID``, a subclass of :class:`uuid.UUID` (equal, same hash);
 - the engine's ``before_cursor_execute`` listeners see each statement (without a cursor or an
@@ -28,13 +29,19 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from asyncpg import Record
-from sqlalchemy import Numeric, Select
+from sqlalchemy import ARRAY, Numeric, Select
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 _DIALECT = PGDialect_asyncpg()
-_HARMLESS_RESULT_TYPES = (Numeric,)
-"""Result types whose SQLAlchemy processor only re-makes what asyncpg already returns."""
+
+
+def _harmless(column_type: Any) -> bool:
+    """Whether SQLAlchemy's result processor of ``column_type`` only re-makes what asyncpg returns:
+    ``Numeric`` (asyncpg gives ``Decimal``), an ``ARRAY`` of items needing no processing (a list)."""
+    if isinstance(column_type, Numeric):
+        return True
+    return isinstance(column_type, ARRAY) and column_type.item_type.result_processor(_DIALECT, None) is None
 
 
 class DriverRead:
@@ -46,7 +53,7 @@ class DriverRead:
         for column in compiled._result_columns:
             column_type = column[3]
             processor = column_type.result_processor(_DIALECT, None)
-            if processor is not None and not isinstance(column_type, _HARMLESS_RESULT_TYPES):
+            if processor is not None and not _harmless(column_type):
                 raise ValueError(
                     f"column {column[0]!r} needs SQLAlchemy's result processing ({column_type!r})"
                 )

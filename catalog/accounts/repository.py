@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.driver_reads import DriverRead
 from catalog.models import ApiToken, User
 
 
@@ -50,17 +52,41 @@ async def insert_token(
     return token
 
 
-_TOKEN_WITH_USER = (
-    select(ApiToken, User)
+class TokenCredentials(NamedTuple):
+    """What authenticating a request reads of a token and its owner (a plain tuple, read on the driver)."""
+
+    token_id: uuid.UUID
+    secret_sha256: bytes
+    scopes: list[str]
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    user_id: uuid.UUID
+    user_handle: str
+    timezone: str
+
+
+_TOKEN_WITH_USER = DriverRead(
+    select(
+        ApiToken.id,
+        ApiToken.secret_sha256,
+        ApiToken.scopes,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        ApiToken.last_used_at,
+        User.id,
+        User.handle,
+        User.timezone,
+    )
     .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.prefix == bindparam("prefix"))
 )
-"""Every authenticated request runs it: built once, the prefix bound per call."""
+"""Every authenticated request runs it: compiled once, the prefix bound per call (``prefix`` is unique)."""
 
 
-async def token_with_user_by_prefix(session: AsyncSession, prefix: str) -> tuple[ApiToken, User] | None:
-    row = (await session.execute(_TOKEN_WITH_USER, {"prefix": prefix})).one_or_none()
-    return None if row is None else (row[0], row[1])
+async def token_with_user_by_prefix(session: AsyncSession, prefix: str) -> TokenCredentials | None:
+    rows = await _TOKEN_WITH_USER.rows(session, {"prefix": prefix})
+    return TokenCredentials._make(rows[0]) if rows else None
 
 
 async def mark_token_used(

@@ -265,22 +265,21 @@ async def authenticate(session: AsyncSession, plaintext: str) -> AuthenticatedPr
     prefix = prefix_of(plaintext)
     if prefix is None:
         return None
-    found = await repository.token_with_user_by_prefix(session, prefix)
-    if found is None:
+    token = await repository.token_with_user_by_prefix(session, prefix)
+    if token is None:
         return None
-    token, user = found
     now = datetime.now(UTC)
     if not token_matches(plaintext, token.secret_sha256) or token.revoked_at is not None:
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
-        await repository.mark_token_used(session, token.id, now, granularity=LAST_USED_GRANULARITY)
+        await repository.mark_token_used(session, token.token_id, now, granularity=LAST_USED_GRANULARITY)
     return AuthenticatedPrincipal(
-        user_id=user.id,
-        user_handle=user.handle,
-        timezone=user.timezone,
-        token_id=token.id,
+        user_id=token.user_id,
+        user_handle=token.user_handle,
+        timezone=token.timezone,
+        token_id=token.token_id,
         scopes=frozenset(token.scopes),
     )
 
