@@ -107,8 +107,18 @@ async def session_page(
     return [make(row) for row in await read.rows(session, values)]
 
 
-async def session_by_id(session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID) -> Session | None:
-    return await session.scalar(select(Session).where(Session.user_id == user_id, Session.id == session_id))
+_SESSION_BY_ID = DriverRead(
+    select(*SESSION_VIEW_COLUMNS).where(
+        Session.user_id == bindparam("user_id"), Session.id == bindparam("id")
+    )
+)
+
+
+async def session_by_id(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
+) -> SessionView | None:
+    rows = await _SESSION_BY_ID.rows(session, {"user_id": user_id, "id": session_id})
+    return SessionView._make(rows[0]) if rows else None
 
 
 async def session_count(session: AsyncSession, user_id: uuid.UUID) -> int:
