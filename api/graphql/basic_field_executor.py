@@ -33,10 +33,12 @@ Invariants:
 - once sub-selections run, their errors are handled as graphql-core handles them
   (``handle_field_error`` at the item, then at the field: a null where allowed, else propagated),
   and awaitables are gathered the way ``execute_fields`` and ``complete_iterable_value`` gather them;
-- a *plain resolver* — synchronous, no arguments, no field extensions (so no permission classes), no
-  exception handler, taking ``self`` and/or ``info`` only — is called directly with the arguments
-  strawberry's wrapper would pass (the source, an ``Info`` of the schema's class around the same
-  resolve info), then completed as ``execute_field`` completes it (an awaitable it returns is
+- a *plain resolver* — synchronous, no field extensions (so no permission classes), no exception
+  handler, taking ``self`` and/or ``info`` and arguments of plain scalar types only (``int``,
+  ``str``, ``float``, ``bool``, possibly optional: strawberry passes them as graphql-core coerced
+  them) — is called directly with the arguments strawberry's wrapper would pass (the source, an
+  ``Info`` of the schema's class around the same resolve info, the coerced arguments under their
+  Python names), then completed as ``execute_field`` completes it (an awaitable it returns is
   awaited the same way); strawberry's wrapper would convert no argument, run no extension and
   handle no exception for it;
 - the response keeps the selection's order; every other field (async resolvers, resolvers with
@@ -72,10 +74,12 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.execution.middleware import MiddlewareManager
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
@@ -210,6 +214,12 @@ class PlainResolver:
     """The name of its ``Info`` parameter, if it has one."""
     info_class: type[Info]
     """The schema's ``Info`` class (its config's)."""
+    argument_names: dict[str, str]
+    """GraphQL argument name → the resolver's parameter name (arguments of plain scalar types only)."""
+
+
+_PLAIN_ARGUMENT_TYPES: frozenset[object] = frozenset({int, str, float, bool})
+"""Argument types strawberry passes to a resolver as graphql-core coerced them (no conversion)."""
 
 
 def _plain_resolver(field_def: GraphQLField, strawberry_schema: Any) -> PlainResolver | None:
@@ -218,7 +228,7 @@ def _plain_resolver(field_def: GraphQLField, strawberry_schema: Any) -> PlainRes
     if not isinstance(definition, StrawberryField) or definition.base_resolver is None:
         return None
     resolver = definition.base_resolver
-    if definition.is_async or definition.extensions or definition.arguments or field_def.args:
+    if definition.is_async or definition.extensions:
         return None
     if resolver.root_parameter is not None or resolver.parent_parameter is not None:
         return None
@@ -228,6 +238,18 @@ def _plain_resolver(field_def: GraphQLField, strawberry_schema: Any) -> PlainRes
     function = resolver.wrapped_func
     if not callable(function):  # a staticmethod or classmethod object not bound by strawberry
         return None
+    argument_names: dict[str, str] = {}
+    for argument in definition.arguments:
+        argument_type = argument.type
+        if isinstance(argument_type, StrawberryOptional):
+            argument_type = argument_type.of_type
+        if argument_type not in _PLAIN_ARGUMENT_TYPES:
+            return None  # strawberry converts it (an input type, an enum, a list, a custom scalar)
+        argument_names[strawberry_schema.config.name_converter.get_graphql_name(argument)] = (
+            argument.python_name
+        )
+    if set(argument_names) != set(field_def.args):
+        return None
     info = resolver.info_parameter
     return PlainResolver(
         field_def=field_def,
@@ -236,6 +258,7 @@ def _plain_resolver(field_def: GraphQLField, strawberry_schema: Any) -> PlainRes
         takes_source=resolver.self_parameter is not None,
         info_name=None if info is None else info.name,
         info_class=strawberry_schema.config.info_class,
+        argument_names=argument_names,
     )
 
 
@@ -375,6 +398,16 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         info = self.build_resolve_info(plain.field_def, to_nodes(field_group), parent_type, path)
         try:
             arguments: dict[str, Any] = {}
+            if plain.argument_names:
+                details = field_group[0]
+                coerced = get_argument_values(
+                    plain.field_def,
+                    details.node,
+                    self.variable_values,
+                    details.fragment_variable_values,
+                    self.hide_suggestions,
+                )
+                arguments = {plain.argument_names[name]: value for name, value in coerced.items()}
             if plain.info_name is not None:
                 arguments[plain.info_name] = plain.info_class(_raw_info=info, _field=plain.definition)
             result = (

@@ -120,6 +120,10 @@ class Card:
         return self.count * factor
 
     @strawberry.field
+    def pick(self, mood: Mood, note: str | None = None) -> str:
+        return f"{self.name} {mood.value} {note}"
+
+    @strawberry.field
     def by_root(root) -> str:  # strawberry passes the source as `root`
         return root.name
 
@@ -325,6 +329,7 @@ DOCUMENTS = [
     "{ firstCard { tagsLater { name laterName } wordsByResolver } }",
     "{ cards { wordsByResolver } }",  # a null item in a list of non-null strings, from a resolver
     "{ cards { name where times byRoot } firstCard { where t: times(factor: 3) } }",
+    "{ cards { t1: times t2: times(factor: -5) p: pick(mood: BUSY) q: pick(mood: CALM, note: null) } }",
     "{ cards { name failingNow } }",  # a resolver's error: a null where allowed
     "{ cards { name failingStrictly } }",  # ... propagated from a non-null field
     "{ cards { name awaitableLater } }",  # an awaitable from a plain resolver, failing for one card
@@ -378,13 +383,14 @@ def test_only_basic_fields_and_plain_resolvers_take_the_fast_path() -> None:
     # not the resolvers, the permission-guarded field, nor the interface-typed one
     names = "badTags brokenCount brokenName count gapTags looseTags maybeOwner mood name note numbers owner"
     assert basic == [*names.split(), "ratio", "tags", "tally", "when", "words"]
-    # not the async ones, one with an argument (`times`), one taking `root`, the guarded `secret`
+    # not the async ones, one with an enum argument (`pick`), one taking `root`, the guarded `secret`
     assert plain == [
         "awaitableLater",
         "failingNow",
         "failingStrictly",
         "ownerByResolver",
         "shout",
+        "times",
         "where",
         "wordsByResolver",
     ]
@@ -413,8 +419,8 @@ async def test_basic_object_fields_skip_graphql_cores_field_execution(
         "firstCard": {"owner": {"handle": "ann", "tags": [{"name": "x"}, {"name": "y"}]}, "words": ["a", "b"]}
     }
     assert executed == []  # not even `firstCard`, a plain resolver called directly
-    await _schema(fast=True).execute("{ firstCard { later times } }")
-    assert executed == ["later", "times"]  # an async resolver, one with an argument: graphql-core's way
+    await _schema(fast=True).execute("{ firstCard { later times pick(mood: CALM) } }")
+    assert executed == ["later", "pick"]  # an async resolver, one with an enum argument: graphql-core's way
 
 
 async def test_resolved_objects_skip_graphql_cores_object_completion(monkeypatch: pytest.MonkeyPatch) -> None:
