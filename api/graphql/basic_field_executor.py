@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from math import isfinite
+from operator import attrgetter
 from typing import Any, cast
 
 from graphql import (
@@ -264,6 +265,22 @@ def _plain_resolver(field_def: GraphQLField, strawberry_schema: Any) -> PlainRes
 
 FastField = BasicField | PlainResolver
 
+
+@dataclass(frozen=True, slots=True)
+class SelectionPlan:
+    """How one collected selection of ``parent_type`` is executed, field by field (``None``: by
+    graphql-core's ``execute_field``), made once per selection and request (graphql-core collects a
+    list's items' sub-selection once, so every item shares it)."""
+
+    fields: GroupedFieldSet
+    """The selection itself (kept alive and compared by identity: the plan is found by its ``id``)."""
+    parent_type: GraphQLObjectType
+    steps: tuple[tuple[str, FieldDetailsList, FastField | None], ...]
+    read_leaves: Callable[[Any], tuple[Any, ...]] | None
+    """Every basic leaf's attribute read at once (``operator.attrgetter``, in the steps' order) when
+    each is read by ``getattr``; if it raises, each leaf is read on its own."""
+
+
 # per object type of a live schema: field name → its fast way (absent: graphql-core's execute_field)
 _FAST: weakref.WeakKeyDictionary[GraphQLObjectType, dict[str, FastField]] = weakref.WeakKeyDictionary()
 
@@ -285,6 +302,12 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, completing basic fields and the values of known shapes directly (see
     the module's invariants)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # per request: plain dicts (no weak references to make per lookup); the schema outlives it
+        self._plans: dict[int, SelectionPlan | None] = {}
+        self._completions: dict[GraphQLOutputType, Completion | None] = {}
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
@@ -293,56 +316,58 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        fast = (
-            fast_fields(parent_type, getattr(self.schema, "_strawberry_schema", None))
-            if _no_middleware(self.middleware_manager)
-            else None
-        )
-        if not fast:
+        plan = self._plans.get(id(grouped_field_set))
+        if plan is None or plan.fields is not grouped_field_set or plan.parent_type is not parent_type:
+            plan = self._plans[id(grouped_field_set)] = self._plan(parent_type, grouped_field_set)
+        if plan is None:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        leaf_values: tuple[Any, ...] | None = None
+        if plan.read_leaves is not None:
+            try:
+                leaf_values = plan.read_leaves(source_value)
+            except Exception:
+                leaf_values = None  # each leaf read on its own: the failing one goes the ordinary way
         results: dict[str, Any] = {}
         awaitable_fields: list[str] = []
         is_awaitable = self.is_awaitable
+        leaf_index = 0
         try:
-            for response_name, field_group in grouped_field_set.items():
-                basic = fast.get(field_group[0].node.name.value)
-                if basic is not None and not field_group[0].node.directives:
-                    if isinstance(basic, PlainResolver):
-                        result = self._execute_plain(
-                            basic,
-                            parent_type,
-                            source_value,
-                            field_group,
-                            Path(path, response_name, parent_type.name),
-                            position_context,
-                        )
-                        results[response_name] = result
-                        if is_awaitable(result):
-                            awaitable_fields.append(response_name)
-                        continue
-                    completion = basic.completion
+            for response_name, field_group, way in plan.steps:
+                if way.__class__ is BasicField:
+                    completion = way.completion
                     if completion.leaf is not None and not completion.is_list:
-                        value = self._read_leaf(basic, source_value)
+                        if leaf_values is None:
+                            value = self._read_leaf(way, source_value)
+                        else:
+                            value = self._leaf_value(completion, leaf_values[leaf_index])
+                            leaf_index += 1
                         if value is not Undefined:
                             results[response_name] = value  # a coerced leaf: never awaitable
                             continue
                     else:
                         result = self._complete_basic(
-                            basic,
-                            parent_type,
-                            source_value,
-                            path,
-                            response_name,
-                            field_group,
-                            position_context,
+                            way, parent_type, source_value, path, response_name, field_group, position_context
                         )
                         if result is not Undefined:
                             results[response_name] = result
                             if is_awaitable(result):
                                 awaitable_fields.append(response_name)
                             continue
+                elif way.__class__ is PlainResolver:
+                    result = self._execute_plain(
+                        way,
+                        parent_type,
+                        source_value,
+                        field_group,
+                        Path(path, response_name, parent_type.name),
+                        position_context,
+                    )
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+                    continue
                 result = self.execute_field(
                     parent_type,
                     source_value,
@@ -362,6 +387,41 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
         return _gathered_fields(results, awaitable_fields)
 
+    def _plan(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> SelectionPlan | None:
+        """How each field of this selection is executed; ``None`` when none takes a fast way (or
+        middleware must see every field)."""
+        if not _no_middleware(self.middleware_manager):
+            return None
+        fast = fast_fields(parent_type, getattr(self.schema, "_strawberry_schema", None))
+        steps: list[tuple[str, FieldDetailsList, FastField | None]] = []
+        leaf_attributes: list[str] = []
+        every_leaf_by_getattr = True
+        for response_name, field_group in grouped_field_set.items():
+            way = fast.get(field_group[0].node.name.value)
+            if way is not None and field_group[0].node.directives:
+                way = None
+            if isinstance(way, BasicField) and way.completion.leaf is not None and not way.completion.is_list:
+                leaf_attributes.append(way.attribute)
+                every_leaf_by_getattr = every_leaf_by_getattr and way.read is getattr
+            steps.append((response_name, field_group, way))
+        if all(way is None for _, _, way in steps):
+            return None
+        read_leaves: Callable[[Any], tuple[Any, ...]] | None = None
+        if leaf_attributes and every_leaf_by_getattr:
+            getter = attrgetter(*leaf_attributes)
+            read_leaves = getter if len(leaf_attributes) > 1 else lambda source: (getter(source),)
+        return SelectionPlan(grouped_field_set, parent_type, tuple(steps), read_leaves)
+
+    def _leaf_value(self, completion: Completion, value: Any) -> Any:
+        """A basic leaf's value (already read) completed, or ``Undefined`` for the ordinary way."""
+        if value is None:
+            return Undefined if completion.non_null else None
+        if completion.as_is(value):
+            return value
+        return self._coerced(completion, value)
+
     def complete_value(
         self,
         return_type: GraphQLOutputType,
@@ -374,7 +434,10 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         """graphql-core's completion, but a resolver's object, list of objects or leaf of a known
         shape is completed directly (errors raised to the caller exactly as graphql-core raises them)."""
         if result is not None and not isinstance(result, Exception):
-            completion = completion_of(return_type)
+            try:
+                completion = self._completions[return_type]
+            except KeyError:
+                completion = self._completions[return_type] = completion_of(return_type)
             if completion is not None and not field_details_list[0].node.directives:
                 completed = self._complete_direct(
                     completion, field_details_list, path, result, position_context
@@ -431,12 +494,7 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             value = basic.read(source, basic.attribute)
         except Exception:
             return Undefined
-        completion = basic.completion
-        if value is None:
-            return Undefined if completion.non_null else None
-        if completion.as_is(value):
-            return value
-        return self._coerced(completion, value)
+        return self._leaf_value(basic.completion, value)
 
     def _coerced(self, completion: Completion, value: Any) -> Any:
         """``value`` (not null) coerced by the leaf type, or ``Undefined``."""

@@ -346,21 +346,58 @@ async def test_same_data_and_errors_as_strawberry(document: str) -> None:
 
 
 async def test_basic_scalar_fields_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    read: list[str] = []
-    original = BasicFieldExecutor._read_leaf
+    executed: list[str] = []
+    original = BasicFieldExecutor.execute_field
 
-    def counting(self: BasicFieldExecutor, leaf: Any, source: Any) -> Any:
-        read.append(leaf.attribute)
-        return original(self, leaf, source)
+    def counting(self: BasicFieldExecutor, parent_type: Any, source: Any, group: Any, *rest: Any) -> Any:
+        executed.append(group[0].node.name.value)
+        return original(self, parent_type, source, group, *rest)
 
-    monkeypatch.setattr(BasicFieldExecutor, "_read_leaf", counting)
+    monkeypatch.setattr(BasicFieldExecutor, "execute_field", counting)
     result = await _schema(fast=True).execute("{ cards { name mood shout later } }")
-    assert read == ["name", "mood"] * 3  # not the resolvers
+    assert executed == ["later"] * 3  # only the async resolver: not the leaves, nor the plain `shout`
     assert not result.errors
-    read.clear()
+    executed.clear()
     guarded = await _schema(fast=True).execute("{ card { name secret } }")
-    assert read == ["name"]  # never the permission-guarded field, which still refuses
+    assert executed == ["secret"]  # the permission-guarded field goes the ordinary way, and refuses
     assert guarded.errors and guarded.errors[0].message == "Denied here."
+
+
+@strawberry.type
+class Shy:
+    name: str
+    count: int
+    note: str | None
+
+
+class ShyRow:
+    """A row one of whose attributes cannot be read."""
+
+    def __init__(self, row: CardRow) -> None:
+        self.name, self.count = row.name, row.count
+
+    @property
+    def note(self) -> str:
+        raise RuntimeError("no note here")
+
+
+@strawberry.type
+class ShyQuery:
+    @strawberry.field
+    def cards(self) -> list[Shy]:
+        return [ShyRow(row) for row in _rows()]  # type: ignore[misc]
+
+
+async def test_a_leaf_that_cannot_be_read_goes_the_ordinary_way() -> None:
+    """All leaves are read at once; when one read fails, each is read on its own (same errors)."""
+    document = "{ cards { name count note } }"
+    answers = [
+        await strawberry.Schema(query=ShyQuery, execution_context_class=context).execute(document)
+        for context in (None, BasicFieldExecutor)
+    ]
+    assert _answer(answers[1]) == _answer(answers[0])
+    assert answers[1].data == {"cards": [{"name": r.name, "count": r.count, "note": None} for r in _rows()]}
+    assert answers[1].errors and answers[1].errors[0].message == "no note here"
 
 
 @pytest.mark.parametrize("document", ["{ cards { name ratio } }", "{ cards { name tally } }"])
