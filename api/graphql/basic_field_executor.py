@@ -279,6 +279,10 @@ class SelectionPlan:
     read_leaves: Callable[[Any], tuple[Any, ...]] | None
     """Every basic leaf's attribute read at once (``operator.attrgetter``, in the steps' order) when
     each is read by ``getattr``; if it raises, each leaf is read on its own."""
+    leaves_only: bool
+    """Every field is a basic leaf read by ``read_leaves``: an object completes in one loop."""
+    any_fast: bool
+    """Some field takes a fast way (else graphql-core's ``execute_fields`` runs the selection)."""
 
 
 # per object type of a live schema: field name → its fast way (absent: graphql-core's execute_field)
@@ -305,7 +309,7 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # per request: plain dicts (no weak references to make per lookup); the schema outlives it
-        self._plans: dict[int, SelectionPlan | None] = {}
+        self._plans: dict[int, SelectionPlan] = {}
         self._completions: dict[GraphQLOutputType, Completion | None] = {}
 
     def execute_fields(
@@ -316,10 +320,8 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        plan = self._plans.get(id(grouped_field_set))
-        if plan is None or plan.fields is not grouped_field_set or plan.parent_type is not parent_type:
-            plan = self._plans[id(grouped_field_set)] = self._plan(parent_type, grouped_field_set)
-        if plan is None:
+        plan = self._plan_for(parent_type, grouped_field_set)
+        if not plan.any_fast:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -387,13 +389,18 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
         return _gathered_fields(results, awaitable_fields)
 
-    def _plan(
-        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
-    ) -> SelectionPlan | None:
-        """How each field of this selection is executed; ``None`` when none takes a fast way (or
-        middleware must see every field)."""
+    def _plan_for(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> SelectionPlan:
+        """The plan of this selection, made on first use in this request."""
+        plan = self._plans.get(id(grouped_field_set))
+        if plan is None or plan.fields is not grouped_field_set or plan.parent_type is not parent_type:
+            plan = self._plans[id(grouped_field_set)] = self._plan(parent_type, grouped_field_set)
+        return plan
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> SelectionPlan:
+        """How each field of this selection is executed (none a fast way when middleware must see
+        every field)."""
         if not _no_middleware(self.middleware_manager):
-            return None
+            return SelectionPlan(grouped_field_set, parent_type, (), None, leaves_only=False, any_fast=False)
         fast = fast_fields(parent_type, getattr(self.schema, "_strawberry_schema", None))
         steps: list[tuple[str, FieldDetailsList, FastField | None]] = []
         leaf_attributes: list[str] = []
@@ -406,13 +413,18 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                 leaf_attributes.append(way.attribute)
                 every_leaf_by_getattr = every_leaf_by_getattr and way.read is getattr
             steps.append((response_name, field_group, way))
-        if all(way is None for _, _, way in steps):
-            return None
         read_leaves: Callable[[Any], tuple[Any, ...]] | None = None
         if leaf_attributes and every_leaf_by_getattr:
             getter = attrgetter(*leaf_attributes)
             read_leaves = getter if len(leaf_attributes) > 1 else lambda source: (getter(source),)
-        return SelectionPlan(grouped_field_set, parent_type, tuple(steps), read_leaves)
+        return SelectionPlan(
+            grouped_field_set,
+            parent_type,
+            tuple(steps),
+            read_leaves,
+            leaves_only=read_leaves is not None and len(leaf_attributes) == len(steps),
+            any_fast=any(way is not None for _, _, way in steps),
+        )
 
     def _leaf_value(self, completion: Completion, value: Any) -> Any:
         """A basic leaf's value (already read) completed, or ``Undefined`` for the ordinary way."""
@@ -598,9 +610,39 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         object_type = completion.object_type
         assert object_type is not None
         grouped, defer_usages, _forbidden = self.collect_subfields(object_type, field_group)
+        if not defer_usages and position_context is None:  # what execute_fields would be given
+            plan = self._plan_for(object_type, grouped)
+            if plan.leaves_only:
+                completed = self._leaves_of(plan, value)
+                if completed is not Undefined:
+                    return completed
         return self.execute_collected_subfields(
             object_type, value, path, grouped, defer_usages, position_context
         )
+
+    def _leaves_of(self, plan: SelectionPlan, value: Any) -> Any:
+        """An object whose selection is basic leaves only, completed in one loop; ``Undefined`` when
+        any leaf must go the ordinary way (``execute_fields`` then reads them all again)."""
+        assert plan.read_leaves is not None
+        try:
+            values = plan.read_leaves(value)
+        except Exception:
+            return Undefined
+        completed: dict[str, Any] = {}
+        for (response_name, _group, way), leaf in zip(plan.steps, values, strict=True):
+            completion = cast(BasicField, way).completion
+            if leaf is None:
+                if completion.non_null:
+                    return Undefined
+                completed[response_name] = None
+            elif completion.as_is(leaf):
+                completed[response_name] = leaf
+            else:
+                coerced = self._coerced(completion, leaf)
+                if coerced is Undefined:
+                    return Undefined
+                completed[response_name] = coerced
+        return completed
 
     def _object_list(
         self,

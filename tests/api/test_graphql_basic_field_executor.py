@@ -489,3 +489,22 @@ async def test_a_resolve_hook_sees_every_field_so_the_fast_path_steps_aside() ->
     result = await _schema(fast=True, extensions=[Watch]).execute("{ card { name note } }")
     assert result.data == {"card": {"name": "second", "note": "a note"}}
     assert seen == ["card", "name", "note"]
+
+
+async def test_objects_of_basic_leaves_complete_without_executing_their_fields(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    executed: list[str] = []
+    original = BasicFieldExecutor.execute_fields
+
+    def counting(self: BasicFieldExecutor, parent_type: Any, *rest: Any) -> Any:
+        executed.append(parent_type.name)
+        return original(self, parent_type, *rest)
+
+    monkeypatch.setattr(BasicFieldExecutor, "execute_fields", counting)
+    result = await _schema(fast=True).execute("{ firstCard { tags { name weight } } }")
+    assert result.data == {"firstCard": {"tags": [{"name": n, "weight": 0.5} for n in ("a", "boom", "c")]}}
+    assert executed == ["Query", "Card"]  # not once per Tag: its selection is basic leaves only
+    executed.clear()
+    await _schema(fast=True).execute("{ firstCard { tags { name laterName } } }")
+    assert executed == ["Query", "Card", "Tag", "Tag", "Tag"]  # a resolver among them: field by field
