@@ -345,15 +345,21 @@ async def test_same_data_and_errors_as_strawberry(document: str) -> None:
     assert list(fast.data or {}) == list(plain.data or {})  # the selection's order is kept
 
 
-async def test_basic_scalar_fields_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    executed: list[str] = []
+@pytest.fixture
+def executed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the fields graphql-core's ``execute_field`` runs from now on, in order."""
+    names: list[str] = []
     original = BasicFieldExecutor.execute_field
 
     def counting(self: BasicFieldExecutor, parent_type: Any, source: Any, group: Any, *rest: Any) -> Any:
-        executed.append(group[0].node.name.value)
+        names.append(group[0].node.name.value)
         return original(self, parent_type, source, group, *rest)
 
     monkeypatch.setattr(BasicFieldExecutor, "execute_field", counting)
+    return names
+
+
+async def test_basic_scalar_fields_take_the_fast_path(executed: list[str]) -> None:
     result = await _schema(fast=True).execute("{ cards { name mood shout later } }")
     assert executed == ["later"] * 3  # only the async resolver: not the leaves, nor the plain `shout`
     assert not result.errors
@@ -439,17 +445,7 @@ def test_only_basic_fields_and_plain_resolvers_take_the_fast_path() -> None:
     assert sorted(fast_fields(type_map["Tag"], schema)) == ["name", "strict", "weight"]
 
 
-async def test_basic_object_fields_skip_graphql_cores_field_execution(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    executed: list[str] = []
-    original = BasicFieldExecutor.execute_field
-
-    def counting(self: BasicFieldExecutor, parent_type: Any, source: Any, group: Any, *rest: Any) -> Any:
-        executed.append(group[0].node.name.value)
-        return original(self, parent_type, source, group, *rest)
-
-    monkeypatch.setattr(BasicFieldExecutor, "execute_field", counting)
+async def test_basic_object_fields_skip_graphql_cores_field_execution(executed: list[str]) -> None:
     result = await _schema(fast=True).execute("{ firstCard { owner { handle tags { name } } words } }")
     assert not result.errors
     assert result.data == {
