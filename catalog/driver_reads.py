@@ -19,6 +19,8 @@ Invariants:
   (asyncpg returns lists); ``json``/``jsonb`` columns are
   decoded by the codec SQLAlchemy installs on every connection (``decode_json_column``);
 - uuids come back as asyncpg's ``UUID``, a subclass of :class:`uuid.UUID` (equal, same hash);
+- a driver call that fails or is cancelled discards its connection (the pool makes a new one), so a
+  connection lost or left mid-statement never reaches the next caller;
 - the engine's ``before_cursor_execute`` listeners see each statement (without a cursor or an
   execution context), so statement counts and tracing cover driver reads too.
 """
@@ -92,5 +94,11 @@ class DriverRead:
             )
             raw = await connection.get_raw_connection()
             driver: Any = raw.driver_connection
-            rows: Sequence[Record] = await driver.fetch(self.sql, *arguments)
+            try:
+                rows: Sequence[Record] = await driver.fetch(self.sql, *arguments)
+            except BaseException:
+                # SQLAlchemy would judge the error; the driver's connection is not trusted after any
+                # (lost, cancelled mid-statement): it is discarded rather than handed back to the pool
+                await connection.invalidate()
+                raise
         return rows

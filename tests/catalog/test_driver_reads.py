@@ -6,10 +6,11 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import Enum, any_, bindparam, event, literal, select
+from asyncpg import InterfaceError
+from sqlalchemy import Enum, any_, bindparam, event, literal, select, text
 from sqlalchemy.engine import Engine
 
-from catalog.database import SessionFactory, unit_of_work
+from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
 from catalog.driver_reads import DriverRead
 from catalog.models import User
 from catalog.sql_types import UUID_ARRAY
@@ -74,3 +75,25 @@ async def test_driver_reads_are_announced_to_statement_listeners(session_factory
 def test_a_statement_needing_result_processing_is_refused() -> None:
     with pytest.raises(ValueError, match="result processing"):
         DriverRead(select(literal("a", type_=Enum("a", "b", name="letters", native_enum=False))))
+
+
+async def test_a_connection_lost_during_a_read_is_discarded_not_pooled(database_url: str) -> None:
+    engine = create_database_engine(database_url, pool_size=1)  # no ping: used moments ago
+    factory = create_session_factory(engine)
+    try:
+        ids = await _add_users(factory, "dee")
+        async with engine.connect() as connection:
+            victim = await connection.scalar(text("SELECT pg_backend_pid()"))
+        other = create_database_engine(database_url, pool_size=1)
+        try:
+            async with other.connect() as connection:
+                assert await connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
+        finally:
+            await other.dispose()
+        async with factory() as db:
+            with pytest.raises(InterfaceError):  # asyncpg: the connection is closed
+                await _USERS.rows(db, {"ids": ids})
+        async with factory() as db:  # the dead connection was not handed back: a new one answers
+            assert [row[1] for row in await _USERS.rows(db, {"ids": ids})] == ["dee"]
+    finally:
+        await engine.dispose()
