@@ -200,7 +200,7 @@ def _basic_field(field_def: Any) -> BasicField | None:
     return BasicField(definition.default_resolver, definition.python_name, completion)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity (a per-request key)
 class PlainResolver:
     """A synchronous resolver without arguments, extensions or exception handlers, called directly:
     ``function(source, info=Info)`` as strawberry would call it, then completed as graphql-core
@@ -311,6 +311,7 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         # per request: plain dicts (no weak references to make per lookup); the schema outlives it
         self._plans: dict[int, SelectionPlan] = {}
         self._completions: dict[GraphQLOutputType, Completion | None] = {}
+        self._defaults: dict[PlainResolver, dict[str, Any]] = {}
 
     def execute_fields(
         self,
@@ -474,15 +475,7 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             arguments: dict[str, Any] = {}
             if plain.argument_names:
-                details = field_group[0]
-                coerced = get_argument_values(
-                    plain.field_def,
-                    details.node,
-                    self.variable_values,
-                    details.fragment_variable_values,
-                    self.hide_suggestions,
-                )
-                arguments = {plain.argument_names[name]: value for name, value in coerced.items()}
+                arguments = self._plain_arguments(plain, field_group)
             if plain.info_name is not None:
                 arguments[plain.info_name] = plain.info_class(_raw_info=info, _field=plain.definition)
             result = (
@@ -499,6 +492,26 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         if self.is_awaitable(completed):
             return self._awaited(completed, return_type, field_group, path)
         return completed
+
+    def _plain_arguments(self, plain: PlainResolver, field_group: FieldDetailsList) -> dict[str, Any]:
+        """The resolver's arguments as graphql-core coerces them, under their Python names. A field
+        written without arguments gets its defaults, the same on every item of a list: coerced once
+        per request."""
+        details = field_group[0]
+        written = bool(details.node.arguments)
+        if not written and plain in self._defaults:
+            return dict(self._defaults[plain])
+        coerced = get_argument_values(
+            plain.field_def,
+            details.node,
+            self.variable_values,
+            details.fragment_variable_values,
+            self.hide_suggestions,
+        )
+        arguments = {plain.argument_names[name]: value for name, value in coerced.items()}
+        if not written:
+            self._defaults[plain] = dict(arguments)
+        return arguments
 
     def _read_leaf(self, basic: BasicField, source: Any) -> Any:
         """The field's completed value, or ``Undefined`` when the ordinary path must take it."""

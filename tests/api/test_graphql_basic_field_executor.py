@@ -504,3 +504,12 @@ async def test_objects_of_basic_leaves_complete_without_executing_their_fields(
     executed.clear()
     await _schema(fast=True).execute("{ firstCard { tags { name laterName } } }")
     assert executed == ["Query", "Card", "Tag", "Tag", "Tag"]  # a resolver among them: field by field
+
+
+@pytest.mark.parametrize("factor", [3, -1])
+async def test_plain_resolver_arguments_from_variables_and_defaults(factor: int) -> None:
+    document = "query($f: Int!) { cards { a: times b: times(factor: $f) c: times } }"
+    plain = await _schema(fast=False).execute(document, variable_values={"f": factor})
+    fast = await _schema(fast=True).execute(document, variable_values={"f": factor})
+    assert _answer(fast) == _answer(plain)
+    assert fast.data == {"cards": [{"a": n * 2, "b": n * factor, "c": n * 2} for n in (1, 2, 3)]}
