@@ -110,6 +110,8 @@ class Completion:
     as_is: Callable[[Any], bool]
     """Whether a value is already what the leaf type's coercion would return (a ``str`` for a
     ``String``, an ``int`` in range for an ``Int`` …): then it is used without calling it."""
+    single_leaf: bool
+    """One scalar or enum value (not a list): ``leaf is not None and not is_list``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +173,7 @@ def _completion(field_type: GraphQLOutputType) -> Completion | None:
         object_type=object_type,
         is_type_of=None if object_type is None else object_type.is_type_of,
         as_is=_AS_IS.get(leaf, _never) if isinstance(leaf, GraphQLScalarType) else _never,
+        single_leaf=leaf is not None and item_type is None,
     )
 
 
@@ -202,9 +205,9 @@ def _basic_field(field_def: Any) -> BasicField | None:
 
 @dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity (a per-request key)
 class PlainResolver:
-    """A synchronous resolver without arguments, extensions or exception handlers, called directly:
-    ``function(source, info=Info)`` as strawberry would call it, then completed as graphql-core
-    completes a resolver's value."""
+    """A synchronous resolver without field extensions or exception handlers, whose arguments are of
+    plain scalar types, called directly: ``function(source, info=Info, **arguments)`` as strawberry
+    would call it, then completed as graphql-core completes a resolver's value."""
 
     field_def: GraphQLField
     definition: StrawberryField
@@ -340,7 +343,7 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             for response_name, field_group, way in plan.steps:
                 if way.__class__ is BasicField:
                     completion = way.completion
-                    if completion.leaf is not None and not completion.is_list:
+                    if completion.single_leaf:
                         if leaf_values is None:
                             value = self._read_leaf(way, source_value)
                         else:
@@ -410,7 +413,7 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             way = fast.get(field_group[0].node.name.value)
             if way is not None and field_group[0].node.directives:
                 way = None
-            if isinstance(way, BasicField) and way.completion.leaf is not None and not way.completion.is_list:
+            if isinstance(way, BasicField) and way.completion.single_leaf:
                 leaf_attributes.append(way.attribute)
                 every_leaf_by_getattr = every_leaf_by_getattr and way.read is getattr
             steps.append((response_name, field_group, way))

@@ -12,15 +12,18 @@ Orders (stable, unique thanks to the id tie-break):
 Columns: the API's asset reads leave out the visual embedding and the ``extra`` JSONB: nothing the
 API shows reads them, and decoding a vector per row was most of a page's database cost. The pages of
 images (:func:`asset_page`, :func:`first_assets_of_sessions`) are plain :class:`AssetView` tuples of
-the columns shown; :func:`assets_by_ids` gives ORM rows loaded with :data:`API_ASSET_LOAD`, where
+the columns shown, and sessions and phases (:func:`session_page`, :func:`session_by_id`,
+:func:`phases_of_sessions`) are :class:`SessionView` / :class:`PhaseView` tuples; :func:`assets_by_ids`
+gives ORM rows loaded with :data:`API_ASSET_LOAD`, where
 reading a left-out column raises (``raiseload``) instead of loading it lazily; thumbnails
 (:func:`thumbnails_of_sessions`) are plain :class:`ThumbnailRef` values, not rows.
 
-Statements: the reads every page makes (:func:`session_page`, :func:`asset_page`,
-:func:`thumbnails_of_sessions`, :func:`first_assets_of_sessions`, :func:`phases_of_sessions`) are built
-once, at import, with named parameters; a call binds its values. SQLAlchemy then neither builds the
-statement nor walks it for its cache key on every request (a third of a sessions page's database
-CPU), and an id list is one array parameter (``= ANY(:ids)``), not an ``IN`` list expanded per call.
+Statements: the reads every page makes (:func:`session_page`, :func:`session_by_id`, :func:`asset_page`,
+:func:`thumbnails_of_sessions`, :func:`first_assets_of_sessions`, :func:`phases_of_sessions`) are
+compiled once, at import, as :class:`~catalog.driver_reads.DriverRead` statements with named
+parameters, and run on the pooled connection's asyncpg driver outside a transaction (inside the
+caller's transaction when it has begun one); a call binds its values. An id list is one array
+parameter (``= ANY(:ids)``), not an ``IN`` list expanded per call.
 """
 
 from __future__ import annotations
