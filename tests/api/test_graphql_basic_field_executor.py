@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -345,18 +346,25 @@ async def test_same_data_and_errors_as_strawberry(document: str) -> None:
     assert list(fast.data or {}) == list(plain.data or {})  # the selection's order is kept
 
 
+def _record_calls(monkeypatch: pytest.MonkeyPatch, method: str, name_of: Callable[..., str]) -> list[str]:
+    """``name_of(*arguments)`` of every call to ``BasicFieldExecutor.<method>`` from now on, in order."""
+    names: list[str] = []
+    original = getattr(BasicFieldExecutor, method)
+
+    def recording(self: BasicFieldExecutor, *arguments: Any, **keywords: Any) -> Any:
+        names.append(name_of(*arguments))
+        return original(self, *arguments, **keywords)
+
+    monkeypatch.setattr(BasicFieldExecutor, method, recording)
+    return names
+
+
 @pytest.fixture
 def executed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the fields graphql-core's ``execute_field`` runs from now on, in order."""
-    names: list[str] = []
-    original = BasicFieldExecutor.execute_field
-
-    def counting(self: BasicFieldExecutor, parent_type: Any, source: Any, group: Any, *rest: Any) -> Any:
-        names.append(group[0].node.name.value)
-        return original(self, parent_type, source, group, *rest)
-
-    monkeypatch.setattr(BasicFieldExecutor, "execute_field", counting)
-    return names
+    return _record_calls(
+        monkeypatch, "execute_field", lambda _parent, _source, group, *_: group[0].node.name.value
+    )
 
 
 async def test_basic_scalar_fields_take_the_fast_path(executed: list[str]) -> None:
@@ -457,14 +465,7 @@ async def test_basic_object_fields_skip_graphql_cores_field_execution(executed: 
 
 
 async def test_resolved_objects_skip_graphql_cores_object_completion(monkeypatch: pytest.MonkeyPatch) -> None:
-    completed: list[str] = []
-    original = BasicFieldExecutor.complete_object_value
-
-    def counting(self: BasicFieldExecutor, return_type: Any, *rest: Any) -> Any:
-        completed.append(return_type.name)
-        return original(self, return_type, *rest)
-
-    monkeypatch.setattr(BasicFieldExecutor, "complete_object_value", counting)
+    completed = _record_calls(monkeypatch, "complete_object_value", lambda return_type, *_: return_type.name)
     result = await _schema(fast=True).execute("{ firstCard { name tagsLater { name } } cards { name } }")
     assert not result.errors
     assert result.data is not None and result.data["firstCard"]["tagsLater"] == [{"name": "p"}]
@@ -490,14 +491,7 @@ async def test_a_resolve_hook_sees_every_field_so_the_fast_path_steps_aside() ->
 async def test_objects_of_basic_leaves_complete_without_executing_their_fields(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    executed: list[str] = []
-    original = BasicFieldExecutor.execute_fields
-
-    def counting(self: BasicFieldExecutor, parent_type: Any, *rest: Any) -> Any:
-        executed.append(parent_type.name)
-        return original(self, parent_type, *rest)
-
-    monkeypatch.setattr(BasicFieldExecutor, "execute_fields", counting)
+    executed = _record_calls(monkeypatch, "execute_fields", lambda parent_type, *_: parent_type.name)
     result = await _schema(fast=True).execute("{ firstCard { tags { name weight } } }")
     assert result.data == {"firstCard": {"tags": [{"name": n, "weight": 0.5} for n in ("a", "boom", "c")]}}
     assert executed == ["Query", "Card"]  # not once per Tag: its selection is basic leaves only
