@@ -81,10 +81,11 @@ _FIRST = f"Page size, 1–{PAGE_SIZE_MAX}"
 _AFTER = "The endCursor of the previous page, unchanged; omit for the first page"
 
 AssetRow = AssetModel | AssetView
-SessionRow = SessionModel | SessionView
-"""A session as the ORM reads it, or as a page reads it (same attribute names)."""
-PhaseRow = PhaseModel | PhaseView
 """What backs a GraphQL ``Asset``: an ORM row, or the plain tuple the pages of images read."""
+SessionRow = SessionModel | SessionView
+"""What backs a GraphQL ``Session``: an ORM row, or the plain tuple a page reads (same attribute names)."""
+PhaseRow = PhaseModel | PhaseView
+"""What backs a GraphQL ``Phase``: likewise."""
 
 
 @strawberry.type(description="A session card's thumbnail")

@@ -37,6 +37,12 @@ _Parent = aliased(Asset, name="parent_asset")
 _Child = aliased(Asset, name="child_asset")
 
 
+def crosses_sessions(parent_session_id: uuid.UUID | None, child_session_id: uuid.UUID | None) -> bool:
+    """Whether an edge links two sessions, from its images' *current* sessions: a parent in no session
+    (no generation time) makes it cross-session."""
+    return parent_session_id is None or parent_session_id != child_session_id
+
+
 @dataclass(frozen=True, slots=True)
 class LineageLinkRow:
     """One edge with both of its images (ORM rows, owned by the same user)."""
@@ -47,7 +53,7 @@ class LineageLinkRow:
 
     @property
     def cross_session(self) -> bool:
-        return self.parent.session_id is None or self.parent.session_id != self.child.session_id
+        return crosses_sessions(self.parent.session_id, self.child.session_id)
 
     @property
     def explicit(self) -> bool:
@@ -87,8 +93,12 @@ class ParentEdge(NamedTuple):
     parent_id: uuid.UUID
     kind: str
     confidence: float
-    cross_session: bool
-    """Computed from both images' current sessions (a parent in no session is cross-session)."""
+    parent_session_id: uuid.UUID | None
+    child_session_id: uuid.UUID | None
+
+    @property
+    def cross_session(self) -> bool:
+        return crosses_sessions(self.parent_session_id, self.child_session_id)
 
     @property
     def explicit(self) -> bool:
@@ -101,10 +111,8 @@ _PARENT_EDGES = DriverRead(
         LineageEdge.parent_asset_id,
         LineageEdge.kind,
         LineageEdge.confidence,
-        or_(
-            _Parent.session_id.is_(None),
-            _Parent.session_id.is_distinct_from(_Child.session_id),
-        ),
+        _Parent.session_id,
+        _Child.session_id,
     )
     .join(_Parent, _Parent.id == LineageEdge.parent_asset_id)
     .join(_Child, _Child.id == LineageEdge.child_asset_id)
@@ -115,7 +123,7 @@ _PARENT_EDGES = DriverRead(
         LineageEdge.child_asset_id == any_(bindparam("children", type_=UUID_ARRAY)),
     )
 )
-"""Compiled once, read on the driver: five columns per edge, the ids one array parameter (a page of
+"""Compiled once, read on the driver: six columns per edge, the ids one array parameter (a page of
 100 images read 80 ORM columns per edge before)."""
 
 
