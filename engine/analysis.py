@@ -12,6 +12,7 @@ The shape is the ``analyze`` output of ``shared/docs/generation-records.md``. In
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -94,7 +95,16 @@ class Analysis:
         them, and the encoder (msgspec) writes one ``bytes`` object, so a large analysis costs one
         ``write`` to print rather than one per JSON token.
         """
-        return _ENCODER.encode(self._document(copy_lists=False))
+        return join_json_parts([self.json_parts()], self.unclustered)
+
+    def json_parts(self) -> AnalysisJsonParts:
+        """This analysis's sessions and lineage as encoded JSON array *contents*, for
+        :func:`join_json_parts` (analyses of disjoint sets of users, made apart, printed as one)."""
+        document = self._document(copy_lists=False)
+        return AnalysisJsonParts(
+            sessions=_ENCODER.encode(document["sessions"])[1:-1],
+            lineage=_ENCODER.encode(document["lineage"])[1:-1],
+        )
 
     def _document(self, *, copy_lists: bool) -> dict[str, Any]:
         ids = list if copy_lists else _same
@@ -144,3 +154,36 @@ def _plain_json_value(value: Any) -> Any:
 
 
 _ENCODER = msgspec.json.Encoder(enc_hook=_plain_json_value)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisJsonParts:
+    """The comma-separated, already encoded items of an analysis's ``sessions`` and ``lineage``
+    arrays (empty bytes when there are none)."""
+
+    sessions: bytes
+    lineage: bytes
+
+
+def join_json_parts(parts: Sequence[AnalysisJsonParts], unclustered: list[str]) -> bytes:
+    """The ``analyze --json`` document of ``parts`` in their order plus ``unclustered``.
+
+    Byte for byte what :meth:`Analysis.to_json_bytes` gives for one analysis holding every part's
+    sessions and lineage in that order: the engine analyses each user apart (see
+    :mod:`engine.sessions.record_stream`) and lists users in stream order, so analyses of
+    consecutive runs of users, joined in user order, print exactly what one analysis of all of them
+    prints.
+    """
+    sessions = b",".join(part.sessions for part in parts if part.sessions)
+    lineage = b",".join(part.lineage for part in parts if part.lineage)
+    return b"".join(
+        (
+            b'{"sessions":[',
+            sessions,
+            b'],"lineage":[',
+            lineage,
+            b'],"unclustered":',
+            _ENCODER.encode(unclustered),
+            b"}",
+        )
+    )

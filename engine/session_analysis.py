@@ -39,7 +39,7 @@ from engine.sessions.record_stream import build_record_stream, take_rows
 from engine.sessions.session_builder import SessionInputs, build_sessions
 from engine.sessions.temporal_signal import TemporalSettings, temporal_signal
 
-__all__ = ["AnalysisOptions", "SessionConstraints", "analyze_records"]
+__all__ = ["AnalysisOptions", "SessionConstraints", "analyze_records", "split_timed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,15 +82,9 @@ def analyze_records(
         )
 
 
-def _analyze(
-    records: Sequence[GenerationRecord],
-    *,
-    options: AnalysisOptions,
-    constraints: SessionConstraints | None,
-    threshold_offset: float,
-    prompt_embeddings: Mapping[str, np.ndarray] | None,
-    visual_embeddings: Mapping[str, np.ndarray] | None,
-) -> Analysis:
+def split_timed(records: Sequence[GenerationRecord]) -> tuple[list[GenerationRecord], list[str]]:
+    """The records with a ``created_at`` (in order) and the ids of the others (each once, in order):
+    what :func:`analyze_records` clusters and what it lists as ``unclustered``."""
     unclustered: list[str] = []
     timed: list[GenerationRecord] = []
     seen_undated: set[str] = set()
@@ -101,6 +95,19 @@ def _analyze(
                 unclustered.append(record.id)
         else:
             timed.append(record)
+    return timed, unclustered
+
+
+def _analyze(
+    records: Sequence[GenerationRecord],
+    *,
+    options: AnalysisOptions,
+    constraints: SessionConstraints | None,
+    threshold_offset: float,
+    prompt_embeddings: Mapping[str, np.ndarray] | None,
+    visual_embeddings: Mapping[str, np.ndarray] | None,
+) -> Analysis:
+    timed, unclustered = split_timed(records)
     stream = build_record_stream(timed)
     if not len(stream):
         return Analysis(sessions=[], lineage=[], unclustered=unclustered)

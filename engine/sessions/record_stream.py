@@ -7,13 +7,15 @@ file name, then id. Records without ``created_at`` are not in the table.
 A *segment* is a maximal run of rows of one user and one precision class; the temporal statistics never
 look across segments, and the first row of every segment opens a session.
 
-Invariants: every array has one entry per row; codes are dense non-negative ints per distinct value, with
--1 for "missing"; numeric columns use NaN for missing; nothing here depends on other users' records
-except the code numbering (which only ever feeds equality tests).
+Invariants: every array has one entry per row; codes are dense non-negative ints per distinct value of
+one user (numbered per user, in first-occurrence order within the user's rows), with -1 for "missing";
+numeric columns use NaN for missing. Nothing about one user's rows depends on another user's records,
+the relative order of codes included, so analysing users apart gives the same results as together.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,34 +97,56 @@ def _dense_codes(values: Sequence[Hashable | None]) -> tuple[np.ndarray, list[An
     return code_of_row[first_rows], [values[row] for row in distinct_rows.tolist()]
 
 
+_UNSET: Any = object()
+
+
 def _normalised_codes(
     raw_values: Sequence[Any],
     normalise: Callable[[Any], Hashable | None],
+    user_blocks: Sequence[tuple[int, int]],
     *,
     none_value: Hashable | None = None,
     keep_first_raw: bool = False,
 ) -> tuple[np.ndarray, list[Any]]:
-    """Codes of normalised values, normalising each *distinct* raw value once.
+    """Codes of normalised values, numbered **per user**: ``user_blocks`` are the ``(start, end)`` row
+    ranges of each user's rows (the stream is ordered by user), and inside each block codes follow
+    first occurrence in that user's own rows, after every code of the blocks before it.
 
     Returns the codes and, per code, the normalised value — or, with ``keep_first_raw``, the first raw
-    value (in row order) that normalised to it. ``none_value`` is what a missing raw value normalises to
-    (default: missing).
+    value (in the user's row order) that normalised to it. ``none_value`` is what a missing raw value
+    normalises to (default: missing).
+
+    Per user, so that nothing about one user's rows depends on another user's: the relative order of
+    a user's codes (which breaks ties between equally used prompts in labels) and the spelling shown
+    for a prompt are the same whether the user is analysed alone or among others — an analysis can be
+    split by user (``atelier analyze`` on several cores) without changing a byte. The same value used
+    by two users has two codes; codes only ever meet codes of the same user. Each distinct raw value
+    is normalised once across all users.
     """
-    raw_codes, raw_table = _dense_codes(raw_values)
-    final: dict[Hashable, int] = {}
+    codes = np.empty(len(raw_values), dtype=np.int64)
     labels: list[Any] = []
-    mapping = np.empty(len(raw_table) + 1, dtype=np.int64)
-    for index, value in enumerate([*raw_table, None]):
-        key = normalise(value) if value is not None else none_value
-        if key is None:
-            mapping[index] = MISSING_CODE
-            continue
-        code = final.get(key)
-        if code is None:
-            code = final[key] = len(final)
-            labels.append(value if keep_first_raw else key)
-        mapping[index] = code
-    return mapping[raw_codes], labels
+    normalised_of: dict[Hashable, Hashable | None] = {}
+    for start, end in user_blocks:
+        raw_codes, raw_table = _dense_codes(raw_values[start:end])
+        final: dict[Hashable, int] = {}
+        mapping = np.empty(len(raw_table) + 1, dtype=np.int64)
+        for index, value in enumerate([*raw_table, None]):
+            if value is None:
+                key = none_value
+            else:
+                key = normalised_of.get(value, _UNSET)
+                if key is _UNSET:
+                    key = normalised_of[value] = normalise(value)
+            if key is None:
+                mapping[index] = MISSING_CODE
+                continue
+            code = final.get(key)
+            if code is None:
+                code = final[key] = len(labels)
+                labels.append(value if keep_first_raw else key)
+            mapping[index] = code
+        codes[start:end] = mapping[raw_codes]
+    return codes, labels
 
 
 def _seed_codes(seeds: list[int | None]) -> np.ndarray:
@@ -197,11 +221,16 @@ def _attribute(records: Sequence[GenerationRecord], name: str) -> list[Any]:
     return list(map(attrgetter(name), records))
 
 
+def user_stream_key(user: str | None) -> tuple[bool, str]:
+    """Where ``user`` comes in the stream order: records without a user first, then by name."""
+    return (user is not None, user or "")
+
+
 def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStream:
     """Stream-ordered columns for records that all have ``created_at``."""
     count = len(timed_records)
     users = _attribute(timed_records, "user")
-    user_names = sorted(set(users), key=lambda u: (u is not None, u or ""))
+    user_names = sorted(set(users), key=user_stream_key)
     user_rank = {u: i for i, u in enumerate(user_names)}
     user_codes_input = np.fromiter(map(user_rank.__getitem__, users), dtype=np.int64, count=count)
     precision = _attribute(timed_records, "created_at_precision")
@@ -225,21 +254,27 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     if count > 1:
         segment_start[1:] = (user_codes[1:] != user_codes[:-1]) | (day_precision[1:] != day_precision[:-1])
     segment_codes = np.cumsum(segment_start) - 1
+    user_starts: list[int] = np.flatnonzero(np.diff(user_codes, prepend=-1)).tolist()
+    user_blocks = list(itertools.pairwise([*user_starts, count]))
 
     tool_codes, tool_names = _normalised_codes(
-        _attribute(records, "tool"), lambda t: (t or "unknown").lower(), none_value="unknown"
+        _attribute(records, "tool"), lambda t: (t or "unknown").lower(), user_blocks, none_value="unknown"
     )
     prompt_codes, prompt_spellings = _normalised_codes(
-        _attribute(records, "prompt"), lambda p: normalise_prompt(p) or None, keep_first_raw=True
+        _attribute(records, "prompt"), lambda p: normalise_prompt(p) or None, user_blocks, keep_first_raw=True
     )
     negative_codes, _ = _normalised_codes(
-        _attribute(records, "negative_prompt"), lambda p: normalise_prompt(p) or None
+        _attribute(records, "negative_prompt"), lambda p: normalise_prompt(p) or None, user_blocks
     )
     seed_codes = _seed_codes(_attribute(records, "seed"))
-    model_codes, _ = _normalised_codes(_attribute(records, "model"), normalise_model_name)
-    workflow_codes, _ = _normalised_codes(_attribute(records, "workflow_hash"), lambda w: w or None)
-    sampler_only, sampler_names = _normalised_codes(_attribute(records, "sampler"), lambda v: v or None)
-    scheduler_only, _ = _normalised_codes(_attribute(records, "scheduler"), lambda v: v or None)
+    model_codes, _ = _normalised_codes(_attribute(records, "model"), normalise_model_name, user_blocks)
+    workflow_codes, _ = _normalised_codes(
+        _attribute(records, "workflow_hash"), lambda w: w or None, user_blocks
+    )
+    sampler_only, sampler_names = _normalised_codes(
+        _attribute(records, "sampler"), lambda v: v or None, user_blocks
+    )
+    scheduler_only, _ = _normalised_codes(_attribute(records, "scheduler"), lambda v: v or None, user_blocks)
     # (sampler, scheduler) pair code: equal pairs ⇔ equal codes; both missing → missing.
     sampler_codes = np.where(
         (sampler_only == MISSING_CODE) & (scheduler_only == MISSING_CODE),
@@ -249,6 +284,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     lora_codes, _ = _normalised_codes(
         _attribute(records, "loras"),
         lambda loras: tuple(sorted((lo.name.lower(), lo.weight or 0.0) for lo in loras)) or None,
+        user_blocks,
     )
     resolution = np.array(
         list(map(_RESOLUTION_SECONDS.get, _attribute(records, "created_at_precision"))), dtype=np.float64
