@@ -10,21 +10,40 @@ Speed: the image readers (and their process pool) are imported only when there a
 the cyclic garbage collector is paused while records are collected and analysed (a one-shot run
 allocates millions of long-lived, acyclic objects, and every full collection would rescan all of them;
 reference counting still frees everything) and restored afterwards.
+
+Cores: the engine analyses each user apart (nothing about one user's sessions depends on another's,
+see :mod:`engine.sessions.record_stream`), so a large input is cut into consecutive runs of users
+in stream order, one per core, balanced by record count; forked workers analyse all runs but the
+first (they inherit the parsed records, nothing is sent to them) while this process analyses the
+first, and each worker sends back only its encoded output (JSON array contents, or the table's
+rows). Joined in user order, the output is byte for byte the one-process output (tested). A worker
+that dies has its run analysed here instead. Inputs under :data:`PARALLEL_MIN_RECORDS`, a single
+user or a single core take the one-process path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from catalog.importing.discovery import FileKind, discover
-from engine.analysis import Analysis
+from engine.analysis import Analysis, AnalysisJsonParts, SessionResult, join_json_parts
 from engine.gc_pause import cyclic_gc_paused
 from engine.metadata.copy_times import reject_copy_times
 from engine.record_codec import RecordLineError, read_records_jsonl
 from engine.records import GenerationRecord
-from engine.session_analysis import analyze_records
+from engine.session_analysis import analyze_records, split_timed
+from engine.sessions.record_stream import user_stream_key
+
+PARALLEL_MIN_RECORDS = 20_000
+"""Fewest timed records worth forking workers for (a fork and its hand-back cost ~0.1 s)."""
+MAX_WORKERS = 8
+Output = TypeVar("Output")
 
 
 def collect_records(paths: Iterable[Path], *, timezone: str) -> tuple[list[GenerationRecord], list[str]]:
@@ -55,7 +74,124 @@ def collect_records(paths: Iterable[Path], *, timezone: str) -> tuple[list[Gener
     return collected, problems
 
 
-def analyze_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> tuple[Analysis, list[str]]:
+class SessionRow(NamedTuple):
+    """What the ``atelier analyze`` table shows of one session."""
+
+    started_at: str
+    tool: str
+    images: int
+    intent: str
+    label: str
+
+    @classmethod
+    def of(cls, session: SessionResult) -> SessionRow:
+        return cls(
+            session.started_at.strftime("%Y-%m-%d %H:%M"),
+            session.tool,
+            len(session.asset_ids),
+            str(session.intent),
+            session.label,
+        )
+
+
+class AnalysisTable(NamedTuple):
+    sessions: list[SessionRow]
+    unclustered: int
+
+
+def analyze_paths_json(
+    paths: Iterable[Path], *, timezone: str = "UTC", workers: int | None = None
+) -> tuple[bytes, list[str]]:
+    """The ``analyze --json`` document of ``paths`` (on up to ``workers`` cores; default: all this
+    process may use) and the problems met reading them."""
     with cyclic_gc_paused():
         records, problems = collect_records(paths, timezone=timezone)
-        return analyze_records(records), problems
+        timed, unclustered = split_timed(records)
+        return join_json_parts(_analyze_runs(timed, _json_parts, workers), unclustered), problems
+
+
+def analyze_paths_table(
+    paths: Iterable[Path], *, timezone: str = "UTC", workers: int | None = None
+) -> tuple[AnalysisTable, list[str]]:
+    """The ``analyze`` table of ``paths`` (see :func:`analyze_paths_json` for ``workers``)."""
+    with cyclic_gc_paused():
+        records, problems = collect_records(paths, timezone=timezone)
+        timed, unclustered = split_timed(records)
+        rows = [row for run in _analyze_runs(timed, _table_rows, workers) for row in run]
+        return AnalysisTable(rows, len(unclustered)), problems
+
+
+def _json_parts(analysis: Analysis) -> AnalysisJsonParts:
+    return analysis.json_parts()
+
+
+def _table_rows(analysis: Analysis) -> list[SessionRow]:
+    return [SessionRow.of(session) for session in analysis.sessions]
+
+
+def user_runs(timed: Sequence[GenerationRecord], count: int) -> list[list[GenerationRecord]]:
+    """``timed`` cut into at most ``count`` runs of consecutive users in stream order, each user's
+    records whole and in input order, the runs as even in records as whole users allow."""
+    by_user: dict[str | None, list[GenerationRecord]] = {}
+    for record in timed:
+        by_user.setdefault(record.user, []).append(record)
+    users = sorted(by_user, key=user_stream_key)
+    runs: list[list[GenerationRecord]] = [[]]
+    done = 0
+    for user in users:
+        records = by_user[user]
+        # start a new run once this one holds its share (counted to the middle of the next user)
+        if runs[-1] and len(runs) < count and done + len(records) / 2 > len(timed) * len(runs) / count:
+            runs.append([])
+        runs[-1].extend(records)
+        done += len(records)
+    return runs
+
+
+_forked_runs: list[list[GenerationRecord]] = []
+"""The runs, set before the workers fork: they read their run from here, so no record is sent."""
+
+
+def _analyze_forked_run(index: int, output: Callable[[Analysis], Output]) -> Output:
+    return output(analyze_records(_forked_runs[index]))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _analyze_runs(
+    timed: list[GenerationRecord], output: Callable[[Analysis], Output], workers: int | None
+) -> list[Output]:
+    """``output`` of each run's analysis, in user order: the first run here, the others on forked
+    workers (``output`` is a module-level function, so it travels to them by name)."""
+    cores = min(workers if workers is not None else _cores(), MAX_WORKERS)
+    runs = user_runs(timed, cores) if cores > 1 and len(timed) >= PARALLEL_MIN_RECORDS else [timed]
+    if len(runs) < 2:
+        return [output(analyze_records(timed))]
+    global _forked_runs
+    _forked_runs = runs
+    try:
+        with ProcessPoolExecutor(
+            max_workers=len(runs) - 1, mp_context=multiprocessing.get_context("fork")
+        ) as pool:
+            futures: list[Future[Output] | None] = []
+            for index in range(1, len(runs)):
+                try:
+                    futures.append(pool.submit(_analyze_forked_run, index, output))
+                except Exception:  # a broken pool refuses work: that run is analysed here
+                    futures.append(None)
+            outputs = [output(analyze_records(runs[0]))]
+            for index, future in enumerate(futures, start=1):
+                try:
+                    if future is None:
+                        raise RuntimeError("not submitted")
+                    outputs.append(future.result())
+                except Exception:  # the worker died (BrokenProcessPool): analyse its run here
+                    outputs.append(output(analyze_records(runs[index])))
+            return outputs
+    finally:
+        _forked_runs = []

@@ -391,28 +391,28 @@ def analyze(
 
 
 def _analyze_and_print(paths: list[Path], *, as_json: bool, timezone: str) -> None:
-    from api.analyze_command import analyze_paths
+    from api.analyze_command import analyze_paths_json, analyze_paths_table
 
-    analysis, problems = analyze_paths(paths, timezone=timezone)
-    for problem in problems:
-        console.print(f"[yellow]skipped[/yellow] {problem}")
     if as_json:
-        _write_stdout_bytes(analysis.to_json_bytes(), b"\n")
+        document, problems = analyze_paths_json(paths, timezone=timezone)
+        _print_analyze_problems(problems)
+        _write_stdout_bytes(document, b"\n")
         return
+    table_rows, problems = analyze_paths_table(paths, timezone=timezone)
+    _print_analyze_problems(problems)
     from rich.table import Table
 
     table = Table("started", "tool", "images", "intent", "label")
-    for session in analysis.sessions:
-        table.add_row(
-            session.started_at.strftime("%Y-%m-%d %H:%M"),
-            session.tool,
-            str(len(session.asset_ids)),
-            str(session.intent),
-            session.label,
-        )
+    for row in table_rows.sessions:
+        table.add_row(row.started_at, row.tool, str(row.images), row.intent, row.label)
     Console().print(table)
-    if analysis.unclustered:
-        console.print(f"{len(analysis.unclustered)} records without a usable time were not clustered")
+    if table_rows.unclustered:
+        console.print(f"{table_rows.unclustered} records without a usable time were not clustered")
+
+
+def _print_analyze_problems(problems: list[str]) -> None:
+    for problem in problems:
+        console.print(f"[yellow]skipped[/yellow] {problem}")
 
 
 def _write_stdout_bytes(*chunks: bytes) -> None:

@@ -11,6 +11,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from api import analyze_command
 from engine.metadata.copy_times import reject_copy_times
 from engine.record_codec import record_from_json
 from engine.records import GenerationRecord
@@ -195,3 +198,68 @@ def test_analyze_starts_without_the_database_stack_or_ml_libraries(tmp_path: Pat
     heavy = ("sqlalchemy", "alembic", "asyncpg", "torch", "sklearn", "sentence_transformers", "strawberry")
     assert not {name for name in imported if name.split(".")[0] in heavy}
     assert json.loads(result.stdout)["sessions"][0]["asset_ids"] == ["a"]
+
+
+def _die_in_worker(index: int, output: object) -> object:
+    """Stands in for a worker's analysis: the worker process dies without a word."""
+    os._exit(3)
+
+
+def _several_artists_log(path: Path) -> None:
+    """:func:`_artists_log` twice over with other user names, so the input holds six artists."""
+    _artists_log(path)
+    text = path.read_text()
+    path.write_text(
+        text
+        + (
+            text.replace('"artist', '"painter')
+            .replace('"id": "a', '"id": "p')
+            .replace('"undated"', '"undated-2"')
+        )
+    )
+
+
+def test_analysis_on_several_cores_prints_what_one_process_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Split by user across forked workers (the threshold lowered so a small log is split), the JSON
+    document and the table are byte for byte / row for row those of one process; a worker that dies
+    has its run analysed in the importing process instead."""
+    log = tmp_path / "artists.jsonl"
+    _several_artists_log(log)
+    one_json, problems = analyze_command.analyze_paths_json([log], workers=1)
+    one_table, _ = analyze_command.analyze_paths_table([log], workers=1)
+    assert len(problems) == 4  # each copy has a wrong type and a line nested too deep
+    assert json.loads(one_json) == json.loads(
+        json.dumps(analyze_records(analyze_command.collect_records([log], timezone="UTC")[0]).to_json())
+    )
+
+    monkeypatch.setattr(analyze_command, "PARALLEL_MIN_RECORDS", 0)
+    for workers in (2, 3, 6):
+        assert analyze_command.analyze_paths_json([log], workers=workers)[0] == one_json
+        assert analyze_command.analyze_paths_table([log], workers=workers)[0] == one_table
+    assert len({row.label for row in one_table.sessions}) > 1 and one_table.unclustered == 2
+
+    monkeypatch.setattr(analyze_command, "_analyze_forked_run", _die_in_worker)
+    assert analyze_command.analyze_paths_json([log], workers=3)[0] == one_json
+
+
+def test_user_runs_are_consecutive_whole_users_in_stream_order_and_even() -> None:
+    counts = {None: 5, "ada": 40, "bo": 10, "cy": 10, "di": 30, "eve": 5}
+    when = datetime(2026, 2, 25, tzinfo=UTC)
+    timed = [
+        GenerationRecord(id=f"{user}-{i}", user=user, tool="comfyui", created_at=when + timedelta(minutes=i))
+        for i in range(40)
+        for user, count in counts.items()
+        if i < count
+    ]
+    for count in (1, 2, 3, 4, 10):
+        runs = analyze_command.user_runs(timed, count)
+        users = [user for run in runs for user in dict.fromkeys(record.user for record in run)]
+        assert users == [None, "ada", "bo", "cy", "di", "eve"]  # each user in one run, stream order
+        assert [record.id for run in runs for record in run] == [
+            record.id for user in users for record in timed if record.user == user
+        ]
+        assert len(runs) <= count
+    assert [len(run) for run in analyze_command.user_runs(timed, 2)] == [55, 45]
+    assert [len(run) for run in analyze_command.user_runs(timed, 3)] == [45, 20, 35]
