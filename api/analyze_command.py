@@ -12,13 +12,13 @@ allocates millions of long-lived, acyclic objects, and every full collection wou
 reference counting still frees everything) and restored afterwards.
 
 Cores: the engine analyses each user apart (nothing about one user's sessions depends on another's,
-see :mod:`engine.sessions.record_stream`), so a large input is cut into consecutive runs of users
-in stream order, one per core, balanced by record count; forked workers analyse all runs but the
-first (they inherit the parsed records, nothing is sent to them) while this process analyses the
-first, and each worker sends back only its encoded output (JSON array contents, or the table's
-rows). Joined in user order, the output is byte for byte the one-process output (tested). A worker
-that dies has its run analysed here instead. Inputs under :data:`PARALLEL_MIN_RECORDS`, a single
-user or a single core take the one-process path.
+see :mod:`engine.sessions.record_stream`), so the input is cut into consecutive runs of users in
+stream order of about :data:`RUN_RECORDS` records each. With several cores and at least
+:data:`PARALLEL_MIN_RECORDS` records, forked workers (one per core) analyse the runs, each taking the
+next when done; they inherit the parsed records (nothing is sent to them) and send back only their
+encoded output (JSON array contents, or the table's rows). Joined in user order, the output is byte
+for byte that of one analysis of everything (tested). A worker that dies has its run analysed here
+instead.
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ from engine.sessions.record_stream import user_stream_key
 
 PARALLEL_MIN_RECORDS = 20_000
 """Fewest timed records worth forking workers for (a fork and its hand-back cost ~0.1 s)."""
+RUN_RECORDS = 20_000
+"""Records per run (whole users, so runs vary). Many small runs keep the workers evenly busy (each
+takes the next run when done), and the engine spends less in total on small runs than on one
+large one: 5.97 against 6.80 CPU s for 318,987 records in 16 runs or one (2026-11-30)."""
 MAX_WORKERS = 8
 Output = TypeVar("Output")
 
@@ -166,26 +170,25 @@ def _cores() -> int:
 def _analyze_runs(
     timed: list[GenerationRecord], output: Callable[[Analysis], Output], workers: int | None
 ) -> list[Output]:
-    """``output`` of each run's analysis, in user order: the first run here, the others on forked
-    workers (``output`` is a module-level function, so it travels to them by name)."""
-    cores = min(workers if workers is not None else _cores(), MAX_WORKERS)
-    runs = user_runs(timed, cores) if cores > 1 and len(timed) >= PARALLEL_MIN_RECORDS else [timed]
-    if len(runs) < 2:
-        return [output(analyze_records(timed))]
+    """``output`` of each run's analysis, in user order: runs of about :data:`RUN_RECORDS` records,
+    on forked workers that take the next run as they finish one (``output`` is a module-level
+    function, so it travels to them by name), or here with one core or a small input."""
+    runs = user_runs(timed, max(1, -(-len(timed) // RUN_RECORDS)))
+    cores = min(workers if workers is not None else _cores(), MAX_WORKERS, len(runs))
+    if cores < 2 or len(timed) < PARALLEL_MIN_RECORDS:
+        return [output(analyze_records(run)) for run in runs]
     global _forked_runs
     _forked_runs = runs
     try:
-        with ProcessPoolExecutor(
-            max_workers=len(runs) - 1, mp_context=multiprocessing.get_context("fork")
-        ) as pool:
+        with ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("fork")) as pool:
             futures: list[Future[Output] | None] = []
-            for index in range(1, len(runs)):
+            for index in range(len(runs)):
                 try:
                     futures.append(pool.submit(_analyze_forked_run, index, output))
                 except Exception:  # a broken pool refuses work: that run is analysed here
                     futures.append(None)
-            outputs = [output(analyze_records(runs[0]))]
-            for index, future in enumerate(futures, start=1):
+            outputs: list[Output] = []
+            for index, future in enumerate(futures):
                 try:
                     if future is None:
                         raise RuntimeError("not submitted")

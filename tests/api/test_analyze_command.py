@@ -17,7 +17,7 @@ from api import analyze_command
 from engine.metadata.copy_times import reject_copy_times
 from engine.record_codec import record_from_json
 from engine.records import GenerationRecord
-from engine.session_analysis import analyze_records
+from engine.session_analysis import analyze_records, split_timed
 
 ATELIER = Path(sys.executable).with_name("atelier")
 
@@ -222,9 +222,10 @@ def _several_artists_log(path: Path) -> None:
 def test_analysis_on_several_cores_prints_what_one_process_prints(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Split by user across forked workers (the threshold lowered so a small log is split), the JSON
-    document and the table are byte for byte / row for row those of one process; a worker that dies
-    has its run analysed in the importing process instead."""
+    """Cut into runs of users (the run size and threshold lowered so a small log is split), analysed
+    on forked workers or one after another here, the JSON document and the table are byte for byte /
+    row for row those of one analysis of everything; a worker that dies has its run analysed in this
+    process instead."""
     log = tmp_path / "artists.jsonl"
     _several_artists_log(log)
     one_json, problems = analyze_command.analyze_paths_json([log], workers=1)
@@ -235,7 +236,10 @@ def test_analysis_on_several_cores_prints_what_one_process_prints(
     )
 
     monkeypatch.setattr(analyze_command, "PARALLEL_MIN_RECORDS", 0)
-    for workers in (2, 3, 6):
+    monkeypatch.setattr(analyze_command, "RUN_RECORDS", 300)
+    timed, _ = split_timed(analyze_command.collect_records([log], timezone="UTC")[0])
+    assert len(analyze_command.user_runs(timed, -(-len(timed) // 300))) == 6  # one artist a run
+    for workers in (1, 2, 3, 8):
         assert analyze_command.analyze_paths_json([log], workers=workers)[0] == one_json
         assert analyze_command.analyze_paths_table([log], workers=workers)[0] == one_table
     assert len({row.label for row in one_table.sessions}) > 1 and one_table.unclustered == 2
