@@ -224,10 +224,14 @@ UNUSUAL_LINES = [
 ]
 
 
-@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+@pytest.mark.parametrize(
+    ("zone", "block_bytes"), [("UTC", None), ("Europe/Paris", None), ("UTC", 2048), ("UTC", 1)]
+)
 def test_fast_reader_gives_the_reference_result_for_every_line(
-    tmp_path: Path, zone: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, zone: str, block_bytes: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Line by line, in whole blocks, or blocks of one line: every line means what the reference
+    reader says (errors with their line numbers), however the blocks fall."""
     lines = _varied_lines(3000, seed=11)
     for offset, unusual in enumerate(UNUSUAL_LINES):
         lines.insert(7 + 53 * offset, unusual)
@@ -242,9 +246,22 @@ def test_fast_reader_gives_the_reference_result_for_every_line(
         slow_path_lines.append(obj)
         return record_from_json(obj, **kwargs)
 
+    whole_blocks = []
+
+    def canonical_block(block: list[bytes], *args: Any) -> list[GenerationRecord] | None:
+        records = canonical_block_of(block, *args)
+        whole_blocks.append(records is not None)
+        return records
+
+    canonical_block_of = record_codec._canonical_block
     monkeypatch.setattr(record_codec, "record_from_json", counted)
+    monkeypatch.setattr(record_codec, "_canonical_block", canonical_block)
+    if block_bytes is not None:
+        monkeypatch.setattr(record_codec, "BLOCK_BYTES", block_bytes)
     fast = list(read_records_jsonl(path, **options))
     monkeypatch.undo()
+    if block_bytes is not None:  # most blocks are decoded whole, the ones with an unusual line are not
+        assert sum(whole_blocks) > len(whole_blocks) / 2 and not all(whole_blocks)
 
     assert fast == _reference(path, **options)
     assert len(slow_path_lines) <= len(UNUSUAL_LINES)  # the varied canonical lines took the fast path
