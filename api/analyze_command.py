@@ -24,7 +24,6 @@ instead.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from catalog.importing.discovery import FileKind, discover
+from catalog.importing.pool_size import pool_workers
 from engine.analysis import Analysis, AnalysisJsonParts, SessionResult, join_json_parts
 from engine.gc_pause import cyclic_gc_paused
 from engine.metadata.copy_times import reject_copy_times
@@ -46,7 +46,6 @@ RUN_RECORDS = 20_000
 """Records per run (whole users, so runs vary). Many small runs keep the workers evenly busy (each
 takes the next run when done), and the engine spends less in total on small runs than on one
 large one: 5.97 against 6.80 CPU s for 318,987 records in 16 runs or one (2026-11-30)."""
-MAX_WORKERS = 8
 Output = TypeVar("Output")
 
 
@@ -160,13 +159,6 @@ def _analyze_forked_run(index: int, output: Callable[[Analysis], Output]) -> Out
     return output(analyze_records(_forked_runs[index]))
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _analyze_runs(
     timed: list[GenerationRecord], output: Callable[[Analysis], Output], workers: int | None
 ) -> list[Output]:
@@ -174,7 +166,7 @@ def _analyze_runs(
     on forked workers that take the next run as they finish one (``output`` is a module-level
     function, so it travels to them by name), or here with one core or a small input."""
     runs = user_runs(timed, max(1, -(-len(timed) // RUN_RECORDS)))
-    cores = min(workers if workers is not None else _cores(), MAX_WORKERS, len(runs))
+    cores = min(workers if workers is not None else pool_workers(), len(runs))
     if cores < 2 or len(timed) < PARALLEL_MIN_RECORDS:
         return [output(analyze_records(run)) for run in runs]
     global _forked_runs

@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from catalog.importing.asset_rows import clean_text, copy_values, record_to_row, row_problem
+from catalog.importing.pool_size import pool_workers
 from engine.metadata import read_image
 from engine.metadata.copy_times import reject_copy_times
 from engine.metadata.result import ImageReadResult, UnreadableImage
@@ -149,7 +150,7 @@ class MetadataReader:
     """Reads files' metadata; use as a context manager so the pool is shut down."""
 
     def __init__(self, expected_files: int) -> None:
-        workers = max(1, min(os.cpu_count() or 1, 8))
+        workers = pool_workers()
         self._pool = (
             ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent, initargs=(os.getpid(),))
             if expected_files >= PROCESS_POOL_THRESHOLD_FILES and workers > 1

@@ -34,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from catalog.importing.file_reading import _exit_with_parent
+from catalog.importing.pool_size import pool_workers
 from catalog.settings import AtelierSettings
 from catalog.storage import ThumbnailStore, thumbnail_store
 from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
@@ -71,15 +72,6 @@ def render_in_threads(
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         outcomes = pool.map(lambda item: render_one(store, settings.thumbnail_size_px, item[1]), items)
         return {asset_id: outcome for (asset_id, _), outcome in zip(items, outcomes, strict=True)}
-
-
-def pool_workers() -> int:
-    """Workers of a pool: one per core this process may run on (at most 8)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, 8))
 
 
 class ThumbnailRenderer:

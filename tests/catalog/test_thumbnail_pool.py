@@ -8,12 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from catalog.importing.thumbnail_pool import (
-    PROCESS_POOL_THRESHOLD,
-    ThumbnailRenderer,
-    pool_workers,
-    render_in_threads,
-)
+from catalog.importing.pool_size import pool_workers
+from catalog.importing.thumbnail_pool import PROCESS_POOL_THRESHOLD, ThumbnailRenderer, render_in_threads
 from catalog.settings import AtelierSettings
 from catalog.storage.local import LocalThumbnailStore
 from catalog.thumbnails import MadeThumbnail
