@@ -143,7 +143,7 @@ def user_runs(timed: Sequence[GenerationRecord], count: int) -> list[list[Genera
     done = 0
     for user in users:
         records = by_user[user]
-        # start a new run once this one holds its share (counted to the middle of the next user)
+        # a new run when the middle of this user's records would fall past the current run's share
         if runs[-1] and len(runs) < count and done + len(records) / 2 > len(timed) * len(runs) / count:
             runs.append([])
         runs[-1].extend(records)
@@ -179,14 +179,19 @@ def _analyze_runs(
                     futures.append(pool.submit(_analyze_forked_run, index, output))
                 except Exception:  # a broken pool refuses work: that run is analysed here
                     futures.append(None)
-            outputs: list[Output] = []
-            for index, future in enumerate(futures):
-                try:
-                    if future is None:
-                        raise RuntimeError("not submitted")
-                    outputs.append(future.result())
-                except Exception:  # the worker died (BrokenProcessPool): analyse its run here
-                    outputs.append(output(analyze_records(runs[index])))
-            return outputs
+            return [_output_of(future, run, output) for future, run in zip(futures, runs, strict=True)]
     finally:
         _forked_runs = []
+
+
+def _output_of(
+    future: Future[Output] | None, run: list[GenerationRecord], output: Callable[[Analysis], Output]
+) -> Output:
+    """The worker's output for ``run``, or ``run`` analysed here when no worker gave it (the pool
+    refused the run, or the worker died: ``BrokenProcessPool``)."""
+    if future is not None:
+        try:
+            return future.result()
+        except Exception:
+            pass
+    return output(analyze_records(run))
