@@ -58,7 +58,8 @@ class RecordStream:
     tool_names: list[str]
     tool_codes: np.ndarray
     prompts: list[str]
-    """Distinct prompts (first raw spelling of each normalised prompt), indexed by ``prompt_codes``."""
+    """Each user's distinct prompts (the user's first raw spelling of each normalised prompt), indexed
+    by ``prompt_codes``; a prompt two users share is listed once for each."""
     prompt_codes: np.ndarray
     negative_prompt_codes: np.ndarray
     seed_codes: np.ndarray
