@@ -150,14 +150,13 @@ def _normalised_codes(
     return codes, labels
 
 
-def _seed_codes(seeds: list[int | None]) -> np.ndarray:
+def _seed_codes(seeds: list[int | None], user_blocks: Sequence[tuple[int, int]]) -> np.ndarray:
     """Seeds as their own codes (equal seeds ⇔ equal codes); None and negative seeds ("random") are
-    missing. Seeds beyond int64 fall back to dense codes."""
+    missing. Seeds beyond int64 fall back to dense codes, numbered per user like the others."""
     try:
         values = np.array([MISSING_CODE if s is None or s < 0 else s for s in seeds], dtype=np.int64)
     except OverflowError:
-        codes, _ = _dense_codes([None if s is None or s < 0 else s for s in seeds])
-        return codes
+        return _normalised_codes(seeds, lambda s: None if s < 0 else s, user_blocks)[0]
     return values
 
 
@@ -267,7 +266,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     negative_codes, _ = _normalised_codes(
         _attribute(records, "negative_prompt"), lambda p: normalise_prompt(p) or None, user_blocks
     )
-    seed_codes = _seed_codes(_attribute(records, "seed"))
+    seed_codes = _seed_codes(_attribute(records, "seed"), user_blocks)
     model_codes, _ = _normalised_codes(_attribute(records, "model"), normalise_model_name, user_blocks)
     workflow_codes, _ = _normalised_codes(
         _attribute(records, "workflow_hash"), lambda w: w or None, user_blocks
