@@ -15,7 +15,6 @@ the relative order of codes included, so analysing users apart gives the same re
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,20 +97,18 @@ def _dense_codes(values: Sequence[Hashable | None]) -> tuple[np.ndarray, list[An
     return code_of_row[first_rows], [values[row] for row in distinct_rows.tolist()]
 
 
-_UNSET: Any = object()
-
-
 def _normalised_codes(
     raw_values: Sequence[Any],
     normalise: Callable[[Any], Hashable | None],
-    user_blocks: Sequence[tuple[int, int]],
+    user_codes: np.ndarray,
     *,
     none_value: Hashable | None = None,
     keep_first_raw: bool = False,
 ) -> tuple[np.ndarray, list[Any]]:
-    """Codes of normalised values, numbered **per user**: ``user_blocks`` are the ``(start, end)`` row
-    ranges of each user's rows (the stream is ordered by user), and inside each block codes follow
-    first occurrence in that user's own rows, after every code of the blocks before it.
+    """Codes of normalised values, numbered **per user**: one code per (user, normalised value) pair,
+    in first-occurrence order. ``user_codes`` is each row's user, non-decreasing (the stream is ordered
+    by user), so a user's codes follow first occurrence in that user's own rows, after every code of
+    the users before it.
 
     Returns the codes and, per code, the normalised value — or, with ``keep_first_raw``, the first raw
     value (in the user's row order) that normalised to it. ``none_value`` is what a missing raw value
@@ -121,42 +118,51 @@ def _normalised_codes(
     a user's codes (which breaks ties between equally used prompts in labels) and the spelling shown
     for a prompt are the same whether the user is analysed alone or among others — an analysis can be
     split by user (``atelier analyze`` on several cores) without changing a byte. The same value used
-    by two users has two codes; codes only ever meet codes of the same user. Each distinct raw value
-    is normalised once across all users.
+    by two users has two codes; codes only ever meet codes of the same user.
+
+    Cost: each distinct raw value is normalised once; one user's rows (the catalog's every call) are
+    numbered by the raw values' first-occurrence pass alone, several users' by one more numpy pass
+    over (user, value) pairs as integers, whatever the number of users.
     """
-    codes = np.empty(len(raw_values), dtype=np.int64)
-    labels: list[Any] = []
-    normalised_of: dict[Hashable, Hashable | None] = {}
-    for start, end in user_blocks:
-        raw_codes, raw_table = _dense_codes(raw_values[start:end])
-        final: dict[Hashable, int] = {}
-        mapping = np.empty(len(raw_table) + 1, dtype=np.int64)
-        for index, value in enumerate([*raw_table, None]):
-            if value is None:
-                key = none_value
-            else:
-                key = normalised_of.get(value, _UNSET)
-                if key is _UNSET:
-                    key = normalised_of[value] = normalise(value)
-            if key is None:
-                mapping[index] = MISSING_CODE
-                continue
-            code = final.get(key)
-            if code is None:
-                code = final[key] = len(labels)
-                labels.append(value if keep_first_raw else key)
-            mapping[index] = code
-        codes[start:end] = mapping[raw_codes]
-    return codes, labels
+    raw_codes, raw_table = _dense_codes(raw_values)
+    keys: dict[Hashable, int] = {}
+    first_raw: list[Any] = []
+    key_of_raw = np.empty(len(raw_table) + 1, dtype=np.int64)  # the last entry: a missing raw value
+    for index, value in enumerate([*raw_table, None]):
+        key = normalise(value) if value is not None else none_value
+        if key is None:
+            key_of_raw[index] = MISSING_CODE
+        elif (code := keys.get(key)) is not None:
+            key_of_raw[index] = code
+        else:
+            key_of_raw[index] = keys[key] = len(keys)
+            first_raw.append(value)
+    row_keys = key_of_raw[raw_codes]
+    if not len(user_codes) or user_codes[0] == user_codes[-1]:
+        # one user: keys are already numbered in first-occurrence order (raw values are)
+        return row_keys, first_raw if keep_first_raw else list(keys)
+    known = np.flatnonzero(row_keys != MISSING_CODE)
+    pairs = user_codes[known] * len(keys) + row_keys[known]
+    distinct, first_of_distinct, pair_of_row = np.unique(pairs, return_index=True, return_inverse=True)
+    by_first_row = np.argsort(first_of_distinct)  # a code per pair, in first-occurrence order
+    code_of_pair = np.empty(len(distinct), dtype=np.int64)
+    code_of_pair[by_first_row] = np.arange(len(distinct))
+    codes = np.full(len(row_keys), MISSING_CODE, dtype=np.int64)
+    codes[known] = code_of_pair[pair_of_row.reshape(-1)]
+    first_rows = known[first_of_distinct[by_first_row]].tolist()
+    if keep_first_raw:
+        return codes, [raw_values[row] for row in first_rows]
+    key_list = list(keys)
+    return codes, [key_list[key] for key in row_keys[first_rows].tolist()]
 
 
-def _seed_codes(seeds: list[int | None], user_blocks: Sequence[tuple[int, int]]) -> np.ndarray:
+def _seed_codes(seeds: list[int | None], user_codes: np.ndarray) -> np.ndarray:
     """Seeds as their own codes (equal seeds ⇔ equal codes); None and negative seeds ("random") are
     missing. Seeds beyond int64 fall back to dense codes, numbered per user like the others."""
     try:
         values = np.array([MISSING_CODE if s is None or s < 0 else s for s in seeds], dtype=np.int64)
     except OverflowError:
-        return _normalised_codes(seeds, lambda s: None if s < 0 else s, user_blocks)[0]
+        return _normalised_codes(seeds, lambda s: None if s < 0 else s, user_codes)[0]
     return values
 
 
@@ -254,27 +260,25 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     if count > 1:
         segment_start[1:] = (user_codes[1:] != user_codes[:-1]) | (day_precision[1:] != day_precision[:-1])
     segment_codes = np.cumsum(segment_start) - 1
-    user_starts: list[int] = np.flatnonzero(np.diff(user_codes, prepend=-1)).tolist()
-    user_blocks = list(itertools.pairwise([*user_starts, count]))
 
     tool_codes, tool_names = _normalised_codes(
-        _attribute(records, "tool"), lambda t: (t or "unknown").lower(), user_blocks, none_value="unknown"
+        _attribute(records, "tool"), lambda t: (t or "unknown").lower(), user_codes, none_value="unknown"
     )
     prompt_codes, prompt_spellings = _normalised_codes(
-        _attribute(records, "prompt"), lambda p: normalise_prompt(p) or None, user_blocks, keep_first_raw=True
+        _attribute(records, "prompt"), lambda p: normalise_prompt(p) or None, user_codes, keep_first_raw=True
     )
     negative_codes, _ = _normalised_codes(
-        _attribute(records, "negative_prompt"), lambda p: normalise_prompt(p) or None, user_blocks
+        _attribute(records, "negative_prompt"), lambda p: normalise_prompt(p) or None, user_codes
     )
-    seed_codes = _seed_codes(_attribute(records, "seed"), user_blocks)
-    model_codes, _ = _normalised_codes(_attribute(records, "model"), normalise_model_name, user_blocks)
+    seed_codes = _seed_codes(_attribute(records, "seed"), user_codes)
+    model_codes, _ = _normalised_codes(_attribute(records, "model"), normalise_model_name, user_codes)
     workflow_codes, _ = _normalised_codes(
-        _attribute(records, "workflow_hash"), lambda w: w or None, user_blocks
+        _attribute(records, "workflow_hash"), lambda w: w or None, user_codes
     )
     sampler_only, sampler_names = _normalised_codes(
-        _attribute(records, "sampler"), lambda v: v or None, user_blocks
+        _attribute(records, "sampler"), lambda v: v or None, user_codes
     )
-    scheduler_only, _ = _normalised_codes(_attribute(records, "scheduler"), lambda v: v or None, user_blocks)
+    scheduler_only, _ = _normalised_codes(_attribute(records, "scheduler"), lambda v: v or None, user_codes)
     # (sampler, scheduler) pair code: equal pairs ⇔ equal codes; both missing → missing.
     sampler_codes = np.where(
         (sampler_only == MISSING_CODE) & (scheduler_only == MISSING_CODE),
@@ -284,7 +288,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     lora_codes, _ = _normalised_codes(
         _attribute(records, "loras"),
         lambda loras: tuple(sorted((lo.name.lower(), lo.weight or 0.0) for lo in loras)) or None,
-        user_blocks,
+        user_codes,
     )
     resolution = np.array(
         list(map(_RESOLUTION_SECONDS.get, _attribute(records, "created_at_precision"))), dtype=np.float64

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from engine.features.prompt_similarity import PromptContext, PromptSimilarity
 from engine.features.prompt_text import prompt_token_weights
 from engine.sessions.record_stream import MISSING_CODE, _dense_codes, _seed_codes
@@ -39,13 +41,14 @@ def test_seeds_beyond_int64_get_dense_codes_numbered_per_user() -> None:
     huge, other = 2**70, 2**65 + 3
     first_user: list[int | None] = [huge, 5, None, -1, huge, other]
     second_user: list[int | None] = [other, huge, 7, other]
-    codes = _seed_codes([*first_user, *second_user], [(0, 6), (6, 10)]).tolist()
-    alone = _seed_codes(second_user, [(0, 4)]).tolist()
+    codes = _seed_codes([*first_user, *second_user], np.array([0] * 6 + [1] * 4)).tolist()
+    alone = _seed_codes(second_user, np.zeros(4, dtype=np.int64)).tolist()
 
     assert codes[:6] == [0, 1, MISSING_CODE, MISSING_CODE, 0, 2]  # equal seeds, equal codes
     assert [code - min(codes[6:]) for code in codes[6:]] == alone == [0, 1, 2, 0]  # as if alone
     assert set(codes[:6]).isdisjoint(codes[6:])  # codes only ever meet codes of the same user
-    assert _seed_codes([3, None, -2, 3], [(0, 4)]).tolist() == [3, MISSING_CODE, MISSING_CODE, 3]
+    one_user = np.zeros(4, dtype=np.int64)
+    assert _seed_codes([3, None, -2, 3], one_user).tolist() == [3, MISSING_CODE, MISSING_CODE, 3]
 
 
 def _reference_fit(recent: list[str], prompt: str) -> float:
