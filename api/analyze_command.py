@@ -23,11 +23,9 @@ instead.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from catalog.importing.discovery import FileKind, discover
@@ -39,6 +37,9 @@ from engine.record_codec import RecordLineError, read_records_jsonl
 from engine.records import GenerationRecord
 from engine.session_analysis import analyze_records, split_timed
 from engine.sessions.record_stream import user_stream_key
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 PARALLEL_MIN_RECORDS = 20_000
 """Fewest timed records worth forking workers for (a fork and its hand-back cost ~0.1 s)."""
@@ -169,6 +170,10 @@ def _analyze_runs(
     cores = min(workers if workers is not None else pool_workers(), len(runs))
     if cores < 2 or len(timed) < PARALLEL_MIN_RECORDS:
         return [output(analyze_records(run)) for run in runs]
+    # loaded here: the process pool's modules cost a small analysis ~30 ms of start-up
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     global _forked_runs
     _forked_runs = runs
     try:
