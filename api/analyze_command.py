@@ -39,7 +39,7 @@ from engine.session_analysis import analyze_records, split_timed
 from engine.sessions.record_stream import user_stream_key
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 PARALLEL_MIN_RECORDS = 20_000
 """Fewest timed records worth forking workers for (a fork and its hand-back cost ~0.1 s)."""
@@ -176,17 +176,47 @@ def _analyze_runs(
 
     global _forked_runs
     _forked_runs = runs
+    pool = ProcessPoolExecutor(
+        max_workers=cores, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_sigint
+    )
     try:
-        with ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures: list[Future[Output] | None] = []
-            for index in range(len(runs)):
-                try:
-                    futures.append(pool.submit(_analyze_forked_run, index, output))
-                except Exception:  # a broken pool refuses work: that run is analysed here
-                    futures.append(None)
-            return [_output_of(future, run, output) for future, run in zip(futures, runs, strict=True)]
+        futures: list[Future[Output] | None] = []
+        for index in range(len(runs)):
+            try:
+                futures.append(pool.submit(_analyze_forked_run, index, output))
+            except Exception:  # a broken pool refuses work: that run is analysed here
+                futures.append(None)
+        outputs = [_output_of(future, run, output) for future, run in zip(futures, runs, strict=True)]
+    except BaseException:
+        _stop_at_once(pool)  # Ctrl-C (or a failure here): nothing more is wanted from the workers
+        raise
+    else:
+        pool.shutdown()
+        return outputs
     finally:
         _forked_runs = []
+
+
+def _stop_at_once(pool: ProcessPoolExecutor) -> None:
+    """Drop the runs not started and end the workers now, rather than let ``shutdown`` wait for every
+    run already handed to them (up to ``workers + 1`` runs, seconds of work nobody will read).
+    ``terminate_workers`` is Python 3.14's; before it the pool's own process table is the only handle."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the pool (a worker's ``KeyboardInterrupt``
+    would only come back as its run's result)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _output_of(

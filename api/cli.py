@@ -29,6 +29,7 @@ from rich.markup import escape
 
 from api.cli_backup import register_backup_commands
 from api.process_exit import skip_final_collection
+from api.stop_requests import StopRequest
 from catalog.accounts.token_format import ALL_SCOPES, TOKEN_LIFETIME_MAX, UnknownScope
 
 if TYPE_CHECKING:
@@ -81,48 +82,64 @@ DEFAULT_USER = "artist"
 T = TypeVar("T")
 
 
-def _run_with_database(work: Callable[[SessionFactory, AtelierSettings], Awaitable[T]]) -> T:
+def _run_with_database(
+    work: Callable[[SessionFactory, AtelierSettings], Awaitable[T]], *, stop: StopRequest | None = None
+) -> T:
     """Start services, run ``work`` with a session factory, stop services.
 
     SIGTERM while ``work`` runs cancels it on the event loop (a loop signal handler, run between
     callbacks) rather than raising ``SystemExit`` wherever the main thread happens to be: an
     exception injected into asyncpg's protocol or a pool hand-off left the process hung or crashed
     with SIGSEGV. Its ``finally`` blocks and the services' shutdown then run; the exit code is 143.
+
+    With ``stop`` (a long command that stops at safe points, :mod:`api.stop_requests`), the first
+    SIGINT or SIGTERM only sets ``stop.event`` and ``work`` returns what it finished (the caller
+    exits with ``stop.exit_code``); a second one cancels ``work`` as above (exit code 128 + that
+    signal).
     """
     from api.runtime import exit_on_sigterm, running_services
     from catalog.database import create_database_engine, create_session_factory
     from catalog.settings import load_settings
 
     exit_on_sigterm()
-    terminated = False
+    cancelled_by: int | None = None
     with running_services(load_settings()) as settings:
 
         async def main() -> T:
-            nonlocal terminated
             task = asyncio.current_task()
             assert task is not None
 
-            def on_sigterm() -> None:
-                nonlocal terminated
-                terminated = True
+            def cancel(signum: int) -> None:
+                nonlocal cancelled_by
+                cancelled_by = signum
                 task.cancel()
 
             loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+            if stop is None:
+                loop.add_signal_handler(signal.SIGTERM, cancel, signal.SIGTERM)
+            else:
+                stop.install(loop, insist=cancel, announce=_announce)
             engine = create_database_engine(settings.database_url or "", pool_size=4)
             try:
                 return await work(create_session_factory(engine), settings)
             finally:
-                loop.remove_signal_handler(signal.SIGTERM)
+                if stop is None:
+                    loop.remove_signal_handler(signal.SIGTERM)
+                else:
+                    stop.remove(loop)
                 exit_on_sigterm()  # the services' shutdown below stays interruptible the old way
                 await engine.dispose()
 
         try:
             return asyncio.run(main())
         except asyncio.CancelledError:
-            if terminated:
-                raise SystemExit(128 + signal.SIGTERM) from None
+            if cancelled_by is not None:
+                raise SystemExit(128 + cancelled_by) from None
             raise
+
+
+def _announce(line: str) -> None:
+    console.print(f"[yellow]{escape(line)}[/yellow]", highlight=False)
 
 
 @app.command()
@@ -285,7 +302,9 @@ def import_command(
         else:
             _print_import_report(report)
 
-    async def work(factory: SessionFactory, settings: AtelierSettings) -> bool:
+    stop = StopRequest()
+
+    async def work(factory: SessionFactory, settings: AtelierSettings) -> ImportReport:
         with ImportProgress(console) as progress:
             report = await import_paths(
                 factory,
@@ -296,18 +315,40 @@ def import_command(
                 make_thumbnails=thumbnails,
                 thumbnails=mode,
                 thumbnail_progress=progress.thumbnails,
+                stop=stop.event,
             )
         show(report)
-        if watch:
+        if report.interrupted:
+            _print_interrupted(report)
+        elif watch:
             # a watched folder's batches are small: one re-clustering after inline thumbnails
             watch_mode = ThumbnailMode.INLINE if mode is ThumbnailMode.AFTER_SESSIONS else mode
             await _watch_until_stopped(
-                factory, settings, user, folders, watch_mode if thumbnails else None, show
+                factory, settings, user, folders, watch_mode if thumbnails else None, show, stop.event
             )
-        return report.has_problems
+        return report
 
-    if _guard(lambda: _run_with_database(work)):
+    report = _guard(lambda: _run_with_database(work, stop=stop))
+    if report.interrupted:
+        raise typer.Exit(code=stop.exit_code or 130)
+    if report.has_problems:
         raise typer.Exit(code=IMPORT_EXIT_PROBLEMS)
+
+
+def _print_interrupted(report: ImportReport) -> None:
+    """What an import stopped at a safe point kept, and how it is completed."""
+    if report.files_not_read:
+        unread = (
+            f"{report.files_not_read} of {report.files_seen} files were not read "
+            "(run the same import again to read them)."
+        )
+    else:
+        unread = "every file was read and stored."
+    console.print(
+        f"[yellow]interrupted:[/yellow] {unread} What was stored is kept; the next import for this "
+        "user, or the worker (atelier serve / atelier worker), completes its sessions and thumbnails.",
+        highlight=False,
+    )
 
 
 def _print_import_json(report: ImportReport) -> None:
@@ -347,31 +388,23 @@ async def _watch_until_stopped(
     folders: list[Path],
     mode: ThumbnailMode | None,
     show: Callable[[ImportReport], None],
+    stop: asyncio.Event,
 ) -> None:
-    """Watch ``folders`` until SIGINT/SIGTERM; the batch in progress is finished first."""
-    from api.runtime import exit_on_sigterm
+    """Watch ``folders`` until ``stop`` is set (SIGINT/SIGTERM); the batch in progress is finished
+    first."""
     from catalog.importing.service import ThumbnailMode
     from catalog.importing.watch import watch_folders
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     console.print(f"watching {', '.join(map(str, folders))} for new images (Ctrl-C to stop)")
-    try:
-        summary = await watch_folders(
-            factory,
-            settings,
-            user,
-            folders,
-            stop_event=stop,
-            thumbnails=mode or ThumbnailMode.SKIP,
-            on_import=show,
-        )
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
-        exit_on_sigterm()
+    summary = await watch_folders(
+        factory,
+        settings,
+        user,
+        folders,
+        stop_event=stop,
+        thumbnails=mode or ThumbnailMode.SKIP,
+        on_import=show,
+    )
     console.print(f"stopped watching: {summary.imported} images imported in {summary.batches} batches")
 
 

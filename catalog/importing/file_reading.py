@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,13 +147,22 @@ def _exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+def init_pool_worker(parent_pid: int) -> None:
+    """Initializer of the import's pool workers: they end with their parent (:func:`_exit_with_parent`)
+    and ignore SIGINT. Ctrl-C in a terminal reaches the whole process group; the importing process
+    decides what it stops (at a safe point) and shuts its pools down, so a worker must not die with a
+    ``KeyboardInterrupt`` that would surface in the parent as its chunk's result."""
+    _exit_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class MetadataReader:
     """Reads files' metadata; use as a context manager so the pool is shut down."""
 
     def __init__(self, expected_files: int) -> None:
         workers = pool_workers()
         self._pool = (
-            ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent, initargs=(os.getpid(),))
+            ProcessPoolExecutor(max_workers=workers, initializer=init_pool_worker, initargs=(os.getpid(),))
             if expected_files >= PROCESS_POOL_THRESHOLD_FILES and workers > 1
             else None
         )
@@ -182,7 +192,7 @@ class MetadataReader:
 
     async def read_asset_rows(
         self, paths: Sequence[Path], timezone: str, user_id: uuid.UUID
-    ) -> AsyncIterator[list[tuple[Path, ReadAsset | FileProblem]]]:
+    ) -> AsyncGenerator[list[tuple[Path, ReadAsset | FileProblem]], None]:
         """Chunks of ``(path, outcome)``, in the order of ``paths``, ready to store for ``user_id``."""
         chunks = [list(paths[i : i + CHUNK_FILES]) for i in range(0, len(paths), CHUNK_FILES)]
         if self._pool is None:

@@ -41,6 +41,7 @@ when the batch held known files, one lookup of their ids).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 import uuid
@@ -123,6 +124,11 @@ class ImportReport:
     sessions_ready_seconds: float | None = None
     """Seconds from the start of :func:`import_paths` until the re-clustering of this import's files
     was committed (the sessions queryable)."""
+    interrupted: bool = False
+    """The import stopped at a safe point when asked to (``stop``): what it stored is kept and owes
+    its re-clustering and thumbnails (see :func:`import_paths`)."""
+    files_not_read: int = 0
+    """Files (images and record files) left unread by an interrupted import; they have no outcome."""
 
     @property
     def sessions_touched(self) -> int:
@@ -145,6 +151,8 @@ class ImportReport:
             "records_imported": self.records_imported,
             "thumbnail_warnings": len(self.thumbnail_problems),
             "sessions_updated": self.sessions_touched,
+            "interrupted": self.interrupted,
+            "files_not_read": self.files_not_read,
         }
 
     def _add(self, outcome: FileOutcome) -> FileOutcome:
@@ -198,13 +206,22 @@ async def import_paths(
     thumbnails: ThumbnailMode = ThumbnailMode.INLINE,
     complete_missing_thumbnails: bool = True,
     thumbnail_progress: ThumbnailProgressCallback | None = None,
+    stop: asyncio.Event | None = None,
 ) -> ImportReport:
     """Import ``paths`` for ``user_handle`` (created if missing). JSONL records naming another
     ``user`` go to that user when ``honour_record_users`` (the local CLI), else to ``user_handle``.
     ``make_thumbnails=False`` is the same as ``thumbnails=ThumbnailMode.SKIP``.
     ``complete_missing_thumbnails`` (inline and after-sessions modes): also make the thumbnails the
     user's stored assets lack — a watched folder's batches turn it off (the first import already did
-    it). ``thumbnail_progress`` follows the after-sessions mode's thumbnail phase."""
+    it). ``thumbnail_progress`` follows the after-sessions mode's thumbnail phase.
+
+    ``stop`` (``atelier import`` sets it on Ctrl-C or SIGTERM) is checked at safe points only, never
+    in the middle of a statement: after each chunk of files read (the rows read so far are stored as
+    one last batch, files not yet read are left: :attr:`ImportReport.files_not_read`), before record
+    files, before the re-clustering, and after each chunk of thumbnails (those made are stored). The
+    report is then :attr:`~ImportReport.interrupted`; every stored asset is marked as owing its
+    re-clustering (and lacks its thumbnail), which the next import of the user or the worker's healing
+    cron completes."""
     report = ImportReport()
     mode = thumbnails if make_thumbnails else ThumbnailMode.SKIP
     if mode is ThumbnailMode.BACKGROUND and not settings.redis_url:
@@ -236,30 +253,28 @@ async def import_paths(
     started = time.perf_counter()
     images = [item.path for item in found if item.kind is FileKind.IMAGE]
     # the rows read and stored all survive their batch: see engine.gc_pause (−0.2 s at 5,000 files)
-    with cyclic_gc_paused(), MetadataReader(len(images)) as reader:
-        pending: list[_PendingRow] = []
-        async for chunk in reader.read_asset_rows(images, owner_timezone, owner_id):
-            for path, outcome in chunk:
-                if isinstance(outcome, ReadAsset):
-                    pending.append(_PendingRow(outcome.record_id, outcome.values, path, str(path)))
-                else:
-                    report._add(FileOutcome(str(path), Outcome.PROBLEM, outcome.reason))
-                    _advance(progress, 1)
-            if len(pending) >= settings.import_batch_size:
-                await _store_image_files(factory, pending, owner_id, report, batches)
-                _advance(progress, len(pending))
-                pending = []
-        await _store_image_files(factory, pending, owner_id, report, batches)
-        _advance(progress, len(pending))
+    stopping = stop.is_set if stop is not None else _never
+    with cyclic_gc_paused():
+        read = await _read_and_store_images(
+            factory, settings, images, owner_id, owner_timezone, report, batches, progress, stopping
+        )
+    report.files_not_read = len(images) - read
 
     for item in found:
         if item.kind is FileKind.RECORDS:
+            if stopping():
+                report.files_not_read += 1
+                continue
             with cyclic_gc_paused():
                 await _import_records_file(
                     factory, item, settings, owner_id, owner_timezone, honour_record_users, report, batches
                 )
             _advance(progress, 1)
     report.phase_seconds["read_and_store"] = time.perf_counter() - started
+    if stopping():
+        report.interrupted = True  # what was stored owes its re-clustering and thumbnails
+        _sort_report(report)
+        return report
 
     with contextlib.ExitStack() as stack:
         pooled: dict[uuid.UUID, tuple[uuid.UUID, Path]] = {}
@@ -289,8 +304,14 @@ async def import_paths(
         if renderer is not None:  # the sessions are committed: now the CPU goes to the thumbnails
             started = time.perf_counter()
             renderer.start({asset_id: path for asset_id, (_, path) in pooled.items()})
-            await _collect_thumbnails(factory, renderer, pooled, batches, report, thumbnail_progress)
+            await _collect_thumbnails(
+                factory, renderer, pooled, batches, report, thumbnail_progress, stopping
+            )
             report.phase_seconds["thumbnails"] = time.perf_counter() - started
+            if stopping():  # the thumbnails stored owe the re-clustering with their descriptors
+                report.interrupted = True
+                _sort_report(report)
+                return report
             started = time.perf_counter()
             for user_id in sorted({user_id for user_id, _ in pooled.values()}):
                 report.visual_reclustering.extend(await owed_work.complete_owed_clustering(factory, user_id))
@@ -311,10 +332,18 @@ async def import_paths(
             if queue_embeddings:
                 await queue_prompt_embeddings(settings.redis_url)
         report.phase_seconds["queue"] = time.perf_counter() - started
+    _sort_report(report)
+    return report
+
+
+def _never() -> bool:
+    return False
+
+
+def _sort_report(report: ImportReport) -> None:
     report.files.sort(key=lambda outcome: outcome.path)
     report.problems.sort(key=lambda problem: problem.path)
     report.thumbnail_problems.sort(key=lambda problem: problem.path)
-    return report
 
 
 async def _thumbnails_to_make(
@@ -349,10 +378,12 @@ async def _collect_thumbnails(
     batches: _UserBatches,
     report: ImportReport,
     progress: ThumbnailProgressCallback | None,
+    stopping: Callable[[], bool],
 ) -> None:
     """Store the renderer's thumbnails as they come (:data:`THUMBNAIL_STORE_BATCH` per transaction,
     each marking its asset as owing a re-clustering) and account for each: a failure of one of this
-    import's files is noted on its outcome, exactly as the inline path notes it."""
+    import's files is noted on its outcome, exactly as the inline path notes it. Once ``stopping()``,
+    the thumbnails made so far are stored and the rest are left (the pool drops its queued chunks)."""
     total, done = len(pooled), 0
     if progress is not None:
         progress(0, total)
@@ -364,24 +395,66 @@ async def _collect_thumbnails(
         report.thumbnails_made += len(made)
         report.earlier_thumbnails_made += sum(asset_id not in batches.imported_files for asset_id in made)
 
-    async for outcomes in renderer.outcomes():
-        for asset_id, outcome in outcomes.items():
-            user_id = pooled[asset_id][0]
-            if isinstance(outcome, MadeThumbnail):
-                waiting[user_id][asset_id] = outcome
-            elif asset_id in batches.imported_files:
-                imported = batches.imported_files[asset_id]
-                imported.reason = f"thumbnail failed: {outcome}"
-                report.thumbnail_problems.append(FileProblem(imported.path, outcome))
-            else:
-                report.earlier_thumbnails_failed += 1
-        for user_id in [user_id for user_id, made in waiting.items() if len(made) >= THUMBNAIL_STORE_BATCH]:
-            await store(user_id)
-        done += len(outcomes)
-        if progress is not None:
-            progress(done, total)
+    async with contextlib.aclosing(renderer.outcomes()) as chunks:
+        async for outcomes in chunks:
+            for asset_id, outcome in outcomes.items():
+                user_id = pooled[asset_id][0]
+                if isinstance(outcome, MadeThumbnail):
+                    waiting[user_id][asset_id] = outcome
+                elif asset_id in batches.imported_files:
+                    imported = batches.imported_files[asset_id]
+                    imported.reason = f"thumbnail failed: {outcome}"
+                    report.thumbnail_problems.append(FileProblem(imported.path, outcome))
+                else:
+                    report.earlier_thumbnails_failed += 1
+            full = [user_id for user_id, made in waiting.items() if len(made) >= THUMBNAIL_STORE_BATCH]
+            for user_id in full:
+                await store(user_id)
+            done += len(outcomes)
+            if progress is not None:
+                progress(done, total)
+            if stopping():
+                break
     for user_id in list(waiting):
         await store(user_id)
+
+
+async def _read_and_store_images(
+    factory: SessionFactory,
+    settings: AtelierSettings,
+    images: Sequence[Path],
+    owner_id: uuid.UUID,
+    owner_timezone: str,
+    report: ImportReport,
+    batches: _UserBatches,
+    progress: ProgressCallback | None,
+    stopping: Callable[[], bool],
+) -> int:
+    """Read ``images`` (a pool for large sets) and store them in batches of ``import_batch_size``
+    while the next ones are read; returns how many were read. Once ``stopping()``, the rows read so
+    far are stored as a last batch and the chunks still queued are dropped."""
+    read = 0
+    with MetadataReader(len(images)) as reader:
+        pending: list[_PendingRow] = []
+        chunks = reader.read_asset_rows(images, owner_timezone, owner_id)
+        async with contextlib.aclosing(chunks) as read_chunks:
+            async for chunk in read_chunks:
+                for path, outcome in chunk:
+                    if isinstance(outcome, ReadAsset):
+                        pending.append(_PendingRow(outcome.record_id, outcome.values, path, str(path)))
+                    else:
+                        report._add(FileOutcome(str(path), Outcome.PROBLEM, outcome.reason))
+                        _advance(progress, 1)
+                read += len(chunk)
+                if len(pending) >= settings.import_batch_size:
+                    await _store_image_files(factory, pending, owner_id, report, batches)
+                    _advance(progress, len(pending))
+                    pending = []
+                if stopping():
+                    break
+        await _store_image_files(factory, pending, owner_id, report, batches)
+        _advance(progress, len(pending))
+    return read
 
 
 async def _store_image_files(

@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-from catalog.importing.file_reading import _exit_with_parent
+from catalog.importing.file_reading import init_pool_worker
 from catalog.importing.pool_size import pool_workers
 from catalog.settings import AtelierSettings
 from catalog.storage import ThumbnailStore, thumbnail_store
@@ -117,7 +116,7 @@ class ThumbnailRenderer:
                 future = asyncio.ensure_future(asyncio.to_thread(render_in_threads, self._settings, chunk))
             self._started[future] = chunk
 
-    async def outcomes(self) -> AsyncIterator[dict[uuid.UUID, Outcome]]:
+    async def outcomes(self) -> AsyncGenerator[dict[uuid.UUID, Outcome], None]:
         """Outcomes by chunk, in the order the chunks finish; together they cover every started
         source exactly once."""
         while self._in_process:
@@ -140,8 +139,7 @@ class ThumbnailRenderer:
 
 def _init_worker(parent_pid: int, settings: AtelierSettings) -> None:
     global _worker_store, _worker_size_px
-    _exit_with_parent(parent_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    init_pool_worker(parent_pid)
     _worker_store = thumbnail_store(settings)
     _worker_size_px = settings.thumbnail_size_px
 

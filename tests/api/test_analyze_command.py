@@ -7,6 +7,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -267,3 +268,54 @@ def test_user_runs_are_consecutive_whole_users_in_stream_order_and_even() -> Non
         assert len(runs) <= count
     assert [len(run) for run in analyze_command.user_runs(timed, 2)] == [55, 45]
     assert [len(run) for run in analyze_command.user_runs(timed, 3)] == [45, 20, 35]
+
+
+_worker_pids_folder: Path | None = None
+
+
+def _sleep_in_worker(index: int, output: Any) -> Any:
+    assert _worker_pids_folder is not None
+    (_worker_pids_folder / str(os.getpid())).touch()
+    time.sleep(120)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_ctrl_c_during_a_parallel_analysis_ends_its_workers_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the workers analyse: the runs not started are dropped and the workers end now
+    (the pool's own shutdown would wait for every run already handed to them)."""
+    global _worker_pids_folder
+    log = tmp_path / "artists.jsonl"
+    _several_artists_log(log)
+    _worker_pids_folder = tmp_path / "pids"
+    _worker_pids_folder.mkdir()
+    monkeypatch.setattr(analyze_command, "PARALLEL_MIN_RECORDS", 0)
+    monkeypatch.setattr(analyze_command, "RUN_RECORDS", 300)
+    monkeypatch.setattr(analyze_command, "_analyze_forked_run", _sleep_in_worker)
+
+    def interrupted_once_both_work(future: Any, run: Any, output: Any) -> Any:
+        deadline = time.monotonic() + 30
+        assert _worker_pids_folder is not None
+        while len(list(_worker_pids_folder.iterdir())) < 2:
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.01)
+        raise KeyboardInterrupt  # what Ctrl-C raises in the waiting parent
+
+    monkeypatch.setattr(analyze_command, "_output_of", interrupted_once_both_work)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        analyze_command.analyze_paths_json([log], workers=2)
+    assert time.monotonic() - started < 30  # not after the 120 s runs
+    pids = [int(path.name) for path in _worker_pids_folder.iterdir()]
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids):
+        assert time.monotonic() < deadline, "a worker outlived the interrupted analysis"
+        time.sleep(0.02)

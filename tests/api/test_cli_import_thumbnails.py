@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import shutil
 import signal
@@ -147,6 +148,18 @@ async def test_inline_thumbnails_flag_keeps_the_previous_path_and_refuses_with_b
     assert (counts["assets"], counts["without_thumbnail"], counts["owed"]) == (4, 0, 0)
 
 
+def _group_alive(group_id: int) -> bool:
+    """Whether a live (not zombie) process is left in the process group ``group_id``."""
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == group_id and fields[0] != "Z":
+            return True
+    return False
+
+
 async def _heal_with_the_worker(settings: AtelierSettings, factory: SessionFactory) -> None:
     pool = await create_pool(RedisSettings.from_dsn(settings.redis_url or ""))
     try:
@@ -157,9 +170,14 @@ async def _heal_with_the_worker(settings: AtelierSettings, factory: SessionFacto
 
 
 @pytest.mark.parametrize(
-    ("stop_signal", "recovery"),
-    [(signal.SIGKILL, "worker"), (signal.SIGTERM, "import"), (signal.SIGINT, "import")],
-    ids=["sigkill-healed-by-worker", "sigterm-next-import", "ctrl-c-next-import"],
+    ("stop_signal", "recovery", "to_group"),
+    [
+        (signal.SIGKILL, "worker", False),
+        (signal.SIGTERM, "import", False),
+        (signal.SIGINT, "import", False),
+        (signal.SIGINT, "import", True),
+    ],
+    ids=["sigkill-healed-by-worker", "sigterm-next-import", "sigint-next-import", "ctrl-c-in-a-terminal"],
 )
 async def test_an_import_stopped_during_thumbnails_keeps_its_sessions_and_is_completed_later(
     settings: AtelierSettings,
@@ -168,7 +186,10 @@ async def test_an_import_stopped_during_thumbnails_keeps_its_sessions_and_is_com
     noise_library: Path,
     stop_signal: signal.Signals,
     recovery: str,
+    to_group: bool,
 ) -> None:
+    """``to_group``: the signal goes to the command's whole process group, pool workers included, as
+    Ctrl-C in a terminal does."""
     folder = tmp_path / "library"
     shutil.copytree(noise_library, folder)
     images = len(list(folder.iterdir()))
@@ -178,7 +199,7 @@ async def test_an_import_stopped_during_thumbnails_keeps_its_sessions_and_is_com
     with stderr.open("wb") as stderr_file:
         process = await asyncio.create_subprocess_exec(
             str(ATELIER), "import", str(folder), "--json",
-            env=env, stdout=asyncio.subprocess.DEVNULL, stderr=stderr_file,
+            env=env, stdout=asyncio.subprocess.DEVNULL, stderr=stderr_file, start_new_session=to_group,
         )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
@@ -187,15 +208,29 @@ async def test_an_import_stopped_during_thumbnails_keeps_its_sessions_and_is_com
             assert time.monotonic() < deadline, "the thumbnail phase did not start in time"
             await asyncio.sleep(0.02)
         assert process.returncode is None, "the import ended before it could be stopped"
-        process.send_signal(stop_signal)
+        if to_group:
+            assert _group_alive(process.pid)
+            os.killpg(process.pid, stop_signal)
+        else:
+            process.send_signal(stop_signal)
         await asyncio.wait_for(process.wait(), timeout=30)  # stops promptly, pool included
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
 
-    assert process.returncode != 0, stderr.read_text()[-2000:]
     assert "Traceback" not in stderr.read_text()
+    if stop_signal == signal.SIGKILL:
+        assert process.returncode == -signal.SIGKILL
+    else:  # stopped at a safe point: what was made is stored, and the user is told what is left
+        assert process.returncode == 128 + stop_signal, stderr.read_text()[-2000:]
+        assert "stopping after the work in progress is stored" in stderr.read_text()
+        assert "interrupted: every file was read and stored" in stderr.read_text()
+    if to_group:  # the pool's workers ended with the command
+        deadline = time.monotonic() + 10
+        while _group_alive(process.pid):
+            assert time.monotonic() < deadline, "a process of the import outlived it"
+            await asyncio.sleep(0.05)
     stopped = await _counts(session_factory)
     # the sessions were committed before any thumbnail: every image is in one, browsable now
     assert stopped["assets"] == images and stopped["sessions"] >= 1 and stopped["without_session"] == 0

@@ -1,0 +1,60 @@
+"""Stopping a long command at a safe point: the first SIGINT (Ctrl-C) or SIGTERM asks, the second insists.
+
+The first signal sets :attr:`StopRequest.event` and says so on stderr; the command checks the event
+between units of work that each commit on their own (an import's batch of files, a chunk of
+thumbnails) and returns what it finished, so nothing is interrupted in the middle of a statement.
+Cancelling a task while asyncpg runs a statement through SQLAlchemy could leave the task waiting on
+its connection for ever (seen with Ctrl-C during an import's thumbnails; compare MagicStack/asyncpg#873
+and sqlalchemy/sqlalchemy#12728). A second signal calls ``insist`` — the caller cancels its task, the
+old behaviour — for when the next safe point is too far away.
+
+Handlers run on the event loop (``loop.add_signal_handler``), between callbacks, never inside one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StopRequest:
+    """Whether (and by which signal) a stop was asked for."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        """Set by the first signal; the command polls it (``is_set``) at its safe points."""
+        self.signal_number: int | None = None
+        """The first signal received, if any."""
+
+    @property
+    def exit_code(self) -> int | None:
+        """128 + the first signal's number (130 for Ctrl-C, 143 for SIGTERM), or ``None``."""
+        return None if self.signal_number is None else 128 + self.signal_number
+
+    def install(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        insist: Callable[[int], None],
+        announce: Callable[[str], None],
+    ) -> None:
+        """Handle :data:`STOP_SIGNALS` on ``loop`` until :meth:`remove`: the first sets the event and
+        calls ``announce`` with a line for the user; any later one calls ``insist(signal number)``."""
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, self._received, signum, insist, announce)
+
+    def remove(self, loop: asyncio.AbstractEventLoop) -> None:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+    def _received(self, signum: int, insist: Callable[[int], None], announce: Callable[[str], None]) -> None:
+        if self.signal_number is not None:
+            insist(signum)
+            return
+        self.signal_number = signum
+        self.event.set()
+        again = "Ctrl-C" if signum == signal.SIGINT else "the signal"
+        announce(f"stopping after the work in progress is stored ({again} again to stop at once)")
