@@ -15,25 +15,36 @@ Cores: the engine analyses each user apart (nothing about one user's sessions de
 see :mod:`engine.sessions.record_stream`), so the input is cut into consecutive runs of users in
 stream order of about :data:`RUN_RECORDS` records each. With several cores and at least
 :data:`PARALLEL_MIN_RECORDS` records, forked workers (one per core) analyse the runs, each taking the
-next when done; they inherit the parsed records (nothing is sent to them) and send back only their
-encoded output (JSON array contents, or the table's rows). Joined in user order, the output is byte
-for byte that of one analysis of everything (tested). A worker that dies has its run analysed here
-instead.
+next when done, and send back only their encoded output (JSON array contents, or the table's rows).
+Joined in user order, the output is byte for byte that of one analysis of everything (tested). A
+worker that dies has its run analysed here instead.
+
+JSONL-only input (the large case) is not parsed here at all: a light pass
+(:mod:`engine.record_index`: ids, users, times) finds each user's lines, and each worker decodes only
+the lines of its run (plus a share of the lines nobody analyses — undated records, repeated ids — so
+every line is still checked). Decoding is then spread over the cores and the records live only in the
+workers (1,000,000 records: 1.0 GB resident instead of 1.8 GB). Any line that is not a plain record
+sends the whole input the ordinary way — parsed here, the runs' records inherited by the forked
+workers — which reports each problem by file and line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from catalog.importing.discovery import FileKind, discover
 from catalog.importing.pool_size import pool_workers
 from engine.analysis import Analysis, AnalysisJsonParts, SessionResult, join_json_parts
 from engine.gc_pause import cyclic_gc_paused
 from engine.metadata.copy_times import reject_copy_times
-from engine.record_codec import RecordLineError, read_records_jsonl
+from engine.record_codec import RecordLineError, decode_record_lines, read_records_jsonl
+from engine.record_index import RecordIndex, index_record_files
 from engine.records import GenerationRecord
 from engine.session_analysis import analyze_records, split_timed
 from engine.sessions.record_stream import user_stream_key
@@ -108,7 +119,12 @@ def analyze_paths_json(
 ) -> tuple[bytes, list[str]]:
     """The ``analyze --json`` document of ``paths`` (on up to ``workers`` cores; default: all this
     process may use) and the problems met reading them."""
+    paths = list(paths)
     with cyclic_gc_paused():
+        indexed = _analyze_indexed(paths, timezone, _json_parts, workers)
+        if indexed is not None:
+            parts, unclustered, problems = indexed
+            return join_json_parts(parts, unclustered), problems
         records, problems = collect_records(paths, timezone=timezone)
         timed, unclustered = split_timed(records)
         return join_json_parts(_analyze_runs(timed, _json_parts, workers), unclustered), problems
@@ -118,11 +134,16 @@ def analyze_paths_table(
     paths: Iterable[Path], *, timezone: str = "UTC", workers: int | None = None
 ) -> tuple[AnalysisTable, list[str]]:
     """The ``analyze`` table of ``paths`` (see :func:`analyze_paths_json` for ``workers``)."""
+    paths = list(paths)
     with cyclic_gc_paused():
-        records, problems = collect_records(paths, timezone=timezone)
-        timed, unclustered = split_timed(records)
-        rows = [row for run in _analyze_runs(timed, _table_rows, workers) for row in run]
-        return AnalysisTable(rows, len(unclustered)), problems
+        indexed = _analyze_indexed(paths, timezone, _table_rows, workers)
+        if indexed is not None:
+            runs, unclustered, problems = indexed
+        else:
+            records, problems = collect_records(paths, timezone=timezone)
+            timed, unclustered = split_timed(records)
+            runs = _analyze_runs(timed, _table_rows, workers)
+        return AnalysisTable([row for run in runs for row in run], len(unclustered)), problems
 
 
 def _json_parts(analysis: Analysis) -> AnalysisJsonParts:
@@ -140,66 +161,167 @@ def user_runs(timed: Sequence[GenerationRecord], count: int) -> list[list[Genera
     for record in timed:
         by_user.setdefault(record.user, []).append(record)
     users = sorted(by_user, key=user_stream_key)
-    runs: list[list[GenerationRecord]] = [[]]
+    return [
+        [record for position in run for record in by_user[users[position]]]
+        for run in _runs_of_users([len(by_user[user]) for user in users], count)
+    ]
+
+
+def _runs_of_users(sizes: Sequence[int], count: int) -> list[list[int]]:
+    """Positions of the users (of ``sizes`` records each, in stream order) in each of at most
+    ``count`` runs of consecutive users, as even in records as whole users allow."""
+    total = sum(sizes)
+    runs: list[list[int]] = [[]]
     done = 0
-    for user in users:
-        records = by_user[user]
+    for position, size in enumerate(sizes):
         # a new run when the middle of this user's records would fall past the current run's share
-        if runs[-1] and len(runs) < count and done + len(records) / 2 > len(timed) * len(runs) / count:
+        if runs[-1] and len(runs) < count and done + size / 2 > total * len(runs) / count:
             runs.append([])
-        runs[-1].extend(records)
-        done += len(records)
+        runs[-1].append(position)
+        done += size
     return runs
-
-
-_forked_runs: list[list[GenerationRecord]] = []
-"""The runs, set before the workers fork: they read their run from here, so no record is sent."""
-
-
-def _analyze_forked_run(index: int, output: Callable[[Analysis], Output]) -> Output:
-    return output(analyze_records(_forked_runs[index]))
 
 
 def _analyze_runs(
     timed: list[GenerationRecord], output: Callable[[Analysis], Output], workers: int | None
 ) -> list[Output]:
     """``output`` of each run's analysis, in user order: runs of about :data:`RUN_RECORDS` records,
-    on forked workers that take the next run as they finish one (``output`` is a module-level
-    function, so it travels to them by name), or here with one core or a small input."""
+    on forked workers (:func:`_on_forked_workers`), or here with one core or a small input."""
     runs = user_runs(timed, max(1, -(-len(timed) // RUN_RECORDS)))
     cores = min(workers if workers is not None else pool_workers(), len(runs))
     if cores < 2 or len(timed) < PARALLEL_MIN_RECORDS:
         return [output(analyze_records(run)) for run in runs]
+    return _on_forked_workers([partial(_analyzed, run, output) for run in runs], cores)
+
+
+def _analyzed(run: list[GenerationRecord], output: Callable[[Analysis], Output]) -> Output:
+    return output(analyze_records(run))
+
+
+INDEX_MIN_BYTES = 1_000_000
+"""Smallest JSONL input (bytes, all files) worth indexing for the workers: smaller inputs are read
+once, here (their records would not reach :data:`PARALLEL_MIN_RECORDS` anyway)."""
+CHECK_LINES = 50_000
+"""Lines per task that only checks lines nobody analyses (untimed records, repeated ids)."""
+
+
+def _analyze_indexed(
+    paths: list[Path], timezone: str, output: Callable[[Analysis], Output], workers: int | None
+) -> tuple[list[Output], list[str], list[str]] | None:
+    """Runs' outputs, unclustered ids and problems of JSONL-only input, each worker decoding only its
+    own users' lines (:mod:`engine.record_index`); ``None`` when the input is not for this path (images,
+    one core, a small or unusual input, a line that is not a record), which the caller then reads and
+    analyses the ordinary way. Same result as that way when it is not ``None``: the runs are those
+    :func:`user_runs` cuts from the same records, and every line is decoded by some worker, so a line
+    that is not a record is never skipped over."""
+    cores = workers if workers is not None else pool_workers()
+    found = list(discover(paths))
+    files = [item.path for item in found if item.kind is FileKind.RECORDS]
+    if cores < 2 or any(item.kind is FileKind.IMAGE for item in found):
+        return None
+    try:
+        if sum(path.stat().st_size for path in files) < INDEX_MIN_BYTES:
+            return None
+        index = index_record_files(files)
+    except OSError:
+        return None  # the ordinary path says what is wrong with the file
+    if index is None:
+        return None
+    first_rows: dict[str, int] = {}
+    for row, record_id in enumerate(index.ids):
+        first_rows.setdefault(record_id, row)
+    timed = index.timed
+    by_user: dict[str | None, list[int]] = {}
+    users_of = index.users
+    unclustered: list[str] = []
+    for record_id, row in first_rows.items():
+        if timed[row]:
+            by_user.setdefault(users_of[row], []).append(row)
+        else:
+            unclustered.append(record_id)
+    analysed = len(first_rows) - len(unclustered)  # timed records, each id once
+    if analysed < PARALLEL_MIN_RECORDS:
+        return None
+    users = sorted(by_user, key=user_stream_key)
+    runs = [
+        [row for position in run for row in by_user[users[position]]]
+        for run in _runs_of_users([len(by_user[user]) for user in users], -(-analysed // RUN_RECORDS))
+    ]
+    in_runs = np.zeros(len(index), dtype=bool)
+    for run in runs:
+        in_runs[run] = True
+    unchecked = np.flatnonzero(~in_runs).tolist()
+    local_tz = ZoneInfo(timezone)
+    tasks: list[Callable[[], Output | bool | None]] = [
+        partial(_analyzed_lines, index, run, local_tz, output) for run in runs
+    ]
+    tasks += [
+        partial(_lines_are_records, index, unchecked[start : start + CHECK_LINES], local_tz)
+        for start in range(0, len(unchecked), CHECK_LINES)
+    ]
+    results = _on_forked_workers(tasks, min(cores, len(tasks)))
+    outputs = results[: len(runs)]
+    if any(result is None or result is False for result in results):
+        return None  # some line is not a record: the ordinary path reports it
+    unreadable = (FileKind.MISSING, FileKind.PROBLEM)
+    problems = [f"{item.path}: {item.reason}" for item in found if item.kind in unreadable]
+    return outputs, unclustered, problems  # type: ignore[return-value]  # no None or bool left
+
+
+def _analyzed_lines(
+    index: RecordIndex, rows: list[int], local_tz: ZoneInfo, output: Callable[[Analysis], Output]
+) -> Output | None:
+    records = decode_record_lines(index.lines(rows), local_tz=local_tz)
+    return None if records is None else output(analyze_records(records))
+
+
+def _lines_are_records(index: RecordIndex, rows: list[int], local_tz: ZoneInfo) -> bool:
+    return decode_record_lines(index.lines(rows), local_tz=local_tz) is not None
+
+
+Result = TypeVar("Result")
+_forked_tasks: list[Callable[[], Any]] = []
+"""The tasks, set before the workers fork: a worker runs a task by its position, so nothing but
+the position and the result travels between processes."""
+
+
+def _run_forked_task(position: int) -> Any:
+    return _forked_tasks[position]()
+
+
+def _on_forked_workers(tasks: list[Callable[[], Result]], cores: int) -> list[Result]:
+    """Each task's result, in order, computed by ``cores`` forked workers that take the next task as
+    they finish one. A task whose worker died (or that a broken pool refused) is run here instead."""
     # loaded here: the process pool's modules cost a small analysis ~30 ms of start-up
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    global _forked_runs
-    _forked_runs = runs
+    global _forked_tasks
+    _forked_tasks = tasks
     pool = ProcessPoolExecutor(
         max_workers=cores, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_sigint
     )
     try:
-        futures: list[Future[Output] | None] = []
-        for index in range(len(runs)):
+        futures: list[Future[Result] | None] = []
+        for position in range(len(tasks)):
             try:
-                futures.append(pool.submit(_analyze_forked_run, index, output))
-            except Exception:  # a broken pool refuses work: that run is analysed here
+                futures.append(pool.submit(_run_forked_task, position))
+            except Exception:  # a broken pool refuses work: that task is run here
                 futures.append(None)
-        outputs = [_output_of(future, run, output) for future, run in zip(futures, runs, strict=True)]
+        results = [_result_of(future, task) for future, task in zip(futures, tasks, strict=True)]
     except BaseException:
         _stop_at_once(pool)  # Ctrl-C (or a failure here): nothing more is wanted from the workers
         raise
     else:
         pool.shutdown()
-        return outputs
+        return results
     finally:
-        _forked_runs = []
+        _forked_tasks = []
 
 
 def _stop_at_once(pool: ProcessPoolExecutor) -> None:
-    """Drop the runs not started and end the workers now, rather than let ``shutdown`` wait for every
-    run already handed to them (up to ``workers + 1`` runs, seconds of work nobody will read).
+    """Drop the tasks not started and end the workers now, rather than let ``shutdown`` wait for every
+    task already handed to them (up to ``workers + 1``, seconds of work nobody will read).
     ``terminate_workers`` is Python 3.14's; before it the pool's own process table is the only handle."""
     terminate = getattr(pool, "terminate_workers", None)
     if terminate is not None:
@@ -213,20 +335,18 @@ def _stop_at_once(pool: ProcessPoolExecutor) -> None:
 
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the parent, which stops the pool (a worker's ``KeyboardInterrupt``
-    would only come back as its run's result)."""
+    would only come back as its task's result)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _output_of(
-    future: Future[Output] | None, run: list[GenerationRecord], output: Callable[[Analysis], Output]
-) -> Output:
-    """The worker's output for ``run``, or ``run`` analysed here when no worker gave it (the pool
-    refused the run, or the worker died: ``BrokenProcessPool``)."""
+def _result_of(future: Future[Result] | None, task: Callable[[], Result]) -> Result:
+    """The worker's result for ``task``, or ``task`` run here when no worker gave it (the pool
+    refused it, or the worker died: ``BrokenProcessPool``)."""
     if future is not None:
         try:
             return future.result()
         except Exception:
             pass
-    return output(analyze_records(run))
+    return task()

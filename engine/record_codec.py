@@ -218,6 +218,22 @@ def read_records_jsonl(
             line_number += len(block)
 
 
+def decode_record_lines(lines: bytes, *, local_tz: tzinfo = UTC) -> list[GenerationRecord] | None:
+    """The records of ``lines`` (whole non-blank JSONL lines, each ending with a newline), each line
+    read exactly as :func:`read_records_jsonl` reads it; ``None`` as soon as one line is not a record
+    (the caller then reads the file the ordinary way, which says which line and why)."""
+    records = _canonical_block([lines], local_tz, None)
+    if records is not None:
+        return records
+    decoded: list[GenerationRecord] = []
+    for raw in lines.split(b"\n")[:-1]:
+        record = _read_line(raw + b"\n", 0, local_tz, None)
+        if isinstance(record, RecordLineError):
+            return None
+        decoded.append(record)
+    return decoded
+
+
 def _canonical_block(
     block: list[bytes], local_tz: tzinfo, default_user: str | None
 ) -> list[GenerationRecord] | None:

@@ -201,7 +201,7 @@ def test_analyze_starts_without_the_database_stack_or_ml_libraries(tmp_path: Pat
     assert json.loads(result.stdout)["sessions"][0]["asset_ids"] == ["a"]
 
 
-def _die_in_worker(index: int, output: object) -> object:
+def _die_in_worker(position: int) -> object:
     """Stands in for a worker's analysis: the worker process dies without a word."""
     os._exit(3)
 
@@ -245,7 +245,7 @@ def test_analysis_on_several_cores_prints_what_one_process_prints(
         assert analyze_command.analyze_paths_table([log], workers=workers)[0] == one_table
     assert len({row.label for row in one_table.sessions}) > 1 and one_table.unclustered == 2
 
-    monkeypatch.setattr(analyze_command, "_analyze_forked_run", _die_in_worker)
+    monkeypatch.setattr(analyze_command, "_run_forked_task", _die_in_worker)
     assert analyze_command.analyze_paths_json([log], workers=3)[0] == one_json
 
 
@@ -273,7 +273,7 @@ def test_user_runs_are_consecutive_whole_users_in_stream_order_and_even() -> Non
 _worker_pids_folder: Path | None = None
 
 
-def _sleep_in_worker(index: int, output: Any) -> Any:
+def _sleep_in_worker(position: int) -> Any:
     assert _worker_pids_folder is not None
     (_worker_pids_folder / str(os.getpid())).touch()
     time.sleep(120)
@@ -299,9 +299,9 @@ def test_ctrl_c_during_a_parallel_analysis_ends_its_workers_at_once(
     _worker_pids_folder.mkdir()
     monkeypatch.setattr(analyze_command, "PARALLEL_MIN_RECORDS", 0)
     monkeypatch.setattr(analyze_command, "RUN_RECORDS", 300)
-    monkeypatch.setattr(analyze_command, "_analyze_forked_run", _sleep_in_worker)
+    monkeypatch.setattr(analyze_command, "_run_forked_task", _sleep_in_worker)
 
-    def interrupted_once_both_work(future: Any, run: Any, output: Any) -> Any:
+    def interrupted_once_both_work(future: Any, task: Any) -> Any:
         deadline = time.monotonic() + 30
         assert _worker_pids_folder is not None
         while len(list(_worker_pids_folder.iterdir())) < 2:
@@ -309,7 +309,7 @@ def test_ctrl_c_during_a_parallel_analysis_ends_its_workers_at_once(
             time.sleep(0.01)
         raise KeyboardInterrupt  # what Ctrl-C raises in the waiting parent
 
-    monkeypatch.setattr(analyze_command, "_output_of", interrupted_once_both_work)
+    monkeypatch.setattr(analyze_command, "_result_of", interrupted_once_both_work)
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         analyze_command.analyze_paths_json([log], workers=2)
@@ -319,3 +319,82 @@ def test_ctrl_c_during_a_parallel_analysis_ends_its_workers_at_once(
     while any(_alive(pid) for pid in pids):
         assert time.monotonic() < deadline, "a worker outlived the interrupted analysis"
         time.sleep(0.02)
+
+
+def _clean_logs(tmp_path: Path) -> list[Path]:
+    """Two JSONL files of six artists with nothing a record cannot be, but every shape the index must
+    place right: undated records, ids repeated (the first line wins), blank and CRLF lines, unknown
+    fields, and a last line without its newline."""
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    _several_artists_log(first)
+    lines = [
+        line for line in first.read_text().splitlines() if "bad-seed" not in line and '{"a":{"a":' not in line
+    ]
+    repeated = [line.replace('"seed": ', '"seed": 1') for line in lines[100:140]]  # same ids, other seeds
+    first.write_text("\n".join(lines[:900]) + "\n\n   \n" + "\r\n".join(lines[900:1500]) + "\r\n")
+    second.write_text("\n".join(lines[1500:] + repeated))  # no final newline
+    return [first, second]
+
+
+@pytest.fixture
+def indexed_on_small_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small logs take the indexed path, cut into many runs and check tasks."""
+    monkeypatch.setattr(analyze_command, "INDEX_MIN_BYTES", 0)
+    monkeypatch.setattr(analyze_command, "PARALLEL_MIN_RECORDS", 0)
+    monkeypatch.setattr(analyze_command, "RUN_RECORDS", 300)
+    monkeypatch.setattr(analyze_command, "CHECK_LINES", 7)
+
+
+@pytest.mark.usefixtures("indexed_on_small_input")
+def test_workers_decoding_their_own_lines_print_what_one_process_prints(tmp_path: Path) -> None:
+    files = _clean_logs(tmp_path)
+    with_missing = [*files, tmp_path / "missing.jsonl"]
+    one_json = analyze_command.analyze_paths_json(with_missing, workers=1)  # one core: read here
+    one_table = analyze_command.analyze_paths_table(with_missing, workers=1)
+    assert one_json[1] == [f"{tmp_path / 'missing.jsonl'}: no such file or folder"]
+    assert len(json.loads(one_json[0])["unclustered"]) == 2 and one_table[0].unclustered == 2
+
+    indexed = analyze_command._analyze_indexed(with_missing, "UTC", analyze_command._json_parts, 2)
+    assert indexed is not None and len(indexed[0]) == 6  # this path was taken: a run per artist
+    for workers in (2, 3):
+        assert analyze_command.analyze_paths_json(with_missing, workers=workers) == one_json
+        assert analyze_command.analyze_paths_table(with_missing, workers=workers) == one_table
+
+
+@pytest.mark.usefixtures("indexed_on_small_input")
+@pytest.mark.parametrize(
+    "bad_line",
+    [
+        '{"id": "x1", "tool": "comfyui", "created_at": "2026-02-25T20:00:00+00:00", "seed": "many"}',
+        '{"id": "x2", "tool": "comfyui", "created_at": "yesterday"}',
+        '{"id": "x3", "tool": "comfyui", "created_at": "2026-02-25T20:00:00+00:00", "extra": '
+        + '{"a":' * 100
+        + "1"
+        + "}" * 101,
+        '{"id": "x4", "extra": ' + "[" * 10_000,
+        "[1, 2]",
+        '{"id": 5, "created_at": "2026-02-25T20:00:00+00:00"}',
+        '{"id": "x6", "created_at": "2026-02-25T20:00:00+00:00", "created_at_source": "file:mtime"}',
+        '{"id": "a1-0005", "created_at": "2026-02-25T20:00:00+00:00", "steps": 1.5}',
+    ],
+    ids=[
+        "wrong-type",
+        "bad-time",
+        "too-deep",
+        "unbalanced",
+        "not-an-object",
+        "integer-id",
+        "mtime",
+        "repeated-id",
+    ],
+)
+def test_input_with_a_line_that_is_not_a_plain_record_is_read_the_ordinary_way(
+    tmp_path: Path, bad_line: str
+) -> None:
+    files = _clean_logs(tmp_path)
+    text = files[0].read_text().splitlines(keepends=True)
+    files[0].write_text("".join(text[:700]) + bad_line + "\n" + "".join(text[700:]))
+    one = analyze_command.analyze_paths_json(files, workers=1)
+
+    assert analyze_command._analyze_indexed(files, "UTC", analyze_command._json_parts, 2) is None
+    assert analyze_command.analyze_paths_json(files, workers=2) == one
