@@ -136,13 +136,15 @@ def _non_blank(blob: bytes, starts: np.ndarray, ends: np.ndarray) -> list[int]:
 
 def _blocks_of_lines(handle: BinaryIO) -> Iterator[bytes]:
     """The file in blocks of about :data:`~engine.record_codec.BLOCK_BYTES`, each of whole lines and
-    ending with a newline (one is added to a last line that lacks it)."""
-    carry = b""
+    ending with a newline (one is added to a last line that lacks it). Linear in the file's size, a
+    line longer than a block included."""
+    pending: list[bytes] = []
     while chunk := handle.read(BLOCK_BYTES):
-        blob = carry + chunk if carry else chunk
-        cut = blob.rfind(b"\n") + 1
-        carry = blob[cut:]
-        if cut:
-            yield blob[:cut] if carry else blob
-    if carry:
-        yield carry + b"\n"
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            pending.append(chunk)
+            continue
+        yield b"".join((*pending, chunk[:cut])) if pending else chunk[:cut]
+        pending = [chunk[cut:]] if cut < len(chunk) else []
+    if pending:
+        yield b"".join(pending) + b"\n"

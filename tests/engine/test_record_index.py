@@ -76,3 +76,15 @@ def test_a_line_the_index_takes_but_the_full_decoder_refuses_decodes_to_none(tmp
     assert index is not None
     assert decode_record_lines(index.lines([0]), local_tz=UTC) is not None
     assert decode_record_lines(index.lines([0, 1]), local_tz=UTC) is None
+
+
+def test_a_line_longer_than_a_block_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("engine.record_index.BLOCK_BYTES", 16)
+    long_prompt = "a fox in the snow, " * 200
+    path = tmp_path / "records.jsonl"
+    path.write_text(
+        _line("r1", prompt=long_prompt) + "\n" + _line("r2") + "\n" + _line("r3", prompt=long_prompt)
+    )
+    index = index_record_files([path])
+    assert index is not None and index.ids == ["r1", "r2", "r3"]
+    assert index.lines([0, 1, 2]) == path.read_bytes() + b"\n"
