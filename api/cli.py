@@ -431,14 +431,20 @@ def _analyze_and_print(paths: list[Path], *, as_json: bool, timezone: str) -> No
         _print_analyze_problems(problems)
         _write_stdout_bytes(document, b"\n")
         return
+    from api.analyze_output import plain_table, use_rich_table
+
     table_rows, problems = analyze_paths_table(paths, timezone=timezone)
     _print_analyze_problems(problems)
-    from rich.table import Table
+    out = Console()
+    if use_rich_table(len(table_rows.sessions), is_terminal=out.is_terminal):
+        from rich.table import Table
 
-    table = Table("started", "tool", "images", "intent", "label")
-    for row in table_rows.sessions:
-        table.add_row(row.started_at, row.tool, str(row.images), row.intent, row.label)
-    Console().print(table)
+        table = Table("started", "tool", "images", "intent", "label")
+        for row in table_rows.sessions:
+            table.add_row(row.started_at, row.tool, str(row.images), row.intent, row.label)
+        out.print(table)
+    else:
+        _write_stdout_bytes(plain_table(table_rows.sessions).encode())
     if table_rows.unclustered:
         console.print(f"{table_rows.unclustered} records without a usable time were not clustered")
 

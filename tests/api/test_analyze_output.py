@@ -1,0 +1,57 @@
+"""``atelier analyze`` without ``--json``: plain aligned lines for pipes and long outputs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.cells import cell_len
+
+from api.analyze_command import SessionRow
+from api.analyze_output import RICH_TABLE_MAX_ROWS, plain_table, use_rich_table
+
+ATELIER = Path(sys.executable).with_name("atelier")
+
+
+def test_plain_table_aligns_columns_and_keeps_every_label_whole() -> None:
+    long_label = "Neon portrait refinement — 22 variations across 3 seeds, " * 3
+    rows = [
+        SessionRow("2026-02-25 19:00", "comfyui", 22, "refinement", long_label.strip()),
+        SessionRow("2026-02-26 08:15", "夜の街", 1234, "exploration", "Koi pond (< 1 min, 1 image)"),
+    ]
+
+    lines = plain_table(rows).splitlines()
+
+    assert lines[0].split() == ["started", "tool", "images", "intent", "label"]
+    assert lines[1].endswith(long_label.strip()) and lines[2].endswith("Koi pond (< 1 min, 1 image)")
+    # the label starts in the same terminal column on every line (the CJK tool is two cells a character)
+    starts = [
+        cell_len(line[: line.index(label)])
+        for line, label in zip(lines, ["label", long_label.strip(), "Koi"], strict=True)
+    ]
+    assert len(set(starts)) == 1
+    assert "  22  " in lines[1] and " 1234  " in lines[2]  # counts right-aligned under "images"
+    assert plain_table([]) == "started  tool  images  intent  label\n"
+
+
+def test_rich_table_only_on_a_terminal_and_for_a_few_hundred_sessions() -> None:
+    assert use_rich_table(3, is_terminal=True)
+    assert not use_rich_table(3, is_terminal=False)
+    assert not use_rich_table(RICH_TABLE_MAX_ROWS + 1, is_terminal=True)
+
+
+def test_analyze_into_a_pipe_prints_one_line_per_session(tmp_path: Path) -> None:
+    log = tmp_path / "records.jsonl"
+    log.write_text(
+        '{"id": "a", "tool": "comfyui", "created_at": "2026-01-01T10:00:00Z", "prompt": "a red fox"}\n'
+        '{"id": "b", "tool": "comfyui", "created_at": "2026-01-01T10:01:00Z", "prompt": "a red fox"}\n'
+        '{"id": "c", "tool": "forge", "created_at": "2026-01-02T10:00:00Z", "prompt": "koi pond"}\n'
+        '{"id": "d", "tool": "forge", "prompt": "no time"}\n'
+    )
+    result = subprocess.run([str(ATELIER), "analyze", str(log)], capture_output=True, text=True, check=True)
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["started", "tool", "images", "intent", "label"]
+    assert len(lines) == 1 + 2 and "│" not in result.stdout  # two sessions, no box drawing
+    assert lines[1].split()[:4] == ["2026-01-01", "10:00", "comfyui", "2"]
+    assert "1 records without a usable time were not clustered" in result.stderr + result.stdout
