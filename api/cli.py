@@ -166,7 +166,7 @@ def user_create(
     async def work(factory: SessionFactory, settings: AtelierSettings) -> None:
         async with unit_of_work(factory) as session:
             user = await accounts.create_user(session, handle, display_name=display_name, timezone=timezone)
-        console.print(f"created user [bold]{user.handle}[/bold]")
+        console.print(f"created user [bold]{escape(user.handle)}[/bold]")
 
     _guard(lambda: _run_with_database(work))
 
@@ -214,7 +214,8 @@ def token_create(
         "never expires" if issued.expires_at is None else f"expires {issued.expires_at:%Y-%m-%d %H:%M} UTC"
     )
     console.print(
-        f"token [bold]{issued.prefix}[/bold] for {issued.user_handle}, scopes: {', '.join(issued.scopes)}; "
+        f"token [bold]{escape(issued.prefix)}[/bold] for {escape(issued.user_handle)}, "
+        f"scopes: {', '.join(issued.scopes)}; "
         f"{expiry}"
     )
     print(issued.plaintext)
@@ -232,7 +233,7 @@ def token_revoke(prefix: str) -> None:
 
     if not _guard(lambda: _run_with_database(work)):
         _fail(f"no active token with prefix {prefix!r}")
-    console.print(f"revoked {prefix}")
+    console.print(f"revoked {prefix}", markup=False)
 
 
 IMPORT_EXIT_PROBLEMS = 3
@@ -395,7 +396,7 @@ async def _watch_until_stopped(
     from catalog.importing.service import ThumbnailMode
     from catalog.importing.watch import watch_folders
 
-    console.print(f"watching {', '.join(map(str, folders))} for new images (Ctrl-C to stop)")
+    console.print(f"watching {', '.join(map(str, folders))} for new images (Ctrl-C to stop)", markup=False)
     summary = await watch_folders(
         factory,
         settings,
@@ -438,10 +439,11 @@ def _analyze_and_print(paths: list[Path], *, as_json: bool, timezone: str) -> No
     out = Console()
     if use_rich_table(len(table_rows.sessions), is_terminal=out.is_terminal):
         from rich.table import Table
+        from rich.text import Text
 
         table = Table("started", "tool", "images", "intent", "label")
         for row in table_rows.sessions:
-            table.add_row(row.started_at, row.tool, str(row.images), row.intent, row.label)
+            table.add_row(*map(Text, (row.started_at, row.tool, str(row.images), row.intent, row.label)))
         out.print(table)
     else:
         _write_stdout_bytes(plain_table(table_rows.sessions).encode())
@@ -451,7 +453,7 @@ def _analyze_and_print(paths: list[Path], *, as_json: bool, timezone: str) -> No
 
 def _print_analyze_problems(problems: list[str]) -> None:
     for problem in problems:
-        console.print(f"[yellow]skipped[/yellow] {problem}")
+        console.print(f"[yellow]skipped[/yellow] {escape(problem)}", highlight=False)
 
 
 def _write_stdout_bytes(*chunks: bytes) -> None:
@@ -519,7 +521,7 @@ def demo(
         library = write_demo_library(folder)
         report = await import_paths(factory, settings, user_handle=user, paths=[folder])
         console.print(
-            f"demo library: {library.file_count} images in {folder}; imported {report.imported} "
+            f"demo library: {library.file_count} images in {escape(str(folder))}; imported {report.imported} "
             f"({report.already_known} already known) into {len(library.sessions)} expected sessions"
         )
 
@@ -578,7 +580,7 @@ def worker(
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code=1)
 
 
@@ -600,14 +602,18 @@ def inspect(
     timezone: Annotated[str, typer.Option(help="IANA zone for naive tool times")] = "UTC",
 ) -> None:
     """Print the normalised generation record of each image (no database)."""
-    from api.inspect_command import inspect_paths, print_summary
+    from api.inspect_command import inspect_paths, plain_summary, print_summary, use_rich_cards
 
+    documents = list(inspect_paths(paths, timezone=timezone))
     out = Console()
-    for document in inspect_paths(paths, timezone=timezone):
-        if as_json:
-            print(json.dumps(document, ensure_ascii=False), flush=True)
-        else:
+    if as_json:
+        lines = (json.dumps(document, ensure_ascii=False).encode() + b"\n" for document in documents)
+        _write_stdout_bytes(*lines)
+    elif use_rich_cards(len(documents), is_terminal=out.is_terminal):
+        for document in documents:
             print_summary(document, out)
+    else:
+        _write_stdout_bytes("".join(map(plain_summary, documents)).encode())
 
 
 if __name__ == "__main__":  # `python -m api.cli …` behaves like the `atelier` script

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from catalog.backup import BackupManifest
@@ -34,9 +35,9 @@ def backup(
             manifest = create_backup(settings, path)
     except BackupError as error:
         _fail(str(error))
-    console.print(f"[green]backed up[/green] into {path}: {_summary(manifest)}")
+    console.print(f"[green]backed up[/green] into {escape(str(path))}: {_summary(manifest)}")
     for note in manifest.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
 
 
 def restore(
@@ -64,9 +65,11 @@ def restore(
         _fail(str(error))
     finally:
         lock.release()
-    console.print(f"[green]restored[/green] {path} (made {manifest.created_at}): {_summary(manifest)}")
+    console.print(
+        f"[green]restored[/green] {escape(str(path))} (made {manifest.created_at}): {_summary(manifest)}"
+    )
     for note in manifest.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
 
 
 def register_backup_commands(app: typer.Typer) -> None:
@@ -83,5 +86,5 @@ def _summary(manifest: BackupManifest) -> str:
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code=1)

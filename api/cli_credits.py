@@ -11,7 +11,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import accounts, ledger
@@ -51,7 +53,8 @@ def credits_grant(
 
     balance = _guard(lambda: _run_with_database(work))
     console.print(
-        f"granted {amount} credits to {user}: balance {balance.balance}, available {balance.available}"
+        f"granted {amount} credits to {escape(user)}: balance {balance.balance}, "
+        f"available {balance.available}"
     )
 
 
@@ -74,7 +77,8 @@ def credits_show(user: Annotated[str, typer.Argument(help="The user's handle")])
     balance, lines = _guard(lambda: _run_with_database(work))
     out = Console()
     out.print(
-        f"[bold]{user}[/bold]: balance {balance.balance}, held {balance.held}, available {balance.available}"
+        f"[bold]{escape(user)}[/bold]: balance {balance.balance}, held {balance.held}, "
+        f"available {balance.available}"
         + (f", owes {balance.owed} (refunded after being spent)" if balance.owed else "")
     )
     table = Table("when", "kind", "amount", "balance after", "for")
@@ -84,6 +88,6 @@ def credits_show(user: Annotated[str, typer.Argument(help="The user's handle")])
             line.kind,
             f"{line.amount:+d}",
             str(line.balance_after),
-            line.reference or "",
+            Text(line.reference or ""),
         )
     out.print(table)

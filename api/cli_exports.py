@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from catalog.database import SessionFactory
 from catalog.importing.export_import import ExportImportReport, ExportKind, import_export, is_url
@@ -80,11 +81,14 @@ def _import(user: str, source: Path | str, kind: ExportKind) -> None:
 def _print_report(report: ExportImportReport) -> None:
     for problem in report.problems[:MAX_PROBLEM_LINES]:
         verb = "skipped" if problem.skipped else "note"
-        console.print(f"[yellow]{verb}[/yellow] {problem.source} entry {problem.entry}: {problem.reason}")
+        console.print(
+            f"[yellow]{verb}[/yellow] {escape(f'{problem.source} entry {problem.entry}: {problem.reason}')}",
+            highlight=False,
+        )
     if len(report.problems) > MAX_PROBLEM_LINES:
         console.print(f"… and {len(report.problems) - MAX_PROBLEM_LINES} more problems")
     console.print(
-        f"[green]{report.kind}[/green] {report.location}: {report.entries} entries "
+        f"[green]{report.kind}[/green] {escape(str(report.location))}: {report.entries} entries "
         f"({report.newly_stored} new, {report.already_stored} already imported"
         + (f", {report.conflicting} kept from an earlier export" if report.conflicting else "")
         + (f", {report.contradictory} contradictory dropped" if report.contradictory else "")

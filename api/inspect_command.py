@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from catalog.importing.discovery import FileKind, discover
 from catalog.importing.file_reading import FileProblem, MetadataReader
@@ -69,21 +70,45 @@ def inspect_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> Iterator[d
         yield document
 
 
+RICH_CARDS_MAX_FILES = 50
+"""Most files shown as rich cards on a terminal; beyond, or into a pipe, :func:`plain_summary`."""
+
+
+def use_rich_cards(files: int, *, is_terminal: bool) -> bool:
+    return is_terminal and files <= RICH_CARDS_MAX_FILES
+
+
+def _summary_rows(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, shown value) pairs of a file's card: the named fields first, ``extra`` keys by name."""
+    if "error" in document:
+        return [("error", str(document["error"]))]
+    rows = [
+        (name, _show(document[name]))
+        for name in (*_SUMMARY_FIELDS, "image_format", "pixel_width", "pixel_height", "edited")
+        if document.get(name) not in (None, [], "")
+    ]
+    extra = document.get("extra") or {}
+    if extra:
+        rows.append(("extra", ", ".join(sorted(extra))))
+    return rows
+
+
 def print_summary(document: dict[str, Any], console: Console) -> None:
-    """A readable card per file: the named fields first, ``extra`` keys listed by name."""
-    table = Table(title=document["path"], show_header=False, title_justify="left", expand=False)
+    """A readable card per file. Every value is text, never markup: prompts are full of brackets
+    (``[from:to:0.5]``, NovelAI's ``[[weaker]]``, even ``[/b]``) that rich would eat or choke on."""
+    table = Table(title=Text(document["path"]), show_header=False, title_justify="left", expand=False)
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
-    if "error" in document:
-        table.add_row("error", f"[red]{document['error']}[/red]")
-    else:
-        for name in (*_SUMMARY_FIELDS, "image_format", "pixel_width", "pixel_height", "edited"):
-            if document.get(name) not in (None, [], ""):
-                table.add_row(name, _show(document[name]))
-        extra = document.get("extra") or {}
-        if extra:
-            table.add_row("extra", ", ".join(sorted(extra)))
+    for name, value in _summary_rows(document):
+        table.add_row(name, Text(value, style="red" if name == "error" else ""))
     console.print(table)
+
+
+def plain_summary(document: dict[str, Any]) -> str:
+    """The same card as plain text: the path, then one indented ``field  value`` line per field."""
+    lines = [document["path"]]
+    lines += [f"  {name:<21}{value}" for name, value in _summary_rows(document)]
+    return "\n".join(lines) + "\n\n"
 
 
 def _show(value: Any) -> str:

@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator
 
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -176,7 +177,7 @@ async def _watching_folders(settings: AtelierSettings) -> AsyncIterator[None]:
     folders = [folder for folder in settings.watch_folders if folder.is_dir()]
     for folder in settings.watch_folders:
         if not folder.is_dir():
-            console.print(f"[yellow]not watching {folder}: not a folder[/yellow]")
+            console.print(f"[yellow]not watching {escape(str(folder))}: not a folder[/yellow]")
     if not folders:
         yield
         return
@@ -185,7 +186,7 @@ async def _watching_folders(settings: AtelierSettings) -> AsyncIterator[None]:
         for outcome in report.files:
             record_import_outcome(str(outcome.outcome))
         for problem in report.problems:
-            console.print(f"[yellow]watch: skipped[/yellow] {problem.path}: {problem.reason}")
+            console.print(f"[yellow]watch: skipped[/yellow] {escape(f'{problem.path}: {problem.reason}')}")
         console.print(f"watch: {report.imported} new images, {report.sessions_touched} sessions updated")
 
     def log_failure(task: asyncio.Task[object]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +56,28 @@ def test_analyze_into_a_pipe_prints_one_line_per_session(tmp_path: Path) -> None
     assert len(lines) == 1 + 2 and "│" not in result.stdout  # two sessions, no box drawing
     assert lines[1].split()[:4] == ["2026-01-01", "10:00", "comfyui", "2"]
     assert "1 records without a usable time were not clustered" in result.stderr + result.stdout
+
+
+def test_brackets_in_labels_paths_and_problems_are_printed_as_text(tmp_path: Path) -> None:
+    """Rich markup is never read from data: a prompt, a folder name or a problem holding "[/i]" made
+    the rich table and the problem lines fail with MarkupError."""
+    folder = tmp_path / "renders [v6]"
+    folder.mkdir()
+    log = folder / "records.jsonl"
+    prompt = "a [/b] fox, [red]ember[/red], [from:to:0.5]"
+    log.write_text(
+        f'{{"id": "a", "tool": "comfyui", "created_at": "2026-01-01T10:00:00Z", "prompt": "{prompt}"}}\n'
+        f'{{"id": "b", "tool": "comfyui", "created_at": "2026-01-01T10:01:00Z", "seed": "bad [/i]"}}\n'
+    )
+    for terminal in ({"TTY_COMPATIBLE": "1"}, {}):  # the rich table, then plain lines
+        result = subprocess.run(
+            [str(ATELIER), "analyze", str(folder)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=os.environ | terminal,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "MarkupError" not in result.stderr
+        assert f"{log}:2: field 'seed': must be an integer, got 'bad [/i]'" in result.stderr.replace("\n", "")

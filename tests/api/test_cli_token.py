@@ -47,3 +47,12 @@ async def test_expiry_days_must_be_positive_and_omitting_it_means_never(
     expires_at = stored[0].expires_at
     assert expires_at is not None
     assert abs(expires_at - (datetime.now(UTC) + timedelta(days=7))) < timedelta(minutes=5)
+
+
+async def test_markup_in_a_command_argument_is_printed_as_text(settings: AtelierSettings) -> None:
+    """An error quoting what the user typed: rich markup in it ("[/x]") is shown, not parsed (it made
+    the error itself fail with MarkupError)."""
+    refused = await run_atelier(settings, "token", "revoke", "atl_[/x]")
+    assert refused.code == 1
+    assert "no active token with prefix 'atl_[/x]'" in refused.stdout + refused.stderr
+    assert "MarkupError" not in refused.stderr

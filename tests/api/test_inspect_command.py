@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rich.console import Console
+
+from api.inspect_command import inspect_paths, plain_summary, print_summary
+from tests.hostile_files import image_bytes
+
 ATELIER = Path(sys.executable).with_name("atelier")
 
 
@@ -42,3 +47,39 @@ def test_inspect_json_lines_cover_every_image_and_report_bad_files(
     assert a1111["image_format"] == "png" and len(a1111["content_sha256"]) == 64
     ok = [document for document in documents if "error" not in document]
     assert len(ok) == len(images) + 1  # every fixture reads without error (the sample is listed twice)
+
+
+BRACKETED_PROMPT = "a [/b] fox, [red]ember[/red], [from:to:0.5], [[weaker]], (masterpiece:1.2)"
+
+
+def _bracketed_image(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    path = folder / "fox [v6].png"
+    path.write_bytes(
+        image_bytes(text=f"{BRACKETED_PROMPT}\nSteps: 20, Sampler: Euler a, Seed: 7, Size: 48x32")
+    )
+    return path
+
+
+def test_a_card_shows_brackets_in_prompts_and_paths_as_text(tmp_path: Path) -> None:
+    path = _bracketed_image(tmp_path / "renders [2024]")
+    (document,) = inspect_paths([path])
+    assert document["prompt"] == BRACKETED_PROMPT
+
+    console = Console(record=True, force_terminal=True, width=200)
+    print_summary(document, console)  # raised MarkupError on "[/b]" before
+    shown = console.export_text()
+    assert BRACKETED_PROMPT in shown and str(path) in shown
+
+    plain = plain_summary(document)
+    assert plain.startswith(f"{path}\n") and f"  prompt               {BRACKETED_PROMPT}\n" in plain
+
+
+def test_inspect_into_a_pipe_prints_plain_cards(tmp_path: Path) -> None:
+    path = _bracketed_image(tmp_path / "renders [2024]")
+    result = subprocess.run(
+        [str(ATELIER), "inspect", str(path.parent)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == str(path)
+    assert BRACKETED_PROMPT in result.stdout and "│" not in result.stdout
