@@ -126,12 +126,12 @@ def index_record_files(paths: Sequence[Path]) -> RecordIndex | None:
 _NEWLINE = ord("\n")
 
 
-def _non_blank(blob: bytes, starts: np.ndarray, ends: np.ndarray) -> list[int]:
-    return [
-        line
-        for line, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True))
-        if blob[start:end].strip()
-    ]
+def _non_blank(blob: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Positions of the lines holding anything but JSON whitespace (what ``decode_lines`` skips)."""
+    data = np.frombuffer(blob, dtype=np.uint8)
+    content = np.cumsum((data != 32) & (data != 9) & (data != 13) & (data != 10))
+    before = np.where(starts > 0, content[np.maximum(starts - 1, 0)], 0)
+    return np.flatnonzero(content[ends - 1] > before)
 
 
 def _blocks_of_lines(handle: BinaryIO) -> Iterator[bytes]:
