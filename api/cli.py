@@ -607,13 +607,14 @@ def inspect(
     documents = list(inspect_paths(paths, timezone=timezone))
     out = Console()
     if as_json:
-        lines = (json.dumps(document, ensure_ascii=False).encode() + b"\n" for document in documents)
-        _write_stdout_bytes(*lines)
+        lines = (json.dumps(document, ensure_ascii=False) + "\n" for document in documents)
+        _write_stdout_bytes(*(line.encode("utf-8", "surrogateescape") for line in lines))
     elif use_rich_cards(len(documents), is_terminal=out.is_terminal):
         for document in documents:
             print_summary(document, out)
     else:
-        _write_stdout_bytes("".join(map(plain_summary, documents)).encode())
+        # a file name that is not UTF-8 is written back as the bytes it is (as print() does)
+        _write_stdout_bytes("".join(map(plain_summary, documents)).encode("utf-8", "surrogateescape"))
 
 
 if __name__ == "__main__":  # `python -m api.cli …` behaves like the `atelier` script

@@ -83,3 +83,17 @@ def test_inspect_into_a_pipe_prints_plain_cards(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == str(path)
     assert BRACKETED_PROMPT in result.stdout and "│" not in result.stdout
+
+
+def test_a_file_name_that_is_not_utf8_is_written_back_as_its_bytes(tmp_path: Path) -> None:
+    folder = tmp_path / "names"
+    folder.mkdir()
+    raw_path = os.path.join(os.fsencode(folder), b"fox \xff.png")
+    with open(raw_path, "wb") as handle:
+        handle.write(image_bytes(text="a fox\nSteps: 20, Sampler: Euler a, Seed: 7, Size: 48x32"))
+    for json_flag in (["--json"], []):
+        result = subprocess.run(
+            [str(ATELIER), "inspect", str(folder), *json_flag], capture_output=True, check=False, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        assert raw_path in result.stdout
