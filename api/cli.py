@@ -29,7 +29,7 @@ from rich.markup import escape
 
 from api.cli_backup import register_backup_commands
 from api.process_exit import skip_final_collection
-from api.stop_requests import StopRequest
+from api.stop_requests import ABORT_GRACE_SECONDS, StopRequest, end_after, end_now
 from catalog.accounts.token_format import ALL_SCOPES, TOKEN_LIFETIME_MAX, UnknownScope
 
 if TYPE_CHECKING:
@@ -95,7 +95,8 @@ def _run_with_database(
     With ``stop`` (a long command that stops at safe points, :mod:`api.stop_requests`), the first
     SIGINT or SIGTERM only sets ``stop.event`` and ``work`` returns what it finished (the caller
     exits with ``stop.exit_code``); a second one cancels ``work`` as above (exit code 128 + that
-    signal).
+    signal). A cancelled ``work`` that has not ended after ``ABORT_GRACE_SECONDS`` (or another signal)
+    ends the process at once (:func:`api.stop_requests.end_after`).
     """
     from api.runtime import exit_on_sigterm, running_services
     from catalog.database import create_database_engine, create_session_factory
@@ -111,8 +112,11 @@ def _run_with_database(
 
             def cancel(signum: int) -> None:
                 nonlocal cancelled_by
+                if cancelled_by is not None:  # asked again while the cancel runs: at once
+                    end_now(128 + cancelled_by)
                 cancelled_by = signum
                 task.cancel()
+                end_after(ABORT_GRACE_SECONDS, 128 + signum)  # a task stuck in a statement never ends
 
             loop = asyncio.get_running_loop()
             if stop is None:

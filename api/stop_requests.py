@@ -9,15 +9,26 @@ and sqlalchemy/sqlalchemy#12728). A second signal calls ``insist`` — the calle
 old behaviour — for when the next safe point is too far away.
 
 Handlers run on the event loop (``loop.add_signal_handler``), between callbacks, never inside one.
+
+A cancelled command gets :data:`ABORT_GRACE_SECONDS` to end (its ``finally`` blocks, the embedded
+servers' release); if it is still running then — the task waiting for ever on its connection, or a
+third signal — :func:`end_after` ends the process at once, as SIGKILL would: every import step commits
+on its own and marks what it owes, so nothing is half-written, and the embedded servers stay up until
+the next command (which prunes this process from their users).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import sys
+import threading
 from collections.abc import Callable
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+ABORT_GRACE_SECONDS = 5.0
+"""Seconds a cancelled command has to end before the process ends at once."""
 
 
 class StopRequest:
@@ -58,3 +69,20 @@ class StopRequest:
         self.event.set()
         again = "Ctrl-C" if signum == signal.SIGINT else "the signal"
         announce(f"stopping after the work in progress is stored ({again} again to stop at once)")
+
+
+def end_after(seconds: float, exit_code: int) -> None:
+    """End the process with ``exit_code`` in ``seconds`` unless it has ended by then (a daemon timer:
+    it neither keeps the process alive nor depends on the event loop, which may be the thing stuck)."""
+    timer = threading.Timer(seconds, end_now, args=(exit_code,))
+    timer.daemon = True
+    timer.start()
+
+
+def end_now(exit_code: int) -> None:
+    """End the process at once (no ``finally``, no ``atexit``), saying so on stderr."""
+    try:
+        sys.stderr.write("stopped at once\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(exit_code)
