@@ -109,10 +109,26 @@ def prompt_features(prompt: str) -> tuple[dict[str, float], float, tuple[str, ..
     return weights, sum(weights.values()), tuple(phrases)
 
 
+_META_TAG = re.compile(
+    r"general|sensitive|questionable|explicit|safe|sfw|nsfw|rating[ _:][a-z]+"
+    r"|score_\d+(?:_up)?|source_[a-z]+|newest|recent|year \d{4}"
+    r"|(?:very )?aesthetic|(?:very )?displeasing|lowres|highres|(?:incredibly )?absurdres"
+    r"|(?:worst|bad|low|normal|medium|good|great|high|best|amazing|top|masterpiece) quality"
+)
+"""Whole chunks that are the meta tags of Danbooru-style models (Pony, Illustrious, NoobAI, Animagine
+…): a rating ("general", "rating_safe"), a score ("score_9", "score_8_up"), a source, a recency
+("newest", "year 2024"), an aesthetic or quality grade. They say how to render, not what: their
+words keep :data:`BOILERPLATE_WEIGHT` and they are never a key phrase. Only a chunk that is such a tag
+as a whole counts ("a roman general" keeps "general")."""
+
+
 @lru_cache(maxsize=250_000)
 def _chunk_features(chunk: str) -> tuple[dict[str, float], str | None]:
     if not chunk:
         return {}, None
+    if _META_TAG.fullmatch(chunk.strip("()[]{} ")):
+        tokens = (_weighted_token(word) for word in _ASCII_WORDS.findall(chunk))
+        return {token[0]: BOILERPLATE_WEIGHT for token in tokens if token is not None}, None
     words: list[str] = []
     weights: dict[str, float] = {}
     for item in (_ASCII_WORDS if chunk.isascii() else _UNICODE_WORDS).findall(chunk):

@@ -30,6 +30,23 @@ def test_boilerplate_counts_little() -> None:
     )
 
 
+def test_meta_tags_of_danbooru_style_models_count_little_and_are_never_a_key_phrase() -> None:
+    prompt = (
+        "score_9, score_8_up, rating_safe, general, (very aesthetic), newest, year 2024, {absurdres}, "
+        "amazing quality, hatsune miku, a roman general"
+    )
+    weights = prompt_token_weights(prompt)
+    assert weights["hatsune"] == weights["miku"] == 1.0
+    assert weights["general"] == 1.0  # "a roman general": a word of content there
+    assert all(weights[token] < 0.5 for token in ("score", "rating", "safe", "aesthetic", "newest"))
+    assert key_phrases(prompt) == ("hatsune miku", "roman general")
+    # sharing only meta tags does not make two prompts alike
+    assert (
+        lexical_similarity("score_9, score_8_up, newest, red fox", "score_9, score_8_up, newest, castle")
+        < 0.3
+    )
+
+
 def test_key_phrases_drop_framing_style_attributions_and_cut_long_chunks() -> None:
     phrases = key_phrases(
         "a portrait photo of a kangaroo wearing an orange hoodie and sunglasses, by greg rutkowski, neon city"
