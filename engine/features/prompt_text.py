@@ -158,13 +158,30 @@ def normalise_prompt(prompt: str | None) -> str:
 def key_phrases(prompt: str) -> tuple[str, ...]:
     """Candidate concept phrases of a prompt, in prompt order: the comma-separated chunks without
     syntax, framing ("a photo of …"), edge stopwords or pure boilerplate; long chunks are cut to their
-    head ("a kangaroo wearing an orange hoodie …" → "kangaroo"); each 1–5 words long."""
+    head ("a kangaroo wearing an orange hoodie …" → "kangaroo"), a sentence to its subject ("her skin is
+    a warm tan" → "skin"), and a subordinate clause ("as though peering …") is none; each 1–5 words."""
     return prompt_features(prompt)[2]
+
+
+_CLAUSE_OPENERS: frozenset[str] = _word_set(
+    """though although as while whereas because since if unless when whenever where which who whom
+    whose that like"""
+)
+"""Words that open a subordinate clause ("as though peering through it", "which glows"): a chunk that
+starts with one describes, it does not name a subject."""
+_COPULAS: frozenset[str] = _word_set("is are was were has have had")
+"""In a sentence chunk ("her skin is a warm tan"), the subject ends before its verb."""
 
 
 def _chunk_phrase(words: list[str]) -> str | None:
     if words[0] in ("by", "in", "style"):
         return None  # "by <artist>", "in the style of …": a style attribution, not the subject
+    if words[0] in _CLAUSE_OPENERS:
+        return None
+    for position, word in enumerate(words):
+        if word in _COPULAS and position:
+            words = words[:position]
+            break
     if "of" in words[:5]:
         framing_end = words.index("of")
         if framing_end and _FRAMING_WORDS.issuperset(words[:framing_end]):

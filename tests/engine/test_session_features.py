@@ -47,6 +47,14 @@ def test_meta_tags_of_danbooru_style_models_count_little_and_are_never_a_key_phr
     )
 
 
+def test_key_phrases_of_sentences_are_their_subjects_not_their_clauses() -> None:
+    prompt = (
+        "jdycp woman with a punk aesthetic. Her skin is a warm tan, as though lit by a fire, "
+        "which glows softly. The plates text is C-HR"
+    )
+    assert key_phrases(prompt) == ("jdycp woman", "skin", "plates text")
+
+
 def test_key_phrases_drop_framing_style_attributions_and_cut_long_chunks() -> None:
     phrases = key_phrases(
         "a portrait photo of a kangaroo wearing an orange hoodie and sunglasses, by greg rutkowski, neon city"
