@@ -129,6 +129,9 @@ def _chunk_features(chunk: str) -> tuple[dict[str, float], str | None]:
     if _META_TAG.fullmatch(chunk.strip("()[]{} ")):
         tokens = (_weighted_token(word) for word in _ASCII_WORDS.findall(chunk))
         return {token[0]: BOILERPLATE_WEIGHT for token in tokens if token is not None}, None
+    # "[blurry]", "[[extra limbs]]": square brackets lower a chunk's attention (A1111, NovelAI); what
+    # the artist turned down is not what the image is of, so it is never a key phrase
+    turned_down = chunk[0] == "[" and chunk[-1] == "]"
     words: list[str] = []
     weights: dict[str, float] = {}
     for item in (_ASCII_WORDS if chunk.isascii() else _UNICODE_WORDS).findall(chunk):
@@ -140,7 +143,7 @@ def _chunk_features(chunk: str) -> tuple[dict[str, float], str | None]:
         weighted = _weighted_token(item)
         if weighted is not None:
             weights[weighted[0]] = weighted[1]
-    return weights, (_chunk_phrase(words) if words else None)
+    return weights, (_chunk_phrase(words) if words and not turned_down else None)
 
 
 def prompt_token_weights(prompt: str) -> dict[str, float]:

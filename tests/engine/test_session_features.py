@@ -55,6 +55,12 @@ def test_key_phrases_of_sentences_are_their_subjects_not_their_clauses() -> None
     assert key_phrases(prompt) == ("jdycp woman", "skin", "plates text")
 
 
+def test_a_chunk_the_artist_turned_down_is_not_a_key_phrase() -> None:
+    prompt = "[[blurry]], [extra fingers], {{1girl}}, silver hair, (night city:1.2)"
+    assert key_phrases(prompt) == ("1girl", "silver hair", "night city")
+    assert prompt_token_weights(prompt)["blurry"] == 1.0  # its words still count for similarity
+
+
 def test_key_phrases_drop_framing_style_attributions_and_cut_long_chunks() -> None:
     phrases = key_phrases(
         "a portrait photo of a kangaroo wearing an orange hoodie and sunglasses, by greg rutkowski, neon city"
