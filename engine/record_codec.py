@@ -24,6 +24,7 @@ decoder never changes what a file means, only how long reading it takes.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -143,6 +144,8 @@ def record_from_json(
             value = obj[name]
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise RecordFieldError(name, f"must be a number, got {type(value).__name__}")
+            if not math.isfinite(value):  # NaN / Infinity: not JSON, though Python's parser takes them
+                raise RecordFieldError(name, f"must be a finite number, got {value!r}")
             values[name] = float(value)
     created_at = precision = None
     if obj.get("created_at") is not None:
@@ -450,7 +453,9 @@ def _loras(value: Any) -> tuple[LoraRef, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise RecordFieldError("loras", "each entry needs a string 'name'")
         weight = item.get("weight")
-        if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)):
-            raise RecordFieldError("loras", f"weight of {item['name']!r} must be a number")
+        if weight is not None and (
+            isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight)
+        ):
+            raise RecordFieldError("loras", f"weight of {item['name']!r} must be a finite number")
         loras.append(LoraRef(item["name"], None if weight is None else float(weight)))
     return tuple(loras)

@@ -86,6 +86,25 @@ def test_wrong_types_name_the_field(patch: dict[str, object], field: str) -> Non
     assert caught.value.field == field
 
 
+def test_nan_and_infinity_are_line_errors_not_numbers(tmp_path: Path) -> None:
+    """Python's JSON parser takes NaN and Infinity (JSON has neither): a record must not carry them."""
+    path = tmp_path / "log.jsonl"
+    path.write_text(
+        '{"id": "a", "tool": "comfyui", "cfg_scale": NaN}\n'
+        '{"id": "b", "tool": "comfyui", "denoise": -Infinity}\n'
+        '{"id": "c", "tool": "comfyui", "loras": [{"name": "detail", "weight": Infinity}]}\n'
+        '{"id": "d", "tool": "comfyui", "cfg_scale": 7.5}\n'
+    )
+    results = list(read_records_jsonl(path))
+    errors = [r for r in results if isinstance(r, RecordLineError)]
+    assert [(e.line_number, e.message) for e in errors] == [
+        (1, "field 'cfg_scale': must be a finite number, got nan"),
+        (2, "field 'denoise': must be a finite number, got -inf"),
+        (3, "field 'loras': weight of 'detail' must be a finite number"),
+    ]
+    assert [r.id for r in results if isinstance(r, GenerationRecord)] == ["d"]
+
+
 def test_jsonl_reports_bad_lines_and_keeps_the_rest(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     path.write_text(
