@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -225,21 +225,50 @@ def _analyze_indexed(
         index = index_record_files(files)
     except OSError:
         return None  # the ordinary path says what is wrong with the file
-    if index is None:
+    plan = _plan_of(index) if index is not None else None
+    if index is None or plan is None:
         return None
+    local_tz = ZoneInfo(timezone)
+    tasks: list[Callable[[], Output | bool | None]] = [
+        partial(_analyzed_lines, index, run, local_tz, output) for run in plan.runs
+    ]
+    tasks += [
+        partial(_lines_are_records, index, plan.unanalysed[start : start + CHECK_LINES], local_tz)
+        for start in range(0, len(plan.unanalysed), CHECK_LINES)
+    ]
+    results = _on_forked_workers(tasks, min(cores, len(tasks)))
+    if any(result is None or result is False for result in results):
+        return None  # some line is not a record: the ordinary path reports it
+    outputs = cast(list[Output], results[: len(plan.runs)])
+    unreadable = (FileKind.MISSING, FileKind.PROBLEM)
+    problems = [f"{item.path}: {item.reason}" for item in found if item.kind in unreadable]
+    return outputs, plan.unclustered, problems
+
+
+class _IndexPlan(NamedTuple):
+    runs: list[list[int]]
+    """Rows of each run: the first line of every timed id, users whole, in stream order."""
+    unclustered: list[str]
+    """Ids without a time, each once, in the order first met."""
+    unanalysed: list[int]
+    """Rows no run holds (undated records, repeated ids): decoded only to check them."""
+
+
+def _plan_of(index: RecordIndex) -> _IndexPlan | None:
+    """The runs :func:`user_runs` would cut from these lines' records (first line per id, timed ones
+    by user), or ``None`` when fewer than :data:`PARALLEL_MIN_RECORDS` would be analysed."""
     first_rows: dict[str, int] = {}
     for row, record_id in enumerate(index.ids):
         first_rows.setdefault(record_id, row)
-    timed = index.timed
+    timed, users_of = index.timed, index.users
     by_user: dict[str | None, list[int]] = {}
-    users_of = index.users
     unclustered: list[str] = []
     for record_id, row in first_rows.items():
         if timed[row]:
             by_user.setdefault(users_of[row], []).append(row)
         else:
             unclustered.append(record_id)
-    analysed = len(first_rows) - len(unclustered)  # timed records, each id once
+    analysed = len(first_rows) - len(unclustered)
     if analysed < PARALLEL_MIN_RECORDS:
         return None
     users = sorted(by_user, key=user_stream_key)
@@ -250,22 +279,7 @@ def _analyze_indexed(
     in_runs = np.zeros(len(index), dtype=bool)
     for run in runs:
         in_runs[run] = True
-    unchecked = np.flatnonzero(~in_runs).tolist()
-    local_tz = ZoneInfo(timezone)
-    tasks: list[Callable[[], Output | bool | None]] = [
-        partial(_analyzed_lines, index, run, local_tz, output) for run in runs
-    ]
-    tasks += [
-        partial(_lines_are_records, index, unchecked[start : start + CHECK_LINES], local_tz)
-        for start in range(0, len(unchecked), CHECK_LINES)
-    ]
-    results = _on_forked_workers(tasks, min(cores, len(tasks)))
-    outputs = results[: len(runs)]
-    if any(result is None or result is False for result in results):
-        return None  # some line is not a record: the ordinary path reports it
-    unreadable = (FileKind.MISSING, FileKind.PROBLEM)
-    problems = [f"{item.path}: {item.reason}" for item in found if item.kind in unreadable]
-    return outputs, unclustered, problems  # type: ignore[return-value]  # no None or bool left
+    return _IndexPlan(runs, unclustered, np.flatnonzero(~in_runs).tolist())
 
 
 def _analyzed_lines(

@@ -142,7 +142,7 @@ async def test_a_stop_during_the_thumbnails_keeps_the_sessions_and_the_thumbnail
     await _completed_by_the_next_import(session_factory, settings, folder, assets=70)
 
 
-async def test_a_stop_asked_before_the_import_reads_nothing(
+async def test_a_stop_asked_before_reading_keeps_only_the_first_chunk_and_no_record_file(
     session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
 ) -> None:
     folder = tmp_path / "images"
