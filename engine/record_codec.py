@@ -241,10 +241,13 @@ def _canonical_block(
     block: list[bytes], local_tz: tzinfo, default_user: str | None
 ) -> list[GenerationRecord] | None:
     """The records of ``block`` when every non-blank line is canonical, else ``None``."""
+    lines = b"".join(block)
+    if _SURROGATE_ESCAPE.search(lines):
+        return None  # each such line is checked on its own (_read_line)
     try:
         return [
             _record_from_canonical(line, local_tz, default_user)
-            for line in _CANONICAL_LINE.decode_lines(b"".join(block))
+            for line in _CANONICAL_LINE.decode_lines(lines)
         ]
     except (msgspec.DecodeError, UnicodeDecodeError, _NotCanonical, RecordFieldError):
         return None
@@ -254,6 +257,17 @@ def _read_line(
     raw: bytes, line_number: int, local_tz: tzinfo, default_user: str | None
 ) -> GenerationRecord | RecordLineError:
     """One non-blank line: its record, or why it is not one."""
+    record = _decode_line(raw, line_number, local_tz, default_user)
+    if isinstance(record, GenerationRecord) and _SURROGATE_ESCAPE.search(raw):
+        problem = unpaired_surrogate(record)
+        if problem is not None:
+            return RecordLineError(line_number, str(problem))
+    return record
+
+
+def _decode_line(
+    raw: bytes, line_number: int, local_tz: tzinfo, default_user: str | None
+) -> GenerationRecord | RecordLineError:
     if raw.count(b"{") + raw.count(b"[") > MAX_NESTING_DEPTH:
         too_deep = nesting_too_deep(raw)
         if too_deep is not None:
@@ -272,6 +286,28 @@ def _read_line(
         return record_from_json(obj, local_tz=local_tz, default_user=default_user)
     except RecordFieldError as error:
         return RecordLineError(line_number, str(error))
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+"""A ``\\uD800``–``\\uDFFF`` escape: the only way a UTF-8 line can carry a surrogate (a pair of them
+is an escaped character beyond U+FFFF, and fine; one alone is no character at all)."""
+
+
+def unpaired_surrogate(record: GenerationRecord) -> RecordFieldError | None:
+    """The error for the first text field of ``record`` (or LoRA name) holding an unpaired surrogate,
+    which no UTF-8 output can carry: ``analyze`` prints these fields. ``extra`` is kept as it is (the
+    catalog refuses what it cannot store, file by file)."""
+    texts = [(name, getattr(record, name)) for name in ("id", "tool", *_STRING_FIELDS)]
+    texts += [("loras", lora.name) for lora in record.loras]
+    for name, value in texts:
+        if value is None:
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            code = ord(value[error.start])
+            return RecordFieldError(name, f"contains an unpaired surrogate (U+{code:04X})")
+    return None
 
 
 def nesting_too_deep(raw: bytes | str) -> RecordFieldError | None:

@@ -26,9 +26,9 @@ async def test_a_refused_record_is_reported_and_the_rest_of_its_batch_is_stored(
         json.dumps({"id": f"g{i}", "tool": "a1111", "created_at": f"2026-01-01T10:0{i}:00Z"})
         for i in range(3)
     ]
-    # Lone UTF-16 surrogates: valid JSON, but no text PostgreSQL can store. In the prompt, Python
-    # cannot even encode it; in an unknown field (kept in ``extra``) only the database refuses it,
-    # which fails the whole COPY batch, then stored again row by row.
+    # Lone UTF-16 surrogates: valid JSON, but no text PostgreSQL can store. In the prompt, the record
+    # codec refuses the line (no UTF-8 output could carry it); in an unknown field (kept in ``extra``)
+    # only the database refuses it, which fails the whole COPY batch, then stored again row by row.
     template = '{"id": "%s", "tool": "a1111", "%s": "moon \\ud800", "created_at": "2026-01-01T10:05:00Z"}'
     unencodable, refused = template % ("in-prompt", "prompt"), template % ("in-extra", "note")
     path = _jsonl(tmp_path / "log.jsonl", [good[0], unencodable, good[1], refused, good[2]])
@@ -36,11 +36,14 @@ async def test_a_refused_record_is_reported_and_the_rest_of_its_batch_is_stored(
     report = await import_paths(session_factory, settings, user_handle="ada", paths=[path])
 
     assert report.records_imported == 3
-    assert [(problem.path, "cannot be stored" in problem.reason) for problem in report.problems] == [
-        (f"{path}: record in-extra", True),
-        (f"{path}: record in-prompt", True),
-    ]
-    assert "json" in report.problems[0].reason  # refused by PostgreSQL itself, after the batch failed
+    reasons = {problem.path: problem.reason for problem in report.problems}
+    assert set(reasons) == {f"{path}:2", f"{path}: record in-extra"}
+    assert reasons[f"{path}:2"] == "field 'prompt': contains an unpaired surrogate (U+D800)"
+    # refused by PostgreSQL itself, after the batch failed
+    assert (
+        "cannot be stored" in reasons[f"{path}: record in-extra"]
+        and "json" in reasons[f"{path}: record in-extra"]
+    )
     async with session_factory() as session:
         stored = set(await session.scalars(select(Asset.record_id)))
         unclustered = await session.scalar(select(Asset).where(Asset.session_id.is_(None)))

@@ -18,6 +18,7 @@ from engine.record_codec import (
     read_records_jsonl,
     record_from_json,
     record_to_json,
+    unpaired_surrogate,
 )
 from engine.records import GenerationRecord, LoraRef, TimePrecision
 
@@ -105,6 +106,31 @@ def test_nan_and_infinity_are_line_errors_not_numbers(tmp_path: Path) -> None:
     assert [r.id for r in results if isinstance(r, GenerationRecord)] == ["d"]
 
 
+@pytest.mark.parametrize("block_bytes", [1 << 22, 1])  # whole blocks and one line at a time
+def test_an_unpaired_surrogate_in_a_text_field_is_a_line_error_and_a_pair_is_a_character(
+    tmp_path: Path, block_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``\\ud800`` alone is valid JSON but no character: no UTF-8 output can print it (analyze crashed
+    encoding its labels). An escaped pair is an ordinary character beyond U+FFFF."""
+    path = tmp_path / "log.jsonl"
+    path.write_text(
+        '{"id": "a", "tool": "comfyui", "prompt": "moon \\ud800"}\n'
+        '{"id": "b", "tool": "comfyui", "loras": [{"name": "x\\udfff"}]}\n'
+        '{"id": "c\\uDBFF", "tool": "comfyui"}\n'
+        '{"id": "d", "tool": "comfyui", "prompt": "moon \\ud83c\\udf19", "extra": {"note": "\\ud800"}}\n'
+    )
+    monkeypatch.setattr(record_codec, "BLOCK_BYTES", block_bytes)
+    results = list(read_records_jsonl(path))
+    errors = [(r.line_number, r.message) for r in results if isinstance(r, RecordLineError)]
+    assert errors == [
+        (1, "field 'prompt': contains an unpaired surrogate (U+D800)"),
+        (2, "field 'loras': contains an unpaired surrogate (U+DFFF)"),
+        (3, "field 'id': contains an unpaired surrogate (U+DBFF)"),
+    ]
+    (kept,) = [r for r in results if isinstance(r, GenerationRecord)]
+    assert kept.prompt == "moon \U0001f319" and kept.extra == {"note": "\ud800"}  # extra kept as is
+
+
 def test_jsonl_reports_bad_lines_and_keeps_the_rest(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     path.write_text(
@@ -158,9 +184,12 @@ def _reference(path: Path, **options: Any) -> list[GenerationRecord | RecordLine
             results.append(RecordLineError(line_number, f"not valid JSON ({error})"))
             continue
         try:
-            results.append(record_from_json(obj, **options))
+            record = record_from_json(obj, **options)
         except RecordFieldError as error:
             results.append(RecordLineError(line_number, str(error)))
+            continue
+        problem = unpaired_surrogate(record)  # the one rule added since: text that UTF-8 can carry
+        results.append(record if problem is None else RecordLineError(line_number, str(problem)))
     return results
 
 
