@@ -450,7 +450,7 @@ def _analyze_and_print(paths: list[Path], *, as_json: bool, timezone: str) -> No
             table.add_row(*map(Text, (row.started_at, row.tool, str(row.images), row.intent, row.label)))
         out.print(table)
     else:
-        _write_stdout_bytes(plain_table(table_rows.sessions).encode())
+        _write_stdout_bytes(output_bytes(plain_table(table_rows.sessions)))
     if table_rows.unclustered:
         console.print(f"{table_rows.unclustered} records without a usable time were not clustered")
 
@@ -458,6 +458,17 @@ def _analyze_and_print(paths: list[Path], *, as_json: bool, timezone: str) -> No
 def _print_analyze_problems(problems: list[str]) -> None:
     for problem in problems:
         console.print(f"[yellow]skipped[/yellow] {escape(problem)}", highlight=False)
+
+
+def output_bytes(text: str) -> bytes:
+    """``text`` as UTF-8 for stdout. A file name's bytes that are not UTF-8 (held as surrogate escapes
+    since Python read the name) are written back as those bytes, like ``print`` does; any other lone
+    surrogate (a ``\\ud800`` escape in a file's own JSON) becomes that escape's text, which inside a
+    JSON string reads back as the same string, so one hostile file cannot stop the output."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace")
 
 
 def _write_stdout_bytes(*chunks: bytes) -> None:
@@ -612,13 +623,12 @@ def inspect(
     out = Console()
     if as_json:
         lines = (json.dumps(document, ensure_ascii=False) + "\n" for document in documents)
-        _write_stdout_bytes(*(line.encode("utf-8", "surrogateescape") for line in lines))
+        _write_stdout_bytes(*map(output_bytes, lines))
     elif use_rich_cards(len(documents), is_terminal=out.is_terminal):
         for document in documents:
             print_summary(document, out)
     else:
-        # a file name that is not UTF-8 is written back as the bytes it is (as print() does)
-        _write_stdout_bytes("".join(map(plain_summary, documents)).encode("utf-8", "surrogateescape"))
+        _write_stdout_bytes(output_bytes("".join(map(plain_summary, documents))))
 
 
 if __name__ == "__main__":  # `python -m api.cli …` behaves like the `atelier` script

@@ -96,12 +96,24 @@ def _summary_rows(document: dict[str, Any]) -> list[tuple[str, str]]:
 def print_summary(document: dict[str, Any], console: Console) -> None:
     """A readable card per file. Every value is text, never markup: prompts are full of brackets
     (``[from:to:0.5]``, NovelAI's ``[[weaker]]``, even ``[/b]``) that rich would eat or choke on."""
-    table = Table(title=Text(document["path"]), show_header=False, title_justify="left", expand=False)
+    table = Table(
+        title=Text(_printable(document["path"])), show_header=False, title_justify="left", expand=False
+    )
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
     for name, value in _summary_rows(document):
-        table.add_row(name, Text(value, style="red" if name == "error" else ""))
+        table.add_row(name, Text(_printable(value), style="red" if name == "error" else ""))
     console.print(table)
+
+
+def _printable(text: str) -> str:
+    """``text`` with each lone surrogate (a file name's undecodable byte, a ``\\ud800`` escape in a
+    file's JSON) shown as its escape, which a terminal can print."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def plain_summary(document: dict[str, Any]) -> str:
