@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -223,9 +224,21 @@ def row_to_record(row: Any, *, user: str | None = None) -> GenerationRecord:
 
 
 def clean_text(value: str | None) -> str | None:
+    """Metadata text as PostgreSQL can store it: NUL characters dropped, and each unpaired surrogate
+    (a lone ``\\ud800`` escape in a file's JSON, which no UTF-8 text can hold) replaced by U+FFFD, so
+    the image is kept with the rest of its metadata rather than refused for one character."""
     if value is None:
         return None
-    return value.replace("\x00", "") if "\x00" in value else value
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", value)
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_safe(value: Any, depth: int = 0) -> Any:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from catalog.importing.asset_rows import clean_text, copy_values, record_to_row, row_problem
+from catalog.importing.asset_rows import copy_values, record_to_row, row_problem
 from catalog.importing.pool_size import pool_workers
 from engine.metadata import read_image
 from engine.metadata.copy_times import reject_copy_times
@@ -74,7 +74,9 @@ def image_row(
     row = record_to_row(result.record, user_id=user_id, json_safe_extra=False)
     row.update(
         content_sha256=result.content_sha256,
-        file_path=clean_text(resolved_path(str(path), resolved_folders)),
+        file_path=resolved_path(
+            str(path), resolved_folders
+        ),  # the file's own name: stored as it is or refused
         file_size_bytes=result.file_size,
         image_format=result.image_format,
         pixel_width=result.pixel_width,

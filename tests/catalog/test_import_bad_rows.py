@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import select
 
 from catalog.database import SessionFactory
@@ -26,31 +28,32 @@ async def test_a_refused_record_is_reported_and_the_rest_of_its_batch_is_stored(
         json.dumps({"id": f"g{i}", "tool": "a1111", "created_at": f"2026-01-01T10:0{i}:00Z"})
         for i in range(3)
     ]
-    # Lone UTF-16 surrogates: valid JSON, but no text PostgreSQL can store. In the prompt, the record
-    # codec refuses the line (no UTF-8 output could carry it); in an unknown field (kept in ``extra``)
-    # only the database refuses it, which fails the whole COPY batch, then stored again row by row.
+    # A lone UTF-16 surrogate is valid JSON but no character: in the prompt the record codec refuses
+    # the line (no UTF-8 output could carry it); in an unknown field (kept in ``extra``) it becomes
+    # U+FFFD and the record is kept. A time PostgreSQL cannot hold (after 9999-12-31 in UTC) is only
+    # refused by the database, which fails the whole COPY batch, then stored again row by row.
     template = '{"id": "%s", "tool": "a1111", "%s": "moon \\ud800", "created_at": "2026-01-01T10:05:00Z"}'
-    unencodable, refused = template % ("in-prompt", "prompt"), template % ("in-extra", "note")
-    path = _jsonl(tmp_path / "log.jsonl", [good[0], unencodable, good[1], refused, good[2]])
+    unencodable, in_extra = template % ("in-prompt", "prompt"), template % ("in-extra", "note")
+    refused = '{"id": "too-late", "tool": "a1111", "created_at": "9999-12-31T23:59:59-14:00"}'
+    path = _jsonl(tmp_path / "log.jsonl", [good[0], unencodable, good[1], in_extra, refused, good[2]])
 
     report = await import_paths(session_factory, settings, user_handle="ada", paths=[path])
 
-    assert report.records_imported == 3
+    assert report.records_imported == 4
     reasons = {problem.path: problem.reason for problem in report.problems}
-    assert set(reasons) == {f"{path}:2", f"{path}: record in-extra"}
-    assert reasons[f"{path}:2"] == "field 'prompt': contains an unpaired surrogate (U+D800)"
-    # refused by PostgreSQL itself, after the batch failed
-    assert (
-        "cannot be stored" in reasons[f"{path}: record in-extra"]
-        and "json" in reasons[f"{path}: record in-extra"]
-    )
+    assert reasons == {
+        f"{path}:2": "field 'prompt': contains an unpaired surrogate (U+D800)",
+        f"{path}: record too-late": "cannot be stored (date value out of range)",  # by PostgreSQL itself
+    }
     async with session_factory() as session:
         stored = set(await session.scalars(select(Asset.record_id)))
         unclustered = await session.scalar(select(Asset).where(Asset.session_id.is_(None)))
-    assert stored == {"g0", "g1", "g2"} and unclustered is None
+        kept = await session.scalar(select(Asset.extra).where(Asset.record_id == "in-extra"))
+    assert stored == {"g0", "g1", "g2", "in-extra"} and unclustered is None
+    assert kept is not None and kept["note"] == "moon \ufffd"
 
     again = await import_paths(session_factory, settings, user_handle="ada", paths=[path])
-    assert (again.records_imported, again.already_known, len(again.problems)) == (0, 3, 2)
+    assert (again.records_imported, again.already_known, len(again.problems)) == (0, 4, 2)
 
 
 async def test_text_longer_than_its_column_is_cut_and_noted_and_an_overlong_id_is_refused(
@@ -70,3 +73,34 @@ async def test_text_longer_than_its_column_is_cut_and_noted_and_an_overlong_id_i
         asset = await session.scalar(select(Asset))
     assert asset is not None and asset.sampler == "x" * 120
     assert asset.extra["metadata_errors"] == ["sampler was 500 characters long; kept the first 120"]
+
+
+async def test_an_image_whose_metadata_holds_a_lone_surrogate_is_kept_with_a_replacement_character(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """A ComfyUI graph whose prompt holds ``\\ud800`` (valid JSON, no character): the image was refused
+    ("metadata cannot be stored"); the artist cannot mend a tool's metadata, so the image is kept and
+    the lone surrogate becomes U+FFFD."""
+    folder = tmp_path / "images"
+    folder.mkdir()
+    sampler_inputs = {"seed": 5, "steps": 20, "cfg": 7, "sampler_name": "euler", "scheduler": "normal"}
+    graph = {
+        "3": {
+            "class_type": "KSampler",
+            "inputs": sampler_inputs | {"model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0]},
+        },
+        "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd15.safetensors"}},
+        "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "PROMPT", "clip": ["4", 1]}},
+        "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry", "clip": ["4", 1]}},
+        "9": {"class_type": "SaveImage", "inputs": {"images": ["8", 0], "filename_prefix": "ComfyUI"}},
+    }
+    info = PngInfo()
+    info.add_text("prompt", json.dumps(graph).replace("PROMPT", "moon \\ud800 fox"))
+    Image.new("RGB", (32, 32)).save(folder / "ComfyUI_00001_.png", pnginfo=info)
+
+    report = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
+
+    assert (report.imported, report.problems) == (1, [])
+    async with session_factory() as session:
+        prompt = await session.scalar(select(Asset.prompt))
+    assert prompt == "moon \ufffd fox"
