@@ -413,11 +413,24 @@ async def _watch_until_stopped(
     console.print(f"stopped watching: {summary.imported} images imported in {summary.batches} batches")
 
 
+def _time_zone(name: str) -> str:
+    """``--timezone``: an IANA zone name this machine knows, or a usage error saying so (not a
+    traceback, nor one error per file read)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        message = f"unknown time zone {name!r}: use an IANA name such as UTC or Europe/Paris"
+        raise typer.BadParameter(message) from error
+    return name
+
+
 @app.command()
 def analyze(
     paths: Annotated[list[Path], typer.Argument(help="Folders, image files or .jsonl record files")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the analysis JSON")] = False,
-    timezone: Annotated[str, typer.Option(help="IANA zone for naive times")] = "UTC",
+    timezone: Annotated[str, typer.Option(help="IANA zone for naive times", callback=_time_zone)] = "UTC",
 ) -> None:
     """Run the session engine on files, with no database."""
     from engine.gc_pause import cyclic_gc_paused
@@ -614,7 +627,9 @@ def _guard(action: Callable[[], T]) -> T:
 def inspect(
     paths: Annotated[list[Path], typer.Argument(help="Images or folders")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines, one record per file")] = False,
-    timezone: Annotated[str, typer.Option(help="IANA zone for naive tool times")] = "UTC",
+    timezone: Annotated[
+        str, typer.Option(help="IANA zone for naive tool times", callback=_time_zone)
+    ] = "UTC",
 ) -> None:
     """Print the normalised generation record of each image (no database)."""
     from api.inspect_command import inspect_paths, plain_summary, print_summary, use_rich_cards

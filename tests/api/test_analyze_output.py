@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rich.cells import cell_len
 
 from api.analyze_command import SessionRow
@@ -81,3 +82,19 @@ def test_brackets_in_labels_paths_and_problems_are_printed_as_text(tmp_path: Pat
         assert result.returncode == 0, result.stderr
         assert "MarkupError" not in result.stderr
         assert f"{log}:2: field 'seed': must be an integer, got 'bad [/i]'" in result.stderr.replace("\n", "")
+
+
+@pytest.mark.parametrize("command", ["analyze", "inspect"])
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "../../etc/passwd"])
+def test_an_unknown_time_zone_is_a_usage_error(tmp_path: Path, command: str, zone: str) -> None:
+    """Not a traceback (analyze) nor one "reader failed" per file (inspect)."""
+    result = subprocess.run(
+        [str(ATELIER), command, str(tmp_path), "--timezone", zone],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ | {"COLUMNS": "200"},
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert f"unknown time zone '{zone}'" in result.stderr and "Traceback" not in result.stderr
