@@ -19,7 +19,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 import typer.core
@@ -31,6 +31,7 @@ from api.cli_backup import register_backup_commands
 from api.process_exit import skip_final_collection
 from api.stop_requests import ABORT_GRACE_SECONDS, StopRequest, end_after, end_now
 from catalog.accounts.token_format import ALL_SCOPES, TOKEN_LIFETIME_MAX, UnknownScope
+from catalog.settings_error import SettingsError
 
 if TYPE_CHECKING:
     from typer._click import Command, Context
@@ -65,7 +66,19 @@ class _LazySubApps(typer.core.TyperGroup):
         return super().get_command(ctx, cmd_name)
 
 
-app = typer.Typer(
+class _Atelier(typer.Typer):
+    """The ``atelier`` app: a setting that cannot be used (``ATELIER_PORT=99999``) is one error line
+    naming the variable and exit code 1, whichever command read the settings, not a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except SettingsError as error:  # outside click's own handling here: print and exit
+            console.print(f"[red]error:[/red] invalid setting: {escape(str(error))}", highlight=False)
+            raise SystemExit(1) from None
+
+
+app = _Atelier(
     cls=_LazySubApps,
     help="Atelier: AI-generated images, organised into creative sessions.",
     no_args_is_help=True,
@@ -559,7 +572,7 @@ def demo(
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface (default ATELIER_HOST)")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default ATELIER_PORT)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default ATELIER_PORT)", min=0, max=65535)] = None,
     with_demo: Annotated[
         bool, typer.Option(help="Import the demo library first if the user has none")
     ] = False,

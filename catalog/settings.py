@@ -13,8 +13,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import platformdirs
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalog.settings_error import SettingsError
 
 
 def _default_home() -> Path:
@@ -41,7 +43,7 @@ class AtelierSettings(BaseSettings):
     """Refuse to start embedded servers: ``DATABASE_URL`` and ``REDIS_URL`` must be set (containers)."""
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=0, le=65535)
     timezone: str = "UTC"
     """IANA zone used to interpret naive tool times (per-user zones override it)."""
 
@@ -199,5 +201,26 @@ class AtelierSettings(BaseSettings):
 
 
 def load_settings() -> AtelierSettings:
-    """Read settings from the environment now (no module-level singleton: tests build their own)."""
-    return AtelierSettings()
+    """Read settings from the environment now (no module-level singleton: tests build their own).
+
+    Raises :class:`~catalog.settings_error.SettingsError` naming each variable that cannot be used
+    (``ATELIER_PORT: Input should be less than or equal to 65535 (got '99999')``)."""
+    try:
+        return AtelierSettings()
+    except ValidationError as error:
+        problems = [
+            f"{_variable(str(problem['loc'][0]))}: {problem['msg']} (got {problem.get('input')!r})"
+            if problem["loc"]
+            else problem["msg"]
+            for problem in error.errors()
+        ]
+        raise SettingsError("; ".join(problems)) from None
+
+
+def _variable(field_name: str) -> str:
+    """The environment variable a settings field is read from."""
+    field = AtelierSettings.model_fields.get(field_name)
+    alias = field.validation_alias if field is not None else None
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"ATELIER_{field_name.upper()}"

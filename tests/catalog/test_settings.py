@@ -1,0 +1,50 @@
+"""Settings from the environment: a value that cannot be used is one error naming its variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from catalog.settings import load_settings
+from catalog.settings_error import SettingsError
+
+ATELIER = Path(sys.executable).with_name("atelier")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("ATELIER_PORT", "99999", "ATELIER_PORT: Input should be less than or equal to 65535 (got '99999')"),
+        ("ATELIER_PORT", "-1", "ATELIER_PORT: Input should be greater than or equal to 0 (got '-1')"),
+        ("ATELIER_DEBUG", "maybe", "ATELIER_DEBUG: Input should be a valid boolean"),
+    ],
+)
+def test_a_setting_that_cannot_be_used_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize("command", [["migrate"], ["serve"], ["import", "."]])
+def test_every_command_reports_a_bad_setting_in_one_line(tmp_path: Path, command: list[str]) -> None:
+    result = subprocess.run(
+        [str(ATELIER), *command],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env=os.environ | {"ATELIER_HOME": str(tmp_path), "ATELIER_PORT": "99999", "COLUMNS": "200"},
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert (
+        "error: invalid setting: ATELIER_PORT: Input should be less than or equal to 65535" in result.stderr
+    )
+    assert "Traceback" not in result.stderr
