@@ -33,7 +33,7 @@ from tests.api.conftest import ATELIER, free_port, make_user_with_token
 from tests.conftest import TEMPLATE_DATABASE, _admin_execute, _with_database, server_home
 
 pytest.importorskip("playwright", reason="Playwright for Python is not installed (a dev dependency)")
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, Route, async_playwright, expect
 
 CHROMIUM = Path(os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium"))
 pytestmark = [
@@ -332,6 +332,33 @@ async def test_an_offline_reflection_on_the_big_session_through_quote_and_confir
     assert (await card.locator(".summary").inner_text()).strip() == summary
     balance = await page.locator("#credit-balance").inner_text()
     assert balance == f"{available - cost} credits"
+
+
+async def test_back_back_to_a_session_is_not_overdrawn_by_the_slower_list_it_passed(
+    page: Page, served: Served
+) -> None:
+    """Back from the lanes to the sessions list, Back again to the session: the list's data answering
+    last must not draw the list over the session (routes drew concurrently, the last answer won)."""
+    await sign_in(page, served.demo_token)
+    await open_session_with(page, 63)
+    for view in ("#/sessions", "#/lanes"):
+        await page.goto(f"/{view}")
+        await page.locator(".session-card, section.lane").first.wait_for()
+
+    async def lists_answer_late(route: Route) -> None:
+        if "sessionGroups" in (route.request.post_data or ""):
+            await asyncio.sleep(1.5)
+        await route.continue_()
+
+    await page.route("**/graphql", lists_answer_late)
+    await page.go_back()  # the list: its data comes 1.5 s later
+    await page.go_back()  # the session, at once
+    await page.wait_for_timeout(2500)  # past the list's answer
+    await page.unroute("**/graphql")
+    assert "#/session/" in page.url
+    assert await page.locator("#session-title").is_visible()
+    assert await page.locator(".session-card").count() == 0
+    assert await page.get_by_role("button", name="Reflect on this session").is_visible()
 
 
 async def test_no_credits_opens_the_insufficient_credits_dialog(page: Page, served: Served) -> None:

@@ -47,7 +47,21 @@ async function start() {
   else route();
 }
 
-async function route() {
+let navigation = 0;
+let drawing = Promise.resolve();
+
+/**
+ * Draw the view of the current hash. Views draw one at a time, in the order of navigation, and one
+ * superseded before its turn is skipped: a slower view (the sessions list, waiting for its data) must
+ * never land over a newer one (the session reached by Back, Back), whichever request answers last.
+ */
+function route() {
+  const mine = ++navigation;
+  drawing = drawing.then(() => (mine === navigation ? drawRoute() : undefined));
+  return drawing;
+}
+
+async function drawRoute() {
   if (!viewer) return;
   const [path, queryString] = location.hash.slice(1).split("?");
   const parts = path.split("/").filter(Boolean);
