@@ -46,6 +46,30 @@ def image_bytes(
     return buffer.getvalue()
 
 
+def comfyui_png(prompt: str) -> bytes:
+    """A small PNG whose ComfyUI ``prompt`` graph (sampler, checkpoint, both encoders, a SaveImage)
+    holds ``prompt`` as its positive text, inserted as JSON text: ``"moon \\ud800 fox"`` gives a lone
+    surrogate escape, valid JSON that decodes to no character."""
+    from PIL.PngImagePlugin import PngInfo
+
+    sampler = {"seed": 5, "steps": 20, "cfg": 7, "sampler_name": "euler", "scheduler": "normal"}
+    graph = {
+        "3": {
+            "class_type": "KSampler",
+            "inputs": sampler | {"model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0]},
+        },
+        "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd15.safetensors"}},
+        "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "PROMPT", "clip": ["4", 1]}},
+        "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry", "clip": ["4", 1]}},
+        "9": {"class_type": "SaveImage", "inputs": {"images": ["8", 0], "filename_prefix": "ComfyUI"}},
+    }
+    info = PngInfo()
+    info.add_text("prompt", json.dumps(graph).replace("PROMPT", prompt))
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 32)).save(buffer, "PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
 def huge_ihdr_png() -> bytes:
     """A PNG whose IHDR declares 0xFFFFFFFF × 0xFFFFFFFF pixels."""
     header = struct.pack(">IIBBBBB", 0xFFFFFFFF, 0xFFFFFFFF, 8, 2, 0, 0, 0)

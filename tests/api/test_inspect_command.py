@@ -8,12 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 from rich.console import Console
 
 from api.inspect_command import inspect_paths, plain_summary, print_summary
-from tests.hostile_files import image_bytes
+from tests.hostile_files import comfyui_png, image_bytes
 
 ATELIER = Path(sys.executable).with_name("atelier")
 
@@ -106,20 +104,7 @@ def test_a_lone_surrogate_escape_in_a_files_json_does_not_stop_the_output(tmp_pa
     with UnicodeEncodeError in every output; the escape is now printed, and JSON reads it back."""
     folder = tmp_path / "hostile"
     folder.mkdir()
-    sampler_inputs = {"seed": 5, "steps": 20, "cfg": 7, "sampler_name": "euler", "scheduler": "normal"}
-    graph = {
-        "3": {
-            "class_type": "KSampler",
-            "inputs": sampler_inputs | {"model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0]},
-        },
-        "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd15.safetensors"}},
-        "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "PROMPT", "clip": ["4", 1]}},
-        "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry", "clip": ["4", 1]}},
-        "9": {"class_type": "SaveImage", "inputs": {"images": ["8", 0], "filename_prefix": "ComfyUI"}},
-    }
-    info = PngInfo()
-    info.add_text("prompt", json.dumps(graph).replace("PROMPT", "moon \\ud800 fox"))
-    Image.new("RGB", (32, 32)).save(folder / "ComfyUI_00001_.png", pnginfo=info)
+    (folder / "ComfyUI_00001_.png").write_bytes(comfyui_png("moon \\ud800 fox"))
 
     for flags, terminal in ((["--json"], {}), ([], {}), ([], {"TTY_COMPATIBLE": "1"})):
         result = subprocess.run(

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import select
 
 from catalog.database import SessionFactory
 from catalog.importing.service import import_paths
 from catalog.models import Asset
 from catalog.settings import AtelierSettings
+from tests.hostile_files import comfyui_png
 
 
 def _jsonl(path: Path, lines: list[str]) -> Path:
@@ -83,20 +82,7 @@ async def test_an_image_whose_metadata_holds_a_lone_surrogate_is_kept_with_a_rep
     the lone surrogate becomes U+FFFD."""
     folder = tmp_path / "images"
     folder.mkdir()
-    sampler_inputs = {"seed": 5, "steps": 20, "cfg": 7, "sampler_name": "euler", "scheduler": "normal"}
-    graph = {
-        "3": {
-            "class_type": "KSampler",
-            "inputs": sampler_inputs | {"model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0]},
-        },
-        "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd15.safetensors"}},
-        "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "PROMPT", "clip": ["4", 1]}},
-        "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry", "clip": ["4", 1]}},
-        "9": {"class_type": "SaveImage", "inputs": {"images": ["8", 0], "filename_prefix": "ComfyUI"}},
-    }
-    info = PngInfo()
-    info.add_text("prompt", json.dumps(graph).replace("PROMPT", "moon \\ud800 fox"))
-    Image.new("RGB", (32, 32)).save(folder / "ComfyUI_00001_.png", pnginfo=info)
+    (folder / "ComfyUI_00001_.png").write_bytes(comfyui_png("moon \\ud800 fox"))
 
     report = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
 
