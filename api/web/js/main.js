@@ -57,7 +57,8 @@ let drawing = Promise.resolve();
  */
 function route() {
   const mine = ++navigation;
-  drawing = drawing.then(() => (mine === navigation ? drawRoute() : undefined));
+  // caught here too, so that one failed draw never stops the ones after it
+  drawing = drawing.then(() => (mine === navigation ? drawRoute() : undefined)).catch(showError);
   return drawing;
 }
 
