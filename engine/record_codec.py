@@ -205,9 +205,8 @@ def read_records_jsonl(
     Speed: a block of lines that are all in the canonical shape is decoded by one ``decode_lines``
     call (no per-line Python work before the record is built); a block with any other line — an
     unknown field, a wrong type, a bad time, broken or deeply nested JSON, a blank line is fine — is
-    read line by line (:func:`_read_line`), so every line means exactly what it means on its own.
-    A canonical line cannot be nested deeper than three levels, so a block that decodes whole holds no
-    line the nesting check would stop."""
+    read line by line (:func:`_read_line`), so every line means exactly what it means on its own (a
+    block whose ``extra`` nests deeper than :data:`MAX_NESTING_DEPTH` is read line by line too)."""
     with open_regular_file(path) as handle:
         line_number = 0
         while block := handle.readlines(BLOCK_BYTES):
@@ -245,12 +244,31 @@ def _canonical_block(
     if _SURROGATE_ESCAPE.search(lines):
         return None  # each such line is checked on its own (_read_line)
     try:
-        return [
+        records = [
             _record_from_canonical(line, local_tz, default_user)
             for line in _CANONICAL_LINE.decode_lines(lines)
         ]
     except (msgspec.DecodeError, UnicodeDecodeError, _NotCanonical, RecordFieldError):
         return None
+    # ``extra`` is free JSON: a line nesting deeper than the limit there is a line error on its own
+    # (_read_line), so the block must not accept it either
+    if any(record.extra and _nests_deeper(record.extra, MAX_NESTING_DEPTH - 1) for record in records):
+        return None
+    return records
+
+
+def _nests_deeper(value: dict[str, Any], levels: int) -> bool:
+    """Whether the decoded JSON object ``value`` (one level itself) nests deeper than ``levels``."""
+    if not any(type(child) is dict or type(child) is list for child in value.values()):
+        return levels < 1  # flat, the common case: no walk
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > levels:
+            return True
+        children = item.values() if type(item) is dict else item
+        stack.extend((child, depth + 1) for child in children if type(child) is dict or type(child) is list)
+    return False
 
 
 def _read_line(

@@ -351,3 +351,17 @@ def test_nesting_at_the_limit_is_accepted() -> None:
     one_more = '{"id": "x", "extra": ' + '{"k": ' * MAX_NESTING_DEPTH + "1" + "}" * (MAX_NESTING_DEPTH + 1)
     error = nesting_too_deep(one_more)
     assert error is not None and error.field == "extra"
+
+
+def test_a_line_too_deep_in_extra_is_a_line_error_in_a_block_of_canonical_lines(tmp_path: Path) -> None:
+    """Every other line canonical, so the block decodes whole: the deep ``extra`` must still be the
+    line error it is when read alone (it was accepted in that case)."""
+    path = tmp_path / "deep.jsonl"
+    deep = '{"id": "d", "tool": "comfyui", "extra": {"k": ' + "[" * 100 + "]" * 100 + "}}"
+    at_limit = '{"id": "e", "tool": "comfyui", "extra": {"k": ' + "[" * 61 + "]" * 61 + "}}"
+    path.write_text('{"id": "a", "tool": "comfyui"}\n' + deep + "\n" + at_limit + "\n")
+    results = list(read_records_jsonl(path))
+    assert [r.id for r in results if isinstance(r, GenerationRecord)] == ["a", "e"]
+    assert [(e.line_number, e.message) for e in results if isinstance(e, RecordLineError)] == [
+        (2, f"field 'extra': nested deeper than {MAX_NESTING_DEPTH} levels")
+    ]
