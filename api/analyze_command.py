@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from catalog.importing.discovery import FileKind, discover
-from catalog.importing.pool_size import pool_workers
+from catalog.importing.pool_size import leave_ctrl_c_to_parent, pool_workers
 from engine.analysis import Analysis, AnalysisJsonParts, SessionResult, join_json_parts
 from engine.gc_pause import cyclic_gc_paused
 from engine.metadata.copy_times import reject_copy_times
@@ -157,28 +157,24 @@ def _table_rows(analysis: Analysis) -> list[SessionRow]:
 def user_runs(timed: Sequence[GenerationRecord], count: int) -> list[list[GenerationRecord]]:
     """``timed`` cut into at most ``count`` runs of consecutive users in stream order, each user's
     records whole and in input order, the runs as even in records as whole users allow."""
-    by_user: dict[str | None, list[GenerationRecord]] = {}
-    for record in timed:
-        by_user.setdefault(record.user, []).append(record)
-    users = sorted(by_user, key=user_stream_key)
-    return [
-        [record for position in run for record in by_user[users[position]]]
-        for run in _runs_of_users([len(by_user[user]) for user in users], count)
-    ]
+    return [[timed[at] for at in run] for run in _runs_by_user([record.user for record in timed], count)]
 
 
-def _runs_of_users(sizes: Sequence[int], count: int) -> list[list[int]]:
-    """Positions of the users (of ``sizes`` records each, in stream order) in each of at most
-    ``count`` runs of consecutive users, as even in records as whole users allow."""
-    total = sum(sizes)
+def _runs_by_user(users: Sequence[str | None], count: int) -> list[list[int]]:
+    """Positions in ``users`` (one entry per record) cut as :func:`user_runs` cuts the records."""
+    by_user: dict[str | None, list[int]] = {}
+    for at, user in enumerate(users):
+        by_user.setdefault(user, []).append(at)
+    total = len(users)
     runs: list[list[int]] = [[]]
     done = 0
-    for position, size in enumerate(sizes):
+    for user in sorted(by_user, key=user_stream_key):
+        positions = by_user[user]
         # a new run when the middle of this user's records would fall past the current run's share
-        if runs[-1] and len(runs) < count and done + size / 2 > total * len(runs) / count:
+        if runs[-1] and len(runs) < count and done + len(positions) / 2 > total * len(runs) / count:
             runs.append([])
-        runs[-1].append(position)
-        done += size
+        runs[-1].extend(positions)
+        done += len(positions)
     return runs
 
 
@@ -260,21 +256,14 @@ def _plan_of(index: RecordIndex) -> _IndexPlan | None:
     first_rows: dict[str, int] = {}
     for row, record_id in enumerate(index.ids):
         first_rows.setdefault(record_id, row)
-    timed, users_of = index.timed, index.users
-    by_user: dict[str | None, list[int]] = {}
-    unclustered: list[str] = []
-    for record_id, row in first_rows.items():
-        if timed[row]:
-            by_user.setdefault(users_of[row], []).append(row)
-        else:
-            unclustered.append(record_id)
-    analysed = len(first_rows) - len(unclustered)
-    if analysed < PARALLEL_MIN_RECORDS:
+    timed = index.timed.tolist()
+    timed_rows = [row for row in first_rows.values() if timed[row]]
+    unclustered = [record_id for record_id, row in first_rows.items() if not timed[row]]
+    if len(timed_rows) < PARALLEL_MIN_RECORDS:
         return None
-    users = sorted(by_user, key=user_stream_key)
+    users = [index.users[row] for row in timed_rows]
     runs = [
-        [row for position in run for row in by_user[users[position]]]
-        for run in _runs_of_users([len(by_user[user]) for user in users], -(-analysed // RUN_RECORDS))
+        [timed_rows[at] for at in run] for run in _runs_by_user(users, -(-len(timed_rows) // RUN_RECORDS))
     ]
     in_runs = np.zeros(len(index), dtype=bool)
     for run in runs:
@@ -313,7 +302,7 @@ def _on_forked_workers(tasks: list[Callable[[], Result]], cores: int) -> list[Re
     global _forked_tasks
     _forked_tasks = tasks
     pool = ProcessPoolExecutor(
-        max_workers=cores, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_sigint
+        max_workers=cores, mp_context=multiprocessing.get_context("fork"), initializer=leave_ctrl_c_to_parent
     )
     try:
         futures: list[Future[Result] | None] = []
@@ -345,14 +334,6 @@ def _stop_at_once(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the pool (a worker's ``KeyboardInterrupt``
-    would only come back as its task's result)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _result_of(future: Future[Result] | None, task: Callable[[], Result]) -> Result:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import threading
 import time
 import uuid
@@ -30,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from catalog.importing.asset_rows import copy_values, record_to_row, row_problem
-from catalog.importing.pool_size import pool_workers
+from catalog.importing.pool_size import leave_ctrl_c_to_parent, pool_workers
 from engine.metadata import read_image
 from engine.metadata.copy_times import reject_copy_times
 from engine.metadata.result import ImageReadResult, UnreadableImage
@@ -151,11 +150,9 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 def init_pool_worker(parent_pid: int) -> None:
     """Initializer of the import's pool workers: they end with their parent (:func:`_exit_with_parent`)
-    and ignore SIGINT. Ctrl-C in a terminal reaches the whole process group; the importing process
-    decides what it stops (at a safe point) and shuts its pools down, so a worker must not die with a
-    ``KeyboardInterrupt`` that would surface in the parent as its chunk's result."""
+    and leave Ctrl-C to it, which stops at a safe point and shuts its pools down."""
     _exit_with_parent(parent_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    leave_ctrl_c_to_parent()
 
 
 class MetadataReader:

@@ -1,8 +1,9 @@
-"""How many worker processes a pool of this process should have."""
+"""How many worker processes a pool of this process should have, and how a worker treats Ctrl-C."""
 
 from __future__ import annotations
 
 import os
+import signal
 
 MAX_POOL_WORKERS = 8
 
@@ -15,3 +16,10 @@ def pool_workers() -> int:
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
     return max(1, min(cores, MAX_POOL_WORKERS))
+
+
+def leave_ctrl_c_to_parent() -> None:
+    """For a pool worker's initializer: ignore SIGINT. Ctrl-C in a terminal reaches the whole process
+    group; the parent decides what stops and shuts its pool down, whereas a worker's own
+    ``KeyboardInterrupt`` would only come back to it as a task's result."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
