@@ -29,7 +29,7 @@ def plain_table(rows: Sequence[SessionRow]) -> str:
     characters line up), the image count right-aligned, the label last and whole."""
     images = [str(row.images) for row in rows]
     tool_width = max(map(cell_len, (row.tool for row in (HEADER, *rows))))
-    images_width = max(len("images"), *map(len, images)) if images else len("images")
+    images_width = max(map(len, ("images", *images)))
     intent_width = max(map(cell_len, (row.intent for row in (HEADER, *rows))))
     started_width = max(map(len, (row.started_at for row in (HEADER, *rows))))
 

@@ -80,6 +80,7 @@ def test_brackets_in_labels_paths_and_problems_are_printed_as_text(tmp_path: Pat
             timeout=120,
         )
         assert result.returncode == 0, result.stderr
+        assert ("┃" in result.stdout) == bool(terminal)  # the path meant was the one taken
         assert "MarkupError" not in result.stderr
         assert f"{log}:2: field 'seed': must be an integer, got 'bad [/i]'" in result.stderr.replace("\n", "")
 
