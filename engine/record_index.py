@@ -3,7 +3,9 @@ records — so that several processes can each decode only the lines they analys
 
 :func:`index_record_files` decodes every line into four fields (``id``, ``user``, ``created_at``,
 ``created_at_source``; msgspec skips the others without building them) and keeps the raw bytes in
-blocks of whole lines. :meth:`RecordIndex.lines` gives back the bytes of any set of lines, which
+blocks of whole lines. The blocks are indexed apart (:func:`index_block`, pure, small results) and
+joined in order (:func:`join_block_keys`), so a caller with several cores can spread that pass too.
+:meth:`RecordIndex.lines` gives back the bytes of any set of lines, which
 :func:`engine.record_codec.decode_record_lines` turns into records exactly as
 :func:`engine.record_codec.read_records_jsonl` would have, line for line.
 
@@ -18,11 +20,12 @@ back the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
-from typing import BinaryIO
+from typing import NamedTuple, cast
 
 import msgspec
 import numpy as np
@@ -43,13 +46,30 @@ _KEYS = msgspec.json.Decoder(_LineKeys)
 _ID = attrgetter("id")
 _USER = attrgetter("user")
 _SOURCE = attrgetter("created_at_source")
+_CREATED_AT = attrgetter("created_at")
+
+
+class BlockKeys(NamedTuple):
+    """What :func:`index_block` finds in one block: per non-blank line, in order."""
+
+    ids: list[str]
+    user_names: list[str | None]
+    """The block's users, each once, in the order first met."""
+    user_codes: np.ndarray
+    """Per line: its user's position in ``user_names`` (``int64``)."""
+    timed: np.ndarray
+    """Per line: whether it has a ``created_at`` (``bool``)."""
+    starts: np.ndarray
+    """Per line: its first byte in the block (``int64``)."""
+    ends: np.ndarray
+    """Per line: one past its newline (``int64``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class RecordIndex:
     """The non-blank lines of some JSONL files, in file order (files in the order given)."""
 
-    blocks: list[bytes]
+    blocks: list[memoryview]
     """Whole lines as read, blank ones included; each block ends with a newline."""
     line_block: np.ndarray
     """Per line: its block (``int64``)."""
@@ -58,14 +78,23 @@ class RecordIndex:
     line_end: np.ndarray
     """Per line: one past its newline (``int64``)."""
     ids: list[str]
-    users: list[str | None]
+    user_names: list[str | None]
+    """Every user, each once, in the order first met."""
+    user_codes: np.ndarray
+    """Per line: its user's position in ``user_names`` (``int64``)."""
     timed: np.ndarray
     """Per line: whether it has a ``created_at`` (``bool``)."""
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def lines(self, rows: Sequence[int]) -> bytes:
+    @property
+    def users(self) -> list[str | None]:
+        """Per line: its user."""
+        names = self.user_names
+        return [names[code] for code in self.user_codes.tolist()]
+
+    def lines(self, rows: Sequence[int] | np.ndarray) -> bytes:
         """The lines ``rows`` (in that order), each with its newline."""
         blocks = self.blocks
         block_of, start_of, end_of = self.line_block, self.line_start, self.line_end
@@ -80,71 +109,99 @@ class RecordIndex:
 
 def index_record_files(paths: Sequence[Path]) -> RecordIndex | None:
     """The index of ``paths`` (JSONL record files), or ``None`` for input it does not take (see the
-    module docstring). Raises what opening a file raises (a missing file, a FIFO …)."""
-    blocks: list[bytes] = []
-    block_rows: list[np.ndarray] = []
-    starts: list[np.ndarray] = []
-    ends: list[np.ndarray] = []
-    ids: list[str] = []
-    users: list[str | None] = []
-    timed: list[bool] = []
+    module docstring). Raises what opening a file raises (a missing file, a FIFO …). The same as
+    :func:`join_block_keys` of :func:`index_block` of each of :func:`read_record_blocks`, which is how
+    a caller with several cores spreads the work."""
+    blocks = read_record_blocks(paths)
+    return join_block_keys(blocks, [index_block(block) for block in blocks])
+
+
+def read_record_blocks(paths: Sequence[Path]) -> list[memoryview]:
+    """The files' bytes in blocks of about :data:`~engine.record_codec.BLOCK_BYTES`, each of whole
+    lines and ending with a newline (one is added to a file's last line that lacks it; a line longer
+    than a block is one block). Each file is read whole, once; blocks are views of it (no copy)."""
+    blocks: list[memoryview] = []
     for path in paths:
         with open_regular_file(path) as handle:
-            for blob in _blocks_of_lines(handle):
-                try:
-                    keys = _KEYS.decode_lines(blob)
-                except (msgspec.DecodeError, RecursionError):
-                    return None
-                line_ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == _NEWLINE) + 1
-                line_starts = np.concatenate(([0], line_ends[:-1]))
-                if len(keys) != len(line_ends):  # blank lines: msgspec skips them
-                    kept = _non_blank(blob, line_starts, line_ends)
-                    if len(kept) != len(keys):
-                        return None
-                    line_starts, line_ends = line_starts[kept], line_ends[kept]
-                if MTIME_SOURCE in map(_SOURCE, keys):
-                    return None
-                ids.extend(map(_ID, keys))
-                users.extend(map(_USER, keys))
-                timed.extend([key.created_at is not None for key in keys])
-                block_rows.append(np.full(len(keys), len(blocks), dtype=np.int64))
-                starts.append(line_starts)
-                ends.append(line_ends)
-                blocks.append(blob)
-    empty = np.zeros(0, dtype=np.int64)
+            data = handle.read()
+        if data and not data.endswith(b"\n"):
+            data += b"\n"
+        view = memoryview(data)
+        start = 0
+        while start < len(data):
+            cut = data.find(b"\n", start + max(BLOCK_BYTES, 1) - 1)
+            end = len(data) if cut < 0 else cut + 1
+            blocks.append(view[start:end])
+            start = end
+    return blocks
+
+
+def index_block(block: bytes | memoryview) -> BlockKeys | None:
+    """The keys of ``block``'s lines (whole lines, ending with a newline), or ``None`` when a line is
+    not one the index takes (see the module docstring). Pure: safe to run in any process."""
+    try:
+        keys = _KEYS.decode_lines(block)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == _NEWLINE) + 1
+    starts = np.concatenate(([0], ends[:-1]))
+    if len(keys) != len(ends):  # blank lines: msgspec skips them
+        kept = _non_blank(block, starts, ends)
+        if len(kept) != len(keys):
+            return None
+        starts, ends = starts[kept], ends[kept]
+    if MTIME_SOURCE in map(_SOURCE, keys):
+        return None
+    users = list(map(_USER, keys))
+    user_names = list(dict.fromkeys(users))
+    code_of = {name: code for code, name in enumerate(user_names)}
+    return BlockKeys(
+        ids=list(map(_ID, keys)),
+        user_names=user_names,
+        user_codes=np.fromiter(map(code_of.__getitem__, users), dtype=np.int64, count=len(users)),
+        timed=np.fromiter(map(_is_not_none, map(_CREATED_AT, keys)), dtype=bool, count=len(keys)),
+        starts=starts.astype(np.int64, copy=False),
+        ends=ends.astype(np.int64, copy=False),
+    )
+
+
+def join_block_keys(blocks: list[memoryview], keys: Sequence[BlockKeys | None]) -> RecordIndex | None:
+    """The index of ``blocks`` from each one's :func:`index_block` (``None`` if any is ``None``)."""
+    if any(block_keys is None for block_keys in keys):
+        return None
+    found = cast(Sequence[BlockKeys], keys)
+    code_of: dict[str | None, int] = {}
+    codes: list[np.ndarray] = []
+    for block_keys in found:
+        remap = [code_of.setdefault(name, len(code_of)) for name in block_keys.user_names]
+        block_codes = block_keys.user_codes
+        codes.append(np.array(remap, dtype=np.int64)[block_codes] if remap else block_codes)
     return RecordIndex(
         blocks=blocks,
-        line_block=np.concatenate(block_rows) if block_rows else empty,
-        line_start=np.concatenate(starts) if starts else empty,
-        line_end=np.concatenate(ends) if ends else empty,
-        ids=ids,
-        users=users,
-        timed=np.array(timed, dtype=bool),
+        line_block=_joined([np.full(len(keys.ids), at, dtype=np.int64) for at, keys in enumerate(found)]),
+        line_start=_joined([block_keys.starts for block_keys in found]),
+        line_end=_joined([block_keys.ends for block_keys in found]),
+        ids=list(chain.from_iterable(block_keys.ids for block_keys in found)),
+        user_names=list(code_of),
+        user_codes=_joined(codes),
+        timed=_joined([block_keys.timed for block_keys in found], dtype=bool),
     )
+
+
+def _joined(parts: list[np.ndarray], dtype: type = np.int64) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def _is_not_none(value: object) -> bool:
+    return value is not None
 
 
 _NEWLINE = ord("\n")
 
 
-def _non_blank(blob: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def _non_blank(blob: bytes | memoryview, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Positions of the lines holding anything but JSON whitespace (what ``decode_lines`` skips)."""
     data = np.frombuffer(blob, dtype=np.uint8)
     content = np.cumsum((data != 32) & (data != 9) & (data != 13) & (data != 10))
     before = np.where(starts > 0, content[np.maximum(starts - 1, 0)], 0)
     return np.flatnonzero(content[ends - 1] > before)
-
-
-def _blocks_of_lines(handle: BinaryIO) -> Iterator[bytes]:
-    """The file in blocks of about :data:`~engine.record_codec.BLOCK_BYTES`, each of whole lines and
-    ending with a newline (one is added to a last line that lacks it). Linear in the file's size, a
-    line longer than a block included."""
-    pending: list[bytes] = []
-    while chunk := handle.read(BLOCK_BYTES):
-        cut = chunk.rfind(b"\n") + 1
-        if not cut:
-            pending.append(chunk)
-            continue
-        yield b"".join((*pending, chunk[:cut])) if pending else chunk[:cut]
-        pending = [chunk[cut:]] if cut < len(chunk) else []
-    if pending:
-        yield b"".join(pending) + b"\n"

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from api import analyze_command
@@ -270,6 +271,15 @@ def test_user_runs_are_consecutive_whole_users_in_stream_order_and_even() -> Non
     assert [len(run) for run in analyze_command.user_runs(timed, 3)] == [45, 20, 35]
 
 
+def test_users_without_records_take_no_place_in_the_runs() -> None:
+    """The index knows users whose lines are all undated or repeated: they cut no run."""
+    names = ["zed", "ada", None, "bo", "cy"]  # "zed" and "cy" have no record here
+    codes = np.array([3, 1, 1, 2, 3, 1], dtype=np.int64)
+    runs = analyze_command._runs_by_user(codes, names, 3)
+    assert [run.tolist() for run in runs] == [[3], [1, 2, 5], [0, 4]]  # None, then ada, then bo
+    assert [run.tolist() for run in analyze_command._runs_by_user(codes[:0], names, 3)] == [[]]
+
+
 _worker_pids_folder: Path | None = None
 
 
@@ -340,6 +350,7 @@ def _clean_logs(tmp_path: Path) -> list[Path]:
 def indexed_on_small_input(monkeypatch: pytest.MonkeyPatch) -> None:
     """Small logs take the indexed path, cut into many runs and check tasks."""
     monkeypatch.setattr(analyze_command, "INDEX_MIN_BYTES", 0)
+    monkeypatch.setattr(analyze_command, "PARALLEL_INDEX_BYTES", 0)  # the light pass on the workers too
     monkeypatch.setattr(analyze_command, "PARALLEL_MIN_RECORDS", 0)
     monkeypatch.setattr(analyze_command, "RUN_RECORDS", 300)
     monkeypatch.setattr(analyze_command, "CHECK_LINES", 7)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import UTC
 from pathlib import Path
 
 import pytest
 
 from engine.record_codec import decode_record_lines, read_records_jsonl
-from engine.record_index import index_record_files
+from engine.record_index import index_block, index_record_files, join_block_keys, read_record_blocks
 
 
 def _line(record_id: str, **fields: object) -> str:
@@ -88,3 +89,38 @@ def test_a_line_longer_than_a_block_is_read_whole(tmp_path: Path, monkeypatch: p
     index = index_record_files([path])
     assert index is not None and index.ids == ["r1", "r2", "r3"]
     assert index.lines([0, 1, 2]) == path.read_bytes() + b"\n"
+
+
+def test_blocks_indexed_apart_and_sent_back_give_the_same_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a worker sends back for a block (pickled) joins into the index one process builds: users
+    numbered across blocks in the order first met, rows and bytes in file order."""
+    monkeypatch.setattr("engine.record_index.BLOCK_BYTES", 100)
+    path = tmp_path / "records.jsonl"
+    users = ["bo", None, "ada", "bo", "cy", None, "ada"]
+    path.write_text(
+        "".join(
+            _line(f"r{at}", user=user, created_at="2026-01-01T10:00:00Z" if at % 3 else None) + "\n"
+            for at, user in enumerate(users)
+        )
+    )
+    blocks = read_record_blocks([path])
+    assert len(blocks) > 2 and b"".join(blocks) == path.read_bytes()
+    sent_back = [pickle.loads(pickle.dumps(index_block(block))) for block in blocks]
+    joined = join_block_keys(blocks, sent_back)
+    alone = index_record_files([path])
+    assert joined is not None and alone is not None
+    assert joined.users == alone.users == users
+    assert joined.user_names == ["bo", None, "ada", "cy"]
+    assert joined.ids == alone.ids and joined.timed.tolist() == alone.timed.tolist()
+    assert joined.lines(range(len(users))) == path.read_bytes()
+    assert join_block_keys(blocks, [*sent_back[:-1], None]) is None  # one block refused: no index
+
+
+def test_an_empty_file_has_no_blocks_and_an_empty_index(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    assert read_record_blocks([path]) == []
+    index = index_record_files([path])
+    assert index is not None and len(index) == 0 and index.users == []
