@@ -251,9 +251,16 @@ def _canonical_block(
     except (msgspec.DecodeError, UnicodeDecodeError, _NotCanonical, RecordFieldError):
         return None
     # ``extra`` is free JSON: a line nesting deeper than the limit there is a line error on its own
-    # (_read_line), so the block must not accept it either
-    if any(record.extra and _nests_deeper(record.extra, MAX_NESTING_DEPTH - 1) for record in records):
-        return None
+    # (_read_line), so the block must not accept it either. Most extras are flat: looked at in this
+    # loop (no call per record), only an extra holding a container is walked.
+    for record in records:
+        extra = record.extra
+        if extra:
+            for child in extra.values():
+                if type(child) is dict or type(child) is list:
+                    if _nests_deeper(extra, MAX_NESTING_DEPTH - 1):
+                        return None
+                    break
     return records
 
 
