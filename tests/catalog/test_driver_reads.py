@@ -105,3 +105,26 @@ async def test_a_connection_lost_during_a_read_is_discarded_not_pooled(database_
             assert [row[1] for row in await _USERS.rows(db, {"ids": ids})] == ["dee"]
     finally:
         await engine.dispose()
+
+
+async def test_a_driver_read_on_a_connection_killed_while_idle_gets_a_live_one(database_url: str) -> None:
+    """Driver reads check out of the pool itself: its idle ping still applies, so a connection the
+    server killed while it sat idle is replaced before the read, which succeeds."""
+    engine = create_database_engine(database_url, pool_size=1, idle_ping_seconds=0.0)
+    factory = create_session_factory(engine)
+    try:
+        ids = await _add_users(factory, "eve")
+        async with engine.connect() as connection:
+            victim = await connection.scalar(text("SELECT pg_backend_pid()"))
+        other = create_database_engine(database_url, pool_size=1)
+        try:
+            async with other.connect() as connection:
+                assert await connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
+        finally:
+            await other.dispose()
+        async with factory() as db:
+            assert [row[1] for row in await _USERS.rows(db, {"ids": ids})] == ["eve"]
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT pg_backend_pid()")) != victim
+    finally:
+        await engine.dispose()
