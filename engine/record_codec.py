@@ -23,6 +23,8 @@ decoder never changes what a file means, only how long reading it takes.
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import math
 import re
@@ -30,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import msgspec
 
@@ -202,22 +204,68 @@ def read_records_jsonl(
 ) -> Iterator[GenerationRecord | RecordLineError]:
     """Yield a record or a :class:`RecordLineError` per non-blank line, in file order.
 
+    Encoding: UTF-8 (a byte order mark is fine). A file that starts with a UTF-16 or UTF-32 byte order
+    mark — what Windows PowerShell 5.1 writes with ``>`` or ``Out-File`` — is read as that encoding,
+    line numbers unchanged; where such a file stops being valid text (a truncated last character, a
+    lone surrogate) its lines up to there are read and one error names the line it broke in.
+
     Speed: a block of lines that are all in the canonical shape is decoded by one ``decode_lines``
     call (no per-line Python work before the record is built); a block with any other line — an
     unknown field, a wrong type, a bad time, broken or deeply nested JSON, a blank line is fine — is
     read line by line (:func:`_read_line`), so every line means exactly what it means on its own (a
     block whose ``extra`` nests deeper than :data:`MAX_NESTING_DEPTH` is read line by line too)."""
     with open_regular_file(path) as handle:
-        line_number = 0
-        while block := handle.readlines(BLOCK_BYTES):
-            records = _canonical_block(block, local_tz, default_user)
-            if records is not None:
-                yield from records
-            else:
-                for offset, raw in enumerate(block, start=line_number + 1):
-                    if not raw.isspace():
-                        yield _read_line(raw, offset, local_tz, default_user)
-            line_number += len(block)
+        wide = _wide_encoding(handle.read(4))
+        handle.seek(0)
+        if wide is None:
+            yield from _read_lines(handle, local_tz, default_user)
+            return
+        utf8, broken_at, reason = _as_utf8(handle.read(), *wide)
+    yield from _read_lines(io.BytesIO(utf8), local_tz, default_user)
+    if broken_at is not None:
+        yield RecordLineError(
+            broken_at, f"not valid {wide[1].upper()} text ({reason}); the rest of the file is not read"
+        )
+
+
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16-LE's, which it starts with
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _wide_encoding(head: bytes) -> tuple[bytes, str] | None:
+    """The byte order mark and encoding of a UTF-16 / UTF-32 text starting with ``head``."""
+    return next(((bom, codec) for bom, codec in _WIDE_BOMS if head.startswith(bom)), None)
+
+
+def _as_utf8(data: bytes, bom: bytes, codec: str) -> tuple[bytes, int | None, str]:
+    """``data`` (starting with ``bom``) as UTF-8, its lines unchanged; if it is not valid ``codec``
+    text throughout, only the lines before the one it breaks in, and that line's number and why."""
+    body = data[len(bom) :]
+    try:
+        return body.decode(codec).encode("utf-8"), None, ""
+    except UnicodeDecodeError as error:
+        text = body[: error.start].decode(codec, errors="ignore")
+        whole_lines = text[: text.rfind("\n") + 1]
+        return whole_lines.encode("utf-8"), whole_lines.count("\n") + 1, error.reason
+
+
+def _read_lines(
+    handle: BinaryIO, local_tz: tzinfo, default_user: str | None
+) -> Iterator[GenerationRecord | RecordLineError]:
+    line_number = 0
+    while block := handle.readlines(BLOCK_BYTES):
+        records = _canonical_block(block, local_tz, default_user)
+        if records is not None:
+            yield from records
+        else:
+            for offset, raw in enumerate(block, start=line_number + 1):
+                if not raw.isspace():
+                    yield _read_line(raw, offset, local_tz, default_user)
+        line_number += len(block)
 
 
 def decode_record_lines(lines: bytes, *, local_tz: tzinfo = UTC) -> list[GenerationRecord] | None:

@@ -365,3 +365,45 @@ def test_a_line_too_deep_in_extra_is_a_line_error_in_a_block_of_canonical_lines(
     assert [(e.line_number, e.message) for e in results if isinstance(e, RecordLineError)] == [
         (2, f"field 'extra': nested deeper than {MAX_NESTING_DEPTH} levels")
     ]
+
+
+_WIDE_TEXT_LINES = [
+    json.dumps(
+        {"id": "w1", "tool": "comfyui", "created_at": "2026-02-25T20:00:00Z", "prompt": "夜の街, neon"}
+    ),
+    "",
+    json.dumps({"id": "w2", "tool": "a1111", "prompt": "café \U0001f3a8 fox", "seed": 3}, ensure_ascii=False),
+    '{"id": "w3", "seed": "many"}',
+    json.dumps({"id": "w4", "tool": "comfyui", "created_at": "2026-02-25T20:01:00Z"}),
+]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be", "utf-8-sig"])
+def test_a_file_with_a_byte_order_mark_reads_like_its_utf8_twin(tmp_path: Path, encoding: str) -> None:
+    """Windows PowerShell 5.1 writes UTF-16 with a byte order mark (``>``, ``Out-File``): the same
+    records and line errors, with the same line numbers, as the UTF-8 file."""
+    text = "\r\n".join(_WIDE_TEXT_LINES) + "\r\n"
+    utf8, wide = tmp_path / "utf8.jsonl", tmp_path / "wide.jsonl"
+    utf8.write_bytes(text.encode("utf-8"))
+    bom = {"utf-16-be": b"\xfe\xff", "utf-32-be": b"\x00\x00\xfe\xff"}.get(encoding, b"")
+    wide.write_bytes(bom + text.encode(encoding))  # "utf-16" / "utf-32" / "utf-8-sig" write their own mark
+    expected = list(read_records_jsonl(utf8))
+    assert [type(item) for item in expected] == [
+        GenerationRecord,
+        GenerationRecord,
+        RecordLineError,
+        GenerationRecord,
+    ]
+    assert list(read_records_jsonl(wide)) == expected
+
+
+def test_a_utf16_file_that_breaks_off_keeps_its_whole_lines_and_names_the_broken_one(tmp_path: Path) -> None:
+    path = tmp_path / "cut.jsonl"
+    text = "\n".join(_WIDE_TEXT_LINES[:3]) + "\n" + _WIDE_TEXT_LINES[4] + "\n"
+    path.write_bytes(text.encode("utf-16")[:-3])  # the last character cut in half
+    read = list(read_records_jsonl(path))
+    assert [record.id for record in read if isinstance(record, GenerationRecord)] == ["w1", "w2"]
+    assert isinstance(read[-1], RecordLineError) and read[-1].line_number == 4
+    assert (
+        "not valid UTF-16-LE text" in read[-1].message and "rest of the file is not read" in read[-1].message
+    )
