@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from catalog.importing.discovery import FileKind, discover
+from catalog.importing.discovery import FileKind, FoundFile, discover
 from catalog.importing.pool_size import leave_ctrl_c_to_parent, pool_workers
 from engine.analysis import Analysis, AnalysisJsonParts, SessionResult, join_json_parts
 from engine.gc_pause import cyclic_gc_paused
@@ -63,9 +63,11 @@ Output = TypeVar("Output")
 
 
 def collect_records(paths: Iterable[Path], *, timezone: str) -> tuple[list[GenerationRecord], list[str]]:
+    paths = list(paths)
     records: dict[str, GenerationRecord] = {}
     problems: list[str] = []
     found = list(discover(paths))
+    named = set(paths)
     images = [item.path for item in found if item.kind is FileKind.IMAGE]
     if images:
         from catalog.importing.file_reading import FileProblem, MetadataReader
@@ -83,11 +85,20 @@ def collect_records(paths: Iterable[Path], *, timezone: str) -> tuple[list[Gener
                     problems.append(f"{item.path}:{line.line_number}: {line.message}")
                 else:
                     records.setdefault(line.id, line)
-        elif item.kind in (FileKind.MISSING, FileKind.PROBLEM):
+        elif _not_read(item, named):
             problems.append(f"{item.path}: {item.reason}")
     collected = list(records.values())
     reject_copy_times(collected)
     return collected, problems
+
+
+def _not_read(item: FoundFile, named: set[Path]) -> bool:
+    """Whether ``item`` is reported as skipped: a missing path or one that cannot be examined, or a
+    file named on the command line that is not an image or a log (such files met inside a folder are
+    passed over quietly, as an import counts them ignored)."""
+    return item.kind in (FileKind.MISSING, FileKind.PROBLEM) or (
+        item.kind is FileKind.SKIPPED and item.path in named
+    )
 
 
 class SessionRow(NamedTuple):
@@ -252,8 +263,8 @@ def _analyze_indexed(
     if any(result is None or result is False for result in results):
         return None  # some line is not a record: the ordinary path reports it
     outputs = cast(list[Output], results[: len(plan.runs)])
-    unreadable = (FileKind.MISSING, FileKind.PROBLEM)
-    problems = [f"{item.path}: {item.reason}" for item in found if item.kind in unreadable]
+    named = set(paths)
+    problems = [f"{item.path}: {item.reason}" for item in found if _not_read(item, named)]
     return outputs, plan.unclustered, problems
 
 

@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.cli_backup import register_backup_commands
+from api.counted import counted
 from api.process_exit import skip_final_collection
 from api.stop_requests import ABORT_GRACE_SECONDS, StopRequest, end_after, end_now
 from catalog.accounts.token_format import ALL_SCOPES, TOKEN_LIFETIME_MAX, UnknownScope
@@ -318,7 +319,7 @@ def import_command(
         if as_json:
             _print_import_json(report)
         else:
-            _print_import_report(report)
+            _print_import_report(report, frozenset(map(str, paths)))
 
     stop = StopRequest()
 
@@ -377,8 +378,11 @@ def _print_import_json(report: ImportReport) -> None:
     sys.stdout.flush()
 
 
-def _print_import_report(report: ImportReport) -> None:
-    """Every file by outcome: problems one per line (and thumbnail warnings), then the counts."""
+def _print_import_report(report: ImportReport, named: frozenset[str] = frozenset()) -> None:
+    """Every file by outcome: problems one per line (and thumbnail warnings), the files among ``named``
+    (paths as given on the command line) that were ignored, with why, then the counts."""
+    from catalog.importing.outcomes import Outcome
+
     for problem in report.problems[:MAX_PROBLEM_LINES]:
         console.print(f"[red]problem[/red] {escape(problem.path)}: {escape(problem.reason)}", highlight=False)
     if len(report.problems) > MAX_PROBLEM_LINES:
@@ -390,12 +394,18 @@ def _print_import_report(report: ImportReport) -> None:
         )
     if len(report.thumbnail_problems) > MAX_PROBLEM_LINES:
         console.print(f"… and {len(report.thumbnail_problems) - MAX_PROBLEM_LINES} more thumbnail warnings")
+    for item in report.files:  # a file named on the command line that is not read says why
+        if item.outcome is Outcome.IGNORED and item.path in named:
+            console.print(
+                f"[yellow]ignored[/yellow] {escape(item.path)}: {escape(item.reason or '')}", highlight=False
+            )
     counts = report.outcome_counts()
     console.print(
-        f"{len(report.files)} files: [green]{counts['imported']} imported[/green], "
-        f"{counts['known']} already known, {counts['problem']} problems, {counts['ignored']} ignored"
-        f" ({report.records_imported} records imported, {len(report.thumbnail_problems)} without a "
-        f"thumbnail); {report.sessions_touched} sessions updated"
+        f"{counted(len(report.files), 'file')}: [green]{counts['imported']} imported[/green], "
+        f"{counts['known']} already known, {counted(counts['problem'], 'problem')}, "
+        f"{counts['ignored']} ignored ({counted(report.records_imported, 'record')} imported, "
+        f"{len(report.thumbnail_problems)} without a thumbnail); "
+        f"{counted(report.sessions_touched, 'session')} updated"
     )
 
 

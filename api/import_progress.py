@@ -29,6 +29,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from api.counted import counted
+
 PLAIN_LINE_SECONDS = 5.0
 """Fewest seconds between two plain progress lines (stderr not a terminal)."""
 
@@ -72,7 +74,7 @@ class ImportProgress:
         if self._progress is not None and self._files_task is not None:
             self._progress.update(self._files_task, advance=count)
         elif self._due():
-            self._line(f"importing: {self._files} files read")
+            self._line(f"importing: {counted(self._files, 'file')} read")
 
     def thumbnails(self, done: int, total: int) -> None:
         """``done`` of ``total`` thumbnails made or failed; ``(0, total)`` once the sessions are in."""
@@ -80,8 +82,8 @@ class ImportProgress:
             self._thumbnails_started = time.monotonic()
             if total:
                 self._line(
-                    f"{self._files} files read; sessions ready after {self._elapsed(self._started)}; "
-                    f"making {total} thumbnails"
+                    f"{counted(self._files, 'file')} read; sessions ready after "
+                    f"{self._elapsed(self._started)}; making {counted(total, 'thumbnail')}"
                 )
             if self._progress is not None and total:
                 if self._files_task is not None:

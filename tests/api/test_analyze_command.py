@@ -359,10 +359,16 @@ def indexed_on_small_input(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("indexed_on_small_input")
 def test_workers_decoding_their_own_lines_print_what_one_process_prints(tmp_path: Path) -> None:
     files = _clean_logs(tmp_path)
-    with_missing = [*files, tmp_path / "missing.jsonl"]
+    (tmp_path / "notes.txt").write_text("met inside a folder: passed over quietly")
+    (tmp_path / "prompts.csv").write_text("prompt,seed\na fox,1\n")
+    with_missing = [*files, tmp_path / "missing.jsonl", tmp_path / "prompts.csv"]
     one_json = analyze_command.analyze_paths_json(with_missing, workers=1)  # one core: read here
     one_table = analyze_command.analyze_paths_table(with_missing, workers=1)
-    assert one_json[1] == [f"{tmp_path / 'missing.jsonl'}: no such file or folder"]
+    assert one_json[1] == [
+        f"{tmp_path / 'missing.jsonl'}: no such file or folder",
+        f"{tmp_path / 'prompts.csv'}: not an image or a .jsonl record file",  # named: says why
+    ]
+    assert analyze_command.analyze_paths_json([*files, tmp_path], workers=1)[1] == []
     assert len(json.loads(one_json[0])["unclustered"]) == 2 and one_table[0].unclustered == 2
 
     indexed = analyze_command._analyze_indexed(with_missing, "UTC", analyze_command._json_parts, 2)

@@ -80,6 +80,7 @@ async def test_problems_exit_3_and_the_human_output_lists_them_with_counts(
     assert f"problem {folder / 'huge.png'}: PNG header declares an impossible size" in result.stderr
     assert f"problem {folder / 'empty.png'}: " in result.stderr
     assert "4 files: 1 imported, 0 already known, 2 problems, 1 ignored" in result.stderr
+    assert "other.txt" not in result.stderr  # met inside a folder: counted, not listed
     assert "Traceback" not in result.stderr
 
     as_json = await run_atelier(settings, "import", str(folder), "--json")
@@ -88,6 +89,21 @@ async def test_problems_exit_3_and_the_human_output_lists_them_with_counts(
     lines, summary = _json_lines(as_json.stdout)
     assert [line["outcome"] for line in lines] == ["problem", "known", "problem", "ignored"]
     assert summary["problem"] == 2 and summary["known"] == 1
+
+
+async def test_a_file_named_on_the_command_line_that_is_not_read_says_why(
+    settings: AtelierSettings, tmp_path: Path
+) -> None:
+    log = tmp_path / "prompts.csv"
+    log.write_text("prompt,seed\na fox,1\n")
+    (tmp_path / "good.png").write_bytes(image_bytes(seed=1))
+
+    result = await run_atelier(settings, "import", str(log), str(tmp_path / "good.png"))
+
+    assert result.code == 0, result.stderr
+    assert f"ignored {log}: not an image or a .jsonl record file" in result.stderr
+    assert "2 files: 1 imported, 0 already known, 0 problems, 1 ignored (0 records imported" in result.stderr
+    assert "1 session updated" in result.stderr
 
 
 async def test_an_import_that_cannot_run_exits_with_another_code(

@@ -61,6 +61,6 @@ async def test_an_import_with_new_files_still_queues_its_embedding_job_but_loads
 
     imported, stderr = await _imported_modules(settings, folder)
 
-    assert "1 files: 1 imported" in stderr
+    assert "1 file: 1 imported" in stderr
     assert "arq" in imported  # the prompt-embedding job was queued, after the sessions were stored
     assert sorted({name for name in imported if name.split(".")[0] in (*NEVER, "alembic")}) == []

@@ -43,11 +43,11 @@ async def test_import_watch_imports_new_files_and_stops_cleanly_on_sigterm(
     assert process.stderr is not None
     seen: list[str] = []
     try:
-        assert "1 files: 1 imported" in await _next_line_containing(process.stderr, "imported", seen)
+        assert "1 file: 1 imported" in await _next_line_containing(process.stderr, "imported", seen)
         await _next_line_containing(process.stderr, "watching", seen)
         shutil.copy(second, folder / second.name)
         line = await _next_line_containing(process.stderr, "imported", seen)
-        assert "1 files: 1 imported" in line
+        assert "1 file: 1 imported" in line
         process.send_signal(signal.SIGTERM)
         await _next_line_containing(process.stderr, "stopped watching: 1 images imported", seen)
         assert await asyncio.wait_for(process.wait(), timeout=60) == 0, "".join(seen)
