@@ -20,12 +20,13 @@ back the same way.
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import BinaryIO, NamedTuple, cast
 
 import msgspec
 import numpy as np
@@ -119,21 +120,35 @@ def index_record_files(paths: Sequence[Path]) -> RecordIndex | None:
 def read_record_blocks(paths: Sequence[Path]) -> list[memoryview]:
     """The files' bytes in blocks of about :data:`~engine.record_codec.BLOCK_BYTES`, each of whole
     lines and ending with a newline (one is added to a file's last line that lacks it; a line longer
-    than a block is one block). Each file is read whole, once; blocks are views of it (no copy)."""
+    than a block is one block). Blocks are views, no copies: of the file mapped into memory (read
+    from the page cache by whichever process first touches a block, forked workers included; a file
+    that cannot be mapped is read whole instead)."""
     blocks: list[memoryview] = []
     for path in paths:
         with open_regular_file(path) as handle:
-            data = handle.read()
-        if data and not data.endswith(b"\n"):
-            data += b"\n"
+            data = _mapped(handle)
+        if not len(data):
+            continue
+        whole = data.rfind(b"\n") + 1  # the part that ends with a newline
         view = memoryview(data)
         start = 0
-        while start < len(data):
-            cut = data.find(b"\n", start + max(BLOCK_BYTES, 1) - 1)
-            end = len(data) if cut < 0 else cut + 1
+        while start < whole:
+            cut = data.find(b"\n", start + max(BLOCK_BYTES, 1) - 1, whole)
+            end = whole if cut < 0 else cut + 1
             blocks.append(view[start:end])
             start = end
+        if whole < len(data):  # a last line without its newline: a copy of it, with one
+            blocks.append(memoryview(bytes(view[whole:]) + b"\n"))
     return blocks
+
+
+def _mapped(handle: BinaryIO) -> mmap.mmap | bytes:
+    """The whole of ``handle``'s file: mapped read-only, or read (an empty file, or one the file system
+    cannot map)."""
+    try:
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
+        return handle.read()
 
 
 def index_block(block: bytes | memoryview) -> BlockKeys | None:

@@ -124,3 +124,19 @@ def test_an_empty_file_has_no_blocks_and_an_empty_index(tmp_path: Path) -> None:
     assert read_record_blocks([path]) == []
     index = index_record_files([path])
     assert index is not None and len(index) == 0 and index.users == []
+
+
+def test_a_file_that_cannot_be_mapped_is_read_into_the_same_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("engine.record_index.BLOCK_BYTES", 100)
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(_line(f"r{at}", prompt="a fox " * at) + "\n" for at in range(12)) + _line("last"))
+    mapped = [bytes(block) for block in read_record_blocks([path])]
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(19, "No such device")  # what a file system that cannot map says
+
+    monkeypatch.setattr("engine.record_index.mmap.mmap", refuse)
+    assert [bytes(block) for block in read_record_blocks([path])] == mapped
+    assert b"".join(mapped) == path.read_bytes() + b"\n" and len(mapped) > 3
