@@ -10,6 +10,7 @@ from asyncpg import ConnectionDoesNotExistError, InterfaceError
 from asyncpg.exceptions import InternalClientError
 from sqlalchemy import Enum, any_, bindparam, event, literal, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
 from catalog.driver_reads import DriverRead
@@ -81,19 +82,27 @@ def test_a_statement_needing_result_processing_is_refused() -> None:
 LOST_CONNECTION_ERRORS = (InterfaceError, ConnectionDoesNotExistError, InternalClientError)
 
 
+async def _kill_the_pooled_connection(engine: AsyncEngine, database_url: str) -> int:
+    """Terminate, from another engine, the backend of ``engine``'s one pooled connection (which goes
+    back to the pool unaware); its process id."""
+    async with engine.connect() as connection:
+        victim = await connection.scalar(text("SELECT pg_backend_pid()"))
+    other = create_database_engine(database_url, pool_size=1)
+    try:
+        async with other.connect() as connection:
+            assert await connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
+    finally:
+        await other.dispose()
+    assert isinstance(victim, int)
+    return victim
+
+
 async def test_a_connection_lost_during_a_read_is_discarded_not_pooled(database_url: str) -> None:
     engine = create_database_engine(database_url, pool_size=1)  # no ping: used moments ago
     factory = create_session_factory(engine)
     try:
         ids = await _add_users(factory, "dee")
-        async with engine.connect() as connection:
-            victim = await connection.scalar(text("SELECT pg_backend_pid()"))
-        other = create_database_engine(database_url, pool_size=1)
-        try:
-            async with other.connect() as connection:
-                assert await connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
-        finally:
-            await other.dispose()
+        await _kill_the_pooled_connection(engine, database_url)
         async with factory() as db:
             # what asyncpg raises depends on when it notices the backend is gone ("connection is
             # closed", "closed in the middle of operation", or a protocol state error while the
@@ -114,14 +123,7 @@ async def test_a_driver_read_on_a_connection_killed_while_idle_gets_a_live_one(d
     factory = create_session_factory(engine)
     try:
         ids = await _add_users(factory, "eve")
-        async with engine.connect() as connection:
-            victim = await connection.scalar(text("SELECT pg_backend_pid()"))
-        other = create_database_engine(database_url, pool_size=1)
-        try:
-            async with other.connect() as connection:
-                assert await connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
-        finally:
-            await other.dispose()
+        victim = await _kill_the_pooled_connection(engine, database_url)
         async with factory() as db:
             assert [row[1] for row in await _USERS.rows(db, {"ids": ids})] == ["eve"]
         async with engine.connect() as connection:
