@@ -122,7 +122,9 @@ def read_record_blocks(paths: Sequence[Path]) -> list[memoryview]:
     lines and ending with a newline (one is added to a file's last line that lacks it; a line longer
     than a block is one block). Blocks are views, no copies: of the file mapped into memory (read
     from the page cache by whichever process first touches a block, forked workers included; a file
-    that cannot be mapped is read whole instead)."""
+    that cannot be mapped is read whole instead). A mapped file must not shrink while it is read:
+    reading a page past a truncated end kills the process (SIGBUS), as for any mapped file; one that
+    grows is read as it was when mapped."""
     blocks: list[memoryview] = []
     for path in paths:
         with open_regular_file(path) as handle:
