@@ -488,12 +488,19 @@ def _analyze_and_print(paths: list[Path], *, as_json: bool, timezone: str) -> No
     else:
         _write_stdout_bytes(output_bytes(plain_table(table_rows.sessions)))
     if table_rows.unclustered:
-        console.print(f"{table_rows.unclustered} records without a usable time were not clustered")
+        verb = "was" if table_rows.unclustered == 1 else "were"
+        console.print(
+            f"{counted(table_rows.unclustered, 'record')} without a usable time {verb} not clustered"
+        )
 
 
 def _print_analyze_problems(problems: list[str]) -> None:
-    for problem in problems:
+    """What was skipped, one per line, at most :data:`MAX_PROBLEM_LINES` of them, then how many more:
+    a broken or misnamed file can hold millions of bad lines, and the first ones say what is wrong."""
+    for problem in problems[:MAX_PROBLEM_LINES]:
         console.print(f"[yellow]skipped[/yellow] {escape(problem)}", highlight=False)
+    if len(problems) > MAX_PROBLEM_LINES:
+        console.print(f"… and {len(problems) - MAX_PROBLEM_LINES:,} more skipped", highlight=False)
 
 
 def output_bytes(text: str) -> bytes:

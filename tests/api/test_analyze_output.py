@@ -56,7 +56,21 @@ def test_analyze_into_a_pipe_prints_one_line_per_session(tmp_path: Path) -> None
     assert lines[0].split() == ["started", "tool", "images", "intent", "label"]
     assert len(lines) == 1 + 2 and "│" not in result.stdout  # two sessions, no box drawing
     assert lines[1].split()[:4] == ["2026-01-01", "10:00", "comfyui", "2"]
-    assert "1 records without a usable time were not clustered" in result.stderr + result.stdout
+    assert "1 record without a usable time was not clustered" in result.stderr + result.stdout
+
+
+def test_a_file_of_bad_lines_is_summed_up_after_the_first_problems(tmp_path: Path) -> None:
+    """A misnamed or broken file can hold millions of bad lines: the first ones are listed, the rest
+    counted (printing each took longer than the analysis)."""
+    log = tmp_path / "records.jsonl"
+    log.write_text(
+        "not json\n" * 250 + '{"id": "a", "tool": "comfyui", "created_at": "2026-01-01T10:00:00Z"}\n'
+    )
+    result = subprocess.run([str(ATELIER), "analyze", str(log)], capture_output=True, text=True, check=True)
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped ")]
+    assert len(skipped) == 200 and skipped[0].startswith(f"skipped {log}:1: not valid JSON")
+    assert "… and 50 more skipped" in result.stderr
+    assert "comfyui" in result.stdout  # the good line is analysed
 
 
 def test_brackets_in_labels_paths_and_problems_are_printed_as_text(tmp_path: Path) -> None:
