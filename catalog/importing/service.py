@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 import uuid
 from collections import defaultdict
@@ -342,8 +343,18 @@ def _never() -> bool:
 
 def _sort_report(report: ImportReport) -> None:
     report.files.sort(key=lambda outcome: outcome.path)
-    report.problems.sort(key=lambda problem: problem.path)
-    report.thumbnail_problems.sort(key=lambda problem: problem.path)
+    report.problems.sort(key=lambda problem: _natural_order(problem.path))
+    report.thumbnail_problems.sort(key=lambda problem: _natural_order(problem.path))
+
+
+def _natural_order(text: str) -> tuple[str | int, ...]:
+    """A sort key reading digit runs as numbers: a log's problems ``log.jsonl:2`` before
+    ``log.jsonl:10`` (as text, line 100,176 came right after line 10 000). Digit runs always sit at
+    odd positions of the split, so keys compare position by position, str with str, int with int."""
+    return tuple(int(part) if at % 2 else part for at, part in enumerate(_DIGIT_RUNS.split(text)))
+
+
+_DIGIT_RUNS = re.compile(r"(\d+)")
 
 
 async def _thumbnails_to_make(

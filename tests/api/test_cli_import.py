@@ -106,6 +106,22 @@ async def test_a_file_named_on_the_command_line_that_is_not_read_says_why(
     assert "1 session updated" in result.stderr
 
 
+async def test_a_logs_refused_lines_are_listed_in_line_order(
+    settings: AtelierSettings, tmp_path: Path
+) -> None:
+    log = tmp_path / "log.jsonl"
+    good = '{"id": "ok", "tool": "comfyui", "created_at": "2026-01-01T10:00:00Z"}'
+    log.write_text("\n".join(good if number == 1 else "not json" for number in range(1, 13)) + "\n")
+
+    result = await run_atelier(settings, "import", str(log))
+
+    assert result.code == 3, result.stderr
+    listed = [
+        int(line.split(":")[1]) for line in result.stderr.splitlines() if line.startswith(f"problem {log}:")
+    ]
+    assert listed == list(range(2, 13))  # 2 … 12, not 10, 11, 12, 2 … as text would sort them
+
+
 async def test_an_import_that_cannot_run_exits_with_another_code(
     settings: AtelierSettings, tmp_path: Path
 ) -> None:
