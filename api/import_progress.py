@@ -76,8 +76,9 @@ class ImportProgress:
         elif self._due():
             self._line(f"importing: {counted(self._files, 'file')} read")
 
-    def thumbnails(self, done: int, total: int) -> None:
-        """``done`` of ``total`` thumbnails made or failed; ``(0, total)`` once the sessions are in."""
+    def thumbnails(self, done: int, total: int, failed: int = 0) -> None:
+        """``done`` of ``total`` thumbnails made or failed (``failed`` of them could not be made);
+        ``(0, total, 0)`` once the sessions are in."""
         if done == 0:
             self._thumbnails_started = time.monotonic()
             if total:
@@ -90,13 +91,18 @@ class ImportProgress:
                     self._progress.update(self._files_task, visible=False)
                 self._thumbnails_task = self._progress.add_task("thumbnails", total=total)
             return
+        reclustering = failed < total  # with the descriptors of those made
         if self._progress is not None and self._thumbnails_task is not None:
-            finished = "thumbnails made; re-clustering with them" if done == total else "thumbnails"
-            self._progress.update(self._thumbnails_task, completed=done, description=finished)
+            finished = "no thumbnail could be made"
+            if reclustering:
+                finished = f"thumbnails made{_failures(total, failed)}; re-clustering with them"
+            description = finished if done == total else "thumbnails"
+            self._progress.update(self._thumbnails_task, completed=done, description=description)
         elif done == total:
             self._line(
-                f"thumbnails: {done}/{total} in {self._elapsed(self._thumbnails_started)}; "
-                "re-clustering with their visual descriptors"
+                f"thumbnails: {done}/{total} in {self._elapsed(self._thumbnails_started)}"
+                + _failures(total, failed)
+                + ("; re-clustering with their visual descriptors" if reclustering else "")
             )
         elif self._due():
             self._line(f"thumbnails: {done}/{total}")
@@ -114,3 +120,10 @@ class ImportProgress:
     @staticmethod
     def _elapsed(since: float | None) -> str:
         return f"{time.monotonic() - (since or time.monotonic()):.1f} s"
+
+
+def _failures(total: int, failed: int) -> str:
+    """What of the thumbnail phase could not be made, as a parenthesis ("" when everything was)."""
+    if not failed:
+        return ""
+    return " (none could be made)" if failed == total else f" ({failed} could not be made)"

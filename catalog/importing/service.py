@@ -77,7 +77,9 @@ from engine.records import GenerationRecord
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of files just processed."""
-ThumbnailProgressCallback = Callable[[int, int], None]
+ThumbnailProgressCallback = Callable[[int, int, int], None]
+"""``(done, total, failed)``: thumbnails accounted for so far (made or failed), how many there are to
+make, and how many of those done could not be made; ``(0, total, 0)`` once the sessions are in."""
 """Called with ``(done, total)`` thumbnails: first ``(0, total)`` once the sessions are committed."""
 THUMBNAIL_STORE_BATCH = 500
 """Rendered thumbnails stored per transaction in :attr:`ThumbnailMode.AFTER_SESSIONS`."""
@@ -395,9 +397,9 @@ async def _collect_thumbnails(
     each marking its asset as owing a re-clustering) and account for each: a failure of one of this
     import's files is noted on its outcome, exactly as the inline path notes it. Once ``stopping()``,
     the thumbnails made so far are stored and the rest are left (the pool drops its queued chunks)."""
-    total, done = len(pooled), 0
+    total, done, failed = len(pooled), 0, 0
     if progress is not None:
-        progress(0, total)
+        progress(0, total, 0)
     waiting: dict[uuid.UUID, dict[uuid.UUID, MadeThumbnail]] = defaultdict(dict)
 
     async def store(user_id: uuid.UUID) -> None:
@@ -412,7 +414,9 @@ async def _collect_thumbnails(
                 user_id = pooled[asset_id][0]
                 if isinstance(outcome, MadeThumbnail):
                     waiting[user_id][asset_id] = outcome
-                elif asset_id in batches.imported_files:
+                    continue
+                failed += 1
+                if asset_id in batches.imported_files:
                     imported = batches.imported_files[asset_id]
                     imported.reason = f"thumbnail failed: {outcome}"
                     report.thumbnail_problems.append(FileProblem(imported.path, outcome))
@@ -423,7 +427,7 @@ async def _collect_thumbnails(
                 await store(user_id)
             done += len(outcomes)
             if progress is not None:
-                progress(done, total)
+                progress(done, total, failed)
             if stopping():
                 break
     for user_id in list(waiting):

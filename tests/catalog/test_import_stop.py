@@ -62,7 +62,7 @@ async def _import(
 
     files.seen = 0  # type: ignore[attr-defined]
 
-    def thumbnails(done: int, total: int) -> None:
+    def thumbnails(done: int, total: int, failed: int) -> None:
         if stop is not None and stop_after_thumbnails is not None and done >= stop_after_thumbnails:
             stop.set()
 
