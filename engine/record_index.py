@@ -195,7 +195,7 @@ def join_block_keys(blocks: list[memoryview], keys: Sequence[BlockKeys | None]) 
         codes.append(np.array(remap, dtype=np.int64)[block_codes] if remap else block_codes)
     return RecordIndex(
         blocks=blocks,
-        line_block=_joined([np.full(len(keys.ids), at, dtype=np.int64) for at, keys in enumerate(found)]),
+        line_block=_joined([np.full(len(block.ids), at, dtype=np.int64) for at, block in enumerate(found)]),
         line_start=_joined([block_keys.starts for block_keys in found]),
         line_end=_joined([block_keys.ends for block_keys in found]),
         ids=list(chain.from_iterable(block_keys.ids for block_keys in found)),
