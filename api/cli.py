@@ -394,11 +394,14 @@ def _print_import_report(report: ImportReport, named: frozenset[str] = frozenset
         )
     if len(report.thumbnail_problems) > MAX_PROBLEM_LINES:
         console.print(f"… and {len(report.thumbnail_problems) - MAX_PROBLEM_LINES} more thumbnail warnings")
-    for item in report.files:  # a file named on the command line that is not read says why
-        if item.outcome is Outcome.IGNORED and item.path in named:
-            console.print(
-                f"[yellow]ignored[/yellow] {escape(item.path)}: {escape(item.reason or '')}", highlight=False
-            )
+    # a file named on the command line that is not read says why (a shell glob can name many)
+    named_ignored = [item for item in report.files if item.outcome is Outcome.IGNORED and item.path in named]
+    for item in named_ignored[:MAX_PROBLEM_LINES]:
+        console.print(
+            f"[yellow]ignored[/yellow] {escape(item.path)}: {escape(item.reason or '')}", highlight=False
+        )
+    if len(named_ignored) > MAX_PROBLEM_LINES:
+        console.print(f"… and {len(named_ignored) - MAX_PROBLEM_LINES} more ignored (see --json)")
     counts = report.outcome_counts()
     console.print(
         f"{counted(len(report.files), 'file')}: [green]{counts['imported']} imported[/green], "
