@@ -62,11 +62,15 @@ either way (7.1 against 7.2 CPU s for 318,987 records as one run or 16, each in 
 Output = TypeVar("Output")
 
 
-def collect_records(paths: Iterable[Path], *, timezone: str) -> tuple[list[GenerationRecord], list[str]]:
+def collect_records(
+    paths: Iterable[Path], *, timezone: str, found: list[FoundFile] | None = None
+) -> tuple[list[GenerationRecord], list[str]]:
+    """Every record of ``paths`` (first of each id) and the problems met; ``found``: what
+    :func:`~catalog.importing.discovery.discover` already found under ``paths`` (walked once)."""
     paths = list(paths)
     records: dict[str, GenerationRecord] = {}
     problems: list[str] = []
-    found = list(discover(paths))
+    found = list(discover(paths)) if found is None else found
     named = set(paths)
     images = [item.path for item in found if item.kind is FileKind.IMAGE]
     if images:
@@ -132,12 +136,13 @@ def analyze_paths_json(
     """The ``analyze --json`` document of ``paths`` (on up to ``workers`` cores; default: all this
     process may use) and the problems met reading them."""
     paths = list(paths)
+    found = list(discover(paths))  # walked once, whichever path reads the files
     with cyclic_gc_paused():
-        indexed = _analyze_indexed(paths, timezone, _json_parts, workers)
+        indexed = _analyze_indexed(paths, timezone, _json_parts, workers, found=found)
         if indexed is not None:
             parts, unclustered, problems = indexed
             return join_json_parts(parts, unclustered), problems
-        records, problems = collect_records(paths, timezone=timezone)
+        records, problems = collect_records(paths, timezone=timezone, found=found)
         timed, unclustered = split_timed(records)
         return join_json_parts(_analyze_runs(timed, _json_parts, workers), unclustered), problems
 
@@ -147,12 +152,13 @@ def analyze_paths_table(
 ) -> tuple[AnalysisTable, list[str]]:
     """The ``analyze`` table of ``paths`` (see :func:`analyze_paths_json` for ``workers``)."""
     paths = list(paths)
+    found = list(discover(paths))
     with cyclic_gc_paused():
-        indexed = _analyze_indexed(paths, timezone, _table_rows, workers)
+        indexed = _analyze_indexed(paths, timezone, _table_rows, workers, found=found)
         if indexed is not None:
             runs, unclustered, problems = indexed
         else:
-            records, problems = collect_records(paths, timezone=timezone)
+            records, problems = collect_records(paths, timezone=timezone, found=found)
             timed, unclustered = split_timed(records)
             runs = _analyze_runs(timed, _table_rows, workers)
         return AnalysisTable([row for run in runs for row in run], len(unclustered)), problems
@@ -224,16 +230,22 @@ CHECK_LINES = 50_000
 
 
 def _analyze_indexed(
-    paths: list[Path], timezone: str, output: Callable[[Analysis], Output], workers: int | None
+    paths: list[Path],
+    timezone: str,
+    output: Callable[[Analysis], Output],
+    workers: int | None,
+    *,
+    found: list[FoundFile] | None = None,
 ) -> tuple[list[Output], list[str], list[str]] | None:
     """Runs' outputs, unclustered ids and problems of JSONL-only input, each worker decoding only its
     own users' lines (:mod:`engine.record_index`); ``None`` when the input is not for this path (images,
     one core, a small or unusual input, a line that is not a record), which the caller then reads and
     analyses the ordinary way. Same result as that way when it is not ``None``: the runs are those
     :func:`user_runs` cuts from the same records, and every line is decoded by some worker, so a line
-    that is not a record is never skipped over."""
+    that is not a record is never skipped over. ``found``: ``paths`` already walked (as for
+    :func:`collect_records`)."""
     cores = workers if workers is not None else pool_workers()
-    found = list(discover(paths))
+    found = list(discover(paths)) if found is None else found
     files = [item.path for item in found if item.kind is FileKind.RECORDS]
     if cores < 2 or any(item.kind is FileKind.IMAGE for item in found):
         return None
