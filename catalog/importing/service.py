@@ -80,7 +80,6 @@ ProgressCallback = Callable[[int], None]
 ThumbnailProgressCallback = Callable[[int, int, int], None]
 """``(done, total, failed)``: thumbnails accounted for so far (made or failed), how many there are to
 make, and how many of those done could not be made; ``(0, total, 0)`` once the sessions are in."""
-"""Called with ``(done, total)`` thumbnails: first ``(0, total)`` once the sessions are committed."""
 THUMBNAIL_STORE_BATCH = 500
 """Rendered thumbnails stored per transaction in :attr:`ThumbnailMode.AFTER_SESSIONS`."""
 
@@ -274,10 +273,8 @@ async def import_paths(
                 )
             _advance(progress, 1)
     report.phase_seconds["read_and_store"] = time.perf_counter() - started
-    if stopping():
-        report.interrupted = True  # what was stored owes its re-clustering and thumbnails
-        _sort_report(report)
-        return report
+    if stopping():  # what was stored owes its re-clustering and thumbnails
+        return _interrupted(report)
 
     with contextlib.ExitStack() as stack:
         pooled: dict[uuid.UUID, tuple[uuid.UUID, Path]] = {}
@@ -312,9 +309,7 @@ async def import_paths(
             )
             report.phase_seconds["thumbnails"] = time.perf_counter() - started
             if stopping():  # the thumbnails stored owe the re-clustering with their descriptors
-                report.interrupted = True
-                _sort_report(report)
-                return report
+                return _interrupted(report)
             started = time.perf_counter()
             for user_id in sorted({user_id for user_id, _ in pooled.values()}):
                 report.visual_reclustering.extend(await owed_work.complete_owed_clustering(factory, user_id))
@@ -341,6 +336,12 @@ async def import_paths(
 
 def _never() -> bool:
     return False
+
+
+def _interrupted(report: ImportReport) -> ImportReport:
+    report.interrupted = True
+    _sort_report(report)
+    return report
 
 
 def _sort_report(report: ImportReport) -> None:
