@@ -314,8 +314,6 @@ def _canonical_block(
 
 def _nests_deeper(value: dict[str, Any], levels: int) -> bool:
     """Whether the decoded JSON object ``value`` (one level itself) nests deeper than ``levels``."""
-    if not any(type(child) is dict or type(child) is list for child in value.values()):
-        return levels < 1  # flat, the common case: no walk
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
