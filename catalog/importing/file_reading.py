@@ -73,9 +73,8 @@ def image_row(
     row = record_to_row(result.record, user_id=user_id, json_safe_extra=False)
     row.update(
         content_sha256=result.content_sha256,
-        file_path=resolved_path(
-            str(path), resolved_folders
-        ),  # the file's own name: stored as it is or refused
+        # the file's own name: stored as it is or refused (never cleaned like the metadata text)
+        file_path=resolved_path(str(path), resolved_folders),
         file_size_bytes=result.file_size,
         image_format=result.image_format,
         pixel_width=result.pixel_width,
