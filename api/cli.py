@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.cli_backup import register_backup_commands
+from api.console_lines import print_first
 from api.counted import counted
 from api.process_exit import skip_final_collection
 from api.stop_requests import ABORT_GRACE_SECONDS, StopRequest, end_after, end_now
@@ -383,25 +384,30 @@ def _print_import_report(report: ImportReport, named: frozenset[str] = frozenset
     (paths as given on the command line) that were ignored, with why, then the counts."""
     from catalog.importing.outcomes import Outcome
 
-    for problem in report.problems[:MAX_PROBLEM_LINES]:
-        console.print(f"[red]problem[/red] {escape(problem.path)}: {escape(problem.reason)}", highlight=False)
-    if len(report.problems) > MAX_PROBLEM_LINES:
-        console.print(f"… and {len(report.problems) - MAX_PROBLEM_LINES} more problems (see --json)")
-    for problem in report.thumbnail_problems[:MAX_PROBLEM_LINES]:
-        console.print(
-            f"[yellow]imported without a thumbnail[/yellow] {escape(problem.path)}: {escape(problem.reason)}",
-            highlight=False,
-        )
-    if len(report.thumbnail_problems) > MAX_PROBLEM_LINES:
-        console.print(f"… and {len(report.thumbnail_problems) - MAX_PROBLEM_LINES} more thumbnail warnings")
+    print_first(
+        console,
+        report.problems,
+        MAX_PROBLEM_LINES,
+        lambda problem: f"[red]problem[/red] {escape(problem.path)}: {escape(problem.reason)}",
+        "… and {} more problems (see --json)",
+    )
+    print_first(
+        console,
+        report.thumbnail_problems,
+        MAX_PROBLEM_LINES,
+        lambda problem: (
+            f"[yellow]imported without a thumbnail[/yellow] {escape(problem.path)}: {escape(problem.reason)}"
+        ),
+        "… and {} more thumbnail warnings",
+    )
     # a file named on the command line that is not read says why (a shell glob can name many)
-    named_ignored = [item for item in report.files if item.outcome is Outcome.IGNORED and item.path in named]
-    for item in named_ignored[:MAX_PROBLEM_LINES]:
-        console.print(
-            f"[yellow]ignored[/yellow] {escape(item.path)}: {escape(item.reason or '')}", highlight=False
-        )
-    if len(named_ignored) > MAX_PROBLEM_LINES:
-        console.print(f"… and {len(named_ignored) - MAX_PROBLEM_LINES} more ignored (see --json)")
+    print_first(
+        console,
+        [item for item in report.files if item.outcome is Outcome.IGNORED and item.path in named],
+        MAX_PROBLEM_LINES,
+        lambda item: f"[yellow]ignored[/yellow] {escape(item.path)}: {escape(item.reason or '')}",
+        "… and {} more ignored (see --json)",
+    )
     counts = report.outcome_counts()
     console.print(
         f"{counted(len(report.files), 'file')}: [green]{counts['imported']} imported[/green], "
@@ -500,10 +506,13 @@ def _analyze_and_print(paths: list[Path], *, as_json: bool, timezone: str) -> No
 def _print_analyze_problems(problems: list[str]) -> None:
     """What was skipped, one per line, at most :data:`MAX_PROBLEM_LINES` of them, then how many more:
     a broken or misnamed file can hold millions of bad lines, and the first ones say what is wrong."""
-    for problem in problems[:MAX_PROBLEM_LINES]:
-        console.print(f"[yellow]skipped[/yellow] {escape(problem)}", highlight=False)
-    if len(problems) > MAX_PROBLEM_LINES:
-        console.print(f"… and {len(problems) - MAX_PROBLEM_LINES:,} more skipped", highlight=False)
+    print_first(
+        console,
+        problems,
+        MAX_PROBLEM_LINES,
+        lambda problem: f"[yellow]skipped[/yellow] {escape(problem)}",
+        "… and {:,} more skipped",
+    )
 
 
 def output_bytes(text: str) -> bytes:

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from api.console_lines import print_first
 from catalog.database import SessionFactory
 from catalog.importing.export_import import ExportImportReport, ExportKind, import_export, is_url
 from catalog.settings import AtelierSettings
@@ -79,14 +80,16 @@ def _import(user: str, source: Path | str, kind: ExportKind) -> None:
 
 
 def _print_report(report: ExportImportReport) -> None:
-    for problem in report.problems[:MAX_PROBLEM_LINES]:
-        verb = "skipped" if problem.skipped else "note"
-        console.print(
-            f"[yellow]{verb}[/yellow] {escape(f'{problem.source} entry {problem.entry}: {problem.reason}')}",
-            highlight=False,
-        )
-    if len(report.problems) > MAX_PROBLEM_LINES:
-        console.print(f"… and {len(report.problems) - MAX_PROBLEM_LINES} more problems")
+    print_first(
+        console,
+        report.problems,
+        MAX_PROBLEM_LINES,
+        lambda problem: (
+            f"[yellow]{'skipped' if problem.skipped else 'note'}[/yellow] "
+            + escape(f"{problem.source} entry {problem.entry}: {problem.reason}")
+        ),
+        "… and {} more problems",
+    )
     console.print(
         f"[green]{report.kind}[/green] {escape(str(report.location))}: {report.entries} entries "
         f"({report.newly_stored} new, {report.already_stored} already imported"
