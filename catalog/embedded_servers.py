@@ -138,8 +138,8 @@ class EmbeddedRedis:
     START_TIMEOUT_SECONDS = 10.0
 
     def __init__(self, redis_dir: Path) -> None:
-        self.redis_dir = redis_dir
-        self.socket_path = _short_socket_path(redis_dir / "redis.sock")
+        self.redis_dir = redis_dir.absolute()  # the daemon's own working directory is not ours
+        self.socket_path = _short_socket_path(self.redis_dir / "redis.sock")
 
     def start(self) -> str:
         self.redis_dir.mkdir(parents=True, exist_ok=True)

@@ -165,6 +165,19 @@ class AtelierSettings(BaseSettings):
             )
         return self
 
+    @field_validator("home", "thumbnail_dir", "upload_dir", mode="after")
+    @classmethod
+    def _absolute_folder(cls, value: Path | None) -> Path | None:
+        """``~`` expanded and made absolute against the working directory at start-up: the embedded
+        servers run with their own working directory, and stored thumbnail and upload paths must mean
+        the same folder to every later command, wherever it is started."""
+        return None if value is None else value.expanduser().absolute()
+
+    @field_validator("watch_folders", mode="after")
+    @classmethod
+    def _absolute_folders(cls, value: list[Path]) -> list[Path]:
+        return [folder.expanduser().absolute() for folder in value]
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -118,6 +118,18 @@ def test_redis_is_shared_and_a_killed_user_does_not_pin_it(home: Path) -> None:
             other.kill()
 
 
+def test_redis_starts_from_a_relative_folder(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daemon runs in its own working directory: a relative log file or socket would not be ours."""
+    monkeypatch.chdir(home)
+    relative = EmbeddedRedis(Path("relative") / "redis")
+    url = relative.start()
+    try:
+        assert redis.Redis.from_url(url).ping()
+        assert (home / "relative" / "redis" / "redis.log").is_file()
+    finally:
+        relative.release()
+
+
 def test_a_second_serve_on_the_same_home_is_refused_clearly(tmp_path: Path) -> None:
     lock = hold_serve_lock(tmp_path)
     try:

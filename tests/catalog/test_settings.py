@@ -48,3 +48,21 @@ def test_every_command_reports_a_bad_setting_in_one_line(tmp_path: Path, command
         "error: invalid setting: ATELIER_PORT: Input should be less than or equal to 65535" in result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def test_folders_are_absolute_whatever_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative ``ATELIER_HOME=data`` must name the same folder for the embedded servers (which run
+    in their own working directory) and for a later command started elsewhere."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ATELIER_HOME", "data")
+    monkeypatch.setenv("ATELIER_THUMBNAIL_DIR", "thumbs")
+    monkeypatch.setenv("ATELIER_UPLOAD_DIR", "~/uploads")
+    monkeypatch.setenv("ATELIER_WATCH_FOLDERS", '["inbox"]')
+    settings = load_settings()
+    assert settings.home == tmp_path / "data"
+    assert settings.embedded_redis_dir == tmp_path / "data" / "redis"
+    assert settings.thumbnails_dir == tmp_path / "thumbs"
+    assert settings.uploads_dir == Path.home() / "uploads"
+    assert settings.watch_folders == [tmp_path / "inbox"]
