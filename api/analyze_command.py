@@ -3,8 +3,8 @@
 Images are read with the metadata readers (record id = content hash); JSONL lines are parsed with
 the record codec. Duplicate record ids (the same image twice) are analysed once. An mtime shared as
 a copy time by unrelated files is dropped across everything read (``engine.metadata.copy_times``).
-Problems (corrupt files, bad lines) are returned as strings with path and reason; they never stop
-the analysis.
+Problems (missing paths, corrupt files, bad lines) are returned as :class:`Skipped` items with path and
+reason; they never stop the analysis.
 
 Speed: the image readers (and their process pool) are imported only when there are images to read;
 the cyclic garbage collector is paused while records are collected and analysed (a one-shot run
@@ -62,14 +62,30 @@ either way (7.1 against 7.2 CPU s for 318,987 records as one run or 16, each in 
 Output = TypeVar("Output")
 
 
+class Skipped(NamedTuple):
+    """What ``atelier analyze`` passed over, as printed after ``skipped``."""
+
+    text: str
+    """Path (and line, for a bad line of a log) and reason."""
+    unread_file: bool
+    """A whole file or named path could not be read (missing, unexaminable, a corrupt image): the
+    command then exits :data:`ANALYZE_EXIT_UNREAD`. Bad lines of a readable log and a named file that
+    is not an image or a log are reported but are not failures (as ``atelier import`` counts them)."""
+
+
+ANALYZE_EXIT_UNREAD = 3
+"""``atelier analyze``'s exit code when it finished but some file or named path could not be read
+(the code ``atelier import`` uses when some files were problems)."""
+
+
 def collect_records(
     paths: Iterable[Path], *, timezone: str, found: list[FoundFile] | None = None
-) -> tuple[list[GenerationRecord], list[str]]:
+) -> tuple[list[GenerationRecord], list[Skipped]]:
     """Every record of ``paths`` (first of each id) and the problems met; ``found``: what
     :func:`~catalog.importing.discovery.discover` already found under ``paths`` (walked once)."""
     paths = list(paths)
     records: dict[str, GenerationRecord] = {}
-    problems: list[str] = []
+    problems: list[Skipped] = []
     found = list(discover(paths)) if found is None else found
     named = set(paths)
     images = [item.path for item in found if item.kind is FileKind.IMAGE]
@@ -79,30 +95,32 @@ def collect_records(
         with MetadataReader(len(images)) as reader:
             for _path, outcome in reader.read(images, timezone):
                 if isinstance(outcome, FileProblem):
-                    problems.append(f"{outcome.path}: {outcome.reason}")
+                    problems.append(Skipped(f"{outcome.path}: {outcome.reason}", unread_file=True))
                 else:
                     records.setdefault(outcome.record.id, outcome.record)
     for item in found:
         if item.kind is FileKind.RECORDS:
             for line in read_records_jsonl(item.path, local_tz=ZoneInfo(timezone)):
                 if isinstance(line, RecordLineError):
-                    problems.append(f"{item.path}:{line.line_number}: {line.message}")
+                    problems.append(Skipped(f"{item.path}:{line.line_number}: {line.message}", False))
                 else:
                     records.setdefault(line.id, line)
-        elif _not_read(item, named):
-            problems.append(f"{item.path}: {item.reason}")
+        elif (skipped := _not_read(item, named)) is not None:
+            problems.append(skipped)
     collected = list(records.values())
     reject_copy_times(collected)
     return collected, problems
 
 
-def _not_read(item: FoundFile, named: set[Path]) -> bool:
-    """Whether ``item`` is reported as skipped: a missing path or one that cannot be examined, or a
-    file named on the command line that is not an image or a log (such files met inside a folder are
+def _not_read(item: FoundFile, named: set[Path]) -> Skipped | None:
+    """How ``item`` is reported as skipped, if it is: a missing path or one that cannot be examined, or
+    a file named on the command line that is not an image or a log (such files met inside a folder are
     passed over quietly, as an import counts them ignored)."""
-    return item.kind in (FileKind.MISSING, FileKind.PROBLEM) or (
-        item.kind is FileKind.SKIPPED and item.path in named
-    )
+    if item.kind in (FileKind.MISSING, FileKind.PROBLEM):
+        return Skipped(f"{item.path}: {item.reason}", unread_file=True)
+    if item.kind is FileKind.SKIPPED and item.path in named:
+        return Skipped(f"{item.path}: {item.reason}", unread_file=False)
+    return None
 
 
 class SessionRow(NamedTuple):
@@ -132,7 +150,7 @@ class AnalysisTable(NamedTuple):
 
 def analyze_paths_json(
     paths: Iterable[Path], *, timezone: str = "UTC", workers: int | None = None
-) -> tuple[bytes, list[str]]:
+) -> tuple[bytes, list[Skipped]]:
     """The ``analyze --json`` document of ``paths`` (on up to ``workers`` cores; default: all this
     process may use) and the problems met reading them."""
     paths = list(paths)
@@ -149,7 +167,7 @@ def analyze_paths_json(
 
 def analyze_paths_table(
     paths: Iterable[Path], *, timezone: str = "UTC", workers: int | None = None
-) -> tuple[AnalysisTable, list[str]]:
+) -> tuple[AnalysisTable, list[Skipped]]:
     """The ``analyze`` table of ``paths`` (see :func:`analyze_paths_json` for ``workers``)."""
     paths = list(paths)
     found = list(discover(paths))
@@ -236,7 +254,7 @@ def _analyze_indexed(
     workers: int | None,
     *,
     found: list[FoundFile] | None = None,
-) -> tuple[list[Output], list[str], list[str]] | None:
+) -> tuple[list[Output], list[str], list[Skipped]] | None:
     """Runs' outputs, unclustered ids and problems of JSONL-only input, each worker decoding only its
     own users' lines (:mod:`engine.record_index`); ``None`` when the input is not for this path (images,
     one core, a small or unusual input, a line that is not a record), which the caller then reads and
@@ -276,7 +294,7 @@ def _analyze_indexed(
         return None  # some line is not a record: the ordinary path reports it
     outputs = cast(list[Output], results[: len(plan.runs)])
     named = set(paths)
-    problems = [f"{item.path}: {item.reason}" for item in found if _not_read(item, named)]
+    problems = [skipped for item in found if (skipped := _not_read(item, named)) is not None]
     return outputs, plan.unclustered, problems
 
 

@@ -38,6 +38,7 @@ from catalog.settings_error import SettingsError
 if TYPE_CHECKING:
     from typer._click import Command, Context
 
+    from api.analyze_command import Skipped
     from catalog.accounts import service as accounts
     from catalog.database import SessionFactory
     from catalog.importing.service import ImportReport, ThumbnailMode
@@ -474,13 +475,23 @@ def analyze(
 
 
 def _analyze_and_print(paths: list[Path], *, as_json: bool, timezone: str) -> None:
-    from api.analyze_command import analyze_paths_json, analyze_paths_table
+    """Print the analysis; exit :data:`~api.analyze_command.ANALYZE_EXIT_UNREAD` after it when a file
+    or named path could not be read."""
+    from api.analyze_command import ANALYZE_EXIT_UNREAD, analyze_paths_json
 
     if as_json:
         document, problems = analyze_paths_json(paths, timezone=timezone)
         _print_analyze_problems(problems)
         _write_stdout_bytes(document, b"\n")
-        return
+    else:
+        problems = _print_analyze_table(paths, timezone)
+    if any(problem.unread_file for problem in problems):
+        raise typer.Exit(code=ANALYZE_EXIT_UNREAD)
+
+
+def _print_analyze_table(paths: list[Path], timezone: str) -> list[Skipped]:
+    """Print the sessions table (and how many records were not clustered); return what was skipped."""
+    from api.analyze_command import analyze_paths_table
     from api.analyze_output import plain_table, use_rich_table
 
     table_rows, problems = analyze_paths_table(paths, timezone=timezone)
@@ -501,16 +512,17 @@ def _analyze_and_print(paths: list[Path], *, as_json: bool, timezone: str) -> No
         console.print(
             f"{counted(table_rows.unclustered, 'record')} without a usable time {verb} not clustered"
         )
+    return problems
 
 
-def _print_analyze_problems(problems: list[str]) -> None:
+def _print_analyze_problems(problems: list[Skipped]) -> None:
     """What was skipped, one per line, at most :data:`MAX_PROBLEM_LINES` of them, then how many more:
     a broken or misnamed file can hold millions of bad lines, and the first ones say what is wrong."""
     print_first(
         console,
         problems,
         MAX_PROBLEM_LINES,
-        lambda problem: f"[yellow]skipped[/yellow] {escape(problem)}",
+        lambda problem: f"[yellow]skipped[/yellow] {escape(problem.text)}",
         "… and {:,} more skipped",
     )
 

@@ -113,3 +113,39 @@ def test_an_unknown_time_zone_is_a_usage_error(tmp_path: Path, command: str, zon
     )
     assert result.returncode == 2
     assert f"unknown time zone '{zone}'" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_path_or_file_that_could_not_be_read_makes_the_exit_code_3(tmp_path: Path, as_json: bool) -> None:
+    """The rest is still analysed and printed; what could not be read is named, and a script can tell
+    from the exit code (as from ``atelier import``'s) that the output is missing something."""
+    log = tmp_path / "records.jsonl"
+    log.write_text('{"id": "a", "tool": "comfyui", "created_at": "2026-01-01T10:00:00Z", "prompt": "fox"}\n')
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 7)
+    flags = ["--json"] if as_json else []
+
+    def analyze(*paths: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(ATELIER), "analyze", *map(str, paths), *flags],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=os.environ | {"COLUMNS": "200"},
+            timeout=120,
+        )
+
+    missing = analyze(log, tmp_path / "missing.jsonl")
+    assert missing.returncode == 3, missing.stderr
+    assert f"skipped {tmp_path / 'missing.jsonl'}: no such file or folder" in missing.stderr
+    assert "comfyui" in missing.stdout  # the readable log is analysed all the same
+    corrupt = analyze(log, broken)
+    assert corrupt.returncode == 3 and f"skipped {broken}: " in corrupt.stderr
+    assert "comfyui" in corrupt.stdout
+
+    (tmp_path / "prompts.csv").write_text("prompt\nfox\n")
+    (tmp_path / "bad.jsonl").write_text("not json\n")
+    passed_over = analyze(log, tmp_path / "prompts.csv", tmp_path / "bad.jsonl")
+    assert passed_over.returncode == 0, passed_over.stderr  # said why, but nothing failed to be read
+    assert "not an image or a .jsonl record file" in passed_over.stderr
+    assert "bad.jsonl:1: not valid JSON" in passed_over.stderr
