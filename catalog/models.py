@@ -204,6 +204,10 @@ class Asset(Base):
     workflow_hash: Mapped[str | None] = mapped_column(String(64))
     extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     file_path: Mapped[str | None] = mapped_column(Text)
+    """The file the asset was read from, as text; a path that is not valid UTF-8 is shown with U+FFFD
+    for each undecodable byte, and opened by ``file_path_bytes`` (see :mod:`catalog.stored_paths`)."""
+    file_path_bytes: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The exact bytes of ``file_path`` when they are not valid UTF-8; null otherwise (migration 0010)."""
     file_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     image_format: Mapped[str | None] = mapped_column(String(8))
     pixel_width: Mapped[int | None] = mapped_column(Integer)

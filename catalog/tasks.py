@@ -45,6 +45,7 @@ from catalog.sessions.recluster_outcome import recording_recluster_outcome
 from catalog.sessions.reclustering import recluster_span
 from catalog.settings import AtelierSettings
 from catalog.storage import ThumbnailStore, thumbnail_store
+from catalog.stored_paths import opened_path
 from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ async def backfill_thumbnails(
     failed: set[uuid.UUID] = kept if isinstance(kept, set) else set()
     while budget_seconds is None or time.monotonic() - started < budget_seconds:
         async with factory() as session:
-            statement = select(Asset.id, Asset.user_id, Asset.file_path).where(
+            statement = select(Asset.id, Asset.user_id, Asset.file_path, Asset.file_path_bytes).where(
                 Asset.thumbnail_sha256.is_(None), Asset.file_path.is_not(None)
             )
             if user_id is not None:
@@ -93,9 +94,9 @@ async def backfill_thumbnails(
         if not rows:
             break
         by_owner: dict[uuid.UUID, dict[uuid.UUID, Path]] = {}
-        for asset_id, owner_id, file_path in rows:
+        for asset_id, owner_id, file_path, raw in rows:
             if file_path is not None:  # selected only where the path is set; narrows the type
-                by_owner.setdefault(owner_id, {})[asset_id] = Path(file_path)
+                by_owner.setdefault(owner_id, {})[asset_id] = opened_path(file_path, raw)
         for owner_id, sources in by_owner.items():
             made = await _make_store_and_recluster(ctx, owner_id, sources)
             failed.update(asset_id for asset_id in sources if asset_id not in made)
@@ -114,7 +115,7 @@ async def make_thumbnails(ctx: dict[str, Any], user_id: str, asset_ids: list[str
     async with factory() as session:
         rows = (
             await session.execute(
-                select(Asset.id, Asset.file_path).where(
+                select(Asset.id, Asset.file_path, Asset.file_path_bytes).where(
                     Asset.user_id == owner,
                     Asset.id.in_([uuid.UUID(asset_id) for asset_id in asset_ids]),
                     Asset.thumbnail_sha256.is_(None),
@@ -122,7 +123,9 @@ async def make_thumbnails(ctx: dict[str, Any], user_id: str, asset_ids: list[str
                 )
             )
         ).all()
-    sources = {asset_id: Path(file_path) for asset_id, file_path in rows if file_path is not None}
+    sources = {
+        asset_id: opened_path(file_path, raw) for asset_id, file_path, raw in rows if file_path is not None
+    }
     return len(await _make_store_and_recluster(ctx, owner, sources))
 
 

@@ -51,6 +51,7 @@ ASSET_RECORD_COLUMNS = (
 ASSET_FILE_COLUMNS = (
     "content_sha256",
     "file_path",
+    "file_path_bytes",
     "file_size_bytes",
     "image_format",
     "pixel_width",

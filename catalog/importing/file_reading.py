@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from catalog.importing.asset_rows import copy_values, record_to_row, row_problem
 from catalog.importing.pool_size import leave_ctrl_c_to_parent, pool_workers
+from catalog.stored_paths import stored_path
 from engine.metadata import read_image
 from engine.metadata.copy_times import reject_copy_times
 from engine.metadata.result import ImageReadResult, UnreadableImage
@@ -71,10 +72,12 @@ def image_row(
     """The ``assets`` row of one read image (record columns plus the file's own); ``extra`` is left
     as read, for :func:`~catalog.importing.asset_rows.copy_values` to serialise."""
     row = record_to_row(result.record, user_id=user_id, json_safe_extra=False)
+    # the file's own name is never cleaned like the metadata text: kept exactly, as bytes if need be
+    file_path = stored_path(resolved_path(str(path), resolved_folders))
     row.update(
         content_sha256=result.content_sha256,
-        # the file's own name: stored as it is or refused (never cleaned like the metadata text)
-        file_path=resolved_path(str(path), resolved_folders),
+        file_path=file_path.text,
+        file_path_bytes=file_path.raw,
         file_size_bytes=result.file_size,
         image_format=result.image_format,
         pixel_width=result.pixel_width,

@@ -9,21 +9,40 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ARRAY, Text, bindparam, text
+from sqlalchemy import ARRAY, LargeBinary, Text, bindparam, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.stored_paths import stored_path
+
 _KNOWN_SIZES = text(
     """
-    SELECT file_path, file_size_bytes FROM assets
-    WHERE user_id = :user_id AND file_path = ANY(:paths) AND file_size_bytes IS NOT NULL
+    SELECT file_path, file_path_bytes, file_size_bytes FROM assets
+    WHERE user_id = :user_id AND file_size_bytes IS NOT NULL
+      AND (file_path = ANY(:paths) AND file_path_bytes IS NULL OR file_path_bytes = ANY(:raw_paths))
     """
-).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("paths", type_=ARRAY(Text())))
+).bindparams(
+    bindparam("user_id", type_=UUID(as_uuid=True)),
+    bindparam("paths", type_=ARRAY(Text())),
+    bindparam("raw_paths", type_=ARRAY(LargeBinary())),
+)
 
 
 async def known_file_sizes(session: AsyncSession, user_id: uuid.UUID, paths: Sequence[str]) -> dict[str, int]:
-    """``file_path → size in bytes`` for those of ``paths`` the user's assets were imported from."""
+    """``path → size in bytes`` for those of ``paths`` (as Python read them from the file system) the
+    user's assets were imported from. A path that is not valid UTF-8 is matched by its bytes
+    (:mod:`catalog.stored_paths`), never by its readable text, which several such paths can share."""
     if not paths:
         return {}
-    rows = await session.execute(_KNOWN_SIZES, {"user_id": user_id, "paths": list(paths)})
-    return {path: int(size) for path, size in rows.all()}
+    by_text: list[str] = []
+    by_raw: dict[bytes, str] = {}
+    for path in paths:
+        stored = stored_path(path)
+        if stored.raw is None:
+            by_text.append(path)
+        else:
+            by_raw[stored.raw] = path
+    rows = await session.execute(
+        _KNOWN_SIZES, {"user_id": user_id, "paths": by_text, "raw_paths": list(by_raw)}
+    )
+    return {(by_raw[raw] if raw is not None else path): int(size) for path, raw, size in rows.all()}

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset, ClusteringOwed
 from catalog.sql_types import UUID_ARRAY
+from catalog.stored_paths import opened_path
 
 _MARK = text(
     """
@@ -61,7 +62,7 @@ async def assets_missing_thumbnails(
     """Up to ``limit`` of the user's assets with a file but no thumbnail, in id order after ``after``
     (keyset paging: a file that cannot be rendered is passed over, not fetched again)."""
     statement = (
-        select(Asset.id, Asset.file_path)
+        select(Asset.id, Asset.file_path, Asset.file_path_bytes)
         .where(Asset.user_id == user_id, Asset.thumbnail_sha256.is_(None), Asset.file_path.is_not(None))
         .order_by(Asset.id)
         .limit(limit)
@@ -69,4 +70,8 @@ async def assets_missing_thumbnails(
     if after is not None:
         statement = statement.where(Asset.id > after)
     rows = await session.execute(statement)
-    return [(asset_id, Path(file_path)) for asset_id, file_path in rows.all() if file_path is not None]
+    return [
+        (asset_id, opened_path(file_path, raw))
+        for asset_id, file_path, raw in rows.all()
+        if file_path is not None
+    ]

@@ -4,12 +4,15 @@ rest of the batch is stored (real PostgreSQL)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from sqlalchemy import select
 
 from catalog.database import SessionFactory
-from catalog.importing.service import import_paths
+from catalog.importing.known_files_repository import known_file_sizes
+from catalog.importing.owed_work_repository import assets_missing_thumbnails
+from catalog.importing.service import ThumbnailMode, import_paths
 from catalog.models import Asset
 from catalog.settings import AtelierSettings
 from tests.hostile_files import comfyui_png
@@ -90,3 +93,41 @@ async def test_an_image_whose_metadata_holds_a_lone_surrogate_is_kept_with_a_rep
     async with session_factory() as session:
         prompt = await session.scalar(select(Asset.prompt))
     assert prompt == "moon \ufffd fox"
+
+
+async def test_a_file_whose_name_is_not_utf8_is_imported_and_found_again_by_its_bytes(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """A Latin-1 name (``café`` as the byte ``\\xe9``) copied from an old share: PostgreSQL text cannot
+    hold it, and the image was refused ("cannot be stored"). It is imported, shown with U+FFFD, and the
+    later steps that open the file (background thumbnails, a watched folder's catch-up) find it."""
+    folder = tmp_path / "images"
+    folder.mkdir()
+    name = os.fsdecode(b"caf\xe9.png")  # as Python reads it from the folder: a lone surrogate
+    (folder / name).write_bytes(comfyui_png("a red fox"))
+    (folder / "caf\ufffd.png").write_bytes(comfyui_png("a grey wolf"))  # same readable text, valid UTF-8
+
+    report = await import_paths(
+        session_factory, settings, user_handle="ada", paths=[folder], thumbnails=ThumbnailMode.SKIP
+    )
+
+    assert (report.imported, report.problems) == (2, [])
+    async with session_factory() as session:
+        rows = (await session.execute(select(Asset.id, Asset.file_path, Asset.file_path_bytes))).all()
+        user_id = await session.scalar(select(Asset.user_id))
+        assert user_id is not None
+        missing = dict(await assets_missing_thumbnails(session, user_id, after=None, limit=10))
+        known = await known_file_sizes(
+            session, user_id, [str(folder / name), str(folder / "caf\ufffd.png"), str(folder / "other.png")]
+        )
+    by_bytes = {raw: text for _, text, raw in rows}
+    assert by_bytes == {
+        os.fsencode(folder / name): str(folder / "caf\ufffd.png"),
+        None: str(folder / "caf\ufffd.png"),
+    }
+    assert sorted(path.read_bytes() == comfyui_png("a red fox") for path in missing.values()) == [False, True]
+    assert {folder / name, folder / "caf\ufffd.png"} == set(missing.values())  # each opens its own file
+    assert known == {
+        str(folder / name): (folder / name).stat().st_size,
+        str(folder / "caf\ufffd.png"): (folder / "caf\ufffd.png").stat().st_size,
+    }
