@@ -147,7 +147,9 @@ class Asset(Base):
             "ix_assets_missing_thumbnail",
             "user_id",
             "id",
-            postgresql_where=text("thumbnail_sha256 IS NULL AND file_path IS NOT NULL"),
+            postgresql_where=text(
+                "thumbnail_sha256 IS NULL AND file_path IS NOT NULL AND thumbnail_error IS NULL"
+            ),
         ),
         Index(
             "ix_assets_user_undated",
@@ -215,6 +217,10 @@ class Asset(Base):
     edited: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
     """Content address of the WEBP thumbnail under ``ATELIER_HOME/thumbnails``; null until made."""
+    thumbnail_error: Mapped[str | None] = mapped_column(Text)
+    """Why the file's content cannot be rendered (broken pixels, a refused size): set on a *lasting*
+    failure (:class:`catalog.thumbnails.ThumbnailError`), after which no import or worker decodes the
+    file again; null otherwise (migration 0011)."""
     visual_embedding: Mapped[Any | None] = mapped_column(Vector())
     visual_model: Mapped[str | None] = mapped_column(String(120))
     session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))

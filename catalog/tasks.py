@@ -33,7 +33,7 @@ from arq.worker import Function, func
 from sqlalchemy import func as sql_func
 from sqlalchemy import select
 
-from catalog.assets.repository import set_thumbnails
+from catalog.assets.repository import set_thumbnail_errors, set_thumbnails
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing import owed_work
 from catalog.job_retry import retry_transient
@@ -72,10 +72,11 @@ async def backfill_thumbnails(
 ) -> int:
     """Make thumbnails for assets that have a file but none yet; returns how many were made.
 
-    Assets whose file cannot be rendered are tried once per run, and once per worker process when
-    the worker keeps a ``ctx["unrenderable"]`` set (it does: the healing cron then does not decode a
-    corrupt file every 30 s). ``budget_seconds``: start no new batch after that long (what is left is
-    found again by the next run)."""
+    A file whose content cannot be rendered is recorded on its asset (``thumbnail_error``) and never
+    selected again. Other failures (a moved or unreadable file) are tried once per run, and once per
+    worker process when the worker keeps a ``ctx["unrenderable"]`` set (it does: the healing cron then
+    does not try such a file every 30 s). ``budget_seconds``: start no new batch after that long
+    (what is left is found again by the next run)."""
     factory: SessionFactory = ctx["session_factory"]
     started = time.monotonic()
     made_total = 0
@@ -84,7 +85,9 @@ async def backfill_thumbnails(
     while budget_seconds is None or time.monotonic() - started < budget_seconds:
         async with factory() as session:
             statement = select(Asset.id, Asset.user_id, Asset.file_path, Asset.file_path_bytes).where(
-                Asset.thumbnail_sha256.is_(None), Asset.file_path.is_not(None)
+                Asset.thumbnail_sha256.is_(None),
+                Asset.file_path.is_not(None),
+                Asset.thumbnail_error.is_(None),
             )
             if user_id is not None:
                 statement = statement.where(Asset.user_id == uuid.UUID(user_id))
@@ -120,6 +123,7 @@ async def make_thumbnails(ctx: dict[str, Any], user_id: str, asset_ids: list[str
                     Asset.id.in_([uuid.UUID(asset_id) for asset_id in asset_ids]),
                     Asset.thumbnail_sha256.is_(None),
                     Asset.file_path.is_not(None),
+                    Asset.thumbnail_error.is_(None),
                 )
             )
         ).all()
@@ -145,21 +149,26 @@ async def _make_store_and_recluster(
     settings: AtelierSettings = ctx["settings"]
     store = _store_of(ctx)
 
+    unrenderable: dict[uuid.UUID, str] = {}
+
     def render_all() -> dict[uuid.UUID, MadeThumbnail]:
         made: dict[uuid.UUID, MadeThumbnail] = {}
         for asset_id, path in sources.items():
             try:
                 made[asset_id] = make_thumbnail(path, store, size_px=settings.thumbnail_size_px)
-            except ThumbnailError:
-                continue
+            except ThumbnailError as error:
+                if error.lasting:
+                    unrenderable[asset_id] = str(error).removeprefix(f"{path}: ")
         return made
 
     made = await asyncio.to_thread(render_all)
-    if made:
+    if made or unrenderable:
         async with unit_of_work(factory) as session:
             await lock_user_library(session, owner_id)
             await set_thumbnails(session, owner_id, made)
-            await recluster_span(session, owner_id, list(made))
+            await set_thumbnail_errors(session, owner_id, unrenderable)
+            if made:
+                await recluster_span(session, owner_id, list(made))
     return made
 
 

@@ -13,7 +13,10 @@ declared size is checked against :data:`MAX_THUMBNAIL_SOURCE_PIXELS` and :data:`
 any pixel is decoded, and broken EXIF only costs the orientation (the thumbnail is made unrotated).
 Whatever else goes wrong with one file — Pillow raises ``struct.error``, ``OverflowError``,
 ``MemoryError`` on some inputs — :func:`render_thumbnail` raises :class:`ThumbnailError` with the
-cause, so callers handle one exception type per file and go on with the next.
+cause, so callers handle one exception type per file and go on with the next. The error says whether
+it is *lasting*: the file opened and its content cannot be rendered (broken pixels, a refused declared
+size), which no retry of the same bytes changes; a file that cannot be opened (moved, unreadable, not a
+regular file) or an I/O or memory failure is not lasting, and is tried again later.
 """
 
 from __future__ import annotations
@@ -45,7 +48,10 @@ warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 class ThumbnailError(ValueError):
-    pass
+    def __init__(self, message: str, *, lasting: bool = False) -> None:
+        super().__init__(message)
+        self.lasting = lasting
+        """The file's content cannot be rendered: the same bytes would fail again (see the module)."""
 
 
 VISUAL_MODEL = "atelier-descriptor-160"
@@ -64,7 +70,13 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
     """WEBP bytes of ``source`` scaled to ``size_px`` on its long side (never upscaled), and the
     visual descriptor of those same pixels (computed before encoding: no second decode)."""
     try:
-        with open_regular_file(source) as handle, Image.open(handle) as opened:
+        handle = open_regular_file(source)
+    except NotARegularFile as error:  # a FIFO where the image was: not the content's fault
+        raise ThumbnailError(f"{source}: {error}") from error
+    except OSError as error:  # moved, unreadable: the file may be back later
+        raise ThumbnailError(f"{source}: cannot open the file ({_describe(error)})") from error
+    try:
+        with handle, Image.open(handle) as opened:
             _check_declared_size(opened.size)
             opened.draft("RGB", (size_px, size_px))  # JPEG: decode at reduced scale
             opened.load()  # decode now: a broken pixel stream is this file's error, never hidden below
@@ -76,22 +88,33 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
             buffer = io.BytesIO()
             image.save(buffer, format="WEBP", quality=80, method=4)
     except ThumbnailError as error:
-        raise ThumbnailError(f"{source}: {error}") from error
-    except NotARegularFile as error:
-        raise ThumbnailError(f"{source}: {error}") from error
+        raise ThumbnailError(f"{source}: {error}", lasting=error.lasting) from error
     except Exception as error:  # any decoder failure is this file's problem only
-        raise ThumbnailError(f"{source}: cannot render a thumbnail ({_describe(error)})") from error
+        raise ThumbnailError(
+            f"{source}: cannot render a thumbnail ({_describe(error)})", lasting=_lasting(error)
+        ) from error
     return buffer.getvalue(), descriptor
+
+
+def _lasting(error: Exception) -> bool:
+    """Whether a failure while decoding an opened file is its content's: Pillow reports broken data as
+    plain exceptions (``OSError`` without an errno for a truncated stream, ``SyntaxError``,
+    ``ValueError`` …); an ``OSError`` with an errno is the system's (EIO on a failing disk or share)
+    and running out of memory is this machine's, so those are tried again."""
+    if isinstance(error, MemoryError):
+        return False
+    return not (isinstance(error, OSError) and error.errno is not None)
 
 
 def _check_declared_size(size: tuple[int, int]) -> None:
     width, height = size
     if width <= 0 or height <= 0 or width > MAX_SIDE_PX or height > MAX_SIDE_PX:
-        raise ThumbnailError(f"declared image size {width}x{height} is out of range")
+        raise ThumbnailError(f"declared image size {width}x{height} is out of range", lasting=True)
     if width * height > MAX_THUMBNAIL_SOURCE_PIXELS:
         raise ThumbnailError(
             f"declared image size {width}x{height} is over {MAX_THUMBNAIL_SOURCE_PIXELS} pixels "
-            "(possible decompression bomb)"
+            "(possible decompression bomb)",
+            lasting=True,
         )
 
 

@@ -159,6 +159,13 @@ class Asset(Node):
     denoise: float | None = strawberry.field(
         description="Denoising strength 0–1 as the tool recorded it; null when unknown"
     )
+    thumbnail_error: str | None = strawberry.field(
+        description=(
+            "Why no thumbnail can be made from this image's file (its pixels cannot be decoded, or its "
+            "declared size is refused); it is not tried again. Null when thumbnailUrl is set or a "
+            "thumbnail may still be made"
+        )
+    )
 
     parent_preloaded: strawberry.Private[bool] = False
     """True when the page of images loaded every image's parent link at once (``preloaded_parent``)."""
@@ -187,6 +194,7 @@ class Asset(Node):
             width=row.width,
             height=row.height,
             denoise=row.denoise,
+            thumbnail_error=row.thumbnail_error,
         )
 
     @strawberry.field(

@@ -49,6 +49,7 @@ class AssetView(NamedTuple):
     height: int | None
     denoise: float | None
     thumbnail_sha256: str | None
+    thumbnail_error: str | None
     imported_at: datetime
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import any_, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset
-from catalog.sql_types import REAL_ARRAY, UUID_ARRAY
+from catalog.sql_types import REAL_ARRAY, TEXT_ARRAY, UUID_ARRAY
 from catalog.thumbnails import VISUAL_MODEL, MadeThumbnail
 
 STREAM_ORDER = (Asset.created_at, Asset.file_counter.nulls_first(), Asset.file_name.nulls_first(), Asset.id)
@@ -52,6 +52,27 @@ async def set_thumbnails(
                 }
                 for asset_id, made in thumbnails.items()
             ],
+        )
+
+
+_SET_THUMBNAIL_ERROR = text(
+    """
+    UPDATE assets SET thumbnail_error = v.reason
+    FROM unnest(:asset_ids, :reasons) AS v(asset_id, reason)
+    WHERE assets.id = v.asset_id AND assets.user_id = :user_id AND assets.thumbnail_sha256 IS NULL
+    """
+).bindparams(bindparam("asset_ids", type_=UUID_ARRAY), bindparam("reasons", type_=TEXT_ARRAY))
+
+
+async def set_thumbnail_errors(
+    session: AsyncSession, user_id: uuid.UUID, reasons: Mapping[uuid.UUID, str]
+) -> None:
+    """Record why ``user_id``'s assets' files cannot be rendered (lasting failures only): they are no
+    longer among the assets owing a thumbnail. An asset that holds a thumbnail is left as it is."""
+    if reasons:
+        await session.execute(
+            _SET_THUMBNAIL_ERROR,
+            {"asset_ids": list(reasons), "reasons": list(reasons.values()), "user_id": user_id},
         )
 
 

@@ -16,9 +16,8 @@ from sqlalchemy import ARRAY, DateTime, String, Text, bindparam, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.sql_types import UUID_ARRAY
+from catalog.sql_types import TEXT_ARRAY, UUID_ARRAY
 
-_TEXT_ARRAY = ARRAY(Text())
 _TIME_ARRAY = ARRAY(DateTime(timezone=True))
 
 
@@ -73,14 +72,14 @@ _INSERT = text(
 ).bindparams(
     bindparam("user_id", type_=UUID(as_uuid=True)),
     bindparam("export_location", type_=Text()),
-    bindparam("key_kinds", type_=_TEXT_ARRAY),
-    bindparam("keys", type_=_TEXT_ARRAY),
+    bindparam("key_kinds", type_=TEXT_ARRAY),
+    bindparam("keys", type_=TEXT_ARRAY),
     bindparam("times", type_=_TIME_ARRAY),
-    bindparam("sources", type_=_TEXT_ARRAY),
-    bindparam("precisions", type_=_TEXT_ARRAY),
-    bindparam("time_fields", type_=_TEXT_ARRAY),
-    bindparam("job_ids", type_=_TEXT_ARRAY),
-    bindparam("parent_job_ids", type_=_TEXT_ARRAY),
+    bindparam("sources", type_=TEXT_ARRAY),
+    bindparam("precisions", type_=TEXT_ARRAY),
+    bindparam("time_fields", type_=TEXT_ARRAY),
+    bindparam("job_ids", type_=TEXT_ARRAY),
+    bindparam("parent_job_ids", type_=TEXT_ARRAY),
 )
 
 _STORED_TIMES = text(
@@ -93,9 +92,9 @@ _STORED_TIMES = text(
     """
 ).bindparams(
     bindparam("user_id", type_=UUID(as_uuid=True)),
-    bindparam("key_kinds", type_=_TEXT_ARRAY),
-    bindparam("keys", type_=_TEXT_ARRAY),
-    bindparam("sources", type_=_TEXT_ARRAY),
+    bindparam("key_kinds", type_=TEXT_ARRAY),
+    bindparam("keys", type_=TEXT_ARRAY),
+    bindparam("sources", type_=TEXT_ARRAY),
 )
 
 
@@ -229,10 +228,10 @@ _UPDATE_TIMES = text(
     bindparam("user_id", type_=UUID(as_uuid=True)),
     bindparam("asset_ids", type_=UUID_ARRAY),
     bindparam("times", type_=_TIME_ARRAY),
-    bindparam("sources", type_=_TEXT_ARRAY),
-    bindparam("precisions", type_=_TEXT_ARRAY),
-    bindparam("job_ids", type_=_TEXT_ARRAY),
-    bindparam("parent_job_ids", type_=_TEXT_ARRAY),
+    bindparam("sources", type_=TEXT_ARRAY),
+    bindparam("precisions", type_=TEXT_ARRAY),
+    bindparam("job_ids", type_=TEXT_ARRAY),
+    bindparam("parent_job_ids", type_=TEXT_ARRAY),
 )
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ARRAY, LargeBinary, Text, bindparam, text
+from sqlalchemy import ARRAY, LargeBinary, bindparam, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.sql_types import TEXT_ARRAY
 from catalog.stored_paths import stored_path
 
 _KNOWN_SIZES = text(
@@ -23,7 +24,7 @@ _KNOWN_SIZES = text(
     """
 ).bindparams(
     bindparam("user_id", type_=UUID(as_uuid=True)),
-    bindparam("paths", type_=ARRAY(Text())),
+    bindparam("paths", type_=TEXT_ARRAY),
     bindparam("raw_paths", type_=ARRAY(LargeBinary())),
 )
 

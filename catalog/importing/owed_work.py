@@ -11,8 +11,9 @@ Thumbnails: :func:`make_thumbnails` renders a set of assets' thumbnails (threads
 loop) and stores them in one transaction (:func:`store_thumbnails`, which an import rendering on a
 process pool, :mod:`catalog.importing.thumbnail_pool`, calls per batch of results);
 :func:`make_missing_thumbnails` does it for every asset of a user that has a file but no thumbnail
-(what a killed import left undone). A file that cannot be rendered is reported and left without one
-(a later run tries it again).
+(what a killed import left undone). A file that cannot be rendered is reported and left without one:
+a lasting failure (its content) is recorded on the asset (``thumbnail_error``) and not tried again,
+any other (a moved file) is tried again by a later run.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.assets.repository import set_thumbnails
+from catalog.assets.repository import set_thumbnail_errors, set_thumbnails
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing.owed_work_repository import (
     assets_missing_thumbnails,
@@ -32,7 +33,7 @@ from catalog.importing.owed_work_repository import (
     mark_clustering_owed,
     users_owed_clustering,
 )
-from catalog.importing.thumbnail_pool import render_in_threads
+from catalog.importing.thumbnail_pool import ThumbnailFailure, render_in_threads
 from catalog.library_locks import lock_user_library
 from catalog.sessions.reclustering import ReclusterSummary, recluster_span
 from catalog.sessions.repository import lock_user_stream
@@ -83,21 +84,32 @@ async def make_thumbnails(
         return results
     outcomes = await asyncio.to_thread(render_in_threads, settings, dict(sources))
     made = {asset_id: outcome for asset_id, outcome in outcomes.items() if isinstance(outcome, MadeThumbnail)}
-    results.failed = {asset_id: outcome for asset_id, outcome in outcomes.items() if isinstance(outcome, str)}
-    await store_thumbnails(session_factory, user_id, made)
+    failed = {
+        asset_id: outcome for asset_id, outcome in outcomes.items() if isinstance(outcome, ThumbnailFailure)
+    }
+    results.failed = {asset_id: failure.reason for asset_id, failure in failed.items()}
+    await store_thumbnails(session_factory, user_id, made, failed)
     results.made = set(made)
     return results
 
 
 async def store_thumbnails(
-    session_factory: SessionFactory, user_id: uuid.UUID, made: Mapping[uuid.UUID, MadeThumbnail]
+    session_factory: SessionFactory,
+    user_id: uuid.UUID,
+    made: Mapping[uuid.UUID, MadeThumbnail],
+    failed: Mapping[uuid.UUID, ThumbnailFailure] | None = None,
 ) -> None:
     """Store rendered thumbnails of ``user_id``'s assets in one transaction, under the library lock,
-    each owing its asset a re-clustering (its descriptor takes part). Idempotent."""
-    if made:
+    each owing its asset a re-clustering (its descriptor takes part), and the reasons of ``failed``'s
+    lasting failures (those files are not rendered again). Idempotent."""
+    unrenderable = {
+        asset_id: failure.reason for asset_id, failure in (failed or {}).items() if failure.lasting
+    }
+    if made or unrenderable:
         async with unit_of_work(session_factory) as session:
             await lock_user_library(session, user_id)  # the library lock order: stream lock, then rows
             await set_thumbnails(session, user_id, made)
+            await set_thumbnail_errors(session, user_id, unrenderable)
             await mark_clustering_owed(session, user_id, list(made))
 
 

@@ -63,7 +63,12 @@ async def assets_missing_thumbnails(
     (keyset paging: a file that cannot be rendered is passed over, not fetched again)."""
     statement = (
         select(Asset.id, Asset.file_path, Asset.file_path_bytes)
-        .where(Asset.user_id == user_id, Asset.thumbnail_sha256.is_(None), Asset.file_path.is_not(None))
+        .where(
+            Asset.user_id == user_id,
+            Asset.thumbnail_sha256.is_(None),
+            Asset.file_path.is_not(None),
+            Asset.thumbnail_error.is_(None),  # its content cannot be rendered: not tried again
+        )
         .order_by(Asset.id)
         .limit(limit)
     )

@@ -67,7 +67,7 @@ from catalog.importing.export_evidence import apply_stored_evidence
 from catalog.importing.file_reading import FileProblem, MetadataReader, ReadAsset
 from catalog.importing.outcomes import FileOutcome, Outcome, RecordCounts
 from catalog.importing.owed_work_repository import assets_missing_thumbnails, mark_clustering_owed
-from catalog.importing.thumbnail_pool import ThumbnailRenderer
+from catalog.importing.thumbnail_pool import ThumbnailFailure, ThumbnailRenderer
 from catalog.sessions.reclustering import ReclusterSummary
 from catalog.settings import AtelierSettings
 from catalog.thumbnails import MadeThumbnail
@@ -402,10 +402,11 @@ async def _collect_thumbnails(
     if progress is not None:
         progress(0, total, 0)
     waiting: dict[uuid.UUID, dict[uuid.UUID, MadeThumbnail]] = defaultdict(dict)
+    failures: dict[uuid.UUID, dict[uuid.UUID, ThumbnailFailure]] = defaultdict(dict)
 
     async def store(user_id: uuid.UUID) -> None:
         made = waiting.pop(user_id, {})
-        await owed_work.store_thumbnails(factory, user_id, made)
+        await owed_work.store_thumbnails(factory, user_id, made, failures.pop(user_id, {}))
         report.thumbnails_made += len(made)
         report.earlier_thumbnails_made += sum(asset_id not in batches.imported_files for asset_id in made)
 
@@ -417,10 +418,11 @@ async def _collect_thumbnails(
                     waiting[user_id][asset_id] = outcome
                     continue
                 failed += 1
+                failures[user_id][asset_id] = outcome
                 if asset_id in batches.imported_files:
                     imported = batches.imported_files[asset_id]
-                    imported.reason = f"thumbnail failed: {outcome}"
-                    report.thumbnail_problems.append(FileProblem(imported.path, outcome))
+                    imported.reason = f"thumbnail failed: {outcome.reason}"
+                    report.thumbnail_problems.append(FileProblem(imported.path, outcome.reason))
                 else:
                     report.earlier_thumbnails_failed += 1
             full = [user_id for user_id, made in waiting.items() if len(made) >= THUMBNAIL_STORE_BATCH]
@@ -431,7 +433,7 @@ async def _collect_thumbnails(
                 progress(done, total, failed)
             if stopping():
                 break
-    for user_id in list(waiting):
+    for user_id in {*waiting, *failures}:
         await store(user_id)
 
 

@@ -10,10 +10,10 @@ function runs in the worker), so the store keys are the same whichever path made
 
 Invariants:
 
-- Every source yields exactly one outcome: a :class:`~catalog.thumbnails.MadeThumbnail` or the
-  reason it could not be made (without the path prefix). Nothing one file does — a decoder crash
-  included — can cost another file its outcome: should a worker die, its chunk is rendered again in
-  this process (threads), as the inline path always did.
+- Every source yields exactly one outcome: a :class:`~catalog.thumbnails.MadeThumbnail` or a
+  :class:`ThumbnailFailure` (the reason without the path prefix, and whether it is lasting). Nothing
+  one file does — a decoder crash included — can cost another file its outcome: should a worker die,
+  its chunk is rendered again in this process (threads), as the inline path always did.
 - They ignore SIGINT (the importing process handles Ctrl-C and shuts the pool down) and end on their
   own once their parent is gone (a SIGKILLed import leaves no worker behind).
 - Small sets (under :data:`PROCESS_POOL_THRESHOLD`, or a single core) render in threads: a pool's
@@ -31,6 +31,7 @@ import uuid
 from collections.abc import AsyncGenerator, Mapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 from catalog.importing.file_reading import init_pool_worker
 from catalog.importing.pool_size import pool_workers
@@ -45,7 +46,17 @@ CHUNK_FILES = 32
 THREADS = 4
 """Threads of the in-process path (small sets, and chunks a dead worker left)."""
 
-Outcome = MadeThumbnail | str
+
+class ThumbnailFailure(NamedTuple):
+    """Why a thumbnail could not be made."""
+
+    reason: str
+    lasting: bool
+    """The file's content cannot be rendered (see :class:`~catalog.thumbnails.ThumbnailError`): the
+    caller records it so that the file is not decoded again."""
+
+
+Outcome = MadeThumbnail | ThumbnailFailure
 """A made thumbnail, or why it could not be made."""
 
 _worker_store: ThumbnailStore | None = None
@@ -57,9 +68,9 @@ def render_one(store: ThumbnailStore, size_px: int, path: Path) -> Outcome:
     try:
         return make_thumbnail(path, store, size_px=size_px)
     except ThumbnailError as error:
-        return _without_path(str(error), path)
+        return ThumbnailFailure(_without_path(str(error), path), error.lasting)
     except Exception as error:  # e.g. storing it failed (disk full): this file only
-        return f"thumbnail failed unexpectedly ({type(error).__name__}: {error})"
+        return ThumbnailFailure(f"thumbnail failed unexpectedly ({type(error).__name__}: {error})", False)
 
 
 def render_in_threads(

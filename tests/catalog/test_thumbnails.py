@@ -65,6 +65,7 @@ def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
 
     assert not thread.is_alive(), "rendering a FIFO blocked"
     assert isinstance(caught[0], ThumbnailError) and "not a regular file: FIFO" in str(caught[0])
+    assert not caught[0].lasting  # the path may hold the image again later
 
 
 def test_undecodable_pixel_data_is_a_thumbnail_error(tmp_path: Path) -> None:
@@ -73,8 +74,23 @@ def test_undecodable_pixel_data_is_a_thumbnail_error(tmp_path: Path) -> None:
     whole.save(source)
     source.write_bytes(source.read_bytes()[:60])  # header intact, pixel data cut
 
-    with pytest.raises(ThumbnailError, match="cannot render a thumbnail"):
+    with pytest.raises(ThumbnailError, match="cannot render a thumbnail") as caught:
         render_thumbnail(source)
+    assert caught.value.lasting  # the same bytes fail again: not worth another decode
+
+
+def test_a_file_that_cannot_be_opened_is_not_a_lasting_failure(tmp_path: Path) -> None:
+    with pytest.raises(ThumbnailError, match="cannot open the file") as caught:
+        render_thumbnail(tmp_path / "moved.png")
+    assert not caught.value.lasting
+
+
+def test_a_refused_declared_size_is_a_lasting_failure(tmp_path: Path) -> None:
+    source = tmp_path / "bomb.png"
+    source.write_bytes(bomb_png())
+    with pytest.raises(ThumbnailError, match="possible decompression bomb") as caught:
+        render_thumbnail(source)
+    assert caught.value.lasting
 
 
 def test_a_corrupt_pixel_stream_is_not_hidden_by_the_exif_guard(tmp_path: Path) -> None:
