@@ -40,6 +40,21 @@ TOOL_DISPLAY_NAMES: dict[str, str] = {
 }
 
 
+MAX_CONCEPT_CHARS = 60
+"""Longest concept a label shows. Key phrases are 1–5 words, but a "word" can be anything a prompt
+holds (a URL, a hash, a base64 blob, a 100-million-character run in a hostile file): a longer concept
+is cut at a word boundary, or within its one word, and ends with "…"."""
+
+
+def bounded_concept(phrase: str) -> str:
+    """``phrase`` as a label shows it: unchanged up to :data:`MAX_CONCEPT_CHARS`, else cut to fit."""
+    if len(phrase) <= MAX_CONCEPT_CHARS:
+        return phrase
+    head = phrase[: MAX_CONCEPT_CHARS - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space >= MAX_CONCEPT_CHARS // 3 else head).rstrip() + "…"
+
+
 def concept_of(
     prompts: Sequence[str | None], prompt_embeddings: Mapping[str, np.ndarray] | None = None
 ) -> str | None:
@@ -83,7 +98,7 @@ def concept_from_counts(
             score = sum(support[p] for p in members) * _specificity(representative)
         if score > best_score:
             best_score, best_phrase = score, representative
-    return best_phrase
+    return None if best_phrase is None else bounded_concept(best_phrase)
 
 
 def _decay(position: int) -> float:

@@ -12,7 +12,7 @@ import numpy as np
 from engine.analysis import Intent, SessionResult
 from engine.records import GenerationRecord, TimePrecision
 from engine.session_analysis import analyze_records
-from engine.sessions.labels import concept_of, format_duration
+from engine.sessions.labels import MAX_CONCEPT_CHARS, bounded_concept, concept_of, format_duration
 
 T0 = datetime(2026, 4, 1, 20, 0, tzinfo=UTC)
 EXPLORATION_PROMPTS = [
@@ -220,3 +220,17 @@ def test_durations_read_naturally() -> None:
     assert format_duration(timedelta(minutes=45)) == "45 min"
     assert format_duration(timedelta(minutes=130)) == "2 h 10 min"
     assert format_duration(timedelta(hours=3)) == "3 h"
+
+
+def test_a_concept_of_huge_words_is_cut_to_a_label_sized_phrase() -> None:
+    """A "word" can be a URL, a hash or a hostile million-character run: the label stays short."""
+    clock = Clock()
+    blob = "x" * 1_000_000
+    session = _only_session([clock.record(f"{blob}, oil painting", seed=seed) for seed in range(3)])
+    assert len(session.label) < 120 and "x" * (MAX_CONCEPT_CHARS - 1) + "…" in session.label.lower()
+    assert all(len(phase.label) < 120 for phase in session.phases)
+
+    sentence = " ".join(["supercalifragilisticexpialidocious"] * 5)  # five long words
+    assert bounded_concept(sentence) == "supercalifragilisticexpialidocious…"
+    assert bounded_concept("cyberpunk cityscape") == "cyberpunk cityscape"
+    assert len(bounded_concept("y" * 500)) == MAX_CONCEPT_CHARS
