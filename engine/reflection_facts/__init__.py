@@ -12,7 +12,7 @@ Build with :func:`build_session_facts` from :class:`FactAsset` (stream order), :
 and :class:`FactLineageEdge`. No I/O, no database; the same input gives equal facts.
 """
 
-from engine.reflection_facts.facts_json import FULL_DETAIL, FactsDetail, cut_text, facts_json
+from engine.reflection_facts.facts_json import FULL_DETAIL, FactsDetail, facts_json
 from engine.reflection_facts.inputs import FactAsset, FactLineageEdge, FactPhase
 from engine.reflection_facts.lineage_summary import LineageSummary
 from engine.reflection_facts.parameter_trajectories import (
@@ -44,6 +44,7 @@ from engine.reflection_facts.weighted_terms import (
     prompt_terms,
     reset_term_caches,
 )
+from engine.short_text import cut_text
 
 __all__ = [
     "DEFAULT_REPRESENTATIVE_COUNT",

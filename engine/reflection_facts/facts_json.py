@@ -43,13 +43,13 @@ from engine.reflection_facts.parameter_trajectories import (
 from engine.reflection_facts.prompt_evolution import NEW, PromptChange, PromptEvolution, PromptVersion
 from engine.reflection_facts.seed_facts import SeedFacts
 from engine.reflection_facts.weighted_terms import PromptTerm
+from engine.short_text import ELLIPSIS, cut_text
 
 if TYPE_CHECKING:
     from engine.reflection_facts.session_facts import PhaseFacts, SessionFacts
 
 PromptTexts = Literal["all", "phase_openers", "first"]
 Item = TypeVar("Item")
-ELLIPSIS = "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,16 +128,6 @@ def facts_json(facts: SessionFacts, detail: FactsDetail = FULL_DETAIL) -> dict[s
             for representative in facts.representatives
         ]
     return document
-
-
-def cut_text(text: str, max_chars: int | None) -> str:
-    """``text`` at most ``max_chars`` long, cut at a word boundary when possible and ending in ``…``."""
-    if max_chars is None or len(text) <= max_chars:
-        return text
-    head = text[: max(1, max_chars - 1)]
-    if " " in head.strip():
-        head = head[: head.rstrip().rfind(" ")]
-    return head.rstrip(" ,;") + ELLIPSIS
 
 
 def _session_json(facts: SessionFacts, detail: FactsDetail) -> dict[str, Any]:

@@ -25,6 +25,7 @@ import numpy as np
 
 from engine.analysis import Intent
 from engine.features.prompt_text import BOILERPLATE, key_phrases, prompt_token_weights
+from engine.short_text import cut_text
 
 TOOL_DISPLAY_NAMES: dict[str, str] = {
     "comfyui": "ComfyUI",
@@ -48,11 +49,7 @@ is cut at a word boundary, or within its one word, and ends with "…"."""
 
 def bounded_concept(phrase: str) -> str:
     """``phrase`` as a label shows it: unchanged up to :data:`MAX_CONCEPT_CHARS`, else cut to fit."""
-    if len(phrase) <= MAX_CONCEPT_CHARS:
-        return phrase
-    head = phrase[: MAX_CONCEPT_CHARS - 1]
-    space = head.rfind(" ")
-    return (head[:space] if space >= MAX_CONCEPT_CHARS // 3 else head).rstrip() + "…"
+    return cut_text(phrase, MAX_CONCEPT_CHARS)
 
 
 def concept_of(
