@@ -43,7 +43,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 PROMPT_EMBEDDING_DIMENSIONS = 384
@@ -109,6 +109,19 @@ class PromptEmbedding(Base):
     created_at: Mapped[datetime] = _created_at()
 
 
+class PromptText(Base):
+    """The full-text search vector of one distinct prompt (keyed by its SHA-256, shared like
+    :class:`PromptEmbedding`): filled by a trigger on ``assets`` when the first asset using the prompt
+    is inserted (migration 0012), never rewritten when assets are re-clustered."""
+
+    __tablename__ = "prompt_texts"
+    __table_args__ = (Index("ix_prompt_texts_document", "document", postgresql_using="gin"),)
+
+    prompt_sha256: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    document: Mapped[Any] = mapped_column(TSVECTOR)
+    """``to_tsvector('english', prompt)``."""
+
+
 class Asset(Base):
     __tablename__ = "assets"
     __table_args__ = (
@@ -169,11 +182,6 @@ class Asset(Base):
         ),
         # search (migration 0009): the user's prompts, and prompt full text for the lexical fallback
         Index("ix_assets_user_prompt", "user_id", "prompt_sha256"),
-        Index(
-            "ix_assets_prompt_fts",
-            text("to_tsvector('english'::regconfig, coalesce(prompt, ''))"),
-            postgresql_using="gin",
-        ),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()

@@ -33,7 +33,7 @@ from catalog.tasks import PROMPT_EMBEDDING_MODEL
 EF_SEARCH_MAX = 1000
 """pgvector's upper bound for ``hnsw.ef_search``."""
 TEXT_SEARCH_CONFIG = "english"
-"""Must match the expression of ``ix_assets_prompt_fts`` (migration 0009)."""
+"""Must match the configuration of ``prompt_texts.document`` (migration 0012's trigger)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,22 +87,11 @@ _MATCHING_WORDS = text(
     WITH q AS (
         -- every word of the text may match (OR), not all of them: ranking, not filtering
         SELECT replace(plainto_tsquery('{TEXT_SEARCH_CONFIG}', :text)::text, ' & ', ' | ')::tsquery AS query
-    ),
-    matched AS (
-        SELECT DISTINCT a.prompt_sha256 FROM assets a, q
-        WHERE a.user_id = :user_id AND a.prompt_sha256 IS NOT NULL
-          AND to_tsvector('{TEXT_SEARCH_CONFIG}', coalesce(a.prompt, '')) @@ q.query
-          AND (CAST(:exclude_session_id AS uuid) IS NULL
-               OR a.session_id IS DISTINCT FROM CAST(:exclude_session_id AS uuid))
     )
-    SELECT m.prompt_sha256, ts_rank(to_tsvector('{TEXT_SEARCH_CONFIG}', p.prompt), q.query) AS score
-    FROM matched m
-    CROSS JOIN q
-    CROSS JOIN LATERAL (
-        SELECT a.prompt FROM assets a
-        WHERE a.user_id = :user_id AND a.prompt_sha256 = m.prompt_sha256 LIMIT 1
-    ) p
-    ORDER BY score DESC, m.prompt_sha256
+    SELECT pt.prompt_sha256, ts_rank(pt.document, q.query) AS score
+    FROM prompt_texts pt, q
+    WHERE pt.document @@ q.query AND {_USES_PROMPT.replace("pe.prompt_sha256", "pt.prompt_sha256")}
+    ORDER BY score DESC, pt.prompt_sha256
     LIMIT :limit
     """
 ).bindparams(_BINDS[1])
@@ -156,8 +145,8 @@ async def prompts_matching_words(
 ) -> list[PromptScore]:
     """The user's ``limit`` prompts sharing most words with ``words`` (``ts_rank``), best first.
 
-    Ranks distinct prompts, not assets: ``to_tsvector`` runs once per matching prompt, however many
-    assets reuse it (the GIN index finds the matching assets without computing it).
+    Ranks distinct prompts, not assets: each prompt's search vector is stored once in ``prompt_texts``
+    (its GIN index finds the matching prompts), and a prompt counts when one of the user's assets uses it.
     """
     params = _common(user_id, exclude_session_id, limit) | {"text": words}
     return _scores(await db.execute(_MATCHING_WORDS, params))
