@@ -131,29 +131,18 @@ class Asset(Base):
         Index("ix_assets_user_content", "user_id", "content_sha256"),
         Index("ix_assets_user_job", "user_id", "job_id"),
         Index("ix_assets_user_file_name", "user_id", "file_name"),
-        Index(  # named-parent lookup (catalog.sessions.explicit_lineage.FILE_STEM_SQL; migration 0007)
-            "ix_assets_user_file_stem",
-            "user_id",
-            text(r"regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', '')"),
-        ),
+        Index("ix_assets_user_file_stem", "user_id", "file_stem"),  # named-parent lookup (0007, 0013)
         Index(
             "ix_assets_user_parent_job",
             "user_id",
             "parent_job_id",
             postgresql_where=text("parent_job_id IS NOT NULL"),
         ),
-        Index(  # images named before their parent arrives (explicit_lineage.REFERENCE_STEM_SQL; 0007)
+        Index(  # images named before their parent arrives (catalog.sessions.explicit_lineage; 0007, 0013)
             "ix_assets_user_reference_stem",
             "user_id",
-            text(
-                r"regexp_replace(regexp_replace(coalesce(source_image, extra ->> 'init_image_hash', "
-                r"extra ->> 'init_image', extra ->> 'init_image_sha256', extra ->> 'source_image_hash'), "
-                r"'^.*[/\\]', ''), '\.[^.]*$', '')"
-            ),
-            postgresql_where=text(
-                "coalesce(source_image, extra ->> 'init_image_hash', extra ->> 'init_image', "
-                "extra ->> 'init_image_sha256', extra ->> 'source_image_hash') IS NOT NULL"
-            ),
+            "reference_stem",
+            postgresql_where=text("reference_stem IS NOT NULL"),
         ),
         Index("ix_assets_phase", "phase_id"),
         Index(
@@ -211,6 +200,12 @@ class Asset(Base):
     job_id: Mapped[str | None] = mapped_column(String(200))
     parent_job_id: Mapped[str | None] = mapped_column(String(200))
     file_name: Mapped[str | None] = mapped_column(Text)
+    file_stem: Mapped[str | None] = mapped_column(Text)
+    """``file_name``'s base name without extension (``explicit_lineage.FILE_STEM_SQL``), set by a trigger
+    on insert and when the name changes (migration 0013): never written by the application."""
+    reference_stem: Mapped[str | None] = mapped_column(Text)
+    """The base name without extension of the first file the asset names (``explicit_lineage.
+    REFERENCE_STEM_SQL``; null when it names none), set by the same trigger."""
     workflow_hash: Mapped[str | None] = mapped_column(String(64))
     extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     file_path: Mapped[str | None] = mapped_column(Text)

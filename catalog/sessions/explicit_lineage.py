@@ -34,9 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, String, and_, any_, bindparam, literal_column, or_, select
+from sqlalchemy import ARRAY, String, any_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnClause
 
 from catalog.assets.span_rows import SPAN_ASSET_SELECT, SpanAsset, fetch_span_assets
 from catalog.importing.asset_rows import row_to_record
@@ -48,13 +47,14 @@ from engine.sessions.lineage import NAMED_CONFIDENCE, name_keys, named_parent_ki
 from engine.sessions.record_stream import INIT_IMAGE_KEYS
 
 FILE_STEM_SQL = r"regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', '')"
-"""The base name of ``assets.file_name`` without its extension (the expression of
-``ix_assets_user_file_stem``; queries must spell it exactly so for the index to be used)."""
+"""The base name of ``assets.file_name`` without its extension: what migration 0013's trigger stores in
+``assets.file_stem`` (indexed by ``ix_assets_user_file_stem``; a test keeps the two identical)."""
 REFERENCE_SQL = "coalesce(source_image, " + ", ".join(f"extra ->> '{key}'" for key in INIT_IMAGE_KEYS) + ")"
 """An asset's first named reference: its source image, else the first init-image key of ``extra``."""
 REFERENCE_STEM_SQL = FILE_STEM_SQL.replace("file_name", REFERENCE_SQL)
-""":data:`REFERENCE_SQL`'s base name without extension (``ix_assets_user_reference_stem``, partial on
-``REFERENCE_SQL IS NOT NULL``)."""
+""":data:`REFERENCE_SQL`'s base name without extension, what the trigger stores in
+``assets.reference_stem`` (null exactly when the asset names no file; ``ix_assets_user_reference_stem``
+is partial on it being set)."""
 
 _TEXT_ARRAY = ARRAY(String)
 
@@ -128,7 +128,7 @@ async def children_naming_span(
         statement = SPAN_ASSET_SELECT.where(
             Asset.user_id == user_id,
             Asset.created_at.is_(None),
-            or_(Asset.parent_job_id.is_not(None), literal_column(REFERENCE_SQL).is_not(None)),
+            or_(Asset.parent_job_id.is_not(None), Asset.reference_stem.is_not(None)),
             ~named_already,
         )
         return await fetch_span_assets(db, statement)
@@ -138,13 +138,9 @@ async def children_naming_span(
     keys.update(_stems(keys))  # a reference's stem may match
     timed = [asset.created_at for asset in span if asset.created_at is not None]
     key_array = bindparam("span_keys", sorted(keys), type_=_TEXT_ARRAY)
-    reference_stem: ColumnClause[str] = literal_column(REFERENCE_STEM_SQL, type_=String())
     statement = SPAN_ASSET_SELECT.where(
         Asset.user_id == user_id,
-        or_(
-            Asset.parent_job_id == any_(key_array),
-            and_(literal_column(REFERENCE_SQL).is_not(None), reference_stem == any_(key_array)),
-        ),
+        or_(Asset.parent_job_id == any_(key_array), Asset.reference_stem == any_(key_array)),
         ~named_already,
     )
     if timed:  # every timed asset between the span's first and last is in the span
@@ -178,14 +174,13 @@ async def _candidates(db: AsyncSession, user_id: uuid.UUID, keys: list[str]) -> 
     stems = sorted({name_keys(key)[-1] for key in keys if name_keys(key)})
     key_array = bindparam("named_keys", keys, type_=_TEXT_ARRAY)
     stem_array = bindparam("named_stems", stems, type_=_TEXT_ARRAY)
-    file_stem: ColumnClause[str] = literal_column(FILE_STEM_SQL, type_=String())
     statement = SPAN_ASSET_SELECT.where(
         Asset.user_id == user_id,
         or_(
             Asset.job_id == any_(key_array),
             Asset.record_id == any_(key_array),
             Asset.content_sha256 == any_(key_array),
-            file_stem == any_(stem_array),
+            Asset.file_stem == any_(stem_array),
         ),
     )
     return await fetch_span_assets(db, statement)

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from catalog.database import SessionFactory, unit_of_work
 from catalog.demo_library import write_demo_library
@@ -216,15 +216,79 @@ async def test_an_image_imported_before_the_parent_it_names_is_linked_when_the_p
     assert await _edges(session_factory, user_id) == edges
 
 
-def test_the_migration_indexes_the_expressions_the_queries_use() -> None:
-    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0007_named_parent_lookup.py"
-    spec = importlib.util.spec_from_file_location("migration_0007", path)
+def test_the_migration_stores_the_stems_of_the_expressions_the_lineage_defines() -> None:
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0013_stored_name_stems.py"
+    spec = importlib.util.spec_from_file_location("migration_0013", path)
     assert spec is not None and spec.loader is not None
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     assert migration._FILE_STEM_SQL == FILE_STEM_SQL
     assert migration._REFERENCE_SQL == REFERENCE_SQL
     assert migration._REFERENCE_STEM_SQL == REFERENCE_STEM_SQL
+
+
+async def test_the_stored_stems_are_the_expressions_values_on_insert_and_on_a_rename(
+    session_factory: SessionFactory,
+) -> None:
+    """The trigger stores exactly what the expressions give (paths either way, dots, no extension, no
+    reference); moving an asset to another session re-evaluates nothing, renaming it does."""
+    names = ["a/b\\c.final.png", "plain", ".hidden", "dir.v2/x", "x.png\nnext.png"]
+    references: list[tuple[str | None, dict[str, str]]] = [
+        ("input/mon_002.png", {}),
+        (None, {"init_image": "C:\\art\\src.jpeg"}),
+        (None, {"source_image_hash": "abc123"}),
+        (None, {}),
+        (None, {"unrelated": "x.png"}),
+    ]
+    async with unit_of_work(session_factory) as db:
+        user_id = await db.scalar(
+            text("INSERT INTO users (id, handle) VALUES (gen_random_uuid(), 'stems') RETURNING id")
+        )
+        for index, (name, (source, extra)) in enumerate(zip(names, references, strict=True)):
+            await db.execute(
+                text(
+                    "INSERT INTO assets (id, user_id, record_id, tool, file_name, source_image, extra) "
+                    "VALUES (gen_random_uuid(), :user_id, :record_id, 'comfyui', :name, :source, "
+                    "CAST(:extra AS jsonb))"
+                ),
+                {
+                    "user_id": user_id,
+                    "record_id": f"r{index}",
+                    "name": name,
+                    "source": source,
+                    "extra": json.dumps(extra),
+                },
+            )
+    check = text(
+        "SELECT count(*) FROM assets WHERE user_id = :user_id AND ("
+        f"file_stem IS DISTINCT FROM {FILE_STEM_SQL} OR reference_stem IS DISTINCT FROM {REFERENCE_STEM_SQL} "
+        f"OR (reference_stem IS NULL) <> ({REFERENCE_SQL} IS NULL))"
+    )
+    async with unit_of_work(session_factory) as db:
+        assert await db.scalar(check, {"user_id": user_id}) == 0
+        stems = dict(
+            (
+                await db.execute(
+                    text("SELECT record_id, file_stem FROM assets WHERE user_id = :u"), {"u": user_id}
+                )
+            ).all()
+        )
+        assert stems["r0"] == "c.final" and stems["r1"] == "plain" and stems["r3"] == "x"
+        await db.execute(
+            text(
+                "UPDATE assets SET file_name = 'renamed/z.webp', extra = CAST(:extra AS jsonb) "
+                "WHERE record_id = 'r3' AND user_id = :u"
+            ),
+            {"u": user_id, "extra": json.dumps({"init_image": "q.png"})},
+        )
+        assert await db.scalar(check, {"user_id": user_id}) == 0
+        renamed = (
+            await db.execute(
+                text("SELECT file_stem, reference_stem FROM assets WHERE record_id = 'r3' AND user_id = :u"),
+                {"u": user_id},
+            )
+        ).one()
+        assert tuple(renamed) == ("z", "q")
 
 
 async def test_untimed_images_naming_a_parent_are_linked_by_a_whole_library_reclustering(
