@@ -1,19 +1,24 @@
-"""What moving prompt full text off ``assets`` (migration 0012, ``prompt_texts``) changed, in one run.
+"""What taking expression indexes off ``assets`` changed (migrations 0012 and 0013), in one run.
 
-Two measurements, each against the former schema rebuilt in the same database and run alternately:
+Every index of ``assets`` gets an entry for each new row version, and a re-clustering rewrites every
+asset it moves (session and phase are indexed, so no update is HOT); an *expression* index evaluates
+its expression each time. Migration 0012 moved the prompt full text to ``prompt_texts`` (one vector per
+distinct prompt), 0013 stored the named-parent lookup's two stems in plain columns. Two measurements,
+each against the former schema rebuilt in the same database and run alternately:
 
 1. **A re-clustering's write.** The ``--files`` images of ``bench.import_library`` (what
    ``bench/import_bench.py`` imports) are imported through ``import_paths``; then, on fresh copies
    of that database (``CREATE DATABASE … TEMPLATE``), every asset's session and phase are rewritten in
-   one ``UPDATE`` (what a re-clustering of a new import writes), with the schema as it is and with the
-   former per-asset ``to_tsvector`` GIN index (``ix_assets_prompt_fts``) re-created.
+   one ``UPDATE`` (what a re-clustering of a new import writes), with the schema as it is, with the
+   former stem expression indexes (before 0013), and with those and the former per-asset
+   ``to_tsvector`` GIN index (before 0012).
 2. **The lexical search's candidates.** One artist's ``--assets`` assets over ``--prompts`` prompts and a
    neighbour sharing some of their words (inserted by SQL): :func:`catalog.search.candidates.
    prompts_matching_words` against the statement it replaced (which matched every asset row through the
    former index), both through SQLAlchemy, each call in its own transaction. Both must return the same
    prompts and scores.
 
-Run: ``python -m bench.prompt_text_bench``. Writes ``bench/out/prompt_text_bench.md``.
+Run: ``python -m bench.asset_indexes_bench``. Writes ``bench/out/asset_indexes_bench.md``.
 """
 
 from __future__ import annotations
@@ -40,13 +45,27 @@ from catalog.embedded_servers import EmbeddedServers
 from catalog.importing.service import ThumbnailMode, import_paths
 from catalog.migration_runner import upgrade_async
 from catalog.search.candidates import TEXT_SEARCH_CONFIG, PromptScore, prompts_matching_words
+from catalog.sessions.explicit_lineage import FILE_STEM_SQL, REFERENCE_SQL, REFERENCE_STEM_SQL
 from catalog.settings import AtelierSettings
 
-OUT = Path(__file__).resolve().parent / "out" / "prompt_text_bench.md"
+OUT = Path(__file__).resolve().parent / "out" / "asset_indexes_bench.md"
 FORMER_INDEX = (
     "CREATE INDEX ix_assets_prompt_fts ON assets "
     f"USING gin (to_tsvector('{TEXT_SEARCH_CONFIG}'::regconfig, coalesce(prompt, '')))"
 )
+FORMER_STEM_INDEXES = (
+    "DROP INDEX ix_assets_user_file_stem",
+    "DROP INDEX ix_assets_user_reference_stem",
+    f"CREATE INDEX ix_assets_user_file_stem ON assets (user_id, ({FILE_STEM_SQL}))",
+    f"CREATE INDEX ix_assets_user_reference_stem ON assets (user_id, ({REFERENCE_STEM_SQL})) "
+    f"WHERE {REFERENCE_SQL} IS NOT NULL",
+)
+"""Migration 0007's expression indexes, in place of 0013's column indexes."""
+SCHEMAS: dict[str, tuple[str, ...]] = {
+    "before 0012 and 0013 (per-asset full text, stem expressions)": (FORMER_INDEX, *FORMER_STEM_INDEXES),
+    "before 0013 (stem expressions)": FORMER_STEM_INDEXES,
+    "**now**": (),
+}
 REWRITE = "UPDATE assets SET session_id = NULL, phase_id = NULL"
 FORMER_CANDIDATES = f"""
     WITH q AS (
@@ -73,15 +92,15 @@ def _socket_dir(url: str) -> str:
     return url.split("host=", 1)[1].split("&", 1)[0]
 
 
-async def _rewrite_seconds(socket_dir: str, template: str, former_index: bool) -> float:
+async def _rewrite_seconds(socket_dir: str, template: str, schema: tuple[str, ...]) -> float:
     admin = await asyncpg.connect(host=socket_dir, user="postgres", database="postgres")
     try:
-        await admin.execute("DROP DATABASE IF EXISTS prompt_text_copy")
-        await admin.execute(f"CREATE DATABASE prompt_text_copy TEMPLATE {template}")
-        copy = await asyncpg.connect(host=socket_dir, user="postgres", database="prompt_text_copy")
+        await admin.execute("DROP DATABASE IF EXISTS asset_indexes_copy")
+        await admin.execute(f"CREATE DATABASE asset_indexes_copy TEMPLATE {template}")
+        copy = await asyncpg.connect(host=socket_dir, user="postgres", database="asset_indexes_copy")
         try:
-            if former_index:
-                await copy.execute(FORMER_INDEX)
+            for statement in schema:
+                await copy.execute(statement)
             await copy.execute("VACUUM ANALYZE assets")
             started = time.perf_counter()
             await copy.execute(REWRITE)
@@ -89,7 +108,7 @@ async def _rewrite_seconds(socket_dir: str, template: str, former_index: bool) -
         finally:
             await copy.close()
     finally:
-        await admin.execute("DROP DATABASE IF EXISTS prompt_text_copy")
+        await admin.execute("DROP DATABASE IF EXISTS asset_indexes_copy")
         await admin.close()
 
 
@@ -154,12 +173,12 @@ async def _timed(
 
 
 async def run(files: int, rounds: int, assets: int, prompts: int, repeats: int) -> str:
-    home = Path(tempfile.mkdtemp(prefix="atelier-prompt-text-bench-"))
+    home = Path(tempfile.mkdtemp(prefix="atelier-asset-indexes-bench-"))
     servers = EmbeddedServers(AtelierSettings(home=home, database_url=None, redis_url=None))
     urls = servers.start()
     try:
         socket_dir = _socket_dir(urls.database_url)
-        imported_url = await fresh_database(urls.database_url, "prompt_text_import")
+        imported_url = await fresh_database(urls.database_url, "asset_indexes_import")
         await upgrade_async(imported_url)
         settings = AtelierSettings(home=home, database_url=imported_url, redis_url=None)
         write_import_library(home / "library", files)
@@ -174,14 +193,14 @@ async def run(files: int, rounds: int, assets: int, prompts: int, repeats: int) 
             )
         finally:
             await engine.dispose()
-        rewrite: dict[bool, list[float]] = {False: [], True: []}
+        rewrite: dict[str, list[float]] = {name: [] for name in SCHEMAS}
         for _ in range(rounds):
-            for former in (True, False):
-                rewrite[former].append(await _rewrite_seconds(socket_dir, "prompt_text_import", former))
+            for name, schema in SCHEMAS.items():
+                rewrite[name].append(await _rewrite_seconds(socket_dir, "asset_indexes_import", schema))
 
-        search_url = await fresh_database(urls.database_url, "prompt_text_search")
+        search_url = await fresh_database(urls.database_url, "asset_indexes_search")
         await upgrade_async(search_url)
-        connection = await asyncpg.connect(host=socket_dir, user="postgres", database="prompt_text_search")
+        connection = await asyncpg.connect(host=socket_dir, user="postgres", database="asset_indexes_search")
         search_engine = create_database_engine(search_url, pool_size=2)
         try:
             artist = await _search_library(connection, assets, prompts)
@@ -201,9 +220,9 @@ async def run(files: int, rounds: int, assets: int, prompts: int, repeats: int) 
         shutil.rmtree(home, ignore_errors=True)
 
     stored = report.imported + report.records_imported
-    former_rewrite, rewrite_now = statistics.median(rewrite[True]), statistics.median(rewrite[False])
+    first_rewrite = statistics.median(next(iter(rewrite.values())))
     lines = [
-        "# Prompt full text off `assets` (migration 0012)",
+        "# Expression indexes off `assets` (migrations 0012, 0013)",
         "",
         f"Python {platform.python_version()}, {platform.machine()}; medians, both schemas in one run.",
         "",
@@ -212,12 +231,12 @@ async def run(files: int, rounds: int, assets: int, prompts: int, repeats: int) 
         "",
         "| schema | median | all rounds | ratio |",
         "|---|---:|---:|---:|",
-        f"| with the former `ix_assets_prompt_fts` | {former_rewrite * 1000:.0f} ms | "
-        + ", ".join(f"{s * 1000:.0f}" for s in rewrite[True])
-        + " | 1.00 |",
-        f"| **now** (`prompt_texts`) | **{rewrite_now * 1000:.0f} ms** | "
-        + ", ".join(f"{s * 1000:.0f}" for s in rewrite[False])
-        + f" | **{rewrite_now / former_rewrite:.2f}** |",
+        *(
+            f"| {name} | {statistics.median(times) * 1000:.0f} ms | "
+            + ", ".join(f"{seconds * 1000:.0f}" for seconds in times)
+            + f" | {statistics.median(times) / first_rewrite:.2f} |"
+            for name, times in rewrite.items()
+        ),
         "",
         f"Lexical candidates: one artist's {assets:,} assets over {prompts:,} prompts and a neighbour's "
         f"{assets // 4:,} ({distinct:,} distinct prompts in `prompt_texts`); median of {repeats}; the same "
