@@ -45,7 +45,7 @@ from catalog.embedded_servers import EmbeddedServers
 from catalog.importing.service import ThumbnailMode, import_paths
 from catalog.migration_runner import upgrade_async
 from catalog.search.candidates import TEXT_SEARCH_CONFIG, PromptScore, prompts_matching_words
-from catalog.sessions.explicit_lineage import FILE_STEM_SQL, REFERENCE_SQL, REFERENCE_STEM_SQL
+from catalog.sessions.explicit_lineage import REFERENCE_SQL
 from catalog.settings import AtelierSettings
 
 OUT = Path(__file__).resolve().parent / "out" / "asset_indexes_bench.md"
@@ -53,11 +53,14 @@ FORMER_INDEX = (
     "CREATE INDEX ix_assets_prompt_fts ON assets "
     f"USING gin (to_tsvector('{TEXT_SEARCH_CONFIG}'::regconfig, coalesce(prompt, '')))"
 )
+FORMER_FILE_STEM_SQL = r"regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', '')"
+"""Migration 0007's indexed stem expression."""
 FORMER_STEM_INDEXES = (
     "DROP INDEX ix_assets_user_file_stem",
     "DROP INDEX ix_assets_user_reference_stem",
-    f"CREATE INDEX ix_assets_user_file_stem ON assets (user_id, ({FILE_STEM_SQL}))",
-    f"CREATE INDEX ix_assets_user_reference_stem ON assets (user_id, ({REFERENCE_STEM_SQL})) "
+    f"CREATE INDEX ix_assets_user_file_stem ON assets (user_id, ({FORMER_FILE_STEM_SQL}))",
+    "CREATE INDEX ix_assets_user_reference_stem ON assets "
+    f"(user_id, ({FORMER_FILE_STEM_SQL.replace('file_name', REFERENCE_SQL)})) "
     f"WHERE {REFERENCE_SQL} IS NOT NULL",
 )
 """Migration 0007's expression indexes, in place of 0013's column indexes."""

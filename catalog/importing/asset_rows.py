@@ -77,6 +77,15 @@ TEXT_COLUMN_LENGTHS: dict[str, int] = {
     if isinstance(column.type, String) and column.type.length is not None
 }
 """``varchar(n)`` limits of the ``assets`` columns (from the model, so they cannot drift)."""
+MAX_INDEXED_NAME_CHARS = 600
+"""Longest ``file_name`` and ``source_image`` kept. Both reach b-tree indexes (the stream order, the
+named-parent stems), whose entries hold at most 2,704 bytes: a 10,000-character name in a crafted log
+made the whole import fail. 600 characters are at most 2,400 bytes of UTF-8; real names are far shorter
+(a POSIX file name is at most 255 bytes)."""
+INDEXED_TEXT_LENGTHS: dict[str, int] = {
+    "file_name": MAX_INDEXED_NAME_CHARS,
+    "source_image": MAX_INDEXED_NAME_CHARS,
+}
 
 _MAX_DEPTH = 40
 
@@ -117,7 +126,7 @@ def row_problem(row: dict[str, Any]) -> str | None:
 
 def _fit_text_columns(row: dict[str, Any]) -> list[str]:
     notes: list[str] = []
-    for column, limit in TEXT_COLUMN_LENGTHS.items():
+    for column, limit in (TEXT_COLUMN_LENGTHS | INDEXED_TEXT_LENGTHS).items():
         value = row.get(column)
         if column != "record_id" and isinstance(value, str) and len(value) > limit:
             row[column] = value[:limit]

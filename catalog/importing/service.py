@@ -553,15 +553,16 @@ async def _store_rows(
 
 
 def _is_data_error(error: BaseException) -> bool:
-    """A refusal of the data itself (SQLSTATE class 22 or 23, or a value the driver cannot encode —
-    text that is not UTF-8, an integer out of its column's range), as opposed to a lost connection
-    or a server problem, which must abort the import."""
+    """A refusal of the data itself (SQLSTATE class 22 or 23; class 54, a limit one value exceeded, such
+    as an index entry too large; or a value the driver cannot encode — text that is not UTF-8, an
+    integer out of its column's range), as opposed to a lost connection or a server problem, which must
+    abort the import."""
     if isinstance(error, UnicodeError | OverflowError):
         return True
     cause = error.orig if isinstance(error, DBAPIError) else error
     state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
     if isinstance(cause, asyncpg.PostgresError) or state:
-        return str(state or "")[:2] in ("22", "23")
+        return str(state or "")[:2] in ("22", "23", "54")
     return isinstance(cause, asyncpg.DataError | UnicodeError | OverflowError)
 
 

@@ -46,9 +46,10 @@ from engine.records import GenerationRecord
 from engine.sessions.lineage import NAMED_CONFIDENCE, name_keys, named_parent_kind, named_references
 from engine.sessions.record_stream import INIT_IMAGE_KEYS
 
-FILE_STEM_SQL = r"regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', '')"
-"""The base name of ``assets.file_name`` without its extension: what migration 0013's trigger stores in
-``assets.file_stem`` (indexed by ``ix_assets_user_file_stem``; a test keeps the two identical)."""
+FILE_STEM_SQL = r"left(regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', ''), 600)"
+"""The base name of ``assets.file_name`` without its extension, at most 600 characters (a b-tree entry
+holds at most 2,704 bytes; a longer name cannot be a real file's): what migration 0013's trigger stores
+in ``assets.file_stem`` (indexed by ``ix_assets_user_file_stem``; a test keeps the two identical)."""
 REFERENCE_SQL = "coalesce(source_image, " + ", ".join(f"extra ->> '{key}'" for key in INIT_IMAGE_KEYS) + ")"
 """An asset's first named reference: its source image, else the first init-image key of ``extra``."""
 REFERENCE_STEM_SQL = FILE_STEM_SQL.replace("file_name", REFERENCE_SQL)

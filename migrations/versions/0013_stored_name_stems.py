@@ -27,12 +27,16 @@ down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_FILE_STEM_SQL = r"regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', '')"
+_FILE_STEM_SQL = r"left(regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', ''), 600)"
+"""0007's stem, at most 600 characters: a b-tree entry holds at most 2,704 bytes, and a reference in
+``extra`` is never cut (a longer stem cannot name a real file, whose name is at most 255 bytes)."""
 _REFERENCE_SQL = (
     "coalesce(source_image, extra ->> 'init_image_hash', extra ->> 'init_image', "
     "extra ->> 'init_image_sha256', extra ->> 'source_image_hash')"
 )
 _REFERENCE_STEM_SQL = _FILE_STEM_SQL.replace("file_name", _REFERENCE_SQL)
+_FORMER_FILE_STEM_SQL = r"regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', '')"
+_FORMER_REFERENCE_STEM_SQL = _FORMER_FILE_STEM_SQL.replace("file_name", _REFERENCE_SQL)
 _COLUMNS = ("file_name", "source_image", "extra")
 
 
@@ -74,11 +78,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_assets_user_reference_stem", table_name="assets")
     op.drop_index("ix_assets_user_file_stem", table_name="assets")
-    op.create_index("ix_assets_user_file_stem", "assets", [sa.text("user_id"), sa.text(_FILE_STEM_SQL)])
+    op.create_index(
+        "ix_assets_user_file_stem", "assets", [sa.text("user_id"), sa.text(_FORMER_FILE_STEM_SQL)]
+    )
     op.create_index(
         "ix_assets_user_reference_stem",
         "assets",
-        [sa.text("user_id"), sa.text(_REFERENCE_STEM_SQL)],
+        [sa.text("user_id"), sa.text(_FORMER_REFERENCE_STEM_SQL)],
         postgresql_where=sa.text(f"{_REFERENCE_SQL} IS NOT NULL"),
     )
     op.execute("DROP TRIGGER tr_assets_name_stems ON assets")

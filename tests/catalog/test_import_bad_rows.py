@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import string
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import select
 
 from catalog.database import SessionFactory
 from catalog.importing.known_files_repository import known_file_sizes
 from catalog.importing.owed_work_repository import assets_missing_thumbnails
-from catalog.importing.service import ThumbnailMode, import_paths
+from catalog.importing.service import ThumbnailMode, _is_data_error, import_paths
 from catalog.models import Asset
 from catalog.settings import AtelierSettings
 from tests.hostile_files import comfyui_png
@@ -131,3 +134,65 @@ async def test_a_file_whose_name_is_not_utf8_is_imported_and_found_again_by_its_
         str(folder / name): (folder / name).stat().st_size,
         str(folder / "caf\ufffd.png"): (folder / "caf\ufffd.png").stat().st_size,
     }
+
+
+async def test_names_too_long_for_an_index_are_cut_and_the_import_goes_on(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """A crafted log's 10,000-character file name or reference (random, so PostgreSQL cannot compress
+    it into a b-tree entry) failed the whole import ("index row requires 10048 bytes"). Names are cut
+    to 600 characters and noted like any other overlong value; a reference in ``extra`` is kept whole
+    and only its stored stem is cut."""
+    rng = random.Random(7)
+
+    def noise(length: int) -> str:
+        return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(length))
+
+    long_name, long_source, long_init = noise(10_000) + ".png", noise(10_000) + ".png", noise(10_000)
+    lines: list[dict[str, object]] = [
+        {"id": "name", "file_name": long_name},
+        {"id": "source", "source_image": long_source},
+        {"id": "init", "extra": {"init_image": long_init}},
+        {"id": "plain", "file_name": "ok.png"},
+    ]
+    log = _jsonl(
+        tmp_path / "long.jsonl",
+        [
+            json.dumps({"tool": "comfyui", "created_at": f"2026-01-01T10:0{i}:00Z", "prompt": "fox", **line})
+            for i, line in enumerate(lines)
+        ],
+    )
+
+    report = await import_paths(session_factory, settings, user_handle="ada", paths=[log])
+
+    assert (report.records_imported, report.problems) == (4, [])
+    async with session_factory() as session:
+        rows = await session.execute(
+            select(
+                Asset.record_id,
+                Asset.file_name,
+                Asset.source_image,
+                Asset.file_stem,
+                Asset.reference_stem,
+                Asset.extra,
+            )
+        )
+        by_id = {row.record_id: row for row in rows}
+    assert by_id["name"].file_name == long_name[:600] and by_id["name"].file_stem == long_name[:600]
+    assert by_id["name"].extra["metadata_errors"] == [
+        "file_name was 10004 characters long; kept the first 600"
+    ]
+    assert (
+        by_id["source"].source_image == long_source[:600]
+        and by_id["source"].reference_stem == long_source[:600]
+    )
+    assert by_id["init"].extra["init_image"] == long_init and by_id["init"].reference_stem == long_init[:600]
+    assert by_id["plain"].file_stem == "ok"
+
+
+def test_an_index_entry_too_large_refuses_the_row_not_the_import() -> None:
+    """SQLSTATE class 54 (a limit one value exceeded) is the data's fault: the batch is stored row by row
+    and only that row is refused, like a value of the wrong type."""
+    too_large = asyncpg.exceptions.ProgramLimitExceededError("index row requires 10048 bytes")
+    assert too_large.sqlstate == "54000" and _is_data_error(too_large)
+    assert not _is_data_error(asyncpg.exceptions.ConnectionDoesNotExistError("connection lost"))
