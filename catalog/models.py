@@ -119,7 +119,8 @@ class PromptText(Base):
 
     prompt_sha256: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     document: Mapped[Any] = mapped_column(TSVECTOR)
-    """``to_tsvector('english', prompt)``."""
+    """``to_tsvector('english', …)`` of the prompt's first 100,000 characters (a ``tsvector`` holds at
+    most 1 MB; migration 0012)."""
 
 
 class Asset(Base):

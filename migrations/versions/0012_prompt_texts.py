@@ -24,11 +24,16 @@ down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_NEW_PROMPTS = """
+_SEARCHED_CHARS = 100_000
+"""Characters of a prompt that are searched. A ``tsvector`` holds at most 1 MB, and ``to_tsvector`` of a
+crafted multi-megabyte prompt of distinct words fails; 100,000 characters give at most ~0.4 MB, and no
+real prompt is near (tools cap theirs at a few thousand tokens)."""
+_DOCUMENT = f"to_tsvector('english'::regconfig, left({{prompt}}, {_SEARCHED_CHARS}))"
+_NEW_PROMPTS = f"""
     INSERT INTO prompt_texts (prompt_sha256, document)
-    SELECT first.prompt_sha256, to_tsvector('english'::regconfig, first.prompt)
+    SELECT first.prompt_sha256, {_DOCUMENT.format(prompt="first.prompt")}
     FROM (
-        SELECT DISTINCT ON (prompt_sha256) prompt_sha256, prompt FROM {source}
+        SELECT DISTINCT ON (prompt_sha256) prompt_sha256, prompt FROM {{source}}
         WHERE prompt_sha256 IS NOT NULL AND prompt IS NOT NULL
         ORDER BY prompt_sha256
     ) AS first
@@ -61,11 +66,11 @@ def upgrade() -> None:
     # columns, so a re-clustering's UPDATE of session and phase never runs it: a statement-level
     # trigger with a transition table cannot name columns, and would scan every updated row.
     op.execute(
-        """
+        f"""
         CREATE FUNCTION atelier_changed_prompt_text() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             INSERT INTO prompt_texts (prompt_sha256, document)
-            VALUES (NEW.prompt_sha256, to_tsvector('english'::regconfig, NEW.prompt))
+            VALUES (NEW.prompt_sha256, {_DOCUMENT.format(prompt="NEW.prompt")})
             ON CONFLICT (prompt_sha256) DO NOTHING;
             RETURN NULL;
         END

@@ -3,13 +3,18 @@ inserted, by any statement, and never rewritten when assets are re-clustered."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
+import string
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing.service import import_paths
+from catalog.models import Asset
+from catalog.search.candidates import prompts_matching_words
 from catalog.settings import AtelierSettings
 
 
@@ -64,3 +69,22 @@ async def test_each_distinct_prompt_gets_one_vector_and_keeps_it(
     after = await _texts(session_factory)
     assert set(after) == {fox, castle, "koi", "lone heron"}
     assert after[fox] == texts[fox] and after[castle] == texts[castle]  # not rewritten
+
+
+async def test_a_prompt_too_long_for_a_search_vector_is_kept_and_searched_by_its_start(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """A crafted 2.7 MB prompt of distinct words made a vector over PostgreSQL's 1 MB limit, and its
+    record was refused; only the first 100,000 characters are searched now."""
+    rng = random.Random(5)
+    words = ["".join(rng.choice(string.ascii_lowercase) for _ in range(8)) for _ in range(300_000)]
+    huge = "lighthouse " + " ".join(words)
+    report = await import_paths(
+        session_factory, settings, user_handle="ada", paths=[_log(tmp_path / "huge.jsonl", [huge, "fox"], 0)]
+    )
+    assert (report.records_imported, report.problems) == (2, [])
+    async with session_factory() as session:
+        user_id = await session.scalar(select(Asset.user_id).where(Asset.record_id == "r0"))
+        assert user_id is not None
+        found = await prompts_matching_words(session, user_id, "lighthouse", limit=5)
+    assert [hit.prompt_sha256 for hit in found] == [hashlib.sha256(huge.encode()).digest()]
