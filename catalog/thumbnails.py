@@ -53,6 +53,10 @@ class ThumbnailError(ValueError):
         self.lasting = lasting
         """The file's content cannot be rendered: the same bytes would fail again (see the module)."""
 
+    def __reduce__(self) -> tuple[type[ThumbnailError], tuple[str], dict[str, bool]]:
+        # raised in a pool worker, it crosses to the parent pickled: keep ``lasting`` on the way
+        return type(self), (str(self),), {"lasting": self.lasting}
+
 
 VISUAL_MODEL = "atelier-descriptor-160"
 """``assets.visual_model`` of the built-in descriptor (``engine.features.visual_descriptor``)."""

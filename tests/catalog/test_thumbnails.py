@@ -5,6 +5,7 @@ FIFO; a broken EXIF block costs only the orientation."""
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 from pathlib import Path
 
@@ -77,6 +78,12 @@ def test_undecodable_pixel_data_is_a_thumbnail_error(tmp_path: Path) -> None:
     with pytest.raises(ThumbnailError, match="cannot render a thumbnail") as caught:
         render_thumbnail(source)
     assert caught.value.lasting  # the same bytes fail again: not worth another decode
+
+
+def test_a_thumbnail_error_keeps_whether_it_lasts_across_processes() -> None:
+    for lasting in (True, False):
+        copy = pickle.loads(pickle.dumps(ThumbnailError("x.png: broken", lasting=lasting)))
+        assert isinstance(copy, ThumbnailError) and str(copy) == "x.png: broken" and copy.lasting is lasting
 
 
 def test_a_file_that_cannot_be_opened_is_not_a_lasting_failure(tmp_path: Path) -> None:
