@@ -85,7 +85,10 @@ async def test_an_import_killed_after_committing_is_completed_by_the_next_import
 
     assert process.returncode in (-stop_signal, 128 + stop_signal), stderr.read_text()[-2000:]
     left = await _orphans(session_factory)
-    assert left["owed"] > 0 and left["without_session"] > 0  # killed mid-way, not after the end
+    # Killed mid-way, not after the end: while files were stored (assets without a session yet) or,
+    # on a loaded machine where the import outran this loop's polling, while thumbnails were made
+    # (assets without a thumbnail, those with one owing the re-clustering with their descriptors).
+    assert left["owed"] > 0 and left["without_session"] + left["without_thumbnail"] > 0, left
     assert left["owed"] >= left["without_session"]  # nothing committed without its mark
 
     again = await run_atelier(settings, "import", str(folder), "--json")
