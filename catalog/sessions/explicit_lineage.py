@@ -34,30 +34,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, String, any_, bindparam, or_, select
+from sqlalchemy import any_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.assets.span_rows import SPAN_ASSET_SELECT, SpanAsset, fetch_span_assets
-from catalog.importing.asset_rows import row_to_record
+from catalog.importing.asset_rows import MAX_INDEXED_NAME_CHARS, row_to_record
 from catalog.models import Asset
 from catalog.models import LineageEdge as LineageEdgeRow
+from catalog.sql_types import TEXT_ARRAY
 from engine.analysis import LineageEdge
 from engine.records import GenerationRecord
 from engine.sessions.lineage import NAMED_CONFIDENCE, name_keys, named_parent_kind, named_references
 from engine.sessions.record_stream import INIT_IMAGE_KEYS
 
-FILE_STEM_SQL = r"left(regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', ''), 600)"
-"""The base name of ``assets.file_name`` without its extension, at most 600 characters (a b-tree entry
-holds at most 2,704 bytes; a longer name cannot be a real file's): what migration 0013's trigger stores
-in ``assets.file_stem`` (indexed by ``ix_assets_user_file_stem``; a test keeps the two identical)."""
+FILE_STEM_SQL = (
+    r"left(regexp_replace(regexp_replace(file_name, '^.*[/\\]', ''), '\.[^.]*$', ''), "
+    f"{MAX_INDEXED_NAME_CHARS})"
+)
+"""The base name of ``assets.file_name`` without its extension, at most as long as a name the import
+keeps (a b-tree entry holds at most 2,704 bytes, and a reference in ``extra`` is not cut): what migration
+0013's trigger stores in ``assets.file_stem`` (indexed by ``ix_assets_user_file_stem``; a test keeps the
+two identical)."""
 REFERENCE_SQL = "coalesce(source_image, " + ", ".join(f"extra ->> '{key}'" for key in INIT_IMAGE_KEYS) + ")"
 """An asset's first named reference: its source image, else the first init-image key of ``extra``."""
 REFERENCE_STEM_SQL = FILE_STEM_SQL.replace("file_name", REFERENCE_SQL)
 """:data:`REFERENCE_SQL`'s base name without extension, what the trigger stores in
 ``assets.reference_stem`` (null exactly when the asset names no file; ``ix_assets_user_reference_stem``
 is partial on it being set)."""
-
-_TEXT_ARRAY = ARRAY(String)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +141,7 @@ async def children_naming_span(
         keys.update(_asset_keys(asset))
     keys.update(_stems(keys))  # a reference's stem may match
     timed = [asset.created_at for asset in span if asset.created_at is not None]
-    key_array = bindparam("span_keys", sorted(keys), type_=_TEXT_ARRAY)
+    key_array = bindparam("span_keys", sorted(keys), type_=TEXT_ARRAY)
     statement = SPAN_ASSET_SELECT.where(
         Asset.user_id == user_id,
         or_(Asset.parent_job_id == any_(key_array), Asset.reference_stem == any_(key_array)),
@@ -173,8 +176,8 @@ def _names_a_parent(asset: SpanAsset) -> bool:
 async def _candidates(db: AsyncSession, user_id: uuid.UUID, keys: list[str]) -> list[SpanAsset]:
     """The user's assets any of ``keys`` may name (a superset: the caller checks each key exactly)."""
     stems = sorted({name_keys(key)[-1] for key in keys if name_keys(key)})
-    key_array = bindparam("named_keys", keys, type_=_TEXT_ARRAY)
-    stem_array = bindparam("named_stems", stems, type_=_TEXT_ARRAY)
+    key_array = bindparam("named_keys", keys, type_=TEXT_ARRAY)
+    stem_array = bindparam("named_stems", stems, type_=TEXT_ARRAY)
     statement = SPAN_ASSET_SELECT.where(
         Asset.user_id == user_id,
         or_(
