@@ -82,10 +82,12 @@ MAX_INDEXED_NAME_CHARS = 600
 named-parent stems), whose entries hold at most 2,704 bytes: a 10,000-character name in a crafted log
 made the whole import fail. 600 characters are at most 2,400 bytes of UTF-8; real names are far shorter
 (a POSIX file name is at most 255 bytes)."""
-INDEXED_TEXT_LENGTHS: dict[str, int] = {
+_KEPT_TEXT_LENGTHS: dict[str, int] = TEXT_COLUMN_LENGTHS | {
     "file_name": MAX_INDEXED_NAME_CHARS,
     "source_image": MAX_INDEXED_NAME_CHARS,
 }
+"""Longest text kept per column: the ``varchar`` limits and the indexed names' (computed once: a record
+is fitted per call)."""
 
 _MAX_DEPTH = 40
 
@@ -126,7 +128,7 @@ def row_problem(row: dict[str, Any]) -> str | None:
 
 def _fit_text_columns(row: dict[str, Any]) -> list[str]:
     notes: list[str] = []
-    for column, limit in (TEXT_COLUMN_LENGTHS | INDEXED_TEXT_LENGTHS).items():
+    for column, limit in _KEPT_TEXT_LENGTHS.items():
         value = row.get(column)
         if column != "record_id" and isinstance(value, str) and len(value) > limit:
             row[column] = value[:limit]

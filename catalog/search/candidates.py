@@ -48,20 +48,25 @@ _BINDS = (
     bindparam("exclude_session_id", type_=UUID(as_uuid=True)),
 )
 
-_USES_PROMPT = """
+
+def _uses_prompt(prompt_sha256: str) -> str:
+    """SQL: the viewer (``:user_id``) has an asset, outside ``:exclude_session_id`` if set, whose prompt
+    is the one ``prompt_sha256`` (a column of the outer query) names."""
+    return f"""
     EXISTS (
         SELECT 1 FROM assets a
-        WHERE a.user_id = :user_id AND a.prompt_sha256 = pe.prompt_sha256
+        WHERE a.user_id = :user_id AND a.prompt_sha256 = {prompt_sha256}
           AND (CAST(:exclude_session_id AS uuid) IS NULL
                OR a.session_id IS DISTINCT FROM CAST(:exclude_session_id AS uuid))
     )
 """
 
+
 NEAREST_BY_INDEX = text(
     f"""
     SELECT pe.prompt_sha256, 1 - (pe.embedding <=> :query) AS score
     FROM prompt_embeddings pe
-    WHERE pe.model = :model AND {_USES_PROMPT}
+    WHERE pe.model = :model AND {_uses_prompt("pe.prompt_sha256")}
     ORDER BY pe.embedding <=> :query
     LIMIT :limit
     """
@@ -90,7 +95,7 @@ _MATCHING_WORDS = text(
     )
     SELECT pt.prompt_sha256, ts_rank(pt.document, q.query) AS score
     FROM prompt_texts pt, q
-    WHERE pt.document @@ q.query AND {_USES_PROMPT.replace("pe.prompt_sha256", "pt.prompt_sha256")}
+    WHERE pt.document @@ q.query AND {_uses_prompt("pt.prompt_sha256")}
     ORDER BY score DESC, pt.prompt_sha256
     LIMIT :limit
     """
