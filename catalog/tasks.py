@@ -158,7 +158,7 @@ async def _make_store_and_recluster(
                 made[asset_id] = make_thumbnail(path, store, size_px=settings.thumbnail_size_px)
             except ThumbnailError as error:
                 if error.lasting:
-                    unrenderable[asset_id] = str(error).removeprefix(f"{path}: ")
+                    unrenderable[asset_id] = error.reason
         return made
 
     made = await asyncio.to_thread(render_all)

@@ -27,6 +27,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -48,14 +49,23 @@ warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 class ThumbnailError(ValueError):
-    def __init__(self, message: str, *, lasting: bool = False) -> None:
-        super().__init__(message)
+    """Why a thumbnail cannot be made; its text is ``"<source>: <reason>"`` when the file is known."""
+
+    def __init__(self, reason: str, *, lasting: bool = False, source: Path | None = None) -> None:
+        super().__init__(reason if source is None else f"{source}: {reason}")
+        self.reason = reason
+        """Why, without the file's path (what a report beside the path shows)."""
         self.lasting = lasting
         """The file's content cannot be rendered: the same bytes would fail again (see the module)."""
+        self.source = source
 
-    def __reduce__(self) -> tuple[type[ThumbnailError], tuple[str], dict[str, bool]]:
-        # raised in a pool worker, it crosses to the parent pickled: keep ``lasting`` on the way
-        return type(self), (str(self),), {"lasting": self.lasting}
+    def __reduce__(self) -> tuple[Any, tuple[str, bool, Path | None]]:
+        # raised in a pool worker, it crosses to the parent pickled: keep every field on the way
+        return _thumbnail_error, (self.reason, self.lasting, self.source)
+
+
+def _thumbnail_error(reason: str, lasting: bool, source: Path | None) -> ThumbnailError:
+    return ThumbnailError(reason, lasting=lasting, source=source)
 
 
 VISUAL_MODEL = "atelier-descriptor-160"
@@ -76,9 +86,9 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
     try:
         handle = open_regular_file(source)
     except NotARegularFile as error:  # a FIFO where the image was: not the content's fault
-        raise ThumbnailError(f"{source}: {error}") from error
+        raise ThumbnailError(str(error), source=source) from error
     except OSError as error:  # moved, unreadable: the file may be back later
-        raise ThumbnailError(f"{source}: cannot open the file ({_describe(error)})") from error
+        raise ThumbnailError(f"cannot open the file ({_describe(error)})", source=source) from error
     try:
         with handle, Image.open(handle) as opened:
             _check_declared_size(opened.size)
@@ -92,10 +102,10 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
             buffer = io.BytesIO()
             image.save(buffer, format="WEBP", quality=80, method=4)
     except ThumbnailError as error:
-        raise ThumbnailError(f"{source}: {error}", lasting=error.lasting) from error
+        raise ThumbnailError(error.reason, lasting=error.lasting, source=source) from error
     except Exception as error:  # any decoder failure is this file's problem only
         raise ThumbnailError(
-            f"{source}: cannot render a thumbnail ({_describe(error)})", lasting=_lasting(error)
+            f"cannot render a thumbnail ({_describe(error)})", lasting=_lasting(error), source=source
         ) from error
     return buffer.getvalue(), descriptor
 

@@ -68,7 +68,7 @@ def render_one(store: ThumbnailStore, size_px: int, path: Path) -> Outcome:
     try:
         return make_thumbnail(path, store, size_px=size_px)
     except ThumbnailError as error:
-        return ThumbnailFailure(_without_path(str(error), path), error.lasting)
+        return ThumbnailFailure(error.reason, error.lasting)
     except Exception as error:  # e.g. storing it failed (disk full): this file only
         return ThumbnailFailure(f"thumbnail failed unexpectedly ({type(error).__name__}: {error})", False)
 
@@ -158,8 +158,3 @@ def _init_worker(parent_pid: int, settings: AtelierSettings) -> None:
 def _render_chunk(chunk: dict[uuid.UUID, Path]) -> dict[uuid.UUID, Outcome]:
     assert _worker_store is not None, "pool worker not initialised"
     return {asset_id: render_one(_worker_store, _worker_size_px, path) for asset_id, path in chunk.items()}
-
-
-def _without_path(message: str, path: Path) -> str:
-    prefix = f"{path}: "
-    return message[len(prefix) :] if message.startswith(prefix) else message
