@@ -45,7 +45,7 @@ from engine.analysis import Analysis, AnalysisJsonParts, SessionResult, join_jso
 from engine.gc_pause import cyclic_gc_paused
 from engine.metadata.copy_times import reject_copy_times
 from engine.record_codec import RecordLineError, decode_record_lines, read_records_jsonl
-from engine.record_index import RecordIndex, index_block, join_block_keys, read_record_blocks
+from engine.record_index import RecordIndex, coded_users, index_block, join_block_keys, read_record_blocks
 from engine.records import GenerationRecord
 from engine.session_analysis import analyze_records, split_timed
 from engine.sessions.record_stream import user_stream_key
@@ -193,10 +193,7 @@ def _table_rows(analysis: Analysis) -> list[SessionRow]:
 def user_runs(timed: Sequence[GenerationRecord], count: int) -> list[list[GenerationRecord]]:
     """``timed`` cut into at most ``count`` runs of consecutive users in stream order, each user's
     records whole and in input order, the runs as even in records as whole users allow."""
-    users = [record.user for record in timed]
-    names = list(dict.fromkeys(users))
-    code_of = {name: code for code, name in enumerate(names)}
-    codes = np.fromiter(map(code_of.__getitem__, users), dtype=np.int64, count=len(users))
+    names, codes = coded_users([record.user for record in timed])
     return [[timed[at] for at in run.tolist()] for run in _runs_by_user(codes, names, count)]
 
 

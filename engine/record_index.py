@@ -169,17 +169,23 @@ def index_block(block: bytes | memoryview) -> BlockKeys | None:
         starts, ends = starts[kept], ends[kept]
     if MTIME_SOURCE in map(_SOURCE, keys):
         return None
-    users = list(map(_USER, keys))
-    user_names = list(dict.fromkeys(users))
-    code_of = {name: code for code, name in enumerate(user_names)}
+    user_names, user_codes = coded_users(list(map(_USER, keys)))
     return BlockKeys(
         ids=list(map(_ID, keys)),
         user_names=user_names,
-        user_codes=np.fromiter(map(code_of.__getitem__, users), dtype=np.int64, count=len(users)),
+        user_codes=user_codes,
         timed=np.fromiter(map(_is_not_none, map(_CREATED_AT, keys)), dtype=bool, count=len(keys)),
         starts=starts.astype(np.int64, copy=False),
         ends=ends.astype(np.int64, copy=False),
     )
+
+
+def coded_users(users: Sequence[str | None]) -> tuple[list[str | None], np.ndarray]:
+    """The distinct users in the order first met, and per entry of ``users`` its position among them
+    (``int64``)."""
+    names = list(dict.fromkeys(users))
+    code_of = {name: code for code, name in enumerate(names)}
+    return names, np.fromiter(map(code_of.__getitem__, users), dtype=np.int64, count=len(users))
 
 
 def join_block_keys(blocks: list[memoryview], keys: Sequence[BlockKeys | None]) -> RecordIndex | None:
