@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from catalog import tasks
 from catalog.database import SessionFactory
 from catalog.importing.owed_work_repository import assets_missing_thumbnails
 from catalog.importing.service import ImportReport, ThumbnailMode, import_paths
@@ -86,7 +87,10 @@ async def test_a_file_that_could_not_be_opened_is_tried_again(
 
 
 async def test_the_worker_records_a_lasting_failure_and_selects_it_no_more(
-    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+    session_factory: SessionFactory,
+    settings: AtelierSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     folder = tmp_path / "library"
     _library(folder)
@@ -100,4 +104,7 @@ async def test_the_worker_records_a_lasting_failure_and_selects_it_no_more(
         owner = await session.scalar(select(Asset.user_id).where(Asset.id == report.new_asset_ids[0]))
         assert owner is not None
         assert await assets_missing_thumbnails(session, owner, after=None, limit=10) == []
+    rendered: list[Path] = []
+    monkeypatch.setattr(tasks, "make_thumbnail", lambda path, *args, **kwargs: rendered.append(path))
     assert await backfill_thumbnails(dict(ctx)) == 0  # a new worker process: nothing to decode
+    assert rendered == []
