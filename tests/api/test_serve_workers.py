@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import signal
+import sys
 from pathlib import Path
 
 import httpx
@@ -129,3 +130,111 @@ def _is_alive(pid: int) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state != "Z"
+
+
+def _listening_inodes(port: int) -> set[int]:
+    """Inodes of the TCP sockets listening on ``port`` (any address), from ``/proc/net/tcp*``."""
+    inodes: set[int] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            fields = row.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(int(fields[9]))
+    return inodes
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes: set[int] = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except FileNotFoundError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def _listeners_by_pid(port: int, pids: list[int]) -> dict[int, set[int]]:
+    listening = _listening_inodes(port)
+    return {pid: _socket_inodes(pid) & listening for pid in pids}
+
+
+async def _workers_listening(process: asyncio.subprocess.Process, port: int, count: int) -> list[int]:
+    """The worker pids once ``count`` of them each listen on ``port`` (bounded wait)."""
+    workers: list[int] = []
+    for _ in range(600):
+        workers = [child for child in _children(process.pid) if _is_worker(child)]
+        if len(workers) == count and all(_listeners_by_pid(port, workers).values()):
+            return workers
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"workers {workers} never all listened on {port}")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balances on Linux only")
+async def test_keep_alive_connections_are_spread_over_the_workers(
+    queue_settings: AtelierSettings, session_factory: SessionFactory
+) -> None:
+    """Each worker listens on a socket of its own (SO_REUSEPORT), so 20 keep-alive connections opened
+    one after another are spread by the kernel. With one shared socket, the first worker to wake took
+    every waiting connection: 20/0 in one run of four (the other worker idle); and a worker that dies
+    is replaced by one that listens again."""
+    token = await make_user_with_token(session_factory, "artist")
+    port = free_port()
+    env = atelier_env(queue_settings, ATELIER_PROMPT_EMBEDDINGS="false")
+    process = await start_serve(env, port, "--workers", "2")
+    assert process.stderr is not None
+    lines: list[dict[str, object]] = []
+
+    async def collect(stream: asyncio.StreamReader) -> None:
+        async for raw in stream:
+            if raw.startswith(b"{"):
+                lines.append(json.loads(raw))
+
+    collector = asyncio.create_task(collect(process.stderr))
+    try:
+        await until_healthy(f"http://127.0.0.1:{port}", process)
+        workers = await _workers_listening(process, port, 2)
+        listeners = _listeners_by_pid(port, [process.pid, *workers])
+        assert not listeners[process.pid]  # the parent holds the port without taking connections
+        assert len(listeners[workers[0]]) == len(listeners[workers[1]]) == 1
+        assert listeners[workers[0]] != listeners[workers[1]]
+
+        clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") for _ in range(20)]
+        try:
+            for number, client in enumerate(clients):  # one after another, each kept alive
+                response = await client.post(
+                    "/graphql",
+                    json={"query": "{ viewer { handle } }"},
+                    headers={"Authorization": f"Bearer {token}", "X-Request-ID": f"connection-{number}"},
+                )
+                assert response.json()["data"] == {"viewer": {"handle": "artist"}}
+        finally:
+            for client in clients:
+                await client.aclose()
+        for _ in range(100):  # bounded: the request lines reach stderr just after the responses
+            served_by = {
+                line["request_id"]: line["pid"]
+                for line in lines
+                if line["message"] == "request" and str(line.get("request_id", "")).startswith("connection-")
+            }
+            if len(served_by) == 20:
+                break
+            await asyncio.sleep(0.05)
+        counts = [list(served_by.values()).count(pid) for pid in workers]
+        # a hash of each connection's ports picks its worker: fewer than 2 of 20 on one worker has a
+        # chance of 2 · 21 / 2^20 (0.004 %)
+        assert sum(counts) == 20 and min(counts) >= 2, counts
+
+        os.kill(workers[0], signal.SIGKILL)  # uvicorn's supervisor replaces it; the new one listens too
+        replaced = await _workers_listening(process, port, 2)
+        assert workers[0] not in replaced
+        assert len(_listening_inodes(port)) == 2
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=90) in (0, 128 + signal.SIGTERM)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await asyncio.wait_for(collector, timeout=10)
+    assert not any("Traceback" in json.dumps(line) for line in lines), lines
