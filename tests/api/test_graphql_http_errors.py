@@ -128,6 +128,20 @@ async def test_documents_over_the_limits_are_400s(graphql_response_http: httpx.A
     for query in ("{ nope }", aliases):
         response = await graphql_response_http.post("/graphql", json={"query": query})
         _error(response, 400, "GRAPHQL_VALIDATION_FAILED")
+    # 13 levels: over the depth limit of 12 (its rule is made once for the schema; asked twice, the
+    # second time refused all the same)
+    too_deep = (
+        "{ viewer { sessions { edges { node { assets { edges { node { "
+        + "children { child { " * 3
+        + "id"
+        + " } }" * 3
+        + " } } } } } } } }"
+    )
+    for _ in range(2):
+        response = await graphql_response_http.post("/graphql", json={"query": too_deep})
+        assert "exceeds maximum operation depth of 12" in _error(response, 400, "GRAPHQL_VALIDATION_FAILED")[
+            "message"
+        ]
     tokens = "{ " + "__typename " * 4001 + "}"
     response = await graphql_response_http.post("/graphql", json={"query": tokens})
     assert "tokens" in _error(response, 400, "GRAPHQL_PARSE_FAILED")["message"]
