@@ -172,6 +172,9 @@ class Asset(Base):
         ),
         # search (migration 0009): the user's prompts, and prompt full text for the lexical fallback
         Index("ix_assets_user_prompt", "user_id", "prompt_sha256"),
+        Index(  # lasting thumbnail failures, to retry once the decoder changes (migration 0014)
+            "ix_assets_thumbnail_failures", "user_id", postgresql_where=text("thumbnail_error IS NOT NULL")
+        ),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -225,6 +228,9 @@ class Asset(Base):
     """Why the file's content cannot be rendered (broken pixels, a refused size): set on a *lasting*
     failure (:class:`catalog.thumbnails.ThumbnailError`), after which no import or worker decodes the
     file again; null otherwise (migration 0011)."""
+    thumbnail_error_decoder: Mapped[str | None] = mapped_column(Text)
+    """The decoder that met ``thumbnail_error`` (``catalog.thumbnails.THUMBNAIL_DECODER``): the failure
+    is lasting for it only, and tried again once the decoder changes (migration 0014)."""
     visual_embedding: Mapped[Any | None] = mapped_column(Vector())
     visual_model: Mapped[str | None] = mapped_column(String(120))
     session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))

@@ -312,6 +312,7 @@ async def _heal(ctx: dict[str, Any]) -> dict[str, int]:
     factory: SessionFactory = ctx["session_factory"]
     settings: AtelierSettings = ctx["settings"]
     clustered = await complete_owed_clustering(factory)
+    await owed_work.retry_failed_thumbnails(factory)  # failures met by another decoder are owed again
     thumbnails = await backfill_thumbnails(ctx, budget_seconds=HEAL_BUDGET_SECONDS)
     embeddings_queued = 0
     if settings.prompt_embeddings:

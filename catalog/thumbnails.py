@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import PIL
 from PIL import Image, ImageOps
 
 from catalog.storage.local import LocalThumbnailStore
@@ -43,6 +44,12 @@ upscale is 192 M); larger declared sizes are refused before decoding (decompress
 MAX_SIDE_PX = 65_535
 """Longest side decoded (the JPEG and WEBP formats' own limit; a PNG claiming more is refused)."""
 Image.MAX_IMAGE_PIXELS = MAX_THUMBNAIL_SOURCE_PIXELS
+THUMBNAIL_DECODER = (
+    f"Pillow {PIL.__version__}; at most {MAX_THUMBNAIL_SOURCE_PIXELS} pixels, {MAX_SIDE_PX} a side"
+)
+"""What decides whether a file's content can be rendered. A lasting failure is lasting for this decoder
+only: it is recorded with it (``assets.thumbnail_error_decoder``) and tried again once it changes (a
+Pillow upgrade reads what an older one could not; a raised limit accepts a refused size)."""
 # Pillow warns between 1x and 2x its bound and refuses beyond; we refuse from 1x ourselves
 # (``_check_declared_size``), so its warning would only be noise on stderr.
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset
 from catalog.sql_types import REAL_ARRAY, TEXT_ARRAY, UUID_ARRAY
-from catalog.thumbnails import VISUAL_MODEL, MadeThumbnail
+from catalog.thumbnails import THUMBNAIL_DECODER, VISUAL_MODEL, MadeThumbnail
 
 STREAM_ORDER = (Asset.created_at, Asset.file_counter.nulls_first(), Asset.file_name.nulls_first(), Asset.id)
 """The engine's stream order (time, then the tool's file counter, then name) plus the id as tie-break."""
@@ -57,23 +57,61 @@ async def set_thumbnails(
 
 _SET_THUMBNAIL_ERROR = text(
     """
-    UPDATE assets SET thumbnail_error = v.reason
+    UPDATE assets SET thumbnail_error = v.reason, thumbnail_error_decoder = :decoder
     FROM unnest(:asset_ids, :reasons) AS v(asset_id, reason)
     WHERE assets.id = v.asset_id AND assets.user_id = :user_id AND assets.thumbnail_sha256 IS NULL
     """
 ).bindparams(bindparam("asset_ids", type_=UUID_ARRAY), bindparam("reasons", type_=TEXT_ARRAY))
+_RETRY_OTHER_DECODERS_FAILURES = text(
+    """
+    UPDATE assets SET thumbnail_error = NULL, thumbnail_error_decoder = NULL
+    WHERE user_id = :user_id AND thumbnail_error IS NOT NULL
+      AND thumbnail_error_decoder IS DISTINCT FROM :decoder
+    """
+)
+_USERS_WITH_OTHER_DECODERS_FAILURES = text(
+    """
+    SELECT DISTINCT user_id FROM assets
+    WHERE thumbnail_error IS NOT NULL AND thumbnail_error_decoder IS DISTINCT FROM :decoder
+    """
+)
 
 
 async def set_thumbnail_errors(
     session: AsyncSession, user_id: uuid.UUID, reasons: Mapping[uuid.UUID, str]
 ) -> None:
-    """Record why ``user_id``'s assets' files cannot be rendered (lasting failures only): they are no
-    longer among the assets owing a thumbnail. An asset that holds a thumbnail is left as it is."""
+    """Record why ``user_id``'s assets' files cannot be rendered (lasting failures only), with the
+    decoder that failed (:data:`~catalog.thumbnails.THUMBNAIL_DECODER`): they are no longer among the
+    assets owing a thumbnail while that decoder renders. An asset that holds a thumbnail is left as it
+    is."""
     if reasons:
         await session.execute(
             _SET_THUMBNAIL_ERROR,
-            {"asset_ids": list(reasons), "reasons": list(reasons.values()), "user_id": user_id},
+            {
+                "asset_ids": list(reasons),
+                "reasons": list(reasons.values()),
+                "user_id": user_id,
+                "decoder": THUMBNAIL_DECODER,
+            },
         )
+
+
+async def retry_other_decoders_failures(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """Forget ``user_id``'s lasting thumbnail failures met by another decoder than this process's (or
+    recorded before decoders were), so that they owe a thumbnail again and are rendered by whichever
+    path completes missing thumbnails; returns how many. Call under the user's library lock (it
+    writes asset rows)."""
+    result = await session.execute(
+        _RETRY_OTHER_DECODERS_FAILURES, {"user_id": user_id, "decoder": THUMBNAIL_DECODER}
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def users_with_other_decoders_failures(session: AsyncSession) -> list[uuid.UUID]:
+    """Users holding a lasting thumbnail failure of another decoder (see
+    :func:`retry_other_decoders_failures`)."""
+    rows = await session.execute(_USERS_WITH_OTHER_DECODERS_FAILURES, {"decoder": THUMBNAIL_DECODER})
+    return [user_id for (user_id,) in rows]
 
 
 async def neighbour_times(

@@ -12,8 +12,9 @@ loop) and stores them in one transaction (:func:`store_thumbnails`, which an imp
 process pool, :mod:`catalog.importing.thumbnail_pool`, calls per batch of results);
 :func:`make_missing_thumbnails` does it for every asset of a user that has a file but no thumbnail
 (what a killed import left undone). A file that cannot be rendered is reported and left without one:
-a lasting failure (its content) is recorded on the asset (``thumbnail_error``) and not tried again,
-any other (a moved file) is tried again by a later run.
+a lasting failure (its content) is recorded on the asset (``thumbnail_error``, with the decoder that
+met it) and not tried again while that decoder renders (:func:`retry_failed_thumbnails` makes the
+failures of another decoder owed again), any other (a moved file) is tried again by a later run.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.assets.repository import set_thumbnail_errors, set_thumbnails
+from catalog.assets.repository import (
+    retry_other_decoders_failures,
+    set_thumbnail_errors,
+    set_thumbnails,
+    users_with_other_decoders_failures,
+)
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing.owed_work_repository import (
     assets_missing_thumbnails,
@@ -91,6 +97,23 @@ async def make_thumbnails(
     await store_thumbnails(session_factory, user_id, made, failed)
     results.made = set(made)
     return results
+
+
+async def retry_failed_thumbnails(session_factory: SessionFactory, user_id: uuid.UUID | None = None) -> int:
+    """Make the lasting thumbnail failures of another decoder (an older Pillow, say) owed again — for
+    ``user_id``, or every user when ``None`` — so that the next run that completes missing thumbnails
+    tries them with this one; returns how many. One transaction per user, under the library lock."""
+    if user_id is None:
+        async with session_factory() as session:
+            owners = await users_with_other_decoders_failures(session)
+    else:
+        owners = [user_id]
+    retried = 0
+    for owner in owners:
+        async with unit_of_work(session_factory) as session:
+            await lock_user_library(session, owner)
+            retried += await retry_other_decoders_failures(session, owner)
+    return retried
 
 
 async def store_thumbnails(

@@ -233,6 +233,8 @@ async def import_paths(
         owner_id, owner_timezone = owner.id, owner.timezone
 
     import_started = started = time.perf_counter()
+    if mode in (ThumbnailMode.INLINE, ThumbnailMode.AFTER_SESSIONS) and complete_missing_thumbnails:
+        await owed_work.retry_failed_thumbnails(factory, owner_id)  # those an older decoder could not read
     if mode is ThumbnailMode.INLINE and complete_missing_thumbnails:
         earlier = await owed_work.make_missing_thumbnails(factory, settings, owner_id)
         report.earlier_thumbnails_made = len(earlier.made)

@@ -7,15 +7,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from catalog import tasks
-from catalog.database import SessionFactory
+from catalog.database import SessionFactory, unit_of_work
+from catalog.importing.owed_work import retry_failed_thumbnails
 from catalog.importing.owed_work_repository import assets_missing_thumbnails
 from catalog.importing.service import ImportReport, ThumbnailMode, import_paths
 from catalog.models import Asset
 from catalog.settings import AtelierSettings
 from catalog.tasks import backfill_thumbnails
+from catalog.thumbnails import THUMBNAIL_DECODER
 from tests.generated_copies import space_mtimes
 from tests.hostile_files import bomb_png, image_bytes
 
@@ -108,3 +110,71 @@ async def test_the_worker_records_a_lasting_failure_and_selects_it_no_more(
     monkeypatch.setattr(tasks, "make_thumbnail", lambda path, *args, **kwargs: rendered.append(path))
     assert await backfill_thumbnails(dict(ctx)) == 0  # a new worker process: nothing to decode
     assert rendered == []
+
+
+async def _decoders(factory: SessionFactory) -> dict[str, str | None]:
+    async with factory() as session:
+        rows = await session.execute(select(Asset.file_path, Asset.thumbnail_error_decoder))
+    return {Path(path).name: decoder for path, decoder in rows.all() if path}
+
+
+async def _as_if_met_by(factory: SessionFactory, decoder: str | None, *, also: str | None = None) -> None:
+    """Record the failures as met by ``decoder``; ``also``: a good file's asset failed that way too
+    (as an older Pillow could fail a file this one reads)."""
+    async with unit_of_work(factory) as session:
+        await session.execute(
+            update(Asset).where(Asset.thumbnail_error.is_not(None)).values(thumbnail_error_decoder=decoder)
+        )
+        if also is not None:
+            await session.execute(
+                update(Asset)
+                .where(Asset.file_name == also)
+                .values(
+                    thumbnail_sha256=None,
+                    thumbnail_error="cannot render a thumbnail (old)",
+                    thumbnail_error_decoder=decoder,
+                )
+            )
+
+
+@pytest.mark.parametrize("mode", [ThumbnailMode.INLINE, ThumbnailMode.AFTER_SESSIONS])
+async def test_failures_of_another_decoder_are_tried_again_by_the_next_import(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path, mode: ThumbnailMode
+) -> None:
+    folder = tmp_path / "library"
+    _library(folder)
+    await _import(session_factory, settings, folder, mode)
+    decoders = await _decoders(session_factory)
+    assert decoders["broken-pixels.png"] == decoders["bomb.png"] == THUMBNAIL_DECODER
+    assert decoders["good_0.png"] is None
+
+    await _as_if_met_by(session_factory, "Pillow 9.0.0; at most 89478485 pixels", also="good_1.png")
+    again = await _import(session_factory, settings, folder, mode)
+
+    # the file the older decoder failed is rendered now; the broken ones fail again, with this decoder
+    assert again.thumbnails_made == 1 and again.earlier_thumbnails_failed == 2
+    errors, decoders = await _errors(session_factory), await _decoders(session_factory)
+    assert errors["good_1.png"] is None and decoders["good_1.png"] is None
+    assert decoders["broken-pixels.png"] == decoders["bomb.png"] == THUMBNAIL_DECODER
+    assert errors["broken-pixels.png"] is not None and errors["bomb.png"] is not None
+    third = await _import(session_factory, settings, folder, mode)  # same decoder: nothing decoded
+    assert (third.thumbnails_made, third.earlier_thumbnails_failed) == (0, 0)
+
+
+async def test_the_healing_cron_tries_failures_recorded_before_decoders_again(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """Failures stored before migration 0014 have no decoder: the worker tries them once more."""
+    folder = tmp_path / "library"
+    _library(folder)
+    await _import(session_factory, settings, folder, ThumbnailMode.AFTER_SESSIONS)
+    await _as_if_met_by(session_factory, None, also="good_2.png")
+    quiet = settings.model_copy(update={"prompt_embeddings": False})  # no embedding job to queue
+    ctx: dict[str, object] = {"session_factory": session_factory, "settings": quiet}
+
+    healed = await tasks.heal_owed_catalog_work(ctx)
+    assert healed["thumbnails"] == 1  # good_2 rendered; the two broken files failed again, recorded
+    decoders = await _decoders(session_factory)
+    assert decoders["broken-pixels.png"] == decoders["bomb.png"] == THUMBNAIL_DECODER
+    assert decoders["good_2.png"] is None
+    assert await retry_failed_thumbnails(session_factory) == 0  # this decoder's failures stay
