@@ -626,15 +626,24 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         object_type = completion.object_type
         assert object_type is not None
         grouped, defer_usages, _forbidden = self.collect_subfields(object_type, field_group)
-        if not defer_usages and position_context is None:  # what execute_fields would be given
-            plan = self._plan_for(object_type, grouped)
-            if plan.leaves_only:
-                completed = self._leaves_of(plan, value)
-                if completed is not Undefined:
-                    return completed
+        plan = self._leaves_plan(object_type, grouped, defer_usages, position_context)
+        if plan is not None:
+            completed = self._leaves_of(plan, value)
+            if completed is not Undefined:
+                return completed
         return self.execute_collected_subfields(
             object_type, value, path, grouped, defer_usages, position_context
         )
+
+    def _leaves_plan(
+        self, object_type: GraphQLObjectType, grouped: Any, defer_usages: Any, position_context: Any
+    ) -> SelectionPlan | None:
+        """The plan of an object's collected selection (``grouped``) when it is basic leaves only and
+        executed plainly (no ``@defer``: what ``execute_fields`` would be given), else ``None``."""
+        if defer_usages or position_context is not None:
+            return None
+        plan = self._plan_for(object_type, grouped)
+        return plan if plan.leaves_only else None
 
     def _leaves_of(self, plan: SelectionPlan, value: Any) -> Any:
         """An object whose selection is basic leaves only, completed in one loop; ``Undefined`` when
@@ -668,17 +677,30 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         items: Sequence[Any],
         position_context: Any,
     ) -> Any:
-        """Each object of a list completed; an item's error handled at the item, as graphql-core does."""
+        """Each object of a list completed; an item's error handled at the item, as graphql-core does.
+
+        Every item has the same type and selection: when that selection is basic leaves only, its plan
+        is found once for the list and each item completed in one loop (:meth:`_leaves_of`), with no
+        path of its own; an item it cannot complete goes through :meth:`_object` as any other."""
         item_type = completion.item_type
         assert item_type is not None
         is_awaitable = self.is_awaitable
         completed: list[Any] = []
         awaitable_indices: list[int] = []
+        object_type = completion.object_type
+        assert object_type is not None
+        grouped, defer_usages, _forbidden = self.collect_subfields(object_type, field_group)
+        leaves_plan = self._leaves_plan(object_type, grouped, defer_usages, position_context)
         try:
             for index, item in enumerate(items):
                 if item is None:
                     completed.append(None)
                     continue
+                if leaves_plan is not None:
+                    leaves = self._leaves_of(leaves_plan, item)
+                    if leaves is not Undefined:
+                        completed.append(leaves)
+                        continue
                 item_path = path.add_key(index, None)
                 try:
                     result = self._object(completion, field_group, item_path, item, position_context)
