@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import time
 import uuid
+from collections.abc import Iterable
 
 URL_LIFETIME_SECONDS = 6 * 3600
 _BUCKET_SECONDS = 3600
@@ -37,18 +38,29 @@ class ThumbnailSigner:
         self._made_expires = 0
 
     def url(self, user_id: uuid.UUID, thumbnail_sha256: str, *, now: float | None = None) -> str:
+        return self.urls(user_id, (thumbnail_sha256,), now=now)[0]
+
+    def urls(
+        self, user_id: uuid.UUID, thumbnail_sha256s: Iterable[str], *, now: float | None = None
+    ) -> list[str]:
+        """:meth:`url` of each of one user's thumbnails (the expiry bucket found once: a session card
+        shows nine)."""
         moment = int(now if now is not None else time.time())
         expires = (moment // _BUCKET_SECONDS) * _BUCKET_SECONDS + URL_LIFETIME_SECONDS
         if expires != self._made_expires or len(self._made) >= _REMEMBERED_URLS:
             self._made = {}
             self._made_expires = expires
-        key = (user_id, thumbnail_sha256)
-        made = self._made.get(key)
-        if made is None:
-            signature = self._sign(user_id, thumbnail_sha256, expires)
-            made = f"/thumbnails/{thumbnail_sha256}.webp?u={user_id}&e={expires}&s={signature}"
-            self._made[key] = made
-        return made
+        remembered = self._made
+        urls: list[str] = []
+        for thumbnail_sha256 in thumbnail_sha256s:
+            key = (user_id, thumbnail_sha256)
+            made = remembered.get(key)
+            if made is None:
+                signature = self._sign(user_id, thumbnail_sha256, expires)
+                made = f"/thumbnails/{thumbnail_sha256}.webp?u={user_id}&e={expires}&s={signature}"
+                remembered[key] = made
+            urls.append(made)
+        return urls
 
     def verify(self, user_id: uuid.UUID, thumbnail_sha256: str, expires: int, signature: str) -> bool:
         """Whether ``signature`` is ours for these values and not expired.
