@@ -4,10 +4,12 @@ runs once (in the parent), and SIGTERM stops every process cleanly."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -36,6 +38,35 @@ def _is_worker(pid: int) -> bool:
         return False
 
 
+@contextlib.asynccontextmanager
+async def _serving_two_workers(
+    env: dict[str, str], port: int
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, list[dict[str, object]]]]:
+    """``atelier serve --workers 2`` and the JSON log lines of its stderr as they come. A block that
+    ends normally then sends SIGTERM, which must stop the server cleanly; in any case the process is
+    gone (killed if need be) and every line read when the block is left."""
+    process = await start_serve(env, port, "--workers", "2")
+    assert process.stderr is not None
+    stderr = process.stderr
+    lines: list[dict[str, object]] = []
+
+    async def collect() -> None:
+        async for raw in stderr:
+            if raw.startswith(b"{"):
+                lines.append(json.loads(raw))
+
+    collector = asyncio.create_task(collect())
+    try:
+        yield process, lines
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=90) in (0, 128 + signal.SIGTERM)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await asyncio.wait_for(collector, timeout=10)
+
+
 async def test_two_workers_answer_and_sigterm_stops_them_all(
     queue_settings: AtelierSettings, session_factory: SessionFactory
 ) -> None:
@@ -44,18 +75,8 @@ async def test_two_workers_answer_and_sigterm_stops_them_all(
     base_url = f"http://127.0.0.1:{port}"
     env = atelier_env(queue_settings, ATELIER_PROMPT_EMBEDDINGS="false")
     env.pop("ATELIER_SECRET_KEY", None)  # the parent makes one key for both workers
-    process = await start_serve(env, port, "--workers", "2")
-    assert process.stderr is not None
-    lines: list[dict[str, object]] = []
-
-    async def collect(stream: asyncio.StreamReader) -> None:
-        async for raw in stream:
-            if raw.startswith(b"{"):
-                lines.append(json.loads(raw))
-
-    collector = asyncio.create_task(collect(process.stderr))
     workers: list[int] = []
-    try:
+    async with _serving_two_workers(env, port) as (process, lines):
         await until_healthy(base_url, process)
         workers = [child for child in _children(process.pid) if _is_worker(child)]
         assert len(workers) == 2, workers
@@ -77,14 +98,6 @@ async def test_two_workers_answer_and_sigterm_stops_them_all(
             if len(answered) == 2:
                 break
         assert answered == set(workers), (answered, workers)
-
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), timeout=90) in (0, 128 + signal.SIGTERM)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await asyncio.wait_for(collector, timeout=10)
     assert not any(_is_worker(pid) for pid in workers)  # gone (or reaped): no worker left behind
     started_job_workers = [line for line in lines if str(line["message"]).startswith("Starting worker for")]
     assert len(started_job_workers) == 1, started_job_workers  # arq runs once, in the parent
@@ -182,17 +195,7 @@ async def test_keep_alive_connections_are_spread_over_the_workers(
     token = await make_user_with_token(session_factory, "artist")
     port = free_port()
     env = atelier_env(queue_settings, ATELIER_PROMPT_EMBEDDINGS="false")
-    process = await start_serve(env, port, "--workers", "2")
-    assert process.stderr is not None
-    lines: list[dict[str, object]] = []
-
-    async def collect(stream: asyncio.StreamReader) -> None:
-        async for raw in stream:
-            if raw.startswith(b"{"):
-                lines.append(json.loads(raw))
-
-    collector = asyncio.create_task(collect(process.stderr))
-    try:
+    async with _serving_two_workers(env, port) as (process, lines):
         await until_healthy(f"http://127.0.0.1:{port}", process)
         workers = await _workers_listening(process, port, 2)
         listeners = _listeners_by_pid(port, [process.pid, *workers])
@@ -230,11 +233,4 @@ async def test_keep_alive_connections_are_spread_over_the_workers(
         replaced = await _workers_listening(process, port, 2)
         assert workers[0] not in replaced
         assert len(_listening_inodes(port)) == 2
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), timeout=90) in (0, 128 + signal.SIGTERM)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await asyncio.wait_for(collector, timeout=10)
     assert not any("Traceback" in json.dumps(line) for line in lines), lines

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from catalog import tasks
 from catalog.database import SessionFactory, unit_of_work
@@ -34,10 +35,17 @@ def _library(folder: Path) -> None:
     space_mtimes(sorted(folder.iterdir()))
 
 
-async def _errors(factory: SessionFactory) -> dict[str, str | None]:
+async def _by_file(
+    factory: SessionFactory, column: InstrumentedAttribute[str | None]
+) -> dict[str, str | None]:
+    """``column`` of every asset read from a file, by the file's name."""
     async with factory() as session:
-        rows = await session.execute(select(Asset.file_name, Asset.file_path, Asset.thumbnail_error))
-    return {Path(path).name: error for _, path, error in rows.all() if path}
+        rows = await session.execute(select(Asset.file_path, column))
+    return {Path(path).name: value for path, value in rows.all() if path}
+
+
+async def _errors(factory: SessionFactory) -> dict[str, str | None]:
+    return await _by_file(factory, Asset.thumbnail_error)
 
 
 async def _import(
@@ -113,9 +121,7 @@ async def test_the_worker_records_a_lasting_failure_and_selects_it_no_more(
 
 
 async def _decoders(factory: SessionFactory) -> dict[str, str | None]:
-    async with factory() as session:
-        rows = await session.execute(select(Asset.file_path, Asset.thumbnail_error_decoder))
-    return {Path(path).name: decoder for path, decoder in rows.all() if path}
+    return await _by_file(factory, Asset.thumbnail_error_decoder)
 
 
 async def _as_if_met_by(factory: SessionFactory, decoder: str | None, *, also: str | None = None) -> None:
