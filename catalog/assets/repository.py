@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import any_, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Asset
@@ -73,8 +74,9 @@ _USERS_WITH_OTHER_DECODERS_FAILURES = text(
     """
     SELECT DISTINCT user_id FROM assets
     WHERE thumbnail_error IS NOT NULL AND thumbnail_error_decoder IS DISTINCT FROM :decoder
+      AND (CAST(:user_id AS uuid) IS NULL OR user_id = :user_id)
     """
-)
+).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)))
 
 
 async def set_thumbnail_errors(
@@ -107,11 +109,16 @@ async def retry_other_decoders_failures(session: AsyncSession, user_id: uuid.UUI
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def users_with_other_decoders_failures(session: AsyncSession) -> list[uuid.UUID]:
-    """Users holding a lasting thumbnail failure of another decoder (see
-    :func:`retry_other_decoders_failures`)."""
-    rows = await session.execute(_USERS_WITH_OTHER_DECODERS_FAILURES, {"decoder": THUMBNAIL_DECODER})
-    return [user_id for (user_id,) in rows]
+async def users_with_other_decoders_failures(
+    session: AsyncSession, user_id: uuid.UUID | None = None
+) -> list[uuid.UUID]:
+    """Users (``user_id`` alone, when given) holding a lasting thumbnail failure of another decoder
+    (see :func:`retry_other_decoders_failures`). A read of the few assets holding a failure (a partial
+    index), taking no lock."""
+    rows = await session.execute(
+        _USERS_WITH_OTHER_DECODERS_FAILURES, {"decoder": THUMBNAIL_DECODER, "user_id": user_id}
+    )
+    return [owner for (owner,) in rows]
 
 
 async def neighbour_times(

@@ -102,12 +102,10 @@ async def make_thumbnails(
 async def retry_failed_thumbnails(session_factory: SessionFactory, user_id: uuid.UUID | None = None) -> int:
     """Make the lasting thumbnail failures of another decoder (an older Pillow, say) owed again — for
     ``user_id``, or every user when ``None`` — so that the next run that completes missing thumbnails
-    tries them with this one; returns how many. One transaction per user, under the library lock."""
-    if user_id is None:
-        async with session_factory() as session:
-            owners = await users_with_other_decoders_failures(session)
-    else:
-        owners = [user_id]
+    tries them with this one; returns how many. Looked for without a lock (an import's first step, it
+    usually finds none), then one transaction per user found, under the library lock."""
+    async with session_factory() as session:
+        owners = await users_with_other_decoders_failures(session, user_id)
     retried = 0
     for owner in owners:
         async with unit_of_work(session_factory) as session:
