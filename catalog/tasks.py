@@ -36,6 +36,7 @@ from sqlalchemy import select
 from catalog.assets.repository import set_thumbnail_errors, set_thumbnails
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing import owed_work
+from catalog.importing.owed_work_repository import OWES_THUMBNAIL
 from catalog.job_retry import retry_transient
 from catalog.library_locks import lock_user_library
 from catalog.models import Asset
@@ -85,9 +86,7 @@ async def backfill_thumbnails(
     while budget_seconds is None or time.monotonic() - started < budget_seconds:
         async with factory() as session:
             statement = select(Asset.id, Asset.user_id, Asset.file_path, Asset.file_path_bytes).where(
-                Asset.thumbnail_sha256.is_(None),
-                Asset.file_path.is_not(None),
-                Asset.thumbnail_error.is_(None),
+                *OWES_THUMBNAIL
             )
             if user_id is not None:
                 statement = statement.where(Asset.user_id == uuid.UUID(user_id))
@@ -121,9 +120,7 @@ async def make_thumbnails(ctx: dict[str, Any], user_id: str, asset_ids: list[str
                 select(Asset.id, Asset.file_path, Asset.file_path_bytes).where(
                     Asset.user_id == owner,
                     Asset.id.in_([uuid.UUID(asset_id) for asset_id in asset_ids]),
-                    Asset.thumbnail_sha256.is_(None),
-                    Asset.file_path.is_not(None),
-                    Asset.thumbnail_error.is_(None),
+                    *OWES_THUMBNAIL,
                 )
             )
         ).all()

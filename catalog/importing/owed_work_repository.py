@@ -56,6 +56,15 @@ async def clustering_owed_assets(session: AsyncSession, user_id: uuid.UUID) -> l
     )
 
 
+OWES_THUMBNAIL = (
+    Asset.thumbnail_sha256.is_(None),
+    Asset.file_path.is_not(None),
+    Asset.thumbnail_error.is_(None),  # its content cannot be rendered (by this decoder): not tried again
+)
+"""Criteria of an asset owing a thumbnail, for every path that selects them (imports, the worker's jobs
+and backfill): the predicate of the partial index ``ix_assets_missing_thumbnail``."""
+
+
 async def assets_missing_thumbnails(
     session: AsyncSession, user_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
 ) -> list[tuple[uuid.UUID, Path]]:
@@ -63,12 +72,7 @@ async def assets_missing_thumbnails(
     (keyset paging: a file that cannot be rendered is passed over, not fetched again)."""
     statement = (
         select(Asset.id, Asset.file_path, Asset.file_path_bytes)
-        .where(
-            Asset.user_id == user_id,
-            Asset.thumbnail_sha256.is_(None),
-            Asset.file_path.is_not(None),
-            Asset.thumbnail_error.is_(None),  # its content cannot be rendered: not tried again
-        )
+        .where(Asset.user_id == user_id, *OWES_THUMBNAIL)
         .order_by(Asset.id)
         .limit(limit)
     )

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.dialects import postgresql
 
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing import owed_work
 from catalog.importing.owed_work import complete_owed_clustering
-from catalog.importing.owed_work_repository import mark_clustering_owed
+from catalog.importing.owed_work_repository import OWES_THUMBNAIL, mark_clustering_owed
 from catalog.importing.service import ThumbnailMode, import_paths
 from catalog.models import Asset, ClusteringOwed, Session
 from catalog.settings import AtelierSettings
@@ -108,3 +109,12 @@ async def test_complete_owed_clustering_serves_every_user_and_is_idempotent(
     counts = await _counts(session_factory)
     assert counts["owed"] == counts["without_session"] == 0 and counts["sessions"] >= 2
     assert await complete_owed_clustering(session_factory, None) == []
+
+
+def test_the_criteria_of_owing_a_thumbnail_are_the_partial_index_predicate() -> None:
+    """Every path that selects assets owing a thumbnail uses ``OWES_THUMBNAIL``; the index that serves
+    them must say the same (a criterion added to one and not the other reads the whole table)."""
+    index = next(index for index in Asset.__table__.indexes if index.name == "ix_assets_missing_thumbnail")
+    predicate = str(index.dialect_options["postgresql"]["where"])
+    criteria = str(and_(*OWES_THUMBNAIL).compile(dialect=postgresql.dialect()))
+    assert criteria.replace("assets.", "") == predicate
