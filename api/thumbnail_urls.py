@@ -38,13 +38,11 @@ class ThumbnailSigner:
         self._made_expires = 0
 
     def url(self, user_id: uuid.UUID, thumbnail_sha256: str, *, now: float | None = None) -> str:
-        return self.urls(user_id, (thumbnail_sha256,), now=now)[0]
+        return self.urls(((user_id, thumbnail_sha256),), now=now)[0]
 
-    def urls(
-        self, user_id: uuid.UUID, thumbnail_sha256s: Iterable[str], *, now: float | None = None
-    ) -> list[str]:
-        """:meth:`url` of each of one user's thumbnails (the expiry bucket found once: a session card
-        shows nine)."""
+    def urls(self, thumbnails: Iterable[tuple[uuid.UUID, str]], *, now: float | None = None) -> list[str]:
+        """:meth:`url` of each ``(user id, thumbnail address)``, in order (the expiry bucket found
+        once: a session card shows nine)."""
         moment = int(now if now is not None else time.time())
         expires = (moment // _BUCKET_SECONDS) * _BUCKET_SECONDS + URL_LIFETIME_SECONDS
         if expires != self._made_expires or len(self._made) >= _REMEMBERED_URLS:
@@ -52,10 +50,10 @@ class ThumbnailSigner:
             self._made_expires = expires
         remembered = self._made
         urls: list[str] = []
-        for thumbnail_sha256 in thumbnail_sha256s:
-            key = (user_id, thumbnail_sha256)
+        for key in thumbnails:
             made = remembered.get(key)
             if made is None:
+                user_id, thumbnail_sha256 = key
                 signature = self._sign(user_id, thumbnail_sha256, expires)
                 made = f"/thumbnails/{thumbnail_sha256}.webp?u={user_id}&e={expires}&s={signature}"
                 remembered[key] = made

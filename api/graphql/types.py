@@ -488,14 +488,7 @@ def _thumbnails(
     info: Info[RequestContext, None], assets: list[queries.ThumbnailRef], first: int
 ) -> list[Thumbnail]:
     shown = assets[:first]
-    if not shown:
-        return []
-    signer = info.context.thumbnail_signer
-    owner = shown[0].user_id
-    if all(asset.user_id == owner for asset in shown):  # a session's images are its owner's
-        urls = signer.urls(owner, [asset.thumbnail_sha256 for asset in shown])
-    else:  # each signed for its own user all the same
-        urls = [signer.url(asset.user_id, asset.thumbnail_sha256) for asset in shown]
+    urls = info.context.thumbnail_signer.urls((asset.user_id, asset.thumbnail_sha256) for asset in shown)
     return [
         Thumbnail(asset_id=encode_id("Asset", asset.id), url=url)
         for asset, url in zip(shown, urls, strict=True)
