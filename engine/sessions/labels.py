@@ -7,8 +7,16 @@ content words and pooled, and the cluster with the highest support × specificit
 When prompt embeddings exist, each record's phrases are weighted by how central its prompt is to the
 group (cosine to the group's mean embedding), so the concept follows the semantic core of the group.
 
+An exploration goes through several subjects in one look ("dragon on castle ruins, oil painting" →
+"elven city in giant trees, oil painting"): its label lists what was *explored* — the key phrases that
+vary across the group (each in at most half of its records), clustered the same way, best first — as
+the product documents describe ("Explored: sci-fi interiors, fantasy landscapes, abstract patterns").
+The phrases every other record repeats (the medium, the finishing tags) describe the look, not what
+was explored. With fewer than two varying subjects the exploration is named by its concept.
+
 Label shapes (descriptive, never judgemental):
-  exploration   "Cyberpunk Cityscape Exploration (45 min, 18 images)"
+  exploration   "Explored: cyberpunk cityscape, street market, hacker den (45 min, 18 images)"
+                "Cyberpunk Cityscape Exploration (45 min, 18 images)" (one subject)
   refinement    "Neon portrait refinement — 15 seed variations"
   optimization  "Optimized: CFG 5→12 for mountain landscape"
   convergent    "Cyberpunk cityscape: exploration → refinement (45 min, 18 images)"
@@ -98,6 +106,54 @@ def concept_from_counts(
     return None if best_phrase is None else bounded_concept(best_phrase)
 
 
+EXPLORED_SHOWN = 3
+"""Most subjects an exploration's label lists (then "…" when it went through more)."""
+EXPLORED_SUBJECT_CHARS = 32
+"""Longest subject an exploration's label shows (cut like :func:`bounded_concept`)."""
+
+
+def explored_subjects(
+    prompt_counts: Sequence[tuple[str, int]],
+    prompt_embeddings: Mapping[str, np.ndarray] | None = None,
+) -> tuple[str, ...]:
+    """What an exploration went through, given (prompt, number of records) pairs: each prompt's
+    subject is its first key phrase found in at most half of the group's records (phrases repeated
+    more widely describe the look); subjects are clustered like concept phrases and ranked by their
+    records × specificity, best first (ties: the earlier subject). At most :data:`EXPLORED_SHOWN` + 1
+    are returned (the last one only says there are more); none for fewer than two distinct prompts."""
+    present = [(p, c) for p, c in prompt_counts if p]
+    if len(present) < 2:
+        return ()
+    records_with: dict[str, int] = {}
+    for prompt, count in present:
+        for phrase in _distinct_phrases(prompt):
+            records_with[phrase] = records_with.get(phrase, 0) + count
+    half = sum(count for _, count in present) / 2
+    weights = _centrality_weights([p for p, _ in present], prompt_embeddings)
+    support: dict[str, float] = {}
+    for (prompt, count), weight in zip(present, weights, strict=True):
+        for phrase in _distinct_phrases(prompt):
+            if records_with[phrase] <= half:  # the prompt's subject: its first varying phrase
+                support[phrase] = support.get(phrase, 0.0) + count * weight
+                break
+    # insertion order is first-seen order and sorted() is stable: ties keep the earlier subject
+    ranked = sorted(support, key=support.__getitem__, reverse=True)
+    scored: list[tuple[float, int, str]] = []
+    for position, members in enumerate(_cluster_phrases(ranked)):
+        representative = members[0] if len(members) == 1 else _cluster_core(members, support)
+        score = sum(support[p] for p in members) * _specificity(representative)
+        scored.append((-score, position, representative))
+    scored.sort()
+    shown = scored[: EXPLORED_SHOWN + 1]
+    return tuple(cut_text(subject, EXPLORED_SUBJECT_CHARS) for _, _, subject in shown)
+
+
+def _explored(subjects: Sequence[str]) -> str:
+    """``Explored: a, b, c`` (with ``, …`` when there were more)."""
+    shown = ", ".join(subjects[:EXPLORED_SHOWN])
+    return f"Explored: {shown}, …" if len(subjects) > EXPLORED_SHOWN else f"Explored: {shown}"
+
+
 def _decay(position: int) -> float:
     return 1.0 / (1.0 + 0.15 * position)
 
@@ -113,6 +169,12 @@ def _decayed_phrases(prompt: str) -> tuple[tuple[str, float], ...]:
     if len(phrases) <= len(_DECAYS):
         return tuple(zip(phrases, _DECAYS, strict=False))
     return tuple((phrase, _decay(position)) for position, phrase in enumerate(phrases))
+
+
+@lru_cache(maxsize=100_000)
+def _distinct_phrases(prompt: str) -> tuple[str, ...]:
+    """The prompt's key phrases in prompt order, each once."""
+    return tuple(dict.fromkeys(phrase for phrase, _ in _decayed_phrases(prompt)))
 
 
 def _cluster_core(members: list[str], support: Mapping[str, float]) -> str:
@@ -227,8 +289,10 @@ def session_label(
     duration: timedelta | None,
     distinct_seeds: int,
     optimized_parameter: str | None = None,
+    explored: Sequence[str] = (),
 ) -> str:
-    """The session's label; ``duration`` is None when times are day-precision only."""
+    """The session's label; ``duration`` is None when times are day-precision only; ``explored``: the
+    subjects of an exploration (:func:`explored_subjects`), listed when there are at least two."""
     extent = (
         _count(image_count) if duration is None else f"{format_duration(duration)}, {_count(image_count)}"
     )
@@ -242,6 +306,8 @@ def session_label(
         return f"{_sentence(concept)}: exploration → refinement ({extent})"
     if image_count == 1:
         return f"{_title(concept)} ({extent})"
+    if len(explored) >= 2:
+        return f"{_explored(explored)} ({extent})"
     return f"{_title(concept)} Exploration ({extent})"
 
 
@@ -252,12 +318,15 @@ def phase_label(
     image_count: int,
     distinct_seeds: int,
     optimized_parameter: str | None,
+    explored: Sequence[str] = (),
 ) -> str:
     subject = concept or "untitled"
     if intent is Intent.OPTIMIZATION and optimized_parameter:
         return f"Optimized: {optimized_parameter} for {subject}"
     if intent is Intent.REFINEMENT:
         return f"{_sentence(subject)} refinement — {_variations(image_count, distinct_seeds)}"
+    if len(explored) >= 2 and image_count > 1:
+        return f"{_explored(explored)} — {_count(image_count)}"
     return f"{_sentence(subject)} exploration — {_count(image_count)}"
 
 

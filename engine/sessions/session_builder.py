@@ -18,7 +18,7 @@ import numpy as np
 from engine.analysis import Intent, LineageEdge, PhaseResult, SessionResult
 from engine.features.prompt_similarity import PromptSimilarity
 from engine.sessions.group_counts import GroupCounts, GroupLists, count_codes_by_group
-from engine.sessions.labels import concept_from_counts, phase_label, session_label
+from engine.sessions.labels import concept_from_counts, explored_subjects, phase_label, session_label
 from engine.sessions.lineage import LineageSettings, session_lineage
 from engine.sessions.parameter_signal import ParameterSignal
 from engine.sessions.phases import (
@@ -169,15 +169,26 @@ class _GroupTables:
     phase_prompt_lists: GroupLists
 
 
-def _concept(inputs: SessionInputs, counts: GroupLists, group: int) -> str | None:
+def _top_prompts(inputs: SessionInputs, counts: GroupLists, group: int) -> list[tuple[str, int]]:
+    """The group's most used prompts with their numbers of records (ties: the earliest prompt), at most
+    :data:`CONCEPT_PROMPTS` of them: what its label is drawn from (bounded work per group)."""
     start, end = counts.offsets[group], counts.offsets[group + 1]
     pairs = [(c, n) for c, n in zip(counts.codes[start:end], counts.counts[start:end], strict=True) if c >= 0]
     if len(pairs) > CONCEPT_PROMPTS:
-        # The most used prompts carry the concept (ties: the earliest prompt); bounded work per group.
         # Codes are distinct within a group, so this order is total.
         pairs = sorted(pairs, key=lambda pair: (-pair[1], pair[0]))[:CONCEPT_PROMPTS]
     prompts = inputs.stream.prompts
-    return concept_from_counts([(prompts[c], n) for c, n in pairs], inputs.prompt_embeddings)
+    return [(prompts[c], n) for c, n in pairs]
+
+
+def _described(
+    inputs: SessionInputs, counts: GroupLists, group: int, exploring: bool
+) -> tuple[str | None, tuple[str, ...]]:
+    """The group's concept and, when ``exploring`` (an exploration of several images), the subjects
+    it went through (:func:`~engine.sessions.labels.explored_subjects`)."""
+    top = _top_prompts(inputs, counts, group)
+    concept = concept_from_counts(top, inputs.prompt_embeddings)
+    return concept, explored_subjects(top, inputs.prompt_embeddings) if exploring else ()
 
 
 def _session_result(
@@ -207,7 +218,8 @@ def _session_result(
         (p.detail.get("parameter_range") for p in phases if p.intent is Intent.OPTIMIZATION), None
     )
     pinned = _pinned_label(inputs.pinned_labels, ids)
-    concept = _concept(inputs, groups.session_prompt_lists, number)
+    session_exploring = intent is Intent.EXPLORATION and end - start > 1 and not pinned
+    concept, explored = _described(inputs, groups.session_prompt_lists, number, session_exploring)
     label = pinned or session_label(
         concept=concept,
         tool=tool,
@@ -216,28 +228,32 @@ def _session_result(
         duration=duration,
         distinct_seeds=facts.distinct_seeds[number],
         optimized_parameter=optimized,
+        explored=explored,
     )
-    if len(phases) == 1:
-        phase_concepts = [concept]
-    else:
-        phase_concepts = [
-            _concept(inputs, groups.phase_prompt_lists, first_phase + i) for i in range(len(phases))
-        ]
-    phase_results = [
-        PhaseResult(
-            intent=phase.intent,
-            label=phase_label(
-                concept=phase_concept,
+    phase_results: list[PhaseResult] = []
+    for i, phase in enumerate(phases):
+        exploring = phase.intent is Intent.EXPLORATION and phase.end - phase.start > 1
+        if len(phases) == 1 and exploring == session_exploring:  # the session's own group
+            phase_concept, phase_explored = concept, explored
+        else:
+            phase_concept, phase_explored = _described(
+                inputs, groups.phase_prompt_lists, first_phase + i, exploring
+            )
+        phase_results.append(
+            PhaseResult(
                 intent=phase.intent,
-                image_count=phase.end - phase.start,
-                distinct_seeds=facts.phase_distinct_seeds[first_phase + i],
-                optimized_parameter=phase.detail.get("parameter_range"),
-            ),
-            asset_ids=stream.ids[phase.start : phase.end],
-            detail=dict(phase.detail),
+                label=phase_label(
+                    concept=phase_concept,
+                    intent=phase.intent,
+                    image_count=phase.end - phase.start,
+                    distinct_seeds=facts.phase_distinct_seeds[first_phase + i],
+                    optimized_parameter=phase.detail.get("parameter_range"),
+                    explored=phase_explored,
+                ),
+                asset_ids=stream.ids[phase.start : phase.end],
+                detail=dict(phase.detail),
+            )
         )
-        for i, (phase, phase_concept) in enumerate(zip(phases, phase_concepts, strict=True))
-    ]
     return SessionResult(
         id=session_id(records[start].user, ids[0]),
         user=records[start].user,

@@ -12,7 +12,15 @@ import numpy as np
 from engine.analysis import Intent, SessionResult
 from engine.records import GenerationRecord, TimePrecision
 from engine.session_analysis import analyze_records
-from engine.sessions.labels import MAX_CONCEPT_CHARS, bounded_concept, concept_of, format_duration
+from engine.sessions.labels import (
+    EXPLORED_SUBJECT_CHARS,
+    MAX_CONCEPT_CHARS,
+    bounded_concept,
+    concept_of,
+    explored_subjects,
+    format_duration,
+    session_label,
+)
 
 T0 = datetime(2026, 4, 1, 20, 0, tzinfo=UTC)
 EXPLORATION_PROMPTS = [
@@ -130,9 +138,11 @@ def test_batches_of_an_exploration_stay_exploration() -> None:
     records = list(exploration(clock, EXPLORATION_PROMPTS, batch=4))
     session = _only_session(records)
     assert [p.intent for p in session.phases] == [Intent.EXPLORATION]
-    assert re.fullmatch(
-        r"Cyberpunk [A-Z][a-z]+( [a-zA-Z]+)* Exploration \(\d+ min, 32 images\)", session.label
-    )
+    # eight subjects, four images each: three listed (the cyberpunk cityscapes and skyline are one), then "…"
+    listed = r"Explored: cyberpunk [a-z]+, [a-z ]+, [a-z ]+, … \(\d+ min, 32 images\)"
+    assert re.fullmatch(listed, session.label)
+    assert session.phases[0].label.startswith("Explored: cyberpunk ")
+    assert session.phases[0].label.endswith(", … — 32 images")
 
 
 def test_refinement_label_counts_seed_variations() -> None:
@@ -213,6 +223,69 @@ def test_concept_prefers_the_subject_over_boilerplate_and_merges_near_duplicates
     ]
     assert concept_of(prompts) == "cyberpunk city"
     assert concept_of([None, ""]) is None
+
+
+def test_an_exploration_lists_what_it_explored_not_the_look_it_kept() -> None:
+    """Issue 11 quotes the product documents: an exploration is labelled by what it explored
+    ("Explored: sci-fi interiors, fantasy landscapes, abstract patterns"); the medium every prompt
+    repeats is the look, not a subject."""
+    clock = Clock()
+    prompts = [
+        "elven city in giant trees, oil painting, warm light",
+        "dragon on castle ruins, oil painting, warm light",
+        "sea serpent in a stormy sea, oil painting, warm light",
+        "lighthouse on a cliff, oil painting, warm light",
+    ]
+    session = _only_session(list(exploration(clock, prompts, batch=2)))
+    assert session.intent is Intent.EXPLORATION
+    assert re.fullmatch(
+        r"Explored: elven city, dragon on castle ruins, sea serpent, … \(\d+ min, 8 images\)", session.label
+    ), session.label
+    # the same subject in several media: the media are what was explored (the most used first)
+    media = [("a red fox, watercolor", 2), ("a red fox, pixel art", 1), ("a red fox, linocut", 1)]
+    subjects = explored_subjects(media)
+    assert subjects[0] == "watercolor" and set(subjects) == {"watercolor", "pixel art", "linocut"}
+
+
+def test_explored_subjects_rank_by_records_and_cluster_near_duplicates() -> None:
+    subjects = explored_subjects(
+        [
+            ("cyberpunk city at night, neon", 1),
+            ("mountain lake, mist", 3),
+            ("cyberpunk cityscape, rain", 1),
+            ("desert caravan", 1),
+        ]
+    )
+    assert subjects == ("mountain lake", "cyberpunk cityscape", "desert caravan")
+    assert explored_subjects([("one prompt only, oil painting", 9)]) == ()
+    assert explored_subjects([("", 3), ("a castle", 2)]) == ()
+
+
+def test_an_exploration_with_one_varying_subject_keeps_its_concept_label() -> None:
+    """A list needs two subjects at least; otherwise the exploration is named by its concept."""
+    one = explored_subjects([("portrait of an astronaut, film grain", 1), ("portrait of an astronaut", 1)])
+    assert one == ("film grain",)
+
+    def label(duration: timedelta | None, explored: tuple[str, ...]) -> str:
+        return session_label(
+            concept="astronaut",
+            tool="comfyui",
+            intent=Intent.EXPLORATION,
+            image_count=2,
+            duration=duration,
+            distinct_seeds=2,
+            explored=explored,
+        )
+
+    assert label(timedelta(minutes=3), one) == "Astronaut Exploration (3 min, 2 images)"
+    assert label(None, ("moon", "mars")) == "Explored: moon, mars (2 images)"
+
+
+def test_explored_subjects_are_cut_to_label_size() -> None:
+    long_subject = "an extraordinarily elaborate baroque cathedral"
+    subjects = explored_subjects([(f"{long_subject}, oil", 1), ("tiny cottage, oil", 1)])
+    assert all(len(subject) <= EXPLORED_SUBJECT_CHARS for subject in subjects)
+    assert len(subjects) == 2
 
 
 def test_durations_read_naturally() -> None:
