@@ -139,9 +139,10 @@ async def test_documents_over_the_limits_are_400s(graphql_response_http: httpx.A
     )
     for _ in range(2):
         response = await graphql_response_http.post("/graphql", json={"query": too_deep})
-        assert "exceeds maximum operation depth of 12" in _error(response, 400, "GRAPHQL_VALIDATION_FAILED")[
-            "message"
-        ]
+        assert (
+            "exceeds maximum operation depth of 12"
+            in _error(response, 400, "GRAPHQL_VALIDATION_FAILED")["message"]
+        )
     tokens = "{ " + "__typename " * 4001 + "}"
     response = await graphql_response_http.post("/graphql", json={"query": tokens})
     assert "tokens" in _error(response, 400, "GRAPHQL_PARSE_FAILED")["message"]
