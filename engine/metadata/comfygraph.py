@@ -11,7 +11,9 @@ its own seed and prompt) nearest to the output node that wrote this file (see
 it is the first pass: among the samplers whose latent input does not come (transitively) from
 another sampler, the one with the smallest node id (numeric ids sort numerically). Its
 seed/steps/cfg/sampler/scheduler/denoise/prompts fill the record; what it does not say (model,
-source image) is taken from its upstream passes. ``width``/``height`` are the generation size, as
+source image) is taken from its upstream passes, and so is the seed of a pass that adds no noise of its
+own (an SDXL refiner's ``add_noise: disable``): the seed that made the image is the one that made the
+noise it continues. ``width``/``height`` are the generation size, as
 AUTOMATIC1111 reports it for a hires fix: the latent size of the first pass the primary descends
 from (its own when it is a first pass). Every sampling node
 is listed in ``extra["samplers"]`` (first passes first), with its prompt when it differs from the
@@ -104,6 +106,9 @@ _STRING_KEYS = (
     "result",
     "wildcard_text",
 )
+_SIZE_KEYS = (("width", "height"), ("empty_latent_width", "empty_latent_height"))
+"""Where a latent's size is written: empty-latent nodes, and loaders that make the latent too (the
+Efficient Loader's ``empty_latent_width``/``empty_latent_height``)."""
 _PASS_THROUGH_KEYS = ("source", "input", "anything", "any", "in", "text_input")
 _GENERATOR_MARKERS = ("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", "florence", "joycaption")
 """Class-name fragments of nodes that *generate* text (their output is not stored in the graph)."""
@@ -160,13 +165,20 @@ class SamplerInfo:
     source_image: str | None = None
     upstream_sampler: str | None = None
     guidance: float | None = None
+    adds_noise: bool = True
+    """False for a pass that only continues its input's noise (``KSamplerAdvanced`` with ``add_noise``
+    disabled, as an SDXL refiner runs; ``DisableNoise``): its own seed widget is never used."""
+    noise_from: str | None = None
+    """For a primary pass that adds no noise: the upstream pass whose seed made the noise (``seed``
+    then holds that pass's seed; ``extra["samplers"]`` keeps this pass's own widget)."""
+    own_seed: int | None = None
 
     def as_extra(self, primary_prompt: str | None = None) -> dict[str, Any]:
         """This pass for ``extra["samplers"]``; its prompts only where they differ from the record's."""
         listed: dict[str, Any] = {
             "node_id": self.node_id,
             "class_type": self.class_type,
-            "seed": self.seed,
+            "seed": self.own_seed,
             "steps": self.steps,
             "cfg": self.cfg,
             "sampler": self.sampler,
@@ -177,6 +189,10 @@ class SamplerInfo:
             "height": self.height,
             "upstream_sampler": self.upstream_sampler,
         }
+        if not self.adds_noise:
+            listed["adds_noise"] = False
+        if self.noise_from is not None:
+            listed["noise_from"] = self.noise_from
         if self.positive is not None and self.positive != primary_prompt:
             listed["prompt"] = self.positive
         return listed
@@ -394,8 +410,10 @@ class _Walker:
                 upstream = upstream or node_id
                 continue
             inputs = node["inputs"]
-            if width is None and "width" in inputs and "height" in inputs:
-                width, height = as_int(self.scalar(inputs["width"])), as_int(self.scalar(inputs["height"]))
+            for width_key, height_key in _SIZE_KEYS:
+                if width is None and width_key in inputs and height_key in inputs:
+                    width = as_int(self.scalar(inputs[width_key]))
+                    height = as_int(self.scalar(inputs[height_key]))
             if (
                 source is None
                 and node["class_type"].startswith("LoadImage")
@@ -528,6 +546,8 @@ def _inherit_from_upstream(primary: SamplerInfo, by_id: dict[str, SamplerInfo]) 
         if primary.model is None:
             primary.model, primary.loras = upstream.model, list(upstream.loras)
         primary.source_image = primary.source_image or upstream.source_image
+        if not primary.adds_noise and primary.noise_from is None and upstream.adds_noise:
+            primary.seed, primary.noise_from = upstream.seed, upstream.node_id  # the nearest noise made
         current = upstream
 
 
@@ -542,11 +562,15 @@ def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers:
     info.denoise = as_float(walker.scalar(inputs.get("denoise")))
     positive, negative, model = inputs.get("positive"), inputs.get("negative"), inputs.get("model")
     # SamplerCustomAdvanced: noise / guider / sampler / sigmas are links to helper nodes.
+    info.adds_noise = not _disabled(walker.scalar(inputs.get("add_noise"), ("value", "add_noise")))
     noise = walker.node(inputs.get("noise"))
+    if noise is not None and noise[1]["class_type"] == "DisableNoise":
+        info.adds_noise = False
     if noise is not None and info.seed is None:
         info.seed = as_int(
             walker.scalar(noise[1]["inputs"].get("noise_seed", noise[1]["inputs"].get("seed")))
         )
+    info.own_seed = info.seed
     select = walker.node(inputs.get("sampler"))
     if select is not None and info.sampler is None:
         # KSamplerSelect names the sampler; dedicated nodes (SamplerDPMPP_SDE, …) are the sampler.
@@ -584,6 +608,14 @@ def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers:
             latent, samplers - {node_id}
         )
     return info
+
+
+def _disabled(value: Any) -> bool:
+    """An ``add_noise`` value that turns the noise off (``"disable"`` in the stock node, a boolean in
+    some packs)."""
+    return value is False or (
+        isinstance(value, str) and value.strip().lower() in ("disable", "disabled", "false")
+    )
 
 
 def _flux_guidance(walker: _Walker, link: Any) -> float | None:

@@ -207,3 +207,116 @@ def test_output_choice_survives_cycles_and_dangling_links() -> None:
     )
     rec = read(graph, "ComfyUI_00001_.png")
     assert rec.seed == 333
+
+
+def base_and_refiner(*, refiner_adds_noise: str) -> Graph:
+    """SDXL's stock two-model graph: the base pass stops at step 25 with its noise left in, and the
+    refiner finishes it with its own checkpoint and prompts."""
+
+    def advanced(
+        seed: int, add_noise: str, model: str, positive: str, latent: str, start: int
+    ) -> dict[str, Any]:
+        return node(
+            "KSamplerAdvanced",
+            add_noise=add_noise,
+            noise_seed=seed,
+            steps=30,
+            cfg=7.0,
+            sampler_name="dpmpp_2m",
+            scheduler="karras",
+            start_at_step=start,
+            end_at_step=25 if start == 0 else 10000,
+            return_with_leftover_noise="enable" if start == 0 else "disable",
+            model=[model, 0],
+            positive=[positive, 0],
+            negative=["n", 0],
+            latent_image=[latent, 0],
+        )
+
+    return {
+        "base": node("CheckpointLoaderSimple", ckpt_name="sd_xl_base_1.0.safetensors"),
+        "ref": node("CheckpointLoaderSimple", ckpt_name="sd_xl_refiner_1.0.safetensors"),
+        "p": node(
+            "CLIPTextEncodeSDXL",
+            text_g="portrait of a knight",
+            text_l="portrait of a knight",
+            clip=["base", 1],
+        ),
+        "rp": node("CLIPTextEncodeSDXLRefiner", ascore=6, text="portrait of a knight", clip=["ref", 1]),
+        "n": node("CLIPTextEncode", text="blurry", clip=["base", 1]),
+        "e": node("EmptyLatentImage", width=832, height=1216, batch_size=1),
+        "10": advanced(42, "enable", "base", "p", "e", 0),
+        "11": advanced(7, refiner_adds_noise, "ref", "rp", "10", 25),
+        "d": node("VAEDecode", samples=["11", 0], vae=["ref", 2]),
+        "s": node("SaveImage", filename_prefix="ComfyUI", images=["d", 0]),
+    }
+
+
+def test_a_refiner_that_adds_no_noise_has_the_seed_of_the_pass_it_continues() -> None:
+    """A ``KSamplerAdvanced`` with ``add_noise: disable`` never uses its seed widget (often left at 0):
+    the image's seed is the base pass's, whose noise the refiner finishes."""
+    rec = read(base_and_refiner(refiner_adds_noise="disable"), "ComfyUI_00001_.png")
+    assert rec.seed == 42
+    assert (rec.prompt, rec.width, rec.height) == ("portrait of a knight", 832, 1216)
+    assert rec.model == "sd_xl_refiner_1.0.safetensors"  # the pass that made the pixels
+    listed = {entry["node_id"]: entry for entry in rec.extra["samplers"]}
+    assert (
+        listed["11"]["seed"] == 7
+        and listed["11"]["adds_noise"] is False
+        and listed["11"]["noise_from"] == "10"
+    )
+    assert listed["10"]["seed"] == 42 and "adds_noise" not in listed["10"]
+    # a refiner that adds noise of its own keeps its own seed
+    assert read(base_and_refiner(refiner_adds_noise="enable"), "ComfyUI_00001_.png").seed == 7
+
+
+def test_a_custom_sampler_continuing_with_disable_noise_has_the_first_pass_seed() -> None:
+    graph = three_saves_with_face_detailer()
+    graph["21"] = node(
+        "SamplerCustomAdvanced",
+        noise=["dn", 0],
+        guider=["g", 0],
+        sampler=["ks", 0],
+        sigmas=["sig", 0],
+        latent_image=["20", 0],
+    )
+    graph["dn"] = node("DisableNoise")
+    graph["g"] = node("CFGGuider", model=["1", 0], positive=["p", 0], negative=["n", 0], cfg=3.5)
+    graph["ks"] = node("KSamplerSelect", sampler_name="euler")
+    graph["sig"] = node("BasicScheduler", model=["1", 0], scheduler="simple", steps=12, denoise=0.45)
+    rec = read(graph, "YeFLUX_R_00002_.png")
+    assert (rec.seed, rec.steps, rec.denoise, rec.cfg_scale) == (111, 12, 0.45, 3.5)
+
+
+def test_the_efficient_loaders_latent_gives_the_size() -> None:
+    graph = {
+        "1": node(
+            "Efficient Loader",
+            ckpt_name="dreamshaper_8.safetensors",
+            lora_name="add_detail.safetensors",
+            lora_model_strength=0.7,
+            lora_clip_strength=0.7,
+            positive="a cozy cabin in the snowy woods",
+            negative="bad quality",
+            empty_latent_width=512,
+            empty_latent_height=768,
+            batch_size=1,
+        ),
+        "2": node(
+            "KSampler (Efficient)",
+            seed=777,
+            steps=25,
+            cfg=6.5,
+            sampler_name="euler_ancestral",
+            scheduler="normal",
+            denoise=1.0,
+            model=["1", 0],
+            positive=["1", 1],
+            negative=["1", 2],
+            latent_image=["1", 3],
+        ),
+        "3": node("SaveImage", filename_prefix="ComfyUI", images=["2", 5]),
+    }
+    rec = read(graph, "ComfyUI_00001_.png")
+    assert (rec.prompt, rec.seed, rec.width, rec.height) == ("a cozy cabin in the snowy woods", 777, 512, 768)
+    assert [(lora.name, lora.weight) for lora in rec.loras] == [("add_detail.safetensors", 0.7)]
