@@ -11,7 +11,6 @@ of it (``python -X importtime "$(which atelier)" analyze …`` shows what a comm
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
 import signal
@@ -36,6 +35,8 @@ from catalog.accounts.token_format import ALL_SCOPES, TOKEN_LIFETIME_MAX, Unknow
 from catalog.settings_error import SettingsError
 
 if TYPE_CHECKING:
+    import asyncio
+
     from typer._click import Command, Context
 
     from api.analyze_command import Skipped
@@ -114,6 +115,8 @@ def _run_with_database(
     signal). A cancelled ``work`` that has not ended after ``ABORT_GRACE_SECONDS`` (or another signal)
     ends the process at once (:func:`api.stop_requests.end_after`).
     """
+    import asyncio
+
     from api.runtime import exit_on_sigterm, running_services
     from catalog.database import create_database_engine, create_session_factory
     from catalog.settings import load_settings

@@ -19,12 +19,15 @@ the next command (which prunes this process from their users).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 ABORT_GRACE_SECONDS = 5.0
@@ -35,6 +38,8 @@ class StopRequest:
     """Whether (and by which signal) a stop was asked for."""
 
     def __init__(self) -> None:
+        import asyncio  # here: the CLI's commands that never run a loop (analyze, inspect) skip ~40 ms
+
         self.event = asyncio.Event()
         """Set by the first signal; the command polls it (``is_set``) at its safe points."""
         self.signal_number: int | None = None
