@@ -69,6 +69,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLResolveInfoHelpers,
     GraphQLScalarType,
     GraphQLString,
 )
@@ -311,6 +312,7 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.async_helpers = _weak_async_helpers(self)
         # per request: plain dicts (no weak references to make per lookup); the schema outlives it
         self._plans: dict[int, SelectionPlan] = {}
         self._completions: dict[GraphQLOutputType, Completion | None] = {}
@@ -734,6 +736,31 @@ class BasicFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_group, path)
             return None
+
+
+def _weak_async_helpers(executor: BasicFieldExecutor) -> GraphQLResolveInfoHelpers:
+    """graphql-core's resolver helpers (``info.async_helpers``), reaching the executor through a weak
+    reference. graphql-core builds them from the executor's bound methods, a reference cycle through
+    which the whole request — its context, loaders and every row they read — stayed alive until the
+    cyclic collector found it (~500 objects a sessions page). Without the cycle, a request's objects
+    are freed by reference counting when it ends. Resolvers only call the helpers during execution,
+    while strawberry holds the executor."""
+    owner = weakref.ref(executor)
+
+    def gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+        return _alive(owner).gather_async_work(values)
+
+    def track(values: Sequence[Any]) -> None:
+        _alive(owner).track_async_work(values)
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)
+
+
+def _alive(owner: weakref.ReferenceType[BasicFieldExecutor]) -> BasicFieldExecutor:
+    executor = owner()
+    if executor is None:  # pragma: no cover - helpers are only handed to resolvers of a live execution
+        raise RuntimeError("a resolver used info.async_helpers after its execution ended")
+    return executor
 
 
 async def _gathered_fields(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ sessions page (cards with thumbnails and phases) and a session's assets page, co
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import os
 from collections import Counter
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from api.context import RequestContext
 from catalog.database import SessionFactory, create_database_engine, create_session_factory
 from catalog.demo_library import write_demo_library
 from catalog.embedded_servers import ServiceUrls
@@ -211,3 +213,27 @@ async def test_asset_parents_load_with_the_page_only_when_selected(
             f"query($id: ID!) {{ node(id: $id) {{ ... on Asset {{ id {PARENT} }} }} }}", token, id=node["id"]
         )
         assert alone["data"]["node"] == node
+
+
+async def test_a_request_leaves_nothing_for_the_cyclic_collector(
+    client: GraphQLClient, session_factory: SessionFactory
+) -> None:
+    """When a request ends, reference counting frees its context, loaders and the rows they read at
+    once. Two reference cycles kept every request's objects (~600 for a page of cards) until the cyclic
+    collector ran: each context's loaders held its bound methods, and graphql-core's resolver helpers
+    held the executor's; collecting them cost ~7 % of a served page's CPU, in pauses every request in
+    flight waited for."""
+    token = await _demo_token(session_factory)
+    await client.query(CARDS, token, first=50)  # warm-up: plans, caches, the token's last_used_at
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(5):
+            cards = await client.query(CARDS, token, first=50)
+            assert len(cards["data"]["viewer"]["sessions"]["edges"]) == 15
+        contexts = [item for item in gc.get_objects() if isinstance(item, RequestContext)]
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert contexts == []  # every request's context already freed, with its loaders and rows
+    assert unreachable < 5 * 60, unreachable  # what the HTTP and ASGI layers leave: 170 (1,035 before)
