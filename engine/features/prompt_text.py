@@ -55,8 +55,20 @@ BOILERPLATE: frozenset[str] = _word_set(
 _GENERIC_PHRASE_TOKENS: frozenset[str] = BOILERPLATE | STOPWORDS
 _LINKING_WORDS: frozenset[str] = STOPWORDS | _word_set(
     """wearing holding standing sitting walking looking made covered surrounded riding playing eating
-    doing featuring showing inside under over against beside"""
+    doing featuring showing inside under over against beside above below beneath underneath across
+    among amid along beyond toward towards outside atop"""
 )
+_FRAMING_NOUNS: frozenset[str] = _word_set(
+    """portrait photo photograph picture image painting illustration drawing render sketch poster shot
+    view artwork closeup still rendering"""
+)
+"""A chunk's first words "… <one of these> of <subject>" frame the subject ("thick oil painting of an
+ethereal princess", "wide shot of a monolithic structure"), whatever adjectives come first."""
+_TRAILING_PREDICATES: frozenset[str] = _word_set(
+    "full hidden frozen broken woven overgrown forgotten sunken torn worn drawn grown"
+)
+"""Words that end a head only because their complement was cut off ("hacker den full [of …]",
+"ancient temple hidden [in …]")."""
 _FRAMING_WORDS: frozenset[str] = _word_set(
     """a an the portrait photo photograph picture image painting illustration drawing render sketch poster
     close up closeup shot view artwork art digital oil watercolor cinematic beautiful detailed full body"""
@@ -187,7 +199,10 @@ def _chunk_phrase(words: list[str]) -> str | None:
             break
     if "of" in words[:5]:
         framing_end = words.index("of")
-        if framing_end and _FRAMING_WORDS.issuperset(words[:framing_end]):
+        if framing_end and (
+            _FRAMING_WORDS.issuperset(words[:framing_end])
+            or (framing_end <= 3 and words[framing_end - 1] in _FRAMING_NOUNS)
+        ):
             words = words[framing_end + 1 :]
     start, end = 0, len(words)
     while start < end and words[start] in STOPWORDS:
@@ -214,4 +229,13 @@ def _head(words: list[str]) -> list[str]:
         head.append(word)
         if len(head) == 5:
             break
+    while len(head) > 1 and _dangles(head[-1]):
+        head.pop()  # "ancient temple hidden [in the jungle]" → "ancient temple"
     return head or words[:5]
+
+
+def _dangles(word: str) -> bool:
+    """A predicate that ends a head only because what it governed was cut off ("hacker den full [of
+    monitors]"). Participles are kept: "grandmother knitting", "koi fish swimming" say more than their
+    noun alone, which would lose the concept to a two-word style phrase."""
+    return word in _TRAILING_PREDICATES
