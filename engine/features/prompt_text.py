@@ -64,6 +64,7 @@ _FRAMING_NOUNS: frozenset[str] = _word_set(
 )
 """A chunk's first words "… <one of these> of <subject>" frame the subject ("thick oil painting of an
 ethereal princess", "wide shot of a monolithic structure"), whatever adjectives come first."""
+_ARTICLES = frozenset({"a", "an", "the"})
 _TRAILING_PREDICATES: frozenset[str] = _word_set(
     "full hidden frozen broken woven overgrown forgotten sunken torn worn drawn grown"
 )
@@ -223,12 +224,21 @@ def _head(words: list[str]) -> list[str]:
     while start < len(words) - 1 and words[start] in _GENERIC_PHRASE_TOKENS:
         start += 1
     head: list[str] = []
-    for word in words[start:]:
-        if word in _LINKING_WORDS and head:
+    of_at: int | None = None
+    rest = words[start:]
+    for position, word in enumerate(rest):
+        if word == "of" and 0 < len(head) <= 2 and of_at is None:
+            of_at = len(head)  # "stack of old leather books", "bowl of ramen": the "of" is the subject's
+        elif word in _LINKING_WORDS and head and not (head[-1] == "of" and word in _ARTICLES):
             break
         head.append(word)
         if len(head) == 5:
+            following = rest[position + 1] if position + 1 < len(rest) else None
+            if of_at is not None and following is not None and following not in _LINKING_WORDS:
+                head = head[:of_at]  # "map of a futuristic dystopian [city …]": too long to keep whole
             break
+    while head and head[-1] in STOPWORDS:
+        head.pop()  # an "of" (and its article) that nothing followed
     while len(head) > 1 and _dangles(head[-1]):
         head.pop()  # "ancient temple hidden [in the jungle]" → "ancient temple"
     return head or words[:5]

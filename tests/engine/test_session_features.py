@@ -57,7 +57,8 @@ def test_key_phrases_of_sentences_are_their_subjects_not_their_clauses() -> None
 
 def test_key_phrases_see_the_subject_through_a_styled_frame_and_a_cut_complement() -> None:
     """ "<adjectives> painting/image/shot/sketch of <subject>" frames the subject; a spatial preposition
-    ends a head like "with" does; a predicate whose complement was cut off ("full [of …]") is dropped.
+    ends a head like "with" does; a predicate whose complement was cut off ("full [of …]") is dropped;
+    a one- or two-word head goes on through "of" when the whole fits.
     Participles stay ("koi fish swimming"): the noun alone would lose the concept to a style phrase."""
     assert key_phrases("thick oil painting of an ethereal princess by james jean") == ("ethereal princess",)
     assert key_phrases("realistic detailed image of Jeff Goldblum by Ayami Kojima") == ("jeff goldblum",)
@@ -65,7 +66,13 @@ def test_key_phrases_see_the_subject_through_a_styled_frame_and_a_cut_complement
     assert key_phrases("hacker den full of monitors, cables, dim light")[0] == "hacker den"
     assert key_phrases("an ancient temple hidden in the jungle, overgrown with vines")[0] == "ancient temple"
     assert key_phrases("koi fish swimming through clouds") == ("koi fish swimming",)
-    assert key_phrases("a map of a futuristic dystopian city located on an island") == ("map",)  # no frame
+    # a measure or container keeps its "of" ("stack" alone said nothing), when the whole fits in 5 words
+    assert key_phrases("stack of old leather books, oil painting") == (
+        "stack of old leather books",
+        "oil painting",
+    )
+    assert key_phrases("bowl of ramen with a soft boiled egg") == ("bowl of ramen",)
+    assert key_phrases("a map of a futuristic dystopian city located on an island") == ("map",)
 
 
 def test_a_chunk_the_artist_turned_down_is_not_a_key_phrase() -> None:
