@@ -7,6 +7,7 @@ never share one session.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
@@ -211,13 +212,16 @@ def _weakly_bound(
     no reference cycle with it (as ``self._load_…`` did: context → loader → bound method → context), so
     when a request ends its context, loaders and every row they cached are freed at once by reference
     counting, not left for the cyclic collector (~500 objects a sessions page, collected in pauses of
-    a few ms that every request in flight waits for). The context outlives every load of its request."""
+    a few ms that every request in flight waits for). A request's resolvers hold its context while
+    they wait for a load; a batch dispatched after the request is gone (its task dropped without a
+    cancel) is cancelled, as strawberry skips a batch whose callers were cancelled: no query is made
+    and no error is left in an unawaited future."""
     owner = weakref.ref(context)
 
     async def load_for_context(keys: list[Key]) -> list[Value]:
         alive = owner()
-        if alive is None:  # pragma: no cover - a loader cannot outlive the request that made it
-            raise RuntimeError("a DataLoader outlived its request context")
+        if alive is None:
+            raise asyncio.CancelledError("the request that made this loader is gone")
         return await load(alive, keys)
 
     return load_for_context
