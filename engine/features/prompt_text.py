@@ -69,7 +69,8 @@ _TRAILING_PREDICATES: frozenset[str] = _word_set(
     "full hidden frozen broken woven overgrown forgotten sunken torn worn drawn grown"
 )
 """Words that end a head only because their complement was cut off ("hacker den full [of …]",
-"ancient temple hidden [in …]")."""
+"ancient temple hidden [in …]"): dropped. Participles are kept ("grandmother knitting", "koi fish
+swimming"): the noun alone would lose the concept to a two-word style phrase."""
 _FRAMING_WORDS: frozenset[str] = _word_set(
     """a an the portrait photo photograph picture image painting illustration drawing render sketch poster
     close up closeup shot view artwork art digital oil watercolor cinematic beautiful detailed full body"""
@@ -239,13 +240,6 @@ def _head(words: list[str]) -> list[str]:
             break
     while head and head[-1] in STOPWORDS:
         head.pop()  # an "of" (and its article) that nothing followed
-    while len(head) > 1 and _dangles(head[-1]):
+    while len(head) > 1 and head[-1] in _TRAILING_PREDICATES:
         head.pop()  # "ancient temple hidden [in the jungle]" → "ancient temple"
     return head or words[:5]
-
-
-def _dangles(word: str) -> bool:
-    """A predicate that ends a head only because what it governed was cut off ("hacker den full [of
-    monitors]"). Participles are kept: "grandmother knitting", "koi fish swimming" say more than their
-    noun alone, which would lose the concept to a two-word style phrase."""
-    return word in _TRAILING_PREDICATES

@@ -172,6 +172,7 @@ class SamplerInfo:
     """For a primary pass that adds no noise: the upstream pass whose seed made the noise (``seed``
     then holds that pass's seed; ``extra["samplers"]`` keeps this pass's own widget)."""
     own_seed: int | None = None
+    """The pass's own seed input, as ``extra["samplers"]`` lists it (``seed`` may be inherited)."""
 
     def as_extra(self, primary_prompt: str | None = None) -> dict[str, Any]:
         """This pass for ``extra["samplers"]``; its prompts only where they differ from the record's."""

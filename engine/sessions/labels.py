@@ -8,8 +8,8 @@ When prompt embeddings exist, each record's phrases are weighted by how central 
 group (cosine to the group's mean embedding), so the concept follows the semantic core of the group.
 
 An exploration goes through several subjects in one look ("dragon on castle ruins, oil painting" →
-"elven city in giant trees, oil painting"): its label lists what was *explored* — the key phrases that
-vary across the group (each in at most half of its records), clustered the same way, best first — as
+"elven city in giant trees, oil painting"): its label lists what was *explored* — each prompt's first
+key phrase found in at most half of the group's records, clustered the same way, best first — as
 the product documents describe ("Explored: sci-fi interiors, fantasy landscapes, abstract patterns").
 The phrases every other record repeats (the medium, the finishing tags) describe the look, not what
 was explored. With fewer than two varying subjects the exploration is named by its concept.
@@ -91,19 +91,27 @@ def concept_from_counts(
         return None
     # Insertion order is first-seen order, and sorted() is stable: ties keep the earlier phrase.
     ranked = sorted(support, key=support.__getitem__, reverse=True)[:max_phrases]
-    best_phrase = None
-    best_score = -1.0
+    _, best_phrase = max(_scored_clusters(ranked, support), key=_score)  # ties: the earlier cluster
+    return bounded_concept(best_phrase)
+
+
+def _scored_clusters(ranked: Sequence[str], support: Mapping[str, float]) -> list[tuple[float, str]]:
+    """``(score, core)`` of each cluster of the ``ranked`` phrases (:func:`_cluster_phrases`, in the
+    order they were made): the members' pooled support × the core's specificity."""
+    scored: list[tuple[float, str]] = []
     for members in _cluster_phrases(ranked):
         if len(members) == 1:
             # sum() of one float is that float (support is never -0.0): the same score, no generator.
             representative = members[0]
-            score = support[representative] * _specificity(representative)
+            scored.append((support[representative] * _specificity(representative), representative))
         else:
             representative = _cluster_core(members, support)
-            score = sum(support[p] for p in members) * _specificity(representative)
-        if score > best_score:
-            best_score, best_phrase = score, representative
-    return None if best_phrase is None else bounded_concept(best_phrase)
+            scored.append((sum(support[p] for p in members) * _specificity(representative), representative))
+    return scored
+
+
+def _score(scored: tuple[float, str]) -> float:
+    return scored[0]
 
 
 EXPLORED_SHOWN = 3
@@ -138,14 +146,8 @@ def explored_subjects(
                 break
     # insertion order is first-seen order and sorted() is stable: ties keep the earlier subject
     ranked = sorted(support, key=support.__getitem__, reverse=True)
-    scored: list[tuple[float, int, str]] = []
-    for position, members in enumerate(_cluster_phrases(ranked)):
-        representative = members[0] if len(members) == 1 else _cluster_core(members, support)
-        score = sum(support[p] for p in members) * _specificity(representative)
-        scored.append((-score, position, representative))
-    scored.sort()
-    shown = scored[: EXPLORED_SHOWN + 1]
-    return tuple(cut_text(subject, EXPLORED_SUBJECT_CHARS) for _, _, subject in shown)
+    best_first = sorted(_scored_clusters(ranked, support), key=_score, reverse=True)
+    return tuple(cut_text(subject, EXPLORED_SUBJECT_CHARS) for _, subject in best_first[: EXPLORED_SHOWN + 1])
 
 
 def _explored(subjects: Sequence[str]) -> str:
