@@ -70,6 +70,9 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     created_at: Mapped[datetime] = _created_at()
+    sessions_described_with: Mapped[int | None] = mapped_column(Integer)
+    """``engine.analysis.DESCRIPTION_VERSION`` the whole stream was last described with (NULL: an
+    engine before migration 0015); see :mod:`catalog.sessions.redescription`."""
 
 
 class ApiToken(Base):

@@ -44,10 +44,12 @@ from catalog.prompt_embeddings import assets_using_prompts, embed_missing_prompt
 from catalog.sessions.off_loop import recluster_user_in_child_process
 from catalog.sessions.recluster_outcome import recording_recluster_outcome
 from catalog.sessions.reclustering import recluster_span
+from catalog.sessions.redescription import users_to_redescribe
 from catalog.settings import AtelierSettings
 from catalog.storage import ThumbnailStore, thumbnail_store
 from catalog.stored_paths import opened_path
 from catalog.thumbnails import MadeThumbnail, ThumbnailError, make_thumbnail
+from engine.analysis import DESCRIPTION_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,8 @@ HEAL_BUDGET_SECONDS = 45.0
 """The healing cron stops starting new thumbnail batches after this long; the next tick goes on."""
 HEAL_LOCK_KEY = 0x61746C_6865616C  # "atlheal"
 UNCLUSTERED_BATCH = 2000
+REDESCRIBE_BATCH = 20
+"""Users whose re-description one healing tick queues at most (the next tick queues more)."""
 TRANSIENT_MAX_TRIES = 5
 
 
@@ -252,6 +256,38 @@ async def recluster_user_job(ctx: dict[str, Any], user_id: str) -> int:
     return summary.sessions_written
 
 
+async def redescribe_user_job(ctx: dict[str, Any], user_id: str) -> int:
+    """Re-describe one user's library after an engine upgrade (:mod:`catalog.sessions.redescription`)
+    in a child process, sessions kept; returns the number of sessions written (0 when another run
+    already described the stream with this engine)."""
+    settings: AtelierSettings = ctx["settings"]
+    factory: SessionFactory = ctx["session_factory"]
+    owner = uuid.UUID(user_id)
+    async with factory() as session:
+        if not await users_to_redescribe(session, limit=1, among=[owner]):
+            return 0
+    summary = await recluster_user_in_child_process(settings.database_url or "", owner, keep_sessions=True)
+    return summary.sessions_written
+
+
+async def queue_owed_redescriptions(ctx: dict[str, Any]) -> int:
+    """Queue a re-description for users described by another engine version; returns how many were
+    queued (a user's job id holds the engine version, so a queued or running one is not doubled)."""
+    factory: SessionFactory = ctx["session_factory"]
+    async with factory() as session:
+        stale = await users_to_redescribe(session, limit=REDESCRIBE_BATCH)
+    if not stale:
+        return 0
+    redis: ArqRedis = ctx["redis"]
+    queued = 0
+    for user_id in stale:
+        job = await redis.enqueue_job(
+            "redescribe_user_job", str(user_id), _job_id=f"redescribe:{user_id}:{DESCRIPTION_VERSION}"
+        )
+        queued += int(job is not None)
+    return queued
+
+
 async def complete_owed_clustering(factory: SessionFactory) -> int:
     """Re-cluster whatever clustering is owed; returns the assets it covered.
 
@@ -286,6 +322,8 @@ async def heal_owed_catalog_work(ctx: dict[str, Any]) -> dict[str, int]:
     """Find and do the catalog's owed work (the worker's cron, every 30 s and at start-up):
 
     - clustering owed (:func:`complete_owed_clustering`);
+    - libraries described by an earlier engine: a re-description is queued per user
+      (:func:`queue_owed_redescriptions`);
     - missing thumbnails, made here within :data:`HEAL_BUDGET_SECONDS` (the next tick goes on);
     - prompts without embeddings: an ``embed_prompts`` job is queued (one per minute at most).
 
@@ -309,6 +347,7 @@ async def _heal(ctx: dict[str, Any]) -> dict[str, int]:
     factory: SessionFactory = ctx["session_factory"]
     settings: AtelierSettings = ctx["settings"]
     clustered = await complete_owed_clustering(factory)
+    redescriptions_queued = await queue_owed_redescriptions(ctx)
     await owed_work.retry_failed_thumbnails(factory)  # failures met by another decoder are owed again
     thumbnails = await backfill_thumbnails(ctx, budget_seconds=HEAL_BUDGET_SECONDS)
     embeddings_queued = 0
@@ -320,14 +359,21 @@ async def _heal(ctx: dict[str, Any]) -> dict[str, int]:
             minute = datetime.now(UTC).strftime("%Y%m%d%H%M")
             job = await redis.enqueue_job("embed_prompts", _job_id=f"embed_prompts:heal:{minute}")
             embeddings_queued = int(job is not None)
-    if clustered or thumbnails or embeddings_queued:
+    if clustered or thumbnails or embeddings_queued or redescriptions_queued:
         log.info(
-            "healed owed work: %d assets clustered, %d thumbnails made, embeddings queued: %d",
+            "healed owed work: %d assets clustered, %d thumbnails made, embeddings queued: %d, "
+            "libraries queued for re-description: %d",
             clustered,
             thumbnails,
             embeddings_queued,
+            redescriptions_queued,
         )
-    return {"clustered": clustered, "thumbnails": thumbnails, "embeddings_queued": embeddings_queued}
+    return {
+        "clustered": clustered,
+        "thumbnails": thumbnails,
+        "embeddings_queued": embeddings_queued,
+        "redescriptions_queued": redescriptions_queued,
+    }
 
 
 CATALOG_FUNCTIONS: tuple[Function, ...] = (
@@ -362,6 +408,13 @@ CATALOG_FUNCTIONS: tuple[Function, ...] = (
         name="recluster_user_job",
         timeout=RECLUSTER_JOB_TIMEOUT_SECONDS,
         keep_result=0,
+        max_tries=TRANSIENT_MAX_TRIES,
+    ),
+    func(
+        retry_transient(redescribe_user_job),
+        name="redescribe_user_job",
+        timeout=RECLUSTER_JOB_TIMEOUT_SECONDS,
+        keep_result=0,  # the id is fixed per user and engine version: a failed run can be queued again
         max_tries=TRANSIENT_MAX_TRIES,
     ),
 )

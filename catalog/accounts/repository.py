@@ -12,10 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.driver_reads import DriverRead
 from catalog.models import ApiToken, User
+from engine.analysis import DESCRIPTION_VERSION
 
 
 async def insert_user(session: AsyncSession, *, handle: str, display_name: str | None, timezone: str) -> User:
+    # a new user's sessions are all made by this engine: nothing to re-describe
     user = User(handle=handle, display_name=display_name, timezone=timezone)
+    user.sessions_described_with = DESCRIPTION_VERSION
     session.add(user)
     await session.flush()
     return user

@@ -68,8 +68,11 @@ async def analyze_off_loop(
     )
 
 
-async def recluster_user_in_child_process(database_url: str, user_id: uuid.UUID) -> ReclusterSummary:
-    """Full re-cluster of ``user_id`` in a child process that commits its own unit of work.
+async def recluster_user_in_child_process(
+    database_url: str, user_id: uuid.UUID, *, keep_sessions: bool = False
+) -> ReclusterSummary:
+    """Full re-cluster of ``user_id`` (``keep_sessions``: a re-description, every stored session
+    pinned) in a child process that commits its own unit of work.
 
     Cancelling the caller kills the child (its transaction rolls back) and re-raises.
     """
@@ -78,6 +81,7 @@ async def recluster_user_in_child_process(database_url: str, user_id: uuid.UUID)
         "-m",
         CHILD_MODULE,
         str(user_id),
+        *(["--keep-sessions"] if keep_sessions else []),
         env=os.environ | {"ATELIER_RECLUSTER_DATABASE_URL": database_url},  # not on the command line
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,6 +63,7 @@ from catalog.sessions.explicit_lineage import children_naming_span, named_edges_
 from catalog.sessions.off_loop import analyze_off_loop
 from catalog.sessions.queries import asset_key
 from catalog.sessions.reclustering_summary import ReclusterSummary
+from catalog.sessions.redescription import mark_described, membership_pins
 from catalog.thumbnails import VISUAL_MODEL
 from engine.analysis import Analysis, LineageEdge, SessionResult
 from engine.gc_pause import cyclic_gc_paused
@@ -116,25 +118,47 @@ async def _recluster_span(
     return await _recluster_assets(session, user_id, assets)
 
 
-async def recluster_user(session: AsyncSession, user_id: uuid.UUID) -> ReclusterSummary:
-    """Re-cluster the user's whole stream (corrections and pinned labels still hold)."""
+async def recluster_user(
+    session: AsyncSession, user_id: uuid.UUID, *, keep_sessions: bool = False
+) -> ReclusterSummary:
+    """Re-cluster the user's whole stream (corrections and pinned labels still hold), and record that
+    this engine describes it. ``keep_sessions``: every stored session is pinned, so only descriptions
+    change (a re-description, :mod:`catalog.sessions.redescription`)."""
     with cyclic_gc_paused():
         await repository.lock_user_stream(session, user_id)
-        return await _recluster_assets(
-            session, user_id, await all_timed_span_assets(session, user_id), whole_stream=True
+        summary = await _recluster_assets(
+            session,
+            user_id,
+            await all_timed_span_assets(session, user_id),
+            whole_stream=True,
+            keep_sessions=keep_sessions,
         )
+        await mark_described(session, user_id)
+        return summary
 
 
 async def _recluster_assets(
-    session: AsyncSession, user_id: uuid.UUID, assets: list[SpanAsset], *, whole_stream: bool = False
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    assets: list[SpanAsset],
+    *,
+    whole_stream: bool = False,
+    keep_sessions: bool = False,
 ) -> ReclusterSummary:
     """Cluster ``assets`` (stream order; ``whole_stream``: every timed asset of the user) and write
-    what changed."""
+    what changed; ``keep_sessions``: with the stored sessions pinned."""
     if not assets:
         return ReclusterSummary(user_id, 0, 0, 0, 0)
     assets = await _with_move_anchors(session, user_id, assets)
     by_id = {asset.id: asset for asset in assets}
     constraints = await constraints_for(session, user_id, assets)
+    if keep_sessions:
+        must_link, cannot_link = membership_pins(assets)
+        constraints = replace(
+            constraints,
+            must_link=(*constraints.must_link, *must_link),
+            cannot_link=(*constraints.cannot_link, *cannot_link),
+        )
     analysis = await analyze_off_loop(  # a thread: see catalog.sessions.off_loop
         [row_to_record(asset) for asset in assets],
         constraints=constraints,

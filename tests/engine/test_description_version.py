@@ -1,0 +1,70 @@
+"""``DESCRIPTION_VERSION`` moves whenever the engine describes the same sessions differently.
+
+Stored libraries are re-described once per version (``catalog.sessions.redescription``), so a change
+to labels, intents, phases or lineage that keeps the version would never reach them. The reference
+descriptions here are of fixed sessions — each simulated library's true sessions, pinned by
+constraints — so a change of where boundaries fall does not move them; only a change of how the
+sessions are described does.
+
+When this fails after a deliberate change of descriptions: bump ``engine.analysis.DESCRIPTION_VERSION``
+and record the new digest for it below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from bench.metrics import stream_order
+from bench.simulate import SimulatedLibrary, simulate_library
+from bench.simulate_docs import simulate_docs_library
+from engine.analysis import DESCRIPTION_VERSION
+from engine.session_analysis import SessionConstraints, analyze_records
+
+DIGESTS = {1: "d27b26b4f50874ed"}
+"""Digest of the reference descriptions, by the DESCRIPTION_VERSION that produces them."""
+
+
+def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:
+    """Must-link chains within each true session, cannot-links between neighbouring true sessions."""
+    must_link: list[tuple[str, str]] = []
+    cannot_link: list[tuple[str, str]] = []
+    last_member: dict[str, str] = {}
+    previous: str | None = None
+    for record in stream_order(library.records):
+        truth = library.session_of[record.id]
+        if truth in last_member:
+            must_link.append((last_member[truth], record.id))
+        last_member[truth] = record.id
+        if previous is not None and library.session_of[previous] != truth:
+            cannot_link.append((previous, record.id))
+        previous = record.id
+    return SessionConstraints(must_link=must_link, cannot_link=cannot_link)
+
+
+def _descriptions(library: SimulatedLibrary) -> list[object]:
+    analysis = analyze_records(library.records, constraints=_truth_pins(library))
+    truth: dict[str, set[str]] = {}
+    unclustered = set(analysis.unclustered)  # records without a time
+    for record_id, session in library.session_of.items():
+        if record_id not in unclustered:
+            truth.setdefault(session, set()).add(record_id)
+    assert sorted(map(sorted, truth.values())) == sorted(sorted(s.asset_ids) for s in analysis.sessions)
+    sessions = [
+        [s.label, str(s.intent), [[str(p.intent), p.label, p.asset_ids] for p in s.phases]]
+        for s in sorted(analysis.sessions, key=lambda s: s.asset_ids[0])
+    ]
+    lineage = sorted([e.parent, e.child, str(e.kind)] for e in analysis.lineage)
+    return [sessions, lineage]
+
+
+def test_the_description_version_names_how_sessions_are_described() -> None:
+    references = [
+        _descriptions(simulate_library(seed=1, artists=3, days=6)),
+        _descriptions(simulate_docs_library(seed=11, artists=3, days=6, with_visual=False)),
+    ]
+    digest = hashlib.sha256(json.dumps(references, sort_keys=True).encode()).hexdigest()[:16]
+    assert DIGESTS.get(DESCRIPTION_VERSION) == digest, (
+        f"the engine describes the reference sessions differently (digest {digest}): bump "
+        f"DESCRIPTION_VERSION (now {DESCRIPTION_VERSION}) and record the digest for it in DIGESTS"
+    )
