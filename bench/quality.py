@@ -7,11 +7,12 @@ per-generation phase accuracy and explicit-lineage precision / recall / F1 — f
 embeddings, with simulated visual embeddings, and (``--semantic``, default on) with real
 all-MiniLM-L6-v2 prompt embeddings. Then session counts and sizes on ``../shared/fixtures/logs``.
 
-Two independent simulator families are reported — A (``bench/simulate.py``, written alongside the
-engine) and B (``bench/simulate_docs.py``, written later from the product documents alone) — each on a
-development seed (looked at while setting the engine's parameters) and a held-out seed. The
-corrections experiment runs on both families' held-out seeds. Output: Markdown on stdout, and
-``bench/out/quality.md`` / ``quality.json``.
+Three independent simulator families are reported — A (``bench/simulate.py``, written alongside the
+engine), B (``bench/simulate_docs.py``, written later from the product documents alone) and C
+(``bench/simulate_field.py``, written from the documents by someone who read neither the engine nor
+A and B) — each on a development seed (looked at while setting the engine's parameters) and a
+held-out seed. The corrections experiment runs on every family's held-out seed. Output: Markdown on
+stdout, and ``bench/out/quality.md`` / ``quality.json``.
 
     python -m bench.quality            # or: python bench/quality.py
 """
@@ -41,6 +42,7 @@ from bench.baselines import fixed_timeout, multi_signal, phototoc, timeout_and_t
 from bench.metrics import accuracy, adjusted_rand, boundary_set, precision_recall, stream_order
 from bench.simulate import SimulatedLibrary, simulate_library
 from bench.simulate_docs import simulate_docs_library
+from bench.simulate_field import simulate_field_library
 from engine.analysis import Analysis
 from engine.records import GenerationRecord, TimePrecision
 from engine.session_analysis import analyze_records
@@ -53,6 +55,7 @@ LibraryFactory = Callable[..., SimulatedLibrary]
 FAMILIES: dict[str, LibraryFactory] = {
     "A (bench/simulate.py)": simulate_library,
     "B (bench/simulate_docs.py)": simulate_docs_library,
+    "C (bench/simulate_field.py)": simulate_field_library,
 }
 
 
@@ -385,6 +388,8 @@ def main() -> None:
     parser.add_argument("--dev-seed", type=int, default=1, help="development seed of family A")
     parser.add_argument("--docs-seed", type=int, default=12, help="held-out seed of family B")
     parser.add_argument("--docs-dev-seed", type=int, default=11, help="development seed of family B")
+    parser.add_argument("--field-seed", type=int, default=22, help="held-out seed of family C")
+    parser.add_argument("--field-dev-seed", type=int, default=21, help="development seed of family C")
     parser.add_argument("--artists", type=int, default=20)
     parser.add_argument("--days", type=int, default=21)
     parser.add_argument("--no-semantic", action="store_true", help="skip all-MiniLM-L6-v2 prompt embeddings")
@@ -397,6 +402,7 @@ def main() -> None:
     seeds = {
         "A (bench/simulate.py)": (args.seed, args.dev_seed),
         "B (bench/simulate_docs.py)": (args.docs_seed, args.docs_dev_seed),
+        "C (bench/simulate_field.py)": (args.field_seed, args.field_dev_seed),
     }
     report["calibration"] = {}
     for family_name, family in FAMILIES.items():

@@ -80,6 +80,22 @@ def test_model_change_splits_even_after_a_short_gap() -> None:
     assert len(analyze_records(records).sessions) == 2
 
 
+def test_trying_the_same_prompt_on_another_model_size_or_graph_stays_in_the_session() -> None:
+    """A/B comparisons: the prompt is the creative intent; the set-up around it changed for a moment."""
+    records = [
+        *paced("a", 0, 6, 1, NEON),
+        *paced("b", 6, 4, 1, NEON, model="flux_dev"),
+        *paced("c", 10, 4, 1, NEON, width=1216, height=832),
+        *paced("d", 14, 4, 1, NEON, workflow_hash="graph-with-a-lora-loader"),
+    ]
+    assert len(analyze_records(records).sessions) == 1
+
+
+def test_the_same_prompt_on_another_model_after_a_long_break_is_a_new_session() -> None:
+    records = [*paced("a", 0, 6, 1, NEON), *paced("b", 6 + 100, 6, 1, NEON, model="flux_dev")]
+    assert len(analyze_records(records).sessions) == 2
+
+
 def test_seed_changes_at_the_usual_pace_never_split() -> None:
     records = list(paced("a", 0, 40, 1.5, NEON))
     assert len(analyze_records(records).sessions) == 1
