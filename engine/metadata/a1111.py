@@ -99,6 +99,9 @@ def reading_from_infotext(text: str, raw: RawMetadata | None = None) -> ToolRead
 
 def family_tool(info: Infotext, text: str, raw: RawMetadata | None) -> str:
     params = info.params
+    version = params.get("Version", "")
+    if version == "ComfyUI":  # a ComfyUI saver's infotext; Image Saver adds Civitai resources by default
+        return "comfyui"
     if (
         "Civitai resources" in params
         or "Civitai metadata" in params
@@ -111,14 +114,13 @@ def family_tool(info: Infotext, text: str, raw: RawMetadata | None) -> str:
         return "civitai"
     if params.get("App") == "SD.Next":
         return "sdnext"
-    version = params.get("Version", "")
     if version.startswith(("f2.", "f0.")) or version == "classic" or version.startswith("neo"):
         return "forge"
     if version.startswith("f1."):
         return "reforge"
     if "NGMS" in params or UUID.match(model):
         return "yodayo"
-    if version == "ComfyUI" or "Lora_0 Model name" in params:
+    if "Lora_0 Model name" in params:
         return "comfyui"
     if not version and (_COMFY_SAMPLER.match(params.get("Sampler", "")) or _MODEL_FILE.search(model)):
         return "comfyui"

@@ -3,6 +3,9 @@
 ``width``, ``height``) or the same keys as a JSON object (PNG ``parameters``/``Comment``, EXIF
 ``UserComment``); newer versions use display names (``Prompt``, ``Negative Prompt``, ``Seed``,
 ``Stable Diffusion model``, ``Sampler``, ``Steps``, ``Guidance Scale``, ``Width``, ``Height``).
+LoRAs: ``use_lora_model`` / ``LoRA model`` with ``lora_alpha`` / ``LoRA Strength`` — one name and one
+strength, or lists of them (JSON lists, or in a PNG chunk their Python ``str()``:
+``['add_detail', 'more_details']``, ``[0.5, 0.3]``); ``None`` is no LoRA.
 
 Unverified against real files: no Easy Diffusion image is in the fixtures; the layout follows the
 public readers (sd-metadata, sd-prompt-reader). Recognised only by ``use_stable_diffusion_model`` /
@@ -12,12 +15,14 @@ base name (Easy Diffusion writes a path). No time is written.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from engine.metadata.jsontext import try_json_object
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading
 from engine.metadata.values import as_float, as_int, as_text
+from engine.records import LoraRef
 
 _MODEL_KEYS = ("use_stable_diffusion_model", "Stable Diffusion model")
 
@@ -55,7 +60,48 @@ def read(raw: RawMetadata) -> ToolReading | None:
     model = as_text(_get(fields, "use_stable_diffusion_model", "Stable Diffusion model"))
     rec.model = model.replace("\\", "/").rsplit("/", 1)[-1] if model else None
     rec.denoise = as_float(_get(fields, "prompt_strength", "Prompt Strength"))
+    names, strengths = (
+        _get(fields, "use_lora_model", "LoRA model"),
+        _get(fields, "lora_alpha", "LoRA Strength"),
+    )
+    rec.loras = _loras(names, strengths)
     rec.extra["easydiffusion"] = {
         key: value for key, value in fields.items() if isinstance(value, str | int | float)
     }
     return reading
+
+
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?")
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, list):
+        items = [item for item in value if isinstance(item, str)]
+    elif isinstance(value, str) and value.strip().startswith("["):
+        items = [single or double for single, double in _QUOTED.findall(value)]
+    elif isinstance(value, str):
+        items = [value]
+    else:
+        return []
+    names = [item.strip().replace("\\", "/").rsplit("/", 1)[-1] for item in items]
+    return [name for name in names if name and name != "None"]
+
+
+def _strengths(value: Any) -> list[float | None]:
+    if isinstance(value, list):
+        return [as_float(item) for item in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return [float(value)]
+    if isinstance(value, str):
+        return [float(number) for number in _NUMBER.findall(value)]
+    return []
+
+
+def _loras(names: Any, strengths: Any) -> tuple[LoraRef, ...]:
+    """The LoRAs of the name and strength fields, paired in order (a missing strength is ``None``)."""
+    weights = _strengths(strengths)
+    return tuple(
+        LoraRef(name, weights[index] if index < len(weights) else None)
+        for index, name in enumerate(_names(names))
+    )

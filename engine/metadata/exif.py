@@ -166,8 +166,11 @@ def _decode_utf16_guess(body: bytes) -> str:
         return body[2:].decode("utf-16-be", errors="replace")
     if body[:2] == b"\xff\xfe":
         return body[2:].decode("utf-16-le", errors="replace")
-    sample = body[:512]
-    even_zeros = sample[0::2].count(0)
-    odd_zeros = sample[1::2].count(0)
-    encoding = "utf-16-be" if even_zeros > odd_zeros else "utf-16-le"
+    # No byte-order mark: the high bytes of ASCII characters are zeros, and which half of each code
+    # unit holds them tells the order. The whole text is counted (a prompt in CJK script has none for
+    # hundreds of bytes; the infotext's parameter line after it has plenty); with no evidence either
+    # way, big-endian — what piexif, and so A1111 and its forks, write.
+    even_zeros = body[0::2].count(0)
+    odd_zeros = body[1::2].count(0)
+    encoding = "utf-16-le" if odd_zeros > even_zeros else "utf-16-be"
     return body[: len(body) - (len(body) % 2)].decode(encoding, errors="replace")

@@ -2,7 +2,12 @@
 
 - Fooocus: ``fooocus_scheme`` text chunk; scheme ``fooocus`` is JSON (``prompt``, ``negative_prompt``,
   ``base_model``, ``resolution`` "(w, h)", ``guidance_scale``, ``loras`` [[name, weight]], …); scheme
-  ``a1111`` is infotext (read by the A1111 parser, tool kept ``fooocus``).
+  ``a1111`` is infotext (read by the A1111 parser, tool kept ``fooocus``). JPEG and WEBP files carry
+  the same text in EXIF ``UserComment``, with ``Software`` "Fooocus v…" (``modules/meta_parser.py``
+  ``get_exif``; the scheme, in ``MakerNote``, is told here by the text: JSON or infotext).
+- Both schemes give the same record: the prompt is the one the artist typed (JSON ``prompt``, infotext
+  ``Raw prompt``; the style-expanded prompts stay in ``extra``), and the infotext's ``Lora weights``
+  are its LoRAs.
 - RuinedFooocus: JSON with ``"software": "RuinedFooocus"`` (``Prompt``, ``Negative``, ``cfg``, …).
 
 Neither writes a time into the image.
@@ -27,6 +32,10 @@ _RESOLUTION = re.compile(r"^\(?\s*(\d{1,6})\s*[,x×]\s*(\d{1,6})\s*\)?$")
 def read(raw: RawMetadata) -> ToolReading | None:
     text = raw.texts.get("parameters")
     scheme = raw.texts.get("fooocus_scheme")
+    if text is None and str(raw.exif.get("Software", "")).startswith("Fooocus"):
+        comment = raw.exif.get("UserComment")
+        text = comment if isinstance(comment, str) and comment.strip() else None
+        scheme = "exif"
     if text is None:
         return None
     document = try_json_object(text) if text.lstrip().startswith("{") else None
@@ -38,11 +47,30 @@ def read(raw: RawMetadata) -> ToolReading | None:
         return None
     if document is None:
         reading = a1111.reading_from_infotext(text)
-        reading.record.tool = "fooocus"
+        _typed_by_the_artist(reading)
         if text.lstrip().startswith("{"):
             note_error(reading, "fooocus: parameters JSON is invalid")
         return reading
     return _fooocus(document)
+
+
+_LORA_WEIGHT = re.compile(r"\s*(.+?)\s*:\s*(-?[\d.]+)\s*$")
+
+
+def _typed_by_the_artist(reading: ToolReading) -> None:
+    """Fooocus' infotext: the raw prompts for the prompt and negative, and ``Lora weights`` (``"name:
+    0.1, other: 0.5"``) for the LoRAs."""
+    rec = reading.record
+    rec.tool = "fooocus"
+    params: dict[str, str] = rec.extra.get("parameters", {})
+    if "Raw prompt" in params:
+        rec.prompt = params["Raw prompt"].strip() or None
+    if "Raw negative prompt" in params:
+        rec.negative_prompt = params["Raw negative prompt"].strip() or None
+    weights = [_LORA_WEIGHT.match(item) for item in params.get("Lora weights", "").split(",")]
+    loras = [LoraRef(match.group(1), as_float(match.group(2))) for match in weights if match]
+    if loras:
+        rec.loras = dedupe([*loras, *rec.loras])
 
 
 def _resolution(value: Any) -> tuple[int | None, int | None]:

@@ -6,10 +6,14 @@ Layout::
     Negative prompt: <negative, any number of lines>
     Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x768, Key: "quoted, value", ...
 
-The last line is the parameter line when it holds at least three ``Key: value`` pairs (as in A1111's
-own ``parse_generation_parameters``). The prompt and negative prompt keep their text exactly, minus
-surrounding whitespace. Quoted values are unquoted (JSON string rules). Nothing here is a time except
-what the caller picks (``Created Date``); ``Time taken`` is a duration.
+The last line is the parameter line when it holds at least three ``Key: value`` pairs (as in A1111's own
+``parse_generation_parameters``). The one exception is what the Dynamic Prompts extension appends after
+it (``Template: <raw prompt>`` and ``Negative Template: <raw negative>``, possibly several lines, with or
+without a space after the colon): then the parameter line is the last one starting with ``Steps:``
+followed by such a trailer, and the trailer's two values join the parameters. The prompt and negative
+prompt keep their text exactly, minus surrounding whitespace. Quoted values are unquoted (JSON string
+rules). Nothing here is a time except what the caller picks (``Created Date``); ``Time taken`` is a
+duration.
 """
 
 from __future__ import annotations
@@ -137,6 +141,7 @@ def parse_infotext(text: str) -> Infotext:
     lines = body.split("\n")
     params: dict[str, str] = {}
     truncated = False
+    lines, trailer = _split_template_trailer(lines)
     if lines:
         last = lines[-1]
         truncated = len(last) > MAX_PARAMS_LINE_CHARS
@@ -146,6 +151,8 @@ def parse_infotext(text: str) -> Infotext:
             lines = lines[:-1]
         else:
             truncated = False
+    if params:
+        params.update(trailer)
     rest = "\n".join(lines)
     negative: str | None = None
     if rest.startswith(_NEGATIVE):
@@ -159,3 +166,27 @@ def parse_infotext(text: str) -> Infotext:
     prompt = prompt_part.strip() or None
     negative_prompt = negative.strip() if negative is not None else None
     return Infotext(prompt, negative_prompt or None, params, truncated)
+
+
+_TEMPLATE = "Template:"
+_NEGATIVE_TEMPLATE = "Negative Template:"
+
+
+def _split_template_trailer(lines: list[str]) -> tuple[list[str], dict[str, str]]:
+    """``lines`` without a Dynamic Prompts trailer after the parameter line, and the trailer's values
+    (``Template``, ``Negative Template``); ``lines`` unchanged and no values when there is none."""
+    for index in range(len(lines) - 2, -1, -1):
+        following = lines[index + 1]
+        if not (following.startswith((_TEMPLATE, _NEGATIVE_TEMPLATE)) and lines[index].startswith("Steps:")):
+            continue
+        trailer = "\n".join(lines[index + 1 :])
+        values: dict[str, str] = {}
+        negative_at = trailer.find("\n" + _NEGATIVE_TEMPLATE) if trailer.startswith(_TEMPLATE) else 0
+        if trailer.startswith(_TEMPLATE):
+            end = negative_at if negative_at >= 0 else len(trailer)
+            values["Template"] = trailer[len(_TEMPLATE) : end].strip()
+            negative_at = negative_at + 1 if negative_at >= 0 else -1
+        if negative_at >= 0:
+            values["Negative Template"] = trailer[negative_at + len(_NEGATIVE_TEMPLATE) :].strip()
+        return lines[: index + 1], values
+    return lines, {}

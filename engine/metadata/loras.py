@@ -10,11 +10,20 @@ from engine.records import LoraRef
 _INLINE_LORA = re.compile(r"<(?:lora|lyco):([^:<>]+)(?::([^:<>]*))?(?::[^<>]*)?>", re.IGNORECASE)
 
 
+DEFAULT_TAG_WEIGHT = 1.0
+"""The strength of a tag written without one: A1111's extra networks (``extra_networks_lora.py``) and
+the ComfyUI nodes that read the same tags apply the LoRA at 1.0."""
+
+
 def inline_loras(prompt: str | None) -> list[LoraRef]:
-    """Every ``<lora:name[:weight]>`` tag in order of appearance; a missing weight is ``None``."""
+    """Every ``<lora:name[:weight]>`` tag in order of appearance; a tag without a weight has
+    :data:`DEFAULT_TAG_WEIGHT`, one whose weight is not a number has ``None``."""
     if not prompt or "<" not in prompt:
         return []
-    return [LoraRef(name.strip(), as_float(weight)) for name, weight in _INLINE_LORA.findall(prompt)]
+    return [
+        LoraRef(name.strip(), as_float(weight) if weight.strip() else DEFAULT_TAG_WEIGHT)
+        for name, weight in _INLINE_LORA.findall(prompt)
+    ]
 
 
 def dedupe(loras: list[LoraRef]) -> tuple[LoraRef, ...]:

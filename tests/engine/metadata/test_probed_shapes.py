@@ -1,0 +1,183 @@
+"""Shapes found by probing the readers with files written the way real tools and extensions write them
+(none of them is among the fixtures): each test names the writer whose code it follows."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from metadata_png_builder import build_jpeg, build_png, jpeg_segment, text_chunk, tiff_user_comment
+from PIL import Image
+
+from engine.metadata import read_image_bytes
+from engine.records import GenerationRecord, LoraRef
+
+MTIME = datetime(2025, 6, 30, 18, 0, 0, tzinfo=UTC)
+STEPS = "Steps: 30, Sampler: Euler a, CFG scale: 6.5, Seed: 1234567890, Size: 768x512, Model: v1-5-pruned"
+
+
+def _read(data: bytes, name: str = "x.png") -> GenerationRecord:
+    return read_image_bytes(data, file_name=name, mtime=MTIME).record
+
+
+def _png(**texts: str) -> bytes:
+    return build_png(*(text_chunk(key, value) for key, value in texts.items()))
+
+
+@pytest.mark.parametrize("space", [" ", ""])
+def test_a_dynamic_prompts_template_after_the_parameter_line_leaves_the_parameters_read(space: str) -> None:
+    """sd-dynamic-prompts (``pnginfo_saver.py``) appends ``Template:`` / ``Negative Template:`` lines
+    after A1111's parameter line (older versions without a space after the colon)."""
+    text = (
+        "a portrait of a snow owl\nNegative prompt: blurry, lowres\n"
+        f"{STEPS}, Version: f2.0.1v1.10.1-previous-669\n"
+        f"Template:{space}a portrait of a {{red fox|snow owl}}\nNegative Template:{space}blurry, lowres"
+    )
+    record = _read(_png(parameters=text))
+    assert (record.tool, record.prompt, record.negative_prompt) == (
+        "forge",
+        "a portrait of a snow owl",
+        "blurry, lowres",
+    )
+    assert (record.seed, record.steps, record.cfg_scale, record.width) == (1234567890, 30, 6.5, 768)
+    parameters = record.extra["parameters"]
+    assert parameters["Template"] == "a portrait of a {red fox|snow owl}"
+    assert parameters["Negative Template"] == "blurry, lowres"
+
+
+def test_a_prompt_line_that_starts_like_a_template_is_still_prompt() -> None:
+    text = f"Template: a poster layout\nwith two lines\n{STEPS}"
+    record = _read(_png(parameters=text))
+    assert record.prompt == "Template: a poster layout\nwith two lines" and record.seed == 1234567890
+
+
+def test_an_inline_lora_without_a_weight_applies_at_one() -> None:
+    """A1111's ``extra_networks_lora.py``: no multiplier given means 1.0."""
+    record = _read(_png(parameters=f"a cat <lora:detail_slider> <lora:noise:0.5> <lora:odd:x>\n{STEPS}"))
+    assert record.loras == (LoraRef("detail_slider", 1.0), LoraRef("noise", 0.5), LoraRef("odd", None))
+
+
+def test_a_comfyui_image_saver_infotext_with_civitai_resources_is_comfyui() -> None:
+    """ComfyUI-Image-Saver writes ``Version: ComfyUI`` and, by default, ``Civitai resources``."""
+    resources = json.dumps(
+        [{"modelName": "Pony Diffusion V6 XL", "air": "urn:air:sdxl:checkpoint:civitai:1@2"}]
+    )
+    text = f"a fox\n{STEPS}, Version: ComfyUI, Civitai resources: {resources}"
+    assert _read(_png(parameters=text)).tool == "comfyui"
+
+
+FOOOCUS_INFOTEXT = (
+    "a cat astronaut floating in space, cinematic, highly detailed\n"
+    "Negative prompt: unrealistic, saturated\n"
+    "Steps: 30, Sampler: DPM++ 2M SDE Karras, Seed: 608728543346, Size: 1152x896, CFG scale: 4.0, "
+    "Model: juggernautXL_v8, Raw prompt: a cat astronaut floating in space, Raw negative prompt: , "
+    'Lora weights: "sd_xl_offset_example-lora_1.0: 0.1, film_grain: 0.45", Version: Fooocus v2.5.5'
+)
+FOOOCUS_JSON = json.dumps(
+    {
+        "prompt": "a cat astronaut floating in space",
+        "negative_prompt": "",
+        "full_prompt": ["a cat astronaut floating in space, cinematic, highly detailed"],
+        "base_model": "juggernautXL_v8",
+        "seed": "608728543346",
+        "steps": 30,
+        "guidance_scale": 4.0,
+        "sampler": "dpmpp_2m_sde_gpu",
+        "resolution": "(1152, 896)",
+        "loras": [["sd_xl_offset_example-lora_1.0", 0.1], ["film_grain", 0.45]],
+        "metadata_scheme": "fooocus",
+        "version": "Fooocus v2.5.5",
+    }
+)
+
+
+def _fooocus_exif_image(text: str, scheme: str, image_format: str) -> bytes:
+    """As Fooocus' ``modules/meta_parser.py`` ``get_exif`` and ``private_logger.log`` write JPEG/WEBP."""
+    exif = Image.Exif()
+    exif[0x9286] = text
+    exif[0x0131] = "Fooocus v2.5.5"
+    exif[0x927C] = scheme
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), "navy").save(buffer, image_format, exif=exif)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (_png(parameters=FOOOCUS_INFOTEXT, fooocus_scheme="a1111"), "f.png"),
+        (_png(parameters=FOOOCUS_JSON, fooocus_scheme="fooocus"), "f.png"),
+        (_fooocus_exif_image(FOOOCUS_INFOTEXT, "a1111", "WEBP"), "f.webp"),
+        (_fooocus_exif_image(FOOOCUS_JSON, "fooocus", "JPEG"), "f.jpeg"),
+        (_fooocus_exif_image(FOOOCUS_JSON, "fooocus", "WEBP"), "f.webp"),
+    ],
+)
+def test_fooocus_gives_the_same_record_in_both_schemes_and_every_format(data: bytes, name: str) -> None:
+    record = _read(data, name)
+    assert (record.tool, record.prompt, record.negative_prompt) == (
+        "fooocus",
+        "a cat astronaut floating in space",
+        None,
+    )
+    assert (record.seed, record.steps, record.cfg_scale, record.model) == (
+        608728543346,
+        30,
+        4.0,
+        "juggernautXL_v8",
+    )
+    assert (record.width, record.height) == (1152, 896)
+    assert record.loras == (LoraRef("sd_xl_offset_example-lora_1.0", 0.1), LoraRef("film_grain", 0.45))
+
+
+EASY_DIFFUSION: dict[str, Any] = {
+    "prompt": "a cottage by a lake",
+    "seed": 2853011471,
+    "use_stable_diffusion_model": "realisticVisionV60B1_v51VAE",
+    "sampler_name": "dpmpp_2m",
+    "num_inference_steps": 25,
+    "guidance_scale": 7.5,
+    "width": 768,
+    "height": 512,
+    "use_lora_model": ["add_detail", "loras/more_details"],
+    "lora_alpha": [0.5, 0.3],
+}
+
+
+def test_easy_diffusion_loras_in_chunks_in_json_and_under_display_names() -> None:
+    """sdkit's ``save_dicts`` writes one PNG chunk per field as ``str(value)`` (a list becomes Python list
+    text), JSON in a JPEG's UserComment; newer versions use display names."""
+    chunks = _read(_png(**{key: str(value) for key, value in EASY_DIFFUSION.items()}))
+    comment = tiff_user_comment(b"ASCII\0\0\0" + json.dumps(EASY_DIFFUSION).encode())
+    jpeg = _read(build_jpeg(jpeg_segment(0xE1, b"Exif\0\0" + comment)), "e.jpeg")
+    display = _read(
+        _png(
+            **{
+                "Prompt": "a cottage",
+                "Stable Diffusion model": "rv51",
+                "LoRA model": "add_detail",
+                "LoRA Strength": "0.5",
+            }
+        )
+    )
+    none = _read(
+        _png(**{"prompt": "a cottage", "use_stable_diffusion_model": "rv51", "use_lora_model": "None"})
+    )
+    expected = (LoraRef("add_detail", 0.5), LoraRef("more_details", 0.3))
+    assert chunks.tool == jpeg.tool == "easydiffusion"
+    assert chunks.loras == jpeg.loras == expected
+    assert display.loras == (LoraRef("add_detail", 0.5),)
+    assert none.loras == ()
+
+
+def test_a_long_cjk_prompt_in_a_utf16_user_comment_is_read_in_the_right_byte_order() -> None:
+    """piexif's ``UserComment.dump(..., encoding="unicode")`` (A1111's JPEGs) is UTF-16BE; a prompt in
+    CJK script has no zero byte for hundreds of bytes before the parameter line's ASCII."""
+    prompt = "一位穿着红色汉服的少女站在古老的石桥上，" * 20
+    comment = b"UNICODE\0" + f"{prompt}\n{STEPS}".encode("utf-16-be")
+    record = _read(
+        build_jpeg(jpeg_segment(0xE1, b"Exif\0\0" + tiff_user_comment(comment, little_endian=False))), "a.jpg"
+    )
+    assert (record.tool, record.prompt, record.seed) == ("a1111", prompt, 1234567890)
