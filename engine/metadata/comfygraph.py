@@ -17,13 +17,19 @@ noise it continues. ``width``/``height`` are the generation size, as
 AUTOMATIC1111 reports it for a hires fix: the latent size of the first pass the primary descends
 from (its own when it is a first pass). Every sampling node
 is listed in ``extra["samplers"]`` (first passes first), with its prompt when it differs from the
-primary's. ``workflow_hash`` hashes node class types and typed links, never ids or values, so the
-same workflow with different prompts or seeds hashes the same.
+primary's. A pass's LoRAs are those applied on its model path, nearest the checkpoint first: loader
+nodes, the ``LORA_STACK`` chains behind a ``lora_stack`` input, and the ``<lora:…>`` tags that
+tag-loading encoders (Impact's ``ImpactWildcardEncode``) apply; each at its model strength, and none
+that applies nothing (off, ``None``, or at strength 0). A prompt styler's output stands for the
+artist's typed text (its template is not in the file); its style is listed with the pass.
+``workflow_hash`` hashes node class types and typed links, never ids or values, so the same workflow
+with different prompts or seeds hashes the same.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +40,8 @@ from engine.metadata.comfy_outputs import (
     output_nodes,
     trace_sampling_node,
 )
-from engine.metadata.limits import MAX_GRAPH_NODES
+from engine.metadata.limits import MAX_GRAPH_NODES, MAX_TEXT_BYTES
+from engine.metadata.loras import inline_loras
 from engine.metadata.values import as_float, as_int
 from engine.records import LoraRef
 
@@ -114,6 +121,49 @@ _GENERATOR_MARKERS = ("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", 
 """Class-name fragments of nodes that *generate* text (their output is not stored in the graph)."""
 _GENERATOR_INPUTS = ("prompt", "tags", "text", "nl_prompt", "user_prompt")
 _ZERO_CONDITIONING = frozenset({"ConditioningZeroOut"})
+_LORA_MODEL_KEYS = ("strength_model", "lora_model_strength", "strength")
+_LORA_CLIP_KEYS = ("strength_clip", "lora_clip_strength", "strength")
+"""A single-LoRA node's model and clip strengths (``LoraLoader``, the Efficient Loader's own LoRA)."""
+_NUMBERED_LORA = re.compile(r"lora_(?:name_)?(\d{1,6})")
+"""Rows of multi-LoRA nodes: ``lora_name_N`` (Efficiency ``LoRA Stacker``, Comfyroll ``CR LoRA Stack``),
+``lora_NN`` (rgthree ``Lora Loader Stack``: a name; ``Power Lora Loader``: a ``{"on", "lora",
+"strength"}`` dict)."""
+_SIMPLE_ROW_STRENGTHS = (
+    ("lora_wt_", "lora_weight_", "model_weight_", "model_str_", "strength_"),
+    ("lora_wt_", "lora_weight_", "clip_weight_", "clip_str_", "strength_"),
+)
+"""``(model, clip)`` strength input prefixes of a numbered row, first present wins: the Efficiency
+stacker's simple mode has one ``lora_wt_N`` for both, Comfyroll ``model_weight_N``/``clip_weight_N``,
+rgthree ``strength_NN``."""
+_ADVANCED_ROW_STRENGTHS = (
+    ("model_str_", "model_weight_", "lora_wt_", "lora_weight_", "strength_"),
+    ("clip_str_", "clip_weight_", "lora_wt_", "lora_weight_", "strength_"),
+)
+"""The same with ``input_mode`` "advanced": the Efficiency stacker's ``model_str_N``/``clip_str_N``."""
+_CHAIN_FIRST_PREFIXES = ("CR ",)
+"""Stack nodes that put the ``lora_stack`` they extend *before* their own rows (Comfyroll); the
+Efficiency nodes put their own rows first."""
+_TAG_LORA_INPUTS = {
+    "ImpactWildcardEncode": ("populated_text", "wildcard_text"),
+    "WildcardEncode //Inspire": ("populated_text", "wildcard_text"),
+    "LoraTagLoader": ("text",),
+}
+"""Nodes that load the ``<lora:name:weight>`` tags of their text onto the model they pass on, and the
+input holding that text (Impact/Inspire encode ``populated_text``, first present wins)."""
+_STYLER_OUTPUTS = {
+    "SDXLPromptStyler": ("text_positive", "text_negative"),
+    "SDXLPromptStylerAdvanced": (
+        "text_positive_g",
+        "text_positive_l",
+        "text_positive_g",
+        "text_negative",
+        "text_negative",
+        "text_negative",
+    ),
+}
+"""The typed input behind each output of a prompt styler (twri's ``SDXL Prompt Styler``). Its outputs
+put the text into a style template the file does not hold, so the artist's text stands for them."""
+_SWITCH_OFF = frozenset({"off", "false", "no", "disable", "disabled"})
 
 
 def is_link(value: Any, graph: Graph) -> bool:
@@ -173,6 +223,9 @@ class SamplerInfo:
     then holds that pass's seed; ``extra["samplers"]`` keeps this pass's own widget)."""
     own_seed: int | None = None
     """The pass's own seed input, as ``extra["samplers"]`` lists it (``seed`` may be inherited)."""
+    styles: list[str] = field(default_factory=list)
+    """Prompt-styler styles met on the pass's prompt paths: the prompts are the artist's text, without
+    the style template (listed as ``prompt_styles``)."""
 
     def as_extra(self, primary_prompt: str | None = None) -> dict[str, Any]:
         """This pass for ``extra["samplers"]``; its prompts only where they differ from the record's."""
@@ -196,6 +249,8 @@ class SamplerInfo:
             listed["noise_from"] = self.noise_from
         if self.positive is not None and self.positive != primary_prompt:
             listed["prompt"] = self.positive
+        if self.styles:
+            listed["prompt_styles"] = list(self.styles)
         return listed
 
 
@@ -218,6 +273,8 @@ class _Walker:
         self.graph = graph
         self.generated: list[tuple[str, str | None]] = []
         """``(class_type, request_text)`` of text-generator nodes met while resolving prompts."""
+        self.styles: list[str] = []
+        """Style names of the prompt stylers met while resolving prompts, in walk order."""
 
     def node(self, link: Any) -> tuple[str, dict[str, Any]] | None:
         if is_link(link, self.graph):
@@ -274,6 +331,12 @@ class _Walker:
             )
             joined = str(delimiter).join(self._concatenated_parts(inputs, seen))
             return joined or None
+        if class_type.startswith("StringFunction"):
+            return self._string_function(inputs, seen)
+        typed = _styler_input(class_type, inputs, value[1])
+        if typed is not None:
+            self._note_style(inputs)
+            return self._string(inputs[typed], seen)
         for key in _STRING_KEYS:
             if key in inputs:
                 text = self._string(inputs[key], seen)
@@ -292,6 +355,37 @@ class _Walker:
             if key.startswith(("string", "text")) and key not in ("delimiter", "separator")
         ]
         return [part for part in parts if part]
+
+    def _string_function(self, inputs: dict[str, Any], seen: set[str]) -> str | None:
+        """What pysssss' ``StringFunction`` outputs.
+
+        ``append`` joins the non-empty ``text_a``/``text_b``/``text_c`` (with ", " when ``tidy_tags`` is
+        "yes", with nothing otherwise); any other action replaces ``text_b`` by ``text_c`` in
+        ``text_a``. ``tidy_tags`` then collapses double spaces and commas as the node does. A regex
+        replace (``text_b`` written ``/…/``) is never run on file data: ``text_a`` stands for its result.
+        A replace whose result would exceed ``MAX_TEXT_BYTES`` characters gives ``None``.
+        """
+        text_a, text_b, text_c = (
+            _given_text(self._string(inputs.get(key), seen)) for key in ("text_a", "text_b", "text_c")
+        )
+        tidy = self.scalar(inputs.get("tidy_tags"), ("tidy_tags", "value")) in ("yes", True)
+        if self.scalar(inputs.get("action"), ("action", "value")) == "append":
+            out = (", " if tidy else "").join(text for text in (text_a, text_b, text_c) if text)
+        elif text_b.startswith("/") and text_b.endswith("/"):
+            out = text_a
+        elif len(text_a) + text_a.count(text_b) * (len(text_c) - len(text_b)) > MAX_TEXT_BYTES:
+            return None
+        else:
+            out = text_a.replace(text_b, text_c)
+        if tidy:
+            out = out.replace("  ", " ").replace(" ,", ",").replace(",,", ",").replace(",,", ",")
+        return out or None
+
+    def _note_style(self, inputs: dict[str, Any]) -> None:
+        """Remember the style a prompt styler was set to (see :attr:`styles`)."""
+        style = _as_name(self.scalar(inputs.get("style", inputs.get("style_name")), ("style", "value")))
+        if style is not None:
+            self.styles.append(style)
 
     def _artist_request(self, value: Any, seen: set[str]) -> str | None:
         """What the artist typed for a text generator.
@@ -332,8 +426,19 @@ class _Walker:
             if node["class_type"] in _ZERO_CONDITIONING:
                 continue
             inputs = node["inputs"]
-            if is_link(inputs.get("positive"), self.graph) and is_link(inputs.get("negative"), self.graph):
-                # Nodes like ControlNetApplyAdvanced: output 0 carries positive, output 1 negative.
+            if _styler_input(node["class_type"], inputs, current[1]) is not None:
+                styled = self.string(current)  # a styler feeding a loader's prompt text
+                if styled is not None and styled.strip():
+                    return styled
+                continue
+            if (
+                is_link(inputs.get("positive"), self.graph)
+                and is_link(inputs.get("negative"), self.graph)
+                and not _is_loader(inputs)
+            ):
+                # Nodes like ControlNetApplyAdvanced: output 0 carries positive, output 1 negative. A
+                # loader's positive/negative (Efficient Loader) are its prompt texts, and its
+                # conditioning outputs are not 0/1: the role the walk came with stands.
                 current_role = "negative" if current[1] == 1 else "positive"
             lowered = {key.lower(): value for key, value in inputs.items()}
             for key in _ROLE_TEXT_KEYS[current_role]:
@@ -369,8 +474,13 @@ class _Walker:
 
     # -- model back to the checkpoint -------------------------------------------------------------
     def model(self, link: Any) -> tuple[str | None, list[LoraRef]]:
-        """Follow a model link through LoRA loaders/patches to the checkpoint (first model input)."""
-        loras: list[LoraRef] = []
+        """Follow a model link through LoRA loaders/patches to the checkpoint (first model input).
+
+        The LoRAs are those every node on the way applies (:meth:`applied_loras`), in the order they
+        are applied: the one nearest the checkpoint first.
+        """
+        applied: list[list[LoraRef]] = []
+        """Per node met, nearest the sampler first."""
         seen: set[str] = set()
         current = link
         while len(seen) <= _WALK_BUDGET:
@@ -380,11 +490,11 @@ class _Walker:
             node_id, node = found
             seen.add(node_id)
             inputs = node["inputs"]
-            loras.extend(_node_loras(inputs))
+            applied.append(self.applied_loras(node_id, node))
             if "lora" not in node["class_type"].lower():
                 for key in _CHECKPOINT_KEYS:
                     if isinstance(inputs.get(key), str):
-                        return inputs[key], loras[::-1]
+                        return inputs[key], _in_application_order(applied)
             current = self.switch_branch(inputs)
             if current is None:
                 current = next(
@@ -392,7 +502,110 @@ class _Walker:
                 )
             if current is None:
                 break
-        return None, loras[::-1]
+        return None, _in_application_order(applied)
+
+    # -- LoRAs one model node applies -------------------------------------------------------------
+    def applied_loras(self, node_id: str, node: dict[str, Any]) -> list[LoraRef]:
+        """The LoRAs a node on the model path applies, in the order it applies them.
+
+        A node's own LoRAs (:meth:`_own_loras`) come first, then those of the ``LORA_STACK`` chain
+        behind its ``lora_stack`` input, each stack node's own rows before the stack it extends
+        (Efficiency Nodes); Comfyroll stack nodes put the stack they extend first. The chain walk
+        ends at a cycle or after ``_WALK_BUDGET`` nodes.
+        """
+        groups: list[tuple[list[LoraRef], bool]] = []
+        seen = {node_id}
+        current: dict[str, Any] | None = node
+        while current is not None and len(seen) <= _WALK_BUDGET:
+            groups.append((self._own_loras(current), current["class_type"].startswith(_CHAIN_FIRST_PREFIXES)))
+            found = self.node(current["inputs"].get("lora_stack"))
+            current = None
+            if found is not None and found[0] not in seen:
+                seen.add(found[0])
+                current = found[1]
+        loras: list[LoraRef] = []
+        for own, chain_first in reversed(groups):
+            loras = loras + own if chain_first else own + loras
+        return loras
+
+    def _own_loras(self, node: dict[str, Any]) -> list[LoraRef]:
+        """A node's own LoRAs: its ``lora_name`` (with ``strength_model``-like strengths), then its
+        numbered rows (:meth:`_row_loras`), then the ``<lora:…>`` tags of a tag-loading node's text.
+
+        A LoRA left out applies nothing: named ``None``, switched off, or at model and clip strength 0
+        (:meth:`_lora_ref`). Strengths and names follow links to primitive nodes.
+        """
+        inputs = node["inputs"]
+        own = [
+            self._lora_ref(
+                inputs.get("lora_name"),
+                self._strength(inputs, _LORA_MODEL_KEYS),
+                self._strength(inputs, _LORA_CLIP_KEYS),
+            ),
+            *self._row_loras(inputs),
+            *self._tag_loras(node),
+        ]
+        return [lora for lora in own if lora is not None]
+
+    def _row_loras(self, inputs: dict[str, Any]) -> list[LoraRef | None]:
+        """The numbered rows (``_NUMBERED_LORA``) in row order, those past ``lora_count`` left out.
+
+        A dict row is a Power Lora Loader row (``on``, ``lora``, ``strength``, ``strengthTwo`` for
+        the clip); any other row is a name whose strengths are the ``_SIMPLE_ROW_STRENGTHS`` (or, with
+        ``input_mode`` "advanced", ``_ADVANCED_ROW_STRENGTHS``) inputs of the same number and whose
+        ``switch_N`` ("On"/"Off") may turn it off.
+        """
+        count = as_int(self.scalar(inputs.get("lora_count")))
+        advanced = self.scalar(inputs.get("input_mode"), ("input_mode", "value")) == "advanced"
+        model_prefixes, clip_prefixes = _ADVANCED_ROW_STRENGTHS if advanced else _SIMPLE_ROW_STRENGTHS
+        rows: list[tuple[int, LoraRef | None]] = []
+        for key, value in inputs.items():
+            match = _NUMBERED_LORA.fullmatch(key)
+            if match is None or (count is not None and int(match[1]) > count):
+                continue
+            number = match[1]
+            if isinstance(value, dict):
+                strength = as_float(value.get("strength"))
+                clip = as_float(value["strengthTwo"]) if value.get("strengthTwo") is not None else strength
+                lora = self._lora_ref(value.get("lora"), strength, clip) if value.get("on") is True else None
+            elif _switched_on(self.scalar(inputs.get(f"switch_{number}"), ("switch", "value"))):
+                model = self._strength(inputs, tuple(prefix + number for prefix in model_prefixes))
+                clip = self._strength(inputs, tuple(prefix + number for prefix in clip_prefixes))
+                lora = self._lora_ref(value, model, clip)
+            else:
+                lora = None
+            rows.append((int(number), lora))
+        rows.sort(key=lambda row: row[0])
+        return [lora for _, lora in rows]
+
+    def _tag_loras(self, node: dict[str, Any]) -> list[LoraRef | None]:
+        """The ``<lora:name:weight>`` tags a tag-loading node (``_TAG_LORA_INPUTS``) applies; a tag
+        without a weight applies at 1.0, as those nodes load it."""
+        keys = _TAG_LORA_INPUTS.get(node["class_type"], ())
+        key = next((key for key in keys if key in node["inputs"]), None)
+        if key is None:
+            return []
+        loras: list[LoraRef | None] = []
+        for tagged in inline_loras(self.string(node["inputs"][key])):
+            weight = 1.0 if tagged.weight is None else tagged.weight
+            loras.append(self._lora_ref(tagged.name, weight, weight))
+        return loras
+
+    def _strength(self, inputs: dict[str, Any], keys: tuple[str, ...]) -> float | None:
+        """The first of ``keys`` present in ``inputs``, as a number (links followed), else ``None``."""
+        key = next((key for key in keys if key in inputs), None)
+        return as_float(self.scalar(inputs[key])) if key is not None else None
+
+    def _lora_ref(self, name: Any, model: float | None, clip: float | None) -> LoraRef | None:
+        """A LoRA at model strength ``model``, or ``None`` when it applies nothing: no name, ``None``,
+        or model and clip strengths both 0 (a missing clip strength counts as 0; the loaders skip such
+        a LoRA)."""
+        resolved = self.string(name) if is_link(name, self.graph) else name
+        if not isinstance(resolved, str) or not resolved.strip() or resolved.strip().lower() == "none":
+            return None
+        if model == 0 and not clip:
+            return None
+        return LoraRef(resolved, model)
 
     # -- latent back to the size ------------------------------------------------------------------
     def latent(self, link: Any, samplers: set[str]) -> tuple[int | None, int | None, str | None, str | None]:
@@ -429,6 +642,11 @@ class _Walker:
         return width, height, upstream, source
 
 
+def _is_loader(inputs: dict[str, Any]) -> bool:
+    """A node that loads a checkpoint (a ``_CHECKPOINT_KEYS`` name is written in it)."""
+    return any(isinstance(inputs.get(key), str) for key in _CHECKPOINT_KEYS)
+
+
 def _is_concatenation(class_type: str) -> bool:
     lowered = class_type.lower()
     return "concat" in lowered or "join" in lowered
@@ -441,25 +659,37 @@ def _model_inputs(inputs: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(key, inputs[key]) for key in keys]
 
 
-def _node_loras(inputs: dict[str, Any]) -> list[LoraRef]:
-    out: list[LoraRef] = []
-    name = inputs.get("lora_name")
-    if isinstance(name, str) and name and name.lower() != "none":
-        out.append(
-            LoraRef(
-                name,
-                as_float(
-                    inputs.get("strength_model", inputs.get("lora_model_strength", inputs.get("strength")))
-                ),
-            )
-        )
-    for key in sorted(inputs):
-        value = inputs[key]
-        if key.startswith("lora_") and isinstance(value, dict) and value.get("on") is True:
-            lora = value.get("lora")
-            if isinstance(lora, str) and lora.lower() != "none":
-                out.append(LoraRef(lora, as_float(value.get("strength"))))
-    return out[::-1]
+def _in_application_order(applied: list[list[LoraRef]]) -> list[LoraRef]:
+    """Flatten per-node LoRA lists met walking from the sampler to the checkpoint, nearest the
+    checkpoint first (the order the LoRAs are applied)."""
+    return [lora for node_loras in reversed(applied) for lora in node_loras]
+
+
+def _switched_on(value: Any) -> bool:
+    """A stack row's switch: absent, ``True`` or "On" apply the row; ``False`` and "Off" do not."""
+    if isinstance(value, bool):
+        return value
+    return not (isinstance(value, str) and value.strip().lower() in _SWITCH_OFF)
+
+
+def _given_text(value: str | None) -> str:
+    """A text input as a string node receives it: unresolved is empty, and so is the ``"undefined"``
+    the UI sends for an unconnected converted input."""
+    return "" if value is None or value == "undefined" else value
+
+
+def _styler_input(class_type: str, inputs: dict[str, Any], output: int) -> str | None:
+    """The typed input behind output ``output`` of a prompt styler, or ``None`` for other nodes.
+
+    Known stylers map each output (``_STYLER_OUTPUTS``); any other ``*Styler*`` node with
+    ``text_positive``/``text_negative`` inputs is taken to output them styled, in that order.
+    """
+    outputs = _STYLER_OUTPUTS.get(class_type)
+    if outputs is None and "styler" in class_type.lower():
+        outputs = ("text_positive", "text_negative")
+    if outputs is None or not 0 <= output < len(outputs) or outputs[output] not in inputs:
+        return None
+    return outputs[output]
 
 
 def is_detailer(node: dict[str, Any]) -> bool:
@@ -595,11 +825,13 @@ def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers:
         )
         negative = negative if negative is not None else g_inputs.get("negative")
         model = g_inputs.get("model", model)
+    styles_before = len(walker.styles)
     if positive is not None:
         info.positive = walker.text(positive, "positive")
         info.guidance = _flux_guidance(walker, positive)
     if negative is not None:
         info.negative = walker.text(negative, "negative")
+    info.styles = list(dict.fromkeys(walker.styles[styles_before:]))
     if model is not None:
         info.model, info.loras = walker.model(model)
     latent_keys = ("latent_image", "latent", "image", "images", "pixels")
