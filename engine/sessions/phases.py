@@ -7,7 +7,9 @@ Each row is first reduced to one *step observation* relative to the previous row
 - ``RESEED``  same prompt, new seed                                                  → refinement
 - ``PARAM``   same prompt and seed, a generation parameter moved (CFG, steps, …)    → optimization
 - ``NEUTRAL`` no evidence: the session's first row, a row of the same batch, an exact
-              repeat, or a derived image (upscale / img2img / variation of an earlier one).
+              repeat, a derived image (upscale / img2img / variation of an earlier one), or a
+              reroll after the first in a short run of one prompt that a new idea ends (sampling
+              an idea while exploring: ``PhaseSettings.sampling_run_steps``).
 
 A three-state hidden Markov model (sticky transitions) decodes the most likely phase per row with
 Viterbi, so one odd step does not open a phase and batches do not look like refinement. When visual
@@ -49,6 +51,11 @@ class PhaseSettings:
     """Prompt similarity from which a prompt change counts as a tweak (refinement), not a new idea."""
     stay_probability: float = 0.94
     min_phase_images: int = 3
+    sampling_run_steps: int = 3
+    """A prompt's run of at most this many steps (rerolls, parameter moves; batch rows are no steps)
+    that ends in a new idea is one *sample* of that idea: only its first reroll is evidence (of
+    refinement), the others are neutral. An artist who explores with a few images per subject is
+    exploring, not refining each subject; a refinement's runs are longer or end in a tweak."""
     visual_low_similarity: float = 0.6
     visual_high_similarity: float = 0.8
     convergence_similarity: float = 0.6
@@ -141,6 +148,7 @@ def step_observations(
     observation[same_prompt & ~same_seed] = RESEED
     observation[same_prompt & same_seed & parameter_moved] = PARAM
     observation[(is_batch & same_prompt) | derived | session_start] = NEUTRAL
+    resampled = _count_sampling_once(observation, session_start, settings.sampling_run_steps)
 
     visual = np.zeros(count, dtype=np.int8)
     if visual_embeddings:
@@ -157,7 +165,32 @@ def step_observations(
                 visual[row] = VISUAL_HIGH
             else:
                 visual[row] = VISUAL_MID
+    visual[resampled] = VISUAL_NONE
     return StepFeatures(session_start, observation, visual, same_prompt, similarity)
+
+
+def _count_sampling_once(observation: np.ndarray, session_start: np.ndarray, max_steps: int) -> np.ndarray:
+    """In place: in a prompt's run of at most ``max_steps`` steps that a new idea (``NEW``) ends, only
+    the first ``RESEED`` is evidence; the other rerolls become ``NEUTRAL``. Returns where they were."""
+    resampled = np.zeros(len(observation), dtype=bool)
+    if max_steps <= 0 or len(observation) < 2:
+        return resampled
+    starts = session_start | (observation == NEW) | (observation == TWEAK)
+    run_of = np.cumsum(starts) - 1
+    start_rows = np.flatnonzero(starts)
+    runs = len(start_rows)
+    ended_by_new = np.zeros(runs, dtype=bool)
+    ended_by_new[:-1] = (observation[start_rows[1:]] == NEW) & ~session_start[start_rows[1:]]
+    is_step = (observation == RESEED) | (observation == PARAM)
+    steps = np.bincount(run_of, weights=is_step, minlength=runs)
+    sampling = ended_by_new & (steps <= max_steps)
+    reseed = observation == RESEED
+    reseeds_so_far = np.cumsum(reseed)
+    before_run = np.concatenate(([0], reseeds_so_far[start_rows[1:] - 1]))
+    rank = reseeds_so_far - before_run[run_of]
+    resampled = reseed & (rank >= 2) & sampling[run_of]
+    observation[resampled] = NEUTRAL
+    return resampled
 
 
 @lru_cache(maxsize=16)

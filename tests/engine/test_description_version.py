@@ -21,7 +21,10 @@ from bench.simulate_docs import simulate_docs_library
 from engine.analysis import DESCRIPTION_VERSION
 from engine.session_analysis import SessionConstraints, analyze_records
 
-DIGESTS = {1: "d27b26b4f50874ed"}
+DIGESTS = {
+    1: "d27b26b4f50874ed",  # exploration labels list what was explored (migration 0015's engine)
+    2: "f1f3dfe7247d8ad0",  # a short run of rerolls ended by a new idea is sampling it (phases)
+}
 """Digest of the reference descriptions, by the DESCRIPTION_VERSION that produces them."""
 
 

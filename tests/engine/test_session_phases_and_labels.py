@@ -145,6 +145,20 @@ def test_batches_of_an_exploration_stay_exploration() -> None:
     assert session.phases[0].label.endswith(", … — 32 images")
 
 
+def test_an_exploration_queued_a_few_images_per_subject_is_exploration() -> None:
+    """A queue of four (seed "increment"), one image a step, then a new subject: each subject is
+    sampled, not refined, though three steps in four are rerolls."""
+    clock = Clock()
+    records = [
+        clock.record(prompt, seed=1000 * index + image)
+        for index, prompt in enumerate(EXPLORATION_PROMPTS)
+        for image in range(4)
+    ]
+    session = _only_session(records)
+    assert [p.intent for p in session.phases] == [Intent.EXPLORATION]
+    assert session.intent is Intent.EXPLORATION and session.label.startswith("Explored: ")
+
+
 def test_refinement_label_counts_seed_variations() -> None:
     clock = Clock()
     records = [clock.record("neon portrait, rim light", seed=i) for i in range(15)]
