@@ -91,8 +91,9 @@ def test_trying_the_same_prompt_on_another_model_size_or_graph_stays_in_the_sess
     assert len(analyze_records(records).sessions) == 1
 
 
-def test_the_same_prompt_on_another_model_after_a_long_break_is_a_new_session() -> None:
-    records = [*paced("a", 0, 6, 1, NEON), *paced("b", 6 + 100, 6, 1, NEON, model="flux_dev")]
+def test_the_same_prompt_on_another_model_after_a_break_is_a_new_session() -> None:
+    """Beyond ``comparison_seconds`` (the first result no longer on screen) a new model is a new start."""
+    records = [*paced("a", 0, 6, 1, NEON), *paced("b", 6 + 20, 6, 1, NEON, model="flux_dev")]
     assert len(analyze_records(records).sessions) == 2
 
 
