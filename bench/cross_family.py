@@ -28,7 +28,7 @@ from engine.session_analysis import AnalysisOptions
 from engine.sessions.boundary_scores import BoundarySettings, boundary_scores
 from engine.sessions.parameter_signal import parameter_signal
 from engine.sessions.record_stream import build_record_stream
-from engine.sessions.temporal_signal import temporal_signal
+from engine.sessions.temporal_signal import TemporalSettings, temporal_signal
 
 GRID: dict[str, list[float]] = {
     "time_evidence_cap": [3.0, 4.0, 5.0],
@@ -63,7 +63,8 @@ def _prepared(family: str, seed: int) -> tuple[object, object, object, np.ndarra
 
 def _f1(prepared: tuple[object, object, object, np.ndarray, np.ndarray], settings: BoundarySettings) -> float:
     stream, temporal, parameters, truth, segment_start = prepared
-    predicted = (boundary_scores(stream, temporal, parameters, settings).margin > 0) & ~segment_start  # type: ignore[arg-type]
+    scores = boundary_scores(stream, temporal, parameters, settings, TemporalSettings())  # type: ignore[arg-type]
+    predicted = (scores.margin > 0) & ~segment_start
     hits = int((predicted & truth).sum())
     precision = hits / max(int(predicted.sum()), 1)
     recall = hits / max(int(truth.sum()), 1)

@@ -128,7 +128,7 @@ def _analyze(
         options.temporal,
     )
     parameters = parameter_signal(scored, similarity, options.parameters)
-    scores = boundary_scores(scored, temporal, parameters, options.boundaries)
+    scores = boundary_scores(scored, temporal, parameters, options.boundaries, options.temporal)
     decided = apply_constraints(
         scored.ids, scored.segment_codes, scores.margin, threshold_offset, constraints
     )

@@ -7,7 +7,8 @@ The score is a margin in logit-like units (positive = break), *before* the user'
            + major_weight · M · (1 − churn_discount · c_M) · (1 − same_prompt_major_discount · S)
            + minor_weight · m + setup_weight · N − threshold
 
-with T the adaptive temporal evidence, C′ = max(0, C − context_floor) / (1 − context_floor) the prompt
+with T the adaptive temporal evidence (at a new prompt partly judged against the artist's pace of new
+prompts, ``decision_pace_share``), C′ = max(0, C − context_floor) / (1 − context_floor) the prompt
 context dissimilarity above what refinement tweaks produce, M the major (model / workflow / size) and m
 the minor (seed, sampler, CFG, …) parameter change, N = 1 where the negative prompt changed (part of a
 project's set-up, kept through a session; CFG, steps and sampler are knobs an exploration turns at every
@@ -58,7 +59,7 @@ import numpy as np
 
 from engine.sessions.parameter_signal import ParameterSignal
 from engine.sessions.record_stream import RecordStream
-from engine.sessions.temporal_signal import TemporalSignal
+from engine.sessions.temporal_signal import TemporalSettings, TemporalSignal, evidence_among
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,11 @@ class BoundarySettings:
     figures are the same with 0); the third family (``bench/simulate_field.py``) does: its false splits
     at an unchanged prompt went from 119 / 109 (seeds 21 / 22) to 5 / 6."""
     comparison_seconds: float = 600.0
+    decision_pace_share: float = 0.5
+    """Share of a new prompt's time evidence taken from the artist's pace of new prompts when that is
+    lower than the pace of images says (:func:`_with_decision_pace`). Chosen on the development seeds
+    of A and B (0.5 changes their F1 by at most 0.001; the full share cost B 0.009 ARI); it was
+    motivated by the third family, whose queues render every 5–20 s: F1 there 0.922 → 0.944."""
     """How soon after the previous image a set-up change under the same prompt is a comparison (the
     first result still on screen); after a longer pause it is a fresh start, as before."""
     long_pause_start_seconds: float = 45 * 60.0
@@ -102,14 +108,20 @@ class BoundaryScores:
 
 
 def boundary_scores(
-    stream: RecordStream, temporal: TemporalSignal, parameters: ParameterSignal, settings: BoundarySettings
+    stream: RecordStream,
+    temporal: TemporalSignal,
+    parameters: ParameterSignal,
+    settings: BoundarySettings,
+    temporal_settings: TemporalSettings,
 ) -> BoundaryScores:
     count = len(stream)
     context = np.clip(
         (parameters.context_dissimilarity - settings.context_floor) / (1.0 - settings.context_floor), 0.0, 1.0
     )
-    time_evidence = temporal.evidence
     steps = ~temporal.is_batch & ~np.isnan(temporal.gap_seconds)
+    time_evidence = _with_decision_pace(
+        temporal, steps & ~parameters.same_prompt, stream, settings, temporal_settings
+    )
     # churn never looks across a hard break: a tool switch or a pause of max_pause_seconds
     with np.errstate(invalid="ignore"):
         hard_break = parameters.tool_switch | (temporal.gap_seconds >= settings.max_pause_seconds)
@@ -151,6 +163,27 @@ def boundary_scores(
         )
     margin = np.where(forced, np.inf, margin)
     return BoundaryScores(margin=margin, forced=forced)
+
+
+def _with_decision_pace(
+    temporal: TemporalSignal,
+    decisions: np.ndarray,
+    stream: RecordStream,
+    settings: BoundarySettings,
+    temporal_settings: TemporalSettings,
+) -> np.ndarray:
+    """T, where a new prompt's gap is also judged against the artist's pace of new prompts: when that
+    says less, ``decision_pace_share`` of T comes from it. An artist whose queue renders an image every
+    15 s and who types a new idea every minute or two is not pausing at each idea; judged against the
+    render pace alone, every idea looked like a break."""
+    rows = np.flatnonzero(decisions)
+    if not len(rows) or settings.decision_pace_share <= 0:
+        return temporal.evidence
+    among = evidence_among(temporal.gap_seconds, rows, stream.segment_codes, temporal_settings)
+    evidence = temporal.evidence.copy()
+    lower = np.minimum(among, evidence[rows])
+    evidence[rows] += settings.decision_pace_share * (lower - evidence[rows])
+    return evidence
 
 
 def _raw_setup_changes(stream: RecordStream) -> np.ndarray:

@@ -83,13 +83,29 @@ def temporal_signal(
     is_step = timed & ~is_batch
     step_rows = np.flatnonzero(is_step)
     log_steps = np.log(np.maximum(gap_seconds[step_rows], step_floor[step_rows]))
-    pace, spread = _local_pace(log_steps, segment_codes[step_rows], settings)
-    pace = np.minimum(pace, np.log(settings.max_pace_seconds))
-    z = (log_steps - pace) / spread
-    evidence[step_rows] = np.clip(z, MIN_EVIDENCE, MAX_EVIDENCE)
+    evidence[step_rows], pace = _paced_evidence(log_steps, segment_codes[step_rows], settings)
     evidence[is_batch] = MIN_EVIDENCE
     local_pace_seconds[step_rows] = np.exp(pace)
     return TemporalSignal(gap_seconds, is_batch, local_pace_seconds, evidence)
+
+
+def evidence_among(
+    gap_seconds: np.ndarray, rows: np.ndarray, segment_codes: np.ndarray, settings: TemporalSettings
+) -> np.ndarray:
+    """The evidence of the gaps before ``rows`` judged against the pace of those same rows only
+    (their neighbours among ``rows``, same segment), as :func:`temporal_signal` judges every step
+    against its neighbouring steps: e.g. each new prompt against the artist's pace of new prompts."""
+    log_gaps = np.log(np.maximum(gap_seconds[rows], settings.batch_window_seconds))
+    return _paced_evidence(log_gaps, segment_codes[rows], settings)[0]
+
+
+def _paced_evidence(
+    log_gaps: np.ndarray, segments: np.ndarray, settings: TemporalSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """(clipped robust z-score of each log gap against its neighbours, the capped local log pace)."""
+    pace, spread = _local_pace(log_gaps, segments, settings)
+    pace = np.minimum(pace, np.log(settings.max_pace_seconds))
+    return np.clip((log_gaps - pace) / spread, MIN_EVIDENCE, MAX_EVIDENCE), pace
 
 
 def _local_pace(

@@ -97,6 +97,28 @@ def test_the_same_prompt_on_another_model_after_a_break_is_a_new_session() -> No
     assert len(analyze_records(records).sessions) == 2
 
 
+def test_a_queue_rendering_every_15_seconds_with_a_new_idea_every_two_minutes_is_one_exploration() -> None:
+    """Each idea queued three times (an image every 15 s), then 90 s of typing the next one: judged
+    against the render pace alone, every new idea looked like a pause (five sessions)."""
+    ideas = [
+        "cyberpunk cityscape at night, neon signs, rain",
+        "futuristic street market, holographic billboards",
+        "hacker den full of monitors, cables, dim light",
+        "rainy megacity rooftop, chrome reflections",
+        "underground club, lasers, crowd silhouettes",
+        "abandoned subway station, flickering lights",
+        "floating market in a flooded city, lanterns",
+        "robot street vendor frying noodles, steam",
+    ]
+    records, seconds = [], 0.0
+    for index, idea in enumerate(ideas):
+        seconds += 90
+        for take in range(3):
+            seconds += 15
+            records.append(record(f"i{index}t{take}", seconds / 60, idea, seed=100 * index + take))
+    assert len(analyze_records(records).sessions) == 1
+
+
 def test_seed_changes_at_the_usual_pace_never_split() -> None:
     records = list(paced("a", 0, 40, 1.5, NEON))
     assert len(analyze_records(records).sessions) == 1
