@@ -2,7 +2,11 @@
 
 - v3+: ``invokeai_metadata`` JSON (``positive_prompt``, ``negative_prompt``, ``model.name``, …);
 - v2: ``sd-metadata`` JSON (``image.prompt`` list, ``model_weights``, ``sampler``, …);
-- v1/v2: ``Dream`` text: ``"prompt [negative]" -s steps -S seed -W w -H h -C cfg -A sampler``.
+- v1/v2: ``Dream`` text: ``"prompt [negative]" -s steps -S seed -W w -H h -C cfg -A sampler``;
+- an image of the workflow editor whose graph has no metadata node carries only ``invokeai_graph``
+  (v4+) and/or ``invokeai_workflow`` (``image_files_disk.py`` ``save``): the tool is InvokeAI, and the
+  graph's denoise node and what its edges connect to it (the noise node's seed and size, the model
+  loader, the prompt nodes behind the positive and negative conditioning) give the fields.
 
 In v1/v2 prompts, ``[bracketed]`` parts are the negative prompt (InvokeAI's syntax): the record's
 prompt is the text without them, the negative prompt their contents joined by ``", "``.
@@ -43,7 +47,56 @@ def read(raw: RawMetadata) -> ToolReading | None:
         return _from_v2(texts["sd-metadata"], texts.get("Dream"))
     if "Dream" in texts:
         return _from_dream(texts["Dream"])
+    if "invokeai_graph" in texts or "invokeai_workflow" in texts:
+        return _from_graph(texts.get("invokeai_graph"))
     return None
+
+
+def _from_graph(text: str | None) -> ToolReading:
+    """The fields of an executed graph (``{"nodes": {id: {"type": …, …}}, "edges": [{"source":
+    {"node_id", "field"}, "destination": {…}}]}``): its denoise node's steps, CFG and scheduler, and
+    the nodes its edges bring in. Nothing that no edge names is guessed."""
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = "invokeai"
+    graph = try_json_object(text) if text else None
+    nodes_value = graph.get("nodes") if graph is not None else None
+    nodes: dict[str, Any] = nodes_value if isinstance(nodes_value, dict) else {}
+    if graph is not None:
+        rec.extra["invokeai_graph"] = graph
+    edges = [edge for edge in _as_list(graph.get("edges") if graph else None) if isinstance(edge, dict)]
+    denoise = [
+        key for key, node in nodes.items() if isinstance(node, dict) and "denoise" in str(node.get("type"))
+    ]
+    if len(denoise) != 1:
+        return reading
+    node = nodes[denoise[0]]
+    rec.steps = as_int(node.get("steps"))
+    rec.cfg_scale = as_float(node.get("cfg_scale"))
+    rec.sampler = as_text(node.get("scheduler"))
+    feeding = {_edge_end(edge, "destination"): _edge_end(edge, "source") for edge in edges}
+    noise = nodes.get(feeding.get((denoise[0], "noise"), ("", ""))[0])
+    if isinstance(noise, dict):
+        rec.seed = as_int(noise.get("seed"))
+        rec.width, rec.height = as_int(noise.get("width")), as_int(noise.get("height"))
+    for field, role in (("positive_conditioning", "prompt"), ("negative_conditioning", "negative_prompt")):
+        prompt_node = nodes.get(feeding.get((denoise[0], field), ("", ""))[0])
+        if isinstance(prompt_node, dict):
+            setattr(rec, role, as_text(prompt_node.get("prompt")))
+    loaders = [
+        n for n in nodes.values() if isinstance(n, dict) and str(n.get("type")).endswith("model_loader")
+    ]
+    model = loaders[0].get("model") if len(loaders) == 1 else None
+    if isinstance(model, dict):
+        rec.model = as_text(model.get("name")) or as_text(model.get("model_name"))
+    return reading
+
+
+def _edge_end(edge: dict[str, Any], end: str) -> tuple[str, str]:
+    value = edge.get(end)
+    if not isinstance(value, dict):
+        return ("", "")
+    return (str(value.get("node_id", "")), str(value.get("field", "")))
 
 
 def split_negative(prompt: str) -> tuple[str, str | None]:

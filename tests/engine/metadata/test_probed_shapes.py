@@ -181,3 +181,42 @@ def test_a_long_cjk_prompt_in_a_utf16_user_comment_is_read_in_the_right_byte_ord
         build_jpeg(jpeg_segment(0xE1, b"Exif\0\0" + tiff_user_comment(comment, little_endian=False))), "a.jpg"
     )
     assert (record.tool, record.prompt, record.seed) == ("a1111", prompt, 1234567890)
+
+
+def test_an_invokeai_workflow_editor_image_without_a_metadata_node_is_read_from_its_graph() -> None:
+    """``image_files_disk.py`` ``save``: ``invokeai_metadata`` only when the graph has a metadata node;
+    ``invokeai_graph`` (v4+) and ``invokeai_workflow`` always."""
+    graph = {
+        "id": "g",
+        "nodes": {
+            "loader": {"id": "loader", "type": "sdxl_model_loader", "model": {"name": "juggernautXL_v9"}},
+            "pos": {"id": "pos", "type": "sdxl_compel_prompt", "prompt": "a paper lantern over a dark lake"},
+            "neg": {"id": "neg", "type": "sdxl_compel_prompt", "prompt": "blurry"},
+            "noise": {"id": "noise", "type": "noise", "seed": 1471337, "width": 1024, "height": 768},
+            "denoise": {
+                "id": "denoise",
+                "type": "denoise_latents",
+                "cfg_scale": 6.0,
+                "steps": 30,
+                "scheduler": "dpmpp_2m_k",
+            },
+        },
+        "edges": [
+            {"source": {"node_id": src, "field": out}, "destination": {"node_id": "denoise", "field": into}}
+            for src, out, into in (
+                ("pos", "conditioning", "positive_conditioning"),
+                ("neg", "conditioning", "negative_conditioning"),
+                ("noise", "noise", "noise"),
+            )
+        ],
+    }
+    record = _read(_png(invokeai_workflow=json.dumps({"nodes": []}), invokeai_graph=json.dumps(graph)))
+    assert (record.tool, record.prompt, record.negative_prompt) == (
+        "invokeai",
+        "a paper lantern over a dark lake",
+        "blurry",
+    )
+    assert (record.seed, record.steps, record.cfg_scale, record.sampler) == (1471337, 30, 6.0, "dpmpp_2m_k")
+    assert (record.model, record.width, record.height) == ("juggernautXL_v9", 1024, 768)
+    workflow_only = _read(_png(invokeai_workflow=json.dumps({"name": "My SD1.5 workflow", "nodes": []})))
+    assert workflow_only.tool == "invokeai"
