@@ -6,7 +6,8 @@ Each row is first reduced to one *step observation* relative to the previous row
 - ``TWEAK``   the prompt changed a little                                            → refinement
 - ``RESEED``  same prompt, new seed                                                  → refinement
 - ``PARAM``   same prompt and seed, a generation parameter moved (CFG, steps, …)    → optimization
-- ``NEUTRAL`` no evidence: the session's first row, a row of the same batch, an exact
+- ``NEUTRAL`` no evidence: the session's first row, a row of the same batch (saved at once, or
+              queued: the previous seed plus one), an exact
               repeat, a derived image (upscale / img2img / variation of an earlier one), or a
               reroll after the first in a short run of one prompt that a new idea ends (sampling
               an idea while exploring: ``PhaseSettings.sampling_run_steps``).
@@ -52,6 +53,12 @@ class PhaseSettings:
     stay_probability: float = 0.94
     min_phase_images: int = 3
     sampling_run_steps: int = 3
+    queued_seconds: float = 30.0
+    """A row of the same prompt whose seed is the previous row's plus one, at most this long after it, is
+    the same queued batch (A1111's batch count, ComfyUI's seed "increment" over a queue): one decision
+    rendered one image after another, so neither a reroll nor visual evidence, like the rows of a
+    batch saved at once. Later, the same seed step is a reroll clicked after looking (ComfyUI's
+    "increment" also numbers those)."""
     """A prompt's run of at most this many steps (rerolls, parameter moves; batch rows are no steps)
     that ends in a new idea is one *sample* of that idea: only its first reroll is evidence (of
     refinement), the others are neutral. An artist who explores with a few images per subject is
@@ -147,13 +154,19 @@ def step_observations(
         observation[prompt_changed & ~(similarity >= settings.tweak_similarity)] = NEW
     observation[same_prompt & ~same_seed] = RESEED
     observation[same_prompt & same_seed & parameter_moved] = PARAM
-    observation[(is_batch & same_prompt) | derived | session_start] = NEUTRAL
+    queued = np.zeros(count, dtype=bool)
+    if settings.queued_seconds > 0 and count > 1:
+        seeds = stream.seed_codes
+        with np.errstate(invalid="ignore"):
+            soon = np.diff(stream.time_seconds) <= settings.queued_seconds
+        queued[1:] = (seeds[:-1] >= 0) & (seeds[1:] == seeds[:-1] + 1) & soon
+    observation[((is_batch | queued) & same_prompt) | derived | session_start] = NEUTRAL
     resampled = _count_sampling_once(observation, session_start, settings.sampling_run_steps)
 
     visual = np.zeros(count, dtype=np.int8)
     if visual_embeddings:
         vectors = [visual_embeddings.get(asset_id) for asset_id in stream.ids]
-        for row in np.flatnonzero(within & ~is_batch & ~derived).tolist():
+        for row in np.flatnonzero(within & ~is_batch & ~queued & ~derived).tolist():
             current, previous = vectors[row], vectors[row - 1]
             if current is None or previous is None:
                 continue

@@ -159,6 +159,21 @@ def test_an_exploration_queued_a_few_images_per_subject_is_exploration() -> None
     assert session.intent is Intent.EXPLORATION and session.label.startswith("Explored: ")
 
 
+def test_an_exploration_queued_in_pairs_of_consecutive_seeds_is_exploration() -> None:
+    """Each subject queued three times, two images each (seed, seed + 1, rendered 15 s apart): one
+    decision per queue, not six rerolls."""
+    clock = Clock(step_seconds=15.0)
+    records = []
+    for index, prompt in enumerate(EXPLORATION_PROMPTS):
+        for queue in range(3):
+            clock.time += timedelta(seconds=60)  # looking at the last pair, queueing the next
+            records += [clock.record(prompt, seed=1000 * index + 10 * queue + image) for image in range(2)]
+    sessions = analyze_records(records).sessions  # (a first or last subject may stand apart)
+    exploring = max(sessions, key=lambda session: len(session.asset_ids))
+    assert len(exploring.asset_ids) >= 36
+    assert [p.intent for p in exploring.phases] == [Intent.EXPLORATION]
+
+
 def test_refinement_label_counts_seed_variations() -> None:
     clock = Clock()
     records = [clock.record("neon portrait, rim light", seed=i) for i in range(15)]
