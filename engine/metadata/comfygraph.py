@@ -22,6 +22,14 @@ nodes, the ``LORA_STACK`` chains behind a ``lora_stack`` input, and the ``<lora:
 tag-loading encoders (Impact's ``ImpactWildcardEncode``) apply; each at its model strength, and none
 that applies nothing (off, ``None``, or at strength 0). A prompt styler's output stands for the
 artist's typed text (its template is not in the file); its style is listed with the pass.
+
+Node packs that bundle values are read through them: a sampler that takes a pipe (Impact
+``BASIC_PIPE``, Efficiency ``SDXL_TUPLE``, Easy-Use ``PIPE_LINE``) takes what it is not given from
+the pipe's fields, and a link to one field output of a pipe node (rgthree contexts, ``FromBasicPipe``)
+stands for what feeds that field; a loader that builds a pipe makes its model, prompts and latent
+from its own widgets. Switches follow their selected input only (boolean switches, Comfyroll's input
+switches). A size node makes the size its preset names (rgthree, essentials, Comfyroll, Easy-Use),
+else its width/height, and its width/height outputs carry that size.
 ``workflow_hash`` hashes node class types and typed links, never ids or values, so the same workflow
 with different prompts or seeds hashes the same.
 """
@@ -30,8 +38,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from engine.metadata.comfy_outputs import (
     choose_output,
@@ -49,6 +59,10 @@ Graph = dict[str, dict[str, Any]]
 
 _WALK_BUDGET = 400
 """Most nodes any single backward walk visits."""
+_MAX_NESTING = 16
+"""Most walks nested in one another (a pipe field or a size output met inside a walk that another such
+field or size started), so hostile chains of them end long before Python's stack does."""
+_T = TypeVar("_T")
 
 KNOWN_SAMPLERS = frozenset(
     {
@@ -58,7 +72,7 @@ KNOWN_SAMPLERS = frozenset(
         "SamplerCustomAdvanced",
         "KSampler (Efficient)",
         "KSampler Adv. (Efficient)",
-        "KSamplerSDXL (Eff.)",
+        "KSampler SDXL (Eff.)",
         "KSampler //Inspire",
         "KSamplerAdvanced //Inspire",
         "ImpactKSamplerBasicPipe",
@@ -116,6 +130,79 @@ _STRING_KEYS = (
 _SIZE_KEYS = (("width", "height"), ("empty_latent_width", "empty_latent_height"))
 """Where a latent's size is written: empty-latent nodes, and loaders that make the latent too (the
 Efficient Loader's ``empty_latent_width``/``empty_latent_height``)."""
+_SIZE_PRESET_KEYS = ("dimensions", "resolution", "aspect_ratio")
+"""Inputs that pick a preset size written ``W x H`` in the choice: rgthree's ``SDXL Empty Latent Image``
+(``dimensions`` " 832 x 1216  (portrait)"), essentials' ``SDXLEmptyLatentSizePicker+`` and Easy-Use's
+loaders (``resolution`` "896x1152 (0.78)", "512 x 768"), Comfyroll's aspect-ratio nodes
+(``aspect_ratio`` "3:4 portrait 896x1152"). A choice without a size ("custom", "width x height
+(custom)") leaves the node's ``_SIZE_KEYS`` inputs in force."""
+_PRESET_SIZE = re.compile(r"(\d{1,5})\s*x\s*(\d{1,5})")
+_SIZE_OUTPUTS = {
+    "CR SD1.5 Aspect Ratio": (0, 1),
+    "CR SDXL Aspect Ratio": (0, 1),
+    "CR Aspect Ratio": (0, 1),
+    "CR Aspect Ratio Banners": (0, 1),
+    "CR Aspect Ratio Social Media": (0, 1),
+    "SDXLEmptyLatentSizePicker+": (1, 2),
+}
+"""``(width_output, height_output)`` of size nodes whose outputs carry the size they make (linked into an
+``EmptyLatentImage``'s ``width``/``height``)."""
+_PIPE = None
+"""An output carrying the whole pipe (in ``_PIPE_OUTPUTS``), not one of its fields."""
+_CONTEXT_FIELDS = ("model", "clip", "vae", "positive", "negative", "latent", "images", "seed")
+_CONTEXT_BIG_FIELDS = (
+    *_CONTEXT_FIELDS,
+    *("steps", "step_refiner", "cfg", "ckpt_name", "sampler_name", "scheduler", "clip_width", "clip_height"),
+    *("text_pos_g", "text_pos_l", "text_neg_g", "text_neg_l", "mask", "control_net", "denoise"),
+)
+_BASIC_PIPE_FIELDS = ("model", "clip", "vae", "positive", "negative")
+_PIPE_OUTPUTS: dict[str, tuple[str | None, ...]] = {
+    "Context (rgthree)": (_PIPE, *_CONTEXT_FIELDS),
+    "Context Switch (rgthree)": (_PIPE, *_CONTEXT_FIELDS),
+    "Context Merge (rgthree)": (_PIPE, *_CONTEXT_FIELDS),
+    "Context Big (rgthree)": (_PIPE, *_CONTEXT_BIG_FIELDS),
+    "Context Switch Big (rgthree)": (_PIPE, *_CONTEXT_BIG_FIELDS),
+    "Context Merge Big (rgthree)": (_PIPE, *_CONTEXT_BIG_FIELDS),
+    "FromBasicPipe": _BASIC_PIPE_FIELDS,
+    "FromBasicPipe_v2": (_PIPE, *_BASIC_PIPE_FIELDS),
+    "Unpack SDXL Tuple": (
+        *("model", "clip", "positive", "negative"),
+        *("refiner_model", "refiner_clip", "refiner_positive", "refiner_negative"),
+    ),
+}
+"""The pipe field each output carries, by output index, of nodes that hand a pipe's fields out one by
+one: rgthree's contexts (``py/context_utils.py``: CONTEXT, MODEL, CLIP, VAE, POSITIVE, NEGATIVE, LATENT,
+IMAGE, SEED, then the Big contexts' STEPS …), Impact's ``FromBasicPipe`` (BASIC_PIPE = model, clip,
+vae, positive, negative), Efficiency's ``Unpack SDXL Tuple`` (base model, clip, conditionings, then the
+refiner's). Nodes that only build or pass on a whole pipe need no entry (see :meth:`_Walker.pipe_field`)."""
+_PIPE_INPUTS = ("base_ctx", "pipe", "basic_pipe", "sdxl_tuple")
+"""Inputs carrying the pipe a node extends or samples from: rgthree ``base_ctx``, Easy-Use ``pipe``
+(PIPE_LINE), Impact ``basic_pipe``, Efficiency ``sdxl_tuple``."""
+_CONTEXT_INPUT = re.compile(r"ctx_\d{1,3}")
+"""The contexts of rgthree's ``Context Switch`` (the first linked one is taken) and ``Context Merge``
+(the last linked one wins, field by field)."""
+_LAST_WINS = frozenset({"Context Merge (rgthree)", "Context Merge Big (rgthree)"})
+_FIELD_INPUTS = {
+    "model": ("model", "base_model"),
+    "clip": ("clip", "base_clip"),
+    "positive": ("positive", "base_positive"),
+    "negative": ("negative", "base_negative"),
+    "latent": ("latent", "image_to_latent"),
+    "seed": ("seed", "seed_num", "noise_seed"),
+    "sampler_name": ("sampler_name", "sampler"),
+}
+"""The inputs that set a pipe field, first present wins (any other field: the input of its name).
+Contexts and Impact's pipe nodes name them after the field; Efficiency's ``Pack SDXL Tuple`` takes
+``base_*``; Easy-Use's ``preSampling`` sets ``seed`` (``seed_num`` before 2024) and may take a
+``latent`` or an ``image_to_latent``; rgthree's Big context calls the sampler name ``sampler``."""
+_OBJECT_FIELDS = frozenset({"model", "clip", "vae", "positive", "negative", "latent", "images"})
+"""Pipe fields that are objects made by a node (never written as a literal): a literal input for one
+is a loader's widget (its prompt text, its checkpoint name) and the loader makes the field."""
+_CR_SWITCH_INPUT = re.compile(r"([A-Za-z_]+?)(\d{1,2})")
+"""The numbered inputs of Comfyroll's input switches (``text1``, ``model2``, ``VAE1``, ``conditioning2``…)."""
+_ROLE_STRING_KEYS = ("positive", "negative")
+"""Text widgets of string nodes named after their role (Easy-Use's ``easy positive``/``easy negative``).
+Only a literal is taken: a linked ``positive``/``negative`` is conditioning on most nodes."""
 _PASS_THROUGH_KEYS = ("source", "input", "anything", "any", "in", "text_input")
 _GENERATOR_MARKERS = ("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", "florence", "joycaption")
 """Class-name fragments of nodes that *generate* text (their output is not stored in the graph)."""
@@ -275,6 +362,13 @@ class _Walker:
         """``(class_type, request_text)`` of text-generator nodes met while resolving prompts."""
         self.styles: list[str] = []
         """Style names of the prompt stylers met while resolving prompts, in walk order."""
+        self._followed: dict[tuple[str, int], Any] = {}
+        """:meth:`follow` per pipe field output, so nested walks (a switch's ``Input`` linked to a
+        pipe field inside a pipe walk) stay linear and a cycle through them finds nothing."""
+        self._sizes: dict[str, tuple[int | None, int | None]] = {}
+        """:meth:`size` per node, for the same reasons (a size node's inputs linked to size outputs)."""
+        self._depth = 0
+        """Walks now nested in one another (see ``_MAX_NESTING``)."""
 
     def node(self, link: Any) -> tuple[str, dict[str, Any]] | None:
         if is_link(link, self.graph):
@@ -282,16 +376,126 @@ class _Walker:
             return node_id, self.graph[node_id]
         return None
 
+    def _nested(self, walk: Callable[[], _T]) -> _T | None:
+        """``walk()`` one nesting level deeper, or ``None`` past ``_MAX_NESTING`` levels."""
+        if self._depth >= _MAX_NESTING:
+            return None
+        self._depth += 1
+        try:
+            return walk()
+        finally:
+            self._depth -= 1
+
+    # -- pipes -----------------------------------------------------------------------------------
+    def follow(self, value: Any) -> Any:
+        """``value``, with a link to one field output of a pipe node (``_PIPE_OUTPUTS``) replaced by
+        what feeds that field (:meth:`pipe_field`); ``None`` when nothing does. Any other value, and a
+        link to a whole pipe, is returned as it is."""
+        followed: list[tuple[str, int]] = []
+        while (found := self.node(value)) is not None:
+            name = _pipe_output(found[1]["class_type"], value[1])
+            if name is None:
+                break
+            key = (found[0], value[1])
+            if key in self._followed:  # known, or being followed: a cycle, which finds nothing
+                value = self._followed[key]
+                break
+            followed.append(key)
+            self._followed[key] = None
+            value = self._nested(partial(self.pipe_field, [found[0], 0], name))
+        for key in followed:
+            self._followed[key] = value
+        return value
+
+    def pipe_field(self, link: Any, name: str) -> Any:
+        """What feeds field ``name`` of the pipe ``link`` carries, or ``None``.
+
+        The walk goes from the node that outputs the pipe back through the pipes it extends
+        (:meth:`_base_pipes`) to the first node that sets the field (:meth:`_own_field`): a context or
+        ``ToBasicPipe`` input, a ``preSampling`` widget, or a link to the loader that makes the field
+        itself. It ends at a cycle or after ``_WALK_BUDGET`` nodes.
+        """
+        seen: set[str] = set()
+        pending = [link]
+        while pending and len(seen) <= _WALK_BUDGET:
+            found = self.node(pending.pop(0))
+            if found is None or found[0] in seen:
+                continue
+            node_id, node = found
+            seen.add(node_id)
+            value = self._own_field(node_id, node, name)
+            if value is not None:
+                return value
+            pending[:0] = self._base_pipes(node)  # depth first: a merge's later context is searched first
+        return None
+
+    def _own_field(self, node_id: str, node: dict[str, Any], name: str) -> Any:
+        """What a node puts into field ``name`` of the pipe it outputs, or ``None`` when it passes on
+        the field of the pipe it extends.
+
+        That is its input for the field (``_FIELD_INPUTS``), when linked or, for a value field (seed,
+        steps…), literal; or, for an object field (``_OBJECT_FIELDS``) it makes itself, a link to the
+        node: a loader (:func:`_is_loader`) makes every object field, a sampler the latent.
+        """
+        inputs = node["inputs"]
+        value = next(
+            (inputs[key] for key in _FIELD_INPUTS.get(name, (name,)) if inputs.get(key) is not None), None
+        )
+        if name not in _OBJECT_FIELDS or is_link(value, self.graph):
+            return value
+        if _is_loader(inputs) or (name == "latent" and is_sampler(node)):
+            return [node_id, 0]
+        return None
+
+    def _base_pipes(self, node: dict[str, Any]) -> list[Any]:
+        """The linked pipes a node extends, the one whose fields win first: a switch's selected input,
+        else its ``_PIPE_INPUTS``, else its ``ctx_NN`` contexts: a ``Context Switch``'s first linked
+        one, a ``Context Merge``'s linked ones from the last."""
+        inputs = node["inputs"]
+        branch = self.switch_branch(inputs)
+        if branch is not None:
+            return [branch]
+        linked = [inputs[key] for key in _PIPE_INPUTS if is_link(inputs.get(key), self.graph)]
+        if linked:
+            return linked
+        contexts = sorted(key for key in inputs if _CONTEXT_INPUT.fullmatch(key))
+        linked = [inputs[key] for key in contexts if is_link(inputs[key], self.graph)]
+        return linked[::-1] if node["class_type"] in _LAST_WINS else linked[:1]
+
+    def setting(self, node: dict[str, Any], keys: tuple[str, ...], name: str) -> Any:
+        """A sampler's input: the first of ``keys`` it has, else field ``name`` of the pipe it samples
+        from (Impact's ``basic_pipe``, Efficiency's ``sdxl_tuple``, Easy-Use's ``pipe``)."""
+        inputs = node["inputs"]
+        value = next((inputs[key] for key in keys if key in inputs), None)
+        if value is not None:
+            return value
+        for pipe in self._base_pipes(node):
+            value = self.pipe_field(pipe, name)
+            if value is not None:
+                return value
+        return None
+
     # -- scalars and strings -------------------------------------------------------------------
     def scalar(self, value: Any, keys: tuple[str, ...] = _SCALAR_KEYS) -> Any:
-        """A literal, or the literal a link chain of primitive nodes ends in."""
+        """A literal, or the literal a link chain of primitive nodes ends in.
+
+        Links into a pipe's field outputs are followed (:meth:`follow`), and the width/height outputs
+        of size nodes (``_SIZE_OUTPUTS``) give the size the node makes (:meth:`size`).
+        """
         seen: set[str] = set()
         while is_link(value, self.graph):
+            value = self.follow(value)
+            if not is_link(value, self.graph):
+                break
             node_id = str(value[0])
             if node_id in seen or len(seen) > _WALK_BUDGET:
                 return None
             seen.add(node_id)
-            inputs = self.graph[node_id]["inputs"]
+            node = self.graph[node_id]
+            outputs = _SIZE_OUTPUTS.get(node["class_type"], ())
+            if value[1] in outputs:
+                return self.size(node_id)[outputs.index(value[1])]
+            inputs = node["inputs"]
             value = next((inputs[key] for key in keys if key in inputs), None)
         return value
 
@@ -299,14 +503,17 @@ class _Walker:
         """A string literal, or the string a chain of primitive/string nodes ends in.
 
         Switch nodes follow their selected branch, concatenation nodes join their resolvable parts
-        with their delimiter. A text *generator* (LLM prompt enhancer, TIPO, …) writes its output
-        only at run time, never into the file, so the walk returns the text the artist gave it
-        (its request), or ``None`` when that cannot be resolved; every generator met is
-        remembered in :attr:`generated`.
+        with their delimiter; a name selector (``Checkpoint Selector``, a loader's name output) gives
+        its ``ckpt_name``, a role-named string node (``easy positive``) its literal text, and a
+        pysssss combo value ``{"content": name, …}`` its name. A text *generator* (LLM prompt
+        enhancer, TIPO, …) writes its output only at run time, never into the file, so the walk
+        returns the text the artist gave it (its request), or ``None`` when that cannot be resolved;
+        every generator met is remembered in :attr:`generated`.
         """
         return self._string(value, set())
 
     def _string(self, value: Any, seen: set[str]) -> str | None:
+        value = _combo_value(self.follow(value))
         if isinstance(value, str):
             return value
         found = self.node(value)
@@ -337,11 +544,14 @@ class _Walker:
         if typed is not None:
             self._note_style(inputs)
             return self._string(inputs[typed], seen)
-        for key in _STRING_KEYS:
+        for key in (*_STRING_KEYS, "ckpt_name"):
             if key in inputs:
                 text = self._string(inputs[key], seen)
                 if text is not None:
                     return text
+        for key in _ROLE_STRING_KEYS:
+            if isinstance(inputs.get(key), str):
+                return str(inputs[key])
         for key in _PASS_THROUGH_KEYS:
             if key in inputs and is_link(inputs[key], self.graph):
                 return self._string(inputs[key], seen)
@@ -401,15 +611,38 @@ class _Walker:
             return parts[-1] if parts else None
         return self._string(value, seen) if value is not None else None
 
-    def switch_branch(self, inputs: dict[str, Any]) -> Any:
-        """The selected input of a switch node (``on_true``/``on_false``), else ``None``."""
-        if "on_true" not in inputs or "on_false" not in inputs:
+    def switch_branch(self, inputs: dict[str, Any], kind: str = "") -> Any:
+        """The selected input of a switch node, else ``None``.
+
+        A boolean switch selects ``on_true`` or ``on_false``. A Comfyroll input switch selects with its
+        ``Input``: a number picks the input of that number (``text2``, ``model1``…; past the last, the
+        last, as the nodes' ``else`` does), a name the input of that name (the process switches'
+        "txt2img", "image batch"). Of several inputs of that number (``CR Model And CLIP Input
+        Switch``'s ``model1``/``clip1``), the one whose name starts with ``kind``.
+        """
+        if "on_true" in inputs and "on_false" in inputs:
+            selector = next(
+                (inputs[key] for key in ("switch", "boolean", "select", "condition") if key in inputs), None
+            )
+            chosen = self.scalar(selector, ("value", "boolean", "switch"))
+            return inputs["on_true"] if chosen is True else inputs["on_false"]
+        if "Input" not in inputs:
             return None
-        selector = next(
-            (inputs[key] for key in ("switch", "boolean", "select", "condition") if key in inputs), None
+        chosen = self.scalar(inputs["Input"], ("Input", "value", "int"))
+        if isinstance(chosen, str) and not chosen.strip().isdigit():
+            return inputs.get(chosen.strip().replace(" ", "_"))
+        number = as_int(chosen)
+        numbered = sorted(
+            (int(match[2]), not key.lower().startswith(kind.lower()), key)
+            for key in inputs
+            if (match := _CR_SWITCH_INPUT.fullmatch(key)) is not None
         )
-        chosen = self.scalar(selector, ("value", "boolean", "switch"))
-        return inputs["on_true"] if chosen is True else inputs["on_false"]
+        if number is None or not numbered:
+            return None
+        picked = [row for row in numbered if row[0] == number] or [
+            row for row in numbered if row[0] == numbered[-1][0]
+        ]
+        return inputs[picked[0][2]]
 
     # -- conditioning back to text ---------------------------------------------------------------
     def text(self, link: Any, role: str) -> str | None:
@@ -418,6 +651,7 @@ class _Walker:
         pending: list[tuple[Any, str]] = [(link, role)]
         while pending and len(seen) <= _WALK_BUDGET:
             current, current_role = pending.pop(0)
+            current = self.follow(current)
             found = self.node(current)
             if found is None or found[0] in seen:
                 continue
@@ -438,7 +672,8 @@ class _Walker:
             ):
                 # Nodes like ControlNetApplyAdvanced: output 0 carries positive, output 1 negative. A
                 # loader's positive/negative (Efficient Loader) are its prompt texts, and its
-                # conditioning outputs are not 0/1: the role the walk came with stands.
+                # conditioning outputs are not 0/1: the role the walk came with stands. Pipe nodes
+                # (contexts) never get here: follow() took the walk to the input of the field.
                 current_role = "negative" if current[1] == 1 else "positive"
             lowered = {key.lower(): value for key, value in inputs.items()}
             for key in _ROLE_TEXT_KEYS[current_role]:
@@ -484,18 +719,17 @@ class _Walker:
         seen: set[str] = set()
         current = link
         while len(seen) <= _WALK_BUDGET:
-            found = self.node(current)
+            found = self.node(self.follow(current))
             if found is None or found[0] in seen:
                 break
             node_id, node = found
             seen.add(node_id)
             inputs = node["inputs"]
             applied.append(self.applied_loras(node_id, node))
-            if "lora" not in node["class_type"].lower():
-                for key in _CHECKPOINT_KEYS:
-                    if isinstance(inputs.get(key), str):
-                        return inputs[key], _in_application_order(applied)
-            current = self.switch_branch(inputs)
+            name = self.checkpoint_name(inputs) if "lora" not in node["class_type"].lower() else None
+            if name is not None:
+                return name, _in_application_order(applied)
+            current = self.switch_branch(inputs, "model")
             if current is None:
                 current = next(
                     (value for key, value in _model_inputs(inputs) if is_link(value, self.graph)), None
@@ -503,6 +737,17 @@ class _Walker:
             if current is None:
                 break
         return None, _in_application_order(applied)
+
+    def checkpoint_name(self, inputs: dict[str, Any]) -> str | None:
+        """The checkpoint a loader loads: its first ``_CHECKPOINT_KEYS`` input that resolves to a name
+        (written, a pysssss ``{"content": name}`` combo value, or linked from a selector or a string
+        node), else ``None``."""
+        for key in _CHECKPOINT_KEYS:
+            if key in inputs:
+                name = self.string(inputs[key])
+                if name is not None and name.strip():
+                    return name
+        return None
 
     # -- LoRAs one model node applies -------------------------------------------------------------
     def applied_loras(self, node_id: str, node: dict[str, Any]) -> list[LoraRef]:
@@ -600,8 +845,8 @@ class _Walker:
         """A LoRA at model strength ``model``, or ``None`` when it applies nothing: no name, ``None``,
         or model and clip strengths both 0 (a missing clip strength counts as 0; the loaders skip such
         a LoRA)."""
-        resolved = self.string(name) if is_link(name, self.graph) else name
-        if not isinstance(resolved, str) or not resolved.strip() or resolved.strip().lower() == "none":
+        resolved = self.string(name)
+        if resolved is None or not resolved.strip() or resolved.strip().lower() == "none":
             return None
         if model == 0 and not clip:
             return None
@@ -609,13 +854,17 @@ class _Walker:
 
     # -- latent back to the size ------------------------------------------------------------------
     def latent(self, link: Any, samplers: set[str]) -> tuple[int | None, int | None, str | None, str | None]:
-        """``(width, height, upstream_sampler_id, source_image)`` for a latent input."""
+        """``(width, height, upstream_sampler_id, source_image)`` for a latent input.
+
+        The walk goes back along image and latent inputs (a switch's selected one only, a pipe field
+        to what feeds it); the size is that of the first node met that makes one (:meth:`size`).
+        """
         seen: set[str] = set()
         pending = [link]
         width = height = None
         upstream = source = None
         while pending and len(seen) <= _WALK_BUDGET:
-            found = self.node(pending.pop(0))
+            found = self.node(self.follow(pending.pop(0)))
             if found is None or found[0] in seen:
                 continue
             node_id, node = found
@@ -624,16 +873,18 @@ class _Walker:
                 upstream = upstream or node_id
                 continue
             inputs = node["inputs"]
-            for width_key, height_key in _SIZE_KEYS:
-                if width is None and width_key in inputs and height_key in inputs:
-                    width = as_int(self.scalar(inputs[width_key]))
-                    height = as_int(self.scalar(inputs[height_key]))
+            if width is None:
+                width, height = self.size(node_id)
             if (
                 source is None
                 and node["class_type"].startswith("LoadImage")
                 and isinstance(inputs.get("image"), str)
             ):
                 source = inputs["image"]
+            branch = self.switch_branch(inputs)
+            if branch is not None:
+                pending.append(branch)
+                continue
             pending.extend(
                 value
                 for key, value in sorted(inputs.items())
@@ -641,10 +892,73 @@ class _Walker:
             )
         return width, height, upstream, source
 
+    def size(self, node_id: str) -> tuple[int | None, int | None]:
+        """``(width, height)`` of the latent a node makes, ``(None, None)`` for a node that makes none.
+
+        A preset (``_SIZE_PRESET_KEYS``) that names a size wins over the node's ``_SIZE_KEYS`` inputs;
+        then a non-zero ``width_override``/``height_override`` replaces a side (essentials), a
+        ``swap_dimensions`` turned on swaps the sides and a ``prescale_factor`` scales both, as
+        Comfyroll's aspect-ratio nodes do (their ``upscale_factor`` is for a later upscale, not the
+        latent).
+        """
+        if node_id not in self._sizes:
+            self._sizes[node_id] = (None, None)  # a size linked back to itself finds nothing
+            sized = self._nested(partial(self._size, self.graph[node_id]["inputs"]))
+            self._sizes[node_id] = sized or (None, None)
+        return self._sizes[node_id]
+
+    def _size(self, inputs: dict[str, Any]) -> tuple[int | None, int | None]:
+        width = height = None
+        for key in _SIZE_PRESET_KEYS:
+            match = _PRESET_SIZE.search(self.string(inputs.get(key)) or "")
+            if match is not None:
+                width, height = int(match[1]), int(match[2])
+                break
+        else:
+            keys = next((pair for pair in _SIZE_KEYS if pair[0] in inputs and pair[1] in inputs), None)
+            if keys is not None:
+                width, height = (as_int(self.scalar(inputs[key])) for key in keys)
+        width_override = as_int(self.scalar(inputs.get("width_override")))
+        height_override = as_int(self.scalar(inputs.get("height_override")))
+        width = width_override if width_override else width
+        height = height_override if height_override else height
+        if width is None or height is None:
+            return width, height
+        if _is_on(self.scalar(inputs.get("swap_dimensions"), ("swap_dimensions", "value"))):
+            width, height = height, width
+        scale = as_float(self.scalar(inputs.get("prescale_factor")))
+        if scale is not None and scale > 0:
+            width, height = int(width * scale), int(height * scale)
+        return width, height
+
 
 def _is_loader(inputs: dict[str, Any]) -> bool:
     """A node that loads a checkpoint (a ``_CHECKPOINT_KEYS`` name is written in it)."""
-    return any(isinstance(inputs.get(key), str) for key in _CHECKPOINT_KEYS)
+    return any(isinstance(_combo_value(inputs.get(key)), str) for key in _CHECKPOINT_KEYS)
+
+
+def _combo_value(value: Any) -> Any:
+    """A combo widget's value. pysssss' image combos (``CheckpointLoader|pysssss``,
+    ``LoraLoader|pysssss``) write ``{"content": name, "image": preview}``: the value is ``content``."""
+    if isinstance(value, dict) and isinstance(value.get("content"), str):
+        return value["content"]
+    return value
+
+
+def _pipe_output(class_type: str, output: Any) -> str | None:
+    """The field output ``output`` of a ``_PIPE_OUTPUTS`` node carries; ``None`` for a whole-pipe
+    output and for any other node."""
+    outputs = _PIPE_OUTPUTS.get(class_type, ())
+    if isinstance(output, int) and 0 <= output < len(outputs):
+        return outputs[output]
+    return None
+
+
+def _is_on(value: Any) -> bool:
+    """A toggle turned on: ``True``, or "On"/"true"/"yes"/"enable(d)" (Comfyroll's ``swap_dimensions``)."""
+    return value is True or (
+        isinstance(value, str) and value.strip().lower() in ("on", "true", "yes", "enable", "enabled")
+    )
 
 
 def _is_concatenation(class_type: str) -> bool:
@@ -704,13 +1018,18 @@ def is_detailer(node: dict[str, Any]) -> bool:
 
 
 def is_sampler(node: dict[str, Any]) -> bool:
-    """Known sampler classes, or any ``*Sampler*`` node with a latent input and a step/seed input."""
+    """Known sampler classes, any ``*Sampler*`` node with a latent input and a step/seed input, and any
+    ``*KSampler*`` node that samples a pipe (Easy-Use's ``easy kSampler`` takes everything from its
+    ``pipe``)."""
     class_type = node["class_type"]
     if class_type in KNOWN_SAMPLERS:
         return True
     inputs = node["inputs"]
+    lowered = class_type.lower()
+    if "ksampler" in lowered and any(key in inputs for key in _PIPE_INPUTS):
+        return True
     return (
-        "sampler" in class_type.lower()
+        "sampler" in lowered
         and ("latent_image" in inputs or "latent" in inputs)
         and any(key in inputs for key in ("steps", "sigmas", "seed", "noise_seed", "noise"))
     )
@@ -785,15 +1104,20 @@ def _inherit_from_upstream(primary: SamplerInfo, by_id: dict[str, SamplerInfo]) 
 def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers: set[str]) -> SamplerInfo:
     inputs = node["inputs"]
     info = SamplerInfo(node_id, node["class_type"])
-    info.seed = as_int(walker.scalar(inputs.get("seed", inputs.get("noise_seed"))))
-    info.steps = as_int(walker.scalar(inputs.get("steps")))
-    info.cfg = as_float(walker.scalar(inputs.get("cfg")))
-    info.sampler = _as_name(walker.scalar(inputs.get("sampler_name"), ("sampler_name", "value")))
-    info.scheduler = _as_name(walker.scalar(inputs.get("scheduler"), ("scheduler", "value")))
-    info.denoise = as_float(walker.scalar(inputs.get("denoise")))
-    positive, negative, model = inputs.get("positive"), inputs.get("negative"), inputs.get("model")
+
+    def given(name: str, *keys: str) -> Any:
+        """The sampler's input ``name`` (or the first of ``keys``), else the pipe's field."""
+        return walker.setting(node, keys or (name,), name)
+
+    info.seed = as_int(walker.scalar(given("seed", "seed", "noise_seed")))
+    info.steps = as_int(walker.scalar(given("steps")))
+    info.cfg = as_float(walker.scalar(given("cfg")))
+    info.sampler = _as_name(walker.scalar(given("sampler_name"), ("sampler_name", "value")))
+    info.scheduler = _as_name(walker.scalar(given("scheduler"), ("scheduler", "value")))
+    info.denoise = as_float(walker.scalar(given("denoise")))
+    positive, negative, model = given("positive"), given("negative"), given("model")
     # SamplerCustomAdvanced: noise / guider / sampler / sigmas are links to helper nodes.
-    info.adds_noise = not _disabled(walker.scalar(inputs.get("add_noise"), ("value", "add_noise")))
+    info.adds_noise = not _disabled(walker.scalar(given("add_noise"), ("value", "add_noise")))
     noise = walker.node(inputs.get("noise"))
     if noise is not None and noise[1]["class_type"] == "DisableNoise":
         info.adds_noise = False
@@ -834,8 +1158,7 @@ def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers:
     info.styles = list(dict.fromkeys(walker.styles[styles_before:]))
     if model is not None:
         info.model, info.loras = walker.model(model)
-    latent_keys = ("latent_image", "latent", "image", "images", "pixels")
-    latent = next((inputs[key] for key in latent_keys if key in inputs), None)
+    latent = given("latent", "latent_image", "latent", "image", "images", "pixels")
     if latent is not None:
         info.width, info.height, info.upstream_sampler, info.source_image = walker.latent(
             latent, samplers - {node_id}
@@ -852,7 +1175,7 @@ def _disabled(value: Any) -> bool:
 
 
 def _flux_guidance(walker: _Walker, link: Any) -> float | None:
-    found = walker.node(link)
+    found = walker.node(walker.follow(link))
     if found is not None and found[1]["class_type"] == "FluxGuidance":
         return as_float(walker.scalar(found[1]["inputs"].get("guidance")))
     return None
