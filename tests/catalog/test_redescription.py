@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from bench.recluster_bench import one_artist_history
 from catalog.database import SessionFactory, unit_of_work
 from catalog.models import Asset, Session, User
-from catalog.sessions.corrections import relabel_session, split_session
+from catalog.sessions.corrections import move_assets, relabel_session, split_session
 from catalog.sessions.reclustering import recluster_user
 from catalog.settings import AtelierSettings
 from catalog.tasks import queue_owed_redescriptions, redescribe_user_job
@@ -93,9 +93,11 @@ async def test_re_description_keeps_the_artists_corrections_and_labels(
         largest, second = (await db.scalars(by_size.limit(2))).all()
         members = select(Asset.id).where(Asset.session_id == largest.id).order_by(Asset.created_at)
         split_at = (await db.scalars(members)).all()[largest.asset_count // 2]
+        moved = (await db.scalars(members)).all()[1]  # into another session, far from its neighbours
     async with unit_of_work(session_factory) as db:
         await split_session(db, user_id, largest.id, split_at)
         await relabel_session(db, user_id, second.id, "Harbour studies for the mural")
+        await move_assets(db, user_id, [moved], second.id)
     corrected = await _clustering_by_record(session_factory, user_id)
     sessions_before = await _memberships(session_factory, user_id)
     await _as_if_described_by_an_earlier_engine(session_factory, user_id)
