@@ -1,4 +1,4 @@
-"""C2PA provenance (PNG ``caBX``, JPEG APP11 JUMBF): DALL·E / Designer, ChatGPT, Gemini.
+"""C2PA provenance (PNG ``caBX``, JPEG APP11 JUMBF): DALL·E / Designer, ChatGPT, Gemini, Adobe Firefly.
 
 A documented byte-level scan of the manifest store (see :mod:`engine.metadata.cbor_scan`), not a
 validating C2PA parser: signatures are not verified. Read:
@@ -12,7 +12,9 @@ validating C2PA parser: signatures are not verified. Read:
 
 Times: Designer/DALL·E ``when`` is to the second and is used as is. ChatGPT truncates ``when`` to the
 day, so its precise signature time is used, falling back to the day (combined with mtime by
-:mod:`engine.metadata.timestamps`). Gemini has no ``when``: the signature time is used.
+:mod:`engine.metadata.timestamps`). Gemini and Firefly have no ``when``: the signature time is used.
+Firefly is told by its claim generator (``Adobe_Firefly …``) only: Photoshop's generative fill names
+Firefly as an action's software agent on an edited photo.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ def _tool_for(generators: list[str], agents: list[str]) -> str | None:
         return "chatgpt"
     if "google" in joined or "gemini" in joined:
         return "gemini"
+    # Adobe Firefly's own downloads claim "Adobe_Firefly …"; Photoshop's generative fill names Firefly
+    # only as an action's software agent, on an edited photo, which is not a Firefly generation
+    if "firefly" in " ".join(generators).lower():
+        return "firefly"
     return None
 
 

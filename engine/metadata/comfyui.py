@@ -49,7 +49,7 @@ def find_graph_texts(raw: RawMetadata) -> tuple[str | None, str | None]:
             prompt = prompt or text[7:]
         elif lowered.startswith("workflow:"):
             workflow = workflow or text[9:]
-        elif text.startswith("{") and ('"class_type"' in text or '"prompt"' in text):
+        elif text.startswith("{") and '"class_type"' in text:  # a graph's nodes, bare or under "prompt"
             prompt = prompt or text
         elif text.startswith("{") and '"nodes"' in text and '"links"' in text:
             workflow = workflow or text

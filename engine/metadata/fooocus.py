@@ -30,6 +30,9 @@ _RESOLUTION = re.compile(r"^\(?\s*(\d{1,6})\s*[,x×]\s*(\d{1,6})\s*\)?$")
 
 
 def read(raw: RawMetadata) -> ToolReading | None:
+    mre = _mre_document(raw)
+    if mre is not None:
+        return _mre(mre)
     text = raw.texts.get("parameters")
     scheme = raw.texts.get("fooocus_scheme")
     if text is None and str(raw.exif.get("Software", "")).startswith("Fooocus"):
@@ -100,6 +103,53 @@ def _fooocus(doc: dict[str, Any]) -> ToolReading:
     return reading
 
 
+def _mre_document(raw: RawMetadata) -> dict[str, Any] | None:
+    """Fooocus-MRE's metadata: JSON with ``"software": "Fooocus … MRE"`` in a PNG ``Comment`` text or a
+    JPEG comment (``modules/private_logger.py``)."""
+    for text in (raw.texts.get("Comment"), *raw.comments):
+        if isinstance(text, str) and '"software"' in text and "Fooocus" in text:
+            document = try_json_object(text)
+            if document is not None and str(document.get("software", "")).startswith("Fooocus"):
+                return document
+    return None
+
+
+def _mre(doc: dict[str, Any]) -> ToolReading:
+    """Fooocus-MRE: ``prompt``, ``negative_prompt``, ``seed``, ``width``/``height``, ``sampler``,
+    ``scheduler``, ``steps``, ``cfg``, ``base_model``, LoRAs ``l1``…``l5`` at ``w1``…``w5`` ("None" is
+    no LoRA); ``real_prompt`` (the style-expanded prompts) stays in ``extra``."""
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = "fooocus"
+    rec.prompt = as_text(doc.get("prompt"))
+    rec.negative_prompt = as_text(doc.get("negative_prompt"))
+    rec.seed = as_int(doc.get("seed"))
+    rec.width, rec.height = as_int(doc.get("width")), as_int(doc.get("height"))
+    rec.sampler = as_text(doc.get("sampler"))
+    rec.scheduler = as_text(doc.get("scheduler"))
+    rec.steps = as_int(doc.get("steps"))
+    rec.cfg_scale = as_float(doc.get("cfg"))
+    rec.model = as_text(doc.get("base_model"))
+    names = [(as_text(doc.get(f"l{index}")), doc.get(f"w{index}")) for index in range(1, 6)]
+    rec.loras = dedupe([LoraRef(name, as_float(weight)) for name, weight in names if name and name != "None"])
+    rec.extra["fooocus_mre"] = doc
+    return reading
+
+
+_WEIGHTED_NAME = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+-\s+(.+?)\s*$")
+"""RuinedFooocus' ``"0.6 - steampunk_xl.safetensors"`` (``modules/async_worker.py``): weight, then name."""
+
+
+def _ruined_lora(item: list[Any] | tuple[Any, ...]) -> LoraRef:
+    """A ``loras`` row: ``[hash, "weight - name"]`` (RuinedFooocus writes the file's SHA-256 first), or
+    ``[name, weight]``."""
+    second = item[1] if len(item) > 1 else None
+    weighted = _WEIGHTED_NAME.match(second) if isinstance(second, str) else None
+    if weighted is not None:
+        return LoraRef(weighted.group(2), as_float(weighted.group(1)))
+    return LoraRef(item[0], as_float(second))
+
+
 def _ruined(doc: dict[str, Any]) -> ToolReading:
     reading = ToolReading()
     rec = reading.record
@@ -120,7 +170,7 @@ def _ruined(doc: dict[str, Any]) -> ToolReading:
         if isinstance(item, dict) and isinstance(item.get("name"), str):
             loras.append(LoraRef(item["name"], as_float(item.get("weight"))))
         elif isinstance(item, list | tuple) and item and isinstance(item[0], str):
-            loras.append(LoraRef(item[0], as_float(item[1]) if len(item) > 1 else None))
+            loras.append(_ruined_lora(item))
     rec.loras = dedupe(loras)
     rec.extra["ruinedfooocus"] = doc
     return reading

@@ -7,7 +7,7 @@ import re
 from engine.metadata.values import as_float
 from engine.records import LoraRef
 
-_INLINE_LORA = re.compile(r"<(?:lora|lyco):([^:<>]+)(?::([^:<>]*))?(?::[^<>]*)?>", re.IGNORECASE)
+_INLINE_LORA = re.compile(r"<(?:lora|lyco):([^:<>]+)((?::[^:<>]*)*)>", re.IGNORECASE)
 
 
 DEFAULT_TAG_WEIGHT = 1.0
@@ -16,14 +16,31 @@ the ComfyUI nodes that read the same tags apply the LoRA at 1.0."""
 
 
 def inline_loras(prompt: str | None) -> list[LoraRef]:
-    """Every ``<lora:name[:weight]>`` tag in order of appearance; a tag without a weight has
-    :data:`DEFAULT_TAG_WEIGHT`, one whose weight is not a number has ``None``."""
+    """Every ``<lora:name[:weight…]>`` tag in order of appearance, at its model weight: a named
+    ``unet=`` value, else the first positional value, else a named ``te=`` (A1111's
+    ``extra_networks_lora.py`` applies ``te`` to the model too when ``unet`` is not given); a tag
+    without one has :data:`DEFAULT_TAG_WEIGHT`, one whose weight is not a number has ``None``."""
     if not prompt or "<" not in prompt:
         return []
     return [
-        LoraRef(name.strip(), as_float(weight) if weight.strip() else DEFAULT_TAG_WEIGHT)
-        for name, weight in _INLINE_LORA.findall(prompt)
+        LoraRef(name.strip(), _model_weight(arguments)) for name, arguments in _INLINE_LORA.findall(prompt)
     ]
+
+
+def _model_weight(arguments: str) -> float | None:
+    """The model weight of a tag's ``:a:b:key=value`` arguments (see :func:`inline_loras`)."""
+    positional: list[str] = []
+    named: dict[str, str] = {}
+    for argument in arguments.split(":")[1:]:
+        key, equals, value = argument.partition("=")
+        if equals:
+            named[key.strip().lower()] = value
+        else:
+            positional.append(argument)
+    chosen = named.get("unet", positional[0] if positional else named.get("te"))
+    if chosen is None or not chosen.strip():
+        return DEFAULT_TAG_WEIGHT
+    return as_float(chosen)
 
 
 def dedupe(loras: list[LoraRef]) -> tuple[LoraRef, ...]:

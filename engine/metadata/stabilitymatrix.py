@@ -2,7 +2,9 @@
 
 Fields come from ``parameters-json`` (the values the app shows); the scheduler, which that JSON
 lacks, from the ``smproj`` sampler card. Width/height are the ``Width``/``Height`` the app records.
-No time is written.
+LoRAs: the ``<lora:name:weight>`` tags of the prompt (the app loads them), then those the ComfyUI graph
+it ran applies (its Lora module adds ``LoraLoader`` nodes) under names no tag gave (a file extension
+aside). No time is written.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from engine.metadata import a1111
+from engine.metadata.comfygraph import normalise_graph, summarise
 from engine.metadata.jsontext import try_json_object
+from engine.metadata.loras import dedupe, inline_loras
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, note_error
 from engine.metadata.values import as_float, as_int, as_text
+from engine.records import LoraRef
 
 
 def read(raw: RawMetadata) -> ToolReading | None:
@@ -38,6 +43,7 @@ def read(raw: RawMetadata) -> ToolReading | None:
         rec.model = as_text(params.get("ModelName"))
         rec.extra["parameters_json"] = params
     reading.record.tool = "stabilitymatrix"
+    reading.record.loras = _loras(reading.record.prompt, raw)
     project = try_json_object(raw.texts.get("smproj"))
     if project is not None:
         scheduler = _project_scheduler(project)
@@ -52,3 +58,19 @@ def _project_scheduler(project: dict[str, Any]) -> str | None:
     selected = sampler.get("SelectedScheduler") if isinstance(sampler, dict) else None
     name = selected.get("Name") if isinstance(selected, dict) else None
     return name if isinstance(name, str) else None
+
+
+def _loras(prompt: str | None, raw: RawMetadata) -> tuple[LoraRef, ...]:
+    tagged = inline_loras(prompt)
+    graph = normalise_graph(try_json_object(raw.texts.get("prompt")))
+    primary = summarise(graph, raw.file_name).primary if graph is not None else None
+    named = {_stem(lora.name) for lora in tagged}
+    applied = [
+        lora for lora in (primary.loras if primary is not None else []) if _stem(lora.name) not in named
+    ]
+    return dedupe([*tagged, *applied])
+
+
+def _stem(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return base.rsplit(".", 1)[0] if base.lower().endswith((".safetensors", ".ckpt", ".pt")) else base

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from metadata_png_builder import build_jpeg, build_png, jpeg_segment, text_chunk, tiff_user_comment
+from metadata_png_builder import build_jpeg, build_png, jpeg_segment, png_chunk, text_chunk, tiff_user_comment
 from PIL import Image
 
 from engine.metadata import read_image_bytes
+from engine.metadata.cbor_scan import cbor_key
 from engine.records import GenerationRecord, LoraRef
 
 MTIME = datetime(2025, 6, 30, 18, 0, 0, tzinfo=UTC)
@@ -220,3 +221,151 @@ def test_an_invokeai_workflow_editor_image_without_a_metadata_node_is_read_from_
     assert (record.model, record.width, record.height) == ("juggernautXL_v9", 1024, 768)
     workflow_only = _read(_png(invokeai_workflow=json.dumps({"name": "My SD1.5 workflow", "nodes": []})))
     assert workflow_only.tool == "invokeai"
+
+
+def test_stability_matrix_loras_come_from_prompt_tags_and_the_graph_it_ran() -> None:
+    """Inference's prompt cards load ``<lora:…>`` tags; its Lora module adds a ``LoraLoader`` node."""
+    graph = {
+        "CheckpointLoader_Base": {
+            "class_type": "CheckpointLoaderSimple",
+            "inputs": {"ckpt_name": "pony.safetensors"},
+        },
+        "Loras_Base": {
+            "class_type": "LoraLoader",
+            "inputs": {
+                "lora_name": "samurai_style.safetensors",
+                "strength_model": 0.65,
+                "strength_clip": 1.0,
+                "model": ["CheckpointLoader_Base", 0],
+                "clip": ["CheckpointLoader_Base", 1],
+            },
+        },
+        "Sampler": {
+            "class_type": "KSampler",
+            "inputs": {
+                "seed": 9,
+                "steps": 25,
+                "cfg": 7.0,
+                "model": ["Loras_Base", 0],
+                "latent_image": ["L", 0],
+            },
+        },
+        "L": {"class_type": "EmptyLatentImage", "inputs": {"width": 832, "height": 1216, "batch_size": 1}},
+    }
+    parameters = {
+        "PositivePrompt": "1boy, samurai <lora:autumn:0.8>",
+        "Steps": 25,
+        "Seed": 9,
+        "ModelName": "pony",
+    }
+    record = _read(_png(**{"parameters-json": json.dumps(parameters), "prompt": json.dumps(graph)}))
+    assert record.tool == "stabilitymatrix"
+    assert record.loras == (LoraRef("autumn", 0.8), LoraRef("samurai_style.safetensors", 0.65))
+
+
+def test_ruinedfooocus_loras_are_hash_then_weight_and_name() -> None:
+    """``modules/async_worker.py``: ``"loras": [[sha256, "0.6 - name"]]``."""
+    document = {
+        "software": "RuinedFooocus",
+        "Prompt": "an airship",
+        "loras": [
+            ["7C6BAD76EB54", "0.6 - steampunk_xl.safetensors"],
+            ["0D4B6A8C7E5F", "0.25 - detail.safetensors"],
+        ],
+    }
+    record = _read(_png(parameters=json.dumps(document)))
+    assert record.loras == (LoraRef("steampunk_xl.safetensors", 0.6), LoraRef("detail.safetensors", 0.25))
+
+
+def _exif_png(user_comment: str) -> bytes:
+    exif = Image.Exif()
+    exif[0x9286] = user_comment
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), "teal").save(buffer, "PNG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_mflux_json_in_a_png_exif_user_comment_is_mflux_not_a_comfyui_graph() -> None:
+    """mflux ``image_util._embed_metadata``: its metadata JSON (which has a ``prompt`` key) as EXIF."""
+    metadata = {
+        "mflux_version": "0.6.2",
+        "model": "dev",
+        "seed": 1737,
+        "steps": 20,
+        "guidance": 3.5,
+        "lora_paths": ["/loras/Flux_Watercolor.safetensors"],
+        "lora_scales": [0.9],
+        "image_path": None,
+        "prompt": "Luxury food photograph of an italian pizza",
+    }
+    record = _read(_exif_png(json.dumps(metadata)))
+    assert (record.tool, record.prompt, record.seed, record.steps, record.model) == (
+        "mflux",
+        "Luxury food photograph of an italian pizza",
+        1737,
+        20,
+        "dev",
+    )
+    assert record.cfg_scale is None and record.loras == (LoraRef("/loras/Flux_Watercolor.safetensors", 0.9),)
+
+
+def test_fooocus_mre_json_comment_in_png_and_jpeg() -> None:
+    """Fooocus-MRE's ``private_logger.log``: the metadata JSON as PNG ``Comment`` / JPEG comment."""
+    metadata = {
+        "prompt": "a white stag",
+        "negative_prompt": "lowres",
+        "seed": 8675309123,
+        "width": 1152,
+        "height": 896,
+        "sampler": "dpmpp_2m_sde_gpu",
+        "steps": 30,
+        "cfg": 7.0,
+        "base_model": "sd_xl_base_1.0.safetensors",
+        "l1": "offset-lora.safetensors",
+        "w1": 0.5,
+        "l2": "None",
+        "w2": 0.5,
+        "software": "Fooocus 2.0.93 MRE",
+    }
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), "olive").save(buffer, "JPEG", comment=json.dumps(metadata).encode())
+    for record in (_read(_png(Comment=json.dumps(metadata))), _read(buffer.getvalue(), "f.jpg")):
+        assert (record.tool, record.prompt, record.seed, record.cfg_scale, record.width) == (
+            "fooocus",
+            "a white stag",
+            8675309123,
+            7.0,
+            1152,
+        )
+        assert record.loras == (LoraRef("offset-lora.safetensors", 0.5),)
+
+
+def test_a_lora_tag_with_named_multipliers_takes_the_unet_one() -> None:
+    """A1111 ``extra_networks_lora.activate``: ``unet=`` is the model multiplier, ``te=`` the text
+    encoder's (also the model's when ``unet`` is not given)."""
+    record = _read(
+        _png(parameters=f"a cat <lora:a:unet=0.8:te=0.5> <lora:b:te=0.4> <lora:c:0.7:lbw=MIDD>\n{STEPS}")
+    )
+    assert record.loras == (LoraRef("a", 0.8), LoraRef("b", 0.4), LoraRef("c", 0.7))
+
+
+def _c2pa_png(generator: str, agent: str) -> bytes:
+    store = (
+        b"jumbjumdc2pa\0jumdc2ma"
+        + cbor_key("claim_generator")
+        + cbor_key(generator)
+        + cbor_key("action")
+        + cbor_key("c2pa.created")
+        + cbor_key("softwareAgent")
+        + cbor_key(agent)
+    )
+    return build_png(png_chunk(b"caBX", store))
+
+
+def test_adobe_firefly_is_told_by_its_claim_generator_not_by_a_generative_fill_agent() -> None:
+    """A real Firefly manifest (contentauth/verify-site #316) claims "Adobe_Firefly …"; Photoshop's
+    generative fill names Adobe Firefly only as the software agent of an edit."""
+    assert (
+        _read(_c2pa_png("Adobe_Firefly adobe_c2pa/0.12.4 c2pa-rs/0.32.7", "Adobe Firefly")).tool == "firefly"
+    )
+    assert _read(_c2pa_png("Adobe Photoshop 25.9 adobe_c2pa/0.7.6", "Adobe Firefly")).tool != "firefly"
