@@ -130,12 +130,14 @@ _STRING_KEYS = (
 _SIZE_KEYS = (("width", "height"), ("empty_latent_width", "empty_latent_height"))
 """Where a latent's size is written: empty-latent nodes, and loaders that make the latent too (the
 Efficient Loader's ``empty_latent_width``/``empty_latent_height``)."""
-_SIZE_PRESET_KEYS = ("dimensions", "resolution", "aspect_ratio")
+_SIZE_PRESET_KEYS = ("dimensions", "resolution", "aspect_ratio", "empty_latent_aspect")
 """Inputs that pick a preset size written ``W x H`` in the choice: rgthree's ``SDXL Empty Latent Image``
 (``dimensions`` " 832 x 1216  (portrait)"), essentials' ``SDXLEmptyLatentSizePicker+`` and Easy-Use's
 loaders (``resolution`` "896x1152 (0.78)", "512 x 768"), Comfyroll's aspect-ratio nodes
-(``aspect_ratio`` "3:4 portrait 896x1152"). A choice without a size ("custom", "width x height
-(custom)") leaves the node's ``_SIZE_KEYS`` inputs in force."""
+(``aspect_ratio`` "3:4 portrait 896x1152"), JPS' ``SDXL Resolutions``
+(``resolution`` "portrait - 896x1152 (3:4)"), tinyterra's ``ttN pipeLoader_v2`` (``empty_latent_aspect``
+"512 x 768 [P] 2:3"). A choice without a size ("custom", "width x height [custom]") leaves the node's
+``_SIZE_KEYS`` inputs in force."""
 _PRESET_SIZE = re.compile(r"(\d{1,5})\s*x\s*(\d{1,5})")
 _SIZE_OUTPUTS = {
     "CR SD1.5 Aspect Ratio": (0, 1),
@@ -144,9 +146,22 @@ _SIZE_OUTPUTS = {
     "CR Aspect Ratio Banners": (0, 1),
     "CR Aspect Ratio Social Media": (0, 1),
     "SDXLEmptyLatentSizePicker+": (1, 2),
+    "EmptyLatentImagePresets": (1, 2),
+    "SDXL Resolutions (JPS)": (0, 1),
 }
 """``(width_output, height_output)`` of size nodes whose outputs carry the size they make (linked into an
 ``EmptyLatentImage``'s ``width``/``height``)."""
+_SIZE_SWAP_KEYS = {"EmptyLatentImagePresets": "invert"}
+"""The toggle that swaps a size node's sides, where it is not Comfyroll's ``swap_dimensions``: KJNodes'
+``EmptyLatentImagePresets`` ``invert`` (width = the preset's height)."""
+_VALUE_OUTPUTS = {
+    "KSampler Config (rgthree)": ("steps_total", "refiner_step", "cfg", "sampler_name", "scheduler"),
+    "Text String": ("text", "text_b", "text_c", "text_d"),
+}
+"""The input behind each output, by output index, of nodes that hand out several typed values: rgthree's
+``KSampler Config`` (STEPS, REFINER_STEP, CFG, SAMPLER, SCHEDULER), WAS' ``Text String`` (its four
+texts). A link to one of those outputs stands for that input (:meth:`_Walker.scalar`,
+:meth:`_Walker.string`)."""
 _PIPE = None
 """An output carrying the whole pipe (in ``_PIPE_OUTPUTS``), not one of its fields."""
 _CONTEXT_FIELDS = ("model", "clip", "vae", "positive", "negative", "latent", "images", "seed")
@@ -208,35 +223,68 @@ _GENERATOR_MARKERS = ("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", 
 """Class-name fragments of nodes that *generate* text (their output is not stored in the graph)."""
 _GENERATOR_INPUTS = ("prompt", "tags", "text", "nl_prompt", "user_prompt")
 _ZERO_CONDITIONING = frozenset({"ConditioningZeroOut"})
-_LORA_MODEL_KEYS = ("strength_model", "lora_model_strength", "strength")
-_LORA_CLIP_KEYS = ("strength_clip", "lora_clip_strength", "strength")
-"""A single-LoRA node's model and clip strengths (``LoraLoader``, the Efficient Loader's own LoRA)."""
-_NUMBERED_LORA = re.compile(r"lora_(?:name_)?(\d{1,6})")
+_LORA_MODEL_KEYS = ("strength_model", "lora_model_strength", "lora_strength", "strength")
+_LORA_CLIP_KEYS = ("strength_clip", "lora_clip_strength", "lora_strength", "strength")
+"""A single-LoRA node's model and clip strengths (``LoraLoader``, the Efficient Loader's own LoRA,
+Nunchaku's and tinyterra's ``ttN pipeKSampler_v2`` one ``lora_strength``)."""
+_NUMBERED_LORA = re.compile(r"lora_?(?:name_)?(\d{1,6})(?:_name)?")
 """Rows of multi-LoRA nodes: ``lora_name_N`` (Efficiency ``LoRA Stacker``, Comfyroll ``CR LoRA Stack``),
 ``lora_NN`` (rgthree ``Lora Loader Stack``: a name; ``Power Lora Loader``: a ``{"on", "lora",
-"strength"}`` dict)."""
+"strength"}`` dict), ``lora_N_name`` (Easy-Use ``easy loraStack``), ``loraN_name`` (tinyterra's legacy
+``ttN pipeLoader``)."""
 _SIMPLE_ROW_STRENGTHS = (
-    ("lora_wt_", "lora_weight_", "model_weight_", "model_str_", "strength_"),
-    ("lora_wt_", "lora_weight_", "clip_weight_", "clip_str_", "strength_"),
+    (
+        *("lora_wt_{}", "lora_weight_{}", "model_weight_{}", "model_str_{}", "strength_{}"),
+        "lora_{}_strength",
+        "lora{}_model_strength",
+    ),
+    (
+        *("lora_wt_{}", "lora_weight_{}", "clip_weight_{}", "clip_str_{}", "strength_{}"),
+        "lora_{}_strength",
+        "lora{}_clip_strength",
+    ),
 )
-"""``(model, clip)`` strength input prefixes of a numbered row, first present wins: the Efficiency
-stacker's simple mode has one ``lora_wt_N`` for both, Comfyroll ``model_weight_N``/``clip_weight_N``,
-rgthree ``strength_NN``."""
+"""``(model, clip)`` strength inputs of row ``{}``, first present wins: the Efficiency stacker's simple
+mode has one ``lora_wt_N`` for both, Comfyroll ``model_weight_N``/``clip_weight_N``, rgthree
+``strength_NN``, Easy-Use's simple mode ``lora_N_strength`` (its advanced inputs are written too, and
+ignored), tinyterra's legacy ``ttN pipeLoader`` ``loraN_model_strength``/``loraN_clip_strength``."""
 _ADVANCED_ROW_STRENGTHS = (
-    ("model_str_", "model_weight_", "lora_wt_", "lora_weight_", "strength_"),
-    ("clip_str_", "clip_weight_", "lora_wt_", "lora_weight_", "strength_"),
+    (
+        "model_str_{}",
+        "model_weight_{}",
+        "lora_{}_model_strength",
+        "lora_wt_{}",
+        "lora_weight_{}",
+        "strength_{}",
+    ),
+    ("clip_str_{}", "clip_weight_{}", "lora_{}_clip_strength", "lora_wt_{}", "lora_weight_{}", "strength_{}"),
 )
-"""The same with ``input_mode`` "advanced": the Efficiency stacker's ``model_str_N``/``clip_str_N``."""
-_CHAIN_FIRST_PREFIXES = ("CR ",)
-"""Stack nodes that put the ``lora_stack`` they extend *before* their own rows (Comfyroll); the
-Efficiency nodes put their own rows first."""
+"""The same in advanced mode (a ``_ROW_MODE_KEYS`` input "advanced"): the Efficiency stacker's
+``model_str_N``/``clip_str_N``, Easy-Use ``lora_N_model_strength``/``lora_N_clip_strength``."""
+_ROW_MODE_KEYS = ("input_mode", "mode")
+"""The row mode: Efficiency's ``input_mode``, Easy-Use's ``mode``."""
+_ROW_COUNT_KEYS = ("lora_count", "num_loras")
+"""How many rows apply (Efficiency ``lora_count``, Easy-Use ``num_loras``); rows past it are left out."""
+_LISTED_LORA_INPUT = "loras"
+"""A ``loras`` input listing a node's LoRAs: Lora Manager's ``{"__value__": [{"name", "strength",
+"clipStrength", "active"}, …]}`` (``Lora Loader``, ``Lora Stacker``; inactive rows apply nothing), or
+``<lora:name:weight[:clip]>`` tag text (tinyterra's ``ttN pipeLoader_v2``)."""
+_STACK_INPUTS = ("lora_stack", "optional_lora_stack")
+"""Inputs taking the ``LORA_STACK`` a node extends (Easy-Use names it ``optional_lora_stack``)."""
+_CHAIN_FIRST_PREFIXES = ("CR ", "easy ", "Lora Loader (LoraManager)", "Lora Stacker (LoraManager)")
+"""Nodes that apply the ``LORA_STACK`` they extend *before* their own rows (Comfyroll, Easy-Use's
+``easy loraStack`` and loaders, Lora Manager); the Efficiency nodes put their own rows first."""
+_STACK_TOGGLE = "toggle"
+"""Easy-Use ``easy loraStack``'s switch: turned off, the node outputs no stack at all."""
 _TAG_LORA_INPUTS = {
     "ImpactWildcardEncode": ("populated_text", "wildcard_text"),
     "WildcardEncode //Inspire": ("populated_text", "wildcard_text"),
     "LoraTagLoader": ("text",),
+    "Power Prompt (rgthree)": ("prompt",),
 }
 """Nodes that load the ``<lora:name:weight>`` tags of their text onto the model they pass on, and the
-input holding that text (Impact/Inspire encode ``populated_text``, first present wins)."""
+input holding that text (Impact/Inspire encode ``populated_text``, first present wins). rgthree's
+``Power Prompt`` loads them only with its ``opt_model`` connected: it is on a model path only then."""
 _STYLER_OUTPUTS = {
     "SDXLPromptStyler": ("text_positive", "text_negative"),
     "SDXLPromptStylerAdvanced": (
@@ -250,6 +298,16 @@ _STYLER_OUTPUTS = {
 }
 """The typed input behind each output of a prompt styler (twri's ``SDXL Prompt Styler``). Its outputs
 put the text into a style template the file does not hold, so the artist's text stands for them."""
+_WAS_CONCATENATIONS = frozenset({"Text Concatenate"})
+"""WAS ``Text Concatenate``: strips each part when its ``clean_whitespace`` is "true" (the default), and
+reads a delimiter typed ``\\n`` as a newline."""
+_JOINED_PARTS = {"CR Combine Prompt": (("part1", "part2", "part3", "part4"), "separator", ",")}
+"""``(parts, separator_input, default_separator)`` of nodes that join a fixed set of parts, empty ones
+too: Comfyroll's ``CR Combine Prompt`` outputs ``part1 + separator + part2 + separator + …``."""
+_FIND_REPLACE = {"Text Find and Replace": ("text", "find", "replace")}
+"""``(text, find, replacement)`` inputs of find-and-replace nodes (WAS ``Text Find and Replace``, a
+regular-expression substitution: a ``find`` or ``replace`` using regex syntax is never run on file data,
+the text stands for the result)."""
 _SWITCH_OFF = frozenset({"off", "false", "no", "disable", "disabled"})
 
 
@@ -479,8 +537,9 @@ class _Walker:
     def scalar(self, value: Any, keys: tuple[str, ...] = _SCALAR_KEYS) -> Any:
         """A literal, or the literal a link chain of primitive nodes ends in.
 
-        Links into a pipe's field outputs are followed (:meth:`follow`), and the width/height outputs
-        of size nodes (``_SIZE_OUTPUTS``) give the size the node makes (:meth:`size`).
+        Links into a pipe's field outputs are followed (:meth:`follow`), the width/height outputs
+        of size nodes (``_SIZE_OUTPUTS``) give the size the node makes (:meth:`size`), and an output of
+        a multi-value node (``_VALUE_OUTPUTS``) the input behind it.
         """
         seen: set[str] = set()
         while is_link(value, self.graph):
@@ -496,7 +555,8 @@ class _Walker:
             if value[1] in outputs:
                 return self.size(node_id)[outputs.index(value[1])]
             inputs = node["inputs"]
-            value = next((inputs[key] for key in keys if key in inputs), None)
+            behind = _value_output(node["class_type"], value[1])
+            value = next((inputs[key] for key in (behind or keys) if key in inputs), None)
         return value
 
     def string(self, value: Any) -> str | None:
@@ -526,6 +586,9 @@ class _Walker:
         branch = self.switch_branch(inputs)
         if branch is not None:
             return self._string(branch, seen)
+        behind = _value_output(class_type, value[1])
+        if behind is not None:
+            return self._string(inputs.get(behind[0]), seen)
         lowered_class = class_type.lower()
         if any(marker in lowered_class for marker in _GENERATOR_MARKERS):
             request_link = next((inputs[key] for key in _GENERATOR_INPUTS if key in inputs), None)
@@ -533,11 +596,13 @@ class _Walker:
             self.generated.append((class_type, request))
             return request
         if _is_concatenation(class_type):
-            delimiter = next(
-                (inputs[key] for key in ("delimiter", "separator") if isinstance(inputs.get(key), str)), ""
-            )
-            joined = str(delimiter).join(self._concatenated_parts(inputs, seen))
-            return joined or None
+            return self._concatenation(class_type, inputs, seen)
+        if class_type in _JOINED_PARTS:
+            keys, separator_key, separator = _JOINED_PARTS[class_type]
+            separator = inputs[separator_key] if isinstance(inputs.get(separator_key), str) else separator
+            return separator.join(_given_text(self._string(inputs.get(key), seen)) for key in keys) or None
+        if class_type in _FIND_REPLACE:
+            return self._find_and_replace(_FIND_REPLACE[class_type], inputs, seen)
         if class_type.startswith("StringFunction"):
             return self._string_function(inputs, seen)
         typed = _styler_input(class_type, inputs, value[1])
@@ -556,6 +621,28 @@ class _Walker:
             if key in inputs and is_link(inputs[key], self.graph):
                 return self._string(inputs[key], seen)
         return None
+
+    def _concatenation(self, class_type: str, inputs: dict[str, Any], seen: set[str]) -> str | None:
+        """A concatenation node's parts joined with its ``delimiter``/``separator`` (WAS ones as
+        ``_WAS_CONCATENATIONS`` says), ``None`` when that is empty."""
+        delimiter = next(
+            (inputs[key] for key in ("delimiter", "separator") if isinstance(inputs.get(key), str)), ""
+        )
+        parts = self._concatenated_parts(inputs, seen)
+        if class_type in _WAS_CONCATENATIONS:
+            delimiter = "\n" if delimiter == "\\n" else delimiter
+            clean = self.scalar(inputs.get("clean_whitespace", "true"), ("clean_whitespace", "value"))
+            if clean in ("true", True):
+                parts = [part.strip() for part in parts if part.strip()]
+        return delimiter.join(parts) or None
+
+    def _find_and_replace(self, keys: tuple[str, ...], inputs: dict[str, Any], seen: set[str]) -> str | None:
+        """What a ``_FIND_REPLACE`` node outputs: its text with every ``find`` replaced, or the text
+        itself when ``find``/``replace`` use regex syntax (never run on file data)."""
+        text, find, replacement = (_given_text(self._string(inputs.get(key), seen)) for key in keys)
+        if re.escape(find) != find or "\\" in replacement:
+            return text or None
+        return _replaced(text, find, replacement) or None
 
     def _concatenated_parts(self, inputs: dict[str, Any], seen: set[str]) -> list[str]:
         """The resolvable, non-empty parts of a concatenation node, in input-name order."""
@@ -583,10 +670,11 @@ class _Walker:
             out = (", " if tidy else "").join(text for text in (text_a, text_b, text_c) if text)
         elif text_b.startswith("/") and text_b.endswith("/"):
             out = text_a
-        elif len(text_a) + text_a.count(text_b) * (len(text_c) - len(text_b)) > MAX_TEXT_BYTES:
-            return None
         else:
-            out = text_a.replace(text_b, text_c)
+            replaced = _replaced(text_a, text_b, text_c)
+            if replaced is None:
+                return None
+            out = replaced
         if tidy:
             out = out.replace("  ", " ").replace(" ,", ",").replace(",,", ",").replace(",,", ",")
         return out or None
@@ -707,6 +795,21 @@ class _Walker:
             if key.lower() not in _NOT_CONDITIONING and is_link(value, self.graph)
         ]
 
+    def scheduler(self, link: Any) -> tuple[str, dict[str, Any]] | None:
+        """The node that makes the sigmas ``link`` carries: back through the nodes that cut or change
+        sigmas they are given (their ``sigmas`` input: ``SplitSigmas``, ``FlipSigmas``…) to the first
+        one that makes them (``BasicScheduler``, ``KarrasScheduler``…). ``None`` at a cycle or past
+        ``_WALK_BUDGET`` nodes."""
+        seen: set[str] = set()
+        found = self.node(link)
+        while found is not None and found[0] not in seen and len(seen) <= _WALK_BUDGET:
+            seen.add(found[0])
+            given = found[1]["inputs"].get("sigmas")
+            if not is_link(given, self.graph):
+                return found
+            found = self.node(given)
+        return None
+
     # -- model back to the checkpoint -------------------------------------------------------------
     def model(self, link: Any) -> tuple[str | None, list[LoraRef]]:
         """Follow a model link through LoRA loaders/patches to the checkpoint (first model input).
@@ -754,16 +857,24 @@ class _Walker:
         """The LoRAs a node on the model path applies, in the order it applies them.
 
         A node's own LoRAs (:meth:`_own_loras`) come first, then those of the ``LORA_STACK`` chain
-        behind its ``lora_stack`` input, each stack node's own rows before the stack it extends
-        (Efficiency Nodes); Comfyroll stack nodes put the stack they extend first. The chain walk
-        ends at a cycle or after ``_WALK_BUDGET`` nodes.
+        behind its stack input (``_STACK_INPUTS``), each stack node's own rows before the stack it
+        extends (Efficiency Nodes); ``_CHAIN_FIRST_PREFIXES`` nodes put the stack they extend first. An
+        ``easy loraStack`` toggled off outputs no stack: the chain ends before it. The chain walk ends
+        at a cycle or after ``_WALK_BUDGET`` nodes.
         """
         groups: list[tuple[list[LoraRef], bool]] = []
         seen = {node_id}
         current: dict[str, Any] | None = node
         while current is not None and len(seen) <= _WALK_BUDGET:
+            inputs = current["inputs"]
+            if current is not node and not _switched_on(
+                self.scalar(inputs.get(_STACK_TOGGLE), (_STACK_TOGGLE, "value"))
+            ):
+                break
             groups.append((self._own_loras(current), current["class_type"].startswith(_CHAIN_FIRST_PREFIXES)))
-            found = self.node(current["inputs"].get("lora_stack"))
+            found = self.node(
+                next((inputs[key] for key in _STACK_INPUTS if is_link(inputs.get(key), self.graph)), None)
+            )
             current = None
             if found is not None and found[0] not in seen:
                 seen.add(found[0])
@@ -775,7 +886,8 @@ class _Walker:
 
     def _own_loras(self, node: dict[str, Any]) -> list[LoraRef]:
         """A node's own LoRAs: its ``lora_name`` (with ``strength_model``-like strengths), then its
-        numbered rows (:meth:`_row_loras`), then the ``<lora:…>`` tags of a tag-loading node's text.
+        numbered rows (:meth:`_row_loras`), its listed ones (:meth:`_listed_loras`), then the
+        ``<lora:…>`` tags of a tag-loading node's text.
 
         A LoRA left out applies nothing: named ``None``, switched off, or at model and clip strength 0
         (:meth:`_lora_ref`). Strengths and names follow links to primitive nodes.
@@ -788,20 +900,23 @@ class _Walker:
                 self._strength(inputs, _LORA_CLIP_KEYS),
             ),
             *self._row_loras(inputs),
+            *self._listed_loras(inputs.get(_LISTED_LORA_INPUT)),
             *self._tag_loras(node),
         ]
         return [lora for lora in own if lora is not None]
 
     def _row_loras(self, inputs: dict[str, Any]) -> list[LoraRef | None]:
-        """The numbered rows (``_NUMBERED_LORA``) in row order, those past ``lora_count`` left out.
+        """The numbered rows (``_NUMBERED_LORA``) in row order, those past the ``_ROW_COUNT_KEYS`` count
+        left out.
 
         A dict row is a Power Lora Loader row (``on``, ``lora``, ``strength``, ``strengthTwo`` for
         the clip); any other row is a name whose strengths are the ``_SIMPLE_ROW_STRENGTHS`` (or, with
-        ``input_mode`` "advanced", ``_ADVANCED_ROW_STRENGTHS``) inputs of the same number and whose
-        ``switch_N`` ("On"/"Off") may turn it off.
+        ``_ROW_MODE_KEYS`` mode "advanced", ``_ADVANCED_ROW_STRENGTHS``) inputs of the same number and
+        whose ``switch_N`` ("On"/"Off") may turn it off.
         """
-        count = as_int(self.scalar(inputs.get("lora_count")))
-        advanced = self.scalar(inputs.get("input_mode"), ("input_mode", "value")) == "advanced"
+        count_key = next((key for key in _ROW_COUNT_KEYS if key in inputs), None)
+        count = as_int(self.scalar(inputs[count_key])) if count_key is not None else None
+        advanced = any(self.scalar(inputs.get(key), (key, "value")) == "advanced" for key in _ROW_MODE_KEYS)
         model_prefixes, clip_prefixes = _ADVANCED_ROW_STRENGTHS if advanced else _SIMPLE_ROW_STRENGTHS
         rows: list[tuple[int, LoraRef | None]] = []
         for key, value in inputs.items():
@@ -814,8 +929,8 @@ class _Walker:
                 clip = as_float(value["strengthTwo"]) if value.get("strengthTwo") is not None else strength
                 lora = self._lora_ref(value.get("lora"), strength, clip) if value.get("on") is True else None
             elif _switched_on(self.scalar(inputs.get(f"switch_{number}"), ("switch", "value"))):
-                model = self._strength(inputs, tuple(prefix + number for prefix in model_prefixes))
-                clip = self._strength(inputs, tuple(prefix + number for prefix in clip_prefixes))
+                model = self._strength(inputs, tuple(key.format(number) for key in model_prefixes))
+                clip = self._strength(inputs, tuple(key.format(number) for key in clip_prefixes))
                 lora = self._lora_ref(value, model, clip)
             else:
                 lora = None
@@ -823,15 +938,35 @@ class _Walker:
         rows.sort(key=lambda row: row[0])
         return [lora for _, lora in rows]
 
+    def _listed_loras(self, listed: Any) -> list[LoraRef | None]:
+        """The LoRAs a ``loras`` input lists (``_LISTED_LORA_INPUT``): Lora Manager's active rows at
+        their ``strength`` (``clipStrength`` for the clip, else the same), or the ``<lora:…>`` tags of
+        a text (:meth:`_tagged`). Anything else lists none."""
+        if isinstance(listed, dict):
+            rows = listed.get("__value__")
+            return [
+                self._lora_ref(
+                    row.get("name"),
+                    as_float(row.get("strength")),
+                    as_float(row.get("clipStrength", row.get("strength"))),
+                )
+                for row in (rows if isinstance(rows, list) else [])
+                if isinstance(row, dict) and row.get("active") is True
+            ]
+        return self._tagged(listed) if listed is not None else []
+
     def _tag_loras(self, node: dict[str, Any]) -> list[LoraRef | None]:
-        """The ``<lora:name:weight>`` tags a tag-loading node (``_TAG_LORA_INPUTS``) applies; a tag
-        without a weight applies at 1.0, as those nodes load it."""
+        """The ``<lora:name:weight>`` tags a tag-loading node (``_TAG_LORA_INPUTS``) applies
+        (:meth:`_tagged`)."""
         keys = _TAG_LORA_INPUTS.get(node["class_type"], ())
         key = next((key for key in keys if key in node["inputs"]), None)
-        if key is None:
-            return []
+        return self._tagged(node["inputs"][key]) if key is not None else []
+
+    def _tagged(self, text: Any) -> list[LoraRef | None]:
+        """The ``<lora:name:weight>`` tags of a text (links followed); a tag without a weight applies
+        at 1.0, as the tag-loading nodes load it."""
         loras: list[LoraRef | None] = []
-        for tagged in inline_loras(self.string(node["inputs"][key])):
+        for tagged in inline_loras(self.string(text)):
             weight = 1.0 if tagged.weight is None else tagged.weight
             loras.append(self._lora_ref(tagged.name, weight, weight))
         return loras
@@ -897,17 +1032,18 @@ class _Walker:
 
         A preset (``_SIZE_PRESET_KEYS``) that names a size wins over the node's ``_SIZE_KEYS`` inputs;
         then a non-zero ``width_override``/``height_override`` replaces a side (essentials), a
-        ``swap_dimensions`` turned on swaps the sides and a ``prescale_factor`` scales both, as
-        Comfyroll's aspect-ratio nodes do (their ``upscale_factor`` is for a later upscale, not the
-        latent).
+        ``swap_dimensions`` (or the node's ``_SIZE_SWAP_KEYS`` toggle) turned on swaps the sides and a
+        ``prescale_factor`` scales both, as Comfyroll's aspect-ratio nodes do (their ``upscale_factor``
+        is for a later upscale, not the latent).
         """
         if node_id not in self._sizes:
             self._sizes[node_id] = (None, None)  # a size linked back to itself finds nothing
-            sized = self._nested(partial(self._size, self.graph[node_id]["inputs"]))
+            node = self.graph[node_id]
+            sized = self._nested(partial(self._size, node["class_type"], node["inputs"]))
             self._sizes[node_id] = sized or (None, None)
         return self._sizes[node_id]
 
-    def _size(self, inputs: dict[str, Any]) -> tuple[int | None, int | None]:
+    def _size(self, class_type: str, inputs: dict[str, Any]) -> tuple[int | None, int | None]:
         width = height = None
         for key in _SIZE_PRESET_KEYS:
             match = _PRESET_SIZE.search(self.string(inputs.get(key)) or "")
@@ -924,7 +1060,8 @@ class _Walker:
         height = height_override if height_override else height
         if width is None or height is None:
             return width, height
-        if _is_on(self.scalar(inputs.get("swap_dimensions"), ("swap_dimensions", "value"))):
+        swap = _SIZE_SWAP_KEYS.get(class_type, "swap_dimensions")
+        if _is_on(self.scalar(inputs.get(swap), (swap, "value"))):
             width, height = height, width
         scale = as_float(self.scalar(inputs.get("prescale_factor")))
         if scale is not None and scale > 0:
@@ -945,6 +1082,14 @@ def _combo_value(value: Any) -> Any:
     return value
 
 
+def _value_output(class_type: str, output: Any) -> tuple[str] | None:
+    """``(input,)`` behind output ``output`` of a ``_VALUE_OUTPUTS`` node; ``None`` for any other."""
+    outputs = _VALUE_OUTPUTS.get(class_type, ())
+    if isinstance(output, int) and 0 <= output < len(outputs):
+        return (outputs[output],)
+    return None
+
+
 def _pipe_output(class_type: str, output: Any) -> str | None:
     """The field output ``output`` of a ``_PIPE_OUTPUTS`` node carries; ``None`` for a whole-pipe
     output and for any other node."""
@@ -959,6 +1104,14 @@ def _is_on(value: Any) -> bool:
     return value is True or (
         isinstance(value, str) and value.strip().lower() in ("on", "true", "yes", "enable", "enabled")
     )
+
+
+def _replaced(text: str, find: str, replacement: str) -> str | None:
+    """``text`` with every ``find`` replaced by ``replacement``, or ``None`` when the result would
+    exceed ``MAX_TEXT_BYTES`` characters."""
+    if len(text) + text.count(find) * (len(replacement) - len(find)) > MAX_TEXT_BYTES:
+        return None
+    return text.replace(find, replacement)
 
 
 def _is_concatenation(class_type: str) -> bool:
@@ -1131,7 +1284,7 @@ def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers:
         # KSamplerSelect names the sampler; dedicated nodes (SamplerDPMPP_SDE, …) are the sampler.
         named = _as_name(walker.scalar(select[1]["inputs"].get("sampler_name")))
         info.sampler = named or select[1]["class_type"]
-    sigmas = walker.node(inputs.get("sigmas"))
+    sigmas = walker.scheduler(inputs.get("sigmas"))
     if sigmas is not None:
         sig_inputs = sigmas[1]["inputs"]
         info.steps = info.steps if info.steps is not None else as_int(walker.scalar(sig_inputs.get("steps")))
@@ -1158,6 +1311,7 @@ def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers:
     info.styles = list(dict.fromkeys(walker.styles[styles_before:]))
     if model is not None:
         info.model, info.loras = walker.model(model)
+    info.loras += walker.applied_loras(node_id, node)  # a sampler's own LoRA, on the model it is given
     latent = given("latent", "latent_image", "latent", "image", "images", "pixels")
     if latent is not None:
         info.width, info.height, info.upstream_sampler, info.source_image = walker.latent(
