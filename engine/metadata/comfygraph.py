@@ -43,6 +43,50 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
+from engine.metadata.comfy_nodes import (
+    ADVANCED_ROW_STRENGTHS,
+    CHAIN_FIRST_PREFIXES,
+    CHECKPOINT_KEYS,
+    CONTEXT_INPUT,
+    CR_SWITCH_INPUT,
+    FIELD_INPUTS,
+    FIND_REPLACE,
+    GENERATOR_INPUTS,
+    GENERATOR_MARKERS,
+    JOINED_PARTS,
+    KNOWN_SAMPLERS,
+    LAST_WINS,
+    LISTED_LORA_INPUT,
+    LORA_CLIP_KEYS,
+    LORA_MODEL_KEYS,
+    NOT_CONDITIONING,
+    NUMBERED_LORA,
+    OBJECT_FIELDS,
+    PASS_THROUGH_KEYS,
+    PIPE_INPUTS,
+    PIPE_OUTPUTS,
+    PRESET_SIZE,
+    ROLE_STRING_KEYS,
+    ROLE_TEXT_KEYS,
+    ROW_COUNT_KEYS,
+    ROW_MODE_KEYS,
+    SCALAR_KEYS,
+    SIMPLE_ROW_STRENGTHS,
+    SIZE_KEYS,
+    SIZE_OUTPUTS,
+    SIZE_PRESET_KEYS,
+    SIZE_SWAP_KEYS,
+    STACK_INPUTS,
+    STACK_TOGGLE,
+    STRING_KEYS,
+    STYLER_OUTPUTS,
+    SWITCH_OFF,
+    TAG_LORA_INPUTS,
+    TEXT_KEYS,
+    VALUE_OUTPUTS,
+    WAS_CONCATENATIONS,
+    ZERO_CONDITIONING,
+)
 from engine.metadata.comfy_outputs import (
     choose_output,
     is_image_input,
@@ -63,252 +107,6 @@ _MAX_NESTING = 16
 """Most walks nested in one another (a pipe field or a size output met inside a walk that another such
 field or size started), so hostile chains of them end long before Python's stack does."""
 _T = TypeVar("_T")
-
-KNOWN_SAMPLERS = frozenset(
-    {
-        "KSampler",
-        "KSamplerAdvanced",
-        "SamplerCustom",
-        "SamplerCustomAdvanced",
-        "KSampler (Efficient)",
-        "KSampler Adv. (Efficient)",
-        "KSampler SDXL (Eff.)",
-        "KSampler //Inspire",
-        "KSamplerAdvanced //Inspire",
-        "ImpactKSamplerBasicPipe",
-        "ImpactKSamplerAdvancedBasicPipe",
-        "SamplerCustomAdvanced //Inspire",
-    }
-)
-_TEXT_KEYS = (
-    "populated_text",
-    "text",
-    "text_g",
-    "t5xxl",
-    "clip_l",
-    "text_l",
-    "prompt",
-    "string",
-    "value",
-    "wildcard_text",
-)
-_ROLE_TEXT_KEYS = {
-    "positive": ("positive", "text_positive", "positive_prompt"),
-    "negative": ("negative", "text_negative", "negative_prompt"),
-}
-_NOT_CONDITIONING = frozenset(
-    {
-        "clip",
-        "model",
-        "vae",
-        "image",
-        "images",
-        "mask",
-        "control_net",
-        "clip_vision",
-        "pixels",
-        "samples",
-        "latent_image",
-        "style_model",
-        "upscale_model",
-    }
-)
-_CHECKPOINT_KEYS = ("ckpt_name", "unet_name", "base_ckpt_name", "gguf_name", "model_name", "model_path")
-_SCALAR_KEYS = ("value", "int", "float", "number", "seed", "noise_seed", "Value", "INT", "FLOAT")
-_STRING_KEYS = (
-    "populated_text",
-    "string",
-    "text",
-    "value",
-    "prompt",
-    "String",
-    "Text",
-    "STRING",
-    "result",
-    "wildcard_text",
-)
-_SIZE_KEYS = (("width", "height"), ("empty_latent_width", "empty_latent_height"))
-"""Where a latent's size is written: empty-latent nodes, and loaders that make the latent too (the
-Efficient Loader's ``empty_latent_width``/``empty_latent_height``)."""
-_SIZE_PRESET_KEYS = ("dimensions", "resolution", "aspect_ratio", "empty_latent_aspect")
-"""Inputs that pick a preset size written ``W x H`` in the choice: rgthree's ``SDXL Empty Latent Image``
-(``dimensions`` " 832 x 1216  (portrait)"), essentials' ``SDXLEmptyLatentSizePicker+`` and Easy-Use's
-loaders (``resolution`` "896x1152 (0.78)", "512 x 768"), Comfyroll's aspect-ratio nodes
-(``aspect_ratio`` "3:4 portrait 896x1152"), JPS' ``SDXL Resolutions``
-(``resolution`` "portrait - 896x1152 (3:4)"), tinyterra's ``ttN pipeLoader_v2`` (``empty_latent_aspect``
-"512 x 768 [P] 2:3"). A choice without a size ("custom", "width x height [custom]") leaves the node's
-``_SIZE_KEYS`` inputs in force."""
-_PRESET_SIZE = re.compile(r"(\d{1,5})\s*x\s*(\d{1,5})")
-_SIZE_OUTPUTS = {
-    "CR SD1.5 Aspect Ratio": (0, 1),
-    "CR SDXL Aspect Ratio": (0, 1),
-    "CR Aspect Ratio": (0, 1),
-    "CR Aspect Ratio Banners": (0, 1),
-    "CR Aspect Ratio Social Media": (0, 1),
-    "SDXLEmptyLatentSizePicker+": (1, 2),
-    "EmptyLatentImagePresets": (1, 2),
-    "SDXL Resolutions (JPS)": (0, 1),
-}
-"""``(width_output, height_output)`` of size nodes whose outputs carry the size they make (linked into an
-``EmptyLatentImage``'s ``width``/``height``)."""
-_SIZE_SWAP_KEYS = {"EmptyLatentImagePresets": "invert"}
-"""The toggle that swaps a size node's sides, where it is not Comfyroll's ``swap_dimensions``: KJNodes'
-``EmptyLatentImagePresets`` ``invert`` (width = the preset's height)."""
-_VALUE_OUTPUTS = {
-    "KSampler Config (rgthree)": ("steps_total", "refiner_step", "cfg", "sampler_name", "scheduler"),
-    "Text String": ("text", "text_b", "text_c", "text_d"),
-}
-"""The input behind each output, by output index, of nodes that hand out several typed values: rgthree's
-``KSampler Config`` (STEPS, REFINER_STEP, CFG, SAMPLER, SCHEDULER), WAS' ``Text String`` (its four
-texts). A link to one of those outputs stands for that input (:meth:`_Walker.scalar`,
-:meth:`_Walker.string`)."""
-_PIPE = None
-"""An output carrying the whole pipe (in ``_PIPE_OUTPUTS``), not one of its fields."""
-_CONTEXT_FIELDS = ("model", "clip", "vae", "positive", "negative", "latent", "images", "seed")
-_CONTEXT_BIG_FIELDS = (
-    *_CONTEXT_FIELDS,
-    *("steps", "step_refiner", "cfg", "ckpt_name", "sampler_name", "scheduler", "clip_width", "clip_height"),
-    *("text_pos_g", "text_pos_l", "text_neg_g", "text_neg_l", "mask", "control_net", "denoise"),
-)
-_BASIC_PIPE_FIELDS = ("model", "clip", "vae", "positive", "negative")
-_PIPE_OUTPUTS: dict[str, tuple[str | None, ...]] = {
-    "Context (rgthree)": (_PIPE, *_CONTEXT_FIELDS),
-    "Context Switch (rgthree)": (_PIPE, *_CONTEXT_FIELDS),
-    "Context Merge (rgthree)": (_PIPE, *_CONTEXT_FIELDS),
-    "Context Big (rgthree)": (_PIPE, *_CONTEXT_BIG_FIELDS),
-    "Context Switch Big (rgthree)": (_PIPE, *_CONTEXT_BIG_FIELDS),
-    "Context Merge Big (rgthree)": (_PIPE, *_CONTEXT_BIG_FIELDS),
-    "FromBasicPipe": _BASIC_PIPE_FIELDS,
-    "FromBasicPipe_v2": (_PIPE, *_BASIC_PIPE_FIELDS),
-    "Unpack SDXL Tuple": (
-        *("model", "clip", "positive", "negative"),
-        *("refiner_model", "refiner_clip", "refiner_positive", "refiner_negative"),
-    ),
-}
-"""The pipe field each output carries, by output index, of nodes that hand a pipe's fields out one by
-one: rgthree's contexts (``py/context_utils.py``: CONTEXT, MODEL, CLIP, VAE, POSITIVE, NEGATIVE, LATENT,
-IMAGE, SEED, then the Big contexts' STEPS …), Impact's ``FromBasicPipe`` (BASIC_PIPE = model, clip,
-vae, positive, negative), Efficiency's ``Unpack SDXL Tuple`` (base model, clip, conditionings, then the
-refiner's). Nodes that only build or pass on a whole pipe need no entry (see :meth:`_Walker.pipe_field`)."""
-_PIPE_INPUTS = ("base_ctx", "pipe", "basic_pipe", "sdxl_tuple")
-"""Inputs carrying the pipe a node extends or samples from: rgthree ``base_ctx``, Easy-Use ``pipe``
-(PIPE_LINE), Impact ``basic_pipe``, Efficiency ``sdxl_tuple``."""
-_CONTEXT_INPUT = re.compile(r"ctx_\d{1,3}")
-"""The contexts of rgthree's ``Context Switch`` (the first linked one is taken) and ``Context Merge``
-(the last linked one wins, field by field)."""
-_LAST_WINS = frozenset({"Context Merge (rgthree)", "Context Merge Big (rgthree)"})
-_FIELD_INPUTS = {
-    "model": ("model", "base_model"),
-    "clip": ("clip", "base_clip"),
-    "positive": ("positive", "base_positive"),
-    "negative": ("negative", "base_negative"),
-    "latent": ("latent", "image_to_latent"),
-    "seed": ("seed", "seed_num", "noise_seed"),
-    "sampler_name": ("sampler_name", "sampler"),
-}
-"""The inputs that set a pipe field, first present wins (any other field: the input of its name).
-Contexts and Impact's pipe nodes name them after the field; Efficiency's ``Pack SDXL Tuple`` takes
-``base_*``; Easy-Use's ``preSampling`` sets ``seed`` (``seed_num`` before 2024) and may take a
-``latent`` or an ``image_to_latent``; rgthree's Big context calls the sampler name ``sampler``."""
-_OBJECT_FIELDS = frozenset({"model", "clip", "vae", "positive", "negative", "latent", "images"})
-"""Pipe fields that are objects made by a node (never written as a literal): a literal input for one
-is a loader's widget (its prompt text, its checkpoint name) and the loader makes the field."""
-_CR_SWITCH_INPUT = re.compile(r"([A-Za-z_]+?)(\d{1,2})")
-"""The numbered inputs of Comfyroll's input switches (``text1``, ``model2``, ``VAE1``, ``conditioning2``…)."""
-_ROLE_STRING_KEYS = ("positive", "negative")
-"""Text widgets of string nodes named after their role (Easy-Use's ``easy positive``/``easy negative``).
-Only a literal is taken: a linked ``positive``/``negative`` is conditioning on most nodes."""
-_PASS_THROUGH_KEYS = ("source", "input", "anything", "any", "in", "text_input")
-_GENERATOR_MARKERS = ("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", "florence", "joycaption")
-"""Class-name fragments of nodes that *generate* text (their output is not stored in the graph)."""
-_GENERATOR_INPUTS = ("prompt", "tags", "text", "nl_prompt", "user_prompt")
-_ZERO_CONDITIONING = frozenset({"ConditioningZeroOut"})
-_LORA_MODEL_KEYS = ("strength_model", "lora_model_strength", "lora_strength", "strength")
-_LORA_CLIP_KEYS = ("strength_clip", "lora_clip_strength", "lora_strength", "strength")
-"""A single-LoRA node's model and clip strengths (``LoraLoader``, the Efficient Loader's own LoRA,
-Nunchaku's and tinyterra's ``ttN pipeKSampler_v2`` one ``lora_strength``)."""
-_NUMBERED_LORA = re.compile(r"lora_?(?:name_)?(\d{1,6})(?:_name)?")
-"""Rows of multi-LoRA nodes: ``lora_name_N`` (Efficiency ``LoRA Stacker``, Comfyroll ``CR LoRA Stack``),
-``lora_NN`` (rgthree ``Lora Loader Stack``: a name; ``Power Lora Loader``: a ``{"on", "lora",
-"strength"}`` dict), ``lora_N_name`` (Easy-Use ``easy loraStack``), ``loraN_name`` (tinyterra's legacy
-``ttN pipeLoader``)."""
-_SIMPLE_ROW_STRENGTHS = (
-    (
-        *("lora_wt_{}", "lora_weight_{}", "model_weight_{}", "model_str_{}", "strength_{}"),
-        "lora_{}_strength",
-        "lora{}_model_strength",
-    ),
-    (
-        *("lora_wt_{}", "lora_weight_{}", "clip_weight_{}", "clip_str_{}", "strength_{}"),
-        "lora_{}_strength",
-        "lora{}_clip_strength",
-    ),
-)
-"""``(model, clip)`` strength inputs of row ``{}``, first present wins: the Efficiency stacker's simple
-mode has one ``lora_wt_N`` for both, Comfyroll ``model_weight_N``/``clip_weight_N``, rgthree
-``strength_NN``, Easy-Use's simple mode ``lora_N_strength`` (its advanced inputs are written too, and
-ignored), tinyterra's legacy ``ttN pipeLoader`` ``loraN_model_strength``/``loraN_clip_strength``."""
-_ADVANCED_ROW_STRENGTHS = (
-    (
-        "model_str_{}",
-        "model_weight_{}",
-        "lora_{}_model_strength",
-        "lora_wt_{}",
-        "lora_weight_{}",
-        "strength_{}",
-    ),
-    ("clip_str_{}", "clip_weight_{}", "lora_{}_clip_strength", "lora_wt_{}", "lora_weight_{}", "strength_{}"),
-)
-"""The same in advanced mode (a ``_ROW_MODE_KEYS`` input "advanced"): the Efficiency stacker's
-``model_str_N``/``clip_str_N``, Easy-Use ``lora_N_model_strength``/``lora_N_clip_strength``."""
-_ROW_MODE_KEYS = ("input_mode", "mode")
-"""The row mode: Efficiency's ``input_mode``, Easy-Use's ``mode``."""
-_ROW_COUNT_KEYS = ("lora_count", "num_loras")
-"""How many rows apply (Efficiency ``lora_count``, Easy-Use ``num_loras``); rows past it are left out."""
-_LISTED_LORA_INPUT = "loras"
-"""A ``loras`` input listing a node's LoRAs: Lora Manager's ``{"__value__": [{"name", "strength",
-"clipStrength", "active"}, …]}`` (``Lora Loader``, ``Lora Stacker``; inactive rows apply nothing), or
-``<lora:name:weight[:clip]>`` tag text (tinyterra's ``ttN pipeLoader_v2``)."""
-_STACK_INPUTS = ("lora_stack", "optional_lora_stack")
-"""Inputs taking the ``LORA_STACK`` a node extends (Easy-Use names it ``optional_lora_stack``)."""
-_CHAIN_FIRST_PREFIXES = ("CR ", "easy ", "Lora Loader (LoraManager)", "Lora Stacker (LoraManager)")
-"""Nodes that apply the ``LORA_STACK`` they extend *before* their own rows (Comfyroll, Easy-Use's
-``easy loraStack`` and loaders, Lora Manager); the Efficiency nodes put their own rows first."""
-_STACK_TOGGLE = "toggle"
-"""Easy-Use ``easy loraStack``'s switch: turned off, the node outputs no stack at all."""
-_TAG_LORA_INPUTS = {
-    "ImpactWildcardEncode": ("populated_text", "wildcard_text"),
-    "WildcardEncode //Inspire": ("populated_text", "wildcard_text"),
-    "LoraTagLoader": ("text",),
-    "Power Prompt (rgthree)": ("prompt",),
-}
-"""Nodes that load the ``<lora:name:weight>`` tags of their text onto the model they pass on, and the
-input holding that text (Impact/Inspire encode ``populated_text``, first present wins). rgthree's
-``Power Prompt`` loads them only with its ``opt_model`` connected: it is on a model path only then."""
-_STYLER_OUTPUTS = {
-    "SDXLPromptStyler": ("text_positive", "text_negative"),
-    "SDXLPromptStylerAdvanced": (
-        "text_positive_g",
-        "text_positive_l",
-        "text_positive_g",
-        "text_negative",
-        "text_negative",
-        "text_negative",
-    ),
-}
-"""The typed input behind each output of a prompt styler (twri's ``SDXL Prompt Styler``). Its outputs
-put the text into a style template the file does not hold, so the artist's text stands for them."""
-_WAS_CONCATENATIONS = frozenset({"Text Concatenate"})
-"""WAS ``Text Concatenate``: strips each part when its ``clean_whitespace`` is "true" (the default), and
-reads a delimiter typed ``\\n`` as a newline."""
-_JOINED_PARTS = {"CR Combine Prompt": (("part1", "part2", "part3", "part4"), "separator", ",")}
-"""``(parts, separator_input, default_separator)`` of nodes that join a fixed set of parts, empty ones
-too: Comfyroll's ``CR Combine Prompt`` outputs ``part1 + separator + part2 + separator + …``."""
-_FIND_REPLACE = {"Text Find and Replace": ("text", "find", "replace")}
-"""``(text, find, replacement)`` inputs of find-and-replace nodes (WAS ``Text Find and Replace``, a
-regular-expression substitution: a ``find`` or ``replace`` using regex syntax is never run on file data,
-the text stands for the result)."""
-_SWITCH_OFF = frozenset({"off", "false", "no", "disable", "disabled"})
 
 
 def is_link(value: Any, graph: Graph) -> bool:
@@ -446,7 +244,7 @@ class _Walker:
 
     # -- pipes -----------------------------------------------------------------------------------
     def follow(self, value: Any) -> Any:
-        """``value``, with a link to one field output of a pipe node (``_PIPE_OUTPUTS``) replaced by
+        """``value``, with a link to one field output of a pipe node (``PIPE_OUTPUTS``) replaced by
         what feeds that field (:meth:`pipe_field`); ``None`` when nothing does. Any other value, and a
         link to a whole pipe, is returned as it is."""
         followed: list[tuple[str, int]] = []
@@ -491,15 +289,15 @@ class _Walker:
         """What a node puts into field ``name`` of the pipe it outputs, or ``None`` when it passes on
         the field of the pipe it extends.
 
-        That is its input for the field (``_FIELD_INPUTS``), when linked or, for a value field (seed,
-        steps…), literal; or, for an object field (``_OBJECT_FIELDS``) it makes itself, a link to the
+        That is its input for the field (``FIELD_INPUTS``), when linked or, for a value field (seed,
+        steps…), literal; or, for an object field (``OBJECT_FIELDS``) it makes itself, a link to the
         node: a loader (:func:`_is_loader`) makes every object field, a sampler the latent.
         """
         inputs = node["inputs"]
         value = next(
-            (inputs[key] for key in _FIELD_INPUTS.get(name, (name,)) if inputs.get(key) is not None), None
+            (inputs[key] for key in FIELD_INPUTS.get(name, (name,)) if inputs.get(key) is not None), None
         )
-        if name not in _OBJECT_FIELDS or is_link(value, self.graph):
+        if name not in OBJECT_FIELDS or is_link(value, self.graph):
             return value
         if _is_loader(inputs) or (name == "latent" and is_sampler(node)):
             return [node_id, 0]
@@ -507,18 +305,18 @@ class _Walker:
 
     def _base_pipes(self, node: dict[str, Any]) -> list[Any]:
         """The linked pipes a node extends, the one whose fields win first: a switch's selected input,
-        else its ``_PIPE_INPUTS``, else its ``ctx_NN`` contexts: a ``Context Switch``'s first linked
+        else its ``PIPE_INPUTS``, else its ``ctx_NN`` contexts: a ``Context Switch``'s first linked
         one, a ``Context Merge``'s linked ones from the last."""
         inputs = node["inputs"]
         branch = self.switch_branch(inputs)
         if branch is not None:
             return [branch]
-        linked = [inputs[key] for key in _PIPE_INPUTS if is_link(inputs.get(key), self.graph)]
+        linked = [inputs[key] for key in PIPE_INPUTS if is_link(inputs.get(key), self.graph)]
         if linked:
             return linked
-        contexts = sorted(key for key in inputs if _CONTEXT_INPUT.fullmatch(key))
+        contexts = sorted(key for key in inputs if CONTEXT_INPUT.fullmatch(key))
         linked = [inputs[key] for key in contexts if is_link(inputs[key], self.graph)]
-        return linked[::-1] if node["class_type"] in _LAST_WINS else linked[:1]
+        return linked[::-1] if node["class_type"] in LAST_WINS else linked[:1]
 
     def setting(self, node: dict[str, Any], keys: tuple[str, ...], name: str) -> Any:
         """A sampler's input: the first of ``keys`` it has, else field ``name`` of the pipe it samples
@@ -534,12 +332,12 @@ class _Walker:
         return None
 
     # -- scalars and strings -------------------------------------------------------------------
-    def scalar(self, value: Any, keys: tuple[str, ...] = _SCALAR_KEYS) -> Any:
+    def scalar(self, value: Any, keys: tuple[str, ...] = SCALAR_KEYS) -> Any:
         """A literal, or the literal a link chain of primitive nodes ends in.
 
         Links into a pipe's field outputs are followed (:meth:`follow`), the width/height outputs
-        of size nodes (``_SIZE_OUTPUTS``) give the size the node makes (:meth:`size`), and an output of
-        a multi-value node (``_VALUE_OUTPUTS``) the input behind it.
+        of size nodes (``SIZE_OUTPUTS``) give the size the node makes (:meth:`size`), and an output of
+        a multi-value node (``VALUE_OUTPUTS``) the input behind it.
         """
         seen: set[str] = set()
         while is_link(value, self.graph):
@@ -551,7 +349,7 @@ class _Walker:
                 return None
             seen.add(node_id)
             node = self.graph[node_id]
-            outputs = _SIZE_OUTPUTS.get(node["class_type"], ())
+            outputs = SIZE_OUTPUTS.get(node["class_type"], ())
             if value[1] in outputs:
                 return self.size(node_id)[outputs.index(value[1])]
             inputs = node["inputs"]
@@ -590,46 +388,46 @@ class _Walker:
         if behind is not None:
             return self._string(inputs.get(behind[0]), seen)
         lowered_class = class_type.lower()
-        if any(marker in lowered_class for marker in _GENERATOR_MARKERS):
-            request_link = next((inputs[key] for key in _GENERATOR_INPUTS if key in inputs), None)
+        if any(marker in lowered_class for marker in GENERATOR_MARKERS):
+            request_link = next((inputs[key] for key in GENERATOR_INPUTS if key in inputs), None)
             request = self._artist_request(request_link, seen)
             self.generated.append((class_type, request))
             return request
         if _is_concatenation(class_type):
             return self._concatenation(class_type, inputs, seen)
-        if class_type in _JOINED_PARTS:
-            keys, separator_key, separator = _JOINED_PARTS[class_type]
+        if class_type in JOINED_PARTS:
+            keys, separator_key, separator = JOINED_PARTS[class_type]
             separator = inputs[separator_key] if isinstance(inputs.get(separator_key), str) else separator
             return separator.join(_given_text(self._string(inputs.get(key), seen)) for key in keys) or None
-        if class_type in _FIND_REPLACE:
-            return self._find_and_replace(_FIND_REPLACE[class_type], inputs, seen)
+        if class_type in FIND_REPLACE:
+            return self._find_and_replace(FIND_REPLACE[class_type], inputs, seen)
         if class_type.startswith("StringFunction"):
             return self._string_function(inputs, seen)
         typed = _styler_input(class_type, inputs, value[1])
         if typed is not None:
             self._note_style(inputs)
             return self._string(inputs[typed], seen)
-        for key in (*_STRING_KEYS, "ckpt_name"):
+        for key in (*STRING_KEYS, "ckpt_name"):
             if key in inputs:
                 text = self._string(inputs[key], seen)
                 if text is not None:
                     return text
-        for key in _ROLE_STRING_KEYS:
+        for key in ROLE_STRING_KEYS:
             if isinstance(inputs.get(key), str):
                 return str(inputs[key])
-        for key in _PASS_THROUGH_KEYS:
+        for key in PASS_THROUGH_KEYS:
             if key in inputs and is_link(inputs[key], self.graph):
                 return self._string(inputs[key], seen)
         return None
 
     def _concatenation(self, class_type: str, inputs: dict[str, Any], seen: set[str]) -> str | None:
         """A concatenation node's parts joined with its ``delimiter``/``separator`` (WAS ones as
-        ``_WAS_CONCATENATIONS`` says), ``None`` when that is empty."""
+        ``WAS_CONCATENATIONS`` says), ``None`` when that is empty."""
         delimiter = next(
             (inputs[key] for key in ("delimiter", "separator") if isinstance(inputs.get(key), str)), ""
         )
         parts = self._concatenated_parts(inputs, seen)
-        if class_type in _WAS_CONCATENATIONS:
+        if class_type in WAS_CONCATENATIONS:
             delimiter = "\n" if delimiter == "\\n" else delimiter
             clean = self.scalar(inputs.get("clean_whitespace", "true"), ("clean_whitespace", "value"))
             if clean in ("true", True):
@@ -637,7 +435,7 @@ class _Walker:
         return delimiter.join(parts) or None
 
     def _find_and_replace(self, keys: tuple[str, ...], inputs: dict[str, Any], seen: set[str]) -> str | None:
-        """What a ``_FIND_REPLACE`` node outputs: its text with every ``find`` replaced, or the text
+        """What a ``FIND_REPLACE`` node outputs: its text with every ``find`` replaced, or the text
         itself when ``find``/``replace`` use regex syntax (never run on file data)."""
         text, find, replacement = (_given_text(self._string(inputs.get(key), seen)) for key in keys)
         if re.escape(find) != find or "\\" in replacement:
@@ -723,7 +521,7 @@ class _Walker:
         numbered = sorted(
             (int(match[2]), not key.lower().startswith(kind.lower()), key)
             for key in inputs
-            if (match := _CR_SWITCH_INPUT.fullmatch(key)) is not None
+            if (match := CR_SWITCH_INPUT.fullmatch(key)) is not None
         )
         if number is None or not numbered:
             return None
@@ -745,7 +543,7 @@ class _Walker:
                 continue
             node_id, node = found
             seen.add(node_id)
-            if node["class_type"] in _ZERO_CONDITIONING:
+            if node["class_type"] in ZERO_CONDITIONING:
                 continue
             inputs = node["inputs"]
             if _styler_input(node["class_type"], inputs, current[1]) is not None:
@@ -764,11 +562,11 @@ class _Walker:
                 # (contexts) never get here: follow() took the walk to the input of the field.
                 current_role = "negative" if current[1] == 1 else "positive"
             lowered = {key.lower(): value for key, value in inputs.items()}
-            for key in _ROLE_TEXT_KEYS[current_role]:
+            for key in ROLE_TEXT_KEYS[current_role]:
                 if isinstance(lowered.get(key), str):
                     return str(lowered[key])
             has_text_input = False
-            for key in _TEXT_KEYS:
+            for key in TEXT_KEYS:
                 if key in lowered:
                     value = lowered[key]
                     if isinstance(value, str) or is_link(value, self.graph):
@@ -792,7 +590,7 @@ class _Walker:
         return [
             value
             for key, value in ordered
-            if key.lower() not in _NOT_CONDITIONING and is_link(value, self.graph)
+            if key.lower() not in NOT_CONDITIONING and is_link(value, self.graph)
         ]
 
     def scheduler(self, link: Any) -> tuple[str, dict[str, Any]] | None:
@@ -842,10 +640,10 @@ class _Walker:
         return None, _in_application_order(applied)
 
     def checkpoint_name(self, inputs: dict[str, Any]) -> str | None:
-        """The checkpoint a loader loads: its first ``_CHECKPOINT_KEYS`` input that resolves to a name
+        """The checkpoint a loader loads: its first ``CHECKPOINT_KEYS`` input that resolves to a name
         (written, a pysssss ``{"content": name}`` combo value, or linked from a selector or a string
         node), else ``None``."""
-        for key in _CHECKPOINT_KEYS:
+        for key in CHECKPOINT_KEYS:
             if key in inputs:
                 name = self.string(inputs[key])
                 if name is not None and name.strip():
@@ -857,8 +655,8 @@ class _Walker:
         """The LoRAs a node on the model path applies, in the order it applies them.
 
         A node's own LoRAs (:meth:`_own_loras`) come first, then those of the ``LORA_STACK`` chain
-        behind its stack input (``_STACK_INPUTS``), each stack node's own rows before the stack it
-        extends (Efficiency Nodes); ``_CHAIN_FIRST_PREFIXES`` nodes put the stack they extend first. An
+        behind its stack input (``STACK_INPUTS``), each stack node's own rows before the stack it
+        extends (Efficiency Nodes); ``CHAIN_FIRST_PREFIXES`` nodes put the stack they extend first. An
         ``easy loraStack`` toggled off outputs no stack: the chain ends before it. The chain walk ends
         at a cycle or after ``_WALK_BUDGET`` nodes.
         """
@@ -868,12 +666,12 @@ class _Walker:
         while current is not None and len(seen) <= _WALK_BUDGET:
             inputs = current["inputs"]
             if current is not node and not _switched_on(
-                self.scalar(inputs.get(_STACK_TOGGLE), (_STACK_TOGGLE, "value"))
+                self.scalar(inputs.get(STACK_TOGGLE), (STACK_TOGGLE, "value"))
             ):
                 break
-            groups.append((self._own_loras(current), current["class_type"].startswith(_CHAIN_FIRST_PREFIXES)))
+            groups.append((self._own_loras(current), current["class_type"].startswith(CHAIN_FIRST_PREFIXES)))
             found = self.node(
-                next((inputs[key] for key in _STACK_INPUTS if is_link(inputs.get(key), self.graph)), None)
+                next((inputs[key] for key in STACK_INPUTS if is_link(inputs.get(key), self.graph)), None)
             )
             current = None
             if found is not None and found[0] not in seen:
@@ -896,31 +694,31 @@ class _Walker:
         own = [
             self._lora_ref(
                 inputs.get("lora_name"),
-                self._strength(inputs, _LORA_MODEL_KEYS),
-                self._strength(inputs, _LORA_CLIP_KEYS),
+                self._strength(inputs, LORA_MODEL_KEYS),
+                self._strength(inputs, LORA_CLIP_KEYS),
             ),
             *self._row_loras(inputs),
-            *self._listed_loras(inputs.get(_LISTED_LORA_INPUT)),
+            *self._listed_loras(inputs.get(LISTED_LORA_INPUT)),
             *self._tag_loras(node),
         ]
         return [lora for lora in own if lora is not None]
 
     def _row_loras(self, inputs: dict[str, Any]) -> list[LoraRef | None]:
-        """The numbered rows (``_NUMBERED_LORA``) in row order, those past the ``_ROW_COUNT_KEYS`` count
+        """The numbered rows (``NUMBERED_LORA``) in row order, those past the ``ROW_COUNT_KEYS`` count
         left out.
 
         A dict row is a Power Lora Loader row (``on``, ``lora``, ``strength``, ``strengthTwo`` for
-        the clip); any other row is a name whose strengths are the ``_SIMPLE_ROW_STRENGTHS`` (or, with
-        ``_ROW_MODE_KEYS`` mode "advanced", ``_ADVANCED_ROW_STRENGTHS``) inputs of the same number and
+        the clip); any other row is a name whose strengths are the ``SIMPLE_ROW_STRENGTHS`` (or, with
+        ``ROW_MODE_KEYS`` mode "advanced", ``ADVANCED_ROW_STRENGTHS``) inputs of the same number and
         whose ``switch_N`` ("On"/"Off") may turn it off.
         """
-        count_key = next((key for key in _ROW_COUNT_KEYS if key in inputs), None)
+        count_key = next((key for key in ROW_COUNT_KEYS if key in inputs), None)
         count = as_int(self.scalar(inputs[count_key])) if count_key is not None else None
-        advanced = any(self.scalar(inputs.get(key), (key, "value")) == "advanced" for key in _ROW_MODE_KEYS)
-        model_prefixes, clip_prefixes = _ADVANCED_ROW_STRENGTHS if advanced else _SIMPLE_ROW_STRENGTHS
+        advanced = any(self.scalar(inputs.get(key), (key, "value")) == "advanced" for key in ROW_MODE_KEYS)
+        model_prefixes, clip_prefixes = ADVANCED_ROW_STRENGTHS if advanced else SIMPLE_ROW_STRENGTHS
         rows: list[tuple[int, LoraRef | None]] = []
         for key, value in inputs.items():
-            match = _NUMBERED_LORA.fullmatch(key)
+            match = NUMBERED_LORA.fullmatch(key)
             if match is None or (count is not None and int(match[1]) > count):
                 continue
             number = match[1]
@@ -939,7 +737,7 @@ class _Walker:
         return [lora for _, lora in rows]
 
     def _listed_loras(self, listed: Any) -> list[LoraRef | None]:
-        """The LoRAs a ``loras`` input lists (``_LISTED_LORA_INPUT``): Lora Manager's active rows at
+        """The LoRAs a ``loras`` input lists (``LISTED_LORA_INPUT``): Lora Manager's active rows at
         their ``strength`` (``clipStrength`` for the clip, else the same), or the ``<lora:…>`` tags of
         a text (:meth:`_tagged`). Anything else lists none."""
         if isinstance(listed, dict):
@@ -956,9 +754,9 @@ class _Walker:
         return self._tagged(listed) if listed is not None else []
 
     def _tag_loras(self, node: dict[str, Any]) -> list[LoraRef | None]:
-        """The ``<lora:name:weight>`` tags a tag-loading node (``_TAG_LORA_INPUTS``) applies
+        """The ``<lora:name:weight>`` tags a tag-loading node (``TAG_LORA_INPUTS``) applies
         (:meth:`_tagged`)."""
-        keys = _TAG_LORA_INPUTS.get(node["class_type"], ())
+        keys = TAG_LORA_INPUTS.get(node["class_type"], ())
         key = next((key for key in keys if key in node["inputs"]), None)
         return self._tagged(node["inputs"][key]) if key is not None else []
 
@@ -1030,9 +828,9 @@ class _Walker:
     def size(self, node_id: str) -> tuple[int | None, int | None]:
         """``(width, height)`` of the latent a node makes, ``(None, None)`` for a node that makes none.
 
-        A preset (``_SIZE_PRESET_KEYS``) that names a size wins over the node's ``_SIZE_KEYS`` inputs;
+        A preset (``SIZE_PRESET_KEYS``) that names a size wins over the node's ``SIZE_KEYS`` inputs;
         then a non-zero ``width_override``/``height_override`` replaces a side (essentials), a
-        ``swap_dimensions`` (or the node's ``_SIZE_SWAP_KEYS`` toggle) turned on swaps the sides and a
+        ``swap_dimensions`` (or the node's ``SIZE_SWAP_KEYS`` toggle) turned on swaps the sides and a
         ``prescale_factor`` scales both, as Comfyroll's aspect-ratio nodes do (their ``upscale_factor``
         is for a later upscale, not the latent).
         """
@@ -1045,13 +843,13 @@ class _Walker:
 
     def _size(self, class_type: str, inputs: dict[str, Any]) -> tuple[int | None, int | None]:
         width = height = None
-        for key in _SIZE_PRESET_KEYS:
-            match = _PRESET_SIZE.search(self.string(inputs.get(key)) or "")
+        for key in SIZE_PRESET_KEYS:
+            match = PRESET_SIZE.search(self.string(inputs.get(key)) or "")
             if match is not None:
                 width, height = int(match[1]), int(match[2])
                 break
         else:
-            keys = next((pair for pair in _SIZE_KEYS if pair[0] in inputs and pair[1] in inputs), None)
+            keys = next((pair for pair in SIZE_KEYS if pair[0] in inputs and pair[1] in inputs), None)
             if keys is not None:
                 width, height = (as_int(self.scalar(inputs[key])) for key in keys)
         width_override = as_int(self.scalar(inputs.get("width_override")))
@@ -1060,7 +858,7 @@ class _Walker:
         height = height_override if height_override else height
         if width is None or height is None:
             return width, height
-        swap = _SIZE_SWAP_KEYS.get(class_type, "swap_dimensions")
+        swap = SIZE_SWAP_KEYS.get(class_type, "swap_dimensions")
         if _is_on(self.scalar(inputs.get(swap), (swap, "value"))):
             width, height = height, width
         scale = as_float(self.scalar(inputs.get("prescale_factor")))
@@ -1070,8 +868,8 @@ class _Walker:
 
 
 def _is_loader(inputs: dict[str, Any]) -> bool:
-    """A node that loads a checkpoint (a ``_CHECKPOINT_KEYS`` name is written in it)."""
-    return any(isinstance(_combo_value(inputs.get(key)), str) for key in _CHECKPOINT_KEYS)
+    """A node that loads a checkpoint (a ``CHECKPOINT_KEYS`` name is written in it)."""
+    return any(isinstance(_combo_value(inputs.get(key)), str) for key in CHECKPOINT_KEYS)
 
 
 def _combo_value(value: Any) -> Any:
@@ -1083,17 +881,17 @@ def _combo_value(value: Any) -> Any:
 
 
 def _value_output(class_type: str, output: Any) -> tuple[str] | None:
-    """``(input,)`` behind output ``output`` of a ``_VALUE_OUTPUTS`` node; ``None`` for any other."""
-    outputs = _VALUE_OUTPUTS.get(class_type, ())
+    """``(input,)`` behind output ``output`` of a ``VALUE_OUTPUTS`` node; ``None`` for any other."""
+    outputs = VALUE_OUTPUTS.get(class_type, ())
     if isinstance(output, int) and 0 <= output < len(outputs):
         return (outputs[output],)
     return None
 
 
 def _pipe_output(class_type: str, output: Any) -> str | None:
-    """The field output ``output`` of a ``_PIPE_OUTPUTS`` node carries; ``None`` for a whole-pipe
+    """The field output ``output`` of a ``PIPE_OUTPUTS`` node carries; ``None`` for a whole-pipe
     output and for any other node."""
-    outputs = _PIPE_OUTPUTS.get(class_type, ())
+    outputs = PIPE_OUTPUTS.get(class_type, ())
     if isinstance(output, int) and 0 <= output < len(outputs):
         return outputs[output]
     return None
@@ -1136,7 +934,7 @@ def _switched_on(value: Any) -> bool:
     """A stack row's switch: absent, ``True`` or "On" apply the row; ``False`` and "Off" do not."""
     if isinstance(value, bool):
         return value
-    return not (isinstance(value, str) and value.strip().lower() in _SWITCH_OFF)
+    return not (isinstance(value, str) and value.strip().lower() in SWITCH_OFF)
 
 
 def _given_text(value: str | None) -> str:
@@ -1148,10 +946,10 @@ def _given_text(value: str | None) -> str:
 def _styler_input(class_type: str, inputs: dict[str, Any], output: int) -> str | None:
     """The typed input behind output ``output`` of a prompt styler, or ``None`` for other nodes.
 
-    Known stylers map each output (``_STYLER_OUTPUTS``); any other ``*Styler*`` node with
+    Known stylers map each output (``STYLER_OUTPUTS``); any other ``*Styler*`` node with
     ``text_positive``/``text_negative`` inputs is taken to output them styled, in that order.
     """
-    outputs = _STYLER_OUTPUTS.get(class_type)
+    outputs = STYLER_OUTPUTS.get(class_type)
     if outputs is None and "styler" in class_type.lower():
         outputs = ("text_positive", "text_negative")
     if outputs is None or not 0 <= output < len(outputs) or outputs[output] not in inputs:
@@ -1179,7 +977,7 @@ def is_sampler(node: dict[str, Any]) -> bool:
         return True
     inputs = node["inputs"]
     lowered = class_type.lower()
-    if "ksampler" in lowered and any(key in inputs for key in _PIPE_INPUTS):
+    if "ksampler" in lowered and any(key in inputs for key in PIPE_INPUTS):
         return True
     return (
         "sampler" in lowered

@@ -1,0 +1,257 @@
+"""What the ComfyUI graph reader knows about node classes: which nodes sample, which inputs hold text,
+sizes, checkpoints and LoRAs, which outputs of multi-output nodes carry what (pipes, contexts, size
+and settings nodes), and the conventions of the custom node packs whose graphs artists share (rgthree,
+Impact, Efficiency, Comfyroll, Easy-Use, tinyterra, WAS, KJNodes, essentials, pysssss, Lora Manager,
+Nunchaku …). Plain data: :mod:`engine.metadata.comfygraph` walks graphs with it. Each table says
+which upstream node (and source file) it follows.
+"""
+
+from __future__ import annotations
+
+import re
+
+KNOWN_SAMPLERS = frozenset(
+    {
+        "KSampler",
+        "KSamplerAdvanced",
+        "SamplerCustom",
+        "SamplerCustomAdvanced",
+        "KSampler (Efficient)",
+        "KSampler Adv. (Efficient)",
+        "KSampler SDXL (Eff.)",
+        "KSampler //Inspire",
+        "KSamplerAdvanced //Inspire",
+        "ImpactKSamplerBasicPipe",
+        "ImpactKSamplerAdvancedBasicPipe",
+        "SamplerCustomAdvanced //Inspire",
+    }
+)
+TEXT_KEYS = (
+    "populated_text",
+    "text",
+    "text_g",
+    "t5xxl",
+    "clip_l",
+    "text_l",
+    "prompt",
+    "string",
+    "value",
+    "wildcard_text",
+)
+ROLE_TEXT_KEYS = {
+    "positive": ("positive", "text_positive", "positive_prompt"),
+    "negative": ("negative", "text_negative", "negative_prompt"),
+}
+NOT_CONDITIONING = frozenset(
+    {
+        "clip",
+        "model",
+        "vae",
+        "image",
+        "images",
+        "mask",
+        "control_net",
+        "clip_vision",
+        "pixels",
+        "samples",
+        "latent_image",
+        "style_model",
+        "upscale_model",
+    }
+)
+CHECKPOINT_KEYS = ("ckpt_name", "unet_name", "base_ckpt_name", "gguf_name", "model_name", "model_path")
+SCALAR_KEYS = ("value", "int", "float", "number", "seed", "noise_seed", "Value", "INT", "FLOAT")
+STRING_KEYS = (
+    "populated_text",
+    "string",
+    "text",
+    "value",
+    "prompt",
+    "String",
+    "Text",
+    "STRING",
+    "result",
+    "wildcard_text",
+)
+SIZE_KEYS = (("width", "height"), ("empty_latent_width", "empty_latent_height"))
+"""Where a latent's size is written: empty-latent nodes, and loaders that make the latent too (the
+Efficient Loader's ``empty_latent_width``/``empty_latent_height``)."""
+SIZE_PRESET_KEYS = ("dimensions", "resolution", "aspect_ratio", "empty_latent_aspect")
+"""Inputs that pick a preset size written ``W x H`` in the choice: rgthree's ``SDXL Empty Latent Image``
+(``dimensions`` " 832 x 1216  (portrait)"), essentials' ``SDXLEmptyLatentSizePicker+`` and Easy-Use's
+loaders (``resolution`` "896x1152 (0.78)", "512 x 768"), Comfyroll's aspect-ratio nodes
+(``aspect_ratio`` "3:4 portrait 896x1152"), JPS' ``SDXL Resolutions``
+(``resolution`` "portrait - 896x1152 (3:4)"), tinyterra's ``ttN pipeLoader_v2`` (``empty_latent_aspect``
+"512 x 768 [P] 2:3"). A choice without a size ("custom", "width x height [custom]") leaves the node's
+``SIZE_KEYS`` inputs in force."""
+PRESET_SIZE = re.compile(r"(\d{1,5})\s*x\s*(\d{1,5})")
+SIZE_OUTPUTS = {
+    "CR SD1.5 Aspect Ratio": (0, 1),
+    "CR SDXL Aspect Ratio": (0, 1),
+    "CR Aspect Ratio": (0, 1),
+    "CR Aspect Ratio Banners": (0, 1),
+    "CR Aspect Ratio Social Media": (0, 1),
+    "SDXLEmptyLatentSizePicker+": (1, 2),
+    "EmptyLatentImagePresets": (1, 2),
+    "SDXL Resolutions (JPS)": (0, 1),
+}
+"""``(width_output, height_output)`` of size nodes whose outputs carry the size they make (linked into an
+``EmptyLatentImage``'s ``width``/``height``)."""
+SIZE_SWAP_KEYS = {"EmptyLatentImagePresets": "invert"}
+"""The toggle that swaps a size node's sides, where it is not Comfyroll's ``swap_dimensions``: KJNodes'
+``EmptyLatentImagePresets`` ``invert`` (width = the preset's height)."""
+VALUE_OUTPUTS = {
+    "KSampler Config (rgthree)": ("steps_total", "refiner_step", "cfg", "sampler_name", "scheduler"),
+    "Text String": ("text", "text_b", "text_c", "text_d"),
+}
+"""The input behind each output, by output index, of nodes that hand out several typed values: rgthree's
+``KSampler Config`` (STEPS, REFINER_STEP, CFG, SAMPLER, SCHEDULER), WAS' ``Text String`` (its four
+texts). A link to one of those outputs stands for that input (:meth:`_Walker.scalar`,
+:meth:`_Walker.string`)."""
+PIPE = None
+"""An output carrying the whole pipe (in ``PIPE_OUTPUTS``), not one of its fields."""
+CONTEXT_FIELDS = ("model", "clip", "vae", "positive", "negative", "latent", "images", "seed")
+CONTEXT_BIG_FIELDS = (
+    *CONTEXT_FIELDS,
+    *("steps", "step_refiner", "cfg", "ckpt_name", "sampler_name", "scheduler", "clip_width", "clip_height"),
+    *("text_pos_g", "text_pos_l", "text_neg_g", "text_neg_l", "mask", "control_net", "denoise"),
+)
+BASIC_PIPE_FIELDS = ("model", "clip", "vae", "positive", "negative")
+PIPE_OUTPUTS: dict[str, tuple[str | None, ...]] = {
+    "Context (rgthree)": (PIPE, *CONTEXT_FIELDS),
+    "Context Switch (rgthree)": (PIPE, *CONTEXT_FIELDS),
+    "Context Merge (rgthree)": (PIPE, *CONTEXT_FIELDS),
+    "Context Big (rgthree)": (PIPE, *CONTEXT_BIG_FIELDS),
+    "Context Switch Big (rgthree)": (PIPE, *CONTEXT_BIG_FIELDS),
+    "Context Merge Big (rgthree)": (PIPE, *CONTEXT_BIG_FIELDS),
+    "FromBasicPipe": BASIC_PIPE_FIELDS,
+    "FromBasicPipe_v2": (PIPE, *BASIC_PIPE_FIELDS),
+    "Unpack SDXL Tuple": (
+        *("model", "clip", "positive", "negative"),
+        *("refiner_model", "refiner_clip", "refiner_positive", "refiner_negative"),
+    ),
+}
+"""The pipe field each output carries, by output index, of nodes that hand a pipe's fields out one by
+one: rgthree's contexts (``py/context_utils.py``: CONTEXT, MODEL, CLIP, VAE, POSITIVE, NEGATIVE, LATENT,
+IMAGE, SEED, then the Big contexts' STEPS …), Impact's ``FromBasicPipe`` (BASIC_PIPE = model, clip,
+vae, positive, negative), Efficiency's ``Unpack SDXL Tuple`` (base model, clip, conditionings, then the
+refiner's). Nodes that only build or pass on a whole pipe need no entry (see :meth:`_Walker.pipe_field`)."""
+PIPE_INPUTS = ("base_ctx", "pipe", "basic_pipe", "sdxl_tuple")
+"""Inputs carrying the pipe a node extends or samples from: rgthree ``base_ctx``, Easy-Use ``pipe``
+(PIPE_LINE), Impact ``basic_pipe``, Efficiency ``sdxl_tuple``."""
+CONTEXT_INPUT = re.compile(r"ctx_\d{1,3}")
+"""The contexts of rgthree's ``Context Switch`` (the first linked one is taken) and ``Context Merge``
+(the last linked one wins, field by field)."""
+LAST_WINS = frozenset({"Context Merge (rgthree)", "Context Merge Big (rgthree)"})
+FIELD_INPUTS = {
+    "model": ("model", "base_model"),
+    "clip": ("clip", "base_clip"),
+    "positive": ("positive", "base_positive"),
+    "negative": ("negative", "base_negative"),
+    "latent": ("latent", "image_to_latent"),
+    "seed": ("seed", "seed_num", "noise_seed"),
+    "sampler_name": ("sampler_name", "sampler"),
+}
+"""The inputs that set a pipe field, first present wins (any other field: the input of its name).
+Contexts and Impact's pipe nodes name them after the field; Efficiency's ``Pack SDXL Tuple`` takes
+``base_*``; Easy-Use's ``preSampling`` sets ``seed`` (``seed_num`` before 2024) and may take a
+``latent`` or an ``image_to_latent``; rgthree's Big context calls the sampler name ``sampler``."""
+OBJECT_FIELDS = frozenset({"model", "clip", "vae", "positive", "negative", "latent", "images"})
+"""Pipe fields that are objects made by a node (never written as a literal): a literal input for one
+is a loader's widget (its prompt text, its checkpoint name) and the loader makes the field."""
+CR_SWITCH_INPUT = re.compile(r"([A-Za-z_]+?)(\d{1,2})")
+"""The numbered inputs of Comfyroll's input switches (``text1``, ``model2``, ``VAE1``, ``conditioning2``…)."""
+ROLE_STRING_KEYS = ("positive", "negative")
+"""Text widgets of string nodes named after their role (Easy-Use's ``easy positive``/``easy negative``).
+Only a literal is taken: a linked ``positive``/``negative`` is conditioning on most nodes."""
+PASS_THROUGH_KEYS = ("source", "input", "anything", "any", "in", "text_input")
+GENERATOR_MARKERS = ("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", "florence", "joycaption")
+"""Class-name fragments of nodes that *generate* text (their output is not stored in the graph)."""
+GENERATOR_INPUTS = ("prompt", "tags", "text", "nl_prompt", "user_prompt")
+ZERO_CONDITIONING = frozenset({"ConditioningZeroOut"})
+LORA_MODEL_KEYS = ("strength_model", "lora_model_strength", "lora_strength", "strength")
+LORA_CLIP_KEYS = ("strength_clip", "lora_clip_strength", "lora_strength", "strength")
+"""A single-LoRA node's model and clip strengths (``LoraLoader``, the Efficient Loader's own LoRA,
+Nunchaku's and tinyterra's ``ttN pipeKSampler_v2`` one ``lora_strength``)."""
+NUMBERED_LORA = re.compile(r"lora_?(?:name_)?(\d{1,6})(?:_name)?")
+"""Rows of multi-LoRA nodes: ``lora_name_N`` (Efficiency ``LoRA Stacker``, Comfyroll ``CR LoRA Stack``),
+``lora_NN`` (rgthree ``Lora Loader Stack``: a name; ``Power Lora Loader``: a ``{"on", "lora",
+"strength"}`` dict), ``lora_N_name`` (Easy-Use ``easy loraStack``), ``loraN_name`` (tinyterra's legacy
+``ttN pipeLoader``)."""
+SIMPLE_ROW_STRENGTHS = (
+    (
+        *("lora_wt_{}", "lora_weight_{}", "model_weight_{}", "model_str_{}", "strength_{}"),
+        "lora_{}_strength",
+        "lora{}_model_strength",
+    ),
+    (
+        *("lora_wt_{}", "lora_weight_{}", "clip_weight_{}", "clip_str_{}", "strength_{}"),
+        "lora_{}_strength",
+        "lora{}_clip_strength",
+    ),
+)
+"""``(model, clip)`` strength inputs of row ``{}``, first present wins: the Efficiency stacker's simple
+mode has one ``lora_wt_N`` for both, Comfyroll ``model_weight_N``/``clip_weight_N``, rgthree
+``strength_NN``, Easy-Use's simple mode ``lora_N_strength`` (its advanced inputs are written too, and
+ignored), tinyterra's legacy ``ttN pipeLoader`` ``loraN_model_strength``/``loraN_clip_strength``."""
+ADVANCED_ROW_STRENGTHS = (
+    (
+        "model_str_{}",
+        "model_weight_{}",
+        "lora_{}_model_strength",
+        "lora_wt_{}",
+        "lora_weight_{}",
+        "strength_{}",
+    ),
+    ("clip_str_{}", "clip_weight_{}", "lora_{}_clip_strength", "lora_wt_{}", "lora_weight_{}", "strength_{}"),
+)
+"""The same in advanced mode (a ``ROW_MODE_KEYS`` input "advanced"): the Efficiency stacker's
+``model_str_N``/``clip_str_N``, Easy-Use ``lora_N_model_strength``/``lora_N_clip_strength``."""
+ROW_MODE_KEYS = ("input_mode", "mode")
+"""The row mode: Efficiency's ``input_mode``, Easy-Use's ``mode``."""
+ROW_COUNT_KEYS = ("lora_count", "num_loras")
+"""How many rows apply (Efficiency ``lora_count``, Easy-Use ``num_loras``); rows past it are left out."""
+LISTED_LORA_INPUT = "loras"
+"""A ``loras`` input listing a node's LoRAs: Lora Manager's ``{"__value__": [{"name", "strength",
+"clipStrength", "active"}, …]}`` (``Lora Loader``, ``Lora Stacker``; inactive rows apply nothing), or
+``<lora:name:weight[:clip]>`` tag text (tinyterra's ``ttN pipeLoader_v2``)."""
+STACK_INPUTS = ("lora_stack", "optional_lora_stack")
+"""Inputs taking the ``LORA_STACK`` a node extends (Easy-Use names it ``optional_lora_stack``)."""
+CHAIN_FIRST_PREFIXES = ("CR ", "easy ", "Lora Loader (LoraManager)", "Lora Stacker (LoraManager)")
+"""Nodes that apply the ``LORA_STACK`` they extend *before* their own rows (Comfyroll, Easy-Use's
+``easy loraStack`` and loaders, Lora Manager); the Efficiency nodes put their own rows first."""
+STACK_TOGGLE = "toggle"
+"""Easy-Use ``easy loraStack``'s switch: turned off, the node outputs no stack at all."""
+TAG_LORA_INPUTS = {
+    "ImpactWildcardEncode": ("populated_text", "wildcard_text"),
+    "WildcardEncode //Inspire": ("populated_text", "wildcard_text"),
+    "LoraTagLoader": ("text",),
+    "Power Prompt (rgthree)": ("prompt",),
+}
+"""Nodes that load the ``<lora:name:weight>`` tags of their text onto the model they pass on, and the
+input holding that text (Impact/Inspire encode ``populated_text``, first present wins). rgthree's
+``Power Prompt`` loads them only with its ``opt_model`` connected: it is on a model path only then."""
+STYLER_OUTPUTS = {
+    "SDXLPromptStyler": ("text_positive", "text_negative"),
+    "SDXLPromptStylerAdvanced": (
+        "text_positive_g",
+        "text_positive_l",
+        "text_positive_g",
+        "text_negative",
+        "text_negative",
+        "text_negative",
+    ),
+}
+"""The typed input behind each output of a prompt styler (twri's ``SDXL Prompt Styler``). Its outputs
+put the text into a style template the file does not hold, so the artist's text stands for them."""
+WAS_CONCATENATIONS = frozenset({"Text Concatenate"})
+"""WAS ``Text Concatenate``: strips each part when its ``clean_whitespace`` is "true" (the default), and
+reads a delimiter typed ``\\n`` as a newline."""
+JOINED_PARTS = {"CR Combine Prompt": (("part1", "part2", "part3", "part4"), "separator", ",")}
+"""``(parts, separator_input, default_separator)`` of nodes that join a fixed set of parts, empty ones
+too: Comfyroll's ``CR Combine Prompt`` outputs ``part1 + separator + part2 + separator + …``."""
+FIND_REPLACE = {"Text Find and Replace": ("text", "find", "replace")}
+"""``(text, find, replacement)`` inputs of find-and-replace nodes (WAS ``Text Find and Replace``, a
+regular-expression substitution: a ``find`` or ``replace`` using regex syntax is never run on file data,
+the text stands for the result)."""
+SWITCH_OFF = frozenset({"off", "false", "no", "disable", "disabled"})
