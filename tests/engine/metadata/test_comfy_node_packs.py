@@ -9,52 +9,12 @@ nodes), written into a PNG ``prompt`` chunk and read back as a record.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from metadata_png_builder import build_png, text_chunk
+from comfy_graph_builder import node, read, sampled
 
-from engine.metadata import read_image_bytes
-from engine.records import GenerationRecord, LoraRef
-
-Graph = dict[str, dict[str, Any]]
-MTIME = datetime(2026, 1, 3, tzinfo=UTC)
-
-
-def node(class_type: str, **inputs: Any) -> dict[str, Any]:
-    return {"class_type": class_type, "inputs": inputs}
-
-
-def read(graph: Graph, file_name: str = "ComfyUI_00001_.png") -> GenerationRecord:
-    data = build_png(text_chunk("prompt", json.dumps(graph)))
-    return read_image_bytes(data, file_name=file_name, mtime=MTIME).record
-
-
-def sampled(latent: list[Any], **overrides: Any) -> Graph:
-    """Checkpoint ``4``, encoders ``6``/``7``, KSampler ``3`` on ``latent`` (inputs overridable),
-    decode and save; the size node is added by the test."""
-    sampler = {
-        "seed": 11,
-        "steps": 20,
-        "cfg": 6.0,
-        "sampler_name": "euler",
-        "scheduler": "normal",
-        "denoise": 1.0,
-        "model": ["4", 0],
-        "positive": ["6", 0],
-        "negative": ["7", 0],
-        "latent_image": latent,
-    }
-    return {
-        "4": node("CheckpointLoaderSimple", ckpt_name="sd_xl_base_1.0.safetensors"),
-        "6": node("CLIPTextEncode", text="a lighthouse at dusk", clip=["4", 1]),
-        "7": node("CLIPTextEncode", text="blurry", clip=["4", 1]),
-        "3": node("KSampler", **(sampler | overrides)),
-        "8": node("VAEDecode", samples=["3", 0], vae=["4", 2]),
-        "9": node("SaveImage", filename_prefix="ComfyUI", images=["8", 0]),
-    }
+from engine.records import LoraRef
 
 
 def cr_aspect(class_type: str, aspect_ratio: str, **extra: Any) -> dict[str, Any]:

@@ -10,28 +10,15 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from metadata_png_builder import build_png, text_chunk
+from comfy_graph_builder import MTIME, Graph, node, read
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from engine.metadata import read_image_bytes
-from engine.records import GenerationRecord, LoraRef
-
-Graph = dict[str, dict[str, Any]]
-MTIME = datetime(2026, 1, 3, tzinfo=UTC)
-
-
-def node(class_type: str, **inputs: Any) -> dict[str, Any]:
-    return {"class_type": class_type, "inputs": inputs}
-
-
-def read(graph: Graph, file_name: str = "ComfyUI_00001_.png") -> GenerationRecord:
-    data = build_png(text_chunk("prompt", json.dumps(graph)))
-    return read_image_bytes(data, file_name=file_name, mtime=MTIME).record
+from engine.records import LoraRef
 
 
 def plain_graph(model: list[Any], *, positive: Any = "a cat", negative: Any = "blurry") -> Graph:
