@@ -7,7 +7,8 @@ Tool ids from markers in the parameter line (checked in this order):
 - ``sdnext``: ``App: SD.Next``.
 - ``forge``: ``Version: f2.…`` (Forge 2), ``f0.…`` (early Forge), ``classic`` / ``neo…`` (Forge
   Classic / Neo forks). ``reforge``: ``Version: f1.…`` (reForge numbers itself f1).
-- ``yodayo``: Yodayo/Moescape write ``NGMS`` and a UUID as ``Model``.
+- ``yodayo``: Yodayo/Moescape write a UUID as ``Model`` (their ``NGMS`` is A1111's own "negative
+  guidance minimum sigma", written by any A1111 with that setting on, so it tells nothing).
 - ``comfyui``: ComfyUI save nodes that write infotext: ``Version: ComfyUI``, ``Lora_0 Model name``
   keys (SaveImageWithMetaData), or no ``Version`` with a ComfyUI sampler id (``euler_ancestral``)
   or a ``Model`` that is a file name (``….safetensors``; A1111 writes the bare model title).
@@ -118,7 +119,7 @@ def family_tool(info: Infotext, text: str, raw: RawMetadata | None) -> str:
         return "forge"
     if version.startswith("f1."):
         return "reforge"
-    if "NGMS" in params or UUID.match(model):
+    if UUID.match(model):
         return "yodayo"
     if "Lora_0 Model name" in params:
         return "comfyui"
@@ -139,6 +140,9 @@ def _keyed_loras(params: dict[str, str]) -> list[LoraRef]:
 
 
 def _civitai_resources(reading: ToolReading, value: str) -> None:
+    """The checkpoint and LoRAs of ``Civitai resources``. Its LoRAs count only when the prompt has no
+    ``<lora:…>`` tag: A1111 applies LoRAs by tags alone, and Civitai lists the same ones again under
+    their model names ("Detail Tweaker LoRA" for ``<lora:add_detail:0.6>``)."""
     try:
         resources: Any = loads_bounded(value)
     except JsonRefused as exc:
@@ -147,17 +151,29 @@ def _civitai_resources(reading: ToolReading, value: str) -> None:
     if not isinstance(resources, list):
         return
     reading.record.extra["civitai_resources"] = resources
+    tagged = bool(reading.record.loras)
     loras = list(reading.record.loras)
     for item in resources:
         if not isinstance(item, dict):
             continue
-        kind = str(item.get("type", "")).lower()
+        kind = _resource_kind(item)
         name = item.get("modelName") or item.get("name")
         if kind == "checkpoint" and reading.record.model is None and isinstance(name, str):
             reading.record.model = name
-        elif kind in ("lora", "lycoris", "locon") and isinstance(name, str):
+        elif kind in ("lora", "lycoris", "locon") and isinstance(name, str) and not tagged:
             loras.append(LoraRef(name, as_float(item.get("weight"))))
     reading.record.loras = dedupe(loras)
+
+
+def _resource_kind(item: dict[str, Any]) -> str:
+    """A Civitai resource's kind: its ``type``, else the kind in its ``air`` id
+    (``urn:air:sdxl:lora:civitai:58390@62833``; ComfyUI-Image-Saver writes no ``type``)."""
+    kind = item.get("type")
+    if isinstance(kind, str) and kind:
+        return kind.lower()
+    air = item.get("air")
+    parts = air.split(":") if isinstance(air, str) else []
+    return parts[3].lower() if len(parts) > 4 and parts[0] == "urn" and parts[1] == "air" else ""
 
 
 def parse_iso_time(text: str) -> tuple[datetime, TimePrecision] | None:

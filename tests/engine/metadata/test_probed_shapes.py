@@ -369,3 +369,23 @@ def test_adobe_firefly_is_told_by_its_claim_generator_not_by_a_generative_fill_a
         _read(_c2pa_png("Adobe_Firefly adobe_c2pa/0.12.4 c2pa-rs/0.32.7", "Adobe Firefly")).tool == "firefly"
     )
     assert _read(_c2pa_png("Adobe Photoshop 25.9 adobe_c2pa/0.7.6", "Adobe Firefly")).tool != "firefly"
+
+
+def test_civitai_resources_name_loras_only_when_no_tag_does() -> None:
+    """A Civitai download of an A1111 render lists the tagged LoRA again under its model name; Image
+    Saver's resources have no ``type``, only the kind inside their ``air`` id."""
+    tagged = json.dumps([{"type": "lora", "modelName": "Detail Tweaker LoRA", "weight": 0.6}])
+    record = _read(_png(parameters=f"a cat <lora:add_detail:0.6>\n{STEPS}, Civitai resources: {tagged}"))
+    assert record.loras == (LoraRef("add_detail", 0.6),)
+    untyped = json.dumps(
+        [{"modelName": "Detail Tweaker XL", "weight": 0.8, "air": "urn:air:sdxl:lora:civitai:122359@135867"}]
+    )
+    saver = _read(_png(parameters=f"a cat\n{STEPS}, Version: ComfyUI, Civitai resources: {untyped}"))
+    assert saver.tool == "comfyui" and saver.loras == (LoraRef("Detail Tweaker XL", 0.8),)
+
+
+def test_ngms_is_an_a1111_setting_not_a_yodayo_marker() -> None:
+    """A1111's ``processing.py`` writes ``NGMS`` (negative guidance minimum sigma) when it is set."""
+    assert _read(_png(parameters=f"a cat\n{STEPS}, NGMS: 0.5, Version: v1.10.1")).tool == "a1111"
+    uuid_model = "Steps: 20, Seed: 1, Size: 512x512, Model: b15b2aae-e420-41c5-bcd7-03fc36993813, NGMS: 0.5"
+    assert _read(_png(parameters=f"a cat\n{uuid_model}")).tool == "yodayo"

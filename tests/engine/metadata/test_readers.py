@@ -273,7 +273,8 @@ def test_a1111_family_markers() -> None:
         "CFG scale: 7, Seed: 1, Version: classic": "forge",
         "CFG scale: 7, Seed: 1, Version: neo": "forge",
         "CFG scale: 7, Seed: 1, App: SD.Next, Version: 56a8aea": "sdnext",
-        "CFG scale: 7, Seed: 1, NGMS: 1.5, Version: 1.10.1": "yodayo",
+        "CFG scale: 7, NGMS: 1.5, Model: b15b2aae-e420-41c5-bcd7-03fc36993813, Version: 1.10.1": "yodayo",
+        "CFG scale: 7, Seed: 1, NGMS: 1.5, Version: 1.10.1": "a1111",  # NGMS is A1111's s_min_uncond
         'CFG scale: 7, Seed: 1, Civitai resources: [{"type":"lora","modelName":"x","weight":0.8}]': "civitai",
         "CFG scale: 7, Seed: 1, Version: v1.10.1": "a1111",
         "CFG scale: 7, Seed: 1, Version: ComfyUI": "comfyui",
