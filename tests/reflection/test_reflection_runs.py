@@ -5,6 +5,7 @@ exactly once however often the job runs, and never citing what the facts do not 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,6 +175,19 @@ async def test_a_job_run_twice_at_once_charges_exactly_once(
     assert account["captures"] == 1 and account["held"] == 0 and account["holds"] == ["captured"]
 
 
+async def _until_its_lease_has_expired(factory: SessionFactory, reflection_id: uuid.UUID) -> None:
+    """Wait for a run to take the lease, then until just past its expiry (a fixed sleep raced a run
+    that started late on a loaded machine)."""
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        row = await reflection_row(factory, reflection_id)
+        if row.state == "running" and row.lease_expires_at is not None:
+            await asyncio.sleep(max(0.0, (row.lease_expires_at - datetime.now(UTC)).total_seconds()) + 0.1)
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the slow run never took the lease")
+
+
 async def test_an_expired_lease_is_taken_over_and_the_stale_run_changes_nothing(
     session_factory: SessionFactory,
     settings: AtelierSettings,
@@ -199,7 +213,7 @@ async def test_an_expired_lease_is_taken_over_and_the_stale_run_changes_nothing(
             session_factory, reflection_id, SlowBackend(OfflineCurator()), run_settings(settings, 0.5)
         )
     )
-    await asyncio.sleep(0.8)  # the slow run's lease has expired
+    await _until_its_lease_has_expired(session_factory, reflection_id)
     fresh = await run_reflection(
         session_factory, reflection_id, llm_curator(openai_server), run_settings(settings)
     )
