@@ -23,7 +23,7 @@ from engine.metadata.jsontext import try_json_object
 from engine.metadata.loras import dedupe
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, note_error
-from engine.metadata.values import as_float, as_int, as_text
+from engine.metadata.values import as_float, as_int, as_list, as_text
 from engine.records import LoraRef
 
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
@@ -64,7 +64,7 @@ def _from_graph(text: str | None) -> ToolReading:
     nodes: dict[str, Any] = nodes_value if isinstance(nodes_value, dict) else {}
     if graph is not None:
         rec.extra["invokeai_graph"] = graph
-    edges = [edge for edge in _as_list(graph.get("edges") if graph else None) if isinstance(edge, dict)]
+    edges = [edge for edge in as_list(graph.get("edges") if graph else None) if isinstance(edge, dict)]
     denoise = [
         key for key, node in nodes.items() if isinstance(node, dict) and "denoise" in str(node.get("type"))
     ]
@@ -128,7 +128,7 @@ def _from_v3(text: str) -> ToolReading:
         rec.model = as_text(model.get("name")) or as_text(model.get("model_name"))
     else:
         rec.model = as_text(model)
-    rec.loras = dedupe([ref for ref in (_v3_lora(item) for item in _as_list(meta.get("loras"))) if ref])
+    rec.loras = dedupe([ref for ref in (_v3_lora(item) for item in as_list(meta.get("loras"))) if ref])
     init = meta.get("init_image")
     if isinstance(init, str):
         rec.source_image = init
@@ -144,10 +144,6 @@ def _v3_lora(item: Any) -> LoraRef | None:
     if isinstance(model, dict):
         name = as_text(model.get("name")) or as_text(model.get("model_name"))
     return LoraRef(name, as_float(item.get("weight"))) if name else None
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _from_v2(text: str, dream: str | None) -> ToolReading:

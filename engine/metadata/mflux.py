@@ -10,13 +10,11 @@ and its strength. ``generation_time_seconds`` is a duration. No time is written.
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.metadata.jsontext import try_json_object
 from engine.metadata.loras import dedupe
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading
-from engine.metadata.values import as_float, as_int, as_text
+from engine.metadata.values import as_float, as_int, as_list, as_text
 from engine.records import LoraRef
 
 
@@ -36,8 +34,8 @@ def read(raw: RawMetadata) -> ToolReading | None:
     rec.model = as_text(doc.get("model"))
     rec.source_image = as_text(doc.get("image_path"))
     rec.denoise = as_float(doc.get("image_strength")) if rec.source_image else None
-    paths = _as_list(doc.get("lora_paths"))
-    scales = _as_list(doc.get("lora_scales"))
+    paths = as_list(doc.get("lora_paths"))
+    scales = as_list(doc.get("lora_scales"))
     loras = [
         LoraRef(path, as_float(scales[index]) if index < len(scales) else None)
         for index, path in enumerate(paths)
@@ -46,7 +44,3 @@ def read(raw: RawMetadata) -> ToolReading | None:
     rec.loras = dedupe(loras)
     rec.extra["mflux"] = doc
     return reading
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []

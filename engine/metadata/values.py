@@ -58,3 +58,8 @@ def as_text(value: Any) -> str | None:
     if isinstance(value, int | float):
         return str(value)
     return None
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` when it is a JSON list, else an empty list."""
+    return value if isinstance(value, list) else []

@@ -88,13 +88,13 @@ class BoundarySettings:
     figures are the same with 0); the third family (``bench/simulate_field.py``) does: its false splits
     at an unchanged prompt went from 119 / 109 (seeds 21 / 22) to 5 / 6."""
     comparison_seconds: float = 600.0
+    """How soon after the previous image a set-up change under the same prompt is a comparison (the
+    first result still on screen); after a longer pause it is a fresh start, as before."""
     decision_pace_share: float = 0.5
     """Share of a new prompt's time evidence taken from the artist's pace of new prompts when that is
     lower than the pace of images says (:func:`_with_decision_pace`). Chosen on the development seeds
     of A and B (0.5 changes their F1 by at most 0.001; the full share cost B 0.009 ARI); it was
     motivated by the third family, whose queues render every 5–20 s: F1 there 0.922 → 0.944."""
-    """How soon after the previous image a set-up change under the same prompt is a comparison (the
-    first result still on screen); after a longer pause it is a fresh start, as before."""
     long_pause_start_seconds: float = 45 * 60.0
     long_pause_full_seconds: float = 90 * 60.0
     long_pause_weight: float = 3.2

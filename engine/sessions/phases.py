@@ -53,16 +53,16 @@ class PhaseSettings:
     stay_probability: float = 0.94
     min_phase_images: int = 3
     sampling_run_steps: int = 3
+    """A prompt's run of at most this many steps (rerolls, parameter moves; batch rows are no steps)
+    that ends in a new idea is one *sample* of that idea: only its first reroll is evidence (of
+    refinement), the others are neutral. An artist who explores with a few images per subject is
+    exploring, not refining each subject; a refinement's runs are longer or end in a tweak."""
     queued_seconds: float = 30.0
     """A row of the same prompt whose seed is the previous row's plus one, at most this long after it, is
     the same queued batch (A1111's batch count, ComfyUI's seed "increment" over a queue): one decision
     rendered one image after another, so neither a reroll nor visual evidence, like the rows of a
     batch saved at once. Later, the same seed step is a reroll clicked after looking (ComfyUI's
     "increment" also numbers those)."""
-    """A prompt's run of at most this many steps (rerolls, parameter moves; batch rows are no steps)
-    that ends in a new idea is one *sample* of that idea: only its first reroll is evidence (of
-    refinement), the others are neutral. An artist who explores with a few images per subject is
-    exploring, not refining each subject; a refinement's runs are longer or end in a tweak."""
     visual_low_similarity: float = 0.6
     visual_high_similarity: float = 0.8
     convergence_similarity: float = 0.6
