@@ -61,6 +61,9 @@ def _project_scheduler(project: dict[str, Any]) -> str | None:
 
 
 def _loras(prompt: str | None, raw: RawMetadata) -> tuple[LoraRef, ...]:
+    # names compared as models are (folder, extension and case aside); loaded here, off start-up
+    from engine.sessions.record_stream import normalise_model_name as _stem
+
     tagged = inline_loras(prompt)
     graph = normalise_graph(try_json_object(raw.texts.get("prompt")))
     primary = summarise(graph, raw.file_name).primary if graph is not None else None
@@ -70,7 +73,3 @@ def _loras(prompt: str | None, raw: RawMetadata) -> tuple[LoraRef, ...]:
     ]
     return dedupe([*tagged, *applied])
 
-
-def _stem(name: str) -> str:
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    return base.rsplit(".", 1)[0] if base.lower().endswith((".safetensors", ".ckpt", ".pt")) else base
