@@ -180,13 +180,11 @@ def _split_template_trailer(lines: list[str]) -> tuple[list[str], dict[str, str]
         if not (following.startswith((_TEMPLATE, _NEGATIVE_TEMPLATE)) and lines[index].startswith("Steps:")):
             continue
         trailer = "\n".join(lines[index + 1 :])
-        values: dict[str, str] = {}
-        negative_at = trailer.find("\n" + _NEGATIVE_TEMPLATE) if trailer.startswith(_TEMPLATE) else 0
-        if trailer.startswith(_TEMPLATE):
-            end = negative_at if negative_at >= 0 else len(trailer)
-            values["Template"] = trailer[len(_TEMPLATE) : end].strip()
-            negative_at = negative_at + 1 if negative_at >= 0 else -1
-        if negative_at >= 0:
-            values["Negative Template"] = trailer[negative_at + len(_NEGATIVE_TEMPLATE) :].strip()
+        if trailer.startswith(_NEGATIVE_TEMPLATE):
+            return lines[: index + 1], {"Negative Template": trailer[len(_NEGATIVE_TEMPLATE) :].strip()}
+        template, found, negative = trailer[len(_TEMPLATE) :].partition("\n" + _NEGATIVE_TEMPLATE)
+        values = {"Template": template.strip()}
+        if found:
+            values["Negative Template"] = negative.strip()
         return lines[: index + 1], values
     return lines, {}
