@@ -72,4 +72,3 @@ def _loras(prompt: str | None, raw: RawMetadata) -> tuple[LoraRef, ...]:
         lora for lora in (primary.loras if primary is not None else []) if _stem(lora.name) not in named
     ]
     return dedupe([*tagged, *applied])
-

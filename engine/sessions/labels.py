@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 
@@ -91,7 +92,7 @@ def concept_from_counts(
         return None
     # Insertion order is first-seen order, and sorted() is stable: ties keep the earlier phrase.
     ranked = sorted(support, key=support.__getitem__, reverse=True)[:max_phrases]
-    _, best_phrase = max(_scored_clusters(ranked, support), key=_score)  # ties: the earlier cluster
+    _, best_phrase = max(_scored_clusters(ranked, support), key=itemgetter(0))  # ties: the earlier cluster
     return bounded_concept(best_phrase)
 
 
@@ -108,10 +109,6 @@ def _scored_clusters(ranked: Sequence[str], support: Mapping[str, float]) -> lis
             representative = _cluster_core(members, support)
             scored.append((sum(support[p] for p in members) * _specificity(representative), representative))
     return scored
-
-
-def _score(scored: tuple[float, str]) -> float:
-    return scored[0]
 
 
 EXPLORED_SHOWN = 3
@@ -146,7 +143,7 @@ def explored_subjects(
                 break
     # insertion order is first-seen order and sorted() is stable: ties keep the earlier subject
     ranked = sorted(support, key=support.__getitem__, reverse=True)
-    best_first = sorted(_scored_clusters(ranked, support), key=_score, reverse=True)
+    best_first = sorted(_scored_clusters(ranked, support), key=itemgetter(0), reverse=True)
     return tuple(cut_text(subject, EXPLORED_SUBJECT_CHARS) for _, subject in best_first[: EXPLORED_SHOWN + 1])
 
 
