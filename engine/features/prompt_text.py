@@ -24,7 +24,8 @@ _ASCII_WORDS = re.compile(r"[a-z0-9']+")
 _UNICODE_WORDS = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 """Words: letters, digits, inner apostrophes; the ASCII pattern is the fast path."""
 _CHUNK_SEPARATOR = re.compile(r"[,;|\n.!?]+")
-_TOOL_PARAMETERS = re.compile(r"\s--[a-z]+(?:\s+[\w.:]+)?")
+_TOOL_PARAMETERS = re.compile(r"(?:^|\s)--[a-z]+(?:\s+[\w.:]+)?")
+"""A tool's inline parameter with its value (Midjourney's ``--v 6.1``, ``--ar 2:3``, ``--stylize 250``)."""
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -166,9 +167,22 @@ def prompt_token_weights(prompt: str) -> dict[str, float]:
 
 
 def normalise_prompt(prompt: str | None) -> str:
-    """Whitespace- and case-normalised prompt, used to decide "same prompt" (empty string for none)."""
+    """Whitespace- and case-normalised prompt (empty string for none): the text as the artist wrote it,
+    parameters included (the Curator's prompt evolution shows a ``--v 6.1`` → ``--v 7`` step)."""
     if not prompt:
         return ""
+    return " ".join(prompt.lower().split())
+
+
+def prompt_identity(prompt: str | None) -> str:
+    """What decides "the same prompt" in session analysis: :func:`normalise_prompt` without a tool's
+    inline ``--parameters``. They are settings, recorded apart when they matter (Midjourney's ``--v``
+    is the model, ``--ar`` the size) or knobs like CFG: the same words run under ``--v 6.1`` and then
+    ``--v 7`` are one prompt compared on two models, not two prompts. Empty string for none."""
+    if not prompt:
+        return ""
+    if "--" in prompt:
+        prompt = _TOOL_PARAMETERS.sub(" ", prompt)
     return " ".join(prompt.lower().split())
 
 

@@ -12,14 +12,15 @@ prompts, ``decision_pace_share``), C′ = max(0, C − context_floor) / (1 − c
 context dissimilarity above what refinement tweaks produce, M the major (model / workflow / size) and m
 the minor (seed, sampler, CFG, …) parameter change, N = 1 where the negative prompt changed (part of a
 project's set-up, kept through a session; CFG, steps and sampler are knobs an exploration turns at every
-concept and count only in m), S = 1 where the prompt is the previous row's and the gap is under
-``comparison_seconds``. The weights are chosen so that (a) a pause with the same context is *not* a
-break, (b) a new subject after a settled run is, even after a short gap, (c) a model / workflow change
-with a new prompt is a break even after a short gap, while the same prompt tried on another model, size
-or graph (an A/B comparison, a LoRA loader added) is not, and (d) a new subject in the middle of an
-exploration, where every few minutes brings a new one, is not. A gap is a boundary when ``margin >
-threshold_offset``. The defaults were set on the development seeds of two independently written
-simulator families at once (``bench/quality.py``, ``bench/cross_family.py``).
+concept and count only in m), S = 1 − C where the gap is under ``comparison_seconds`` (1 for the previous
+row's prompt or a return to a recent one, a little less for a tweak, 0 for a new subject), else 0. The
+weights are chosen so that (a) a pause with the same context is *not* a break, (b) a new subject after a
+settled run is, even after a short gap, (c) a model / workflow change with a new prompt is a break even
+after a short gap, while the same prompt — or the same prompt with a small tweak — tried on another
+model, size or graph (an A/B comparison, a LoRA loader added) is not, and (d) a new subject in the
+middle of an exploration, where every few minutes brings a new one, is not. A gap is a boundary when
+``margin > threshold_offset``. The defaults were set on the development seeds of two independently
+written simulator families at once (``bench/quality.py``, ``bench/cross_family.py``).
 
 **A prompt change is judged against the local rate of subject change**, as a gap is judged against the
 local pace. D is the stretch's recent prompt diversity: over the previous ``churn_window_steps`` steps
@@ -82,11 +83,14 @@ class BoundarySettings:
     churn_discount: float = 0.9
     """Applies to the major change only; the context change is judged against D instead."""
     same_prompt_major_discount: float = 0.75
-    """Share of the major change that does not count when the prompt stayed the same and the gap is under
-    ``comparison_seconds``: the prompt is the creative intent, a model / size / graph change around it
-    at once is a comparison. Neither development family ever changes the set-up under one prompt (their
-    figures are the same with 0); the third family (``bench/simulate_field.py``) does: its false splits
-    at an unchanged prompt went from 119 / 109 (seeds 21 / 22) to 5 / 6."""
+    """Share of the major change that does not count when the prompt is (nearly) the same and the gap is
+    under ``comparison_seconds``, in proportion to the prompt's context similarity (S = 1 − C): the prompt
+    is the creative intent, a model / size / graph change around it at once is a comparison. Neither
+    development family ever changes the set-up under one prompt (their figures are the same with 0);
+    the third family (``bench/simulate_field.py``) does: its false splits at an unchanged prompt went
+    from 119 / 109 (seeds 21 / 22) to 5 / 6. Graded rather than for the identical prompt only, so that
+    a Midjourney ``--v 6.1`` → ``--v 7`` switch made together with a one-phrase tweak is a comparison
+    too (seeds 21 / 22 boundary F1 0.951 / 0.947 → 0.958 / 0.952; families A and B unchanged)."""
     comparison_seconds: float = 600.0
     """How soon after the previous image a set-up change under the same prompt is a comparison (the
     first result still on screen); after a longer pause it is a fresh start, as before."""
@@ -139,7 +143,8 @@ def boundary_scores(
         )
     novelty = np.maximum(context - settings.diversity_weight * diversity, 0.0)
     with np.errstate(invalid="ignore"):
-        comparison = parameters.same_prompt & (temporal.gap_seconds < settings.comparison_seconds)
+        soon = temporal.gap_seconds < settings.comparison_seconds
+    comparison = (1.0 - parameters.context_dissimilarity) * soon
     margin = (
         settings.time_weight * np.minimum(time_evidence, settings.time_evidence_cap)
         + settings.long_pause_weight * pause

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.features.prompt_text import normalise_prompt
+from engine.features.prompt_text import normalise_prompt, prompt_identity
 from engine.records import GenerationRecord, TimePrecision
 
 MISSING_CODE = -1
@@ -265,7 +265,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         _attribute(records, "tool"), lambda t: (t or "unknown").lower(), user_codes, none_value="unknown"
     )
     prompt_codes, prompt_spellings = _normalised_codes(
-        _attribute(records, "prompt"), lambda p: normalise_prompt(p) or None, user_codes, keep_first_raw=True
+        _attribute(records, "prompt"), lambda p: prompt_identity(p) or None, user_codes, keep_first_raw=True
     )
     negative_codes, _ = _normalised_codes(
         _attribute(records, "negative_prompt"), lambda p: normalise_prompt(p) or None, user_codes

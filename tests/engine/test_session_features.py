@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from engine.features.prompt_similarity import PromptContext, PromptSimilarity, lexical_similarity
-from engine.features.prompt_text import key_phrases, normalise_prompt, prompt_token_weights
+from engine.features.prompt_text import key_phrases, normalise_prompt, prompt_identity, prompt_token_weights
 from engine.features.visual_descriptor import VISUAL_DESCRIPTOR_DIM, visual_descriptor
 from engine.features.visual_embedding import ClipImageEmbedder, descriptor_embeddings, visual_embedder
 
@@ -95,6 +95,15 @@ def test_lexical_similarity_is_symmetric_bounded_and_one_for_equal_prompts() -> 
         assert 0.0 <= lexical_similarity(a, b) <= 1.0
     assert lexical_similarity("Red Fox", "red fox") == 1.0
     assert normalise_prompt("  Red   Fox ") == "red fox"
+
+
+def test_a_prompts_identity_leaves_out_inline_tool_parameters() -> None:
+    """Midjourney's flags are settings (model, size, stylize), not words of the prompt."""
+    assert prompt_identity("Red fox in snow --ar 2:3 --v 6.1") == prompt_identity("red  fox in snow --v 7")
+    assert prompt_identity("--v 7 red fox") == "red fox"
+    assert prompt_identity("red fox -- in snow") == "red fox -- in snow"
+    assert prompt_identity(None) == prompt_identity("") == ""
+    assert normalise_prompt("Red fox --v 7") == "red fox --v 7"
 
 
 def test_semantic_similarity_blends_in_when_both_embeddings_exist() -> None:

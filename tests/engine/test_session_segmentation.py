@@ -91,6 +91,26 @@ def test_trying_the_same_prompt_on_another_model_size_or_graph_stays_in_the_sess
     assert len(analyze_records(records).sessions) == 1
 
 
+def test_a_small_tweak_made_with_the_switch_to_another_model_is_still_a_comparison() -> None:
+    """The comparison discount follows the prompt's context similarity, not identity alone: one phrase
+    added while switching model is the same idea tried elsewhere. A new subject with the switch is not."""
+    tweak = [*paced("a", 0, 6, 1, NEON), *paced("b", 6, 6, 1, NEON + ", rim light", model="flux_dev")]
+    assert len(analyze_records(tweak).sessions) == 1
+    new_subject = [*paced("a", 0, 6, 1, NEON), *paced("b", 6, 6, 1, PORTRAIT, model="flux_dev")]
+    assert len(analyze_records(new_subject).sessions) == 2
+
+
+def test_midjourney_versions_compared_on_one_prompt_stay_in_the_session() -> None:
+    """``--v 6.1`` then ``--v 7`` on the same words: the version flag is the model, not a new prompt."""
+    words = "a lighthouse in a storm, oil painting --ar 2:3 --stylize 250"
+    records = [
+        *paced("a", 0, 6, 1, f"{words} --v 6.1", tool="midjourney", model="v6.1"),
+        *paced("b", 6, 6, 1, f"{words} --v 7", tool="midjourney", model="v7"),
+        *paced("c", 12, 6, 1, f"{words} --v 6.1", tool="midjourney", model="v6.1"),
+    ]
+    assert len(analyze_records(records).sessions) == 1
+
+
 def test_the_same_prompt_on_another_model_after_a_break_is_a_new_session() -> None:
     """Beyond ``comparison_seconds`` (the first result no longer on screen) a new model is a new start."""
     records = [*paced("a", 0, 6, 1, NEON), *paced("b", 6 + 20, 6, 1, NEON, model="flux_dev")]
