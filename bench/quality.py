@@ -3,7 +3,9 @@
 Reports, beside four baselines computed in the same run (fixed 30-minute timeout; timeout + tool
 switch; PhotoTOC's adaptive log-gap rule; the "20-line multi-signal heuristic" of issue 11):
 boundary precision / recall / F1, adjusted Rand index,
-per-generation phase accuracy and explicit-lineage precision / recall / F1 — for the engine without
+per-generation phase accuracy and explicit-lineage precision / recall / F1 (recall over the derivations
+the files name; precision over every true derivation, named or not: a hires pass the engine recognises
+by seed, prompt and size is no false positive when the file does not name it) — for the engine without
 embeddings, with simulated visual embeddings, and (``--semantic``, default on) with real
 all-MiniLM-L6-v2 prompt embeddings. Then session counts and sizes on ``../shared/fixtures/logs``.
 
@@ -96,9 +98,12 @@ def _row(
         timed_truth = {r.id: library.phase_of[r.id] for r in ordered}
         row["phase_accuracy"] = accuracy(timed_truth, phase_of)
     if edges is not None:
-        truth_edges = {(e.parent, e.child) for e in library.explicit_edges}
-        lineage = precision_recall(edges, truth_edges)  # type: ignore[arg-type]
-        row.update(lineage_precision=lineage.precision, lineage_recall=lineage.recall, lineage_f1=lineage.f1)
+        named = {(e.parent, e.child) for e in library.explicit_edges}
+        derived = named | {(e.parent, e.child) for e in library.derived_edges}
+        precision = len(edges & derived) / len(edges) if edges else 1.0
+        recall = len(edges & named) / len(named) if named else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        row.update(lineage_precision=precision, lineage_recall=recall, lineage_f1=f1)
     return row
 
 

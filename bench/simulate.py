@@ -385,6 +385,12 @@ class SimulatedLibrary:
     """Record id → true phase intent (exploration / refinement / optimization)."""
     session_intent: dict[str, str] = field(default_factory=dict)
     explicit_edges: list[TruthEdge] = field(default_factory=list)
+    """Derivations the child's metadata names (a parent job, a source image): what explicit lineage
+    should find (recall)."""
+    derived_edges: list[TruthEdge] = field(default_factory=list)
+    """Every derivation a simulator made, named or not (a superset of ``explicit_edges``; empty when a
+    simulator names every derivation it makes): an engine edge found here is no false positive even
+    if the files do not name it (a hires pass recognised by its seed, prompt and size)."""
     visual: dict[str, np.ndarray] = field(default_factory=dict)
 
 

@@ -1649,8 +1649,10 @@ class _ArtistRun:
         lib.phase_of[record.id] = phase
         if vec is not None:
             lib.visual[record.id] = vec
-        if parent is not None and edge is not None and (names_parent or parent_job_id is not None):
-            lib.explicit_edges.append(TruthEdge(parent.record.id, record.id, edge))
+        if parent is not None and edge is not None:
+            lib.derived_edges.append(TruthEdge(parent.record.id, record.id, edge))
+            if names_parent or parent_job_id is not None:
+                lib.explicit_edges.append(TruthEdge(parent.record.id, record.id, edge))
         self.t = max(self.t, t)
         out = _Out(record, prompt, look, seed, vec, t)
         if self.session_runs and self.session_runs[-1][0] == phase:

@@ -9,8 +9,10 @@ the engine's edge of that child (named evidence beats inference, as inside a ses
 Matching (the engine's rules, plus the content hash): a child's parent-job key, then each source
 reference's keys (as given, base name, base name without extension) are tried in order; an asset
 matches a key when its record id, job id, content SHA-256 or one of its file name's keys equals it.
-Among several matches of the first key that matches: an earlier asset of the child's own session,
-else the latest earlier asset, else one without a time, else the earliest later one (ties by id).
+Among several matches of the first key that matches: for a parent job, the image at the grid position
+the child names (``engine.sessions.lineage.parent_grid_position``) when one sits there; then an earlier
+asset of the child's own session, else the latest earlier asset, else one without a time, else the
+earliest later one (ties by id).
 
 The other direction: an image imported *before* the parent it names has no named edge yet; when the
 parent's span is re-clustered, :func:`children_naming_span` finds such images outside the span (by
@@ -44,7 +46,14 @@ from catalog.models import LineageEdge as LineageEdgeRow
 from catalog.sql_types import TEXT_ARRAY
 from engine.analysis import LineageEdge
 from engine.records import GenerationRecord
-from engine.sessions.lineage import NAMED_CONFIDENCE, name_keys, named_parent_kind, named_references
+from engine.sessions.lineage import (
+    NAMED_CONFIDENCE,
+    grid_position,
+    name_keys,
+    named_parent_kind,
+    named_references,
+    parent_grid_position,
+)
 from engine.sessions.record_stream import INIT_IMAGE_KEYS
 
 FILE_STEM_SQL = (
@@ -214,10 +223,22 @@ def _choose(
     for keys, by_job in ((item.jobs, True), (item.sources, False)):
         for key in keys:
             matches = [asset for asset in index.get(key, ()) if asset.id != item.child.id]
+            if by_job and len(matches) > 1:
+                matches = _at_named_position(item.record, matches)
             if matches:
                 own = session_of.get(item.child.id, item.child.session_id)
                 return min(matches, key=lambda asset: _preference(item.child, asset, own, session_of)), by_job
     return None
+
+
+def _at_named_position(child: GenerationRecord, matches: list[SpanAsset]) -> list[SpanAsset]:
+    """Of a parent job's images, the one at the grid position the child names (Midjourney's
+    ``parent_grid``), when the child names one and an image says it sits there; else all of them."""
+    position = parent_grid_position(child)
+    if position is None:
+        return matches
+    placed = [asset for asset in matches if grid_position(row_to_record(asset)) == position]
+    return placed or matches
 
 
 def _preference(

@@ -4,7 +4,9 @@ Explicit evidence (confidence ≥ 0.9), in this order:
 
 1. ``parent_job_id`` naming another record's ``job_id`` (Midjourney variations / upscales / remixes):
    kind from ``extra["job_type"]`` when it names a lineage kind, else ``upscale`` (same prompt, larger),
-   ``remix`` (prompt changed) or ``variation``;
+   ``remix`` (prompt changed) or ``variation``. A job renders a grid of images; when the child says
+   which one it came from (:func:`parent_grid_position`: Midjourney's ``parent_grid``) and the job's
+   images say where they sit (:func:`grid_position`), that image is the parent, else the job's first;
 2. ``source_image`` (LoadImage input, img2img / inpaint / upscale source) or an init-image hash in
    ``extra`` naming another record by id, file name (with or without folders / extension) or job id:
    ``inpaint`` when ``extra`` mentions a mask / inpainting, ``upscale`` when the size grows at the same
@@ -30,6 +32,7 @@ artist's whole library with :func:`named_references` and :func:`named_parent_kin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -101,6 +104,92 @@ def _index_identifiers(stream: RecordStream, wanted: set[str]) -> dict[tuple[int
             if key in wanted:
                 index.setdefault((user_codes[row], key), row)
     return index
+
+
+PARENT_GRID_KEYS = ("parent_grid", "parent_grid_index")
+"""``extra`` keys naming which image of the parent job a child was made from (0-based): Midjourney's
+job JSON calls it ``parent_grid`` (U2 of a grid → 1)."""
+GRID_INDEX_KEYS = ("grid_index",)
+"""``extra`` keys holding a record's own position in its job's grid (0-based)."""
+_MAX_GRID_POSITION = 63
+_GRID_SUFFIX = re.compile(r"[_-](\d{1,2})$")
+
+
+def _position(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= _MAX_GRID_POSITION:
+        return value
+    return None
+
+
+def parent_grid_position(record: GenerationRecord) -> int | None:
+    """Which image of its parent job ``record`` was made from (0-based), when it says; else None."""
+    if not record.parent_job_id or not record.extra:
+        return None
+    for key in PARENT_GRID_KEYS:
+        if (position := _position(record.extra.get(key))) is not None:
+            return position
+    return None
+
+
+def grid_position(record: GenerationRecord) -> int | None:
+    """``record``'s position in its job's grid (0-based): ``extra["grid_index"]``, else a file name that
+    ends with the job id and ``_<n>`` (Midjourney's downloads: ``<user>_<prompt>_<job id>_2.png``)."""
+    for key in GRID_INDEX_KEYS:
+        if record.extra and (position := _position(record.extra.get(key))) is not None:
+            return position
+    if not record.job_id or not record.file_name:
+        return None
+    stem = _name_keys(record.file_name)[-1]
+    match = _GRID_SUFFIX.search(stem)
+    if match is None or not stem[: match.start()].endswith(record.job_id):
+        return None
+    return _position(match.group(1))
+
+
+def _index_job_images(stream: RecordStream, jobs: set[str]) -> dict[tuple[int, str], list[int]]:
+    """(user code, job id) → the job's rows in stream order, for ``jobs``."""
+    index: dict[tuple[int, str], list[int]] = {}
+    user_codes = stream.user_codes.tolist()
+    for row, record in enumerate(stream.records):
+        if record.job_id in jobs:
+            index.setdefault((user_codes[row], record.job_id), []).append(row)
+    return index
+
+
+def _image_of_job(
+    stream: RecordStream,
+    child_row: int,
+    job_rows: list[int],
+    visual_embeddings: Mapping[str, np.ndarray] | None,
+) -> int:
+    """Which image of a parent job (``job_rows``, a grid) the child at ``child_row`` was made from: the
+    one at the position the child names; else, with visual embeddings, the earlier image most alike to
+    the child (an upscale or a vary of U2 looks like U2); else the job's first image."""
+    records = stream.records
+    position = parent_grid_position(records[child_row])
+    if position is not None:
+        for row in job_rows:
+            if grid_position(records[row]) == position:
+                return row
+    if visual_embeddings and len(job_rows) > 1:
+        ids = stream.ids
+        child = visual_embeddings.get(ids[child_row])
+        if child is not None:
+            best, best_cosine = job_rows[0], -2.0
+            for row in job_rows:
+                vector = visual_embeddings.get(ids[row])
+                if vector is None or row >= child_row:
+                    continue
+                norm = float(np.linalg.norm(child) * np.linalg.norm(vector)) or 1.0
+                cosine = float(np.dot(child, vector)) / norm
+                if cosine > best_cosine:
+                    best, best_cosine = row, cosine
+            return best
+    return job_rows[0]
 
 
 def _references(record: GenerationRecord) -> list[str]:
@@ -213,6 +302,9 @@ def session_lineage(
         for reference in _references(record):
             wanted.update(_name_keys(reference))
     identifiers = _index_identifiers(stream, wanted) if wanted else {}
+    job_images = _index_job_images(
+        stream, {job for row in derived_rows if (job := records[row].parent_job_id) is not None}
+    )
     user_codes = stream.user_codes
     session_list: list[int] = session_codes.tolist()
     for row in derived_rows:
@@ -222,6 +314,9 @@ def session_lineage(
         edge_kind = LineageKind.IMG2IMG
         if record.parent_job_id:
             found = identifiers.get((user, record.parent_job_id))
+            job_rows = job_images.get((user, record.parent_job_id))
+            if found is not None and job_rows is not None and len(job_rows) > 1:
+                found = _image_of_job(stream, row, job_rows, visual_embeddings)
             if found is not None:
                 edge_kind = _job_kind(record, records[found])
         if found is None:

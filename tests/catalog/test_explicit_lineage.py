@@ -216,6 +216,43 @@ async def test_an_image_imported_before_the_parent_it_names_is_linked_when_the_p
     assert await _edges(session_factory, user_id) == edges
 
 
+async def test_an_upscale_days_later_links_to_the_grid_cell_it_names(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """Midjourney: four images of one job; the upscale, in a later session, names cell 2."""
+    job = "d7e2a9c4-6b1f-4e83-a5d0-3c9b8f2e1a47"
+    monday = datetime(2026, 3, 2, 20, tzinfo=UTC)
+    grid = [
+        _record(
+            f"cell{i}",
+            monday + timedelta(seconds=i),  # without the named cell, the latest (cell 3) would win
+            tool="midjourney",
+            seed=None,
+            job_id=job,
+            file_name=f"ada_lighthouse_{job}_{i}.png",
+        )
+        for i in range(4)
+    ]
+    upscale = _record(
+        "up",
+        monday + timedelta(days=3),
+        tool="midjourney",
+        seed=None,
+        job_id="job-up",
+        parent_job_id=job,
+        width=2048,
+        height=2048,
+        extra={"parent_grid": 2},
+    )
+    await _import_records(session_factory, settings, tmp_path, "a.jsonl", grid)
+    await _import_records(session_factory, settings, tmp_path, "b.jsonl", [upscale])
+    user_id = await _user_id(session_factory, "ada")
+    by_record = {asset.record_id: asset for asset in (await _assets(session_factory, user_id)).values()}
+    assert by_record["up"].session_id != by_record["cell2"].session_id
+    parent_of = {child: (parent, kind) for parent, child, kind, _ in await _edges(session_factory, user_id)}
+    assert parent_of[by_record["up"].id] == (by_record["cell2"].id, "upscale")
+
+
 def test_the_migration_stores_the_stems_of_the_expressions_the_lineage_defines() -> None:
     path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0013_stored_name_stems.py"
     spec = importlib.util.spec_from_file_location("migration_0013", path)

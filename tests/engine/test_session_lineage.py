@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+
 from engine.analysis import Analysis, LineageKind
 from engine.records import GenerationRecord
 from engine.session_analysis import analyze_records
+from engine.sessions.lineage import grid_position, parent_grid_position
 
 T0 = datetime(2026, 5, 3, 14, 0, tzinfo=UTC)
 PROMPT = "lighthouse on a cliff, stormy sea, oil painting"
@@ -92,6 +95,75 @@ def test_midjourney_parent_jobs_give_variation_upscale_and_remix() -> None:
     assert edges[variation.id][:2] == (grid.id, LineageKind.VARIATION)
     assert edges[upscale.id][:2] == (grid.id, LineageKind.UPSCALE)
     assert edges[remix.id][:2] == (variation.id, LineageKind.REMIX)
+
+
+JOB = "d7e2a9c4-6b1f-4e83-a5d0-3c9b8f2e1a47"
+
+
+def _grid(clock: Clock, *, named: str) -> list[GenerationRecord]:
+    """Four images of one Midjourney job rendered together; ``named`` how each says where it sits:
+    ``"file"`` (the download's ``…_<job>_<n>.png``), ``"extra"`` (``grid_index``) or ``"none"``."""
+    images = []
+    for index in range(4):
+        fields: dict[str, Any] = {"tool": "midjourney", "job_id": JOB, "seed": None, "width": 1024}
+        fields["height"] = 1024
+        if named == "file":
+            fields["file_name"] = f"ada_lighthouse_on_a_cliff_{JOB}_{index}.png"
+        else:
+            fields["file_name"] = f"ada_lighthouse_on_a_cliff_{JOB}.png"
+        if named == "extra":
+            fields["extra"] = {"grid_index": index}
+        images.append(clock.record(same_batch=index > 0, **fields))
+    return images
+
+
+def test_a_child_naming_an_image_of_its_parent_grid_links_to_that_image() -> None:
+    """Midjourney's job JSON names the grid cell an upscale or a vary came from (``parent_grid``)."""
+    for named in ("file", "extra"):
+        clock = Clock()
+        grid = _grid(clock, named=named)
+        upscale = clock.record(
+            tool="midjourney",
+            job_id="job-u3",
+            parent_job_id=JOB,
+            seed=None,
+            width=2048,
+            height=2048,
+            extra={"parent_grid": 2},
+        )
+        vary = clock.record(
+            tool="midjourney", job_id="job-v1", parent_job_id=JOB, seed=None, extra={"parent_grid_index": "1"}
+        )
+        analysis = analyze_records([*grid, upscale, vary])
+        edges = _edges(analysis)
+        assert edges[upscale.id][:2] == (grid[2].id, LineageKind.UPSCALE), named
+        assert edges[vary.id][0] == grid[1].id, named
+        _assert_forest(analysis)
+
+
+def test_without_a_named_cell_the_visually_closest_image_of_the_grid_is_the_parent() -> None:
+    clock = Clock()
+    grid = _grid(clock, named="none")
+    upscale = clock.record(
+        tool="midjourney", job_id="job-u", parent_job_id=JOB, seed=None, width=2048, height=2048
+    )
+    vectors = {image.id: np.eye(4)[index] for index, image in enumerate(grid)}
+    vectors[upscale.id] = np.array([0.1, 0.05, 0.2, 0.97])
+    records = [*grid, upscale]
+    assert _edges(analyze_records(records, visual_embeddings=vectors))[upscale.id][0] == grid[3].id
+    assert _edges(analyze_records(records))[upscale.id][0] == grid[0].id  # nothing says which: the first
+
+
+def test_a_grid_position_is_read_only_where_the_record_says_it() -> None:
+    clock = Clock()
+    plain = clock.record(tool="midjourney", job_id=JOB, file_name=f"{JOB}_2.png")
+    other_job = clock.record(tool="midjourney", job_id="job-9", file_name=f"{JOB}_2.png")
+    counter = clock.record(file_name="00012-1234.png")
+    assert grid_position(plain) == 2
+    assert grid_position(other_job) is None  # the name ends with another job's id
+    assert grid_position(counter) is None
+    assert parent_grid_position(clock.record(parent_job_id=JOB, extra={"parent_grid": True})) is None
+    assert parent_grid_position(clock.record(extra={"parent_grid": 1})) is None  # no parent job
 
 
 def test_hires_pass_with_same_prompt_and_seed_and_larger_size_is_an_upscale_of_that_image() -> None:
