@@ -73,6 +73,14 @@ class User(Base):
     sessions_described_with: Mapped[int | None] = mapped_column(Integer)
     """``engine.analysis.DESCRIPTION_VERSION`` the whole stream was last described with (NULL: an
     engine before migration 0015); see :mod:`catalog.sessions.redescription`."""
+    redescription_failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Re-descriptions that failed in a row for ``redescription_failed_version`` (0: none since the
+    stream was last described); the healing tick backs off from such a user (migration 0016,
+    :mod:`catalog.sessions.redescription`)."""
+    redescription_failed_at: Mapped[datetime | None]
+    """When the last of those failures was recorded (the database's clock); NULL: none."""
+    redescription_failed_version: Mapped[int | None] = mapped_column(Integer)
+    """The ``DESCRIPTION_VERSION`` those failures were met with: another engine version starts afresh."""
 
 
 class ApiToken(Base):

@@ -13,22 +13,28 @@ Invariants:
 - Nothing depends on a queued job surviving: :func:`heal_owed_catalog_work` (a cron of the worker)
   finds work owed — assets without thumbnails, prompts without embeddings, timed assets outside
   every session — and does or queues it, so a lost job heals within one cron period.
+- A re-description that fails for good is recorded on its user in PostgreSQL
+  (:func:`recording_redescription_failures`), and the cron leaves the user alone for a back-off that
+  doubles with each failure in a row (:mod:`catalog.sessions.redescription`): arq keeps no result of
+  the job, so without the record a failing library would be run again on every tick.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from arq import ArqRedis, create_pool
+from arq import ArqRedis, Retry, create_pool
 from arq.connections import RedisSettings
+from arq.typing import WorkerCoroutine
 from arq.worker import Function, func
 from sqlalchemy import func as sql_func
 from sqlalchemy import select
@@ -44,7 +50,13 @@ from catalog.prompt_embeddings import assets_using_prompts, embed_missing_prompt
 from catalog.sessions.off_loop import recluster_user_in_child_process
 from catalog.sessions.recluster_outcome import recording_recluster_outcome
 from catalog.sessions.reclustering import recluster_span
-from catalog.sessions.redescription import users_to_redescribe
+from catalog.sessions.redescription import (
+    RedescriptionFailure,
+    count_redescriptions_backing_off,
+    record_redescription_failure,
+    redescription_owed,
+    users_to_redescribe,
+)
 from catalog.settings import AtelierSettings
 from catalog.storage import ThumbnailStore, thumbnail_store
 from catalog.stored_paths import opened_path
@@ -69,7 +81,13 @@ HEAL_LOCK_KEY = 0x61746C_6865616C  # "atlheal"
 UNCLUSTERED_BATCH = 2000
 REDESCRIBE_BATCH = 20
 """Users whose re-description one healing tick queues at most (the next tick queues more)."""
+REDESCRIBE_DEADLINE_SECONDS = RECLUSTER_JOB_TIMEOUT_SECONDS - 20
+"""A re-description still running after this long is stopped (its child killed, nothing written) and
+counted as a failure. Shorter than the job's timeout, so the job itself ends the run as an ordinary
+``TimeoutError`` and records it; a cancellation from outside (the worker stopping) is not counted,
+as arq runs the job again."""
 TRANSIENT_MAX_TRIES = 5
+T = TypeVar("T")
 
 
 async def backfill_thumbnails(
@@ -259,20 +277,97 @@ async def recluster_user_job(ctx: dict[str, Any], user_id: str) -> int:
 async def redescribe_user_job(ctx: dict[str, Any], user_id: str) -> int:
     """Re-describe one user's library after an engine upgrade (:mod:`catalog.sessions.redescription`)
     in a child process, sessions kept; returns the number of sessions written (0 when another run
-    already described the stream with this engine)."""
+    already described the stream with this engine). It runs when queued even if the user is backing
+    off (only the healing tick honours the back-off). Past :data:`REDESCRIBE_DEADLINE_SECONDS` the
+    child is killed and ``TimeoutError`` raised."""
     settings: AtelierSettings = ctx["settings"]
     factory: SessionFactory = ctx["session_factory"]
     owner = uuid.UUID(user_id)
-    async with factory() as session:
-        if not await users_to_redescribe(session, limit=1, among=[owner]):
-            return 0
-    summary = await recluster_user_in_child_process(settings.database_url or "", owner, keep_sessions=True)
+    async with asyncio.timeout(REDESCRIBE_DEADLINE_SECONDS):
+        async with factory() as session:
+            if not await redescription_owed(session, owner):
+                return 0
+        summary = await recluster_user_in_child_process(
+            settings.database_url or "", owner, keep_sessions=True
+        )
     return summary.sessions_written
 
 
+def recording_redescription_failures(job: Callable[..., Awaitable[T]], *, max_tries: int) -> WorkerCoroutine:
+    """Wrap the re-description job (``job(ctx, user_id)``, already wrapped by ``retry_transient``) so a
+    run that fails for good is recorded on the user (:func:`record_redescription_failure`, its own
+    transaction, so the record outlives the failed work) and logged in one warning: a permanent error
+    or the deadline, or a transient error on the last try (arq then runs no further try). A try that
+    arq will run again (``Retry`` before ``max_tries``) and a cancellation (arq runs it again) record
+    nothing. ``max_tries`` must be the job's. Whatever the job raised is re-raised: arq still marks
+    the job failed or retries it as before."""
+
+    @functools.wraps(job)
+    async def run(ctx: dict[str, Any], user_id: str, *args: Any, **kwargs: Any) -> T:
+        try:
+            return await job(ctx, user_id, *args, **kwargs)
+        except Retry as error:
+            if int(ctx.get("job_try") or 1) >= max_tries:
+                await _record_failed_redescription(ctx, uuid.UUID(user_id), error.__cause__ or error)
+            raise
+        except Exception as error:
+            await _record_failed_redescription(ctx, uuid.UUID(user_id), error)
+            raise
+
+    return cast(WorkerCoroutine, run)
+
+
+async def _record_failed_redescription(ctx: dict[str, Any], user_id: uuid.UUID, error: BaseException) -> None:
+    """Count the failure and log the one warning about it. Best effort: when the failure cannot be
+    recorded (the database is what failed), that is logged instead and the job's error stands."""
+    factory: SessionFactory = ctx["session_factory"]
+    try:
+        async with unit_of_work(factory) as session:
+            failure = await record_redescription_failure(session, user_id)
+    except Exception as record_error:
+        log.warning(
+            "re-description of user %s failed (%s) and the failure could not be recorded (%s); "
+            "the healing tick may queue it again at once",
+            user_id,
+            _error_summary(error),
+            _error_summary(record_error),
+        )
+        return
+    if failure is not None:
+        _log_failed_redescription(user_id, failure, error)
+
+
+def _log_failed_redescription(
+    user_id: uuid.UUID, failure: RedescriptionFailure, error: BaseException
+) -> None:
+    log.warning(
+        "re-description of user %s failed on attempt %d with engine version %d; "
+        "the healing tick queues it again after %s (%s)",
+        user_id,
+        failure.attempt,
+        DESCRIPTION_VERSION,
+        failure.retry_after.astimezone(UTC).isoformat(timespec="seconds"),
+        _error_summary(error),
+    )
+
+
+ERROR_SUMMARY_CHARS = 200
+
+
+def _error_summary(error: BaseException) -> str:
+    """The error's type and the start of its first line (at most :data:`ERROR_SUMMARY_CHARS`
+    characters of it): arq logs the whole error with its traceback."""
+    lines = str(error).splitlines()
+    first_line = lines[0] if lines else ""
+    if len(first_line) > ERROR_SUMMARY_CHARS:
+        first_line = first_line[:ERROR_SUMMARY_CHARS] + "…"
+    return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
+
+
 async def queue_owed_redescriptions(ctx: dict[str, Any]) -> int:
-    """Queue a re-description for users described by another engine version; returns how many were
-    queued (a user's job id holds the engine version, so a queued or running one is not doubled)."""
+    """Queue a re-description for users described by another engine version and not backing off from
+    a failed one; returns how many were queued (a user's job id holds the engine version, so a queued
+    or running one is not doubled)."""
     factory: SessionFactory = ctx["session_factory"]
     async with factory() as session:
         stale = await users_to_redescribe(session, limit=REDESCRIBE_BATCH)
@@ -323,7 +418,8 @@ async def heal_owed_catalog_work(ctx: dict[str, Any]) -> dict[str, int]:
 
     - clustering owed (:func:`complete_owed_clustering`);
     - libraries described by an earlier engine: a re-description is queued per user
-      (:func:`queue_owed_redescriptions`);
+      (:func:`queue_owed_redescriptions`), except users backing off from a failed one (counted in
+      ``redescriptions_backing_off``; not logged on its own, as it holds for hours);
     - missing thumbnails, made here within :data:`HEAL_BUDGET_SECONDS` (the next tick goes on);
     - prompts without embeddings: an ``embed_prompts`` job is queued (one per minute at most).
 
@@ -348,6 +444,8 @@ async def _heal(ctx: dict[str, Any]) -> dict[str, int]:
     settings: AtelierSettings = ctx["settings"]
     clustered = await complete_owed_clustering(factory)
     redescriptions_queued = await queue_owed_redescriptions(ctx)
+    async with factory() as session:
+        redescriptions_backing_off = await count_redescriptions_backing_off(session)
     await owed_work.retry_failed_thumbnails(factory)  # failures met by another decoder are owed again
     thumbnails = await backfill_thumbnails(ctx, budget_seconds=HEAL_BUDGET_SECONDS)
     embeddings_queued = 0
@@ -362,17 +460,19 @@ async def _heal(ctx: dict[str, Any]) -> dict[str, int]:
     if clustered or thumbnails or embeddings_queued or redescriptions_queued:
         log.info(
             "healed owed work: %d assets clustered, %d thumbnails made, embeddings queued: %d, "
-            "libraries queued for re-description: %d",
+            "libraries queued for re-description: %d (%d backing off after failures)",
             clustered,
             thumbnails,
             embeddings_queued,
             redescriptions_queued,
+            redescriptions_backing_off,
         )
     return {
         "clustered": clustered,
         "thumbnails": thumbnails,
         "embeddings_queued": embeddings_queued,
         "redescriptions_queued": redescriptions_queued,
+        "redescriptions_backing_off": redescriptions_backing_off,
     }
 
 
@@ -411,7 +511,8 @@ CATALOG_FUNCTIONS: tuple[Function, ...] = (
         max_tries=TRANSIENT_MAX_TRIES,
     ),
     func(
-        retry_transient(redescribe_user_job),
+        # a failure is recorded on the user: the healing tick backs off (arq keeps no result of it)
+        recording_redescription_failures(retry_transient(redescribe_user_job), max_tries=TRANSIENT_MAX_TRIES),
         name="redescribe_user_job",
         timeout=RECLUSTER_JOB_TIMEOUT_SECONDS,
         keep_result=0,  # the id is fixed per user and engine version: a failed run can be queued again
