@@ -174,13 +174,25 @@ def normalise_prompt(prompt: str | None) -> str:
     return " ".join(prompt.lower().split())
 
 
+def prompt_parameters(prompt: str | None) -> tuple[str, ...]:
+    """The inline tool parameters :func:`prompt_identity` leaves out, normalised and sorted
+    (``("--ar 2:3", "--stylize 250")``): a change of them under the same words is a parameter change."""
+    if not prompt or "--" not in prompt:
+        return ()
+    return tuple(sorted(" ".join(match.lower().split()) for match in _TOOL_PARAMETERS.findall(prompt)))
+
+
 def prompt_identity(prompt: str | None) -> str:
     """What decides "the same prompt" in session analysis: :func:`normalise_prompt` without a tool's
-    inline ``--parameters``. They are settings, recorded apart when they matter (Midjourney's ``--v``
-    is the model, ``--ar`` the size) or knobs like CFG: the same words run under ``--v 6.1`` and then
-    ``--v 7`` are one prompt compared on two models, not two prompts. Empty string for none."""
+    inline ``--parameters`` and without ``<lora:…>``-style network tags. They are settings, recorded
+    apart (Midjourney's ``--v`` is the model, ``--ar`` the size, a tag is one of ``loras``) or knobs
+    like CFG: the same words run under ``--v 6.1`` and then ``--v 7``, or with ``<lora:ink:0.6>`` and
+    then ``<lora:ink:0.8>``, are one prompt under two settings, not two prompts (the words were already
+    tokenised without them). Empty string for none."""
     if not prompt:
         return ""
+    if "<" in prompt:
+        prompt = _TAG.sub(" ", prompt)
     if "--" in prompt:
         prompt = _TOOL_PARAMETERS.sub(" ", prompt)
     return " ".join(prompt.lower().split())

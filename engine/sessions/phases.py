@@ -63,6 +63,9 @@ class PhaseSettings:
     rendered one image after another, so neither a reroll nor visual evidence, like the rows of a
     batch saved at once. Later, the same seed step is a reroll clicked after looking (ComfyUI's
     "increment" also numbers those)."""
+    seed_sweep_rows: int = 8
+    """How far back a row of another seed looks for its own seed under the same prompt: a parameter
+    swept over several seeds (:func:`_moved_since_same_seed`)."""
     visual_low_similarity: float = 0.6
     visual_high_similarity: float = 0.8
     convergence_similarity: float = 0.6
@@ -119,6 +122,43 @@ def _changed_code(codes: np.ndarray) -> np.ndarray:
     return changed
 
 
+def _parameters_differ(stream: RecordStream, rows: np.ndarray, back: int) -> np.ndarray:
+    """For ``rows``, whether a generation parameter differs from the row ``back`` rows earlier."""
+    earlier = rows - back
+    moved = np.zeros(len(rows), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for values in (stream.cfg_scale, stream.steps, stream.denoise):
+            now, then = values[rows], values[earlier]
+            moved |= (np.abs(now - then) > 1e-9) | (np.isnan(now) ^ np.isnan(then))
+    for codes in (stream.sampler_codes, stream.lora_codes, stream.model_codes, stream.knob_codes):
+        moved |= codes[rows] != codes[earlier]
+    return moved
+
+
+def _moved_since_same_seed(
+    stream: RecordStream, session_codes: np.ndarray, candidates: np.ndarray, settings: PhaseSettings
+) -> np.ndarray:
+    """Rows of ``candidates`` (same prompt as the previous row, another seed) whose seed was rendered
+    with this prompt a few rows earlier (``seed_sweep_rows``) under other parameters: a sweep over a
+    parameter on two or more seeds (an X/Y plot of seed × CFG, a value tried on each of the keepers'
+    seeds). Against that row, only the parameter moved — parameter optimization, not a reroll."""
+    found = np.zeros(len(stream), dtype=bool)
+    pending = np.flatnonzero(candidates & (stream.seed_codes >= 0))
+    for back in range(2, settings.seed_sweep_rows + 1):
+        pending = pending[pending >= back]
+        if not len(pending):
+            break
+        earlier = pending - back
+        same_stretch = (session_codes[earlier] == session_codes[pending]) & (
+            stream.prompt_codes[earlier] == stream.prompt_codes[pending]
+        )
+        same_seed = same_stretch & (stream.seed_codes[earlier] == stream.seed_codes[pending])
+        hit = same_seed & _parameters_differ(stream, pending, back)
+        found[pending[hit]] = True
+        pending = pending[~same_seed & same_stretch]  # the nearest row of that seed decides
+    return found
+
+
 def step_observations(
     stream: RecordStream,
     session_codes: np.ndarray,
@@ -145,6 +185,7 @@ def step_observations(
         | _changed_code(stream.sampler_codes)
         | _changed_code(stream.lora_codes)
         | _changed_code(stream.model_codes)
+        | _changed_code(stream.knob_codes)
     )
     similarity = np.where(within, prompt_similarity, np.nan)
     observation = np.full(count, NEUTRAL, dtype=np.int8)
@@ -154,6 +195,7 @@ def step_observations(
         observation[prompt_changed & ~(similarity >= settings.tweak_similarity)] = NEW
     observation[same_prompt & ~same_seed] = RESEED
     observation[same_prompt & same_seed & parameter_moved] = PARAM
+    observation[_moved_since_same_seed(stream, session_codes, same_prompt & ~same_seed, settings)] = PARAM
     queued = np.zeros(count, dtype=bool)
     if settings.queued_seconds > 0 and count > 1:
         seeds = stream.seed_codes

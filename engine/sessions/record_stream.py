@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.features.prompt_text import normalise_prompt, prompt_identity
+from engine.features.prompt_text import normalise_prompt, prompt_identity, prompt_parameters
 from engine.records import GenerationRecord, TimePrecision
 
 MISSING_CODE = -1
@@ -66,6 +66,9 @@ class RecordStream:
     workflow_codes: np.ndarray
     sampler_codes: np.ndarray
     lora_codes: np.ndarray
+    knob_codes: np.ndarray
+    """Codes of the knobs no named field holds: the prompt's inline tool parameters (Midjourney's
+    ``--stylize 250``) and a reader's ``extra["guidance"]`` (FLUX guidance); missing where there are none."""
     cfg_scale: np.ndarray
     steps: np.ndarray
     denoise: np.ndarray
@@ -223,6 +226,22 @@ def _derivation_flags(records: Sequence[GenerationRecord]) -> tuple[np.ndarray, 
     return derived, variation
 
 
+def _knobs(records: Sequence[GenerationRecord]) -> list[tuple[tuple[str, ...], float | None] | None]:
+    """Per record, (inline tool parameters of the prompt, FLUX guidance) or None when it has neither."""
+    parameters_of: dict[str, tuple[str, ...]] = {}
+    knobs: list[tuple[tuple[str, ...], float | None] | None] = []
+    for prompt, extra in zip(_attribute(records, "prompt"), _attribute(records, "extra"), strict=True):
+        parameters: tuple[str, ...] = ()
+        if prompt and "--" in prompt:
+            if (known := parameters_of.get(prompt)) is None:
+                known = parameters_of[prompt] = prompt_parameters(prompt)
+            parameters = known
+        value = extra.get("guidance") if extra else None
+        guidance = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        knobs.append((parameters, guidance) if parameters or guidance is not None else None)
+    return knobs
+
+
 def _attribute(records: Sequence[GenerationRecord], name: str) -> list[Any]:
     return list(map(attrgetter(name), records))
 
@@ -290,6 +309,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         lambda loras: tuple(sorted((lo.name.lower(), lo.weight or 0.0) for lo in loras)) or None,
         user_codes,
     )
+    knob_codes, _ = _normalised_codes(_knobs(records), lambda knobs: knobs, user_codes)
     resolution = np.array(
         list(map(_RESOLUTION_SECONDS.get, _attribute(records, "created_at_precision"))), dtype=np.float64
     )
@@ -320,6 +340,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         workflow_codes=workflow_codes,
         sampler_codes=sampler_codes,
         lora_codes=lora_codes,
+        knob_codes=knob_codes,
         cfg_scale=_floats(_attribute(records, "cfg_scale")),
         steps=_floats(_attribute(records, "steps")),
         denoise=_floats(_attribute(records, "denoise")),

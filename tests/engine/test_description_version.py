@@ -22,14 +22,15 @@ from bench.simulate_field import simulate_field_library
 from engine.analysis import DESCRIPTION_VERSION
 from engine.session_analysis import SessionConstraints, analyze_records
 
-DIGEST = "860434d4fddd76ef"
+DIGEST = "d57d817a86841b1f"
 """Digest of the reference descriptions made by the current ``DESCRIPTION_VERSION``. History:
 1 — exploration labels list what was explored (the engine of migration 0015); 2 — a short run of
 rerolls ended by a new idea samples it (phases); 3 — consecutive seeds rendered back to back are one
 queued batch (phases; family C joined the references, which A and B never showed the change).
 4 — a prompt's identity leaves out inline tool parameters (Midjourney's ``--v 7``, ``--ar 2:3``): prompt
 counts, labels, phases and lineage of prompts that differ only in them; and a child naming a cell of its
-parent job's grid (``parent_grid``) links to that image (lineage)."""
+parent job's grid (``parent_grid``) links to that image (lineage); a parameter swept over several seeds,
+or inside the prompt (``--stylize``, ``<lora:x:w>``, FLUX guidance), is parameter optimization (phases)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

@@ -11,7 +11,13 @@ import pytest
 from PIL import Image
 
 from engine.features.prompt_similarity import PromptContext, PromptSimilarity, lexical_similarity
-from engine.features.prompt_text import key_phrases, normalise_prompt, prompt_identity, prompt_token_weights
+from engine.features.prompt_text import (
+    key_phrases,
+    normalise_prompt,
+    prompt_identity,
+    prompt_parameters,
+    prompt_token_weights,
+)
 from engine.features.visual_descriptor import VISUAL_DESCRIPTOR_DIM, visual_descriptor
 from engine.features.visual_embedding import ClipImageEmbedder, descriptor_embeddings, visual_embedder
 
@@ -100,6 +106,9 @@ def test_lexical_similarity_is_symmetric_bounded_and_one_for_equal_prompts() -> 
 def test_a_prompts_identity_leaves_out_inline_tool_parameters() -> None:
     """Midjourney's flags are settings (model, size, stylize), not words of the prompt."""
     assert prompt_identity("Red fox in snow --ar 2:3 --v 6.1") == prompt_identity("red  fox in snow --v 7")
+    assert prompt_identity("red fox <lora:ink:0.6>, snow") == prompt_identity("red fox <lora:ink:0.8>, snow")
+    assert prompt_parameters("Red fox --ar 2:3  --v 7") == ("--ar 2:3", "--v 7")
+    assert prompt_parameters("red fox") == prompt_parameters(None) == ()
     assert prompt_identity("--v 7 red fox") == "red fox"
     assert prompt_identity("red fox -- in snow") == "red fox -- in snow"
     assert prompt_identity(None) == prompt_identity("") == ""

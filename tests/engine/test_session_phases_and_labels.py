@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from engine.analysis import Intent, SessionResult
-from engine.records import GenerationRecord, TimePrecision
+from engine.records import GenerationRecord, LoraRef, TimePrecision
 from engine.session_analysis import analyze_records
 from engine.sessions.labels import (
     EXPLORED_SUBJECT_CHARS,
@@ -123,6 +123,40 @@ def test_cfg_sweep_is_optimization_and_names_the_parameter_and_range() -> None:
     assert len(optimization) == 1
     assert optimization[0].detail["parameter_range"] == "CFG 5→12"
     assert set(optimization[0].asset_ids) >= {r.id for r in records[9:]}
+
+
+def _optimized_rows(records: list[GenerationRecord]) -> set[str]:
+    phases = _phase_of(_only_session(records))
+    return {asset for asset, intent in phases.items() if intent is Intent.OPTIMIZATION}
+
+
+def test_a_cfg_sweep_on_two_seeds_is_optimization() -> None:
+    """An X/Y plot of seed × CFG: every row changes seed from the previous one, but against the last
+    row of its own seed only the CFG moved."""
+    clock = Clock()
+    prompt = "snowy mountain landscape at dawn"
+    refined = list(refinement(clock, prompt, 8))
+    sweep = [clock.record(prompt, seed=seed, cfg_scale=cfg) for cfg in (5, 7, 9, 11, 13) for seed in (41, 42)]
+    assert _optimized_rows([*refined, *sweep]) >= {r.id for r in sweep[2:]}
+
+
+def test_sweeps_written_into_the_prompt_are_optimization() -> None:
+    """Midjourney's ``--stylize`` and A1111's ``<lora:…:w>`` are settings inside the prompt's text."""
+    words = "a lighthouse in a storm, oil painting"
+    clock = Clock()
+    refined = [clock.record(f"{words} --seed {s}", tool="midjourney", seed=s) for s in range(8)]
+    stylize = [
+        clock.record(f"{words} --stylize {value} --seed 42", tool="midjourney", seed=42)
+        for value in (50, 100, 250, 500, 750, 1000)
+    ]
+    assert _optimized_rows([*refined, *stylize]) >= {r.id for r in stylize[1:]}
+    clock = Clock()
+    refined = list(refinement(clock, words, 8))
+    weights = [
+        clock.record(f"{words} <lora:ink_style:{w}>", loras=(LoraRef("ink_style", w),), seed=42)
+        for w in (0.2, 0.4, 0.6, 0.8, 1.0, 1.2)
+    ]
+    assert _optimized_rows([*refined, *weights]) >= {r.id for r in weights[1:]}
 
 
 def test_optimization_session_label_names_the_sweep_and_concept() -> None:
