@@ -226,20 +226,23 @@ def _derivation_flags(records: Sequence[GenerationRecord]) -> tuple[np.ndarray, 
     return derived, variation
 
 
-def _knobs(records: Sequence[GenerationRecord]) -> list[tuple[tuple[str, ...], float | None] | None]:
-    """Per record, (inline tool parameters of the prompt, FLUX guidance) or None when it has neither."""
-    parameters_of: dict[str, tuple[str, ...]] = {}
-    knobs: list[tuple[tuple[str, ...], float | None] | None] = []
-    for prompt, extra in zip(_attribute(records, "prompt"), _attribute(records, "extra"), strict=True):
-        parameters: tuple[str, ...] = ()
-        if prompt and "--" in prompt:
-            if (known := parameters_of.get(prompt)) is None:
-                known = parameters_of[prompt] = prompt_parameters(prompt)
-            parameters = known
-        value = extra.get("guidance") if extra else None
-        guidance = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-        knobs.append((parameters, guidance) if parameters or guidance is not None else None)
-    return knobs
+def _knob_codes(
+    prompts: list[str | None], records: Sequence[GenerationRecord], user_codes: np.ndarray
+) -> np.ndarray:
+    """Codes of (the prompt's inline tool parameters, FLUX guidance), missing where a row has neither.
+    The parameters are found once per distinct prompt; ``extra`` is looked into only for the key."""
+    codes, _ = _normalised_codes(prompts, lambda prompt: prompt_parameters(prompt) or None, user_codes)
+    guided = [row for row, extra in enumerate(_attribute(records, "extra")) if extra and "guidance" in extra]
+    if not guided:
+        return codes
+    knobs: list[tuple[int, float | None] | None] = [
+        None if code == MISSING_CODE else (code, None) for code in codes.tolist()
+    ]
+    for row in guided:
+        value = records[row].extra["guidance"]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            knobs[row] = (int(codes[row]), float(value))
+    return _normalised_codes(knobs, lambda knob: knob, user_codes)[0]
 
 
 def _attribute(records: Sequence[GenerationRecord], name: str) -> list[Any]:
@@ -283,8 +286,9 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
     tool_codes, tool_names = _normalised_codes(
         _attribute(records, "tool"), lambda t: (t or "unknown").lower(), user_codes, none_value="unknown"
     )
+    prompts = _attribute(records, "prompt")
     prompt_codes, prompt_spellings = _normalised_codes(
-        _attribute(records, "prompt"), lambda p: prompt_identity(p) or None, user_codes, keep_first_raw=True
+        prompts, lambda p: prompt_identity(p) or None, user_codes, keep_first_raw=True
     )
     negative_codes, _ = _normalised_codes(
         _attribute(records, "negative_prompt"), lambda p: normalise_prompt(p) or None, user_codes
@@ -309,7 +313,7 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         lambda loras: tuple(sorted((lo.name.lower(), lo.weight or 0.0) for lo in loras)) or None,
         user_codes,
     )
-    knob_codes, _ = _normalised_codes(_knobs(records), lambda knobs: knobs, user_codes)
+    knob_codes = _knob_codes(prompts, records, user_codes)
     resolution = np.array(
         list(map(_RESOLUTION_SECONDS.get, _attribute(records, "created_at_precision"))), dtype=np.float64
     )
