@@ -107,6 +107,7 @@ def _normalised_codes(
     *,
     none_value: Hashable | None = None,
     keep_first_raw: bool = False,
+    dense: tuple[np.ndarray, list[Any]] | None = None,
 ) -> tuple[np.ndarray, list[Any]]:
     """Codes of normalised values, numbered **per user**: one code per (user, normalised value) pair,
     in first-occurrence order. ``user_codes`` is each row's user, non-decreasing (the stream is ordered
@@ -123,11 +124,14 @@ def _normalised_codes(
     split by user (``atelier analyze`` on several cores) without changing a byte. The same value used
     by two users has two codes; codes only ever meet codes of the same user.
 
+    ``dense``: :func:`_dense_codes` of ``raw_values``, when the caller has it already (one column
+    normalised two ways).
+
     Cost: each distinct raw value is normalised once; one user's rows (the catalog's every call) are
     numbered by the raw values' first-occurrence pass alone, several users' by one more numpy pass
     over (user, value) pairs as integers, whatever the number of users.
     """
-    raw_codes, raw_table = _dense_codes(raw_values)
+    raw_codes, raw_table = dense if dense is not None else _dense_codes(raw_values)
     keys: dict[Hashable, int] = {}
     first_raw: list[Any] = []
     key_of_raw = np.empty(len(raw_table) + 1, dtype=np.int64)  # the last entry: a missing raw value
@@ -208,40 +212,47 @@ def has_explicit_parent(record: GenerationRecord) -> bool:
 
 
 VARIATION_SEED_KEYS = ("subseed", "variation_seed")
+GUIDANCE_KEY = "guidance"
+"""``extra`` key of FLUX guidance (a reader's ``FluxGuidance`` / distilled CFG), a knob of its own."""
 
 
-def _derivation_flags(records: Sequence[GenerationRecord]) -> tuple[np.ndarray, np.ndarray]:
-    """(:func:`has_explicit_parent`, "extra names a variation seed") for every record, in bulk."""
+def _extra_flags(records: Sequence[GenerationRecord]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """(:func:`has_explicit_parent`, "extra names a variation seed", rows whose ``extra`` holds a FLUX
+    ``guidance``) for every record, in bulk: one pass over the ``extra`` keys."""
     count = len(records)
     derived = np.fromiter(map(bool, _attribute(records, "source_image")), dtype=bool, count=count)
     derived |= np.fromiter(map(bool, _attribute(records, "parent_job_id")), dtype=bool, count=count)
     variation = np.zeros(len(records), dtype=bool)
-    interesting = frozenset(INIT_IMAGE_KEYS) | frozenset(VARIATION_SEED_KEYS)
+    guided: list[int] = []
+    interesting = frozenset(INIT_IMAGE_KEYS) | frozenset(VARIATION_SEED_KEYS) | {GUIDANCE_KEY}
     isdisjoint = interesting.isdisjoint
     candidates = np.flatnonzero([not isdisjoint(extra) for extra in _attribute(records, "extra")])
     for row in candidates.tolist():
         extra = records[row].extra
         derived[row] = derived[row] or has_explicit_parent(records[row])
         variation[row] = not extra.keys().isdisjoint(VARIATION_SEED_KEYS)
-    return derived, variation
+        if GUIDANCE_KEY in extra:
+            guided.append(row)
+    return derived, variation, guided
 
 
 def _knob_codes(
-    prompts: list[str | None], records: Sequence[GenerationRecord], user_codes: np.ndarray
+    parameter_codes: np.ndarray,
+    guided: list[int],
+    records: Sequence[GenerationRecord],
+    user_codes: np.ndarray,
 ) -> np.ndarray:
-    """Codes of (the prompt's inline tool parameters, FLUX guidance), missing where a row has neither.
-    The parameters are found once per distinct prompt; ``extra`` is looked into only for the key."""
-    codes, _ = _normalised_codes(prompts, lambda prompt: prompt_parameters(prompt) or None, user_codes)
-    guided = [row for row, extra in enumerate(_attribute(records, "extra")) if extra and "guidance" in extra]
-    if not guided:
-        return codes
-    knobs: list[tuple[int, float | None] | None] = [
-        None if code == MISSING_CODE else (code, None) for code in codes.tolist()
-    ]
+    """Codes of (the prompt's inline tool parameters, FLUX guidance), missing where a row has neither:
+    ``parameter_codes`` alone when no row (of ``guided``) has a numeric guidance."""
+    knobs: list[tuple[int, float | None] | None] | None = None
     for row in guided:
-        value = records[row].extra["guidance"]
+        value = records[row].extra[GUIDANCE_KEY]
         if isinstance(value, int | float) and not isinstance(value, bool):
-            knobs[row] = (int(codes[row]), float(value))
+            if knobs is None:
+                knobs = [None if code == MISSING_CODE else (code, None) for code in parameter_codes.tolist()]
+            knobs[row] = (int(parameter_codes[row]), float(value))
+    if knobs is None:
+        return parameter_codes
     return _normalised_codes(knobs, lambda knob: knob, user_codes)[0]
 
 
@@ -287,8 +298,12 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         _attribute(records, "tool"), lambda t: (t or "unknown").lower(), user_codes, none_value="unknown"
     )
     prompts = _attribute(records, "prompt")
+    prompt_dense = _dense_codes(prompts)
     prompt_codes, prompt_spellings = _normalised_codes(
-        prompts, lambda p: prompt_identity(p) or None, user_codes, keep_first_raw=True
+        prompts, lambda p: prompt_identity(p) or None, user_codes, keep_first_raw=True, dense=prompt_dense
+    )
+    parameter_codes, _ = _normalised_codes(
+        prompts, lambda p: prompt_parameters(p) or None, user_codes, dense=prompt_dense
     )
     negative_codes, _ = _normalised_codes(
         _attribute(records, "negative_prompt"), lambda p: normalise_prompt(p) or None, user_codes
@@ -313,7 +328,6 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         lambda loras: tuple(sorted((lo.name.lower(), lo.weight or 0.0) for lo in loras)) or None,
         user_codes,
     )
-    knob_codes = _knob_codes(prompts, records, user_codes)
     resolution = np.array(
         list(map(_RESOLUTION_SECONDS.get, _attribute(records, "created_at_precision"))), dtype=np.float64
     )
@@ -323,7 +337,8 @@ def build_record_stream(timed_records: Sequence[GenerationRecord]) -> RecordStre
         created_at = records[row].created_at
         if created_at is not None:
             calendar_day[row] = created_at.date().toordinal()
-    derived, mentions_variation_seed = _derivation_flags(records)
+    derived, mentions_variation_seed, guided = _extra_flags(records)
+    knob_codes = _knob_codes(parameter_codes, guided, records, user_codes)
     return RecordStream(
         records=records,
         ids=_attribute(records, "id"),
