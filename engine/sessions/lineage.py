@@ -83,27 +83,35 @@ def _name_keys(name: str) -> list[str]:
     return list(dict.fromkeys(k for k in (text, base, stem) if k))
 
 
-def _index_identifiers(stream: RecordStream, wanted: set[str]) -> dict[tuple[int, str], int]:
+def _index_identifiers(
+    stream: RecordStream, wanted: set[str]
+) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], list[int]]]:
     """(user code, identifier) → row for the identifiers in ``wanted`` (ids, file names with or without
-    folders / extension, job ids); the first row wins."""
+    folders / extension, job ids), the first row winning; and (user code, job id) → every row of
+    that job, in stream order, for the wanted job ids (a grid's images)."""
     index: dict[tuple[int, str], int] = {}
+    jobs: dict[tuple[int, str], list[int]] = {}
     user_codes = stream.user_codes.tolist()
     for row, record in enumerate(stream.records):
         name = record.file_name
-        hit = record.id in wanted or (record.job_id is not None and record.job_id in wanted)
+        job_id = record.job_id
+        in_job = job_id is not None and job_id in wanted
+        if in_job:
+            jobs.setdefault((user_codes[row], job_id), []).append(row)  # type: ignore[arg-type]
+        hit = in_job or record.id in wanted
         if name and not hit:
             hit = name in wanted or name.rpartition(".")[0] in wanted or "/" in name or "\\" in name
         if not hit:
             continue
         keys = [record.id]
-        if record.job_id:
-            keys.append(record.job_id)
+        if job_id:
+            keys.append(job_id)
         if name:
             keys.extend(_name_keys(name))
         for key in keys:
             if key in wanted:
                 index.setdefault((user_codes[row], key), row)
-    return index
+    return index, jobs
 
 
 PARENT_GRID_KEYS = ("parent_grid", "parent_grid_index")
@@ -148,16 +156,6 @@ def grid_position(record: GenerationRecord) -> int | None:
     if match is None or not stem[: match.start()].endswith(record.job_id):
         return None
     return _position(match.group(1))
-
-
-def _index_job_images(stream: RecordStream, jobs: set[str]) -> dict[tuple[int, str], list[int]]:
-    """(user code, job id) → the job's rows in stream order, for ``jobs``."""
-    index: dict[tuple[int, str], list[int]] = {}
-    user_codes = stream.user_codes.tolist()
-    for row, record in enumerate(stream.records):
-        if record.job_id in jobs:
-            index.setdefault((user_codes[row], record.job_id), []).append(row)
-    return index
 
 
 def _image_of_job(
@@ -301,10 +299,7 @@ def session_lineage(
             wanted.add(record.parent_job_id)
         for reference in _references(record):
             wanted.update(_name_keys(reference))
-    identifiers = _index_identifiers(stream, wanted) if wanted else {}
-    job_images = _index_job_images(
-        stream, {job for row in derived_rows if (job := records[row].parent_job_id) is not None}
-    )
+    identifiers, job_images = _index_identifiers(stream, wanted) if wanted else ({}, {})
     user_codes = stream.user_codes
     session_list: list[int] = session_codes.tolist()
     for row in derived_rows:
