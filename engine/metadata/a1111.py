@@ -14,6 +14,9 @@ Tool ids from markers in the parameter line (checked in this order):
   or a ``Model`` that is a file name (``….safetensors``; A1111 writes the bare model title).
 - ``a1111`` otherwise.
 
+LoRAs: the prompt's ``<lora:…>`` tags and ``Lora_N Model name`` rows; when those name none, the
+``Hashes`` keys ``LORA:<name>`` (weight unknown) and the named LoRAs of ``Civitai resources``.
+
 Only ``Created Date`` (Civitai, UTC) is a generation time; ``Time taken`` is a duration and stays in
 ``extra``. ``width``/``height`` are the generation ``Size`` (before any hires upscale); the hires
 factor is in ``extra["hires_upscale"]`` and the real pixel size in ``ImageReadResult``.
@@ -39,6 +42,9 @@ _SIZE = re.compile(r"^\s*(\d{1,6})\s*x\s*(\d{1,6})\s*$")
 _COMFY_SAMPLER = re.compile(r"^[a-z0-9_]+$")
 _TRAINER_MODEL = re.compile(r"^\d+\.safetensors$")
 _MODEL_FILE = re.compile(r"\.(?:safetensors|ckpt|pt|pth|gguf|sft|bin)$", re.IGNORECASE)
+_HASHED_LORA = "lora:"
+"""The ``Hashes`` key prefix of a LoRA (``LORA:name`` from Lora Manager, ``lora:name`` from
+SaveImageWithMetaData), compared in lower case."""
 _ISO_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$")
 
 
@@ -77,6 +83,9 @@ def reading_from_infotext(text: str, raw: RawMetadata | None = None) -> ToolRead
     if size:
         rec.width, rec.height = int(size.group(1)), int(size.group(2))
     rec.loras = dedupe(inline_loras(info.prompt) + _keyed_loras(params))
+    named_in_text = bool(rec.loras)
+    if not named_in_text:
+        rec.loras = _hashed_loras(reading, params)
     rec.extra["parameters"] = dict(params)
     if info.params_truncated:
         note_error(reading, "a1111: parameter line longer than 1 MiB; the rest was ignored")
@@ -87,7 +96,7 @@ def reading_from_infotext(text: str, raw: RawMetadata | None = None) -> ToolRead
     if variation is not None:
         rec.extra["variation_seed"] = variation
     if "Civitai resources" in params:
-        _civitai_resources(reading, params["Civitai resources"])
+        _civitai_resources(reading, params["Civitai resources"], named_in_text)
     created = params.get("Created Date")
     if created:
         parsed = parse_iso_time(created)
@@ -139,10 +148,37 @@ def _keyed_loras(params: dict[str, str]) -> list[LoraRef]:
     return out
 
 
-def _civitai_resources(reading: ToolReading, value: str) -> None:
-    """The checkpoint and LoRAs of ``Civitai resources``. Its LoRAs count only when the prompt has no
-    ``<lora:…>`` tag: A1111 applies LoRAs by tags alone, and Civitai lists the same ones again under
-    their model names ("Detail Tweaker LoRA" for ``<lora:add_detail:0.6>``)."""
+def _hashed_loras(reading: ToolReading, params: dict[str, str]) -> tuple[LoraRef, ...]:
+    """The LoRAs named by ``Hashes`` keys ``LORA:<name>`` (any case), in order, at weight ``None``.
+
+    Lora Manager's ``Save Image`` (``py/nodes/save_image.py`` ``format_metadata``) names its LoRAs
+    only there (they are not in its prompt); its ``Civitai resources`` carry their weights but no
+    names, and the two lists need not hold the same LoRAs, so no weight is paired by position. Image
+    Saver (``nodes.py``, its prompt's tags stripped by ``easy_remix``) lists there the LoRAs Civitai
+    does not know. Read only when neither the prompt's tags nor ``Lora_N`` rows name LoRAs
+    (SaveImageWithMetaData writes its weighted rows and the same LoRAs as ``lora:`` hashes).
+    """
+    hashes = params.get("Hashes")
+    if not hashes or not hashes.lstrip().startswith("{"):
+        return ()
+    try:
+        document: Any = loads_bounded(hashes)
+    except JsonRefused as exc:
+        note_error(reading, f"Hashes: {exc}")
+        return ()
+    if not isinstance(document, dict):
+        return ()
+    names = (key[len(_HASHED_LORA) :].strip() for key in document if key.lower().startswith(_HASHED_LORA))
+    return dedupe([LoraRef(name, None) for name in names if name])
+
+
+def _civitai_resources(reading: ToolReading, value: str, named_in_text: bool) -> None:
+    """The checkpoint and LoRAs of ``Civitai resources``. Its LoRAs count only when the infotext
+    names none (``named_in_text``: no ``<lora:…>`` tag, no ``Lora_N`` row): A1111 applies LoRAs by
+    tags alone, and Civitai lists the same ones again under their model names ("Detail Tweaker LoRA"
+    for ``<lora:add_detail:0.6>``). They add to the ``Hashes`` LoRAs already read: Image Saver lists
+    a LoRA Civitai knows only here and one it does not only in ``Hashes``; Lora Manager's entries have
+    no name and add nothing."""
     try:
         resources: Any = loads_bounded(value)
     except JsonRefused as exc:
@@ -151,7 +187,6 @@ def _civitai_resources(reading: ToolReading, value: str) -> None:
     if not isinstance(resources, list):
         return
     reading.record.extra["civitai_resources"] = resources
-    tagged = bool(reading.record.loras)
     loras = list(reading.record.loras)
     for item in resources:
         if not isinstance(item, dict):
@@ -160,7 +195,7 @@ def _civitai_resources(reading: ToolReading, value: str) -> None:
         name = item.get("modelName") or item.get("name")
         if kind == "checkpoint" and reading.record.model is None and isinstance(name, str):
             reading.record.model = name
-        elif kind in ("lora", "lycoris", "locon") and isinstance(name, str) and not tagged:
+        elif kind in ("lora", "lycoris", "locon") and isinstance(name, str) and not named_in_text:
             loras.append(LoraRef(name, as_float(item.get("weight"))))
     reading.record.loras = dedupe(loras)
 

@@ -60,6 +60,22 @@ NOT_CONDITIONING = frozenset(
     }
 )
 CHECKPOINT_KEYS = ("ckpt_name", "unet_name", "base_ckpt_name", "gguf_name", "model_name", "model_path")
+MODEL_PATCH_NODES = frozenset(
+    {
+        "ADE_AnimateDiffLoaderWithContext",
+        "ADE_AnimateDiffLoaderGen1",
+        "ADE_AnimateDiffLoaderV1Advanced",
+        "AnimateDiffLoaderV1",
+        "LoadAndApplyICLightUnet",
+    }
+)
+"""Nodes on the model path whose ``CHECKPOINT_KEYS`` widget names what they patch *into* the model
+they are given, never the checkpoint: AnimateDiff-Evolved's loaders (``animatediff/nodes_gen1.py``,
+``nodes.py``: ``model`` + ``model_name`` = a motion module such as ``mm_sd_v15_v2.ckpt``), kijai's
+IC-Light ``LoadAndApplyICLightUnet`` (``model`` + ``model_path``). The model walk goes on through
+their ``model`` input, as it does through LoRA loaders; so does it through any other node whose
+``MODEL_PATCH_INPUT`` is linked (a node given a model to patch never loads the checkpoint)."""
+MODEL_PATCH_INPUT = "model"
 SCALAR_KEYS = ("value", "int", "float", "number", "seed", "noise_seed", "Value", "INT", "FLOAT")
 STRING_KEYS = (
     "populated_text",
@@ -169,6 +185,20 @@ GENERATOR_MARKERS = ("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", "
 """Class-name fragments of nodes that *generate* text (their output is not stored in the graph)."""
 GENERATOR_INPUTS = ("prompt", "tags", "text", "nl_prompt", "user_prompt")
 ZERO_CONDITIONING = frozenset({"ConditioningZeroOut"})
+CONDITIONING_JOINS = {
+    "ConditioningConcat": ("conditioning_to", "conditioning_from"),
+    "ConditioningCombine": ("conditioning_1", "conditioning_2"),
+    "ConditioningCombineMultiple+": tuple(f"conditioning_{number}" for number in range(1, 6)),
+}
+"""Nodes whose conditioning output is made of several conditionings, and those inputs in the order
+their texts are kept: core ``ConditioningConcat`` appends the tokens of ``conditioning_from`` to those
+of ``conditioning_to`` (the base comes first); core ``ConditioningCombine`` (regional / area prompts)
+and essentials' ``ConditioningCombineMultiple+`` sample with every one of theirs, first input first.
+Their texts are joined with ``PROMPT_PART_SEPARATOR``."""
+PROMPT_PART_SEPARATOR = "\n"
+"""Between the texts of a ``CONDITIONING_JOINS`` node's inputs: a line break. The graph says nothing
+about how the texts read together, and the engine's prompt features already split prompt chunks and
+terms at line breaks (``engine/features/prompt_text.py``, ``engine/reflection_facts/weighted_terms.py``)."""
 LORA_MODEL_KEYS = ("strength_model", "lora_model_strength", "lora_strength", "strength")
 LORA_CLIP_KEYS = ("strength_clip", "lora_clip_strength", "lora_strength", "strength")
 """A single-LoRA node's model and clip strengths (``LoraLoader``, the Efficient Loader's own LoRA,
@@ -255,3 +285,8 @@ FIND_REPLACE = {"Text Find and Replace": ("text", "find", "replace")}
 regular-expression substitution: a ``find`` or ``replace`` using regex syntax is never run on file data,
 the text stands for the result)."""
 SWITCH_OFF = frozenset({"off", "false", "no", "disable", "disabled"})
+TIMED_OUTPUTS = {"VHS_VideoCombine": "CreationTime"}
+"""Output nodes that write the time they saved the file into it, and the PNG text key they use:
+VideoHelperSuite's ``VHS_VideoCombine`` (``videohelpersuite/nodes.py``) adds ``CreationTime`` =
+``datetime.now().isoformat(" ")[:19]`` (local wall clock, no offset) to its first-frame PNG. Read
+only when the graph holds that node."""

@@ -47,6 +47,7 @@ from engine.metadata.comfy_nodes import (
     ADVANCED_ROW_STRENGTHS,
     CHAIN_FIRST_PREFIXES,
     CHECKPOINT_KEYS,
+    CONDITIONING_JOINS,
     CONTEXT_INPUT,
     CR_SWITCH_INPUT,
     FIELD_INPUTS,
@@ -59,6 +60,8 @@ from engine.metadata.comfy_nodes import (
     LISTED_LORA_INPUT,
     LORA_CLIP_KEYS,
     LORA_MODEL_KEYS,
+    MODEL_PATCH_INPUT,
+    MODEL_PATCH_NODES,
     NOT_CONDITIONING,
     NUMBERED_LORA,
     OBJECT_FIELDS,
@@ -66,6 +69,7 @@ from engine.metadata.comfy_nodes import (
     PIPE_INPUTS,
     PIPE_OUTPUTS,
     PRESET_SIZE,
+    PROMPT_PART_SEPARATOR,
     ROLE_STRING_KEYS,
     ROLE_TEXT_KEYS,
     ROW_COUNT_KEYS,
@@ -532,8 +536,14 @@ class _Walker:
 
     # -- conditioning back to text ---------------------------------------------------------------
     def text(self, link: Any, role: str) -> str | None:
-        """Follow a conditioning link back to the first text encoder and return its text."""
-        seen: set[str] = set()
+        """Follow a conditioning link back to the first text encoder and return its text.
+
+        A node that joins conditionings (``CONDITIONING_JOINS``) gives the texts of its inputs in
+        their order (:meth:`_joined_text`).
+        """
+        return self._text(link, role, set())
+
+    def _text(self, link: Any, role: str, seen: set[str]) -> str | None:
         pending: list[tuple[Any, str]] = [(link, role)]
         while pending and len(seen) <= _WALK_BUDGET:
             current, current_role = pending.pop(0)
@@ -546,6 +556,11 @@ class _Walker:
             if node["class_type"] in ZERO_CONDITIONING:
                 continue
             inputs = node["inputs"]
+            if node["class_type"] in CONDITIONING_JOINS:
+                joined = self._joined_text(inputs, CONDITIONING_JOINS[node["class_type"]], current_role, seen)
+                if joined is not None:
+                    return joined
+                continue
             if _styler_input(node["class_type"], inputs, current[1]) is not None:
                 styled = self.string(current)  # a styler feeding a loader's prompt text
                 if styled is not None and styled.strip():
@@ -583,6 +598,21 @@ class _Walker:
             pending.extend((value, current_role) for value in self._conditioning_inputs(inputs, current_role))
         return None
 
+    def _joined_text(
+        self, inputs: dict[str, Any], keys: tuple[str, ...], role: str, seen: set[str]
+    ) -> str | None:
+        """The texts behind a join node's linked ``keys`` inputs, in that order, each stripped and
+        kept once, joined with ``PROMPT_PART_SEPARATOR``; ``None`` when none has text. The walks
+        share ``seen`` (and so the step budget) and nest at most ``_MAX_NESTING`` joins deep."""
+        parts: list[str] = []
+        for key in keys:
+            if not is_link(inputs.get(key), self.graph):
+                continue
+            text = self._nested(partial(self._text, inputs[key], role, seen))
+            if text is not None and text.strip() and text.strip() not in parts:
+                parts.append(text.strip())
+        return PROMPT_PART_SEPARATOR.join(parts) or None
+
     def _conditioning_inputs(self, inputs: dict[str, Any], role: str) -> list[Any]:
         if role in inputs and is_link(inputs[role], self.graph):
             return [inputs[role]]
@@ -612,6 +642,10 @@ class _Walker:
     def model(self, link: Any) -> tuple[str | None, list[LoraRef]]:
         """Follow a model link through LoRA loaders/patches to the checkpoint (first model input).
 
+        A node that patches the model it is given (:meth:`_patches_model`: LoRA loaders, AnimateDiff
+        loaders whose ``model_name`` is a motion module …) is walked through, never taken for the
+        loader of the checkpoint.
+
         The LoRAs are those every node on the way applies (:meth:`applied_loras`), in the order they
         are applied: the one nearest the checkpoint first.
         """
@@ -627,7 +661,7 @@ class _Walker:
             seen.add(node_id)
             inputs = node["inputs"]
             applied.append(self.applied_loras(node_id, node))
-            name = self.checkpoint_name(inputs) if "lora" not in node["class_type"].lower() else None
+            name = None if self._patches_model(node) else self.checkpoint_name(inputs)
             if name is not None:
                 return name, _in_application_order(applied)
             current = self.switch_branch(inputs, "model")
@@ -638,6 +672,17 @@ class _Walker:
             if current is None:
                 break
         return None, _in_application_order(applied)
+
+    def _patches_model(self, node: dict[str, Any]) -> bool:
+        """A node that patches the model it is given, so that a ``CHECKPOINT_KEYS`` name in it is
+        what it patches in, not the checkpoint: a LoRA loader (by class name), a
+        ``MODEL_PATCH_NODES`` node, or any node whose ``MODEL_PATCH_INPUT`` is linked."""
+        class_type = node["class_type"]
+        return (
+            "lora" in class_type.lower()
+            or class_type in MODEL_PATCH_NODES
+            or is_link(node["inputs"].get(MODEL_PATCH_INPUT), self.graph)
+        )
 
     def checkpoint_name(self, inputs: dict[str, Any]) -> str | None:
         """The checkpoint a loader loads: its first ``CHECKPOINT_KEYS`` input that resolves to a name

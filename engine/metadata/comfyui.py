@@ -12,21 +12,30 @@ Civitai's on-site generator writes ComfyUI graphs whose resources are ``urn:air:
 ``resource-stack…``): those records get ``tool="civitai"``. Infotext written by ComfyUI save
 nodes is read by :mod:`engine.metadata.a1111` (same text format).
 A graph that is present but malformed gives a ``comfyui`` record with ``extra["metadata_errors"]``.
-No time is ever read from a graph (ComfyUI writes none into the image).
+ComfyUI itself writes no time into the image. The one time read is that of an output node that
+writes its own (``TIMED_OUTPUTS``: VideoHelperSuite's ``CreationTime``, ``YYYY-MM-DD HH:MM:SS`` on the
+machine's local clock), and only when the graph holds that node: a naive wall-clock ``ToolTime`` at
+second precision, localised later like every naive tool time.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
-from engine.metadata.comfygraph import GraphSummary, normalise_graph, summarise
+from engine.metadata.comfy_nodes import TIMED_OUTPUTS
+from engine.metadata.comfygraph import Graph, GraphSummary, normalise_graph, summarise
 from engine.metadata.jsontext import JsonRefused, loads_bounded
 from engine.metadata.loras import dedupe
 from engine.metadata.raw import RawMetadata
-from engine.metadata.reading import ToolReading, note_error
+from engine.metadata.reading import ToolReading, ToolTime, note_error
+from engine.records import TimePrecision
 
 _EXIF_GRAPH_FIELDS = ("UserComment", "Make", "Model", "ImageDescription", "Software")
 _LABELS = ("prompt:", "workflow:")
+_LOCAL_SECOND = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+"""``datetime.now().isoformat(" ")[:19]``: a local wall-clock time to the second, without offset."""
 
 
 def find_graph_texts(raw: RawMetadata) -> tuple[str | None, str | None]:
@@ -85,7 +94,24 @@ def read(raw: RawMetadata, tool: str = "comfyui") -> ToolReading | None:
         note_error(reading, "comfyui prompt: no nodes with a class_type")
         return reading
     fill_from_graph(reading, summarise(graph, raw.file_name))
+    reading.time = _output_time(reading, raw, graph)
     return reading
+
+
+def _output_time(reading: ToolReading, raw: RawMetadata, graph: Graph) -> ToolTime | None:
+    """The time a ``TIMED_OUTPUTS`` node of the graph wrote into the file, or ``None``; a value not
+    in its writer's form is noted and not read."""
+    for class_type, key in TIMED_OUTPUTS.items():
+        text = raw.texts.get(key)
+        if text is None or not any(node["class_type"] == class_type for node in graph.values()):
+            continue
+        if _LOCAL_SECOND.fullmatch(text.strip()):
+            try:
+                return ToolTime(datetime.fromisoformat(text.strip()), key, TimePrecision.SECOND)
+            except ValueError:
+                pass
+        note_error(reading, f"comfyui: unparseable {key} {text[:40]!r}")
+    return None
 
 
 def fill_from_graph(reading: ToolReading, summary: GraphSummary) -> None:

@@ -1,6 +1,8 @@
 """PNG chunk walk without decoding pixels.
 
-Reads ``IHDR`` (size, alpha), ``tEXt``/``zTXt``/``iTXt`` (text, also after ``IDAT``), ``eXIf`` (EXIF),
+Reads ``IHDR`` (size, alpha), ``tEXt``/``zTXt``/``iTXt`` (text, also after ``IDAT``), ComfyUI's
+private ``comf`` chunks (``SaveAnimatedPNG``: ``keyword\0text`` as in ``tEXt``, into the same
+``texts``; a ``tEXt`` of the same keyword met first wins), ``eXIf`` (EXIF),
 ``iTXt XML:com.adobe.xmp`` (XMP), ``caBX`` (C2PA) and ``tIME`` (an *edit* time, never a generation
 time). CRCs are not verified (speed; a wrong CRC does not make text unreadable). A chunk whose
 length runs past the end of the file ends the walk with a note in ``errors``; what was read before it
@@ -21,6 +23,10 @@ from engine.metadata.result import UnreadableImage
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XMP_KEYWORD = "XML:com.adobe.xmp"
 _ALPHA_COLOUR_TYPES = frozenset({4, 6})
+COMFY_PRIVATE_TEXT = b"comf"
+"""The private chunk ComfyUI's core ``SaveAnimatedPNG`` (``comfy_extras/nodes_images.py``) writes
+after the image data, one per graph: ``prompt\0<json>``, ``workflow\0<json>`` (Latin-1), laid out
+as ``tEXt`` is."""
 MAX_PNG_SIDE_PX = 2**31 - 1
 """The PNG specification's limit on width and height; a larger value marks a corrupt header."""
 
@@ -71,6 +77,8 @@ def read_png(data: bytes, path: str) -> RawMetadata:
             saw_idat = True
         elif ctype == b"tEXt":
             _read_text(raw, data, start, stop)
+        elif ctype == COMFY_PRIVATE_TEXT:
+            _read_text(raw, data, start, stop, kind="comf")
         elif ctype == b"zTXt":
             _read_ztxt(raw, data, start, stop, budget)
         elif ctype == b"iTXt":
@@ -111,13 +119,15 @@ def _too_big(raw: RawMetadata, kind: str, key: str, size: int) -> bool:
     return False
 
 
-def _read_text(raw: RawMetadata, data: bytes, start: int, stop: int) -> None:
+def _read_text(raw: RawMetadata, data: bytes, start: int, stop: int, kind: str = "tEXt") -> None:
+    """An uncompressed ``keyword\0text`` chunk (``tEXt``, or ComfyUI's private ``comf``) into
+    ``raw.texts``, unless its text is over :data:`MAX_TEXT_BYTES`."""
     head = _keyword(data[start : min(stop, start + 80)])
     if head is None:
-        raw.errors.append("png: tEXt chunk without keyword")
+        raw.errors.append(f"png: {kind} chunk without keyword")
         return
     key, offset = head
-    if _too_big(raw, "tEXt", key, stop - start - offset):
+    if _too_big(raw, kind, key, stop - start - offset):
         return
     body = data[start + offset : stop]
     _store(raw, key, _decode_latin1_or_utf8(body))

@@ -1,8 +1,9 @@
 """Ranking of time sources inside one file, and file-name counters.
 
 Rank (best first): the tool's own metadata field (:class:`~engine.metadata.reading.ToolTime`) >
-EXIF ``DateTimeOriginal`` (with ``OffsetTimeOriginal`` when present) > a date-time in the file name
-> the file's mtime. ``created_at_source`` is ``metadata:<field>``, ``exif:DateTimeOriginal``,
+EXIF ``DateTimeOriginal`` (with ``OffsetTimeOriginal`` when present; EXIF's ``YYYY:MM:DD HH:MM:SS``
+or, as VideoHelperSuite writes it, ``YYYY-MM-DD HH:MM:SS``) > a date-time in the file name > the
+file's mtime. ``created_at_source`` is ``metadata:<field>``, ``exif:DateTimeOriginal``,
 ``filename`` or ``file:mtime``.
 
 Never read as a generation time: durations (A1111 ``Time taken``, NovelAI ``Generation time``,
@@ -44,7 +45,10 @@ _NAME_DATETIME = re.compile(
 )
 _A1111_COUNTER = re.compile(r"(?:^|_)(\d{4,})-\d")
 _COMFY_COUNTER = re.compile(r"_(\d{4,})_?\.[A-Za-z0-9]+$")
-_EXIF_DATETIME = re.compile(r"^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})")
+_EXIF_DATETIME = re.compile(r"^(\d{4})([:-])(\d{2})\2(\d{2}) (\d{2}):(\d{2}):(\d{2})")
+"""EXIF's ``YYYY:MM:DD HH:MM:SS``, or the same with dashes in the date (``YYYY-MM-DD HH:MM:SS``, what
+VideoHelperSuite writes as a WEBP's DateTimeOriginal: ``datetime.now().isoformat(" ")[:19]``). Both
+are read the same way; no other variant is guessed at."""
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 
 
@@ -69,17 +73,8 @@ def localise(value: datetime, local_tz: tzinfo) -> datetime:
 def exif_original_time(exif: Mapping[str, str | int]) -> tuple[datetime, TimePrecision] | None:
     """EXIF ``DateTimeOriginal`` (+ ``OffsetTimeOriginal``, ``SubSecTimeOriginal``); naive without offset."""
     text = exif.get("DateTimeOriginal")
-    if not isinstance(text, str):
-        return None
-    match = _EXIF_DATETIME.match(text.strip())
-    if match is None:
-        return None
-    try:
-        year, month, day, hour, minute, second = (int(part) for part in match.groups())
-        value = datetime(year, month, day, hour, minute, second)
-    except ValueError:
-        return None
-    if not _MIN_YEAR <= value.year <= _MAX_YEAR:
+    value = parse_exif_datetime(text) if isinstance(text, str) else None
+    if value is None or not _MIN_YEAR <= value.year <= _MAX_YEAR:
         return None
     precision = TimePrecision.SECOND
     subsec = exif.get("SubSecTimeOriginal")
@@ -93,6 +88,19 @@ def exif_original_time(exif: Mapping[str, str | int]) -> tuple[datetime, TimePre
         if tz is not None:
             value = value.replace(tzinfo=tz)
     return value, precision
+
+
+def parse_exif_datetime(text: str) -> datetime | None:
+    """An EXIF date-time (``_EXIF_DATETIME``: colons, or dashes in the date) as a naive datetime, or
+    ``None`` when it is neither form or names no real date."""
+    match = _EXIF_DATETIME.match(text.strip())
+    if match is None:
+        return None
+    year, _separator, month, day, hour, minute, second = match.groups()
+    try:
+        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+    except ValueError:
+        return None
 
 
 def parse_utc_offset(text: str) -> timezone | None:
@@ -192,16 +200,10 @@ def _mtime_doubt(
         with contextlib.suppress(ValueError):
             edits.append(("PNG tIME", datetime.fromisoformat(editor_time).replace(tzinfo=UTC)))
     changed = exif.get("DateTime")
-    if isinstance(changed, str):
-        match = _EXIF_DATETIME.match(changed.strip())
-        if match:
-            try:
-                # EXIF DateTime is local wall time without a zone: the day of slack covers the offset.
-                year, month, day, hour, minute, second = (int(part) for part in match.groups())
-                naive = datetime(year, month, day, hour, minute, second)
-                edits.append(("EXIF DateTime", naive.replace(tzinfo=UTC)))
-            except ValueError:
-                pass
+    naive = parse_exif_datetime(changed) if isinstance(changed, str) else None
+    if naive is not None:
+        # EXIF DateTime is local wall time without a zone: the day of slack covers the offset.
+        edits.append(("EXIF DateTime", naive.replace(tzinfo=UTC)))
     for name, edited in edits:
         if _MIN_YEAR <= edited.year <= _MAX_YEAR and mtime > edited + _MTIME_TOLERANCE:
             return (
