@@ -30,6 +30,7 @@ from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -37,6 +38,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -376,6 +378,7 @@ class StoredTimeEvidence(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "source", "key_kind", "key", name="uq_export_evidence_key"),
         Index("ix_export_evidence_lookup", "user_id", "key_kind", "key"),
+        CheckConstraint("parent_grid BETWEEN 0 AND 63", name="ck_export_evidence_parent_grid"),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -390,6 +393,10 @@ class StoredTimeEvidence(Base):
     time_field: Mapped[str] = mapped_column(String(80))
     job_id: Mapped[str | None] = mapped_column(String(200))
     parent_job_id: Mapped[str | None] = mapped_column(String(200))
+    parent_grid: Mapped[int | None] = mapped_column(SmallInteger)
+    """Which image (0-based) of ``parent_job_id``'s grid this job was made from (Midjourney's
+    ``parent_grid``); set only with ``parent_job_id``. Copied into matching assets'
+    ``extra["parent_grid"]``, where lineage reads it."""
     export_location: Mapped[str | None] = mapped_column(Text)
     """The file path or URL the evidence was imported from (for the user's reference)."""
     imported_at: Mapped[datetime] = _created_at()

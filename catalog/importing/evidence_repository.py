@@ -3,6 +3,9 @@
 Every statement is scoped by ``user_id``; callers pass the session and commit. Lists travel as one
 array parameter each (``unnest`` / ``= ANY``), so a 10,000-entry export is one statement and never
 meets asyncpg's 32,767-parameter limit.
+
+An asset "names a parent grid" when its ``extra`` holds a non-null value under one of the keys lineage
+reads (``engine.sessions.lineage.PARENT_GRID_KEYS``); such a value is never overwritten.
 """
 
 from __future__ import annotations
@@ -12,13 +15,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ARRAY, DateTime, String, Text, bindparam, text
+from sqlalchemy import ARRAY, DateTime, SmallInteger, String, Text, bindparam, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.sql_types import TEXT_ARRAY, UUID_ARRAY
+from engine.sessions.lineage import PARENT_GRID_KEYS
 
 _TIME_ARRAY = ARRAY(DateTime(timezone=True))
+_SMALLINT_ARRAY = ARRAY(SmallInteger())
+
+
+def _names_parent_grid(table: str) -> str:
+    """SQL: ``table``'s ``extra`` holds a non-null value under a key lineage reads as the parent grid."""
+    named = (
+        f"coalesce(jsonb_typeof({table}.extra -> '{key}'), 'null') <> 'null'" for key in PARENT_GRID_KEYS
+    )
+    return f"({' OR '.join(named)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +44,8 @@ class EvidenceRow:
     time_field: str
     job_id: str | None
     parent_job_id: str | None
+    parent_grid: int | None = None
+    """Which image (0-based) of ``parent_job_id``'s grid; only set with ``parent_job_id``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +67,8 @@ class EvidenceMatch:
     asset_precision: str | None
     asset_job_id: str | None
     asset_parent_job_id: str | None
+    asset_names_parent_grid: bool
+    """The asset's ``extra`` already says which image of its parent job it came from."""
     evidence: EvidenceRow
     assets_with_key: int
     """How many of the user's assets carry this key (more than one file name match is ambiguous)."""
@@ -59,13 +76,24 @@ class EvidenceMatch:
 
 _INSERT = text(
     """
+    WITH v AS (
+        SELECT * FROM unnest(:key_kinds, :keys, :times, :sources, :precisions, :time_fields, :job_ids,
+                             :parent_job_ids, :parent_grids)
+            AS v(key_kind, key, created_at, source, precision, time_field, job_id, parent_job_id,
+                 parent_grid)
+    ), grid_filled AS (
+        UPDATE export_time_evidence e SET parent_grid = v.parent_grid
+        FROM v
+        WHERE e.user_id = :user_id AND e.source = v.source AND e.key_kind = v.key_kind AND e.key = v.key
+          AND e.parent_grid IS NULL AND v.parent_grid IS NOT NULL
+          AND e.created_at = v.created_at AND e.parent_job_id = v.parent_job_id
+    )
     INSERT INTO export_time_evidence
         (user_id, key_kind, key, created_at, source, precision, time_field, job_id, parent_job_id,
-         export_location)
+         parent_grid, export_location)
     SELECT :user_id, v.key_kind, v.key, v.created_at, v.source, v.precision, v.time_field, v.job_id,
-           v.parent_job_id, :export_location
-    FROM unnest(:key_kinds, :keys, :times, :sources, :precisions, :time_fields, :job_ids, :parent_job_ids)
-        AS v(key_kind, key, created_at, source, precision, time_field, job_id, parent_job_id)
+           v.parent_job_id, v.parent_grid, :export_location
+    FROM v
     ON CONFLICT ON CONSTRAINT uq_export_evidence_key DO NOTHING
     RETURNING key_kind, key, source
     """
@@ -80,6 +108,7 @@ _INSERT = text(
     bindparam("time_fields", type_=TEXT_ARRAY),
     bindparam("job_ids", type_=TEXT_ARRAY),
     bindparam("parent_job_ids", type_=TEXT_ARRAY),
+    bindparam("parent_grids", type_=_SMALLINT_ARRAY),
 )
 
 _STORED_TIMES = text(
@@ -103,8 +132,10 @@ async def store_evidence(
 ) -> StoredOutcome:
     """Insert evidence whose ``(source, key_kind, key)`` is new for the user; never overwrite.
 
-    ``rows`` must hold each ``(source, key_kind, key)`` at most once. Idempotent: storing the same
-    rows again inserts nothing and reports them as identical.
+    The one exception fills a gap: stored evidence without a ``parent_grid`` (stored before the
+    column existed) takes the row's when both give the same time and parent job — so importing an
+    archive again completes it. ``rows`` must hold each ``(source, key_kind, key)`` at most once.
+    Idempotent: storing the same rows again inserts nothing and reports them as identical.
     """
     if not rows:
         return StoredOutcome(0, 0, [])
@@ -121,6 +152,7 @@ async def store_evidence(
             "time_fields": [row.time_field for row in rows],
             "job_ids": [row.job_id for row in rows],
             "parent_job_ids": [row.parent_job_id for row in rows],
+            "parent_grids": [row.parent_grid for row in rows],
         },
     )
     new_keys = {(kind, key, source) for kind, key, source in inserted.all()}
@@ -143,9 +175,11 @@ async def store_evidence(
     return StoredOutcome(len(new_keys), len(old) - len(conflicting), conflicting)
 
 
-_MATCH_COLUMNS = """
+_MATCH_COLUMNS = f"""
     a.id, a.created_at, a.created_at_source, a.created_at_precision, a.job_id, a.parent_job_id,
-    e.key_kind, e.key, e.created_at, e.source, e.precision, e.time_field, e.job_id, e.parent_job_id
+    {_names_parent_grid("a")},
+    e.key_kind, e.key, e.created_at, e.source, e.precision, e.time_field, e.job_id, e.parent_job_id,
+    e.parent_grid
 """
 
 _MATCHES = text(
@@ -165,7 +199,7 @@ _MATCHES = text(
     WHERE e.user_id = :user_id AND e.key_kind = 'job_id'
       AND (CAST(:source AS text) IS NULL OR e.source = :source)
       AND (CAST(:asset_ids AS uuid[]) IS NULL OR a.id = ANY(:asset_ids))
-    ORDER BY 1, 10, 7, 8
+    ORDER BY 1, 11, 8, 9
     """
 ).bindparams(
     bindparam("user_id", type_=UUID(as_uuid=True)),
@@ -194,8 +228,9 @@ async def evidence_matches(
             asset_precision=row[3],
             asset_job_id=row[4],
             asset_parent_job_id=row[5],
-            evidence=EvidenceRow(*row[6:14]),
-            assets_with_key=int(row[14]),
+            asset_names_parent_grid=bool(row[6]),
+            evidence=EvidenceRow(*row[7:16]),
+            assets_with_key=int(row[16]),
         )
         for row in result.all()
     ]
@@ -212,16 +247,18 @@ async def user_has_evidence(session: AsyncSession, user_id: uuid.UUID) -> bool:
 
 
 _UPDATE_TIMES = text(
-    """
+    f"""
     UPDATE assets SET
         created_at = COALESCE(v.created_at, assets.created_at),
         created_at_source = CASE WHEN v.created_at IS NULL THEN assets.created_at_source ELSE v.source END,
         created_at_precision =
             CASE WHEN v.created_at IS NULL THEN assets.created_at_precision ELSE v.precision END,
         job_id = COALESCE(assets.job_id, v.job_id),
-        parent_job_id = COALESCE(assets.parent_job_id, v.parent_job_id)
-    FROM unnest(:asset_ids, :times, :sources, :precisions, :job_ids, :parent_job_ids)
-        AS v(asset_id, created_at, source, precision, job_id, parent_job_id)
+        parent_job_id = COALESCE(assets.parent_job_id, v.parent_job_id),
+        extra = CASE WHEN v.parent_grid IS NULL OR {_names_parent_grid("assets")} THEN assets.extra
+                     ELSE assets.extra || jsonb_build_object('parent_grid', v.parent_grid) END
+    FROM unnest(:asset_ids, :times, :sources, :precisions, :job_ids, :parent_job_ids, :parent_grids)
+        AS v(asset_id, created_at, source, precision, job_id, parent_job_id, parent_grid)
     WHERE assets.id = v.asset_id AND assets.user_id = :user_id
     """
 ).bindparams(
@@ -232,12 +269,14 @@ _UPDATE_TIMES = text(
     bindparam("precisions", type_=TEXT_ARRAY),
     bindparam("job_ids", type_=TEXT_ARRAY),
     bindparam("parent_job_ids", type_=TEXT_ARRAY),
+    bindparam("parent_grids", type_=_SMALLINT_ARRAY),
 )
 
 
 @dataclass(frozen=True, slots=True)
 class AssetTimeUpdate:
-    """``created_at`` None keeps the asset's time; job ids only fill empty columns."""
+    """``created_at`` None keeps the asset's time; job ids only fill empty columns, ``parent_grid``
+    only an ``extra`` that names no parent grid yet."""
 
     asset_id: uuid.UUID
     created_at: datetime | None
@@ -245,12 +284,14 @@ class AssetTimeUpdate:
     precision: str | None
     job_id: str | None
     parent_job_id: str | None
+    parent_grid: int | None = None
 
 
 async def update_asset_times(
     session: AsyncSession, user_id: uuid.UUID, updates: Sequence[AssetTimeUpdate]
 ) -> None:
-    """Apply ``updates`` in one statement (job ids never overwrite a value already there)."""
+    """Apply ``updates`` in one statement (job ids and ``extra["parent_grid"]`` never overwrite a
+    value already there)."""
     if not updates:
         return
     await session.execute(
@@ -263,5 +304,6 @@ async def update_asset_times(
             "precisions": [u.precision for u in updates],
             "job_ids": [u.job_id for u in updates],
             "parent_job_ids": [u.parent_job_id for u in updates],
+            "parent_grids": [u.parent_grid for u in updates],
         },
     )

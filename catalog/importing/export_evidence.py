@@ -20,8 +20,21 @@ precision (or refines a day-only time). When several stored exports name one ass
 by the same rule is used. Empty ``job_id`` / ``parent_job_id`` columns are filled from the evidence;
 existing values are never overwritten.
 
-Idempotency: after one application an asset holds the best evidence's source and precision, so a
-second application finds nothing that beats it and writes nothing.
+Parent grid (Midjourney's ``parent_grid``: which image of the parent job's grid an upscale / vary came
+from): stored with the evidence and copied into ``extra["parent_grid"]``, where lineage reads it
+(``engine.sessions.lineage.parent_grid_position``), when the asset's ``extra`` names no parent grid
+yet (no non-null ``parent_grid`` / ``parent_grid_index``: an existing value is never overwritten) and
+the asset's parent job is the evidence's (it was empty and is filled now, or it is the same job). A
+grid position of another parent job would point at the wrong image, so it is not copied.
+
+Re-clustering: a change of what an asset names as its parent (a parent job or parent grid filled in)
+changes its lineage even when its time stays: such an asset is returned among the moved ones with
+``previous_time == new_time`` (its current time), so the caller's re-clustering of the moved assets'
+span re-derives its lineage. Assets without a time are never clustered, so they are not returned.
+
+Idempotency: after one application an asset holds the best evidence's source and precision, its job
+ids and its parent grid, so a second application finds nothing that beats it and writes nothing (and
+moves nothing).
 
 Transactions: runs in the caller's session and never commits; re-clustering is the caller's job
 (the moved assets and their previous times are returned for it).
@@ -48,6 +61,7 @@ from catalog.importing.evidence_repository import (
 )
 from catalog.importing.time_sources import time_beats
 from engine.exports import ExportTimeEvidence
+from engine.exports.evidence import grid_position
 
 JOB_ID_MAX_LENGTH = TEXT_COLUMN_LENGTHS["job_id"]
 EvidenceKey = tuple[str, str, str]
@@ -56,6 +70,9 @@ EvidenceKey = tuple[str, str, str]
 
 @dataclass(frozen=True, slots=True)
 class MovedAsset:
+    """An asset to re-cluster: its time changed from ``previous_time`` to ``new_time``, or (both
+    equal) what it names as its parent changed at the same time."""
+
     asset_id: uuid.UUID
     previous_time: datetime | None
     new_time: datetime
@@ -64,9 +81,16 @@ class MovedAsset:
 @dataclass(slots=True)
 class EvidenceApplication:
     moved: list[MovedAsset] = field(default_factory=list)
-    """Assets whose ``created_at`` changed (they need re-clustering, at both times)."""
+    """Assets that need re-clustering: those whose ``created_at`` changed (at both times), and timed
+    ones given a parent job or parent grid at an unchanged time (their lineage changes)."""
     updated: list[uuid.UUID] = field(default_factory=list)
-    """Every asset written: moved, re-labelled with a better source, or given a job id."""
+    """Every asset written: moved, re-labelled with a better source, given a job id or a parent grid."""
+
+    @property
+    def retimed(self) -> int:
+        """How many of the moved assets changed time (the others only changed what they name as parent)."""
+        return sum(1 for moved in self.moved if moved.previous_time != moved.new_time)
+
     matched_keys: set[EvidenceKey] = field(default_factory=set)
     ambiguous_keys: set[EvidenceKey] = field(default_factory=set)
 
@@ -74,11 +98,13 @@ class EvidenceApplication:
 def evidence_rows(items: Iterable[ExportTimeEvidence]) -> tuple[list[EvidenceRow], list[EvidenceKey]]:
     """One row per ``(source, key_kind, key)``; keys an export gives two different times are
     contradictory and dropped (returned second). Identical repeats collapse into one row. Job ids
-    too long for ``assets.job_id`` are left out (the time still applies)."""
+    too long for ``assets.job_id`` are left out (the time still applies), and with a parent job id
+    its parent grid (a grid position names an image of that job only)."""
     by_key: dict[EvidenceKey, EvidenceRow] = {}
     contradictory: set[EvidenceKey] = set()
     for item in items:
         key = (item.source, item.key_kind, item.key)
+        parent_job_id = _storable_id(item.parent_job_id)
         row = EvidenceRow(
             key_kind=item.key_kind,
             key=item.key,
@@ -87,7 +113,8 @@ def evidence_rows(items: Iterable[ExportTimeEvidence]) -> tuple[list[EvidenceRow
             precision=str(item.precision),
             time_field=item.time_field,
             job_id=_storable_id(item.job_id),
-            parent_job_id=_storable_id(item.parent_job_id),
+            parent_job_id=parent_job_id,
+            parent_grid=grid_position(item.parent_grid) if parent_job_id is not None else None,
         )
         known = by_key.get(key)
         if known is None:
@@ -151,10 +178,14 @@ def _asset_update(group: list[EvidenceMatch], application: EvidenceApplication) 
         new_time = best.created_at
     job_id = None if asset.asset_job_id else _first(m.evidence.job_id for m in usable)
     parent_job_id = None if asset.asset_parent_job_id else _first(m.evidence.parent_job_id for m in usable)
-    if new_time is None and job_id is None and parent_job_id is None:
+    parent_grid = _parent_grid(asset, asset.asset_parent_job_id or parent_job_id, usable)
+    if new_time is None and job_id is None and parent_job_id is None and parent_grid is None:
         return None
     if new_time is not None and new_time != asset.asset_created_at:
         application.moved.append(MovedAsset(asset.asset_id, asset.asset_created_at, new_time))
+    elif (parent_job_id is not None or parent_grid is not None) and asset.asset_created_at is not None:
+        # the time stays, the lineage does not: re-cluster the asset's span where it is
+        application.moved.append(MovedAsset(asset.asset_id, asset.asset_created_at, asset.asset_created_at))
     return AssetTimeUpdate(
         asset_id=asset.asset_id,
         created_at=new_time,
@@ -162,7 +193,19 @@ def _asset_update(group: list[EvidenceMatch], application: EvidenceApplication) 
         precision=best.precision if new_time is not None else None,
         job_id=job_id,
         parent_job_id=parent_job_id,
+        parent_grid=parent_grid,
     )
+
+
+def _parent_grid(asset: EvidenceMatch, parent_job_id: str | None, usable: list[EvidenceMatch]) -> int | None:
+    """The parent grid to write into ``asset``'s ``extra``: none when it names one already or has no
+    parent job; else the first evidence's (in source, key order) that names the same parent job."""
+    if asset.asset_names_parent_grid or not parent_job_id:
+        return None
+    for match in usable:
+        if match.evidence.parent_job_id == parent_job_id and match.evidence.parent_grid is not None:
+            return match.evidence.parent_grid
+    return None
 
 
 def _storable_id(value: str | None) -> str | None:

@@ -67,6 +67,8 @@ class ExportImportReport:
     """Entries naming no asset yet (kept for files imported later)."""
     assets_updated: int = 0
     assets_moved: int = 0
+    """Assets whose time the export changed ("re-timed"; assets given only a parent job or grid are
+    re-clustered too, but not counted here)."""
     problems: list[ExportProblem] = field(default_factory=list)
     reclustering: ReclusterSummary | None = None
 
@@ -121,5 +123,5 @@ async def import_export(
     report.ambiguous = len(keys & application.ambiguous_keys - application.matched_keys)
     report.unmatched = len(keys - application.matched_keys - application.ambiguous_keys)
     report.assets_updated = len(application.updated)
-    report.assets_moved = len(application.moved)
+    report.assets_moved = application.retimed
     return report

@@ -16,8 +16,11 @@ Invariants and choices:
 - One :class:`ExportTimeEvidence` per job, keyed by the job id (``key_kind == "job_id"``): image
   files downloaded from Midjourney carry the job id (PNG ``Description``/XMP ``DigImageGUID``, file
   names), not a tool-assigned file name. ``parent_job_id`` = ``parent_id`` (the grid an upscale or
-  variation came from), ``prompt`` = ``prompt`` or else ``full_command``; every other field is kept
-  verbatim in ``extra``.
+  variation came from), ``parent_grid`` = ``parent_grid`` (which image of that grid, 0-based; only
+  with a ``parent_id``), ``prompt`` = ``prompt`` or else ``full_command``; every other field is kept
+  verbatim in ``extra`` (``parent_grid`` too, as the archive wrote it).
+- A ``parent_grid`` that is not a grid position (an integer 0-63, or its digits as text) is dropped
+  and reported (``skipped=False``): the job's time and parent job are still used.
 - A job without a usable ``id`` or ``enqueue_time`` is skipped and reported; a repeated job id
   (paginated archives overlap) is kept once: identical repeats silently, differing ones reported.
 """
@@ -28,11 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from engine.exports.evidence import (
+    MAX_GRID_POSITION,
     EntryError,
     ExportFormatError,
     ExportParseResult,
     ExportProblem,
     ExportTimeEvidence,
+    grid_position,
     load_json_export,
     optional_text,
     parse_utc_text,
@@ -71,7 +76,7 @@ def parse_midjourney_archive(archive: Any, *, source: str) -> ExportParseResult:
         try:
             if not isinstance(job, dict):
                 raise EntryError(f"job is {type(job).__name__}, expected an object")
-            item = _job_evidence(job)
+            item, dropped = _job_evidence(job)
         except EntryError as error:
             skipped += 1
             if isinstance(job, dict) and isinstance(job.get("id"), str) and job["id"]:
@@ -90,12 +95,15 @@ def parse_midjourney_archive(archive: Any, *, source: str) -> ExportParseResult:
             continue
         evidence[item.key] = item
         raw_by_id[item.key] = job
+        if dropped is not None:
+            problems.append(ExportProblem(source, item.key, dropped, skipped=False))
     if jobs and skipped == len(jobs):
         raise ExportFormatError(source, f"no entry is a Midjourney job (first problem: {problems[0].reason})")
     return ExportParseResult(source, sorted_evidence(evidence.values()), tuple(problems))
 
 
-def _job_evidence(job: dict[str, Any]) -> ExportTimeEvidence:
+def _job_evidence(job: dict[str, Any]) -> tuple[ExportTimeEvidence, str | None]:
+    """The job's evidence, and why a detail of it was dropped (or ``None``)."""
     job_id = optional_text(job, "id")
     if job_id is None:
         raise EntryError("job has no 'id'")
@@ -106,7 +114,13 @@ def _job_evidence(job: dict[str, Any]) -> ExportTimeEvidence:
     if prompt is None:
         full_command = job.get("full_command")
         prompt = full_command if isinstance(full_command, str) and full_command else None
-    return ExportTimeEvidence(
+    parent_job_id = optional_text(job, "parent_id")
+    raw_grid = job.get("parent_grid")
+    parent_grid = grid_position(raw_grid) if parent_job_id is not None else None
+    dropped = None
+    if parent_job_id is not None and raw_grid is not None and parent_grid is None:
+        dropped = f"parent_grid {raw_grid!r} is not a grid position (0-{MAX_GRID_POSITION}); dropped"
+    evidence = ExportTimeEvidence(
         key_kind="job_id",
         key=job_id,
         created_at=created_at,
@@ -114,7 +128,9 @@ def _job_evidence(job: dict[str, Any]) -> ExportTimeEvidence:
         precision=precision,
         time_field="enqueue_time",
         job_id=job_id,
-        parent_job_id=optional_text(job, "parent_id"),
+        parent_job_id=parent_job_id,
+        parent_grid=parent_grid,
         prompt=prompt,
         extra={name: value for name, value in job.items() if name not in _MAPPED_FIELDS},
     )
+    return evidence, dropped

@@ -125,3 +125,52 @@ def test_wrongly_typed_fields_are_entry_problems() -> None:
     reasons = [p.reason for p in result.problems]
     assert any("'id' is int" in r for r in reasons)
     assert any("'parent_id' is list" in r for r in reasons)
+
+
+def test_parent_grid_names_the_cell_of_the_parent_job() -> None:
+    by_key = {e.key: e for e in read_midjourney_archive(SAMPLE).evidence}
+
+    assert (by_key[UPSCALE].parent_job_id, by_key[UPSCALE].parent_grid) == (GRID, 2)
+    assert (by_key[VARIATION].parent_job_id, by_key[VARIATION].parent_grid) == (GRID, 0)
+    assert by_key[GRID].parent_grid is None and by_key[LIGHTHOUSE].parent_grid is None
+
+
+@pytest.mark.parametrize(
+    ("parent_grid", "expected", "noted"),
+    [
+        pytest.param(3, 3, False, id="int"),
+        pytest.param("1", 1, False, id="digits"),
+        pytest.param(None, None, False, id="null"),
+        pytest.param(63, 63, False, id="largest"),
+        pytest.param(64, None, True, id="too-large"),
+        pytest.param(-1, None, True, id="negative"),
+        pytest.param(True, None, True, id="bool"),
+        pytest.param(1.5, None, True, id="float"),
+        pytest.param("U2", None, True, id="text"),
+    ],
+)
+def test_a_parent_grid_that_is_no_grid_position_is_dropped_and_noted(
+    parent_grid: object, expected: int | None, noted: bool
+) -> None:
+    job = {"id": "v", "enqueue_time": "2024-01-01 00:00:00", "parent_id": "g", "parent_grid": parent_grid}
+
+    result = parse_midjourney_archive([job], source="mem")
+
+    (evidence,) = result.evidence
+    assert (evidence.parent_job_id, evidence.parent_grid) == ("g", expected)
+    assert evidence.extra["parent_grid"] == parent_grid  # kept verbatim, as every other field
+    if noted:
+        (problem,) = result.problems
+        assert (problem.entry, problem.skipped) == ("v", False)
+        assert "parent_grid" in problem.reason and "dropped" in problem.reason
+    else:
+        assert result.problems == ()
+
+
+def test_a_parent_grid_without_a_parent_job_names_nothing() -> None:
+    result = parse_midjourney_archive(
+        [{"id": "v", "enqueue_time": "2024-01-01 00:00:00", "parent_id": None, "parent_grid": 2}],
+        source="mem",
+    )
+
+    assert (result.evidence[0].parent_grid, result.problems) == (None, ())
