@@ -397,6 +397,11 @@ class StoredTimeEvidence(Base):
     """Which image (0-based) of ``parent_job_id``'s grid this job was made from (Midjourney's
     ``parent_grid``); set only with ``parent_job_id``. Copied into matching assets'
     ``extra["parent_grid"]``, where lineage reads it."""
+    job_type: Mapped[str | None] = mapped_column(String(80))
+    """The tool's word for what the job is (Midjourney's ``job_type``: ``v7_diffusion``,
+    ``v7_upsample``, ``v7_variation`` …), verbatim; longer values are not kept. Copied into the
+    ``extra["job_type"]`` of the assets of this job (matched by job id), where lineage reads the kind
+    of a link to a parent job."""
     export_location: Mapped[str | None] = mapped_column(Text)
     """The file path or URL the evidence was imported from (for the user's reference)."""
     imported_at: Mapped[datetime] = _created_at()

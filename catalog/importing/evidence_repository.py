@@ -5,7 +5,10 @@ array parameter each (``unnest`` / ``= ANY``), so a 10,000-entry export is one s
 meets asyncpg's 32,767-parameter limit.
 
 An asset "names a parent grid" when its ``extra`` holds a non-null value under one of the keys lineage
-reads (``engine.sessions.lineage.PARENT_GRID_KEYS``); such a value is never overwritten.
+reads (``engine.sessions.lineage.PARENT_GRID_KEYS``); such a value is never overwritten. It "names a
+job type" when lineage reads one from its ``extra`` (``engine.sessions.lineage`` takes the kind of a
+link to a parent job from ``extra["job_type"] or extra["type"]``: a value Python counts as true under
+either key); it is never given another.
 """
 
 from __future__ import annotations
@@ -34,6 +37,18 @@ def _names_parent_grid(table: str) -> str:
     return f"({' OR '.join(named)})"
 
 
+JOB_TYPE_KEYS = ("job_type", "type")
+"""``extra`` keys lineage reads, in this order, for the kind of a link to a parent job."""
+_FALSY_JSON = "'null', 'false', '0', '\"\"', '[]', '{}'"
+"""JSON values Python counts as false (``0.0`` equals ``0`` as jsonb)."""
+
+
+def _names_job_type(table: str) -> str:
+    """SQL: lineage reads a job type from ``table``'s ``extra`` (a true value under a job type key)."""
+    named = (f"coalesce({table}.extra -> '{key}', 'null') NOT IN ({_FALSY_JSON})" for key in JOB_TYPE_KEYS)
+    return f"({' OR '.join(named)})"
+
+
 @dataclass(frozen=True, slots=True)
 class EvidenceRow:
     key_kind: str
@@ -46,6 +61,8 @@ class EvidenceRow:
     parent_job_id: str | None
     parent_grid: int | None = None
     """Which image (0-based) of ``parent_job_id``'s grid; only set with ``parent_job_id``."""
+    job_type: str | None = None
+    """What the job ``job_id`` is, in the tool's words (Midjourney's ``job_type``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +86,8 @@ class EvidenceMatch:
     asset_parent_job_id: str | None
     asset_names_parent_grid: bool
     """The asset's ``extra`` already says which image of its parent job it came from."""
+    asset_names_job_type: bool
+    """The asset's ``extra`` already says what kind of job made it (lineage reads it)."""
     evidence: EvidenceRow
     assets_with_key: int
     """How many of the user's assets carry this key (more than one file name match is ambiguous)."""
@@ -78,21 +97,26 @@ _INSERT = text(
     """
     WITH v AS (
         SELECT * FROM unnest(:key_kinds, :keys, :times, :sources, :precisions, :time_fields, :job_ids,
-                             :parent_job_ids, :parent_grids)
+                             :parent_job_ids, :parent_grids, :job_types)
             AS v(key_kind, key, created_at, source, precision, time_field, job_id, parent_job_id,
-                 parent_grid)
-    ), grid_filled AS (
-        UPDATE export_time_evidence e SET parent_grid = v.parent_grid
+                 parent_grid, job_type)
+    ), gaps_filled AS (
+        UPDATE export_time_evidence e SET
+            parent_grid = COALESCE(e.parent_grid,
+                                   CASE WHEN e.parent_job_id = v.parent_job_id THEN v.parent_grid END),
+            job_type = COALESCE(e.job_type,
+                                CASE WHEN e.job_id IS NOT DISTINCT FROM v.job_id THEN v.job_type END)
         FROM v
         WHERE e.user_id = :user_id AND e.source = v.source AND e.key_kind = v.key_kind AND e.key = v.key
-          AND e.parent_grid IS NULL AND v.parent_grid IS NOT NULL
-          AND e.created_at = v.created_at AND e.parent_job_id = v.parent_job_id
+          AND e.created_at = v.created_at
+          AND ((e.parent_grid IS NULL AND v.parent_grid IS NOT NULL AND e.parent_job_id = v.parent_job_id)
+               OR (e.job_type IS NULL AND v.job_type IS NOT NULL AND e.job_id IS NOT DISTINCT FROM v.job_id))
     )
     INSERT INTO export_time_evidence
         (user_id, key_kind, key, created_at, source, precision, time_field, job_id, parent_job_id,
-         parent_grid, export_location)
+         parent_grid, job_type, export_location)
     SELECT :user_id, v.key_kind, v.key, v.created_at, v.source, v.precision, v.time_field, v.job_id,
-           v.parent_job_id, v.parent_grid, :export_location
+           v.parent_job_id, v.parent_grid, v.job_type, :export_location
     FROM v
     ON CONFLICT ON CONSTRAINT uq_export_evidence_key DO NOTHING
     RETURNING key_kind, key, source
@@ -109,6 +133,7 @@ _INSERT = text(
     bindparam("job_ids", type_=TEXT_ARRAY),
     bindparam("parent_job_ids", type_=TEXT_ARRAY),
     bindparam("parent_grids", type_=_SMALLINT_ARRAY),
+    bindparam("job_types", type_=TEXT_ARRAY),
 )
 
 _STORED_TIMES = text(
@@ -132,10 +157,12 @@ async def store_evidence(
 ) -> StoredOutcome:
     """Insert evidence whose ``(source, key_kind, key)`` is new for the user; never overwrite.
 
-    The one exception fills a gap: stored evidence without a ``parent_grid`` (stored before the
-    column existed) takes the row's when both give the same time and parent job — so importing an
-    archive again completes it. ``rows`` must hold each ``(source, key_kind, key)`` at most once.
-    Idempotent: storing the same rows again inserts nothing and reports them as identical.
+    The one exception fills gaps: stored evidence without a ``parent_grid`` (stored before the
+    column existed) takes the row's when both give the same time and parent job, and without a
+    ``job_type`` the row's when both give the same time and job id — so importing an archive again
+    completes it (one ``UPDATE``: a row is never written twice by one statement). ``rows`` must
+    hold each ``(source, key_kind, key)`` at most once. Idempotent: storing the same rows again
+    inserts nothing and reports them as identical.
     """
     if not rows:
         return StoredOutcome(0, 0, [])
@@ -153,6 +180,7 @@ async def store_evidence(
             "job_ids": [row.job_id for row in rows],
             "parent_job_ids": [row.parent_job_id for row in rows],
             "parent_grids": [row.parent_grid for row in rows],
+            "job_types": [row.job_type for row in rows],
         },
     )
     new_keys = {(kind, key, source) for kind, key, source in inserted.all()}
@@ -177,9 +205,9 @@ async def store_evidence(
 
 _MATCH_COLUMNS = f"""
     a.id, a.created_at, a.created_at_source, a.created_at_precision, a.job_id, a.parent_job_id,
-    {_names_parent_grid("a")},
+    {_names_parent_grid("a")}, {_names_job_type("a")},
     e.key_kind, e.key, e.created_at, e.source, e.precision, e.time_field, e.job_id, e.parent_job_id,
-    e.parent_grid
+    e.parent_grid, e.job_type
 """
 
 _MATCHES = text(
@@ -199,7 +227,7 @@ _MATCHES = text(
     WHERE e.user_id = :user_id AND e.key_kind = 'job_id'
       AND (CAST(:source AS text) IS NULL OR e.source = :source)
       AND (CAST(:asset_ids AS uuid[]) IS NULL OR a.id = ANY(:asset_ids))
-    ORDER BY 1, 11, 8, 9
+    ORDER BY 1, 12, 9, 10
     """
 ).bindparams(
     bindparam("user_id", type_=UUID(as_uuid=True)),
@@ -229,8 +257,9 @@ async def evidence_matches(
             asset_job_id=row[4],
             asset_parent_job_id=row[5],
             asset_names_parent_grid=bool(row[6]),
-            evidence=EvidenceRow(*row[7:16]),
-            assets_with_key=int(row[16]),
+            asset_names_job_type=bool(row[7]),
+            evidence=EvidenceRow(*row[8:18]),
+            assets_with_key=int(row[18]),
         )
         for row in result.all()
     ]
@@ -255,10 +284,14 @@ _UPDATE_TIMES = text(
             CASE WHEN v.created_at IS NULL THEN assets.created_at_precision ELSE v.precision END,
         job_id = COALESCE(assets.job_id, v.job_id),
         parent_job_id = COALESCE(assets.parent_job_id, v.parent_job_id),
-        extra = CASE WHEN v.parent_grid IS NULL OR {_names_parent_grid("assets")} THEN assets.extra
-                     ELSE assets.extra || jsonb_build_object('parent_grid', v.parent_grid) END
-    FROM unnest(:asset_ids, :times, :sources, :precisions, :job_ids, :parent_job_ids, :parent_grids)
-        AS v(asset_id, created_at, source, precision, job_id, parent_job_id, parent_grid)
+        extra = assets.extra
+            || CASE WHEN v.parent_grid IS NULL OR {_names_parent_grid("assets")} THEN '{{}}'::jsonb
+                    ELSE jsonb_build_object('parent_grid', v.parent_grid) END
+            || CASE WHEN v.job_type IS NULL OR {_names_job_type("assets")} THEN '{{}}'::jsonb
+                    ELSE jsonb_build_object('job_type', v.job_type) END
+    FROM unnest(:asset_ids, :times, :sources, :precisions, :job_ids, :parent_job_ids, :parent_grids,
+                :job_types)
+        AS v(asset_id, created_at, source, precision, job_id, parent_job_id, parent_grid, job_type)
     WHERE assets.id = v.asset_id AND assets.user_id = :user_id
     """
 ).bindparams(
@@ -270,13 +303,14 @@ _UPDATE_TIMES = text(
     bindparam("job_ids", type_=TEXT_ARRAY),
     bindparam("parent_job_ids", type_=TEXT_ARRAY),
     bindparam("parent_grids", type_=_SMALLINT_ARRAY),
+    bindparam("job_types", type_=TEXT_ARRAY),
 )
 
 
 @dataclass(frozen=True, slots=True)
 class AssetTimeUpdate:
     """``created_at`` None keeps the asset's time; job ids only fill empty columns, ``parent_grid``
-    only an ``extra`` that names no parent grid yet."""
+    only an ``extra`` that names no parent grid yet, ``job_type`` only one that names no job type."""
 
     asset_id: uuid.UUID
     created_at: datetime | None
@@ -285,13 +319,14 @@ class AssetTimeUpdate:
     job_id: str | None
     parent_job_id: str | None
     parent_grid: int | None = None
+    job_type: str | None = None
 
 
 async def update_asset_times(
     session: AsyncSession, user_id: uuid.UUID, updates: Sequence[AssetTimeUpdate]
 ) -> None:
-    """Apply ``updates`` in one statement (job ids and ``extra["parent_grid"]`` never overwrite a
-    value already there)."""
+    """Apply ``updates`` in one statement (job ids, ``extra["parent_grid"]`` and
+    ``extra["job_type"]`` never overwrite a value already there)."""
     if not updates:
         return
     await session.execute(
@@ -305,5 +340,6 @@ async def update_asset_times(
             "job_ids": [u.job_id for u in updates],
             "parent_job_ids": [u.parent_job_id for u in updates],
             "parent_grids": [u.parent_grid for u in updates],
+            "job_types": [u.job_type for u in updates],
         },
     )

@@ -27,14 +27,25 @@ yet (no non-null ``parent_grid`` / ``parent_grid_index``: an existing value is n
 the asset's parent job is the evidence's (it was empty and is filled now, or it is the same job). A
 grid position of another parent job would point at the wrong image, so it is not copied.
 
-Re-clustering: a change of what an asset names as its parent (a parent job or parent grid filled in)
-changes its lineage even when its time stays: such an asset is returned among the moved ones with
-``previous_time == new_time`` (its current time), so the caller's re-clustering of the moved assets'
-span re-derives its lineage. Assets without a time are never clustered, so they are not returned.
+Job type (Midjourney's ``job_type``: ``v7_diffusion``, ``v7_upsample``, ``v7_variation`` …): unlike the
+parent grid, which describes the asset's relation to its parent, it describes the job the evidence is
+*about*. It is therefore copied into ``extra["job_type"]`` only from evidence matched by job id
+(``key_kind == "job_id"``: the asset is an image of that very job), and only when the asset's
+``extra`` names no job type yet (lineage reads ``extra["job_type"] or extra["type"]``; a value there
+is never overwritten nor shadowed). Lineage takes the kind of a link to a parent job from it
+(``engine.sessions.lineage``): without it a Midjourney download, which has no pixel size, is an
+upscale labelled "variation". Job types longer than the evidence column are not stored.
+
+Re-clustering: a change of what an asset names as its parent (a parent job or parent grid filled in),
+or of the job type of an asset that names a parent job (the kind of its link), changes its lineage
+even when its time stays: such an asset is returned among the moved ones with ``previous_time ==
+new_time`` (its current time), so the caller's re-clustering of the moved assets' span re-derives its
+lineage. Assets without a time are never clustered, so they are not returned; nor are assets given
+only a job type and no parent job (a grid's images: no link, no kind).
 
 Idempotency: after one application an asset holds the best evidence's source and precision, its job
-ids and its parent grid, so a second application finds nothing that beats it and writes nothing (and
-moves nothing).
+ids, its parent grid and its job type, so a second application finds nothing that beats it and writes
+nothing (and moves nothing).
 
 Transactions: runs in the caller's session and never commits; re-clustering is the caller's job
 (the moved assets and their previous times are returned for it).
@@ -48,6 +59,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
+from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.importing.asset_rows import TEXT_COLUMN_LENGTHS
@@ -60,10 +72,15 @@ from catalog.importing.evidence_repository import (
     user_has_evidence,
 )
 from catalog.importing.time_sources import time_beats
+from catalog.models import StoredTimeEvidence
 from engine.exports import ExportTimeEvidence
 from engine.exports.evidence import grid_position
 
 JOB_ID_MAX_LENGTH = TEXT_COLUMN_LENGTHS["job_id"]
+_JOB_TYPE_COLUMN = StoredTimeEvidence.__table__.c.job_type.type
+assert isinstance(_JOB_TYPE_COLUMN, String) and _JOB_TYPE_COLUMN.length is not None
+JOB_TYPE_MAX_LENGTH: int = _JOB_TYPE_COLUMN.length
+"""``export_time_evidence.job_type``'s ``varchar`` limit (from the model, so it cannot drift)."""
 EvidenceKey = tuple[str, str, str]
 """``(source, key_kind, key)``: what identifies one piece of stored evidence for a user."""
 
@@ -82,13 +99,15 @@ class MovedAsset:
 class EvidenceApplication:
     moved: list[MovedAsset] = field(default_factory=list)
     """Assets that need re-clustering: those whose ``created_at`` changed (at both times), and timed
-    ones given a parent job or parent grid at an unchanged time (their lineage changes)."""
+    ones given a parent job or parent grid, or given a job type while naming a parent job, at an
+    unchanged time (their lineage changes)."""
     updated: list[uuid.UUID] = field(default_factory=list)
-    """Every asset written: moved, re-labelled with a better source, given a job id or a parent grid."""
+    """Every asset written: moved, re-labelled with a better source, given a job id, a parent grid or
+    a job type."""
 
     @property
     def retimed(self) -> int:
-        """How many of the moved assets changed time (the others only changed what they name as parent)."""
+        """How many of the moved assets changed time (the others only changed their lineage)."""
         return sum(1 for moved in self.moved if moved.previous_time != moved.new_time)
 
     matched_keys: set[EvidenceKey] = field(default_factory=set)
@@ -99,7 +118,8 @@ def evidence_rows(items: Iterable[ExportTimeEvidence]) -> tuple[list[EvidenceRow
     """One row per ``(source, key_kind, key)``; keys an export gives two different times are
     contradictory and dropped (returned second). Identical repeats collapse into one row. Job ids
     too long for ``assets.job_id`` are left out (the time still applies), and with a parent job id
-    its parent grid (a grid position names an image of that job only)."""
+    its parent grid (a grid position names an image of that job only); so are job types too long
+    for their column."""
     by_key: dict[EvidenceKey, EvidenceRow] = {}
     contradictory: set[EvidenceKey] = set()
     for item in items:
@@ -115,6 +135,7 @@ def evidence_rows(items: Iterable[ExportTimeEvidence]) -> tuple[list[EvidenceRow
             job_id=_storable_id(item.job_id),
             parent_job_id=parent_job_id,
             parent_grid=grid_position(item.parent_grid) if parent_job_id is not None else None,
+            job_type=_storable_job_type(item.job_type),
         )
         known = by_key.get(key)
         if known is None:
@@ -178,12 +199,20 @@ def _asset_update(group: list[EvidenceMatch], application: EvidenceApplication) 
         new_time = best.created_at
     job_id = None if asset.asset_job_id else _first(m.evidence.job_id for m in usable)
     parent_job_id = None if asset.asset_parent_job_id else _first(m.evidence.parent_job_id for m in usable)
-    parent_grid = _parent_grid(asset, asset.asset_parent_job_id or parent_job_id, usable)
-    if new_time is None and job_id is None and parent_job_id is None and parent_grid is None:
+    named_parent_job = asset.asset_parent_job_id or parent_job_id
+    parent_grid = _parent_grid(asset, named_parent_job, usable)
+    job_type = _job_type(asset, usable)
+    if new_time is None and all(value is None for value in (job_id, parent_job_id, parent_grid, job_type)):
         return None
+    # a job type is the kind of the link to a parent job: without one it changes no lineage
+    lineage_changed = (
+        parent_job_id is not None
+        or parent_grid is not None
+        or (job_type is not None and bool(named_parent_job))
+    )
     if new_time is not None and new_time != asset.asset_created_at:
         application.moved.append(MovedAsset(asset.asset_id, asset.asset_created_at, new_time))
-    elif (parent_job_id is not None or parent_grid is not None) and asset.asset_created_at is not None:
+    elif lineage_changed and asset.asset_created_at is not None:
         # the time stays, the lineage does not: re-cluster the asset's span where it is
         application.moved.append(MovedAsset(asset.asset_id, asset.asset_created_at, asset.asset_created_at))
     return AssetTimeUpdate(
@@ -194,6 +223,7 @@ def _asset_update(group: list[EvidenceMatch], application: EvidenceApplication) 
         job_id=job_id,
         parent_job_id=parent_job_id,
         parent_grid=parent_grid,
+        job_type=job_type,
     )
 
 
@@ -206,6 +236,23 @@ def _parent_grid(asset: EvidenceMatch, parent_job_id: str | None, usable: list[E
         if match.evidence.parent_job_id == parent_job_id and match.evidence.parent_grid is not None:
             return match.evidence.parent_grid
     return None
+
+
+def _job_type(asset: EvidenceMatch, usable: list[EvidenceMatch]) -> str | None:
+    """The job type to write into ``asset``'s ``extra``: none when it names one already; else the
+    first (in source, key order) of evidence about the asset's own job — matched by job id: a
+    file-name match describes a file, whose job the evidence need not name."""
+    if asset.asset_names_job_type:
+        return None
+    for match in usable:
+        if match.evidence.key_kind == "job_id" and match.evidence.job_type:
+            return match.evidence.job_type
+    return None
+
+
+def _storable_job_type(value: str | None) -> str | None:
+    """A job type that fits its column (a longer one is no tool's word for a job, so it is dropped)."""
+    return value if value and len(value) <= JOB_TYPE_MAX_LENGTH else None
 
 
 def _storable_id(value: str | None) -> str | None:

@@ -69,6 +69,10 @@ class ExportTimeEvidence:
     ``parent_grid`` says which image (0-based, at most :data:`MAX_GRID_POSITION`) of the parent
     job's grid this job was made from (Midjourney's ``parent_grid``: U3 of a grid → 2); it is only
     set together with ``parent_job_id``.
+    ``job_type`` is the tool's own word for what kind of job made the output (Midjourney's
+    ``job_type``: ``v7_diffusion``, ``v7_upsample``, ``v6_upscale_creative``, ``v7_variation`` …),
+    verbatim; ``engine.sessions.lineage`` reads a record's ``extra["job_type"]`` for the kind of its
+    link to a parent job.
     ``graph`` is the ComfyUI API graph that produced the file, when the export has one.
     ``extra`` keeps the entry's other useful fields verbatim (JSON-ready values).
     """
@@ -82,6 +86,7 @@ class ExportTimeEvidence:
     job_id: str | None = None
     parent_job_id: str | None = None
     parent_grid: int | None = None
+    job_type: str | None = None
     prompt: str | None = None
     graph: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)

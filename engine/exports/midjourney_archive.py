@@ -17,10 +17,13 @@ Invariants and choices:
   files downloaded from Midjourney carry the job id (PNG ``Description``/XMP ``DigImageGUID``, file
   names), not a tool-assigned file name. ``parent_job_id`` = ``parent_id`` (the grid an upscale or
   variation came from), ``parent_grid`` = ``parent_grid`` (which image of that grid, 0-based; only
-  with a ``parent_id``), ``prompt`` = ``prompt`` or else ``full_command``; every other field is kept
-  verbatim in ``extra`` (``parent_grid`` too, as the archive wrote it).
-- A ``parent_grid`` that is not a grid position (an integer 0-63, or its digits as text) is dropped
-  and reported (``skipped=False``): the job's time and parent job are still used.
+  with a ``parent_id``), ``job_type`` = ``job_type`` (what the job is: ``v7_diffusion`` for a grid,
+  ``v7_upsample`` / ``v6_upscale_creative`` for an upscale, ``v7_variation`` …; verbatim),
+  ``prompt`` = ``prompt`` or else ``full_command``; every other field is kept verbatim in ``extra``
+  (``parent_grid`` and ``job_type`` too, as the archive wrote them).
+- A ``parent_grid`` that is not a grid position (an integer 0-63, or its digits as text), or a
+  ``job_type`` that is not text, is dropped and reported (``skipped=False``): the job's time and
+  parent job are still used. An empty ``job_type`` is none.
 - A job without a usable ``id`` or ``enqueue_time`` is skipped and reported; a repeated job id
   (paginated archives overlap) is kept once: identical repeats silently, differing ones reported.
 """
@@ -76,7 +79,7 @@ def parse_midjourney_archive(archive: Any, *, source: str) -> ExportParseResult:
         try:
             if not isinstance(job, dict):
                 raise EntryError(f"job is {type(job).__name__}, expected an object")
-            item, dropped = _job_evidence(job)
+            item, dropped_details = _job_evidence(job)
         except EntryError as error:
             skipped += 1
             if isinstance(job, dict) and isinstance(job.get("id"), str) and job["id"]:
@@ -95,15 +98,16 @@ def parse_midjourney_archive(archive: Any, *, source: str) -> ExportParseResult:
             continue
         evidence[item.key] = item
         raw_by_id[item.key] = job
-        if dropped is not None:
-            problems.append(ExportProblem(source, item.key, dropped, skipped=False))
+        problems.extend(
+            ExportProblem(source, item.key, dropped, skipped=False) for dropped in dropped_details
+        )
     if jobs and skipped == len(jobs):
         raise ExportFormatError(source, f"no entry is a Midjourney job (first problem: {problems[0].reason})")
     return ExportParseResult(source, sorted_evidence(evidence.values()), tuple(problems))
 
 
-def _job_evidence(job: dict[str, Any]) -> tuple[ExportTimeEvidence, str | None]:
-    """The job's evidence, and why a detail of it was dropped (or ``None``)."""
+def _job_evidence(job: dict[str, Any]) -> tuple[ExportTimeEvidence, list[str]]:
+    """The job's evidence, and why details of it were dropped (none: empty)."""
     job_id = optional_text(job, "id")
     if job_id is None:
         raise EntryError("job has no 'id'")
@@ -117,9 +121,13 @@ def _job_evidence(job: dict[str, Any]) -> tuple[ExportTimeEvidence, str | None]:
     parent_job_id = optional_text(job, "parent_id")
     raw_grid = job.get("parent_grid")
     parent_grid = grid_position(raw_grid) if parent_job_id is not None else None
-    dropped = None
+    dropped: list[str] = []
     if parent_job_id is not None and raw_grid is not None and parent_grid is None:
-        dropped = f"parent_grid {raw_grid!r} is not a grid position (0-{MAX_GRID_POSITION}); dropped"
+        dropped.append(f"parent_grid {raw_grid!r} is not a grid position (0-{MAX_GRID_POSITION}); dropped")
+    raw_job_type = job.get("job_type")
+    job_type = raw_job_type if isinstance(raw_job_type, str) and raw_job_type else None
+    if raw_job_type is not None and not isinstance(raw_job_type, str):
+        dropped.append(f"job_type is {type(raw_job_type).__name__}, expected text; dropped")
     evidence = ExportTimeEvidence(
         key_kind="job_id",
         key=job_id,
@@ -130,6 +138,7 @@ def _job_evidence(job: dict[str, Any]) -> tuple[ExportTimeEvidence, str | None]:
         job_id=job_id,
         parent_job_id=parent_job_id,
         parent_grid=parent_grid,
+        job_type=job_type,
         prompt=prompt,
         extra={name: value for name, value in job.items() if name not in _MAPPED_FIELDS},
     )

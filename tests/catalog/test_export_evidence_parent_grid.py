@@ -118,16 +118,15 @@ async def _edges(factory: SessionFactory) -> set[tuple[uuid.UUID, uuid.UUID, uui
 
 
 def _assert_upscale_parent_is_the_named_cell(
-    assets: dict[str, Asset], parents: dict[str, tuple[str, str, float]], *, kind: str | None = "upscale"
+    assets: dict[str, Asset], parents: dict[str, tuple[str, str, float]]
 ) -> None:
-    """``kind`` None: not checked (the PNG reader gives no size, so the engine cannot see the upscale)."""
     upscale = assets[UPSCALE_NAME]
     assert upscale.parent_job_id == GRID
     assert upscale.extra["parent_grid"] == PARENT_GRID
     parent, edge_kind, confidence = parents[UPSCALE_NAME]
     assert parent == grid_name(PARENT_GRID)
     assert confidence >= 0.9
-    assert kind is None or edge_kind == kind
+    assert edge_kind == "upscale"
     assert all("parent_grid" not in assets[grid_name(i)].extra for i in range(4))
 
 
@@ -160,8 +159,9 @@ async def test_the_upscale_links_to_the_grid_image_the_archive_names(
         report = await import_export(
             session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
         )
-        # the images keep their own (better-ranked) times; only the upscale's parent changed
-        assert (report.matched, report.assets_updated, report.assets_moved) == (2, 1, 0)  # none re-timed
+        # the images keep their own (better-ranked) times; the upscale's parent changed, and every
+        # image got its job's type
+        assert (report.matched, report.assets_updated, report.assets_moved) == (2, 5, 0)  # none re-timed
         assert report.reclustering is not None and report.reclustering.assets_considered >= 5
 
     assets = await _assets(session_factory)
@@ -192,10 +192,12 @@ async def test_real_downloads_imported_before_their_archive_link_to_the_named_ce
         kind="midjourney-archive",
     )
 
-    assert report.assets_updated == 1 and report.reclustering is not None
+    assert report.assets_updated == 5 and report.reclustering is not None  # parent, grid, job types
     assets = await _assets(session_factory)
     assert assets[UPSCALE_NAME].created_at == datetime(2025, 6, 30, 8, 28, 7, tzinfo=UTC)  # its own time
-    _assert_upscale_parent_is_the_named_cell(assets, await _parents(session_factory), kind=None)
+    # the PNG reader gives no size: the archive's job_type is what makes the link an upscale
+    assert assets[UPSCALE_NAME].extra["job_type"] == "v7_upscaler_2x_creative"
+    _assert_upscale_parent_is_the_named_cell(assets, await _parents(session_factory))
 
 
 async def test_applying_the_archive_again_changes_nothing(
@@ -207,7 +209,7 @@ async def test_applying_the_archive_again_changes_nothing(
     first = await import_export(
         session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
     )
-    assert first.assets_updated == 1
+    assert first.assets_updated == 5  # the upscale's parent; every image its job type
     assets = await _assets(session_factory)
     _assert_upscale_parent_is_the_named_cell(assets, await _parents(session_factory))
     rows_before = {(a.id, a.created_at, a.parent_job_id, json.dumps(a.extra, sort_keys=True), a.session_id)
@@ -267,7 +269,7 @@ async def test_a_parent_grid_the_asset_has_or_another_parent_job_is_never_overwr
     )
     assert assets["other.png"].parent_job_id == OTHER and "parent_grid" not in assets["other.png"].extra
     assert assets["null.png"].extra["parent_grid"] == PARENT_GRID
-    assert report.assets_updated == 1
+    assert report.assets_updated == 4  # each gets the job type; only null.png the parent grid
 
 
 async def test_evidence_stored_without_a_parent_grid_is_completed_by_importing_the_archive_again(

@@ -174,3 +174,54 @@ def test_a_parent_grid_without_a_parent_job_names_nothing() -> None:
     )
 
     assert (result.evidence[0].parent_grid, result.problems) == (None, ())
+
+
+def test_job_type_says_what_each_job_is() -> None:
+    by_key = {e.key: e for e in read_midjourney_archive(SAMPLE).evidence}
+
+    assert {key: e.job_type for key, e in by_key.items()} == {
+        GRID: "v7_diffusion",
+        UPSCALE: "v7_upscaler_2x_creative",
+        VARIATION: "v7_variation",
+        LIGHTHOUSE: "v7_diffusion",
+    }
+    assert by_key[UPSCALE].extra["job_type"] == "v7_upscaler_2x_creative"  # kept verbatim too
+
+
+@pytest.mark.parametrize(
+    ("job_type", "expected", "noted"),
+    [
+        pytest.param("v7_upsample", "v7_upsample", False, id="text"),
+        pytest.param("", None, False, id="empty"),
+        pytest.param(None, None, False, id="null"),
+        pytest.param(7, None, True, id="int"),
+        pytest.param(["upscale"], None, True, id="list"),
+    ],
+)
+def test_a_job_type_that_is_not_text_is_dropped_and_noted(
+    job_type: object, expected: str | None, noted: bool
+) -> None:
+    job = {"id": "u", "enqueue_time": "2024-01-01 00:00:00", "parent_id": "g", "parent_grid": 9,
+           "job_type": job_type}  # fmt: skip
+
+    result = parse_midjourney_archive([job], source="mem")
+
+    (evidence,) = result.evidence
+    assert (evidence.job_type, evidence.parent_job_id, evidence.parent_grid) == (expected, "g", 9)
+    if noted:
+        (problem,) = result.problems
+        assert (problem.entry, problem.skipped) == ("u", False)
+        assert "job_type" in problem.reason and "dropped" in problem.reason
+    else:
+        assert result.problems == ()
+
+
+def test_a_bad_parent_grid_and_a_bad_job_type_are_both_noted() -> None:
+    job = {"id": "u", "enqueue_time": "2024-01-01 00:00:00", "parent_id": "g", "parent_grid": "U2",
+           "job_type": 3}  # fmt: skip
+
+    result = parse_midjourney_archive([job], source="mem")
+
+    assert [(p.entry, p.skipped) for p in result.problems] == [("u", False), ("u", False)]
+    assert ["parent_grid" in p.reason for p in result.problems] == [True, False]
+    assert result.evidence[0].job_id == "u"
