@@ -37,7 +37,22 @@ TEXT_KEYS = (
     "string",
     "value",
     "wildcard_text",
+    "user_prompt",
+    "clip_g",
+    "llama",
+    "bert",
+    "mt5xl",
+    "qwen25_7b",
 )
+"""Inputs of a text encoder (a node met on a conditioning path) that hold its text; the first that
+holds a non-empty text wins. Beyond ``CLIPTextEncode``'s ``text`` and the SDXL/SD3/FLUX ones, core
+``comfy_extras`` encoders name theirs: ``CLIPTextEncodeLumina2`` ``user_prompt`` (its
+``system_prompt`` is a preset name, never the artist's text; ``nodes_lumina2.py``),
+``CLIPTextEncodeHiDream`` ``clip_l``/``clip_g``/``t5xxl``/``llama`` (``nodes_hidream.py``),
+``CLIPTextEncodeHunyuanDiT`` ``bert``/``mt5xl`` (``nodes_hunyuan.py``), ``CLIPTextEncodeKandinsky5``
+``clip_l``/``qwen25_7b`` (``nodes_kandinsky5.py``); ``TextEncodeQwenImageEdit(Plus)``,
+``TextEncodeHunyuanVideo_ImageToVideo`` and ``TextEncodeFlux2SystemPrompt`` use ``prompt``. Where an
+encoder has several, one text is taken (the t5xxl one before the CLIP ones), never their join."""
 ROLE_TEXT_KEYS = {
     "positive": ("positive", "text_positive", "positive_prompt"),
     "negative": ("negative", "text_negative", "negative_prompt"),
@@ -199,6 +214,32 @@ PROMPT_PART_SEPARATOR = "\n"
 """Between the texts of a ``CONDITIONING_JOINS`` node's inputs: a line break. The graph says nothing
 about how the texts read together, and the engine's prompt features already split prompt chunks and
 terms at line breaks (``engine/features/prompt_text.py``, ``engine/reflection_facts/weighted_terms.py``)."""
+GUIDER_POSITIVE = ("positive", "conditioning")
+GUIDER_NEGATIVE = "negative"
+GUIDER_CFG = "cfg"
+"""What a guider (the ``GUIDER`` a ``SamplerCustomAdvanced`` samples with) is read by when
+``GUIDERS`` does not list it: its positive conditioning is the first of ``GUIDER_POSITIVE`` it has
+(core ``CFGGuider`` ``positive``, ``BasicGuider`` ``conditioning``), its negative ``GUIDER_NEGATIVE``
+and its guidance scale ``GUIDER_CFG`` (``BasicGuider`` has neither: it samples without CFG)."""
+GUIDERS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
+    "DualCFGGuider": (("cond1", "cond2"), "cfg_conds", ("cfg_cond2_negative", "style")),
+    "PerpNegGuider": (("positive",), GUIDER_CFG, ("neg_scale",)),
+}
+"""``(positives, cfg, kept)`` of guiders read otherwise: the positive inputs (every one the guider
+links is read, in order: the first one's text, then each other text that is no negative text (one
+reached through a negative output, or the guider's own negative text), stripped, once, joined with
+``PROMPT_PART_SEPARATOR``), the input that is the record's CFG scale, and secondary settings kept as
+they are, with the pass (``extra["samplers"]``) and for the record's pass in ``extra["guider"]``.
+
+Core ``comfy_extras/nodes_custom_sampler.py`` ``DualCFGGuider(model, cond1, cond2, negative,
+cfg_conds, cfg_cond2_negative, style)``: ``Guider_DualCFG`` samples ``negative + cfg_cond2_negative ×
+(cond2 − negative) + cfg_conds × (cond1 − cond2)`` ("regular"; "nested" nests the two). ``cond1`` is
+the prompt and ``cfg_conds`` its scale. ``cond2`` is the conditioning in between: in the CosXL-Edit
+and InstructPix2Pix templates it is ``InstructPixToPixConditioning``'s *negative* output (the input
+image with the negative text), whose text is the negative's and so no prompt; a ``cond2`` with a text
+of its own (a style prompt) steers the sampling too, and is kept after ``cond1``'s as
+``ConditioningCombine``'s second input is. Core ``comfy_extras/nodes_perpneg.py``
+``PerpNegGuider(model, positive, negative, empty_conditioning, cfg, neg_scale)``."""
 LORA_MODEL_KEYS = ("strength_model", "lora_model_strength", "lora_strength", "strength")
 LORA_CLIP_KEYS = ("strength_clip", "lora_clip_strength", "lora_strength", "strength")
 """A single-LoRA node's model and clip strengths (``LoraLoader``, the Efficient Loader's own LoRA,
@@ -290,3 +331,26 @@ TIMED_OUTPUTS = {"VHS_VideoCombine": "CreationTime"}
 VideoHelperSuite's ``VHS_VideoCombine`` (``videohelpersuite/nodes.py``) adds ``CreationTime`` =
 ``datetime.now().isoformat(" ")[:19]`` (local wall clock, no offset) to its first-frame PNG. Read
 only when the graph holds that node."""
+OUTPUT_MARKERS = ("save", "preview")
+"""Class-name fragments of output nodes: a node whose class name holds one (``SaveImage``,
+``PreviewImage``, ``Image Save``, ``easy imageSave`` …) and that takes an image link writes files,
+named by its ``filename_prefix`` (``OUTPUT_PREFIX_INPUT``) as core ``SaveImage`` names them."""
+OUTPUT_PREFIX_INPUT = "filename_prefix"
+OUTPUT_NODES: dict[str, tuple[str, bool]] = {
+    "CR Image Output": (OUTPUT_PREFIX_INPUT, False),
+    "VHS_VideoCombine": (OUTPUT_PREFIX_INPUT, False),
+    "JWImageSaveToPath": ("path", True),
+}
+"""Output nodes the class-name rule (``OUTPUT_MARKERS``) misses or misreads, and ``(input, is_path)``:
+the input that names the file they write, and whether it is the file's whole path (else a prefix
+that ComfyUI's counter follows). Comfyroll's ``CR Image Output`` (``nodes/nodes_core.py``
+``CR_ImageOutput``: ``{prefix}_{counter:05}_.{file_format}``, "Save" in the output folder, "Preview"
+in the temp folder), VideoHelperSuite's ``VHS_VideoCombine`` (``videohelpersuite/nodes.py``:
+``{prefix}_{counter:05}.png`` for the first frame, the same stem for the video), jamesWalker55's
+``JWImageSaveToPath`` (``comfyui-various`` ``comfyui_image_ops.py``: ``img.save(path)``; a batch as
+``{stem}-{i}{suffix}``)."""
+PREFIX_DATE_PRESETS = {"CR Image Output": "prefix_presets"}
+"""Output nodes that append the day to their prefix, and the choice that says how: Comfyroll's
+``CR Image Output`` writes ``{filename_prefix}_{yyyyMMdd}`` when ``prefix_presets`` is "yyyyMMdd"
+(anything but "None"). The prefix is then read as ComfyUI's own ``{filename_prefix}_%date:yyyyMMdd%``
+(the same name; a ``%…%`` token matches any text, and no time is read from it)."""

@@ -4,10 +4,14 @@ A graph may hold several outputs (a base save, a refined save, a preview) and se
 passes (hires fix, two-stage refiners, FaceDetailer with its own seed and prompt). The values that
 describe *this* file are those of the sampling node nearest to the output node that wrote it:
 
-1. **Output nodes** are nodes whose class names a save or a preview and that take an image link.
-2. **The file's output**: the output whose ``filename_prefix`` matches the file name as ComfyUI
-   names files (``{prefix}_{counter:05}_.png``, possibly behind a copy tool's own prefix;
-   ``PreviewImage`` writes ``ComfyUI_temp_xxxxx_…``);
+1. **Output nodes** are nodes whose class names a save or a preview (``OUTPUT_MARKERS``), and the
+   output nodes ``OUTPUT_NODES`` lists (Comfyroll's ``CR Image Output``, VideoHelperSuite's
+   ``VHS_VideoCombine``, ``JWImageSaveToPath``), that take an image link.
+2. **The file's output**: the output whose name input matches the file name. A ``filename_prefix``
+   (or an ``OUTPUT_NODES`` prefix input) names files as ComfyUI does (``{prefix}_{counter:05}_.png``,
+   possibly behind a copy tool's own prefix; ``PreviewImage`` writes ``ComfyUI_temp_xxxxx_…``); a
+   path input (``JWImageSaveToPath``'s ``path``) names the one file its base name is (a batch:
+   ``{stem}-{i}``), the strictest match of all;
    a stricter match beats a looser one, a longer prefix beats a shorter one. When no prefix matches
    (renamed file, unknown save node), or several outputs match equally (they share a prefix and so
    ComfyUI's counter), the file is taken to come from the *last* of them in execution order
@@ -25,12 +29,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from engine.metadata.comfy_nodes import OUTPUT_MARKERS, OUTPUT_NODES
+
 Graph = dict[str, dict[str, Any]]
 
 _STEP_BUDGET = 2000
 """Most nodes one trace or one ranking pass visits."""
 
-_OUTPUT_MARKERS = ("save", "preview")
 _IMAGE_KEY_FRAGMENTS = ("image", "latent", "samples", "pixels")
 """An input whose name holds one of these carries pixels or latents (``images``, ``latent_image``…)."""
 _PREVIEW_PREFIX = r"ComfyUI_temp_[a-z]{5}"
@@ -47,11 +52,11 @@ def is_image_input(key: str) -> bool:
 
 
 def output_nodes(graph: Graph, is_link: LinkTest) -> list[str]:
-    """Ids of save/preview nodes that take an image link, in node-id order."""
+    """Ids of save/preview nodes and ``OUTPUT_NODES`` that take an image link, in node-id order."""
     found = []
     for node_id, node in graph.items():
         lowered = node["class_type"].lower()
-        if not any(marker in lowered for marker in _OUTPUT_MARKERS):
+        if node["class_type"] not in OUTPUT_NODES and not any(marker in lowered for marker in OUTPUT_MARKERS):
             continue
         if any(is_image_input(key) and is_link(value) for key, value in node["inputs"].items()):
             found.append(node_id)
@@ -62,12 +67,13 @@ def choose_output(
     graph: Graph,
     outputs: list[str],
     file_name: str | None,
-    prefix_of: Callable[[str], str | None],
+    name_of: Callable[[str], str | None],
     is_link: LinkTest,
 ) -> str | None:
     """The output that wrote ``file_name`` (see module docstring), or ``None`` without outputs.
 
-    ``prefix_of(node_id)`` resolves a node's ``filename_prefix`` (literal or linked).
+    ``name_of(node_id)`` resolves what names a node's files (literal or linked): its
+    ``filename_prefix``, or the input ``OUTPUT_NODES`` names for it.
     """
     if not outputs:
         return None
@@ -76,8 +82,13 @@ def choose_output(
         stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
         scores: dict[str, tuple[int, int]] = {}
         for node_id in outputs:
-            pattern, prefix_length = _prefix_pattern(graph[node_id], prefix_of(node_id))
-            score = _match_score(pattern, stem) if pattern is not None else 0
+            node = graph[node_id]
+            name = name_of(node_id)
+            if _names_a_path(node):
+                score, prefix_length = (_path_score(name, stem) if name is not None else 0), 0
+            else:
+                pattern, prefix_length = _prefix_pattern(node, name)
+                score = _match_score(pattern, stem) if pattern is not None else 0
             if score:
                 scores[node_id] = (score, prefix_length)
         if scores:
@@ -144,6 +155,23 @@ def execution_rank(graph: Graph, is_link: LinkTest) -> dict[str, int]:
             stack.append((node_id, True))
             stack.extend((up, False) for up in upstream if up not in rank and up not in on_path)
     return rank
+
+
+def _names_a_path(node: dict[str, Any]) -> bool:
+    """An output whose name input is the whole path of the file it writes (``OUTPUT_NODES``)."""
+    naming = OUTPUT_NODES.get(node["class_type"])
+    return naming is not None and naming[1]
+
+
+def _path_score(path: str, stem: str) -> int:
+    """4 when ``stem`` is the stem of the file ``path`` names, or of an image of its batch
+    (``{stem}-{i}``), possibly behind a copy tool's own prefix; else 0."""
+    base = _PATH_SEPARATORS.split(path)[-1]
+    named = base.rsplit(".", 1)[0] if "." in base else base
+    if not named:
+        return 0
+    own_name = r"(?:^|(?<=[^0-9A-Za-z]))" + re.escape(named) + r"(?:-\d+)?"
+    return 4 if re.search(own_name + "$", stem) else 0
 
 
 def _prefix_pattern(node: dict[str, Any], prefix: str | None) -> tuple[re.Pattern[str] | None, int]:

@@ -23,6 +23,10 @@ tag-loading encoders (Impact's ``ImpactWildcardEncode``) apply; each at its mode
 that applies nothing (off, ``None``, or at strength 0). A prompt styler's output stands for the
 artist's typed text (its template is not in the file); its style is listed with the pass.
 
+A ``SamplerCustomAdvanced`` takes its prompts and CFG from the guider it samples with (``GUIDERS``:
+a ``DualCFGGuider``'s ``cond1`` and ``cfg_conds``, with a ``cond2`` of a text of its own kept after
+``cond1``'s; the guider's secondary settings are kept as ``guider``).
+
 Node packs that bundle values are read through them: a sampler that takes a pipe (Impact
 ``BASIC_PIPE``, Efficiency ``SDXL_TUPLE``, Easy-Use ``PIPE_LINE``) takes what it is not given from
 the pipe's fields, and a link to one field output of a pipe node (rgthree contexts, ``FromBasicPipe``)
@@ -54,6 +58,10 @@ from engine.metadata.comfy_nodes import (
     FIND_REPLACE,
     GENERATOR_INPUTS,
     GENERATOR_MARKERS,
+    GUIDER_CFG,
+    GUIDER_NEGATIVE,
+    GUIDER_POSITIVE,
+    GUIDERS,
     JOINED_PARTS,
     KNOWN_SAMPLERS,
     LAST_WINS,
@@ -65,9 +73,12 @@ from engine.metadata.comfy_nodes import (
     NOT_CONDITIONING,
     NUMBERED_LORA,
     OBJECT_FIELDS,
+    OUTPUT_NODES,
+    OUTPUT_PREFIX_INPUT,
     PASS_THROUGH_KEYS,
     PIPE_INPUTS,
     PIPE_OUTPUTS,
+    PREFIX_DATE_PRESETS,
     PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
     ROLE_STRING_KEYS,
@@ -173,6 +184,10 @@ class SamplerInfo:
     styles: list[str] = field(default_factory=list)
     """Prompt-styler styles met on the pass's prompt paths: the prompts are the artist's text, without
     the style template (listed as ``prompt_styles``)."""
+    guider: dict[str, Any] | None = None
+    """The secondary settings of the guider the pass samples with (``GUIDERS``: a DualCFGGuider's
+    ``cfg_cond2_negative`` and ``style``, a PerpNegGuider's ``neg_scale``) with its ``class_type``;
+    listed as ``guider``, and for the record's pass in ``extra["guider"]``."""
 
     def as_extra(self, primary_prompt: str | None = None) -> dict[str, Any]:
         """This pass for ``extra["samplers"]``; its prompts only where they differ from the record's."""
@@ -198,6 +213,8 @@ class SamplerInfo:
             listed["prompt"] = self.positive
         if self.styles:
             listed["prompt_styles"] = list(self.styles)
+        if self.guider is not None:
+            listed["guider"] = dict(self.guider)
         return listed
 
 
@@ -541,9 +558,15 @@ class _Walker:
         A node that joins conditionings (``CONDITIONING_JOINS``) gives the texts of its inputs in
         their order (:meth:`_joined_text`).
         """
+        return self._text(link, role, set())[0]
+
+    def text_and_role(self, link: Any, role: str) -> tuple[str | None, str]:
+        """:meth:`text`, and the role the text was found in: the walk starts in ``role`` and takes
+        the role of the output it comes through on a node with positive and negative outputs
+        (``InstructPixToPixConditioning``, ``ControlNetApplyAdvanced``: output 1 is the negative)."""
         return self._text(link, role, set())
 
-    def _text(self, link: Any, role: str, seen: set[str]) -> str | None:
+    def _text(self, link: Any, role: str, seen: set[str]) -> tuple[str | None, str]:
         pending: list[tuple[Any, str]] = [(link, role)]
         while pending and len(seen) <= _WALK_BUDGET:
             current, current_role = pending.pop(0)
@@ -559,12 +582,12 @@ class _Walker:
             if node["class_type"] in CONDITIONING_JOINS:
                 joined = self._joined_text(inputs, CONDITIONING_JOINS[node["class_type"]], current_role, seen)
                 if joined is not None:
-                    return joined
+                    return joined, current_role
                 continue
             if _styler_input(node["class_type"], inputs, current[1]) is not None:
                 styled = self.string(current)  # a styler feeding a loader's prompt text
                 if styled is not None and styled.strip():
-                    return styled
+                    return styled, current_role
                 continue
             if (
                 is_link(inputs.get("positive"), self.graph)
@@ -579,7 +602,7 @@ class _Walker:
             lowered = {key.lower(): value for key, value in inputs.items()}
             for key in ROLE_TEXT_KEYS[current_role]:
                 if isinstance(lowered.get(key), str):
-                    return str(lowered[key])
+                    return str(lowered[key]), current_role
             has_text_input = False
             for key in TEXT_KEYS:
                 if key in lowered:
@@ -588,7 +611,7 @@ class _Walker:
                         has_text_input = True
                     text = self.string(value) if is_link(value, self.graph) else value
                     if isinstance(text, str) and text.strip():
-                        return text
+                        return text, current_role
             if has_text_input:
                 continue
             branch = self.switch_branch(inputs)
@@ -596,7 +619,7 @@ class _Walker:
                 pending.append((branch, current_role))
                 continue
             pending.extend((value, current_role) for value in self._conditioning_inputs(inputs, current_role))
-        return None
+        return None, role
 
     def _joined_text(
         self, inputs: dict[str, Any], keys: tuple[str, ...], role: str, seen: set[str]
@@ -608,7 +631,8 @@ class _Walker:
         for key in keys:
             if not is_link(inputs.get(key), self.graph):
                 continue
-            text = self._nested(partial(self._text, inputs[key], role, seen))
+            found = self._nested(partial(self._text, inputs[key], role, seen))
+            text = found[0] if found is not None else None
             if text is not None and text.strip() and text.strip() not in parts:
                 parts.append(text.strip())
         return PROMPT_PART_SEPARATOR.join(parts) or None
@@ -1051,11 +1075,10 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
     def link(value: Any) -> bool:
         return is_link(value, graph)
 
-    def prefix_of(node_id: str) -> str | None:
-        value = graph[node_id]["inputs"].get("filename_prefix")
-        return walker.string(value) if value is not None else None
+    def name_of(node_id: str) -> str | None:
+        return _output_name(walker, graph[node_id])[0]
 
-    output_id = choose_output(graph, output_nodes(graph, link), file_name, prefix_of, link)
+    output_id = choose_output(graph, output_nodes(graph, link), file_name, name_of, link)
     by_id = {info.node_id: info for info in samplers}
     primary = None
     if output_id is not None:
@@ -1067,14 +1090,36 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
         _inherit_from_upstream(primary, by_id)
     output = None
     if output_id is not None:
+        name, is_path = _output_name(walker, graph[output_id])
         output = {
             "node_id": output_id,
             "class_type": graph[output_id]["class_type"],
-            "filename_prefix": prefix_of(output_id),
+            "filename_prefix": None if is_path else name,
         }
+        if is_path:
+            output["path"] = name
     return GraphSummary(
         ordered, load_images, workflow_hash(graph), list(walker.generated), primary=primary, output=output
     )
+
+
+def _output_name(walker: _Walker, node: dict[str, Any]) -> tuple[str | None, bool]:
+    """``(name, is_path)``: what names the files an output node writes (links followed), and whether
+    it is the whole path of the file (``OUTPUT_NODES``) rather than a prefix.
+
+    A prefix is the node's ``filename_prefix`` (or its ``OUTPUT_NODES`` input); a node that appends
+    the day to it (``PREFIX_DATE_PRESETS``, a choice other than "None") gives it as ComfyUI's own
+    ``{prefix}_%date:{choice}%``.
+    """
+    key, is_path = OUTPUT_NODES.get(node["class_type"], (OUTPUT_PREFIX_INPUT, False))
+    value = node["inputs"].get(key)
+    name = walker.string(value) if value is not None else None
+    preset_key = PREFIX_DATE_PRESETS.get(node["class_type"])
+    if name is not None and preset_key is not None:
+        preset = _as_name(walker.scalar(node["inputs"].get(preset_key), (preset_key, "value")))
+        if preset is not None and preset != "None" and "%" not in preset:
+            name = f"{name}_%date:{preset}%" if name else f"%date:{preset}%"  # the node drops a leading "_"
+    return name, is_path
 
 
 def _inherit_from_upstream(primary: SamplerInfo, by_id: dict[str, SamplerInfo]) -> None:
@@ -1137,20 +1182,30 @@ def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers:
         )
         model = model if model is not None else sig_inputs.get("model")
     guider = walker.node(inputs.get("guider"))
+    more_positives: list[Any] = []
     if guider is not None:
-        g_inputs = guider[1]["inputs"]
-        info.cfg = info.cfg if info.cfg is not None else as_float(walker.scalar(g_inputs.get("cfg")))
-        positive = (
-            positive if positive is not None else g_inputs.get("positive", g_inputs.get("conditioning"))
-        )
-        negative = negative if negative is not None else g_inputs.get("negative")
+        guider_class, g_inputs = guider[1]["class_type"], guider[1]["inputs"]
+        positive_keys, cfg_key, kept = GUIDERS.get(guider_class, (GUIDER_POSITIVE, GUIDER_CFG, ()))
+        given_positives = [g_inputs[key] for key in positive_keys if g_inputs.get(key) is not None]
+        if guider_class not in GUIDERS:
+            given_positives = given_positives[:1]  # the first present
+        info.cfg = info.cfg if info.cfg is not None else as_float(walker.scalar(g_inputs.get(cfg_key)))
+        if positive is None and given_positives:
+            positive, more_positives = given_positives[0], given_positives[1:]
+        negative = negative if negative is not None else g_inputs.get(GUIDER_NEGATIVE)
         model = g_inputs.get("model", model)
+        settings = {key: walker.scalar(g_inputs[key]) for key in kept if key in g_inputs}
+        settings = {key: value for key, value in settings.items() if isinstance(value, str | int | float)}
+        if settings:
+            info.guider = {"class_type": guider_class, **settings}
     styles_before = len(walker.styles)
     if positive is not None:
         info.positive = walker.text(positive, "positive")
         info.guidance = _flux_guidance(walker, positive)
     if negative is not None:
         info.negative = walker.text(negative, "negative")
+    if more_positives:
+        info.positive = _with_more_positives(walker, info.positive, more_positives, info.negative)
     info.styles = list(dict.fromkeys(walker.styles[styles_before:]))
     if model is not None:
         info.model, info.loras = walker.model(model)
@@ -1161,6 +1216,29 @@ def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers:
             latent, samplers - {node_id}
         )
     return info
+
+
+def _with_more_positives(
+    walker: _Walker, positive: str | None, links: list[Any], negative: str | None
+) -> str | None:
+    """``positive`` followed by the texts behind a guider's further positive inputs (``GUIDERS``), each
+    stripped and kept once, joined with ``PROMPT_PART_SEPARATOR``. A negative text is left out: one
+    found in the negative role (:meth:`_Walker.text_and_role`), or the guider's own negative text. A
+    DualCFGGuider's ``cond2`` fed by InstructPixToPixConditioning's negative output carries the
+    negative text with the input image, never a prompt. Without another text, ``positive`` is
+    returned as it was."""
+    parts = [positive.strip()] if positive is not None and positive.strip() else []
+    left_out = {negative.strip()} if negative is not None else set()
+    added = False
+    for link in links:
+        text, role = walker.text_and_role(link, "positive")
+        if text is None or not text.strip() or role != "positive":
+            continue
+        if text.strip() in parts or text.strip() in left_out:
+            continue
+        parts.append(text.strip())
+        added = True
+    return PROMPT_PART_SEPARATOR.join(parts) if added else positive
 
 
 def _disabled(value: Any) -> bool:

@@ -151,4 +151,6 @@ def fill_from_graph(reading: ToolReading, summary: GraphSummary) -> None:
     rec.width, rec.height = primary.width, primary.height
     if primary.guidance is not None:
         rec.extra["guidance"] = primary.guidance
+    if primary.guider is not None:
+        rec.extra["guider"] = dict(primary.guider)
     rec.source_image = primary.source_image or (summary.load_images[0] if summary.load_images else None)
