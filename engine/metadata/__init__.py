@@ -15,12 +15,12 @@ Invariants:
   ``pixel_height`` of the result; the hires factor is in ``extra["hires_upscale"]``).
 
 Tool ids are those of ``generation-records.md`` plus ``huggingface`` (diffusers demo Spaces). One module
-per family: ``comfyui`` (+ ``comfygraph``), ``a1111`` (A1111, Forge, reForge, SD.Next, Yodayo, Civitai
-infotext, ComfyUI infotext save nodes), ``invokeai``, ``novelai``, ``fooocus`` (+ RuinedFooocus),
-``swarmui``, ``stabilitymatrix``, ``tensorart``, ``drawthings``, ``midjourney``, ``easydiffusion``,
-``mflux``, ``huggingface``, ``c2pa`` (DALL·E/Designer, ChatGPT, Gemini, Firefly), ``civitai``,
-``stealth``. There is no ``krea`` reader: the only "Krea" sample is a local ComfyUI render of the Krea-2
-template and carries no krea.ai marker, so it is (correctly) ``comfyui``.
+per family: ``comfyui`` (+ ``comfygraph``, ``comfy_passes``), ``a1111`` (A1111, Forge, reForge, SD.Next,
+Yodayo, Civitai infotext, ComfyUI infotext save nodes), ``invokeai``, ``novelai``, ``fooocus`` (+
+RuinedFooocus), ``swarmui``, ``stabilitymatrix``, ``tensorart``, ``drawthings``, ``midjourney``,
+``easydiffusion``, ``mflux``, ``huggingface``, ``c2pa`` (DALL·E/Designer, ChatGPT, Gemini, Firefly),
+``civitai``, ``stealth``. There is no ``krea`` reader: the only "Krea" sample is a local ComfyUI render of
+the Krea-2 template and carries no krea.ai marker, so it is (correctly) ``comfyui``.
 """
 
 from __future__ import annotations

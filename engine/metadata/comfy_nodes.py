@@ -2,8 +2,9 @@
 sizes, checkpoints and LoRAs, which outputs of multi-output nodes carry what (pipes, contexts, size
 and settings nodes), and the conventions of the custom node packs whose graphs artists share (rgthree,
 Impact, Efficiency, Comfyroll, Easy-Use, tinyterra, WAS, KJNodes, essentials, pysssss, Lora Manager,
-Nunchaku …). Plain data: :mod:`engine.metadata.comfygraph` walks graphs with it. Each table says
-which upstream node (and source file) it follows.
+Nunchaku …). Plain data: :mod:`engine.metadata.comfygraph` walks graphs with it
+(:mod:`engine.metadata.comfy_passes` finds the passes). Each table says which upstream node (and
+source file) it follows.
 """
 
 from __future__ import annotations
@@ -137,8 +138,8 @@ VALUE_OUTPUTS = {
 }
 """The input behind each output, by output index, of nodes that hand out several typed values: rgthree's
 ``KSampler Config`` (STEPS, REFINER_STEP, CFG, SAMPLER, SCHEDULER), WAS' ``Text String`` (its four
-texts). A link to one of those outputs stands for that input (:meth:`_Walker.scalar`,
-:meth:`_Walker.string`)."""
+texts). A link to one of those outputs stands for that input (:meth:`GraphWalker.scalar`,
+:meth:`GraphWalker.string`)."""
 PIPE = None
 """An output carrying the whole pipe (in ``PIPE_OUTPUTS``), not one of its fields."""
 CONTEXT_FIELDS = ("model", "clip", "vae", "positive", "negative", "latent", "images", "seed")
@@ -166,7 +167,8 @@ PIPE_OUTPUTS: dict[str, tuple[str | None, ...]] = {
 one: rgthree's contexts (``py/context_utils.py``: CONTEXT, MODEL, CLIP, VAE, POSITIVE, NEGATIVE, LATENT,
 IMAGE, SEED, then the Big contexts' STEPS …), Impact's ``FromBasicPipe`` (BASIC_PIPE = model, clip,
 vae, positive, negative), Efficiency's ``Unpack SDXL Tuple`` (base model, clip, conditionings, then the
-refiner's). Nodes that only build or pass on a whole pipe need no entry (see :meth:`_Walker.pipe_field`)."""
+refiner's). Nodes that only build or pass on a whole pipe need no entry (see
+:meth:`GraphWalker.pipe_field`)."""
 PIPE_INPUTS = ("base_ctx", "pipe", "basic_pipe", "sdxl_tuple")
 """Inputs carrying the pipe a node extends or samples from: rgthree ``base_ctx``, Easy-Use ``pipe``
 (PIPE_LINE), Impact ``basic_pipe``, Efficiency ``sdxl_tuple``."""

@@ -5,27 +5,8 @@ The graph maps node ids to ``{"class_type": str, "inputs": {...}}``; an input is
 pathological graphs end quickly with what was found. Nothing here raises on odd shapes: a missing or
 mistyped value is just not found.
 
-Primary sampler: the sampling node (sampler, or a detailer such as FaceDetailer that samples with
-its own seed and prompt) nearest to the output node that wrote this file (see
-:mod:`engine.metadata.comfy_outputs`). Without an output node, or when no sampler lies behind it,
-it is the first pass: among the samplers whose latent input does not come (transitively) from
-another sampler, the one with the smallest node id (numeric ids sort numerically). Its
-seed/steps/cfg/sampler/scheduler/denoise/prompts fill the record; what it does not say (model,
-source image) is taken from its upstream passes, and so is the seed of a pass that adds no noise of its
-own (an SDXL refiner's ``add_noise: disable``): the seed that made the image is the one that made the
-noise it continues. ``width``/``height`` are the generation size, as
-AUTOMATIC1111 reports it for a hires fix: the latent size of the first pass the primary descends
-from (its own when it is a first pass). Every sampling node
-is listed in ``extra["samplers"]`` (first passes first), with its prompt when it differs from the
-primary's. A pass's LoRAs are those applied on its model path, nearest the checkpoint first: loader
-nodes, the ``LORA_STACK`` chains behind a ``lora_stack`` input, and the ``<lora:…>`` tags that
-tag-loading encoders (Impact's ``ImpactWildcardEncode``) apply; each at its model strength, and none
-that applies nothing (off, ``None``, or at strength 0). A prompt styler's output stands for the
-artist's typed text (its template is not in the file); its style is listed with the pass.
-
-A ``SamplerCustomAdvanced`` takes its prompts and CFG from the guider it samples with (``GUIDERS``:
-a ``DualCFGGuider``'s ``cond1`` and ``cfg_conds``, with a ``cond2`` of a text of its own kept after
-``cond1``'s; the guider's secondary settings are kept as ``guider``).
+What a pass (a sampling node) is and which one describes the file is
+:mod:`engine.metadata.comfy_passes`; this module resolves the values behind one link (:class:`GraphWalker`).
 
 Node packs that bundle values are read through them: a sampler that takes a pipe (Impact
 ``BASIC_PIPE``, Efficiency ``SDXL_TUPLE``, Easy-Use ``PIPE_LINE``) takes what it is not given from
@@ -43,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
@@ -58,10 +38,6 @@ from engine.metadata.comfy_nodes import (
     FIND_REPLACE,
     GENERATOR_INPUTS,
     GENERATOR_MARKERS,
-    GUIDER_CFG,
-    GUIDER_NEGATIVE,
-    GUIDER_POSITIVE,
-    GUIDERS,
     JOINED_PARTS,
     KNOWN_SAMPLERS,
     LAST_WINS,
@@ -73,12 +49,9 @@ from engine.metadata.comfy_nodes import (
     NOT_CONDITIONING,
     NUMBERED_LORA,
     OBJECT_FIELDS,
-    OUTPUT_NODES,
-    OUTPUT_PREFIX_INPUT,
     PASS_THROUGH_KEYS,
     PIPE_INPUTS,
     PIPE_OUTPUTS,
-    PREFIX_DATE_PRESETS,
     PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
     ROLE_STRING_KEYS,
@@ -103,11 +76,7 @@ from engine.metadata.comfy_nodes import (
     ZERO_CONDITIONING,
 )
 from engine.metadata.comfy_outputs import (
-    choose_output,
     is_image_input,
-    node_sort_key,
-    output_nodes,
-    trace_sampling_node,
 )
 from engine.metadata.limits import MAX_GRAPH_NODES, MAX_TEXT_BYTES
 from engine.metadata.loras import inline_loras
@@ -154,85 +123,7 @@ def normalise_graph(document: Any) -> Graph | None:
     return graph or None
 
 
-@dataclass(slots=True)
-class SamplerInfo:
-    node_id: str
-    class_type: str
-    seed: int | None = None
-    steps: int | None = None
-    cfg: float | None = None
-    sampler: str | None = None
-    scheduler: str | None = None
-    denoise: float | None = None
-    positive: str | None = None
-    negative: str | None = None
-    model: str | None = None
-    loras: list[LoraRef] = field(default_factory=list)
-    width: int | None = None
-    height: int | None = None
-    source_image: str | None = None
-    upstream_sampler: str | None = None
-    guidance: float | None = None
-    adds_noise: bool = True
-    """False for a pass that only continues its input's noise (``KSamplerAdvanced`` with ``add_noise``
-    disabled, as an SDXL refiner runs; ``DisableNoise``): its own seed widget is never used."""
-    noise_from: str | None = None
-    """For a primary pass that adds no noise: the upstream pass whose seed made the noise (``seed``
-    then holds that pass's seed; ``extra["samplers"]`` keeps this pass's own widget)."""
-    own_seed: int | None = None
-    """The pass's own seed input, as ``extra["samplers"]`` lists it (``seed`` may be inherited)."""
-    styles: list[str] = field(default_factory=list)
-    """Prompt-styler styles met on the pass's prompt paths: the prompts are the artist's text, without
-    the style template (listed as ``prompt_styles``)."""
-    guider: dict[str, Any] | None = None
-    """The secondary settings of the guider the pass samples with (``GUIDERS``: a DualCFGGuider's
-    ``cfg_cond2_negative`` and ``style``, a PerpNegGuider's ``neg_scale``) with its ``class_type``;
-    listed as ``guider``, and for the record's pass in ``extra["guider"]``."""
-
-    def as_extra(self, primary_prompt: str | None = None) -> dict[str, Any]:
-        """This pass for ``extra["samplers"]``; its prompts only where they differ from the record's."""
-        listed: dict[str, Any] = {
-            "node_id": self.node_id,
-            "class_type": self.class_type,
-            "seed": self.own_seed,
-            "steps": self.steps,
-            "cfg": self.cfg,
-            "sampler": self.sampler,
-            "scheduler": self.scheduler,
-            "denoise": self.denoise,
-            "model": self.model,
-            "width": self.width,
-            "height": self.height,
-            "upstream_sampler": self.upstream_sampler,
-        }
-        if not self.adds_noise:
-            listed["adds_noise"] = False
-        if self.noise_from is not None:
-            listed["noise_from"] = self.noise_from
-        if self.positive is not None and self.positive != primary_prompt:
-            listed["prompt"] = self.positive
-        if self.styles:
-            listed["prompt_styles"] = list(self.styles)
-        if self.guider is not None:
-            listed["guider"] = dict(self.guider)
-        return listed
-
-
-@dataclass(slots=True)
-class GraphSummary:
-    samplers: list[SamplerInfo]
-    """Every sampling node: first passes (by node id), then the passes that refine them."""
-    load_images: list[str]
-    workflow_hash: str
-    generated_prompts: list[tuple[str, str | None]] = field(default_factory=list)
-    """Text-generator nodes met on the prompt paths: ``(class_type, request_text)``."""
-    primary: SamplerInfo | None = None
-    """The pass whose values describe this file (``None`` without samplers)."""
-    output: dict[str, Any] | None = None
-    """The output node taken to have written the file: ``node_id``, ``class_type``, ``filename_prefix``."""
-
-
-class _Walker:
+class GraphWalker:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.generated: list[tuple[str, str | None]] = []
@@ -500,7 +391,7 @@ class _Walker:
 
     def _note_style(self, inputs: dict[str, Any]) -> None:
         """Remember the style a prompt styler was set to (see :attr:`styles`)."""
-        style = _as_name(self.scalar(inputs.get("style", inputs.get("style_name")), ("style", "value")))
+        style = name_value(self.scalar(inputs.get("style", inputs.get("style_name")), ("style", "value")))
         if style is not None:
             self.styles.append(style)
 
@@ -1055,208 +946,8 @@ def is_sampler(node: dict[str, Any]) -> bool:
     )
 
 
-def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
-    """Every sampling pass, the output that wrote ``file_name`` and the pass that made its pixels."""
-    walker = _Walker(graph)
-    node_ids = sorted(graph, key=node_sort_key)
-    sampler_ids = [nid for nid in node_ids if is_sampler(graph[nid])]
-    detailer_ids = [nid for nid in node_ids if nid not in sampler_ids and is_detailer(graph[nid])]
-    sampling_set = set(sampler_ids) | set(detailer_ids)
-    samplers = [_sampler_info(walker, nid, graph[nid], sampling_set) for nid in sampler_ids + detailer_ids]
-    roots = [info for info in samplers if info.upstream_sampler is None]
-    ordered = roots + [info for info in samplers if info.upstream_sampler is not None]
-    load_images = [
-        graph[nid]["inputs"]["image"]
-        for nid in node_ids
-        if graph[nid]["class_type"].startswith("LoadImage")
-        and isinstance(graph[nid]["inputs"].get("image"), str)
-    ]
-
-    def link(value: Any) -> bool:
-        return is_link(value, graph)
-
-    def name_of(node_id: str) -> str | None:
-        return _output_name(walker, graph[node_id])[0]
-
-    output_id = choose_output(graph, output_nodes(graph, link), file_name, name_of, link)
-    by_id = {info.node_id: info for info in samplers}
-    primary = None
-    if output_id is not None:
-        traced = trace_sampling_node(graph, output_id, sampling_set, link)
-        primary = by_id.get(traced) if traced is not None else None
-    if primary is None:
-        primary = ordered[0] if ordered else None
-    if primary is not None:
-        _inherit_from_upstream(primary, by_id)
-    output = None
-    if output_id is not None:
-        name, is_path = _output_name(walker, graph[output_id])
-        output = {
-            "node_id": output_id,
-            "class_type": graph[output_id]["class_type"],
-            "filename_prefix": None if is_path else name,
-        }
-        if is_path:
-            output["path"] = name
-    return GraphSummary(
-        ordered, load_images, workflow_hash(graph), list(walker.generated), primary=primary, output=output
-    )
-
-
-def _output_name(walker: _Walker, node: dict[str, Any]) -> tuple[str | None, bool]:
-    """``(name, is_path)``: what names the files an output node writes (links followed), and whether
-    it is the whole path of the file (``OUTPUT_NODES``) rather than a prefix.
-
-    A prefix is the node's ``filename_prefix`` (or its ``OUTPUT_NODES`` input); a node that appends
-    the day to it (``PREFIX_DATE_PRESETS``, a choice other than "None") gives it as ComfyUI's own
-    ``{prefix}_%date:{choice}%``.
-    """
-    key, is_path = OUTPUT_NODES.get(node["class_type"], (OUTPUT_PREFIX_INPUT, False))
-    value = node["inputs"].get(key)
-    name = walker.string(value) if value is not None else None
-    preset_key = PREFIX_DATE_PRESETS.get(node["class_type"])
-    if name is not None and preset_key is not None:
-        preset = _as_name(walker.scalar(node["inputs"].get(preset_key), (preset_key, "value")))
-        if preset is not None and preset != "None" and "%" not in preset:
-            name = f"{name}_%date:{preset}%" if name else f"%date:{preset}%"  # the node drops a leading "_"
-    return name, is_path
-
-
-def _inherit_from_upstream(primary: SamplerInfo, by_id: dict[str, SamplerInfo]) -> None:
-    """Take the generation size from the first pass behind the primary, and fill what the primary does
-    not say (model, source image) from the passes it refines."""
-    seen = {primary.node_id}
-    current = primary
-    while current.upstream_sampler is not None and current.upstream_sampler not in seen:
-        upstream = by_id.get(current.upstream_sampler)
-        if upstream is None:
-            break
-        seen.add(upstream.node_id)
-        if upstream.width is not None and upstream.height is not None:
-            primary.width, primary.height = upstream.width, upstream.height
-        if primary.model is None:
-            primary.model, primary.loras = upstream.model, list(upstream.loras)
-        primary.source_image = primary.source_image or upstream.source_image
-        if not primary.adds_noise and primary.noise_from is None and upstream.adds_noise:
-            primary.seed, primary.noise_from = upstream.seed, upstream.node_id  # the nearest noise made
-        current = upstream
-
-
-def _sampler_info(walker: _Walker, node_id: str, node: dict[str, Any], samplers: set[str]) -> SamplerInfo:
-    inputs = node["inputs"]
-    info = SamplerInfo(node_id, node["class_type"])
-
-    def given(name: str, *keys: str) -> Any:
-        """The sampler's input ``name`` (or the first of ``keys``), else the pipe's field."""
-        return walker.setting(node, keys or (name,), name)
-
-    info.seed = as_int(walker.scalar(given("seed", "seed", "noise_seed")))
-    info.steps = as_int(walker.scalar(given("steps")))
-    info.cfg = as_float(walker.scalar(given("cfg")))
-    info.sampler = _as_name(walker.scalar(given("sampler_name"), ("sampler_name", "value")))
-    info.scheduler = _as_name(walker.scalar(given("scheduler"), ("scheduler", "value")))
-    info.denoise = as_float(walker.scalar(given("denoise")))
-    positive, negative, model = given("positive"), given("negative"), given("model")
-    # SamplerCustomAdvanced: noise / guider / sampler / sigmas are links to helper nodes.
-    info.adds_noise = not _disabled(walker.scalar(given("add_noise"), ("value", "add_noise")))
-    noise = walker.node(inputs.get("noise"))
-    if noise is not None and noise[1]["class_type"] == "DisableNoise":
-        info.adds_noise = False
-    if noise is not None and info.seed is None:
-        info.seed = as_int(
-            walker.scalar(noise[1]["inputs"].get("noise_seed", noise[1]["inputs"].get("seed")))
-        )
-    info.own_seed = info.seed
-    select = walker.node(inputs.get("sampler"))
-    if select is not None and info.sampler is None:
-        # KSamplerSelect names the sampler; dedicated nodes (SamplerDPMPP_SDE, …) are the sampler.
-        named = _as_name(walker.scalar(select[1]["inputs"].get("sampler_name")))
-        info.sampler = named or select[1]["class_type"]
-    sigmas = walker.scheduler(inputs.get("sigmas"))
-    if sigmas is not None:
-        sig_inputs = sigmas[1]["inputs"]
-        info.steps = info.steps if info.steps is not None else as_int(walker.scalar(sig_inputs.get("steps")))
-        info.scheduler = info.scheduler or _as_name(walker.scalar(sig_inputs.get("scheduler")))
-        info.denoise = (
-            info.denoise if info.denoise is not None else as_float(walker.scalar(sig_inputs.get("denoise")))
-        )
-        model = model if model is not None else sig_inputs.get("model")
-    guider = walker.node(inputs.get("guider"))
-    more_positives: list[Any] = []
-    if guider is not None:
-        guider_class, g_inputs = guider[1]["class_type"], guider[1]["inputs"]
-        positive_keys, cfg_key, kept = GUIDERS.get(guider_class, (GUIDER_POSITIVE, GUIDER_CFG, ()))
-        given_positives = [g_inputs[key] for key in positive_keys if g_inputs.get(key) is not None]
-        if guider_class not in GUIDERS:
-            given_positives = given_positives[:1]  # the first present
-        info.cfg = info.cfg if info.cfg is not None else as_float(walker.scalar(g_inputs.get(cfg_key)))
-        if positive is None and given_positives:
-            positive, more_positives = given_positives[0], given_positives[1:]
-        negative = negative if negative is not None else g_inputs.get(GUIDER_NEGATIVE)
-        model = g_inputs.get("model", model)
-        settings = {key: walker.scalar(g_inputs[key]) for key in kept if key in g_inputs}
-        settings = {key: value for key, value in settings.items() if isinstance(value, str | int | float)}
-        if settings:
-            info.guider = {"class_type": guider_class, **settings}
-    styles_before = len(walker.styles)
-    if positive is not None:
-        info.positive = walker.text(positive, "positive")
-        info.guidance = _flux_guidance(walker, positive)
-    if negative is not None:
-        info.negative = walker.text(negative, "negative")
-    if more_positives:
-        info.positive = _with_more_positives(walker, info.positive, more_positives, info.negative)
-    info.styles = list(dict.fromkeys(walker.styles[styles_before:]))
-    if model is not None:
-        info.model, info.loras = walker.model(model)
-    info.loras += walker.applied_loras(node_id, node)  # a sampler's own LoRA, on the model it is given
-    latent = given("latent", "latent_image", "latent", "image", "images", "pixels")
-    if latent is not None:
-        info.width, info.height, info.upstream_sampler, info.source_image = walker.latent(
-            latent, samplers - {node_id}
-        )
-    return info
-
-
-def _with_more_positives(
-    walker: _Walker, positive: str | None, links: list[Any], negative: str | None
-) -> str | None:
-    """``positive`` followed by the texts behind a guider's further positive inputs (``GUIDERS``), each
-    stripped and kept once, joined with ``PROMPT_PART_SEPARATOR``. A negative text is left out: one
-    found in the negative role (:meth:`_Walker.text_and_role`), or the guider's own negative text. A
-    DualCFGGuider's ``cond2`` fed by InstructPixToPixConditioning's negative output carries the
-    negative text with the input image, never a prompt. Without another text, ``positive`` is
-    returned as it was."""
-    parts = [positive.strip()] if positive is not None and positive.strip() else []
-    left_out = {negative.strip()} if negative is not None else set()
-    added = False
-    for link in links:
-        text, role = walker.text_and_role(link, "positive")
-        if text is None or not text.strip() or role != "positive":
-            continue
-        if text.strip() in parts or text.strip() in left_out:
-            continue
-        parts.append(text.strip())
-        added = True
-    return PROMPT_PART_SEPARATOR.join(parts) if added else positive
-
-
-def _disabled(value: Any) -> bool:
-    """An ``add_noise`` value that turns the noise off (``"disable"`` in the stock node, a boolean in
-    some packs)."""
-    return value is False or (
-        isinstance(value, str) and value.strip().lower() in ("disable", "disabled", "false")
-    )
-
-
-def _flux_guidance(walker: _Walker, link: Any) -> float | None:
-    found = walker.node(walker.follow(link))
-    if found is not None and found[1]["class_type"] == "FluxGuidance":
-        return as_float(walker.scalar(found[1]["inputs"].get("guidance")))
-    return None
-
-
-def _as_name(value: Any) -> str | None:
+def name_value(value: Any) -> str | None:
+    """A non-empty string value, else None (a sampler, scheduler or style name)."""
     return value if isinstance(value, str) and value else None
 
 

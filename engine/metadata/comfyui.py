@@ -25,7 +25,8 @@ from datetime import datetime
 from typing import Any
 
 from engine.metadata.comfy_nodes import TIMED_OUTPUTS
-from engine.metadata.comfygraph import Graph, GraphSummary, normalise_graph, summarise
+from engine.metadata.comfy_passes import GraphSummary, summarise
+from engine.metadata.comfygraph import Graph, normalise_graph
 from engine.metadata.jsontext import JsonRefused, loads_bounded
 from engine.metadata.loras import dedupe
 from engine.metadata.raw import RawMetadata

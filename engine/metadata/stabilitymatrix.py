@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from engine.metadata import a1111
-from engine.metadata.comfygraph import normalise_graph, summarise
+from engine.metadata.comfy_passes import summarise
+from engine.metadata.comfygraph import normalise_graph
 from engine.metadata.jsontext import try_json_object
 from engine.metadata.loras import dedupe, inline_loras
 from engine.metadata.raw import RawMetadata

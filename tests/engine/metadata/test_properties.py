@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from metadata_png_builder import build_png, png_chunk, text_chunk
 
 from engine.metadata import UnreadableImage, read_image_bytes
-from engine.metadata.comfygraph import normalise_graph, summarise
+from engine.metadata.comfy_passes import summarise
+from engine.metadata.comfygraph import normalise_graph
 from engine.metadata.exif import decode_user_comment, parse_exif
 from engine.metadata.infotext import parse_infotext, parse_params_line
 from engine.metadata.timestamps import file_counter, filename_time
