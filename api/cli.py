@@ -450,8 +450,8 @@ async def _watch_until_stopped(
 
 
 def _time_zone(name: str) -> str:
-    """``--timezone``: an IANA zone name this machine knows, or a usage error saying so (not a
-    traceback, nor one error per file read)."""
+    """``--timezone`` (default: ``ATELIER_TIMEZONE``, else UTC): an IANA zone name this machine knows,
+    or a usage error saying so (not a traceback, nor one error per file read), from either source."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -462,11 +462,24 @@ def _time_zone(name: str) -> str:
     return name
 
 
+TIMEZONE_ENV = "ATELIER_TIMEZONE"
+"""The setting ``--timezone`` defaults to: read by click from the environment, so ``analyze`` and
+``inspect`` stay free of the settings module (their start-up imports are kept lean)."""
+
+
+def _timezone_option(what: str) -> Any:
+    return typer.Option(
+        help=f"IANA zone for {what}; defaults to {TIMEZONE_ENV} when set, else UTC",
+        callback=_time_zone,
+        envvar=TIMEZONE_ENV,
+    )
+
+
 @app.command()
 def analyze(
     paths: Annotated[list[Path], typer.Argument(help="Folders, image files or .jsonl record files")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the analysis JSON")] = False,
-    timezone: Annotated[str, typer.Option(help="IANA zone for naive times", callback=_time_zone)] = "UTC",
+    timezone: Annotated[str, _timezone_option("naive times")] = "UTC",
 ) -> None:
     """Run the session engine on files, with no database."""
     from engine.gc_pause import cyclic_gc_paused
@@ -684,9 +697,7 @@ def _guard(action: Callable[[], T]) -> T:
 def inspect(
     paths: Annotated[list[Path], typer.Argument(help="Images or folders")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines, one record per file")] = False,
-    timezone: Annotated[
-        str, typer.Option(help="IANA zone for naive tool times", callback=_time_zone)
-    ] = "UTC",
+    timezone: Annotated[str, _timezone_option("naive tool times")] = "UTC",
 ) -> None:
     """Print the normalised generation record of each image (no database)."""
     from api.inspect_command import inspect_paths, plain_summary, print_summary, use_rich_cards

@@ -2,8 +2,10 @@
 
 One JSON object per file (``--json`` prints JSON lines): the record in the interchange format plus
 ``path``, ``content_sha256``, ``image_format``, ``pixel_width``/``pixel_height`` and ``edited``; a
-file that cannot be read gets ``path`` and ``error`` instead, and the rest still print. Folders are
-walked like ``atelier import`` does. No database is touched.
+file that cannot be read gets ``path`` and ``error`` instead, and the rest still print. So does a file
+named on the command line that is not a supported image (an ``.avif``, a ``.heic``, a log): a file
+the user asked about is never passed over in silence. Folders are walked like ``atelier import``
+does (their other files are not listed). No database is touched; the exit code is 0 either way.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from catalog.importing.discovery import FileKind, discover
+from catalog.importing.discovery import FileKind, FoundFile, discover
 from catalog.importing.file_reading import FileProblem, MetadataReader
 from engine.metadata.copy_times import reject_copy_times
 from engine.record_codec import record_to_json
@@ -45,11 +47,16 @@ _SUMMARY_FIELDS = (
 
 
 def inspect_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> Iterator[dict[str, Any]]:
-    """One document per image file under ``paths`` (non-image files are not listed)."""
+    """One document per image file under ``paths`` and per other file named in ``paths`` (with its
+    ``error``); other files met inside folders are not listed."""
+    paths = list(paths)
+    named = set(paths)
     found = list(discover(paths))
     for item in found:
         if item.kind in (FileKind.MISSING, FileKind.PROBLEM):
             yield {"path": str(item.path), "error": item.reason}
+        elif item.kind in (FileKind.SKIPPED, FileKind.RECORDS) and item.path in named:
+            yield {"path": str(item.path), "error": _not_an_image(item)}
     images = [item.path for item in found if item.kind is FileKind.IMAGE]
     with MetadataReader(len(images)) as reader:
         outcomes = list(reader.read(images, timezone))
@@ -68,6 +75,17 @@ def inspect_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> Iterator[d
             "edited": outcome.edited,
         }
         yield document
+
+
+def _not_an_image(item: FoundFile) -> str:
+    """Why a named file is not read: a special file keeps discovery's reason (``not a regular file:
+    FIFO``); a record log is for ``analyze``; any other file is not an image type Atelier reads."""
+    if item.kind is FileKind.RECORDS:
+        return "not read: a record log, not an image (atelier analyze reads it)"
+    if item.reason and item.reason.startswith("not a regular file"):
+        return f"not read: {item.reason}"
+    kind = f"{item.path.suffix.lower()} files are" if item.path.suffix else "a file without an extension is"
+    return f"not read: {kind} not supported (inspect reads .png, .jpg, .jpeg, .jpe and .webp images)"
 
 
 RICH_CARDS_MAX_FILES = 50

@@ -1,10 +1,12 @@
-"""C2PA provenance (PNG ``caBX``, JPEG APP11 JUMBF): DALL·E / Designer, ChatGPT, Gemini, Adobe Firefly.
+"""C2PA provenance (PNG ``caBX``, JPEG APP11 JUMBF, WEBP RIFF ``C2PA`` chunk): DALL·E / Designer,
+ChatGPT, Gemini, Adobe Firefly.
 
 A documented byte-level scan of the manifest store (see :mod:`engine.metadata.cbor_scan`), not a
 validating C2PA parser: signatures are not verified. Read:
 
 - ``claim_generator`` (v1 claims) and ``claim_generator_info.name`` (v2 claims);
-- the ``c2pa.actions`` entries: ``action``, ``softwareAgent`` (text or ``{name, version}``), ``when``;
+- the ``c2pa.actions`` entries: ``action``, ``softwareAgent`` (text or ``{name, version}``), ``when``
+  (text, or the schema's ``tdate``: CBOR tag 0 text as c2pa-rs writes it, or a tag 1 epoch time);
 - the signature time: the RFC 3161 ``genTime`` (DER GeneralizedTime) of the time-stamp token of
   the manifest that records the ``c2pa.created`` action (else the active, last manifest). OCSP
   ``producedAt``/``thisUpdate``/``nextUpdate`` and certificate validity dates are never used: they
@@ -24,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.metadata.a1111 import parse_iso_time
-from engine.metadata.cbor_scan import name_after_key, texts_after_key
+from engine.metadata.cbor_scan import dates_after_key, name_after_key, texts_after_key
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, ToolTime
 from engine.records import TimePrecision
@@ -104,7 +106,7 @@ def read(raw: RawMetadata) -> ToolReading | None:
     rec = reading.record
     rec.tool = tool
     actions = [text for _, text in texts_after_key(store, "action")]
-    whens = [text for _, text in texts_after_key(store, "when")]
+    whens = [text for _, text in dates_after_key(store, "when")]
     info: dict[str, Any] = {
         "claim_generators": generators,
         "software_agents": agents,

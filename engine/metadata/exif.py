@@ -151,14 +151,24 @@ def decode_user_comment(raw: bytes) -> str:
     big-endian text in little-endian TIFF): a BOM wins, else the order is decided from where the zero
     bytes fall (ASCII-heavy text has its zero bytes first in big-endian). ``ASCII\\0\\0\\0`` and the
     undefined all-zero prefix are read as UTF-8 (Latin-1 fallback). Without a known prefix the whole
-    value is read as UTF-8 (some ComfyUI save nodes write bare JSON). Invalid sequences are replaced.
+    value is read as UTF-8 (some ComfyUI save nodes write bare JSON); a leading UTF-8 BOM is dropped.
+    Invalid sequences are replaced.
     """
     prefix = raw[:8]
     if prefix == b"UNICODE\x00":
         return _decode_utf16_guess(raw[8:]).rstrip("\x00")
     if prefix in (b"ASCII\x00\x00\x00", b"\x00" * 8, b"JIS\x00\x00\x00\x00\x00"):
-        return _decode_ascii(raw[8:]).strip("\x00")
-    return _decode_ascii(raw).strip("\x00")
+        return _decode_ascii(without_utf8_bom(raw[8:])).strip("\x00")
+    return _decode_ascii(without_utf8_bom(raw)).strip("\x00")
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def without_utf8_bom(text: bytes) -> bytes:
+    """``text`` without a leading UTF-8 byte-order mark: not part of the text (RFC 3629 §6), but
+    Windows editors write one back into text chunks and comments (it would start the prompt)."""
+    return text.removeprefix(UTF8_BOM)
 
 
 def _decode_utf16_guess(body: bytes) -> str:

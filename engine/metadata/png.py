@@ -6,7 +6,8 @@ private ``comf`` chunks (``SaveAnimatedPNG``: ``keyword\0text`` as in ``tEXt``, 
 ``iTXt XML:com.adobe.xmp`` (XMP), ``caBX`` (C2PA) and ``tIME`` (an *edit* time, never a generation
 time). CRCs are not verified (speed; a wrong CRC does not make text unreadable). A chunk whose
 length runs past the end of the file ends the walk with a note in ``errors``; what was read before it
-is kept. Compressed text is inflated to at most :data:`~engine.metadata.limits.MAX_TEXT_BYTES`.
+is kept. Compressed text is inflated to at most :data:`~engine.metadata.limits.MAX_TEXT_BYTES`. A
+leading UTF-8 byte-order mark is dropped from every text value (as from EXIF UserComment text).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 
-from engine.metadata.exif import parse_exif
+from engine.metadata.exif import parse_exif, without_utf8_bom
 from engine.metadata.inflate import InflateRefused, inflate_bounded
 from engine.metadata.limits import MAX_INFLATE_TOTAL_BYTES, MAX_TEXT_BYTES
 from engine.metadata.raw import RawMetadata
@@ -134,7 +135,9 @@ def _read_text(raw: RawMetadata, data: bytes, start: int, stop: int, kind: str =
 
 
 def _decode_latin1_or_utf8(body: bytes) -> str:
-    """tEXt is Latin-1 by spec, but many tools write UTF-8 there: prefer UTF-8 when it is valid."""
+    """tEXt is Latin-1 by spec, but many tools write UTF-8 there: prefer UTF-8 when it is valid. A
+    leading UTF-8 byte-order mark is not text (:func:`~engine.metadata.exif.without_utf8_bom`)."""
+    body = without_utf8_bom(body)
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
@@ -206,7 +209,7 @@ def _read_itxt(raw: RawMetadata, data: bytes, start: int, stop: int, budget: _In
         if _too_big(raw, "iTXt", key, stop - body_start):
             return
         body = data[body_start:stop]
-    _store(raw, key, body.decode("utf-8", errors="replace"))
+    _store(raw, key, without_utf8_bom(body).decode("utf-8", errors="replace"))
 
 
 def png_segments(data: bytes) -> list[tuple[str, bytes]]:

@@ -1,4 +1,6 @@
-"""WEBP (RIFF) chunk walk: size from ``VP8X``/``VP8 ``/``VP8L``, metadata from ``EXIF`` and ``XMP ``.
+"""WEBP (RIFF) chunk walk: size from ``VP8X``/``VP8 ``/``VP8L``, metadata from ``EXIF``, ``XMP `` and
+``C2PA`` (the C2PA manifest store, a top-level chunk as the C2PA specification's RIFF embedding and
+c2pa-rs ``riff_io`` write it: ChatGPT's DALL·E 3 WEBP downloads; the first one is read, as for PNG).
 
 Pixels are never decoded. A RIFF whose first image chunk is missing or malformed is unreadable; a
 chunk running past the end after that ends the walk with a note in ``errors``.
@@ -50,6 +52,8 @@ def read_webp(data: bytes, path: str) -> RawMetadata:
             raw.exif = parse_exif(body, raw.errors)
         elif fourcc == b"XMP " and raw.xmp is None:
             raw.xmp = body.decode("utf-8", errors="replace")
+        elif fourcc == b"C2PA" and raw.c2pa is None:
+            raw.c2pa = body
     if raw.pixel_width is None:
         raise UnreadableImage(path, "truncated or invalid WEBP: no VP8/VP8L/VP8X image header")
     return raw

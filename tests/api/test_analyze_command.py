@@ -419,3 +419,62 @@ def test_input_with_a_line_that_is_not_a_plain_record_is_read_the_ordinary_way(
 
     assert analyze_command._analyze_indexed(files, "UTC", analyze_command._json_parts, 2) is None
     assert analyze_command.analyze_paths_json(files, workers=2) == one
+
+
+def _analyze_started_at(log: Path, environment: dict[str, str], *flags: str) -> str:
+    result = subprocess.run(
+        [str(ATELIER), "analyze", "--json", *flags, str(log)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    (session,) = json.loads(result.stdout)["sessions"]
+    started_at: str = session["started_at"]
+    return started_at
+
+
+def test_atelier_timezone_is_the_default_of_analyze_timezone(tmp_path: Path) -> None:
+    """README: ATELIER_TIMEZONE is the IANA zone for naive tool times; analyze read them as UTC. The
+    variable is read by the option itself: analyze's start-up does not load the settings module."""
+    log = tmp_path / "naive.jsonl"
+    log.write_text('{"id": "a", "tool": "comfyui", "created_at": "2025-06-12T21:07:45"}\n')
+    without = {key: value for key, value in os.environ.items() if key != "ATELIER_TIMEZONE"}
+    tokyo = without | {"ATELIER_TIMEZONE": "Asia/Tokyo"}
+    utc = _analyze_started_at(log, without)
+    assert datetime.fromisoformat(utc) == datetime(2025, 6, 12, 21, 7, 45, tzinfo=UTC)
+    in_tokyo = _analyze_started_at(log, tokyo)
+    assert datetime.fromisoformat(in_tokyo) == datetime(2025, 6, 12, 12, 7, 45, tzinfo=UTC)
+    overridden = _analyze_started_at(log, tokyo, "--timezone", "UTC")
+    assert datetime.fromisoformat(overridden) == datetime(2025, 6, 12, 21, 7, 45, tzinfo=UTC)
+
+    help_text = subprocess.run(
+        [str(ATELIER), "analyze", "--help"], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert "ATELIER_TIMEZONE" in help_text
+
+    bad = subprocess.run(
+        [str(ATELIER), "analyze", str(log)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=without | {"ATELIER_TIMEZONE": "Mars/Olympus"},
+        timeout=120,
+    )
+    assert bad.returncode == 2 and not bad.stdout and "Traceback" not in bad.stderr
+    message = " ".join(bad.stderr.replace("│", " ").split())
+    assert "unknown time zone 'Mars/Olympus': use an IANA name such as UTC or Europe/Paris" in message
+
+    imports = subprocess.run(
+        [sys.executable, "-X", "importtime", str(ATELIER), "analyze", str(log), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=tokyo,
+        timeout=120,
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in imports.stderr.splitlines() if "|" in line}
+    assert "catalog.settings" not in imported
+    assert not {name for name in imported if name.split(".")[0] == "pydantic_settings"}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from PIL import Image
 from rich.console import Console
 
 from api.inspect_command import inspect_paths, plain_summary, print_summary
@@ -118,3 +120,114 @@ def test_a_lone_surrogate_escape_in_a_files_json_does_not_stop_the_output(tmp_pa
         assert b"moon \\ud800 fox" in result.stdout
         if flags:
             assert json.loads(result.stdout)["prompt"] == "moon \ud800 fox"
+
+
+def _avif_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (48, 32), (90, 120, 160)).save(buffer, "AVIF")
+    return buffer.getvalue()
+
+
+def test_a_named_file_inspect_does_not_read_gets_a_result_of_its_own(tmp_path: Path) -> None:
+    """An AVIF or HEIC named on the command line printed nothing at all (exit 0), so a user could not
+    tell it from an image without metadata; it now gets a ``path`` + ``error`` result like a corrupt
+    file, in every output, and the exit code stays 0 as for a corrupt file (``analyze`` lists the same
+    files as skipped without failing). Such files inside a named folder are still not listed."""
+    avif = tmp_path / "00417-1808436925.avif"
+    avif.write_bytes(_avif_bytes())
+    heic = tmp_path / "00418-1808436926.heic"
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")  # an ISOBMFF HEIF header
+    log = tmp_path / "records.jsonl"
+    log.write_text('{"id": "a", "tool": "comfyui"}\n')
+    good = _bracketed_image(tmp_path / "folder")
+    (good.parent / "inside.avif").write_bytes(_avif_bytes())
+    named = [str(avif), str(heic), str(log), str(good.parent)]
+
+    result = subprocess.run(
+        [str(ATELIER), "inspect", "--json", *named], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    by_path = {document["path"]: document for document in map(json.loads, result.stdout.splitlines())}
+    assert set(by_path) == {str(avif), str(heic), str(log), str(good)}
+    assert by_path[str(avif)] == {
+        "path": str(avif),
+        "error": "not read: .avif files are not supported "
+        "(inspect reads .png, .jpg, .jpeg, .jpe and .webp images)",
+    }
+    assert by_path[str(heic)]["error"].startswith("not read: .heic files are not supported")
+    assert by_path[str(log)]["error"] == "not read: a record log, not an image (atelier analyze reads it)"
+    assert by_path[str(good)]["prompt"] == BRACKETED_PROMPT
+
+    plain = subprocess.run(
+        [str(ATELIER), "inspect", *named], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert plain.returncode == 0, plain.stderr
+    assert f"{avif}\n  error                not read: .avif files are not supported" in plain.stdout
+    assert f"{heic}\n  error                not read: .heic files are not supported" in plain.stdout
+    assert "inside.avif" not in plain.stdout
+
+    console = Console(record=True, force_terminal=True, width=200)
+    for document in inspect_paths([avif]):
+        print_summary(document, console)
+    card = console.export_text()
+    assert str(avif) in card and "not read: .avif files are not supported" in card
+
+
+def _naive_exif_jpeg(path: Path) -> Path:
+    """A JPEG whose EXIF DateTimeOriginal 2025:06:12 21:07:45 has no offset (a phone, a Windows edit)."""
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2025:06:12 21:07:45"
+    buffer = io.BytesIO()
+    Image.new("RGB", (48, 32), (10, 20, 30)).save(buffer, "JPEG", exif=exif.tobytes())
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def _inspect_created_at(path: Path, environment: dict[str, str], *flags: str) -> str:
+    result = subprocess.run(
+        [str(ATELIER), "inspect", "--json", *flags, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    created_at: str = json.loads(result.stdout)["created_at"]
+    return created_at
+
+
+def test_atelier_timezone_is_the_default_of_inspect_timezone(tmp_path: Path) -> None:
+    """README: ATELIER_TIMEZONE is the IANA zone for naive tool times; inspect read them as UTC."""
+    image = _naive_exif_jpeg(tmp_path / "photo.jpg")
+    without = {key: value for key, value in os.environ.items() if key != "ATELIER_TIMEZONE"}
+    tokyo = without | {"ATELIER_TIMEZONE": "Asia/Tokyo"}
+    assert _inspect_created_at(image, without) == "2025-06-12T21:07:45+00:00"
+    assert _inspect_created_at(image, tokyo) == "2025-06-12T21:07:45+09:00"
+    assert _inspect_created_at(image, tokyo, "--timezone", "Europe/Paris") == "2025-06-12T21:07:45+02:00"
+
+    help_text = subprocess.run(
+        [str(ATELIER), "inspect", "--help"], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert "ATELIER_TIMEZONE" in help_text
+
+    results = [
+        subprocess.run(
+            [str(ATELIER), "inspect", *flags, str(image)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=environment,
+            timeout=120,
+        )
+        for environment, flags in (
+            (without | {"ATELIER_TIMEZONE": "Mars/Olympus"}, []),
+            (without, ["--timezone", "Mars/Olympus"]),
+        )
+    ]
+    for result in results:
+        assert result.returncode == 2 and not result.stdout
+        message = " ".join(result.stderr.replace("│", " ").split())  # unboxed, unwrapped
+        assert "Invalid value for '--timezone'" in message
+        assert "unknown time zone 'Mars/Olympus': use an IANA name such as UTC or Europe/Paris" in message
+        assert "Traceback" not in result.stderr
