@@ -29,7 +29,8 @@ class RawMetadata:
     exif: dict[str, str | int] = field(default_factory=dict)
     xmp: str | None = None
     c2pa: bytes | None = None
-    """The raw C2PA manifest store (PNG ``caBX`` chunk or the concatenated JPEG APP11 JUMBF payload)."""
+    """The raw C2PA manifest store (PNG ``caBX`` chunk, WEBP ``C2PA`` chunk, or the concatenated JPEG APP11
+    JUMBF payload)."""
     comments: list[str] = field(default_factory=list)
     """JPEG ``COM`` segments, decoded as UTF-8 with replacement."""
     editor_time: str | None = None
