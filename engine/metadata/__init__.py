@@ -92,8 +92,9 @@ def read_image_bytes(
 ) -> ImageReadResult:
     """Read an image held in memory. ``mtime`` should be aware (a naive one is taken as ``local_tz``).
 
-    ``now`` bounds credible mtimes (default: the current time); a rejected mtime leaves the record
-    without a time and says why in ``extra["time_rejected"]``.
+    ``now`` bounds credible times (default: the current time); a time source passed over as not
+    credible, or a rejected mtime that leaves the record without a time, is explained in
+    ``extra["time_rejected"]``.
     """
     path = path_for_errors or file_name
     tz = local_tz or UTC
@@ -114,7 +115,15 @@ def read_image_bytes(
     record.id = digest
     record.file_name = file_name
     resolved = resolve_created_at(
-        reading.time, raw.exif, file_name, mtime, tz, editor_time=raw.editor_time, now=now
+        reading.time,
+        raw.exif,
+        file_name,
+        mtime,
+        tz,
+        editor_time=raw.editor_time,
+        xmp=raw.xmp,
+        seed=record.seed,
+        now=now,
     )
     record.created_at = resolved.value
     record.created_at_source = resolved.source

@@ -12,8 +12,10 @@ import, an ``analyze`` run):
   one *source* — a source is ``(tool, workflow hash)``, or ``(tool, model)`` for tools that write no
   workflow;
 - the records of a copy lose their time (``created_at`` and its source and precision become
-  ``None``) and say why in ``extra["time_rejected"]``; they stay in the catalog and the gallery
-  and are never grouped into sessions.
+  ``None``) and say why in ``extra["time_rejected"]`` (after any reason already there: a better
+  source the file held may have been passed over as not credible, see
+  :mod:`engine.metadata.time_bounds`); they stay in the catalog and the gallery and are never
+  grouped into sessions.
 
 Records with a better time source (tool metadata, EXIF, file name) are never touched. Pure and
 idempotent: a second pass finds nothing more.
@@ -26,7 +28,8 @@ from collections.abc import Sequence
 from engine.records import GenerationRecord
 
 TIME_REJECTED = "time_rejected"
-"""``extra`` key holding why a file's mtime was not taken as its generation time."""
+"""``extra`` key holding why a time source of the file was not taken as its generation time (the
+mtime, or a better source outside the credible window); reasons are joined with ``"; "``."""
 
 MTIME_SOURCE = "file:mtime"
 COPY_CHAIN_SECONDS = 1.0
@@ -72,5 +75,6 @@ def _reject_if_copy(chain: list[GenerationRecord]) -> int:
         record.created_at = None
         record.created_at_source = None
         record.created_at_precision = None
-        record.extra[TIME_REJECTED] = reason
+        earlier = record.extra.get(TIME_REJECTED)
+        record.extra[TIME_REJECTED] = f"{earlier}; {reason}" if isinstance(earlier, str) else reason
     return len(chain)

@@ -2,23 +2,33 @@
 
 Rank (best first): the tool's own metadata field (:class:`~engine.metadata.reading.ToolTime`) >
 EXIF ``DateTimeOriginal`` (with ``OffsetTimeOriginal`` when present; EXIF's ``YYYY:MM:DD HH:MM:SS``
-or, as VideoHelperSuite writes it, ``YYYY-MM-DD HH:MM:SS``) > a date-time in the file name > the
-file's mtime. ``created_at_source`` is ``metadata:<field>``, ``exif:DateTimeOriginal``,
-``filename`` or ``file:mtime``.
+or, as VideoHelperSuite writes it, ``YYYY-MM-DD HH:MM:SS``) = XMP ``exif:DateTimeOriginal`` (the same
+property in XMP; read after the EXIF one) > a date-time or date in the file name
+(:mod:`engine.metadata.name_times`) > the file's mtime. ``created_at_source`` is
+``metadata:<field>``, ``exif:DateTimeOriginal``, :data:`XMP_ORIGINAL_SOURCE`, ``filename`` or
+``file:mtime`` (a day placed by the mtime: ``<source>+file:mtime``).
+
+XMP dates (XMP Part 1 §8.2.1.1, ``YYYY-MM-DD[Thh:mm[:ss[.s]][TZD]]``): precision from the form —
+fractional seconds → millisecond, seconds → second, no seconds → minute, a date alone → day; an
+offset (``Z``, ``±hh:mm``) is kept, a naive time is localised like EXIF's. EXIF's own form
+(``YYYY:MM:DD HH:MM:SS``), which some writers put into XMP, is read too.
 
 Never read as a generation time: durations (A1111 ``Time taken``, NovelAI ``Generation time``,
-SwarmUI ``generation_time``), editor times (PNG ``tIME``, EXIF ``DateTime``, ImageMagick
-``date:create``/``date:modify``). Those never reach this module.
+SwarmUI ``generation_time``), editor times (PNG ``tIME``, EXIF ``DateTime``, XMP ``xmp:CreateDate``,
+``xmp:ModifyDate``, ``xmp:MetadataDate``, ``photoshop:DateCreated``, ImageMagick
+``date:create``/``date:modify``/``date:timestamp``).
 
-An mtime is a generation time only where it is credible. It is rejected (no time, and
-``ResolvedTime.rejected`` says why) when it lies more than a day in the future, or when it is more
-than a day newer than the file's own edit time (PNG ``tIME``, EXIF ``DateTime``): content last
-changed then and the file was copied since. Copies that share one mtime across many unrelated files
-are judged across files by :mod:`engine.metadata.copy_times`.
+Every source must be credible (:mod:`engine.metadata.time_bounds`): a time before 2000 or more than a
+day in the future is no time, the next source is tried, and ``ResolvedTime.rejected`` says why (for
+every source passed over, and for the mtime when no time is left). The mtime is also rejected when it
+is more than a day newer than the file's own edit time (PNG ``tIME``, EXIF ``DateTime``, XMP
+``xmp:ModifyDate`` / ``xmp:MetadataDate``): content last changed then and the file was copied since.
+Copies that share one mtime across many unrelated files are judged across files by
+:mod:`engine.metadata.copy_times`.
 
-Day-precision tool dates (SwarmUI ``date``, ChatGPT's C2PA ``when``): when the mtime, seen in
-``local_tz``, falls on that date the mtime supplies the time of day (source
-``metadata:<field>+file:mtime``, precision second); otherwise the date is kept at day precision
+Day-precision times (SwarmUI ``date``, ChatGPT's C2PA ``when``, a date-only file name or XMP date):
+when the credible mtime, seen in ``local_tz``, falls on that date the mtime supplies the time of day
+(source ``<source>+file:mtime``, precision second); otherwise the date is kept at day precision
 (midnight in ``local_tz``). Naive times are localised with ``local_tz`` (UTC when not given). Every
 returned datetime is timezone-aware.
 """
@@ -27,33 +37,54 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+from engine.metadata.copy_times import MTIME_SOURCE
+from engine.metadata.name_times import filename_time
 from engine.metadata.reading import ToolTime
+from engine.metadata.time_bounds import CLOCK_TOLERANCE, MAX_YEAR, MIN_YEAR, implausible
+from engine.metadata.xmp import xmp_value
 from engine.records import TimePrecision
 
-_MIN_YEAR = 2000
-_MAX_YEAR = 2100
+__all__ = [
+    "MTIME_SOURCE",
+    "XMP_ORIGINAL_SOURCE",
+    "ResolvedTime",
+    "exif_original_time",
+    "file_counter",
+    "filename_time",
+    "localise",
+    "parse_exif_datetime",
+    "parse_utc_offset",
+    "parse_xmp_date",
+    "resolve_created_at",
+    "xmp_original_time",
+]
 
-# 20250321072508, 20250321_072508, 2025-03-21_07-25-08, 2025-03-03T193009.186, 2025-03-03 19:30:09,
-# "2024-11-02 at 10.15.42" (macOS screenshots)
-_NAME_DATETIME = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d{2})[-_.]?(?P<mo>\d{2})[-_.]?(?P<d>\d{2})(?:[T_\- ]| at )?"
-    r"(?P<h>\d{2})[-_.:]?(?P<mi>\d{2})[-_.:]?(?P<s>\d{2})(?:[.,](?P<f>\d{1,6}))?(?!\d)"
-)
+XMP_ORIGINAL_SOURCE = "exif:DateTimeOriginal (XMP)"
+"""``created_at_source`` of XMP ``exif:DateTimeOriginal``: an ``exif:`` source, so the catalog ranks it
+with EXIF ``DateTimeOriginal`` (``catalog.importing.time_sources``), with where it was read."""
+XMP_ORIGINAL_FIELDS = ("exif:DateTimeOriginal", "exifEX:DateTimeOriginal")
+"""XMP properties read as the original time, in order (``exifEX:`` is not in the standard namespace
+but is tolerated when a writer puts the date there)."""
+XMP_EDIT_FIELDS = ("xmp:ModifyDate", "xmp:MetadataDate")
+"""XMP properties that are the file's own edit time (set by the editor that last saved it)."""
+
 _A1111_COUNTER = re.compile(r"(?:^|_)(\d{4,})-\d")
 _COMFY_COUNTER = re.compile(r"_(\d{4,})_?\.[A-Za-z0-9]+$")
 _EXIF_DATETIME = re.compile(r"^(\d{4})([:-])(\d{2})\2(\d{2}) (\d{2}):(\d{2}):(\d{2})")
 """EXIF's ``YYYY:MM:DD HH:MM:SS``, or the same with dashes in the date (``YYYY-MM-DD HH:MM:SS``, what
 VideoHelperSuite writes as a WEBP's DateTimeOriginal: ``datetime.now().isoformat(" ")[:19]``). Both
 are read the same way; no other variant is guessed at."""
+_XMP_DATE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})"
+    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}:?\d{2})?)?$"
+)
+"""XMP's ISO 8601 subset, from a date alone to fractional seconds with a zone (year or year-month
+alone is too coarse to be a time and is not read)."""
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
-
-
-_MTIME_TOLERANCE = timedelta(days=1)
-"""Slack for time zones and clock skew before an mtime counts as future or as a later copy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +93,19 @@ class ResolvedTime:
     source: str | None
     precision: TimePrecision | None
     rejected: str | None = None
-    """Why the file's mtime was not taken as the generation time (``None`` when not rejected)."""
+    """Why better sources were passed over (a time outside :mod:`~engine.metadata.time_bounds`), and,
+    when no time is left, why the mtime was not taken; ``None`` when nothing was rejected that
+    mattered. Several reasons are joined with ``"; "``."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    value: datetime
+    """Naive (the writer's wall clock) or aware."""
+    source: str
+    precision: TimePrecision
+    label: str
+    """How a rejection names it, e.g. ``EXIF DateTimeOriginal``."""
 
 
 def localise(value: datetime, local_tz: tzinfo) -> datetime:
@@ -71,10 +114,11 @@ def localise(value: datetime, local_tz: tzinfo) -> datetime:
 
 
 def exif_original_time(exif: Mapping[str, str | int]) -> tuple[datetime, TimePrecision] | None:
-    """EXIF ``DateTimeOriginal`` (+ ``OffsetTimeOriginal``, ``SubSecTimeOriginal``); naive without offset."""
+    """EXIF ``DateTimeOriginal`` (+ ``OffsetTimeOriginal``, ``SubSecTimeOriginal``); naive without
+    offset. Any real date is returned: whether it is credible is judged by :func:`resolve_created_at`."""
     text = exif.get("DateTimeOriginal")
     value = parse_exif_datetime(text) if isinstance(text, str) else None
-    if value is None or not _MIN_YEAR <= value.year <= _MAX_YEAR:
+    if value is None:
         return None
     precision = TimePrecision.SECOND
     subsec = exif.get("SubSecTimeOriginal")
@@ -87,6 +131,53 @@ def exif_original_time(exif: Mapping[str, str | int]) -> tuple[datetime, TimePre
         tz = parse_utc_offset(offset)
         if tz is not None:
             value = value.replace(tzinfo=tz)
+    return value, precision
+
+
+def xmp_original_time(xmp: str | None) -> tuple[datetime, TimePrecision] | None:
+    """XMP ``exif:DateTimeOriginal`` (:data:`XMP_ORIGINAL_FIELDS`) parsed by :func:`parse_xmp_date`,
+    or ``None``. Naive when the XMP date has no zone."""
+    for name in XMP_ORIGINAL_FIELDS:
+        text = xmp_value(xmp, name)
+        parsed = parse_xmp_date(text) if text else None
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def parse_xmp_date(text: str) -> tuple[datetime, TimePrecision] | None:
+    """An XMP date (see the module docstring) with its precision, or ``None``; naive without a zone."""
+    text = text.strip()
+    match = _XMP_DATE.match(text)
+    if match is None:
+        exif_form = parse_exif_datetime(text)
+        return None if exif_form is None else (exif_form, TimePrecision.SECOND)
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    if hour is None:
+        precision = TimePrecision.DAY
+    elif second is None:
+        precision = TimePrecision.MINUTE
+    elif fraction is None:
+        precision = TimePrecision.SECOND
+    else:
+        precision = TimePrecision.MILLISECOND
+    try:
+        value = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            int(fraction[:6].ljust(6, "0")) if fraction else 0,
+        )
+    except ValueError:
+        return None
+    if zone is not None:
+        tz = parse_utc_offset(zone)
+        if tz is None:
+            return None
+        value = value.replace(tzinfo=tz)
     return value, precision
 
 
@@ -118,29 +209,6 @@ def parse_utc_offset(text: str) -> timezone | None:
     return timezone(-delta if sign == "-" else delta)
 
 
-def filename_time(file_name: str) -> tuple[datetime, TimePrecision] | None:
-    """A date-time in the file name (naive: it is the writer's wall clock), or ``None``."""
-    for match in _NAME_DATETIME.finditer(file_name):
-        try:
-            value = datetime(
-                int(match["y"]),
-                int(match["mo"]),
-                int(match["d"]),
-                int(match["h"]),
-                int(match["mi"]),
-                int(match["s"]),
-            )
-        except ValueError:
-            continue
-        if not _MIN_YEAR <= value.year <= _MAX_YEAR:
-            continue
-        fraction = match["f"]
-        if fraction:
-            return value.replace(microsecond=int(fraction.ljust(6, "0"))), TimePrecision.MILLISECOND
-        return value, TimePrecision.SECOND
-    return None
-
-
 def file_counter(file_name: str) -> int | None:
     """The tool's output counter in the name (``00042-1234567.png`` → 42, ``ComfyUI_00042_.png`` → 42)."""
     match = _A1111_COUNTER.search(file_name) or _COMFY_COUNTER.search(file_name)
@@ -155,62 +223,104 @@ def resolve_created_at(
     local_tz: tzinfo,
     *,
     editor_time: str | None = None,
+    xmp: str | None = None,
+    seed: int | None = None,
     now: datetime | None = None,
 ) -> ResolvedTime:
-    """Pick the best time source for one file (see the module docstring for the ranking).
+    """Pick the best credible time source for one file (see the module docstring for the ranking).
 
-    ``editor_time`` is PNG ``tIME`` (``YYYY-MM-DDTHH:MM:SS``, UTC); ``now`` (aware) bounds credible
-    mtimes and defaults to the current time.
+    ``editor_time`` is PNG ``tIME`` (``YYYY-MM-DDTHH:MM:SS``, UTC); ``xmp`` the file's XMP packet;
+    ``seed`` the tool's recorded seed (its digits in the name are no time); ``now`` (aware) bounds
+    credible times and defaults to the current time.
     """
+    now = now or datetime.now(UTC)
     local_mtime = _as_local(mtime, local_tz) if mtime is not None else None
-    rejected = None
+    mtime_rejected = None
     if local_mtime is not None:
-        rejected = _mtime_doubt(local_mtime, exif, editor_time, now or datetime.now(UTC))
-        if rejected is not None:
+        mtime_rejected = _mtime_doubt(local_mtime, exif, editor_time, xmp, now)
+        if mtime_rejected is not None:
             local_mtime = None
-    if tool_time is not None:
-        value = localise(tool_time.value, local_tz)
-        source = f"metadata:{tool_time.field}"
-        if tool_time.precision is not TimePrecision.DAY:
-            return ResolvedTime(value, source, tool_time.precision)
-        day = value.astimezone(local_tz).date() if tool_time.value.tzinfo else value.date()
+    passed_over: list[str] = []
+    for candidate in _candidates(tool_time, exif, xmp, file_name, seed):
+        value = localise(candidate.value, local_tz)
+        doubt = implausible(candidate.label, value, now)
+        if doubt is not None:
+            passed_over.append(doubt)
+            continue
+        note = "; ".join(passed_over) or None
+        if candidate.precision is not TimePrecision.DAY:
+            return ResolvedTime(value, candidate.source, candidate.precision, note)
+        day = value.astimezone(local_tz).date() if candidate.value.tzinfo else value.date()
         if local_mtime is not None and local_mtime.date() == day:
-            return ResolvedTime(local_mtime, source + "+file:mtime", TimePrecision.SECOND)
+            return ResolvedTime(local_mtime, f"{candidate.source}+{MTIME_SOURCE}", TimePrecision.SECOND, note)
         midnight = datetime(day.year, day.month, day.day, tzinfo=local_tz)
-        return ResolvedTime(midnight, source, TimePrecision.DAY)
+        return ResolvedTime(midnight, candidate.source, TimePrecision.DAY, note)
+    if local_mtime is not None:
+        return ResolvedTime(local_mtime, MTIME_SOURCE, TimePrecision.SECOND, "; ".join(passed_over) or None)
+    if mtime_rejected is not None:
+        passed_over.append(mtime_rejected)
+    return ResolvedTime(None, None, None, "; ".join(passed_over) or None)
+
+
+def _candidates(
+    tool_time: ToolTime | None,
+    exif: Mapping[str, str | int],
+    xmp: str | None,
+    file_name: str,
+    seed: int | None,
+) -> Iterator[_Candidate]:
+    """The file's own time sources, best first (the mtime is handled by the caller)."""
+    if tool_time is not None:
+        field = tool_time.field
+        yield _Candidate(tool_time.value, f"metadata:{field}", tool_time.precision, f"the tool's {field}")
     original = exif_original_time(exif)
     if original is not None:
-        return ResolvedTime(localise(original[0], local_tz), "exif:DateTimeOriginal", original[1])
-    from_name = filename_time(file_name)
+        yield _Candidate(original[0], "exif:DateTimeOriginal", original[1], "EXIF DateTimeOriginal")
+    from_xmp = xmp_original_time(xmp)
+    if from_xmp is not None:
+        yield _Candidate(from_xmp[0], XMP_ORIGINAL_SOURCE, from_xmp[1], "XMP exif:DateTimeOriginal")
+    from_name = filename_time(file_name, seed=seed)
     if from_name is not None:
-        return ResolvedTime(localise(from_name[0], local_tz), "filename", from_name[1])
-    if local_mtime is not None:
-        return ResolvedTime(local_mtime, "file:mtime", TimePrecision.SECOND)
-    return ResolvedTime(None, None, None, rejected)
+        yield _Candidate(from_name[0], "filename", from_name[1], "the file name's time")
 
 
 def _mtime_doubt(
-    mtime: datetime, exif: Mapping[str, str | int], editor_time: str | None, now: datetime
+    mtime: datetime, exif: Mapping[str, str | int], editor_time: str | None, xmp: str | None, now: datetime
 ) -> str | None:
     """Why ``mtime`` is evidently not a generation time, or ``None`` when it is credible."""
-    if mtime > now + _MTIME_TOLERANCE:
-        return f"file mtime {mtime.isoformat()} is in the future"
-    edits: list[tuple[str, datetime]] = []
-    if editor_time:
-        with contextlib.suppress(ValueError):
-            edits.append(("PNG tIME", datetime.fromisoformat(editor_time).replace(tzinfo=UTC)))
-    changed = exif.get("DateTime")
-    naive = parse_exif_datetime(changed) if isinstance(changed, str) else None
-    if naive is not None:
-        # EXIF DateTime is local wall time without a zone: the day of slack covers the offset.
-        edits.append(("EXIF DateTime", naive.replace(tzinfo=UTC)))
-    for name, edited in edits:
-        if _MIN_YEAR <= edited.year <= _MAX_YEAR and mtime > edited + _MTIME_TOLERANCE:
+    doubt = implausible("file mtime", mtime, now)
+    if doubt is not None:
+        return doubt
+    for name, edited, latest in _edit_times(exif, editor_time, xmp):
+        if MIN_YEAR <= edited.year <= MAX_YEAR and mtime > latest + CLOCK_TOLERANCE:
             return (
                 f"file mtime {mtime.isoformat()} is newer than the file's {name} {edited.date()} "
                 "(copied since)"
             )
     return None
+
+
+def _edit_times(
+    exif: Mapping[str, str | int], editor_time: str | None, xmp: str | None
+) -> Iterator[tuple[str, datetime, datetime]]:
+    """``(name, edit time, its latest possible moment)`` for each of the file's own edit times, aware
+    (naive ones read as UTC: the day of slack in :data:`~engine.metadata.time_bounds.CLOCK_TOLERANCE`
+    covers their unknown offset). A date-only XMP edit time may be any moment of its day."""
+    if editor_time:
+        with contextlib.suppress(ValueError):
+            png_time = datetime.fromisoformat(editor_time).replace(tzinfo=UTC)
+            yield "PNG tIME", png_time, png_time
+    changed = exif.get("DateTime")
+    naive = parse_exif_datetime(changed) if isinstance(changed, str) else None
+    if naive is not None:
+        yield "EXIF DateTime", naive.replace(tzinfo=UTC), naive.replace(tzinfo=UTC)
+    for name in XMP_EDIT_FIELDS:
+        text = xmp_value(xmp, name)
+        parsed = parse_xmp_date(text) if text else None
+        if parsed is not None:
+            edited = parsed[0] if parsed[0].tzinfo else parsed[0].replace(tzinfo=UTC)
+            whole_day = timedelta(days=1) if parsed[1] is TimePrecision.DAY else timedelta(0)
+            yield f"XMP {name}", edited, edited + whole_day
 
 
 def _as_local(value: datetime, local_tz: tzinfo) -> datetime:

@@ -71,3 +71,12 @@ def test_a_long_copy_spanning_seconds_is_one_chain() -> None:
         mtime_record(i, 0.01 * i, tool=("a1111", "comfyui")[i % 2], model=f"m{i % 5}") for i in range(600)
     ]
     assert reject_copy_times(records) == 600
+
+
+def test_a_copy_keeps_the_reason_an_earlier_source_was_passed_over() -> None:
+    records = [mtime_record(i, 0.1 * i, model=f"m{i}") for i in range(3)]
+    records[0].extra[TIME_REJECTED] = "EXIF DateTimeOriginal 2031-07-04T12:00:00+00:00 is in the future"
+    assert reject_copy_times(records) == 3
+    assert records[0].extra[TIME_REJECTED].startswith("EXIF DateTimeOriginal 2031-07-04T12:00:00+00:00 is in")
+    assert "; file mtime is a copy time: 3 files" in records[0].extra[TIME_REJECTED]
+    assert records[1].extra[TIME_REJECTED].startswith("file mtime is a copy time")

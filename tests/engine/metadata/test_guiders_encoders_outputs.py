@@ -7,10 +7,13 @@ jamesWalker55's ``JWImageSaveToPath``). Each test names the writer whose code it
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from comfy_graph_builder import Graph, node, read, sampled
+
+from engine.records import TimePrecision
 
 # -- guiders ---------------------------------------------------------------------------------------
 
@@ -191,7 +194,9 @@ def test_cr_image_output_with_a_date_preset_matches_the_prefix_followed_by_the_d
     record = read(graph, "CR_20250612_00001_.png")
     assert record.seed == 6262
     assert record.extra["output_node"]["filename_prefix"] == "CR_%date:yyyyMMdd%"
-    assert record.created_at_source == "file:mtime"  # the day in the name is not read as a time here
+    # the day in the name is the generation day; the mtime (another day) cannot place it inside it
+    assert (record.created_at_source, record.created_at_precision) == ("filename", TimePrecision.DAY)
+    assert record.created_at == datetime(2025, 6, 12, tzinfo=UTC)
 
 
 def test_vhs_video_combine_first_frame_png_is_matched_by_its_prefix() -> None:

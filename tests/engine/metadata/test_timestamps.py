@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine.metadata.reading import ToolTime
-from engine.metadata.timestamps import exif_original_time, file_counter, filename_time, resolve_created_at
+from engine.metadata.timestamps import (
+    XMP_ORIGINAL_SOURCE,
+    exif_original_time,
+    file_counter,
+    filename_time,
+    parse_xmp_date,
+    resolve_created_at,
+)
 from engine.records import TimePrecision
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -65,6 +72,41 @@ def test_naive_times_are_localised_with_local_tz() -> None:
         ("Screenshot 2024-11-02 at 10.15.42.png", datetime(2024, 11, 2, 10, 15, 42), TimePrecision.SECOND),
         ("IMG_20240102_030405.jpg", datetime(2024, 1, 2, 3, 4, 5), TimePrecision.SECOND),
         ("ComfyUI_2024-05-06_07-08-09_00001_.png", datetime(2024, 5, 6, 7, 8, 9), TimePrecision.SECOND),
+        (
+            "ChatGPT Image Jun 13, 2025, 11_02_09 PM.png",
+            datetime(2025, 6, 13, 23, 2, 9),
+            TimePrecision.SECOND,
+        ),
+        (
+            "ChatGPT Image Apr 27, 2025, 09_10_29 AM (1).png",
+            datetime(2025, 4, 27, 9, 10, 29),
+            TimePrecision.SECOND,
+        ),
+        (
+            "ChatGPT Image Jan 1, 2025, 12_00_01\u202fAM.png",
+            datetime(2025, 1, 1, 0, 0, 1),
+            TimePrecision.SECOND,
+        ),
+        (
+            "Screenshot 2025-06-12 at 9.07.45\u202fPM.png",
+            datetime(2025, 6, 12, 21, 7, 45),
+            TimePrecision.SECOND,
+        ),
+        ("Screenshot 2025-06-12 at 9.07.45 AM.png", datetime(2025, 6, 12, 9, 7, 45), TimePrecision.SECOND),
+        (
+            "Screen Shot 2024-11-02 at 10.15.42 PM.png",
+            datetime(2024, 11, 2, 22, 15, 42),
+            TimePrecision.SECOND,
+        ),
+        ("Screenshot 2024-11-02 at 12.15.42 AM.png", datetime(2024, 11, 2, 0, 15, 42), TimePrecision.SECOND),
+        ("IMG-20250613-WA0003.jpg", datetime(2025, 6, 13), TimePrecision.DAY),
+        ("CR_20250612_00001_.png", datetime(2025, 6, 12), TimePrecision.DAY),
+        ("2024-05-18_00003_.png", datetime(2024, 5, 18), TimePrecision.DAY),
+        ("00521-2024.05.18-3141592654.png", datetime(2024, 5, 18), TimePrecision.DAY),
+        # a date-time anywhere in the name wins over a bare date before it
+        ("2024-05-17_00003_2024-05-18_14-03-22.png", datetime(2024, 5, 18, 14, 3, 22), TimePrecision.SECOND),
+        # an impossible 12-hour time leaves its date
+        ("Screenshot 2025-06-12 at 0.07.45 AM.png", datetime(2025, 6, 12), TimePrecision.DAY),
     ],
 )
 def test_filename_patterns(name: str, expected: datetime, precision: TimePrecision) -> None:
@@ -79,10 +121,35 @@ def test_filename_patterns(name: str, expected: datetime, precision: TimePrecisi
         "ComfyUI_08957_.jpeg",
         "20251399999999.png",
         "a.png",
+        "00042-20240518.png",  # A1111 [number]-[seed]: the seed slot
+        "00712-2024051801.png",  # ten digits are no date
+        "seed20240518.png",  # a compact date must stand alone
+        "2024-05_18.png",  # mixed separators
+        "1999-12-31.png",  # before 2000: not a date in a name
+        "2025-02-30.png",
+        "ChatGPT Image Jun 13, 2025, 13_02_09 PM.png",  # no 13 PM
+        "ChatGPT Image Jun 13, 2025, 11_02_09.png",  # ChatGPT names always carry AM/PM
     ],
 )
 def test_no_time_in_ordinary_names(name: str) -> None:
     assert filename_time(name) is None
+
+
+def test_digits_that_are_the_recorded_seed_are_no_time() -> None:
+    assert filename_time("ComfyUI_20240518_00001_.png", seed=20240518) is None
+    assert filename_time("img_20250321072508.png", seed=20250321072508) is None
+    assert filename_time("ComfyUI_20240518_00001_.png", seed=7) == (datetime(2024, 5, 18), TimePrecision.DAY)
+
+
+def test_a_date_only_name_is_placed_by_a_same_day_mtime_like_a_tool_day() -> None:
+    got = resolve_created_at(None, {}, "IMG-20250304-WA0001.jpg", MTIME, UTC)
+    assert (got.value, got.source, got.precision) == (MTIME, "filename+file:mtime", TimePrecision.SECOND)
+    other_day = resolve_created_at(None, {}, "IMG-20250301-WA0001.jpg", MTIME, PARIS)
+    assert (other_day.value, other_day.source, other_day.precision) == (
+        datetime(2025, 3, 1, tzinfo=PARIS),
+        "filename",
+        TimePrecision.DAY,
+    )
 
 
 def test_filename_beats_mtime() -> None:
@@ -189,3 +256,101 @@ def test_an_mtime_close_to_the_edit_time_is_kept() -> None:
 def test_a_better_source_is_unaffected_by_a_doubtful_mtime() -> None:
     got = resolve_created_at(None, {}, "20230101120000.png", NOW + timedelta(days=30), UTC, now=NOW)
     assert (got.source, got.value) == ("filename", datetime(2023, 1, 1, 12, 0, tzinfo=UTC))
+
+
+# -- one credible window for every source ---------------------------------------------------------------
+
+
+def test_every_source_outside_the_window_is_passed_over_and_named() -> None:
+    future_tool = ToolTime(datetime(2031, 7, 4, 12), "Created Date", TimePrecision.SECOND)
+    exif = {"DateTimeOriginal": "1970:01:01 00:00:00"}
+    xmp = '<x:xmpmeta><rdf:Description exif:DateTimeOriginal="2099-01-01T00:00:00Z"/></x:xmpmeta>'
+    got = resolve_created_at(future_tool, exif, "sample_19990101120000.png", MTIME, UTC, xmp=xmp, now=NOW)
+    assert (got.value, got.source) == (MTIME, "file:mtime")
+    assert got.rejected is not None
+    reasons = got.rejected.split("; ")
+    assert [reason.split(" 2")[0].split(" 1")[0] for reason in reasons] == [
+        "the tool's Created Date",
+        "EXIF DateTimeOriginal",
+        "XMP exif:DateTimeOriginal",
+    ]
+    assert "in the future" in reasons[0] and "before 2000" in reasons[1] and "in the future" in reasons[2]
+
+
+def test_reasons_for_passed_over_sources_and_a_rejected_mtime_are_joined() -> None:
+    exif = {"DateTimeOriginal": "2031:07:04 12:00:00", "DateTime": "2023:06:01 10:00:00"}
+    got = resolve_created_at(None, exif, "a.jpg", MTIME, UTC, now=NOW)
+    assert (got.value, got.source) == (None, None)
+    assert got.rejected is not None
+    assert got.rejected.startswith("EXIF DateTimeOriginal 2031-07-04T12:00:00+00:00 is in the future; ")
+    assert got.rejected.endswith("EXIF DateTime 2023-06-01 (copied since)")
+
+
+def test_an_mtime_before_2000_is_rejected() -> None:
+    got = resolve_created_at(None, {}, "a.png", datetime(1980, 1, 1, tzinfo=UTC), UTC, now=NOW)
+    assert (got.value, got.source) == (None, None)
+    assert got.rejected is not None and "before 2000" in got.rejected
+
+
+def test_a_day_precision_tool_date_in_the_future_is_passed_over() -> None:
+    tool = ToolTime(datetime(2031, 1, 1, tzinfo=UTC), "c2pa.actions.when", TimePrecision.DAY)
+    got = resolve_created_at(tool, {}, "a.png", MTIME, UTC, now=NOW)
+    assert (got.value, got.source) == (MTIME, "file:mtime")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "2024-06-02T21:14:05.37+02:00",
+            (
+                datetime(2024, 6, 2, 21, 14, 5, 370000, tzinfo=timezone(timedelta(hours=2))),
+                TimePrecision.MILLISECOND,
+            ),
+        ),
+        ("2024-06-02T19:14:05Z", (datetime(2024, 6, 2, 19, 14, 5, tzinfo=UTC), TimePrecision.SECOND)),
+        ("2025-06-12T21:07", (datetime(2025, 6, 12, 21, 7), TimePrecision.MINUTE)),
+        (
+            "2025-06-12T21:07-05:00",
+            (datetime(2025, 6, 12, 21, 7, tzinfo=timezone(timedelta(hours=-5))), TimePrecision.MINUTE),
+        ),
+        ("2025-06-12", (datetime(2025, 6, 12), TimePrecision.DAY)),
+        ("2025:06:12 21:07:45", (datetime(2025, 6, 12, 21, 7, 45), TimePrecision.SECOND)),
+        ("2025-06", None),
+        ("2025", None),
+        ("2025-02-30T10:00", None),
+        ("2025-06-12T21:07+25:00", None),
+        ("yesterday", None),
+    ],
+)
+def test_parse_xmp_date(text: str, expected: tuple[datetime, TimePrecision] | None) -> None:
+    assert parse_xmp_date(text) == expected
+
+
+def test_xmp_original_ranks_after_exif_original_and_before_the_name() -> None:
+    xmp = "<exif:DateTimeOriginal>2024-06-02T21:14:05</exif:DateTimeOriginal>"
+    got = resolve_created_at(None, {}, "sample_20250607174543.png", MTIME, PARIS, xmp=xmp, now=NOW)
+    assert (got.value, got.source) == (datetime(2024, 6, 2, 21, 14, 5, tzinfo=PARIS), XMP_ORIGINAL_SOURCE)
+    exif = {"DateTimeOriginal": "2024:06:01 08:00:00"}
+    first = resolve_created_at(None, exif, "a.png", MTIME, UTC, xmp=xmp, now=NOW)
+    assert first.source == "exif:DateTimeOriginal"
+
+
+@pytest.mark.parametrize(
+    "xmp",
+    [
+        '<rdf:Description xmp:ModifyDate="2023-06-01T10:00:00+02:00"/>',
+        "<xmp:MetadataDate>2023-06-01</xmp:MetadataDate>",
+    ],
+)
+def test_an_mtime_long_after_an_xmp_edit_time_is_a_copy_time(xmp: str) -> None:
+    got = resolve_created_at(None, {}, "a.png", MTIME, UTC, xmp=xmp, now=NOW)
+    assert got.value is None
+    assert got.rejected is not None and "2023-06-01 (copied since)" in got.rejected
+
+
+def test_a_date_only_xmp_edit_time_covers_its_whole_day() -> None:
+    edited_that_evening = datetime(2025, 3, 5, 10, 0, tzinfo=UTC)  # next morning: within a day of 23:59
+    xmp = "<xmp:ModifyDate>2025-03-04</xmp:ModifyDate>"
+    got = resolve_created_at(None, {}, "a.png", edited_that_evening, UTC, xmp=xmp, now=NOW)
+    assert (got.source, got.rejected) == ("file:mtime", None)
