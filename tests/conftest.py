@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -159,15 +160,23 @@ def _scratch_database(service_urls: ServiceUrls, prefix: str, options: str) -> I
     _admin_execute(service_urls.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-async def applied_versions(database_url: str) -> list[str]:
-    """The rows of the database's ``alembic_version`` table, read directly (no Alembic)."""
+@asynccontextmanager
+async def superuser_connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A plain asyncpg connection to the test database ``database_url`` names, as ``postgres`` over its
+    socket, for tests that read or write below the ORM (migrations); closed on leaving."""
     socket_dir = database_url.split("host=", 1)[1].split("&", 1)[0]
     database = database_url.split("@/", 1)[1].split("?", 1)[0]
     connection = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
     try:
-        return [row[0] for row in await connection.fetch("SELECT version_num FROM alembic_version")]
+        yield connection
     finally:
         await connection.close()
+
+
+async def applied_versions(database_url: str) -> list[str]:
+    """The rows of the database's ``alembic_version`` table, read directly (no Alembic)."""
+    async with superuser_connection(database_url) as connection:
+        return [row[0] for row in await connection.fetch("SELECT version_num FROM alembic_version")]
 
 
 def _with_database(url: str, database: str) -> str:

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 
-import asyncpg
-
 from catalog.migration_runner import downgrade_async, upgrade_async
+from tests.conftest import superuser_connection
 
 
 async def test_upgrading_ties_legacy_constraints_to_the_latest_correction_of_their_pair(
     database_url: str,
 ) -> None:
     await downgrade_async(database_url, "0008-1")
-    socket_dir = database_url.split("host=", 1)[1]
-    database = database_url.split("@/", 1)[1].split("?", 1)[0]
-    connection = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
-    try:
+    async with superuser_connection(database_url) as connection:
         user_id = await connection.fetchval("INSERT INTO users (handle) VALUES ('ada') RETURNING id")
         a, b, c, d = [
             await connection.fetchval(
@@ -55,8 +51,6 @@ async def test_upgrading_ties_legacy_constraints_to_the_latest_correction_of_the
         await upgrade_async(database_url)
         tied = await connection.fetch("SELECT kind, asset_a_id, correction_id FROM session_constraints")
         undone = await connection.fetchval("SELECT count(*) FROM corrections WHERE undone_at IS NOT NULL")
-    finally:
-        await connection.close()
     assert {(row["kind"], row["asset_a_id"]): row["correction_id"] for row in tied} == {
         ("must_link", a): latest_merge,
         ("cannot_link", b): split,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncpg
-
 from catalog.migration_runner import downgrade_async, upgrade_async
+from tests.conftest import superuser_connection
 
 COLUMNS_QUERY = """
 SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns
@@ -15,10 +14,7 @@ ORDER BY column_name
 
 async def test_upgrading_adds_an_empty_failure_record_and_downgrading_removes_it(database_url: str) -> None:
     await downgrade_async(database_url, "0015")
-    socket_dir = database_url.split("host=", 1)[1]
-    database = database_url.split("@/", 1)[1].split("?", 1)[0]
-    connection = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
-    try:
+    async with superuser_connection(database_url) as connection:
         assert await connection.fetch(COLUMNS_QUERY) == []
         user_id = await connection.fetchval("INSERT INTO users (handle) VALUES ('ada') RETURNING id")
 
@@ -33,8 +29,6 @@ async def test_upgrading_adds_an_empty_failure_record_and_downgrading_removes_it
         await downgrade_async(database_url, "0015")
         after_downgrade = await connection.fetch(COLUMNS_QUERY)
         users_kept = await connection.fetchval("SELECT count(*) FROM users WHERE id = $1", user_id)
-    finally:
-        await connection.close()
     assert columns == [
         ("redescription_failed_at", "timestamp with time zone", "YES", None),
         ("redescription_failed_version", "integer", "YES", None),

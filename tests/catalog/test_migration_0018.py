@@ -6,6 +6,7 @@ import asyncpg
 import pytest
 
 from catalog.migration_runner import downgrade_async, upgrade_async
+from tests.conftest import superuser_connection
 
 COLUMNS_QUERY = """
 SELECT column_name, data_type, character_maximum_length, is_nullable, column_default
@@ -24,10 +25,7 @@ VALUES ($1, 'job_id', $2, now(), 'export:midjourney_archive', 'millisecond', 'en
 
 async def test_upgrading_adds_an_empty_job_type_and_downgrading_removes_it(database_url: str) -> None:
     await downgrade_async(database_url, "0017")
-    socket_dir = database_url.split("host=", 1)[1]
-    database = database_url.split("@/", 1)[1].split("?", 1)[0]
-    connection = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
-    try:
+    async with superuser_connection(database_url) as connection:
         assert await connection.fetch(COLUMNS_QUERY) == []
         user_id = await connection.fetchval("INSERT INTO users (handle) VALUES ('ada') RETURNING id")
         await connection.execute(INSERT_BEFORE_0018, user_id, "stored-before")
@@ -49,8 +47,6 @@ async def test_upgrading_adds_an_empty_job_type_and_downgrading_removes_it(datab
             "SELECT count(*) FROM information_schema.columns"
             " WHERE table_name = 'export_time_evidence' AND column_name = 'parent_grid'"
         )
-    finally:
-        await connection.close()
     assert columns == [("job_type", "character varying", 80, "YES", None)]
     assert stored_before is None
     assert after_downgrade == [] and evidence_kept == 3

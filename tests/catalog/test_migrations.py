@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncpg
-
 from catalog.migration_runner import downgrade_async, upgrade_async
+from tests.conftest import superuser_connection
 
 SCHEMA_QUERY = """
 SELECT table_name, column_name, data_type, is_nullable
@@ -13,13 +12,8 @@ FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2
 
 
 async def _schema(database_url: str) -> list[tuple[str, str, str, str]]:
-    socket_dir = database_url.split("host=", 1)[1]
-    database = database_url.split("@/", 1)[1].split("?", 1)[0]
-    connection = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
-    try:
+    async with superuser_connection(database_url) as connection:
         return [tuple(row) for row in await connection.fetch(SCHEMA_QUERY)]
-    finally:
-        await connection.close()
 
 
 async def test_upgrade_downgrade_upgrade_round_trips(database_url: str) -> None:
@@ -47,10 +41,7 @@ async def test_upgrading_to_0005_owes_clustering_to_timed_assets_outside_every_s
 ) -> None:
     """The orphans a killed import left before ``clustering_owed`` existed are owed after upgrading."""
     await downgrade_async(database_url, "0004")
-    socket_dir = database_url.split("host=", 1)[1]
-    database = database_url.split("@/", 1)[1].split("?", 1)[0]
-    connection = await asyncpg.connect(host=socket_dir, user="postgres", database=database)
-    try:
+    async with superuser_connection(database_url) as connection:
         user_id = await connection.fetchval("INSERT INTO users (handle) VALUES ('ada') RETURNING id")
         orphan = await connection.fetchval(
             "INSERT INTO assets (user_id, record_id, tool, created_at) "
@@ -62,6 +53,4 @@ async def test_upgrading_to_0005_owes_clustering_to_timed_assets_outside_every_s
         )
         await upgrade_async(database_url)
         owed = await connection.fetch("SELECT asset_id, user_id FROM clustering_owed")
-    finally:
-        await connection.close()
     assert [(row["asset_id"], row["user_id"]) for row in owed] == [(orphan, user_id)]
