@@ -5,8 +5,9 @@ Public entry points: :func:`read_image`, :func:`read_image_bytes`, :func:`walk_m
 Invariants:
 
 - the container is sniffed from magic bytes, never from the extension;
-- pixels are never decoded, except by the bounded stealth (alpha LSB) reader, and only for PNGs
-  with an alpha channel and no other metadata;
+- pixels are never decoded, except by the bounded stealth (alpha / RGB LSB) reader, and only for
+  PNGs and lossless WEBPs with alpha that have no other metadata (a PNG without the stealth magic
+  costs only its leading rows);
 - the only exception raised for a bad file is :class:`UnreadableImage`; malformed metadata inside a
   valid image degrades to what can be read, with notes in ``record.extra["metadata_errors"]``;
 - prompts are the tool's text minus surrounding whitespace; ``record.id`` is the content SHA-256;
@@ -156,9 +157,8 @@ def _clean_prompt(text: str | None) -> str | None:
 
 
 def _try_stealth(raw: RawMetadata, data: bytes) -> ToolReading | None:
-    """Alpha-LSB stealth data, only for alpha PNGs with no other metadata (see ``stealth``)."""
-    if raw.image_format != "png" or not raw.has_alpha or raw.has_metadata:
-        return None
+    """Pixel-LSB stealth data, only for PNGs and lossless WEBPs with alpha that have no other
+    metadata (``stealth`` decides which files, and bounds the work)."""
     reading = stealth.read(data, raw)
     if reading is not None:
         for message in raw.errors:

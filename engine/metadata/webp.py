@@ -2,8 +2,10 @@
 ``C2PA`` (the C2PA manifest store, a top-level chunk as the C2PA specification's RIFF embedding and
 c2pa-rs ``riff_io`` write it: ChatGPT's DALL·E 3 WEBP downloads; the first one is read, as for PNG).
 
-Pixels are never decoded. A RIFF whose first image chunk is missing or malformed is unreadable; a
-chunk running past the end after that ends the walk with a note in ``errors``.
+Pixels are never decoded here. A RIFF whose first image chunk is missing or malformed is unreadable;
+a chunk running past the end after that ends the walk with a note in ``errors``.
+:func:`webp_is_lossless_with_alpha` tells, from the headers alone, whether the pixels could carry
+stealth (alpha LSB) data.
 """
 
 from __future__ import annotations
@@ -57,6 +59,40 @@ def read_webp(data: bytes, path: str) -> RawMetadata:
     if raw.pixel_width is None:
         raise UnreadableImage(path, "truncated or invalid WEBP: no VP8/VP8L/VP8X image header")
     return raw
+
+
+_VP8X_ALPHA = 0x10
+_VP8X_ANIMATION = 0x02
+_VP8L_SIGNATURE = 0x2F
+
+
+def webp_is_lossless_with_alpha(data: bytes) -> bool:
+    """True for a still WEBP whose image is one lossless (``VP8L``) bitstream with an alpha channel.
+
+    Only such a file keeps exact pixel values, alpha included (a lossy ``VP8 `` image cannot hold
+    least-significant-bit data). The alpha comes from the ``VP8X`` flags when the file has that
+    header (the extended layout), else from the ``VP8L`` header's ``alpha_is_used`` bit (the simple
+    layout). Animated files (``ANIM``/``ANMF``) are excluded, and so is a ``VP8L`` whose size is not
+    the ``VP8X`` canvas (the size the caller's pixel cap was checked against).
+    """
+    vp8x: bytes | None = None
+    for fourcc, start, stop in iter_webp_chunks(data):
+        if fourcc == b"VP8X":
+            if stop - start < 10 or data[start] & _VP8X_ANIMATION:
+                return False
+            vp8x = data[start : start + 10]
+        elif fourcc == b"VP8L":
+            if stop - start < 5 or data[start] != _VP8L_SIGNATURE:
+                return False
+            bits = int.from_bytes(data[start + 1 : start + 5], "little")
+            if vp8x is None:
+                return bool((bits >> 28) & 1)  # alpha_is_used
+            width, height = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+            canvas = (1 + int.from_bytes(vp8x[4:7], "little"), 1 + int.from_bytes(vp8x[7:10], "little"))
+            return bool(vp8x[0] & _VP8X_ALPHA) and (width, height) == canvas
+        elif fourcc in (b"VP8 ", b"ALPH", b"ANIM", b"ANMF"):
+            return False
+    return False
 
 
 def webp_segments(data: bytes) -> list[tuple[str, bytes]]:
