@@ -10,6 +10,7 @@ source file) it follows.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 KNOWN_SAMPLERS = frozenset(
     {
@@ -356,3 +357,131 @@ PREFIX_DATE_PRESETS = {"CR Image Output": "prefix_presets"}
 ``CR Image Output`` writes ``{filename_prefix}_{yyyyMMdd}`` when ``prefix_presets`` is "yyyyMMdd"
 (anything but "None"). The prefix is then read as ComfyUI's own ``{filename_prefix}_%date:yyyyMMdd%``
 (the same name; a ``%…%`` token matches any text, and no time is read from it)."""
+
+
+class ApiImageNode(NamedTuple):
+    """How a partner (API) node that makes an image is read (``API_IMAGE_NODES``): the inputs of its
+    ``define_schema`` that hold what the service was asked for.
+
+    ``prompt``/``negative`` hold the texts (links to string nodes followed). The model is the value of
+    ``model_input`` (a combo, or a ``DynamicCombo`` whose sub-inputs the API graph writes
+    ``model.<name>``) as written, else ``model``: the id the node sends in its request (``model=``),
+    or, where the request names none, the model its endpoint is named after (``/proxy/bfl/
+    flux-pro-1.1-ultra/generate``); ``turbo`` = ``(toggle, model)`` names the model the node sends with
+    that toggle on. ``None`` where neither names a model (Stability's ``generate/ultra``, its
+    upscalers). ``seed`` is ``None`` where the node's schema says its seed only makes the node re-run
+    ("not implemented yet in backend", "nondeterministic regardless of seed") or it has none;
+    ``zero_seed_is_random``: a seed of 0 is not sent (the service picks one). ``sizes`` are the size
+    sources in the order the node's code tries them: a pair of number inputs (both set and non-zero),
+    or one choice written in pixels ("1024x1536", "2304x1728 (4:3)"; "auto", "Custom", an aspect ratio
+    or "2K" name no size). ``steps``, ``cfg`` and ``guidance`` (kept as ``extra["guidance"]``, as
+    FluxGuidance's is) are the inputs the node sends under those names."""
+
+    model: str | None = None
+    model_input: str | None = "model"
+    prompt: str = "prompt"
+    negative: str | None = None
+    seed: str | None = "seed"
+    sizes: tuple[tuple[str, ...], ...] = ()
+    steps: str | None = None
+    cfg: str | None = None
+    guidance: str | None = None
+    turbo: tuple[str, str] | None = None
+    zero_seed_is_random: bool = False
+
+
+_PIXELS = (("width", "height"),)
+_SIZE_CHOICE = (("size",),)
+
+
+def _bfl_tool(model: str) -> ApiImageNode:
+    """A BFL node of one model that sends ``steps`` and ``guidance`` (Kontext, Expand, Fill, Canny,
+    Depth)."""
+    return ApiImageNode(model, model_input=None, steps="steps", guidance="guidance")
+
+
+def _recraft_v3(sizes: tuple[tuple[str, ...], ...] = ()) -> ApiImageNode:
+    """A Recraft V3 node: model ``recraftv3`` in its request, a ``negative_prompt``, a re-run seed."""
+    return ApiImageNode("recraftv3", model_input=None, negative="negative_prompt", seed=None, sizes=sizes)
+
+
+API_IMAGE_NODES: dict[str, ApiImageNode] = {
+    # nodes_gemini.py: prompt, model (a combo of model ids, or "Nano Banana 2 (Gemini 3.1 Flash Image)",
+    # kept as written), seed (a seed by its schema: "the model makes a best effort to provide the same
+    # response", though the image requests of the current code do not send it); aspect_ratio and
+    # resolution "1K"/"2K"/"4K" leave the size to the service
+    "GeminiImageNode": ApiImageNode(),
+    "GeminiImage2Node": ApiImageNode(),
+    "GeminiNanoBanana2": ApiImageNode(),
+    "GeminiNanoBanana2V2": ApiImageNode(),
+    # nodes_bfl.py: one model per node, named by its endpoint
+    "FluxProUltraImageNode": ApiImageNode("flux-pro-1.1-ultra", model_input=None),
+    "FluxProImageNode": ApiImageNode("flux-pro-1.1", model_input=None, sizes=_PIXELS),
+    "FluxKontextProImageNode": _bfl_tool("flux-kontext-pro"),
+    "FluxKontextMaxImageNode": _bfl_tool("flux-kontext-max"),
+    "FluxProExpandNode": _bfl_tool("flux-pro-1.0-expand"),
+    "FluxProFillNode": _bfl_tool("flux-pro-1.0-fill"),
+    "FluxProCannyNode": _bfl_tool("flux-pro-1.0-canny"),
+    "FluxProDepthNode": _bfl_tool("flux-pro-1.0-depth"),
+    "Flux2ProImageNode": ApiImageNode("flux-2-pro", model_input=None, sizes=_PIXELS),
+    "Flux2MaxImageNode": ApiImageNode("flux-2-max", model_input=None, sizes=_PIXELS),
+    "Flux2ImageNode": ApiImageNode(sizes=(("model.width", "model.height"),)),
+    # nodes_openai.py: every seed is "not implemented yet in backend"; GPT Image 1 ran "gpt-image-1"
+    # before it had a model input (its execute default)
+    "OpenAIDalle2": ApiImageNode("dall-e-2", model_input=None, seed=None, sizes=_SIZE_CHOICE),
+    "OpenAIDalle3": ApiImageNode("dall-e-3", model_input=None, seed=None, sizes=_SIZE_CHOICE),
+    "OpenAIGPTImage1": ApiImageNode("gpt-image-1", seed=None, sizes=_SIZE_CHOICE),
+    "OpenAIGPTImage2": ApiImageNode(
+        "gpt-image-2", seed=None, sizes=(("custom_width", "custom_height"), ("size",))
+    ),
+    # nodes_ideogram.py: V1/V2 send model V_1/V_2 (V_1_TURBO/V_2_TURBO with turbo on); V2/V3's
+    # resolution "W x H" overrides the aspect ratio unless "Auto"; V3 posts to ideogram-v3 and sends
+    # no seed of 0
+    "IdeogramV1": ApiImageNode(
+        "V_1", model_input=None, negative="negative_prompt", turbo=("turbo", "V_1_TURBO")
+    ),
+    "IdeogramV2": ApiImageNode(
+        "V_2",
+        model_input=None,
+        negative="negative_prompt",
+        turbo=("turbo", "V_2_TURBO"),
+        sizes=(("resolution",),),
+    ),
+    "IdeogramV3": ApiImageNode(
+        "ideogram-v3", model_input=None, sizes=(("resolution",),), zero_seed_is_random=True
+    ),
+    # nodes_recraft.py: every seed "determines if node should re-run; actual results are
+    # nondeterministic regardless of seed"; the V3 nodes send model "recraftv3"; V4 ignores its
+    # negative_prompt ("not supported by Recraft V4 and V4.1 models")
+    "RecraftTextToImageNode": _recraft_v3(_SIZE_CHOICE),
+    "RecraftImageToImageNode": _recraft_v3(),
+    "RecraftImageInpaintingNode": _recraft_v3(),
+    "RecraftReplaceBackgroundNode": _recraft_v3(),
+    "RecraftV4TextToImageNode": ApiImageNode(seed=None, sizes=(("model.size",),)),
+    # nodes_stability.py
+    "StabilityStableImageUltraNode": ApiImageNode(model_input=None, negative="negative_prompt"),
+    "StabilityStableImageSD_3_5Node": ApiImageNode(negative="negative_prompt", cfg="cfg_scale"),
+    "StabilityUpscaleConservativeNode": ApiImageNode(model_input=None, negative="negative_prompt"),
+    "StabilityUpscaleCreativeNode": ApiImageNode(model_input=None, negative="negative_prompt"),
+    # nodes_luma.py: the seed only makes the node re-run
+    "LumaImageNode": ApiImageNode(seed=None),
+    "LumaImageModifyNode": ApiImageNode(seed=None),
+    # nodes_kling.py: no seed
+    "KlingImageGenerationNode": ApiImageNode(model_input="model_name", negative="negative_prompt", seed=None),
+    # nodes_runway.py: no seed, the request names model gen4_image
+    "RunwayTextToImageNode": ApiImageNode("gen4_image", model_input=None, seed=None),
+    # nodes_bytedance.py: a size_preset "WxH (ratio)" wins, "Custom" takes width/height
+    "ByteDanceImageNode": ApiImageNode(
+        guidance="guidance_scale", sizes=(("size_preset",), ("width", "height"))
+    ),
+    "ByteDanceSeedreamNode": ApiImageNode(sizes=(("size_preset",), ("width", "height"))),
+    "ByteDanceImageEditNode": ApiImageNode(guidance="guidance_scale"),
+    # nodes_wan.py
+    "WanTextToImageApi": ApiImageNode(negative="negative_prompt", sizes=_PIXELS),
+    "WanImageToImageApi": ApiImageNode(negative="negative_prompt"),
+}
+"""Partner (API) nodes of core ComfyUI (comfyanonymous/ComfyUI ``comfy_api_nodes/nodes_*.py``) that
+return an image made by a hosted model, with no sampler in the graph: each is the pass that made the
+pixels it outputs (:mod:`engine.metadata.comfy_passes`), read as :class:`ApiImageNode` says. Their
+video, audio, 3D and text nodes, and image tools without a prompt (upscalers, background removal,
+vectorizing) make no image pass. MiniMax and Pika have no image node."""

@@ -17,7 +17,8 @@ describe *this* file are those of the sampling node nearest to the output node t
    ComfyUI's counter), the file is taken to come from the *last* of them in execution order
    (deepest node; ties by node id), the one a multi-output graph writes last.
 3. **Its sampling node**: a breadth-first walk back from that output along image and latent links
-   (never model, CLIP or conditioning links) stops at the first sampler or detailer it meets.
+   (never model, CLIP or conditioning links) stops at the first sampler, detailer or partner image
+   node it meets; a switch passes on only the branch it selects.
 
 Every walk is bounded (visited set plus a step budget) so hostile graphs end quickly; nothing
 raises. ``None`` means "not decided here" and the caller keeps its graph-wide default.
@@ -102,8 +103,19 @@ def choose_output(
     return max(candidates, key=lambda node_id: (rank.get(node_id, 0), node_sort_key(node_id)))
 
 
-def trace_sampling_node(graph: Graph, start: str, sampling: set[str], is_link: LinkTest) -> str | None:
-    """The nearest node of ``sampling`` behind ``start`` along image/latent links, or ``None``."""
+def trace_sampling_node(
+    graph: Graph,
+    start: str,
+    sampling: set[str],
+    is_link: LinkTest,
+    follow: Callable[[Any], Any] | None = None,
+) -> str | None:
+    """The nearest node of ``sampling`` behind ``start`` along image/latent links, or ``None``.
+
+    ``follow(link)`` takes a link to what it hands on (the graph walker's
+    :meth:`~engine.metadata.comfygraph.GraphWalker.follow`: a switch's selected input, a pipe's
+    field), so that the trace goes on through the branch a switch selects only; a link it cannot
+    follow is walked as it is."""
     queue = [start]
     seen = {start}
     steps = 0
@@ -115,6 +127,8 @@ def trace_sampling_node(graph: Graph, start: str, sampling: set[str], is_link: L
             value = inputs[key]
             if not (is_image_input(key) and is_link(value)):
                 continue
+            followed = follow(value) if follow is not None else value
+            value = followed if is_link(followed) else value
             upstream = str(value[0])
             if upstream in sampling:
                 return upstream

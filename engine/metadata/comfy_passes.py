@@ -21,6 +21,13 @@ artist's typed text (its template is not in the file); its style is listed with 
 A ``SamplerCustomAdvanced`` takes its prompts and CFG from the guider it samples with (``GUIDERS``:
 a ``DualCFGGuider``'s ``cond1`` and ``cfg_conds``, with a ``cond2`` of a text of its own kept after
 ``cond1``'s; the guider's secondary settings are kept as ``guider``).
+
+A partner (API) node that returns an image made by a hosted model (``API_IMAGE_NODES``: Gemini's Nano
+Banana, BFL's Flux Pro, OpenAI's GPT Image and DALL·E, Ideogram, Recraft, Stability, Luma, Kling,
+Runway, ByteDance Seedream, Wan) is a pass too, with no sampler behind it: its prompt, negative
+prompt, seed, model, size and settings are the inputs its schema names (see
+:class:`~engine.metadata.comfy_nodes.ApiImageNode`; no size is taken from its input images); an
+image input fed by another pass makes it a pass that refines that one.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.metadata.comfy_nodes import (
+    API_IMAGE_NODES,
     GUIDER_CFG,
     GUIDER_NEGATIVE,
     GUIDER_POSITIVE,
@@ -36,14 +44,22 @@ from engine.metadata.comfy_nodes import (
     OUTPUT_NODES,
     OUTPUT_PREFIX_INPUT,
     PREFIX_DATE_PRESETS,
+    PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
 )
-from engine.metadata.comfy_outputs import choose_output, node_sort_key, output_nodes, trace_sampling_node
+from engine.metadata.comfy_outputs import (
+    choose_output,
+    is_image_input,
+    node_sort_key,
+    output_nodes,
+    trace_sampling_node,
+)
 from engine.metadata.comfygraph import (
     Graph,
     GraphWalker,
     is_detailer,
     is_link,
+    is_on,
     is_sampler,
     name_value,
     workflow_hash,
@@ -136,8 +152,10 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
     node_ids = sorted(graph, key=node_sort_key)
     sampler_ids = [nid for nid in node_ids if is_sampler(graph[nid])]
     detailer_ids = [nid for nid in node_ids if nid not in sampler_ids and is_detailer(graph[nid])]
-    sampling_set = set(sampler_ids) | set(detailer_ids)
+    api_ids = [nid for nid in node_ids if graph[nid]["class_type"] in API_IMAGE_NODES]
+    sampling_set = set(sampler_ids) | set(detailer_ids) | set(api_ids)
     samplers = [_sampler_info(walker, nid, graph[nid], sampling_set) for nid in sampler_ids + detailer_ids]
+    samplers += [_api_image_info(walker, nid, graph[nid], sampling_set) for nid in api_ids]
     roots = [info for info in samplers if info.upstream_sampler is None]
     ordered = roots + [info for info in samplers if info.upstream_sampler is not None]
     load_images = [
@@ -157,7 +175,7 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
     by_id = {info.node_id: info for info in samplers}
     primary = None
     if output_id is not None:
-        traced = trace_sampling_node(graph, output_id, sampling_set, link)
+        traced = trace_sampling_node(graph, output_id, sampling_set, link, walker.follow)
         primary = by_id.get(traced) if traced is not None else None
     if primary is None:
         primary = ordered[0] if ordered else None
@@ -234,7 +252,7 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
     positive, negative, model = given("positive"), given("negative"), given("model")
     # SamplerCustomAdvanced: noise / guider / sampler / sigmas are links to helper nodes.
     info.adds_noise = not _disabled(walker.scalar(given("add_noise"), ("value", "add_noise")))
-    noise = walker.node(inputs.get("noise"))
+    noise = walker.source(inputs.get("noise"))
     if noise is not None and noise[1]["class_type"] == "DisableNoise":
         info.adds_noise = False
     if noise is not None and info.seed is None:
@@ -242,7 +260,7 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
             walker.scalar(noise[1]["inputs"].get("noise_seed", noise[1]["inputs"].get("seed")))
         )
     info.own_seed = info.seed
-    select = walker.node(inputs.get("sampler"))
+    select = walker.source(inputs.get("sampler"))
     if select is not None and info.sampler is None:
         # KSamplerSelect names the sampler; dedicated nodes (SamplerDPMPP_SDE, …) are the sampler.
         named = name_value(walker.scalar(select[1]["inputs"].get("sampler_name")))
@@ -256,7 +274,7 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
             info.denoise if info.denoise is not None else as_float(walker.scalar(sig_inputs.get("denoise")))
         )
         model = model if model is not None else sig_inputs.get("model")
-    guider = walker.node(inputs.get("guider"))
+    guider = walker.source(inputs.get("guider"))
     more_positives: list[Any] = []
     if guider is not None:
         guider_class, g_inputs = guider[1]["class_type"], guider[1]["inputs"]
@@ -293,6 +311,58 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
     return info
 
 
+def _api_image_info(walker: GraphWalker, node_id: str, node: dict[str, Any], passes: set[str]) -> SamplerInfo:
+    """A partner node's pass (``API_IMAGE_NODES``): its texts, seed, model, size and settings as its
+    schema names them; the pass it refines and the source image from its linked image inputs (their
+    sizes are not the size of the image the service returns)."""
+    schema = API_IMAGE_NODES[node["class_type"]]
+    inputs = node["inputs"]
+    info = SamplerInfo(node_id, node["class_type"])
+    info.positive = walker.string(inputs.get(schema.prompt))
+    if schema.negative is not None:
+        negative = walker.string(inputs.get(schema.negative))
+        info.negative = negative if negative is not None and negative.strip() else None
+    if schema.seed is not None:
+        info.seed = as_int(walker.scalar(inputs.get(schema.seed)))
+        if schema.zero_seed_is_random and info.seed == 0:
+            info.seed = None
+    info.own_seed = info.seed
+    written = walker.string(inputs.get(schema.model_input)) if schema.model_input is not None else None
+    info.model = written if written is not None and written.strip() else schema.model
+    if schema.turbo is not None:
+        toggle, turbo_model = schema.turbo
+        if is_on(walker.scalar(inputs.get(toggle), (toggle, "value", "boolean"))):
+            info.model = turbo_model
+    info.width, info.height = _api_size(walker, inputs, schema.sizes)
+    info.steps = as_int(walker.scalar(inputs.get(schema.steps))) if schema.steps is not None else None
+    info.cfg = as_float(walker.scalar(inputs.get(schema.cfg))) if schema.cfg is not None else None
+    if schema.guidance is not None:
+        info.guidance = as_float(walker.scalar(inputs.get(schema.guidance)))
+    for key in sorted(inputs):
+        if is_image_input(key) and is_link(inputs[key], walker.graph):
+            _, _, upstream, source = walker.latent(inputs[key], passes - {node_id})
+            info.upstream_sampler = info.upstream_sampler or upstream
+            info.source_image = info.source_image or source
+    return info
+
+
+def _api_size(
+    walker: GraphWalker, inputs: dict[str, Any], sources: tuple[tuple[str, ...], ...]
+) -> tuple[int | None, int | None]:
+    """The first size the node's ``sizes`` sources give (:class:`~engine.metadata.comfy_nodes.ApiImageNode`):
+    a pair of positive numbers, or a choice written in pixels; else ``(None, None)``."""
+    for keys in sources:
+        if len(keys) == 2:
+            width, height = (as_int(walker.scalar(inputs.get(key))) for key in keys)
+            if width is not None and height is not None and width > 0 and height > 0:
+                return width, height
+            continue
+        match = PRESET_SIZE.search(walker.string(inputs.get(keys[0])) or "")
+        if match is not None:
+            return int(match[1]), int(match[2])
+    return None, None
+
+
 def _with_more_positives(
     walker: GraphWalker, positive: str | None, links: list[Any], negative: str | None
 ) -> str | None:
@@ -325,7 +395,7 @@ def _disabled(value: Any) -> bool:
 
 
 def _flux_guidance(walker: GraphWalker, link: Any) -> float | None:
-    found = walker.node(walker.follow(link))
+    found = walker.source(link)
     if found is not None and found[1]["class_type"] == "FluxGuidance":
         return as_float(walker.scalar(found[1]["inputs"].get("guidance")))
     return None

@@ -12,9 +12,11 @@ Node packs that bundle values are read through them: a sampler that takes a pipe
 ``BASIC_PIPE``, Efficiency ``SDXL_TUPLE``, Easy-Use ``PIPE_LINE``) takes what it is not given from
 the pipe's fields, and a link to one field output of a pipe node (rgthree contexts, ``FromBasicPipe``)
 stands for what feeds that field; a loader that builds a pipe makes its model, prompts and latent
-from its own widgets. Switches follow their selected input only (boolean switches, Comfyroll's input
-switches). A size node makes the size its preset names (rgthree, essentials, Comfyroll, Easy-Use),
-else its width/height, and its width/height outputs carry that size.
+from its own widgets. Switches follow their selected input only (core ``ComfySwitchNode`` and the
+packs' boolean switches, Comfyroll's input switches), on every value path alike: every walk starts by
+:meth:`GraphWalker.follow`, which takes a link to a switch or a pipe field to what it hands on. A
+size node makes the size its preset names (rgthree, essentials, Comfyroll, Easy-Use), else its
+width/height, and its width/height outputs carry that size.
 ``workflow_hash`` hashes node class types and typed links, never ids or values, so the same workflow
 with different prompts or seeds hashes the same.
 """
@@ -130,9 +132,10 @@ class GraphWalker:
         """``(class_type, request_text)`` of text-generator nodes met while resolving prompts."""
         self.styles: list[str] = []
         """Style names of the prompt stylers met while resolving prompts, in walk order."""
-        self._followed: dict[tuple[str, int], Any] = {}
-        """:meth:`follow` per pipe field output, so nested walks (a switch's ``Input`` linked to a
-        pipe field inside a pipe walk) stay linear and a cycle through them finds nothing."""
+        self._followed: dict[tuple[str, int, str], Any] = {}
+        """:meth:`follow` per pipe field or switch output (and ``kind``), so nested walks (a switch's
+        ``Input`` linked to a pipe field inside a pipe walk, a switch selected by a switch) stay linear
+        and a cycle through them finds nothing."""
         self._sizes: dict[str, tuple[int | None, int | None]] = {}
         """:meth:`size` per node, for the same reasons (a size node's inputs linked to size outputs)."""
         self._depth = 0
@@ -154,26 +157,45 @@ class GraphWalker:
         finally:
             self._depth -= 1
 
-    # -- pipes -----------------------------------------------------------------------------------
-    def follow(self, value: Any) -> Any:
-        """``value``, with a link to one field output of a pipe node (``PIPE_OUTPUTS``) replaced by
-        what feeds that field (:meth:`pipe_field`); ``None`` when nothing does. Any other value, and a
-        link to a whole pipe, is returned as it is."""
-        followed: list[tuple[str, int]] = []
+    # -- links that hand a value on ---------------------------------------------------------------
+    def follow(self, value: Any, kind: str = "") -> Any:
+        """``value``, with a link to a node that only hands a value on replaced by that value, again
+        and again: a link to one field output of a pipe node (``PIPE_OUTPUTS``) by what feeds that
+        field (:meth:`pipe_field`), a link to a switch by the input it selects (:meth:`switch_branch`;
+        ``kind`` picks among a Comfyroll switch's inputs of one number). ``None`` when nothing feeds a
+        field, and at a cycle. Any other value, a link to a whole pipe and a link to a switch whose
+        selection cannot be read are returned as they are.
+
+        Every value walk starts here (scalars, strings, conditioning, model, latent, the sampler's
+        helper nodes, the output's trace back to its pass), so a switch is followed the same way
+        whatever it switches.
+        """
+        followed: list[tuple[str, int, str]] = []
         while (found := self.node(value)) is not None:
-            name = _pipe_output(found[1]["class_type"], value[1])
-            if name is None:
-                break
-            key = (found[0], value[1])
+            node_id, node = found
+            key = (node_id, value[1], kind)
             if key in self._followed:  # known, or being followed: a cycle, which finds nothing
                 value = self._followed[key]
                 break
+            name = _pipe_output(node["class_type"], value[1])
+            if name is None and not _switch_like(node["inputs"]):
+                break
             followed.append(key)
             self._followed[key] = None
-            value = self._nested(partial(self.pipe_field, [found[0], 0], name))
+            if name is not None:
+                value = self._nested(partial(self._field_from, node_id, name))
+                continue
+            branch = self._nested(partial(self.switch_branch, node["inputs"], kind))
+            if branch is None:  # no selection read: the switch stands for itself
+                break
+            value = branch
         for key in followed:
             self._followed[key] = value
         return value
+
+    def source(self, value: Any, kind: str = "") -> tuple[str, dict[str, Any]] | None:
+        """The node that makes what ``value`` carries (:meth:`follow`), or ``None``."""
+        return self.node(self.follow(value, kind))
 
     def pipe_field(self, link: Any, name: str) -> Any:
         """What feeds field ``name`` of the pipe ``link`` carries, or ``None``.
@@ -181,12 +203,21 @@ class GraphWalker:
         The walk goes from the node that outputs the pipe back through the pipes it extends
         (:meth:`_base_pipes`) to the first node that sets the field (:meth:`_own_field`): a context or
         ``ToBasicPipe`` input, a ``preSampling`` widget, or a link to the loader that makes the field
-        itself. It ends at a cycle or after ``_WALK_BUDGET`` nodes.
+        itself. It ends at a cycle or after ``_WALK_BUDGET`` nodes. A link to a switch of pipes stands
+        for the pipe it selects (:meth:`source`).
         """
+        found = self.source(link)
+        return self._field_from(found[0], name) if found is not None else None
+
+    def _field_from(self, start: str, name: str) -> Any:
+        """:meth:`pipe_field` from the pipe node ``start`` itself (whose outputs may be fields)."""
         seen: set[str] = set()
-        pending = [link]
+        pending: list[Any] = [[start, 0]]
         while pending and len(seen) <= _WALK_BUDGET:
-            found = self.node(pending.pop(0))
+            current = pending.pop(0)
+            # the start node as it is; the pipes it extends through :meth:`source` (a switch of pipes
+            # is the pipe it selects)
+            found = self.source(current) if seen else self.node(current)
             if found is None or found[0] in seen:
                 continue
             node_id, node = found
@@ -216,13 +247,11 @@ class GraphWalker:
         return None
 
     def _base_pipes(self, node: dict[str, Any]) -> list[Any]:
-        """The linked pipes a node extends, the one whose fields win first: a switch's selected input,
-        else its ``PIPE_INPUTS``, else its ``ctx_NN`` contexts: a ``Context Switch``'s first linked
-        one, a ``Context Merge``'s linked ones from the last."""
+        """The linked pipes a node extends, the one whose fields win first: its ``PIPE_INPUTS``, else
+        its ``ctx_NN`` contexts: a ``Context Switch``'s first linked one, a ``Context Merge``'s linked
+        ones from the last. (A switch of pipes is never met here: :meth:`follow` takes a link to it to
+        the pipe it selects.)"""
         inputs = node["inputs"]
-        branch = self.switch_branch(inputs)
-        if branch is not None:
-            return [branch]
         linked = [inputs[key] for key in PIPE_INPUTS if is_link(inputs.get(key), self.graph)]
         if linked:
             return linked
@@ -293,9 +322,6 @@ class GraphWalker:
         seen.add(node_id)
         inputs = node["inputs"]
         class_type = node["class_type"]
-        branch = self.switch_branch(inputs)
-        if branch is not None:
-            return self._string(branch, seen)
         behind = _value_output(class_type, value[1])
         if behind is not None:
             return self._string(inputs.get(behind[0]), seen)
@@ -402,6 +428,7 @@ class GraphWalker:
         only the last part: templates come first ("…expand the user's prompt… User's input:")
         and the artist's words last.
         """
+        value = self.follow(value)
         found = self.node(value)
         if found is not None and found[0] not in seen and _is_concatenation(found[1]["class_type"]):
             seen.add(found[0])
@@ -412,12 +439,17 @@ class GraphWalker:
     def switch_branch(self, inputs: dict[str, Any], kind: str = "") -> Any:
         """The selected input of a switch node, else ``None``.
 
-        A boolean switch selects ``on_true`` or ``on_false``. A Comfyroll input switch selects with its
+        A boolean switch selects ``on_true`` or ``on_false`` (core ``ComfySwitchNode``, the packs'
+        boolean switches); with only one of them connected (core ``ComfySwitchNode`` in its newest
+        schema, ``comfy_extras/nodes_logic.py``: both optional) it outputs that one whatever its
+        ``switch`` says. A Comfyroll input switch selects with its
         ``Input``: a number picks the input of that number (``text2``, ``model1``…; past the last, the
         last, as the nodes' ``else`` does), a name the input of that name (the process switches'
         "txt2img", "image batch"). Of several inputs of that number (``CR Model And CLIP Input
         Switch``'s ``model1``/``clip1``), the one whose name starts with ``kind``.
         """
+        if ("on_true" in inputs) != ("on_false" in inputs):
+            return inputs.get("on_true", inputs.get("on_false"))
         if "on_true" in inputs and "on_false" in inputs:
             selector = next(
                 (inputs[key] for key in ("switch", "boolean", "select", "condition") if key in inputs), None
@@ -505,10 +537,6 @@ class GraphWalker:
                         return text, current_role
             if has_text_input:
                 continue
-            branch = self.switch_branch(inputs)
-            if branch is not None:
-                pending.append((branch, current_role))
-                continue
             pending.extend((value, current_role) for value in self._conditioning_inputs(inputs, current_role))
         return None, role
 
@@ -544,13 +572,13 @@ class GraphWalker:
         one that makes them (``BasicScheduler``, ``KarrasScheduler``…). ``None`` at a cycle or past
         ``_WALK_BUDGET`` nodes."""
         seen: set[str] = set()
-        found = self.node(link)
+        found = self.source(link)
         while found is not None and found[0] not in seen and len(seen) <= _WALK_BUDGET:
             seen.add(found[0])
             given = found[1]["inputs"].get("sigmas")
             if not is_link(given, self.graph):
                 return found
-            found = self.node(given)
+            found = self.source(given)
         return None
 
     # -- model back to the checkpoint -------------------------------------------------------------
@@ -569,7 +597,7 @@ class GraphWalker:
         seen: set[str] = set()
         current = link
         while len(seen) <= _WALK_BUDGET:
-            found = self.node(self.follow(current))
+            found = self.source(current, "model")
             if found is None or found[0] in seen:
                 break
             node_id, node = found
@@ -579,11 +607,9 @@ class GraphWalker:
             name = None if self._patches_model(node) else self.checkpoint_name(inputs)
             if name is not None:
                 return name, _in_application_order(applied)
-            current = self.switch_branch(inputs, "model")
-            if current is None:
-                current = next(
-                    (value for key, value in _model_inputs(inputs) if is_link(value, self.graph)), None
-                )
+            current = next(
+                (value for key, value in _model_inputs(inputs) if is_link(value, self.graph)), None
+            )
             if current is None:
                 break
         return None, _in_application_order(applied)
@@ -630,7 +656,7 @@ class GraphWalker:
             ):
                 break
             groups.append((self._own_loras(current), current["class_type"].startswith(CHAIN_FIRST_PREFIXES)))
-            found = self.node(
+            found = self.source(
                 next((inputs[key] for key in STACK_INPUTS if is_link(inputs.get(key), self.graph)), None)
             )
             current = None
@@ -757,7 +783,7 @@ class GraphWalker:
         width = height = None
         upstream = source = None
         while pending and len(seen) <= _WALK_BUDGET:
-            found = self.node(self.follow(pending.pop(0)))
+            found = self.source(pending.pop(0))
             if found is None or found[0] in seen:
                 continue
             node_id, node = found
@@ -774,10 +800,6 @@ class GraphWalker:
                 and isinstance(inputs.get("image"), str)
             ):
                 source = inputs["image"]
-            branch = self.switch_branch(inputs)
-            if branch is not None:
-                pending.append(branch)
-                continue
             pending.extend(
                 value
                 for key, value in sorted(inputs.items())
@@ -819,7 +841,7 @@ class GraphWalker:
         if width is None or height is None:
             return width, height
         swap = SIZE_SWAP_KEYS.get(class_type, "swap_dimensions")
-        if _is_on(self.scalar(inputs.get(swap), (swap, "value"))):
+        if is_on(self.scalar(inputs.get(swap), (swap, "value"))):
             width, height = height, width
         scale = as_float(self.scalar(inputs.get("prescale_factor")))
         if scale is not None and scale > 0:
@@ -830,6 +852,12 @@ class GraphWalker:
 def _is_loader(inputs: dict[str, Any]) -> bool:
     """A node that loads a checkpoint (a ``CHECKPOINT_KEYS`` name is written in it)."""
     return any(isinstance(_combo_value(inputs.get(key)), str) for key in CHECKPOINT_KEYS)
+
+
+def _switch_like(inputs: dict[str, Any]) -> bool:
+    """A node that may hand on one of its inputs (:meth:`GraphWalker.switch_branch`): a boolean
+    switch's ``on_true``/``on_false``, a Comfyroll switch's ``Input``."""
+    return "on_true" in inputs or "on_false" in inputs or "Input" in inputs
 
 
 def _combo_value(value: Any) -> Any:
@@ -857,7 +885,7 @@ def _pipe_output(class_type: str, output: Any) -> str | None:
     return None
 
 
-def _is_on(value: Any) -> bool:
+def is_on(value: Any) -> bool:
     """A toggle turned on: ``True``, or "On"/"true"/"yes"/"enable(d)" (Comfyroll's ``swap_dimensions``)."""
     return value is True or (
         isinstance(value, str) and value.strip().lower() in ("on", "true", "yes", "enable", "enabled")
