@@ -1,8 +1,9 @@
 """What reading one image file yields, and how a reader says it could not read it.
 
-Invariants: reading never decodes pixels (except the bounded alpha-channel read of the "stealth"
-format), never raises anything but :class:`UnreadableImage` for a bad file, and fills
-``record.id`` with ``content_sha256`` so re-imports of the same bytes are recognised.
+Invariants: reading never decodes pixels (except the bounded least-significant-bit read of the
+"stealth" format, alpha or RGB, in a file with no other metadata), never raises anything but
+:class:`UnreadableImage` for a bad file, and fills ``record.id`` with ``content_sha256`` so re-imports
+of the same bytes are recognised.
 """
 
 from __future__ import annotations
