@@ -74,7 +74,7 @@ from catalog.importing.evidence_repository import (
 from catalog.importing.time_sources import time_beats
 from catalog.models import StoredTimeEvidence
 from engine.exports import ExportTimeEvidence
-from engine.exports.evidence import grid_position
+from engine.sessions.lineage import grid_position_value
 
 JOB_ID_MAX_LENGTH = TEXT_COLUMN_LENGTHS["job_id"]
 _JOB_TYPE_COLUMN = StoredTimeEvidence.__table__.c.job_type.type
@@ -134,7 +134,7 @@ def evidence_rows(items: Iterable[ExportTimeEvidence]) -> tuple[list[EvidenceRow
             time_field=item.time_field,
             job_id=_storable_id(item.job_id),
             parent_job_id=parent_job_id,
-            parent_grid=grid_position(item.parent_grid) if parent_job_id is not None else None,
+            parent_grid=grid_position_value(item.parent_grid) if parent_job_id is not None else None,
             job_type=_storable_job_type(item.job_type),
         )
         known = by_key.get(key)

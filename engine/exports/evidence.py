@@ -36,9 +36,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PLAUSIBLE_FROM = datetime(2015, 1, 1, tzinfo=UTC)
 """Earliest time accepted from an export: AI image tools postdate it; earlier values are unit bugs."""
 PLAUSIBLE_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
-MAX_GRID_POSITION = 63
-"""The largest grid position (0-based) an export may name: what ``engine.sessions.lineage`` reads
-from a record's ``extra["parent_grid"]`` (a Midjourney grid has 4 images; larger batches exist)."""
 
 
 class ExportError(ValueError):
@@ -66,9 +63,9 @@ class ExportTimeEvidence:
     tool's job id (``key_kind == "job_id"``). ``source`` names the export kind
     (``export:comfyui_history``, ``export:invokeai_db``, ``export:midjourney_archive``) and
     ``time_field`` the field of that export the time came from (e.g. ``execution_success``).
-    ``parent_grid`` says which image (0-based, at most :data:`MAX_GRID_POSITION`) of the parent
-    job's grid this job was made from (Midjourney's ``parent_grid``: U3 of a grid → 2); it is only
-    set together with ``parent_job_id``.
+    ``parent_grid`` says which image (0-based, at most ``engine.sessions.lineage.MAX_GRID_POSITION``)
+    of the parent job's grid this job was made from (Midjourney's ``parent_grid``: U3 of a grid → 2);
+    it is only set together with ``parent_job_id``.
     ``job_type`` is the tool's own word for what kind of job made the output (Midjourney's
     ``job_type``: ``v7_diffusion``, ``v7_upsample``, ``v6_upscale_creative``, ``v7_variation`` …),
     verbatim; ``engine.sessions.lineage`` reads a record's ``extra["job_type"]`` for the kind of its
@@ -199,16 +196,6 @@ def parse_utc_text(value: object) -> tuple[datetime, TimePrecision]:
         raise EntryError(f"time {value!r} is not a valid date/time ({error})") from error
     precision = TimePrecision.MILLISECOND if fraction else TimePrecision.SECOND
     return _check_plausible(moment, value), precision
-
-
-def grid_position(value: object) -> int | None:
-    """A 0-based grid position (an integer, or its digits as text, from 0 to
-    :data:`MAX_GRID_POSITION`); ``None`` for anything else (``True`` is not ``1``)."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_GRID_POSITION:
-        return value
-    return None
 
 
 def optional_text(entry: dict[str, Any], name: str) -> str | None:

@@ -34,18 +34,17 @@ from pathlib import Path
 from typing import Any
 
 from engine.exports.evidence import (
-    MAX_GRID_POSITION,
     EntryError,
     ExportFormatError,
     ExportParseResult,
     ExportProblem,
     ExportTimeEvidence,
-    grid_position,
     load_json_export,
     optional_text,
     parse_utc_text,
     sorted_evidence,
 )
+from engine.sessions.lineage import MAX_GRID_POSITION, grid_position_value
 
 SOURCE = "export:midjourney_archive"
 _MAPPED_FIELDS = frozenset({"id", "enqueue_time", "parent_id", "prompt"})
@@ -120,7 +119,7 @@ def _job_evidence(job: dict[str, Any]) -> tuple[ExportTimeEvidence, list[str]]:
         prompt = full_command if isinstance(full_command, str) and full_command else None
     parent_job_id = optional_text(job, "parent_id")
     raw_grid = job.get("parent_grid")
-    parent_grid = grid_position(raw_grid) if parent_job_id is not None else None
+    parent_grid = grid_position_value(raw_grid) if parent_job_id is not None else None
     dropped: list[str] = []
     if parent_job_id is not None and raw_grid is not None and parent_grid is None:
         dropped.append(f"parent_grid {raw_grid!r} is not a grid position (0-{MAX_GRID_POSITION}); dropped")

@@ -119,16 +119,20 @@ PARENT_GRID_KEYS = ("parent_grid", "parent_grid_index")
 job JSON calls it ``parent_grid`` (U2 of a grid → 1)."""
 GRID_INDEX_KEYS = ("grid_index",)
 """``extra`` keys holding a record's own position in its job's grid (0-based)."""
-_MAX_GRID_POSITION = 63
+MAX_GRID_POSITION = 63
+"""The largest grid position (0-based) read anywhere: a Midjourney grid has 4 images, larger batches exist."""
 _GRID_SUFFIX = re.compile(r"[_-](\d{1,2})$")
 
 
-def _position(value: object) -> int | None:
+def grid_position_value(value: object) -> int | None:
+    """A 0-based grid position: an integer, or its digits as text, from 0 to :data:`MAX_GRID_POSITION`;
+    ``None`` for anything else (``True`` is not ``1``). The one rule for ``extra`` values, file-name
+    suffixes and exports (``engine.exports``)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
-    if isinstance(value, int) and 0 <= value <= _MAX_GRID_POSITION:
+    if isinstance(value, int) and 0 <= value <= MAX_GRID_POSITION:
         return value
     return None
 
@@ -138,7 +142,7 @@ def parent_grid_position(record: GenerationRecord) -> int | None:
     if not record.parent_job_id or not record.extra:
         return None
     for key in PARENT_GRID_KEYS:
-        if (position := _position(record.extra.get(key))) is not None:
+        if (position := grid_position_value(record.extra.get(key))) is not None:
             return position
     return None
 
@@ -147,7 +151,7 @@ def grid_position(record: GenerationRecord) -> int | None:
     """``record``'s position in its job's grid (0-based): ``extra["grid_index"]``, else a file name that
     ends with the job id and ``_<n>`` (Midjourney's downloads: ``<user>_<prompt>_<job id>_2.png``)."""
     for key in GRID_INDEX_KEYS:
-        if record.extra and (position := _position(record.extra.get(key))) is not None:
+        if record.extra and (position := grid_position_value(record.extra.get(key))) is not None:
             return position
     if not record.job_id or not record.file_name:
         return None
@@ -155,7 +159,7 @@ def grid_position(record: GenerationRecord) -> int | None:
     match = _GRID_SUFFIX.search(stem)
     if match is None or not stem[: match.start()].endswith(record.job_id):
         return None
-    return _position(match.group(1))
+    return grid_position_value(match.group(1))
 
 
 def _image_of_job(
