@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import select, text
 
 from catalog.database import SessionFactory, unit_of_work
@@ -33,19 +31,20 @@ from catalog.settings import AtelierSettings
 from engine.exports import ExportTimeEvidence, read_midjourney_archive
 from engine.exports.midjourney_archive import SOURCE as MIDJOURNEY_SOURCE
 from engine.records import TimePrecision
-from tests.catalog.test_export_evidence_parent_grid import (
+from tests.catalog.midjourney_archive_files import (
     GRID,
     PARENT_GRID,
     PROMPT,
     STEM,
     UPSCALE,
     UPSCALE_NAME,
-    _assets,
-    _edges,
-    _parents,
+    assets_by_name,
     download_records,
     grid_name,
+    lineage_edges,
+    parents_by_name,
     write_archive,
+    write_download,
     write_jsonl,
 )
 
@@ -74,22 +73,14 @@ def write_archive_with_vary(path: Path, *, upscale_job_type: str = UPSCALE_JOB_T
     return path
 
 
-def write_download(path: Path, job_id: str, prompt: str, created: str, colour: tuple[int, int, int]) -> Path:
-    """A PNG like Midjourney's web download: ``Description`` = prompt + ``Job ID``, ``Creation Time``."""
-    info = PngInfo()
-    info.add_text("Description", f"{prompt} Job ID: {job_id}")
-    info.add_text("Creation Time", created)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (64, 64), colour).save(path, format="PNG", pnginfo=info)
-    return path
-
-
 def write_downloads(folder: Path) -> Path:
     """The grid's four images, the upscale of cell 2 and the vary's four images, as downloaded."""
     for index, colour in enumerate(COLOURS):
-        write_download(folder / grid_name(index), GRID, PROMPT, "2025:06:30 08:26:52+00:00", colour)
-        write_download(folder / vary_name(index), VARY, VARY_PROMPT, "2025:06:30 08:29:56+00:00", colour)
-    write_download(folder / UPSCALE_NAME, UPSCALE, PROMPT, "2025:06:30 08:28:07+00:00", COLOURS[PARENT_GRID])
+        write_download(folder / grid_name(index), GRID, "2025:06:30 08:26:52+00:00", colour)
+        write_download(
+            folder / vary_name(index), VARY, "2025:06:30 08:29:56+00:00", colour, prompt=VARY_PROMPT
+        )
+    write_download(folder / UPSCALE_NAME, UPSCALE, "2025:06:30 08:28:07+00:00", COLOURS[PARENT_GRID])
     return folder
 
 
@@ -147,8 +138,8 @@ async def test_real_downloads_get_their_jobs_kind_from_the_archive_in_either_ord
         assert (report.matched, report.assets_updated, report.assets_moved) == (3, 9, 0)  # none re-timed
         assert report.reclustering is not None
 
-    assets = await _assets(session_factory)
-    parents = await _parents(session_factory)
+    assets = await assets_by_name(session_factory)
+    parents = await parents_by_name(session_factory)
     assert {asset.created_at_source for asset in assets.values()} == {"metadata:Creation Time"}
     assert assets[UPSCALE_NAME].extra["job_type"] == upscale_job_type
     assert parents[UPSCALE_NAME][:2] == (grid_name(PARENT_GRID), "upscale")
@@ -179,7 +170,7 @@ async def test_a_job_type_the_asset_already_has_is_kept(
     await import_paths(
         session_factory, settings, user_handle="ada", paths=[write_jsonl(tmp_path / "r.jsonl", records)]
     )
-    assert (await _assets(session_factory))["zero.png"].extra["job_type"] == 0
+    assert (await assets_by_name(session_factory))["zero.png"].extra["job_type"] == 0
 
     report = await import_export(
         session_factory,
@@ -189,8 +180,8 @@ async def test_a_job_type_the_asset_already_has_is_kept(
         kind="midjourney-archive",
     )
 
-    assets = await _assets(session_factory)
-    parents = await _parents(session_factory)
+    assets = await assets_by_name(session_factory)
+    parents = await parents_by_name(session_factory)
     assert assets["kept.png"].extra["job_type"] == "v7_variation"
     assert assets["typed.png"].extra["type"] == "remix" and "job_type" not in assets["typed.png"].extra
     assert assets["empty.png"].extra["job_type"] == UPSCALE_JOB_TYPE
@@ -217,8 +208,8 @@ async def test_a_job_type_at_an_unchanged_time_re_clusters_only_an_asset_naming_
     (from "variation" to "upscale"); the grid images get theirs but have no link to re-derive."""
     records = write_jsonl(tmp_path / "r.jsonl", sizeless_records(parent_job_id=GRID, parent_grid=PARENT_GRID))
     await import_paths(session_factory, settings, user_handle="ada", paths=[records])
-    assert (await _parents(session_factory))[UPSCALE_NAME][:2] == (grid_name(PARENT_GRID), "variation")
-    upscale = (await _assets(session_factory))[UPSCALE_NAME]
+    assert (await parents_by_name(session_factory))[UPSCALE_NAME][:2] == (grid_name(PARENT_GRID), "variation")
+    upscale = (await assets_by_name(session_factory))[UPSCALE_NAME]
     rows, _ = evidence_rows(read_midjourney_archive(write_archive(tmp_path / "a.json")).evidence)
 
     async with unit_of_work(session_factory) as session:
@@ -246,7 +237,7 @@ async def test_a_job_type_alone_makes_the_archive_re_cluster_the_upscale(
 
     assert (report.assets_updated, report.assets_moved) == (5, 0)
     assert report.reclustering is not None
-    assert (await _parents(session_factory))[UPSCALE_NAME][:2] == (grid_name(PARENT_GRID), "upscale")
+    assert (await parents_by_name(session_factory))[UPSCALE_NAME][:2] == (grid_name(PARENT_GRID), "upscale")
 
 
 async def test_applying_the_archive_twice_changes_nothing_the_second_time(
@@ -259,9 +250,9 @@ async def test_applying_the_archive_twice_changes_nothing_the_second_time(
         session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
     )
     assert first.assets_updated == 9
-    assert (await _parents(session_factory))[UPSCALE_NAME][1] == "upscale"
-    rows_before = _row_state(await _assets(session_factory))
-    edges_before = await _edges(session_factory)
+    assert (await parents_by_name(session_factory))[UPSCALE_NAME][1] == "upscale"
+    rows_before = _row_state(await assets_by_name(session_factory))
+    edges_before = await lineage_edges(session_factory)
 
     again = await import_export(
         session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
@@ -274,8 +265,8 @@ async def test_applying_the_archive_twice_changes_nothing_the_second_time(
     assert (again.assets_updated, again.assets_moved, again.reclustering) == (0, 0, None)
     assert (applied.updated, applied.moved) == ([], [])
     assert (reimported.imported, reimported.already_known) == (0, 9)
-    assert _row_state(await _assets(session_factory)) == rows_before
-    assert await _edges(session_factory) == edges_before
+    assert _row_state(await assets_by_name(session_factory)) == rows_before
+    assert await lineage_edges(session_factory) == edges_before
 
 
 @pytest.mark.parametrize(
@@ -299,8 +290,8 @@ async def test_evidence_stored_without_a_job_type_is_completed_by_importing_the_
         await session.execute(text(f"UPDATE export_time_evidence SET {missing}"))
     folder = write_downloads(tmp_path / "midjourney")
     await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
-    assert "job_type" not in (await _assets(session_factory))[UPSCALE_NAME].extra
-    assert (await _parents(session_factory))[UPSCALE_NAME][1] == "variation"
+    assert "job_type" not in (await assets_by_name(session_factory))[UPSCALE_NAME].extra
+    assert (await parents_by_name(session_factory))[UPSCALE_NAME][1] == "variation"
 
     again = await import_export(
         session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
@@ -318,7 +309,7 @@ async def test_evidence_stored_without_a_job_type_is_completed_by_importing_the_
         GRID: ("v7_diffusion", None),
         UPSCALE: (UPSCALE_JOB_TYPE, PARENT_GRID),
     }
-    assert (await _parents(session_factory))[UPSCALE_NAME][:2] == (grid_name(PARENT_GRID), "upscale")
+    assert (await parents_by_name(session_factory))[UPSCALE_NAME][:2] == (grid_name(PARENT_GRID), "upscale")
 
 
 async def test_an_archive_giving_another_time_does_not_complete_a_stored_job_type(
@@ -373,7 +364,7 @@ async def test_a_job_type_from_evidence_matched_by_file_name_is_not_copied(
         await store_evidence(session, owner, [row], export_location="history.json")
         application = await apply_stored_evidence(session, owner)
 
-    asset = (await _assets(session_factory))["ComfyUI_00001_.png"]
+    asset = (await assets_by_name(session_factory))["ComfyUI_00001_.png"]
     assert len(application.updated) == 1 and asset.created_at == exported  # the time still applies
     assert "job_type" not in asset.extra
 

@@ -10,111 +10,38 @@ so only a changed parent makes the upscale's span re-clustered.
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import select, text
 
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing.export_evidence import apply_stored_evidence, evidence_rows
 from catalog.importing.export_import import import_export
 from catalog.importing.service import import_paths
-from catalog.models import Asset, LineageEdge, StoredTimeEvidence, User
+from catalog.models import Asset, StoredTimeEvidence, User
 from catalog.settings import AtelierSettings
 from engine.exports import ExportTimeEvidence
 from engine.exports.midjourney_archive import SOURCE as MIDJOURNEY_SOURCE
 from engine.records import TimePrecision
-
-GRID = "d7e2a9c4-6b1f-4e83-a5d0-3c9b8f2e1a47"
-UPSCALE = "31b4cc6a-32c8-4b17-9aef-15c0f405f6f6"
-OTHER = "5c8f0a3d-2e7b-4d19-b6a4-8e1c3f5d7b92"
-PROMPT = "whales swimming through a sky above a city --v 7"
-STEM = "u2816893666_whales_swimming_through_a_sky_above_a_city"
-GRID_TIME = "2025-06-30T08:26:52Z"
-UPSCALE_TIME = "2025-06-30T08:28:07Z"
-PARENT_GRID = 2
-"""Not 0: without it the job's first image (``_0``) is the parent, so the tests tell the two apart."""
-
-
-def grid_name(index: int) -> str:
-    """A real Midjourney download's name: ``<user>_<prompt words>_<job id>_<grid index>.png``."""
-    return f"{STEM}_{GRID}_{index}.png"
-
-
-UPSCALE_NAME = f"{STEM}_{UPSCALE}_0.png"
-
-
-def write_archive(
-    path: Path,
-    *,
-    parent_grid: object = PARENT_GRID,
-    upscale_enqueued: str = "2025-06-30 08:28:07.412583",
-) -> Path:
-    jobs = [
-        {"id": GRID, "enqueue_time": "2025-06-30 08:26:52.118204", "parent_id": None, "parent_grid": None,
-         "prompt": PROMPT, "job_type": "v7_diffusion", "event_type": "diffusion"},
-        {"id": UPSCALE, "enqueue_time": upscale_enqueued, "parent_id": GRID,
-         "parent_grid": parent_grid, "prompt": PROMPT, "job_type": "v7_upscaler_2x_creative",
-         "event_type": "upscale"},
-    ]  # fmt: skip
-    path.write_text(json.dumps({"jobs": jobs}))
-    return path
-
-
-def download_records(**upscale_fields: Any) -> list[dict[str, Any]]:
-    """JSONL records of four grid images and one upscale, as a reader makes them from the downloads:
-    job id and time from the file (no parent: a download does not name it)."""
-    base = {"tool": "midjourney", "prompt": PROMPT, "created_at_source": "metadata:Creation Time"}
-    grid = [
-        {**base, "id": f"grid-{i}", "job_id": GRID, "file_name": grid_name(i), "created_at": GRID_TIME,
-         "width": 1024, "height": 1024}
-        for i in range(4)
-    ]  # fmt: skip
-    upscale = {**base, "id": "upscale", "job_id": UPSCALE, "file_name": UPSCALE_NAME,
-               "created_at": UPSCALE_TIME, "width": 2048, "height": 2048}  # fmt: skip
-    return [*grid, {**upscale, **upscale_fields}]
-
-
-def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(record) + "\n" for record in records))
-    return path
-
-
-def write_download(path: Path, job_id: str, created: str, colour: tuple[int, int, int], size: int) -> Path:
-    """A PNG like Midjourney's web download: ``Description`` = prompt + ``Job ID``, ``Creation Time``."""
-    info = PngInfo()
-    info.add_text("Description", f"{PROMPT} Job ID: {job_id}")
-    info.add_text("Creation Time", created)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (size, size), colour).save(path, format="PNG", pnginfo=info)
-    return path
-
-
-async def _assets(factory: SessionFactory) -> dict[str, Asset]:
-    async with factory() as session:
-        return {asset.file_name or asset.record_id: asset for asset in await session.scalars(select(Asset))}
-
-
-async def _parents(factory: SessionFactory) -> dict[str, tuple[str, str, float]]:
-    """Child file name → (parent file name, kind, confidence)."""
-    assets = await _assets(factory)
-    name_of = {asset.id: name for name, asset in assets.items()}
-    async with factory() as session:
-        edges = list(await session.scalars(select(LineageEdge)))
-    return {name_of[e.child_asset_id]: (name_of[e.parent_asset_id], e.kind, e.confidence) for e in edges}
-
-
-async def _edges(factory: SessionFactory) -> set[tuple[uuid.UUID, uuid.UUID, uuid.UUID, str]]:
-    async with factory() as session:
-        return {
-            (e.id, e.parent_asset_id, e.child_asset_id, e.kind)
-            for e in await session.scalars(select(LineageEdge))
-        }
+from tests.catalog.midjourney_archive_files import (
+    GRID,
+    OTHER,
+    PARENT_GRID,
+    PROMPT,
+    UPSCALE,
+    UPSCALE_NAME,
+    UPSCALE_TIME,
+    assets_by_name,
+    download_records,
+    grid_name,
+    lineage_edges,
+    parents_by_name,
+    write_archive,
+    write_download,
+    write_jsonl,
+)
 
 
 def _assert_upscale_parent_is_the_named_cell(
@@ -164,11 +91,11 @@ async def test_the_upscale_links_to_the_grid_image_the_archive_names(
         assert (report.matched, report.assets_updated, report.assets_moved) == (2, 5, 0)  # none re-timed
         assert report.reclustering is not None and report.reclustering.assets_considered >= 5
 
-    assets = await _assets(session_factory)
+    assets = await assets_by_name(session_factory)
     assert {asset.created_at_source for asset in assets.values()} == {"metadata:Creation Time"}
     sessions = {asset.session_id for asset in assets.values()}
     assert None not in sessions and len(sessions) == (1 if upscale_time == UPSCALE_TIME else 2)
-    _assert_upscale_parent_is_the_named_cell(assets, await _parents(session_factory))
+    _assert_upscale_parent_is_the_named_cell(assets, await parents_by_name(session_factory))
 
 
 async def test_real_downloads_imported_before_their_archive_link_to_the_named_cell(
@@ -177,12 +104,14 @@ async def test_real_downloads_imported_before_their_archive_link_to_the_named_ce
     folder = tmp_path / "midjourney"
     colours = [(200, 40, 40), (40, 200, 40), (40, 40, 200), (200, 200, 40)]
     for index, colour in enumerate(colours):
-        write_download(folder / grid_name(index), GRID, "2025:06:30 08:26:52+00:00", colour, 64)
+        write_download(folder / grid_name(index), GRID, "2025:06:30 08:26:52+00:00", colour)
     # the upscale of cell 2 looks like cell 2, at twice the size
-    write_download(folder / UPSCALE_NAME, UPSCALE, "2025:06:30 08:28:07+00:00", colours[PARENT_GRID], 128)
+    write_download(
+        folder / UPSCALE_NAME, UPSCALE, "2025:06:30 08:28:07+00:00", colours[PARENT_GRID], size=128
+    )
     imported = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
     assert imported.imported == 5
-    assert UPSCALE_NAME not in await _parents(session_factory)  # a download does not name its parent
+    assert UPSCALE_NAME not in await parents_by_name(session_factory)  # a download does not name its parent
 
     report = await import_export(
         session_factory,
@@ -193,11 +122,11 @@ async def test_real_downloads_imported_before_their_archive_link_to_the_named_ce
     )
 
     assert report.assets_updated == 5 and report.reclustering is not None  # parent, grid, job types
-    assets = await _assets(session_factory)
+    assets = await assets_by_name(session_factory)
     assert assets[UPSCALE_NAME].created_at == datetime(2025, 6, 30, 8, 28, 7, tzinfo=UTC)  # its own time
     # the PNG reader gives no size: the archive's job_type is what makes the link an upscale
     assert assets[UPSCALE_NAME].extra["job_type"] == "v7_upscaler_2x_creative"
-    _assert_upscale_parent_is_the_named_cell(assets, await _parents(session_factory))
+    _assert_upscale_parent_is_the_named_cell(assets, await parents_by_name(session_factory))
 
 
 async def test_applying_the_archive_again_changes_nothing(
@@ -210,11 +139,11 @@ async def test_applying_the_archive_again_changes_nothing(
         session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
     )
     assert first.assets_updated == 5  # the upscale's parent; every image its job type
-    assets = await _assets(session_factory)
-    _assert_upscale_parent_is_the_named_cell(assets, await _parents(session_factory))
+    assets = await assets_by_name(session_factory)
+    _assert_upscale_parent_is_the_named_cell(assets, await parents_by_name(session_factory))
     rows_before = {(a.id, a.created_at, a.parent_job_id, json.dumps(a.extra, sort_keys=True), a.session_id)
                    for a in assets.values()}  # fmt: skip
-    edges_before = await _edges(session_factory)
+    edges_before = await lineage_edges(session_factory)
 
     again = await import_export(
         session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
@@ -229,11 +158,11 @@ async def test_applying_the_archive_again_changes_nothing(
     assert (again.assets_updated, again.assets_moved, again.reclustering) == (0, 0, None)
     assert (applied.updated, applied.moved) == ([], [])
     assert (reimported.imported, reimported.already_known) == (0, 5)
-    assets = await _assets(session_factory)
+    assets = await assets_by_name(session_factory)
     rows_after = {(a.id, a.created_at, a.parent_job_id, json.dumps(a.extra, sort_keys=True), a.session_id)
                   for a in assets.values()}  # fmt: skip
     assert rows_after == rows_before
-    assert await _edges(session_factory) == edges_before
+    assert await lineage_edges(session_factory) == edges_before
 
 
 async def test_a_parent_grid_the_asset_has_or_another_parent_job_is_never_overwritten(
@@ -262,7 +191,7 @@ async def test_a_parent_grid_the_asset_has_or_another_parent_job_is_never_overwr
         kind="midjourney-archive",
     )
 
-    assets = await _assets(session_factory)
+    assets = await assets_by_name(session_factory)
     assert assets["own.png"].extra["parent_grid"] == 1
     assert (
         assets["index.png"].extra["parent_grid_index"] == 3 and "parent_grid" not in assets["index.png"].extra
@@ -285,7 +214,7 @@ async def test_evidence_stored_without_a_parent_grid_is_completed_by_importing_t
         await session.execute(text("UPDATE export_time_evidence SET parent_grid = NULL"))
     records = write_jsonl(tmp_path / "downloads.jsonl", download_records())
     await import_paths(session_factory, settings, user_handle="ada", paths=[records])
-    assert "parent_grid" not in (await _assets(session_factory))[UPSCALE_NAME].extra
+    assert "parent_grid" not in (await assets_by_name(session_factory))[UPSCALE_NAME].extra
 
     again = await import_export(
         session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
@@ -295,7 +224,9 @@ async def test_evidence_stored_without_a_parent_grid_is_completed_by_importing_t
     async with session_factory() as session:
         stored = {row.key: row.parent_grid for row in await session.scalars(select(StoredTimeEvidence))}
     assert stored == {GRID: None, UPSCALE: PARENT_GRID}
-    _assert_upscale_parent_is_the_named_cell(await _assets(session_factory), await _parents(session_factory))
+    _assert_upscale_parent_is_the_named_cell(
+        await assets_by_name(session_factory), await parents_by_name(session_factory)
+    )
 
 
 async def test_an_archive_giving_another_time_does_not_complete_stored_evidence(
