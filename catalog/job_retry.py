@@ -12,6 +12,7 @@ deadlocked each other do not meet again.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import random
@@ -76,5 +77,41 @@ def retry_transient(job: Callable[..., Awaitable[T]]) -> WorkerCoroutine:
                 pause,
             )
             raise Retry(defer=pause) from error
+
+    return cast(WorkerCoroutine, run)
+
+
+def recording_final_failure(
+    job: Callable[..., Awaitable[T]],
+    *,
+    max_tries: int,
+    record: Callable[[dict[str, Any], str, BaseException], Awaitable[None]],
+    succeeded: Callable[[dict[str, Any], str], Awaitable[None]] | None = None,
+    cancellation_fails: bool = False,
+) -> WorkerCoroutine:
+    """Wrap a per-user job (``job(ctx, user_id)``, already wrapped by :func:`retry_transient`) so a
+    failure that ends it is recorded: ``record(ctx, user_id, error)`` for a permanent error, and for a
+    ``Retry`` on the last of ``max_tries`` (the job's own; arq then runs no further try, and ``error``
+    is the ``Retry``, its cause the transient error). A try arq will run again records nothing; a
+    cancellation only with ``cancellation_fails``. ``succeeded(ctx, user_id)`` runs after a success.
+    Whatever the job raised is re-raised: arq's handling is unchanged."""
+    failures: tuple[type[BaseException], ...] = (
+        (Exception, asyncio.CancelledError) if cancellation_fails else (Exception,)
+    )
+
+    @functools.wraps(job)
+    async def run(ctx: dict[str, Any], user_id: str, *args: Any, **kwargs: Any) -> T:
+        try:
+            result = await job(ctx, user_id, *args, **kwargs)
+        except Retry as error:
+            if int(ctx.get("job_try") or 1) >= max_tries:
+                await record(ctx, user_id, error)
+            raise
+        except failures as error:
+            await record(ctx, user_id, error)
+            raise
+        if succeeded is not None:
+            await succeeded(ctx, user_id)
+        return result
 
     return cast(WorkerCoroutine, run)

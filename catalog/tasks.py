@@ -22,7 +22,6 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import logging
 import time
@@ -30,7 +29,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from arq import ArqRedis, Retry, create_pool
 from arq.connections import RedisSettings
@@ -43,7 +42,7 @@ from catalog.assets.repository import set_thumbnail_errors, set_thumbnails
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing import owed_work
 from catalog.importing.owed_work_repository import OWES_THUMBNAIL
-from catalog.job_retry import retry_transient
+from catalog.job_retry import recording_final_failure, retry_transient
 from catalog.library_locks import lock_user_library
 from catalog.models import Asset
 from catalog.prompt_embeddings import assets_using_prompts, embed_missing_prompts, prompts_without_embedding
@@ -297,24 +296,14 @@ def recording_redescription_failures(job: Callable[..., Awaitable[T]], *, max_tr
     """Wrap the re-description job (``job(ctx, user_id)``, already wrapped by ``retry_transient``) so a
     run that fails for good is recorded on the user (:func:`record_redescription_failure`, its own
     transaction, so the record outlives the failed work) and logged in one warning: a permanent error
-    or the deadline, or a transient error on the last try (arq then runs no further try). A try that
-    arq will run again (``Retry`` before ``max_tries``) and a cancellation (arq runs it again) record
-    nothing. ``max_tries`` must be the job's. Whatever the job raised is re-raised: arq still marks
-    the job failed or retries it as before."""
+    or the deadline, or a transient error on the last try (:func:`catalog.job_retry.recording_final_failure`).
+    A cancellation records nothing (arq runs the job again). ``max_tries`` must be the job's."""
 
-    @functools.wraps(job)
-    async def run(ctx: dict[str, Any], user_id: str, *args: Any, **kwargs: Any) -> T:
-        try:
-            return await job(ctx, user_id, *args, **kwargs)
-        except Retry as error:
-            if int(ctx.get("job_try") or 1) >= max_tries:
-                await _record_failed_redescription(ctx, uuid.UUID(user_id), error.__cause__ or error)
-            raise
-        except Exception as error:
-            await _record_failed_redescription(ctx, uuid.UUID(user_id), error)
-            raise
+    async def record(ctx: dict[str, Any], user_id: str, error: BaseException) -> None:
+        cause = error.__cause__ if isinstance(error, Retry) and error.__cause__ is not None else error
+        await _record_failed_redescription(ctx, uuid.UUID(user_id), cause)
 
-    return cast(WorkerCoroutine, run)
+    return recording_final_failure(job, max_tries=max_tries, record=record)
 
 
 async def _record_failed_redescription(ctx: dict[str, Any], user_id: uuid.UUID, error: BaseException) -> None:

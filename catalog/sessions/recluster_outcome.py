@@ -16,20 +16,20 @@ it or queued another run). Writing it is best effort: if Redis is unreachable th
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeVar
 
 from arq import Retry
 from arq.typing import WorkerCoroutine
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from catalog.job_retry import recording_final_failure
 from catalog.sessions.off_loop import ChildProcessFailed
 
 log = logging.getLogger(__name__)
@@ -91,23 +91,17 @@ def recording_recluster_outcome(
     job: Callable[..., Awaitable[T]], *, max_tries: int, timeout_seconds: float
 ) -> WorkerCoroutine:
     """Wrap the re-cluster job (``job(ctx, user_id)``, already wrapped by ``retry_transient``) so its
-    outcome is recorded; ``max_tries`` and ``timeout_seconds`` must be the ones the job is registered
-    with. It re-raises whatever the job raised: arq's handling is unchanged."""
+    outcome is recorded (:func:`catalog.job_retry.recording_final_failure`; a cancellation counts);
+    ``max_tries`` and ``timeout_seconds`` must be the ones the job is registered with. It re-raises
+    whatever the job raised: arq's handling is unchanged."""
 
-    @functools.wraps(job)
-    async def run(ctx: dict[str, Any], user_id: str, *args: Any, **kwargs: Any) -> T:
-        redis: Redis = ctx["redis"]
-        owner = uuid.UUID(user_id)
-        try:
-            result = await job(ctx, user_id, *args, **kwargs)
-        except Retry as error:
-            if int(ctx.get("job_try") or 1) >= max_tries:  # arq will not run it again
-                await record_failure(redis, owner, failure_reason(error, timeout_seconds=timeout_seconds))
-            raise
-        except (Exception, asyncio.CancelledError) as error:
-            await record_failure(redis, owner, failure_reason(error, timeout_seconds=timeout_seconds))
-            raise
-        await clear_failure(redis, owner)
-        return result
+    async def record(ctx: dict[str, Any], user_id: str, error: BaseException) -> None:
+        reason = failure_reason(error, timeout_seconds=timeout_seconds)
+        await record_failure(ctx["redis"], uuid.UUID(user_id), reason)
 
-    return cast(WorkerCoroutine, run)
+    async def succeeded(ctx: dict[str, Any], user_id: str) -> None:
+        await clear_failure(ctx["redis"], uuid.UUID(user_id))
+
+    return recording_final_failure(
+        job, max_tries=max_tries, record=record, succeeded=succeeded, cancellation_fails=True
+    )
