@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,7 @@ async def test_readyz_names_redis_when_it_goes_away(settings: AtelierSettings) -
     finally:
         if not stopped:
             redis_server.release()
+        shutil.rmtree(home, ignore_errors=True)
     assert response.status_code == 503
     assert response.json()["failed"] == ["redis"]
 
