@@ -10,10 +10,13 @@ The last line is the parameter line when it holds at least three ``Key: value`` 
 ``parse_generation_parameters``). The one exception is what the Dynamic Prompts extension appends after
 it (``Template: <raw prompt>`` and ``Negative Template: <raw negative>``, possibly several lines, with or
 without a space after the colon): then the parameter line is the last one starting with ``Steps:``
-followed by such a trailer, and the trailer's two values join the parameters. The prompt and negative
-prompt keep their text exactly, minus surrounding whitespace. Quoted values are unquoted (JSON string
-rules). Nothing here is a time except what the caller picks (``Created Date``); ``Time taken`` is a
-duration.
+followed by such a trailer, and the trailer's two values join the parameters. A parameter line may
+also span several physical lines when a quoted value holds raw newlines (A1111's ``quote()`` before
+2023 escaped only ``\\`` and ``"``, so e.g. a multi-line ``Wildcard prompt`` was written verbatim): then
+it is the last block that starts with ``Steps:`` and whose every newline lies inside a quoted value.
+The prompt and negative prompt keep their text exactly, minus surrounding whitespace. Quoted values are
+unquoted (JSON string rules, raw control characters allowed). Nothing here is a time except what the
+caller picks (``Created Date``); ``Time taken`` is a duration.
 """
 
 from __future__ import annotations
@@ -124,7 +127,7 @@ def parse_params_line(line: str) -> dict[str, str]:
 
 def _unquote(quoted: str) -> str:
     try:
-        decoded = json.loads(quoted)
+        decoded = json.loads(quoted, strict=False)
     except ValueError:
         return quoted.strip('"')
     return decoded if isinstance(decoded, str) else quoted.strip('"')
@@ -151,6 +154,10 @@ def parse_infotext(text: str) -> Infotext:
             lines = lines[:-1]
         else:
             truncated = False
+            block = _multiline_params(lines)
+            if block is not None:
+                start, params = block
+                lines = lines[:start]
     if params:
         params.update(trailer)
     rest = "\n".join(lines)
@@ -166,6 +173,48 @@ def parse_infotext(text: str) -> Infotext:
     prompt = prompt_part.strip() or None
     negative_prompt = negative.strip() if negative is not None else None
     return Infotext(prompt, negative_prompt or None, params, truncated)
+
+
+_STEPS = "Steps:"
+_MAX_MULTILINE_TRIES = 4
+"""How many ``Steps:`` lines (from the end) are tried as the start of a multi-line parameter block."""
+_LINE_STRUCTURE = re.compile(r'\\.|["\n]', re.DOTALL)
+
+
+def _one_logical_line(block: str) -> bool:
+    """True when every newline of ``block`` lies inside a double-quoted value (backslash escapes honoured
+    inside quotes) and no quote is left open: the block is one parameter line whose values hold newlines."""
+    in_string = False
+    for match in _LINE_STRUCTURE.finditer(block):
+        token = match.group()
+        if token[0] == "\\":
+            if not in_string and token[1:] == "\n":
+                return False
+        elif token == '"':
+            in_string = not in_string
+        elif not in_string:
+            return False
+    return not in_string
+
+
+def _multiline_params(lines: list[str]) -> tuple[int, dict[str, str]] | None:
+    """``(start, params)`` of a parameter line spread over ``lines[start:]`` by raw newlines inside quoted
+    values, or ``None``. Only the last few lines starting with ``Steps:`` are tried (each try is one
+    linear scan), and the block must parse to at least three pairs, like a one-line parameter line."""
+    tries = 0
+    for start in range(len(lines) - 2, -1, -1):
+        if not lines[start].startswith(_STEPS):
+            continue
+        tries += 1
+        if tries > _MAX_MULTILINE_TRIES:
+            return None
+        block = "\n".join(lines[start:])
+        if len(block) > MAX_PARAMS_LINE_CHARS or not _one_logical_line(block):
+            continue
+        params = parse_params_line(block)
+        if len(params) >= 3:
+            return start, params
+    return None
 
 
 _TEMPLATE = "Template:"

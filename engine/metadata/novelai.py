@@ -1,5 +1,6 @@
 """NovelAI: PNG text (``Software``=NovelAI, ``Comment`` JSON, ``Description``), WEBP EXIF (a
-``UserComment`` JSON object holding the same keys), or stealth alpha data with that JSON.
+``UserComment`` JSON object holding the same keys, its ``Comment`` a nested object rather than a JSON
+string), or stealth alpha data with that JSON.
 
 ``Generation time`` is a DURATION in seconds (kept in ``extra["generation_time_seconds"]``),
 never a timestamp: NovelAI writes no generation time. ``model`` is the ``Source`` text (e.g.
@@ -42,7 +43,7 @@ def reading_from_fields(fields: dict[str, Any]) -> ToolReading:
     rec = reading.record
     rec.tool = "novelai"
     comment_text = fields.get("Comment")
-    comment = try_json_object(comment_text) if isinstance(comment_text, str) else None
+    comment = _comment_object(comment_text)
     if comment is None:
         if comment_text is not None:
             note_error(reading, "novelai: Comment is not a JSON object")
@@ -72,6 +73,15 @@ def reading_from_fields(fields: dict[str, Any]) -> ToolReading:
     if characters:
         rec.extra["character_prompts"] = characters
     return reading
+
+
+def _comment_object(value: Any) -> dict[str, Any] | None:
+    """The ``Comment`` parameters as a dict: a JSON string in PNG text and stealth data, but an already
+    nested object in the WEBP ``UserComment`` document (NovelAI writes that one as a single indented JSON
+    object whose ``Comment`` is an object, not a string); ``None`` for anything else."""
+    if isinstance(value, dict):
+        return value
+    return try_json_object(value) if isinstance(value, str) else None
 
 
 def _v4_caption(block: Any) -> str | None:
