@@ -290,3 +290,52 @@ def test_a_pivot_to_new_ideas_in_the_same_look_after_a_coffee_break_stays_in_the
     pivot = _exploration("x", 10.0 + 30.0, negative_prompt="lowres")
     analysis = analyze_records(settled + pivot)
     assert len(analysis.sessions) == 1
+
+
+QUEUED_IDEAS = [
+    "croissant and espresso on a cafe table, tarot card",
+    "young woman with freckles in golden light, comic book inks",
+    "grandmother knitting by the window, film noir photograph",
+    "skatepark at sunset, ink wash painting",
+    "kaleidoscope mandala, double exposure",
+    "neon light trails, flat vector illustration",
+    "rolling green hills after rain, gouache illustration",
+    "iridescent soap film, macro photography",
+]
+
+
+def _queued_exploration(prefix: str, start_minutes: float, takes: int) -> list[GenerationRecord]:
+    """A new subject *and* medium every ~2 minutes, each queued ``takes`` times (an image every 10 s)."""
+    records: list[GenerationRecord] = []
+    seconds = start_minutes * 60
+    for number, idea in enumerate(QUEUED_IDEAS):
+        seconds += 75  # typing the next idea
+        for take in range(takes):
+            seconds += 10
+            records.append(
+                record(f"{prefix}{number:02d}{take:02d}", seconds / 60, idea, seed=1000 * number + take)
+            )
+    return records
+
+
+def test_an_exploration_that_queues_many_images_of_each_subject_is_one_session() -> None:
+    """Eight images of each idea, one idea every ~2½ minutes: counted in takes the stretch looked settled
+    (most steps keep their prompt), so every new idea split; in time it hops as fast as any exploration."""
+    analysis = analyze_records(_queued_exploration("q", 0.0, takes=8))
+    assert len(analysis.sessions) == 1
+
+
+def test_a_new_subject_after_minutes_of_queued_rerolls_is_still_a_new_session() -> None:
+    """The time floor of the subject-change rate fades: ten minutes of one prompt is a settled run."""
+    settled = [
+        record(f"r{take:02d}", take * 10 / 60, "wizard tower on a floating island, oil painting", seed=take)
+        for take in range(60)
+    ]
+    switch = [
+        record(
+            f"s{take:02d}", 10 + 1.5 + take * 10 / 60, "portrait of a boxer, 35mm photograph", seed=500 + take
+        )
+        for take in range(20)
+    ]
+    analysis = analyze_records(settled + switch)
+    assert memberships(analysis) == [[r.id for r in settled], [r.id for r in switch]]
