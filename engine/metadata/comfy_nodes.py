@@ -93,6 +93,25 @@ IC-Light ``LoadAndApplyICLightUnet`` (``model`` + ``model_path``). The model wal
 their ``model`` input, as it does through LoRA loaders; so does it through any other node whose
 ``MODEL_PATCH_INPUT`` is linked (a node given a model to patch never loads the checkpoint)."""
 MODEL_PATCH_INPUT = "model"
+MODEL_NAME_INPUT = "model"
+"""A loader on the model path that names its model in a ``model`` widget rather than a
+``CHECKPOINT_KEYS`` one: kijai's video wrappers' ``WanVideoModelLoader``
+("wan2.1_i2v_480p_14B_bf16.safetensors") and ``DownloadAndLoadCogVideoModel``
+("THUDM/CogVideoX-5b-I2V"). Taken only as a literal, only on the model path (a linked ``model`` is
+the model a node patches); many non-model nodes (Florence2, Ollama) have a ``model`` widget too, so
+it never makes a node a loader elsewhere."""
+SAMPLER_MODEL_INPUTS = ("model", "pipeline")
+"""A sampler's model input: ``model``, or kijai's CogVideoX wrapper's ``pipeline`` (``CogVideoSampler``)."""
+SAMPLER_SEED_KEYS = ("seed", "noise_seed")
+TEXT_EMBEDS_INPUTS = ("text_embeds", "hyvid_embeds")
+"""A video-wrapper sampler's one conditioning input, carrying both prompts: ``WanVideoSampler.text_embeds``
+(``WanVideoTextEncode``: ``positive_prompt``/``negative_prompt``), ``HyVideoSampler.hyvid_embeds``. It stands
+for the sampler's ``positive`` and ``negative`` both; the encoder's role-named inputs tell them apart
+(``ROLE_TEXT_KEYS``)."""
+OBJECT_PASS_THROUGH_KEYS = ("anything", "any", "passthrough")
+"""The one input of a node that hands any object on unchanged (Easy-Use's ``easy cleanGpuUsed``
+``anything``, memory-freeing nodes' ``passthrough``): a model walk that meets no model input goes on
+through it."""
 SCALAR_KEYS = ("value", "int", "float", "number", "seed", "noise_seed", "Value", "INT", "FLOAT")
 STRING_KEYS = (
     "populated_text",
@@ -133,6 +152,14 @@ SIZE_OUTPUTS = {
 SIZE_SWAP_KEYS = {"EmptyLatentImagePresets": "invert"}
 """The toggle that swaps a size node's sides, where it is not Comfyroll's ``swap_dimensions``: KJNodes'
 ``EmptyLatentImagePresets`` ``invert`` (width = the preset's height)."""
+RESIZE_KEEPS_PROPORTION = {"method": ("keep proportion",), "keep_proportion": (True, "resize")}
+"""An image resize whose width/height are a bound, not the size it makes: essentials'
+``ImageResize+`` with ``method`` "keep proportion", KJNodes' ``ImageResizeKJ`` with
+``keep_proportion`` on (``ImageResizeKJv2``: "resize"). The size depends on the input image, so a
+latent encoded from it has no size the graph can tell."""
+RESIZE_CONDITION = ("condition", "always")
+"""``ImageResize+``'s ``condition``: any choice but "always" ("downscale if bigger"…) may leave the
+image as it is, so its width/height are not the size made either."""
 VALUE_OUTPUTS = {
     "KSampler Config (rgthree)": ("steps_total", "refiner_step", "cfg", "sampler_name", "scheduler"),
     "Text String": ("text", "text_b", "text_c", "text_d"),
@@ -289,8 +316,14 @@ LISTED_LORA_INPUT = "loras"
 """A ``loras`` input listing a node's LoRAs: Lora Manager's ``{"__value__": [{"name", "strength",
 "clipStrength", "active"}, …]}`` (``Lora Loader``, ``Lora Stacker``; inactive rows apply nothing), or
 ``<lora:name:weight[:clip]>`` tag text (tinyterra's ``ttN pipeLoader_v2``)."""
-STACK_INPUTS = ("lora_stack", "optional_lora_stack")
-"""Inputs taking the ``LORA_STACK`` a node extends (Easy-Use names it ``optional_lora_stack``)."""
+STACK_INPUTS = ("lora_stack", "optional_lora_stack", "lora", "prev_lora")
+"""Inputs taking the ``LORA_STACK`` a node extends (Easy-Use names it ``optional_lora_stack``); kijai's
+video wrappers chain ``WanVideoLoraSelect`` nodes through ``prev_lora`` into the model loader's ``lora``
+(``WANVIDLORA``, a list the loader applies). Only a linked one is a stack (a literal ``lora`` is a name,
+``LORA_NAME_KEYS``)."""
+LORA_NAME_KEYS = ("lora_name", "lora")
+"""Where a LoRA node names its one LoRA: ``lora_name`` (core, most packs), ``lora`` (``WanVideoLoraSelect``,
+whose strength is ``strength``, a model strength: ``LORA_MODEL_KEYS``)."""
 CHAIN_FIRST_PREFIXES = ("CR ", "easy ", "Lora Loader (LoraManager)", "Lora Stacker (LoraManager)")
 """Nodes that apply the ``LORA_STACK`` they extend *before* their own rows (Comfyroll, Easy-Use's
 ``easy loraStack`` and loaders, Lora Manager); the Efficiency nodes put their own rows first."""

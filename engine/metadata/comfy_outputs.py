@@ -39,6 +39,10 @@ _STEP_BUDGET = 2000
 
 _IMAGE_KEY_FRAGMENTS = ("image", "latent", "samples", "pixels")
 """An input whose name holds one of these carries pixels or latents (``images``, ``latent_image``…)."""
+_IMAGE_KEYS = ("frames",)
+"""Whole input names that carry pixels too: the frame-interpolation nodes' ``frames`` (``RIFE VFI``,
+``FILM VFI``: ComfyUI-Frame-Interpolation) between a video decode and its saver. (``num_frames`` is a
+count, so the name must be whole.)"""
 _PREVIEW_PREFIX = r"ComfyUI_temp_[a-z]{5}"
 _PATH_SEPARATORS = re.compile(r"[\\/]")
 _DATE_TOKEN = re.compile(r"%[^%]*%")
@@ -49,7 +53,7 @@ LinkTest = Callable[[Any], bool]
 def is_image_input(key: str) -> bool:
     """An input name that carries pixels or latents, never a model, CLIP or conditioning."""
     lowered = key.lower()
-    return any(fragment in lowered for fragment in _IMAGE_KEY_FRAGMENTS)
+    return lowered in _IMAGE_KEYS or any(fragment in lowered for fragment in _IMAGE_KEY_FRAGMENTS)
 
 
 def output_nodes(graph: Graph, is_link: LinkTest) -> list[str]:

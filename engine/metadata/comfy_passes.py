@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.metadata.comfy_kinds import is_detailer, is_sampler
 from engine.metadata.comfy_nodes import (
     API_IMAGE_NODES,
     GUIDER_CFG,
@@ -46,6 +47,8 @@ from engine.metadata.comfy_nodes import (
     PREFIX_DATE_PRESETS,
     PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
+    SAMPLER_MODEL_INPUTS,
+    TEXT_EMBEDS_INPUTS,
 )
 from engine.metadata.comfy_outputs import (
     choose_output,
@@ -57,10 +60,8 @@ from engine.metadata.comfy_outputs import (
 from engine.metadata.comfygraph import (
     Graph,
     GraphWalker,
-    is_detailer,
     is_link,
     is_on,
-    is_sampler,
     name_value,
     workflow_hash,
 )
@@ -249,7 +250,10 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
     info.sampler = name_value(walker.scalar(given("sampler_name"), ("sampler_name", "value")))
     info.scheduler = name_value(walker.scalar(given("scheduler"), ("scheduler", "value")))
     info.denoise = as_float(walker.scalar(given("denoise")))
-    positive, negative, model = given("positive"), given("negative"), given("model")
+    positive, negative, model = given("positive"), given("negative"), given("model", *SAMPLER_MODEL_INPUTS)
+    embeds = next((inputs[key] for key in TEXT_EMBEDS_INPUTS if inputs.get(key) is not None), None)
+    if positive is None and negative is None and embeds is not None:
+        positive = negative = embeds  # one input carries both prompts (TEXT_EMBEDS_INPUTS)
     # SamplerCustomAdvanced: noise / guider / sampler / sigmas are links to helper nodes.
     info.adds_noise = not _disabled(walker.scalar(given("add_noise"), ("value", "add_noise")))
     noise = walker.source(inputs.get("noise"))

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
+from engine.metadata.comfy_kinds import is_sampler
 from engine.metadata.comfy_nodes import (
     ADVANCED_ROW_STRENGTHS,
     CHAIN_FIRST_PREFIXES,
@@ -41,21 +42,25 @@ from engine.metadata.comfy_nodes import (
     GENERATOR_INPUTS,
     GENERATOR_MARKERS,
     JOINED_PARTS,
-    KNOWN_SAMPLERS,
     LAST_WINS,
     LISTED_LORA_INPUT,
     LORA_CLIP_KEYS,
     LORA_MODEL_KEYS,
+    LORA_NAME_KEYS,
+    MODEL_NAME_INPUT,
     MODEL_PATCH_INPUT,
     MODEL_PATCH_NODES,
     NOT_CONDITIONING,
     NUMBERED_LORA,
     OBJECT_FIELDS,
+    OBJECT_PASS_THROUGH_KEYS,
     PASS_THROUGH_KEYS,
     PIPE_INPUTS,
     PIPE_OUTPUTS,
     PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
+    RESIZE_CONDITION,
+    RESIZE_KEEPS_PROPORTION,
     ROLE_STRING_KEYS,
     ROLE_TEXT_KEYS,
     ROW_COUNT_KEYS,
@@ -526,6 +531,10 @@ class GraphWalker:
             for key in ROLE_TEXT_KEYS[current_role]:
                 if isinstance(lowered.get(key), str):
                     return str(lowered[key]), current_role
+                if key != current_role and is_link(lowered.get(key), self.graph):  # a linked text input
+                    role_text = self.string(lowered[key])
+                    if role_text is not None and role_text.strip():
+                        return role_text, current_role
             has_text_input = False
             for key in TEXT_KEYS:
                 if key in lowered:
@@ -605,11 +614,14 @@ class GraphWalker:
             inputs = node["inputs"]
             applied.append(self.applied_loras(node_id, node))
             name = None if self._patches_model(node) else self.checkpoint_name(inputs)
+            if name is None and not self._patches_model(node):
+                named = _combo_value(inputs.get(MODEL_NAME_INPUT))
+                name = named if isinstance(named, str) and named.strip() else None
             if name is not None:
                 return name, _in_application_order(applied)
-            current = next(
-                (value for key, value in _model_inputs(inputs) if is_link(value, self.graph)), None
-            )
+            linked = [value for _, value in _model_inputs(inputs) if is_link(value, self.graph)]
+            linked += [inputs[k] for k in OBJECT_PASS_THROUGH_KEYS if is_link(inputs.get(k), self.graph)]
+            current = linked[0] if linked else None
             if current is None:
                 break
         return None, _in_application_order(applied)
@@ -679,7 +691,7 @@ class GraphWalker:
         inputs = node["inputs"]
         own = [
             self._lora_ref(
-                inputs.get("lora_name"),
+                self._lora_name(inputs),
                 self._strength(inputs, LORA_MODEL_KEYS),
                 self._strength(inputs, LORA_CLIP_KEYS),
             ),
@@ -688,6 +700,14 @@ class GraphWalker:
             *self._tag_loras(node),
         ]
         return [lora for lora in own if lora is not None]
+
+    def _lora_name(self, inputs: dict[str, Any]) -> Any:
+        """The node's LoRA name (``LORA_NAME_KEYS``); a linked ``lora`` is a stack, never a name."""
+        for key in LORA_NAME_KEYS:
+            value = inputs.get(key)
+            if value is not None and not (key in STACK_INPUTS and is_link(value, self.graph)):
+                return value
+        return None
 
     def _row_loras(self, inputs: dict[str, Any]) -> list[LoraRef | None]:
         """The numbered rows (``NUMBERED_LORA``) in row order, those past the ``ROW_COUNT_KEYS`` count
@@ -776,12 +796,15 @@ class GraphWalker:
         """``(width, height, upstream_sampler_id, source_image)`` for a latent input.
 
         The walk goes back along image and latent inputs (a switch's selected one only, a pipe field
-        to what feeds it); the size is that of the first node met that makes one (:meth:`size`).
+        to what feeds it); the size is that of the first node met that makes one (:meth:`size`). A
+        resize that keeps the input's proportions (:meth:`_keeps_proportion`) met first makes the size
+        unknowable: ``None``, never a size found behind it.
         """
         seen: set[str] = set()
         pending = [link]
         width = height = None
         upstream = source = None
+        sized = False  # a node met made the size, or made it unknowable (a resize keeping proportions)
         while pending and len(seen) <= _WALK_BUDGET:
             found = self.source(pending.pop(0))
             if found is None or found[0] in seen:
@@ -792,8 +815,9 @@ class GraphWalker:
                 upstream = upstream or node_id
                 continue
             inputs = node["inputs"]
-            if width is None:
-                width, height = self.size(node_id)
+            if not sized:
+                width, height = (None, None) if self._keeps_proportion(inputs) else self.size(node_id)
+                sized = width is not None or self._keeps_proportion(inputs)
             if (
                 source is None
                 and node["class_type"].startswith("LoadImage")
@@ -806,6 +830,17 @@ class GraphWalker:
                 if is_image_input(key) and is_link(value, self.graph)
             )
         return width, height, upstream, source
+
+    def _keeps_proportion(self, inputs: dict[str, Any]) -> bool:
+        """An image resize whose width/height bound the size rather than make it
+        (``RESIZE_KEEPS_PROPORTION``, ``RESIZE_CONDITION``)."""
+        for key, values in RESIZE_KEEPS_PROPORTION.items():
+            chosen = self.scalar(inputs.get(key), (key, "value"))
+            if chosen in values or (isinstance(chosen, str) and chosen.strip().lower() in values):
+                return True
+        key, always = RESIZE_CONDITION
+        chosen = self.scalar(inputs.get(key), (key, "value"))
+        return isinstance(chosen, str) and chosen.strip().lower() != always and "width" in inputs
 
     def size(self, node_id: str) -> tuple[int | None, int | None]:
         """``(width, height)`` of the latent a node makes, ``(None, None)`` for a node that makes none.
@@ -943,35 +978,6 @@ def _styler_input(class_type: str, inputs: dict[str, Any], output: int) -> str |
     if outputs is None or not 0 <= output < len(outputs) or outputs[output] not in inputs:
         return None
     return outputs[output]
-
-
-def is_detailer(node: dict[str, Any]) -> bool:
-    """A node that samples an *image* with its own seed and prompt (FaceDetailer, UltimateSDUpscale…)."""
-    inputs = node["inputs"]
-    return (
-        any(key in inputs for key in ("seed", "noise_seed"))
-        and "steps" in inputs
-        and "positive" in inputs
-        and any(key in inputs for key in ("image", "images", "pixels"))
-    )
-
-
-def is_sampler(node: dict[str, Any]) -> bool:
-    """Known sampler classes, any ``*Sampler*`` node with a latent input and a step/seed input, and any
-    ``*KSampler*`` node that samples a pipe (Easy-Use's ``easy kSampler`` takes everything from its
-    ``pipe``)."""
-    class_type = node["class_type"]
-    if class_type in KNOWN_SAMPLERS:
-        return True
-    inputs = node["inputs"]
-    lowered = class_type.lower()
-    if "ksampler" in lowered and any(key in inputs for key in PIPE_INPUTS):
-        return True
-    return (
-        "sampler" in lowered
-        and ("latent_image" in inputs or "latent" in inputs)
-        and any(key in inputs for key in ("steps", "sigmas", "seed", "noise_seed", "noise"))
-    )
 
 
 def name_value(value: Any) -> str | None:
