@@ -1,8 +1,8 @@
 """Which tool reader handles a file: tool-specific markers first, generic formats last.
 
 Order matters because several tools embed ComfyUI graphs or A1111-style infotext: SwarmUI,
-StabilityMatrix, TensorArt, NovelAI, InvokeAI, Fooocus, HF Spaces, Draw Things, Midjourney and
-Easy Diffusion are checked before the A1111 infotext family, which is checked before a bare
+StabilityMatrix, TensorArt, NovelAI, InvokeAI, Fooocus, HF Spaces, Draw Things, Mochi Diffusion,
+Midjourney and Easy Diffusion are checked before the A1111 infotext family, which is checked before a bare
 ComfyUI graph; C2PA provenance and Civitai's bare EXIF come last. A file no reader claims is
 ``unknown`` with its texts/EXIF/XMP in ``extra``.
 
@@ -28,6 +28,7 @@ from engine.metadata import (
     invokeai,
     mflux,
     midjourney,
+    mochidiffusion,
     novelai,
     stabilitymatrix,
     swarmui,
@@ -53,6 +54,7 @@ READERS: tuple[tuple[str, Reader, frozenset[str]], ...] = (
     ("fooocus", fooocus.read, frozenset({"parameters", "fooocus_scheme"})),
     ("huggingface", huggingface.read, frozenset({"parameters"})),
     ("drawthings", drawthings.read, frozenset()),
+    ("mochidiffusion", mochidiffusion.read, frozenset()),
     ("midjourney", midjourney.read, frozenset({"Description", "Author", "Creation Time"})),
     ("easydiffusion", easydiffusion.read, frozenset()),
     ("mflux", mflux.read, frozenset()),

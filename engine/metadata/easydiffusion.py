@@ -5,7 +5,9 @@
 ``Stable Diffusion model``, ``Sampler``, ``Steps``, ``Guidance Scale``, ``Width``, ``Height``).
 LoRAs: ``use_lora_model`` / ``LoRA model`` with ``lora_alpha`` / ``LoRA Strength`` — one name and one
 strength, or lists of them (JSON lists, or in a PNG chunk their Python ``str()``:
-``['add_detail', 'more_details']``, ``[0.5, 0.3]``); ``None`` is no LoRA.
+``['add_detail', 'more_details']``, ``[0.5, 0.3]``, or — with the ``txt`` metadata format, whose
+display-name keys ``save_utils.get_metadata_entries_for_request`` formats with ``", ".join`` — one
+string ``add_detail, more_details`` with ``0.5, 0.3``); ``None`` is no LoRA.
 
 Unverified against real files: no Easy Diffusion image is in the fixtures; the layout follows the
 public readers (sd-metadata, sd-prompt-reader). Recognised only by ``use_stable_diffusion_model`` /
@@ -81,7 +83,7 @@ def _names(value: Any) -> list[str]:
     elif isinstance(value, str) and value.strip().startswith("["):
         items = [single or double for single, double in _QUOTED.findall(value)]
     elif isinstance(value, str):
-        items = [value]
+        items = value.split(",")  # the txt format's ", ".join of a list; model file names hold no comma
     else:
         return []
     names = [item.strip().replace("\\", "/").rsplit("/", 1)[-1] for item in items]

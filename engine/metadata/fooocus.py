@@ -8,7 +8,10 @@
 - Both schemes give the same record: the prompt is the one the artist typed (JSON ``prompt``, infotext
   ``Raw prompt``; the style-expanded prompts stay in ``extra``), and the infotext's ``Lora weights``
   are its LoRAs.
-- RuinedFooocus: JSON with ``"software": "RuinedFooocus"`` (``Prompt``, ``Negative``, ``cfg``, …).
+- RuinedFooocus: JSON with ``"software": "RuinedFooocus"`` (``Prompt``, ``Negative``, ``cfg``, …). Its
+  ``loras`` is a list of ``[hash, "weight - name"]`` rows (2024-), or, in 2023 builds, ONE string
+  ``"Loras:<name:weight>,<name:weight>,…"`` with empty slots written ``<None:weight>`` and names that may
+  carry the UI's keyword-file marker after the extension (``"Objects\\x.safetensors 🗒️"``).
 
 Neither writes a time into the image.
 """
@@ -150,6 +153,23 @@ def _ruined_lora(item: list[Any] | tuple[Any, ...]) -> LoraRef:
     return LoraRef(item[0], as_float(second))
 
 
+_LORA_SLOT = re.compile(r"<([^<>]*):\s*(-?\d+(?:\.\d+)?)\s*>")
+"""One ``<name:weight>`` slot of RuinedFooocus' 2023 ``"Loras:<…>,<…>"`` string (weight after the last
+colon)."""
+_UI_MARKER = re.compile(r"(\.(?:safetensors|ckpt|pt|pth|bin))\s+\S{1,4}$", re.IGNORECASE)
+"""A short decoration after the file extension (the LoRA menu's keyword-file emoji), not part of the name."""
+
+
+def _ruined_lora_string(text: str) -> list[LoraRef]:
+    """The LoRAs of a 2023 ``"Loras:<name:weight>,…"`` string; ``None`` slots are empty and skipped."""
+    refs: list[LoraRef] = []
+    for name, weight in _LORA_SLOT.findall(text):
+        name = _UI_MARKER.sub(r"\1", name.strip())
+        if name and name != "None":
+            refs.append(LoraRef(name, as_float(weight)))
+    return refs
+
+
 def _ruined(doc: dict[str, Any]) -> ToolReading:
     reading = ToolReading()
     rec = reading.record
@@ -166,8 +186,13 @@ def _ruined(doc: dict[str, Any]) -> ToolReading:
     rec.model = as_text(doc.get("base_model_name"))
     rec.denoise = as_float(doc.get("denoise"))
     loras: list[LoraRef] = []
-    for item in doc.get("loras") or []:
-        if isinstance(item, dict) and isinstance(item.get("name"), str):
+    value = doc.get("loras")
+    if isinstance(value, str):
+        value = _ruined_lora_string(value)
+    for item in value or []:
+        if isinstance(item, LoraRef):
+            loras.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
             loras.append(LoraRef(item["name"], as_float(item.get("weight"))))
         elif isinstance(item, list | tuple) and item and isinstance(item[0], str):
             loras.append(_ruined_lora(item))

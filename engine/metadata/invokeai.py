@@ -171,7 +171,8 @@ def _from_v2(text: str, dream: str | None) -> ToolReading:
     rec.height = as_int(image.get("height"))
     rec.sampler = as_text(image.get("sampler"))
     rec.denoise = as_float(image.get("strength"))
-    rec.model = as_text(meta.get("model_weights"))
+    # 2.3 writes ``model_weights``; 2.2 writes ``model_id`` (beside a generic ``model: "stable diffusion"``)
+    rec.model = as_text(meta.get("model_weights")) or as_text(meta.get("model_id"))
     init = image.get("init_image_path")
     if isinstance(init, str):
         rec.source_image = init

@@ -1,8 +1,16 @@
 """JPEG segment walk up to the first scan (``SOS``), never decoding pixels.
 
 Reads the frame header (``SOFn``: pixel size), ``APP1`` Exif and XMP, ``APP11`` JUMBF (C2PA; the
-payloads of all its segments are concatenated in order), ``APP13`` (Photoshop: an editor mark) and
-``COM``. A JPEG without a frame header before the data ends is unreadable; a broken segment after
+payloads of all its segments are concatenated in order), ``APP13`` and ``COM``.
+
+``APP13`` is a Photoshop image-resource block. Its IPTC-IIM resource (``8BIM`` 0x0404) is read into
+``texts`` as ``iptc:<dataset>`` (record 2: ``iptc:Caption-Abstract``, ``iptc:OriginatingProgram``,
+``iptc:ProgramVersion``, ``iptc:ObjectName``, ``iptc:By-line``; first occurrence wins; UTF-8, else
+Latin-1). The block is an editor mark (``texts["jpeg:Photoshop"]``) only when it holds a resource other
+than IPTC (0x0404) and its digest (0x0425): Apple ImageIO and metadata taggers write those two alone
+when an app stores an IPTC caption (Mochi Diffusion), which is no re-save by an image editor.
+
+A JPEG without a frame header before the data ends is unreadable; a broken segment after
 the frame header ends the walk with a note in ``errors``.
 """
 
@@ -67,7 +75,7 @@ def read_jpeg(data: bytes, path: str) -> RawMetadata:
             # CI "JP", En (2), Z sequence (4), then the box; continuation segments repeat LBox+TBox.
             jumbf.append(data[start + 8 : stop] if not jumbf else data[start + 16 : stop])
         elif marker == 0xED and data[start : start + 14] == b"Photoshop 3.0\x00":
-            raw.texts.setdefault("jpeg:Photoshop", "APP13")
+            _read_app13(raw, data[start + 14 : stop])
         elif marker == 0xFE:
             raw.comments.append(data[start:stop].decode("utf-8", errors="replace").rstrip("\x00"))
         elif marker == _SOS and not saw_frame:
@@ -77,6 +85,54 @@ def read_jpeg(data: bytes, path: str) -> RawMetadata:
     if jumbf:
         raw.c2pa = b"".join(jumbf)
     return raw
+
+
+_IPTC_DATASETS = {
+    5: "ObjectName",
+    65: "OriginatingProgram",
+    70: "ProgramVersion",
+    80: "By-line",
+    120: "Caption-Abstract",
+}
+_IPTC_ONLY_RESOURCES = frozenset({0x0404, 0x0425})
+
+
+def _read_app13(raw: RawMetadata, body: bytes) -> None:
+    """Photoshop image resources: ``8BIM``, 2-byte id, Pascal name padded to even, 4-byte size, data padded
+    to even."""
+    pos, resources = 0, set()
+    while pos + 12 <= len(body) and body[pos : pos + 4] == b"8BIM":
+        (resource_id,) = struct.unpack_from(">H", body, pos + 4)
+        name_length = body[pos + 6]
+        size_at = pos + 6 + ((name_length + 2) & ~1)
+        if size_at + 4 > len(body):
+            break
+        (size,) = struct.unpack_from(">I", body, size_at)
+        data_at = size_at + 4
+        resources.add(resource_id)
+        if resource_id == 0x0404:
+            _read_iptc(raw, body[data_at : data_at + size])
+        pos = data_at + size + (size & 1)
+    if not resources or resources - _IPTC_ONLY_RESOURCES:
+        raw.texts.setdefault("jpeg:Photoshop", "APP13")
+
+
+def _read_iptc(raw: RawMetadata, iim: bytes) -> None:
+    """IPTC-IIM datasets: ``0x1C``, record, dataset, 2-byte length (standard tags only)."""
+    pos = 0
+    while pos + 5 <= len(iim) and iim[pos] == 0x1C:
+        record, dataset = iim[pos + 1], iim[pos + 2]
+        (length,) = struct.unpack_from(">H", iim, pos + 3)
+        if length & 0x8000:  # extended dataset: not used for the text fields read here
+            break
+        value = iim[pos + 5 : pos + 5 + length]
+        pos += 5 + length
+        if record == 2 and dataset in _IPTC_DATASETS:
+            try:
+                text = value.decode("utf-8")
+            except UnicodeDecodeError:
+                text = value.decode("latin-1")
+            raw.texts.setdefault(f"iptc:{_IPTC_DATASETS[dataset]}", text)
 
 
 def _read_app1(raw: RawMetadata, body: bytes) -> None:

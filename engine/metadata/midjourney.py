@@ -2,7 +2,9 @@
 (prompt + `` Job ID: <uuid>``), XMP ``iptcExt:DigImageGUID`` (the job id).
 
 ``Creation Time`` is the generation time (exiftool shows ``2025:06:30 08:28:07+00:00``; ISO 8601
-and RFC 1123 forms are accepted too), at second precision. The prompt keeps Midjourney's
+and RFC 1123 forms are accepted too), at second precision — or millisecond precision when the text
+carries a fraction of a second (the web app's ISO form ``2025-07-21T18:44:09.512Z``).
+The prompt keeps Midjourney's
 ``--parameters``; they are also split into ``extra["mj_params"]``.
 """
 
@@ -21,6 +23,7 @@ from engine.records import TimePrecision
 
 _JOB_ID = re.compile(r"Job ID:[ \t]*([0-9a-fA-F-]{36})\s*$")
 _EXIF_STYLE = re.compile(r"^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(Z|[+-]\d{2}:?\d{2})?$")
+_FRACTION = re.compile(r"\d{2}:\d{2}:\d{2}[.,]\d")
 _MJ_PARAM = re.compile(r"--(\w+)(?:\s+([^-\s][^\s]*))?")
 
 
@@ -49,7 +52,8 @@ def read(raw: RawMetadata) -> ToolReading | None:
         if parsed is None:
             note_error(reading, f"midjourney: unparseable Creation Time {created[:40]!r}")
         else:
-            reading.time = ToolTime(parsed, "Creation Time", TimePrecision.SECOND)
+            precision = TimePrecision.MILLISECOND if _FRACTION.search(created) else TimePrecision.SECOND
+            reading.time = ToolTime(parsed, "Creation Time", precision)
     return reading
 
 

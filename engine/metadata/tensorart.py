@@ -3,11 +3,14 @@
 ``generation_data.seed`` is ``"-1"`` when the site picked a random seed; the seed actually used is
 then taken from the graph's primary sampler (as are sampler/scheduler/steps/cfg when missing).
 ``model`` is the site's model file name (``baseModel.modelFileName``); the checkpoint file the
-graph loads is kept in ``extra["checkpoint"]``. No time is written.
+graph loads is kept in ``extra["checkpoint"]``. LoRAs: ``generation_data.models`` entries (display
+names) describe the same LoRAs the graph loads under opaque ``EMS-<id>-EMS`` file names, so when the
+site lists LoRAs the graph's EMS-named ones are dropped (each LoRA is reported once). No time is written.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from engine.metadata import comfyui
@@ -51,12 +54,21 @@ def read(raw: RawMetadata) -> ToolReading | None:
     loras = data.get("models")
     if isinstance(loras, list):
         refs = [ref for ref in (_lora(item) for item in loras) if ref is not None]
-        rec.loras = dedupe([*rec.loras, *refs])
+        graph_refs = [ref for ref in rec.loras if not (refs and _EMS_NAME.match(ref.name))]
+        rec.loras = dedupe([*graph_refs, *refs])
     return reading
+
+
+_EMS_NAME = re.compile(r"^EMS-\d+-EMS(?:\.\w+)?$")
+"""TensorArt's placeholder file name for a site model in the graph (``EMS-902311-EMS.safetensors``)."""
+_NOT_LORA = ("EMBEDDING", "TEXTUAL", "CHECKPOINT", "BASE_MODEL", "VAE", "CONTROLNET", "UPSCALER")
 
 
 def _lora(item: Any) -> LoraRef | None:
     if not isinstance(item, dict):
+        return None
+    kind = str(item.get("type") or "").upper()
+    if any(word in kind for word in _NOT_LORA):
         return None
     name = as_text(item.get("modelFileName")) or as_text(item.get("label"))
     return LoraRef(name, as_float(item.get("weight"))) if name else None
