@@ -39,15 +39,33 @@ from engine.short_text import cut_text
 TOOL_DISPLAY_NAMES: dict[str, str] = {
     "comfyui": "ComfyUI",
     "a1111": "AUTOMATIC1111",
+    "forge": "Forge",
+    "reforge": "reForge",
+    "sdnext": "SD.Next",
     "invokeai": "InvokeAI",
     "novelai": "NovelAI",
     "swarmui": "SwarmUI",
-    "sdnext": "SD.Next",
+    "fooocus": "Fooocus",
+    "ruinedfooocus": "RuinedFooocus",
+    "drawthings": "Draw Things",
+    "mochidiffusion": "Mochi Diffusion",
+    "easydiffusion": "Easy Diffusion",
+    "stabilitymatrix": "Stability Matrix",
+    "tensorart": "Tensor.Art",
+    "civitai": "Civitai",
+    "yodayo": "Yodayo",
+    "huggingface": "Hugging Face",
+    "mflux": "MFLUX",
     "dalle": "DALL·E",
     "chatgpt": "ChatGPT",
+    "gemini": "Gemini",
+    "firefly": "Adobe Firefly",
     "midjourney": "Midjourney",
     "unknown": "Untitled",
 }
+"""How labels name each tool id the readers write (``tests/engine/test_session_phases_and_labels.py``
+checks that every id in ``engine/metadata`` has one); an id from elsewhere (an export, a JSONL line)
+shows capitalised."""
 
 
 MAX_CONCEPT_CHARS = 60

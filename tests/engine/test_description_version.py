@@ -30,7 +30,9 @@ queued batch (phases; family C joined the references, which A and B never showed
 4 — a prompt's identity leaves out inline tool parameters (Midjourney's ``--v 7``, ``--ar 2:3``): prompt
 counts, labels, phases and lineage of prompts that differ only in them; and a child naming a cell of its
 parent job's grid (``parent_grid``) links to that image (lineage); a parameter swept over several seeds,
-or inside the prompt (``--stylize``, ``<lora:x:w>``, FLUX guidance), is parameter optimization (phases)."""
+or inside the prompt (``--stylize``, ``<lora:x:w>``, FLUX guidance), is parameter optimization (phases).
+5 — a session without a prompt is labelled with its tool's own name ("Draw Things session", "Adobe
+Firefly session"; was the capitalised id): no reference session changes, so the digest stays."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

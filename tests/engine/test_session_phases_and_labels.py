@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+import engine.metadata as metadata_package
 from engine.analysis import Intent, SessionResult
 from engine.records import GenerationRecord, LoraRef, TimePrecision
 from engine.session_analysis import analyze_records
 from engine.sessions.labels import (
     EXPLORED_SUBJECT_CHARS,
     MAX_CONCEPT_CHARS,
+    TOOL_DISPLAY_NAMES,
     bounded_concept,
     concept_of,
     explored_subjects,
@@ -246,6 +250,36 @@ def test_labels_without_prompts_name_the_tool() -> None:
     clock = Clock()
     records = [clock.record(None, seed=i, tool="midjourney") for i in range(3)]
     assert _only_session(records).label == "Midjourney session (2 min, 3 images)"
+
+
+def _tool_ids_the_readers_write() -> set[str]:
+    """Every literal tool id in ``engine/metadata``: ``….tool = "x"`` assignments and the string
+    returns of the functions that pick a tool (``family_tool``, ``_tool_for``)."""
+    ids: set[str] = set()
+    for path in Path(metadata_package.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Attribute) and target.attr == "tool" for target in node.targets
+            ):
+                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                    ids.add(node.value.value)
+            elif isinstance(node, ast.FunctionDef) and node.name in ("family_tool", "_tool_for"):
+                for inner in ast.walk(node):
+                    returned = inner.value if isinstance(inner, ast.Return) else None
+                    if isinstance(returned, ast.Constant) and isinstance(returned.value, str):
+                        ids.add(returned.value)
+    return ids
+
+
+def test_every_tool_the_readers_name_has_a_display_name() -> None:
+    """A session without a prompt is labelled by its tool: "Draw Things session", never "Drawthings"."""
+    ids = _tool_ids_the_readers_write()
+    assert {"comfyui", "a1111", "drawthings", "mochidiffusion", "firefly"} <= ids  # the scan finds them
+    assert sorted(ids - set(TOOL_DISPLAY_NAMES)) == []
+    clock = Clock()
+    records = [clock.record(None, seed=i, tool="drawthings") for i in range(2)]
+    assert _only_session(records).label == "Draw Things session (1 min, 2 images)"
 
 
 def test_day_precision_sessions_have_no_duration_in_their_label() -> None:
