@@ -74,6 +74,7 @@ XMP_EDIT_FIELDS = ("xmp:ModifyDate", "xmp:MetadataDate")
 
 _A1111_COUNTER = re.compile(r"(?:^|_)(\d{4,})-\d")
 _COMFY_COUNTER = re.compile(r"_(\d{4,})_?\.[A-Za-z0-9]+$")
+_DATE_AFTER_YEAR = re.compile(r"-\d{2}-\d{2}")
 _EXIF_DATETIME = re.compile(r"^(\d{4})([:-])(\d{2})\2(\d{2}) (\d{2}):(\d{2}):(\d{2})")
 """EXIF's ``YYYY:MM:DD HH:MM:SS``, or the same with dashes in the date (``YYYY-MM-DD HH:MM:SS``, what
 VideoHelperSuite writes as a WEBP's DateTimeOriginal: ``datetime.now().isoformat(" ")[:19]``). Both
@@ -210,9 +211,35 @@ def parse_utc_offset(text: str) -> timezone | None:
 
 
 def file_counter(file_name: str) -> int | None:
-    """The tool's output counter in the name (``00042-1234567.png`` → 42, ``ComfyUI_00042_.png`` → 42)."""
-    match = _A1111_COUNTER.search(file_name) or _COMFY_COUNTER.search(file_name)
+    """The tool's output counter in the name (``00042-1234567.png`` → 42, ``ComfyUI_00042_.png`` → 42).
+
+    A leading date is no counter: ``2024-05-18-00012.png`` and ``20240518-142233.png`` start with a
+    year, not an image number (a date-first name gives its trailing ``_00007_`` counter, or none)."""
+    match = next(
+        (found for found in _A1111_COUNTER.finditer(file_name) if not _starts_a_date(file_name, found)),
+        None,
+    )
+    match = match or _COMFY_COUNTER.search(file_name)
     return int(match.group(1)) if match else None
+
+
+def _starts_a_date(file_name: str, counter: re.Match[str]) -> bool:
+    """Whether ``counter``'s digits begin a date: ``YYYY-MM-DD…`` or ``YYYYMMDD`` (MIN_YEAR–MAX_YEAR)."""
+    digits = counter.group(1)
+    if len(digits) == 4:
+        return (
+            _DATE_AFTER_YEAR.match(file_name, counter.end(1)) is not None
+            and MIN_YEAR <= int(digits) <= MAX_YEAR
+        )
+    return len(digits) == 8 and _is_compact_date(digits)
+
+
+def _is_compact_date(digits: str) -> bool:
+    try:
+        day = datetime.strptime(digits, "%Y%m%d")
+    except ValueError:
+        return False
+    return MIN_YEAR <= day.year <= MAX_YEAR
 
 
 def resolve_created_at(

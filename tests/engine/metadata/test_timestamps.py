@@ -354,3 +354,15 @@ def test_a_date_only_xmp_edit_time_covers_its_whole_day() -> None:
     xmp = "<xmp:ModifyDate>2025-03-04</xmp:ModifyDate>"
     got = resolve_created_at(None, {}, "a.png", edited_that_evening, UTC, xmp=xmp, now=NOW)
     assert (got.source, got.rejected) == ("file:mtime", None)
+
+
+def test_a_leading_date_in_a_file_name_is_no_output_counter() -> None:
+    """The year of ``2024-05-18-00012.png`` is not image number 2024 (it ordered ties wrongly)."""
+    assert file_counter("00042-1234567.png") == 42
+    assert file_counter("ComfyUI_00042_.png") == 42
+    assert file_counter("00520-2024-05-18_14-03-22-3141592653.png") == 520
+    assert file_counter("2024-05-18_14-03-22_00007_.png") == 7
+    assert file_counter("2024-05-18-00012.png") is None
+    assert file_counter("20240518-142233.png") is None
+    assert file_counter("1234-5678.png") == 1234  # not a date: a counter as before
+    assert file_counter("19991231-5.png") == 19991231  # before MIN_YEAR: no date either
