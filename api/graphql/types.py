@@ -136,7 +136,10 @@ class Asset(Node):
         description="When it was generated (UTC); null when no time could be read (it is then in no session)"
     )
     created_at_source: str | None = strawberry.field(
-        description="Where the time came from: metadata:<field>, export:<tool>, exif:…, filename, file:mtime"
+        description=(
+            "Where the time came from: metadata:<field>, export:<tool>, exif:…, filename, folder, "
+            "file:mtime (a day placed by the mtime: <source>+file:mtime)"
+        )
     )
     created_at_precision: str | None = strawberry.field(description="day, minute, second or millisecond")
     prompt: str | None = strawberry.field(description="The positive prompt; null when the file has none")

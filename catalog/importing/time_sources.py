@@ -5,10 +5,11 @@ Rank, best first (``shared/docs/metadata-sources.md``):
 ====  ====================  ==========================================================
 rank  source                example
 ====  ====================  ==========================================================
-5     ``metadata:<field>``  the tool wrote the time into the file (``metadata:Created Date``)
-4     ``export:<tool>``     the tool's own record (``export:comfyui_history``, ``export:invokeai_db``)
-3     ``exif:<field>``      EXIF ``DateTimeOriginal`` (with its offset when present)
-2     ``filename``          a date-time in the file name
+6     ``metadata:<field>``  the tool wrote the time into the file (``metadata:Created Date``)
+5     ``export:<tool>``     the tool's own record (``export:comfyui_history``, ``export:invokeai_db``)
+4     ``exif:<field>``      EXIF ``DateTimeOriginal`` (with its offset when present)
+3     ``filename``          a date-time in the file name
+2     ``folder``            the date that names the folder holding the file (a day)
 1     ``file:mtime``        the file's modification time (changes on copy)
 0     anything else         ``import``, a JSONL record's own label, ``None``
 ====  ====================  ==========================================================
@@ -34,12 +35,15 @@ from engine.records import TimePrecision
 
 
 class SourceRank(IntEnum):
+    """Ranks are compared, never stored: renumbering them is safe."""
+
     UNKNOWN = 0
     FILE_MTIME = 1
-    FILENAME = 2
-    EXIF = 3
-    EXPORT = 4
-    METADATA = 5
+    FOLDER = 2
+    FILENAME = 3
+    EXIF = 4
+    EXPORT = 5
+    METADATA = 6
 
 
 _PRECISION_ORDER: dict[str, int] = {
@@ -64,6 +68,8 @@ def time_source_rank(source: str | None) -> SourceRank:
         return SourceRank.EXIF
     if source == "filename":
         return SourceRank.FILENAME
+    if source == "folder":
+        return SourceRank.FOLDER
     if source == "file:mtime":
         return SourceRank.FILE_MTIME
     return SourceRank.UNKNOWN

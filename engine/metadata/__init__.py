@@ -78,7 +78,12 @@ def read_image(path: Path, *, local_tz: tzinfo | None = None) -> ImageReadResult
         raise UnreadableImage(path, f"cannot read file ({exc.strerror or type(exc).__name__})") from None
     mtime = datetime.fromtimestamp(info.st_mtime, UTC)
     return read_image_bytes(
-        data, file_name=path.name, mtime=mtime, local_tz=local_tz, path_for_errors=str(path)
+        data,
+        file_name=path.name,
+        mtime=mtime,
+        local_tz=local_tz,
+        path_for_errors=str(path),
+        folder_name=path.parent.name or None,
     )
 
 
@@ -90,8 +95,11 @@ def read_image_bytes(
     local_tz: tzinfo | None = None,
     path_for_errors: str | None = None,
     now: datetime | None = None,
+    folder_name: str | None = None,
 ) -> ImageReadResult:
-    """Read an image held in memory. ``mtime`` should be aware (a naive one is taken as ``local_tz``).
+    """Read an image held in memory. ``mtime`` should be aware (a naive one is taken as ``local_tz``);
+    ``folder_name`` is the name of the folder holding the file, whose date is a time source
+    (:func:`~engine.metadata.timestamps.resolve_created_at`).
 
     ``now`` bounds credible times (default: the current time); a time source passed over as not
     credible, or a rejected mtime that leaves the record without a time, is explained in
@@ -125,6 +133,7 @@ def read_image_bytes(
         xmp=raw.xmp,
         seed=record.seed,
         now=now,
+        folder_name=folder_name,
     )
     record.created_at = resolved.value
     record.created_at_source = resolved.source

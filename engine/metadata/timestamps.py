@@ -4,9 +4,13 @@ Rank (best first): the tool's own metadata field (:class:`~engine.metadata.readi
 EXIF ``DateTimeOriginal`` (with ``OffsetTimeOriginal`` when present; EXIF's ``YYYY:MM:DD HH:MM:SS``
 or, as VideoHelperSuite writes it, ``YYYY-MM-DD HH:MM:SS``) = XMP ``exif:DateTimeOriginal`` (the same
 property in XMP; read after the EXIF one) > a date-time or date in the file name
-(:mod:`engine.metadata.name_times`) > the file's mtime. ``created_at_source`` is
-``metadata:<field>``, ``exif:DateTimeOriginal``, :data:`XMP_ORIGINAL_SOURCE`, ``filename`` or
-``file:mtime`` (a day placed by the mtime: ``<source>+file:mtime``).
+(:mod:`engine.metadata.name_times`) > a date that is the whole name of the folder holding the file
+(:func:`folder_date`: AUTOMATIC1111 and Forge save into ``outputs/txt2img-images/2024-05-18/`` by
+default, ComfyUI prefixes such as ``%date:yyyy-MM-dd%/ComfyUI`` and WAS ``Image Save`` do the same) >
+the file's mtime. ``created_at_source`` is ``metadata:<field>``, ``exif:DateTimeOriginal``,
+:data:`XMP_ORIGINAL_SOURCE`, ``filename``, ``folder`` or ``file:mtime`` (a day placed by the mtime:
+``<source>+file:mtime``). A folder's date keeps a copied library's images on their days when every
+mtime is the copy's.
 
 XMP dates (XMP Part 1 §8.2.1.1, ``YYYY-MM-DD[Thh:mm[:ss[.s]][TZD]]``): precision from the form —
 fractional seconds → millisecond, seconds → second, no seconds → minute, a date alone → day; an
@@ -26,7 +30,7 @@ is more than a day newer than the file's own edit time (PNG ``tIME``, EXIF ``Dat
 Copies that share one mtime across many unrelated files are judged across files by
 :mod:`engine.metadata.copy_times`.
 
-Day-precision times (SwarmUI ``date``, ChatGPT's C2PA ``when``, a date-only file name or XMP date):
+Day-precision times (SwarmUI ``date``, ChatGPT's C2PA ``when``, a date-only file name, folder or XMP date):
 when the credible mtime, seen in ``local_tz``, falls on that date the mtime supplies the time of day
 (source ``<source>+file:mtime``, precision second); otherwise the date is kept at day precision
 (midnight in ``local_tz``). Naive times are localised with ``local_tz`` (UTC when not given). Every
@@ -253,12 +257,14 @@ def resolve_created_at(
     xmp: str | None = None,
     seed: int | None = None,
     now: datetime | None = None,
+    folder_name: str | None = None,
 ) -> ResolvedTime:
     """Pick the best credible time source for one file (see the module docstring for the ranking).
 
     ``editor_time`` is PNG ``tIME`` (``YYYY-MM-DDTHH:MM:SS``, UTC); ``xmp`` the file's XMP packet;
     ``seed`` the tool's recorded seed (its digits in the name are no time); ``now`` (aware) bounds
-    credible times and defaults to the current time.
+    credible times and defaults to the current time; ``folder_name`` is the name of the folder
+    holding the file (its date is a source, :func:`folder_date`).
     """
     now = now or datetime.now(UTC)
     local_mtime = _as_local(mtime, local_tz) if mtime is not None else None
@@ -268,7 +274,7 @@ def resolve_created_at(
         if mtime_rejected is not None:
             local_mtime = None
     passed_over: list[str] = []
-    for candidate in _candidates(tool_time, exif, xmp, file_name, seed):
+    for candidate in _candidates(tool_time, exif, xmp, file_name, seed, folder_name):
         value = localise(candidate.value, local_tz)
         doubt = implausible(candidate.label, value, now)
         if doubt is not None:
@@ -295,6 +301,7 @@ def _candidates(
     xmp: str | None,
     file_name: str,
     seed: int | None,
+    folder_name: str | None,
 ) -> Iterator[_Candidate]:
     """The file's own time sources, best first (the mtime is handled by the caller)."""
     if tool_time is not None:
@@ -309,6 +316,26 @@ def _candidates(
     from_name = filename_time(file_name, seed=seed)
     if from_name is not None:
         yield _Candidate(from_name[0], "filename", from_name[1], "the file name's time")
+    from_folder = folder_date(folder_name) if folder_name else None
+    if from_folder is not None:
+        yield _Candidate(from_folder, FOLDER_SOURCE, TimePrecision.DAY, "the folder name's date")
+
+
+FOLDER_SOURCE = "folder"
+_FOLDER_DATE = re.compile(r"(?P<y>\d{4})(?P<sep>[-_.]?)(?P<mo>\d{2})(?P=sep)(?P<d>\d{2})")
+
+
+def folder_date(folder_name: str) -> datetime | None:
+    """Midnight (naive) of the date that is the *whole* folder name — ``2024-05-18``, ``2024_05_18``,
+    ``2024.05.18`` or ``20240518`` — else ``None``. A folder that only contains a date (``renders
+    2024-05-18``, ``project_20240518_v2``) is a name someone chose, not where a tool saves by day."""
+    match = _FOLDER_DATE.fullmatch(folder_name.strip())
+    if match is None:
+        return None
+    try:
+        return datetime(int(match["y"]), int(match["mo"]), int(match["d"]))
+    except ValueError:
+        return None
 
 
 def _mtime_doubt(

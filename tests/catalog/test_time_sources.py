@@ -15,6 +15,8 @@ from catalog.importing.time_sources import SourceRank, precision_rank, time_beat
         ("export:midjourney_archive", SourceRank.EXPORT),
         ("exif:DateTimeOriginal", SourceRank.EXIF),
         ("filename", SourceRank.FILENAME),
+        ("folder", SourceRank.FOLDER),
+        ("folder+file:mtime", SourceRank.FILE_MTIME),
         ("file:mtime", SourceRank.FILE_MTIME),
         ("import", SourceRank.UNKNOWN),
         ("my own log", SourceRank.UNKNOWN),

@@ -278,3 +278,25 @@ def test_a_seed_in_the_name_is_not_a_date(tmp_path: Path) -> None:
     assert (comfy.seed, comfy.created_at_source) == (20240518, "file:mtime")
     stripped = read(write(tmp_path, "00042-20240518.png", build_png(), mtime))
     assert stripped.created_at_source == "file:mtime"
+
+
+def test_an_a1111_file_in_its_dated_output_folder_keeps_that_day_after_a_copy(tmp_path: Path) -> None:
+    """``outputs/txt2img-images/2024-05-18/00012-1234500009.png`` copied without its mtime: the infotext
+    has no time, the mtime is the copy's; the folder names the day it was generated."""
+    png = build_png(text_chunk("parameters", A1111_TEXT))
+    folder = tmp_path / "txt2img-images" / "2024-05-18"
+    folder.mkdir(parents=True)
+    copied = write(folder, "00012-1234500009.png", png, NOW - timedelta(hours=1))
+    record = read(copied)
+    assert (record.created_at, record.created_at_source, record.created_at_precision) == (
+        datetime(2024, 5, 18, tzinfo=UTC),
+        "folder",
+        TimePrecision.DAY,
+    )
+    kept = write(folder, "00013-1234500010.png", png, datetime(2024, 5, 18, 14, 3, 22, tzinfo=UTC))
+    assert (read(kept).created_at, read(kept).created_at_source) == (
+        datetime(2024, 5, 18, 14, 3, 22, tzinfo=UTC),
+        "folder+file:mtime",
+    )
+    undated = write(tmp_path / "txt2img-images", "00014-1234500011.png", png, NOW - timedelta(hours=1))
+    assert read(undated).created_at_source == "file:mtime"

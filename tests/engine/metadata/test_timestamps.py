@@ -13,6 +13,7 @@ from engine.metadata.timestamps import (
     exif_original_time,
     file_counter,
     filename_time,
+    folder_date,
     parse_xmp_date,
     resolve_created_at,
 )
@@ -366,3 +367,59 @@ def test_a_leading_date_in_a_file_name_is_no_output_counter() -> None:
     assert file_counter("20240518-142233.png") is None
     assert file_counter("1234-5678.png") == 1234  # not a date: a counter as before
     assert file_counter("19991231-5.png") == 19991231  # before MIN_YEAR: no date either
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected"),
+    [
+        ("2024-05-18", datetime(2024, 5, 18)),
+        ("2024_05_18", datetime(2024, 5, 18)),
+        ("2024.05.18", datetime(2024, 5, 18)),
+        ("20240518", datetime(2024, 5, 18)),
+        (" 2024-05-18 ", datetime(2024, 5, 18)),
+        ("2024-05_18", None),  # mixed separators
+        ("2024-02-30", None),
+        ("renders 2024-05-18", None),  # a name someone chose
+        ("project_20240518_v2", None),
+        ("txt2img-images", None),
+        ("2024", None),
+    ],
+)
+def test_folder_date(folder: str, expected: datetime | None) -> None:
+    assert folder_date(folder) == expected
+
+
+def test_a_dated_folder_places_a_copied_file_on_its_day() -> None:
+    """AUTOMATIC1111 saves into ``outputs/txt2img-images/2024-05-18/``; after a copy the mtime is the
+    copy's (another day): the folder's day is kept, at day precision."""
+    got = resolve_created_at(
+        None, {}, "00012-1234567.png", MTIME, UTC, seed=1234567, folder_name="2024-05-18"
+    )
+    assert (got.value, got.source, got.precision) == (
+        datetime(2024, 5, 18, tzinfo=UTC),
+        "folder",
+        TimePrecision.DAY,
+    )
+
+
+def test_a_dated_folder_takes_the_time_of_day_from_a_same_day_mtime() -> None:
+    got = resolve_created_at(
+        None, {}, "00012-1234567.png", MTIME, UTC, seed=1234567, folder_name="2025-03-04"
+    )
+    assert (got.value, got.source, got.precision) == (MTIME, "folder+file:mtime", TimePrecision.SECOND)
+
+
+def test_the_file_names_time_and_the_files_own_times_outrank_the_folder() -> None:
+    named = resolve_created_at(None, {}, "20230101120000.png", MTIME, UTC, folder_name="2024-05-18")
+    assert (named.source, named.value) == ("filename", datetime(2023, 1, 1, 12, tzinfo=UTC))
+    exif = {"DateTimeOriginal": "2024:07:01 09:30:00"}
+    from_exif = resolve_created_at(None, exif, "x.png", MTIME, UTC, folder_name="2024-05-18")
+    assert from_exif.source == "exif:DateTimeOriginal"
+
+
+def test_an_undated_or_implausible_folder_leaves_the_mtime() -> None:
+    for folder in ("txt2img-images", "1999-12-31", "2099-01-01"):
+        got = resolve_created_at(None, {}, "x.png", MTIME, UTC, folder_name=folder)
+        assert (got.value, got.source) == (MTIME, "file:mtime"), folder
+    passed = resolve_created_at(None, {}, "x.png", MTIME, UTC, folder_name="1999-12-31")
+    assert passed.rejected is not None and "folder" in passed.rejected
