@@ -110,8 +110,18 @@ for the sampler's ``positive`` and ``negative`` both; the encoder's role-named i
 (``ROLE_TEXT_KEYS``)."""
 OBJECT_PASS_THROUGH_KEYS = ("anything", "any", "passthrough")
 """The one input of a node that hands any object on unchanged (Easy-Use's ``easy cleanGpuUsed``
-``anything``, memory-freeing nodes' ``passthrough``): a model walk that meets no model input goes on
-through it."""
+``anything``, memory-freeing nodes' ``passthrough`` such as ``ForceFullUnload``): a model walk that
+meets no model input goes on through it, and so do the output's trace back to its pass and the size
+walk, on an image or latent path (such a node met there hands on the image or latent it is given)."""
+POSITIVE_ONLY_ENCODERS = frozenset({"WanVideoTextEncodeSingle"})
+"""Text encoders whose embeds carry one prompt, the positive (kijai's ``WanVideoTextEncodeSingle``
+sets ``prompt_embeds`` only; its ``negative_prompt_embeds`` are ``None``): met in the negative role
+through an input that carries both prompts (``TEXT_EMBEDS_INPUTS``), they give no negative text."""
+NAG_EMBEDS = {"WanVideoApplyNAG": ("original_text_embeds", "nag_text_embeds")}
+"""Nodes that add a NAG (normalised attention guidance) negative to the embeds they are given, and
+those two inputs: kijai's ``WanVideoApplyNAG`` outputs ``original_text_embeds`` with
+``nag_prompt_embeds`` = the ``prompt_embeds`` of ``nag_text_embeds``. The prompts are the original's;
+the negative is the original's own, else the NAG text (the positive text of the NAG embeds)."""
 SCALAR_KEYS = ("value", "int", "float", "number", "seed", "noise_seed", "Value", "INT", "FLOAT")
 STRING_KEYS = (
     "populated_text",
@@ -230,6 +240,15 @@ GENERATOR_MARKERS = ("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", "
 """Class-name fragments of nodes that *generate* text (their output is not stored in the graph)."""
 GENERATOR_INPUTS = ("prompt", "tags", "text", "nl_prompt", "user_prompt")
 ZERO_CONDITIONING = frozenset({"ConditioningZeroOut"})
+CONDITIONING_PAIRS = (("positive", "negative"), ("base_positive", "base_negative"))
+"""Input pairs by which a node takes the two conditionings it hands on, output 0 carrying the
+positive and output 1 the negative (``ControlNetApplyAdvanced``, ``InpaintModelConditioning``, …;
+Comfyroll's ``CR Apply Multi-ControlNet`` names them ``base_positive``/``base_negative`` and outputs
+``base_pos``/``base_neg``) unless ``CONDITIONING_OUTPUT_FIRST`` places them."""
+CONDITIONING_OUTPUT_FIRST = {"ApplyInstantID": 1, "ApplyInstantIDAdvanced": 1}
+"""The output index of the positive of a ``CONDITIONING_PAIRS`` node whose outputs start with
+something else, its negative being the next: cubiq's InstantID ``ApplyInstantID(Advanced)`` returns
+``MODEL, positive, negative``."""
 CONDITIONING_JOINS = {
     "ConditioningConcat": ("conditioning_to", "conditioning_from"),
     "ConditioningCombine": ("conditioning_1", "conditioning_2"),

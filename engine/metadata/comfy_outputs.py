@@ -17,8 +17,10 @@ describe *this* file are those of the sampling node nearest to the output node t
    ComfyUI's counter), the file is taken to come from the *last* of them in execution order
    (deepest node; ties by node id), the one a multi-output graph writes last.
 3. **Its sampling node**: a breadth-first walk back from that output along image and latent links
-   (never model, CLIP or conditioning links) stops at the first sampler, detailer or partner image
-   node it meets; a switch passes on only the branch it selects.
+   (:func:`carries_pixels`; never model, CLIP or conditioning links) stops at the first sampler,
+   detailer or partner image node it meets; a switch passes on only the branch it selects. When every
+   branch of that walk ends at a node with no link at all (``LoadImage``: an output that saves a copy
+   of its input) and it met no other link, no pass made the file's pixels (``NO_PASS``).
 
 Every walk is bounded (visited set plus a step budget) so hostile graphs end quickly; nothing
 raises. ``None`` means "not decided here" and the caller keeps its graph-wide default.
@@ -30,7 +32,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from engine.metadata.comfy_nodes import OUTPUT_MARKERS, OUTPUT_NODES
+from engine.metadata.comfy_nodes import OBJECT_PASS_THROUGH_KEYS, OUTPUT_MARKERS, OUTPUT_NODES
 
 Graph = dict[str, dict[str, Any]]
 
@@ -48,12 +50,21 @@ _PATH_SEPARATORS = re.compile(r"[\\/]")
 _DATE_TOKEN = re.compile(r"%[^%]*%")
 
 LinkTest = Callable[[Any], bool]
+NO_PASS = ""
+"""What :func:`trace_sampling_node` returns when the output's pixels provably come from no pass."""
 
 
 def is_image_input(key: str) -> bool:
     """An input name that carries pixels or latents, never a model, CLIP or conditioning."""
     lowered = key.lower()
     return lowered in _IMAGE_KEYS or any(fragment in lowered for fragment in _IMAGE_KEY_FRAGMENTS)
+
+
+def carries_pixels(key: str) -> bool:
+    """An input an image or latent reaches a node by: an image input (:func:`is_image_input`), or the
+    one input of a node that hands any object on unchanged (``OBJECT_PASS_THROUGH_KEYS``: met on an
+    image path, it hands on the image)."""
+    return is_image_input(key) or key in OBJECT_PASS_THROUGH_KEYS
 
 
 def output_nodes(graph: Graph, is_link: LinkTest) -> list[str]:
@@ -114,7 +125,11 @@ def trace_sampling_node(
     is_link: LinkTest,
     follow: Callable[[Any], Any] | None = None,
 ) -> str | None:
-    """The nearest node of ``sampling`` behind ``start`` along image/latent links, or ``None``.
+    """The nearest node of ``sampling`` behind ``start`` along image/latent links
+    (:func:`carries_pixels`); ``NO_PASS`` when the walk meets no link but pixel ones (``start``'s own
+    aside: a video saver's audio) and ends at nodes with no link at all (its pixels are loaded, never
+    sampled); else ``None`` (a link whose name says no pixels may hide a pass: a composite's
+    ``source``, a mask).
 
     ``follow(link)`` takes a link to what it hands on (the graph walker's
     :meth:`~engine.metadata.comfygraph.GraphWalker.follow`: a switch's selected input, a pipe's
@@ -123,13 +138,15 @@ def trace_sampling_node(
     queue = [start]
     seen = {start}
     steps = 0
+    closed = True  # every branch so far ends at a node without links
     while queue and steps < _STEP_BUDGET:
         node_id = queue.pop(0)
         steps += 1
         inputs = graph[node_id]["inputs"]
         for key in sorted(inputs):
             value = inputs[key]
-            if not (is_image_input(key) and is_link(value)):
+            if not (carries_pixels(key) and is_link(value)):
+                closed = closed and (node_id == start or not is_link(value))
                 continue
             followed = follow(value) if follow is not None else value
             value = followed if is_link(followed) else value
@@ -139,7 +156,7 @@ def trace_sampling_node(
             if upstream not in seen:
                 seen.add(upstream)
                 queue.append(upstream)
-    return None
+    return NO_PASS if closed and not queue else None
 
 
 def execution_rank(graph: Graph, is_link: LinkTest) -> dict[str, int]:

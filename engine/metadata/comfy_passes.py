@@ -2,9 +2,10 @@
 
 Primary sampler: the sampling node (sampler, or a detailer such as FaceDetailer that samples with
 its own seed and prompt) nearest to the output node that wrote this file (see
-:mod:`engine.metadata.comfy_outputs`). Without an output node, or when no sampler lies behind it,
-it is the first pass: among the samplers whose latent input does not come (transitively) from
-another sampler, the one with the smallest node id (numeric ids sort numerically). Its
+:mod:`engine.metadata.comfy_outputs`). Without an output node, or when the trace finds no sampler
+behind it, it is the first pass: among the samplers whose latent input does not come (transitively)
+from another sampler, the one with the smallest node id (numeric ids sort numerically); but none when
+the output's pixels provably come from no pass (``NO_PASS``: a saved copy of a loaded image). Its
 seed/steps/cfg/sampler/scheduler/denoise/prompts fill the record; what it does not say (model,
 source image) is taken from its upstream passes, and so is the seed of a pass that adds no noise of its
 own (an SDXL refiner's ``add_noise: disable``): the seed that made the image is the one that made the
@@ -51,6 +52,7 @@ from engine.metadata.comfy_nodes import (
     TEXT_EMBEDS_INPUTS,
 )
 from engine.metadata.comfy_outputs import (
+    NO_PASS,
     choose_output,
     is_image_input,
     node_sort_key,
@@ -175,10 +177,11 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
     output_id = choose_output(graph, output_nodes(graph, link), file_name, name_of, link)
     by_id = {info.node_id: info for info in samplers}
     primary = None
+    traced = None
     if output_id is not None:
         traced = trace_sampling_node(graph, output_id, sampling_set, link, walker.follow)
         primary = by_id.get(traced) if traced is not None else None
-    if primary is None:
+    if primary is None and traced != NO_PASS:  # the output's trace found no pass, but may have missed one
         primary = ordered[0] if ordered else None
     if primary is not None:
         _inherit_from_upstream(primary, by_id)

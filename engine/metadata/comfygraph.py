@@ -13,8 +13,9 @@ Node packs that bundle values are read through them: a sampler that takes a pipe
 the pipe's fields, and a link to one field output of a pipe node (rgthree contexts, ``FromBasicPipe``)
 stands for what feeds that field; a loader that builds a pipe makes its model, prompts and latent
 from its own widgets. Switches follow their selected input only (core ``ComfySwitchNode`` and the
-packs' boolean switches, Comfyroll's input switches), on every value path alike: every walk starts by
-:meth:`GraphWalker.follow`, which takes a link to a switch or a pipe field to what it hands on. A
+packs' boolean switches, Comfyroll's input switches, Impact's ``ImpactSwitch``), on every value
+path alike: every walk starts by :meth:`GraphWalker.follow`, which takes a link to a switch or a pipe
+field to what it hands on. A
 size node makes the size its preset names (rgthree, essentials, Comfyroll, Easy-Use), else its
 width/height, and its width/height outputs carry that size.
 ``workflow_hash`` hashes node class types and typed links, never ids or values, so the same workflow
@@ -35,6 +36,7 @@ from engine.metadata.comfy_nodes import (
     CHAIN_FIRST_PREFIXES,
     CHECKPOINT_KEYS,
     CONDITIONING_JOINS,
+    CONDITIONING_OUTPUT_FIRST,
     CONTEXT_INPUT,
     CR_SWITCH_INPUT,
     FIELD_INPUTS,
@@ -50,6 +52,7 @@ from engine.metadata.comfy_nodes import (
     MODEL_NAME_INPUT,
     MODEL_PATCH_INPUT,
     MODEL_PATCH_NODES,
+    NAG_EMBEDS,
     NOT_CONDITIONING,
     NUMBERED_LORA,
     OBJECT_FIELDS,
@@ -57,6 +60,7 @@ from engine.metadata.comfy_nodes import (
     PASS_THROUGH_KEYS,
     PIPE_INPUTS,
     PIPE_OUTPUTS,
+    POSITIVE_ONLY_ENCODERS,
     PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
     RESIZE_CONDITION,
@@ -74,18 +78,24 @@ from engine.metadata.comfy_nodes import (
     STACK_INPUTS,
     STACK_TOGGLE,
     STRING_KEYS,
-    STYLER_OUTPUTS,
-    SWITCH_OFF,
     TAG_LORA_INPUTS,
     TEXT_KEYS,
     VALUE_OUTPUTS,
     WAS_CONCATENATIONS,
     ZERO_CONDITIONING,
 )
-from engine.metadata.comfy_outputs import (
-    is_image_input,
+from engine.metadata.comfy_outputs import carries_pixels
+from engine.metadata.comfy_values import (
+    conditioning_pair,
+    given_text,
+    in_application_order,
+    is_concatenation,
+    model_inputs,
+    replaced,
+    styler_input,
+    switched_on,
 )
-from engine.metadata.limits import MAX_GRAPH_NODES, MAX_TEXT_BYTES
+from engine.metadata.limits import MAX_GRAPH_NODES
 from engine.metadata.loras import inline_loras
 from engine.metadata.values import as_float, as_int
 from engine.records import LoraRef
@@ -336,17 +346,17 @@ class GraphWalker:
             request = self._artist_request(request_link, seen)
             self.generated.append((class_type, request))
             return request
-        if _is_concatenation(class_type):
+        if is_concatenation(class_type):
             return self._concatenation(class_type, inputs, seen)
         if class_type in JOINED_PARTS:
             keys, separator_key, separator = JOINED_PARTS[class_type]
             separator = inputs[separator_key] if isinstance(inputs.get(separator_key), str) else separator
-            return separator.join(_given_text(self._string(inputs.get(key), seen)) for key in keys) or None
+            return separator.join(given_text(self._string(inputs.get(key), seen)) for key in keys) or None
         if class_type in FIND_REPLACE:
             return self._find_and_replace(FIND_REPLACE[class_type], inputs, seen)
         if class_type.startswith("StringFunction"):
             return self._string_function(inputs, seen)
-        typed = _styler_input(class_type, inputs, value[1])
+        typed = styler_input(class_type, inputs, value[1])
         if typed is not None:
             self._note_style(inputs)
             return self._string(inputs[typed], seen)
@@ -380,10 +390,10 @@ class GraphWalker:
     def _find_and_replace(self, keys: tuple[str, ...], inputs: dict[str, Any], seen: set[str]) -> str | None:
         """What a ``FIND_REPLACE`` node outputs: its text with every ``find`` replaced, or the text
         itself when ``find``/``replace`` use regex syntax (never run on file data)."""
-        text, find, replacement = (_given_text(self._string(inputs.get(key), seen)) for key in keys)
+        text, find, replacement = (given_text(self._string(inputs.get(key), seen)) for key in keys)
         if re.escape(find) != find or "\\" in replacement:
             return text or None
-        return _replaced(text, find, replacement) or None
+        return replaced(text, find, replacement) or None
 
     def _concatenated_parts(self, inputs: dict[str, Any], seen: set[str]) -> list[str]:
         """The resolvable, non-empty parts of a concatenation node, in input-name order."""
@@ -404,7 +414,7 @@ class GraphWalker:
         A replace whose result would exceed ``MAX_TEXT_BYTES`` characters gives ``None``.
         """
         text_a, text_b, text_c = (
-            _given_text(self._string(inputs.get(key), seen)) for key in ("text_a", "text_b", "text_c")
+            given_text(self._string(inputs.get(key), seen)) for key in ("text_a", "text_b", "text_c")
         )
         tidy = self.scalar(inputs.get("tidy_tags"), ("tidy_tags", "value")) in ("yes", True)
         if self.scalar(inputs.get("action"), ("action", "value")) == "append":
@@ -412,10 +422,10 @@ class GraphWalker:
         elif text_b.startswith("/") and text_b.endswith("/"):
             out = text_a
         else:
-            replaced = _replaced(text_a, text_b, text_c)
-            if replaced is None:
+            result = replaced(text_a, text_b, text_c)
+            if result is None:
                 return None
-            out = replaced
+            out = result
         if tidy:
             out = out.replace("  ", " ").replace(" ,", ",").replace(",,", ",").replace(",,", ",")
         return out or None
@@ -435,7 +445,7 @@ class GraphWalker:
         """
         value = self.follow(value)
         found = self.node(value)
-        if found is not None and found[0] not in seen and _is_concatenation(found[1]["class_type"]):
+        if found is not None and found[0] not in seen and is_concatenation(found[1]["class_type"]):
             seen.add(found[0])
             parts = self._concatenated_parts(found[1]["inputs"], seen)
             return parts[-1] if parts else None
@@ -451,7 +461,8 @@ class GraphWalker:
         ``Input``: a number picks the input of that number (``text2``, ``model1``…; past the last, the
         last, as the nodes' ``else`` does), a name the input of that name (the process switches'
         "txt2img", "image batch"). Of several inputs of that number (``CR Model And CLIP Input
-        Switch``'s ``model1``/``clip1``), the one whose name starts with ``kind``.
+        Switch``'s ``model1``/``clip1``), the one whose name starts with ``kind``. Impact's
+        ``ImpactSwitch`` selects among ``input1``… by number with its ``select`` the same way.
         """
         if ("on_true" in inputs) != ("on_false" in inputs):
             return inputs.get("on_true", inputs.get("on_false"))
@@ -461,9 +472,10 @@ class GraphWalker:
             )
             chosen = self.scalar(selector, ("value", "boolean", "switch"))
             return inputs["on_true"] if chosen is True else inputs["on_false"]
-        if "Input" not in inputs:
+        selector = "Input" if "Input" in inputs else "select" if _impact_switch(inputs) else None
+        if selector is None:
             return None
-        chosen = self.scalar(inputs["Input"], ("Input", "value", "int"))
+        chosen = self.scalar(inputs[selector], (selector, "value", "int"))
         if isinstance(chosen, str) and not chosen.strip().isdigit():
             return inputs.get(chosen.strip().replace(" ", "_"))
         number = as_int(chosen)
@@ -504,29 +516,35 @@ class GraphWalker:
                 continue
             node_id, node = found
             seen.add(node_id)
-            if node["class_type"] in ZERO_CONDITIONING:
+            if node["class_type"] in ZERO_CONDITIONING or (
+                node["class_type"] in POSITIVE_ONLY_ENCODERS and current_role == "negative"
+            ):
                 continue
             inputs = node["inputs"]
+            if node["class_type"] in NAG_EMBEDS:
+                nag_text = self._nag_text(inputs, NAG_EMBEDS[node["class_type"]], current_role, seen)
+                if nag_text is not None:
+                    return nag_text, current_role
+                continue
             if node["class_type"] in CONDITIONING_JOINS:
                 joined = self._joined_text(inputs, CONDITIONING_JOINS[node["class_type"]], current_role, seen)
                 if joined is not None:
                     return joined, current_role
                 continue
-            if _styler_input(node["class_type"], inputs, current[1]) is not None:
+            if styler_input(node["class_type"], inputs, current[1]) is not None:
                 styled = self.string(current)  # a styler feeding a loader's prompt text
                 if styled is not None and styled.strip():
                     return styled, current_role
                 continue
-            if (
-                is_link(inputs.get("positive"), self.graph)
-                and is_link(inputs.get("negative"), self.graph)
-                and not _is_loader(inputs)
-            ):
-                # Nodes like ControlNetApplyAdvanced: output 0 carries positive, output 1 negative. A
-                # loader's positive/negative (Efficient Loader) are its prompt texts, and its
-                # conditioning outputs are not 0/1: the role the walk came with stands. Pipe nodes
-                # (contexts) never get here: follow() took the walk to the input of the field.
-                current_role = "negative" if current[1] == 1 else "positive"
+            pair = conditioning_pair(inputs, partial(is_link, graph=self.graph))
+            if pair is not None and not _is_loader(inputs):
+                # Nodes like ControlNetApplyAdvanced: output 0 carries positive, output 1 negative
+                # (CONDITIONING_OUTPUT_FIRST: further on). A loader's positive/negative (Efficient
+                # Loader) are its prompt texts, and its conditioning outputs are not 0/1: the role the
+                # walk came with stands. Pipe nodes (contexts) never get here: follow() took the walk
+                # to the input of the field.
+                negative_output = CONDITIONING_OUTPUT_FIRST.get(node["class_type"], 0) + 1
+                current_role = "negative" if current[1] == negative_output else "positive"
             lowered = {key.lower(): value for key, value in inputs.items()}
             for key in ROLE_TEXT_KEYS[current_role]:
                 if isinstance(lowered.get(key), str):
@@ -546,8 +564,22 @@ class GraphWalker:
                         return text, current_role
             if has_text_input:
                 continue
-            pending.extend((value, current_role) for value in self._conditioning_inputs(inputs, current_role))
+            pending.extend(
+                (value, current_role) for value in self._conditioning_inputs(inputs, current_role, pair)
+            )
         return None, role
+
+    def _nag_text(
+        self, inputs: dict[str, Any], keys: tuple[str, str], role: str, seen: set[str]
+    ) -> str | None:
+        """The text a ``NAG_EMBEDS`` node hands on in ``role``: the original embeds' own, else, for the
+        negative, the NAG text (the positive text of the NAG embeds). The walks share ``seen``."""
+        original, nag = (inputs.get(key) for key in keys)
+        for link, walk_role in [(original, role)] + ([(nag, "positive")] if role == "negative" else []):
+            found = self._nested(partial(self._text, link, walk_role, seen))
+            if found is not None and found[0] is not None and found[0].strip():
+                return found[0]
+        return None
 
     def _joined_text(
         self, inputs: dict[str, Any], keys: tuple[str, ...], role: str, seen: set[str]
@@ -565,9 +597,14 @@ class GraphWalker:
                 parts.append(text.strip())
         return PROMPT_PART_SEPARATOR.join(parts) or None
 
-    def _conditioning_inputs(self, inputs: dict[str, Any], role: str) -> list[Any]:
-        if role in inputs and is_link(inputs[role], self.graph):
-            return [inputs[role]]
+    def _conditioning_inputs(
+        self, inputs: dict[str, Any], role: str, pair: tuple[str, str] | None = None
+    ) -> list[Any]:
+        """The conditioning inputs to walk on in ``role``: the input of that role (of ``pair``, the
+        node's ``CONDITIONING_PAIRS`` inputs), else every linked conditioning input."""
+        key = role if pair is None else pair[role == "negative"]
+        if key in inputs and is_link(inputs[key], self.graph):
+            return [inputs[key]]
         ordered = sorted(inputs.items(), key=lambda item: (not item[0].startswith("conditioning"), item[0]))
         return [
             value
@@ -618,13 +655,13 @@ class GraphWalker:
                 named = _combo_value(inputs.get(MODEL_NAME_INPUT))
                 name = named if isinstance(named, str) and named.strip() else None
             if name is not None:
-                return name, _in_application_order(applied)
-            linked = [value for _, value in _model_inputs(inputs) if is_link(value, self.graph)]
+                return name, in_application_order(applied)
+            linked = [value for _, value in model_inputs(inputs) if is_link(value, self.graph)]
             linked += [inputs[k] for k in OBJECT_PASS_THROUGH_KEYS if is_link(inputs.get(k), self.graph)]
             current = linked[0] if linked else None
             if current is None:
                 break
-        return None, _in_application_order(applied)
+        return None, in_application_order(applied)
 
     def _patches_model(self, node: dict[str, Any]) -> bool:
         """A node that patches the model it is given, so that a ``CHECKPOINT_KEYS`` name in it is
@@ -663,7 +700,7 @@ class GraphWalker:
         current: dict[str, Any] | None = node
         while current is not None and len(seen) <= _WALK_BUDGET:
             inputs = current["inputs"]
-            if current is not node and not _switched_on(
+            if current is not node and not switched_on(
                 self.scalar(inputs.get(STACK_TOGGLE), (STACK_TOGGLE, "value"))
             ):
                 break
@@ -732,7 +769,7 @@ class GraphWalker:
                 strength = as_float(value.get("strength"))
                 clip = as_float(value["strengthTwo"]) if value.get("strengthTwo") is not None else strength
                 lora = self._lora_ref(value.get("lora"), strength, clip) if value.get("on") is True else None
-            elif _switched_on(self.scalar(inputs.get(f"switch_{number}"), ("switch", "value"))):
+            elif switched_on(self.scalar(inputs.get(f"switch_{number}"), ("switch", "value"))):
                 model = self._strength(inputs, tuple(key.format(number) for key in model_prefixes))
                 clip = self._strength(inputs, tuple(key.format(number) for key in clip_prefixes))
                 lora = self._lora_ref(value, model, clip)
@@ -795,8 +832,9 @@ class GraphWalker:
     def latent(self, link: Any, samplers: set[str]) -> tuple[int | None, int | None, str | None, str | None]:
         """``(width, height, upstream_sampler_id, source_image)`` for a latent input.
 
-        The walk goes back along image and latent inputs (a switch's selected one only, a pipe field
-        to what feeds it); the size is that of the first node met that makes one (:meth:`size`). A
+        The walk goes back along image and latent inputs and through pass-through nodes
+        (:func:`~engine.metadata.comfy_outputs.carries_pixels`; a switch's selected one only, a pipe
+        field to what feeds it); the size is that of the first node met that makes one (:meth:`size`). A
         resize that keeps the input's proportions (:meth:`_keeps_proportion`) met first makes the size
         unknowable: ``None``, never a size found behind it.
         """
@@ -827,7 +865,7 @@ class GraphWalker:
             pending.extend(
                 value
                 for key, value in sorted(inputs.items())
-                if is_image_input(key) and is_link(value, self.graph)
+                if carries_pixels(key) and is_link(value, self.graph)
             )
         return width, height, upstream, source
 
@@ -891,8 +929,13 @@ def _is_loader(inputs: dict[str, Any]) -> bool:
 
 def _switch_like(inputs: dict[str, Any]) -> bool:
     """A node that may hand on one of its inputs (:meth:`GraphWalker.switch_branch`): a boolean
-    switch's ``on_true``/``on_false``, a Comfyroll switch's ``Input``."""
-    return "on_true" in inputs or "on_false" in inputs or "Input" in inputs
+    switch's ``on_true``/``on_false``, a Comfyroll switch's ``Input``, an Impact switch's ``select``."""
+    return "on_true" in inputs or "on_false" in inputs or "Input" in inputs or _impact_switch(inputs)
+
+
+def _impact_switch(inputs: dict[str, Any]) -> bool:
+    """Impact's ``ImpactSwitch``: a ``select`` number picking one of ``input1``, ``input2``…"""
+    return "select" in inputs and "input1" in inputs
 
 
 def _combo_value(value: Any) -> Any:
@@ -925,59 +968,6 @@ def is_on(value: Any) -> bool:
     return value is True or (
         isinstance(value, str) and value.strip().lower() in ("on", "true", "yes", "enable", "enabled")
     )
-
-
-def _replaced(text: str, find: str, replacement: str) -> str | None:
-    """``text`` with every ``find`` replaced by ``replacement``, or ``None`` when the result would
-    exceed ``MAX_TEXT_BYTES`` characters."""
-    if len(text) + text.count(find) * (len(replacement) - len(find)) > MAX_TEXT_BYTES:
-        return None
-    return text.replace(find, replacement)
-
-
-def _is_concatenation(class_type: str) -> bool:
-    lowered = class_type.lower()
-    return "concat" in lowered or "join" in lowered
-
-
-def _model_inputs(inputs: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Inputs that carry a model, ``model`` first (``model1`` of merges, ``opt_model``, …)."""
-    keys = [key for key in inputs if "model" in key.lower() and "upscale" not in key.lower()]
-    keys.sort(key=lambda key: (key != "model", key))
-    return [(key, inputs[key]) for key in keys]
-
-
-def _in_application_order(applied: list[list[LoraRef]]) -> list[LoraRef]:
-    """Flatten per-node LoRA lists met walking from the sampler to the checkpoint, nearest the
-    checkpoint first (the order the LoRAs are applied)."""
-    return [lora for node_loras in reversed(applied) for lora in node_loras]
-
-
-def _switched_on(value: Any) -> bool:
-    """A stack row's switch: absent, ``True`` or "On" apply the row; ``False`` and "Off" do not."""
-    if isinstance(value, bool):
-        return value
-    return not (isinstance(value, str) and value.strip().lower() in SWITCH_OFF)
-
-
-def _given_text(value: str | None) -> str:
-    """A text input as a string node receives it: unresolved is empty, and so is the ``"undefined"``
-    the UI sends for an unconnected converted input."""
-    return "" if value is None or value == "undefined" else value
-
-
-def _styler_input(class_type: str, inputs: dict[str, Any], output: int) -> str | None:
-    """The typed input behind output ``output`` of a prompt styler, or ``None`` for other nodes.
-
-    Known stylers map each output (``STYLER_OUTPUTS``); any other ``*Styler*`` node with
-    ``text_positive``/``text_negative`` inputs is taken to output them styled, in that order.
-    """
-    outputs = STYLER_OUTPUTS.get(class_type)
-    if outputs is None and "styler" in class_type.lower():
-        outputs = ("text_positive", "text_negative")
-    if outputs is None or not 0 <= output < len(outputs) or outputs[output] not in inputs:
-        return None
-    return outputs[output]
 
 
 def name_value(value: Any) -> str | None:
