@@ -9,8 +9,9 @@ Each row is first reduced to one *step observation* relative to the previous row
 - ``NEUTRAL`` no evidence: the session's first row, a row of the same batch (saved at once, or
               queued: the previous seed plus one), an exact
               repeat, a derived image (upscale / img2img / variation of an earlier one), or a
-              reroll after the first in a short run of one prompt that a new idea ends (sampling
-              an idea while exploring: ``PhaseSettings.sampling_run_steps``).
+              reroll after the first in a short run of one prompt — few steps or few minutes —
+              that a new idea ends (sampling an idea while exploring:
+              ``PhaseSettings.sampling_run_steps``, ``sampling_run_seconds``).
 
 A three-state hidden Markov model (sticky transitions) decodes the most likely phase per row with
 Viterbi, so one odd step does not open a phase and batches do not look like refinement. When visual
@@ -57,6 +58,14 @@ class PhaseSettings:
     that ends in a new idea is one *sample* of that idea: only its first reroll is evidence (of
     refinement), the others are neutral. An artist who explores with a few images per subject is
     exploring, not refining each subject; a refinement's runs are longer or end in a tweak."""
+    sampling_run_seconds: float = 300.0
+    """A run that a new idea ends within this many seconds of the run's first row is a sample of that
+    idea too, however many rerolls it holds: an exploration that queues 4–16 images of each subject
+    moves on within a minute or two, a refinement stays with its prompt for minutes (the same five
+    minutes after which a boundary counts a prompt as settled,
+    ``BoundarySettings.settled_decay_seconds``). Families A and B do not change within 0.001 from 120 to
+    900 s; the third family's phases rise with it (seeds 21 / 22: 0.893 / 0.844 → 0.919 / 0.904 at 300 s),
+    so the value is the boundary's, not one fitted to that family. 0 turns it off."""
     queued_seconds: float = 30.0
     """A row of the same prompt whose seed is the previous row's plus one, at most this long after it, is
     the same queued batch (A1111's batch count, ComfyUI's seed "increment" over a queue): one decision
@@ -203,7 +212,13 @@ def step_observations(
             soon = np.diff(stream.time_seconds) <= settings.queued_seconds
         queued[1:] = (seeds[:-1] >= 0) & (seeds[1:] == seeds[:-1] + 1) & soon
     observation[((is_batch | queued) & same_prompt) | derived | session_start] = NEUTRAL
-    resampled = _count_sampling_once(observation, session_start, settings.sampling_run_steps)
+    resampled = _count_sampling_once(
+        observation,
+        session_start,
+        settings.sampling_run_steps,
+        stream.time_seconds,
+        settings.sampling_run_seconds,
+    )
 
     visual = np.zeros(count, dtype=np.int8)
     if visual_embeddings:
@@ -224,9 +239,16 @@ def step_observations(
     return StepFeatures(session_start, observation, visual, same_prompt, similarity)
 
 
-def _count_sampling_once(observation: np.ndarray, session_start: np.ndarray, max_steps: int) -> np.ndarray:
-    """In place: in a prompt's run of at most ``max_steps`` steps that a new idea (``NEW``) ends, only
-    the first ``RESEED`` is evidence; the other rerolls become ``NEUTRAL``. Returns where they were."""
+def _count_sampling_once(
+    observation: np.ndarray,
+    session_start: np.ndarray,
+    max_steps: int,
+    time_seconds: np.ndarray,
+    max_seconds: float,
+) -> np.ndarray:
+    """In place: in a prompt's run that a new idea (``NEW``) ends after at most ``max_steps`` steps or
+    within ``max_seconds`` of the run's first row (0: no time rule), only the first ``RESEED`` is
+    evidence; the other rerolls become ``NEUTRAL``. Returns where they were."""
     resampled = np.zeros(len(observation), dtype=bool)
     if max_steps <= 0 or len(observation) < 2:
         return resampled
@@ -239,6 +261,10 @@ def _count_sampling_once(observation: np.ndarray, session_start: np.ndarray, max
     is_step = (observation == RESEED) | (observation == PARAM)
     steps = np.bincount(run_of, weights=is_step, minlength=runs)
     sampling = ended_by_new & (steps <= max_steps)
+    if max_seconds > 0 and runs > 1:
+        lasted = np.full(runs, np.inf)
+        lasted[:-1] = time_seconds[start_rows[1:]] - time_seconds[start_rows[:-1]]
+        sampling |= ended_by_new & (lasted <= max_seconds)
     reseed = observation == RESEED
     reseeds_so_far = np.cumsum(reseed)
     before_run = np.concatenate(([0], reseeds_so_far[start_rows[1:] - 1]))

@@ -212,6 +212,31 @@ def test_an_exploration_queued_in_pairs_of_consecutive_seeds_is_exploration() ->
     assert [p.intent for p in exploring.phases] == [Intent.EXPLORATION]
 
 
+def test_an_exploration_that_queues_many_rerolls_of_each_subject_within_minutes_is_exploration() -> None:
+    """Ten random-seed rerolls of each subject, 12 s apart, a new subject every ~2½ minutes: too many
+    takes for a short run, but each subject is left within minutes — sampled, not refined."""
+    clock = Clock(step_seconds=12.0)
+    records = []
+    for index, prompt in enumerate(EXPLORATION_PROMPTS):
+        clock.time += timedelta(seconds=20)  # typing the next subject
+        records += [clock.record(prompt, seed=7919 * (index * 10 + take) % 100_000) for take in range(10)]
+    phase_of = _phase_of(_only_session(records))
+    # every subject a new idea ends is explored (the last one, which nothing ends, may read either way)
+    assert {phase_of[r.id] for r in records[:70]} == {Intent.EXPLORATION}
+
+
+def test_minutes_of_rerolls_before_a_new_idea_are_still_a_refinement() -> None:
+    """The same rerolls kept for ten minutes (one a minute) before the next idea: a refinement."""
+    clock = Clock(step_seconds=60.0)
+    records = [clock.record(EXPLORATION_PROMPTS[0], seed=7919 * take % 100_000) for take in range(10)]
+    records += [
+        clock.record(prompt, seed=50 + index) for index, prompt in enumerate(EXPLORATION_PROMPTS[1:5])
+    ]
+    session = _only_session(records)
+    assert session.phases[0].intent is Intent.REFINEMENT
+    assert set(session.phases[0].asset_ids) >= {r.id for r in records[:9]}
+
+
 def test_refinement_label_counts_seed_variations() -> None:
     clock = Clock()
     records = [clock.record("neon portrait, rim light", seed=i) for i in range(15)]
