@@ -259,6 +259,17 @@ def token_revoke(prefix: str) -> None:
     console.print(f"revoked {prefix}", markup=False)
 
 
+def _non_empty_path(value: str) -> Path:
+    """A path argument as given; ``""`` is refused (click's usage error, exit 2). ``Path("")`` would be
+    the current folder: an unset shell variable (``atelier import "$FOLDER"``) must not import, read
+    or inspect whatever folder the shell is in. ``.`` still names it."""
+    if not value:
+        raise typer.BadParameter("an empty path was given (did a shell variable expand to nothing?)")
+    return Path(value)
+
+
+PATHS_HELP = "Folders, image files or .jsonl record files"
+
 IMPORT_EXIT_PROBLEMS = 3
 """``atelier import`` exit code when the import finished but some files were problems."""
 MAX_PROBLEM_LINES = 200
@@ -266,7 +277,7 @@ MAX_PROBLEM_LINES = 200
 
 @app.command("import")
 def import_command(
-    paths: Annotated[list[Path], typer.Argument(help="Folders, image files or .jsonl record files")],
+    paths: Annotated[list[Path], typer.Argument(help=PATHS_HELP, parser=_non_empty_path)],
     user: Annotated[
         str, typer.Option(help="Owner of the imported images (created if missing)")
     ] = DEFAULT_USER,
@@ -477,7 +488,7 @@ def _timezone_option(what: str) -> Any:
 
 @app.command()
 def analyze(
-    paths: Annotated[list[Path], typer.Argument(help="Folders, image files or .jsonl record files")],
+    paths: Annotated[list[Path], typer.Argument(help=PATHS_HELP, parser=_non_empty_path)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the analysis JSON")] = False,
     timezone: Annotated[str, _timezone_option("naive times")] = "UTC",
 ) -> None:
@@ -695,7 +706,7 @@ def _guard(action: Callable[[], T]) -> T:
 
 @app.command()
 def inspect(
-    paths: Annotated[list[Path], typer.Argument(help="Images or folders")],
+    paths: Annotated[list[Path], typer.Argument(help="Images or folders", parser=_non_empty_path)],
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines, one record per file")] = False,
     timezone: Annotated[str, _timezone_option("naive tool times")] = "UTC",
 ) -> None:

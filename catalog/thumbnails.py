@@ -21,17 +21,20 @@ regular file) or an I/O or memory failure is not lasting, and is tried again lat
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import io
+import os
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 import PIL
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalog.storage.local import LocalThumbnailStore
 from catalog.storage.thumbnail_store import InvalidAddress, ThumbnailStore
@@ -45,7 +48,8 @@ MAX_SIDE_PX = 65_535
 """Longest side decoded (the JPEG and WEBP formats' own limit; a PNG claiming more is refused)."""
 Image.MAX_IMAGE_PIXELS = MAX_THUMBNAIL_SOURCE_PIXELS
 THUMBNAIL_DECODER = (
-    f"Pillow {PIL.__version__}; at most {MAX_THUMBNAIL_SOURCE_PIXELS} pixels, {MAX_SIDE_PX} a side"
+    f"Pillow {PIL.__version__}; at most {MAX_THUMBNAIL_SOURCE_PIXELS} pixels, {MAX_SIDE_PX} a side; "
+    "PNG text chunks skipped"
 )
 """What decides whether a file's content can be rendered. A lasting failure is lasting for this decoder
 only: it is recorded with it (``assets.thumbnail_error_decoder``) and tried again once it changes (a
@@ -97,7 +101,7 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
     except OSError as error:  # moved, unreadable: the file may be back later
         raise ThumbnailError(f"cannot open the file ({_describe(error)})", source=source) from error
     try:
-        with handle, Image.open(handle) as opened:
+        with handle, Image.open(_without_png_text(handle)) as opened:
             _check_declared_size(opened.size)
             opened.draft("RGB", (size_px, size_px))  # JPEG: decode at reduced scale
             opened.load()  # decode now: a broken pixel stream is this file's error, never hidden below
@@ -115,6 +119,92 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
             f"cannot render a thumbnail ({_describe(error)})", lasting=_lasting(error), source=source
         ) from error
     return buffer.getvalue(), descriptor
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_TEXT_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt"})
+
+
+def _without_png_text(handle: BinaryIO) -> BinaryIO:
+    """``handle``, or for a PNG with text chunks a read-only view of it without them.
+
+    Text chunks are metadata, which the readers read (bounded there, :mod:`engine.metadata`); the
+    thumbnail needs none of it. Pillow inflates every zTXt and compressed iTXt and refuses the whole
+    picture when one inflates past 1 MB or all of them past 64 MB (``Decompressed data too large``):
+    a valid image would never get a thumbnail because of its metadata. The chunks around them are
+    kept byte for byte, so a file that is broken otherwise fails exactly as before (a chunk cut by the
+    end of the file ends the scan and is passed on as it is)."""
+    handle.seek(0)
+    if handle.read(8) != _PNG_SIGNATURE:
+        handle.seek(0)
+        return handle
+    size = os.fstat(handle.fileno()).st_size
+    kept: list[tuple[int, int]] = []  # (start, end) of the ranges before each text chunk
+    start, position = 0, len(_PNG_SIGNATURE)
+    while position + 8 <= size:
+        handle.seek(position)
+        length, kind = struct.unpack(">I4s", handle.read(8))
+        end = position + 12 + length
+        if end > size:
+            break
+        if kind in _PNG_TEXT_CHUNKS:
+            kept.append((start, position))
+            start = end
+        if kind == b"IEND":
+            break
+        position = end
+    handle.seek(0)
+    if not kept:
+        return handle
+    kept.append((start, size))
+    return cast(BinaryIO, io.BufferedReader(_Spans(handle, kept), buffer_size=1 << 16))
+
+
+class _Spans(io.RawIOBase):
+    """A read-only, seekable view of the byte ranges ``spans`` (``(start, end)`` in ``handle``, in
+    order, not overlapping) of an open file, joined end to end."""
+
+    def __init__(self, handle: BinaryIO, spans: list[tuple[int, int]]) -> None:
+        super().__init__()
+        self._handle = handle
+        self._spans = [(first, last) for first, last in spans if last > first]
+        self._starts: list[int] = []  # where each span begins in the view
+        total = 0
+        for first, last in self._spans:
+            self._starts.append(total)
+            total += last - first
+        self._size = total
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._position = base + offset
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        if self._position >= self._size:
+            return 0
+        index = bisect.bisect_right(self._starts, self._position) - 1
+        first, last = self._spans[index]
+        at = first + self._position - self._starts[index]
+        view = memoryview(buffer).cast("B")
+        count = min(len(view), last - at)
+        self._handle.seek(at)
+        data = self._handle.read(count)
+        view[: len(data)] = data
+        self._position += len(data)
+        return len(data)
 
 
 def _lasting(error: Exception) -> bool:
@@ -153,6 +243,11 @@ def _upright(opened: Image.Image) -> Image.Image:
 
 
 def _describe(error: BaseException) -> str:
+    """``error`` in one line for a report. Pillow's "cannot identify image file <_io.BufferedReader
+    name=21>" names an open file object of this process, which a report (an upload's ``reason``) must
+    not show: it is said in words instead."""
+    if isinstance(error, UnidentifiedImageError):
+        return f"{type(error).__name__}: Pillow cannot identify the image (its data is cut short or unknown)"
     message = str(error).splitlines()[0] if str(error) else ""
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 

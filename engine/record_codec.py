@@ -28,6 +28,7 @@ import io
 import json
 import math
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, tzinfo
@@ -146,9 +147,10 @@ def record_from_json(
             value = obj[name]
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise RecordFieldError(name, f"must be a number, got {type(value).__name__}")
-            if not math.isfinite(value):  # NaN / Infinity: not JSON, though Python's parser takes them
-                raise RecordFieldError(name, f"must be a finite number, got {value!r}")
-            values[name] = float(value)
+            number = _finite_float(value)
+            if number is None:  # NaN / Infinity (not JSON, though Python's parser takes them), 1e400
+                raise RecordFieldError(name, f"must be a finite number, got {_shown(value)}")
+            values[name] = number
     created_at = precision = None
     if obj.get("created_at") is not None:
         if not isinstance(obj["created_at"], str):
@@ -353,6 +355,8 @@ def _decode_line(
         obj = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         return RecordLineError(line_number, f"not valid JSON ({error})")
+    except ValueError:  # json raises a plain ValueError for an integer longer than int() converts
+        return RecordLineError(line_number, f"a number has more than {MAX_INT_DIGITS} digits")
     try:
         return record_from_json(obj, local_tz=local_tz, default_user=default_user)
     except RecordFieldError as error:
@@ -538,16 +542,47 @@ if tuple(field.name for field in fields(GenerationRecord)) != _POSITIONAL_FIELDS
     raise ImportError("GenerationRecord's fields changed: update record_codec._record_from_canonical")
 
 
+MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
+"""The most digits Python converts between an integer and its text (its guard against quadratic
+conversions); a longer number in a line is that line's error, never an exception out of the reader."""
+
+
 def _as_int(name: str, value: Any) -> int:
+    """``value`` as an integer; raises only :class:`RecordFieldError`. A string counts when it is an
+    optional ``-`` and ASCII digits (``"²"`` passes ``str.isdigit`` and fails ``int``), at most
+    :data:`MAX_INT_DIGITS` of them."""
     if isinstance(value, bool):
         raise RecordFieldError(name, "must be an integer, got a boolean")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise RecordFieldError(name, f"must be an integer, got {value!r}")
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text.removeprefix("-")
+        if digits.isascii() and digits.isdigit():
+            if len(digits) > MAX_INT_DIGITS:
+                raise RecordFieldError(name, f"must be an integer of at most {MAX_INT_DIGITS} digits")
+            return int(text)
+    raise RecordFieldError(name, f"must be an integer, got {_shown(value)}")
+
+
+def _shown(value: Any) -> str:
+    """``value`` for an error message, at most about 80 characters of it."""
+    if isinstance(value, int) and abs(value).bit_length() > 256:
+        return "an integer too large"  # repr() itself fails past the digit limit
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:80]}… ({len(text)} characters)"
+
+
+def _finite_float(value: int | float) -> float | None:
+    """``value`` as a finite float, or ``None`` when it has none (NaN, infinities, an integer beyond
+    a float's range, on which ``float`` and ``math.isfinite`` raise ``OverflowError``)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _loras(value: Any) -> tuple[LoraRef, ...]:
@@ -560,9 +595,12 @@ def _loras(value: Any) -> tuple[LoraRef, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise RecordFieldError("loras", "each entry needs a string 'name'")
         weight = item.get("weight")
+        number = None
         if weight is not None and (
-            isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight)
+            isinstance(weight, bool)
+            or not isinstance(weight, int | float)
+            or (number := _finite_float(weight)) is None
         ):
             raise RecordFieldError("loras", f"weight of {item['name']!r} must be a finite number")
-        loras.append(LoraRef(item["name"], None if weight is None else float(weight)))
+        loras.append(LoraRef(item["name"], number))
     return tuple(loras)

@@ -20,7 +20,9 @@ back the same way.
 
 from __future__ import annotations
 
+import io
 import mmap
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -120,15 +122,17 @@ def index_record_files(paths: Sequence[Path]) -> RecordIndex | None:
 def read_record_blocks(paths: Sequence[Path]) -> list[memoryview]:
     """The files' bytes in blocks of about :data:`~engine.record_codec.BLOCK_BYTES`, each of whole
     lines and ending with a newline (one is added to a file's last line that lacks it; a line longer
-    than a block is one block). Blocks are views, no copies: of the file mapped into memory (read
-    from the page cache by whichever process first touches a block, forked workers included; a file
-    that cannot be mapped is read whole instead). A mapped file must not shrink while it is read:
-    reading a page past a truncated end kills the process (SIGBUS), as for any mapped file; one that
-    grows is read as it was when mapped."""
+    than a block is one block). Blocks are views, no copies, of one buffer per file holding the file
+    as it was read (:func:`_file_bytes`).
+
+    Invariant: the blocks never refer to the file itself. A file truncated, rewritten or removed
+    while its blocks are in use changes nothing in them; reading them cannot fault (a view of the
+    file mapped into memory would: touching a page past a truncated end raises SIGBUS, which kills
+    the process without a message)."""
     blocks: list[memoryview] = []
     for path in paths:
         with open_regular_file(path) as handle:
-            data = _mapped(handle)
+            data = _file_bytes(handle)
         if not len(data):
             continue
         whole = data.rfind(b"\n") + 1  # the part that ends with a newline
@@ -144,13 +148,33 @@ def read_record_blocks(paths: Sequence[Path]) -> list[memoryview]:
     return blocks
 
 
-def _mapped(handle: BinaryIO) -> mmap.mmap | bytes:
-    """The whole of ``handle``'s file: mapped read-only, or read (an empty file, or one the file system
-    cannot map)."""
+def _file_bytes(handle: BinaryIO) -> mmap.mmap | bytes:
+    """``handle``'s file as it is read now: at most its size when opened (a file that grows is read
+    as it was), fewer bytes when it shrinks during the read (the caller then meets a cut last line,
+    which the ordinary reader reports).
+
+    Read into an anonymous shared mapping: its pages belong to this process and the workers it forks
+    (shared, not copied on fork), and nothing another process does to the file can remove them.
+    Never a mapping of the file itself (see :func:`read_record_blocks`). An empty file, or a system
+    that refuses the mapping, gives ``bytes`` read the ordinary way."""
+    size = os.fstat(handle.fileno()).st_size
     try:
-        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
+        buffer = mmap.mmap(-1, size)
+    except (OSError, ValueError):  # ValueError: an empty file, a size of 0
         return handle.read()
+    view = memoryview(buffer)
+    reader = cast(io.BufferedIOBase, handle)  # what open_regular_file opens ("rb")
+    filled = 0
+    while filled < size:
+        count = reader.readinto(view[filled:])
+        if not count:  # the file shrank while it was read
+            break
+        filled += count
+    view.release()
+    if filled == size:
+        return buffer
+    with buffer:
+        return bytes(buffer[:filled])
 
 
 def index_block(block: bytes | memoryview) -> BlockKeys | None:

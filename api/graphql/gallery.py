@@ -3,7 +3,8 @@
 Order and filters are :mod:`catalog.assets.gallery`'s: dated images by generation time (newest first,
 ties by file counter, name and id), then the images without a generation time (never in a session),
 newest import first. One SQL statement per page whatever its size. Inputs are checked before any
-query: ``from`` after ``to``, times without a zone, blank or over-long text are ``BAD_USER_INPUT``.
+query: ``from`` after ``to``, times without a zone or outside the years UTC holds, blank or over-long
+text are ``BAD_USER_INPUT``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from api.graphql.pagination import (
     PageInfo,
     check_page_size,
     encode_cursor,
+    utc_instant,
 )
 from api.graphql.types import Asset, AssetEdge
 from catalog.assets.gallery import DatedKey, GalleryFilter, GalleryKey, UndatedKey, gallery_key, gallery_page
@@ -85,6 +87,10 @@ class GalleryConnection:
 def _zoned(value: datetime | None, name: str) -> datetime | None:
     if value is not None and (value.tzinfo is None or value.utcoffset() is None):
         raise InvalidArgument(f"`filter.{name}` must carry a time zone (e.g. 2026-03-01T00:00:00Z)")
+    if value is not None and utc_instant(value) is None:
+        raise InvalidArgument(
+            f"`filter.{name}` ({value.isoformat()}) is outside the years 1–9999 once in UTC"
+        )
     return value
 
 

@@ -11,7 +11,8 @@ shape, ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``:
   uploads, :mod:`api.graphql.multipart`);
 - the JSON (body, a GET's ``variables``, and WebSocket messages, which share ``decode_json``) is
   strict JSON, nested at most :data:`MAX_JSON_DEPTH` deep, and a request body is an object (or a
-  batch, which is refused as strawberry refuses it); ``operationName`` is a string or null;
+  batch, which is refused as strawberry refuses it); ``operationName`` is a string or null; a
+  WebSocket operation message is checked the same way (:mod:`api.graphql.ws_messages`);
 - every refusal strawberry raises (unsupported content type, no query, unknown operation name,
   a mutation over GET) becomes that GraphQL-shaped body with its status and a code;
 - the response's media type is negotiated (:mod:`api.graphql.media_type`): a client that accepts
@@ -46,6 +47,8 @@ from api.context import RequestContext
 from api.graphql import error_codes
 from api.graphql.media_type import GRAPHQL_RESPONSE_JSON, accepts_graphql_response_json
 from api.graphql.request_slots import RequestSlots
+from api.graphql.ws_messages import CheckedTransportWSHandler, CheckedWSHandler
+from engine.record_codec import MAX_INT_DIGITS
 
 MAX_BODY_BYTES = 1_000_000
 """Far above any real document (≤ 4,000 tokens) with its variables (at most a few thousand ids)."""
@@ -74,6 +77,10 @@ class BodyTooLarge(Exception):
 class GuardedGraphQL(GraphQL[RequestContext, None]):
     request_slots: RequestSlots | None = None
     """Requests of one client answered at once (``None``: no limit)."""
+    graphql_transport_ws_handler_class = CheckedTransportWSHandler
+    graphql_ws_handler_class = CheckedWSHandler
+    """WebSocket operation messages are checked for shape as HTTP bodies are
+    (:mod:`api.graphql.ws_messages`)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,7 +124,7 @@ class GuardedGraphQL(GraphQL[RequestContext, None]):
     def decode_json(self, data: str | bytes) -> object:
         """Strict JSON (no ``NaN``/``Infinity``), nested at most :data:`MAX_JSON_DEPTH` deep."""
         try:
-            value = json.loads(data, parse_constant=_refuse_constant)
+            value = json.loads(data, parse_constant=_refuse_constant, parse_int=_bounded_int)
         except RecursionError as error:
             raise JSONTooDeep from error
         except json.JSONDecodeError:
@@ -257,6 +264,15 @@ def _capped(receive: Receive, limit: int, what: str) -> Receive:
 
 def _refuse_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
+
+
+def _bounded_int(text: str) -> int:
+    """A JSON integer, or a ``ValueError`` a client can read when it has more digits than ``int``
+    converts (Python's own message tells the reader to call ``sys.set_int_max_str_digits()``)."""
+    digits = len(text) - text.startswith("-")
+    if digits > MAX_INT_DIGITS:
+        raise ValueError(f"a number has {digits} digits (at most {MAX_INT_DIGITS} are read)")
+    return int(text)
 
 
 def _nesting_depth(value: object) -> int:

@@ -220,11 +220,12 @@ def _place(operations: object, path: str, upload: UploadFile) -> None:
     target: object = operations
     for position, key in enumerate(keys):
         last = position == len(keys) - 1
-        if isinstance(target, list) and key.isdigit() and int(key) < len(target):
+        index = _list_index(key, len(target)) if isinstance(target, list) else None
+        if isinstance(target, list) and index is not None:
             if last:
-                target[int(key)] = upload
+                target[index] = upload
             else:
-                target = target[int(key)]
+                target = target[index]
         elif isinstance(target, dict) and (last or key in target):
             if last:
                 target[key] = upload
@@ -232,3 +233,13 @@ def _place(operations: object, path: str, upload: UploadFile) -> None:
                 target = target[key]
         else:
             raise HTTPException(400, f"The multipart `map` path `{path}` does not fit `operations`.")
+
+
+def _list_index(key: str, length: int) -> int | None:
+    """``key`` as a position in a list of ``length`` items, or ``None``: only plain ASCII decimal
+    digits count (``str.isdigit`` also takes ``²`` and ``١``, which are no index a client means) and
+    at most 18 of them, so ``int`` never meets a number past its digit limit."""
+    if not (key.isascii() and key.isdigit()) or len(key) > 18:
+        return None
+    index = int(key)
+    return index if index < length else None

@@ -7,7 +7,9 @@ Cursors are opaque to clients: URL-safe base64 (unpadded) of a JSON array
 (``|``, newlines, any Unicode) round-trips, and the ``kind`` keeps a sessions cursor from being
 passed to an assets connection. Decoding checks every value's type and range before it reaches SQL
 (timestamps must carry a zone, integers fit PostgreSQL's ``bigint``, text is storable), so a forged
-or damaged cursor is the client's ``BAD_USER_INPUT`` error, never a database error. Cursors of an
+or damaged cursor is the client's ``BAD_USER_INPUT`` error, never a database error. A timestamp
+must also be an instant UTC can hold (years 1–9999 once converted: the driver converts every zoned
+time to UTC, and ``9999-12-31T23:59:59-23:59`` is in the year 10000 there). Cursors of an
 earlier format are refused the same way; clients start again from the first page.
 """
 
@@ -17,7 +19,7 @@ import base64
 import binascii
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import cast
 
 import msgspec
@@ -57,6 +59,16 @@ def decode_id(kind: str, value: str) -> uuid.UUID | None:
         return None
 
 
+def utc_instant(value: datetime) -> datetime | None:
+    """The zoned ``value`` in UTC, or ``None`` when UTC cannot hold it (its offset carries it before
+    year 1 or past year 9999). Every zoned time sent to PostgreSQL is converted to UTC by the driver,
+    so a time that fails here is refused before any query, as the client's error."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
 def check_page_size(first: int) -> int:
     if not 1 <= first <= PAGE_SIZE_MAX:
         raise InvalidArgument(f"`first` must be between 1 and {PAGE_SIZE_MAX}, got {first}")
@@ -88,6 +100,7 @@ class CursorReader:
         self._next = 0
 
     def read_datetime(self) -> datetime:
+        """A zoned timestamp that UTC can hold (see :func:`utc_instant`)."""
         raw = self._take()
         if not isinstance(raw, str):
             raise InvalidArgument(INVALID_CURSOR)
@@ -95,7 +108,7 @@ class CursorReader:
             value = datetime.fromisoformat(raw)
         except ValueError as error:
             raise InvalidArgument(INVALID_CURSOR) from error
-        if value.tzinfo is None or value.utcoffset() is None:
+        if value.tzinfo is None or value.utcoffset() is None or utc_instant(value) is None:
             raise InvalidArgument(INVALID_CURSOR)
         return value
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.driver_reads import DriverRead
 from catalog.models import ApiToken, User
+from catalog.text_values import text_problem
 from engine.analysis import DESCRIPTION_VERSION
 
 
@@ -25,6 +26,11 @@ async def insert_user(session: AsyncSession, *, handle: str, display_name: str |
 
 
 async def user_by_handle(session: AsyncSession, handle: str) -> User | None:
+    """The user with ``handle``, or ``None``. A handle PostgreSQL cannot take as text (a NUL, or bytes
+    of a command line that are not UTF-8, held as surrogate escapes) names no user: it is never sent,
+    as no stored handle can equal it."""
+    if text_problem(handle) is not None:
+        return None
     return await session.scalar(select(User).where(User.handle == handle))
 
 
