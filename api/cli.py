@@ -697,10 +697,17 @@ def _guard(action: Callable[[], T]) -> T:
     """Turn expected, user-caused failures into one clear line and exit code 1."""
     from catalog.accounts import service as accounts
     from catalog.embedded_servers import EmbeddedServerError, ServeAlreadyRunning
+    from catalog.migration_check import DatabaseUnreachable
 
     try:
         return action()
-    except (accounts.AccountError, UnknownScope, ServeAlreadyRunning, EmbeddedServerError) as error:
+    except (
+        accounts.AccountError,
+        UnknownScope,
+        ServeAlreadyRunning,
+        EmbeddedServerError,
+        DatabaseUnreachable,
+    ) as error:
         _fail(str(error))
 
 

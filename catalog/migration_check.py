@@ -48,11 +48,20 @@ _ASSIGNMENT = re.compile(
 _REQUIRED = ("revision", "down_revision")
 
 
+class DatabaseUnreachable(Exception):
+    """The database ``DATABASE_URL`` names cannot be reached or refuses the connection (an unknown
+    host, a closed port, a wrong password or database name); the message names it, password hidden."""
+
+
 def migrate_to_head(database_url: str) -> None:
     """Bring the database to the scripts' head: nothing more than one query when it is there already,
-    else :func:`catalog.migration_runner.upgrade` (locked, idempotent)."""
+    else :func:`catalog.migration_runner.upgrade` (locked, idempotent). Raises
+    :class:`DatabaseUnreachable` when no connection can be made at all (before Alembic is loaded)."""
     head = script_head()
-    if head is not None and asyncio.run(applied_revisions(database_url)) == frozenset({head}):
+    applied = asyncio.run(applied_revisions(database_url))
+    if isinstance(applied, DatabaseUnreachable):
+        raise applied
+    if head is not None and applied == frozenset({head}):
         return
     from catalog.migration_runner import upgrade  # Alembic and every migration script load here only
 
@@ -109,9 +118,10 @@ def _revision_tuple(value: object) -> tuple[str, ...] | None:
     return None
 
 
-async def applied_revisions(database_url: str) -> frozenset[str] | None:
+async def applied_revisions(database_url: str) -> frozenset[str] | DatabaseUnreachable | None:
     """The revision(s) in the database's ``alembic_version``; ``None`` when they cannot be read (no
-    such table, no connection): the caller then takes the full path."""
+    such table): the caller then takes the full path; :class:`DatabaseUnreachable` (returned, not
+    raised) when no connection could be made."""
     import asyncpg
     from sqlalchemy.dialects.postgresql.asyncpg import dialect
     from sqlalchemy.engine import make_url
@@ -124,6 +134,10 @@ async def applied_revisions(database_url: str) -> frozenset[str] | None:
             options.pop(sqlalchemy_only, None)
         options.setdefault("timeout", PROBE_TIMEOUT_SECONDS)
         connection = await asyncpg.connect(*arguments, **options)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        shown = make_url(normalise_database_url(database_url)).render_as_string(hide_password=True)
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return DatabaseUnreachable(f"cannot connect to the database at {shown}: {reason}")
     except Exception:
         return None
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 
-from catalog.migration_check import applied_revisions, migrate_to_head, script_head
+from catalog.migration_check import DatabaseUnreachable, applied_revisions, migrate_to_head, script_head
 from catalog.migration_runner import alembic_config, downgrade_async
 from tests.conftest import REPO_ROOT, applied_versions
 
@@ -130,5 +130,9 @@ async def test_an_empty_database_is_migrated(empty_database_url: str) -> None:
     assert await applied_versions(empty_database_url) == [script_head()]
 
 
-async def test_an_unreachable_server_reads_as_unknown(tmp_path: Path) -> None:
-    assert await applied_revisions(f"postgresql://postgres@/atelier?host={tmp_path / 'no-server'}") is None
+async def test_an_unreachable_server_is_named_not_read_as_unknown(tmp_path: Path) -> None:
+    """No connection at all is not "no revisions": migrating would only fail later, in Alembic, with a
+    traceback; the caller raises this one clear error instead."""
+    found = await applied_revisions(f"postgresql://postgres@/atelier?host={tmp_path / 'no-server'}")
+    assert isinstance(found, DatabaseUnreachable)
+    assert str(found).startswith("cannot connect to the database at postgresql")
