@@ -11,6 +11,8 @@ Where the graph can be:
 Civitai's on-site generator writes ComfyUI graphs whose resources are ``urn:air:`` ids (node ids
 ``resource-stack…``): those records get ``tool="civitai"``. Infotext written by ComfyUI save
 nodes is read by :mod:`engine.metadata.a1111` (same text format).
+A file with only the UI ``workflow`` (no ``prompt``) is read from the API graph the frontend would
+queue, rebuilt by :mod:`engine.metadata.comfy_ui` (``extra["workflow_only"]`` marks it).
 A graph that is present but malformed gives a ``comfyui`` record with ``extra["metadata_errors"]``.
 ComfyUI itself writes no time into the image. The one time read is that of an output node that
 writes its own (``TIMED_OUTPUTS``: VideoHelperSuite's ``CreationTime``, ``YYYY-MM-DD HH:MM:SS`` on the
@@ -26,6 +28,7 @@ from typing import Any
 
 from engine.metadata.comfy_nodes import TIMED_OUTPUTS
 from engine.metadata.comfy_passes import GraphSummary, summarise
+from engine.metadata.comfy_ui import api_from_workflow
 from engine.metadata.comfygraph import Graph, normalise_graph
 from engine.metadata.jsontext import JsonRefused, loads_bounded
 from engine.metadata.loras import dedupe
@@ -79,8 +82,7 @@ def read(raw: RawMetadata, tool: str = "comfyui") -> ToolReading | None:
     reading.record.tool = tool
     if prompt_text is None:
         reading.record.extra["workflow_only"] = True
-        note_error(reading, "comfyui: UI workflow without an API graph; parameters not read")
-        return reading
+        return _read_workflow_only(reading, raw, workflow_text or "")
     try:
         document: Any = loads_bounded(prompt_text)
     except JsonRefused as exc:
@@ -93,6 +95,23 @@ def read(raw: RawMetadata, tool: str = "comfyui") -> ToolReading | None:
     graph = normalise_graph(document)
     if graph is None:
         note_error(reading, "comfyui prompt: no nodes with a class_type")
+        return reading
+    fill_from_graph(reading, summarise(graph, raw.file_name))
+    reading.time = _output_time(reading, raw, graph)
+    return reading
+
+
+def _read_workflow_only(reading: ToolReading, raw: RawMetadata, workflow_text: str) -> ToolReading:
+    """Values from the API graph rebuilt from the UI ``workflow`` (:mod:`engine.metadata.comfy_ui`)
+    when the file carries no ``prompt``."""
+    try:
+        document: Any = loads_bounded(workflow_text)
+    except JsonRefused as exc:
+        note_error(reading, f"comfyui workflow: {exc}")
+        return reading
+    graph = normalise_graph(api_from_workflow(document))
+    if graph is None:
+        note_error(reading, "comfyui: UI workflow without an API graph; parameters not read")
         return reading
     fill_from_graph(reading, summarise(graph, raw.file_name))
     reading.time = _output_time(reading, raw, graph)

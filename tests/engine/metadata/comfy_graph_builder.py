@@ -49,3 +49,32 @@ def sampled(latent: list[Any] | None = None, **overrides: Any) -> Graph:
         "8": node("VAEDecode", samples=["3", 0], vae=["4", 2]),
         "9": node("SaveImage", filename_prefix="ComfyUI", images=["8", 0]),
     }
+
+
+def ui_node(
+    node_id: int,
+    node_type: str,
+    *,
+    inputs: tuple[tuple[str, str, int | None], ...] = (),
+    outputs: tuple[tuple[str, str, list[int]], ...] = (),
+    widgets: list[Any] | dict[str, Any] | None = None,
+    mode: int = 0,
+    properties: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A UI-format (litegraph) node: ``inputs`` as ``(name, type, link id)``, ``outputs`` as
+    ``(name, type, link ids)``; positional (or VideoHelperSuite dict) ``widgets``."""
+    return {
+        "id": node_id,
+        "type": node_type,
+        "mode": mode,
+        "inputs": [{"name": name, "type": kind, "link": link} for name, kind, link in inputs],
+        "outputs": [{"name": name, "type": kind, "links": links} for name, kind, links in outputs],
+        "properties": properties or {},
+        "widgets_values": widgets if widgets is not None else [],
+    }
+
+
+def read_workflow(workflow: dict[str, Any], file_name: str = "ComfyUI_00001_.png") -> GenerationRecord:
+    """The record of a PNG that carries only the UI ``workflow`` chunk (no ``prompt``)."""
+    data = build_png(text_chunk("workflow", json.dumps(workflow)))
+    return read_image_bytes(data, file_name=file_name, mtime=MTIME).record
