@@ -443,20 +443,23 @@ async def _watch_until_stopped(
     stop: asyncio.Event,
 ) -> None:
     """Watch ``folders`` until ``stop`` is set (SIGINT/SIGTERM); the batch in progress is finished
-    first."""
+    first. A watched folder that goes away ends it with one ``error:`` line and exit code 1."""
     from catalog.importing.service import ThumbnailMode
-    from catalog.importing.watch import watch_folders
+    from catalog.importing.watch import WatchError, watch_folders
 
     console.print(f"watching {', '.join(map(str, folders))} for new images (Ctrl-C to stop)", markup=False)
-    summary = await watch_folders(
-        factory,
-        settings,
-        user,
-        folders,
-        stop_event=stop,
-        thumbnails=mode or ThumbnailMode.SKIP,
-        on_import=show,
-    )
+    try:
+        summary = await watch_folders(
+            factory,
+            settings,
+            user,
+            folders,
+            stop_event=stop,
+            thumbnails=mode or ThumbnailMode.SKIP,
+            on_import=show,
+        )
+    except WatchError as error:
+        _fail(str(error))
     console.print(f"stopped watching: {summary.imported} images imported in {summary.batches} batches")
 
 

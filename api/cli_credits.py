@@ -3,6 +3,13 @@
 Both run against the same embedded servers as ``atelier serve`` (or ``DATABASE_URL``), so they work
 while it runs. A grant is one ledger transfer from the ``grants`` system account; the balance shown is
 the cached one, which always equals the sum of the account's entries.
+
+Limits (checked before anything is written; a refused grant is one ``error:`` line, exit code 1): the
+amount is 1 to :data:`MAX_BALANCE` credits and the user's balance after it is at most
+:data:`MAX_BALANCE` — checked after the grant inside its transaction, so concurrent grants cannot
+pass it together — since apps read balances as GraphQL ``Int`` (32-bit); a larger one made
+``viewer.credits`` an "Unexpected error" (and one beyond 64 bits a traceback). The reason is a
+one-line name (:func:`catalog.text_values.name_problem`) of at most :data:`REASON_MAX_CHARS`.
 """
 
 from __future__ import annotations
@@ -22,10 +29,14 @@ from catalog.accounts.repository import user_by_handle
 from catalog.accounts.service import AccountError
 from catalog.database import SessionFactory, unit_of_work
 from catalog.settings import AtelierSettings
+from catalog.text_values import name_problem
 
 credits_app = typer.Typer(help="Grant and inspect credits (admin).", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True)
 SHOWN_ENTRIES = 15
+MAX_BALANCE = 2**31 - 1
+"""The largest balance (and grant) in credits: what GraphQL's 32-bit ``Int`` can show an app."""
+REASON_MAX_CHARS = 200
 
 
 @credits_app.command("grant")
@@ -39,6 +50,12 @@ def credits_grant(
 
     if amount <= 0:
         _fail("the amount must be a positive number of credits")
+    if amount > MAX_BALANCE:
+        _fail(f"the amount must be at most {MAX_BALANCE:,} credits, got {amount:,}")
+    if reason is not None and (problem := name_problem(reason)) is not None:
+        _fail(f"the reason {problem}")
+    if reason is not None and len(reason) > REASON_MAX_CHARS:
+        _fail(f"the reason has {len(reason)} characters; at most {REASON_MAX_CHARS} are allowed")
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> ledger.Balance:
         async def grant(db: AsyncSession) -> ledger.Balance:
@@ -47,7 +64,13 @@ def credits_grant(
                 raise AccountError(f"no user named {user!r}")
             await accounts.open_account(db, owner.id, signup_credits=settings.signup_credits)
             await ledger.grant(db, owner.id, amount, reference=reason or "granted by an administrator")
-            return await ledger.balance_of(db, owner.id)
+            balance = await ledger.balance_of(db, owner.id)
+            if balance.balance > MAX_BALANCE:  # raising rolls the grant back
+                raise AccountError(
+                    f"{user} would hold {balance.balance:,} credits; a balance is at most "
+                    f"{MAX_BALANCE:,} (nothing was granted)"
+                )
+            return balance
 
         return await retrying_unit_of_work(factory, grant)
 

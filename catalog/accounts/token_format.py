@@ -71,6 +71,11 @@ def token_matches(plaintext: str, stored_sha256: bytes) -> bool:
 
 
 def validate_scopes(scopes: list[str]) -> list[str]:
+    """The scopes, sorted and without repeats. Raises :class:`UnknownScope` for a scope that is not
+    one of :data:`ALL_SCOPES`, and for none at all: a token without scopes could do nothing, which
+    nobody asks for on purpose (a client sending ``[]`` meant something else)."""
+    if not scopes:
+        raise UnknownScope(f"a token needs at least one scope; known: {', '.join(ALL_SCOPES)}")
     unknown = sorted(set(scopes) - set(ALL_SCOPES))
     if unknown:
         raise UnknownScope(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(ALL_SCOPES)}")

@@ -22,6 +22,16 @@ the start of the watch (``atelier import --watch``) — without re-reading a who
 
 Stopping: when ``stop_event`` is set the watch ends after the batch in progress (committed batches
 are never lost; files still settling are picked up by the next catch-up or import).
+
+A watched folder that goes away (removed, renamed away, replaced by a file or by another folder of
+the same name) ends the watch with a :class:`WatchError` naming it, within
+:data:`CHECK_INTERVAL_SECONDS`: the OS watch of a removed folder sees nothing ever again, even when a
+folder of that name comes back, so going on would look like watching while importing nothing.
+Batches committed before stay committed. A folder removed before its OS watch was set up, and an OS
+watch that fails (the system's limit of watches reached), end it with a :class:`WatchError` too,
+never a traceback. Each watched folder is held open while watched: a removed one then has no links
+left, and its inode cannot be reused by a new folder of that name (ext4 does reuse it at once), so
+comparing device and inode with the path's tells a replacement.
 """
 
 from __future__ import annotations
@@ -50,7 +60,7 @@ _DEBOUNCE_MS = 200
 
 
 class WatchError(ValueError):
-    """A folder cannot be watched (missing, or not a folder)."""
+    """A folder cannot be watched (missing, or not a folder), or a watched one went away."""
 
 
 @dataclass(slots=True)
@@ -128,6 +138,7 @@ async def watch_folders(
         if on_import is not None:
             on_import(report)
 
+    held = _HeldFolders(roots)
     collector = asyncio.create_task(_collect_changes(roots, stop_event, settling))
     # One turn of the loop runs the collector up to its first wait, by which time awatch has set up
     # the OS watches; the catch-up scan that follows therefore sees every file the watches miss.
@@ -139,14 +150,20 @@ async def watch_folders(
         while not stop_event.is_set():
             for batch in _batches(settling.settled()):
                 await import_batch(batch)
-            if collector.done():
-                collector.result()  # a watcher failure surfaces here instead of hanging silently
+            held.check()
+            if collector.done():  # a watcher failure surfaces here instead of hanging silently
+                held.check()  # a folder gone before the OS watch was set up: say that
+                try:
+                    collector.result()
+                except OSError as error:  # e.g. the system's limit of watches reached
+                    raise WatchError(f"watching stopped: {error}") from error
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop_event.wait(), CHECK_INTERVAL_SECONDS)
     finally:
+        held.close()
         collector.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, OSError):  # an OSError was raised above
             await collector
     return summary
 
@@ -155,6 +172,35 @@ def _checked_folder(folder: Path) -> Path:
     if not folder.is_dir():
         raise WatchError(f"{folder}: not a folder (only folders can be watched)")
     return folder.resolve()
+
+
+class _HeldFolders:
+    """The watched folders, each held open (see the module docstring) to tell when one goes away."""
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        self._descriptors: dict[Path, int] = {}
+        try:
+            for root in roots:
+                self._descriptors[root] = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as error:
+            self.close()
+            raise WatchError(f"{error.filename}: cannot be watched ({error.strerror})") from None
+
+    def check(self) -> None:
+        """Raise :class:`WatchError` for the first watched folder that is gone or replaced."""
+        for root, descriptor in self._descriptors.items():
+            held = os.fstat(descriptor)
+            try:
+                now = root.stat()
+            except OSError:
+                now = None
+            if held.st_nlink == 0 or now is None or (now.st_dev, now.st_ino) != (held.st_dev, held.st_ino):
+                raise WatchError(f"{root}: the watched folder was removed (or replaced); stopped watching")
+
+    def close(self) -> None:
+        for descriptor in self._descriptors.values():
+            os.close(descriptor)
+        self._descriptors.clear()
 
 
 def _batches(paths: Sequence[Path]) -> Iterable[list[Path]]:

@@ -8,7 +8,9 @@ later re-clustering honours:
 - split a session at asset X: ``cannot_link(asset before X, X)``;
 - move assets to session T: ``move(asset → anchor)``, the anchor being T's first asset;
 - relabel: the session's label is pinned (``label_pinned``) and survives re-clustering while the
-  session keeps its identity; relabelling to ``None`` unpins it.
+  session keeps its identity; relabelling to ``None`` unpins it. A label is 1–200 characters after
+  runs of whitespace become one space, and holds no control character or bidirectional override
+  (:func:`catalog.text_values.name_problem`).
 
 The latest word wins: a split exactly where an earlier merge joined removes that ``must_link`` (and
 vice versa), and a new move of an asset replaces its older move.
@@ -47,6 +49,7 @@ from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
 from catalog.sessions.off_loop import analyze_off_loop
 from catalog.sessions.reclustering import constraints_for, recluster_span, visual_descriptors
+from catalog.text_values import name_problem
 from engine.calibration import BoundaryCorrection, CorrectionKind, learn_threshold_offset
 
 CorrectionAction = Callable[[AsyncSession, uuid.UUID], Awaitable["CorrectionResult"]]
@@ -230,6 +233,8 @@ async def relabel_session(
     cleaned = " ".join(label.split()) if label is not None else None
     if cleaned is not None and not 1 <= len(cleaned) <= 200:
         raise CorrectionError("a label has 1 to 200 characters")
+    if cleaned is not None and (problem := name_problem(cleaned)) is not None:
+        raise CorrectionError(f"the label {problem}")
     correction = await _record(
         db,
         user_id,

@@ -23,8 +23,10 @@ Choices (invariants):
   graph. Any node output list of ``{"filename": …}`` objects counts (``images``, ``gifs``, …).
   Only ``type == "output"`` files are kept by default: ``temp`` previews are deleted by ComfyUI.
 - A bad entry (not an object, ``prompt`` not a list holding the graph, an unusable timestamp, files
-  but no time at all) is skipped and reported; a bad file item inside ``outputs`` drops only that
-  item. An entry that wrote no files yields nothing and needs no time.
+  but no time at all, a prompt id that cannot be a key) is skipped and reported; a bad file item
+  inside ``outputs`` (a ``filename`` that is not a bare file name a database can hold — see
+  :func:`engine.exports.evidence.key_text` — or a ``type`` that is not text) drops only that item.
+  An entry that wrote no files yields nothing and needs no time.
 
 :func:`fetch_comfyui_history` asks a running server with one plain synchronous ``httpx`` GET; httpx
 is imported inside it so the rest of the module stays free of network code.
@@ -45,6 +47,7 @@ from engine.exports.evidence import (
     ExportProblem,
     ExportTimeEvidence,
     datetime_from_epoch_ms,
+    key_text,
     load_json_export,
     sorted_evidence,
 )
@@ -102,6 +105,7 @@ def _entry_evidence(
     extra_data = queue_item[3] if len(queue_item) > 3 and isinstance(queue_item[3], dict) else {}
     if queue_item[1] != prompt_id:
         raise EntryError(f"prompt id inside the entry ({queue_item[1]!r}) differs from its key")
+    key_text(prompt_id, "prompt id")
 
     status = entry.get("status")
     if status is not None and not isinstance(status, dict):
@@ -119,13 +123,24 @@ def _entry_evidence(
         common["completed"] = status.get("completed")
     evidence: list[ExportTimeEvidence] = []
     for node_id, list_name, index, item in files:
+        where = f"outputs.{node_id}.{list_name}[{index}]"
         filename = item["filename"]
         if not isinstance(filename, str) or not filename or "/" in filename or "\\" in filename:
-            where = f"outputs.{node_id}.{list_name}[{index}].filename"
-            reason = f"{where} {filename!r} is not a file name; that output is skipped"
+            reason = f"{where}.filename {filename!r} is not a file name; that output is skipped"
             problems.append(ExportProblem(source, prompt_id, reason, skipped=False))
             continue
+        try:
+            key_text(filename, f"{where}.filename")
+        except EntryError as error:
+            problems.append(
+                ExportProblem(source, prompt_id, f"{error}; that output is skipped", skipped=False)
+            )
+            continue
         output_type = item.get("type", "output")
+        if not isinstance(output_type, str):
+            reason = f"{where}.type is {type(output_type).__name__}, expected text; that output is skipped"
+            problems.append(ExportProblem(source, prompt_id, reason, skipped=False))
+            continue
         if output_type not in output_types:
             continue
         extra = {
@@ -221,4 +236,6 @@ def fetch_comfyui_history(
         history = response.json()
     except ValueError as error:
         raise ExportFormatError(url, f"response is not JSON ({error})") from error
+    except RecursionError:
+        raise ExportFormatError(url, "response nests arrays or objects too deeply to be read") from None
     return parse_comfyui_history(history, source=url, output_types=output_types)

@@ -14,14 +14,22 @@ Invariants:
   :attr:`ExportParseResult.problems`, and every other entry is still parsed. A JSON export in which
   *no* entry is usable is not that tool's export at all: that raises :class:`ExportFormatError` too;
 - parsing is pure and deterministic: the same export gives the same result, in the same order
-  (time, then key).
+  (time, then key);
+- every key and id in the result is text a database can hold and a file system could name: no NUL,
+  no unpaired surrogate (JSON's ``\\ud800`` escapes), at most :data:`MAX_KEY_CHARS` characters
+  (:func:`key_text`); an entry whose key is not is skipped and reported, like any bad entry;
+- a JSON export is read only from a regular file (a FIFO or a device would block the reader forever
+  or never end), and a document Python's JSON reader cannot take (nesting deeper than its recursion
+  limit, an integer of more than 4,300 digits) is an :class:`ExportFormatError`, never a crash.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,6 +44,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PLAUSIBLE_FROM = datetime(2015, 1, 1, tzinfo=UTC)
 """Earliest time accepted from an export: AI image tools postdate it; earlier values are unit bugs."""
 PLAUSIBLE_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_KEY_CHARS = 255
+"""The longest file name or job id taken from an export: file systems name files in at most 255
+bytes and tools' job ids are far shorter; a longer value is no key (and would not fit an index)."""
 
 
 class ExportError(ValueError):
@@ -124,17 +135,72 @@ def sorted_evidence(items: Iterable[ExportTimeEvidence]) -> tuple[ExportTimeEvid
 
 
 def load_json_export(path: Path | str) -> Any:
-    """Read a UTF-8 JSON file, or raise :class:`ExportFormatError` saying why it cannot be read."""
+    """Read a UTF-8 JSON file, or raise :class:`ExportFormatError` saying why it cannot be read.
+
+    Only a regular file is read: the path is opened without blocking and checked on the open
+    descriptor, so a FIFO (which would wait for a writer forever), a device or a folder is refused
+    with its kind, even when it replaces the file between a check and the read.
+    """
     try:
-        raw = Path(path).read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         raise ExportFormatError(path, f"cannot be read ({error.strerror or error})") from error
+    try:
+        kind = _file_kind(os.fstat(descriptor).st_mode)
+        if kind is not None:
+            raise ExportFormatError(path, f"is {kind}, not a file")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            raw = handle.read()
+    except OSError as error:
+        raise ExportFormatError(path, f"cannot be read ({error.strerror or error})") from error
+    finally:
+        os.close(descriptor)
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         raise ExportFormatError(path, f"is not UTF-8 text (byte {error.start})") from error
     except json.JSONDecodeError as error:
         raise ExportFormatError(path, f"is not valid JSON ({error.msg} at line {error.lineno})") from error
+    except RecursionError:
+        raise ExportFormatError(path, "nests arrays or objects too deeply to be read") from None
+    except ValueError as error:  # an integer literal beyond Python's digit limit
+        raise ExportFormatError(path, f"holds a value that cannot be read ({error})") from error
+
+
+def _file_kind(mode: int) -> str | None:
+    """``None`` for a regular file; else what the path is, in words."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` is not text a database can hold (a NUL, an unpaired surrogate), or ``None``."""
+    nul = value.find("\x00")
+    if nul >= 0:
+        return f"contains a NUL character at position {nul}"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return f"contains an unpaired surrogate (U+{ord(value[error.start]):04X}) at position {error.start}"
+    return None
+
+
+def key_text(value: str, what: str) -> str:
+    """``value`` when it can be a key (see the module invariants); else an :class:`EntryError`
+    naming ``what`` (``"job id"``, ``"image_name"`` …) and the reason."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise EntryError(f"{what} {problem}")
+    if len(value) > MAX_KEY_CHARS:
+        raise EntryError(f"{what} has {len(value)} characters; at most {MAX_KEY_CHARS} are a file name or id")
+    return value
 
 
 def _check_plausible(moment: datetime, raw: object) -> datetime:

@@ -22,7 +22,13 @@ Invariants and choices:
   Intermediate images (``is_intermediate``: canvas scratch images, hidden from the gallery) and
   soft-deleted rows (``deleted_at`` set) are left out.
 - A row with an unusable ``image_name`` or ``created_at`` is skipped and reported; a ``metadata``
-  value that is not a JSON object is reported and dropped, the row is kept.
+  value that is not a JSON object (or nests too deeply to be read) is reported and dropped, the row
+  is kept. Text that is not UTF-8 costs its row only: it is read as bytes, so an ``image_name`` or
+  ``created_at`` holding it is unusable (the row is reported) and any other column's is dropped. An
+  ``image_name`` must be a key (:func:`engine.exports.evidence.key_text`); a ``session_id`` that
+  is not storable text is no job id.
+- A database another program holds an exclusive lock on is refused after SQLite's busy timeout
+  (:data:`BUSY_TIMEOUT_SECONDS`) with a message saying so; nothing waits longer.
 - Board names are added to ``extra`` when the ``boards``/``board_images`` tables exist.
 """
 
@@ -40,11 +46,14 @@ from engine.exports.evidence import (
     ExportParseResult,
     ExportProblem,
     ExportTimeEvidence,
+    key_text,
     parse_utc_text,
     sorted_evidence,
+    text_problem,
 )
 
 SOURCE = "export:invokeai_db"
+BUSY_TIMEOUT_SECONDS = 5.0
 _REQUIRED_COLUMNS = ("image_name", "created_at")
 _OPTIONAL_COLUMNS = (
     "image_origin",
@@ -68,11 +77,22 @@ def read_invokeai_db(path: Path | str) -> ExportParseResult:
     if not database.is_file():
         raise ExportFormatError(source, "is not a file (expected InvokeAI's invokeai.db)")
     try:
-        connection = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        connection = sqlite3.connect(
+            f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS
+        )
     except sqlite3.Error as error:
         raise ExportFormatError(source, f"cannot be opened as SQLite ({error})") from error
+    connection.text_factory = _text_or_bytes
     try:
         rows = list(_image_rows(connection, source))
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise ExportFormatError(
+                source,
+                f"is locked by another program (still locked after {BUSY_TIMEOUT_SECONDS:g} s); "
+                "try again when InvokeAI is idle",
+            ) from error
+        raise ExportFormatError(source, f"is not a readable SQLite database ({error})") from error
     except sqlite3.DatabaseError as error:
         raise ExportFormatError(source, f"is not a readable SQLite database ({error})") from error
     finally:
@@ -90,6 +110,15 @@ def read_invokeai_db(path: Path | str) -> ExportParseResult:
         except EntryError as error:
             problems.append(ExportProblem(source, entry, str(error)))
     return ExportParseResult(source, sorted_evidence(evidence), tuple(problems))
+
+
+def _text_or_bytes(raw: bytes) -> str | bytes:
+    """SQLite text as ``str``; text that is not UTF-8 stays ``bytes`` (its row decides what that
+    costs) instead of failing the whole read."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
 
 
 def _image_rows(connection: sqlite3.Connection, source: str) -> Iterator[dict[str, Any]]:
@@ -120,7 +149,9 @@ def _row_evidence(
 ) -> ExportTimeEvidence:
     name = row["image_name"]
     if not isinstance(name, str) or not name or "/" in name or "\\" in name:
-        raise EntryError(f"image_name {name!r} is not a file name")
+        shown = repr(name) if len(repr(name)) <= 80 else f"{repr(name)[:80]}…"
+        raise EntryError(f"image_name {shown} is not a file name")
+    key_text(name, "image_name")
     created_at, precision = parse_utc_text(row["created_at"])
 
     metadata: dict[str, Any] | None = None
@@ -128,7 +159,7 @@ def _row_evidence(
     if raw_metadata not in (None, ""):
         try:
             decoded = json.loads(raw_metadata) if isinstance(raw_metadata, str | bytes) else None
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, a huge integer, nested too deeply
             decoded = None
         if isinstance(decoded, dict):
             metadata = decoded
@@ -165,7 +196,12 @@ def _row_evidence(
         source=SOURCE,
         precision=precision,
         time_field="images.created_at",
-        job_id=session_id if isinstance(session_id, str) and session_id else None,
+        job_id=session_id if _storable(session_id) else None,
         prompt=prompt if isinstance(prompt, str) and prompt else None,
         extra=extra,
     )
+
+
+def _storable(value: object) -> bool:
+    """``value`` is non-empty text a database can hold (a session id used as the job id)."""
+    return isinstance(value, str) and bool(value) and text_problem(value) is None

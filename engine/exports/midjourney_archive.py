@@ -24,6 +24,11 @@ Invariants and choices:
 - A ``parent_grid`` that is not a grid position (an integer 0-63, or its digits as text), or a
   ``job_type`` that is not text, is dropped and reported (``skipped=False``): the job's time and
   parent job are still used. An empty ``job_type`` is none.
+- A ``parent_id`` or ``job_type`` that is not text a database can hold (a NUL, an unpaired surrogate;
+  a ``parent_id`` longer than a key, :func:`engine.exports.evidence.key_text`) is dropped and
+  reported the same way. A job whose own ``id`` cannot be a key is skipped and reported.
+- Parent links are kept as the archive states them, cycles included (a job its own parent, A → B →
+  A): lineage walks ancestors without revisiting a job (``catalog.sessions.lineage_queries``).
 - A job without a usable ``id`` or ``enqueue_time`` is skipped and reported; a repeated job id
   (paginated archives overlap) is kept once: identical repeats silently, differing ones reported.
 """
@@ -39,10 +44,12 @@ from engine.exports.evidence import (
     ExportParseResult,
     ExportProblem,
     ExportTimeEvidence,
+    key_text,
     load_json_export,
     optional_text,
     parse_utc_text,
     sorted_evidence,
+    text_problem,
 )
 from engine.sessions.lineage import MAX_GRID_POSITION, grid_position_value
 
@@ -110,6 +117,7 @@ def _job_evidence(job: dict[str, Any]) -> tuple[ExportTimeEvidence, list[str]]:
     job_id = optional_text(job, "id")
     if job_id is None:
         raise EntryError("job has no 'id'")
+    key_text(job_id, "job id")
     if "enqueue_time" not in job:
         raise EntryError("job has no 'enqueue_time'")
     created_at, precision = parse_utc_text(job["enqueue_time"])
@@ -117,16 +125,26 @@ def _job_evidence(job: dict[str, Any]) -> tuple[ExportTimeEvidence, list[str]]:
     if prompt is None:
         full_command = job.get("full_command")
         prompt = full_command if isinstance(full_command, str) and full_command else None
-    parent_job_id = optional_text(job, "parent_id")
-    raw_grid = job.get("parent_grid")
-    parent_grid = grid_position_value(raw_grid) if parent_job_id is not None else None
     dropped: list[str] = []
+    parent_job_id = optional_text(job, "parent_id")
+    if parent_job_id is not None:
+        try:
+            key_text(parent_job_id, "parent_id")
+        except EntryError as error:
+            dropped.append(f"{error}; the parent job is dropped")
+            parent_job_id = None
+    raw_grid = job.get("parent_grid")
+    parent_grid = _grid_position(raw_grid) if parent_job_id is not None else None
     if parent_job_id is not None and raw_grid is not None and parent_grid is None:
-        dropped.append(f"parent_grid {raw_grid!r} is not a grid position (0-{MAX_GRID_POSITION}); dropped")
+        shown = repr(raw_grid) if len(repr(raw_grid)) <= 40 else f"{repr(raw_grid)[:40]}…"
+        dropped.append(f"parent_grid {shown} is not a grid position (0-{MAX_GRID_POSITION}); dropped")
     raw_job_type = job.get("job_type")
     job_type = raw_job_type if isinstance(raw_job_type, str) and raw_job_type else None
     if raw_job_type is not None and not isinstance(raw_job_type, str):
         dropped.append(f"job_type is {type(raw_job_type).__name__}, expected text; dropped")
+    elif job_type is not None and (problem := text_problem(job_type)) is not None:
+        dropped.append(f"job_type {problem}; dropped")
+        job_type = None
     evidence = ExportTimeEvidence(
         key_kind="job_id",
         key=job_id,
@@ -142,3 +160,12 @@ def _job_evidence(job: dict[str, Any]) -> tuple[ExportTimeEvidence, list[str]]:
         extra={name: value for name, value in job.items() if name not in _MAPPED_FIELDS},
     )
     return evidence, dropped
+
+
+def _grid_position(value: object) -> int | None:
+    """:func:`engine.sessions.lineage.grid_position_value`, with text Python's ``int()`` refuses
+    although ``str.isdigit`` accepts it (``"²"``, 5,000 digits) read as no grid position."""
+    try:
+        return grid_position_value(value)
+    except ValueError:
+        return None

@@ -130,8 +130,10 @@ def grid_position_value(value: object) -> int | None:
     suffixes and exports (``engine.exports``)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        digits = value.strip()
+        # ASCII digits only, and few: "²" passes str.isdigit and fails int(); 5,000 digits cost int()
+        value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 3 else None
     if isinstance(value, int) and 0 <= value <= MAX_GRID_POSITION:
         return value
     return None

@@ -164,6 +164,9 @@ def test_a_grid_position_is_read_only_where_the_record_says_it() -> None:
     assert grid_position(counter) is None
     assert parent_grid_position(clock.record(parent_job_id=JOB, extra={"parent_grid": True})) is None
     assert parent_grid_position(clock.record(extra={"parent_grid": 1})) is None  # no parent job
+    assert parent_grid_position(clock.record(parent_job_id=JOB, extra={"parent_grid": " 3 "})) == 3
+    for hostile in ("²", "1" * 5000, "-1", "64", "٣"):  # superscript and Arabic digits pass str.isdigit
+        assert parent_grid_position(clock.record(parent_job_id=JOB, extra={"parent_grid": hostile})) is None
 
 
 def test_hires_pass_with_same_prompt_and_seed_and_larger_size_is_an_upscale_of_that_image() -> None:
