@@ -16,24 +16,15 @@ from __future__ import annotations
 
 import unicodedata
 
+from engine.text_checks import text_problem
+
+__all__ = ["UnstorableText", "name_problem", "storable_text", "text_problem"]
+
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class UnstorableText(ValueError):
     """The text cannot be stored; the message says why and where."""
-
-
-def text_problem(value: str) -> str | None:
-    """Why ``value`` cannot be stored, or ``None`` when it can."""
-    nul = value.find("\x00")
-    if nul >= 0:
-        return f"contains a NUL character (U+0000) at position {nul}"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        code = ord(value[error.start])
-        return f"contains an unpaired surrogate (U+{code:04X}) at position {error.start}"
-    return None
 
 
 def storable_text(value: str, *, what: str, max_chars: int | None = None) -> str:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engine.records import TimePrecision
+from engine.text_checks import text_problem
 
 KeyKind = Literal["file_name", "job_id"]
 
@@ -178,18 +179,6 @@ def _file_kind(mode: int) -> str | None:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "a device"
-
-
-def text_problem(value: str) -> str | None:
-    """Why ``value`` is not text a database can hold (a NUL, an unpaired surrogate), or ``None``."""
-    nul = value.find("\x00")
-    if nul >= 0:
-        return f"contains a NUL character at position {nul}"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        return f"contains an unpaired surrogate (U+{ord(value[error.start]):04X}) at position {error.start}"
-    return None
 
 
 def key_text(value: str, what: str) -> str:

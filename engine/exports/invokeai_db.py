@@ -49,8 +49,8 @@ from engine.exports.evidence import (
     key_text,
     parse_utc_text,
     sorted_evidence,
-    text_problem,
 )
+from engine.text_checks import text_problem
 
 SOURCE = "export:invokeai_db"
 BUSY_TIMEOUT_SECONDS = 5.0

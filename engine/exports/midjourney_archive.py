@@ -49,9 +49,9 @@ from engine.exports.evidence import (
     optional_text,
     parse_utc_text,
     sorted_evidence,
-    text_problem,
 )
 from engine.sessions.lineage import MAX_GRID_POSITION, grid_position_value
+from engine.text_checks import text_problem
 
 SOURCE = "export:midjourney_archive"
 _MAPPED_FIELDS = frozenset({"id", "enqueue_time", "parent_id", "prompt"})

@@ -137,14 +137,14 @@ async def test_comfyui_outputs_a_database_cannot_hold_are_skipped_and_the_rest_i
     assert await _stored_keys(session_factory) == {"kept-1.png", "kept-2.png", "kept-3.png"}
     reasons = {(problem.entry, problem.skipped): problem.reason for problem in report.problems}
     assert reasons[("nul", False)] == (
-        "outputs.9.images[0].filename contains a NUL character at position 1; that output is skipped"
+        "outputs.9.images[0].filename contains a NUL character (U+0000) at position 1; that output is skipped"
     )
     assert reasons[("long", False)].startswith("outputs.9.images[0].filename has 100004 characters")
     assert reasons[("fine", False)] == (
         "outputs.9.images[1].filename contains an unpaired surrogate (U+D800) at position 0; "
         "that output is skipped"
     )
-    assert reasons[("bad\x00id", True)] == "prompt id contains a NUL character at position 3"
+    assert reasons[("bad\x00id", True)] == "prompt id contains a NUL character (U+0000) at position 3"
     typed = [problem.reason for problem in report.problems if problem.entry == "typed"]
     assert typed == [
         "outputs.9.images[0].type is list, expected text; that output is skipped",
@@ -173,12 +173,13 @@ async def test_midjourney_jobs_a_database_cannot_hold_cost_only_themselves(
 
     assert await _stored_keys(session_factory) == {"parent-nul", "type-nul", "grid-digits", "grid-super"}
     reasons = {problem.entry: problem.reason for problem in report.problems}
-    assert reasons["nul\x00job"] == "job id contains a NUL character at position 3"
+    assert reasons["nul\x00job"] == "job id contains a NUL character (U+0000) at position 3"
     assert reasons["j" * 300] == "job id has 300 characters; at most 255 are a file name or id"
     assert (
-        reasons["parent-nul"] == "parent_id contains a NUL character at position 1; the parent job is dropped"
+        reasons["parent-nul"]
+        == "parent_id contains a NUL character (U+0000) at position 1; the parent job is dropped"
     )
-    assert reasons["type-nul"] == "job_type contains a NUL character at position 2; dropped"
+    assert reasons["type-nul"] == "job_type contains a NUL character (U+0000) at position 2; dropped"
     assert (
         reasons["grid-digits"].startswith("parent_grid '999")
         and "is not a grid position" in reasons["grid-digits"]
@@ -267,7 +268,7 @@ async def test_invokeai_rows_that_are_not_utf8_or_too_deep_cost_only_themselves(
     reasons = {problem.entry: (problem.reason, problem.skipped) for problem in report.problems}
     assert reasons["#4"] == ("image_name b'\\xffA' is not a file name", True)
     assert reasons["deep.png"] == ("metadata is not a JSON object; dropped", False)
-    assert reasons["nul\x00.png"] == ("image_name contains a NUL character at position 3", True)
+    assert reasons["nul\x00.png"] == ("image_name contains a NUL character (U+0000) at position 3", True)
     async with session_factory() as db:
         job_ids = dict((await db.execute(select(StoredTimeEvidence.key, StoredTimeEvidence.job_id))).all())
     assert job_ids == {"good.png": "s-1", "deep.png": None, "latin.png": None, "session-nul.png": None}
