@@ -243,4 +243,5 @@ def _match_score(pattern: re.Pattern[str], stem: str) -> int:
 
 def node_sort_key(node_id: str) -> tuple[int, int, str]:
     """Numeric node ids in numeric order, then other ids by name."""
-    return (0, int(node_id), "") if node_id.isdigit() else (1, 0, node_id)
+    numeric = node_id.isascii() and node_id.isdigit()  # "²" passes str.isdigit and fails int()
+    return (0, int(node_id), "") if numeric else (1, 0, node_id)

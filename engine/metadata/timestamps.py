@@ -127,7 +127,7 @@ def exif_original_time(exif: Mapping[str, str | int]) -> tuple[datetime, TimePre
         return None
     precision = TimePrecision.SECOND
     subsec = exif.get("SubSecTimeOriginal")
-    if isinstance(subsec, str) and subsec.strip().isdigit():
+    if isinstance(subsec, str) and subsec.strip().isascii() and subsec.strip().isdigit():
         digits = subsec.strip()[:6].ljust(6, "0")
         value = value.replace(microsecond=int(digits))
         precision = TimePrecision.MILLISECOND

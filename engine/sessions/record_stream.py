@@ -193,8 +193,9 @@ def normalise_model_name(model: str | None) -> str | None:
 def _counter_value(value: object) -> int:
     """Sort value of a non-int ``extra["file_counter"]``: a digit string counts; anything else (or
     none, or a bool) sorts after every counter."""
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 19:
-        return int(value.strip())
+    digits = value.strip() if isinstance(value, str) else ""
+    if digits.isascii() and digits.isdigit() and len(digits) < 19:  # "²" passes str.isdigit only
+        return int(digits)
     return _NO_COUNTER
 
 

@@ -171,6 +171,17 @@ def test_ties_are_ordered_by_file_counter_then_name() -> None:
     assert memberships(analysis) == [["y", "z", "c", "b", "a"]]
 
 
+def test_a_counter_of_digits_int_cannot_read_sorts_last_instead_of_failing() -> None:
+    """``"²"`` and ``"٣"`` pass ``str.isdigit``; ``int("²")`` raised out of the analysis (a JSONL record's
+    ``extra.file_counter`` could stop ``atelier analyze``)."""
+    same_time = [
+        record("odd", 0, NEON, extra={"file_counter": "²"}),
+        record("text", 0, NEON, extra={"file_counter": " 3 "}),
+        record("int", 0, NEON, extra={"file_counter": 1}),
+    ]
+    assert memberships(analyze_records(same_time)) == [["int", "text", "odd"]]
+
+
 def test_day_precision_records_are_never_mixed_with_timed_ones() -> None:
     day_one = T0.replace(hour=0)
     timed = list(paced("t", 0, 4, 1, NEON))

@@ -320,3 +320,30 @@ def test_the_efficient_loaders_latent_gives_the_size() -> None:
     rec = read(graph, "ComfyUI_00001_.png")
     assert (rec.prompt, rec.seed, rec.width, rec.height) == ("a cozy cabin in the snowy woods", 777, 512, 768)
     assert [(lora.name, lora.weight) for lora in rec.loras] == [("add_detail.safetensors", 0.7)]
+
+
+def test_a_node_id_of_digits_int_cannot_read_is_an_ordinary_id() -> None:
+    """A graph keyed ``"²"`` (``str.isdigit`` but not ``int``) was a reader bug: the file read as nothing."""
+    graph = {
+        "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "m.safetensors"}},
+        "3": {"class_type": "CLIPTextEncode", "inputs": {"text": "a red fox", "clip": ["1", 1]}},
+        "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 512}},
+        "²": {
+            "class_type": "KSampler",
+            "inputs": {
+                "seed": 7,
+                "steps": 20,
+                "cfg": 7.0,
+                "sampler_name": "euler",
+                "model": ["1", 0],
+                "positive": ["3", 0],
+                "latent_image": ["5", 0],
+            },
+        },
+        "9": {"class_type": "SaveImage", "inputs": {"images": ["²", 0], "filename_prefix": "ComfyUI"}},
+    }
+    data = build_png(text_chunk("prompt", json.dumps(graph)))
+    record = read_image_bytes(
+        data, file_name="ComfyUI_00001_.png", mtime=datetime(2025, 1, 1, tzinfo=UTC)
+    ).record
+    assert (record.tool, record.prompt, record.seed) == ("comfyui", "a red fox", 7)

@@ -196,6 +196,8 @@ def test_exif_subseconds_and_bad_values() -> None:
         TimePrecision.MILLISECOND,
     )
     assert exif_original_time({"DateTimeOriginal": "0000:00:00 00:00:00"}) is None
+    odd_subseconds = {"DateTimeOriginal": "2024:02:03 04:05:06", "SubSecTimeOriginal": "²"}
+    assert exif_original_time(odd_subseconds) == (datetime(2024, 2, 3, 4, 5, 6), TimePrecision.SECOND)
     assert exif_original_time({"DateTimeOriginal": "2024:13:40 99:99:99"}) is None
 
 
