@@ -14,8 +14,15 @@ What the frontend does when it turns the canvas into a prompt, and so what this 
   inner nodes, with ids ``"<instance id>:<inner id>"``; a link from the instance's output goes to the
   inner node linked to the subgraph's output node, a link from the subgraph's input node to what feeds
   the instance's input of that name: its link, else the value of its promoted widget;
+- KJNodes' ``GetNode`` delivers what feeds the ``SetNode`` of the same name (first widget) in the same
+  graph, at the same slot; a link from a ``SetNode``'s output passes to its input like a reroute's;
+- an input left unconnected that UseEverywhere's ``extra.ue_links`` record names (``downstream``,
+  ``downstream_slot``) gets the link the pack adds when queueing (``upstream``, ``upstream_slot``);
 - positional ``widgets_values`` are named by :data:`WIDGET_NAMES` (a node not listed keeps only its
-  links); a dict of values (VideoHelperSuite) is taken as it is; a linked input wins over a widget.
+  links; :data:`LEADING_WIDGETS` tells an older layout by its first value; :data:`ROW_WIDGETS` name
+  dict rows); a negative ``seed``/``noise_seed`` (which the server refuses: Efficiency's "random each
+  queue" -1) is no value; a dict of values (VideoHelperSuite) is taken as it is; a linked
+  input wins over a widget.
 
 Invariants: the result only holds nodes the frontend would send, keyed by string ids, each
 ``{"class_type": str, "inputs": dict}``; every link in it is ``[node_id, output_index]``; no walk
@@ -26,9 +33,9 @@ come out, so a hostile workflow ends quickly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
-from engine.metadata.comfy_widgets import VIRTUAL_NODES, WIDGET_NAMES
+from engine.metadata.comfy_widgets import LEADING_WIDGETS, ROW_WIDGETS, VIRTUAL_NODES, WIDGET_NAMES
 from engine.metadata.limits import MAX_GRAPH_NODES
 
 _MAX_DEPTH = 64
@@ -39,9 +46,13 @@ _VISIT_BUDGET = 4 * MAX_GRAPH_NODES
 _INPUT_NODE = "-10"
 _OUTPUT_NODE = "-20"
 _MUTED, _BYPASSED = 2, 4
+_SEED_WIDGETS = frozenset({"seed", "noise_seed"})
+"""Seed widgets: the server takes 0 or more, so a negative one is a pack's "random each queue" marker."""
 
 Link = tuple[str, int, str, int, str]
 """``(origin_id, origin_slot, target_id, target_slot, type)``; ids as strings."""
+Source = tuple[str, int, str]
+"""``(origin_id, origin_slot, type)`` of a virtual link (UseEverywhere); ids as strings."""
 
 
 @dataclass
@@ -57,6 +68,10 @@ class _Scope:
     parent: _Scope | None = None
     instance: dict[str, Any] | None = None
     level: int = 0
+    setters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """KJNodes ``SetNode`` nodes by their name (first widget value, a string); the first one wins."""
+    broadcasts: dict[tuple[str, int], Source] = field(default_factory=dict)
+    """UseEverywhere's links by ``(target_id, input_index)``."""
 
     def exec_id(self, node_id: str) -> str:
         return f"{self.prefix}:{node_id}" if self.prefix else node_id
@@ -100,9 +115,56 @@ def _scope(
     names = [
         str(item.get("name")) if isinstance(item, dict) else "" for item in _list(document.get("inputs"))
     ]
+    setters: dict[str, dict[str, Any]] = {}
+    for node in nodes.values():
+        name = _first_widget(node)
+        if node["type"] == "SetNode" and isinstance(name, str):
+            setters.setdefault(name, node)
     return _Scope(
-        nodes, links, prefix, frozenset(input_ids), frozenset(output_ids), names, parent, instance, level
+        nodes,
+        links,
+        prefix,
+        frozenset(input_ids),
+        frozenset(output_ids),
+        names,
+        parent,
+        instance,
+        level,
+        setters,
+        _broadcasts(document.get("extra")),
     )
+
+
+def _is_index(value: Any) -> TypeGuard[int]:
+    """A slot index: a non-negative ``int`` (not a ``bool``)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _first_widget(node: dict[str, Any]) -> Any:
+    values = node.get("widgets_values")
+    return values[0] if isinstance(values, list) and values else None
+
+
+def _broadcasts(extra: Any) -> dict[tuple[str, int], Source]:
+    """UseEverywhere's ``extra.ue_links`` entries ``{downstream, downstream_slot, upstream,
+    upstream_slot, type}`` by ``(downstream, downstream_slot)``; malformed entries are skipped."""
+    found: dict[tuple[str, int], Source] = {}
+    entries = extra.get("ue_links") if isinstance(extra, dict) else None
+    for entry in _list(entries):
+        if not isinstance(entry, dict):
+            continue
+        target, target_slot = entry.get("downstream"), entry.get("downstream_slot")
+        origin, origin_slot = entry.get("upstream"), entry.get("upstream_slot")
+        if not all(isinstance(v, int | str) and not isinstance(v, bool) for v in (target, origin)):
+            continue
+        if not (_is_index(target_slot) and _is_index(origin_slot)):
+            continue
+        link_type = entry.get("type")
+        found.setdefault(
+            (str(target), target_slot),
+            (str(origin), origin_slot, link_type if isinstance(link_type, str) else ""),
+        )
+    return found
 
 
 def _list(value: Any) -> list[Any]:
@@ -154,7 +216,7 @@ class _Converter:
                 continue  # nested too deep
             self.graph[scope.exec_id(node_id)] = {
                 "class_type": node_type,
-                "inputs": self._inputs(scope, node),
+                "inputs": self._inputs(scope, node_id, node),
             }
 
     def _instance_scope(self, scope: _Scope, node_id: str, node: dict[str, Any]) -> _Scope | None:
@@ -166,15 +228,18 @@ class _Converter:
             self._scopes[exec_id] = _scope(definition, scope, node, exec_id, scope.level + 1)
         return self._scopes[exec_id]
 
-    def _inputs(self, scope: _Scope, node: dict[str, Any]) -> dict[str, Any]:
+    def _inputs(self, scope: _Scope, node_id: str, node: dict[str, Any]) -> dict[str, Any]:
         inputs = _widget_inputs(node)
-        for entry in _list(node.get("inputs")):
+        for index, entry in enumerate(_list(node.get("inputs"))):
             if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
                 continue
             link_id = entry.get("link")
-            if link_id is None or isinstance(link_id, bool):
-                continue
-            resolved = self.resolve(scope, str(link_id), 0)
+            resolved: tuple[Any] | None = None
+            if link_id is not None and not isinstance(link_id, bool):
+                resolved = self.resolve(scope, str(link_id), 0)
+            elif (node_id, index) in scope.broadcasts:
+                origin, slot, link_type = scope.broadcasts[(node_id, index)]
+                resolved = self._from_output(scope, origin, slot, link_type, 1)
             if resolved is not None:
                 inputs[entry["name"]] = resolved[0]
         return inputs
@@ -202,7 +267,13 @@ class _Converter:
         if node_type == "PrimitiveNode":
             values = node.get("widgets_values")
             return (values[0],) if isinstance(values, list) and values else None
-        if node_type == "Reroute" or node.get("mode") == _BYPASSED:
+        if node_type == "GetNode":
+            name = _first_widget(node)
+            setter = scope.setters.get(name) if isinstance(name, str) else None
+            if setter is None:
+                return None
+            node, node_type = setter, "SetNode"
+        if node_type in ("Reroute", "SetNode") or node.get("mode") == _BYPASSED:
             through = _pass_through(node, slot, link_type)
             return None if through is None else self.resolve(scope, through, depth)
         inner = self._instance_scope(scope, origin, node)
@@ -235,6 +306,8 @@ def _pass_through(node: dict[str, Any], slot: int, link_type: str) -> str | None
     inputs = [entry for entry in _list(node.get("inputs")) if isinstance(entry, dict)]
     if node["type"] == "Reroute":
         candidates = inputs[:1]
+    elif node["type"] == "SetNode":
+        candidates = inputs[slot : slot + 1] if 0 <= slot < len(inputs) else []
     else:
         outputs = _list(node.get("outputs"))
         output = outputs[slot] if 0 <= slot < len(outputs) and isinstance(outputs[slot], dict) else {}
@@ -256,23 +329,43 @@ def _widget_inputs(node: dict[str, Any]) -> dict[str, Any]:
     values = node.get("widgets_values")
     if isinstance(values, dict):
         return {key: value for key, value in values.items() if isinstance(key, str) and key != "videopreview"}
-    names = WIDGET_NAMES.get(node["type"])
-    if not isinstance(values, list) or names is None:
+    if not isinstance(values, list):
         return {}
+    prefix = ROW_WIDGETS.get(node["type"])
+    if prefix is not None:
+        rows = [value for value in values if isinstance(value, dict) and "lora" in value]
+        return {f"{prefix}{number}": row for number, row in enumerate(rows, start=1)}
+    names = WIDGET_NAMES.get(node["type"])
+    if names is None:
+        return {}
+    leading = LEADING_WIDGETS.get(node["type"])
+    if leading is not None and values and isinstance(values[0], str) and values[0] in leading[1]:
+        names = (leading[0], *names)
     inputs: dict[str, Any] = {}
     position = 0
     for name in names:
         if position >= len(values):
             break
-        inputs[name.rstrip("+")] = values[position]
+        value = values[position]
         position += 1
-        if name.endswith("+") and position < len(values) and _is_control(values[position]):
+        if not name.endswith("+"):
+            inputs[name] = value
+            continue
+        if not (
+            name[:-1] in _SEED_WIDGETS
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+            and value < 0
+        ):
+            inputs[name[:-1]] = value
+        if position < len(values) and _is_control(values[position]):
             position += 1
     return inputs
 
 
 def _is_control(value: Any) -> bool:
-    return value in ("fixed", "increment", "decrement", "randomize")
+    """A ``control_after_generate`` value, or the ``null`` a pack leaves in its place."""
+    return value is None or value in ("fixed", "increment", "decrement", "randomize")
 
 
 def _promoted_values(instance: dict[str, Any]) -> dict[str, Any]:

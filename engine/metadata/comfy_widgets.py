@@ -3,14 +3,26 @@ positional ``widgets_values`` (the order of the node's ``INPUT_TYPES``, required
 
 A name ending in ``+`` is an integer widget the frontend follows with its own
 ``control_after_generate`` value (``"fixed"``, ``"randomize"`` …), which is no input of the node: the
-value after it belongs to the next name. Only nodes whose values the graph walker reads are listed;
-the widgets of any other node are not named (its links still are).
+value after it belongs to the next name (a ``null`` there is a control widget some packs blanked,
+Efficiency's seed). Only nodes whose values the graph walker reads are listed, each from its pack's
+public ``INPUT_TYPES``; the widgets of any other node are not named (its links still are).
 """
 
 from __future__ import annotations
 
 _LATENT_SIZE = ("width", "height", "batch_size")
 _VIDEO_SIZE = ("width", "height", "length", "batch_size")
+
+
+def _rows(count: int, *fields: str) -> tuple[str, ...]:
+    """``field_1 … field_count`` row by row: the numbered widgets of a stack node."""
+    return tuple(f"{field}_{row}" for row in range(1, count + 1) for field in fields)
+
+
+_EFF_PROMPTS = ("positive", "negative", "token_normalization", "weight_interpretation")
+_EFF_LATENT = ("empty_latent_width", "empty_latent_height", "batch_size")
+_EFF_SAMPLER = ("steps", "cfg", "sampler_name", "scheduler")
+_EFF_OUTPUT = ("preview_method", "vae_decode")
 
 WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "KSampler": ("seed+", "steps", "cfg", "sampler_name", "scheduler", "denoise"),
@@ -94,8 +106,98 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "PrimitiveFloat": ("value",),
     "PrimitiveBoolean": ("value",),
     "PrimitiveInt": ("value+",),
+    # efficiency-nodes-comfyui (jags111 efficiency_nodes.py TSC_* INPUT_TYPES)
+    "Efficient Loader": (
+        "ckpt_name",
+        "vae_name",
+        "clip_skip",
+        "lora_name",
+        "lora_model_strength",
+        "lora_clip_strength",
+        *_EFF_PROMPTS,
+        *_EFF_LATENT,
+    ),
+    "Eff. Loader SDXL": (
+        "base_ckpt_name",
+        "base_clip_skip",
+        "refiner_ckpt_name",
+        "refiner_clip_skip",
+        "positive_ascore",
+        "negative_ascore",
+        "vae_name",
+        *_EFF_PROMPTS,
+        *_EFF_LATENT,
+    ),
+    "KSampler (Efficient)": ("seed+", *_EFF_SAMPLER, "denoise", *_EFF_OUTPUT),
+    "KSampler Adv. (Efficient)": (
+        "add_noise",
+        "noise_seed+",
+        *_EFF_SAMPLER,
+        "start_at_step",
+        "end_at_step",
+        "return_with_leftover_noise",
+        *_EFF_OUTPUT,
+    ),
+    "KSampler SDXL (Eff.)": ("noise_seed+", *_EFF_SAMPLER, "start_at_step", "refine_at_step", *_EFF_OUTPUT),
+    "LoRA Stacker": ("input_mode", "lora_count", *_rows(50, "lora_name", "lora_wt", "model_str", "clip_str")),
+    # ComfyUI-Impact-Pack (ltdrdata): FaceDetailer's widgets up to its scheduler (positive/negative are
+    # links; the rest are detector settings), the wildcard encoders
+    "FaceDetailer": ("guide_size", "guide_size_for", "max_size", "seed+", *_EFF_SAMPLER),
+    "ImpactWildcardEncode": (
+        "wildcard_text",
+        "populated_text",
+        "mode",
+        "Select to add LoRA",
+        "Select to add Wildcard",
+        "seed+",
+    ),
+    "ImpactWildcardProcessor": ("wildcard_text", "populated_text", "mode", "seed+", "Select to add Wildcard"),
+    # Comfyroll (Suzie1/ComfyUI_Comfyroll_CustomNodes CR_LoRAStack, CR_SDXLAspectRatio)
+    "CR LoRA Stack": _rows(3, "switch", "lora_name", "model_weight", "clip_weight"),
+    "CR SDXL Aspect Ratio": (
+        "width",
+        "height",
+        "aspect_ratio",
+        "swap_dimensions",
+        "upscale_factor",
+        "batch_size",
+    ),
+    # ComfyUI-Image-Saver (alexopus: nodes_selectors.py, nodes_literals.py; its loader's one widget)
+    "Checkpoint Loader with Name (Image Saver)": ("ckpt_name",),
+    "Sampler Selector (Image Saver)": ("sampler_name",),
+    "Scheduler Selector (Image Saver)": ("scheduler",),
+    "Seed Generator (Image Saver)": ("seed+",),
+    "String Literal (Image Saver)": ("string",),
+    "Width/Height Literal (Image Saver)": ("int",),
+    "Int Literal (Image Saver)": ("int",),
+    "Float Literal (Image Saver)": ("float",),
+    "Cfg Literal (Image Saver)": ("float",),
+    "Input Parameters (Image Saver)": (
+        "seed+",
+        "steps",
+        "cfg",
+        "sampler",
+        "scheduler",
+        "denoise",
+        "string_prefix",
+        "include_seed",
+    ),
 }
 
-VIRTUAL_NODES = frozenset({"Note", "MarkdownNote", "Reroute", "PrimitiveNode"})
+LEADING_WIDGETS: dict[str, tuple[str, frozenset[str]]] = {
+    "KSampler (Efficient)": ("sampler_state", frozenset({"Sample", "Hold", "Script"})),
+    "KSampler Adv. (Efficient)": ("sampler_state", frozenset({"Sample", "Hold", "Script"})),
+}
+"""A widget older versions of a node put before :data:`WIDGET_NAMES`' first one, and the choices it
+holds: LucianoCirino's Efficiency samplers began with ``sampler_state`` ("Sample" / "Hold" /
+"Script"), jags111's dropped it. The first saved value tells the layout apart."""
+
+ROW_WIDGETS: dict[str, str] = {"Power Lora Loader (rgthree)": "lora_"}
+"""Nodes whose rows are dict widgets named by a counter (rgthree's ``Power Lora Loader``: each row
+``{"on", "lora", "strength", "strengthTwo"}`` is input ``lora_1``, ``lora_2`` … in order; its header,
+spacer and button widgets hold no row)."""
+
+VIRTUAL_NODES = frozenset({"Note", "MarkdownNote", "Reroute", "PrimitiveNode", "SetNode", "GetNode"})
 """Frontend-only node types: never sent to the server (a ``PrimitiveNode`` gives its value to the
-widgets it is linked to, a ``Reroute`` passes its link on)."""
+widgets it is linked to, a ``Reroute`` passes its link on; KJNodes' ``GetNode`` passes on the link into
+the ``SetNode`` of the same name, its first widget)."""
