@@ -112,7 +112,11 @@ class GuardedGraphQL(GraphQL[RequestContext, None]):
                 async with self.request_slots.slot(client_key(request)):
                     response = await self.run(request)
         except HTTPException as refusal:
-            response = error_response(refusal.status_code, refusal.reason)
+            if _is_operation_choice(refusal) and not _wants_graphql_response_json(request):
+                # a well-formed request the GraphQL layer refuses: 200 for application/json clients
+                response = error_response(200, refusal.reason, error_codes.BAD_REQUEST)
+            else:
+                response = error_response(refusal.status_code, refusal.reason)
         except BodyTooLarge as error:
             response = _too_large_response(error)
         if _wants_graphql_response_json(request) and response.headers.get("content-type", "").startswith(
@@ -224,6 +228,17 @@ def client_key(request: Request) -> str:
 
 def _wants_graphql_response_json(request: Request) -> bool:
     return accepts_graphql_response_json(request.headers.get("accept"))
+
+
+_UNKNOWN_OPERATION = "Unknown operation named"
+"""How strawberry words its refusal of an ``operationName`` the document does not hold."""
+
+
+def _is_operation_choice(refusal: HTTPException) -> bool:
+    """Whether strawberry refused the request's choice of operation (an unknown ``operationName``):
+    a GraphQL request error, 200 for ``application/json`` clients like the other operation-choice
+    refusal (several operations without a name, :mod:`api.graphql.request_checks`)."""
+    return refusal.status_code == 400 and refusal.reason.startswith(_UNKNOWN_OPERATION)
 
 
 def error_response(status_code: int, message: str, code: str | None = None) -> JSONResponse:

@@ -254,6 +254,9 @@ async def test_request_errors_are_200_without_data_for_application_json_clients(
             },
             "BAD_USER_INPUT",
         ),
+        # operation choice: several operations without a name, and a name the document does not hold
+        ({"query": "query A { __typename } query B { __typename }"}, "BAD_REQUEST"),
+        ({"query": "query A { __typename }", "operationName": "Z"}, "BAD_REQUEST"),
     ]
     for request, code in cases:
         response = await lenient_http.post("/graphql", json=request, headers=headers)
