@@ -132,10 +132,15 @@ async def _serve(settings: AtelierSettings, host: str, port: int, token: str | N
     # earlier runs (imports with --no-thumbnails, interrupted imports, lost jobs) are made then
     # started again while Redis cannot be reached (api.worker_start): the API serves meanwhile
     worker_task = asyncio.create_task(run_worker_when_redis_answers(worker)) if worker is not None else None
-    _print_banner(host, port, token)
     try:
         async with _watching_folders(settings):
-            await server.serve()
+            serving = asyncio.create_task(server.serve())
+            # the banner says "ready" only once the port is bound: a port in use ends serve() first
+            while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn has no event)
+                await asyncio.sleep(0.02)
+            if server.started:
+                _print_banner(host, port, token)
+            await serving
     finally:
         if worker is not None and worker_task is not None:
             await finish_jobs_in_hand(worker, worker_task)  # bounded: api.graceful_shutdown
