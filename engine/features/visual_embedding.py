@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from engine.features.sentence_model import SentenceModel
 from engine.features.visual_descriptor import visual_descriptor
 
 Thumbnail = Image.Image | np.ndarray
@@ -43,20 +44,8 @@ class ClipImageEmbedder:
         device: str = "cpu",
         local_files_only: bool = True,
     ) -> None:
-        self._model_name_or_path = str(model_name_or_path)
         self._batch_size = batch_size
-        self._device = device
-        self._local_files_only = local_files_only
-        self._model: Any = None
-
-    def _loaded_model(self) -> Any:
-        if self._model is None:
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(
-                self._model_name_or_path, device=self._device, local_files_only=self._local_files_only
-            )
-        return self._model
+        self._model = SentenceModel(str(model_name_or_path), device=device, local_files_only=local_files_only)
 
     def __call__(self, images: Mapping[str, Thumbnail]) -> dict[str, np.ndarray]:
         return self.embed_images(images)
@@ -67,13 +56,7 @@ class ClipImageEmbedder:
             return {}
         ids = list(images)
         pictures = [_as_pil(images[record_id]) for record_id in ids]
-        vectors = self._loaded_model().encode(
-            pictures,
-            batch_size=self._batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
+        vectors = self._model.encode(pictures, batch_size=self._batch_size)
         matrix = np.asarray(vectors, dtype=np.float32)
         return {record_id: matrix[i] for i, record_id in enumerate(ids)}
 
