@@ -320,12 +320,28 @@ def _numeric_note(trajectory: ParameterTrajectory) -> str:
     )
     sweep = _widest_sweep(trajectory.segments)
     if sweep is not None:
-        sentence += (
-            f" The widest sweep ran {_n(sweep.low)}–{_n(sweep.high)} across positions "
-            f"{sweep.first_position}–{sweep.last_position}, from {_value(sweep.first_value)} to "
-            f"{_value(sweep.last_value)}."
-        )
+        sentence += " " + _sweep_sentence(sweep)
     return sentence
+
+
+def _sweep_sentence(sweep: TrajectorySegment) -> str:
+    """The widest sweep in one sentence: "went from 4 to 8" when it opened and closed at its ends,
+    else its range with where it opened and closed ("moved between 0.25 and 0.5 …, opening at 0.3
+    and closing at 0.35": said as one range "from 0.3 to 0.35", it read as a contradiction)."""
+    where = f"across positions {sweep.first_position}–{sweep.last_position}"
+    ends = {float(sweep.first_value), float(sweep.last_value)} if _is_number(sweep.first_value) else set()
+    if sweep.low is not None and sweep.high is not None and ends == {sweep.low, sweep.high}:
+        return (
+            f"The widest sweep went from {_value(sweep.first_value)} to {_value(sweep.last_value)} {where}."
+        )
+    return (
+        f"The widest sweep moved between {_n(sweep.low)} and {_n(sweep.high)} {where}, opening at "
+        f"{_value(sweep.first_value)} and closing at {_value(sweep.last_value)}."
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _switch_note(name: str, trajectory: ParameterTrajectory) -> str:

@@ -149,3 +149,26 @@ def test_it_never_says_all_when_some_images_have_no_model() -> None:
     written = write_offline_reflection(facts)
     assert "all with" not in written.summary and "8 of them with sdxl_base_1.0" in written.summary
     assert not any("throughout" in pattern and "sdxl" in pattern for pattern in written.style_patterns)
+
+
+def _widest_sweep_sentence(values: list[float]) -> str:
+    from engine.reflection_facts.parameter_trajectories import parameter_trajectory
+    from reflection.offline_curator import _sweep_sentence, _widest_sweep
+
+    trajectory = parameter_trajectory("denoise", list(range(1, len(values) + 1)), values, numeric=True)
+    assert trajectory is not None
+    sweep = _widest_sweep(trajectory.segments)
+    assert sweep is not None
+    return _sweep_sentence(sweep)
+
+
+def test_a_sweep_is_said_without_contradicting_its_range() -> None:
+    """ "ran 0.25–0.5 …, from 0.3 to 0.35" read as two ranges for one sweep; "ran 4–8 …, from 4 to 8"
+    said the same thing twice."""
+    rising = _widest_sweep_sentence([4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5])
+    assert rising == "The widest sweep went from 4 to 8.5 across positions 1–10."
+    wandering = _widest_sweep_sentence([0.3, 0.25, 0.3, 0.5, 0.45, 0.4, 0.35, 0.4, 0.3, 0.35])
+    assert wandering == (
+        "The widest sweep moved between 0.25 and 0.5 across positions 1–10, "
+        "opening at 0.3 and closing at 0.35."
+    )
