@@ -132,19 +132,25 @@ async def _serve(settings: AtelierSettings, host: str, port: int, token: str | N
     # earlier runs (imports with --no-thumbnails, interrupted imports, lost jobs) are made then
     # started again while Redis cannot be reached (api.worker_start): the API serves meanwhile
     worker_task = asyncio.create_task(run_worker_when_redis_answers(worker)) if worker is not None else None
+    # the banner says "ready" only once the port is bound (a port in use ends serve() first). serve()
+    # itself stays in this coroutine: uvicorn re-raises the captured SIGTERM when it returns, and the
+    # SystemExit must unwind through the finally below, which lets the worker finish its jobs
+    banner = asyncio.create_task(_banner_once_started(server, host, port, token))
     try:
         async with _watching_folders(settings):
-            serving = asyncio.create_task(server.serve())
-            # the banner says "ready" only once the port is bound: a port in use ends serve() first
-            while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn has no event)
-                await asyncio.sleep(0.02)
-            if server.started:
-                _print_banner(host, port, token)
-            await serving
+            await server.serve()
     finally:
+        banner.cancel()
         if worker is not None and worker_task is not None:
             await finish_jobs_in_hand(worker, worker_task)  # bounded: api.graceful_shutdown
             await worker.close()
+
+
+async def _banner_once_started(server: uvicorn.Server, host: str, port: int, token: str | None) -> None:
+    """Print the banner as soon as ``server`` has bound its socket and started."""
+    while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, no event)
+        await asyncio.sleep(0.02)
+    _print_banner(host, port, token)
 
 
 def _serve_with_workers(
