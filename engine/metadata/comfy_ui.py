@@ -10,6 +10,8 @@ What the frontend does when it turns the canvas into a prompt, and so what this 
 - a muted node (``mode`` 2) is not sent and links from it are dropped; a bypassed node (``mode`` 4) is
   not sent and a link from one of its outputs passes to its input of the same type (the input at the
   same slot first);
+- a legacy group node instance (``workflow/NAME``, ``workflow>NAME``) is replaced by its inner nodes
+  first (:mod:`engine.metadata.comfy_group_nodes`);
 - a subgraph instance (its ``type`` names an entry of ``definitions.subgraphs``) is replaced by its
   inner nodes, with ids ``"<instance id>:<inner id>"``; a link from the instance's output goes to the
   inner node linked to the subgraph's output node, a link from the subgraph's input node to what feeds
@@ -35,6 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
+from engine.metadata.comfy_group_nodes import expand_group_nodes
 from engine.metadata.comfy_widgets import LEADING_WIDGETS, ROW_WIDGETS, VIRTUAL_NODES, WIDGET_NAMES
 from engine.metadata.limits import MAX_GRAPH_NODES
 
@@ -81,6 +84,7 @@ def api_from_workflow(document: Any) -> dict[str, dict[str, Any]] | None:
     """The API-format node dict for a UI workflow, or ``None`` when ``document`` is none."""
     if not isinstance(document, dict) or not isinstance(document.get("nodes"), list):
         return None
+    document = expand_group_nodes(document)
     definitions = document.get("definitions")
     subgraphs: dict[str, dict[str, Any]] = {}
     if isinstance(definitions, dict) and isinstance(definitions.get("subgraphs"), list):

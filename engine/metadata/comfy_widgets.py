@@ -23,6 +23,17 @@ _EFF_PROMPTS = ("positive", "negative", "token_normalization", "weight_interpret
 _EFF_LATENT = ("empty_latent_width", "empty_latent_height", "batch_size")
 _EFF_SAMPLER = ("steps", "cfg", "sampler_name", "scheduler")
 _EFF_OUTPUT = ("preview_method", "vae_decode")
+_EASY_LOADER = (
+    "ckpt_name",
+    "vae_name",
+    "clip_skip",
+    "lora_name",
+    "lora_model_strength",
+    "lora_clip_strength",
+    "resolution",
+    "empty_latent_width",
+    "empty_latent_height",
+)
 
 WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "KSampler": ("seed+", "steps", "cfg", "sampler_name", "scheduler", "denoise"),
@@ -162,6 +173,33 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
         "upscale_factor",
         "batch_size",
     ),
+    # ComfyUI-Easy-Use (yolain: py/nodes loaders fullLoader / a1111Loader / comfyLoader, samplerSettings,
+    # samplerSimple / samplerFull INPUT_TYPES)
+    "easy fullLoader": (
+        "ckpt_name",
+        "config_name",
+        *_EASY_LOADER[1:],
+        "positive",
+        "positive_token_normalization",
+        "positive_weight_interpretation",
+        "negative",
+        "negative_token_normalization",
+        "negative_weight_interpretation",
+        "batch_size",
+        "a1111_prompt_style",
+    ),
+    "easy a1111Loader": (*_EASY_LOADER, "positive", "negative", "batch_size", "a1111_prompt_style"),
+    "easy comfyLoader": (*_EASY_LOADER, "positive", "negative", "batch_size"),
+    "easy preSampling": (*_EFF_SAMPLER, "denoise", "seed+"),
+    "easy preSamplingAdvanced": (
+        *_EFF_SAMPLER,
+        "start_at_step",
+        "end_at_step",
+        "add_noise",
+        "seed+",
+        "return_with_leftover_noise",
+    ),
+    "easy kSampler": ("image_output", "link_id", "save_prefix"),
     # ComfyUI-Image-Saver (alexopus: nodes_selectors.py, nodes_literals.py; its loader's one widget)
     "Checkpoint Loader with Name (Image Saver)": ("ckpt_name",),
     "Sampler Selector (Image Saver)": ("sampler_name",),
