@@ -23,17 +23,16 @@ _EFF_PROMPTS = ("positive", "negative", "token_normalization", "weight_interpret
 _EFF_LATENT = ("empty_latent_width", "empty_latent_height", "batch_size")
 _EFF_SAMPLER = ("steps", "cfg", "sampler_name", "scheduler")
 _EFF_OUTPUT = ("preview_method", "vae_decode")
-_EASY_LOADER = (
+_LORA_LOADER_HEAD = (
     "ckpt_name",
     "vae_name",
     "clip_skip",
     "lora_name",
     "lora_model_strength",
     "lora_clip_strength",
-    "resolution",
-    "empty_latent_width",
-    "empty_latent_height",
 )
+"""How Efficiency's and Easy-Use's checkpoint-and-LoRA loaders begin."""
+_EASY_LOADER = (*_LORA_LOADER_HEAD, "resolution", "empty_latent_width", "empty_latent_height")
 
 WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "KSampler": ("seed+", "steps", "cfg", "sampler_name", "scheduler", "denoise"),
@@ -118,16 +117,7 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "PrimitiveBoolean": ("value",),
     "PrimitiveInt": ("value+",),
     # efficiency-nodes-comfyui (jags111 efficiency_nodes.py TSC_* INPUT_TYPES)
-    "Efficient Loader": (
-        "ckpt_name",
-        "vae_name",
-        "clip_skip",
-        "lora_name",
-        "lora_model_strength",
-        "lora_clip_strength",
-        *_EFF_PROMPTS,
-        *_EFF_LATENT,
-    ),
+    "Efficient Loader": (*_LORA_LOADER_HEAD, *_EFF_PROMPTS, *_EFF_LATENT),
     "Eff. Loader SDXL": (
         "base_ckpt_name",
         "base_clip_skip",

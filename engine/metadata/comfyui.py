@@ -92,13 +92,7 @@ def read(raw: RawMetadata, tool: str = "comfyui") -> ToolReading | None:
         workflow_text = "embedded"
     if tool == "comfyui" and ("urn:air:" in prompt_text or '"resource-stack' in prompt_text):
         reading.record.tool = "civitai"
-    graph = normalise_graph(document)
-    if graph is None:
-        note_error(reading, "comfyui prompt: no nodes with a class_type")
-        return reading
-    fill_from_graph(reading, summarise(graph, raw.file_name))
-    reading.time = _output_time(reading, raw, graph)
-    return reading
+    return _read_graph(reading, raw, normalise_graph(document), "comfyui prompt: no nodes with a class_type")
 
 
 def _read_workflow_only(reading: ToolReading, raw: RawMetadata, workflow_text: str) -> ToolReading:
@@ -110,8 +104,13 @@ def _read_workflow_only(reading: ToolReading, raw: RawMetadata, workflow_text: s
         note_error(reading, f"comfyui workflow: {exc}")
         return reading
     graph = normalise_graph(api_from_workflow(document))
+    return _read_graph(reading, raw, graph, "comfyui: UI workflow without an API graph; parameters not read")
+
+
+def _read_graph(reading: ToolReading, raw: RawMetadata, graph: Graph | None, missing: str) -> ToolReading:
+    """Fill ``reading`` from ``graph`` (the pass that made this file, its time), or note ``missing``."""
     if graph is None:
-        note_error(reading, "comfyui: UI workflow without an API graph; parameters not read")
+        note_error(reading, missing)
         return reading
     fill_from_graph(reading, summarise(graph, raw.file_name))
     reading.time = _output_time(reading, raw, graph)
