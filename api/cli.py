@@ -16,7 +16,7 @@ import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
@@ -242,6 +242,61 @@ def token_create(
         f"{expiry}"
     )
     print(issued.plaintext)
+
+
+TOKENS_LISTED_MAX = 200
+"""Most tokens ``atelier token list`` prints (newest first); it says when there are more."""
+
+
+@token_app.command("list")
+def token_list(
+    handle: str,
+    all_tokens: Annotated[bool, typer.Option("--all", help="Also the revoked and expired ones")] = False,
+) -> None:
+    """A user's API tokens, newest first: prefix, name, scopes, created, expires, last used. Never a
+    secret (only its SHA-256 is stored); the prefix is what ``atelier token revoke`` takes."""
+    from catalog.accounts import service as accounts
+    from catalog.accounts.repository import user_by_handle
+    from catalog.database import unit_of_work
+    from catalog.models import ApiToken
+
+    async def work(factory: SessionFactory, settings: AtelierSettings) -> list[ApiToken]:
+        async with unit_of_work(factory) as session:
+            owner = await user_by_handle(session, handle)
+            if owner is None:
+                raise accounts.AccountError(f"no user named {handle!r}")
+            return await accounts.user_tokens_page(session, owner.id, limit=TOKENS_LISTED_MAX, after=None)
+
+    tokens = _guard(lambda: _run_with_database(work))
+    more = len(tokens) > TOKENS_LISTED_MAX
+    now = datetime.now(UTC)
+    shown = [
+        token
+        for token in tokens[:TOKENS_LISTED_MAX]
+        if all_tokens or (token.revoked_at is None and (token.expires_at is None or token.expires_at > now))
+    ]
+    for token in shown:
+        state = (
+            f"revoked {token.revoked_at:%Y-%m-%d}"
+            if token.revoked_at is not None
+            else "never expires"
+            if token.expires_at is None
+            else f"{'expired' if token.expires_at <= now else 'expires'} {token.expires_at:%Y-%m-%d}"
+        )
+        used = (
+            "never used" if token.last_used_at is None else f"last used {token.last_used_at:%Y-%m-%d %H:%M}"
+        )
+        print(
+            f"{token.prefix}  {token.name}  [{', '.join(token.scopes)}]  "
+            f"created {token.created_at:%Y-%m-%d}  {state}  {used}"
+        )
+    hidden = len(tokens[:TOKENS_LISTED_MAX]) - len(shown)
+    summary = f"{len(shown)} token{'s' if len(shown) != 1 else ''} of {handle}"
+    if hidden:
+        summary += f" ({hidden} revoked or expired not shown: --all)"
+    if more:
+        summary += f"; only the newest {TOKENS_LISTED_MAX} were read"
+    console.print(summary, markup=False, highlight=False)
 
 
 @token_app.command("revoke")

@@ -56,3 +56,38 @@ async def test_markup_in_a_command_argument_is_printed_as_text(settings: Atelier
     assert refused.code == 1
     assert "no active token with prefix 'atl_[/x]'" in refused.stdout + refused.stderr
     assert "MarkupError" not in refused.stderr
+
+
+async def test_token_list_shows_a_users_tokens_without_secrets(
+    settings: AtelierSettings, session_factory: SessionFactory
+) -> None:
+    assert (await run_atelier(settings, "user", "create", "ada")).code == 0
+    assert (await run_atelier(settings, "user", "create", "bob")).code == 0
+    kept = await run_atelier(
+        settings, "token", "create", "ada", "--name", "gallery widget", "--scope", "library:read"
+    )
+    gone = await run_atelier(settings, "token", "create", "ada", "--name", "old laptop")
+    await run_atelier(settings, "token", "create", "bob", "--name", "bob's")
+    prefixes = {token.name: token.prefix for token in await _stored(session_factory)}
+    assert (await run_atelier(settings, "token", "revoke", prefixes["old laptop"])).code == 0
+
+    listed = await run_atelier(settings, "token", "list", "ada")
+    assert listed.code == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"{prefixes['gallery widget']}  gallery widget  [library:read]"
+    )
+    assert "never expires" in lines[0] and "never used" in lines[0]
+    assert "1 token of ada (1 revoked or expired not shown: --all)" in listed.stderr
+    assert kept.stdout.strip() not in listed.stdout and gone.stdout.strip() not in listed.stdout  # no secrets
+    assert "bob's" not in listed.stdout
+
+    everything = await run_atelier(settings, "token", "list", "ada", "--all")
+    assert [line.split("  ")[1] for line in everything.stdout.splitlines()] == [
+        "old laptop",
+        "gallery widget",
+    ]
+    assert "revoked " in everything.stdout.splitlines()[0]
+
+    nobody = await run_atelier(settings, "token", "list", "zed")
+    assert nobody.code == 1 and "no user named 'zed'" in nobody.stdout + nobody.stderr
