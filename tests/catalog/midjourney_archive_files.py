@@ -15,7 +15,9 @@ from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import select
 
 from catalog.database import SessionFactory
+from catalog.importing.export_import import ExportImportReport, import_export
 from catalog.models import Asset, LineageEdge
+from catalog.settings import AtelierSettings
 
 GRID = "d7e2a9c4-6b1f-4e83-a5d0-3c9b8f2e1a47"
 UPSCALE = "31b4cc6a-32c8-4b17-9aef-15c0f405f6f6"
@@ -110,3 +112,12 @@ async def lineage_edges(factory: SessionFactory) -> set[tuple[uuid.UUID, uuid.UU
             (e.id, e.parent_asset_id, e.child_asset_id, e.kind)
             for e in await session.scalars(select(LineageEdge))
         }
+
+
+async def import_archive(
+    factory: SessionFactory, settings: AtelierSettings, source: Path, *, user_handle: str = "ada"
+) -> ExportImportReport:
+    """``atelier import-export midjourney-archive SOURCE`` for ``user_handle``, in process."""
+    return await import_export(
+        factory, settings, user_handle=user_handle, source=source, kind="midjourney-archive"
+    )

@@ -24,7 +24,6 @@ from catalog.importing.export_evidence import (
     apply_stored_evidence,
     evidence_rows,
 )
-from catalog.importing.export_import import import_export
 from catalog.importing.service import import_paths
 from catalog.models import Asset, StoredTimeEvidence, User
 from catalog.settings import AtelierSettings
@@ -41,6 +40,7 @@ from tests.catalog.midjourney_archive_files import (
     assets_by_name,
     download_records,
     grid_name,
+    import_archive,
     lineage_edges,
     parents_by_name,
     write_archive,
@@ -124,17 +124,13 @@ async def test_real_downloads_get_their_jobs_kind_from_the_archive_in_either_ord
     archive = write_archive_with_vary(tmp_path / "archive.json", upscale_job_type=upscale_job_type)
 
     if archive_first:
-        await import_export(
-            session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-        )
+        await import_archive(session_factory, settings, archive)
         imported = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
         assert imported.imported == 9
     else:
         imported = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
         assert imported.imported == 9
-        report = await import_export(
-            session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-        )
+        report = await import_archive(session_factory, settings, archive)
         assert (report.matched, report.assets_updated, report.assets_moved) == (3, 9, 0)  # none re-timed
         assert report.reclustering is not None
 
@@ -172,13 +168,7 @@ async def test_a_job_type_the_asset_already_has_is_kept(
     )
     assert (await assets_by_name(session_factory))["zero.png"].extra["job_type"] == 0
 
-    report = await import_export(
-        session_factory,
-        settings,
-        user_handle="ada",
-        source=write_archive(tmp_path / "a.json"),
-        kind="midjourney-archive",
-    )
+    report = await import_archive(session_factory, settings, write_archive(tmp_path / "a.json"))
 
     assets = await assets_by_name(session_factory)
     parents = await parents_by_name(session_factory)
@@ -227,13 +217,7 @@ async def test_a_job_type_alone_makes_the_archive_re_cluster_the_upscale(
     records = write_jsonl(tmp_path / "r.jsonl", sizeless_records(parent_job_id=GRID, parent_grid=PARENT_GRID))
     await import_paths(session_factory, settings, user_handle="ada", paths=[records])
 
-    report = await import_export(
-        session_factory,
-        settings,
-        user_handle="ada",
-        source=write_archive(tmp_path / "a.json"),
-        kind="midjourney-archive",
-    )
+    report = await import_archive(session_factory, settings, write_archive(tmp_path / "a.json"))
 
     assert (report.assets_updated, report.assets_moved) == (5, 0)
     assert report.reclustering is not None
@@ -246,17 +230,13 @@ async def test_applying_the_archive_twice_changes_nothing_the_second_time(
     folder = write_downloads(tmp_path / "midjourney")
     await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
     archive = write_archive_with_vary(tmp_path / "archive.json")
-    first = await import_export(
-        session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-    )
+    first = await import_archive(session_factory, settings, archive)
     assert first.assets_updated == 9
     assert (await parents_by_name(session_factory))[UPSCALE_NAME][1] == "upscale"
     rows_before = _row_state(await assets_by_name(session_factory))
     edges_before = await lineage_edges(session_factory)
 
-    again = await import_export(
-        session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-    )
+    again = await import_archive(session_factory, settings, archive)
     async with unit_of_work(session_factory) as session:
         applied = await apply_stored_evidence(session, await _owner(session_factory))
     reimported = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
@@ -283,9 +263,7 @@ async def test_evidence_stored_without_a_job_type_is_completed_by_importing_the_
     grid either) has none; the same archive imported again fills it in (both at once) — and applies
     it — without touching anything else."""
     archive = write_archive(tmp_path / "archive.json")
-    await import_export(
-        session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-    )
+    await import_archive(session_factory, settings, archive)
     async with unit_of_work(session_factory) as session:
         await session.execute(text(f"UPDATE export_time_evidence SET {missing}"))
     folder = write_downloads(tmp_path / "midjourney")
@@ -293,9 +271,7 @@ async def test_evidence_stored_without_a_job_type_is_completed_by_importing_the_
     assert "job_type" not in (await assets_by_name(session_factory))[UPSCALE_NAME].extra
     assert (await parents_by_name(session_factory))[UPSCALE_NAME][1] == "variation"
 
-    again = await import_export(
-        session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-    )
+    again = await import_archive(session_factory, settings, archive)
 
     # the grid's and the upscale's images take their job types (the vary job is not in this archive)
     assert (again.newly_stored, again.already_stored, again.conflicting, again.assets_updated) == (0, 2, 0, 5)
@@ -315,22 +291,14 @@ async def test_evidence_stored_without_a_job_type_is_completed_by_importing_the_
 async def test_an_archive_giving_another_time_does_not_complete_a_stored_job_type(
     session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
 ) -> None:
-    await import_export(
-        session_factory,
-        settings,
-        user_handle="ada",
-        source=write_archive(tmp_path / "old.json"),
-        kind="midjourney-archive",
-    )
+    await import_archive(session_factory, settings, write_archive(tmp_path / "old.json"))
     async with unit_of_work(session_factory) as session:
         await session.execute(text("UPDATE export_time_evidence SET job_type = NULL"))
     changed = json.loads(write_archive(tmp_path / "new.json").read_text())
     changed["jobs"][1]["enqueue_time"] = "2025-06-30 09:00:00"
     (tmp_path / "new.json").write_text(json.dumps(changed))
 
-    report = await import_export(
-        session_factory, settings, user_handle="ada", source=tmp_path / "new.json", kind="midjourney-archive"
-    )
+    report = await import_archive(session_factory, settings, tmp_path / "new.json")
 
     assert report.conflicting == 1
     assert await _stored_job_types(session_factory) == {GRID: "v7_diffusion", UPSCALE: None}

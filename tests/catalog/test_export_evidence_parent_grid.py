@@ -18,7 +18,6 @@ from sqlalchemy import select, text
 
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing.export_evidence import apply_stored_evidence, evidence_rows
-from catalog.importing.export_import import import_export
 from catalog.importing.service import import_paths
 from catalog.models import Asset, StoredTimeEvidence, User
 from catalog.settings import AtelierSettings
@@ -36,6 +35,7 @@ from tests.catalog.midjourney_archive_files import (
     assets_by_name,
     download_records,
     grid_name,
+    import_archive,
     lineage_edges,
     parents_by_name,
     write_archive,
@@ -77,15 +77,11 @@ async def test_the_upscale_links_to_the_grid_image_the_archive_names(
     records = write_jsonl(tmp_path / "downloads.jsonl", download_records(created_at=upscale_time))
 
     if archive_first:
-        await import_export(
-            session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-        )
+        await import_archive(session_factory, settings, archive)
         await import_paths(session_factory, settings, user_handle="ada", paths=[records])
     else:
         await import_paths(session_factory, settings, user_handle="ada", paths=[records])
-        report = await import_export(
-            session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-        )
+        report = await import_archive(session_factory, settings, archive)
         # the images keep their own (better-ranked) times; the upscale's parent changed, and every
         # image got its job's type
         assert (report.matched, report.assets_updated, report.assets_moved) == (2, 5, 0)  # none re-timed
@@ -113,13 +109,7 @@ async def test_real_downloads_imported_before_their_archive_link_to_the_named_ce
     assert imported.imported == 5
     assert UPSCALE_NAME not in await parents_by_name(session_factory)  # a download does not name its parent
 
-    report = await import_export(
-        session_factory,
-        settings,
-        user_handle="ada",
-        source=write_archive(tmp_path / "a.json"),
-        kind="midjourney-archive",
-    )
+    report = await import_archive(session_factory, settings, write_archive(tmp_path / "a.json"))
 
     assert report.assets_updated == 5 and report.reclustering is not None  # parent, grid, job types
     assets = await assets_by_name(session_factory)
@@ -135,9 +125,7 @@ async def test_applying_the_archive_again_changes_nothing(
     records = write_jsonl(tmp_path / "downloads.jsonl", download_records())
     await import_paths(session_factory, settings, user_handle="ada", paths=[records])
     archive = write_archive(tmp_path / "archive.json")
-    first = await import_export(
-        session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-    )
+    first = await import_archive(session_factory, settings, archive)
     assert first.assets_updated == 5  # the upscale's parent; every image its job type
     assets = await assets_by_name(session_factory)
     _assert_upscale_parent_is_the_named_cell(assets, await parents_by_name(session_factory))
@@ -145,9 +133,7 @@ async def test_applying_the_archive_again_changes_nothing(
                    for a in assets.values()}  # fmt: skip
     edges_before = await lineage_edges(session_factory)
 
-    again = await import_export(
-        session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-    )
+    again = await import_archive(session_factory, settings, archive)
     async with unit_of_work(session_factory) as session:
         owner = await session.scalar(select(User.id).where(User.handle == "ada"))
         assert owner is not None
@@ -183,13 +169,7 @@ async def test_a_parent_grid_the_asset_has_or_another_parent_job_is_never_overwr
         session_factory, settings, user_handle="ada", paths=[write_jsonl(tmp_path / "r.jsonl", records)]
     )
 
-    report = await import_export(
-        session_factory,
-        settings,
-        user_handle="ada",
-        source=write_archive(tmp_path / "a.json"),
-        kind="midjourney-archive",
-    )
+    report = await import_archive(session_factory, settings, write_archive(tmp_path / "a.json"))
 
     assets = await assets_by_name(session_factory)
     assert assets["own.png"].extra["parent_grid"] == 1
@@ -207,18 +187,14 @@ async def test_evidence_stored_without_a_parent_grid_is_completed_by_importing_t
     """Evidence stored before ``parent_grid`` was kept (migration 0017) has none; the same archive
     imported again fills it in — and applies it — without touching anything else."""
     archive = write_archive(tmp_path / "archive.json")
-    await import_export(
-        session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-    )
+    await import_archive(session_factory, settings, archive)
     async with unit_of_work(session_factory) as session:
         await session.execute(text("UPDATE export_time_evidence SET parent_grid = NULL"))
     records = write_jsonl(tmp_path / "downloads.jsonl", download_records())
     await import_paths(session_factory, settings, user_handle="ada", paths=[records])
     assert "parent_grid" not in (await assets_by_name(session_factory))[UPSCALE_NAME].extra
 
-    again = await import_export(
-        session_factory, settings, user_handle="ada", source=archive, kind="midjourney-archive"
-    )
+    again = await import_archive(session_factory, settings, archive)
 
     assert (again.newly_stored, again.already_stored, again.conflicting, again.assets_updated) == (0, 2, 0, 1)
     async with session_factory() as session:
@@ -233,20 +209,12 @@ async def test_an_archive_giving_another_time_does_not_complete_stored_evidence(
     session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
 ) -> None:
     """The first export that names a key keeps it: a different archive's parent grid is not mixed in."""
-    await import_export(
-        session_factory,
-        settings,
-        user_handle="ada",
-        source=write_archive(tmp_path / "old.json", parent_grid=None),
-        kind="midjourney-archive",
-    )
+    await import_archive(session_factory, settings, write_archive(tmp_path / "old.json", parent_grid=None))
     changed = json.loads(write_archive(tmp_path / "new.json").read_text())
     changed["jobs"][1]["enqueue_time"] = "2025-06-30 09:00:00"
     (tmp_path / "new.json").write_text(json.dumps(changed))
 
-    report = await import_export(
-        session_factory, settings, user_handle="ada", source=tmp_path / "new.json", kind="midjourney-archive"
-    )
+    report = await import_archive(session_factory, settings, tmp_path / "new.json")
 
     assert report.conflicting == 1
     async with session_factory() as session:
