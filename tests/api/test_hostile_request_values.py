@@ -23,7 +23,7 @@ import httpx
 from catalog.database import SessionFactory
 from catalog.importing.service import import_paths
 from catalog.settings import AtelierSettings
-from tests.api.conftest import make_user_with_token
+from tests.api.conftest import GraphQLClient, make_user_with_token
 from tests.hostile_files import image_bytes
 
 BEYOND_UTC = ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59")
@@ -36,14 +36,7 @@ def _cursor(*values: object) -> str:
 
 
 async def _post(http: httpx.AsyncClient, token: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = await http.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return await GraphQLClient(http).query(query, token, **variables)
 
 
 def _refused(body: dict[str, Any], *, expect: str) -> None:
