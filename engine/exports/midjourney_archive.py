@@ -134,7 +134,7 @@ def _job_evidence(job: dict[str, Any]) -> tuple[ExportTimeEvidence, list[str]]:
             dropped.append(f"{error}; the parent job is dropped")
             parent_job_id = None
     raw_grid = job.get("parent_grid")
-    parent_grid = _grid_position(raw_grid) if parent_job_id is not None else None
+    parent_grid = grid_position_value(raw_grid) if parent_job_id is not None else None
     if parent_job_id is not None and raw_grid is not None and parent_grid is None:
         shown = repr(raw_grid) if len(repr(raw_grid)) <= 40 else f"{repr(raw_grid)[:40]}…"
         dropped.append(f"parent_grid {shown} is not a grid position (0-{MAX_GRID_POSITION}); dropped")
@@ -160,12 +160,3 @@ def _job_evidence(job: dict[str, Any]) -> tuple[ExportTimeEvidence, list[str]]:
         extra={name: value for name, value in job.items() if name not in _MAPPED_FIELDS},
     )
     return evidence, dropped
-
-
-def _grid_position(value: object) -> int | None:
-    """:func:`engine.sessions.lineage.grid_position_value`, with text Python's ``int()`` refuses
-    although ``str.isdigit`` accepts it (``"²"``, 5,000 digits) read as no grid position."""
-    try:
-        return grid_position_value(value)
-    except ValueError:
-        return None
