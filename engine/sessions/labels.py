@@ -315,8 +315,10 @@ def session_label(
     )
     if concept is None:
         return f"{tool_display_name(tool)} session ({extent})"
-    if intent is Intent.OPTIMIZATION and optimized_parameter:
-        return f"Optimized: {optimized_parameter} for {concept}"
+    if intent is Intent.OPTIMIZATION:
+        if optimized_parameter:
+            return f"Optimized: {optimized_parameter} for {concept}"
+        return f"{_sentence(concept)} parameter optimization ({extent})"
     if intent is Intent.REFINEMENT and image_count > 1:
         return f"{_sentence(concept)} refinement — {_variations(image_count, distinct_seeds)}"
     if intent is Intent.CONVERGENT_SELECTION:
@@ -338,8 +340,10 @@ def phase_label(
     explored: Sequence[str] = (),
 ) -> str:
     subject = concept or "untitled"
-    if intent is Intent.OPTIMIZATION and optimized_parameter:
-        return f"Optimized: {optimized_parameter} for {subject}"
+    if intent is Intent.OPTIMIZATION:
+        if optimized_parameter:
+            return f"Optimized: {optimized_parameter} for {subject}"
+        return f"{_sentence(subject)} parameter optimization — {_count(image_count)}"
     if intent is Intent.REFINEMENT:
         return f"{_sentence(subject)} refinement — {_variations(image_count, distinct_seeds)}"
     if len(explored) >= 2 and image_count > 1:

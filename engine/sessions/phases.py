@@ -20,9 +20,10 @@ high → refinement / optimization; thresholds in :class:`PhaseSettings`, meant 
 CLIP-like or built-in descriptors). Phases shorter than ``min_phase_images`` are absorbed by a neighbour.
 
 An optimization phase names its swept parameter and range (``detail["parameter"]``,
-``detail["parameter_range"]`` such as ``"CFG 5→12"``). The session intent is
-``convergent_selection`` when an exploration phase is followed by a refinement phase whose prompt is
-one of (or close to one of) the explored prompts; otherwise the intent covering most rows.
+``detail["parameter_range"]`` such as ``"CFG 5→12"``; :mod:`engine.sessions.swept_parameters`). The
+session intent is ``convergent_selection`` when an exploration phase is followed by a refinement phase
+whose prompt is one of (or close to one of) the explored prompts; otherwise the intent covering most
+rows.
 
 Invariants: phases partition the session's rows in order; every phase has at least one row.
 """
@@ -34,13 +35,13 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from engine.analysis import Intent
 from engine.sessions.record_stream import MISSING_CODE, RecordStream
+from engine.sessions.swept_parameters import swept_parameter
 
 NEUTRAL, NEW, TWEAK, RESEED, PARAM = 0, 1, 2, 3, 4
 _STATES = (Intent.EXPLORATION, Intent.REFINEMENT, Intent.OPTIMIZATION)
@@ -476,57 +477,9 @@ def session_phases(
         intent = _STATES[state]
         detail: dict[str, Any] = {}
         if intent is Intent.OPTIMIZATION:
-            detail = _parameter_detail(stream, start + run_start, start + run_end)
+            detail = swept_parameter(stream, start + run_start, start + run_end)
         phases.append(PhaseSpan(intent, start + run_start, start + run_end, detail))
     return phases
-
-
-_NUMERIC_PARAMETERS: tuple[tuple[str, str], ...] = (
-    ("cfg_scale", "CFG"),
-    ("steps", "steps"),
-    ("denoise", "denoise"),
-)
-
-
-def _format_number(value: float) -> str:
-    return f"{value:g}"
-
-
-def _parameter_detail(stream: RecordStream, start: int, end: int) -> dict[str, Any]:
-    """The parameter that moves most inside an optimization phase, and its range."""
-    best: tuple[int, dict[str, Any]] | None = None
-    for attribute, display in _NUMERIC_PARAMETERS:
-        # Python floats for these few values (numpy's per-call cost dominates at this size); the
-        # same comparisons and differences as float64 arrays give.
-        known = [v for v in getattr(stream, attribute)[start:end].tolist() if v == v]  # NaN dropped
-        distinct = len(set(known))
-        if distinct < 2:
-            continue
-        first, last = known[0], known[-1]
-        steps = [later - earlier for earlier, later in pairwise(known)]
-        monotone = all(step >= 0 for step in steps) or all(step <= 0 for step in steps)
-        if monotone:
-            text = f"{display} {_format_number(first)}→{_format_number(last)}"
-        else:
-            array = np.array(known)
-            text = f"{display} {_format_number(float(array.min()))}–{_format_number(float(array.max()))}"
-        detail = {"parameter": display, "parameter_range": text, "values": known}
-        if best is None or distinct > best[0]:
-            best = (distinct, detail)
-    categorical: tuple[tuple[str, Callable[[Any], Any]], ...] = (
-        ("sampler", lambda r: r.sampler),
-        ("model", lambda r: r.model),
-    )
-    for display, getter in categorical:
-        names = [getter(r) for r in stream.records[start:end]]
-        ordered = list(dict.fromkeys(n for n in names if n))
-        if len(ordered) < 2:
-            continue
-        shown = ", ".join(ordered[:3]) + (", …" if len(ordered) > 3 else "")
-        detail = {"parameter": display, "parameter_range": f"{display}: {shown}", "values": ordered}
-        if best is None or len(ordered) > best[0]:
-            best = (len(ordered), detail)
-    return best[1] if best else {}
 
 
 def session_intent(

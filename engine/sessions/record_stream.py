@@ -178,16 +178,23 @@ def _floats(values: Sequence[float | int | None]) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
+_WEIGHTS_FILE_EXTENSIONS = (".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".gguf")
+
+
+def model_file_stem(name: str) -> str:
+    """``models/SDXL/sd_xl_base_1.0.safetensors`` → ``sd_xl_base_1.0``: no folder, no weights-file
+    extension, the case kept (a model's or LoRA's name as an artist knows it)."""
+    stem = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    lowered = stem.lower()
+    for extension in _WEIGHTS_FILE_EXTENSIONS:
+        if lowered.endswith(extension):
+            return stem[: -len(extension)]
+    return stem
+
+
 def normalise_model_name(model: str | None) -> str | None:
-    """``models/SDXL/sd_xl_base_1.0.safetensors`` → ``sd_xl_base_1.0`` (case-folded, no folder/extension)."""
-    if not model:
-        return None
-    name = model.replace("\\", "/").rsplit("/", 1)[-1].strip().lower()
-    for extension in (".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".gguf"):
-        if name.endswith(extension):
-            name = name[: -len(extension)]
-            break
-    return name or None
+    """:func:`model_file_stem`, case-folded; ``None`` for none."""
+    return (model_file_stem(model).lower() or None) if model else None
 
 
 def _counter_value(value: object) -> int:

@@ -215,7 +215,12 @@ def _session_result(
     intent = session_intent(phases, stream, inputs.similarity, inputs.phase_settings)
     duration: timedelta | None = None if facts.day_precision[number] else ended_at - started_at
     optimized = next(
-        (p.detail.get("parameter_range") for p in phases if p.intent is Intent.OPTIMIZATION), None
+        (
+            p.detail["parameter_range"]
+            for p in phases
+            if p.intent is Intent.OPTIMIZATION and "parameter_range" in p.detail
+        ),
+        None,
     )
     pinned = _pinned_label(inputs.pinned_labels, ids)
     session_exploring = intent is Intent.EXPLORATION and end - start > 1 and not pinned

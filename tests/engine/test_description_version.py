@@ -22,7 +22,7 @@ from bench.simulate_field import simulate_field_library
 from engine.analysis import DESCRIPTION_VERSION
 from engine.session_analysis import SessionConstraints, analyze_records
 
-DIGEST = "cb29598b2a0b5e30"
+DIGEST = "a538b8079c0edfc6"
 """Digest of the reference descriptions made by the current ``DESCRIPTION_VERSION``. History:
 1 — exploration labels list what was explored (the engine of migration 0015); 2 — a short run of
 rerolls ended by a new idea samples it (phases); 3 — consecutive seeds rendered back to back are one
@@ -34,7 +34,10 @@ or inside the prompt (``--stylize``, ``<lora:x:w>``, FLUX guidance), is paramete
 5 — a session without a prompt is labelled with its tool's own name ("Draw Things session", "Adobe
 Firefly session"; was the capitalised id): no reference session changes, so the digest stays.
 6 — a prompt's run that a new idea ends within five minutes is a sample of that idea, however many
-images it queued (phases: ``PhaseSettings.sampling_run_seconds``)."""
+images it queued (phases: ``PhaseSettings.sampling_run_seconds``). 7 — an optimization phase names every
+knob the phases compare (scheduler, LoRA weights and sets, FLUX guidance, inline ``--stylize``…; LoRA and
+model names without folder or extension), and one that names none is "parameter optimization", no
+longer labelled as an exploration (labels, ``detail``)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:
