@@ -224,7 +224,24 @@ def _session_result(
     )
     pinned = _pinned_label(inputs.pinned_labels, ids)
     session_exploring = intent is Intent.EXPLORATION and end - start > 1 and not pinned
-    concept, explored = _described(inputs, groups.session_prompt_lists, number, session_exploring)
+    phase_described: list[tuple[str | None, tuple[str, ...]]] = []
+    if len(phases) == 1:
+        exploring = phases[0].intent is Intent.EXPLORATION and phases[0].end - phases[0].start > 1
+        concept, explored = _described(inputs, groups.session_prompt_lists, number, session_exploring)
+        phase_described.append(
+            (concept, explored)
+            if exploring == session_exploring  # the session's own group
+            else _described(inputs, groups.phase_prompt_lists, first_phase, exploring)
+        )
+    else:
+        for i, phase in enumerate(phases):
+            exploring = phase.intent is Intent.EXPLORATION and phase.end - phase.start > 1
+            phase_described.append(_described(inputs, groups.phase_prompt_lists, first_phase + i, exploring))
+        focus = _focus_phase(intent, phases)
+        if focus is None or phase_described[focus][0] is None:
+            concept, explored = _described(inputs, groups.session_prompt_lists, number, session_exploring)
+        else:
+            concept, explored = phase_described[focus][0], ()
     label = pinned or session_label(
         concept=concept,
         tool=tool,
@@ -235,30 +252,24 @@ def _session_result(
         optimized_parameter=optimized,
         explored=explored,
     )
-    phase_results: list[PhaseResult] = []
-    for i, phase in enumerate(phases):
-        exploring = phase.intent is Intent.EXPLORATION and phase.end - phase.start > 1
-        if len(phases) == 1 and exploring == session_exploring:  # the session's own group
-            phase_concept, phase_explored = concept, explored
-        else:
-            phase_concept, phase_explored = _described(
-                inputs, groups.phase_prompt_lists, first_phase + i, exploring
-            )
-        phase_results.append(
-            PhaseResult(
+    phase_results = [
+        PhaseResult(
+            intent=phase.intent,
+            label=phase_label(
+                concept=phase_concept,
                 intent=phase.intent,
-                label=phase_label(
-                    concept=phase_concept,
-                    intent=phase.intent,
-                    image_count=phase.end - phase.start,
-                    distinct_seeds=facts.phase_distinct_seeds[first_phase + i],
-                    optimized_parameter=phase.detail.get("parameter_range"),
-                    explored=phase_explored,
-                ),
-                asset_ids=stream.ids[phase.start : phase.end],
-                detail=dict(phase.detail),
-            )
+                image_count=phase.end - phase.start,
+                distinct_seeds=facts.phase_distinct_seeds[first_phase + i],
+                optimized_parameter=phase.detail.get("parameter_range"),
+                explored=phase_explored,
+            ),
+            asset_ids=stream.ids[phase.start : phase.end],
+            detail=dict(phase.detail),
         )
+        for i, (phase, (phase_concept, phase_explored)) in enumerate(
+            zip(phases, phase_described, strict=True)
+        )
+    ]
     return SessionResult(
         id=session_id(records[start].user, ids[0]),
         user=records[start].user,
@@ -271,6 +282,23 @@ def _session_result(
         phases=phase_results,
         confidence=facts.confidence[number],
     )
+
+
+_FOCUS_INTENT = {
+    Intent.REFINEMENT: Intent.REFINEMENT,
+    Intent.CONVERGENT_SELECTION: Intent.REFINEMENT,
+    Intent.OPTIMIZATION: Intent.OPTIMIZATION,
+}
+
+
+def _focus_phase(intent: Intent, phases: list[PhaseSpan]) -> int | None:
+    """Index of the phase a session of several phases is about: its largest phase of the session's
+    intent (a convergent selection's largest refinement: what it converged on; ties: the earliest), so
+    the session is named by what was refined or optimised, not by the look its explored prompts shared.
+    ``None`` for an exploration (named by its own prompts, listing what it explored)."""
+    wanted = _FOCUS_INTENT.get(intent)
+    sizes = [(p.end - p.start, -i) for i, p in enumerate(phases) if p.intent is wanted]
+    return -max(sizes)[1] if sizes else None
 
 
 def _pinned_label(pinned: dict[str, str], ids: list[str]) -> str | None:

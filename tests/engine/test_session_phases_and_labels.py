@@ -369,6 +369,27 @@ def test_an_exploration_lists_what_it_explored_not_the_look_it_kept() -> None:
     assert subjects[0] == "watercolor" and set(subjects) == {"watercolor", "pixel art", "linocut"}
 
 
+def test_a_session_that_refines_after_exploring_is_named_by_what_it_refined_not_its_look() -> None:
+    """Every prompt repeats the artist's look ("charcoal sketch, muted palette"): counted over the whole
+    session the look is the most used phrase, but the session is about the subject it refined."""
+    look = "charcoal sketch, muted palette"
+    subjects = ["old harbour", "lighthouse keeper", "fishing boats", "storm clouds", "gulls over waves"]
+    clock = Clock()
+    explored = list(exploration(clock, [f"{subject}, {look}" for subject in subjects], batch=3))
+    refined = list(refinement(clock, f"weathered fisherman mending a net, {look}", 20))
+    session = _only_session([*explored, *refined])
+    assert [p.intent for p in session.phases] == [Intent.EXPLORATION, Intent.REFINEMENT]
+    assert session.label.startswith("Weathered fisherman"), session.label
+    assert "charcoal" not in session.label.lower()
+    # converging on an explored subject: named by it too
+    clock = Clock()
+    explored = list(exploration(clock, [f"{subject}, {look}" for subject in subjects], batch=3))
+    refined = list(refinement(clock, f"{subjects[1]}, {look}", 14))
+    session = _only_session([*explored, *refined])
+    assert session.intent is Intent.CONVERGENT_SELECTION
+    assert re.fullmatch(r"Lighthouse keeper: exploration → refinement \(\d+ min, 29 images\)", session.label)
+
+
 def test_explored_subjects_rank_by_records_and_cluster_near_duplicates() -> None:
     subjects = explored_subjects(
         [
