@@ -140,23 +140,29 @@ def explored_subjects(
     prompt_embeddings: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[str, ...]:
     """What an exploration went through, given (prompt, number of records) pairs: each prompt's
-    subject is its first key phrase found in at most half of the group's records (phrases repeated
-    more widely describe the look); subjects are clustered like concept phrases and ranked by their
-    records × specificity, best first (ties: the earlier subject). At most :data:`EXPLORED_SHOWN` + 1
-    are returned (the last one only says there are more); none for fewer than two distinct prompts."""
+    subject is its first key phrase found in at most half of the group's records or at most half of
+    its distinct prompts (phrases repeated more widely in both describe the look); subjects are
+    clustered like concept phrases and ranked by their records × specificity, best first (ties: the
+    earlier subject). At most :data:`EXPLORED_SHOWN` + 1 are returned (the last one only says there are
+    more); none for fewer than two distinct prompts."""
     present = [(p, c) for p, c in prompt_counts if p]
     if len(present) < 2:
         return ()
     records_with: dict[str, int] = {}
+    prompts_with: dict[str, int] = {}
     for prompt, count in present:
         for phrase in _distinct_phrases(prompt):
             records_with[phrase] = records_with.get(phrase, 0) + count
+            prompts_with[phrase] = prompts_with.get(phrase, 0) + 1
     half = sum(count for _, count in present) / 2
+    half_prompts = len(present) / 2
     weights = _centrality_weights([p for p, _ in present], prompt_embeddings)
     support: dict[str, float] = {}
     for (prompt, count), weight in zip(present, weights, strict=True):
         for phrase in _distinct_phrases(prompt):
-            if records_with[phrase] <= half:  # the prompt's subject: its first varying phrase
+            # the prompt's subject: its first varying phrase. The look repeats in most prompts *and*
+            # most records; a subject the artist dwelt on fills many records of few prompts.
+            if records_with[phrase] <= half or prompts_with[phrase] <= half_prompts:
                 support[phrase] = support.get(phrase, 0.0) + count * weight
                 break
     # insertion order is first-seen order and sorted() is stable: ties keep the earlier subject

@@ -22,7 +22,7 @@ from bench.simulate_field import simulate_field_library
 from engine.analysis import DESCRIPTION_VERSION
 from engine.session_analysis import SessionConstraints, analyze_records
 
-DIGEST = "e9edbcfbe9eccf32"
+DIGEST = "e2b8de38d04419f3"
 """Digest of the reference descriptions made by the current ``DESCRIPTION_VERSION``. History:
 1 — exploration labels list what was explored (the engine of migration 0015); 2 — a short run of
 rerolls ended by a new idea samples it (phases); 3 — consecutive seeds rendered back to back are one
@@ -38,7 +38,8 @@ images it queued (phases: ``PhaseSettings.sampling_run_seconds``). 7 — an opti
 knob the phases compare (scheduler, LoRA weights and sets, FLUX guidance, inline ``--stylize``…; LoRA and
 model names without folder or extension), and one that names none is "parameter optimization", no
 longer labelled as an exploration (labels, ``detail``); a session of several phases that refined or
-optimised is named by its largest phase of that intent, not by the look all its prompts shared."""
+optimised is named by its largest phase of that intent, not by the look all its prompts shared; an
+exploration lists a subject it dwelt on (many records of one prompt) instead of taking it for the look."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

@@ -390,6 +390,21 @@ def test_a_session_that_refines_after_exploring_is_named_by_what_it_refined_not_
     assert re.fullmatch(r"Lighthouse keeper: exploration → refinement \(\d+ min, 29 images\)", session.label)
 
 
+def test_a_subject_the_exploration_dwelt_on_is_listed_not_taken_for_the_look() -> None:
+    """Ten rerolls of one idea among single tries of three others: that idea fills most records but
+    one prompt of four, so it is a subject; the look is in every prompt and every record."""
+    look = "oil painting, warm light"
+    counts = [
+        (f"red fox in the snow, {look}", 10),
+        (f"heron at dawn, {look}", 1),
+        (f"old mill by a river, {look}", 1),
+        (f"lighthouse on a cliff, {look}", 1),
+    ]
+    subjects = explored_subjects(counts)
+    assert subjects[0] == "red fox", subjects
+    assert "oil painting" not in subjects and "warm light" not in subjects
+
+
 def test_explored_subjects_rank_by_records_and_cluster_near_duplicates() -> None:
     subjects = explored_subjects(
         [
