@@ -20,7 +20,8 @@
    Redis unreachable: the limiter fails open). A refused request is not charged.
 
 Subscriptions are not costed (strawberry runs them without the execution hook; each is one stream).
-Nothing here runs when validation failed (no estimate is made of an invalid document).
+Nothing here runs when validation failed (no estimate is made of an invalid document), and nothing is
+estimated or charged when the variables fail their types (execution answers with their errors).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, get_operation_ast
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
+from graphql.execution.values import get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -60,6 +62,9 @@ class CostLimits(SchemaExtension):
             or context.operation_type is OperationType.SUBSCRIPTION
         ):
             yield
+            return
+        if _variables_refused(context.schema._schema, document, context.operation_name, context.variables):
+            yield  # graphql-core answers with the variables' errors; nothing runs, nothing is charged
             return
         settings = request_context.settings
         cost = estimate_cost(
@@ -108,6 +113,23 @@ class CostLimits(SchemaExtension):
 
     def get_results(self) -> dict[str, Any]:
         return {} if self._report is None else {"cost": self._report}
+
+
+def _variables_refused(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> bool:
+    """Whether the operation's variables fail their types (``"forty"`` for an ``Int``): execution then
+    stops before any resolver, so the request is neither estimated (a bad ``first`` would read as the
+    default page) nor charged. Coerces the few variables a second time; an operation with none costs a
+    lookup."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or not operation.variable_definitions:
+        return False
+    coerced = get_variable_values(schema, operation.variable_definitions, variables or {}, max_errors=1)
+    return isinstance(coerced, list)
 
 
 def budget_key(request_context: RequestContext) -> str:

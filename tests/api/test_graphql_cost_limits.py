@@ -331,3 +331,24 @@ async def test_the_app_holds_a_tokens_extra_requests_while_other_tokens_go_on(
         release.set()
         assert (await slow).json()["data"] == {"viewer": {"handle": "ada"}}
         assert (await queued).json()["data"] == {"viewer": {"handle": "ada"}}
+
+
+async def test_a_request_whose_variables_are_refused_is_not_charged(
+    http: httpx.AsyncClient, session_factory: SessionFactory
+) -> None:
+    """Variables that do not fit their types fail before any resolver runs, like a validation error:
+    the request did nothing, so it spends nothing of the budget."""
+    ada = await make_user_with_token(session_factory, "ada")
+    first = await post(http, ada, SESSIONS, n=40)
+    assert first.json()["extensions"]["cost"]["remaining"] == 250 - 83
+    for bad in ("forty", 2**40, [1]):
+        refused = await http.post(
+            "/graphql",
+            json={"query": SESSIONS, "variables": {"n": bad}},
+            headers={"Authorization": f"Bearer {ada}"},
+        )
+        body = refused.json()
+        assert "data" not in body or body["data"] is None, body
+        assert "Variable '$n'" in body["errors"][0]["message"], body
+    after = await post(http, ada, SESSIONS, n=1)
+    assert after.json()["extensions"]["cost"]["remaining"] == 250 - 83 - sessions_cost(1)
