@@ -8,6 +8,12 @@
 - Both schemes give the same record: the prompt is the one the artist typed (JSON ``prompt``, infotext
   ``Raw prompt``; the style-expanded prompts stay in ``extra``), and the infotext's ``Lora weights``
   are its LoRAs.
+- SimpleSDXL / FooocusPlus, scheme ``simple`` (``meta_parser.SIMPLEMetadataParser.to_string``): JSON keyed
+  by the log's DISPLAY labels (``Prompt``, ``Negative Prompt``, ``Base Model``, ``Resolution``, ``Guidance
+  Scale``, ``Seed``, ``LoRA 1`` = ``"name : weight"``, ``LoRAs`` = [[name, weight, hash]], ``Full Prompt``
+  …). ``private_logger.log`` puts it in a PNG ``Comment`` text (not ``parameters``), or in EXIF
+  ``UserComment`` (JPEG/WEBP, ``MakerNote`` "simple"). Told apart from other display-label JSON (Easy
+  Diffusion's ``txt`` keys) by ``Base Model`` together with ``Resolution`` or ``Full Prompt``.
 - RuinedFooocus: JSON with ``"software": "RuinedFooocus"`` (``Prompt``, ``Negative``, ``cfg``, …). Its
   ``loras`` is a list of ``[hash, "weight - name"]`` rows (2024-), or, in 2023 builds, ONE string
   ``"Loras:<name:weight>,<name:weight>,…"`` with empty slots written ``<None:weight>`` and names that may
@@ -36,6 +42,9 @@ def read(raw: RawMetadata) -> ToolReading | None:
     mre = _mre_document(raw)
     if mre is not None:
         return _mre(mre)
+    simple = _simple_document(raw)
+    if simple is not None:
+        return _simple(simple)
     text = raw.texts.get("parameters")
     scheme = raw.texts.get("fooocus_scheme")
     if text is None and str(raw.exif.get("Software", "")).startswith("Fooocus"):
@@ -136,6 +145,83 @@ def _mre(doc: dict[str, Any]) -> ToolReading:
     names = [(as_text(doc.get(f"l{index}")), doc.get(f"w{index}")) for index in range(1, 6)]
     rec.loras = dedupe([LoraRef(name, as_float(weight)) for name, weight in names if name and name != "None"])
     rec.extra["fooocus_mre"] = doc
+    return reading
+
+
+_SIMPLE_MARKERS = ("Resolution", "Full Prompt")
+"""With ``Base Model``, the display labels only the ``simple`` scheme writes (see the module docstring)."""
+
+
+def _simple_document(raw: RawMetadata) -> dict[str, Any] | None:
+    """The ``simple`` scheme's JSON from a PNG ``Comment`` / ``parameters`` text or EXIF ``UserComment``."""
+    for text in (raw.texts.get("Comment"), raw.texts.get("parameters"), raw.exif.get("UserComment")):
+        if isinstance(text, str) and '"Base Model"' in text:
+            document = try_json_object(text)
+            if document is not None and any(key in document for key in _SIMPLE_MARKERS):
+                return document
+    return None
+
+
+_BRACKETED_LORA = re.compile(r"^LoRA \[(.+)\] weight$")
+"""Early SimpleSDXL's ``"LoRA [name] weight": w`` key (its ``meta_parser.params_lora_fixed`` converts it)."""
+_NUMBERED_LORA = re.compile(r"^LoRA \d{1,3}$")
+"""``LoRA i`` = ``"name : weight"``; ``i`` is the UI slot, so numbers can skip the empty (``None``) slots."""
+
+
+def _simple_lora_key(key: str, value: Any) -> LoraRef | None:
+    """One ``LoRA [name] weight`` or ``LoRA i`` entry, or ``None`` for any other key or an empty slot."""
+    bracketed = _BRACKETED_LORA.match(key)
+    if bracketed:
+        name = bracketed.group(1).strip()
+        return LoraRef(name, as_float(value)) if name not in ("", "None") else None
+    if _NUMBERED_LORA.match(key) and isinstance(value, str):
+        match = _LORA_WEIGHT.match(value)
+        if match and match.group(1) != "None":
+            return LoraRef(match.group(1), as_float(match.group(2)))
+    return None
+
+
+def _simple_lora_rows(rows: Any) -> list[LoraRef]:
+    """The ``LoRAs`` list: rows ``[name, weight, hash]``; malformed rows are skipped."""
+    refs: list[LoraRef] = []
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, list) and row and isinstance(row[0], str) and row[0].strip():
+            refs.append(LoraRef(row[0].strip(), as_float(row[1]) if len(row) > 1 else None))
+    return refs
+
+
+def _simple_loras(doc: dict[str, Any]) -> tuple[LoraRef, ...]:
+    """All LoRA spellings of the ``simple`` scheme in key order (``LoRAs`` rows and ``LoRA i`` name the same
+    LoRAs; early builds wrote ``LoRA [name] weight``); the first spelling of a name wins."""
+    refs: list[LoraRef] = []
+    for key, value in doc.items():
+        if key == "LoRAs":
+            refs.extend(_simple_lora_rows(value))
+            continue
+        ref = _simple_lora_key(key, value)
+        if ref is not None:
+            refs.append(ref)
+    return dedupe(refs)
+
+
+def _simple(doc: dict[str, Any]) -> ToolReading:
+    """SimpleSDXL / FooocusPlus ``simple`` scheme: the artist's ``Prompt`` / ``Negative Prompt`` (the
+    style-expanded ``Full Prompt`` stays in ``extra``), ``Base Model`` as written (no extension)."""
+    reading = ToolReading()
+    rec = reading.record
+    rec.tool = "fooocus"
+    rec.prompt = as_text(doc.get("Prompt"))
+    rec.negative_prompt = as_text(doc.get("Negative Prompt"))
+    rec.steps = as_int(doc.get("Steps"))
+    rec.cfg_scale = as_float(doc.get("Guidance Scale"))
+    rec.seed = as_int(doc.get("Seed"))
+    rec.sampler = as_text(doc.get("Sampler"))
+    rec.scheduler = as_text(doc.get("Scheduler"))
+    model = as_text(doc.get("Base Model"))
+    rec.model = model if model != "None" else None
+    rec.width, rec.height = _resolution(doc.get("Resolution"))
+    rec.loras = _simple_loras(doc)
+    rec.extra["fooocus"] = doc
     return reading
 
 

@@ -1,5 +1,10 @@
 """SwarmUI: JSON with ``sui_image_params`` in PNG ``parameters`` or EXIF ``UserComment``.
 
+Parameter ids changed over versions: the sampler is ``sampler`` (0.9+), ``comfyuisampler`` (StableSwarmUI's
+ComfyUI backend) or ``autowebuisampler`` (its auto-webui backend, A1111 sampler names); the scheduler
+``scheduler`` or ``comfyuischeduler``. List values (``loras``, ``loraweights``) are JSON lists or, as
+``docs/Image Metadata Format.md`` allows, one comma-separated string.
+
 Time: ``sui_extra_data.date`` (older versions: ``sui_image_params.date``) is a DATE ONLY
 (``yyyy-MM-dd``), read at day precision and combined with the mtime by ``timestamps``.
 ``generation_time`` / ``prep_time`` are durations and are kept in ``extra`` only.
@@ -45,20 +50,10 @@ def read(raw: RawMetadata) -> ToolReading | None:
     rec.cfg_scale = as_float(params.get("cfgscale"))
     rec.width = as_int(params.get("width"))
     rec.height = as_int(params.get("height"))
-    rec.sampler = as_text(params.get("sampler"))
-    rec.scheduler = as_text(params.get("scheduler"))
+    rec.sampler = _first_text(params, _SAMPLER_KEYS)
+    rec.scheduler = _first_text(params, _SCHEDULER_KEYS)
     rec.denoise = as_float(params.get("initimagecreativity"))
-    names = params.get("loras")
-    weights = params.get("loraweights")
-    if isinstance(names, list):
-        weight_list = weights if isinstance(weights, list) else []
-        rec.loras = dedupe(
-            [
-                LoraRef(str(name), as_float(weight_list[index]) if index < len(weight_list) else None)
-                for index, name in enumerate(names)
-                if isinstance(name, str)
-            ]
-        )
+    rec.loras = _loras(params)
     rec.extra["sui_image_params"] = params
     rec.extra["sui_extra_data"] = extra_data
     if "sui_models" in document:
@@ -73,3 +68,39 @@ def read(raw: RawMetadata) -> ToolReading | None:
             field = "sui_extra_data.date" if "date" in extra_data else "sui_image_params.date"
             reading.time = ToolTime(day, field, TimePrecision.DAY)
     return reading
+
+
+_SAMPLER_KEYS = ("sampler", "comfyuisampler", "autowebuisampler")
+"""Sampler parameter ids, newest first: SwarmUI 0.9+, then StableSwarmUI's ComfyUI and auto-webui backends."""
+_SCHEDULER_KEYS = ("scheduler", "comfyuischeduler")
+
+
+def _first_text(params: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The first of ``keys`` holding text; an image has at most one of them (one backend ran it)."""
+    for key in keys:
+        text = as_text(params.get(key))
+        if text is not None:
+            return text
+    return None
+
+
+def _list_value(value: Any) -> list[Any]:
+    """A Swarm list parameter's items: a JSON list as is, or a comma-separated string split (older builds)."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",")]
+    return []
+
+
+def _loras(params: dict[str, Any]) -> tuple[LoraRef, ...]:
+    """``loras`` paired by position with ``loraweights`` (a missing weight is ``None``); entries that are not
+    a non-empty name are skipped without shifting the pairing."""
+    names = _list_value(params.get("loras"))
+    weights = _list_value(params.get("loraweights"))
+    refs = [
+        LoraRef(name.strip(), as_float(weights[index]) if index < len(weights) else None)
+        for index, name in enumerate(names)
+        if isinstance(name, str) and name.strip()
+    ]
+    return dedupe(refs)
