@@ -9,14 +9,16 @@ by seed, prompt and size is no false positive when the file does not name it) �
 embeddings, with simulated visual embeddings, and (``--semantic``, default on) with real
 all-MiniLM-L6-v2 prompt embeddings. Then session counts and sizes on ``../shared/fixtures/logs``.
 
-Three independent simulator families are reported — A (``bench/simulate.py``, written alongside the
-engine), B (``bench/simulate_docs.py``, written later from the product documents alone) and C
+Four independent simulator families are reported — A (``bench/simulate.py``, written alongside the
+engine), B (``bench/simulate_docs.py``, written later from the product documents alone), C
 (``bench/simulate_field.py``, written from the documents by someone who read neither the engine nor
-A and B) — each on a development seed (looked at while setting the engine's parameters) and a
-held-out seed. The corrections experiment runs on every family's held-out seed. Output: Markdown on
-stdout, and ``bench/out/quality.md`` / ``quality.json``.
+A and B) and D (``bench/simulate_family_d.py``, a later hold-out written from the documents without
+reading the engine's session code or A, B, C) — each on a development seed (looked at while setting
+the engine's parameters) and a held-out seed. The corrections experiment runs on every family's
+held-out seed. Output: Markdown on stdout, and ``bench/out/quality.md`` / ``quality.json``.
 
     python -m bench.quality            # or: python bench/quality.py
+    python -m bench.quality --families D --no-semantic   # only family D, without MiniLM
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from bench.baselines import fixed_timeout, multi_signal, phototoc, timeout_and_t
 from bench.metrics import accuracy, adjusted_rand, boundary_set, precision_recall, stream_order
 from bench.simulate import SimulatedLibrary, simulate_library
 from bench.simulate_docs import simulate_docs_library
+from bench.simulate_family_d import simulate_family_d_library
 from bench.simulate_field import simulate_field_library
 from engine.analysis import Analysis
 from engine.records import GenerationRecord, TimePrecision
@@ -58,6 +61,7 @@ FAMILIES: dict[str, LibraryFactory] = {
     "A (bench/simulate.py)": simulate_library,
     "B (bench/simulate_docs.py)": simulate_docs_library,
     "C (bench/simulate_field.py)": simulate_field_library,
+    "D (bench/simulate_family_d.py)": simulate_family_d_library,
 }
 
 
@@ -395,6 +399,13 @@ def main() -> None:
     parser.add_argument("--docs-dev-seed", type=int, default=11, help="development seed of family B")
     parser.add_argument("--field-seed", type=int, default=22, help="held-out seed of family C")
     parser.add_argument("--field-dev-seed", type=int, default=21, help="development seed of family C")
+    parser.add_argument("--family-d-seed", type=int, default=32, help="held-out seed of family D")
+    parser.add_argument("--family-d-dev-seed", type=int, default=31, help="development seed of family D")
+    parser.add_argument(
+        "--families",
+        default="A,B,C,D",
+        help="comma-separated family letters to run (default: all); the real logs always run",
+    )
     parser.add_argument("--artists", type=int, default=20)
     parser.add_argument("--days", type=int, default=21)
     parser.add_argument("--no-semantic", action="store_true", help="skip all-MiniLM-L6-v2 prompt embeddings")
@@ -408,9 +419,16 @@ def main() -> None:
         "A (bench/simulate.py)": (args.seed, args.dev_seed),
         "B (bench/simulate_docs.py)": (args.docs_seed, args.docs_dev_seed),
         "C (bench/simulate_field.py)": (args.field_seed, args.field_dev_seed),
+        "D (bench/simulate_family_d.py)": (args.family_d_seed, args.family_d_dev_seed),
     }
+    wanted = {letter.strip().upper() for letter in args.families.split(",") if letter.strip()}
+    unknown = wanted - {name.split()[0] for name in FAMILIES}
+    if unknown:
+        parser.error(f"unknown families: {', '.join(sorted(unknown))}")
     report["calibration"] = {}
     for family_name, family in FAMILIES.items():
+        if family_name.split()[0] not in wanted:
+            continue
         held_out, development = seeds[family_name]
         for label, seed in (("held-out", held_out), ("development", development)):
             rows = evaluate_simulation(family, seed, args.artists, args.days, semantic)
@@ -435,8 +453,11 @@ def main() -> None:
         )
     markdown = "\n\n".join(sections)
     print(markdown)
-    (OUT_DIR / "quality.md").write_text(markdown + "\n")
-    (OUT_DIR / "quality.json").write_text(json.dumps(report, indent=2, default=str))
+    # a run over some families only never overwrites the full report
+    everything = wanted == {name.split()[0] for name in FAMILIES}
+    stem = "quality" if everything else "quality-" + "".join(sorted(wanted)).lower()
+    (OUT_DIR / f"{stem}.md").write_text(markdown + "\n")
+    (OUT_DIR / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str))
 
 
 if __name__ == "__main__":
