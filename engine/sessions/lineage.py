@@ -23,11 +23,14 @@ prompt, new seed: the latest earlier generation of that prompt outside the row's
 one batch share their batch's first image's parent. A visual embedding, when present, raises or lowers
 an inferred edge's confidence by how alike the two images are.
 
-Invariants: every child has at most one parent; the parent precedes the child in the session's order
-(so the result is a forest); parent and child are in the same session — explicit evidence naming an
-image of another session is not reported here. The catalog resolves such named parents across the
-artist's whole library with :func:`named_references` and :func:`named_parent_kind`
-(``catalog.sessions.explicit_lineage``); inferred links never leave a session.
+A named parent may lie in an earlier session of the analysed records (an upscale made the next
+morning, a Midjourney grid taken into ComfyUI): among the rows holding the name, the latest earlier
+one of the child's own session, else the latest earlier one (:func:`_named_row`). The catalog resolves
+the names no analysed record holds across the artist's whole library with :func:`named_references` and
+:func:`named_parent_kind` (``catalog.sessions.explicit_lineage``), by the same choice.
+
+Invariants: every child has at most one parent; the parent precedes the child in stream order (so the
+result is a forest); an inferred link never leaves its session, only a named one may.
 """
 
 from __future__ import annotations
@@ -75,9 +78,15 @@ EXPLICIT_CONFIDENCE = 0.9
 """Links at or above this confidence come from explicit evidence; inferred ones stay below it."""
 
 
+_COMFY_ANNOTATION = re.compile(r"\s*\[(?:input|output|temp)\]$")
+"""ComfyUI's folder annotation on a ``LoadImage`` value (``folder_paths.annotated_filepath``:
+``sub/ComfyUI_00012_.png [output]`` names ``output/sub/ComfyUI_00012_.png``)."""
+
+
 def _name_keys(name: str) -> list[str]:
-    """Lookup keys of a file reference: as given, basename, basename without extension."""
-    text = name.strip().replace("\\", "/")
+    """Lookup keys of a file reference: as given, basename, basename without extension (a ComfyUI
+    ``[input]`` / ``[output]`` / ``[temp]`` annotation left out)."""
+    text = _COMFY_ANNOTATION.sub("", name.strip()).replace("\\", "/")
     base = text.rsplit("/", 1)[-1]
     stem = base.rsplit(".", 1)[0] if "." in base else base
     return list(dict.fromkeys(k for k in (text, base, stem) if k))
@@ -85,11 +94,11 @@ def _name_keys(name: str) -> list[str]:
 
 def _index_identifiers(
     stream: RecordStream, wanted: set[str]
-) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], list[int]]]:
-    """(user code, identifier) → row for the identifiers in ``wanted`` (ids, file names with or without
-    folders / extension, job ids), the first row winning; and (user code, job id) → every row of
-    that job, in stream order, for the wanted job ids (a grid's images)."""
-    index: dict[tuple[int, str], int] = {}
+) -> tuple[dict[tuple[int, str], list[int]], dict[tuple[int, str], list[int]]]:
+    """(user code, identifier) → every row holding it, in stream order, for the identifiers in ``wanted``
+    (ids, file names with or without folders / extension, job ids); and (user code, job id) → every row
+    of that job, in stream order, for the wanted job ids (a grid's images)."""
+    index: dict[tuple[int, str], list[int]] = {}
     jobs: dict[tuple[int, str], list[int]] = {}
     user_codes = stream.user_codes.tolist()
     for row, record in enumerate(stream.records):
@@ -108,10 +117,25 @@ def _index_identifiers(
             keys.append(job_id)
         if name:
             keys.extend(_name_keys(name))
-        for key in keys:
+        for key in dict.fromkeys(keys):
             if key in wanted:
-                index.setdefault((user_codes[row], key), row)
+                index.setdefault((user_codes[row], key), []).append(row)
     return index, jobs
+
+
+def _named_row(rows: list[int] | None, child: int, sessions: list[int]) -> int | None:
+    """Which of ``rows`` (every row holding the identifier the child names, in stream order) is the
+    child's parent: the latest earlier one of the child's own session, else the latest earlier one (the
+    same choice as ``catalog.sessions.explicit_lineage`` across a library); ``None`` when every match is
+    later than the child (a parent precedes its child)."""
+    latest = same_session = None
+    for row in rows or ():
+        if row >= child:
+            break
+        latest = row
+        if sessions[row] == sessions[child]:
+            same_session = row
+    return same_session if same_session is not None else latest
 
 
 PARENT_GRID_KEYS = ("parent_grid", "parent_grid_index")
@@ -314,7 +338,7 @@ def session_lineage(
         found: int | None = None
         edge_kind = LineageKind.IMG2IMG
         if record.parent_job_id:
-            found = identifiers.get((user, record.parent_job_id))
+            found = _named_row(identifiers.get((user, record.parent_job_id)), row, session_list)
             job_rows = job_images.get((user, record.parent_job_id))
             if found is not None and job_rows is not None and len(job_rows) > 1:
                 found = _image_of_job(stream, row, job_rows, visual_embeddings)
@@ -322,14 +346,15 @@ def session_lineage(
                 edge_kind = _job_kind(record, records[found])
         if found is None:
             for reference in _references(record):
-                for key in _name_keys(reference):
-                    found = identifiers.get((user, key))
-                    if found is not None:
-                        break
+                # the first key that some row holds decides (as given, then base name, then stem)
+                matches = next(
+                    (rows for key in _name_keys(reference) if (rows := identifiers.get((user, key)))), None
+                )
+                found = _named_row(matches, row, session_list)
                 if found is not None:
                     edge_kind = _source_kind(record, records[found])
                     break
-        if found is not None and found < row and session_list[found] == session_list[row]:
+        if found is not None and found < row:  # in this session or an earlier one
             parent[row], kind[row], confidence[row] = found, edge_kind, NAMED_CONFIDENCE
 
     prompt_codes: list[int] = stream.prompt_codes.tolist()

@@ -39,7 +39,9 @@ knob the phases compare (scheduler, LoRA weights and sets, FLUX guidance, inline
 model names without folder or extension), and one that names none is "parameter optimization", no
 longer labelled as an exploration (labels, ``detail``); a session of several phases that refined or
 optimised is named by its largest phase of that intent, not by the look all its prompts shared; an
-exploration lists a subject it dwelt on (many records of one prompt) instead of taking it for the look."""
+exploration lists a subject it dwelt on (many records of one prompt) instead of taking it for the look;
+a parent the child names is linked in an earlier session too, and ComfyUI's ``[output]`` annotation is
+read (lineage; the references here pin true sessions, so this part does not move the digest)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from engine.analysis import Analysis
 from engine.records import GenerationRecord, TimePrecision
 from engine.session_analysis import SessionConstraints, analyze_records
+from engine.sessions.lineage import NAMED_CONFIDENCE
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 PROMPTS = ["red fox", "red fox, snow", "castle at night", "castle at night, fog", "", None]
@@ -57,6 +58,7 @@ def _check_contract(analysis: Analysis, inputs: list[GenerationRecord]) -> None:
     user_of = {r.id: r.user for r in inputs}
     session_of = {}
     position = {}
+    session_rank = {session.id: rank for rank, session in enumerate(analysis.sessions)}
     for session in analysis.sessions:
         assert session.asset_ids
         assert {user_of[a] for a in session.asset_ids} == {session.user}
@@ -70,8 +72,12 @@ def _check_contract(analysis: Analysis, inputs: list[GenerationRecord]) -> None:
     children = [e.child for e in analysis.lineage]
     assert len(children) == len(set(children))
     for edge in analysis.lineage:
-        assert session_of[edge.parent] == session_of[edge.child]
-        assert position[edge.parent] < position[edge.child]
+        assert user_of[edge.parent] == user_of[edge.child]
+        if session_of[edge.parent] == session_of[edge.child]:
+            assert position[edge.parent] < position[edge.child]
+        else:  # only a parent the child names, in an earlier session of the same artist
+            assert edge.confidence >= NAMED_CONFIDENCE
+            assert session_rank[session_of[edge.parent]] < session_rank[session_of[edge.child]]
 
 
 @settings(max_examples=60, deadline=None)

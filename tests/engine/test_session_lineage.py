@@ -10,7 +10,7 @@ import numpy as np
 from engine.analysis import Analysis, LineageKind
 from engine.records import GenerationRecord
 from engine.session_analysis import analyze_records
-from engine.sessions.lineage import grid_position, parent_grid_position
+from engine.sessions.lineage import NAMED_CONFIDENCE, grid_position, parent_grid_position
 
 T0 = datetime(2026, 5, 3, 14, 0, tzinfo=UTC)
 PROMPT = "lighthouse on a cliff, stormy sea, oil painting"
@@ -214,14 +214,40 @@ def test_batch_siblings_share_their_parent_and_new_ideas_have_none() -> None:
     assert new_idea.id not in edges
 
 
-def test_explicit_parent_in_another_session_is_not_reported() -> None:
+def test_a_named_parent_in_an_earlier_session_is_linked() -> None:
+    """An img2img of yesterday's keeper names it: named evidence, whichever session the parent is in
+    (an inferred link never leaves its session)."""
     clock = Clock()
     base = clock.record()
     clock.time += timedelta(hours=6)
     later = clock.record(source_image=base.file_name, denoise=0.4)
     analysis = analyze_records([base, later])
     assert len(analysis.sessions) == 2
-    assert analysis.lineage == []
+    assert [(e.parent, e.child, e.kind, e.confidence) for e in analysis.lineage] == [
+        (base.id, later.id, LineageKind.IMG2IMG, NAMED_CONFIDENCE)
+    ]
+    # a name only a later image holds is no parent
+    child = clock.record(source_image="99999-7.png", denoise=0.4)
+    clock.time += timedelta(hours=6)
+    assert analyze_records([child, clock.record(file_name="99999-7.png")]).lineage == []
+
+
+def test_among_images_of_one_name_the_own_session_then_the_latest_earlier_is_the_parent() -> None:
+    """ComfyUI's counters restart per output folder, so ``ComfyUI_00012_.png`` names several files; a
+    ``LoadImage`` value carries the folder and a ``[output]`` annotation."""
+    clock = Clock()
+    first = clock.record(file_name="portraits/ComfyUI_00012_.png")
+    clock.time += timedelta(hours=6)
+    second = clock.record(file_name="landscapes/ComfyUI_00012_.png")
+    clock.time += timedelta(hours=6)
+    third = clock.record(file_name="ComfyUI_00012_.png")
+    by_folder = clock.record(source_image="portraits/ComfyUI_00012_.png [output]", denoise=0.5)
+    by_name = clock.record(source_image="ComfyUI_00012_.png [output]", denoise=0.5)
+    edges = {e.child: e.parent for e in analyze_records([first, second, third, by_folder, by_name]).lineage}
+    assert edges[by_folder.id] == first.id  # the folder decides, though another session
+    assert edges[by_name.id] == third.id  # the child's own session first
+    edges = {e.child: e.parent for e in analyze_records([first, second, by_name]).lineage}
+    assert edges[by_name.id] == second.id  # else the latest earlier one
 
 
 def test_lineage_is_a_forest_on_a_mixed_history() -> None:
