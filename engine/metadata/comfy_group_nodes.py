@@ -19,16 +19,19 @@ What the frontend's ``GroupNodeConfig`` builds, and so what this reads:
   replace the stored inner values when the counts agree, else the stored values stay.
 
 Inner nodes get the ids ``"<instance id>:<index>"``; links into the instance go to the inner input
-behind the slot, links out of it come from the inner output behind the slot. Every value read is
+behind the slot, links out of it come from the inner output behind the slot. Instances inside a
+subgraph definition (``definitions.subgraphs``) are expanded the same way, from the root's
+``extra.groupNodes`` (the only place the frontend keeps group definitions). Every value read is
 type-checked; nested group nodes are expanded up to :data:`_MAX_PASSES` levels and no more than
-``MAX_GRAPH_NODES`` nodes come out.
+``MAX_GRAPH_NODES`` nodes come out of one graph (subgraph definitions past that many nodes in all
+stay unexpanded).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.metadata.comfy_widgets import VIRTUAL_NODES, WIDGET_NAMES
+from engine.metadata.comfy_widgets import VIRTUAL_NODES, widget_names
 from engine.metadata.limits import MAX_GRAPH_NODES
 
 _PREFIXES = ("workflow/", "workflow>")
@@ -38,18 +41,47 @@ _CONTROLS = frozenset({"fixed", "increment", "decrement", "randomize"})
 
 
 def expand_group_nodes(document: dict[str, Any]) -> dict[str, Any]:
-    """``document`` with every group node instance replaced by its inner nodes (a new dict; the
-    input is not changed), or ``document`` itself when it holds none."""
+    """``document`` with every group node instance replaced by its inner nodes, at the top level and
+    in each subgraph definition (``definitions.subgraphs``), which use the same root
+    ``extra.groupNodes`` (a new dict; the input is not changed), or ``document`` itself when it holds
+    none."""
     extra = document.get("extra")
     definitions = extra.get("groupNodes") if isinstance(extra, dict) else None
     if not isinstance(definitions, dict) or not definitions:
         return document
+    return _with_expanded_subgraphs(_expand_graph(document, definitions), definitions)
+
+
+def _expand_graph(graph: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """``graph`` (the workflow or one subgraph definition) with its group node instances expanded,
+    nested ones up to :data:`_MAX_PASSES` levels."""
     for _ in range(_MAX_PASSES):
-        expanded = _expand_once(document, definitions)
+        expanded = _expand_once(graph, definitions)
         if expanded is None:
             break
-        document = expanded
-    return document
+        graph = expanded
+    return graph
+
+
+def _with_expanded_subgraphs(document: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """``document`` whose subgraph definitions have their group node instances expanded; once the
+    definitions expanded so far hold ``MAX_GRAPH_NODES`` nodes, the rest stay as they are (no
+    more nodes than that can be sent anyway)."""
+    container = document.get("definitions")
+    subgraphs = container.get("subgraphs") if isinstance(container, dict) else None
+    if not isinstance(subgraphs, list):
+        return document
+    budget = MAX_GRAPH_NODES
+    expanded: list[Any] = []
+    for subgraph in subgraphs:
+        if isinstance(subgraph, dict) and budget > 0:
+            subgraph = _expand_graph(subgraph, definitions)
+            budget -= len(_list(subgraph.get("nodes")))
+        expanded.append(subgraph)
+    if all(new is old for new, old in zip(expanded, subgraphs, strict=True)):
+        return document
+    assert isinstance(container, dict)
+    return {**document, "definitions": {**container, "subgraphs": expanded}}
 
 
 def _group_name(node: Any) -> str | None:
@@ -307,8 +339,9 @@ def _is_control_name(value: Any) -> bool:
 
 def _positions(node_type: str, values: list[Any]) -> dict[str, list[int]] | None:
     """Each named widget's positions in ``values`` (a seed with its control value), by
-    :data:`WIDGET_NAMES`; ``None`` for a type not listed."""
-    names = WIDGET_NAMES.get(node_type)
+    :func:`~engine.metadata.comfy_widgets.widget_names` (an older or newer layout told apart by its
+    first value); ``None`` for a type not listed."""
+    names = widget_names(node_type, values)
     if names is None:
         return None
     found: dict[str, list[int]] = {}

@@ -21,10 +21,10 @@ What the frontend does when it turns the canvas into a prompt, and so what this 
 - an input left unconnected that UseEverywhere's ``extra.ue_links`` record names (``downstream``,
   ``downstream_slot``) gets the link the pack adds when queueing (``upstream``, ``upstream_slot``);
 - positional ``widgets_values`` are named by :data:`WIDGET_NAMES` (a node not listed keeps only its
-  links; :data:`LEADING_WIDGETS` tells an older layout by its first value; :data:`ROW_WIDGETS` name
+  links; :data:`LEADING_WIDGETS` tells a layout by its first value; :data:`ROW_WIDGETS` name
   dict rows); a negative ``seed``/``noise_seed`` (which the server refuses: Efficiency's "random each
-  queue" -1) is no value; a dict of values (VideoHelperSuite) is taken as it is; a linked
-  input wins over a widget.
+  queue" -1, rgthree Seed's -1 / -2 / -3) is no value; a dict of values (VideoHelperSuite) is taken
+  as it is; a linked input wins over a widget.
 
 Invariants: the result only holds nodes the frontend would send, keyed by string ids, each
 ``{"class_type": str, "inputs": dict}``; every link in it is ``[node_id, output_index]``; no walk
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from engine.metadata.comfy_group_nodes import expand_group_nodes
-from engine.metadata.comfy_widgets import LEADING_WIDGETS, ROW_WIDGETS, VIRTUAL_NODES, WIDGET_NAMES
+from engine.metadata.comfy_widgets import ROW_WIDGETS, VIRTUAL_NODES, widget_names
 from engine.metadata.limits import MAX_GRAPH_NODES
 
 _MAX_DEPTH = 64
@@ -339,12 +339,9 @@ def _widget_inputs(node: dict[str, Any]) -> dict[str, Any]:
     if prefix is not None:
         rows = [value for value in values if isinstance(value, dict) and "lora" in value]
         return {f"{prefix}{number}": row for number, row in enumerate(rows, start=1)}
-    names = WIDGET_NAMES.get(node["type"])
+    names = widget_names(node["type"], values)
     if names is None:
         return {}
-    leading = LEADING_WIDGETS.get(node["type"])
-    if leading is not None and values and isinstance(values[0], str) and values[0] in leading[1]:
-        names = (leading[0], *names)
     inputs: dict[str, Any] = {}
     position = 0
     for name in names:
@@ -352,19 +349,18 @@ def _widget_inputs(node: dict[str, Any]) -> dict[str, Any]:
             break
         value = values[position]
         position += 1
-        if not name.endswith("+"):
-            inputs[name] = value
-            continue
-        if not (
-            name[:-1] in _SEED_WIDGETS
-            and isinstance(value, int)
-            and not isinstance(value, bool)
-            and value < 0
-        ):
-            inputs[name[:-1]] = value
-        if position < len(values) and _is_control(values[position]):
+        key = name.removesuffix("+")
+        if not _is_random_seed(key, value):
+            inputs[key] = value
+        if name.endswith("+") and position < len(values) and _is_control(values[position]):
             position += 1
     return inputs
+
+
+def _is_random_seed(name: str, value: Any) -> bool:
+    """A negative ``seed``/``noise_seed``: no seed the server takes, but a pack's "random each queue"
+    marker (Efficiency's -1, rgthree Seed's -1 / -2 / -3), with or without a control widget after it."""
+    return name in _SEED_WIDGETS and isinstance(value, int) and not isinstance(value, bool) and value < 0
 
 
 def _is_control(value: Any) -> bool:

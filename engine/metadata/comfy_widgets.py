@@ -10,6 +10,8 @@ public ``INPUT_TYPES``; the widgets of any other node are not named (its links s
 
 from __future__ import annotations
 
+from typing import Any
+
 _LATENT_SIZE = ("width", "height", "batch_size")
 _VIDEO_SIZE = ("width", "height", "length", "batch_size")
 
@@ -33,6 +35,12 @@ _LORA_LOADER_HEAD = (
 )
 """How Efficiency's and Easy-Use's checkpoint-and-LoRA loaders begin."""
 _EASY_LOADER = (*_LORA_LOADER_HEAD, "resolution", "empty_latent_width", "empty_latent_height")
+_DETAILER = ("guide_size", "guide_size_for", "max_size", "seed+", *_EFF_SAMPLER, "denoise")
+"""How Impact's ``FaceDetailer`` and ``DetailerForEach`` begin (their detector settings follow)."""
+_INSPIRE_VARIATION = ("batch_seed_mode", "variation_seed", "variation_strength")
+_INSPIRE_NOISE = (*_INSPIRE_VARIATION, "variation_method", "internal_seed")
+"""How the Inspire samplers end (``variation_method`` and ``internal_seed`` came later, at the end;
+the pipe samplers have no ``variation_method``)."""
 
 WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "KSampler": ("seed+", "steps", "cfg", "sampler_name", "scheduler", "denoise"),
@@ -89,6 +97,8 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "CLIPTextEncodeHiDream": ("clip_l", "clip_g", "t5xxl", "llama"),
     "CLIPTextEncodeLumina2": ("system_prompt", "user_prompt"),
     "TextEncodeQwenImageEdit": ("prompt",),
+    # BlenderNeko ComfyUI_ADV_CLIP_emb (nodes.py AdvancedCLIPTextEncode; clip is a link)
+    "BNK_CLIPTextEncodeAdvanced": ("text", "token_normalization", "weight_interpretation"),
     "ConditioningSetTimestepRange": ("start", "end"),
     "EmptyLatentImage": _LATENT_SIZE,
     "EmptySD3LatentImage": _LATENT_SIZE,
@@ -141,9 +151,19 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     ),
     "KSampler SDXL (Eff.)": ("noise_seed+", *_EFF_SAMPLER, "start_at_step", "refine_at_step", *_EFF_OUTPUT),
     "LoRA Stacker": ("input_mode", "lora_count", *_rows(50, "lora_name", "lora_wt", "model_str", "clip_str")),
-    # ComfyUI-Impact-Pack (ltdrdata): FaceDetailer's widgets up to its scheduler (positive/negative are
-    # links; the rest are detector settings), the wildcard encoders
-    "FaceDetailer": ("guide_size", "guide_size_for", "max_size", "seed+", *_EFF_SAMPLER),
+    # ComfyUI-Impact-Pack (ltdrdata): the detailers' widgets up to their denoise (positive/negative are
+    # links; the rest are detector settings), the pipe samplers, the wildcard encoders
+    "FaceDetailer": _DETAILER,
+    "DetailerForEach": _DETAILER,
+    "ImpactKSamplerBasicPipe": ("seed+", *_EFF_SAMPLER, "denoise"),
+    "ImpactKSamplerAdvancedBasicPipe": (
+        "add_noise",
+        "noise_seed+",
+        *_EFF_SAMPLER,
+        "start_at_step",
+        "end_at_step",
+        "return_with_leftover_noise",
+    ),
     "ImpactWildcardEncode": (
         "wildcard_text",
         "populated_text",
@@ -153,6 +173,71 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
         "seed+",
     ),
     "ImpactWildcardProcessor": ("wildcard_text", "populated_text", "mode", "seed+", "Select to add Wildcard"),
+    # ComfyUI-Inspire-Pack (ltdrdata inspire/a1111_compat.py KSampler_inspire, KSamplerAdvanced_inspire,
+    # their pipe versions, RandomNoise: the core sampler's widgets, then the noise settings;
+    # internal_seed has no control widget; prompt_support.py WildcardEncodeInspire)
+    "KSampler //Inspire": (
+        "seed+",
+        *_EFF_SAMPLER,
+        "denoise",
+        "noise_mode",
+        *_INSPIRE_NOISE,
+    ),
+    "KSamplerAdvanced //Inspire": (
+        "add_noise",
+        "noise_seed+",
+        *_EFF_SAMPLER,
+        "start_at_step",
+        "end_at_step",
+        "noise_mode",
+        "return_with_leftover_noise",
+        *_INSPIRE_NOISE,
+    ),
+    "KSamplerPipe //Inspire": (
+        "seed+",
+        *_EFF_SAMPLER,
+        "denoise",
+        "noise_mode",
+        *_INSPIRE_VARIATION,
+        "internal_seed",
+    ),
+    "KSamplerAdvancedPipe //Inspire": (
+        "add_noise",
+        "noise_seed+",
+        *_EFF_SAMPLER,
+        "start_at_step",
+        "end_at_step",
+        "noise_mode",
+        "return_with_leftover_noise",
+        *_INSPIRE_VARIATION,
+        "internal_seed",
+    ),
+    "RandomNoise //Inspire": ("noise_seed+", "noise_mode", *_INSPIRE_NOISE),
+    "WildcardEncode //Inspire": (
+        "token_normalization",
+        "weight_interpretation",
+        "wildcard_text",
+        "populated_text",
+        "mode",
+        "Select to add LoRA",
+        "Select to add Wildcard",
+        "seed+",
+    ),
+    # rgthree-comfy (py/power_prompt.py, power_prompt_simple.py, seed.py: the Seed's three buttons
+    # follow its value and are no control widget; ksampler_config.py, sdxl_empty_latent_image.py)
+    "KSampler Config (rgthree)": ("steps_total", "refiner_step", "cfg", "sampler_name", "scheduler"),
+    "SDXL Empty Latent Image (rgthree)": ("dimensions", "clip_scale", "batch_size"),
+    "Power Prompt (rgthree)": ("prompt", "insert_lora", "insert_embedding", "insert_saved"),
+    "Power Prompt - Simple (rgthree)": ("prompt", "insert_embedding", "insert_saved"),
+    "Seed (rgthree)": ("seed",),
+    # WAS Node Suite (WASasquatch WAS_Node_Suite.py: WAS_Text_Multiline, WAS_Text_Concatenate,
+    # WAS_NSP_CLIPTextEncoder, WAS_Seed, WAS_KSampler whose seed is a SEED link)
+    "Text Multiline": ("text",),
+    "Text String": ("text", "text_b", "text_c", "text_d"),
+    "Text Concatenate": ("delimiter", "clean_whitespace"),
+    "CLIPTextEncode (NSP)": ("noodle_key", "seed+", "text"),
+    "Seed": ("seed+",),
+    "KSampler (WAS)": (*_EFF_SAMPLER, "denoise"),
     # Comfyroll (Suzie1/ComfyUI_Comfyroll_CustomNodes CR_LoRAStack, CR_SDXLAspectRatio)
     "CR LoRA Stack": _rows(3, "switch", "lora_name", "model_weight", "clip_weight"),
     "CR SDXL Aspect Ratio": (
@@ -215,10 +300,26 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
 LEADING_WIDGETS: dict[str, tuple[str, frozenset[str]]] = {
     "KSampler (Efficient)": ("sampler_state", frozenset({"Sample", "Hold", "Script"})),
     "KSampler Adv. (Efficient)": ("sampler_state", frozenset({"Sample", "Hold", "Script"})),
+    "CLIPTextEncode (NSP)": ("mode", frozenset({"Noodle Soup Prompts", "Wildcards"})),
 }
-"""A widget older versions of a node put before :data:`WIDGET_NAMES`' first one, and the choices it
+"""A widget some versions of a node put before :data:`WIDGET_NAMES`' first one, and the choices it
 holds: LucianoCirino's Efficiency samplers began with ``sampler_state`` ("Sample" / "Hold" /
-"Script"), jags111's dropped it. The first saved value tells the layout apart."""
+"Script"), jags111's dropped it; WAS's ``CLIPTextEncode (NSP)`` gained a leading ``mode``. The first
+saved value tells the layout apart."""
+
+
+def widget_names(node_type: str, values: list[Any]) -> tuple[str, ...] | None:
+    """The names of a node's positional ``values`` (:data:`WIDGET_NAMES`, with the
+    :data:`LEADING_WIDGETS` name first when the first value is one of its choices), or ``None`` for a
+    type not listed. Names keep their ``+``."""
+    names = WIDGET_NAMES.get(node_type)
+    if names is None:
+        return None
+    leading = LEADING_WIDGETS.get(node_type)
+    if leading is not None and values and isinstance(values[0], str) and values[0] in leading[1]:
+        return (leading[0], *names)
+    return names
+
 
 ROW_WIDGETS: dict[str, str] = {"Power Lora Loader (rgthree)": "lora_"}
 """Nodes whose rows are dict widgets named by a counter (rgthree's ``Power Lora Loader``: each row
