@@ -14,7 +14,8 @@ Explicit evidence (confidence ≥ 0.9), in this order:
 3. variation-seed fields (``extra["subseed"]`` / ``variation_seed`` with a non-zero strength): the
    latest earlier record with the same prompt and seed is the parent, kind ``variation``;
 4. a hires pass / upscale without a named source: same prompt and seed as a recent earlier record,
-   same aspect ratio, larger — kind ``upscale``.
+   same aspect ratio, larger — kind ``upscale`` (never for an A1111 / Forge grid file, which shows the
+   cells side by side with the first cell's parameters: :func:`is_grid_image`).
 
 Then, inside a session, the most likely earlier parent by prompt and parameters (confidence < 0.9):
 ``param_sweep`` (same prompt and seed, one parameter moved: the previous row), ``reroll`` (same
@@ -220,6 +221,20 @@ def _image_of_job(
     return job_rows[0]
 
 
+_GRID_IMAGE_NAME = re.compile(r"(?:xyz_)?grid-\d{4}", re.IGNORECASE)
+"""AUTOMATIC1111's and Forge's grid files (``modules.images.save_image`` with basename ``grid`` for a
+batch, ``xyz_grid`` for an X/Y/Z plot, then the 4-digit grid counter): the cells side by side."""
+
+
+def is_grid_image(record: GenerationRecord) -> bool:
+    """Whether ``record`` is a grid of other images (an A1111 / Forge ``grid-0001`` or ``xyz_grid-0001``
+    file): it carries the first cell's prompt and seed at several times its size, which is no upscale."""
+    if not record.file_name:
+        return False
+    base_name = record.file_name.replace("\\", "/").rsplit("/", 1)[-1]
+    return _GRID_IMAGE_NAME.match(base_name) is not None
+
+
 def _references(record: GenerationRecord) -> list[str]:
     references = [record.source_image] if record.source_image else []
     references += [str(record.extra[k]) for k in INIT_IMAGE_KEYS if record.extra.get(k)]
@@ -381,6 +396,8 @@ def session_lineage(
 
     upscale_rows = _hires_candidates(stream, session_codes, parent, settings.upscale_lookback_rows)
     for row in upscale_rows.tolist():
+        if is_grid_image(records[row]):
+            continue  # a contact sheet of the cells, with the first cell's parameters: no upscale
         # The latest smaller image with the same prompt and seed; among several (a CFG sweep on one
         # seed), prefer the same variation seed, then the one whose sampling parameters the hires pass
         # repeats.

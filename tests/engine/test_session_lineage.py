@@ -260,3 +260,19 @@ def test_lineage_is_a_forest_on_a_mixed_history() -> None:
         records.append(clock.record(prompt, source_image=parent.file_name, denoise=0.5, seed=77))
         records.append(clock.record(prompt, seed=round_number, width=1664, height=2432))
     _assert_forest(analyze_records(records))
+
+
+def test_an_a1111_grid_file_is_no_upscale_of_its_first_cell() -> None:
+    """An X/Y/Z plot saves each cell, then ``xyz_grid-0007.png``: the cells side by side, with the first
+    cell's prompt and seed at three times its size. A hires pass of the same seed is an upscale."""
+    clock = Clock()
+    cells = [clock.record(seed=42, cfg_scale=cfg, width=512, height=768) for cfg in (4.0, 7.0, 10.0)]
+    grid = clock.record(seed=42, cfg_scale=4.0, width=1536, height=2304, file_name="xyz_grid-0007.png")
+    batch_grid = clock.record(
+        seed=42, width=1536, height=2304, file_name="outputs/txt2img-grids/grid-0012.png"
+    )
+    hires = clock.record(seed=42, cfg_scale=10.0, width=1024, height=1536)
+    edges = _edges(analyze_records([*cells, grid, batch_grid, hires]))
+    assert edges.get(grid.id, (None, None))[1] is not LineageKind.UPSCALE
+    assert edges.get(batch_grid.id, (None, None))[1] is not LineageKind.UPSCALE
+    assert edges[hires.id][:2] == (cells[2].id, LineageKind.UPSCALE)
