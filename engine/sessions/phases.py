@@ -4,13 +4,14 @@ Each row is first reduced to one *step observation* relative to the previous row
 
 - ``NEW``     the prompt changed a lot (similarity < ``tweak_similarity``)           → exploration
 - ``TWEAK``   the prompt changed a little                                            → refinement
-- ``RESEED``  same prompt, new seed                                                  → refinement
+- ``RESEED``  same prompt, new seed; or, under the same prompt, a variation / img2img / inpaint
+              naming the image it reworks (Midjourney's Vary has no seed)                → refinement
 - ``PARAM``   same prompt and seed, a generation parameter moved (CFG, steps, …)    → optimization
 - ``NEUTRAL`` no evidence: the session's first row, a row of the same batch (saved at once, or
               queued: the previous seed plus one), an exact
-              repeat, a derived image (upscale / img2img / variation of an earlier one), or a
-              reroll after the first in a short run of one prompt — few steps or few minutes —
-              that a new idea ends (sampling an idea while exploring:
+              repeat, another derived image (an upscale, a hires pass, a rework under a new
+              prompt), or a reroll after the first in a short run of one prompt — few steps or few
+              minutes — that a new idea ends (sampling an idea while exploring:
               ``PhaseSettings.sampling_run_steps``, ``sampling_run_seconds``).
 
 A three-state hidden Markov model (sticky transitions) decodes the most likely phase per row with
@@ -54,6 +55,9 @@ class PhaseSettings:
     """Prompt similarity from which a prompt change counts as a tweak (refinement), not a new idea."""
     stay_probability: float = 0.94
     min_phase_images: int = 3
+    rework_is_evidence: bool = True
+    """A variation / remix / img2img / inpaint that names its source image, under the same prompt, is a
+    reroll's evidence of refinement (Midjourney's Vary, which has no seed); else derived rows are none."""
     sampling_run_steps: int = 3
     """A prompt's run of at most this many steps (rerolls, parameter moves; batch rows are no steps)
     that ends in a new idea is one *sample* of that idea: only its first reroll is evidence (of
@@ -212,7 +216,12 @@ def step_observations(
         with np.errstate(invalid="ignore"):
             soon = np.diff(stream.time_seconds) <= settings.queued_seconds
         queued[1:] = (seeds[:-1] >= 0) & (seeds[1:] == seeds[:-1] + 1) & soon
-    observation[((is_batch | queued) & same_prompt) | derived | session_start] = NEUTRAL
+    reworked = _reworks_an_image(stream, within) & same_prompt
+    if settings.rework_is_evidence:
+        observation[reworked] = RESEED
+    else:
+        reworked[:] = False
+    observation[((is_batch | queued) & same_prompt) | (derived & ~reworked) | session_start] = NEUTRAL
     resampled = _count_sampling_once(
         observation,
         session_start,
@@ -238,6 +247,17 @@ def step_observations(
                 visual[row] = VISUAL_MID
     visual[resampled] = VISUAL_NONE
     return StepFeatures(session_start, observation, visual, same_prompt, similarity)
+
+
+def _reworks_an_image(stream: RecordStream, within: np.ndarray) -> np.ndarray:
+    """Rows that name the image they were made from (a variation, remix, img2img or inpaint of it:
+    ``stream.explicitly_derived``) at no larger a size than the previous row: the artist working on a
+    kept image. An upscale (the size grows) finishes one and is no evidence."""
+    area = stream.width * stream.height
+    grew = np.zeros(len(stream), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        grew[1:] = area[1:] > area[:-1] * 1.2
+    return stream.explicitly_derived & within & ~grew
 
 
 def _count_sampling_once(

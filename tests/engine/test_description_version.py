@@ -22,7 +22,7 @@ from bench.simulate_field import simulate_field_library
 from engine.analysis import DESCRIPTION_VERSION
 from engine.session_analysis import SessionConstraints, analyze_records
 
-DIGEST = "e2b8de38d04419f3"
+DIGEST = "bb4ff91df347cfe0"
 """Digest of the reference descriptions made by the current ``DESCRIPTION_VERSION``. History:
 1 — exploration labels list what was explored (the engine of migration 0015); 2 — a short run of
 rerolls ended by a new idea samples it (phases); 3 — consecutive seeds rendered back to back are one
@@ -41,7 +41,9 @@ longer labelled as an exploration (labels, ``detail``); a session of several pha
 optimised is named by its largest phase of that intent, not by the look all its prompts shared; an
 exploration lists a subject it dwelt on (many records of one prompt) instead of taking it for the look;
 a parent the child names is linked in an earlier session too, and ComfyUI's ``[output]`` annotation is
-read (lineage; the references here pin true sessions, so this part does not move the digest)."""
+read (lineage; the references here pin true sessions, so this part does not move the digest); a
+variation / img2img / inpaint naming the image it reworks, under the same prompt, is evidence of
+refinement like a reroll (phases: Midjourney's Vary has no seed)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

@@ -225,6 +225,48 @@ def test_an_exploration_that_queues_many_rerolls_of_each_subject_within_minutes_
     assert {phase_of[r.id] for r in records[:70]} == {Intent.EXPLORATION}
 
 
+def test_midjourney_variations_of_a_kept_image_are_refinement() -> None:
+    """Midjourney writes no seed: refining an idea there is Vary (Strong / Subtle) on a grid image, each
+    job naming its parent job. Working on a kept image is refinement, though no reroll shows it; the
+    exploration around it stays exploration, and an upscale (a larger copy) is no evidence either way."""
+    clock = Clock(step_seconds=90)
+    fields: dict[str, Any] = {
+        "tool": "midjourney",
+        "model": "midjourney v6.1",
+        "cfg_scale": None,
+        "steps": None,
+    }
+    records: list[GenerationRecord] = []
+    for index, prompt in enumerate(EXPLORATION_PROMPTS[:4]):
+        job = [clock.record(prompt, same_batch=i > 0, job_id=f"e{index}", **fields) for i in range(4)]
+        records += job
+    kept = "a lighthouse keeper reading by lamplight, oil painting"
+    parent = "k0"
+    records += [clock.record(kept, same_batch=i > 0, job_id=parent, **fields) for i in range(4)]
+    refined = []
+    for number in range(1, 11):
+        job_id = f"k{number}"
+        refined += [
+            clock.record(
+                kept,
+                same_batch=i > 0,
+                job_id=job_id,
+                parent_job_id=parent,
+                extra={"parent_grid": number % 4, "job_type": "variation"},
+                **fields,
+            )
+            for i in range(4)
+        ]
+        parent = job_id
+    records += refined
+    for index, prompt in enumerate(EXPLORATION_PROMPTS[4:]):
+        records += [clock.record(prompt, same_batch=i > 0, job_id=f"x{index}", **fields) for i in range(4)]
+    session = _only_session(records)
+    phases = _phase_of(session)
+    assert np.mean([phases[r.id] is Intent.REFINEMENT for r in refined]) >= 0.9, session.phases
+    assert phases[records[0].id] is Intent.EXPLORATION and phases[records[-1].id] is Intent.EXPLORATION
+
+
 def test_minutes_of_rerolls_before_a_new_idea_are_still_a_refinement() -> None:
     """The same rerolls kept for ten minutes (one a minute) before the next idea: a refinement."""
     clock = Clock(step_seconds=60.0)
