@@ -5,8 +5,10 @@
   (:mod:`billing.pricing`).
 - :class:`LlmCurator`: any server speaking the OpenAI Chat Completions API (``OPENAI_BASE_URL``,
   ``OPENAI_API_KEY``, ``ATELIER_CURATOR_MODEL``), with retries, structured output and grounding
-  (:mod:`reflection.curator`). Its deadline is shorter than the run's lease, which is shorter than the
-  credit hold's TTL, so a slow model fails the run before the hold could expire.
+  (:mod:`reflection.curator`); its fallback title is the session's label cut to a title's length
+  (:func:`reflection.offline_curator.session_title`: a label may be longer than a title). Its
+  deadline is shorter than the run's lease, which is shorter than the credit hold's TTL, so a slow
+  model fails the run before the hold could expire.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from catalog.settings import AtelierSettings
 from engine.grounding import find_unsupported
 from reflection.curator import curate
 from reflection.llm_client import CuratorLlm, LlmFailure, LlmSettings
-from reflection.offline_curator import write_offline_reflection
+from reflection.offline_curator import session_title, write_offline_reflection
 from reflection.runner import CuratorBackend, CuratorFailed, CuratorInput, CuratorOutcome
 
 LLM_DEADLINE_SHARE = 0.8
@@ -61,7 +63,7 @@ class LlmCurator:
                 self._llm,
                 prepared.request.messages,
                 prepared.vocabulary,
-                fallback_title=facts.label,
+                fallback_title=session_title(facts),
                 fallback_summary=f"A session of {facts.asset_count} images.",
             )
         except LlmFailure as failure:

@@ -16,11 +16,21 @@ Invariants:
   mentions ``response_format`` / ``json_schema`` / ``json_object`` steps down to ``json_object``, then to
   no response format (the JSON shape is then spelled out in the system message). The step down is
   remembered by the instance (never stepped back up), so later calls go straight to what works.
+* **Bounded bodies**: an answer's body is read in chunks up to ``response_max_bytes`` (decoded bytes;
+  a reflection is a few kilobytes): a larger one — declared by Content-Length or counted while
+  reading — is dropped unread and fails the call at once (:class:`ResponseTooLarge`, kind
+  ``response_too_large``, not retried: the worker never holds a flood in memory, nor echoes it).
 * **Validation**: the answer (code fences and text around the outermost ``{…}`` tolerated) must
   validate as :class:`CuratorReflection`. An invalid answer gets exactly **one repair request** (the bad
   output and the error are sent back); a second invalid answer fails the call.
+* **Withheld answers** fail at once, without a repair: a ``refusal`` (structured outputs) or a
+  ``finish_reason`` of ``content_filter`` with no usable JSON is :data:`FailureKind` ``declined``, its
+  reason quoting the refusal. An answer cut off at the token limit (``finish_reason: "length"``) gets
+  the one repair, told it was cut off; the failure, if any, says so.
 * **Usage**: token counts are summed over every answer that came back (including an invalid one that
-  needed repair); the model name is the one the server reports.
+  needed repair); a count that is not a non-negative integer counts as zero. The model name is the
+  one the server reports, without NUL and at most :data:`MODEL_NAME_MAX_CHARS` characters (the
+  ``reflections.model`` column).
 * Not idempotent in cost: each successful attempt is billed by the provider. Nothing here touches
   credits; a :class:`LlmFailure` says what happened, in words an artist can read.
 """
@@ -43,12 +53,13 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 from tenacity.stop import stop_after_attempt
 
-from reflection.curator_output import CuratorReflection, curator_json_schema
+from reflection.curator_output import CuratorReflection, curator_json_schema, storable
 from reflection.llm_retry import (
     MIN_ATTEMPT_SECONDS,
     BackoffPolicy,
     DeadlinePassed,
     GarbledResponse,
+    ResponseTooLarge,
     StopAtDeadline,
     WaitForServerOrBackoff,
     is_transient,
@@ -71,6 +82,8 @@ FailureKind = Literal[
     "not_found",
     "rejected",
     "invalid_output",
+    "declined",
+    "response_too_large",
 ]
 
 RESPONSE_FORMAT_NAME = "curator_reflection"
@@ -86,6 +99,9 @@ _FORMAT_REJECTION_WORDS = (
 )
 _ECHOED_OUTPUT_MAX_CHARS = 8000
 _PERMANENT_KINDS: dict[int, FailureKind] = {401: "auth", 403: "forbidden", 404: "not_found"}
+MODEL_NAME_MAX_CHARS = 200
+"""The longest model name kept (``reflections.model`` is ``VARCHAR(200)``)."""
+_QUOTED_REFUSAL_MAX_CHARS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +115,8 @@ class LlmSettings:
     deadline_seconds: float = 120.0
     attempt_timeout_seconds: float = 60.0
     max_attempts: int = 6
+    response_max_bytes: int = 1_000_000
+    """The largest answer body read (decoded bytes); a larger one fails the call unread."""
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
     response_format_mode: ResponseFormatMode = "json_schema"
     temperature: float | None = None
@@ -108,6 +126,8 @@ class LlmSettings:
             raise ValueError("deadline_seconds and attempt_timeout_seconds must be positive")
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if self.response_max_bytes < 1:
+            raise ValueError("response_max_bytes must be positive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +255,21 @@ class _Reply:
     content: str
     model: str
     mode: ResponseFormatMode
+    finish_reason: str | None = None
+    refusal: str | None = None
+
+    @property
+    def cut_off(self) -> bool:
+        """The server stopped at its token limit: the content is incomplete."""
+        return self.finish_reason == "length"
+
+    def withheld(self) -> str | None:
+        """Why the server withheld the answer (a refusal, its content filter), or ``None``."""
+        if self.refusal:
+            return f"The AI service declined to write this reflection: “{_shortened(self.refusal)}”."
+        if self.finish_reason == "content_filter":
+            return "The AI service's content filter withheld its answer (finish_reason content_filter)."
+        return None
 
 
 class CuratorLlm:
@@ -298,17 +333,18 @@ class CuratorLlm:
             try:
                 reflection = parse_reflection(reply.content)
             except InvalidReflection as problem:
+                self._fail_if_withheld(reply, progress)
                 log.info("curator answer unusable (%s); asking once for a repair", problem)
                 repair = [
                     *conversation,
                     {"role": "assistant", "content": reply.content[:_ECHOED_OUTPUT_MAX_CHARS]},
-                    {"role": "user", "content": repair_instruction(str(problem))},
+                    {"role": "user", "content": repair_instruction(_problem_of(reply, problem))},
                 ]
                 reply = await self._ask(repair, progress)
-                reflection = self._parse_repaired(reply.content, progress)
+                reflection = self._parse_repaired(reply, progress)
         except LlmFailure:
             raise
-        except (openai.OpenAIError, TimeoutError, GarbledResponse, DeadlinePassed) as error:
+        except (openai.OpenAIError, TimeoutError, GarbledResponse, DeadlinePassed, ResponseTooLarge) as error:
             raise self._failure(error, progress) from error
         return LlmAnswer(
             reflection=reflection,
@@ -319,13 +355,22 @@ class CuratorLlm:
             content=reply.content,
         )
 
-    def _parse_repaired(self, content: str, progress: _CallProgress) -> CuratorReflection:
+    def _fail_if_withheld(self, reply: _Reply, progress: _CallProgress) -> None:
+        """Raise ``declined`` when the server withheld the answer: asking again would not help."""
+        reason = reply.withheld()
+        if reason is not None:
+            raise LlmFailure(
+                reason, retryable=False, kind="declined", attempts=progress.attempts, usage=progress.usage
+            )
+
+    def _parse_repaired(self, reply: _Reply, progress: _CallProgress) -> CuratorReflection:
         try:
-            return parse_reflection(content)
+            return parse_reflection(reply.content)
         except InvalidReflection as problem:
+            self._fail_if_withheld(reply, progress)
             raise LlmFailure(
                 f"The AI service answered, but not with a readable reflection, even after being asked to "
-                f"correct it ({problem}).",
+                f"correct it ({_problem_of(reply, problem)}).",
                 retryable=False,
                 kind="invalid_output",
                 attempts=progress.attempts,
@@ -373,10 +418,8 @@ class CuratorLlm:
         progress.attempts += 1
         try:
             async with asyncio.timeout(budget):
-                completion: object = await self._client.chat.completions.create(
-                    **self._request(conversation, mode), timeout=budget
-                )
-        except ValueError as error:  # a JSON content type with a body that is not JSON
+                completion = await self._post(self._request(conversation, mode), budget)
+        except ValueError as error:  # a body that is not JSON (HTML from a proxy, cut-off JSON)
             progress.last_transient_error = GarbledResponse(str(error))
             raise progress.last_transient_error from error
         except BaseException as error:
@@ -384,6 +427,29 @@ class CuratorLlm:
                 progress.last_transient_error = error
             raise
         return self._reply(completion, mode, progress)
+
+    async def _post(self, request: dict[str, Any], budget: float) -> object:
+        """One Chat Completions request; its body read up to ``response_max_bytes`` and parsed as the
+        SDK would (error statuses raise as usual). Raises :class:`ResponseTooLarge`, ``ValueError``
+        for a body that is not JSON."""
+        limit = self.settings.response_max_bytes
+        completions = self._client.chat.completions.with_streaming_response
+        async with completions.create(**request, timeout=budget) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise ResponseTooLarge(limit)
+            body = bytearray()
+            try:
+                async for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise ResponseTooLarge(limit)
+            except ResponseTooLarge:
+                raise
+            except Exception as error:  # the body broke off (a reset, a protocol error): transient
+                raise openai.APIConnectionError(request=response.http_request) from error
+        data = json.loads(bytes(body))
+        return ChatCompletion.construct(**data) if isinstance(data, dict) else data
 
     def _request(self, conversation: list[dict[str, Any]], mode: ResponseFormatMode) -> dict[str, Any]:
         request: dict[str, Any] = {"model": self.settings.model, "messages": conversation}
@@ -411,9 +477,9 @@ class CuratorLlm:
         usage = getattr(completion, "usage", None)
         if usage is not None:
             progress.usage += TokenUsage(
-                prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-                completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-                total_tokens=int(getattr(usage, "total_tokens", 0) or 0),
+                prompt_tokens=_token_count(getattr(usage, "prompt_tokens", 0)),
+                completion_tokens=_token_count(getattr(usage, "completion_tokens", 0)),
+                total_tokens=_token_count(getattr(usage, "total_tokens", 0)),
             )
         choices = getattr(completion, "choices", None)
         if not isinstance(choices, list) or not choices:
@@ -421,11 +487,14 @@ class CuratorLlm:
             raise progress.last_transient_error
         message = getattr(choices[0], "message", None)
         content = getattr(message, "content", None)
-        model = getattr(completion, "model", None)
+        refusal = getattr(message, "refusal", None)
+        finish_reason = getattr(choices[0], "finish_reason", None)
         return _Reply(
             content=content if isinstance(content, str) else "",
-            model=model if isinstance(model, str) and model else self.settings.model,
+            model=_model_name(getattr(completion, "model", None)) or self.settings.model,
             mode=mode,
+            finish_reason=finish_reason if isinstance(finish_reason, str) else None,
+            refusal=refusal if isinstance(refusal, str) and refusal.strip() else None,
         )
 
     def _failure(self, error: BaseException, progress: _CallProgress) -> LlmFailure:
@@ -435,6 +504,12 @@ class CuratorLlm:
         kind: FailureKind
         if isinstance(error, DeadlinePassed):
             reason, kind = "No time was left to ask the AI service before the deadline.", "deadline"
+        elif isinstance(error, ResponseTooLarge):
+            retryable, kind = False, "response_too_large"
+            reason = (
+                f"The AI service sent an answer too large to read ({error}; a reflection is a few "
+                "kilobytes), so it was dropped."
+            )
         elif is_transient(error):
             kind = _transient_kind(error)
             reason = transient_failure_reason(
@@ -457,6 +532,33 @@ class CuratorLlm:
             attempts=progress.attempts,
             usage=progress.usage,
         )
+
+
+def _token_count(value: object) -> int:
+    """A reported token count: a non-negative integer, else 0 (servers send odd things)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _model_name(value: object) -> str:
+    """The model name the server reported, storable: no NUL, at most :data:`MODEL_NAME_MAX_CHARS`."""
+    if not isinstance(value, str):
+        return ""
+    return storable(value).strip()[:MODEL_NAME_MAX_CHARS]
+
+
+def _shortened(text: str) -> str:
+    flat = " ".join(storable(text).split())
+    return flat if len(flat) <= _QUOTED_REFUSAL_MAX_CHARS else flat[: _QUOTED_REFUSAL_MAX_CHARS - 1] + "…"
+
+
+def _problem_of(reply: _Reply, problem: InvalidReflection) -> str:
+    """What was wrong with an unusable answer, naming a cut-off at the token limit."""
+    if reply.cut_off:
+        return (
+            f"the answer was cut off at the token limit before it was complete ({problem}); "
+            "answer more briefly"
+        )
+    return str(problem)
 
 
 def _transient_kind(error: BaseException) -> FailureKind:

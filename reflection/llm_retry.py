@@ -5,7 +5,8 @@ Used by :mod:`reflection.llm_client` with ``tenacity``; the openai SDK's own ret
 
 * **Transient** (retried): HTTP 429, 408, 409 and every 5xx; timeouts (the SDK's and the per-attempt
   deadline guard); connection errors; a 2xx whose body is not a Chat Completions answer (proxies).
-* **Permanent** (never retried): every other 4xx — 400, 401, 403, 404, 422 … — and anything else.
+* **Permanent** (never retried): every other 4xx — 400, 401, 403, 404, 422 … —, a body beyond the
+  byte limit (:class:`ResponseTooLarge`), and anything else.
 * **Wait**: the server's ``retry-after-ms`` / ``retry-after`` (seconds or an HTTP date) when present,
   capped; otherwise exponential backoff with full jitter (uniform in [0, min(max, initial·2^(n-1))]).
 * **Stop**: after ``max_attempts`` attempts, or when the wait plus a minimal attempt would end past the
@@ -36,6 +37,15 @@ class GarbledResponse(Exception):
 
 class DeadlinePassed(Exception):
     """The overall deadline left no time for (another) attempt."""
+
+
+class ResponseTooLarge(Exception):
+    """A body beyond the client's byte limit (declared or counted while reading): not read further,
+    and not asked again — a server that floods once is not trusted to stop."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(f"the answer is larger than {limit_bytes:,} bytes")
+        self.limit_bytes = limit_bytes
 
 
 def is_transient(error: BaseException) -> bool:

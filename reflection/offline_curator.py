@@ -76,7 +76,7 @@ _MONTHS = (
 def write_offline_reflection(facts: SessionFacts) -> CuratorReflection:
     """The offline curator's reflection on ``facts``."""
     return CuratorReflection(
-        title=_title(facts),
+        title=session_title(facts),
         summary=_bounded(" ".join(_summary_sentences(facts)), SUMMARY_MAX_CHARS),
         style_patterns=_items(_style_patterns(facts)),
         evolution_notes=_items(_evolution_notes(facts)),
@@ -86,7 +86,10 @@ def write_offline_reflection(facts: SessionFacts) -> CuratorReflection:
 # --- title and summary -------------------------------------------------------------------------------
 
 
-def _title(facts: SessionFacts) -> str:
+def session_title(facts: SessionFacts) -> str:
+    """The session's label as a deliverable title (whitespace folded, cut to ``TITLE_MAX_CHARS``: a
+    label may hold up to 200 characters), or "A session of N images …" when it is blank. Also the
+    LLM curator's fallback title (:mod:`reflection.backends`)."""
     label = " ".join(facts.label.split())
     if label:
         return cut_text(label, TITLE_MAX_CHARS)

@@ -13,6 +13,16 @@ that locks the reflection row first (then the hold, then the accounts), so:
   a second capture or void of it is a no-op, so a worker killed mid-call, a job delivered twice and
   the sweeper can never charge twice, nor charge for a reflection that was not delivered.
 - **Charged ≤ quoted.** The charge is the quoted cost (the prompt budget bounds the work), never more.
+- **Cancelled → handed back.** A run cancelled before it resolved the reflection (arq cancels the jobs
+  in hand when a worker stops gracefully, and delivers them again) returns it to ``queued`` and drops
+  its lease, shielded from the cancellation, in a transaction that changes the row only while this
+  run still holds it: the redelivered job (or the sweeper's requeue) takes it at once instead of
+  finding a dead run's live lease and skipping. The hold stays pending for that run.
+- **Never stranded.** A delivery the database refuses (an error that is not a transient conflict,
+  which :func:`billing.transactions.retrying_unit_of_work` retries) rolls back its capture and fails
+  the reflection at once with :data:`DELIVERY_FAILURE`, hold voided, rather than leaving it ``running``
+  until its lease runs out. Failure reasons are stored without NUL or unpaired surrogates (a server's
+  error text may carry them; PostgreSQL refuses them).
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ from catalog.database import SessionFactory, unit_of_work
 from catalog.storage import ThumbnailStore
 from engine.grounding import GroundingVocabulary
 from engine.reflection_facts import SessionFacts, build_session_facts
-from reflection.curator_output import CuratorReflection
+from reflection.curator_output import CuratorReflection, storable
 from reflection.models import Reflection
 from reflection.prompt_builder import CuratorRequest, build_curator_request
 from reflection.session_inputs import SessionInputs, load_session_inputs, read_representative_images
@@ -42,6 +52,10 @@ log = logging.getLogger(__name__)
 
 SESSION_GONE = "The session was merged or re-clustered before the Curator could read it; nothing was charged."
 INTERNAL_FAILURE = "An internal error stopped this reflection; nothing was charged. Please try again."
+DELIVERY_FAILURE = (
+    "The Curator's answer could not be stored, so it was not delivered; nothing was charged. "
+    "Please try again."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +110,27 @@ async def run_reflection(
 ) -> str:
     """Run one reflection to its end; returns the state it left (or ``skipped``)."""
     run_id = uuid.uuid4()
-    async with unit_of_work(factory) as db:
-        claimed = await _take_lease(db, reflection_id, run_id, settings.deadline)
-    if claimed is None:
-        return "skipped"
-    user_id, session_id = claimed
+    try:
+        async with unit_of_work(factory) as db:
+            claimed = await _take_lease(db, reflection_id, run_id, settings.deadline)
+        if claimed is None:
+            return "skipped"
+        return await _write_and_finish(factory, reflection_id, run_id, claimed, backend, settings)
+    except asyncio.CancelledError:
+        await asyncio.shield(_hand_back(factory, reflection_id, run_id))
+        raise
+
+
+async def _write_and_finish(
+    factory: SessionFactory,
+    reflection_id: uuid.UUID,
+    run_id: uuid.UUID,
+    owner: tuple[uuid.UUID, uuid.UUID],
+    backend: CuratorBackend,
+    settings: RunSettings,
+) -> str:
+    """Facts, prompt, curator, then deliver or fail, under the lease ``run_id`` already took."""
+    user_id, session_id = owner
     try:
         async with factory() as db:
             inputs = await load_session_inputs(db, user_id, session_id)
@@ -113,7 +143,27 @@ async def run_reflection(
     except Exception:
         log.exception("reflection %s failed unexpectedly", reflection_id)
         return await _finish_failed(factory, reflection_id, run_id, INTERNAL_FAILURE)
-    return await _finish_delivered(factory, reflection_id, run_id, prepared, outcome)
+    try:
+        return await _finish_delivered(factory, reflection_id, run_id, prepared, outcome)
+    except Exception:
+        log.exception("reflection %s: the delivery could not be stored", reflection_id)
+        return await _finish_failed(factory, reflection_id, run_id, DELIVERY_FAILURE)
+
+
+async def _hand_back(factory: SessionFactory, reflection_id: uuid.UUID, run_id: uuid.UUID) -> None:
+    """Return a reflection this (cancelled) run still holds to ``queued``, lease dropped; never raises
+    (a failure here only leaves the lease to run out, as after a killed worker)."""
+    try:
+        async with unit_of_work(factory) as db:
+            row = await _lock(db, reflection_id)
+            if row is None or row.state != "running" or row.run_id != run_id:
+                return
+            row.state = "queued"
+            row.run_id = None
+            row.lease_expires_at = None
+            row.updated_at = datetime.now(UTC)
+    except Exception:
+        log.exception("reflection %s: could not hand back the lease of a cancelled run", reflection_id)
 
 
 def prepare_curator_input(inputs: SessionInputs, thumbnails: ThumbnailStore) -> CuratorInput:
@@ -211,6 +261,7 @@ async def _finish_failed(
 
 async def fail_and_void(db: AsyncSession, row: Reflection, reason: str) -> None:
     """Mark a locked, unresolved reflection failed and void its hold (credits back in full)."""
+    reason = storable(reason)
     await ledger.void_hold(db, row.hold_id, reason=reason)
     _mark_failed(row, reason, datetime.now(UTC))
 

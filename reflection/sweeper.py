@@ -9,12 +9,20 @@ it), then the hold — the same order as :mod:`reflection.runner`, so the two ne
 2. ``queued`` whose hold has expired (it never ran) → ``failed``, hold voided.
 3. ``queued`` older than ``requeue_after`` → enqueued again (job id = reflection id, so a job that is
    still queued is not duplicated; a job that vanished with Redis is replaced).
-4. any other pending hold past its expiry → voided (a hold is never left pending).
+4. any other pending hold past its expiry → voided (a hold is never left pending past its run):
+   except the hold of a reflection ``running`` under a live lease. A reflection that waited long in
+   the queue may start close to its hold's expiry; its run is bounded by its lease, and step 1
+   fails it (voiding the hold) if the lease runs out. Voiding under a live run would fail a
+   reflection that is being written, with a reason ("could not start") that is not true.
 5. idempotency keys and unconfirmed quotes past retention are forgotten.
+
+Redis only delivers: an enqueue that fails (Redis down or flaky) is logged and tried again at the
+next sweep; it never stops the steps that give credits back (2 and 4) or the purge.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,6 +35,8 @@ from billing.models import CreditHold
 from catalog.database import SessionFactory, unit_of_work
 from reflection.models import Reflection
 from reflection.runner import fail_and_void
+
+log = logging.getLogger(__name__)
 
 WORKER_LOST = (
     "The Curator stopped before finishing (the worker was restarted or timed out); nothing was charged."
@@ -75,7 +85,7 @@ async def sweep(
         elif state == "queued" and hold_expires_at <= moment:
             failed_queued += await _fail_if(factory, reflection_id, "queued", NEVER_STARTED, moment)
         elif state == "queued" and created_at <= moment - requeue_after and enqueue is not None:
-            requeued += int(await enqueue(reflection_id))
+            requeued += int(await _enqueue_or_log(enqueue, reflection_id))
     holds_voided = 0
     async with factory() as db:
         expired = await ledger.expired_pending_holds(db, now=moment)
@@ -84,6 +94,8 @@ async def sweep(
             owner = await db.scalar(
                 select(Reflection).where(Reflection.hold_id == hold_id).with_for_update(skip_locked=True)
             )
+            if owner is not None and _holds_live_lease(owner, moment):
+                continue  # its run may still deliver; step 1 takes over when the lease runs out
             if owner is not None and owner.state in ("queued", "running"):
                 await fail_and_void(db, owner, NEVER_STARTED)
                 holds_voided += 1
@@ -94,6 +106,20 @@ async def sweep(
     async with unit_of_work(factory) as db:
         purged = await quotes.purge_old_keys_and_quotes(db, now=moment, retention=key_retention)
     return SweepReport(failed_running, failed_queued, requeued, holds_voided, purged)
+
+
+async def _enqueue_or_log(enqueue: Enqueue, reflection_id: uuid.UUID) -> bool:
+    try:
+        return await enqueue(reflection_id)
+    except Exception:
+        log.warning(
+            "could not enqueue reflection %s; the next sweep tries again", reflection_id, exc_info=True
+        )
+        return False
+
+
+def _holds_live_lease(row: Reflection, moment: datetime) -> bool:
+    return row.state == "running" and row.lease_expires_at is not None and row.lease_expires_at > moment
 
 
 async def _fail_if(

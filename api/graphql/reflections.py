@@ -2,8 +2,10 @@
 
 Names fixed by ``reflections-and-credits.md``. Each mutation is one unit of work. ``confirmReflection``
 commits the hold and the queued reflection, then enqueues the job (job id = reflection id); if Redis
-is unreachable the reflection stays queued and the worker's sweeper enqueues it. Expected refusals
-are union members; the refused confirm's transaction is rolled back (nothing held, key unused).
+is unreachable — or accepts the connection and never answers — the enqueue gives up after
+:data:`ENQUEUE_TIMEOUT_SECONDS`, the answer is still ``ReflectionStarted`` and the reflection stays
+queued for the worker's sweeper. Expected refusals are union members; the refused confirm's
+transaction is rolled back (nothing held, key unused).
 
 ``reflectionUpdated(id)`` (graphql-transport-ws) polls the row every
 :data:`SUBSCRIPTION_POLL_SECONDS` (one primary-key read, its own short database session), yields the
@@ -24,6 +26,7 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from arq import ArqRedis
 from redis.exceptions import RedisError
 from strawberry.types import Info
 
@@ -50,6 +53,8 @@ log = logging.getLogger(__name__)
 
 SUBSCRIPTION_POLL_SECONDS = 0.1
 SUBSCRIPTION_MAX_SECONDS = 900.0
+ENQUEUE_TIMEOUT_SECONDS = 2.0
+"""How long a confirm waits for Redis to take the job (the hold is already committed by then)."""
 _REFLECTION_CURSOR = "reflection"
 
 
@@ -287,11 +292,18 @@ async def confirm_reflection(
     except quotes.ConfirmRefused as refused:
         return _refusal_payload(refused.refusal)
     if context.job_queue is not None and started.reflection.state == "queued":
-        try:
-            await enqueue_reflection(context.job_queue, started.reflection.id)
-        except (OSError, RedisError) as error:  # the worker's sweeper enqueues it later
-            log.warning("could not enqueue reflection %s: %s", started.reflection.id, error)
+        await _enqueue_or_leave_to_sweeper(context.job_queue, started.reflection.id)
     return ReflectionStarted(reflection=Reflection.from_row(started.reflection))
+
+
+async def _enqueue_or_leave_to_sweeper(queue: ArqRedis, reflection_id: uuid.UUID) -> None:
+    """Queue the committed reflection's job, waiting at most :data:`ENQUEUE_TIMEOUT_SECONDS`; on any
+    queue trouble it stays ``queued`` in PostgreSQL and the worker's sweeper enqueues it."""
+    try:
+        async with asyncio.timeout(ENQUEUE_TIMEOUT_SECONDS):
+            await enqueue_reflection(queue, reflection_id)
+    except (OSError, RedisError, TimeoutError) as error:
+        log.warning("could not enqueue reflection %s: %s", reflection_id, error or type(error).__name__)
 
 
 def _refusal_payload(refusal: quotes.ConfirmRefusal) -> ConfirmReflectionPayload:
