@@ -22,6 +22,20 @@ the first pattern that has one (a name holding both a date-time and a bare date 
 
 Digits that spell the tool's recorded seed exactly are never a time (see :func:`filename_time`).
 
+:func:`name_time_of_day` reads a time of day that *starts* the name, for a name whose day is kept
+elsewhere (the folder, the tool's own date; see :mod:`engine.metadata.timestamps`) — never a time on
+its own:
+
+- ComfyUI's ``%date:yyyy-MM-dd%/%date:hhmmss%`` prefix (VideoHelperSuite's default, common with
+  ``SaveImage``): ``143015_00001_.png`` — ``HHMMSS`` (or ``HH-MM-SS``, ``HH_MM_SS``, ``HH.MM.SS``)
+  and then no digit: **second** precision;
+- SwarmUI's default ``raw/[year]-[month]-[day]/[hour][minute][request_time_inc]-[prompt]-[model]``:
+  ``1230001-a cat-model.png`` — ``HHMM``, exactly three digits of its per-minute counter, then ``-``:
+  **minute** precision.
+
+The frontend or server writes both from the local clock when the request is made (so the file's
+mtime, written when the image is saved, is at or after it).
+
 Years outside :data:`~engine.metadata.time_bounds.MIN_YEAR`–``MAX_YEAR`` are not dates in a name (a
 number that happens to start with 19); an impossible day (30 February) or time is no time, and the
 next match is tried. Whether a valid time is credible (not in the future) is judged by the caller
@@ -31,7 +45,7 @@ like every other source.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 from engine.metadata.time_bounds import MAX_YEAR, MIN_YEAR
 from engine.records import TimePrecision
@@ -62,6 +76,10 @@ _NAME_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-_.])(?P<mo>\d{2}
 _NAME_COMPACT_DATE = re.compile(
     r"(?<![0-9A-Za-z])(?P<y>(?:19|20)\d{2})(?P<mo>\d{2})(?P<d>\d{2})(?![0-9A-Za-z])"
 )
+_CLOCK_FIRST = re.compile(r"(?P<h>[01]\d|2[0-3])(?P<sep>[-_.]?)(?P<mi>[0-5]\d)(?P=sep)(?P<s>[0-5]\d)(?!\d)")
+"""``%date:hhmmss%`` (or with one separator throughout) starting the name."""
+_SWARM_MINUTE_FIRST = re.compile(r"(?P<h>[01]\d|2[0-3])(?P<mi>[0-5]\d)\d{3}-")
+"""SwarmUI's ``[hour][minute][request_time_inc]-`` starting the name (the counter is ``000``-formatted)."""
 _A1111_SEED_SLOT = re.compile(r"\d{4,}-")
 """What precedes the seed in A1111's default ``[number]-[seed]`` name."""
 
@@ -99,6 +117,24 @@ def filename_time(file_name: str, *, seed: int | None = None) -> tuple[datetime,
         value = _valid(match["y"], match["mo"], match["d"])
         if value is not None:
             return value, TimePrecision.DAY
+    return None
+
+
+def name_time_of_day(file_name: str, *, seed: int | None = None) -> tuple[time, TimePrecision] | None:
+    """The wall-clock time of day that starts ``file_name`` (see the module docstring), or ``None``.
+
+    Never a time on its own: the caller combines it with a day from elsewhere. Leading digits that
+    are exactly the tool's recorded ``seed`` (a ``%KSampler.seed%`` prefix) are the seed, not a time.
+    """
+    leading = re.match(r"\d+", file_name)
+    if leading is not None and seed is not None and leading[0] == str(seed):
+        return None
+    clock = _CLOCK_FIRST.match(file_name)
+    if clock is not None:
+        return time(int(clock["h"]), int(clock["mi"]), int(clock["s"])), TimePrecision.SECOND
+    swarm = _SWARM_MINUTE_FIRST.match(file_name)
+    if swarm is not None:
+        return time(int(swarm["h"]), int(swarm["mi"])), TimePrecision.MINUTE
     return None
 
 

@@ -30,11 +30,18 @@ is more than a day newer than the file's own edit time (PNG ``tIME``, EXIF ``Dat
 Copies that share one mtime across many unrelated files are judged across files by
 :mod:`engine.metadata.copy_times`.
 
-Day-precision times (SwarmUI ``date``, ChatGPT's C2PA ``when``, a date-only file name, folder or XMP date):
-when the credible mtime, seen in ``local_tz``, falls on that date the mtime supplies the time of day
-(source ``<source>+file:mtime``, precision second); otherwise the date is kept at day precision
-(midnight in ``local_tz``). Naive times are localised with ``local_tz`` (UTC when not given). Every
-returned datetime is timezone-aware.
+Day-precision times (SwarmUI ``date``, ChatGPT's C2PA ``when``, a date-only file name, folder or XMP date)
+are placed inside their day by (:func:`_place_in_day`), best first: a time of day that starts the file
+name (:func:`~engine.metadata.name_times.name_time_of_day`: ComfyUI's ``%date:yyyy-MM-dd%/%date:hhmmss%``,
+SwarmUI's default ``[year]-[month]-[day]/[hour][minute][request_time_inc]-…``; source
+``<source>+filename`` at the name's precision — a minute-precision one gives way to a credible mtime
+within :data:`MTIME_WINDOW_AFTER_NAME` after it); then the credible mtime when, seen in ``local_tz``, it
+falls on that date (source ``<source>+file:mtime``, precision second); otherwise the date is kept at
+day precision (midnight in ``local_tz``).
+
+Naive times are localised with ``local_tz`` (UTC when not given). A wall-clock time that occurs twice
+there (the hour repeated when clocks go back) is the occurrence nearest the credible mtime
+(:func:`localise_near`), the first one without it. Every returned datetime is timezone-aware.
 """
 
 from __future__ import annotations
@@ -43,10 +50,10 @@ import contextlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
-from engine.metadata.copy_times import MTIME_SOURCE
-from engine.metadata.name_times import filename_time
+from engine.metadata.copy_times import MTIME_SOURCE, NAME_SOURCE
+from engine.metadata.name_times import filename_time, name_time_of_day
 from engine.metadata.reading import ToolTime
 from engine.metadata.time_bounds import CLOCK_TOLERANCE, MAX_YEAR, MIN_YEAR, implausible
 from engine.metadata.xmp import xmp_value
@@ -60,6 +67,7 @@ __all__ = [
     "file_counter",
     "filename_time",
     "localise",
+    "localise_near",
     "parse_exif_datetime",
     "parse_utc_offset",
     "parse_xmp_date",
@@ -275,7 +283,7 @@ def resolve_created_at(
             local_mtime = None
     passed_over: list[str] = []
     for candidate in _candidates(tool_time, exif, xmp, file_name, seed, folder_name):
-        value = localise(candidate.value, local_tz)
+        value = localise_near(candidate.value, local_tz, local_mtime)
         doubt = implausible(candidate.label, value, now)
         if doubt is not None:
             passed_over.append(doubt)
@@ -284,15 +292,86 @@ def resolve_created_at(
         if candidate.precision is not TimePrecision.DAY:
             return ResolvedTime(value, candidate.source, candidate.precision, note)
         day = value.astimezone(local_tz).date() if candidate.value.tzinfo else value.date()
-        if local_mtime is not None and local_mtime.date() == day:
-            return ResolvedTime(local_mtime, f"{candidate.source}+{MTIME_SOURCE}", TimePrecision.SECOND, note)
-        midnight = datetime(day.year, day.month, day.day, tzinfo=local_tz)
-        return ResolvedTime(midnight, candidate.source, TimePrecision.DAY, note)
+        placed = _place_in_day(day, candidate.source, file_name, seed, local_mtime, local_tz)
+        return ResolvedTime(placed.value, placed.source, placed.precision, note)
     if local_mtime is not None:
         return ResolvedTime(local_mtime, MTIME_SOURCE, TimePrecision.SECOND, "; ".join(passed_over) or None)
     if mtime_rejected is not None:
         passed_over.append(mtime_rejected)
     return ResolvedTime(None, None, None, "; ".join(passed_over) or None)
+
+
+MTIME_WINDOW_AFTER_NAME = timedelta(hours=1)
+"""How long after a minute-precision time of day in the name (the request) the credible mtime (the
+save) may come and still be taken as the finer time of the same generation."""
+
+
+def _place_in_day(
+    day: date,
+    source: str,
+    file_name: str,
+    seed: int | None,
+    local_mtime: datetime | None,
+    local_tz: tzinfo,
+) -> ResolvedTime:
+    """Place a credible day (from ``source``) inside itself, best first:
+
+    1. a time of day starting the file name (:func:`~engine.metadata.name_times.name_time_of_day`):
+       ``<source>+filename`` at the name's precision — unless the name gives only the minute and the
+       credible mtime falls within :data:`MTIME_WINDOW_AFTER_NAME` after it (the save of that
+       request): then the mtime, ``<source>+file:mtime``, second precision;
+    2. the credible mtime when it falls on ``day`` in ``local_tz``: ``<source>+file:mtime``;
+    3. midnight of ``day`` in ``local_tz`` at day precision, ``source``.
+
+    ``rejected`` of the result is ``None`` (the caller adds its own note)."""
+    from_name = name_time_of_day(file_name, seed=seed)
+    mtime_source = f"{source}+{MTIME_SOURCE}"
+    if from_name is not None:
+        clock, precision = from_name
+        named = localise_near(datetime.combine(day, clock), local_tz, local_mtime)
+        if precision is TimePrecision.MINUTE and _saved_after(local_mtime, named):
+            assert local_mtime is not None  # checked by _saved_after
+            return ResolvedTime(local_mtime, mtime_source, TimePrecision.SECOND)
+        return ResolvedTime(named, f"{source}+{NAME_SOURCE}", precision)
+    if local_mtime is not None and local_mtime.date() == day:
+        return ResolvedTime(local_mtime, mtime_source, TimePrecision.SECOND)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=local_tz)
+    return ResolvedTime(midnight, source, TimePrecision.DAY)
+
+
+def _saved_after(mtime: datetime | None, requested: datetime) -> bool:
+    """Whether ``mtime`` lies in ``[requested, requested + MTIME_WINDOW_AFTER_NAME)`` (both aware)."""
+    if mtime is None:
+        return False
+    elapsed = mtime.astimezone(UTC) - requested.astimezone(UTC)
+    return timedelta(0) <= elapsed < MTIME_WINDOW_AFTER_NAME
+
+
+def localise_near(value: datetime, local_tz: tzinfo, hint: datetime | None) -> datetime:
+    """:func:`localise`, choosing for a wall-clock time that occurs twice in ``local_tz`` (the hour
+    repeated when clocks go back) the occurrence nearest ``hint`` (aware; the file's credible mtime,
+    written a moment after the time it names) when that one is within
+    :data:`~engine.metadata.time_bounds.CLOCK_TOLERANCE` of it. Otherwise (no hint, a hint too far
+    away to tell — a later copy —, or a time that is not repeated) the first occurrence
+    (``fold=0``): the result of :func:`localise`. Aware times are returned unchanged."""
+    first = localise(value, local_tz)
+    if value.tzinfo is not None or hint is None:
+        return first
+    second = value.replace(tzinfo=local_tz, fold=1)
+    if first.utcoffset() == second.utcoffset() or not _is_repeated(value, first, second, local_tz):
+        return first
+    target = hint.astimezone(UTC)
+    nearest = min((first, second), key=lambda option: abs(option.astimezone(UTC) - target))
+    return nearest if abs(nearest.astimezone(UTC) - target) <= CLOCK_TOLERANCE else first
+
+
+def _is_repeated(wall: datetime, first: datetime, second: datetime, local_tz: tzinfo) -> bool:
+    """Whether both readings of the naive ``wall`` time are real instants showing that wall time in
+    ``local_tz`` (a skipped wall time, in the spring-forward gap, is shown by neither)."""
+    return all(
+        option.astimezone(UTC).astimezone(local_tz).replace(tzinfo=None, fold=0) == wall
+        for option in (first, second)
+    )
 
 
 def _candidates(
