@@ -28,14 +28,14 @@ from billing.transactions import retrying_unit_of_work
 from catalog.accounts.repository import user_by_handle
 from catalog.accounts.service import AccountError
 from catalog.database import SessionFactory, unit_of_work
-from catalog.settings import AtelierSettings
+from catalog.settings import MAX_CREDITS, AtelierSettings
 from catalog.text_values import name_problem
 
 credits_app = typer.Typer(help="Grant and inspect credits (admin).", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True)
 SHOWN_ENTRIES = 15
-MAX_BALANCE = 2**31 - 1
-"""The largest balance (and grant) in credits: what GraphQL's 32-bit ``Int`` can show an app."""
+MAX_BALANCE = MAX_CREDITS
+"""The largest balance (and grant) in credits."""
 REASON_MAX_CHARS = 200
 
 

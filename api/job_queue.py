@@ -6,7 +6,8 @@ down would not start at all, although everything it serves but job queueing work
 ``REDIS_URL``) without the ping; redis-py connects on the first command and again after any lost
 connection, so the API picks Redis up whenever it (re)appears, with no restart and no background
 task. While Redis is down each command fails at once (a refused connection) or within the connect
-timeout (``RedisSettings.conn_timeout``, 1 s); callers already turn that into a specific answer
+timeout (``RedisSettings.conn_timeout``, 1 s), and a Redis that never answers within
+:data:`COMMAND_TIMEOUT_SECONDS`; callers turn that into a specific answer
 (``reclusterLibrary``: ``JobQueueUnavailable``; a reflection stays queued for the worker's sweeper;
 ``viewer.calibration.reclusterState``: null), and the cost budget fails open
 (:mod:`api.graphql.cost_budget`).
@@ -26,6 +27,10 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 STARTUP_PING_TIMEOUT_SECONDS = 2.0
+COMMAND_TIMEOUT_SECONDS = 2.0
+"""Longest wait for Redis to answer one command (redis-py ``socket_timeout``): a Redis that accepts
+connections and never answers (a dead proxy, a stopped VM) fails the command with a ``RedisError``
+instead of holding the request forever. The API sends only short commands (no blocking reads)."""
 
 
 def job_queue_client(redis_url: str) -> ArqRedis:
@@ -39,6 +44,7 @@ def job_queue_client(redis_url: str) -> ArqRedis:
         username=settings.username,
         password=settings.password,
         socket_connect_timeout=settings.conn_timeout,
+        socket_timeout=COMMAND_TIMEOUT_SECONDS,
         ssl=settings.ssl,
         ssl_keyfile=settings.ssl_keyfile,
         ssl_certfile=settings.ssl_certfile,

@@ -18,6 +18,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from catalog.settings_error import SettingsError
 
+MAX_CREDITS = 2**31 - 1
+"""The largest balance, grant or price in credits: what GraphQL's 32-bit ``Int`` can show an app."""
+MAX_CREDIT_RATE = 1_000_000.0
+"""The largest price multiplier: the dearest reflection (28 units, :mod:`billing.pricing`) stays far
+below :data:`MAX_CREDITS` and the ledger's 32-bit amounts."""
+
 
 def _default_home() -> Path:
     return Path(platformdirs.user_data_dir("atelier", appauthor=False))
@@ -115,13 +121,13 @@ class AtelierSettings(BaseSettings):
     reflection_deadline_seconds: int = Field(default=600, ge=5)
     """A running reflection not delivered within this time is failed and its hold voided; the LLM
     call's own deadline is shorter (see :func:`reflection.service.llm_deadline_seconds`)."""
-    signup_credits: int = Field(default=0, ge=0)
+    signup_credits: int = Field(default=0, ge=0, le=MAX_CREDITS)
     """Credits granted to every new user (promotional grant, once per user)."""
-    demo_credits: int = Field(default=60, ge=0)
+    demo_credits: int = Field(default=60, ge=0, le=MAX_CREDITS)
     """Credits granted once to the demo user of ``atelier serve --with-demo``."""
     curator_model: str = "gpt-4o-mini"
     """The Chat Completions model asked for reflections when an LLM is configured."""
-    curator_credit_rate: float = Field(default=1.0, gt=0)
+    curator_credit_rate: float = Field(default=1.0, gt=0, le=MAX_CREDIT_RATE)
     """Price multiplier of the configured model (see :mod:`billing.pricing`)."""
     stripe_secret_key: str | None = None
     """Enables card purchases of credit packs through Stripe Checkout."""

@@ -8,11 +8,8 @@ socket that accepts connections and never answers (a Redis behind a dead proxy, 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,39 +24,13 @@ from catalog.database import SessionFactory, unit_of_work
 from catalog.settings import AtelierSettings
 from reflection.models import Reflection
 from tests.api.conftest import GraphQLClient, make_user_with_token
+from tests.api.silent_redis import silent_redis
 from tests.billing.library_builder import user_with_session
 
 QUOTE = """mutation($id: ID!) { quoteReflection(sessionId: $id) { __typename
   ... on ReflectionQuote { id cost } } }"""
 CONFIRM = """mutation($q: ID!, $k: String!) { confirmReflection(quoteId: $q, idempotencyKey: $k) {
   __typename ... on ReflectionStarted { reflection { id state cost } } } }"""
-
-
-@contextlib.contextmanager
-def silent_redis() -> Iterator[str]:
-    """A ``redis://`` URL whose server accepts connections and reads, but never answers."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    listener.settimeout(0.1)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError, OSError):
-                accepted.append(listener.accept()[0])
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        for connection in accepted:
-            connection.close()
-        listener.close()
 
 
 @pytest.fixture

@@ -21,6 +21,18 @@ ATELIER = Path(sys.executable).with_name("atelier")
         ("ATELIER_PORT", "99999", "ATELIER_PORT: Input should be less than or equal to 65535 (got '99999')"),
         ("ATELIER_PORT", "-1", "ATELIER_PORT: Input should be greater than or equal to 0 (got '-1')"),
         ("ATELIER_DEBUG", "maybe", "ATELIER_DEBUG: Input should be a valid boolean"),
+        # credits past GraphQL's 32-bit Int would break every balance and price an app reads
+        (
+            "ATELIER_SIGNUP_CREDITS",
+            "2147483648",
+            "ATELIER_SIGNUP_CREDITS: Input should be less than or equal",
+        ),
+        ("ATELIER_DEMO_CREDITS", "99999999999", "ATELIER_DEMO_CREDITS: Input should be less than or equal"),
+        (
+            "ATELIER_CURATOR_CREDIT_RATE",
+            "1e12",
+            "ATELIER_CURATOR_CREDIT_RATE: Input should be less than or equal",
+        ),
     ],
 )
 def test_a_setting_that_cannot_be_used_names_its_variable(
