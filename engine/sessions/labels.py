@@ -345,16 +345,18 @@ def phase_label(
     optimized_parameter: str | None,
     explored: Sequence[str] = (),
 ) -> str:
-    subject = concept or "untitled"
+    """The phase's label; without a concept (no prompt) it names the intent alone ("Exploration — 1
+    image", "Optimized: CFG 5→12")."""
+    subject = f"{concept} " if concept else ""
     if intent is Intent.OPTIMIZATION:
         if optimized_parameter:
-            return f"Optimized: {optimized_parameter} for {subject}"
-        return f"{_sentence(subject)} parameter optimization — {_count(image_count)}"
+            return f"Optimized: {optimized_parameter}" + (f" for {concept}" if concept else "")
+        return f"{_sentence(subject + 'parameter optimization')} — {_count(image_count)}"
     if intent is Intent.REFINEMENT:
-        return f"{_sentence(subject)} refinement — {_variations(image_count, distinct_seeds)}"
+        return f"{_sentence(subject + 'refinement')} — {_variations(image_count, distinct_seeds)}"
     if len(explored) >= 2 and image_count > 1:
         return f"{_explored(explored)} — {_count(image_count)}"
-    return f"{_sentence(subject)} exploration — {_count(image_count)}"
+    return f"{_sentence(subject + 'exploration')} — {_count(image_count)}"
 
 
 def _variations(image_count: int, distinct_seeds: int) -> str:

@@ -138,3 +138,20 @@ def test_model_file_stem_keeps_the_case_and_the_normalised_name_folds_it() -> No
     assert normalise_model_name("models/SDXL/JuggernautXL_v9.safetensors") == "juggernautxl_v9"
     assert normalise_model_name("") is None
     assert normalise_model_name("dir/.safetensors") is None
+
+
+def test_a_phase_without_a_prompt_is_named_by_its_intent_alone() -> None:
+    common: dict[str, Any] = {"concept": None, "image_count": 3, "distinct_seeds": 3}
+    assert (
+        phase_label(intent=Intent.EXPLORATION, optimized_parameter=None, **common) == "Exploration — 3 images"
+    )
+    assert phase_label(intent=Intent.REFINEMENT, optimized_parameter=None, **common) == (
+        "Refinement — 3 seed variations"
+    )
+    assert (
+        phase_label(intent=Intent.OPTIMIZATION, optimized_parameter="CFG 5→12", **common)
+        == "Optimized: CFG 5→12"
+    )
+    assert phase_label(intent=Intent.OPTIMIZATION, optimized_parameter=None, **common) == (
+        "Parameter optimization — 3 images"
+    )
