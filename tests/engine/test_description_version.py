@@ -43,7 +43,8 @@ exploration lists a subject it dwelt on (many records of one prompt) instead of 
 a parent the child names is linked in an earlier session too, and ComfyUI's ``[output]`` annotation is
 read (lineage; the references here pin true sessions, so this part does not move the digest); a
 variation / img2img / inpaint naming the image it reworks, under the same prompt, is evidence of
-refinement like a reroll (phases: Midjourney's Vary has no seed)."""
+refinement like a reroll (phases: Midjourney's Vary has no seed); a phase without a prompt is named by
+its intent alone ("Exploration — 1 image", was "Untitled exploration")."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:
