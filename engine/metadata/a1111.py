@@ -1,4 +1,5 @@
-"""The A1111 family: infotext in PNG ``parameters`` or EXIF ``UserComment``.
+"""The A1111 family: infotext in PNG ``parameters`` or EXIF ``UserComment`` — or, after an image
+editor re-saved the file, in its comment (:func:`infotext_source`).
 
 Tool ids from markers in the parameter line (checked in this order):
 
@@ -35,6 +36,7 @@ from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, ToolTime, note_error
 from engine.metadata.timestamps import parse_utc_offset
 from engine.metadata.values import as_float, as_int
+from engine.metadata.xmp import xmp_value
 from engine.records import LoraRef, TimePrecision
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
@@ -49,11 +51,32 @@ _ISO_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-
 
 
 def infotext_source(raw: RawMetadata) -> str | None:
-    """The infotext in this file, if any: PNG ``parameters`` first, then EXIF ``UserComment``."""
-    for text in (raw.texts.get("parameters"), raw.exif.get("UserComment")):
+    """The infotext in this file, if any: PNG ``parameters`` first, then EXIF ``UserComment``, then
+    the copies editors and converters leave (:func:`_editor_copies`). JSON texts are never infotext."""
+    for text in (raw.texts.get("parameters"), raw.exif.get("UserComment"), *_editor_copies(raw)):
         if isinstance(text, str) and looks_like_infotext(text) and not text.lstrip().startswith("{"):
             return text
     return None
+
+
+def _editor_copies(raw: RawMetadata) -> tuple[str, ...]:
+    """Where a re-saved file keeps the infotext it came with, in this order:
+
+    - the image comment: GIMP 2.10 loads a JPEG's ``UserComment`` (else ``ImageDescription``) as the
+      comment and exports it as PNG ``Comment`` text or a JPEG ``COM`` marker
+      (``libgimp/gimpimagemetadata.c``, ``file-png.c``, ``jpeg-save.c``); with Exif export off that is
+      the only copy;
+    - XMP ``exif:UserComment``: the XMP toolkit's EXIF import (``ReconcileTIFF.cpp``, what Photoshop
+      runs on open) and Apple ImageIO (macOS Preview's PNG export) hold the UserComment there, and a
+      PNG they write keeps no EXIF of its own.
+    """
+    comment = raw.texts.get("Comment")
+    xmp_comment = xmp_value(raw.xmp, "exif:UserComment")
+    return (
+        *((comment,) if comment is not None else ()),
+        *raw.comments,
+        *((xmp_comment,) if xmp_comment is not None else ()),
+    )
 
 
 def read(raw: RawMetadata) -> ToolReading | None:

@@ -4,7 +4,10 @@ Reads ``IHDR`` (size, alpha), ``tEXt``/``zTXt``/``iTXt`` (text, also after ``IDA
 private ``comf`` chunks (``SaveAnimatedPNG``: ``keyword\0text`` as in ``tEXt``, into the same
 ``texts``; a ``tEXt`` of the same keyword met first wins), ``eXIf`` (EXIF),
 ``iTXt XML:com.adobe.xmp`` (XMP), ``caBX`` (C2PA) and ``tIME`` (an *edit* time, never a generation
-time). CRCs are not verified (speed; a wrong CRC does not make text unreadable). A chunk whose
+time). An EXIF or XMP "raw profile" (hex text under ``Raw profile type exif`` / ``APP1`` / ``xmp``, as
+ImageMagick 6 and exiv2 — so GIMP 2.10 — write them; :mod:`~engine.metadata.raw_profile`) is decoded
+into ``exif`` / ``xmp`` when the file has no ``eXIf`` chunk / XMP packet, and its text then leaves
+``texts``. CRCs are not verified (speed; a wrong CRC does not make text unreadable). A chunk whose
 length runs past the end of the file ends the walk with a note in ``errors``; what was read before it
 is kept. Compressed text is inflated to at most :data:`~engine.metadata.limits.MAX_TEXT_BYTES`. A
 leading UTF-8 byte-order mark is dropped from every text value (as from EXIF UserComment text).
@@ -19,6 +22,7 @@ from engine.metadata.exif import parse_exif, without_utf8_bom
 from engine.metadata.inflate import InflateRefused, inflate_bounded
 from engine.metadata.limits import MAX_INFLATE_TOTAL_BYTES, MAX_TEXT_BYTES
 from engine.metadata.raw import RawMetadata
+from engine.metadata.raw_profile import XMP_PROFILE_KEY, exif_profile, xmp_profile
 from engine.metadata.result import UnreadableImage
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -95,7 +99,25 @@ def read_png(data: bytes, path: str) -> RawMetadata:
             raw.editor_time = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
     if not saw_idat:
         raw.errors.append("png: no IDAT chunk (truncated or pixel-less file)")
+    _read_raw_profiles(raw)
     return raw
+
+
+def _read_raw_profiles(raw: RawMetadata) -> None:
+    """EXIF / XMP raw profiles (module docstring) into ``raw.exif`` / ``raw.xmp``, unless the file
+    already gave them (an ``eXIf`` chunk, an ``XML:com.adobe.xmp`` packet); a decoded profile's text
+    is dropped from ``raw.texts`` (its content is now in ``exif`` / ``xmp``)."""
+    if not raw.exif:
+        found = exif_profile(raw.texts)
+        if found is not None:
+            key, blob = found
+            raw.exif = parse_exif(blob, raw.errors)
+            del raw.texts[key]
+    if raw.xmp is None:
+        packet = xmp_profile(raw.texts)
+        if packet is not None:
+            raw.xmp = packet
+            del raw.texts[XMP_PROFILE_KEY]
 
 
 def _keyword(body: bytes) -> tuple[str, int] | None:
