@@ -6,8 +6,8 @@ Invariants:
 
 - the container is sniffed from magic bytes, never from the extension;
 - pixels are never decoded, except by the bounded stealth (alpha / RGB LSB) reader, and only for
-  PNGs and lossless WEBPs with alpha that have no other metadata (a PNG without the stealth magic
-  costs only its leading rows);
+  PNGs, lossless WEBPs with alpha and lossy WEBPs with an alpha plane, that have no other
+  metadata (a PNG without the stealth magic costs only its leading rows);
 - the only exception raised for a bad file is :class:`UnreadableImage`; malformed metadata inside a
   valid image degrades to what can be read, with notes in ``record.extra["metadata_errors"]``;
 - prompts are the tool's text minus surrounding whitespace; ``record.id`` is the content SHA-256;
@@ -166,8 +166,8 @@ def _clean_prompt(text: str | None) -> str | None:
 
 
 def _try_stealth(raw: RawMetadata, data: bytes) -> ToolReading | None:
-    """Pixel-LSB stealth data, only for PNGs and lossless WEBPs with alpha that have no other
-    metadata (``stealth`` decides which files, and bounds the work)."""
+    """Pixel-LSB stealth data, only for PNGs and WEBPs with an alpha plane (or lossless pixels) that
+    have no other metadata (``stealth`` decides which files, and bounds the work)."""
     reading = stealth.read(data, raw)
     if reading is not None:
         for message in raw.errors:

@@ -9,10 +9,14 @@ the payload. When both magics could be present (an RGBA image) the RGB one is lo
 the extension's reader does (it completes after 40 pixels, the alpha one after 120).
 
 This is the ONLY module that decodes pixels, and only of files with no other metadata whose pixels
-keep exact values: PNGs with R, G, B channels (RGB mode) or an alpha channel (alpha mode), and still
-lossless WEBPs with alpha (:func:`~engine.metadata.webp.webp_is_lossless_with_alpha`; a lossy WEBP is
-never decoded, and a lossless one without alpha neither: its RGB magic would cost a whole-image
-decode). Work is bounded in two steps:
+keep exact values: PNGs with R, G, B channels (RGB mode) or an alpha channel (alpha mode), still
+lossless WEBPs with alpha (:func:`~engine.metadata.webp.webp_is_lossless_with_alpha`; both modes), and
+still lossy WEBPs with an alpha plane (:func:`~engine.metadata.webp.webp_has_exact_alpha`: libwebp
+keeps a two-valued alpha exactly, so a NovelAI or A1111 alpha-mode PNG converted by ``cwebp -q N`` or
+Pillow keeps its stealth copy; alpha mode only, the lossy RGB LSBs are noise). A lossy WEBP without
+alpha is never decoded, and a lossless one without alpha neither: its RGB magic would cost a
+whole-image decode.
+Work is bounded in two steps:
 
 1. the magic. For a (non-interlaced, 8- or 16-bit) PNG only the leading rows of the first column(s)
    are inflated and unfiltered (:func:`_png_leading_pixels`, at most :data:`MAX_MAGIC_SCAN_BYTES` of
@@ -43,7 +47,7 @@ from engine.metadata.limits import MAX_TEXT_BYTES
 from engine.metadata.png import iter_png_chunks
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading
-from engine.metadata.webp import webp_is_lossless_with_alpha
+from engine.metadata.webp import webp_has_exact_alpha, webp_is_lossless_with_alpha
 
 Mode = Literal["rgb", "alpha"]
 
@@ -126,6 +130,8 @@ def _candidate_modes(data: bytes, raw: RawMetadata) -> tuple[Mode, ...]:
         return _PNG_MODES.get(data[25], ())  # IHDR colour type (``read_png`` checked the IHDR)
     if raw.image_format == "webp" and webp_is_lossless_with_alpha(data):
         return ("rgb", "alpha")
+    if raw.image_format == "webp" and webp_has_exact_alpha(data):
+        return ("alpha",)
     return ()
 
 

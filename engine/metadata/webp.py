@@ -4,8 +4,8 @@ c2pa-rs ``riff_io`` write it: ChatGPT's DALL·E 3 WEBP downloads; the first one 
 
 Pixels are never decoded here. A RIFF whose first image chunk is missing or malformed is unreadable;
 a chunk running past the end after that ends the walk with a note in ``errors``.
-:func:`webp_is_lossless_with_alpha` tells, from the headers alone, whether the pixels could carry
-stealth (alpha LSB) data.
+:func:`webp_is_lossless_with_alpha` and :func:`webp_has_exact_alpha` tell, from the headers alone,
+whether the pixels could carry stealth (LSB) data: all channels, or the alpha channel only.
 """
 
 from __future__ import annotations
@@ -93,6 +93,57 @@ def webp_is_lossless_with_alpha(data: bytes) -> bool:
         elif fourcc in (b"VP8 ", b"ALPH", b"ANIM", b"ANMF"):
             return False
     return False
+
+
+_ALPH_METHODS = frozenset({0, 1})
+"""Valid ``ALPH`` compression methods: 0 (raw bytes) and 1 (a lossless ``VP8L`` bitstream)."""
+
+
+def webp_has_exact_alpha(data: bytes) -> bool:
+    """True for a still *lossy* WEBP whose alpha plane keeps alpha-LSB (stealth) data.
+
+    libwebp never codes alpha lossily: the ``ALPH`` chunk is raw (method 0) or lossless (method 1),
+    with reversible prediction filters. Its one lossy step, level reduction (``alpha_quality`` < 100,
+    the pre-processing flag), maps the alpha values onto at least two levels and so keeps an image
+    whose alpha has two values exactly, as a stealth-stamped opaque image has (254/255: checked with
+    ``cwebp -alpha_q 0 … 99``). ``cwebp -q N`` and Pillow's lossy ``save(…, "WEBP")`` write such a
+    file from an RGBA PNG, so a NovelAI or A1111 alpha-mode PNG converted that way keeps its stealth
+    copy while its RGB is lossy. Requires the extended layout (``VP8X`` with the alpha flag, not
+    animated), a valid ``ALPH`` header, and a ``VP8 `` frame of the canvas size.
+    """
+    vp8x: bytes | None = None
+    alph: int | None = None
+    for fourcc, start, stop in iter_webp_chunks(data):
+        if fourcc == b"VP8X":
+            if stop - start < 10 or data[start] & _VP8X_ANIMATION or not data[start] & _VP8X_ALPHA:
+                return False
+            vp8x = data[start : start + 10]
+        elif fourcc == b"ALPH":
+            if stop - start < 1:
+                return False
+            alph = data[start]
+        elif fourcc == b"VP8 ":
+            return (
+                vp8x is not None
+                and alph is not None
+                and alph & 0x03 in _ALPH_METHODS
+                and (_vp8_size(data[start:stop]) == _canvas_size(vp8x))
+            )
+        elif fourcc in (b"VP8L", b"ANIM", b"ANMF"):
+            return False
+    return False
+
+
+def _vp8_size(body: bytes) -> tuple[int, int] | None:
+    """A ``VP8 `` key frame's width and height, or ``None`` without a valid frame header."""
+    if len(body) < 10 or body[3:6] != b"\x9d\x01\x2a":
+        return None
+    width, height = struct.unpack_from("<HH", body, 6)
+    return width & 0x3FFF, height & 0x3FFF
+
+
+def _canvas_size(vp8x: bytes) -> tuple[int, int]:
+    return 1 + int.from_bytes(vp8x[4:7], "little"), 1 + int.from_bytes(vp8x[7:10], "little")
 
 
 def webp_segments(data: bytes) -> list[tuple[str, bytes]]:

@@ -11,11 +11,16 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
 import struct
 import zlib
 from datetime import UTC, datetime
 
+import numpy as np
 from metadata_png_builder import build_jpeg, build_png, jpeg_segment, png_chunk, text_chunk
+from PIL import Image
 
 from engine.metadata import read_image_bytes
 from engine.records import GenerationRecord
@@ -179,3 +184,86 @@ def test_imageio_png_export_keeps_the_infotext_as_a_simple_xmp_usercomment() -> 
     record = _read(data, "cottage bottle.png")
     assert record.tool == "a1111"
     assert record.steps == 30
+
+
+def _stealth_alpha(width: int, height: int, text: str) -> Image.Image:
+    """An RGBA image whose alpha LSBs hold 'stealth_pngcomp' + 32-bit bit length + gzip(text), walking
+    columns (x outer, y inner) as ashen-sensored/sd_webui_stealth_pnginfo and NovelAI do."""
+    payload = gzip.compress(text.encode("utf-8"))
+    stream = b"stealth_pngcomp" + struct.pack(">I", len(payload) * 8) + payload
+    bits = np.unpackbits(np.frombuffer(stream, dtype=np.uint8))
+    rng = np.random.default_rng(7)
+    pixels = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
+    alpha = np.full(width * height, 255, dtype=np.uint8)
+    alpha[: bits.size] = 254 | bits
+    pixels[:, :, 3] = alpha.reshape(width, height).T
+    return Image.fromarray(pixels, "RGBA")
+
+
+def _lossy_webp(image: Image.Image, alpha_quality: int = 100) -> bytes:
+    out = io.BytesIO()
+    # Pillow: lossy VP8 + ALPH (lossless; level reduction below alpha_quality 100)
+    image.save(out, format="WEBP", quality=80, alpha_quality=alpha_quality)
+    return out.getvalue()
+
+
+def test_novelai_stealth_copy_survives_a_lossy_webp_conversion() -> None:
+    fields = {
+        "Title": "NovelAI generated image",
+        "Description": "1girl, witch, reading a spellbook",
+        "Software": "NovelAI",
+        "Source": "NovelAI Diffusion V4.5 4BDE2A90",
+        "Comment": json.dumps(
+            {
+                "prompt": "1girl, witch, reading a spellbook",
+                "uc": "lowres",
+                "steps": 28,
+                "scale": 5.5,
+                "seed": 2456789013,
+                "width": 832,
+                "height": 1216,
+                "sampler": "k_euler_ancestral",
+            }
+        ),
+    }
+    data = _lossy_webp(_stealth_alpha(96, 96, json.dumps(fields)))
+    assert b"ALPH" in data and b"VP8 " in data
+    record = _read(data, "witch_q90.webp")
+    assert record.tool == "novelai"
+    assert (record.seed, record.steps, record.negative_prompt) == (2456789013, 28, "lowres")
+    assert record.extra["stealth"] == "alpha"
+
+
+def test_a1111_alpha_stealth_infotext_survives_a_lossy_webp_conversion() -> None:
+    record = _read(_lossy_webp(_stealth_alpha(96, 96, INFOTEXT)), "astronaut_sunflowers.webp")
+    assert record.tool == "a1111"
+    assert record.seed == 2212453581
+
+
+def test_stealth_survives_alpha_level_reduction_of_a_two_valued_alpha() -> None:
+    # cwebp -alpha_q N / Pillow alpha_quality=N < 100 quantise alpha levels, but never below two levels:
+    # the 254/255 alpha of a stealth-stamped opaque image is kept exactly.
+    data = _lossy_webp(_stealth_alpha(96, 96, INFOTEXT), alpha_quality=10)
+    record = _read(data, "astronaut_alpha_q10.webp")
+    assert (record.tool, record.extra["stealth"]) == ("a1111", "alpha")
+
+
+def _webp(*chunks: tuple[bytes, bytes]) -> bytes:
+    body = b"".join(k + struct.pack("<I", len(v)) + v + b"\0" * (len(v) % 2) for k, v in chunks)
+    return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
+
+
+def test_which_lossy_webp_alpha_planes_are_scanned_for_stealth_data() -> None:
+    from engine.metadata.webp import webp_has_exact_alpha
+
+    vp8x = bytes([0x10, 0, 0, 0]) + (95).to_bytes(3, "little") + (95).to_bytes(3, "little")
+    vp8 = b"\x10\x02\x00\x9d\x01\x2a" + struct.pack("<HH", 96, 96) + b"\0" * 8
+    assert webp_has_exact_alpha(_webp((b"VP8X", vp8x), (b"ALPH", b"\x01\0"), (b"VP8 ", vp8)))
+    assert webp_has_exact_alpha(_webp((b"VP8X", vp8x), (b"ALPH", b"\x05\0"), (b"VP8 ", vp8)))  # filtered
+    assert webp_has_exact_alpha(_webp((b"VP8X", vp8x), (b"ALPH", b"\x11\0"), (b"VP8 ", vp8)))  # levels
+    assert webp_has_exact_alpha(_webp((b"VP8X", vp8x), (b"ALPH", b"\x00\0"), (b"VP8 ", vp8)))  # raw bytes
+    assert not webp_has_exact_alpha(_webp((b"VP8X", vp8x), (b"ALPH", b"\x02\0"), (b"VP8 ", vp8)))  # invalid
+    animated = bytes([0x12]) + vp8x[1:]
+    assert not webp_has_exact_alpha(_webp((b"VP8X", animated), (b"ALPH", b"\x01\0"), (b"VP8 ", vp8)))
+    small = b"\x10\x02\x00\x9d\x01\x2a" + struct.pack("<HH", 48, 48) + b"\0" * 8
+    assert not webp_has_exact_alpha(_webp((b"VP8X", vp8x), (b"ALPH", b"\x01\0"), (b"VP8 ", small)))
