@@ -6,7 +6,13 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+
+from api.app import create_app
+from catalog.settings import AtelierSettings
+from tests.api.conftest import GraphQLClient
 
 
 @contextlib.contextmanager
@@ -34,3 +40,14 @@ def silent_redis() -> Iterator[str]:
         for connection in accepted:
             connection.close()
         listener.close()
+
+
+@contextlib.asynccontextmanager
+async def client_with_silent_redis(settings: AtelierSettings) -> AsyncIterator[GraphQLClient]:
+    """The real app (ASGI, lifespan run) whose ``REDIS_URL`` is a :func:`silent_redis`."""
+    with silent_redis() as url:
+        app = create_app(settings.model_copy(update={"redis_url": url, "prompt_embeddings": False}))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
+                yield GraphQLClient(http)

@@ -13,18 +13,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
-from api.app import create_app
 from billing import ledger
 from billing.models import CreditHold
 from catalog.database import SessionFactory, unit_of_work
 from catalog.settings import AtelierSettings
 from reflection.models import Reflection
 from tests.api.conftest import GraphQLClient, make_user_with_token
-from tests.api.silent_redis import silent_redis
+from tests.api.silent_redis import client_with_silent_redis as silent_app_client
 from tests.billing.library_builder import user_with_session
 
 QUOTE = """mutation($id: ID!) { quoteReflection(sessionId: $id) { __typename
@@ -35,12 +33,8 @@ CONFIRM = """mutation($q: ID!, $k: String!) { confirmReflection(quoteId: $q, ide
 
 @pytest.fixture
 async def client_with_silent_redis(settings: AtelierSettings) -> AsyncIterator[GraphQLClient]:
-    with silent_redis() as url:
-        app = create_app(settings.model_copy(update={"redis_url": url, "prompt_embeddings": False}))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
-                yield GraphQLClient(http)
+    async with silent_app_client(settings) as client:
+        yield client
 
 
 def _data(body: dict[str, Any]) -> dict[str, Any]:

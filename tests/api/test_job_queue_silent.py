@@ -7,14 +7,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
-from api.app import create_app
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
 from tests.api.conftest import GraphQLClient, make_user_with_token
-from tests.api.silent_redis import silent_redis
+from tests.api.silent_redis import client_with_silent_redis as silent_app_client
 
 RECLUSTER = """mutation { reclusterLibrary { __typename ... on JobQueueUnavailable { message } } }"""
 CALIBRATION = "{ viewer { calibration { thresholdOffset reclusterState } } }"
@@ -24,12 +22,8 @@ PROMPT_ANSWER_SECONDS = 8.0
 
 @pytest.fixture
 async def client(settings: AtelierSettings) -> AsyncIterator[GraphQLClient]:
-    with silent_redis() as url:
-        app = create_app(settings.model_copy(update={"redis_url": url, "prompt_embeddings": False}))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
-                yield GraphQLClient(http)
+    async with silent_app_client(settings) as client:
+        yield client
 
 
 async def test_recluster_library_answers_no_queue_promptly(
