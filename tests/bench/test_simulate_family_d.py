@@ -16,10 +16,13 @@ import pytest
 from bench.simulate import SimulatedLibrary
 from bench.simulate_family_d import FAMILY_D_VISUAL_DIM, simulate_family_d_library
 from engine.record_codec import record_from_json, record_to_json
-
-INTENTS = {"exploration", "refinement", "optimization", "convergent_selection"}
-PHASES = {"exploration", "refinement", "optimization"}
-EDGE_KINDS = {"upscale", "img2img", "inpaint", "variation", "remix"}
+from tests.bench.library_invariants import (
+    EDGE_KINDS,
+    INTENTS,
+    assert_one_tool_per_session,
+    assert_truth_covers_every_record,
+    assert_unit_visual_vectors,
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,16 +54,8 @@ def test_visual_flag_does_not_change_the_records(library: SimulatedLibrary) -> N
 
 
 def test_every_record_has_a_unique_id_a_session_and_a_phase(library: SimulatedLibrary) -> None:
-    assert library.records
-    ids = [r.id for r in library.records]
-    assert len(ids) == len(set(ids))
-    assert set(ids) == set(library.session_of) == set(library.phase_of)
-    assert set(library.session_of.values()) == set(library.session_intent)
-    assert set(library.phase_of.values()) <= PHASES
-    assert set(library.session_intent.values()) <= INTENTS
+    assert_truth_covers_every_record(library)
     assert len({r.user for r in library.records}) >= 8
-    for record in library.records:
-        assert library.session_of[record.id].startswith(f"{record.user}/")
 
 
 def test_records_round_trip_through_the_interchange_format(library: SimulatedLibrary) -> None:
@@ -90,11 +85,7 @@ def test_times_are_aware_and_sessions_of_one_artist_never_interleave(library: Si
 
 
 def test_a_tool_never_changes_inside_a_session(library: SimulatedLibrary) -> None:
-    tools: dict[str, set[str]] = defaultdict(set)
-    for record in library.records:
-        assert record.tool == record.tool.lower() and record.tool != "unknown"
-        tools[library.session_of[record.id]].add(record.tool)
-    assert all(len(found) == 1 for found in tools.values())
+    assert_one_tool_per_session(library)
 
 
 def test_explicit_edges_are_exactly_the_derivations_the_child_names(library: SimulatedLibrary) -> None:
@@ -138,11 +129,7 @@ def test_the_hard_cases_are_present(library: SimulatedLibrary) -> None:
 
 
 def test_visual_vectors_are_unit_and_cover_every_record(library: SimulatedLibrary) -> None:
-    assert set(library.visual) == set(library.session_of)
-    for vector in library.visual.values():
-        assert vector.shape == (FAMILY_D_VISUAL_DIM,)
-        assert vector.dtype == np.float64
-        assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-9
+    assert_unit_visual_vectors(library, FAMILY_D_VISUAL_DIM)
 
 
 def test_the_default_library_has_the_documented_size() -> None:

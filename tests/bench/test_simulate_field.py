@@ -14,10 +14,12 @@ import pytest
 
 from bench.simulate import SimulatedLibrary
 from bench.simulate_field import FIELD_VISUAL_DIM, simulate_field_library
-
-INTENTS = {"exploration", "refinement", "optimization", "convergent_selection"}
-PHASES = {"exploration", "refinement", "optimization"}
-EDGE_KINDS = {"upscale", "img2img", "inpaint", "variation", "remix"}
+from tests.bench.library_invariants import (
+    EDGE_KINDS,
+    assert_one_tool_per_session,
+    assert_truth_covers_every_record,
+    assert_unit_visual_vectors,
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +51,7 @@ def test_visual_flag_does_not_change_the_records(library: SimulatedLibrary) -> N
 
 
 def test_every_record_has_a_unique_id_a_session_and_a_phase(library: SimulatedLibrary) -> None:
-    assert library.records
-    ids = [r.id for r in library.records]
-    assert len(ids) == len(set(ids))
-    assert set(ids) == set(library.session_of) == set(library.phase_of)
-    assert set(library.session_of.values()) == set(library.session_intent)
-    assert set(library.phase_of.values()) <= PHASES
-    assert set(library.session_intent.values()) <= INTENTS
-    for record in library.records:
-        assert library.session_of[record.id].startswith(f"{record.user}/")
+    assert_truth_covers_every_record(library)
 
 
 def test_times_are_aware_and_ordered_within_sessions(library: SimulatedLibrary) -> None:
@@ -85,11 +79,7 @@ def test_times_are_aware_and_ordered_within_sessions(library: SimulatedLibrary) 
 
 
 def test_a_tool_never_changes_inside_a_session(library: SimulatedLibrary) -> None:
-    tools: dict[str, set[str]] = defaultdict(set)
-    for record in library.records:
-        assert record.tool == record.tool.lower() and record.tool != "unknown"
-        tools[library.session_of[record.id]].add(record.tool)
-    assert all(len(found) == 1 for found in tools.values())
+    assert_one_tool_per_session(library)
 
 
 def test_truth_edges_point_backwards_inside_one_session(library: SimulatedLibrary) -> None:
@@ -121,8 +111,4 @@ def test_source_images_name_an_earlier_file_of_the_same_artist(library: Simulate
 
 
 def test_visual_vectors_are_unit_and_cover_every_record(library: SimulatedLibrary) -> None:
-    assert set(library.visual) == set(library.session_of)
-    for vector in library.visual.values():
-        assert vector.shape == (FIELD_VISUAL_DIM,)
-        assert vector.dtype == np.float64
-        assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-9
+    assert_unit_visual_vectors(library, FIELD_VISUAL_DIM)
