@@ -2,8 +2,11 @@
 
 The graph maps node ids to ``{"class_type": str, "inputs": {...}}``; an input is a literal or a link
 ``[node_id, output_index]``. Every walk carries a visited set and a step budget, so cyclic links and
-pathological graphs end quickly with what was found. Nothing here raises on odd shapes: a missing or
-mistyped value is just not found.
+pathological graphs end quickly with what was found. A text walk (:meth:`GraphWalker.string`) visits
+node *outputs*, keeps what each gave (an output met again is looked up, not walked again, so shared
+parts cost nothing more) and also bounds its depth and the characters its joins and replaces make,
+per walk and per graph. Nothing here raises on odd shapes: a missing or mistyped value is just not
+found.
 
 What a pass (a sampling node) is and which one describes the file is
 :mod:`engine.metadata.comfy_passes`; this module resolves the values behind one link (:class:`GraphWalker`).
@@ -95,7 +98,7 @@ from engine.metadata.comfy_values import (
     styler_input,
     switched_on,
 )
-from engine.metadata.limits import MAX_GRAPH_NODES
+from engine.metadata.limits import MAX_GRAPH_NODES, MAX_TEXT_BYTES
 from engine.metadata.loras import inline_loras
 from engine.metadata.values import as_float, as_int
 from engine.records import LoraRef
@@ -107,6 +110,16 @@ _WALK_BUDGET = 400
 _MAX_NESTING = 16
 """Most walks nested in one another (a pipe field or a size output met inside a walk that another such
 field or size started), so hostile chains of them end long before Python's stack does."""
+_MAX_TEXT_DEPTH = 100
+"""Most node outputs one inside another that a text walk (:meth:`GraphWalker.string`) reads, so a long
+chain of string nodes ends long before Python's stack does."""
+_TEXT_BUDGET = MAX_TEXT_BYTES
+"""Most characters the joins and replaces of one text walk make in all: a lattice of concatenations
+that each take a lower one twice, or a chain of replaces that each double their text, doubles the text
+at every level."""
+_GRAPH_TEXT_BUDGET = 8 * MAX_TEXT_BYTES
+"""Most characters the text walks of one :class:`GraphWalker` make in all, so a graph whose thousands of
+samplers each read such a lattice stays about as fast as one that reads it a few times."""
 _T = TypeVar("_T")
 
 
@@ -140,6 +153,58 @@ def normalise_graph(document: Any) -> Graph | None:
     return graph or None
 
 
+class _TextWalk:
+    """What one :meth:`GraphWalker.string` walk has read.
+
+    The walk reads each node output, ``(node id, output index)``, once. Two outputs of one node are
+    two values (WAS ``Text String`` outputs 0 and 1 both joined by one concatenation); one output met
+    again (two parts linked to it, a lower concatenation that several upper ones take) gives the text
+    :attr:`texts` kept for it, at the cost of a look-up, so the walk stays linear in the outputs it
+    reads. :attr:`open` holds the outputs being read (the path the walk is on): a link back to one of
+    them is a cycle, which gives nothing. At most ``_WALK_BUDGET + 1`` outputs are read, at most
+    ``_MAX_TEXT_DEPTH`` one inside another, and the walk's joins and replaces make at most ``budget``
+    characters in all (past that they give nothing).
+    """
+
+    __slots__ = ("budget", "made", "open", "steps", "texts")
+
+    def __init__(self, budget: int) -> None:
+        self.texts: dict[tuple[str, int], str | None] = {}
+        self.open: set[tuple[str, int]] = set()
+        self.steps = 0
+        """Outputs the walk has started to read."""
+        self.budget = budget
+        """Most characters the walk's joins and replaces may make."""
+        self.made = 0
+        """Characters the walk's joins and replaces have made."""
+
+    def enter(self, key: tuple[str, int]) -> bool:
+        """Start reading ``key``, or ``False`` (read nothing) at a cycle or past a budget."""
+        if key in self.open or self.steps > _WALK_BUDGET or len(self.open) >= _MAX_TEXT_DEPTH:
+            return False
+        self.steps += 1
+        self.open.add(key)
+        return True
+
+    def make(self, length: int) -> bool:
+        """Count a text of ``length`` characters that a join or replace is about to make, or ``False``
+        (make nothing) when the walk would pass its budget."""
+        if self.made + length > self.budget:
+            return False
+        self.made += length
+        return True
+
+
+def _joined_length(parts: list[str], separator: str) -> int:
+    """``len(separator.join(parts))``, without joining."""
+    return sum(map(len, parts)) + len(separator) * max(len(parts) - 1, 0)
+
+
+def _replaced_length(text: str, find: str, replacement: str) -> int:
+    """``len(text.replace(find, replacement))``, without replacing."""
+    return len(text) + text.count(find) * (len(replacement) - len(find))
+
+
 class GraphWalker:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
@@ -155,6 +220,11 @@ class GraphWalker:
         """:meth:`size` per node, for the same reasons (a size node's inputs linked to size outputs)."""
         self._depth = 0
         """Walks now nested in one another (see ``_MAX_NESTING``)."""
+        self.text_steps = 0
+        """Node outputs the text walks (:meth:`string`) have read, in all: each walk reads an output
+        once and at most ``_WALK_BUDGET + 1`` of them."""
+        self._text_left = _GRAPH_TEXT_BUDGET
+        """Characters the text walks may still make (see ``_GRAPH_TEXT_BUDGET``)."""
 
     def node(self, link: Any) -> tuple[str, dict[str, Any]] | None:
         if is_link(link, self.graph):
@@ -323,46 +393,65 @@ class GraphWalker:
         enhancer, TIPO, …) writes its output only at run time, never into the file, so the walk
         returns the text the artist gave it (its request), or ``None`` when that cannot be resolved;
         every generator met is remembered in :attr:`generated`.
-        """
-        return self._string(value, set())
 
-    def _string(self, value: Any, seen: set[str]) -> str | None:
+        Each node output is read once per call (:class:`_TextWalk`): two outputs of one node are two
+        values (WAS ``Text String``'s texts joined by one concatenation), an output taken twice gives
+        its text twice, and a cycle gives nothing where it closes.
+        """
+        walk = _TextWalk(min(_TEXT_BUDGET, self._text_left))
+        text = self._string(value, walk)
+        self.text_steps += walk.steps
+        self._text_left -= walk.made
+        return text
+
+    def _string(self, value: Any, walk: _TextWalk) -> str | None:
         value = _combo_value(self.follow(value))
         if isinstance(value, str):
             return value
         found = self.node(value)
-        if found is None or found[0] in seen or len(seen) > _WALK_BUDGET:
+        if found is None:
             return None
-        node_id, node = found
-        seen.add(node_id)
+        key = (found[0], value[1])
+        if key in walk.texts:
+            return walk.texts[key]
+        if not walk.enter(key):
+            return None
+        text = self._output_string(found[1], value[1], walk)
+        walk.open.discard(key)
+        walk.texts[key] = text
+        return text
+
+    def _output_string(self, node: dict[str, Any], output: int, walk: _TextWalk) -> str | None:
+        """The string output ``output`` of ``node`` carries (:meth:`string`)."""
         inputs = node["inputs"]
         class_type = node["class_type"]
-        behind = _value_output(class_type, value[1])
+        behind = _value_output(class_type, output)
         if behind is not None:
-            return self._string(inputs.get(behind[0]), seen)
+            return self._string(inputs.get(behind[0]), walk)
         lowered_class = class_type.lower()
         if any(marker in lowered_class for marker in GENERATOR_MARKERS):
             request_link = next((inputs[key] for key in GENERATOR_INPUTS if key in inputs), None)
-            request = self._artist_request(request_link, seen)
+            request = self._artist_request(request_link, walk)
             self.generated.append((class_type, request))
             return request
         if is_concatenation(class_type):
-            return self._concatenation(class_type, inputs, seen)
+            return self._concatenation(class_type, inputs, walk)
         if class_type in JOINED_PARTS:
             keys, separator_key, separator = JOINED_PARTS[class_type]
             separator = inputs[separator_key] if isinstance(inputs.get(separator_key), str) else separator
-            return separator.join(given_text(self._string(inputs.get(key), seen)) for key in keys) or None
+            parts = [given_text(self._string(inputs.get(key), walk)) for key in keys]
+            return self._joined(parts, separator, walk)
         if class_type in FIND_REPLACE:
-            return self._find_and_replace(FIND_REPLACE[class_type], inputs, seen)
+            return self._find_and_replace(FIND_REPLACE[class_type], inputs, walk)
         if class_type.startswith("StringFunction"):
-            return self._string_function(inputs, seen)
-        typed = styler_input(class_type, inputs, value[1])
+            return self._string_function(inputs, walk)
+        typed = styler_input(class_type, inputs, output)
         if typed is not None:
             self._note_style(inputs)
-            return self._string(inputs[typed], seen)
+            return self._string(inputs[typed], walk)
         for key in (*STRING_KEYS, "ckpt_name"):
             if key in inputs:
-                text = self._string(inputs[key], seen)
+                text = self._string(inputs[key], walk)
                 if text is not None:
                     return text
         for key in ROLE_STRING_KEYS:
@@ -370,58 +459,74 @@ class GraphWalker:
                 return str(inputs[key])
         for key in PASS_THROUGH_KEYS:
             if key in inputs and is_link(inputs[key], self.graph):
-                return self._string(inputs[key], seen)
+                return self._string(inputs[key], walk)
         return None
 
-    def _concatenation(self, class_type: str, inputs: dict[str, Any], seen: set[str]) -> str | None:
+    def _joined(self, parts: list[str], separator: str, walk: _TextWalk) -> str | None:
+        """``parts`` joined with ``separator``; ``None`` when that is empty or would pass the walk's
+        text budget (:meth:`_TextWalk.make`)."""
+        if not walk.make(_joined_length(parts, separator)):
+            return None
+        return separator.join(parts) or None
+
+    def _concatenation(self, class_type: str, inputs: dict[str, Any], walk: _TextWalk) -> str | None:
         """A concatenation node's parts joined with its ``delimiter``/``separator`` (WAS ones as
         ``WAS_CONCATENATIONS`` says), ``None`` when that is empty."""
         delimiter = next(
             (inputs[key] for key in ("delimiter", "separator") if isinstance(inputs.get(key), str)), ""
         )
-        parts = self._concatenated_parts(inputs, seen)
+        parts = self._concatenated_parts(inputs, walk)
         if class_type in WAS_CONCATENATIONS:
             delimiter = "\n" if delimiter == "\\n" else delimiter
             clean = self.scalar(inputs.get("clean_whitespace", "true"), ("clean_whitespace", "value"))
             if clean in ("true", True):
                 parts = [part.strip() for part in parts if part.strip()]
-        return delimiter.join(parts) or None
+        return self._joined(parts, delimiter, walk)
 
-    def _find_and_replace(self, keys: tuple[str, ...], inputs: dict[str, Any], seen: set[str]) -> str | None:
+    def _find_and_replace(self, keys: tuple[str, ...], inputs: dict[str, Any], walk: _TextWalk) -> str | None:
         """What a ``FIND_REPLACE`` node outputs: its text with every ``find`` replaced, or the text
         itself when ``find``/``replace`` use regex syntax (never run on file data)."""
-        text, find, replacement = (given_text(self._string(inputs.get(key), seen)) for key in keys)
+        text, find, replacement = (given_text(self._string(inputs.get(key), walk)) for key in keys)
         if re.escape(find) != find or "\\" in replacement:
             return text or None
+        if not walk.make(_replaced_length(text, find, replacement)):
+            return None
         return replaced(text, find, replacement) or None
 
-    def _concatenated_parts(self, inputs: dict[str, Any], seen: set[str]) -> list[str]:
+    def _concatenated_parts(self, inputs: dict[str, Any], walk: _TextWalk) -> list[str]:
         """The resolvable, non-empty parts of a concatenation node, in input-name order."""
         parts = [
-            self._string(inputs[key], seen)
+            self._string(inputs[key], walk)
             for key in sorted(inputs)
             if key.startswith(("string", "text")) and key not in ("delimiter", "separator")
         ]
         return [part for part in parts if part]
 
-    def _string_function(self, inputs: dict[str, Any], seen: set[str]) -> str | None:
+    def _string_function(self, inputs: dict[str, Any], walk: _TextWalk) -> str | None:
         """What pysssss' ``StringFunction`` outputs.
 
         ``append`` joins the non-empty ``text_a``/``text_b``/``text_c`` (with ", " when ``tidy_tags`` is
         "yes", with nothing otherwise); any other action replaces ``text_b`` by ``text_c`` in
         ``text_a``. ``tidy_tags`` then collapses double spaces and commas as the node does. A regex
         replace (``text_b`` written ``/…/``) is never run on file data: ``text_a`` stands for its result.
-        A replace whose result would exceed ``MAX_TEXT_BYTES`` characters gives ``None``.
+        A replace whose result would exceed ``MAX_TEXT_BYTES`` characters, or a text past the walk's
+        budget (:meth:`_TextWalk.make`), gives ``None``.
         """
         text_a, text_b, text_c = (
-            given_text(self._string(inputs.get(key), seen)) for key in ("text_a", "text_b", "text_c")
+            given_text(self._string(inputs.get(key), walk)) for key in ("text_a", "text_b", "text_c")
         )
         tidy = self.scalar(inputs.get("tidy_tags"), ("tidy_tags", "value")) in ("yes", True)
         if self.scalar(inputs.get("action"), ("action", "value")) == "append":
-            out = (", " if tidy else "").join(text for text in (text_a, text_b, text_c) if text)
+            parts = [text for text in (text_a, text_b, text_c) if text]
+            separator = ", " if tidy else ""
+            if not walk.make(_joined_length(parts, separator)):
+                return None
+            out = separator.join(parts)
         elif text_b.startswith("/") and text_b.endswith("/"):
             out = text_a
         else:
+            if not walk.make(_replaced_length(text_a, text_b, text_c)):
+                return None
             result = replaced(text_a, text_b, text_c)
             if result is None:
                 return None
@@ -436,7 +541,7 @@ class GraphWalker:
         if style is not None:
             self.styles.append(style)
 
-    def _artist_request(self, value: Any, seen: set[str]) -> str | None:
+    def _artist_request(self, value: Any, walk: _TextWalk) -> str | None:
         """What the artist typed for a text generator.
 
         A request built by concatenating an instruction template with the artist's text keeps
@@ -445,11 +550,14 @@ class GraphWalker:
         """
         value = self.follow(value)
         found = self.node(value)
-        if found is not None and found[0] not in seen and is_concatenation(found[1]["class_type"]):
-            seen.add(found[0])
-            parts = self._concatenated_parts(found[1]["inputs"], seen)
+        if found is not None and is_concatenation(found[1]["class_type"]):
+            key = (found[0], value[1])
+            if not walk.enter(key):
+                return None
+            parts = self._concatenated_parts(found[1]["inputs"], walk)
+            walk.open.discard(key)
             return parts[-1] if parts else None
-        return self._string(value, seen) if value is not None else None
+        return self._string(value, walk) if value is not None else None
 
     def switch_branch(self, inputs: dict[str, Any], kind: str = "") -> Any:
         """The selected input of a switch node, else ``None``.
