@@ -493,14 +493,18 @@ def _infer_within_sessions(
     batch_start = np.arange(count) - _run_offsets(within_batch)
     observation = steps.observation
 
-    sweep_rows = np.flatnonzero((observation == PARAM) & (parent < 0))
+    # A row that names its source (its named parent not among these records, or not earlier) is no
+    # reroll, sweep or prompt edit of its neighbour: its parent is the one it names (the catalog finds
+    # it across the library), never an inferred one.
+    open_rows = (parent < 0) & ~stream.explicitly_derived
+    sweep_rows = np.flatnonzero((observation == PARAM) & open_rows)
     parent[sweep_rows] = sweep_rows - 1
     confidence[sweep_rows] = 0.8
     for row in sweep_rows.tolist():
         kind[row] = LineageKind.PARAM_SWEEP
 
     previous_same = _previous_same_prompt(stream, session_codes, batch_start)
-    reroll_rows = np.flatnonzero((observation == RESEED) & (parent < 0) & (previous_same >= 0))
+    reroll_rows = np.flatnonzero((observation == RESEED) & open_rows & (previous_same >= 0))
     parent[reroll_rows] = previous_same[reroll_rows]
     confidence[reroll_rows] = 0.6
     for row in reroll_rows.tolist():
@@ -512,7 +516,7 @@ def _infer_within_sessions(
     lookback = settings.prompt_edit_lookback_prompts
     # Similarity per (prompt code, earlier prompt code): a pure function of the two prompts.
     pair_similarity: dict[tuple[int, int], float] = {}
-    for row in np.flatnonzero((observation == TWEAK) & (parent < 0)).tolist():
+    for row in np.flatnonzero((observation == TWEAK) & open_rows).tolist():
         best_row, best_similarity = -1, 0.0
         seen: set[int] = set()
         session, row_code = sessions[row], codes[row]

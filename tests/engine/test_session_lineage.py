@@ -276,3 +276,13 @@ def test_an_a1111_grid_file_is_no_upscale_of_its_first_cell() -> None:
     assert edges.get(grid.id, (None, None))[1] is not LineageKind.UPSCALE
     assert edges.get(batch_grid.id, (None, None))[1] is not LineageKind.UPSCALE
     assert edges[hires.id][:2] == (cells[2].id, LineageKind.UPSCALE)
+
+
+def test_a_child_naming_a_source_not_among_the_records_gets_no_inferred_parent() -> None:
+    """Its parent is the file it names; the catalog links it when that file is imported. A reroll or
+    prompt-edit guess at its neighbour would stand in the named link's place."""
+    clock = Clock()
+    first = clock.record(seed=1)
+    named = [clock.record(seed=2 + i, source_image=f"elsewhere_{i}.png", denoise=0.5) for i in range(3)]
+    edges = _edges(analyze_records([first, *named]))
+    assert all(child.id not in edges for child in named), edges
