@@ -1,7 +1,8 @@
 """The Starlette application: ``/graphql`` (GraphiQL in debug; subscriptions over graphql-transport-ws on
 the same path), signed ``/thumbnails``, ``POST /webhooks/stripe`` (credit purchases); for operators
 ``/healthz``, ``/readyz`` and ``/metrics``, the web app at ``/`` (:mod:`api.web_app`), and a request id
-and one JSON log line per request (:mod:`api.observability`).
+and one JSON log line per request (:mod:`api.observability`), and the same security headers on every
+response (:class:`api.web_app.ResponseSecurityHeaders`: never sniffed, never framed, no Referer).
 
 The app owns one database engine for its lifetime (created on start-up, disposed on shut-down); it
 starts no embedded servers itself — ``atelier serve`` resolves the URLs first and passes them in.
@@ -38,7 +39,7 @@ from api.observability.metrics import metrics_endpoint
 from api.observability.request_observation import RequestObservation
 from api.thumbnail_access import ThumbnailAccess, thumbnail_access
 from api.thumbnail_urls import ThumbnailSigner
-from api.web_app import web_app_routes
+from api.web_app import ResponseSecurityHeaders, graphiql_forgetting_headers, web_app_routes
 from api.webhooks import checkout_cancelled, checkout_success, stripe_webhook
 from billing.purchases import CHECKOUT_CANCELLED_PATH, CHECKOUT_SUCCESS_PATH
 from catalog.accounts.service import authenticate
@@ -87,6 +88,11 @@ class AtelierGraphQL(UploadingGraphQL):
 
     def encode_json(self, data: object) -> str:
         return encode_response_json(data)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL without stored headers (:func:`api.web_app.graphiql_forgetting_headers`)."""
+        return graphiql_forgetting_headers(super().graphql_ide_html)
 
     async def refuse_upload(self, request: Request) -> Response | None:
         return upload_refusal(await principal_from_request(self._state.session_factory, request))
@@ -181,7 +187,7 @@ def create_app(settings: AtelierSettings, *, clock: Callable[[], datetime] = utc
     return Starlette(
         debug=settings.debug,
         lifespan=lifespan,
-        middleware=[Middleware(RequestObservation)],
+        middleware=[Middleware(RequestObservation), Middleware(ResponseSecurityHeaders)],
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),

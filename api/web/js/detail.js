@@ -27,9 +27,7 @@ const SESSION = `
     }
   }
   fragment AssetFields on Asset {
-    id fileName tool createdAt createdAtSource prompt negativePrompt seed cfgScale steps sampler scheduler
-    model width height denoise thumbnailUrl loras { name weight }
-    parent { parentId kind confidence explicit crossSession }
+    id fileName thumbnailUrl parent { parentId kind confidence explicit crossSession }
   }
   ${REFLECTION_FIELDS}`;
 
@@ -39,10 +37,20 @@ const MORE_ASSETS = `
       edges { node { ...AssetFields } } pageInfo { hasNextPage endCursor } } }
   }
   fragment AssetFields on Asset {
+    id fileName thumbnailUrl parent { parentId kind confidence explicit crossSession }
+  }`;
+
+/**
+ * One image's metadata, asked for when the image is selected. The list of a session's images carries
+ * none of the file's free text: a file's prompt may be megabytes (the readers keep up to 8 MB per
+ * value, and a zTXt chunk of 45 kB inflates to 3 MB), so fifty of them in one page of the list would
+ * be hundreds of megabytes before the session shows.
+ */
+const ASSET_METADATA = `
+  query AssetMetadata($id: ID!) { node(id: $id) { ... on Asset {
     id fileName tool createdAt createdAtSource prompt negativePrompt seed cfgScale steps sampler scheduler
     model width height denoise thumbnailUrl loras { name weight }
-    parent { parentId kind confidence explicit crossSession }
-  }`;
+    parent { parentId kind confidence explicit crossSession } } } }`;
 
 const NEIGHBOURS = `
   query SessionList($first: Int!, $after: String) {
@@ -168,6 +176,21 @@ export async function renderSessionDetail(context, id) {
   const selected = new Set();
   const aside = h("aside", { class: "metadata-panel", "aria-live": "polite" }, h("p", { class: "help" }, "Select an image to see its prompt, seed, CFG, model, LoRAs and time."));
   const banner = h("div", { class: "banner-slot" });
+  let shownAsset = null;
+  // the selected image's metadata; an answer for an image no longer selected is dropped
+  const showMetadata = async (asset, index) => {
+    shownAsset = asset.id;
+    aside.replaceChildren(h("p", { class: "loading" }, `Loading image ${index + 1}…`));
+    try {
+      const data = await api.request(ASSET_METADATA, { id: asset.id });
+      if (shownAsset !== asset.id) return;
+      aside.replaceChildren(
+        data.node ? metadataPanel(data.node, index, byId) : h("p", { class: "empty" }, "This image is gone (a correction or a delete)."),
+      );
+    } catch (error) {
+      if (shownAsset === asset.id) aside.replaceChildren(h("p", { class: "form-error" }, error.friendly || String(error)));
+    }
+  };
 
   const run = async (kind, variables) => {
     try {
@@ -246,11 +269,11 @@ export async function renderSessionDetail(context, id) {
         {
           type: "button",
           class: "tile-image",
-          "aria-label": `Image ${index + 1}: ${asset.prompt ? asset.prompt.slice(0, 80) : asset.fileName || ""}`,
+          "aria-label": `Image ${index + 1}: ${asset.fileName || ""}`,
           onclick: () => {
             for (const other of bands.querySelectorAll(".tile[aria-current]")) other.removeAttribute("aria-current");
             tile.setAttribute("aria-current", "true");
-            aside.replaceChildren(metadataPanel(asset, index, byId));
+            showMetadata(asset, index);
           },
         },
         asset.thumbnailUrl ? h("img", { src: asset.thumbnailUrl, alt: "", loading: "lazy", width: 96, height: 96 }) : h("span", { class: "empty-cell" }),
