@@ -3,7 +3,9 @@
 Order matters because several tools embed ComfyUI graphs or A1111-style infotext: SwarmUI,
 StabilityMatrix, TensorArt, NovelAI, InvokeAI, Fooocus, HF Spaces, Draw Things, Mochi Diffusion,
 Midjourney and Easy Diffusion are checked before the A1111 infotext family, which is checked before a bare
-ComfyUI graph; C2PA provenance and Civitai's bare EXIF come last. A file no reader claims is
+ComfyUI graph; C2PA provenance and Civitai's bare EXIF come next, and the bare provenance stamps of hosted
+services (Gemini's IPTC credit, Ideogram's and Grok's EXIF, :mod:`engine.metadata.provenance`) last, so that
+any tool-specific data in the same file wins. A file no reader claims is
 ``unknown`` with its texts/EXIF/XMP in ``extra``.
 
 A reader that raises anything is a bug; as a last line of defence the exception is caught here and
@@ -30,6 +32,7 @@ from engine.metadata import (
     midjourney,
     mochidiffusion,
     novelai,
+    provenance,
     stabilitymatrix,
     swarmui,
     tensorart,
@@ -62,6 +65,7 @@ READERS: tuple[tuple[str, Reader, frozenset[str]], ...] = (
     ("comfyui", comfyui.read, frozenset({"prompt", "workflow"})),
     ("c2pa", c2pa.read, frozenset()),
     ("civitai", civitai.read, frozenset()),
+    ("provenance", provenance.read, frozenset()),
 )
 """``(name, reader, PNG text keys the reader turns into fields)`` in detection order."""
 

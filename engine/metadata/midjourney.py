@@ -5,7 +5,8 @@
 and RFC 1123 forms are accepted too), at second precision — or millisecond precision when the text
 carries a fraction of a second (the web app's ISO form ``2025-07-21T18:44:09.512Z``).
 The prompt keeps Midjourney's
-``--parameters``; they are also split into ``extra["mj_params"]``.
+``--parameters``; they are also split into ``extra["mj_params"]``, and the model is the one they select
+(``--v 7`` → ``v7``, ``--niji 6`` → ``niji 6``; see :func:`model_from_params`).
 """
 
 from __future__ import annotations
@@ -43,9 +44,7 @@ def read(raw: RawMetadata) -> ToolReading | None:
         params = {name: value or True for name, value in _MJ_PARAM.findall(rec.prompt)}
         if params:
             rec.extra["mj_params"] = params
-            version = params.get("v") or params.get("version")
-            if isinstance(version, str):
-                rec.model = f"v{version}"
+            rec.model = model_from_params(params)
     created = raw.texts.get("Creation Time")
     if created:
         parsed = parse_creation_time(created)
@@ -55,6 +54,24 @@ def read(raw: RawMetadata) -> ToolReading | None:
             precision = TimePrecision.MILLISECOND if _FRACTION.search(created) else TimePrecision.SECOND
             reading.time = ToolTime(parsed, "Creation Time", precision)
     return reading
+
+
+def model_from_params(params: dict[str, str | bool]) -> str | None:
+    """The model the prompt's parameters select: ``--v 7`` → ``v7``, ``--niji 6`` → ``niji 6``.
+
+    ``--v``/``--version`` and ``--niji`` are Midjourney's two model selectors (Niji is its separate anime
+    model line, versioned on its own). A bare ``--niji`` names the line without a version (``niji``). Without
+    either, the model is the account's default, which the file does not record: ``None``.
+    """
+    version = params.get("v") or params.get("version")
+    if isinstance(version, str):
+        return f"v{version}"
+    niji = params.get("niji")
+    if isinstance(niji, str):
+        return f"niji {niji}"
+    if niji is True:
+        return "niji"
+    return None
 
 
 def parse_creation_time(text: str) -> datetime | None:

@@ -60,6 +60,8 @@ TOOL_DISPLAY_NAMES: dict[str, str] = {
     "chatgpt": "ChatGPT",
     "gemini": "Gemini",
     "firefly": "Adobe Firefly",
+    "ideogram": "Ideogram",
+    "grok": "Grok",
     "midjourney": "Midjourney",
     "unknown": "Untitled",
 }
