@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 from engine.features.prompt_text import prompt_parameters
 from engine.records import GenerationRecord
 from engine.sessions.record_stream import GUIDANCE_KEY, RecordStream, model_file_stem
@@ -78,16 +80,28 @@ def swept_parameter(stream: RecordStream, start: int, end: int) -> dict[str, Any
 def _knobs(
     stream: RecordStream, start: int, end: int, records: Sequence[GenerationRecord]
 ) -> Iterable[_Knob]:
+    """Each knob's values in the rows; a knob whose stream code is the same on every row (the
+    phases compare the same codes) is skipped without reading the records."""
     for attribute, display in _NUMERIC_FIELDS:
         # Python floats for these few values (numpy's per-call cost dominates at this size).
         known = [v for v in getattr(stream, attribute)[start:end].tolist() if v == v]  # NaN dropped
         yield _Knob(display, known, numeric=True)
-    yield _Knob("guidance", _guidance_values(records), numeric=True)
-    yield from _lora_knobs(records)
-    yield from _inline_knobs(records)
-    yield _Knob("sampler", [r.sampler for r in records if r.sampler], numeric=False)
-    yield _Knob("scheduler", [r.scheduler for r in records if r.scheduler], numeric=False)
-    yield _Knob("model", [model_file_stem(r.model) for r in records if r.model], numeric=False)
+    if _varies(stream.knob_codes, start, end):  # inline parameters and FLUX guidance
+        yield _Knob("guidance", _guidance_values(records), numeric=True)
+    if _varies(stream.lora_codes, start, end):
+        yield from _lora_knobs(records)
+    if _varies(stream.knob_codes, start, end):
+        yield from _inline_knobs(records)
+    if _varies(stream.sampler_codes, start, end):  # the (sampler, scheduler) pair
+        yield _Knob("sampler", [r.sampler for r in records if r.sampler], numeric=False)
+        yield _Knob("scheduler", [r.scheduler for r in records if r.scheduler], numeric=False)
+    if _varies(stream.model_codes, start, end):
+        yield _Knob("model", [model_file_stem(r.model) for r in records if r.model], numeric=False)
+
+
+def _varies(codes: np.ndarray, start: int, end: int) -> bool:
+    window = codes[start:end]
+    return bool(len(window)) and bool((window != window[0]).any())
 
 
 def _guidance_values(records: Sequence[GenerationRecord]) -> list[float]:
