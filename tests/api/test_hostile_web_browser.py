@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import mimetypes
-import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,21 +24,15 @@ from PIL.PngImagePlugin import PngInfo
 from api.web_app import APP_PREFIX, SECURITY_HEADERS, WEB_ROOT
 
 pytest.importorskip("playwright", reason="Playwright for Python is not installed (a dev dependency)")
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Browser, Page, Route
 
 from catalog.database import SessionFactory
 from catalog.importing.service import import_paths
 from catalog.settings import AtelierSettings
+from tests.api.browser_support import BROWSER_TEST_MARKS, launched_chromium
 from tests.api.conftest import app_http, make_user_with_token
 
-CHROMIUM = Path(os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium"))
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it as root)",
-    ),
-]
+pytestmark = BROWSER_TEST_MARKS
 
 ORIGIN = "http://atelier.test"
 PHONE = {"width": 390, "height": 800}
@@ -206,13 +199,8 @@ async def serve_app_file(route: Route) -> None:
 
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where Chromium's sandbox cannot start
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
+    async with launched_chromium() as launched:
         yield launched
-        await launched.close()
 
 
 @pytest.fixture

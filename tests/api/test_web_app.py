@@ -29,20 +29,14 @@ from catalog.demo_library import plan_demo_library
 from catalog.embedded_servers import ServiceUrls
 from catalog.importing.service import import_paths
 from catalog.settings import AtelierSettings
+from tests.api.browser_support import BROWSER_TEST_MARKS, launched_chromium
 from tests.api.conftest import ATELIER, free_port, make_user_with_token
 from tests.conftest import TEMPLATE_DATABASE, _admin_execute, _with_database, server_home
 
 pytest.importorskip("playwright", reason="Playwright for Python is not installed (a dev dependency)")
-from playwright.async_api import Browser, Locator, Page, Route, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, Route, expect
 
-CHROMIUM = Path(os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium"))
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it as root)",
-    ),
-]
+pytestmark = BROWSER_TEST_MARKS
 
 BIG_SESSION = "e5-comfyui-portrait-evening"
 BROWSER_REDIS_DB = 10
@@ -136,13 +130,8 @@ async def _until_ready(base_url: str, process: asyncio.subprocess.Process, log: 
 
 @pytest.fixture(scope="module")
 async def browser(served: Served) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where Chromium's sandbox cannot start
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
+    async with launched_chromium() as launched:
         yield launched
-        await launched.close()
 
 
 @pytest.fixture
