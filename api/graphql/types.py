@@ -68,6 +68,7 @@ from catalog.models import Session as SessionModel
 from catalog.sessions import lineage_queries, queries
 from catalog.sessions.lineage_queries import ParentEdge
 from catalog.sessions.session_views import PhaseView, SessionView
+from engine.short_text import cut_text
 
 if TYPE_CHECKING:  # these modules build on the types here; the schema resolves them lazily
     from api.graphql.gallery import AssetFilter, GalleryConnection
@@ -120,6 +121,10 @@ class LineageLink:
     )
     cross_session: bool = strawberry.field(description=CROSS_SESSION_DESCRIPTION)
     explicit: bool = strawberry.field(description=EXPLICIT_DESCRIPTION)
+
+
+PROMPT_PREVIEW_CHARS = 300
+"""Longest ``Asset.promptPreview``: a few lines of a card or a search hit."""
 
 
 @strawberry.type(description="One generated image and the generation parameters read from its file")
@@ -199,6 +204,15 @@ class Asset(Node):
             denoise=row.denoise,
             thumbnail_error=row.thumbnail_error,
         )
+
+    @strawberry.field(
+        description=(
+            f"The positive prompt cut to at most {PROMPT_PREVIEW_CHARS} characters at a word boundary "
+            "(ending in …), for lists and search results: a file's prompt can be megabytes; null when none"
+        )
+    )
+    def prompt_preview(self) -> str | None:
+        return None if self.row.prompt is None else cut_text(self.row.prompt, PROMPT_PREVIEW_CHARS)
 
     @strawberry.field(
         description=(

@@ -159,7 +159,11 @@ ANSWERS: dict[str, dict[str, Any]] = {
                 "assets": [
                     {
                         "score": 1.0,
-                        "asset": {key: ASSET[key] for key in ("id", "fileName", "prompt", "thumbnailUrl")},
+                        # the server cuts promptPreview; a client must still show any text it gets as text
+                        "asset": {
+                            **{key: ASSET[key] for key in ("id", "fileName", "thumbnailUrl")},
+                            "promptPreview": ASSET["prompt"],
+                        },
                     }
                 ],
             }

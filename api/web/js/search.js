@@ -7,7 +7,7 @@ const SEARCH = `
   query Search($text: String!) { viewer { search(text: $text, first: 12) {
     mode fallbackReason
     sessions { score session { id label intent assetCount startedAt endedAt tool summary thumbnails(first: 9) { assetId url } } }
-    assets { score asset { id fileName prompt thumbnailUrl } } } } }`;
+    assets { score asset { id fileName promptPreview thumbnailUrl } } } } }`;
 
 export async function renderSearch({ api, view }, text) {
   if (!text) {
@@ -30,7 +30,7 @@ export async function renderSearch({ api, view }, text) {
           "ol",
           { class: "hits" },
           result.assets.map((hit) =>
-            h("li", {}, hit.asset.thumbnailUrl ? h("img", { src: hit.asset.thumbnailUrl, alt: "", width: 96, height: 96, loading: "lazy" }) : null, h("p", {}, hit.asset.prompt || hit.asset.fileName || "")),
+            h("li", {}, hit.asset.thumbnailUrl ? h("img", { src: hit.asset.thumbnailUrl, alt: "", width: 96, height: 96, loading: "lazy" }) : null, h("p", {}, hit.asset.promptPreview || hit.asset.fileName || "")),
           ),
         )
       : h("p", { class: "empty" }, "No images match."),
