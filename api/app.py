@@ -24,6 +24,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.bearer_auth import bearer_token, principal_from_request
@@ -137,6 +138,15 @@ class AppState:
         self._factory = factory
 
 
+class AtelierApp(Starlette):
+    """Starlette whose every response, the 500 its error middleware writes included, carries the
+    origin's security headers: :class:`~api.web_app.ResponseSecurityHeaders` wraps the whole stack
+    (a middleware in the list would sit inside ``ServerErrorMiddleware`` and miss its answers)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return ResponseSecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(settings: AtelierSettings, *, clock: Callable[[], datetime] = utc_now) -> Starlette:
     """``clock``: the time source of requests (default: the system clock, UTC)."""
     if not settings.database_url:
@@ -184,10 +194,10 @@ def create_app(settings: AtelierSettings, *, clock: Callable[[], datetime] = utc
         return await _thumbnail_from_store(state, sha)
 
     graphql_app = AtelierGraphQL(state, debug=settings.debug, graphiql=settings.graphiql)
-    return Starlette(
+    return AtelierApp(
         debug=settings.debug,
         lifespan=lifespan,
-        middleware=[Middleware(RequestObservation), Middleware(ResponseSecurityHeaders)],
+        middleware=[Middleware(RequestObservation)],
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),

@@ -13,7 +13,11 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from api.app import create_app
 from catalog.database import SessionFactory
 from catalog.importing.service import import_paths
 from catalog.settings import AtelierSettings
@@ -157,3 +161,19 @@ async def test_graphql_answers_holding_hostile_metadata_are_json_never_sniffed_n
     unknown = await lenient_http.get("/<script>alert(1)</script>")
     assert unknown.status_code == 404
     assert unknown.headers.get("x-content-type-options") == "nosniff"
+
+
+async def test_an_internal_error_page_carries_the_same_headers(settings: AtelierSettings) -> None:
+    """A 500 is written by Starlette's outermost error middleware: the headers must wrap even that."""
+
+    async def boom(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    app = create_app(settings)
+    app.router.routes.insert(0, Route("/boom", boom))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://atelier.test") as http:
+            response = await http.get("/boom")
+    assert response.status_code == 500
+    assert_never_framed(response)
