@@ -1,5 +1,6 @@
 """The A1111 family: infotext in PNG ``parameters`` or EXIF ``UserComment`` — or, after an image
-editor re-saved the file, in its comment (:func:`infotext_source`).
+editor re-saved the file, in its comment (:func:`infotext_source`). An Extras-tab output that holds only
+the postprocess pairs (``Postprocess upscale by: …``) is read as well: no prompt, the pairs in ``extra``.
 
 Tool ids from markers in the parameter line (checked in this order):
 
@@ -29,7 +30,12 @@ import re
 from datetime import datetime
 from typing import Any
 
-from engine.metadata.infotext import Infotext, looks_like_infotext, parse_infotext
+from engine.metadata.infotext import (
+    Infotext,
+    looks_like_infotext,
+    looks_like_postprocess_text,
+    parse_infotext,
+)
 from engine.metadata.jsontext import JsonRefused, loads_bounded
 from engine.metadata.loras import dedupe, inline_loras
 from engine.metadata.raw import RawMetadata
@@ -52,9 +58,24 @@ _ISO_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-
 
 def infotext_source(raw: RawMetadata) -> str | None:
     """The infotext in this file, if any: PNG ``parameters`` first, then EXIF ``UserComment``, then
-    the copies editors and converters leave (:func:`_editor_copies`). JSON texts are never infotext."""
-    for text in (raw.texts.get("parameters"), raw.exif.get("UserComment"), *_editor_copies(raw)):
+    the copies editors and converters leave (:func:`_editor_copies`). JSON texts are never infotext.
+
+    Failing those, an Extras-tab postprocess text alone (:func:`_postprocess_source`): a generation
+    infotext anywhere in the file always wins over it."""
+    candidates = (raw.texts.get("parameters"), raw.exif.get("UserComment"), *_editor_copies(raw))
+    for text in candidates:
         if isinstance(text, str) and looks_like_infotext(text) and not text.lstrip().startswith("{"):
+            return text
+    return _postprocess_source(raw, candidates)
+
+
+def _postprocess_source(raw: RawMetadata, candidates: tuple[object, ...]) -> str | None:
+    """The Extras tab's own text when it is all the file holds: A1111's Extras writes only the
+    postprocess pairs to a JPEG/WEBP ``UserComment``, and to a PNG a ``postprocessing`` (and legacy
+    ``extras``) text next to the source's ``parameters`` — which a source without metadata lacks."""
+    extras_texts = (raw.texts.get("postprocessing"), raw.texts.get("extras"))
+    for text in (*candidates, *extras_texts):
+        if isinstance(text, str) and looks_like_postprocess_text(text):
             return text
     return None
 

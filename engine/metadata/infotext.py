@@ -14,6 +14,12 @@ followed by such a trailer, and the trailer's two values join the parameters. A 
 also span several physical lines when a quoted value holds raw newlines (A1111's ``quote()`` before
 2023 escaped only ``\\`` and ``"``, so e.g. a multi-line ``Wildcard prompt`` was written verbatim): then
 it is the last block that starts with ``Steps:`` and whose every newline lies inside a quoted value.
+The Extras tab's postprocess pairs (``Postprocess upscale by: 2, Postprocess upscaler: R-ESRGAN 4x+``,
+face-restore ``GFPGAN``/``CodeFormer`` keys) may follow as a last line of their own — forks that append the
+Extras text to the original, or the PNG Info display copied whole, with a ``postprocessing`` / ``extras``
+section-name line before it, and then a ``parameters`` line heads the text, which is dropped too — or be
+the whole text (an Extras JPEG of A1111 keeps only them): such a line
+is never the parameter line; its pairs join the parameters (the generation's own keys win).
 The prompt and negative prompt keep their text exactly, minus surrounding whitespace. Quoted values are
 unquoted (JSON string rules, raw control characters allowed). Nothing here is a time except what the
 caller picks (``Created Date``); ``Time taken`` is a duration.
@@ -138,12 +144,74 @@ def looks_like_infotext(text: str) -> bool:
     return "Steps: " in text and ("Sampler: " in text or "Seed: " in text or "CFG scale: " in text)
 
 
+_POSTPROCESS_PREFIX = "Postprocess "
+_FACE_RESTORE_KEYS = frozenset({"GFPGAN visibility", "CodeFormer visibility", "CodeFormer weight"})
+_PAIR = r'\w[\w \-/]*: ?(?:"(?:[^"\\]|\\.)*"|[^,"]*)'
+_PAIRS_ONLY = re.compile(rf" *{_PAIR}(?:, *{_PAIR})*", re.DOTALL)
+"""A line that is nothing but ``Key: value`` pairs (quoted values may hold commas)."""
+_SECTION_NAMES = frozenset({"postprocessing", "extras"})
+"""The PNG Info tab's names of the Extras text sections, shown as lines of their own."""
+
+
+def postprocess_pairs(line: str) -> dict[str, str]:
+    """The pairs of an Extras-tab postprocess line, or ``{}`` when ``line`` is not one.
+
+    Invariant: non-empty only when the line is nothing but pairs, every key is an Extras key
+    (``Postprocess …`` or a face-restore key) and at least one is ``Postprocess …``, so no generation
+    parameter line, and no prompt line with other words after a pair, ever qualifies."""
+    if not line.startswith(_POSTPROCESS_PREFIX) and not line.startswith(tuple(_FACE_RESTORE_KEYS)):
+        return {}
+    if len(line) > MAX_PARAMS_LINE_CHARS or not _PAIRS_ONLY.fullmatch(line):
+        return {}
+    pairs = parse_params_line(line)
+    keys = pairs.keys()
+    if not any(key.startswith(_POSTPROCESS_PREFIX) for key in keys):
+        return {}
+    if all(key.startswith(_POSTPROCESS_PREFIX) or key in _FACE_RESTORE_KEYS for key in keys):
+        return pairs
+    return {}
+
+
+def looks_like_postprocess_text(text: str) -> bool:
+    """True when the whole text is one Extras postprocess line (what an A1111 Extras JPEG keeps)."""
+    body = text.strip()
+    return "\n" not in body and bool(postprocess_pairs(body))
+
+
+def _split_postprocess_trailer(lines: list[str]) -> tuple[list[str], dict[str, str]]:
+    """``lines`` without a last Extras postprocess line (and the ``postprocessing`` / ``extras`` section
+    name just before it, when a line precedes that name), and the line's pairs; unchanged and ``{}``
+    when the last line is not a postprocess line."""
+    if not lines:
+        return lines, {}
+    pairs = postprocess_pairs(lines[-1].strip())
+    if not pairs:
+        return lines, {}
+    rest = lines[:-1]
+    if len(rest) >= 2 and rest[-1].strip().lower() in _SECTION_NAMES:
+        rest = _without_head_section_name(rest[:-1])
+    return rest, pairs
+
+
+_PARAMETERS_SECTION = "parameters"
+
+
+def _without_head_section_name(lines: list[str]) -> list[str]:
+    """``lines`` of a copied PNG Info display without its first line when that is the ``parameters``
+    section name. Only called once a later section name was found, so a prompt whose first line is
+    the word ``parameters`` is kept everywhere else."""
+    if len(lines) >= 2 and lines[0].strip().lower() == _PARAMETERS_SECTION:
+        return lines[1:]
+    return lines
+
+
 def parse_infotext(text: str) -> Infotext:
     """Split an infotext into prompt, negative prompt and the parameter dict."""
     body = text.replace("\r\n", "\n").strip()
     lines = body.split("\n")
     params: dict[str, str] = {}
     truncated = False
+    lines, postprocess = _split_postprocess_trailer(lines)
     lines, trailer = _split_template_trailer(lines)
     if lines:
         last = lines[-1]
@@ -160,6 +228,8 @@ def parse_infotext(text: str) -> Infotext:
                 lines = lines[:start]
     if params:
         params.update(trailer)
+    for key, value in postprocess.items():
+        params.setdefault(key, value)
     rest = "\n".join(lines)
     negative: str | None = None
     if rest.startswith(_NEGATIVE):
