@@ -52,6 +52,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from engine.model_files import is_weights_file_name, model_file_stem
+
 ClaimKind = Literal["number", "name"]
 MatchMode = Literal["exact", "approximate", "at_least", "at_most"]
 
@@ -238,7 +240,6 @@ def _find(text: str, index: _VocabularyIndex) -> list[UnsupportedClaim]:
 
 # --- the vocabulary, prepared for lookups ------------------------------------------------------------
 
-_MODEL_FILE_EXTENSION = re.compile(r"\.(?:safetensors|ckpt|pt|pth|bin|gguf)$", re.IGNORECASE)
 _RELATIVE_TOLERANCE = 1e-9
 _HEDGE_TOLERANCE = 0.10
 _MIN_MASKED_NAME_CHARS = 3
@@ -247,8 +248,7 @@ _MIN_NAME_PREFIX_CHARS = 3
 
 def _normalised_name(name: str) -> str:
     """Lowercase, no directory, no model-file extension, ``+`` as ``p``, letters and digits only."""
-    base = re.split(r"[\\/]", name.strip())[-1]
-    base = _MODEL_FILE_EXTENSION.sub("", base)
+    base = model_file_stem(name)
     return "".join("p" if ch == "+" else ch.lower() for ch in base if ch.isalnum() or ch == "+")
 
 
@@ -453,7 +453,7 @@ def _is_title_case(tokens: Sequence[_Token]) -> bool:
 
 
 def _looks_like_identifier(text: str) -> bool:
-    if _MODEL_FILE_EXTENSION.search(text):
+    if is_weights_file_name(text):
         return True
     if text.lower() in _NOT_NAMES or _is_numeric_form(text) or _STYLE_TERM.fullmatch(text):
         return False

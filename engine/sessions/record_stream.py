@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from engine.features.prompt_text import normalise_prompt, prompt_identity, prompt_parameters
+from engine.model_files import model_file_stem
 from engine.records import GenerationRecord, TimePrecision
 
 MISSING_CODE = -1
@@ -176,20 +177,6 @@ def _seed_codes(seeds: list[int | None], user_codes: np.ndarray) -> np.ndarray:
 def _floats(values: Sequence[float | int | None]) -> np.ndarray:
     """Numbers as float64 with NaN for None (numpy converts None to NaN for float arrays)."""
     return np.array(values, dtype=np.float64)
-
-
-_WEIGHTS_FILE_EXTENSIONS = (".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".gguf")
-
-
-def model_file_stem(name: str) -> str:
-    """``models/SDXL/sd_xl_base_1.0.safetensors`` → ``sd_xl_base_1.0``: no folder, no weights-file
-    extension, the case kept (a model's or LoRA's name as an artist knows it)."""
-    stem = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    lowered = stem.lower()
-    for extension in _WEIGHTS_FILE_EXTENSIONS:
-        if lowered.endswith(extension):
-            return stem[: -len(extension)]
-    return stem
 
 
 def normalise_model_name(model: str | None) -> str | None:

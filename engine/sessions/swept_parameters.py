@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 
 from engine.features.prompt_text import prompt_parameters
+from engine.model_files import model_file_stem
 from engine.records import GenerationRecord
-from engine.sessions.record_stream import GUIDANCE_KEY, RecordStream, model_file_stem
+from engine.sessions.record_stream import GUIDANCE_KEY, RecordStream
 
 _NUMERIC_FIELDS: tuple[tuple[str, str], ...] = (
     ("cfg_scale", "CFG"),

@@ -9,7 +9,6 @@ from engine.analysis import Intent, SessionResult
 from engine.records import GenerationRecord, LoraRef
 from engine.session_analysis import analyze_records
 from engine.sessions.labels import phase_label, session_label
-from engine.sessions.record_stream import model_file_stem, normalise_model_name
 
 T0 = datetime(2026, 4, 1, 20, 0, tzinfo=UTC)
 WORDS = "a lighthouse in a storm, oil painting"
@@ -129,15 +128,6 @@ def test_an_optimization_that_names_no_knob_never_reads_as_exploration() -> None
     )
     assert phase == "Red fox parameter optimization — 6 images"
     assert session == "Red fox parameter optimization (4 min, 6 images)"
-
-
-def test_model_file_stem_keeps_the_case_and_the_normalised_name_folds_it() -> None:
-    assert model_file_stem("models\\SDXL\\JuggernautXL_v9.SafeTensors") == "JuggernautXL_v9"
-    assert model_file_stem("flux1-dev.gguf ") == "flux1-dev"
-    assert model_file_stem("midjourney v6.1") == "midjourney v6.1"
-    assert normalise_model_name("models/SDXL/JuggernautXL_v9.safetensors") == "juggernautxl_v9"
-    assert normalise_model_name("") is None
-    assert normalise_model_name("dir/.safetensors") is None
 
 
 def test_a_phase_without_a_prompt_is_named_by_its_intent_alone() -> None:
