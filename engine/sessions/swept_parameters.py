@@ -87,11 +87,12 @@ def _knobs(
         # Python floats for these few values (numpy's per-call cost dominates at this size).
         known = [v for v in getattr(stream, attribute)[start:end].tolist() if v == v]  # NaN dropped
         yield _Knob(display, known, numeric=True)
-    if _varies(stream.knob_codes, start, end):  # inline parameters and FLUX guidance
+    knobs_vary = _varies(stream.knob_codes, start, end)  # inline parameters and FLUX guidance
+    if knobs_vary:
         yield _Knob("guidance", _guidance_values(records), numeric=True)
     if _varies(stream.lora_codes, start, end):
         yield from _lora_knobs(records)
-    if _varies(stream.knob_codes, start, end):
+    if knobs_vary:
         yield from _inline_knobs(records)
     if _varies(stream.sampler_codes, start, end):  # the (sampler, scheduler) pair
         yield _Knob("sampler", [r.sampler for r in records if r.sampler], numeric=False)
