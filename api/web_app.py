@@ -42,7 +42,8 @@ APP_PREFIX = "/app"
 
 APP_CONTENT_SECURITY_POLICY = (
     # scripts and styles only from this server; thumbnails may redirect to a presigned S3 URL
-    "default-src 'self'; img-src 'self' https: data:; connect-src 'self' ws: wss:; "
+    # 'self' covers the app's own WebSocket (ws:/wss: to this host, CSP Level 3): no other host
+    "default-src 'self'; img-src 'self' https: data:; connect-src 'self'; "
     "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 HTML_FALLBACK_POLICY = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
@@ -71,13 +72,22 @@ async def index(request: Request) -> Response:
 
 GRAPHIQL_KEEPS_HEADERS = "shouldPersistHeaders: true"
 GRAPHIQL_FORGETS_HEADERS = "shouldPersistHeaders: false"
+GRAPHIQL_HEADERS_FROM_URL = "React.useState(parameters.headers)"
+GRAPHIQL_NO_HEADERS_FROM_URL = "React.useState(undefined)"
 
 
 def graphiql_forgetting_headers(page: str) -> str:
-    """Strawberry's GraphiQL ``page`` with header persistence off: the headers typed into it (an
-    ``Authorization: Bearer`` token) live as long as the tab, never in this origin's local storage,
-    where they would outlast the browser and arm a link that pre-fills a mutation (``?q=``)."""
-    return page.replace(GRAPHIQL_KEEPS_HEADERS, GRAPHIQL_FORGETS_HEADERS)
+    """Strawberry's GraphiQL ``page`` with header persistence off and no headers taken from its URL.
+
+    The headers typed into it (an ``Authorization: Bearer`` token) live as long as the tab, never in
+    this origin's local storage, where they would outlast the browser and arm a link that pre-fills a
+    mutation (``?q=``). And a link cannot pre-fill them (``?headers=``): a lure carrying the sender's
+    own token would have the artist's uploads and corrections land in the sender's library. GraphiQL
+    never writes its headers into the URL, so nothing legitimate is lost.
+    """
+    return page.replace(GRAPHIQL_KEEPS_HEADERS, GRAPHIQL_FORGETS_HEADERS).replace(
+        GRAPHIQL_HEADERS_FROM_URL, GRAPHIQL_NO_HEADERS_FROM_URL
+    )
 
 
 class WebAppFiles(StaticFiles):

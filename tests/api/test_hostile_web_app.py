@@ -96,6 +96,27 @@ async def test_graphiql_does_not_keep_the_token_it_is_given_in_local_storage(
     assert "shouldPersistHeaders: true" not in page.text
 
 
+async def test_graphiql_takes_no_headers_from_its_url(lenient_http: httpx.AsyncClient) -> None:
+    """A link to ``/graphql?headers={"Authorization": "Bearer <the sender's token>"}`` would open
+    GraphiQL signed in as the sender: what the artist then uploads or corrects lands in the sender's
+    library. The query and variables still come from the URL (sharing a query keeps working)."""
+    page = await lenient_http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "parameters.headers" not in page.text
+    assert "parameters.q" in page.text and "parameters.variables" in page.text
+
+
+async def test_the_web_app_connects_to_its_own_origin_only(lenient_http: httpx.AsyncClient) -> None:
+    """Were a script ever injected, it could send nothing to another host (``ws:``/``wss:`` to any
+    host were allowed); the app's own subscription socket is covered by ``'self'`` (the browser test
+    of a reflection's progress sees it open)."""
+    page = await lenient_http.get("/")
+    policy = dict(
+        directive.strip().split(" ", 1) for directive in page.headers["content-security-policy"].split(";")
+    )
+    assert policy["connect-src"] == "'self'"
+
+
 async def test_the_checkout_return_pages_cannot_be_framed(lenient_http: httpx.AsyncClient) -> None:
     for path in ("/credits/checkout/success", "/credits/checkout/cancelled"):
         page = await lenient_http.get(path)
