@@ -23,6 +23,9 @@ MAX_CREDITS = 2**31 - 1
 MAX_CREDIT_RATE = 1_000_000.0
 """The largest price multiplier: the dearest reflection (28 units, :mod:`billing.pricing`) stays far
 below :data:`MAX_CREDITS` and the ledger's 32-bit amounts."""
+MAX_REFLECTION_RUNS = 10
+"""The most runs ``ATELIER_REFLECTION_MAX_RUNS`` may allow one reflection: each run may be a paid LLM
+call and up to a deadline of waiting for the artist, so the cap itself is bounded."""
 
 
 def _default_home() -> Path:
@@ -121,6 +124,12 @@ class AtelierSettings(BaseSettings):
     reflection_deadline_seconds: int = Field(default=600, ge=5)
     """A running reflection not delivered within this time is failed and its hold voided; the LLM
     call's own deadline is shorter (see :func:`reflection.service.llm_deadline_seconds`)."""
+    reflection_max_runs: int = Field(default=3, ge=1, le=MAX_REFLECTION_RUNS)
+    """``ATELIER_REFLECTION_MAX_RUNS``: how many runs one reflection may start (each takes the lease and
+    may call the LLM). A run cancelled before it finished (arq's job timeout, a worker's stop) hands the
+    reflection back for another run while fewer than this many started; when the last allowed run is
+    lost (cancelled, or past its lease) the reflection fails and its hold is voided (see
+    :mod:`reflection.runner`). 1–10."""
     signup_credits: int = Field(default=0, ge=0, le=MAX_CREDITS)
     """Credits granted to every new user (promotional grant, once per user)."""
     demo_credits: int = Field(default=60, ge=0, le=MAX_CREDITS)

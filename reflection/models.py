@@ -6,7 +6,9 @@ every transition happens in a transaction that locks this row first (then the ho
 so a job run twice, a sweeper and a killed worker never resolve one reflection twice.
 
 ``run_id`` names the run that holds the lease (``lease_expires_at``); a run only finishes the
-reflection while it still holds it. ``request_audit`` is the exact request sent to the model without
+reflection while it still holds it. ``runs`` counts the runs that took the lease (incremented in the
+transaction that takes it, under the row lock; at most ``ATELIER_REFLECTION_MAX_RUNS``, see
+:mod:`reflection.runner`). ``request_audit`` is the exact request sent to the model without
 image bytes, kept with ``prompt_version`` for support.
 """
 

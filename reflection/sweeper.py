@@ -5,10 +5,13 @@ that locks the reflection row first (``SKIP LOCKED``: a row a run is finishing r
 it), then the hold — the same order as :mod:`reflection.runner`, so the two never deadlock.
 
 1. ``running`` past its lease (the worker was killed, or hung past the deadline) → ``failed``, hold
-   voided. A later delivery of its job then finds it final and does nothing.
+   voided. A later delivery of its job then finds it final and does nothing. The reason is
+   :data:`WORKER_LOST`, or :func:`reflection.runner.runs_exhausted_reason` when the lost run was the
+   last of ``max_runs`` (``ATELIER_REFLECTION_MAX_RUNS``): earlier runs were handed back and lost too.
 2. ``queued`` whose hold has expired (it never ran) → ``failed``, hold voided.
 3. ``queued`` older than ``requeue_after`` → enqueued again (job id = reflection id, so a job that is
-   still queued is not duplicated; a job that vanished with Redis is replaced).
+   still queued is not duplicated; a job that vanished with Redis is replaced). This is how a run
+   handed back after arq's job timeout runs again; the runner's cap (``max_runs``) bounds how often.
 4. any other pending hold past its expiry → voided (a hold is never left pending past its run):
    except the hold of a reflection ``running`` under a live lease. A reflection that waited long in
    the queue may start close to its hold's expiry; its run is bounded by its lease, and step 1
@@ -34,7 +37,7 @@ from billing import ledger, quotes
 from billing.models import CreditHold
 from catalog.database import SessionFactory, unit_of_work
 from reflection.models import Reflection
-from reflection.runner import fail_and_void
+from reflection.runner import DEFAULT_MAX_RUNS, fail_and_void, runs_exhausted_reason
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +64,10 @@ async def sweep(
     enqueue: Enqueue | None,
     key_retention: timedelta,
     requeue_after: timedelta = timedelta(seconds=30),
+    max_runs: int = DEFAULT_MAX_RUNS,
     now: datetime | None = None,
 ) -> SweepReport:
+    """One pass of the steps above; ``max_runs`` only chooses step 1's reason (the runner enforces it)."""
     moment = now or datetime.now(UTC)
     async with factory() as db:
         open_rows = (
@@ -81,7 +86,9 @@ async def sweep(
     failed_running = failed_queued = requeued = 0
     for reflection_id, state, lease_expires_at, created_at, hold_expires_at in open_rows:
         if state == "running" and lease_expires_at is not None and lease_expires_at <= moment:
-            failed_running += await _fail_if(factory, reflection_id, "running", WORKER_LOST, moment)
+            failed_running += await _fail_if(
+                factory, reflection_id, "running", WORKER_LOST, moment, max_runs=max_runs
+            )
         elif state == "queued" and hold_expires_at <= moment:
             failed_queued += await _fail_if(factory, reflection_id, "queued", NEVER_STARTED, moment)
         elif state == "queued" and created_at <= moment - requeue_after and enqueue is not None:
@@ -123,8 +130,18 @@ def _holds_live_lease(row: Reflection, moment: datetime) -> bool:
 
 
 async def _fail_if(
-    factory: SessionFactory, reflection_id: uuid.UUID, expected_state: str, reason: str, moment: datetime
+    factory: SessionFactory,
+    reflection_id: uuid.UUID,
+    expected_state: str,
+    reason: str,
+    moment: datetime,
+    *,
+    max_runs: int | None = None,
 ) -> int:
+    """Fail the reflection with ``reason`` (hold voided) if it is still in ``expected_state`` — for
+    ``running``, still past its lease — once its row is locked (a row locked by a run is skipped).
+    With ``max_runs``, a reflection whose lost run was the last allowed is failed with
+    :func:`reflection.runner.runs_exhausted_reason` instead."""
     async with unit_of_work(factory) as db:
         row = await db.scalar(
             select(Reflection)
@@ -136,5 +153,7 @@ async def _fail_if(
             return 0
         if expected_state == "running" and (row.lease_expires_at is None or row.lease_expires_at > moment):
             return 0  # a new run took the lease since we looked
+        if max_runs is not None and row.runs >= max_runs:
+            reason = runs_exhausted_reason(row.runs)
         await fail_and_void(db, row, reason)
         return 1

@@ -1,6 +1,7 @@
 """arq jobs of the Museum Curator: ``run_reflection`` (job id = reflection id) and the sweeper.
 
-Invariants: ``run_reflection`` is idempotent (see :mod:`reflection.runner`) and keeps no arq result
+Invariants: ``run_reflection`` is idempotent (see :mod:`reflection.runner`; it runs one reflection at
+most ``ATELIER_REFLECTION_MAX_RUNS`` times, however often it is delivered) and keeps no arq result
 (``keep_result=0``), so the sweeper can enqueue the same job id again after Redis lost it or after a
 worker died. ``sweep_reflections`` is run by the worker's healing cron (``api.worker``), every 30
 seconds and once at worker start-up.
@@ -54,6 +55,7 @@ async def _run_reflection(ctx: dict[str, Any], reflection_id: str) -> str:
             RunSettings(
                 thumbnails=ctx.get("thumbnail_store") or thumbnail_store(settings),
                 deadline=timedelta(seconds=settings.reflection_deadline_seconds),
+                max_runs=settings.reflection_max_runs,
             ),
         )
     finally:
@@ -69,6 +71,7 @@ async def sweep_reflections(ctx: dict[str, Any]) -> dict[str, int]:
         factory,
         enqueue=lambda reflection_id: enqueue_reflection(redis, reflection_id),
         key_retention=timedelta(hours=settings.idempotency_key_retention_hours),
+        max_runs=settings.reflection_max_runs,
     )
     return asdict(report)
 
