@@ -19,7 +19,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
-KNOWN_BENCHES = ("quality", "cross_family", "engine_speed", "import_bench")
+KNOWN_BENCHES = ("quality", "cross_family", "script_quality", "engine_speed", "import_bench")
 
 
 def discover_benches() -> list[str]:

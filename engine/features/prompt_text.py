@@ -23,7 +23,14 @@ _WEIGHT_SUFFIX = re.compile(r":\s*-?\d+(?:\.\d+)?")
 _ASCII_WORDS = re.compile(r"[a-z0-9']+")
 _UNICODE_WORDS = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 """Words: letters, digits, inner apostrophes; the ASCII pattern is the fast path."""
-_CHUNK_SEPARATOR = re.compile(r"[,;|\n.!?]+")
+_CHUNK_SEPARATOR = re.compile(r"[,;|\n.!?\uff0c\u3001\uff1b\u3002\uff01\uff1f\uff5c]+")
+"""Chunk separators, the full-width and ideographic forms included (``，``, ``、``, ``；``, ``。``, ``！``,
+``？``, ``｜``: Chinese and Japanese prompts separate their parts with these)."""
+_CJK_RUN = re.compile(
+    r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\uff66-\uff9f]+"
+)
+"""A run of Han, kana or Hangul characters: scripts written without spaces between words (Korean
+attaches its particles to words), whose words cannot be found without a dictionary."""
 _TOOL_PARAMETERS = re.compile(r"(?:^|\s)--[a-z]+(?:\s+[\w.:]+)?")
 """A tool's inline parameter with its value (Midjourney's ``--v 6.1``, ``--ar 2:3``, ``--stylize 250``)."""
 
@@ -53,7 +60,15 @@ BOILERPLATE: frozenset[str] = _word_set(
     raytracing global illumination soft perfect"""
 )
 
-_GENERIC_PHRASE_TOKENS: frozenset[str] = BOILERPLATE | STOPWORDS
+CJK_BOILERPLATE: frozenset[str] = _word_set(
+    """杰作 傑作 大师之作 最佳质量 最好的质量 最高质量 最高画质 最高品質 高品質 高品质
+    高质量 高画质 高画質 高清 超高清 高分辨率 超高分辨率 细节丰富 极其详细 非常详细
+    超精细 精细 精致 高精细 超詳細 8k画质 4k画质 최고품질 걸작 고품질 고화질"""
+)
+"""Quality boilerplate of Chinese, Japanese and Korean prompts ("masterpiece", "best quality", "high
+resolution" …): a chunk that is one of these keeps :data:`BOILERPLATE_WEIGHT` and is never a key phrase."""
+
+_GENERIC_PHRASE_TOKENS: frozenset[str] = BOILERPLATE | STOPWORDS | CJK_BOILERPLATE
 _LINKING_WORDS: frozenset[str] = STOPWORDS | _word_set(
     """wearing holding standing sitting walking looking made covered surrounded riding playing eating
     doing featuring showing inside under over against beside above below beneath underneath across
@@ -149,7 +164,12 @@ def _chunk_features(chunk: str) -> tuple[dict[str, float], str | None]:
     turned_down = chunk[0] == "[" and chunk[-1] == "]"
     words: list[str] = []
     weights: dict[str, float] = {}
-    for item in (_ASCII_WORDS if chunk.isascii() else _UNICODE_WORDS).findall(chunk):
+    ascii_chunk = chunk.isascii()
+    for item in (_ASCII_WORDS if ascii_chunk else _UNICODE_WORDS).findall(chunk):
+        if not ascii_chunk and _CJK_RUN.search(item):
+            words.append(item)  # the phrase keeps the text as written
+            weights.update(_cjk_token_weights(item))
+            continue
         if "'" in item:
             item = item.strip("'")
         if (len(item) < 2 and item != "a") or item.isdigit():
@@ -159,6 +179,33 @@ def _chunk_features(chunk: str) -> tuple[dict[str, float], str | None]:
         if weighted is not None:
             weights[weighted[0]] = weighted[1]
     return weights, (_chunk_phrase(words) if words and not turned_down else None)
+
+
+def _cjk_token_weights(item: str) -> dict[str, float]:
+    """Tokens of a word holding Han, kana or Hangul runs: each run's overlapping character pairs (a run
+    of one character is itself), the standard way to compare such text without a dictionary — two
+    prompts that share a phrase share its pairs ("站在樱花树下" and "樱花树下的猫" share 樱花, 花树, 树下).
+    Latin parts between the runs ("sdxl风格") are words as usual. A quality phrase
+    (:data:`CJK_BOILERPLATE`) keeps :data:`BOILERPLATE_WEIGHT`."""
+    weight = BOILERPLATE_WEIGHT if item in CJK_BOILERPLATE else 1.0
+    tokens: dict[str, float] = {}
+    position = 0
+    for run in _CJK_RUN.finditer(item):
+        if run.start() > position:
+            weighted = _weighted_token(item[position : run.start()])
+            if weighted is not None:
+                tokens[weighted[0]] = weighted[1]
+        text = run.group()
+        if len(text) == 1:
+            tokens[text] = weight
+        for index in range(len(text) - 1):
+            tokens[text[index : index + 2]] = weight
+        position = run.end()
+    if position < len(item):
+        weighted = _weighted_token(item[position:])
+        if weighted is not None:
+            tokens[weighted[0]] = weighted[1]
+    return tokens
 
 
 def prompt_token_weights(prompt: str) -> dict[str, float]:

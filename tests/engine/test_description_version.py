@@ -46,7 +46,9 @@ variation / img2img / inpaint naming the image it reworks, under the same prompt
 refinement like a reroll (phases: Midjourney's Vary has no seed); a phase without a prompt is named by
 its intent alone ("Exploration — 1 image", was "Untitled exploration"); the phases' model moves more
 readily and reads a tweak as refinement (``stay_probability`` 0.94 → 0.90, an exploration's TWEAK
-probability 0.12 → 0.05)."""
+probability 0.12 → 0.05). 8 — prompts written without spaces (Chinese, Japanese, Korean) are compared by
+overlapping character pairs and cut into phrases at full-width separators (，、。): their labels, phases
+and prompt-edit lineage; no reference session is written so, so the digest stays."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

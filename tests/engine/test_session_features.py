@@ -94,6 +94,29 @@ def test_key_phrases_drop_framing_style_attributions_and_cut_long_chunks() -> No
     assert phrases == ("kangaroo", "neon city")
 
 
+def test_prompts_written_without_spaces_are_compared_by_their_character_pairs() -> None:
+    """Chinese and Japanese put no spaces between words: a whole run of characters was one "word", so
+    an edit inside it ("看书" → "读一封信") made an unrelated prompt. Overlapping character pairs are
+    compared instead, and the full-width separators (，、。) cut chunks as commas do."""
+    before = "一个年轻女孩坐在樱花树下看书，水彩画风格"
+    edited = "一个年轻女孩坐在樱花树下读一封信，水彩画风格"
+    other = "雨中的东京十字路口，霓虹灯，电影感"
+    assert lexical_similarity(before, edited) > 0.6
+    assert lexical_similarity(before, other) == 0.0
+    assert {"樱花", "花树", "树下"} <= set(prompt_token_weights(before))
+    assert lexical_similarity("桜の木の下に立つ少女、水彩画", "桜の木の下に座る少女、水彩画") > 0.5
+    assert lexical_similarity("고양이가 창가에 앉아 있다", "고양이는 창가에 앉아 있다") > 0.5
+    # Latin words inside such a run stay words
+    assert {"sdxl", "风格"} <= set(prompt_token_weights("sdxl风格的猫"))
+
+
+def test_key_phrases_of_prompts_without_spaces_keep_the_text_as_written() -> None:
+    assert key_phrases("一个女孩，站在樱花树下，水彩画，高质量") == ("一个女孩", "站在樱花树下", "水彩画")
+    assert key_phrases("桜の木の下に立つ少女、水彩画、傑作") == ("桜の木の下に立つ少女", "水彩画")
+    weights = prompt_token_weights("杰作，最佳质量，一只狐狸")
+    assert weights["杰作"] < 0.5 and weights["狐狸"] == 1.0  # quality boilerplate counts little
+
+
 def test_lexical_similarity_is_symmetric_bounded_and_one_for_equal_prompts() -> None:
     pairs = [("red fox in snow", "red fox on ice"), ("castle", "spaceship"), ("", "fox")]
     for a, b in pairs:

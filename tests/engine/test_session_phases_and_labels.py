@@ -507,3 +507,62 @@ def test_a_concept_of_huge_words_is_cut_to_a_label_sized_phrase() -> None:
     assert bounded_concept(sentence) == "supercalifragilisticexpialidocious…"
     assert bounded_concept("cyberpunk cityscape") == "cyberpunk cityscape"
     assert len(bounded_concept("y" * 500)) == MAX_CONCEPT_CHARS
+
+
+# -- prompts written without spaces (Chinese, Japanese) ----------------------------------------------
+
+CHINESE_EDITS = [
+    "一个年轻女孩坐在樱花树下看书，水彩画风格",
+    "一个年轻女孩坐在樱花树下看书，柔和的晨光，水彩画风格",
+    "一个年轻女孩坐在樱花树下读一封信，柔和的晨光，水彩画风格",
+    "一个年轻女孩坐在盛开的樱花树下读一封信，柔和的晨光，水彩画风格",
+    "一个穿着和服的年轻女孩坐在盛开的樱花树下读一封信，柔和的晨光，水彩画风格",
+]
+CHINESE_HOPS = [
+    "城堡废墟上栖息的巨龙",
+    "巨树中的精灵之城",
+    "全息地图的星舰舰桥",
+    "在水中绽放的墨滴",
+    "长着飞蛾翅膀的猫头鹰",
+]
+
+
+def _chinese_record(index: int, minutes: float, prompt: str) -> GenerationRecord:
+    return GenerationRecord(
+        id=f"zh{index:03d}",
+        tool="comfyui",
+        user="li",
+        created_at=T0 + timedelta(minutes=minutes),
+        prompt=prompt,
+        seed=100 + index,
+        model="qwen_image_fp8.safetensors",
+        steps=20,
+        cfg_scale=4.0,
+        width=1328,
+        height=1328,
+    )
+
+
+def test_a_chinese_prompt_edited_a_phrase_at_a_time_is_a_refinement() -> None:
+    """Each edit changes a phrase inside the unspaced text; read as whole runs every edit was a new
+    prompt and the session an exploration."""
+    records = [
+        _chinese_record(step * 4 + take, step * 6.0 + take * 0.5, prompt)
+        for step, prompt in enumerate(CHINESE_EDITS)
+        for take in range(4)
+    ]
+    (session,) = analyze_records(records).sessions
+    assert session.intent == Intent.REFINEMENT
+    assert session.label.startswith("一个年轻女孩坐在樱花树下看书 refinement")
+
+
+def test_a_chinese_exploration_lists_its_subjects_without_the_shared_medium() -> None:
+    records = [
+        _chinese_record(number * 2 + take, number * 2.5 + take * 0.6, f"{subject}，油画")
+        for number, subject in enumerate(CHINESE_HOPS)
+        for take in range(2)
+    ]
+    (session,) = analyze_records(records).sessions
+    assert session.intent == Intent.EXPLORATION
+    assert session.label.startswith("Explored: 城堡废墟上栖息的巨龙, 巨树中的精灵之城")
+    assert "油画" not in session.label
