@@ -22,6 +22,14 @@ LoRAs: the prompt's ``<lora:…>`` tags and ``Lora_N Model name`` rows; when tho
 Only ``Created Date`` (Civitai, UTC) is a generation time; ``Time taken`` is a duration and stays in
 ``extra``. ``width``/``height`` are the generation ``Size`` (before any hires upscale); the hires
 factor is in ``extra["hires_upscale"]`` and the real pixel size in ``ImageReadResult``.
+
+An Extras-tab upscale of a generation (:func:`_extras_upscale`: the file keeps the generation's
+infotext and adds the postprocess pairs ``Postprocess upscale by`` / ``Postprocess upscale to``, in PNG
+``postprocessing`` / ``extras`` texts or as a last line of the text) is a new, derived file: its
+``width``/``height`` are its pixel size when that is larger than ``Size`` in both sides (the upscale
+the pairs name), the generation ``Size`` moves to ``extra["generation_size"]`` and the pairs to
+``extra["postprocess"]``. Same prompt and seed at a larger size is how the lineage finds an upscale of
+an earlier record (``engine.sessions.lineage``, rule 4); no parent file name is made up.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from engine.metadata.infotext import (
     looks_like_infotext,
     looks_like_postprocess_text,
     parse_infotext,
+    postprocess_pairs,
 )
 from engine.metadata.jsontext import JsonRefused, loads_bounded
 from engine.metadata.loras import dedupe, inline_loras
@@ -89,15 +98,25 @@ def _editor_copies(raw: RawMetadata) -> tuple[str, ...]:
       the only copy;
     - XMP ``exif:UserComment``: the XMP toolkit's EXIF import (``ReconcileTIFF.cpp``, what Photoshop
       runs on open) and Apple ImageIO (macOS Preview's PNG export) hold the UserComment there, and a
-      PNG they write keeps no EXIF of its own.
+      PNG they write keeps no EXIF of its own;
+    - the caption, where photo tools keep a description the artist moved the infotext into: XMP
+      ``dc:description`` (Lightroom, Photoshop, digiKam; ``rdf:Alt`` x-default), IPTC
+      ``Caption-Abstract`` (Photoshop / digiKam APP13), EXIF ``ImageDescription`` (digiKam's caption
+      sync) and ``XPComment`` (Windows Explorer's "Comments").
+
+    Any of them counts only when :func:`~engine.metadata.infotext.looks_like_infotext` holds (see
+    :func:`infotext_source`): an ordinary caption is never taken for a prompt.
     """
-    comment = raw.texts.get("Comment")
-    xmp_comment = xmp_value(raw.xmp, "exif:UserComment")
-    return (
-        *((comment,) if comment is not None else ()),
+    copies = (
+        raw.texts.get("Comment"),
         *raw.comments,
-        *((xmp_comment,) if xmp_comment is not None else ()),
+        xmp_value(raw.xmp, "exif:UserComment"),
+        xmp_value(raw.xmp, "dc:description"),
+        raw.texts.get("iptc:Caption-Abstract"),
+        raw.exif.get("ImageDescription"),
+        raw.exif.get("XPComment"),
     )
+    return tuple(text for text in copies if isinstance(text, str))
 
 
 def read(raw: RawMetadata) -> ToolReading | None:
@@ -126,6 +145,8 @@ def reading_from_infotext(text: str, raw: RawMetadata | None = None) -> ToolRead
     size = _SIZE.match(params.get("Size", ""))
     if size:
         rec.width, rec.height = int(size.group(1)), int(size.group(2))
+    if raw is not None:
+        _extras_upscale(reading, params, raw)
     rec.loras = dedupe(inline_loras(info.prompt) + _keyed_loras(params))
     named_in_text = bool(rec.loras)
     if not named_in_text:
@@ -149,6 +170,33 @@ def reading_from_infotext(text: str, raw: RawMetadata | None = None) -> ToolRead
         else:
             reading.time = ToolTime(parsed[0], "Created Date", parsed[1])
     return reading
+
+
+_UPSCALE_KEYS = ("Postprocess upscale by", "Postprocess upscale to")
+"""The Extras keys that say the output was resized (A1111 ``scripts/postprocessing_upscale.py``: "Scale
+by" mode writes the factor, "Scale to" mode the target ``WxH``); face restoration alone writes neither."""
+
+
+def _extras_upscale(reading: ToolReading, params: dict[str, str], raw: RawMetadata) -> None:
+    """Mark an Extras-tab upscale of the generation the infotext describes (module docstring).
+
+    Invariant: changes nothing unless the postprocess pairs (from the text, or the PNG
+    ``postprocessing`` / ``extras`` texts) name an upscale and the pixel size is known and larger than
+    the generation ``Size`` in both sides; a file resized smaller later keeps ``Size``."""
+    rec = reading.record
+    pairs = {key: value for key, value in params.items() if key.startswith("Postprocess ")}
+    for key in ("postprocessing", "extras"):
+        text = raw.texts.get(key)
+        if isinstance(text, str):
+            pairs = {**postprocess_pairs(text.strip()), **pairs}
+    if not any(key in pairs for key in _UPSCALE_KEYS):
+        return
+    width, height = raw.pixel_width, raw.pixel_height
+    if not (width and height and rec.width and rec.height and width > rec.width and height > rec.height):
+        return
+    rec.extra["generation_size"] = f"{rec.width}x{rec.height}"
+    rec.extra["postprocess"] = pairs
+    rec.width, rec.height = width, height
 
 
 def family_tool(info: Infotext, text: str, raw: RawMetadata | None) -> str:

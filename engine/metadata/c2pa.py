@@ -17,6 +17,13 @@ day, so its precise signature time is used, falling back to the day (combined wi
 :mod:`engine.metadata.timestamps`). Gemini and Firefly have no ``when``: the signature time is used.
 Firefly is told by its claim generator (``Adobe_Firefly …``) only: Photoshop's generative fill names
 Firefly as an action's software agent on an edited photo.
+
+The model a software agent names decides before the signer (:func:`_tool_for`): Microsoft signs for
+every model Bing Image Creator / Designer offers, and its manifests name a product
+(``Image Creator from Designer``: DALL·E 3, ``dalle``) or the model itself. A file of Microsoft's own
+``MAI-Image-…`` models, which Bing Image Creator and Copilot now run, is ``bing`` (Bing Image Creator)
+with ``model`` = the agent's name, never ``dalle``. An agent naming ``GPT-4o`` / ``gpt-image`` is
+``chatgpt``, one naming ``DALL·E`` is ``dalle``, whoever signed.
 """
 
 from __future__ import annotations
@@ -34,7 +41,23 @@ from engine.records import TimePrecision
 _GENERALIZED_TIME = re.compile(rb"\x18([\x0f-\x1a])(\d{14}(?:\.\d{1,6})?Z)")
 
 
+_MAI_MODEL = "mai-image"
+"""How Microsoft's own image models are named (``MAI-Image-1``, ``MAI-Image-2``…), in lower case."""
+
+
+def _agent_model(agents: list[str]) -> str | None:
+    """The first software agent that names one of Microsoft's own ``MAI-Image`` models, as written."""
+    return next((agent.strip() for agent in agents if _MAI_MODEL in agent.lower()), None)
+
+
 def _tool_for(generators: list[str], agents: list[str]) -> str | None:
+    named = " ".join(agents).lower()
+    if _MAI_MODEL in named:
+        return "bing"
+    if "gpt-4o" in named or "gpt-image" in named:
+        return "chatgpt"
+    if "dall" in named:
+        return "dalle"
     joined = " ".join(generators + agents).lower()
     if "microsoft" in joined or "designer" in joined or "bing" in joined or "dall" in joined:
         return "dalle"
@@ -117,7 +140,10 @@ def read(raw: RawMetadata) -> ToolReading | None:
     if signed is not None:
         info["signature_time"] = signed[0].isoformat()
     rec.extra["c2pa"] = info
-    if tool == "chatgpt":
+    mai_model = _agent_model(agents)
+    if mai_model is not None:
+        rec.model = mai_model
+    elif tool == "chatgpt":
         versions = [text for _, text in texts_after_key(store, "version")]
         if agents:
             rec.model = f"{agents[0]} {versions[0]}" if versions else agents[0]

@@ -12,15 +12,20 @@ from typing import Any
 
 from engine.metadata.comfy_nodes import KNOWN_SAMPLERS, PIPE_INPUTS, SAMPLER_SEED_KEYS, TEXT_EMBEDS_INPUTS
 
+DETAILER_PIPE_INPUT = "detailer_pipe"
+"""Impact's DETAILER_PIPE input: a detailer that takes its model and prompts from it."""
+
 
 def is_detailer(node: dict[str, Any]) -> bool:
-    """A node that samples an *image* with its own seed and prompt (FaceDetailer, UltimateSDUpscale…)."""
+    """A node that samples an *image* with its own seed and prompt (FaceDetailer, UltimateSDUpscale…):
+    a seed, steps, an image, and a ``positive`` input or a ``detailer_pipe`` that carries it (Impact's
+    ``FaceDetailerPipe``)."""
     inputs = node["inputs"]
     return (
         any(key in inputs for key in SAMPLER_SEED_KEYS)
         and "steps" in inputs
-        and "positive" in inputs
-        and any(key in inputs for key in ("image", "images", "pixels"))
+        and ("positive" in inputs or DETAILER_PIPE_INPUT in inputs)
+        and any(key in inputs for key in ("image", "images", "pixels", "upscaled_image"))
     )
 
 

@@ -32,9 +32,11 @@ TEXT_KEYS = (
     "populated_text",
     "text",
     "text_g",
+    "prompt_g",
     "t5xxl",
     "clip_l",
     "text_l",
+    "prompt_l",
     "prompt",
     "string",
     "value",
@@ -54,7 +56,8 @@ holds a non-empty text wins. Beyond ``CLIPTextEncode``'s ``text`` and the SDXL/S
 ``CLIPTextEncodeHunyuanDiT`` ``bert``/``mt5xl`` (``nodes_hunyuan.py``), ``CLIPTextEncodeKandinsky5``
 ``clip_l``/``qwen25_7b`` (``nodes_kandinsky5.py``); ``TextEncodeQwenImageEdit(Plus)``,
 ``TextEncodeHunyuanVideo_ImageToVideo`` and ``TextEncodeFlux2SystemPrompt`` use ``prompt``. Where an
-encoder has several, one text is taken (the t5xxl one before the CLIP ones), never their join."""
+encoder has several, one text is taken (the t5xxl one before the CLIP ones), never their join.
+rgthree's ``SDXL Power Prompt`` nodes name theirs ``prompt_g`` / ``prompt_l``."""
 ROLE_TEXT_KEYS = {
     "positive": ("positive", "text_positive", "positive_prompt"),
     "negative": ("negative", "text_negative", "negative_prompt"),
@@ -66,6 +69,7 @@ NOT_CONDITIONING = frozenset(
         "vae",
         "image",
         "images",
+        "upscaled_image",
         "mask",
         "control_net",
         "clip_vision",
@@ -207,9 +211,10 @@ IMAGE, SEED, then the Big contexts' STEPS …), Impact's ``FromBasicPipe`` (BASI
 vae, positive, negative), Efficiency's ``Unpack SDXL Tuple`` (base model, clip, conditionings, then the
 refiner's). Nodes that only build or pass on a whole pipe need no entry (see
 :meth:`GraphWalker.pipe_field`)."""
-PIPE_INPUTS = ("base_ctx", "pipe", "basic_pipe", "sdxl_tuple")
+PIPE_INPUTS = ("base_ctx", "pipe", "basic_pipe", "sdxl_tuple", "detailer_pipe")
 """Inputs carrying the pipe a node extends or samples from: rgthree ``base_ctx``, Easy-Use ``pipe``
-(PIPE_LINE), Impact ``basic_pipe``, Efficiency ``sdxl_tuple``."""
+(PIPE_LINE), Impact ``basic_pipe`` and ``detailer_pipe`` (DETAILER_PIPE: the BASIC_PIPE fields first,
+``BasicPipeToDetailerPipe`` extends a ``basic_pipe``), Efficiency ``sdxl_tuple``."""
 CONTEXT_INPUT = re.compile(r"ctx_\d{1,3}")
 """The contexts of rgthree's ``Context Switch`` (the first linked one is taken) and ``Context Merge``
 (the last linked one wins, field by field)."""
@@ -353,10 +358,31 @@ TAG_LORA_INPUTS = {
     "WildcardEncode //Inspire": ("populated_text", "wildcard_text"),
     "LoraTagLoader": ("text",),
     "Power Prompt (rgthree)": ("prompt",),
+    "SDXL Power Prompt - Positive (rgthree)": ("prompt_g", "prompt_l"),
 }
 """Nodes that load the ``<lora:name:weight>`` tags of their text onto the model they pass on, and the
-input holding that text (Impact/Inspire encode ``populated_text``, first present wins). rgthree's
-``Power Prompt`` loads them only with its ``opt_model`` connected: it is on a model path only then."""
+input holding that text (Impact/Inspire encode ``populated_text``, first present wins; a node in
+``EVERY_TAG_INPUT`` loads the tags of each of its inputs). rgthree's ``Power Prompt`` nodes load them
+only with their ``opt_model`` connected: they are on a model path only then."""
+EVERY_TAG_INPUT = frozenset({"SDXL Power Prompt - Positive (rgthree)"})
+"""Tag-loading nodes that load the tags of every ``TAG_LORA_INPUTS`` input: rgthree's ``SDXL Power
+Prompt - Positive`` strips and loads the tags of ``prompt_g`` and of ``prompt_l``."""
+PRESET_LORAS: dict[str, dict[str, tuple[str | None, str | None]]] = {
+    "IPAdapterUnifiedLoaderFaceID": {
+        "faceid plus v2": ("ip-adapter-faceid-plusv2_sd15_lora", "ip-adapter-faceid-plusv2_sdxl_lora"),
+        "faceid plus - sd1.5 only": ("ip-adapter-faceid-plus_sd15_lora", None),
+        "faceid": ("ip-adapter-faceid_sd15_lora", "ip-adapter-faceid_sdxl_lora"),
+    },
+}
+"""Loaders that load a LoRA of their own chosen by a preset, at ``PRESET_LORA_STRENGTH``: per preset
+(its whole value, lower case), the ``(SD1.5, SDXL)`` LoRA, ``None`` where there is none. cubiq's
+``IPAdapterUnifiedLoaderFaceID`` (``utils.get_ipadapter_file``: ``faceid plus v2`` ->
+``faceid.plusv2.sd15|sdxl.lora``, ``faceid plus -`` -> ``faceid.plus.sd15.lora`` (SD1.5 only),
+``faceid`` -> ``faceid.sd15|sdxl.lora``, the portrait presets none) matches that pattern against the
+LoRA folder; the names are the files h94/IP-Adapter-FaceID ships, which the patterns match. Which
+family the checkpoint is decides between the two."""
+PRESET_LORA_STRENGTH = "lora_strength"
+"""The preset LoRA's model strength (the pack loads it on the model only, and not at all at 0)."""
 STYLER_OUTPUTS = {
     "SDXLPromptStyler": ("text_positive", "text_negative"),
     "SDXLPromptStylerAdvanced": (

@@ -310,7 +310,7 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
     if model is not None:
         info.model, info.loras = walker.model(model)
     info.loras += walker.applied_loras(node_id, node)  # a sampler's own LoRA, on the model it is given
-    latent = given("latent", "latent_image", "latent", "image", "images", "pixels")
+    latent = given("latent", "latent_image", "latent", "image", "images", "pixels", "upscaled_image")
     if latent is not None:
         info.width, info.height, info.upstream_sampler, info.source_image = walker.latent(
             latent, samplers - {node_id}

@@ -37,6 +37,28 @@ _LORA_LOADER_HEAD = (
 _EASY_LOADER = (*_LORA_LOADER_HEAD, "resolution", "empty_latent_width", "empty_latent_height")
 _DETAILER = ("guide_size", "guide_size_for", "max_size", "seed+", *_EFF_SAMPLER, "denoise")
 """How Impact's ``FaceDetailer`` and ``DetailerForEach`` begin (their detector settings follow)."""
+_USDU_TAIL = (
+    "seed+",
+    *_EFF_SAMPLER,
+    "denoise",
+    "mode_type",
+    "tile_width",
+    "tile_height",
+    "mask_blur",
+    "tile_padding",
+    "seam_fix_mode",
+    "seam_fix_denoise",
+    "seam_fix_width",
+    "seam_fix_mask_blur",
+    "seam_fix_padding",
+    "force_uniform_tiles",
+    "tiled_decode",
+    "batch_size",
+)
+"""ssitu's ``UltimateSDUpscale`` widgets after ``upscale_by`` (``USDU_base_inputs``: the sampling
+settings, then tiling and seam fix; ``upscale_model`` is a link; ``force_uniform_tiles`` /
+``tiled_decode`` came in 2024, ``batch_size`` in 2026, each at the end, so older files simply stop
+earlier)."""
 _INSPIRE_VARIATION = ("batch_seed_mode", "variation_seed", "variation_strength")
 _INSPIRE_NOISE = (*_INSPIRE_VARIATION, "variation_method", "internal_seed")
 """How the Inspire samplers end (``variation_method`` and ``internal_seed`` came later, at the end;
@@ -154,6 +176,7 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     # ComfyUI-Impact-Pack (ltdrdata): the detailers' widgets up to their denoise (positive/negative are
     # links; the rest are detector settings), the pipe samplers, the wildcard encoders
     "FaceDetailer": _DETAILER,
+    "FaceDetailerPipe": _DETAILER,
     "DetailerForEach": _DETAILER,
     "ImpactKSamplerBasicPipe": ("seed+", *_EFF_SAMPLER, "denoise"),
     "ImpactKSamplerAdvancedBasicPipe": (
@@ -173,6 +196,11 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
         "seed+",
     ),
     "ImpactWildcardProcessor": ("wildcard_text", "populated_text", "mode", "seed+", "Select to add Wildcard"),
+    # ssitu/ComfyUI_UltimateSDUpscale (nodes.py: NoUpscale drops upscale_by and upscale_model)
+    "UltimateSDUpscale": ("upscale_by", *_USDU_TAIL),
+    "UltimateSDUpscaleNoUpscale": _USDU_TAIL,
+    # cubiq/ComfyUI_IPAdapter_plus (IPAdapterPlus.py IPAdapterUnifiedLoaderFaceID: model is a link)
+    "IPAdapterUnifiedLoaderFaceID": ("preset", "lora_strength", "provider"),
     # ComfyUI-Inspire-Pack (ltdrdata inspire/a1111_compat.py KSampler_inspire, KSamplerAdvanced_inspire,
     # their pipe versions, RandomNoise: the core sampler's widgets, then the noise settings;
     # internal_seed has no control widget; prompt_support.py WildcardEncodeInspire)
@@ -229,6 +257,29 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "SDXL Empty Latent Image (rgthree)": ("dimensions", "clip_scale", "batch_size"),
     "Power Prompt (rgthree)": ("prompt", "insert_lora", "insert_embedding", "insert_saved"),
     "Power Prompt - Simple (rgthree)": ("prompt", "insert_embedding", "insert_saved"),
+    # py/sdxl_power_prompt_postive.py, sdxl_power_prompt_simple.py: opt_clip_width/height are forceInput
+    # (links, no widget); the target/crop widgets the UI hides still hold values
+    "SDXL Power Prompt - Positive (rgthree)": (
+        "prompt_g",
+        "prompt_l",
+        "insert_lora",
+        "insert_embedding",
+        "insert_saved",
+        "target_width",
+        "target_height",
+        "crop_width",
+        "crop_height",
+    ),
+    "SDXL Power Prompt - Simple / Negative (rgthree)": (
+        "prompt_g",
+        "prompt_l",
+        "insert_embedding",
+        "insert_saved",
+        "target_width",
+        "target_height",
+        "crop_width",
+        "crop_height",
+    ),
     "Seed (rgthree)": ("seed",),
     # WAS Node Suite (WASasquatch WAS_Node_Suite.py: WAS_Text_Multiline, WAS_Text_Concatenate,
     # WAS_NSP_CLIPTextEncoder, WAS_Seed, WAS_KSampler whose seed is a SEED link)

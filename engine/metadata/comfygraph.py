@@ -42,6 +42,7 @@ from engine.metadata.comfy_nodes import (
     CONDITIONING_OUTPUT_FIRST,
     CONTEXT_INPUT,
     CR_SWITCH_INPUT,
+    EVERY_TAG_INPUT,
     FIELD_INPUTS,
     FIND_REPLACE,
     GENERATOR_INPUTS,
@@ -64,6 +65,8 @@ from engine.metadata.comfy_nodes import (
     PIPE_INPUTS,
     PIPE_OUTPUTS,
     POSITIVE_ONLY_ENCODERS,
+    PRESET_LORA_STRENGTH,
+    PRESET_LORAS,
     PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
     RESIZE_CONDITION,
@@ -843,6 +846,7 @@ class GraphWalker:
             *self._row_loras(inputs),
             *self._listed_loras(inputs.get(LISTED_LORA_INPUT)),
             *self._tag_loras(node),
+            self._preset_lora(node),
         ]
         return [lora for lora in own if lora is not None]
 
@@ -906,10 +910,32 @@ class GraphWalker:
 
     def _tag_loras(self, node: dict[str, Any]) -> list[LoraRef | None]:
         """The ``<lora:name:weight>`` tags a tag-loading node (``TAG_LORA_INPUTS``) applies
-        (:meth:`_tagged`)."""
-        keys = TAG_LORA_INPUTS.get(node["class_type"], ())
-        key = next((key for key in keys if key in node["inputs"]), None)
-        return self._tagged(node["inputs"][key]) if key is not None else []
+        (:meth:`_tagged`): those of its first present input, or of each (``EVERY_TAG_INPUT``)."""
+        inputs = node["inputs"]
+        keys = [key for key in TAG_LORA_INPUTS.get(node["class_type"], ()) if key in inputs]
+        if node["class_type"] not in EVERY_TAG_INPUT:
+            keys = keys[:1]
+        return [lora for key in keys for lora in self._tagged(inputs[key])]
+
+    def _preset_lora(self, node: dict[str, Any]) -> LoraRef | None:
+        """The LoRA a preset loader (``PRESET_LORAS``) loads for its preset, at its
+        ``PRESET_LORA_STRENGTH`` on the model only; ``None`` for other nodes, presets without one, or
+        strength 0. SD1.5 or SDXL is told from the checkpoint behind its ``model`` input
+        (:func:`_is_sdxl_name`)."""
+        presets = PRESET_LORAS.get(node["class_type"])
+        if presets is None:
+            return None
+        inputs = node["inputs"]
+        preset = self.string(inputs.get("preset"))
+        names = presets.get(preset.strip().lower()) if isinstance(preset, str) else None
+        if names is None:
+            return None
+        checkpoint = self._nested(partial(self.model, inputs.get("model")))
+        name = names[1] if checkpoint is not None and _is_sdxl_name(checkpoint[0]) else names[0]
+        strength = self._strength(inputs, (PRESET_LORA_STRENGTH,))
+        if name is None or strength is None or strength <= 0:
+            return None
+        return LoraRef(name, strength)
 
     def _tagged(self, text: Any) -> list[LoraRef | None]:
         """The ``<lora:name:weight>`` tags of a text (links followed); a tag without a weight applies
@@ -1060,6 +1086,16 @@ def _value_output(class_type: str, output: Any) -> tuple[str] | None:
     if isinstance(output, int) and 0 <= output < len(outputs):
         return (outputs[output],)
     return None
+
+
+_SDXL_NAME = re.compile(r"xl|pony|illustrious|noob", re.IGNORECASE)
+"""Checkpoint names of the SDXL family: ``…XL…`` (``sd_xl_base``, ``juggernautXL``, ``RealVisXL``),
+and the SDXL-based Pony, Illustrious and NoobAI lines."""
+
+
+def _is_sdxl_name(name: str | None) -> bool:
+    """Whether a checkpoint name is of the SDXL family (:data:`_SDXL_NAME`); ``False`` for none."""
+    return bool(name) and _SDXL_NAME.search(name or "") is not None
 
 
 def _pipe_output(class_type: str, output: Any) -> str | None:

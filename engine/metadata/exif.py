@@ -148,8 +148,11 @@ def decode_user_comment(raw: bytes) -> str:
     """Decode an EXIF UserComment by its 8-byte character-code prefix.
 
     ``UNICODE\\0`` text is UTF-16 whose byte order does NOT follow the TIFF byte order (Civitai writes
-    big-endian text in little-endian TIFF): a BOM wins, else the order is decided from where the zero
-    bytes fall (ASCII-heavy text has its zero bytes first in big-endian). ``ASCII\\0\\0\\0`` and the
+    big-endian text in little-endian TIFF; exiv2 writes the TIFF order): a BOM wins, else the order is
+    decided from where the zero bytes fall (ASCII-heavy text has its zero bytes first in big-endian).
+    A ``UNICODE\\0`` value with no zero byte at all that is valid UTF-8 is UTF-8: exiv2's
+    ``charset=Unicode`` conversion to UCS-2 fails on a character outside the BMP (an emoji) and then
+    writes the UTF-8 text unchanged after the prefix. ``ASCII\\0\\0\\0`` and the
     undefined all-zero prefix are read as UTF-8 (Latin-1 fallback). Without a known prefix the whole
     value is read as UTF-8 (some ComfyUI save nodes write bare JSON); a leading UTF-8 BOM is dropped.
     Invalid sequences are replaced.
@@ -162,6 +165,19 @@ def decode_user_comment(raw: bytes) -> str:
     return _decode_ascii(without_utf8_bom(raw)).strip("\x00")
 
 
+def _unconverted_utf8(body: bytes) -> str | None:
+    """``body`` as UTF-8 when it has no zero byte before its NUL padding and decodes strictly, else
+    ``None``. UTF-16 of any text holding an ASCII character has zero bytes; UTF-16 of a text with none
+    (all CJK) almost never forms valid UTF-8 sequences throughout."""
+    text = body.rstrip(b"\x00")
+    if not text or b"\x00" in text or text[:2] in (b"\xfe\xff", b"\xff\xfe"):
+        return None
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -172,6 +188,9 @@ def without_utf8_bom(text: bytes) -> bytes:
 
 
 def _decode_utf16_guess(body: bytes) -> str:
+    unconverted = _unconverted_utf8(body)
+    if unconverted is not None:
+        return unconverted
     if body[:2] == b"\xfe\xff":
         return body[2:].decode("utf-16-be", errors="replace")
     if body[:2] == b"\xff\xfe":

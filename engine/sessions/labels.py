@@ -57,6 +57,7 @@ TOOL_DISPLAY_NAMES: dict[str, str] = {
     "huggingface": "Hugging Face",
     "mflux": "MFLUX",
     "dalle": "DALL·E",
+    "bing": "Bing Image Creator",
     "chatgpt": "ChatGPT",
     "gemini": "Gemini",
     "firefly": "Adobe Firefly",
