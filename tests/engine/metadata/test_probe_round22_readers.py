@@ -220,7 +220,7 @@ class _Ui:
         widgets: list[Any] | None = None,
     ) -> None:
         inputs = tuple((name, name.upper(), None) for name in ins)
-        outputs = tuple((name, name.upper(), []) for name in outs)
+        outputs: tuple[tuple[str, str, list[int]], ...] = tuple((name, name.upper(), []) for name in outs)
         self.nodes.append(ui_node(node_id, node_type, inputs=inputs, outputs=outputs, widgets=widgets or []))
 
     def link(self, source: int, slot: int, target: int, name: str) -> None:
