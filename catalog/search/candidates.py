@@ -33,7 +33,7 @@ from catalog.tasks import PROMPT_EMBEDDING_MODEL
 EF_SEARCH_MAX = 1000
 """pgvector's upper bound for ``hnsw.ef_search``."""
 TEXT_SEARCH_CONFIG = "english"
-"""Must match the configuration of ``prompt_texts.document`` (migration 0012's trigger)."""
+"""The configuration of ``prompt_texts.document`` (``atelier_prompt_document``, migration 0019)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +90,9 @@ _NEAREST_EXACT = text(
 _MATCHING_WORDS = text(
     f"""
     WITH q AS (
-        -- every word of the text may match (OR), not all of them: ranking, not filtering
-        SELECT replace(plainto_tsquery('{TEXT_SEARCH_CONFIG}', :text)::text, ' & ', ' | ')::tsquery AS query
+        -- every word of the text may match (OR), not all of them: ranking, not filtering; the
+        -- character pairs of Chinese / Japanese / Korean runs too (migration 0019)
+        SELECT atelier_prompt_query(:text) AS query
     )
     SELECT pt.prompt_sha256, ts_rank(pt.document, q.query) AS score
     FROM prompt_texts pt, q

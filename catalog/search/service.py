@@ -2,7 +2,9 @@
 
 Mode choice (the answer always says which mode ranked it, and why it fell back to words):
 - search: SEMANTIC when a query embedder is configured, its model loads, and at least one of the
-  user's prompts has an embedding; otherwise LEXICAL with the reason.
+  user's prompts has an embedding; otherwise LEXICAL with the reason. A query holding Chinese,
+  Japanese or Korean characters is always LEXICAL (:data:`UNSPACED_QUERY`): the bundled sentence
+  model is English, and such text is matched by its characters and character pairs (migration 0019).
 - similar sessions: SEMANTIC when the session has embedded prompts (their mean is the query; the
   model is not needed) and another session has an embedded prompt; otherwise LEXICAL on the
   session's label (its automatic label is made from its prompts' recurring words).
@@ -35,10 +37,15 @@ from catalog.search.query_embedding import QueryEmbedder
 from catalog.search.ranking import RankedHits, rank_hits
 from catalog.sessions import queries
 from catalog.sessions.session_views import SessionView
+from engine.features.prompt_text import written_without_spaces
 
 EMBEDDINGS_OFF = "prompt embeddings are switched off on this server (ATELIER_PROMPT_EMBEDDINGS=false)"
 NO_EMBEDDINGS_YET = (
     "none of your prompts has an embedding yet (the worker embeds new prompts shortly after an import)"
+)
+UNSPACED_QUERY = (
+    "the prompt model reads English; text in Chinese, Japanese or Korean script is matched by its "
+    "characters and character pairs"
 )
 SESSION_NOT_EMBEDDED = "none of this session's prompts has an embedding yet; matched on its label's words"
 NO_OTHER_EMBEDDED = "no other session has a prompt with an embedding yet; matched on this session's label"
@@ -84,7 +91,9 @@ async def search_library(
     limit = candidate_limit(first)
     reason = EMBEDDINGS_OFF
     query = None
-    if embedder is not None:
+    if embedder is not None and written_without_spaces(text):
+        reason = UNSPACED_QUERY
+    elif embedder is not None:
         query = await embedder.vector(text)
         reason = embedder.problem or NO_EMBEDDINGS_YET
     async with factory() as db:

@@ -181,6 +181,12 @@ def _chunk_features(chunk: str) -> tuple[dict[str, float], str | None]:
     return weights, (_chunk_phrase(words) if words and not turned_down else None)
 
 
+def written_without_spaces(text: str) -> bool:
+    """Whether ``text`` holds Han, kana or Hangul characters (whose words are compared by character
+    pairs here, and which an English sentence model reads poorly)."""
+    return _CJK_RUN.search(text) is not None
+
+
 def _cjk_token_weights(item: str) -> dict[str, float]:
     """Tokens of a word holding Han, kana or Hangul runs: each run's overlapping character pairs (a run
     of one character is itself), the standard way to compare such text without a dictionary — two
