@@ -33,7 +33,7 @@ from pathlib import Path
 
 from engine.metadata import stealth
 from engine.metadata.container import read_container, walk_metadata_segments
-from engine.metadata.copy_times import TIME_REJECTED
+from engine.metadata.copy_times import LATER_WRITE, TIME_REJECTED
 from engine.metadata.dispatch import read_tool
 from engine.metadata.editors import detect_editor
 from engine.metadata.files import NotARegularFile, open_regular_file
@@ -83,7 +83,7 @@ def read_image(path: Path, *, local_tz: tzinfo | None = None) -> ImageReadResult
         mtime=mtime,
         local_tz=local_tz,
         path_for_errors=str(path),
-        folder_name=path.parent.name or None,
+        folder_name="/".join(path.parent.parts[-3:]) or None,
     )
 
 
@@ -98,7 +98,8 @@ def read_image_bytes(
     folder_name: str | None = None,
 ) -> ImageReadResult:
     """Read an image held in memory. ``mtime`` should be aware (a naive one is taken as ``local_tz``);
-    ``folder_name`` is the name of the folder holding the file, whose date is a time source
+    ``folder_name`` is the name of the folder holding the file (or the last three folders of its path
+    joined by ``/``), whose date is a time source
     (:func:`~engine.metadata.timestamps.resolve_created_at`).
 
     ``now`` bounds credible times (default: the current time); a time source passed over as not
@@ -134,12 +135,16 @@ def read_image_bytes(
         seed=record.seed,
         now=now,
         folder_name=folder_name,
+        tool=record.tool,
+        prompt=record.prompt,
     )
     record.created_at = resolved.value
     record.created_at_source = resolved.source
     record.created_at_precision = resolved.precision
     if resolved.rejected is not None:
         record.extra[TIME_REJECTED] = resolved.rejected
+    if resolved.later_write is not None:
+        record.extra[LATER_WRITE] = resolved.later_write.isoformat()
     counter = file_counter(file_name)
     if counter is not None:
         record.extra["file_counter"] = counter

@@ -11,14 +11,22 @@ the first pattern that has one (a name holding both a date-time and a bare date 
    ``12 AM`` is midnight, ``12 PM`` noon; an hour of 0 or above 12 with ``AM``/``PM`` is no time.
 2. Date-times (:data:`_NAME_DATETIME`): ``20250321072508``, ``20250321_072508``,
    ``2025-03-21_07-25-08``, ``2025-03-03T193009.186`` (fraction: millisecond precision),
-   ``2025-03-03 19:30:09``, ``2024-11-02 at 10.15.42`` (macOS, 24-hour clock).
+   ``2025-03-03 19:30:09``, ``2024-11-02 at 10.15.42`` (macOS, 24-hour clock); A1111's
+   ``[datetime<%Y%m%d_%H%M%S_%f>]`` — six digits after ``_`` are microseconds (millisecond precision)
+   unless they are the recorded seed. Then ComfyUI's unpadded ``%date:yyyy-M-d_h-m-s%``
+   (``2025-3-6_9-5-7``: a separator between every part) and two-digit years
+   ``%date:yyMMdd-hhmmss%`` (``250307-143015``), read only when exactly one of ``yyMMdd`` / ``ddMMyy``
+   gives a year from :data:`~engine.metadata.time_bounds.EARLIEST_TWO_DIGIT_YEAR` (never year 25).
+   Then SwarmUI's ComfyUI-workflow-tab names
+   ``comfy-workflow-[year]-[month]-[day]-[hour][minute][request_time_inc]-[number]``
+   (``comfy-workflow-2025-03-04-1530001-1.png``): **minute** precision.
 3. Dates alone, **day precision** (the caller places the day with the mtime, see
    :mod:`engine.metadata.timestamps`): ``2024-05-18`` / ``2024_05_18`` / ``2024.05.18`` (one separator
    throughout, no digit on either side), and the compact ``20250613`` only with no letter or digit on
    either side (``IMG-20250613-WA0003.jpg`` from WhatsApp, ``CR_20250612_00001_.png`` from
    Comfyroll's ``yyyyMMdd`` prefix, ``Screenshot_20250613-…``). A compact date in the seed slot of an
-   A1111 name (``00042-20240518.png``: ``[number]-[seed]``) is a seed, not a date, even when the file
-   carries no metadata.
+   A1111 name (``00042-20240518.png``: ``[number]-[seed]``) or in NovelAI's ``… s-<seed>`` slot
+   (``a lighthouse s-20240611.png``) is a seed, not a date, even when the file carries no metadata.
 
 Digits that spell the tool's recorded seed exactly are never a time (see :func:`filename_time`).
 
@@ -28,13 +36,20 @@ its own:
 
 - ComfyUI's ``%date:yyyy-MM-dd%/%date:hhmmss%`` prefix (VideoHelperSuite's default, common with
   ``SaveImage``): ``143015_00001_.png`` — ``HHMMSS`` (or ``HH-MM-SS``, ``HH_MM_SS``, ``HH.MM.SS``)
-  and then no digit: **second** precision;
+  and then no digit: **second** precision; with a separator the parts may lack their leading zero
+  (``%date:h-mm-ss%`` → ``9-05-07_00001_.png``);
 - SwarmUI's default ``raw/[year]-[month]-[day]/[hour][minute][request_time_inc]-[prompt]-[model]``:
   ``1230001-a cat-model.png`` — ``HHMM``, exactly three digits of its per-minute counter, then ``-``:
   **minute** precision.
 
 The frontend or server writes both from the local clock when the request is made (so the file's
 mtime, written when the image is saved, is at or after it).
+
+:func:`folder_dates` reads the dates a whole folder name can stand for (``%date:…%`` and
+``[datetime<…>]`` folders: ``2025-03-04``, ``2025-3-4``, ``3-14-2025``, ``18.03.2025``, ``25-03-04``):
+several when the order of day and month (or of a two-digit year) is open — the caller decides.
+
+:func:`easy_diffusion_stamp` reads Easy Diffusion's ``$tsb64`` (an epoch time, not a wall clock).
 
 Years outside :data:`~engine.metadata.time_bounds.MIN_YEAR`–``MAX_YEAR`` are not dates in a name (a
 number that happens to start with 19); an impossible day (30 February) or time is no time, and the
@@ -45,9 +60,9 @@ like every other source.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 
-from engine.metadata.time_bounds import MAX_YEAR, MIN_YEAR
+from engine.metadata.time_bounds import EARLIEST_TWO_DIGIT_YEAR, MAX_YEAR, MIN_YEAR
 from engine.records import TimePrecision
 
 _AM_PM_SPACE = "[ \u202f\u00a0]?"
@@ -76,6 +91,27 @@ _NAME_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-_.])(?P<mo>\d{2}
 _NAME_COMPACT_DATE = re.compile(
     r"(?<![0-9A-Za-z])(?P<y>(?:19|20)\d{2})(?P<mo>\d{2})(?P<d>\d{2})(?![0-9A-Za-z])"
 )
+_NAME_DATETIME_UNPADDED = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-_.])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})[T_\- ]"
+    r"(?P<h>\d{1,2})(?P<tsep>[-_.:])(?P<mi>\d{1,2})(?P=tsep)(?P<s>\d{1,2})(?!\d)"
+)
+"""``%date:yyyy-M-d_h-m-s%``: no leading zeros, a separator between every part."""
+_NAME_SHORT_YEAR_DATETIME = re.compile(
+    r"(?<![0-9A-Za-z])(?P<a>\d{2})(?P<b>\d{2})(?P<c>\d{2})[-_T ](?P<h>\d{2})(?P<mi>\d{2})(?P<s>\d{2})(?!\d)"
+)
+"""``%date:yyMMdd-hhmmss%`` (``yyMMdd`` or ``ddMMyy`` and a time, one separator between)."""
+_MICROSECONDS_AFTER = re.compile(r"_(?P<f>\d{6})(?![\d_])")
+"""A1111's ``%f`` after a date-time: ``20250301_101531_123456`` (not a ComfyUI counter ``_100000_``)."""
+_SWARM_DATE_MINUTE = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})-(?P<mo>\d{2})-(?P<d>\d{2})-(?P<h>[01]\d|2[0-3])(?P<mi>[0-5]\d)\d{3}-"
+)
+"""SwarmUI's ``[year]-[month]-[day]-[hour][minute][request_time_inc]-`` inside a name."""
+_NOVELAI_SEED_SLOT = re.compile(r"(?:^|[ _])s-$")
+"""What precedes the seed in NovelAI's download names (``a fox in the snow s-987654321.png``)."""
+_CLOCK_FIRST_UNPADDED = re.compile(
+    r"(?P<h>[01]?\d|2[0-3])(?P<sep>[-_.])(?P<mi>[0-5]?\d)(?P=sep)(?P<s>[0-5]?\d)(?!\d)"
+)
+"""``%date:h-mm-ss%`` / ``%date:h-m-s%`` starting the name (the separator delimits every part)."""
 _CLOCK_FIRST = re.compile(r"(?P<h>[01]\d|2[0-3])(?P<sep>[-_.]?)(?P<mi>[0-5]\d)(?P=sep)(?P<s>[0-5]\d)(?!\d)")
 """``%date:hhmmss%`` (or with one separator throughout) starting the name."""
 _SWARM_MINUTE_FIRST = re.compile(r"(?P<h>[01]\d|2[0-3])(?P<mi>[0-5]\d)\d{3}-")
@@ -97,6 +133,29 @@ def filename_time(file_name: str, *, seed: int | None = None) -> tuple[datetime,
             if value is not None:
                 return value, TimePrecision.SECOND
     seed_digits = None if seed is None else str(seed)
+    found = _name_datetime(file_name, seed_digits) or _name_loose_datetime(file_name, seed_digits)
+    if found is not None:
+        return found
+    for match in _SWARM_DATE_MINUTE.finditer(file_name):
+        value = _valid(match["y"], match["mo"], match["d"], match["h"], match["mi"])
+        if value is not None:
+            return value, TimePrecision.MINUTE
+    for match in _NAME_DATE.finditer(file_name):
+        value = _valid(match["y"], match["mo"], match["d"])
+        if value is not None:
+            return value, TimePrecision.DAY
+    for match in _NAME_COMPACT_DATE.finditer(file_name):
+        if match[0] == seed_digits or _in_seed_slot(file_name, match.start()):
+            continue
+        value = _valid(match["y"], match["mo"], match["d"])
+        if value is not None:
+            return value, TimePrecision.DAY
+    return None
+
+
+def _name_datetime(file_name: str, seed_digits: str | None) -> tuple[datetime, TimePrecision] | None:
+    """The first valid :data:`_NAME_DATETIME` (its fraction, or A1111's ``_%f`` after it, gives
+    millisecond precision) whose digits are not the seed."""
     for match in _NAME_DATETIME.finditer(file_name):
         if match[0] == seed_digits:
             continue
@@ -104,20 +163,43 @@ def filename_time(file_name: str, *, seed: int | None = None) -> tuple[datetime,
         if value is None:
             continue
         fraction = match["f"]
+        if not fraction:
+            after = _MICROSECONDS_AFTER.match(file_name, match.end())
+            fraction = after["f"] if after is not None and after["f"] != seed_digits else None
         if fraction:
             return value.replace(microsecond=int(fraction.ljust(6, "0"))), TimePrecision.MILLISECOND
         return value, TimePrecision.SECOND
-    for match in _NAME_DATE.finditer(file_name):
-        value = _valid(match["y"], match["mo"], match["d"])
-        if value is not None:
-            return value, TimePrecision.DAY
-    for match in _NAME_COMPACT_DATE.finditer(file_name):
-        if match[0] == seed_digits or _A1111_SEED_SLOT.fullmatch(file_name, 0, match.start()):
-            continue
-        value = _valid(match["y"], match["mo"], match["d"])
-        if value is not None:
-            return value, TimePrecision.DAY
     return None
+
+
+def _name_loose_datetime(file_name: str, seed_digits: str | None) -> tuple[datetime, TimePrecision] | None:
+    """An unpadded (``2025-3-6_9-5-7``) or two-digit-year (``250307-143015``) date-time, second
+    precision; a two-digit year only when one order of the date gives a credible year."""
+    for match in _NAME_DATETIME_UNPADDED.finditer(file_name):
+        value = _valid(match["y"], match["mo"], match["d"], match["h"], match["mi"], match["s"])
+        if value is not None:
+            return value, TimePrecision.SECOND
+    for match in _NAME_SHORT_YEAR_DATETIME.finditer(file_name):
+        digits = re.sub(r"\D", "", match[0])
+        if seed_digits in (digits, digits[:6], digits[6:]):
+            continue
+        a, b, c = match["a"], match["b"], match["c"]
+        days = _short_year_dates(((a, b, c), (c, b, a)))
+        if len(days) == 1:
+            day = days[0]
+            value = _valid(str(day.year), str(day.month), str(day.day), match["h"], match["mi"], match["s"])
+            if value is not None:
+                return value, TimePrecision.SECOND
+    return None
+
+
+def _in_seed_slot(file_name: str, start: int) -> bool:
+    """Whether the digits starting at ``start`` fill a seed slot: A1111's ``[number]-[seed]`` or
+    NovelAI's ``… s-<seed>``."""
+    return (
+        _A1111_SEED_SLOT.fullmatch(file_name, 0, start) is not None
+        or _NOVELAI_SEED_SLOT.search(file_name, 0, start) is not None
+    )
 
 
 def name_time_of_day(file_name: str, *, seed: int | None = None) -> tuple[time, TimePrecision] | None:
@@ -129,13 +211,94 @@ def name_time_of_day(file_name: str, *, seed: int | None = None) -> tuple[time, 
     leading = re.match(r"\d+", file_name)
     if leading is not None and seed is not None and leading[0] == str(seed):
         return None
-    clock = _CLOCK_FIRST.match(file_name)
+    clock = _CLOCK_FIRST.match(file_name) or _CLOCK_FIRST_UNPADDED.match(file_name)
     if clock is not None:
         return time(int(clock["h"]), int(clock["mi"]), int(clock["s"])), TimePrecision.SECOND
     swarm = _SWARM_MINUTE_FIRST.match(file_name)
     if swarm is not None:
         return time(int(swarm["h"]), int(swarm["mi"])), TimePrecision.MINUTE
     return None
+
+
+_FOLDER_YEAR_FIRST = re.compile(r"(?P<y>\d{4})(?P<sep>[-_.]?)(?P<mo>\d{2})(?P=sep)(?P<d>\d{2})")
+_FOLDER_YEAR_FIRST_UNPADDED = re.compile(r"(?P<y>\d{4})(?P<sep>[-_])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})")
+_FOLDER_YEAR_LAST = re.compile(r"(?P<a>\d{1,2})(?P<sep>[-_.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})")
+_FOLDER_SHORT_YEAR = re.compile(
+    r"(?P<a>\d{2})(?P<sep>[-_.])(?P<b>\d{2})(?P=sep)(?P<c>\d{2})"
+    r"|(?P<ua>\d{1,2})(?P<usep>[-_])(?P<ub>\d{1,2})(?P=usep)(?P<uc>\d{1,2})"
+)
+"""``%date:yy-MM-dd%`` (dots too), or unpadded ``%date:M-d-yy%`` / ``%date:yy-M-d%`` with ``-`` or ``_``
+(never dots: ``1.2.25`` is a version number)."""
+
+
+def folder_dates(folder_name: str) -> tuple[date, ...]:
+    """Every date the *whole* folder name can be, earliest first; empty when it is no date.
+
+    - year first (``2024-05-18``, ``2024_05_18``, ``2024.05.18``, ``20240518``; ``2025-3-4`` /
+      ``2025_3_4`` without leading zeros): one date, whatever its year (whether it is credible is
+      the caller's call: ``1999-12-31`` is passed over with a reason);
+    - year last (``%date:M-d-yyyy%`` → ``3-14-2025``, ``[datetime<%d.%m.%Y>]`` → ``18.03.2025``): month
+      first and day first, each when it is a real date;
+    - a two-digit year (``%date:yy-MM-dd%`` → ``25-03-04``, ``%date:M-d-yy%`` → ``1-2-25``):
+      ``yy-MM-dd``, ``dd-MM-yy`` and ``MM-dd-yy``, each when its year (20yy) is from
+      :data:`~engine.metadata.time_bounds.EARLIEST_TWO_DIGIT_YEAR` (``1-2-25``: January 2 or
+      February 1, 2025 — for the caller to decide or refuse).
+
+    A folder that only contains a date (``renders 2024-05-18``) is a name someone chose: no date."""
+    name = folder_name.strip()
+    readings: tuple[tuple[str, str, str], ...] = ()
+    if match := _FOLDER_YEAR_FIRST.fullmatch(name) or _FOLDER_YEAR_FIRST_UNPADDED.fullmatch(name):
+        readings = ((match["y"], match["mo"], match["d"]),)
+    elif match := _FOLDER_YEAR_LAST.fullmatch(name):
+        readings = ((match["y"], match["a"], match["b"]), (match["y"], match["b"], match["a"]))
+    elif match := _FOLDER_SHORT_YEAR.fullmatch(name):
+        a, b, c = (match["a"] or match["ua"], match["b"] or match["ub"], match["c"] or match["uc"])
+        return _short_year_dates(((a, b, c), (c, b, a), (c, a, b)))
+    return tuple(sorted({day for day in (_real_date(*parts) for parts in readings) if day is not None}))
+
+
+def _real_date(year: str, month: str, day: str) -> date | None:
+    """The date, whatever its year (the caller judges whether it is credible), or ``None``."""
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _short_year_dates(readings: tuple[tuple[str, str, str], ...]) -> tuple[date, ...]:
+    """The real dates among ``(yy, month, day)`` readings whose year 20yy is credible for a two-digit
+    year (:data:`~engine.metadata.time_bounds.EARLIEST_TWO_DIGIT_YEAR` on), earliest first."""
+    found = set()
+    for yy, month, day in readings:
+        value = _valid(f"20{yy}", month, day)
+        if value is not None and value.year >= EARLIEST_TWO_DIGIT_YEAR:
+            found.add(value.date())
+    return tuple(sorted(found))
+
+
+EASY_DIFFUSION_STAMP_UNITS = 10_000
+"""``$tsb64`` counts time in units of 1/10 000 s (``int(time.time() * 10000)``)."""
+EASY_DIFFUSION_STAMP_PERIOD = 36**7
+"""``$tsb64`` keeps the last seven base-36 digits: the stamp repeats every 36**7 units (≈ 90.7 days)."""
+_EASY_DIFFUSION_UNSAFE = re.compile(r"[^a-zA-Z0-9._-]")
+_EASY_DIFFUSION_STAMP = re.compile(r"(?P<stamp>[0-9A-Z]{7})[0-9A-Z]{1,2}(?:_filtered)?")
+
+
+def easy_diffusion_stamp(file_name: str, prompt: str | None) -> int | None:
+    """The ``$tsb64`` residue (time in 1/10 000 s modulo :data:`EASY_DIFFUSION_STAMP_PERIOD`) of a name
+    in Easy Diffusion's default format ``$p_$tsb64``, else ``None``.
+
+    ``ui/easydiffusion/utils/save_utils.py``: ``$p`` is the prompt with every character outside
+    ``[a-zA-Z0-9._-]`` replaced by ``_``, cut to 50; ``$tsb64`` is ``base_repr(int(now * 10000),
+    36)[-7:]`` followed by the image's index in the batch in base 36 (upper case); the filtered copy
+    of an image ends in ``_filtered``. Only a name that starts with the file's own prompt so written
+    is read: seven upper-case base-36 digits elsewhere are no stamp."""
+    stem = file_name.rsplit(".", 1)[0]
+    prefix = _EASY_DIFFUSION_UNSAFE.sub("_", prompt or "")[:50] + "_"
+    if not stem.startswith(prefix):
+        return None
+    match = _EASY_DIFFUSION_STAMP.fullmatch(stem, len(prefix))
+    return None if match is None else int(match["stamp"], 36)
 
 
 def _twelve_hour(match: re.Match[str]) -> datetime | None:

@@ -21,6 +21,11 @@ MIN_YEAR = 2000
 """The earliest credible year (also the lowest year a file name's digits are read as a date)."""
 MAX_YEAR = 2100
 """The latest year a date is parsed in at all (a far-future year is also caught by the clock rule)."""
+EARLIEST_TWO_DIGIT_YEAR = 2021
+"""The earliest year a two-digit year (ComfyUI's ``%date:yy%``) is read as: image generators that save
+files by date appeared in 2021 (VQGAN+CLIP notebooks, then Disco Diffusion and Stable Diffusion). A
+date such as ``25-03-04`` is 2025-03-04 (``yy-MM-dd``), never 2004-03-25 (``dd-MM-yy``) nor year 25;
+a two-digit year is never read before this year."""
 CLOCK_TOLERANCE = timedelta(days=1)
 """Slack for time zones and clock skew before a time counts as future (or an mtime as a later copy)."""
 

@@ -39,9 +39,30 @@ within :data:`MTIME_WINDOW_AFTER_NAME` after it); then the credible mtime when, 
 falls on that date (source ``<source>+file:mtime``, precision second); otherwise the date is kept at
 day precision (midnight in ``local_tz``).
 
+A folder name whose date has more than one reading (``3-4-2025``: March 4 or April 3; ``25-03-24``:
+2025-03-24 or 2024-03-25, see :func:`~engine.metadata.name_times.folder_dates`) is read only when the
+credible mtime decides it: a reading after the mtime's day (a file is not made after it is written) is
+dropped, and the reading that is the mtime's own day wins; otherwise the folder is not read and
+``rejected`` says it was ambiguous (never a guess). A file name in SwarmUI's ComfyUI-tab form gives a
+minute; like the minute of ``_place_in_day`` it gives way to a credible mtime within
+:data:`MTIME_WINDOW_AFTER_NAME` after it.
+
+Easy Diffusion's ``$tsb64`` name stamp (:func:`~engine.metadata.name_times.easy_diffusion_stamp`,
+only for an ``easydiffusion`` record whose name starts with its own prompt) is an epoch time known
+modulo ~90.7 days: with a day from the folder or name it gives the instant on that day
+(``<source>+filename``, millisecond); else, when the credible mtime comes within
+:data:`MTIME_WINDOW_AFTER_NAME` after the stamp's latest reading, that reading (``filename``); an mtime
+later than that is no save time (the file was copied since) and, the stamp alone being ambiguous, the
+file is left without a time (``rejected`` says why).
+
 Naive times are localised with ``local_tz`` (UTC when not given). A wall-clock time that occurs twice
 there (the hour repeated when clocks go back) is the occurrence nearest the credible mtime
-(:func:`localise_near`), the first one without it. Every returned datetime is timezone-aware.
+(:func:`localise_near`), the first one without it. A wall-clock time that never occurs there (the hour
+skipped when clocks go forward) is likewise the reading — with the offset before or after the change —
+nearest the credible mtime, else the one with the offset before the change (``fold=0``: the wall time
+moved forward by the gap, as RFC 5545 and JavaScript do); it is returned as the zone's real wall time
+of that instant (``02:30`` in Europe/Berlin on 2025-03-30 → ``03:30+02:00``), never with an offset the
+zone did not have. Every returned datetime is timezone-aware.
 """
 
 from __future__ import annotations
@@ -49,11 +70,18 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from engine.metadata.copy_times import MTIME_SOURCE, NAME_SOURCE
-from engine.metadata.name_times import filename_time, name_time_of_day
+from engine.metadata.name_times import (
+    EASY_DIFFUSION_STAMP_PERIOD,
+    EASY_DIFFUSION_STAMP_UNITS,
+    easy_diffusion_stamp,
+    filename_time,
+    folder_dates,
+    name_time_of_day,
+)
 from engine.metadata.reading import ToolTime
 from engine.metadata.time_bounds import CLOCK_TOLERANCE, MAX_YEAR, MIN_YEAR, implausible
 from engine.metadata.xmp import xmp_value
@@ -109,6 +137,10 @@ class ResolvedTime:
     """Why better sources were passed over (a time outside :mod:`~engine.metadata.time_bounds`), and,
     when no time is left, why the mtime was not taken; ``None`` when nothing was rejected that
     mattered. Several reasons are joined with ``"; "``."""
+    later_write: datetime | None = None
+    """The credible mtime when it is more than :data:`~engine.metadata.time_bounds.CLOCK_TOLERANCE`
+    after the file's own time (the end of its day for a day): the file was written again since (a
+    copy, a sync, a re-save) — what :mod:`engine.metadata.copy_times` takes as a copy's witness."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,13 +298,17 @@ def resolve_created_at(
     seed: int | None = None,
     now: datetime | None = None,
     folder_name: str | None = None,
+    tool: str | None = None,
+    prompt: str | None = None,
 ) -> ResolvedTime:
     """Pick the best credible time source for one file (see the module docstring for the ranking).
 
     ``editor_time`` is PNG ``tIME`` (``YYYY-MM-DDTHH:MM:SS``, UTC); ``xmp`` the file's XMP packet;
     ``seed`` the tool's recorded seed (its digits in the name are no time); ``now`` (aware) bounds
     credible times and defaults to the current time; ``folder_name`` is the name of the folder
-    holding the file (its date is a source, :func:`folder_date`).
+    holding the file, or the last folders of its path joined by ``/`` (its date is a source,
+    :func:`folder_date`, also as ``yyyy/MM/dd`` folders); ``tool`` and ``prompt`` are the record's
+    (Easy Diffusion's name stamp is read only for its own records, after their prompt).
     """
     now = now or datetime.now(UTC)
     local_mtime = _as_local(mtime, local_tz) if mtime is not None else None
@@ -281,24 +317,104 @@ def resolve_created_at(
         mtime_rejected = _mtime_doubt(local_mtime, exif, editor_time, xmp, now)
         if mtime_rejected is not None:
             local_mtime = None
+    stamp = easy_diffusion_stamp(file_name, prompt) if tool == EASY_DIFFUSION_TOOL else None
     passed_over: list[str] = []
-    for candidate in _candidates(tool_time, exif, xmp, file_name, seed, folder_name):
+    sources = _candidates(tool_time, exif, xmp, file_name, seed, folder_name, local_mtime, now, passed_over)
+    for candidate in sources:
         value = localise_near(candidate.value, local_tz, local_mtime)
         doubt = implausible(candidate.label, value, now)
         if doubt is not None:
             passed_over.append(doubt)
             continue
-        note = "; ".join(passed_over) or None
-        if candidate.precision is not TimePrecision.DAY:
-            return ResolvedTime(value, candidate.source, candidate.precision, note)
-        day = value.astimezone(local_tz).date() if candidate.value.tzinfo else value.date()
-        placed = _place_in_day(day, candidate.source, file_name, seed, local_mtime, local_tz)
-        return ResolvedTime(placed.value, placed.source, placed.precision, note)
+        placed = _refine(candidate, value, file_name, seed, local_mtime, local_tz, stamp)
+        return _with_later_write(replace(placed, rejected="; ".join(passed_over) or None), local_mtime)
+    if stamp is not None and local_mtime is not None:
+        return _stamped_by_mtime(stamp, local_mtime, passed_over)
     if local_mtime is not None:
         return ResolvedTime(local_mtime, MTIME_SOURCE, TimePrecision.SECOND, "; ".join(passed_over) or None)
     if mtime_rejected is not None:
         passed_over.append(mtime_rejected)
     return ResolvedTime(None, None, None, "; ".join(passed_over) or None)
+
+
+EASY_DIFFUSION_TOOL = "easydiffusion"
+STAMP_SLACK = timedelta(seconds=2)
+"""How far a ``$tsb64`` stamp may fall after the file's mtime (FAT and ZIP keep mtimes to 2 s)."""
+
+
+def _refine(
+    candidate: _Candidate,
+    value: datetime,
+    file_name: str,
+    seed: int | None,
+    local_mtime: datetime | None,
+    local_tz: tzinfo,
+    stamp: int | None,
+) -> ResolvedTime:
+    """The credible ``candidate`` (``value``: localised) made as fine as the file allows: a file
+    name's minute refined by the save's mtime (see :func:`_place_in_day`), a day placed inside itself
+    by an Easy Diffusion ``stamp`` or by :func:`_place_in_day`. ``rejected`` is ``None``."""
+    minute_in_name = candidate.precision is TimePrecision.MINUTE and candidate.source == NAME_SOURCE
+    if minute_in_name and _saved_after(local_mtime, value):
+        assert local_mtime is not None  # checked by _saved_after
+        return ResolvedTime(local_mtime, f"{NAME_SOURCE}+{MTIME_SOURCE}", TimePrecision.SECOND)
+    if candidate.precision is not TimePrecision.DAY:
+        return ResolvedTime(value, candidate.source, candidate.precision)
+    day = value.astimezone(local_tz).date() if candidate.value.tzinfo else value.date()
+    stamped = None if stamp is None else _stamp_in_day(stamp, day, local_tz)
+    if stamped is not None:
+        return ResolvedTime(stamped, f"{candidate.source}+{NAME_SOURCE}", TimePrecision.MILLISECOND)
+    return _place_in_day(day, candidate.source, file_name, seed, local_mtime, local_tz)
+
+
+def _with_later_write(resolved: ResolvedTime, local_mtime: datetime | None) -> ResolvedTime:
+    """``resolved`` with :attr:`ResolvedTime.later_write` set when the credible mtime did not give
+    the time and comes more than ``CLOCK_TOLERANCE`` after the file's own time (its day's end)."""
+    value, source = resolved.value, resolved.source or ""
+    if local_mtime is None or value is None or MTIME_SOURCE in source:
+        return resolved
+    whole_day = timedelta(days=1) if resolved.precision is TimePrecision.DAY else timedelta(0)
+    if local_mtime > value + whole_day + CLOCK_TOLERANCE:
+        return replace(resolved, later_write=local_mtime)
+    return resolved
+
+
+def _stamp_instant(units: int) -> datetime:
+    """The aware UTC instant of ``units`` of 1/10 000 s since the epoch."""
+    return _EPOCH + units * _STAMP_UNIT
+
+
+def _stamp_at_or_before(stamp: int, moment: datetime) -> datetime:
+    """The latest instant at or before ``moment`` (aware) whose ``$tsb64`` residue is ``stamp``."""
+    units = (moment.astimezone(UTC) - _EPOCH) // _STAMP_UNIT
+    return _stamp_instant(units - (units - stamp) % EASY_DIFFUSION_STAMP_PERIOD)
+
+
+def _stamp_in_day(stamp: int, day: date, local_tz: tzinfo) -> datetime | None:
+    """The instant on ``day`` (in ``local_tz``, ``CLOCK_TOLERANCE`` either side for a zone the
+    stamp's writer did not share) with the Easy Diffusion ``stamp``, in ``local_tz``; ``None`` when the
+    stamp names no moment of that day (it and the day disagree: the stamp is not used)."""
+    start = localise_near(datetime.combine(day, time()), local_tz, None)
+    found = _stamp_at_or_before(stamp, start + timedelta(days=1) + CLOCK_TOLERANCE)
+    return found.astimezone(local_tz) if found >= start - CLOCK_TOLERANCE else None
+
+
+def _stamped_by_mtime(stamp: int, local_mtime: datetime, passed_over: list[str]) -> ResolvedTime:
+    """An Easy Diffusion ``stamp`` with no day to anchor it: its latest reading at or before the
+    credible mtime when the mtime comes within :data:`MTIME_WINDOW_AFTER_NAME` after it (the file as
+    saved); otherwise the mtime is a later copy and the file is left without a time."""
+    stamped = _stamp_at_or_before(stamp, local_mtime + STAMP_SLACK)
+    late = local_mtime - stamped
+    if late <= MTIME_WINDOW_AFTER_NAME:
+        note = "; ".join(passed_over) or None
+        local = stamped.astimezone(local_mtime.tzinfo)
+        return ResolvedTime(local, NAME_SOURCE, TimePrecision.MILLISECOND, note)
+    passed_over.append(
+        f"file mtime {local_mtime.isoformat()} is {late.days} days after the time Easy Diffusion stamped "
+        f"into the name ($tsb64, at the latest {stamped.astimezone(local_mtime.tzinfo).isoformat()}): "
+        "copied since, and the stamp alone repeats every 90.7 days"
+    )
+    return ResolvedTime(None, None, None, "; ".join(passed_over))
 
 
 MTIME_WINDOW_AFTER_NAME = timedelta(hours=1)
@@ -353,12 +469,26 @@ def localise_near(value: datetime, local_tz: tzinfo, hint: datetime | None) -> d
     written a moment after the time it names) when that one is within
     :data:`~engine.metadata.time_bounds.CLOCK_TOLERANCE` of it. Otherwise (no hint, a hint too far
     away to tell — a later copy —, or a time that is not repeated) the first occurrence
-    (``fold=0``): the result of :func:`localise`. Aware times are returned unchanged."""
+    (``fold=0``): the result of :func:`localise`. A wall time that never occurs (skipped when clocks
+    go forward) is read with the offset before or after the change by the same rule and returned as
+    the real wall time of that instant (its ``utcoffset()`` is the zone's at that instant). Aware
+    times are returned unchanged."""
     first = localise(value, local_tz)
-    if value.tzinfo is not None or hint is None:
+    if value.tzinfo is not None:
         return first
     second = value.replace(tzinfo=local_tz, fold=1)
-    if first.utcoffset() == second.utcoffset() or not _is_repeated(value, first, second, local_tz):
+    if first.utcoffset() == second.utcoffset():
+        return first
+    chosen = _nearest_reading(first, second, hint)
+    if _is_repeated(value, first, second, local_tz):
+        return chosen
+    return chosen.astimezone(UTC).astimezone(local_tz)  # skipped: the wall time the zone really showed
+
+
+def _nearest_reading(first: datetime, second: datetime, hint: datetime | None) -> datetime:
+    """Of two readings of one wall time, the one nearest ``hint`` when within ``CLOCK_TOLERANCE``,
+    else ``first``."""
+    if hint is None:
         return first
     target = hint.astimezone(UTC)
     nearest = min((first, second), key=lambda option: abs(option.astimezone(UTC) - target))
@@ -381,8 +511,12 @@ def _candidates(
     file_name: str,
     seed: int | None,
     folder_name: str | None,
+    local_mtime: datetime | None,
+    now: datetime,
+    notes: list[str],
 ) -> Iterator[_Candidate]:
-    """The file's own time sources, best first (the mtime is handled by the caller)."""
+    """The file's own time sources, best first (the mtime is handled by the caller); why a folder
+    date was not read (ambiguous) is appended to ``notes``."""
     if tool_time is not None:
         field = tool_time.field
         yield _Candidate(tool_time.value, f"metadata:{field}", tool_time.precision, f"the tool's {field}")
@@ -395,26 +529,60 @@ def _candidates(
     from_name = filename_time(file_name, seed=seed)
     if from_name is not None:
         yield _Candidate(from_name[0], "filename", from_name[1], "the file name's time")
-    from_folder = folder_date(folder_name) if folder_name else None
-    if from_folder is not None:
-        yield _Candidate(from_folder, FOLDER_SOURCE, TimePrecision.DAY, "the folder name's date")
+    from_folder = _folder_day(folder_name, local_mtime, now) if folder_name else None
+    if isinstance(from_folder, str):
+        notes.append(from_folder)
+    elif from_folder is not None:
+        midnight = datetime.combine(from_folder, time())
+        yield _Candidate(midnight, FOLDER_SOURCE, TimePrecision.DAY, "the folder name's date")
 
 
 FOLDER_SOURCE = "folder"
-_FOLDER_DATE = re.compile(r"(?P<y>\d{4})(?P<sep>[-_.]?)(?P<mo>\d{2})(?P=sep)(?P<d>\d{2})")
+_NESTED_DATE = re.compile(r"(?P<y>\d{4})/(?P<mo>\d{1,2})/(?P<d>\d{1,2})")
+"""``%date:yyyy%/%date:MM%/%date:dd%`` (or ``[datetime<%Y>]/…``): a year, month and day folder."""
 
 
 def folder_date(folder_name: str) -> datetime | None:
-    """Midnight (naive) of the date that is the *whole* folder name — ``2024-05-18``, ``2024_05_18``,
-    ``2024.05.18`` or ``20240518`` — else ``None``. A folder that only contains a date (``renders
-    2024-05-18``, ``project_20240518_v2``) is a name someone chose, not where a tool saves by day."""
-    match = _FOLDER_DATE.fullmatch(folder_name.strip())
+    """Midnight (naive) of the one date the *whole* folder name can be
+    (:func:`~engine.metadata.name_times.folder_dates`: ``2024-05-18``, ``2025-3-4``, ``18.03.2025``,
+    ``25-03-04`` …), else ``None`` (no date, or several readings). A folder that only contains a date
+    (``renders 2024-05-18``, ``project_20240518_v2``) is a name someone chose, not where a tool saves
+    by day."""
+    readings = folder_dates(folder_name)
+    return datetime.combine(readings[0], time()) if len(readings) == 1 else None
+
+
+def _folder_readings(folder_path: str) -> tuple[date, ...]:
+    """The dates of the last folder (:func:`~engine.metadata.name_times.folder_dates`), else of the
+    last three as ``yyyy/MM/dd`` (``folder_path`` is the folders' tail joined by ``/``)."""
+    parts = folder_path.strip("/").split("/")
+    readings = folder_dates(parts[-1])
+    if readings or len(parts) < 3:
+        return readings
+    match = _NESTED_DATE.fullmatch("/".join(parts[-3:]))
     if match is None:
-        return None
-    try:
-        return datetime(int(match["y"]), int(match["mo"]), int(match["d"]))
-    except ValueError:
-        return None
+        return ()
+    with contextlib.suppress(ValueError):
+        return (date(int(match["y"]), int(match["mo"]), int(match["d"])),)
+    return ()
+
+
+def _folder_day(folder_path: str, local_mtime: datetime | None, now: datetime) -> date | str | None:
+    """The folder's date; when it has several readings, the one the credible mtime decides (see the
+    module docstring), else why it is not read (a ``str``); ``None`` for no date."""
+    readings = _folder_readings(folder_path)
+    if len(readings) <= 1:
+        return readings[0] if readings else None
+    latest = (local_mtime or now).date() + timedelta(days=1)
+    possible = [day for day in readings if day <= latest]
+    if len(possible) == 1:
+        return possible[0]
+    if local_mtime is not None and local_mtime.date() in possible:
+        return local_mtime.date()
+    if not possible:
+        return readings[0]  # every reading is in the future: the credibility check says so
+    shown = " or ".join(day.isoformat() for day in possible)
+    return f"the folder name's date {folder_path.rsplit('/', 1)[-1]!r} is ambiguous ({shown}): not read"
 
 
 def _mtime_doubt(
@@ -454,6 +622,10 @@ def _edit_times(
             edited = parsed[0] if parsed[0].tzinfo else parsed[0].replace(tzinfo=UTC)
             whole_day = timedelta(days=1) if parsed[1] is TimePrecision.DAY else timedelta(0)
             yield f"XMP {name}", edited, edited + whole_day
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_STAMP_UNIT = timedelta(seconds=1) / EASY_DIFFUSION_STAMP_UNITS
 
 
 def _as_local(value: datetime, local_tz: tzinfo) -> datetime:
