@@ -13,7 +13,9 @@ Invariants:
 - prompts are the tool's text minus surrounding whitespace; ``record.id`` is the content SHA-256;
 - ``width``/``height`` are the generation size the tool records (A1111 ``Size``, the first ComfyUI
   pass's latent), not the pixel size after a hires/upscale pass (that is ``pixel_width``/
-  ``pixel_height`` of the result; the hires factor is in ``extra["hires_upscale"]``).
+  ``pixel_height`` of the result; the hires factor is in ``extra["hires_upscale"]``) — except for an
+  A1111/Forge Extras upscale of an earlier generation, a file of its own whose ``width``/``height`` are
+  its pixel size (the generation's ``Size`` in ``extra["generation_size"]``), so lineage sees the upscale.
 
 Tool ids are those of ``generation-records.md`` plus ``huggingface`` (diffusers demo Spaces). One module
 per family: ``comfyui`` (+ ``comfygraph``, ``comfy_passes``), ``a1111`` (A1111, Forge, reForge, SD.Next,
