@@ -16,7 +16,9 @@ Behaviour worth knowing (see the modules under ``engine/sessions`` for the detai
 - a boundary is a gap with ``margin > threshold_offset`` (see ``engine.sessions.boundary_scores``),
   then the artist's constraints are applied (``engine.sessions.constraints``);
 - ``prompt_embeddings`` (keyed by prompt text) and ``visual_embeddings`` (keyed by record id) are
-  optional; without them prompt similarity is lexical only and the visual signal is absent.
+  optional; without them prompt similarity is lexical only and the visual signal is absent. Prompt
+  embeddings of prompts written without spaces (Chinese, Japanese, Korean) are left out: the sentence
+  model reads English (:func:`~engine.features.prompt_similarity.readable_embeddings`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.analysis import Analysis
-from engine.features.prompt_similarity import PromptSimilarity
+from engine.features.prompt_similarity import PromptSimilarity, readable_embeddings
 from engine.gc_pause import cyclic_gc_paused
 from engine.records import GenerationRecord
 from engine.sessions.boundary_scores import BoundarySettings, boundary_confidence, boundary_scores
@@ -108,6 +110,7 @@ def _analyze(
     visual_embeddings: Mapping[str, np.ndarray] | None,
 ) -> Analysis:
     timed, unclustered = split_timed(records)
+    prompt_embeddings = readable_embeddings(prompt_embeddings)
     stream = build_record_stream(timed)
     if not len(stream):
         return Analysis(sessions=[], lineage=[], unclustered=unclustered)

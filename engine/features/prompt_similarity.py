@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from engine.features.prompt_text import prompt_features, prompt_token_weights
+from engine.features.prompt_text import prompt_features, prompt_token_weights, written_without_spaces
 
 SEMANTIC_FLOOR = 0.25
 SEMANTIC_SPAN = 0.6
@@ -48,6 +48,23 @@ def rescaled_cosine(embedding_a: np.ndarray, embedding_b: np.ndarray) -> float:
         return 0.0
     cosine = float(np.dot(embedding_a, embedding_b)) / norm
     return min(1.0, max(0.0, (cosine - SEMANTIC_FLOOR) / SEMANTIC_SPAN))
+
+
+def readable_embeddings(prompt_embeddings: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """The embeddings worth comparing: those of prompts not written in a script without spaces.
+
+    The bundled sentence model (all-MiniLM-L6-v2) reads English. Any two Chinese or Japanese prompts
+    look alike to it — rescaled cosine 0.5–0.9 between unrelated ones ("城堡废墟上栖息的巨龙" and "一只
+    黑猫坐在窗台上": 0.72), where unrelated English prompts score 0 — so blending it in would join
+    unrelated CJK prompts. Such prompts are compared by their character pairs alone
+    (:func:`~engine.features.prompt_text.written_without_spaces`)."""
+    if not prompt_embeddings:
+        return {}
+    return {
+        prompt: vector
+        for prompt, vector in prompt_embeddings.items()
+        if prompt.isascii() or not written_without_spaces(prompt)
+    }
 
 
 class PromptSimilarity:

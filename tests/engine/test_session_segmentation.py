@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import numpy as np
 
+from engine.features.prompt_embedding import PromptEmbedder
 from engine.records import GenerationRecord, TimePrecision
 from engine.session_analysis import analyze_records
 from engine.sessions.temporal_signal import TemporalSettings, temporal_signal
@@ -349,4 +350,17 @@ def test_a_new_subject_after_minutes_of_queued_rerolls_is_still_a_new_session() 
         for take in range(20)
     ]
     analysis = analyze_records(settled + switch)
+    assert memberships(analysis) == [[r.id for r in settled], [r.id for r in switch]]
+
+
+def test_an_english_sentence_model_does_not_join_unrelated_chinese_prompts() -> None:
+    """all-MiniLM-L6-v2 reads English: any two Chinese prompts look alike to it (a dragon on castle ruins
+    and a black cat on a windowsill), and blending it in joined them. The catalog passes these
+    embeddings whenever the worker has made them, so a new subject after a settled run was lost."""
+    dragon = "城堡废墟上栖息的巨龙，黄昏，油画"
+    cat = "一只黑猫坐在窗台上，清晨的阳光，胶片摄影"
+    settled = list(paced("d", 0.0, 15, 0.7, dragon, negative_prompt="低质量"))
+    switch = list(paced("c", 14.0, 15, 0.7, cat, negative_prompt="低质量"))
+    embeddings = PromptEmbedder().embed_prompts([dragon, cat])
+    analysis = analyze_records(settled + switch, prompt_embeddings=embeddings)
     assert memberships(analysis) == [[r.id for r in settled], [r.id for r in switch]]
