@@ -63,7 +63,7 @@ def reading_from_fields(fields: dict[str, Any]) -> ToolReading:
     rec.scheduler = as_text(comment.get("noise_schedule"))
     rec.width = as_int(comment.get("width"))
     rec.height = as_int(comment.get("height"))
-    rec.denoise = as_float(comment.get("strength"))
+    rec.denoise = _img2img_strength(comment)
     rec.model = as_text(fields.get("Source"))
     rec.extra["novelai"] = comment
     duration = as_float(fields.get("Generation time"))
@@ -95,3 +95,23 @@ def _v4_characters(block: Any) -> list[str]:
     if not isinstance(chars, list):
         return []
     return [str(item["char_caption"]) for item in chars if isinstance(item, dict) and "char_caption" in item]
+
+
+_LEGACY_IMG2IMG_DEFAULTS = (0.7, 0.2)
+"""``strength`` and ``noise`` as 2022–23 NovelAI Comments carry them on every generation, txt2img too."""
+
+
+def _img2img_strength(comment: dict[str, Any]) -> float | None:
+    """The img2img / inpaint strength of a generation (its ``denoise``), ``None`` for a txt2img.
+
+    Since V3 the Comment says what the request was (``request_type``: ``PromptGenerateRequest``,
+    ``Img2ImgRequest``, ``NativeInfillingRequest``); earlier Comments have no type but carry the img2img
+    defaults (strength 0.7, noise 0.2) on every generation, so only other values say it was img2img."""
+    strength = as_float(comment.get("strength"))
+    request = as_text(comment.get("request_type"))
+    if request is not None:
+        kind = request.lower()
+        return strength if "img2img" in kind or "infill" in kind else None
+    if (strength, as_float(comment.get("noise"))) == _LEGACY_IMG2IMG_DEFAULTS:
+        return None
+    return strength

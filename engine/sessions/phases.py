@@ -4,13 +4,15 @@ Each row is first reduced to one *step observation* relative to the previous row
 
 - ``NEW``     the prompt changed a lot (similarity < ``tweak_similarity``)           → exploration
 - ``TWEAK``   the prompt changed a little                                            → refinement
-- ``RESEED``  same prompt, new seed; or, under the same prompt, a variation / img2img / inpaint
-              naming the image it reworks (Midjourney's Vary has no seed)                → refinement
+- ``RESEED``  same prompt, new seed; or a *rework*: a variation / img2img / inpaint naming the image
+              it reworks (Midjourney's Vary has no seed), or an img2img / inpaint / edit under a new
+              prompt that names none (a denoise below 1 without a hires pass: "把背景改成雪景",
+              "fix the hands")                                                       → refinement
 - ``PARAM``   same prompt and seed, a generation parameter moved (CFG, steps, …)    → optimization
 - ``NEUTRAL`` no evidence: the session's first row, a row of the same batch (saved at once, or
               queued: the previous seed plus one), an exact
-              repeat, another derived image (an upscale, a hires pass, a rework under a new
-              prompt), or a reroll after the first in a short run of one prompt — few steps or few
+              repeat, another derived image (an upscale, a hires pass), or a reroll after the
+              first in a short run of one prompt — few steps or few
               minutes — that a new idea ends (sampling an idea while exploring:
               ``PhaseSettings.sampling_run_steps``, ``sampling_run_seconds``).
 
@@ -59,8 +61,9 @@ class PhaseSettings:
     an exploration TWEAK probability of 0.04–0.06 gave the same figures within 0.003)."""
     min_phase_images: int = 3
     rework_is_evidence: bool = True
-    """A variation / remix / img2img / inpaint that names its source image, under the same prompt, is a
-    reroll's evidence of refinement (Midjourney's Vary, which has no seed); else derived rows are none."""
+    """A rework (:func:`_reworks_an_image`) is a reroll's evidence of refinement; else derived rows are
+    none. Chosen on the development seeds of the five simulator families at once (fifteenth session:
+    counting named reworks under a new prompt too, and unnamed edits, raised every family)."""
     sampling_run_steps: int = 3
     """A prompt's run of at most this many steps (rerolls, parameter moves; batch rows are no steps)
     that ends in a new idea is one *sample* of that idea: only its first reroll is evidence (of
@@ -221,7 +224,7 @@ def step_observations(
         with np.errstate(invalid="ignore"):
             soon = np.diff(stream.time_seconds) <= settings.queued_seconds
         queued[1:] = (seeds[:-1] >= 0) & (seeds[1:] == seeds[:-1] + 1) & soon
-    reworked = _reworks_an_image(stream, within) & same_prompt
+    reworked = _reworks_an_image(stream, within, same_prompt)
     if settings.rework_is_evidence:
         observation[reworked] = RESEED
     else:
@@ -254,15 +257,38 @@ def step_observations(
     return StepFeatures(session_start, observation, visual, same_prompt, similarity)
 
 
-def _reworks_an_image(stream: RecordStream, within: np.ndarray) -> np.ndarray:
-    """Rows that name the image they were made from (a variation, remix, img2img or inpaint of it:
-    ``stream.explicitly_derived``) at no larger a size than the previous row: the artist working on a
-    kept image. An upscale (the size grows) finishes one and is no evidence."""
+def _reworks_an_image(stream: RecordStream, within: np.ndarray, same_prompt: np.ndarray) -> np.ndarray:
+    """Rows of the artist working on a kept image, at no larger a size than the previous row (an
+    upscale, whose size grows, finishes one and is no evidence): those that name the image they were
+    made from (a variation, remix, img2img or inpaint of it: ``stream.explicitly_derived``), whatever
+    their prompt — an edit model's prompt is an instruction ("make her smile"), not a new idea — and,
+    under a new prompt, img2img / inpaint / edit rows that name nothing (:func:`_unnamed_edits`). Under
+    the same prompt an unnamed row with a lower denoise is a denoise sweep (optimization), not a rework."""
     area = stream.width * stream.height
     grew = np.zeros(len(stream), dtype=bool)
     with np.errstate(invalid="ignore"):
         grew[1:] = area[1:] > area[:-1] * 1.2
-    return stream.explicitly_derived & within & ~grew
+    edits = stream.explicitly_derived | (_unnamed_edits(stream) & ~same_prompt)
+    return edits & within & ~grew
+
+
+_MULTI_PASS_KEYS = ("samplers", "hires_upscale", "hires_upscaler", "hires_steps")
+"""``extra`` keys of a generation whose denoise belongs to a later pass of a txt2img (an A1111 / Forge
+hires pass, a ComfyUI graph with several samplers): its denoise below 1 says nothing of a source image."""
+
+
+def _unnamed_edits(stream: RecordStream) -> np.ndarray:
+    """Rows with a denoise below 1 that is not a later pass of a txt2img (:data:`_MULTI_PASS_KEYS`):
+    img2img / inpaint / instruction edits of an image the file does not name (A1111's img2img tab,
+    hosted editors). Only the few rows with such a denoise have their ``extra`` looked at."""
+    edits = np.zeros(len(stream), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        candidates = np.flatnonzero(stream.denoise < 0.995)
+    records = stream.records
+    for row in candidates.tolist():
+        extra = records[row].extra
+        edits[row] = not extra or extra.keys().isdisjoint(_MULTI_PASS_KEYS)
+    return edits
 
 
 def _count_sampling_once(

@@ -22,7 +22,7 @@ from bench.simulate_field import simulate_field_library
 from engine.analysis import DESCRIPTION_VERSION
 from engine.session_analysis import SessionConstraints, analyze_records
 
-DIGEST = "bfcb4048f3f06d3e"
+DIGEST = "8f90caebdd16a4d2"
 """Digest of the reference descriptions made by the current ``DESCRIPTION_VERSION``. History:
 1 — exploration labels list what was explored (the engine of migration 0015); 2 — a short run of
 rerolls ended by a new idea samples it (phases); 3 — consecutive seeds rendered back to back are one
@@ -48,7 +48,9 @@ its intent alone ("Exploration — 1 image", was "Untitled exploration"); the ph
 readily and reads a tweak as refinement (``stay_probability`` 0.94 → 0.90, an exploration's TWEAK
 probability 0.12 → 0.05). 8 — prompts written without spaces (Chinese, Japanese, Korean) are compared by
 overlapping character pairs and cut into phrases at full-width separators (，、。): their labels, phases
-and prompt-edit lineage; no reference session is written so, so the digest stays."""
+and prompt-edit lineage; and a rework is evidence of refinement under a new prompt too — an edit
+model's prompt is an instruction — as is an img2img / inpaint under a new prompt that names no source
+(a denoise below 1 outside a hires pass; phases)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

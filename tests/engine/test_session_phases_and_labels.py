@@ -267,6 +267,46 @@ def test_midjourney_variations_of_a_kept_image_are_refinement() -> None:
     assert phases[records[0].id] is Intent.EXPLORATION and phases[records[-1].id] is Intent.EXPLORATION
 
 
+EDIT_INSTRUCTIONS = ["fix the hands", "make her smile", "change the background to snow", "add falling petals"]
+
+
+def test_edits_of_a_kept_image_under_instruction_prompts_are_refinement() -> None:
+    """An edit model's prompt is an instruction, not a new idea: inpainting the hands, then "make her
+    smile", is work on one kept image. Whether the file names its source (ComfyUI's ``LoadImage``, a
+    Qwen-Image-Edit / Kontext chain) or not (A1111's img2img tab: only a denoise below 1 shows it),
+    the edits are a refinement after the exploration that found the image."""
+    for named in (True, False):
+        clock = Clock(step_seconds=70)
+        explored = list(exploration(clock, EXPLORATION_PROMPTS[:5]))
+        kept = explored[-1]
+        edits = []
+        for index, instruction in enumerate(EDIT_INSTRUCTIONS * 2):
+            source = {"source_image": kept.file_name} if named else {}
+            edits.append(clock.record(instruction, seed=9000 + index, denoise=0.45, **source))
+        session = _only_session(explored + edits)
+        phases = _phase_of(session)
+        assert np.mean([phases[r.id] is Intent.REFINEMENT for r in edits]) >= 0.85, (named, session.phases)
+        assert phases[explored[0].id] is Intent.EXPLORATION
+
+
+def test_a_denoise_below_one_is_no_edit_in_a_hires_pass_or_a_denoise_sweep() -> None:
+    """A txt2img with a hires pass (A1111 ``Hires upscale``; a ComfyUI graph of several samplers)
+    writes the second pass's denoise: its new prompts are an exploration still. A denoise moved under
+    one prompt and seed is a sweep (optimization), not an edit."""
+    clock = Clock()
+    hires = [
+        clock.record(prompt, seed=100 + index, denoise=0.5, extra={"hires_upscale": 2.0})
+        for index, prompt in enumerate(EXPLORATION_PROMPTS)
+    ]
+    session = _only_session(hires)
+    assert {phase.intent for phase in session.phases} == {Intent.EXPLORATION}
+    clock = Clock()
+    sweep = [
+        clock.record("a lighthouse at dusk", seed=7, denoise=value) for value in (0.3, 0.4, 0.5, 0.6, 0.7)
+    ]
+    assert _only_session(sweep).intent is Intent.OPTIMIZATION
+
+
 def test_minutes_of_rerolls_before_a_new_idea_are_still_a_refinement() -> None:
     """The same rerolls kept for ten minutes (one a minute) before the next idea: a refinement."""
     clock = Clock(step_seconds=60.0)

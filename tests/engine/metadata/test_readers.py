@@ -308,6 +308,26 @@ def test_civitai_created_date_and_bad_created_date() -> None:
 # -- NovelAI, stealth, C2PA, unknown ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("extra_fields", "denoise"),
+    [
+        ({"strength": 0.7, "noise": 0.2}, None),  # 2022-23 Comments carry the img2img defaults always
+        ({"strength": 0.45, "noise": 0.1}, 0.45),  # values of their own: an img2img
+        ({"strength": 0.7, "noise": 0.0, "request_type": "PromptGenerateRequest"}, None),
+        ({"strength": 0.6, "noise": 0.0, "request_type": "Img2ImgRequest"}, 0.6),
+        ({"strength": 0.8, "noise": 0.0, "request_type": "NativeInfillingRequest"}, 0.8),
+    ],
+)
+def test_novelai_strength_is_a_denoise_only_for_an_img2img(
+    extra_fields: dict[str, Any], denoise: float | None
+) -> None:
+    """A denoise below 1 marks an img2img / edit (the phases count it as work on a kept image), so a
+    txt2img's default ``strength`` must not become one."""
+    comment = json.dumps({"prompt": "a fox", "steps": 28, "scale": 11, "seed": 3, **extra_fields})
+    data = build_png(text_chunk("Software", "NovelAI"), text_chunk("Comment", comment))
+    assert read(data).record.denoise == denoise
+
+
 def test_novelai_generation_time_is_a_duration() -> None:
     comment = json.dumps(
         {
