@@ -9,13 +9,16 @@ by seed, prompt and size is no false positive when the file does not name it) �
 embeddings, with simulated visual embeddings, and (``--semantic``, default on) with real
 all-MiniLM-L6-v2 prompt embeddings. Then session counts and sizes on ``../shared/fixtures/logs``.
 
-Four independent simulator families are reported — A (``bench/simulate.py``, written alongside the
+Five independent simulator families are reported — A (``bench/simulate.py``, written alongside the
 engine), B (``bench/simulate_docs.py``, written later from the product documents alone), C
 (``bench/simulate_field.py``, written from the documents by someone who read neither the engine nor
-A and B) and D (``bench/simulate_family_d.py``, a later hold-out written from the documents without
-reading the engine's session code or A, B, C) — each on a development seed (looked at while setting
-the engine's parameters) and a held-out seed. The corrections experiment runs on every family's
-held-out seed. Output: Markdown on stdout, and ``bench/out/quality.md`` / ``quality.json``.
+A and B), D (``bench/simulate_family_d.py``, a later hold-out written from the documents without
+reading the engine's session code or A, B, C) and E (``bench/simulate_family_e.py``, a hold-out of
+habits the others leave out — CJK prompts, wildcard runs, inpaint-heavy editing, two tools side by
+side, overnight queues, coarse times — written the same way without reading A–D) — each on a
+development seed (looked at while setting the engine's parameters) and a held-out seed. The
+corrections experiment runs on every family's held-out seed. Output: Markdown on stdout, and
+``bench/out/quality.md`` / ``quality.json``.
 
     python -m bench.quality            # or: python bench/quality.py
     python -m bench.quality --families D --no-semantic   # only family D, without MiniLM
@@ -47,6 +50,7 @@ from bench.metrics import accuracy, adjusted_rand, boundary_set, precision_recal
 from bench.simulate import SimulatedLibrary, simulate_library
 from bench.simulate_docs import simulate_docs_library
 from bench.simulate_family_d import simulate_family_d_library
+from bench.simulate_family_e import simulate_family_e_library
 from bench.simulate_field import simulate_field_library
 from engine.analysis import Analysis
 from engine.records import GenerationRecord, TimePrecision
@@ -62,6 +66,7 @@ FAMILIES: dict[str, LibraryFactory] = {
     "B (bench/simulate_docs.py)": simulate_docs_library,
     "C (bench/simulate_field.py)": simulate_field_library,
     "D (bench/simulate_family_d.py)": simulate_family_d_library,
+    "E (bench/simulate_family_e.py)": simulate_family_e_library,
 }
 
 
@@ -401,9 +406,11 @@ def main() -> None:
     parser.add_argument("--field-dev-seed", type=int, default=21, help="development seed of family C")
     parser.add_argument("--family-d-seed", type=int, default=32, help="held-out seed of family D")
     parser.add_argument("--family-d-dev-seed", type=int, default=31, help="development seed of family D")
+    parser.add_argument("--family-e-seed", type=int, default=42, help="held-out seed of family E")
+    parser.add_argument("--family-e-dev-seed", type=int, default=41, help="development seed of family E")
     parser.add_argument(
         "--families",
-        default="A,B,C,D",
+        default="A,B,C,D,E",
         help="comma-separated family letters to run (default: all); the real logs always run",
     )
     parser.add_argument("--artists", type=int, default=20)
@@ -420,6 +427,7 @@ def main() -> None:
         "B (bench/simulate_docs.py)": (args.docs_seed, args.docs_dev_seed),
         "C (bench/simulate_field.py)": (args.field_seed, args.field_dev_seed),
         "D (bench/simulate_family_d.py)": (args.family_d_seed, args.family_d_dev_seed),
+        "E (bench/simulate_family_e.py)": (args.family_e_seed, args.family_e_dev_seed),
     }
     wanted = {letter.strip().upper() for letter in args.families.split(",") if letter.strip()}
     unknown = wanted - {name.split()[0] for name in FAMILIES}
