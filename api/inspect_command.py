@@ -3,7 +3,7 @@
 One JSON object per file (``--json`` prints JSON lines): the record in the interchange format plus
 ``path``, ``content_sha256``, ``image_format``, ``pixel_width``/``pixel_height`` and ``edited``; a
 file that cannot be read gets ``path`` and ``error`` instead, and the rest still print. So does a file
-named on the command line that is not a supported image (an ``.avif``, a ``.heic``, a log): a file
+named on the command line that is not a supported image (a ``.heic``, a ``.gif``, a log): a file
 the user asked about is never passed over in silence. Folders are walked like ``atelier import``
 does (their other files are not listed). No database is touched; the exit code is 0 either way.
 """
@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from catalog.importing.discovery import FileKind, FoundFile, discover
+from catalog.importing.discovery import IMAGE_SUFFIX_TEXT, FileKind, FoundFile, discover
 from catalog.importing.file_reading import FileProblem, MetadataReader
 from engine.metadata.copy_times import reject_copy_times
 from engine.record_codec import record_to_json
@@ -85,7 +85,7 @@ def _not_an_image(item: FoundFile) -> str:
     if item.reason and item.reason.startswith("not a regular file"):
         return f"not read: {item.reason}"
     kind = f"{item.path.suffix.lower()} files are" if item.path.suffix else "a file without an extension is"
-    return f"not read: {kind} not supported (inspect reads .png, .jpg, .jpeg, .jpe and .webp images)"
+    return f"not read: {kind} not supported (inspect reads {IMAGE_SUFFIX_TEXT} images)"
 
 
 RICH_CARDS_MAX_FILES = 50

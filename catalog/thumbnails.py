@@ -8,6 +8,11 @@ This module decodes pixels; it is never on the metadata path (imports call it af
 are stored). The built-in visual descriptor is computed here from the thumbnail's pixels, so the
 engine's visual signal costs no extra decode.
 
+Formats: whatever the metadata readers accept (PNG, JPEG, WEBP, AVIF). AVIF needs Pillow's AVIF plugin
+(built into Pillow ≥ 11.3 with libavif): without it an AVIF source is a lasting failure that says so
+(:data:`AVIF_DECODING`), and :data:`THUMBNAIL_DECODER` names the missing support, so the file is tried
+again once a Pillow that has it is installed.
+
 Hostile files: the source is opened without blocking (a FIFO is refused, never waited on), its
 declared size is checked against :data:`MAX_THUMBNAIL_SOURCE_PIXELS` and :data:`MAX_SIDE_PX` before
 any pixel is decoded, and broken EXIF only costs the orientation (the thumbnail is made unrotated).
@@ -34,11 +39,12 @@ from typing import Any, BinaryIO, cast
 
 import numpy as np
 import PIL
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError, features
 
 from catalog.storage.local import LocalThumbnailStore
 from catalog.storage.thumbnail_store import InvalidAddress, ThumbnailStore
 from engine.features.visual_descriptor import visual_descriptor
+from engine.metadata.container import sniff_format
 from engine.metadata.files import NotARegularFile, open_regular_file
 
 MAX_THUMBNAIL_SOURCE_PIXELS = 200_000_000
@@ -47,9 +53,16 @@ upscale is 192 M); larger declared sizes are refused before decoding (decompress
 MAX_SIDE_PX = 65_535
 """Longest side decoded (the JPEG and WEBP formats' own limit; a PNG claiming more is refused)."""
 Image.MAX_IMAGE_PIXELS = MAX_THUMBNAIL_SOURCE_PIXELS
+AVIF_DECODING = bool(features.check("avif"))
+"""Whether this Pillow decodes AVIF (its ``_avif`` extension, built with libavif, is importable)."""
+if AVIF_DECODING:
+    from PIL import AvifImagePlugin
+
+    AvifImagePlugin.DEFAULT_MAX_THREADS = 1
+    """libavif decodes on every core by default; thumbnails are made by a pool of one process per core."""
 THUMBNAIL_DECODER = (
     f"Pillow {PIL.__version__}; at most {MAX_THUMBNAIL_SOURCE_PIXELS} pixels, {MAX_SIDE_PX} a side; "
-    "PNG text chunks skipped"
+    "PNG text chunks skipped" + ("" if AVIF_DECODING else "; no AVIF support")
 )
 """What decides whether a file's content can be rendered. A lasting failure is lasting for this decoder
 only: it is recorded with it (``assets.thumbnail_error_decoder``) and tried again once it changes (a
@@ -101,17 +114,19 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
     except OSError as error:  # moved, unreadable: the file may be back later
         raise ThumbnailError(f"cannot open the file ({_describe(error)})", source=source) from error
     try:
-        with handle, Image.open(_without_png_text(handle)) as opened:
-            _check_declared_size(opened.size)
-            opened.draft("RGB", (size_px, size_px))  # JPEG: decode at reduced scale
-            opened.load()  # decode now: a broken pixel stream is this file's error, never hidden below
-            image = _upright(opened)
-            image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
-            if image.mode not in ("RGB", "RGBA"):
-                image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-            descriptor = visual_descriptor(image.convert("RGB"))
-            buffer = io.BytesIO()
-            image.save(buffer, format="WEBP", quality=80, method=4)
+        with handle:
+            _check_decodable_format(handle)
+            with Image.open(_without_png_text(handle)) as opened:
+                _check_declared_size(opened.size)
+                opened.draft("RGB", (size_px, size_px))  # JPEG: decode at reduced scale
+                opened.load()  # decode now: a broken pixel stream is this file's error, never hidden below
+                image = _upright(opened)
+                image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
+                if image.mode not in ("RGB", "RGBA"):
+                    image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+                descriptor = visual_descriptor(image.convert("RGB"))
+                buffer = io.BytesIO()
+                image.save(buffer, format="WEBP", quality=80, method=4)
     except ThumbnailError as error:
         raise ThumbnailError(error.reason, lasting=error.lasting, source=source) from error
     except Exception as error:  # any decoder failure is this file's problem only
@@ -205,6 +220,26 @@ class _Spans(io.RawIOBase):
         view[: len(data)] = data
         self._position += len(data)
         return len(data)
+
+
+_SNIFF_BYTES = 4096
+"""Leading bytes read to tell the format (an AVIF's ``ftyp`` box lists its brands there)."""
+
+
+def _check_decodable_format(handle: BinaryIO) -> None:
+    """Refuse an AVIF source when this Pillow cannot decode AVIF (:data:`AVIF_DECODING`), with a reason
+    that says so, rather than Pillow's "cannot identify image file". Lasting: the same bytes fail
+    again with this decoder (:data:`THUMBNAIL_DECODER` names the missing support)."""
+    if AVIF_DECODING:
+        return
+    handle.seek(0)
+    head = handle.read(_SNIFF_BYTES)
+    handle.seek(0)
+    if sniff_format(head) == "avif":
+        raise ThumbnailError(
+            "cannot decode AVIF images: this Pillow has no AVIF support (Pillow ≥ 11.3 built with libavif)",
+            lasting=True,
+        )
 
 
 def _lasting(error: Exception) -> bool:

@@ -19,6 +19,7 @@ from strawberry.types import Info
 from api.context import RequestContext
 from api.graphql.pagination import InvalidArgument
 from api.graphql.types import Asset
+from catalog.importing.discovery import IMAGE_SUFFIX_TEXT
 from catalog.importing.uploads import IncomingFile, import_uploads
 
 
@@ -33,7 +34,7 @@ class UploadOutcomeKind(Enum):
         ),
     )
     IGNORED = strawberry.enum_value(
-        "ignored", description="Not an image file name (.png, .jpg, .jpeg, .jpe, .webp); not stored"
+        "ignored", description=f"Not an image file name ({IMAGE_SUFFIX_TEXT}); not stored"
     )
     PROBLEM = strawberry.enum_value(
         "problem", description="The file could not be imported (`reason` says why); the others still were"

@@ -29,7 +29,11 @@ from pathlib import Path
 
 from engine.metadata.files import kind_of
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".jpe", ".webp"})
+IMAGE_SUFFIX_LIST = (".png", ".jpg", ".jpeg", ".jpe", ".webp", ".avif")
+"""The image names read, in the order messages list them."""
+IMAGE_SUFFIXES = frozenset(IMAGE_SUFFIX_LIST)
+IMAGE_SUFFIX_TEXT = ", ".join(IMAGE_SUFFIX_LIST[:-1]) + " and " + IMAGE_SUFFIX_LIST[-1]
+"""``.png, .jpg, .jpeg, .jpe, .webp and .avif``, for messages."""
 RECORD_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
 

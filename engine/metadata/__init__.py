@@ -4,10 +4,12 @@ Public entry points: :func:`read_image`, :func:`read_image_bytes`, :func:`walk_m
 
 Invariants:
 
-- the container is sniffed from magic bytes, never from the extension;
+- the container is sniffed from magic bytes, never from the extension: PNG, JPEG, WEBP and AVIF
+  (:mod:`engine.metadata.avif`: its ``Exif`` and XMP items reach the tool readers exactly as a JPEG's
+  or WEBP's EXIF and XMP do); HEIC and other ISO-BMFF files are refused with a specific reason;
 - pixels are never decoded, except by the bounded stealth (alpha / RGB LSB) reader, and only for
   PNGs, lossless WEBPs with alpha and lossy WEBPs with an alpha plane, that have no other
-  metadata (a PNG without the stealth magic costs only its leading rows);
+  metadata (a PNG without the stealth magic costs only its leading rows); an AVIF never;
 - the only exception raised for a bad file is :class:`UnreadableImage`; malformed metadata inside a
   valid image degrades to what can be read, with notes in ``record.extra["metadata_errors"]``;
 - prompts are the tool's text minus surrounding whitespace; ``record.id`` is the content SHA-256;

@@ -1,6 +1,6 @@
 """The container-neutral view of one image's metadata that every tool reader works from.
 
-Container walkers (``png``, ``jpeg``, ``webp``) fill a :class:`RawMetadata`; tool readers only look
+Container walkers (``png``, ``jpeg``, ``webp``, ``avif``) fill a :class:`RawMetadata`; tool readers only look
 at it and never at the file bytes again (the single exception is ``stealth``, which is handed the
 bytes explicitly). Invariants:
 

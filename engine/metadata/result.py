@@ -15,7 +15,7 @@ from engine.records import GenerationRecord
 
 
 class UnreadableImage(ValueError):
-    """A file that is not a readable PNG/JPEG/WEBP image; ``reason`` is one short, specific sentence."""
+    """A file that is not a readable PNG/JPEG/WEBP/AVIF image; ``reason`` is one short, specific sentence."""
 
     def __init__(self, path: Path | str, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
@@ -29,7 +29,7 @@ class ImageReadResult:
     content_sha256: str
     """Hex SHA-256 of the file's bytes (also ``record.id``)."""
     image_format: str
-    """Sniffed from magic bytes: ``png``, ``jpeg`` or ``webp`` — never from the extension."""
+    """Sniffed from magic bytes: ``png``, ``jpeg``, ``webp`` or ``avif`` — never from the extension."""
     file_size: int
     pixel_width: int | None
     pixel_height: int | None

@@ -122,37 +122,37 @@ def test_a_lone_surrogate_escape_in_a_files_json_does_not_stop_the_output(tmp_pa
             assert json.loads(result.stdout)["prompt"] == "moon \ud800 fox"
 
 
-def _avif_bytes() -> bytes:
+def _gif_bytes() -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", (48, 32), (90, 120, 160)).save(buffer, "AVIF")
+    Image.new("RGB", (48, 32), (90, 120, 160)).save(buffer, "GIF")
     return buffer.getvalue()
 
 
 def test_a_named_file_inspect_does_not_read_gets_a_result_of_its_own(tmp_path: Path) -> None:
-    """An AVIF or HEIC named on the command line printed nothing at all (exit 0), so a user could not
+    """A GIF or HEIC named on the command line printed nothing at all (exit 0), so a user could not
     tell it from an image without metadata; it now gets a ``path`` + ``error`` result like a corrupt
     file, in every output, and the exit code stays 0 as for a corrupt file (``analyze`` lists the same
     files as skipped without failing). Such files inside a named folder are still not listed."""
-    avif = tmp_path / "00417-1808436925.avif"
-    avif.write_bytes(_avif_bytes())
+    gif = tmp_path / "00417-1808436925.gif"
+    gif.write_bytes(_gif_bytes())
     heic = tmp_path / "00418-1808436926.heic"
     heic.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")  # an ISOBMFF HEIF header
     log = tmp_path / "records.jsonl"
     log.write_text('{"id": "a", "tool": "comfyui"}\n')
     good = _bracketed_image(tmp_path / "folder")
-    (good.parent / "inside.avif").write_bytes(_avif_bytes())
-    named = [str(avif), str(heic), str(log), str(good.parent)]
+    (good.parent / "inside.gif").write_bytes(_gif_bytes())
+    named = [str(gif), str(heic), str(log), str(good.parent)]
 
     result = subprocess.run(
         [str(ATELIER), "inspect", "--json", *named], capture_output=True, text=True, check=False, timeout=120
     )
     assert result.returncode == 0, result.stderr
     by_path = {document["path"]: document for document in map(json.loads, result.stdout.splitlines())}
-    assert set(by_path) == {str(avif), str(heic), str(log), str(good)}
-    assert by_path[str(avif)] == {
-        "path": str(avif),
-        "error": "not read: .avif files are not supported "
-        "(inspect reads .png, .jpg, .jpeg, .jpe and .webp images)",
+    assert set(by_path) == {str(gif), str(heic), str(log), str(good)}
+    assert by_path[str(gif)] == {
+        "path": str(gif),
+        "error": "not read: .gif files are not supported "
+        "(inspect reads .png, .jpg, .jpeg, .jpe, .webp and .avif images)",
     }
     assert by_path[str(heic)]["error"].startswith("not read: .heic files are not supported")
     assert by_path[str(log)]["error"] == "not read: a record log, not an image (atelier analyze reads it)"
@@ -162,15 +162,15 @@ def test_a_named_file_inspect_does_not_read_gets_a_result_of_its_own(tmp_path: P
         [str(ATELIER), "inspect", *named], capture_output=True, text=True, check=False, timeout=120
     )
     assert plain.returncode == 0, plain.stderr
-    assert f"{avif}\n  error                not read: .avif files are not supported" in plain.stdout
+    assert f"{gif}\n  error                not read: .gif files are not supported" in plain.stdout
     assert f"{heic}\n  error                not read: .heic files are not supported" in plain.stdout
-    assert "inside.avif" not in plain.stdout
+    assert "inside.gif" not in plain.stdout
 
     console = Console(record=True, force_terminal=True, width=200)
-    for document in inspect_paths([avif]):
+    for document in inspect_paths([gif]):
         print_summary(document, console)
     card = console.export_text()
-    assert str(avif) in card and "not read: .avif files are not supported" in card
+    assert str(gif) in card and "not read: .gif files are not supported" in card
 
 
 def _naive_exif_jpeg(path: Path) -> Path:
