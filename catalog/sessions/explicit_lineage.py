@@ -46,14 +46,8 @@ from catalog.models import LineageEdge as LineageEdgeRow
 from catalog.sql_types import TEXT_ARRAY
 from engine.analysis import LineageEdge
 from engine.records import GenerationRecord
-from engine.sessions.lineage import (
-    NAMED_CONFIDENCE,
-    grid_position,
-    name_keys,
-    named_parent_kind,
-    named_references,
-    parent_grid_position,
-)
+from engine.sessions.lineage import NAMED_CONFIDENCE, grid_position, named_parent_kind, parent_grid_position
+from engine.sessions.named_sources import name_keys, named_references
 from engine.sessions.record_stream import INIT_IMAGE_KEYS
 
 FILE_STEM_SQL = (

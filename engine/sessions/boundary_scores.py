@@ -56,6 +56,13 @@ The major change is discounted by the stretch's set-up churn c_M (the mean raw s
 model differs from the previous row — over the same window, shrunk toward ``churn_prior``): in an
 exploration that keeps changing aspect ratio, one more change does not split.
 
+**An edit of the work in hand continues the session.** A row that names, as the image it was made from,
+one of the rows shortly before it (``ParameterSignal.derives_recent``: within 45 minutes) keeps only the
+time terms: its model, prompt, negative prompt or size may all change — Qwen-Image-Edit or Kontext run
+on the image just made with an instruction for a prompt, an inpainting model — and none of it is a new
+creative start. (Fifth family E, seeds 41 / 42: boundary F1 0.959 / 0.965 → 0.971 / 0.971; A–D
+unchanged to three decimals.)
+
 Forced boundaries (margin = +inf): the first row of a segment (new user / precision class), a tool switch,
 a gap of at least ``max_pause_seconds``, and a change of calendar day between day-precision rows.
 ``confidence = sigmoid(confidence_slope · (margin − threshold_offset))`` for every gap, 1.0 when forced.
@@ -163,16 +170,19 @@ def boundary_scores(
     with np.errstate(invalid="ignore"):
         soon = temporal.gap_seconds < settings.comparison_seconds
     comparison = (1.0 - parameters.context_dissimilarity) * soon
-    margin = (
-        settings.time_weight * np.minimum(time_evidence, settings.time_evidence_cap)
-        + settings.long_pause_weight * pause
-        + settings.context_weight * novelty
+    changes = (
+        settings.context_weight * novelty
         + settings.major_weight
         * parameters.major_change
         * (1.0 - settings.churn_discount * major_churn)
         * (1.0 - settings.same_prompt_major_discount * comparison)
         + settings.minor_weight * parameters.minor_change
         + settings.setup_weight * parameters.negative_prompt_changed
+    )
+    margin = (
+        settings.time_weight * np.minimum(time_evidence, settings.time_evidence_cap)
+        + settings.long_pause_weight * pause
+        + np.where(parameters.derives_recent, 0.0, changes)
         - settings.threshold
     )
     forced = np.ones(count, dtype=bool)

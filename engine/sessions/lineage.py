@@ -45,8 +45,9 @@ import numpy as np
 from engine.analysis import LineageEdge, LineageKind
 from engine.features.prompt_similarity import PromptSimilarity
 from engine.records import GenerationRecord
+from engine.sessions.named_sources import name_keys, source_references
 from engine.sessions.phases import PARAM, RESEED, TWEAK, StepFeatures
-from engine.sessions.record_stream import INIT_IMAGE_KEYS, MISSING_CODE, VARIATION_SEED_KEYS, RecordStream
+from engine.sessions.record_stream import MISSING_CODE, VARIATION_SEED_KEYS, RecordStream
 
 _KIND_WORDS: dict[str, LineageKind] = {
     "upscale": LineageKind.UPSCALE,
@@ -79,20 +80,6 @@ EXPLICIT_CONFIDENCE = 0.9
 """Links at or above this confidence come from explicit evidence; inferred ones stay below it."""
 
 
-_COMFY_ANNOTATION = re.compile(r"\s*\[(?:input|output|temp)\]$")
-"""ComfyUI's folder annotation on a ``LoadImage`` value (``folder_paths.annotated_filepath``:
-``sub/ComfyUI_00012_.png [output]`` names ``output/sub/ComfyUI_00012_.png``)."""
-
-
-def _name_keys(name: str) -> list[str]:
-    """Lookup keys of a file reference: as given, basename, basename without extension (a ComfyUI
-    ``[input]`` / ``[output]`` / ``[temp]`` annotation left out)."""
-    text = _COMFY_ANNOTATION.sub("", name.strip()).replace("\\", "/")
-    base = text.rsplit("/", 1)[-1]
-    stem = base.rsplit(".", 1)[0] if "." in base else base
-    return list(dict.fromkeys(k for k in (text, base, stem) if k))
-
-
 def _index_identifiers(
     stream: RecordStream, wanted: set[str]
 ) -> tuple[dict[tuple[int, str], list[int]], dict[tuple[int, str], list[int]]]:
@@ -117,7 +104,7 @@ def _index_identifiers(
         if job_id:
             keys.append(job_id)
         if name:
-            keys.extend(_name_keys(name))
+            keys.extend(name_keys(name))
         for key in dict.fromkeys(keys):
             if key in wanted:
                 index.setdefault((user_codes[row], key), []).append(row)
@@ -182,7 +169,7 @@ def grid_position(record: GenerationRecord) -> int | None:
             return position
     if not record.job_id or not record.file_name:
         return None
-    stem = _name_keys(record.file_name)[-1]
+    stem = name_keys(record.file_name)[-1]
     match = _GRID_SUFFIX.search(stem)
     if match is None or not stem[: match.start()].endswith(record.job_id):
         return None
@@ -233,27 +220,6 @@ def is_grid_image(record: GenerationRecord) -> bool:
         return False
     base_name = record.file_name.replace("\\", "/").rsplit("/", 1)[-1]
     return _GRID_IMAGE_NAME.match(base_name) is not None
-
-
-def _references(record: GenerationRecord) -> list[str]:
-    references = [record.source_image] if record.source_image else []
-    references += [str(record.extra[k]) for k in INIT_IMAGE_KEYS if record.extra.get(k)]
-    return references
-
-
-def name_keys(name: str) -> list[str]:
-    """Lookup keys of a file reference or a file name: as given, base name, base name without extension
-    (folders split on ``/`` or ``\\``); a reference and a file match when their keys meet."""
-    return _name_keys(name)
-
-
-def named_references(record: GenerationRecord) -> tuple[list[str], list[str]]:
-    """What ``record`` names as its parent, in the order evidence is tried: the parent job's keys
-    (``parent_job_id`` as given), then the source image / init-image references' keys. Either list may
-    be empty; both are empty for a record that names no parent."""
-    jobs = [record.parent_job_id] if record.parent_job_id else []
-    sources = list(dict.fromkeys(key for reference in _references(record) for key in _name_keys(reference)))
-    return jobs, sources
 
 
 def named_parent_kind(child: GenerationRecord, parent: GenerationRecord, *, by_job: bool) -> LineageKind:
@@ -342,8 +308,8 @@ def session_lineage(
         record = records[row]
         if record.parent_job_id:
             wanted.add(record.parent_job_id)
-        for reference in _references(record):
-            wanted.update(_name_keys(reference))
+        for reference in source_references(record):
+            wanted.update(name_keys(reference))
     identifiers, job_images = _index_identifiers(stream, wanted) if wanted else ({}, {})
     user_codes = stream.user_codes
     session_list: list[int] = session_codes.tolist()
@@ -360,10 +326,10 @@ def session_lineage(
             if found is not None:
                 edge_kind = _job_kind(record, records[found])
         if found is None:
-            for reference in _references(record):
+            for reference in source_references(record):
                 # the first key that some row holds decides (as given, then base name, then stem)
                 matches = next(
-                    (rows for key in _name_keys(reference) if (rows := identifiers.get((user, key)))), None
+                    (rows for key in name_keys(reference) if (rows := identifiers.get((user, key)))), None
                 )
                 found = _named_row(matches, row, session_list)
                 if found is not None:

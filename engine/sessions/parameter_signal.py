@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.features.prompt_similarity import PromptContext, PromptSimilarity, lexical_similarity
+from engine.sessions.named_sources import name_keys, named_references
 from engine.sessions.record_stream import MISSING_CODE, RecordStream
 
 ONE_PROMPT_MISSING_DISSIMILARITY = 0.3
@@ -39,6 +40,11 @@ class ParameterSettings:
     lora_weight: float = 0.5
     workflow_weight: float = 0.9
     size_weight: float = 0.8
+    recent_source_seconds: float = 45 * 60.0
+    """How far back (seconds, same segment) a row's named source counts as the work in hand
+    (:func:`derives_from_recent_row`); the boundary scores' long-pause ramp starts at the same 45 min."""
+    recent_source_rows: int = 200
+    """Most rows looked back for a named source (bounds the work per derived row)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,9 @@ class ParameterSignal:
     same_seed: np.ndarray
     is_upscale_step: np.ndarray
     """Same prompt and seed as a recent row, same aspect ratio, larger size (a hires pass / upscale)."""
+    derives_recent: np.ndarray
+    """bool: the row names, as the image it was made from, one of the rows shortly before it
+    (:func:`derives_from_recent_row`): work on the image in hand, whatever model or prompt it used."""
 
 
 def _changed(codes: np.ndarray, continuing: np.ndarray) -> np.ndarray:
@@ -126,6 +135,37 @@ def upscale_of_recent_row(stream: RecordStream, window_rows: int) -> np.ndarray:
     return found
 
 
+def derives_from_recent_row(stream: RecordStream, window_seconds: float, max_rows: int) -> np.ndarray:
+    """True where a row names the image it was made from — a parent job, a source or init image
+    (:func:`~engine.sessions.lineage.named_references`) — and that image is one of the rows before it in
+    its segment, at most ``window_seconds`` earlier and ``max_rows`` back: an edit, img2img, inpaint,
+    variation or upscale of the work in hand (Qwen-Image-Edit or Kontext on the image just made, an
+    inpainting model on it). Only rows that name something are looked at."""
+    found = np.zeros(len(stream), dtype=bool)
+    records, times, segments = stream.records, stream.time_seconds, stream.segment_codes
+    for row in np.flatnonzero(stream.explicitly_derived).tolist():
+        jobs, sources = named_references(records[row])
+        wanted = set(jobs) | set(sources)
+        earliest = times[row] - window_seconds
+        back = row - 1
+        while (
+            back >= 0
+            and row - back <= max_rows
+            and segments[back] == segments[row]
+            and times[back] >= earliest
+        ):
+            candidate = records[back]
+            if (
+                candidate.id in wanted
+                or (candidate.job_id is not None and candidate.job_id in wanted)
+                or (candidate.file_name is not None and not wanted.isdisjoint(name_keys(candidate.file_name)))
+            ):
+                found[row] = True
+                break
+            back -= 1
+    return found
+
+
 def parameter_signal(
     stream: RecordStream, similarity: PromptSimilarity, settings: ParameterSettings
 ) -> ParameterSignal:
@@ -186,6 +226,9 @@ def parameter_signal(
         same_prompt=same_prompt,
         same_seed=same_seed,
         is_upscale_step=is_upscale_step,
+        derives_recent=derives_from_recent_row(
+            stream, settings.recent_source_seconds, settings.recent_source_rows
+        ),
     )
 
 

@@ -364,3 +364,44 @@ def test_an_english_sentence_model_does_not_join_unrelated_chinese_prompts() -> 
     embeddings = PromptEmbedder().embed_prompts([dragon, cat])
     analysis = analyze_records(settled + switch, prompt_embeddings=embeddings)
     assert memberships(analysis) == [[r.id for r in settled], [r.id for r in switch]]
+
+
+def test_an_edit_of_the_image_just_made_continues_the_session_whatever_its_model_and_prompt() -> None:
+    """Qwen-Image-Edit (or Kontext, or an inpainting model) run on the image just made: another model,
+    an instruction for a prompt, another negative prompt — but the file names the image it edits, the
+    work in hand. A source named from hours ago (a morning review of last night's images) does not."""
+    settled = [
+        record(
+            f"g{index:03d}",
+            index * 0.8,
+            f"wizard tower on a floating island, {LOOK}",
+            seed=index,
+            negative_prompt="lowres",
+            file_name=f"ComfyUI_{index + 1:05d}_.png",
+        )
+        for index in range(12)
+    ]
+    edits = [
+        record(
+            f"e{index:02d}",
+            11.0 + 1.5 * (index + 1),
+            instruction,
+            model="qwen_image_edit_fp8",
+            negative_prompt="",
+            seed=500 + index,
+            source_image="ComfyUI_00012_.png [output]",
+        )
+        for index, instruction in enumerate(
+            ["make the sky a sunset", "add falling petals", "remove the bird"]
+        )
+    ]
+    analysis = analyze_records(settled + edits)
+    assert len(analysis.sessions) == 1
+    review = record(
+        "m00",
+        11.0 + 9 * 60,
+        "make the sky a sunset",
+        model="qwen_image_edit_fp8",
+        source_image="ComfyUI_00012_.png",
+    )
+    assert len(analyze_records([*settled, *edits, review]).sessions) == 2
