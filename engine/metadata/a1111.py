@@ -7,8 +7,12 @@ Tool ids from markers in the parameter line (checked in this order):
 - ``civitai``: ``Civitai resources`` / ``Civitai metadata`` / ``Created Date`` keys, or an ``urn:air:``
   resource; also Civitai LoRA-trainer samples (``Model: <model-version-id>.safetensors``, no seed).
 - ``sdnext``: ``App: SD.Next``.
-- ``forge``: ``Version: f2.…`` (Forge 2), ``f0.…`` (early Forge), ``classic`` / ``neo…`` (Forge
-  Classic / Neo forks). ``reforge``: ``Version: f1.…`` (reForge numbers itself f1).
+- ``reforge``: ``Version: f1.…`` (reForge numbers itself f1) or ``f<forge version>-v<A1111 version>…``
+  with a hyphen before the ``v`` (reForge's ``launch_utils.git_tag`` = ``'f' + forge_version.version +
+  '-' + git describe``, and its ``forge_version.version`` is ``1.7.0-v1.10.1RC`` in 2024,
+  ``2.0.0dev-v1.10.1RC`` since 2025: ``f2.0.0dev-v1.10.1RC-latest-…``).
+- ``forge``: ``Version: f2.…`` (Forge 2: ``f2.0.1v1.10.1-previous-…``, no hyphen before the ``v``),
+  ``f0.…`` (early Forge), ``classic`` / ``neo…`` (Forge Classic / Neo forks).
 - ``yodayo``: Yodayo/Moescape write a UUID as ``Model`` (their ``NGMS`` is A1111's own "negative
   guidance minimum sigma", written by any A1111 with that setting on, so it tells nothing).
 - ``comfyui``: ComfyUI save nodes that write infotext: ``Version: ComfyUI``, ``Lora_0 Model name``
@@ -62,6 +66,10 @@ _MODEL_FILE = re.compile(r"\.(?:safetensors|ckpt|pt|pth|gguf|sft|bin)$", re.IGNO
 _HASHED_LORA = "lora:"
 """The ``Hashes`` key prefix of a LoRA (``LORA:name`` from Lora Manager, ``lora:name`` from
 SaveImageWithMetaData), compared in lower case."""
+_REFORGE_VERSION = re.compile(r"^f\d+\.\d+\.\d+[a-z]*-v\d")
+"""reForge's ``Version``: ``f`` + its forge version (``2.0.0dev-v1.10.1RC``, ``1.7.0-v1.10.1RC``), a hyphen
+before the A1111 version. Forge 2 glues them (``f2.0.1v1.10.1-previous-669-…``), early Forge too
+(``f0.0.17v1.8.0rc-latest-276-…``)."""
 _ISO_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$")
 
 
@@ -141,7 +149,8 @@ def reading_from_infotext(text: str, raw: RawMetadata | None = None) -> ToolRead
     rec.cfg_scale = as_float(params.get("CFG scale", params.get("CFG Scale")))
     rec.seed = as_int(params.get("Seed"))
     rec.model = params.get("Model") or None
-    rec.denoise = as_float(params.get("Denoising strength"))
+    # SD.Next writes its hires pass's denoise as ``Hires strength`` (A1111: ``Denoising strength``)
+    rec.denoise = as_float(params.get("Denoising strength", params.get("Hires strength")))
     size = _SIZE.match(params.get("Size", ""))
     if size:
         rec.width, rec.height = int(size.group(1)), int(size.group(2))
@@ -155,6 +164,8 @@ def reading_from_infotext(text: str, raw: RawMetadata | None = None) -> ToolRead
     if info.params_truncated:
         note_error(reading, "a1111: parameter line longer than 1 MiB; the rest was ignored")
     hires = as_float(params.get("Hires upscale", params.get("Hires scale")))
+    if hires is None:
+        hires = _hires_resize_factor(params.get("Hires resize"), rec.width)
     if hires is not None:
         rec.extra["hires_upscale"] = hires
     variation = as_int(params.get("Variation seed"))
@@ -216,10 +227,10 @@ def family_tool(info: Infotext, text: str, raw: RawMetadata | None) -> str:
         return "civitai"
     if params.get("App") == "SD.Next":
         return "sdnext"
+    if version.startswith("f1.") or _REFORGE_VERSION.match(version):
+        return "reforge"
     if version.startswith(("f2.", "f0.")) or version == "classic" or version.startswith("neo"):
         return "forge"
-    if version.startswith("f1."):
-        return "reforge"
     if UUID.match(model):
         return "yodayo"
     if "Lora_0 Model name" in params:
@@ -323,3 +334,14 @@ def parse_iso_time(text: str) -> tuple[datetime, TimePrecision] | None:
             return None
         value = value.replace(tzinfo=offset)
     return value, precision
+
+
+def _hires_resize_factor(resize: str | None, width: int | None) -> float | None:
+    """The hires pass's factor when the infotext gives its target size instead (``Hires resize:
+    1024x1536``, A1111's "Resize to" mode): the target width over the generation ``Size``'s, rounded to
+    two places; ``None`` without both. A hires pass must be told from an img2img (whose denoise belongs
+    to its source image) by something the record keeps."""
+    size = _SIZE.match(resize or "")
+    if size is None or not width:
+        return None
+    return round(int(size.group(1)) / width, 2) or None

@@ -2,12 +2,19 @@
 (``c`` prompt, ``uc`` negative, ``seed``, ``scale``, ``steps``, ``sampler``, ``model``, ``size``,
 ``lora`` [{file|model, weight}], ``strength``), ``dc:description`` = A1111-like text.
 
+Denoise: ``strength`` below 1 (image-to-image; text-to-image writes 1). A text-to-image with the High
+Resolution Fix (``hires_fix`` true) renders ``hires_fix_start_width`` x ``hires_fix_start_height`` first
+and re-noises its upscale to ``size`` at ``hires_fix_strength``: that is the denoise, and — as for an
+A1111 hires pass (``engine.metadata`` invariant) — ``width``/``height`` are the first pass, with the
+factor in ``extra["hires_upscale"]``. An image-to-image keeps its strength and ``size``.
+
 ``profile.duration`` is a duration (kept in ``extra``). Draw Things writes no date.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from engine.metadata import a1111
 from engine.metadata.jsontext import try_json_object
@@ -16,7 +23,7 @@ from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading
 from engine.metadata.values import as_float, as_int, as_text
 from engine.metadata.xmp import xmp_value
-from engine.records import LoraRef
+from engine.records import GenerationRecord, LoraRef
 
 _SIZE = re.compile(r"^\s*(\d{1,6})\s*x\s*(\d{1,6})\s*$")
 
@@ -46,6 +53,8 @@ def read(raw: RawMetadata) -> ToolReading | None:
     size = _SIZE.match(str(doc.get("size", "")))
     if size:
         rec.width, rec.height = int(size.group(1)), int(size.group(2))
+    if doc.get("hires_fix") is True and rec.denoise is None:
+        _hires_fix(rec, doc)
     loras: list[LoraRef] = []
     for item in doc.get("lora") or []:
         if isinstance(item, dict):
@@ -58,3 +67,17 @@ def read(raw: RawMetadata) -> ToolReading | None:
     if isinstance(profile, dict) and as_float(profile.get("duration")) is not None:
         rec.extra["generation_duration_seconds"] = as_float(profile.get("duration"))
     return reading
+
+
+def _hires_fix(rec: GenerationRecord, doc: dict[str, Any]) -> None:
+    """A text-to-image's High Resolution Fix pass (module docstring), read only when its first pass is
+    known and smaller than ``size`` in both sides: the denoise, the first-pass size and the factor (which
+    marks the denoise as a later pass, not an edit: ``engine.sessions.phases``)."""
+    first_width = as_int(doc.get("hires_fix_start_width"))
+    first_height = as_int(doc.get("hires_fix_start_height"))
+    if not (first_width and first_height and rec.width and rec.height):
+        return
+    if first_width < rec.width and first_height < rec.height:
+        rec.denoise = as_float(doc.get("hires_fix_strength"))
+        rec.extra["hires_upscale"] = round(rec.width / first_width, 4)
+        rec.width, rec.height = first_width, first_height

@@ -1,6 +1,9 @@
 """InvokeAI, all three generations of its PNG metadata.
 
-- v3+: ``invokeai_metadata`` JSON (``positive_prompt``, ``negative_prompt``, ``model.name``, …);
+- v3+: ``invokeai_metadata`` JSON (``positive_prompt``, ``negative_prompt``, ``model.name``, …); the
+  source image it names is the record's ``source_image``: ``init_image`` (3.x/4.x image-to-image, an
+  image name) or ``upscale_initial_image.image_name`` (5.x/6.x Upscaling tab,
+  ``buildMultidiffusionUpscaleGraph``: ``{image_name, width, height}``, the image it upscaled);
 - v2: ``sd-metadata`` JSON (``image.prompt`` list, ``model_weights``, ``sampler``, …);
 - v1/v2: ``Dream`` text: ``"prompt [negative]" -s steps -S seed -W w -H h -C cfg -A sampler``;
 - an image of the workflow editor whose graph has no metadata node carries only ``invokeai_graph``
@@ -129,11 +132,19 @@ def _from_v3(text: str) -> ToolReading:
     else:
         rec.model = as_text(model)
     rec.loras = dedupe([ref for ref in (_v3_lora(item) for item in as_list(meta.get("loras"))) if ref])
-    init = meta.get("init_image")
-    if isinstance(init, str):
-        rec.source_image = init
+    rec.source_image = _source_image(meta)
     rec.extra["invokeai_metadata"] = meta
     return reading
+
+
+def _source_image(meta: dict[str, Any]) -> str | None:
+    """The image this one was made from, as the metadata names it (module docstring): the image-to-image
+    ``init_image`` first, else the upscaled ``upscale_initial_image``; ``None`` when neither names one."""
+    init = as_text(meta.get("init_image"))
+    if init is not None:
+        return init
+    upscaled = meta.get("upscale_initial_image")
+    return as_text(upscaled.get("image_name")) if isinstance(upscaled, dict) else None
 
 
 def _v3_lora(item: Any) -> LoraRef | None:

@@ -5,6 +5,15 @@ ComfyUI backend) or ``autowebuisampler`` (its auto-webui backend, A1111 sampler 
 ``scheduler`` or ``comfyuischeduler``. List values (``loras``, ``loraweights``) are JSON lists or, as
 ``docs/Image Metadata Format.md`` allows, one comma-separated string.
 
+Denoise: ``initimagecreativity`` (image-to-image: how much the init image is changed) when above 0
+(Swarm also writes ``0.0`` with no init image); else the refiner's ``refinercontrolpercentage`` when
+its pass re-noises the first pass's image — ``refinermethod`` ``PostApply`` (the default), the Swarm
+counterpart of an A1111 hires pass (``StepSwap`` hands the steps to another model: a switch point, no
+denoise). ``width``/``height`` stay the generation size the params record; when the refiner's
+percentage is the denoise, its upscale factor (``refinerupscale``, 1 when absent) is kept in
+``extra["hires_upscale"]``, as an A1111 hires factor is: it marks that denoise as a later pass of a
+txt2img, not an edit of an unnamed image (``engine.sessions.phases``).
+
 Time: ``sui_extra_data.date`` (older versions: ``sui_image_params.date``) is a DATE ONLY
 (``yyyy-MM-dd``), read at day precision and combined with the mtime by ``timestamps``.
 ``generation_time`` / ``prep_time`` are durations and are kept in ``extra`` only.
@@ -52,7 +61,12 @@ def read(raw: RawMetadata) -> ToolReading | None:
     rec.height = as_int(params.get("height"))
     rec.sampler = _first_text(params, _SAMPLER_KEYS)
     rec.scheduler = _first_text(params, _SCHEDULER_KEYS)
-    rec.denoise = as_float(params.get("initimagecreativity"))
+    rec.denoise = _init_image_creativity(params)
+    if rec.denoise is None:
+        rec.denoise = _refiner_denoise(params)
+        if rec.denoise is not None:
+            # the factor marks the denoise as a later pass of a txt2img (as an A1111 hires factor does)
+            rec.extra["hires_upscale"] = as_float(params.get("refinerupscale")) or 1.0
     rec.loras = _loras(params)
     rec.extra["sui_image_params"] = params
     rec.extra["sui_extra_data"] = extra_data
@@ -68,6 +82,26 @@ def read(raw: RawMetadata) -> ToolReading | None:
             field = "sui_extra_data.date" if "date" in extra_data else "sui_image_params.date"
             reading.time = ToolTime(day, field, TimePrecision.DAY)
     return reading
+
+
+_REFINER_DENOISING_METHODS = ("PostApply",)
+"""``refinermethod`` values whose ``refinercontrolpercentage`` is a denoise (Swarm's ``T2IParamTypes``
+RefinerMethod: ``PostApply`` re-noises the finished first pass; ``StepSwap`` / ``StepSwapNoisy`` swap
+models at a step fraction)."""
+
+
+def _init_image_creativity(params: dict[str, Any]) -> float | None:
+    """An image-to-image's denoise: ``initimagecreativity`` when above 0 (module docstring)."""
+    creativity = as_float(params.get("initimagecreativity"))
+    return creativity if creativity is not None and creativity > 0 else None
+
+
+def _refiner_denoise(params: dict[str, Any]) -> float | None:
+    """The refiner pass's denoise: ``refinercontrolpercentage`` when its ``refinermethod`` (default
+    ``PostApply``) re-noises the finished image, else ``None``."""
+    method = as_text(params.get("refinermethod")) or "PostApply"
+    refiner = as_float(params.get("refinercontrolpercentage"))
+    return refiner if method in _REFINER_DENOISING_METHODS else None
 
 
 _SAMPLER_KEYS = ("sampler", "comfyuisampler", "autowebuisampler")

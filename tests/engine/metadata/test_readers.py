@@ -296,6 +296,18 @@ def test_a1111_hires_variation_and_durations() -> None:
     assert rec.created_at_source == "file:mtime"
 
 
+def test_a1111_hires_pass_to_a_target_size_is_a_hires_pass() -> None:
+    """A1111's "Resize to" hires mode writes ``Hires resize: WxH`` and no factor; without one the
+    record's denoise looked like an img2img's (the phases count an img2img under a new prompt as work
+    on a kept image), so a hires exploration read as a refinement."""
+    params = (
+        "CFG scale: 7, Seed: 1, Size: 512x768, Model: m, Denoising strength: 0.5, Hires resize: 1024x1536, "
+        "Hires steps: 15, Hires upscaler: Latent, Version: v1.10.1"
+    )
+    rec = read(_infotext(params)).record
+    assert (rec.denoise, rec.extra["hires_upscale"], rec.width) == (0.5, 2.0, 512)
+
+
 def test_civitai_created_date_and_bad_created_date() -> None:
     good = read(_infotext("CFG scale: 5, Seed: 9, Created Date: 2024-05-18T11:28:26.9555996Z")).record
     assert good.created_at == datetime(2024, 5, 18, 11, 28, 26, 955599, tzinfo=UTC)
