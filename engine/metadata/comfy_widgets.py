@@ -81,6 +81,18 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "RandomNoise": ("noise_seed+",),
     "KSamplerSelect": ("sampler_name",),
     "BasicScheduler": ("scheduler", "steps", "denoise"),
+    # comfy_extras/nodes_custom_sampler.py, nodes_gits.py, nodes_optimalsteps.py: the other SIGMAS
+    # sources with a step count (their model input is a link); nodes_flux.py: FLUX.2's scheduler sizes
+    # its shift by the image
+    "KarrasScheduler": ("steps", "sigma_max", "sigma_min", "rho"),
+    "ExponentialScheduler": ("steps", "sigma_max", "sigma_min"),
+    "PolyexponentialScheduler": ("steps", "sigma_max", "sigma_min", "rho"),
+    "LaplaceScheduler": ("steps", "sigma_max", "sigma_min", "mu", "beta"),
+    "VPScheduler": ("steps", "beta_d", "beta_min", "eps_s"),
+    "BetaSamplingScheduler": ("steps", "alpha", "beta"),
+    "GITSScheduler": ("coeff", "steps", "denoise"),
+    "OptimalStepsScheduler": ("model_type", "steps", "denoise"),
+    "Flux2Scheduler": ("steps", "width", "height"),
     "SDTurboScheduler": ("steps", "denoise"),
     "AlignYourStepsScheduler": ("model_type", "steps", "denoise"),
     "CFGGuider": ("cfg",),
@@ -118,17 +130,36 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "CLIPTextEncodeSD3": ("clip_l", "clip_g", "t5xxl", "empty_padding"),
     "CLIPTextEncodeHiDream": ("clip_l", "clip_g", "t5xxl", "llama"),
     "CLIPTextEncodeLumina2": ("system_prompt", "user_prompt"),
+    "CLIPTextEncodeHunyuanDiT": ("bert", "mt5xl"),
+    "CLIPTextEncodeKandinsky5": ("clip_l", "qwen25_7b"),
+    "TextEncodeHunyuanVideo_ImageToVideo": ("prompt", "image_interleave"),
     "TextEncodeQwenImageEdit": ("prompt",),
+    "TextEncodeQwenImageEditPlus": ("prompt",),
     # BlenderNeko ComfyUI_ADV_CLIP_emb (nodes.py AdvancedCLIPTextEncode; clip is a link)
     "BNK_CLIPTextEncodeAdvanced": ("text", "token_normalization", "weight_interpretation"),
     "ConditioningSetTimestepRange": ("start", "end"),
     "EmptyLatentImage": _LATENT_SIZE,
     "EmptySD3LatentImage": _LATENT_SIZE,
+    "EmptyFlux2LatentImage": _LATENT_SIZE,
+    "EmptyHunyuanImageLatent": _LATENT_SIZE,
     "EmptyHunyuanLatentVideo": _VIDEO_SIZE,
     "EmptyLTXVLatentVideo": _VIDEO_SIZE,
     "EmptyMochiLatentVideo": _VIDEO_SIZE,
     "EmptyCosmosLatentVideo": _VIDEO_SIZE,
+    # comfy_extras/nodes_wan.py: the Wan conditioning nodes that make the latent name its size first
+    # (their conditioning, vae and images are links; the track node's tracks JSON comes before it);
+    # VACE adds a strength, Animate its motion-window settings; Wan 2.2's 5B latent node takes only
+    # the vae
     "WanImageToVideo": _VIDEO_SIZE,
+    "WanFirstLastFrameToVideo": _VIDEO_SIZE,
+    "WanFunControlToVideo": _VIDEO_SIZE,
+    "WanFunInpaintToVideo": _VIDEO_SIZE,
+    "WanCameraImageToVideo": _VIDEO_SIZE,
+    "WanPhantomSubjectToVideo": _VIDEO_SIZE,
+    "WanVaceToVideo": (*_VIDEO_SIZE, "strength"),
+    "WanAnimateToVideo": (*_VIDEO_SIZE, "continue_motion_max_frames", "video_frame_offset"),
+    "WanTrackToVideo": ("tracks", *_VIDEO_SIZE, "temperature", "topk"),
+    "Wan22ImageToVideoLatent": _VIDEO_SIZE,
     "LatentUpscale": ("upscale_method", "width", "height", "crop"),
     "LatentUpscaleBy": ("upscale_method", "scale_by"),
     "ImageScale": ("upscale_method", "width", "height", "crop"),
@@ -148,6 +179,21 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "PrimitiveFloat": ("value",),
     "PrimitiveBoolean": ("value",),
     "PrimitiveInt": ("value+",),
+    # comfy_extras/nodes_string.py
+    "StringConcatenate": ("string_a", "string_b", "delimiter"),
+    # nunchaku-tech/ComfyUI-nunchaku (nodes/models/flux.py, qwenimage.py, nodes/lora/flux.py; the
+    # model input of the LoRA loader is a link)
+    "NunchakuFluxDiTLoader": (
+        "model_path",
+        "cache_threshold",
+        "attention",
+        "cpu_offload",
+        "device_id",
+        "data_type",
+        "i2f_mode",
+    ),
+    "NunchakuQwenImageDiTLoader": ("model_name", "cpu_offload", "num_blocks_on_gpu", "use_pin_memory"),
+    "NunchakuFluxLoraLoader": ("lora_name", "lora_strength"),
     # efficiency-nodes-comfyui (jags111 efficiency_nodes.py TSC_* INPUT_TYPES)
     "Efficient Loader": (*_LORA_LOADER_HEAD, *_EFF_PROMPTS, *_EFF_LATENT),
     "Eff. Loader SDXL": (

@@ -78,3 +78,58 @@ def read_workflow(workflow: dict[str, Any], file_name: str = "ComfyUI_00001_.png
     """The record of a PNG that carries only the UI ``workflow`` chunk (no ``prompt``)."""
     data = build_png(text_chunk("workflow", json.dumps(workflow)))
     return read_image_bytes(data, file_name=file_name, mtime=MTIME).record
+
+
+class UiWorkflow:
+    """A UI-format (litegraph) workflow built node by node, as the frontend saves it: each node's
+    positional ``widgets_values``, its inputs (a 3-tuple ``(name, type, widget)`` is a widget converted
+    to an input) and outputs; links are numbered in the order :meth:`link` makes them and carry real
+    slots. :meth:`save` decodes a latent with a VAE and saves it as ``SaveImage`` ``ComfyUI`` would."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[int, dict[str, Any]] = {}
+        self.links: list[list[Any]] = []
+
+    def add(
+        self,
+        node_id: int,
+        node_type: str,
+        widgets: list[Any] | None = None,
+        inputs: tuple[tuple[str, ...], ...] = (),
+        outputs: tuple[tuple[str, str], ...] = (),
+        mode: int = 0,
+    ) -> None:
+        """Add a node (``mode`` 4 = bypassed, 2 = muted)."""
+        self.nodes[node_id] = {
+            "id": node_id,
+            "type": node_type,
+            "mode": mode,
+            "inputs": [
+                {"name": entry[0], "type": entry[1], "link": None}
+                | ({"widget": {"name": entry[2]}} if len(entry) > 2 else {})
+                for entry in inputs
+            ],
+            "outputs": [{"name": name, "type": kind, "links": []} for name, kind in outputs],
+            "properties": {"Node name for S&R": node_type},
+            "widgets_values": widgets if widgets is not None else [],
+        }
+
+    def link(self, origin: int, slot: int, target: int, name: str) -> None:
+        """Link output ``slot`` of ``origin`` to the input called ``name`` of ``target``."""
+        inputs = self.nodes[target]["inputs"]
+        index = next(i for i, entry in enumerate(inputs) if entry["name"] == name)
+        link_id = len(self.links) + 1
+        inputs[index]["link"] = link_id
+        self.nodes[origin]["outputs"][slot]["links"].append(link_id)
+        self.links.append([link_id, origin, slot, target, index, inputs[index]["type"]])
+
+    def save(self, latent: tuple[int, int], vae: tuple[int, int]) -> dict[str, Any]:
+        """Decode ``latent`` (node, output slot) with ``vae`` and save it; the workflow document."""
+        self.add(
+            980, "VAEDecode", inputs=(("samples", "LATENT"), ("vae", "VAE")), outputs=(("IMAGE", "IMAGE"),)
+        )
+        self.add(990, "SaveImage", ["ComfyUI"], inputs=(("images", "IMAGE"),))
+        self.link(*latent, 980, "samples")
+        self.link(*vae, 980, "vae")
+        self.link(980, 0, 990, "images")
+        return {"nodes": list(self.nodes.values()), "links": self.links, "extra": {}, "version": 0.4}
