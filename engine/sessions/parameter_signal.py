@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.features.prompt_similarity import PromptContext, PromptSimilarity, lexical_similarity
-from engine.sessions.named_sources import name_keys, named_references
+from engine.sessions.named_sources import named_references
 from engine.sessions.record_stream import MISSING_CODE, RecordStream
 
 ONE_PROMPT_MISSING_DISSIMILARITY = 0.3
@@ -43,7 +43,7 @@ class ParameterSettings:
     recent_source_seconds: float = 45 * 60.0
     """How far back (seconds, same segment) a row's named source counts as the work in hand
     (:func:`derives_from_recent_row`); the boundary scores' long-pause ramp starts at the same 45 min."""
-    recent_source_rows: int = 200
+    recent_source_rows: int = 24
     """Most rows looked back for a named source (bounds the work per derived row)."""
 
 
@@ -142,28 +142,40 @@ def derives_from_recent_row(stream: RecordStream, window_seconds: float, max_row
     variation or upscale of the work in hand (Qwen-Image-Edit or Kontext on the image just made, an
     inpainting model on it). Only rows that name something are looked at."""
     found = np.zeros(len(stream), dtype=bool)
-    records, times, segments = stream.records, stream.time_seconds, stream.segment_codes
-    for row in np.flatnonzero(stream.explicitly_derived).tolist():
+    derived = np.flatnonzero(stream.explicitly_derived).tolist()
+    if not derived:
+        return found
+    records = stream.records
+    # plain lists: a numpy scalar per comparison would cost more than the comparison
+    times: list[float] = stream.time_seconds.tolist()
+    segments: list[int] = stream.segment_codes.tolist()
+    for row in derived:
         jobs, sources = named_references(records[row])
         wanted = set(jobs) | set(sources)
-        earliest = times[row] - window_seconds
-        back = row - 1
-        while (
-            back >= 0
-            and row - back <= max_rows
-            and segments[back] == segments[row]
-            and times[back] >= earliest
-        ):
+        earliest, segment = times[row] - window_seconds, segments[row]
+        for back in range(row - 1, max(-1, row - max_rows - 1), -1):
+            if segments[back] != segment or times[back] < earliest:
+                break
             candidate = records[back]
+            name = candidate.file_name
             if (
                 candidate.id in wanted
                 or (candidate.job_id is not None and candidate.job_id in wanted)
-                or (candidate.file_name is not None and not wanted.isdisjoint(name_keys(candidate.file_name)))
+                or (name is not None and _file_named(name, wanted))
             ):
                 found[row] = True
                 break
-            back -= 1
     return found
+
+
+def _file_named(file_name: str, wanted: set[str]) -> bool:
+    """Whether one of :func:`~engine.sessions.named_sources.name_keys` of ``file_name`` is in ``wanted``
+    — computed without them: a tool's output file name carries no ComfyUI annotation, so its keys are
+    the name, its base name and that without extension (a string split each, no regular expression)."""
+    if file_name in wanted:
+        return True
+    base = file_name.replace("\\", "/").rsplit("/", 1)[-1]
+    return base in wanted or (("." in base) and base.rpartition(".")[0] in wanted)
 
 
 def parameter_signal(
