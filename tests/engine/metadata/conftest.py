@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[2]
@@ -41,3 +45,20 @@ def _ensure_real_engine_package() -> None:
 
 
 _ensure_real_engine_package()
+
+
+@pytest.fixture
+def image_opens(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Counts Pillow ``Image.open`` calls: the only way a reader could decode pixels, so a test can
+    assert that reading a file's metadata decoded none."""
+    from PIL import Image
+
+    calls: list[str] = []
+    original: Callable[..., Image.Image] = Image.open
+
+    def counting_open(*args: Any, **kwargs: Any) -> Image.Image:
+        calls.append("open")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counting_open)
+    yield calls

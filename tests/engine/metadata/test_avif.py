@@ -22,7 +22,6 @@ import json
 import random
 import struct
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -229,20 +228,6 @@ def test_the_pixel_size_is_the_primary_items_ispe_property() -> None:
 
     assert (result.pixel_width, result.pixel_height) == (4096, 2304)
     assert result.record.prompt is not None and result.record.prompt.startswith("a lighthouse")
-
-
-@pytest.fixture
-def image_opens(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Counts Pillow ``Image.open`` calls (how anything here would decode an image)."""
-    calls: list[str] = []
-    original: Callable[..., Image.Image] = Image.open
-
-    def counting_open(*args: Any, **kwargs: Any) -> Image.Image:
-        calls.append("open")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(Image, "open", counting_open)
-    yield calls
 
 
 def test_reading_an_avif_never_decodes_its_pixels(image_opens: list[str]) -> None:

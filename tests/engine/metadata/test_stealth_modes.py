@@ -13,7 +13,6 @@ import gzip
 import io
 import struct
 import zlib
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,20 +70,6 @@ def save(pixels: np.ndarray, fmt: str, **options: Any) -> bytes:
     out = io.BytesIO()
     Image.fromarray(pixels, "RGBA" if pixels.shape[2] == 4 else "RGB").save(out, format=fmt, **options)
     return out.getvalue()
-
-
-@pytest.fixture
-def image_opens(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Counts Pillow ``Image.open`` calls (the only way the stealth reader decodes whole images)."""
-    calls: list[str] = []
-    original: Callable[..., Image.Image] = Image.open
-
-    def counting_open(*args: Any, **kwargs: Any) -> Image.Image:
-        calls.append("open")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(Image, "open", counting_open)
-    yield calls
 
 
 # -- RGB mode (stealth_rgbinfo / stealth_rgbcomp) -------------------------------------------------------
