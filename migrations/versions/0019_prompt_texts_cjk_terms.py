@@ -28,6 +28,9 @@ depends_on: str | Sequence[str] | None = None
 
 _SEARCHED_CHARS = 100_000
 """As migration 0012: characters of a prompt that are searched."""
+_CJK_TERM_CHARS = 10_000
+"""Characters of a prompt whose CJK runs are indexed (each character is one row of a linear pass: a real
+prompt is a few hundred; a crafted 100,000-character one stays a fraction of a second)."""
 CJK_CLASS = r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\uff66-\uff9f]"
 """Han, kana and Hangul (the engine's ``_CJK_RUN`` ranges), as a PostgreSQL regular expression class."""
 
@@ -36,14 +39,17 @@ _FUNCTIONS = (
 CREATE FUNCTION atelier_cjk_terms(body text, with_characters boolean) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT coalesce(array_agg(DISTINCT term), '{{}}'::text[])
-    FROM regexp_matches(body, '{CJK_CLASS}+', 'g') AS found(parts)
+    FROM (
+        SELECT chars.c,
+               lead(chars.c) OVER (PARTITION BY found.run ORDER BY chars.i) AS next,
+               count(*) OVER (PARTITION BY found.run) AS run_length
+        FROM regexp_matches(left(body, {_CJK_TERM_CHARS}), '{CJK_CLASS}+', 'g') WITH ORDINALITY AS found(parts, run)
+        CROSS JOIN LATERAL regexp_split_to_table(found.parts[1], '') WITH ORDINALITY AS chars(c, i)
+    ) AS runs
     CROSS JOIN LATERAL (
-        SELECT substr(found.parts[1], position, 2) AS term
-        FROM generate_series(1, length(found.parts[1]) - 1) AS position
+        SELECT runs.c || runs.next AS term WHERE runs.next IS NOT NULL
         UNION ALL
-        SELECT substr(found.parts[1], position, 1)
-        FROM generate_series(1, length(found.parts[1])) AS position
-        WHERE with_characters OR length(found.parts[1]) = 1
+        SELECT runs.c WHERE with_characters OR runs.run_length = 1
     ) AS terms
 $$
 """,

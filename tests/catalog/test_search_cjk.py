@@ -129,3 +129,22 @@ async def test_a_query_in_a_cjk_script_is_matched_by_words_even_with_embeddings(
     assert (outcome.mode, outcome.fallback_reason) == (SearchMode.LEXICAL, UNSPACED_QUERY)
     assert [found.asset.prompt for found in outcome.assets] == [CHERRY]
     assert embedder.asked == []
+
+
+async def test_a_huge_unspaced_prompt_indexes_its_first_ten_thousand_characters(database_url: str) -> None:
+    """A crafted prompt of 100,000 Han characters: the first version of the term function took every
+    character pair by ``substr`` (each a walk from the string's start: quadratic, ~50 s here, inside the
+    import's INSERT). Only the first 10,000 characters give terms now, in one linear pass."""
+    import random
+
+    rng = random.Random(7)
+    head = "".join(chr(0x4E00 + rng.randrange(10_000)) for _ in range(10_000))
+    tail = "".join(chr(0x7000 + rng.randrange(10_000)) for _ in range(90_000))  # other characters
+    async with superuser_connection(database_url) as connection:
+        found = [
+            await connection.fetchval(
+                "SELECT atelier_prompt_document($1) @@ atelier_prompt_query($2)", head + tail, pair
+            )
+            for pair in (head[:2], head[-2:], tail[50_000:50_002])
+        ]
+    assert found == [True, True, False]
