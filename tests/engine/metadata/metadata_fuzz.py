@@ -6,6 +6,11 @@ import random
 
 _MARKERS = (
     b"IHDR",
+    b"ftyp",
+    b"meta",
+    b"iinf",
+    b"iloc",
+    b"ispe",
     b"tEXt",
     b"iTXt",
     b"zTXt",

@@ -1,5 +1,8 @@
 """Mutated real fixtures: nothing but ``UnreadableImage`` may escape, and no read may take > 1 s.
 
+The shared fixtures hold no AVIF: two are written here as AUTOMATIC1111 writes them (``tests.avif_files``,
+one small and one with an infotext of many parameters) so the ISO-BMFF walk is mutated too.
+
 The mutator is seeded (reproducible); a failure message names the seed, iteration and fixture so
 the exact bytes can be rebuilt. The default run mutates 2,400 files; the ``slow`` variant 40,000.
 A reader exception caught by the dispatcher's safety net (``reader bug in …``) counts as a failure.
@@ -16,6 +19,7 @@ from metadata_fixture_paths import IMAGES_DIR
 from metadata_fuzz import marker_offsets, mutate
 
 from engine.metadata import UnreadableImage, read_image_bytes
+from tests.avif_files import A1111_INFOTEXT, a1111_avif
 
 MAX_READ_SECONDS = 1.0
 
@@ -30,7 +34,17 @@ def _fixtures() -> list[tuple[str, bytes, list[int]]]:
     for path in files:
         data = path.read_bytes()
         loaded.append((str(path.relative_to(IMAGES_DIR)), data, marker_offsets(data)))
+    for name, data in _avif_files():
+        loaded.append((name, data, marker_offsets(data)))
     return loaded
+
+
+def _avif_files() -> list[tuple[str, bytes]]:
+    long_infotext = A1111_INFOTEXT + ", " + ", ".join(f"Extra {index}: {index}" for index in range(60))
+    return [
+        ("generated/00001-1234.avif", a1111_avif(width=64, height=48)),
+        ("generated/00002-1234.avif", a1111_avif(long_infotext, width=96, height=64)),
+    ]
 
 
 def run_fuzz(seed: int, iterations: int) -> tuple[int, int, float]:
