@@ -74,6 +74,20 @@ GRAPHIQL_KEEPS_HEADERS = "shouldPersistHeaders: true"
 GRAPHIQL_FORGETS_HEADERS = "shouldPersistHeaders: false"
 GRAPHIQL_HEADERS_FROM_URL = "React.useState(parameters.headers)"
 GRAPHIQL_NO_HEADERS_FROM_URL = "React.useState(undefined)"
+GRAPHIQL_HEAD = "<head>"
+GRAPHIQL_FORGET_STORED_HEADERS = """<head>
+    <script>
+      // Headers an earlier GraphiQL of this origin kept (an Authorization token) are forgotten
+      // before GraphiQL starts: the headers editor's own key, and each saved tab's headers.
+      try {
+        localStorage.removeItem("graphiql:headers");
+        const saved = JSON.parse(localStorage.getItem("graphiql:tabState") || "null");
+        if (saved && Array.isArray(saved.tabs)) {
+          for (const tab of saved.tabs) tab.headers = null;
+          localStorage.setItem("graphiql:tabState", JSON.stringify(saved));
+        }
+      } catch (error) {}
+    </script>"""
 
 
 def graphiql_forgetting_headers(page: str) -> str:
@@ -81,12 +95,15 @@ def graphiql_forgetting_headers(page: str) -> str:
 
     The headers typed into it (an ``Authorization: Bearer`` token) live as long as the tab, never in
     this origin's local storage, where they would outlast the browser and arm a link that pre-fills a
-    mutation (``?q=``). And a link cannot pre-fill them (``?headers=``): a lure carrying the sender's
-    own token would have the artist's uploads and corrections land in the sender's library. GraphiQL
-    never writes its headers into the URL, so nothing legitimate is lost.
+    mutation (``?q=``); headers an earlier version of this page kept there are removed before GraphiQL
+    starts (:data:`GRAPHIQL_FORGET_STORED_HEADERS`). And a link cannot pre-fill them (``?headers=``): a
+    lure carrying the sender's own token would have the artist's uploads and corrections land in the
+    sender's library. GraphiQL never writes its headers into the URL, so nothing legitimate is lost.
     """
-    return page.replace(GRAPHIQL_KEEPS_HEADERS, GRAPHIQL_FORGETS_HEADERS).replace(
-        GRAPHIQL_HEADERS_FROM_URL, GRAPHIQL_NO_HEADERS_FROM_URL
+    return (
+        page.replace(GRAPHIQL_KEEPS_HEADERS, GRAPHIQL_FORGETS_HEADERS)
+        .replace(GRAPHIQL_HEADERS_FROM_URL, GRAPHIQL_NO_HEADERS_FROM_URL)
+        .replace(GRAPHIQL_HEAD, GRAPHIQL_FORGET_STORED_HEADERS, 1)
     )
 
 

@@ -21,7 +21,13 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from api.web_app import APP_PREFIX, SECURITY_HEADERS, WEB_ROOT
+from api.web_app import (
+    APP_PREFIX,
+    HTML_FALLBACK_POLICY,
+    SECURITY_HEADERS,
+    WEB_ROOT,
+    graphiql_forgetting_headers,
+)
 
 pytest.importorskip("playwright", reason="Playwright for Python is not installed (a dev dependency)")
 from playwright.async_api import Browser, Page, Route
@@ -345,3 +351,45 @@ async def test_opening_a_session_of_inflating_files_downloads_no_prompt_until_on
             assert (await prompt.inner_text()).startswith("w0 w7 w14")
         finally:
             await context.close()
+
+
+async def test_graphiql_forgets_the_headers_an_earlier_version_kept_in_local_storage(
+    browser: Browser,
+) -> None:
+    """The GraphiQL of the thirteenth session kept its headers editor (``Authorization: Bearer …``) in
+    this origin's local storage, under its own key and in each saved tab; turning persistence off
+    stopped new writes but left those tokens there. The page now removes them before GraphiQL starts
+    (its scripts come from a CDN, which this test does not reach: the removal must not need them)."""
+    from strawberry.http.ides import get_graphql_ide_html
+
+    page_html = graphiql_forgetting_headers(get_graphql_ide_html(graphql_ide="graphiql"))
+    context = await browser.new_context(base_url=ORIGIN)
+    context.set_default_timeout(15_000)
+
+    async def serve(route: Route) -> None:
+        if route.request.url.split("?", 1)[0] == f"{ORIGIN}/graphql":
+            headers = {"Content-Type": "text/html", "Content-Security-Policy": HTML_FALLBACK_POLICY}
+            await route.fulfill(status=200, body=page_html, headers=headers)
+        elif route.request.url == f"{ORIGIN}/blank":
+            await route.fulfill(
+                status=200, body="<!doctype html><title>blank</title>", content_type="text/html"
+            )
+        else:
+            await route.abort()  # the CDN
+
+    await context.route("**/*", serve)
+    page = await context.new_page()
+    await page.goto("/blank")
+    tabs = {"tabs": [{"id": "t1", "query": "{ viewer { id } }", "headers": '{"Authorization": "Bearer x"}'}]}
+    await page.evaluate(
+        "tabs => { localStorage.setItem('graphiql:headers', '{\"Authorization\": \"Bearer x\"}');"
+        " localStorage.setItem('graphiql:tabState', JSON.stringify(tabs)); }",
+        tabs,
+    )
+    await page.goto("/graphql?q=%7B%20viewer%20%7B%20id%20%7D%20%7D")
+    stored = await page.evaluate(
+        "() => [localStorage.getItem('graphiql:headers'), localStorage.getItem('graphiql:tabState')]"
+    )
+    await context.close()
+    assert stored[0] is None
+    assert json.loads(stored[1]) == {"tabs": [{"id": "t1", "query": "{ viewer { id } }", "headers": None}]}
