@@ -8,7 +8,8 @@ Each row is first reduced to one *step observation* relative to the previous row
               it reworks (Midjourney's Vary has no seed), or an img2img / inpaint / edit under a new
               prompt that names none (a denoise below 1 without a hires pass: "把背景改成雪景",
               "fix the hands")                                                       → refinement
-- ``PARAM``   same prompt and seed, a generation parameter moved (CFG, steps, …)    → optimization
+- ``PARAM``   same prompt and seed (or no seed on either row: Midjourney, hosted services), a
+              generation parameter moved (CFG, steps, ``--stylize``, the model …)  → optimization
 - ``NEUTRAL`` no evidence: the session's first row, a row of the same batch (saved at once, or
               queued: the previous seed plus one), an exact
               repeat, another derived image (an upscale, a hires pass), or a reroll after the
@@ -217,6 +218,10 @@ def step_observations(
         observation[prompt_changed & ~(similarity >= settings.tweak_similarity)] = NEW
     observation[same_prompt & ~same_seed] = RESEED
     observation[same_prompt & same_seed & parameter_moved] = PARAM
+    # a tool that writes no seed (Midjourney, hosted services): a knob moved under one prompt is a sweep
+    seedless = np.zeros(count, dtype=bool)
+    seedless[1:] = (stream.seed_codes[1:] == MISSING_CODE) & (stream.seed_codes[:-1] == MISSING_CODE)
+    observation[same_prompt & seedless & parameter_moved] = PARAM
     observation[_moved_since_same_seed(stream, session_codes, same_prompt & ~same_seed, settings)] = PARAM
     queued = np.zeros(count, dtype=bool)
     if settings.queued_seconds > 0 and count > 1:

@@ -22,7 +22,7 @@ from bench.simulate_field import simulate_field_library
 from engine.analysis import DESCRIPTION_VERSION
 from engine.session_analysis import SessionConstraints, analyze_records
 
-DIGEST = "8f90caebdd16a4d2"
+DIGEST = "e911f65d3778e477"
 """Digest of the reference descriptions made by the current ``DESCRIPTION_VERSION``. History:
 1 — exploration labels list what was explored (the engine of migration 0015); 2 — a short run of
 rerolls ended by a new idea samples it (phases); 3 — consecutive seeds rendered back to back are one
@@ -50,7 +50,8 @@ probability 0.12 → 0.05). 8 — prompts written without spaces (Chinese, Japan
 overlapping character pairs and cut into phrases at full-width separators (，、。): their labels, phases
 and prompt-edit lineage; and a rework is evidence of refinement under a new prompt too — an edit
 model's prompt is an instruction — as is an img2img / inpaint under a new prompt that names no source
-(a denoise below 1 outside a hires pass; phases)."""
+(a denoise below 1 outside a hires pass; phases); a knob moved under one prompt by a tool that writes
+no seed (Midjourney's ``--stylize``) is a sweep, not a reroll (phases)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

@@ -163,6 +163,25 @@ def test_sweeps_written_into_the_prompt_are_optimization() -> None:
     assert _optimized_rows([*refined, *weights]) >= {r.id for r in weights[1:]}
 
 
+def test_a_stylize_sweep_without_seeds_is_optimization() -> None:
+    """Midjourney files and hosted services write no seed: under one prompt, every job read as a reroll
+    (refinement), so a ``--stylize`` sweep after a few rerolls was a refinement too."""
+    words = "a lighthouse in a storm, oil painting --ar 2:3 --v 7"
+    clock = Clock(step_seconds=70)
+    fields: dict[str, Any] = {
+        "tool": "midjourney",
+        "model": "midjourney v7",
+        "cfg_scale": None,
+        "steps": None,
+    }
+    rerolls = [clock.record(words, job_id=f"r{index}", **fields) for index in range(6)]
+    stylize = [
+        clock.record(f"{words} --stylize {value}", job_id=f"s{value}", **fields)
+        for value in (0, 100, 250, 500, 750, 1000)
+    ]
+    assert _optimized_rows([*rerolls, *stylize]) >= {r.id for r in stylize[1:]}
+
+
 def test_optimization_session_label_names_the_sweep_and_concept() -> None:
     clock = Clock()
     records = list(cfg_sweep(clock, "mountain landscape, golden hour", [5, 6, 7, 8, 9, 10, 11, 12]))
