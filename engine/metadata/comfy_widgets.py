@@ -64,6 +64,12 @@ _INSPIRE_NOISE = (*_INSPIRE_VARIATION, "variation_method", "internal_seed")
 """How the Inspire samplers end (``variation_method`` and ``internal_seed`` came later, at the end;
 the pipe samplers have no ``variation_method``)."""
 
+_BFL_ULTRA = ("prompt", "prompt_upsampling", "seed+", "aspect_ratio", "raw", "image_prompt_strength")
+_BFL_KONTEXT = ("prompt", "aspect_ratio", "guidance", "steps", "seed+", "prompt_upsampling")
+_BFL_FLUX2 = ("prompt", "width", "height", "seed+", "prompt_upsampling")
+"""comfy_api_nodes/nodes_bfl.py: FLUX 1.1 [pro] Ultra, FLUX.1 Kontext [pro] / [max] (one schema) and
+FLUX.2 [pro] / [max] (one schema)."""
+
 WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "KSampler": ("seed+", "steps", "cfg", "sampler_name", "scheduler", "denoise"),
     "KSamplerAdvanced": (
@@ -93,6 +99,8 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "GITSScheduler": ("coeff", "steps", "denoise"),
     "OptimalStepsScheduler": ("model_type", "steps", "denoise"),
     "Flux2Scheduler": ("steps", "width", "height"),
+    # comfy_extras/nodes_lt.py (its latent input is a link)
+    "LTXVScheduler": ("steps", "max_shift", "base_shift", "stretch", "terminal"),
     "SDTurboScheduler": ("steps", "denoise"),
     "AlignYourStepsScheduler": ("model_type", "steps", "denoise"),
     "CFGGuider": ("cfg",),
@@ -135,6 +143,24 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "TextEncodeHunyuanVideo_ImageToVideo": ("prompt", "image_interleave"),
     "TextEncodeQwenImageEdit": ("prompt",),
     "TextEncodeQwenImageEditPlus": ("prompt",),
+    # FLUX.2 dev with a system prompt (define_schema: clip link, prompt, system_prompt)
+    "TextEncodeFlux2SystemPrompt": ("prompt", "system_prompt"),
+    # kijai ComfyUI-WanVideoWrapper nodes.py: the encoders (t5 and model_to_offload are links; older
+    # versions had t5 required and stopped after force_offload), the model loader and the sampler's
+    # required widgets (its seed gets the frontend's control widget; the optional ones that follow
+    # changed between versions and are not named)
+    "WanVideoTextEncode": ("positive_prompt", "negative_prompt", "force_offload", "use_disk_cache", "device"),
+    "WanVideoTextEncodeSingle": ("prompt", "force_offload", "use_disk_cache", "device"),
+    "WanVideoModelLoader": ("model", "base_precision", "quantization", "load_device"),
+    "WanVideoSampler": (
+        "steps",
+        "cfg",
+        "shift",
+        "seed+",
+        "force_offload",
+        "scheduler",
+        "riflex_freq_index",
+    ),
     # BlenderNeko ComfyUI_ADV_CLIP_emb (nodes.py AdvancedCLIPTextEncode; clip is a link)
     "BNK_CLIPTextEncodeAdvanced": ("text", "token_normalization", "weight_interpretation"),
     "ConditioningSetTimestepRange": ("start", "end"),
@@ -146,6 +172,19 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "EmptyLTXVLatentVideo": _VIDEO_SIZE,
     "EmptyMochiLatentVideo": _VIDEO_SIZE,
     "EmptyCosmosLatentVideo": _VIDEO_SIZE,
+    # the latents of 2025-26 templates' families, each named first in its define_schema (comfy_extras
+    # nodes_hunyuan.py: HunyuanVideo 1.5's empty latent reuses EmptyHunyuanLatentVideo's schema, the
+    # I2V nodes take conditioning and vae as links; nodes_lt.py LTXVImgToVideo; nodes_kandinsky5.py;
+    # nodes_cosmos.py; nodes_chroma_radiance.py; nodes_qwen.py's layered latent; nodes_stable_cascade.py)
+    "EmptyHunyuanVideo15Latent": _VIDEO_SIZE,
+    "HunyuanVideo15ImageToVideo": _VIDEO_SIZE,
+    "HunyuanImageToVideo": (*_VIDEO_SIZE, "guidance_type"),
+    "LTXVImgToVideo": (*_VIDEO_SIZE, "strength"),
+    "Kandinsky5ImageToVideo": _VIDEO_SIZE,
+    "CosmosPredict2ImageToVideoLatent": _VIDEO_SIZE,
+    "EmptyChromaRadianceLatentImage": _LATENT_SIZE,
+    "EmptyQwenImageLayeredLatentImage": ("width", "height", "layers", "batch_size"),
+    "StableCascade_EmptyLatentImage": ("width", "height", "compression", "batch_size"),
     # comfy_extras/nodes_wan.py: the Wan conditioning nodes that make the latent name its size first
     # (their conditioning, vae and images are links; the track node's tracks JSON comes before it);
     # VACE adds a strength, Animate its motion-window settings; Wan 2.2's 5B latent node takes only
@@ -160,6 +199,12 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "WanAnimateToVideo": (*_VIDEO_SIZE, "continue_motion_max_frames", "video_frame_offset"),
     "WanTrackToVideo": ("tracks", *_VIDEO_SIZE, "temperature", "topk"),
     "Wan22ImageToVideoLatent": _VIDEO_SIZE,
+    "Wan22FunControlToVideo": _VIDEO_SIZE,
+    # the audio-driven ones (S2V's audio, reference image, control video and motion frames, HuMo's
+    # audio and reference image are links; Comfy-Org workflow_templates site/knowledge/nodes
+    # WanSoundImageToVideo.md / WanHuMoImageToVideo.md, source comfy_extras/nodes_wan.py)
+    "WanSoundImageToVideo": _VIDEO_SIZE,
+    "WanHuMoImageToVideo": _VIDEO_SIZE,
     "LatentUpscale": ("upscale_method", "width", "height", "crop"),
     "LatentUpscaleBy": ("upscale_method", "scale_by"),
     "ImageScale": ("upscale_method", "width", "height", "crop"),
@@ -327,6 +372,174 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
         "crop_height",
     ),
     "Seed (rgthree)": ("seed",),
+    # Partner (API) image nodes, comfyanonymous/ComfyUI comfy_api_nodes (define_schema inputs; images,
+    # masks and files are links; every seed has control_after_generate). nodes_openai.py: OpenAI's
+    # ``model`` choice came last, in 2025
+    "OpenAIDalle2": ("prompt", "seed+", "size", "n"),
+    "OpenAIDalle3": ("prompt", "seed+", "quality", "style", "size"),
+    "OpenAIGPTImage1": ("prompt", "seed+", "quality", "background", "size", "n", "model"),
+    "OpenAIGPTImage2": (
+        "prompt",
+        "seed+",
+        "quality",
+        "background",
+        "size",
+        "custom_width",
+        "custom_height",
+        "num_images",
+        "model",
+    ),
+    # nodes_gemini.py: Nano Banana and Nano Banana Pro (whose ``system_prompt`` came last, in 2026)
+    "GeminiImageNode": ("prompt", "model", "seed+", "aspect_ratio", "response_modalities"),
+    "GeminiImage2Node": (
+        "prompt",
+        "model",
+        "seed+",
+        "aspect_ratio",
+        "resolution",
+        "response_modalities",
+        "system_prompt",
+    ),
+    # Nano Banana 2's first node (its V2 puts the size settings inside a dynamic model combo)
+    "GeminiNanoBanana2": (
+        "prompt",
+        "model",
+        "seed+",
+        "aspect_ratio",
+        "resolution",
+        "response_modalities",
+        "thinking_level",
+        "system_prompt",
+    ),
+    # nodes_bfl.py (Black Forest Labs)
+    "FluxProUltraImageNode": _BFL_ULTRA,
+    "FluxProImageNode": ("prompt", "prompt_upsampling", "width", "height", "seed+"),
+    "FluxKontextProImageNode": _BFL_KONTEXT,
+    "FluxKontextMaxImageNode": _BFL_KONTEXT,
+    "FluxProExpandNode": (
+        "prompt",
+        "prompt_upsampling",
+        "top",
+        "bottom",
+        "left",
+        "right",
+        "guidance",
+        "steps",
+        "seed+",
+    ),
+    "FluxProFillNode": ("prompt", "prompt_upsampling", "guidance", "steps", "seed+"),
+    "FluxProCannyNode": (
+        "prompt",
+        "prompt_upsampling",
+        "canny_low_threshold",
+        "canny_high_threshold",
+        "skip_preprocessing",
+        "guidance",
+        "steps",
+        "seed+",
+    ),
+    "FluxProDepthNode": ("prompt", "prompt_upsampling", "skip_preprocessing", "guidance", "steps", "seed+"),
+    "Flux2ProImageNode": _BFL_FLUX2,
+    "Flux2MaxImageNode": _BFL_FLUX2,
+    # nodes_ideogram.py (V3's image, mask and character images are links)
+    "IdeogramV1": (
+        "prompt",
+        "turbo",
+        "aspect_ratio",
+        "magic_prompt_option",
+        "seed+",
+        "negative_prompt",
+        "num_images",
+    ),
+    "IdeogramV2": (
+        "prompt",
+        "turbo",
+        "aspect_ratio",
+        "resolution",
+        "magic_prompt_option",
+        "seed+",
+        "style_type",
+        "negative_prompt",
+        "num_images",
+    ),
+    "IdeogramV3": (
+        "prompt",
+        "aspect_ratio",
+        "resolution",
+        "magic_prompt_option",
+        "seed+",
+        "num_images",
+        "rendering_speed",
+    ),
+    # nodes_stability.py (the negative prompts are force_input sockets, not widgets)
+    "StabilityStableImageUltraNode": ("prompt", "aspect_ratio", "style_preset", "seed+", "image_denoise"),
+    "StabilityStableImageSD_3_5Node": (
+        "prompt",
+        "model",
+        "aspect_ratio",
+        "style_preset",
+        "cfg_scale",
+        "seed+",
+        "image_denoise",
+    ),
+    "StabilityUpscaleConservativeNode": ("prompt", "creativity", "seed+"),
+    "StabilityUpscaleCreativeNode": ("prompt", "creativity", "style_preset", "seed+"),
+    # nodes_recraft.py, V3 (style, controls and the force_input negative prompt are sockets)
+    "RecraftTextToImageNode": ("prompt", "size", "n", "seed+"),
+    "RecraftImageToImageNode": ("prompt", "n", "strength", "seed+"),
+    "RecraftImageInpaintingNode": ("prompt", "n", "seed+"),
+    # nodes_luma.py (Photon; the reference chain and images are links), nodes_runway.py (Gen-4 image:
+    # prompt and ratio only), nodes_kling.py (the negative prompt is a widget), nodes_wan.py (Wan 2.5
+    # partner image nodes; Wan's image to image lost its width and height)
+    "LumaImageNode": ("prompt", "model", "aspect_ratio", "seed+", "style_image_weight"),
+    "LumaImageModifyNode": ("prompt", "image_weight", "model", "seed+"),
+    "RunwayTextToImageNode": ("prompt", "ratio"),
+    "KlingImageGenerationNode": (
+        "prompt",
+        "negative_prompt",
+        "image_type",
+        "image_fidelity",
+        "human_fidelity",
+        "model_name",
+        "aspect_ratio",
+        "n",
+    ),
+    "WanTextToImageApi": (
+        "model",
+        "prompt",
+        "negative_prompt",
+        "width",
+        "height",
+        "seed+",
+        "prompt_extend",
+        "watermark",
+    ),
+    "WanImageToImageApi": ("model", "prompt", "negative_prompt", "seed+", "watermark"),
+    # nodes_bytedance.py: Seedream 3, SeedEdit 3 (its image is a link) and Seedream 4 / 4.5 / 5.0 (the
+    # width and height apply to the "Custom" preset)
+    "ByteDanceImageNode": (
+        "model",
+        "prompt",
+        "size_preset",
+        "width",
+        "height",
+        "seed+",
+        "guidance_scale",
+        "watermark",
+    ),
+    "ByteDanceImageEditNode": ("model", "prompt", "seed+", "guidance_scale", "watermark"),
+    "ByteDanceSeedreamNode": (
+        "model",
+        "prompt",
+        "size_preset",
+        "width",
+        "height",
+        "sequential_image_generation",
+        "max_images",
+        "seed+",
+        "watermark",
+        "fail_on_partial",
+    ),
     # WAS Node Suite (WASasquatch WAS_Node_Suite.py: WAS_Text_Multiline, WAS_Text_Concatenate,
     # WAS_NSP_CLIPTextEncoder, WAS_Seed, WAS_KSampler whose seed is a SEED link)
     "Text Multiline": ("text",),

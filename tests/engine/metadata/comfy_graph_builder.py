@@ -132,4 +132,15 @@ class UiWorkflow:
         self.link(*latent, 980, "samples")
         self.link(*vae, 980, "vae")
         self.link(980, 0, 990, "images")
+        return self.document()
+
+    def save_image(self, image: tuple[int, int]) -> dict[str, Any]:
+        """Save ``image`` (node, output slot: an IMAGE, a partner node's or a decoder's) with
+        ``SaveImage``; the workflow document."""
+        self.add(990, "SaveImage", ["ComfyUI"], inputs=(("images", "IMAGE"),))
+        self.link(*image, 990, "images")
+        return self.document()
+
+    def document(self) -> dict[str, Any]:
+        """The workflow document as the frontend saves it (nodes, links, version)."""
         return {"nodes": list(self.nodes.values()), "links": self.links, "extra": {}, "version": 0.4}
