@@ -4,10 +4,13 @@ quality benchmark relies on (``bench/quality.py`` scores against these truths)."
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable
+from itertools import pairwise
 
 import numpy as np
 
 from bench.simulate import SimulatedLibrary
+from engine.records import GenerationRecord
 
 INTENTS = {"exploration", "refinement", "optimization", "convergent_selection"}
 PHASES = {"exploration", "refinement", "optimization"}
@@ -43,3 +46,27 @@ def assert_unit_visual_vectors(library: SimulatedLibrary, dimension: int) -> Non
         assert vector.shape == (dimension,)
         assert vector.dtype == np.float64
         assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-9
+
+
+def assert_aware_times_and_sessions_in_turn(
+    library: SimulatedLibrary, stream_of: Callable[[GenerationRecord], Hashable]
+) -> None:
+    """Records in time order, every time aware with a precision and a source; and within each stream
+    (``stream_of``: an artist, or an artist's tool when tools run side by side) the true sessions follow
+    each other — one ends before the next starts."""
+    times = [r.created_at for r in library.records]
+    assert all(t is not None for t in times)
+    assert times == sorted(times)  # type: ignore[type-var]
+    per_stream: dict[Hashable, list[tuple[float, str]]] = defaultdict(list)
+    for record in library.records:
+        assert record.created_at is not None and record.user is not None
+        assert record.created_at.utcoffset() is not None
+        assert record.created_at_precision is not None and record.created_at_source
+        per_stream[stream_of(record)].append((record.created_at.timestamp(), library.session_of[record.id]))
+    for events in per_stream.values():
+        spans: dict[str, tuple[float, float]] = {}
+        for t, key in events:
+            first, _ = spans.get(key, (t, t))
+            spans[key] = (first, t)
+        ordered = sorted(spans.values())
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(ordered))

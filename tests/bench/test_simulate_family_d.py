@@ -7,8 +7,6 @@ not how any engine scores on it.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -19,6 +17,7 @@ from engine.record_codec import record_from_json, record_to_json
 from tests.bench.library_invariants import (
     EDGE_KINDS,
     INTENTS,
+    assert_aware_times_and_sessions_in_turn,
     assert_one_tool_per_session,
     assert_truth_covers_every_record,
     assert_unit_visual_vectors,
@@ -66,22 +65,7 @@ def test_records_round_trip_through_the_interchange_format(library: SimulatedLib
 
 
 def test_times_are_aware_and_sessions_of_one_artist_never_interleave(library: SimulatedLibrary) -> None:
-    times = [r.created_at for r in library.records]
-    assert all(t is not None for t in times)
-    assert times == sorted(times)  # type: ignore[type-var]
-    per_user: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for record in library.records:
-        assert record.created_at is not None and record.user is not None
-        assert record.created_at.utcoffset() is not None
-        assert record.created_at_precision is not None and record.created_at_source
-        per_user[record.user].append((record.created_at.timestamp(), library.session_of[record.id]))
-    for stream in per_user.values():
-        spans: dict[str, tuple[float, float]] = {}
-        for t, key in stream:
-            first, _ = spans.get(key, (t, t))
-            spans[key] = (first, t)
-        ordered = sorted(spans.values())
-        assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(ordered))
+    assert_aware_times_and_sessions_in_turn(library, lambda record: record.user)
 
 
 def test_a_tool_never_changes_inside_a_session(library: SimulatedLibrary) -> None:

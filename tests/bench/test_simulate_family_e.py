@@ -23,6 +23,7 @@ from engine.records import GenerationRecord, TimePrecision
 from tests.bench.library_invariants import (
     EDGE_KINDS,
     INTENTS,
+    assert_aware_times_and_sessions_in_turn,
     assert_one_tool_per_session,
     assert_truth_covers_every_record,
     assert_unit_visual_vectors,
@@ -87,23 +88,7 @@ def test_records_round_trip_through_the_interchange_format(library: SimulatedLib
 def test_times_are_aware_and_sessions_of_one_tool_never_interleave(library: SimulatedLibrary) -> None:
     """Within one artist's stream of one tool, sessions follow each other; two tools used side by side
     may overlap (a tool switch is a boundary, generation-records.md)."""
-    times = [r.created_at for r in library.records]
-    assert all(t is not None for t in times)
-    assert times == sorted(times)  # type: ignore[type-var]
-    per_stream: dict[tuple[str, str], list[tuple[float, str]]] = defaultdict(list)
-    for record in library.records:
-        assert record.created_at is not None and record.user is not None
-        assert record.created_at.utcoffset() is not None
-        assert record.created_at_precision is not None and record.created_at_source
-        stream = (record.user, record.tool)
-        per_stream[stream].append((record.created_at.timestamp(), library.session_of[record.id]))
-    for events in per_stream.values():
-        spans: dict[str, tuple[float, float]] = {}
-        for t, key in events:
-            first, _ = spans.get(key, (t, t))
-            spans[key] = (first, t)
-        ordered = sorted(spans.values())
-        assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(ordered))
+    assert_aware_times_and_sessions_in_turn(library, lambda record: (record.user, record.tool))
 
 
 def test_a_tool_never_changes_inside_a_session(library: SimulatedLibrary) -> None:
