@@ -153,8 +153,8 @@ def _exit_with_parent(parent_pid: int) -> None:
 def init_pool_worker(parent_pid: int) -> None:
     """Initializer of the import's pool workers: they end with their parent (:func:`_exit_with_parent`)
     and leave Ctrl-C to it, which stops at a safe point and shuts its pools down."""
-    _exit_with_parent(parent_pid)
     leave_ctrl_c_to_parent()
+    _exit_with_parent(parent_pid)
 
 
 class MetadataReader:

@@ -19,7 +19,11 @@ def pool_workers() -> int:
 
 
 def leave_ctrl_c_to_parent() -> None:
-    """For a pool worker's initializer: ignore SIGINT. Ctrl-C in a terminal reaches the whole process
-    group; the parent decides what stops and shuts its pool down, whereas a worker's own
-    ``KeyboardInterrupt`` would only come back to it as a task's result."""
+    """For a pool worker's initializer (call it first): ignore SIGINT, and write no signal to the
+    parent's event loop. Ctrl-C in a terminal reaches the whole process group; the parent decides what
+    stops and shuts its pool down, whereas a worker's own ``KeyboardInterrupt`` would only come back to
+    it as a task's result. A forked worker also inherits the parent loop's signal wake-up socket
+    (``signal.set_wakeup_fd``): a signal the worker took would be read by the parent as a second
+    signal of its own — "stop at once" — so a group Ctrl-C could end an import without its summary."""
+    signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
