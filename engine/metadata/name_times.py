@@ -13,7 +13,10 @@ the first pattern that has one (a name holding both a date-time and a bare date 
    ``2025-03-21_07-25-08``, ``2025-03-03T193009.186`` (fraction: millisecond precision),
    ``2025-03-03 19:30:09``, ``2024-11-02 at 10.15.42`` (macOS, 24-hour clock); A1111's
    ``[datetime<%Y%m%d_%H%M%S_%f>]`` — six digits after ``_`` are microseconds (millisecond precision)
-   unless they are the recorded seed. Then ComfyUI's unpadded ``%date:yyyy-M-d_h-m-s%``
+   unless they are the recorded seed. Then chat apps' save stamps with the milliseconds run into the
+   seconds after an ``_`` (:data:`_NAME_DATETIME_MILLIS`, millisecond precision): KakaoTalk's
+   ``KakaoTalk_20251120_211405123.jpg`` (``_01``… for the photos of one message) and pasted images
+   named ``image_2025-11-20_211405123.png``. Then ComfyUI's unpadded ``%date:yyyy-M-d_h-m-s%``
    (``2025-3-6_9-5-7``: a separator between every part) and two-digit years
    ``%date:yyMMdd-hhmmss%`` (``250307-143015``), read only when exactly one of ``yyMMdd`` / ``ddMMyy``
    gives a year from :data:`~engine.metadata.time_bounds.EARLIEST_TWO_DIGIT_YEAR` (never year 25).
@@ -49,7 +52,8 @@ mtime, written when the image is saved, is at or after it).
 ``[datetime<…>]`` folders: ``2025-03-04``, ``2025-3-4``, ``3-14-2025``, ``18.03.2025``, ``25-03-04``):
 several when the order of day and month (or of a two-digit year) is open — the caller decides.
 
-:func:`easy_diffusion_stamp` reads Easy Diffusion's ``$tsb64`` (an epoch time, not a wall clock).
+:func:`easy_diffusion_stamp` reads Easy Diffusion's ``$tsb64`` (an epoch time, not a wall clock), and
+:func:`name_epoch_time` WeChat's ``mmexport<Unix epoch in milliseconds>.jpg`` save names (an instant).
 
 Years outside :data:`~engine.metadata.time_bounds.MIN_YEAR`–``MAX_YEAR`` are not dates in a name (a
 number that happens to start with 19); an impossible day (30 February) or time is no time, and the
@@ -60,7 +64,7 @@ like every other source.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from engine.metadata.time_bounds import EARLIEST_TWO_DIGIT_YEAR, MAX_YEAR, MIN_YEAR
 from engine.records import TimePrecision
@@ -87,6 +91,14 @@ _NAME_DATETIME = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})[-_.]?(?P<mo>\d{2})[-_.]?(?P<d>\d{2})(?:[T_\- ]| at )?"
     r"(?P<h>\d{2})[-_.:]?(?P<mi>\d{2})[-_.:]?(?P<s>\d{2})(?:[.,](?P<f>\d{1,6}))?(?!\d)"
 )
+_NAME_DATETIME_MILLIS = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-_.]?)(?P<mo>\d{2})(?P=sep)(?P<d>\d{2})_"
+    r"(?P<h>\d{2})(?P<mi>\d{2})(?P<s>\d{2})(?P<f>\d{3})(?!\d)"
+)
+"""``yyyyMMdd_HHmmssSSS`` / ``yyyy-MM-dd_HHmmssSSS``: nine digits of time (milliseconds last) after an
+``_`` (KakaoTalk's ``KakaoTalk_20251120_211405123.jpg``, pasted ``image_2025-11-20_211405123.png``)."""
+_WECHAT_EXPORT = re.compile(r"mmexport(?P<ms>1\d{12})(?!\d)")
+"""WeChat's save name ``mmexport1763673245123.jpg``: the Unix epoch in milliseconds (13 digits)."""
 _NAME_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-_.])(?P<mo>\d{2})(?P=sep)(?P<d>\d{2})(?!\d)")
 _NAME_COMPACT_DATE = re.compile(
     r"(?<![0-9A-Za-z])(?P<y>(?:19|20)\d{2})(?P<mo>\d{2})(?P<d>\d{2})(?![0-9A-Za-z])"
@@ -155,7 +167,8 @@ def filename_time(file_name: str, *, seed: int | None = None) -> tuple[datetime,
 
 def _name_datetime(file_name: str, seed_digits: str | None) -> tuple[datetime, TimePrecision] | None:
     """The first valid :data:`_NAME_DATETIME` (its fraction, or A1111's ``_%f`` after it, gives
-    millisecond precision) whose digits are not the seed."""
+    millisecond precision) whose digits are not the seed, else the first valid
+    :data:`_NAME_DATETIME_MILLIS` whose time digits are not the seed (``[date]_[seed]``)."""
     for match in _NAME_DATETIME.finditer(file_name):
         if match[0] == seed_digits:
             continue
@@ -169,7 +182,33 @@ def _name_datetime(file_name: str, seed_digits: str | None) -> tuple[datetime, T
         if fraction:
             return value.replace(microsecond=int(fraction.ljust(6, "0"))), TimePrecision.MILLISECOND
         return value, TimePrecision.SECOND
+    for match in _NAME_DATETIME_MILLIS.finditer(file_name):
+        if seed_digits in (match[0], match["h"] + match["mi"] + match["s"] + match["f"]):
+            continue
+        value = _valid(match["y"], match["mo"], match["d"], match["h"], match["mi"], match["s"])
+        if value is not None:
+            return value.replace(microsecond=int(match["f"]) * 1000), TimePrecision.MILLISECOND
     return None
+
+
+def millisecond_stamp_span(file_name: str) -> tuple[int, int] | None:
+    """Where the nine time digits of the first valid :data:`_NAME_DATETIME_MILLIS` stamp lie in
+    ``file_name`` (``(start, end)``), or ``None``: they are a time, never an output counter."""
+    for match in _NAME_DATETIME_MILLIS.finditer(file_name):
+        if _valid(match["y"], match["mo"], match["d"], match["h"], match["mi"], match["s"]) is not None:
+            return match.start("h"), match.end("f")
+    return None
+
+
+def name_epoch_time(file_name: str) -> tuple[datetime, TimePrecision] | None:
+    """The instant (aware, UTC) of a WeChat save name ``mmexport<epoch ms>…`` at its start, millisecond
+    precision, or ``None``. WeChat (Android) names the images a user saves from a chat
+    ``mmexport`` + ``System.currentTimeMillis()``: an absolute time, not a wall clock."""
+    match = _WECHAT_EXPORT.match(file_name)
+    if match is None:
+        return None
+    value = datetime.fromtimestamp(int(match["ms"]) / 1000, UTC)
+    return (value, TimePrecision.MILLISECOND) if MIN_YEAR <= value.year <= MAX_YEAR else None
 
 
 def _name_loose_datetime(file_name: str, seed_digits: str | None) -> tuple[datetime, TimePrecision] | None:

@@ -7,7 +7,10 @@ private ``comf`` chunks (``SaveAnimatedPNG``: ``keyword\0text`` as in ``tEXt``, 
 time). An EXIF or XMP "raw profile" (hex text under ``Raw profile type exif`` / ``APP1`` / ``xmp``, as
 ImageMagick 6 and exiv2 — so GIMP 2.10 — write them; :mod:`~engine.metadata.raw_profile`) is decoded
 into ``exif`` / ``xmp`` when the file has no ``eXIf`` chunk / XMP packet, and its text then leaves
-``texts``. CRCs are not verified (speed; a wrong CRC does not make text unreadable). A chunk whose
+``texts``; with no EXIF from either, ImageMagick's ``exif:<tag>`` text properties (its thumbnails and
+``+profile '*'`` copies of a JPEG keep the EXIF values only there, the UserComment as a decimal byte
+list; :func:`~engine.metadata.raw_profile.exif_properties`) give ``exif`` and likewise leave ``texts``.
+CRCs are not verified (speed; a wrong CRC does not make text unreadable). A chunk whose
 length runs past the end of the file ends the walk with a note in ``errors``; what was read before it
 is kept. Compressed text is inflated to at most :data:`~engine.metadata.limits.MAX_TEXT_BYTES`. A
 leading UTF-8 byte-order mark is dropped from every text value (as from EXIF UserComment text).
@@ -22,7 +25,7 @@ from engine.metadata.exif import parse_exif, without_utf8_bom
 from engine.metadata.inflate import InflateRefused, inflate_bounded
 from engine.metadata.limits import MAX_INFLATE_TOTAL_BYTES, MAX_TEXT_BYTES
 from engine.metadata.raw import RawMetadata
-from engine.metadata.raw_profile import XMP_PROFILE_KEY, exif_profile, xmp_profile
+from engine.metadata.raw_profile import XMP_PROFILE_KEY, exif_profile, exif_properties, xmp_profile
 from engine.metadata.result import UnreadableImage
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -105,14 +108,21 @@ def read_png(data: bytes, path: str) -> RawMetadata:
 
 def _read_raw_profiles(raw: RawMetadata) -> None:
     """EXIF / XMP raw profiles (module docstring) into ``raw.exif`` / ``raw.xmp``, unless the file
-    already gave them (an ``eXIf`` chunk, an ``XML:com.adobe.xmp`` packet); a decoded profile's text
-    is dropped from ``raw.texts`` (its content is now in ``exif`` / ``xmp``)."""
+    already gave them (an ``eXIf`` chunk, an ``XML:com.adobe.xmp`` packet), then ImageMagick's
+    ``exif:<tag>`` properties when still no EXIF; decoded texts are dropped from ``raw.texts`` (their
+    content is now in ``exif`` / ``xmp``)."""
     if not raw.exif:
         found = exif_profile(raw.texts)
         if found is not None:
             key, blob = found
             raw.exif = parse_exif(blob, raw.errors)
             del raw.texts[key]
+    if not raw.exif:
+        fields, used = exif_properties(raw.texts)
+        if fields:
+            raw.exif = fields
+            for key in used:
+                del raw.texts[key]
     if raw.xmp is None:
         packet = xmp_profile(raw.texts)
         if packet is not None:

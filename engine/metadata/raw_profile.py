@@ -9,6 +9,15 @@ keyword ``Raw profile type <name>``::
 The EXIF profile (``exif``, older ImageMagick ``APP1``) is the JPEG APP1 payload: ``Exif\\0\\0`` and a
 TIFF block. Pillow (``Image.getexif``), exiftool and ImageSharp read it as the file's EXIF.
 
+ImageMagick also keeps the EXIF *values* it read from a JPEG as image properties ``exif:<tag>`` and
+writes them back as PNG text even when the profile itself is gone (``-thumbnail`` removes every profile
+but the colour profile, ``+profile '*'`` removes them all): :func:`exif_properties` reads them back.
+UNDEFINED and BYTE tags are written as their bytes in decimal (``exif:UserComment`` =
+``85, 78, 73, 67, 79, 68, 69, 0, …``, ``exif:WinXP-Comments``): lossless. ASCII tags are written as
+text with every byte outside printable ASCII — newlines included — replaced by ``.``: only short
+machine values are taken from them (never ``ImageDescription``, whose infotext would arrive with its
+lines run together), and never ``DateTime`` (the source's edit time, not this file's).
+
 Invariants: decoding never raises; a profile whose digits are not hex, whose declared length is not
 a number or is more than the digits hold, or that is longer than :data:`MAX_TEXT_BYTES` gives
 ``None``; digits past the declared length are ignored (as Pillow and exiftool do).
@@ -18,6 +27,7 @@ from __future__ import annotations
 
 import string
 
+from engine.metadata.exif import decode_user_comment
 from engine.metadata.limits import MAX_TEXT_BYTES
 
 EXIF_PROFILE_KEYS = ("Raw profile type exif", "Raw profile type APP1")
@@ -60,3 +70,60 @@ def xmp_profile(texts: dict[str, str]) -> str | None:
     text = texts.get(XMP_PROFILE_KEY)
     blob = decode_raw_profile(text) if text is not None else None
     return None if blob is None else blob.decode("utf-8", errors="replace")
+
+
+IMAGEMAGICK_EXIF_PREFIX = "exif:"
+_PROPERTY_BYTES_TAGS = {"UserComment": "UserComment", "WinXP-Comments": "XPComment", "WinXP-Title": "XPTitle"}
+"""ImageMagick property names of the byte-list tags read, and the EXIF field name each one fills."""
+_PROPERTY_ASCII_TAGS = (
+    "Make",
+    "Model",
+    "Software",
+    "Artist",
+    "Copyright",
+    "DateTimeOriginal",
+    "DateTimeDigitized",
+    "OffsetTime",
+    "OffsetTimeOriginal",
+    "SubSecTimeOriginal",
+)
+"""ASCII tags taken as written (short machine values; see the module docstring for those left out)."""
+
+
+def exif_properties(texts: dict[str, str]) -> tuple[dict[str, str | int], list[str]]:
+    """EXIF fields (named as :func:`~engine.metadata.exif.parse_exif` names them) from ImageMagick's
+    ``exif:<tag>`` text properties, and the text keywords they came from; empty when none is usable.
+    A byte list that is not comma-separated numbers 0-255 is skipped."""
+    fields: dict[str, str | int] = {}
+    used: list[str] = []
+    for tag, name in _PROPERTY_BYTES_TAGS.items():
+        key = IMAGEMAGICK_EXIF_PREFIX + tag
+        raw = _byte_list(texts[key]) if key in texts else None
+        if raw is None:
+            continue
+        if name == "UserComment":
+            fields[name] = decode_user_comment(raw)
+        else:
+            fields[name] = raw.decode("utf-16-le", errors="replace").rstrip("\x00")
+        used.append(key)
+    for tag in _PROPERTY_ASCII_TAGS:
+        key = IMAGEMAGICK_EXIF_PREFIX + tag
+        value = texts.get(key, "").strip()
+        if value:
+            fields[tag] = value
+            used.append(key)
+    return fields, used
+
+
+def _byte_list(text: str) -> bytes | None:
+    """``"85, 78, 73"`` → ``b"UNI"``; ``None`` unless every item is a number 0-255 (or too long)."""
+    items = text.split(",")
+    if len(items) > MAX_TEXT_BYTES:
+        return None
+    values = []
+    for item in items:
+        item = item.strip()
+        if not item.isdigit() or len(item) > 3 or int(item) > 255:
+            return None
+        values.append(int(item))
+    return bytes(values)

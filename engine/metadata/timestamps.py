@@ -4,9 +4,11 @@ Rank (best first): the tool's own metadata field (:class:`~engine.metadata.readi
 EXIF ``DateTimeOriginal`` (with ``OffsetTimeOriginal`` when present; EXIF's ``YYYY:MM:DD HH:MM:SS``
 or, as VideoHelperSuite writes it, ``YYYY-MM-DD HH:MM:SS``) = XMP ``exif:DateTimeOriginal`` (the same
 property in XMP; read after the EXIF one) > a date-time or date in the file name
-(:mod:`engine.metadata.name_times`) > a date that is the whole name of the folder holding the file
-(:func:`folder_date`: AUTOMATIC1111 and Forge save into ``outputs/txt2img-images/2024-05-18/`` by
-default, ComfyUI prefixes such as ``%date:yyyy-MM-dd%/ComfyUI`` and WAS ``Image Save`` do the same) >
+(:mod:`engine.metadata.name_times`; WeChat's ``mmexport<epoch ms>`` save names are an instant,
+:func:`~engine.metadata.name_times.name_epoch_time`) > a date that is the whole name of the folder
+holding the file (:func:`folder_date`: AUTOMATIC1111 and Forge save into
+``outputs/txt2img-images/2024-05-18/`` by default, ComfyUI prefixes such as
+``%date:yyyy-MM-dd%/ComfyUI`` and WAS ``Image Save`` do the same) >
 the file's mtime. ``created_at_source`` is ``metadata:<field>``, ``exif:DateTimeOriginal``,
 :data:`XMP_ORIGINAL_SOURCE`, ``filename``, ``folder`` or ``file:mtime`` (a day placed by the mtime:
 ``<source>+file:mtime``). A folder's date keeps a copied library's images on their days when every
@@ -80,6 +82,8 @@ from engine.metadata.name_times import (
     easy_diffusion_stamp,
     filename_time,
     folder_dates,
+    millisecond_stamp_span,
+    name_epoch_time,
     name_time_of_day,
 )
 from engine.metadata.reading import ToolTime
@@ -258,13 +262,16 @@ def file_counter(file_name: str) -> int | None:
     """The tool's output counter in the name (``00042-1234567.png`` → 42, ``ComfyUI_00042_.png`` → 42).
 
     A leading date is no counter: ``2024-05-18-00012.png`` and ``20240518-142233.png`` start with a
-    year, not an image number (a date-first name gives its trailing ``_00007_`` counter, or none)."""
+    year, not an image number (a date-first name gives its trailing ``_00007_`` counter, or none); nor
+    is the time of a chat app's millisecond stamp (``KakaoTalk_20251120_211405123.jpg``)."""
     match = next(
         (found for found in _A1111_COUNTER.finditer(file_name) if not _starts_a_date(file_name, found)),
         None,
     )
     match = match or _COMFY_COUNTER.search(file_name)
-    return int(match.group(1)) if match else None
+    if match is None or match.span(1) == millisecond_stamp_span(file_name):
+        return None
+    return int(match.group(1))
 
 
 def _starts_a_date(file_name: str, counter: re.Match[str]) -> bool:
@@ -526,7 +533,7 @@ def _candidates(
     from_xmp = xmp_original_time(xmp)
     if from_xmp is not None:
         yield _Candidate(from_xmp[0], XMP_ORIGINAL_SOURCE, from_xmp[1], "XMP exif:DateTimeOriginal")
-    from_name = filename_time(file_name, seed=seed)
+    from_name = filename_time(file_name, seed=seed) or name_epoch_time(file_name)
     if from_name is not None:
         yield _Candidate(from_name[0], "filename", from_name[1], "the file name's time")
     from_folder = _folder_day(folder_name, local_mtime, now) if folder_name else None
