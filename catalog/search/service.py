@@ -7,7 +7,8 @@ Mode choice (the answer always says which mode ranked it, and why it fell back t
   model is English, and such text is matched by its characters and character pairs (migration 0019).
 - similar sessions: SEMANTIC when the session has embedded prompts (their mean is the query; the
   model is not needed) and another session has an embedded prompt; otherwise LEXICAL on the
-  session's label (its automatic label is made from its prompts' recurring words).
+  session's label (its automatic label is made from its prompts' recurring words) — always for a
+  session labelled in a CJK script (:data:`UNSPACED_SESSION`).
 
 Statements per call (bounded, whatever ``first`` is): search 3–6 (candidates 1–3, ranking 1, rows 0–2);
 similar sessions 5–7 (centroid 1 more). The query text is embedded before any connection is taken,
@@ -46,6 +47,10 @@ NO_EMBEDDINGS_YET = (
 UNSPACED_QUERY = (
     "the prompt model reads English; text in Chinese, Japanese or Korean script is matched by its "
     "characters and character pairs"
+)
+UNSPACED_SESSION = (
+    "the prompt model reads English; a session labelled in Chinese, Japanese or Korean script is matched "
+    "on its label's characters and character pairs"
 )
 SESSION_NOT_EMBEDDED = "none of this session's prompts has an embedding yet; matched on its label's words"
 NO_OTHER_EMBEDDED = "no other session has a prompt with an embedding yet; matched on this session's label"
@@ -117,8 +122,9 @@ async def similar_sessions(
     """
     limit = candidate_limit(first)
     async with factory() as db:
-        centroid = await session_centroid(db, user_id, session.id)
-        reason = SESSION_NOT_EMBEDDED
+        unspaced = written_without_spaces(session.label)
+        centroid = None if unspaced else await session_centroid(db, user_id, session.id)
+        reason = UNSPACED_SESSION if unspaced else SESSION_NOT_EMBEDDED
         prompts: list[PromptScore] = []
         if centroid is not None:
             prompts = await nearest_prompts(db, user_id, centroid, limit=limit, exclude_session_id=session.id)

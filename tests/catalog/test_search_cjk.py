@@ -15,10 +15,18 @@ import numpy as np
 
 from catalog.database import SessionFactory, unit_of_work
 from catalog.migration_runner import downgrade_async, upgrade_async
-from catalog.models import Asset, User
+from catalog.models import PROMPT_EMBEDDING_DIMENSIONS, Asset, PromptEmbedding, User
+from catalog.models import Session as SessionRow
 from catalog.search.candidates import prompts_matching_words
 from catalog.search.query_embedding import QueryEmbedder
-from catalog.search.service import UNSPACED_QUERY, SearchMode, search_library
+from catalog.search.service import (
+    UNSPACED_QUERY,
+    UNSPACED_SESSION,
+    SearchMode,
+    search_library,
+    similar_sessions,
+)
+from catalog.tasks import PROMPT_EMBEDDING_MODEL
 from tests.conftest import superuser_connection
 
 CHERRY = "一个女孩，站在樱花树下，水彩画"
@@ -148,3 +156,55 @@ async def test_a_huge_unspaced_prompt_indexes_its_first_ten_thousand_characters(
             for pair in (head[:2], head[-2:], tail[50_000:50_002])
         ]
     assert found == [True, True, False]
+
+
+async def test_a_session_labelled_in_a_cjk_script_finds_similar_sessions_by_words(
+    session_factory: SessionFactory,
+) -> None:
+    """Its prompts' English-model embeddings would rank an unrelated session first (here the lighthouse
+    prompt has the very same vector); its label's characters find the session that shares its words."""
+    start = datetime(2026, 3, 2, 19, tzinfo=UTC)
+    rain = "一个女孩在雨中跳舞，油画"
+    same_vector = np.eye(PROMPT_EMBEDDING_DIMENSIONS, dtype=np.float32)[0]
+    other_vector = np.eye(PROMPT_EMBEDDING_DIMENSIONS, dtype=np.float32)[1]
+    async with unit_of_work(session_factory) as db:
+        li = User(handle="li")
+        db.add(li)
+        await db.flush()
+        sessions = {}
+        for label, prompt, vector in (
+            ("一个女孩 refinement — 4 seed variations", CHERRY, same_vector),
+            ("一个女孩 exploration — 2 images", rain, other_vector),
+            ("Lighthouse on a cliff refinement — 3 seed variations", ENGLISH, same_vector),
+        ):
+            row = SessionRow(
+                user_id=li.id,
+                tool="comfyui",
+                label=label,
+                intent="refinement",
+                confidence=0.9,
+                started_at=start,
+                ended_at=start,
+                asset_count=1,
+                first_asset_id=uuid.uuid4(),
+            )
+            db.add(row)
+            await db.flush()
+            sessions[prompt] = row
+            db.add(
+                Asset(
+                    user_id=li.id,
+                    record_id=prompt,
+                    tool="comfyui",
+                    created_at=start,
+                    prompt=prompt,
+                    prompt_sha256=_sha(prompt),
+                    session_id=row.id,
+                )
+            )
+            db.add(
+                PromptEmbedding(prompt_sha256=_sha(prompt), model=PROMPT_EMBEDDING_MODEL, embedding=vector)
+            )
+    outcome = await similar_sessions(session_factory, li.id, sessions[CHERRY], first=5)
+    assert (outcome.mode, outcome.fallback_reason) == (SearchMode.LEXICAL, UNSPACED_SESSION)
+    assert [found.session.id for found in outcome.sessions] == [sessions[rain].id]
