@@ -10,7 +10,10 @@ Where the graph can be:
 
 Civitai's on-site generator writes ComfyUI graphs whose resources are ``urn:air:`` ids (node ids
 ``resource-stack…``): those records get ``tool="civitai"``. Infotext written by ComfyUI save
-nodes is read by :mod:`engine.metadata.a1111` (same text format).
+nodes is read by :mod:`engine.metadata.a1111` (same text format); when such a saver (Image Saver,
+SaveImageWithMetaData, …) also embedded the API graph, :func:`read_saver` reads the graph: the
+saver's text is built from its own inputs or from the sampler it picked (SaveImageWithMetaData's
+``Farthest`` = the first pass of a hires fix), so it can disagree with the sampler behind the output.
 A file with only the UI ``workflow`` (no ``prompt``) is read from the API graph the frontend would
 queue, rebuilt by :mod:`engine.metadata.comfy_ui` (``extra["workflow_only"]`` marks it).
 A graph that is present but malformed gives a ``comfyui`` record with ``extra["metadata_errors"]``.
@@ -26,6 +29,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from engine.metadata import a1111
 from engine.metadata.comfy_nodes import TIMED_OUTPUTS
 from engine.metadata.comfy_passes import GraphSummary, summarise
 from engine.metadata.comfy_ui import api_from_workflow
@@ -93,6 +97,63 @@ def read(raw: RawMetadata, tool: str = "comfyui") -> ToolReading | None:
     if tool == "comfyui" and ("urn:air:" in prompt_text or '"resource-stack' in prompt_text):
         reading.record.tool = "civitai"
     return _read_graph(reading, raw, normalise_graph(document), "comfyui prompt: no nodes with a class_type")
+
+
+_SAVER_GAPS = (
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "cfg_scale",
+    "sampler",
+    "model",
+    "width",
+    "height",
+)
+"""Record fields a saver's infotext fills where the graph left them empty."""
+_SAVER_COMPARED = ("prompt", "negative_prompt", "seed", "steps", "cfg_scale", "width", "height")
+"""Fields whose infotext value, when it differs from the graph's, is kept in ``extra["saver_text_differs"]``
+(sampler and model are written in other spellings by the savers, so a difference there says nothing)."""
+
+
+def read_saver(raw: RawMetadata) -> ToolReading | None:
+    """A ComfyUI save node's file holding both infotext (``Version: ComfyUI`` or the other ComfyUI
+    markers of :func:`engine.metadata.a1111.family_tool`) and the API graph: the graph's values.
+
+    Returns ``None`` (the infotext reader then reads the file) when the text is not a ComfyUI saver's,
+    the file has no API ``prompt`` graph, or the graph names no sampler values at all. Graph fields left
+    empty are filled from the text; the text's parameters stay in ``extra["parameters"]`` and the
+    values where it disagrees with the graph in ``extra["saver_text_differs"]``."""
+    text = a1111.infotext_source(raw)
+    if text is None or find_graph_texts(raw)[0] is None:
+        return None
+    from_text = a1111.reading_from_infotext(text, raw)
+    if from_text.record.tool != "comfyui":
+        return None
+    reading = read(raw)
+    if reading is None or "metadata_errors" in reading.record.extra:
+        return None
+    rec, text_rec = reading.record, from_text.record
+    if all(getattr(rec, name) is None for name in ("prompt", "seed", "steps", "model")):
+        return None
+    differs = {
+        name: getattr(text_rec, name)
+        for name in _SAVER_COMPARED
+        if getattr(rec, name) is not None
+        and getattr(text_rec, name) is not None
+        and getattr(rec, name) != getattr(text_rec, name)
+    }
+    for name in _SAVER_GAPS:
+        if getattr(rec, name) is None:
+            setattr(rec, name, getattr(text_rec, name))
+    if not rec.extra.get("samplers") and not rec.loras:
+        rec.loras = text_rec.loras
+    rec.extra["parameters"] = text_rec.extra.get("parameters", {})
+    if differs:
+        rec.extra["saver_text_differs"] = differs
+    if reading.time is None:
+        reading.time = from_text.time
+    return reading
 
 
 def _read_workflow_only(reading: ToolReading, raw: RawMetadata, workflow_text: str) -> ToolReading:

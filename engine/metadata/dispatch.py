@@ -3,10 +3,11 @@
 Order matters because several tools embed ComfyUI graphs or A1111-style infotext: SwarmUI,
 StabilityMatrix, TensorArt, NovelAI, InvokeAI, Fooocus, HF Spaces, Draw Things, Mochi Diffusion,
 Midjourney and Easy Diffusion are checked before the A1111 infotext family, which is checked before a bare
-ComfyUI graph; C2PA provenance and Civitai's bare EXIF come next, and the bare provenance stamps of hosted
-services (Gemini's IPTC credit, Ideogram's and Grok's EXIF, :mod:`engine.metadata.provenance`) last, so that
-any tool-specific data in the same file wins. A file no reader claims is
-``unknown`` with its texts/EXIF/XMP in ``extra``.
+ComfyUI graph (a ComfyUI saver's infotext next to its API graph is read from the graph,
+:func:`engine.metadata.comfyui.read_saver`); C2PA provenance and Civitai's bare EXIF come next, and
+the bare provenance stamps of hosted services (Gemini's IPTC credit, Ideogram's and Grok's EXIF,
+:mod:`engine.metadata.provenance`) last, so that any tool-specific data in the same file wins. A file
+no reader claims is ``unknown`` with its texts/EXIF/XMP in ``extra``.
 
 A reader that raises anything is a bug; as a last line of defence the exception is caught here and
 recorded as ``extra["metadata_errors"] = ["reader bug in <name>: …"]`` with the file still
@@ -61,6 +62,7 @@ READERS: tuple[tuple[str, Reader, frozenset[str]], ...] = (
     ("midjourney", midjourney.read, frozenset({"Description", "Author", "Creation Time"})),
     ("easydiffusion", easydiffusion.read, frozenset()),
     ("mflux", mflux.read, frozenset()),
+    ("comfyui", comfyui.read_saver, frozenset({"parameters", "prompt", "workflow"})),
     ("a1111", a1111.read, frozenset({"parameters"})),
     ("comfyui", comfyui.read, frozenset({"prompt", "workflow"})),
     ("c2pa", c2pa.read, frozenset()),
