@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from comfy_graph_builder import read_workflow
+from comfy_graph_builder import UiWorkflow, read_workflow
 
 POSITIVE = "portrait of an old fisherman mending nets at dawn, golden light"
 NEGATIVE = "cartoon, lowres"
@@ -25,57 +25,6 @@ SAMPLER_IN = (
 COND = (("CONDITIONING", "CONDITIONING"),)
 
 
-class _Workflow:
-    """A UI workflow built node by node; links are numbered in the order they are made. An input
-    given as ``(name, type, widget)`` is a converted widget."""
-
-    def __init__(self) -> None:
-        self.nodes: dict[int, dict[str, Any]] = {}
-        self.links: list[list[Any]] = []
-
-    def add(
-        self,
-        node_id: int,
-        node_type: str,
-        widgets: list[Any] | None = None,
-        inputs: tuple[tuple[str, ...], ...] = (),
-        outputs: tuple[tuple[str, str], ...] = (),
-    ) -> None:
-        self.nodes[node_id] = {
-            "id": node_id,
-            "type": node_type,
-            "mode": 0,
-            "inputs": [
-                {"name": entry[0], "type": entry[1], "link": None}
-                | ({"widget": {"name": entry[2]}} if len(entry) > 2 else {})
-                for entry in inputs
-            ],
-            "outputs": [{"name": name, "type": kind, "links": []} for name, kind in outputs],
-            "properties": {},
-            "widgets_values": widgets if widgets is not None else [],
-        }
-
-    def link(self, origin: int, slot: int, target: int, name: str) -> None:
-        inputs = self.nodes[target]["inputs"]
-        index = next(i for i, entry in enumerate(inputs) if entry["name"] == name)
-        link_id = len(self.links) + 1
-        inputs[index]["link"] = link_id
-        self.nodes[origin]["outputs"][slot]["links"].append(link_id)
-        self.links.append([link_id, origin, slot, target, index, inputs[index]["type"]])
-
-    def save(self, sampler: int, vae: tuple[int, int], latent_slot: int = 0) -> dict[str, Any]:
-        """Decode ``sampler``'s latent (output ``latent_slot``) with ``vae`` and save it; the
-        workflow document."""
-        self.add(
-            80, "VAEDecode", inputs=(("samples", "LATENT"), ("vae", "VAE")), outputs=(("IMAGE", "IMAGE"),)
-        )
-        self.add(90, "SaveImage", ["ComfyUI"], inputs=(("images", "IMAGE"),))
-        self.link(sampler, latent_slot, 80, "samples")
-        self.link(*vae, 80, "vae")
-        self.link(80, 0, 90, "images")
-        return {"nodes": list(self.nodes.values()), "links": self.links, "extra": {}, "version": 0.4}
-
-
 def _sampled(
     sampler_type: str,
     widgets: list[Any],
@@ -83,7 +32,7 @@ def _sampled(
     negative: tuple[str, list[Any]] = ("CLIPTextEncode", [NEGATIVE]),
 ) -> dict[str, Any]:
     """Checkpoint 1, encoders 2 / 3 (type and widgets), a 640 × 896 latent 4, sampler 5."""
-    graph = _Workflow()
+    graph = UiWorkflow()
     graph.add(1, "CheckpointLoaderSimple", ["dreamshaper_8.safetensors"], outputs=CKPT_OUT)
     graph.add(2, positive[0], positive[1], inputs=(("clip", "CLIP"),), outputs=COND)
     graph.add(3, negative[0], negative[1], inputs=(("clip", "CLIP"),), outputs=COND)
@@ -93,11 +42,11 @@ def _sampled(
         graph.link(origin, slot, target, name)
     for target, name, origin in ((5, "positive", 2), (5, "negative", 3), (5, "latent_image", 4)):
         graph.link(origin, 0, target, name)
-    return graph.save(5, (1, 2))
+    return graph.save((5, 0), (1, 2))
 
 
 def _rgthree(seed: int) -> dict[str, Any]:
-    graph = _Workflow()
+    graph = UiWorkflow()
     graph.add(4, "CheckpointLoaderSimple", ["epicrealism.safetensors"], outputs=CKPT_OUT)
     power = [POSITIVE + " <lora:add_detail:0.6>", "CHOOSE", "CHOOSE", "CHOOSE"]
     graph.add(
@@ -131,7 +80,7 @@ def _rgthree(seed: int) -> dict[str, Any]:
         (12, 0, 3, "seed"),
     ):
         graph.link(origin, slot, target, name)
-    return graph.save(3, (4, 2))
+    return graph.save((3, 0), (4, 2))
 
 
 def test_rgthree_power_prompts_and_seed_widgets() -> None:
@@ -196,7 +145,7 @@ def test_inspire_sampler_widgets_with_advanced_clip_encoders(sampler_type: str, 
     [["Noodle Soup Prompts", "__", 987654, "fixed", NEGATIVE], ["__", 987654, "fixed", NEGATIVE]],
 )
 def test_was_text_nodes_nsp_encoder_and_sampler(nsp_widgets: list[Any]) -> None:
-    graph = _Workflow()
+    graph = UiWorkflow()
     graph.add(1, "CheckpointLoaderSimple", ["realvisxlV40.safetensors"], outputs=CKPT_OUT)
     graph.add(2, "Text Multiline", ["  an abandoned greenhouse  "], outputs=(("STRING", "STRING"),))
     graph.add(3, "Text String", ["ferns", "cinematic fog", "", ""], outputs=(("STRING", "STRING"),) * 4)
@@ -224,7 +173,7 @@ def test_was_text_nodes_nsp_encoder_and_sampler(nsp_widgets: list[Any]) -> None:
         (8, 0, 9, "latent_image"),
     ):
         graph.link(origin, slot, target, name)
-    record = read_workflow(graph.save(9, (1, 2)))
+    record = read_workflow(graph.save((9, 0), (1, 2)))
     assert (record.prompt, record.negative_prompt) == ("an abandoned greenhouse, cinematic fog", NEGATIVE)
     assert (record.seed, record.steps, record.cfg_scale, record.sampler) == (31415926535, 30, 4.5, "dpmpp_2m")
 
@@ -232,7 +181,7 @@ def test_was_text_nodes_nsp_encoder_and_sampler(nsp_widgets: list[Any]) -> None:
 def _rgthree_sdxl() -> dict[str, Any]:
     """A KSamplerAdvanced whose sampling widgets are all converted and fed by rgthree's Seed and
     KSampler Config; its latent from rgthree's SDXL Empty Latent Image."""
-    graph = _Workflow()
+    graph = UiWorkflow()
     graph.add(1, "CheckpointLoaderSimple", ["sd_xl_base_1.0.safetensors"], outputs=CKPT_OUT)
     graph.add(2, "CLIPTextEncode", [POSITIVE], inputs=(("clip", "CLIP"),), outputs=COND)
     graph.add(3, "CLIPTextEncode", [NEGATIVE], inputs=(("clip", "CLIP"),), outputs=COND)
@@ -258,7 +207,7 @@ def _rgthree_sdxl() -> dict[str, Any]:
         graph.link(origin, slot, target, name)
     for slot, name in enumerate(("steps", "end_at_step", "cfg", "sampler_name", "scheduler")):
         graph.link(5, slot, 7, name)
-    return graph.save(7, (1, 2))
+    return graph.save((7, 0), (1, 2))
 
 
 def test_rgthree_ksampler_config_and_sdxl_empty_latent_widgets() -> None:
@@ -273,7 +222,7 @@ def test_rgthree_ksampler_config_and_sdxl_empty_latent_widgets() -> None:
 
 
 def test_inspire_wildcard_encode_widgets() -> None:
-    graph = _Workflow()
+    graph = UiWorkflow()
     graph.add(1, "CheckpointLoaderSimple", ["majicmixRealistic_v7.safetensors"], outputs=CKPT_OUT)
     populated = POSITIVE + " <lora:detail_tweaker:0.5>"
     encoder = ["none", "A1111", "a __color__ dress", populated, True, "Select the LoRA to add to the text"]
@@ -296,7 +245,7 @@ def test_inspire_wildcard_encode_widgets() -> None:
         (4, 0, 5, "latent_image"),
     ):
         graph.link(origin, slot, target, name)
-    record = read_workflow(graph.save(5, (1, 2)))
+    record = read_workflow(graph.save((5, 0), (1, 2)))
     assert record.prompt in (POSITIVE, populated)
     assert (record.negative_prompt, record.seed) == (NEGATIVE, 3141592653)
     assert [(lora.name, lora.weight) for lora in record.loras] == [("detail_tweaker", 0.5)]
@@ -305,7 +254,7 @@ def test_inspire_wildcard_encode_widgets() -> None:
 def _basic_pipe(sampler_type: str, widgets: list[Any]) -> dict[str, Any]:
     """ToBasicPipe 4 -> ``sampler_type`` 6 (Impact's outputs BASIC_PIPE, LATENT, VAE; Inspire's LATENT,
     VAE) -> decode with the sampler's own VAE output."""
-    graph = _Workflow()
+    graph = UiWorkflow()
     graph.add(1, "CheckpointLoaderSimple", ["juggernaut_reborn.safetensors"], outputs=CKPT_OUT)
     graph.add(2, "CLIPTextEncode", [POSITIVE], inputs=(("clip", "CLIP"),), outputs=COND)
     graph.add(3, "CLIPTextEncode", [NEGATIVE], inputs=(("clip", "CLIP"),), outputs=COND)
@@ -331,7 +280,7 @@ def _basic_pipe(sampler_type: str, widgets: list[Any]) -> dict[str, Any]:
     ):
         graph.link(origin, slot, target, name)
     latent = len(sampler_out) - 2
-    return graph.save(6, (6, latent + 1), latent_slot=latent)
+    return graph.save((6, latent), (6, latent + 1))
 
 
 @pytest.mark.parametrize(
@@ -363,7 +312,7 @@ def test_pipe_sampler_widgets(sampler_type: str, widgets: list[Any]) -> None:
 
 
 def test_inspire_random_noise_for_a_custom_sampler() -> None:
-    graph = _Workflow()
+    graph = UiWorkflow()
     graph.add(1, "CheckpointLoaderSimple", ["sd_xl_base_1.0.safetensors"], outputs=CKPT_OUT)
     graph.add(2, "CLIPTextEncode", [POSITIVE], inputs=(("clip", "CLIP"),), outputs=COND)
     graph.add(3, "CLIPTextEncode", [NEGATIVE], inputs=(("clip", "CLIP"),), outputs=COND)
@@ -392,7 +341,7 @@ def test_inspire_random_noise_for_a_custom_sampler() -> None:
         (4, 0, 9, "latent_image"),
     ):
         graph.link(origin, slot, target, name)
-    record = read_workflow(graph.save(9, (1, 2)))
+    record = read_workflow(graph.save((9, 0), (1, 2)))
     assert (record.seed, record.steps, record.cfg_scale, record.sampler) == (1010101010, 28, 5.5, "dpmpp_2m")
 
 
@@ -410,7 +359,7 @@ DETAILER_WIDGETS = [512, True, 1024, 6655443322, "fixed", 12, 5.5, "dpmpp_2m", "
     ],
 )
 def test_impact_detailer_on_a_loaded_image(detailer_type: str, settings: list[Any]) -> None:
-    graph = _Workflow()
+    graph = UiWorkflow()
     graph.add(1, "CheckpointLoaderSimple", ["epicrealism.safetensors"], outputs=CKPT_OUT)
     graph.add(2, "CLIPTextEncode", [POSITIVE], inputs=(("clip", "CLIP"),), outputs=COND)
     graph.add(3, "CLIPTextEncode", [NEGATIVE], inputs=(("clip", "CLIP"),), outputs=COND)
@@ -454,7 +403,7 @@ def _sampler_group() -> dict[str, Any]:
 
 
 def test_group_node_inside_a_subgraph_definition() -> None:
-    inner = _Workflow()
+    inner = UiWorkflow()
     inner.add(1, "CheckpointLoaderSimple", ["sd_xl_base_1.0.safetensors"], outputs=CKPT_OUT)
     inner.add(2, "CLIPTextEncode", [POSITIVE], inputs=(("clip", "CLIP"),), outputs=COND)
     inner.add(3, "CLIPTextEncode", [NEGATIVE], inputs=(("clip", "CLIP"),), outputs=COND)
@@ -483,7 +432,7 @@ def test_group_node_inside_a_subgraph_definition() -> None:
         "inputs": [],
         "outputs": [{"name": "IMAGE", "type": "IMAGE", "linkIds": [len(inner.links)]}],
     }
-    outer = _Workflow()
+    outer = UiWorkflow()
     outer.add(20, definition_id, outputs=(("IMAGE", "IMAGE"),))
     outer.add(21, "SaveImage", ["ComfyUI"], inputs=(("images", "IMAGE"),))
     outer.link(20, 0, 21, "images")
@@ -518,7 +467,7 @@ def test_group_widget_positions_follow_a_leading_widget_layout() -> None:
     ]
     nsp["outputs"] = [{"name": "conditioning", "type": "CONDITIONING", "links": []}]
     definition = {"nodes": [nsp], "links": [], "external": [[0, 0, "CONDITIONING"]]}
-    graph = _Workflow()
+    graph = UiWorkflow()
     graph.add(1, "CheckpointLoaderSimple", ["dreamshaper_8.safetensors"], outputs=CKPT_OUT)
     graph.add(2, "CLIPTextEncode", [POSITIVE], inputs=(("clip", "CLIP"),), outputs=COND)
     group_widgets = ["Noodle Soup Prompts", "__", 987654, "fixed", NEGATIVE]
@@ -536,7 +485,7 @@ def test_group_widget_positions_follow_a_leading_widget_layout() -> None:
         (4, 0, 5, "latent_image"),
     ):
         graph.link(origin, slot, target, name)
-    workflow = graph.save(5, (1, 2))
+    workflow = graph.save((5, 0), (1, 2))
     workflow["extra"] = {"groupNodes": {"Negative": definition}}
     record = read_workflow(workflow)
     assert (record.prompt, record.negative_prompt, record.seed) == (POSITIVE, NEGATIVE, 27182818)
