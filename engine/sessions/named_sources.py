@@ -27,6 +27,17 @@ def name_keys(name: str) -> list[str]:
     return list(dict.fromkeys(k for k in (text, base, stem) if k))
 
 
+def file_name_named(file_name: str, wanted: set[str]) -> bool:
+    """Whether one of :func:`name_keys` of a tool's output ``file_name`` is in ``wanted`` (a set of
+    reference keys), computed without building them: such a name carries no ComfyUI annotation, so its
+    keys are the name, its base name and that without extension — string splits, no regular expression
+    (the boundary signal asks this for every row it looks back over)."""
+    if file_name in wanted:
+        return True
+    base = file_name.replace("\\", "/").rsplit("/", 1)[-1]
+    return base in wanted or ("." in base and base.rpartition(".")[0] in wanted)
+
+
 def source_references(record: GenerationRecord) -> list[str]:
     """The source / init-image references ``record`` holds, as written (no parent job)."""
     references = [record.source_image] if record.source_image else []

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.features.prompt_similarity import PromptContext, PromptSimilarity, lexical_similarity
-from engine.sessions.named_sources import named_references
+from engine.sessions.named_sources import file_name_named, named_references
 from engine.sessions.record_stream import MISSING_CODE, RecordStream
 
 ONE_PROMPT_MISSING_DISSIMILARITY = 0.3
@@ -137,7 +137,7 @@ def upscale_of_recent_row(stream: RecordStream, window_rows: int) -> np.ndarray:
 
 def derives_from_recent_row(stream: RecordStream, window_seconds: float, max_rows: int) -> np.ndarray:
     """True where a row names the image it was made from — a parent job, a source or init image
-    (:func:`~engine.sessions.lineage.named_references`) — and that image is one of the rows before it in
+    (:func:`~engine.sessions.named_sources.named_references`) — and that image is one of the rows before it in
     its segment, at most ``window_seconds`` earlier and ``max_rows`` back: an edit, img2img, inpaint,
     variation or upscale of the work in hand (Qwen-Image-Edit or Kontext on the image just made, an
     inpainting model on it). Only rows that name something are looked at."""
@@ -161,21 +161,11 @@ def derives_from_recent_row(stream: RecordStream, window_seconds: float, max_row
             if (
                 candidate.id in wanted
                 or (candidate.job_id is not None and candidate.job_id in wanted)
-                or (name is not None and _file_named(name, wanted))
+                or (name is not None and file_name_named(name, wanted))
             ):
                 found[row] = True
                 break
     return found
-
-
-def _file_named(file_name: str, wanted: set[str]) -> bool:
-    """Whether one of :func:`~engine.sessions.named_sources.name_keys` of ``file_name`` is in ``wanted``
-    — computed without them: a tool's output file name carries no ComfyUI annotation, so its keys are
-    the name, its base name and that without extension (a string split each, no regular expression)."""
-    if file_name in wanted:
-        return True
-    base = file_name.replace("\\", "/").rsplit("/", 1)[-1]
-    return base in wanted or (("." in base) and base.rpartition(".")[0] in wanted)
 
 
 def parameter_signal(
