@@ -119,6 +119,11 @@ def _read_ifd(
     return sub_ifd
 
 
+def decode_xp_text(raw: bytes) -> str:
+    """A Windows ``XP*`` tag's bytes (``XPComment``, ``XPTitle``): UTF-16LE, NUL-terminated."""
+    return raw.decode("utf-16-le", errors="replace").rstrip("\x00")
+
+
 def _decode_value(
     tiff: bytes, order: str, tag: int, typ: int, n: int, start: int, nbytes: int
 ) -> str | int | None:
@@ -126,7 +131,7 @@ def _decode_value(
     if tag == 0x9286:
         return decode_user_comment(raw)
     if tag in _XP_TAGS:
-        return raw.decode("utf-16-le", errors="replace").rstrip("\x00")
+        return decode_xp_text(raw)
     if typ in (2, 7, 1) and tag not in (0x0100, 0x0101, 0xA002, 0xA003):
         return _decode_ascii(raw)
     if n == 1 and typ == 3:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import string
 
-from engine.metadata.exif import decode_user_comment
+from engine.metadata.exif import decode_user_comment, decode_xp_text
 from engine.metadata.limits import MAX_TEXT_BYTES
 
 EXIF_PROFILE_KEYS = ("Raw profile type exif", "Raw profile type APP1")
@@ -104,7 +104,7 @@ def exif_properties(texts: dict[str, str]) -> tuple[dict[str, str | int], list[s
         if name == "UserComment":
             fields[name] = decode_user_comment(raw)
         else:
-            fields[name] = raw.decode("utf-16-le", errors="replace").rstrip("\x00")
+            fields[name] = decode_xp_text(raw)
         used.append(key)
     for tag in _PROPERTY_ASCII_TAGS:
         key = IMAGEMAGICK_EXIF_PREFIX + tag
