@@ -12,10 +12,10 @@ Each row is first reduced to one *step observation* relative to the previous row
               generation parameter moved (CFG, steps, ``--stylize``, the model …)  → optimization
 - ``NEUTRAL`` no evidence: the session's first row, a row of the same batch (saved at once, or
               queued: the previous seed plus one), an exact
-              repeat, another derived image (an upscale, a hires pass), or a reroll after the
-              first in a short run of one prompt — few steps or few
-              minutes — that a new idea ends (sampling an idea while exploring:
-              ``PhaseSettings.sampling_run_steps``, ``sampling_run_seconds``).
+              repeat, another derived image (an upscale, a hires pass), or a reroll or tweak after
+              the first in a short run of one subject — few steps or a few minutes — that a new idea
+              ends (sampling an idea while exploring: ``PhaseSettings.sampling_run_steps``,
+              ``sampling_run_seconds``).
 
 A three-state hidden Markov model (sticky transitions) decodes the most likely phase per row with
 Viterbi, so one odd step does not open a phase and batches do not look like refinement. When visual
@@ -66,18 +66,24 @@ class PhaseSettings:
     none. Chosen on the development seeds of the five simulator families at once (fifteenth session:
     counting named reworks under a new prompt too, and unnamed edits, raised every family)."""
     sampling_run_steps: int = 3
-    """A prompt's run of at most this many steps (rerolls, parameter moves; batch rows are no steps)
-    that ends in a new idea is one *sample* of that idea: only its first reroll is evidence (of
-    refinement), the others are neutral. An artist who explores with a few images per subject is
-    exploring, not refining each subject; a refinement's runs are longer or end in a tweak."""
-    sampling_run_seconds: float = 300.0
-    """A run that a new idea ends within this many seconds of the run's first row is a sample of that
-    idea too, however many rerolls it holds: an exploration that queues 4–16 images of each subject
-    moves on within a minute or two, a refinement stays with its prompt for minutes (the same five
-    minutes after which a boundary counts a prompt as settled,
-    ``BoundarySettings.settled_decay_seconds``). Families A and B do not change within 0.001 from 120 to
-    900 s; the third family's phases rise with it (seeds 21 / 22: 0.893 / 0.844 → 0.919 / 0.904 at 300 s),
-    so the value is the boundary's, not one fitted to that family. 0 turns it off."""
+    """A subject's run — a prompt and the tweaks made to it, up to the next new idea — of at most this
+    many steps (rerolls, tweaks, parameter moves; batch rows are no steps) that ends in a new idea is
+    one *sample* of that idea: only its first reroll or tweak is evidence (of refinement), the others
+    are neutral. An artist who explores with a few images per subject is exploring, not refining each
+    subject; a refinement's runs are longer or stay with their subject."""
+    sampling_run_seconds: float = 540.0
+    """A subject's run that a new idea ends within this many seconds of the run's first row is a sample
+    of that idea too, however many rerolls and tweaks it holds: an exploration that queues 4–16 images
+    of each subject moves on within a minute or two, one that tries a few seeds and a phrase or two per
+    subject within a few minutes (a new subject every 1–8 minutes, as the independent evaluation of
+    issue 11 describes); a refinement stays with its subject longer (ten minutes of rerolls of one
+    prompt stay a refinement). 0 turns it off.
+    History: 300 s for runs of one exact prompt (a tweak ended the run and was always evidence of
+    refinement); in the sixteenth session runs were widened to the subject, tweaks included, and the
+    window to nine minutes — chosen on the development seeds of six families at once (A 1, B 11, C 21,
+    D 31, E 41, F 51: phases 0.957 / 0.971 / 0.946 / 0.972 / 0.928 / 0.635 → 0.959 / 0.968 / 0.951 /
+    0.972 / 0.930 / 0.845; 600 s gave the same within 0.01, 450 s F 0.785); held-out seeds in
+    BENCHMARKS.md."""
     queued_seconds: float = 30.0
     """A row of the same prompt whose seed is the previous row's plus one, at most this long after it, is
     the same queued batch (A1111's batch count, ComfyUI's seed "increment" over a queue): one decision
@@ -303,30 +309,31 @@ def _count_sampling_once(
     time_seconds: np.ndarray,
     max_seconds: float,
 ) -> np.ndarray:
-    """In place: in a prompt's run that a new idea (``NEW``) ends after at most ``max_steps`` steps or
-    within ``max_seconds`` of the run's first row (0: no time rule), only the first ``RESEED`` is
-    evidence; the other rerolls become ``NEUTRAL``. Returns where they were."""
+    """In place: in a subject's run (from a new idea, ``NEW``, or the session's first row, up to the
+    next new idea; tweaks stay in the run) that a new idea ends after at most ``max_steps`` steps or
+    within ``max_seconds`` of the run's first row (0: no time rule), only the first ``RESEED`` or
+    ``TWEAK`` is evidence; the others become ``NEUTRAL``. Returns where they were."""
     resampled = np.zeros(len(observation), dtype=bool)
     if max_steps <= 0 or len(observation) < 2:
         return resampled
-    starts = session_start | (observation == NEW) | (observation == TWEAK)
+    new_idea = observation == NEW
+    starts = session_start | new_idea
     run_of = np.cumsum(starts) - 1
     start_rows = np.flatnonzero(starts)
     runs = len(start_rows)
     ended_by_new = np.zeros(runs, dtype=bool)
-    ended_by_new[:-1] = (observation[start_rows[1:]] == NEW) & ~session_start[start_rows[1:]]
-    is_step = (observation == RESEED) | (observation == PARAM)
-    steps = np.bincount(run_of, weights=is_step, minlength=runs)
+    ended_by_new[:-1] = new_idea[start_rows[1:]] & ~session_start[start_rows[1:]]
+    evidence = (observation == RESEED) | (observation == TWEAK)
+    steps = np.bincount(run_of, weights=evidence | (observation == PARAM), minlength=runs)
     sampling = ended_by_new & (steps <= max_steps)
     if max_seconds > 0 and runs > 1:
         lasted = np.full(runs, np.inf)
         lasted[:-1] = time_seconds[start_rows[1:]] - time_seconds[start_rows[:-1]]
         sampling |= ended_by_new & (lasted <= max_seconds)
-    reseed = observation == RESEED
-    reseeds_so_far = np.cumsum(reseed)
-    before_run = np.concatenate(([0], reseeds_so_far[start_rows[1:] - 1]))
-    rank = reseeds_so_far - before_run[run_of]
-    resampled = reseed & (rank >= 2) & sampling[run_of]
+    evidence_so_far = np.cumsum(evidence)
+    before_run = np.concatenate(([0], evidence_so_far[start_rows[1:] - 1]))
+    rank = evidence_so_far - before_run[run_of]
+    resampled = evidence & (rank >= 2) & sampling[run_of]
     observation[resampled] = NEUTRAL
     return resampled
 

@@ -22,7 +22,7 @@ from bench.simulate_field import simulate_field_library
 from engine.analysis import DESCRIPTION_VERSION
 from engine.session_analysis import SessionConstraints, analyze_records
 
-DIGEST = "e911f65d3778e477"
+DIGEST = "b927e128304fde9c"
 """Digest of the reference descriptions made by the current ``DESCRIPTION_VERSION``. History:
 1 — exploration labels list what was explored (the engine of migration 0015); 2 — a short run of
 rerolls ended by a new idea samples it (phases); 3 — consecutive seeds rendered back to back are one
@@ -51,7 +51,9 @@ overlapping character pairs and cut into phrases at full-width separators (，�
 and prompt-edit lineage; and a rework is evidence of refinement under a new prompt too — an edit
 model's prompt is an instruction — as is an img2img / inpaint under a new prompt that names no source
 (a denoise below 1 outside a hires pass; phases); a knob moved under one prompt by a tool that writes
-no seed (Midjourney's ``--stylize``) is a sweep, not a reroll (phases)."""
+no seed (Midjourney's ``--stylize``) is a sweep, not a reroll (phases). 9 — a subject tried with a few
+seeds and tweaks and left for a new idea within nine minutes is sampled, not refined: its tweaks after
+the first are no evidence of refinement (phases: ``PhaseSettings.sampling_run_seconds``)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

@@ -244,6 +244,35 @@ def test_an_exploration_that_queues_many_rerolls_of_each_subject_within_minutes_
     assert {phase_of[r.id] for r in records[:70]} == {Intent.EXPLORATION}
 
 
+def test_an_exploration_that_tries_seeds_and_a_phrase_per_subject_is_exploration() -> None:
+    """A new subject every four or five minutes, each tried with a few seeds and a phrase added or
+    weighted on the way (as artists explore by hand): the subjects are sampled, not refined — a tweak
+    of a subject soon left is part of trying it."""
+    clock = Clock(step_seconds=70.0)
+    records = []
+    for index, prompt in enumerate(EXPLORATION_PROMPTS[:6]):
+        takes = [prompt, prompt, f"{prompt}, soft light", f"{prompt}, (soft light:1.3)"]
+        records += [
+            clock.record(text, seed=7919 * (index * 10 + take) % 100_000) for take, text in enumerate(takes)
+        ]
+    phase_of = _phase_of(_only_session(records))
+    # every subject a new idea ends is explored (the last one, which nothing ends, may read either way)
+    assert {phase_of[r.id] for r in records[:20]} == {Intent.EXPLORATION}
+
+
+def test_a_subject_refined_with_tweaks_for_many_minutes_before_a_new_idea_is_refinement() -> None:
+    """The same subject worked for twelve minutes, rerolled and tweaked, before the next idea: a
+    refinement, though a new idea ends it."""
+    clock = Clock(step_seconds=60.0)
+    base = EXPLORATION_PROMPTS[0]
+    texts = [base if take % 3 else f"{base}, detail pass {take}" for take in range(12)]
+    records = [clock.record(text, seed=7919 * take % 100_000) for take, text in enumerate(texts)]
+    records += [clock.record(prompt, seed=50 + i) for i, prompt in enumerate(EXPLORATION_PROMPTS[1:5])]
+    session = _only_session(records)
+    assert session.phases[0].intent is Intent.REFINEMENT
+    assert set(session.phases[0].asset_ids) >= {r.id for r in records[:11]}
+
+
 def test_midjourney_variations_of_a_kept_image_are_refinement() -> None:
     """Midjourney writes no seed: refining an idea there is Vary (Strong / Subtle) on a grid image, each
     job naming its parent job. Working on a kept image is refinement, though no reroll shows it; the
