@@ -91,6 +91,12 @@ def read_image(path: Path, *, local_tz: tzinfo | None = None) -> ImageReadResult
     )
 
 
+def _counter_first(output_node: object) -> bool:
+    """Whether the ComfyUI output node that wrote the file starts its names with its counter
+    (``extra["output_node"]["counter_first"]``, :func:`engine.metadata.comfy_passes.summarise`)."""
+    return isinstance(output_node, dict) and output_node.get("counter_first") is True
+
+
 def read_image_bytes(
     data: bytes,
     *,
@@ -141,6 +147,7 @@ def read_image_bytes(
         folder_name=folder_name,
         tool=record.tool,
         prompt=record.prompt,
+        counter_first=_counter_first(record.extra.get("output_node")),
     )
     record.created_at = resolved.value
     record.created_at_source = resolved.source

@@ -10,7 +10,7 @@ source file) it follows.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 KNOWN_SAMPLERS = frozenset(
     {
@@ -151,6 +151,11 @@ loaders (``resolution`` "896x1152 (0.78)", "512 x 768"), Comfyroll's aspect-rati
 "512 x 768 [P] 2:3"). A choice without a size ("custom", "width x height [custom]") leaves the node's
 ``SIZE_KEYS`` inputs in force."""
 PRESET_SIZE = re.compile(r"(\d{1,5})\s*x\s*(\d{1,5})")
+SIZE_PRESET_COLUMNS = {"SDParameterGenerator": ("model_version", ("SDv1 512px", "SDv2 768px", "SDXL 1024px"))}
+"""Size presets whose choice lists one size per model family, and the input (with its choices, in the
+order of the sizes) that picks the one made: SD Prompt Reader's ``SDParameterGenerator`` ``aspect_ratio``
+"3:4 - 448x576 | 672x864 | 896x1152" with ``model_version`` "SDXL 1024px" makes 896x1152 (receyuki
+``nodes.py``: ``ASPECT_RATIO_MAP`` × ``MODEL_SCALING_FACTOR``, listed in that order)."""
 SIZE_OUTPUTS = {
     "CR SD1.5 Aspect Ratio": (0, 1),
     "CR SDXL Aspect Ratio": (0, 1),
@@ -160,6 +165,7 @@ SIZE_OUTPUTS = {
     "SDXLEmptyLatentSizePicker+": (1, 2),
     "EmptyLatentImagePresets": (1, 2),
     "SDXL Resolutions (JPS)": (0, 1),
+    "SDParameterGenerator": (13, 14),
 }
 """``(width_output, height_output)`` of size nodes whose outputs carry the size they make (linked into an
 ``EmptyLatentImage``'s ``width``/``height``)."""
@@ -174,14 +180,24 @@ latent encoded from it has no size the graph can tell."""
 RESIZE_CONDITION = ("condition", "always")
 """``ImageResize+``'s ``condition``: any choice but "always" ("downscale if bigger"…) may leave the
 image as it is, so its width/height are not the size made either."""
+NOT_A_VALUE = ""
+"""A ``VALUE_OUTPUTS`` slot that carries no input's value (a model, a number the node computes)."""
 VALUE_OUTPUTS = {
     "KSampler Config (rgthree)": ("steps_total", "refiner_step", "cfg", "sampler_name", "scheduler"),
     "Text String": ("text", "text_b", "text_c", "text_d"),
+    "SDParameterGenerator": (
+        *("ckpt_name", "vae_name", NOT_A_VALUE, NOT_A_VALUE, NOT_A_VALUE, "seed", "steps", NOT_A_VALUE),
+        *("cfg", "sampler_name", "scheduler", "positive_ascore", "negative_ascore", "width", "height"),
+        *("batch_size", NOT_A_VALUE),
+    ),
 }
 """The input behind each output, by output index, of nodes that hand out several typed values: rgthree's
 ``KSampler Config`` (STEPS, REFINER_STEP, CFG, SAMPLER, SCHEDULER), WAS' ``Text String`` (its four
-texts). A link to one of those outputs stands for that input (:meth:`GraphWalker.scalar`,
-:meth:`GraphWalker.string`)."""
+texts), SD Prompt Reader's ``SDParameterGenerator`` (receyuki ``nodes.py``: MODEL_NAME, VAE_NAME, MODEL,
+CLIP, VAE, SEED, STEPS, REFINER_START_STEP, CFG, SAMPLER_NAME, SCHEDULER, POSITIVE_ASCORE,
+NEGATIVE_ASCORE, WIDTH, HEIGHT, BATCH_SIZE, PARAMETERS; its WIDTH/HEIGHT are ``SIZE_OUTPUTS`` too). A
+link to one of those outputs stands for that input (:meth:`GraphWalker.scalar`,
+:meth:`GraphWalker.string`), a ``NOT_A_VALUE`` slot for no value."""
 PIPE = None
 """An output carrying the whole pipe (in ``PIPE_OUTPUTS``), not one of its fields."""
 CONTEXT_FIELDS = ("model", "clip", "vae", "positive", "negative", "latent", "images", "seed")
@@ -421,6 +437,7 @@ OUTPUT_NODES: dict[str, tuple[str, bool]] = {
     "CR Image Output": (OUTPUT_PREFIX_INPUT, False),
     "VHS_VideoCombine": (OUTPUT_PREFIX_INPUT, False),
     "JWImageSaveToPath": ("path", True),
+    "ttN imageOutput": ("save_prefix", False),
 }
 """Output nodes the class-name rule (``OUTPUT_MARKERS``) misses or misreads, and ``(input, is_path)``:
 the input that names the file they write, and whether it is the file's whole path (else a prefix
@@ -429,7 +446,18 @@ that ComfyUI's counter follows). Comfyroll's ``CR Image Output`` (``nodes/nodes_
 in the temp folder), VideoHelperSuite's ``VHS_VideoCombine`` (``videohelpersuite/nodes.py``:
 ``{prefix}_{counter:05}.png`` for the first frame, the same stem for the video), jamesWalker55's
 ``JWImageSaveToPath`` (``comfyui-various`` ``comfyui_image_ops.py``: ``img.save(path)``; a batch as
-``{stem}-{i}{suffix}``)."""
+``{stem}-{i}{suffix}``), tinyterra's ``ttN imageOutput`` (``ttNpy/tinyterraNodes.py`` ``ttNsave.images``:
+``{save_prefix}_{counter:05}.{ext}`` after its ``%date:…%`` tokens, "Save" in ``output_path``, its image
+input named ``image``)."""
+COUNTER_FIRST_OUTPUTS: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "Image Save": ("filename_number_start", (True, "true")),
+    "SaveImageExtended": ("counter_position", ("first",)),
+}
+"""Save nodes that can start the file name with their image counter, and ``(input, values)`` that make
+them do so: WAS ``Image Save`` (``WAS_Node_Suite.py`` / ``nodes/io/image_save.py``:
+``{counter:0{padding}}{delimiter}{prefix}.{ext}`` when ``filename_number_start`` is "true"/on), Save
+Image Extended (``save_image_extended.py``: ``{counter:0{digits}}{delimiter}{name}{ext}`` when
+``counter_position`` is "first"). Such leading digits are no ``%date:hhmmss%`` time of day."""
 PREFIX_DATE_PRESETS = {"CR Image Output": "prefix_presets"}
 """Output nodes that append the day to their prefix, and the choice that says how: Comfyroll's
 ``CR Image Output`` writes ``{filename_prefix}_{yyyyMMdd}`` when ``prefix_presets`` is "yyyyMMdd"

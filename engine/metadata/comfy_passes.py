@@ -39,6 +39,7 @@ from typing import Any
 from engine.metadata.comfy_kinds import is_detailer, is_sampler
 from engine.metadata.comfy_nodes import (
     API_IMAGE_NODES,
+    COUNTER_FIRST_OUTPUTS,
     GUIDER_CFG,
     GUIDER_NEGATIVE,
     GUIDER_POSITIVE,
@@ -146,7 +147,19 @@ class GraphSummary:
     primary: SamplerInfo | None = None
     """The pass whose values describe this file (``None`` without samplers)."""
     output: dict[str, Any] | None = None
-    """The output node taken to have written the file: ``node_id``, ``class_type``, ``filename_prefix``."""
+    """The output node taken to have written the file: ``node_id``, ``class_type``, ``filename_prefix``
+    (or ``path``), and ``counter_first`` when it starts its file names with its counter."""
+
+
+def _counter_first(walker: GraphWalker, node: dict[str, Any]) -> bool:
+    """Whether an output node starts the names of its files with its image counter
+    (``COUNTER_FIRST_OUTPUTS``)."""
+    rule = COUNTER_FIRST_OUTPUTS.get(node["class_type"])
+    if rule is None:
+        return False
+    key, values = rule
+    value = walker.scalar(node["inputs"].get(key), (key, "value"))
+    return any(value is choice or (isinstance(choice, str) and value == choice) for choice in values)
 
 
 def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
@@ -195,6 +208,8 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
         }
         if is_path:
             output["path"] = name
+        if _counter_first(walker, graph[output_id]):
+            output["counter_first"] = True
     return GraphSummary(
         ordered, load_images, workflow_hash(graph), list(walker.generated), primary=primary, output=output
     )

@@ -79,6 +79,7 @@ from engine.metadata.comfy_nodes import (
     SIMPLE_ROW_STRENGTHS,
     SIZE_KEYS,
     SIZE_OUTPUTS,
+    SIZE_PRESET_COLUMNS,
     SIZE_PRESET_KEYS,
     SIZE_SWAP_KEYS,
     STACK_INPUTS,
@@ -1030,12 +1031,26 @@ class GraphWalker:
             self._sizes[node_id] = sized or (None, None)
         return self._sizes[node_id]
 
+    def _preset_column(self, class_type: str, inputs: dict[str, Any], count: int) -> int | None:
+        """Which of the ``count`` sizes a preset choice lists is made: the first, or for a node of
+        ``SIZE_PRESET_COLUMNS`` the one its model input picks (``None`` when that cannot be told)."""
+        columns = SIZE_PRESET_COLUMNS.get(class_type)
+        if columns is None:
+            return 0
+        key, names = columns
+        chosen = self.string(inputs.get(key))
+        if chosen not in names or names.index(chosen) >= count:
+            return None
+        return names.index(chosen)
+
     def _size(self, class_type: str, inputs: dict[str, Any]) -> tuple[int | None, int | None]:
         width = height = None
         for key in SIZE_PRESET_KEYS:
-            match = PRESET_SIZE.search(self.string(inputs.get(key)) or "")
-            if match is not None:
-                width, height = int(match[1]), int(match[2])
+            sizes = PRESET_SIZE.findall(self.string(inputs.get(key)) or "")
+            if sizes:
+                column = self._preset_column(class_type, inputs, len(sizes))
+                if column is not None:
+                    width, height = int(sizes[column][0]), int(sizes[column][1])
                 break
         else:
             keys = next((pair for pair in SIZE_KEYS if pair[0] in inputs and pair[1] in inputs), None)

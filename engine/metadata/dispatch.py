@@ -5,9 +5,10 @@ StabilityMatrix, TensorArt, NovelAI, InvokeAI, Fooocus, HF Spaces, Draw Things, 
 Midjourney and Easy Diffusion are checked before the A1111 infotext family, which is checked before a bare
 ComfyUI graph (a ComfyUI saver's infotext next to its API graph is read from the graph,
 :func:`engine.metadata.comfyui.read_saver`); C2PA provenance and Civitai's bare EXIF come next, and
-the bare provenance stamps of hosted services (Gemini's IPTC credit, Ideogram's and Grok's EXIF,
-:mod:`engine.metadata.provenance`) last, so that any tool-specific data in the same file wins. A file
-no reader claims is ``unknown`` with its texts/EXIF/XMP in ``extra``.
+the bare provenance stamps of hosted services (Gemini's IPTC credit, Ideogram's and Grok's EXIF) and
+a PNG ``Software`` text naming ComfyUI without its graph (:mod:`engine.metadata.provenance`) last, so
+that any tool-specific data in the same file wins. A file no reader claims is ``unknown`` with its
+texts/EXIF/XMP in ``extra``.
 
 A reader that raises anything is a bug; as a last line of defence the exception is caught here and
 recorded as ``extra["metadata_errors"] = ["reader bug in <name>: …"]`` with the file still

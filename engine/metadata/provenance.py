@@ -7,7 +7,11 @@ made it. Read (each as the service's downloads were seen to carry it):
   ``trainedAlgorithmicMedia`` together with ``photoshop:Credit`` = ``Made with Google AI``;
 - **Ideogram**: EXIF IFD0 ``Make`` = ``Ideogram AI`` (its only signal);
 - **Grok** (xAI Aurora): EXIF ``ImageDescription`` = ``Signature: <base64>`` (64 or more base64
-  characters) together with ``Artist`` = a UUID, the image's id (kept as ``job_id``).
+  characters) together with ``Artist`` = a UUID, the image's id (kept as ``job_id``);
+- **ComfyUI** without its graph: PNG text ``Software`` = ``"ComfyUI"`` — Crystools' ``Save image with
+  extra metadata`` (``nodes/image.py``) with ``with_workflow`` off writes only the keys of its
+  ``metadata_extra`` (default ``Title``, ``Description``, ``Author``, ``Software`` "ComfyUI", …), each
+  ``json.dumps``'d by ComfyUI's ``SaveImage`` (so the text keeps its JSON quotes).
 
 Invariants:
 
@@ -23,6 +27,7 @@ Invariants:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -34,6 +39,7 @@ TRAINED_ALGORITHMIC_MEDIA = "trainedAlgorithmicMedia"
 """The IPTC Digital Source Type term for media created by a generative model (not an AI edit)."""
 
 _GOOGLE_CREDIT = "made with google ai"
+_COMFYUI_SOFTWARE = "comfyui"
 _IDEOGRAM_MAKE = "ideogram ai"
 _GROK_SIGNATURE = re.compile(r"Signature:[ \t]*[A-Za-z0-9+/]{64,}={0,2}[ \t]*\Z")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
@@ -80,10 +86,27 @@ def _grok_stamp(raw: RawMetadata) -> dict[str, str] | None:
     return {"signature": description.strip(), "image_id": artist.strip()}
 
 
+def _comfyui_stamp(raw: RawMetadata) -> dict[str, str] | None:
+    """A PNG ``Software`` text naming ComfyUI, bare or as the JSON string a ComfyUI save node writes."""
+    software = raw.texts.get("Software")
+    if not isinstance(software, str) or len(software) > 64:
+        return None
+    text = software.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        try:
+            text = json.loads(text)
+        except ValueError:
+            return None
+    if not isinstance(text, str) or text.strip().lower() != _COMFYUI_SOFTWARE:
+        return None
+    return {"png_software": software}
+
+
 _STAMPS: dict[str, Callable[[RawMetadata], dict[str, str] | None]] = {
     "gemini": _gemini_stamp,
     "ideogram": _ideogram_stamp,
     "grok": _grok_stamp,
+    "comfyui": _comfyui_stamp,
 }
 """Each tool id with the function that finds its stamp (``None`` when the file has no such stamp)."""
 
@@ -96,6 +119,8 @@ def _tool_for(raw: RawMetadata) -> str | None:
         return "ideogram"
     if _grok_stamp(raw) is not None:
         return "grok"
+    if _comfyui_stamp(raw) is not None:
+        return "comfyui"
     return None
 
 

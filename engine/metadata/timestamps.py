@@ -307,6 +307,7 @@ def resolve_created_at(
     folder_name: str | None = None,
     tool: str | None = None,
     prompt: str | None = None,
+    counter_first: bool = False,
 ) -> ResolvedTime:
     """Pick the best credible time source for one file (see the module docstring for the ranking).
 
@@ -315,7 +316,9 @@ def resolve_created_at(
     credible times and defaults to the current time; ``folder_name`` is the name of the folder
     holding the file, or the last folders of its path joined by ``/`` (its date is a source,
     :func:`folder_date`, also as ``yyyy/MM/dd`` folders); ``tool`` and ``prompt`` are the record's
-    (Easy Diffusion's name stamp is read only for its own records, after their prompt).
+    (Easy Diffusion's name stamp is read only for its own records, after their prompt);
+    ``counter_first``: the writer starts the name with its image counter (a ComfyUI save node set
+    to do so, ``extra["output_node"]["counter_first"]``), so leading digits are no time of day.
     """
     now = now or datetime.now(UTC)
     local_mtime = _as_local(mtime, local_tz) if mtime is not None else None
@@ -333,7 +336,7 @@ def resolve_created_at(
         if doubt is not None:
             passed_over.append(doubt)
             continue
-        placed = _refine(candidate, value, file_name, seed, local_mtime, local_tz, stamp)
+        placed = _refine(candidate, value, file_name, seed, local_mtime, local_tz, stamp, counter_first)
         return _with_later_write(replace(placed, rejected="; ".join(passed_over) or None), local_mtime)
     if stamp is not None and local_mtime is not None:
         return _stamped_by_mtime(stamp, local_mtime, passed_over)
@@ -357,6 +360,7 @@ def _refine(
     local_mtime: datetime | None,
     local_tz: tzinfo,
     stamp: int | None,
+    counter_first: bool = False,
 ) -> ResolvedTime:
     """The credible ``candidate`` (``value``: localised) made as fine as the file allows: a file
     name's minute refined by the save's mtime (see :func:`_place_in_day`), a day placed inside itself
@@ -371,7 +375,7 @@ def _refine(
     stamped = None if stamp is None else _stamp_in_day(stamp, day, local_tz)
     if stamped is not None:
         return ResolvedTime(stamped, f"{candidate.source}+{NAME_SOURCE}", TimePrecision.MILLISECOND)
-    return _place_in_day(day, candidate.source, file_name, seed, local_mtime, local_tz)
+    return _place_in_day(day, candidate.source, file_name, seed, local_mtime, local_tz, counter_first)
 
 
 def _with_later_write(resolved: ResolvedTime, local_mtime: datetime | None) -> ResolvedTime:
@@ -436,18 +440,20 @@ def _place_in_day(
     seed: int | None,
     local_mtime: datetime | None,
     local_tz: tzinfo,
+    counter_first: bool = False,
 ) -> ResolvedTime:
     """Place a credible day (from ``source``) inside itself, best first:
 
     1. a time of day starting the file name (:func:`~engine.metadata.name_times.name_time_of_day`):
        ``<source>+filename`` at the name's precision — unless the name gives only the minute and the
        credible mtime falls within :data:`MTIME_WINDOW_AFTER_NAME` after it (the save of that
-       request): then the mtime, ``<source>+file:mtime``, second precision;
+       request): then the mtime, ``<source>+file:mtime``, second precision. Not when the name starts
+       with its writer's counter (``counter_first``: WAS ``Image Save``'s ``000001-name.png``);
     2. the credible mtime when it falls on ``day`` in ``local_tz``: ``<source>+file:mtime``;
     3. midnight of ``day`` in ``local_tz`` at day precision, ``source``.
 
     ``rejected`` of the result is ``None`` (the caller adds its own note)."""
-    from_name = name_time_of_day(file_name, seed=seed)
+    from_name = None if counter_first else name_time_of_day(file_name, seed=seed)
     mtime_source = f"{source}+{MTIME_SOURCE}"
     if from_name is not None:
         clock, precision = from_name
