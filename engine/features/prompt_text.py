@@ -82,11 +82,14 @@ _FRAMING_NOUNS: frozenset[str] = _word_set(
 ethereal princess", "wide shot of a monolithic structure"), whatever adjectives come first."""
 _ARTICLES = frozenset({"a", "an", "the"})
 _TRAILING_PREDICATES: frozenset[str] = _word_set(
-    "full hidden frozen broken woven overgrown forgotten sunken torn worn drawn grown"
+    """full hidden frozen broken woven overgrown forgotten sunken torn worn drawn grown seen viewed lit
+    perched parked curled cluttered nestled tucked bathed illuminated filled draped scattered seated
+    lined"""
 )
 """Words that end a head only because their complement was cut off ("hacker den full [of …]",
-"ancient temple hidden [in …]"): dropped. Participles are kept ("grandmother knitting", "koi fish
-swimming"): the noun alone would lose the concept to a two-word style phrase."""
+"ancient temple hidden [in …]", "koi pond seen [from above]", "vintage motorcycle parked [outside …]"):
+dropped. Present participles are kept ("grandmother knitting", "koi fish swimming"): the noun alone
+would lose the concept to a two-word style phrase."""
 _FRAMING_WORDS: frozenset[str] = _word_set(
     """a an the portrait photo photograph picture image painting illustration drawing render sketch poster
     close up closeup shot view artwork art digital oil watercolor cinematic beautiful detailed full body"""

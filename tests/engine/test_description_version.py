@@ -53,7 +53,9 @@ model's prompt is an instruction — as is an img2img / inpaint under a new prom
 (a denoise below 1 outside a hires pass; phases); a knob moved under one prompt by a tool that writes
 no seed (Midjourney's ``--stylize``) is a sweep, not a reroll (phases). 9 — a subject tried with a few
 seeds and tweaks and left for a new idea within nine minutes is sampled, not refined: its tweaks after
-the first are no evidence of refinement (phases: ``PhaseSettings.sampling_run_seconds``)."""
+the first are no evidence of refinement (phases: ``PhaseSettings.sampling_run_seconds``); a concept no
+longer ends in a past participle whose complement was cut ("koi pond seen" → "koi pond"; labels — no
+reference session has one)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

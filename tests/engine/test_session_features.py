@@ -72,6 +72,11 @@ def test_key_phrases_see_the_subject_through_a_styled_frame_and_a_cut_complement
     assert key_phrases("hacker den full of monitors, cables, dim light")[0] == "hacker den"
     assert key_phrases("an ancient temple hidden in the jungle, overgrown with vines")[0] == "ancient temple"
     assert key_phrases("koi fish swimming through clouds") == ("koi fish swimming",)
+    # a past participle whose complement was cut off goes too ("seen [from above]", "parked [outside …]")
+    assert key_phrases("a koi pond seen from above with falling maple leaves")[0] == "koi pond"
+    assert (
+        key_phrases("a vintage motorcycle parked outside a roadside diner at dusk")[0] == "vintage motorcycle"
+    )
     # a measure or container keeps its "of" ("stack" alone said nothing), when the whole fits in 5 words
     assert key_phrases("stack of old leather books, oil painting") == (
         "stack of old leather books",
