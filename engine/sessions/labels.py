@@ -250,7 +250,12 @@ def _specificity(phrase: str) -> float:
 
 @lru_cache(maxsize=100_000)
 def _content_words(phrase: str) -> frozenset[str]:
-    return frozenset(prompt_token_weights(phrase))
+    """The words that say what ``phrase`` is about: its tokens without the boilerplate ones ("light",
+    "painting", "style" …), unless that leaves none. Clustering on them keeps "rim light", "natural
+    light" and "light rain" apart — one shared "light" pooled a session's lighting tags into one phrase
+    that outweighed its subject ("Rim light refinement" for a beekeeper refined 30 times)."""
+    words = frozenset(prompt_token_weights(phrase))
+    return words - BOILERPLATE or words
 
 
 def _cluster_phrases(phrases_by_support: Sequence[str]) -> list[list[str]]:

@@ -55,7 +55,8 @@ no seed (Midjourney's ``--stylize``) is a sweep, not a reroll (phases). 9 — a 
 seeds and tweaks and left for a new idea within nine minutes is sampled, not refined: its tweaks after
 the first are no evidence of refinement (phases: ``PhaseSettings.sampling_run_seconds``); a concept no
 longer ends in a past participle whose complement was cut ("koi pond seen" → "koi pond"; labels — no
-reference session has one)."""
+reference session has one); phrases are clustered by their words beyond boilerplate, so lighting tags
+("rim light", "natural light", "light rain") no longer pool into one concept that outweighs the subject."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

@@ -654,3 +654,20 @@ def test_a_chinese_exploration_lists_its_subjects_without_the_shared_medium() ->
     assert session.intent == Intent.EXPLORATION
     assert session.label.startswith("Explored: 城堡废墟上栖息的巨龙, 巨树中的精灵之城")
     assert "油画" not in session.label
+
+
+def test_lighting_tags_sharing_a_word_do_not_outweigh_the_subject() -> None:
+    """A beekeeper refined thirty times under the same lighting tags ("rim light", "dust particles in
+    the light", "light rain", "natural light"): the tags share only the word "light", which says nothing
+    of what the image is about, so they do not pool into one concept that outweighs the subject."""
+    look = "rim light, dust particles in the light, light rain, 35mm photo, natural light"
+    prompts = {
+        f"a beekeeper fixing a radio on a rooftop garden, {look}": 8,
+        f"a beekeeper fixing a radio on a rooftop garden, {look}, reflections on wet pavement": 8,
+        f"a beekeeper writing in a notebook on a rooftop garden, {look}, reflections on wet pavement": 6,
+        "a beekeeper sleeping on a rooftop garden, rim light, dust particles in the light, natural light": 4,
+        f"a beekeeper sleeping on a rooftop garden, {look}": 3,
+        f"a beekeeper walking a dog on a rooftop garden, {look}": 1,
+    }
+    concept = concept_of([f"masterpiece, best quality, {p}" for p, n in prompts.items() for _ in range(n)])
+    assert concept is not None and concept.startswith("beekeeper"), concept
