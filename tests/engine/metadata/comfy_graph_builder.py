@@ -51,6 +51,74 @@ def sampled(latent: list[Any] | None = None, **overrides: Any) -> Graph:
     }
 
 
+def lora_sampled(
+    output: dict[str, Any],
+    *,
+    checkpoint: str,
+    positive: str,
+    negative: str,
+    seed: int,
+    lora_strength: float,
+    upscale: dict[str, Any] | None = None,
+    hires_seed: int | None = None,
+    hires_denoise: float = 0.5,
+) -> Graph:
+    """Checkpoint ``4`` + LoraLoader ``10`` (``add-detail-xl``, ``lora_strength``) + encoders ``6``/``7``
+    + KSampler ``3`` (30 steps, CFG 6.5, dpmpp_2m / karras) on a 1024 × 1024 latent ``5``, decoded by
+    ``8`` into ``output`` ``9`` (whose image input the caller links to ``["8", 0]``). With ``upscale``
+    (an upscale-latent node; its ``samples`` is linked to ``3``) as ``11``, a second KSampler ``12``
+    (``hires_seed``, default ``seed``; 15 steps, ``hires_denoise``) feeds the decode: a hires pass."""
+    graph: Graph = {
+        "4": node("CheckpointLoaderSimple", ckpt_name=checkpoint),
+        "10": node(
+            "LoraLoader",
+            lora_name="add-detail-xl.safetensors",
+            strength_model=lora_strength,
+            strength_clip=lora_strength,
+            model=["4", 0],
+            clip=["4", 1],
+        ),
+        "6": node("CLIPTextEncode", text=positive, clip=["10", 1]),
+        "7": node("CLIPTextEncode", text=negative, clip=["10", 1]),
+        "5": node("EmptyLatentImage", width=1024, height=1024, batch_size=1),
+        "3": node(
+            "KSampler",
+            seed=seed,
+            steps=30,
+            cfg=6.5,
+            sampler_name="dpmpp_2m",
+            scheduler="karras",
+            denoise=1.0,
+            model=["10", 0],
+            positive=["6", 0],
+            negative=["7", 0],
+            latent_image=["5", 0],
+        ),
+        "8": node("VAEDecode", samples=["3", 0], vae=["4", 2]),
+        "9": output,
+    }
+    if upscale is not None:
+        graph["11"] = {
+            "class_type": upscale["class_type"],
+            "inputs": upscale["inputs"] | {"samples": ["3", 0]},
+        }
+        graph["12"] = node(
+            "KSampler",
+            seed=seed if hires_seed is None else hires_seed,
+            steps=15,
+            cfg=6.5,
+            sampler_name="dpmpp_2m",
+            scheduler="karras",
+            denoise=hires_denoise,
+            model=["10", 0],
+            positive=["6", 0],
+            negative=["7", 0],
+            latent_image=["11", 0],
+        )
+        graph["8"]["inputs"]["samples"] = ["12", 0]
+    return graph
+
+
 def ui_node(
     node_id: int,
     node_type: str,

@@ -19,7 +19,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from comfy_graph_builder import Graph, node
+from comfy_graph_builder import Graph, lora_sampled, node
 from metadata_png_builder import build_png, text_chunk
 from PIL import Image
 
@@ -39,65 +39,25 @@ def _read(data: bytes, name: str) -> GenerationRecord:
 def _nk_graph(*, hires: bool = False) -> Graph:
     """SDXL + LoraLoader 0.8 + KSampler (dpmpp_2m / karras), saved by SaveImageWithMetaData; with
     ``hires`` a LatentUpscale and a second KSampler (seed + 1, 15 steps, denoise 0.45) feed the decode."""
-    graph: Graph = {
-        "4": node("CheckpointLoaderSimple", ckpt_name=CKPT),
-        "10": node(
-            "LoraLoader",
-            lora_name="add-detail-xl.safetensors",
-            strength_model=0.8,
-            strength_clip=0.8,
-            model=["4", 0],
-            clip=["4", 1],
-        ),
-        "6": node("CLIPTextEncode", text=POS, clip=["10", 1]),
-        "7": node("CLIPTextEncode", text=NEG, clip=["10", 1]),
-        "5": node("EmptyLatentImage", width=1024, height=1024, batch_size=1),
-        "3": node(
-            "KSampler",
-            seed=777001,
-            steps=30,
-            cfg=6.5,
-            sampler_name="dpmpp_2m",
-            scheduler="karras",
-            denoise=1.0,
-            model=["10", 0],
-            positive=["6", 0],
-            negative=["7", 0],
-            latent_image=["5", 0],
-        ),
-        "8": node("VAEDecode", samples=["3", 0], vae=["4", 2]),
-        "9": node(
-            "SaveImageWithMetaData",
-            filename_prefix="nk",
-            sampler_selection_method="Farthest",
-            sampler_selection_node_id=0,
-            images=["8", 0],
-        ),
-    }
-    if hires:
-        graph["11"] = node(
-            "LatentUpscale",
-            upscale_method="nearest-exact",
-            width=1536,
-            height=1536,
-            crop="disabled",
-            samples=["3", 0],
-        )
-        graph["12"] = node(
-            "KSampler",
-            seed=777002,
-            steps=15,
-            cfg=6.5,
-            sampler_name="dpmpp_2m",
-            scheduler="karras",
-            denoise=0.45,
-            model=["10", 0],
-            positive=["6", 0],
-            negative=["7", 0],
-            latent_image=["11", 0],
-        )
-        graph["8"]["inputs"]["samples"] = ["12", 0]
-    return graph
+    saver = node(
+        "SaveImageWithMetaData",
+        filename_prefix="nk",
+        sampler_selection_method="Farthest",
+        sampler_selection_node_id=0,
+        images=["8", 0],
+    )
+    upscale = node("LatentUpscale", upscale_method="nearest-exact", width=1536, height=1536, crop="disabled")
+    return lora_sampled(
+        saver,
+        checkpoint=CKPT,
+        positive=POS,
+        negative=NEG,
+        seed=777001,
+        lora_strength=0.8,
+        upscale=upscale if hires else None,
+        hires_seed=777002,
+        hires_denoise=0.45,
+    )
 
 
 _NK_TEXT = (

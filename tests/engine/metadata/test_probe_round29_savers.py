@@ -21,7 +21,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from comfy_graph_builder import Graph, node
+from comfy_graph_builder import Graph, lora_sampled, node
 from metadata_png_builder import build_png, text_chunk
 
 from engine.metadata import read_image_bytes
@@ -43,54 +43,12 @@ def _png(graph: Graph, *extra: bytes) -> bytes:
 
 def _sampled(saver: dict[str, Any], *, hires: bool = False) -> Graph:
     """Checkpoint + LoRA 0.7 + KSampler (seed 5, 30 steps, dpmpp_2m / karras), decoded into ``saver``
-    (its image input added as ``images``); ``hires``: LatentUpscaleBy and a 2nd KSampler (15 steps,
-    denoise 0.5) feed the decode."""
-    graph: Graph = {
-        "4": node("CheckpointLoaderSimple", ckpt_name=CKPT),
-        "10": node(
-            "LoraLoader",
-            lora_name="add-detail-xl.safetensors",
-            strength_model=0.7,
-            strength_clip=0.7,
-            model=["4", 0],
-            clip=["4", 1],
-        ),
-        "6": node("CLIPTextEncode", text=POS, clip=["10", 1]),
-        "7": node("CLIPTextEncode", text=NEG, clip=["10", 1]),
-        "5": node("EmptyLatentImage", width=1024, height=1024, batch_size=1),
-        "3": node(
-            "KSampler",
-            seed=5,
-            steps=30,
-            cfg=6.5,
-            sampler_name="dpmpp_2m",
-            scheduler="karras",
-            denoise=1.0,
-            model=["10", 0],
-            positive=["6", 0],
-            negative=["7", 0],
-            latent_image=["5", 0],
-        ),
-        "8": node("VAEDecode", samples=["3", 0], vae=["4", 2]),
-        "9": saver,
-    }
-    if hires:
-        graph["11"] = node("LatentUpscaleBy", upscale_method="nearest-exact", scale_by=1.5, samples=["3", 0])
-        graph["12"] = node(
-            "KSampler",
-            seed=5,
-            steps=15,
-            cfg=6.5,
-            sampler_name="dpmpp_2m",
-            scheduler="karras",
-            denoise=0.5,
-            model=["10", 0],
-            positive=["6", 0],
-            negative=["7", 0],
-            latent_image=["11", 0],
-        )
-        graph["8"]["inputs"]["samples"] = ["12", 0]
-    return graph
+    (whose ``images`` input the caller links to ``["8", 0]``); ``hires``: LatentUpscaleBy and a 2nd
+    KSampler (15 steps, denoise 0.5) feed the decode."""
+    upscale = node("LatentUpscaleBy", upscale_method="nearest-exact", scale_by=1.5) if hires else None
+    return lora_sampled(
+        saver, checkpoint=CKPT, positive=POS, negative=NEG, seed=5, lora_strength=0.7, upscale=upscale
+    )
 
 
 def _sd_prompt_saver_graph(*, aspect_ratio: str = "custom", width: int = 896, height: int = 1152) -> Graph:
