@@ -15,6 +15,11 @@ Tool ids from markers in the parameter line (checked in this order):
   ``f0.…`` (early Forge), ``classic`` / ``neo…`` (Forge Classic / Neo forks).
 - ``yodayo``: Yodayo/Moescape write a UUID as ``Model`` (their ``NGMS`` is A1111's own "negative
   guidance minimum sigma", written by any A1111 with that setting on, so it tells nothing).
+- ``kritaai``: Krita AI Diffusion's "Save image" (``ai_diffusion/text.py`` ``create_img_metadata``, one
+  uncompressed iTXt ``parameters`` after IHDR): no ``Version`` and the literal ``Model hash: unknown``
+  (it writes no hash; A1111 writes a hex hash or no key). Its ``Sampler`` is the style's preset name
+  (``Default - DPM++ 2M``), its ``Model`` the checkpoint file, its LoRA tags name files
+  (``<lora:flux/detailer_v2.safetensors:0.8>``); newer versions end with ``Mode: Generate`` etc.
 - ``comfyui``: ComfyUI save nodes that write infotext: ``Version: ComfyUI``, ``Lora_0 Model name``
   keys (SaveImageWithMetaData), or no ``Version`` with a ComfyUI sampler id (``euler_ancestral``)
   or a ``Model`` that is a file name (``….safetensors``; A1111 writes the bare model title).
@@ -63,6 +68,8 @@ _SIZE = re.compile(r"^\s*(\d{1,6})\s*x\s*(\d{1,6})\s*$")
 _COMFY_SAMPLER = re.compile(r"^[a-z0-9_]+$")
 _TRAINER_MODEL = re.compile(r"^\d+\.safetensors$")
 _MODEL_FILE = re.compile(r"\.(?:safetensors|ckpt|pt|pth|gguf|sft|bin)$", re.IGNORECASE)
+_KRITA_MODEL_HASH = "unknown"
+"""The ``Model hash`` Krita AI Diffusion's ``create_img_metadata`` always writes (module docstring)."""
 _HASHED_LORA = "lora:"
 """The ``Hashes`` key prefix of a LoRA (``LORA:name`` from Lora Manager, ``lora:name`` from
 SaveImageWithMetaData), compared in lower case."""
@@ -235,6 +242,8 @@ def family_tool(info: Infotext, text: str, raw: RawMetadata | None) -> str:
         return "yodayo"
     if "Lora_0 Model name" in params:
         return "comfyui"
+    if not version and params.get("Model hash") == _KRITA_MODEL_HASH:
+        return "kritaai"
     if not version and (_COMFY_SAMPLER.match(params.get("Sampler", "")) or _MODEL_FILE.search(model)):
         return "comfyui"
     return "a1111"

@@ -438,6 +438,7 @@ OUTPUT_NODES: dict[str, tuple[str, bool]] = {
     "VHS_VideoCombine": (OUTPUT_PREFIX_INPUT, False),
     "JWImageSaveToPath": ("path", True),
     "ttN imageOutput": ("save_prefix", False),
+    "ImageSender": (OUTPUT_PREFIX_INPUT, False),
 }
 """Output nodes the class-name rule (``OUTPUT_MARKERS``) misses or misreads, and ``(input, is_path)``:
 the input that names the file they write, and whether it is the file's whole path (else a prefix
@@ -448,7 +449,9 @@ in the temp folder), VideoHelperSuite's ``VHS_VideoCombine`` (``videohelpersuite
 ``JWImageSaveToPath`` (``comfyui-various`` ``comfyui_image_ops.py``: ``img.save(path)``; a batch as
 ``{stem}-{i}{suffix}``), tinyterra's ``ttN imageOutput`` (``ttNpy/tinyterraNodes.py`` ``ttNsave.images``:
 ``{save_prefix}_{counter:05}.{ext}`` after its ``%date:…%`` tokens, "Save" in ``output_path``, its image
-input named ``image``)."""
+input named ``image``), Impact-Pack's ``ImageSender`` (``impact_pack.py``: core
+``PreviewImage().save_images(images, filename_prefix)``, so ``{prefix}_temp_xxxxx_{counter:05}_.png`` in
+the temp folder; default prefix "ImgSender")."""
 COUNTER_FIRST_OUTPUTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "Image Save": ("filename_number_start", (True, "true")),
     "SaveImageExtended": ("counter_position", ("first",)),

@@ -5,6 +5,11 @@ lacks, from the ``smproj`` sampler card. Width/height are the ``Width``/``Height
 LoRAs: the ``<lora:name:weight>`` tags of the prompt (the app loads them), then those the ComfyUI graph
 it ran applies (its Lora module adds ``LoraLoader`` nodes) under names no tag gave (a file extension
 aside). No time is written.
+
+A WEBP holds the same JSON in EXIF ``ImageDescription`` and nothing else
+(``StabilityMatrix.Core/Helper/ImageMetadata.cs`` ``EmbedGenerationParameters``: ``.webp`` ->
+``AddMetadataToWebp`` with ``ExifTag.ImageDescription`` = the serialised ``GenerationParameters``):
+:func:`_exif_parameters_json`.
 """
 
 from __future__ import annotations
@@ -21,11 +26,17 @@ from engine.metadata.reading import ToolReading, note_error
 from engine.metadata.values import as_float, as_int, as_text
 from engine.records import LoraRef
 
+_EXIF_JSON_KEYS = ("PositivePrompt", "CfgScale", "ModelName")
+"""``GenerationParameters`` properties an EXIF ``ImageDescription`` must hold to be its JSON."""
+
 
 def read(raw: RawMetadata) -> ToolReading | None:
     if "parameters-json" not in raw.texts and "smproj" not in raw.texts:
-        return None
-    params = try_json_object(raw.texts.get("parameters-json"))
+        params = _exif_parameters_json(raw)
+        if params is None:
+            return None
+    else:
+        params = try_json_object(raw.texts.get("parameters-json"))
     if params is None:
         text = raw.texts.get("parameters")
         reading = a1111.reading_from_infotext(text) if text else ToolReading()
@@ -73,3 +84,15 @@ def _loras(prompt: str | None, raw: RawMetadata) -> tuple[LoraRef, ...]:
         lora for lora in (primary.loras if primary is not None else []) if _stem(lora.name) not in named
     ]
     return dedupe([*tagged, *applied])
+
+
+def _exif_parameters_json(raw: RawMetadata) -> dict[str, Any] | None:
+    """Stability Matrix's ``GenerationParameters`` JSON in EXIF ``ImageDescription`` (its WEBP shape,
+    module docstring), recognised by the properties ``_EXIF_JSON_KEYS`` names; else ``None``."""
+    description = raw.exif.get("ImageDescription")
+    if not isinstance(description, str) or not description.lstrip().startswith("{"):
+        return None
+    params = try_json_object(description)
+    if params is None or not all(key in params for key in _EXIF_JSON_KEYS):
+        return None
+    return params

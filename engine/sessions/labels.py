@@ -49,6 +49,7 @@ TOOL_DISPLAY_NAMES: dict[str, str] = {
     "ruinedfooocus": "RuinedFooocus",
     "drawthings": "Draw Things",
     "mochidiffusion": "Mochi Diffusion",
+    "kritaai": "Krita AI Diffusion",
     "easydiffusion": "Easy Diffusion",
     "stabilitymatrix": "Stability Matrix",
     "tensorart": "Tensor.Art",
