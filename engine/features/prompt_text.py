@@ -80,6 +80,62 @@ _FRAMING_NOUNS: frozenset[str] = _word_set(
 )
 """A chunk's first words "… <one of these> of <subject>" frame the subject ("thick oil painting of an
 ethereal princess", "wide shot of a monolithic structure"), whatever adjectives come first."""
+LOOK_WORDS: frozenset[str] = _word_set(
+    """
+    kodak portra ektar ektachrome fujifilm velvia cinestill ilford analog film grain polaroid snapshot
+    lens 24mm 28mm 35mm 50mm 85mm 135mm telephoto macro fisheye bokeh aperture exposure
+    lighting lit lamplight candlelight moonlight sunlight daylight backlit backlight backlighting rim glow
+    volumetric overcast diffused harsh noon dramatic chiaroscuro ambient studio cinematic moody warm cool
+    angle shot closeup close-up close framing composition symmetrical symmetry centered overhead aerial
+    palette colors colours tones grade graded grading muted pastel vibrant saturated desaturated
+    monochrome contrast crisp edges
+    low-poly vaporwave synthwave isometric render rendered 3d octane thick impasto matte painting oil
+    watercolor watercolour gouache sketch linocut woodblock ukiyo-e photography photo photograph
+    illustration digital anime manga
+    """
+)
+"""Words of a picture's *look* — film stock and lens, light, framing, palette, medium — rather than of
+what it shows, none of them a subject on its own. A key phrase made only of these and of
+:data:`LOOK_PHRASES` ("kodak portra", "24mm wide angle", "golden hour", "low poly", "crisp edges") names
+a concept only when no phrase says what the images are of: an artist who refines a lighthouse in the
+same film look wants "Lighthouse refinement", not "Kodak portra refinement" (``engine.sessions.labels``);
+and "<look> of <subject>" frames the subject ("kodak portra of a knight" → "knight"). Key phrases and
+labels only; prompt similarity does not use it."""
+LOOK_PHRASES: tuple[str, ...] = (
+    "golden hour",
+    "low poly",
+    "wide shot",
+    "long shot",
+    "product photography",
+    "natural light",
+    "portrait framing",
+    "blue hour",
+    "bird's eye view",
+    "eye level",
+    "wide angle",
+    "low angle",
+    "high angle",
+    "high contrast",
+    "low key",
+    "high key",
+    "depth of field",
+    "rule of thirds",
+    "full body",
+    "medium shot",
+    "key visual",
+    "pixel art",
+    "concept art",
+    "teal and orange",
+    "black and white",
+    "soft light",
+    "warm light",
+    "cool light",
+    "god rays",
+    "motion blur",
+    "film grain",
+    "tilt shift",
+)
+"""Look phrases whose words can name a subject alone ("bird", "key", "orange", "body")."""
 _ARTICLES = frozenset({"a", "an", "the"})
 _TRAILING_PREDICATES: frozenset[str] = _word_set(
     """full hidden frozen broken woven overgrown forgotten sunken torn worn drawn grown seen viewed lit
@@ -272,6 +328,16 @@ _COPULAS: frozenset[str] = _word_set("is are was were has have had")
 """In a sentence chunk ("her skin is a warm tan"), the subject ends before its verb."""
 
 
+@lru_cache(maxsize=100_000)
+def is_look_phrase(phrase: str) -> bool:
+    """Whether ``phrase``, its :data:`LOOK_PHRASES` taken out, holds only look words (:data:`LOOK_WORDS`)
+    and boilerplate: "kodak portra", "24mm wide angle", "golden hour" — a picture's look, not its subject."""
+    for look in LOOK_PHRASES:
+        if look in phrase:
+            phrase = phrase.replace(look, " ")
+    return all(word in LOOK_WORDS or word in BOILERPLATE for word in phrase.split())
+
+
 def _chunk_phrase(words: list[str]) -> str | None:
     if words[0] in ("by", "in", "style"):
         return None  # "by <artist>", "in the style of …": a style attribution, not the subject
@@ -286,6 +352,7 @@ def _chunk_phrase(words: list[str]) -> str | None:
         if framing_end and (
             _FRAMING_WORDS.issuperset(words[:framing_end])
             or (framing_end <= 3 and words[framing_end - 1] in _FRAMING_NOUNS)
+            or (framing_end <= 3 and is_look_phrase(" ".join(words[:framing_end])))  # "kodak portra of …"
         ):
             words = words[framing_end + 1 :]
     start, end = 0, len(words)

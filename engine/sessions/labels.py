@@ -33,7 +33,7 @@ from operator import itemgetter
 import numpy as np
 
 from engine.analysis import Intent
-from engine.features.prompt_text import BOILERPLATE, key_phrases, prompt_token_weights
+from engine.features.prompt_text import BOILERPLATE, is_look_phrase, key_phrases, prompt_token_weights
 from engine.short_text import cut_text
 
 TOOL_DISPLAY_NAMES: dict[str, str] = {
@@ -78,6 +78,12 @@ holds (a URL, a hash, a base64 blob, a 100-million-character run in a hostile fi
 is cut at a word boundary, or within its one word, and ends with "…"."""
 
 
+LOOK_SPECIFICITY = 0.4
+"""Factor on the specificity of a look phrase (:func:`~engine.features.prompt_text.is_look_phrase`: "kodak
+portra", "golden hour") when concepts are scored: it names a concept only when no phrase says what the
+images are of."""
+
+
 def bounded_concept(phrase: str) -> str:
     """``phrase`` as a label shows it: unchanged up to :data:`MAX_CONCEPT_CHARS`, else cut to fit."""
     return cut_text(phrase, MAX_CONCEPT_CHARS)
@@ -97,7 +103,7 @@ def concept_of(
 def concept_from_counts(
     prompt_counts: Sequence[tuple[str, int]],
     prompt_embeddings: Mapping[str, np.ndarray] | None = None,
-    max_phrases: int = 8,
+    max_phrases: int = 24,
 ) -> str | None:
     """The dominant concept phrase given (prompt, number of records) pairs, or None."""
     present = [(p, c) for p, c in prompt_counts if p]
@@ -145,7 +151,8 @@ def explored_subjects(
 ) -> tuple[str, ...]:
     """What an exploration went through, given (prompt, number of records) pairs: each prompt's
     subject is its first key phrase found in at most half of the group's records or at most half of
-    its distinct prompts (phrases repeated more widely in both describe the look); subjects are
+    its distinct prompts (phrases repeated more widely in both describe the look) that is not made of
+    look words (:func:`~engine.features.prompt_text.is_look_phrase`), else the first such phrase; subjects are
     clustered like concept phrases and ranked by their records × specificity, best first (ties: the
     earlier subject). At most :data:`EXPLORED_SHOWN` + 1 are returned (the last one only says there are
     more); none for fewer than two distinct prompts."""
@@ -163,12 +170,17 @@ def explored_subjects(
     weights = _centrality_weights([p for p, _ in present], prompt_embeddings)
     support: dict[str, float] = {}
     for (prompt, count), weight in zip(present, weights, strict=True):
-        for phrase in _distinct_phrases(prompt):
-            # the prompt's subject: its first varying phrase. The look repeats in most prompts *and*
-            # most records; a subject the artist dwelt on fills many records of few prompts.
-            if records_with[phrase] <= half or prompts_with[phrase] <= half_prompts:
-                support[phrase] = support.get(phrase, 0.0) + count * weight
-                break
+        # the prompt's subject: its first varying phrase that is not a look (else its first varying
+        # phrase). The look repeats in most prompts *and* most records; a subject the artist dwelt on
+        # fills many records of few prompts.
+        varying = [
+            phrase
+            for phrase in _distinct_phrases(prompt)
+            if records_with[phrase] <= half or prompts_with[phrase] <= half_prompts
+        ]
+        if varying:
+            subject = next((phrase for phrase in varying if not is_look_phrase(phrase)), varying[0])
+            support[subject] = support.get(subject, 0.0) + count * weight
     # insertion order is first-seen order and sorted() is stable: ties keep the earlier subject
     ranked = sorted(support, key=support.__getitem__, reverse=True)
     best_first = sorted(_scored_clusters(ranked, support), key=itemgetter(0), reverse=True)
@@ -246,7 +258,8 @@ def _specificity(phrase: str) -> float:
     if not content:
         return 0.1
     length_bonus = {1: 0.8, 2: 1.0, 3: 1.05, 4: 1.0, 5: 0.9}.get(len(words), 0.8)
-    return length_bonus * len(content) / len(words)
+    look = LOOK_SPECIFICITY if is_look_phrase(phrase) else 1.0
+    return look * length_bonus * len(content) / len(words)
 
 
 @lru_cache(maxsize=100_000)

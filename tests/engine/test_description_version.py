@@ -22,7 +22,7 @@ from bench.simulate_field import simulate_field_library
 from engine.analysis import DESCRIPTION_VERSION
 from engine.session_analysis import SessionConstraints, analyze_records
 
-DIGEST = "b927e128304fde9c"
+DIGEST = "10f3e70010b9d887"
 """Digest of the reference descriptions made by the current ``DESCRIPTION_VERSION``. History:
 1 — exploration labels list what was explored (the engine of migration 0015); 2 — a short run of
 rerolls ended by a new idea samples it (phases); 3 — consecutive seeds rendered back to back are one
@@ -56,7 +56,11 @@ seeds and tweaks and left for a new idea within nine minutes is sampled, not ref
 the first are no evidence of refinement (phases: ``PhaseSettings.sampling_run_seconds``); a concept no
 longer ends in a past participle whose complement was cut ("koi pond seen" → "koi pond"; labels — no
 reference session has one); phrases are clustered by their words beyond boilerplate, so lighting tags
-("rim light", "natural light", "light rain") no longer pool into one concept that outweighs the subject."""
+("rim light", "natural light", "light rain") no longer pool into one concept that outweighs the subject;
+a phrase of look words only ("kodak portra", "golden hour", "wide shot": ``prompt_text.is_look_phrase``)
+names a concept only when nothing names the subject, an exploration lists subjects rather than the
+look words opening its prompts, "<look> of <subject>" frames the subject ("pixel art of a witch"), and
+concepts cluster the best 24 phrases (was 8, which left a subject's edited variants out)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

@@ -77,6 +77,10 @@ def test_key_phrases_see_the_subject_through_a_styled_frame_and_a_cut_complement
     assert (
         key_phrases("a vintage motorcycle parked outside a roadside diner at dusk")[0] == "vintage motorcycle"
     )
+    # "<look> of <subject>": a film stock, a medium or a photography genre frames the subject too
+    assert key_phrases("kodak portra of a knight, rain")[0] == "knight"
+    assert key_phrases("pixel art of a witch")[0] == "witch"
+    assert key_phrases("vaporwave of an abandoned tram")[0] == "abandoned tram"
     # a measure or container keeps its "of" ("stack" alone said nothing), when the whole fits in 5 words
     assert key_phrases("stack of old leather books, oil painting") == (
         "stack of old leather books",

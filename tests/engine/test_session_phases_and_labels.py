@@ -671,3 +671,26 @@ def test_lighting_tags_sharing_a_word_do_not_outweigh_the_subject() -> None:
     }
     concept = concept_of([f"masterpiece, best quality, {p}" for p, n in prompts.items() for _ in range(n)])
     assert concept is not None and concept.startswith("beekeeper"), concept
+
+
+def test_a_subject_refined_in_one_film_look_is_named_by_its_subject_not_its_look() -> None:
+    """A lighthouse keeper refined with edits to what he does, every prompt in the same look ("kodak
+    portra 400", "35mm", "golden hour", "wide angle"): the look is the same in every record, the subject
+    is what the session is about."""
+    look = "kodak portra 400, 35mm film, golden hour, wide angle, film grain"
+    doing = ["mending fishing nets", "painting the railing", "reading a letter", "lighting the lamp"]
+    prompts = [f"an old lighthouse keeper {what} on the gallery, {look}" for what in doing for _ in range(6)]
+    concept = concept_of(prompts)
+    assert concept is not None and concept.startswith("old lighthouse keeper"), concept
+
+
+def test_an_exploration_lists_subjects_not_the_look_words_that_open_its_prompts() -> None:
+    """Prompts that open with their light or framing ("backlit, a barn owl …", "golden hour, a red fox
+    …"): the exploration went through the animals, not through the lighting."""
+    openers = ["backlit", "golden hour", "blue hour", "low angle", "overhead shot", "soft light"]
+    animals = ["a barn owl on a fence post", "a red fox in tall grass", "a heron in shallow water"]
+    prompts = [(f"{openers[i % 6]}, {animal}, watercolor", 1) for i, animal in enumerate(animals * 2)]
+    subjects = explored_subjects(prompts)
+    assert subjects and all(subject.startswith(("barn owl", "red fox", "heron")) for subject in subjects), (
+        subjects
+    )
