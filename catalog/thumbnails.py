@@ -52,6 +52,13 @@ MAX_THUMBNAIL_SOURCE_PIXELS = 200_000_000
 upscale is 192 M); larger declared sizes are refused before decoding (decompression bombs)."""
 MAX_SIDE_PX = 65_535
 """Longest side decoded (the JPEG and WEBP formats' own limit; a PNG claiming more is refused)."""
+MAX_WEBP_SOURCE_PIXELS = 8192 * 8192
+"""Largest WEBP source (width × height; an animation's canvas) decoded: a 4× upscale of a 2048² render.
+Pillow decodes every WEBP through libwebp's animation decoder, which keeps its own canvas (two, for an
+animation) that Pillow then copies: some 16 bytes a pixel where a PNG or JPEG costs 4, so a WEBP at
+:data:`MAX_THUMBNAIL_SOURCE_PIXELS` took 3.7 GB (a 102-byte animated WEBP declaring a 16000 × 12000
+canvas). At this bound a WEBP costs about what a PNG near the general bound does (measured: 1.08 GB for
+an 8192 × 8192 WEBP, 1.55 GB for a 14000 × 14000 RGBA PNG, whose resize premultiplies a full copy)."""
 Image.MAX_IMAGE_PIXELS = MAX_THUMBNAIL_SOURCE_PIXELS
 AVIF_DECODING = bool(features.check("avif"))
 """Whether this Pillow decodes AVIF (its ``_avif`` extension, built with libavif, is importable)."""
@@ -61,7 +68,8 @@ if AVIF_DECODING:
     AvifImagePlugin.DEFAULT_MAX_THREADS = 1
     """libavif decodes on every core by default; thumbnails are made by a pool of one process per core."""
 THUMBNAIL_DECODER = (
-    f"Pillow {PIL.__version__}; at most {MAX_THUMBNAIL_SOURCE_PIXELS} pixels, {MAX_SIDE_PX} a side; "
+    f"Pillow {PIL.__version__}; at most {MAX_THUMBNAIL_SOURCE_PIXELS} pixels "
+    f"({MAX_WEBP_SOURCE_PIXELS} for WEBP), {MAX_SIDE_PX} a side; "
     "PNG text chunks skipped" + ("" if AVIF_DECODING else "; no AVIF support")
 )
 """What decides whether a file's content can be rendered. A lasting failure is lasting for this decoder
@@ -117,11 +125,13 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
         with handle:
             _check_decodable_format(handle)
             with Image.open(_without_png_text(handle)) as opened:
-                _check_declared_size(opened.size)
+                _check_declared_size(opened.size, opened.format)
                 opened.draft("RGB", (size_px, size_px))  # JPEG: decode at reduced scale
                 opened.load()  # decode now: a broken pixel stream is this file's error, never hidden below
+                # scaled in place before it is turned upright: turning copies the image, which at full
+                # size doubled the memory a large source costs (2.3 GB for a 14000 x 14000 PNG)
+                opened.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
                 image = _upright(opened)
-                image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
                 if image.mode not in ("RGB", "RGBA"):
                     image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
                 descriptor = visual_descriptor(image.convert("RGB"))
@@ -252,13 +262,17 @@ def _lasting(error: Exception) -> bool:
     return not (isinstance(error, OSError) and error.errno is not None)
 
 
-def _check_declared_size(size: tuple[int, int]) -> None:
+def _check_declared_size(size: tuple[int, int], image_format: str | None = None) -> None:
+    """Refuse (lasting) a declared size out of range, or over the pixel bound of its format
+    (:data:`MAX_THUMBNAIL_SOURCE_PIXELS`, :data:`MAX_WEBP_SOURCE_PIXELS`), before any pixel is decoded."""
     width, height = size
     if width <= 0 or height <= 0 or width > MAX_SIDE_PX or height > MAX_SIDE_PX:
         raise ThumbnailError(f"declared image size {width}x{height} is out of range", lasting=True)
-    if width * height > MAX_THUMBNAIL_SOURCE_PIXELS:
+    limit = MAX_WEBP_SOURCE_PIXELS if image_format == "WEBP" else MAX_THUMBNAIL_SOURCE_PIXELS
+    if width * height > limit:
+        kind = "WEBP " if image_format == "WEBP" else ""
         raise ThumbnailError(
-            f"declared image size {width}x{height} is over {MAX_THUMBNAIL_SOURCE_PIXELS} pixels "
+            f"declared {kind}image size {width}x{height} is over {limit} pixels "
             "(possible decompression bomb)",
             lasting=True,
         )

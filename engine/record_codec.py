@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Annotated, Any, BinaryIO
 
 import msgspec
 
@@ -55,6 +55,12 @@ _STRING_FIELDS = (
     "workflow_hash",
 )
 _INT_FIELDS = ("seed", "steps", "width", "height")
+_COUNT_FIELDS = ("steps", "width", "height")
+MAX_COUNT_BITS = 64
+"""Widest ``steps``/``width``/``height`` accepted (in magnitude), as the canonical decoder takes them:
+analysis turns these into floats, and a wider integer (JSON allows 4,300 digits) raised
+``OverflowError`` there, ending ``atelier analyze`` with a traceback. Seeds are kept whatever their size
+(the catalog drops what it cannot store)."""
 _FLOAT_FIELDS = ("cfg_scale", "denoise")
 KNOWN_FIELDS = frozenset(
     (
@@ -142,6 +148,10 @@ def record_from_json(
     for name in _INT_FIELDS:
         if obj.get(name) is not None:
             values[name] = _as_int(name, obj[name])
+            if name in _COUNT_FIELDS and values[name].bit_length() > MAX_COUNT_BITS:
+                raise RecordFieldError(
+                    name, f"must be an integer of at most {MAX_COUNT_BITS} bits, got {_shown(values[name])}"
+                )
     for name in _FLOAT_FIELDS:
         if obj.get(name) is not None:
             value = obj[name]
@@ -199,6 +209,10 @@ def record_to_json(record: GenerationRecord) -> dict[str, Any]:
 
 BLOCK_BYTES = 1 << 22
 """Lines are decoded in blocks of about this many bytes (whole lines)."""
+MAX_LINE_BYTES = 1 << 25
+"""Longest line read (32 MiB, four times the largest text an image reader keeps): a longer one is that
+line's error, read past in pieces and never held whole. A 200 MB line was read whole and decoded, and
+its record analysed: 10 s and 656 MB of ``atelier analyze`` for one line."""
 
 
 def read_records_jsonl(
@@ -259,7 +273,7 @@ def _read_lines(
     handle: BinaryIO, local_tz: tzinfo, default_user: str | None
 ) -> Iterator[GenerationRecord | RecordLineError]:
     line_number = 0
-    while block := handle.readlines(BLOCK_BYTES):
+    for block in _line_blocks(handle):
         records = _canonical_block(block, local_tz, default_user)
         if records is not None:
             yield from records
@@ -270,10 +284,49 @@ def _read_lines(
         line_number += len(block)
 
 
+class _OverlongLine(bytes):
+    """Stands for a line over :data:`MAX_LINE_BYTES` in a block of lines (its bytes are not kept)."""
+
+
+_OVERLONG_LINE = _OverlongLine(b"\x00\n")
+"""Not JSON: a block holding it is never decoded whole, so its line is reported (:func:`_read_line`)."""
+
+
+def _line_blocks(handle: BinaryIO) -> Iterator[list[bytes]]:
+    """The lines of ``handle`` (each with its newline, the last one perhaps without) in blocks of about
+    :data:`BLOCK_BYTES`, as ``handle.readlines(BLOCK_BYTES)`` gives them, except that a line over
+    :data:`MAX_LINE_BYTES` is never held whole: it is read past in pieces and comes as an
+    :data:`_OVERLONG_LINE`. Lines end at ``\n`` only (a lone ``\r`` is JSON whitespace)."""
+    head = bytearray()  # the start of a line whose end is not read yet
+    skipping = False  # that line is over MAX_LINE_BYTES: its bytes are dropped
+    while piece := handle.read(BLOCK_BYTES):
+        end = piece.rfind(b"\n") + 1
+        if not end:  # the line goes on past this piece
+            if not skipping:
+                head += piece
+                if len(head) > MAX_LINE_BYTES:
+                    skipping, head = True, bytearray()
+            continue
+        first_end = piece.find(b"\n") + 1
+        if skipping or len(head) + first_end > MAX_LINE_BYTES:
+            block: list[bytes] = [_OVERLONG_LINE]
+        else:
+            block = [bytes(head) + piece[:first_end]]
+        block += io.BytesIO(piece[first_end:end]).readlines()  # each shorter than a piece
+        skipping, head = False, bytearray(piece[end:])
+        yield block
+    if skipping:
+        yield [_OVERLONG_LINE]
+    elif head:
+        yield [bytes(head)]
+
+
 def decode_record_lines(lines: bytes, *, local_tz: tzinfo = UTC) -> list[GenerationRecord] | None:
     """The records of ``lines`` (whole non-blank JSONL lines, each ending with a newline), each line
     read exactly as :func:`read_records_jsonl` reads it; ``None`` as soon as one line is not a record
     (the caller then reads the file the ordinary way, which says which line and why)."""
+    if len(lines) > MAX_LINE_BYTES and max(map(len, lines.split(b"\n"))) >= MAX_LINE_BYTES:
+        return None  # a line over the limit (with its newline): the ordinary reader says which
     records = _canonical_block([lines], local_tz, None)
     if records is not None:
         return records
@@ -330,6 +383,8 @@ def _read_line(
     raw: bytes, line_number: int, local_tz: tzinfo, default_user: str | None
 ) -> GenerationRecord | RecordLineError:
     """One non-blank line: its record, or why it is not one."""
+    if isinstance(raw, _OverlongLine):
+        return RecordLineError(line_number, f"line longer than {MAX_LINE_BYTES} bytes; not read")
     record = _decode_line(raw, line_number, local_tz, default_user)
     if isinstance(record, GenerationRecord) and _SURROGATE_ESCAPE.search(raw):
         problem = unpaired_surrogate(record)
@@ -433,6 +488,11 @@ class _CanonicalLora(msgspec.Struct, gc=False):
     weight: float | None = None
 
 
+_CanonicalCount = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+"""A ``steps``/``width``/``height`` the canonical decoder takes; a wider one (msgspec bounds only fit an
+int64) goes to the reference decoder, which refuses it past :data:`MAX_COUNT_BITS` bits."""
+
+
 class _CanonicalLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     """A record line in its canonical shape: only known fields, each with its exact JSON type.
 
@@ -457,9 +517,9 @@ class _CanonicalLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     file_name: str | None = None
     workflow_hash: str | None = None
     seed: int | None = None
-    steps: int | None = None
-    width: int | None = None
-    height: int | None = None
+    steps: _CanonicalCount | None = None
+    width: _CanonicalCount | None = None
+    height: _CanonicalCount | None = None
     cfg_scale: float | None = None
     denoise: float | None = None
     loras: list[_CanonicalLora] | None = None

@@ -57,7 +57,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from sqlalchemy.exc import DBAPIError
 
-from catalog.accounts.service import get_or_create_user
+from catalog.accounts.service import AccountError, get_or_create_user
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing import owed_work
 from catalog.importing.asset_rows import COPY_RECORD_ID_INDEX, copy_values, record_to_row, row_problem
@@ -602,10 +602,12 @@ async def _import_records_file(
     def refuse(label: str, reason: str) -> None:
         counts.refused += 1
         where = label.removeprefix(path)
-        refusals.append(f"line {where[1:]}: {reason}" if where.startswith(":") else f"{where[2:]}: {reason}")
+        refusals.append(f"line {where[1:]}: {reason}" if where[1:2].isdigit() else f"{where[2:]}: {reason}")
         report.problems.append(FileProblem(label, reason))
 
-    user_ids: dict[str | None, uuid.UUID] = {None: owner_id}
+    user_ids: dict[str | None, uuid.UUID | str] = {None: owner_id}
+    """Each record user's id, or why no user can have that handle (its records are refused: a
+    record's bad ``user`` is that record's problem, never the whole import's)."""
     pending: dict[uuid.UUID, list[_PendingRow]] = defaultdict(list)
     for line in lines:
         if isinstance(line, RecordLineError):
@@ -613,12 +615,18 @@ async def _import_records_file(
             continue
         handle = line.user if honour_record_users else None
         if handle not in user_ids:
-            async with unit_of_work(factory) as session:
-                user_ids[handle] = (
-                    await get_or_create_user(session, str(handle), timezone=owner_timezone)
-                ).id
+            try:
+                async with unit_of_work(factory) as session:
+                    user_ids[handle] = (
+                        await get_or_create_user(session, str(handle), timezone=owner_timezone)
+                    ).id
+            except AccountError as error:
+                user_ids[handle] = f"field 'user': {error}"
         user_id = user_ids[handle]
         label = f"{path}: record {str(line.id)[:60]}"
+        if isinstance(user_id, str):
+            refuse(label, user_id)
+            continue
         try:
             row = record_to_row(_without_user(line), user_id=user_id)
             problem = row_problem(row)

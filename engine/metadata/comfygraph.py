@@ -28,6 +28,7 @@ with different prompts or seeds hashes the same.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Callable
 from functools import partial
@@ -1067,8 +1068,16 @@ class GraphWalker:
             width, height = height, width
         scale = as_float(self.scalar(inputs.get("prescale_factor")))
         if scale is not None and scale > 0:
-            width, height = int(width * scale), int(height * scale)
+            width, height = _scaled(width, scale), _scaled(height, scale)
         return width, height
+
+
+def _scaled(side: int, scale: float) -> int | None:
+    """``side * scale`` truncated, or ``None`` when that is no finite integer :func:`as_int` takes: a
+    hostile ``prescale_factor`` (``1e308``) makes the product infinite, on which ``int()`` raises
+    ``OverflowError`` (the whole reading was lost as a reader bug)."""
+    product = side * scale
+    return as_int(math.trunc(product)) if math.isfinite(product) else None
 
 
 def _is_loader(inputs: dict[str, Any]) -> bool:

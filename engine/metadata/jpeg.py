@@ -77,7 +77,9 @@ def read_jpeg(data: bytes, path: str) -> RawMetadata:
         elif marker == 0xED and data[start : start + 14] == b"Photoshop 3.0\x00":
             _read_app13(raw, data[start + 14 : stop])
         elif marker == 0xFE:
-            raw.comments.append(data[start:stop].decode("utf-8", errors="replace").rstrip("\x00"))
+            comment = data[start:stop].decode("utf-8", errors="replace").rstrip("\x00")
+            if raw.may_keep_text("jpeg: comment", len(comment)):
+                raw.comments.append(comment)
         elif marker == _SOS and not saw_frame:
             break
     if not saw_frame:
@@ -132,7 +134,9 @@ def _read_iptc(raw: RawMetadata, iim: bytes) -> None:
                 text = value.decode("utf-8")
             except UnicodeDecodeError:
                 text = value.decode("latin-1")
-            raw.texts.setdefault(f"iptc:{_IPTC_DATASETS[dataset]}", text)
+            key = f"iptc:{_IPTC_DATASETS[dataset]}"
+            if key not in raw.texts and raw.may_keep_text(f"jpeg: {key}", len(text)):
+                raw.texts[key] = text
 
 
 def _read_app1(raw: RawMetadata, body: bytes) -> None:
@@ -140,7 +144,9 @@ def _read_app1(raw: RawMetadata, body: bytes) -> None:
         if not raw.exif:
             raw.exif = parse_exif(body, raw.errors)
     elif body.startswith(XMP_HEADER) and raw.xmp is None:
-        raw.xmp = body[len(XMP_HEADER) :].decode("utf-8", errors="replace")
+        packet = body[len(XMP_HEADER) :].decode("utf-8", errors="replace")
+        if raw.may_keep_text("jpeg: XMP", len(packet)):
+            raw.xmp = packet
 
 
 def jpeg_segments(data: bytes) -> list[tuple[str, bytes]]:

@@ -137,11 +137,13 @@ def _keyword(body: bytes) -> tuple[str, int] | None:
     return body[:sep].decode("latin-1"), sep + 1
 
 
-def _store(raw: RawMetadata, key: str, value: str) -> None:
+def _store(raw: RawMetadata, key: str, value: str, kind: str) -> None:
+    """Keep the first value of each key (and of the XMP packet), within the file's text bound
+    (:meth:`~engine.metadata.raw.RawMetadata.may_keep_text`)."""
     if key == XMP_KEYWORD:
-        if raw.xmp is None:
+        if raw.xmp is None and raw.may_keep_text(f"png: {kind} {key!r}", len(value)):
             raw.xmp = value
-    elif key not in raw.texts:
+    elif key not in raw.texts and raw.may_keep_text(f"png: {kind} {key!r}", len(value)):
         raw.texts[key] = value
 
 
@@ -163,7 +165,7 @@ def _read_text(raw: RawMetadata, data: bytes, start: int, stop: int, kind: str =
     if _too_big(raw, kind, key, stop - start - offset):
         return
     body = data[start + offset : stop]
-    _store(raw, key, _decode_latin1_or_utf8(body))
+    _store(raw, key, _decode_latin1_or_utf8(body), kind)
 
 
 def _decode_latin1_or_utf8(body: bytes) -> str:
@@ -210,7 +212,7 @@ def _read_ztxt(raw: RawMetadata, data: bytes, start: int, stop: int, budget: _In
     except InflateRefused as exc:
         raw.errors.append(f"png: zTXt {key!r} refused: {exc}")
         return
-    _store(raw, key, _decode_latin1_or_utf8(text))
+    _store(raw, key, _decode_latin1_or_utf8(text), "zTXt")
 
 
 def _read_itxt(raw: RawMetadata, data: bytes, start: int, stop: int, budget: _InflateBudget) -> None:
@@ -241,7 +243,7 @@ def _read_itxt(raw: RawMetadata, data: bytes, start: int, stop: int, budget: _In
         if _too_big(raw, "iTXt", key, stop - body_start):
             return
         body = data[body_start:stop]
-    _store(raw, key, without_utf8_bom(body).decode("utf-8", errors="replace"))
+    _store(raw, key, without_utf8_bom(body).decode("utf-8", errors="replace"), "iTXt")
 
 
 def png_segments(data: bytes) -> list[tuple[str, bytes]]:

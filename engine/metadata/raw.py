@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.metadata.limits import MAX_TEXT_TOTAL_BYTES
+
 
 @dataclass(slots=True)
 class RawMetadata:
@@ -38,6 +40,20 @@ class RawMetadata:
     errors: list[str] = field(default_factory=list)
     file_name: str | None = None
     """The file's own name (not metadata); readers use it only to tell which output wrote the file."""
+    text_kept: int = 0
+    """Characters kept so far in ``texts``, ``xmp`` and ``comments`` (:meth:`may_keep_text`)."""
+
+    def may_keep_text(self, what: str, size: int) -> bool:
+        """Whether a text value of ``size`` characters may still be kept: all of one file's together
+        stay within :data:`~engine.metadata.limits.MAX_TEXT_TOTAL_BYTES` (counted when it may, noted
+        in ``errors`` when not). ``what`` names the value in the note (``"png: tEXt 'Comment'"``)."""
+        if self.text_kept + size > MAX_TEXT_TOTAL_BYTES:
+            self.errors.append(
+                f"{what} of {size} characters skipped (texts over {MAX_TEXT_TOTAL_BYTES} in all)"
+            )
+            return False
+        self.text_kept += size
+        return True
 
     @property
     def has_metadata(self) -> bool:

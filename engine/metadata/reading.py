@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine.metadata.limits import MAX_METADATA_ERRORS
 from engine.records import GenerationRecord, TimePrecision
 
 
@@ -30,7 +31,14 @@ class ToolReading:
 
 
 def note_error(reading: ToolReading, message: str) -> None:
-    """Record a malformed-metadata note in ``extra["metadata_errors"]`` (the read still succeeds)."""
+    """Record a malformed-metadata note in ``extra["metadata_errors"]`` (the read still succeeds): at
+    most :data:`~engine.metadata.limits.MAX_METADATA_ERRORS` of them, then one saying others were
+    left out (so that noting costs constant time, whatever number of problems a file holds)."""
     errors = reading.record.extra.setdefault("metadata_errors", [])
-    if isinstance(errors, list) and message not in errors:
-        errors.append(message)
+    if not isinstance(errors, list) or len(errors) > MAX_METADATA_ERRORS or message in errors:
+        return
+    errors.append(message if len(errors) < MAX_METADATA_ERRORS else NOTES_LEFT_OUT)
+
+
+NOTES_LEFT_OUT = f"further problems not listed (more than {MAX_METADATA_ERRORS})"
+"""The last note of a record whose problems were more than the notes kept."""

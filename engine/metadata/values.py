@@ -1,7 +1,9 @@
 """Lenient conversion of metadata values (strings, numbers, JSON scalars) to record field types.
 
 Every function returns ``None`` instead of raising when the value does not fit; booleans are never
-taken as numbers.
+taken as numbers. An integer is at most :data:`MAX_INT_BITS` bits wide: JSON allows integers of
+thousands of digits, and one of them as a width, a step count or a seed reached every later step,
+where turning it into a float raises ``OverflowError`` (``atelier analyze`` ended with a traceback).
 """
 
 from __future__ import annotations
@@ -9,9 +11,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
+MAX_INT_BITS = 64
+"""Widest integer taken (in magnitude): seeds reach ``2**64 - 1`` (ComfyUI), every other integer field
+is far smaller; a wider value is no value (``None``)."""
+
 
 def as_int(value: Any) -> int | None:
-    """An integer from an int, an integral float or a decimal string (``"30"``, ``"30.0"``)."""
+    """An integer from an int, an integral float or a decimal string (``"30"``, ``"30.0"``), of at
+    most :data:`MAX_INT_BITS` bits."""
+    number = _any_int(value)
+    return number if number is not None and number.bit_length() <= MAX_INT_BITS else None
+
+
+def _any_int(value: Any) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):

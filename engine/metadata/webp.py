@@ -14,6 +14,7 @@ import struct
 from collections.abc import Iterator
 
 from engine.metadata.exif import parse_exif
+from engine.metadata.limits import MAX_TEXT_BYTES
 from engine.metadata.raw import RawMetadata
 from engine.metadata.result import UnreadableImage
 
@@ -53,7 +54,10 @@ def read_webp(data: bytes, path: str) -> RawMetadata:
         elif fourcc == b"EXIF" and not raw.exif:
             raw.exif = parse_exif(body, raw.errors)
         elif fourcc == b"XMP " and raw.xmp is None:
-            raw.xmp = body.decode("utf-8", errors="replace")
+            if len(body) > MAX_TEXT_BYTES:  # as a PNG text: a larger value is skipped
+                raw.errors.append(f"webp: XMP of {len(body)} bytes skipped (limit {MAX_TEXT_BYTES})")
+            else:
+                raw.xmp = body.decode("utf-8", errors="replace")
         elif fourcc == b"C2PA" and raw.c2pa is None:
             raw.c2pa = body
     if raw.pixel_width is None:
