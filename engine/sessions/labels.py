@@ -103,7 +103,7 @@ def concept_of(
 def concept_from_counts(
     prompt_counts: Sequence[tuple[str, int]],
     prompt_embeddings: Mapping[str, np.ndarray] | None = None,
-    max_phrases: int = 24,
+    max_phrases: int = 12,
 ) -> str | None:
     """The dominant concept phrase given (prompt, number of records) pairs, or None."""
     present = [(p, c) for p, c in prompt_counts if p]
@@ -173,13 +173,14 @@ def explored_subjects(
         # the prompt's subject: its first varying phrase that is not a look (else its first varying
         # phrase). The look repeats in most prompts *and* most records; a subject the artist dwelt on
         # fills many records of few prompts.
-        varying = [
-            phrase
-            for phrase in _distinct_phrases(prompt)
-            if records_with[phrase] <= half or prompts_with[phrase] <= half_prompts
-        ]
-        if varying:
-            subject = next((phrase for phrase in varying if not is_look_phrase(phrase)), varying[0])
+        subject = None
+        for phrase in _distinct_phrases(prompt):
+            if records_with[phrase] <= half or prompts_with[phrase] <= half_prompts:
+                if not is_look_phrase(phrase):
+                    subject = phrase
+                    break
+                subject = subject or phrase
+        if subject is not None:
             support[subject] = support.get(subject, 0.0) + count * weight
     # insertion order is first-seen order and sorted() is stable: ties keep the earlier subject
     ranked = sorted(support, key=support.__getitem__, reverse=True)

@@ -60,7 +60,7 @@ reference session has one); phrases are clustered by their words beyond boilerpl
 a phrase of look words only ("kodak portra", "golden hour", "wide shot": ``prompt_text.is_look_phrase``)
 names a concept only when nothing names the subject, an exploration lists subjects rather than the
 look words opening its prompts, "<look> of <subject>" frames the subject ("pixel art of a witch"), and
-concepts cluster the best 24 phrases (was 8, which left a subject's edited variants out)."""
+concepts cluster the best 12 phrases (was 8, which left a subject's edited variants out)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:
