@@ -70,7 +70,7 @@ if AVIF_DECODING:
 THUMBNAIL_DECODER = (
     f"Pillow {PIL.__version__}; at most {MAX_THUMBNAIL_SOURCE_PIXELS} pixels "
     f"({MAX_WEBP_SOURCE_PIXELS} for WEBP), {MAX_SIDE_PX} a side; "
-    "PNG text chunks skipped" + ("" if AVIF_DECODING else "; no AVIF support")
+    "PNG text chunks and colour profiles skipped" + ("" if AVIF_DECODING else "; no AVIF support")
 )
 """What decides whether a file's content can be rendered. A lasting failure is lasting for this decoder
 only: it is recorded with it (``assets.thumbnail_error_decoder``) and tried again once it changes (a
@@ -147,11 +147,16 @@ def render_thumbnail(source: Path, *, size_px: int = 256) -> tuple[bytes, np.nda
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_TEXT_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt"})
+_PNG_SKIPPED_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt", b"iCCP"})
+"""PNG chunks a thumbnail is decoded without: the text chunks (metadata) and the embedded colour profile,
+which the thumbnail does not use (Pillow applies no profile when decoding, and the WEBP it writes
+carries none) but Pillow inflates, refusing the whole picture past 1 MB: a valid image would never get a
+thumbnail because of a hostile (or merely huge) profile."""
 
 
 def _without_png_text(handle: BinaryIO) -> BinaryIO:
-    """``handle``, or for a PNG with text chunks a read-only view of it without them.
+    """``handle``, or for a PNG with text chunks (or a colour profile) a read-only view of it without
+    them (:data:`_PNG_SKIPPED_CHUNKS`).
 
     Text chunks are metadata, which the readers read (bounded there, :mod:`engine.metadata`); the
     thumbnail needs none of it. Pillow inflates every zTXt and compressed iTXt and refuses the whole
@@ -164,7 +169,7 @@ def _without_png_text(handle: BinaryIO) -> BinaryIO:
         handle.seek(0)
         return handle
     size = os.fstat(handle.fileno()).st_size
-    kept: list[tuple[int, int]] = []  # (start, end) of the ranges before each text chunk
+    kept: list[tuple[int, int]] = []  # (start, end) of the ranges before each skipped chunk
     start, position = 0, len(_PNG_SIGNATURE)
     while position + 8 <= size:
         handle.seek(position)
@@ -172,7 +177,7 @@ def _without_png_text(handle: BinaryIO) -> BinaryIO:
         end = position + 12 + length
         if end > size:
             break
-        if kind in _PNG_TEXT_CHUNKS:
+        if kind in _PNG_SKIPPED_CHUNKS:
             kept.append((start, position))
             start = end
         if kind == b"IEND":

@@ -77,3 +77,19 @@ def test_a_png_whose_chunks_run_past_its_end_still_fails_as_the_file_it_is(tmp_p
     (tmp_path / "cut.png").write_bytes(cut)
     with pytest.raises(ThumbnailError):
         render_thumbnail(tmp_path / "cut.png")
+
+
+def test_a_colour_profile_that_inflates_past_pillows_limit_costs_no_thumbnail(tmp_path: Path) -> None:
+    """An iCCP chunk inflating past Pillow's 1 MB limit made Pillow refuse the whole picture
+    (``Decompressed data too large``). The thumbnail uses no colour profile (Pillow applies none when
+    decoding and the WEBP carries none), so it is decoded without it: the same thumbnail as without."""
+    plain = image_bytes("PNG", size=(64, 40), seed=9)
+    profile = png_chunk(b"iCCP", b"bomb\0\0" + zlib.compress(b"\0" * 8_000_000, 9))  # ~8 KB -> 8 MB
+    (tmp_path / "plain.png").write_bytes(plain)
+    (tmp_path / "profiled.png").write_bytes(_with_chunks(plain, [profile], []))
+
+    webp, descriptor = render_thumbnail(tmp_path / "profiled.png")
+
+    expected = render_thumbnail(tmp_path / "plain.png")
+    assert webp == expected[0]
+    assert (descriptor == expected[1]).all()
