@@ -5,8 +5,8 @@ tools that re-save an image keep it and drop ``prompt``).
 What the frontend does when it turns the canvas into a prompt, and so what this does:
 
 - frontend-only nodes (``Note``, ``Reroute``, ``PrimitiveNode`` …, :data:`VIRTUAL_NODES`) are not
-  sent: a link from a ``Reroute`` is followed to its source, a link from a ``PrimitiveNode`` becomes
-  its value;
+  sent: a link from a reroute (core ``Reroute``, rgthree's ``Reroute (rgthree)``: :data:`REROUTE_NODES`)
+  is followed to its source, a link from a ``PrimitiveNode`` becomes its value;
 - a muted node (``mode`` 2) is not sent and links from it are dropped; a bypassed node (``mode`` 4) is
   not sent and a link from one of its outputs passes to its input of the same type (the input at the
   same slot first);
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from engine.metadata.comfy_group_nodes import expand_group_nodes
-from engine.metadata.comfy_widgets import ROW_WIDGETS, VIRTUAL_NODES, widget_names
+from engine.metadata.comfy_widgets import REROUTE_NODES, ROW_WIDGETS, VIRTUAL_NODES, widget_names
 from engine.metadata.limits import MAX_GRAPH_NODES
 
 _MAX_DEPTH = 64
@@ -277,7 +277,7 @@ class _Converter:
             if setter is None:
                 return None
             node, node_type = setter, "SetNode"
-        if node_type in ("Reroute", "SetNode") or node.get("mode") == _BYPASSED:
+        if node_type in REROUTE_NODES or node_type == "SetNode" or node.get("mode") == _BYPASSED:
             through = _pass_through(node, slot, link_type)
             return None if through is None else self.resolve(scope, through, depth)
         inner = self._instance_scope(scope, origin, node)
@@ -305,10 +305,11 @@ class _Converter:
 
 
 def _pass_through(node: dict[str, Any], slot: int, link_type: str) -> str | None:
-    """The link id a ``Reroute`` or bypassed node passes on for its output ``slot``: the input at the
-    same slot when its type matches, else the first input of the output's type."""
+    """The link id a reroute (:data:`REROUTE_NODES`) or bypassed node passes on for its output ``slot``:
+    a reroute's one input; a bypassed node's input at the same slot when its type matches, else the first
+    input of the output's type."""
     inputs = [entry for entry in _list(node.get("inputs")) if isinstance(entry, dict)]
-    if node["type"] == "Reroute":
+    if node["type"] in REROUTE_NODES:
         candidates = inputs[:1]
     elif node["type"] == "SetNode":
         candidates = inputs[slot : slot + 1] if 0 <= slot < len(inputs) else []
@@ -363,9 +364,13 @@ def _is_random_seed(name: str, value: Any) -> bool:
     return name in _SEED_WIDGETS and isinstance(value, int) and not isinstance(value, bool) and value < 0
 
 
+_CONTROLS = ("fixed", "increment", "decrement", "randomize")
+"""The choices of the frontend's ``control_after_generate`` widget."""
+
+
 def _is_control(value: Any) -> bool:
     """A ``control_after_generate`` value, or the ``null`` a pack leaves in its place."""
-    return value is None or value in ("fixed", "increment", "decrement", "randomize")
+    return value is None or value in _CONTROLS
 
 
 def _promoted_values(instance: dict[str, Any]) -> dict[str, Any]:
@@ -394,4 +399,25 @@ def _promoted_values(instance: dict[str, Any]) -> dict[str, Any]:
         and isinstance(entry.get("widget"), dict)
         and isinstance(entry["widget"].get("name"), str)
     ]
-    return dict(zip(names, values, strict=False))
+    return _paired(names, values)
+
+
+def _paired(names: list[str], values: list[Any]) -> dict[str, Any]:
+    """Promoted input ``names`` paired with ``widgets_values`` in order (ComfyUI_frontend
+    ``SubgraphNode.serialize``: one value per promoted input). A legacy or imported instance keeps a
+    ``control_after_generate`` value after a promoted input whose interior widget has one (a seed), so
+    its array is longer than its inputs; the frontend then skips that slot
+    (``SubgraphNode._applyPromotedWidgetValues``): here a control choice (``"fixed"``, ``"randomize"``
+    …) met after a value, while there are more values than inputs, is skipped."""
+    spare = len(values) - len(names)
+    paired: dict[str, Any] = {}
+    position = 0
+    for name in names:
+        if position >= len(values):
+            break
+        paired[name] = values[position]
+        position += 1
+        if spare > 0 and position < len(values) and values[position] in _CONTROLS:
+            position += 1
+            spare -= 1
+    return paired

@@ -636,7 +636,13 @@ ROW_WIDGETS: dict[str, str] = {"Power Lora Loader (rgthree)": "lora_"}
 ``{"on", "lora", "strength", "strengthTwo"}`` is input ``lora_1``, ``lora_2`` … in order; its header,
 spacer and button widgets hold no row)."""
 
-VIRTUAL_NODES = frozenset({"Note", "MarkdownNote", "Reroute", "PrimitiveNode", "SetNode", "GetNode"})
+REROUTE_NODES = frozenset({"Reroute", "Reroute (rgthree)"})
+"""Frontend-only nodes that pass the link into their input on: the core ``Reroute`` and rgthree's
+``Reroute (rgthree)`` (rgthree-comfy ``src_web/comfyui/reroute.ts``: ``isVirtualNode = true``, one ``""``
+input and one ``""`` output of type ``*``), which ComfyUI_frontend's ``ExecutableNodeDTO.resolveOutput``
+resolves, like every virtual node, to the link into the input at the output's slot."""
+
+VIRTUAL_NODES = frozenset({"Note", "MarkdownNote", "PrimitiveNode", "SetNode", "GetNode", *REROUTE_NODES})
 """Frontend-only node types: never sent to the server (a ``PrimitiveNode`` gives its value to the
-widgets it is linked to, a ``Reroute`` passes its link on; KJNodes' ``GetNode`` passes on the link into
-the ``SetNode`` of the same name, its first widget)."""
+widgets it is linked to, a reroute (:data:`REROUTE_NODES`) passes its link on; KJNodes' ``GetNode``
+passes on the link into the ``SetNode`` of the same name, its first widget)."""
