@@ -1,6 +1,8 @@
 """InvokeAI, all three generations of its PNG metadata.
 
-- v3+: ``invokeai_metadata`` JSON (``positive_prompt``, ``negative_prompt``, ``model.name``, …); the
+- v3+: ``invokeai_metadata`` JSON (``positive_prompt``, ``negative_prompt``, ``model.name``, …; a 5.x/6.x
+  canvas edit writes no ``strength``: its denoise comes from the ``invokeai_graph`` chunk beside it,
+  :func:`_graph_denoise`); the
   source image it names is the record's ``source_image``: ``init_image`` (3.x/4.x image-to-image, an
   image name) or ``upscale_initial_image.image_name`` (5.x/6.x Upscaling tab,
   ``buildMultidiffusionUpscaleGraph``: ``{image_name, width, height}``, the image it upscaled);
@@ -45,7 +47,7 @@ _DREAM_FLAGS = {
 def read(raw: RawMetadata) -> ToolReading | None:
     texts = raw.texts
     if "invokeai_metadata" in texts:
-        return _from_v3(texts["invokeai_metadata"])
+        return _from_v3(texts["invokeai_metadata"], texts.get("invokeai_graph"))
     if "sd-metadata" in texts:
         return _from_v2(texts["sd-metadata"], texts.get("Dream"))
     if "Dream" in texts:
@@ -109,7 +111,7 @@ def split_negative(prompt: str) -> tuple[str, str | None]:
     return positive, ", ".join(negatives) if negatives else None
 
 
-def _from_v3(text: str) -> ToolReading:
+def _from_v3(text: str, graph_text: str | None = None) -> ToolReading:
     reading = ToolReading()
     rec = reading.record
     rec.tool = "invokeai"
@@ -126,6 +128,8 @@ def _from_v3(text: str) -> ToolReading:
     rec.steps = as_int(meta.get("steps"))
     rec.sampler = as_text(meta.get("scheduler"))
     rec.denoise = as_float(meta.get("strength"))
+    if rec.denoise is None:
+        rec.denoise = _graph_denoise(meta, graph_text)
     model = meta.get("model")
     if isinstance(model, dict):
         rec.model = as_text(model.get("name")) or as_text(model.get("model_name"))
@@ -135,6 +139,39 @@ def _from_v3(text: str) -> ToolReading:
     rec.source_image = _source_image(meta)
     rec.extra["invokeai_metadata"] = meta
     return reading
+
+
+_EDIT_MODES = ("img2img", "inpaint", "outpaint")
+"""``generation_mode`` endings of a canvas generation that starts from an image (``sdxl_img2img``,
+``flux_inpaint``, ``z_image_outpaint``, …; 3.x/4.x wrote ``img2img`` itself)."""
+
+
+def _graph_denoise(meta: dict[str, Any], graph_text: str | None) -> float | None:
+    """An edit's denoise when the metadata names none: ``1 - denoising_start`` of the executed graph's one
+    denoise node (``invokeai_graph``).
+
+    5.x/6.x canvas graphs (``addImageToImage`` / ``addInpaint`` / ``addOutpaint``) set the denoise node's
+    ``denoising_start`` from ``getDenoisingStartAndEnd`` and write no ``strength`` into the metadata: for
+    SD1/SD2/SDXL/CogView4 without a refiner it is ``1 - img2imgStrength``; for FLUX and SD3 with
+    "optimized denoising" ``1 - img2imgStrength ** 0.2``, so the value here is the part of the schedule
+    the node re-ran, not the slider. Only when ``generation_mode`` is an edit (:data:`_EDIT_MODES`) and
+    the graph has exactly one denoise node with a literal ``denoising_start`` below 1 (an SDXL refiner
+    adds a second node: no guess)."""
+    mode = as_text(meta.get("generation_mode"))
+    if mode is None or not mode.endswith(_EDIT_MODES) or not graph_text:
+        return None
+    graph = try_json_object(graph_text)
+    nodes = graph.get("nodes") if graph is not None else None
+    if not isinstance(nodes, dict):
+        return None
+    starts = [
+        as_float(node.get("denoising_start"))
+        for node in nodes.values()
+        if isinstance(node, dict) and "denoise" in str(node.get("type"))
+    ]
+    if len(starts) != 1 or starts[0] is None or not 0 <= starts[0] < 1:
+        return None
+    return round(1 - starts[0], 6)
 
 
 def _source_image(meta: dict[str, Any]) -> str | None:

@@ -1,4 +1,4 @@
-""" "Stealth" metadata hidden in the pixels' lowest bits (A1111/Forge stealth-pnginfo, NovelAI).
+""" "Stealth" metadata hidden in the pixels' lowest bits (A1111/Forge stealth-pnginfo, NovelAI, SwarmUI).
 
 Layout (as written by ``ashen-sensored/sd_webui_stealth_pnginfo`` and by NovelAI): pixels are
 visited column by column (x outer, y inner). In *alpha* mode the LSB of each alpha value is one bit;
@@ -39,7 +39,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from engine.metadata import a1111, novelai
+from engine.metadata import a1111, novelai, swarmui
 from engine.metadata.inflate import InflateRefused, inflate_bounded
 from engine.metadata.infotext import looks_like_infotext
 from engine.metadata.jsontext import try_json_object
@@ -98,7 +98,8 @@ def extract_stealth(data: bytes, raw: RawMetadata) -> tuple[Mode, str] | None:
 
 
 def read(data: bytes, raw: RawMetadata) -> ToolReading | None:
-    """A reading from stealth data (NovelAI JSON or A1111 infotext), or ``None``.
+    """A reading from stealth data (NovelAI JSON, SwarmUI's ``sui_image_params`` JSON or A1111 infotext),
+    or ``None``.
 
     Only files without any other metadata are looked at (the stealth copy is a fallback for files
     whose text chunks were stripped). ``extra["stealth"]`` is the mode: ``alpha`` or ``rgb``.
@@ -113,6 +114,8 @@ def read(data: bytes, raw: RawMetadata) -> ToolReading | None:
     reading: ToolReading | None = None
     if document is not None and str(document.get("Software", "")).startswith("NovelAI"):
         reading = novelai.reading_from_fields(document)
+    elif document is not None and swarmui.is_document(document):
+        reading = swarmui.reading_from_document(document)
     elif looks_like_infotext(text):
         reading = a1111.reading_from_infotext(text)
     if reading is None:

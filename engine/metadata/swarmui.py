@@ -14,6 +14,12 @@ percentage is the denoise, its upscale factor (``refinerupscale``, 1 when absent
 ``extra["hires_upscale"]``, as an A1111 hires factor is: it marks that denoise as a later pass of a
 txt2img, not an edit of an unnamed image (``engine.sessions.phases``).
 
+Stealth: with the user setting ``stealthMetadata`` ``alpha`` / ``rgb`` (``src/Media/ImageFile.cs``
+``ConvertTo``, PNG or WEBP) Swarm also hides the same JSON in the pixels' lowest bits
+(``src/Utils/MetadataHelper.cs``: ``stealth_pngcomp`` / ``stealth_rgbcomp``, gzip, the layout of A1111's
+stealth-pnginfo); a file whose chunks were stripped keeps only that copy, read by
+:func:`reading_from_document` via :mod:`engine.metadata.stealth`.
+
 Time: ``sui_extra_data.date`` (older versions: ``sui_image_params.date``) is a DATE ONLY
 (``yyyy-MM-dd``), read at day precision and combined with the mtime by ``timestamps``.
 ``generation_time`` / ``prep_time`` are durations and are kept in ``extra`` only.
@@ -36,7 +42,7 @@ def find_document(raw: RawMetadata) -> dict[str, Any] | None:
     for text in (raw.texts.get("parameters"), raw.exif.get("UserComment")):
         if isinstance(text, str) and "sui_image_params" in text:
             document = try_json_object(text)
-            if document is not None and isinstance(document.get("sui_image_params"), dict):
+            if document is not None and is_document(document):
                 return document
     return None
 
@@ -45,6 +51,18 @@ def read(raw: RawMetadata) -> ToolReading | None:
     document = find_document(raw)
     if document is None:
         return None
+    return reading_from_document(document)
+
+
+def is_document(document: dict[str, Any]) -> bool:
+    """Whether a parsed JSON object is Swarm's metadata: ``sui_image_params`` holding an object."""
+    return isinstance(document.get("sui_image_params"), dict)
+
+
+def reading_from_document(document: dict[str, Any]) -> ToolReading:
+    """The reading of Swarm's metadata JSON (``sui_image_params`` an object), wherever it was found: the
+    PNG ``parameters`` chunk, EXIF ``UserComment``, or the stealth copy that
+    ``MetadataHelper.EncodeStealthMetadata`` hides in the pixels (:mod:`engine.metadata.stealth`)."""
     params: dict[str, Any] = document["sui_image_params"]
     extra_data = document.get("sui_extra_data")
     extra_data = extra_data if isinstance(extra_data, dict) else {}
