@@ -36,7 +36,14 @@ from engine.features.prompt_text import STOPWORDS
 from engine.records import GenerationRecord
 from engine.session_analysis import analyze_records
 
-SEEDS: dict[str, tuple[int, int]] = {"A": (1, 2), "B": (11, 12), "C": (21, 22), "D": (31, 32), "E": (41, 42)}
+SEEDS: dict[str, tuple[int, int]] = {
+    "A": (1, 2),
+    "B": (11, 12),
+    "C": (21, 22),
+    "D": (31, 32),
+    "E": (41, 42),
+    "F": (51, 52),
+}
 """Development and held-out seed of each family letter (as ``bench.quality`` uses them)."""
 ARTISTS, DAYS = 20, 21
 """The library size ``bench.quality`` scores (its defaults)."""
