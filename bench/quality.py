@@ -9,17 +9,20 @@ by seed, prompt and size is no false positive when the file does not name it) �
 embeddings, with simulated visual embeddings, and (``--semantic``, default on) with real
 all-MiniLM-L6-v2 prompt embeddings. Then session counts and sizes on ``../shared/fixtures/logs``.
 
-Six independent simulator families are reported — A (``bench/simulate.py``, written alongside the
+Seven independent simulator families are reported — A (``bench/simulate.py``, written alongside the
 engine), B (``bench/simulate_docs.py``, written later from the product documents alone), C
 (``bench/simulate_field.py``, written from the documents by someone who read neither the engine nor
 A and B), D (``bench/simulate_family_d.py``, a later hold-out written from the documents without
 reading the engine's session code or A, B, C), E (``bench/simulate_family_e.py``, a hold-out of
 habits the others leave out — CJK prompts, wildcard runs, inpaint-heavy editing, two tools side by
-side, overnight queues, coarse times — written the same way without reading A–D) and F
+side, overnight queues, coarse times — written the same way without reading A–D), F
 (``bench/simulate_family_f.py``, a hold-out of slow and uneven pace — video and high-resolution renders
 minutes apart, long breaks inside a session, hobbyists and heavy users, rapid subject hops — written
-the same way without reading A–E) — each on a development seed (looked at while setting the engine's
-parameters) and a held-out seed. The corrections experiment runs on every family's held-out seed.
+the same way without reading A–E) and G (``bench/simulate_family_g.py``, a hold-out of LoRA epoch
+testing and training samples, X/Y/Z grids and prompt matrices, booru-tag prompts and wildcard shuffles,
+scripted API dataset runs, and sketch → img2img → inpaint → upscale chains across tools and days —
+written the same way without reading A–F) — each on a development seed (looked at while setting the
+engine's parameters) and a held-out seed. The corrections experiment runs on every family's held-out seed.
 Output: Markdown on stdout, and ``bench/out/quality.md`` / ``quality.json``.
 
     python -m bench.quality            # or: python bench/quality.py
@@ -54,6 +57,7 @@ from bench.simulate_docs import simulate_docs_library
 from bench.simulate_family_d import simulate_family_d_library
 from bench.simulate_family_e import simulate_family_e_library
 from bench.simulate_family_f import simulate_family_f_library
+from bench.simulate_family_g import simulate_family_g_library
 from bench.simulate_field import simulate_field_library
 from engine.analysis import Analysis
 from engine.records import GenerationRecord, TimePrecision
@@ -71,6 +75,7 @@ FAMILIES: dict[str, LibraryFactory] = {
     "D (bench/simulate_family_d.py)": simulate_family_d_library,
     "E (bench/simulate_family_e.py)": simulate_family_e_library,
     "F (bench/simulate_family_f.py)": simulate_family_f_library,
+    "G (bench/simulate_family_g.py)": simulate_family_g_library,
 }
 
 
@@ -414,9 +419,11 @@ def main() -> None:
     parser.add_argument("--family-e-dev-seed", type=int, default=41, help="development seed of family E")
     parser.add_argument("--family-f-seed", type=int, default=52, help="held-out seed of family F")
     parser.add_argument("--family-f-dev-seed", type=int, default=51, help="development seed of family F")
+    parser.add_argument("--family-g-seed", type=int, default=62, help="held-out seed of family G")
+    parser.add_argument("--family-g-dev-seed", type=int, default=61, help="development seed of family G")
     parser.add_argument(
         "--families",
-        default="A,B,C,D,E,F",
+        default="A,B,C,D,E,F,G",
         help="comma-separated family letters to run (default: all); the real logs always run",
     )
     parser.add_argument("--artists", type=int, default=20)
@@ -435,6 +442,7 @@ def main() -> None:
         "D (bench/simulate_family_d.py)": (args.family_d_seed, args.family_d_dev_seed),
         "E (bench/simulate_family_e.py)": (args.family_e_seed, args.family_e_dev_seed),
         "F (bench/simulate_family_f.py)": (args.family_f_seed, args.family_f_dev_seed),
+        "G (bench/simulate_family_g.py)": (args.family_g_seed, args.family_g_dev_seed),
     }
     wanted = {letter.strip().upper() for letter in args.families.split(",") if letter.strip()}
     unknown = wanted - {name.split()[0] for name in FAMILIES}
