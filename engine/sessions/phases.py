@@ -93,6 +93,10 @@ class PhaseSettings:
     seed_sweep_rows: int = 8
     """How far back a row of another seed looks for its own seed under the same prompt: a parameter
     swept over several seeds (:func:`_moved_since_same_seed`)."""
+    cycle_rows: int = 24
+    """How far back a row whose prompt changed looks for the same prompt on the same seed: a set of
+    test prompts cycled through for every value of a knob (:func:`_cycled_prompt_sweeps`), up to this
+    many rows per value (e.g. 4 prompts × 6 seeds)."""
     visual_low_similarity: float = 0.6
     visual_high_similarity: float = 0.8
     convergence_similarity: float = 0.6
@@ -188,6 +192,35 @@ def _moved_since_same_seed(
     return found
 
 
+def _cycled_prompt_sweeps(
+    stream: RecordStream, session_codes: np.ndarray, candidates: np.ndarray, settings: PhaseSettings
+) -> np.ndarray:
+    """Rows of ``candidates`` (the prompt or the seed changed from the previous row) whose prompt and
+    seed were rendered together a few rows earlier (``cycle_rows``, other prompts and seeds of the set
+    between) under other parameters: a fixed set of prompts, each on its seeds, rendered again for
+    every value of a knob — a LoRA's epochs and weights tested on the same test prompts, an X/Y/Z plot
+    with prompt search-and-replace. Against that row only the knob moved: parameter optimization,
+    although the prompt or the seed changes at every row. The nearest earlier row of the same prompt
+    and seed decides (a reroll on a new seed never matches one)."""
+    found = np.zeros(len(stream), dtype=bool)
+    pending = np.flatnonzero(candidates & (stream.seed_codes >= 0) & (stream.prompt_codes >= 0))
+    for back in range(2, settings.cycle_rows + 1):
+        pending = pending[pending >= back]
+        if not len(pending):
+            break
+        earlier = pending - back
+        same_session = session_codes[earlier] == session_codes[pending]
+        pending = pending[same_session]
+        earlier = earlier[same_session]
+        same_take = (stream.prompt_codes[earlier] == stream.prompt_codes[pending]) & (
+            stream.seed_codes[earlier] == stream.seed_codes[pending]
+        )
+        hit = same_take & _parameters_differ(stream, pending, back)
+        found[pending[hit]] = True
+        pending = pending[~same_take]
+    return found
+
+
 def step_observations(
     stream: RecordStream,
     session_codes: np.ndarray,
@@ -229,6 +262,9 @@ def step_observations(
     seedless[1:] = (stream.seed_codes[1:] == MISSING_CODE) & (stream.seed_codes[:-1] == MISSING_CODE)
     observation[same_prompt & seedless & parameter_moved] = PARAM
     observation[_moved_since_same_seed(stream, session_codes, same_prompt & ~same_seed, settings)] = PARAM
+    observation[
+        _cycled_prompt_sweeps(stream, session_codes, prompt_changed | (same_prompt & ~same_seed), settings)
+    ] = PARAM
     queued = np.zeros(count, dtype=bool)
     if settings.queued_seconds > 0 and count > 1:
         seeds = stream.seed_codes

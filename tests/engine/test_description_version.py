@@ -22,7 +22,7 @@ from bench.simulate_field import simulate_field_library
 from engine.analysis import DESCRIPTION_VERSION
 from engine.session_analysis import SessionConstraints, analyze_records
 
-DIGEST = "10f3e70010b9d887"
+DIGEST = "c26594ebb8f1bb3d"
 """Digest of the reference descriptions made by the current ``DESCRIPTION_VERSION``. History:
 1 — exploration labels list what was explored (the engine of migration 0015); 2 — a short run of
 rerolls ended by a new idea samples it (phases); 3 — consecutive seeds rendered back to back are one
@@ -60,7 +60,9 @@ reference session has one); phrases are clustered by their words beyond boilerpl
 a phrase of look words only ("kodak portra", "golden hour", "wide shot": ``prompt_text.is_look_phrase``)
 names a concept only when nothing names the subject, an exploration lists subjects rather than the
 look words opening its prompts, "<look> of <subject>" frames the subject ("pixel art of a witch"), and
-concepts cluster the best 12 phrases (was 8, which left a subject's edited variants out)."""
+concepts cluster the best 12 phrases (was 8, which left a subject's edited variants out); a set of
+prompts cycled on the same seeds while a knob moves (a LoRA's epochs on test prompts) is optimization
+(phases: ``_cycled_prompt_sweeps``)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

@@ -694,3 +694,23 @@ def test_an_exploration_lists_subjects_not_the_look_words_that_open_its_prompts(
     assert subjects and all(subject.startswith(("barn owl", "red fox", "heron")) for subject in subjects), (
         subjects
     )
+
+
+def test_a_set_of_test_prompts_cycled_through_a_loras_epochs_is_optimization() -> None:
+    """A LoRA's epochs tested on a fixed set of prompts, each on the same two seeds: the prompt
+    changes at every row, but every prompt and seed comes back with only the LoRA moved — parameter
+    optimization, not an exploration of three subjects."""
+    clock = Clock(step_seconds=20.0)
+    tests = [
+        "lumi, 1girl, solo, track suit, city street",
+        "lumi, 1girl, solo, school uniform, simple background",
+        "lumi, 1girl, solo, track suit, library",
+    ]
+    records = [
+        clock.record(prompt, seed=seed, loras=(LoraRef(f"lumi-{epoch:06d}", 0.7),))
+        for epoch in (2, 4, 6, 8, 10)
+        for prompt in tests
+        for seed in (1019361563, 1699003764)
+    ]
+    phase_of = _phase_of(_only_session(records))
+    assert {phase_of[r.id] for r in records[6:]} == {Intent.OPTIMIZATION}
