@@ -43,6 +43,7 @@ SEEDS: dict[str, tuple[int, int]] = {
     "D": (31, 32),
     "E": (41, 42),
     "F": (51, 52),
+    "G": (61, 62),
 }
 """Development and held-out seed of each family letter (as ``bench.quality`` uses them)."""
 ARTISTS, DAYS = 20, 21
