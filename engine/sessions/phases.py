@@ -90,13 +90,12 @@ class PhaseSettings:
     rendered one image after another, so neither a reroll nor visual evidence, like the rows of a
     batch saved at once. Later, the same seed step is a reroll clicked after looking (ComfyUI's
     "increment" also numbers those)."""
-    seed_sweep_rows: int = 8
-    """How far back a row of another seed looks for its own seed under the same prompt: a parameter
-    swept over several seeds (:func:`_moved_since_same_seed`)."""
     cycle_rows: int = 24
-    """How far back a row whose prompt changed looks for the same prompt on the same seed: a set of
-    test prompts cycled through for every value of a knob (:func:`_cycled_prompt_sweeps`), up to this
-    many rows per value (e.g. 4 prompts × 6 seeds)."""
+    """How far back a row whose prompt or seed changed looks for the same prompt on the same seed
+    (:func:`_cycled_prompt_sweeps`): a parameter swept over several seeds (an X/Y plot of seed × CFG, a
+    value tried on each keeper's seed) or over a set of test prompts cycled for every value of a knob,
+    up to this many rows per value (e.g. 4 prompts × 6 seeds). It was 8 rows, and only within runs of
+    one prompt, until the sixteenth session (family G's LoRA epoch tests)."""
     visual_low_similarity: float = 0.6
     visual_high_similarity: float = 0.8
     convergence_similarity: float = 0.6
@@ -168,30 +167,6 @@ def _parameters_differ(stream: RecordStream, rows: np.ndarray, back: int) -> np.
     return moved
 
 
-def _moved_since_same_seed(
-    stream: RecordStream, session_codes: np.ndarray, candidates: np.ndarray, settings: PhaseSettings
-) -> np.ndarray:
-    """Rows of ``candidates`` (same prompt as the previous row, another seed) whose seed was rendered
-    with this prompt a few rows earlier (``seed_sweep_rows``) under other parameters: a sweep over a
-    parameter on two or more seeds (an X/Y plot of seed × CFG, a value tried on each of the keepers'
-    seeds). Against that row, only the parameter moved — parameter optimization, not a reroll."""
-    found = np.zeros(len(stream), dtype=bool)
-    pending = np.flatnonzero(candidates & (stream.seed_codes >= 0))
-    for back in range(2, settings.seed_sweep_rows + 1):
-        pending = pending[pending >= back]
-        if not len(pending):
-            break
-        earlier = pending - back
-        same_stretch = (session_codes[earlier] == session_codes[pending]) & (
-            stream.prompt_codes[earlier] == stream.prompt_codes[pending]
-        )
-        same_seed = same_stretch & (stream.seed_codes[earlier] == stream.seed_codes[pending])
-        hit = same_seed & _parameters_differ(stream, pending, back)
-        found[pending[hit]] = True
-        pending = pending[~same_seed & same_stretch]  # the nearest row of that seed decides
-    return found
-
-
 def _cycled_prompt_sweeps(
     stream: RecordStream, session_codes: np.ndarray, candidates: np.ndarray, settings: PhaseSettings
 ) -> np.ndarray:
@@ -261,7 +236,6 @@ def step_observations(
     seedless = np.zeros(count, dtype=bool)
     seedless[1:] = (stream.seed_codes[1:] == MISSING_CODE) & (stream.seed_codes[:-1] == MISSING_CODE)
     observation[same_prompt & seedless & parameter_moved] = PARAM
-    observation[_moved_since_same_seed(stream, session_codes, same_prompt & ~same_seed, settings)] = PARAM
     observation[
         _cycled_prompt_sweeps(stream, session_codes, prompt_changed | (same_prompt & ~same_seed), settings)
     ] = PARAM
