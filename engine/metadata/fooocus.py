@@ -6,8 +6,8 @@
   the same text in EXIF ``UserComment``, with ``Software`` "Fooocus v…" (``modules/meta_parser.py``
   ``get_exif``; the scheme, in ``MakerNote``, is told here by the text: JSON or infotext).
 - Both schemes give the same record: the prompt is the one the artist typed (JSON ``prompt``, infotext
-  ``Raw prompt``; the style-expanded prompts stay in ``extra``), and the infotext's ``Lora weights``
-  are its LoRAs.
+  ``Raw prompt``; the style-expanded prompts stay in ``extra``), the infotext's ``Lora weights``
+  are its LoRAs and its ``Scheduler`` (JSON ``scheduler``) is the scheduler.
 - SimpleSDXL / FooocusPlus, scheme ``simple`` (``meta_parser.SIMPLEMetadataParser.to_string``): JSON keyed
   by the log's DISPLAY labels (``Prompt``, ``Negative Prompt``, ``Base Model``, ``Resolution``, ``Guidance
   Scale``, ``Seed``, ``LoRA 1`` = ``"name : weight"``, ``LoRAs`` = [[name, weight, hash]], ``Full Prompt``
@@ -73,11 +73,15 @@ _LORA_WEIGHT = re.compile(r"\s*(.+?)\s*:\s*(-?[\d.]+)\s*$")
 
 
 def _typed_by_the_artist(reading: ToolReading) -> None:
-    """Fooocus' infotext: the raw prompts for the prompt and negative, and ``Lora weights`` (``"name:
-    0.1, other: 0.5"``) for the LoRAs."""
+    """Fooocus' infotext: the raw prompts for the prompt and negative, ``Lora weights`` (``"name:
+    0.1, other: 0.5"``) for the LoRAs, and ``Scheduler`` for the scheduler (``A1111MetadataParser.to_string``
+    writes the JSON scheme's ``scheduler`` under that key, e.g. ``Scheduler: karras``; A1111's own key is
+    ``Schedule type``)."""
     rec = reading.record
     rec.tool = "fooocus"
     params: dict[str, str] = rec.extra.get("parameters", {})
+    if rec.scheduler is None:
+        rec.scheduler = as_text(params.get("Scheduler"))
     if "Raw prompt" in params:
         rec.prompt = params["Raw prompt"].strip() or None
     if "Raw negative prompt" in params:
