@@ -360,7 +360,7 @@ def _refine(
     local_mtime: datetime | None,
     local_tz: tzinfo,
     stamp: int | None,
-    counter_first: bool = False,
+    counter_first: bool,
 ) -> ResolvedTime:
     """The credible ``candidate`` (``value``: localised) made as fine as the file allows: a file
     name's minute refined by the save's mtime (see :func:`_place_in_day`), a day placed inside itself
@@ -440,7 +440,7 @@ def _place_in_day(
     seed: int | None,
     local_mtime: datetime | None,
     local_tz: tzinfo,
-    counter_first: bool = False,
+    counter_first: bool,
 ) -> ResolvedTime:
     """Place a credible day (from ``source``) inside itself, best first:
 
