@@ -361,10 +361,18 @@ def import_command(
             help="One JSON line per file on stdout (path, outcome, reason, asset_id), then a summary line",
         ),
     ] = False,
+    include_removed: Annotated[
+        bool,
+        typer.Option(
+            "--include-removed",
+            help="Also import images removed from the library earlier (atelier remove), bringing them back",
+        ),
+    ] = False,
 ) -> None:
     """Import images and generation records, then re-cluster the affected sessions.
 
-    Every file is accounted for as imported, known, problem or ignored. Exit code 0 when every file
+    Every file is accounted for as imported, known, problem or ignored (images removed from the
+    library earlier are ignored unless --include-removed). Exit code 0 when every file
     was imported, known or ignored; 3 when the import finished but some files were problems; any
     other non-zero code means the import could not run.
 
@@ -406,6 +414,7 @@ def import_command(
                 thumbnails=mode,
                 thumbnail_progress=progress.thumbnails,
                 stop=stop.event,
+                include_removed=include_removed,
             )
         show(report)
         if report.interrupted:
@@ -650,6 +659,61 @@ def schema(
         _write_stdout_bytes(sdl.encode("utf-8"))
         return
     output.write_text(sdl, encoding="utf-8")
+
+
+@app.command()
+def remove(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Image files or folders: every image imported from them", parser=_non_empty_path),
+    ],
+    user: Annotated[str, typer.Option(help="Whose library")] = DEFAULT_USER,
+) -> None:
+    """Remove the images imported from these files or folders from the library.
+
+    The files themselves are not touched. The sessions around the removed images are re-clustered;
+    later imports of these folders leave the same images out (atelier import --include-removed takes
+    them back). Thumbnails no image uses any more are deleted.
+    """
+    from catalog.accounts import service as accounts
+    from catalog.accounts.repository import user_by_handle
+    from catalog.assets.removal import (
+        MAX_REMOVED_PER_CALL,
+        assets_read_from,
+        discard_unused_files,
+        remove_assets,
+    )
+    from catalog.database import unit_of_work
+
+    async def work(factory: SessionFactory, settings: AtelierSettings) -> tuple[int, int, int]:
+        async with unit_of_work(factory) as session:
+            owner = await user_by_handle(session, user)
+            if owner is None:
+                raise accounts.AccountError(f"no user named {user!r}")
+            owner_id = owner.id
+            asset_ids = await assets_read_from(session, owner_id, paths)
+        removed = changed = deleted = 0
+        for start in range(0, len(asset_ids), MAX_REMOVED_PER_CALL):
+            async with unit_of_work(factory) as session:
+                removal = await remove_assets(
+                    session, owner_id, asset_ids[start : start + MAX_REMOVED_PER_CALL]
+                )
+            await discard_unused_files(factory, settings, owner_id, removal)
+            removed += len(removal.removed)
+            changed += removal.sessions_changed
+            deleted += removal.sessions_deleted
+        return removed, changed, deleted
+
+    removed, changed, deleted = _guard(lambda: _run_with_database(work))
+    if not removed:
+        console.print(
+            f"no images of {user!r} were imported from {', '.join(map(str, paths))}: nothing removed"
+        )
+        return
+    console.print(
+        f"{removed} images removed ({changed} sessions re-clustered, {deleted} removed); the files are "
+        "untouched, and `atelier import --include-removed` brings them back"
+    )
 
 
 @app.command()

@@ -365,6 +365,31 @@ class UserCalibration(Base):
     updated_at: Mapped[datetime] = _created_at()
 
 
+class RemovedRecord(Base):
+    """An image (or JSONL record) the artist removed from the library: imports leave these bytes out
+    (migration 0020, :mod:`catalog.assets.removal`). ``record_id`` is the removed asset's (an image's
+    content hash); the file fields say where it was read from (a watched folder's catch-up treats that
+    unchanged file as known)."""
+
+    __tablename__ = "removed_records"
+    __table_args__ = (
+        Index(
+            "ix_removed_records_user_path",
+            "user_id",
+            "file_path",
+            postgresql_where=text("file_path IS NOT NULL"),
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    file_name: Mapped[str | None] = mapped_column(Text)
+    file_path: Mapped[str | None] = mapped_column(Text)
+    file_path_bytes: Mapped[bytes | None] = mapped_column(LargeBinary)
+    file_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    removed_at: Mapped[datetime] = _created_at()
+
+
 class StoredTimeEvidence(Base):
     """A generation time from a tool's own export (ComfyUI ``/history``, InvokeAI's database, a
     Midjourney archive), kept so that image files imported later still get it.

@@ -41,6 +41,7 @@ from api.graphql.reflections import (
     confirm_reflection,
     quote_reflection,
 )
+from api.graphql.removal import ASSET_IDS_DESCRIPTION, RemoveAssetsPayload, remove_assets_field
 from api.graphql.types import Session, Viewer
 from api.graphql.uploads import (
     LAST_MODIFIED_DESCRIPTION,
@@ -345,6 +346,24 @@ class Mutation:
         ] = None,
     ) -> UploadAssetsPayload:
         return await upload_assets(info, files, last_modified)
+
+    @strawberry.mutation(
+        extensions=requires_scope(LIBRARY_WRITE),
+        description=(
+            "Remove images from the viewer's library: they leave the gallery, sessions, lineage and search, "
+            "the sessions around them are re-clustered (corrections and pinned labels hold), and imports "
+            "of a folder leave the same bytes out from now on (an upload of them, or `atelier import "
+            "--include-removed`, takes them back). Files on disk are never touched; thumbnails and "
+            "uploaded copies no image uses any more are deleted. Reflections already bought stay. "
+            "Scope `library:write`."
+        ),
+    )
+    async def remove_assets(
+        self,
+        info: Info[RequestContext, None],
+        asset_ids: Annotated[list[strawberry.ID], strawberry.argument(description=ASSET_IDS_DESCRIPTION)],
+    ) -> RemoveAssetsPayload:
+        return await remove_assets_field(info, asset_ids)
 
     @strawberry.mutation(
         extensions=requires_scope(LIBRARY_WRITE),

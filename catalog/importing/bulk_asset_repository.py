@@ -7,14 +7,17 @@ SQLAlchemy compiles on every batch (most of an import's time, measured by ``benc
 
 Invariants: runs in the caller's transaction and never commits. Already-known ``(user_id, record_id)``
 pairs are skipped by the database itself (the unique constraint), so concurrent imports of the same
-files cannot duplicate rows. The staging table is a per-connection temporary table, emptied after
-each use and on commit; other connections never see it.
+files cannot duplicate rows. Records the artist removed (``removed_records``, migration 0020) are
+skipped too, unless the caller takes them back in (``include_removed``: their removal rows go).
+The staging table is a per-connection temporary table, emptied after each use and on commit; other
+connections never see it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
@@ -33,6 +36,20 @@ _MOVE_NEW = text(
     f"INSERT INTO assets ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {_STAGE} "
     "ON CONFLICT ON CONSTRAINT uq_assets_user_record DO NOTHING RETURNING record_id, id"
 )
+_MOVE_NEW_NOT_REMOVED = text(
+    f"INSERT INTO assets ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {_STAGE} AS stage "
+    "WHERE NOT EXISTS (SELECT 1 FROM removed_records AS removed "
+    "WHERE removed.user_id = stage.user_id AND removed.record_id = stage.record_id) "
+    "ON CONFLICT ON CONSTRAINT uq_assets_user_record DO NOTHING RETURNING record_id, id"
+)
+_REMOVED_IN_STAGE = text(
+    f"SELECT stage.record_id FROM {_STAGE} AS stage JOIN removed_records AS removed "
+    "ON removed.user_id = stage.user_id AND removed.record_id = stage.record_id"
+)
+_TAKE_BACK_REMOVED = text(
+    f"DELETE FROM removed_records AS removed USING {_STAGE} AS stage "
+    "WHERE removed.user_id = stage.user_id AND removed.record_id = stage.record_id"
+)
 _KNOWN_IN_STAGE = text(
     f"SELECT stage.record_id, assets.id FROM {_STAGE} AS stage JOIN assets "
     "ON assets.user_id = stage.user_id AND assets.record_id = stage.record_id"
@@ -40,21 +57,40 @@ _KNOWN_IN_STAGE = text(
 _EMPTY_STAGE = text(f"TRUNCATE {_STAGE}")
 
 
+@dataclass(slots=True)
+class CopiedAssets:
+    """What became of a batch's rows, by record id."""
+
+    new: dict[str, uuid.UUID] = field(default_factory=dict)
+    """Inserted now: record id → the new asset's id."""
+    known: dict[str, uuid.UUID] = field(default_factory=dict)
+    """Already stored: record id → that asset's id."""
+    removed: set[str] = field(default_factory=set)
+    """Removed by the artist earlier, and left out."""
+
+
 async def copy_new_assets(
-    session: AsyncSession, values: Sequence[tuple[Any, ...]]
-) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]]:
+    session: AsyncSession, values: Sequence[tuple[Any, ...]], *, include_removed: bool = False
+) -> CopiedAssets:
     """Insert ``values`` (tuples in :data:`ASSET_COPY_COLUMNS` order, each ``record_id`` at most once)
-    whose ``(user_id, record_id)`` is new. Returns ``record_id → id`` of the rows inserted, and of the
-    rows already stored (one more statement, only when the batch held any)."""
+    whose ``(user_id, record_id)`` is new and, unless ``include_removed``, not removed by the artist.
+    Rows neither inserted nor removed are already stored (one more statement finds their ids, and one
+    the removed ones, only when the batch held any that were not inserted). ``include_removed``: the
+    batch's removal rows are deleted first, so those records are imported again."""
     if not values:
-        return {}, {}
+        return CopiedAssets()
     await session.execute(_CREATE_STAGE)
     await copy_rows(session, _STAGE, ASSET_COPY_COLUMNS, values)
-    inserted = await session.execute(_MOVE_NEW)
-    new_ids = {record_id: asset_id for record_id, asset_id in inserted.all()}
-    known_ids: dict[str, uuid.UUID] = {}
-    if len(new_ids) < len(values):
+    if include_removed:
+        await session.execute(_TAKE_BACK_REMOVED)
+    inserted = await session.execute(_MOVE_NEW if include_removed else _MOVE_NEW_NOT_REMOVED)
+    copied = CopiedAssets(new={record_id: asset_id for record_id, asset_id in inserted.all()})
+    if len(copied.new) < len(values):
         rows = await session.execute(_KNOWN_IN_STAGE)
-        known_ids = {record_id: asset_id for record_id, asset_id in rows.all() if record_id not in new_ids}
+        copied.known = {
+            record_id: asset_id for record_id, asset_id in rows.all() if record_id not in copied.new
+        }
+        if not include_removed and len(copied.new) + len(copied.known) < len(values):
+            copied.removed = set((await session.scalars(_REMOVED_IN_STAGE)).all()) - copied.known.keys()
     await session.execute(_EMPTY_STAGE)
-    return new_ids, known_ids
+    return copied

@@ -18,7 +18,11 @@ from catalog.stored_paths import stored_path
 
 _KNOWN_SIZES = text(
     """
-    SELECT file_path, file_path_bytes, file_size_bytes FROM assets
+    SELECT file_path, file_path_bytes, file_size_bytes, true AS stored FROM assets
+    WHERE user_id = :user_id AND file_size_bytes IS NOT NULL
+      AND (file_path = ANY(:paths) AND file_path_bytes IS NULL OR file_path_bytes = ANY(:raw_paths))
+    UNION ALL
+    SELECT file_path, file_path_bytes, file_size_bytes, false FROM removed_records
     WHERE user_id = :user_id AND file_size_bytes IS NOT NULL
       AND (file_path = ANY(:paths) AND file_path_bytes IS NULL OR file_path_bytes = ANY(:raw_paths))
     """
@@ -31,7 +35,9 @@ _KNOWN_SIZES = text(
 
 async def known_file_sizes(session: AsyncSession, user_id: uuid.UUID, paths: Sequence[str]) -> dict[str, int]:
     """``path → size in bytes`` for those of ``paths`` (as Python read them from the file system) the
-    user's assets were imported from. A path that is not valid UTF-8 is matched by its bytes
+    user's assets were imported from, or images the user removed from the library were (a watched
+    folder does not read a removed file again while its size is unchanged; a stored asset's size wins
+    over a removed one's at the same path). A path that is not valid UTF-8 is matched by its bytes
     (:mod:`catalog.stored_paths`), never by its readable text, which several such paths can share."""
     if not paths:
         return {}
@@ -46,4 +52,7 @@ async def known_file_sizes(session: AsyncSession, user_id: uuid.UUID, paths: Seq
     rows = await session.execute(
         _KNOWN_SIZES, {"user_id": user_id, "paths": by_text, "raw_paths": list(by_raw)}
     )
-    return {(by_raw[raw] if raw is not None else path): int(size) for path, raw, size in rows.all()}
+    sizes: dict[str, int] = {}
+    for path, raw, size, _from_asset in sorted(rows.all(), key=lambda row: row[3]):  # assets win: last
+        sizes[by_raw[raw] if raw is not None else path] = int(size)
+    return sizes

@@ -7,7 +7,8 @@ Outcomes (``atelier import --json`` prints them as they are here):
 - ``known``: the catalog already holds these bytes for this user (``asset_id`` is that asset);
 - ``problem``: the file could not be imported, or part of it could not (``reason`` says why);
 - ``ignored``: not a file to import — another file type, a hidden file or folder, a symlinked folder,
-  a FIFO, socket or device (``reason`` says which).
+  a FIFO, socket or device (``reason`` says which) — or an image the artist removed from the library
+  (:data:`REMOVED_EARLIER_REASON`; ``atelier import --include-removed`` takes it back).
 
 A ``.jsonl`` record file is one outcome, with its records counted in ``records``: ``imported`` when at
 least one record was new, ``known`` when every one was already stored, ``problem`` when any line was
@@ -20,6 +21,8 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+REMOVED_EARLIER_REASON = "removed from the library earlier (atelier import --include-removed takes it back)"
 
 
 class Outcome(StrEnum):

@@ -61,11 +61,11 @@ from catalog.accounts.service import AccountError, get_or_create_user
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing import owed_work
 from catalog.importing.asset_rows import COPY_RECORD_ID_INDEX, copy_values, record_to_row, row_problem
-from catalog.importing.bulk_asset_repository import copy_new_assets
+from catalog.importing.bulk_asset_repository import CopiedAssets, copy_new_assets
 from catalog.importing.discovery import FileKind, FoundFile, discover
 from catalog.importing.export_evidence import apply_stored_evidence
 from catalog.importing.file_reading import FileProblem, MetadataReader, ReadAsset
-from catalog.importing.outcomes import FileOutcome, Outcome, RecordCounts
+from catalog.importing.outcomes import REMOVED_EARLIER_REASON, FileOutcome, Outcome, RecordCounts
 from catalog.importing.owed_work_repository import assets_missing_thumbnails, mark_clustering_owed
 from catalog.importing.thumbnail_pool import ThumbnailFailure, ThumbnailRenderer
 from catalog.sessions.reclustering import ReclusterSummary
@@ -131,6 +131,9 @@ class ImportReport:
     its re-clustering and thumbnails (see :func:`import_paths`)."""
     files_not_read: int = 0
     """Files (images and record files) left unread by an interrupted import; they have no outcome."""
+    removed_earlier: int = 0
+    """Images and records left out because the artist removed them from the library
+    (:mod:`catalog.assets.removal`); image files among them are ``ignored`` with a reason."""
 
     @property
     def sessions_touched(self) -> int:
@@ -155,6 +158,7 @@ class ImportReport:
             "sessions_updated": self.sessions_touched,
             "interrupted": self.interrupted,
             "files_not_read": self.files_not_read,
+            "removed_earlier": self.removed_earlier,
         }
 
     def _add(self, outcome: FileOutcome) -> FileOutcome:
@@ -193,6 +197,7 @@ class _Stored:
 
     new: dict[str, uuid.UUID] = field(default_factory=dict)
     known: dict[str, uuid.UUID] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)
     refused: dict[str, str] = field(default_factory=dict)
 
 
@@ -209,6 +214,7 @@ async def import_paths(
     complete_missing_thumbnails: bool = True,
     thumbnail_progress: ThumbnailProgressCallback | None = None,
     stop: asyncio.Event | None = None,
+    include_removed: bool = False,
 ) -> ImportReport:
     """Import ``paths`` for ``user_handle`` (created if missing). JSONL records naming another
     ``user`` go to that user when ``honour_record_users`` (the local CLI), else to ``user_handle``.
@@ -216,6 +222,10 @@ async def import_paths(
     ``complete_missing_thumbnails`` (inline and after-sessions modes): also make the thumbnails the
     user's stored assets lack — a watched folder's batches turn it off (the first import already did
     it). ``thumbnail_progress`` follows the after-sessions mode's thumbnail phase.
+
+    Images and records the artist removed from the library are left out (image files are ``ignored``
+    with a reason, :attr:`ImportReport.removed_earlier` counts both) unless ``include_removed``, which
+    imports them again and forgets their removal.
 
     ``stop`` (``atelier import`` sets it on Ctrl-C or SIGTERM) is checked at safe points only, never
     in the middle of a statement: after each chunk of files read (the rows read so far are stored as
@@ -260,7 +270,16 @@ async def import_paths(
     stopping = stop.is_set if stop is not None else _never
     with cyclic_gc_paused():
         read = await _read_and_store_images(
-            factory, settings, images, owner_id, owner_timezone, report, batches, progress, stopping
+            factory,
+            settings,
+            images,
+            owner_id,
+            owner_timezone,
+            report,
+            batches,
+            progress,
+            stopping,
+            include_removed,
         )
     report.files_not_read = len(images) - read
 
@@ -271,7 +290,15 @@ async def import_paths(
                 continue
             with cyclic_gc_paused():
                 await _import_records_file(
-                    factory, item, settings, owner_id, owner_timezone, honour_record_users, report, batches
+                    factory,
+                    item,
+                    settings,
+                    owner_id,
+                    owner_timezone,
+                    honour_record_users,
+                    report,
+                    batches,
+                    include_removed,
                 )
             _advance(progress, 1)
     report.phase_seconds["read_and_store"] = time.perf_counter() - started
@@ -449,6 +476,7 @@ async def _read_and_store_images(
     batches: _UserBatches,
     progress: ProgressCallback | None,
     stopping: Callable[[], bool],
+    include_removed: bool,
 ) -> int:
     """Read ``images`` (a pool for large sets) and store them in batches of ``import_batch_size``
     while the next ones are read; returns how many were read. Once ``stopping()``, the rows read so
@@ -467,12 +495,12 @@ async def _read_and_store_images(
                         _advance(progress, 1)
                 read += len(chunk)
                 if len(pending) >= settings.import_batch_size:
-                    await _store_image_files(factory, pending, owner_id, report, batches)
+                    await _store_image_files(factory, pending, owner_id, report, batches, include_removed)
                     _advance(progress, len(pending))
                     pending = []
                 if stopping():
                     break
-        await _store_image_files(factory, pending, owner_id, report, batches)
+        await _store_image_files(factory, pending, owner_id, report, batches, include_removed)
         _advance(progress, len(pending))
     return read
 
@@ -483,9 +511,10 @@ async def _store_image_files(
     user_id: uuid.UUID,
     report: ImportReport,
     batches: _UserBatches,
+    include_removed: bool,
 ) -> None:
     """Store one batch of read image files and account for each file."""
-    stored = await _store(factory, pending, user_id, report)
+    stored = await _store(factory, pending, user_id, report, include_removed)
     first_of: dict[str, str] = {}
     for item in pending:
         if item.record_id in stored.refused:
@@ -495,6 +524,9 @@ async def _store_image_files(
             reason = f"same content as {first_of[item.record_id]}"
             report._add(FileOutcome(item.label, Outcome.KNOWN, reason, asset_id))
             report.already_known += 1
+        elif item.record_id in stored.removed:
+            report._add(FileOutcome(item.label, Outcome.IGNORED, REMOVED_EARLIER_REASON))
+            report.removed_earlier += 1
         elif item.record_id in stored.new:
             asset_id = stored.new[item.record_id]
             outcome = report._add(FileOutcome(item.label, Outcome.IMPORTED, None, asset_id))
@@ -510,7 +542,11 @@ async def _store_image_files(
 
 
 async def _store(
-    factory: SessionFactory, pending: Sequence[_PendingRow], user_id: uuid.UUID, report: ImportReport
+    factory: SessionFactory,
+    pending: Sequence[_PendingRow],
+    user_id: uuid.UUID,
+    report: ImportReport,
+    include_removed: bool,
 ) -> _Stored:
     """One batch, one transaction: new rows in, marked as owing a re-clustering, stored export times
     applied to them.
@@ -526,32 +562,39 @@ async def _store(
     for item in pending:
         unique.setdefault(item.record_id, item)
     try:
-        stored.new, stored.known = await _store_rows(factory, user_id, list(unique.values()), report)
+        copied = await _store_rows(factory, user_id, list(unique.values()), report, include_removed)
+        stored.new, stored.known, stored.removed = copied.new, copied.known, copied.removed
     except Exception as error:
         if not _is_data_error(error):
             raise
         for item in unique.values():
             try:
-                new, known = await _store_rows(factory, user_id, [item], report)
+                copied = await _store_rows(factory, user_id, [item], report, include_removed)
             except Exception as row_error:
                 if not _is_data_error(row_error):
                     raise
                 stored.refused[item.record_id] = f"cannot be stored ({_reason(row_error)})"
                 continue
-            stored.new |= new
-            stored.known |= known
+            stored.new |= copied.new
+            stored.known |= copied.known
+            stored.removed |= copied.removed
     return stored
 
 
 async def _store_rows(
-    factory: SessionFactory, user_id: uuid.UUID, rows: Sequence[_PendingRow], report: ImportReport
-) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]]:
+    factory: SessionFactory,
+    user_id: uuid.UUID,
+    rows: Sequence[_PendingRow],
+    report: ImportReport,
+    include_removed: bool,
+) -> CopiedAssets:
     async with unit_of_work(factory) as session:
-        inserted, known = await copy_new_assets(session, [row.values for row in rows])
-        await mark_clustering_owed(session, user_id, list(inserted.values()))
-        applied = await apply_stored_evidence(session, user_id, asset_ids=list(inserted.values()))
+        copied = await copy_new_assets(session, [row.values for row in rows], include_removed=include_removed)
+        inserted = list(copied.new.values())
+        await mark_clustering_owed(session, user_id, inserted)
+        applied = await apply_stored_evidence(session, user_id, asset_ids=inserted)
     report.times_from_exports += len(applied.updated)
-    return inserted, known
+    return copied
 
 
 def _is_data_error(error: BaseException) -> bool:
@@ -582,8 +625,10 @@ async def _import_records_file(
     honour_record_users: bool,
     report: ImportReport,
     batches: _UserBatches,
+    include_removed: bool,
 ) -> None:
-    """Store the records of one ``.jsonl`` file and account for the file (one outcome)."""
+    """Store the records of one ``.jsonl`` file and account for the file (one outcome): records the
+    artist removed count as known (and in :attr:`ImportReport.removed_earlier`)."""
     path = str(item.path)
     try:
         lines = list(read_records_jsonl(item.path, local_tz=ZoneInfo(owner_timezone)))
@@ -640,7 +685,7 @@ async def _import_records_file(
     for user_id, rows in pending.items():
         for start in range(0, len(rows), settings.import_batch_size):
             chunk = rows[start : start + settings.import_batch_size]
-            stored = await _store(factory, chunk, user_id, report)
+            stored = await _store(factory, chunk, user_id, report, include_removed)
             counted: set[str] = set()
             for pending_row in chunk:
                 record_id = pending_row.record_id
@@ -650,6 +695,8 @@ async def _import_records_file(
                     counts.imported += 1
                     batches.new_asset_ids[user_id].append(stored.new[record_id])
                 else:
+                    if record_id in stored.removed and record_id not in counted:
+                        report.removed_earlier += 1
                     counts.known += 1
                 counted.add(record_id)
     report.records_imported += counts.imported

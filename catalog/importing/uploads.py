@@ -19,6 +19,9 @@ Storage (durable: the asset's ``file_path`` points at it, and thumbnails are mad
   temporary files of a process killed mid-write are removed by the user's next upload
   (:func:`remove_stale_incoming`).
 
+An upload of bytes the artist removed from the library earlier imports them again (the upload is the
+artist asking for that image; a folder import leaves them out: :mod:`catalog.assets.removal`).
+
 Outcomes per file, in the order sent: ``imported``; ``duplicate`` (the user already has these bytes,
 or the same file came earlier in this request; ``asset`` is that asset); ``ignored`` (not an image
 file name — record files are imported with ``atelier import``); ``problem`` (``reason`` says why,
@@ -259,6 +262,7 @@ async def import_uploads(
             honour_record_users=False,
             thumbnails=ThumbnailMode.INLINE,
             complete_missing_thumbnails=False,  # an upload pays for its own files only
+            include_removed=True,  # sending an image the artist removed earlier is asking for it back
         )
         report.sessions_changed = imported.sessions_touched
         outcomes = {item.path: item for item in imported.files}

@@ -81,8 +81,15 @@ def session_key(row: Session) -> SessionKey:
 
 def asset_key(row: Asset | SpanAsset | AssetView) -> AssetKey:
     assert row.created_at is not None, "only clustered (timed) assets are paged in stream order"
-    counter = row.file_counter if row.file_counter is not None else _NO_COUNTER
-    return AssetKey(row.created_at, counter, row.file_name or "", row.id)
+    return stream_key(row.created_at, row.file_counter, row.file_name, row.id)
+
+
+def stream_key(
+    created_at: datetime, file_counter: int | None, file_name: str | None, asset_id: uuid.UUID
+) -> AssetKey:
+    """An image's place in its user's stream (the order of ``ix_assets_user_stream``)."""
+    counter = file_counter if file_counter is not None else _NO_COUNTER
+    return AssetKey(created_at, counter, file_name or "", asset_id)
 
 
 _SESSIONS_NEWEST_FIRST_SELECT = (

@@ -87,7 +87,9 @@ async def recluster_span(
     ``previous_times``: where assets whose time changed used to be. Their old sessions must be
     re-clustered in the same pass (or they would keep a member that left, or be deleted while other
     members remain), so the span runs from the earliest to the latest of old and new times — one
-    contiguous window, because the engine only sees gaps that really exist in the stream.
+    contiguous window, because the engine only sees gaps that really exist in the stream. With no
+    ``new_asset_ids`` (or none timed) the span is ``previous_times``' alone: where removed images
+    were (:mod:`catalog.assets.removal`).
     """
     with cyclic_gc_paused():  # thousands of rows and results that all survive: see engine.gc_pause
         return await _recluster_span(session, user_id, new_asset_ids, previous_times)
@@ -101,9 +103,9 @@ async def _recluster_span(
 ) -> ReclusterSummary:
     await repository.lock_user_stream(session, user_id)
     new_range = await time_range_of(session, user_id, new_asset_ids)
-    if new_range is None:
+    span_times = [*(new_range or ()), *previous_times]
+    if not span_times:
         return ReclusterSummary(user_id, 0, 0, 0, 0)
-    span_times = [*new_range, *previous_times]
     start, end = min(span_times), max(span_times)
     before, after = await neighbour_times(session, user_id, start, end, steps=CONTEXT_STEPS)
     if before is not None:

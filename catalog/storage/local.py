@@ -45,6 +45,9 @@ class LocalThumbnailStore:
     def exists(self, sha256_hex: str) -> bool:
         return self.path_of(sha256_hex).is_file()
 
+    def delete(self, sha256_hex: str) -> None:
+        self.path_of(sha256_hex).unlink(missing_ok=True)
+
     def local_path(self, sha256_hex: str) -> Path | None:
         return self.path_of(sha256_hex)
 

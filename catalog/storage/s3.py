@@ -77,6 +77,9 @@ class S3ThumbnailStore:
             raise
         return True
 
+    def delete(self, sha256_hex: str) -> None:
+        self._client.delete_object(Bucket=self.bucket, Key=self.key_of(sha256_hex))  # none there: no error
+
     def local_path(self, sha256_hex: str) -> Path | None:
         return None
 

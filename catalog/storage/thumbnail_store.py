@@ -35,6 +35,9 @@ class ThumbnailStore(Protocol):
 
     def exists(self, sha256_hex: str) -> bool: ...
 
+    def delete(self, sha256_hex: str) -> None:
+        """Delete what is stored under the address (a no-op when nothing is)."""
+
     def local_path(self, sha256_hex: str) -> Path | None:
         """Where the object lies on this machine's disk, when the store is a local folder."""
 

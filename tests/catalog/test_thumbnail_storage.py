@@ -49,6 +49,9 @@ def test_local_store_round_trip(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("*.part"))  # no temporary file left behind
     with pytest.raises(InvalidAddress):
         store.read("../../etc/passwd")
+    store.delete(SHA)
+    store.delete(SHA)  # nothing there: no error
+    assert store.read(SHA) is None and not store.exists(SHA)
 
 
 def test_s3_store_round_trip(s3: S3Loopback, tmp_path: Path) -> None:
@@ -64,6 +67,9 @@ def test_s3_store_round_trip(s3: S3Loopback, tmp_path: Path) -> None:
     url = store.presigned_url(SHA)
     assert url is not None and url.startswith(s3.endpoint_url) and "Signature" in url
     assert not (tmp_path / "thumbnails").exists()  # nothing written locally
+    store.delete(SHA)
+    store.delete(SHA)
+    assert store.read(SHA) is None and not store.exists(SHA)
 
 
 async def test_the_import_stores_thumbnails_in_the_bucket(

@@ -1,0 +1,146 @@
+"""Keeping the artist's corrections when images they name are removed from the library.
+
+A correction is stored as pairs of images (``session_constraints``): a merge is a ``must_link`` across
+each joined gap (the last image before it, the first after), a split a ``cannot_link`` across the cut, a
+move a ``move`` from each moved image to an image of the target session (its anchor). Removing an image
+would drop every pair naming it (their foreign keys cascade) and with them the correction. Before the
+images go, :func:`reanchor_constraints` moves each removed end of a pair to the image that now plays
+its part:
+
+- ``must_link`` / ``cannot_link``: the remaining image of the removed one's session nearest to it in
+  stream order *on the same side of the other end* (so the pair still spans the same gap or cut); none
+  there — that side of the gap is gone — drops the pair;
+- ``move``: a removed anchor becomes the nearest remaining image of its session; a removed moved image
+  drops its pair (there is nothing left to move).
+
+A pair whose new ends another pair of the same kind already holds is dropped (the other says the
+same). Runs in the caller's transaction after the user's library lock (:mod:`catalog.library_locks`);
+writes only the pairs that name removed images.
+"""
+
+from __future__ import annotations
+
+import bisect
+import uuid
+from collections import defaultdict
+from collections.abc import Collection
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.sessions.queries import AssetKey, stream_key
+from catalog.sql_types import UUID_ARRAY
+
+_PAIRS_NAMING = text(
+    """
+    SELECT id, kind, asset_a_id, asset_b_id FROM session_constraints
+    WHERE user_id = :user_id AND (asset_a_id = ANY(:ids) OR asset_b_id = ANY(:ids))
+    """
+).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("ids", type_=UUID_ARRAY))
+_PLACES = text(
+    """
+    SELECT id, session_id, created_at, file_counter, file_name FROM assets
+    WHERE user_id = :user_id AND created_at IS NOT NULL
+      AND (id = ANY(:ids) OR session_id = ANY(:sessions))
+    """
+).bindparams(
+    bindparam("user_id", type_=UUID(as_uuid=True)),
+    bindparam("ids", type_=UUID_ARRAY),
+    bindparam("sessions", type_=UUID_ARRAY),
+)
+_SESSIONS_OF = text(
+    "SELECT DISTINCT session_id FROM assets "
+    "WHERE user_id = :user_id AND id = ANY(:ids) AND session_id IS NOT NULL"
+).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("ids", type_=UUID_ARRAY))
+_MOVE_PAIR = text(
+    "UPDATE session_constraints SET asset_a_id = :a, asset_b_id = :b WHERE id = :id"
+).bindparams(
+    bindparam("a", type_=UUID(as_uuid=True)),
+    bindparam("b", type_=UUID(as_uuid=True)),
+    bindparam("id", type_=UUID(as_uuid=True)),
+)
+_DROP_PAIRS = text("DELETE FROM session_constraints WHERE id = ANY(:ids)").bindparams(
+    bindparam("ids", type_=UUID_ARRAY)
+)
+
+
+async def reanchor_constraints(db: AsyncSession, user_id: uuid.UUID, removed: Collection[uuid.UUID]) -> int:
+    """Re-point the user's constraint pairs that name ``removed`` images (see the module docstring),
+    before those images are deleted; returns how many pairs were kept (re-pointed)."""
+    ids = list(removed)
+    pairs = (await db.execute(_PAIRS_NAMING, {"user_id": user_id, "ids": ids})).all()
+    if not pairs:
+        return 0
+    gone = set(ids)
+    sessions = list((await db.execute(_SESSIONS_OF, {"user_id": user_id, "ids": ids})).scalars().all())
+    ends = {end for pair in pairs for end in (pair.asset_a_id, pair.asset_b_id)}
+    places = (await db.execute(_PLACES, {"user_id": user_id, "ids": list(ends), "sessions": sessions})).all()
+    key_of = {row.id: stream_key(row.created_at, row.file_counter, row.file_name, row.id) for row in places}
+    session_of = {row.id: row.session_id for row in places}
+    remaining: dict[uuid.UUID, list[AssetKey]] = defaultdict(list)
+    for row in places:
+        if row.id not in gone and row.session_id is not None:
+            remaining[row.session_id].append(key_of[row.id])
+    for keys in remaining.values():
+        keys.sort()
+
+    taken = {
+        (pair.kind, pair.asset_a_id, pair.asset_b_id)
+        for pair in pairs
+        if not ({pair.asset_a_id, pair.asset_b_id} & gone)
+    }
+    dropped: list[uuid.UUID] = []
+    kept = 0
+    for pair in pairs:
+        a, b = pair.asset_a_id, pair.asset_b_id
+        if a in gone:
+            a = _stand_in(
+                pair.kind, a, b, first_end=True, key_of=key_of, session_of=session_of, remaining=remaining
+            )
+        if b in gone and a is not None:
+            b = _stand_in(
+                pair.kind, b, a, first_end=False, key_of=key_of, session_of=session_of, remaining=remaining
+            )
+        if a is None or b is None or a == b or (pair.kind, a, b) in taken:
+            dropped.append(pair.id)
+            continue
+        taken.add((pair.kind, a, b))
+        await db.execute(_MOVE_PAIR, {"a": a, "b": b, "id": pair.id})
+        kept += 1
+    if dropped:
+        await db.execute(_DROP_PAIRS, {"ids": dropped})
+    return kept
+
+
+def _stand_in(
+    kind: str,
+    end: uuid.UUID,
+    other: uuid.UUID,
+    *,
+    first_end: bool,
+    key_of: dict[uuid.UUID, AssetKey],
+    session_of: dict[uuid.UUID, uuid.UUID | None],
+    remaining: dict[uuid.UUID, list[AssetKey]],
+) -> uuid.UUID | None:
+    """The image that takes removed ``end``'s place in a pair with ``other``; None drops the pair."""
+    if kind == "move" and first_end:  # the moved image itself
+        return None
+    key, session = key_of.get(end), session_of.get(end)
+    if key is None or session is None or not remaining.get(session):
+        return None
+    keys = remaining[session]
+    if kind == "move":
+        candidates = keys
+    else:
+        other_key = key_of.get(other)
+        if other_key is None:
+            return None
+        candidates = (
+            [k for k in keys if k < other_key] if other_key > key else [k for k in keys if k > other_key]
+        )
+    if not candidates:
+        return None
+    at = bisect.bisect_left(candidates, key)
+    nearest = [candidates[i] for i in (at - 1, at) if 0 <= i < len(candidates)]
+    return min(nearest, key=lambda k: abs((k.created_at - key.created_at).total_seconds())).id
