@@ -21,7 +21,11 @@ minutes apart, long breaks inside a session, hobbyists and heavy users, rapid su
 the same way without reading A–E) and G (``bench/simulate_family_g.py``, a hold-out of LoRA epoch
 testing and training samples, X/Y/Z grids and prompt matrices, booru-tag prompts and wildcard shuffles,
 scripted API dataset runs, and sketch → img2img → inpaint → upscale chains across tools and days —
-written the same way without reading A–F) — each on a development seed (looked at while setting the
+written the same way without reading A–F) and H (``bench/simulate_family_h.py``, a hold-out of working
+professionals around session boundaries — templated client jobs minutes apart, fast batch projects,
+meal breaks resumed on the same prompt, multi-tool pipelines, night owls across midnight and clock
+changes, quick unrelated asides inside a long refinement — written the same way without reading A–G)
+— each on a development seed (looked at while setting the
 engine's parameters) and a held-out seed. The corrections experiment runs on every family's held-out seed.
 Output: Markdown on stdout, and ``bench/out/quality.md`` / ``quality.json``.
 
@@ -58,6 +62,7 @@ from bench.simulate_family_d import simulate_family_d_library
 from bench.simulate_family_e import simulate_family_e_library
 from bench.simulate_family_f import simulate_family_f_library
 from bench.simulate_family_g import simulate_family_g_library
+from bench.simulate_family_h import simulate_family_h_library
 from bench.simulate_field import simulate_field_library
 from engine.analysis import Analysis
 from engine.records import GenerationRecord, TimePrecision
@@ -76,6 +81,7 @@ FAMILIES: dict[str, LibraryFactory] = {
     "E (bench/simulate_family_e.py)": simulate_family_e_library,
     "F (bench/simulate_family_f.py)": simulate_family_f_library,
     "G (bench/simulate_family_g.py)": simulate_family_g_library,
+    "H (bench/simulate_family_h.py)": simulate_family_h_library,
 }
 
 
@@ -421,6 +427,8 @@ def main() -> None:
     parser.add_argument("--family-f-dev-seed", type=int, default=51, help="development seed of family F")
     parser.add_argument("--family-g-seed", type=int, default=62, help="held-out seed of family G")
     parser.add_argument("--family-g-dev-seed", type=int, default=61, help="development seed of family G")
+    parser.add_argument("--family-h-seed", type=int, default=72, help="held-out seed of family H")
+    parser.add_argument("--family-h-dev-seed", type=int, default=71, help="development seed of family H")
     parser.add_argument(
         "--families",
         default="A,B,C,D,E,F,G",
@@ -443,6 +451,7 @@ def main() -> None:
         "E (bench/simulate_family_e.py)": (args.family_e_seed, args.family_e_dev_seed),
         "F (bench/simulate_family_f.py)": (args.family_f_seed, args.family_f_dev_seed),
         "G (bench/simulate_family_g.py)": (args.family_g_seed, args.family_g_dev_seed),
+        "H (bench/simulate_family_h.py)": (args.family_h_seed, args.family_h_dev_seed),
     }
     wanted = {letter.strip().upper() for letter in args.families.split(",") if letter.strip()}
     unknown = wanted - {name.split()[0] for name in FAMILIES}

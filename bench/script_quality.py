@@ -44,6 +44,7 @@ SEEDS: dict[str, tuple[int, int]] = {
     "E": (41, 42),
     "F": (51, 52),
     "G": (61, 62),
+    "H": (71, 72),
 }
 """Development and held-out seed of each family letter (as ``bench.quality`` uses them)."""
 ARTISTS, DAYS = 20, 21
