@@ -19,13 +19,14 @@ from typing import Any
 
 import msgspec
 
-DESCRIPTION_VERSION = 9
+DESCRIPTION_VERSION = 10
 """Version of how the engine *describes* a given set of sessions: their labels, intents, phases and
 lineage. Bump it with any change that alters these for the same memberships (a stored library is
 then re-described once, its sessions kept: ``catalog.sessions.redescription``); a change of where
 boundaries fall alone does not need it (corrections and the learned offset reach stored sessions by
-re-clustering). ``tests/engine/test_description_version.py`` fails when the description of its
-reference libraries changes while this stays the same.
+re-clustering) — except to have stored libraries learn something once (version 10: their recurring
+words). ``tests/engine/test_description_version.py`` fails when the description of its reference
+libraries changes while this stays the same.
 """
 
 

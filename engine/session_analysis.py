@@ -38,6 +38,7 @@ from engine.sessions.lineage import LineageSettings
 from engine.sessions.parameter_signal import ParameterSettings, parameter_signal
 from engine.sessions.phases import PhaseSettings
 from engine.sessions.record_stream import build_record_stream, take_rows
+from engine.sessions.recurring_words import recurring_word_scales
 from engine.sessions.session_builder import SessionInputs, build_sessions
 from engine.sessions.temporal_signal import TemporalSettings, temporal_signal
 
@@ -67,11 +68,15 @@ def analyze_records(
     threshold_offset: float = 0.0,
     prompt_embeddings: Mapping[str, np.ndarray] | None = None,
     visual_embeddings: Mapping[str, np.ndarray] | None = None,
+    recurring_words: Mapping[str | None, Mapping[str, float]] | None = None,
 ) -> Analysis:
     """Cluster ``records`` into sessions per user and describe each (phases, label, lineage).
 
     ``threshold_offset`` is the user's learned offset (``engine.calibration``): positive → fewer,
     larger sessions. With several users in ``records`` the same offset applies to all of them.
+    ``recurring_words``: per user, their recurring words' factors as a whole library gives them
+    (:func:`engine.sessions.recurring_words.recurring_words_of`), for an analysis of part of it (a span
+    of a stored library); users not in it get them from ``records``.
     """
     with cyclic_gc_paused(options.pause_cyclic_gc):
         return _analyze(
@@ -81,6 +86,7 @@ def analyze_records(
             threshold_offset=threshold_offset,
             prompt_embeddings=prompt_embeddings,
             visual_embeddings=visual_embeddings,
+            recurring_words=recurring_words,
         )
 
 
@@ -108,6 +114,7 @@ def _analyze(
     threshold_offset: float,
     prompt_embeddings: Mapping[str, np.ndarray] | None,
     visual_embeddings: Mapping[str, np.ndarray] | None,
+    recurring_words: Mapping[str | None, Mapping[str, float]] | None,
 ) -> Analysis:
     timed, unclustered = split_timed(records)
     prompt_embeddings = readable_embeddings(prompt_embeddings)
@@ -123,6 +130,11 @@ def _analyze(
     scored = stream if not moves else take_rows(stream, scored_rows, stream.segment_codes[scored_rows])
 
     similarity = PromptSimilarity(prompt_embeddings)
+    word_scales: dict[str | None, Mapping[str, float]] = dict(
+        recurring_word_scales(stream, options.parameters.recurring_words)
+    )
+    if recurring_words:
+        word_scales.update(recurring_words)
     temporal = temporal_signal(
         scored.time_seconds,
         scored.resolution_seconds,
@@ -130,7 +142,7 @@ def _analyze(
         scored.day_precision,
         options.temporal,
     )
-    parameters = parameter_signal(scored, similarity, options.parameters)
+    parameters = parameter_signal(scored, similarity, options.parameters, word_scales)
     scores = boundary_scores(scored, temporal, parameters, options.boundaries, options.temporal)
     decided = apply_constraints(
         scored.ids, scored.segment_codes, scores.margin, threshold_offset, constraints
@@ -159,7 +171,7 @@ def _analyze(
     session_sorted = session_of_row[session_rows]
     if moves:
         session_stream = take_rows(stream, session_rows, session_sorted)
-        session_parameters = parameter_signal(session_stream, similarity, options.parameters)
+        session_parameters = parameter_signal(session_stream, similarity, options.parameters, word_scales)
         session_temporal = temporal_signal(
             session_stream.time_seconds,
             session_stream.resolution_seconds,

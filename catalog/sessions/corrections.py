@@ -49,6 +49,7 @@ from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
 from catalog.sessions.off_loop import analyze_off_loop
 from catalog.sessions.reclustering import constraints_for, recluster_span, visual_descriptors
+from catalog.sessions.recurring_words_store import stored_recurring_words
 from catalog.text_values import name_problem
 from engine.calibration import BoundaryCorrection, CorrectionKind, learn_threshold_offset
 
@@ -292,6 +293,7 @@ async def _margins_before(
         constraints=await constraints_for(db, user_id, span),
         prompt_embeddings=await embeddings_for_assets(db, span),
         visual_embeddings=visual_descriptors(span),
+        recurring_words=await stored_recurring_words(db, user_id),
     )
     margins = {}
     for asset in assets:

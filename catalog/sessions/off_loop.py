@@ -56,6 +56,7 @@ async def analyze_off_loop(
     threshold_offset: float = 0.0,
     prompt_embeddings: Mapping[str, np.ndarray] | None = None,
     visual_embeddings: Mapping[str, np.ndarray] | None = None,
+    recurring_words: Mapping[str | None, Mapping[str, float]] | None = None,
 ) -> Analysis:
     """:func:`engine.session_analysis.analyze_records` in a worker thread (same inputs, same result)."""
     return await asyncio.to_thread(
@@ -65,6 +66,7 @@ async def analyze_off_loop(
         threshold_offset=threshold_offset,
         prompt_embeddings=prompt_embeddings,
         visual_embeddings=visual_embeddings,
+        recurring_words=recurring_words,
     )
 
 

@@ -27,7 +27,9 @@ session are resolved across the user's library (:mod:`catalog.sessions.explicit_
 links stay inside sessions.
 
 Features: stored prompt embeddings (pgvector) of the span's prompts are passed along; prompts not
-embedded yet fall back to lexical similarity inside the engine.
+embedded yet fall back to lexical similarity inside the engine. So are the artist's recurring words as
+the whole library gives them (:mod:`catalog.sessions.recurring_words_store`), so that a span decides as
+a full re-clustering would.
 
 Event loop: the engine call runs in a thread and a full re-cluster job runs whole in a child process
 (:mod:`catalog.sessions.off_loop` says why, with numbers).
@@ -63,6 +65,7 @@ from catalog.sessions.explicit_lineage import children_naming_span, named_edges_
 from catalog.sessions.off_loop import analyze_off_loop
 from catalog.sessions.queries import asset_key
 from catalog.sessions.reclustering_summary import ReclusterSummary
+from catalog.sessions.recurring_words_store import recurring_words_for
 from catalog.sessions.redescription import mark_described, membership_pins
 from catalog.thumbnails import VISUAL_MODEL
 from engine.analysis import Analysis, LineageEdge, SessionResult
@@ -161,12 +164,14 @@ async def _recluster_assets(
             must_link=(*constraints.must_link, *must_link),
             cannot_link=(*constraints.cannot_link, *cannot_link),
         )
+    records = [row_to_record(asset) for asset in assets]
     analysis = await analyze_off_loop(  # a thread: see catalog.sessions.off_loop
-        [row_to_record(asset) for asset in assets],
+        records,
         constraints=constraints,
         threshold_offset=await repository.threshold_offset(session, user_id),
         prompt_embeddings=await embeddings_for_assets(session, assets),
         visual_embeddings=visual_descriptors(assets),
+        recurring_words=await recurring_words_for(session, user_id, records, whole_library=whole_stream),
     )
     stored_ids = sorted({asset.session_id for asset in assets if asset.session_id is not None})
     stored_sessions = {s.id: s for s in await repository.sessions_by_ids(session, user_id, stored_ids)}

@@ -108,10 +108,14 @@ class PromptContext:
         self._capacity = capacity
         self._prompts: list[str] = []
         self._token_counts: dict[str, int] = {}
+        self._token_scale: Mapping[str, float] = {}
 
-    def clear(self) -> None:
+    def clear(self, token_scale: Mapping[str, float] | None = None) -> None:
+        """Empty the context; ``token_scale``: a factor per token for the lexical fit from now on (a word
+        in nearly every prompt of an artist — their template or style — says little about the subject)."""
         self._prompts.clear()
         self._token_counts.clear()
+        self._token_scale = token_scale or {}
 
     def fit(self, prompt: str) -> float:
         """How well ``prompt`` fits the context, in [0, 1] (0 for an empty context or prompt)."""
@@ -120,7 +124,10 @@ class PromptContext:
         weights = prompt_token_weights(prompt)
         total = 0.0
         contained = 0.0
+        scale = self._token_scale
         for token, weight in weights.items():
+            if scale:
+                weight *= scale.get(token, 1.0)
             total += weight
             if token in self._token_counts:
                 contained += weight

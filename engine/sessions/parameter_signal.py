@@ -15,13 +15,15 @@ which run once per prompt change (memoised per prompt pair).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from engine.features.prompt_similarity import PromptContext, PromptSimilarity, lexical_similarity
 from engine.sessions.named_sources import file_name_named, named_references
 from engine.sessions.record_stream import MISSING_CODE, RecordStream
+from engine.sessions.recurring_words import RecurringWordSettings, recurring_word_scales
 
 ONE_PROMPT_MISSING_DISSIMILARITY = 0.3
 
@@ -45,6 +47,9 @@ class ParameterSettings:
     (:func:`derives_from_recent_row`); the boundary scores' long-pause ramp starts at the same 45 min."""
     recent_source_rows: int = 24
     """Most rows looked back for a named source (bounds the work per derived row)."""
+    recurring_words: RecurringWordSettings = field(default_factory=RecurringWordSettings)
+    """Which words an artist writes in most sittings (a template, a style suffix) and how little they
+    count in the prompt context (:mod:`engine.sessions.recurring_words`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +174,13 @@ def derives_from_recent_row(stream: RecordStream, window_seconds: float, max_row
 
 
 def parameter_signal(
-    stream: RecordStream, similarity: PromptSimilarity, settings: ParameterSettings
+    stream: RecordStream,
+    similarity: PromptSimilarity,
+    settings: ParameterSettings,
+    word_scales: Mapping[str | None, Mapping[str, float]] | None = None,
 ) -> ParameterSignal:
+    """``word_scales``: per user, the factor of each recurring word in the prompt context (see
+    :mod:`engine.sessions.recurring_words`); computed from ``stream`` when not given."""
     count = len(stream)
     continuing = np.zeros(count, dtype=bool)
     if count > 1:
@@ -217,7 +227,11 @@ def parameter_signal(
         keep *= 1.0 - weight * changed
     minor_change = 1.0 - keep
 
-    prompt_similarity, context_dissimilarity = _prompt_context(stream, similarity, continuing, settings)
+    if word_scales is None:
+        word_scales = recurring_word_scales(stream, settings.recurring_words)
+    prompt_similarity, context_dissimilarity = _prompt_context(
+        stream, similarity, continuing, settings, word_scales
+    )
     return ParameterSignal(
         tool_switch=tool_switch,
         prompt_similarity=prompt_similarity,
@@ -235,7 +249,11 @@ def parameter_signal(
 
 
 def _prompt_context(
-    stream: RecordStream, similarity: PromptSimilarity, continuing: np.ndarray, settings: ParameterSettings
+    stream: RecordStream,
+    similarity: PromptSimilarity,
+    continuing: np.ndarray,
+    settings: ParameterSettings,
+    word_scales: Mapping[str | None, Mapping[str, float]],
 ) -> tuple[np.ndarray, np.ndarray]:
     count = len(stream)
     codes = stream.prompt_codes
@@ -253,12 +271,14 @@ def _prompt_context(
     segment_list = stream.segment_codes.tolist()
     context = PromptContext(similarity, settings.context_prompts)
     context_segment = -1
+    users = stream.user_names
+    user_list = stream.user_codes.tolist()
     # Walk only the rows that start a prompt run (incl. segment starts).
     for row in np.flatnonzero(~unchanged).tolist():
         code = code_list[row]
         if segment_list[row] != context_segment:
-            context.clear()
             context_segment = segment_list[row]
+            context.clear(word_scales.get(users[user_list[row]]))
         if row in change_rows:
             previous = code_list[row - 1]
             if code == MISSING_CODE and previous == MISSING_CODE:

@@ -62,7 +62,12 @@ names a concept only when nothing names the subject, an exploration lists subjec
 look words opening its prompts, "<look> of <subject>" frames the subject ("pixel art of a witch"), and
 concepts cluster the best 12 phrases (was 8, which left a subject's edited variants out); a set of
 prompts cycled on the same seeds while a knob moves (a LoRA's epochs on test prompts) is optimization
-(phases: ``_cycled_prompt_sweeps``)."""
+(phases: ``_cycled_prompt_sweeps``). 10 — an artist's recurring words (template, style suffix) count
+little in the prompt context (``engine.sessions.recurring_words``). That moves boundaries, not
+descriptions (the phases compare prompts pairwise, without those factors), so the digest stays; the
+version moves so that every stored library is re-described once — a full re-clustering with its
+sessions kept — which learns and stores its words for the span re-clusterings after each import
+(``catalog.sessions.recurring_words_store``)."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

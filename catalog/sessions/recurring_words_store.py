@@ -1,0 +1,64 @@
+"""An artist's recurring words, learned from their whole library and kept for span re-clusterings.
+
+The engine weighs the words an artist writes in most sittings lightly
+(:mod:`engine.sessions.recurring_words`). Which words those are is a property of the whole library: a
+span re-clustered after an import sees a few sessions only, and would learn other words (or none) and
+decide its boundaries differently from a full re-clustering. So:
+
+- a full re-clustering (``atelier recluster``, ``reclusterLibrary``, a re-description) learns them from
+  every timed image of the user and stores them (``user_calibrations.recurring_words``);
+- a span re-clustering and a correction's margins use the stored words; when none are stored yet (a
+  new library), the span learns them from its own images and stores them if it saw enough sittings —
+  the first import of a folder usually spans the whole library.
+
+Stored words grow stale as a library grows until the next full re-clustering (a new template learned
+by imports alone keeps its old weight until then). Runs in the caller's transaction; the caller holds
+the user's library lock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from engine.records import GenerationRecord
+from engine.sessions.recurring_words import recurring_words_of
+
+RecurringWords = Mapping[str | None, Mapping[str, float]]
+"""What :func:`engine.session_analysis.analyze_records` takes: per record user, the word factors."""
+
+_STORED = text("SELECT recurring_words FROM user_calibrations WHERE user_id = :user_id").bindparams(
+    bindparam("user_id", type_=UUID(as_uuid=True))
+)
+_STORE = text(
+    """
+    INSERT INTO user_calibrations (user_id, recurring_words) VALUES (:user_id, :words)
+    ON CONFLICT (user_id) DO UPDATE SET recurring_words = EXCLUDED.recurring_words
+    """
+).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("words", type_=JSONB))
+
+
+async def recurring_words_for(
+    db: AsyncSession, user_id: uuid.UUID, records: Sequence[GenerationRecord], *, whole_library: bool
+) -> RecurringWords | None:
+    """The recurring words to analyse ``records`` (one user's, as the catalog builds them: ``user`` None)
+    with; learned from ``records`` and stored when ``whole_library`` or when none are stored and
+    ``records`` span enough sittings. None: let the engine learn them from ``records`` (too few)."""
+    stored = None if whole_library else (await db.execute(_STORED, {"user_id": user_id})).scalar_one_or_none()
+    if stored is not None:
+        return {None: stored}
+    learned = recurring_words_of(records).get(None)
+    if learned is None:
+        return None
+    await db.execute(_STORE, {"user_id": user_id, "words": learned})
+    return {None: learned}
+
+
+async def stored_recurring_words(db: AsyncSession, user_id: uuid.UUID) -> RecurringWords | None:
+    """The stored words (for a correction's margins, which must match the re-clustering's decisions)."""
+    stored = (await db.execute(_STORED, {"user_id": user_id})).scalar_one_or_none()
+    return None if stored is None else {None: stored}

@@ -1,0 +1,94 @@
+"""An artist's recurring words are learned from the whole library and kept
+(:mod:`catalog.sessions.recurring_words_store`), so a span re-clustered after a small import decides
+as a full re-clustering does."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from catalog.database import SessionFactory, unit_of_work
+from catalog.importing.service import import_paths
+from catalog.models import Asset, User, UserCalibration
+from catalog.sessions.reclustering import recluster_user
+from catalog.settings import AtelierSettings
+
+TEMPLATE = (
+    "studio product photo of {}, seamless white background, softbox lighting, 85mm, commercial photography"
+)
+EARLIER = [
+    "a linen throw pillow in terracotta",
+    "a glass jar of wildflower honey",
+    "a brushed steel water bottle",
+    "a pair of noise cancelling headphones",
+    "an amber serum bottle with a pipette",
+    "a cast iron skillet",
+    "tortoiseshell sunglasses",
+    "a wooden toy train",
+    "a soy candle in a concrete jar",
+    "a mechanical keyboard",
+]
+LATER = ["a velvet armchair in mustard", "a porcelain teapot with a bamboo handle"]
+
+
+def _days(first_day: int, products: list[str]) -> list[dict[str, Any]]:
+    """Two client jobs a day at 9:00 in one template (12 renders a minute apart, 30 minutes between)."""
+    records = []
+    for index, product in enumerate(products):
+        day, job = first_day + index // 2, index % 2
+        start = datetime(2026, 3, 2, 9, tzinfo=UTC) + timedelta(days=day, minutes=job * 42)
+        for render in range(12):
+            records.append(
+                {
+                    "id": f"d{day}j{job}r{render:02d}",
+                    "tool": "comfyui",
+                    "created_at": (start + timedelta(minutes=render)).isoformat(),
+                    "prompt": TEMPLATE.format(product),
+                    "seed": 1000 * day + 100 * job + render,
+                    "model": "sdxl.safetensors",
+                }
+            )
+    return records
+
+
+def _write(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("\n".join(json.dumps(record) for record in records) + "\n")
+    return path
+
+
+async def _memberships(factory: SessionFactory) -> list[list[str]]:
+    async with factory() as db:
+        rows = (await db.execute(select(Asset.session_id, Asset.record_id).order_by(Asset.record_id))).all()
+    sessions: dict[uuid.UUID | None, list[str]] = {}
+    for session_id, record_id in rows:
+        sessions.setdefault(session_id, []).append(record_id)
+    return sorted(sessions.values())
+
+
+async def test_a_small_import_decides_as_a_full_reclustering_with_the_stored_words(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    earlier = _write(tmp_path / "earlier.jsonl", _days(0, EARLIER))
+    later = _write(tmp_path / "later.jsonl", _days(5, LATER))
+    await import_paths(session_factory, settings, user_handle="ada", paths=[earlier])
+    async with session_factory() as db:
+        user_id = await db.scalar(select(User.id).where(User.handle == "ada"))
+        calibration = await db.get(UserCalibration, user_id)
+    assert calibration is not None and calibration.recurring_words is not None
+    assert {"softbox", "seamless", "photography"} <= set(calibration.recurring_words)
+    assert not {"teapot", "honey", "skillet"} & set(calibration.recurring_words)
+
+    await import_paths(session_factory, settings, user_handle="ada", paths=[later])  # one sitting
+    incremental = await _memberships(session_factory)
+    async with unit_of_work(session_factory) as db:
+        assert user_id is not None
+        await recluster_user(db, user_id)
+
+    assert await _memberships(session_factory) == incremental
+    last_day = [members for members in incremental if members[0].startswith("d5")]
+    assert last_day == [[f"d5j0r{i:02d}" for i in range(12)], [f"d5j1r{i:02d}" for i in range(12)]]
