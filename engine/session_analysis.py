@@ -32,6 +32,7 @@ from engine.analysis import Analysis
 from engine.features.prompt_similarity import PromptSimilarity, readable_embeddings
 from engine.gc_pause import cyclic_gc_paused
 from engine.records import GenerationRecord
+from engine.sessions.asides import AsideSettings, aside_rows
 from engine.sessions.boundary_scores import BoundarySettings, boundary_confidence, boundary_scores
 from engine.sessions.constraints import SessionConstraints, apply_constraints
 from engine.sessions.lineage import LineageSettings
@@ -43,6 +44,11 @@ from engine.sessions.session_builder import SessionInputs, build_sessions
 from engine.sessions.temporal_signal import TemporalSettings, temporal_signal
 
 __all__ = ["AnalysisOptions", "SessionConstraints", "analyze_records", "split_timed"]
+
+
+ASIDE_SINK = 1e6
+"""Subtracted from a detour's boundary margins before the constraints: below every other margin, still
+ordered (a cannot-link the artist made there opens the best of them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,7 @@ class AnalysisOptions:
     boundaries: BoundarySettings = field(default_factory=BoundarySettings)
     phases: PhaseSettings = field(default_factory=PhaseSettings)
     lineage: LineageSettings = field(default_factory=LineageSettings)
+    asides: AsideSettings = field(default_factory=AsideSettings)
 
 
 def analyze_records(
@@ -144,8 +151,13 @@ def _analyze(
     )
     parameters = parameter_signal(scored, similarity, options.parameters, word_scales)
     scores = boundary_scores(scored, temporal, parameters, options.boundaries, options.temporal)
-    decided = apply_constraints(
-        scored.ids, scored.segment_codes, scores.margin, threshold_offset, constraints
+    asides = aside_rows(scored, scores.margin, threshold_offset, options.asides)
+    decided = apply_constraints(  # a detour's boundaries sink below every other (constraints still hold)
+        scored.ids,
+        scored.segment_codes,
+        np.where(asides, scores.margin - ASIDE_SINK, scores.margin),
+        threshold_offset,
+        constraints,
     )
     confidence = boundary_confidence(scores.margin, threshold_offset, options.boundaries.confidence_slope)
     confidence = np.where(decided.opened_by_constraint, 1.0, confidence)
