@@ -5,7 +5,6 @@ removed image back."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from catalog.database import SessionFactory
 from catalog.settings import AtelierSettings
 from tests.api.conftest import app_http, make_user_with_token
-from tests.api.test_graphql_uploads import A1111_JPEG, FORGE_WEBP, images, payload, stored_files, upload
+from tests.api.test_graphql_uploads import A1111_JPEG, FORGE_WEBP, gql, images, payload, stored_files, upload
 
 __all__ = ["images"]  # the fixture, imported for these tests
 
@@ -30,18 +29,8 @@ async def http(settings: AtelierSettings) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def post(http: httpx.AsyncClient, token: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = await http.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    body: dict[str, Any] = response.json()
-    return body
-
-
 async def gallery_ids(http: httpx.AsyncClient, token: str) -> set[str]:
-    body = await post(http, token, GALLERY)
+    body = await gql(http, token, GALLERY)
     return {edge["node"]["id"] for edge in body["data"]["viewer"]["assets"]["edges"]}
 
 
@@ -57,17 +46,17 @@ async def test_removed_uploads_leave_the_library_and_an_upload_of_the_same_bytes
     ids = [result["asset"]["id"] for result in uploaded["results"]]
     assert len(set(ids)) == 2 and len(stored_files(settings)) == 2
 
-    body = await post(http, token, REMOVE, ids=[ids[0], ids[0], "Asset:not-a-uuid"])
+    body = await gql(http, token, REMOVE, ids=[ids[0], ids[0], "Asset:not-a-uuid"])
 
     assert "errors" not in body, body
     result = body["data"]["removeAssets"]
     assert result["removedIds"] == [ids[0]]
     assert result["notFound"] == ["Asset:not-a-uuid"]
-    assert (await post(http, token, NODE, id=ids[0]))["data"]["node"] is None
+    assert (await gql(http, token, NODE, id=ids[0]))["data"]["node"] is None
     assert await gallery_ids(http, token) == {ids[1]}
     assert [path.name for path in stored_files(settings)] == ["forge.webp"]  # the uploaded copy is gone
 
-    again = await post(http, token, REMOVE, ids=[ids[0]])  # a retried request changes nothing
+    again = await gql(http, token, REMOVE, ids=[ids[0]])  # a retried request changes nothing
     assert again["data"]["removeAssets"]["removedIds"] == [] and again["data"]["removeAssets"][
         "notFound"
     ] == [ids[0]]
@@ -90,9 +79,9 @@ async def test_other_users_ids_and_read_only_tokens_remove_nothing(
     uploaded = payload(await upload(http, owner, [("forge.webp", images[FORGE_WEBP])]))
     asset_id = uploaded["results"][0]["asset"]["id"]
 
-    by_stranger = await post(http, stranger, REMOVE, ids=[asset_id])
-    by_reader = await post(http, reader, REMOVE, ids=[asset_id])
-    empty = await post(http, owner, REMOVE, ids=[])
+    by_stranger = await gql(http, stranger, REMOVE, ids=[asset_id])
+    by_reader = await gql(http, reader, REMOVE, ids=[asset_id])
+    empty = await gql(http, owner, REMOVE, ids=[])
 
     assert by_stranger["data"]["removeAssets"] == {
         "removedIds": [],

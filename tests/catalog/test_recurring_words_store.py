@@ -17,22 +17,9 @@ from catalog.importing.service import import_paths
 from catalog.models import Asset, User, UserCalibration
 from catalog.sessions.reclustering import recluster_user
 from catalog.settings import AtelierSettings
+from tests.engine.test_recurring_words import PRODUCTS, TEMPLATE
 
-TEMPLATE = (
-    "studio product photo of {}, seamless white background, softbox lighting, 85mm, commercial photography"
-)
-EARLIER = [
-    "a linen throw pillow in terracotta",
-    "a glass jar of wildflower honey",
-    "a brushed steel water bottle",
-    "a pair of noise cancelling headphones",
-    "an amber serum bottle with a pipette",
-    "a cast iron skillet",
-    "tortoiseshell sunglasses",
-    "a wooden toy train",
-    "a soy candle in a concrete jar",
-    "a mechanical keyboard",
-]
+EARLIER = PRODUCTS[:10]
 LATER = ["a velvet armchair in mustard", "a porcelain teapot with a bamboo handle"]
 
 
