@@ -49,7 +49,7 @@ from catalog.sessions.reclustering import recluster_span
 from catalog.settings import AtelierSettings
 from catalog.sql_types import TEXT_ARRAY, UUID_ARRAY
 from catalog.storage.thumbnail_store import thumbnail_store
-from catalog.stored_paths import opened_path
+from catalog.stored_paths import opened_path, stored_path
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +105,15 @@ _ASSETS_FROM_PATHS = text(
     UNION
     SELECT id FROM assets
     WHERE user_id = :user_id AND file_path_bytes IS NOT NULL
-      AND EXISTS (SELECT 1 FROM unnest(:raw_folders) AS folder
-                  WHERE substring(file_path_bytes FROM 1 FOR length(folder)) = folder)
+      AND (file_path_bytes = ANY(:raw_paths)
+           OR EXISTS (SELECT 1 FROM unnest(:raw_folders) AS folder
+                      WHERE substring(file_path_bytes FROM 1 FOR length(folder)) = folder))
     """
 ).bindparams(
     bindparam("user_id", type_=UUID(as_uuid=True)),
     bindparam("paths", type_=TEXT_ARRAY),
     bindparam("folders", type_=TEXT_ARRAY),
+    bindparam("raw_paths", type_=ARRAY(LargeBinary())),
     bindparam("raw_folders", type_=ARRAY(LargeBinary())),
 )
 
@@ -185,21 +187,29 @@ async def remove_assets(db: AsyncSession, user_id: uuid.UUID, asset_ids: Sequenc
 
 async def assets_read_from(db: AsyncSession, user_id: uuid.UUID, paths: Sequence[Path]) -> list[uuid.UUID]:
     """The user's images read from ``paths``: a file's own image, every image under a folder. Paths
-    are compared as the import stored them (resolved, absolute); a path that is not valid UTF-8 by
-    its bytes."""
-    files: list[str] = []
+    are compared as the import stored them (resolved, absolute: :mod:`catalog.stored_paths`) — as text,
+    and by their bytes for images whose path is not valid UTF-8 (also under a folder whose name is)."""
+    texts: list[str] = []
     folders: list[str] = []
+    raw_paths: list[bytes] = []
     raw_folders: list[bytes] = []
     for path in paths:
-        resolved = path.resolve()
-        text_form = str(resolved)
-        files.append(text_form)
-        prefix = text_form.rstrip(os.sep) + os.sep
-        folders.append(prefix)
+        resolved = str(path.resolve())
+        prefix = resolved.rstrip(os.sep) + os.sep
+        raw_paths.append(os.fsencode(resolved))
         raw_folders.append(os.fsencode(prefix))
+        if stored_path(resolved).raw is None:  # a path that is not UTF-8 has no text form to match
+            texts.append(resolved)
+            folders.append(prefix)
     rows = await db.execute(
         _ASSETS_FROM_PATHS,
-        {"user_id": user_id, "paths": files, "folders": folders, "raw_folders": raw_folders},
+        {
+            "user_id": user_id,
+            "paths": texts,
+            "folders": folders,
+            "raw_paths": raw_paths,
+            "raw_folders": raw_folders,
+        },
     )
     return sorted(rows.scalars().all())
 

@@ -4,6 +4,7 @@ stays, what later imports do with the same bytes, and that nothing of another us
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -364,3 +365,23 @@ async def test_a_split_and_a_move_hold_when_the_images_they_name_are_removed(
     assert await _session_of(session_factory, "h13i3") != await _session_of(session_factory, "h13i5")
     assert await _session_of(session_factory, "h19i0") == await _session_of(session_factory, "h09i1")
     assert await _session_of(session_factory, "h19i0") != await _session_of(session_factory, "h19i2")
+
+
+async def test_files_whose_names_are_not_utf8_are_found_by_their_bytes(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "outputs"
+    folder.mkdir()
+    latin1 = folder / os.fsdecode(b"caf\xe9.png")  # a name written by a Latin-1 system
+    latin1.write_bytes(image_bytes(seed=7))
+    (folder / "plain.png").write_bytes(image_bytes(seed=8))
+    await import_paths(session_factory, settings, user_handle="ada", paths=[folder], make_thumbnails=False)
+    ada = await _user(session_factory)
+
+    async with session_factory() as db:
+        by_file = await assets_read_from(db, ada, [latin1])
+        by_folder = await assets_read_from(db, ada, [folder])
+        raw = await db.scalar(select(Asset.file_path_bytes).where(Asset.id.in_(by_file)))
+
+    assert len(by_file) == 1 and raw == os.fsencode(latin1)
+    assert len(by_folder) == 2 and set(by_file) <= set(by_folder)
