@@ -53,7 +53,8 @@ mtime, written when the image is saved, is at or after it).
 several when the order of day and month (or of a two-digit year) is open — the caller decides.
 
 :func:`easy_diffusion_stamp` reads Easy Diffusion's ``$tsb64`` (an epoch time, not a wall clock), and
-:func:`name_epoch_time` WeChat's ``mmexport<Unix epoch in milliseconds>.jpg`` save names (an instant).
+:func:`name_epoch_time` WeChat's ``mmexport<Unix epoch in milliseconds>.jpg`` save names and the Stability
+SDK CLI's ``generation_<prompt>_<Unix epoch in seconds>_<index>.png`` artifact names (instants).
 
 Years outside :data:`~engine.metadata.time_bounds.MIN_YEAR`–``MAX_YEAR`` are not dates in a name (a
 number that happens to start with 19); an impossible day (30 February) or time is no time, and the
@@ -99,6 +100,10 @@ _NAME_DATETIME_MILLIS = re.compile(
 ``_`` (KakaoTalk's ``KakaoTalk_20251120_211405123.jpg``, pasted ``image_2025-11-20_211405123.png``)."""
 _WECHAT_EXPORT = re.compile(r"mmexport(?P<ms>1\d{12})(?!\d)")
 """WeChat's save name ``mmexport1763673245123.jpg``: the Unix epoch in milliseconds (13 digits)."""
+_STABILITY_SDK_NAME = re.compile(r"generation_.*_(?P<s>1\d{9})_\d{1,4}\.[0-9A-Za-z]{1,5}", re.DOTALL)
+"""The Stability SDK CLI's artifact name (``stability_sdk.utils.truncate_fit`` with the CLI's default
+``--prefix generation_``): ``generation_<prompt, truncated>_<int(time.time())>_<index><ext>`` — the Unix
+epoch in seconds when the artifact arrived, so an instant (the prompt part may be empty or hold ``_``)."""
 _NAME_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-_.])(?P<mo>\d{2})(?P=sep)(?P<d>\d{2})(?!\d)")
 _NAME_COMPACT_DATE = re.compile(
     r"(?<![0-9A-Za-z])(?P<y>(?:19|20)\d{2})(?P<mo>\d{2})(?P<d>\d{2})(?![0-9A-Za-z])"
@@ -200,15 +205,21 @@ def millisecond_stamp_span(file_name: str) -> tuple[int, int] | None:
     return None
 
 
-def name_epoch_time(file_name: str) -> tuple[datetime, TimePrecision] | None:
+def name_epoch_time(file_name: str, seed: int | None = None) -> tuple[datetime, TimePrecision] | None:
     """The instant (aware, UTC) of a WeChat save name ``mmexport<epoch ms>…`` at its start, millisecond
-    precision, or ``None``. WeChat (Android) names the images a user saves from a chat
-    ``mmexport`` + ``System.currentTimeMillis()``: an absolute time, not a wall clock."""
+    precision, or of a Stability SDK CLI artifact name ``generation_<prompt>_<epoch s>_<index>.<ext>``
+    (:data:`_STABILITY_SDK_NAME`, second precision), or ``None``. WeChat (Android) names the images a
+    user saves from a chat ``mmexport`` + ``System.currentTimeMillis()``: an absolute time, not a wall
+    clock. Digits that spell the recorded ``seed`` are never a time."""
     match = _WECHAT_EXPORT.match(file_name)
-    if match is None:
+    if match is not None:
+        value = datetime.fromtimestamp(int(match["ms"]) / 1000, UTC)
+        return (value, TimePrecision.MILLISECOND) if MIN_YEAR <= value.year <= MAX_YEAR else None
+    match = _STABILITY_SDK_NAME.fullmatch(file_name)
+    if match is None or (seed is not None and str(seed) == match["s"]):
         return None
-    value = datetime.fromtimestamp(int(match["ms"]) / 1000, UTC)
-    return (value, TimePrecision.MILLISECOND) if MIN_YEAR <= value.year <= MAX_YEAR else None
+    value = datetime.fromtimestamp(int(match["s"]), UTC)
+    return (value, TimePrecision.SECOND) if MIN_YEAR <= value.year <= MAX_YEAR else None
 
 
 def _name_loose_datetime(file_name: str, seed_digits: str | None) -> tuple[datetime, TimePrecision] | None:

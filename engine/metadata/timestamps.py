@@ -4,8 +4,10 @@ Rank (best first): the tool's own metadata field (:class:`~engine.metadata.readi
 EXIF ``DateTimeOriginal`` (with ``OffsetTimeOriginal`` when present; EXIF's ``YYYY:MM:DD HH:MM:SS``
 or, as VideoHelperSuite writes it, ``YYYY-MM-DD HH:MM:SS``) = XMP ``exif:DateTimeOriginal`` (the same
 property in XMP; read after the EXIF one) > a date-time or date in the file name
-(:mod:`engine.metadata.name_times`; WeChat's ``mmexport<epoch ms>`` save names are an instant,
-:func:`~engine.metadata.name_times.name_epoch_time`) > a date that is the whole name of the folder
+(:mod:`engine.metadata.name_times`; WeChat's ``mmexport<epoch ms>`` save names and the Stability SDK
+CLI's ``generation_<prompt>_<epoch s>_<index>`` names are instants,
+:func:`~engine.metadata.name_times.name_epoch_time`, read before the name's other patterns: a date in
+the prompt part is the prompt's) > a date that is the whole name of the folder
 holding the file (:func:`folder_date`: AUTOMATIC1111 and Forge save into
 ``outputs/txt2img-images/2024-05-18/`` by default, ComfyUI prefixes such as
 ``%date:yyyy-MM-dd%/ComfyUI`` and WAS ``Image Save`` do the same) >
@@ -539,7 +541,7 @@ def _candidates(
     from_xmp = xmp_original_time(xmp)
     if from_xmp is not None:
         yield _Candidate(from_xmp[0], XMP_ORIGINAL_SOURCE, from_xmp[1], "XMP exif:DateTimeOriginal")
-    from_name = filename_time(file_name, seed=seed) or name_epoch_time(file_name)
+    from_name = name_epoch_time(file_name, seed) or filename_time(file_name, seed=seed)
     if from_name is not None:
         yield _Candidate(from_name[0], "filename", from_name[1], "the file name's time")
     from_folder = _folder_day(folder_name, local_mtime, now) if folder_name else None
