@@ -219,7 +219,7 @@ async def discard_unused_files(
 ) -> int:
     """After :func:`remove_assets` committed: delete the thumbnails no image points at any more and the
     user's uploaded copies no image of theirs points at; returns how many files were deleted. Never
-    raises for a file (logged and left)."""
+    raises for the files (a file, or the store, that fails is logged and left)."""
     if not removal.thumbnails and not removal.stored_files:
         return 0
     uploads = settings.uploads_dir.resolve() / str(user_id)
@@ -235,7 +235,11 @@ async def discard_unused_files(
         )
     unused_thumbnails = [sha for sha in removal.thumbnails if sha not in used_thumbnails]
     unused_uploads = [Path(path) for path in uploaded if path not in used_paths]
-    return await asyncio.to_thread(_delete_files, settings, unused_thumbnails, unused_uploads, uploads)
+    try:
+        return await asyncio.to_thread(_delete_files, settings, unused_thumbnails, unused_uploads, uploads)
+    except Exception as error:  # e.g. the thumbnail bucket unreachable: the removal itself is committed
+        log.warning("could not delete the files of %d removed images: %s", len(removal.removed), error)
+        return 0
 
 
 def _delete_files(settings: AtelierSettings, thumbnails: list[str], uploads: list[Path], root: Path) -> int:
