@@ -363,9 +363,9 @@ class UserCalibration(Base):
     threshold_offset: Mapped[float] = mapped_column(Float, server_default=text("0"))
     correction_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     updated_at: Mapped[datetime] = _created_at()
-    recurring_words: Mapped[dict[str, float] | None] = mapped_column(JSONB)
-    """The artist's recurring words and their factors as the whole library gives them (migration 0021,
-    :mod:`catalog.sessions.recurring_words_store`); null until learned."""
+    recurring_words: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """The artist's recurring words as the whole library gives them: ``{"words": {word: factor},
+    "sittings": n}`` (migration 0021, :mod:`catalog.sessions.recurring_words_store`); null until learned."""
 
 
 class RemovedRecord(Base):

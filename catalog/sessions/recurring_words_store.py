@@ -8,12 +8,13 @@ decide its boundaries differently from a full re-clustering. So:
 - a full re-clustering (``atelier recluster``, ``reclusterLibrary``, a re-description) learns them from
   every timed image of the user and stores them (``user_calibrations.recurring_words``);
 - a span re-clustering and a correction's margins use the stored words; when none are stored yet (a
-  new library), the span learns them from its own images and stores them if it saw enough sittings —
-  the first import of a folder usually spans the whole library.
+  new library), or the span holds more sittings than they were learned from (a year imported into a
+  library first tried on a week), the span learns them from its own images and stores them — the
+  first import of a folder usually spans the whole library.
 
-Stored words grow stale as a library grows until the next full re-clustering (a new template learned
-by imports alone keeps its old weight until then). Runs in the caller's transaction; the caller holds
-the user's library lock.
+Stored as ``{"words": {word: factor}, "sittings": n}``. Words grow stale as a library grows by small
+imports until the next full re-clustering (a new template keeps its full weight until then). Runs in
+the caller's transaction; the caller holds the user's library lock.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from engine.records import GenerationRecord
-from engine.sessions.recurring_words import recurring_words_of
+from engine.sessions.recurring_words import LearnedWords, recurring_words_of
 
 RecurringWords = Mapping[str | None, Mapping[str, float]]
 """What :func:`engine.session_analysis.analyze_records` takes: per record user, the word factors."""
@@ -46,19 +47,28 @@ async def recurring_words_for(
     db: AsyncSession, user_id: uuid.UUID, records: Sequence[GenerationRecord], *, whole_library: bool
 ) -> RecurringWords | None:
     """The recurring words to analyse ``records`` (one user's, as the catalog builds them: ``user`` None)
-    with; learned from ``records`` and stored when ``whole_library`` or when none are stored and
-    ``records`` span enough sittings. None: let the engine learn them from ``records`` (too few)."""
-    stored = None if whole_library else (await db.execute(_STORED, {"user_id": user_id})).scalar_one_or_none()
-    if stored is not None:
-        return {None: stored}
+    with. Learned from ``records`` and stored when ``whole_library``, or when ``records`` span more
+    sittings than the stored words were learned from (none stored, or a large import into a library that
+    was small when they were learned); else the stored ones. None: let the engine learn them from
+    ``records`` (too few sittings anywhere)."""
+    stored = await _stored(db, user_id)
     learned = recurring_words_of(records).get(None)
-    if learned is None:
-        return None
-    await db.execute(_STORE, {"user_id": user_id, "words": learned})
-    return {None: learned}
+    if learned is not None and (whole_library or stored is None or learned.sittings > stored.sittings):
+        await db.execute(
+            _STORE, {"user_id": user_id, "words": {"words": learned.scales, "sittings": learned.sittings}}
+        )
+        return {None: learned.scales}
+    return None if stored is None else {None: stored.scales}
 
 
 async def stored_recurring_words(db: AsyncSession, user_id: uuid.UUID) -> RecurringWords | None:
     """The stored words (for a correction's margins, which must match the re-clustering's decisions)."""
-    stored = (await db.execute(_STORED, {"user_id": user_id})).scalar_one_or_none()
-    return None if stored is None else {None: stored}
+    stored = await _stored(db, user_id)
+    return None if stored is None else {None: stored.scales}
+
+
+async def _stored(db: AsyncSession, user_id: uuid.UUID) -> LearnedWords | None:
+    value = (await db.execute(_STORED, {"user_id": user_id})).scalar_one_or_none()
+    if not isinstance(value, dict) or not isinstance(value.get("words"), dict):
+        return None
+    return LearnedWords(value["words"], int(value.get("sittings") or 0))

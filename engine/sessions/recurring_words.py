@@ -54,14 +54,25 @@ def recurring_word_scales(
     return {user: _scales(words, settings) for user, words in sittings.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class LearnedWords:
+    """One user's recurring words and how many sittings they were learned from."""
+
+    scales: WordScales
+    sittings: int
+
+
 def recurring_words_of(
     records: Sequence[GenerationRecord], settings: RecurringWordSettings | None = None
-) -> dict[str | None, WordScales]:
-    """:func:`recurring_word_scales` of timed ``records`` (what an analysis of them would use)."""
-    return recurring_word_scales(
-        build_record_stream([r for r in records if r.created_at is not None]),
-        settings or RecurringWordSettings(),
-    )
+) -> dict[str | None, LearnedWords]:
+    """Per user of the timed ``records``, the recurring words an analysis of them would use, with the
+    number of sittings behind them (users with too few sittings are absent)."""
+    settings = settings or RecurringWordSettings()
+    stream = build_record_stream([r for r in records if r.created_at is not None])
+    return {
+        user: LearnedWords(_scales(words, settings), len(words))
+        for user, words in _sitting_words(stream, settings).items()
+    }
 
 
 def _sitting_words(stream: RecordStream, settings: RecurringWordSettings) -> dict[str | None, list[set[str]]]:

@@ -4,7 +4,8 @@ gives them.
 The session engine counts an artist's recurring words (a template, a style suffix) for little in the
 prompt context (``engine.sessions.recurring_words``). Learned from one span of the stream they would
 differ from what the whole library says, so a span re-clustered after an import would be decided
-differently from the same span in a full re-clustering. The factors (``{word: factor}``) are stored
+differently from the same span in a full re-clustering. The factors (``{"words": {word: factor},
+"sittings": n}``, n the sittings they were learned from) are stored
 here by every full re-clustering, and by a span re-clustering that finds none stored, and passed to
 every span re-clustering and correction (``catalog.sessions.recurring_words_store``). Null: not learned
 yet. A user with no calibration row gets one (offset 0, no corrections: as having none).

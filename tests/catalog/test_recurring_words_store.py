@@ -67,8 +67,9 @@ async def test_a_small_import_decides_as_a_full_reclustering_with_the_stored_wor
         user_id = await db.scalar(select(User.id).where(User.handle == "ada"))
         calibration = await db.get(UserCalibration, user_id)
     assert calibration is not None and calibration.recurring_words is not None
-    assert {"softbox", "seamless", "photography"} <= set(calibration.recurring_words)
-    assert not {"teapot", "honey", "skillet"} & set(calibration.recurring_words)
+    assert calibration.recurring_words["sittings"] == 5
+    assert {"softbox", "seamless", "photography"} <= set(calibration.recurring_words["words"])
+    assert not {"teapot", "honey", "skillet"} & set(calibration.recurring_words["words"])
 
     await import_paths(session_factory, settings, user_handle="ada", paths=[later])  # one sitting
     incremental = await _memberships(session_factory)
@@ -79,3 +80,24 @@ async def test_a_small_import_decides_as_a_full_reclustering_with_the_stored_wor
     assert await _memberships(session_factory) == incremental
     last_day = [members for members in incremental if members[0].startswith("d5")]
     assert last_day == [[f"d5j0r{i:02d}" for i in range(12)], [f"d5j1r{i:02d}" for i in range(12)]]
+
+
+async def test_words_learned_from_a_few_sittings_give_way_to_a_larger_import(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    first = _write(tmp_path / "first.jsonl", _days(0, PRODUCTS[:8]))  # four sittings
+    more = _write(tmp_path / "more.jsonl", _days(4, [f"{product}, second edition" for product in PRODUCTS]))
+    await import_paths(session_factory, settings, user_handle="ada", paths=[first])
+    async with session_factory() as db:
+        user_id = await db.scalar(select(User.id).where(User.handle == "ada"))
+        calibration = await db.get(UserCalibration, user_id)
+    assert calibration is not None and calibration.recurring_words is not None
+    assert calibration.recurring_words["sittings"] == 4
+
+    await import_paths(session_factory, settings, user_handle="ada", paths=[more])  # six more sittings
+
+    async with session_factory() as db:
+        calibration = await db.get(UserCalibration, user_id)
+    assert calibration is not None and calibration.recurring_words is not None
+    assert calibration.recurring_words["sittings"] >= 6
+    assert "edition" in calibration.recurring_words["words"]

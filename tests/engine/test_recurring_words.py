@@ -42,7 +42,9 @@ def _client_days(days: int, user: str = "ada") -> Iterator[GenerationRecord]:
 
 
 def test_template_words_recur_and_a_products_words_do_not() -> None:
-    scales = recurring_words_of(list(_client_days(6)))[("ada")]
+    learned = recurring_words_of(list(_client_days(6)))["ada"]
+    scales = learned.scales
+    assert learned.sittings == 6
 
     settings = RecurringWordSettings()
     for word in ("seamless", "softbox", "commercial"):
@@ -57,7 +59,7 @@ def test_too_few_sittings_learn_nothing_and_users_are_apart() -> None:
     learned = recurring_words_of(records)
 
     assert "ada" not in learned  # three sittings: a project's own words, not a template
-    assert learned["bea"]["softbox"] == pytest.approx(RecurringWordSettings().floor)
+    assert learned["bea"].scales["softbox"] == pytest.approx(RecurringWordSettings().floor)
 
 
 def test_a_new_product_in_the_template_reads_as_a_new_subject() -> None:
