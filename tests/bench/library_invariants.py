@@ -70,3 +70,20 @@ def assert_aware_times_and_sessions_in_turn(
             spans[key] = (first, t)
         ordered = sorted(spans.values())
         assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(ordered))
+
+
+def assert_explicit_edges_named_by_the_child(library: SimulatedLibrary) -> None:
+    """Each explicit edge is one of the derivations, of a known kind, parent before child, and the child's
+    metadata names its parent (its ``source_image`` is the parent's file name, or its ``parent_job_id``
+    the parent's job)."""
+    by_id = {r.id: r for r in library.records}
+    derived = {(e.parent, e.child, e.kind) for e in library.derived_edges}
+    assert library.explicit_edges
+    for edge in library.explicit_edges:
+        assert edge.kind in EDGE_KINDS
+        assert (edge.parent, edge.child, edge.kind) in derived
+        parent, child = by_id[edge.parent], by_id[edge.child]
+        assert child.source_image == parent.file_name or (
+            child.parent_job_id is not None and child.parent_job_id == parent.job_id
+        )
+        assert parent.created_at < child.created_at  # type: ignore[operator]

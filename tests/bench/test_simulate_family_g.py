@@ -11,8 +11,8 @@ import pytest
 from bench.simulate import SimulatedLibrary
 from bench.simulate_family_g import FAMILY_G_VISUAL_DIM, simulate_family_g_library
 from tests.bench.library_invariants import (
-    EDGE_KINDS,
     assert_aware_times_and_sessions_in_turn,
+    assert_explicit_edges_named_by_the_child,
     assert_one_tool_per_session,
     assert_truth_covers_every_record,
     assert_unit_visual_vectors,
@@ -47,17 +47,7 @@ def test_truth_invariants(library: SimulatedLibrary) -> None:
 
 
 def test_explicit_edges_are_named_by_the_child(library: SimulatedLibrary) -> None:
-    by_id = {r.id: r for r in library.records}
-    derived = {(e.parent, e.child, e.kind) for e in library.derived_edges}
-    assert library.explicit_edges
-    for edge in library.explicit_edges:
-        assert edge.kind in EDGE_KINDS
-        assert (edge.parent, edge.child, edge.kind) in derived
-        parent, child = by_id[edge.parent], by_id[edge.child]
-        assert child.source_image == parent.file_name or (
-            child.parent_job_id is not None and child.parent_job_id == parent.job_id
-        )
-        assert parent.created_at < child.created_at  # type: ignore[operator]
+    assert_explicit_edges_named_by_the_child(library)
     assert len(library.derived_edges) > len(library.explicit_edges)  # Krita canvas inpaints name no file
 
 

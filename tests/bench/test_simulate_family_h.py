@@ -24,6 +24,7 @@ from engine.records import GenerationRecord, TimePrecision
 from tests.bench.library_invariants import (
     EDGE_KINDS,
     assert_aware_times_and_sessions_in_turn,
+    assert_explicit_edges_named_by_the_child,
     assert_one_tool_per_session,
     assert_truth_covers_every_record,
     assert_unit_visual_vectors,
@@ -108,17 +109,8 @@ def test_every_habit_present(library: SimulatedLibrary) -> None:
 
 
 def test_explicit_edges_are_named_by_the_child(library: SimulatedLibrary) -> None:
+    assert_explicit_edges_named_by_the_child(library)
     by_id = {r.id: r for r in library.records}
-    derived = {(e.parent, e.child, e.kind) for e in library.derived_edges}
-    assert library.explicit_edges
-    for edge in library.explicit_edges:
-        assert edge.kind in EDGE_KINDS
-        assert (edge.parent, edge.child, edge.kind) in derived
-        parent, child = by_id[edge.parent], by_id[edge.child]
-        assert child.source_image == parent.file_name or (
-            child.parent_job_id is not None and child.parent_job_id == parent.job_id
-        )
-        assert parent.created_at < child.created_at  # type: ignore[operator]
     for edge in library.derived_edges:
         assert edge.kind in EDGE_KINDS
         assert by_id[edge.parent].created_at < by_id[edge.child].created_at  # type: ignore[operator]
