@@ -677,32 +677,18 @@ def remove(
     """
     from catalog.accounts import service as accounts
     from catalog.accounts.repository import user_by_handle
-    from catalog.assets.removal import (
-        MAX_REMOVED_PER_CALL,
-        assets_read_from,
-        discard_unused_files,
-        remove_assets,
-    )
+    from catalog.assets.removal import assets_read_from, discard_unused_files, remove_assets
     from catalog.database import unit_of_work
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> tuple[int, int, int]:
-        async with unit_of_work(factory) as session:
+        async with unit_of_work(factory) as session:  # one transaction: one re-clustering of the span
             owner = await user_by_handle(session, user)
             if owner is None:
                 raise accounts.AccountError(f"no user named {user!r}")
             owner_id = owner.id
-            asset_ids = await assets_read_from(session, owner_id, paths)
-        removed = changed = deleted = 0
-        for start in range(0, len(asset_ids), MAX_REMOVED_PER_CALL):
-            async with unit_of_work(factory) as session:
-                removal = await remove_assets(
-                    session, owner_id, asset_ids[start : start + MAX_REMOVED_PER_CALL]
-                )
-            await discard_unused_files(factory, settings, owner_id, removal)
-            removed += len(removal.removed)
-            changed += removal.sessions_changed
-            deleted += removal.sessions_deleted
-        return removed, changed, deleted
+            removal = await remove_assets(session, owner_id, await assets_read_from(session, owner_id, paths))
+        await discard_unused_files(factory, settings, owner_id, removal)
+        return len(removal.removed), removal.sessions_changed, removal.sessions_deleted
 
     removed, changed, deleted = _guard(lambda: _run_with_database(work))
     if not removed:

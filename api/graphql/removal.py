@@ -15,10 +15,13 @@ from strawberry.types import Info
 from api.context import RequestContext
 from api.graphql.pagination import InvalidArgument, decode_id, encode_id
 from billing.transactions import retrying_unit_of_work
-from catalog.assets.removal import MAX_REMOVED_PER_CALL, Removal, discard_unused_files, remove_assets
+from catalog.assets.removal import Removal, discard_unused_files, remove_assets
+
+MAX_REMOVED_PER_REQUEST = 10_000
+"""Ids one ``removeAssets`` request may name (a whole folder at once: ``atelier remove``)."""
 
 ASSET_IDS_DESCRIPTION = (
-    f"The images to remove (1–{MAX_REMOVED_PER_CALL:,}); ids that are not the viewer's images are "
+    f"The images to remove (1–{MAX_REMOVED_PER_REQUEST:,}); ids that are not the viewer's images are "
     "answered in notFound"
 )
 
@@ -49,9 +52,9 @@ async def remove_assets_field(
 ) -> RemoveAssetsPayload:
     if not asset_ids:
         raise InvalidArgument("`assetIds` is empty: name at least one image.")
-    if len(asset_ids) > MAX_REMOVED_PER_CALL:
+    if len(asset_ids) > MAX_REMOVED_PER_REQUEST:
         raise InvalidArgument(
-            f"`assetIds` holds {len(asset_ids)} ids; at most {MAX_REMOVED_PER_CALL:,} per request."
+            f"`assetIds` holds {len(asset_ids)} ids; at most {MAX_REMOVED_PER_REQUEST:,} per request."
         )
     context = info.context
     user_id = context.user_id

@@ -53,10 +53,6 @@ from catalog.stored_paths import opened_path, stored_path
 
 log = logging.getLogger(__name__)
 
-MAX_REMOVED_PER_CALL = 10_000
-"""Images one call removes at most (one statement each for the rows; the re-clustering covers the
-span from the earliest to the latest of them)."""
-
 _REMOVED_ROWS = text(
     """
     SELECT id, record_id, created_at, session_id, file_name, file_path, file_path_bytes,
@@ -118,10 +114,6 @@ _ASSETS_FROM_PATHS = text(
 )
 
 
-class TooManyToRemove(ValueError):
-    """More ids than :data:`MAX_REMOVED_PER_CALL` in one call."""
-
-
 @dataclass(frozen=True, slots=True)
 class Removal:
     """What :func:`remove_assets` did."""
@@ -141,10 +133,10 @@ class Removal:
 
 
 async def remove_assets(db: AsyncSession, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]) -> Removal:
-    """Remove ``asset_ids`` (those that are the user's) from the library; see the module docstring."""
+    """Remove ``asset_ids`` (those that are the user's) from the library; see the module docstring. Any
+    number in one call: one statement per table, and one re-clustering of the span from the earliest
+    to the latest of them (the API bounds a request's ids)."""
     wanted = list(dict.fromkeys(asset_ids))
-    if len(wanted) > MAX_REMOVED_PER_CALL:
-        raise TooManyToRemove(f"{len(wanted)} images asked for; at most {MAX_REMOVED_PER_CALL} per call")
     await lock_user_library(db, user_id)
     rows = (await db.execute(_REMOVED_ROWS, {"user_id": user_id, "ids": wanted})).all() if wanted else []
     found = {row.id: row for row in rows}
