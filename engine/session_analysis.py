@@ -137,11 +137,11 @@ def _analyze(
     scored = stream if not moves else take_rows(stream, scored_rows, stream.segment_codes[scored_rows])
 
     similarity = PromptSimilarity(prompt_embeddings)
-    word_scales: dict[str | None, Mapping[str, float]] = dict(
-        recurring_word_scales(stream, options.parameters.recurring_words)
-    )
-    if recurring_words:
-        word_scales.update(recurring_words)
+    given = recurring_words or {}
+    word_scales: dict[str | None, Mapping[str, float]] = {
+        **recurring_word_scales(stream, options.parameters.recurring_words, known=given.keys()),
+        **given,
+    }
     temporal = temporal_signal(
         scored.time_seconds,
         scored.resolution_seconds,

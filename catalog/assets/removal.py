@@ -236,14 +236,14 @@ async def discard_unused_files(
 
 def _delete_files(settings: AtelierSettings, thumbnails: list[str], uploads: list[Path], root: Path) -> int:
     deleted = 0
-    store = thumbnail_store(settings) if thumbnails else None
-    for sha in thumbnails:
-        try:
-            assert store is not None
-            store.delete(sha)
-            deleted += 1
-        except Exception as error:  # one thumbnail left behind is no reason to fail the others
-            log.warning("could not delete thumbnail %s: %s", sha, error)
+    if thumbnails:
+        store = thumbnail_store(settings)
+        for sha in thumbnails:
+            try:
+                store.delete(sha)
+                deleted += 1
+            except Exception as error:  # one thumbnail left behind is no reason to fail the others
+                log.warning("could not delete thumbnail %s: %s", sha, error)
     for path in uploads:
         try:
             path.unlink(missing_ok=True)

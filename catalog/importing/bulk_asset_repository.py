@@ -33,10 +33,6 @@ _CREATE_STAGE = text(
     f"SELECT {_COLUMN_LIST} FROM assets WITH NO DATA"
 )
 _MOVE_NEW = text(
-    f"INSERT INTO assets ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {_STAGE} "
-    "ON CONFLICT ON CONSTRAINT uq_assets_user_record DO NOTHING RETURNING record_id, id"
-)
-_MOVE_NEW_NOT_REMOVED = text(
     f"INSERT INTO assets ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {_STAGE} AS stage "
     "WHERE NOT EXISTS (SELECT 1 FROM removed_records AS removed "
     "WHERE removed.user_id = stage.user_id AND removed.record_id = stage.record_id) "
@@ -81,9 +77,9 @@ async def copy_new_assets(
         return CopiedAssets()
     await session.execute(_CREATE_STAGE)
     await copy_rows(session, _STAGE, ASSET_COPY_COLUMNS, values)
-    if include_removed:
+    if include_removed:  # their removal rows go first: the insert below then takes them like new ones
         await session.execute(_TAKE_BACK_REMOVED)
-    inserted = await session.execute(_MOVE_NEW if include_removed else _MOVE_NEW_NOT_REMOVED)
+    inserted = await session.execute(_MOVE_NEW)
     copied = CopiedAssets(new={record_id: asset_id for record_id, asset_id in inserted.all()})
     if len(copied.new) < len(values):
         rows = await session.execute(_KNOWN_IN_STAGE)

@@ -42,17 +42,14 @@ _PLACES = text(
     """
     SELECT id, session_id, created_at, file_counter, file_name FROM assets
     WHERE user_id = :user_id AND created_at IS NOT NULL
-      AND (id = ANY(:ids) OR session_id = ANY(:sessions))
+      AND (id = ANY(:ends) OR session_id IN (
+          SELECT session_id FROM assets WHERE user_id = :user_id AND id = ANY(:removed)))
     """
 ).bindparams(
     bindparam("user_id", type_=UUID(as_uuid=True)),
-    bindparam("ids", type_=UUID_ARRAY),
-    bindparam("sessions", type_=UUID_ARRAY),
+    bindparam("ends", type_=UUID_ARRAY),
+    bindparam("removed", type_=UUID_ARRAY),
 )
-_SESSIONS_OF = text(
-    "SELECT DISTINCT session_id FROM assets "
-    "WHERE user_id = :user_id AND id = ANY(:ids) AND session_id IS NOT NULL"
-).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("ids", type_=UUID_ARRAY))
 _MOVE_PAIR = text(
     "UPDATE session_constraints SET asset_a_id = :a, asset_b_id = :b WHERE id = :id"
 ).bindparams(
@@ -73,9 +70,8 @@ async def reanchor_constraints(db: AsyncSession, user_id: uuid.UUID, removed: Co
     if not pairs:
         return 0
     gone = set(ids)
-    sessions = list((await db.execute(_SESSIONS_OF, {"user_id": user_id, "ids": ids})).scalars().all())
     ends = {end for pair in pairs for end in (pair.asset_a_id, pair.asset_b_id)}
-    places = (await db.execute(_PLACES, {"user_id": user_id, "ids": list(ends), "sessions": sessions})).all()
+    places = (await db.execute(_PLACES, {"user_id": user_id, "ends": list(ends), "removed": ids})).all()
     key_of = {row.id: stream_key(row.created_at, row.file_counter, row.file_name, row.id) for row in places}
     session_of = {row.id: row.session_id for row in places}
     remaining: dict[uuid.UUID, list[AssetKey]] = defaultdict(list)

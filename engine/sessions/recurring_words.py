@@ -20,7 +20,7 @@ the set of sittings it appears in, not on how often.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,11 +46,11 @@ class RecurringWordSettings:
 
 
 def recurring_word_scales(
-    stream: RecordStream, settings: RecurringWordSettings
+    stream: RecordStream, settings: RecurringWordSettings, *, known: Collection[str | None] = ()
 ) -> dict[str | None, WordScales]:
     """Per user name of ``stream``, the factors of their recurring words; users with fewer than
-    ``min_sittings`` sittings are absent."""
-    sittings = _sitting_words(stream, settings)
+    ``min_sittings`` sittings, and the ``known`` users (whose words the caller has), are absent."""
+    sittings = _sitting_words(stream, settings, known)
     return {user: _scales(words, settings) for user, words in sittings.items()}
 
 
@@ -75,14 +75,17 @@ def recurring_words_of(
     }
 
 
-def _sitting_words(stream: RecordStream, settings: RecurringWordSettings) -> dict[str | None, list[set[str]]]:
-    """Per user with at least ``min_sittings`` sittings, the set of words of each sitting."""
+def _sitting_words(
+    stream: RecordStream, settings: RecurringWordSettings, known: Collection[str | None] = ()
+) -> dict[str | None, list[set[str]]]:
+    """Per user with at least ``min_sittings`` sittings (the ``known`` ones left out), the set of words
+    of each sitting."""
     count = len(stream)
     if count == 0:
         return {}
     users = stream.user_codes
     times = stream.time_seconds
-    order = np.lexsort((times, users))  # a user's day-precision rows are a segment of their own
+    order = np.lexsort((times, users))  # by time within each user, day-precision rows included
     users, times, codes = users[order], times[order], stream.prompt_codes[order]
     new_sitting = np.ones(count, dtype=bool)
     if count > 1:
@@ -95,6 +98,10 @@ def _sitting_words(stream: RecordStream, settings: RecurringWordSettings) -> dic
     sitting_user = users[first_rows]
     per_user = np.bincount(sitting_user)
     eligible = per_user >= settings.min_sittings
+    if known:
+        for user_code, name in enumerate(stream.user_names):
+            if name in known and user_code < len(eligible):
+                eligible[user_code] = False
     keep = (codes != MISSING_CODE) & eligible[users]
     result: dict[str | None, list[set[str]]] = {}
     if not keep.any():
