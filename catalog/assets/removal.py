@@ -22,7 +22,9 @@ asset of the user points at, are deleted. A file that cannot be deleted is logge
 storing the same thumbnail in the same instant can lose it (the healing cron does not re-make it:
 re-importing the file does).
 
-Locking: the user's library lock first (:mod:`catalog.library_locks`), then the rows. Idempotency: an
+Locking: the user's removal gate, exclusive (import batches of the user wait for the removal to commit,
+and then leave the removed bytes out), then the library lock (:mod:`catalog.library_locks`), then the
+rows. Idempotency: an
 id that is not (or no longer) one of the user's images is reported in ``not_found`` and changes
 nothing, so a retried request removes nothing twice.
 """
@@ -43,7 +45,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.database import SessionFactory, unit_of_work
-from catalog.library_locks import lock_user_library
+from catalog.library_locks import exclude_imports, lock_user_library
 from catalog.sessions.constraint_anchors import reanchor_constraints
 from catalog.sessions.reclustering import recluster_span
 from catalog.settings import AtelierSettings
@@ -137,6 +139,7 @@ async def remove_assets(db: AsyncSession, user_id: uuid.UUID, asset_ids: Sequenc
     number in one call: one statement per table, and one re-clustering of the span from the earliest
     to the latest of them (the API bounds a request's ids)."""
     wanted = list(dict.fromkeys(asset_ids))
+    await exclude_imports(db, user_id)  # an import of these bytes then finds their removed-records rows
     await lock_user_library(db, user_id)
     rows = (await db.execute(_REMOVED_ROWS, {"user_id": user_id, "ids": wanted})).all() if wanted else []
     found = {row.id: row for row in rows}

@@ -8,7 +8,9 @@ SQLAlchemy compiles on every batch (most of an import's time, measured by ``benc
 Invariants: runs in the caller's transaction and never commits. Already-known ``(user_id, record_id)``
 pairs are skipped by the database itself (the unique constraint), so concurrent imports of the same
 files cannot duplicate rows. Records the artist removed (``removed_records``, migration 0020) are
-skipped too, unless the caller takes them back in (``include_removed``: their removal rows go).
+skipped too, unless the caller takes them back in (``include_removed``: their removal rows go); the
+user's removal gate, held shared (:func:`catalog.library_locks.hold_off_removals`), makes an insert
+running beside a removal of the same records see that removal's rows.
 The staging table is a per-connection temporary table, emptied after each use and on commit; other
 connections never see it.
 """
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.database import copy_rows
 from catalog.importing.asset_rows import ASSET_COPY_COLUMNS
+from catalog.library_locks import hold_off_removals
 
 _STAGE = "atelier_asset_import_stage"
 _COLUMN_LIST = ", ".join(ASSET_COPY_COLUMNS)
@@ -66,15 +69,21 @@ class CopiedAssets:
 
 
 async def copy_new_assets(
-    session: AsyncSession, values: Sequence[tuple[Any, ...]], *, include_removed: bool = False
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    values: Sequence[tuple[Any, ...]],
+    *,
+    include_removed: bool = False,
 ) -> CopiedAssets:
-    """Insert ``values`` (tuples in :data:`ASSET_COPY_COLUMNS` order, each ``record_id`` at most once)
+    """Insert ``values`` (rows of ``user_id``: tuples in :data:`ASSET_COPY_COLUMNS` order, each
+    ``record_id`` at most once)
     whose ``(user_id, record_id)`` is new and, unless ``include_removed``, not removed by the artist.
     Rows neither inserted nor removed are already stored (one more statement finds their ids, and one
     the removed ones, only when the batch held any that were not inserted). ``include_removed``: the
     batch's removal rows are deleted first, so those records are imported again."""
     if not values:
         return CopiedAssets()
+    await hold_off_removals(session, user_id)  # a removal in flight commits its removed records first
     await session.execute(_CREATE_STAGE)
     await copy_rows(session, _STAGE, ASSET_COPY_COLUMNS, values)
     if include_removed:  # their removal rows go first: the insert below then takes them like new ones

@@ -589,7 +589,9 @@ async def _store_rows(
     include_removed: bool,
 ) -> CopiedAssets:
     async with unit_of_work(factory) as session:
-        copied = await copy_new_assets(session, [row.values for row in rows], include_removed=include_removed)
+        copied = await copy_new_assets(
+            session, user_id, [row.values for row in rows], include_removed=include_removed
+        )
         inserted = list(copied.new.values())
         await mark_clustering_owed(session, user_id, inserted)
         applied = await apply_stored_evidence(session, user_id, asset_ids=inserted)

@@ -3,6 +3,7 @@ stays, what later imports do with the same bytes, and that nothing of another us
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import uuid
@@ -10,10 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from catalog.assets.removal import Removal, assets_read_from, discard_unused_files, remove_assets
 from catalog.database import SessionFactory, unit_of_work
+from catalog.importing.asset_rows import copy_values, record_to_row
+from catalog.importing.bulk_asset_repository import CopiedAssets, copy_new_assets
 from catalog.importing.known_files_repository import known_file_sizes
 from catalog.importing.outcomes import REMOVED_EARLIER_REASON, Outcome
 from catalog.importing.service import ImportReport, ThumbnailMode, import_paths
@@ -22,6 +25,8 @@ from catalog.sessions import corrections
 from catalog.sessions.reclustering import recluster_user
 from catalog.settings import AtelierSettings
 from catalog.storage.local import LocalThumbnailStore
+from engine.record_codec import read_records_jsonl
+from engine.records import GenerationRecord
 from tests.hostile_files import image_bytes
 
 SITTINGS = {  # hour of the day → prompt; each sitting is its own session (hours apart, new subject)
@@ -385,3 +390,52 @@ async def test_files_whose_names_are_not_utf8_are_found_by_their_bytes(
 
     assert len(by_file) == 1 and raw == os.fsencode(latin1)
     assert len(by_folder) == 2 and set(by_file) <= set(by_folder)
+
+
+async def _wait_until_another_backend_waits_on_a_lock(factory: SessionFactory) -> None:
+    """Until some other connection of this database waits for a lock (the insert, behind the removal)."""
+    for _ in range(600):
+        async with factory() as db:
+            waiting = await db.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+                )
+            )
+        if waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the insert never waited for the removal")
+
+
+async def _insert_again(factory: SessionFactory, user_id: uuid.UUID, log: Path) -> CopiedAssets:
+    """The log's evening records inserted as an import batch does, in a transaction of its own."""
+    records = [
+        record
+        for record in read_records_jsonl(log)
+        if isinstance(record, GenerationRecord) and record.id.startswith("h19")
+    ]
+    values = [copy_values(record_to_row(record, user_id=user_id)) for record in records]
+    async with unit_of_work(factory) as db:
+        return await copy_new_assets(db, user_id, values)
+
+
+async def test_an_insert_of_the_records_being_removed_waits_and_leaves_them_out(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    log = tmp_path / "log.jsonl"
+    await _import_records(session_factory, settings, log)
+    user_id = await _user(session_factory)
+    evening = await _ids(session_factory, *(f"h19i{index}" for index in range(8)))
+
+    async with session_factory() as db, db.begin():  # the removal, not yet committed …
+        removal = await remove_assets(db, user_id, evening)
+        inserting = asyncio.create_task(_insert_again(session_factory, user_id, log))  # … and the same bytes
+        await _wait_until_another_backend_waits_on_a_lock(session_factory)
+    copied = await inserting
+
+    assert removal.removed == tuple(evening)
+    assert copied.new == {} and copied.known == {} and len(copied.removed) == 8
+    async with session_factory() as db:
+        assert await db.scalar(select(func.count()).select_from(Asset).where(Asset.user_id == user_id)) == 17
+        assert await db.scalar(select(func.count()).select_from(RemovedRecord)) == 8
