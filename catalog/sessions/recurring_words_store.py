@@ -10,24 +10,34 @@ decide its boundaries differently from a full re-clustering. So:
 - a span re-clustering and a correction's margins use the stored words; when none are stored yet (a
   new library), or the span holds more sittings than they were learned from (a year imported into a
   library first tried on a week), the span learns them from its own images and stores them — the
-  first import of a folder usually spans the whole library.
+  first import of a folder usually spans the whole library;
+- a span re-clustering of a library that has grown by :data:`REFRESH_GROWTH` (a quarter) since its
+  words were learned learns them again from the whole library first (its prompts and times only: one
+  query), so a new client template or style suffix that arrived by small imports stops counting fully
+  after at most a quarter more images, without waiting for a full re-clustering.
 
-Stored as ``{"words": {word: factor}, "sittings": n}``. Words grow stale as a library grows by small
-imports until the next full re-clustering (a new template keeps its full weight until then). Runs in
-the caller's transaction; the caller holds the user's library lock.
+Stored as ``{"words": {word: factor}, "sittings": n, "images": m}`` (``images``: the timed images they
+were learned from; words stored before it was kept count as learned from none, and are learned again at
+the next span). Runs in the caller's transaction; the caller holds the user's library lock.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.models import Asset
 from engine.records import GenerationRecord
 from engine.sessions.recurring_words import LearnedWords, recurring_words_of
+
+REFRESH_GROWTH = 0.25
+"""A span re-clustering learns the words again from the whole library once it holds this share more
+timed images than they were learned from."""
 
 RecurringWords = Mapping[str | None, Mapping[str, float]]
 """What :func:`engine.session_analysis.analyze_records` takes: per record user, the word factors."""
@@ -54,11 +64,20 @@ async def recurring_words_for(
     stored = await _stored(db, user_id)
     learned = recurring_words_of(records).get(None)
     if learned is not None and (whole_library or stored is None or learned.sittings > stored.sittings):
-        await db.execute(
-            _STORE, {"user_id": user_id, "words": {"words": learned.scales, "sittings": learned.sittings}}
-        )
+        await _store(db, user_id, learned, sum(1 for record in records if record.created_at is not None))
         return {None: learned.scales}
-    return None if stored is None else {None: stored.scales}
+    if stored is None:
+        return None
+    images = await db.scalar(
+        select(func.count()).where(Asset.user_id == user_id, Asset.created_at.is_not(None))
+    )
+    if (images or 0) >= stored.images * (1 + REFRESH_GROWTH) and images != stored.images:
+        library = await _library_prompts(db, user_id)
+        relearned = recurring_words_of(library).get(None)
+        if relearned is not None:
+            await _store(db, user_id, relearned, len(library))
+            return {None: relearned.scales}
+    return {None: stored.scales}
 
 
 async def stored_recurring_words(db: AsyncSession, user_id: uuid.UUID) -> RecurringWords | None:
@@ -67,8 +86,31 @@ async def stored_recurring_words(db: AsyncSession, user_id: uuid.UUID) -> Recurr
     return None if stored is None else {None: stored.scales}
 
 
-async def _stored(db: AsyncSession, user_id: uuid.UUID) -> LearnedWords | None:
+@dataclass(frozen=True, slots=True)
+class _StoredWords:
+    scales: dict[str, float]
+    sittings: int
+    images: int
+
+
+async def _stored(db: AsyncSession, user_id: uuid.UUID) -> _StoredWords | None:
     value = (await db.execute(_STORED, {"user_id": user_id})).scalar_one_or_none()
     if not isinstance(value, dict) or not isinstance(value.get("words"), dict):
         return None
-    return LearnedWords(value["words"], int(value.get("sittings") or 0))
+    return _StoredWords(value["words"], int(value.get("sittings") or 0), int(value.get("images") or 0))
+
+
+async def _store(db: AsyncSession, user_id: uuid.UUID, learned: LearnedWords, images: int) -> None:
+    words = {"words": learned.scales, "sittings": learned.sittings, "images": images}
+    await db.execute(_STORE, {"user_id": user_id, "words": words})
+
+
+async def _library_prompts(db: AsyncSession, user_id: uuid.UUID) -> list[GenerationRecord]:
+    """Every timed image of the user as a record holding what the words are learned from: time, prompt."""
+    rows = await db.execute(
+        select(Asset.created_at, Asset.prompt).where(Asset.user_id == user_id, Asset.created_at.is_not(None))
+    )
+    return [
+        GenerationRecord(id=str(index), created_at=created_at, prompt=prompt)
+        for index, (created_at, prompt) in enumerate(rows.all())
+    ]

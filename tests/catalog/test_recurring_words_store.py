@@ -23,7 +23,7 @@ EARLIER = PRODUCTS[:10]
 LATER = ["a velvet armchair in mustard", "a porcelain teapot with a bamboo handle"]
 
 
-def _days(first_day: int, products: list[str]) -> list[dict[str, Any]]:
+def _days(first_day: int, products: list[str], template: str = TEMPLATE) -> list[dict[str, Any]]:
     """Two client jobs a day at 9:00 in one template (12 renders a minute apart, 30 minutes between)."""
     records = []
     for index, product in enumerate(products):
@@ -35,7 +35,7 @@ def _days(first_day: int, products: list[str]) -> list[dict[str, Any]]:
                     "id": f"d{day}j{job}r{render:02d}",
                     "tool": "comfyui",
                     "created_at": (start + timedelta(minutes=render)).isoformat(),
-                    "prompt": TEMPLATE.format(product),
+                    "prompt": template.format(product),
                     "seed": 1000 * day + 100 * job + render,
                     "model": "sdxl.safetensors",
                 }
@@ -101,3 +101,35 @@ async def test_words_learned_from_a_few_sittings_give_way_to_a_larger_import(
     assert calibration is not None and calibration.recurring_words is not None
     assert calibration.recurring_words["sittings"] >= 6
     assert "edition" in calibration.recurring_words["words"]
+
+
+async def _stored_words(factory: SessionFactory, user_id: uuid.UUID | None) -> dict[str, Any]:
+    async with factory() as db:
+        calibration = await db.get(UserCalibration, user_id)
+    assert calibration is not None and calibration.recurring_words is not None
+    return calibration.recurring_words
+
+
+async def test_words_are_learned_again_from_the_library_once_it_has_grown_by_a_quarter(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    flat_lay = "flat lay of {} on pastel paper, top down, hard shadows, editorial still life"
+    first = _write(tmp_path / "first.jsonl", _days(0, PRODUCTS[:8]))  # four sittings, 96 images
+    await import_paths(session_factory, settings, user_handle="ada", paths=[first])
+    async with session_factory() as db:
+        user_id = await db.scalar(select(User.id).where(User.handle == "ada"))
+    assert (await _stored_words(session_factory, user_id))["images"] == 96
+
+    images_after_each_day = []
+    for day in range(4, 7):  # a new client's template arrives, one small import a day
+        products = [f"{product}, day {day}" for product in PRODUCTS[2 * (day - 4) : 2 * (day - 3)]]
+        path = _write(tmp_path / f"day{day}.jsonl", _days(day, products, flat_lay))
+        await import_paths(session_factory, settings, user_handle="ada", paths=[path])
+        images_after_each_day.append((await _stored_words(session_factory, user_id))["images"])
+
+    # 120 is a quarter more than 96 (learned again); 144 is not a quarter more than 120; 168 is
+    assert images_after_each_day == [120, 120, 168]
+    stored = await _stored_words(session_factory, user_id)
+    assert stored["sittings"] == 7
+    assert {"pastel", "editorial"} <= set(stored["words"])  # in three sittings of seven
+    assert "softbox" in stored["words"]
