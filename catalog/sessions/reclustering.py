@@ -120,7 +120,7 @@ async def _recluster_span(
     for stored in await repository.sessions_overlapping(session, user_id, start, end):
         start, end = min(start, stored.started_at), max(end, stored.ended_at)
     assets = await span_assets_in_time_window(session, user_id, start, end)
-    return await _recluster_assets(session, user_id, assets)
+    return await _recluster_assets(session, user_id, assets, new_images=len(new_asset_ids))
 
 
 async def recluster_user(
@@ -149,9 +149,11 @@ async def _recluster_assets(
     *,
     whole_stream: bool = False,
     keep_sessions: bool = False,
+    new_images: int = 0,
 ) -> ReclusterSummary:
     """Cluster ``assets`` (stream order; ``whole_stream``: every timed asset of the user) and write
-    what changed; ``keep_sessions``: with the stored sessions pinned."""
+    what changed; ``keep_sessions``: with the stored sessions pinned; ``new_images``: how many of them
+    are new to the library (towards learning the recurring words again)."""
     if not assets:
         return ReclusterSummary(user_id, 0, 0, 0, 0)
     assets = await _with_move_anchors(session, user_id, assets)
@@ -171,7 +173,9 @@ async def _recluster_assets(
         threshold_offset=await repository.threshold_offset(session, user_id),
         prompt_embeddings=await embeddings_for_assets(session, assets),
         visual_embeddings=visual_descriptors(assets),
-        recurring_words=await recurring_words_for(session, user_id, records, whole_library=whole_stream),
+        recurring_words=await recurring_words_for(
+            session, user_id, records, whole_library=whole_stream, new_images=new_images
+        ),
     )
     stored_ids = sorted({asset.session_id for asset in assets if asset.session_id is not None})
     stored_sessions = {s.id: s for s in await repository.sessions_by_ids(session, user_id, stored_ids)}

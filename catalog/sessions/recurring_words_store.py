@@ -11,14 +11,17 @@ decide its boundaries differently from a full re-clustering. So:
   new library), or the span holds more sittings than they were learned from (a year imported into a
   library first tried on a week), the span learns them from its own images and stores them — the
   first import of a folder usually spans the whole library;
-- a span re-clustering of a library that has grown by :data:`REFRESH_GROWTH` (a quarter) since its
-  words were learned learns them again from the whole library first (its prompts and times only: one
-  query), so a new client template or style suffix that arrived by small imports stops counting fully
-  after at most a quarter more images, without waiting for a full re-clustering.
+- a span re-clustering that brings the library to a quarter (:data:`REFRESH_GROWTH`) more images than
+  its words were learned from learns them again from the whole library first (its prompts and times
+  only: one query), so a new client template or style suffix that arrived by small imports stops
+  counting fully after at most a quarter more images, without waiting for a full re-clustering. The
+  growth is counted as spans bring new images (no count of the library on every span: that is a scan
+  of the user's index, as long as the span's own work in a large library).
 
-Stored as ``{"words": {word: factor}, "sittings": n, "images": m}`` (``images``: the timed images they
-were learned from; words stored before it was kept count as learned from none, and are learned again at
-the next span). Runs in the caller's transaction; the caller holds the user's library lock.
+Stored as ``{"words": {word: factor}, "sittings": n, "images": m, "grown": g}`` (``images``: the timed
+images they were learned from; ``grown``: new images spans brought since; words stored before those
+were kept are learned again at the next span). Runs in the caller's transaction; the caller holds the
+user's library lock.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import Integer, bindparam, select, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +48,12 @@ RecurringWords = Mapping[str | None, Mapping[str, float]]
 _STORED = text("SELECT recurring_words FROM user_calibrations WHERE user_id = :user_id").bindparams(
     bindparam("user_id", type_=UUID(as_uuid=True))
 )
+_COUNT_GROWTH = text(
+    """
+    UPDATE user_calibrations SET recurring_words = recurring_words || jsonb_build_object('grown', :grown)
+    WHERE user_id = :user_id
+    """
+).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("grown", type_=Integer))
 _STORE = text(
     """
     INSERT INTO user_calibrations (user_id, recurring_words) VALUES (:user_id, :words)
@@ -54,13 +63,19 @@ _STORE = text(
 
 
 async def recurring_words_for(
-    db: AsyncSession, user_id: uuid.UUID, records: Sequence[GenerationRecord], *, whole_library: bool
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    records: Sequence[GenerationRecord],
+    *,
+    whole_library: bool,
+    new_images: int = 0,
 ) -> RecurringWords | None:
     """The recurring words to analyse ``records`` (one user's, as the catalog builds them: ``user`` None)
     with. Learned from ``records`` and stored when ``whole_library``, or when ``records`` span more
     sittings than the stored words were learned from (none stored, or a large import into a library that
-    was small when they were learned); else the stored ones. None: let the engine learn them from
-    ``records`` (too few sittings anywhere)."""
+    was small when they were learned); learned from the whole library when it has grown by
+    :data:`REFRESH_GROWTH` (``new_images``: the images this span brings, counted towards that growth);
+    else the stored ones. None: let the engine learn them from ``records`` (too few sittings anywhere)."""
     stored = await _stored(db, user_id)
     learned = recurring_words_of(records).get(None)
     if learned is not None and (whole_library or stored is None or learned.sittings > stored.sittings):
@@ -68,15 +83,15 @@ async def recurring_words_for(
         return {None: learned.scales}
     if stored is None:
         return None
-    images = await db.scalar(
-        select(func.count()).where(Asset.user_id == user_id, Asset.created_at.is_not(None))
-    )
-    if (images or 0) >= stored.images * (1 + REFRESH_GROWTH) and images != stored.images:
+    grown = stored.grown + new_images
+    if stored.images == 0 or grown >= stored.images * REFRESH_GROWTH:
         library = await _library_prompts(db, user_id)
         relearned = recurring_words_of(library).get(None)
         if relearned is not None:
             await _store(db, user_id, relearned, len(library))
             return {None: relearned.scales}
+    if new_images:
+        await db.execute(_COUNT_GROWTH, {"user_id": user_id, "grown": grown})
     return {None: stored.scales}
 
 
@@ -91,17 +106,25 @@ class _StoredWords:
     scales: dict[str, float]
     sittings: int
     images: int
+    """Timed images the words were learned from (0: not kept, words stored before it was)."""
+    grown: int
+    """Images span re-clusterings brought since."""
 
 
 async def _stored(db: AsyncSession, user_id: uuid.UUID) -> _StoredWords | None:
     value = (await db.execute(_STORED, {"user_id": user_id})).scalar_one_or_none()
     if not isinstance(value, dict) or not isinstance(value.get("words"), dict):
         return None
-    return _StoredWords(value["words"], int(value.get("sittings") or 0), int(value.get("images") or 0))
+    return _StoredWords(
+        value["words"],
+        int(value.get("sittings") or 0),
+        int(value.get("images") or 0),
+        int(value.get("grown") or 0),
+    )
 
 
 async def _store(db: AsyncSession, user_id: uuid.UUID, learned: LearnedWords, images: int) -> None:
-    words = {"words": learned.scales, "sittings": learned.sittings, "images": images}
+    words = {"words": learned.scales, "sittings": learned.sittings, "images": images, "grown": 0}
     await db.execute(_STORE, {"user_id": user_id, "words": words})
 
 
