@@ -9,7 +9,7 @@ by seed, prompt and size is no false positive when the file does not name it) �
 embeddings, with simulated visual embeddings, and (``--semantic``, default on) with real
 all-MiniLM-L6-v2 prompt embeddings. Then session counts and sizes on ``../shared/fixtures/logs``.
 
-Seven independent simulator families are reported — A (``bench/simulate.py``, written alongside the
+Nine independent simulator families are reported — A (``bench/simulate.py``, written alongside the
 engine), B (``bench/simulate_docs.py``, written later from the product documents alone), C
 (``bench/simulate_field.py``, written from the documents by someone who read neither the engine nor
 A and B), D (``bench/simulate_family_d.py``, a later hold-out written from the documents without
@@ -25,6 +25,10 @@ written the same way without reading A–F) and H (``bench/simulate_family_h.py`
 professionals around session boundaries — templated client jobs minutes apart, fast batch projects,
 meal breaks resumed on the same prompt, multi-tool pipelines, night owls across midnight and clock
 changes, quick unrelated asides inside a long refinement — written the same way without reading A–G)
+and I (``bench/simulate_family_i.py``, a hold-out of hosted-service users and newcomers — Midjourney
+grids, buttons, permutations and relax queues, NovelAI tag prompts and enhance passes, newcomers copying
+gallery prompts with every setting swung, weekly hobbyists on web apps, and two people sharing one
+account — written the same way without reading A–H)
 — each on a development seed (looked at while setting the
 engine's parameters) and a held-out seed. The corrections experiment runs on every family's held-out seed.
 Output: Markdown on stdout, and ``bench/out/quality.md`` / ``quality.json``.
@@ -63,6 +67,7 @@ from bench.simulate_family_e import simulate_family_e_library
 from bench.simulate_family_f import simulate_family_f_library
 from bench.simulate_family_g import simulate_family_g_library
 from bench.simulate_family_h import simulate_family_h_library
+from bench.simulate_family_i import simulate_family_i_library
 from bench.simulate_field import simulate_field_library
 from engine.analysis import Analysis
 from engine.records import GenerationRecord, TimePrecision
@@ -82,6 +87,7 @@ FAMILIES: dict[str, LibraryFactory] = {
     "F (bench/simulate_family_f.py)": simulate_family_f_library,
     "G (bench/simulate_family_g.py)": simulate_family_g_library,
     "H (bench/simulate_family_h.py)": simulate_family_h_library,
+    "I (bench/simulate_family_i.py)": simulate_family_i_library,
 }
 
 
@@ -429,9 +435,11 @@ def main() -> None:
     parser.add_argument("--family-g-dev-seed", type=int, default=61, help="development seed of family G")
     parser.add_argument("--family-h-seed", type=int, default=72, help="held-out seed of family H")
     parser.add_argument("--family-h-dev-seed", type=int, default=71, help="development seed of family H")
+    parser.add_argument("--family-i-seed", type=int, default=82, help="held-out seed of family I")
+    parser.add_argument("--family-i-dev-seed", type=int, default=81, help="development seed of family I")
     parser.add_argument(
         "--families",
-        default="A,B,C,D,E,F,G",
+        default=",".join(name.split()[0] for name in FAMILIES),
         help="comma-separated family letters to run (default: all); the real logs always run",
     )
     parser.add_argument("--artists", type=int, default=20)
@@ -452,6 +460,7 @@ def main() -> None:
         "F (bench/simulate_family_f.py)": (args.family_f_seed, args.family_f_dev_seed),
         "G (bench/simulate_family_g.py)": (args.family_g_seed, args.family_g_dev_seed),
         "H (bench/simulate_family_h.py)": (args.family_h_seed, args.family_h_dev_seed),
+        "I (bench/simulate_family_i.py)": (args.family_i_seed, args.family_i_dev_seed),
     }
     wanted = {letter.strip().upper() for letter in args.families.split(",") if letter.strip()}
     unknown = wanted - {name.split()[0] for name in FAMILIES}

@@ -45,6 +45,7 @@ SEEDS: dict[str, tuple[int, int]] = {
     "F": (51, 52),
     "G": (61, 62),
     "H": (71, 72),
+    "I": (81, 82),
 }
 """Development and held-out seed of each family letter (as ``bench.quality`` uses them)."""
 ARTISTS, DAYS = 20, 21
