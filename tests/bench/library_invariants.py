@@ -87,3 +87,30 @@ def assert_explicit_edges_named_by_the_child(library: SimulatedLibrary) -> None:
             child.parent_job_id is not None and child.parent_job_id == parent.job_id
         )
         assert parent.created_at < child.created_at  # type: ignore[operator]
+
+
+def assert_same_library(again: SimulatedLibrary, library: SimulatedLibrary) -> None:
+    """``again`` (the same seed and size, made a second time) is ``library`` record for record: ids,
+    times, prompts, ``extra``, the truth (sessions, phases, intents, both edge lists) and the vectors."""
+    assert [r.id for r in again.records] == [r.id for r in library.records]
+    assert [r.created_at for r in again.records] == [r.created_at for r in library.records]
+    assert [r.prompt for r in again.records] == [r.prompt for r in library.records]
+    assert [r.extra for r in again.records] == [r.extra for r in library.records]
+    assert again.session_of == library.session_of
+    assert again.phase_of == library.phase_of
+    assert again.session_intent == library.session_intent
+    for edges, again_edges in (
+        (library.explicit_edges, again.explicit_edges),
+        (library.derived_edges, again.derived_edges),
+    ):
+        assert [(e.parent, e.child, e.kind) for e in again_edges] == [
+            (e.parent, e.child, e.kind) for e in edges
+        ]
+    assert again.visual.keys() == library.visual.keys()
+    assert all((again.visual[k] == v).all() for k, v in library.visual.items())
+
+
+def assert_other_seed_differs(other: SimulatedLibrary, library: SimulatedLibrary) -> None:
+    """``other`` (another seed, made without vectors) is another library, and holds no vectors."""
+    assert [r.id for r in other.records] != [r.id for r in library.records]
+    assert not other.visual

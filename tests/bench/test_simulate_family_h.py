@@ -26,6 +26,8 @@ from tests.bench.library_invariants import (
     assert_aware_times_and_sessions_in_turn,
     assert_explicit_edges_named_by_the_child,
     assert_one_tool_per_session,
+    assert_other_seed_differs,
+    assert_same_library,
     assert_truth_covers_every_record,
     assert_unit_visual_vectors,
 )
@@ -63,20 +65,10 @@ def _gap_seconds(a: GenerationRecord, b: GenerationRecord) -> float:
 
 
 def test_deterministic(library: SimulatedLibrary) -> None:
-    again = simulate_family_h_library(seed=SEED, artists=ARTISTS, days=DAYS)
-    assert [r.id for r in again.records] == [r.id for r in library.records]
-    assert [r.created_at for r in again.records] == [r.created_at for r in library.records]
-    assert [r.prompt for r in again.records] == [r.prompt for r in library.records]
-    assert again.session_of == library.session_of
-    assert again.phase_of == library.phase_of
-    assert again.session_intent == library.session_intent
-    assert [(e.parent, e.child, e.kind) for e in again.explicit_edges] == [
-        (e.parent, e.child, e.kind) for e in library.explicit_edges
-    ]
-    assert all((again.visual[k] == v).all() for k, v in library.visual.items())
-    other = simulate_family_h_library(seed=SEED + 1, artists=ARTISTS, days=DAYS, with_visual=False)
-    assert [r.id for r in other.records] != [r.id for r in library.records]
-    assert not other.visual
+    assert_same_library(simulate_family_h_library(seed=SEED, artists=ARTISTS, days=DAYS), library)
+    assert_other_seed_differs(
+        simulate_family_h_library(seed=SEED + 1, artists=ARTISTS, days=DAYS, with_visual=False), library
+    )
 
 
 def test_visual_flag_does_not_change_records() -> None:
