@@ -668,16 +668,19 @@ def remove(
         typer.Argument(help="Image files or folders: every image imported from them", parser=_non_empty_path),
     ],
     user: Annotated[str, typer.Option(help="Whose library")] = DEFAULT_USER,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say how many images and sessions it would touch")
+    ] = False,
 ) -> None:
     """Remove the images imported from these files or folders from the library.
 
     The files themselves are not touched. The sessions around the removed images are re-clustered;
     later imports of these folders leave the same images out (atelier import --include-removed takes
-    them back). Thumbnails no image uses any more are deleted.
+    them back). Thumbnails no image uses any more are deleted. --dry-run changes nothing.
     """
     from catalog.accounts import service as accounts
     from catalog.accounts.repository import user_by_handle
-    from catalog.assets.removal import assets_read_from, discard_unused_files, remove_assets
+    from catalog.assets.removal import assets_read_from, discard_unused_files, remove_assets, sessions_holding
     from catalog.database import unit_of_work
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> tuple[int, int, int]:
@@ -686,7 +689,10 @@ def remove(
             if owner is None:
                 raise accounts.AccountError(f"no user named {user!r}")
             owner_id = owner.id
-            removal = await remove_assets(session, owner_id, await assets_read_from(session, owner_id, paths))
+            asset_ids = await assets_read_from(session, owner_id, paths)
+            if dry_run:
+                return len(asset_ids), await sessions_holding(session, owner_id, asset_ids), 0
+            removal = await remove_assets(session, owner_id, asset_ids)
         await discard_unused_files(factory, settings, owner_id, removal)
         return len(removal.removed), removal.sessions_changed, removal.sessions_deleted
 
@@ -694,6 +700,13 @@ def remove(
     if not removed:
         console.print(
             f"no images of {user!r} were imported from {', '.join(map(str, paths))}: nothing removed"
+        )
+        return
+    if dry_run:
+        sessions = "1 session" if changed == 1 else f"{changed} sessions"
+        console.print(
+            f"{removed} images in {sessions} would be removed (dry run: nothing changed; the files are "
+            "never touched)"
         )
         return
     console.print(

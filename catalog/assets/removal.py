@@ -89,6 +89,9 @@ _DELETE_EMPTIED_SESSIONS = text(
     RETURNING id
     """
 ).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("ids", type_=UUID_ARRAY))
+_SESSIONS_HOLDING = text(
+    "SELECT count(DISTINCT session_id) FROM assets WHERE user_id = :user_id AND id = ANY(:ids)"
+).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("ids", type_=UUID_ARRAY))
 _THUMBNAILS_IN_USE = text(
     "SELECT DISTINCT thumbnail_sha256 FROM assets WHERE thumbnail_sha256 = ANY(:shas)"
 ).bindparams(bindparam("shas", type_=TEXT_ARRAY))
@@ -178,6 +181,13 @@ async def remove_assets(db: AsyncSession, user_id: uuid.UUID, asset_ids: Sequenc
             str(opened_path(row.file_path, row.file_path_bytes)) for row in rows if row.file_path is not None
         ),
     )
+
+
+async def sessions_holding(db: AsyncSession, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]) -> int:
+    """How many of the user's sessions hold any of ``asset_ids`` (what a removal of them would touch)."""
+    if not asset_ids:
+        return 0
+    return int(await db.scalar(_SESSIONS_HOLDING, {"user_id": user_id, "ids": list(asset_ids)}) or 0)
 
 
 async def assets_read_from(db: AsyncSession, user_id: uuid.UUID, paths: Sequence[Path]) -> list[uuid.UUID]:

@@ -29,6 +29,12 @@ async def test_remove_a_folder_then_import_it_again_with_and_without_the_removed
     first = await run_atelier(settings, "import", str(kept), str(wrong), "--json")
     assert first.code == 0, first.stderr
 
+    preview = await run_atelier(settings, "remove", str(wrong), "--dry-run")
+    assert preview.code == 0, preview.stderr
+    assert "2 images in 1 session would be removed" in preview.stderr
+    unchanged = await run_atelier(settings, "import", str(wrong), "--json")
+    assert {outcome for outcome, _ in _outcomes(unchanged.stdout).values()} == {"known"}
+
     removed = await run_atelier(settings, "remove", str(wrong))
 
     assert removed.code == 0, removed.stderr
