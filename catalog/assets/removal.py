@@ -24,9 +24,8 @@ re-importing the file does).
 
 Locking: the user's removal gate, exclusive (import batches of the user wait for the removal to commit,
 and then leave the removed bytes out), then the library lock (:mod:`catalog.library_locks`), then the
-rows. Idempotency: an
-id that is not (or no longer) one of the user's images is reported in ``not_found`` and changes
-nothing, so a retried request removes nothing twice.
+rows. Idempotency: an id that is not (or no longer) one of the user's images is reported in
+``not_found`` and changes nothing, so a retried request removes nothing twice.
 """
 
 from __future__ import annotations

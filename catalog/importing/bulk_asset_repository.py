@@ -76,8 +76,8 @@ async def copy_new_assets(
     include_removed: bool = False,
 ) -> CopiedAssets:
     """Insert ``values`` (rows of ``user_id``: tuples in :data:`ASSET_COPY_COLUMNS` order, each
-    ``record_id`` at most once)
-    whose ``(user_id, record_id)`` is new and, unless ``include_removed``, not removed by the artist.
+    ``record_id`` at most once) whose ``(user_id, record_id)`` is new and, unless ``include_removed``,
+    not removed by the artist.
     Rows neither inserted nor removed are already stored (one more statement finds their ids, and one
     the removed ones, only when the batch held any that were not inserted). ``include_removed``: the
     batch's removal rows are deleted first, so those records are imported again."""

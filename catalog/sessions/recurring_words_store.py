@@ -87,9 +87,10 @@ async def recurring_words_for(
     if stored.images == 0 or grown >= stored.images * REFRESH_GROWTH:
         library = await _library_prompts(db, user_id)
         relearned = recurring_words_of(library).get(None)
-        if relearned is not None:
-            await _store(db, user_id, relearned, len(library))
-            return {None: relearned.scales}
+        # too few sittings left (removals): the stored words stay, counted as checked against this size
+        kept = relearned or LearnedWords(stored.scales, stored.sittings)
+        await _store(db, user_id, kept, len(library))
+        return {None: kept.scales}
     if new_images:
         await db.execute(_COUNT_GROWTH, {"user_id": user_id, "grown": grown})
     return {None: stored.scales}

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from catalog.assets.removal import remove_assets
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing.service import import_paths
 from catalog.models import Asset, User, UserCalibration
@@ -133,3 +134,28 @@ async def test_words_are_learned_again_from_the_library_once_it_has_grown_by_a_q
     assert stored["sittings"] == 7
     assert {"pastel", "editorial"} <= set(stored["words"])  # in three sittings of seven
     assert "softbox" in stored["words"]
+
+
+async def test_a_library_left_with_too_few_sittings_keeps_its_words_and_is_not_read_again_at_every_span(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    first = _write(tmp_path / "first.jsonl", _days(0, PRODUCTS[:8]))  # four sittings, 96 images
+    await import_paths(session_factory, settings, user_handle="ada", paths=[first])
+    async with session_factory() as db:
+        user_id = await db.scalar(select(User.id).where(User.handle == "ada"))
+        gone = list(
+            await db.scalars(
+                select(Asset.id).where(Asset.record_id.like("d0%") | Asset.record_id.like("d1%"))
+            )
+        )
+    assert user_id is not None and len(gone) == 48
+    learned = await _stored_words(session_factory, user_id)
+    async with unit_of_work(session_factory) as db:
+        await remove_assets(db, user_id, gone)  # two sittings of four left
+
+    later = _write(tmp_path / "later.jsonl", _days(9, PRODUCTS[8:10]))  # 24 more: a quarter of 96
+    await import_paths(session_factory, settings, user_handle="ada", paths=[later])
+
+    stored = await _stored_words(session_factory, user_id)
+    assert stored["words"] == learned["words"]  # three sittings are too few to learn from
+    assert (stored["images"], stored["grown"]) == (72, 0)  # checked against the library as it is now
