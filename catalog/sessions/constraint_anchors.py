@@ -15,7 +15,7 @@ its part:
 
 A pair whose new ends another pair of the same kind already holds is dropped (the other says the
 same). Runs in the caller's transaction after the user's library lock (:mod:`catalog.library_locks`);
-writes only the pairs that name removed images.
+writes only the pairs that name removed images (one statement for those kept, one for those dropped).
 """
 
 from __future__ import annotations
@@ -50,12 +50,16 @@ _PLACES = text(
     bindparam("ends", type_=UUID_ARRAY),
     bindparam("removed", type_=UUID_ARRAY),
 )
-_MOVE_PAIR = text(
-    "UPDATE session_constraints SET asset_a_id = :a, asset_b_id = :b WHERE id = :id"
+_MOVE_PAIRS = text(
+    """
+    UPDATE session_constraints SET asset_a_id = v.a, asset_b_id = v.b
+    FROM unnest(:ids, :a_ids, :b_ids) AS v(id, a, b)
+    WHERE session_constraints.id = v.id
+    """
 ).bindparams(
-    bindparam("a", type_=UUID(as_uuid=True)),
-    bindparam("b", type_=UUID(as_uuid=True)),
-    bindparam("id", type_=UUID(as_uuid=True)),
+    bindparam("ids", type_=UUID_ARRAY),
+    bindparam("a_ids", type_=UUID_ARRAY),
+    bindparam("b_ids", type_=UUID_ARRAY),
 )
 _DROP_PAIRS = text("DELETE FROM session_constraints WHERE id = ANY(:ids)").bindparams(
     bindparam("ids", type_=UUID_ARRAY)
@@ -87,7 +91,7 @@ async def reanchor_constraints(db: AsyncSession, user_id: uuid.UUID, removed: Co
         if not ({pair.asset_a_id, pair.asset_b_id} & gone)
     }
     dropped: list[uuid.UUID] = []
-    kept = 0
+    moved: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]] = []
     for pair in pairs:
         a, b = pair.asset_a_id, pair.asset_b_id
         if a in gone:
@@ -102,11 +106,13 @@ async def reanchor_constraints(db: AsyncSession, user_id: uuid.UUID, removed: Co
             dropped.append(pair.id)
             continue
         taken.add((pair.kind, a, b))
-        await db.execute(_MOVE_PAIR, {"a": a, "b": b, "id": pair.id})
-        kept += 1
+        moved.append((pair.id, a, b))
+    if moved:
+        ids, a_ids, b_ids = (list(column) for column in zip(*moved, strict=True))
+        await db.execute(_MOVE_PAIRS, {"ids": ids, "a_ids": a_ids, "b_ids": b_ids})
     if dropped:
         await db.execute(_DROP_PAIRS, {"ids": dropped})
-    return kept
+    return len(moved)
 
 
 def _stand_in(
