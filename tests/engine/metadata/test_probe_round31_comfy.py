@@ -223,7 +223,7 @@ def test_hostile_rgthree_reroutes_and_promoted_values_end_quickly() -> None:
     """A chain of 30 rgthree reroutes passes the model on; a cycle of them gives nothing; a chain of 5,000
     (past the link-depth bound) ends without the model; 100,000 control values on an instance are read in
     linear time."""
-    started = time.monotonic()
+    started = time.thread_time()
     assert read_workflow(_rgthree_reroutes(30)).model == CHECKPOINT
     cyclic = {
         "nodes": [
@@ -245,4 +245,4 @@ def test_hostile_rgthree_reroutes_and_promoted_values_end_quickly() -> None:
     assert long_chain.model is None and long_chain.prompt == POSITIVE
     flooded = read_workflow(_instance_workflow([771247, *["randomize"] * 100_000, POSITIVE]))
     assert flooded.seed == 771247 and flooded.prompt != POSITIVE
-    assert time.monotonic() - started < 20
+    assert time.thread_time() - started < 20
