@@ -151,9 +151,9 @@ def test_truth_invariants(library: SimulatedLibrary) -> None:
 
 
 def test_default_library_scale() -> None:
-    started = time.perf_counter()
+    started = time.thread_time()
     library = simulate_family_i_library()
-    assert time.perf_counter() - started < 10.0
+    assert time.thread_time() - started < 10.0  # CPU of this thread: other load cannot count
     assert 15_000 <= len(library.records) <= 30_000
     assert 20 <= len({r.user for r in library.records}) <= 40
     held_out = simulate_family_i_library(seed=82, with_visual=False)
