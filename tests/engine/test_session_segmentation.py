@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -405,3 +406,62 @@ def test_an_edit_of_the_image_just_made_continues_the_session_whatever_its_model
         source_image="ComfyUI_00012_.png",
     )
     assert len(analyze_records([*settled, *edits, review]).sessions) == 2
+
+
+GALLERY_PROMPTS = [
+    "masterpiece, best quality, 1girl, silver hair, kimono, cherry blossoms, depth of field",
+    "cyberpunk samurai on a neon rooftop, rain, volumetric lighting, 8k, artstation",
+    "cozy cabin interior, fireplace, warm light, wooden furniture, photorealistic, 35mm",
+    "majestic dragon over a stormy sea, epic fantasy, dramatic clouds, concept art",
+    "portrait of an astronaut with flowers in the helmet, pastel colors, detailed",
+    "steampunk airship above a victorian city, golden hour, intricate details",
+    "cute corgi wearing a wizard hat, studio lighting, bokeh, high detail",
+    "ancient temple in a jungle, god rays, mossy stones, cinematic, unreal engine",
+    "art nouveau poster of a woman with peacock feathers, alphonse mucha style",
+    "futuristic sports car on a desert highway, sunset, motion blur, octane render",
+    "underwater city with bioluminescent coral, fantasy, ultra wide angle",
+    "knight in ornate armor in a misty forest, dark fantasy, highly detailed",
+]
+GALLERY_NEGATIVES = [
+    "lowres, bad anatomy, bad hands, text, error, missing fingers",
+    "worst quality, low quality, jpeg artifacts, watermark, signature",
+    "blurry, deformed, disfigured, extra limbs, ugly",
+]
+CHECKPOINTS = ["dreamshaper_8", "realisticVision_v60", "revAnimated_v122", "juggernautXL_v9"]
+
+
+def test_a_newcomer_pasting_gallery_prompts_and_swapping_checkpoints_is_one_session() -> None:
+    """A click a minute, each a different copied prompt with the negative prompt it came with, the
+    checkpoint swapped every third click: a set-up that changes at every click is a knob being turned,
+    not a new project at each swap (family I's newcomers; split at every swap, into four, before the
+    negative prompt counted as set-up churn)."""
+    records = [
+        record(
+            f"n{click:02d}",
+            click * 1.1,
+            prompt,
+            seed=1000 + click,
+            negative_prompt=GALLERY_NEGATIVES[click % len(GALLERY_NEGATIVES)],
+            model=CHECKPOINTS[click // 3 % len(CHECKPOINTS)],
+            tool="a1111",
+        )
+        for click, prompt in enumerate(GALLERY_PROMPTS)
+    ]
+    analysis = analyze_records(records)
+    assert memberships(analysis) == [[r.id for r in records]]
+
+
+def test_a_new_project_with_its_own_checkpoint_and_negative_prompt_after_an_exploration_is_new() -> None:
+    """The other side: an exploration that keeps one checkpoint and negative prompt, then, two minutes
+    later, a new subject on another checkpoint with another negative prompt — a new project."""
+    exploration = _exploration("x", 0.0, negative_prompt="lowres")
+    last = (exploration[-1].created_at - T0).total_seconds() / 60
+    project = _settled_run(
+        "p",
+        last + 2.0,
+        "portrait of a boxer wrapping his hands, 35mm photograph",
+        negative_prompt="text, logo",
+    )
+    project = [replace(each, model="realvis_xl") for each in project]
+    analysis = analyze_records(exploration + project)
+    assert memberships(analysis) == [[r.id for r in exploration], [r.id for r in project]]
