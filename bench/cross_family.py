@@ -23,7 +23,6 @@ if __package__ in (None, ""):
 
 from bench.simulate import simulate_library
 from bench.simulate_docs import simulate_docs_library
-from engine.features.prompt_similarity import PromptSimilarity
 from engine.session_analysis import AnalysisOptions
 from engine.sessions.boundary_scores import BoundarySettings, boundary_scores
 from engine.sessions.parameter_signal import parameter_signal
@@ -53,7 +52,7 @@ def _prepared(family: str, seed: int) -> tuple[object, object, object, np.ndarra
         stream.day_precision,
         options.temporal,
     )
-    parameters = parameter_signal(stream, PromptSimilarity(None), options.parameters)
+    parameters = parameter_signal(stream, options.parameters)
     segment_start = np.r_[True, stream.segment_codes[1:] != stream.segment_codes[:-1]]
     truth = np.r_[
         False, [library.session_of[a] != library.session_of[b] for a, b in itertools.pairwise(stream.ids)]

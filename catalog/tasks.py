@@ -230,7 +230,8 @@ def _prompt_embedder(ctx: dict[str, Any]) -> Any:
 
 async def embed_prompts(ctx: dict[str, Any]) -> int:
     """Embed every prompt that has no embedding yet, in batches, and re-cluster the spans of the
-    assets using them (semantic prompt similarity then takes part). Returns prompts embedded.
+    assets using them (semantic prompt similarity then takes part in lineage and phases; session
+    boundaries are lexical and do not move). Returns prompts embedded.
 
     Concurrent or duplicate runs are harmless: embeddings are keyed by prompt hash and inserted
     idempotently. Re-clustering runs one unit of work per user (one stream lock per transaction).

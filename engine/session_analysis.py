@@ -149,7 +149,7 @@ def _analyze(
         scored.day_precision,
         options.temporal,
     )
-    parameters = parameter_signal(scored, similarity, options.parameters, word_scales)
+    parameters = parameter_signal(scored, options.parameters, word_scales)
     scores = boundary_scores(scored, temporal, parameters, options.boundaries, options.temporal)
     asides = aside_rows(scored, scores.margin, threshold_offset, options.asides)
     decided = apply_constraints(  # a detour's boundaries sink below every other (constraints still hold)
@@ -183,7 +183,7 @@ def _analyze(
     session_sorted = session_of_row[session_rows]
     if moves:
         session_stream = take_rows(stream, session_rows, session_sorted)
-        session_parameters = parameter_signal(session_stream, similarity, options.parameters, word_scales)
+        session_parameters = parameter_signal(session_stream, options.parameters, word_scales)
         session_temporal = temporal_signal(
             session_stream.time_seconds,
             session_stream.resolution_seconds,

@@ -1,9 +1,10 @@
 """Parameter discontinuity across each gap: how much the creative context changes from one row to the next.
 
 Graded, smallest first: seed change < sampler / CFG / steps / negative-prompt / LoRA change < prompt
-change (graded by how different the prompts are: lexical, plus semantic when embeddings exist)
-< model / workflow / size change. A size change that is an upscale (same prompt and seed, same aspect
-ratio, larger) is lineage, not a discontinuity.
+change (graded by how different the prompts are, lexically: prompt embeddings never change a session
+boundary, see :class:`engine.features.prompt_similarity.PromptContext`) < model / workflow / size
+change. A size change that is an upscale (same prompt and seed, same aspect ratio, larger) is lineage,
+not a discontinuity.
 
 The prompt part is a *context* dissimilarity: the new prompt is compared with the last
 ``context_prompts`` distinct prompts before the gap (same segment), and the best match counts, so an
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.features.prompt_similarity import PromptContext, PromptSimilarity, lexical_similarity
+from engine.features.prompt_similarity import PromptContext, lexical_similarity
 from engine.sessions.named_sources import file_name_named, named_references
 from engine.sessions.record_stream import MISSING_CODE, RecordStream
 from engine.sessions.recurring_words import RecurringWordSettings, recurring_word_scales
@@ -175,7 +176,6 @@ def derives_from_recent_row(stream: RecordStream, window_seconds: float, max_row
 
 def parameter_signal(
     stream: RecordStream,
-    similarity: PromptSimilarity,
     settings: ParameterSettings,
     word_scales: Mapping[str | None, Mapping[str, float]] | None = None,
 ) -> ParameterSignal:
@@ -229,9 +229,7 @@ def parameter_signal(
 
     if word_scales is None:
         word_scales = recurring_word_scales(stream, settings.recurring_words)
-    prompt_similarity, context_dissimilarity = _prompt_context(
-        stream, similarity, continuing, settings, word_scales
-    )
+    prompt_similarity, context_dissimilarity = _prompt_context(stream, continuing, settings, word_scales)
     return ParameterSignal(
         tool_switch=tool_switch,
         prompt_similarity=prompt_similarity,
@@ -250,7 +248,6 @@ def parameter_signal(
 
 def _prompt_context(
     stream: RecordStream,
-    similarity: PromptSimilarity,
     continuing: np.ndarray,
     settings: ParameterSettings,
     word_scales: Mapping[str | None, Mapping[str, float]],
@@ -269,7 +266,7 @@ def _prompt_context(
     change_rows = set(np.flatnonzero(continuing & ~unchanged).tolist())
     code_list = codes.tolist()
     segment_list = stream.segment_codes.tolist()
-    context = PromptContext(similarity, settings.context_prompts)
+    context = PromptContext(settings.context_prompts)
     context_segment = -1
     users = stream.user_names
     user_list = stream.user_codes.tolist()

@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-from engine.features.prompt_similarity import PromptContext, PromptSimilarity
+from engine.features.prompt_similarity import PromptContext
 from engine.features.prompt_text import prompt_token_weights
 from engine.sessions.record_stream import MISSING_CODE, _dense_codes, _seed_codes
 
@@ -67,7 +67,7 @@ def test_prompt_context_fit_equals_containment_in_the_last_distinct_prompts() ->
     words = ["red", "fox", "snow", "castle", "gothic", "neon", "alley", "rain", "ice", "forest"]
     rng = random.Random(5)
     prompts = [" ".join(rng.sample(words, rng.randint(1, 4))) for _ in range(12)]
-    context = PromptContext(PromptSimilarity(), capacity=3)
+    context = PromptContext(capacity=3)
     recent: list[str] = []
     for step in range(400):
         prompt = rng.choice(prompts)

@@ -156,7 +156,7 @@ def test_semantic_similarity_blends_in_when_both_embeddings_exist() -> None:
 
 
 def test_prompt_context_measures_containment_in_recent_prompts() -> None:
-    context = PromptContext(PromptSimilarity(), capacity=2)
+    context = PromptContext(capacity=2)
     assert context.fit("red fox") == 0.0
     context.push("red fox in the snow")
     context.push("arctic fox on ice")

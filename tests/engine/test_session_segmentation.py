@@ -465,3 +465,57 @@ def test_a_new_project_with_its_own_checkpoint_and_negative_prompt_after_an_expl
     project = [replace(each, model="realvis_xl") for each in project]
     analysis = analyze_records(exploration + project)
     assert memberships(analysis) == [[r.id for r in exploration], [r.id for r in project]]
+
+
+PRODUCT_TEMPLATE = "seamless white background, softbox lighting, 85mm, high detail, commercial photography"
+PRODUCTS = [
+    "a bottle of cold-pressed olive oil",
+    "a linen throw pillow in terracotta",
+    "a glass jar of wildflower honey",
+    "a brushed steel water bottle, bamboo lid",
+    "a pair of noise cancelling headphones",
+    "an amber glass serum bottle with a pipette",
+    "a slim leather bifold wallet",
+    "a pair of white knit running shoes",
+    "a ceramic pour-over coffee dripper",
+    "a scented soy candle in a tin",
+]
+PRODUCT_EDITS = ["softer shadow", "tiny dust removed", "more negative space", "crisper edges"]
+
+
+def _product_days() -> list[GenerationRecord]:
+    """Five working days of a product photographer: two products a day in one client template, each
+    refined for ~10 minutes (edits appended), the next product 12 minutes later."""
+    records: list[GenerationRecord] = []
+    for day in range(5):
+        minutes = day * 24 * 60.0
+        for number in range(2):
+            product = PRODUCTS[2 * day + number]
+            for take in range(12):
+                edits = "".join(
+                    f"{PRODUCT_EDITS[index % len(PRODUCT_EDITS)]}, " for index in range(take // 3)
+                )
+                records.append(
+                    record(
+                        f"d{day}p{number}t{take:02d}",
+                        minutes,
+                        f"studio product photo of {product}, {edits}{PRODUCT_TEMPLATE}",
+                        seed=100 * day + 10 * number + take,
+                        negative_prompt="lowres, watermark",
+                    )
+                )
+                minutes += 0.8
+            minutes += 12.0
+    return records
+
+
+def test_session_boundaries_do_not_depend_on_prompt_embeddings() -> None:
+    """The next product in the artist's template is a new session, with or without sentence embeddings:
+    an embedding sees the template and calls two products alike (the library, whose embeddings the
+    worker makes after an import, joined each day's two products into one session before)."""
+    records = _product_days()
+    embeddings = PromptEmbedder().embed_prompts({each.prompt for each in records if each.prompt})
+    lexical = analyze_records(records)
+    semantic = analyze_records(records, prompt_embeddings=embeddings)
+    assert len(lexical.sessions) == 10
+    assert memberships(semantic) == memberships(lexical)
