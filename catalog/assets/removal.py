@@ -169,7 +169,7 @@ async def remove_assets(db: AsyncSession, user_id: uuid.UUID, asset_ids: Sequenc
         else []
     )
     times: list[datetime] = [row.created_at for row in rows if row.created_at is not None]
-    summary = await recluster_span(db, user_id, [], previous_times=times)
+    summary = await recluster_span(db, user_id, [], previous_times=times, removed_images=len(times))
     return Removal(
         removed=removed,
         not_found=not_found,

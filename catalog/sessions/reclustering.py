@@ -84,6 +84,7 @@ async def recluster_span(
     new_asset_ids: list[uuid.UUID],
     *,
     previous_times: Sequence[datetime] = (),
+    removed_images: int = 0,
 ) -> ReclusterSummary:
     """Re-cluster the part of the stream that ``new_asset_ids`` can affect.
 
@@ -92,10 +93,11 @@ async def recluster_span(
     members remain), so the span runs from the earliest to the latest of old and new times — one
     contiguous window, because the engine only sees gaps that really exist in the stream. With no
     ``new_asset_ids`` (or none timed) the span is ``previous_times``' alone: where removed images
-    were (:mod:`catalog.assets.removal`).
+    were (:mod:`catalog.assets.removal`), and ``removed_images`` how many timed images left the library
+    (counted, like new ones, towards learning the artist's recurring words again).
     """
     with cyclic_gc_paused():  # thousands of rows and results that all survive: see engine.gc_pause
-        return await _recluster_span(session, user_id, new_asset_ids, previous_times)
+        return await _recluster_span(session, user_id, new_asset_ids, previous_times, removed_images)
 
 
 async def _recluster_span(
@@ -103,6 +105,7 @@ async def _recluster_span(
     user_id: uuid.UUID,
     new_asset_ids: list[uuid.UUID],
     previous_times: Sequence[datetime],
+    removed_images: int,
 ) -> ReclusterSummary:
     await repository.lock_user_stream(session, user_id)
     new_range = await time_range_of(session, user_id, new_asset_ids)
@@ -120,7 +123,8 @@ async def _recluster_span(
     for stored in await repository.sessions_overlapping(session, user_id, start, end):
         start, end = min(start, stored.started_at), max(end, stored.ended_at)
     assets = await span_assets_in_time_window(session, user_id, start, end)
-    return await _recluster_assets(session, user_id, assets, new_images=len(new_asset_ids))
+    changed = len(new_asset_ids) + removed_images
+    return await _recluster_assets(session, user_id, assets, changed_images=changed)
 
 
 async def recluster_user(
@@ -149,11 +153,12 @@ async def _recluster_assets(
     *,
     whole_stream: bool = False,
     keep_sessions: bool = False,
-    new_images: int = 0,
+    changed_images: int = 0,
 ) -> ReclusterSummary:
     """Cluster ``assets`` (stream order; ``whole_stream``: every timed asset of the user) and write
-    what changed; ``keep_sessions``: with the stored sessions pinned; ``new_images``: how many of them
-    are new to the library (towards learning the recurring words again)."""
+    what changed; ``keep_sessions``: with the stored sessions pinned; ``changed_images``: how many
+    images this change added to or removed from the library (towards learning the recurring words
+    again)."""
     if not assets:
         return ReclusterSummary(user_id, 0, 0, 0, 0)
     assets = await _with_move_anchors(session, user_id, assets)
@@ -174,7 +179,7 @@ async def _recluster_assets(
         prompt_embeddings=await embeddings_for_assets(session, assets),
         visual_embeddings=visual_descriptors(assets),
         recurring_words=await recurring_words_for(
-            session, user_id, records, whole_library=whole_stream, new_images=new_images
+            session, user_id, records, whole_library=whole_stream, changed_images=changed_images
         ),
     )
     stored_ids = sorted({asset.session_id for asset in assets if asset.session_id is not None})

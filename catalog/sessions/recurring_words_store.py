@@ -11,15 +11,16 @@ decide its boundaries differently from a full re-clustering. So:
   new library), or the span holds more sittings than they were learned from (a year imported into a
   library first tried on a week), the span learns them from its own images and stores them — the
   first import of a folder usually spans the whole library;
-- a span re-clustering that brings the library to a quarter (:data:`REFRESH_GROWTH`) more images than
-  its words were learned from learns them again from the whole library first (its prompts and times
-  only: one query), so a new client template or style suffix that arrived by small imports stops
-  counting fully after at most a quarter more images, without waiting for a full re-clustering. The
-  growth is counted as spans bring new images (no count of the library on every span: that is a scan
-  of the user's index, as long as the span's own work in a large library).
+- a span re-clustering after which a quarter (:data:`REFRESH_GROWTH`) as many images as the words were
+  learned from have been added or removed learns them again from the whole library first (its prompts
+  and times only: one query), so a new client template or style suffix that arrived by small imports
+  stops counting fully after at most a quarter more images, and a client's template whose images were
+  removed stops counting little, without waiting for a full re-clustering. The change is counted as
+  spans bring or take images (no count of the library on every span: that is a scan of the user's
+  index, as long as the span's own work in a large library).
 
 Stored as ``{"words": {word: factor}, "sittings": n, "images": m, "grown": g}`` (``images``: the timed
-images they were learned from; ``grown``: new images spans brought since; words stored before those
+images they were learned from; ``grown``: images spans added or removed since; words stored before those
 were kept are learned again at the next span). Runs in the caller's transaction; the caller holds the
 user's library lock.
 """
@@ -39,8 +40,8 @@ from engine.records import GenerationRecord
 from engine.sessions.recurring_words import LearnedWords, recurring_words_of
 
 REFRESH_GROWTH = 0.25
-"""A span re-clustering learns the words again from the whole library once it holds this share more
-timed images than they were learned from."""
+"""A span re-clustering learns the words again from the whole library once images numbering this share
+of those they were learned from have been added to it or removed from it."""
 
 RecurringWords = Mapping[str | None, Mapping[str, float]]
 """What :func:`engine.session_analysis.analyze_records` takes: per record user, the word factors."""
@@ -68,13 +69,14 @@ async def recurring_words_for(
     records: Sequence[GenerationRecord],
     *,
     whole_library: bool,
-    new_images: int = 0,
+    changed_images: int = 0,
 ) -> RecurringWords | None:
     """The recurring words to analyse ``records`` (one user's, as the catalog builds them: ``user`` None)
     with. Learned from ``records`` and stored when ``whole_library``, or when ``records`` span more
     sittings than the stored words were learned from (none stored, or a large import into a library that
     was small when they were learned); learned from the whole library when it has grown by
-    :data:`REFRESH_GROWTH` (``new_images``: the images this span brings, counted towards that growth);
+    :data:`REFRESH_GROWTH` (``changed_images``: the images this span adds or removes, counted towards
+    that change);
     else the stored ones. None: let the engine learn them from ``records`` (too few sittings anywhere)."""
     stored = await _stored(db, user_id)
     learned = recurring_words_of(records).get(None)
@@ -83,7 +85,7 @@ async def recurring_words_for(
         return {None: learned.scales}
     if stored is None:
         return None
-    grown = stored.grown + new_images
+    grown = stored.grown + changed_images
     if stored.images == 0 or grown >= stored.images * REFRESH_GROWTH:
         library = await _library_prompts(db, user_id)
         relearned = recurring_words_of(library).get(None)
@@ -91,7 +93,7 @@ async def recurring_words_for(
         kept = relearned or LearnedWords(stored.scales, stored.sittings)
         await _store(db, user_id, kept, len(library))
         return {None: kept.scales}
-    if new_images:
+    if changed_images:
         await db.execute(_COUNT_GROWTH, {"user_id": user_id, "grown": grown})
     return {None: stored.scales}
 
@@ -109,7 +111,7 @@ class _StoredWords:
     images: int
     """Timed images the words were learned from (0: not kept, words stored before it was)."""
     grown: int
-    """Images span re-clusterings brought since."""
+    """Images span re-clusterings added or removed since."""
 
 
 async def _stored(db: AsyncSession, user_id: uuid.UUID) -> _StoredWords | None:

@@ -159,3 +159,30 @@ async def test_a_library_left_with_too_few_sittings_keeps_its_words_and_is_not_r
     stored = await _stored_words(session_factory, user_id)
     assert stored["words"] == learned["words"]  # three sittings are too few to learn from
     assert (stored["images"], stored["grown"]) == (72, 0)  # checked against the library as it is now
+
+
+async def test_words_are_learned_again_when_a_quarter_of_the_library_is_removed(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """Four sittings in one client's template, then eight in another's: the second template's words
+    are the recurring ones. Removing those eight sittings learns the words again at the removal, from
+    the four left (before, the removed client's words kept counting little until the library grew)."""
+    flat_lay = "flat lay of {} on pastel paper, top down, hard shadows, editorial still life"
+    studio = _write(tmp_path / "studio.jsonl", _days(0, PRODUCTS[:8]))  # four sittings, 96 images
+    products = [f"{product}, set {number}" for number in range(2) for product in PRODUCTS[:8]]
+    flat = _write(tmp_path / "flat.jsonl", _days(4, products, flat_lay))  # eight sittings, 192 images
+    await import_paths(session_factory, settings, user_handle="ada", paths=[studio, flat])
+    async with session_factory() as db:
+        user_id = await db.scalar(select(User.id).where(User.handle == "ada"))
+        gone = list(await db.scalars(select(Asset.id).where(Asset.prompt.like("flat lay%"))))
+    assert user_id is not None and len(gone) == 192
+    before = await _stored_words(session_factory, user_id)
+    assert {"pastel", "editorial"} <= set(before["words"])
+
+    async with unit_of_work(session_factory) as db:
+        await remove_assets(db, user_id, gone)
+
+    after = await _stored_words(session_factory, user_id)
+    assert (after["images"], after["sittings"], after["grown"]) == (96, 4, 0)
+    assert not {"pastel", "editorial"} & set(after["words"])
+    assert {"softbox", "seamless"} <= set(after["words"])
