@@ -457,7 +457,7 @@ def _infer_within_sessions(
     count = len(stream)
     within_batch = is_batch & ~steps.session_start
     batch_start = np.arange(count) - _run_offsets(within_batch)
-    observation = steps.observation
+    observation = steps.step_kind
 
     # A row that names its source (its named parent not among these records, or not earlier) is no
     # reroll, sweep or prompt edit of its neighbour: its parent is the one it names (the catalog finds

@@ -22,7 +22,7 @@ from bench.simulate_field import simulate_field_library
 from engine.analysis import DESCRIPTION_VERSION
 from engine.session_analysis import SessionConstraints, analyze_records
 
-DIGEST = "c26594ebb8f1bb3d"
+DIGEST = "d32e6a2021179dec"
 """Digest of the reference descriptions made by the current ``DESCRIPTION_VERSION``. History:
 1 — exploration labels list what was explored (the engine of migration 0015); 2 — a short run of
 rerolls ended by a new idea samples it (phases); 3 — consecutive seeds rendered back to back are one
@@ -67,7 +67,11 @@ little in the prompt context (``engine.sessions.recurring_words``). That moves b
 descriptions (the phases compare prompts pairwise, without those factors), so the digest stays; the
 version moves so that every stored library is re-described once — a full re-clustering with its
 sessions kept — which learns and stores its words for the span re-clusterings after each import
-(``catalog.sessions.recurring_words_store``)."""
+(``catalog.sessions.recurring_words_store``). 11 — a sampled subject's first reroll or tweak is no
+evidence of refinement either (phases: ``_count_sampling_once``), and lineage reads each step before
+that discount, so a reroll inside an exploration is linked to its subject's image (lineage). (The same
+session's boundary changes — the negative prompt in the set-up churn, prompt embeddings out of the
+prompt context — move no description.)"""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:
