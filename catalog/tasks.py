@@ -26,7 +26,8 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -77,6 +78,7 @@ HEAL_JOB_TIMEOUT_SECONDS = 120
 HEAL_BUDGET_SECONDS = 45.0
 """The healing cron stops starting new thumbnail batches after this long; the next tick goes on."""
 HEAL_LOCK_KEY = 0x61746C_6865616C  # "atlheal"
+EMBED_LOCK_KEY = 0x61746C_656D6264  # "atlembd"
 UNCLUSTERED_BATCH = 2000
 REDESCRIBE_BATCH = 20
 """Users whose re-description one healing tick queues at most (the next tick queues more)."""
@@ -233,11 +235,23 @@ async def embed_prompts(ctx: dict[str, Any]) -> int:
     assets using them (semantic prompt similarity then takes part in lineage and phases; session
     boundaries are lexical and do not move). Returns prompts embedded.
 
-    Concurrent or duplicate runs are harmless: embeddings are keyed by prompt hash and inserted
-    idempotently. Re-clustering runs one unit of work per user (one stream lock per transaction).
+    One run at a time across all workers (a session-level advisory lock): a run that finds another
+    one embedding ends at once and returns 0, since that run goes on until no prompt is missing. Before
+    this, the healing cron queued a run every minute while a long one was still embedding, and each
+    embedded the same batches again, side by side. A prompt committed after the running one's last
+    look is left to the cron's next run (at most a minute and a tick later).
+    Embeddings are keyed by prompt hash and inserted idempotently; re-clustering runs one unit of work
+    per user (one stream lock per transaction).
     """
     factory: SessionFactory = ctx["session_factory"]
-    embedder = _prompt_embedder(ctx)
+    async with _session_lock(factory, EMBED_LOCK_KEY) as only_run:
+        if not only_run:
+            log.info("prompt embeddings: another run is embedding, this one ends")
+            return 0
+        return await _embed_until_none_missing(factory, _prompt_embedder(ctx))
+
+
+async def _embed_until_none_missing(factory: SessionFactory, embedder: Any) -> int:
     embedded = 0
     while True:
         async with unit_of_work(factory) as session:
@@ -255,6 +269,21 @@ async def embed_prompts(ctx: dict[str, Any]) -> int:
             async with unit_of_work(factory) as session:
                 await lock_user_library(session, owner_id)
                 await recluster_span(session, owner_id, asset_ids)
+
+
+@asynccontextmanager
+async def _session_lock(factory: SessionFactory, key: int) -> AsyncIterator[bool]:
+    """Try the advisory lock ``key`` on a connection of its own; yields whether it is held here.
+    Released on leaving, or by the server the moment a killed worker's connection drops, so a dead
+    holder never blocks the next run."""
+    async with factory() as lock_session:
+        if not await lock_session.scalar(select(sql_func.pg_try_advisory_lock(key))):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            await lock_session.execute(select(sql_func.pg_advisory_unlock(key)))
 
 
 async def queue_prompt_embeddings(redis_url: str) -> None:
@@ -417,16 +446,10 @@ async def heal_owed_catalog_work(ctx: dict[str, Any]) -> dict[str, int]:
     healer running end at once. Duplicated work with queued jobs is harmless (every
     step is idempotent) and only costs time.
     """
-    factory: SessionFactory = ctx["session_factory"]
-    async with factory() as lock_session:
-        # a session-level advisory lock on a connection of its own: released below, or by the server
-        # the moment a killed worker's connection drops, so a dead healer never blocks the next one
-        if not await lock_session.scalar(select(sql_func.pg_try_advisory_lock(HEAL_LOCK_KEY))):
+    async with _session_lock(ctx["session_factory"], HEAL_LOCK_KEY) as only_healer:
+        if not only_healer:
             return {"skipped": 1}
-        try:
-            return await _heal(ctx)
-        finally:
-            await lock_session.execute(select(sql_func.pg_advisory_unlock(HEAL_LOCK_KEY)))
+        return await _heal(ctx)
 
 
 async def _heal(ctx: dict[str, Any]) -> dict[str, int]:
