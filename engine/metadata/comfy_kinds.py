@@ -10,21 +10,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.metadata.comfy_nodes import KNOWN_SAMPLERS, PIPE_INPUTS, SAMPLER_SEED_KEYS, TEXT_EMBEDS_INPUTS
+from engine.metadata.comfy_nodes import (
+    KNOWN_SAMPLERS,
+    PIPE_INPUTS,
+    PROVIDER_MARKER,
+    SAMPLER_OBJECT_CONSUMER_LATENTS,
+    SAMPLER_OBJECT_INPUTS,
+    SAMPLER_SEED_KEYS,
+    TEXT_EMBEDS_INPUTS,
+)
 
-DETAILER_PIPE_INPUT = "detailer_pipe"
-"""Impact's DETAILER_PIPE input: a detailer that takes its model and prompts from it."""
+DETAILER_PROMPT_INPUTS = ("positive", "detailer_pipe", "basic_pipe")
+"""Where a detailer takes its prompts: its ``positive``, or Impact's DETAILER_PIPE (``FaceDetailerPipe``)
+or BASIC_PIPE (``DetailerForEachPipe``, ``MaskDetailerPipe``, ``SEGSDetailer``) that carries them."""
 
 
 def is_detailer(node: dict[str, Any]) -> bool:
     """A node that samples an *image* with its own seed and prompt (FaceDetailer, UltimateSDUpscale…):
-    a seed, steps, an image, and a ``positive`` input or a ``detailer_pipe`` that carries it (Impact's
-    ``FaceDetailerPipe``)."""
+    a seed, steps, an image, and a ``positive`` input or a pipe that carries it
+    (``DETAILER_PROMPT_INPUTS``)."""
     inputs = node["inputs"]
     return (
         any(key in inputs for key in SAMPLER_SEED_KEYS)
         and "steps" in inputs
-        and ("positive" in inputs or DETAILER_PIPE_INPUT in inputs)
+        and any(key in inputs for key in DETAILER_PROMPT_INPUTS)
         and any(key in inputs for key in ("image", "images", "pixels", "upscaled_image"))
     )
 
@@ -35,12 +44,22 @@ def is_sampler(node: dict[str, Any]) -> bool:
     ``pipe``); and any ``*Sampler*`` node with ``steps``, a seed and its own conditioning (a
     ``positive`` or a ``TEXT_EMBEDS_INPUTS`` input): the video wrappers' samplers make their latent
     inside (kijai's ``CogVideoSampler``, ``WanVideoSampler``, ``HyVideoSampler``), so they have no
-    latent input. A helper that only names a sampler (``KSamplerSelect``) has neither steps nor seed."""
+    latent input. A helper that only names a sampler (``KSamplerSelect``) has neither steps nor seed.
+
+    A node that samples with a sampler another node made (``SAMPLER_OBJECT_INPUTS``: Impact's
+    ``RegionalSampler``, ``TwoSamplersForMask``, ``IterativeLatentUpscale``) and takes a latent or image
+    is a sampler; the node that made that sampler (``PROVIDER_MARKER``) never is one."""
     class_type = node["class_type"]
     if class_type in KNOWN_SAMPLERS:
         return True
     inputs = node["inputs"]
     lowered = class_type.lower()
+    if PROVIDER_MARKER in lowered:
+        return False
+    if any(key in inputs for key in SAMPLER_OBJECT_INPUTS) and any(
+        key in inputs for key in SAMPLER_OBJECT_CONSUMER_LATENTS
+    ):
+        return True
     if "sampler" not in lowered:
         return False
     if "ksampler" in lowered and any(key in inputs for key in PIPE_INPUTS):

@@ -207,6 +207,11 @@ CONTEXT_BIG_FIELDS = (
     *("text_pos_g", "text_pos_l", "text_neg_g", "text_neg_l", "mask", "control_net", "denoise"),
 )
 BASIC_PIPE_FIELDS = ("model", "clip", "vae", "positive", "negative")
+DETAILER_PIPE_FIELDS = (
+    *BASIC_PIPE_FIELDS,
+    *("bbox_detector", "sam_model_opt", "segm_detector_opt", "detailer_hook"),
+)
+DETAILER_PIPE_REFINER_FIELDS = ("refiner_model", "refiner_clip", "refiner_positive", "refiner_negative")
 PIPE_OUTPUTS: dict[str, tuple[str | None, ...]] = {
     "Context (rgthree)": (PIPE, *CONTEXT_FIELDS),
     "Context Switch (rgthree)": (PIPE, *CONTEXT_FIELDS),
@@ -220,17 +225,52 @@ PIPE_OUTPUTS: dict[str, tuple[str | None, ...]] = {
         *("model", "clip", "positive", "negative"),
         *("refiner_model", "refiner_clip", "refiner_positive", "refiner_negative"),
     ),
+    "FromDetailerPipe": DETAILER_PIPE_FIELDS,
+    "FromDetailerPipe_v2": (PIPE, *DETAILER_PIPE_FIELDS),
+    "FromDetailerPipe_SDXL": (PIPE, *DETAILER_PIPE_FIELDS, *DETAILER_PIPE_REFINER_FIELDS),
 }
 """The pipe field each output carries, by output index, of nodes that hand a pipe's fields out one by
 one: rgthree's contexts (``py/context_utils.py``: CONTEXT, MODEL, CLIP, VAE, POSITIVE, NEGATIVE, LATENT,
 IMAGE, SEED, then the Big contexts' STEPS …), Impact's ``FromBasicPipe`` (BASIC_PIPE = model, clip,
-vae, positive, negative), Efficiency's ``Unpack SDXL Tuple`` (base model, clip, conditionings, then the
-refiner's). Nodes that only build or pass on a whole pipe need no entry (see
+vae, positive, negative) and ``FromDetailerPipe`` / ``_v2`` / ``_SDXL`` (``impact_pack.py``: the
+DETAILER_PIPE's model, clip, vae, positive, negative, bbox_detector, sam_model_opt, segm_detector_opt,
+detailer_hook, the ``_v2`` and ``_SDXL`` ones after the whole pipe, the ``_SDXL`` one then the
+refiner's model, clip, positive, negative), Efficiency's ``Unpack SDXL Tuple`` (base model, clip,
+conditionings, then the refiner's). Nodes that only build or pass on a whole pipe need no entry (see
 :meth:`GraphWalker.pipe_field`)."""
-PIPE_INPUTS = ("base_ctx", "pipe", "basic_pipe", "sdxl_tuple", "detailer_pipe")
+PIPE_INPUTS = ("base_ctx", "pipe", "basic_pipe", "base_basic_pipe", "sdxl_tuple", "detailer_pipe")
 """Inputs carrying the pipe a node extends or samples from: rgthree ``base_ctx``, Easy-Use ``pipe``
 (PIPE_LINE), Impact ``basic_pipe`` and ``detailer_pipe`` (DETAILER_PIPE: the BASIC_PIPE fields first,
-``BasicPipeToDetailerPipe`` extends a ``basic_pipe``), Efficiency ``sdxl_tuple``."""
+``BasicPipeToDetailerPipe`` extends a ``basic_pipe``, ``BasicPipeToDetailerPipeSDXL`` a
+``base_basic_pipe``, its ``refiner_basic_pipe`` holding only the refiner's), Efficiency ``sdxl_tuple``."""
+SAMPLER_OBJECT_INPUTS = ("base_sampler", "advanced_sampler", "upscaler")
+"""Inputs carrying a sampler that another node made, which the node samples with: Impact's KSAMPLER /
+KSAMPLER_ADVANCED (``special_samplers.py``: ``RegionalSampler``'s and ``TwoSamplersForMask``'s
+``base_sampler``, ``RegionalPrompt``'s ``advanced_sampler``) and UPSCALER (``IterativeLatentUpscale``'s
+``upscaler``). The node that made it (``KSamplerProvider``, ``KSamplerAdvancedProvider``,
+``PixelKSampleUpscalerProvider(Pipe)`` …) is read like a pipe: its own settings (seed, steps, cfg,
+sampler, scheduler, denoise, model, prompts), then those of the ``basic_pipe`` it samples from. A node
+that takes a sampler this way and a latent or image is the pass (``SAMPLER_OBJECT_CONSUMER_LATENTS``);
+the provider never is one."""
+SAMPLER_OBJECT_CONSUMER_LATENTS = ("samples", "latent_image", "pixels")
+"""The latent or image inputs of the nodes that sample with a ``SAMPLER_OBJECT_INPUTS`` sampler."""
+PROVIDER_MARKER = "provider"
+"""Class-name fragment of the nodes that only make an object another node samples or detects with
+(Impact's ``KSamplerProvider``, ``KSamplerAdvancedProvider``, ``TiledKSamplerProvider``,
+``PixelKSampleUpscalerProvider``, ``UltralyticsDetectorProvider``): never a pass themselves."""
+OBJECT_SETTINGS_ONLY = {"IterativeLatentUpscale": ("steps",), "IterativeImageUpscale": ("steps",)}
+"""Settings a node's own input of the same name does not hold, taken from its sampler object only:
+Impact's ``IterativeLatentUpscale`` / ``IterativeImageUpscale`` ``steps`` counts the upscale iterations
+(``impact_pack.py``); the sampling steps are the upscaler's."""
+REGION_SAMPLER_INPUTS = ("mask_sampler",)
+"""Inputs carrying a sampler that samples a region of the pass with its own prompt: Impact's
+``TwoSamplersForMask`` / ``TwoAdvancedSamplersForMask`` ``mask_sampler``. Its positive text is kept
+after the pass's own, as ``ConditioningCombine``'s second input is (``CONDITIONING_JOINS``)."""
+REGIONAL_PROMPTS_INPUT = re.compile(r"regional_prompts\d{0,3}")
+"""The REGIONAL_PROMPTS inputs of Impact's ``RegionalSampler`` (``regional_prompts``) and
+``CombineRegionalPrompts`` (``regional_prompts1``, ``regional_prompts2`` …, joined in number order):
+each region (``RegionalPrompt``) samples its mask with the positive of its ``advanced_sampler``, kept
+after the pass's own text."""
 CONTEXT_INPUT = re.compile(r"ctx_\d{1,3}")
 """The contexts of rgthree's ``Context Switch`` (the first linked one is taken) and ``Context Merge``
 (the last linked one wins, field by field)."""

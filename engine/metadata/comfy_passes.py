@@ -23,6 +23,11 @@ A ``SamplerCustomAdvanced`` takes its prompts and CFG from the guider it samples
 a ``DualCFGGuider``'s ``cond1`` and ``cfg_conds``, with a ``cond2`` of a text of its own kept after
 ``cond1``'s; the guider's secondary settings are kept as ``guider``).
 
+A node that samples with a sampler another node made (``SAMPLER_OBJECT_INPUTS``: Impact's
+``RegionalSampler``, ``TwoSamplersForMask``, ``IterativeLatentUpscale``) is the pass; what it does not
+set itself comes from the provider that made that sampler and the pipe it holds. The positives of the
+regions it samples besides (a ``mask_sampler``, ``regional_prompts``) are kept after its own.
+
 A partner (API) node that returns an image made by a hosted model (``API_IMAGE_NODES``: Gemini's Nano
 Banana, BFL's Flux Pro, OpenAI's GPT Image and DALL·E, Ideogram, Recraft, Stability, Luma, Kling,
 Runway, ByteDance Seedream, Wan) is a pass too, with no sampler behind it: its prompt, negative
@@ -319,13 +324,16 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
         info.guidance = _flux_guidance(walker, positive)
     if negative is not None:
         info.negative = walker.text(negative, "negative")
+    more_positives += walker.region_positives(node)
     if more_positives:
         info.positive = _with_more_positives(walker, info.positive, more_positives, info.negative)
     info.styles = list(dict.fromkeys(walker.styles[styles_before:]))
     if model is not None:
         info.model, info.loras = walker.model(model)
     info.loras += walker.applied_loras(node_id, node)  # a sampler's own LoRA, on the model it is given
-    latent = given("latent", "latent_image", "latent", "image", "images", "pixels", "upscaled_image")
+    latent = given(
+        "latent", "latent_image", "latent", "image", "images", "pixels", "upscaled_image", "samples"
+    )
     if latent is not None:
         info.width, info.height, info.upstream_sampler, info.source_image = walker.latent(
             latent, samplers - {node_id}
@@ -388,7 +396,8 @@ def _api_size(
 def _with_more_positives(
     walker: GraphWalker, positive: str | None, links: list[Any], negative: str | None
 ) -> str | None:
-    """``positive`` followed by the texts behind a guider's further positive inputs (``GUIDERS``), each
+    """``positive`` followed by the texts behind a guider's further positive inputs (``GUIDERS``) and
+    the positives of the regions the pass samples (:meth:`GraphWalker.region_positives`), each
     stripped and kept once, joined with ``PROMPT_PART_SEPARATOR``. A negative text is left out: one
     found in the negative role (:meth:`GraphWalker.text_and_role`), or the guider's own negative text. A
     DualCFGGuider's ``cond2`` fed by InstructPixToPixConditioning's negative output carries the

@@ -12,7 +12,8 @@ What a pass (a sampling node) is and which one describes the file is
 :mod:`engine.metadata.comfy_passes`; this module resolves the values behind one link (:class:`GraphWalker`).
 
 Node packs that bundle values are read through them: a sampler that takes a pipe (Impact
-``BASIC_PIPE``, Efficiency ``SDXL_TUPLE``, Easy-Use ``PIPE_LINE``) takes what it is not given from
+``BASIC_PIPE``, Efficiency ``SDXL_TUPLE``, Easy-Use ``PIPE_LINE``) or a sampler another node made
+(Impact's KSAMPLER / UPSCALER providers, ``SAMPLER_OBJECT_INPUTS``) takes what it is not given from
 the pipe's fields, and a link to one field output of a pipe node (rgthree contexts, ``FromBasicPipe``)
 stands for what feeds that field; a loader that builds a pipe makes its model, prompts and latent
 from its own widgets. Switches follow their selected input only (core ``ComfySwitchNode`` and the
@@ -62,6 +63,7 @@ from engine.metadata.comfy_nodes import (
     NUMBERED_LORA,
     OBJECT_FIELDS,
     OBJECT_PASS_THROUGH_KEYS,
+    OBJECT_SETTINGS_ONLY,
     PASS_THROUGH_KEYS,
     PIPE_INPUTS,
     PIPE_OUTPUTS,
@@ -70,12 +72,15 @@ from engine.metadata.comfy_nodes import (
     PRESET_LORAS,
     PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
+    REGION_SAMPLER_INPUTS,
+    REGIONAL_PROMPTS_INPUT,
     RESIZE_CONDITION,
     RESIZE_KEEPS_PROPORTION,
     ROLE_STRING_KEYS,
     ROLE_TEXT_KEYS,
     ROW_COUNT_KEYS,
     ROW_MODE_KEYS,
+    SAMPLER_OBJECT_INPUTS,
     SCALAR_KEYS,
     SIMPLE_ROW_STRENGTHS,
     SIZE_KEYS,
@@ -337,12 +342,17 @@ class GraphWalker:
         return None
 
     def _base_pipes(self, node: dict[str, Any]) -> list[Any]:
-        """The linked pipes a node extends, the one whose fields win first: its ``PIPE_INPUTS``, else
-        its ``ctx_NN`` contexts: a ``Context Switch``'s first linked one, a ``Context Merge``'s linked
-        ones from the last. (A switch of pipes is never met here: :meth:`follow` takes a link to it to
-        the pipe it selects.)"""
+        """The linked pipes a node extends, the one whose fields win first: its ``PIPE_INPUTS`` and the
+        sampler it samples with (``SAMPLER_OBJECT_INPUTS``: the node that made it holds its settings,
+        then its own pipe), else its ``ctx_NN`` contexts: a ``Context Switch``'s first linked one, a
+        ``Context Merge``'s linked ones from the last. (A switch of pipes is never met here:
+        :meth:`follow` takes a link to it to the pipe it selects.)"""
         inputs = node["inputs"]
-        linked = [inputs[key] for key in PIPE_INPUTS if is_link(inputs.get(key), self.graph)]
+        linked = [
+            inputs[key]
+            for key in (*PIPE_INPUTS, *SAMPLER_OBJECT_INPUTS)
+            if is_link(inputs.get(key), self.graph)
+        ]
         if linked:
             return linked
         contexts = sorted(key for key in inputs if CONTEXT_INPUT.fullmatch(key))
@@ -351,9 +361,12 @@ class GraphWalker:
 
     def setting(self, node: dict[str, Any], keys: tuple[str, ...], name: str) -> Any:
         """A sampler's input: the first of ``keys`` it has, else field ``name`` of the pipe it samples
-        from (Impact's ``basic_pipe``, Efficiency's ``sdxl_tuple``, Easy-Use's ``pipe``)."""
+        from (Impact's ``basic_pipe``, Efficiency's ``sdxl_tuple``, Easy-Use's ``pipe``) or of the
+        sampler it samples with (``SAMPLER_OBJECT_INPUTS``). An own input that holds something else
+        (``OBJECT_SETTINGS_ONLY``) is never taken."""
         inputs = node["inputs"]
-        value = next((inputs[key] for key in keys if key in inputs), None)
+        skipped = OBJECT_SETTINGS_ONLY.get(node["class_type"], ())
+        value = next((inputs[key] for key in keys if key in inputs and key not in skipped), None)
         if value is not None:
             return value
         for pipe in self._base_pipes(node):
@@ -361,6 +374,33 @@ class GraphWalker:
             if value is not None:
                 return value
         return None
+
+    def region_positives(self, node: dict[str, Any]) -> list[Any]:
+        """The positive conditionings a pass samples regions of its latent with, besides its own: the
+        positive of each ``REGION_SAMPLER_INPUTS`` sampler, then of each region its
+        ``REGIONAL_PROMPTS_INPUT`` input brings (a combiner's inputs in number order, each region's
+        sampler read like a pipe: :meth:`pipe_field`). The walk ends at a cycle or after
+        ``_WALK_BUDGET`` nodes."""
+        inputs = node["inputs"]
+        positives = [
+            self.pipe_field(inputs[key], "positive")
+            for key in REGION_SAMPLER_INPUTS
+            if is_link(inputs.get(key), self.graph)
+        ]
+        seen: set[str] = set()
+        pending = _regional_inputs(inputs)
+        while pending and len(seen) <= _WALK_BUDGET:
+            found = self.source(pending.pop(0))
+            if found is None or found[0] in seen:
+                continue
+            node_id, region = found
+            seen.add(node_id)
+            combined = _regional_inputs(region["inputs"])
+            if combined:
+                pending[:0] = combined
+                continue
+            positives.append(self._field_from(node_id, "positive"))
+        return [positive for positive in positives if positive is not None]
 
     # -- scalars and strings -------------------------------------------------------------------
     def scalar(self, value: Any, keys: tuple[str, ...] = SCALAR_KEYS) -> Any:
@@ -1083,6 +1123,13 @@ def _scaled(side: int, scale: float) -> int | None:
 def _is_loader(inputs: dict[str, Any]) -> bool:
     """A node that loads a checkpoint (a ``CHECKPOINT_KEYS`` name is written in it)."""
     return any(isinstance(_combo_value(inputs.get(key)), str) for key in CHECKPOINT_KEYS)
+
+
+def _regional_inputs(inputs: dict[str, Any]) -> list[Any]:
+    """A node's ``REGIONAL_PROMPTS_INPUT`` inputs, in number order (``regional_prompts`` first)."""
+    keys = [key for key in inputs if REGIONAL_PROMPTS_INPUT.fullmatch(key)]
+    keys.sort(key=lambda key: (len(key), key))
+    return [inputs[key] for key in keys]
 
 
 def _switch_like(inputs: dict[str, Any]) -> bool:
