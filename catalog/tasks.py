@@ -37,12 +37,12 @@ from arq.connections import RedisSettings
 from arq.typing import WorkerCoroutine
 from arq.worker import Function, func
 from sqlalchemy import func as sql_func
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from catalog.assets.repository import set_thumbnail_errors, set_thumbnails
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing import owed_work
-from catalog.importing.owed_work_repository import OWES_THUMBNAIL
+from catalog.importing.owed_work_repository import OWES_THUMBNAIL, mark_clustering_owed
 from catalog.job_retry import recording_final_failure, retry_transient
 from catalog.library_locks import lock_user_library
 from catalog.models import Asset
@@ -79,6 +79,17 @@ HEAL_BUDGET_SECONDS = 45.0
 """The healing cron stops starting new thumbnail batches after this long; the next tick goes on."""
 HEAL_LOCK_KEY = 0x61746C_6865616C  # "atlheal"
 EMBED_LOCK_KEY = 0x61746C_656D6264  # "atlembd"
+EMBED_BATCH = 256
+"""Prompts embedded and stored per transaction."""
+_ADVISORY_LOCK_HELD = text(
+    """
+    SELECT EXISTS (
+        SELECT 1 FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND classid = :high AND objid = :low AND objsubid = 1
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    )
+    """
+)
 UNCLUSTERED_BATCH = 2000
 REDESCRIBE_BATCH = 20
 """Users whose re-description one healing tick queues at most (the next tick queues more)."""
@@ -231,17 +242,22 @@ def _prompt_embedder(ctx: dict[str, Any]) -> Any:
 
 
 async def embed_prompts(ctx: dict[str, Any]) -> int:
-    """Embed every prompt that has no embedding yet, in batches, and re-cluster the spans of the
-    assets using them (semantic prompt similarity then takes part in lineage and phases; session
+    """Embed every prompt that has no embedding yet, in batches, then re-cluster the assets using
+    them once per user (semantic prompt similarity then takes part in lineage and phases; session
     boundaries are lexical and do not move). Returns prompts embedded.
 
+    Each batch's embeddings are stored in one transaction with ``clustering_owed`` marks on the
+    assets using those prompts (:mod:`catalog.importing.owed_work`), and the marks are settled by
+    one re-clustering per user when no prompt is missing: a span re-clustered after every batch of
+    :data:`EMBED_BATCH` prompts made embedding a library quadratic (each batch's prompts are spread
+    over the whole history, so each re-clustered all of it). A run killed half-way leaves its marks,
+    which the healing cron settles.
+
     One run at a time across all workers (a session-level advisory lock): a run that finds another
-    one embedding ends at once and returns 0, since that run goes on until no prompt is missing. Before
-    this, the healing cron queued a run every minute while a long one was still embedding, and each
-    embedded the same batches again, side by side. A prompt committed after the running one's last
-    look is left to the cron's next run (at most a minute and a tick later).
-    Embeddings are keyed by prompt hash and inserted idempotently; re-clustering runs one unit of work
-    per user (one stream lock per transaction).
+    one embedding ends at once and returns 0, since that run goes on until no prompt is missing; the
+    healing cron leaves owed clustering to it meanwhile. A prompt committed after the running one's
+    last look is left to the cron's next run (at most a minute and a tick later). Embeddings are keyed
+    by prompt hash and inserted idempotently.
     """
     factory: SessionFactory = ctx["session_factory"]
     async with _session_lock(factory, EMBED_LOCK_KEY) as only_run:
@@ -253,22 +269,32 @@ async def embed_prompts(ctx: dict[str, Any]) -> int:
 
 async def _embed_until_none_missing(factory: SessionFactory, embedder: Any) -> int:
     embedded = 0
+    owing: set[uuid.UUID] = set()
     while True:
         async with unit_of_work(factory) as session:
             covered = await embed_missing_prompts(
                 session,
                 lambda prompts: embedder.embed_prompts(prompts),
                 model=PROMPT_EMBEDDING_MODEL,
+                batch_size=EMBED_BATCH,
             )
-        if not covered:
-            return embedded
-        embedded += len(covered)
-        async with factory() as session:
             users = await assets_using_prompts(session, covered)
-        for owner_id, asset_ids in sorted(users.items()):
-            async with unit_of_work(factory) as session:
-                await lock_user_library(session, owner_id)
-                await recluster_span(session, owner_id, asset_ids)
+            for owner_id, asset_ids in users.items():
+                await mark_clustering_owed(session, owner_id, asset_ids)
+        if not covered:
+            break
+        embedded += len(covered)
+        owing.update(users)
+    for owner_id in sorted(owing):
+        await owed_work.complete_owed_clustering(factory, owner_id)
+    return embedded
+
+
+async def _held_by_a_session(factory: SessionFactory, key: int) -> bool:
+    """Whether some connection holds the session-level advisory lock ``key`` in this database (looked
+    up in ``pg_locks``, never taken: a check must not make the holder's next run find it taken)."""
+    async with factory() as session:
+        return bool(await session.scalar(_ADVISORY_LOCK_HELD, {"high": key >> 32, "low": key & 0xFFFFFFFF}))
 
 
 @asynccontextmanager
@@ -435,7 +461,9 @@ async def complete_owed_clustering(factory: SessionFactory) -> int:
 async def heal_owed_catalog_work(ctx: dict[str, Any]) -> dict[str, int]:
     """Find and do the catalog's owed work (the worker's cron, every 30 s and at start-up):
 
-    - clustering owed (:func:`complete_owed_clustering`);
+    - clustering owed (:func:`complete_owed_clustering`), except while an ``embed_prompts`` run is
+      embedding (it settles its own marks when it ends, and any other mark is settled at the next
+      tick after it);
     - libraries described by an earlier engine: a re-description is queued per user
       (:func:`queue_owed_redescriptions`), except users backing off from a failed one (counted in
       ``redescriptions_backing_off``; not logged on its own, as it holds for hours);
@@ -455,7 +483,10 @@ async def heal_owed_catalog_work(ctx: dict[str, Any]) -> dict[str, int]:
 async def _heal(ctx: dict[str, Any]) -> dict[str, int]:
     factory: SessionFactory = ctx["session_factory"]
     settings: AtelierSettings = ctx["settings"]
-    clustered = await complete_owed_clustering(factory)
+    # an embedding run settles the marks it writes when it ends (re-clustering them at every tick
+    # would redo each user's whole history every 30 s while it embeds)
+    embedding = await _held_by_a_session(factory, EMBED_LOCK_KEY)
+    clustered = 0 if embedding else await complete_owed_clustering(factory)
     redescriptions_queued = await queue_owed_redescriptions(ctx)
     async with factory() as session:
         redescriptions_backing_off = await count_redescriptions_backing_off(session)

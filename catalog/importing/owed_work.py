@@ -2,7 +2,8 @@
 
 Clustering: every asset is stored together with a ``clustering_owed`` mark (same transaction, see
 :func:`~catalog.importing.owed_work_repository.mark_clustering_owed`); a thumbnail stored with its
-visual descriptor marks its asset again (the descriptor takes part in clustering).
+visual descriptor marks its asset again (the descriptor takes part in clustering), and so does each
+batch of prompt embeddings the worker stores, for the assets using those prompts.
 :func:`complete_owed_clustering` re-clusters the span of a user's owed assets and deletes exactly
 those marks in the same transaction, under the user's stream lock, so each mark is consumed once
 and a crash before the commit leaves it in place. Idempotent: with nothing owed it is one query.
