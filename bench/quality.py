@@ -28,7 +28,10 @@ changes, quick unrelated asides inside a long refinement — written the same wa
 and I (``bench/simulate_family_i.py``, a hold-out of hosted-service users and newcomers — Midjourney
 grids, buttons, permutations and relax queues, NovelAI tag prompts and enhance passes, newcomers copying
 gallery prompts with every setting swung, weekly hobbyists on web apps, and two people sharing one
-account — written the same way without reading A–H)
+account — written the same way without reading A–H) and J (``bench/simulate_family_j.py``, a hold-out of
+activity sittings — game-asset sets in one style, thumbnail passes developed later, AnimateDiff clips,
+photo restoration rolls, tabletop game nights, phone commutes, teaching workshops — written the same way
+without reading A–I)
 — each on a development seed (looked at while setting the
 engine's parameters) and a held-out seed. The corrections experiment runs on every family's held-out seed.
 Output: Markdown on stdout, and ``bench/out/quality.md`` / ``quality.json``.
@@ -68,6 +71,7 @@ from bench.simulate_family_f import simulate_family_f_library
 from bench.simulate_family_g import simulate_family_g_library
 from bench.simulate_family_h import simulate_family_h_library
 from bench.simulate_family_i import simulate_family_i_library
+from bench.simulate_family_j import simulate_family_j_library
 from bench.simulate_field import simulate_field_library
 from engine.analysis import Analysis
 from engine.records import GenerationRecord, TimePrecision
@@ -88,6 +92,7 @@ FAMILIES: dict[str, LibraryFactory] = {
     "G (bench/simulate_family_g.py)": simulate_family_g_library,
     "H (bench/simulate_family_h.py)": simulate_family_h_library,
     "I (bench/simulate_family_i.py)": simulate_family_i_library,
+    "J (bench/simulate_family_j.py)": simulate_family_j_library,
 }
 
 
@@ -437,6 +442,8 @@ def main() -> None:
     parser.add_argument("--family-h-dev-seed", type=int, default=71, help="development seed of family H")
     parser.add_argument("--family-i-seed", type=int, default=82, help="held-out seed of family I")
     parser.add_argument("--family-i-dev-seed", type=int, default=81, help="development seed of family I")
+    parser.add_argument("--family-j-seed", type=int, default=92, help="held-out seed of family J")
+    parser.add_argument("--family-j-dev-seed", type=int, default=91, help="development seed of family J")
     parser.add_argument(
         "--families",
         default=",".join(name.split()[0] for name in FAMILIES),
@@ -461,6 +468,7 @@ def main() -> None:
         "G (bench/simulate_family_g.py)": (args.family_g_seed, args.family_g_dev_seed),
         "H (bench/simulate_family_h.py)": (args.family_h_seed, args.family_h_dev_seed),
         "I (bench/simulate_family_i.py)": (args.family_i_seed, args.family_i_dev_seed),
+        "J (bench/simulate_family_j.py)": (args.family_j_seed, args.family_j_dev_seed),
     }
     wanted = {letter.strip().upper() for letter in args.families.split(",") if letter.strip()}
     unknown = wanted - {name.split()[0] for name in FAMILIES}

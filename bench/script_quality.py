@@ -46,6 +46,7 @@ SEEDS: dict[str, tuple[int, int]] = {
     "G": (61, 62),
     "H": (71, 72),
     "I": (81, 82),
+    "J": (91, 92),
 }
 """Development and held-out seed of each family letter (as ``bench.quality`` uses them)."""
 ARTISTS, DAYS = 20, 21
