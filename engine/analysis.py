@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-DESCRIPTION_VERSION = 11
+DESCRIPTION_VERSION = 12
 """Version of how the engine *describes* a given set of sessions: their labels, intents, phases and
 lineage. Bump it with any change that alters these for the same memberships (a stored library is
 then re-described once, its sessions kept: ``catalog.sessions.redescription``); a change of where

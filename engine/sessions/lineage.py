@@ -15,7 +15,8 @@ Explicit evidence (confidence ≥ 0.9), in this order:
    latest earlier record with the same prompt and seed is the parent, kind ``variation``;
 4. a hires pass / upscale without a named source: same prompt and seed as a recent earlier record,
    same aspect ratio, larger — kind ``upscale`` (never for an A1111 / Forge grid file, which shows the
-   cells side by side with the first cell's parameters: :func:`is_grid_image`).
+   cells side by side with the first cell's parameters: :func:`is_grid_image`); a batch or clip of one
+   seed upscaled as one pairs its images in order (:func:`_same_place_in_source_run`).
 
 Then, inside a session, the most likely earlier parent by prompt and parameters (confidence < 0.9):
 ``param_sweep`` (same prompt and seed, one parameter moved: the previous row), ``reroll`` (same
@@ -361,6 +362,7 @@ def session_lineage(
                 break
 
     upscale_rows = _hires_candidates(stream, session_codes, parent, settings.upscale_lookback_rows)
+    place_in_run = _place_in_same_image_run(stream, session_codes, is_batch)
     for row in upscale_rows.tolist():
         if is_grid_image(records[row]):
             continue  # a contact sheet of the cells, with the first cell's parameters: no upscale
@@ -384,7 +386,8 @@ def session_lineage(
                 if best is None or matching > best[1]:
                     best = (back, matching)
         if best is not None:
-            parent[row], kind[row], confidence[row] = best[0], LineageKind.UPSCALE, 0.9
+            source = _same_place_in_source_run(best[0], row, place_in_run)
+            parent[row], kind[row], confidence[row] = source, LineageKind.UPSCALE, 0.9
 
     explicit = parent >= 0
     _infer_within_sessions(
@@ -422,6 +425,34 @@ def _hires_candidates(
                 & (area[back:] > area[:-back] * 1.2)
             )
     return np.flatnonzero(candidate & (parent < 0))
+
+
+def _place_in_same_image_run(
+    stream: RecordStream, session_codes: np.ndarray, is_batch: np.ndarray
+) -> np.ndarray:
+    """Each row's place (0, 1, …) in its run of rows of one batch (saved at once: ``is_batch``) and one
+    session with the same prompt, seed, size and sampling (CFG, steps, sampler): the images of a batch
+    or the frames of a clip, which share their seed (a ComfyUI batch, AnimateDiff frames). A sweep
+    on one seed is no such run: each of its images differs in a parameter."""
+    continues = np.zeros(len(stream), dtype=bool)
+    continues[1:] = is_batch[1:] & (session_codes[1:] == session_codes[:-1])
+    for column in (stream.prompt_codes, stream.seed_codes, stream.sampler_codes):
+        continues[1:] &= column[1:] == column[:-1]
+    for values in (stream.width, stream.height, stream.cfg_scale, stream.steps):
+        continues[1:] &= (values[1:] == values[:-1]) | (np.isnan(values[1:]) & np.isnan(values[:-1]))
+    return _run_offsets(continues)
+
+
+def _same_place_in_source_run(latest: int, row: int, place_in_run: np.ndarray) -> int:
+    """The source of the upscale ``row``: when ``row`` is one of a run of upscales (a batch or clip
+    upscaled as one: a latent upscale of a batch keeps its order, a clip is upscaled frame by frame),
+    the image at its own place in the run that ends at ``latest`` (the latest smaller image of its
+    prompt and seed) if that run is long enough, rather than that run's last image for all of them;
+    else ``latest`` (one image upscaled: the latest smaller one)."""
+    place = int(place_in_run[row])
+    in_a_run = place > 0 or (row + 1 < len(place_in_run) and place_in_run[row + 1] == 1)
+    start = latest - int(place_in_run[latest])
+    return start + place if in_a_run and place <= latest - start else latest
 
 
 def _previous_same_prompt(

@@ -71,7 +71,9 @@ sessions kept — which learns and stores its words for the span re-clusterings 
 evidence of refinement either (phases: ``_count_sampling_once``), and lineage reads each step before
 that discount, so a reroll inside an exploration is linked to its subject's image (lineage). (The same
 session's boundary changes — the negative prompt in the set-up churn, prompt embeddings out of the
-prompt context — move no description.)"""
+prompt context — move no description.) 12 — a batch or clip of one seed upscaled as one (a latent upscale of a
+ComfyUI batch, AnimateDiff frames upscaled frame by frame) pairs its images in order instead of linking
+every upscale to the batch's last image (lineage); no reference session has one, so the digest stays."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

@@ -177,6 +177,37 @@ def test_hires_pass_with_same_prompt_and_seed_and_larger_size_is_an_upscale_of_t
     assert edges[hires.id][:2] == (originals[1].id, LineageKind.UPSCALE)
 
 
+def test_a_clip_upscaled_frame_by_frame_pairs_its_frames_in_order() -> None:
+    """Frames of one clip (or a ComfyUI batch) share their seed; upscaled as one, frame k comes from
+    frame k — not every upscaled frame from the clip's last frame. An earlier clip of the same prompt
+    and seed, minutes before, is another batch and takes no part."""
+    clock = Clock()
+    earlier_clip = [clock.record(seed=7, same_batch=at > 0) for at in range(4)]
+    clip = [clock.record(seed=7, same_batch=at > 0) for at in range(4)]
+    upscaled = [clock.record(seed=7, same_batch=at > 0, width=1664, height=2432) for at in range(4)]
+    edges = _edges(analyze_records([*earlier_clip, *clip, *upscaled]))
+    assert [edges[frame.id][:2] for frame in upscaled] == [(frame.id, LineageKind.UPSCALE) for frame in clip]
+
+
+def test_an_upscale_of_one_image_of_a_batch_of_one_seed_keeps_the_latest_smaller_image() -> None:
+    clock = Clock()
+    batch = [clock.record(seed=7, same_batch=at > 0) for at in range(4)]
+    hires = clock.record(seed=7, width=1664, height=2432)
+    assert _edges(analyze_records([*batch, hires]))[hires.id][:2] == (batch[-1].id, LineageKind.UPSCALE)
+
+
+def test_upscales_after_a_sweep_on_one_seed_come_from_the_image_whose_sampling_they_repeat() -> None:
+    """A CFG sweep on one seed saved at once is no batch of like images: two upscales of its CFG 6
+    image both come from it, not one from each place of the sweep."""
+    clock = Clock()
+    sweep = [clock.record(seed=7, cfg_scale=cfg, same_batch=cfg > 5.0) for cfg in (5.0, 6.0)]
+    upscales = [
+        clock.record(seed=7, cfg_scale=6.0, same_batch=at > 0, width=1664, height=2432) for at in range(2)
+    ]
+    edges = _edges(analyze_records([*sweep, *upscales]))
+    assert [edges[upscale.id][:2] for upscale in upscales] == [(sweep[1].id, LineageKind.UPSCALE)] * 2
+
+
 def test_variation_seed_points_at_the_base_image() -> None:
     clock = Clock()
     base = clock.record(seed=500)
