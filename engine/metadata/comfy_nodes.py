@@ -117,6 +117,15 @@ OBJECT_PASS_THROUGH_KEYS = ("anything", "any", "passthrough")
 ``anything``, memory-freeing nodes' ``passthrough`` such as ``ForceFullUnload``): a model walk that
 meets no model input goes on through it, and so do the output's trace back to its pass and the size
 walk, on an image or latent path (such a node met there hands on the image or latent it is given)."""
+SEGS_INPUT_FRAGMENT = "segs"
+"""An input whose name holds this (``segs``, ``segs1``…) takes Impact's SEGS: the crops of an image,
+each with the pixels a detailer re-sampled for it (``SEGSDetailer`` outputs them as SEGS). The output's
+trace back to its pass and the size walk go on along such a link, as along an image one."""
+PASTE_NODES = {"SEGSPaste": ("ref_image_opt", "segs")}
+"""Nodes that paste crops over the image they are given, and the inputs holding those crops, the one
+used first: Impact's ``SEGSPaste`` (``modules/impact/segs_nodes.py``: the SEGS' own crops, or crops of
+``ref_image_opt`` when it is given, pasted over ``image``). What shows in the output is the pasted
+crops: the trace back to the pass that describes the file follows that input before the ``image``."""
 POSITIVE_ONLY_ENCODERS = frozenset({"WanVideoTextEncodeSingle"})
 """Text encoders whose embeds carry one prompt, the positive (kijai's ``WanVideoTextEncodeSingle``
 sets ``prompt_embeds`` only; its ``negative_prompt_embeds`` are ``None``): met in the negative role
@@ -190,6 +199,8 @@ VALUE_OUTPUTS = {
         *("cfg", "sampler_name", "scheduler", "positive_ascore", "negative_ascore", "width", "height"),
         *("batch_size", NOT_A_VALUE),
     ),
+    "Lora Loader (LoraManager)": (NOT_A_VALUE,) * 4,
+    "LoRA Text Loader (LoraManager)": (NOT_A_VALUE,) * 4,
 }
 """The input behind each output, by output index, of nodes that hand out several typed values: rgthree's
 ``KSampler Config`` (STEPS, REFINER_STEP, CFG, SAMPLER, SCHEDULER), WAS' ``Text String`` (its four
@@ -197,7 +208,9 @@ texts), SD Prompt Reader's ``SDParameterGenerator`` (receyuki ``nodes.py``: MODE
 CLIP, VAE, SEED, STEPS, REFINER_START_STEP, CFG, SAMPLER_NAME, SCHEDULER, POSITIVE_ASCORE,
 NEGATIVE_ASCORE, WIDTH, HEIGHT, BATCH_SIZE, PARAMETERS; its WIDTH/HEIGHT are ``SIZE_OUTPUTS`` too). A
 link to one of those outputs stands for that input (:meth:`GraphWalker.scalar`,
-:meth:`GraphWalker.string`), a ``NOT_A_VALUE`` slot for no value."""
+:meth:`GraphWalker.string`), a ``NOT_A_VALUE`` slot for no value. Lora Manager's loaders
+(``py/nodes/lora_loader.py``: MODEL, CLIP, trigger_words, loaded_loras) output the trigger words that
+the LoRA files' metadata hold, looked up at run time: no value the graph holds (never their ``text``)."""
 PIPE = None
 """An output carrying the whole pipe (in ``PIPE_OUTPUTS``), not one of its fields."""
 CONTEXT_FIELDS = ("model", "clip", "vae", "positive", "negative", "latent", "images", "seed")
@@ -293,6 +306,58 @@ OBJECT_FIELDS = frozenset({"model", "clip", "vae", "positive", "negative", "late
 is a loader's widget (its prompt text, its checkpoint name) and the loader makes the field."""
 CR_SWITCH_INPUT = re.compile(r"([A-Za-z_]+?)(\d{1,2})")
 """The numbered inputs of Comfyroll's input switches (``text1``, ``model2``, ``VAE1``, ``conditioning2``…)."""
+FIRST_CONNECTED_SWITCHES = {"Any Switch (rgthree)": re.compile(r"any_(\d{1,3})")}
+"""Switches that hand on the first of their numbered inputs that holds a value, and those inputs:
+rgthree's ``Any Switch`` (``py/any_switch.py``: ``any_01`` … ``any_05``, dynamic in newer versions;
+"chooses the first non-empty item to output"). An API graph holds only the inputs that are connected
+(a muted branch's link is dropped with its node), so the first present one, in number order, is what
+it outputs; with none present it outputs nothing. rgthree's other switches are its ``Context Switch``
+nodes (``py/context_switch.py``: the first non-empty ``ctx_NN``), read as pipes (``CONTEXT_INPUT``);
+the pack has no separate image or latent switch (its ``Any Switch`` took their place)."""
+CONDITIONAL_BRANCHES = {
+    "ImpactConditionalBranch": ("cond", "tt_value", "ff_value"),
+    "ImpactConditionalBranchSelMode": ("cond", "tt_value", "ff_value"),
+}
+"""``(condition, on_true, on_false)`` of nodes that hand on one of two inputs by a BOOLEAN: Impact's
+``ImpactConditionalBranch`` (``modules/impact/logics.py``: ``cond`` a BOOLEAN widget, or a link, in the
+current schema; ``tt_value``/``ff_value`` lazy, ``return (tt_value,) if cond else (ff_value,)``) and
+``ImpactConditionalBranchSelMode`` (the same, its values optional). The condition is read as
+:meth:`~engine.metadata.comfygraph.GraphWalker.truth` reads a BOOLEAN: a literal, a primitive behind
+a link, or one of the ``BOOLEAN_NODES`` worked out from values the graph holds. When it cannot be read
+(a comparison of run-time values: an image's size, a SEGS being empty) the branch taken is unknown and
+the node hands on nothing, unless both inputs carry the same value."""
+BOOLEAN_NODES = {
+    "ImpactCompare": ("cmp", "a", "b"),
+    "ImpactNeg": ("value",),
+    "ImpactLogicalOperators": ("operator", "bool_a", "bool_b"),
+}
+"""Impact's logic nodes (``modules/impact/logics.py``) whose BOOLEAN output the graph's values decide,
+and their inputs: ``ImpactCompare`` (``cmp`` "a = b", "a <> b", "a > b", "a < b", "a >= b", "a <= b",
+"tt", "ff"), ``ImpactNeg`` (``not value``), ``ImpactLogicalOperators`` (``operator`` "and", "or",
+"xor")."""
+TRIGGER_WORD_PROMPTS = {"Prompt (LoraManager)": "text"}
+"""Encoders that put trigger words before the text they are typed, and that text input: Lora
+Manager's ``Prompt (LoraManager)`` (``py/nodes/prompt.py``: the truthy ``trigger_words`` /
+``trigger_wordsN`` inputs, in input order, then ``text``, joined with ``TRIGGER_WORD_SEPARATOR``;
+encoded, and output as its PROMPT string, output 1). Its ``text`` may hold wildcards the node expands
+at run time: the typed text stands for them."""
+TRIGGER_WORDS_INPUT = re.compile(r"trigger_words(\d{0,3})")
+TRIGGER_WORD_SEPARATOR = ", "
+TRIGGER_WORD_TOGGLES = frozenset({"TriggerWord Toggle (LoraManager)"})
+"""Lora Manager's ``TriggerWord Toggle`` (``py/nodes/trigger_word_toggle.py``): outputs the active
+entries of its ``toggle_trigger_words`` list (``{"__value__": [{"text", "active", "strength"}, …]}``)
+joined with ", " (with ``allow_strength_adjustment`` on, an entry with a strength as
+``(text:strength)``; out of ``group_mode``, an entry written ``(text:weight)`` is read as text and
+weight), or, with an empty list, its ``orinalMessage`` (sic) as it is. Its ``trigger_words`` input is
+the loader's run-time output, which the frontend copies into that list and message."""
+PIPE_PROMPT_OVERRIDES = {
+    "RegionalPromptSimple //Inspire": "wildcard_prompt",
+    "RegionalPromptColorMask //Inspire": "wildcard_prompt",
+}
+"""Region nodes that sample with the pipe they are given but their own prompt, and the input holding
+it: Inspire's ``RegionalPromptSimple`` and ``RegionalPromptColorMask`` (``inspire/regional_nodes.py``:
+a non-empty ``wildcard_prompt`` is encoded by ``ImpactWildcardEncode`` and replaces the ``basic_pipe``'s
+positive; empty, the pipe's positive stands). The text is taken as written."""
 ROLE_STRING_KEYS = ("positive", "negative")
 """Text widgets of string nodes named after their role (Easy-Use's ``easy positive``/``easy negative``).
 Only a literal is taken: a linked ``positive``/``negative`` is conditioning on most nodes."""

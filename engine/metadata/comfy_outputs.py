@@ -18,9 +18,12 @@ describe *this* file are those of the sampling node nearest to the output node t
    (deepest node; ties by node id), the one a multi-output graph writes last.
 3. **Its sampling node**: a breadth-first walk back from that output along image and latent links
    (:func:`carries_pixels`; never model, CLIP or conditioning links) stops at the first sampler,
-   detailer or partner image node it meets; a switch passes on only the branch it selects. When every
-   branch of that walk ends at a node with no link at all (``LoadImage``: an output that saves a copy
-   of its input) and it met no other link, no pass made the file's pixels (``NO_PASS``).
+   detailer or partner image node it meets; a switch passes on only the branch it selects; a SEGS
+   link (Impact's crops, which a detailer re-samples) is a pixel link, and at a node that pastes crops
+   over its image (``PASTE_NODES``: ``SEGSPaste``) the crops are walked first, since they are what
+   shows. When every branch of that walk ends at a node with no link at all (``LoadImage``: an output
+   that saves a copy of its input) and it met no other link, no pass made the file's pixels
+   (``NO_PASS``).
 
 Every walk is bounded (visited set plus a step budget) so hostile graphs end quickly; nothing
 raises. ``None`` means "not decided here" and the caller keeps its graph-wide default.
@@ -32,12 +35,20 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from engine.metadata.comfy_nodes import OBJECT_PASS_THROUGH_KEYS, OUTPUT_MARKERS, OUTPUT_NODES
+from engine.metadata.comfy_nodes import (
+    OBJECT_PASS_THROUGH_KEYS,
+    OUTPUT_MARKERS,
+    OUTPUT_NODES,
+    PASTE_NODES,
+    SEGS_INPUT_FRAGMENT,
+)
 
 Graph = dict[str, dict[str, Any]]
 
 _STEP_BUDGET = 2000
 """Most nodes one trace or one ranking pass visits."""
+_MAX_PASTE_DEPTH = 16
+"""Most paste nodes (``PASTE_NODES``) one behind another whose pasted crops a trace walks first."""
 
 _IMAGE_KEY_FRAGMENTS = ("image", "latent", "samples", "pixels")
 """An input whose name holds one of these carries pixels or latents (``images``, ``latent_image``…)."""
@@ -61,10 +72,11 @@ def is_image_input(key: str) -> bool:
 
 
 def carries_pixels(key: str) -> bool:
-    """An input an image or latent reaches a node by: an image input (:func:`is_image_input`), or the
-    one input of a node that hands any object on unchanged (``OBJECT_PASS_THROUGH_KEYS``: met on an
-    image path, it hands on the image)."""
-    return is_image_input(key) or key in OBJECT_PASS_THROUGH_KEYS
+    """An input an image or latent reaches a node by: an image input (:func:`is_image_input`), a SEGS
+    input (``SEGS_INPUT_FRAGMENT``: crops of an image, re-sampled by a detailer), or the one input of a
+    node that hands any object on unchanged (``OBJECT_PASS_THROUGH_KEYS``: met on an image path, it
+    hands on the image)."""
+    return is_image_input(key) or SEGS_INPUT_FRAGMENT in key.lower() or key in OBJECT_PASS_THROUGH_KEYS
 
 
 def output_nodes(graph: Graph, is_link: LinkTest) -> list[str]:
@@ -134,29 +146,47 @@ def trace_sampling_node(
     ``follow(link)`` takes a link to what it hands on (the graph walker's
     :meth:`~engine.metadata.comfygraph.GraphWalker.follow`: a switch's selected input, a pipe's
     field), so that the trace goes on through the branch a switch selects only; a link it cannot
-    follow is walked as it is."""
-    queue = [start]
-    seen = {start}
-    steps = 0
-    closed = True  # every branch so far ends at a node without links
-    while queue and steps < _STEP_BUDGET:
-        node_id = queue.pop(0)
-        steps += 1
-        inputs = graph[node_id]["inputs"]
-        for key in sorted(inputs):
-            value = inputs[key]
-            if not (carries_pixels(key) and is_link(value)):
-                closed = closed and (node_id == start or not is_link(value))
-                continue
-            followed = follow(value) if follow is not None else value
-            value = followed if is_link(followed) else value
-            upstream = str(value[0])
-            if upstream in sampling:
-                return upstream
-            if upstream not in seen:
-                seen.add(upstream)
-                queue.append(upstream)
-    return NO_PASS if closed and not queue else None
+    follow is walked as it is. At a node that pastes crops over its image (``PASTE_NODES``), what
+    shows is the crops: the walk behind the input holding them goes first (at most
+    ``_MAX_PASTE_DEPTH`` such nodes one behind another), and a pass found there is the answer. All the
+    walks of one trace share ``_STEP_BUDGET``."""
+    steps = [0]
+
+    def upstream_of(value: Any) -> str:
+        followed = follow(value) if follow is not None else value
+        return str((followed if is_link(followed) else value)[0])
+
+    def walk(begin: str, depth: int) -> str | None:
+        queue = [begin]
+        seen = {begin}
+        closed = True  # every branch so far ends at a node without links
+        while queue and steps[0] < _STEP_BUDGET:
+            node_id = queue.pop(0)
+            steps[0] += 1
+            node = graph[node_id]
+            inputs = node["inputs"]
+            pasted = next(
+                (key for key in PASTE_NODES.get(node["class_type"], ()) if is_link(inputs.get(key))), None
+            )
+            if pasted is not None and depth < _MAX_PASTE_DEPTH:
+                shown = upstream_of(inputs[pasted])
+                found = shown if shown in sampling else walk(shown, depth + 1)
+                if found:  # neither None nor NO_PASS
+                    return found
+            for key in sorted(inputs):
+                value = inputs[key]
+                if not (carries_pixels(key) and is_link(value)):
+                    closed = closed and (node_id == begin or not is_link(value))
+                    continue
+                upstream = upstream_of(value)
+                if upstream in sampling:
+                    return upstream
+                if upstream not in seen:
+                    seen.add(upstream)
+                    queue.append(upstream)
+        return NO_PASS if closed and not queue else None
+
+    return walk(start, 0)
 
 
 def execution_rank(graph: Graph, is_link: LinkTest) -> dict[str, int]:

@@ -17,9 +17,13 @@ Node packs that bundle values are read through them: a sampler that takes a pipe
 the pipe's fields, and a link to one field output of a pipe node (rgthree contexts, ``FromBasicPipe``)
 stands for what feeds that field; a loader that builds a pipe makes its model, prompts and latent
 from its own widgets. Switches follow their selected input only (core ``ComfySwitchNode`` and the
-packs' boolean switches, Comfyroll's input switches, Impact's ``ImpactSwitch``), on every value
-path alike: every walk starts by :meth:`GraphWalker.follow`, which takes a link to a switch or a pipe
-field to what it hands on. A
+packs' boolean switches, Comfyroll's input switches, Impact's ``ImpactSwitch``, rgthree's ``Any
+Switch``: its first connected input, Impact's ``ImpactConditionalBranch``: the branch its condition
+chooses, nothing when the graph cannot tell it), on every value path alike: every walk starts by
+:meth:`GraphWalker.follow`, which takes a link to a switch or a pipe field to what it hands on. An
+encoder that puts trigger words before its text (Lora Manager's ``Prompt``) gives the text it encodes;
+a region node with a prompt of its own (Inspire's ``RegionalPromptSimple``) gives that prompt as its
+positive. A
 size node makes the size its preset names (rgthree, essentials, Comfyroll, Easy-Use), else its
 width/height, and its width/height outputs carry that size.
 ``workflow_hash`` hashes node class types and typed links, never ids or values, so the same workflow
@@ -38,8 +42,10 @@ from typing import Any, TypeVar
 from engine.metadata.comfy_kinds import is_sampler
 from engine.metadata.comfy_nodes import (
     ADVANCED_ROW_STRENGTHS,
+    BOOLEAN_NODES,
     CHAIN_FIRST_PREFIXES,
     CHECKPOINT_KEYS,
+    CONDITIONAL_BRANCHES,
     CONDITIONING_JOINS,
     CONDITIONING_OUTPUT_FIRST,
     CONTEXT_INPUT,
@@ -47,6 +53,7 @@ from engine.metadata.comfy_nodes import (
     EVERY_TAG_INPUT,
     FIELD_INPUTS,
     FIND_REPLACE,
+    FIRST_CONNECTED_SWITCHES,
     GENERATOR_INPUTS,
     GENERATOR_MARKERS,
     JOINED_PARTS,
@@ -67,6 +74,7 @@ from engine.metadata.comfy_nodes import (
     PASS_THROUGH_KEYS,
     PIPE_INPUTS,
     PIPE_OUTPUTS,
+    PIPE_PROMPT_OVERRIDES,
     POSITIVE_ONLY_ENCODERS,
     PRESET_LORA_STRENGTH,
     PRESET_LORAS,
@@ -93,6 +101,10 @@ from engine.metadata.comfy_nodes import (
     STRING_KEYS,
     TAG_LORA_INPUTS,
     TEXT_KEYS,
+    TRIGGER_WORD_PROMPTS,
+    TRIGGER_WORD_SEPARATOR,
+    TRIGGER_WORD_TOGGLES,
+    TRIGGER_WORDS_INPUT,
     VALUE_OUTPUTS,
     WAS_CONCATENATIONS,
     ZERO_CONDITIONING,
@@ -108,6 +120,7 @@ from engine.metadata.comfy_values import (
     styler_input,
     switched_on,
 )
+from engine.metadata.jsontext import JsonRefused, loads_bounded
 from engine.metadata.limits import MAX_GRAPH_NODES, MAX_TEXT_BYTES
 from engine.metadata.loras import inline_loras
 from engine.metadata.values import as_float, as_int
@@ -131,6 +144,21 @@ _GRAPH_TEXT_BUDGET = 8 * MAX_TEXT_BYTES
 """Most characters the text walks of one :class:`GraphWalker` make in all, so a graph whose thousands of
 samplers each read such a lattice stays about as fast as one that reads it a few times."""
 _T = TypeVar("_T")
+_NOTHING: Any = object()
+"""What :meth:`GraphWalker.switch_branch` gives for a switch that provably or possibly hands on nothing
+the graph can tell: an ``Any Switch`` with no input connected, a conditional branch whose condition
+cannot be read. :meth:`GraphWalker.follow` then finds nothing (``None``) behind the switch."""
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "a = b": lambda a, b: bool(a == b),
+    "a <> b": lambda a, b: bool(a != b),
+    "a > b": lambda a, b: bool(a > b),
+    "a < b": lambda a, b: bool(a < b),
+    "a >= b": lambda a, b: bool(a >= b),
+    "a <= b": lambda a, b: bool(a <= b),
+}
+"""``ImpactCompare``'s ``cmp`` choices (besides "tt"/"ff") as Impact's ``doit`` computes them."""
+_TOGGLE_STRENGTH = re.compile(r"^\((.+):([\d.]+)\)$")
+"""A trigger word written with its weight, ``(word:1.2)``, as Lora Manager's toggle parses it."""
 
 
 def is_link(value: Any, graph: Graph) -> bool:
@@ -258,7 +286,8 @@ class GraphWalker:
         and again: a link to one field output of a pipe node (``PIPE_OUTPUTS``) by what feeds that
         field (:meth:`pipe_field`), a link to a switch by the input it selects (:meth:`switch_branch`;
         ``kind`` picks among a Comfyroll switch's inputs of one number). ``None`` when nothing feeds a
-        field, and at a cycle. Any other value, a link to a whole pipe and a link to a switch whose
+        field, behind a switch that hands on nothing the graph can tell (``_NOTHING``), and at a
+        cycle. Any other value, a link to a whole pipe and a link to a switch whose
         selection cannot be read are returned as they are.
 
         Every value walk starts here (scalars, strings, conditioning, model, latent, the sampler's
@@ -273,14 +302,17 @@ class GraphWalker:
                 value = self._followed[key]
                 break
             name = _pipe_output(node["class_type"], value[1])
-            if name is None and not _switch_like(node["inputs"]):
+            if name is None and not _switch_like(node):
                 break
             followed.append(key)
             self._followed[key] = None
             if name is not None:
                 value = self._nested(partial(self._field_from, node_id, name))
                 continue
-            branch = self._nested(partial(self.switch_branch, node["inputs"], kind))
+            branch = self._nested(partial(self.switch_branch, node["inputs"], kind, node["class_type"]))
+            if branch is _NOTHING:  # hands on nothing the graph can tell
+                value = None
+                break
             if branch is None:  # no selection read: the switch stands for itself
                 break
             value = branch
@@ -329,9 +361,14 @@ class GraphWalker:
 
         That is its input for the field (``FIELD_INPUTS``), when linked or, for a value field (seed,
         steps…), literal; or, for an object field (``OBJECT_FIELDS``) it makes itself, a link to the
-        node: a loader (:func:`_is_loader`) makes every object field, a sampler the latent.
+        node: a loader (:func:`_is_loader`) makes every object field, a sampler the latent. A
+        region node that replaces its pipe's prompt with its own (``PIPE_PROMPT_OVERRIDES``, a
+        non-empty text) makes the positive itself (:meth:`_text` reads that text there).
         """
         inputs = node["inputs"]
+        override = PIPE_PROMPT_OVERRIDES.get(node["class_type"])
+        if name == "positive" and override is not None and self.string(inputs.get(override)):
+            return [node_id, 0]
         value = next(
             (inputs[key] for key in FIELD_INPUTS.get(name, (name,)) if inputs.get(key) is not None), None
         )
@@ -473,6 +510,10 @@ class GraphWalker:
         behind = _value_output(class_type, output)
         if behind is not None:
             return self._string(inputs.get(behind[0]), walk)
+        if class_type in TRIGGER_WORD_PROMPTS:
+            return self._trigger_word_prompt(inputs, TRIGGER_WORD_PROMPTS[class_type], walk)
+        if class_type in TRIGGER_WORD_TOGGLES:
+            return self._toggled_words(inputs, walk)
         lowered_class = class_type.lower()
         if any(marker in lowered_class for marker in GENERATOR_MARKERS):
             request_link = next((inputs[key] for key in GENERATOR_INPUTS if key in inputs), None)
@@ -506,6 +547,54 @@ class GraphWalker:
             if key in inputs and is_link(inputs[key], self.graph):
                 return self._string(inputs[key], walk)
         return None
+
+    def _trigger_word_prompt(self, inputs: dict[str, Any], text_key: str, walk: _TextWalk) -> str | None:
+        """What a ``TRIGGER_WORD_PROMPTS`` encoder encodes (and outputs as its prompt string): the
+        non-empty texts of its ``trigger_words`` inputs in number order, then its text, joined with
+        ``TRIGGER_WORD_SEPARATOR``. Trigger words the graph cannot tell (a loader's run-time output)
+        are left out; an unknown text makes the whole unknown."""
+        text = self._string(inputs.get(text_key), walk)
+        if text is None:
+            return None
+        keys = sorted(
+            (key for key in inputs if TRIGGER_WORDS_INPUT.fullmatch(key)), key=lambda key: (len(key), key)
+        )
+        words = [word for word in (self._string(inputs[key], walk) for key in keys) if word]
+        return self._joined([*words, text], TRIGGER_WORD_SEPARATOR, walk) if words else text
+
+    def _toggled_words(self, inputs: dict[str, Any], walk: _TextWalk) -> str | None:
+        """What a ``TRIGGER_WORD_TOGGLES`` node outputs: its list's active entries, or, with an empty
+        list, its message as it is."""
+        listed = inputs.get("toggle_trigger_words")
+        if isinstance(listed, dict):
+            listed = listed.get("__value__")
+        if isinstance(listed, str) and len(listed) <= MAX_TEXT_BYTES:
+            try:
+                listed = loads_bounded(listed)
+            except JsonRefused:
+                listed = None
+        if not isinstance(listed, list) or not listed:
+            message = inputs.get("orinalMessage", inputs.get("originalMessage"))
+            return self._string(message, walk) if message is not None else ""
+        group_mode = self.scalar(inputs.get("group_mode", True), ("group_mode", "value")) is not False
+        strengths = self.scalar(inputs.get("allow_strength_adjustment"), ("value",)) is True
+        words: list[str] = []
+        for item in listed:
+            text = item.get("text") if isinstance(item, dict) else None
+            if not isinstance(text, str) or not text.strip() or not item.get("active", False):
+                continue
+            word = text.strip()
+            if group_mode and not strengths:
+                words.append(word)
+                continue
+            strength = as_float(item.get("strength"))
+            weighted = _TOGGLE_STRENGTH.match(word)
+            if weighted is not None:
+                word = weighted[1].strip()
+                strength = strength if strength is not None else as_float(weighted[2])
+            if word:
+                words.append(f"({word}:{strength:.2f})" if strengths and strength is not None else word)
+        return self._joined(words, ", ", walk) or ""
 
     def _joined(self, parts: list[str], separator: str, walk: _TextWalk) -> str | None:
         """``parts`` joined with ``separator``; ``None`` when that is empty or would pass the walk's
@@ -604,8 +693,15 @@ class GraphWalker:
             return parts[-1] if parts else None
         return self._string(value, walk) if value is not None else None
 
-    def switch_branch(self, inputs: dict[str, Any], kind: str = "") -> Any:
-        """The selected input of a switch node, else ``None``.
+    def switch_branch(self, inputs: dict[str, Any], kind: str = "", class_type: str = "") -> Any:
+        """The selected input of a switch node, else ``None``; ``_NOTHING`` for a switch that hands on
+        nothing the graph can tell.
+
+        A first-connected switch (``FIRST_CONNECTED_SWITCHES``: rgthree's ``Any Switch``) hands on its
+        first present numbered input, in number order (none present: nothing). A conditional branch
+        (``CONDITIONAL_BRANCHES``: Impact's ``ImpactConditionalBranch``) hands on its true or false
+        input as its condition reads (:meth:`truth`); a condition that cannot be read leaves the branch
+        unknown, and it hands on nothing unless both inputs are the same value.
 
         A boolean switch selects ``on_true`` or ``on_false`` (core ``ComfySwitchNode``, the packs'
         boolean switches); with only one of them connected (core ``ComfySwitchNode`` in its newest
@@ -617,6 +713,24 @@ class GraphWalker:
         Switch``'s ``model1``/``clip1``), the one whose name starts with ``kind``. Impact's
         ``ImpactSwitch`` selects among ``input1``… by number with its ``select`` the same way.
         """
+        first_connected = FIRST_CONNECTED_SWITCHES.get(class_type)
+        if first_connected is not None:
+            present = sorted(
+                (int(match[1]), key)
+                for key in inputs
+                if (match := first_connected.fullmatch(key)) is not None and inputs[key] is not None
+            )
+            return inputs[present[0][1]] if present else _NOTHING
+        branch = CONDITIONAL_BRANCHES.get(class_type)
+        if branch is not None:
+            condition, on_true, on_false = branch
+            chosen = self.truth(inputs.get(condition))
+            if chosen is None:
+                same = inputs.get(on_true) == inputs.get(on_false)
+                picked = inputs.get(on_true) if same else None
+            else:
+                picked = inputs.get(on_true if chosen else on_false)
+            return picked if picked is not None else _NOTHING
         if ("on_true" in inputs) != ("on_false" in inputs):
             return inputs.get("on_true", inputs.get("on_false"))
         if "on_true" in inputs and "on_false" in inputs:
@@ -643,6 +757,44 @@ class GraphWalker:
             row for row in numbered if row[0] == numbered[-1][0]
         ]
         return inputs[picked[0][2]]
+
+    def truth(self, value: Any) -> bool | None:
+        """The BOOLEAN ``value`` carries, or ``None`` when the graph cannot tell it.
+
+        A literal ``True``/``False`` (a number: its truth, as ``if cond:`` takes it); a link to a
+        switch, the value it selects; to a ``BOOLEAN_NODES`` node, what it works out of the values the
+        graph holds (a comparison of run-time values, such as an image's size, cannot be told); to
+        any other node, the boolean its widget holds (``PrimitiveBoolean``, ``ImpactBoolean``). At most
+        ``_MAX_NESTING`` logic nodes one behind another are read."""
+        return self._truth(value, 0)
+
+    def _truth(self, value: Any, depth: int) -> bool | None:
+        value = self.follow(value)
+        if isinstance(value, bool | int | float):
+            return bool(value)
+        found = self.node(value)
+        if found is None or depth >= _MAX_NESTING:
+            return None
+        inputs = found[1]["inputs"]
+        keys = BOOLEAN_NODES.get(found[1]["class_type"])
+        if keys is None:
+            held = self.scalar(value, ("value", "boolean", "BOOLEAN", "bool"))
+            return held if isinstance(held, bool) else None
+        if len(keys) == 1:  # ImpactNeg
+            inner = self._truth(inputs.get(keys[0]), depth + 1)
+            return None if inner is None else not inner
+        operator, first, second = keys
+        chosen = self.scalar(inputs.get(operator), (operator, "value"))
+        if chosen in ("and", "or", "xor"):
+            a, b = (self._truth(inputs.get(key), depth + 1) for key in (first, second))
+            return _logical(str(chosen), a, b)
+        if chosen in ("tt", "ff"):
+            return chosen == "tt"
+        compare = _COMPARISONS.get(chosen) if isinstance(chosen, str) else None
+        a, b = (self.scalar(inputs.get(key)) for key in (first, second))
+        if compare is None or not _comparable(a, b):
+            return None
+        return compare(a, b)
 
     # -- conditioning back to text ---------------------------------------------------------------
     def text(self, link: Any, role: str) -> str | None:
@@ -683,6 +835,16 @@ class GraphWalker:
                 joined = self._joined_text(inputs, CONDITIONING_JOINS[node["class_type"]], current_role, seen)
                 if joined is not None:
                     return joined, current_role
+                continue
+            if node["class_type"] in TRIGGER_WORD_PROMPTS:  # trigger words + text; its output 1 too
+                encoded = self.string([node_id, 1])
+                if encoded is not None and encoded.strip():
+                    return encoded, current_role
+                continue
+            if node["class_type"] in PIPE_PROMPT_OVERRIDES:  # met as the positive it makes (_own_field)
+                own = self.string(inputs.get(PIPE_PROMPT_OVERRIDES[node["class_type"]]))
+                if own is not None and own.strip():
+                    return own, current_role
                 continue
             if styler_input(node["class_type"], inputs, current[1]) is not None:
                 styled = self.string(current)  # a styler feeding a loader's prompt text
@@ -1132,10 +1294,35 @@ def _regional_inputs(inputs: dict[str, Any]) -> list[Any]:
     return [inputs[key] for key in keys]
 
 
-def _switch_like(inputs: dict[str, Any]) -> bool:
+def _switch_like(node: dict[str, Any]) -> bool:
     """A node that may hand on one of its inputs (:meth:`GraphWalker.switch_branch`): a boolean
-    switch's ``on_true``/``on_false``, a Comfyroll switch's ``Input``, an Impact switch's ``select``."""
-    return "on_true" in inputs or "on_false" in inputs or "Input" in inputs or _impact_switch(inputs)
+    switch's ``on_true``/``on_false``, a Comfyroll switch's ``Input``, an Impact switch's ``select``, a
+    ``FIRST_CONNECTED_SWITCHES`` or ``CONDITIONAL_BRANCHES`` node."""
+    inputs = node["inputs"]
+    return (
+        "on_true" in inputs
+        or "on_false" in inputs
+        or "Input" in inputs
+        or _impact_switch(inputs)
+        or node["class_type"] in FIRST_CONNECTED_SWITCHES
+        or node["class_type"] in CONDITIONAL_BRANCHES
+    )
+
+
+def _comparable(a: Any, b: Any) -> bool:
+    """Two values ``ImpactCompare`` compares the same way here: both numbers, or both strings."""
+    numbers = all(isinstance(value, int | float) for value in (a, b))
+    return numbers or (isinstance(a, str) and isinstance(b, str))
+
+
+def _logical(operator: str, a: bool | None, b: bool | None) -> bool | None:
+    """``ImpactLogicalOperators``' ``and``/``or``/``xor`` of two truths, ``None`` for an unknown one
+    (unless the other decides: ``False and …``, ``True or …``)."""
+    if operator == "and":
+        return False if False in (a, b) else (None if None in (a, b) else True)
+    if operator == "or":
+        return True if True in (a, b) else (None if None in (a, b) else False)
+    return None if a is None or b is None else a != b
 
 
 def _impact_switch(inputs: dict[str, Any]) -> bool:
