@@ -256,11 +256,17 @@ def step_observations(
             soon = np.diff(stream.time_seconds) <= settings.queued_seconds
         queued[1:] = (seeds[:-1] >= 0) & (seeds[1:] == seeds[:-1] + 1) & soon
     reworked = _reworks_an_image(stream, within, same_prompt)
+    # the same image reworked again under the same prompt and seed with a knob moved (a denoise or CFG
+    # sweep of img2img passes on one photo) is a sweep of that take: parameter optimization
+    swept_source = reworked & same_prompt & same_seed & parameter_moved & _same_named_source(stream)
+    reworked &= ~swept_source
     if settings.rework_is_evidence:
         observation[reworked] = RESEED
     else:
         reworked[:] = False
-    observation[((is_batch | queued) & same_prompt) | (derived & ~reworked) | session_start] = NEUTRAL
+    observation[
+        ((is_batch | queued) & same_prompt) | (derived & ~reworked & ~swept_source) | session_start
+    ] = NEUTRAL
     step_kind = observation.copy()
     resampled = _count_sampling_once(
         observation,
@@ -302,6 +308,17 @@ def _reworks_an_image(stream: RecordStream, within: np.ndarray, same_prompt: np.
         grew[1:] = area[1:] > area[:-1] * 1.2
     edits = stream.explicitly_derived | (_unnamed_edits(stream) & ~same_prompt)
     return edits & within & ~grew
+
+
+def _same_named_source(stream: RecordStream) -> np.ndarray:
+    """Rows that name the same input as the row before (source image and parent job), both naming one."""
+    same = np.zeros(len(stream), dtype=bool)
+    records = stream.records
+    named = stream.explicitly_derived
+    for row in np.flatnonzero(named[1:] & named[:-1]).tolist():
+        now, before = records[row + 1], records[row]
+        same[row + 1] = (now.source_image, now.parent_job_id) == (before.source_image, before.parent_job_id)
+    return same
 
 
 _MULTI_PASS_KEYS = ("samplers", "hires_upscale", "hires_upscaler", "hires_steps")

@@ -73,7 +73,9 @@ that discount, so a reroll inside an exploration is linked to its subject's imag
 session's boundary changes — the negative prompt in the set-up churn, prompt embeddings out of the
 prompt context — move no description.) 12 — a batch or clip of one seed upscaled as one (a latent upscale of a
 ComfyUI batch, AnimateDiff frames upscaled frame by frame) pairs its images in order instead of linking
-every upscale to the batch's last image (lineage); no reference session has one, so the digest stays."""
+every upscale to the batch's last image (lineage), and img2img passes naming the same source under one
+prompt and seed with a knob moved are a sweep, not reworks (phases); no reference session has either,
+so the digest stays."""
 
 
 def _truth_pins(library: SimulatedLibrary) -> SessionConstraints:

@@ -355,6 +355,27 @@ def test_a_denoise_below_one_is_no_edit_in_a_hires_pass_or_a_denoise_sweep() -> 
     assert _only_session(sweep).intent is Intent.OPTIMIZATION
 
 
+def test_a_denoise_sweep_of_img2img_passes_on_one_named_photo_is_optimization() -> None:
+    """img2img passes that name their source (ComfyUI's ``LoadImage`` of a scanned photo) under one
+    prompt and seed with the denoise moved are a sweep of that take, not reworks of a kept image; the
+    same passes under edited prompts stay a refinement."""
+    clock = Clock()
+    photo = {"source_image": "scan_0042.jpg"}
+    sweep = [
+        clock.record("restored photograph, natural colors", seed=7, denoise=value, **photo)
+        for value in (0.3, 0.4, 0.5, 0.6, 0.7)
+    ]
+    assert _only_session(sweep).intent is Intent.OPTIMIZATION
+    clock = Clock()
+    edits = [
+        clock.record(f"restored photograph, natural colors, {detail}", seed=7 + index, denoise=0.45, **photo)
+        for index, detail in enumerate(
+            ("sharper face", "warmer skin", "no scratches", "film grain", "blue sky")
+        )
+    ]
+    assert _only_session(edits).intent is Intent.REFINEMENT
+
+
 def test_minutes_of_rerolls_before_a_new_idea_are_still_a_refinement() -> None:
     """The same rerolls kept for ten minutes (one a minute) before the next idea: a refinement."""
     clock = Clock(step_seconds=60.0)
