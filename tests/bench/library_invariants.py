@@ -17,6 +17,14 @@ PHASES = {"exploration", "refinement", "optimization"}
 EDGE_KINDS = {"upscale", "img2img", "inpaint", "variation", "remix"}
 
 
+def true_sessions(library: SimulatedLibrary) -> dict[str, list[GenerationRecord]]:
+    """Each true session's records, in the library's order."""
+    out: dict[str, list[GenerationRecord]] = defaultdict(list)
+    for record in library.records:
+        out[library.session_of[record.id]].append(record)
+    return out
+
+
 def assert_truth_covers_every_record(library: SimulatedLibrary) -> None:
     """Unique ids; each record has a session (named ``<user>/…``) and a phase; each session an intent."""
     assert library.records

@@ -30,6 +30,7 @@ from tests.bench.library_invariants import (
     assert_same_library,
     assert_truth_covers_every_record,
     assert_unit_visual_vectors,
+    true_sessions,
 )
 
 SEED, ARTISTS, DAYS = 71, 12, 14
@@ -42,10 +43,7 @@ def library() -> SimulatedLibrary:
 
 @pytest.fixture(scope="module")
 def sessions(library: SimulatedLibrary) -> dict[str, list[GenerationRecord]]:
-    out: dict[str, list[GenerationRecord]] = defaultdict(list)
-    for record in library.records:
-        out[library.session_of[record.id]].append(record)
-    return out
+    return true_sessions(library)
 
 
 @pytest.fixture(scope="module")
