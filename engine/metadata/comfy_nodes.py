@@ -28,6 +28,29 @@ KNOWN_SAMPLERS = frozenset(
         "SamplerCustomAdvanced //Inspire",
     }
 )
+
+
+class StagedSampler(NamedTuple):
+    """A sampler node that runs one schedule in stages, each stage with its own model input
+    (``STAGED_SAMPLERS``): ``models`` in the order the stages run (the last makes the pixels),
+    ``steps`` the input holding the schedule length the last stage runs on, ``final_cfg`` the CFG scale
+    that stage samples with (a constant of the node's code)."""
+
+    models: tuple[str, ...]
+    steps: str
+    final_cfg: float | None = None
+
+
+_TRIPLE_WAN22 = StagedSampler(("base_high", "lightning_high", "lightning_low"), "lightning_steps", 1.0)
+STAGED_SAMPLERS = {
+    "TripleKSamplerWan22Lightning": _TRIPLE_WAN22,
+    "TripleKSamplerWan22LightningAdvanced": _TRIPLE_WAN22,
+}
+"""VraethrDalkr's ``ComfyUI-TripleKSampler`` (``triple_ksampler_wan22.py``): three ``KSamplerAdvanced``
+stages run inside one node on Wan 2.2's split experts: stage 1 on ``base_high`` (adds the noise of
+``seed``, ``base_cfg``), stage 2 on ``lightning_high``, stage 3 on ``lightning_low`` (the pixels;
+``steps=lightning_steps``, ``cfg=1.0`` in both variants, no noise of its own). Read as the split
+schedules of separate samplers are: the final stage's model and schedule, every stage's LoRAs."""
 TEXT_KEYS = (
     "populated_text",
     "text",
@@ -365,6 +388,17 @@ PASS_THROUGH_KEYS = ("source", "input", "anything", "any", "in", "text_input")
 GENERATOR_MARKERS = ("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", "florence", "joycaption")
 """Class-name fragments of nodes that *generate* text (their output is not stored in the graph)."""
 GENERATOR_INPUTS = ("prompt", "tags", "text", "nl_prompt", "user_prompt")
+CAPTIONERS = frozenset({"JC", "JC_adv", "WD14Tagger|pysssss"})
+"""Nodes that write text about an image they are given and whose class names hold no
+``GENERATOR_MARKERS`` fragment: 1038lab's JoyCaption nodes (``ComfyUI-JoyCaption`` ``JC.py``: ``JC``
+"JoyCaption", ``JC_adv`` "JoyCaption (Advanced)", an ``image`` and caption settings, the caption a
+STRING) and pysssss' ``WD14Tagger|pysssss`` (the tags of an image)."""
+DESCRIBED_IMAGE_INPUTS = ("image", "images")
+"""A text generator whose linked input of these names is an image describes that image (a captioner,
+a vision-language model: stavsap's ``OllamaGenerateV2`` with ``images`` "Describe the image in
+detail.", kijai's ``Florence2Run``, the JoyCaption nodes). What it writes is known only at run time,
+and what it was asked (its instruction) says nothing of the image: it gives no text at all, never
+its request. An LLM that only expands the artist's words (no image) gives that request, as before."""
 ZERO_CONDITIONING = frozenset({"ConditioningZeroOut"})
 CONDITIONING_PAIRS = (("positive", "negative"), ("base_positive", "base_negative"))
 """Input pairs by which a node takes the two conditionings it hands on, output 0 carrying the

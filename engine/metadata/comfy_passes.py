@@ -9,7 +9,10 @@ the output's pixels provably come from no pass (``NO_PASS``: a saved copy of a l
 seed/steps/cfg/sampler/scheduler/denoise/prompts fill the record; what it does not say (model,
 source image) is taken from its upstream passes, and so is the seed of a pass that adds no noise of its
 own (an SDXL refiner's ``add_noise: disable``): the seed that made the image is the one that made the
-noise it continues. ``width``/``height`` are the generation size, as
+noise it continues, and the LoRAs of every stage of that split schedule (Wan 2.2's high- and low-noise
+experts) made it too, listed in the order the stages run; the model and schedule stay the last stage's.
+A node that runs such stages itself (``STAGED_SAMPLERS``: the TripleKSampler) is read the same way.
+``width``/``height`` are the generation size, as
 AUTOMATIC1111 reports it for a hires fix: the latent size of the first pass the primary descends
 from (its own when it is a first pass). Every sampling node
 is listed in ``extra["samplers"]`` (first passes first), with its prompt when it differs from the
@@ -55,7 +58,9 @@ from engine.metadata.comfy_nodes import (
     PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
     SAMPLER_MODEL_INPUTS,
+    STAGED_SAMPLERS,
     TEXT_EMBEDS_INPUTS,
+    StagedSampler,
 )
 from engine.metadata.comfy_outputs import (
     NO_PASS,
@@ -241,9 +246,19 @@ def _output_name(walker: GraphWalker, node: dict[str, Any]) -> tuple[str | None,
 
 def _inherit_from_upstream(primary: SamplerInfo, by_id: dict[str, SamplerInfo]) -> None:
     """Take the generation size from the first pass behind the primary, and fill what the primary does
-    not say (model, source image) from the passes it refines."""
+    not say (model, source image) from the passes it refines.
+
+    A primary that adds no noise is the last stage of one schedule split across samplers (an SDXL
+    refiner, Wan 2.2's low-noise expert after the high-noise one): its stages are the passes behind it
+    back to the one that added the noise, which made the image as much as it did. The seed is that
+    stage's; the LoRAs are those of every stage, in the order the stages run (a LoRA met again is kept
+    once, at its first stage's strength); the model and the schedule stay the primary's own, the stage
+    that made the pixels (each stage's model is listed with it in ``extra["samplers"]``)."""
     seen = {primary.node_id}
     current = primary
+    earlier_stages: list[list[LoraRef]] = []
+    """LoRAs of the stages before the primary, nearest first."""
+    in_stage = not primary.adds_noise
     while current.upstream_sampler is not None and current.upstream_sampler not in seen:
         upstream = by_id.get(current.upstream_sampler)
         if upstream is None:
@@ -256,7 +271,12 @@ def _inherit_from_upstream(primary: SamplerInfo, by_id: dict[str, SamplerInfo]) 
         primary.source_image = primary.source_image or upstream.source_image
         if not primary.adds_noise and primary.noise_from is None and upstream.adds_noise:
             primary.seed, primary.noise_from = upstream.seed, upstream.node_id  # the nearest noise made
+        if in_stage:
+            earlier_stages.append(list(upstream.loras))
+            in_stage = not upstream.adds_noise  # the stage that added the noise is the first one
         current = upstream
+    if earlier_stages:
+        primary.loras = [lora for stage in reversed(earlier_stages) for lora in stage] + primary.loras
 
 
 def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], samplers: set[str]) -> SamplerInfo:
@@ -330,6 +350,8 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
     info.styles = list(dict.fromkeys(walker.styles[styles_before:]))
     if model is not None:
         info.model, info.loras = walker.model(model)
+    elif node["class_type"] in STAGED_SAMPLERS:
+        _read_stages(walker, info, inputs, STAGED_SAMPLERS[node["class_type"]])
     info.loras += walker.applied_loras(node_id, node)  # a sampler's own LoRA, on the model it is given
     latent = given(
         "latent", "latent_image", "latent", "image", "images", "pixels", "upscaled_image", "samples"
@@ -339,6 +361,24 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
             latent, samplers - {node_id}
         )
     return info
+
+
+def _read_stages(
+    walker: GraphWalker, info: SamplerInfo, inputs: dict[str, Any], staged: StagedSampler
+) -> None:
+    """A ``STAGED_SAMPLERS`` node's model, LoRAs and schedule: the model of its last stage that the
+    graph names (the stage that makes the pixels), the LoRAs of every stage in the order they run, the
+    last stage's schedule length and CFG scale."""
+    if info.steps is None:
+        info.steps = as_int(walker.scalar(inputs.get(staged.steps)))
+    if info.cfg is None:
+        info.cfg = staged.final_cfg
+    for key in staged.models:
+        if inputs.get(key) is None:
+            continue
+        name, loras = walker.model(inputs[key])
+        info.model = name or info.model
+        info.loras += loras
 
 
 def _api_image_info(walker: GraphWalker, node_id: str, node: dict[str, Any], passes: set[str]) -> SamplerInfo:

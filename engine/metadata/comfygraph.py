@@ -43,6 +43,7 @@ from engine.metadata.comfy_kinds import is_sampler
 from engine.metadata.comfy_nodes import (
     ADVANCED_ROW_STRENGTHS,
     BOOLEAN_NODES,
+    CAPTIONERS,
     CHAIN_FIRST_PREFIXES,
     CHECKPOINT_KEYS,
     CONDITIONAL_BRANCHES,
@@ -50,6 +51,7 @@ from engine.metadata.comfy_nodes import (
     CONDITIONING_OUTPUT_FIRST,
     CONTEXT_INPUT,
     CR_SWITCH_INPUT,
+    DESCRIBED_IMAGE_INPUTS,
     EVERY_TAG_INPUT,
     FIELD_INPUTS,
     FIND_REPLACE,
@@ -157,6 +159,7 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "a <= b": lambda a, b: bool(a <= b),
 }
 """``ImpactCompare``'s ``cmp`` choices (besides "tt"/"ff") as Impact's ``doit`` computes them."""
+_DIGITS = re.compile(r"(\d+)")
 _TOGGLE_STRENGTH = re.compile(r"^\((.+):([\d.]+)\)$")
 """A trigger word written with its weight, ``(word:1.2)``, as Lora Manager's toggle parses it."""
 
@@ -474,7 +477,9 @@ class GraphWalker:
         pysssss combo value ``{"content": name, …}`` its name. A text *generator* (LLM prompt
         enhancer, TIPO, …) writes its output only at run time, never into the file, so the walk
         returns the text the artist gave it (its request), or ``None`` when that cannot be resolved;
-        every generator met is remembered in :attr:`generated`.
+        a generator given an image (a captioner, ``DESCRIBED_IMAGE_INPUTS``) describes that image, and
+        its request is an instruction, never a prompt: ``None``. Every generator met is remembered in
+        :attr:`generated`.
 
         Each node output is read once per call (:class:`_TextWalk`): two outputs of one node are two
         values (WAS ``Text String``'s texts joined by one concatenation), an output taken twice gives
@@ -515,7 +520,10 @@ class GraphWalker:
         if class_type in TRIGGER_WORD_TOGGLES:
             return self._toggled_words(inputs, walk)
         lowered_class = class_type.lower()
-        if any(marker in lowered_class for marker in GENERATOR_MARKERS):
+        if class_type in CAPTIONERS or any(marker in lowered_class for marker in GENERATOR_MARKERS):
+            if any(is_link(inputs.get(key), self.graph) for key in DESCRIBED_IMAGE_INPUTS):
+                self.generated.append((class_type, None))  # describes an image: no text to tell
+                return None
             request_link = next((inputs[key] for key in GENERATOR_INPUTS if key in inputs), None)
             request = self._artist_request(request_link, walk)
             self.generated.append((class_type, request))
@@ -628,10 +636,12 @@ class GraphWalker:
         return replaced(text, find, replacement) or None
 
     def _concatenated_parts(self, inputs: dict[str, Any], walk: _TextWalk) -> list[str]:
-        """The resolvable, non-empty parts of a concatenation node, in input-name order."""
+        """The resolvable, non-empty parts of a concatenation node, in input-name order with numbers in
+        number order (KJNodes' ``JoinStringMulti`` joins ``string_1`` … ``string_{inputcount}``, so
+        ``string_10`` comes after ``string_9``)."""
         parts = [
             self._string(inputs[key], walk)
-            for key in sorted(inputs)
+            for key in sorted(inputs, key=_natural_key)
             if key.startswith(("string", "text")) and key not in ("delimiter", "separator")
         ]
         return [part for part in parts if part]
@@ -1285,6 +1295,16 @@ def _scaled(side: int, scale: float) -> int | None:
 def _is_loader(inputs: dict[str, Any]) -> bool:
     """A node that loads a checkpoint (a ``CHECKPOINT_KEYS`` name is written in it)."""
     return any(isinstance(_combo_value(inputs.get(key)), str) for key in CHECKPOINT_KEYS)
+
+
+def _natural_key(key: str) -> list[tuple[int, str]]:
+    """An input name split into text and numbers, for sorting ``string_2`` before ``string_10``: the
+    split alternates text and digits, and a number compares by its length, then its digits (never
+    ``int()``, which refuses a hostile name of thousands of digits)."""
+    return [
+        (len(part.lstrip("0")), part.lstrip("0")) if index % 2 else (0, part)
+        for index, part in enumerate(_DIGITS.split(key))
+    ]
 
 
 def _regional_inputs(inputs: dict[str, Any]) -> list[Any]:
