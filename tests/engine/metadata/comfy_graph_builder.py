@@ -1,5 +1,6 @@
-"""ComfyUI API-format graphs for reader tests: nodes, a plain sampled graph, and reading one as the
-PNG ComfyUI's SaveImage writes (a ``prompt`` text chunk)."""
+"""ComfyUI API-format graphs for reader tests: nodes and links, a plain sampled graph, graphs several
+probe rounds share (Impact's regional prompt graph), reading one as the PNG ComfyUI's SaveImage writes
+(a ``prompt`` text chunk), and the settings a test compares."""
 
 from __future__ import annotations
 
@@ -212,3 +213,89 @@ class UiWorkflow:
     def document(self) -> dict[str, Any]:
         """The workflow document as the frontend saves it (nodes, links, version)."""
         return {"nodes": list(self.nodes.values()), "links": self.links, "extra": {}, "version": 0.4}
+
+
+def link(node_id: int, output: int = 0) -> list[Any]:
+    return [str(node_id), output]
+
+
+def record_settings(record: GenerationRecord) -> tuple[Any, ...]:
+    """Seed, steps, CFG, sampler, scheduler, model, LoRAs (name, weight) and size of a read record."""
+    return (
+        record.seed,
+        record.steps,
+        record.cfg_scale,
+        record.sampler,
+        record.scheduler,
+        record.model,
+        [(lora.name, lora.weight) for lora in record.loras],
+        record.width,
+        record.height,
+    )
+
+
+REGIONAL_BASE = "photorealistic:1.4, 1girl and 1man sitting in the cafe"
+REGIONAL_GIRL = "photorealistic:1.4, 1girl wear red hat"
+REGIONAL_MAN = "photorealistic:1.4, 1 man wear jeans"
+REGIONAL_MODEL = "V07_v07.safetensors"
+
+
+def regional_provider(pipe: int) -> dict[str, Any]:
+    """Impact's ``KSamplerAdvancedProvider`` on the pipe ``pipe`` (euler / normal, CFG 8)."""
+    return node(
+        "KSamplerAdvancedProvider", cfg=8.0, sampler_name="euler", scheduler="normal", basic_pipe=link(pipe)
+    )
+
+
+def regional_prompt_graph() -> Graph:
+    """Impact Pack's ``test/regional_prompt.json`` (round 35): a ``RegionalSampler`` with a base
+    provider and two ``RegionalPrompt`` regions, each its own provider on a pipe whose positive
+    ``EditBasicPipe`` replaced."""
+    return {
+        "50": node("CheckpointLoaderSimple", ckpt_name=REGIONAL_MODEL),
+        "51": node("CLIPTextEncode", text=REGIONAL_BASE, clip=link(50, 1)),
+        "52": node("CLIPTextEncode", text="lowres, bad anatomy", clip=link(50, 1)),
+        "5": node(
+            "ToBasicPipe",
+            model=link(50),
+            clip=link(50, 1),
+            vae=link(50, 2),
+            positive=link(51),
+            negative=link(52),
+        ),
+        "6": node("FromBasicPipe", basic_pipe=link(5)),
+        "10": node("CLIPTextEncode", text=REGIONAL_GIRL, clip=link(6, 1)),
+        "18": node("CLIPTextEncode", text=REGIONAL_MAN, clip=link(6, 1)),
+        "9": node("EditBasicPipe", basic_pipe=link(5), positive=link(10)),
+        "17": node("EditBasicPipe", basic_pipe=link(5), positive=link(18)),
+        "4": regional_provider(5),
+        "13": regional_provider(9),
+        "21": regional_provider(17),
+        "1": node(
+            "LoadImage", image="clipspace/clipspace-mask-1650741.700000003.png [input]", upload="image"
+        ),
+        "15": node("LoadImage", image="clipspace/clipspace-mask-1683237.5.png [input]", upload="image"),
+        "12": node("RegionalPrompt", mask=link(1, 1), advanced_sampler=link(13)),
+        "20": node("RegionalPrompt", mask=link(15, 1), advanced_sampler=link(21)),
+        "22": node("CombineRegionalPrompts", regional_prompts1=link(12), regional_prompts2=link(20)),
+        "14": node("EmptyLatentImage", width=1024, height=768, batch_size=1),
+        "2": node(
+            "RegionalSampler",
+            seed=212608453650633,
+            seed_2nd=0,
+            seed_2nd_mode="ignore",
+            steps=20,
+            base_only_steps=1,
+            denoise=1.0,
+            samples=link(14),
+            base_sampler=link(4),
+            regional_prompts=link(22),
+            overlap_factor=10,
+            restore_latent=True,
+            additional_mode="ratio between",
+            additional_sampler="AUTO",
+            additional_sigma_ratio=0.3,
+        ),
+        "7": node("VAEDecode", samples=link(2), vae=link(6, 2)),
+        "8": node("PreviewImage", images=link(7)),
+    }

@@ -36,94 +36,20 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from comfy_graph_builder import REGIONAL_BASE as BASE
+from comfy_graph_builder import REGIONAL_GIRL as GIRL
+from comfy_graph_builder import REGIONAL_MAN as MAN
+from comfy_graph_builder import REGIONAL_MODEL as V07
 from comfy_graph_builder import Graph, node, read
+from comfy_graph_builder import link as _link
+from comfy_graph_builder import record_settings as _settings
+from comfy_graph_builder import regional_prompt_graph as _regional
+from comfy_graph_builder import regional_provider as _provider
 
-from engine.records import GenerationRecord
 from tests.cpu_budget import run_within_cpu_budget
 
 
-def _link(node_id: int, output: int = 0) -> list[Any]:
-    return [str(node_id), output]
-
-
-def _settings(record: GenerationRecord) -> tuple[Any, ...]:
-    return (
-        record.seed,
-        record.steps,
-        record.cfg_scale,
-        record.sampler,
-        record.scheduler,
-        record.model,
-        [(lora.name, lora.weight) for lora in record.loras],
-        record.width,
-        record.height,
-    )
-
-
 # -- Impact: RegionalSampler ---------------------------------------------------------------------
-BASE = "photorealistic:1.4, 1girl and 1man sitting in the cafe"
-GIRL = "photorealistic:1.4, 1girl wear red hat"
-MAN = "photorealistic:1.4, 1 man wear jeans"
-V07 = "V07_v07.safetensors"
-
-
-def _provider(pipe: int) -> dict[str, Any]:
-    return node(
-        "KSamplerAdvancedProvider", cfg=8.0, sampler_name="euler", scheduler="normal", basic_pipe=_link(pipe)
-    )
-
-
-def _regional() -> Graph:
-    return {
-        "50": node("CheckpointLoaderSimple", ckpt_name=V07),
-        "51": node("CLIPTextEncode", text=BASE, clip=_link(50, 1)),
-        "52": node("CLIPTextEncode", text="lowres, bad anatomy", clip=_link(50, 1)),
-        "5": node(
-            "ToBasicPipe",
-            model=_link(50),
-            clip=_link(50, 1),
-            vae=_link(50, 2),
-            positive=_link(51),
-            negative=_link(52),
-        ),
-        "6": node("FromBasicPipe", basic_pipe=_link(5)),
-        "10": node("CLIPTextEncode", text=GIRL, clip=_link(6, 1)),
-        "18": node("CLIPTextEncode", text=MAN, clip=_link(6, 1)),
-        "9": node("EditBasicPipe", basic_pipe=_link(5), positive=_link(10)),
-        "17": node("EditBasicPipe", basic_pipe=_link(5), positive=_link(18)),
-        "4": _provider(5),
-        "13": _provider(9),
-        "21": _provider(17),
-        "1": node(
-            "LoadImage", image="clipspace/clipspace-mask-1650741.700000003.png [input]", upload="image"
-        ),
-        "15": node("LoadImage", image="clipspace/clipspace-mask-1683237.5.png [input]", upload="image"),
-        "12": node("RegionalPrompt", mask=_link(1, 1), advanced_sampler=_link(13)),
-        "20": node("RegionalPrompt", mask=_link(15, 1), advanced_sampler=_link(21)),
-        "22": node("CombineRegionalPrompts", regional_prompts1=_link(12), regional_prompts2=_link(20)),
-        "14": node("EmptyLatentImage", width=1024, height=768, batch_size=1),
-        "2": node(
-            "RegionalSampler",
-            seed=212608453650633,
-            seed_2nd=0,
-            seed_2nd_mode="ignore",
-            steps=20,
-            base_only_steps=1,
-            denoise=1.0,
-            samples=_link(14),
-            base_sampler=_link(4),
-            regional_prompts=_link(22),
-            overlap_factor=10,
-            restore_latent=True,
-            additional_mode="ratio between",
-            additional_sampler="AUTO",
-            additional_sigma_ratio=0.3,
-        ),
-        "7": node("VAEDecode", samples=_link(2), vae=_link(6, 2)),
-        "8": node("PreviewImage", images=_link(7)),
-    }
-
-
 def test_regional_sampler_takes_its_base_samplers_settings_and_every_regions_prompt() -> None:
     """The pass is the ``RegionalSampler``: its own seed, steps and denoise; the base provider's cfg,
     sampler, scheduler and pipe (model, prompts); each region samples its mask with its own positive,

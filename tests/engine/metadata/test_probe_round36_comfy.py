@@ -52,28 +52,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from comfy_graph_builder import Graph, node, read
+from comfy_graph_builder import REGIONAL_BASE as BASE
+from comfy_graph_builder import REGIONAL_GIRL as GIRL
+from comfy_graph_builder import REGIONAL_MAN as MAN
+from comfy_graph_builder import REGIONAL_MODEL as V07
+from comfy_graph_builder import Graph, node, read, regional_prompt_graph
+from comfy_graph_builder import link as _link
+from comfy_graph_builder import record_settings as _settings
 
-from engine.records import GenerationRecord
 from tests.cpu_budget import run_within_cpu_budget
-
-
-def _link(node_id: int, output: int = 0) -> list[Any]:
-    return [str(node_id), output]
-
-
-def _settings(record: GenerationRecord) -> tuple[Any, ...]:
-    return (
-        record.seed,
-        record.steps,
-        record.cfg_scale,
-        record.sampler,
-        record.scheduler,
-        record.model,
-        [(lora.name, lora.weight) for lora in record.loras],
-        record.width,
-        record.height,
-    )
 
 
 def _ksampler(seed: int, steps: int, denoise: float, model: int, latent: list[Any]) -> dict[str, Any]:
@@ -681,10 +668,6 @@ def test_guard_long_chains_of_segs_filters_and_of_pastes_end_quickly() -> None:
 
 
 # -- Inspire: RegionalPromptSimple / RegionalPromptColorMask ------------------------------------
-BASE = "photorealistic:1.4, 1girl and 1man sitting in the cafe"
-GIRL = "photorealistic:1.4, 1girl wear red hat"
-MAN = "photorealistic:1.4, 1 man wear jeans"
-V07 = "V07_v07.safetensors"
 
 
 def _inspire_region(pipe: int, mask: list[Any], wildcard_prompt: Any) -> dict[str, Any]:
@@ -704,50 +687,12 @@ def _inspire_region(pipe: int, mask: list[Any], wildcard_prompt: Any) -> dict[st
 def _inspire_regional() -> Graph:
     """Impact's ``regional_prompt.json`` sampler with its two regions made by Inspire's
     ``RegionalPromptSimple`` (their own prompts as ``wildcard_prompt``) on the base pipe."""
-    return {
-        "50": node("CheckpointLoaderSimple", ckpt_name=V07),
-        "51": node("CLIPTextEncode", text=BASE, clip=_link(50, 1)),
-        "52": node("CLIPTextEncode", text="lowres, bad anatomy", clip=_link(50, 1)),
-        "5": node(
-            "ToBasicPipe",
-            model=_link(50),
-            clip=_link(50, 1),
-            vae=_link(50, 2),
-            positive=_link(51),
-            negative=_link(52),
-        ),
-        "6": node("FromBasicPipe", basic_pipe=_link(5)),
-        "4": node(
-            "KSamplerAdvancedProvider", cfg=8.0, sampler_name="euler", scheduler="normal", basic_pipe=_link(5)
-        ),
-        "1": node(
-            "LoadImage", image="clipspace/clipspace-mask-1650741.700000003.png [input]", upload="image"
-        ),
-        "15": node("LoadImage", image="clipspace/clipspace-mask-1683237.5.png [input]", upload="image"),
-        "12": _inspire_region(5, _link(1, 1), GIRL),
-        "20": _inspire_region(5, _link(15, 1), MAN),
-        "22": node("CombineRegionalPrompts", regional_prompts1=_link(12), regional_prompts2=_link(20)),
-        "14": node("EmptyLatentImage", width=1024, height=768, batch_size=1),
-        "2": node(
-            "RegionalSampler",
-            seed=212608453650633,
-            seed_2nd=0,
-            seed_2nd_mode="ignore",
-            steps=20,
-            base_only_steps=1,
-            denoise=1.0,
-            samples=_link(14),
-            base_sampler=_link(4),
-            regional_prompts=_link(22),
-            overlap_factor=10,
-            restore_latent=True,
-            additional_mode="ratio between",
-            additional_sampler="AUTO",
-            additional_sigma_ratio=0.3,
-        ),
-        "7": node("VAEDecode", samples=_link(2), vae=_link(6, 2)),
-        "8": node("PreviewImage", images=_link(7)),
-    }
+    graph = regional_prompt_graph()
+    for node_id in ("9", "10", "13", "17", "18", "21"):  # the regions' own pipes and providers
+        del graph[node_id]
+    graph["12"] = _inspire_region(5, _link(1, 1), GIRL)
+    graph["20"] = _inspire_region(5, _link(15, 1), MAN)
+    return graph
 
 
 def test_inspire_regional_prompt_simple_samples_its_region_with_its_own_prompt() -> None:

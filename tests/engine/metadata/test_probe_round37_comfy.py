@@ -65,27 +65,10 @@ import copy
 from typing import Any
 
 from comfy_graph_builder import Graph, node, read
+from comfy_graph_builder import link as _link
+from comfy_graph_builder import record_settings as _settings
 
-from engine.records import GenerationRecord
 from tests.cpu_budget import run_within_cpu_budget
-
-
-def _link(node_id: int, output: int = 0) -> list[Any]:
-    return [str(node_id), output]
-
-
-def _settings(record: GenerationRecord) -> tuple[Any, ...]:
-    return (
-        record.seed,
-        record.steps,
-        record.cfg_scale,
-        record.sampler,
-        record.scheduler,
-        record.model,
-        [(lora.name, lora.weight) for lora in record.loras],
-        record.width,
-        record.height,
-    )
 
 
 def _advanced(
