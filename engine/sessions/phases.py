@@ -258,7 +258,7 @@ def step_observations(
     reworked = _reworks_an_image(stream, within, same_prompt)
     # the same image reworked again under the same prompt and seed with a knob moved (a denoise or CFG
     # sweep of img2img passes on one photo) is a sweep of that take: parameter optimization
-    swept_source = reworked & same_prompt & same_seed & parameter_moved & _same_named_source(stream)
+    swept_source = _same_named_source(stream, reworked & same_prompt & same_seed & parameter_moved)
     reworked &= ~swept_source
     if settings.rework_is_evidence:
         observation[reworked] = RESEED
@@ -310,12 +310,14 @@ def _reworks_an_image(stream: RecordStream, within: np.ndarray, same_prompt: np.
     return edits & within & ~grew
 
 
-def _same_named_source(stream: RecordStream) -> np.ndarray:
-    """Rows that name the same input as the row before (source image and parent job), both naming one."""
+def _same_named_source(stream: RecordStream, candidates: np.ndarray) -> np.ndarray:
+    """The rows of ``candidates`` that name the same input as the row before (source image and parent
+    job), both naming one. Only the candidates' records are looked at (a Midjourney library names a
+    parent job on most rows)."""
     same = np.zeros(len(stream), dtype=bool)
     records = stream.records
     named = stream.explicitly_derived
-    for row in np.flatnonzero(named[1:] & named[:-1]).tolist():
+    for row in np.flatnonzero(candidates[1:] & named[1:] & named[:-1]).tolist():
         now, before = records[row + 1], records[row]
         same[row + 1] = (now.source_image, now.parent_job_id) == (before.source_image, before.parent_job_id)
     return same
