@@ -78,8 +78,9 @@ async def test_two_workers_answer_and_sigterm_stops_them_all(
     workers: list[int] = []
     async with _serving_two_workers(env, port) as (process, lines):
         await until_healthy(base_url, process)
-        workers = [child for child in _children(process.pid) if _is_worker(child)]
-        assert len(workers) == 2, workers
+        # both listen before any is asked: one healthy answer says only that the first worker is up,
+        # and with a socket each (SO_REUSEPORT) a worker not yet listening is never handed a connection
+        workers = await _workers_listening(process, port, 2)
 
         async def ask() -> None:  # a connection of its own, so the kernel may hand it to either worker
             async with httpx.AsyncClient(base_url=base_url) as http:
