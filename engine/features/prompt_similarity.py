@@ -91,9 +91,6 @@ class PromptSimilarity:
                 value = 0.5 * value + 0.5 * rescaled_cosine(embedding_a, embedding_b)
         return value
 
-    def embedding(self, prompt: str) -> np.ndarray | None:
-        return self._embeddings.get(prompt)
-
 
 class PromptContext:
     """The last ``capacity`` distinct prompts of a stream, and how well a new prompt fits them.
