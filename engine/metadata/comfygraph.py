@@ -564,9 +564,7 @@ class GraphWalker:
         text = self._string(inputs.get(text_key), walk)
         if text is None:
             return None
-        keys = sorted(
-            (key for key in inputs if TRIGGER_WORDS_INPUT.fullmatch(key)), key=lambda key: (len(key), key)
-        )
+        keys = sorted((key for key in inputs if TRIGGER_WORDS_INPUT.fullmatch(key)), key=_natural_key)
         words = [word for word in (self._string(inputs[key], walk) for key in keys) if word]
         return self._joined([*words, text], TRIGGER_WORD_SEPARATOR, walk) if words else text
 
@@ -1309,8 +1307,7 @@ def _natural_key(key: str) -> list[tuple[int, str]]:
 
 def _regional_inputs(inputs: dict[str, Any]) -> list[Any]:
     """A node's ``REGIONAL_PROMPTS_INPUT`` inputs, in number order (``regional_prompts`` first)."""
-    keys = [key for key in inputs if REGIONAL_PROMPTS_INPUT.fullmatch(key)]
-    keys.sort(key=lambda key: (len(key), key))
+    keys = sorted((key for key in inputs if REGIONAL_PROMPTS_INPUT.fullmatch(key)), key=_natural_key)
     return [inputs[key] for key in keys]
 
 
