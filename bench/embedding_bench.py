@@ -47,6 +47,7 @@ from catalog.importing import owed_work
 from catalog.importing.service import ThumbnailMode, import_paths
 from catalog.library_locks import lock_user_library
 from catalog.prompt_embeddings import assets_using_prompts, embed_missing_prompts
+from catalog.search.query_embedding import shared_prompt_embedder
 from catalog.sessions import reclustering
 from catalog.settings import AtelierSettings
 from engine.record_codec import record_to_json
@@ -147,7 +148,7 @@ def measure(days: int, repeats: int) -> tuple[list[JobRun], int, int]:
         home = workdir / "home"
         servers = EmbeddedServers(AtelierSettings(home=home, database_url=None, redis_url=None))
         urls = servers.start()
-        embedder = tasks._prompt_embedder({})
+        embedder = shared_prompt_embedder()
         embedder.embed_prompts(["a warm-up prompt, loads the model"])
         variants: list[tuple[str, Callable[[SessionFactory], Awaitable[int]]]] = [
             (

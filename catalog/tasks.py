@@ -273,10 +273,7 @@ async def _embed_until_none_missing(factory: SessionFactory, embedder: Any) -> i
     while True:
         async with unit_of_work(factory) as session:
             covered = await embed_missing_prompts(
-                session,
-                lambda prompts: embedder.embed_prompts(prompts),
-                model=PROMPT_EMBEDDING_MODEL,
-                batch_size=EMBED_BATCH,
+                session, embedder.embed_prompts, model=PROMPT_EMBEDDING_MODEL, batch_size=EMBED_BATCH
             )
             users = await assets_using_prompts(session, covered)
             for owner_id, asset_ids in users.items():
