@@ -362,7 +362,7 @@ def session_lineage(
                 break
 
     upscale_rows = _hires_candidates(stream, session_codes, parent, settings.upscale_lookback_rows)
-    place_in_run = _place_in_same_image_run(stream, session_codes, is_batch)
+    place_in_run = _place_in_same_image_run(stream, session_codes, is_batch) if len(upscale_rows) else None
     for row in upscale_rows.tolist():
         if is_grid_image(records[row]):
             continue  # a contact sheet of the cells, with the first cell's parameters: no upscale
@@ -386,6 +386,7 @@ def session_lineage(
                 if best is None or matching > best[1]:
                     best = (back, matching)
         if best is not None:
+            assert place_in_run is not None  # made whenever there are upscale rows
             source = _same_place_in_source_run(best[0], row, place_in_run)
             parent[row], kind[row], confidence[row] = source, LineageKind.UPSCALE, 0.9
 
