@@ -299,3 +299,57 @@ def regional_prompt_graph() -> Graph:
         "7": node("VAEDecode", samples=link(2), vae=link(6, 2)),
         "8": node("PreviewImage", images=link(7)),
     }
+
+
+MOODY_TEXT = (
+    "Proportional portrait photo, middle shot of a female Korean idol, in front of a tteokbokki "
+    "restaurant, a plate of tteokbokki in front, the female idol is looking at the tteokbokki with a "
+    "delicious expression"
+)
+MOODY_UNET = "ZImageTurbo\\moodyRealMix_zitV6DPO.safetensors"
+
+
+def moody_graph(toggle: dict[str, Any], lora: tuple[str, float] | None = None, **prompt_inputs: Any) -> Graph:
+    """``yameprogrammer/comfyui-workflows`` ``T2I-moody.json`` (rounds 35, 36): Z-Image Turbo through Lora
+    Manager's loader (``lora``: name and strength, or none), trigger-word toggle (``toggle``: its
+    widgets) and prompt node (its inputs besides ``clip`` and ``text``: ``prompt_inputs``), a
+    ``ConditioningZeroOut`` negative, saved by ``Save Image (LoraManager)`` beside a preview."""
+    return {
+        "39": node("CLIPLoader", clip_name="qwen_3_4b.safetensors", type="lumina2", device="default"),
+        "40": node("VAELoader", vae_name="vae-z-image-turbo.safetensors"),
+        "42": node("UNETLoader", unet_name=MOODY_UNET, weight_dtype="default"),
+        "41": node("ModelSamplingAuraFlow", model=link(42), shift=3),
+        "38": node(
+            "Lora Loader (LoraManager)",
+            model=link(41),
+            clip=link(39),
+            text=f"<lora:{lora[0]}:{lora[1]}>" if lora else "",
+            loras={"__value__": [{"name": lora[0], "strength": lora[1], "active": True}] if lora else []},
+        ),
+        "37": node("TriggerWord Toggle (LoraManager)", trigger_words=link(38, 2), **toggle),
+        "48": node("Prompt (LoraManager)", clip=link(38, 1), text=MOODY_TEXT, **prompt_inputs),
+        "44": node("ConditioningZeroOut", conditioning=link(48)),
+        "45": node("EmptySD3LatentImage", width=1024, height=1024, batch_size=1),
+        "47": node(
+            "KSampler",
+            model=link(38),
+            positive=link(48),
+            negative=link(44),
+            latent_image=link(45),
+            seed=320187269393257,
+            steps=20,
+            cfg=1,
+            sampler_name="res_multistep",
+            scheduler="simple",
+            denoise=1,
+        ),
+        "43": node("VAEDecode", samples=link(47), vae=link(40)),
+        "49": node(
+            "Save Image (LoraManager)",
+            images=link(43),
+            filename_prefix="z-image-turbo",
+            file_format="png",
+            add_counter_to_filename=True,
+        ),
+        "50": node("PreviewImage", images=link(43)),
+    }

@@ -36,11 +36,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from comfy_graph_builder import MOODY_TEXT, MOODY_UNET, Graph, moody_graph, node, read
 from comfy_graph_builder import REGIONAL_BASE as BASE
 from comfy_graph_builder import REGIONAL_GIRL as GIRL
 from comfy_graph_builder import REGIONAL_MAN as MAN
 from comfy_graph_builder import REGIONAL_MODEL as V07
-from comfy_graph_builder import Graph, node, read
 from comfy_graph_builder import link as _link
 from comfy_graph_builder import record_settings as _settings
 from comfy_graph_builder import regional_prompt_graph as _regional
@@ -648,55 +648,25 @@ def test_guard_lazy_switches_on_every_path_and_a_latent_sized_by_the_loaded_canv
 def test_guard_z_image_with_lora_manager_prompt_and_a_zeroed_negative() -> None:
     """``T2I-moody.json``: the Lora Manager prompt's text (its trigger-word toggle lists none), no
     negative (``ConditioningZeroOut`` of the positive), the file is ``Save Image (LoraManager)``'s."""
-    text = (
-        "Proportional portrait photo, middle shot of a female Korean idol, in front of a tteokbokki "
-        "restaurant, a plate of tteokbokki in front, the female idol is looking at the tteokbokki with a "
-        "delicious expression"
-    )
-    unet = "ZImageTurbo\\moodyRealMix_zitV6DPO.safetensors"
-    graph: Graph = {
-        "39": node("CLIPLoader", clip_name="qwen_3_4b.safetensors", type="lumina2", device="default"),
-        "40": node("VAELoader", vae_name="vae-z-image-turbo.safetensors"),
-        "42": node("UNETLoader", unet_name=unet, weight_dtype="default"),
-        "41": node("ModelSamplingAuraFlow", model=_link(42), shift=3),
-        "38": node(
-            "Lora Loader (LoraManager)", model=_link(41), clip=_link(39), text="", loras={"__value__": []}
-        ),
-        "37": node(
-            "TriggerWord Toggle (LoraManager)",
-            group_mode=False,
-            default_active=True,
-            allow_strength_adjustment=False,
-            toggle_trigger_words={"__value__": []},
-            trigger_words=_link(38, 2),
-        ),
-        "48": node("Prompt (LoraManager)", clip=_link(38, 1), text=text, trigger_words1=_link(37)),
-        "44": node("ConditioningZeroOut", conditioning=_link(48)),
-        "45": node("EmptySD3LatentImage", width=1024, height=1024, batch_size=1),
-        "47": node(
-            "KSampler",
-            model=_link(38),
-            positive=_link(48),
-            negative=_link(44),
-            latent_image=_link(45),
-            seed=320187269393257,
-            steps=20,
-            cfg=1,
-            sampler_name="res_multistep",
-            scheduler="simple",
-            denoise=1,
-        ),
-        "43": node("VAEDecode", samples=_link(47), vae=_link(40)),
-        "49": node(
-            "Save Image (LoraManager)",
-            images=_link(43),
-            filename_prefix="z-image-turbo",
-            file_format="png",
-            add_counter_to_filename=True,
-        ),
-        "50": node("PreviewImage", images=_link(43)),
+    toggle = {
+        "group_mode": False,
+        "default_active": True,
+        "allow_strength_adjustment": False,
+        "toggle_trigger_words": {"__value__": []},
     }
+    graph = moody_graph(toggle, trigger_words1=_link(37))
     record = read(graph, "z-image-turbo_00001_.png")
-    assert (record.prompt, record.negative_prompt) == (text, None)
-    assert _settings(record) == (320187269393257, 20, 1.0, "res_multistep", "simple", unet, [], 1024, 1024)
+    assert (record.prompt, record.negative_prompt) == (MOODY_TEXT, None)
+    expected: tuple[Any, ...] = (
+        320187269393257,
+        20,
+        1.0,
+        "res_multistep",
+        "simple",
+        MOODY_UNET,
+        [],
+        1024,
+        1024,
+    )
+    assert _settings(record) == expected
     assert record.extra["output_node"]["node_id"] == "49"

@@ -52,11 +52,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from comfy_graph_builder import MOODY_TEXT, MOODY_UNET, Graph, moody_graph, node, read, regional_prompt_graph
 from comfy_graph_builder import REGIONAL_BASE as BASE
 from comfy_graph_builder import REGIONAL_GIRL as GIRL
 from comfy_graph_builder import REGIONAL_MAN as MAN
 from comfy_graph_builder import REGIONAL_MODEL as V07
-from comfy_graph_builder import Graph, node, read, regional_prompt_graph
 from comfy_graph_builder import link as _link
 from comfy_graph_builder import record_settings as _settings
 
@@ -359,57 +359,13 @@ def test_guard_a_conditional_branch_that_chooses_itself_ends_quickly() -> None:
 
 
 # -- Lora Manager: Prompt (LoraManager) with trigger words ---------------------------------------
-MOODY_TEXT = (
-    "Proportional portrait photo, middle shot of a female Korean idol, in front of a tteokbokki "
-    "restaurant, a plate of tteokbokki in front, the female idol is looking at the tteokbokki with a "
-    "delicious expression"
-)
-MOODY_UNET = "ZImageTurbo\\moodyRealMix_zitV6DPO.safetensors"
 MOODY_LORA = "moodyPortrait_zit"
 
 
 def _moody(toggle: dict[str, Any], **prompt_inputs: Any) -> Graph:
     """``T2I-moody.json`` with a LoRA in the Lora Manager loader and ``toggle`` as the trigger-word
     toggle's widgets; the prompt node's inputs besides ``clip`` and ``text``: ``prompt_inputs``."""
-    return {
-        "39": node("CLIPLoader", clip_name="qwen_3_4b.safetensors", type="lumina2", device="default"),
-        "40": node("VAELoader", vae_name="vae-z-image-turbo.safetensors"),
-        "42": node("UNETLoader", unet_name=MOODY_UNET, weight_dtype="default"),
-        "41": node("ModelSamplingAuraFlow", model=_link(42), shift=3),
-        "38": node(
-            "Lora Loader (LoraManager)",
-            model=_link(41),
-            clip=_link(39),
-            text=f"<lora:{MOODY_LORA}:0.8>",
-            loras={"__value__": [{"name": MOODY_LORA, "strength": 0.8, "active": True}]},
-        ),
-        "37": node("TriggerWord Toggle (LoraManager)", trigger_words=_link(38, 2), **toggle),
-        "48": node("Prompt (LoraManager)", clip=_link(38, 1), text=MOODY_TEXT, **prompt_inputs),
-        "44": node("ConditioningZeroOut", conditioning=_link(48)),
-        "45": node("EmptySD3LatentImage", width=1024, height=1024, batch_size=1),
-        "47": node(
-            "KSampler",
-            model=_link(38),
-            positive=_link(48),
-            negative=_link(44),
-            latent_image=_link(45),
-            seed=320187269393257,
-            steps=20,
-            cfg=1,
-            sampler_name="res_multistep",
-            scheduler="simple",
-            denoise=1,
-        ),
-        "43": node("VAEDecode", samples=_link(47), vae=_link(40)),
-        "49": node(
-            "Save Image (LoraManager)",
-            images=_link(43),
-            filename_prefix="z-image-turbo",
-            file_format="png",
-            add_counter_to_filename=True,
-        ),
-        "50": node("PreviewImage", images=_link(43)),
-    }
+    return moody_graph(toggle, (MOODY_LORA, 0.8), **prompt_inputs)
 
 
 MOODY_SETTINGS = (
