@@ -17,9 +17,6 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String
-
-from catalog.models import Asset
 from engine.records import GenerationRecord, LoraRef, TimePrecision
 
 ASSET_RECORD_COLUMNS = (
@@ -72,11 +69,23 @@ COPY_RECORD_ID_INDEX = ASSET_COPY_COLUMNS.index("record_id")
 _JSON_COLUMNS = frozenset({"loras", "extra"})
 
 TEXT_COLUMN_LENGTHS: dict[str, int] = {
-    column.name: column.type.length
-    for column in Asset.__table__.columns
-    if isinstance(column.type, String) and column.type.length is not None
+    "record_id": 200,
+    "content_sha256": 64,
+    "tool": 40,
+    "created_at_source": 80,
+    "created_at_precision": 12,
+    "sampler": 120,
+    "scheduler": 120,
+    "job_id": 200,
+    "parent_job_id": 200,
+    "workflow_hash": 64,
+    "image_format": 8,
+    "thumbnail_sha256": 64,
+    "visual_model": 120,
 }
-"""``varchar(n)`` limits of the ``assets`` columns (from the model, so they cannot drift)."""
+"""``varchar(n)`` limits of the ``assets`` columns. Written out rather than read from
+``catalog.models`` so that reading files (``atelier inspect``, the import's pool workers) imports no
+SQLAlchemy; ``tests/catalog/test_asset_rows.py`` fails when this table and the model disagree."""
 MAX_INDEXED_NAME_CHARS = 600
 """Longest ``file_name`` and ``source_image`` kept. Both reach b-tree indexes (the stream order, the
 named-parent stems), whose entries hold at most 2,704 bytes: a 10,000-character name in a crafted log

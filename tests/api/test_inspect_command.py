@@ -231,3 +231,21 @@ def test_atelier_timezone_is_the_default_of_inspect_timezone(tmp_path: Path) -> 
         assert "Invalid value for '--timezone'" in message
         assert "unknown time zone 'Mars/Olympus': use an IANA name such as UTC or Europe/Paris" in message
         assert "Traceback" not in result.stderr
+
+
+def test_inspect_loads_no_database_stack_or_ml_library(tmp_path: Path) -> None:
+    """``inspect`` reads files only: SQLAlchemy and the models (~0.4 s of start-up) stay unloaded."""
+    image = tmp_path / "one.png"
+    image.write_bytes(comfyui_png("a lighthouse at dusk"))
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", str(ATELIER), "inspect", str(image), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "engine.metadata.comfyui" in imported  # the report is real: the readers were imported
+    heavy = ("sqlalchemy", "alembic", "asyncpg", "pgvector", "torch", "sklearn", "strawberry")
+    assert not {name for name in imported if name.split(".")[0] in heavy}
+    assert json.loads(result.stdout)["tool"] == "comfyui"

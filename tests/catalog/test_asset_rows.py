@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from catalog.importing.asset_rows import json_safe, json_text
+from catalog.importing.asset_rows import TEXT_COLUMN_LENGTHS, json_safe, json_text
 from catalog.importing.file_reading import resolved_path
 
 
@@ -54,3 +54,17 @@ def test_resolved_path_matches_pathlib_including_symlinks(tmp_path: Path) -> Non
         assert resolved_path(str(path), cache) == str(path.resolve())
     relative = os.path.relpath(real / "a.png")
     assert resolved_path(relative, cache) == str(Path(relative).resolve())
+
+
+def test_text_column_limits_are_the_models_varchar_limits() -> None:
+    """The written-out limits stay those of ``catalog.models.Asset`` (a new or resized column fails here)."""
+    from sqlalchemy import String
+
+    from catalog.models import Asset
+
+    model_limits = {
+        column.name: column.type.length
+        for column in Asset.__table__.columns
+        if isinstance(column.type, String) and column.type.length is not None
+    }
+    assert model_limits == TEXT_COLUMN_LENGTHS
