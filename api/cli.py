@@ -5,8 +5,9 @@ stopped again when the command ends (``serve`` keeps them for its lifetime).
 
 Start-up stays light: the database stack (SQLAlchemy, alembic, pydantic-settings, the services) is
 imported inside the commands that use it, and the ``credits`` / ``import-export`` sub-apps are loaded
-only when named (or listed by ``--help``), so ``atelier analyze`` and ``atelier inspect`` pay for none
-of it (``python -X importtime "$(which atelier)" analyze …`` shows what a command imports).
+only when a command line names them (``--help`` lists them without loading), so ``atelier --help``,
+``atelier analyze`` and ``atelier inspect`` pay for none of it (``python -X importtime "$(which
+atelier)" analyze …`` shows what a command imports).
 """
 
 from __future__ import annotations
@@ -46,15 +47,23 @@ if TYPE_CHECKING:
     from catalog.settings import AtelierSettings
 
 
-LAZY_SUB_APPS: dict[str, tuple[str, str]] = {
-    "import-export": ("api.cli_exports", "export_app"),
-    "credits": ("api.cli_credits", "credits_app"),
+LAZY_SUB_APPS: dict[str, tuple[str, str, str]] = {
+    "import-export": (
+        "api.cli_exports",
+        "export_app",
+        "Import a tool's own record of generation times (matched to images by file name or job id).",
+    ),
+    "credits": ("api.cli_credits", "credits_app", "Grant and inspect credits (admin)."),
 }
-"""Sub-app name → (module, attribute); the module imports the database stack, so it loads on demand."""
+"""Sub-app name → (module, attribute, help); the module imports the database stack, so it loads only
+when the sub-app runs. ``atelier --help`` lists it from the help written here (a test holds it equal
+to the sub-app's own), not by importing it (~1.5 s)."""
 
 
 class _LazySubApps(typer.core.TyperGroup):
-    """The top-level group; sub-apps in :data:`LAZY_SUB_APPS` are imported when first looked up."""
+    """The top-level group; sub-apps in :data:`LAZY_SUB_APPS` are imported when a command line names
+    them (:meth:`resolve_command`). Until then :meth:`get_command` answers listings (help, shell
+    completion of the first word) with a stand-in group that carries only the name and help."""
 
     def list_commands(self, ctx: Context) -> list[str]:
         listed = super().list_commands(ctx)
@@ -62,12 +71,22 @@ class _LazySubApps(typer.core.TyperGroup):
 
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         if cmd_name in LAZY_SUB_APPS and cmd_name not in self.commands:
-            module_name, attribute = LAZY_SUB_APPS[cmd_name]
-            sub_app: typer.Typer = getattr(importlib.import_module(module_name), attribute)
-            command = typer.main.get_group(sub_app)
-            command.name = cmd_name
-            self.commands[cmd_name] = command
+            return typer.core.TyperGroup(name=cmd_name, help=LAZY_SUB_APPS[cmd_name][2])
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
+        if args and args[0] in LAZY_SUB_APPS and args[0] not in self.commands:
+            self.commands[args[0]] = load_sub_app(args[0])
+        return super().resolve_command(ctx, args)
+
+
+def load_sub_app(name: str) -> Command:
+    """The click group of the lazy sub-app ``name`` (its module imported now)."""
+    module_name, attribute, _ = LAZY_SUB_APPS[name]
+    sub_app: typer.Typer = getattr(importlib.import_module(module_name), attribute)
+    command = typer.main.get_group(sub_app)
+    command.name = name
+    return command
 
 
 class _Atelier(typer.Typer):
