@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -68,6 +69,21 @@ async def make_user_with_token(factory: SessionFactory, handle: str, scopes: lis
 
 
 ATELIER = Path(sys.executable).with_name("atelier")
+
+
+def modules_imported_by(*args: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:
+    """``atelier *args`` run under ``python -X importtime`` (must exit 0): the modules it imported and
+    its stdout, so a test can hold a command's start-up to what it needs."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", str(ATELIER), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=120,
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    return imported, result.stdout
 
 
 @dataclass(frozen=True)

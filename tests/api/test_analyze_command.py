@@ -21,6 +21,7 @@ from engine.metadata.copy_times import reject_copy_times
 from engine.record_codec import record_from_json
 from engine.records import GenerationRecord
 from engine.session_analysis import analyze_records, split_timed
+from tests.api.conftest import modules_imported_by
 
 ATELIER = Path(sys.executable).with_name("atelier")
 
@@ -189,19 +190,12 @@ def test_analyze_json_equals_the_previous_implementation_buffered_or_not(tmp_pat
 def test_analyze_starts_without_the_database_stack_or_ml_libraries(tmp_path: Path) -> None:
     log = tmp_path / "one.jsonl"
     log.write_text('{"id": "a", "tool": "comfyui", "created_at": "2026-01-01T10:00:00Z"}\n')
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", str(ATELIER), "analyze", str(log), "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    imported, stdout = modules_imported_by("analyze", str(log), "--json")
     assert "engine.session_analysis" in imported  # the report is real: the analysis was imported
     heavy = ("sqlalchemy", "alembic", "asyncpg", "torch", "sklearn", "sentence_transformers", "strawberry")
     heavy += ("asyncio",)  # no event loop runs: ~40 ms of imports the CLI used to load for every command
     assert not {name for name in imported if name.split(".")[0] in heavy}
-    assert json.loads(result.stdout)["sessions"][0]["asset_ids"] == ["a"]
+    assert json.loads(stdout)["sessions"][0]["asset_ids"] == ["a"]
 
 
 def _die_in_worker(position: int) -> object:
@@ -467,14 +461,6 @@ def test_atelier_timezone_is_the_default_of_analyze_timezone(tmp_path: Path) -> 
     message = " ".join(bad.stderr.replace("│", " ").split())
     assert "unknown time zone 'Mars/Olympus': use an IANA name such as UTC or Europe/Paris" in message
 
-    imports = subprocess.run(
-        [sys.executable, "-X", "importtime", str(ATELIER), "analyze", str(log), "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=tokyo,
-        timeout=120,
-    )
-    imported = {line.rsplit("|", 1)[-1].strip() for line in imports.stderr.splitlines() if "|" in line}
+    imported, _ = modules_imported_by("analyze", str(log), "--json", env=tokyo)
     assert "catalog.settings" not in imported
     assert not {name for name in imported if name.split(".")[0] == "pydantic_settings"}

@@ -3,30 +3,20 @@ loaded when a command line names them."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import LAZY_SUB_APPS, app, load_sub_app
-from tests.api.conftest import ATELIER
+from tests.api.conftest import modules_imported_by
 
 
 def test_help_lists_the_sub_apps_without_importing_them() -> None:
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", str(ATELIER), "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    imported, stdout = modules_imported_by("--help")
     assert "api.cli" in imported  # the report is real: the command line was imported
     sub_app_modules = {module for module, _, _ in LAZY_SUB_APPS.values()}
     assert not imported & sub_app_modules
     assert not {name for name in imported if name.split(".")[0] in ("sqlalchemy", "alembic", "asyncpg")}
-    listing = " ".join(result.stdout.replace("│", " ").split())
+    listing = " ".join(stdout.replace("│", " ").split())
     assert "credits Grant and inspect credits (admin)." in listing
     assert "import-export Import a tool's own record of generation times" in listing
 

@@ -13,6 +13,7 @@ from PIL import Image
 from rich.console import Console
 
 from api.inspect_command import inspect_paths, plain_summary, print_summary
+from tests.api.conftest import modules_imported_by
 from tests.hostile_files import comfyui_png, image_bytes
 
 ATELIER = Path(sys.executable).with_name("atelier")
@@ -237,15 +238,8 @@ def test_inspect_loads_no_database_stack_or_ml_library(tmp_path: Path) -> None:
     """``inspect`` reads files only: SQLAlchemy and the models (~0.4 s of start-up) stay unloaded."""
     image = tmp_path / "one.png"
     image.write_bytes(comfyui_png("a lighthouse at dusk"))
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", str(ATELIER), "inspect", str(image), "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    imported, stdout = modules_imported_by("inspect", str(image), "--json")
     assert "engine.metadata.comfyui" in imported  # the report is real: the readers were imported
     heavy = ("sqlalchemy", "alembic", "asyncpg", "pgvector", "torch", "sklearn", "strawberry")
     assert not {name for name in imported if name.split(".")[0] in heavy}
-    assert json.loads(result.stdout)["tool"] == "comfyui"
+    assert json.loads(stdout)["tool"] == "comfyui"
