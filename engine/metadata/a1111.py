@@ -172,7 +172,8 @@ def reading_from_infotext(text: str, raw: RawMetadata | None = None) -> ToolRead
         note_error(reading, "a1111: parameter line longer than 1 MiB; the rest was ignored")
     hires = as_float(params.get("Hires upscale", params.get("Hires scale")))
     if hires is None:
-        hires = _hires_resize_factor(params.get("Hires resize"), rec.width)
+        target = params.get("Hires resize") or params.get("Hires size")
+        hires = _hires_resize_factor(target, rec.width, rec.height)
     if hires is not None:
         rec.extra["hires_upscale"] = hires
     variation = as_int(params.get("Variation seed"))
@@ -345,12 +346,28 @@ def parse_iso_time(text: str) -> tuple[datetime, TimePrecision] | None:
     return value, precision
 
 
-def _hires_resize_factor(resize: str | None, width: int | None) -> float | None:
-    """The hires pass's factor when the infotext gives its target size instead (``Hires resize:
-    1024x1536``, A1111's "Resize to" mode): the target width over the generation ``Size``'s, rounded to
-    two places; ``None`` without both. A hires pass must be told from an img2img (whose denoise belongs
-    to its source image) by something the record keeps."""
+def _hires_resize_factor(resize: str | None, width: int | None, height: int | None) -> float | None:
+    """The hires pass's factor when the infotext gives its target size instead, ``None`` without the
+    target and the generation ``Size``. A hires pass must be told from an img2img (whose denoise belongs
+    to its source image) by something the record keeps.
+
+    - A1111's "Resize to" mode writes ``Hires resize: WxH`` (``hr_resize_x`` x ``hr_resize_y``), and
+      ``StableDiffusionProcessingTxt2Img.calculate_target_resolution`` upscales to: ``W`` wide when ``H``
+      is 0, ``H * width // height`` wide when ``W`` is 0, and for a target of another aspect an upscale
+      covering it (``W`` wide when the first pass is narrower than the target, else
+      ``H * width // height``), then crops;
+    - SD.Next writes ``Hires size: WxH``, the size its pass ran at (with ``Hires fixed``, the requested
+      size, and no ``Hires scale``, when the target was given as a size): the same rule gives ``W``.
+
+    The factor is the upscaled width over the generation ``Size``'s, rounded to two places."""
     size = _SIZE.match(resize or "")
-    if size is None or not width:
+    if size is None or not width or not height:
         return None
-    return round(int(size.group(1)) / width, 2) or None
+    target_x, target_y = int(size.group(1)), int(size.group(2))
+    if target_y == 0:
+        upscaled_x = target_x
+    elif target_x == 0 or width / height >= target_x / target_y:
+        upscaled_x = target_y * width // height
+    else:
+        upscaled_x = target_x
+    return round(upscaled_x / width, 2) or None

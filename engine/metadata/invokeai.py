@@ -5,7 +5,9 @@
   :func:`_graph_denoise`); the
   source image it names is the record's ``source_image``: ``init_image`` (3.x/4.x image-to-image, an
   image name) or ``upscale_initial_image.image_name`` (5.x/6.x Upscaling tab,
-  ``buildMultidiffusionUpscaleGraph``: ``{image_name, width, height}``, the image it upscaled);
+  ``buildMultidiffusionUpscaleGraph``: ``{image_name, width, height}``, the image it upscaled); a
+  text-to-image with the high resolution fix (``hrf_enabled``) is read as an A1111 hires pass
+  (:func:`_hires_fix`);
 - v2: ``sd-metadata`` JSON (``image.prompt`` list, ``model_weights``, ``sampler``, …);
 - v1/v2: ``Dream`` text: ``"prompt [negative]" -s steps -S seed -W w -H h -C cfg -A sampler``;
 - an image of the workflow editor whose graph has no metadata node carries only ``invokeai_graph``
@@ -20,6 +22,7 @@ InvokeAI writes no time into the image (its database has ``created_at``).
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from typing import Any
@@ -137,6 +140,7 @@ def _from_v3(text: str, graph_text: str | None = None) -> ToolReading:
         rec.model = as_text(model)
     rec.loras = dedupe([ref for ref in (_v3_lora(item) for item in as_list(meta.get("loras"))) if ref])
     rec.source_image = _source_image(meta)
+    _hires_fix(reading, meta)
     rec.extra["invokeai_metadata"] = meta
     return reading
 
@@ -172,6 +176,79 @@ def _graph_denoise(meta: dict[str, Any], graph_text: str | None) -> float | None
     if len(starts) != 1 or starts[0] is None or not 0 <= starts[0] < 1:
         return None
     return round(1 - starts[0], 6)
+
+
+_HRF_GRID = 8
+"""The size multiple InvokeAI's SD1/SD2/SDXL sizes keep (``getGridSize``; FLUX/SD3 sizes are multiples of
+16, so of 8 too)."""
+_HRF_SMALL_BASES = ("sd-1", "sd-2")
+"""Model bases whose ``getOptimalDimension`` is 512 (any other base: 1024)."""
+
+
+def _hires_fix(reading: ToolReading, meta: dict[str, Any]) -> None:
+    """A text-to-image's high resolution fix, as an A1111 hires pass (``engine.metadata`` invariant): the
+    record's ``width``/``height`` become the first pass, ``denoise`` is ``hrf_strength`` (the second pass
+    starts at ``1 - hrfStrength``) and ``extra["hires_upscale"]`` the factor. The metadata's
+    ``width``/``height`` are the FINAL size in both writers:
+
+    - the Generate tab (``addHighResFix.ts``): ``hrf_scale`` is written, the final size is
+      ``roundDownToMultiple(size * hrfScale, grid)``, so the first pass is the final size over the
+      factor, to the nearest multiple of :data:`_HRF_GRID`;
+    - the 5.x canvas graphs (``addHRF.ts``): no ``hrf_scale``; the first pass is
+      ``calculateHrfRes(optimalDimension, width, height)`` (:func:`_calculate_hrf_res`).
+
+    Changes nothing unless ``hrf_enabled`` is true, ``hrf_strength`` is a number, the metadata names no
+    edit denoise (``strength``) and the first pass is smaller than the final size in both sides."""
+    rec = reading.record
+    strength = as_float(meta.get("hrf_strength"))
+    if meta.get("hrf_enabled") is not True or strength is None or rec.denoise is not None:
+        return
+    if not (rec.width and rec.height):
+        return
+    scale = as_float(meta.get("hrf_scale"))
+    if scale is not None:
+        if scale <= 1:
+            return
+        first = (_nearest_multiple(rec.width / scale), _nearest_multiple(rec.height / scale))
+        factor = scale
+    else:
+        first = _calculate_hrf_res(_optimal_dimension(meta.get("model")), rec.width, rec.height)
+        factor = round(rec.width / first[0], 4) if first[0] else 0.0
+    if not (0 < first[0] < rec.width and 0 < first[1] < rec.height):
+        return
+    rec.width, rec.height = first
+    rec.denoise = strength
+    rec.extra["hires_upscale"] = factor
+
+
+def _nearest_multiple(value: float, multiple: int = _HRF_GRID) -> int:
+    """JavaScript's ``Math.round(value / multiple) * multiple`` (halves round up)."""
+    return math.floor(value / multiple + 0.5) * multiple
+
+
+def _optimal_dimension(model: Any) -> int:
+    """``getOptimalDimension`` of the model's base (``base`` in 4.x+, ``base_model`` in 3.x)."""
+    if not isinstance(model, dict):
+        return 1024
+    base = as_text(model.get("base")) or as_text(model.get("base_model"))
+    return 512 if base in _HRF_SMALL_BASES else 1024
+
+
+def _calculate_hrf_res(optimal: int, width: int, height: int) -> tuple[int, int]:
+    """``addHRF.ts`` ``calculateHrfRes``: the first pass keeps the aspect at the model's optimal area (no
+    side below half the optimal dimension, none above the final size), each side
+    ``roundToMultiple(floor(side), 8)``."""
+    aspect = width / height
+    min_dimension = math.floor(optimal * 0.5)
+    area = optimal * optimal
+    if aspect > 1.0:
+        init_height = max(min_dimension, math.sqrt(area / aspect))
+        init_width = init_height * aspect
+    else:
+        init_width = max(min_dimension, math.sqrt(area * aspect))
+        init_height = init_width / aspect
+    init_width, init_height = min(width, init_width), min(height, init_height)
+    return _nearest_multiple(math.floor(init_width)), _nearest_multiple(math.floor(init_height))
 
 
 def _source_image(meta: dict[str, Any]) -> str | None:
