@@ -26,8 +26,15 @@ KNOWN_SAMPLERS = frozenset(
         "ImpactKSamplerBasicPipe",
         "ImpactKSamplerAdvancedBasicPipe",
         "SamplerCustomAdvanced //Inspire",
+        "SUPIR_sample",
     }
 )
+"""Sampler classes taken as passes by name. Most are core or pack ``KSampler`` variants that the
+class-name rule (:func:`~engine.metadata.comfy_kinds.is_sampler`) finds anyway; kijai's SUPIR sampler
+(``ComfyUI-SUPIR`` ``nodes_v2.py`` ``SUPIR_sample``: ``SUPIR_model``, ``latents``, ``positive``/
+``negative`` from ``SUPIR_conditioner``, ``seed``, ``steps``, a linear CFG from ``cfg_scale_start`` to
+``cfg_scale_end``, a ``sampler`` choice such as "RestoreDPMPP2MSampler") is named here because its
+class name holds no "sampler"."""
 
 
 class StagedSampler(NamedTuple):
@@ -39,18 +46,32 @@ class StagedSampler(NamedTuple):
     models: tuple[str, ...]
     steps: str
     final_cfg: float | None = None
+    first_share: str | None = None
+    """The input holding the share of the steps the first stage runs (Searge's ``base_ratio``): at 1
+    or more the first stage runs them all and the later stages never run."""
 
 
 _TRIPLE_WAN22 = StagedSampler(("base_high", "lightning_high", "lightning_low"), "lightning_steps", 1.0)
+_SEARGE_SDXL = StagedSampler(("base_model", "refiner_model"), "steps", first_share="base_ratio")
 STAGED_SAMPLERS = {
     "TripleKSamplerWan22Lightning": _TRIPLE_WAN22,
     "TripleKSamplerWan22LightningAdvanced": _TRIPLE_WAN22,
+    "SeargeSDXLSampler": _SEARGE_SDXL,
 }
 """VraethrDalkr's ``ComfyUI-TripleKSampler`` (``triple_ksampler_wan22.py``): three ``KSamplerAdvanced``
 stages run inside one node on Wan 2.2's split experts: stage 1 on ``base_high`` (adds the noise of
 ``seed``, ``base_cfg``), stage 2 on ``lightning_high``, stage 3 on ``lightning_low`` (the pixels;
 ``steps=lightning_steps``, ``cfg=1.0`` in both variants, no noise of its own). Read as the split
-schedules of separate samplers are: the final stage's model and schedule, every stage's LoRAs."""
+schedules of separate samplers are: the final stage's model and schedule, every stage's LoRAs.
+
+SeargeDP's SDXL sampler (``SeargeSDXL`` ``searge_sdxl_sampler_node.py`` / ``modules/_legacy.py``
+``SeargeSDXLSampler``): one ``steps`` schedule, the first ``int(steps * base_ratio)`` steps on
+``base_model`` with ``base_positive``/``base_negative`` from ``noise_seed``, the rest on
+``refiner_model`` (the pixels; ``disable_noise``: the base's noise continued) at the same ``cfg``,
+sampler and scheduler; with ``base_ratio`` 1 the base runs every step alone. The prompts are the base
+stage's (``FIELD_INPUTS``: ``base_positive``/``base_negative``), which set the picture. Its V3 and
+``SeargeSDXLSampler2`` successors run the refiner stage otherwise (``sdxl_ksampler``, a
+``refiner_prep_steps`` pass) and are not listed."""
 TEXT_KEYS = (
     "populated_text",
     "text",
@@ -127,12 +148,38 @@ MODEL_NAME_INPUT = "model"
 ("THUDM/CogVideoX-5b-I2V"). Taken only as a literal, only on the model path (a linked ``model`` is
 the model a node patches); many non-model nodes (Florence2, Ollama) have a ``model`` widget too, so
 it never makes a node a loader elsewhere."""
-SAMPLER_MODEL_INPUTS = ("model", "pipeline")
-"""A sampler's model input: ``model``, or kijai's CogVideoX wrapper's ``pipeline`` (``CogVideoSampler``)."""
+SAMPLER_MODEL_INPUTS = ("model", "pipeline", "kolors_model", "SUPIR_model")
+"""A sampler's model input: ``model``, or kijai's CogVideoX wrapper's ``pipeline`` (``CogVideoSampler``),
+Kolors wrapper's ``kolors_model`` (``KolorsSampler``; ``DownloadAndLoadKolorsModel`` names it in its
+``model`` widget, "Kwai-Kolors/Kolors"), SUPIR's ``SUPIR_model`` (``SUPIR_sample``; its
+``SUPIR_model_loader_v2`` is given the SDXL ``model`` it merges the SUPIR weights into, so the model
+walk goes on to that checkpoint)."""
+SAMPLER_CFG_KEYS = ("cfg", "cfg_scale_start")
+"""A sampler's CFG scale: ``cfg``, or where the node scales it linearly over the steps the scale it
+starts at (SUPIR's ``cfg_scale_start``, the first step's; ``LinearCFG`` goes on to ``cfg_scale_end``)."""
+SAMPLER_CHOICE_INPUT = "sampler"
+"""A sampler's own choice of sampling method where it names it ``sampler`` (SUPIR_sample's
+"RestoreEDMSampler", "RestoreDPMPP2MSampler" …): taken as the sampler name when written as a choice;
+linked, ``sampler`` is a SAMPLER object (``SamplerCustom``: ``KSamplerSelect``…)."""
+SAMPLER_LATENT_INPUTS = (
+    "latent",
+    "latent_image",
+    "latents",
+    "image",
+    "images",
+    "pixels",
+    "upscaled_image",
+    "samples",
+)
+"""A pass's latent or image input, the first present one: core names, SUPIR's ``latents``, detailers'
+images. A sampler that has none makes its latent inside (the video and diffusers wrappers:
+``MochiSampler``, ``KolorsSampler``, ``CogVideoSampler``), of the ``SIZE_KEYS`` size it is given: that is
+the size of the pass."""
 SAMPLER_SEED_KEYS = ("seed", "noise_seed")
-TEXT_EMBEDS_INPUTS = ("text_embeds", "hyvid_embeds")
+TEXT_EMBEDS_INPUTS = ("text_embeds", "hyvid_embeds", "kolors_embeds")
 """A video-wrapper sampler's one conditioning input, carrying both prompts: ``WanVideoSampler.text_embeds``
-(``WanVideoTextEncode``: ``positive_prompt``/``negative_prompt``), ``HyVideoSampler.hyvid_embeds``. It stands
+(``WanVideoTextEncode``: ``positive_prompt``/``negative_prompt``), ``HyVideoSampler.hyvid_embeds``,
+``KolorsSampler.kolors_embeds`` (``KolorsTextEncode``: ``prompt``/``negative_prompt``). It stands
 for the sampler's ``positive`` and ``negative`` both; the encoder's role-named inputs tell them apart
 (``ROLE_TEXT_KEYS``)."""
 OBJECT_PASS_THROUGH_KEYS = ("anything", "any", "passthrough")
@@ -224,6 +271,8 @@ VALUE_OUTPUTS = {
     ),
     "Lora Loader (LoraManager)": (NOT_A_VALUE,) * 4,
     "LoRA Text Loader (LoraManager)": (NOT_A_VALUE,) * 4,
+    "SeargeIntegerPair": ("value1", "value2"),
+    "SeargeFloatPair": ("value1", "value2"),
 }
 """The input behind each output, by output index, of nodes that hand out several typed values: rgthree's
 ``KSampler Config`` (STEPS, REFINER_STEP, CFG, SAMPLER, SCHEDULER), WAS' ``Text String`` (its four
@@ -233,7 +282,9 @@ NEGATIVE_ASCORE, WIDTH, HEIGHT, BATCH_SIZE, PARAMETERS; its WIDTH/HEIGHT are ``S
 link to one of those outputs stands for that input (:meth:`GraphWalker.scalar`,
 :meth:`GraphWalker.string`), a ``NOT_A_VALUE`` slot for no value. Lora Manager's loaders
 (``py/nodes/lora_loader.py``: MODEL, CLIP, trigger_words, loaded_loras) output the trigger words that
-the LoRA files' metadata hold, looked up at run time: no value the graph holds (never their ``text``)."""
+the LoRA files' metadata hold, looked up at run time: no value the graph holds (never their ``text``).
+SeargeDP's ``SeargeIntegerPair`` / ``SeargeFloatPair`` (``SeargeSDXL``: ``value1``, ``value2`` out as
+"value 1", "value 2"; the Searge workflows' image size and scale factors)."""
 PIPE = None
 """An output carrying the whole pipe (in ``PIPE_OUTPUTS``), not one of its fields."""
 CONTEXT_FIELDS = ("model", "clip", "vae", "positive", "negative", "latent", "images", "seed")
@@ -551,6 +602,17 @@ STYLER_OUTPUTS = {
 }
 """The typed input behind each output of a prompt styler (twri's ``SDXL Prompt Styler``). Its outputs
 put the text into a style template the file does not hold, so the artist's text stands for them."""
+ENCODER_OUTPUT_TEXTS = {
+    "SeargeSDXLPromptEncoder": ("pos_g", "neg_g", "pos_r", "neg_r"),
+    "SeargeSDXLBasePromptEncoder": ("pos_g", "neg_g"),
+    "SeargeSDXLRefinerPromptEncoder": ("pos_r", "neg_r"),
+}
+"""Text encoders with several conditioning outputs, and the text input behind each output by output
+index (odd outputs are negatives): SeargeDP's prompt encoders (``SeargeSDXL``: ``SeargeSDXLPromptEncoder``
+outputs ``base_positive`` (``pos_g`` as CLIP-G text, ``pos_l`` as CLIP-L), ``base_negative`` (``neg_g``,
+``neg_l``), ``refiner_positive`` (``pos_r``), ``refiner_negative`` (``neg_r``); the Base and Refiner
+encoders the first two or last two of these). Where an encoder has a G and an L text the G one is
+taken, as for ``CLIPTextEncodeSDXL`` (``TEXT_KEYS``)."""
 WAS_CONCATENATIONS = frozenset({"Text Concatenate"})
 """WAS ``Text Concatenate``: strips each part when its ``clean_whitespace`` is "true" (the default), and
 reads a delimiter typed ``\\n`` as a newline."""

@@ -11,7 +11,9 @@ source image) is taken from its upstream passes, and so is the seed of a pass th
 own (an SDXL refiner's ``add_noise: disable``): the seed that made the image is the one that made the
 noise it continues, and the LoRAs of every stage of that split schedule (Wan 2.2's high- and low-noise
 experts) made it too, listed in the order the stages run; the model and schedule stay the last stage's.
-A node that runs such stages itself (``STAGED_SAMPLERS``: the TripleKSampler) is read the same way.
+A node that runs such stages itself (``STAGED_SAMPLERS``: the TripleKSampler, Searge's SDXL
+sampler) is read the same way. A sampler given no latent (the video and diffusers wrappers) makes one
+of the size it is given.
 ``width``/``height`` are the generation size, as
 AUTOMATIC1111 reports it for a hires fix: the latent size of the first pass the primary descends
 from (its own when it is a first pass). Every sampling node
@@ -48,6 +50,7 @@ from engine.metadata.comfy_kinds import is_detailer, is_sampler
 from engine.metadata.comfy_nodes import (
     API_IMAGE_NODES,
     COUNTER_FIRST_OUTPUTS,
+    FIELD_INPUTS,
     GUIDER_CFG,
     GUIDER_NEGATIVE,
     GUIDER_POSITIVE,
@@ -57,6 +60,9 @@ from engine.metadata.comfy_nodes import (
     PREFIX_DATE_PRESETS,
     PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
+    SAMPLER_CFG_KEYS,
+    SAMPLER_CHOICE_INPUT,
+    SAMPLER_LATENT_INPUTS,
     SAMPLER_MODEL_INPUTS,
     STAGED_SAMPLERS,
     TEXT_EMBEDS_INPUTS,
@@ -289,11 +295,15 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
 
     info.seed = as_int(walker.scalar(given("seed", "seed", "noise_seed")))
     info.steps = as_int(walker.scalar(given("steps")))
-    info.cfg = as_float(walker.scalar(given("cfg")))
+    info.cfg = as_float(walker.scalar(given("cfg", *SAMPLER_CFG_KEYS)))
     info.sampler = name_value(walker.scalar(given("sampler_name"), ("sampler_name", "value")))
+    if info.sampler is None and isinstance(inputs.get(SAMPLER_CHOICE_INPUT), str):
+        info.sampler = name_value(inputs[SAMPLER_CHOICE_INPUT])  # a written choice, never a SAMPLER link
     info.scheduler = name_value(walker.scalar(given("scheduler"), ("scheduler", "value")))
     info.denoise = as_float(walker.scalar(given("denoise")))
-    positive, negative, model = given("positive"), given("negative"), given("model", *SAMPLER_MODEL_INPUTS)
+    positive = given("positive", *FIELD_INPUTS["positive"])
+    negative = given("negative", *FIELD_INPUTS["negative"])
+    model = given("model", *SAMPLER_MODEL_INPUTS)
     embeds = next((inputs[key] for key in TEXT_EMBEDS_INPUTS if inputs.get(key) is not None), None)
     if positive is None and negative is None and embeds is not None:
         positive = negative = embeds  # one input carries both prompts (TEXT_EMBEDS_INPUTS)
@@ -348,18 +358,18 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
     if more_positives:
         info.positive = _with_more_positives(walker, info.positive, more_positives, info.negative)
     info.styles = list(dict.fromkeys(walker.styles[styles_before:]))
-    if model is not None:
-        info.model, info.loras = walker.model(model)
-    elif node["class_type"] in STAGED_SAMPLERS:
+    if node["class_type"] in STAGED_SAMPLERS:  # its stages' models, never a first one's alone
         _read_stages(walker, info, inputs, STAGED_SAMPLERS[node["class_type"]])
+    elif model is not None:
+        info.model, info.loras = walker.model(model)
     info.loras += walker.applied_loras(node_id, node)  # a sampler's own LoRA, on the model it is given
-    latent = given(
-        "latent", "latent_image", "latent", "image", "images", "pixels", "upscaled_image", "samples"
-    )
+    latent = given("latent", *SAMPLER_LATENT_INPUTS)
     if latent is not None:
         info.width, info.height, info.upstream_sampler, info.source_image = walker.latent(
             latent, samplers - {node_id}
         )
+    elif is_sampler(node):  # it makes its latent inside, of the size it is given (SAMPLER_LATENT_INPUTS)
+        info.width, info.height = walker.size(node_id)
     return info
 
 
@@ -373,7 +383,12 @@ def _read_stages(
         info.steps = as_int(walker.scalar(inputs.get(staged.steps)))
     if info.cfg is None:
         info.cfg = staged.final_cfg
-    for key in staged.models:
+    models = staged.models
+    if staged.first_share is not None:
+        share = as_float(walker.scalar(inputs.get(staged.first_share)))
+        if share is not None and share >= 1:
+            models = models[:1]  # the first stage runs every step
+    for key in models:
         if inputs.get(key) is None:
             continue
         name, loras = walker.model(inputs[key])

@@ -52,6 +52,7 @@ from engine.metadata.comfy_nodes import (
     CONTEXT_INPUT,
     CR_SWITCH_INPUT,
     DESCRIBED_IMAGE_INPUTS,
+    ENCODER_OUTPUT_TEXTS,
     EVERY_TAG_INPUT,
     FIELD_INPUTS,
     FIND_REPLACE,
@@ -843,6 +844,14 @@ class GraphWalker:
                 joined = self._joined_text(inputs, CONDITIONING_JOINS[node["class_type"]], current_role, seen)
                 if joined is not None:
                     return joined, current_role
+                continue
+            if node["class_type"] in ENCODER_OUTPUT_TEXTS:  # one text input behind each output
+                keys = ENCODER_OUTPUT_TEXTS[node["class_type"]]
+                index = current[1] if isinstance(current[1], int) and 0 <= current[1] < len(keys) else 0
+                value = inputs.get(keys[index])
+                text = self.string(value) if is_link(value, self.graph) else value
+                if isinstance(text, str) and text.strip():
+                    return text, "negative" if index % 2 else "positive"
                 continue
             if node["class_type"] in TRIGGER_WORD_PROMPTS:  # trigger words + text; its output 1 too
                 encoded = self.string([node_id, 1])
