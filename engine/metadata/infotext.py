@@ -111,24 +111,43 @@ def parse_params_line(line: str) -> dict[str, str]:
         pos = colon + 1
         while pos < end and line[pos] == " ":
             pos += 1
-        value_end: int | None
+        value_end: int | None = None
+        value = ""
         if pos < end and line[pos] == '"':
-            value_end = _scan_quoted(line, pos)
-            value = _unquote(line[pos:value_end])
-        else:
-            value_end = None
-            if pos < end and line[pos] in "[{":
-                if bracket_ends is None:
-                    bracket_ends = _bracket_ends(line)
-                value_end = bracket_ends.get(pos)
-            if value_end is None:
-                comma = line.find(",", pos)
-                value_end = end if comma < 0 else comma
+            value_end = _ends_value(line, _scan_quoted(line, pos))
+            if value_end is not None:
+                value = _unquote(line[pos:value_end])
+        elif pos < end and line[pos] in "[{":
+            if bracket_ends is None:
+                bracket_ends = _bracket_ends(line)
+            value_end = _ends_value(line, bracket_ends.get(pos))
+            if value_end is not None:
+                value = line[pos:value_end].strip()
+        if value_end is None:
+            comma = line.find(",", pos)
+            value_end = end if comma < 0 else comma
             value = line[pos:value_end].strip()
         pos = value_end
         if _KEY.fullmatch(key):
             params.setdefault(key, value)
     return params
+
+
+def _ends_value(line: str, index: int | None) -> int | None:
+    """``index`` when a quoted or bracketed value closing there ends its pair (only spaces, then a comma or
+    the line end, follow), else ``None``.
+
+    A1111's ``quote()`` (``infotext_utils.py``) quotes a value only when it holds a comma, a colon or a
+    newline, so a value that merely STARTS with ``"``, ``[`` or ``{`` is written bare: a ``Hires prompt``
+    of ``[cat|dog] hybrid`` (A1111's alternating-words syntax), ``{red|blue} hair`` or ``"best" quality``.
+    Such a value runs to the next comma like any bare value; cutting it at its closing bracket or quote
+    would glue its remaining words onto the next key and lose that pair (``Hires upscale``)."""
+    if index is None:
+        return None
+    rest = index
+    while rest < len(line) and line[rest] == " ":
+        rest += 1
+    return index if rest == len(line) or line[rest] == "," else None
 
 
 def _unquote(quoted: str) -> str:
