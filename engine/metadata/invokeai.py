@@ -203,8 +203,8 @@ def _hires_fix(reading: ToolReading, meta: dict[str, Any]) -> None:
     strength = as_float(meta.get("hrf_strength"))
     if meta.get("hrf_enabled") is not True or strength is None or rec.denoise is not None:
         return
-    if not (rec.width and rec.height):
-        return
+    if rec.width is None or rec.height is None or rec.width <= 0 or rec.height <= 0:
+        return  # no size, or a nonsense one (a crafted file): nothing to divide
     scale = as_float(meta.get("hrf_scale"))
     if scale is not None:
         if scale <= 1:

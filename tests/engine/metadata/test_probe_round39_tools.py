@@ -235,6 +235,26 @@ def test_invokeai_generate_tab_latent_hrf_is_a_hires_pass_of_the_first_size() ->
     )
 
 
+def test_invokeai_hrf_with_a_nonsense_size_keeps_the_rest_of_the_record() -> None:
+    """A crafted file's negative or zero size with the fix enabled is left as read: the pass is not
+    worked out (no square root of a negative aspect), and the prompt and seed are not lost with it."""
+    for width, height in ((-5, 1024), (1024, 0), (0, 0)):
+        metadata = {
+            "generation_mode": "txt2img",
+            "positive_prompt": "a lighthouse at dusk",
+            "width": width,
+            "height": height,
+            "seed": 7,
+            "model": SDXL_MODEL,
+            "hrf_enabled": True,
+            "hrf_strength": 0.45,
+        }
+        record = _read(_invoke_png(metadata), "a.png")
+        assert (record.prompt, record.seed, record.denoise) == ("a lighthouse at dusk", 7, None)
+        assert "hires_upscale" not in record.extra
+        assert not record.extra.get("metadata_errors"), record.extra.get("metadata_errors")
+
+
 def test_invokeai_generate_tab_upscale_model_hrf() -> None:
     """``addUpscaleModelHighResFix`` (SD1.5/SDXL): the final size comes from the Spandrel autoscale node's
     output (``addEdgeToMetadata``), the denoise is ``hrf_strength`` and the factor ``hrf_scale``."""
