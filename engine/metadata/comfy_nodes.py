@@ -27,6 +27,7 @@ KNOWN_SAMPLERS = frozenset(
         "ImpactKSamplerAdvancedBasicPipe",
         "SamplerCustomAdvanced //Inspire",
         "SUPIR_sample",
+        "SUPIR_Upscale",
     }
 )
 """Sampler classes taken as passes by name. Most are core or pack ``KSampler`` variants that the
@@ -34,7 +35,27 @@ class-name rule (:func:`~engine.metadata.comfy_kinds.is_sampler`) finds anyway; 
 (``ComfyUI-SUPIR`` ``nodes_v2.py`` ``SUPIR_sample``: ``SUPIR_model``, ``latents``, ``positive``/
 ``negative`` from ``SUPIR_conditioner``, ``seed``, ``steps``, a linear CFG from ``cfg_scale_start`` to
 ``cfg_scale_end``, a ``sampler`` choice such as "RestoreDPMPP2MSampler") is named here because its
-class name holds no "sampler"."""
+class name holds no "sampler"; so is its one-node predecessor (``nodes.py`` ``SUPIR_Upscale``: an
+``image``, ``seed``, ``steps``, ``cfg_scale``, its own prompts and checkpoints, ``OWN_TEXT_PASSES``),
+which has no ``positive`` either, so no detailer rule finds it."""
+
+
+class OwnTextPass(NamedTuple):
+    """A pass that takes its prompts and its checkpoint as its own widgets, never through conditioning
+    and model links (``OWN_TEXT_PASSES``): the inputs holding them."""
+
+    positive: str
+    negative: str
+    model: str
+
+
+OWN_TEXT_PASSES = {"SUPIR_Upscale": OwnTextPass("a_prompt", "n_prompt", "sdxl_model")}
+"""kijai's ``ComfyUI-SUPIR`` ``nodes.py`` ``SUPIR_Upscale``: one node loads ``supir_model`` and
+``sdxl_model`` (both from the checkpoints folder; the SUPIR weights are loaded over the SDXL ones) and
+samples the ``image`` with ``a_prompt`` (added to the optional ``captions``, a run-time string) and
+``n_prompt`` (``batchify_sample(..., p_p=a_prompt, n_p=n_prompt)``). The model is the SDXL checkpoint,
+as for the v2 nodes' ``SUPIR_model_loader_v2`` (the SUPIR file is a restoration patch). Its sampler is
+the EDM one its config names: no choice in the graph."""
 
 
 class StagedSampler(NamedTuple):
@@ -57,6 +78,8 @@ STAGED_SAMPLERS = {
     "TripleKSamplerWan22Lightning": _TRIPLE_WAN22,
     "TripleKSamplerWan22LightningAdvanced": _TRIPLE_WAN22,
     "SeargeSDXLSampler": _SEARGE_SDXL,
+    "SeargeSDXLSampler2": _SEARGE_SDXL,
+    "SeargeSDXLSamplerV3": _SEARGE_SDXL,
 }
 """VraethrDalkr's ``ComfyUI-TripleKSampler`` (``triple_ksampler_wan22.py``): three ``KSamplerAdvanced``
 stages run inside one node on Wan 2.2's split experts: stage 1 on ``base_high`` (adds the noise of
@@ -69,9 +92,13 @@ SeargeDP's SDXL sampler (``SeargeSDXL`` ``searge_sdxl_sampler_node.py`` / ``modu
 ``base_model`` with ``base_positive``/``base_negative`` from ``noise_seed``, the rest on
 ``refiner_model`` (the pixels; ``disable_noise``: the base's noise continued) at the same ``cfg``,
 sampler and scheduler; with ``base_ratio`` 1 the base runs every step alone. The prompts are the base
-stage's (``FIELD_INPUTS``: ``base_positive``/``base_negative``), which set the picture. Its V3 and
-``SeargeSDXLSampler2`` successors run the refiner stage otherwise (``sdxl_ksampler``, a
-``refiner_prep_steps`` pass) and are not listed."""
+stage's (``FIELD_INPUTS``: ``base_positive``/``base_negative``), which set the picture. Its successors
+have the same inputs and split the same way (``modules/legacy.py``, ``searge_sdxl_sampler_node.py``):
+``SeargeSDXLSamplerV3`` runs both stages in ``sdxl_ksampler`` from ``noise_seed``;
+``SeargeSDXLSampler2`` samples the base's ``int(steps * base_ratio)`` steps fully denoised, then the
+refiner's rest from new noise of ``noise_seed + noise_offset`` at ``denoise * refiner_strength`` (the
+record keeps ``noise_seed``, the one seed the graph holds). An optional ``refiner_prep_steps`` pre-pass
+on the refiner comes before the base and makes no pixels of its own."""
 TEXT_KEYS = (
     "populated_text",
     "text",
@@ -154,9 +181,16 @@ Kolors wrapper's ``kolors_model`` (``KolorsSampler``; ``DownloadAndLoadKolorsMod
 ``model`` widget, "Kwai-Kolors/Kolors"), SUPIR's ``SUPIR_model`` (``SUPIR_sample``; its
 ``SUPIR_model_loader_v2`` is given the SDXL ``model`` it merges the SUPIR weights into, so the model
 walk goes on to that checkpoint)."""
-SAMPLER_CFG_KEYS = ("cfg", "cfg_scale_start")
-"""A sampler's CFG scale: ``cfg``, or where the node scales it linearly over the steps the scale it
-starts at (SUPIR's ``cfg_scale_start``, the first step's; ``LinearCFG`` goes on to ``cfg_scale_end``)."""
+SAMPLER_CFG_KEYS = ("cfg", "cfg_scale", "cfg_scale_start")
+"""A sampler's CFG scale: ``cfg``, ``cfg_scale`` (SUPIR's one-node ``SUPIR_Upscale``: the scale it
+samples at, reached from ``cfg_scale_start`` when that is above 0), or where the node scales it
+linearly over the steps from a start to an end only, the scale it starts at (``SUPIR_sample``'s
+``cfg_scale_start``, the first step's; ``LinearCFG`` goes on to ``cfg_scale_end``)."""
+GIVEN_LATENT_DENOISE = "denoise_strength"
+"""The denoise of a sampler that makes its own latent unless one is given (kijai's Kolors wrapper,
+``nodes.py`` ``KolorsSampler``: the optional ``latent`` goes to the diffusers pipeline as ``latents``
+with ``strength=denoise_strength``): its strength applies to a given latent only, so it is the pass's
+denoise only when the latent input is linked (image-to-image); a text-to-image pass reads none."""
 SAMPLER_CHOICE_INPUT = "sampler"
 """A sampler's own choice of sampling method where it names it ``sampler`` (SUPIR_sample's
 "RestoreEDMSampler", "RestoreDPMPP2MSampler" …): taken as the sampler name when written as a choice;
@@ -634,6 +668,13 @@ OUTPUT_MARKERS = ("save", "preview")
 ``PreviewImage``, ``Image Save``, ``easy imageSave`` …) and that takes an image link writes files,
 named by its ``filename_prefix`` (``OUTPUT_PREFIX_INPUT``) as core ``SaveImage`` names them."""
 OUTPUT_PREFIX_INPUT = "filename_prefix"
+IMAGELESS_OUTPUTS = frozenset({"SaveWEBM", "SaveLatent"})
+"""Save nodes that take an image or latent link but write no file an image reader opens, so never the
+writer of the file read: core ``comfy_extras/nodes_video.py`` ``SaveWEBM`` (``images`` encoded as
+``{prefix}_{counter:05}_.webm``, VP9/AV1) and ``nodes.py`` ``SaveLatent`` (``samples`` as
+``{prefix}_{counter:05}_.latent``). Beside an image saver of the same prefix (a template's WEBM next to
+its animated WEBP/PNG) they share its counter and name; they are left out of the outputs, as core
+``SaveVideo`` is by its ``video`` input (an MP4/WEBM too)."""
 OUTPUT_NODES: dict[str, tuple[str, bool]] = {
     "CR Image Output": (OUTPUT_PREFIX_INPUT, False),
     "VHS_VideoCombine": (OUTPUT_PREFIX_INPUT, False),

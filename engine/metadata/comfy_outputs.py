@@ -6,7 +6,8 @@ describe *this* file are those of the sampling node nearest to the output node t
 
 1. **Output nodes** are nodes whose class names a save or a preview (``OUTPUT_MARKERS``), and the
    output nodes ``OUTPUT_NODES`` lists (Comfyroll's ``CR Image Output``, VideoHelperSuite's
-   ``VHS_VideoCombine``, ``JWImageSaveToPath``), that take an image link.
+   ``VHS_VideoCombine``, ``JWImageSaveToPath``), that take an image link; never a save node that
+   writes no image file (``IMAGELESS_OUTPUTS``: ``SaveWEBM``, ``SaveLatent``).
 2. **The file's output**: the output whose name input matches the file name. A ``filename_prefix``
    (or an ``OUTPUT_NODES`` prefix input) names files as ComfyUI does (``{prefix}_{counter:05}_.png``,
    possibly behind a copy tool's own prefix; ``PreviewImage`` writes ``ComfyUI_temp_xxxxx_…``); a
@@ -36,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.metadata.comfy_nodes import (
+    IMAGELESS_OUTPUTS,
     OBJECT_PASS_THROUGH_KEYS,
     OUTPUT_MARKERS,
     OUTPUT_NODES,
@@ -80,9 +82,12 @@ def carries_pixels(key: str) -> bool:
 
 
 def output_nodes(graph: Graph, is_link: LinkTest) -> list[str]:
-    """Ids of save/preview nodes and ``OUTPUT_NODES`` that take an image link, in node-id order."""
+    """Ids of save/preview nodes and ``OUTPUT_NODES`` that take an image link, in node-id order; the
+    ``IMAGELESS_OUTPUTS`` (a WEBM video, a latent file) never wrote an image file."""
     found = []
     for node_id, node in graph.items():
+        if node["class_type"] in IMAGELESS_OUTPUTS:
+            continue
         lowered = node["class_type"].lower()
         if node["class_type"] not in OUTPUT_NODES and not any(marker in lowered for marker in OUTPUT_MARKERS):
             continue

@@ -51,12 +51,14 @@ from engine.metadata.comfy_nodes import (
     API_IMAGE_NODES,
     COUNTER_FIRST_OUTPUTS,
     FIELD_INPUTS,
+    GIVEN_LATENT_DENOISE,
     GUIDER_CFG,
     GUIDER_NEGATIVE,
     GUIDER_POSITIVE,
     GUIDERS,
     OUTPUT_NODES,
     OUTPUT_PREFIX_INPUT,
+    OWN_TEXT_PASSES,
     PREFIX_DATE_PRESETS,
     PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
@@ -66,6 +68,7 @@ from engine.metadata.comfy_nodes import (
     SAMPLER_MODEL_INPUTS,
     STAGED_SAMPLERS,
     TEXT_EMBEDS_INPUTS,
+    OwnTextPass,
     StagedSampler,
 )
 from engine.metadata.comfy_outputs import (
@@ -362,15 +365,29 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
         _read_stages(walker, info, inputs, STAGED_SAMPLERS[node["class_type"]])
     elif model is not None:
         info.model, info.loras = walker.model(model)
+    if node["class_type"] in OWN_TEXT_PASSES:
+        _read_own_texts(walker, info, inputs, OWN_TEXT_PASSES[node["class_type"]])
     info.loras += walker.applied_loras(node_id, node)  # a sampler's own LoRA, on the model it is given
     latent = given("latent", *SAMPLER_LATENT_INPUTS)
     if latent is not None:
         info.width, info.height, info.upstream_sampler, info.source_image = walker.latent(
             latent, samplers - {node_id}
         )
+        if info.denoise is None:  # a strength that applies to a given latent only
+            info.denoise = as_float(walker.scalar(inputs.get(GIVEN_LATENT_DENOISE)))
     elif is_sampler(node):  # it makes its latent inside, of the size it is given (SAMPLER_LATENT_INPUTS)
         info.width, info.height = walker.size(node_id)
     return info
+
+
+def _read_own_texts(walker: GraphWalker, info: SamplerInfo, inputs: dict[str, Any], own: OwnTextPass) -> None:
+    """An ``OWN_TEXT_PASSES`` node's prompts and checkpoint, written on the node itself (a literal, or
+    a string node behind a link); an empty text is no prompt."""
+    for role, key in (("positive", own.positive), ("negative", own.negative)):
+        text = walker.string(inputs.get(key))
+        setattr(info, role, text.strip() if text is not None and text.strip() else None)
+    name = walker.string(inputs.get(own.model))
+    info.model = name if name is not None and name.strip() else info.model
 
 
 def _read_stages(
