@@ -47,7 +47,7 @@ Reader = Callable[[RawMetadata], ToolReading | None]
 _NOVELAI_KEYS = frozenset({"Title", "Description", "Software", "Source", "Generation time", "Comment"})
 
 READERS: tuple[tuple[str, Reader, frozenset[str]], ...] = (
-    ("swarmui", swarmui.read, frozenset({"parameters", "prompt", "workflow"})),
+    ("swarmui", swarmui.read, frozenset({"parameters", "Parameters", "prompt", "workflow"})),
     (
         "stabilitymatrix",
         stabilitymatrix.read,

@@ -133,7 +133,11 @@ def _mre_document(raw: RawMetadata) -> dict[str, Any] | None:
 def _mre(doc: dict[str, Any]) -> ToolReading:
     """Fooocus-MRE: ``prompt``, ``negative_prompt``, ``seed``, ``width``/``height``, ``sampler``,
     ``scheduler``, ``steps``, ``cfg``, ``base_model``, LoRAs ``l1``…``l5`` at ``w1``…``w5`` ("None" is
-    no LoRA); ``real_prompt`` (the style-expanded prompts) stays in ``extra``."""
+    no LoRA); ``real_prompt`` (the style-expanded prompts) stays in ``extra``. The first MRE builds
+    (``modules/async_worker.py``) wrote ``sampler_name`` and ``base_model_name`` instead. Later builds'
+    Image-2-Image: with ``img2img`` true and a gallery image, ``denoise`` is the denoise and ``input_image``
+    (the image's base name) the source image (``null`` both when no image was used); read only when
+    ``img2img`` is true."""
     reading = ToolReading()
     rec = reading.record
     rec.tool = "fooocus"
@@ -141,11 +145,14 @@ def _mre(doc: dict[str, Any]) -> ToolReading:
     rec.negative_prompt = as_text(doc.get("negative_prompt"))
     rec.seed = as_int(doc.get("seed"))
     rec.width, rec.height = as_int(doc.get("width")), as_int(doc.get("height"))
-    rec.sampler = as_text(doc.get("sampler"))
+    rec.sampler = as_text(doc.get("sampler")) or as_text(doc.get("sampler_name"))
     rec.scheduler = as_text(doc.get("scheduler"))
     rec.steps = as_int(doc.get("steps"))
     rec.cfg_scale = as_float(doc.get("cfg"))
-    rec.model = as_text(doc.get("base_model"))
+    rec.model = as_text(doc.get("base_model")) or as_text(doc.get("base_model_name"))
+    if doc.get("img2img") is True:
+        rec.denoise = as_float(doc.get("denoise"))
+        rec.source_image = as_text(doc.get("input_image"))
     names = [(as_text(doc.get(f"l{index}")), doc.get(f"w{index}")) for index in range(1, 6)]
     rec.loras = dedupe([LoraRef(name, as_float(weight)) for name, weight in names if name and name != "None"])
     rec.extra["fooocus_mre"] = doc

@@ -15,8 +15,10 @@
   graph's denoise node and what its edges connect to it (the noise node's seed and size, the model
   loader, the prompt nodes behind the positive and negative conditioning) give the fields.
 
-In v1/v2 prompts, ``[bracketed]`` parts are the negative prompt (InvokeAI's syntax): the record's
-prompt is the text without them, the negative prompt their contents joined by ``", "``.
+In v1/v2 prompts, ``[bracketed]`` parts are the negative prompt (InvokeAI's syntax), split as InvokeAI 2.x
+split them before conditioning (``ldm/invoke/conditioning.py`` ``split_prompt_to_positive_and_negative``,
+``get_uc_and_c``): the negative prompt is the contents of every ``[…]`` (matched non-greedily) joined by
+ONE SPACE, the prompt the text with each of them replaced by a space and runs of spaces collapsed to one.
 InvokeAI writes no time into the image (its database has ``created_at``).
 """
 
@@ -34,7 +36,10 @@ from engine.metadata.reading import ToolReading, note_error
 from engine.metadata.values import as_float, as_int, as_list, as_text
 from engine.records import LoraRef
 
-_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+_BRACKETS = re.compile(r"\[(.*?)\]")
+"""InvokeAI 2.x's ``unconditional_regex`` (``ldm/invoke/conditioning.py``), non-greedy, ``.`` not matching a
+newline."""
+_SPACES = re.compile(" +")
 _MAX_DREAM_CHARS = 64 * 1024
 """``shlex`` is slow pure Python; real Dream strings are a prompt and a few flags."""
 _DREAM_FLAGS = {
@@ -108,10 +113,15 @@ def _edge_end(edge: dict[str, Any], end: str) -> tuple[str, str]:
 
 
 def split_negative(prompt: str) -> tuple[str, str | None]:
-    """``"a cat [blurry, text]"`` → ``("a cat", "blurry, text")``."""
-    negatives = [part.strip() for part in _BRACKETS.findall(prompt) if part.strip()]
-    positive = _BRACKETS.sub("", prompt).strip()
-    return positive, ", ".join(negatives) if negatives else None
+    """``"a cat [blurry, text] on a mat [lowres]"`` → ``("a cat on a mat", "blurry, text lowres")``: what
+    InvokeAI 2.x conditioned on (``split_prompt_to_positive_and_negative``: ``" ".join`` of the bracketed
+    parts; each bracket replaced by ``" "`` and ``re.sub(" +", " ", …)``), minus surrounding whitespace."""
+    negatives = _BRACKETS.findall(prompt)
+    if not negatives:
+        return prompt.strip(), None
+    positive = _SPACES.sub(" ", _BRACKETS.sub(" ", prompt)).strip()
+    negative = " ".join(negatives).strip()
+    return positive, negative or None
 
 
 def _from_v3(text: str, graph_text: str | None = None) -> ToolReading:

@@ -1,4 +1,5 @@
-"""SwarmUI: JSON with ``sui_image_params`` in PNG ``parameters`` or EXIF ``UserComment``.
+"""SwarmUI: JSON with ``sui_image_params`` in PNG ``parameters`` or EXIF ``UserComment`` (2023 StableSwarmUI
+builds: PNG ``Parameters``, EXIF ``Model`` or ``Copyright``, :func:`find_document`).
 
 Parameter ids changed over versions: the sampler is ``sampler`` (0.9+), ``comfyuisampler`` (StableSwarmUI's
 ComfyUI backend) or ``autowebuisampler`` (its auto-webui backend, A1111 sampler names); the scheduler
@@ -37,9 +38,22 @@ from engine.metadata.reading import ToolReading, ToolTime, note_error
 from engine.metadata.values import as_float, as_int, as_text
 from engine.records import LoraRef, TimePrecision
 
+_DOCUMENT_PLACES = (("text", "parameters"), ("text", "Parameters"), ("exif", "UserComment"))
+_LEGACY_EXIF_PLACES = ("Model", "Copyright")
+"""Where StableSwarmUI (2023) put the JSON before ``UserComment``: the first ``Image.ConvertTo``
+(``src/Utils/Image.cs``) set ``ExifTag.Copyright`` for every format (ImageSharp writes a PNG's EXIF as an
+``eXIf`` chunk); later builds read it back from ``ExifTag.Model`` (``GetMetadata``), where the versions
+between wrote it. Its PNG text keyword was first ``Parameters`` (``TextData.Add(new("Parameters", …))``),
+read back case-insensitively; today's is ``parameters``."""
+
 
 def find_document(raw: RawMetadata) -> dict[str, Any] | None:
-    for text in (raw.texts.get("parameters"), raw.exif.get("UserComment")):
+    """The Swarm JSON from the PNG ``parameters`` text (``Parameters`` in 2023 builds), EXIF ``UserComment``,
+    or — 2023 builds — EXIF ``Model`` / ``Copyright`` (:data:`_LEGACY_EXIF_PLACES`); only a JSON object
+    holding ``sui_image_params`` counts, so a camera's model or a copyright line never does."""
+    texts = [raw.texts.get(key) if where == "text" else raw.exif.get(key) for where, key in _DOCUMENT_PLACES]
+    texts += [raw.exif.get(key) for key in _LEGACY_EXIF_PLACES]
+    for text in texts:
         if isinstance(text, str) and "sui_image_params" in text:
             document = try_json_object(text)
             if document is not None and is_document(document):
