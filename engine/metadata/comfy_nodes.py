@@ -99,6 +99,34 @@ have the same inputs and split the same way (``modules/legacy.py``, ``searge_sdx
 refiner's rest from new noise of ``noise_seed + noise_offset`` at ``denoise * refiner_strength`` (the
 record keeps ``noise_seed``, the one seed the graph holds). An optional ``refiner_prep_steps`` pre-pass
 on the refiner comes before the base and makes no pixels of its own."""
+
+
+class PipeRefinedSampler(NamedTuple):
+    """A sampler node that runs one schedule on its pipe's base model and hands the last steps to the
+    pipe's refiner (``PIPE_REFINED_SAMPLERS``): ``pipe`` the input carrying both models, ``refiner``
+    the pipe field holding the refiner, ``split`` the input naming the step the refiner takes over at
+    (a negative one: no refiner stage), ``steps`` the schedule length."""
+
+    pipe: str
+    refiner: str
+    split: str
+    steps: str
+
+
+PIPE_REFINED_SAMPLERS = {
+    "KSampler SDXL (Eff.)": PipeRefinedSampler("sdxl_tuple", "refiner_model", "refine_at_step", "steps")
+}
+"""Efficiency Nodes' SDXL sampler (jags111 ``efficiency-nodes-comfyui`` ``efficiency_nodes.py``
+``TSC_KSamplerSDXL`` / ``TSC_KSampler.sample``, ``sampler_type == "sdxl"``): ``KSamplerAdvanced`` on
+the ``sdxl_tuple``'s base model from ``start_at_step`` to ``refine_at_step`` (``-1``: to ``steps``,
+"Disable refiner") with the noise of ``noise_seed`` left in, then, when the tuple holds a refiner
+model and ``refine_at_step < steps``, ``KSamplerAdvanced`` on the refiner from ``refine_at_step`` to
+``steps`` without noise of its own (the base's continued; the same seed, schedule and sampler, its cfg
+``cfg + REFINER_CFG_OFFSET``, 0). Read as Searge's staged sampler and split ``KSamplerAdvanced``
+stages are: the refiner, which made the pixels, is the model; the prompts are the base's."""
+REFINER_CHECKPOINT_INPUTS = {"Eff. Loader SDXL": "refiner_ckpt_name"}
+"""Loaders that make a pipe's refiner model themselves, and the input naming its checkpoint
+(Efficiency's ``TSC_EfficientLoaderSDXL``: ``"None"`` loads no refiner)."""
 TEXT_KEYS = (
     "populated_text",
     "text",

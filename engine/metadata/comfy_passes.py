@@ -12,8 +12,9 @@ own (an SDXL refiner's ``add_noise: disable``): the seed that made the image is 
 noise it continues, and the LoRAs of every stage of that split schedule (Wan 2.2's high- and low-noise
 experts) made it too, listed in the order the stages run; the model and schedule stay the last stage's.
 A node that runs such stages itself (``STAGED_SAMPLERS``: the TripleKSampler, Searge's SDXL
-sampler) is read the same way. A sampler given no latent (the video and diffusers wrappers) makes one
-of the size it is given.
+sampler; ``PIPE_REFINED_SAMPLERS``: Efficiency's SDXL sampler, whose refiner comes in its pipe and
+takes over at ``refine_at_step``) is read the same way. A sampler given no latent (the video and
+diffusers wrappers) makes one of the size it is given.
 ``width``/``height`` are the generation size, as
 AUTOMATIC1111 reports it for a hires fix: the latent size of the first pass the primary descends
 from (its own when it is a first pass). Every sampling node
@@ -59,9 +60,11 @@ from engine.metadata.comfy_nodes import (
     OUTPUT_NODES,
     OUTPUT_PREFIX_INPUT,
     OWN_TEXT_PASSES,
+    PIPE_REFINED_SAMPLERS,
     PREFIX_DATE_PRESETS,
     PRESET_SIZE,
     PROMPT_PART_SEPARATOR,
+    REFINER_CHECKPOINT_INPUTS,
     SAMPLER_CFG_KEYS,
     SAMPLER_CHOICE_INPUT,
     SAMPLER_LATENT_INPUTS,
@@ -69,6 +72,7 @@ from engine.metadata.comfy_nodes import (
     STAGED_SAMPLERS,
     TEXT_EMBEDS_INPUTS,
     OwnTextPass,
+    PipeRefinedSampler,
     StagedSampler,
 )
 from engine.metadata.comfy_outputs import (
@@ -365,6 +369,8 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
         _read_stages(walker, info, inputs, STAGED_SAMPLERS[node["class_type"]])
     elif model is not None:
         info.model, info.loras = walker.model(model)
+    if node["class_type"] in PIPE_REFINED_SAMPLERS:
+        _read_pipe_refiner(walker, info, inputs, PIPE_REFINED_SAMPLERS[node["class_type"]])
     if node["class_type"] in OWN_TEXT_PASSES:
         _read_own_texts(walker, info, inputs, OWN_TEXT_PASSES[node["class_type"]])
     info.loras += walker.applied_loras(node_id, node)  # a sampler's own LoRA, on the model it is given
@@ -411,6 +417,33 @@ def _read_stages(
         name, loras = walker.model(inputs[key])
         info.model = name or info.model
         info.loras += loras
+
+
+def _read_pipe_refiner(
+    walker: GraphWalker, info: SamplerInfo, inputs: dict[str, Any], refined: PipeRefinedSampler
+) -> None:
+    """A ``PIPE_REFINED_SAMPLERS`` node whose refiner takes over before the last step: the refiner's
+    checkpoint is the model (the stage that made the pixels), its LoRAs after the base's. No refiner
+    stage runs when the split step is negative or not before the end, or the pipe holds no refiner."""
+    steps = as_int(walker.scalar(inputs.get(refined.steps)))
+    split = as_int(walker.scalar(inputs.get(refined.split)))
+    if steps is None or split is None or not 0 <= split < steps:
+        return
+    found = walker.source(inputs.get(refined.pipe))
+    if found is None:
+        return
+    key = REFINER_CHECKPOINT_INPUTS.get(found[1]["class_type"])
+    if key is not None:
+        name = walker.string(found[1]["inputs"].get(key))
+        if name is not None and name.strip() and name != "None":
+            info.model = name
+        return
+    link = walker.pipe_field(inputs.get(refined.pipe), refined.refiner)
+    if link is not None:
+        name, loras = walker.model(link)
+        if name is not None:
+            info.model = name
+            info.loras += [lora for lora in loras if lora not in info.loras]
 
 
 def _api_image_info(walker: GraphWalker, node_id: str, node: dict[str, Any], passes: set[str]) -> SamplerInfo:

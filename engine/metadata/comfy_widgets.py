@@ -64,6 +64,10 @@ _INSPIRE_NOISE = (*_INSPIRE_VARIATION, "variation_method", "internal_seed")
 """How the Inspire samplers end (``variation_method`` and ``internal_seed`` came later, at the end;
 the pipe samplers have no ``variation_method``)."""
 
+_SEARGE_BASE_SIZE = ("base_width", "base_height", "crop_w", "crop_h", "target_width", "target_height")
+_SEARGE_REFINER_SIZE = ("pos_ascore", "neg_ascore", "refiner_width", "refiner_height")
+"""The size and aesthetic-score widgets of Searge's SDXL prompt encoders, after their texts."""
+
 _BFL_ULTRA = ("prompt", "prompt_upsampling", "seed+", "aspect_ratio", "raw", "image_prompt_strength")
 _BFL_KONTEXT = ("prompt", "aspect_ratio", "guidance", "steps", "seed+", "prompt_upsampling")
 _BFL_FLUX2 = ("prompt", "width", "height", "seed+", "prompt_upsampling")
@@ -548,6 +552,121 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "CLIPTextEncode (NSP)": ("noodle_key", "seed+", "text"),
     "Seed": ("seed+",),
     "KSampler (WAS)": (*_EFF_SAMPLER, "denoise"),
+    # SeargeDP/SeargeSDXL (modules/_legacy.py, searge_sdxl_sampler_node.py): the SDXL base + refiner
+    # samplers (their models, conditionings and latent are links; ``SeargeSDXLSampler2`` / ``V3`` take
+    # ``sampler_name`` / ``scheduler`` as SAMPLER_NAME / SCHEDULER_NAME sockets from
+    # ``SeargeSamplerInputs``, so no widget of theirs names them), the prompt encoders (the clips are
+    # links), the prompt text and number constants their example workflows feed them
+    "SeargeSDXLSampler": (
+        "noise_seed+",
+        "steps",
+        "cfg",
+        "sampler_name",
+        "scheduler",
+        "base_ratio",
+        "denoise",
+    ),
+    "SeargeSDXLSampler2": (
+        "noise_seed+",
+        "steps",
+        "cfg",
+        "base_ratio",
+        "denoise",
+        "refiner_prep_steps",
+        "noise_offset",
+        "refiner_strength",
+    ),
+    "SeargeSDXLSamplerV3": ("noise_seed+", "steps", "cfg", "base_ratio", "denoise", "refiner_prep_steps"),
+    "SeargeSamplerInputs": ("sampler_name", "scheduler"),
+    "SeargeSDXLPromptEncoder": (
+        "pos_g",
+        "pos_l",
+        "pos_r",
+        "neg_g",
+        "neg_l",
+        "neg_r",
+        *_SEARGE_BASE_SIZE,
+        *_SEARGE_REFINER_SIZE,
+    ),
+    "SeargeSDXLBasePromptEncoder": ("pos_g", "pos_l", "neg_g", "neg_l", *_SEARGE_BASE_SIZE),
+    "SeargeSDXLRefinerPromptEncoder": ("pos_r", "neg_r", *_SEARGE_REFINER_SIZE),
+    "SeargePromptText": ("prompt",),
+    "SeargeIntegerConstant": ("value",),
+    "SeargeFloatConstant": ("value",),
+    "SeargeIntegerPair": ("value1", "value2"),
+    "SeargeFloatPair": ("value1", "value2"),
+    # kijai/ComfyUI-KwaiKolorsWrapper nodes.py (the chatglm3 model, kolors model and embeds and the
+    # optional latent are links)
+    "DownloadAndLoadKolorsModel": ("model", "precision"),
+    "KolorsTextEncode": ("prompt", "negative_prompt", "num_images_per_prompt"),
+    "KolorsSampler": ("width", "height", "seed+", "steps", "cfg", "scheduler", "denoise_strength"),
+    # kijai/ComfyUI-SUPIR nodes_v2.py (SUPIR_model, latents and the SUPIR_cond links take no widget)
+    # and nodes.py's one-node ``SUPIR_Upscale`` (its ``image`` is a link; the tiled-sampling and fp8
+    # widgets of later versions follow ``decoder_tile_size_latent`` and are not named)
+    "SUPIR_conditioner": ("positive_prompt", "negative_prompt"),
+    "SUPIR_sample": (
+        "seed+",
+        "steps",
+        "cfg_scale_start",
+        "cfg_scale_end",
+        "EDM_s_churn",
+        "s_noise",
+        "DPMPP_eta",
+        "control_scale_start",
+        "control_scale_end",
+        "restore_cfg",
+        "keep_model_loaded",
+        "sampler",
+        "sampler_tile_size",
+        "sampler_tile_stride",
+    ),
+    "SUPIR_Upscale": (
+        "supir_model",
+        "sdxl_model",
+        "seed+",
+        "resize_method",
+        "scale_by",
+        "steps",
+        "restoration_scale",
+        "cfg_scale",
+        "a_prompt",
+        "n_prompt",
+        "s_churn",
+        "s_noise",
+        "control_scale",
+        "cfg_scale_start",
+        "control_scale_start",
+        "color_fix_type",
+        "keep_model_loaded",
+        "use_tiled_vae",
+        "encoder_tile_size_pixels",
+        "decoder_tile_size_latent",
+    ),
+    # kijai/ComfyUI-MochiWrapper nodes.py (the sampler's model and conditionings, the encoder's clip are
+    # links; the sampler makes a latent of its own size)
+    "DownloadAndLoadMochiModel": ("model", "vae", "precision", "attention_mode"),
+    "MochiTextEncode": ("prompt", "strength", "force_offload"),
+    "MochiSampler": ("width", "height", "num_frames", "steps", "cfg", "seed+"),
+    # ComfyUI-Impact-Pack modules/impact/special_samplers.py and impact_pack.py: the samplers that sample
+    # with a provider's KSAMPLER(_ADVANCED) (``seed_2nd`` has no control widget: the frontend gives one
+    # only to ``seed`` / ``noise_seed``), and the providers (their BASIC_PIPE is a link;
+    # ``sigma_factor`` came later, at the end)
+    "RegionalSampler": (
+        "seed+",
+        "seed_2nd",
+        "seed_2nd_mode",
+        "steps",
+        "base_only_steps",
+        "denoise",
+        "overlap_factor",
+        "restore_latent",
+        "additional_mode",
+        "additional_sampler",
+        "additional_sigma_ratio",
+    ),
+    "TwoAdvancedSamplersForMask": ("seed+", "steps", "denoise", "overlap_factor"),
+    "KSamplerProvider": ("seed+", *_EFF_SAMPLER, "denoise"),
+    "KSamplerAdvancedProvider": ("cfg", "sampler_name", "scheduler", "sigma_factor"),
     # Comfyroll (Suzie1/ComfyUI_Comfyroll_CustomNodes CR_LoRAStack, CR_SDXLAspectRatio)
     "CR LoRA Stack": _rows(3, "switch", "lora_name", "model_weight", "clip_weight"),
     "CR SDXL Aspect Ratio": (
@@ -618,13 +737,27 @@ holds: LucianoCirino's Efficiency samplers began with ``sampler_state`` ("Sample
 saved value tells the layout apart."""
 
 
+SHORT_LAYOUTS: dict[str, tuple[str, ...]] = {
+    "RegionalSampler": ("seed+", "steps", "denoise", "overlap_factor"),
+}
+"""An older, shorter layout of a node whose later widgets were inserted before the ones it kept: used
+when the node saved no more values than that layout holds (with a control value after each seed).
+Impact's ``RegionalSampler`` had only seed, steps, denoise and overlap_factor before ``seed_2nd``,
+``seed_2nd_mode`` and ``base_only_steps`` came in after ``seed`` (its current layout saves 11 or 12
+values)."""
+
+
 def widget_names(node_type: str, values: list[Any]) -> tuple[str, ...] | None:
-    """The names of a node's positional ``values`` (:data:`WIDGET_NAMES`, with the
+    """The names of a node's positional ``values`` (:data:`WIDGET_NAMES`, or its
+    :data:`SHORT_LAYOUTS` layout when no more values were saved than that holds, with the
     :data:`LEADING_WIDGETS` name first when the first value is one of its choices), or ``None`` for a
     type not listed. Names keep their ``+``."""
     names = WIDGET_NAMES.get(node_type)
     if names is None:
         return None
+    short = SHORT_LAYOUTS.get(node_type)
+    if short is not None and len(values) <= len(short) + sum(name.endswith("+") for name in short):
+        names = short
     leading = LEADING_WIDGETS.get(node_type)
     if leading is not None and values and isinstance(values[0], str) and values[0] in leading[1]:
         return (leading[0], *names)

@@ -353,3 +353,63 @@ def moody_graph(toggle: dict[str, Any], lora: tuple[str, float] | None = None, *
         ),
         "50": node("PreviewImage", images=link(43)),
     }
+
+
+def ui_from_api(graph: Graph, widgets: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """The UI-format workflow the frontend saves for the API ``graph``: each node's ``widgets_values`` in
+    the order ``widgets`` gives for its class (a name ending in ``+`` is followed by the frontend's
+    ``control_after_generate`` value ``"fixed"``), a widget fed by a link kept as an input with its
+    ``widget`` name (its stale value ``0`` stays in ``widgets_values``), every other link an input.
+    Every literal input of the graph must be a listed widget (so no value is silently dropped)."""
+    ids = {node_id: number for number, node_id in enumerate(graph, start=1)}
+    nodes: dict[str, dict[str, Any]] = {}
+    links: list[list[Any]] = []
+    outputs: dict[str, dict[int, list[int]]] = {node_id: {} for node_id in graph}
+    for node_id, entry in graph.items():
+        class_type, inputs = entry["class_type"], entry["inputs"]
+        names = widgets.get(class_type, ())
+        bare = [name.removesuffix("+") for name in names]
+        stray = [key for key, value in inputs.items() if not _is_link(value) and key not in bare]
+        if stray:
+            raise ValueError(f"{class_type} literal inputs without a widget name: {stray}")
+        values: list[Any] = []
+        for name, key in zip(names, bare, strict=True):
+            value = inputs.get(key, 0)
+            values.append(0 if _is_link(value) else value)
+            if name.endswith("+"):
+                values.append("fixed")
+        ui_inputs: list[dict[str, Any]] = []
+        for key, value in inputs.items():
+            if not _is_link(value):
+                continue
+            link_id = len(links) + 1
+            origin = str(value[0])
+            links.append([link_id, ids[origin], value[1], ids[node_id], len(ui_inputs), "*"])
+            outputs[origin].setdefault(value[1], []).append(link_id)
+            ui_inputs.append(
+                {"name": key, "type": "*", "link": link_id}
+                | ({"widget": {"name": key}} if key in bare else {})
+            )
+        nodes[node_id] = {
+            "id": ids[node_id],
+            "type": class_type,
+            "mode": 0,
+            "inputs": ui_inputs,
+            "properties": {"Node name for S&R": class_type},
+            "widgets_values": values,
+        }
+    for node_id, slots in outputs.items():
+        count = max(slots, default=-1) + 1
+        nodes[node_id]["outputs"] = [
+            {"name": f"out{slot}", "type": "*", "links": slots.get(slot, [])} for slot in range(count)
+        ]
+    return {"nodes": list(nodes.values()), "links": links, "extra": {}, "version": 0.4}
+
+
+def _is_link(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], int)
+    )

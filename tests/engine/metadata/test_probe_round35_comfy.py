@@ -148,10 +148,9 @@ def test_two_advanced_samplers_for_mask_is_the_pass_with_the_mask_samplers_promp
     assert listed == {"19": "KSampler", "14": "TwoAdvancedSamplersForMask"}
 
 
-def test_two_samplers_for_mask_takes_everything_from_its_base_sampler() -> None:
-    """``TwoSamplersForMask`` (``latent_image``, ``base_sampler``, ``mask_sampler``, ``mask``) has no
-    settings of its own: its base ``KSamplerProvider``'s seed, steps, cfg, sampler, scheduler, denoise."""
-    graph = _mask_samplers()
+def _on_ksampler_providers(graph: Graph) -> Graph:
+    """``graph`` (:func:`_mask_samplers`) with its mask samplers as ``TwoSamplersForMask`` on two
+    ``KSamplerProvider`` nodes (seeds 5150 / 5151, 28 steps, CFG 6.5, dpmpp_2m karras, denoise 0.8)."""
     for node_id, seed, pipe in (("13", 5150, 10), ("15", 5151, 11)):
         graph[node_id] = node(
             "KSamplerProvider",
@@ -170,6 +169,13 @@ def test_two_samplers_for_mask_takes_everything_from_its_base_sampler() -> None:
         mask_sampler=_link(15),
         mask=_link(23, 1),
     )
+    return graph
+
+
+def test_two_samplers_for_mask_takes_everything_from_its_base_sampler() -> None:
+    """``TwoSamplersForMask`` (``latent_image``, ``base_sampler``, ``mask_sampler``, ``mask``) has no
+    settings of its own: its base ``KSamplerProvider``'s seed, steps, cfg, sampler, scheduler, denoise."""
+    graph = _on_ksampler_providers(_mask_samplers())
     record = read(graph, "ComfyUI_temp_vwxyz_00003_.png")
     assert record.prompt == CAFE + "\n" + HAIR
     assert _settings(record) == (5150, 28, 6.5, "dpmpp_2m", "karras", V07, [], 792, 512)

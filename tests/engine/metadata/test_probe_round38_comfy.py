@@ -206,8 +206,15 @@ def test_kolors_sampler_reads_its_embeds_model_and_own_size() -> None:
 
 
 # -- samplers that make their own latent: Mochi, CogVideoX -------------------------------------------
-def test_mochi_sampler_size_is_the_size_it_is_given() -> None:
-    graph: Graph = {
+def _mochi(saver: dict[str, Any] | None = None) -> Graph:
+    """kijai's Mochi wrapper graph (``MochiSampler`` 848 × 480, seed 0, 50 steps at CFG 4.5), its frames
+    decoded to node 10 and saved by ``saver`` (``VHS_VideoCombine`` with prefix "Mochi_preview" unless
+    given)."""
+    if saver is None:
+        saver = node(
+            "VHS_VideoCombine", frame_rate=24, loop_count=0, filename_prefix="Mochi_preview", images=_link(10)
+        )
+    return {
         "1": node("CLIPLoader", clip_name="t5xxl_fp8_e4m3fn.safetensors", type="sd3"),
         "4": node(
             "DownloadAndLoadMochiModel",
@@ -237,10 +244,12 @@ def test_mochi_sampler_size_is_the_size_it_is_given() -> None:
             negative=_link(8),
         ),
         "10": node("MochiDecode", enable_vae_tiling=False, vae=_link(4, 1), samples=_link(5)),
-        "9": node(
-            "VHS_VideoCombine", frame_rate=24, loop_count=0, filename_prefix="Mochi_preview", images=_link(10)
-        ),
+        "9": saver,
     }
+
+
+def test_mochi_sampler_size_is_the_size_it_is_given() -> None:
+    graph = _mochi()
     record = read(graph, "Mochi_preview_00001.png")
     assert record.prompt == "nature video of a red panda eating bamboo in front of a waterfall"
     assert record.negative_prompt is None
