@@ -262,6 +262,13 @@ POSITIVE_ONLY_ENCODERS = frozenset({"WanVideoTextEncodeSingle"})
 """Text encoders whose embeds carry one prompt, the positive (kijai's ``WanVideoTextEncodeSingle``
 sets ``prompt_embeds`` only; its ``negative_prompt_embeds`` are ``None``): met in the negative role
 through an input that carries both prompts (``TEXT_EMBEDS_INPUTS``), they give no negative text."""
+EMBEDS_BRIDGES = frozenset({"WanVideoTextEmbedBridge", "HyVideoTextEmbedBridge"})
+"""Nodes that pack a positive and a negative conditioning into the one embeds output a video wrapper's
+sampler takes (``TEXT_EMBEDS_INPUTS``): kijai's ``WanVideoTextEmbedBridge`` (ComfyUI-WanVideoWrapper
+``nodes.py``: ``prompt_embeds`` = ``positive``, ``negative_prompt_embeds`` = its optional ``negative``,
+else ``None``) and ``HyVideoTextEmbedBridge`` (ComfyUI-HunyuanVideoWrapper ``nodes.py``, the same
+two inputs). Their one output carries both, so a walk through it keeps its role and goes on through
+the input of that role only: without a ``negative`` input the embeds have no negative text."""
 NAG_EMBEDS = {"WanVideoApplyNAG": ("original_text_embeds", "nag_text_embeds")}
 """Nodes that add a NAG (normalised attention guidance) negative to the embeds they are given, and
 those two inputs: kijai's ``WanVideoApplyNAG`` outputs ``original_text_embeds`` with
@@ -498,9 +505,15 @@ ROLE_STRING_KEYS = ("positive", "negative")
 """Text widgets of string nodes named after their role (Easy-Use's ``easy positive``/``easy negative``).
 Only a literal is taken: a linked ``positive``/``negative`` is conditioning on most nodes."""
 PASS_THROUGH_KEYS = ("source", "input", "anything", "any", "in", "text_input")
-GENERATOR_MARKERS = ("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", "florence", "joycaption")
-"""Class-name fragments of nodes that *generate* text (their output is not stored in the graph)."""
-GENERATOR_INPUTS = ("prompt", "tags", "text", "nl_prompt", "user_prompt")
+GENERATOR_MARKERS = (
+    *("textgenerate", "llm", "ollama", "tipo", "gpt", "gemini", "florence", "joycaption"),
+    *("openaichat", "qwenvl"),
+)
+"""Class-name fragments of nodes that *generate* text (their output is not stored in the graph): also
+core ``OpenAIChatNode`` (``comfy_api_nodes/nodes_openai.py``: ``prompt``, optional ``images``) and
+1038lab's QwenVL nodes (``AILab_QwenVL``: ``custom_prompt`` about an ``image``;
+``AILab_QwenVL_PromptEnhancer``: the artist's ``prompt_text`` expanded)."""
+GENERATOR_INPUTS = ("prompt", "tags", "text", "nl_prompt", "user_prompt", "prompt_text", "custom_prompt")
 CAPTIONERS = frozenset({"JC", "JC_adv", "WD14Tagger|pysssss"})
 """Nodes that write text about an image they are given and whose class names hold no
 ``GENERATOR_MARKERS`` fragment: 1038lab's JoyCaption nodes (``ComfyUI-JoyCaption`` ``JC.py``: ``JC``
@@ -526,12 +539,20 @@ CONDITIONING_JOINS = {
     "ConditioningConcat": ("conditioning_to", "conditioning_from"),
     "ConditioningCombine": ("conditioning_1", "conditioning_2"),
     "ConditioningCombineMultiple+": tuple(f"conditioning_{number}" for number in range(1, 6)),
+    "ConditioningAverage": ("conditioning_to", "conditioning_from"),
 }
 """Nodes whose conditioning output is made of several conditionings, and those inputs in the order
 their texts are kept: core ``ConditioningConcat`` appends the tokens of ``conditioning_from`` to those
 of ``conditioning_to`` (the base comes first); core ``ConditioningCombine`` (regional / area prompts)
-and essentials' ``ConditioningCombineMultiple+`` sample with every one of theirs, first input first.
+and essentials' ``ConditioningCombineMultiple+`` sample with every one of theirs, first input first;
+core ``ConditioningAverage`` blends ``conditioning_from`` into ``conditioning_to`` (``WEIGHTED_JOINS``).
 Their texts are joined with ``PROMPT_PART_SEPARATOR``."""
+WEIGHTED_JOINS = {"ConditioningAverage": "conditioning_to_strength"}
+"""Joins that weigh their first input against their second, and the input holding the first one's
+weight: core ``nodes.py`` ``ConditioningAverage.addWeighted`` makes ``conditioning_to × w +
+conditioning_from × (1 − w)`` (its pooled output too) on ``conditioning_to``'s entries. At ``w`` = 1
+(its default) ``conditioning_from`` adds nothing and only ``conditioning_to``'s text is kept; at 0 only
+``conditioning_from``'s; between, both, ``conditioning_to``'s first."""
 PROMPT_PART_SEPARATOR = "\n"
 """Between the texts of a ``CONDITIONING_JOINS`` node's inputs: a line break. The graph says nothing
 about how the texts read together, and the engine's prompt features already split prompt chunks and

@@ -52,6 +52,7 @@ from engine.metadata.comfy_nodes import (
     CONTEXT_INPUT,
     CR_SWITCH_INPUT,
     DESCRIBED_IMAGE_INPUTS,
+    EMBEDS_BRIDGES,
     ENCODER_OUTPUT_TEXTS,
     EVERY_TAG_INPUT,
     FIELD_INPUTS,
@@ -110,6 +111,7 @@ from engine.metadata.comfy_nodes import (
     TRIGGER_WORDS_INPUT,
     VALUE_OUTPUTS,
     WAS_CONCATENATIONS,
+    WEIGHTED_JOINS,
     ZERO_CONDITIONING,
 )
 from engine.metadata.comfy_outputs import carries_pixels
@@ -840,8 +842,13 @@ class GraphWalker:
                 if nag_text is not None:
                     return nag_text, current_role
                 continue
+            if node["class_type"] in EMBEDS_BRIDGES:  # one output carrying both roles' conditionings
+                if is_link(inputs.get(current_role), self.graph):
+                    pending.append((inputs[current_role], current_role))
+                continue
             if node["class_type"] in CONDITIONING_JOINS:
-                joined = self._joined_text(inputs, CONDITIONING_JOINS[node["class_type"]], current_role, seen)
+                keys = self._weighted_join_keys(node["class_type"], inputs)
+                joined = self._joined_text(inputs, keys, current_role, seen)
                 if joined is not None:
                     return joined, current_role
                 continue
@@ -912,6 +919,20 @@ class GraphWalker:
             if found is not None and found[0] is not None and found[0].strip():
                 return found[0]
         return None
+
+    def _weighted_join_keys(self, class_type: str, inputs: dict[str, Any]) -> tuple[str, ...]:
+        """The ``CONDITIONING_JOINS`` inputs of a join whose texts shape its output: for a
+        ``WEIGHTED_JOINS`` node at weight 1 only the first, at 0 only the second (a weight the graph
+        cannot tell keeps both)."""
+        keys = CONDITIONING_JOINS[class_type]
+        if class_type not in WEIGHTED_JOINS:
+            return keys
+        weight = as_float(self.scalar(inputs.get(WEIGHTED_JOINS[class_type])))
+        if weight is not None and weight >= 1:
+            return keys[:1]
+        if weight is not None and weight <= 0:
+            return keys[1:2]
+        return keys
 
     def _joined_text(
         self, inputs: dict[str, Any], keys: tuple[str, ...], role: str, seen: set[str]
