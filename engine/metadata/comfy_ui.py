@@ -22,7 +22,8 @@ What the frontend does when it turns the canvas into a prompt, and so what this 
   ``downstream_slot``) gets the link the pack adds when queueing (``upstream``, ``upstream_slot``);
 - positional ``widgets_values`` are named by :data:`WIDGET_NAMES` (a node not listed keeps only its
   links; :data:`LEADING_WIDGETS` tells a layout by its first value; :data:`ROW_WIDGETS` name
-  dict rows); a negative ``seed``/``noise_seed`` (which the server refuses: Efficiency's "random each
+  dict rows; a list value is wrapped as ``{"__value__": list}`` like the frontend's
+  ``graphToPrompt``); a negative ``seed``/``noise_seed`` (which the server refuses: Efficiency's "random each
   queue" -1, rgthree Seed's -1 / -2 / -3) is no value; a dict of values (VideoHelperSuite) is taken
   as it is; a linked input wins over a widget.
 
@@ -330,7 +331,10 @@ def _pass_through(node: dict[str, Any], slot: int, link_type: str) -> str | None
 
 
 def _widget_inputs(node: dict[str, Any]) -> dict[str, Any]:
-    """The node's widget values by input name (see :data:`WIDGET_NAMES`)."""
+    """The node's widget values by input name (see :data:`WIDGET_NAMES`); a list value is sent as
+    ``{"__value__": list}``, as the frontend does (ComfyUI_frontend ``graphToPrompt``: an array would
+    be taken for a link; the server unwraps it), so Lora Manager's ``loras`` and
+    ``toggle_trigger_words`` lists read as in the API graph."""
     values = node.get("widgets_values")
     if isinstance(values, dict):
         return {key: value for key, value in values.items() if isinstance(key, str) and key != "videopreview"}
@@ -352,7 +356,7 @@ def _widget_inputs(node: dict[str, Any]) -> dict[str, Any]:
         position += 1
         key = name.removesuffix("+")
         if not _is_random_seed(key, value):
-            inputs[key] = value
+            inputs[key] = {"__value__": value} if isinstance(value, list) else value
         if name.endswith("+") and position < len(values) and _is_control(values[position]):
             position += 1
     return inputs

@@ -273,6 +273,27 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "FaceDetailer": _DETAILER,
     "FaceDetailerPipe": _DETAILER,
     "DetailerForEach": _DETAILER,
+    # modules/impact/impact_pack.py DetailerForEachPipe and segs_nodes.py SEGSDetailer: image and segs
+    # are links, then the detailer widgets (their basic_pipe is a link among the later ones)
+    "DetailerForEachPipe": _DETAILER,
+    "SEGSDetailer": _DETAILER,
+    # impact_pack.py PixelKSampleUpscalerProviderPipe (the UPSCALER IterativeLatentUpscale samples with;
+    # basic_pipe is a link, tile_size came later, after it)
+    "PixelKSampleUpscalerProviderPipe": (
+        "scale_method",
+        "seed+",
+        *_EFF_SAMPLER,
+        "denoise",
+        "use_tiled_vae",
+        "tile_size",
+    ),
+    # modules/impact/logics.py: ImpactConditionalBranch's BOOLEAN ``cond`` (a forceInput socket in some
+    # versions, so no value is saved; tt_value / ff_value are links), ImpactCompare's ``cmp`` choice
+    # (a and b are links), the ImpactInt / ImpactBoolean constants
+    "ImpactConditionalBranch": ("cond",),
+    "ImpactCompare": ("cmp",),
+    "ImpactInt": ("value",),
+    "ImpactBoolean": ("value",),
     "ImpactKSamplerBasicPipe": ("seed+", *_EFF_SAMPLER, "denoise"),
     "ImpactKSamplerAdvancedBasicPipe": (
         "add_noise",
@@ -336,6 +357,15 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
         "internal_seed",
     ),
     "RandomNoise //Inspire": ("noise_seed+", "noise_mode", *_INSPIRE_NOISE),
+    # inspire/regional_nodes.py RegionalPromptSimple (basic_pipe and mask are links; sigma_factor and
+    # the variation settings came later, at the end)
+    "RegionalPromptSimple //Inspire": (
+        "cfg",
+        "sampler_name",
+        "scheduler",
+        "wildcard_prompt",
+        "controlnet_in_pipe",
+    ),
     "WildcardEncode //Inspire": (
         "token_normalization",
         "weight_interpretation",
@@ -376,6 +406,22 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
         "crop_height",
     ),
     "Seed (rgthree)": ("seed",),
+    # willmiao/ComfyUI-Lora-Manager py/nodes/lora_loader.py (``text``; web/comfyui/lora_loader.js takes
+    # over the ``loras`` list widget after it), trigger_word_toggle.py (three BOOLEAN widgets;
+    # web/comfyui/trigger_word_toggle.js adds the ``toggle_trigger_words`` list and the hidden
+    # ``orinalMessage`` text after them), prompt.py (``text``; clip and trigger_words* are sockets)
+    "Lora Loader (LoraManager)": ("text", "loras"),
+    "TriggerWord Toggle (LoraManager)": (
+        "group_mode",
+        "default_active",
+        "allow_strength_adjustment",
+        "toggle_trigger_words",
+        "orinalMessage",
+    ),
+    "Prompt (LoraManager)": ("text",),
+    # stavsap/comfyui-ollama OllamaGenerateV2 (system, prompt, then thinking / context / format switches
+    # that changed between versions; connectivity and images are links)
+    "OllamaGenerateV2": ("system", "prompt"),
     # Partner (API) image nodes, comfyanonymous/ComfyUI comfy_api_nodes (define_schema inputs; images,
     # masks and files are links; every seed has control_after_generate). nodes_openai.py: OpenAI's
     # ``model`` choice came last, in 2025
@@ -737,6 +783,14 @@ holds: LucianoCirino's Efficiency samplers began with ``sampler_state`` ("Sample
 saved value tells the layout apart."""
 
 
+METADATA_LEADERS: dict[str, str] = {"Lora Loader (LoraManager)": "__lm_autocomplete_meta_text"}
+"""A widget newer versions of a node save before :data:`WIDGET_NAMES`' first one, holding the widget
+state of a frontend extension, not an input the node takes: Lora Manager's autocomplete keeps
+``{"version": 1, "textWidgetName": "text"}`` (or ``null``) ahead of the loader's ``text`` (public
+workflows save ``[{…}, text, loras]`` beside the older ``[text, loras]``). A first value that is a dict
+or ``null`` (never a ``text``) tells the layout apart."""
+
+
 SHORT_LAYOUTS: dict[str, tuple[str, ...]] = {
     "RegionalSampler": ("seed+", "steps", "denoise", "overlap_factor"),
 }
@@ -750,8 +804,9 @@ values)."""
 def widget_names(node_type: str, values: list[Any]) -> tuple[str, ...] | None:
     """The names of a node's positional ``values`` (:data:`WIDGET_NAMES`, or its
     :data:`SHORT_LAYOUTS` layout when no more values were saved than that holds, with the
-    :data:`LEADING_WIDGETS` name first when the first value is one of its choices), or ``None`` for a
-    type not listed. Names keep their ``+``."""
+    :data:`LEADING_WIDGETS` name first when the first value is one of its choices, the
+    :data:`METADATA_LEADERS` one when it is a dict or ``null``), or ``None`` for a type not listed.
+    Names keep their ``+``."""
     names = WIDGET_NAMES.get(node_type)
     if names is None:
         return None
@@ -761,6 +816,9 @@ def widget_names(node_type: str, values: list[Any]) -> tuple[str, ...] | None:
     leading = LEADING_WIDGETS.get(node_type)
     if leading is not None and values and isinstance(values[0], str) and values[0] in leading[1]:
         return (leading[0], *names)
+    leader = METADATA_LEADERS.get(node_type)
+    if leader is not None and values and (values[0] is None or isinstance(values[0], dict)):
+        return (leader, *names)
     return names
 
 

@@ -358,8 +358,9 @@ def moody_graph(toggle: dict[str, Any], lora: tuple[str, float] | None = None, *
 def ui_from_api(graph: Graph, widgets: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     """The UI-format workflow the frontend saves for the API ``graph``: each node's ``widgets_values`` in
     the order ``widgets`` gives for its class (a name ending in ``+`` is followed by the frontend's
-    ``control_after_generate`` value ``"fixed"``), a widget fed by a link kept as an input with its
-    ``widget`` name (its stale value ``0`` stays in ``widgets_values``), every other link an input.
+    ``control_after_generate`` value ``"fixed"``; a ``{"__value__": list}`` input saved as the list), a
+    widget fed by a link kept as an input with its ``widget`` name (its stale value ``0`` stays in
+    ``widgets_values``), every other link an input.
     Every literal input of the graph must be a listed widget (so no value is silently dropped)."""
     ids = {node_id: number for number, node_id in enumerate(graph, start=1)}
     nodes: dict[str, dict[str, Any]] = {}
@@ -375,6 +376,8 @@ def ui_from_api(graph: Graph, widgets: dict[str, tuple[str, ...]]) -> dict[str, 
         values: list[Any] = []
         for name, key in zip(names, bare, strict=True):
             value = inputs.get(key, 0)
+            if isinstance(value, dict) and set(value) == {"__value__"}:
+                value = value["__value__"]  # the frontend wraps a list widget's value when queueing
             values.append(0 if _is_link(value) else value)
             if name.endswith("+"):
                 values.append("fixed")

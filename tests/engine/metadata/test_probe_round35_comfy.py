@@ -375,11 +375,10 @@ def test_face_detailer_pipe_reads_an_sdxl_detailer_pipe_built_from_base_and_refi
 
 
 # -- Impact: iterative upscale with an upscaler provider -----------------------------------------
-def test_iterative_latent_upscale_takes_its_upscalers_settings_not_its_iteration_count() -> None:
-    """``IterativeLatentUpscale`` (samples, upscale_factor, steps = upscale iterations, upscaler) re-samples
-    with the ``PixelKSampleUpscalerProviderPipe``'s seed, steps, cfg, sampler, scheduler, denoise and
-    pipe; the size is the first pass's."""
-    graph: Graph = {
+def _iterative_upscale() -> Graph:
+    """``ToBasicPipe`` sampled by ``ImpactKSamplerBasicPipe``, re-sampled by ``IterativeLatentUpscale`` with a
+    ``PixelKSampleUpscalerProviderPipe`` (seed 2002, 12 steps, denoise 0.45), saved."""
+    return {
         "4": node("CheckpointLoaderSimple", ckpt_name=V07),
         "6": node("CLIPTextEncode", text=CAFE, clip=_link(4, 1)),
         "7": node("CLIPTextEncode", text=WATERMARK, clip=_link(4, 1)),
@@ -428,6 +427,13 @@ def test_iterative_latent_upscale_takes_its_upscalers_settings_not_its_iteration
         "8": node("VAEDecode", samples=_link(21), vae=_link(21, 1)),
         "9": node("SaveImage", filename_prefix="iterative", images=_link(8)),
     }
+
+
+def test_iterative_latent_upscale_takes_its_upscalers_settings_not_its_iteration_count() -> None:
+    """``IterativeLatentUpscale`` (samples, upscale_factor, steps = upscale iterations, upscaler) re-samples
+    with the ``PixelKSampleUpscalerProviderPipe``'s seed, steps, cfg, sampler, scheduler, denoise and
+    pipe; the size is the first pass's."""
+    graph = _iterative_upscale()
     record = read(graph, "iterative_00001_.png")
     assert (record.prompt, record.negative_prompt) == (CAFE, WATERMARK)
     assert _settings(record) == (2002, 12, 6.0, "dpmpp_2m", "karras", V07, [], 512, 768)

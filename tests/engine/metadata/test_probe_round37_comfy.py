@@ -262,10 +262,8 @@ def test_three_split_stages_keep_the_first_stages_seed_and_all_their_loras() -> 
     assert _settings(record) == expected
 
 
-def test_triple_ksampler_node_reads_its_last_stages_model_and_every_stages_loras() -> None:
-    """``TripleKSamplerWan22LightningAdvanced`` runs the same three stages inside one node: the model is
-    ``lightning_low``'s, the LoRAs those of ``base_high``, ``lightning_high``, ``lightning_low`` in that
-    order, the schedule ``lightning_steps`` and the last stage's fixed cfg 1.0; its seed is stage 1's."""
+def _triple_ksampler_node() -> Graph:
+    """:func:`_three_stage_loaders` sampled by one ``TripleKSamplerWan22LightningAdvanced`` node ``12``."""
     graph = _three_stage_loaders()
     graph["12"] = node(
         "TripleKSamplerWan22LightningAdvanced",
@@ -289,6 +287,14 @@ def test_triple_ksampler_node_reads_its_last_stages_model_and_every_stages_loras
         switch_step=-1,
         switch_boundary=0.875,
     )
+    return graph
+
+
+def test_triple_ksampler_node_reads_its_last_stages_model_and_every_stages_loras() -> None:
+    """``TripleKSamplerWan22LightningAdvanced`` runs the same three stages inside one node: the model is
+    ``lightning_low``'s, the LoRAs those of ``base_high``, ``lightning_high``, ``lightning_low`` in that
+    order, the schedule ``lightning_steps`` and the last stage's fixed cfg 1.0; its seed is stage 1's."""
+    graph = _triple_ksampler_node()
     record = read(graph, "wan22_3stage_00002_.png")
     assert (record.prompt, record.negative_prompt) == (WAN_PROMPT, WAN_NEGATIVE)
     expected = (
@@ -411,12 +417,12 @@ def test_guard_wan22_gguf_experts_behind_sage_attention_and_shift() -> None:
 
 
 # -- Qwen-Image-Edit-2509 relighting, SeedVR2 restoration ------------------------------------------
-def test_guard_qwen_image_edit_plus_relight_behind_a_seedvr2_restorer() -> None:
-    """The KSampler on ``CFGNorm`` <- ``ModelSamplingAuraFlow`` <- two ``LoraLoaderModelOnly`` <- the
-    2509 UNet; the edit instruction (the negative ``TextEncodeQwenImageEditPlus`` has an empty prompt:
-    no negative); a latent encoded from a scaled photo (no size the graph can tell)."""
-    instruction = "参考色调，移除图1原有的光照并参考图2的光照和色调对图1重新照明"
-    graph: Graph = {
+QWEN_INSTRUCTION = "参考色调，移除图1原有的光照并参考图2的光照和色调对图1重新照明"
+
+
+def _qwen_relight() -> Graph:
+    """``fal-light_reference``'s Qwen-Image-Edit-2509 relight graph, restored by SeedVR2 before the save."""
+    return {
         "1": node("CFGNorm", strength=1, model=_link(2)),
         "2": node("ModelSamplingAuraFlow", shift=3, model=_link(20)),
         "3": node(
@@ -431,7 +437,7 @@ def test_guard_qwen_image_edit_plus_relight_behind_a_seedvr2_restorer() -> None:
         "10": node("VAEEncode", pixels=_link(39), vae=_link(22)),
         "11": node(
             "TextEncodeQwenImageEditPlus",
-            prompt=instruction,
+            prompt=QWEN_INSTRUCTION,
             clip=_link(76),
             vae=_link(22),
             image1=_link(39),
@@ -488,6 +494,14 @@ def test_guard_qwen_image_edit_plus_relight_behind_a_seedvr2_restorer() -> None:
         "96": node("Multiply Int Float (JPS)", int_a=_link(97), float_b=2),
         "97": node("GetImageSize+", image=_link(31)),
     }
+
+
+def test_guard_qwen_image_edit_plus_relight_behind_a_seedvr2_restorer() -> None:
+    """The KSampler on ``CFGNorm`` <- ``ModelSamplingAuraFlow`` <- two ``LoraLoaderModelOnly`` <- the
+    2509 UNet; the edit instruction (the negative ``TextEncodeQwenImageEditPlus`` has an empty prompt:
+    no negative); a latent encoded from a scaled photo (no size the graph can tell)."""
+    instruction = QWEN_INSTRUCTION
+    graph = _qwen_relight()
     record = read(graph, "ComfyUI_00001_.png")
     assert (record.prompt, record.negative_prompt) == (instruction, None)
     expected = (
@@ -506,10 +520,12 @@ def test_guard_qwen_image_edit_plus_relight_behind_a_seedvr2_restorer() -> None:
 
 
 # -- Flux Kontext dev ----------------------------------------------------------------------------
-def test_guard_flux_kontext_reference_latent_and_zeroed_negative() -> None:
-    """The prompt through ``FluxGuidance`` <- ``ReferenceLatent``; the negative is zeroed (none)."""
-    prompt = "make the jacket red leather, keep the face and pose"
-    graph: Graph = {
+KONTEXT_PROMPT = "make the jacket red leather, keep the face and pose"
+
+
+def _flux_kontext() -> Graph:
+    """``kontext_dev_text_edit_api.py``'s Flux Kontext dev graph, saved by core ``SaveImage``."""
+    return {
         "1": node("LoadImage", image="portrait.png"),
         "6": node(
             "DualCLIPLoader",
@@ -521,7 +537,7 @@ def test_guard_flux_kontext_reference_latent_and_zeroed_negative() -> None:
         "8": node(
             "UNETLoader", unet_name="flux1-dev-kontext_fp8_scaled.safetensors", weight_dtype="fp8_e4m3fn"
         ),
-        "9": node("CLIPTextEncode", text=prompt, clip=_link(6)),
+        "9": node("CLIPTextEncode", text=KONTEXT_PROMPT, clip=_link(6)),
         "10": node("VAELoader", vae_name="ae.safetensors"),
         "11": node("VAEEncode", pixels=_link(1), vae=_link(10)),
         "12": node("ReferenceLatent", conditioning=_link(9), latent=_link(11)),
@@ -543,6 +559,12 @@ def test_guard_flux_kontext_reference_latent_and_zeroed_negative() -> None:
         "17": node("VAEDecode", samples=_link(15), vae=_link(10)),
         "18": node("SaveImage", filename_prefix="ComfyUI", images=_link(17)),
     }
+
+
+def test_guard_flux_kontext_reference_latent_and_zeroed_negative() -> None:
+    """The prompt through ``FluxGuidance`` <- ``ReferenceLatent``; the negative is zeroed (none)."""
+    prompt = KONTEXT_PROMPT
+    graph = _flux_kontext()
     record = read(graph, "ComfyUI_00001_.png")
     assert (record.prompt, record.negative_prompt) == (prompt, None)
     expected = (5150, 20, 1.0, "euler", "simple", "flux1-dev-kontext_fp8_scaled.safetensors", [], None, None)
@@ -551,10 +573,9 @@ def test_guard_flux_kontext_reference_latent_and_zeroed_negative() -> None:
 
 
 # -- captioners ---------------------------------------------------------------------------------
-def test_guard_florence2_caption_as_the_whole_prompt_is_unknowable() -> None:
-    """``Florence2Run``'s caption (output 2) is the prompt of a Flux image-to-image pass: no prompt the
-    file can tell, the captioner listed; the rest of the pass as written."""
-    graph: Graph = {
+def _florence2_caption() -> Graph:
+    """A Flux image-to-image pass whose prompt is ``Florence2Run``'s caption (output 2)."""
+    return {
         "8": node("VAEDecode", samples=_link(13), vae=_link(10)),
         "10": node("VAELoader", vae_name="ae.safetensors"),
         "11": node(
@@ -617,6 +638,12 @@ def test_guard_florence2_caption_as_the_whole_prompt_is_unknowable() -> None:
             images=_link(8),
         ),
     }
+
+
+def test_guard_florence2_caption_as_the_whole_prompt_is_unknowable() -> None:
+    """``Florence2Run``'s caption (output 2) is the prompt of a Flux image-to-image pass: no prompt the
+    file can tell, the captioner listed; the rest of the pass as written."""
+    graph = _florence2_caption()
     record = read(graph, "ComfyUI_0001.png")
     assert record.prompt is None
     assert record.extra["prompt_generators"] == [{"class_type": "Florence2Run", "request": None}]
@@ -663,10 +690,9 @@ def _described(describer: dict[str, Any], output: int = 0) -> Graph:
     }
 
 
-def test_an_llm_given_an_image_writes_no_prompt_the_file_can_tell() -> None:
-    """``ollama-vision.json``'s ``OllamaGenerateV2`` (``images`` linked, prompt "Describe the image in
-    detail.") feeding the positive: its description is written at run time, and its instruction is no
-    prompt of the image. No prompt; the generator is listed; the rest of the pass as written."""
+def _ollama_described() -> Graph:
+    """``ollama-vision.json``'s ``OllamaGenerateV2`` (``images`` linked) writing the prompt of
+    :func:`_described`'s pass."""
     ollama = node(
         "OllamaGenerateV2",
         system="",
@@ -685,6 +711,14 @@ def test_an_llm_given_an_image_writes_no_prompt_the_file_can_tell() -> None:
         keep_alive=5,
         keep_alive_unit="minutes",
     )
+    return graph
+
+
+def test_an_llm_given_an_image_writes_no_prompt_the_file_can_tell() -> None:
+    """``ollama-vision.json``'s ``OllamaGenerateV2`` (``images`` linked, prompt "Describe the image in
+    detail.") feeding the positive: its description is written at run time, and its instruction is no
+    prompt of the image. No prompt; the generator is listed; the rest of the pass as written."""
+    graph = _ollama_described()
     record = read(graph, "described_00001_.png")
     assert (record.prompt, record.negative_prompt) == (None, "blurry, lowres")
     assert record.extra["prompt_generators"] == [{"class_type": "OllamaGenerateV2", "request": None}]
