@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -174,14 +175,21 @@ def _listeners_by_pid(port: int, pids: list[int]) -> dict[int, set[int]]:
     return {pid: _socket_inodes(pid) & listening for pid in pids}
 
 
+LISTEN_DEADLINE_SECONDS = 60.0
+"""How long a worker may take to start listening (imports, the app's start-up) before a test fails."""
+
+
 async def _workers_listening(
     process: asyncio.subprocess.Process, port: int, count: int, *, killed: int | None = None
 ) -> list[int]:
-    """The worker pids once ``count`` of them each listen on ``port`` (bounded wait); ``killed``: a
-    worker just killed, which still shows (with its socket) until the kernel and the supervisor are
-    done with it, so it must be gone first."""
+    """The worker pids once ``count`` of them each listen on ``port`` (bounded wait:
+    :data:`LISTEN_DEADLINE_SECONDS`, in time rather than in polls, since a loaded machine makes both a
+    worker's start and each poll of ``/proc`` slower); ``killed``: a worker just killed, which still
+    shows (with its socket) until the kernel and the supervisor are done with it, so it must be gone
+    first."""
     workers: list[int] = []
-    for _ in range(600):
+    deadline = time.monotonic() + LISTEN_DEADLINE_SECONDS
+    while time.monotonic() < deadline:
         workers = [child for child in _children(process.pid) if _is_worker(child)]
         if killed in workers:
             await asyncio.sleep(0.05)
