@@ -2,7 +2,7 @@
 
 Images are read with the metadata readers (record id = content hash); JSONL lines are parsed with
 the record codec. Duplicate record ids (the same image twice) are analysed once. An mtime shared as
-a copy time by unrelated files is dropped across everything read (``engine.metadata.copy_times``).
+a copy time by unrelated files is dropped across everything read (``engine.copy_times``).
 Problems (missing paths, corrupt files, bad lines) are returned as :class:`Skipped` items with path and
 reason; they never stop the analysis.
 
@@ -42,8 +42,8 @@ import numpy as np
 from catalog.importing.discovery import FileKind, FoundFile, discover
 from catalog.importing.pool_size import leave_ctrl_c_to_parent, pool_workers
 from engine.analysis import Analysis, AnalysisJsonParts, SessionResult, join_json_parts
+from engine.copy_times import reject_copy_times
 from engine.gc_pause import cyclic_gc_paused
-from engine.metadata.copy_times import reject_copy_times
 from engine.record_codec import RecordLineError, decode_record_lines, read_records_jsonl
 from engine.record_index import RecordIndex, coded_users, index_block, join_block_keys, read_record_blocks
 from engine.records import GenerationRecord

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from catalog.importing.discovery import IMAGE_SUFFIX_TEXT, FileKind, FoundFile, discover
 from catalog.importing.file_reading import FileProblem, MetadataReader
-from engine.metadata.copy_times import reject_copy_times
+from engine.copy_times import reject_copy_times
 from engine.record_codec import record_to_json
 
 _SUMMARY_FIELDS = (
@@ -60,7 +60,7 @@ def inspect_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> Iterator[d
     images = [item.path for item in found if item.kind is FileKind.IMAGE]
     with MetadataReader(len(images)) as reader:
         outcomes = list(reader.read(images, timezone))
-    # Copy times are judged across the files read together (see engine.metadata.copy_times).
+    # Copy times are judged across the files read together (see engine.copy_times).
     reject_copy_times([outcome.record for _, outcome in outcomes if not isinstance(outcome, FileProblem)])
     for path, outcome in outcomes:
         if isinstance(outcome, FileProblem):

@@ -45,7 +45,7 @@ from catalog.storage.local import LocalThumbnailStore
 from catalog.storage.thumbnail_store import InvalidAddress, ThumbnailStore
 from engine.features.visual_descriptor import visual_descriptor
 from engine.metadata.container import sniff_format
-from engine.metadata.files import NotARegularFile, open_regular_file
+from engine.regular_files import NotARegularFile, open_regular_file
 
 MAX_THUMBNAIL_SOURCE_PIXELS = 200_000_000
 """Largest source (width × height) decoded for a thumbnail: well above real generations (a 16k × 12k

@@ -37,9 +37,8 @@ from typing import Annotated, Any, BinaryIO
 
 import msgspec
 
-from engine.metadata.files import open_regular_file
-from engine.metadata.values import MAX_INT_BITS
-from engine.records import UNKNOWN_TOOL, GenerationRecord, LoraRef, TimePrecision
+from engine.records import MAX_INT_BITS, UNKNOWN_TOOL, GenerationRecord, LoraRef, TimePrecision
+from engine.regular_files import open_regular_file
 
 _STRING_FIELDS = (
     "user",
@@ -59,7 +58,7 @@ _INT_FIELDS = ("seed", "steps", "width", "height")
 _COUNT_FIELDS = ("steps", "width", "height")
 MAX_COUNT_BITS = MAX_INT_BITS
 """Widest ``steps``/``width``/``height`` accepted (in magnitude), the readers' bound
-(:data:`engine.metadata.values.MAX_INT_BITS`): analysis turns these into floats, and a wider integer
+(:data:`engine.records.MAX_INT_BITS`): analysis turns these into floats, and a wider integer
 (JSON allows 4,300 digits) raised ``OverflowError`` there, ending ``atelier analyze`` with a traceback.
 Seeds are kept whatever their size (the catalog drops what it cannot store)."""
 _FLOAT_FIELDS = ("cfg_scale", "denoise")

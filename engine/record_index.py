@@ -12,7 +12,7 @@ joined in order (:func:`join_block_keys`), so a caller with several cores can sp
 Only plain input is indexed: the result is ``None`` when a line is not a JSON object with a string
 ``id`` and string-or-null ``user``, ``created_at`` and ``created_at_source`` (whatever else it holds),
 or when a line's time comes from a file mtime (whether that is a copy time is judged across every
-record: :mod:`engine.metadata.copy_times`). The caller then reads the files the ordinary way, which
+record: :mod:`engine.copy_times`). The caller then reads the files the ordinary way, which
 reports each problem line by line. A line indexed here can still fail the full decode (a bad time, a
 wrong type elsewhere): :func:`~engine.record_codec.decode_record_lines` says so, and the caller falls
 back the same way.
@@ -33,9 +33,9 @@ from typing import BinaryIO, NamedTuple, cast
 import msgspec
 import numpy as np
 
-from engine.metadata.copy_times import MTIME_SOURCE
-from engine.metadata.files import open_regular_file
+from engine.copy_times import MTIME_SOURCE
 from engine.record_codec import BLOCK_BYTES
+from engine.regular_files import open_regular_file
 
 
 class _LineKeys(msgspec.Struct, gc=False):

@@ -28,6 +28,9 @@ class TimePrecision(enum.StrEnum):
 
 
 UNKNOWN_TOOL = "unknown"
+MAX_INT_BITS = 64
+"""Widest integer a record takes (in magnitude): seeds reach ``2**64 - 1`` (ComfyUI), every other integer
+field is far smaller; the readers (``engine.metadata.values``) and the JSONL codec take no wider one."""
 
 
 @dataclass(frozen=True, slots=True)

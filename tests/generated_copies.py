@@ -2,7 +2,7 @@
 
 A bulk copy gives every file the same mtime, and files of different tools or models that share a
 copy moment are, rightly, not given that moment as their generation time
-(``engine.metadata.copy_times``). Tests that need such files clustered copy them with this helper,
+(``engine.copy_times``). Tests that need such files clustered copy them with this helper,
 which spaces their mtimes as an artist's evening would.
 """
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from engine.metadata.files import kind_of
+from engine.regular_files import kind_of
 
 IMAGE_SUFFIX_LIST = (".png", ".jpg", ".jpeg", ".jpe", ".webp", ".avif")
 """The image names read, in the order messages list them."""

@@ -31,8 +31,8 @@ from zoneinfo import ZoneInfo
 from catalog.importing.asset_rows import copy_values, record_to_row, row_problem
 from catalog.importing.pool_size import leave_ctrl_c_to_parent, pool_workers
 from catalog.stored_paths import stored_path
+from engine.copy_times import reject_copy_times
 from engine.metadata import read_image
-from engine.metadata.copy_times import reject_copy_times
 from engine.metadata.result import ImageReadResult, UnreadableImage
 
 PROCESS_POOL_THRESHOLD_FILES = 256
@@ -124,7 +124,7 @@ def _read_chunk(paths: Sequence[str], timezone: str) -> list[ImageReadResult | F
 def _read_asset_chunk(
     paths: Sequence[str], timezone: str, user_id: uuid.UUID
 ) -> list[ReadAsset | FileProblem]:
-    """Read a chunk, judge copy times across it (``engine.metadata.copy_times``: files of a copied
+    """Read a chunk, judge copy times across it (``engine.copy_times``: files of a copied
     folder are neighbours in discovery order, so they share chunks), then make storable rows."""
     resolved_folders: dict[str, str] = {}
     read = zip(paths, _read_chunk(paths, timezone), strict=True)

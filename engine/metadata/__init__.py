@@ -35,17 +35,17 @@ import os
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+from engine.copy_times import LATER_WRITE, TIME_REJECTED
 from engine.metadata import stealth
 from engine.metadata.container import read_container, walk_metadata_segments
-from engine.metadata.copy_times import LATER_WRITE, TIME_REJECTED
 from engine.metadata.dispatch import read_tool
 from engine.metadata.editors import detect_editor
-from engine.metadata.files import NotARegularFile, open_regular_file
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, note_error
 from engine.metadata.result import ImageReadResult, UnreadableImage
 from engine.metadata.timestamps import file_counter, resolve_created_at
 from engine.records import UNKNOWN_TOOL
+from engine.regular_files import NotARegularFile, open_regular_file
 
 __all__ = [
     "ImageReadResult",

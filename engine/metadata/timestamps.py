@@ -4,9 +4,9 @@ Rank (best first): the tool's own metadata field (:class:`~engine.metadata.readi
 EXIF ``DateTimeOriginal`` (with ``OffsetTimeOriginal`` when present; EXIF's ``YYYY:MM:DD HH:MM:SS``
 or, as VideoHelperSuite writes it, ``YYYY-MM-DD HH:MM:SS``) = XMP ``exif:DateTimeOriginal`` (the same
 property in XMP; read after the EXIF one) > a date-time or date in the file name
-(:mod:`engine.metadata.name_times`; WeChat's ``mmexport<epoch ms>`` save names and the Stability SDK
+(:mod:`engine.name_times`; WeChat's ``mmexport<epoch ms>`` save names and the Stability SDK
 CLI's ``generation_<prompt>_<epoch s>_<index>`` names are instants,
-:func:`~engine.metadata.name_times.name_epoch_time`, read before the name's other patterns: a date in
+:func:`~engine.name_times.name_epoch_time`, read before the name's other patterns: a date in
 the prompt part is the prompt's) > a date that is the whole name of the folder
 holding the file (:func:`folder_date`: AUTOMATIC1111 and Forge save into
 ``outputs/txt2img-images/2024-05-18/`` by default, ComfyUI prefixes such as
@@ -26,17 +26,17 @@ SwarmUI ``generation_time``), editor times (PNG ``tIME``, EXIF ``DateTime``, XMP
 ``xmp:ModifyDate``, ``xmp:MetadataDate``, ``photoshop:DateCreated``, ImageMagick
 ``date:create``/``date:modify``/``date:timestamp``).
 
-Every source must be credible (:mod:`engine.metadata.time_bounds`): a time before 2000 or more than a
+Every source must be credible (:mod:`engine.time_bounds`): a time before 2000 or more than a
 day in the future is no time, the next source is tried, and ``ResolvedTime.rejected`` says why (for
 every source passed over, and for the mtime when no time is left). The mtime is also rejected when it
 is more than a day newer than the file's own edit time (PNG ``tIME``, EXIF ``DateTime``, XMP
 ``xmp:ModifyDate`` / ``xmp:MetadataDate``): content last changed then and the file was copied since.
 Copies that share one mtime across many unrelated files are judged across files by
-:mod:`engine.metadata.copy_times`.
+:mod:`engine.copy_times`.
 
 Day-precision times (SwarmUI ``date``, ChatGPT's C2PA ``when``, a date-only file name, folder or XMP date)
 are placed inside their day by (:func:`_place_in_day`), best first: a time of day that starts the file
-name (:func:`~engine.metadata.name_times.name_time_of_day`: ComfyUI's ``%date:yyyy-MM-dd%/%date:hhmmss%``,
+name (:func:`~engine.name_times.name_time_of_day`: ComfyUI's ``%date:yyyy-MM-dd%/%date:hhmmss%``,
 SwarmUI's default ``[year]-[month]-[day]/[hour][minute][request_time_inc]-…``; source
 ``<source>+filename`` at the name's precision — a minute-precision one gives way to a credible mtime
 within :data:`MTIME_WINDOW_AFTER_NAME` after it); then the credible mtime when, seen in ``local_tz``, it
@@ -44,14 +44,14 @@ falls on that date (source ``<source>+file:mtime``, precision second); otherwise
 day precision (midnight in ``local_tz``).
 
 A folder name whose date has more than one reading (``3-4-2025``: March 4 or April 3; ``25-03-24``:
-2025-03-24 or 2024-03-25, see :func:`~engine.metadata.name_times.folder_dates`) is read only when the
+2025-03-24 or 2024-03-25, see :func:`~engine.name_times.folder_dates`) is read only when the
 credible mtime decides it: a reading after the mtime's day (a file is not made after it is written) is
 dropped, and the reading that is the mtime's own day wins; otherwise the folder is not read and
 ``rejected`` says it was ambiguous (never a guess). A file name in SwarmUI's ComfyUI-tab form gives a
 minute; like the minute of ``_place_in_day`` it gives way to a credible mtime within
 :data:`MTIME_WINDOW_AFTER_NAME` after it.
 
-Easy Diffusion's ``$tsb64`` name stamp (:func:`~engine.metadata.name_times.easy_diffusion_stamp`,
+Easy Diffusion's ``$tsb64`` name stamp (:func:`~engine.name_times.easy_diffusion_stamp`,
 only for an ``easydiffusion`` record whose name starts with its own prompt) is an epoch time known
 modulo ~90.7 days: with a day from the folder or name it gives the instant on that day
 (``<source>+filename``, millisecond); else, when the credible mtime comes within
@@ -77,8 +77,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
-from engine.metadata.copy_times import MTIME_SOURCE, NAME_SOURCE
-from engine.metadata.name_times import (
+from engine.copy_times import MTIME_SOURCE, NAME_SOURCE
+from engine.metadata.reading import ToolTime
+from engine.metadata.xmp import xmp_value
+from engine.name_times import (
     EASY_DIFFUSION_STAMP_PERIOD,
     EASY_DIFFUSION_STAMP_UNITS,
     easy_diffusion_stamp,
@@ -88,10 +90,8 @@ from engine.metadata.name_times import (
     name_epoch_time,
     name_time_of_day,
 )
-from engine.metadata.reading import ToolTime
-from engine.metadata.time_bounds import CLOCK_TOLERANCE, MAX_YEAR, MIN_YEAR, implausible
-from engine.metadata.xmp import xmp_value
 from engine.records import TimePrecision
+from engine.time_bounds import CLOCK_TOLERANCE, MAX_YEAR, MIN_YEAR, implausible
 
 __all__ = [
     "MTIME_SOURCE",
@@ -140,13 +140,13 @@ class ResolvedTime:
     source: str | None
     precision: TimePrecision | None
     rejected: str | None = None
-    """Why better sources were passed over (a time outside :mod:`~engine.metadata.time_bounds`), and,
+    """Why better sources were passed over (a time outside :mod:`~engine.time_bounds`), and,
     when no time is left, why the mtime was not taken; ``None`` when nothing was rejected that
     mattered. Several reasons are joined with ``"; "``."""
     later_write: datetime | None = None
-    """The credible mtime when it is more than :data:`~engine.metadata.time_bounds.CLOCK_TOLERANCE`
+    """The credible mtime when it is more than :data:`~engine.time_bounds.CLOCK_TOLERANCE`
     after the file's own time (the end of its day for a day): the file was written again since (a
-    copy, a sync, a re-save) — what :mod:`engine.metadata.copy_times` takes as a copy's witness."""
+    copy, a sync, a re-save) — what :mod:`engine.copy_times` takes as a copy's witness."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,7 +446,7 @@ def _place_in_day(
 ) -> ResolvedTime:
     """Place a credible day (from ``source``) inside itself, best first:
 
-    1. a time of day starting the file name (:func:`~engine.metadata.name_times.name_time_of_day`):
+    1. a time of day starting the file name (:func:`~engine.name_times.name_time_of_day`):
        ``<source>+filename`` at the name's precision — unless the name gives only the minute and the
        credible mtime falls within :data:`MTIME_WINDOW_AFTER_NAME` after it (the save of that
        request): then the mtime, ``<source>+file:mtime``, second precision. Not when the name starts
@@ -482,7 +482,7 @@ def localise_near(value: datetime, local_tz: tzinfo, hint: datetime | None) -> d
     """:func:`localise`, choosing for a wall-clock time that occurs twice in ``local_tz`` (the hour
     repeated when clocks go back) the occurrence nearest ``hint`` (aware; the file's credible mtime,
     written a moment after the time it names) when that one is within
-    :data:`~engine.metadata.time_bounds.CLOCK_TOLERANCE` of it. Otherwise (no hint, a hint too far
+    :data:`~engine.time_bounds.CLOCK_TOLERANCE` of it. Otherwise (no hint, a hint too far
     away to tell — a later copy —, or a time that is not repeated) the first occurrence
     (``fold=0``): the result of :func:`localise`. A wall time that never occurs (skipped when clocks
     go forward) is read with the offset before or after the change by the same rule and returned as
@@ -559,7 +559,7 @@ _NESTED_DATE = re.compile(r"(?P<y>\d{4})/(?P<mo>\d{1,2})/(?P<d>\d{1,2})")
 
 def folder_date(folder_name: str) -> datetime | None:
     """Midnight (naive) of the one date the *whole* folder name can be
-    (:func:`~engine.metadata.name_times.folder_dates`: ``2024-05-18``, ``2025-3-4``, ``18.03.2025``,
+    (:func:`~engine.name_times.folder_dates`: ``2024-05-18``, ``2025-3-4``, ``18.03.2025``,
     ``25-03-04`` …), else ``None`` (no date, or several readings). A folder that only contains a date
     (``renders 2024-05-18``, ``project_20240518_v2``) is a name someone chose, not where a tool saves
     by day."""
@@ -568,7 +568,7 @@ def folder_date(folder_name: str) -> datetime | None:
 
 
 def _folder_readings(folder_path: str) -> tuple[date, ...]:
-    """The dates of the last folder (:func:`~engine.metadata.name_times.folder_dates`), else of the
+    """The dates of the last folder (:func:`~engine.name_times.folder_dates`), else of the
     last three as ``yyyy/MM/dd`` (``folder_path`` is the folders' tail joined by ``/``)."""
     parts = folder_path.strip("/").split("/")
     readings = folder_dates(parts[-1])
@@ -620,7 +620,7 @@ def _edit_times(
     exif: Mapping[str, str | int], editor_time: str | None, xmp: str | None
 ) -> Iterator[tuple[str, datetime, datetime]]:
     """``(name, edit time, its latest possible moment)`` for each of the file's own edit times, aware
-    (naive ones read as UTC: the day of slack in :data:`~engine.metadata.time_bounds.CLOCK_TOLERANCE`
+    (naive ones read as UTC: the day of slack in :data:`~engine.time_bounds.CLOCK_TOLERANCE`
     covers their unknown offset). A date-only XMP edit time may be any moment of its day."""
     if editor_time:
         with contextlib.suppress(ValueError):

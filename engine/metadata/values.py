@@ -1,9 +1,10 @@
 """Lenient conversion of metadata values (strings, numbers, JSON scalars) to record field types.
 
 Every function returns ``None`` instead of raising when the value does not fit; booleans are never
-taken as numbers. An integer is at most :data:`MAX_INT_BITS` bits wide: JSON allows integers of
-thousands of digits, and one of them as a width, a step count or a seed reached every later step,
-where turning it into a float raises ``OverflowError`` (``atelier analyze`` ended with a traceback).
+taken as numbers. An integer is at most ``engine.records.MAX_INT_BITS`` bits wide (a wider one is no
+value): JSON allows integers of thousands of digits, and one of them as a width, a step count or a
+seed reached every later step, where turning it into a float raises ``OverflowError`` (``atelier
+analyze`` ended with a traceback).
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-MAX_INT_BITS = 64
-"""Widest integer taken (in magnitude): seeds reach ``2**64 - 1`` (ComfyUI), every other integer field
-is far smaller; a wider value is no value (``None``)."""
+from engine.records import MAX_INT_BITS
 
 
 def as_int(value: Any) -> int | None:

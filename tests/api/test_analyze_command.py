@@ -17,7 +17,7 @@ import pytest
 
 from api import analyze_command
 from api.analyze_command import Skipped
-from engine.metadata.copy_times import reject_copy_times
+from engine.copy_times import reject_copy_times
 from engine.record_codec import record_from_json
 from engine.records import GenerationRecord
 from engine.session_analysis import analyze_records, split_timed
@@ -194,7 +194,10 @@ def test_analyze_starts_without_the_database_stack_or_ml_libraries(tmp_path: Pat
     assert "engine.session_analysis" in imported  # the report is real: the analysis was imported
     heavy = ("sqlalchemy", "alembic", "asyncpg", "torch", "sklearn", "sentence_transformers", "strawberry")
     heavy += ("asyncio",)  # no event loop runs: ~40 ms of imports the CLI used to load for every command
+    heavy += ("PIL",)  # records need no image library
     assert not {name for name in imported if name.split(".")[0] in heavy}
+    # nor the image readers (their package loads every reader, numpy and Pillow: ~0.25 s)
+    assert not {name for name in imported if name.startswith("engine.metadata")}
     assert json.loads(stdout)["sessions"][0]["asset_ids"] == ["a"]
 
 

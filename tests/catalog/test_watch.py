@@ -50,7 +50,7 @@ async def test_new_files_are_imported_once_complete_and_clustered(
     )
     sources = _fixture_images(fixtures_dir, 4)
     copies = [Path(shutil.copy(source, folder / source.name)) for source in sources[1:3]]
-    space_mtimes(copies)  # written over an evening, not in one copy moment (engine.metadata.copy_times)
+    space_mtimes(copies)  # written over an evening, not in one copy moment (engine.copy_times)
     (folder / "sub").mkdir()
     (folder / ".hidden.png").write_bytes(sources[1].read_bytes())
     (folder / "notes.txt").write_text("not an image")

@@ -22,8 +22,8 @@ from comfy_graph_builder import sampled
 from metadata_png_builder import build_png, text_chunk
 from PIL import ExifTags, Image
 
+from engine.copy_times import TIME_REJECTED, reject_copy_times
 from engine.metadata import read_image_bytes
-from engine.metadata.copy_times import TIME_REJECTED, reject_copy_times
 from engine.records import GenerationRecord, TimePrecision
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -94,7 +94,7 @@ def test_swarm_default_path_gives_the_request_minute_unless_the_save_refines_it(
 
 
 def test_a_leading_number_is_a_time_of_day_only_in_the_two_grammars() -> None:
-    from engine.metadata.name_times import name_time_of_day
+    from engine.name_times import name_time_of_day
 
     assert name_time_of_day("143015_00001_.png") is not None
     assert name_time_of_day("14-30-15_00001_.png") is not None

@@ -24,9 +24,9 @@ import pytest
 from comfy_graph_builder import sampled
 from metadata_png_builder import build_png, text_chunk
 
+from engine.copy_times import TIME_REJECTED, reject_copy_times
 from engine.metadata import read_image_bytes
-from engine.metadata.copy_times import TIME_REJECTED, reject_copy_times
-from engine.metadata.name_times import filename_time
+from engine.name_times import filename_time
 from engine.records import GenerationRecord, TimePrecision
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from metadata_png_builder import build_jpeg, build_png, png_chunk, text_chunk
 
 from engine.metadata import read_image_bytes
-from engine.metadata.name_times import filename_time
+from engine.name_times import filename_time
 from engine.records import GenerationRecord, TimePrecision
 
 WEEK_LATER = datetime(2025, 11, 27, 9, 0, tzinfo=UTC)

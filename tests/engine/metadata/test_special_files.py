@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.metadata import UnreadableImage, read_image
-from engine.metadata.files import NotARegularFile, open_regular_file
+from engine.regular_files import NotARegularFile, open_regular_file
 
 
 def _read_in_thread(path: Path) -> BaseException | None:

@@ -1,7 +1,7 @@
 """Time sources read from real files written to disk (``read_image``: bytes and mtime from the file).
 
 Seventh probing round (time): every source is judged by one credible window (no time before 2000, none
-more than a day in the future: ``engine.metadata.time_bounds``); XMP ``exif:DateTimeOriginal`` is read
+more than a day in the future: ``engine.time_bounds``); XMP ``exif:DateTimeOriginal`` is read
 as EXIF's, XMP ``xmp:ModifyDate`` / ``xmp:MetadataDate`` are edit times; ChatGPT and macOS 12-hour
 names and date-only names are file-name times (a day placed by the mtime as SwarmUI's ``date`` is).
 """
@@ -20,8 +20,8 @@ from comfy_graph_builder import sampled
 from metadata_png_builder import build_png, itxt_chunk, text_chunk
 from PIL import ExifTags, Image
 
+from engine.copy_times import TIME_REJECTED
 from engine.metadata import read_image
-from engine.metadata.copy_times import TIME_REJECTED
 from engine.records import GenerationRecord, TimePrecision
 
 TOKYO = ZoneInfo("Asia/Tokyo")

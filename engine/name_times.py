@@ -19,7 +19,7 @@ the first pattern that has one (a name holding both a date-time and a bare date 
    named ``image_2025-11-20_211405123.png``. Then ComfyUI's unpadded ``%date:yyyy-M-d_h-m-s%``
    (``2025-3-6_9-5-7``: a separator between every part) and two-digit years
    ``%date:yyMMdd-hhmmss%`` (``250307-143015``), read only when exactly one of ``yyMMdd`` / ``ddMMyy``
-   gives a year from :data:`~engine.metadata.time_bounds.EARLIEST_TWO_DIGIT_YEAR` (never year 25).
+   gives a year from :data:`~engine.time_bounds.EARLIEST_TWO_DIGIT_YEAR` (never year 25).
    Then SwarmUI's ComfyUI-workflow-tab names
    ``comfy-workflow-[year]-[month]-[day]-[hour][minute][request_time_inc]-[number]``
    (``comfy-workflow-2025-03-04-1530001-1.png``): **minute** precision.
@@ -56,7 +56,7 @@ several when the order of day and month (or of a two-digit year) is open — the
 :func:`name_epoch_time` WeChat's ``mmexport<Unix epoch in milliseconds>.jpg`` save names and the Stability
 SDK CLI's ``generation_<prompt>_<Unix epoch in seconds>_<index>.png`` artifact names (instants).
 
-Years outside :data:`~engine.metadata.time_bounds.MIN_YEAR`–``MAX_YEAR`` are not dates in a name (a
+Years outside :data:`~engine.time_bounds.MIN_YEAR`–``MAX_YEAR`` are not dates in a name (a
 number that happens to start with 19); an impossible day (30 February) or time is no time, and the
 next match is tried. Whether a valid time is credible (not in the future) is judged by the caller
 like every other source.
@@ -67,8 +67,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 
-from engine.metadata.time_bounds import EARLIEST_TWO_DIGIT_YEAR, MAX_YEAR, MIN_YEAR
 from engine.records import TimePrecision
+from engine.time_bounds import EARLIEST_TWO_DIGIT_YEAR, MAX_YEAR, MIN_YEAR
 
 _AM_PM_SPACE = "[ \u202f\u00a0]?"
 _MONTHS = {
@@ -291,7 +291,7 @@ def folder_dates(folder_name: str) -> tuple[date, ...]:
       first and day first, each when it is a real date;
     - a two-digit year (``%date:yy-MM-dd%`` → ``25-03-04``, ``%date:M-d-yy%`` → ``1-2-25``):
       ``yy-MM-dd``, ``dd-MM-yy`` and ``MM-dd-yy``, each when its year (20yy) is from
-      :data:`~engine.metadata.time_bounds.EARLIEST_TWO_DIGIT_YEAR` (``1-2-25``: January 2 or
+      :data:`~engine.time_bounds.EARLIEST_TWO_DIGIT_YEAR` (``1-2-25``: January 2 or
       February 1, 2025 — for the caller to decide or refuse).
 
     A folder that only contains a date (``renders 2024-05-18``) is a name someone chose: no date."""
@@ -317,7 +317,7 @@ def _real_date(year: str, month: str, day: str) -> date | None:
 
 def _short_year_dates(readings: tuple[tuple[str, str, str], ...]) -> tuple[date, ...]:
     """The real dates among ``(yy, month, day)`` readings whose year 20yy is credible for a two-digit
-    year (:data:`~engine.metadata.time_bounds.EARLIEST_TWO_DIGIT_YEAR` on), earliest first."""
+    year (:data:`~engine.time_bounds.EARLIEST_TWO_DIGIT_YEAR` on), earliest first."""
     found = set()
     for yy, month, day in readings:
         value = _valid(f"20{yy}", month, day)

@@ -20,7 +20,7 @@ import, an ``analyze`` run):
   its times: it has no witness);
 - the records of a copy lose the copy's time and say why in ``extra["time_rejected"]`` (after any
   reason already there: a better source the file held may have been passed over as not credible,
-  see :mod:`engine.metadata.time_bounds`): an mtime alone leaves no time (``created_at`` and its
+  see :mod:`engine.time_bounds`): an mtime alone leaves no time (``created_at`` and its
   source and precision become ``None``; the record stays in the catalog and the gallery and is never
   grouped into sessions); a day placed by the mtime keeps its day — midnight in the mtime's zone,
   day precision, the day's own source (``folder``, ``metadata:<field>``, ``filename``), or the time
@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
-from engine.metadata.name_times import filename_time, name_time_of_day
+from engine.name_times import filename_time, name_time_of_day
 from engine.records import GenerationRecord, TimePrecision
 
 TIME_REJECTED = "time_rejected"
@@ -139,7 +139,7 @@ def _timed_by_mtime(record: GenerationRecord) -> bool:
 def _drop_copy_time(record: GenerationRecord) -> None:
     """Take the mtime out of the record's time: no time at all, or the day its better source named —
     at the time of day starting the file name when there is one (the minute the mtime refined,
-    :func:`~engine.metadata.name_times.name_time_of_day`), else at midnight, day precision (in the
+    :func:`~engine.name_times.name_time_of_day`), else at midnight, day precision (in the
     zone the mtime was seen in)."""
     source, moment = record.created_at_source, record.created_at
     assert source is not None and moment is not None  # only timed records are chained

@@ -1,10 +1,10 @@
-"""Copy times judged across files (``engine.metadata.copy_times``)."""
+"""Copy times judged across files (``engine.copy_times``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from engine.metadata.copy_times import MTIME_SOURCE, TIME_REJECTED, reject_copy_times
+from engine.copy_times import MTIME_SOURCE, TIME_REJECTED, reject_copy_times
 from engine.records import GenerationRecord, TimePrecision
 
 T0 = datetime(2026, 5, 1, 14, 0, 0, tzinfo=UTC)
