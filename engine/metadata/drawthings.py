@@ -8,6 +8,13 @@ and re-noises its upscale to ``size`` at ``hires_fix_strength``: that is the den
 A1111 hires pass (``engine.metadata`` invariant) — ``width``/``height`` are the first pass, with the
 factor in ``extra["hires_upscale"]``. An image-to-image keeps its strength and ``size``.
 
+``dc:description`` (written next to the JSON, read only when the JSON is missing or unreadable) is
+``prompt``, a line ``-negative``, and one line of ``Key: value`` pairs: ``Steps``, ``Sampler``,
+``Guidance Scale`` (the cfg), ``Seed``, ``Size``, ``Model``, ``Strength``, and with the fix ``Hires Fix:
+true``, ``First Stage Size: WxH``, ``Second Stage Strength`` (an exiftool dump of a Draw Things PNG in
+cocktailpeanut/breadmachine#2; image-browser parsers read ``Guidance Scale`` as the cfg and LoRAs as
+``LoRA N Model`` / ``LoRA N Weight``). It is read into the JSON's keys, so both forms mean the same.
+
 ``profile.duration`` is a duration (kept in ``extra``). Draw Things writes no date.
 """
 
@@ -17,6 +24,7 @@ import re
 from typing import Any
 
 from engine.metadata import a1111
+from engine.metadata.infotext import parse_params_line
 from engine.metadata.jsontext import try_json_object
 from engine.metadata.loras import dedupe
 from engine.metadata.raw import RawMetadata
@@ -35,9 +43,11 @@ def read(raw: RawMetadata) -> ToolReading | None:
     doc = try_json_object(xmp_value(raw.xmp, "exif:UserComment"))
     if doc is None:
         description = xmp_value(raw.xmp, "dc:description")
-        reading = a1111.reading_from_infotext(description) if description else ToolReading()
-        reading.record.tool = "drawthings"
-        return reading
+        doc = _doc_from_description(description) if description else None
+        if doc is None:
+            reading = a1111.reading_from_infotext(description) if description else ToolReading()
+            reading.record.tool = "drawthings"
+            return reading
     reading = ToolReading()
     rec = reading.record
     rec.tool = "drawthings"
@@ -67,6 +77,50 @@ def read(raw: RawMetadata) -> ToolReading | None:
     if isinstance(profile, dict) and as_float(profile.get("duration")) is not None:
         rec.extra["generation_duration_seconds"] = as_float(profile.get("duration"))
     return reading
+
+
+_DESCRIPTION_KEYS = {
+    "Steps": "steps",
+    "Sampler": "sampler",
+    "Guidance Scale": "scale",
+    "Seed": "seed",
+    "Size": "size",
+    "Model": "model",
+    "Strength": "strength",
+    "Second Stage Strength": "hires_fix_strength",
+}
+_LORA_KEY = re.compile(r"^LoRA(?: (\d+))? Model$")
+
+
+def _doc_from_description(text: str) -> dict[str, Any] | None:
+    """The ``dc:description`` text (module docstring) as the JSON's keys; ``None`` when its last line is
+    not Draw Things' parameter line. The negative is the first line after the prompt's first that starts
+    with ``-`` (and any lines after it)."""
+    lines = text.split("\n")
+    params = parse_params_line(lines[-1]) if len(lines) > 1 else {}
+    if "Steps" not in params or not ({"Guidance Scale", "Seed", "Size"} & params.keys()):
+        return None
+    body = lines[:-1]
+    split = next((index for index in range(1, len(body)) if body[index].startswith("-")), None)
+    doc: dict[str, Any] = {"description_parameters": params}
+    doc["c"] = "\n".join(body if split is None else body[:split])
+    if split is not None:
+        doc["uc"] = "\n".join(body[split:])[1:]
+    for label, key in _DESCRIPTION_KEYS.items():
+        if label in params:
+            doc[key] = params[label]
+    doc["hires_fix"] = params.get("Hires Fix", "").lower() == "true"
+    first = _SIZE.match(params.get("First Stage Size", ""))
+    if first:
+        doc["hires_fix_start_width"], doc["hires_fix_start_height"] = first.group(1), first.group(2)
+    loras: list[dict[str, str | None]] = []
+    for label, name in params.items():
+        match = _LORA_KEY.match(label)
+        if match:
+            number = f" {match.group(1)}" if match.group(1) else ""
+            loras.append({"file": name, "weight": params.get(f"LoRA{number} Weight")})
+    doc["lora"] = loras
+    return doc
 
 
 def _hires_fix(rec: GenerationRecord, doc: dict[str, Any]) -> None:
