@@ -274,7 +274,43 @@ NAG_EMBEDS = {"WanVideoApplyNAG": ("original_text_embeds", "nag_text_embeds")}
 those two inputs: kijai's ``WanVideoApplyNAG`` outputs ``original_text_embeds`` with
 ``nag_prompt_embeds`` = the ``prompt_embeds`` of ``nag_text_embeds``. The prompts are the original's;
 the negative is the original's own, else the NAG text (the positive text of the NAG embeds)."""
-SCALAR_KEYS = ("value", "int", "float", "number", "seed", "noise_seed", "Value", "INT", "FLOAT")
+SCALAR_KEYS = (
+    "value",
+    "int",
+    "float",
+    "number",
+    "seed",
+    "noise_seed",
+    "Value",
+    "INT",
+    "FLOAT",
+    "int_value",
+    "float_value",
+)
+"""The input a number node's value is in: core and most packs' ``value``, Crystools' ``int`` /
+``float`` (``nodes/primitive.py``), Derfuu's ``Value``, LayerStyle's ``LayerUtility: Integer`` /
+``LayerUtility: Float`` ``int_value`` / ``float_value`` (``py/data_nodes.py``: outputs the number, then
+its string)."""
+
+
+class MathNode(NamedTuple):
+    """A node that computes numbers from an arithmetic expression it is given (``MATH_NODES``): the
+    input holding the expression, the inputs its variables name (with the value one not given has),
+    and what each output is: ``"int"`` the result rounded (Python's ``round``), ``"float"`` as it is."""
+
+    expression: str
+    variables: tuple[str, ...]
+    default: float
+    outputs: tuple[str, ...]
+
+
+MATH_NODES = {"SimpleMath+": MathNode("value", ("a", "b", "c", "d"), 0.0, ("int", "float"))}
+"""cubiq's ComfyUI_essentials ``SimpleMath+`` (``misc.py`` ``SimpleMath``): the ``value`` string
+(``"a*2"``, ``"round(a/8)*8"``) over its optional ``a``, ``b``, ``c`` inputs (0.0 when not given),
+evaluated with ``+ - * / // % **``, unary ``-`` and ``min`` / ``max`` / ``round``; outputs INT
+``round(result)`` and FLOAT ``result``. Artists feed sizes, steps and CFG from it; what it computes
+from the graph's numbers is read (:func:`~engine.metadata.comfy_values.arithmetic`), anything else
+(a tensor's shape, a comparison) is no value."""
 STRING_KEYS = (
     "populated_text",
     "string",
@@ -519,6 +555,10 @@ CAPTIONERS = frozenset({"JC", "JC_adv", "WD14Tagger|pysssss"})
 ``GENERATOR_MARKERS`` fragment: 1038lab's JoyCaption nodes (``ComfyUI-JoyCaption`` ``JC.py``: ``JC``
 "JoyCaption", ``JC_adv`` "JoyCaption (Advanced)", an ``image`` and caption settings, the caption a
 STRING) and pysssss' ``WD14Tagger|pysssss`` (the tags of an image)."""
+MASK_LOADERS = frozenset({"LoadImageMask"})
+"""Image loaders whose only output is a MASK (core ``nodes.py`` ``LoadImageMask``: one channel of a
+file, ``RETURN_TYPES = ("MASK",)``): the area a pass such as Impact's ``MaskDetailerPipe`` redraws,
+never the image it starts from, so no source image."""
 DESCRIBED_IMAGE_INPUTS = ("image", "images")
 """A text generator whose linked input of these names is an image describes that image (a captioner,
 a vision-language model: stavsap's ``OllamaGenerateV2`` with ``images`` "Describe the image in

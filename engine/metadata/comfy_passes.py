@@ -57,6 +57,7 @@ from engine.metadata.comfy_nodes import (
     GUIDER_NEGATIVE,
     GUIDER_POSITIVE,
     GUIDERS,
+    MASK_LOADERS,
     OUTPUT_NODES,
     OUTPUT_PREFIX_INPUT,
     OWN_TEXT_PASSES,
@@ -201,6 +202,7 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
         graph[nid]["inputs"]["image"]
         for nid in node_ids
         if graph[nid]["class_type"].startswith("LoadImage")
+        and graph[nid]["class_type"] not in MASK_LOADERS
         and isinstance(graph[nid]["inputs"].get("image"), str)
     ]
 

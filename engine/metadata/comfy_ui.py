@@ -21,7 +21,8 @@ What the frontend does when it turns the canvas into a prompt, and so what this 
 - an input left unconnected that UseEverywhere's ``extra.ue_links`` record names (``downstream``,
   ``downstream_slot``) gets the link the pack adds when queueing (``upstream``, ``upstream_slot``);
 - positional ``widgets_values`` are named by :data:`WIDGET_NAMES` (a node not listed keeps only its
-  links; :data:`LEADING_WIDGETS` tells a layout by its first value; :data:`ROW_WIDGETS` name
+  links; :data:`LEADING_WIDGETS` tells a layout by its first value, :data:`CONTROL_LAYOUTS` by where
+  its seed's control value sits; :data:`ROW_WIDGETS` name
   dict rows; a list value is wrapped as ``{"__value__": list}`` like the frontend's
   ``graphToPrompt``); a negative ``seed``/``noise_seed`` (which the server refuses: Efficiency's "random each
   queue" -1, rgthree Seed's -1 / -2 / -3) is no value; a dict of values (VideoHelperSuite) is taken

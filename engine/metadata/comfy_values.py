@@ -5,6 +5,9 @@ typed input a prompt styler outputs, whether a stack row is switched on. They ne
 
 from __future__ import annotations
 
+import ast
+import math
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -73,3 +76,82 @@ def conditioning_pair(inputs: dict[str, Any], linked: Callable[[Any], bool]) -> 
         (pair for pair in CONDITIONING_PAIRS if linked(inputs.get(pair[0])) and linked(inputs.get(pair[1]))),
         None,
     )
+
+
+_MAX_EXPRESSION = 200
+"""Longest arithmetic expression evaluated (characters); a math node's expression is a short formula."""
+_MAX_MAGNITUDE = 1e15
+"""Largest number an evaluated expression may make at any step: far above any size, step count or
+seed a graph holds, so a hostile expression (``9**9**9``) stops before Python's numbers grow."""
+_MAX_DIGITS = 15
+"""Most digits ``round`` may keep or drop (``round(x, n)``, ``|n|``): more says nothing about a size or a
+step count, and a huge negative ``n`` makes Python build ``10**|n|``."""
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_FUNCTIONS: dict[str, Callable[..., Any]] = {"min": min, "max": max, "round": round}
+Number = int | float
+
+
+def arithmetic(expression: str, variables: dict[str, Number | None]) -> Number | None:
+    """The number ``expression`` makes from numbers and ``variables`` (a ``None`` one: unknown), with
+    ``+ - * / // % **``, unary ``-`` / ``+`` and ``min`` / ``max`` / ``round``; ``None`` for anything
+    else (an unknown or missing variable, another name or call, a comparison, a division by zero, a
+    number beyond ``_MAX_MAGNITUDE``, an expression over ``_MAX_EXPRESSION`` characters)."""
+    if len(expression) > _MAX_EXPRESSION:
+        return None
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except (SyntaxError, ValueError):
+        return None
+    try:
+        return _evaluated(tree.body, variables)
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+
+
+def _evaluated(node: ast.expr, variables: dict[str, Number | None]) -> Number | None:
+    value: Any
+    if isinstance(node, ast.Constant):
+        value = node.value
+    elif isinstance(node, ast.Name):
+        value = variables.get(node.id)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _evaluated(node.operand, variables)
+        if value is not None and isinstance(node.op, ast.USub):
+            value = -value
+    elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        left, right = _evaluated(node.left, variables), _evaluated(node.right, variables)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Pow) and abs(left) > 1 and abs(right) * math.log10(abs(left)) > 15:
+            return None
+        value = _BINARY[type(node.op)](left, right)
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _FUNCTIONS
+        and node.args
+        and not node.keywords
+    ):
+        args = [_evaluated(arg, variables) for arg in node.args]
+        if any(arg is None for arg in args):
+            return None
+        if node.func.id == "round" and (
+            len(args) > 2 or (len(args) == 2 and (not isinstance(args[1], int) or abs(args[1]) > _MAX_DIGITS))
+        ):
+            return None  # round(5, -10**15) would build 10**(10**15): the digits are bounded
+        value = _FUNCTIONS[node.func.id](*args)
+    else:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or abs(value) > _MAX_MAGNITUDE:
+        return None
+    return value

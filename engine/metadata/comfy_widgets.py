@@ -165,9 +165,33 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
         "scheduler",
         "riflex_freq_index",
     ),
+    # its LoRA selector (nodes_model_loading.py WanVideoLoraSelect: lora, strength; prev_lora and blocks
+    # are links; low_mem_load and merge_loras came later, at the end)
+    "WanVideoLoraSelect": ("lora", "strength", "low_mem_load", "merge_loras"),
+    # kijai/ComfyUI-CogVideoXWrapper nodes.py / model_loading.py: the loader's ``model`` choice (its
+    # first, model-less version: SHORT_LAYOUTS), the encoder (clip is a link), the sampler (its
+    # layouts: CONTROL_LAYOUTS)
+    "DownloadAndLoadCogVideoModel": ("model", "precision"),
+    "CogVideoTextEncode": ("prompt", "strength", "force_offload"),
+    "CogVideoSampler": (
+        "height",
+        "width",
+        "num_frames",
+        "steps",
+        "cfg",
+        "seed+",
+        "scheduler",
+        "denoise_strength",
+    ),
     # BlenderNeko ComfyUI_ADV_CLIP_emb (nodes.py AdvancedCLIPTextEncode; clip is a link)
     "BNK_CLIPTextEncodeAdvanced": ("text", "token_normalization", "weight_interpretation"),
     "ConditioningSetTimestepRange": ("start", "end"),
+    # nodes.py ConditioningAverage (conditioning_to / conditioning_from are links)
+    "ConditioningAverage": ("conditioning_to_strength",),
+    # the one-text constants prompts come from: JPS' ``Text Prompt (JPS)`` (jps_nodes.py Text_Prompt),
+    # Comfyroll's ``CR Text`` (nodes/nodes_utils_text.py CR_Text)
+    "Text Prompt (JPS)": ("text",),
+    "CR Text": ("text",),
     "EmptyLatentImage": _LATENT_SIZE,
     "EmptySD3LatentImage": _LATENT_SIZE,
     "EmptyFlux2LatentImage": _LATENT_SIZE,
@@ -230,6 +254,24 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "PrimitiveInt": ("value+",),
     # comfy_extras/nodes_string.py
     "StringConcatenate": ("string_a", "string_b", "delimiter"),
+    # the number and text constants of packs artists feed sampler settings from: Crystools
+    # (nodes/primitive.py CInteger / CFloat / CText / CTextML / CBoolean), LayerStyle's LayerUtility
+    # data nodes (py/data_nodes.py IntegerNode / FloatNode / StringNode / TextBoxNode), essentials'
+    # ``SimpleMath+`` (misc.py SimpleMath: its ``value`` expression; a, b, c are sockets)
+    "Primitive integer [Crystools]": ("int",),
+    "Primitive float [Crystools]": ("float",),
+    "Primitive string [Crystools]": ("string",),
+    "Primitive string multiline [Crystools]": ("string",),
+    "Primitive boolean [Crystools]": ("boolean",),
+    "LayerUtility: Integer": ("int_value",),
+    "LayerUtility: Float": ("float_value",),
+    "LayerUtility: String": ("string",),
+    "LayerUtility: TextBox": ("text",),
+    "SimpleMath+": ("value",),
+    # pysssss ComfyUI-Custom-Scripts py/better_combos.py: the core loaders' widgets, each name saved as
+    # ``{"content": name, "image": preview}`` (newer versions add a hidden ``prompt`` after them)
+    "CheckpointLoader|pysssss": ("ckpt_name",),
+    "LoraLoader|pysssss": ("lora_name", "strength_model", "strength_clip"),
     # nunchaku-tech/ComfyUI-nunchaku (nodes/models/flux.py, qwenimage.py, nodes/lora/flux.py; the
     # model input of the LoRA loader is a link)
     "NunchakuFluxDiTLoader": (
@@ -294,6 +336,30 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     "ImpactCompare": ("cmp",),
     "ImpactInt": ("value",),
     "ImpactBoolean": ("value",),
+    # modules/impact/util_nodes.py GeneralSwitch (``ImpactSwitch``: input1… are links)
+    "ImpactSwitch": ("select", "sel_mode"),
+    # impact_pack.py MaskDetailerPipe (image, mask and basic_pipe are links; ``mask_mode`` comes before
+    # the seed; the optional inpaint_model, noise_mask_feather, bbox_fill, contour_fill came later, at
+    # the end)
+    "MaskDetailerPipe": (
+        "guide_size",
+        "guide_size_for",
+        "max_size",
+        "mask_mode",
+        "seed+",
+        *_EFF_SAMPLER,
+        "denoise",
+        "feather",
+        "crop_factor",
+        "drop_size",
+        "refiner_ratio",
+        "batch_size",
+        "cycle",
+        "inpaint_model",
+        "noise_mask_feather",
+        "bbox_fill",
+        "contour_fill",
+    ),
     "ImpactKSamplerBasicPipe": ("seed+", *_EFF_SAMPLER, "denoise"),
     "ImpactKSamplerAdvancedBasicPipe": (
         "add_noise",
@@ -422,6 +488,30 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     # stavsap/comfyui-ollama OllamaGenerateV2 (system, prompt, then thinking / context / format switches
     # that changed between versions; connectivity and images are links)
     "OllamaGenerateV2": ("system", "prompt"),
+    # the prompt generators whose artist's words the reader keeps: 1038lab/ComfyUI-QwenVL
+    # AILab_QwenVL_PromptEnhancer (its model settings, then ``prompt_text``; keep_last_prompt,
+    # stream_tokens_to_terminal and enable_thinking came later, at the end), comfy_api_nodes
+    # nodes_openai.py OpenAIChatNode (images, files and advanced_options are links)
+    "AILab_QwenVL_PromptEnhancer": (
+        "model_name",
+        "quantization",
+        "attention_mode",
+        "use_torch_compile",
+        "device",
+        "prompt_text",
+        "enhancement_style",
+        "custom_system_prompt",
+        "max_tokens",
+        "temperature",
+        "top_p",
+        "repetition_penalty",
+        "keep_model_loaded",
+        "seed+",
+        "keep_last_prompt",
+        "stream_tokens_to_terminal",
+        "enable_thinking",
+    ),
+    "OpenAIChatNode": ("prompt", "persist_context", "model"),
     # Partner (API) image nodes, comfyanonymous/ComfyUI comfy_api_nodes (define_schema inputs; images,
     # masks and files are links; every seed has control_after_generate). nodes_openai.py: OpenAI's
     # ``model`` choice came last, in 2025
@@ -793,23 +883,60 @@ or ``null`` (never a ``text``) tells the layout apart."""
 
 SHORT_LAYOUTS: dict[str, tuple[str, ...]] = {
     "RegionalSampler": ("seed+", "steps", "denoise", "overlap_factor"),
+    "DownloadAndLoadCogVideoModel": ("precision",),
 }
 """An older, shorter layout of a node whose later widgets were inserted before the ones it kept: used
 when the node saved no more values than that layout holds (with a control value after each seed).
 Impact's ``RegionalSampler`` had only seed, steps, denoise and overlap_factor before ``seed_2nd``,
 ``seed_2nd_mode`` and ``base_only_steps`` came in after ``seed`` (its current layout saves 11 or 12
-values)."""
+values). kijai's first ``DownloadAndLoadCogVideoModel`` (CogVideoXWrapper's first ``nodes.py``) loaded
+one fixed model and took only ``precision``; every later one names the ``model`` first and saves two
+values or more."""
+
+
+CONTROL_VALUES = frozenset({"fixed", "increment", "decrement", "randomize"})
+"""The choices of the frontend's ``control_after_generate`` widget, which follows every seed."""
+
+CONTROL_LAYOUTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "CogVideoSampler": (
+        ("height", "width", "num_frames", "fps", "steps", "cfg", "seed+", "scheduler"),
+        ("num_frames", "steps", "cfg", "seed+", "scheduler", "denoise_strength"),
+    ),
+}
+"""Other layouts of a node whose widgets changed between versions, told apart by where the seed's
+control value sits (each seed is followed by one): the first layout with a control value right after
+its seed is used, else :data:`WIDGET_NAMES`'. kijai's ``CogVideoSampler`` (CogVideoXWrapper
+``nodes.py``): at first ``height, width, num_frames, fps, steps, cfg, seed`` (``scheduler`` came after,
+then ``fps`` went), then ``height, width, num_frames, steps, cfg, seed, scheduler`` with
+``denoise_strength`` (or ``t_tile_length`` / ``t_tile_overlap``) after, and with CogVideoX 1.5 (its
+``model`` input) ``num_frames, steps, cfg, seed, scheduler, denoise_strength``: the seed's control value
+is the 8th, 7th or 5th value."""
+
+
+def _seed_controlled(names: tuple[str, ...], values: list[Any]) -> bool:
+    """Whether ``values`` hold a control value right after the first seed of the layout ``names``."""
+    seed = next((index for index, name in enumerate(names) if name.endswith("+")), None)
+    if seed is None or seed + 1 >= len(values):
+        return False
+    value = values[seed + 1]
+    return isinstance(value, str) and value in CONTROL_VALUES
 
 
 def widget_names(node_type: str, values: list[Any]) -> tuple[str, ...] | None:
-    """The names of a node's positional ``values`` (:data:`WIDGET_NAMES`, or its
-    :data:`SHORT_LAYOUTS` layout when no more values were saved than that holds, with the
+    """The names of a node's positional ``values`` (:data:`WIDGET_NAMES`; when no control value
+    follows its seed, the first :data:`CONTROL_LAYOUTS` layout whose seed one follows; its
+    :data:`SHORT_LAYOUTS` layout when no more values were saved than that holds; with the
     :data:`LEADING_WIDGETS` name first when the first value is one of its choices, the
     :data:`METADATA_LEADERS` one when it is a dict or ``null``), or ``None`` for a type not listed.
     Names keep their ``+``."""
     names = WIDGET_NAMES.get(node_type)
     if names is None:
         return None
+    if not _seed_controlled(names, values):
+        names = next(
+            (layout for layout in CONTROL_LAYOUTS.get(node_type, ()) if _seed_controlled(layout, values)),
+            names,
+        )
     short = SHORT_LAYOUTS.get(node_type)
     if short is not None and len(values) <= len(short) + sum(name.endswith("+") for name in short):
         names = short

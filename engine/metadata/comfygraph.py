@@ -66,6 +66,7 @@ from engine.metadata.comfy_nodes import (
     LORA_CLIP_KEYS,
     LORA_MODEL_KEYS,
     LORA_NAME_KEYS,
+    MATH_NODES,
     MODEL_NAME_INPUT,
     MODEL_PATCH_INPUT,
     MODEL_PATCH_NODES,
@@ -116,6 +117,7 @@ from engine.metadata.comfy_nodes import (
 )
 from engine.metadata.comfy_outputs import carries_pixels
 from engine.metadata.comfy_values import (
+    arithmetic,
     conditioning_pair,
     given_text,
     in_application_order,
@@ -262,6 +264,8 @@ class GraphWalker:
         and a cycle through them finds nothing."""
         self._sizes: dict[str, tuple[int | None, int | None]] = {}
         """:meth:`size` per node, for the same reasons (a size node's inputs linked to size outputs)."""
+        self._computed: dict[tuple[str, int], int | float | None] = {}
+        """:meth:`computed` per math node output (:meth:`_computed_output`)."""
         self._depth = 0
         """Walks now nested in one another (see ``_MAX_NESTING``)."""
         self.text_steps = 0
@@ -450,8 +454,9 @@ class GraphWalker:
         """A literal, or the literal a link chain of primitive nodes ends in.
 
         Links into a pipe's field outputs are followed (:meth:`follow`), the width/height outputs
-        of size nodes (``SIZE_OUTPUTS``) give the size the node makes (:meth:`size`), and an output of
-        a multi-value node (``VALUE_OUTPUTS``) the input behind it.
+        of size nodes (``SIZE_OUTPUTS``) give the size the node makes (:meth:`size`), an output of
+        a multi-value node (``VALUE_OUTPUTS``) the input behind it, and an output of a math node
+        (``MATH_NODES``) the number its expression makes (:meth:`computed`).
         """
         seen: set[str] = set()
         while is_link(value, self.graph):
@@ -466,10 +471,43 @@ class GraphWalker:
             outputs = SIZE_OUTPUTS.get(node["class_type"], ())
             if value[1] in outputs:
                 return self.size(node_id)[outputs.index(value[1])]
+            if node["class_type"] in MATH_NODES:
+                return self._computed_output(node_id, value[1])
             inputs = node["inputs"]
             behind = _value_output(node["class_type"], value[1])
             value = next((inputs[key] for key in (behind or keys) if key in inputs), None)
         return value
+
+    def _computed_output(self, node_id: str, output: Any) -> int | float | None:
+        """:meth:`computed` once per math node output: math nodes whose variables all link to the
+        node before made a graph of a few kilobytes take 4**n evaluations (30 nodes never ended);
+        a cycle through one finds nothing."""
+        key = (node_id, output if isinstance(output, int) else -1)
+        if key not in self._computed:
+            self._computed[key] = None
+            self._computed[key] = self._nested(partial(self.computed, self.graph[node_id], output))
+        return self._computed[key]
+
+    def computed(self, node: dict[str, Any], output: Any) -> int | float | None:
+        """What output ``output`` of a ``MATH_NODES`` node gives: its expression (a literal or a
+        string node's) evaluated over its variables' numbers (:meth:`scalar`; a bool or any other
+        value is unknown), rounded for an ``"int"`` output; ``None`` when it cannot be worked out."""
+        spec = MATH_NODES[node["class_type"]]
+        if not isinstance(output, int) or not 0 <= output < len(spec.outputs):
+            return None
+        inputs = node["inputs"]
+        expression = self.string(inputs.get(spec.expression))
+        if expression is None:
+            return None
+        variables: dict[str, int | float | None] = {}
+        for name in spec.variables:
+            number = self.scalar(inputs[name]) if name in inputs else spec.default
+            plain = isinstance(number, int | float) and not isinstance(number, bool)
+            variables[name] = number if plain else None
+        result = arithmetic(expression, variables)
+        if result is None or spec.outputs[output] != "int":
+            return result
+        return round(result)
 
     def string(self, value: Any) -> str | None:
         """A string literal, or the string a chain of primitive/string nodes ends in.

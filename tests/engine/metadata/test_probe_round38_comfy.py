@@ -257,10 +257,9 @@ def test_mochi_sampler_size_is_the_size_it_is_given() -> None:
     assert _settings(record) == expected
 
 
-def test_cogvideo_sampler_size_is_its_own_beside_the_encoded_start_image() -> None:
-    """``image_cond_latents`` is the start image encoded, no latent the sampler samples: the frames are
-    the sampler's ``width`` × ``height``."""
-    graph: Graph = {
+def _cogvideo() -> Graph:
+    """CogVideoX I2V through kijai's CogVideoX wrapper: a 720 × 480 sampler beside an encoded image."""
+    return {
         "1": node("DownloadAndLoadCogVideoModel", model="THUDM/CogVideoX-5b-I2V", precision="bf16"),
         "20": node("CLIPLoader", clip_name="t5xxl_fp8_e4m3fn.safetensors", type="sd3"),
         "30": node(
@@ -286,7 +285,12 @@ def test_cogvideo_sampler_size_is_its_own_beside_the_encoded_start_image() -> No
         "56": node("CogVideoDecode", pipeline=_link(57), samples=_link(57, 1)),
         "44": node("VHS_VideoCombine", frame_rate=16, filename_prefix="CogVideoX-I2V", images=_link(56)),
     }
-    record = read(graph, "CogVideoX-I2V_00001.png")
+
+
+def test_cogvideo_sampler_size_is_its_own_beside_the_encoded_start_image() -> None:
+    """``image_cond_latents`` is the start image encoded, no latent the sampler samples: the frames are
+    the sampler's ``width`` × ``height``."""
+    record = read(_cogvideo(), "CogVideoX-I2V_00001.png")
     assert (record.width, record.height) == (720, 480)
     assert (record.model, record.source_image) == ("THUDM/CogVideoX-5b-I2V", "ad.png")
 

@@ -23,7 +23,8 @@ from comfy_graph_builder import node, read, sampled
 
 
 def _wan_graph(bridge: dict[str, object]) -> dict[str, dict[str, object]]:
-    """sd-parsers' ``WanVideoWrapper.py`` sample graph with the bridge ``232`` given."""
+    """sd-parsers' ``WanVideoWrapper.py`` sample graph with the bridge ``232`` given (the sample is cropped
+    to the nodes it reads: the ``233`` its encoders' ``clip`` links to is a Wan text encoder loader here)."""
     return {
         "198": node(
             "WanVideoModelLoader",
@@ -34,6 +35,9 @@ def _wan_graph(bridge: dict[str, object]) -> dict[str, dict[str, object]]:
             attention_mode="sageattn",
         ),
         "232": bridge,
+        "233": node(
+            "CLIPLoader", clip_name="umt5_xxl_fp8_e4m3fn_scaled.safetensors", type="wan", device="default"
+        ),
         "234": node("CLIPTextEncode", text="positive prompt", clip=["233", 0]),
         "235": node("CLIPTextEncode", text="negative prompt", clip=["233", 0]),
         "252": node(
@@ -64,14 +68,8 @@ def test_wan_text_embed_bridge_without_a_negative_has_no_negative_text() -> None
     assert (rec.prompt, rec.negative_prompt) == ("positive prompt", None)
 
 
-@pytest.mark.parametrize(
-    ("weight", "expected"),
-    [
-        (0.7, "a lighthouse at dusk\nwatercolor wash"),
-        (1.0, "a lighthouse at dusk"),
-    ],
-)
-def test_conditioning_average_keeps_the_texts_its_weight_blends(weight: float, expected: str) -> None:
+def _conditioning_average(weight: float) -> dict[str, dict[str, object]]:
+    """``sampled`` with its positive ``ConditioningAverage`` ``64`` of ``6`` (to) and ``63`` (from)."""
     graph = sampled(positive=["64", 0])
     graph["63"] = node("CLIPTextEncode", text="watercolor wash", clip=["4", 1])
     graph["64"] = node(
@@ -80,11 +78,23 @@ def test_conditioning_average_keeps_the_texts_its_weight_blends(weight: float, e
         conditioning_to=["6", 0],
         conditioning_from=["63", 0],
     )
-    rec = read(graph)
+    return graph
+
+
+@pytest.mark.parametrize(
+    ("weight", "expected"),
+    [
+        (0.7, "a lighthouse at dusk\nwatercolor wash"),
+        (1.0, "a lighthouse at dusk"),
+    ],
+)
+def test_conditioning_average_keeps_the_texts_its_weight_blends(weight: float, expected: str) -> None:
+    rec = read(_conditioning_average(weight))
     assert (rec.prompt, rec.negative_prompt) == (expected, "blurry")
 
 
-def test_openai_chat_node_describing_an_image_gives_no_prompt() -> None:
+def _openai_chat() -> dict[str, dict[str, object]]:
+    """``sampled`` with its positive text from an ``OpenAIChatNode`` describing a loaded image."""
     graph = sampled()
     graph["41"] = node("LoadImage", image="ref.png", upload="image")
     graph["40"] = node(
@@ -95,12 +105,17 @@ def test_openai_chat_node_describing_an_image_gives_no_prompt() -> None:
         images=["41", 0],
     )
     graph["6"]["inputs"]["text"] = ["40", 0]
-    rec = read(graph)
+    return graph
+
+
+def test_openai_chat_node_describing_an_image_gives_no_prompt() -> None:
+    rec = read(_openai_chat())
     assert rec.prompt is None
     assert rec.extra["prompt_generators"] == [{"class_type": "OpenAIChatNode", "request": None}]
 
 
-def test_qwenvl_prompt_enhancer_keeps_the_artists_prompt_text() -> None:
+def _qwenvl_enhancer() -> dict[str, dict[str, object]]:
+    """``sampled`` with its positive text from ``AILab_QwenVL_PromptEnhancer`` expanding its words."""
     graph = sampled()
     graph["40"] = node(
         "AILab_QwenVL_PromptEnhancer",
@@ -120,6 +135,10 @@ def test_qwenvl_prompt_enhancer_keeps_the_artists_prompt_text() -> None:
         seed=1,
     )
     graph["6"]["inputs"]["text"] = ["40", 0]
-    rec = read(graph)
+    return graph
+
+
+def test_qwenvl_prompt_enhancer_keeps_the_artists_prompt_text() -> None:
+    rec = read(_qwenvl_enhancer())
     assert rec.prompt == "a fox in the snow"
     assert rec.extra["prompt_is_generator_input"] is True

@@ -76,10 +76,9 @@ def test_wan_video_wrapper_sampler_gives_its_prompts_model_and_loras() -> None:
     assert rec.loras == (LoraRef(WAN_LORA, 0.7),)  # the strength-0 row applies nothing
 
 
-def test_cogvideo_sampler_pipeline_and_chained_prompt_enhancers() -> None:
-    """CogVideoSampler takes its model as ``pipeline``; its prompt is made by two chained Ollama
-    nodes, so the artist's text is the first one's request."""
-    graph: Graph = {
+def _cogvideo_graph() -> Graph:
+    """CogVideoX I2V through kijai's CogVideoX wrapper, its prompt from two chained Ollama nodes."""
+    return {
         "1": node("DownloadAndLoadCogVideoModel", model="THUDM/CogVideoX-5b-I2V", precision="bf16"),
         "20": node("CLIPLoader", clip_name="t5xxl_fp8_e4m3fn.safetensors", type="sd3"),
         "84": node("OllamaGenerateAdvance", prompt="cherry blossom petals scattering", model="llama3:latest"),
@@ -105,7 +104,12 @@ def test_cogvideo_sampler_pipeline_and_chained_prompt_enhancers() -> None:
         "56": node("CogVideoDecode", pipeline=["57", 0], samples=["57", 1]),
         "44": node("VHS_VideoCombine", frame_rate=16, filename_prefix="CogVideoX-I2V", images=["56", 0]),
     }
-    rec = read(graph, file_name="CogVideoX-I2V_00001.png")
+
+
+def test_cogvideo_sampler_pipeline_and_chained_prompt_enhancers() -> None:
+    """CogVideoSampler takes its model as ``pipeline``; its prompt is made by two chained Ollama
+    nodes, so the artist's text is the first one's request."""
+    rec = read(_cogvideo_graph(), file_name="CogVideoX-I2V_00001.png")
     assert rec.prompt == "cherry blossom petals scattering"
     assert (rec.seed, rec.steps, rec.cfg_scale) == (65334758276105, 25, 6.0)
     assert rec.model == "THUDM/CogVideoX-5b-I2V"
