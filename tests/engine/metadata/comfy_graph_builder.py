@@ -4,6 +4,7 @@ probe rounds share (Impact's regional prompt graph), reading one as the PNG Comf
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -416,3 +417,34 @@ def _is_link(value: Any) -> bool:
         and isinstance(value[0], str)
         and isinstance(value[1], int)
     )
+
+
+RECORD_FIELDS = (
+    "tool",
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "cfg_scale",
+    "sampler",
+    "scheduler",
+    "model",
+    "loras",
+    "width",
+    "height",
+    "denoise",
+    "source_image",
+)
+"""The record fields a UI-only file must read as its API graph does (rounds 42, 45, 47)."""
+
+
+def record_fields(record: GenerationRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in RECORD_FIELDS}
+
+
+def read_ui_and_api(graph: Graph, workflow: dict[str, Any], file_name: str) -> GenerationRecord:
+    """The record of the UI-only file holding ``workflow`` (``graph`` as the frontend saves it),
+    checked equal, field for field (:data:`RECORD_FIELDS`), to the record of ``graph``'s API file."""
+    ui = read_workflow(workflow, file_name)
+    assert record_fields(ui) == record_fields(read(copy.deepcopy(graph), file_name))
+    return ui

@@ -34,11 +34,20 @@ pixels is the model now, and the base stays the model when no refiner stage runs
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
-from comfy_graph_builder import Graph, link, node, read, read_workflow, regional_prompt_graph, ui_from_api
+from comfy_graph_builder import (
+    Graph,
+    link,
+    node,
+    read,
+    read_ui_and_api,
+    read_workflow,
+    record_fields,
+    regional_prompt_graph,
+    ui_from_api,
+)
 from test_probe_round35_comfy import _mask_samplers, _on_ksampler_providers
 from test_probe_round38_comfy import _kolors, _mochi, _searge_simple, _supir
 from test_probe_round41_comfy import _kolors_img2img, _searge, _supir_upscale
@@ -219,33 +228,11 @@ WIDGETS: dict[str, tuple[str, ...]] = {
         "vae_decode",
     ),
 }
-FIELDS = (
-    "tool",
-    "prompt",
-    "negative_prompt",
-    "seed",
-    "steps",
-    "cfg_scale",
-    "sampler",
-    "scheduler",
-    "model",
-    "loras",
-    "width",
-    "height",
-    "denoise",
-    "source_image",
-)
-
-
-def _fields(record: GenerationRecord) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in FIELDS}
 
 
 def _both(graph: Graph, file_name: str) -> GenerationRecord:
     """The record of the UI-only file, checked equal, field for field, to the API file's."""
-    ui = read_workflow(ui_from_api(graph, WIDGETS), file_name)
-    assert _fields(ui) == _fields(read(copy.deepcopy(graph), file_name))
-    return ui
+    return read_ui_and_api(graph, ui_from_api(graph, WIDGETS), file_name)
 
 
 def _settings(record: GenerationRecord) -> tuple[Any, ...]:
@@ -415,7 +402,7 @@ def test_regional_sampler_of_the_older_layout_reads_its_seed_and_steps() -> None
         del graph["2"]["inputs"][key]
     older = WIDGETS | {"RegionalSampler": ("seed+", "steps", "denoise", "overlap_factor")}
     record = read_workflow(ui_from_api(graph, older), "ComfyUI_temp_abcde_00002_.png")
-    assert _fields(record) == _fields(read(graph, "ComfyUI_temp_abcde_00002_.png"))
+    assert record_fields(record) == record_fields(read(graph, "ComfyUI_temp_abcde_00002_.png"))
     assert (record.seed, record.steps, record.denoise) == (212608453650633, 20, 1.0)
 
 

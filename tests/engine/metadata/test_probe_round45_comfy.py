@@ -32,7 +32,16 @@ import copy
 from typing import Any
 
 import pytest
-from comfy_graph_builder import Graph, link, node, read, read_workflow, ui_from_api
+from comfy_graph_builder import (
+    Graph,
+    link,
+    node,
+    read,
+    read_ui_and_api,
+    read_workflow,
+    record_fields,
+    ui_from_api,
+)
 from test_probe_round35_comfy import _detailer_pipes, _iterative_upscale
 from test_probe_round36_comfy import (
     _any_switches,
@@ -48,7 +57,6 @@ from test_probe_round37_comfy import (
     _qwen_relight,
     _wan22_i2v,
 )
-from test_probe_round42_comfy import FIELDS
 from test_probe_round42_comfy import WIDGETS as ROUND42_WIDGETS
 
 from engine.records import GenerationRecord
@@ -227,15 +235,9 @@ WIDGETS: dict[str, tuple[str, ...]] = ROUND42_WIDGETS | {
 }
 
 
-def _fields(record: GenerationRecord) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in FIELDS}
-
-
 def _both(graph: Graph, file_name: str) -> GenerationRecord:
     """The record of the UI-only file, checked equal, field for field, to the API file's."""
-    ui = read_workflow(ui_from_api(graph, WIDGETS), file_name)
-    assert _fields(ui) == _fields(read(copy.deepcopy(graph), file_name))
-    return ui
+    return read_ui_and_api(graph, ui_from_api(graph, WIDGETS), file_name)
 
 
 MOODY_TOGGLE = {
@@ -264,12 +266,12 @@ def test_lora_manager_loader_with_the_autocomplete_state_saved_first() -> None:
     """Newer loaders save ``[{"version": 1, "textWidgetName": "text"}, text, loras]`` (or ``null``
     first): the state is skipped, the text and list read as before."""
     graph = _moody(MOODY_TOGGLE, trigger_words1=link(37))
-    expected = _fields(read(copy.deepcopy(graph), "z-image-turbo_00003_.png"))
+    expected = record_fields(read(copy.deepcopy(graph), "z-image-turbo_00003_.png"))
     for leader in ({"version": 1, "textWidgetName": "text"}, None):
         workflow = ui_from_api(graph, WIDGETS)
         loader = next(n for n in workflow["nodes"] if n["type"] == "Lora Loader (LoraManager)")
         loader["widgets_values"].insert(0, leader)
-        assert _fields(read_workflow(workflow, "z-image-turbo_00003_.png")) == expected
+        assert record_fields(read_workflow(workflow, "z-image-turbo_00003_.png")) == expected
 
 
 def test_segs_detailer_pasted_over_a_generated_image_reads_the_detailer() -> None:

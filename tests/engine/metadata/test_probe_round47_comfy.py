@@ -4,7 +4,7 @@
 Part A, as rounds 42 and 45 did: each test writes an earlier round's API graph as the frontend saves it
 (``comfy_graph_builder.ui_from_api``: widgets in ``INPUT_TYPES`` order, the frontend's
 ``control_after_generate`` value after every ``seed``; VideoHelperSuite's saver keeps a dict of its
-values), reads it and the API file, and checks that they agree field for field (``FIELDS``). Widget
+values), reads it and the API file, and checks that they agree field for field (``RECORD_FIELDS``). Widget
 orders (``WIDGETS``) are written from the nodes' source. Fields agreeing of 14, before this round:
 
 - round 44 ``ConditioningAverage`` (core ``nodes.py``) at weight 1.0: 13/14, the weight unnamed, so the
@@ -41,17 +41,15 @@ pipelines, Inspire's ``KSampler //Inspire`` with an extension scheduler ("AYS SD
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from comfy_graph_builder import Graph, link, node, read, read_workflow, sampled, ui_from_api
+from comfy_graph_builder import Graph, link, node, read, read_ui_and_api, read_workflow, sampled, ui_from_api
 from test_probe_round9_comfy import WAN_LORA, _cogvideo_graph
 from test_probe_round9_comfy import _wan_graph as _wan_loras
 from test_probe_round12_comfy import WAN_NEGATIVE, _nag_graph
 from test_probe_round38_comfy import _cogvideo
-from test_probe_round42_comfy import FIELDS
 from test_probe_round44_comfy import _conditioning_average, _openai_chat, _qwenvl_enhancer
 from test_probe_round44_comfy import _wan_graph as _wan_bridge
 from test_probe_round45_comfy import WIDGETS as ROUND45_WIDGETS
@@ -173,10 +171,6 @@ DICT_WIDGETS = frozenset({"VHS_VideoCombine"})
 """Nodes whose ``widgets_values`` the frontend saves as a dict of their values (VideoHelperSuite)."""
 
 
-def _fields(record: GenerationRecord) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in FIELDS}
-
-
 def _workflow(graph: Graph, widgets: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
     """The UI workflow of ``graph`` (widgets in ``WIDGETS``' orders, ``widgets`` overriding some),
     VideoHelperSuite's widgets saved as their dict."""
@@ -201,9 +195,7 @@ def _both(
     graph: Graph, file_name: str, widgets: dict[str, tuple[str, ...]] | None = None
 ) -> GenerationRecord:
     """The record of the UI-only file, checked equal, field for field, to the API file's."""
-    ui = read_workflow(_workflow(graph, widgets), file_name)
-    assert _fields(ui) == _fields(read(copy.deepcopy(graph), file_name))
-    return ui
+    return read_ui_and_api(graph, _workflow(graph, widgets), file_name)
 
 
 def _nag_single() -> Graph:
