@@ -10,7 +10,7 @@ public ``INPUT_TYPES``; the widgets of any other node are not named (its links s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 _LATENT_SIZE = ("width", "height", "batch_size")
 _VIDEO_SIZE = ("width", "height", "length", "batch_size")
@@ -862,23 +862,32 @@ WIDGET_NAMES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-LEADING_WIDGETS: dict[str, tuple[str, frozenset[str]]] = {
-    "KSampler (Efficient)": ("sampler_state", frozenset({"Sample", "Hold", "Script"})),
-    "KSampler Adv. (Efficient)": ("sampler_state", frozenset({"Sample", "Hold", "Script"})),
-    "CLIPTextEncode (NSP)": ("mode", frozenset({"Noodle Soup Prompts", "Wildcards"})),
+
+class LeadingWidget(NamedTuple):
+    """A widget some versions of a node save before :data:`WIDGET_NAMES`' first one, told apart by
+    the first saved value: one of ``choices``, or — ``choices`` empty — a frontend extension's widget
+    state (a dict or ``null``, never a value the node's first widget takes)."""
+
+    name: str
+    choices: frozenset[str] = frozenset()
+
+    def leads(self, value: Any) -> bool:
+        if self.choices:
+            return isinstance(value, str) and value in self.choices
+        return value is None or isinstance(value, dict)
+
+
+LEADING_WIDGETS: dict[str, LeadingWidget] = {
+    "KSampler (Efficient)": LeadingWidget("sampler_state", frozenset({"Sample", "Hold", "Script"})),
+    "KSampler Adv. (Efficient)": LeadingWidget("sampler_state", frozenset({"Sample", "Hold", "Script"})),
+    "CLIPTextEncode (NSP)": LeadingWidget("mode", frozenset({"Noodle Soup Prompts", "Wildcards"})),
+    "Lora Loader (LoraManager)": LeadingWidget("__lm_autocomplete_meta_text"),
 }
-"""A widget some versions of a node put before :data:`WIDGET_NAMES`' first one, and the choices it
-holds: LucianoCirino's Efficiency samplers began with ``sampler_state`` ("Sample" / "Hold" /
-"Script"), jags111's dropped it; WAS's ``CLIPTextEncode (NSP)`` gained a leading ``mode``. The first
-saved value tells the layout apart."""
-
-
-METADATA_LEADERS: dict[str, str] = {"Lora Loader (LoraManager)": "__lm_autocomplete_meta_text"}
-"""A widget newer versions of a node save before :data:`WIDGET_NAMES`' first one, holding the widget
-state of a frontend extension, not an input the node takes: Lora Manager's autocomplete keeps
-``{"version": 1, "textWidgetName": "text"}`` (or ``null``) ahead of the loader's ``text`` (public
-workflows save ``[{…}, text, loras]`` beside the older ``[text, loras]``). A first value that is a dict
-or ``null`` (never a ``text``) tells the layout apart."""
+"""Nodes with a :class:`LeadingWidget`: LucianoCirino's Efficiency samplers began with
+``sampler_state`` ("Sample" / "Hold" / "Script"), jags111's dropped it; WAS's ``CLIPTextEncode (NSP)``
+gained a leading ``mode``; Lora Manager's autocomplete keeps ``{"version": 1, "textWidgetName": "text"}``
+(or ``null``) ahead of the loader's ``text`` (public workflows save ``[{…}, text, loras]`` beside the
+older ``[text, loras]``)."""
 
 
 SHORT_LAYOUTS: dict[str, tuple[str, ...]] = {
@@ -926,8 +935,7 @@ def widget_names(node_type: str, values: list[Any]) -> tuple[str, ...] | None:
     """The names of a node's positional ``values`` (:data:`WIDGET_NAMES`; when no control value
     follows its seed, the first :data:`CONTROL_LAYOUTS` layout whose seed one follows; its
     :data:`SHORT_LAYOUTS` layout when no more values were saved than that holds; with the
-    :data:`LEADING_WIDGETS` name first when the first value is one of its choices, the
-    :data:`METADATA_LEADERS` one when it is a dict or ``null``), or ``None`` for a type not listed.
+    :data:`LEADING_WIDGETS` name first when the first value leads), or ``None`` for a type not listed.
     Names keep their ``+``."""
     names = WIDGET_NAMES.get(node_type)
     if names is None:
@@ -941,11 +949,8 @@ def widget_names(node_type: str, values: list[Any]) -> tuple[str, ...] | None:
     if short is not None and len(values) <= len(short) + sum(name.endswith("+") for name in short):
         names = short
     leading = LEADING_WIDGETS.get(node_type)
-    if leading is not None and values and isinstance(values[0], str) and values[0] in leading[1]:
-        return (leading[0], *names)
-    leader = METADATA_LEADERS.get(node_type)
-    if leader is not None and values and (values[0] is None or isinstance(values[0], dict)):
-        return (leader, *names)
+    if leading is not None and values and leading.leads(values[0]):
+        return (leading.name, *names)
     return names
 
 
