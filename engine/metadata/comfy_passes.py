@@ -388,14 +388,21 @@ def _sampler_info(walker: GraphWalker, node_id: str, node: dict[str, Any], sampl
     return info
 
 
+def _written(walker: GraphWalker, value: Any) -> str | None:
+    """The string ``value`` resolves to (:meth:`GraphWalker.string`) when it holds more than
+    whitespace, else ``None``: an empty text on a node is no prompt and no model name."""
+    text = walker.string(value)
+    return text if text is not None and text.strip() else None
+
+
 def _read_own_texts(walker: GraphWalker, info: SamplerInfo, inputs: dict[str, Any], own: OwnTextPass) -> None:
     """An ``OWN_TEXT_PASSES`` node's prompts and checkpoint, written on the node itself (a literal, or
     a string node behind a link); an empty text is no prompt."""
-    for role, key in (("positive", own.positive), ("negative", own.negative)):
-        text = walker.string(inputs.get(key))
-        setattr(info, role, text.strip() if text is not None and text.strip() else None)
-    name = walker.string(inputs.get(own.model))
-    info.model = name if name is not None and name.strip() else info.model
+    positive = _written(walker, inputs.get(own.positive))
+    negative = _written(walker, inputs.get(own.negative))
+    info.positive = positive.strip() if positive is not None else None
+    info.negative = negative.strip() if negative is not None else None
+    info.model = _written(walker, inputs.get(own.model)) or info.model
 
 
 def _read_stages(
@@ -436,8 +443,8 @@ def _read_pipe_refiner(
         return
     key = REFINER_CHECKPOINT_INPUTS.get(found[1]["class_type"])
     if key is not None:
-        name = walker.string(found[1]["inputs"].get(key))
-        if name is not None and name.strip() and name != "None":
+        name = _written(walker, found[1]["inputs"].get(key))
+        if name is not None and name != "None":
             info.model = name
         return
     link = walker.pipe_field(inputs.get(refined.pipe), refined.refiner)
@@ -457,15 +464,14 @@ def _api_image_info(walker: GraphWalker, node_id: str, node: dict[str, Any], pas
     info = SamplerInfo(node_id, node["class_type"])
     info.positive = walker.string(inputs.get(schema.prompt))
     if schema.negative is not None:
-        negative = walker.string(inputs.get(schema.negative))
-        info.negative = negative if negative is not None and negative.strip() else None
+        info.negative = _written(walker, inputs.get(schema.negative))
     if schema.seed is not None:
         info.seed = as_int(walker.scalar(inputs.get(schema.seed)))
         if schema.zero_seed_is_random and info.seed == 0:
             info.seed = None
     info.own_seed = info.seed
-    written = walker.string(inputs.get(schema.model_input)) if schema.model_input is not None else None
-    info.model = written if written is not None and written.strip() else schema.model
+    written = _written(walker, inputs.get(schema.model_input)) if schema.model_input is not None else None
+    info.model = written or schema.model
     if schema.turbo is not None:
         toggle, turbo_model = schema.turbo
         if is_on(walker.scalar(inputs.get(toggle), (toggle, "value", "boolean"))):
