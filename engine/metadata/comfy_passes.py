@@ -187,17 +187,19 @@ def _counter_first(walker: GraphWalker, node: dict[str, Any]) -> bool:
 
 
 def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
-    """Every sampling pass, the output that wrote ``file_name`` and the pass that made its pixels."""
+    """Every sampling pass, the output that wrote ``file_name`` and the pass that made its pixels.
+
+    The output and the pass behind it are found first, and that pass and the passes it refines are
+    read before the others, so that a graph past the walker's look-up bound
+    (``comfygraph.GRAPH_NODE_VISITS``) keeps the values of the file's own pass. The passes are listed
+    and their text generators noted in node order whatever the order they were read in.
+    """
     walker = GraphWalker(graph)
     node_ids = sorted(graph, key=node_sort_key)
     sampler_ids = [nid for nid in node_ids if is_sampler(graph[nid])]
     detailer_ids = [nid for nid in node_ids if nid not in sampler_ids and is_detailer(graph[nid])]
     api_ids = [nid for nid in node_ids if graph[nid]["class_type"] in API_IMAGE_NODES]
     sampling_set = set(sampler_ids) | set(detailer_ids) | set(api_ids)
-    samplers = [_sampler_info(walker, nid, graph[nid], sampling_set) for nid in sampler_ids + detailer_ids]
-    samplers += [_api_image_info(walker, nid, graph[nid], sampling_set) for nid in api_ids]
-    roots = [info for info in samplers if info.upstream_sampler is None]
-    ordered = roots + [info for info in samplers if info.upstream_sampler is not None]
     load_images = [
         graph[nid]["inputs"]["image"]
         for nid in node_ids
@@ -213,12 +215,15 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
         return _output_name(walker, graph[node_id])[0]
 
     output_id = choose_output(graph, output_nodes(graph, link), file_name, name_of, link)
-    by_id = {info.node_id: info for info in samplers}
-    primary = None
     traced = None
     if output_id is not None:
         traced = trace_sampling_node(graph, output_id, sampling_set, link, walker.follow)
-        primary = by_id.get(traced) if traced is not None else None
+    naming_generated = len(walker.generated)
+    by_id, generated = _read_passes(walker, sampler_ids + detailer_ids, api_ids, sampling_set, traced)
+    samplers = [by_id[nid] for nid in sampler_ids + detailer_ids + api_ids]
+    roots = [info for info in samplers if info.upstream_sampler is None]
+    ordered = roots + [info for info in samplers if info.upstream_sampler is not None]
+    primary = by_id.get(traced) if traced is not None else None
     if primary is None and traced != NO_PASS:  # the output's trace found no pass, but may have missed one
         primary = ordered[0] if ordered else None
     if primary is not None:
@@ -235,9 +240,45 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
             output["path"] = name
         if _counter_first(walker, graph[output_id]):
             output["counter_first"] = True
+    generated_prompts = [
+        *(entry for info in samplers for entry in generated[info.node_id]),
+        *walker.generated[:naming_generated],
+        *walker.generated[naming_generated + sum(map(len, generated.values())) :],
+    ]
     return GraphSummary(
-        ordered, load_images, workflow_hash(graph), list(walker.generated), primary=primary, output=output
+        ordered, load_images, workflow_hash(graph), generated_prompts, primary=primary, output=output
     )
+
+
+def _read_passes(
+    walker: GraphWalker,
+    sampler_ids: list[str],
+    api_ids: list[str],
+    sampling_set: set[str],
+    first: str | None,
+) -> tuple[dict[str, SamplerInfo], dict[str, list[tuple[str, str | None]]]]:
+    """Every pass read (``SamplerInfo`` by node id) and the text generators each one's walks met:
+    ``first`` and the passes behind it (``upstream_sampler``) first, then the others in the order
+    given."""
+    by_id: dict[str, SamplerInfo] = {}
+    generated: dict[str, list[tuple[str, str | None]]] = {}
+    api_set = set(api_ids)
+
+    def read(node_id: str) -> SamplerInfo | None:
+        if node_id in by_id or node_id not in sampling_set:
+            return None
+        before = len(walker.generated)
+        reader = _api_image_info if node_id in api_set else _sampler_info
+        by_id[node_id] = reader(walker, node_id, walker.graph[node_id], sampling_set)
+        generated[node_id] = walker.generated[before:]
+        return by_id[node_id]
+
+    current = read(first) if first is not None else None
+    while current is not None and current.upstream_sampler is not None:
+        current = read(current.upstream_sampler)  # None at a pass read already: a cycle ends
+    for node_id in sampler_ids + api_ids:
+        read(node_id)
+    return by_id, generated
 
 
 def _output_name(walker: GraphWalker, node: dict[str, Any]) -> tuple[str | None, bool]:

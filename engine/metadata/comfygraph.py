@@ -116,6 +116,16 @@ from engine.metadata.comfy_nodes import (
     ZERO_CONDITIONING,
 )
 from engine.metadata.comfy_outputs import carries_pixels
+from engine.metadata.comfy_text_walk import (
+    GRAPH_TEXT_BUDGET,
+    GRAPH_TEXT_READS,
+    TEXT_BUDGET,
+    WALK_BUDGET,
+    SettledTexts,
+    TextWalk,
+    joined_length,
+    replaced_length,
+)
 from engine.metadata.comfy_values import (
     arithmetic,
     conditioning_pair,
@@ -135,21 +145,18 @@ from engine.records import LoraRef
 
 Graph = dict[str, dict[str, Any]]
 
-_WALK_BUDGET = 400
-"""Most nodes any single backward walk visits."""
 _MAX_NESTING = 16
 """Most walks nested in one another (a pipe field or a size output met inside a walk that another such
 field or size started), so hostile chains of them end long before Python's stack does."""
-_MAX_TEXT_DEPTH = 100
-"""Most node outputs one inside another that a text walk (:meth:`GraphWalker.string`) reads, so a long
-chain of string nodes ends long before Python's stack does."""
-_TEXT_BUDGET = MAX_TEXT_BYTES
-"""Most characters the joins and replaces of one text walk make in all: a lattice of concatenations
-that each take a lower one twice, or a chain of replaces that each double their text, doubles the text
-at every level."""
-_GRAPH_TEXT_BUDGET = 8 * MAX_TEXT_BYTES
-"""Most characters the text walks of one :class:`GraphWalker` make in all, so a graph whose thousands of
-samplers each read such a lattice stays about as fast as one that reads it a few times."""
+GRAPH_NODE_VISITS = 250_000
+"""Most nodes all the walks of one :class:`GraphWalker` look up together (:meth:`GraphWalker.node`); past
+it every walk finds nothing more. Each sampler's walks (model, prompts, latent, pipe fields) are
+bounded by ``WALK_BUDGET`` and graphs by ``MAX_GRAPH_NODES``, but not their product: 320 samplers each
+behind the next, every one linked to the one below by some 70 inputs, took 15 s to read. A look-up
+costs about 4 µs of the walks around it, so this is about a second; the largest real graphs we have
+make a few hundred, the 1,200-stage chain of the bounds tests 37,000. The file's own pass is read
+first (:func:`engine.metadata.comfy_passes.summarise`), so a hostile graph loses its other passes'
+values first."""
 _T = TypeVar("_T")
 _NOTHING: Any = object()
 """What :meth:`GraphWalker.switch_branch` gives for a switch that provably or possibly hands on nothing
@@ -199,58 +206,6 @@ def normalise_graph(document: Any) -> Graph | None:
     return graph or None
 
 
-class _TextWalk:
-    """What one :meth:`GraphWalker.string` walk has read.
-
-    The walk reads each node output, ``(node id, output index)``, once. Two outputs of one node are
-    two values (WAS ``Text String`` outputs 0 and 1 both joined by one concatenation); one output met
-    again (two parts linked to it, a lower concatenation that several upper ones take) gives the text
-    :attr:`texts` kept for it, at the cost of a look-up, so the walk stays linear in the outputs it
-    reads. :attr:`open` holds the outputs being read (the path the walk is on): a link back to one of
-    them is a cycle, which gives nothing. At most ``_WALK_BUDGET + 1`` outputs are read, at most
-    ``_MAX_TEXT_DEPTH`` one inside another, and the walk's joins and replaces make at most ``budget``
-    characters in all (past that they give nothing).
-    """
-
-    __slots__ = ("budget", "made", "open", "steps", "texts")
-
-    def __init__(self, budget: int) -> None:
-        self.texts: dict[tuple[str, int], str | None] = {}
-        self.open: set[tuple[str, int]] = set()
-        self.steps = 0
-        """Outputs the walk has started to read."""
-        self.budget = budget
-        """Most characters the walk's joins and replaces may make."""
-        self.made = 0
-        """Characters the walk's joins and replaces have made."""
-
-    def enter(self, key: tuple[str, int]) -> bool:
-        """Start reading ``key``, or ``False`` (read nothing) at a cycle or past a budget."""
-        if key in self.open or self.steps > _WALK_BUDGET or len(self.open) >= _MAX_TEXT_DEPTH:
-            return False
-        self.steps += 1
-        self.open.add(key)
-        return True
-
-    def make(self, length: int) -> bool:
-        """Count a text of ``length`` characters that a join or replace is about to make, or ``False``
-        (make nothing) when the walk would pass its budget."""
-        if self.made + length > self.budget:
-            return False
-        self.made += length
-        return True
-
-
-def _joined_length(parts: list[str], separator: str) -> int:
-    """``len(separator.join(parts))``, without joining."""
-    return sum(map(len, parts)) + len(separator) * max(len(parts) - 1, 0)
-
-
-def _replaced_length(text: str, find: str, replacement: str) -> int:
-    """``len(text.replace(find, replacement))``, without replacing."""
-    return len(text) + text.count(find) * (len(replacement) - len(find))
-
-
 class GraphWalker:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
@@ -264,21 +219,39 @@ class GraphWalker:
         and a cycle through them finds nothing."""
         self._sizes: dict[str, tuple[int | None, int | None]] = {}
         """:meth:`size` per node, for the same reasons (a size node's inputs linked to size outputs)."""
+        self._scalars: dict[tuple[str, int, tuple[str, ...]], Any] = {}
+        """:meth:`scalar` per node output and keys, for every output a walk went through that ended in a
+        literal without a cycle or a bound (the chain behind an output ends in the same value whoever
+        asks), so samplers that each take a value through the chain of the ones before stay linear."""
         self._computed: dict[tuple[str, int], int | float | None] = {}
         """:meth:`computed` per math node output (:meth:`_computed_output`)."""
         self._depth = 0
         """Walks now nested in one another (see ``_MAX_NESTING``)."""
+        self.visits_left = GRAPH_NODE_VISITS
+        """Node look-ups (:meth:`node`) the walks of this walker may still make."""
         self.text_steps = 0
         """Node outputs the text walks (:meth:`string`) have read, in all: each walk reads an output
-        once and at most ``_WALK_BUDGET + 1`` of them."""
-        self._text_left = _GRAPH_TEXT_BUDGET
-        """Characters the text walks may still make (see ``_GRAPH_TEXT_BUDGET``)."""
+        once and at most ``WALK_BUDGET + 1`` of them, all walks together at most
+        ``GRAPH_TEXT_READS``; a settled text reused is not read again."""
+        self._text_left = GRAPH_TEXT_BUDGET
+        """Characters the text walks may still make (see ``GRAPH_TEXT_BUDGET``)."""
+        self._applied: dict[str, list[LoraRef]] = {}
+        """:meth:`applied_loras` per node: every sampler's model walk meets the same loaders, and each
+        loader's stack chain is walked once."""
+        self._own: dict[str, list[LoraRef]] = {}
+        """:meth:`_own_loras` per node (a stack node is met by the chain of every loader above it)."""
+        self._settled = SettledTexts()
+        """Texts of node outputs some text walk read without meeting a bound, which later walks take
+        as they are (:mod:`engine.metadata.comfy_text_walk`)."""
 
     def node(self, link: Any) -> tuple[str, dict[str, Any]] | None:
-        if is_link(link, self.graph):
-            node_id = str(link[0])
-            return node_id, self.graph[node_id]
-        return None
+        """The node ``link`` points at, ``(node id, node)``; ``None`` for anything but a link of this
+        graph, and for every link once the walker's walks have looked up ``GRAPH_NODE_VISITS`` nodes."""
+        if not is_link(link, self.graph) or self.visits_left <= 0:
+            return None
+        self.visits_left -= 1
+        node_id = str(link[0])
+        return node_id, self.graph[node_id]
 
     def _nested(self, walk: Callable[[], _T]) -> _T | None:
         """``walk()`` one nesting level deeper, or ``None`` past ``_MAX_NESTING`` levels."""
@@ -340,7 +313,7 @@ class GraphWalker:
         The walk goes from the node that outputs the pipe back through the pipes it extends
         (:meth:`_base_pipes`) to the first node that sets the field (:meth:`_own_field`): a context or
         ``ToBasicPipe`` input, a ``preSampling`` widget, or a link to the loader that makes the field
-        itself. It ends at a cycle or after ``_WALK_BUDGET`` nodes. A link to a switch of pipes stands
+        itself. It ends at a cycle or after ``WALK_BUDGET`` nodes. A link to a switch of pipes stands
         for the pipe it selects (:meth:`source`).
         """
         found = self.source(link)
@@ -350,7 +323,7 @@ class GraphWalker:
         """:meth:`pipe_field` from the pipe node ``start`` itself (whose outputs may be fields)."""
         seen: set[str] = set()
         pending: list[Any] = [[start, 0]]
-        while pending and len(seen) <= _WALK_BUDGET:
+        while pending and len(seen) <= WALK_BUDGET:
             current = pending.pop(0)
             # the start node as it is; the pipes it extends through :meth:`source` (a switch of pipes
             # is the pipe it selects)
@@ -427,7 +400,7 @@ class GraphWalker:
         positive of each ``REGION_SAMPLER_INPUTS`` sampler, then of each region its
         ``REGIONAL_PROMPTS_INPUT`` input brings (a combiner's inputs in number order, each region's
         sampler read like a pipe: :meth:`pipe_field`). The walk ends at a cycle or after
-        ``_WALK_BUDGET`` nodes."""
+        ``WALK_BUDGET`` nodes."""
         inputs = node["inputs"]
         positives = [
             self.pipe_field(inputs[key], "positive")
@@ -436,7 +409,7 @@ class GraphWalker:
         ]
         seen: set[str] = set()
         pending = _regional_inputs(inputs)
-        while pending and len(seen) <= _WALK_BUDGET:
+        while pending and len(seen) <= WALK_BUDGET:
             found = self.source(pending.pop(0))
             if found is None or found[0] in seen:
                 continue
@@ -459,23 +432,31 @@ class GraphWalker:
         (``MATH_NODES``) the number its expression makes (:meth:`computed`).
         """
         seen: set[str] = set()
+        walked: list[tuple[str, int, tuple[str, ...]]] = []
         while is_link(value, self.graph):
             value = self.follow(value)
             if not is_link(value, self.graph):
                 break
-            node_id = str(value[0])
-            if node_id in seen or len(seen) > _WALK_BUDGET:
+            step = (str(value[0]), value[1], keys)
+            if step in self._scalars:
+                value = self._scalars[step]
+                break
+            found = self.node(value)
+            if found is None or found[0] in seen or len(seen) > WALK_BUDGET:
                 return None
+            node_id, node = found
             seen.add(node_id)
-            node = self.graph[node_id]
+            walked.append(step)
             outputs = SIZE_OUTPUTS.get(node["class_type"], ())
-            if value[1] in outputs:
+            if value[1] in outputs:  # kept per node by size() (a cycle through it is not kept here)
                 return self.size(node_id)[outputs.index(value[1])]
-            if node["class_type"] in MATH_NODES:
+            if node["class_type"] in MATH_NODES:  # kept per output by _computed_output(), likewise
                 return self._computed_output(node_id, value[1])
             inputs = node["inputs"]
             behind = _value_output(node["class_type"], value[1])
             value = next((inputs[key] for key in (behind or keys) if key in inputs), None)
+        for step in walked:
+            self._scalars[step] = value
         return value
 
     def _computed_output(self, node_id: str, output: Any) -> int | float | None:
@@ -522,17 +503,19 @@ class GraphWalker:
         its request is an instruction, never a prompt: ``None``. Every generator met is remembered in
         :attr:`generated`.
 
-        Each node output is read once per call (:class:`_TextWalk`): two outputs of one node are two
+        Each node output is read once per call (:class:`TextWalk`): two outputs of one node are two
         values (WAS ``Text String``'s texts joined by one concatenation), an output taken twice gives
         its text twice, and a cycle gives nothing where it closes.
         """
-        walk = _TextWalk(min(_TEXT_BUDGET, self._text_left))
+        walk = TextWalk(min(TEXT_BUDGET, self._text_left), GRAPH_TEXT_READS - self.text_steps)
         text = self._string(value, walk)
-        self.text_steps += walk.steps
+        for (_, kind), noted in walk.notes[0].items():
+            (self.styles if kind == "style" else self.generated).append(noted)
+        self.text_steps += walk.reads
         self._text_left -= walk.made
         return text
 
-    def _string(self, value: Any, walk: _TextWalk) -> str | None:
+    def _string(self, value: Any, walk: TextWalk) -> str | None:
         value = _combo_value(self.follow(value))
         if isinstance(value, str):
             return value
@@ -541,15 +524,20 @@ class GraphWalker:
             return None
         key = (found[0], value[1])
         if key in walk.texts:
-            return walk.texts[key]
+            if key not in self._settled:  # read under a bound earlier in this walk: maybe cut
+                walk.refusals += 1
+            return walk.taken_again(key)
+        settled = self._settled.get(key)
+        if settled is not None and walk.reuse(key, settled):
+            return settled.text
         if not walk.enter(key):
             return None
+        reading = self._settled.start(key, walk)
         text = self._output_string(found[1], value[1], walk)
-        walk.open.discard(key)
-        walk.texts[key] = text
+        self._settled.finish(reading, text, walk.end(key, text), walk)
         return text
 
-    def _output_string(self, node: dict[str, Any], output: int, walk: _TextWalk) -> str | None:
+    def _output_string(self, node: dict[str, Any], output: int, walk: TextWalk) -> str | None:
         """The string output ``output`` of ``node`` carries (:meth:`string`)."""
         inputs = node["inputs"]
         class_type = node["class_type"]
@@ -563,11 +551,11 @@ class GraphWalker:
         lowered_class = class_type.lower()
         if class_type in CAPTIONERS or any(marker in lowered_class for marker in GENERATOR_MARKERS):
             if any(is_link(inputs.get(key), self.graph) for key in DESCRIBED_IMAGE_INPUTS):
-                self.generated.append((class_type, None))  # describes an image: no text to tell
+                walk.note("generated", (class_type, None))  # describes an image: no text to tell
                 return None
             request_link = next((inputs[key] for key in GENERATOR_INPUTS if key in inputs), None)
             request = self._artist_request(request_link, walk)
-            self.generated.append((class_type, request))
+            walk.note("generated", (class_type, request))
             return request
         if is_concatenation(class_type):
             return self._concatenation(class_type, inputs, walk)
@@ -582,7 +570,7 @@ class GraphWalker:
             return self._string_function(inputs, walk)
         typed = styler_input(class_type, inputs, output)
         if typed is not None:
-            self._note_style(inputs)
+            self._note_style(inputs, walk)
             return self._string(inputs[typed], walk)
         for key in (*STRING_KEYS, "ckpt_name"):
             if key in inputs:
@@ -597,7 +585,7 @@ class GraphWalker:
                 return self._string(inputs[key], walk)
         return None
 
-    def _trigger_word_prompt(self, inputs: dict[str, Any], text_key: str, walk: _TextWalk) -> str | None:
+    def _trigger_word_prompt(self, inputs: dict[str, Any], text_key: str, walk: TextWalk) -> str | None:
         """What a ``TRIGGER_WORD_PROMPTS`` encoder encodes (and outputs as its prompt string): the
         non-empty texts of its ``trigger_words`` inputs in number order, then its text, joined with
         ``TRIGGER_WORD_SEPARATOR``. Trigger words the graph cannot tell (a loader's run-time output)
@@ -609,7 +597,7 @@ class GraphWalker:
         words = [word for word in (self._string(inputs[key], walk) for key in keys) if word]
         return self._joined([*words, text], TRIGGER_WORD_SEPARATOR, walk) if words else text
 
-    def _toggled_words(self, inputs: dict[str, Any], walk: _TextWalk) -> str | None:
+    def _toggled_words(self, inputs: dict[str, Any], walk: TextWalk) -> str | None:
         """What a ``TRIGGER_WORD_TOGGLES`` node outputs: its list's active entries, or, with an empty
         list, its message as it is."""
         listed = inputs.get("toggle_trigger_words")
@@ -643,14 +631,14 @@ class GraphWalker:
                 words.append(f"({word}:{strength:.2f})" if strengths and strength is not None else word)
         return self._joined(words, ", ", walk) or ""
 
-    def _joined(self, parts: list[str], separator: str, walk: _TextWalk) -> str | None:
+    def _joined(self, parts: list[str], separator: str, walk: TextWalk) -> str | None:
         """``parts`` joined with ``separator``; ``None`` when that is empty or would pass the walk's
-        text budget (:meth:`_TextWalk.make`)."""
-        if not walk.make(_joined_length(parts, separator)):
+        text budget (:meth:`TextWalk.make`)."""
+        if not walk.make(joined_length(parts, separator)):
             return None
         return separator.join(parts) or None
 
-    def _concatenation(self, class_type: str, inputs: dict[str, Any], walk: _TextWalk) -> str | None:
+    def _concatenation(self, class_type: str, inputs: dict[str, Any], walk: TextWalk) -> str | None:
         """A concatenation node's parts joined with its ``delimiter``/``separator`` (WAS ones as
         ``WAS_CONCATENATIONS`` says), ``None`` when that is empty."""
         delimiter = next(
@@ -664,28 +652,25 @@ class GraphWalker:
                 parts = [part.strip() for part in parts if part.strip()]
         return self._joined(parts, delimiter, walk)
 
-    def _find_and_replace(self, keys: tuple[str, ...], inputs: dict[str, Any], walk: _TextWalk) -> str | None:
+    def _find_and_replace(self, keys: tuple[str, ...], inputs: dict[str, Any], walk: TextWalk) -> str | None:
         """What a ``FIND_REPLACE`` node outputs: its text with every ``find`` replaced, or the text
         itself when ``find``/``replace`` use regex syntax (never run on file data)."""
         text, find, replacement = (given_text(self._string(inputs.get(key), walk)) for key in keys)
         if re.escape(find) != find or "\\" in replacement:
             return text or None
-        if not walk.make(_replaced_length(text, find, replacement)):
+        if not walk.make(replaced_length(text, find, replacement)):
             return None
         return replaced(text, find, replacement) or None
 
-    def _concatenated_parts(self, inputs: dict[str, Any], walk: _TextWalk) -> list[str]:
+    def _concatenated_parts(self, inputs: dict[str, Any], walk: TextWalk) -> list[str]:
         """The resolvable, non-empty parts of a concatenation node, in input-name order with numbers in
         number order (KJNodes' ``JoinStringMulti`` joins ``string_1`` … ``string_{inputcount}``, so
         ``string_10`` comes after ``string_9``)."""
-        parts = [
-            self._string(inputs[key], walk)
-            for key in sorted(inputs, key=_natural_key)
-            if key.startswith(("string", "text")) and key not in ("delimiter", "separator")
-        ]
+        keys = sorted((key for key in inputs if key.startswith(("string", "text"))), key=_natural_key)
+        parts = [self._string(inputs[key], walk) for key in keys]
         return [part for part in parts if part]
 
-    def _string_function(self, inputs: dict[str, Any], walk: _TextWalk) -> str | None:
+    def _string_function(self, inputs: dict[str, Any], walk: TextWalk) -> str | None:
         """What pysssss' ``StringFunction`` outputs.
 
         ``append`` joins the non-empty ``text_a``/``text_b``/``text_c`` (with ", " when ``tidy_tags`` is
@@ -693,7 +678,7 @@ class GraphWalker:
         ``text_a``. ``tidy_tags`` then collapses double spaces and commas as the node does. A regex
         replace (``text_b`` written ``/…/``) is never run on file data: ``text_a`` stands for its result.
         A replace whose result would exceed ``MAX_TEXT_BYTES`` characters, or a text past the walk's
-        budget (:meth:`_TextWalk.make`), gives ``None``.
+        budget (:meth:`TextWalk.make`), gives ``None``.
         """
         text_a, text_b, text_c = (
             given_text(self._string(inputs.get(key), walk)) for key in ("text_a", "text_b", "text_c")
@@ -702,13 +687,13 @@ class GraphWalker:
         if self.scalar(inputs.get("action"), ("action", "value")) == "append":
             parts = [text for text in (text_a, text_b, text_c) if text]
             separator = ", " if tidy else ""
-            if not walk.make(_joined_length(parts, separator)):
+            if not walk.make(joined_length(parts, separator)):
                 return None
             out = separator.join(parts)
         elif text_b.startswith("/") and text_b.endswith("/"):
             out = text_a
         else:
-            if not walk.make(_replaced_length(text_a, text_b, text_c)):
+            if not walk.make(replaced_length(text_a, text_b, text_c)):
                 return None
             result = replaced(text_a, text_b, text_c)
             if result is None:
@@ -718,13 +703,13 @@ class GraphWalker:
             out = out.replace("  ", " ").replace(" ,", ",").replace(",,", ",").replace(",,", ",")
         return out or None
 
-    def _note_style(self, inputs: dict[str, Any]) -> None:
+    def _note_style(self, inputs: dict[str, Any], walk: TextWalk) -> None:
         """Remember the style a prompt styler was set to (see :attr:`styles`)."""
         style = name_value(self.scalar(inputs.get("style", inputs.get("style_name")), ("style", "value")))
         if style is not None:
-            self.styles.append(style)
+            walk.note("style", style)
 
-    def _artist_request(self, value: Any, walk: _TextWalk) -> str | None:
+    def _artist_request(self, value: Any, walk: TextWalk) -> str | None:
         """What the artist typed for a text generator.
 
         A request built by concatenating an instruction template with the artist's text keeps
@@ -738,7 +723,7 @@ class GraphWalker:
             if not walk.enter(key):
                 return None
             parts = self._concatenated_parts(found[1]["inputs"], walk)
-            walk.open.discard(key)
+            walk.leave(key)
             return parts[-1] if parts else None
         return self._string(value, walk) if value is not None else None
 
@@ -862,7 +847,7 @@ class GraphWalker:
 
     def _text(self, link: Any, role: str, seen: set[str]) -> tuple[str | None, str]:
         pending: list[tuple[Any, str]] = [(link, role)]
-        while pending and len(seen) <= _WALK_BUDGET:
+        while pending and len(seen) <= WALK_BUDGET:
             current, current_role = pending.pop(0)
             current = self.follow(current)
             found = self.node(current)
@@ -1007,10 +992,10 @@ class GraphWalker:
         """The node that makes the sigmas ``link`` carries: back through the nodes that cut or change
         sigmas they are given (their ``sigmas`` input: ``SplitSigmas``, ``FlipSigmas``…) to the first
         one that makes them (``BasicScheduler``, ``KarrasScheduler``…). ``None`` at a cycle or past
-        ``_WALK_BUDGET`` nodes."""
+        ``WALK_BUDGET`` nodes."""
         seen: set[str] = set()
         found = self.source(link)
-        while found is not None and found[0] not in seen and len(seen) <= _WALK_BUDGET:
+        while found is not None and found[0] not in seen and len(seen) <= WALK_BUDGET:
             seen.add(found[0])
             given = found[1]["inputs"].get("sigmas")
             if not is_link(given, self.graph):
@@ -1033,7 +1018,7 @@ class GraphWalker:
         """Per node met, nearest the sampler first."""
         seen: set[str] = set()
         current = link
-        while len(seen) <= _WALK_BUDGET:
+        while len(seen) <= WALK_BUDGET:
             found = self.source(current, "model")
             if found is None or found[0] in seen:
                 break
@@ -1084,25 +1069,36 @@ class GraphWalker:
         behind its stack input (``STACK_INPUTS``), each stack node's own rows before the stack it
         extends (Efficiency Nodes); ``CHAIN_FIRST_PREFIXES`` nodes put the stack they extend first. An
         ``easy loraStack`` toggled off outputs no stack: the chain ends before it. The chain walk ends
-        at a cycle or after ``_WALK_BUDGET`` nodes.
+        at a cycle or after ``WALK_BUDGET`` nodes. Worked out once per node (:attr:`_applied`); the
+        list returned is the caller's own.
         """
+        if node_id not in self._applied:
+            self._applied[node_id] = self._chained_loras(node_id, node)
+        return list(self._applied[node_id])
+
+    def _chained_loras(self, node_id: str, node: dict[str, Any]) -> list[LoraRef]:
+        """:meth:`applied_loras`, worked out."""
         groups: list[tuple[list[LoraRef], bool]] = []
         seen = {node_id}
-        current: dict[str, Any] | None = node
-        while current is not None and len(seen) <= _WALK_BUDGET:
-            inputs = current["inputs"]
-            if current is not node and not switched_on(
+        current: tuple[str, dict[str, Any]] | None = (node_id, node)
+        while current is not None and len(seen) <= WALK_BUDGET:
+            current_id, current_node = current
+            inputs = current_node["inputs"]
+            if current_node is not node and not switched_on(
                 self.scalar(inputs.get(STACK_TOGGLE), (STACK_TOGGLE, "value"))
             ):
                 break
-            groups.append((self._own_loras(current), current["class_type"].startswith(CHAIN_FIRST_PREFIXES)))
+            if current_id not in self._own:
+                self._own[current_id] = self._own_loras(current_node)
+            chain_first = current_node["class_type"].startswith(CHAIN_FIRST_PREFIXES)
+            groups.append((self._own[current_id], chain_first))
             found = self.source(
                 next((inputs[key] for key in STACK_INPUTS if is_link(inputs.get(key), self.graph)), None)
             )
             current = None
             if found is not None and found[0] not in seen:
                 seen.add(found[0])
-                current = found[1]
+                current = found
         loras: list[LoraRef] = []
         for own, chain_first in reversed(groups):
             loras = loras + own if chain_first else own + loras
@@ -1257,7 +1253,7 @@ class GraphWalker:
         width = height = None
         upstream = source = None
         sized = False  # a node met made the size, or made it unknowable (a resize keeping proportions)
-        while pending and len(seen) <= _WALK_BUDGET:
+        while pending and len(seen) <= WALK_BUDGET:
             found = self.source(pending.pop(0))
             if found is None or found[0] in seen:
                 continue
