@@ -105,7 +105,8 @@ def test_a_settled_text_is_read_once_and_counts_its_cost_on_each_walk() -> None:
     assert walker.text_steps == 6
     walk = TextWalk(budget=100, reads_left=100)
     assert walker._string(["5", 0], walk) == "abbbbb"
-    assert (walk.steps, walk.reads, walk.made, walk.refusals) == (6, 0, 20, 0)  # 2 + 3 + 4 + 5 + 6 characters joined
+    joined = 2 + 3 + 4 + 5 + 6
+    assert (walk.steps, walk.reads, walk.made, walk.refusals) == (6, 0, joined, 0)
 
 
 def test_a_walk_that_cannot_afford_a_settled_text_reads_it_under_its_own_budget() -> None:
