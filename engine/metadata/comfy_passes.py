@@ -189,6 +189,7 @@ def _counter_first(walker: GraphWalker, node: dict[str, Any]) -> bool:
 def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
     """Every sampling pass, the output that wrote ``file_name`` and the pass that made its pixels.
 
+    A partner node (``API_IMAGE_NODES``) is read by its schema only, whatever inputs it was given.
     The output and the pass behind it are found first, and that pass and the passes it refines are
     read before the others, so that a graph past the walker's look-up bound
     (``comfygraph.GRAPH_NODE_VISITS``) keeps the values of the file's own pass. The passes are listed
@@ -196,9 +197,10 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
     """
     walker = GraphWalker(graph)
     node_ids = sorted(graph, key=node_sort_key)
-    sampler_ids = [nid for nid in node_ids if is_sampler(graph[nid])]
-    detailer_ids = [nid for nid in node_ids if nid not in sampler_ids and is_detailer(graph[nid])]
     api_ids = [nid for nid in node_ids if graph[nid]["class_type"] in API_IMAGE_NODES]
+    others = [nid for nid in node_ids if graph[nid]["class_type"] not in API_IMAGE_NODES]
+    sampler_ids = [nid for nid in others if is_sampler(graph[nid])]
+    detailer_ids = [nid for nid in others if not is_sampler(graph[nid]) and is_detailer(graph[nid])]
     sampling_set = set(sampler_ids) | set(detailer_ids) | set(api_ids)
     load_images = [
         graph[nid]["inputs"]["image"]

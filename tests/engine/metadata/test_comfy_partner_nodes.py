@@ -394,3 +394,27 @@ def test_a_partner_upscale_of_a_local_image_is_the_pass_behind_the_save() -> Non
     )
     assert (record.width, record.height, record.model) == (1024, 1024, "sd_xl_base_1.0.safetensors")
     assert record.extra["primary_sampler"] == "12"
+
+
+def test_a_partner_node_with_detailer_shaped_inputs_is_one_partner_pass() -> None:
+    """A partner node given a seed, steps, an image and a pipe (inputs a detailer has; a crafted or
+    future node) is read by its schema, once: it was listed twice (as a detailer and as the partner
+    pass) and which reading a later step took depended on the order passes were read."""
+    graph = _saved(
+        "RecraftImageInpaintingNode",
+        prompt="a red kite over dunes",
+        negative_prompt="blurry",
+        seed=7,
+        steps=30,
+        image=["3", 0],
+        basic_pipe=["3", 0],
+    )
+    graph["3"] = node("LoadImage", image="dunes.png")
+    record = read(graph)
+    assert (record.prompt, record.negative_prompt, record.model) == (
+        "a red kite over dunes",
+        "blurry",
+        "recraftv3",
+    )
+    (listed,) = record.extra["samplers"]
+    assert (listed["class_type"], listed["model"]) == ("RecraftImageInpaintingNode", "recraftv3")
