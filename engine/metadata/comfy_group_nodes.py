@@ -36,6 +36,9 @@ from engine.metadata.limits import MAX_GRAPH_NODES
 
 _PREFIXES = ("workflow/", "workflow>")
 _MAX_PASSES = 4
+_MAX_INNER_ENTRIES = 20 * MAX_GRAPH_NODES
+"""Most inner nodes, inner inputs and inner links one expansion pass copies out of group definitions,
+all instances together (a definition may hold any number of inputs, and be instanced many times)."""
 _SEED_NAMES = frozenset({"seed", "noise_seed"})
 _CONTROLS = frozenset({"fixed", "increment", "decrement", "randomize"})
 
@@ -49,10 +52,27 @@ def expand_group_nodes(document: dict[str, Any]) -> dict[str, Any]:
     definitions = extra.get("groupNodes") if isinstance(extra, dict) else None
     if not isinstance(definitions, dict) or not definitions:
         return document
-    return _with_expanded_subgraphs(_expand_graph(document, definitions), definitions)
+    groups = _Definitions(definitions)
+    return _with_expanded_subgraphs(_expand_graph(document, groups), groups)
 
 
-def _expand_graph(graph: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+class _Definitions:
+    """``extra.groupNodes``, each definition read (:class:`_Definition`) once, when first instanced."""
+
+    def __init__(self, definitions: dict[str, Any]) -> None:
+        self.definitions = definitions
+        self._read: dict[str, _Definition] = {}
+
+    def get(self, name: str) -> _Definition | None:
+        if name not in self._read:
+            definition = self.definitions.get(name)
+            if not isinstance(definition, dict) or not isinstance(definition.get("nodes"), list):
+                return None
+            self._read[name] = _Definition(definition)
+        return self._read[name]
+
+
+def _expand_graph(graph: dict[str, Any], definitions: _Definitions) -> dict[str, Any]:
     """``graph`` (the workflow or one subgraph definition) with its group node instances expanded,
     nested ones up to :data:`_MAX_PASSES` levels."""
     for _ in range(_MAX_PASSES):
@@ -63,7 +83,7 @@ def _expand_graph(graph: dict[str, Any], definitions: dict[str, Any]) -> dict[st
     return graph
 
 
-def _with_expanded_subgraphs(document: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+def _with_expanded_subgraphs(document: dict[str, Any], definitions: _Definitions) -> dict[str, Any]:
     """``document`` whose subgraph definitions have their group node instances expanded; once the
     definitions expanded so far hold ``MAX_GRAPH_NODES`` nodes, the rest stay as they are (no
     more nodes than that can be sent anyway)."""
@@ -105,7 +125,7 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def _expand_once(document: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any] | None:
+def _expand_once(document: dict[str, Any], definitions: _Definitions) -> dict[str, Any] | None:
     nodes = document.get("nodes")
     if not isinstance(nodes, list):
         return None
@@ -114,8 +134,7 @@ def _expand_once(document: dict[str, Any], definitions: dict[str, Any]) -> dict[
         name = _group_name(node)
         definition = definitions.get(name) if name is not None else None
         if (
-            isinstance(definition, dict)
-            and isinstance(definition.get("nodes"), list)
+            definition is not None
             and isinstance(node.get("id"), int | str)
             and not isinstance(node.get("id"), bool)
         ):
@@ -124,11 +143,15 @@ def _expand_once(document: dict[str, Any], definitions: dict[str, Any]) -> dict[
         return None
     new_nodes: list[Any] = []
     new_links: list[Any] = []
+    copied = 0
     for node in nodes:
         group = groups.get(str(node.get("id"))) if isinstance(node, dict) else None
         if group is None:
             new_nodes.append(node)
         else:
+            copied += group.definition.size
+            if copied > _MAX_INNER_ENTRIES:
+                return None
             new_nodes.extend(group.inner_nodes())
             new_links.extend(group.inner_links())
         if len(new_nodes) > MAX_GRAPH_NODES:
@@ -157,12 +180,10 @@ def _relinked(entry: Any, groups: dict[str, _Group]) -> Any:
     return {**entry, "origin_id": f"{group.gid}:{source[0]}", "origin_slot": source[1]}
 
 
-class _Group:
-    """One group node instance and its definition."""
+class _Definition:
+    """What one group definition says: its inner nodes, links and the instance's slots."""
 
-    def __init__(self, gid: str, instance: dict[str, Any], definition: dict[str, Any]) -> None:
-        self.gid = gid
-        self.instance = instance
+    def __init__(self, definition: dict[str, Any]) -> None:
         self.nodes: list[dict[str, Any] | None] = [
             n if isinstance(n, dict) and isinstance(n.get("type"), str) else None for n in definition["nodes"]
         ]
@@ -189,18 +210,23 @@ class _Group:
         }
         config = definition.get("config")
         self.config = config if isinstance(config, dict) else {}
+        self._origins = {origin for origin, _slot in self.links_from}
         self.counted = [self._counts(i, n) for i, n in enumerate(self.nodes)]
         self.inputs: dict[int, tuple[int, int]] = {}
         """Instance input slot -> (inner index, inner input index)."""
         self.outputs: dict[int, tuple[int, int]] = {}
         """Instance output slot -> (inner index, inner output slot)."""
         self._map_slots()
+        self.size = (
+            len(self.nodes) + len(self.links_to) + sum(len(_list(n.get("inputs"))) for n in self.nodes if n)
+        )
+        """Inner nodes, links and inputs an instance's expansion copies."""
 
     def _counts(self, index: int, node: dict[str, Any] | None) -> bool:
         if node is None:
             return False
         if node["type"] == "PrimitiveNode":
-            return any(origin == index for origin, _slot in self.links_from)
+            return index in self._origins
         if node["type"] == "Reroute":
             linked_in = (index, 0) in self.links_to
             linked_out = (index, 0) in self.links_from
@@ -250,6 +276,20 @@ class _Group:
             self.outputs[out] = (index, position)
             out += 1
         return out
+
+
+class _Group:
+    """One group node instance and its definition."""
+
+    def __init__(self, gid: str, instance: dict[str, Any], definition: _Definition) -> None:
+        self.gid = gid
+        self.instance = instance
+        self.definition = definition
+        self.nodes = definition.nodes
+        self.links_to = definition.links_to
+        self.counted = definition.counted
+        self.inputs = definition.inputs
+        self.outputs = definition.outputs
 
     def inner_nodes(self) -> list[dict[str, Any]]:
         values = self._widget_values()

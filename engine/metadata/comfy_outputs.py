@@ -26,7 +26,7 @@ describe *this* file are those of the sampling node nearest to the output node t
    that saves a copy of its input) and it met no other link, no pass made the file's pixels
    (``NO_PASS``).
 
-Every walk is bounded (visited set plus a step budget) so hostile graphs end quickly; nothing
+Every walk is bounded (visited set plus step and link budgets) so hostile graphs end quickly; nothing
 raises. ``None`` means "not decided here" and the caller keeps its graph-wide default.
 """
 
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.metadata.comfy_nodes import (
     IMAGELESS_OUTPUTS,
@@ -49,6 +49,9 @@ Graph = dict[str, dict[str, Any]]
 
 _STEP_BUDGET = 2000
 """Most nodes one trace or one ranking pass visits."""
+_LINK_BUDGET = 10 * _STEP_BUDGET
+"""Most pixel links one trace follows (a node may hold any number of them: an output with 150,000
+image inputs took a second to trace)."""
 _MAX_PASTE_DEPTH = 16
 """Most paste nodes (``PASTE_NODES``) one behind another whose pasted crops a trace walks first."""
 
@@ -58,9 +61,11 @@ _IMAGE_KEYS = ("frames",)
 """Whole input names that carry pixels too: the frame-interpolation nodes' ``frames`` (``RIFE VFI``,
 ``FILM VFI``: ComfyUI-Frame-Interpolation) between a video decode and its saver. (``num_frames`` is a
 count, so the name must be whole.)"""
-_PREVIEW_PREFIX = r"ComfyUI_temp_[a-z]{5}"
+_PREVIEW_PREFIX = re.compile(r"ComfyUI_temp_[a-z]{5}")
 _PATH_SEPARATORS = re.compile(r"[\\/]")
 _DATE_TOKEN = re.compile(r"%[^%]*%")
+_COUNTER_AFTER = re.compile(r"[_\-. ]?\d")
+_ASCII_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 LinkTest = Callable[[Any], bool]
 NO_PASS = ""
@@ -112,16 +117,19 @@ def choose_output(
         return None
     candidates = outputs
     if file_name:
-        stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+        stem = _stem(file_name.rsplit(".", 1)[0] if "." in file_name else file_name)
         scores: dict[str, tuple[int, int]] = {}
         for node_id in outputs:
             node = graph[node_id]
             name = name_of(node_id)
             if _names_a_path(node):
                 score, prefix_length = (_path_score(name, stem) if name is not None else 0), 0
+            elif name is not None:
+                score, prefix_length = _prefix_score(name, stem)
+            elif "preview" in node["class_type"].lower():
+                score, prefix_length = _match_score(_PREVIEW_PREFIX, stem.text), len("ComfyUI_temp_")
             else:
-                pattern, prefix_length = _prefix_pattern(node, name)
-                score = _match_score(pattern, stem) if pattern is not None else 0
+                score, prefix_length = 0, 0
             if score:
                 scores[node_id] = (score, prefix_length)
         if scores:
@@ -154,8 +162,9 @@ def trace_sampling_node(
     follow is walked as it is. At a node that pastes crops over its image (``PASTE_NODES``), what
     shows is the crops: the walk behind the input holding them goes first (at most
     ``_MAX_PASTE_DEPTH`` such nodes one behind another), and a pass found there is the answer. All the
-    walks of one trace share ``_STEP_BUDGET``."""
+    walks of one trace share ``_STEP_BUDGET`` and ``_LINK_BUDGET``."""
     steps = [0]
+    links = [0]
 
     def upstream_of(value: Any) -> str:
         followed = follow(value) if follow is not None else value
@@ -183,6 +192,9 @@ def trace_sampling_node(
                 if not (carries_pixels(key) and is_link(value)):
                     closed = closed and (node_id == begin or not is_link(value))
                     continue
+                links[0] += 1
+                if links[0] > _LINK_BUDGET:
+                    return None
                 upstream = upstream_of(value)
                 if upstream in sampling:
                     return upstream
@@ -233,29 +245,116 @@ def _names_a_path(node: dict[str, Any]) -> bool:
     return naming is not None and naming[1]
 
 
-def _path_score(path: str, stem: str) -> int:
+class _Stem(NamedTuple):
+    """A file's stem and the places the name forms compared with it may end, found once for all the
+    outputs compared (many outputs, each with its own long name, cost no more than their names'
+    length: a regex per name cost seconds)."""
+
+    text: str
+    name_ends: tuple[int, ...]
+    """Where the name a path output gives may end: the stem's end, or where a batch's ``-{i}`` begins
+    (and the same before a final line break, which ``$`` also matches before)."""
+    counter_starts: tuple[int, ...]
+    """Where ComfyUI's own ``_{counter:05}_`` ending (``_\\d{4,}_?$``) begins."""
+
+
+def _stem(text: str) -> _Stem:
+    ends = [len(text)] + ([len(text) - 1] if text.endswith("\n") else [])
+    name_ends: list[int] = []
+    counter_starts: list[int] = []
+    for end in ends:
+        name_ends.append(end)
+        digits = _digits_before(text, end)
+        if digits < end and digits > 0 and text[digits - 1] == "-":
+            name_ends.append(digits - 1)
+        stop = end - 1 if end > 0 and text[end - 1] == "_" else end
+        digits = _digits_before(text, stop)
+        if stop - digits >= 4 and digits > 0 and text[digits - 1] == "_":
+            counter_starts.append(digits - 1)
+    return _Stem(text, tuple(name_ends), tuple(counter_starts))
+
+
+def _digits_before(text: str, end: int) -> int:
+    """Where the run of decimal digits (``\\d``) ending at ``end`` begins."""
+    start = end
+    while start > 0 and text[start - 1].isdecimal():
+        start -= 1
+    return start
+
+
+def _may_begin(text: str, start: int) -> bool:
+    """A name may begin at ``start``: the stem's start, or after a character that is no ASCII letter or
+    digit (a copy tool's own prefix and its separator before it)."""
+    return start == 0 or text[start - 1] not in _ASCII_ALNUM
+
+
+def _path_score(path: str, stem: _Stem) -> int:
     """4 when ``stem`` is the stem of the file ``path`` names, or of an image of its batch
     (``{stem}-{i}``), possibly behind a copy tool's own prefix; else 0."""
     base = _PATH_SEPARATORS.split(path)[-1]
     named = base.rsplit(".", 1)[0] if "." in base else base
     if not named:
         return 0
-    own_name = r"(?:^|(?<=[^0-9A-Za-z]))" + re.escape(named) + r"(?:-\d+)?"
-    return 4 if re.search(own_name + "$", stem) else 0
+    for end in stem.name_ends:
+        start = end - len(named)
+        if start >= 0 and stem.text.startswith(named, start) and _may_begin(stem.text, start):
+            return 4
+    return 0
 
 
-def _prefix_pattern(node: dict[str, Any], prefix: str | None) -> tuple[re.Pattern[str] | None, int]:
-    """A regex for the file stems this output writes, and the literal prefix length (tie-break)."""
-    if prefix is None:
-        if "preview" in node["class_type"].lower():
-            return re.compile(_PREVIEW_PREFIX), len("ComfyUI_temp_")
-        return None, 0
+def _prefix_score(prefix: str, stem: _Stem) -> tuple[int, int]:
+    """How well ``stem`` fits an output's ``prefix`` (see :func:`_match_score`), and the prefix's
+    literal length (tie-break). A ``%…%`` token (a date, a node's widget) stands for any text without
+    a line break: the literal parts between tokens must come in order, so the first place each one fits
+    is as good as any later one (but for the last part of ComfyUI's own form, which must end where the
+    counter begins), and the parts are placed with ``str.find``, never a backtracking regex (whose
+    ``.*?`` gaps took a minute for 4 tokens against a 200-character stem)."""
     base = _PATH_SEPARATORS.split(prefix)[-1]
     if not base:
-        return None, 0
+        return 0, 0
     parts = _DATE_TOKEN.split(base)
-    expression = ".*?".join(re.escape(part) for part in parts)
-    return re.compile(expression), sum(len(part) for part in parts)
+    length = sum(len(part) for part in parts)
+    text = stem.text
+    if length > len(text):  # every literal character must be in the stem
+        return 0, length
+    if any(_fills(parts, text, end) for end in stem.counter_starts):
+        return 3, length
+    end = _fit(parts, text, 0)
+    if end is None:
+        return 0, length
+    return (2 if _COUNTER_AFTER.match(text, end) else 1), length
+
+
+def _fit(parts: list[str], text: str, start: int) -> int | None:
+    """Where ``parts`` (literal text between tokens) end in ``text`` when the first begins at
+    ``start`` and each other one is placed as early as it fits; ``None`` when they do not fit."""
+    if not text.startswith(parts[0], start):
+        return None
+    position = start + len(parts[0])
+    for part in parts[1:]:
+        if part:
+            found = text.find(part, position)
+            if found < 0 or "\n" in text[position:found]:
+                return None
+            position = found + len(part)
+    return position
+
+
+def _fills(parts: list[str], text: str, end: int) -> bool:
+    """Whether ``parts`` fill ``text`` up to ``end`` from a place a name may begin (the earliest such
+    place where the first part is, whose fit ends earliest), within the line ``end`` is on (a token's
+    text holds no line break; a prefix that does is matched within that line only)."""
+    last = parts[-1]
+    last_start = end - len(last)
+    if last_start < 0 or not text.startswith(last, last_start):
+        return False
+    if len(parts) == 1:
+        return _may_begin(text, last_start)
+    start = text.find(parts[0], text.rfind("\n", 0, end) + 1)
+    while start >= 0 and not _may_begin(text, start):
+        start = text.find(parts[0], start + 1)
+    position = _fit(parts[:-1], text, start) if start >= 0 else None
+    return position is not None and position <= last_start and "\n" not in text[position:last_start]
 
 
 def _match_score(pattern: re.Pattern[str], stem: str) -> int:

@@ -30,8 +30,10 @@ What the frontend does when it turns the canvas into a prompt, and so what this 
 
 Invariants: the result only holds nodes the frontend would send, keyed by string ids, each
 ``{"class_type": str, "inputs": dict}``; every link in it is ``[node_id, output_index]``; no walk
-goes deeper than :data:`_MAX_DEPTH` links or subgraph levels, and at most ``MAX_GRAPH_NODES`` nodes
-come out, so a hostile workflow ends quickly.
+goes deeper than :data:`_MAX_DEPTH` links or subgraph levels, a subgraph definition is read once for
+all its instances, a link's walk once for all its readers, all walks together follow at most
+:data:`_HOP_BUDGET` links, and at most ``MAX_GRAPH_NODES`` nodes come out, so a hostile workflow ends
+quickly.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ _MAX_DEPTH = 64
 _MAX_LEVELS = 8
 """Most subgraph instances nested in one another that are expanded."""
 _VISIT_BUDGET = 4 * MAX_GRAPH_NODES
+_HOP_BUDGET = 20 * MAX_GRAPH_NODES
+"""Most links the walks of one conversion follow (answers already known are not counted), so that a
+hostile workflow's many readers of reroute cycles or over-long chains end quickly."""
 _INPUT_NODE = "-10"
 _OUTPUT_NODE = "-20"
 _MUTED, _BYPASSED = 2, 4
@@ -61,25 +66,51 @@ Source = tuple[str, int, str]
 
 
 @dataclass
-class _Scope:
-    """One graph level: the top-level workflow or one subgraph instance's definition."""
+class _Layout:
+    """What one graph level's document says: the top-level workflow's, or a subgraph definition's,
+    read once and shared by all the definition's instances."""
 
     nodes: dict[str, dict[str, Any]]
     links: dict[str, Link]
+    input_ids: frozenset[str]
+    output_ids: frozenset[str]
+    input_names: list[str]
+    setters: dict[str, dict[str, Any]]
+    """KJNodes ``SetNode`` nodes by their name (first widget value, a string); the first one wins."""
+    broadcasts: dict[tuple[str, int], Source]
+    """UseEverywhere's links by ``(target_id, input_index)``."""
+    outputs: dict[int, Link]
+    """The first link (in ``links`` order) into the subgraph's output node, by output slot."""
+
+
+@dataclass
+class _Scope:
+    """One graph level: the top-level workflow or one subgraph instance (its definition's layout)."""
+
+    layout: _Layout
     prefix: str = ""
-    input_ids: frozenset[str] = frozenset()
-    output_ids: frozenset[str] = frozenset()
-    input_names: list[str] = field(default_factory=list)
     parent: _Scope | None = None
     instance: dict[str, Any] | None = None
     level: int = 0
-    setters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """KJNodes ``SetNode`` nodes by their name (first widget value, a string); the first one wins."""
-    broadcasts: dict[tuple[str, int], Source] = field(default_factory=dict)
-    """UseEverywhere's links by ``(target_id, input_index)``."""
+    fed: dict[str, Any] | None = None
+    """The instance's first link into each input, by input name (read on first use)."""
+    promoted: dict[str, Any] = field(default_factory=dict)
+    """The instance's promoted widget values (:func:`_promoted_values`, read with ``fed``)."""
 
     def exec_id(self, node_id: str) -> str:
         return f"{self.prefix}:{node_id}" if self.prefix else node_id
+
+
+@dataclass
+class _PassThrough:
+    """A node's inputs, indexed once for :meth:`_Converter._pass_through` (a bypassed node may
+    carry any number of them and be read through by any number of links)."""
+
+    inputs: list[dict[str, Any]]
+    first_linked: int
+    """Index of the first input with a link (``len(inputs)`` when none has one)."""
+    first_of_type: dict[str, int]
+    """Index of the first input with a link, by the input's type (as a string)."""
 
 
 def api_from_workflow(document: Any) -> dict[str, dict[str, Any]] | None:
@@ -94,13 +125,11 @@ def api_from_workflow(document: Any) -> dict[str, dict[str, Any]] | None:
             if isinstance(definition, dict) and isinstance(definition.get("id"), str):
                 subgraphs[definition["id"]] = definition
     converter = _Converter(subgraphs)
-    converter.emit(_scope(document, None, None, "", 0))
+    converter.emit(_Scope(_layout(document)))
     return converter.graph or None
 
 
-def _scope(
-    document: dict[str, Any], parent: _Scope | None, instance: dict[str, Any] | None, prefix: str, level: int
-) -> _Scope:
+def _layout(document: dict[str, Any]) -> _Layout:
     nodes = {
         str(node["id"]): node
         for node in _list(document.get("nodes"))
@@ -126,18 +155,19 @@ def _scope(
         name = _first_widget(node)
         if node["type"] == "SetNode" and isinstance(name, str):
             setters.setdefault(name, node)
-    return _Scope(
+    outputs: dict[int, Link] = {}
+    for entry in links.values():
+        if entry[2] in output_ids:
+            outputs.setdefault(entry[3], entry)
+    return _Layout(
         nodes,
         links,
-        prefix,
         frozenset(input_ids),
         frozenset(output_ids),
         names,
-        parent,
-        instance,
-        level,
         setters,
         _broadcasts(document.get("extra")),
+        outputs,
     )
 
 
@@ -180,19 +210,34 @@ def _list(value: Any) -> list[Any]:
 
 def _link(entry: Any) -> tuple[str, str, int, str, int, str] | None:
     """``(link_id, origin_id, origin_slot, target_id, target_slot, type)`` of an array or object link."""
-    if isinstance(entry, list) and len(entry) >= 5:
-        values = entry[:6] + [""] * (6 - len(entry[:6]))
+    if isinstance(entry, list):
+        if len(entry) < 5:
+            return None
+        link_id, origin, origin_slot, target, target_slot = entry[:5]
+        link_type = entry[5] if len(entry) > 5 else ""
     elif isinstance(entry, dict):
-        keys = ("id", "origin_id", "origin_slot", "target_id", "target_slot", "type")
-        values = [entry.get(key) for key in keys]
+        link_id, origin, target = entry.get("id"), entry.get("origin_id"), entry.get("target_id")
+        origin_slot, target_slot, link_type = (
+            entry.get("origin_slot"),
+            entry.get("target_slot"),
+            entry.get("type"),
+        )
     else:
         return None
-    link_id, origin, origin_slot, target, target_slot, link_type = values
-    if not all(isinstance(v, int | str) and not isinstance(v, bool) for v in (link_id, origin, target)):
-        return None
-    if not isinstance(origin_slot, int) or not isinstance(target_slot, int):
+    if not (
+        isinstance(origin_slot, int)
+        and isinstance(target_slot, int)
+        and _is_id(link_id)
+        and _is_id(origin)
+        and _is_id(target)
+    ):
         return None
     return str(link_id), str(origin), origin_slot, str(target), target_slot, str(link_type or "")
+
+
+def _is_id(value: Any) -> bool:
+    """A node or link id: an ``int`` (not a ``bool``) or a ``str``."""
+    return isinstance(value, int | str) and not isinstance(value, bool)
 
 
 class _Converter:
@@ -204,10 +249,27 @@ class _Converter:
         no sendable node would otherwise multiply level by level)."""
         self._scopes: dict[str, _Scope] = {}
         """Expanded subgraph instances by their exec id, built once."""
+        self._layouts: dict[str, _Layout] = {}
+        """Subgraph definitions' layouts by subgraph id, read once for all their instances."""
+        self._pass_throughs: dict[int, _PassThrough] = {}
+        """:class:`_PassThrough` per node (by ``id``), built once."""
+        self._resolved: dict[tuple[int, str], tuple[tuple[Any] | None, int]] = {}
+        """:meth:`resolve`'s result per ``(id(scope), link_id)``, and the link depth its walk went down
+        to from the link (the same result from any depth that leaves room for that many more)."""
+        self._too_deep: dict[tuple[int, str], int] = {}
+        """The least depth from which a link's walk was found to go past ``_MAX_DEPTH``, per
+        ``(id(scope), link_id)`` (it does so from that depth on)."""
+        self._walking: set[tuple[int, str]] = set()
+        """The links of the walk now under way."""
+        self._deepest = 0
+        """The deepest link depth the walk now under way has reached."""
+        self.hops = 0
+        """Links :meth:`resolve` has followed (not counting answers it had already), at most
+        ``_HOP_BUDGET``."""
 
     def emit(self, scope: _Scope) -> None:
         """Add every node of ``scope`` the frontend would send (subgraph instances expanded)."""
-        for node_id, node in scope.nodes.items():
+        for node_id, node in scope.layout.nodes.items():
             self.visits += 1
             if len(self.graph) >= MAX_GRAPH_NODES or self.visits > _VISIT_BUDGET:
                 return
@@ -231,7 +293,10 @@ class _Converter:
             return None
         exec_id = scope.exec_id(node_id)
         if exec_id not in self._scopes:
-            self._scopes[exec_id] = _scope(definition, scope, node, exec_id, scope.level + 1)
+            layout = self._layouts.get(node["type"])
+            if layout is None:
+                layout = self._layouts[node["type"]] = _layout(definition)
+            self._scopes[exec_id] = _Scope(layout, exec_id, scope, node, scope.level + 1)
         return self._scopes[exec_id]
 
     def _inputs(self, scope: _Scope, node_id: str, node: dict[str, Any]) -> dict[str, Any]:
@@ -243,8 +308,8 @@ class _Converter:
             resolved: tuple[Any] | None = None
             if link_id is not None and not isinstance(link_id, bool):
                 resolved = self.resolve(scope, str(link_id), 0)
-            elif (node_id, index) in scope.broadcasts:
-                origin, slot, link_type = scope.broadcasts[(node_id, index)]
+            elif (node_id, index) in scope.layout.broadcasts:
+                origin, slot, link_type = scope.layout.broadcasts[(node_id, index)]
                 resolved = self._from_output(scope, origin, slot, link_type, 1)
             if resolved is not None:
                 inputs[entry["name"]] = resolved[0]
@@ -252,8 +317,39 @@ class _Converter:
 
     def resolve(self, scope: _Scope, link_id: str, depth: int) -> tuple[Any] | None:
         """What a link delivers: ``([node_id, slot],)`` of a sent node, ``(value,)`` of a primitive or
-        a promoted widget, or ``None`` (no such link, a muted source, a bypass with no matching input)."""
-        link = scope.links.get(link_id)
+        a promoted widget, or ``None`` (no such link, a muted source, a bypass with no matching input,
+        a walk past ``_MAX_DEPTH`` links).
+
+        A link's walk does not depend on where it was entered, so its answer is kept with how deep the
+        walk went, and a link met again (by the many readers of one reroute chain, the many inputs of
+        one node) is answered from that; once ``_HOP_BUDGET`` links have been followed, none is."""
+        key = (id(scope), link_id)
+        known = self._resolved.get(key)
+        if known is not None and depth + known[1] <= _MAX_DEPTH:
+            self._deepest = max(self._deepest, depth + known[1])
+            return known[0]
+        if (
+            known is not None
+            or key in self._walking  # a cycle: the walk would go round it down to _MAX_DEPTH
+            or self._too_deep.get(key, _MAX_DEPTH + 1) <= depth
+            or self.hops >= _HOP_BUDGET
+        ):
+            self._deepest = _MAX_DEPTH + 1
+            return None
+        self.hops += 1
+        self._walking.add(key)
+        outer, self._deepest = self._deepest, depth
+        result = self._follow(scope, link_id, depth)
+        reached, self._deepest = self._deepest, max(outer, self._deepest)
+        self._walking.discard(key)
+        if reached > _MAX_DEPTH:
+            self._too_deep[key] = depth
+        else:
+            self._resolved[key] = (result, reached - depth)
+        return result
+
+    def _follow(self, scope: _Scope, link_id: str, depth: int) -> tuple[Any] | None:
+        link = scope.layout.links.get(link_id)
         if link is None or depth > _MAX_DEPTH:
             return None
         origin, slot, _target, _target_slot, link_type = link
@@ -262,11 +358,13 @@ class _Converter:
     def _from_output(
         self, scope: _Scope, origin: str, slot: int, link_type: str, depth: int
     ) -> tuple[Any] | None:
+        self._deepest = max(self._deepest, depth)
         if depth > _MAX_DEPTH:
             return None
-        if origin in scope.input_ids and scope.parent is not None and scope.instance is not None:
+        layout = scope.layout
+        if origin in layout.input_ids and scope.parent is not None and scope.instance is not None:
             return self._subgraph_input(scope, slot, depth)
-        node = scope.nodes.get(origin)
+        node = layout.nodes.get(origin)
         if node is None or node.get("mode") == _MUTED:
             return None
         node_type = node["type"]
@@ -275,19 +373,20 @@ class _Converter:
             return (values[0],) if isinstance(values, list) and values else None
         if node_type == "GetNode":
             name = _first_widget(node)
-            setter = scope.setters.get(name) if isinstance(name, str) else None
+            setter = layout.setters.get(name) if isinstance(name, str) else None
             if setter is None:
                 return None
             node, node_type = setter, "SetNode"
         if node_type in REROUTE_NODES or node_type == "SetNode" or node.get("mode") == _BYPASSED:
-            through = _pass_through(node, slot, link_type)
+            through = self._pass_through(node, slot, link_type)
             return None if through is None else self.resolve(scope, through, depth)
         inner = self._instance_scope(scope, origin, node)
         if inner is not None:
-            for inner_origin, inner_slot, target, target_slot, inner_type in inner.links.values():
-                if target in inner.output_ids and target_slot == slot:
-                    return self._from_output(inner, inner_origin, inner_slot, inner_type, depth + 1)
-            return None
+            output = inner.layout.outputs.get(slot)
+            if output is None:
+                return None
+            inner_origin, inner_slot, _target, _target_slot, inner_type = output
+            return self._from_output(inner, inner_origin, inner_slot, inner_type, depth + 1)
         if node_type in VIRTUAL_NODES or node_type in self.subgraphs:
             return None
         return ([scope.exec_id(origin), slot],)
@@ -296,39 +395,68 @@ class _Converter:
         """What feeds input ``slot`` of the subgraph instance ``scope`` expands: the instance's link of
         that input's name, else the value of its promoted widget."""
         assert scope.parent is not None and scope.instance is not None
-        name = scope.input_names[slot] if 0 <= slot < len(scope.input_names) else None
+        names = scope.layout.input_names
+        name = names[slot] if 0 <= slot < len(names) else None
         if name is None:
             return None
-        for entry in _list(scope.instance.get("inputs")):
-            if isinstance(entry, dict) and entry.get("name") == name and entry.get("link") is not None:
-                return self.resolve(scope.parent, str(entry["link"]), depth)
-        values = _promoted_values(scope.instance)
-        return (values[name],) if name in values else None
+        if scope.fed is None:
+            scope.fed = {}
+            for entry in _list(scope.instance.get("inputs")):
+                if (
+                    isinstance(entry, dict)
+                    and isinstance(entry.get("name"), str)
+                    and entry.get("link") is not None
+                ):
+                    scope.fed.setdefault(entry["name"], entry["link"])
+            scope.promoted = _promoted_values(scope.instance)
+        if name in scope.fed:
+            return self.resolve(scope.parent, str(scope.fed[name]), depth)
+        return (scope.promoted[name],) if name in scope.promoted else None
 
-
-def _pass_through(node: dict[str, Any], slot: int, link_type: str) -> str | None:
-    """The link id a reroute (:data:`REROUTE_NODES`) or bypassed node passes on for its output ``slot``:
-    a reroute's one input; a bypassed node's input at the same slot when its type matches, else the first
-    input of the output's type."""
-    inputs = [entry for entry in _list(node.get("inputs")) if isinstance(entry, dict)]
-    if node["type"] in REROUTE_NODES:
-        candidates = inputs[:1]
-    elif node["type"] == "SetNode":
-        candidates = inputs[slot : slot + 1] if 0 <= slot < len(inputs) else []
-    else:
+    def _pass_through(self, node: dict[str, Any], slot: int, link_type: str) -> str | None:
+        """The link id a reroute (:data:`REROUTE_NODES`) or bypassed node passes on for its output
+        ``slot``: a reroute's one input; a bypassed node's input at the same slot when its type matches,
+        else the first input of the output's type."""
+        index = self._pass_throughs.get(id(node))
+        if index is None:
+            index = self._pass_throughs[id(node)] = _pass_through_index(node)
+        inputs = index.inputs
+        if node["type"] in REROUTE_NODES:
+            return _link_of(inputs[0]) if inputs else None
+        if node["type"] == "SetNode":
+            return _link_of(inputs[slot]) if 0 <= slot < len(inputs) else None
         outputs = _list(node.get("outputs"))
         output = outputs[slot] if 0 <= slot < len(outputs) and isinstance(outputs[slot], dict) else {}
         wanted = str(output.get("type") or link_type)
-
-        def matches(entry: dict[str, Any]) -> bool:
-            return str(entry.get("type")) == wanted or "*" in (wanted, str(entry.get("type")))
-
         same_slot = inputs[slot : slot + 1] if slot < len(inputs) else []
-        candidates = [e for e in same_slot if matches(e)] + [e for e in inputs if matches(e)]
-    for entry in candidates:
-        if entry.get("link") is not None and not isinstance(entry.get("link"), bool):
-            return str(entry["link"])
-    return None
+        for entry in same_slot:
+            kind = str(entry.get("type"))
+            if (kind == wanted or "*" in (wanted, kind)) and _link_of(entry) is not None:
+                return _link_of(entry)
+        if wanted == "*":
+            first = index.first_linked
+        else:
+            first = min(
+                index.first_of_type.get(wanted, len(inputs)), index.first_of_type.get("*", len(inputs))
+            )
+        return _link_of(inputs[first]) if first < len(inputs) else None
+
+
+def _link_of(entry: dict[str, Any]) -> str | None:
+    """The link id of an input entry, or ``None`` when it has none."""
+    link = entry.get("link")
+    return None if link is None or isinstance(link, bool) else str(link)
+
+
+def _pass_through_index(node: dict[str, Any]) -> _PassThrough:
+    inputs = [entry for entry in _list(node.get("inputs")) if isinstance(entry, dict)]
+    first_linked = len(inputs)
+    first_of_type: dict[str, int] = {}
+    for position, entry in enumerate(inputs):
+        if _link_of(entry) is not None:
+            first_linked = min(first_linked, position)
+            first_of_type.setdefault(str(entry.get("type")), position)
+    return _PassThrough(inputs, first_linked, first_of_type)
 
 
 def _widget_inputs(node: dict[str, Any]) -> dict[str, Any]:
