@@ -261,7 +261,9 @@ def _read_passes(
 ) -> tuple[dict[str, SamplerInfo], dict[str, list[tuple[str, str | None]]]]:
     """Every pass read (``SamplerInfo`` by node id) and the text generators each one's walks met:
     ``first`` and the passes behind it (``upstream_sampler``) first, then the others in the order
-    given."""
+    given. Once the walker's look-ups are spent (``GRAPH_NODE_VISITS``), the passes left are listed
+    with their class only: their walks would find nothing, at a cost per pass (thousands of crafted
+    samplers took seconds more)."""
     by_id: dict[str, SamplerInfo] = {}
     generated: dict[str, list[tuple[str, str | None]]] = {}
     api_set = set(api_ids)
@@ -269,6 +271,10 @@ def _read_passes(
     def read(node_id: str) -> SamplerInfo | None:
         if node_id in by_id or node_id not in sampling_set:
             return None
+        if walker.visits_left <= 0:  # past the walker's bound every walk finds nothing: listed only
+            by_id[node_id] = SamplerInfo(node_id, walker.graph[node_id]["class_type"])
+            generated[node_id] = []
+            return by_id[node_id]
         before = len(walker.generated)
         reader = _api_image_info if node_id in api_set else _sampler_info
         by_id[node_id] = reader(walker, node_id, walker.graph[node_id], sampling_set)
