@@ -18,9 +18,11 @@ base name (Easy Diffusion writes a path). No time is written.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any
 
 from engine.metadata.jsontext import try_json_object
+from engine.metadata.limits import MAX_LORAS
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading
 from engine.metadata.values import as_float, as_int, as_text
@@ -78,12 +80,14 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?")
 
 
 def _names(value: Any) -> list[str]:
+    """The LoRA names of a name field (at most :data:`~engine.metadata.limits.MAX_LORAS`)."""
     if isinstance(value, list):
-        items = [item for item in value if isinstance(item, str)]
+        items = [item for item in value[:MAX_LORAS] if isinstance(item, str)]
     elif isinstance(value, str) and value.strip().startswith("["):
-        items = [single or double for single, double in _QUOTED.findall(value)]
+        items = [quoted[1] or quoted[2] or "" for quoted in islice(_QUOTED.finditer(value), MAX_LORAS)]
     elif isinstance(value, str):
-        items = value.split(",")  # the txt format's ", ".join of a list; model file names hold no comma
+        # the txt format's ", ".join of a list; model file names hold no comma
+        items = value.split(",", MAX_LORAS)[:MAX_LORAS]
     else:
         return []
     names = [item.strip().replace("\\", "/").rsplit("/", 1)[-1] for item in items]
@@ -91,12 +95,13 @@ def _names(value: Any) -> list[str]:
 
 
 def _strengths(value: Any) -> list[float | None]:
+    """The strengths of a strength field (at most :data:`~engine.metadata.limits.MAX_LORAS`)."""
     if isinstance(value, list):
-        return [as_float(item) for item in value]
+        return [as_float(item) for item in value[:MAX_LORAS]]
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return [float(value)]
+        return [as_float(value)]
     if isinstance(value, str):
-        return [float(number) for number in _NUMBER.findall(value)]
+        return [as_float(number[0]) for number in islice(_NUMBER.finditer(value), MAX_LORAS)]
     return []
 
 

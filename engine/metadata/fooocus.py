@@ -25,14 +25,16 @@ Neither writes a time into the image.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any
 
 from engine.metadata import a1111
 from engine.metadata.jsontext import try_json_object
+from engine.metadata.limits import MAX_LORAS
 from engine.metadata.loras import dedupe
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, note_error
-from engine.metadata.values import as_float, as_int, as_text
+from engine.metadata.values import as_float, as_int, as_list, as_text
 from engine.records import LoraRef
 
 _RESOLUTION = re.compile(r"^\(?\s*(\d{1,6})\s*[,x×]\s*(\d{1,6})\s*\)?$")
@@ -69,7 +71,22 @@ def read(raw: RawMetadata) -> ToolReading | None:
     return _fooocus(document)
 
 
-_LORA_WEIGHT = re.compile(r"\s*(.+?)\s*:\s*(-?[\d.]+)\s*$")
+_WEIGHT = re.compile(r"\s*(-?[\d.]+)\s*")
+
+
+def _name_and_weight(text: str) -> tuple[str, str] | None:
+    """``"name : 0.5"`` → ``("name", "0.5")``: the text before the last colon, stripped (one line, not
+    blank), and the number after it; ``None`` when it is not that shape.
+
+    What the regex ``\\s*(.+?)\\s*:\\s*(-?[\\d.]+)\\s*$`` matched (a weight holds no colon, so its colon is
+    the last one), in linear time: that regex backtracked over every split of a run of spaces, and a
+    ``Lora weights`` item or ``LoRA 1`` value of 3,000 spaces took over 30 s."""
+    name, colon, weight = text.rpartition(":")
+    number = _WEIGHT.fullmatch(weight) if colon else None
+    name = name.strip()
+    if number is None or not name or "\n" in name:
+        return None
+    return name, number.group(1)
 
 
 def _typed_by_the_artist(reading: ToolReading) -> None:
@@ -86,8 +103,9 @@ def _typed_by_the_artist(reading: ToolReading) -> None:
         rec.prompt = params["Raw prompt"].strip() or None
     if "Raw negative prompt" in params:
         rec.negative_prompt = params["Raw negative prompt"].strip() or None
-    weights = [_LORA_WEIGHT.match(item) for item in params.get("Lora weights", "").split(",")]
-    loras = [LoraRef(match.group(1), as_float(match.group(2))) for match in weights if match]
+    items = params.get("Lora weights", "").split(",", MAX_LORAS)[:MAX_LORAS]
+    weights = [_name_and_weight(item) for item in items]
+    loras = [LoraRef(name, as_float(weight)) for name, weight in filter(None, weights)]
     if loras:
         rec.loras = dedupe([*loras, *rec.loras])
 
@@ -111,7 +129,7 @@ def _fooocus(doc: dict[str, Any]) -> ToolReading:
     rec.model = as_text(doc.get("base_model"))
     rec.width, rec.height = _resolution(doc.get("resolution"))
     loras: list[LoraRef] = []
-    for item in doc.get("loras") or []:
+    for item in as_list(doc.get("loras")):
         if isinstance(item, list | tuple) and item and isinstance(item[0], str):
             loras.append(LoraRef(item[0], as_float(item[1]) if len(item) > 1 else None))
     rec.loras = dedupe(loras)
@@ -186,9 +204,9 @@ def _simple_lora_key(key: str, value: Any) -> LoraRef | None:
         name = bracketed.group(1).strip()
         return LoraRef(name, as_float(value)) if name not in ("", "None") else None
     if _NUMBERED_LORA.match(key) and isinstance(value, str):
-        match = _LORA_WEIGHT.match(value)
-        if match and match.group(1) != "None":
-            return LoraRef(match.group(1), as_float(match.group(2)))
+        named = _name_and_weight(value)
+        if named is not None and named[0] != "None":
+            return LoraRef(named[0], as_float(named[1]))
     return None
 
 
@@ -236,17 +254,28 @@ def _simple(doc: dict[str, Any]) -> ToolReading:
     return reading
 
 
-_WEIGHTED_NAME = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+-\s+(.+?)\s*$")
-"""RuinedFooocus' ``"0.6 - steampunk_xl.safetensors"`` (``modules/async_worker.py``): weight, then name."""
+_WEIGHT_DASH = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s+-\s+")
+
+
+def _weight_and_name(text: str) -> tuple[str, str] | None:
+    """RuinedFooocus' ``"0.6 - steampunk_xl.safetensors"`` (``modules/async_worker.py``) → ``("0.6",
+    "steampunk_xl.safetensors")``: weight, then the name (stripped, one line, not blank); else ``None``.
+    What ``^\\s*(-?\\d+(?:\\.\\d+)?)\\s+-\\s+(.+?)\\s*$`` matched, without its backtracking (quadratic in
+    a run of spaces inside the name: 30,000 took 7 s)."""
+    weight = _WEIGHT_DASH.match(text)
+    name = text[weight.end() :].rstrip() if weight is not None else ""
+    if weight is None or not name or "\n" in name:
+        return None
+    return weight.group(1), name
 
 
 def _ruined_lora(item: list[Any] | tuple[Any, ...]) -> LoraRef:
     """A ``loras`` row: ``[hash, "weight - name"]`` (RuinedFooocus writes the file's SHA-256 first), or
     ``[name, weight]``."""
     second = item[1] if len(item) > 1 else None
-    weighted = _WEIGHTED_NAME.match(second) if isinstance(second, str) else None
+    weighted = _weight_and_name(second) if isinstance(second, str) else None
     if weighted is not None:
-        return LoraRef(weighted.group(2), as_float(weighted.group(1)))
+        return LoraRef(weighted[1], as_float(weighted[0]))
     return LoraRef(item[0], as_float(second))
 
 
@@ -260,10 +289,10 @@ _UI_MARKER = re.compile(r"(\.(?:safetensors|ckpt|pt|pth|bin))\s+\S{1,4}$", re.IG
 def _ruined_lora_string(text: str) -> list[LoraRef]:
     """The LoRAs of a 2023 ``"Loras:<name:weight>,…"`` string; ``None`` slots are empty and skipped."""
     refs: list[LoraRef] = []
-    for name, weight in _LORA_SLOT.findall(text):
-        name = _UI_MARKER.sub(r"\1", name.strip())
+    for slot in islice(_LORA_SLOT.finditer(text), MAX_LORAS):
+        name = _UI_MARKER.sub(r"\1", slot[1].strip())
         if name and name != "None":
-            refs.append(LoraRef(name, as_float(weight)))
+            refs.append(LoraRef(name, as_float(slot[2])))
     return refs
 
 
@@ -284,9 +313,8 @@ def _ruined(doc: dict[str, Any]) -> ToolReading:
     rec.denoise = as_float(doc.get("denoise"))
     loras: list[LoraRef] = []
     value = doc.get("loras")
-    if isinstance(value, str):
-        value = _ruined_lora_string(value)
-    for item in value or []:
+    items: list[Any] = _ruined_lora_string(value) if isinstance(value, str) else as_list(value)
+    for item in items:
         if isinstance(item, LoraRef):
             loras.append(item)
         elif isinstance(item, dict) and isinstance(item.get("name"), str):

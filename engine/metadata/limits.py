@@ -15,8 +15,22 @@ MAX_INFLATE_TOTAL_BYTES = 32 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 """Deepest JSON nesting a tool reader accepts before treating the document as malformed."""
 
+MAX_JSON_CONTAINERS = 250_000
+"""Most arrays and objects in one JSON document a tool reader parses (``[`` and ``{`` counted, those
+inside strings too: an upper bound); a document with more is treated as malformed. Each costs the parse
+56 to 230 bytes (an empty list, a one-key object) for the 3 to 8 characters it is written in: 8 MB of
+nested ``[[…]]`` (a zTXt of a few kB) held 350 MB, and InvokeAI metadata and graph of 8 MB each, read
+together, 400 MB. The largest real metadata seen (a ComfyUI workflow of 50 kB) holds about 1,000; a
+graph of :data:`MAX_GRAPH_NODES` nodes some 30,000 to 150,000."""
+
 MAX_GRAPH_NODES = 5000
 """Largest ComfyUI API graph walked; bigger graphs keep only what the text fields give."""
+
+MAX_LORAS = 1000
+"""Most LoRA references a tool reader takes from one text or list (the tags of a prompt, the items of a
+``loras`` field); the rest are ignored. Real files name a few dozen at most, but a zTXt of a few kB holds
+8 MB of ``<lora:a:1>`` tags or a comma-separated list of a million names: a reference for each took 2 to
+5 s and up to 290 MB."""
 
 MAX_EXIF_ENTRIES = 1000
 """Most IFD entries read from one IFD."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 
+from engine.metadata.limits import MAX_LORAS
 from engine.metadata.values import as_float
 from engine.records import LoraRef
 
@@ -19,12 +21,12 @@ def inline_loras(prompt: str | None) -> list[LoraRef]:
     """Every ``<lora:name[:weight…]>`` tag in order of appearance, at its model weight: a named
     ``unet=`` value, else the first positional value, else a named ``te=`` (A1111's
     ``extra_networks_lora.py`` applies ``te`` to the model too when ``unet`` is not given); a tag
-    without one has :data:`DEFAULT_TAG_WEIGHT`, one whose weight is not a number has ``None``."""
+    without one has :data:`DEFAULT_TAG_WEIGHT`, one whose weight is not a number has ``None``. At most
+    the first :data:`~engine.metadata.limits.MAX_LORAS` tags are read."""
     if not prompt or "<" not in prompt:
         return []
-    return [
-        LoraRef(name.strip(), _model_weight(arguments)) for name, arguments in _INLINE_LORA.findall(prompt)
-    ]
+    tags = islice(_INLINE_LORA.finditer(prompt), MAX_LORAS)
+    return [LoraRef(tag[1].strip(), _model_weight(tag[2])) for tag in tags]
 
 
 def _model_weight(arguments: str) -> float | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from engine.metadata.a1111 import parse_iso_time
 from engine.metadata.jsontext import try_json_object
+from engine.metadata.limits import MAX_LORAS
 from engine.metadata.loras import dedupe
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, ToolTime, note_error
@@ -45,7 +46,7 @@ def read(raw: RawMetadata) -> ToolReading | None:
     rec.width, rec.height = as_int(doc.get("width")), as_int(doc.get("height"))
     rec.source_image = as_text(doc.get("image_path")) or _single_input(doc.get("image_paths"))
     rec.denoise = as_float(doc.get("image_strength")) if rec.source_image else None
-    paths = as_list(doc.get("lora_paths"))
+    paths = as_list(doc.get("lora_paths"))[:MAX_LORAS]
     scales = as_list(doc.get("lora_scales"))
     loras = [
         LoraRef(path, as_float(scales[index]) if index < len(scales) else None)

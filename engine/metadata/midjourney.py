@@ -41,7 +41,7 @@ def read(raw: RawMetadata) -> ToolReading | None:
     rec.job_id = job.group(1) if job else guid
     rec.user = raw.texts.get("Author") or None
     if rec.prompt:
-        params = {name: value or True for name, value in _MJ_PARAM.findall(rec.prompt)}
+        params = {found[1]: found[2] or True for found in _MJ_PARAM.finditer(rec.prompt)}
         if params:
             rec.extra["mj_params"] = params
             rec.model = model_from_params(params)

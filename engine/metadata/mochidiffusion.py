@@ -106,18 +106,12 @@ def parse_caption(caption: str) -> dict[str, str]:
 
 
 def _unescape(value: str) -> str:
-    """Version 2's escapes: ``\\\\`` → ``\\``, ``\\n`` → newline, ``\\r`` → CR; other pairs are kept."""
+    """Version 2's escapes: ``\\\\`` → ``\\``, ``\\n`` → newline, ``\\r`` → CR; other pairs are kept.
+
+    Pairs are taken from the left, so a double backslash is one escape whatever follows it: splitting at
+    each ``\\\\`` leaves pieces whose backslashes each start a pair with the next character, replaced
+    in C (a character-by-character loop took 2.4 s over a 7 MB caption)."""
     if "\\" not in value:
         return value
-    out: list[str] = []
-    index = 0
-    while index < len(value):
-        char = value[index]
-        if char == "\\" and index + 1 < len(value):
-            nxt = value[index + 1]
-            out.append({"n": "\n", "r": "\r", "\\": "\\"}.get(nxt, "\\" + nxt))
-            index += 2
-            continue
-        out.append(char)
-        index += 1
-    return "".join(out)
+    pieces = value.split("\\\\")
+    return "\\".join(piece.replace("\\n", "\n").replace("\\r", "\r") for piece in pieces)

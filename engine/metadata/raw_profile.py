@@ -25,6 +25,7 @@ a number or is more than the digits hold, or that is longer than :data:`MAX_TEXT
 
 from __future__ import annotations
 
+import re
 import string
 
 from engine.metadata.exif import decode_user_comment, decode_xp_text
@@ -40,9 +41,11 @@ _HEX_DIGITS = frozenset(string.hexdigits)
 def decode_raw_profile(text: str) -> bytes | None:
     """The bytes of one raw profile text, or ``None`` when it is not a well-formed profile."""
     parts = text.split(None, 2)
-    if len(parts) < 3 or not parts[1].isdigit():
+    declared = parts[1] if len(parts) == 3 else ""
+    # "²" passes str.isdigit and fails int(); a length of more digits than the bound's is over it
+    if not (declared.isascii() and declared.isdigit()) or len(declared) > len(str(MAX_TEXT_BYTES)):
         return None
-    length = int(parts[1])
+    length = int(declared)
     if length == 0 or length > MAX_TEXT_BYTES:
         return None
     digits = "".join(parts[2].split())
@@ -115,15 +118,17 @@ def exif_properties(texts: dict[str, str]) -> tuple[dict[str, str | int], list[s
     return fields, used
 
 
+MAX_BYTE_LIST_CHARS = 64 * 1024
+"""Longest byte list read. ImageMagick writes one into a buffer of ``MagickPathExtent`` (4,096)
+characters and cuts it there (``property.c`` ``EXIFMultipleValues``), so it writes none longer; an 8 MB
+list (a zTXt of a few kB) took 2 s, a string for each of its items."""
+_BYTE_LIST = re.compile(r"\s*[0-9]{1,3}\s*(?:,\s*[0-9]{1,3}\s*)*")
+
+
 def _byte_list(text: str) -> bytes | None:
-    """``"85, 78, 73"`` → ``b"UNI"``; ``None`` unless every item is a number 0-255 (or too long)."""
-    items = text.split(",")
-    if len(items) > MAX_TEXT_BYTES:
+    """``"85, 78, 73"`` → ``b"UNI"``; ``None`` unless every item is a number 0-255 in ASCII digits (``"²"``
+    passes ``str.isdigit`` and fails ``int``), or when over :data:`MAX_BYTE_LIST_CHARS`."""
+    if len(text) > MAX_BYTE_LIST_CHARS or _BYTE_LIST.fullmatch(text) is None:
         return None
-    values = []
-    for item in items:
-        item = item.strip()
-        if not item.isdigit() or len(item) > 3 or int(item) > 255:
-            return None
-        values.append(int(item))
-    return bytes(values)
+    values = [int(item) for item in text.split(",")]
+    return bytes(values) if max(values) <= 255 else None

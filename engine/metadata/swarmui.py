@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.metadata.jsontext import try_json_object
+from engine.metadata.limits import MAX_LORAS
 from engine.metadata.loras import dedupe
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, ToolTime, note_error
@@ -151,11 +152,12 @@ def _first_text(params: dict[str, Any], keys: tuple[str, ...]) -> str | None:
 
 
 def _list_value(value: Any) -> list[Any]:
-    """A Swarm list parameter's items: a JSON list as is, or a comma-separated string split (older builds)."""
+    """A Swarm list parameter's items: a JSON list as is, or a comma-separated string split (older builds);
+    the first :data:`~engine.metadata.limits.MAX_LORAS` of them."""
     if isinstance(value, list):
-        return value
+        return value[:MAX_LORAS]
     if isinstance(value, str):
-        return [item.strip() for item in value.split(",")]
+        return [item.strip() for item in value.split(",", MAX_LORAS)[:MAX_LORAS]]
     return []
 
 

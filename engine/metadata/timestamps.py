@@ -79,6 +79,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from engine.copy_times import MTIME_SOURCE, NAME_SOURCE
 from engine.metadata.reading import ToolTime
+from engine.metadata.values import as_int
 from engine.metadata.xmp import xmp_value
 from engine.name_times import (
     EASY_DIFFUSION_STAMP_PERIOD,
@@ -265,7 +266,9 @@ def file_counter(file_name: str) -> int | None:
 
     A leading date is no counter: ``2024-05-18-00012.png`` and ``20240518-142233.png`` start with a
     year, not an image number (a date-first name gives its trailing ``_00007_`` counter, or none); nor
-    is the time of a chat app's millisecond stamp (``KakaoTalk_20251120_211405123.jpg``)."""
+    is the time of a chat app's millisecond stamp (``KakaoTalk_20251120_211405123.jpg``). Nor is a number
+    wider than 64 bits (:func:`~engine.metadata.values.as_int`): a name of 5,000 digits made ``int``
+    raise out of the read."""
     match = next(
         (found for found in _A1111_COUNTER.finditer(file_name) if not _starts_a_date(file_name, found)),
         None,
@@ -273,7 +276,7 @@ def file_counter(file_name: str) -> int | None:
     match = match or _COMFY_COUNTER.search(file_name)
     if match is None or match.span(1) == millisecond_stamp_span(file_name):
         return None
-    return int(match.group(1))
+    return as_int(match.group(1))
 
 
 def _starts_a_date(file_name: str, counter: re.Match[str]) -> bool:

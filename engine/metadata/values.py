@@ -46,7 +46,10 @@ def as_float(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past a float's range: JSON writes 10**400 in 401 digits
+            return None
     elif isinstance(value, str):
         text = value.strip()
         if not text or len(text) > 40:
