@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from engine.metadata.limits import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH
+from engine.metadata.limits import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_JSON_ITEMS
 
 
 class JsonRefused(ValueError):
     """Not JSON, nested deeper than :data:`~engine.metadata.limits.MAX_JSON_DEPTH`, or holding more arrays
-    and objects than :data:`~engine.metadata.limits.MAX_JSON_CONTAINERS`."""
+    and objects than :data:`~engine.metadata.limits.MAX_JSON_CONTAINERS` or more commas than
+    :data:`~engine.metadata.limits.MAX_JSON_ITEMS`."""
 
 
 _OPEN = np.zeros(256, dtype=np.int8)
@@ -28,13 +29,15 @@ def bracket_depth(text: str) -> int:
 
 def loads_bounded(text: str, limit: int = MAX_JSON_DEPTH) -> Any:
     """``json.loads`` that raises only :class:`JsonRefused` (bad JSON, too deep, or too many arrays and
-    objects: the parse's memory)."""
+    objects or items: the parse's memory)."""
     stripped = text.strip(" \t\r\n\x00").lstrip("\ufeff")
     if not stripped or stripped[0] not in "[{":
         raise JsonRefused("not a JSON object or array")
     containers = stripped.count("[") + stripped.count("{")
     if containers > MAX_JSON_CONTAINERS:
         raise JsonRefused(f"JSON of more than {MAX_JSON_CONTAINERS} arrays and objects")
+    if stripped.count(",") > MAX_JSON_ITEMS:
+        raise JsonRefused(f"JSON of more than {MAX_JSON_ITEMS} items")
     # Only documents with many brackets can be too deep; the check over-counts brackets inside
     # strings, which only matters for > limit unbalanced brackets in prose.
     if containers > limit and bracket_depth(stripped) > limit:

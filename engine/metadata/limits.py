@@ -23,6 +23,12 @@ nested ``[[…]]`` (a zTXt of a few kB) held 350 MB, and InvokeAI metadata and g
 together, 400 MB. The largest real metadata seen (a ComfyUI workflow of 50 kB) holds about 1,000; a
 graph of :data:`MAX_GRAPH_NODES` nodes some 30,000 to 150,000."""
 
+MAX_JSON_ITEMS = 1_000_000
+"""Most commas in one JSON document a tool reader parses (an upper bound on its array items and object
+members, commas in strings counted too); a document with more is treated as malformed. A string item
+costs the parse some 60 bytes for the 5 characters of ``"ab",``: InvokeAI metadata and graph of 8 MB
+of them each, read together, held 213 MB. Real metadata holds a few thousand."""
+
 MAX_GRAPH_NODES = 5000
 """Largest ComfyUI API graph walked; bigger graphs keep only what the text fields give."""
 

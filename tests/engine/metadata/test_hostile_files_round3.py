@@ -14,9 +14,10 @@ was slow, large, lost to a reader bug, or raised out of ``read_image_bytes``:
 - ``str.isdigit`` takes ``"²"``, ``int`` does not: an ImageMagick ``exif:`` byte list or a raw profile's
   length holding it (or thousands of digits), and a file name of 5,000 digits, raised ``ValueError`` out
   of the read;
-- amplification: 8 MB of ``[{"a":0},`` parse to 200 MB (two such documents to 400 MB), a LoRA list of a
-  million names took 2 to 5 s and up to 290 MB, 8 MB of short ``dc:description`` lines 235 MB as a
-  list, and an 8 MB ImageMagick byte list 2 s (ImageMagick itself writes at most 4,096 characters).
+- amplification: 8 MB of ``[{"a":0},`` parse to 200 MB (two such documents to 400 MB; of ``"ab",`` to
+  213 MB), a LoRA list of a million names took 2 to 6 s and up to 330 MB, 8 MB of short
+  ``dc:description`` lines 235 MB as a list, a ``<lora:`` tag of millions of colons 740 MB of regex
+  state, and an 8 MB ImageMagick byte list 2 s (ImageMagick itself writes at most 4,096 characters).
 
 Every bound is written out here (not imported): the tests also run against the tree before the fixes.
 """
@@ -408,16 +409,22 @@ def test_an_imagemagick_byte_list_longer_than_imagemagick_writes_is_not_decoded(
 # -- amplification: memory and lists -------------------------------------------------------------------
 
 
-def _objects(count: int) -> str:
-    return "[" + '{"a":0},' * count + "{}]"
+def _items(item: str, count: int) -> str:
+    return "[" + item * count + "0]"
 
 
-def test_json_of_a_million_objects_is_refused_before_it_is_parsed() -> None:
-    """8 MB of one-key objects parse to 200 MB; the InvokeAI reader parsed its metadata and then, with it
-    still held, the graph beside it: 400 MB and over a second from a file of 23 kB. A document of more
-    than 250,000 arrays and objects is malformed now (real metadata holds a few thousand)."""
-    metadata = '{"positive_prompt": "a cat", "generation_mode": "img2img", "x": ' + _objects(990_000) + "}"
-    graph = '{"nodes": {"d": {"type": "denoise_latents"}}, "x": ' + _objects(990_000) + "}"
+@pytest.mark.parametrize(
+    ("item", "count"),
+    [('{"a":0},', 990_000), ('"ab",', 1_660_000)],
+    ids=["one-key-objects", "short-strings"],
+)
+def test_json_of_a_million_items_is_refused_before_it_is_parsed(item: str, count: int) -> None:
+    """8 MB of one-key objects parse to 200 MB, of two-letter strings to 105 MB; the InvokeAI reader parsed
+    its metadata and then, with it still held, the graph beside it: 400 MB (213 MB) from a file of 23 kB.
+    A document of more than 250,000 arrays and objects, or of more than 1,000,000 commas, is malformed
+    now (real metadata holds a few thousand of each)."""
+    metadata = '{"positive_prompt": "a cat", "generation_mode": "img2img", "x": ' + _items(item, count) + "}"
+    graph = '{"nodes": {"d": {"type": "denoise_latents"}}, "x": ' + _items(item, count) + "}"
     data = build_png(ztext("invokeai_metadata", metadata), ztext("invokeai_graph", graph))
 
     result, peak = peak_megabytes(lambda: within_a_second(data))
@@ -425,22 +432,19 @@ def test_json_of_a_million_objects_is_refused_before_it_is_parsed() -> None:
     errors = errors_of(result)
     assert peak < 100, f"the read held {peak:.0f} MB"
     assert result.record.tool == "invokeai" and "invokeai_metadata is not a JSON object" in errors
-    small = _objects(1_000)
-    kept = read(
-        build_png(text_chunk("invokeai_metadata", '{"positive_prompt": "a cat", "x": ' + small + "}"))
-    )
-    assert kept.record.prompt == "a cat"
+    small = '{"positive_prompt": "a cat", "x": ' + _items(item, 1_000) + "}"
+    assert read(build_png(text_chunk("invokeai_metadata", small))).record.prompt == "a cat"
 
 
 def _swarm_names(count: int) -> bytes:
-    doc = {
-        "sui_image_params": {"prompt": "a cat", "loras": "add_detail," + "ab," * count, "loraweights": "0.6"}
-    }
+    """Distinct names, fewer than a million (more commas than that make the document malformed)."""
+    names = "add_detail," + "".join(f"a{index:06}," for index in range(count))
+    doc = {"sui_image_params": {"prompt": "a cat", "loras": names, "loraweights": "0.6"}}
     return build_png(ztext("parameters", json.dumps(doc)))
 
 
 LORA_FLOODS = {
-    "swarmui": _swarm_names(2_700_000),
+    "swarmui": _swarm_names(950_000),
     "easydiffusion": build_png(
         text_chunk("use_stable_diffusion_model", "sd15"),
         text_chunk("prompt", "a cat"),
@@ -456,7 +460,7 @@ LORA_FLOODS = {
 @pytest.mark.parametrize("tool", sorted(LORA_FLOODS))
 def test_a_million_lora_names_cost_a_thousand_references(tool: str) -> None:
     """A comma-separated ``loras`` of millions of names (Swarm, Easy Diffusion) or 8 MB of ``<lora:…>``
-    tags: a reference for each took 2 to 5 s and up to 290 MB; the first 1,000 are read."""
+    tags: a reference for each took 2 to 6 s and up to 330 MB; the first 1,000 are read."""
     result, peak = peak_megabytes(lambda: within_a_second(LORA_FLOODS[tool]))
 
     errors_of(result)
@@ -465,6 +469,20 @@ def test_a_million_lora_names_cost_a_thousand_references(tool: str) -> None:
     assert record.tool == tool and record.prompt is not None and record.prompt.startswith("a cat")
     assert record.loras[0].name == "add_detail" and record.loras[0].weight == 0.6
     assert len(record.loras) <= MAX_LORAS
+
+
+def test_a_lora_tag_of_millions_of_colons_costs_no_regex_state_per_colon() -> None:
+    """``(?::[^:<>]*)*`` kept the regex engine's backtracking state for every colon of a tag's arguments:
+    an unclosed tag of 4 million (a zTXt of 8 kB) held 740 MB; the tag before it is still read."""
+    text = "a cat <lora:add_detail:0.6> <lora:x" + ":a" * 4_000_000 + f"\n{PARAMS}"
+
+    result, peak = peak_megabytes(lambda: within_a_second(build_png(ztext("parameters", text))))
+
+    errors_of(result)
+    assert peak < 100, f"the read held {peak:.0f} MB"
+    record = result.record
+    assert (record.tool, record.steps, record.seed) == ("a1111", 20, 42)
+    assert [(lora.name, lora.weight) for lora in record.loras] == [("add_detail", 0.6)]
 
 
 def test_millions_of_description_lines_are_not_kept_as_a_list() -> None:
