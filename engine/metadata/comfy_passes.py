@@ -222,6 +222,7 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
         traced = trace_sampling_node(graph, output_id, sampling_set, link, walker.follow)
     naming_generated = len(walker.generated)
     by_id, generated = _read_passes(walker, sampler_ids + detailer_ids, api_ids, sampling_set, traced)
+    passes_read = len(walker.generated)
     samplers = [by_id[nid] for nid in sampler_ids + detailer_ids + api_ids]
     roots = [info for info in samplers if info.upstream_sampler is None]
     ordered = roots + [info for info in samplers if info.upstream_sampler is not None]
@@ -245,7 +246,7 @@ def summarise(graph: Graph, file_name: str | None = None) -> GraphSummary:
     generated_prompts = [
         *(entry for info in samplers for entry in generated[info.node_id]),
         *walker.generated[:naming_generated],
-        *walker.generated[naming_generated + sum(map(len, generated.values())) :],
+        *walker.generated[passes_read:],
     ]
     return GraphSummary(
         ordered, load_images, workflow_hash(graph), generated_prompts, primary=primary, output=output

@@ -206,8 +206,12 @@ class TextWalk:
             self.take(notes)
         return True
 
-    def taken_again(self, key: OutputKey) -> str | None:
-        """The text of ``key``, read earlier in this walk; its notes go to the output being read."""
+    def taken_again(self, key: OutputKey, *, settled: bool) -> str | None:
+        """The text of ``key``, read earlier in this walk; its notes go to the output being read. A
+        text that is not ``settled`` was read under a bound (or is too long to keep), so it may be cut
+        and counts as a refusal: the output taking it is not settled either."""
+        if not settled:
+            self.refusals += 1
         notes = self.noted.get(key)
         if notes:
             self.take(notes)

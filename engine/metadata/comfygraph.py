@@ -524,9 +524,7 @@ class GraphWalker:
             return None
         key = (found[0], value[1])
         if key in walk.texts:
-            if key not in self._settled:  # read under a bound earlier in this walk: maybe cut
-                walk.refusals += 1
-            return walk.taken_again(key)
+            return walk.taken_again(key, settled=key in self._settled)
         settled = self._settled.get(key)
         if settled is not None and walk.reuse(key, settled):
             return settled.text
