@@ -11,14 +11,34 @@ import html
 
 _SEPARATORS = frozenset(" \t\r\n/>")
 
+_last_document: tuple[str, dict[str, str | None]] = ("", {})
+"""The XMP document read last (by identity) and the values read from it: every reader of one file is
+handed the same ``raw.xmp`` string, and several ask for the same property (``dc:description``: the
+A1111, Mochi Diffusion and Draw Things readers), whose decoding is the costly part (8 MB of character
+references: ~1.3 s of CPU). One entry only, so at most one document (≤ ``MAX_TEXT_BYTES``) and its
+values stay alive between files. Thread-safe without a lock: the pair is replaced whole, and a reader
+that finds another document's pair reads its value itself."""
+
 
 def xmp_value(xmp: str | None, name: str) -> str | None:
     """The text of XMP property ``name`` (e.g. ``xmp:CreatorTool``), or ``None``.
 
-    Uses ``str.find`` only (no backtracking regex), so hostile XMP costs linear time.
+    Uses ``str.find`` only (no backtracking regex), so hostile XMP costs linear time; each property of
+    one document is found and decoded once however many readers ask for it (``_last_document``).
     """
+    global _last_document
     if not xmp or name not in xmp:
         return None
+    document, values = _last_document
+    if document is not xmp:
+        values = {}
+        _last_document = (xmp, values)
+    if name not in values:
+        values[name] = _read_value(xmp, name)
+    return values[name]
+
+
+def _read_value(xmp: str, name: str) -> str | None:
     element = _element_text(xmp, name)
     if element is not None:
         return element
