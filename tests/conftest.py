@@ -20,6 +20,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,6 +37,7 @@ from catalog.settings import AtelierSettings
 from tests.billing.stripe_loopback import SECRET_KEY as STRIPE_SECRET_KEY
 from tests.billing.stripe_loopback import WEBHOOK_SECRET as STRIPE_WEBHOOK_SECRET
 from tests.billing.stripe_loopback import StripeLoopback, stripe_loopback
+from tests.process_cleanup import boot_ticks, kill_left_processes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures"
@@ -44,6 +46,38 @@ _database_numbers = itertools.count()
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+_CALL_STARTED = pytest.StashKey[int]()
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    item.stash[_CALL_STARTED] = boot_ticks()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    report: pytest.TestReport = yield
+    if report.failed:
+        item.stash[_FAILED] = True
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a failed test's fixtures are torn down, stop the processes its body started and left
+    running (``tests/process_cleanup.py``): a test that times out mid-``await`` skips its own cleanup."""
+    try:
+        return (yield)
+    finally:
+        if item.stash.get(_FAILED, False) and _CALL_STARTED in item.stash:
+            killed = kill_left_processes(os.getpid(), item.stash[_CALL_STARTED])
+            if killed:
+                message = f"{item.nodeid} failed and left processes running, killed: {killed}"
+                warnings.warn(pytest.PytestWarning(message), stacklevel=1)
 
 
 def server_home(prefix: str) -> Path:
