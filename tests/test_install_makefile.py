@@ -90,3 +90,22 @@ def test_make_test_runs_the_suite_on_two_pinned_xdist_workers(tmp_path: Path) ->
     assert "pytest-xdist>=3.8" in dev
     pins = (ROOT / "constraints.txt").read_text().splitlines()
     assert "pytest-xdist==3.8.0" in pins and "execnet==2.1.2" in pins
+
+
+def test_install_compiles_every_package_of_the_project(tmp_path: Path) -> None:
+    """An editable install leaves the project's modules uncompiled, and where PYTHONDONTWRITEBYTECODE is
+    set nothing is ever saved: every ``atelier`` command compiled its modules again (0.5-0.7 s of CPU).
+    ``make install`` compiles them ahead, every folder of the project that holds Python source."""
+    for name in ("Makefile", "pyproject.toml", "constraints.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    result = subprocess.run(
+        ["make", "-n", "install"], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    (compile_line,) = [line for line in result.stdout.splitlines() if " -m compileall " in line]
+    compiled = set(compile_line.split(" -m compileall ", 1)[1].split()) - {"-q", "-j", "0"}
+    with_source = {
+        folder.name
+        for folder in ROOT.iterdir()
+        if folder.is_dir() and not folder.name.startswith(".") and any(folder.rglob("*.py"))
+    }
+    assert compiled == with_source
