@@ -31,6 +31,9 @@ Invariants:
   needed repair); a count that is not a non-negative integer counts as zero. The model name is the
   one the server reports, without NUL and at most :data:`MODEL_NAME_MAX_CHARS` characters (the
   ``reflections.model`` column).
+* **Import cost**: the openai SDK (0.5-0.8 s of CPU, its ``types`` package) is imported by the first
+  :class:`CuratorLlm`, not with this module: the API server (which only queues reflections) and the
+  commands that never call an LLM do not load it; the worker loads it when it builds its curator.
 * Not idempotent in cost: each successful attempt is billed by the provider. Nothing here touches
   credits; a :class:`LlmFailure` says what happened, in words an artist can read.
 """
@@ -45,10 +48,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import openai
-from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 from tenacity.stop import stop_after_attempt
@@ -66,6 +67,9 @@ from reflection.llm_retry import (
     permanent_failure_reason,
     transient_failure_reason,
 )
+
+if TYPE_CHECKING:
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +281,8 @@ class CuratorLlm:
     close it with :meth:`aclose` or ``async with``. Safe to share between concurrent calls."""
 
     def __init__(self, settings: LlmSettings, *, backoff_wait: WaitForServerOrBackoff | None = None) -> None:
+        import openai  # on first use, not at import: see the module's docstring
+
         self.settings = settings
         self._mode: ResponseFormatMode = settings.response_format_mode
         self._wait = backoff_wait or WaitForServerOrBackoff(settings.backoff)
@@ -321,6 +327,8 @@ class CuratorLlm:
     ) -> LlmAnswer:
         """Ask for a reflection (``extra_user_message`` is appended as a last user message). Raises
         :class:`LlmFailure`; nothing else escapes except cancellation."""
+        import openai
+
         progress = _CallProgress(
             deadline_at=self.deadline_from_now() if deadline_at is None else deadline_at,
             started_at=time.monotonic(),
@@ -379,6 +387,8 @@ class CuratorLlm:
 
     async def _ask(self, conversation: list[dict[str, Any]], progress: _CallProgress) -> _Reply:
         """One logical request, stepping the response format down while the server rejects it."""
+        import openai
+
         while True:
             mode = self._mode
             try:
@@ -432,6 +442,9 @@ class CuratorLlm:
         """One Chat Completions request; its body read up to ``response_max_bytes`` and parsed as the
         SDK would (error statuses raise as usual). Raises :class:`ResponseTooLarge`, ``ValueError``
         for a body that is not JSON."""
+        import openai
+        from openai.types.chat import ChatCompletion
+
         limit = self.settings.response_max_bytes
         completions = self._client.chat.completions.with_streaming_response
         async with completions.create(**request, timeout=budget) as response:
@@ -471,6 +484,8 @@ class CuratorLlm:
         return request
 
     def _reply(self, completion: object, mode: ResponseFormatMode, progress: _CallProgress) -> _Reply:
+        from openai.types.chat import ChatCompletion
+
         if not isinstance(completion, ChatCompletion):
             progress.last_transient_error = GarbledResponse("the body is not a JSON Chat Completions object")
             raise progress.last_transient_error
@@ -498,6 +513,8 @@ class CuratorLlm:
         )
 
     def _failure(self, error: BaseException, progress: _CallProgress) -> LlmFailure:
+        import openai
+
         if isinstance(error, DeadlinePassed) and progress.last_transient_error is not None:
             error = progress.last_transient_error  # say what kept failing until time ran out
         retryable = True
@@ -562,6 +579,8 @@ def _problem_of(reply: _Reply, problem: InvalidReflection) -> str:
 
 
 def _transient_kind(error: BaseException) -> FailureKind:
+    import openai
+
     if isinstance(error, openai.APIStatusError):
         return "rate_limited" if error.status_code == 429 else "server_error"
     if isinstance(error, openai.APITimeoutError | TimeoutError):

@@ -20,11 +20,14 @@ import math
 import random
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import openai
 from tenacity import RetryCallState
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
+
+if TYPE_CHECKING:
+    import openai
 
 TRANSIENT_STATUS_CODES = frozenset({408, 409, 429})
 MIN_ATTEMPT_SECONDS = 0.05
@@ -50,6 +53,8 @@ class ResponseTooLarge(Exception):
 
 def is_transient(error: BaseException) -> bool:
     """Whether another attempt may succeed where ``error`` failed."""
+    import openai  # imported by the client's first use (reflection.llm_client): a lookup here
+
     if isinstance(error, openai.APIStatusError):
         return error.status_code in TRANSIENT_STATUS_CODES or error.status_code >= 500
     return isinstance(error, openai.APIConnectionError | TimeoutError | GarbledResponse)
@@ -57,6 +62,8 @@ def is_transient(error: BaseException) -> bool:
 
 def retry_after_seconds(error: BaseException | None) -> float | None:
     """The delay the server asked for on an error response, in seconds, or ``None``."""
+    import openai
+
     if not isinstance(error, openai.APIStatusError):
         return None
     headers = error.response.headers
@@ -121,6 +128,8 @@ def transient_failure_reason(
     error: BaseException, *, attempts: int, elapsed_seconds: float, base_url: str
 ) -> str:
     """What an artist reads when transient failures outlasted the attempts or the deadline."""
+    import openai
+
     spent = (
         f"gave up after {attempts} attempt{'s' if attempts != 1 else ''} over {_duration(elapsed_seconds)}"
     )
