@@ -37,8 +37,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 # The project's own bytecode, compiled ahead of use: an editable install leaves its modules to be
 # compiled when first imported, and where PYTHONDONTWRITEBYTECODE is set (these CI machines, many
-# container images) that compile is never saved and happens again in every process: 0.5-0.7 s of CPU
-# on every `atelier` command (`atelier import EMPTY` 1.9 -> 1.2 s, `atelier --help` 0.40 -> 0.28 s).
+# container images) that compile is never saved and happens again in every process (`atelier import
+# EMPTY` 1.83 -> 1.59 s, a small `atelier analyze` 0.68 -> 0.56 s: BENCHMARKS.md, "Command start-up").
 # compileall rewrites only what changed (~0.3 s when nothing did).
 PACKAGES := api catalog engine billing reflection bench migrations tests
 
