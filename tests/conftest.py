@@ -48,6 +48,36 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+_MEMORY_BASETEMP = pytest.StashKey[Path]()
+_EXIT_STATUS = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests' own files (``tmp_path``: generated images, thumbnails, served homes) go under
+    :func:`server_root` too when it is memory and no ``--basetemp`` was given: the same disk cost as
+    the servers' (the file-heavy import tests ran ~8 % faster). Set before pytest's temp-path factory
+    reads the option (hence ``tryfirst``); xdist's workers get folders inside it. The folder is
+    removed after the run unless a test failed (then kept for a look)."""
+    if config.option.basetemp is not None or hasattr(config, "workerinput"):
+        return
+    root = server_root()
+    if root is not None:
+        basetemp = Path(tempfile.mkdtemp(prefix="atelier-pytest-", dir=root))
+        config.option.basetemp = str(basetemp)
+        config.stash[_MEMORY_BASETEMP] = basetemp
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_EXIT_STATUS] = exitstatus
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    basetemp = config.stash.get(_MEMORY_BASETEMP, None)
+    if basetemp is not None and config.stash.get(_EXIT_STATUS, 1) != pytest.ExitCode.TESTS_FAILED:
+        shutil.rmtree(basetemp, ignore_errors=True)
+
+
 _CALL_STARTED = pytest.StashKey[int]()
 _FAILED = pytest.StashKey[bool]()
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from rich.console import Console
 
@@ -64,8 +65,11 @@ def _bracketed_image(folder: Path) -> Path:
     return path
 
 
-def test_a_card_shows_brackets_in_prompts_and_paths_as_text(tmp_path: Path) -> None:
-    path = _bracketed_image(tmp_path / "renders [2024]")
+def test_a_card_shows_brackets_in_prompts_and_paths_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a relative path: the card's layout must not depend on where tmp_path is
+    path = _bracketed_image(Path("renders [2024]"))
     (document,) = inspect_paths([path])
     assert document["prompt"] == BRACKETED_PROMPT
 
