@@ -55,8 +55,8 @@ _EXIT_STATUS = pytest.StashKey[int]()
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Tests' own files (``tmp_path``: generated images, thumbnails, served homes) go under
-    :func:`server_root` too when it is memory and no ``--basetemp`` was given: the same disk cost as
-    the servers' (the file-heavy import tests ran ~8 % faster). Set before pytest's temp-path factory
+    :func:`server_root` too (memory, by default) when no ``--basetemp`` was given: the same disk cost
+    as the servers' (the file-heavy import tests ran ~8 % faster). Set before pytest's temp-path factory
     reads the option (hence ``tryfirst``); xdist's workers get folders inside it. The folder is
     removed after the run unless a test failed (then kept for a look)."""
     if config.option.basetemp is not None or hasattr(config, "workerinput"):
