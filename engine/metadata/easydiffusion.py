@@ -23,6 +23,7 @@ from typing import Any
 
 from engine.metadata.jsontext import try_json_object
 from engine.metadata.limits import MAX_LORAS
+from engine.metadata.loras import listed_items
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading
 from engine.metadata.values import as_float, as_int, as_text
@@ -87,7 +88,7 @@ def _names(value: Any) -> list[str]:
         items = [quoted[1] or quoted[2] or "" for quoted in islice(_QUOTED.finditer(value), MAX_LORAS)]
     elif isinstance(value, str):
         # the txt format's ", ".join of a list; model file names hold no comma
-        items = value.split(",", MAX_LORAS)[:MAX_LORAS]
+        items = listed_items(value)
     else:
         return []
     names = [item.strip().replace("\\", "/").rsplit("/", 1)[-1] for item in items]

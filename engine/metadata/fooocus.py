@@ -31,7 +31,7 @@ from typing import Any
 from engine.metadata import a1111
 from engine.metadata.jsontext import try_json_object
 from engine.metadata.limits import MAX_LORAS
-from engine.metadata.loras import dedupe
+from engine.metadata.loras import dedupe, listed_items
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, note_error
 from engine.metadata.values import as_float, as_int, as_list, as_text
@@ -103,7 +103,7 @@ def _typed_by_the_artist(reading: ToolReading) -> None:
         rec.prompt = params["Raw prompt"].strip() or None
     if "Raw negative prompt" in params:
         rec.negative_prompt = params["Raw negative prompt"].strip() or None
-    items = params.get("Lora weights", "").split(",", MAX_LORAS)[:MAX_LORAS]
+    items = listed_items(params.get("Lora weights", ""))
     weights = [_name_and_weight(item) for item in items]
     loras = [LoraRef(name, as_float(weight)) for name, weight in filter(None, weights)]
     if loras:

@@ -16,6 +16,13 @@ but kept the regex engine's backtracking state for each colon (a tag of 4 millio
 8 kB, held 800 MB), and no character a run gives back could be the ``:`` or ``>`` that follows it."""
 
 
+def listed_items(text: str) -> list[str]:
+    """The first :data:`~engine.metadata.limits.MAX_LORAS` items of a comma-separated list of LoRA
+    names or weights, as written (not stripped); the rest of the text is never split (a list of a
+    million names would be a million strings)."""
+    return text.split(",", MAX_LORAS)[:MAX_LORAS]
+
+
 DEFAULT_TAG_WEIGHT = 1.0
 """The strength of a tag written without one: A1111's extra networks (``extra_networks_lora.py``) and
 the ComfyUI nodes that read the same tags apply the LoRA at 1.0."""

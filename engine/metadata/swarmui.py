@@ -33,7 +33,7 @@ from typing import Any
 
 from engine.metadata.jsontext import try_json_object
 from engine.metadata.limits import MAX_LORAS
-from engine.metadata.loras import dedupe
+from engine.metadata.loras import dedupe, listed_items
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, ToolTime, note_error
 from engine.metadata.values import as_float, as_int, as_text
@@ -157,7 +157,7 @@ def _list_value(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value[:MAX_LORAS]
     if isinstance(value, str):
-        return [item.strip() for item in value.split(",", MAX_LORAS)[:MAX_LORAS]]
+        return [item.strip() for item in listed_items(value)]
     return []
 
 
