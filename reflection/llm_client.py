@@ -31,9 +31,10 @@ Invariants:
   needed repair); a count that is not a non-negative integer counts as zero. The model name is the
   one the server reports, without NUL and at most :data:`MODEL_NAME_MAX_CHARS` characters (the
   ``reflections.model`` column).
-* **Import cost**: the openai SDK (0.5-0.8 s of CPU, its ``types`` package) is imported by the first
-  :class:`CuratorLlm`, not with this module: the API server (which only queues reflections) and the
-  commands that never call an LLM do not load it; the worker loads it when it builds its curator.
+* **Import cost**: the openai SDK (its ``types`` package: 0.76 s measured after the app's other imports,
+  up to 1.2 s in a slow hour) is imported by the first :class:`CuratorLlm`, not with this module: the
+  API server (which only queues reflections) and the commands that never call an LLM do not load it;
+  the worker loads it when it builds its curator.
 * Not idempotent in cost: each successful attempt is billed by the provider. Nothing here touches
   credits; a :class:`LlmFailure` says what happened, in words an artist can read.
 """

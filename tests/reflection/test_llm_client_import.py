@@ -1,6 +1,6 @@
 """The openai SDK is loaded by the first curator client, not by importing the app or the client module.
 
-Importing ``openai`` costs 0.5-0.8 s of CPU (its ``types`` package); the API server only queues
+Importing ``openai`` costs 0.76-1.2 s (its ``types`` package); the API server only queues
 reflections and paid for it in every process it started (``serve --workers`` too)."""
 
 from __future__ import annotations
