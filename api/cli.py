@@ -749,8 +749,9 @@ def recluster(user: Annotated[str, typer.Option(help="Whose library")] = DEFAULT
                 raise accounts.AccountError(f"no user named {user!r}")
             summary = await recluster_user(session, owner.id)
         console.print(
-            f"{summary.sessions_written} sessions over {summary.assets_considered} images "
-            f"({summary.sessions_created} new, {summary.sessions_deleted} removed)"
+            f"{counted(summary.assets_considered, 'image')} re-clustered: "
+            f"{counted(summary.sessions_written, 'session')} new or changed "
+            f"({summary.sessions_created} new), {summary.sessions_deleted} removed"
         )
 
     _guard(lambda: _run_with_database(work))

@@ -192,6 +192,7 @@ async def _recluster_assets(
     created = 0
     now = datetime.now(UTC)
     rows: list[Session] = []
+    written: set[uuid.UUID] = set()  # sessions created, or whose values, phases or members changed
     for result in analysis.sessions:
         session_id = identities.get(result.id)
         row = stored_sessions.get(session_id) if session_id is not None else None
@@ -199,10 +200,15 @@ async def _recluster_assets(
             row = Session(id=uuid.uuid4(), user_id=user_id, created_at=now)
             session.add(row)
             created += 1
-        _fill_session(row, result, by_id, now)
+            written.add(row.id)
+        if _fill_session(row, result, by_id, now):
+            written.add(row.id)
         rows.append(row)
     await session.flush()  # every session row exists before any phase points at it (one batch)
-    assignment, obsolete_phases = await _write_phases(session, stored_ids, rows, analysis.sessions, by_id)
+    assignment, obsolete_phases, phases_written = await _write_phases(
+        session, stored_ids, rows, analysis.sessions, by_id
+    )
+    written |= phases_written
     await session.flush()
     for asset in assets:  # a span asset no result holds (none should) leaves its stored session
         assignment.setdefault(asset.id, (None, None))
@@ -211,6 +217,8 @@ async def _recluster_assets(
         for asset_id, (session_id, phase_id) in assignment.items()
         if (by_id[asset_id].session_id, by_id[asset_id].phase_id) != (session_id, phase_id)
     ]
+    for asset_id, session_id, _ in changed:  # a member joined or left (possibly only its phase)
+        written.update(each for each in (by_id[asset_id].session_id, session_id) if each is not None)
     await repository.assign_assets(
         session,
         user_id,
@@ -246,7 +254,7 @@ async def _recluster_assets(
             for edge in edges
         ],
     )
-    return ReclusterSummary(user_id, len(assets), len(analysis.sessions), created, len(obsolete))
+    return ReclusterSummary(user_id, len(assets), len(written - set(obsolete)), created, len(obsolete))
 
 
 async def _write_phases(
@@ -255,9 +263,10 @@ async def _write_phases(
     rows: list[Session],
     results: Sequence[SessionResult],
     by_id: dict[uuid.UUID, SpanAsset],
-) -> tuple[dict[uuid.UUID, tuple[uuid.UUID | None, uuid.UUID | None]], list[uuid.UUID]]:
-    """Write each session's phases and return every asset's new ``(session id, phase id)`` plus the
-    ids of the stored phases no session uses any more (to delete once their assets moved).
+) -> tuple[dict[uuid.UUID, tuple[uuid.UUID | None, uuid.UUID | None]], list[uuid.UUID], set[uuid.UUID]]:
+    """Write each session's phases and return every asset's new ``(session id, phase id)``, the
+    ids of the stored phases no session uses any more (to delete once their assets moved) and the ids
+    of the sessions whose phases changed (one added, changed or gone).
 
     Identity: a session that kept its stored row keeps its stored phases by ordinal, updated in place
     (the ORM writes only the columns that changed), so re-clustering an unchanged span rewrites no
@@ -266,6 +275,7 @@ async def _write_phases(
         (phase.session_id, phase.ordinal): phase for phase in await repository.phases_of(session, stored_ids)
     }
     assignment: dict[uuid.UUID, tuple[uuid.UUID | None, uuid.UUID | None]] = {}
+    written: set[uuid.UUID] = set()
     for row, result in zip(rows, results, strict=True):
         for ordinal, phase_result in enumerate(result.phases or []):
             members = [uuid.UUID(member) for member in phase_result.asset_ids]
@@ -273,7 +283,8 @@ async def _write_phases(
             if phase is None:
                 phase = Phase(id=uuid.uuid4(), session_id=row.id, ordinal=ordinal)
                 session.add(phase)
-            _set_changed(
+                written.add(row.id)
+            if _set_changed(
                 phase,
                 intent=str(phase_result.intent),
                 label=phase_result.label,
@@ -281,12 +292,14 @@ async def _write_phases(
                 ended_at=_time_of(by_id[members[-1]]),
                 asset_count=len(members),
                 detail=phase_result.detail,
-            )
+            ):
+                written.add(row.id)
             for member in members:
                 assignment[member] = (row.id, phase.id)
         for asset_id in result.asset_ids:
             assignment.setdefault(uuid.UUID(asset_id), (row.id, None))
-    return assignment, [phase.id for phase in stored_phases.values()]
+    written.update(phase.session_id for phase in stored_phases.values())  # lost a phase (or was deleted)
+    return assignment, [phase.id for phase in stored_phases.values()], written
 
 
 def _time_of(asset: SpanAsset) -> datetime:
@@ -340,8 +353,8 @@ def match_identities(analysis: Analysis, stored_session_of: Mapping[str, uuid.UU
 
 def _fill_session(
     row: Session, result: SessionResult, by_id: dict[uuid.UUID, SpanAsset], now: datetime
-) -> None:
-    """The engine's values on ``row``; ``updated_at`` moves only when one of them changed."""
+) -> bool:
+    """The engine's values on ``row``; ``updated_at`` moves only when one of them changed (returned)."""
     changed = _set_changed(
         row,
         tool=result.tool,
@@ -356,6 +369,7 @@ def _fill_session(
         changed = _set_changed(row, label=result.label) or changed
     if changed:
         row.updated_at = now
+    return changed
 
 
 def _set_changed(row: Session | Phase, **values: Any) -> bool:

@@ -11,6 +11,8 @@ class ReclusterSummary:
     user_id: uuid.UUID
     assets_considered: int
     sessions_written: int
+    """Sessions created, or whose values (label, times, count …), phases or members changed; a session
+    the run left exactly as it was is not counted, nor is a deleted one (:attr:`sessions_deleted`)."""
     sessions_created: int
     sessions_deleted: int
 

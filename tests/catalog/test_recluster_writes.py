@@ -73,6 +73,24 @@ async def _row_versions(factory: SessionFactory, user_id: uuid.UUID) -> dict[str
         }
 
 
+def _sessions_changed(before: dict[str, dict[uuid.UUID, Any]], after: dict[str, dict[uuid.UUID, Any]]) -> int:
+    """Sessions that exist after and were created, rewritten, or gained, lost or changed a phase or
+    a member, worked out from the rows alone (what a re-clustering's ``sessions_written`` must say)."""
+    touched: set[uuid.UUID] = set()
+    for session_id, version in after["sessions"].items():
+        if before["sessions"].get(session_id) != version:
+            touched.add(session_id)
+    for phase_id in before["phases"].keys() | after["phases"].keys():
+        old, new = before["phases"].get(phase_id), after["phases"].get(phase_id)
+        if old != new:
+            touched.update(each[1] for each in (old, new) if each is not None)
+    for asset_id, new in after["assets"].items():
+        old = before["assets"].get(asset_id)
+        if old is None or old[1:] != new[1:]:
+            touched.update(each for each in (old and old[1], new[1]) if each is not None)
+    return len(touched & after["sessions"].keys())
+
+
 async def _clustering_by_record(factory: SessionFactory, user_id: uuid.UUID) -> dict[str, Any]:
     """The user's sessions, phases and edges in record ids only (comparable across users), after
     checking the stored bookkeeping is consistent: every phase's count and times match its assets,
@@ -157,7 +175,7 @@ async def test_re_clustering_an_unchanged_library_rewrites_no_row(
 
     async with unit_of_work(session_factory) as db:
         summary = await recluster_user(db, user_id)
-    assert summary.sessions_created == 0 and summary.sessions_deleted == 0
+    assert summary.sessions_created == summary.sessions_deleted == summary.sessions_written == 0
 
     assert await _row_versions(session_factory, user_id) == before
 
@@ -175,8 +193,11 @@ async def test_re_clustering_in_place_ends_as_a_fresh_clustering_of_the_same_rec
 
     for number, offset in enumerate((2.0, -1.5)):
         await _set_offset(session_factory, in_place, offset)
+        before = await _row_versions(session_factory, in_place)
         async with unit_of_work(session_factory) as db:
-            await recluster_user(db, in_place)
+            summary = await recluster_user(db, in_place)
+        after = await _row_versions(session_factory, in_place)
+        assert 0 < summary.sessions_written == _sessions_changed(before, after) < len(after["sessions"])
         rest_file = _write(tmp_path / "rest.jsonl", rest)
         fresh = await _import(session_factory, settings, f"fresh-{number}", rest_file)
         await _set_offset(session_factory, fresh, offset)
@@ -186,13 +207,16 @@ async def test_re_clustering_in_place_ends_as_a_fresh_clustering_of_the_same_rec
             session_factory, fresh
         )
 
-    await import_paths(
+    before = await _row_versions(session_factory, in_place)
+    report = await import_paths(
         session_factory,
         settings,
         user_handle="in-place",
         paths=[_write(tmp_path / "middle.jsonl", middle)],
         thumbnails=ThumbnailMode.SKIP,
     )
+    after = await _row_versions(session_factory, in_place)
+    assert 0 < report.sessions_touched == _sessions_changed(before, after) < len(after["sessions"])
     fresh = await _import(session_factory, settings, "fresh-all", _write(tmp_path / "all.jsonl", records))
     await _set_offset(session_factory, fresh, -1.5)
     async with unit_of_work(session_factory) as db:
