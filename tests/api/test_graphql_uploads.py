@@ -140,6 +140,7 @@ async def test_uploads_are_imported_like_files_on_disk(
     sessions = (await gql(http, token, SESSIONS))["data"]["viewer"]["sessions"]["edges"]
     members = [{edge["node"]["id"] for edge in node["node"]["assets"]["edges"]} for node in sessions]
     assert {assets[0]["id"], assets[1]["id"]} in members
+    assert result["sessionsChanged"] == len(sessions)  # a new library: every session is new
 
     # kept durably under uploads/<user>/<sha[:2]>/<sha>/<name>
     kept = stored_files(settings)
