@@ -187,7 +187,13 @@ def _json_parts(analysis: Analysis) -> AnalysisJsonParts:
 
 
 def _table_rows(analysis: Analysis) -> list[SessionRow]:
-    return [SessionRow.of(session) for session in analysis.sessions]
+    """The table's rows: users in stream order, each user's sessions by start time (the analysis lists
+    a user's day-precision sessions after the timed ones: their own stream)."""
+    first_of: dict[str | None, int] = {}
+    for position, session in enumerate(analysis.sessions):
+        first_of.setdefault(session.user, position)
+    ordered = sorted(analysis.sessions, key=lambda session: (first_of[session.user], session.started_at))
+    return [SessionRow.of(session) for session in ordered]
 
 
 def user_runs(timed: Sequence[GenerationRecord], count: int) -> list[list[GenerationRecord]]:

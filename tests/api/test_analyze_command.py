@@ -467,3 +467,35 @@ def test_atelier_timezone_is_the_default_of_analyze_timezone(tmp_path: Path) -> 
     imported, _ = modules_imported_by("analyze", str(log), "--json", env=tokyo)
     assert "catalog.settings" not in imported
     assert not {name for name in imported if name.split(".")[0] == "pydantic_settings"}
+
+
+def test_the_table_lists_each_users_sessions_by_start_day_precision_ones_included(tmp_path: Path) -> None:
+    """The engine keeps a user's day-precision images in a stream of their own, after the timed one;
+    the table a person reads interleaves them by start, users still one after another."""
+    lines = []
+    for user, day in (("ada", 1), ("ada", 5), ("bo", 2)):
+        for step in range(3):
+            when = datetime(2026, 3, day, 20, step, tzinfo=UTC).isoformat()
+            lines.append({"id": f"{user}{day}{step}", "user": user, "tool": "comfyui", "created_at": when})
+    for step in range(2):  # ada's copied files whose only time is the day in their folder's name
+        lines.append(
+            {
+                "id": f"ada-day{step}",
+                "user": "ada",
+                "tool": "a1111",
+                "created_at": "2026-03-03T00:00:00+00:00",
+                "created_at_precision": "day",
+            }
+        )
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    table, problems = analyze_command.analyze_paths_table([log], workers=1)
+
+    assert problems == []
+    assert [(row.started_at, row.tool) for row in table.sessions] == [
+        ("2026-03-01 20:00", "comfyui"),
+        ("2026-03-03 00:00", "a1111"),
+        ("2026-03-05 20:00", "comfyui"),
+        ("2026-03-02 20:00", "comfyui"),
+    ]
