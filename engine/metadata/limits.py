@@ -38,6 +38,13 @@ MAX_LORAS = 1000
 8 MB of ``<lora:a:1>`` tags or a comma-separated list of a million names: a reference for each took 2 to
 5 s and up to 290 MB."""
 
+MAX_TEXT_FIELDS = 1000
+"""Most fields a tool reader takes from one text it splits itself (a Mochi Diffusion caption's ``Key:
+value`` fields or lines, a Midjourney prompt's ``--parameters``); those after are ignored and the text
+after them is never split. Real texts hold a few dozen at most (Mochi Diffusion writes 21 keys,
+Midjourney has some 30 parameters), but a compressed XMP or zTXt of a few kB holds 8 MB of ``; Date: ``
+or ``--a``: a field for each took 1 to 1.6 s and up to 160 MB."""
+
 MAX_EXIF_ENTRIES = 1000
 """Most IFD entries read from one IFD."""
 

@@ -6,7 +6,7 @@ import re
 from itertools import islice
 
 from engine.metadata.limits import MAX_LORAS
-from engine.metadata.values import as_float
+from engine.metadata.values import as_float, leading_parts
 from engine.records import LoraRef
 
 _INLINE_LORA = re.compile(r"<(?:lora|lyco):([^:<>]++)((?::[^<>]*+)?)>", re.IGNORECASE)
@@ -20,8 +20,14 @@ def listed_items(text: str) -> list[str]:
     """The first :data:`~engine.metadata.limits.MAX_LORAS` items of a comma-separated list of LoRA
     names or weights, as written (not stripped); the rest of the text is never split (a list of a
     million names would be a million strings)."""
-    return text.split(",", MAX_LORAS)[:MAX_LORAS]
+    return leading_parts(text, ",", MAX_LORAS)
 
+
+MAX_TAG_ARGUMENTS = 16
+"""Most ``:``-separated arguments read from one tag after its name; the text after them is never split.
+A1111 (``extra_networks_lora.py``) uses at most three positional ones (text encoder, model, dyn) and
+the named ``te=``, ``unet=`` and ``dyn=``, but one tag can hold 8 MB of ``:a`` (a zTXt of a few kB): a
+list of its 4 million arguments took 0.6 s and 90 MB."""
 
 DEFAULT_TAG_WEIGHT = 1.0
 """The strength of a tag written without one: A1111's extra networks (``extra_networks_lora.py``) and
@@ -33,7 +39,8 @@ def inline_loras(prompt: str | None) -> list[LoraRef]:
     ``unet=`` value, else the first positional value, else a named ``te=`` (A1111's
     ``extra_networks_lora.py`` applies ``te`` to the model too when ``unet`` is not given); a tag
     without one has :data:`DEFAULT_TAG_WEIGHT`, one whose weight is not a number has ``None``. At most
-    the first :data:`~engine.metadata.limits.MAX_LORAS` tags are read."""
+    the first :data:`~engine.metadata.limits.MAX_LORAS` tags are read, and of each the first
+    :data:`MAX_TAG_ARGUMENTS` arguments."""
     if not prompt or "<" not in prompt:
         return []
     tags = islice(_INLINE_LORA.finditer(prompt), MAX_LORAS)
@@ -41,10 +48,11 @@ def inline_loras(prompt: str | None) -> list[LoraRef]:
 
 
 def _model_weight(arguments: str) -> float | None:
-    """The model weight of a tag's ``:a:b:key=value`` arguments (see :func:`inline_loras`)."""
+    """The model weight of a tag's ``:a:b:key=value`` arguments (see :func:`inline_loras`), of the first
+    :data:`MAX_TAG_ARGUMENTS` of them."""
     positional: list[str] = []
     named: dict[str, str] = {}
-    for argument in arguments.split(":")[1:]:
+    for argument in leading_parts(arguments, ":", MAX_TAG_ARGUMENTS + 1)[1:]:  # [0]: before the first ":"
         key, equals, value = argument.partition("=")
         if equals:
             named[key.strip().lower()] = value

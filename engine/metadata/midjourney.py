@@ -5,8 +5,10 @@
 and RFC 1123 forms are accepted too), at second precision — or millisecond precision when the text
 carries a fraction of a second (the web app's ISO form ``2025-07-21T18:44:09.512Z``).
 The prompt keeps Midjourney's
-``--parameters``; they are also split into ``extra["mj_params"]``, and the model is the one they select
-(``--v 7`` → ``v7``, ``--niji 6`` → ``niji 6``; see :func:`model_from_params`).
+``--parameters``; they are also split into ``extra["mj_params"]`` (the first
+:data:`~engine.metadata.limits.MAX_TEXT_FIELDS` of them; of a parameter given twice, the later value),
+and the model is the one they select (``--v 7`` → ``v7``, ``--niji 6`` → ``niji 6``; see
+:func:`model_from_params`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from itertools import islice
 
 from engine.metadata.a1111 import parse_iso_time
+from engine.metadata.limits import MAX_TEXT_FIELDS
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading, ToolTime, note_error
 from engine.metadata.timestamps import parse_utc_offset
@@ -41,7 +45,8 @@ def read(raw: RawMetadata) -> ToolReading | None:
     rec.job_id = job.group(1) if job else guid
     rec.user = raw.texts.get("Author") or None
     if rec.prompt:
-        params = {found[1]: found[2] or True for found in _MJ_PARAM.finditer(rec.prompt)}
+        found_params = islice(_MJ_PARAM.finditer(rec.prompt), MAX_TEXT_FIELDS)
+        params = {found[1]: found[2] or True for found in found_params}
         if params:
             rec.extra["mj_params"] = params
             rec.model = model_from_params(params)

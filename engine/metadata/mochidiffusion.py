@@ -22,10 +22,12 @@ key, when present, is the app's display text and is kept in ``extra`` only).
 from __future__ import annotations
 
 import re
+from itertools import islice
 
+from engine.metadata.limits import MAX_TEXT_FIELDS
 from engine.metadata.raw import RawMetadata
 from engine.metadata.reading import ToolReading
-from engine.metadata.values import as_float, as_int, as_text
+from engine.metadata.values import as_float, as_int, as_text, leading_parts
 from engine.metadata.xmp import xmp_value
 
 _KEYS = (
@@ -87,18 +89,22 @@ def _is_mochi(raw: RawMetadata, caption: str) -> bool:
 
 
 def parse_caption(caption: str) -> dict[str, str]:
-    """The caption's ``Key: value`` fields (first occurrence of a key wins), for either encoding."""
+    """The caption's ``Key: value`` fields (first occurrence of a key wins), for either encoding.
+
+    Only the first :data:`~engine.metadata.limits.MAX_TEXT_FIELDS` fields are read (version 2's lines,
+    whether they hold a key or not; version 1's ``Key: `` marks): the text after them is never split,
+    and the last field read ends where the next one begins, as when all are read."""
     first, _, rest = caption.partition("\n")
     if first.startswith("Metadata Version:") and first.split(":", 1)[1].strip().isdigit():
         fields: dict[str, str] = {}
-        for line in rest.split("\n"):
+        for line in leading_parts(rest, "\n", MAX_TEXT_FIELDS):
             key, colon, value = line.partition(":")
             if colon and key in _KEYS:
                 fields.setdefault(key, _unescape(value[1:] if value.startswith(" ") else value))
         return fields
-    matches = list(_V1_FIELD.finditer(caption))
+    matches = list(islice(_V1_FIELD.finditer(caption), MAX_TEXT_FIELDS + 1))  # the one more ends the last
     fields = {}
-    for index, match in enumerate(matches):
+    for index, match in enumerate(matches[:MAX_TEXT_FIELDS]):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(caption)
         value = caption[match.end() : end]
         fields.setdefault(match.group(1), value.rstrip("; ").rstrip() if index + 1 == len(matches) else value)

@@ -1,4 +1,5 @@
-"""Lenient conversion of metadata values (strings, numbers, JSON scalars) to record field types.
+"""Lenient conversion of metadata values (strings, numbers, JSON scalars) to record field types, and
+the bounded split of a text into its parts (:func:`leading_parts`).
 
 Every function returns ``None`` instead of raising when the value does not fit; booleans are never
 taken as numbers. An integer is at most ``engine.records.MAX_INT_BITS`` bits wide (a wider one is no
@@ -77,3 +78,10 @@ def as_text(value: Any) -> str | None:
 def as_list(value: Any) -> list[Any]:
     """``value`` when it is a JSON list, else an empty list."""
     return value if isinstance(value, list) else []
+
+
+def leading_parts(text: str, separator: str, most: int) -> list[str]:
+    """The first ``most`` parts of ``text`` split at ``separator`` (all of them when there are no more
+    than ``most``); the text after them is never split, so a text of millions of separators costs
+    ``most`` strings, not millions."""
+    return text.split(separator, most)[:most]
