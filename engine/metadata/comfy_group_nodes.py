@@ -170,7 +170,7 @@ def _relinked(entry: Any, groups: dict[str, _Group]) -> Any:
     else:
         return entry
     group = groups.get(str(origin)) if isinstance(origin, int | str) else None
-    source = group.outputs.get(slot) if group is not None and _index(slot) is not None else None
+    source = group.definition.outputs.get(slot) if group is not None and _index(slot) is not None else None
     if group is None:
         return entry
     if source is None:
@@ -285,27 +285,22 @@ class _Group:
         self.gid = gid
         self.instance = instance
         self.definition = definition
-        self.nodes = definition.nodes
-        self.links_to = definition.links_to
-        self.counted = definition.counted
-        self.inputs = definition.inputs
-        self.outputs = definition.outputs
 
     def inner_nodes(self) -> list[dict[str, Any]]:
         values = self._widget_values()
         instance_links = {
             slot: entry.get("link") for slot, entry in enumerate(_dicts(self.instance.get("inputs")))
         }
-        slot_of = {target: slot for slot, target in self.inputs.items()}
+        slot_of = {target: slot for slot, target in self.definition.inputs.items()}
         mode = self.instance.get("mode")
         result = []
-        for index, node in enumerate(self.nodes):
+        for index, node in enumerate(self.definition.nodes):
             if node is None:
                 continue
             inputs = []
             for position, entry in enumerate(_dicts(node.get("inputs"))):
                 link: Any = None
-                if (index, position) in self.links_to:
+                if (index, position) in self.definition.links_to:
                     link = f"{self.gid}:link:{index}:{position}"
                 elif (index, position) in slot_of:
                     outer = instance_links.get(slot_of[(index, position)])
@@ -322,8 +317,8 @@ class _Group:
     def inner_links(self) -> list[list[Any]]:
         return [
             [f"{self.gid}:link:{t}:{ts}", f"{self.gid}:{o}", os_, f"{self.gid}:{t}", ts, ""]
-            for (t, ts), (o, os_) in self.links_to.items()
-            if self.nodes[o] is not None and self.nodes[t] is not None
+            for (t, ts), (o, os_) in self.definition.links_to.items()
+            if self.definition.nodes[o] is not None and self.definition.nodes[t] is not None
         ]
 
     def _widget_values(self) -> dict[int, list[Any]]:
@@ -334,8 +329,8 @@ class _Group:
             return {}
         own: dict[int, list[int]] = {}
         late: list[tuple[int, list[int]]] = []
-        for index, node in enumerate(self.nodes):
-            if node is None or not self.counted[index]:
+        for index, node in enumerate(self.definition.nodes):
+            if node is None or not self.definition.counted[index]:
                 continue
             stored = node.get("widgets_values")
             if not isinstance(stored, list):
@@ -357,7 +352,7 @@ class _Group:
                 if spots is None:
                     return {}
                 taken.update(spots)
-                if (index, position) not in self.links_to:
+                if (index, position) not in self.definition.links_to:
                     late.append((index, spots))
             own[index] = [p for p in range(len(stored)) if p not in taken]
         order = [(index, p) for index, spots in own.items() for p in spots]
@@ -366,7 +361,7 @@ class _Group:
             return {}
         result: dict[int, list[Any]] = {}
         for (index, position), value in zip(order, given, strict=True):
-            node = self.nodes[index]
+            node = self.definition.nodes[index]
             assert node is not None
             target = result.setdefault(index, list(node["widgets_values"]))
             target[position] = value

@@ -29,17 +29,17 @@ What the frontend does when it turns the canvas into a prompt, and so what this 
   as it is; a linked input wins over a widget.
 
 Invariants: the result only holds nodes the frontend would send, keyed by string ids, each
-``{"class_type": str, "inputs": dict}``; every link in it is ``[node_id, output_index]``; no walk
-goes deeper than :data:`_MAX_DEPTH` links or subgraph levels, a subgraph definition is read once for
-all its instances, a link's walk once for all its readers, all walks together follow at most
-:data:`_HOP_BUDGET` links, and at most ``MAX_GRAPH_NODES`` nodes come out, so a hostile workflow ends
-quickly.
+``{"class_type": str, "inputs": dict}``; every link in it is ``[node_id, output_index]``; no input
+gets what lies more than :data:`_MAX_DEPTH` links or subgraph levels away, a subgraph definition is
+read once for all its instances, a link is walked once for all its readers (and for all the links
+whose walks pass through it), all walks together follow at most :data:`_HOP_BUDGET` links, and at
+most ``MAX_GRAPH_NODES`` nodes come out, so a hostile workflow ends quickly.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 from engine.metadata.comfy_group_nodes import expand_group_nodes
 from engine.metadata.comfy_widgets import REROUTE_NODES, ROW_WIDGETS, VIRTUAL_NODES, widget_names
@@ -51,8 +51,8 @@ _MAX_LEVELS = 8
 """Most subgraph instances nested in one another that are expanded."""
 _VISIT_BUDGET = 4 * MAX_GRAPH_NODES
 _HOP_BUDGET = 20 * MAX_GRAPH_NODES
-"""Most links the walks of one conversion follow (answers already known are not counted), so that a
-hostile workflow's many readers of reroute cycles or over-long chains end quickly."""
+"""Most links the walks of one conversion follow (each link is walked once, whatever the number of its
+readers: :meth:`_Converter._answer`); past it, a link not walked yet delivers nothing."""
 _INPUT_NODE = "-10"
 _OUTPUT_NODE = "-20"
 _MUTED, _BYPASSED = 2, 4
@@ -111,6 +111,16 @@ class _PassThrough:
     """Index of the first input with a link (``len(inputs)`` when none has one)."""
     first_of_type: dict[str, int]
     """Index of the first input with a link, by the input's type (as a string)."""
+
+
+class _Step(NamedTuple):
+    """Where a walk from a node's output goes: on to the link ``onward`` (its scope and link id), else
+    nowhere, delivering ``result``; ``depth`` counts the subgraph outputs it went into on the way
+    (each one link deeper)."""
+
+    result: tuple[Any] | None
+    onward: tuple[_Scope, str] | None
+    depth: int
 
 
 def api_from_workflow(document: Any) -> dict[str, dict[str, Any]] | None:
@@ -253,19 +263,13 @@ class _Converter:
         """Subgraph definitions' layouts by subgraph id, read once for all their instances."""
         self._pass_throughs: dict[int, _PassThrough] = {}
         """:class:`_PassThrough` per node (by ``id``), built once."""
-        self._resolved: dict[tuple[int, str], tuple[tuple[Any] | None, int]] = {}
-        """:meth:`resolve`'s result per ``(id(scope), link_id)``, and the link depth its walk went down
-        to from the link (the same result from any depth that leaves room for that many more)."""
-        self._too_deep: dict[tuple[int, str], int] = {}
-        """The least depth from which a link's walk was found to go past ``_MAX_DEPTH``, per
-        ``(id(scope), link_id)`` (it does so from that depth on)."""
-        self._walking: set[tuple[int, str]] = set()
-        """The links of the walk now under way."""
-        self._deepest = 0
-        """The deepest link depth the walk now under way has reached."""
+        self._answers: dict[tuple[int, str], tuple[tuple[Any] | None, int]] = {}
+        """What a link delivers, per ``(id(scope), link_id)``, and the link depth its walk needs: the
+        links (and subgraph outputs) from it to where the walk ends, at most ``_MAX_DEPTH + 1`` (so
+        for a walk round a cycle, or one cut short by ``_HOP_BUDGET``: it delivers nothing from any
+        depth)."""
         self.hops = 0
-        """Links :meth:`resolve` has followed (not counting answers it had already), at most
-        ``_HOP_BUDGET``."""
+        """Links :meth:`_answer` has followed, each once, at most ``_HOP_BUDGET``."""
 
     def emit(self, scope: _Scope) -> None:
         """Add every node of ``scope`` the frontend would send (subgraph instances expanded)."""
@@ -310,95 +314,109 @@ class _Converter:
                 resolved = self.resolve(scope, str(link_id), 0)
             elif (node_id, index) in scope.layout.broadcasts:
                 origin, slot, link_type = scope.layout.broadcasts[(node_id, index)]
-                resolved = self._from_output(scope, origin, slot, link_type, 1)
+                resolved = self._delivered(self._output_step(scope, origin, slot, link_type), 1)
             if resolved is not None:
                 inputs[entry["name"]] = resolved[0]
         return inputs
 
     def resolve(self, scope: _Scope, link_id: str, depth: int) -> tuple[Any] | None:
-        """What a link delivers: ``([node_id, slot],)`` of a sent node, ``(value,)`` of a primitive or
-        a promoted widget, or ``None`` (no such link, a muted source, a bypass with no matching input,
-        a walk past ``_MAX_DEPTH`` links).
+        """What a link met ``depth`` links away from the input reading it delivers: ``([node_id,
+        slot],)`` of a sent node, ``(value,)`` of a primitive or a promoted widget, or ``None`` (no such
+        link, a muted source, a bypass with no matching input, a walk that would go past
+        ``_MAX_DEPTH`` links)."""
+        result, needed = self._answer(scope, link_id)
+        return result if depth + needed <= _MAX_DEPTH else None
 
-        A link's walk does not depend on where it was entered, so its answer is kept with how deep the
-        walk went, and a link met again (by the many readers of one reroute chain, the many inputs of
-        one node) is answered from that; once ``_HOP_BUDGET`` links have been followed, none is."""
-        key = (id(scope), link_id)
-        known = self._resolved.get(key)
-        if known is not None and depth + known[1] <= _MAX_DEPTH:
-            self._deepest = max(self._deepest, depth + known[1])
-            return known[0]
-        if (
-            known is not None
-            or key in self._walking  # a cycle: the walk would go round it down to _MAX_DEPTH
-            or self._too_deep.get(key, _MAX_DEPTH + 1) <= depth
-            or self.hops >= _HOP_BUDGET
-        ):
-            self._deepest = _MAX_DEPTH + 1
-            return None
-        self.hops += 1
-        self._walking.add(key)
-        outer, self._deepest = self._deepest, depth
-        result = self._follow(scope, link_id, depth)
-        reached, self._deepest = self._deepest, max(outer, self._deepest)
-        self._walking.discard(key)
-        if reached > _MAX_DEPTH:
-            self._too_deep[key] = depth
-        else:
-            self._resolved[key] = (result, reached - depth)
-        return result
+    def _delivered(self, step: _Step, depth: int) -> tuple[Any] | None:
+        """What ``step``, taken ``depth`` links away from the input reading it, delivers."""
+        if step.onward is not None:
+            return self.resolve(*step.onward, depth + step.depth)
+        return step.result if depth + step.depth <= _MAX_DEPTH else None
 
-    def _follow(self, scope: _Scope, link_id: str, depth: int) -> tuple[Any] | None:
-        link = scope.layout.links.get(link_id)
-        if link is None or depth > _MAX_DEPTH:
-            return None
-        origin, slot, _target, _target_slot, link_type = link
-        return self._from_output(scope, origin, slot, link_type, depth + 1)
+    def _answer(self, scope: _Scope, link_id: str) -> tuple[tuple[Any] | None, int]:
+        """What a link delivers and the link depth its walk needs (see ``_answers``), whatever the
+        depth it is met at.
 
-    def _from_output(
-        self, scope: _Scope, origin: str, slot: int, link_type: str, depth: int
-    ) -> tuple[Any] | None:
-        self._deepest = max(self._deepest, depth)
-        if depth > _MAX_DEPTH:
-            return None
-        layout = scope.layout
-        if origin in layout.input_ids and scope.parent is not None and scope.instance is not None:
-            return self._subgraph_input(scope, slot, depth)
-        node = layout.nodes.get(origin)
-        if node is None or node.get("mode") == _MUTED:
-            return None
-        node_type = node["type"]
-        if node_type == "PrimitiveNode":
-            values = node.get("widgets_values")
-            return (values[0],) if isinstance(values, list) and values else None
-        if node_type == "GetNode":
-            name = _first_widget(node)
-            setter = layout.setters.get(name) if isinstance(name, str) else None
-            if setter is None:
-                return None
-            node, node_type = setter, "SetNode"
-        if node_type in REROUTE_NODES or node_type == "SetNode" or node.get("mode") == _BYPASSED:
-            through = self._pass_through(node, slot, link_type)
-            return None if through is None else self.resolve(scope, through, depth)
-        inner = self._instance_scope(scope, origin, node)
-        if inner is not None:
+        A link's walk does not depend on where it was entered, so the links along it are walked one
+        after another (not one inside another: a chain of thousands of reroutes is no deeper a call)
+        until one whose answer is known, and every link walked keeps its answer with the depth it
+        needs: a link met again (by the many readers of one reroute chain, read from its far end
+        first or not; the many inputs of one node) is answered from that, and no link is walked twice.
+        Once ``_HOP_BUDGET`` links have been walked, a link not answered yet delivers nothing."""
+        path: list[tuple[tuple[int, str], int]] = []
+        """The links walked, each with the depth from it to the next one."""
+        on_path: set[tuple[int, str]] = set()
+        while True:
+            key = (id(scope), link_id)
+            known = self._answers.get(key)
+            if known is not None:
+                result, needed = known
+                break
+            if key in on_path or self.hops >= _HOP_BUDGET:  # round a cycle, or out of budget
+                result, needed = None, _MAX_DEPTH + 1
+                break
+            self.hops += 1
+            on_path.add(key)
+            link = scope.layout.links.get(link_id)
+            if link is None:
+                path.append((key, 0))
+                result, needed = None, 0
+                break
+            origin, slot, _target, _target_slot, link_type = link
+            step = self._output_step(scope, origin, slot, link_type)
+            path.append((key, 1 + step.depth))
+            if step.onward is None:
+                result, needed = step.result, 0
+                break
+            scope, link_id = step.onward
+        for key, depth in reversed(path):
+            needed = min(needed + depth, _MAX_DEPTH + 1)
+            self._answers[key] = (result, needed)
+        return result, needed
+
+    def _output_step(self, scope: _Scope, origin: str, slot: int, link_type: str) -> _Step:
+        """Where a walk from output ``slot`` of node ``origin`` goes: on through a reroute, a
+        ``SetNode`` (a ``GetNode``'s), a bypassed node or a subgraph's input, into the subgraph an
+        instance expands (at most ``_MAX_LEVELS`` one inside another), or nowhere."""
+        depth = 0
+        while True:
+            layout = scope.layout
+            if origin in layout.input_ids and scope.parent is not None and scope.instance is not None:
+                return self._subgraph_input(scope, slot, depth)
+            node = layout.nodes.get(origin)
+            if node is None or node.get("mode") == _MUTED:
+                return _Step(None, None, depth)
+            node_type = node["type"]
+            if node_type == "PrimitiveNode":
+                values = node.get("widgets_values")
+                return _Step((values[0],) if isinstance(values, list) and values else None, None, depth)
+            if node_type == "GetNode":
+                name = _first_widget(node)
+                setter = layout.setters.get(name) if isinstance(name, str) else None
+                if setter is None:
+                    return _Step(None, None, depth)
+                node, node_type = setter, "SetNode"
+            if node_type in REROUTE_NODES or node_type == "SetNode" or node.get("mode") == _BYPASSED:
+                through = self._pass_through(node, slot, link_type)
+                return _Step(None, None if through is None else (scope, through), depth)
+            inner = self._instance_scope(scope, origin, node)
+            if inner is None:
+                sent = node_type not in VIRTUAL_NODES and node_type not in self.subgraphs
+                return _Step(([scope.exec_id(origin), slot],) if sent else None, None, depth)
             output = inner.layout.outputs.get(slot)
             if output is None:
-                return None
-            inner_origin, inner_slot, _target, _target_slot, inner_type = output
-            return self._from_output(inner, inner_origin, inner_slot, inner_type, depth + 1)
-        if node_type in VIRTUAL_NODES or node_type in self.subgraphs:
-            return None
-        return ([scope.exec_id(origin), slot],)
+                return _Step(None, None, depth)
+            scope, depth = inner, depth + 1
+            origin, slot, _target, _target_slot, link_type = output
 
-    def _subgraph_input(self, scope: _Scope, slot: int, depth: int) -> tuple[Any] | None:
+    def _subgraph_input(self, scope: _Scope, slot: int, depth: int) -> _Step:
         """What feeds input ``slot`` of the subgraph instance ``scope`` expands: the instance's link of
-        that input's name, else the value of its promoted widget."""
+        that input's name, else the value of its promoted widget (``depth`` as :class:`_Step`'s)."""
         assert scope.parent is not None and scope.instance is not None
         names = scope.layout.input_names
         name = names[slot] if 0 <= slot < len(names) else None
         if name is None:
-            return None
+            return _Step(None, None, depth)
         if scope.fed is None:
             scope.fed = {}
             for entry in _list(scope.instance.get("inputs")):
@@ -410,8 +428,8 @@ class _Converter:
                     scope.fed.setdefault(entry["name"], entry["link"])
             scope.promoted = _promoted_values(scope.instance)
         if name in scope.fed:
-            return self.resolve(scope.parent, str(scope.fed[name]), depth)
-        return (scope.promoted[name],) if name in scope.promoted else None
+            return _Step(None, (scope.parent, str(scope.fed[name])), depth)
+        return _Step((scope.promoted[name],) if name in scope.promoted else None, None, depth)
 
     def _pass_through(self, node: dict[str, Any], slot: int, link_type: str) -> str | None:
         """The link id a reroute (:data:`REROUTE_NODES`) or bypassed node passes on for its output
