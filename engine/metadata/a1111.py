@@ -163,7 +163,7 @@ def reading_from_infotext(text: str, raw: RawMetadata | None = None) -> ToolRead
         rec.width, rec.height = int(size.group(1)), int(size.group(2))
     if raw is not None:
         _extras_upscale(reading, params, raw)
-    rec.loras = dedupe(inline_loras(info.prompt) + _keyed_loras(params))
+    rec.loras = dedupe(inline_loras(info.prompt, text_encoder_first=True) + _keyed_loras(params))
     named_in_text = bool(rec.loras)
     if not named_in_text:
         rec.loras = _hashed_loras(reading, params)

@@ -34,20 +34,25 @@ DEFAULT_TAG_WEIGHT = 1.0
 the ComfyUI nodes that read the same tags apply the LoRA at 1.0."""
 
 
-def inline_loras(prompt: str | None) -> list[LoraRef]:
-    """Every ``<lora:name[:weight…]>`` tag in order of appearance, at its model weight: a named
-    ``unet=`` value, else the first positional value, else a named ``te=`` (A1111's
-    ``extra_networks_lora.py`` applies ``te`` to the model too when ``unet`` is not given); a tag
-    without one has :data:`DEFAULT_TAG_WEIGHT`, one whose weight is not a number has ``None``. At most
-    the first :data:`~engine.metadata.limits.MAX_LORAS` tags are read, and of each the first
-    :data:`MAX_TAG_ARGUMENTS` arguments."""
+def inline_loras(prompt: str | None, *, text_encoder_first: bool = False) -> list[LoraRef]:
+    """Every ``<lora:name[:weight…]>`` tag in order of appearance, at its model weight; a tag without
+    one has :data:`DEFAULT_TAG_WEIGHT`, one whose weight is not a number has ``None``. At most the
+    first :data:`~engine.metadata.limits.MAX_LORAS` tags are read, and of each the first
+    :data:`MAX_TAG_ARGUMENTS` arguments.
+
+    The two numbers of ``<lora:name:a:b>`` are read in their tool's order. ComfyUI's tag loaders
+    (Impact's wildcard encoders, the LoRA tag loader nodes) and Stability Matrix write
+    ``model:clip``: the model weight is a named ``unet=`` value, else the first number, else a named
+    ``te=``. AUTOMATIC1111 and its forks (``extra_networks_lora.py``; ``text_encoder_first``) write
+    ``te:unet``: the model weight is a named ``unet=``, else the second number, else the text encoder's
+    (a named ``te=``, else the first number), which A1111 applies to the model too."""
     if not prompt or "<" not in prompt:
         return []
     tags = islice(_INLINE_LORA.finditer(prompt), MAX_LORAS)
-    return [LoraRef(tag[1].strip(), _model_weight(tag[2])) for tag in tags]
+    return [LoraRef(tag[1].strip(), _model_weight(tag[2], text_encoder_first)) for tag in tags]
 
 
-def _model_weight(arguments: str) -> float | None:
+def _model_weight(arguments: str, text_encoder_first: bool) -> float | None:
     """The model weight of a tag's ``:a:b:key=value`` arguments (see :func:`inline_loras`), of the first
     :data:`MAX_TAG_ARGUMENTS` of them."""
     positional: list[str] = []
@@ -58,7 +63,12 @@ def _model_weight(arguments: str) -> float | None:
             named[key.strip().lower()] = value
         else:
             positional.append(argument)
-    chosen = named.get("unet", positional[0] if positional else named.get("te"))
+    first = positional[0] if positional else None
+    if text_encoder_first:
+        second = positional[1] if len(positional) > 1 else None
+        chosen = named.get("unet", second if second is not None else named.get("te", first))
+    else:
+        chosen = named.get("unet", first if first is not None else named.get("te"))
     if chosen is None or not chosen.strip():
         return DEFAULT_TAG_WEIGHT
     return as_float(chosen)

@@ -124,9 +124,9 @@ def test_a_midjourney_prompt_of_millions_of_parameters_keeps_the_first_thousand(
 
 
 def test_a_lora_tag_of_millions_of_arguments_reads_only_its_first_ones() -> None:
-    """A closed tag of 2.6 million ``:ab`` arguments was split into a list of them all (0.7 s, 200 MB);
-    the weight is its first positional value, a ``unet=`` millions of arguments later is not read."""
-    text = "a cat <lora:add_detail:0.6> <lora:x:0.5" + ":ab" * 2_600_000 + f":unet=0.9>\n{PARAMS}"
+    """A closed tag of 2 million ``:k=a`` arguments was split into a list of them all (0.7 s, 200 MB);
+    the weight is its only positional value, a ``unet=`` millions of arguments later is not read."""
+    text = "a cat <lora:add_detail:0.6> <lora:x:0.5" + ":k=a" * 2_000_000 + f":unet=0.9>\n{PARAMS}"
 
     result, peak = peak_megabytes(lambda: read(build_png(ztext("parameters", text))))
 

@@ -349,6 +349,15 @@ def test_a_lora_tag_with_named_multipliers_takes_the_unet_one() -> None:
     assert record.loras == (LoraRef("a", 0.8), LoraRef("b", 0.4), LoraRef("c", 0.7))
 
 
+def test_an_a1111_lora_tag_of_two_numbers_is_text_encoder_then_model() -> None:
+    """A1111 reads ``<lora:name:te:unet>``: the model weight is the second number (a named ``unet=`` or
+    ``te=`` overrides its position; one number is both). ComfyUI's tag loaders read ``model:clip``
+    instead (``tests/engine/metadata/test_comfy_stacks.py``)."""
+    tags = "<lora:a:0.5:0.8> <lora:b:0.5:te=0.2> <lora:c:0.5:0.8:unet=0.3> <lora:d:0.6>"
+    record = _read(_png(parameters=f"a cat {tags}\n{STEPS}"))
+    assert record.loras == (LoraRef("a", 0.8), LoraRef("b", 0.2), LoraRef("c", 0.3), LoraRef("d", 0.6))
+
+
 def _c2pa_png(generator: str, agent: str) -> bytes:
     store = (
         b"jumbjumdc2pa\0jumdc2ma"
