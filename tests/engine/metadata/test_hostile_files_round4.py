@@ -19,10 +19,7 @@ fixes; the ones that compare with the search before the fix keep a copy of it.
 
 from __future__ import annotations
 
-import tracemalloc
-import zlib
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
 
@@ -30,46 +27,16 @@ import pytest
 from comfy_graph_builder import ui_node
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from metadata_png_builder import build_png, itxt_chunk, text_chunk, ztxt_chunk
+from metadata_png_builder import build_png, itxt_chunk, text_chunk
 from test_comfy_hostile_workflows import _assert_sampled, _document, _read, _reader, _sampled
+from test_hostile_files_round3 import PARAMS, errors_of, peak_megabytes, read, ztext
 
-from engine.metadata import ImageReadResult, comfy_outputs, comfy_ui, read_image_bytes
+from engine.metadata import comfy_outputs, comfy_ui
 
-MTIME = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
-PARAMS = "Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x768"
 MAX_TEXT_FIELDS = 1000
 """``engine.metadata.limits.MAX_TEXT_FIELDS``."""
 MAX_DEPTH = 64
 """``engine.metadata.comfy_ui._MAX_DEPTH``."""
-
-
-def read(data: bytes, name: str = "x.png") -> ImageReadResult:
-    return read_image_bytes(data, file_name=name, mtime=MTIME)
-
-
-def peak_megabytes(call: Callable[[], ImageReadResult]) -> tuple[ImageReadResult, float]:
-    """``call()`` and the most memory it held at once (``tracemalloc``: the same on every run), in MB."""
-    outer = tracemalloc.is_tracing()
-    if not outer:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    try:
-        result = call()
-        return result, tracemalloc.get_traced_memory()[1] / 1e6
-    finally:
-        if not outer:
-            tracemalloc.stop()
-
-
-def errors_of(result: ImageReadResult) -> list[str]:
-    errors: Any = result.record.extra.get("metadata_errors", [])
-    assert isinstance(errors, list)
-    assert not any("reader bug" in message for message in errors), errors
-    return errors
-
-
-def ztext(key: str, value: str) -> bytes:
-    return ztxt_chunk(key, zlib.compress(value.encode("utf-8"), 9))
 
 
 # -- fields, parameters and arguments split off one text ------------------------------------------
