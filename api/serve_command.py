@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import uvicorn
 from rich.console import Console
@@ -41,6 +42,9 @@ from catalog.accounts.repository import user_by_handle
 from catalog.database import create_database_engine, create_session_factory, unit_of_work
 from catalog.embedded_servers import hold_serve_lock
 from catalog.settings import AtelierSettings
+
+if TYPE_CHECKING:
+    from catalog.importing.service import ImportReport
 
 DEMO_USER = "artist"
 
@@ -71,6 +75,12 @@ def serve_forever(
             lock.release()
 
 
+def _count_files(report: ImportReport) -> None:
+    """Count in ``atelier_import_files_total`` the files an import of this process met."""
+    for outcome in report.files:
+        record_import_outcome(str(outcome.outcome))
+
+
 async def _prepare_demo(settings: AtelierSettings) -> str:
     """Import the demo library when it is missing files and return a token for the demo user (made
     once, kept on disk); the demo user's credits are granted once."""
@@ -91,6 +101,7 @@ async def _prepare_demo(settings: AtelierSettings) -> str:
         ):
             write_demo_library(folder)
             report = await import_paths(factory, settings, user_handle=DEMO_USER, paths=[folder])
+            _count_files(report)
             console.print(
                 f"demo library imported: {report.imported} images, {report.sessions_touched} sessions"
             )
@@ -182,7 +193,7 @@ def _serve_with_workers(
 async def _watching_folders(settings: AtelierSettings) -> AsyncIterator[None]:
     """Watch ``ATELIER_WATCH_FOLDERS`` for the default user while the block runs (a background task
     on the server's loop; thumbnails go to the worker). A missing folder is a warning, not fatal."""
-    from catalog.importing.service import ImportReport, ThumbnailMode
+    from catalog.importing.service import ThumbnailMode
     from catalog.importing.watch import watch_folders
 
     folders = [folder for folder in settings.watch_folders if folder.is_dir()]
@@ -194,8 +205,7 @@ async def _watching_folders(settings: AtelierSettings) -> AsyncIterator[None]:
         return
 
     def log_batch(report: ImportReport) -> None:
-        for outcome in report.files:
-            record_import_outcome(str(outcome.outcome))
+        _count_files(report)
         for problem in report.problems:
             console.print(f"[yellow]watch: skipped[/yellow] {escape(f'{problem.path}: {problem.reason}')}")
         console.print(f"watch: {report.imported} new images, {report.sessions_touched} sessions updated")

@@ -19,8 +19,9 @@ from strawberry.types import Info
 from api.context import RequestContext
 from api.graphql.pagination import InvalidArgument
 from api.graphql.types import Asset
+from api.observability.metrics import record_import_outcome
 from catalog.importing.discovery import IMAGE_SUFFIX_TEXT
-from catalog.importing.uploads import IncomingFile, import_uploads
+from catalog.importing.uploads import IMPORT_OUTCOME_OF_UPLOAD, IncomingFile, import_uploads
 
 
 @strawberry.enum(name="UploadOutcome", description="What became of one uploaded file")
@@ -117,6 +118,8 @@ async def upload_assets(
         user_handle=principal.user_handle,
         files=incoming,
     )
+    for result in report.results:  # an upload is an import: /metrics counts its files
+        record_import_outcome(str(IMPORT_OUTCOME_OF_UPLOAD[result.outcome]))
     return UploadAssetsPayload(
         results=[
             UploadResult(

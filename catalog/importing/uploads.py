@@ -79,6 +79,8 @@ _FROM_IMPORT = {
     Outcome.IGNORED: UploadOutcome.IGNORED,
     Outcome.PROBLEM: UploadOutcome.PROBLEM,
 }
+IMPORT_OUTCOME_OF_UPLOAD = {upload: outcome for outcome, upload in _FROM_IMPORT.items()}
+"""The import outcome an upload outcome stands for (a duplicate is a file the import knew)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from prometheus_client import REGISTRY
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -240,6 +241,37 @@ async def test_a_corrupt_file_is_a_problem_and_the_others_still_import(
     assert ignored["outcome"] == "IGNORED" and "not an image file name" in ignored["reason"]
     assert result["importedCount"] == 1
     assert [path.name for path in stored_files(settings)] == ["good.jpg"]  # nothing kept for the others
+
+
+def import_files_counted() -> dict[str, float]:
+    """``atelier_import_files_total`` by outcome, as ``/metrics`` shows it in this process."""
+    return {
+        outcome: REGISTRY.get_sample_value("atelier_import_files_total", {"outcome": outcome}) or 0.0
+        for outcome in ("imported", "known", "problem", "ignored")
+    }
+
+
+async def test_uploaded_files_are_counted_as_imports_in_the_metrics(
+    http: httpx.AsyncClient, session_factory: SessionFactory, images: dict[str, bytes]
+) -> None:
+    token = await make_user_with_token(session_factory, "counted")
+    before = import_files_counted()
+    files = [
+        ("good.jpg", images[A1111_JPEG]),
+        ("again.jpg", images[A1111_JPEG]),
+        ("cut.png", images[TAROT_0][:25]),
+        ("notes.txt", b"hello"),
+    ]
+    outcomes = [item["outcome"] for item in payload(await upload(http, token, files))["results"]]
+
+    assert outcomes == ["IMPORTED", "DUPLICATE", "PROBLEM", "IGNORED"]
+    after = import_files_counted()
+    assert {outcome: after[outcome] - before[outcome] for outcome in after} == {
+        "imported": 1,
+        "known": 1,
+        "problem": 1,
+        "ignored": 1,
+    }
 
 
 async def test_oversized_files_and_bodies_are_refused_with_413_and_nothing_is_stored(

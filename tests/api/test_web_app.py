@@ -394,3 +394,13 @@ async def test_rename_and_move_update_the_view_and_undo_restores_them(page: Page
     await page.locator(".banner").get_by_role("button", name="Undo").click()
     await head.filter(has_text=re.compile(r"^28 images")).wait_for()
     await page.locator("#session-title", has_text=original).wait_for()
+
+
+async def test_the_demo_import_is_counted_in_the_servers_metrics(served: Served) -> None:
+    """``atelier serve --with-demo`` imports the demo library in the serving process: its files are in
+    ``atelier_import_files_total`` (no browser needed; the module's server is)."""
+    async with httpx.AsyncClient(base_url=served.base_url) as http:
+        metrics = (await http.get("/metrics")).text
+    imported = re.search(r'^atelier_import_files_total\{outcome="imported"\} (\S+)$', metrics, re.MULTILINE)
+    assert imported is not None, metrics[-2000:]
+    assert float(imported[1]) == len(plan_demo_library(Path("unused")).images)
