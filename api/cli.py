@@ -763,16 +763,23 @@ def demo(
     target: Annotated[Path | None, typer.Option(help="Where to write the images")] = None,
 ) -> None:
     """Write the bundled demo library (~390 real PNGs) and import it."""
+    from catalog.accounts.repository import user_by_handle
     from catalog.demo_library import write_demo_library
     from catalog.importing.service import import_paths
+    from catalog.sessions.queries import session_count
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> None:
         folder = target or settings.home / "demo-library"
         library = write_demo_library(folder)
         report = await import_paths(factory, settings, user_handle=user, paths=[folder])
+        async with factory() as session:
+            owner = await user_by_handle(session, user)
+            sessions = 0 if owner is None else await session_count(session, owner.id)
         console.print(
             f"demo library: {library.file_count} images in {escape(str(folder))}; imported {report.imported} "
-            f"({report.already_known} already known) into {len(library.sessions)} expected sessions"
+            f"({report.already_known} already known), {counted(report.sessions_touched, 'session')} new or "
+            f"changed; {escape(user)} has {counted(sessions, 'session')} (the demo was made as "
+            f"{len(library.sessions)})"
         )
 
     _guard(lambda: _run_with_database(work))
