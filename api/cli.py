@@ -390,14 +390,18 @@ def import_command(
 ) -> None:
     """Import images and generation records, then re-cluster the affected sessions.
 
-    Every file is accounted for as imported, known, problem or ignored (images removed from the
-    library earlier are ignored unless --include-removed). Exit code 0 when every file
-    was imported, known or ignored; 3 when the import finished but some files were problems; any
-    other non-zero code means the import could not run.
+    Every file is accounted for as imported, known, problem or ignored
+    (images removed from the library earlier are ignored unless --include-removed).
 
-    By default the sessions are stored first (browsable at once), then the thumbnails are made on a
-    process pool, one worker per core, with their progress on stderr. Interrupted then, the missing
-    thumbnails are made by the next import or by the worker (``atelier serve`` / ``atelier worker``).
+    Exit codes: 0 when every file was imported, known or ignored;
+    3 when the import finished but some files were problems;
+    130 (Ctrl-C) or 143 (SIGTERM) when it was stopped (what was stored is kept);
+    any other means the import could not run.
+
+    By default the sessions are stored first (browsable at once),
+    then the thumbnails are made on a process pool, one worker per core, with their progress on stderr.
+    Interrupted then, the missing thumbnails are made by the next import
+    or by the worker (atelier serve / atelier worker).
     """
     from api.import_progress import ImportProgress
     from catalog.importing.service import ThumbnailMode, import_paths

@@ -92,16 +92,17 @@ class ImportProgress:
                 self._thumbnails_task = self._progress.add_task("thumbnails", total=total)
             return
         reclustering = failed < total  # with the descriptors of those made
+        not_made = f" ({failed} could not be made)" if failed else ""
         if self._progress is not None and self._thumbnails_task is not None:
             finished = "no thumbnail could be made"
             if reclustering:
-                finished = f"thumbnails made{_failures(total, failed)}; re-clustering with them"
+                finished = f"thumbnails made{not_made}; re-clustering with them"
             description = finished if done == total else "thumbnails"
             self._progress.update(self._thumbnails_task, completed=done, description=description)
         elif done == total:
             self._line(
-                f"thumbnails: {done}/{total} in {self._elapsed(self._thumbnails_started)}"
-                + _failures(total, failed)
+                f"thumbnails: {done - failed}/{total} made in {self._elapsed(self._thumbnails_started)}"
+                + not_made
                 + ("; re-clustering with their visual descriptors" if reclustering else "")
             )
         elif self._due():
@@ -120,10 +121,3 @@ class ImportProgress:
     @staticmethod
     def _elapsed(since: float | None) -> str:
         return f"{time.monotonic() - (since or time.monotonic()):.1f} s"
-
-
-def _failures(total: int, failed: int) -> str:
-    """What of the thumbnail phase could not be made, as a parenthesis ("" when everything was)."""
-    if not failed:
-        return ""
-    return " (none could be made)" if failed == total else f" ({failed} could not be made)"

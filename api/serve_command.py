@@ -107,7 +107,9 @@ async def _prepare_demo(settings: AtelierSettings) -> str:
             )
         if not token_file.exists():
             async with unit_of_work(factory) as session:
-                issued = await accounts.issue_token(session, DEMO_USER, name="demo token (make run)")
+                issued = await accounts.issue_token(
+                    session, DEMO_USER, name="demo token (atelier serve --with-demo)"
+                )
             token_file.write_text(issued.plaintext + "\n")
             os.chmod(token_file, 0o600)
         async with unit_of_work(factory) as session:  # once per user (keyed), also for older demo homes
@@ -127,7 +129,7 @@ async def _grant_demo_credits(session: AsyncSession, settings: AtelierSettings) 
             session,
             owner.id,
             settings.demo_credits,
-            reference="demo credits (make run)",
+            reference="demo credits (atelier serve --with-demo)",
             idempotency_key=f"demo:{owner.id}",
         )
 

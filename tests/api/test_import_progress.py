@@ -24,12 +24,12 @@ def _lines(*thumbnail_calls: tuple[int, int, int], files: int = 1) -> list[str]:
 @pytest.mark.parametrize(
     ("calls", "last"),
     [
-        ([(0, 3, 0), (3, 3, 0)], "thumbnails: 3/3 in T s; re-clustering with their visual descriptors"),
+        ([(0, 3, 0), (3, 3, 0)], "thumbnails: 3/3 made in T s; re-clustering with their visual descriptors"),
         (
             [(0, 3, 0), (3, 3, 1)],
-            "thumbnails: 3/3 in T s (1 could not be made); re-clustering with their visual descriptors",
+            "thumbnails: 2/3 made in T s (1 could not be made); re-clustering with their visual descriptors",
         ),
-        ([(0, 1, 0), (1, 1, 1)], "thumbnails: 1/1 in T s (none could be made)"),  # nothing to re-cluster
+        ([(0, 1, 0), (1, 1, 1)], "thumbnails: 0/1 made in T s (1 could not be made)"),  # no re-clustering
     ],
     ids=["all-made", "one-failed", "none-made"],
 )
