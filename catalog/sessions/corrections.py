@@ -48,7 +48,12 @@ from catalog.models import Asset, Correction, Session, SessionConstraint, UserCa
 from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
 from catalog.sessions.off_loop import analyze_off_loop
-from catalog.sessions.reclustering import constraints_for, recluster_span, visual_descriptors
+from catalog.sessions.reclustering import (
+    constraints_for,
+    recluster_span,
+    visual_descriptors,
+    whole_sessions_window,
+)
 from catalog.sessions.recurring_words_store import stored_recurring_words
 from catalog.text_values import name_problem
 from engine.calibration import BoundaryCorrection, CorrectionKind, learn_threshold_offset
@@ -307,10 +312,7 @@ async def _context_span(
     db: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
 ) -> list[SpanAsset]:
     """The assets of the sessions around ``start``..``end`` (the engine judges gaps by local pace)."""
-    overlapping = await repository.sessions_overlapping(db, user_id, start, end)
-    if overlapping:
-        start = min(start, *(row.started_at for row in overlapping))
-        end = max(end, *(row.ended_at for row in overlapping))
+    start, end = await whole_sessions_window(db, user_id, start, end)
     return await span_assets_in_time_window(db, user_id, start, end)
 
 

@@ -1,7 +1,8 @@
 """Re-clustering a user's stream and persisting the result while keeping session identity.
 
 Span: after an import only the span around the new records is re-clustered — from the start of the
-session holding the 8th older asset to the end of the session holding the 8th newer one —
+session holding the 8th older asset to the end of the session holding the 8th newer one, widened
+until every stored session it touches lies wholly inside (:func:`whole_sessions_window`) —
 so 100 new images in a 500k-asset library touch a handful of sessions. ``recluster_user`` does the
 whole stream (the ``atelier recluster`` command).
 
@@ -120,11 +121,28 @@ async def _recluster_span(
     if after is not None:
         bounds = await _session_bounds_at(session, user_id, after)
         end = bounds[1] if bounds else after
-    for stored in await repository.sessions_overlapping(session, user_id, start, end):
-        start, end = min(start, stored.started_at), max(end, stored.ended_at)
+    start, end = await whole_sessions_window(session, user_id, start, end)
     assets = await span_assets_in_time_window(session, user_id, start, end)
     changed = len(new_asset_ids) + removed_images
     return await _recluster_assets(session, user_id, assets, changed_images=changed)
+
+
+async def whole_sessions_window(
+    session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
+) -> tuple[datetime, datetime]:
+    """``start``–``end`` widened until no stored session lies partly outside it: every session it
+    overlaps is taken whole, and so are the sessions those reach into (an image moved into a session
+    days away stretches that session over the ones between), so a stored session is re-clustered
+    with all its members or not at all."""
+    while True:
+        overlapping = await repository.sessions_overlapping(session, user_id, start, end)
+        wider = (
+            min([start, *(stored.started_at for stored in overlapping)]),
+            max([end, *(stored.ended_at for stored in overlapping)]),
+        )
+        if wider == (start, end):
+            return start, end
+        start, end = wider
 
 
 async def recluster_user(

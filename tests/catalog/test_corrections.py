@@ -232,3 +232,38 @@ async def test_a_finer_grained_artist_teaches_the_engine_within_five_corrections
     for day in range(5):
         before = await _session_of(session_factory, f"d{day:02d}h0i14")
         assert before != await _session_of(session_factory, f"d{day:02d}h1i00")
+
+
+async def test_a_session_stretched_by_a_moved_image_is_re_clustered_whole_with_the_ones_it_reaches(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """An image moved into a session two days later stretches that session back over the evening
+    between. A split in that evening re-clusters the sessions it overlaps, which now reach into the
+    first evening: every stored session the span touches must be re-clustered whole — the span was
+    widened once only, the first evening's images after the moved one were re-clustered alone and the
+    session row rewritten from them (12 images, ``asset_count`` 5, ``started_at`` of its 6th image)."""
+    await _import(session_factory, settings, tmp_path, _evening(0) + _evening(1) + _evening(2))
+    user_id = await _user_id(session_factory)
+    first, between, last = [await _session_of(session_factory, f"d0{day}h0i00") for day in range(3)]
+    moving = await _asset(session_factory, "d00h0i04")
+    async with unit_of_work(session_factory) as db:
+        await corrections.move_assets(db, user_id, [moving.id], last)  # type: ignore[arg-type]
+    at = await _asset(session_factory, "d01h0i10")
+    async with unit_of_work(session_factory) as db:
+        await corrections.split_session(db, user_id, between, at.id)  # type: ignore[arg-type]
+
+    async with session_factory() as db:
+        sessions = list(await db.scalars(select(Session)))
+        members = list(await db.execute(select(Asset.session_id, Asset.created_at)))
+    for stored in sessions:
+        times = [created for holder, created in members if holder == stored.id]
+        assert (stored.asset_count, stored.started_at, stored.ended_at) == (
+            len(times),
+            min(times),
+            max(times),
+        )
+    assert (
+        await _session_of(session_factory, "d00h0i00")
+        == first
+        == await _session_of(session_factory, "d00h1i14")
+    )
