@@ -129,7 +129,15 @@ async def merge_sessions(
         recorded.append(correction.id)
     offset = await relearn_offset(db, user_id)
     members = [asset for pair in joins for asset in pair]
+    joined = list(
+        await db.scalars(select(Asset.id).where(Asset.session_id.in_([row.id for row in sessions])))
+    )
     await recluster_span(db, user_id, [asset.id for asset in members])
+    if len(await sessions_holding(db, joined)) != 1:  # the caller's transaction is rolled back
+        raise CorrectionError(
+            "these sessions cannot be joined as they stand: other corrections keep them apart (an image "
+            "moved into one of them from between them, or a split); undo or move those first"
+        )
     return CorrectionResult(
         await sessions_holding(db, [asset.id for asset in members]), offset, tuple(recorded)
     )
@@ -176,7 +184,12 @@ async def split_session(
     )
     offset = await relearn_offset(db, user_id)
     await recluster_span(db, user_id, [before.id, at.id])
-    return CorrectionResult(await sessions_holding(db, [before.id, at.id]), offset, (correction.id,))
+    holding = await sessions_holding(db, [before.id, at.id])
+    if len(holding) != 2:  # the caller's transaction is rolled back
+        raise CorrectionError(
+            "this split cannot hold: a merge joins images on both sides of it; undo that merge first"
+        )
+    return CorrectionResult(holding, offset, (correction.id,))
 
 
 async def move_assets(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing.service import import_paths
-from catalog.models import Asset, Session, User
+from catalog.models import Asset, Correction, Session, User
 from catalog.sessions import corrections
 from catalog.sessions.reclustering import recluster_user
 from catalog.settings import AtelierSettings
@@ -266,4 +266,73 @@ async def test_a_session_stretched_by_a_moved_image_is_re_clustered_whole_with_t
         await _session_of(session_factory, "d00h0i00")
         == first
         == await _session_of(session_factory, "d00h1i14")
+    )
+
+
+async def _corrections_recorded(factory: SessionFactory) -> int:
+    async with factory() as db:
+        return len(list(await db.scalars(select(Correction.id))))
+
+
+async def test_a_merge_that_other_corrections_keep_apart_is_refused_and_changes_nothing(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """The first image of day 1 moved into day 2's session makes that session start on day 1, next to
+    day 0's in the list; merging those two would have to swallow day 1's, which the artist did not
+    ask for: the merge was recorded, taught the offset and joined nothing. Now it is refused."""
+    await _import(session_factory, settings, tmp_path, _evening(0) + _evening(1) + _evening(2))
+    user_id = await _user_id(session_factory)
+    first, later = (
+        await _session_of(session_factory, "d00h0i00"),
+        await _session_of(session_factory, "d02h0i00"),
+    )
+    moving = await _asset(session_factory, "d01h0i00")
+    async with unit_of_work(session_factory) as db:
+        await corrections.move_assets(db, user_id, [moving.id], later)  # type: ignore[arg-type]
+    recorded = await _corrections_recorded(session_factory)
+
+    with pytest.raises(corrections.CorrectionError, match="cannot be joined as they stand"):
+        async with unit_of_work(session_factory) as db:
+            await corrections.merge_sessions(db, user_id, [first, later])  # type: ignore[list-item]
+
+    assert await _corrections_recorded(session_factory) == recorded
+    assert await _session_of(session_factory, "d00h0i00") == first
+    assert (
+        await _session_of(session_factory, "d02h0i00")
+        == later
+        == await _session_of(session_factory, "d01h0i00")
+    )
+    assert await _session_of(session_factory, "d01h0i01") not in (first, later)
+
+
+async def test_a_split_a_merge_holds_together_is_refused_and_changes_nothing(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """Day 0's last image moved into day 2's session, which then starts on day 0; merged with day 1's
+    session, its must-link closes every gap of day 1: a split inside day 1 was recorded and split
+    nothing. Now it is refused."""
+    await _import(session_factory, settings, tmp_path, _evening(0) + _evening(1) + _evening(2))
+    user_id = await _user_id(session_factory)
+    middle, later = (
+        await _session_of(session_factory, "d01h0i00"),
+        await _session_of(session_factory, "d02h0i00"),
+    )
+    moving = await _asset(session_factory, "d00h1i14")
+    async with unit_of_work(session_factory) as db:
+        await corrections.move_assets(db, user_id, [moving.id], later)  # type: ignore[arg-type]
+        await corrections.merge_sessions(db, user_id, [later, middle])  # type: ignore[list-item]
+    merged = await _session_of(session_factory, "d01h0i05")
+    assert merged == await _session_of(session_factory, "d02h0i00")
+    recorded = await _corrections_recorded(session_factory)
+    at = await _asset(session_factory, "d01h0i05")
+
+    with pytest.raises(corrections.CorrectionError, match="split cannot hold"):
+        async with unit_of_work(session_factory) as db:
+            await corrections.split_session(db, user_id, merged, at.id)  # type: ignore[arg-type]
+
+    assert await _corrections_recorded(session_factory) == recorded
+    assert (
+        await _session_of(session_factory, "d01h0i04")
+        == merged
+        == await _session_of(session_factory, "d01h0i05")
     )
