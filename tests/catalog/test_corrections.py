@@ -234,6 +234,22 @@ async def test_a_finer_grained_artist_teaches_the_engine_within_five_corrections
         assert before != await _session_of(session_factory, f"d{day:02d}h1i00")
 
 
+async def _three_evenings_moving(
+    factory: SessionFactory, settings: AtelierSettings, tmp_path: Path, moving: str
+) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """Days 0, 1 and 2 imported (a session each), then image ``moving`` moved into day 2's session:
+    the user and the three evenings' sessions as they were imported."""
+    await _import(factory, settings, tmp_path, _evening(0) + _evening(1) + _evening(2))
+    user_id = await _user_id(factory)
+    found = [await _session_of(factory, f"d0{day}h0i00") for day in range(3)]
+    sessions = [session for session in found if session is not None]
+    assert len(sessions) == 3
+    moved = await _asset(factory, moving)
+    async with unit_of_work(factory) as db:
+        await corrections.move_assets(db, user_id, [moved.id], sessions[2])
+    return user_id, sessions
+
+
 async def test_a_session_stretched_by_a_moved_image_is_re_clustered_whole_with_the_ones_it_reaches(
     session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
 ) -> None:
@@ -242,21 +258,18 @@ async def test_a_session_stretched_by_a_moved_image_is_re_clustered_whole_with_t
     first evening: every stored session the span touches must be re-clustered whole — the span was
     widened once only, the first evening's images after the moved one were re-clustered alone and the
     session row rewritten from them (12 images, ``asset_count`` 5, ``started_at`` of its 6th image)."""
-    await _import(session_factory, settings, tmp_path, _evening(0) + _evening(1) + _evening(2))
-    user_id = await _user_id(session_factory)
-    first, between, last = [await _session_of(session_factory, f"d0{day}h0i00") for day in range(3)]
-    moving = await _asset(session_factory, "d00h0i04")
-    async with unit_of_work(session_factory) as db:
-        await corrections.move_assets(db, user_id, [moving.id], last)  # type: ignore[arg-type]
+    user_id, (first, between, _) = await _three_evenings_moving(
+        session_factory, settings, tmp_path, "d00h0i04"
+    )
     at = await _asset(session_factory, "d01h0i10")
     async with unit_of_work(session_factory) as db:
-        await corrections.split_session(db, user_id, between, at.id)  # type: ignore[arg-type]
+        await corrections.split_session(db, user_id, between, at.id)
 
     async with session_factory() as db:
         sessions = list(await db.scalars(select(Session)))
         members = list(await db.execute(select(Asset.session_id, Asset.created_at)))
     for stored in sessions:
-        times = [created for holder, created in members if holder == stored.id]
+        times = [created for holder, created in members if holder == stored.id and created is not None]
         assert (stored.asset_count, stored.started_at, stored.ended_at) == (
             len(times),
             min(times),
@@ -280,20 +293,12 @@ async def test_a_merge_that_other_corrections_keep_apart_is_refused_and_changes_
     """The first image of day 1 moved into day 2's session makes that session start on day 1, next to
     day 0's in the list; merging those two would have to swallow day 1's, which the artist did not
     ask for: the merge was recorded, taught the offset and joined nothing. Now it is refused."""
-    await _import(session_factory, settings, tmp_path, _evening(0) + _evening(1) + _evening(2))
-    user_id = await _user_id(session_factory)
-    first, later = (
-        await _session_of(session_factory, "d00h0i00"),
-        await _session_of(session_factory, "d02h0i00"),
-    )
-    moving = await _asset(session_factory, "d01h0i00")
-    async with unit_of_work(session_factory) as db:
-        await corrections.move_assets(db, user_id, [moving.id], later)  # type: ignore[arg-type]
+    user_id, (first, _, later) = await _three_evenings_moving(session_factory, settings, tmp_path, "d01h0i00")
     recorded = await _corrections_recorded(session_factory)
 
     with pytest.raises(corrections.CorrectionError, match="cannot be joined as they stand"):
         async with unit_of_work(session_factory) as db:
-            await corrections.merge_sessions(db, user_id, [first, later])  # type: ignore[list-item]
+            await corrections.merge_sessions(db, user_id, [first, later])
 
     assert await _corrections_recorded(session_factory) == recorded
     assert await _session_of(session_factory, "d00h0i00") == first
@@ -311,16 +316,11 @@ async def test_a_split_a_merge_holds_together_is_refused_and_changes_nothing(
     """Day 0's last image moved into day 2's session, which then starts on day 0; merged with day 1's
     session, its must-link closes every gap of day 1: a split inside day 1 was recorded and split
     nothing. Now it is refused."""
-    await _import(session_factory, settings, tmp_path, _evening(0) + _evening(1) + _evening(2))
-    user_id = await _user_id(session_factory)
-    middle, later = (
-        await _session_of(session_factory, "d01h0i00"),
-        await _session_of(session_factory, "d02h0i00"),
+    user_id, (_, middle, later) = await _three_evenings_moving(
+        session_factory, settings, tmp_path, "d00h1i14"
     )
-    moving = await _asset(session_factory, "d00h1i14")
     async with unit_of_work(session_factory) as db:
-        await corrections.move_assets(db, user_id, [moving.id], later)  # type: ignore[arg-type]
-        await corrections.merge_sessions(db, user_id, [later, middle])  # type: ignore[list-item]
+        await corrections.merge_sessions(db, user_id, [later, middle])
     merged = await _session_of(session_factory, "d01h0i05")
     assert merged == await _session_of(session_factory, "d02h0i00")
     recorded = await _corrections_recorded(session_factory)
