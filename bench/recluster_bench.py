@@ -148,9 +148,9 @@ async def run(asset_count: int) -> str:
             span_seconds = time.perf_counter() - started
             assert added.records_imported == NEW_RECORDS
             assert sum(s.assets_considered for s in added.reclustering) >= NEW_RECORDS, added.reclustering
-            rows.append(
-                (case, span_seconds, import_seconds, summary.assets_considered, summary.sessions_written)
-            )
+            # sessions the import's own re-cluster made or changed (the timed repeat changes none)
+            written = added.sessions_touched
+            rows.append((case, span_seconds, import_seconds, summary.assets_considered, written))
 
         started = time.perf_counter()
         async with unit_of_work(factory) as db:
@@ -183,8 +183,8 @@ async def run(asset_count: int) -> str:
         f"Library loaded through `import_paths` (JSONL, COPY, one re-cluster) in {load_seconds:.1f} s "
         f"({report.records_imported:,} records).",
         "",
-        "| 100 new records | recluster_span | whole import_paths | assets in span | sessions written | "
-        "share of full re-cluster |",
+        "| 100 new records | recluster_span | whole import_paths | assets in span | "
+        "sessions new or changed | share of full re-cluster |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for case, span_seconds, import_seconds, considered, written in rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +225,30 @@ async def test_re_clustering_in_place_ends_as_a_fresh_clustering_of_the_same_rec
     assert await _clustering_by_record(session_factory, in_place) == await _clustering_by_record(
         session_factory, fresh
     )
+
+
+async def test_a_whole_re_clustering_after_new_work_rewrites_no_session_for_a_confidence_that_barely_moved(
+    settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """Work appended after a library moves the artist's statistics a little, so the engine's boundary
+    confidences of old sessions move in their last digits: a whole re-clustering rewrote those rows
+    (``updated_at`` with them) though nothing an artist could see had changed."""
+    records = one_artist_history(RECORDS)
+    user_id = await _import(session_factory, settings, "artist", _write(tmp_path / "r.jsonl", records))
+    times = sorted(record.created_at for record in records if record.created_at is not None)
+    evening = [
+        GenerationRecord(
+            **{name: getattr(record, name) for name in GenerationRecord.__slots__}
+            | {"id": f"new-{index:03d}", "user": None, "created_at": times[-1] + timedelta(minutes=index + 1)}
+        )
+        for index, record in enumerate(records[:100])
+    ]
+    await _import(session_factory, settings, "artist", _write(tmp_path / "new.jsonl", evening))
+    before = await _row_versions(session_factory, user_id)
+
+    async with unit_of_work(session_factory) as db:
+        summary = await recluster_user(db, user_id)
+
+    after = await _row_versions(session_factory, user_id)
+    assert summary.sessions_written == _sessions_changed(before, after)
+    assert {key: after["sessions"][key] for key in before["sessions"]} == before["sessions"]
