@@ -519,14 +519,14 @@ async def _store_image_files(
     for item in pending:
         if item.record_id in stored.refused:
             report._add(FileOutcome(item.label, Outcome.PROBLEM, stored.refused[item.record_id]))
+        elif item.record_id in stored.removed:  # every copy of removed bytes, the first or not
+            report._add(FileOutcome(item.label, Outcome.IGNORED, REMOVED_EARLIER_REASON))
+            report.removed_earlier += 1
         elif item.record_id in first_of:  # the same bytes twice in this batch
             asset_id = stored.new.get(item.record_id) or stored.known.get(item.record_id)
             reason = f"same content as {first_of[item.record_id]}"
             report._add(FileOutcome(item.label, Outcome.KNOWN, reason, asset_id))
             report.already_known += 1
-        elif item.record_id in stored.removed:
-            report._add(FileOutcome(item.label, Outcome.IGNORED, REMOVED_EARLIER_REASON))
-            report.removed_earlier += 1
         elif item.record_id in stored.new:
             asset_id = stored.new[item.record_id]
             outcome = report._add(FileOutcome(item.label, Outcome.IMPORTED, None, asset_id))

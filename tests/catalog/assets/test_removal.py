@@ -347,6 +347,33 @@ async def test_removed_image_files_are_ignored_by_folder_imports_and_unused_thum
     assert back.imported == 2 and store.exists(thumbnails["00001-101.png"])
 
 
+async def test_every_copy_of_removed_bytes_is_ignored_not_known(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """Two names for the same bytes: the image is imported once (the second copy known). Removed,
+    both copies are left out on the next import; the second was reported ``known`` "same content as"
+    the first, with no asset behind it (found by an import probe)."""
+    folder = tmp_path / "outputs"
+    folder.mkdir()
+    for name in ("x.png", "y.png"):
+        (folder / name).write_bytes(image_bytes(seed=7, size=(64, 48)))
+    first = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
+    assert sorted(item.outcome for item in first.files) == [Outcome.IMPORTED, Outcome.KNOWN]
+    ada = await _user(session_factory)
+    async with session_factory() as db:
+        asset_ids = await assets_read_from(db, ada, [folder / "x.png"]) or await assets_read_from(
+            db, ada, [folder / "y.png"]
+        )
+    await _remove(session_factory, ada, asset_ids)
+
+    again = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
+
+    assert [(item.outcome, item.reason, item.asset_id) for item in again.files] == [
+        (Outcome.IGNORED, REMOVED_EARLIER_REASON, None)
+    ] * 2
+    assert again.removed_earlier == 2 and again.already_known == 0
+
+
 async def test_a_split_and_a_move_hold_when_the_images_they_name_are_removed(
     session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
 ) -> None:
