@@ -688,7 +688,10 @@ def schema(
 def remove(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Image files or folders: every image imported from them", parser=_non_empty_path),
+        typer.Argument(
+            help="Image files or folders: every image imported from them (a file: also the image with its bytes)",
+            parser=_non_empty_path,
+        ),
     ],
     user: Annotated[str, typer.Option(help="Whose library")] = DEFAULT_USER,
     dry_run: Annotated[

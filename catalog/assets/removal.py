@@ -31,6 +31,7 @@ rows. Idempotency: an id that is not (or no longer) one of the user's images is 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import uuid
@@ -44,6 +45,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.database import SessionFactory, unit_of_work
+from catalog.importing.discovery import FileKind, classify
 from catalog.library_locks import exclude_imports, lock_user_library
 from catalog.sessions.constraint_anchors import reanchor_constraints
 from catalog.sessions.reclustering import recluster_span
@@ -108,11 +110,14 @@ _ASSETS_FROM_PATHS = text(
       AND (file_path_bytes = ANY(:raw_paths)
            OR EXISTS (SELECT 1 FROM unnest(:raw_folders) AS folder
                       WHERE substring(file_path_bytes FROM 1 FOR length(folder)) = folder))
+    UNION
+    SELECT id FROM assets WHERE user_id = :user_id AND content_sha256 = ANY(:digests)
     """
 ).bindparams(
     bindparam("user_id", type_=UUID(as_uuid=True)),
     bindparam("paths", type_=TEXT_ARRAY),
     bindparam("folders", type_=TEXT_ARRAY),
+    bindparam("digests", type_=TEXT_ARRAY),
     bindparam("raw_paths", type_=ARRAY(LargeBinary())),
     bindparam("raw_folders", type_=ARRAY(LargeBinary())),
 )
@@ -192,7 +197,10 @@ async def sessions_holding(db: AsyncSession, user_id: uuid.UUID, asset_ids: Sequ
 async def assets_read_from(db: AsyncSession, user_id: uuid.UUID, paths: Sequence[Path]) -> list[uuid.UUID]:
     """The user's images read from ``paths``: a file's own image, every image under a folder. Paths
     are compared as the import stored them (resolved, absolute: :mod:`catalog.stored_paths`) — as text,
-    and by their bytes for images whose path is not valid UTF-8 (also under a folder whose name is)."""
+    and by their bytes for images whose path is not valid UTF-8 (also under a folder whose name is).
+    A named image file also names the image holding its bytes, wherever that was read from: a copy
+    the import reported ``known`` ("same content as …") is that image."""
+    digests = await asyncio.to_thread(_image_digests, paths)
     texts: list[str] = []
     folders: list[str] = []
     raw_paths: list[bytes] = []
@@ -213,9 +221,27 @@ async def assets_read_from(db: AsyncSession, user_id: uuid.UUID, paths: Sequence
             "folders": folders,
             "raw_paths": raw_paths,
             "raw_folders": raw_folders,
+            "digests": digests,
         },
     )
     return sorted(rows.scalars().all())
+
+
+def _image_digests(paths: Sequence[Path]) -> list[str]:
+    """The content hash (hex SHA-256 of the bytes, as the readers store it) of each named image file
+    that can be read; folders, other files and unreadable ones give none."""
+    digests = []
+    for path in paths:
+        if classify(path) is not FileKind.IMAGE:
+            continue
+        try:
+            if not path.is_file():
+                continue
+            with path.open("rb") as handle:
+                digests.append(hashlib.file_digest(handle, "sha256").hexdigest())
+        except OSError:
+            continue
+    return digests
 
 
 async def discard_unused_files(

@@ -350,7 +350,8 @@ async def test_removed_image_files_are_ignored_by_folder_imports_and_unused_thum
 async def test_every_copy_of_removed_bytes_is_ignored_not_known(
     session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
 ) -> None:
-    """Two names for the same bytes: the image is imported once (the second copy known). Removed,
+    """Two names for the same bytes: the image is imported once (the second copy known). Naming the
+    copy removes that image (it named nothing: the asset keeps the path it was stored from). Removed,
     both copies are left out on the next import; the second was reported ``known`` "same content as"
     the first, with no asset behind it (found by an import probe)."""
     folder = tmp_path / "outputs"
@@ -360,10 +361,10 @@ async def test_every_copy_of_removed_bytes_is_ignored_not_known(
     first = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
     assert sorted(item.outcome for item in first.files) == [Outcome.IMPORTED, Outcome.KNOWN]
     ada = await _user(session_factory)
+    copy = next(Path(item.path) for item in first.files if item.outcome is Outcome.KNOWN)
     async with session_factory() as db:
-        asset_ids = await assets_read_from(db, ada, [folder / "x.png"]) or await assets_read_from(
-            db, ada, [folder / "y.png"]
-        )
+        asset_ids = await assets_read_from(db, ada, [copy])
+    assert len(asset_ids) == 1
     await _remove(session_factory, ada, asset_ids)
 
     again = await import_paths(session_factory, settings, user_handle="ada", paths=[folder])
