@@ -689,7 +689,10 @@ def remove(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="Image files or folders: every image imported from them (a file: also the image with its bytes)",
+            help=(
+                "Image files or folders: every image imported from them "
+                "(a file: also the image with its bytes)"
+            ),
             parser=_non_empty_path,
         ),
     ],
