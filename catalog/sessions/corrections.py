@@ -133,14 +133,13 @@ async def merge_sessions(
         await db.scalars(select(Asset.id).where(Asset.session_id.in_([row.id for row in sessions])))
     )
     await recluster_span(db, user_id, [asset.id for asset in members])
-    if len(await sessions_holding(db, joined)) != 1:  # the caller's transaction is rolled back
+    holding = await sessions_holding(db, joined)
+    if len(holding) != 1:  # the caller's transaction is rolled back
         raise CorrectionError(
             "these sessions cannot be joined as they stand: other corrections keep them apart (an image "
             "moved into one of them from between them, or a split); undo or move those first"
         )
-    return CorrectionResult(
-        await sessions_holding(db, [asset.id for asset in members]), offset, tuple(recorded)
-    )
+    return CorrectionResult(holding, offset, tuple(recorded))
 
 
 async def split_session(
