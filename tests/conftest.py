@@ -20,6 +20,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import time
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -59,13 +60,32 @@ def pytest_configure(config: pytest.Config) -> None:
     as the servers' (the file-heavy import tests ran ~8 % faster). Set before pytest's temp-path factory
     reads the option (hence ``tryfirst``); xdist's workers get folders inside it. The folder is
     removed after the run unless a test failed (then kept for a look)."""
-    if config.option.basetemp is not None or hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput"):
         return
     root = server_root()
-    if root is not None:
+    if root == MEMORY_FOLDER:  # never in a folder of the user's choosing
+        _remove_stale_folders(root)
+    if config.option.basetemp is None and root is not None:
         basetemp = Path(tempfile.mkdtemp(prefix="atelier-pytest-", dir=root))
         config.option.basetemp = str(basetemp)
         config.stash[_MEMORY_BASETEMP] = basetemp
+
+
+STALE_FOLDER_SECONDS = 24 * 3600
+
+
+def _remove_stale_folders(root: Path) -> None:
+    """Remove this suite's folders in memory (``atelier-*`` under ``/dev/shm``) untouched for a day:
+    the temp files of failed runs (kept for a look) and the server data of runs that were killed,
+    which would otherwise hold memory until the machine restarts. A day is far longer than any run, so
+    a run going on beside this one (another checkout's) keeps its folders."""
+    cutoff = time.time() - STALE_FOLDER_SECONDS
+    for folder in root.glob("atelier-*"):
+        try:
+            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
