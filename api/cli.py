@@ -129,10 +129,11 @@ def _run_with_database(
     with SIGSEGV. Its ``finally`` blocks and the services' shutdown then run; the exit code is 143.
 
     With ``stop`` (a long command that stops at safe points, :mod:`api.stop_requests`), the first
-    SIGINT or SIGTERM only sets ``stop.event`` and ``work`` returns what it finished (the caller
-    exits with ``stop.exit_code``); a second one cancels ``work`` as above (exit code 128 + that
-    signal). A cancelled ``work`` that has not ended after ``ABORT_GRACE_SECONDS`` (or another signal)
-    ends the process at once (:func:`api.stop_requests.end_after`).
+    SIGINT or SIGTERM only sets ``stop.event`` (also while the services start, before ``work``) and
+    ``work`` returns what it finished (the caller exits with ``stop.exit_code``); a second one cancels
+    ``work`` as above (exit code 128 + that signal). A cancelled ``work`` that has not ended after
+    ``ABORT_GRACE_SECONDS`` (or another signal) ends the process at once
+    (:func:`api.stop_requests.end_after`).
     """
     import asyncio
 
@@ -140,7 +141,10 @@ def _run_with_database(
     from catalog.database import create_database_engine, create_session_factory
     from catalog.settings import load_settings
 
-    exit_on_sigterm()
+    if stop is None:
+        exit_on_sigterm()
+    else:  # a stop asked for while the servers start ends the command at its first safe point
+        stop.install_before_loop(announce=_announce)
     cancelled_by: int | None = None
     with running_services(load_settings()) as settings:
 
@@ -403,6 +407,8 @@ def import_command(
     Interrupted then, the missing thumbnails are made by the next import
     or by the worker (atelier serve / atelier worker).
     """
+    stop = StopRequest()
+    stop.install_before_loop(announce=_announce)  # before the database stack's imports (~0.5 s)
     from api.import_progress import ImportProgress
     from catalog.importing.service import ThumbnailMode, import_paths
 
@@ -423,7 +429,6 @@ def import_command(
         else:
             _print_import_report(report, frozenset(map(str, paths)))
 
-    stop = StopRequest()
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> ImportReport:
         with ImportProgress(console) as progress:

@@ -9,6 +9,10 @@ and sqlalchemy/sqlalchemy#12728). A second signal calls ``insist`` — the calle
 old behaviour — for when the next safe point is too far away.
 
 Handlers run on the event loop (``loop.add_signal_handler``), between callbacks, never inside one.
+Before the loop runs (the embedded servers' start, the migrations), :meth:`StopRequest.install_before_loop`
+gives the same first-signal behaviour with process handlers, so a Ctrl-C there too ends the command
+with its usual account (``atelier import --json``'s summary line) instead of an exception in the middle
+of a server's start; a second signal there raises ``SystemExit`` (the ``finally`` blocks run).
 
 A cancelled command gets :data:`ABORT_GRACE_SECONDS` to end (its ``finally`` blocks, the embedded
 servers' release); if it is still running then — the task waiting for ever on its connection, or a
@@ -24,6 +28,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from types import FrameType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -62,6 +67,18 @@ class StopRequest:
         for signum in STOP_SIGNALS:
             loop.add_signal_handler(signum, self._received, signum, insist, announce)
 
+    def install_before_loop(self, *, announce: Callable[[str], None]) -> None:
+        """Handle :data:`STOP_SIGNALS` with process handlers until :meth:`install` replaces them: the
+        first sets the event (no loop needed: nothing waits on it yet) and calls ``announce``; a later
+        one raises ``SystemExit(128 + its number)`` there and then, after saying so on stderr (there
+        is no task to cancel yet; ``finally`` blocks, the embedded servers' stop among them, run)."""
+
+        def received(signum: int, frame: FrameType | None) -> None:
+            self._received(signum, _exit_now_raising, announce)
+
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, received)
+
     def remove(self, loop: asyncio.AbstractEventLoop) -> None:
         for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
@@ -74,6 +91,12 @@ class StopRequest:
         self.event.set()
         again = "Ctrl-C" if signum == signal.SIGINT else "the signal"
         announce(f"stopping after the work in progress is stored ({again} again to stop at once)")
+
+
+def _exit_now_raising(signum: int) -> None:
+    sys.stderr.write("stopped at once\n")
+    sys.stderr.flush()
+    raise SystemExit(128 + signum)
 
 
 def end_after(seconds: float, exit_code: int) -> None:

@@ -228,8 +228,9 @@ async def import_paths(
     imports them again and forgets their removal.
 
     ``stop`` (``atelier import`` sets it on Ctrl-C or SIGTERM) is checked at safe points only, never
-    in the middle of a statement: after each chunk of files read (the rows read so far are stored as
-    one last batch, files not yet read are left: :attr:`ImportReport.files_not_read`), before record
+    in the middle of a statement: at the start (already set, earlier imports' owed work stays owed
+    and no file is read), after each chunk of files read (the rows read so far are stored as one
+    last batch, files not yet read are left: :attr:`ImportReport.files_not_read`), before record
     files, before the re-clustering, and after each chunk of thumbnails (those made are stored). The
     report is then :attr:`~ImportReport.interrupted`; every stored asset is marked as owing its
     re-clustering (and lacks its thumbnail), which the next import of the user or the worker's healing
@@ -243,6 +244,9 @@ async def import_paths(
         owner_id, owner_timezone = owner.id, owner.timezone
 
     import_started = started = time.perf_counter()
+    stopping = stop.is_set if stop is not None else _never
+    if stopping():  # asked before the import began: the files are counted, none is read
+        complete_missing_thumbnails = False
     if mode in (ThumbnailMode.INLINE, ThumbnailMode.AFTER_SESSIONS) and complete_missing_thumbnails:
         await owed_work.retry_failed_thumbnails(factory, owner_id)  # those an older decoder could not read
     if mode is ThumbnailMode.INLINE and complete_missing_thumbnails:
@@ -250,7 +254,8 @@ async def import_paths(
         report.earlier_thumbnails_made = len(earlier.made)
         report.earlier_thumbnails_failed = len(earlier.failed)
         report.thumbnails_made += len(earlier.made)
-    report.reclustering.extend(await owed_work.complete_owed_clustering(factory, owner_id))
+    if not stopping():
+        report.reclustering.extend(await owed_work.complete_owed_clustering(factory, owner_id))
     report.phase_seconds["owed_work"] = time.perf_counter() - started
 
     found = list(discover(paths))
@@ -267,7 +272,6 @@ async def import_paths(
     started = time.perf_counter()
     images = [item.path for item in found if item.kind is FileKind.IMAGE]
     # the rows read and stored all survive their batch: see engine.gc_pause (−0.2 s at 5,000 files)
-    stopping = stop.is_set if stop is not None else _never
     with cyclic_gc_paused():
         read = await _read_and_store_images(
             factory,
@@ -482,6 +486,8 @@ async def _read_and_store_images(
     while the next ones are read; returns how many were read. Once ``stopping()``, the rows read so
     far are stored as a last batch and the chunks still queued are dropped."""
     read = 0
+    if stopping():
+        return read
     with MetadataReader(len(images)) as reader:
         pending: list[_PendingRow] = []
         chunks = reader.read_asset_rows(images, owner_timezone, owner_id)
