@@ -190,3 +190,21 @@ class CreditPurchase(Base):
     created_at: Mapped[datetime] = _now()
     paid_at: Mapped[datetime | None]
     refunded_at: Mapped[datetime | None]
+
+
+class UnmatchedRefund(Base):
+    """A Stripe refund that arrived before the payment it refunds was applied (Stripe does not order
+    its events: a payment event whose first delivery failed is retried hours later, possibly after
+    a refund). Kept per payment intent with the largest cumulative ``refunded_cents`` seen; applying
+    the payment takes it from here (:func:`billing.purchases.apply_stripe_event`). A refund of a
+    payment that is not a credit purchase stays here, harmless."""
+
+    __tablename__ = "unmatched_refunds"
+
+    payment_intent_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    charged_cents: Mapped[int] = mapped_column(BigInteger)
+    refunded_cents: Mapped[int] = mapped_column(BigInteger)
+    fully_refunded: Mapped[bool]
+    event_id: Mapped[str] = mapped_column(String(255))
+    """The event that brought ``refunded_cents``."""
+    received_at: Mapped[datetime] = _now()

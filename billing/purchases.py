@@ -18,6 +18,12 @@ copies at once):
   pack's credits, a partial one ``floor(credits × refunded / charged)``. What the account no longer
   has (spent on reflections) is recorded as owed by :func:`billing.ledger.take_back`; an account that
   owes places no new holds until later credits settle it.
+- **A refund before its payment is kept, not dropped.** Stripe does not order events: a payment event
+  whose first delivery failed is retried later, possibly after a refund of it. A refund matching no
+  paid purchase is stored by payment intent (:class:`billing.models.UnmatchedRefund`, the largest
+  cumulative amount seen) and applied, as above, in the transaction that applies the payment. Both
+  paths first take a transaction-level advisory lock on the payment intent, so a refund and its
+  payment delivered at the same moment are applied one after the other, never both missed.
 
 States: ``open`` → ``paid`` → ``refunded`` (once fully refunded; a partial refund stays ``paid`` with
 ``refunded_credits`` > 0); ``open`` → ``expired`` (checkout expired, or a delayed payment failed).
@@ -29,12 +35,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import accounts, ledger
-from billing.models import CreditPurchase
+from billing.models import CreditPurchase, UnmatchedRefund
 from billing.packs import CreditPack
 from billing.stripe_gateway import StripeGateway
 from catalog.settings import AtelierSettings
@@ -126,6 +132,8 @@ async def _apply_paid(db: AsyncSession, event_id: str, checkout: dict[str, Any])
     if checkout.get("payment_status") != "paid":
         return f"checkout {session_id} completed, payment still pending ({checkout.get('payment_status')})"
     payment_intent = _object_id(checkout.get("payment_intent"))
+    if payment_intent is not None:
+        await _lock_payment(db, payment_intent)
     row = (
         await db.execute(
             update(CreditPurchase)
@@ -163,11 +171,33 @@ async def _apply_paid(db: AsyncSession, event_id: str, checkout: dict[str, Any])
         idempotency_key=f"purchase:{purchase_id}",
     )
     if posted is None:  # the purchase was unpaid, so its grant cannot exist; keep the state, say so
-        return f"purchase {purchase_id} marked paid; its grant existed already"
-    await db.execute(
-        update(CreditPurchase).where(CreditPurchase.id == purchase_id).values(grant_transfer_id=posted.id)
+        outcome = f"purchase {purchase_id} marked paid; its grant existed already"
+    else:
+        await db.execute(
+            update(CreditPurchase).where(CreditPurchase.id == purchase_id).values(grant_transfer_id=posted.id)
+        )
+        outcome = f"granted {credits} credits for purchase {purchase_id} (checkout {session_id})"
+    early = None
+    if payment_intent is not None:
+        early = (
+            await db.execute(
+                delete(UnmatchedRefund)
+                .where(UnmatchedRefund.payment_intent_id == payment_intent)
+                .returning(
+                    UnmatchedRefund.event_id,
+                    UnmatchedRefund.charged_cents,
+                    UnmatchedRefund.refunded_cents,
+                    UnmatchedRefund.fully_refunded,
+                )
+            )
+        ).one_or_none()
+    if early is None:
+        return outcome
+    event, charged_cents, refunded_cents, fully_refunded = early
+    refunded = await _take_back_refund(
+        db, payment_intent or "", str(event), int(charged_cents), int(refunded_cents), bool(fully_refunded)
     )
-    return f"granted {credits} credits for purchase {purchase_id} (checkout {session_id})"
+    return f"{outcome}; the refund received earlier: {refunded}"
 
 
 async def _apply_closed_unpaid(
@@ -192,6 +222,25 @@ async def _apply_refund(db: AsyncSession, event_id: str, charge: dict[str, Any])
     payment_intent = _object_id(charge.get("payment_intent"))
     if payment_intent is None:
         return f"ignored refund of charge {charge.get('id')}: no payment intent"
+    await _lock_payment(db, payment_intent)
+    charged_cents = _cents(charge.get("amount"))
+    refunded_cents = _cents(charge.get("amount_refunded")) or 0
+    refunded = bool(charge.get("refunded"))
+    return await _take_back_refund(db, payment_intent, event_id, charged_cents, refunded_cents, refunded)
+
+
+async def _take_back_refund(
+    db: AsyncSession,
+    payment_intent: str,
+    event_id: str,
+    charged_cents: int | None,
+    refunded_cents: int,
+    fully_refunded: bool,
+) -> str:
+    """Take back what a refund of ``payment_intent`` (cumulative ``refunded_cents`` of
+    ``charged_cents``, ``None``: the purchase's price) adds to what was taken back already — or keep
+    the refund for the payment when no paid purchase holds it yet. The caller holds the payment's
+    advisory lock (:func:`_lock_payment`)."""
     row = (
         await db.execute(
             select(
@@ -210,11 +259,12 @@ async def _apply_refund(db: AsyncSession, event_id: str, charge: dict[str, Any])
         )
     ).one_or_none()
     if row is None:
-        return f"ignored refund of {payment_intent}: no paid purchase"
+        return await _keep_unmatched_refund(
+            db, payment_intent, event_id, charged_cents, refunded_cents, fully_refunded
+        )
     purchase_id, user_id, credits, price_cents, already_refunded, detail = row
-    charged_cents = int(charge.get("amount") or price_cents)
-    refunded_cents = int(charge.get("amount_refunded") or 0)
-    target = refunded_credits_for(int(credits), charged_cents, refunded_cents, bool(charge.get("refunded")))
+    charged = charged_cents or int(price_cents)
+    target = refunded_credits_for(int(credits), charged, refunded_cents, fully_refunded)
     difference = target - int(already_refunded)
     if difference <= 0:
         return f"refund of purchase {purchase_id} already applied ({already_refunded} credits)"
@@ -236,6 +286,57 @@ async def _apply_refund(db: AsyncSession, event_id: str, charge: dict[str, Any])
         idempotency_key=f"refund:{purchase_id}:{target}",
     )
     return f"refund of purchase {purchase_id}: took back {taken} credits, {owed} owed"
+
+
+async def _keep_unmatched_refund(
+    db: AsyncSession,
+    payment_intent: str,
+    event_id: str,
+    charged_cents: int | None,
+    refunded_cents: int,
+    fully_refunded: bool,
+) -> str:
+    """Store a refund no paid purchase holds yet; a later copy or a larger refund of the same payment
+    replaces it only by growing (an older event delivered late changes nothing)."""
+    stored = insert(UnmatchedRefund).values(
+        payment_intent_id=payment_intent,
+        charged_cents=charged_cents or 0,
+        refunded_cents=refunded_cents,
+        fully_refunded=fully_refunded,
+        event_id=event_id,
+    )
+    grows = (stored.excluded.refunded_cents > UnmatchedRefund.refunded_cents) | (
+        stored.excluded.fully_refunded & ~UnmatchedRefund.fully_refunded
+    )
+    await db.execute(
+        stored.on_conflict_do_update(
+            index_elements=[UnmatchedRefund.payment_intent_id],
+            set_={
+                "charged_cents": stored.excluded.charged_cents,
+                "refunded_cents": func.greatest(
+                    UnmatchedRefund.refunded_cents, stored.excluded.refunded_cents
+                ),
+                "fully_refunded": UnmatchedRefund.fully_refunded | stored.excluded.fully_refunded,
+                "event_id": stored.excluded.event_id,
+            },
+            where=grows,
+        )
+    )
+    return f"kept refund of {payment_intent} for its payment: no paid purchase yet"
+
+
+async def _lock_payment(db: AsyncSession, payment_intent: str) -> None:
+    """Serialise this transaction with every other one applying an event of ``payment_intent``
+    (released at commit or rollback)."""
+    key = func.hashtextextended(f"stripe-payment:{payment_intent}", 0)
+    await db.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def _cents(value: object) -> int | None:
+    """An amount in cents as Stripe sends it (an integer); ``None`` when missing or not a whole number."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
 
 
 def refunded_credits_for(credits: int, charged_cents: int, refunded_cents: int, fully_refunded: bool) -> int:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from billing import ledger, purchases
-from billing.models import CreditAccount, CreditPurchase, CreditTransfer
+from billing.models import CreditAccount, CreditPurchase, CreditTransfer, UnmatchedRefund
 from billing.packs import DEFAULT_CREDIT_PACKS, CreditPack
 from billing.stripe_gateway import (
     InvalidWebhook,
@@ -22,6 +22,7 @@ from billing.stripe_gateway import (
     StripeGateway,
     verify_webhook,
 )
+from billing.transactions import retrying_unit_of_work
 from catalog.accounts import service as catalog_accounts
 from catalog.database import SessionFactory, unit_of_work
 from catalog.settings import AtelierSettings
@@ -297,9 +298,123 @@ async def test_unknown_events_sessions_and_payments_are_ignored(session_factory:
         loopback.checkout_expired(session),
         loopback.charge_refunded(payment_intent="pi_elsewhere", amount=500, amount_refunded=500),
     ]
-    outcomes = [await _deliver(session_factory, payload) for payload in payloads]
+    *outcomes, refund = [await _deliver(session_factory, payload) for payload in payloads]
     assert all(outcome.startswith("ignored") for outcome in outcomes), outcomes
+    assert refund.startswith("kept refund of pi_elsewhere"), refund  # for a payment that may come later
     assert await _purchase_transfers(session_factory) == 0
+    async with session_factory() as db:
+        assert int(await db.scalar(select(func.count()).select_from(CreditTransfer)) or 0) == 0
+
+
+async def _unmatched_refunds(factory: SessionFactory) -> list[tuple[str, int, bool]]:
+    async with factory() as db:
+        rows = await db.execute(
+            select(
+                UnmatchedRefund.payment_intent_id,
+                UnmatchedRefund.refunded_cents,
+                UnmatchedRefund.fully_refunded,
+            )
+        )
+        return [(str(intent), int(cents), bool(full)) for intent, cents, full in rows]
+
+
+async def test_a_refund_delivered_before_its_payment_is_applied_with_the_payment(
+    session_factory: SessionFactory, stripe_settings: AtelierSettings, stripe_api: StripeLoopback
+) -> None:
+    """Stripe does not order events: the payment event's first delivery failed, the merchant refunded,
+    then the payment event came again. The refund (answered 200, so never sent again) must still take
+    the pack back; before, it was ignored and the artist kept 50 credits for a refunded payment."""
+    user_id = await _user(session_factory)
+    started = await _start(session_factory, stripe_settings, user_id)
+    session = stripe_api.sessions[
+        (await _purchase(session_factory, started.purchase_id)).provider_session_id or ""
+    ]
+    payment_intent = loopback.payment_intent_id()
+    refund = loopback.charge_refunded(payment_intent=payment_intent, amount=500, amount_refunded=500)
+
+    kept = await _deliver(session_factory, refund)
+    assert kept.startswith(f"kept refund of {payment_intent}"), kept
+    assert await _unmatched_refunds(session_factory) == [(payment_intent, 500, True)]
+    assert (await _purchase(session_factory, started.purchase_id)).state == "open"
+
+    applied = await _deliver(
+        session_factory, loopback.checkout_completed(session, payment_intent=payment_intent)
+    )
+    assert "the refund received earlier: refund of purchase" in applied, applied
+    balance = await _balance(session_factory, user_id)
+    assert (balance.balance, balance.held, balance.owed) == (0, 0, 0)
+    purchase = await _purchase(session_factory, started.purchase_id)
+    assert (purchase.state, purchase.refunded_credits) == ("refunded", 50)
+    assert await _unmatched_refunds(session_factory) == []
+
+    for payload in (refund, loopback.checkout_completed(session, payment_intent=payment_intent)):
+        await _deliver(session_factory, payload)  # Stripe's later copies change nothing
+    assert (await _balance(session_factory, user_id)).balance == 0
+    assert await _purchase_transfers(session_factory) == 1
+
+
+async def test_early_partial_refunds_keep_the_largest_and_later_ones_add_only_the_difference(
+    session_factory: SessionFactory, stripe_settings: AtelierSettings, stripe_api: StripeLoopback
+) -> None:
+    user_id = await _user(session_factory)
+    started = await _start(session_factory, stripe_settings, user_id)
+    session = stripe_api.sessions[
+        (await _purchase(session_factory, started.purchase_id)).provider_session_id or ""
+    ]
+    payment_intent = loopback.payment_intent_id()
+
+    def refunded(cents: int) -> bytes:
+        return loopback.charge_refunded(payment_intent=payment_intent, amount=500, amount_refunded=cents)
+
+    await _deliver(session_factory, refunded(300))
+    await _deliver(session_factory, refunded(100))  # an older event delivered late
+    assert await _unmatched_refunds(session_factory) == [(payment_intent, 300, False)]
+    await _deliver(session_factory, loopback.checkout_completed(session, payment_intent=payment_intent))
+    purchase = await _purchase(session_factory, started.purchase_id)
+    assert (purchase.state, purchase.refunded_credits) == ("paid", 30)
+    assert (await _balance(session_factory, user_id)).balance == 20
+
+    await _deliver(session_factory, refunded(400))  # after the payment: only the difference
+    assert (await _balance(session_factory, user_id)).balance == 10
+    assert (await _purchase(session_factory, started.purchase_id)).refunded_credits == 40
+
+
+@pytest.mark.parametrize("first", ["refund", "payment"])
+async def test_a_refund_and_its_payment_delivered_at_once_are_both_applied(
+    session_factory: SessionFactory, stripe_settings: AtelierSettings, stripe_api: StripeLoopback, first: str
+) -> None:
+    """One event's transaction is held open while the other is delivered: the other waits for it
+    (both take the payment's advisory lock first) and then sees what it did. Without the lock, a
+    refund looked for a paid purchase before the payment committed (or the payment looked for a kept
+    refund before the refund committed) and the refund was lost."""
+    user_id = await _user(session_factory)
+    started = await _start(session_factory, stripe_settings, user_id)
+    session = stripe_api.sessions[
+        (await _purchase(session_factory, started.purchase_id)).provider_session_id or ""
+    ]
+    payment_intent = loopback.payment_intent_id()
+    refund = loopback.charge_refunded(payment_intent=payment_intent, amount=500, amount_refunded=500)
+    paid = loopback.checkout_completed(session, payment_intent=payment_intent)
+    held_open, delivered_meanwhile = (refund, paid) if first == "refund" else (paid, refund)
+
+    async with unit_of_work(session_factory) as db:
+        event = verify_webhook(held_open, loopback.signed(held_open), loopback.WEBHOOK_SECRET)
+        await purchases.apply_stripe_event(db, event)
+        meanwhile = asyncio.create_task(_deliver_retrying(session_factory, delivered_meanwhile))
+        await asyncio.sleep(0.5)
+        assert not meanwhile.done(), await meanwhile  # waiting for this transaction
+    await asyncio.wait_for(meanwhile, timeout=30)
+
+    assert (await _balance(session_factory, user_id)).balance == 0
+    purchase = await _purchase(session_factory, started.purchase_id)
+    assert (purchase.state, purchase.refunded_credits) == ("refunded", 50)
+    assert await _unmatched_refunds(session_factory) == []
+
+
+async def _deliver_retrying(factory: SessionFactory, payload: bytes) -> str:
+    """What the endpoint does under concurrency: its unit of work is retried on a conflict."""
+    event = verify_webhook(payload, loopback.signed(payload), loopback.WEBHOOK_SECRET)
+    return await retrying_unit_of_work(factory, lambda db: purchases.apply_stripe_event(db, event))
 
 
 def test_webhook_signatures_are_verified_with_the_sdk() -> None:
