@@ -70,6 +70,7 @@ from websockets.typing import Subprotocol
 from api.app import create_app
 from api.worker import WORKER_POLL_SECONDS, build_worker, redis_settings
 from billing import ledger
+from billing.pricing import OFFLINE_MODEL
 from catalog.accounts import service as accounts
 from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
 from catalog.demo_library import write_demo_library
@@ -469,7 +470,9 @@ async def time_the_run_alone(
         load.append(1000 * (time.perf_counter() - started))
         assert inputs is not None
         started = time.perf_counter()
-        prepared = prepare_curator_input(inputs, LocalThumbnailStore(library.home / "thumbnails"))
+        prepared = prepare_curator_input(
+            inputs, LocalThumbnailStore(library.home / "thumbnails"), quoted_model=OFFLINE_MODEL
+        )
         prepare.append(1000 * (time.perf_counter() - started))
         started = time.perf_counter()
         await curator.write(prepared)

@@ -8,10 +8,12 @@ Flow, within one deadline (the LLM settings' ``deadline_seconds``, shared by eve
 3. check the repaired answer again and drop every sentence still unsupported, noting it. If the
    repair request fails (time ran out, the service broke down), the first answer is used the same
    way — it is valid, and dropping sentences keeps it honest; the failure is noted.
+4. if the summary lost every sentence, there is nothing to deliver: :class:`LlmFailure` (kind
+   ``ungrounded``, not retryable) — the artist is not charged for a placeholder.
 
 The delivered reflection therefore never cites a number or a name outside the vocabulary, except in
-the caller's fallbacks (which replace a title or summary that lost every sentence, and must be
-grounded and valid — they are checked against :class:`CuratorReflection` before any token is spent).
+the caller's fallback title (which replaces a title that lost every sentence, and must be grounded and
+valid — the fallbacks are checked against :class:`CuratorReflection` before any token is spent).
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ from reflection.curator_output import CuratorReflection
 from reflection.llm_client import CuratorLlm, LlmAnswer, LlmFailure, TokenUsage
 
 log = logging.getLogger(__name__)
+
+UNGROUNDED_REASON = (
+    "The Curator's answer cited numbers or names this session does not hold, even after being asked to "
+    "correct them, so it was not delivered."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +104,9 @@ async def curate(
         fallback_title=fallback_title,
         fallback_summary=fallback_summary,
     )
+    if grounded.used_fallback_summary:
+        log.warning("every sentence of the curator's summary cited unsupported values; not delivered")
+        raise LlmFailure(UNGROUNDED_REASON, retryable=False, kind="ungrounded", usage=usage)
     return CuratedReflection(
         reflection=CuratorReflection(
             title=grounded.text.title,

@@ -89,6 +89,7 @@ FailureKind = Literal[
     "invalid_output",
     "declined",
     "response_too_large",
+    "ungrounded",
 ]
 
 RESPONSE_FORMAT_NAME = "curator_reflection"

@@ -12,7 +12,8 @@ that locks the reflection row first (then the hold, then the accounts), so:
   failure voids it and marks ``failed`` in one transaction. The hold's own conditional update means
   a second capture or void of it is a no-op, so a worker killed mid-call, a job delivered twice and
   the sweeper can never charge twice, nor charge for a reflection that was not delivered.
-- **Charged ≤ quoted.** The charge is the quoted cost (the prompt budget bounds the work), never more.
+- **Charged ≤ quoted.** The charge is the quoted cost (the prompt budget bounds the work), never more;
+  the writer is the one quoted (:attr:`CuratorInput.quoted_model`), whatever the worker would pick now.
 - **Cancelled → handed back.** A run cancelled before it resolved the reflection (arq cancels the jobs
   in hand when a worker stops gracefully, and delivers them again; arq's job timeout cancels it too,
   and the sweeper queues it again) returns it to ``queued`` and drops its lease, shielded from the
@@ -126,6 +127,9 @@ class CuratorInput:
     facts: SessionFacts
     request: CuratorRequest
     vocabulary: GroundingVocabulary
+    quoted_model: str
+    """The writer the artist was quoted for and confirmed (``reflections.model`` before delivery):
+    :class:`reflection.backends.QuotedCurator` has only that writer write it."""
 
 
 class CuratorBackend(Protocol):
@@ -156,6 +160,7 @@ class _Lease:
     user_id: uuid.UUID
     session_id: uuid.UUID
     expires_at: datetime
+    quoted_model: str
 
 
 async def run_reflection(
@@ -203,7 +208,9 @@ async def _write_and_finish(
         inputs = await _while_leased(reflection_id, lease, load)
         if inputs is None:
             raise CuratorFailed(SESSION_GONE)
-        prepared = await asyncio.to_thread(prepare_curator_input, inputs, settings.thumbnails)
+        prepared = await asyncio.to_thread(
+            prepare_curator_input, inputs, settings.thumbnails, quoted_model=lease.quoted_model
+        )
         outcome = await backend.write(prepared)
     except CuratorFailed as failure:
         return await finish_failed(failure.reason)
@@ -274,7 +281,9 @@ async def _hand_back(
         log.exception("reflection %s: could not hand back the lease of a cancelled run", reflection_id)
 
 
-def prepare_curator_input(inputs: SessionInputs, thumbnails: ThumbnailStore) -> CuratorInput:
+def prepare_curator_input(
+    inputs: SessionInputs, thumbnails: ThumbnailStore, *, quoted_model: str
+) -> CuratorInput:
     """Facts, request (with the representative thumbnails) and vocabulary: CPU work, run in a thread."""
     facts = build_session_facts(
         label=inputs.label,
@@ -287,7 +296,8 @@ def prepare_curator_input(inputs: SessionInputs, thumbnails: ThumbnailStore) -> 
     images = read_representative_images(
         thumbnails, [item.asset_id for item in facts.representatives], inputs.thumbnail_sha256
     )
-    return CuratorInput(facts, build_curator_request(facts, images), facts.grounding_vocabulary())
+    request = build_curator_request(facts, images)
+    return CuratorInput(facts, request, facts.grounding_vocabulary(), quoted_model)
 
 
 async def _lock(db: AsyncSession, reflection_id: uuid.UUID) -> Reflection | None:
@@ -322,7 +332,7 @@ async def _take_lease(
     row.lease_expires_at = expires_at
     row.started_at = row.started_at or now
     row.updated_at = now
-    return _Lease(row.user_id, row.session_id, expires_at)
+    return _Lease(row.user_id, row.session_id, expires_at, row.model or "")
 
 
 async def _finish_delivered(

@@ -136,17 +136,32 @@ async def test_inventions_that_survive_the_repair_are_dropped_and_noted(
     assert curated.reflection.evolution_notes == INVENTED["evolution_notes"][1:]
 
 
-async def test_an_unsupported_title_and_summary_give_way_to_the_fallbacks(
-    openai_server: ScriptedOpenAIServer,
-) -> None:
-    invented = {**GROUNDED, "title": "CFG 12 nights", "summary": "Everything ran on dreamshaper_8."}
+async def test_an_unsupported_title_gives_way_to_the_fallback(openai_server: ScriptedOpenAIServer) -> None:
+    invented = {**GROUNDED, "title": "CFG 12 nights"}
     openai_server.script(Reply(invented), Reply(invented))
 
     curated = await curate_with(openai_server)
 
     assert curated.reflection.title == FALLBACK_TITLE
-    assert curated.reflection.summary == FALLBACK_SUMMARY
+    assert curated.reflection.summary == GROUNDED["summary"]
     assert curated.reflection.style_patterns == GROUNDED["style_patterns"]
+
+
+async def test_a_summary_left_with_no_supported_sentence_is_not_delivered(
+    openai_server: ScriptedOpenAIServer,
+) -> None:
+    """A reflection whose whole summary cited inventions, twice, is a placeholder ("A session of N
+    images."): it fails (the run voids the hold) instead of being delivered and charged."""
+    invented = {**GROUNDED, "title": "CFG 12 nights", "summary": "Everything ran on dreamshaper_8."}
+    openai_server.script(Reply(invented), Reply(invented))
+
+    with pytest.raises(LlmFailure) as caught:
+        await curate_with(openai_server)
+
+    assert caught.value.kind == "ungrounded" and not caught.value.retryable
+    assert "not delivered" in caught.value.reason
+    assert caught.value.usage.total_tokens == 300  # both calls were paid for
+    assert len(openai_server.chat_requests) == 2
 
 
 async def test_a_failed_repair_still_delivers_the_first_answer_without_its_inventions(

@@ -44,7 +44,7 @@ async def test_the_request_for_the_demo_refinement_evening(
     assert inputs is not None and len(inputs.assets) == session.asset_count
     assert inputs.lineage, "the evening's img2img and upscale children are linked"
 
-    prepared = prepare_curator_input(inputs, thumbnail_store(settings))
+    prepared = prepare_curator_input(inputs, thumbnail_store(settings), quoted_model="gpt-4o-mini")
     facts, request = prepared.facts, prepared.request
 
     system, user = request.messages[0], request.messages[-1]
