@@ -4,9 +4,13 @@
 How a file is judged finished: a tool writes an image over some time (ComfyUI saves, a copy from a
 camera roll, a sync client), so a change event alone means nothing. Every file an event names is
 stat'ed every :data:`CHECK_INTERVAL_SECONDS`; it is imported once its size and mtime have held still
-for ``settle_seconds`` (default :data:`SETTLE_SECONDS`, about a second) and it is not empty. A file
-written to a temporary name and renamed into place settles at once. Hidden files and folders and
-non-image names are ignored (as in a folder import); a folder moved in is walked.
+for ``settle_seconds`` (default :data:`SETTLE_SECONDS`, about a second), it is not empty, and its
+format's end is there (:func:`~catalog.importing.complete_files.looks_complete`: a writer that pauses
+longer than ``settle_seconds`` halfway through is waited for) — or it has held still, incomplete, for
+:data:`INCOMPLETE_SETTLE_SECONDS` (a truncated file is imported then, and reported as the import
+reports it). A file written to a temporary name and renamed into place settles at once. Hidden files
+and folders and non-image names are ignored (as in a folder import); a folder moved in is walked, a
+symlinked folder is not followed (as a folder import does not).
 
 Importing: settled files go through :func:`~catalog.importing.service.import_paths` in batches of
 at most :data:`WATCH_BATCH_FILES`, one at a time, so each batch commits on its own and re-clusters
@@ -48,12 +52,15 @@ from watchfiles import Change, awatch
 
 from catalog.accounts.service import get_or_create_user
 from catalog.database import SessionFactory, unit_of_work
+from catalog.importing.complete_files import looks_complete
 from catalog.importing.discovery import FileKind, classify, discover
 from catalog.importing.known_files_repository import known_file_sizes
 from catalog.importing.service import ImportReport, ThumbnailMode, import_paths
 from catalog.settings import AtelierSettings
 
 SETTLE_SECONDS = 1.0
+INCOMPLETE_SETTLE_SECONDS = 30.0
+"""How long a file whose format's end is missing must hold still before it is imported as it is."""
 CHECK_INTERVAL_SECONDS = 0.25
 WATCH_BATCH_FILES = 200
 _DEBOUNCE_MS = 200
@@ -72,10 +79,14 @@ class WatchSummary:
 
 
 class SettlingFiles:
-    """Files seen changing, until their size and mtime have held still for ``settle_seconds``."""
+    """Files seen changing, until their size and mtime have held still for ``settle_seconds`` and they
+    look whole, or for ``incomplete_settle_seconds`` whatever they look like."""
 
-    def __init__(self, settle_seconds: float) -> None:
+    def __init__(
+        self, settle_seconds: float, incomplete_settle_seconds: float = INCOMPLETE_SETTLE_SECONDS
+    ) -> None:
         self._settle_seconds = settle_seconds
+        self._incomplete_settle_seconds = max(settle_seconds, incomplete_settle_seconds)
         self._seen: dict[Path, tuple[int, int, float]] = {}
 
     def __len__(self) -> int:
@@ -99,7 +110,9 @@ class SettlingFiles:
                 continue
             if (info.st_size, info.st_mtime_ns) != (size, mtime_ns) or info.st_size == 0:
                 self._seen[path] = (info.st_size, info.st_mtime_ns, now)
-            elif now - since >= self._settle_seconds:
+            elif now - since >= self._incomplete_settle_seconds or (
+                now - since >= self._settle_seconds and looks_complete(path)
+            ):
                 del self._seen[path]
                 ready.append(path)
         return sorted(ready)
@@ -114,13 +127,14 @@ async def watch_folders(
     stop_event: asyncio.Event,
     thumbnails: ThumbnailMode = ThumbnailMode.BACKGROUND,
     settle_seconds: float = SETTLE_SECONDS,
+    incomplete_settle_seconds: float = INCOMPLETE_SETTLE_SECONDS,
     catch_up: bool = True,
     on_import: Callable[[ImportReport], None] | None = None,
 ) -> WatchSummary:
     """Import new image files under ``folders`` for ``user_handle`` until ``stop_event`` is set."""
     roots = [_checked_folder(folder) for folder in folders]
     summary = WatchSummary()
-    settling = SettlingFiles(settle_seconds)
+    settling = SettlingFiles(settle_seconds, incomplete_settle_seconds)
 
     async def import_batch(paths: Sequence[Path]) -> None:
         report = await import_paths(
@@ -230,6 +244,8 @@ def _note_changes(
         path = Path(raw_path)
         if change is Change.deleted:
             settling.forget(path)
+        elif path.is_symlink() and path.is_dir():  # not followed, as a folder import does not
+            continue
         elif path.is_dir():  # a folder moved in: its files raise no events of their own
             for found in discover([path]):
                 if _is_watched_image(roots, found.path):
