@@ -23,7 +23,6 @@ decoder never changes what a file means, only how long reading it takes.
 
 from __future__ import annotations
 
-import codecs
 import io
 import json
 import math
@@ -37,6 +36,7 @@ from typing import Annotated, Any, BinaryIO
 
 import msgspec
 
+from engine.byte_order_marks import wide_encoding
 from engine.records import MAX_INT_BITS, UNKNOWN_TOOL, GenerationRecord, LoraRef, TimePrecision
 from engine.regular_files import open_regular_file
 
@@ -231,7 +231,7 @@ def read_records_jsonl(
     read line by line (:func:`_read_line`), so every line means exactly what it means on its own (a
     block whose ``extra`` nests deeper than :data:`MAX_NESTING_DEPTH` is read line by line too)."""
     with open_regular_file(path) as handle:
-        wide = _wide_encoding(handle.read(4))
+        wide = wide_encoding(handle.read(4))
         handle.seek(0)
         if wide is None:
             yield from _read_lines(handle, local_tz, default_user)
@@ -242,19 +242,6 @@ def read_records_jsonl(
         yield RecordLineError(
             broken_at, f"not valid {wide[1].upper()} text ({reason}); the rest of the file is not read"
         )
-
-
-_WIDE_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16-LE's, which it starts with
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
-def _wide_encoding(head: bytes) -> tuple[bytes, str] | None:
-    """The byte order mark and encoding of a UTF-16 / UTF-32 text starting with ``head``."""
-    return next(((bom, codec) for bom, codec in _WIDE_BOMS if head.startswith(bom)), None)
 
 
 def _as_utf8(data: bytes, bom: bytes, codec: str) -> tuple[bytes, int | None, str]:

@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from engine.byte_order_marks import wide_encoding
 from engine.records import TimePrecision
 from engine.text_checks import text_problem
 
@@ -156,10 +157,13 @@ def load_json_export(path: Path | str) -> Any:
         raise ExportFormatError(path, f"cannot be read ({error.strerror or error})") from error
     finally:
         os.close(descriptor)
+    wide = wide_encoding(raw[:4])  # UTF-16/32 with its byte order mark: PowerShell's `>`
+    bom, encoding = wide if wide is not None else (b"", "utf-8-sig")
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        return json.loads(raw[len(bom) :].decode(encoding))
     except UnicodeDecodeError as error:
-        raise ExportFormatError(path, f"is not UTF-8 text (byte {error.start})") from error
+        name = "UTF-8" if wide is None else encoding.upper()
+        raise ExportFormatError(path, f"is not {name} text (byte {error.start + len(bom)})") from error
     except json.JSONDecodeError as error:
         raise ExportFormatError(path, f"is not valid JSON ({error.msg} at line {error.lineno})") from error
     except RecursionError:

@@ -146,7 +146,9 @@ def test_prompt_id_mismatch_and_bad_shapes_are_entry_problems() -> None:
         (b"{not json", "is not valid JSON"),
         (b"[1, 2, 3]", "expected a JSON object of prompt_id"),
         (b'{"a": {"prompt": 1}, "b": 2}', "no entry is a ComfyUI history entry"),
-        (b"\xff\xfe\x00garbage", "is not UTF-8"),
+        (b"\xfe\x00garbage", "is not UTF-8"),
+        (b"\xff\xfe\x00garbage", "is not valid JSON"),  # a UTF-16 byte order mark: read as UTF-16
+        (b"\xff\xfe{\x00\x00\xd8}\x00", "is not UTF-16-LE text"),  # a lone surrogate
     ],
 )
 def test_unusable_files_raise_a_clear_error(tmp_path: Path, content: bytes, message: str) -> None:

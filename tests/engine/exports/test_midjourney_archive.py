@@ -225,3 +225,26 @@ def test_a_bad_parent_grid_and_a_bad_job_type_are_both_noted() -> None:
     assert [(p.entry, p.skipped) for p in result.problems] == [("u", False), ("u", False)]
     assert ["parent_grid" in p.reason for p in result.problems] == [True, False]
     assert result.evidence[0].job_id == "u"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be", "utf-32"])
+def test_an_archive_saved_by_powershell_reads_like_its_utf8_original(tmp_path: Path, encoding: str) -> None:
+    """``Get-Content … > archive.json`` in Windows PowerShell 5.1 writes UTF-16 with a byte order mark;
+    ``atelier import`` reads such record files, so ``import-export`` reads such exports too (before:
+    "is not UTF-8 text (byte 0)")."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    copy = tmp_path / "archive.json"
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    copy.write_bytes(data)
+    read, original = read_midjourney_archive(copy), read_midjourney_archive(SAMPLE)
+    assert read.evidence == original.evidence
+    assert [(p.entry, p.reason) for p in read.problems] == [(p.entry, p.reason) for p in original.problems]
+
+
+def test_a_wide_archive_broken_midway_names_its_encoding(tmp_path: Path) -> None:
+    copy = tmp_path / "archive.json"
+    copy.write_bytes(SAMPLE.read_text(encoding="utf-8").encode("utf-16")[:-1])  # half a character
+    with pytest.raises(ExportFormatError, match="is not UTF-16-LE text"):
+        read_midjourney_archive(copy)
