@@ -123,6 +123,8 @@ class EmbeddedServers:
             self._redis.release()
             self._redis = None
         if self._postgres is not None:
+            # a user killed since our start (SIGKILL) would otherwise keep the server up after us
+            _forget_dead_postgres_users(self._settings.embedded_pg_dir)
             self._postgres.cleanup()
             self._postgres = None
 

@@ -32,11 +32,16 @@ def home() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _postgres_running(pg_dir: Path) -> bool:
-    return any(
-        proc.info["name"] == "postgres" and str(pg_dir) in " ".join(proc.info["cmdline"] or [])
+def _postgres_processes(pg_dir: Path) -> list[psutil.Process]:
+    return [
+        proc
         for proc in psutil.process_iter(attrs=["name", "cmdline"])
-    )
+        if proc.info["name"] == "postgres" and str(pg_dir) in " ".join(proc.info["cmdline"] or [])
+    ]
+
+
+def _postgres_running(pg_dir: Path) -> bool:
+    return bool(_postgres_processes(pg_dir))
 
 
 def test_embedded_servers_start_answer_and_stop(home: Path) -> None:
@@ -188,3 +193,33 @@ def test_starting_and_stopping_the_embedded_redis_loads_no_redis_client(home: Pa
     assert url.startswith("unix://") and answered == "True" and after_release == "False"
     assert loaded == "[]"
     assert (redis_dir / "atelier.rdb").exists()  # shut down with a save, as before
+
+
+def test_a_user_killed_while_we_ran_does_not_keep_postgres_up_after_us(home: Path) -> None:
+    """Another command on the home is killed (SIGKILL: it never lets go) while we run; when we stop,
+    the server stops. Before, the dead process still counted as a user at our stop and PostgreSQL
+    ran on, orphaned, until some later command pruned it (found: an `atelier backup` killed while
+    `atelier serve` ran)."""
+    settings = AtelierSettings(home=home / "home", database_url=None, redis_url=None)
+    ours = EmbeddedServers(settings)
+    ours.start()
+    code = (
+        "import time; from pathlib import Path; from catalog.embedded_servers import EmbeddedServers\n"
+        "from catalog.settings import AtelierSettings\n"
+        f"home = Path({str(settings.home)!r})\n"
+        "EmbeddedServers(AtelierSettings(home=home, database_url=None, redis_url=None)).start()\n"
+        "print('started', flush=True); time.sleep(60)"
+    )
+    other = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "started"
+        other.kill()
+        other.wait()
+        ours.stop()
+        assert not _postgres_running(settings.embedded_pg_dir)
+    finally:
+        if other.poll() is None:
+            other.kill()
+        ours.stop()
+        for process in _postgres_processes(settings.embedded_pg_dir):  # a failed run leaves none behind
+            process.kill()
