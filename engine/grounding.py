@@ -24,6 +24,49 @@ Numbers (digits only)
       to a parameter or a duration ("twenty steps", "CFG of seven", "two hours"), where they are; small
       step counts stay prose ("one step further").
 
+Parameter values
+    * A digit number *attached* to a parameter keyword is grounded only by that parameter's values
+      (:attr:`GroundingVocabulary.parameters`), with the hedges above; when the vocabulary holds no
+      value for the parameter, by every number (as any other number: never stricter than that).
+      Keywords: *CFG, guidance* → ``cfg``; *steps* (and *step* after a number) → ``steps``;
+      *denoise, denoising* → ``denoise``; *strength* → ``denoise`` or ``lora_weight``; *seed(s)* →
+      ``seed``; *size(s), resolution(s), dimensions, width, height* and *px, pixel(s)* after a number
+      → ``size`` (a ``1024x1024`` there is two dimensions); *weight(s)* → ``lora_weight`` or
+      ``prompt_weight``; *LoRA(s), LyCORIS* → ``lora_weight``. No keyword: *steps* with *prompt…*
+      earlier in its clause ("3 prompt steps", "the prompt grew over 12 steps": prompt evolution),
+      and a keyword right after a word naming another setting (*batch/sample/file… size*,
+      *hires/refiner/upscale steps*, *variation seed*, *refiner CFG*).
+    * Forward: a keyword's clause is the next tokens (at most 10) while each is a number or a link
+      word: articles; verbs of a level (*is, was, stayed, sat, held, kept, set, settled, fixed,
+      peaked, started, ended …*) or of a movement (*went, rose, fell, climbed, dropped, moved,
+      changed, ranged, swept, switched …*; *at* right after one of these ends the clause: "changed
+      at 34" is a position); *of, at, to, from, between, and, or, through, then, into, near, back*;
+      the hedge words; *value(s), scale, setting(s), level(s), range*; a few adverbs (*steadily,
+      finally, only …*). Plural *seeds, sizes, resolutions, LoRAs*, and *LoRA* and *LyCORIS*, allow
+      only *of, at, like, and, or, x* ("seeds climbed to 700" counts them; "the LoRA was used from 7
+      to 12" gives positions). The clause ends at any other word, at another keyword, at a clause
+      mark (``, ; : ( ) [ ] " …``; whitespace, ``–``, ``-``, ``/``, ``~``, ``≈``, ``×`` and an
+      apostrophe are none; a comma right after a number goes on while a list of values does: "5, 6
+      and 7.5", "5, then 7.5"), or after a number followed by a *closing* word (*in, on, for, with,
+      at, over, across, by, during, while, when, throughout, was, gave …*: "CFG 7 in phase 2"). A
+      number in the clause is attached when the token after it is a closing word, a clause mark, the
+      end, another number or *to, and, or, through, then, back, x*; any other word (a noun: "over 3
+      phases", "54 images", "12 times") leaves it unattached and ends the clause. A keyword closing a
+      list of keywords without values of their own ("CFG and steps held at 7 and 30") reaches
+      forward for nothing: the values may be the others'.
+    * Backward: a number right before *CFG, guidance, steps, step, denoise, denoising, strength,
+      weight, size, resolution, px, pixel(s)* (only whitespace or a hyphen between) is attached —
+      and with it the first number of a range ending there ("20–30 steps", "from 20 to 30 steps",
+      "between 20 and 30 steps") — unless the keyword is followed by a counted noun ("3 CFG values",
+      "2 denoise passes") or directly by a number of its own ("seed 42 CFG 7": 42 is not CFG's).
+      A number carrying the keyword as its unit (``30-step``, ``1024px``) is attached the same way.
+      A step count below 5 before *step(s)* stays a plain number ("2 steps back"), as in prose.
+      A backward attachment wins over a forward one.
+    * A percentage attaches only to ``denoise`` and the weights (``55%`` is ``0.55``); a size
+      (``832x1216``) only to ``size``; ordinals, durations, ``2x`` and ``5k`` never attach (and end
+      a clause). Spelled-out numbers next to a parameter ("CFG of seven", "twenty steps") are checked
+      against that parameter's values too.
+
 Names
     * A token is a name claim when it looks like a checkpoint/LoRA identifier: it carries a model-file
       extension (``.safetensors``, ``.ckpt``, ``.pt``, ``.pth``, ``.bin``, ``.gguf``), holds an
@@ -48,14 +91,33 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
+from engine.grounding_parameters import attached_parameters, keyword_parameters
+from engine.grounding_tokens import (
+    HYPHEN_UNIT_NUMBER,
+    PLAIN_NUMBER,
+    RANGE,
+    SECONDS_PER_UNIT,
+    SIZE_FORM,
+    SMALLEST_SPELLED_STEP_COUNT,
+    STYLE_TERM,
+    SUFFIXED_NUMBER,
+    TOKEN,
+    Token,
+    is_numeric_form,
+)
 from engine.model_files import is_weights_file_name, model_file_stem
 
 ClaimKind = Literal["number", "name"]
 MatchMode = Literal["exact", "approximate", "at_least", "at_most"]
+
+
+def _no_parameters() -> Mapping[str, frozenset[float]]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +127,20 @@ class GroundingVocabulary:
     ``numbers``: every numeric value present in the facts (counts, CFG values, steps, seeds, minutes,
     sizes, weights …), as floats. ``names``: model, LoRA, sampler and scheduler names exactly as the
     facts hold them (matching is case-insensitive and may use the name without its file extension).
+    ``parameters``: per parameter (keys from :data:`PARAMETER_NAMES`: ``cfg``, ``steps``, ``denoise``,
+    ``seed``, ``size`` — widths and heights —, ``lora_weight``, ``prompt_weight``) every value the
+    facts hold for it; a number stated as that parameter's value must be one of them. A parameter
+    that is missing or empty is unknown, and its values are checked against ``numbers``. The mapping
+    is a read-only copy of the one given.
     """
 
     numbers: frozenset[float]
     names: frozenset[str]
+    parameters: Mapping[str, frozenset[float]] = field(default_factory=_no_parameters)
+
+    def __post_init__(self) -> None:
+        frozen = MappingProxyType({name: frozenset(values) for name, values in self.parameters.items()})
+        object.__setattr__(self, "parameters", frozen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,24 +324,39 @@ def _normalised_name(name: str) -> str:
     return "".join("p" if ch == "+" else ch.lower() for ch in base if ch.isalnum() or ch == "+")
 
 
+def _sorted_magnitudes(numbers: frozenset[float]) -> tuple[float, ...]:
+    return tuple(sorted({abs(n) for n in numbers if math.isfinite(n)}))
+
+
+def _has_number_between(numbers: tuple[float, ...], low: float, high: float) -> bool:
+    i = bisect.bisect_left(numbers, low)
+    return i < len(numbers) and numbers[i] <= high
+
+
 @dataclass(frozen=True, slots=True)
 class _VocabularyIndex:
     sorted_numbers: tuple[float, ...]
     name_forms: tuple[str, ...]
+    parameter_numbers: Mapping[str, tuple[float, ...]]  # only parameters with at least one value
 
     @classmethod
     def of(cls, vocabulary: GroundingVocabulary) -> _VocabularyIndex:
-        numbers = sorted({abs(n) for n in vocabulary.numbers if math.isfinite(n)})
         forms = sorted(
             {form for name in vocabulary.names if (form := _normalised_name(name))}, key=len, reverse=True
         )
-        return cls(tuple(numbers), tuple(forms))
+        parameters = {
+            name: numbers
+            for name, values in vocabulary.parameters.items()
+            if (numbers := _sorted_magnitudes(values))
+        }
+        return cls(_sorted_magnitudes(vocabulary.numbers), tuple(forms), parameters)
 
     def has_number_between(self, low: float, high: float) -> bool:
-        i = bisect.bisect_left(self.sorted_numbers, low)
-        return i < len(self.sorted_numbers) and self.sorted_numbers[i] <= high
+        return _has_number_between(self.sorted_numbers, low, high)
 
-    def matches(self, value: float, mode: MatchMode) -> bool:
+    def matches(self, value: float, mode: MatchMode, parameters: Sequence[str] = ()) -> bool:
+        """Whether a fact matches ``value`` under ``mode``: a value of one of ``parameters`` when the
+        vocabulary knows any of them, else any number of the facts."""
         value = abs(value)
         if mode == "approximate":
             low, high = value * (1 - _HEDGE_TOLERANCE), value * (1 + _HEDGE_TOLERANCE)
@@ -280,7 +367,10 @@ class _VocabularyIndex:
         else:
             low, high = value, value
         slack = max(abs(high) * _RELATIVE_TOLERANCE, 1e-12)
-        return self.has_number_between(low - slack, high + slack)
+        pools = [self.parameter_numbers[name] for name in parameters if name in self.parameter_numbers]
+        return any(
+            _has_number_between(pool, low - slack, high + slack) for pool in pools or [self.sorted_numbers]
+        )
 
     def grounds_name(self, token: str) -> bool:
         form = _normalised_name(token)
@@ -301,22 +391,7 @@ class _VocabularyIndex:
 
 # --- tokens ------------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|[^\W_](?:[\w.+\-]*[^\W_]|[\w.\-]*\+)?%?")
-_NUMBER = r"\d+(?:\.\d+)?"
-_PLAIN_NUMBER = re.compile(rf"(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|{_NUMBER})")
-_SUFFIXED_NUMBER = re.compile(rf"({_NUMBER})(%|[a-z]+)", re.IGNORECASE)
-_HYPHEN_UNIT_NUMBER = re.compile(rf"({_NUMBER})-([a-z]+)", re.IGNORECASE)
-_SIZE = re.compile(rf"({_NUMBER})[x×]({_NUMBER})", re.IGNORECASE)
-_RANGE = re.compile(rf"{_NUMBER}(?:-{_NUMBER})+")
-_STYLE_TERM = re.compile(r"(?:[23]d|\d{1,2}k|\d{3,4}p|\d+mm|(?:19|20)?\d0s)", re.IGNORECASE)
 
-_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
-_SECONDS_PER_UNIT = {
-    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1.0),
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60.0),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600.0),
-}
-_OTHER_UNIT_SUFFIXES = frozenset({"x", "px", "k", "step", "steps"})
 _DURATION_UNITS_IN_SECONDS = (1.0, 60.0, 3600.0)
 
 _APPROXIMATE_BEFORE = re.compile(
@@ -360,7 +435,6 @@ _NOT_NAMES = frozenset(
 _LIST_ENUMERATOR = re.compile(r"\(?\d{1,2}[.)](?=\s|$)")  # "1." / "2)" opening a list item
 _NAME_FILLERS = frozenset({"named", "called", "the", "a", "an"})
 _TITLE_CASE_SHARE = 0.6
-_SMALLEST_SPELLED_STEP_COUNT = 5
 
 _WORD_NUMBERS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -370,20 +444,14 @@ _WORD_NUMBERS = {
 }  # fmt: skip
 _WORD_NUMBER = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"  # noqa: E501
 _WORD_NUMBER_WITH_UNIT = re.compile(
-    rf"\b({_WORD_NUMBER})[ -]+(steps?|seconds?|minutes?|hours?)\b", re.IGNORECASE
+    rf"\b(?P<number>{_WORD_NUMBER})[ -]+(?P<unit>steps?|seconds?|minutes?|hours?)\b", re.IGNORECASE
 )
 _WORD_NUMBER_AFTER_PARAMETER = re.compile(
-    rf"\b(?:cfg|guidance|seed|steps|denoise|denoising|strength)"
-    rf"(?:\s+(?:scale|value|of|at|to|was|is|stayed|settled|sat|around|about|near|from))*\s+({_WORD_NUMBER})\b",
+    rf"\b(?P<keyword>cfg|guidance|seed|steps|denoise|denoising|strength)"
+    rf"(?:\s+(?:scale|value|of|at|to|was|is|stayed|settled|sat|around|about|near|from))*"
+    rf"\s+(?P<number>{_WORD_NUMBER})\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    text: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,9 +464,10 @@ class _NumberClaim:
 def _find_in_sentence(sentence: str, index: _VocabularyIndex) -> list[UnsupportedClaim]:
     enumerator = _LIST_ENUMERATOR.match(sentence)
     body_start = enumerator.end() if enumerator else 0
-    tokens = [_Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(sentence, body_start)]
+    tokens = [Token(m.group(), m.start(), m.end()) for m in TOKEN.finditer(sentence, body_start)]
     masked = _masked_token_indices(sentence, tokens, index)
     title_case = _is_title_case(tokens)
+    attached = attached_parameters(sentence, tokens, masked)
     claims: list[tuple[int, UnsupportedClaim]] = []
     for i, token in enumerate(tokens):
         if i in masked:
@@ -411,19 +480,20 @@ def _find_in_sentence(sentence: str, index: _VocabularyIndex) -> list[Unsupporte
         if previous is not None and index.name_continues(previous.text, token.text):
             continue
         following = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        parameters = attached.get(i, ())
         for number in _number_claims(token, following, sentence):
-            if not any(index.matches(value, number.mode) for value in number.values):
+            if not any(index.matches(value, number.mode, parameters) for value in number.values):
                 claims.append((token.start, UnsupportedClaim(sentence, number.token, "number")))
                 break
-    claims.extend(_spelled_number_claims(sentence, index))
+    claims.extend(_spelled_number_claims(sentence, tokens, index))
     return [claim for _, claim in sorted(claims, key=lambda pair: pair[0])]
 
 
-def _adjacent(sentence: str, left: _Token, right: _Token) -> bool:
+def _adjacent(sentence: str, left: Token, right: Token) -> bool:
     return sentence[left.end : right.start] in (" ", "-", "_", "")
 
 
-def _masked_token_indices(sentence: str, tokens: Sequence[_Token], index: _VocabularyIndex) -> set[int]:
+def _masked_token_indices(sentence: str, tokens: Sequence[Token], index: _VocabularyIndex) -> set[int]:
     """Tokens that together spell a vocabulary name (``Juggernaut XL v9``): never claims."""
     positions: list[int] = []
     chars: list[str] = []
@@ -447,7 +517,7 @@ def _masked_token_indices(sentence: str, tokens: Sequence[_Token], index: _Vocab
     return masked
 
 
-def _is_title_case(tokens: Sequence[_Token]) -> bool:
+def _is_title_case(tokens: Sequence[Token]) -> bool:
     words = [t.text for t in tokens if t.text.isalpha() and len(t.text) >= 4]
     return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= _TITLE_CASE_SHARE
 
@@ -455,7 +525,7 @@ def _is_title_case(tokens: Sequence[_Token]) -> bool:
 def _looks_like_identifier(text: str) -> bool:
     if is_weights_file_name(text):
         return True
-    if text.lower() in _NOT_NAMES or _is_numeric_form(text) or _STYLE_TERM.fullmatch(text):
+    if text.lower() in _NOT_NAMES or is_numeric_form(text) or STYLE_TERM.fullmatch(text):
         return False
     has_letter = any(ch.isalpha() for ch in text)
     has_digit = any(ch.isdigit() for ch in text)
@@ -463,20 +533,7 @@ def _looks_like_identifier(text: str) -> bool:
     return has_letter and ("_" in text or camel_step or has_digit)
 
 
-def _is_numeric_form(text: str) -> bool:
-    if _PLAIN_NUMBER.fullmatch(text.rstrip("%")) or _SIZE.fullmatch(text) or _RANGE.fullmatch(text):
-        return True
-    suffixed = _SUFFIXED_NUMBER.fullmatch(text) or _HYPHEN_UNIT_NUMBER.fullmatch(text)
-    if suffixed is None:
-        return False
-    unit = suffixed.group(2).lower()
-    hyphenated = _HYPHEN_UNIT_NUMBER.fullmatch(text) is not None
-    return (
-        hyphenated or unit in _ORDINAL_SUFFIXES or unit in _SECONDS_PER_UNIT or unit in _OTHER_UNIT_SUFFIXES
-    )
-
-
-def _is_name_claim(i: int, tokens: Sequence[_Token], sentence: str, title_case: bool) -> bool:
+def _is_name_claim(i: int, tokens: Sequence[Token], sentence: str, title_case: bool) -> bool:
     text = tokens[i].text
     if _looks_like_identifier(text):
         return True
@@ -496,26 +553,26 @@ def _is_name_claim(i: int, tokens: Sequence[_Token], sentence: str, title_case: 
     return following in _TRIGGERS_AFTER_NAME and (acronym or not at_sentence_start)
 
 
-def _number_claims(token: _Token, following: str, sentence: str) -> list[_NumberClaim]:
+def _number_claims(token: Token, following: str, sentence: str) -> list[_NumberClaim]:
     text = token.text
-    if _STYLE_TERM.fullmatch(text):
+    if STYLE_TERM.fullmatch(text):
         return []
     mode = _hedge_before(sentence[: token.start])
-    if size := _SIZE.fullmatch(text):
+    if size := SIZE_FORM.fullmatch(text):
         return [
             _NumberClaim(text, (float(size.group(1)),), mode),
             _NumberClaim(text, (float(size.group(2)),), mode),
         ]
-    if _RANGE.fullmatch(text):
+    if RANGE.fullmatch(text):
         return [_NumberClaim(text, (float(part),), mode) for part in text.split("-")]
-    if text.endswith("%") and _PLAIN_NUMBER.fullmatch(text[:-1]):
+    if text.endswith("%") and PLAIN_NUMBER.fullmatch(text[:-1]):
         value = _to_float(text[:-1])
         return [_NumberClaim(text, (value, value / 100), mode)]
-    if _PLAIN_NUMBER.fullmatch(text):
+    if PLAIN_NUMBER.fullmatch(text):
         value = _to_float(text)
         return [_NumberClaim(text, _with_unit(value, following.lower()), mode)]
-    suffixed = _HYPHEN_UNIT_NUMBER.fullmatch(text) or _SUFFIXED_NUMBER.fullmatch(text)
-    if suffixed is not None and _is_numeric_form(text):
+    suffixed = HYPHEN_UNIT_NUMBER.fullmatch(text) or SUFFIXED_NUMBER.fullmatch(text)
+    if suffixed is not None and is_numeric_form(text):
         value = float(suffixed.group(1))
         return [_NumberClaim(text, _with_unit(value, suffixed.group(2).lower()), mode)]
     return []
@@ -527,8 +584,8 @@ def _to_float(text: str) -> float:
 
 def _with_unit(value: float, unit: str) -> tuple[float, ...]:
     """The values a number may match, given the unit written after it."""
-    if unit in _SECONDS_PER_UNIT:
-        seconds = value * _SECONDS_PER_UNIT[unit]
+    if unit in SECONDS_PER_UNIT:
+        seconds = value * SECONDS_PER_UNIT[unit]
         return (value, *(seconds / per_unit for per_unit in _DURATION_UNITS_IN_SECONDS))
     if unit == "k":
         return (value, value * 1000)
@@ -546,21 +603,28 @@ def _hedge_before(prefix: str) -> MatchMode:
     return "exact"
 
 
-def _spelled_number_claims(sentence: str, index: _VocabularyIndex) -> list[tuple[int, UnsupportedClaim]]:
+def _spelled_number_claims(
+    sentence: str, tokens: Sequence[Token], index: _VocabularyIndex
+) -> list[tuple[int, UnsupportedClaim]]:
     claims: list[tuple[int, UnsupportedClaim]] = []
     seen: set[int] = set()
+    token_at = {token.start: i for i, token in enumerate(tokens)}
     for pattern in (_WORD_NUMBER_WITH_UNIT, _WORD_NUMBER_AFTER_PARAMETER):
         for match in pattern.finditer(sentence):
-            if match.start(1) in seen:
+            start = match.start("number")
+            if start in seen:
                 continue
-            seen.add(match.start(1))
-            value = _word_number_value(match.group(1))
-            unit = match.group(2).lower() if pattern is _WORD_NUMBER_WITH_UNIT else ""
-            if unit.startswith("step") and value < _SMALLEST_SPELLED_STEP_COUNT:
+            seen.add(start)
+            value = _word_number_value(match.group("number"))
+            with_unit = pattern is _WORD_NUMBER_WITH_UNIT
+            unit = match.group("unit").lower() if with_unit else ""
+            if unit.startswith("step") and value < SMALLEST_SPELLED_STEP_COUNT:
                 continue  # "one step further", "two steps back": idioms, not sampler settings
-            mode = _hedge_before(sentence[: match.start(1)])
-            if not any(index.matches(v, mode) for v in _with_unit(value, unit)):
-                claims.append((match.start(1), UnsupportedClaim(sentence, match.group(1), "number")))
+            keyword_start = match.start("unit") if with_unit else match.start("keyword")
+            parameters = keyword_parameters(sentence, tokens, token_at.get(keyword_start))
+            mode = _hedge_before(sentence[:start])
+            if not any(index.matches(v, mode, parameters) for v in _with_unit(value, unit)):
+                claims.append((start, UnsupportedClaim(sentence, match.group("number"), "number")))
     return claims
 
 

@@ -12,6 +12,21 @@ so the vocabulary holds exactly what the facts say, never a value only the raw a
   the phase count per intent; the year, month, day, hour (24- and 12-hour clock) and minute of the
   session's start and end.
 
+Parameters (:attr:`~engine.grounding.GroundingVocabulary.parameters`): for each generation parameter,
+every value the facts hold for it — so a true statement about it is never refused, and a number
+that only happens to occur elsewhere in the facts does not ground it:
+
+- ``cfg``, ``steps``, ``denoise``: the trajectory's range ends, listed values, most used value and
+  every segment's value, first, last and range ends;
+- ``size``: the widths and heights of every size of the ``size`` trajectory (values, most used,
+  segments and their mixes);
+- ``seed``: the most reused seeds and the seed of the longest fixed run (a session of only random
+  seeds holds no seed value: the parameter is then unknown);
+- ``lora_weight``: every LoRA's weight trajectory (as above) and the weights of ``<lora:…>`` terms
+  of the prompts and negative prompts; ``prompt_weight``: the weights of every other prompt term
+  (and both sides of every re-weighting);
+- each with the same derived forms as the numbers (absolute value, rounded to 2 and 1 decimals).
+
 Names: model, sampler and scheduler values and LoRA names (from the LoRA trajectories and from
 ``<lora:…>`` terms of the prompts), exactly as the facts hold them; also the session's tool and the
 lineage kinds present (``a1111``, ``img2img``, ``upscale`` …): a writer naming them cites the facts,
@@ -27,16 +42,24 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from engine.grounding import GroundingVocabulary
+from engine.grounding import (
+    GroundingVocabulary,
+)
+from engine.grounding_parameters import CFG, DENOISE, LORA_WEIGHT, PROMPT_WEIGHT, SEED, SIZE, STEPS
 from engine.reflection_facts.facts_json import facts_json
+from engine.reflection_facts.parameter_trajectories import ParameterTrajectory, ParameterValue
 from engine.reflection_facts.weighted_terms import LORA_TERM_PREFIX
 
 if TYPE_CHECKING:
     from engine.reflection_facts.session_facts import SessionFacts
 
 NAMED_PARAMETERS = ("model", "sampler", "scheduler")
+NUMERIC_TRAJECTORIES = {"cfg": CFG, "steps": STEPS, "denoise": DENOISE}
+"""Trajectory name → grounding parameter, for the numeric trajectories of the facts."""
+SIZE_TRAJECTORY = "size"
 _NOT_TEXT_KEYS = frozenset({"asset_id", "started_at", "ended_at"})
 _NUMBER_IN_TEXT = re.compile(r"\d+(?:\.\d+)?")
+_SIZE_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*[x×]\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
 def grounding_vocabulary(facts: SessionFacts) -> GroundingVocabulary:
@@ -57,7 +80,69 @@ def grounding_vocabulary(facts: SessionFacts) -> GroundingVocabulary:
     for moment in (facts.started_at, facts.ended_at):
         if moment is not None:
             _add_moment(numbers, moment)
-    return GroundingVocabulary(numbers=frozenset(numbers), names=frozenset(_names(facts)))
+    parameters = _parameter_values(facts)
+    return GroundingVocabulary(
+        numbers=frozenset(numbers),
+        names=frozenset(_names(facts)),
+        parameters={name: frozenset(values) for name, values in parameters.items() if values},
+    )
+
+
+def _parameter_values(facts: SessionFacts) -> dict[str, set[float]]:
+    """Every value the facts hold per grounding parameter (see the module docstring)."""
+    values: dict[str, set[float]] = {name: set() for name in (CFG, STEPS, DENOISE, SEED, SIZE)}
+    values[LORA_WEIGHT] = set()
+    values[PROMPT_WEIGHT] = set()
+    for trajectory in facts.parameters:
+        if trajectory.name in NUMERIC_TRAJECTORIES:
+            target = values[NUMERIC_TRAJECTORIES[trajectory.name]]
+            for value in _trajectory_values(trajectory):
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    _add_number(target, float(value))
+        elif trajectory.name == SIZE_TRAJECTORY:
+            for value in _trajectory_values(trajectory):
+                for match in _SIZE_VALUE.finditer(str(value)):
+                    _add_number(values[SIZE], float(match.group(1)))
+                    _add_number(values[SIZE], float(match.group(2)))
+    for lora in facts.loras:
+        if lora.weights is not None:
+            for value in _trajectory_values(lora.weights):
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    _add_number(values[LORA_WEIGHT], float(value))
+    for evolution in (facts.prompt_evolution, facts.negative_prompt_evolution):
+        for version in evolution.versions:
+            for term in version.terms:
+                _add_number(values[LORA_WEIGHT if term.is_lora else PROMPT_WEIGHT], term.weight)
+        for change in evolution.changes:
+            for moved in change.diff.reweighted if change.diff is not None else ():
+                target = values[LORA_WEIGHT if moved.text.startswith(LORA_TERM_PREFIX) else PROMPT_WEIGHT]
+                _add_number(target, moved.before)
+                _add_number(target, moved.after)
+    seeds = facts.seeds
+    for seed, _ in seeds.most_reused:
+        _add_number(values[SEED], float(seed))
+    if seeds.longest_fixed_run is not None:
+        _add_number(values[SEED], float(seeds.longest_fixed_run.seed))
+    return values
+
+
+def _trajectory_values(trajectory: ParameterTrajectory) -> Iterator[ParameterValue]:
+    """Every value a trajectory states: range ends, listed and most used values, and per segment its
+    value, first, last, range ends and mix."""
+    for bound in (trajectory.low, trajectory.high):
+        if bound is not None:
+            yield bound
+    yield trajectory.most_used[0]
+    for value, _ in trajectory.values:
+        yield value
+    for segment in trajectory.segments:
+        yield segment.first_value
+        yield segment.last_value
+        for bound in (segment.low, segment.high):
+            if bound is not None:
+                yield bound
+        for value, _ in segment.mix:
+            yield value
 
 
 def _leaves(node: Any, key: str = "") -> Iterator[tuple[str, Any]]:
