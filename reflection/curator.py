@@ -147,7 +147,10 @@ def grounding_repair_instruction(claims: Sequence[FieldClaim]) -> str:
     names = _unique(claim.claim.token for claim in claims if claim.claim.kind == "name")
     problems = []
     if numbers:
-        problems.append("these numbers are not in the facts: " + ", ".join(numbers))
+        problems.append(
+            "these numbers are not in the facts (a parameter's value must be one the facts give for that "
+            "parameter): " + ", ".join(numbers)
+        )
     if names:
         problems.append("these model or LoRA names are not in the facts: " + ", ".join(names))
     sentences = "\n".join(f"- {sentence}" for sentence in _unique(claim.claim.sentence for claim in claims))

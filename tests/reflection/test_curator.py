@@ -107,7 +107,10 @@ async def test_an_invented_cfg_value_and_model_name_are_repaired_once(
     assert "dreamshaper_8" in repair.messages[len(MESSAGES)]["content"]  # the model sees what it wrote
     told = repair.messages[-1]["content"]
     assert repair.messages[-1]["role"] == "user"
-    assert "numbers are not in the facts: 12" in told
+    assert (
+        "numbers are not in the facts (a parameter's value must be one the facts give for that parameter): 12"
+        in told
+    )
     assert "names are not in the facts: dreamshaper_8" in told
     assert curated.grounding.repaired and curated.grounding.dropped_sentences == []
     assert any("'12'" in note for note in curated.grounding.unsupported_first_pass)
