@@ -4,7 +4,8 @@ A watched folder's file that has held still may still be half written (a writer 
 client that fills a file in bursts). The checks read a few bytes at each end (no decode) and say
 ``False`` only for a file of a known format that evidently stops early:
 
-- PNG: the whole ``IEND`` chunk (length 0, its CRC) within the last :data:`TAIL_BYTES` (bytes after it allowed);
+- PNG: the whole ``IEND`` chunk (length 0, its CRC) within the last :data:`TAIL_BYTES` (bytes after
+  it allowed);
 - JPEG: the end-of-image marker ``FF D9`` within the last :data:`TAIL_BYTES` (entropy-coded data
   never holds it: an ``FF`` there is followed by ``00`` or a restart marker);
 - WebP: the file at least as long as its RIFF header says;
