@@ -67,8 +67,11 @@ test: lint typecheck chromium
 bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run_all
 
+# Slow property and fuzz tests (out of make test): hostile files, and random walks through the API
+# (tests/api/test_api_consistency_walks.py: ATELIER_WALK_SEEDS, ATELIER_WALK_STEPS)
 fuzz: install
-	HF_HUB_OFFLINE=1 $(BIN)/pytest -m slow tests/engine/metadata tests/api/test_cli_import_hostile.py
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -m slow tests/engine/metadata tests/api/test_cli_import_hostile.py \
+		tests/api/test_api_consistency_walks.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache
