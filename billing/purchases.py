@@ -18,6 +18,10 @@ copies at once):
   pack's credits, a partial one ``floor(credits × refunded / charged)``. What the account no longer
   has (spent on reflections) is recorded as owed by :func:`billing.ledger.take_back`; an account that
   owes places no new holds until later credits settle it.
+- **A lost chargeback is taken back like a refund of its amount** (``charge.dispute.closed`` with status
+  ``lost``; the purchase's ``detail.disputes_lost`` keeps each dispute's cents, so a redelivery adds
+  nothing): the credits taken back cover refunds and lost disputes together, never more than the pack.
+  A dispute that is won or withdrawn changes nothing; nothing is taken when one is opened.
 - **A refund before its payment is kept, not dropped.** Stripe does not order events: a payment event
   whose first delivery failed is retried later, possibly after a refund of it. A refund matching no
   paid purchase is stored by payment intent (:class:`billing.models.UnmatchedRefund`, the largest
@@ -49,6 +53,7 @@ PROVIDER = "stripe"
 PAID_EVENTS = frozenset({"checkout.session.completed", "checkout.session.async_payment_succeeded"})
 CLOSED_UNPAID_EVENTS = frozenset({"checkout.session.expired", "checkout.session.async_payment_failed"})
 REFUND_EVENTS = frozenset({"charge.refunded"})
+DISPUTE_CLOSED_EVENTS = frozenset({"charge.dispute.closed"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +129,8 @@ async def apply_stripe_event(db: AsyncSession, event: dict[str, Any]) -> str:
         return await _apply_closed_unpaid(db, event_type, event_id, data_object)
     if event_type in REFUND_EVENTS:
         return await _apply_refund(db, event_id, data_object)
+    if event_type in DISPUTE_CLOSED_EVENTS:
+        return await _apply_dispute_closed(db, event_id, data_object)
     return f"ignored {event_type} {event_id}"
 
 
@@ -241,6 +248,65 @@ async def _take_back_refund(
     ``charged_cents``, ``None``: the purchase's price) adds to what was taken back already — or keep
     the refund for the payment when no paid purchase holds it yet. The caller holds the payment's
     advisory lock (:func:`_lock_payment`)."""
+    purchase = await _paid_purchase(db, payment_intent)
+    if purchase is None:
+        return await _keep_unmatched_refund(
+            db, payment_intent, event_id, charged_cents, refunded_cents, fully_refunded
+        )
+    return await _take_back_to(
+        db,
+        purchase,
+        event_id,
+        charged_cents=charged_cents,
+        refunded_cents=max(refunded_cents, purchase.refunded_cents),
+        fully_refunded=fully_refunded,
+        disputes_lost=purchase.disputes_lost,
+    )
+
+
+async def _apply_dispute_closed(db: AsyncSession, event_id: str, dispute: dict[str, Any]) -> str:
+    """A chargeback the merchant lost takes its amount's credits back, as a refund of it does; a won
+    or withdrawn one changes nothing (the credits were never taken on its opening)."""
+    dispute_id = str(dispute.get("id"))
+    status = dispute.get("status")
+    if status != "lost":
+        return f"dispute {dispute_id} closed {status}: nothing taken back"
+    payment_intent = _object_id(dispute.get("payment_intent"))
+    if payment_intent is None:
+        return f"ignored lost dispute {dispute_id}: no payment intent"
+    await _lock_payment(db, payment_intent)
+    purchase = await _paid_purchase(db, payment_intent)
+    if purchase is None:
+        return f"ignored lost dispute {dispute_id} of {payment_intent}: no paid purchase"
+    lost = _cents(dispute.get("amount"))
+    return await _take_back_to(
+        db,
+        purchase,
+        event_id,
+        charged_cents=None,
+        refunded_cents=purchase.refunded_cents,
+        fully_refunded=False,
+        disputes_lost={**purchase.disputes_lost, dispute_id: purchase.price_cents if lost is None else lost},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _PaidPurchase:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    credits: int
+    price_cents: int
+    refunded_credits: int
+    """Credits taken back so far (refunds and lost disputes)."""
+    refunded_cents: int
+    """The largest cumulative refunded amount a refund event reported."""
+    disputes_lost: dict[str, int]
+    """Cents of each lost dispute, by dispute id."""
+    pack_name: str
+
+
+async def _paid_purchase(db: AsyncSession, payment_intent: str) -> _PaidPurchase | None:
+    """The paid (or refunded) purchase of ``payment_intent``, its row locked."""
     row = (
         await db.execute(
             select(
@@ -259,33 +325,63 @@ async def _take_back_refund(
         )
     ).one_or_none()
     if row is None:
-        return await _keep_unmatched_refund(
-            db, payment_intent, event_id, charged_cents, refunded_cents, fully_refunded
-        )
-    purchase_id, user_id, credits, price_cents, already_refunded, detail = row
-    charged = charged_cents or int(price_cents)
-    target = refunded_credits_for(int(credits), charged, refunded_cents, fully_refunded)
-    difference = target - int(already_refunded)
-    if difference <= 0:
-        return f"refund of purchase {purchase_id} already applied ({already_refunded} credits)"
-    await db.execute(
-        update(CreditPurchase)
-        .where(CreditPurchase.id == purchase_id)
-        .values(
-            refunded_credits=target,
-            state="refunded" if target >= credits else "paid",
-            refunded_at=func.now(),
-            detail=_detail_merged({"refund_event_id": event_id, "refunded_cents": refunded_cents}),
-        )
+        return None
+    purchase_id, user_id, credits, price_cents, refunded_credits, detail = row
+    disputes = detail.get("disputes_lost")
+    return _PaidPurchase(
+        id=purchase_id,
+        user_id=user_id,
+        credits=int(credits),
+        price_cents=int(price_cents),
+        refunded_credits=int(refunded_credits),
+        refunded_cents=int(detail.get("refunded_cents") or 0),
+        disputes_lost={str(k): int(v) for k, v in disputes.items()} if isinstance(disputes, dict) else {},
+        pack_name=str(detail.get("pack_name") or "credit pack"),
     )
+
+
+async def _take_back_to(
+    db: AsyncSession,
+    purchase: _PaidPurchase,
+    event_id: str,
+    *,
+    charged_cents: int | None,
+    refunded_cents: int,
+    fully_refunded: bool,
+    disputes_lost: dict[str, int],
+) -> str:
+    """Take back what refunds (cumulative ``refunded_cents``) and lost disputes together now cover,
+    less what was taken back already; never more than the pack, never twice for one total."""
+    charged = charged_cents or purchase.price_cents
+    returned_cents = refunded_cents + sum(disputes_lost.values())
+    target = refunded_credits_for(purchase.credits, charged, returned_cents, fully_refunded)
+    difference = target - purchase.refunded_credits
+    known = (refunded_cents, disputes_lost) == (purchase.refunded_cents, purchase.disputes_lost)
+    if difference <= 0 and known:
+        return f"refund of purchase {purchase.id} already applied ({purchase.refunded_credits} credits)"
+    values: dict[str, Any] = {
+        "detail": _detail_merged(
+            {"refund_event_id": event_id, "refunded_cents": refunded_cents, "disputes_lost": disputes_lost}
+        )
+    }
+    if difference > 0:
+        values |= {
+            "refunded_credits": target,
+            "state": "refunded" if target >= purchase.credits else "paid",
+            "refunded_at": func.now(),
+        }
+    await db.execute(update(CreditPurchase).where(CreditPurchase.id == purchase.id).values(**values))
+    if difference <= 0:
+        return f"refund of purchase {purchase.id} noted; nothing more to take back"
+    what = "chargeback" if disputes_lost != purchase.disputes_lost else "refund"
     taken, owed = await ledger.take_back(
         db,
-        user_id,
+        purchase.user_id,
         difference,
-        reference=f"refund: {detail.get('pack_name') or 'credit pack'}",
-        idempotency_key=f"refund:{purchase_id}:{target}",
+        reference=f"{what}: {purchase.pack_name}",
+        idempotency_key=f"refund:{purchase.id}:{target}",
     )
-    return f"refund of purchase {purchase_id}: took back {taken} credits, {owed} owed"
+    return f"{what} of purchase {purchase.id}: took back {taken} credits, {owed} owed"
 
 
 async def _keep_unmatched_refund(

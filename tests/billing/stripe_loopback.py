@@ -199,5 +199,22 @@ def charge_refunded(
     )
 
 
+def dispute_closed(*, payment_intent: str, amount: int, status: str, dispute_id: str | None = None) -> bytes:
+    """``charge.dispute.closed`` as Stripe sends it (status ``lost``, ``won`` or ``warning_closed``)."""
+    return event(
+        "charge.dispute.closed",
+        {
+            "id": dispute_id or "dp_" + secrets.token_hex(12),
+            "object": "dispute",
+            "amount": amount,
+            "charge": "ch_" + payment_intent.removeprefix("pi_"),
+            "currency": "usd",
+            "payment_intent": payment_intent,
+            "reason": "fraudulent",
+            "status": status,
+        },
+    )
+
+
 def payment_intent_id() -> str:
     return "pi_" + secrets.token_hex(12)

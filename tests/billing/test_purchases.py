@@ -456,3 +456,48 @@ async def test_a_stripe_error_stores_no_purchase(
 
     async with session_factory() as db:
         assert await db.scalar(select(func.count()).select_from(CreditPurchase)) == 0
+
+
+async def test_a_lost_chargeback_takes_the_credits_back_once_and_a_won_one_nothing(
+    session_factory: SessionFactory, stripe_settings: AtelierSettings, stripe_api: StripeLoopback
+) -> None:
+    """The customer's bank reversed the payment: before, ``charge.dispute.closed`` was ignored and the
+    artist kept the pack's credits."""
+    user_id = await _user(session_factory)
+    won_purchase, won_intent = await _paid(session_factory, stripe_settings, stripe_api, user_id)
+    lost_purchase, lost_intent = await _paid(session_factory, stripe_settings, stripe_api, user_id)
+    assert (await _balance(session_factory, user_id)).balance == 100
+
+    won = loopback.dispute_closed(payment_intent=won_intent, amount=500, status="won")
+    assert "nothing taken back" in await _deliver(session_factory, won)
+    lost = loopback.dispute_closed(payment_intent=lost_intent, amount=500, status="lost")
+    outcome = await _deliver(session_factory, lost)
+    assert outcome.startswith("chargeback of purchase") and "took back 50 credits" in outcome, outcome
+    await asyncio.gather(*(_deliver_retrying(session_factory, lost) for _ in range(3)))  # redeliveries
+
+    assert (await _balance(session_factory, user_id)).balance == 50
+    assert ((await _purchase(session_factory, lost_purchase.purchase_id)).state) == "refunded"
+    assert ((await _purchase(session_factory, won_purchase.purchase_id)).state) == "paid"
+    async with session_factory() as db:
+        references = list(
+            await db.scalars(select(CreditTransfer.reference).where(CreditTransfer.kind == "refund"))
+        )
+    assert len(references) == 1 and references[0].startswith("chargeback: "), references
+
+
+async def test_a_partial_refund_then_a_lost_dispute_of_the_rest_take_back_the_pack_once(
+    session_factory: SessionFactory, stripe_settings: AtelierSettings, stripe_api: StripeLoopback
+) -> None:
+    user_id = await _user(session_factory)
+    started, payment_intent = await _paid(session_factory, stripe_settings, stripe_api, user_id)
+    refund = loopback.charge_refunded(payment_intent=payment_intent, amount=500, amount_refunded=200)
+    await _deliver(session_factory, refund)  # 40 % → 20 credits
+    assert (await _purchase(session_factory, started.purchase_id)).refunded_credits == 20
+
+    dispute = loopback.dispute_closed(payment_intent=payment_intent, amount=300, status="lost")
+    await _deliver(session_factory, dispute)
+    await _deliver(session_factory, refund)  # a late copy of the refund keeps the dispute counted
+    await _deliver(session_factory, dispute)
+    purchase = await _purchase(session_factory, started.purchase_id)
+    assert (purchase.state, purchase.refunded_credits) == ("refunded", 50)
+    assert (await _balance(session_factory, user_id)).balance == 0
