@@ -11,7 +11,8 @@ client that fills a file in bursts). The checks read a few bytes at each end (no
 - WebP: the file at least as long as its RIFF header says;
 - AVIF (ISO BMFF): the top-level boxes reach the end of the file, none past it.
 
-Anything else — another format, a header too short to tell, an unreadable file — counts as whole:
+Anything else — another format, a header too short to tell, an unreadable file or one that is not a
+regular file (a FIFO is never opened for reading, so never waited on) — counts as whole:
 the import then reads it and reports any problem as it would for a folder import.
 """
 
@@ -21,6 +22,8 @@ import os
 import struct
 from pathlib import Path
 from typing import BinaryIO
+
+from engine.regular_files import open_regular_file
 
 TAIL_BYTES = 1024
 """How far from the end the PNG and JPEG end markers are looked for."""
@@ -35,7 +38,7 @@ _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 def looks_complete(path: Path) -> bool:
     """``False`` when ``path`` is a PNG, JPEG, WebP or AVIF file that ends before its format does."""
     try:
-        with path.open("rb") as handle:
+        with open_regular_file(path) as handle:  # never blocks on a FIFO swapped in
             size = os.fstat(handle.fileno()).st_size
             head = handle.read(16)
             if head.startswith(_PNG_SIGNATURE):

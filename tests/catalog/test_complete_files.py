@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,9 @@ def test_trailing_bytes_after_the_end_and_unknown_formats_count_as_whole(tmp_pat
     assert looks_complete(_written(tmp_path, "text.png", b"not an image at all"))
     assert looks_complete(_written(tmp_path, "empty.png", b""))
     assert looks_complete(tmp_path / "missing.png")  # unreadable: the import reports it
+
+
+def test_a_fifo_is_never_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    assert looks_complete(fifo)  # returns at once: the import then reports what it is
