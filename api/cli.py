@@ -429,7 +429,6 @@ def import_command(
         else:
             _print_import_report(report, frozenset(map(str, paths)))
 
-
     async def work(factory: SessionFactory, settings: AtelierSettings) -> ImportReport:
         with ImportProgress(console) as progress:
             report = await import_paths(
