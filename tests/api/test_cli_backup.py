@@ -126,7 +126,7 @@ async def test_restore_checks_the_manifest_and_force_overwrites(
     cases = {
         "damaged": ({**manifest, "database_dump_sha256": "0" * 64}, "does not match the SHA-256"),
         "newer": ({**manifest, "alembic_revision": "9999"}, "made by a newer Atelier"),
-        "format": ({**manifest, "format": 2}, "unknown backup format"),
+        "format": ({**manifest, "format": 3}, "unknown backup format"),
         "incomplete": ({k: v for k, v in manifest.items() if k != "counts"}, "incomplete"),
     }
     for doctored, message in cases.values():

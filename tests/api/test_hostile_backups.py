@@ -106,7 +106,7 @@ async def test_a_doctored_manifest_is_one_line_and_changes_nothing(
         ),
         _doctored(
             good_backup, "format", format=True
-        ): "error: unknown backup format True (this Atelier reads 1)",
+        ): "error: unknown backup format True (this Atelier reads 1 and 2)",
         no_key: f"but {no_key}/secret.key is missing",
     }
     for folder, message in cases.items():
