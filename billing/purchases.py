@@ -201,9 +201,10 @@ async def _apply_paid(db: AsyncSession, event_id: str, checkout: dict[str, Any])
     if early is None:
         return outcome
     event, charged_cents, refunded_cents, fully_refunded = early
-    refunded = await _take_back_refund(
-        db, payment_intent or "", str(event), int(charged_cents), int(refunded_cents), bool(fully_refunded)
+    kept = _Refund(
+        payment_intent or "", str(event), int(charged_cents), int(refunded_cents), bool(fully_refunded)
     )
+    refunded = await _take_back_refund(db, kept)
     return f"{outcome}; the refund received earlier: {refunded}"
 
 
@@ -230,36 +231,29 @@ async def _apply_refund(db: AsyncSession, event_id: str, charge: dict[str, Any])
     if payment_intent is None:
         return f"ignored refund of charge {charge.get('id')}: no payment intent"
     await _lock_payment(db, payment_intent)
-    charged_cents = _cents(charge.get("amount"))
-    refunded_cents = _cents(charge.get("amount_refunded")) or 0
-    refunded = bool(charge.get("refunded"))
-    return await _take_back_refund(db, payment_intent, event_id, charged_cents, refunded_cents, refunded)
+    refund = _Refund(
+        payment_intent,
+        event_id,
+        charged_cents=_cents(charge.get("amount")),
+        refunded_cents=_cents(charge.get("amount_refunded")) or 0,
+        fully_refunded=bool(charge.get("refunded")),
+    )
+    return await _take_back_refund(db, refund)
 
 
-async def _take_back_refund(
-    db: AsyncSession,
-    payment_intent: str,
-    event_id: str,
-    charged_cents: int | None,
-    refunded_cents: int,
-    fully_refunded: bool,
-) -> str:
-    """Take back what a refund of ``payment_intent`` (cumulative ``refunded_cents`` of
-    ``charged_cents``, ``None``: the purchase's price) adds to what was taken back already — or keep
-    the refund for the payment when no paid purchase holds it yet. The caller holds the payment's
-    advisory lock (:func:`_lock_payment`)."""
-    purchase = await _paid_purchase(db, payment_intent)
+async def _take_back_refund(db: AsyncSession, refund: _Refund) -> str:
+    """Take back what ``refund`` adds to what was taken back already — or keep it for the payment when
+    no paid purchase holds that yet. The caller holds the payment's advisory lock (:func:`_lock_payment`)."""
+    purchase = await _paid_purchase(db, refund.payment_intent)
     if purchase is None:
-        return await _keep_unmatched_refund(
-            db, payment_intent, event_id, charged_cents, refunded_cents, fully_refunded
-        )
+        return await _keep_unmatched_refund(db, refund)
     return await _take_back_to(
         db,
         purchase,
-        event_id,
-        charged_cents=charged_cents,
-        refunded_cents=max(refunded_cents, purchase.refunded_cents),
-        fully_refunded=fully_refunded,
+        refund.event_id,
+        charged_cents=refund.charged_cents,
+        refunded_cents=max(refund.refunded_cents, purchase.refunded_cents),
+        fully_refunded=refund.fully_refunded,
         disputes_lost=purchase.disputes_lost,
     )
 
@@ -288,6 +282,19 @@ async def _apply_dispute_closed(db: AsyncSession, event_id: str, dispute: dict[s
         fully_refunded=False,
         disputes_lost={**purchase.disputes_lost, dispute_id: purchase.price_cents if lost is None else lost},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Refund:
+    """What a ``charge.refunded`` event says of one payment (or what was kept of it)."""
+
+    payment_intent: str
+    event_id: str
+    charged_cents: int | None
+    """The charge's amount; ``None``: not given (the purchase's price is used)."""
+    refunded_cents: int
+    """Cumulative: every refund of the charge so far."""
+    fully_refunded: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,22 +391,15 @@ async def _take_back_to(
     return f"{what} of purchase {purchase.id}: took back {taken} credits, {owed} owed"
 
 
-async def _keep_unmatched_refund(
-    db: AsyncSession,
-    payment_intent: str,
-    event_id: str,
-    charged_cents: int | None,
-    refunded_cents: int,
-    fully_refunded: bool,
-) -> str:
+async def _keep_unmatched_refund(db: AsyncSession, refund: _Refund) -> str:
     """Store a refund no paid purchase holds yet; a later copy or a larger refund of the same payment
     replaces it only by growing (an older event delivered late changes nothing)."""
     stored = insert(UnmatchedRefund).values(
-        payment_intent_id=payment_intent,
-        charged_cents=charged_cents or 0,
-        refunded_cents=refunded_cents,
-        fully_refunded=fully_refunded,
-        event_id=event_id,
+        payment_intent_id=refund.payment_intent,
+        charged_cents=refund.charged_cents or 0,
+        refunded_cents=refund.refunded_cents,
+        fully_refunded=refund.fully_refunded,
+        event_id=refund.event_id,
     )
     grows = (stored.excluded.refunded_cents > UnmatchedRefund.refunded_cents) | (
         stored.excluded.fully_refunded & ~UnmatchedRefund.fully_refunded
@@ -418,7 +418,7 @@ async def _keep_unmatched_refund(
             where=grows,
         )
     )
-    return f"kept refund of {payment_intent} for its payment: no paid purchase yet"
+    return f"kept refund of {refund.payment_intent} for its payment: no paid purchase yet"
 
 
 async def _lock_payment(db: AsyncSession, payment_intent: str) -> None:
