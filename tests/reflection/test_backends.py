@@ -34,6 +34,17 @@ async def _confirmed(
     return user_id, started.reflection.id, started.reflection.cost
 
 
+async def _run_on_worker(
+    factory: SessionFactory, reflection_id: uuid.UUID, worker: AtelierSettings, settings: AtelierSettings
+) -> str:
+    """The reflection run as a worker configured with ``worker`` runs it (its ``curator_for``)."""
+    curator = curator_for(worker)
+    try:
+        return await run_reflection(factory, reflection_id, curator, run_settings(settings))
+    finally:
+        await curator.aclose()
+
+
 def _with_llm(settings: AtelierSettings, server: ScriptedOpenAIServer) -> AtelierSettings:
     return settings.model_copy(
         update={"openai_base_url": server.base_url, "openai_api_key": "test-key", "curator_model": "scripted"}
@@ -48,11 +59,7 @@ async def test_an_offline_quote_is_written_offline_where_a_language_model_is_con
 ) -> None:
     assert not settings.llm_configured
     user_id, reflection_id, cost = await _confirmed(session_factory, settings, tmp_path, settings)
-    curator = curator_for(_with_llm(settings, openai_server))
-    try:
-        state = await run_reflection(session_factory, reflection_id, curator, run_settings(settings))
-    finally:
-        await curator.aclose()
+    state = await _run_on_worker(session_factory, reflection_id, _with_llm(settings, openai_server), settings)
 
     assert state == "done"
     row = await reflection_row(session_factory, reflection_id)
@@ -71,11 +78,7 @@ async def test_a_language_model_quote_fails_uncharged_where_none_is_configured_n
     the language model's price, with ``model: atelier-offline``."""
     quoted_with = _with_llm(settings, openai_server)
     user_id, reflection_id, _ = await _confirmed(session_factory, settings, tmp_path, quoted_with)
-    curator = curator_for(settings)
-    try:
-        state = await run_reflection(session_factory, reflection_id, curator, run_settings(settings))
-    finally:
-        await curator.aclose()
+    state = await _run_on_worker(session_factory, reflection_id, settings, settings)
 
     assert state == "failed"
     row = await reflection_row(session_factory, reflection_id)
@@ -105,11 +108,7 @@ async def test_an_answer_whose_summary_is_all_inventions_is_not_delivered_nor_ch
         "evolution_notes": [],
     }
     openai_server.script(Reply(invented), Reply(invented))
-    curator = curator_for(with_llm)
-    try:
-        state = await run_reflection(session_factory, reflection_id, curator, run_settings(settings))
-    finally:
-        await curator.aclose()
+    state = await _run_on_worker(session_factory, reflection_id, with_llm, settings)
 
     assert state == "failed"
     row = await reflection_row(session_factory, reflection_id)
