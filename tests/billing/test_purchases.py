@@ -64,6 +64,13 @@ async def _balance(factory: SessionFactory, user_id: uuid.UUID) -> ledger.Balanc
         return await ledger.balance_of(db, user_id)
 
 
+async def _checkout_session(
+    factory: SessionFactory, api: StripeLoopback, started: purchases.CheckoutStarted
+) -> dict[str, Any]:
+    """The loopback Stripe's checkout session of a started purchase."""
+    return api.sessions[(await _purchase(factory, started.purchase_id)).provider_session_id or ""]
+
+
 async def _purchase_transfers(factory: SessionFactory) -> int:
     async with factory() as db:
         return int(await db.scalar(select(func.count()).where(CreditTransfer.kind == "purchase")) or 0)
@@ -326,9 +333,7 @@ async def test_a_refund_delivered_before_its_payment_is_applied_with_the_payment
     the pack back; before, it was ignored and the artist kept 50 credits for a refunded payment."""
     user_id = await _user(session_factory)
     started = await _start(session_factory, stripe_settings, user_id)
-    session = stripe_api.sessions[
-        (await _purchase(session_factory, started.purchase_id)).provider_session_id or ""
-    ]
+    session = await _checkout_session(session_factory, stripe_api, started)
     payment_intent = loopback.payment_intent_id()
     refund = loopback.charge_refunded(payment_intent=payment_intent, amount=500, amount_refunded=500)
 
@@ -358,9 +363,7 @@ async def test_early_partial_refunds_keep_the_largest_and_later_ones_add_only_th
 ) -> None:
     user_id = await _user(session_factory)
     started = await _start(session_factory, stripe_settings, user_id)
-    session = stripe_api.sessions[
-        (await _purchase(session_factory, started.purchase_id)).provider_session_id or ""
-    ]
+    session = await _checkout_session(session_factory, stripe_api, started)
     payment_intent = loopback.payment_intent_id()
 
     def refunded(cents: int) -> bytes:
@@ -389,9 +392,7 @@ async def test_a_refund_and_its_payment_delivered_at_once_are_both_applied(
     refund before the refund committed) and the refund was lost."""
     user_id = await _user(session_factory)
     started = await _start(session_factory, stripe_settings, user_id)
-    session = stripe_api.sessions[
-        (await _purchase(session_factory, started.purchase_id)).provider_session_id or ""
-    ]
+    session = await _checkout_session(session_factory, stripe_api, started)
     payment_intent = loopback.payment_intent_id()
     refund = loopback.charge_refunded(payment_intent=payment_intent, amount=500, amount_refunded=500)
     paid = loopback.checkout_completed(session, payment_intent=payment_intent)
