@@ -172,7 +172,13 @@ async def test_a_dump_whose_rows_are_not_the_manifests_counts_is_rolled_back(
     assert line.endswith("the restore was rolled back, nothing was changed: the library is as it was"), line
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+# Both signals take the same path (catalog.backup_signals); one of each test runs in make test, the
+# other in make fuzz, to keep the suite within its time budget.
+@pytest.mark.parametrize(
+    "signum",
+    [pytest.param(signal.SIGINT, marks=pytest.mark.slow), signal.SIGTERM],
+    ids=["SIGINT", "SIGTERM"],
+)
 async def test_a_signal_during_the_restore_changes_nothing_and_says_so(
     settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path, signum: int
 ) -> None:
@@ -230,7 +236,11 @@ async def test_a_backup_taken_while_rows_are_written_counts_what_it_dumped(
     assert (await _users(session_factory))[0] == manifest["counts"]["users"]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    "signum",
+    [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow)],
+    ids=["SIGINT", "SIGTERM"],
+)
 async def test_a_signal_during_a_backup_says_no_backup_was_written(
     settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path, signum: int
 ) -> None:
