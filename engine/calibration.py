@@ -14,10 +14,17 @@ only what it should:
 
 - **its own gap** is settled by the correction's hard constraint (must-link / cannot-link), whatever
   the offset: the offset does not need to move for the corrected gap to hold;
-- **the threshold** moves by at most ``max_step_per_correction`` per correction (the MAP estimate is
-  clipped to ``prior_offset ± max_step_per_correction × Σ weights``), so one split can only flip
-  gaps whose margin was within that step of the threshold — the same ambiguity band — and never a
-  confidently scored neighbour;
+- **the threshold** moves only in a correction's own direction, and by bounded steps: the MAP estimate
+  is clipped to ``[prior − step × Σ split weights, prior + step × Σ merge weights]`` (``step`` =
+  ``max_step_per_correction``), so a split never raises the offset and a merge never lowers it —
+  adding one only moves its own side's bound, and the estimate itself moves its way (one correction
+  adds to the log posterior's derivative a term of its own sign). A first correction moves it by at
+  most ``step × its weight``, so one split can only flip gaps whose margin was within that step of the
+  threshold — the same ambiguity band — and never a confidently scored neighbour; one added to a
+  history by at most ``weight × prior_scale² / noise_scale`` (the posterior's curvature is at least
+  ``1 / prior_scale²``). (A single bound ``prior ± step × Σ all weights`` let a split *raise* the
+  offset by loosening a cap that merges pressed on, and the next re-clustering merge sessions on
+  another day.)
 - **a correction far from the threshold says little about it**: a gap the engine scored with
   ``|m − prior_offset| ≥ ambiguity_band`` was a confident call on that gap's own evidence (a split of
   it is about that gap, not about how fine this artist's sessions are), so its weight falls linearly
@@ -102,10 +109,11 @@ def learn_threshold_offset(
             )
         return value
 
-    step_bound = settings.max_step_per_correction * sum(weight for _, _, weight in observations)
-    posterior = _maximise(slope, settings)
-    moved = max(-step_bound, min(step_bound, posterior - settings.prior_offset))
-    return settings.prior_offset + moved
+    step = settings.max_step_per_correction
+    raised = step * sum(weight for direction, _, weight in observations if direction > 0)
+    lowered = step * sum(weight for direction, _, weight in observations if direction < 0)
+    moved = _maximise(slope, settings) - settings.prior_offset
+    return settings.prior_offset + max(-lowered, min(raised, moved))
 
 
 def _maximise(slope: Callable[[float], float], settings: CalibrationSettings) -> float:

@@ -102,7 +102,8 @@ async def merge_sessions(
         joins.append(
             (await _edge_asset(db, earlier.id, last=True), await _edge_asset(db, later.id, last=False))
         )
-    margins = await _margins_before(db, user_id, [later for _, later in joins])
+    # both sides of each gap: a window of the later sessions alone starts at the gap, which then has no margin
+    margins = await _margins_before(db, user_id, [asset for pair in joins for asset in pair])
     recorded: list[uuid.UUID] = []
     for earlier_asset, later_asset in joins:
         correction = await _record(
@@ -300,7 +301,9 @@ async def _edge_asset(
 async def _margins_before(
     db: AsyncSession, user_id: uuid.UUID, assets: list[Asset]
 ) -> dict[uuid.UUID, float]:
-    """The engine's boundary margin of the gap before each asset, as it stands now (deterministic)."""
+    """The engine's boundary margin of the gap before each asset, as it stands now (deterministic),
+    judged in the whole sessions holding ``assets``: the gap before the window's first asset has none,
+    so a caller asking about the gap between two sessions passes an asset of each."""
     times = [asset.created_at for asset in assets if asset.created_at is not None]
     if not times:
         return {}

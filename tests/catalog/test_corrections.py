@@ -336,3 +336,28 @@ async def test_a_split_a_merge_holds_together_is_refused_and_changes_nothing(
         == merged
         == await _session_of(session_factory, "d01h0i05")
     )
+
+
+async def test_a_merge_of_two_sessions_records_its_gaps_margin_and_teaches_the_offset(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """A plain two-session merge at a gap the engine scored near its threshold says the artist's
+    threshold is higher. Before, the margin was computed in a window of the later session alone, which
+    starts at the gap: no margin was recorded (``boundary_score`` null) and the offset stayed at 0 —
+    merges taught nothing, only splits did."""
+    await _import(session_factory, settings, tmp_path, _evening(0, pause_minutes=74) + _evening(2))
+    user_id = await _user_id(session_factory)
+    earlier, later = (
+        await _session_of(session_factory, "d00h0i00"),
+        await _session_of(session_factory, "d00h1i00"),
+    )
+    assert earlier is not None and later is not None and earlier != later
+
+    async with unit_of_work(session_factory) as db:
+        merged = await corrections.merge_sessions(db, user_id, [earlier, later])
+    async with session_factory() as db:
+        score = await db.scalar(
+            select(Correction.boundary_score).where(Correction.id == merged.correction_ids[0])
+        )
+    assert score is not None and 0.0 < score < 4.0, score  # a finite margin, near the threshold
+    assert merged.threshold_offset > 0.0

@@ -7,6 +7,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.analysis import Analysis
 from engine.calibration import (
@@ -189,3 +191,38 @@ def test_order_of_corrections_does_not_matter() -> None:
         BoundaryCorrection(CorrectionKind.SPLIT, -0.3),
     ]
     assert learn_threshold_offset(history) == pytest.approx(learn_threshold_offset(list(reversed(history))))
+
+
+_CORRECTIONS = st.builds(
+    BoundaryCorrection,
+    st.sampled_from(list(CorrectionKind)),
+    st.floats(min_value=-6.0, max_value=6.0, allow_nan=False) | st.sampled_from([math.inf, -math.inf]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(history=st.lists(_CORRECTIONS, max_size=12), added=_CORRECTIONS)
+def test_one_added_correction_moves_the_offset_its_own_way_and_by_a_bounded_step(
+    history: list[BoundaryCorrection], added: BoundaryCorrection
+) -> None:
+    """Whatever came before: a split never raises the offset, a merge never lowers it, and one moves it
+    by at most ``weight × prior_scale² / noise_scale`` (at most ``max_step × weight`` as the first).
+    Before, the estimate was clipped to ``prior ± step × Σ all weights``: an added split loosened a cap
+    that merges pressed on and raised the offset (0.578 → 0.875 after four merges)."""
+    calibration = CalibrationSettings()
+    before = learn_threshold_offset(history)
+    after = learn_threshold_offset([*history, added])
+    moved = after - before
+    if not math.isfinite(added.boundary_margin):
+        assert moved == 0.0
+        return
+    margin = max(-calibration.margin_clip, min(calibration.margin_clip, added.boundary_margin))
+    weight = correction_weight(margin, calibration)
+    per_weight = calibration.prior_scale**2 / calibration.noise_scale
+    if not any(math.isfinite(c.boundary_margin) for c in history):
+        per_weight = calibration.max_step_per_correction
+    bound = per_weight * weight + 1e-9
+    if added.kind is CorrectionKind.SPLIT:
+        assert -bound <= moved <= 1e-12
+    else:
+        assert -1e-12 <= moved <= bound
