@@ -1,8 +1,9 @@
 """``POST /webhooks/stripe``: Stripe's events about credit-pack checkouts and refunds.
 
-The body is verified against ``ATELIER_STRIPE_WEBHOOK_SECRET`` before anything else is read (400 on a
-missing or wrong signature; 503 when no secret is configured, so Stripe keeps the event and retries
-once the server is configured). A verified event is applied in one unit of work and answered
+The body (at most :data:`MAX_WEBHOOK_BYTES`, else 413 before it is all read) is verified against
+``ATELIER_STRIPE_WEBHOOK_SECRET`` before anything else is read (400 on a missing or wrong signature;
+503 when no secret is configured, so Stripe keeps the event and retries once the server is
+configured). A verified event is applied in one unit of work and answered
 ``200 {"received": true}``; Stripe redelivers anything else, and applying an event again is a no-op
 (:mod:`billing.purchases`). A serialization failure or deadlock is retried a bounded number of times
 before the error is left to Stripe's own redelivery.
@@ -35,7 +36,12 @@ async def stripe_webhook(request: Request) -> Response:
             {"error": "Stripe webhooks are not configured (ATELIER_STRIPE_WEBHOOK_SECRET is not set)"},
             status_code=503,
         )
-    payload = await request.body()
+    payload = await _bounded_body(request)
+    if payload is None:
+        return JSONResponse(
+            {"error": f"a Stripe event is at most {MAX_WEBHOOK_BYTES} bytes; this body is larger"},
+            status_code=413,
+        )
     try:
         event = verify_webhook(payload, request.headers.get("stripe-signature", ""), secret)
     except InvalidWebhook as error:
@@ -44,6 +50,25 @@ async def stripe_webhook(request: Request) -> Response:
     outcome = await apply_with_retries(request.app.state.session_factory, event)
     log.info("stripe %s %s: %s", event.get("type"), event.get("id"), outcome)
     return JSONResponse({"received": True})
+
+
+MAX_WEBHOOK_BYTES = 256 * 1024
+"""The largest webhook body read (Stripe's events are a few KB): the body is read before its signature
+can be checked, so anyone can send one; a larger one is refused (413) without being held in memory."""
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The body, or ``None`` once it is known to pass :data:`MAX_WEBHOOK_BYTES` (by its
+    ``Content-Length``, or while it streams in: what was read is dropped)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_WEBHOOK_BYTES:
+            return None
+    return bytes(body)
 
 
 async def apply_with_retries(factory: SessionFactory, event: dict[str, Any]) -> str:
