@@ -121,6 +121,11 @@ class AtelierGraphQL(UploadingGraphQL):
             query_embedder=self._state.query_embedder,
             cost_budget=self._state.cost_budget,
             client_address=request.client.host if request.client else None,
+            websocket_token=(
+                bearer_token(request.headers.get("authorization", ""))
+                if request.scope["type"] == "websocket"
+                else None
+            ),
         )
 
     def encode_json(self, data: object) -> str:
@@ -141,9 +146,19 @@ class AtelierGraphQL(UploadingGraphQL):
             params = context.connection_params or {}
             token = bearer_token(str(params.get("Authorization") or params.get("authorization") or ""))
             if token is not None:
+                context.websocket_token = token
                 async with unit_of_work(self._state.session_factory) as db:
                     context.principal = await authenticate(db, token)
         return UNSET
+
+    async def context_for_ws_operation(self, context: RequestContext) -> RequestContext:
+        """The connection's token looked up again (revoked or expired since: no principal, so the
+        operation is refused as unauthenticated), with fresh per-request state."""
+        principal = None
+        if context.websocket_token is not None:
+            async with unit_of_work(self._state.session_factory) as db:
+                principal = await authenticate(db, context.websocket_token)
+        return context.for_next_operation(principal)
 
 
 class AppState:

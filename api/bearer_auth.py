@@ -7,7 +7,8 @@ One lookup per HTTP request: the answer is kept in the request's ASGI scope, so 
 before a multipart body is read and the GraphQL context made afterwards (two ``Request`` objects on
 one scope) share it — one token lookup (and at most one ``last_used_at`` write) per request. Not for
 WebSockets: a connection lives long, and each of its operations looks the token up afresh (a revoked
-token stops working on it).
+token stops working on it: ``AtelierGraphQL.context_for_ws_operation``; a subscription already running
+keeps streaming its one reflection's updates until it ends).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import asyncio
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TypeVar
@@ -59,7 +59,15 @@ class RequestContext:
     """The client's IP address: the budget key of anonymous requests."""
     clock: Callable[[], datetime] = utc_now
     """The time source (tests pass a fixed one); read once per request through :meth:`now`."""
+    websocket_token: str | None = None
+    """The bearer token a WebSocket connection presented (handshake header or ``connection_init``),
+    looked up again for each of its operations; ``None`` over HTTP."""
     _now: datetime | None = field(init=False, default=None)
+
+    def for_next_operation(self, principal: AuthenticatedPrincipal | None) -> RequestContext:
+        """A copy for another operation on the same connection: ``principal`` as looked up now, and no
+        cached loader, no read clock (a WebSocket connection lives long; each operation reads afresh)."""
+        return replace(self, principal=principal)
 
     @cached_property
     def session_thumbnails(self) -> DataLoader[tuple[uuid.UUID, ...], list[list[queries.ThumbnailRef]]]:

@@ -82,6 +82,11 @@ class GuardedGraphQL(GraphQL[RequestContext, None]):
     """WebSocket operation messages are checked for shape as HTTP bodies are
     (:mod:`api.graphql.ws_messages`)."""
 
+    async def context_for_ws_operation(self, context: RequestContext) -> RequestContext:
+        """The context one WebSocket operation runs with (:mod:`api.graphql.ws_messages`): the
+        connection's own here; the app's looks its token up again."""
+        return context
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)

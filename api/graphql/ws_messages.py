@@ -6,6 +6,11 @@ without checking it: ``"payload": null`` raised out of the connection handler (t
 without a close frame), ``"operationName": 5`` became ``INTERNAL_SERVER_ERROR``, and a number as
 ``query`` or a list as ``variables`` ended the operation with a bare ``complete`` and no error.
 
+Each operation gets the context of the view's ``context_for_ws_operation`` (the app's looks the
+connection's token up again — a revoked or expired token stops working on an open socket — with
+fresh DataLoaders, so one operation never reads another's cached rows); operations already running
+keep theirs.
+
 Invariant: an operation message reaches strawberry only when ``id`` is a non-empty string,
 ``payload`` an object, ``payload.query`` a string, ``variables`` and ``extensions`` objects or null,
 and ``operationName`` a string or null (the checks a JSON body gets over HTTP,
@@ -49,6 +54,13 @@ def operation_message_problem(message: Mapping[str, Any]) -> str | None:
     return None
 
 
+async def _operation_context(view: object, context: Any) -> Any:
+    """The context the next operation runs with: the view's ``context_for_ws_operation`` when it has
+    one (:class:`api.graphql.http_guard.GuardedGraphQL`), else the connection's."""
+    refresh = getattr(view, "context_for_ws_operation", None)
+    return context if refresh is None else await refresh(context)
+
+
 def _reason(problem: str) -> str:
     return f"Invalid operation message: {problem}"[:MAX_REASON_CHARS]
 
@@ -61,6 +73,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         if problem is not None:
             await self.websocket.close(code=INVALID_MESSAGE_CODE, reason=_reason(problem))
             return
+        self.context = await _operation_context(self.view, self.context)
         await super().handle_subscribe(message)
 
 
@@ -72,4 +85,5 @@ class CheckedWSHandler(BaseGraphQLWSHandler[Any, Any]):
         if problem is not None:
             await self.websocket.close(code=INVALID_MESSAGE_CODE, reason=_reason(problem))
             return
+        self.context = await _operation_context(self.view, self.context)
         await super().handle_start(message)
