@@ -30,6 +30,10 @@ RATE_LIMITED: Final = "RATE_LIMITED"
 """The token's cost budget for the window is spent: HTTP 429 with ``Retry-After`` (and
 ``extensions.retryAfter``, seconds); nothing ran."""
 
+RESPONSE_TOO_LARGE: Final = "RESPONSE_TOO_LARGE"
+"""A field error: the prompts this response would carry pass the per-response limit
+(:data:`api.context.MAX_RESPONSE_TEXT_CHARS`); ask for fewer images, or ``promptPreview``."""
+
 REQUEST_ERROR_CODES: Final = frozenset(
     {
         BAD_REQUEST,
@@ -40,7 +44,12 @@ REQUEST_ERROR_CODES: Final = frozenset(
         QUERY_TOO_COSTLY,
     }
 )
-CLIENT_ERROR_CODES: Final = REQUEST_ERROR_CODES | {UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED}
+CLIENT_ERROR_CODES: Final = REQUEST_ERROR_CODES | {
+    UNAUTHENTICATED,
+    FORBIDDEN,
+    RATE_LIMITED,
+    RESPONSE_TOO_LARGE,
+}
 
 HTTP_STATUS_CODES: Final = {
     400: BAD_REQUEST,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import strawberry
 from strawberry.types import Info
 
-from api.context import SESSION_THUMBNAILS_MAX, RequestContext
+from api.context import MAX_RESPONSE_TEXT_CHARS, SESSION_THUMBNAILS_MAX, RequestContext
 from api.graphql.api_tokens import ApiTokenConnection, viewer_api_tokens
 from api.graphql.correction_history import (
     Calibration,
@@ -147,8 +147,20 @@ class Asset(Node):
         )
     )
     created_at_precision: str | None = strawberry.field(description="day, minute, second or millisecond")
-    prompt: str | None = strawberry.field(description="The positive prompt; null when the file has none")
-    negative_prompt: str | None = strawberry.field(description="The negative prompt; null when none")
+
+    @strawberry.field(
+        description=(
+            "The positive prompt; null when the file has none. A response carries at most "
+            f"{MAX_RESPONSE_TEXT_CHARS:,} characters of prompts (past them: RESPONSE_TOO_LARGE)"
+        )
+    )
+    def prompt(self, info: Info[RequestContext, None]) -> str | None:
+        return info.context.charged_text(self.row.prompt)
+
+    @strawberry.field(description="The negative prompt; null when none (counted with the prompts)")
+    def negative_prompt(self, info: Info[RequestContext, None]) -> str | None:
+        return info.context.charged_text(self.row.negative_prompt)
+
     seed: str | None = strawberry.field(description="Decimal string: seeds can exceed 32-bit integers")
     cfg_scale: float | None = strawberry.field(
         description="Classifier-free guidance scale; null when unknown"
@@ -190,8 +202,6 @@ class Asset(Node):
             created_at=row.created_at,
             created_at_source=row.created_at_source,
             created_at_precision=row.created_at_precision,
-            prompt=row.prompt,
-            negative_prompt=row.negative_prompt,
             seed=None if row.seed is None else str(int(row.seed)),
             cfg_scale=row.cfg_scale,
             steps=row.steps,

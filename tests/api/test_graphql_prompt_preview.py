@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from api.context import MAX_RESPONSE_TEXT_CHARS
 from api.graphql.types import PROMPT_PREVIEW_CHARS
 from catalog.database import SessionFactory, unit_of_work
 from catalog.models import Asset
@@ -47,3 +48,28 @@ async def _nodes(client: GraphQLClient, token: str, session_id: uuid.UUID) -> li
     body = await client.query(ASSETS, token, id=f"Session:{session_id}")
     assert "errors" not in body, body
     return [edge["node"] for edge in body["data"]["session"]["assets"]["edges"]]
+
+
+NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Asset { prompt negativePrompt promptPreview } } }"
+
+
+async def test_a_response_carries_a_bounded_amount_of_prompt_text(
+    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """One image's 4-million-character prompt, its id asked for five times (cost ~6): the first four
+    copies fit the 16 M characters a response may carry, the fifth is a RESPONSE_TOO_LARGE field
+    error and the rest of the answer is kept. Before, nothing bounded it: a query costed at ~100
+    returned 400 MB, and 30 aliases of it would have held gigabytes of the server's memory."""
+    _, session_id = await user_with_session(session_factory, settings, tmp_path, asset_count=50)
+    token = await make_user_with_token(session_factory, "ada")
+    big = (await _nodes(client, token, session_id))[0]["id"]
+    await _set_prompt(session_factory, big, "x" * (MAX_RESPONSE_TEXT_CHARS // 4 - 10_000))  # + its negative
+
+    body = await client.query(NODES, token, ids=[big] * 5)
+    answers = body["data"]["nodes"]
+    assert [answer["prompt"] is not None for answer in answers] == [True] * 4 + [False]
+    assert all(answer["promptPreview"] for answer in answers)  # the preview is not counted
+    errors = body["errors"]
+    assert {error["extensions"]["code"] for error in errors} == {"RESPONSE_TOO_LARGE"}
+    assert [error["path"][:2] for error in errors] == [["nodes", 4]] * len(errors)
+    assert errors[0]["path"] == ["nodes", 4, "prompt"] and "promptPreview" in errors[0]["message"]
