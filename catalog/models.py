@@ -100,6 +100,11 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    created_by_token_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True
+    )
+    """The token that created this one over GraphQL (``createApiToken``); revoking it revokes this one
+    too (:func:`catalog.accounts.repository.revoke_token_by_id`). Null for tokens made by the CLI."""
 
 
 class PromptEmbedding(Base):

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from catalog.driver_reads import DriverRead
 from catalog.models import ApiToken, User
@@ -150,15 +151,26 @@ async def user_tokens_page(
 
 
 async def revoke_token_by_id(session: AsyncSession, token_id: uuid.UUID, when: datetime) -> None:
-    await session.execute(
-        update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None)).values(revoked_at=when)
-    )
+    """Revoke the token and every token it created, and theirs (a stolen token's children go with it)."""
+    await _revoke_with_descendants(session, ApiToken.id == token_id, when)
 
 
 async def revoke_token(session: AsyncSession, *, prefix: str, when: datetime) -> bool:
-    result = await session.execute(
+    """Revoke the token of ``prefix`` with its descendants; whether it was live."""
+    return await _revoke_with_descendants(session, ApiToken.prefix == prefix, when)
+
+
+async def _revoke_with_descendants(session: AsyncSession, root: ColumnElement[bool], when: datetime) -> bool:
+    """Revoke the live tokens among the one ``root`` selects and all it created (recursively: a
+    token's creator is older than it, so the tree has no cycle; ``UNION`` would stop one anyway);
+    whether the root itself was live."""
+    tree = select(ApiToken.id).where(root).cte("token_tree", recursive=True)
+    children = aliased(ApiToken)
+    tree = tree.union(select(children.id).join(tree, children.created_by_token_id == tree.c.id))
+    root_live = await session.scalar(select(ApiToken.revoked_at.is_(None)).where(root))
+    await session.execute(
         update(ApiToken)
-        .where(ApiToken.prefix == prefix, ApiToken.revoked_at.is_(None))
+        .where(ApiToken.id.in_(select(tree.c.id)), ApiToken.revoked_at.is_(None))
         .values(revoked_at=when)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(root_live)

@@ -159,7 +159,8 @@ async def issue_token_by_token(
     """Issue a token for the owner of ``creator_token_id`` (the GraphQL ``createApiToken``).
 
     No escalation: the new token's scopes must all be carried by the creating token, and it may not
-    outlive it (a creator that expires cannot make a token that never does). Lifetime, name and scope
+    outlive it (a creator that expires cannot make a token that never does; revoking the creator
+    revokes it too). Lifetime, name and scope
     rules are :func:`issue_token`'s. Returns the issued token and its stored row (defaults loaded).
     Raises :class:`~catalog.accounts.token_format.UnknownScope`, :class:`ScopesNotHeld`,
     :class:`InvalidTokenLifetime` or :class:`InvalidTokenName`.
@@ -196,6 +197,8 @@ async def issue_token_by_token(
     )
     row = await repository.token_by_id(session, issued.token_id)
     assert row is not None
+    row.created_by_token_id = creator.id  # revoked with its creator
+    await session.flush()
     await session.refresh(row)
     return issued, row
 

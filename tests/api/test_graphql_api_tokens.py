@@ -235,3 +235,32 @@ async def test_a_token_may_not_create_one_that_outlives_it(
     assert (await _create(client, secret, name="ok", scopes=["library:read"], expiresAt=inside))[
         "__typename"
     ] == "ApiTokenCreated"
+
+
+async def test_revoking_a_token_revokes_the_tokens_it_created_and_theirs(
+    client: GraphQLClient, session_factory: SessionFactory
+) -> None:
+    """A thief holding a token mints a child with it (and a grandchild with that) before the owner
+    revokes the stolen one. Before, the children kept working; now they are revoked with it — and a
+    sibling the owner made with another token is untouched."""
+    owner = await make_user_with_token(session_factory, "ada")
+    scopes = ["library:read", "library:write"]
+    stolen = await _create(client, owner, name="stolen", scopes=scopes)
+    child = await _create(client, stolen["token"], name="child", scopes=scopes)
+    grandchild = await _create(client, child["token"], name="grandchild", scopes=scopes)
+    sibling = await _create(client, owner, name="sibling", scopes=scopes)
+
+    revoked = (await client.query(REVOKE, owner, id=stolen["apiToken"]["id"]))["data"]["revokeApiToken"]
+    assert revoked["__typename"] == "ApiTokenRevoked"
+    for gone in (stolen, child, grandchild):
+        assert _code(await client.query(WHO, gone["token"])) == "UNAUTHENTICATED", gone["apiToken"]["name"]
+    assert (await client.query(WHO, sibling["token"]))["data"]["viewer"]["handle"] == "ada"
+    assert (await client.query(WHO, owner))["data"]["viewer"]["handle"] == "ada"
+    states = {token["name"]: token["active"] for token in _tokens(await client.query(LIST, owner))}
+    assert states == {
+        "stolen": False,
+        "child": False,
+        "grandchild": False,
+        "sibling": True,
+        "personal token": True,
+    }
