@@ -8,7 +8,7 @@ before a multipart body is read and the GraphQL context made afterwards (two ``R
 one scope) share it — one token lookup (and at most one ``last_used_at`` write) per request. Not for
 WebSockets: a connection lives long, and each of its operations looks the token up afresh (a revoked
 token stops working on it: ``AtelierGraphQL.context_for_ws_operation``; a subscription already running
-keeps streaming its one reflection's updates until it ends).
+ends with ``UNAUTHENTICATED`` at its next token check, ``api.graphql.reflections.TOKEN_RECHECK_SECONDS``).
 """
 
 from __future__ import annotations

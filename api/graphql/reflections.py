@@ -44,6 +44,7 @@ from api.graphql.pagination import (
 )
 from billing import accounts, quotes
 from billing.transactions import retrying_unit_of_work
+from catalog.accounts.service import authenticate
 from catalog.database import unit_of_work
 from reflection import service as reflections
 from reflection.models import Reflection as ReflectionRow
@@ -53,6 +54,9 @@ log = logging.getLogger(__name__)
 
 SUBSCRIPTION_POLL_SECONDS = 0.1
 SUBSCRIPTION_MAX_SECONDS = 900.0
+TOKEN_RECHECK_SECONDS = 5.0
+"""How often a running subscription looks its connection's token up again: one revoked or expired
+while it streams ends it with ``UNAUTHENTICATED`` within this many seconds."""
 ENQUEUE_TIMEOUT_SECONDS = 2.0
 """How long a confirm waits for Redis to take the job (the hold is already committed by then)."""
 _REFLECTION_CURSOR = "reflection"
@@ -306,6 +310,15 @@ async def _enqueue_or_leave_to_sweeper(queue: ArqRedis, reflection_id: uuid.UUID
         log.warning("could not enqueue reflection %s: %s", reflection_id, error or type(error).__name__)
 
 
+async def _token_still_valid(context: RequestContext) -> bool:
+    """Whether the connection's token (a WebSocket's; over HTTP there is none to recheck) still
+    authenticates."""
+    if context.websocket_token is None:
+        return True
+    async with unit_of_work(context.session_factory) as db:
+        return await authenticate(db, context.websocket_token) is not None
+
+
 def _refusal_payload(refusal: quotes.ConfirmRefusal) -> ConfirmReflectionPayload:
     match refusal:
         case quotes.SessionMissing():
@@ -328,6 +341,12 @@ def _refusal_payload(refusal: quotes.ConfirmRefusal) -> ConfirmReflectionPayload
             )
 
 
+class TokenNoLongerValid(PermissionError):
+    """The token a running subscription was started with has been revoked or has expired."""
+
+    extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012 - graphql-core copies it onto the error
+
+
 async def reflection_updates(
     info: Info[RequestContext, None], reflection_id: strawberry.ID
 ) -> AsyncGenerator[Reflection | None, None]:
@@ -338,7 +357,12 @@ async def reflection_updates(
     user_id: uuid.UUID = info.context.user_id
     last: tuple[object, ...] | None = None
     give_up_at = time.monotonic() + SUBSCRIPTION_MAX_SECONDS
+    recheck_at = time.monotonic() + TOKEN_RECHECK_SECONDS
     while time.monotonic() < give_up_at:
+        if time.monotonic() >= recheck_at:
+            recheck_at = time.monotonic() + TOKEN_RECHECK_SECONDS
+            if not await _token_still_valid(info.context):
+                raise TokenNoLongerValid("the token of this subscription was revoked or has expired")
         async with info.context.session_factory() as db:
             row = await reflections.reflection_by_id(db, user_id, decoded)
         if row is None:

@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, update
 from starlette.testclient import TestClient
 
 from api.app import create_app
+from api.graphql import reflections as reflections_api
 from billing import ledger
 from catalog.database import SessionFactory, unit_of_work
+from catalog.models import ApiToken
 from catalog.settings import AtelierSettings
 from reflection.tasks import REFLECTION_FUNCTIONS
 from tests.api.conftest import GraphQLClient, make_user_with_token
@@ -272,3 +275,60 @@ async def test_an_unusable_idempotency_key_is_a_clear_error(
     for key in ("", "k" * 201):
         body = await reflections_client.query(CONFIRM, token, q="ReflectionQuote:x", k=key)
         assert "idempotencyKey must be 1–200 characters" in body["errors"][0]["message"]
+
+
+async def test_a_subscription_ends_unauthenticated_once_its_token_is_revoked(
+    session_factory: SessionFactory,
+    queue_settings: AtelierSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A queued reflection's updates stream until it is done; its token revoked meanwhile, the stream
+    ends with UNAUTHENTICATED at the next token check (before: it streamed on for up to 15 minutes)."""
+    monkeypatch.setattr(reflections_api, "TOKEN_RECHECK_SECONDS", 0.3)
+    user_id, session_id = await user_with_session(session_factory, queue_settings, tmp_path, asset_count=52)
+    token = await make_user_with_token(session_factory, "ada")
+    async with unit_of_work(session_factory) as db:
+        await ledger.grant(db, user_id, 10)
+    app = create_app(queue_settings)
+    received: list[dict[str, Any]] = []
+    first_seen = threading.Event()
+
+    def subscribe(reflection_id: str) -> None:
+        with (
+            TestClient(app) as http,
+            http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+        ):
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            ws.send_text(json.dumps(init))
+            assert json.loads(ws.receive_text())["type"] == "connection_ack"
+            payload = {"query": SUBSCRIPTION, "variables": {"id": reflection_id}}
+            ws.send_text(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+            while True:
+                message = json.loads(ws.receive_text())
+                received.append(message)
+                first_seen.set()
+                if message["type"] != "next":
+                    return
+
+    with TestClient(app) as http:
+        headers = {"Authorization": f"Bearer {token}"}
+        quote = http.post(
+            "/graphql", json={"query": QUOTE, "variables": {"id": f"Session:{session_id}"}}, headers=headers
+        ).json()["data"]["quoteReflection"]
+        started = http.post(
+            "/graphql",
+            json={"query": CONFIRM, "variables": {"q": quote["id"], "k": "sub-2"}},
+            headers=headers,
+        ).json()["data"]["confirmReflection"]
+    listener = threading.Thread(target=subscribe, args=(started["reflection"]["id"],), daemon=True)
+    listener.start()
+    assert await asyncio.to_thread(first_seen.wait, 20)
+    async with unit_of_work(session_factory) as db:
+        await db.execute(update(ApiToken).values(revoked_at=func.now()))
+    await asyncio.to_thread(listener.join, 20)
+    assert not listener.is_alive()
+    assert received[0]["payload"]["data"]["reflectionUpdated"]["state"] == "QUEUED"
+    assert received[-1]["type"] == "complete", received
+    errors = received[-2]["payload"]["errors"]
+    assert [error["extensions"]["code"] for error in errors] == ["UNAUTHENTICATED"], received
