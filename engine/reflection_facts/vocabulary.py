@@ -42,9 +42,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from engine.grounding import (
-    GroundingVocabulary,
-)
+from engine.grounding import GroundingVocabulary
 from engine.grounding_parameters import CFG, DENOISE, LORA_WEIGHT, PROMPT_WEIGHT, SEED, SIZE, STEPS
 from engine.reflection_facts.facts_json import facts_json
 from engine.reflection_facts.parameter_trajectories import ParameterTrajectory, ParameterValue
