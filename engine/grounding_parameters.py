@@ -30,7 +30,7 @@ SIZE = "size"
 LORA_WEIGHT = "lora_weight"
 PROMPT_WEIGHT = "prompt_weight"
 PARAMETER_NAMES = (CFG, STEPS, DENOISE, SEED, SIZE, LORA_WEIGHT, PROMPT_WEIGHT)
-"""The keys of :attr:`GroundingVocabulary.parameters` the claim finder looks up."""
+"""The keys of :attr:`engine.grounding.GroundingVocabulary.parameters` the claim finder looks up."""
 
 
 # --- parameter values: which numbers are stated as a parameter's value --------------------------------
