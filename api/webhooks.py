@@ -19,6 +19,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from api.graphql.http_guard import BodyTooLarge, capped_receive, declared_length
 from billing import purchases
 from billing.stripe_gateway import InvalidWebhook, verify_webhook
 from billing.transactions import retrying_unit_of_work
@@ -59,16 +60,18 @@ can be checked, so anyone can send one; a larger one is refused (413) without be
 
 async def _bounded_body(request: Request) -> bytes | None:
     """The body, or ``None`` once it is known to pass :data:`MAX_WEBHOOK_BYTES` (by its
-    ``Content-Length``, or while it streams in: what was read is dropped)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
+    ``Content-Length``, or while it streams in, as the GraphQL endpoint caps its bodies)."""
+    try:
+        declared = declared_length(request.scope)
+    except ValueError:  # not a number: the streamed length decides
+        declared = None
+    if declared is not None and declared > MAX_WEBHOOK_BYTES:
         return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_WEBHOOK_BYTES:
-            return None
-    return bytes(body)
+    capped = capped_receive(request.receive, MAX_WEBHOOK_BYTES, "the limit for a Stripe event")
+    try:
+        return await Request(request.scope, capped).body()
+    except BodyTooLarge:
+        return None
 
 
 async def apply_with_retries(factory: SessionFactory, event: dict[str, Any]) -> str:

@@ -93,14 +93,14 @@ class GuardedGraphQL(GraphQL[RequestContext, None]):
             return
         limit, what = self.body_limit(scope)
         try:
-            declared = _declared_length(scope)
+            declared = declared_length(scope)
         except ValueError:
             response: Response = error_response(400, "Content-Length is not a number of bytes.")
         else:
             if declared is not None and declared > limit:
                 response = _too_large_response(BodyTooLarge(limit, what))
             else:
-                response = await self._answer(Request(scope, _capped(receive, limit, what)))
+                response = await self._answer(Request(scope, capped_receive(receive, limit, what)))
         await response(scope, receive, send)
 
     def body_limit(self, scope: Scope) -> tuple[int, str]:
@@ -255,7 +255,7 @@ def _too_large_response(error: BodyTooLarge) -> JSONResponse:
     return error_response(413, str(error))
 
 
-def _declared_length(scope: Scope) -> int | None:
+def declared_length(scope: Scope) -> int | None:
     """The ``Content-Length`` the client declared (``None`` when absent); ``ValueError`` if not a number."""
     for name, value in scope.get("headers", []):
         if name == b"content-length":
@@ -266,7 +266,7 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
-def _capped(receive: Receive, limit: int, what: str) -> Receive:
+def capped_receive(receive: Receive, limit: int, what: str) -> Receive:
     """``receive`` that raises :class:`BodyTooLarge` once the body passes ``limit`` bytes."""
     seen = 0
 
