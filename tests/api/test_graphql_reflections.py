@@ -178,6 +178,27 @@ async def test_scopes_guard_spending_and_reading_credits(
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+def _listen(
+    app: Any, token: str, reflection_id: str, received: list[dict[str, Any]], first_seen: threading.Event
+) -> None:
+    """Subscribe to ``reflectionUpdated`` over graphql-transport-ws and append every message to
+    ``received`` until one is not ``next`` (``first_seen`` is set at the first)."""
+    with (
+        TestClient(app) as http,
+        http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
+        ws.send_text(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+        assert json.loads(ws.receive_text())["type"] == "connection_ack"
+        payload = {"query": SUBSCRIPTION, "variables": {"id": reflection_id}}
+        ws.send_text(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        while True:
+            message = json.loads(ws.receive_text())
+            received.append(message)
+            first_seen.set()
+            if message["type"] != "next":
+                return
+
+
 async def test_reflection_updated_subscription_follows_the_state_until_done(
     session_factory: SessionFactory, queue_settings: AtelierSettings, tmp_path: Path
 ) -> None:
@@ -188,34 +209,6 @@ async def test_reflection_updated_subscription_follows_the_state_until_done(
     app = create_app(queue_settings)
     received: list[dict[str, Any]] = []
     first_seen = threading.Event()
-
-    def subscribe(reflection_id: str) -> None:
-        with (
-            TestClient(app) as http,
-            http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
-        ):
-            ws.send_text(
-                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
-            )
-            assert json.loads(ws.receive_text())["type"] == "connection_ack"
-            ws.send_text(
-                json.dumps(
-                    {
-                        "id": "1",
-                        "type": "subscribe",
-                        "payload": {
-                            "query": SUBSCRIPTION,
-                            "variables": {"id": reflection_id},
-                        },
-                    }
-                )
-            )
-            while True:
-                message = json.loads(ws.receive_text())
-                received.append(message)
-                first_seen.set()
-                if message["type"] != "next":
-                    return
 
     with TestClient(app) as http:
         quote = http.post(
@@ -229,7 +222,9 @@ async def test_reflection_updated_subscription_follows_the_state_until_done(
             headers={"Authorization": f"Bearer {token}"},
         ).json()["data"]["confirmReflection"]
     reflection_id = started["reflection"]["id"]
-    listener = threading.Thread(target=subscribe, args=(reflection_id,), daemon=True)
+    listener = threading.Thread(
+        target=_listen, args=(app, token, reflection_id, received, first_seen), daemon=True
+    )
     listener.start()
     assert await asyncio.to_thread(first_seen.wait, 20)
     await run_reflection_worker(session_factory, queue_settings)
@@ -294,23 +289,6 @@ async def test_a_subscription_ends_unauthenticated_once_its_token_is_revoked(
     received: list[dict[str, Any]] = []
     first_seen = threading.Event()
 
-    def subscribe(reflection_id: str) -> None:
-        with (
-            TestClient(app) as http,
-            http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
-        ):
-            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-            ws.send_text(json.dumps(init))
-            assert json.loads(ws.receive_text())["type"] == "connection_ack"
-            payload = {"query": SUBSCRIPTION, "variables": {"id": reflection_id}}
-            ws.send_text(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-            while True:
-                message = json.loads(ws.receive_text())
-                received.append(message)
-                first_seen.set()
-                if message["type"] != "next":
-                    return
-
     with TestClient(app) as http:
         headers = {"Authorization": f"Bearer {token}"}
         quote = http.post(
@@ -321,7 +299,9 @@ async def test_a_subscription_ends_unauthenticated_once_its_token_is_revoked(
             json={"query": CONFIRM, "variables": {"q": quote["id"], "k": "sub-2"}},
             headers=headers,
         ).json()["data"]["confirmReflection"]
-    listener = threading.Thread(target=subscribe, args=(started["reflection"]["id"],), daemon=True)
+    listener = threading.Thread(
+        target=_listen, args=(app, token, started["reflection"]["id"], received, first_seen), daemon=True
+    )
     listener.start()
     assert await asyncio.to_thread(first_seen.wait, 20)
     async with unit_of_work(session_factory) as db:
