@@ -71,7 +71,8 @@ bench: install
 # (tests/api/test_api_consistency_walks.py: ATELIER_WALK_SEEDS, ATELIER_WALK_STEPS)
 fuzz: install
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -m slow tests/engine/metadata tests/api/test_cli_import_hostile.py \
-		tests/api/test_api_consistency_walks.py tests/api/test_backup_atomic_restore.py
+		tests/api/test_api_consistency_walks.py tests/api/test_backup_atomic_restore.py \
+		tests/api/test_cli_import_thumbnails.py tests/api/test_cli_import_crash.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

@@ -57,7 +57,14 @@ async def _orphans(factory: SessionFactory) -> dict[str, int]:
     }
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+@pytest.mark.parametrize(
+    "stop_signal",
+    [
+        pytest.param(signal.SIGKILL, id="sigkill"),
+        # SIGTERM's prompt stop is also tested by tests/api/test_stop_requests.py: this one in make fuzz
+        pytest.param(signal.SIGTERM, id="sigterm", marks=pytest.mark.slow),
+    ],
+)
 async def test_an_import_killed_after_committing_is_completed_by_the_next_import(
     settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path, stop_signal: signal.Signals
 ) -> None:

@@ -172,12 +172,12 @@ async def _heal_with_the_worker(settings: AtelierSettings, factory: SessionFacto
 @pytest.mark.parametrize(
     ("stop_signal", "recovery", "to_group"),
     [
-        (signal.SIGKILL, "worker", False),
-        (signal.SIGTERM, "import", False),
-        (signal.SIGINT, "import", False),
-        (signal.SIGINT, "import", True),
+        pytest.param(signal.SIGKILL, "worker", False, id="sigkill-healed-by-worker"),
+        # the import's handlers treat SIGTERM as SIGINT (tests/api/test_stop_requests.py): make fuzz
+        pytest.param(signal.SIGTERM, "import", False, id="sigterm-next-import", marks=pytest.mark.slow),
+        pytest.param(signal.SIGINT, "import", False, id="sigint-next-import"),
+        pytest.param(signal.SIGINT, "import", True, id="ctrl-c-in-a-terminal"),
     ],
-    ids=["sigkill-healed-by-worker", "sigterm-next-import", "sigint-next-import", "ctrl-c-in-a-terminal"],
 )
 async def test_an_import_stopped_during_thumbnails_keeps_its_sessions_and_is_completed_later(
     settings: AtelierSettings,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
 
-from engine.features.prompt_embedding import PromptEmbedder
 from engine.records import GenerationRecord, TimePrecision
 from engine.session_analysis import analyze_records
 from engine.sessions.temporal_signal import TemporalSettings, temporal_signal
@@ -354,16 +354,33 @@ def test_a_new_subject_after_minutes_of_queued_rerolls_is_still_a_new_session() 
     assert memberships(analysis) == [[r.id for r in settled], [r.id for r in switch]]
 
 
+def _embeddings_alike(prompts: Iterable[str]) -> dict[str, np.ndarray]:
+    """Prompt embeddings that call every prompt the same (cosine 1): the worst a sentence model can do
+    (all-MiniLM-L6-v2 gives 0.69 for the two Chinese prompts below, an unrelated dragon and cat)."""
+    same = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
+    return {prompt: same for prompt in prompts}
+
+
+def _embeddings_apart(prompts: Iterable[str]) -> dict[str, np.ndarray]:
+    """Prompt embeddings that call every two prompts unrelated (random unit vectors, cosine ~0)."""
+    generator = np.random.default_rng(7)
+    vectors = {}
+    for prompt in sorted(prompts):
+        vector = generator.standard_normal(384).astype(np.float32)
+        vectors[prompt] = vector / np.linalg.norm(vector)
+    return vectors
+
+
 def test_an_english_sentence_model_does_not_join_unrelated_chinese_prompts() -> None:
     """all-MiniLM-L6-v2 reads English: any two Chinese prompts look alike to it (a dragon on castle ruins
     and a black cat on a windowsill), and blending it in joined them. The catalog passes these
-    embeddings whenever the worker has made them, so a new subject after a settled run was lost."""
+    embeddings whenever the worker has made them, so a new subject after a settled run was lost.
+    Embeddings that call the two prompts identical (worse than the model's 0.69) must not join them."""
     dragon = "城堡废墟上栖息的巨龙，黄昏，油画"
     cat = "一只黑猫坐在窗台上，清晨的阳光，胶片摄影"
     settled = list(paced("d", 0.0, 15, 0.7, dragon, negative_prompt="低质量"))
     switch = list(paced("c", 14.0, 15, 0.7, cat, negative_prompt="低质量"))
-    embeddings = PromptEmbedder().embed_prompts([dragon, cat])
-    analysis = analyze_records(settled + switch, prompt_embeddings=embeddings)
+    analysis = analyze_records(settled + switch, prompt_embeddings=_embeddings_alike([dragon, cat]))
     assert memberships(analysis) == [[r.id for r in settled], [r.id for r in switch]]
 
 
@@ -512,10 +529,13 @@ def _product_days() -> list[GenerationRecord]:
 def test_session_boundaries_do_not_depend_on_prompt_embeddings() -> None:
     """The next product in the artist's template is a new session, with or without sentence embeddings:
     an embedding sees the template and calls two products alike (the library, whose embeddings the
-    worker makes after an import, joined each day's two products into one session before)."""
+    worker makes after an import, joined each day's two products into one session before). Embeddings
+    at both extremes — every prompt alike, every two prompts unrelated — leave the boundaries as
+    they are without any (the real model's, in between, is used by the catalog's own tests)."""
     records = _product_days()
-    embeddings = PromptEmbedder().embed_prompts({each.prompt for each in records if each.prompt})
+    prompts = {each.prompt for each in records if each.prompt}
     lexical = analyze_records(records)
-    semantic = analyze_records(records, prompt_embeddings=embeddings)
     assert len(lexical.sessions) == 10
-    assert memberships(semantic) == memberships(lexical)
+    for embeddings in (_embeddings_alike(prompts), _embeddings_apart(prompts)):
+        semantic = analyze_records(records, prompt_embeddings=embeddings)
+        assert memberships(semantic) == memberships(lexical)
