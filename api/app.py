@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import secrets
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
@@ -46,57 +45,10 @@ from billing.purchases import CHECKOUT_CANCELLED_PATH, CHECKOUT_SUCCESS_PATH
 from catalog.accounts.service import authenticate
 from catalog.database import SessionFactory, create_database_engine, create_session_factory, unit_of_work
 from catalog.search.query_embedding import QueryEmbedder
+from catalog.secret_keys import load_or_create_secret
 from catalog.settings import AtelierSettings
 from catalog.storage import ThumbnailStore, thumbnail_store
 from catalog.storage.thumbnail_store import InvalidAddress, check_address
-
-
-def load_or_create_secret(settings: AtelierSettings) -> bytes:
-    """``ATELIER_SECRET_KEY`` when set, else the key kept in ``ATELIER_HOME/secret.key`` (made there,
-    64 random hex digits, when there is none).
-
-    A key file must hold a usable key (:func:`catalog.backup_files.secret_key_material`: at least 32
-    bytes of text): an empty or short one — a key anyone could guess, so forgeable thumbnail URLs — is
-    a :class:`SettingsError` naming the file and what to do, never used. A new file is written whole
-    under another name and linked into place, so a process starting beside this one never reads it
-    half-written. (``ATELIER_SECRET_KEY`` itself is taken as set: its length is the operator's choice.)
-    """
-    import os
-    import tempfile
-
-    from catalog.backup_files import MIN_SECRET_KEY_BYTES, secret_key_material
-    from catalog.settings_error import SettingsError
-
-    if settings.secret_key:
-        return settings.secret_key.encode()
-    path = settings.home / "secret.key"
-    if not path.exists():
-        settings.home.mkdir(parents=True, exist_ok=True)
-        handle, part = tempfile.mkstemp(dir=settings.home, prefix=".secret.key.")  # mode 0600
-        try:
-            with os.fdopen(handle, "w") as written:
-                written.write(secrets.token_hex(32))
-            os.link(part, path)
-        except FileExistsError:
-            pass  # another process made it first: use that one
-        except OSError:  # a file system without hard links: move the whole file into place instead
-            if not path.exists():
-                os.replace(part, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(part)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise SettingsError(f"{path} cannot be read ({error.strerror or error})") from None
-    material = secret_key_material(raw)
-    if material is None:
-        raise SettingsError(
-            f"{path} holds no usable thumbnail-signing key ({len(raw.strip())} bytes; at least "
-            f"{MIN_SECRET_KEY_BYTES} bytes of text are needed). Put back the secret.key of a backup, or "
-            "delete the file and a new key is made (thumbnail URLs signed with the old one stop working)"
-        )
-    return material
 
 
 class AtelierGraphQL(UploadingGraphQL):

@@ -36,9 +36,9 @@ from typing import cast
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from api.app import load_or_create_secret
 from api.asgi import APP_FACTORY, SUPERVISOR_PID_VARIABLE
 from api.graceful_shutdown import uvicorn_options
+from catalog.secret_keys import load_or_create_secret
 from catalog.settings import AtelierSettings
 
 Background = Callable[[asyncio.Event], Awaitable[None]]

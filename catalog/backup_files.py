@@ -11,8 +11,8 @@ Invariants:
 - uploaded files are listed in the manifest with their SHA-256; a restore checks each, copies the
   ones the home lacks, and refuses (before changing anything) when the home holds other bytes under
   the same path;
-- a usable signing key is at least :data:`MIN_SECRET_KEY_BYTES` bytes of UTF-8 text (white space
-  around it ignored); a backup never carries another kind, and a restore never installs one;
+- a backup carries only a usable signing key (:func:`catalog.secret_keys.secret_key_material`), and a
+  restore installs no other kind;
 - files are written under a temporary name and linked into place, so a name never holds half a file,
   and an existing file is never overwritten (the secret key excepted: its old bytes are kept to undo).
 """
@@ -27,28 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.backup_manifest import SECRET_KEY, BackupError, BackupManifest, sha256_of
+from catalog.secret_keys import MIN_SECRET_KEY_BYTES, secret_key_material
 from catalog.settings import AtelierSettings
 
-MIN_SECRET_KEY_BYTES = 32
-"""The shortest signing key accepted (``secrets.token_hex(32)``, what Atelier makes, is 64)."""
 _THUMBNAIL_FILE = re.compile(r"([0-9a-f]{2})/(\1[0-9a-f]{62})\.webp")
 _INCOMING = ".incoming"
 _CHUNK_BYTES = 1 << 20
 _PART_SUFFIX = ".atelier-part"
-
-
-def secret_key_material(raw: bytes) -> bytes | None:
-    """The key a ``secret.key`` file holds (surrounding white space removed) when it is usable: at
-    least :data:`MIN_SECRET_KEY_BYTES` bytes of UTF-8 text without NUL (``atelier serve`` hands it to
-    its workers in an environment variable); ``None`` when it is not."""
-    material = raw.strip()
-    if len(material) < MIN_SECRET_KEY_BYTES or b"\x00" in material:
-        return None
-    try:
-        material.decode()
-    except UnicodeDecodeError:
-        return None
-    return material
 
 
 def _walk_files(folder: Path, *, skip: Path | None = None) -> list[tuple[str, Path]]:

@@ -16,6 +16,7 @@ import platformdirs
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from catalog.secret_keys import checked_environment_key
 from catalog.settings_error import SettingsError
 
 MAX_CREDITS = 2**31 - 1
@@ -57,7 +58,8 @@ class AtelierSettings(BaseSettings):
     """IANA zone used to interpret naive tool times (per-user zones override it)."""
 
     secret_key: str | None = None
-    """Signs thumbnail URLs; when unset a random key is kept in ``ATELIER_HOME/secret.key``."""
+    """Signs thumbnail URLs; when unset (or blank) a random key is kept in ``ATELIER_HOME/secret.key``.
+    At least 32 bytes (:func:`catalog.secret_keys.checked_environment_key`)."""
 
     debug: bool = False
     """Development mode: unexpected errors are shown instead of masked."""
@@ -193,6 +195,11 @@ class AtelierSettings(BaseSettings):
     def _absolute_folders(cls, value: list[Path]) -> list[Path]:
         return [folder.expanduser().absolute() for folder in value]
 
+    @field_validator("secret_key", mode="after")
+    @classmethod
+    def _usable_secret_key(cls, value: str | None) -> str | None:
+        return checked_environment_key(value)
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -237,12 +244,24 @@ def load_settings() -> AtelierSettings:
         return AtelierSettings()
     except ValidationError as error:
         problems = [
-            f"{_variable(str(problem['loc'][0]))}: {problem['msg']} (got {problem.get('input')!r})"
+            _problem_line(str(problem["loc"][0]), problem["msg"], problem.get("input"))
             if problem["loc"]
             else problem["msg"]
             for problem in error.errors()
         ]
         raise SettingsError("; ".join(problems)) from None
+
+
+SECRET_FIELDS = frozenset(
+    {"secret_key", "openai_api_key", "s3_secret_access_key", "stripe_secret_key", "stripe_webhook_secret"}
+)
+"""Settings whose values an error message never quotes (it may reach a log or a terminal recording)."""
+
+
+def _problem_line(field_name: str, message: str, given: object) -> str:
+    """One refused variable: its name, why, and what it held (unless it is a secret)."""
+    line = f"{_variable(field_name)}: {message.removeprefix('Value error, ')}"
+    return line if field_name in SECRET_FIELDS else f"{line} (got {given!r})"
 
 
 def _variable(field_name: str) -> str:

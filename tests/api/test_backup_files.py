@@ -26,12 +26,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from api.app import load_or_create_secret
 from catalog.accounts import service as accounts
 from catalog.database import SessionFactory, create_database_engine, unit_of_work
 from catalog.embedded_servers import ServiceUrls
 from catalog.importing.uploads import IncomingFile, import_uploads
 from catalog.models import User
+from catalog.secret_keys import load_or_create_secret
 from catalog.settings import AtelierSettings
 from tests.api.conftest import ATELIER, CommandResult, atelier_env, make_user_with_token, run_atelier
 

@@ -115,7 +115,7 @@ def topology(database_url: str, topology_redis_url: str, tmp_path: Path) -> Iter
         "DATABASE_URL": database_url,
         "REDIS_URL": topology_redis_url,
         "ATELIER_HOME": str(home),
-        "ATELIER_SECRET_KEY": "topology-test-shared-secret",
+        "ATELIER_SECRET_KEY": "topology-test-shared-secret-" + "0" * 36,
         "ATELIER_REQUIRE_SERVICES": "true",
         "ATELIER_EMBED_WORKER": "false",
         "ATELIER_PROMPT_EMBEDDINGS": "false",

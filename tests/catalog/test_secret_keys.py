@@ -1,4 +1,4 @@
-"""The thumbnail-signing key (:func:`api.app.load_or_create_secret`).
+"""The thumbnail-signing key (:mod:`catalog.secret_keys`).
 
 What failed before (backup/restore QA probe): any ``secret.key`` was used as it was — an empty one
 signed every thumbnail URL with the key ``b''``, which anyone can forge.
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from api.app import load_or_create_secret
-from catalog.settings import AtelierSettings
+from catalog.secret_keys import load_or_create_secret
+from catalog.settings import AtelierSettings, load_settings
 from catalog.settings_error import SettingsError
 
 
@@ -61,3 +61,30 @@ def test_atelier_secret_key_is_used_as_set_and_no_file_is_made(tmp_path: Path) -
     settings = _settings(tmp_path / "home", secret_key=shared)
     assert load_or_create_secret(settings) == shared.encode()
     assert not (settings.home / "secret.key").exists()
+
+
+@pytest.mark.parametrize("given", ["hunter2", "x" * 31, " " + "é" * 15 + " "], ids=["5", "31", "30-bytes"])
+def test_a_short_atelier_secret_key_is_refused_without_being_quoted(
+    given: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It used to be taken as set ("its length is the operator's choice"): a guessable key signs
+    thumbnail URLs anyone can forge. The error names the variable and the rule, never the key."""
+    monkeypatch.setenv("ATELIER_SECRET_KEY", given)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith("ATELIER_SECRET_KEY: a thumbnail-signing key needs at least 32 bytes")
+    assert "secrets.token_hex(32)" in message
+    assert given.strip() not in message
+
+
+def test_a_blank_atelier_secret_key_means_the_homes_key_and_white_space_around_one_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATELIER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ATELIER_SECRET_KEY", "  \n")
+    blank = load_settings()
+    assert blank.secret_key is None
+    assert re.fullmatch(rb"[0-9a-f]{64}", load_or_create_secret(blank))
+    monkeypatch.setenv("ATELIER_SECRET_KEY", " " + "k" * 32 + "\n")
+    assert load_or_create_secret(load_settings()) == b"k" * 32
