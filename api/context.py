@@ -36,14 +36,19 @@ from reflection.models import Reflection
 
 SESSION_THUMBNAILS_MAX = 9
 MAX_RESPONSE_TEXT_CHARS = 16_000_000
-"""Most characters of prompts (``Asset.prompt``, ``Asset.negativePrompt``) one response carries. A file
-may hold a prompt of megabytes (the readers keep up to 8 MB), and the cost estimate counts a text field
-as 1 whatever its length: a query costed at ~100 returned 400 MB (one uploaded image's 4 MB prompt, its
-id repeated in ``nodes``). Real prompts are a few kB: 16 M characters are thousands of them."""
+"""Most characters of prompts (``Asset.prompt``, ``Asset.negativePrompt``) and LoRA lists
+(``Asset.loras``) one response carries. A file may hold a prompt of megabytes (the readers keep up to
+8 MB) and up to a thousand LoRAs, and the cost estimate counts a text field as 1 and a LoRA list as 10
+items whatever their sizes: a query costed at ~100 returned 400 MB (one uploaded image's 4 MB prompt,
+its id repeated in ``nodes``), one costed 2,101 returned 100,000 LoRAs. Real prompts are a few kB and
+real LoRA lists a few dozen: 16 M characters are thousands of them."""
+LORA_ITEM_CHARS = 32
+"""What one LoRA of ``Asset.loras`` counts besides its name's characters (its weight and the JSON
+around them): a list of short names is not free."""
 
 
 class ResponseTooLarge(ValueError):
-    """More prompt text than :data:`MAX_RESPONSE_TEXT_CHARS` asked for in one response."""
+    """More prompt or LoRA text than :data:`MAX_RESPONSE_TEXT_CHARS` asked for in one response."""
 
     extensions = {"code": "RESPONSE_TOO_LARGE"}  # noqa: RUF012 - graphql-core copies it onto the error
 
@@ -71,23 +76,28 @@ class RequestContext:
     clock: Callable[[], datetime] = utc_now
     """The time source (tests pass a fixed one); read once per request through :meth:`now`."""
     _text_chars: int = field(init=False, default=0)
-    """Prompt characters this response carries so far (:meth:`charged_text`)."""
+    """Prompt and LoRA characters this response carries so far (:meth:`charge_text`)."""
     websocket_token: str | None = None
     """The bearer token a WebSocket connection presented (handshake header or ``connection_init``),
     looked up again for each of its operations; ``None`` over HTTP."""
     _now: datetime | None = field(init=False, default=None)
 
     def charged_text(self, text: str | None) -> str | None:
-        """``text``, counted against this response's :data:`MAX_RESPONSE_TEXT_CHARS`; past it
-        :class:`ResponseTooLarge` (a field error: that prompt is null, the rest of the page is kept)."""
+        """``text``, counted against this response's :data:`MAX_RESPONSE_TEXT_CHARS` (:meth:`charge_text`)."""
         if text is not None:
-            self._text_chars += len(text)
-            if self._text_chars > MAX_RESPONSE_TEXT_CHARS:
-                raise ResponseTooLarge(
-                    f"this response would carry more than {MAX_RESPONSE_TEXT_CHARS:,} characters of "
-                    "prompts; ask for fewer images at a time, or for promptPreview"
-                )
+            self.charge_text(len(text))
         return text
+
+    def charge_text(self, chars: int) -> None:
+        """Count ``chars`` more characters of prompts or LoRAs against this response's
+        :data:`MAX_RESPONSE_TEXT_CHARS`; past it :class:`ResponseTooLarge` (a field error: that field is
+        null, the rest of the page is kept)."""
+        self._text_chars += chars
+        if self._text_chars > MAX_RESPONSE_TEXT_CHARS:
+            raise ResponseTooLarge(
+                f"this response would carry more than {MAX_RESPONSE_TEXT_CHARS:,} characters of "
+                "prompts and LoRAs; ask for fewer images at a time, or for promptPreview"
+            )
 
     def for_next_operation(self, principal: AuthenticatedPrincipal | None) -> RequestContext:
         """A copy for another operation on the same connection: ``principal`` as looked up now, and no

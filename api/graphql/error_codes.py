@@ -31,7 +31,7 @@ RATE_LIMITED: Final = "RATE_LIMITED"
 ``extensions.retryAfter``, seconds); nothing ran."""
 
 RESPONSE_TOO_LARGE: Final = "RESPONSE_TOO_LARGE"
-"""A field error: the prompts this response would carry pass the per-response limit
+"""A field error: the prompts and LoRAs this response would carry pass the per-response limit
 (:data:`api.context.MAX_RESPONSE_TEXT_CHARS`); ask for fewer images, or ``promptPreview``."""
 
 REQUEST_ERROR_CODES: Final = frozenset(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import strawberry
 from strawberry.types import Info
 
-from api.context import MAX_RESPONSE_TEXT_CHARS, SESSION_THUMBNAILS_MAX, RequestContext
+from api.context import LORA_ITEM_CHARS, MAX_RESPONSE_TEXT_CHARS, SESSION_THUMBNAILS_MAX, RequestContext
 from api.graphql.api_tokens import ApiTokenConnection, viewer_api_tokens
 from api.graphql.correction_history import (
     Calibration,
@@ -151,7 +151,7 @@ class Asset(Node):
     @strawberry.field(
         description=(
             "The positive prompt; null when the file has none. A response carries at most "
-            f"{MAX_RESPONSE_TEXT_CHARS:,} characters of prompts (past them: RESPONSE_TOO_LARGE)"
+            f"{MAX_RESPONSE_TEXT_CHARS:,} characters of prompts and LoRAs (past them: RESPONSE_TOO_LARGE)"
         )
     )
     def prompt(self, info: Info[RequestContext, None]) -> str | None:
@@ -173,7 +173,18 @@ class Asset(Node):
         description="Scheduler name as the tool spells it; null when unknown"
     )
     model: str | None = strawberry.field(description="Checkpoint (model) name or file; null when unknown")
-    loras: list[Lora] = strawberry.field(description="LoRAs applied, in the file's order; empty when none")
+
+    @strawberry.field(
+        description=(
+            "LoRAs applied, in the file's order; empty when none (counted with the prompts: a file may "
+            "name up to 1,000)"
+        )
+    )
+    def loras(self, info: Info[RequestContext, None]) -> list[Lora]:
+        items = self.row.loras or []
+        info.context.charge_text(sum(len(item["name"]) + LORA_ITEM_CHARS for item in items))
+        return [Lora(name=item["name"], weight=item.get("weight")) for item in items]
+
     width: int | None = strawberry.field(description="Generation width the tool recorded (pixels)")
     height: int | None = strawberry.field(description="Generation height the tool recorded (pixels)")
     denoise: float | None = strawberry.field(
@@ -208,7 +219,6 @@ class Asset(Node):
             sampler=row.sampler,
             scheduler=row.scheduler,
             model=row.model,
-            loras=[Lora(name=item["name"], weight=item.get("weight")) for item in row.loras or []],
             width=row.width,
             height=row.height,
             denoise=row.denoise,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from api.context import MAX_RESPONSE_TEXT_CHARS
+from api.context import LORA_ITEM_CHARS, MAX_RESPONSE_TEXT_CHARS
 from api.graphql.types import PROMPT_PREVIEW_CHARS
 from catalog.database import SessionFactory, unit_of_work
 from catalog.models import Asset
@@ -73,3 +73,39 @@ async def test_a_response_carries_a_bounded_amount_of_prompt_text(
     assert {error["extensions"]["code"] for error in errors} == {"RESPONSE_TOO_LARGE"}
     assert [error["path"][:2] for error in errors] == [["nodes", 4]] * len(errors)
     assert errors[0]["path"] == ["nodes", 4, "prompt"] and "promptPreview" in errors[0]["message"]
+
+
+LORAS = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Asset { loras { name weight } promptPreview } } }"
+
+
+async def test_lora_lists_count_against_the_same_bound(
+    client: GraphQLClient, session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """A file may name a thousand LoRAs, and the cost counts a list of them as 10 items: a query costed
+    2,101 returned 100,000 LoRA objects, and aliases multiply it. Their names (and each item's
+    LORA_ITEM_CHARS) are counted with the prompts: past the bound that list is null with
+    RESPONSE_TOO_LARGE, the rest kept."""
+    _, session_id = await user_with_session(session_factory, settings, tmp_path, asset_count=3)
+    token = await make_user_with_token(session_factory, "ada")
+    big = (await _nodes(client, token, session_id))[0]["id"]
+    name = "n" * 4_000  # LoRA names are not cut (only a whole text value, at 8 MB)
+    loras = [{"name": f"{index:04d}{name}", "weight": 0.5} for index in range(1_000)]
+    per_copy = sum(len(item["name"]) + LORA_ITEM_CHARS for item in loras)
+    async with unit_of_work(session_factory) as db:
+        key = uuid.UUID(big.removeprefix("Asset:"))
+        await db.execute(update(Asset).where(Asset.id == key).values(loras=loras))
+    copies = MAX_RESPONSE_TEXT_CHARS // per_copy
+
+    body = await client.query(LORAS, token, ids=[big] * (copies + 1))
+    answers = body["data"]["nodes"]
+    assert [answer is not None and answer["loras"] is not None for answer in answers] == [True] * copies + [
+        False
+    ]
+    assert answers[0]["loras"][:2] == [
+        {"name": loras[0]["name"], "weight": 0.5},
+        {"name": loras[1]["name"], "weight": 0.5},
+    ]
+    errors = body["errors"]
+    assert [(error["path"], error["extensions"]["code"]) for error in errors] == [
+        (["nodes", copies, "loras"], "RESPONSE_TOO_LARGE")
+    ]
