@@ -343,11 +343,29 @@ class Correction(Base):
 
 
 class SessionConstraint(Base):
-    """``must_link``: the two assets stay in one session; ``cannot_link``: they never share one."""
+    """``must_link``: the two assets stay in one session; ``cannot_link``: they never share one;
+    ``move``: ``asset_a`` belongs to the session of ``asset_b`` (its anchor).
+
+    A pair a later correction replaced (the latest word wins) is kept with ``superseded_by_id`` set:
+    clustering reads active pairs only, and undoing that later correction makes it active again
+    (migration 0024). One active pair per ``(kind, asset_a, asset_b)``."""
 
     __tablename__ = "session_constraints"
     __table_args__ = (
-        UniqueConstraint("user_id", "kind", "asset_a_id", "asset_b_id", name="uq_constraint_pair"),
+        Index(
+            "uq_constraint_pair_active",
+            "user_id",
+            "kind",
+            "asset_a_id",
+            "asset_b_id",
+            unique=True,
+            postgresql_where=text("superseded_by_id IS NULL"),
+        ),
+        Index(
+            "ix_session_constraints_superseded_by_id",
+            "superseded_by_id",
+            postgresql_where=text("superseded_by_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -356,6 +374,10 @@ class SessionConstraint(Base):
     asset_a_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
     asset_b_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
     correction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("corrections.id", ondelete="SET NULL"))
+    superseded_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("corrections.id", ondelete="CASCADE")
+    )
+    """The later correction that replaced this pair; ``None``: the pair is in force."""
     created_at: Mapped[datetime] = _created_at()
 
 

@@ -1,21 +1,25 @@
-"""Keeping the artist's corrections when images they name are removed from the library.
+"""Keeping the artist's corrections when images they name leave their place: removed from the library,
+or moved to another session by a later correction.
 
 A correction is stored as pairs of images (``session_constraints``): a merge is a ``must_link`` across
 each joined gap (the last image before it, the first after), a split a ``cannot_link`` across the cut, a
 move a ``move`` from each moved image to an image of the target session (its anchor). Removing an image
-would drop every pair naming it (their foreign keys cascade) and with them the correction. Before the
-images go, :func:`reanchor_constraints` moves each removed end of a pair to the image that now plays
-its part:
+would drop every pair naming it (their foreign keys cascade) and with them the correction; moving it
+would leave the pair naming an image clustering takes out of the stream, and drop it just the same.
+Before the images go, :func:`reanchor_constraints` moves each leaving end of a pair to the image that
+now plays its part (pairs a later correction superseded too, so that its undo finds them in place):
 
 - ``must_link`` / ``cannot_link``: the remaining image of the removed one's session nearest to it in
   stream order *on the same side of the other end* (so the pair still spans the same gap or cut); none
   there — that side of the gap is gone — drops the pair;
-- ``move``: a removed anchor becomes the nearest remaining image of its session; a removed moved image
-  drops its pair (there is nothing left to move).
+- ``move``: a leaving anchor becomes the nearest remaining image of its session; a removed moved image
+  drops its pair (there is nothing left to move), a moved one keeps it for the move that replaces it
+  (:func:`catalog.sessions.corrections.move_assets` supersedes it).
 
-A pair whose new ends another pair of the same kind already holds is dropped (the other says the
-same). Runs in the caller's transaction after the user's library lock (:mod:`catalog.library_locks`);
-writes only the pairs that name removed images (one statement for those kept, one for those dropped).
+A pair in force whose new ends another pair in force of the same kind already holds is dropped (the
+other says the same). Runs in the caller's transaction after the user's library lock
+(:mod:`catalog.library_locks`); writes only the pairs that name leaving images (one statement for those
+kept, one for those dropped).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import bisect
 import uuid
 from collections import defaultdict
 from collections.abc import Collection
+from typing import Literal
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import UUID
@@ -34,7 +39,7 @@ from catalog.sql_types import UUID_ARRAY
 
 _PAIRS_NAMING = text(
     """
-    SELECT id, kind, asset_a_id, asset_b_id FROM session_constraints
+    SELECT id, kind, asset_a_id, asset_b_id, superseded_by_id IS NULL AS active FROM session_constraints
     WHERE user_id = :user_id AND (asset_a_id = ANY(:ids) OR asset_b_id = ANY(:ids))
     """
 ).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("ids", type_=UUID_ARRAY))
@@ -66,11 +71,19 @@ _DROP_PAIRS = text("DELETE FROM session_constraints WHERE id = ANY(:ids)").bindp
 )
 
 
-async def reanchor_constraints(db: AsyncSession, user_id: uuid.UUID, removed: Collection[uuid.UUID]) -> int:
-    """Re-point the user's constraint pairs that name ``removed`` images (see the module docstring),
-    before those images are deleted; returns how many pairs were kept (re-pointed)."""
-    ids = list(removed)
+async def reanchor_constraints(
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    leaving: Collection[uuid.UUID],
+    *,
+    why: Literal["removed", "moved"] = "removed",
+) -> int:
+    """Re-point the user's constraint pairs that name ``leaving`` images (see the module docstring),
+    before those images are deleted or moved; returns how many pairs were kept (re-pointed)."""
+    ids = list(leaving)
     pairs = (await db.execute(_PAIRS_NAMING, {"user_id": user_id, "ids": ids})).all()
+    if why == "moved":
+        pairs = [pair for pair in pairs if not (pair.kind == "move" and pair.asset_a_id in set(ids))]
     if not pairs:
         return 0
     gone = set(ids)
@@ -88,7 +101,7 @@ async def reanchor_constraints(db: AsyncSession, user_id: uuid.UUID, removed: Co
     taken = {
         (pair.kind, pair.asset_a_id, pair.asset_b_id)
         for pair in pairs
-        if not ({pair.asset_a_id, pair.asset_b_id} & gone)
+        if pair.active and not ({pair.asset_a_id, pair.asset_b_id} & gone)
     }
     dropped: list[uuid.UUID] = []
     moved: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]] = []
@@ -102,10 +115,11 @@ async def reanchor_constraints(db: AsyncSession, user_id: uuid.UUID, removed: Co
             b = _stand_in(
                 pair.kind, b, a, first_end=False, key_of=key_of, session_of=session_of, remaining=remaining
             )
-        if a is None or b is None or a == b or (pair.kind, a, b) in taken:
+        if a is None or b is None or a == b or (pair.active and (pair.kind, a, b) in taken):
             dropped.append(pair.id)
             continue
-        taken.add((pair.kind, a, b))
+        if pair.active:
+            taken.add((pair.kind, a, b))
         moved.append((pair.id, a, b))
     if moved:
         ids, a_ids, b_ids = (list(column) for column in zip(*moved, strict=True))

@@ -12,8 +12,12 @@ later re-clustering honours:
   runs of whitespace become one space, and holds no control character or bidirectional override
   (:func:`catalog.text_values.name_problem`).
 
-The latest word wins: a split exactly where an earlier merge joined removes that ``must_link`` (and
-vice versa), and a new move of an asset replaces its older move.
+The latest word wins: a split exactly where an earlier merge joined replaces that ``must_link`` (and
+vice versa), and a new move of an asset replaces its older move; the replaced pair is kept, marked
+``superseded_by_id``, for the new correction's undo (:mod:`catalog.sessions.undo`). A merge's or
+split's pair names images of the stream's own (never one a move put in that session: clustering takes
+those out before it draws boundaries), and moving an image a pair names re-points the pair first
+(:func:`catalog.sessions.constraint_anchors.reanchor_constraints`), so the merge or split holds.
 
 Learning: merges and splits carry the boundary margin the engine computed for that gap (score −
 threshold, before the user's offset), and the user's threshold offset is re-learned from all of them
@@ -38,7 +42,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.assets.repository import STREAM_ORDER, STREAM_ORDER_REVERSED
@@ -47,6 +51,7 @@ from catalog.importing.asset_rows import row_to_record
 from catalog.models import Asset, Correction, Session, SessionConstraint, UserCalibration
 from catalog.prompt_embeddings import embeddings_for_assets
 from catalog.sessions import repository
+from catalog.sessions.constraint_anchors import reanchor_constraints
 from catalog.sessions.off_loop import analyze_off_loop
 from catalog.sessions.reclustering import (
     constraints_for,
@@ -97,10 +102,14 @@ async def merge_sessions(
     )
     if between:
         raise CorrectionError("only neighbouring sessions can be merged; include the sessions in between")
+    moved_in = await _moved_images(db, user_id, [row.id for row in sessions])
     joins: list[tuple[Asset, Asset]] = []
     for earlier, later in itertools.pairwise(sessions):
         joins.append(
-            (await _edge_asset(db, earlier.id, last=True), await _edge_asset(db, later.id, last=False))
+            (
+                await _edge_asset(db, earlier.id, last=True, excluding=moved_in),
+                await _edge_asset(db, later.id, last=False, excluding=moved_in),
+            )
         )
     # both sides of each gap: a window of the later sessions alone starts at the gap, which then has no margin
     margins = await _margins_before(db, user_id, [asset for pair in joins for asset in pair])
@@ -154,9 +163,17 @@ async def split_session(
     position = next((index for index, asset in enumerate(members) if asset.id == at_asset_id), None)
     if position is None:
         raise CorrectionError("that image is not in this session")
-    if position == 0:
+    moved_in = await _moved_images(db, user_id, [session.id])
+    if at_asset_id in moved_in:
+        raise CorrectionError(
+            "that image was moved into this session by a correction, so it has no place of its own to "
+            "split at; split at another image, or move it first"
+        )
+    # images moved in stand outside the stream's boundaries: the cut is after the nearest one that is not
+    earlier = [asset for asset in members[:position] if asset.id not in moved_in]
+    if not earlier:
         raise CorrectionError("a session cannot be split at its first image")
-    before, at = members[position - 1], members[position]
+    before, at = earlier[-1], members[position]
     margin = (await _margins_before(db, user_id, [at])).get(at.id)
     correction = await _record(
         db,
@@ -208,14 +225,11 @@ async def move_assets(
         raise NotFound(
             "some of these images do not exist or have no time (undated images are never clustered)"
         )
-    anchor = await _edge_asset(db, target.id, last=False, excluding=[asset.id for asset in assets])
-    await db.execute(
-        delete(SessionConstraint).where(
-            SessionConstraint.user_id == user_id,
-            SessionConstraint.kind == "move",
-            SessionConstraint.asset_a_id.in_([asset.id for asset in assets]),
-        )
-    )
+    moving = [asset.id for asset in assets]
+    moved_in = await _moved_images(db, user_id, [target.id])
+    anchor = await _edge_asset(db, target.id, last=False, excluding=[*moving, *moved_in])
+    # merges, splits and moves anchored on an image that leaves its session keep their place
+    await reanchor_constraints(db, user_id, moving, why="moved")
     correction = await _record(
         db,
         user_id,
@@ -227,6 +241,16 @@ async def move_assets(
             "to_label": target.label,
         },
         None,
+    )
+    await db.execute(
+        update(SessionConstraint)
+        .where(
+            SessionConstraint.user_id == user_id,
+            SessionConstraint.kind == "move",
+            SessionConstraint.asset_a_id.in_(moving),
+            SessionConstraint.superseded_by_id.is_(None),
+        )
+        .values(superseded_by_id=correction.id)
     )
     for asset in assets:
         db.add(
@@ -283,6 +307,25 @@ async def _owned_sessions(
     if len(rows) != len(set(session_ids)):
         raise NotFound("no such session")
     return rows
+
+
+async def _moved_images(
+    db: AsyncSession, user_id: uuid.UUID, session_ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """The images of these sessions that a move in force put there: clustering takes them out of the
+    stream before it draws boundaries, so a merge or split pair naming one would not hold."""
+    return list(
+        await db.scalars(
+            select(SessionConstraint.asset_a_id)
+            .join(Asset, Asset.id == SessionConstraint.asset_a_id)
+            .where(
+                SessionConstraint.user_id == user_id,
+                SessionConstraint.kind == "move",
+                SessionConstraint.superseded_by_id.is_(None),
+                Asset.session_id.in_(session_ids),
+            )
+        )
+    )
 
 
 async def _edge_asset(
@@ -346,9 +389,14 @@ async def _replace_pair(
         and_(SessionConstraint.asset_a_id == second, SessionConstraint.asset_b_id == first),
     )
     await db.execute(
-        delete(SessionConstraint).where(
-            SessionConstraint.user_id == user_id, SessionConstraint.kind.in_([kind, opposite]), same_pair
+        update(SessionConstraint)
+        .where(
+            SessionConstraint.user_id == user_id,
+            SessionConstraint.kind.in_([kind, opposite]),
+            same_pair,
+            SessionConstraint.superseded_by_id.is_(None),
         )
+        .values(superseded_by_id=correction_id)
     )
     db.add(
         SessionConstraint(

@@ -160,6 +160,7 @@ _EDGE_COLUMNS = ("id", "user_id", "parent_asset_id", "child_asset_id", "kind", "
 async def constraints_touching(
     session: AsyncSession, user_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]
 ) -> list[SessionConstraint]:
+    """The pairs in force (not superseded) naming any of ``asset_ids``."""
     if not asset_ids:
         return []
     # one array parameter, not one parameter per id: a large span would exceed asyncpg's 32,767
@@ -169,6 +170,7 @@ async def constraints_touching(
             select(SessionConstraint).where(
                 SessionConstraint.user_id == user_id,
                 or_(SessionConstraint.asset_a_id == any_(ids), SessionConstraint.asset_b_id == any_(ids)),
+                SessionConstraint.superseded_by_id.is_(None),
             )
         )
     )

@@ -2,13 +2,19 @@
 
 What an undo does, by kind (then it re-clusters the affected span, so sessions reflect it at once):
 
-- **merge / split**: deletes the correction's ``must_link`` / ``cannot_link`` pair; if an earlier
-  merge or split of exactly that pair is still in force (the undone one had replaced it: the latest
-  word wins), that one's constraint comes back. The offset is re-learned from the merges and splits
-  not undone (:func:`catalog.sessions.corrections.relearn_offset`), so it is exactly the offset the
-  artist would have without this correction.
-- **move**: deletes the correction's ``move`` constraints; an earlier move of the same image still
-  in force comes back when it stored its anchor (moves made before revision 0008 did not).
+- **merge / split**: deletes the correction's ``must_link`` / ``cannot_link`` pair; the pairs it had
+  replaced (the latest word wins: an earlier merge or split of that pair, kept with ``superseded_by_id``
+  since revision 0024, re-anchored like any pair when images next to them were removed or moved) are
+  in force again — or, where a still later correction had replaced the undone one's own pair, replaced
+  by that one instead. The offset is re-learned from the merges and splits not undone
+  (:func:`catalog.sessions.corrections.relearn_offset`), so it is exactly the offset the artist would
+  have without this correction.
+- **move**: deletes the correction's ``move`` constraints; the earlier moves of those images it
+  replaced come back the same way.
+
+Corrections made before revision 0024 deleted the pairs they replaced: for those, the earlier merge or
+split of exactly that pair, or the earlier move of that image that stored its anchor (revision 0008),
+is found from its stored payload as before.
 - **relabel**: restores the label the session had before (pinned again, or automatic). Renames made
   before previous labels were stored, renames of a session that no longer exists, and renames a later
   rename of the same session replaced cannot be undone (:class:`CannotUndo`, nothing changes).
@@ -145,24 +151,88 @@ async def undo_blockers(
     return blockers
 
 
-async def _remove_constraints(
-    db: AsyncSession, user_id: uuid.UUID, correction: Correction
-) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """Delete the constraints ``correction`` made; their ``(asset_a, asset_b)`` pairs."""
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    kind: str
+    asset_a_id: uuid.UUID
+    asset_b_id: uuid.UUID
+    superseded_by_id: uuid.UUID | None
+
+
+def _replaced_as(pair: _Pair) -> tuple[object, ...]:
+    """What a later correction replaces ``pair`` by: a merge or split of the same two images (either
+    order, either kind), a move of the same image."""
+    if pair.kind == "move":
+        return ("move", pair.asset_a_id)
+    return ("link", frozenset((pair.asset_a_id, pair.asset_b_id)))
+
+
+async def _remove_constraints(db: AsyncSession, user_id: uuid.UUID, correction: Correction) -> list[_Pair]:
+    """Delete the constraints ``correction`` made (in force or replaced since)."""
     removed = await db.execute(
         delete(SessionConstraint)
         .where(SessionConstraint.user_id == user_id, SessionConstraint.correction_id == correction.id)
-        .returning(SessionConstraint.asset_a_id, SessionConstraint.asset_b_id)
+        .returning(
+            SessionConstraint.kind,
+            SessionConstraint.asset_a_id,
+            SessionConstraint.asset_b_id,
+            SessionConstraint.superseded_by_id,
+        )
     )
-    return [(first, second) for first, second in removed.all()]
+    return [_Pair(*row) for row in removed.all()]
+
+
+async def _reinstate_replaced(
+    db: AsyncSession, user_id: uuid.UUID, correction: Correction, own: list[_Pair]
+) -> list[SessionConstraint]:
+    """The pairs ``correction`` had replaced, in force again — or replaced by the correction that had
+    replaced ``correction``'s own pair there, if any (the chain of replacements closes over the gap)."""
+    replaced = list(
+        await db.scalars(
+            select(SessionConstraint).where(
+                SessionConstraint.user_id == user_id, SessionConstraint.superseded_by_id == correction.id
+            )
+        )
+    )
+    successor = {_replaced_as(pair): pair.superseded_by_id for pair in own}
+    for row in replaced:
+        later = successor.get(_replaced_as(_Pair(row.kind, row.asset_a_id, row.asset_b_id, None)))
+        if later is None and await _in_force(db, user_id, row):
+            await db.delete(row)  # another pair in force says the same
+        else:
+            row.superseded_by_id = later
+    await db.flush()
+    return replaced
+
+
+async def _in_force(db: AsyncSession, user_id: uuid.UUID, row: SessionConstraint) -> bool:
+    found = await db.scalar(
+        select(SessionConstraint.id).where(
+            SessionConstraint.user_id == user_id,
+            SessionConstraint.kind == row.kind,
+            SessionConstraint.asset_a_id == row.asset_a_id,
+            SessionConstraint.asset_b_id == row.asset_b_id,
+            SessionConstraint.superseded_by_id.is_(None),
+            SessionConstraint.id != row.id,
+        )
+    )
+    return found is not None
 
 
 async def _undo_pair(db: AsyncSession, user_id: uuid.UUID, correction: Correction) -> list[uuid.UUID]:
     removed = await _remove_constraints(db, user_id, correction)
-    for first, second in removed:
-        await _restore_earlier_pair(db, user_id, correction, first, second)
+    reinstated = await _reinstate_replaced(db, user_id, correction, removed)
+    if not reinstated:  # made before revision 0024: what it replaced was deleted
+        for pair in removed:
+            await _restore_earlier_pair(db, user_id, correction, pair.asset_a_id, pair.asset_b_id)
     return list(
-        dict.fromkeys([*affected_asset_ids(correction), *(asset for pair in removed for asset in pair)])
+        dict.fromkeys(
+            [
+                *affected_asset_ids(correction),
+                *(asset for pair in removed for asset in (pair.asset_a_id, pair.asset_b_id)),
+                *(asset for row in reinstated for asset in (row.asset_a_id, row.asset_b_id)),
+            ]
+        )
     )
 
 
@@ -199,8 +269,10 @@ async def _restore_earlier_pair(
 
 async def _undo_move(db: AsyncSession, user_id: uuid.UUID, correction: Correction) -> list[uuid.UUID]:
     removed = await _remove_constraints(db, user_id, correction)
-    span = [*affected_asset_ids(correction), *(anchor for _, anchor in removed)]
-    for moved, _ in removed:
+    span = [*affected_asset_ids(correction), *(pair.asset_b_id for pair in removed)]
+    reinstated = await _reinstate_replaced(db, user_id, correction, removed)
+    span += [row.asset_b_id for row in reinstated]
+    for moved in [] if reinstated else [pair.asset_a_id for pair in removed]:  # before revision 0024
         earlier = (
             await db.scalars(
                 select(Correction)

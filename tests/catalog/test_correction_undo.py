@@ -37,8 +37,13 @@ async def _latest(factory: SessionFactory, user_id: uuid.UUID) -> Correction:
 
 
 async def _constraints(factory: SessionFactory) -> list[tuple[str, uuid.UUID | None]]:
+    """The pairs in force (a pair a later correction replaced is kept aside until that one is undone)."""
     async with factory() as db:
-        rows = await db.execute(select(SessionConstraint.kind, SessionConstraint.correction_id))
+        rows = await db.execute(
+            select(SessionConstraint.kind, SessionConstraint.correction_id).where(
+                SessionConstraint.superseded_by_id.is_(None)
+            )
+        )
     return sorted((kind, correction_id) for kind, correction_id in rows.all())
 
 
