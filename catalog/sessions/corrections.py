@@ -14,10 +14,11 @@ later re-clustering honours:
 
 The latest word wins: a split exactly where an earlier merge joined replaces that ``must_link`` (and
 vice versa), and a new move of an asset replaces its older move; the replaced pair is kept, marked
-``superseded_by_id``, for the new correction's undo (:mod:`catalog.sessions.undo`). A merge's or
-split's pair names images of the stream's own (never one a move put in that session: clustering takes
-those out before it draws boundaries), and moving an image a pair names re-points the pair first
-(:func:`catalog.sessions.constraint_anchors.reanchor_constraints`), so the merge or split holds.
+``superseded_by_id``, for the new correction's undo (:mod:`catalog.sessions.undo`). A split's pair
+names images of the stream's own (never one a move put in that session: clustering takes those out
+before it draws boundaries; a merge whose edge is one is refused by its check), and moving an image a
+pair names re-points the pair first (:func:`catalog.sessions.constraint_anchors.reanchor_constraints`),
+so the merge or split holds.
 
 Learning: merges and splits carry the boundary margin the engine computed for that gap (score −
 threshold, before the user's offset), and the user's threshold offset is re-learned from all of them
@@ -102,14 +103,10 @@ async def merge_sessions(
     )
     if between:
         raise CorrectionError("only neighbouring sessions can be merged; include the sessions in between")
-    moved_in = await _moved_images(db, user_id, [row.id for row in sessions])
     joins: list[tuple[Asset, Asset]] = []
     for earlier, later in itertools.pairwise(sessions):
         joins.append(
-            (
-                await _edge_asset(db, earlier.id, last=True, excluding=moved_in),
-                await _edge_asset(db, later.id, last=False, excluding=moved_in),
-            )
+            (await _edge_asset(db, earlier.id, last=True), await _edge_asset(db, later.id, last=False))
         )
     # both sides of each gap: a window of the later sessions alone starts at the gap, which then has no margin
     margins = await _margins_before(db, user_id, [asset for pair in joins for asset in pair])
