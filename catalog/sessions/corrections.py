@@ -64,6 +64,9 @@ from catalog.sessions.recurring_words_store import stored_recurring_words
 from catalog.text_values import name_problem
 from engine.calibration import BoundaryCorrection, CorrectionKind, learn_threshold_offset
 
+OFFSET_DECIMALS = 6
+"""The stored offset's precision (score units): what an app shows is 0.2542, not 0.2541999999999999, and
+a millionth of a score unit changes no boundary."""
 CorrectionAction = Callable[[AsyncSession, uuid.UUID], Awaitable["CorrectionResult"]]
 """A correction bound to its arguments, run by the caller's unit of work."""
 
@@ -433,7 +436,7 @@ async def relearn_offset(db: AsyncSession, user_id: uuid.UUID) -> float:
     corrections = [
         BoundaryCorrection(CorrectionKind(kind), float(score)) for kind, score in rows if score is not None
     ]
-    offset = learn_threshold_offset(corrections)
+    offset = round(learn_threshold_offset(corrections), OFFSET_DECIMALS)
     calibration = await db.get(UserCalibration, user_id)
     if calibration is None:
         calibration = UserCalibration(user_id=user_id)
