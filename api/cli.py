@@ -203,7 +203,9 @@ def migrate() -> None:
 def user_create(
     handle: str,
     display_name: Annotated[str | None, typer.Option(help="Name shown in apps")] = None,
-    timezone: Annotated[str, typer.Option(help="IANA zone for naive tool times")] = "UTC",
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA zone for naive tool times (default: ATELIER_TIMEZONE, else UTC)")
+    ] = None,
 ) -> None:
     """Create a user."""
     from catalog.accounts import service as accounts
@@ -211,7 +213,9 @@ def user_create(
 
     async def work(factory: SessionFactory, settings: AtelierSettings) -> None:
         async with unit_of_work(factory) as session:
-            user = await accounts.create_user(session, handle, display_name=display_name, timezone=timezone)
+            user = await accounts.create_user(
+                session, handle, display_name=display_name, timezone=timezone or settings.timezone
+            )
         console.print(f"created user [bold]{escape(user.handle)}[/bold]")
 
     _guard(lambda: _run_with_database(work))
@@ -421,7 +425,10 @@ def import_command(
         mode = ThumbnailMode.INLINE
     folders = [path for path in paths if path.is_dir()]
     if watch and not folders:
-        _fail("--watch needs at least one folder")
+        missing = [path for path in paths if not path.exists()]
+        if missing:
+            _fail(f"--watch: no such folder: {missing[0]}")
+        _fail("--watch needs at least one folder (the paths given are files)")
 
     def show(report: ImportReport) -> None:
         if as_json:
@@ -551,7 +558,10 @@ async def _watch_until_stopped(
         )
     except WatchError as error:
         _fail(str(error))
-    console.print(f"stopped watching: {summary.imported} images imported in {summary.batches} batches")
+    console.print(
+        f"stopped watching: {counted(summary.imported, 'image')} imported "
+        f"in {counted(summary.batches, 'batch', 'batches')}"
+    )
 
 
 def _time_zone(name: str) -> str:
@@ -880,7 +890,7 @@ def inspect(
     timezone: Annotated[str, _timezone_option("naive tool times")] = "UTC",
 ) -> None:
     """Print the normalised generation record of each image (no database)."""
-    from api.inspect_command import inspect_paths, plain_summary, print_summary, use_rich_cards
+    from api.inspect_command import exit_code, inspect_paths, plain_summary, print_summary, use_rich_cards
 
     documents = list(inspect_paths(paths, timezone=timezone))
     out = Console()
@@ -892,6 +902,8 @@ def inspect(
             print_summary(document, out)
     else:
         _write_stdout_bytes(output_bytes("".join(map(plain_summary, documents))))
+    if code := exit_code(documents):
+        raise typer.Exit(code=code)
 
 
 if __name__ == "__main__":  # `python -m api.cli …` behaves like the `atelier` script

@@ -23,6 +23,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from api.counted import counted
+
 if TYPE_CHECKING:
     from catalog.backup import BackupManifest, RestoredBackup, WrittenBackup
 
@@ -115,9 +117,10 @@ def _report_restore(path: Path, restored: RestoredBackup | None) -> None:
 def _summary(manifest: BackupManifest) -> str:
     counts = manifest.counts
     return (
-        f"{counts.get('users', 0)} users, {counts.get('assets', 0)} images, {counts.get('sessions', 0)} "
-        f"sessions, {manifest.thumbnail_files} thumbnail files, {manifest.upload_files} uploaded files, "
-        f"schema {manifest.alembic_revision}"
+        f"{counted(counts.get('users', 0), 'user')}, {counted(counts.get('assets', 0), 'image')}, "
+        f"{counted(counts.get('sessions', 0), 'session')}, "
+        f"{counted(manifest.thumbnail_files, 'thumbnail file')}, "
+        f"{counted(manifest.upload_files, 'uploaded file')}, schema {manifest.alembic_revision}"
     )
 
 

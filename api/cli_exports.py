@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.console_lines import print_first
+from api.counted import counted
 from catalog.database import SessionFactory
 from catalog.importing.export_import import ExportImportReport, ExportKind, import_export, is_url
 from catalog.settings import AtelierSettings
@@ -91,15 +92,17 @@ def _print_report(report: ExportImportReport) -> None:
         "… and {} more problems",
     )
     console.print(
-        f"[green]{report.kind}[/green] {escape(str(report.location))}: {report.entries} entries "
+        f"[green]{report.kind}[/green] {escape(str(report.location))}: "
+        f"{counted(report.entries, 'entry', 'entries')} "
         f"({report.newly_stored} new, {report.already_stored} already imported"
         + (f", {report.conflicting} kept from an earlier export" if report.conflicting else "")
         + (f", {report.contradictory} contradictory dropped" if report.contradictory else "")
-        + f"), {len(report.problems)} problems"
+        + f"), {counted(len(report.problems), 'problem')}"
     )
     sessions = report.reclustering.sessions_written if report.reclustering else 0
     console.print(
         f"matched {report.matched}, ambiguous {report.ambiguous} (file name shared by several images), "
         f"not matched yet {report.unmatched} (applied when those files are imported); "
-        f"{report.assets_moved} images re-timed, {report.assets_updated} updated, {sessions} sessions updated"
+        f"{counted(report.assets_moved, 'image')} re-timed, {report.assets_updated} updated, "
+        f"{counted(sessions, 'session')} updated"
     )

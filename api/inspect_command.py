@@ -5,7 +5,9 @@ One JSON object per file (``--json`` prints JSON lines): the record in the inter
 file that cannot be read gets ``path`` and ``error`` instead, and the rest still print. So does a file
 named on the command line that is not a supported image (a ``.heic``, a ``.gif``, a log): a file
 the user asked about is never passed over in silence. Folders are walked like ``atelier import``
-does (their other files are not listed). No database is touched; the exit code is 0 either way.
+does (their other files are not listed). No database is touched. Exit code (:func:`exit_code`), as
+``atelier analyze``'s: 0 when every file was read — a named file that is not an image Atelier reads
+does not count —, :data:`UNREADABLE_EXIT_CODE` when some path or image could not be (missing, corrupt).
 """
 
 from __future__ import annotations
@@ -77,15 +79,28 @@ def inspect_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> Iterator[d
         yield document
 
 
+UNREADABLE_EXIT_CODE = 3
+NOT_READ = "not read: "
+"""How the error of a named file that is not an image Atelier reads begins (it is not a failure)."""
+
+
+def exit_code(documents: Iterable[dict[str, Any]]) -> int:
+    """0, or :data:`UNREADABLE_EXIT_CODE` when a path or an image could not be read."""
+    unreadable = any(
+        "error" in document and not str(document["error"]).startswith(NOT_READ) for document in documents
+    )
+    return UNREADABLE_EXIT_CODE if unreadable else 0
+
+
 def _not_an_image(item: FoundFile) -> str:
     """Why a named file is not read: a special file keeps discovery's reason (``not a regular file:
     FIFO``); a record log is for ``analyze``; any other file is not an image type Atelier reads."""
     if item.kind is FileKind.RECORDS:
-        return "not read: a record log, not an image (atelier analyze reads it)"
+        return f"{NOT_READ}a record log, not an image (atelier analyze reads it)"
     if item.reason and item.reason.startswith("not a regular file"):
-        return f"not read: {item.reason}"
+        return f"{NOT_READ}{item.reason}"
     kind = f"{item.path.suffix.lower()} files are" if item.path.suffix else "a file without an extension is"
-    return f"not read: {kind} not supported (inspect reads {IMAGE_SUFFIX_TEXT} images)"
+    return f"{NOT_READ}{kind} not supported (inspect reads {IMAGE_SUFFIX_TEXT} images)"
 
 
 RICH_CARDS_MAX_FILES = 50

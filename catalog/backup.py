@@ -429,7 +429,10 @@ def _restore_notes(settings: AtelierSettings, plan: _RestorePlan) -> list[str]:
         )
     if manifest.upload_files:
         moved = f"; images uploaded into {plan.repointed_from} now point there" if plan.repointed_from else ""
-        notes.append(f"{manifest.upload_files} uploaded file(s) restored into {settings.uploads_dir}{moved}")
+        notes.append(
+            f"{manifest.upload_files} uploaded file{'' if manifest.upload_files == 1 else 's'} "
+            f"restored into {settings.uploads_dir}{moved}"
+        )
     if manifest.format < 2:
         notes.append(
             "this backup was made by an older Atelier that did not back up uploaded images: images "

@@ -109,9 +109,10 @@ def atelier_env(settings: AtelierSettings, **overrides: str) -> dict[str, str]:
     )
 
 
-async def run_atelier(settings: AtelierSettings, *args: str) -> CommandResult:
-    """The installed ``atelier`` entry point, as a user runs it, against the test's database and Redis."""
-    env = atelier_env(settings)
+async def run_atelier(settings: AtelierSettings, *args: str, **environment: str) -> CommandResult:
+    """The installed ``atelier`` entry point, as a user runs it, against the test's database and Redis
+    (``environment``: variables set on top)."""
+    env = atelier_env(settings, **environment)
     process = await asyncio.create_subprocess_exec(
         str(ATELIER), *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )

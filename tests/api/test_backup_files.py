@@ -146,7 +146,7 @@ async def test_uploaded_images_are_backed_up_and_restored_into_another_home(
     )
     restored = await run_atelier(other, "restore", str(backup))
     assert restored.code == 0, restored.stderr
-    assert f"{uploaded} uploaded file(s) restored into {other.uploads_dir}" in restored.stderr
+    assert f"{uploaded} uploaded files restored into {other.uploads_dir}" in restored.stderr
 
     for relative, digest in manifest["upload_sha256"].items():
         assert _sha256(other.uploads_dir / relative) == digest

@@ -130,4 +130,8 @@ async def test_an_import_that_cannot_run_exits_with_another_code(
     result = await run_atelier(settings, "import", str(tmp_path / "a.png"), "--watch", "--json")
 
     assert result.code not in (0, 3)
-    assert "--watch needs at least one folder" in result.stderr
+    assert "--watch needs at least one folder (the paths given are files)" in result.stderr
+    # a folder that is not there is named, not taken for a file (it said "needs at least one folder")
+    gone = await run_atelier(settings, "import", str(tmp_path / "ComfyUI" / "output"), "--watch")
+    assert gone.code == 1
+    assert f"--watch: no such folder: {tmp_path / 'ComfyUI' / 'output'}" in gone.stderr

@@ -49,7 +49,7 @@ async def test_import_watch_imports_new_files_and_stops_cleanly_on_sigterm(
         line = await _next_line_containing(process.stderr, "imported", seen)
         assert "1 file: 1 imported" in line
         process.send_signal(signal.SIGTERM)
-        await _next_line_containing(process.stderr, "stopped watching: 1 images imported", seen)
+        await _next_line_containing(process.stderr, "stopped watching: 1 image imported in 1 batch", seen)
         assert await asyncio.wait_for(process.wait(), timeout=60) == 0, "".join(seen)
     finally:
         if process.returncode is None:

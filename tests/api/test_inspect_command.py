@@ -34,7 +34,7 @@ def test_inspect_json_lines_cover_every_image_and_report_bad_files(
         env=os.environ | {"DATABASE_URL": "postgresql://nowhere.invalid/none"},
         timeout=120,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # the broken file, as `atelier analyze` says it
     documents = [json.loads(line) for line in result.stdout.splitlines()]
     images = [
         p
@@ -247,3 +247,26 @@ def test_inspect_loads_no_database_stack_or_ml_library(tmp_path: Path) -> None:
     heavy = ("sqlalchemy", "alembic", "asyncpg", "pgvector", "torch", "sklearn", "strawberry")
     assert not {name for name in imported if name.split(".")[0] in heavy}
     assert json.loads(stdout)["tool"] == "comfyui"
+
+
+def test_a_missing_path_is_listed_and_exits_3_after_the_files_that_were_read(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """It exited 0, as if everything had been read (a README tour probe); `atelier analyze` says 3."""
+    sample = fixtures_dir / "images" / "AUTOMATIC1111" / "receyuki__00199-806698555.png"
+    missing = tmp_path / "image.png"
+    result = subprocess.run(
+        [str(ATELIER), "inspect", "--json", str(missing), str(sample)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 3, result.stderr
+    first, second = map(json.loads, result.stdout.splitlines())
+    assert first == {"path": str(missing), "error": "no such file or folder"}
+    assert second["path"] == str(sample) and second["tool"] == "a1111"
+    whole = subprocess.run(
+        [str(ATELIER), "inspect", str(sample)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert whole.returncode == 0, whole.stderr
