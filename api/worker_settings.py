@@ -11,13 +11,19 @@ from typing import Any
 
 from api.worker import worker_options
 from catalog.settings import load_settings
+from catalog.settings_error import SettingsError
 
 
 def _options() -> dict[str, Any]:
-    settings = load_settings()
+    """The worker's options, or an exit with one ``error:`` line (no traceback: arq's command imports
+    this module for the user who typed it)."""
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        raise SystemExit(f"error: {error}") from None
     if not settings.shares_services:
-        raise RuntimeError(
-            "arq's CLI needs DATABASE_URL and REDIS_URL (it starts no embedded server); "
+        raise SystemExit(
+            "error: arq's CLI needs DATABASE_URL and REDIS_URL (it starts no embedded server); "
             "or run `atelier worker`, which does"
         )
     return worker_options(settings)

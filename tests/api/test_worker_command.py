@@ -13,6 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
 from sqlalchemy import func, select
@@ -115,3 +116,31 @@ def test_production_mode_needs_a_secret_key(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "ATELIER_SECRET_KEY must be set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("environment", "said"),
+    [
+        ({"REDIS_URL": "redis://cache.invalid:6379/0"}, "error: arq's CLI needs DATABASE_URL and REDIS_URL"),
+        (
+            {"REDIS_URL": "redis://cache.invalid:6379/0", "DATABASE_URL": "x", "ATELIER_PORT": "99999"},
+            "error: ATELIER_PORT: Input should be less than or equal to 65535",
+        ),
+    ],
+    ids=["no-database-url", "bad-setting"],
+)
+def test_arqs_own_command_says_what_it_needs_in_one_line(
+    tmp_path: Path, environment: dict[str, str], said: str
+) -> None:
+    """It answered with a Python traceback (a README tour probe: the README said it needs only REDIS_URL)."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
+    result = subprocess.run(
+        [str(BIN / "arq"), "--check", "api.worker_settings.WorkerSettings"],
+        env=env | {"ATELIER_HOME": str(tmp_path)} | environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert said in result.stderr and "Traceback" not in result.stderr
