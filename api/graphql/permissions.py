@@ -19,8 +19,8 @@ from api.context import RequestContext
 from catalog.accounts.token_format import ALL_SCOPES
 
 AUTHENTICATION_REQUIRED = (
-    "Authentication required: send `Authorization: Bearer <token>` with an Atelier API token "
-    "(create one with `atelier token create <user>`)."
+    "Authentication required: send `Authorization: Bearer <token>` with a valid Atelier API token; a "
+    "revoked, expired or unknown token counts as none (create one with `atelier token create <user>`)."
 )
 LIBRARY_READ: Final = "library:read"
 LIBRARY_WRITE: Final = "library:write"

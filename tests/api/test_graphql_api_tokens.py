@@ -80,7 +80,10 @@ async def test_list_create_use_and_revoke_round_trip(
     revoked = (await client.query(REVOKE, full, id=meta["id"]))["data"]["revokeApiToken"]
     assert revoked["__typename"] == "ApiTokenRevoked"
     assert revoked["apiToken"]["active"] is False and revoked["apiToken"]["revokedAt"] is not None
-    assert _code(await client.query(WHO, secret)) == "UNAUTHENTICATED"
+    refused = await client.query(WHO, secret)
+    assert _code(refused) == "UNAUTHENTICATED"
+    # it sent a token: the message says a revoked one counts as none (it only said "send a token")
+    assert "a revoked, expired or unknown token counts as none" in refused["errors"][0]["message"]
     again = (await client.query(REVOKE, full, id=meta["id"]))["data"]["revokeApiToken"]
     assert again["apiToken"]["revokedAt"] == revoked["apiToken"]["revokedAt"]  # idempotent
     [listed] = [token for token in _tokens(await client.query(LIST, full)) if token["id"] == meta["id"]]
