@@ -10,12 +10,23 @@ Forge, SD.Next, ComfyUI and InvokeAI's legacy syntax):
 - ``<lora:name:0.8>`` / ``<lyco:…>`` is a LoRA tag: the term ``lora:name`` (the name keeps its case)
   at weight 0.8 (1.0 when the tag has none); any other ``<…>`` tag is kept verbatim as one term;
 - Midjourney parameters (``--ar 16:9``, ``--stylize 250``) are one term each, verbatim;
-- separators are ``,``, ``;``, ``|``, new lines and the ``BREAK`` keyword; a weighted group that
-  contains commas yields one term per piece, each at the group's weight; a piece that is only
-  stopwords ("a", "of the") is not a term.
+- separators are ``,``, ``;``, ``|``, their full-width and ideographic forms (``，``, ``、``, ``；``,
+  ``｜``: Chinese and Japanese prompts are written with these, as in :mod:`engine.features.prompt_text`),
+  new lines and the ``BREAK`` keyword; a weighted group that contains commas yields one term per
+  piece, each at the group's weight; a piece that is only stopwords ("a", "of the") is not a term;
+  ``.``, ``:``, ``!``, ``?`` and their full-width forms (``。``, ``：``, ``！``, ``？``) are stripped
+  from a term's ends but do not separate terms (``1.5``, ``12:30``);
+- a square-bracket group with a ``:`` or ``|`` outside its inner round brackets is A1111's prompt
+  editing (``[dog:wolf:0.5]``, ``[dog::0.5]``, ``[:wolf:0.5]``, ``[dog:5]``) or alternation
+  (``[dog|wolf]``), not a de-emphasis: it is kept verbatim as text of its term, brackets, colons and
+  bars included, with nothing inside it split or weighted (``a [dog:wolf:0.5] in snow`` is the one
+  term ``a [dog:wolf:0.5] in snow`` at 1.0; changing the switch step changes the term's text, not a
+  weight). Round brackets around it still weight it; a plain ``[word]`` or ``[[word]]`` (also
+  NovelAI's nesting) is de-emphasis as above; a LoRA or other ``<…>`` tag inside the group is taken
+  out of it and follows it as its own term.
 
-Not interpreted (kept as text): prompt editing ``[from:to:when]``, alternation ``[a|b]``, Midjourney
-``::`` multi-prompt weights, NovelAI ``{…}`` emphasis. Weights are rounded like every number in the
+Not interpreted (kept as text): prompt editing and alternation (above), Midjourney ``::``
+multi-prompt weights, NovelAI ``{…}`` emphasis. Weights are rounded like every number in the
 facts (:func:`engine.reflection_facts.number_format.plain_number`). When one term appears twice, the
 first occurrence counts.
 """
@@ -37,7 +48,9 @@ LORA_TERM_PREFIX = "lora:"
 
 _LORA_TAG = re.compile(r"<(?:lora|lyco):([^:<>]+)(?::([^:<>]*))?(?::[^<>]*)?>", re.IGNORECASE)
 _OTHER_TAG = re.compile(r"<[^<>]*>")
-_TOOL_PARAMETER = re.compile(r"(?:^|(?<=\s))--([a-z][a-z0-9]*)(?:\s+([^\s-][^\s,]*))?", re.IGNORECASE)
+_TOOL_PARAMETER = re.compile(
+    r"(?:^|(?<=\s))--([a-z][a-z0-9]*)(?:\s+([^\s-][^\s,\uff0c\u3001]*))?", re.IGNORECASE
+)
 _ATTENTION = re.compile(
     r"\\\(|\\\)|\\\[|\\]|\\\\|\\|\(|\[|:\s*([+-]?[.\d]+)\s*\)|\)|]|[^\\()\[\]:]+|:",
 )
@@ -45,9 +58,16 @@ _WEIGHT_SYNTAX = re.compile(r"[()\[\]\\]")
 _BRACKETS = re.compile(r"[()\[\]]")
 _PLACEHOLDER_MARK = "\ue000"  # a private-use character: never part of a real prompt's words
 _PLACEHOLDER = re.compile(f"{_PLACEHOLDER_MARK}(\\d+){_PLACEHOLDER_MARK}")
-_SEPARATORS = re.compile(r"[,;|\n]+|\bBREAK\b")
+_SEPARATORS = re.compile(r"[,;|\n\uff0c\u3001\uff1b\uff5c]+|\bBREAK\b")
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
-_EDGE_PUNCTUATION = " \t.:!?\"'`"
+_EDGE_PUNCTUATION = " \t.:!?\"'`\u3002\uff1a\uff01\uff1f"
+_GROUP_SYNTAX = re.compile(r"\\.|[\[\]():|]", re.DOTALL)
+_TEXT_GROUP_PLACEHOLDER = re.compile(f",?({_PLACEHOLDER_MARK}\\d+{_PLACEHOLDER_MARK}),?")
+_TEXT_GROUP_SYNTAX = "[]()\\:|,;\uff0c\u3001\uff1b\uff5c"
+"""The characters of a prompt-editing or alternation group that would otherwise weight or split it."""
+_TEXT_GROUP_ENCODING = str.maketrans({char: chr(0xE100 + at) for at, char in enumerate(_TEXT_GROUP_SYNTAX)})
+_TEXT_GROUP_DECODING = str.maketrans({chr(0xE100 + at): char for at, char in enumerate(_TEXT_GROUP_SYNTAX)})
+"""Private-use stand-ins for :data:`_TEXT_GROUP_SYNTAX`, so the group reads as plain text, and back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,15 +129,61 @@ def prompt_terms(prompt: str) -> tuple[PromptTerm, ...]:
         text = _TOOL_PARAMETER.sub(
             lambda match: _placeholder(_verbatim_term(_tool_parameter(match)), special), text
         )
+    has_text_groups = False
+    if "[" in text:
+        text, has_text_groups = _keep_text_groups(text)
     chunk_terms = [_chunk_or_placeholder(chunk, special) for chunk in _SEPARATORS.split(text)]
     if all(found is not None for found in chunk_terms):
         found_terms = [term for found in chunk_terms for term in found or ()]
     else:  # a weighted group spans separators, escapes, or a tag: parse the prompt as a whole
         found_terms = list(_weighted_terms(text, special))
+    if has_text_groups:
+        found_terms = [
+            PromptTerm(term.text.translate(_TEXT_GROUP_DECODING), term.weight) for term in found_terms
+        ]
     terms: dict[str, PromptTerm] = {}
     for term in found_terms:
         terms.setdefault(term.text, term)
     return tuple(terms.values())
+
+
+def _keep_text_groups(text: str) -> tuple[str, bool]:
+    """``text`` with each outermost prompt-editing or alternation group (a ``[…]`` with a ``:`` or ``|``
+    outside its inner round brackets) turned into plain text: whitespace collapsed and the characters
+    of :data:`_TEXT_GROUP_SYNTAX` replaced by private-use stand-ins, which :func:`prompt_terms` turns
+    back. Tag placeholders inside a group move to just after it. Also whether there was any group."""
+    open_groups: list[list[int]] = []  # per open "[": [start, round brackets open inside, is text]
+    spans: list[tuple[int, int]] = []
+    for match in _GROUP_SYNTAX.finditer(text):
+        token = match.group(0)
+        if token == "[":
+            open_groups.append([match.start(), 0, 0])
+        elif not open_groups or len(token) > 1:  # outside any "[…]", or an escaped character
+            continue
+        elif token == "]":
+            start, _, is_text = open_groups.pop()
+            if is_text:
+                spans.append((start, match.end()))
+        elif token == "(":
+            open_groups[-1][1] += 1
+        elif token == ")":
+            open_groups[-1][1] = max(open_groups[-1][1] - 1, 0)
+        elif open_groups[-1][1] == 0:  # a ":" or "|" of the group itself
+            open_groups[-1][2] = 1
+    if not spans:
+        return text, False
+    parts: list[str] = []
+    end = 0
+    for start, stop in sorted(spans):
+        if start < end:  # inside a group already kept as text
+            continue
+        group = text[start:stop]
+        placeholders = "".join(f",{found.group(1)}," for found in _TEXT_GROUP_PLACEHOLDER.finditer(group))
+        group = " ".join(_TEXT_GROUP_PLACEHOLDER.sub("", group).split())
+        parts += (text[end:start], group.translate(_TEXT_GROUP_ENCODING), placeholders)
+        end = stop
+    parts.append(text[end:])
+    return "".join(parts), True
 
 
 def _chunk_or_placeholder(chunk: str, special: Sequence[PromptTerm]) -> tuple[PromptTerm, ...] | None:

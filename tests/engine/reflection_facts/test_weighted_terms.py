@@ -89,3 +89,54 @@ def test_diff_reports_added_removed_and_reweighted_terms_in_prompt_order() -> No
 def test_reordering_is_not_a_change() -> None:
     diff = diff_terms(prompt_terms("a, b, c"), prompt_terms("c, b, a"))
     assert diff.is_empty
+
+
+def test_full_width_and_ideographic_commas_separate_terms() -> None:
+    """Before: ``，`` ``、`` and ``；`` were not separators, so each of these prompts was one term (and
+    ``。`` stayed on its end), unlike engine.features.prompt_text."""
+    assert shown("少女，长发，蓝眼睛，樱花。") == ["少女", "长发", "蓝眼睛", "樱花"]
+    assert shown("少女、長い髪、青い目") == ["少女", "長い髪", "青い目"]
+    assert shown("少女；(樱花:1.2)｜夜") == ["少女", "(樱花:1.2)", "夜"]
+
+
+def test_a_one_term_edit_of_a_cjk_prompt_changes_that_term_only() -> None:
+    """Before: editing 长发 (long hair) to 短发 (short hair) was reported as the whole prompt removed and
+    the whole new prompt added."""
+    diff = diff_terms(prompt_terms("少女，长发，蓝眼睛，樱花"), prompt_terms("少女，短发，蓝眼睛，樱花"))
+    assert [term.text for term in diff.added] == ["短发"]
+    assert [term.text for term in diff.removed] == ["长发"]
+    assert diff.reweighted == ()
+
+
+def test_a1111_alternation_and_prompt_editing_are_text_not_de_emphasis() -> None:
+    """Before: the square brackets were read as de-emphasis: ``[dog|wolf]`` gave (dog:0.909) and
+    (wolf:0.909), ``[dog:wolf:0.5]`` gave (dog:wolf:0.5:0.909), and 0.909 became an allowed prompt
+    weight."""
+    assert shown("a cat, [dog|wolf], forest") == ["a cat", "[dog|wolf]", "forest"]
+    assert shown("[dog:wolf:0.5], [dog::0.5], [:wolf:0.5], a [dog:wolf:5] in snow") == [
+        "[dog:wolf:0.5]",
+        "[dog::0.5]",
+        "[:wolf:0.5]",
+        "a [dog:wolf:5] in snow",
+    ]
+    assert shown("[red, blue|green], [(fox:1.2):wolf:0.5]") == ["[red, blue|green]", "[(fox:1.2):wolf:0.5]"]
+
+
+def test_changing_the_switch_step_of_a_prompt_edit_changes_its_text_not_a_weight() -> None:
+    """Before: [dog:wolf:0.3] → [dog:wolf:0.7] was (dog:wolf:0.3:0.909) removed and (dog:wolf:0.7:0.909)
+    added."""
+    diff = diff_terms(prompt_terms("a cat, [dog:wolf:0.3]"), prompt_terms("a cat, [dog:wolf:0.7]"))
+    assert diff.added == (PromptTerm("[dog:wolf:0.7]"),)
+    assert diff.removed == (PromptTerm("[dog:wolf:0.3]"),)
+    assert diff.reweighted == ()
+
+
+def test_brackets_around_a_prompt_edit_still_weight_it_and_plain_square_brackets_de_emphasise() -> None:
+    """Before: the edit inside ``(…:1.2)`` and the alternation inside ``[[…]]`` were split and weighted
+    as de-emphasised pieces."""
+    assert shown("([dog:wolf:0.5]:1.2), [[dog|wolf]], [[ash]], [dust]") == [
+        "([dog:wolf:0.5]:1.2)",
+        "([dog|wolf]:0.909)",
+        "(ash:0.826)",
+        "(dust:0.909)",
+    ]
