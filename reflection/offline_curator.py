@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from engine.records import UNKNOWN_TOOL
 from engine.reflection_facts import (
@@ -57,6 +58,9 @@ _KIND_WORDS = {
 }
 """Lineage kinds (:class:`engine.analysis.LineageKind` values) in prose: (one, many)."""
 _INTENT_WORDS = {"convergent_selection": "convergent selection"}
+IMAGE_DERIVED_KINDS = frozenset({"upscale", "img2img", "inpaint", "variation", "remix"})
+"""Lineage kinds where an image was made *from* another image; the others (a reroll, a prompt edit, a
+parameter sweep) took up an earlier image's settings, not its pixels."""
 _MONTHS = (
     "January",
     "February",
@@ -104,13 +108,27 @@ def _summary_sentences(facts: SessionFacts) -> list[str]:
     if evolution.versions:
         returns = evolution.return_count
         again = f" (coming back to an earlier one {_times(returns)})" if returns else ""
-        seeds = f" and tried {_n(facts.distinct_seed_count)} seeds" if facts.distinct_seed_count else ""
-        sentences.append(f"You wrote {_n(len(evolution.versions))} distinct prompts{again}{seeds}.")
+        distinct_seeds = facts.distinct_seed_count
+        seeds = ""
+        if distinct_seeds:
+            seeds = " and kept to 1 seed" if distinct_seeds == 1 else f" and tried {_n(distinct_seeds)} seeds"
+        prompts = (
+            "1 prompt" if len(evolution.versions) == 1 else f"{_n(len(evolution.versions))} distinct prompts"
+        )
+        sentences.append(f"You wrote {prompts}{again}{seeds}.")
     lineage = facts.lineage
-    if lineage.edges:
-        kinds = _joined([f"{_n(count)} {_kind_word(kind, count)}" for kind, count in lineage.by_kind])
-        grew = "image grew" if lineage.edges == 1 else "images grew"
-        sentences.append(f"{_n(lineage.edges)} {grew} directly from earlier ones: {kinds}.")
+    derived = [(kind, count) for kind, count in lineage.by_kind if kind in IMAGE_DERIVED_KINDS]
+    followed = [(kind, count) for kind, count in lineage.by_kind if kind not in IMAGE_DERIVED_KINDS]
+    if derived:
+        total = sum(count for _, count in derived)
+        kinds = _joined([f"{_n(count)} {_kind_word(kind, count)}" for kind, count in derived])
+        grew = "image grew" if total == 1 else "images grew"
+        sentences.append(f"{_n(total)} {grew} directly from earlier ones: {kinds}.")
+    if followed:
+        total = sum(count for _, count in followed)
+        kinds = _joined([f"{_n(count)} {_kind_word(kind, count)}" for kind, count in followed])
+        took = "image took up" if total == 1 else "images took up"
+        sentences.append(f"{_n(total)} {took} an earlier one's settings again: {kinds}.")
     return sentences
 
 
@@ -118,7 +136,10 @@ def _opening_sentence(facts: SessionFacts) -> str:
     when = ""
     if facts.started_at is not None:
         start = facts.started_at
-        when = f" on {start.day} {_MONTHS[start.month - 1]} {start.year}"
+        when = f" on {_date(start)}"
+        end = facts.ended_at
+        if end is not None and end.date() != start.date():
+            when = f" from {_date(start)} to {_date(end)}"
     duration = _duration(facts.duration_minutes)
     over = f"Over {duration}{when}, you" if duration else f"In one sitting{when}, you"
     model = facts.parameter("model")
@@ -130,6 +151,11 @@ def _opening_sentence(facts: SessionFacts) -> str:
         else:
             with_model = f", {_n(uses)} of them with {name}"
     return f"{over} made {_images(facts.asset_count)}{_in_tool(facts)}{with_model}."
+
+
+def _date(moment: datetime) -> str:
+    """``3 March 2026``: the day in the artist's own time zone (the facts' times carry it)."""
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
 
 
 def _phases_sentence(phases: Sequence[PhaseFacts]) -> str:
@@ -177,12 +203,20 @@ def _toolchain_patterns(facts: SessionFacts) -> list[str]:
         elif trajectory.distinct == 1:
             found.append(f"The {label} was {value} wherever one was recorded ({_images(uses)}).")
         else:
-            others = _joined([str(other) for other, _ in trajectory.values[1:MAX_QUOTED_TERMS]])
-            found.append(f"The {label} was mostly {value} ({_images(uses)}), alongside {others}.")
+            shown = trajectory.values[1:MAX_QUOTED_TERMS]
+            others = _joined([str(other) for other, _ in shown])
+            more = trajectory.distinct - 1 - len(shown)
+            if more > 0:
+                others += f" and {more} more"
+            most = "mostly" if 2 * uses > facts.asset_count else "most often"
+            found.append(f"The {label} was {most} {value} ({_images(uses)}), alongside {others}.")
     size = facts.parameter("size")
     if size is not None:
         value, uses = size.most_used
-        found.append(f"Most images were {value} ({_n(uses)} of them).")
+        if 2 * uses > facts.asset_count:
+            found.append(f"Most images were {value} ({_n(uses)} of them).")
+        else:
+            found.append(f"The most used size was {value} ({_images(uses)} of {_n(facts.asset_count)}).")
     return found
 
 
@@ -212,6 +246,11 @@ def _seed_pattern(facts: SessionFacts) -> str | None:
         else ""
     )
     if seeds.pattern == "fixed" and run is not None:
+        if seeds.assets_with_seed < facts.asset_count:
+            return (
+                f"Every image that recorded a seed ({_n(seeds.assets_with_seed)} of {_n(facts.asset_count)}) "
+                f"used seed {run.seed}."
+            )
         return f"Every image used seed {run.seed}: the changes came from the prompt and settings."
     if seeds.pattern in ("random", "mixed", "incrementing"):
         how = {
@@ -269,12 +308,13 @@ def _phase_note(facts: SessionFacts, phase: PhaseFacts, changes: list[PromptChan
         f"Phase {phase.ordinal + 1}, {_intent(phase.intent)} ({_images(phase.asset_count)}"
         f"{', ' + duration if duration else ''})"
     )
-    if not changes:
+    if not any(not change.is_opening for change in changes):
         opening = f" (prompt {phase.opening_prompt})" if phase.opening_prompt is not None else ""
         sweeps = _sweeps_within(facts, phase)
         moved = f" while {_joined(sweeps)}" if sweeps else " while other settings moved"
         return f"{head}: the prompt held steady{opening}{moved}."
-    steps = "one prompt step" if len(changes) == 1 else f"{len(changes)} prompt steps"
+    edits = sum(1 for change in changes if not change.is_opening)
+    steps = "one prompt step" if edits == 1 else f"{edits} prompt steps"
     versions = facts.prompt_evolution.versions
     first = phase.opening_prompt or changes[0].prompt
     last = changes[-1].prompt

@@ -1,6 +1,7 @@
 """Loading what the Curator needs about one session from the catalog, as the engine's plain facts.
 
-Read-only, one short database session. Thumbnail bytes are read from the content-addressed store
+Read-only, one short database session. Times are given in the artist's own time zone (``users.timezone``),
+so "3 March" is the day of their evening, not UTC's. Thumbnail bytes are read from the content-addressed store
 only for the representative images the facts chose (a missing file is skipped, not an error).
 """
 
@@ -10,11 +11,13 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.models import Asset
+from catalog.models import Asset, User
 from catalog.sessions import queries
 from catalog.storage import ThumbnailStore
 from engine.records import LoraRef
@@ -43,6 +46,7 @@ async def load_session_inputs(
     session = await queries.session_by_id(db, user_id, session_id)
     if session is None:
         return None
+    zone = _zone(await db.scalar(select(User.timezone).where(User.id == user_id)))
     rows = await queries.session_assets_in_order(db, user_id, session_id)
     phase_rows = (await queries.phases_of_sessions(db, user_id, [session_id]))[session_id]
     edges = await queries.lineage_edges_into(db, user_id, [row.id for row in rows])
@@ -54,8 +58,8 @@ async def load_session_inputs(
             intent=phase.intent,
             label=phase.label,
             asset_count=phase.asset_count,
-            started_at=phase.started_at,
-            ended_at=phase.ended_at,
+            started_at=phase.started_at.astimezone(zone),
+            ended_at=phase.ended_at.astimezone(zone),
         )
         for index, phase in enumerate(phase_rows)
     ]
@@ -63,7 +67,7 @@ async def load_session_inputs(
         label=session.label,
         intent=session.intent,
         tool=session.tool,
-        assets=[_fact_asset(row, ordinal_of_phase) for row in rows],
+        assets=[_fact_asset(row, ordinal_of_phase, zone) for row in rows],
         phases=phases,
         lineage=[
             FactLineageEdge(
@@ -76,11 +80,20 @@ async def load_session_inputs(
     )
 
 
-def _fact_asset(row: Asset, ordinal_of_phase: dict[uuid.UUID, int]) -> FactAsset:
+def _zone(name: str | None) -> ZoneInfo:
+    """The artist's time zone (a reflection dates their evening by their own clock); UTC when the
+    stored name is unknown to this machine."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _fact_asset(row: Asset, ordinal_of_phase: dict[uuid.UUID, int], zone: ZoneInfo) -> FactAsset:
     embedding = row.visual_embedding
     return FactAsset(
         id=str(row.id),
-        created_at=row.created_at,
+        created_at=None if row.created_at is None else row.created_at.astimezone(zone),
         prompt=row.prompt,
         negative_prompt=row.negative_prompt,
         seed=None if row.seed is None else int(row.seed),

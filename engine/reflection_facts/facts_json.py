@@ -173,14 +173,15 @@ def _evolution_json(
     for ordinal in sorted(groups):
         changes = groups[ordinal]
         if not all_phases and ordinal not in shown_ordinals:
-            hidden_changes += len(changes)
+            hidden_changes += sum(1 for change in changes if not change.is_opening)
             hidden_phases += 1
             continue
         if hidden_phases:
             by_phase.append(_hidden_phases_note(hidden_changes, hidden_phases))
             hidden_changes = hidden_phases = 0
         steps, first_prompt_shown = _steps_json(evolution.versions, changes, detail, first_prompt_shown)
-        by_phase.append({"phase": ordinal + 1, "changes": len(changes), "steps": steps})
+        edits = sum(1 for change in changes if not change.is_opening)
+        by_phase.append({"phase": ordinal + 1, "changes": edits, "steps": steps})
     if hidden_phases:
         by_phase.append(_hidden_phases_note(hidden_changes, hidden_phases))
     document: dict[str, Any] = {"distinct": len(evolution.versions), "returns": evolution.return_count}

@@ -2,13 +2,17 @@
 
 The asset stream is cut into *runs*: maximal stretches of consecutive assets with the same prompt
 (``engine.features.prompt_text.normalise_prompt``: case and whitespace do not make a new prompt).
-Assets without a prompt belong to no run and never end one. Each run after the first is a
-:class:`PromptChange`:
+Assets without a prompt belong to no run and never end one. Each run after the first is a change
+(a :class:`PromptChange`):
 
 - the first use of a prompt is a ``new`` change, numbered in order of first use (prompt 1, 2, …), with
   the :class:`~engine.reflection_facts.weighted_terms.TermDiff` against the prompt of the run before it
   (what the artist was looking at when they edited);
 - a prompt used before coming back is a ``return`` (no diff: the prompt is already known).
+
+``changes`` also starts with the session's opening run (``new`` with ``from_prompt=None``,
+:attr:`PromptChange.is_opening`): it says which prompt the session began on and how long it was
+kept, but it is not an edit — counts of prompt changes leave it out (:attr:`PromptEvolution.edits`).
 
 Units: positions are 1-based indexes into the session's asset stream; ``minutes`` of a run is the time
 from its first asset to the first asset of the next run (the last run: to its own last asset), so it
@@ -64,6 +68,11 @@ class PromptChange:
     uses: int
     minutes: float
 
+    @property
+    def is_opening(self) -> bool:
+        """The session's first run: where it began, not an edit."""
+        return self.kind == NEW and self.from_prompt is None
+
 
 @dataclass(frozen=True, slots=True)
 class PromptEvolution:
@@ -73,6 +82,11 @@ class PromptEvolution:
     versions: tuple[PromptVersion, ...]
     changes: tuple[PromptChange, ...]
     assets_without_prompt: int
+
+    @property
+    def edits(self) -> int:
+        """How many times the prompt changed (every run but the opening one)."""
+        return sum(1 for change in self.changes if not change.is_opening)
 
     @property
     def return_count(self) -> int:

@@ -172,3 +172,83 @@ def test_a_sweep_is_said_without_contradicting_its_range() -> None:
         "The widest sweep moved between 0.25 and 0.5 across positions 1–10, "
         "opening at 0.3 and closing at 0.35."
     )
+
+
+def _facts(assets: list, *, lineage: list | None = None) -> SessionFacts:  # type: ignore[type-arg]
+    return build_session_facts(
+        label="Studies",
+        intent="exploration",
+        tool="comfyui",
+        assets=assets,
+        phases=[phase(0, "exploration", assets)],
+        lineage=lineage or [],
+    )
+
+
+def _grounded(facts: SessionFacts) -> CuratorReflection:
+    """The offline reflection on ``facts``, checked to cite nothing the facts lack."""
+    vocabulary = facts.grounding_vocabulary()
+    reflection = write_offline_reflection(facts)
+    assert [claim for text in texts(reflection) for claim in find_unsupported(text, vocabulary)] == []
+    return reflection
+
+
+def test_a_prompt_never_edited_makes_no_prompt_step_and_one_edit_is_one() -> None:
+    """Found by a reflection content probe: the session's opening prompt was counted as a prompt change,
+    so a prompt never edited was "one prompt step, ending where it began", and one edit "2 prompt
+    steps" — in the prose and in the facts the language model is sent ("changes": 1 and 2)."""
+    steady = _facts([asset(f"s{i}", i, seed=100 + i) for i in range(30)])
+    edited = _facts(
+        [
+            asset(f"e{i}", i, seed=i, prompt="lighthouse, stormy sea" if i < 15 else "lighthouse, calm sea")
+            for i in range(30)
+        ]
+    )
+    steady_notes = " ".join(_grounded(steady).evolution_notes)
+    edited_notes = " ".join(_grounded(edited).evolution_notes)
+    assert "prompt step" not in steady_notes and "the prompt held steady" in steady_notes
+    assert "one prompt step" in edited_notes and "2 prompt steps" not in edited_notes
+    assert steady.to_json()["prompt_evolution"]["by_phase"][0]["changes"] == 0
+    assert edited.to_json()["prompt_evolution"]["by_phase"][0]["changes"] == 1
+
+
+def test_counts_of_one_and_seeds_only_some_images_recorded_read_as_they_are() -> None:
+    """ "You wrote 1 distinct prompts and tried 1 seeds"; "Every image used seed 42" when 10 of 60 had one."""
+    assets = [asset(f"a{i}", i, seed=42 if i < 10 else None) for i in range(60)]
+    reflection = _grounded(_facts(assets))
+    assert "You wrote 1 prompt and kept to 1 seed." in reflection.summary
+    patterns = " ".join(reflection.style_patterns)
+    assert "Every image used seed" not in patterns
+    assert "Every image that recorded a seed (10 of 60) used seed 42." in patterns
+
+
+def test_mostly_means_a_majority_and_unnamed_models_are_counted() -> None:
+    """Six checkpoints of 10 images each read "mostly m0 (10 images), alongside m1 and m2" (three left
+    out); a 30/30 split of sizes "Most images were 512x512"."""
+    assets = [
+        asset(f"a{i}", i, model=f"m{i // 10}.safetensors", width=512 if i % 2 else 768, height=512)
+        for i in range(60)
+    ]
+    patterns = " ".join(_grounded(_facts(assets)).style_patterns)
+    assert "mostly m0" not in patterns and "most often m0.safetensors (10 images)" in patterns
+    assert "and 3 more" in patterns
+    assert "Most images were" not in patterns and "The most used size was" in patterns
+
+
+def test_rerolls_are_not_images_that_grew_from_earlier_ones() -> None:
+    """ "59 images grew directly from earlier ones: 59 rerolls": a reroll takes up a prompt and settings
+    with a new seed; it is not made from an image."""
+    assets = [asset(f"a{i}", i, seed=i) for i in range(20)]
+    lineage = [FactLineageEdge(f"a{i}", f"a{i + 1}", "reroll") for i in range(18)]
+    lineage.append(FactLineageEdge("a18", "a19", "upscale"))
+    summary = _grounded(_facts(assets, lineage=lineage)).summary
+    assert "1 image grew directly from earlier ones: 1 upscale." in summary
+    assert "18 images took up an earlier one's settings again: 18 rerolls." in summary
+
+
+def test_a_session_over_several_days_is_dated_from_its_first_to_its_last() -> None:
+    assets = [asset(f"a{i}", i * 60 * 6, seed=i) for i in range(12)]  # every six hours for three days
+    summary = _grounded(_facts(assets)).summary
+    start, end = assets[0].created_at, assets[-1].created_at
+    assert start is not None and end is not None and start.date() != end.date()
+    assert f"from {start.day} " in summary and f" to {end.day} " in summary

@@ -1,16 +1,28 @@
-"""Session inputs of a reflection: representative images come from the configured thumbnail store."""
+"""Session inputs of a reflection: representative images come from the configured thumbnail store, and
+times are the artist's own."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from billing.pricing import OFFLINE_MODEL
+from catalog.accounts.service import create_user
+from catalog.database import SessionFactory, unit_of_work
+from catalog.importing.service import import_paths
+from catalog.models import Session, User
 from catalog.settings import AtelierSettings
 from catalog.storage import thumbnail_store
-from reflection.session_inputs import read_representative_images
+from reflection.offline_curator import write_offline_reflection
+from reflection.prompt_builder import FACTS_INTRO
+from reflection.runner import prepare_curator_input
+from reflection.session_inputs import load_session_inputs, read_representative_images
 from tests.s3_loopback import S3Loopback, s3_loopback
 
 WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8 fake bytes for the store"
@@ -32,3 +44,33 @@ def test_the_curator_reads_its_representative_images_from_the_bucket(s3: S3Loopb
 
     assert [(image.asset_id, image.data) for image in images] == [("a", WEBP)]
     assert not (tmp_path / "thumbnails").exists()  # nothing read from or written to a local folder
+
+
+async def test_an_evening_in_los_angeles_is_dated_to_its_own_day(
+    session_factory: SessionFactory, settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """Found by a reflection content probe: the facts kept the catalog's UTC times, so an artist in Los
+    Angeles working on 3 March from 7 pm read "on 4 March 2026", and the language model was told
+    "2026-03-04T03:00:00+00:00". Built as the worker builds it: import, catalog session, inputs, facts."""
+    start = datetime(2026, 3, 3, 19, 0, tzinfo=timezone(timedelta(hours=-8)))
+    log = tmp_path / "evening.jsonl"
+    records = [
+        {"id": f"la{i:03d}", "tool": "comfyui", "created_at": (start + timedelta(minutes=i)).isoformat(),
+         "prompt": "neon alley at night, cinematic photo", "seed": 1000 + i}
+        for i in range(60)
+    ]  # fmt: skip
+    log.write_text("".join(json.dumps(record) + "\n" for record in records))
+    async with unit_of_work(session_factory) as db:
+        await create_user(db, "lena", timezone="America/Los_Angeles")
+    await import_paths(session_factory, settings, user_handle="lena", paths=[log], make_thumbnails=False)
+    async with session_factory() as db:
+        user_id = await db.scalar(select(User.id).where(User.handle == "lena"))
+        session_id = await db.scalar(select(Session.id).where(Session.user_id == user_id))
+        assert user_id is not None and session_id is not None
+        inputs = await load_session_inputs(db, user_id, session_id)
+    assert inputs is not None
+    prepared = prepare_curator_input(inputs, thumbnail_store(settings), quoted_model=OFFLINE_MODEL)
+
+    assert "on 3 March 2026" in write_offline_reflection(prepared.facts).summary
+    sent = prepared.request.messages[1]["content"][0]["text"].removeprefix(FACTS_INTRO)
+    assert json.loads(sent)["session"]["started_at"] == "2026-03-03T19:00:00-08:00"

@@ -93,7 +93,7 @@ def test_json_groups_the_changes_by_phase_with_diffs_and_texts() -> None:
     assert document["distinct"] == 4 and document["returns"] == 1
     assert [group["phase"] for group in document["by_phase"]] == [1, 2]
     first, second = document["by_phase"]
-    assert first["changes"] == 1 and first["steps"][0]["text"] == BASE
+    assert first["changes"] == 0 and first["steps"][0]["text"] == BASE  # the opening is no change
     steps = second["steps"]
     assert steps[0] == {
         "at": 5,
