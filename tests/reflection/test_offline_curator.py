@@ -12,7 +12,13 @@ from engine.records import LoraRef
 from engine.reflection_facts import FactLineageEdge, SessionFacts, build_session_facts
 from reflection.curator_output import ITEM_MAX_CHARS, ITEMS_MAX, SUMMARY_MAX_CHARS, CuratorReflection
 from reflection.offline_curator import write_offline_reflection
-from tests.engine.reflection_facts.fact_builders import asset, bare_asset, long_session, phase
+from tests.engine.reflection_facts.fact_builders import (
+    asset,
+    bare_asset,
+    long_session,
+    one_phase_facts,
+    phase,
+)
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -174,17 +180,6 @@ def test_a_sweep_is_said_without_contradicting_its_range() -> None:
     )
 
 
-def _facts(assets: list, *, lineage: list | None = None) -> SessionFacts:  # type: ignore[type-arg]
-    return build_session_facts(
-        label="Studies",
-        intent="exploration",
-        tool="comfyui",
-        assets=assets,
-        phases=[phase(0, "exploration", assets)],
-        lineage=lineage or [],
-    )
-
-
 def _grounded(facts: SessionFacts) -> CuratorReflection:
     """The offline reflection on ``facts``, checked to cite nothing the facts lack."""
     vocabulary = facts.grounding_vocabulary()
@@ -197,8 +192,8 @@ def test_a_prompt_never_edited_makes_no_prompt_step_and_one_edit_is_one() -> Non
     """Found by a reflection content probe: the session's opening prompt was counted as a prompt change,
     so a prompt never edited was "one prompt step, ending where it began", and one edit "2 prompt
     steps" — in the prose and in the facts the language model is sent ("changes": 1 and 2)."""
-    steady = _facts([asset(f"s{i}", i, seed=100 + i) for i in range(30)])
-    edited = _facts(
+    steady = one_phase_facts([asset(f"s{i}", i, seed=100 + i) for i in range(30)])
+    edited = one_phase_facts(
         [
             asset(f"e{i}", i, seed=i, prompt="lighthouse, stormy sea" if i < 15 else "lighthouse, calm sea")
             for i in range(30)
@@ -215,7 +210,7 @@ def test_a_prompt_never_edited_makes_no_prompt_step_and_one_edit_is_one() -> Non
 def test_counts_of_one_and_seeds_only_some_images_recorded_read_as_they_are() -> None:
     """ "You wrote 1 distinct prompts and tried 1 seeds"; "Every image used seed 42" when 10 of 60 had one."""
     assets = [asset(f"a{i}", i, seed=42 if i < 10 else None) for i in range(60)]
-    reflection = _grounded(_facts(assets))
+    reflection = _grounded(one_phase_facts(assets))
     assert "You wrote 1 prompt and kept to 1 seed." in reflection.summary
     patterns = " ".join(reflection.style_patterns)
     assert "Every image used seed" not in patterns
@@ -229,7 +224,7 @@ def test_mostly_means_a_majority_and_unnamed_models_are_counted() -> None:
         asset(f"a{i}", i, model=f"m{i // 10}.safetensors", width=512 if i % 2 else 768, height=512)
         for i in range(60)
     ]
-    patterns = " ".join(_grounded(_facts(assets)).style_patterns)
+    patterns = " ".join(_grounded(one_phase_facts(assets)).style_patterns)
     assert "mostly m0" not in patterns and "most often m0.safetensors (10 images)" in patterns
     assert "and 3 more" in patterns
     assert "Most images were" not in patterns and "The most used size was" in patterns
@@ -241,14 +236,14 @@ def test_rerolls_are_not_images_that_grew_from_earlier_ones() -> None:
     assets = [asset(f"a{i}", i, seed=i) for i in range(20)]
     lineage = [FactLineageEdge(f"a{i}", f"a{i + 1}", "reroll") for i in range(18)]
     lineage.append(FactLineageEdge("a18", "a19", "upscale"))
-    summary = _grounded(_facts(assets, lineage=lineage)).summary
+    summary = _grounded(one_phase_facts(assets, lineage=lineage)).summary
     assert "1 image grew directly from earlier ones: 1 upscale." in summary
     assert "18 images took up an earlier one's settings again: 18 rerolls." in summary
 
 
 def test_a_session_over_several_days_is_dated_from_its_first_to_its_last() -> None:
     assets = [asset(f"a{i}", i * 60 * 6, seed=i) for i in range(12)]  # every six hours for three days
-    summary = _grounded(_facts(assets)).summary
+    summary = _grounded(one_phase_facts(assets)).summary
     start, end = assets[0].created_at, assets[-1].created_at
     assert start is not None and end is not None and start.date() != end.date()
     assert f"from {start.day} " in summary and f" to {end.day} " in summary

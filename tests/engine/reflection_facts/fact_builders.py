@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from engine.records import LoraRef
-from engine.reflection_facts import FactAsset, FactLineageEdge, FactPhase
+from engine.reflection_facts import FactAsset, FactLineageEdge, FactPhase, SessionFacts, build_session_facts
 
 T0 = datetime(2026, 3, 14, 19, 30, tzinfo=UTC)
 EMBEDDING_DIMENSIONS = 384
@@ -204,3 +204,17 @@ def _edited(prompt: str, rng: np.random.Generator) -> str:
     else:
         terms.append(f"{DETAILS[int(rng.integers(len(DETAILS)))]} {int(rng.integers(2, 99))}")
     return ", ".join(terms)
+
+
+def one_phase_facts(
+    assets: list[FactAsset], *, intent: str = "exploration", lineage: list[FactLineageEdge] | None = None
+) -> SessionFacts:
+    """The facts of ``assets`` as a session of one phase of ``intent``."""
+    return build_session_facts(
+        label="Studies",
+        intent=intent,
+        tool="comfyui",
+        assets=assets,
+        phases=[phase(0, intent, assets)],
+        lineage=lineage or [],
+    )

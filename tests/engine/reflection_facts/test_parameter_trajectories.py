@@ -5,20 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from engine.records import LoraRef
-from engine.reflection_facts import FactAsset, SessionFacts, build_session_facts
+from engine.reflection_facts import FactAsset, SessionFacts
 from engine.reflection_facts.parameter_trajectories import MAX_SEGMENTS
-from tests.engine.reflection_facts.fact_builders import asset, phase
+from tests.engine.reflection_facts.fact_builders import asset, one_phase_facts
 
 
 def facts_of(assets: list[FactAsset]) -> SessionFacts:
-    return build_session_facts(
-        label="Sweep",
-        intent="optimization",
-        tool="comfyui",
-        assets=assets,
-        phases=[phase(0, "optimization", assets)],
-        lineage=[],
-    )
+    return one_phase_facts(assets, intent="optimization")
 
 
 def cfg_sweep_session() -> list[FactAsset]:
