@@ -274,6 +274,9 @@ def _evolution_notes(facts: SessionFacts) -> list[str]:
         changes_by_phase.setdefault(change.phase_ordinal, []).append(change)
     for phase in _telling_phases(facts.phases, changes_by_phase):
         notes.append(_phase_note(facts, phase, changes_by_phase.get(phase.ordinal, [])))
+    negative = _negative_prompt_note(facts)
+    if negative:
+        notes.append(negative)
     for name in ("cfg", "steps", "denoise"):
         trajectory = facts.parameter(name)
         if trajectory is not None and trajectory.changes:
@@ -335,6 +338,28 @@ def _phase_note(facts: SessionFacts, phase: PhaseFacts, changes: list[PromptChan
     return ", ".join(parts) + "."
 
 
+def _negative_prompt_note(facts: SessionFacts) -> str | None:
+    """How the negative prompt moved from its first version to its last, when it was edited."""
+    evolution = facts.negative_prompt_evolution
+    if evolution.edits == 0 or len(evolution.versions) < 2:
+        return None
+    first = evolution.versions[0]
+    last = evolution.versions[evolution.changes[-1].prompt - 1]
+    before = {term.text for term in first.terms}
+    after = {term.text for term in last.terms}
+    added = _quotable(term.text for term in last.terms if term.text not in before)
+    removed = _quotable(term.text for term in first.terms if term.text not in after)
+    parts = ["The negative prompt was edited along the way"]
+    if added:
+        parts.append(f"by the end it also kept out {_quoted_list(added[:MAX_QUOTED_TERMS])}")
+    if removed:
+        parts.append(
+            f"{'and ' if added else 'by the end it '}no longer held "
+            f"{_quoted_list(removed[:MAX_QUOTED_TERMS])}"
+        )
+    return ", ".join(parts) + "."
+
+
 def _sweeps_within(facts: SessionFacts, phase: PhaseFacts) -> list[str]:
     """Numeric sweeps overlapping the phase, as "Steps swept 20–50"."""
     found: list[str] = []
@@ -368,10 +393,14 @@ def _numeric_note(trajectory: ParameterTrajectory) -> str:
 
 
 def _sweep_sentence(sweep: TrajectorySegment) -> str:
-    """The widest sweep in one sentence: "went from 4 to 8" when it opened and closed at its ends,
-    else its range with where it opened and closed ("moved between 0.25 and 0.5 …, opening at 0.3
-    and closing at 0.35": said as one range "from 0.3 to 0.35", it read as a contradiction)."""
+    """The widest sweep in one sentence: "went back and forth between 4 and 8" when it changed at
+    least twice as often as it has values (an A/B comparison, 4, 8, 4, 8 …); "went from 4 to 8" when
+    it opened and closed at its ends, else its range with where it opened and closed ("moved between
+    0.25 and 0.5 …, opening at 0.3 and closing at 0.35": said as one range "from 0.3 to 0.35", it read
+    as a contradiction)."""
     where = f"across positions {sweep.first_position}–{sweep.last_position}"
+    if sweep.changes >= 2 * sweep.distinct:  # back and forth (an A/B comparison), not a ramp
+        return f"The widest sweep went back and forth between {_n(sweep.low)} and {_n(sweep.high)} {where}."
     ends = {float(sweep.first_value), float(sweep.last_value)} if _is_number(sweep.first_value) else set()
     if sweep.low is not None and sweep.high is not None and ends == {sweep.low, sweep.high}:
         return (

@@ -247,3 +247,23 @@ def test_a_session_over_several_days_is_dated_from_its_first_to_its_last() -> No
     start, end = assets[0].created_at, assets[-1].created_at
     assert start is not None and end is not None and start.date() != end.date()
     assert f"from {start.day} " in summary and f" to {end.day} " in summary
+
+
+def test_an_ab_comparison_goes_back_and_forth_and_negative_prompt_edits_are_noted() -> None:
+    """CFG 4, 8, 4, 8 … read "The widest sweep went from 4 to 8", a ramp; an artist who edited only the
+    negative prompt read nothing about it (and "one prompt step, ending where it began")."""
+    negatives = ["blurry", "blurry, lowres", "blurry, lowres, watermark", "watermark, extra fingers"]
+    assets = [
+        asset(f"a{i}", i, seed=7, cfg_scale=4.0 if i % 2 == 0 else 8.0, negative_prompt=negatives[i // 15])
+        for i in range(60)
+    ]
+    notes = _grounded(one_phase_facts(assets, intent="optimization")).evolution_notes
+    cfg = next(note for note in notes if note.startswith("CFG"))
+    assert (
+        "went back and forth between 4 and 8 across positions 1–60" in cfg and "went from 4 to 8" not in cfg
+    )
+    negative = next(note for note in notes if "negative prompt" in note)
+    assert negative == (
+        "The negative prompt was edited along the way, by the end it also kept out “watermark” and “extra "
+        "fingers”, and no longer held “blurry”."
+    )
