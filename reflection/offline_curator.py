@@ -25,6 +25,7 @@ from engine.reflection_facts import (
     ParameterTrajectory,
     PhaseFacts,
     PromptChange,
+    PromptVersion,
     SessionFacts,
     TrajectorySegment,
     cut_text,
@@ -323,10 +324,7 @@ def _phase_note(facts: SessionFacts, phase: PhaseFacts, changes: list[PromptChan
     last = changes[-1].prompt
     if first == last:
         return f"{head}: {steps}, ending where it began, on prompt {first}."
-    before = {term.text for term in versions[first - 1].terms}
-    after = {term.text for term in versions[last - 1].terms}
-    added = _quotable(term.text for term in versions[last - 1].terms if term.text not in before)
-    removed = _quotable(term.text for term in versions[first - 1].terms if term.text not in after)
+    added, removed = _gained_and_dropped(versions[first - 1], versions[last - 1])
     parts = [f"{head}: {steps}"]
     if added:
         parts.append(f"by its end the prompt had gained {_quoted_list(added[:MAX_QUOTED_TERMS])}")
@@ -338,17 +336,22 @@ def _phase_note(facts: SessionFacts, phase: PhaseFacts, changes: list[PromptChan
     return ", ".join(parts) + "."
 
 
-def _negative_prompt_note(facts: SessionFacts) -> str | None:
-    """How the negative prompt moved from its first version to its last, when it was edited."""
-    evolution = facts.negative_prompt_evolution
-    if evolution.edits == 0 or len(evolution.versions) < 2:
-        return None
-    first = evolution.versions[0]
-    last = evolution.versions[evolution.changes[-1].prompt - 1]
+def _gained_and_dropped(first: PromptVersion, last: PromptVersion) -> tuple[list[str], list[str]]:
+    """The quotable terms ``last`` has that ``first`` lacks, and those ``first`` has that ``last`` lost."""
     before = {term.text for term in first.terms}
     after = {term.text for term in last.terms}
     added = _quotable(term.text for term in last.terms if term.text not in before)
     removed = _quotable(term.text for term in first.terms if term.text not in after)
+    return added, removed
+
+
+def _negative_prompt_note(facts: SessionFacts) -> str | None:
+    """How the negative prompt moved from its first version to its last, when it was edited."""
+    evolution = facts.negative_prompt_evolution
+    if evolution.edits == 0:
+        return None
+    last = evolution.versions[evolution.changes[-1].prompt - 1]
+    added, removed = _gained_and_dropped(evolution.versions[0], last)
     parts = ["The negative prompt was edited along the way"]
     if added:
         parts.append(f"by the end it also kept out {_quoted_list(added[:MAX_QUOTED_TERMS])}")
