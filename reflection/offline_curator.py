@@ -31,6 +31,7 @@ from engine.reflection_facts import (
     cut_text,
 )
 from engine.reflection_facts.number_format import plain_number
+from engine.reflection_facts.prompt_evolution import edit_count
 from reflection.curator_output import (
     ITEM_MAX_CHARS,
     ITEMS_MAX,
@@ -312,12 +313,12 @@ def _phase_note(facts: SessionFacts, phase: PhaseFacts, changes: list[PromptChan
         f"Phase {phase.ordinal + 1}, {_intent(phase.intent)} ({_images(phase.asset_count)}"
         f"{', ' + duration if duration else ''})"
     )
-    if not any(not change.is_opening for change in changes):
+    edits = edit_count(changes)
+    if edits == 0:
         opening = f" (prompt {phase.opening_prompt})" if phase.opening_prompt is not None else ""
         sweeps = _sweeps_within(facts, phase)
         moved = f" while {_joined(sweeps)}" if sweeps else " while other settings moved"
         return f"{head}: the prompt held steady{opening}{moved}."
-    edits = sum(1 for change in changes if not change.is_opening)
     steps = "one prompt step" if edits == 1 else f"{edits} prompt steps"
     versions = facts.prompt_evolution.versions
     first = phase.opening_prompt or changes[0].prompt

@@ -40,7 +40,13 @@ from engine.reflection_facts.parameter_trajectories import (
     ParameterValue,
     TrajectorySegment,
 )
-from engine.reflection_facts.prompt_evolution import NEW, PromptChange, PromptEvolution, PromptVersion
+from engine.reflection_facts.prompt_evolution import (
+    NEW,
+    PromptChange,
+    PromptEvolution,
+    PromptVersion,
+    edit_count,
+)
 from engine.reflection_facts.seed_facts import SeedFacts
 from engine.reflection_facts.weighted_terms import PromptTerm
 from engine.short_text import ELLIPSIS, cut_text
@@ -173,15 +179,14 @@ def _evolution_json(
     for ordinal in sorted(groups):
         changes = groups[ordinal]
         if not all_phases and ordinal not in shown_ordinals:
-            hidden_changes += sum(1 for change in changes if not change.is_opening)
+            hidden_changes += edit_count(changes)
             hidden_phases += 1
             continue
         if hidden_phases:
             by_phase.append(_hidden_phases_note(hidden_changes, hidden_phases))
             hidden_changes = hidden_phases = 0
         steps, first_prompt_shown = _steps_json(evolution.versions, changes, detail, first_prompt_shown)
-        edits = sum(1 for change in changes if not change.is_opening)
-        by_phase.append({"phase": ordinal + 1, "changes": edits, "steps": steps})
+        by_phase.append({"phase": ordinal + 1, "changes": edit_count(changes), "steps": steps})
     if hidden_phases:
         by_phase.append(_hidden_phases_note(hidden_changes, hidden_phases))
     document: dict[str, Any] = {"distinct": len(evolution.versions), "returns": evolution.return_count}

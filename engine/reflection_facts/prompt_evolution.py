@@ -22,7 +22,7 @@ stream order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,11 +86,16 @@ class PromptEvolution:
     @property
     def edits(self) -> int:
         """How many times the prompt changed (every run but the opening one)."""
-        return sum(1 for change in self.changes if not change.is_opening)
+        return edit_count(self.changes)
 
     @property
     def return_count(self) -> int:
         return sum(1 for change in self.changes if change.kind == RETURN)
+
+
+def edit_count(changes: Iterable[PromptChange]) -> int:
+    """How many of ``changes`` are edits (the session's opening run is not)."""
+    return sum(1 for change in changes if not change.is_opening)
 
 
 @dataclass(slots=True)
