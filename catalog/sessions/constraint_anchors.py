@@ -81,12 +81,12 @@ async def reanchor_constraints(
     """Re-point the user's constraint pairs that name ``leaving`` images (see the module docstring),
     before those images are deleted or moved; returns how many pairs were kept (re-pointed)."""
     ids = list(leaving)
+    gone = set(ids)
     pairs = (await db.execute(_PAIRS_NAMING, {"user_id": user_id, "ids": ids})).all()
     if why == "moved":
-        pairs = [pair for pair in pairs if not (pair.kind == "move" and pair.asset_a_id in set(ids))]
+        pairs = [pair for pair in pairs if not (pair.kind == "move" and pair.asset_a_id in gone)]
     if not pairs:
         return 0
-    gone = set(ids)
     ends = {end for pair in pairs for end in (pair.asset_a_id, pair.asset_b_id)}
     places = (await db.execute(_PLACES, {"user_id": user_id, "ends": list(ends), "removed": ids})).all()
     key_of = {row.id: stream_key(row.created_at, row.file_counter, row.file_name, row.id) for row in places}
