@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -199,13 +200,21 @@ def _listen(
                 return
 
 
+async def _artist_with_credits(
+    factory: SessionFactory, settings: AtelierSettings, folder: Path
+) -> tuple[uuid.UUID, str]:
+    """A session of 52 images (a reflection's minimum is 50) of "ada", who holds 10 credits and a token."""
+    user_id, session_id = await user_with_session(factory, settings, folder, asset_count=52)
+    token = await make_user_with_token(factory, "ada")
+    async with unit_of_work(factory) as db:
+        await ledger.grant(db, user_id, 10)
+    return session_id, token
+
+
 async def test_reflection_updated_subscription_follows_the_state_until_done(
     session_factory: SessionFactory, queue_settings: AtelierSettings, tmp_path: Path
 ) -> None:
-    user_id, session_id = await user_with_session(session_factory, queue_settings, tmp_path, asset_count=52)
-    token = await make_user_with_token(session_factory, "ada")
-    async with unit_of_work(session_factory) as db:
-        await ledger.grant(db, user_id, 10)
+    session_id, token = await _artist_with_credits(session_factory, queue_settings, tmp_path)
     app = create_app(queue_settings)
     received: list[dict[str, Any]] = []
     first_seen = threading.Event()
@@ -281,10 +290,7 @@ async def test_a_subscription_ends_unauthenticated_once_its_token_is_revoked(
     """A queued reflection's updates stream until it is done; its token revoked meanwhile, the stream
     ends with UNAUTHENTICATED at the next token check (before: it streamed on for up to 15 minutes)."""
     monkeypatch.setattr(reflections_api, "TOKEN_RECHECK_SECONDS", 0.3)
-    user_id, session_id = await user_with_session(session_factory, queue_settings, tmp_path, asset_count=52)
-    token = await make_user_with_token(session_factory, "ada")
-    async with unit_of_work(session_factory) as db:
-        await ledger.grant(db, user_id, 10)
+    session_id, token = await _artist_with_credits(session_factory, queue_settings, tmp_path)
     app = create_app(queue_settings)
     received: list[dict[str, Any]] = []
     first_seen = threading.Event()
