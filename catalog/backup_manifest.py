@@ -18,13 +18,15 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from catalog.secret_keys import KEY_FILE_NAME
+
 BACKUP_FORMAT = 2
 READABLE_FORMATS = (1, 2)
 MANIFEST = "manifest.json"
 DUMP = "database.dump"
 THUMBNAILS = "thumbnails"
 UPLOADS = "uploads"
-SECRET_KEY = "secret.key"
+SECRET_KEY = KEY_FILE_NAME  # a backup keeps the key under the name the home gives it
 _CHUNK_BYTES = 1 << 20
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
