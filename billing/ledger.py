@@ -276,6 +276,39 @@ async def take_back(
     return (taken, owed)
 
 
+async def give_back(
+    db: AsyncSession, user_id: uuid.UUID, amount: int, *, reference: str, idempotency_key: str
+) -> tuple[int, int]:
+    """Undo ``amount`` credits of earlier :func:`take_back` calls (a refund that failed at Stripe):
+    what the account still owes is forgiven first, the rest comes back from ``refunds`` as a
+    ``refund_reversed`` transfer carrying ``idempotency_key``. Returns ``(credited, forgiven)``.
+
+    Exactly once is the caller's duty, as for :func:`take_back` (the purchase row, locked, records
+    how much is taken back); forgiving is not guarded by the key."""
+    account_id = await user_account_id(db, user_id)
+    refunds_id = await system_account_id(db, "refunds")
+    accounts = await _lock_accounts(db, [account_id, refunds_id])
+    forgiven = min(amount, int(accounts[account_id].owed))
+    if forgiven > 0:
+        await db.execute(
+            update(_accounts)
+            .where(_accounts.c.id == account_id)
+            .values(owed=_accounts.c.owed - forgiven, version=_accounts.c.version + 1)
+        )
+    credited = amount - forgiven
+    if credited > 0:
+        await post_transfer(
+            db,
+            kind="refund_reversed",
+            debit_account_id=refunds_id,
+            credit_account_id=account_id,
+            amount=credited,
+            reference=reference,
+            idempotency_key=idempotency_key,
+        )
+    return (credited, forgiven)
+
+
 async def settle_owed(db: AsyncSession, user_id: uuid.UUID) -> int:
     """Pay what the account owes from its available credits; returns the credits settled.
 

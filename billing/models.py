@@ -77,7 +77,7 @@ class CreditTransfer(Base):
 
     id: Mapped[uuid.UUID] = _uuid_pk()
     kind: Mapped[str] = mapped_column(String(20))
-    """``grant``, ``signup``, ``purchase``, ``capture``, ``refund``, ``settlement``."""
+    """``grant``, ``signup``, ``purchase``, ``capture``, ``refund``, ``settlement``, ``refund_reversed``."""
     amount: Mapped[int] = mapped_column(BigInteger)
     debit_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_accounts.id"))
     credit_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_accounts.id"))
@@ -207,4 +207,23 @@ class UnmatchedRefund(Base):
     fully_refunded: Mapped[bool]
     event_id: Mapped[str] = mapped_column(String(255))
     """The event that brought ``refunded_cents``."""
+    received_at: Mapped[datetime] = _now()
+
+
+class StripeRefund(Base):
+    """One Stripe refund as its own events describe it (``refund.created``, ``refund.updated``,
+    ``refund.failed``, ``charge.refund.updated``), by refund id. A refund that failed or was canceled
+    returned nothing to the customer, so the credits its charge's ``charge.refunded`` took back are
+    given back (:mod:`billing.purchases`). ``failed`` only ever turns true (both are final states at
+    Stripe); a late copy of an earlier event cannot undo it."""
+
+    __tablename__ = "stripe_refunds"
+
+    refund_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    payment_intent_id: Mapped[str] = mapped_column(String(255), index=True)
+    cents: Mapped[int] = mapped_column(BigInteger)
+    failed: Mapped[bool]
+    """The refund failed or was canceled: nothing of it reached the customer."""
+    event_id: Mapped[str] = mapped_column(String(255))
+    """The latest event that changed this row."""
     received_at: Mapped[datetime] = _now()

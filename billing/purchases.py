@@ -22,6 +22,17 @@ copies at once):
   ``lost``; the purchase's ``detail.disputes_lost`` keeps each dispute's cents, so a redelivery adds
   nothing): the credits taken back cover refunds and lost disputes together, never more than the pack.
   A dispute that is won or withdrawn changes nothing; nothing is taken when one is opened.
+- **A refund that fails gives its credits back.** A refund Stripe cannot deliver (the card closed,
+  lost or expired) turns ``failed`` — or a pending one ``canceled`` — and the money goes back to the
+  merchant, not the customer. Refund objects (``refund.created``/``updated``/``failed``,
+  ``charge.refund.updated``) are kept by id (:class:`billing.models.StripeRefund`); what a purchase
+  counts as refunded is ``max(live refunds known by id, cumulative amount_refunded − failed refunds)``
+  — right whether or not Stripe lowers ``amount_refunded`` after a failure, never more than was
+  returned — so a failure lowers the credits to take back and :func:`billing.ledger.give_back` returns
+  the difference (what the account still owes is forgiven first). A purchase's credits taken back
+  may therefore go down as well as up; each change is one ledger transfer whose idempotency key names
+  the new total and the number of failed refunds known, unique because the total only grows between
+  two failures.
 - **A refund before its payment is kept, not dropped.** Stripe does not order events: a payment event
   whose first delivery failed is retried later, possibly after a refund of it. A refund matching no
   paid purchase is stored by payment intent (:class:`billing.models.UnmatchedRefund`, the largest
@@ -44,7 +55,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import accounts, ledger
-from billing.models import CreditPurchase, UnmatchedRefund
+from billing.models import CreditPurchase, StripeRefund, UnmatchedRefund
 from billing.packs import CreditPack
 from billing.stripe_gateway import StripeGateway
 from catalog.settings import AtelierSettings
@@ -53,6 +64,11 @@ PROVIDER = "stripe"
 PAID_EVENTS = frozenset({"checkout.session.completed", "checkout.session.async_payment_succeeded"})
 CLOSED_UNPAID_EVENTS = frozenset({"checkout.session.expired", "checkout.session.async_payment_failed"})
 REFUND_EVENTS = frozenset({"charge.refunded"})
+REFUND_OBJECT_EVENTS = frozenset(
+    {"refund.created", "refund.updated", "refund.failed", "charge.refund.updated"}
+)
+NOT_RETURNED_REFUND_STATUSES = frozenset({"failed", "canceled"})
+"""A refund in one of these (final) states returned nothing to the customer."""
 DISPUTE_CLOSED_EVENTS = frozenset({"charge.dispute.closed"})
 
 
@@ -129,6 +145,8 @@ async def apply_stripe_event(db: AsyncSession, event: dict[str, Any]) -> str:
         return await _apply_closed_unpaid(db, event_type, event_id, data_object)
     if event_type in REFUND_EVENTS:
         return await _apply_refund(db, event_id, data_object)
+    if event_type in REFUND_OBJECT_EVENTS:
+        return await _apply_refund_object(db, event_id, data_object)
     if event_type in DISPUTE_CLOSED_EVENTS:
         return await _apply_dispute_closed(db, event_id, data_object)
     return f"ignored {event_type} {event_id}"
@@ -184,26 +202,29 @@ async def _apply_paid(db: AsyncSession, event_id: str, checkout: dict[str, Any])
             update(CreditPurchase).where(CreditPurchase.id == purchase_id).values(grant_transfer_id=posted.id)
         )
         outcome = f"granted {credits} credits for purchase {purchase_id} (checkout {session_id})"
-    early = None
-    if payment_intent is not None:
-        early = (
-            await db.execute(
-                delete(UnmatchedRefund)
-                .where(UnmatchedRefund.payment_intent_id == payment_intent)
-                .returning(
-                    UnmatchedRefund.event_id,
-                    UnmatchedRefund.charged_cents,
-                    UnmatchedRefund.refunded_cents,
-                    UnmatchedRefund.fully_refunded,
-                )
-            )
-        ).one_or_none()
-    if early is None:
+    if payment_intent is None:
         return outcome
-    event, charged_cents, refunded_cents, fully_refunded = early
-    kept = _Refund(
-        payment_intent or "", str(event), int(charged_cents), int(refunded_cents), bool(fully_refunded)
-    )
+    early = (
+        await db.execute(
+            delete(UnmatchedRefund)
+            .where(UnmatchedRefund.payment_intent_id == payment_intent)
+            .returning(
+                UnmatchedRefund.event_id,
+                UnmatchedRefund.charged_cents,
+                UnmatchedRefund.refunded_cents,
+                UnmatchedRefund.fully_refunded,
+            )
+        )
+    ).one_or_none()
+    if early is not None:
+        event, charged_cents, refunded_cents, fully_refunded = early
+        kept = _Refund(
+            payment_intent, str(event), int(charged_cents), int(refunded_cents), bool(fully_refunded)
+        )
+    elif (await _refund_objects(db, payment_intent)).known:
+        kept = _Refund(payment_intent, event_id, None, 0, False)  # refunds known only by their own events
+    else:
+        return outcome
     refunded = await _take_back_refund(db, kept)
     return f"{outcome}; the refund received earlier: {refunded}"
 
@@ -251,11 +272,74 @@ async def _take_back_refund(db: AsyncSession, refund: _Refund) -> str:
         db,
         purchase,
         refund.event_id,
-        charged_cents=refund.charged_cents,
+        charged_cents=refund.charged_cents or purchase.charged_cents,
         refunded_cents=max(refund.refunded_cents, purchase.refunded_cents),
-        fully_refunded=refund.fully_refunded,
+        fully_refunded=refund.fully_refunded or purchase.fully_refunded,
         disputes_lost=purchase.disputes_lost,
     )
+
+
+async def _apply_refund_object(db: AsyncSession, event_id: str, refund: dict[str, Any]) -> str:
+    """Keep one refund by id (whether it failed); then count the purchase's refunds again, which gives
+    credits back when this one failed after its charge's ``charge.refunded`` took them."""
+    refund_id = refund.get("id")
+    payment_intent = _object_id(refund.get("payment_intent"))
+    cents = _cents(refund.get("amount"))
+    if not isinstance(refund_id, str) or not refund_id or payment_intent is None or cents is None:
+        return f"ignored refund {refund_id!r}: no payment intent or amount"
+    status = str(refund.get("status"))
+    failed = status in NOT_RETURNED_REFUND_STATUSES
+    await _lock_payment(db, payment_intent)
+    stored = insert(StripeRefund).values(
+        refund_id=refund_id, payment_intent_id=payment_intent, cents=cents, failed=failed, event_id=event_id
+    )
+    await db.execute(
+        stored.on_conflict_do_update(
+            index_elements=[StripeRefund.refund_id],
+            set_={"failed": True, "event_id": stored.excluded.event_id},
+            where=stored.excluded.failed & ~StripeRefund.failed,
+        )
+    )
+    purchase = await _paid_purchase(db, payment_intent)
+    if purchase is None:
+        return f"kept refund {refund_id} ({status}) of {payment_intent} for its payment: no paid purchase yet"
+    outcome = await _take_back_to(
+        db,
+        purchase,
+        event_id,
+        charged_cents=purchase.charged_cents,
+        refunded_cents=purchase.refunded_cents,
+        fully_refunded=purchase.fully_refunded,
+        disputes_lost=purchase.disputes_lost,
+    )
+    return f"refund {refund_id} {status}: {outcome}"
+
+
+@dataclass(frozen=True, slots=True)
+class _RefundObjects:
+    """What a payment's refunds known by id add up to, in cents."""
+
+    live_cents: int
+    """Refunds not failed nor canceled (pending or succeeded)."""
+    failed_cents: int
+    failed_count: int
+
+    @property
+    def known(self) -> bool:
+        return bool(self.live_cents or self.failed_count)
+
+
+async def _refund_objects(db: AsyncSession, payment_intent: str) -> _RefundObjects:
+    live, failed, count = (
+        await db.execute(
+            select(
+                func.coalesce(func.sum(StripeRefund.cents).filter(~StripeRefund.failed), 0),
+                func.coalesce(func.sum(StripeRefund.cents).filter(StripeRefund.failed), 0),
+                func.count().filter(StripeRefund.failed),
+            ).where(StripeRefund.payment_intent_id == payment_intent)
+        )
+    ).one()
+    return _RefundObjects(int(live), int(failed), int(count))
 
 
 async def _apply_dispute_closed(db: AsyncSession, event_id: str, dispute: dict[str, Any]) -> str:
@@ -277,9 +361,9 @@ async def _apply_dispute_closed(db: AsyncSession, event_id: str, dispute: dict[s
         db,
         purchase,
         event_id,
-        charged_cents=None,
+        charged_cents=purchase.charged_cents,
         refunded_cents=purchase.refunded_cents,
-        fully_refunded=False,
+        fully_refunded=purchase.fully_refunded,
         disputes_lost={**purchase.disputes_lost, dispute_id: purchase.price_cents if lost is None else lost},
     )
 
@@ -300,13 +384,18 @@ class _Refund:
 @dataclass(frozen=True, slots=True)
 class _PaidPurchase:
     id: uuid.UUID
+    payment_intent: str
     user_id: uuid.UUID
     credits: int
     price_cents: int
     refunded_credits: int
     """Credits taken back so far (refunds and lost disputes)."""
     refunded_cents: int
-    """The largest cumulative refunded amount a refund event reported."""
+    """The largest cumulative refunded amount a ``charge.refunded`` event reported."""
+    fully_refunded: bool
+    """A ``charge.refunded`` event said the charge was refunded in full."""
+    charged_cents: int | None
+    """The charge's amount as its refund events gave it (``None``: none did)."""
     disputes_lost: dict[str, int]
     """Cents of each lost dispute, by dispute id."""
     pack_name: str
@@ -337,11 +426,14 @@ async def _paid_purchase(db: AsyncSession, payment_intent: str) -> _PaidPurchase
     disputes = detail.get("disputes_lost")
     return _PaidPurchase(
         id=purchase_id,
+        payment_intent=payment_intent,
         user_id=user_id,
         credits=int(credits),
         price_cents=int(price_cents),
         refunded_credits=int(refunded_credits),
         refunded_cents=int(detail.get("refunded_cents") or 0),
+        fully_refunded=bool(detail.get("fully_refunded")),
+        charged_cents=_cents(detail.get("charged_cents")),
         disputes_lost={str(k): int(v) for k, v in disputes.items()} if isinstance(disputes, dict) else {},
         pack_name=str(detail.get("pack_name") or "credit pack"),
     )
@@ -357,36 +449,64 @@ async def _take_back_to(
     fully_refunded: bool,
     disputes_lost: dict[str, int],
 ) -> str:
-    """Take back what refunds (cumulative ``refunded_cents``) and lost disputes together now cover,
-    less what was taken back already; never more than the pack, never twice for one total."""
+    """Bring the credits taken back from ``purchase`` to what its refunds (cumulative
+    ``refunded_cents``, less refunds that failed; see the module docstring) and lost disputes now
+    cover: take back the difference, or give it back when a refund failed. Never more than the pack,
+    never twice for one total."""
     charged = charged_cents or purchase.price_cents
-    returned_cents = refunded_cents + sum(disputes_lost.values())
-    target = refunded_credits_for(purchase.credits, charged, returned_cents, fully_refunded)
+    objects = await _refund_objects(db, purchase.payment_intent)
+    cumulative = charged if fully_refunded else refunded_cents
+    refunded_now = max(objects.live_cents, cumulative - objects.failed_cents)
+    returned_cents = refunded_now + sum(disputes_lost.values())
+    target = refunded_credits_for(
+        purchase.credits, charged, returned_cents, fully_refunded and not objects.failed_count
+    )
     difference = target - purchase.refunded_credits
-    known = (refunded_cents, disputes_lost) == (purchase.refunded_cents, purchase.disputes_lost)
-    if difference <= 0 and known:
+    seen = (refunded_cents, fully_refunded, charged_cents, disputes_lost)
+    known = seen == (
+        purchase.refunded_cents,
+        purchase.fully_refunded,
+        purchase.charged_cents,
+        purchase.disputes_lost,
+    )
+    if difference == 0 and known:
         return f"refund of purchase {purchase.id} already applied ({purchase.refunded_credits} credits)"
-    values: dict[str, Any] = {
-        "detail": _detail_merged(
-            {"refund_event_id": event_id, "refunded_cents": refunded_cents, "disputes_lost": disputes_lost}
-        )
+    detail: dict[str, Any] = {
+        "refund_event_id": event_id,
+        "refunded_cents": refunded_cents,
+        "fully_refunded": fully_refunded,
+        "disputes_lost": disputes_lost,
     }
+    if charged_cents is not None:
+        detail["charged_cents"] = charged_cents
+    values: dict[str, Any] = {"detail": _detail_merged(detail)}
+    if difference != 0:
+        values |= {"refunded_credits": target, "state": "refunded" if target >= purchase.credits else "paid"}
     if difference > 0:
-        values |= {
-            "refunded_credits": target,
-            "state": "refunded" if target >= purchase.credits else "paid",
-            "refunded_at": func.now(),
-        }
+        values["refunded_at"] = func.now()
     await db.execute(update(CreditPurchase).where(CreditPurchase.id == purchase.id).values(**values))
-    if difference <= 0:
+    if difference == 0:
         return f"refund of purchase {purchase.id} noted; nothing more to take back"
+    # The total only grows between two failures, so (total, failures known) names each change once.
+    key_suffix = f":{objects.failed_count}" if objects.failed_count else ""
+    if difference < 0:
+        credited, forgiven = await ledger.give_back(
+            db,
+            purchase.user_id,
+            -difference,
+            reference=f"refund failed: {purchase.pack_name}",
+            idempotency_key=f"refund-reversed:{purchase.id}:{target}{key_suffix}",
+        )
+        return (
+            f"failed refund of purchase {purchase.id}: gave back {credited} credits, forgave {forgiven} owed"
+        )
     what = "chargeback" if disputes_lost != purchase.disputes_lost else "refund"
     taken, owed = await ledger.take_back(
         db,
         purchase.user_id,
         difference,
         reference=f"{what}: {purchase.pack_name}",
-        idempotency_key=f"refund:{purchase.id}:{target}",
+        idempotency_key=f"refund:{purchase.id}:{target}{key_suffix}",
     )
     return f"{what} of purchase {purchase.id}: took back {taken} credits, {owed} owed"
 

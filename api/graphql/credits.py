@@ -31,7 +31,10 @@ class CreditBalance:
 class CreditLedgerEntry:
     id: strawberry.ID = strawberry.field(description="Opaque id of the entry")
     kind: str = strawberry.field(
-        description="signup, grant, purchase, capture (a delivered reflection), refund, settlement"
+        description=(
+            "signup, grant, purchase, capture (a delivered reflection), refund, settlement, "
+            "refund_reversed (a refund that failed at the bank, its credits given back)"
+        )
     )
     amount: int = strawberry.field(description="Signed: positive credits the account, negative debits it")
     balance_after: int = strawberry.field(

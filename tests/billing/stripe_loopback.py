@@ -199,6 +199,34 @@ def charge_refunded(
     )
 
 
+def refund_event(
+    *,
+    payment_intent: str,
+    refund_id: str,
+    amount: int,
+    status: str,
+    event_type: str = "charge.refund.updated",
+    currency: str = "usd",
+) -> bytes:
+    """A refund object's event (``charge.refund.updated``, ``refund.created``, ``refund.updated``,
+    ``refund.failed``) as Stripe sends it; a failed refund carries its failure reason."""
+    failed = status == "failed"
+    return event(
+        event_type,
+        {
+            "id": refund_id,
+            "object": "refund",
+            "amount": amount,
+            "charge": "ch_" + payment_intent.removeprefix("pi_"),
+            "currency": currency,
+            "failure_reason": "expired_or_canceled_card" if failed else None,
+            "payment_intent": payment_intent,
+            "reason": "requested_by_customer",
+            "status": status,
+        },
+    )
+
+
 def dispute_closed(*, payment_intent: str, amount: int, status: str, dispute_id: str | None = None) -> bytes:
     """``charge.dispute.closed`` as Stripe sends it (status ``lost``, ``won`` or ``warning_closed``)."""
     return event(
