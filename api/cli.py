@@ -850,7 +850,16 @@ def worker(
     if check:
         settings = load_settings()
         if not settings.redis_url:
-            _fail("--check needs REDIS_URL (the Redis the workers use)")
+            from catalog.embedded_servers import EmbeddedRedis
+
+            embedded = EmbeddedRedis(settings.embedded_redis_dir)
+            running = embedded.running_url()
+            if running is None:
+                _fail(
+                    f"no REDIS_URL and no embedded Redis running on {embedded.socket_path} "
+                    "(started by `make run` or `atelier serve` with this ATELIER_HOME): no worker to check"
+                )
+            settings = settings.model_copy(update={"redis_url": running})
         raise typer.Exit(code=check_worker_health(settings))
 
     def run() -> None:

@@ -150,6 +150,11 @@ class EmbeddedRedis:
             users.add(os.getpid())
         return f"unix://{self.socket_path}"
 
+    def running_url(self) -> str | None:
+        """The server's URL when one answers on this home's socket (started by another process:
+        ``make run``, ``atelier serve``); ``None`` otherwise. Starts nothing."""
+        return f"unix://{self.socket_path}" if self._answers() else None
+
     def release(self) -> None:
         with self._locked_users() as users:
             users.discard(os.getpid())

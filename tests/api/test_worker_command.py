@@ -144,3 +144,36 @@ def test_arqs_own_command_says_what_it_needs_in_one_line(
     )
     assert result.returncode == 1
     assert said in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_finds_the_embedded_redis_of_its_home(settings: AtelierSettings, tmp_path: Path) -> None:
+    """Under ``make run`` nothing sets REDIS_URL: ``--check`` refused ("needs REDIS_URL") although the
+    workers' Redis was running on the home's socket. It now checks that one, and says when none runs."""
+    from arq.constants import default_queue_name, health_check_key_suffix
+
+    from catalog.embedded_servers import EmbeddedRedis
+
+    home = tmp_path / "home"
+    env = atelier_env(settings, REDIS_URL="", ATELIER_HOME=str(home))
+
+    def check() -> subprocess.CompletedProcess[str]:
+        command = [str(BIN / "atelier"), "worker", "--check"]
+        return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+    none_running = check()
+    assert none_running.returncode == 1
+    assert "no embedded Redis running" in none_running.stdout + none_running.stderr
+
+    redis_server = EmbeddedRedis(home / "redis")
+    url = redis_server.start()
+    try:
+        quiet = check()
+        assert quiet.returncode == 1 and "error" not in quiet.stdout + quiet.stderr  # no worker reported yet
+        import redis
+
+        client = redis.Redis.from_url(url)
+        client.set(default_queue_name + health_check_key_suffix, b"j_complete=0", ex=30)  # as a worker does
+        client.close()
+        assert check().returncode == 0
+    finally:
+        redis_server.release()
