@@ -14,7 +14,7 @@ from catalog.database import SessionFactory, unit_of_work
 from catalog.settings import AtelierSettings
 from tests.billing import stripe_loopback as loopback
 from tests.billing.stripe_loopback import StripeLoopback
-from tests.billing.test_purchases import HOUR, _balance, _deliver, _paid, _purchase, _start, _user
+from tests.billing.test_purchases import HOUR, _balance, _deliver, _paid, _purchase, _spend, _start, _user
 
 
 def _charge(payment_intent: str, refunded: int) -> bytes:
@@ -64,10 +64,7 @@ async def test_a_failed_refund_of_spent_credits_forgives_what_is_owed_first(
 ) -> None:
     user_id = await _user(session_factory)
     _, intent = await _paid(session_factory, stripe_settings, stripe_api, user_id)
-    async with unit_of_work(session_factory) as db:  # a reflection spends 40 of the 50 credits
-        hold = await ledger.place_hold(db, user_id, 40, ttl=HOUR)
-        assert not isinstance(hold, ledger.HoldRefused)
-        await ledger.capture_hold(db, hold.id, 40, reference="reflection:x")
+    await _spend(session_factory, user_id, 40)  # a reflection spends 40 of the 50 credits
     await _deliver(session_factory, _charge(intent, 500))
     assert await _balance(session_factory, user_id) == ledger.Balance(0, 0, 40)
 

@@ -76,6 +76,14 @@ async def _purchase_transfers(factory: SessionFactory) -> int:
         return int(await db.scalar(select(func.count()).where(CreditTransfer.kind == "purchase")) or 0)
 
 
+async def _spend(factory: SessionFactory, user_id: uuid.UUID, credits: int) -> None:
+    """What a delivered reflection does to the account: hold ``credits``, then capture them."""
+    async with unit_of_work(factory) as db:
+        hold = await ledger.place_hold(db, user_id, credits, ttl=HOUR)
+        assert not isinstance(hold, ledger.HoldRefused)
+        await ledger.capture_hold(db, hold.id, credits, reference="reflection:x")
+
+
 async def _paid(
     factory: SessionFactory, settings: AtelierSettings, api: StripeLoopback, user_id: uuid.UUID
 ) -> tuple[purchases.CheckoutStarted, str]:
@@ -220,10 +228,7 @@ async def test_a_refund_after_spending_leaves_the_account_owing_and_unable_to_ho
 ) -> None:
     user_id = await _user(session_factory)
     started, payment_intent = await _paid(session_factory, stripe_settings, stripe_api, user_id)
-    async with unit_of_work(session_factory) as db:  # a reflection spends 40 of the 50 credits
-        hold = await ledger.place_hold(db, user_id, 40, ttl=HOUR)
-        assert not isinstance(hold, ledger.HoldRefused)
-        await ledger.capture_hold(db, hold.id, 40, reference="reflection:x")
+    await _spend(session_factory, user_id, 40)  # a reflection spends 40 of the 50 credits
     assert await _balance(session_factory, user_id) == ledger.Balance(10, 0, 0)
 
     refund = loopback.charge_refunded(payment_intent=payment_intent, amount=500, amount_refunded=500)
