@@ -214,6 +214,15 @@ async def _change_balance(
     return int(new_balance)
 
 
+async def _change_owed(db: AsyncSession, account_id: uuid.UUID, change: int) -> None:
+    """Add ``change`` (negative: subtract) to what the account owes; the caller holds its row lock."""
+    await db.execute(
+        update(_accounts)
+        .where(_accounts.c.id == account_id)
+        .values(owed=_accounts.c.owed + change, version=_accounts.c.version + 1)
+    )
+
+
 async def grant(
     db: AsyncSession,
     user_id: uuid.UUID,
@@ -268,11 +277,7 @@ async def take_back(
         )
     owed = amount - taken
     if owed > 0:
-        await db.execute(
-            update(_accounts)
-            .where(_accounts.c.id == account_id)
-            .values(owed=_accounts.c.owed + owed, version=_accounts.c.version + 1)
-        )
+        await _change_owed(db, account_id, owed)
     return (taken, owed)
 
 
@@ -290,11 +295,7 @@ async def give_back(
     accounts = await _lock_accounts(db, [account_id, refunds_id])
     forgiven = min(amount, int(accounts[account_id].owed))
     if forgiven > 0:
-        await db.execute(
-            update(_accounts)
-            .where(_accounts.c.id == account_id)
-            .values(owed=_accounts.c.owed - forgiven, version=_accounts.c.version + 1)
-        )
+        await _change_owed(db, account_id, -forgiven)
     credited = amount - forgiven
     if credited > 0:
         await post_transfer(
@@ -333,11 +334,7 @@ async def settle_owed(db: AsyncSession, user_id: uuid.UUID) -> int:
         amount=settle,
         reference="settles credits refunded after they were spent",
     )
-    await db.execute(
-        update(_accounts)
-        .where(_accounts.c.id == account_id)
-        .values(owed=_accounts.c.owed - settle, version=_accounts.c.version + 1)
-    )
+    await _change_owed(db, account_id, -settle)
     return settle
 
 
