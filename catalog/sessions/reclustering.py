@@ -30,7 +30,8 @@ links stay inside sessions.
 Features: stored prompt embeddings (pgvector) of the span's prompts are passed along; prompts not
 embedded yet fall back to lexical similarity inside the engine. So are the artist's recurring words as
 the whole library gives them (:mod:`catalog.sessions.recurring_words_store`), so that a span decides as
-a full re-clustering would.
+a full re-clustering would; when a span brings the library's first words (or words from many more
+sittings than before), the whole library is re-clustered with them instead of the span.
 
 Event loop: the engine call runs in a thread and a full re-cluster job runs whole in a child process
 (:mod:`catalog.sessions.off_loop` says why, with numbers).
@@ -190,15 +191,21 @@ async def _recluster_assets(
             cannot_link=(*constraints.cannot_link, *cannot_link),
         )
     records = [row_to_record(asset) for asset in assets]
+    words = await recurring_words_for(
+        session, user_id, records, whole_library=whole_stream, changed_images=changed_images
+    )
+    if words.relearned and not whole_stream:  # the library's first words (or a much larger library's)
+        whole = await all_timed_span_assets(session, user_id)
+        return await _recluster_assets(
+            session, user_id, whole, whole_stream=True, keep_sessions=keep_sessions
+        )
     analysis = await analyze_off_loop(  # a thread: see catalog.sessions.off_loop
         records,
         constraints=constraints,
         threshold_offset=await repository.threshold_offset(session, user_id),
         prompt_embeddings=await embeddings_for_assets(session, assets),
         visual_embeddings=visual_descriptors(assets),
-        recurring_words=await recurring_words_for(
-            session, user_id, records, whole_library=whole_stream, changed_images=changed_images
-        ),
+        recurring_words=words.words,
     )
     stored_ids = sorted({asset.session_id for asset in assets if asset.session_id is not None})
     stored_sessions = {s.id: s for s in await repository.sessions_by_ids(session, user_id, stored_ids)}

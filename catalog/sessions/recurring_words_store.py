@@ -9,8 +9,14 @@ decide its boundaries differently from a full re-clustering. So:
   every timed image of the user and stores them (``user_calibrations.recurring_words``);
 - a span re-clustering and a correction's margins use the stored words; when none are stored yet (a
   new library), or the span holds more sittings than they were learned from (a year imported into a
-  library first tried on a week), the span learns them from its own images and stores them — the
-  first import of a folder usually spans the whole library;
+  library first tried on a week, an older folder imported after a newer one), they are learned from
+  the whole library (from the span itself when it holds every timed image: the first import of a
+  folder) and stored, and the caller re-clusters the whole library with them
+  (:attr:`SpanWords.relearned`): the sessions decided before were decided with other words (or none);
+- a library with too few sittings to learn from (fewer than four) stores a marker without words
+  (``sittings`` 0) counting its images, so that images arriving by small imports (a watched folder, a
+  day at a time) are counted as below and the words are learned once the library holds enough
+  sittings — not only when a single import does;
 - a span re-clustering after which a quarter (:data:`REFRESH_GROWTH`) as many images as the words were
   learned from have been added or removed learns them again from the whole library first (its prompts
   and times only: one query), so a new client template or style suffix that arrived by small imports
@@ -63,6 +69,15 @@ _STORE = text(
 ).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)), bindparam("words", type_=JSONB))
 
 
+@dataclass(frozen=True, slots=True)
+class SpanWords:
+    """The recurring words for a span re-clustering, and whether they were just learned from the whole
+    library in place of none or of fewer sittings' (then the whole library is to be re-clustered)."""
+
+    words: RecurringWords | None
+    relearned: bool = False
+
+
 async def recurring_words_for(
     db: AsyncSession,
     user_id: uuid.UUID,
@@ -70,38 +85,56 @@ async def recurring_words_for(
     *,
     whole_library: bool,
     changed_images: int = 0,
-) -> RecurringWords | None:
+) -> SpanWords:
     """The recurring words to analyse ``records`` (one user's, as the catalog builds them: ``user`` None)
-    with. Learned from ``records`` and stored when ``whole_library``, or when ``records`` span more
-    sittings than the stored words were learned from (none stored, or a large import into a library that
-    was small when they were learned); learned from the whole library when it has grown by
-    :data:`REFRESH_GROWTH` (``changed_images``: the images this span adds or removes, counted towards
-    that change);
-    else the stored ones. None: let the engine learn them from ``records`` (too few sittings anywhere)."""
+    with. Learned from ``records`` and stored when ``whole_library``; learned from the whole library and
+    stored (``relearned``) when none are stored yet or ``records`` span more sittings than the stored
+    words were learned from; learned from the whole library again, without ``relearned``, when it has
+    grown by :data:`REFRESH_GROWTH` (``changed_images``: the images this span adds or removes, counted
+    towards that change); else the stored ones. ``words`` None: too few sittings anywhere (the engine
+    learns none from ``records`` either)."""
     stored = await _stored(db, user_id)
     learned = recurring_words_of(records).get(None)
-    if learned is not None and (whole_library or stored is None or learned.sittings > stored.sittings):
-        await _store(db, user_id, learned, sum(1 for record in records if record.created_at is not None))
-        return {None: learned.scales}
-    if stored is None:
-        return None
+    timed = sum(1 for record in records if record.created_at is not None)
+    if whole_library:
+        if learned is None:
+            await _store(db, user_id, LearnedWords({}, 0), timed)
+            return SpanWords(None)
+        await _store(db, user_id, learned, timed)
+        return SpanWords({None: learned.scales})
+    if stored is None or (learned is not None and learned.sittings > stored.sittings):
+        if learned is not None and await _library_size(db, user_id) == timed:  # the span is the library
+            await _store(db, user_id, learned, timed)
+            return SpanWords({None: learned.scales})
+        return await _learn_from_library(db, user_id, relearned=True)
     grown = stored.grown + changed_images
     if stored.images == 0 or grown >= stored.images * REFRESH_GROWTH:
-        library = await _library_prompts(db, user_id)
-        relearned = recurring_words_of(library).get(None)
-        # too few sittings left (removals): the stored words stay, counted as checked against this size
-        kept = relearned or LearnedWords(stored.scales, stored.sittings)
-        await _store(db, user_id, kept, len(library))
-        return {None: kept.scales}
+        return await _learn_from_library(db, user_id, relearned=False, keep=stored)
     if changed_images:
         await db.execute(_COUNT_GROWTH, {"user_id": user_id, "grown": grown})
-    return {None: stored.scales}
+    return SpanWords({None: stored.scales} if stored.sittings else None)
+
+
+async def _learn_from_library(
+    db: AsyncSession, user_id: uuid.UUID, *, relearned: bool, keep: _StoredWords | None = None
+) -> SpanWords:
+    """Learn the words from every timed image of the user and store them (``relearned``: and say the
+    library is to be re-clustered with them, if any were learned). Too few sittings: ``keep``'s words
+    stay (images were removed), else the marker without words is stored — either way counted as
+    checked against this size."""
+    library = await _library_prompts(db, user_id)
+    fresh = recurring_words_of(library).get(None)
+    kept = fresh or (LearnedWords(keep.scales, keep.sittings) if keep is not None else LearnedWords({}, 0))
+    await _store(db, user_id, kept, len(library))
+    if not kept.sittings:
+        return SpanWords(None)
+    return SpanWords({None: kept.scales}, relearned=relearned and fresh is not None)
 
 
 async def stored_recurring_words(db: AsyncSession, user_id: uuid.UUID) -> RecurringWords | None:
     """The stored words (for a correction's margins, which must match the re-clustering's decisions)."""
     stored = await _stored(db, user_id)
-    return None if stored is None else {None: stored.scales}
+    return None if stored is None or not stored.sittings else {None: stored.scales}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +162,16 @@ async def _stored(db: AsyncSession, user_id: uuid.UUID) -> _StoredWords | None:
 async def _store(db: AsyncSession, user_id: uuid.UUID, learned: LearnedWords, images: int) -> None:
     words = {"words": learned.scales, "sittings": learned.sittings, "images": images, "grown": 0}
     await db.execute(_STORE, {"user_id": user_id, "words": words})
+
+
+_LIBRARY_SIZE = text(
+    "SELECT count(*) FROM assets WHERE user_id = :user_id AND created_at IS NOT NULL"
+).bindparams(bindparam("user_id", type_=UUID(as_uuid=True)))
+
+
+async def _library_size(db: AsyncSession, user_id: uuid.UUID) -> int:
+    """The user's timed images (an index-only count; asked only when words are first learned)."""
+    return int((await db.execute(_LIBRARY_SIZE, {"user_id": user_id})).scalar_one())
 
 
 async def _library_prompts(db: AsyncSession, user_id: uuid.UUID) -> list[GenerationRecord]:
