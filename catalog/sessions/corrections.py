@@ -142,7 +142,7 @@ async def merge_sessions(
     joined = list(
         await db.scalars(select(Asset.id).where(Asset.session_id.in_([row.id for row in sessions])))
     )
-    await recluster_span(db, user_id, [asset.id for asset in members])
+    await recluster_span(db, user_id, [asset.id for asset in members], widen=False)
     holding = await sessions_holding(db, joined)
     if len(holding) != 1:  # the caller's transaction is rolled back
         raise CorrectionError(
@@ -200,7 +200,7 @@ async def split_session(
         correction_id=correction.id,
     )
     offset = await relearn_offset(db, user_id)
-    await recluster_span(db, user_id, [before.id, at.id])
+    await recluster_span(db, user_id, [before.id, at.id], widen=False)
     holding = await sessions_holding(db, [before.id, at.id])
     if len(holding) != 2:  # the caller's transaction is rolled back
         raise CorrectionError(
@@ -263,7 +263,7 @@ async def move_assets(
             )
         )
     await db.flush()
-    await recluster_span(db, user_id, [asset.id for asset in assets] + [anchor.id])
+    await recluster_span(db, user_id, [asset.id for asset in assets] + [anchor.id], widen=False)
     offset = await repository.threshold_offset(db, user_id)
     return CorrectionResult(await sessions_holding(db, [anchor.id]), offset, (correction.id,))
 
@@ -296,7 +296,9 @@ async def relabel_session(
         await db.flush()
     else:
         await db.flush()
-        await recluster_span(db, user_id, [session.first_asset_id])  # recomputes the engine's label
+        await recluster_span(
+            db, user_id, [session.first_asset_id], widen=False
+        )  # recomputes the engine's label
     return CorrectionResult([session.id], await repository.threshold_offset(db, user_id), (correction.id,))
 
 

@@ -3,8 +3,12 @@
 Span: after an import only the span around the new records is re-clustered — from the start of the
 session holding the 8th older asset to the end of the session holding the 8th newer one, widened
 until every stored session it touches lies wholly inside (:func:`whole_sessions_window`) —
-so 100 new images in a 500k-asset library touch a handful of sessions. ``recluster_user`` does the
-whole stream (the ``atelier recluster`` command).
+so 100 new images in a 500k-asset library touch a handful of sessions. The engine sees
+:data:`CONTEXT_ROWS` stored images on each side as well (never written), so the span's edges are
+judged with the pace and prompts around them; where its decisions on that context differ from the
+stored ones, the new images changed something beyond the span, which grows over it and is clustered
+again (at most :data:`MAX_WIDENINGS` times). ``recluster_user`` does the whole stream (the
+``atelier recluster`` command).
 
 Identity: each session the engine returns is matched to the stored session it shares most assets
 with (greedy, largest overlap first, each stored session used once); a match keeps its UUID, its
@@ -45,9 +49,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from itertools import pairwise
+from typing import Any, overload
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,7 +72,7 @@ from catalog.sessions.explicit_lineage import children_naming_span, named_edges_
 from catalog.sessions.off_loop import analyze_off_loop
 from catalog.sessions.queries import asset_key
 from catalog.sessions.reclustering_summary import ReclusterSummary
-from catalog.sessions.recurring_words_store import recurring_words_for
+from catalog.sessions.recurring_words_store import SpanWords, recurring_words_for
 from catalog.sessions.redescription import mark_described, membership_pins
 from catalog.thumbnails import VISUAL_MODEL
 from engine.analysis import Analysis, LineageEdge, SessionResult
@@ -87,8 +92,16 @@ async def recluster_span(
     *,
     previous_times: Sequence[datetime] = (),
     removed_images: int = 0,
+    widen: bool = True,
 ) -> ReclusterSummary:
     """Re-cluster the part of the stream that ``new_asset_ids`` can affect.
+
+    The span is clustered with :data:`CONTEXT_ROWS` stored images on each side; ``widen``: where the
+    engine then draws the context's boundaries otherwise than stored, the span grows over them (an
+    import, a removal: new images change what lies beyond the span). A correction passes False: it
+    also changes the learned offset, which applies to spans re-clustered afterwards, not to the
+    sessions around the one corrected — there a disagreeing context is left out and the span
+    clustered alone.
 
     ``previous_times``: where assets whose time changed used to be. Their old sessions must be
     re-clustered in the same pass (or they would keep a member that left, or be deleted while other
@@ -99,7 +112,7 @@ async def recluster_span(
     (counted, like new ones, towards learning the artist's recurring words again).
     """
     with cyclic_gc_paused():  # thousands of rows and results that all survive: see engine.gc_pause
-        return await _recluster_span(session, user_id, new_asset_ids, previous_times, removed_images)
+        return await _recluster_span(session, user_id, new_asset_ids, previous_times, removed_images, widen)
 
 
 async def _recluster_span(
@@ -108,6 +121,7 @@ async def _recluster_span(
     new_asset_ids: list[uuid.UUID],
     previous_times: Sequence[datetime],
     removed_images: int,
+    widen: bool,
 ) -> ReclusterSummary:
     await repository.lock_user_stream(session, user_id)
     new_range = await time_range_of(session, user_id, new_asset_ids)
@@ -123,9 +137,78 @@ async def _recluster_span(
         bounds = await _session_bounds_at(session, user_id, after)
         end = bounds[1] if bounds else after
     start, end = await whole_sessions_window(session, user_id, start, end)
-    assets = await span_assets_in_time_window(session, user_id, start, end)
     changed = len(new_asset_ids) + removed_images
-    return await _recluster_assets(session, user_id, assets, changed_images=changed)
+    words: SpanWords | None = None
+    for widenings in range(MAX_WIDENINGS + 1):
+        assets = await span_assets_in_time_window(session, user_id, start, end)
+        context = await span_context(session, user_id, start, end)
+        outcome = await _recluster_assets(
+            session,
+            user_id,
+            assets,
+            changed_images=changed,
+            context=context,
+            words=words,
+            may_widen=widen and widenings < MAX_WIDENINGS,
+        )
+        if isinstance(outcome, ReclusterSummary):
+            return outcome
+        words = outcome.words
+        start, end = await whole_sessions_window(
+            session, user_id, min(start, outcome.start), max(end, outcome.end)
+        )
+    raise AssertionError("the last widening re-clusters without asking for another")
+
+
+CONTEXT_ROWS = 64
+"""Stored images read on each side of a span as context only: the engine sees them before and after
+the span (so the span's first gaps are judged with the pace and prompts before them, as a full
+re-clustering judges them) but nothing of them is written. Its windows reach further than the span's
+:data:`CONTEXT_STEPS` assets can promise (the pace looks 8 *steps* each way, a batch being one step;
+a prompt is compared with the last 5 *distinct* prompts, however many images repeat them), so the
+decisions the engine makes on the context are checked against the stored ones (the half of each side
+next to the span, whose own context was read too): where they differ — the span's new images changed
+a boundary beyond it — the span grows over those sessions and is clustered again."""
+
+MAX_WIDENINGS = 4
+"""At most this many such widenings (each takes whole sessions); the last pass writes the span as the
+engine clusters it without the check."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpanContext:
+    """Stored images just before and after a span, in stream order; ``*_whole``: nothing lies beyond
+    (the start or the end of the user's timed stream)."""
+
+    before: list[SpanAsset]
+    after: list[SpanAsset]
+    before_whole: bool
+    after_whole: bool
+
+
+async def span_context(
+    session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
+) -> SpanContext:
+    """Up to :data:`CONTEXT_ROWS` timed images before ``start`` and after ``end``."""
+    before_time, after_time = await neighbour_times(session, user_id, start, end, steps=CONTEXT_ROWS)
+    before = after = []
+    if before_time is not None:
+        rows = await span_assets_in_time_window(session, user_id, before_time, start)
+        before = [asset for asset in rows if asset.created_at is not None and asset.created_at < start]
+    if after_time is not None:
+        rows = await span_assets_in_time_window(session, user_id, end, after_time)
+        after = [asset for asset in rows if asset.created_at is not None and asset.created_at > end]
+    return SpanContext(before, after, len(before) < CONTEXT_ROWS, len(after) < CONTEXT_ROWS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Widen:
+    """The context's boundaries came out otherwise than stored: cluster ``start``..``end`` instead
+    (with the ``words`` this change already counted)."""
+
+    start: datetime
+    end: datetime
+    words: SpanWords
 
 
 async def whole_sessions_window(
@@ -165,6 +248,31 @@ async def recluster_user(
         return summary
 
 
+@overload
+async def _recluster_assets(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    assets: list[SpanAsset],
+    *,
+    whole_stream: bool = ...,
+    keep_sessions: bool = ...,
+    changed_images: int = ...,
+) -> ReclusterSummary: ...
+
+
+@overload
+async def _recluster_assets(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    assets: list[SpanAsset],
+    *,
+    changed_images: int = ...,
+    context: SpanContext,
+    words: SpanWords | None,
+    may_widen: bool,
+) -> ReclusterSummary | _Widen: ...
+
+
 async def _recluster_assets(
     session: AsyncSession,
     user_id: uuid.UUID,
@@ -173,16 +281,23 @@ async def _recluster_assets(
     whole_stream: bool = False,
     keep_sessions: bool = False,
     changed_images: int = 0,
-) -> ReclusterSummary:
+    context: SpanContext | None = None,
+    words: SpanWords | None = None,
+    may_widen: bool = False,
+) -> ReclusterSummary | _Widen:
     """Cluster ``assets`` (stream order; ``whole_stream``: every timed asset of the user) and write
     what changed; ``keep_sessions``: with the stored sessions pinned; ``changed_images``: how many
     images this change added to or removed from the library (towards learning the recurring words
-    again)."""
+    again; ``words``: counted already, these are the words). ``context``: stored images around a span,
+    clustered with it and checked, never written (:data:`CONTEXT_ROWS`); when their boundaries come
+    out otherwise than stored, :class:`_Widen` (``may_widen``) or the span clustered without them."""
     if not assets:
         return ReclusterSummary(user_id, 0, 0, 0, 0)
     assets = await _with_move_anchors(session, user_id, assets)
     by_id = {asset.id: asset for asset in assets}
-    constraints = await constraints_for(session, user_id, assets)
+    around = _context_outside(context, by_id)
+    engine_assets = sorted([*assets, *around], key=asset_key) if around else assets
+    constraints = await constraints_for(session, user_id, engine_assets)
     if keep_sessions:
         must_link, cannot_link = membership_pins(assets)
         constraints = replace(
@@ -191,22 +306,31 @@ async def _recluster_assets(
             cannot_link=(*constraints.cannot_link, *cannot_link),
         )
     records = [row_to_record(asset) for asset in assets]
-    words = await recurring_words_for(
-        session, user_id, records, whole_library=whole_stream, changed_images=changed_images
-    )
+    if words is None:
+        words = await recurring_words_for(
+            session, user_id, records, whole_library=whole_stream, changed_images=changed_images
+        )
     if words.relearned and not whole_stream:  # the library's first words (or a much larger library's)
         whole = await all_timed_span_assets(session, user_id)
         return await _recluster_assets(
             session, user_id, whole, whole_stream=True, keep_sessions=keep_sessions
         )
     analysis = await analyze_off_loop(  # a thread: see catalog.sessions.off_loop
-        records,
+        [*records, *(row_to_record(asset) for asset in around)] if around else records,
         constraints=constraints,
         threshold_offset=await repository.threshold_offset(session, user_id),
-        prompt_embeddings=await embeddings_for_assets(session, assets),
-        visual_embeddings=visual_descriptors(assets),
+        prompt_embeddings=await embeddings_for_assets(session, engine_assets),
+        visual_embeddings=visual_descriptors(engine_assets),
         recurring_words=words.words,
     )
+    if around:
+        assert context is not None
+        widen = _where_context_differs(analysis, context, by_id)
+        if widen is not None and may_widen:
+            return _Widen(widen[0], widen[1], words)
+        if widen is not None:  # no more widening: the span alone, as before the context was read
+            return await _recluster_assets(session, user_id, assets, changed_images=changed_images)
+        analysis = _span_part(analysis, {str(asset_id) for asset_id in by_id})
     stored_ids = sorted({asset.session_id for asset in assets if asset.session_id is not None})
     stored_sessions = {s.id: s for s in await repository.sessions_by_ids(session, user_id, stored_ids)}
     # every member of a stored session in the span is in the span (it is widened to whole sessions)
@@ -449,6 +573,62 @@ async def _with_move_anchors(
         if asset.id not in in_span
     ]
     return sorted([*assets, *extra], key=asset_key)
+
+
+def _context_outside(context: SpanContext | None, in_span: Mapping[uuid.UUID, SpanAsset]) -> list[SpanAsset]:
+    if context is None:
+        return []
+    return [asset for asset in (*context.before, *context.after) if asset.id not in in_span]
+
+
+def _where_context_differs(
+    analysis: Analysis, context: SpanContext, in_span: Mapping[uuid.UUID, SpanAsset]
+) -> tuple[datetime, datetime] | None:
+    """Where the engine's sessions over the context disagree with the stored ones — a session
+    reaching from the context into the span, or two checked context images together that are stored
+    apart (or the reverse) — as the time range the span must cover to decide those images again;
+    None when they agree. Checked: the half of each side next to the span (all of it where the
+    stream ends there: its own context is whole)."""
+    session_of = {member: result.id for result in analysis.sessions for member in result.asset_ids}
+    span_sessions = {session_of.get(str(asset_id)) for asset_id in in_span}
+    before = [asset for asset in context.before if asset.id not in in_span]
+    after = [asset for asset in context.after if asset.id not in in_span]
+    checked_before = before if context.before_whole else before[len(before) // 2 :]
+    checked_after = after if context.after_whole else after[: (len(after) + 1) // 2]
+    start: datetime | None = None
+    end: datetime | None = None
+    if _differs(checked_before, session_of, span_sessions):
+        start = checked_before[0].created_at
+    if _differs(checked_after, session_of, span_sessions):
+        end = checked_after[-1].created_at
+    if start is None and end is None:
+        return None
+    times = [asset.created_at for asset in in_span.values() if asset.created_at is not None]
+    return (start or min(times), end or max(times))
+
+
+def _differs(
+    rows: Sequence[SpanAsset], session_of: Mapping[str, str], span_sessions: set[str | None]
+) -> bool:
+    """Whether ``rows`` (consecutive context images) are clustered otherwise than stored."""
+    engine = [session_of.get(str(asset.id)) for asset in rows]
+    if any(each in span_sessions for each in engine):
+        return True
+    for (a, b), (engine_a, engine_b) in zip(pairwise(rows), pairwise(engine), strict=True):
+        stored_together = a.session_id is not None and a.session_id == b.session_id
+        if stored_together != (engine_a is not None and engine_a == engine_b):
+            return True
+    return False
+
+
+def _span_part(analysis: Analysis, span_ids: set[str]) -> Analysis:
+    """The sessions and lineage of ``analysis`` that hold the span's images (the context's sessions,
+    checked to be stored as they are, are left out)."""
+    return replace(
+        analysis,
+        sessions=[result for result in analysis.sessions if result.asset_ids[0] in span_ids],
+        lineage=[edge for edge in analysis.lineage if edge.child in span_ids],
+    )
 
 
 def visual_descriptors(assets: Sequence[SpanAsset]) -> dict[str, np.ndarray]:

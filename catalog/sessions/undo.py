@@ -98,7 +98,7 @@ async def undo_correction(db: AsyncSession, user_id: uuid.UUID, correction_id: u
         session_ids = await _undo_relabel(db, user_id, correction)
         return UndoResult(correction, session_ids, await repository.threshold_offset(db, user_id))
     offset = await relearn_offset(db, user_id) if correction.kind != "move" else None
-    await recluster_span(db, user_id, span)
+    await recluster_span(db, user_id, span, widen=False)
     if offset is None:
         offset = await repository.threshold_offset(db, user_id)
     return UndoResult(correction, await sessions_holding(db, span), offset)
@@ -319,5 +319,7 @@ async def _undo_relabel(db: AsyncSession, user_id: uuid.UUID, correction: Correc
     else:
         session.label_pinned = False
         await db.flush()
-        await recluster_span(db, user_id, [session.first_asset_id])  # recomputes the engine's label
+        await recluster_span(
+            db, user_id, [session.first_asset_id], widen=False
+        )  # recomputes the engine's label
     return [session.id]

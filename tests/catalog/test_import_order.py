@@ -110,6 +110,63 @@ def _readable(sessions: set[frozenset[str]]) -> list[tuple[int, str, str]]:
 # --- defects found by the probe ------------------------------------------------------------------
 
 
+async def test_importing_the_next_day_keeps_yesterdays_last_session_as_a_full_clustering_has_it(
+    settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """The archive up to 2025-03-20, then the next day's work (a watched folder, the next morning).
+
+    Yesterday's last session (c21-0001225…1233, 22:59–23:09) is one session in the archive import,
+    in a one-shot import of the same records and in the engine on them, with the very recurring words
+    the catalog stored. The next day's import re-clusters a span that starts exactly at that session's
+    first image (the session holding the 8th older asset, widened to whole sessions). Before the span's
+    context (``catalog.sessions.reclustering.CONTEXT_ROWS``) the engine was handed nothing before it:
+    its gaps were judged without the steps and prompts that precede the span, and the session was cut
+    in two (2 + 7) — a correct session broken by an import that is not in it."""
+    records = _artist("field", "rasmus")
+    days = _days(records)
+    cut = _day_index(days, "2025-03-20") + 1
+    archive = [record for day in days[:cut] for record in day]
+    next_day = days[cut]
+
+    stepwise = await _import(session_factory, settings, tmp_path, "two-imports", [archive, next_day])
+    one_shot = await _import(session_factory, settings, tmp_path, "one-import", [archive + next_day])
+
+    words = await _stored_words(session_factory, stepwise)
+    assert words is not None
+    full_with_same_words = _engine(archive + next_day, words["words"])
+    got = await _memberships(session_factory, stepwise)
+    assert _readable(got - full_with_same_words) == _readable(full_with_same_words - got) == []
+    assert got == await _memberships(session_factory, one_shot)
+
+
+async def test_importing_an_older_day_re_decides_the_neighbour_boundary_its_prompts_reach(
+    settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """Newer days first (2025-03-18 onwards), then the older folder of 2025-03-17.
+
+    The engine compares a new prompt with the last 5 *distinct* prompts of the stream
+    (``engine/sessions/parameter_signal.py`` ``_prompt_context``, never reset by a long pause), and
+    2025-03-18's first session is a refinement of one prompt over 14 images: the gap before
+    c21-0003166 ("research base …, glowing eyes, bokeh …", 35 min later) has 2025-03-17's prompts in its
+    context. With them it is no boundary (margin −0.27; 0.74 without). The span of the older import
+    ends with the session holding the 8th newer asset (c21-0003152…3165); before the span's context was
+    checked (and the span widened where it disagrees) that gap was never re-decided and the catalog kept
+    14 + 5 where a full clustering (with the catalog's own stored words) has 19."""
+    records = _artist("field", "yuki_n")
+    days = _days(records)
+    at = _day_index(days, "2025-03-17")
+    newer = [record for day in days[at + 1 :] for record in day]
+    older = days[at]
+
+    user_id = await _import(session_factory, settings, tmp_path, "newest-first", [newer, older])
+
+    words = await _stored_words(session_factory, user_id)
+    assert words is not None
+    expected = _engine(older + newer, words["words"])
+    got = await _memberships(session_factory, user_id)
+    assert _readable(got - expected) == _readable(expected - got) == []
+
+
 async def test_a_library_that_arrives_in_small_imports_learns_its_recurring_words(
     settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
 ) -> None:
