@@ -528,6 +528,11 @@ def _print_import_report(report: ImportReport, named: frozenset[str] = frozenset
         f"{counts['ignored']} ignored ({counted(report.records_imported, 'record')} imported, "
         f"{len(report.thumbnail_problems)} without a thumbnail); "
         f"{counted(report.sessions_touched, 'session')} updated"
+        + (
+            f"; {counted(report.overwritten, 'earlier image')} gone (file overwritten with another)"
+            if report.overwritten
+            else ""
+        )
     )
 
 

@@ -23,6 +23,10 @@ from enum import StrEnum
 from typing import Any
 
 REMOVED_EARLIER_REASON = "removed from the library earlier (atelier import --include-removed takes it back)"
+EARLIER_IMAGE_KEPT_NOTE = "the image imported earlier from this file stays in the library"
+"""Added to the ``problem`` reason of an image file that cannot be read (overwritten with a broken
+or non-image file, or unreadable) when the library holds an image read from that path before: that
+image is kept (its bytes may still be there, unreadable for now), and the artist is told."""
 
 
 class Outcome(StrEnum):

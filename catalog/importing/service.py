@@ -35,8 +35,33 @@ Pipeline (the metadata path never decodes pixels):
    the worker's backfill;
 4. each user's owed re-clustering is completed once (not once per batch).
 
+Files overwritten in place (same path, other bytes: a tool re-writing ``latest.png``, an artist
+re-saving an edit): records are keyed by content, so the new bytes are a new asset, and the catalog
+follows the file on disk — once the image files are stored, one statement finds the assets read from
+a path this import just read other bytes from (also when those bytes were already known, or were
+removed earlier), and they leave the library through the artist's removal path
+(:func:`catalog.assets.removal.remove_assets`, one unit of work: the span around them re-clustered,
+corrections naming them re-anchored, their lineage links gone with them; then their thumbnails no
+image uses are deleted, :func:`~catalog.assets.removal.discard_unused_files`). Choices:
+
+- bytes identical to the stored ones are the same record: nothing changes;
+- the artist did not remove them, so their removed-records rows are deleted in the same transaction:
+  should the file get its first bytes back (an edit undone), they are imported again, not ``ignored``;
+- an image whose bytes this import read from another file as well (``latest.png`` renamed to
+  ``v1.png`` and a new ``latest.png`` written) stays, re-pointed to that file. Only files of the same
+  import are seen: run separately, the rename's import (``known``) does not move the image, and the
+  later import of the new ``latest.png`` takes it out (a later import of ``v1.png`` brings its bytes
+  back as a new image);
+- a file that cannot be read (overwritten by something that is no image, cut short, unreadable for
+  now) proves nothing about the bytes: the earlier image stays, and the file's ``problem`` reason
+  ends with :data:`~catalog.importing.outcomes.EARLIER_IMAGE_KEPT_NOTE`;
+- an interrupted import (``stop``) leaves this step to the next import of the same files: those
+  it then finds ``known`` are checked too, as are two assets left at one path.
+
 Round trips: per batch, not per file (the ``COPY``, the insert, the owed marks, the export times and,
-when the batch held known files, one lookup of their ids).
+when the batch held known files, one lookup of their ids); per import, one lookup of the user's
+assets at the paths read (by file name, through ``ix_assets_user_file_name``) and, only when it finds
+any, one removal.
 """
 
 from __future__ import annotations
@@ -58,18 +83,40 @@ import asyncpg
 from sqlalchemy.exc import DBAPIError
 
 from catalog.accounts.service import AccountError, get_or_create_user
+from catalog.assets.removal import Removal, discard_unused_files, remove_assets
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing import owed_work
-from catalog.importing.asset_rows import COPY_RECORD_ID_INDEX, copy_values, record_to_row, row_problem
+from catalog.importing.asset_rows import (
+    ASSET_COPY_COLUMNS,
+    COPY_RECORD_ID_INDEX,
+    copy_values,
+    record_to_row,
+    row_problem,
+)
 from catalog.importing.bulk_asset_repository import CopiedAssets, copy_new_assets
 from catalog.importing.discovery import FileKind, FoundFile, discover
 from catalog.importing.export_evidence import apply_stored_evidence
-from catalog.importing.file_reading import FileProblem, MetadataReader, ReadAsset
-from catalog.importing.outcomes import REMOVED_EARLIER_REASON, FileOutcome, Outcome, RecordCounts
+from catalog.importing.file_reading import FileProblem, MetadataReader, ReadAsset, resolved_path
+from catalog.importing.known_files_repository import (
+    ReadFile,
+    forget_removals,
+    overwritten_assets,
+    paths_holding_assets,
+    repoint_assets,
+)
+from catalog.importing.outcomes import (
+    EARLIER_IMAGE_KEPT_NOTE,
+    REMOVED_EARLIER_REASON,
+    FileOutcome,
+    Outcome,
+    RecordCounts,
+)
 from catalog.importing.owed_work_repository import assets_missing_thumbnails, mark_clustering_owed
 from catalog.importing.thumbnail_pool import ThumbnailFailure, ThumbnailRenderer
+from catalog.library_locks import lock_user_library
 from catalog.sessions.reclustering import ReclusterSummary
 from catalog.settings import AtelierSettings
+from catalog.stored_paths import StoredPath, stored_path
 from catalog.thumbnails import MadeThumbnail
 from engine.gc_pause import cyclic_gc_paused
 from engine.record_codec import RecordLineError, read_records_jsonl
@@ -82,6 +129,9 @@ ThumbnailProgressCallback = Callable[[int, int, int], None]
 make, and how many of those done could not be made; ``(0, total, 0)`` once the sessions are in."""
 THUMBNAIL_STORE_BATCH = 500
 """Rendered thumbnails stored per transaction in :attr:`ThumbnailMode.AFTER_SESSIONS`."""
+_FILE_PATH_INDEX = ASSET_COPY_COLUMNS.index("file_path")
+_FILE_PATH_BYTES_INDEX = ASSET_COPY_COLUMNS.index("file_path_bytes")
+_FILE_NAME_INDEX = ASSET_COPY_COLUMNS.index("file_name")
 
 
 class ThumbnailMode(StrEnum):
@@ -134,6 +184,11 @@ class ImportReport:
     removed_earlier: int = 0
     """Images and records left out because the artist removed them from the library
     (:mod:`catalog.assets.removal`); image files among them are ``ignored`` with a reason."""
+    overwritten: int = 0
+    """Images that left the library because the file they were read from was overwritten in place with
+    other bytes (this import read the file's new bytes: see :func:`import_paths`)."""
+    overwritten_asset_ids: list[uuid.UUID] = field(default_factory=list)
+    """The ids of those images (gone now), in the order removed."""
 
     @property
     def sessions_touched(self) -> int:
@@ -159,6 +214,7 @@ class ImportReport:
             "interrupted": self.interrupted,
             "files_not_read": self.files_not_read,
             "removed_earlier": self.removed_earlier,
+            "overwritten": self.overwritten,
         }
 
     def _add(self, outcome: FileOutcome) -> FileOutcome:
@@ -180,6 +236,12 @@ class _UserBatches:
     )
     imported_files: dict[uuid.UUID, FileOutcome] = field(default_factory=dict)
     """Outcome of each image file imported, by asset id (a thumbnail failure is noted on it)."""
+    read_files: list[ReadFile] = field(default_factory=list)
+    """Each image file of the owner read and stored (imported, known, or removed earlier): its path as
+    the asset rows hold it, and the asset its bytes are now (to find the images it no longer holds).
+    About 70 bytes a file: the path text is the outcome's when the two are equal, the id is shared."""
+    unreadable_files: list[tuple[StoredPath, FileOutcome]] = field(default_factory=list)
+    """Image files that could not be read, with their problem outcome."""
 
 
 @dataclass(slots=True)
@@ -225,7 +287,8 @@ async def import_paths(
 
     Images and records the artist removed from the library are left out (image files are ``ignored``
     with a reason, :attr:`ImportReport.removed_earlier` counts both) unless ``include_removed``, which
-    imports them again and forgets their removal.
+    imports them again and forgets their removal. An image whose file now holds other bytes leaves
+    the library (counted in :attr:`ImportReport.overwritten`; see the module docstring).
 
     ``stop`` (``atelier import`` sets it on Ctrl-C or SIGTERM) is checked at safe points only, never
     in the middle of a statement: at the start (already set, earlier imports' owed work stays owed
@@ -286,6 +349,8 @@ async def import_paths(
             include_removed,
         )
     report.files_not_read = len(images) - read
+    if not stopping():  # else the next import of these files does it (it finds them known)
+        await _retire_overwritten_images(factory, settings, owner_id, report, batches)
 
     for item in found:
         if item.kind is FileKind.RECORDS:
@@ -365,6 +430,59 @@ async def import_paths(
         report.phase_seconds["queue"] = time.perf_counter() - started
     _sort_report(report)
     return report
+
+
+async def _retire_overwritten_images(
+    factory: SessionFactory,
+    settings: AtelierSettings,
+    owner_id: uuid.UUID,
+    report: ImportReport,
+    batches: _UserBatches,
+) -> None:
+    """The catalog follows the files read: an image read from a path that now holds other bytes
+    leaves the library (see :func:`import_paths`), and a file that could not be read says when the
+    library still holds the image read from it earlier."""
+    async with factory() as session:
+        overwritten = await overwritten_assets(session, owner_id, batches.read_files)
+        still_held = await paths_holding_assets(
+            session, owner_id, [path for path, _ in batches.unreadable_files]
+        )
+    if still_held:
+        noted: dict[str, str] = {}
+        for path, outcome in batches.unreadable_files:
+            if path in still_held:
+                outcome.reason = f"{outcome.reason} ({EARLIER_IMAGE_KEPT_NOTE})"
+                noted[outcome.path] = outcome.reason
+        report.problems = [
+            FileProblem(problem.path, noted.get(problem.path, problem.reason)) for problem in report.problems
+        ]
+    created = set(batches.new_asset_ids.get(owner_id, ()))
+    overwritten = [asset for asset in overwritten if asset.asset_id not in created]
+    if not overwritten:
+        return
+    wanted = {asset.asset_id for asset in overwritten}
+    elsewhere: dict[uuid.UUID, StoredPath] = {}  # their bytes, read by this import from another file
+    for text, raw, asset_id, _ in batches.read_files:
+        if asset_id in wanted:
+            elsewhere.setdefault(asset_id, StoredPath(text, raw))
+    moved = dict(elsewhere)
+    gone = {asset.asset_id: asset.record_id for asset in overwritten if asset.asset_id not in elsewhere}
+    removal: Removal | None = None
+    async with unit_of_work(factory) as session:
+        if gone:
+            removal = await remove_assets(session, owner_id, list(gone))
+            # not removed by the artist: should those bytes come back, they are imported again
+            await forget_removals(session, owner_id, [gone[asset_id] for asset_id in removal.removed])
+        if moved:
+            await lock_user_library(session, owner_id)
+            await repoint_assets(session, owner_id, moved)
+    if removal is not None:
+        report.overwritten += len(removal.removed)
+        report.overwritten_asset_ids.extend(removal.removed)
+        report.reclustering.append(  # the sessions the new bytes joined were written by the removal's pass
+            ReclusterSummary(owner_id, 0, removal.sessions_changed, 0, removal.sessions_deleted)
+        )
+        await discard_unused_files(factory, settings, owner_id, removal)
 
 
 def _never() -> bool:
@@ -497,7 +615,8 @@ async def _read_and_store_images(
                     if isinstance(outcome, ReadAsset):
                         pending.append(_PendingRow(outcome.record_id, outcome.values, path, str(path)))
                     else:
-                        report._add(FileOutcome(str(path), Outcome.PROBLEM, outcome.reason))
+                        problem = report._add(FileOutcome(str(path), Outcome.PROBLEM, outcome.reason))
+                        batches.unreadable_files.append((stored_path(resolved_path(str(path))), problem))
                         _advance(progress, 1)
                 read += len(chunk)
                 if len(pending) >= settings.import_batch_size:
@@ -524,27 +643,35 @@ async def _store_image_files(
     first_of: dict[str, str] = {}
     for item in pending:
         if item.record_id in stored.refused:
-            report._add(FileOutcome(item.label, Outcome.PROBLEM, stored.refused[item.record_id]))
+            added = report._add(FileOutcome(item.label, Outcome.PROBLEM, stored.refused[item.record_id]))
         elif item.record_id in stored.removed:  # every copy of removed bytes, the first or not
-            report._add(FileOutcome(item.label, Outcome.IGNORED, REMOVED_EARLIER_REASON))
+            added = report._add(FileOutcome(item.label, Outcome.IGNORED, REMOVED_EARLIER_REASON))
             report.removed_earlier += 1
         elif item.record_id in first_of:  # the same bytes twice in this batch
             asset_id = stored.new.get(item.record_id) or stored.known.get(item.record_id)
             reason = f"same content as {first_of[item.record_id]}"
-            report._add(FileOutcome(item.label, Outcome.KNOWN, reason, asset_id))
+            added = report._add(FileOutcome(item.label, Outcome.KNOWN, reason, asset_id))
             report.already_known += 1
         elif item.record_id in stored.new:
             asset_id = stored.new[item.record_id]
-            outcome = report._add(FileOutcome(item.label, Outcome.IMPORTED, None, asset_id))
+            added = report._add(FileOutcome(item.label, Outcome.IMPORTED, None, asset_id))
             report.imported += 1
             batches.new_asset_ids[user_id].append(asset_id)
             if item.source_path is not None:
                 batches.thumbnail_sources[user_id][asset_id] = item.source_path
-                batches.imported_files[asset_id] = outcome
+                batches.imported_files[asset_id] = added
         else:
-            report._add(FileOutcome(item.label, Outcome.KNOWN, None, stored.known.get(item.record_id)))
+            added = report._add(
+                FileOutcome(item.label, Outcome.KNOWN, None, stored.known.get(item.record_id))
+            )
             report.already_known += 1
         first_of.setdefault(item.record_id, item.label)
+        if item.source_path is not None and (added.asset_id is not None or added.outcome is Outcome.IGNORED):
+            text: str = item.values[_FILE_PATH_INDEX]
+            raw: bytes | None = item.values[_FILE_PATH_BYTES_INDEX]
+            name: str | None = item.values[_FILE_NAME_INDEX]
+            path_text = item.label if text == item.label else text  # share the outcome's string
+            batches.read_files.append((path_text, raw, added.asset_id, name))
 
 
 async def _store(

@@ -15,14 +15,26 @@ symlinked folder is not followed (as a folder import does not).
 Importing: settled files go through :func:`~catalog.importing.service.import_paths` in batches of
 at most :data:`WATCH_BATCH_FILES`, one at a time, so each batch commits on its own and re-clusters
 only the span around its files. A file imported twice (rewritten with the same bytes) is simply
-already known. Per-file problems are in each batch's report, handed to ``on_import``; the watch
-goes on.
+already known; one rewritten with other bytes replaces the image read from it before
+(:mod:`catalog.importing.service`: the import takes that image out as a removal would, and counts it
+in :attr:`~catalog.importing.service.ImportReport.overwritten`). Per-file problems are in each batch's
+report, handed to ``on_import``; the watch goes on.
 
 Catch-up (``catch_up=True``, the default): once the OS watches are set up, the files already in
-the folders that the user's catalog does not hold at that path with that size are imported too (once
-they have settled: one may be half written). So nothing is missed — neither files added while
-nothing watched (``atelier serve`` restarts) nor files that arrived between an initial import and
-the start of the watch (``atelier import --watch``) — without re-reading a whole library.
+the folders that the user's catalog does not hold as they are (:func:`_held_as_is`) are imported too
+(once they have settled: one may be half written). So nothing is missed — neither files added or
+overwritten while nothing watched (``atelier serve`` restarts) nor files that arrived between an
+initial import and the start of the watch (``atelier import --watch``) — without re-reading a whole
+library. A file is held as it is when exactly one asset was read from its path, with its size; or,
+with none, when an image the artist removed was, with its size, and the file was not written after that
+removal (a removed image must not hide new bytes written over its file). Limit: the catalog stores no
+file mtime, so a file overwritten while nothing watched with other bytes *of the same size* as its
+stored image is not seen by the catch-up (a folder import, or any later write the watch sees, reads
+it). Comparing the mtime with the asset's ``imported_at`` instead would make every catch-up re-read, for
+good, each file whose mtime moved after its import with the same bytes (a restore, a sync client, a
+``touch``), since nothing records that a re-read found it unchanged; for removed images, few, that
+cost is taken. Two assets at one path (an import interrupted before it took the older out) make the
+file read again, so that its import keeps only the one for the bytes on disk.
 
 Stopping: when ``stop_event`` is set the watch ends after the batch in progress (committed batches
 are never lost; files still settling are picked up by the next catch-up or import).
@@ -46,6 +58,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from watchfiles import Change, awatch
@@ -54,7 +67,7 @@ from catalog.accounts.service import get_or_create_user
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing.complete_files import looks_complete
 from catalog.importing.discovery import FileKind, classify, discover
-from catalog.importing.known_files_repository import known_file_sizes
+from catalog.importing.known_files_repository import KnownFile, known_files
 from catalog.importing.service import ImportReport, ThumbnailMode, import_paths
 from catalog.settings import AtelierSettings
 
@@ -257,13 +270,27 @@ def _note_changes(
 async def _files_not_in_catalog(
     factory: SessionFactory, settings: AtelierSettings, user_handle: str, roots: Sequence[Path]
 ) -> list[Path]:
-    """Image files under ``roots`` whose path and size the user's catalog does not hold yet."""
-    on_disk: dict[str, int] = {}
+    """Image files under ``roots`` the user's catalog does not hold as they are (see
+    :func:`_held_as_is`)."""
+    on_disk: dict[str, os.stat_result] = {}
     for found in discover(roots):
         if found.kind is FileKind.IMAGE:
             with contextlib.suppress(OSError):
-                on_disk[str(found.path.resolve())] = os.stat(found.path).st_size
+                on_disk[str(found.path.resolve())] = os.stat(found.path)
     async with unit_of_work(factory) as session:
         owner = await get_or_create_user(session, user_handle, timezone=settings.timezone)
-        known = await known_file_sizes(session, owner.id, list(on_disk))
-    return [Path(path) for path, size in on_disk.items() if known.get(path) != size]
+        known = await known_files(session, owner.id, list(on_disk))
+    return [Path(path) for path, info in on_disk.items() if not _held_as_is(info, known.get(path, []))]
+
+
+def _held_as_is(info: os.stat_result, rows: Sequence[KnownFile]) -> bool:
+    """Whether the catalog holds the file of ``info`` as it is (the catch-up leaves it unread): exactly
+    one asset was read from its path, with its size; or, with none, an image the artist removed from
+    the library was, with its size, and the file has not been written since that removal. Two assets
+    at one path (the file was overwritten, and an interrupted import left the earlier one) make the
+    file read again, so that its import keeps the one for the bytes on disk."""
+    stored = [row for row in rows if row.stored]
+    if stored:
+        return len(stored) == 1 and stored[0].size_bytes == info.st_size
+    modified = datetime.fromtimestamp(info.st_mtime_ns / 1e9, UTC)
+    return any(row.size_bytes == info.st_size and modified <= row.since for row in rows)

@@ -135,3 +135,23 @@ async def test_an_import_that_cannot_run_exits_with_another_code(
     gone = await run_atelier(settings, "import", str(tmp_path / "ComfyUI" / "output"), "--watch")
     assert gone.code == 1
     assert f"--watch: no such folder: {tmp_path / 'ComfyUI' / 'output'}" in gone.stderr
+
+
+async def test_an_image_overwritten_in_place_is_counted_in_both_outputs(
+    settings: AtelierSettings, tmp_path: Path
+) -> None:
+    """An import after ``latest.png`` was written again with another image: the earlier image is gone,
+    and both the summary line and the ``--json`` summary say so."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "latest.png").write_bytes(image_bytes(seed=1))
+    assert (await run_atelier(settings, "import", str(folder))).code == 0
+
+    (folder / "latest.png").write_bytes(image_bytes(seed=2))
+    human = await run_atelier(settings, "import", str(folder))
+
+    assert human.code == 0, human.stderr
+    assert "1 session updated; 1 earlier image gone (file overwritten with another)" in human.stderr
+    (folder / "latest.png").write_bytes(image_bytes(seed=3))
+    lines, summary = _json_lines((await run_atelier(settings, "import", str(folder), "--json")).stdout)
+    assert summary["overwritten"] == 1 and [line["outcome"] for line in lines] == ["imported"]
