@@ -108,7 +108,7 @@ def collect_records(
         elif (skipped := _not_read(item, named)) is not None:
             problems.append(skipped)
     collected = list(records.values())
-    reject_copy_times(collected)
+    reject_copy_times(collected, local_tz=ZoneInfo(timezone))
     return collected, problems
 
 

@@ -572,14 +572,12 @@ async def _watch_until_stopped(
 def _time_zone(name: str) -> str:
     """``--timezone`` (default: ``ATELIER_TIMEZONE``, else UTC): an IANA zone name this machine knows,
     or a usage error saying so (not a traceback, nor one error per file read), from either source."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from catalog.accounts.time_zones import InvalidTimeZone, checked_time_zone  # no database stack
 
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        message = f"unknown time zone {name!r}: use an IANA name such as UTC or Europe/Paris"
-        raise typer.BadParameter(message) from error
-    return name
+        return checked_time_zone(name)
+    except InvalidTimeZone as error:  # the same names as ATELIER_TIMEZONE and updateViewer take
+        raise typer.BadParameter(str(error)) from error
 
 
 TIMEZONE_ENV = "ATELIER_TIMEZONE"

@@ -61,6 +61,8 @@ def utc_now() -> datetime:
 class RequestContext:
     session_factory: SessionFactory
     principal: AuthenticatedPrincipal | None
+    """Who is asking (``None``: anonymous), as looked up when the request began; ``updateViewer``
+    replaces it once it has stored a new zone, so the request's later fields see the zone stored."""
     thumbnail_signer: ThumbnailSigner
     settings: AtelierSettings
     job_queue: ArqRedis | None = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
@@ -63,7 +64,10 @@ def inspect_paths(paths: Iterable[Path], *, timezone: str = "UTC") -> Iterator[d
     with MetadataReader(len(images)) as reader:
         outcomes = list(reader.read(images, timezone))
     # Copy times are judged across the files read together (see engine.copy_times).
-    reject_copy_times([outcome.record for _, outcome in outcomes if not isinstance(outcome, FileProblem)])
+    reject_copy_times(
+        [outcome.record for _, outcome in outcomes if not isinstance(outcome, FileProblem)],
+        local_tz=ZoneInfo(timezone),
+    )
     for path, outcome in outcomes:
         if isinstance(outcome, FileProblem):
             yield {"path": str(path), "error": outcome.reason}

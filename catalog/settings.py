@@ -16,6 +16,7 @@ import platformdirs
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from catalog.accounts.time_zones import checked_time_zone
 from catalog.secret_keys import checked_environment_key
 from catalog.settings_error import SettingsError
 
@@ -203,8 +204,11 @@ class AtelierSettings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for unknown names
-        return value
+        """The zone new users get must be one ``updateViewer`` accepts: the one rule,
+        :func:`~catalog.accounts.time_zones.checked_time_zone` (``posixrules``, ``localtime``,
+        ``right/…`` and ``posix/…`` load as ``ZoneInfo`` but are files, not IANA zone names). Its error
+        (a ``ValueError``) reaches the user as ``ATELIER_TIMEZONE: unknown time zone …``."""
+        return checked_time_zone(value)
 
     @cached_property
     def tz(self) -> tzinfo:

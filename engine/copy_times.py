@@ -22,9 +22,11 @@ import, an ``analyze`` run):
   reason already there: a better source the file held may have been passed over as not credible,
   see :mod:`engine.time_bounds`): an mtime alone leaves no time (``created_at`` and its
   source and precision become ``None``; the record stays in the catalog and the gallery and is never
-  grouped into sessions); a day placed by the mtime keeps its day — midnight in the mtime's zone,
-  day precision, the day's own source (``folder``, ``metadata:<field>``, ``filename``), or the time
-  of day starting the file name when the mtime had only refined that (``<source>+filename``).
+  grouped into sessions); a day placed by the mtime keeps its day — midnight in the zone the mtime was
+  read in (``local_tz`` when the caller gives it; the mtime's own offset otherwise, which is that
+  zone's offset at midnight too unless a DST change falls between them), day precision, the day's own
+  source (``folder``, ``metadata:<field>``, ``filename``), or the time of day starting the file name
+  when the mtime had only refined that (``<source>+filename``).
 
 Records timed by a better source alone (tool metadata, EXIF, file name) are never touched (a witness
 keeps its own time). A copy of one tool's files that carry no date of their own (A1111's
@@ -35,8 +37,9 @@ idempotent: a second pass finds nothing more.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
+from engine.local_times import localised
 from engine.name_times import filename_time, name_time_of_day
 from engine.records import GenerationRecord, TimePrecision
 
@@ -62,9 +65,11 @@ MTIME_SUFFIX = f"+{MTIME_SOURCE}"
 """Ends the source of a day placed inside itself by the mtime (``folder+file:mtime``)."""
 
 
-def reject_copy_times(records: Sequence[GenerationRecord]) -> int:
+def reject_copy_times(records: Sequence[GenerationRecord], *, local_tz: tzinfo | None = None) -> int:
     """Drop the copy time of every record whose mtime is a shared copy time (see the module
-    docstring); returns how many records lost it."""
+    docstring); returns how many records lost it. ``local_tz``: the zone the records' naive times and
+    mtimes were read in, which gives a kept day's midnight (or time of day) its offset; without it a
+    record's own offset is used."""
     moments = sorted(_written_moments(records), key=lambda pair: pair[0])
     dropped = 0
     start = 0
@@ -73,7 +78,7 @@ def reject_copy_times(records: Sequence[GenerationRecord]) -> int:
             (moments[index][0] - moments[index - 1][0]).total_seconds() > COPY_CHAIN_SECONDS
         )
         if ends_chain:
-            dropped += _reject_if_copy(moments[start:index])
+            dropped += _reject_if_copy(moments[start:index], local_tz)
             start = index
     return dropped
 
@@ -102,7 +107,7 @@ def _later_write(record: GenerationRecord) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def _reject_if_copy(chain: list[tuple[datetime, GenerationRecord]]) -> int:
+def _reject_if_copy(chain: list[tuple[datetime, GenerationRecord]], local_tz: tzinfo | None) -> int:
     """Drop the copy time of the chain's records timed by the mtime when the chain is a copy."""
     timed = [record for _, record in chain if _timed_by_mtime(record)]
     witnesses = len(chain) - len(timed)
@@ -124,7 +129,7 @@ def _reject_if_copy(chain: list[tuple[datetime, GenerationRecord]]) -> int:
     else:
         return 0
     for record in timed:
-        _drop_copy_time(record)
+        _drop_copy_time(record, local_tz)
         earlier = record.extra.get(TIME_REJECTED)
         record.extra[TIME_REJECTED] = f"{earlier}; {reason}" if isinstance(earlier, str) else reason
     return len(timed)
@@ -136,11 +141,13 @@ def _timed_by_mtime(record: GenerationRecord) -> bool:
     return source is not None and (source == MTIME_SOURCE or source.endswith(MTIME_SUFFIX))
 
 
-def _drop_copy_time(record: GenerationRecord) -> None:
+def _drop_copy_time(record: GenerationRecord, local_tz: tzinfo | None) -> None:
     """Take the mtime out of the record's time: no time at all, or the day its better source named —
     at the time of day starting the file name when there is one (the minute the mtime refined,
     :func:`~engine.name_times.name_time_of_day`), else at midnight, day precision (in the
-    zone the mtime was seen in)."""
+    zone the mtime was seen in: ``local_tz``, else the mtime's own offset). The record's times carry
+    fixed offsets (:mod:`engine.local_times`), so each wall time is localised again, never reached by
+    adding to the mtime."""
     source, moment = record.created_at_source, record.created_at
     assert source is not None and moment is not None  # only timed records are chained
     if source == MTIME_SOURCE:
@@ -152,15 +159,23 @@ def _drop_copy_time(record: GenerationRecord) -> None:
     from_name = _time_of_day_in_name(record.file_name or "", day_source, record.seed)
     if from_name is not None:  # a minute in the name the copied mtime had refined
         clock, precision = from_name
-        named = datetime.combine(moment.date(), clock, tzinfo=moment.tzinfo)
-        # the name's time came first (the mtime refined it within the hour after): 23:50 → 00:10
-        record.created_at = named - timedelta(days=1) if named > moment else named
+        named = _wall_time(moment.date(), clock, local_tz or moment.tzinfo)
+        if named > moment:  # the name's time came first (the mtime refined it within the hour): 23:50 → 00:10
+            named = _wall_time(moment.date() - timedelta(days=1), clock, local_tz or moment.tzinfo)
+        record.created_at = named
         record.created_at_source = NAME_SOURCE if day_source == NAME_SOURCE else f"{day_source}+{NAME_SOURCE}"
         record.created_at_precision = precision
         return
-    record.created_at = datetime(moment.year, moment.month, moment.day, tzinfo=moment.tzinfo)
+    record.created_at = _wall_time(moment.date(), time(), local_tz or moment.tzinfo)
     record.created_at_source = day_source
     record.created_at_precision = TimePrecision.DAY
+
+
+def _wall_time(day: date, clock: time, zone: tzinfo | None) -> datetime:
+    """``clock`` on ``day`` read in ``zone`` (the first occurrence of a repeated wall time), with that
+    fixed offset."""
+    assert zone is not None  # the records' times are aware
+    return localised(datetime.combine(day, clock), zone)
 
 
 def _time_of_day_in_name(

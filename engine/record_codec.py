@@ -5,7 +5,9 @@ Invariants:
   the caller decides to skip it, the rest of the file is still read;
 - unknown fields go to ``extra`` verbatim, never dropped; ``record_to_json`` writes them back flat,
   so ``record_from_json(record_to_json(r)) == r`` for records whose ``extra`` keys are not field names;
-- a time without a UTC offset is localised with ``local_tz`` (the user's zone); its precision is
+- a time without a UTC offset is localised with ``local_tz`` (the user's zone) and carries that
+  zone's fixed offset at that time (:mod:`engine.local_times`: wall time and printed form as the zone
+  gives them, but two such times compare and subtract as instants across a DST change); its precision is
   inferred from the text (``2026-02-25`` → day, ``…T20:14`` → minute, fractional seconds → millisecond);
 - a line nested deeper than :data:`MAX_NESTING_DEPTH` (the record object itself is level 1) is a
   :class:`RecordLineError` naming the top-level field that holds the deep value — never a
@@ -37,6 +39,7 @@ from typing import Annotated, Any, BinaryIO
 import msgspec
 
 from engine.byte_order_marks import wide_encoding
+from engine.local_times import localised
 from engine.records import MAX_INT_BITS, UNKNOWN_TOOL, GenerationRecord, LoraRef, TimePrecision
 from engine.regular_files import open_regular_file
 
@@ -101,7 +104,8 @@ class RecordLineError:
 
 
 def parse_timestamp(text: str, local_tz: tzinfo) -> tuple[datetime, TimePrecision]:
-    """Parse an ISO 8601 time; naive times are read in ``local_tz``."""
+    """Parse an ISO 8601 time; naive times are read in ``local_tz`` (the first occurrence of a repeated
+    wall time), with that reading's fixed offset."""
     if len(text) == 25 and text[10] == "T" and text[13] == ":" and text[16] == ":" and text[19] in "+-":
         # The common shape ``YYYY-MM-DDTHH:MM:SS±HH:MM``: offset-aware, second precision. Whatever
         # ``fromisoformat`` accepts in this shape has no blanks and no ``Z``, so the general path
@@ -124,7 +128,7 @@ def parse_timestamp(text: str, local_tz: tzinfo) -> tuple[datetime, TimePrecisio
     else:
         precision = TimePrecision.MINUTE
     if value.tzinfo is None:
-        value = value.replace(tzinfo=local_tz)
+        value = localised(value, local_tz)
     return value, precision
 
 

@@ -1,8 +1,12 @@
 """Loading what the Curator needs about one session from the catalog, as the engine's plain facts.
 
-Read-only, one short database session. Times are given in the artist's own time zone (``users.timezone``),
-so "3 March" is the day of their evening, not UTC's. Thumbnail bytes are read from the content-addressed store
-only for the representative images the facts chose (a missing file is skipped, not an error).
+Read-only, one short database session. Times are given in the artist's own time zone (``users.timezone``;
+UTC when this machine does not know it), so "3 March" is the day of their evening, not UTC's. Each time
+carries that zone's fixed offset at its instant (:func:`engine.local_times.in_zone`), not the zone: the
+facts take minima, maxima and durations of these times, and times sharing one ``ZoneInfo`` would be
+compared and subtracted by wall clock (a session across the fall-back hour would last an hour less).
+Thumbnail bytes are read from the content-addressed store only for the representative images the facts
+chose (a missing file is skipped, not an error).
 """
 
 from __future__ import annotations
@@ -11,15 +15,17 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import tzinfo
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.accounts.time_zones import stored_time_zone
 from catalog.models import Asset, User
 from catalog.sessions import queries
 from catalog.storage import ThumbnailStore
+from engine.local_times import in_zone
 from engine.records import LoraRef
 from engine.reflection_facts import FactAsset, FactLineageEdge, FactPhase
 from reflection.prompt_builder import RepresentativeImage
@@ -46,7 +52,7 @@ async def load_session_inputs(
     session = await queries.session_by_id(db, user_id, session_id)
     if session is None:
         return None
-    zone = _zone(await db.scalar(select(User.timezone).where(User.id == user_id)))
+    zone = stored_time_zone(await db.scalar(select(User.timezone).where(User.id == user_id)))
     rows = await queries.session_assets_in_order(db, user_id, session_id)
     phase_rows = (await queries.phases_of_sessions(db, user_id, [session_id]))[session_id]
     edges = await queries.lineage_edges_into(db, user_id, [row.id for row in rows])
@@ -58,8 +64,8 @@ async def load_session_inputs(
             intent=phase.intent,
             label=phase.label,
             asset_count=phase.asset_count,
-            started_at=phase.started_at.astimezone(zone),
-            ended_at=phase.ended_at.astimezone(zone),
+            started_at=in_zone(phase.started_at, zone),
+            ended_at=in_zone(phase.ended_at, zone),
         )
         for index, phase in enumerate(phase_rows)
     ]
@@ -80,20 +86,11 @@ async def load_session_inputs(
     )
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    """The artist's time zone (a reflection dates their evening by their own clock); UTC when the
-    stored name is unknown to this machine."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _fact_asset(row: Asset, ordinal_of_phase: dict[uuid.UUID, int], zone: ZoneInfo) -> FactAsset:
+def _fact_asset(row: Asset, ordinal_of_phase: dict[uuid.UUID, int], zone: tzinfo) -> FactAsset:
     embedding = row.visual_embedding
     return FactAsset(
         id=str(row.id),
-        created_at=None if row.created_at is None else row.created_at.astimezone(zone),
+        created_at=None if row.created_at is None else in_zone(row.created_at, zone),
         prompt=row.prompt,
         negative_prompt=row.negative_prompt,
         seed=None if row.seed is None else int(row.seed),

@@ -16,7 +16,6 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import strawberry
 from strawberry.types import Info
@@ -31,6 +30,7 @@ from api.graphql.pagination import (
     encode_cursor,
 )
 from api.graphql.types import Session, SessionEdge
+from catalog.accounts.time_zones import stored_time_zone
 from catalog.sessions import periods as catalog_periods
 from catalog.sessions.period_queries import EndedKey, PeriodPageRequest, ended_key
 
@@ -141,13 +141,6 @@ def _card_key_of(cursor: str, period: SessionPeriod) -> EndedKey:
     return key
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):  # stored before names were checked; UTC rather than no cards
-        return ZoneInfo("UTC")
-
-
 def session_groups(
     info: Info[RequestContext, None], timezone: str, periods: list[SessionPeriod] | None
 ) -> list[SessionGroup]:
@@ -155,7 +148,7 @@ def session_groups(
     wanted = list(SessionPeriod) if periods is None else periods
     if len(set(wanted)) != len(wanted):
         raise InvalidArgument("`periods` names a period more than once")
-    at = catalog_periods.periods_at(info.context.now(), _zone(timezone))
+    at = catalog_periods.periods_at(info.context.now(), stored_time_zone(timezone))
     groups = []
     for period in wanted:
         bounds = at.bounds(period.catalog)

@@ -17,11 +17,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.accounts import repository
+from catalog.accounts.time_zones import InvalidTimeZone, checked_time_zone
 from catalog.accounts.token_format import (
     ALL_SCOPES,
     TOKEN_LIFETIME_MAX,
@@ -92,9 +92,9 @@ async def create_user(
     if display_name is not None:
         _storable(display_name, what="the display name", max_chars=DISPLAY_NAME_MAX_CHARS)
     try:
-        ZoneInfo(timezone)
-    except (KeyError, ValueError) as error:
-        raise AccountError(f"unknown timezone {timezone!r}") from error
+        checked_time_zone(timezone)  # the one rule, updateViewer's: a zone the user can set again
+    except InvalidTimeZone as error:
+        raise AccountError(f"unknown timezone {error.shown!r}: {error.advice}") from error
     if await repository.user_by_handle(session, handle) is not None:
         raise AccountError(f"a user named {handle!r} already exists")
     return await repository.insert_user(session, handle=handle, display_name=display_name, timezone=timezone)

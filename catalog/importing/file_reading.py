@@ -26,8 +26,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from catalog.accounts.time_zones import stored_time_zone
 from catalog.importing.asset_rows import copy_values, record_to_row, row_problem
 from catalog.importing.pool_size import leave_ctrl_c_to_parent, pool_workers
 from catalog.stored_paths import stored_path
@@ -55,8 +55,10 @@ class ReadAsset:
 
 
 def read_one(path: str, timezone: str) -> ImageReadResult | FileProblem:
+    """One file read with naive times in ``timezone`` (the owner's stored zone: UTC when this machine
+    does not know it, :func:`~catalog.accounts.time_zones.stored_time_zone`)."""
     try:
-        return read_image(Path(path), local_tz=ZoneInfo(timezone))
+        return read_image(Path(path), local_tz=stored_time_zone(timezone))
     except UnreadableImage as error:
         return FileProblem(path, error.reason)
     except Exception as error:  # a reader bug must not abort the import; report it with the file
@@ -117,7 +119,8 @@ def asset_from_read(
 
 def _read_chunk(paths: Sequence[str], timezone: str) -> list[ImageReadResult | FileProblem]:
     outcomes = [read_one(path, timezone) for path in paths]
-    reject_copy_times([outcome.record for outcome in outcomes if not isinstance(outcome, FileProblem)])
+    records = [outcome.record for outcome in outcomes if not isinstance(outcome, FileProblem)]
+    reject_copy_times(records, local_tz=stored_time_zone(timezone))
     return outcomes
 
 

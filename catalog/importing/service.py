@@ -77,12 +77,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from sqlalchemy.exc import DBAPIError
 
 from catalog.accounts.service import AccountError, get_or_create_user
+from catalog.accounts.time_zones import stored_time_zone
 from catalog.assets.removal import Removal, discard_unused_files, remove_assets
 from catalog.database import SessionFactory, unit_of_work
 from catalog.importing import owed_work
@@ -766,7 +766,7 @@ async def _import_records_file(
     artist removed count as known (and in :attr:`ImportReport.removed_earlier`)."""
     path = str(item.path)
     try:
-        lines = list(read_records_jsonl(item.path, local_tz=ZoneInfo(owner_timezone)))
+        lines = list(read_records_jsonl(item.path, local_tz=stored_time_zone(owner_timezone)))
     except OSError as error:
         report._add(FileOutcome(path, Outcome.PROBLEM, f"cannot read ({error.strerror or error})"))
         return

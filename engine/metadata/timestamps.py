@@ -67,6 +67,11 @@ nearest the credible mtime, else the one with the offset before the change (``fo
 moved forward by the gap, as RFC 5545 and JavaScript do); it is returned as the zone's real wall time
 of that instant (``02:30`` in Europe/Berlin on 2025-03-30 → ``03:30+02:00``), never with an offset the
 zone did not have. Every returned datetime is timezone-aware.
+
+A localised time carries a fixed offset, the zone's at that instant (:mod:`engine.local_times`), never
+the zone itself: two times read in one ``ZoneInfo`` would compare and subtract by their wall clocks
+(01:52 EST → 03:07 EDT is 15 minutes of work, not 75). Where a wall time of the zone is needed (a day's
+midnight or end), it is localised again with ``local_tz``, never derived by adding to another time.
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from engine.copy_times import MTIME_SOURCE, NAME_SOURCE
+from engine.local_times import fixed_offset, in_zone, localised
 from engine.metadata.reading import ToolTime
 from engine.metadata.values import as_int
 from engine.metadata.xmp import xmp_value
@@ -161,8 +167,10 @@ class _Candidate:
 
 
 def localise(value: datetime, local_tz: tzinfo) -> datetime:
-    """Attach ``local_tz`` to a naive wall-clock time; aware times are returned unchanged."""
-    return value.replace(tzinfo=local_tz) if value.tzinfo is None else value
+    """A naive wall-clock time read in ``local_tz`` (the first occurrence of a repeated one), with that
+    reading's fixed offset (:func:`~engine.local_times.localised`); aware times keep their instant and
+    wall time and are only given a fixed offset."""
+    return localised(value, local_tz)
 
 
 def exif_original_time(exif: Mapping[str, str | int]) -> tuple[datetime, TimePrecision] | None:
@@ -342,9 +350,10 @@ def resolve_created_at(
             passed_over.append(doubt)
             continue
         placed = _refine(candidate, value, file_name, seed, local_mtime, local_tz, stamp, counter_first)
-        return _with_later_write(replace(placed, rejected="; ".join(passed_over) or None), local_mtime)
+        placed = replace(placed, rejected="; ".join(passed_over) or None)
+        return _with_later_write(placed, local_mtime, local_tz)
     if stamp is not None and local_mtime is not None:
-        return _stamped_by_mtime(stamp, local_mtime, passed_over)
+        return _stamped_by_mtime(stamp, local_mtime, local_tz, passed_over)
     if local_mtime is not None:
         return ResolvedTime(local_mtime, MTIME_SOURCE, TimePrecision.SECOND, "; ".join(passed_over) or None)
     if mtime_rejected is not None:
@@ -383,14 +392,16 @@ def _refine(
     return _place_in_day(day, candidate.source, file_name, seed, local_mtime, local_tz, counter_first)
 
 
-def _with_later_write(resolved: ResolvedTime, local_mtime: datetime | None) -> ResolvedTime:
+def _with_later_write(resolved: ResolvedTime, local_mtime: datetime | None, local_tz: tzinfo) -> ResolvedTime:
     """``resolved`` with :attr:`ResolvedTime.later_write` set when the credible mtime did not give
-    the time and comes more than ``CLOCK_TOLERANCE`` after the file's own time (its day's end)."""
+    the time and comes more than ``CLOCK_TOLERANCE`` after the file's own time (its day's end: the
+    next midnight in ``local_tz``, a day precision time being midnight there)."""
     value, source = resolved.value, resolved.source or ""
     if local_mtime is None or value is None or MTIME_SOURCE in source:
         return resolved
-    whole_day = timedelta(days=1) if resolved.precision is TimePrecision.DAY else timedelta(0)
-    if local_mtime > value + whole_day + CLOCK_TOLERANCE:
+    if resolved.precision is TimePrecision.DAY:
+        value = localised(datetime.combine(value.date() + timedelta(days=1), time()), local_tz)
+    if local_mtime > value + CLOCK_TOLERANCE:
         return replace(resolved, later_write=local_mtime)
     return resolved
 
@@ -411,11 +422,14 @@ def _stamp_in_day(stamp: int, day: date, local_tz: tzinfo) -> datetime | None:
     stamp's writer did not share) with the Easy Diffusion ``stamp``, in ``local_tz``; ``None`` when the
     stamp names no moment of that day (it and the day disagree: the stamp is not used)."""
     start = localise_near(datetime.combine(day, time()), local_tz, None)
-    found = _stamp_at_or_before(stamp, start + timedelta(days=1) + CLOCK_TOLERANCE)
-    return found.astimezone(local_tz) if found >= start - CLOCK_TOLERANCE else None
+    end = localise_near(datetime.combine(day + timedelta(days=1), time()), local_tz, None)
+    found = _stamp_at_or_before(stamp, end + CLOCK_TOLERANCE)
+    return in_zone(found, local_tz) if found >= start - CLOCK_TOLERANCE else None
 
 
-def _stamped_by_mtime(stamp: int, local_mtime: datetime, passed_over: list[str]) -> ResolvedTime:
+def _stamped_by_mtime(
+    stamp: int, local_mtime: datetime, local_tz: tzinfo, passed_over: list[str]
+) -> ResolvedTime:
     """An Easy Diffusion ``stamp`` with no day to anchor it: its latest reading at or before the
     credible mtime when the mtime comes within :data:`MTIME_WINDOW_AFTER_NAME` after it (the file as
     saved); otherwise the mtime is a later copy and the file is left without a time."""
@@ -423,11 +437,10 @@ def _stamped_by_mtime(stamp: int, local_mtime: datetime, passed_over: list[str])
     late = local_mtime - stamped
     if late <= MTIME_WINDOW_AFTER_NAME:
         note = "; ".join(passed_over) or None
-        local = stamped.astimezone(local_mtime.tzinfo)
-        return ResolvedTime(local, NAME_SOURCE, TimePrecision.MILLISECOND, note)
+        return ResolvedTime(in_zone(stamped, local_tz), NAME_SOURCE, TimePrecision.MILLISECOND, note)
     passed_over.append(
         f"file mtime {local_mtime.isoformat()} is {late.days} days after the time Easy Diffusion stamped "
-        f"into the name ($tsb64, at the latest {stamped.astimezone(local_mtime.tzinfo).isoformat()}): "
+        f"into the name ($tsb64, at the latest {in_zone(stamped, local_tz).isoformat()}): "
         "copied since, and the stamp alone repeats every 90.7 days"
     )
     return ResolvedTime(None, None, None, "; ".join(passed_over))
@@ -469,7 +482,7 @@ def _place_in_day(
         return ResolvedTime(named, f"{source}+{NAME_SOURCE}", precision)
     if local_mtime is not None and local_mtime.date() == day:
         return ResolvedTime(local_mtime, mtime_source, TimePrecision.SECOND)
-    midnight = datetime(day.year, day.month, day.day, tzinfo=local_tz)
+    midnight = localised(datetime(day.year, day.month, day.day), local_tz)
     return ResolvedTime(midnight, source, TimePrecision.DAY)
 
 
@@ -489,8 +502,8 @@ def localise_near(value: datetime, local_tz: tzinfo, hint: datetime | None) -> d
     away to tell — a later copy —, or a time that is not repeated) the first occurrence
     (``fold=0``): the result of :func:`localise`. A wall time that never occurs (skipped when clocks
     go forward) is read with the offset before or after the change by the same rule and returned as
-    the real wall time of that instant (its ``utcoffset()`` is the zone's at that instant). Aware
-    times are returned unchanged."""
+    the real wall time of that instant (its ``utcoffset()`` is the zone's at that instant). The result
+    has a fixed offset (:mod:`engine.local_times`); aware times keep their instant and wall time."""
     first = localise(value, local_tz)
     if value.tzinfo is not None:
         return first
@@ -499,8 +512,8 @@ def localise_near(value: datetime, local_tz: tzinfo, hint: datetime | None) -> d
         return first
     chosen = _nearest_reading(first, second, hint)
     if _is_repeated(value, first, second, local_tz):
-        return chosen
-    return chosen.astimezone(UTC).astimezone(local_tz)  # skipped: the wall time the zone really showed
+        return fixed_offset(chosen)
+    return in_zone(chosen, local_tz)  # skipped: the wall time the zone really showed
 
 
 def _nearest_reading(first: datetime, second: datetime, hint: datetime | None) -> datetime:
@@ -647,4 +660,6 @@ _STAMP_UNIT = timedelta(seconds=1) / EASY_DIFFUSION_STAMP_UNITS
 
 
 def _as_local(value: datetime, local_tz: tzinfo) -> datetime:
-    return localise(value, local_tz).astimezone(local_tz)
+    """The instant ``value`` (naive: a wall time in ``local_tz``) as ``local_tz``'s wall time, with a
+    fixed offset."""
+    return in_zone(localise(value, local_tz), local_tz)

@@ -462,7 +462,7 @@ def test_atelier_timezone_is_the_default_of_analyze_timezone(tmp_path: Path) -> 
     )
     assert bad.returncode == 2 and not bad.stdout and "Traceback" not in bad.stderr
     message = " ".join(bad.stderr.replace("│", " ").split())
-    assert "unknown time zone 'Mars/Olympus': use an IANA name such as UTC or Europe/Paris" in message
+    assert "unknown time zone 'Mars/Olympus': give an IANA name such as 'Europe/Paris'" in message
 
     imported, _ = modules_imported_by("analyze", str(log), "--json", env=tokyo)
     assert "catalog.settings" not in imported
@@ -499,3 +499,62 @@ def test_the_table_lists_each_users_sessions_by_start_day_precision_ones_include
         ("2026-03-05 20:00", "comfyui"),
         ("2026-03-02 20:00", "comfyui"),
     ]
+
+
+_SPRING_FORWARD_SUBJECTS = [
+    "red fox in snow",
+    "lighthouse in a storm",
+    "elven city in giant trees",
+    "dragon on castle ruins",
+    "sea serpent at dawn",
+    "desert caravan",
+    "neon street market",
+    "mountain cabin",
+    "old fisherman",
+    "koi pond",
+    "robot gardener",
+    "paper boat",
+    "clockwork owl",
+    "glass whale",
+    "lantern festival",
+    "ice cave",
+]
+
+
+def test_a_session_across_spring_forward_lasts_its_real_minutes(tmp_path: Path) -> None:
+    """Found by a time-semantics probe: 16 prompts a minute apart, 06:52Z–07:07Z on 2026-03-08, written
+    as naive New York wall times (01:52 EST … 03:07 EDT): `atelier analyze --timezone America/New_York`
+    labelled the session "(75 min, 16 images)", the wall clocks' difference — times localised with one
+    ``ZoneInfo`` subtract by wall clock. It is 15 minutes of work; the times keep their wall clock."""
+    from zoneinfo import ZoneInfo
+
+    new_york = ZoneInfo("America/New_York")
+    start = datetime(2026, 3, 8, 6, 52, tzinfo=UTC)
+
+    def naive_new_york(minutes: int) -> str:
+        return (start + timedelta(minutes=minutes)).astimezone(new_york).replace(tzinfo=None).isoformat()
+
+    lines = [
+        {
+            "id": f"e{index}",
+            "tool": "comfyui",
+            "created_at": naive_new_york(index),
+            "prompt": f"{subject}, digital painting",
+            "seed": 100 + index,
+            "model": "sdxl.safetensors",
+        }
+        for index, subject in enumerate(_SPRING_FORWARD_SUBJECTS)
+    ]
+    assert (lines[0]["created_at"], lines[-1]["created_at"]) == ("2026-03-08T01:52:00", "2026-03-08T03:07:00")
+    log = tmp_path / "spring.jsonl"
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    document, problems = analyze_command.analyze_paths_json([log], timezone="America/New_York")
+
+    assert problems == []
+    (session,) = json.loads(document)["sessions"]
+    assert "(15 min, 16 images)" in session["label"], session["label"]
+    assert (session["started_at"], session["ended_at"]) == (
+        "2026-03-08T01:52:00-05:00",
+        "2026-03-08T03:07:00-04:00",
+    )
