@@ -17,7 +17,16 @@ moves, upscales and img2img children) and optimization (prompt and seed fixed, C
 20–60 swept), a model switch late in the session, 384-dim visual embeddings and thumbnails for
 every image.
 
-Run: ``python -m bench.curator_bench [--sizes 500 5000] [--repeats 7]``. Writes
+A second, harsher kind of session (:func:`varied_session`, rows marked *varied*) has what real
+sessions vary on: long prompts (30–80 terms, ~800 characters) edited term by term on most images
+(weights ``(word:1.2)``, nested ``((word))`` and ``[word]``, LoRA tags ``<lora:name:0.8>`` in the
+text, groups spanning commas ``(a, b:1.1)``, escaped ``\\(style\\)``, prompt editing
+``[a:b:0.5]``, ``BREAK``, Chinese/Japanese/Korean terms, now and then an unbalanced bracket or a
+Midjourney ``--ar``), returns to earlier prompts, random and incrementing seeds, CFG, steps,
+sampler, scheduler and LoRA weights changing, lineage links, phases of 20–500 images, a few images
+without time, prompt, embedding or thumbnail. A 5,000-image one has ~2,700 distinct prompts.
+
+Run: ``python -m bench.curator_bench [--sizes 500 5000] [--varied 5000] [--repeats 7]``. Writes
 ``bench/out/curator_bench.md`` and ``curator_bench.json``.
 """
 
@@ -28,6 +37,7 @@ import io
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -202,6 +212,168 @@ def synthetic_session(asset_count: int, *, seed: int = 1) -> SyntheticSession:
     return SyntheticSession(assets, phases, lineage)
 
 
+VARIED_WORDS = (
+    *("lighthouse", "cliff", "storm", "sea", "fox", "forest", "snow", "fisherman", "neon", "alley"),
+    *("night", "desert", "caravan", "dusk", "koi", "pond", "temple", "garden", "owl", "clockwork"),
+    *("submarine", "greenhouse", "cathedral", "glass", "cloud", "market", "lantern", "tram", "rain"),
+    *("mist", "ruin", "castle", "dragon", "knight", "princess", "robot", "city", "river", "bridge"),
+)
+VARIED_DETAILS = (*DETAILS, "masterpiece", "best quality", "8k")
+VARIED_CJK = ("杰作", "最高质量", "灯塔", "悬崖上的灯塔", "暴风雨的海", "油画", "夕焼け", "桜の木", "고품질")
+VARIED_LORAS = ("film_grain_xl", "detail_tweaker", "ink_style", "add_more_details", "eyes_v2", "Pixel-Art_XL")
+VARIED_SAMPLERS = (*SAMPLERS, "euler", "ddim", "uni_pc")
+
+
+def varied_session(asset_count: int, *, seed: int = 7) -> SyntheticSession:
+    """A deterministic session of ``asset_count`` images with realistic variety (see the module
+    docstring)."""
+    rng = random.Random(seed)
+    vectors = np.random.default_rng(seed)
+    themes = vectors.normal(size=(12, EMBEDDING_DIMENSIONS)).astype(np.float32)
+    assets: list[FactAsset] = []
+    lineage: list[FactLineageEdge] = []
+    bounds: list[tuple[int, str]] = []
+    now = START
+    terms = _varied_prompt(rng)
+    history = [tuple(terms)]
+    negative = ["blurry", "lowres", "(worst quality:1.4)", "watermark"]
+    cfg, steps, sampler, model, lora_weight = 7.0, 30, VARIED_SAMPLERS[0], MODELS[0], 0.6
+    fixed_seed = rng.randrange(2**32)
+    ordinal = 0
+    while len(assets) < asset_count:
+        intent = rng.choice(("exploration", "refinement", "optimization", "variation"))
+        bounds.append((len(assets), intent))
+        for _ in range(min(rng.randint(20, 500), asset_count - len(assets))):
+            index = len(assets)
+            now += timedelta(
+                seconds=rng.uniform(2, 90) + (rng.uniform(300, 2400) if rng.random() < 0.02 else 0)
+            )
+            roll = rng.random()
+            if intent == "exploration" and roll < 0.4:
+                terms = _varied_prompt(rng)
+            elif roll < 0.5:
+                terms = _varied_edit(terms, rng)
+            elif roll < 0.53:
+                terms = list(history[rng.randrange(len(history))])
+            elif roll < 0.532 and len(terms) > 3:
+                terms = list(terms)
+                terms[rng.randrange(len(terms))] += rng.choice(("(", ")", "[", "]"))
+            history.append(tuple(terms))
+            if rng.random() < 0.1:
+                negative = _varied_edit(negative, rng)
+            if rng.random() < 0.15:
+                cfg = rng.choice((3, 4, 4.5, 5, 6, 7, 7.5, 8, 9, 10, 12, 5.55, 6.125))
+            if rng.random() < 0.1:
+                steps = rng.choice((20, 25, 28, 30, 35, 40, 50, 60))
+            if rng.random() < 0.05:
+                sampler = rng.choice(VARIED_SAMPLERS)
+            if rng.random() < 0.01:
+                model = rng.choice(MODELS)
+            if rng.random() < 0.05:
+                lora_weight = round(rng.uniform(0.1, 1.3), 2)
+            if intent == "optimization" and rng.random() < 0.8:
+                seed_value: int | None = fixed_seed
+            elif rng.random() < 0.3:
+                seed_value = (assets[-1].seed or 0) + 1 if assets else 1
+            else:
+                seed_value = rng.randrange(2**32) if rng.random() > 0.02 else None
+            if rng.random() < 0.01:
+                fixed_seed = rng.randrange(2**32)
+            loras = tuple(
+                LoraRef(name, lora_weight if rng.random() > 0.1 else None)
+                for name in rng.sample(VARIED_LORAS, rng.randint(0, 3))
+            )
+            prompt: str | None = ", ".join(terms) if rng.random() > 0.01 else None
+            if prompt and rng.random() < 0.03:
+                prompt += f" --ar 2:3 --stylize {rng.choice((100, 250, 750))}"
+            embedding = None
+            if rng.random() > 0.05:
+                embedding = themes[rng.randrange(12)] + 0.8 * vectors.normal(
+                    size=EMBEDDING_DIMENSIONS
+                ).astype(np.float32)
+            if rng.random() < 0.08 and index > 0:
+                parent = assets[rng.randrange(max(0, index - 30), index)]
+                kind = rng.choice(("upscale", "img2img", "variation", "inpaint"))
+                lineage.append(FactLineageEdge(parent.id, f"img{index:05d}", kind))
+            width, height = rng.choice(((832, 1216), (1024, 1024), (1216, 832), (None, None), (1664, 2432)))
+            assets.append(
+                FactAsset(
+                    id=f"img{index:05d}",
+                    created_at=None if rng.random() < 0.01 else now,
+                    prompt=prompt,
+                    negative_prompt=", ".join(negative) if rng.random() > 0.05 else None,
+                    seed=seed_value,
+                    cfg_scale=float(cfg) if rng.random() > 0.02 else None,
+                    steps=steps,
+                    sampler=sampler,
+                    scheduler=rng.choice(("karras", "karras", "karras", "exponential", None)),
+                    model=model,
+                    loras=loras,
+                    width=width,
+                    height=height,
+                    denoise=rng.choice((None, None, None, 0.35, 0.5, 0.55, 0.75)),
+                    phase_ordinal=ordinal,
+                    visual_embedding=embedding,
+                    has_thumbnail=rng.random() > 0.03,
+                )
+            )
+        ordinal += 1
+    phases = []
+    for number, (start, intent) in enumerate(bounds):
+        end = bounds[number + 1][0] if number + 1 < len(bounds) else len(assets)
+        known = [asset.created_at for asset in assets[start:end] if asset.created_at] or [START]
+        phases.append(
+            FactPhase(number, intent, f"{intent} {number + 1}", end - start, min(known), max(known))
+        )
+    return SyntheticSession(assets, phases, lineage)
+
+
+def _varied_term(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.35:
+        return rng.choice(VARIED_DETAILS)
+    if roll < 0.5:
+        return f"({rng.choice(VARIED_DETAILS)}:{rng.choice((0.8, 0.9, 1.1, 1.2, 1.3, 1.5))})"
+    if roll < 0.6:
+        return rng.choice(VARIED_CJK)
+    if roll < 0.66:
+        return f"<lora:{rng.choice(VARIED_LORAS)}:{rng.choice((0.4, 0.5, 0.6, 0.7, 0.8, 1))}>"
+    if roll < 0.7:
+        return f"(({rng.choice(VARIED_WORDS)}))"
+    if roll < 0.74:
+        return f"[{rng.choice(VARIED_WORDS)}]"
+    if roll < 0.76:
+        return f"[{rng.choice(VARIED_WORDS)}:{rng.choice(VARIED_WORDS)}:{rng.choice((0.3, 0.5, 0.7))}]"
+    if roll < 0.78:
+        return f"({rng.choice(VARIED_WORDS)}, {rng.choice(VARIED_DETAILS)}:1.{rng.randint(1, 4)})"
+    if roll < 0.8:
+        return "BREAK"
+    if roll < 0.82:
+        return f"{rng.choice(VARIED_WORDS)} \\(style\\)"
+    return " ".join(rng.choice(VARIED_WORDS) for _ in range(rng.randint(1, 4)))
+
+
+def _varied_prompt(rng: random.Random) -> list[str]:
+    return [_varied_term(rng) for _ in range(rng.randint(30, 80))]
+
+
+def _varied_edit(terms: list[str], rng: random.Random) -> list[str]:
+    terms = list(terms)
+    move = rng.randrange(5)
+    if move == 0 and len(terms) > 2:
+        terms.pop(rng.randrange(len(terms)))
+    elif move == 1:
+        terms.insert(rng.randrange(len(terms) + 1), _varied_term(rng))
+    elif move == 2:
+        terms[rng.randrange(len(terms))] = _varied_term(rng)
+    elif move == 3:
+        at = rng.randrange(len(terms))
+        terms[at] = f"({terms[at].strip('()')}:{rng.choice((0.7, 0.9, 1.1, 1.25, 1.4))})"
+    else:
+        rng.shuffle(terms)
+    return terms
+
+
 def _fresh_prompt(rng: np.random.Generator) -> str:
     subject = SUBJECTS[int(rng.integers(len(SUBJECTS)))]
     style = STYLES[int(rng.integers(len(STYLES)))]
@@ -263,8 +435,8 @@ def raw_rows(session: SyntheticSession) -> list[dict[str, Any]]:
     ]
 
 
-def measure(asset_count: int, repeats: int) -> dict[str, Any]:
-    session = synthetic_session(asset_count)
+def measure(asset_count: int, repeats: int, *, varied: bool = False) -> dict[str, Any]:
+    session = varied_session(asset_count) if varied else synthetic_session(asset_count)
     rows = raw_rows(session)
     baseline: list[float] = []
     facts_seconds: list[float] = []
@@ -308,6 +480,7 @@ def measure(asset_count: int, repeats: int) -> dict[str, Any]:
     }
     return {
         "assets": asset_count,
+        "kind": "varied" if varied else "evening",
         "phases": len(session.phases),
         "distinct_prompts": facts.distinct_prompt_count,
         "lineage_edges": len(session.lineage),
@@ -339,7 +512,7 @@ def markdown(rows: list[dict[str, Any]], machine: str) -> str:
             "| "
             + " | ".join(
                 [
-                    f"{row['assets']:,}",
+                    f"{row['assets']:,}" + (" varied" if row["kind"] == "varied" else ""),
                     str(row["phases"]),
                     f"{row['distinct_prompts']:,}",
                     f"{ms['baseline']:.1f} ms",
@@ -362,9 +535,11 @@ def markdown(rows: list[dict[str, Any]], machine: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Curator facts + prompt benchmark")
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000])
+    parser.add_argument("--varied", type=int, nargs="*", default=[5000], help="sizes of varied sessions")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     rows = [measure(size, args.repeats) for size in args.sizes]
+    rows += [measure(size, args.repeats, varied=True) for size in args.varied]
     processor = platform.processor() or platform.machine()
     machine = f"{processor}, {os.cpu_count()} cores, Python {platform.python_version()}"
     table = markdown(rows, machine)

@@ -1,8 +1,12 @@
 """The facts of one session that a reflection may draw on, built from plain data in one pass.
 
 :func:`build_session_facts` is pure and deterministic: the same inputs give equal facts (and the same
-JSON). It costs time linear in the number of assets (plus one parse per distinct prompt and ``k``
-passes over the embedding matrix), so a 5,000-asset session takes a few tens of milliseconds.
+JSON). It costs time linear in the number of assets, plus, per distinct prompt, a pass over its terms
+(and its comparison with the prompt before it) and a parse of only the comma-separated segments no
+earlier prompt had (:func:`~engine.reflection_facts.weighted_terms.prompt_terms`), plus ``k`` passes
+over the embedding matrix. So a 5,000-asset evening with ~400 distinct prompts takes a few tens of
+milliseconds, but a 5,000-image session whose ~2,600 distinct prompts are long (~800 characters,
+50 terms) takes about a second: the distinct prompts' own text is what costs (``bench/curator_bench.py``).
 
 Units: positions are 1-based indexes into the session's asset stream; phase ordinals are 0-based (the
 JSON shows phases numbered from 1); minutes are rounded to 0.1; times are the aware datetimes given.

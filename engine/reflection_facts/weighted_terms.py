@@ -38,6 +38,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, compress
+from operator import attrgetter
 
 from engine.features.prompt_text import STOPWORDS
 from engine.reflection_facts.number_format import plain_number
@@ -59,6 +61,15 @@ _BRACKETS = re.compile(r"[()\[\]]")
 _PLACEHOLDER_MARK = "\ue000"  # a private-use character: never part of a real prompt's words
 _PLACEHOLDER = re.compile(f"{_PLACEHOLDER_MARK}(\\d+){_PLACEHOLDER_MARK}")
 _SEPARATORS = re.compile(r"[,;|\n\uff0c\u3001\uff1b\uff5c]+|\bBREAK\b")
+_RAW_CUTS = re.compile(r"([,\uff0c\u3001])")
+_DASH_AFTER_CUT = re.compile(r"[,\uff0c\u3001]-")
+_ANGLES = re.compile(r"[<>]")
+_NO_CUT = ("no cut",)
+"""What :func:`_cut_moves` says of a chunk after which a prompt may not be cut."""
+_TERM_TEXT = attrgetter("text")
+_CUTS = re.compile(r"([,;|\uff0c\u3001\uff1b\uff5c])")
+"""The separators a prompt may be cut at into separately parsed segments: those no :data:`_ATTENTION`
+token but plain text can hold (a new line can be inside a ``:1.2\n)`` weight; ``BREAK`` is a word)."""
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
 _EDGE_PUNCTUATION = " \t.:!?\"'`\u3002\uff1a\uff01\uff1f"
 _GROUP_SYNTAX = re.compile(r"\\.|[\[\]():|]", re.DOTALL)
@@ -68,6 +79,10 @@ _TEXT_GROUP_SYNTAX = "[]()\\:|,;\uff0c\u3001\uff1b\uff5c"
 _TEXT_GROUP_ENCODING = str.maketrans({char: chr(0xE100 + at) for at, char in enumerate(_TEXT_GROUP_SYNTAX)})
 _TEXT_GROUP_DECODING = str.maketrans({chr(0xE100 + at): char for at, char in enumerate(_TEXT_GROUP_SYNTAX)})
 """Private-use stand-ins for :data:`_TEXT_GROUP_SYNTAX`, so the group reads as plain text, and back."""
+_READING_CHARACTERS = re.compile(
+    f"[{_PLACEHOLDER_MARK}{chr(0xE100)}-{chr(0xE100 + len(_TEXT_GROUP_SYNTAX) - 1)}]"
+)
+"""The private-use characters the reading itself writes: the placeholder mark and the stand-ins."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +132,39 @@ class TermDiff:
 
 @lru_cache(maxsize=50_000)
 def prompt_terms(prompt: str) -> tuple[PromptTerm, ...]:
-    """The terms of ``prompt`` in prompt order (memoised: sessions reuse prompts heavily)."""
+    """The terms of ``prompt`` in prompt order (memoised: sessions reuse prompts heavily).
+
+    The prompt is read in segments (:func:`_prompt_segments`), each memoised: the distinct prompts of
+    a session are mostly small edits of one another, so a new prompt costs little more than looking up
+    the segments it shares with the prompts before it."""
+    if not prompt.isascii() and _READING_CHARACTERS.search(prompt) is not None:
+        # the reading's own private-use characters, typed into a prompt, would read as placeholders
+        # (an index error, or a tag the prompt does not hold) or as bracket stand-ins: shown as U+FFFD
+        prompt = _READING_CHARACTERS.sub("\ufffd", prompt)
+    segments = _prompt_segments(prompt)
+    readings = list(map(_terms_chunk_by_chunk, segments))
+    if None in readings:  # a weighted group spans separators, escapes, or a tag: read each as a whole
+        readings = list(map(_terms_as_a_whole, segments))
+    found: list[PromptTerm] = list(chain.from_iterable(readings))  # type: ignore[arg-type]
+    texts = list(map(_TERM_TEXT, found))
+    if len(set(texts)) == len(texts):
+        return tuple(found)
+    first = dict(zip(reversed(texts), reversed(found), strict=True))  # the first occurrence wins
+    return tuple(map(first.__getitem__, dict.fromkeys(texts)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A prompt (or segment of one) made ready to split: tags and tool parameters left as placeholders
+    naming their ``special`` terms, prompt-editing and alternation groups turned into plain text."""
+
+    text: str
+    special: tuple[PromptTerm, ...]
+    has_text_groups: bool
+
+
+@lru_cache(maxsize=100_000)
+def _prepared(prompt: str) -> _Prepared:
     special: list[PromptTerm] = []  # tags and tool parameters, each left in the text as a placeholder
     text = prompt
     if "<" in text:
@@ -132,19 +179,156 @@ def prompt_terms(prompt: str) -> tuple[PromptTerm, ...]:
     has_text_groups = False
     if "[" in text:
         text, has_text_groups = _keep_text_groups(text)
-    chunk_terms = [_chunk_or_placeholder(chunk, special) for chunk in _SEPARATORS.split(text)]
-    if all(found is not None for found in chunk_terms):
-        found_terms = [term for found in chunk_terms for term in found or ()]
-    else:  # a weighted group spans separators, escapes, or a tag: parse the prompt as a whole
-        found_terms = list(_weighted_terms(text, special))
-    if has_text_groups:
-        found_terms = [
-            PromptTerm(term.text.translate(_TEXT_GROUP_DECODING), term.weight) for term in found_terms
-        ]
-    terms: dict[str, PromptTerm] = {}
-    for term in found_terms:
-        terms.setdefault(term.text, term)
-    return tuple(terms.values())
+    return _Prepared(text, tuple(special), has_text_groups)
+
+
+@lru_cache(maxsize=100_000)
+def _terms_chunk_by_chunk(segment: str) -> tuple[PromptTerm, ...] | None:
+    """The terms of ``segment`` read one separator-free chunk at a time (each chunk memoised), or
+    ``None`` when a chunk cannot be read on its own."""
+    prepared = _prepared(segment)
+    readings = [_chunk_or_placeholder(chunk, prepared.special) for chunk in _SEPARATORS.split(prepared.text)]
+    if None in readings:
+        return None
+    return _decoded(list(chain.from_iterable(readings)), prepared)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=100_000)
+def _terms_as_a_whole(segment: str) -> tuple[PromptTerm, ...]:
+    """The terms of ``segment`` with its bracket groups read across separators."""
+    prepared = _prepared(segment)
+    found = [
+        prepared.special[item] if isinstance(item, int) else item for item in _segmented_items(prepared.text)
+    ]
+    return _decoded(found, prepared)
+
+
+def _decoded(found: list[PromptTerm], prepared: _Prepared) -> tuple[PromptTerm, ...]:
+    if not prepared.has_text_groups:
+        return tuple(found)
+    return tuple(PromptTerm(term.text.translate(_TEXT_GROUP_DECODING), term.weight) for term in found)
+
+
+def _prompt_segments(prompt: str) -> list[str]:
+    """``prompt`` cut at commas (``,``, ``，``, ``、``) into segments whose terms, read one segment at a
+    time and put together, are exactly those of the whole prompt.
+
+    A cut is made only where everything before it is closed: every ``<`` of the segment so far is
+    closed by the next ``>`` (so no tag spans the cut), no ``[`` group is open for
+    :func:`_keep_text_groups`, and, once its tags and text groups are read, no weight group is open
+    for :func:`_attention_pieces`; and no tool parameter is near it (a segment never starts with
+    ``-``, and nothing is cut after a ``--``, whose value may hold a comma). The comma then splits the
+    (weight 1) piece it lies in whether the prompt is read whole or in segments. (The private-use
+    characters the reading itself uses, placeholders and text-group stand-ins, never reach here:
+    :func:`prompt_terms` replaces them.) A prompt with a tag and a ``--``, or with a ``<`` or ``>``
+    not paired as ``<…>``, is read whole: there
+    a tag inside a tag or a tool parameter's value can take in a placeholder, whose number depends on
+    the tags before it in the whole prompt.
+
+    Most chunks between commas open and close nothing: they are segments of their own, found with
+    bulk operations; only the chunks that move a group are looked at one by one."""
+    if "\uff0c" in prompt or "\u3001" in prompt:
+        parts = _RAW_CUTS.split(prompt)  # chunks at even indexes, the commas between them at odd ones
+        chunks = parts[::2]
+        dash_after_cut = _DASH_AFTER_CUT.search(prompt) is not None
+    else:
+        parts = None
+        chunks = prompt.split(",")
+        dash_after_cut = ",-" in prompt
+    last = len(chunks) - 1
+    if not last:
+        return [prompt]
+    if ("<" in prompt or ">" in prompt) and (
+        "--" in prompt or "".join(_ANGLES.findall(prompt)) != "<>" * prompt.count("<")
+    ):  # a tag inside a tag, or a tool parameter's value, can hold a placeholder's number
+        return [prompt]
+    moves = list(map(_cut_moves, chunks[:last]))
+    if not dash_after_cut and moves.count(()) == last:  # nothing opens or closes anywhere
+        return chunks
+
+    def joined(first: int, stop: int) -> str:
+        if stop - first == 1:
+            return chunks[first]
+        return ",".join(chunks[first:stop]) if parts is None else "".join(parts[2 * first : 2 * stop - 1])
+
+    segments: list[str] = []
+    open_groups: list[str] = []
+    start = 0  # the chunk the segment being read starts with
+    previous = -1  # the chunk looked at last
+    watched = range(last) if dash_after_cut else compress(range(last), moves)
+    for index in watched:
+        chunk_moves = moves[index]
+        if chunk_moves is _NO_CUT:  # the rest of the prompt is one segment
+            break
+        if start == previous + 1 and not open_groups:  # the chunks passed over are segments of their own
+            segments += chunks[start:index]
+            start = index
+        previous = index
+        for bracket in chunk_moves:
+            if bracket == "(" or bracket == "[":
+                open_groups.append(bracket)
+                continue
+            opening = "(" if bracket == ")" else "["
+            for position in range(len(open_groups) - 1, -1, -1):  # the latest group of its kind
+                if open_groups[position] == opening:
+                    del open_groups[position]
+                    break
+        if not open_groups and not chunks[index + 1].startswith("-"):
+            segments.append(joined(start, index + 1))
+            start = index + 1
+    else:
+        if start == previous + 1 and not open_groups:
+            segments += chunks[start:]
+            return segments
+    segments.append(joined(start, last + 1))
+    return segments
+
+
+@lru_cache(maxsize=100_000)
+def _cut_moves(chunk: str) -> tuple[str, ...]:
+    """How one comma-free chunk of a prompt opens and closes weight groups (:func:`_group_moves` of
+    its prepared text), or :data:`_NO_CUT` when the prompt may not be cut after it whatever came
+    before: it holds a ``--``, a ``<`` or ``>`` not paired as ``<…>``, or a ``[`` left open. Moves that
+    close what they open, and nothing else, are given as none (``()``): they change no open group."""
+    if "--" in chunk:
+        return _NO_CUT
+    if ("<" in chunk or ">" in chunk) and "".join(_ANGLES.findall(chunk)) != "<>" * chunk.count("<"):
+        return _NO_CUT
+    prepared = _prepared(chunk)
+    if "[" in prepared.text and not _square_groups_close(prepared.text):
+        return _NO_CUT
+    moves = _group_moves(prepared.text)
+    return () if _closes_what_it_opens(moves) else moves
+
+
+def _closes_what_it_opens(moves: tuple[str, ...]) -> bool:
+    """Whether ``moves`` close every group they open and nothing opened before them: then they leave
+    any open groups as they found them (each close takes the latest open group of its kind, their own)."""
+    open_groups: list[str] = []
+    for bracket in moves:
+        if bracket == "(" or bracket == "[":
+            open_groups.append(bracket)
+            continue
+        opening = "(" if bracket == ")" else "["
+        for position in range(len(open_groups) - 1, -1, -1):
+            if open_groups[position] == opening:
+                del open_groups[position]
+                break
+        else:
+            return False
+    return not open_groups
+
+
+def _square_groups_close(text: str) -> bool:
+    """Whether every ``[`` that :func:`_keep_text_groups` would open in ``text`` is closed in it."""
+    depth = 0
+    for match in _GROUP_SYNTAX.finditer(text):
+        token = match.group(0)
+        if token == "[":
+            depth += 1
+        elif token == "]" and depth:
+            depth -= 1
+    return depth == 0
 
 
 def _keep_text_groups(text: str) -> tuple[str, bool]:
@@ -203,7 +387,7 @@ def _chunk_terms(chunk: str) -> tuple[PromptTerm, ...] | None:
         return () if term is None else (PromptTerm(term),)
     if "\\" in chunk or not _nests(chunk):
         return None
-    return _weighted_terms(chunk)
+    return tuple(item for item in _segment_items(chunk) if isinstance(item, PromptTerm))  # no tags in it
 
 
 def _nests(chunk: str) -> bool:
@@ -217,25 +401,93 @@ def _nests(chunk: str) -> bool:
     return not stack
 
 
-def _weighted_terms(text: str, special: Sequence[PromptTerm] = ()) -> tuple[PromptTerm, ...]:
-    terms: list[PromptTerm] = []
+def _segmented_items(text: str) -> list[PromptTerm | int]:
+    """:func:`_weighted_items` of the whole ``text``, computed segment by segment (each memoised).
+
+    ``text`` is cut at the :data:`_CUTS` separators where no bracket group is open. That gives the
+    same terms as parsing it whole: no token of :data:`_ATTENTION` but plain text holds such a
+    separator, so the tokens are those of the whole text; nothing open at a cut means no weight after
+    it depends on anything before it; and the separator splits the (weight 1) piece it lies in, as
+    :func:`_weighted_items` would. Prompts share most of their segments (a spanning group such as
+    ``(masterpiece, best quality:1.2)`` or an escaped ``\\(name\\)`` included), so each distinct
+    segment is parsed once however many prompts hold it."""
+    parts = _CUTS.split(text)  # chunks at even indexes, the separators between them at odd ones
+    items: list[PromptTerm | int] = []
+    open_groups: list[str] = []
+    start = 0
+    for at in range(0, len(parts), 2):
+        for bracket in _group_moves(parts[at]):
+            if bracket == "(" or bracket == "[":
+                open_groups.append(bracket)
+                continue
+            opening = "(" if bracket == ")" else "["
+            for position in range(len(open_groups) - 1, -1, -1):  # the latest group of its kind
+                if open_groups[position] == opening:
+                    del open_groups[position]
+                    break
+        if not open_groups:
+            items += _segment_items(parts[start] if start == at else "".join(parts[start : at + 1]))
+            start = at + 2
+    if start < len(parts):
+        items += _segment_items("".join(parts[start:]))
+    return items
+
+
+@lru_cache(maxsize=100_000)
+def _group_moves(chunk: str) -> tuple[str, ...]:
+    """How ``chunk`` opens and closes bracket groups as :func:`_attention_pieces` reads it: ``(``/``[``
+    opens one, ``)``/``]`` closes the latest open one of its kind if any (a ``:1.2)`` weight closes a
+    ``(`` group; one that is not a number closes nothing; escapes are text)."""
+    if _BRACKETS.search(chunk) is None:
+        return ()
+    moves: list[str] = []
+    for match in _ATTENTION.finditer(chunk):
+        token = match.group(0)
+        lead = token[0]
+        if lead in "()[]":
+            moves.append(lead)
+        elif lead == ":" and match.group(1) is not None and _is_number(match.group(1)):
+            moves.append(")")
+    return tuple(moves)
+
+
+@lru_cache(maxsize=100_000)
+def _segment_items(segment: str) -> tuple[PromptTerm | int, ...]:
+    """:func:`_weighted_items` of one segment of a prompt (memoised)."""
+    return _weighted_items(segment)
+
+
+def _weighted_items(text: str) -> tuple[PromptTerm | int, ...]:
+    """The terms of ``text`` parsed as a whole; a tag or tool parameter left as a placeholder is given
+    as its index into the prompt's special terms (resolved by the caller)."""
+    items: list[PromptTerm | int] = []
     for piece, weight in _attention_pieces(text):
         shown_weight = 1.0 if weight == 1.0 else float(plain_number(weight))
         for chunk in _SEPARATORS.split(piece):
             placeholder = _PLACEHOLDER.fullmatch(chunk.strip())
             if placeholder is not None:
-                terms.append(special[int(placeholder.group(1))])
+                items.append(int(placeholder.group(1)))
                 continue
             term = _normal_term(chunk)
             if term is not None:
-                terms.append(PromptTerm(term, shown_weight))
-    return tuple(terms)
+                items.append(PromptTerm(term, shown_weight))
+    return tuple(items)
 
 
 def reset_term_caches() -> None:
-    """Empty the per-prompt and per-chunk memos (benchmarks use it to measure cold runs; results never
-    depend on them)."""
-    for memoised in (prompt_terms, _chunk_terms, _normal_term):
+    """Empty the per-prompt, per-segment and per-chunk memos (benchmarks use it to measure cold runs;
+    results never depend on them)."""
+    for memoised in (
+        prompt_terms,
+        _prepared,
+        _terms_chunk_by_chunk,
+        _terms_as_a_whole,
+        _cut_moves,
+        _chunk_terms,
+        _segment_items,
+        _group_moves,
+        _normal_term,
+    ):
         memoised.cache_clear()
 
 

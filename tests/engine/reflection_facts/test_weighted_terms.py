@@ -140,3 +140,12 @@ def test_brackets_around_a_prompt_edit_still_weight_it_and_plain_square_brackets
         "(ash:0.826)",
         "(dust:0.909)",
     ]
+
+
+def test_private_use_characters_typed_into_a_prompt_are_text_not_placeholders() -> None:
+    """The reading marks tags with U+E000-numbered placeholders and bracket groups with U+E1xx stand-ins;
+    a prompt holding them (pasted from anywhere) raised an IndexError — failing the whole reflection —
+    or read as a tag or bracket it does not hold. They are shown as U+FFFD."""
+    assert prompt_terms("x, \ue0000\ue000") == (PromptTerm("x"), PromptTerm("\ufffd0\ufffd"))
+    assert prompt_terms("(a \ue0003\ue000:1.2), b") == (PromptTerm("a \ufffd3\ufffd", 1.2), PromptTerm("b"))
+    assert prompt_terms("[cat \ue101 dog|wolf]") == prompt_terms("[cat \ufffd dog|wolf]")
