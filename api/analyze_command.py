@@ -31,6 +31,7 @@ workers — which reports each problem by file and line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
@@ -39,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from catalog.importing.discovery import FileKind, FoundFile, discover
+from catalog.importing.discovery import NOT_A_REGULAR_FILE, FileKind, FoundFile, discover
 from catalog.importing.pool_size import leave_ctrl_c_to_parent, pool_workers
 from engine.analysis import Analysis, AnalysisJsonParts, SessionResult, join_json_parts
 from engine.copy_times import reject_copy_times
@@ -84,7 +85,7 @@ def collect_records(
     """Every record of ``paths`` (first of each id) and the problems met; ``found``: what
     :func:`~catalog.importing.discovery.discover` already found under ``paths`` (walked once)."""
     paths = list(paths)
-    records: dict[str, GenerationRecord] = {}
+    records: dict[tuple[str | None, str], GenerationRecord] = {}  # ids are unique per user
     problems: list[Skipped] = []
     found = list(discover(paths)) if found is None else found
     named = set(paths)
@@ -97,19 +98,25 @@ def collect_records(
                 if isinstance(outcome, FileProblem):
                     problems.append(Skipped(f"{outcome.path}: {outcome.reason}", unread_file=True))
                 else:
-                    records.setdefault(outcome.record.id, outcome.record)
+                    records.setdefault((outcome.record.user, outcome.record.id), outcome.record)
     for item in found:
         if item.kind is FileKind.RECORDS:
             for line in read_records_jsonl(item.path, local_tz=ZoneInfo(timezone)):
                 if isinstance(line, RecordLineError):
                     problems.append(Skipped(f"{item.path}:{line.line_number}: {line.message}", False))
-                else:
-                    records.setdefault(line.id, line)
+                elif (first := records.setdefault((line.user, line.id), line)) is not line and first != line:
+                    problems.append(Skipped(f"{item.path}: {_repeated(line)}", False))
         elif (skipped := _not_read(item, named)) is not None:
             problems.append(skipped)
     collected = list(records.values())
     reject_copy_times(collected, local_tz=ZoneInfo(timezone))
     return collected, problems
+
+
+def _repeated(record: GenerationRecord) -> str:
+    """Why a record whose id its user had already given another record is passed over."""
+    owner = "" if record.user is None else f" of user {record.user!r}"
+    return f"record {record.id!r}{owner} repeats an earlier id with other values; the first is kept"
 
 
 def _not_read(item: FoundFile, named: set[Path]) -> Skipped | None:
@@ -118,8 +125,9 @@ def _not_read(item: FoundFile, named: set[Path]) -> Skipped | None:
     passed over quietly, as an import counts them ignored)."""
     if item.kind in (FileKind.MISSING, FileKind.PROBLEM):
         return Skipped(f"{item.path}: {item.reason}", unread_file=True)
-    if item.kind is FileKind.SKIPPED and item.path in named:
-        return Skipped(f"{item.path}: {item.reason}", unread_file=False)
+    if item.kind is FileKind.SKIPPED and item.path in named:  # a pipe or device named is one not read
+        unread = item.reason is not None and item.reason.startswith(NOT_A_REGULAR_FILE)
+        return Skipped(f"{item.path}: {item.reason}", unread_file=unread)
     return None
 
 
@@ -135,12 +143,21 @@ class SessionRow(NamedTuple):
     @classmethod
     def of(cls, session: SessionResult) -> SessionRow:
         return cls(
-            session.started_at.strftime("%Y-%m-%d %H:%M"),
-            session.tool,
+            session.started_at.isoformat(sep=" ", timespec="minutes")[:16],  # years before 1000 padded
+            _one_line(session.tool),
             len(session.asset_ids),
             str(session.intent),
-            session.label,
+            _one_line(session.label),
         )
+
+
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with control characters and line separators shown as spaces: one table row a session,
+    whatever a log's tool name or prompt (and so the label) holds."""
+    return _LINE_BREAKING.sub(" ", text)
 
 
 class AnalysisTable(NamedTuple):
@@ -316,9 +333,16 @@ def _plan_of(index: RecordIndex) -> _IndexPlan | None:
     ids = index.ids
     if len(set(ids)) == len(ids):  # the common case: every id once
         first_rows = np.arange(len(ids), dtype=np.int64)
-    else:  # a later row of an id does not overwrite its first one when the rows are taken in reverse
-        last_first = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
-        first_rows = np.sort(np.fromiter(last_first.values(), dtype=np.int64, count=len(last_first)))
+    else:  # ids are unique per user: the first row of each (user, id)
+        first_of: dict[tuple[int, str], int] = {}
+        repeats: list[tuple[int, int]] = []
+        for row, key in enumerate(zip(index.user_codes.tolist(), ids, strict=True)):
+            first = first_of.setdefault(key, row)
+            if first != row:
+                repeats.append((row, first))
+        if any(index.lines([row]) != index.lines([first]) for row, first in repeats):
+            return None  # a repeat with other values: the ordinary path says which (see collect_records)
+        first_rows = np.fromiter(first_of.values(), dtype=np.int64, count=len(first_of))
     is_timed = index.timed[first_rows]
     timed_rows = first_rows[is_timed]
     if len(timed_rows) < PARALLEL_MIN_RECORDS:

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from catalog.importing.discovery import IMAGE_SUFFIX_TEXT, FileKind, FoundFile, discover
+from catalog.importing.discovery import IMAGE_SUFFIX_TEXT, NOT_A_REGULAR_FILE, FileKind, FoundFile, discover
 from catalog.importing.file_reading import FileProblem, MetadataReader
 from engine.copy_times import reject_copy_times
 from engine.record_codec import record_to_json
@@ -101,7 +101,7 @@ def _not_an_image(item: FoundFile) -> str:
     FIFO``); a record log is for ``analyze``; any other file is not an image type Atelier reads."""
     if item.kind is FileKind.RECORDS:
         return f"{NOT_READ}a record log, not an image (atelier analyze reads it)"
-    if item.reason and item.reason.startswith("not a regular file"):
+    if item.reason and item.reason.startswith(NOT_A_REGULAR_FILE):
         return f"{NOT_READ}{item.reason}"
     kind = f"{item.path.suffix.lower()} files are" if item.path.suffix else "a file without an extension is"
     return f"{NOT_READ}{kind} not supported (inspect reads {IMAGE_SUFFIX_TEXT} images)"

@@ -78,7 +78,10 @@ KNOWN_FIELDS = frozenset(
         *_FLOAT_FIELDS,
     )
 )
-_TIME_OF_DAY = re.compile(r"[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?")
+_TIME_OF_DAY = re.compile(r"[T ](\d{2})(?::?(\d{2})(?::?(\d{2})([.,]\d+)?)?)?")
+"""The time of day of an ISO 8601 text ``fromisoformat`` took: extended (``20:14:03``) or basic
+(``201403``) format, hours alone (minute precision: the finest coarser than a second there is) up to
+fractions of a second."""
 _PRECISIONS = {precision.value: precision for precision in TimePrecision}
 
 MAX_NESTING_DEPTH = 64
@@ -138,8 +141,9 @@ def record_from_json(
     if not isinstance(obj, dict):
         raise RecordFieldError("(record)", f"expected a JSON object, got {type(obj).__name__}")
     record_id = obj.get("id")
-    if not isinstance(record_id, str | int) or isinstance(record_id, bool) or str(record_id) == "":
-        raise RecordFieldError("id", "required, a non-empty string")
+    if not isinstance(record_id, str) or record_id == "":
+        shown = "" if record_id is None else f", got {_shown(record_id)}"
+        raise RecordFieldError("id", f"required, a non-empty string{shown}")
     tool = obj.get("tool", UNKNOWN_TOOL)
     if not isinstance(tool, str) or not tool:
         raise RecordFieldError("tool", "must be a non-empty string")
@@ -177,9 +181,11 @@ def record_from_json(
             raise RecordFieldError(
                 "created_at_precision", f"one of {[p.value for p in TimePrecision]}"
             ) from error
-    extra_in = obj.get("extra") or {}
-    if not isinstance(extra_in, dict):
-        raise RecordFieldError("extra", "must be an object")
+    extra_in = obj.get("extra")
+    if extra_in is None:
+        extra_in = {}
+    elif not isinstance(extra_in, dict):
+        raise RecordFieldError("extra", f"must be an object, got {_shown(extra_in)}")
     extra = dict(extra_in) | {key: value for key, value in obj.items() if key not in KNOWN_FIELDS}
     values.setdefault("user", default_user)
     return GenerationRecord(
@@ -599,22 +605,15 @@ conversions); a longer number in a line is that line's error, never an exception
 
 
 def _as_int(name: str, value: Any) -> int:
-    """``value`` as an integer; raises only :class:`RecordFieldError`. A string counts when it is an
-    optional ``-`` and ASCII digits (``"²"`` passes ``str.isdigit`` and fails ``int``), at most
-    :data:`MAX_INT_DIGITS` of them."""
+    """``value`` as an integer; raises only :class:`RecordFieldError`. A JSON integer, or a number
+    with no fractional part (``12.0``: JSON has one number type); a string is the wrong type, digits or
+    not (generation-records.md: "Values of the wrong type are a clear per-line error")."""
     if isinstance(value, bool):
         raise RecordFieldError(name, "must be an integer, got a boolean")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        digits = text.removeprefix("-")
-        if digits.isascii() and digits.isdigit():
-            if len(digits) > MAX_INT_DIGITS:
-                raise RecordFieldError(name, f"must be an integer of at most {MAX_INT_DIGITS} digits")
-            return int(text)
     raise RecordFieldError(name, f"must be an integer, got {_shown(value)}")
 
 

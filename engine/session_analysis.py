@@ -98,15 +98,15 @@ def analyze_records(
 
 
 def split_timed(records: Sequence[GenerationRecord]) -> tuple[list[GenerationRecord], list[str]]:
-    """The records with a ``created_at`` (in order) and the ids of the others (each once, in order):
+    """The records with a ``created_at`` (in order) and the ids of the others (each once per user, in order):
     what :func:`analyze_records` clusters and what it lists as ``unclustered``."""
     unclustered: list[str] = []
     timed: list[GenerationRecord] = []
-    seen_undated: set[str] = set()
+    seen_undated: set[tuple[str | None, str]] = set()  # ids are unique per user
     for record in records:
         if record.created_at is None:
-            if record.id not in seen_undated:
-                seen_undated.add(record.id)
+            if (record.user, record.id) not in seen_undated:
+                seen_undated.add((record.user, record.id))
                 unclustered.append(record.id)
         else:
             timed.append(record)

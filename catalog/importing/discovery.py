@@ -122,9 +122,13 @@ def _judge_entry(entry: os.DirEntry[str], path: Path) -> FoundFile | None:
     return _judge_file(path, entry.stat(follow_symlinks=False).st_mode)
 
 
+NOT_A_REGULAR_FILE = "not a regular file"
+"""How a skipped special file's reason starts (``not a regular file: FIFO`` / socket / device)."""
+
+
 def _judge_file(path: Path, mode: int) -> FoundFile:
     if not stat.S_ISREG(mode):
-        return FoundFile(path, FileKind.SKIPPED, f"not a regular file: {kind_of(mode)}")
+        return FoundFile(path, FileKind.SKIPPED, f"{NOT_A_REGULAR_FILE}: {kind_of(mode)}")
     kind = classify(path)
     if kind is FileKind.SKIPPED:
         return FoundFile(path, kind, "not an image or a .jsonl record file")

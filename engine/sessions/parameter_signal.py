@@ -92,9 +92,14 @@ def _changed_any(codes: np.ndarray, continuing: np.ndarray) -> np.ndarray:
     return changed & continuing
 
 
+MAX_CODED_SIDE = 1e9
+"""Image sides (pixels) above this are coded as this when sizes are compared (no real image is that
+large; a larger value would overflow the int64 size code)."""
+
+
 def _number_changed(values: np.ndarray, continuing: np.ndarray, relative: float = 1e-6) -> np.ndarray:
     changed = np.zeros(len(values), dtype=bool)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN: unknown; ±1e308 apart: inf, a change
         changed[1:] = np.abs(values[1:] - values[:-1]) > relative * np.maximum(1.0, np.abs(values[:-1]))
     return changed & continuing
 
@@ -201,7 +206,9 @@ def parameter_signal(
     is_upscale_step = upscale_of_recent_row(stream, settings.recent_rows)
 
     derived = stream.explicitly_derived | is_upscale_step
-    size_codes = np.where(size_known, stream.width * 100_003 + stream.height, -1).astype(np.int64)
+    # sizes past any real image's (a hostile 2**63) are clipped so that the code fits an int64
+    width, height = np.clip(stream.width, 0, MAX_CODED_SIDE), np.clip(stream.height, 0, MAX_CODED_SIDE)
+    size_codes = np.where(size_known, width * 100_003 + height, -1).astype(np.int64)
     size_changed = _new_to_recent_rows(size_codes, stream.segment_codes, settings.recent_rows) & ~derived
     model_changed = _new_to_recent_rows(stream.model_codes, stream.segment_codes, settings.recent_model_rows)
     workflow_changed = _new_to_recent_rows(stream.workflow_codes, stream.segment_codes, settings.recent_rows)

@@ -150,7 +150,7 @@ class StepFeatures:
 
 def _changed_number(values: np.ndarray) -> np.ndarray:
     changed = np.zeros(len(values), dtype=bool)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN: unknown; ±1e308 apart: inf, a change
         difference = np.abs(values[1:] - values[:-1]) > 1e-9
     both_missing = np.isnan(values[1:]) & np.isnan(values[:-1])
     one_missing = np.isnan(values[1:]) ^ np.isnan(values[:-1])

@@ -54,7 +54,14 @@ class SessionInputs:
 
 
 def session_id(user: str | None, first_asset_id: str) -> str:
-    """Deterministic id from the user and the first member: ``ses_`` + 16 hex digits."""
+    """Deterministic id from the user and the first member: ``ses_`` + 16 hex digits.
+
+    Unique per (user, first member): ``user NUL id`` reads back unambiguously while the user holds no
+    NUL; a user that does (or the empty user, beside no user) is hashed length-prefixed under another
+    personalisation, so no text of either field can make two sessions share an id."""
+    if user is not None and (not user or "\x00" in user):
+        text = f"{len(user)}:{user}{first_asset_id}".encode(errors="surrogatepass")
+        return f"ses_{hashlib.blake2b(text, digest_size=8, person=b'atelier-user').hexdigest()}"
     digest = hashlib.blake2b(f"{user or ''}\x00{first_asset_id}".encode(), digest_size=8).hexdigest()
     return f"ses_{digest}"
 

@@ -332,17 +332,30 @@ def test_ctrl_c_during_a_parallel_analysis_ends_its_workers_at_once(
 
 def _clean_logs(tmp_path: Path) -> list[Path]:
     """Two JSONL files of six artists with nothing a record cannot be, but every shape the index must
-    place right: undated records, ids repeated (the first line wins), blank and CRLF lines, unknown
-    fields, and a last line without its newline."""
+    place right: undated records, records repeated (once each), blank and CRLF lines, unknown fields,
+    and a last line without its newline."""
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     _several_artists_log(first)
     lines = [
         line for line in first.read_text().splitlines() if "bad-seed" not in line and '{"a":{"a":' not in line
     ]
-    repeated = [line.replace('"seed": ', '"seed": 1') for line in lines[100:140]]  # same ids, other seeds
+    repeated = lines[100:140]  # the same records again
     first.write_text("\n".join(lines[:900]) + "\n\n   \n" + "\r\n".join(lines[900:1500]) + "\r\n")
     second.write_text("\n".join(lines[1500:] + repeated))  # no final newline
     return [first, second]
+
+
+@pytest.mark.usefixtures("indexed_on_small_input")
+def test_an_id_repeated_with_other_values_is_listed_by_workers_as_by_one_process(tmp_path: Path) -> None:
+    """The first record of an id is kept, a later one with other values is listed as skipped (ids are
+    unique per user: another user's record of that id is analysed); the workers' path gives the same."""
+    first, second = _clean_logs(tmp_path)
+    lines = first.read_text().splitlines()
+    with second.open("a") as out:
+        out.write("\n" + "\n".join(line.replace('"seed": ', '"seed": 1') for line in lines[200:203] if line))
+    one = analyze_command.analyze_paths_json([first, second], workers=1)
+    assert len(one[1]) == 3 and all("repeats an earlier id with other values" in each.text for each in one[1])
+    assert analyze_command.analyze_paths_json([first, second], workers=2) == one
 
 
 @pytest.fixture

@@ -73,6 +73,7 @@ def test_the_parallel_decoder_refuses_the_same_lines_without_raising() -> None:
 def test_record_from_json_raises_only_record_field_errors() -> None:
     for fields in (
         {"seed": "\u00b2"},
+        {"steps": "20"},  # digits, but a string: the wrong type (generation-records.md)
         {"seed": HUGE},
         {"cfg_scale": 10**400},
         {"loras": [{"name": "x", "weight": -(10**400)}]},
@@ -84,4 +85,4 @@ def test_record_from_json_raises_only_record_field_errors() -> None:
         else:
             raise AssertionError(f"{fields} was accepted")
     # plain large integers still read: seeds reach 2**64 - 1, and the catalog drops what it cannot store
-    assert record_from_json(GOOD | {"seed": 2**70, "steps": "20"}).seed == 2**70
+    assert record_from_json(GOOD | {"seed": 2**70, "steps": 20}).seed == 2**70
