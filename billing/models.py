@@ -149,6 +149,9 @@ class ReflectionQuote(Base):
     model: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
+    confirmed_key_sha256: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 (hex) of the idempotency key that confirmed the quote: a retry with that key answers the
+    same reflection even after the key itself was forgotten (``billing.quotes.purge_old_keys_and_quotes``)."""
     created_at: Mapped[datetime] = _now()
 
 

@@ -8,7 +8,9 @@ its membership) for ``ATELIER_QUOTE_TTL_SECONDS``. Confirming it, in the caller'
    claimed with this quote replays the first answer (same hold), with another quote it is refused;
    a concurrent claimer waits for the first transaction and then sees its outcome;
 3. checks the quote is unused and unexpired, the session still has ≥ the threshold and the same
-   members, then places the hold (a conditional update: available never goes below zero).
+   members, then places the hold (a conditional update: available never goes below zero). A quote
+   already used answers the same hold again when its confirming key comes back after the sweeper
+   forgot the key (the quote keeps the key's SHA-256): "however many times" holds for days too.
 
 Refusals raise :class:`ConfirmRefused` so the caller's transaction rolls back — a refused confirm
 leaves no trace, and its key stays free for a later attempt (after buying credits, say).
@@ -16,6 +18,7 @@ leaves no trace, and its key stays free for a later attempt (after buying credit
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import ledger
-from billing.models import ConfirmIdempotencyKey, ReflectionQuote
+from billing.models import ConfirmIdempotencyKey, CreditHold, ReflectionQuote
 from billing.pricing import OFFLINE_MODEL, reflection_price, representative_image_count
 from catalog.sessions.queries import session_membership
 from catalog.settings import AtelierSettings
@@ -208,6 +211,9 @@ async def confirm_quote(
             raise ConfirmRefused(KeyReused())
         return HoldPlaced(quote, earlier[1], replayed=True)
     if quote.confirmed_at is not None:
+        replayed = await _confirmed_with(db, user_id, quote, idempotency_key)
+        if replayed is not None:
+            return replayed
         raise ConfirmRefused(QuoteUnusable("This quote was already confirmed; ask for a new quote."))
     if quote.expires_at <= moment:
         raise ConfirmRefused(QuoteUnusable("This quote has expired; ask for a new quote."))
@@ -226,7 +232,9 @@ async def confirm_quote(
     if isinstance(hold, ledger.HoldRefused):
         raise ConfirmRefused(CreditsShort(hold.required, hold.available, hold.owed))
     await db.execute(
-        update(ReflectionQuote).where(ReflectionQuote.id == quote_id).values(confirmed_at=moment)
+        update(ReflectionQuote)
+        .where(ReflectionQuote.id == quote_id)
+        .values(confirmed_at=moment, confirmed_key_sha256=_key_digest(idempotency_key))
     )
     await db.execute(
         update(ConfirmIdempotencyKey)
@@ -235,6 +243,33 @@ async def confirm_quote(
     )
     quote.confirmed_at = moment
     return HoldPlaced(quote, hold.id, replayed=False)
+
+
+def _key_digest(idempotency_key: str) -> str:
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()
+
+
+async def _confirmed_with(
+    db: AsyncSession, user_id: uuid.UUID, quote: ReflectionQuote, idempotency_key: str
+) -> HoldPlaced | None:
+    """The answer to a retry of the confirm that used ``quote`` with ``idempotency_key``, whose key row
+    was forgotten since (the caller has just claimed the key afresh: it is pointed at the hold again),
+    or ``None`` when another key confirmed the quote."""
+    if quote.confirmed_key_sha256 != _key_digest(idempotency_key):
+        return None
+    hold_id = await db.scalar(
+        select(CreditHold.id).where(
+            CreditHold.user_id == user_id, CreditHold.reference == f"quote:{quote.id}"
+        )
+    )
+    if hold_id is None:
+        return None
+    await db.execute(
+        update(ConfirmIdempotencyKey)
+        .where(ConfirmIdempotencyKey.user_id == user_id, ConfirmIdempotencyKey.key == idempotency_key)
+        .values(hold_id=hold_id)
+    )
+    return HoldPlaced(quote, hold_id, replayed=True)
 
 
 async def purge_old_keys_and_quotes(db: AsyncSession, *, now: datetime, retention: timedelta) -> int:
