@@ -191,7 +191,8 @@ async def span_context(
 ) -> SpanContext:
     """Up to :data:`CONTEXT_ROWS` timed images before ``start`` and after ``end``."""
     before_time, after_time = await neighbour_times(session, user_id, start, end, steps=CONTEXT_ROWS)
-    before = after = []
+    before: list[SpanAsset] = []
+    after: list[SpanAsset] = []
     if before_time is not None:
         rows = await span_assets_in_time_window(session, user_id, before_time, start)
         before = [asset for asset in rows if asset.created_at is not None and asset.created_at < start]
@@ -257,6 +258,7 @@ async def _recluster_assets(
     whole_stream: bool = ...,
     keep_sessions: bool = ...,
     changed_images: int = ...,
+    words: SpanWords | None = ...,
 ) -> ReclusterSummary: ...
 
 
@@ -329,7 +331,9 @@ async def _recluster_assets(
         if widen is not None and may_widen:
             return _Widen(widen[0], widen[1], words)
         if widen is not None:  # no more widening: the span alone, as before the context was read
-            return await _recluster_assets(session, user_id, assets, changed_images=changed_images)
+            return await _recluster_assets(
+                session, user_id, assets, changed_images=changed_images, words=words
+            )
         analysis = _span_part(analysis, {str(asset_id) for asset_id in by_id})
     stored_ids = sorted({asset.session_id for asset in assets if asset.session_id is not None})
     stored_sessions = {s.id: s for s in await repository.sessions_by_ids(session, user_id, stored_ids)}
@@ -597,9 +601,9 @@ def _where_context_differs(
     checked_after = after if context.after_whole else after[: (len(after) + 1) // 2]
     start: datetime | None = None
     end: datetime | None = None
-    if _differs(checked_before, session_of, span_sessions):
+    if _reaches_into(before, session_of, span_sessions) or _differs(checked_before, session_of):
         start = checked_before[0].created_at
-    if _differs(checked_after, session_of, span_sessions):
+    if _reaches_into(after, session_of, span_sessions) or _differs(checked_after, session_of):
         end = checked_after[-1].created_at
     if start is None and end is None:
         return None
@@ -607,13 +611,16 @@ def _where_context_differs(
     return (start or min(times), end or max(times))
 
 
-def _differs(
+def _reaches_into(
     rows: Sequence[SpanAsset], session_of: Mapping[str, str], span_sessions: set[str | None]
 ) -> bool:
+    """Whether one of ``rows`` (context images) is in a session of the span's images."""
+    return any(session_of.get(str(asset.id)) in span_sessions for asset in rows)
+
+
+def _differs(rows: Sequence[SpanAsset], session_of: Mapping[str, str]) -> bool:
     """Whether ``rows`` (consecutive context images) are clustered otherwise than stored."""
     engine = [session_of.get(str(asset.id)) for asset in rows]
-    if any(each in span_sessions for each in engine):
-        return True
     for (a, b), (engine_a, engine_b) in zip(pairwise(rows), pairwise(engine), strict=True):
         stored_together = a.session_id is not None and a.session_id == b.session_id
         if stored_together != (engine_a is not None and engine_a == engine_b):
@@ -626,7 +633,7 @@ def _span_part(analysis: Analysis, span_ids: set[str]) -> Analysis:
     checked to be stored as they are, are left out)."""
     return replace(
         analysis,
-        sessions=[result for result in analysis.sessions if result.asset_ids[0] in span_ids],
+        sessions=[result for result in analysis.sessions if span_ids.issuperset(result.asset_ids)],
         lineage=[edge for edge in analysis.lineage if edge.child in span_ids],
     )
 
