@@ -67,12 +67,15 @@ test: lint typecheck chromium
 bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run_all
 
-# Slow property and fuzz tests (out of make test): hostile files, and random walks through the API
+# Slow property and fuzz tests (out of make test): hostile files, random walks through the API, and the
+# longest real-process scenarios (the production topology, a served shutdown, load over workers)
 # (tests/api/test_api_consistency_walks.py: ATELIER_WALK_SEEDS, ATELIER_WALK_STEPS)
 fuzz: install
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -m slow tests/engine/metadata tests/api/test_cli_import_hostile.py \
 		tests/api/test_api_consistency_walks.py tests/api/test_backup_atomic_restore.py \
-		tests/api/test_cli_import_thumbnails.py tests/api/test_cli_import_crash.py
+		tests/api/test_cli_import_thumbnails.py tests/api/test_cli_import_crash.py \
+		tests/api/test_production_topology.py tests/api/test_serve_shutdown.py tests/api/test_serve_workers.py \
+		tests/api/test_hostile_web_browser.py tests/catalog/test_recluster_off_loop.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

@@ -295,6 +295,7 @@ def inflating_png(seed: int) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.slow  # ~10 s in Chromium: `make fuzz`
 async def test_opening_a_session_of_inflating_files_downloads_no_prompt_until_one_is_selected(
     browser: Browser, settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
 ) -> None:

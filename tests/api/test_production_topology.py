@@ -36,7 +36,7 @@ from catalog.embedded_servers import ServiceUrls
 from catalog.models import Asset, Session
 from tests.api.conftest import free_port, make_user_with_token
 
-pytestmark = [pytest.mark.topology, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.topology, pytest.mark.slow, pytest.mark.timeout(300)]  # ~20 s: `make fuzz`
 
 ATELIER = Path(sys.executable).with_name("atelier")
 IMAGES = 1_000

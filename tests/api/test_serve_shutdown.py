@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
 from arq.jobs import Job, JobStatus
@@ -25,6 +26,7 @@ from tests.api.conftest import atelier_env, free_port, make_user_with_token, sta
 JOB_ID = "recluster:shutdown-test"
 
 
+@pytest.mark.slow  # ~20 s of real processes: `make fuzz`
 async def test_sigterm_finishes_the_request_and_the_job_in_hand(
     queue_settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
 ) -> None:

@@ -201,6 +201,7 @@ async def _workers_listening(
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balances on Linux only")
+@pytest.mark.slow  # ~12 s of load on real workers: `make fuzz`
 async def test_keep_alive_connections_are_spread_over_the_workers(
     queue_settings: AtelierSettings, session_factory: SessionFactory
 ) -> None:

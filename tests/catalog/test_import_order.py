@@ -11,9 +11,11 @@ after corrections): each test of a defect fails before its fix.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +33,21 @@ from engine.sessions.recurring_words import recurring_words_of
 
 
 def _artist(family: str, name: str) -> list[GenerationRecord]:
-    """One simulated artist's records, as one catalog user (``user`` None)."""
+    """One simulated artist's records, as one catalog user (``user`` None); fresh copies each call."""
+    mine = [record for record in _library(family) if record.user == name]
+    return [replace(record, user=None, extra=dict(record.extra)) for record in mine]
+
+
+@functools.cache
+def _library(family: str) -> tuple[GenerationRecord, ...]:
+    """Each family's library simulated once per test process (a few seconds each)."""
     if family == "field":
         from bench.simulate_field import simulate_field_library
 
-        library = simulate_field_library(seed=21, artists=6, days=28, with_visual=False)
-    else:
-        from bench.simulate import simulate_library
+        return tuple(simulate_field_library(seed=21, artists=6, days=28, with_visual=False).records)
+    from bench.simulate import simulate_library
 
-        library = simulate_library(seed=1, artists=4, days=30, with_visual=False)
-    records = [record for record in library.records if record.user == name]
-    for record in records:
-        record.user = None
-    return records
+    return tuple(simulate_library(seed=1, artists=4, days=30, with_visual=False).records)
 
 
 def _days(records: list[GenerationRecord]) -> list[list[GenerationRecord]]:

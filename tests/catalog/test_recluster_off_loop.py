@@ -57,6 +57,7 @@ async def _timed_query(http: httpx.AsyncClient, token: str) -> float:
     return elapsed
 
 
+@pytest.mark.slow  # ~11 s of a large re-cluster: `make fuzz`
 async def test_full_recluster_job_keeps_the_api_responsive(
     settings: AtelierSettings, session_factory: SessionFactory, tmp_path: Path
 ) -> None:
